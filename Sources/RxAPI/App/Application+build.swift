@@ -1,0 +1,99 @@
+package import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import OpenAPIHummingbird
+package import OpenAPIRuntime
+import PostgresNIO
+import Prometheus
+import RxDomain
+import RxStore
+import ServiceLifecycle
+import Synchronization
+
+/// Builds the whole service from its configuration; `serve` and the tests both call it, so tests exercise
+/// the real wiring.
+public func buildApplication(_ configuration: AppConfiguration) throws -> some ApplicationProtocol {
+    var logger = Logger(label: "consortiumrx")
+    logger.logLevel = configuration.logLevel
+    let registry = Observability.bootstrap()
+
+    // One extra connection for the change listener, which holds its connection.
+    let client = try Database.makeClient(
+        url: configuration.databaseURL, poolSize: configuration.poolSize + 1, logger: logger)
+    let database = Database(client: client, logger: logger)
+    let authenticator = Authenticator(tokens: TokenStore(database: database))
+
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: BodyLimitMiddleware(maximumBytes: configuration.maximumBodyBytes))
+    router.add(middleware: AuthMiddleware(authenticator: authenticator))
+
+    router.get("/openapi.yaml") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
+    }
+    router.get("/metrics") { _, _ in
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+            body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+    }
+    try APIHandler(database: database).registerHandlers(
+        on: router, serverURL: URL(string: "/")!, configuration: .init(jsonEncodingOptions: []))
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "consortiumrx"),
+        logger: logger)
+    app.addServices(client, ChangeListener(database: database, authenticator: authenticator))
+    return app
+}
+
+/// Metrics go to one Prometheus registry per process, bootstrapped once (tests build many apps).
+enum Observability {
+    private static let registry = Mutex<PrometheusCollectorRegistry?>(nil)
+
+    static func bootstrap() -> PrometheusCollectorRegistry {
+        registry.withLock { existing in
+            if let existing { return existing }
+            let created = PrometheusCollectorRegistry()
+            var factory = PrometheusMetricsFactory(registry: created)
+            factory.nameAndLabelSanitizer = { name, labels in
+                func clean(_ s: String) -> String { s.replacingOccurrences(of: ".", with: "_") }
+                return (clean(name), labels.map { (clean($0.0), $0.1) })
+            }
+            MetricsSystem.bootstrap(factory)
+            existing = created
+            return created
+        }
+    }
+}
+
+/// Listens for changes other servers make that this one caches (token revocations), and forgets them.
+struct ChangeListener: Service {
+    let database: Database
+    let authenticator: Authenticator
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await database.client.withConnection { connection in
+                        try await connection.listen(on: "crx_tokens") { notifications in
+                            authenticator.forgetAll()
+                            for try await _ in notifications { authenticator.forgetAll() }
+                        }
+                    }
+                } catch {
+                    if Task.isCancelled { break }
+                    database.logger.warning("change listener lost its connection; retrying", metadata: ["error": "\(error)"])
+                    authenticator.forgetAll()
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+    }
+}

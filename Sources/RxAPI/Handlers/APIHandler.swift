@@ -1,0 +1,66 @@
+package import Foundation
+import Logging
+package import OpenAPIRuntime
+import RxDomain
+import RxStore
+
+/// Implements the contract's operations by calling the domain and the stores. Handlers stay thin:
+/// read the input, check who may, call the store, map the result.
+struct APIHandler: APIProtocol {
+    let database: Database
+    let consortia: ConsortiumStore
+    let institutions: InstitutionStore
+    let suppliers: SupplierStore
+    let drugs: DrugStore
+    let audit: AuditLog
+
+    init(database: Database) {
+        self.database = database
+        self.consortia = ConsortiumStore(database: database)
+        self.institutions = InstitutionStore(database: database)
+        self.suppliers = SupplierStore(database: database)
+        self.drugs = DrugStore(database: database)
+        self.audit = AuditLog(logger: database.logger)
+    }
+
+    /// The consortium by code, visible only to tokens of that consortium (others get 404, learning nothing).
+    func visibleConsortium(_ code: String, for principal: Principal) async throws -> Consortium {
+        guard code == principal.consortiumCode, let consortium = try await consortia.find(code: code),
+            principal.may(.readConsortium(consortiumID: consortium.id))
+        else { throw DomainError.notFound("no consortium \(code)") }
+        return consortium
+    }
+
+    func getHealth(_ input: Operations.GetHealth.Input) async throws -> Operations.GetHealth.Output {
+        .ok(.init(body: .json(.init(status: .ok))))
+    }
+
+    func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
+        do {
+            try await withDeadline(.seconds(2)) {
+                _ = try await database.rows("SELECT 1", as: Int.self)
+            }
+            return .ok(.init(body: .json(.init(status: .ok))))
+        } catch {
+            return .serviceUnavailable(.init(
+                headers: .init(retryAfter: 2),
+                body: .applicationProblemJson(.init(
+                    _type: "https://consortiumrx.example/problems/unavailable", title: "Service Unavailable",
+                    status: 503, detail: "the database is not reachable"))))
+        }
+    }
+}
+
+/// Runs `work`, giving up with `DomainError.unavailable` after `limit`.
+func withDeadline<T: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await work() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw DomainError.unavailable("the database did not answer within \(limit)")
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next() else { throw CancellationError() }
+        return first
+    }
+}

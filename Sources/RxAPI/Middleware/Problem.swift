@@ -1,0 +1,67 @@
+package import Foundation
+import Hummingbird
+import RxDomain
+
+/// An RFC 9457 problem response.
+struct Problem: Encodable, Sendable {
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String?
+    var errors: [FieldError]?
+
+    init(status: HTTPResponse.Status, detail: String?, errors: [FieldError] = []) {
+        self.type = "about:blank"
+        self.title = status.reasonPhrase
+        self.status = status.code
+        self.detail = detail
+        self.errors = errors.isEmpty ? nil : errors
+    }
+
+    init(_ error: DomainError) {
+        self.init(status: error.httpStatus, detail: error.message, errors: error.fieldErrors)
+        self.type = "https://consortiumrx.example/problems/\(error.problemSlug)"
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+
+    func response(headers extra: HTTPFields = [:]) -> Response {
+        var headers = extra
+        headers[.contentType] = "application/problem+json"
+        let data = (try? Self.encoder.encode(self)) ?? Data("{\"title\":\"error\",\"status\":\(status)}".utf8)
+        return Response(
+            status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension DomainError {
+    var httpStatus: HTTPResponse.Status {
+        switch self {
+        case .badRequest: .badRequest
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .preconditionFailed: .preconditionFailed
+        case .unprocessable: .unprocessableContent
+        case .unavailable: .serviceUnavailable
+        }
+    }
+
+    var problemSlug: String {
+        switch self {
+        case .badRequest: "bad-request"
+        case .unauthorized: "unauthorized"
+        case .forbidden: "forbidden"
+        case .notFound: "not-found"
+        case .conflict: "conflict"
+        case .preconditionFailed: "precondition-failed"
+        case .unprocessable: "rule-violated"
+        case .unavailable: "unavailable"
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import RxAPI
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Serve the JSON API (stops cleanly on SIGTERM or SIGINT).")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "The address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "The port to listen on (default: $PORT, else 8080).")
+    var port: Int?
+
+    @Option(name: .customLong("pool-size"), help: "Database connections in the pool (default: $DB_POOL_SIZE, else 4).")
+    var poolSize: Int?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
+
+    func run() async throws {
+        let env = ProcessInfo.processInfo.environment
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let configuration = AppConfiguration(
+            host: host, port: port ?? env["PORT"].flatMap(Int.init) ?? 8080, databaseURL: try database.url(),
+            poolSize: poolSize ?? env["DB_POOL_SIZE"].flatMap(Int.init) ?? 4, logLevel: level)
+        let app = try buildApplication(configuration)
+        try await app.runService()
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import RxDomain
+import RxStore
+
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Create, list and revoke API tokens.",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a token and print it alone on standard output (it is shown once).")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "consortium_admin, institution_pharmacist, procurement_officer, prescriber, regulator or auditor.")
+        var role: String
+
+        @Option(help: "The consortium's code.")
+        var consortium: String
+
+        @Option(help: "Scope the token to one institution of the consortium.")
+        var institution: String?
+
+        @Option(help: "A label for the audit trail.")
+        var name: String = ""
+
+        @Option(name: .customLong("expires-in-days"), help: "Days until the token expires (default: never).")
+        var expiresInDays: Int?
+
+        func validate() throws {
+            guard Role(rawValue: role) != nil else {
+                throw ValidationError("unknown role '\(role)'; one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+
+        func run() async throws {
+            let role = Role(rawValue: role)!
+            let expiresAt = expiresInDays.map { Date().addingTimeInterval(TimeInterval($0) * 86_400) }
+            let (consortium, institution, name) = (self.consortium, self.institution, self.name)
+            let issued = try await database.withDatabase("token") { db in
+                try await TokenStore(database: db).create(
+                    role: role, consortiumCode: consortium, institutionCode: institution, name: name,
+                    expiresAt: expiresAt, actor: .console("token create"))
+            }
+            print(issued.token)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a consortium's tokens (never the tokens themselves).")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "The consortium's code.")
+        var consortium: String
+
+        func run() async throws {
+            let consortium = self.consortium
+            let tokens = try await database.withDatabase("token") { db in
+                try await TokenStore(database: db).list(consortiumCode: consortium)
+            }
+            for t in tokens {
+                let state = t.revokedAt != nil ? "revoked" : (t.expiresAt.map { $0 < Date() } == true ? "expired" : "active")
+                print("\(t.id)\t\(t.role.rawValue)\t\(t.institutionCode ?? "-")\t\(state)\t\(t.name)")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token by its id (see token list).")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Argument(help: "The token's id.")
+        var id: Int64
+
+        func run() async throws {
+            let id = self.id
+            try await database.withDatabase("token") { db in
+                try await TokenStore(database: db).revoke(id: id, actor: .console("token revoke"))
+            }
+            print("token \(id) revoked")
+        }
+    }
+}

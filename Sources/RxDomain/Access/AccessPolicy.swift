@@ -1,0 +1,38 @@
+/// Who may do what. Every write goes through `require(_:)`, so the rules live in one place.
+public enum Permission: Sendable, Equatable {
+    case readConsortium(consortiumID: Int64)
+    case updateConsortium(consortiumID: Int64)
+    case createInstitution(consortiumID: Int64)
+    case updateInstitution(consortiumID: Int64, institutionID: Int64)
+    case manageSuppliers
+    case manageDrugs
+    case readAudit
+}
+
+extension Principal {
+    public func may(_ permission: Permission) -> Bool {
+        switch permission {
+        case .readConsortium(let id):
+            return id == consortiumID
+        case .updateConsortium(let id), .createInstitution(let id):
+            return id == consortiumID && role == .consortiumAdmin
+        case .updateInstitution(let consortium, let institution):
+            guard consortium == consortiumID else { return false }
+            if role == .consortiumAdmin && institutionID == nil { return true }
+            // A member's pharmacist changes only their own institution.
+            return (role == .institutionPharmacist || role == .consortiumAdmin) && institutionID == institution
+        case .manageSuppliers:
+            return role == .consortiumAdmin || role == .procurementOfficer
+        case .manageDrugs:
+            return role == .consortiumAdmin
+        case .readAudit:
+            return role == .auditor || role == .consortiumAdmin || role == .regulator
+        }
+    }
+
+    public func require(_ permission: Permission) throws(DomainError) {
+        guard may(permission) else {
+            throw .forbidden("the \(role?.rawValue ?? "console") role may not do this here")
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// Who is calling: an API token's holder, or an operator at the command line.
+public struct Principal: Sendable, Equatable {
+    public var tokenID: Int64?
+    public var role: Role?
+    public var consortiumID: Int64
+    public var consortiumCode: String
+    /// Set when the token is scoped to one institution.
+    public var institutionID: Int64?
+    public var institutionCode: String?
+    /// A label for the audit trail: the token's name, or the operator's account.
+    public var name: String
+
+    public init(
+        tokenID: Int64?, role: Role?, consortiumID: Int64, consortiumCode: String,
+        institutionID: Int64?, institutionCode: String?, name: String
+    ) {
+        self.tokenID = tokenID
+        self.role = role
+        self.consortiumID = consortiumID
+        self.consortiumCode = consortiumCode
+        self.institutionID = institutionID
+        self.institutionCode = institutionCode
+        self.name = name
+    }
+}
+
+/// The author of a change as the audit trail records it.
+public struct Actor: Sendable, Equatable {
+    public var tokenID: Int64?
+    public var label: String
+    public var role: String?
+
+    public init(tokenID: Int64?, label: String, role: String?) {
+        self.tokenID = tokenID
+        self.label = label
+        self.role = role
+    }
+
+    public init(_ principal: Principal) {
+        self.init(tokenID: principal.tokenID, label: principal.name, role: principal.role?.rawValue)
+    }
+
+    /// A command run at the console (migrate, seed, import) by the operating-system user.
+    public static func console(_ command: String) -> Actor {
+        Actor(tokenID: nil, label: "console:\(command)", role: nil)
+    }
+}

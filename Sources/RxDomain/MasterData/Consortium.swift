@@ -1,0 +1,94 @@
+/// The kinds of consortium (医联体) the national measures name.
+public enum ConsortiumKind: String, CaseIterable, Sendable, Codable {
+    /// 城市医疗集团
+    case cityMedicalGroup = "city_medical_group"
+    /// 县域医共体
+    case countyMedicalCommunity = "county_medical_community"
+    /// 专科联盟
+    case specialtyAlliance = "specialty_alliance"
+    /// 中医区域医联体
+    case tcmRegionalConsortium = "tcm_regional_consortium"
+    /// 远程医疗协作网
+    case telemedicineNetwork = "telemedicine_network"
+}
+
+public struct Consortium: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var code: String
+    public var name: String
+    public var kind: ConsortiumKind
+    /// The lead institution (牵头医院), usually tertiary.
+    public var leadInstitutionCode: String?
+
+    public init(id: Int64, code: String, name: String, kind: ConsortiumKind, leadInstitutionCode: String?) {
+        self.id = id
+        self.code = code
+        self.name = name
+        self.kind = kind
+        self.leadInstitutionCode = leadInstitutionCode
+    }
+}
+
+/// Institution levels: tertiary 三级, secondary 二级, primary 一级 (community and township centres), village 村卫生室.
+public enum InstitutionLevel: String, CaseIterable, Sendable, Codable, Comparable {
+    case tertiary, secondary, primary, village
+
+    /// Higher levels first.
+    public var rank: Int {
+        switch self {
+        case .tertiary: 3
+        case .secondary: 2
+        case .primary: 1
+        case .village: 0
+        }
+    }
+
+    public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
+}
+
+public enum InstitutionType: String, CaseIterable, Sendable, Codable {
+    case general
+    /// 中医医院
+    case tcm
+    /// 中西医结合医院
+    case integratedTCMWestern = "integrated_tcm_western"
+    /// 妇幼保健院
+    case maternalChild = "maternal_child"
+    case specialty
+    /// 社区卫生服务中心
+    case communityHealthCentre = "community_health_centre"
+    /// 乡镇卫生院
+    case townshipHospital = "township_hospital"
+    /// 村卫生室
+    case villageClinic = "village_clinic"
+
+    public var isTCM: Bool { self == .tcm || self == .integratedTCMWestern }
+}
+
+public struct Institution: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var consortiumID: Int64
+    public var consortiumCode: String
+    public var code: String
+    public var name: String
+    public var level: InstitutionLevel
+    public var type: InstitutionType
+    /// Has a decoction-piece identification and testing lab (中药饮片鉴别检测).
+    public var hasTestingLab: Bool
+    public var isLead: Bool
+
+    public init(
+        id: Int64, consortiumID: Int64, consortiumCode: String, code: String, name: String,
+        level: InstitutionLevel, type: InstitutionType, hasTestingLab: Bool, isLead: Bool
+    ) {
+        self.id = id
+        self.consortiumID = consortiumID
+        self.consortiumCode = consortiumCode
+        self.code = code
+        self.name = name
+        self.level = level
+        self.type = type
+        self.hasTestingLab = hasTestingLab
+        self.isLead = isLead
+    }
+}

@@ -1,0 +1,149 @@
+public enum DrugCategory: String, CaseIterable, Sendable, Codable {
+    case western
+    /// 中成药
+    case chinesePatent = "chinese_patent"
+    /// 中药饮片
+    case decoctionPiece = "decoction_piece"
+    /// 医疗机构制剂
+    case hospitalPreparation = "hospital_preparation"
+}
+
+/// The national insurance list (医保目录): class A (甲), class B (乙), or not listed.
+public enum InsuranceClass: String, CaseIterable, Sendable, Codable {
+    case a = "A"
+    case b = "B"
+    case none
+}
+
+/// Special-control classes (特殊管理药品).
+public enum ControlClass: String, CaseIterable, Sendable, Codable {
+    case none
+    /// 麻醉药品
+    case narcotic
+    /// 第一类精神药品
+    case psychotropicI = "psychotropic_i"
+    /// 第二类精神药品
+    case psychotropicII = "psychotropic_ii"
+    /// 医疗用毒性药品
+    case medicalToxic = "medical_toxic"
+    /// 放射性药品
+    case radioactive
+    /// 药品类易制毒化学品
+    case precursorChemical = "precursor_chemical"
+}
+
+/// Processing of a decoction piece (炮制).
+public enum Processing: String, CaseIterable, Sendable, Codable {
+    case raw
+    /// 炒
+    case stirFried = "stir_fried"
+    /// 蜜炙
+    case honeyFried = "honey_fried"
+    /// 酒制
+    case wineProcessed = "wine_processed"
+    /// 醋制
+    case vinegarProcessed = "vinegar_processed"
+    /// 盐制
+    case saltProcessed = "salt_processed"
+    /// 蒸
+    case steamed
+    /// 炒炭
+    case charred
+    /// 麸炒
+    case branFried = "bran_fried"
+    /// 姜制
+    case gingerProcessed = "ginger_processed"
+    /// 煅
+    case calcined
+    case other
+}
+
+public struct DecoctionPiece: Sendable, Equatable, Codable {
+    public var herbName: String
+    public var processing: Processing
+    /// 统货, or a selected grade (一等, 选货 …).
+    public var grade: String
+
+    public init(herbName: String, processing: Processing, grade: String) {
+        self.herbName = herbName
+        self.processing = processing
+        self.grade = grade
+    }
+}
+
+public struct Drug: Sendable, Equatable, Codable {
+    public var code: String
+    public var genericName: String
+    public var nameEn: String?
+    public var dosageForm: String
+    public var strength: String?
+    public var packageSize: Int
+    public var packageUnit: String
+    /// The unit quantities are counted in (片, 粒, ml; g or kg for decoction pieces).
+    public var unit: String
+    public var manufacturer: String?
+    public var atcCode: String?
+    public var category: DrugCategory
+    /// Editions of the national essential medicines list (国家基本药物目录) the drug is on.
+    public var essentialEditions: [String]
+    public var insuranceClass: InsuranceClass
+    public var controlClass: ControlClass
+    public var antimicrobial: Bool
+    /// Special storage (cold chain).
+    public var coldChain: Bool
+    public var decoctionPiece: DecoctionPiece?
+
+    public init(
+        code: String, genericName: String, nameEn: String? = nil, dosageForm: String, strength: String? = nil,
+        packageSize: Int, packageUnit: String, unit: String, manufacturer: String? = nil, atcCode: String? = nil,
+        category: DrugCategory, essentialEditions: [String] = [], insuranceClass: InsuranceClass = .none,
+        controlClass: ControlClass = .none, antimicrobial: Bool = false, coldChain: Bool = false,
+        decoctionPiece: DecoctionPiece? = nil
+    ) {
+        self.code = code
+        self.genericName = genericName
+        self.nameEn = nameEn
+        self.dosageForm = dosageForm
+        self.strength = strength
+        self.packageSize = packageSize
+        self.packageUnit = packageUnit
+        self.unit = unit
+        self.manufacturer = manufacturer
+        self.atcCode = atcCode
+        self.category = category
+        self.essentialEditions = essentialEditions
+        self.insuranceClass = insuranceClass
+        self.controlClass = controlClass
+        self.antimicrobial = antimicrobial
+        self.coldChain = coldChain
+        self.decoctionPiece = decoctionPiece
+    }
+
+    /// On an edition of the national essential medicines list, or insurance-listed: the drugs the catalogue
+    /// takes first.
+    public var isEssentialOrInsured: Bool { !essentialEditions.isEmpty || insuranceClass != .none }
+
+    /// The checks a drug must pass, all of them reported at once.
+    public func validationErrors() -> [FieldError] {
+        var errors: [FieldError] = []
+        if let e = Codes.drugCodeError(code) { errors.append(FieldError(field: "code", reason: e)) }
+        if genericName.isEmpty { errors.append(FieldError(field: "genericName", reason: "must not be empty")) }
+        if packageSize < 1 { errors.append(FieldError(field: "packageSize", reason: "must be at least 1")) }
+        for edition in essentialEditions where !(edition.count == 4 && edition.allSatisfy(\.isASCII) && Int(edition) != nil) {
+            errors.append(FieldError(field: "essentialEditions", reason: "'\(edition)' is not a year"))
+        }
+        switch (category, decoctionPiece) {
+        case (.decoctionPiece, nil):
+            errors.append(FieldError(field: "decoctionPiece", reason: "a decoction piece names its herb, processing and grade"))
+        case (.decoctionPiece, .some):
+            if unit != "g" && unit != "kg" {
+                errors.append(FieldError(field: "unit", reason: "decoction pieces are counted in g or kg"))
+            }
+        case (_, .some):
+            errors.append(FieldError(field: "decoctionPiece", reason: "only a decoction piece names a herb"))
+        default:
+            break
+        }
+        return errors
+    }
+}

@@ -1,0 +1,70 @@
+/// A manufacturer or a distributor (配送企业): national master data shared by every consortium.
+public struct Supplier: Sendable, Equatable, Codable {
+    public var code: String
+    public var name: String
+    public var isManufacturer: Bool
+    public var isDistributor: Bool
+    /// 药品生产许可证
+    public var manufacturingLicence: String?
+    /// 药品经营许可证
+    public var distributionLicence: String?
+    /// The manufacturer this supplier counts as under the two-invoice rule (两票制): a wholly-owned
+    /// sales company, or an importer's national general agent.
+    public var countsAsManufacturerCode: String?
+
+    public init(
+        code: String, name: String, isManufacturer: Bool, isDistributor: Bool,
+        manufacturingLicence: String? = nil, distributionLicence: String? = nil,
+        countsAsManufacturerCode: String? = nil
+    ) {
+        self.code = code
+        self.name = name
+        self.isManufacturer = isManufacturer
+        self.isDistributor = isDistributor
+        self.manufacturingLicence = manufacturingLicence
+        self.distributionLicence = distributionLicence
+        self.countsAsManufacturerCode = countsAsManufacturerCode
+    }
+
+    /// The checks a new supplier must pass, all of them reported at once.
+    public func validationErrors() -> [FieldError] {
+        var errors: [FieldError] = []
+        if let e = Codes.institutionCodeError(code) { errors.append(FieldError(field: "code", reason: e)) }
+        if name.isEmpty { errors.append(FieldError(field: "name", reason: "must not be empty")) }
+        if !isManufacturer && !isDistributor {
+            errors.append(FieldError(field: "isManufacturer", reason: "a supplier is a manufacturer, a distributor or both"))
+        }
+        if isManufacturer && (manufacturingLicence ?? "").isEmpty {
+            errors.append(FieldError(field: "manufacturingLicence", reason: "a manufacturer needs its manufacturing licence number"))
+        }
+        if isDistributor && (distributionLicence ?? "").isEmpty {
+            errors.append(FieldError(field: "distributionLicence", reason: "a distributor needs its distribution licence number"))
+        }
+        if countsAsManufacturerCode == code {
+            errors.append(FieldError(field: "countsAsManufacturerCode", reason: "names the supplier itself"))
+        }
+        return errors
+    }
+}
+
+/// The shapes of the codes the service accepts.
+public enum Codes {
+    /// Consortium, institution and supplier codes: upper-case letters, digits, `-` and `_`, 2 to 32 long.
+    public static func institutionCodeError(_ code: String) -> String? {
+        let ok = (2...32).contains(code.utf8.count)
+            && code.utf8.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }
+            && code.utf8.first.map { $0 != 45 && $0 != 95 } == true
+        return ok ? nil : "must be 2 to 32 upper-case letters, digits, '-' or '_', starting with a letter or digit"
+    }
+
+    /// Drug codes: the national insurance code where one exists, kept as text (letters, digits, `.`, `-`, `_`).
+    public static func drugCodeError(_ code: String) -> String? {
+        let ok = (1...40).contains(code.utf8.count)
+            && code.utf8.allSatisfy {
+                ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95
+                    || $0 == 46
+            }
+            && code.utf8.first.map { $0 != 45 && $0 != 95 && $0 != 46 } == true
+        return ok ? nil : "must be 1 to 40 letters, digits, '.', '-' or '_', starting with a letter or digit"
+    }
+}

@@ -1,0 +1,45 @@
+/// A field that broke a rule, and why.
+public struct FieldError: Sendable, Equatable, Codable {
+    public var field: String
+    public var reason: String
+    public init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+}
+
+/// The ways a request can fail that the caller can act on. The API maps each to a problem response.
+public enum DomainError: Error, Sendable, Equatable {
+    /// Malformed input: 400.
+    case badRequest(String, [FieldError] = [])
+    case unauthorized(String)
+    case forbidden(String)
+    case notFound(String)
+    /// Conflicts with the current state (a duplicate, a wrong state): 409.
+    case conflict(String)
+    /// A stale `If-Match`: 412.
+    case preconditionFailed(String)
+    /// Well formed but against a rule: 422.
+    case unprocessable(String, [FieldError] = [])
+    /// The database cannot be reached or no connection is free in time: 503.
+    case unavailable(String)
+
+    public static func invalid(_ field: String, _ reason: String) -> DomainError {
+        .unprocessable("\(field): \(reason)", [FieldError(field: field, reason: reason)])
+    }
+
+    public var message: String {
+        switch self {
+        case .badRequest(let m, _), .unauthorized(let m), .forbidden(let m), .notFound(let m), .conflict(let m),
+            .preconditionFailed(let m), .unprocessable(let m, _), .unavailable(let m):
+            return m
+        }
+    }
+
+    public var fieldErrors: [FieldError] {
+        switch self {
+        case .badRequest(_, let e), .unprocessable(_, let e): return e
+        default: return []
+        }
+    }
+}

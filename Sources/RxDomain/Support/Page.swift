@@ -1,0 +1,62 @@
+import Foundation
+
+/// Keyset paging: a page ends with an opaque cursor that encodes the last key it showed.
+public struct PageRequest: Sendable, Equatable {
+    public static let defaultLimit = 50
+    public static let maximumLimit = 200
+
+    public var limit: Int
+    /// The last key of the previous page, if any.
+    public var after: String?
+
+    public init(limit: Int?, cursor: String?) throws(DomainError) {
+        let limit = limit ?? Self.defaultLimit
+        guard (1...Self.maximumLimit).contains(limit) else {
+            throw .badRequest(
+                "limit: must be between 1 and \(Self.maximumLimit)",
+                [FieldError(field: "limit", reason: "must be between 1 and \(Self.maximumLimit)")])
+        }
+        self.limit = limit
+        if let cursor {
+            guard let key = Cursor.decode(cursor) else {
+                throw .badRequest(
+                    "cursor: not a cursor this service issued", [FieldError(field: "cursor", reason: "malformed")])
+            }
+            self.after = key
+        }
+    }
+}
+
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var nextCursor: String?
+
+    /// Builds a page from up to `limit + 1` rows: the extra row only says that there is more.
+    public init(rows: [Item], limit: Int, key: (Item) -> String) {
+        if rows.count > limit {
+            items = Array(rows.prefix(limit))
+            nextCursor = items.last.map { Cursor.encode(key($0)) }
+        } else {
+            items = rows
+            nextCursor = nil
+        }
+    }
+}
+
+enum Cursor {
+    static func encode(_ key: String) -> String {
+        Data(("k1:" + key).utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ cursor: String) -> String? {
+        var b64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while b64.count % 4 != 0 { b64 += "=" }
+        guard let data = Data(base64Encoded: b64), let text = String(data: data, encoding: .utf8),
+            text.hasPrefix("k1:")
+        else { return nil }
+        return String(text.dropFirst(3))
+    }
+}

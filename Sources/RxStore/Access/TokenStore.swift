@@ -1,0 +1,119 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+import RxDomain
+
+/// API tokens: random, shown once, stored as their SHA-256.
+public struct TokenStore: Sendable {
+    let database: Database
+    let audit: AuditLog
+
+    public init(database: Database) {
+        self.database = database
+        self.audit = AuditLog(logger: database.logger)
+    }
+
+    public struct Issued: Sendable {
+        public var id: Int64
+        /// The token itself: shown once, never stored.
+        public var token: String
+    }
+
+    public struct Listed: Sendable {
+        public var id: Int64
+        public var role: Role
+        public var institutionCode: String?
+        public var name: String
+        public var createdAt: Date
+        public var expiresAt: Date?
+        public var revokedAt: Date?
+    }
+
+    public static func hash(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
+
+    static func generate() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let b64 = Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        return "crx_" + b64
+    }
+
+    public func create(
+        role: Role, consortiumCode: String, institutionCode: String?, name: String, expiresAt: Date?, actor: Actor
+    ) async throws -> Issued {
+        let token = Self.generate()
+        let hash = Self.hash(token)
+        let id = try await database.transaction { connection -> Int64 in
+            guard let consortiumID = try await connection.row(
+                "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: database.logger)
+            else { throw DomainError.notFound("no consortium \(consortiumCode)") }
+            var institutionID: Int64?
+            if let institutionCode {
+                guard let row = try await connection.row(
+                    "SELECT id FROM institutions WHERE code = \(institutionCode) AND consortium_id = \(consortiumID)",
+                    as: Int64.self, logger: database.logger)
+                else { throw DomainError.notFound("no institution \(institutionCode) in \(consortiumCode)") }
+                institutionID = row
+            }
+            guard let id = try await connection.row(
+                """
+                INSERT INTO api_tokens (consortium_id, institution_id, role, name, token_hash, expires_at)
+                VALUES (\(consortiumID), \(institutionID), \(role.rawValue), \(name), \(hash), \(expiresAt))
+                RETURNING id
+                """, as: Int64.self, logger: database.logger)
+            else { throw DomainError.conflict("token not created") }
+            struct Record: Encodable { var id: Int64; var role: String; var institution: String?; var name: String }
+            try await audit.record(
+                on: connection, consortiumID: consortiumID, actor: actor, action: "create", entityType: "api_token",
+                entityKey: String(id), before: Record?.none,
+                after: Record(id: id, role: role.rawValue, institution: institutionCode, name: name))
+            return id
+        }
+        return Issued(id: id, token: token)
+    }
+
+    /// The principal a token stands for, or nil when it is unknown, expired or revoked.
+    public func principal(forToken token: String) async throws -> Principal? {
+        let rows = try await database.rows(
+            """
+            SELECT t.id, t.role, t.consortium_id, c.code, t.institution_id, i.code, t.name
+            FROM api_tokens t JOIN consortia c ON c.id = t.consortium_id
+            LEFT JOIN institutions i ON i.id = t.institution_id
+            WHERE t.token_hash = \(Self.hash(token)) AND t.revoked_at IS NULL
+              AND (t.expires_at IS NULL OR t.expires_at > now())
+            """, as: (Int64, String, Int64, String, Int64?, String?, String).self)
+        guard let r = rows.first else { return nil }
+        return Principal(
+            tokenID: r.0, role: try decodeEnum(r.1), consortiumID: r.2, consortiumCode: r.3, institutionID: r.4,
+            institutionCode: r.5, name: r.6.isEmpty ? "token:\(r.0)" : "token:\(r.0):\(r.6)")
+    }
+
+    public func revoke(id: Int64, actor: Actor) async throws {
+        try await database.transaction { connection in
+            guard let consortiumID = try await connection.row(
+                "UPDATE api_tokens SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL RETURNING consortium_id",
+                as: Int64.self, logger: database.logger)
+            else { throw DomainError.notFound("no active token \(id)") }
+            try await connection.run("SELECT pg_notify('crx_tokens', \(String(id)))", logger: database.logger)
+            struct Record: Encodable { var id: Int64; var revoked: Bool }
+            try await audit.record(
+                on: connection, consortiumID: consortiumID, actor: actor, action: "revoke", entityType: "api_token",
+                entityKey: String(id), before: Record(id: id, revoked: false), after: Record(id: id, revoked: true))
+        }
+    }
+
+    public func list(consortiumCode: String) async throws -> [Listed] {
+        try await database.rows(
+            """
+            SELECT t.id, t.role, i.code, t.name, t.created_at, t.expires_at, t.revoked_at
+            FROM api_tokens t JOIN consortia c ON c.id = t.consortium_id
+            LEFT JOIN institutions i ON i.id = t.institution_id
+            WHERE c.code = \(consortiumCode) ORDER BY t.id
+            """, as: (Int64, String, String?, String, Date, Date?, Date?).self
+        ).map { Listed(id: $0.0, role: try decodeEnum($0.1), institutionCode: $0.2, name: $0.3, createdAt: $0.4,
+                       expiresAt: $0.5, revokedAt: $0.6) }
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RxDomain
+
+/// One entry of the audit trail.
+public struct AuditEntry: Sendable, Equatable {
+    public var id: Int64
+    public var occurredAt: Date
+    public var consortiumCode: String?
+    public var actor: String
+    public var actorRole: String?
+    public var action: String
+    public var entityType: String
+    public var entityKey: String
+    /// The entity before and after the change, as JSON text.
+    public var before: String?
+    public var after: String?
+}
+
+public struct AuditQuery: Sendable {
+    public var consortiumID: Int64
+    public var entityType: String?
+    public var entityKey: String?
+    public var from: Date?
+    public var to: Date?
+    public var page: PageRequest
+
+    public init(consortiumID: Int64, entityType: String?, entityKey: String?, from: Date?, to: Date?, page: PageRequest) {
+        self.consortiumID = consortiumID
+        self.entityType = entityType
+        self.entityKey = entityKey
+        self.from = from
+        self.to = to
+        self.page = page
+    }
+}
+
+/// The append-only audit trail. Every store writes to it inside the transaction that makes the change.
+public struct AuditLog: Sendable {
+    let logger: Logger
+
+    public init(logger: Logger) { self.logger = logger }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    public func record<Before: Encodable, After: Encodable>(
+        on connection: PostgresConnection, consortiumID: Int64?, actor: Actor, action: String,
+        entityType: String, entityKey: String, before: Before?, after: After?
+    ) async throws {
+        let beforeJSON = try before.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
+        let afterJSON = try after.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
+        try await connection.query(
+            """
+            INSERT INTO audit_log (consortium_id, actor_token_id, actor, actor_role, action, entity_type, entity_key,
+                                   before, after)
+            VALUES (\(consortiumID), \(actor.tokenID), \(actor.label), \(actor.role), \(action), \(entityType),
+                    \(entityKey), \(beforeJSON)::jsonb, \(afterJSON)::jsonb)
+            """, logger: logger)
+    }
+
+    public func list(_ query: AuditQuery, database: Database) async throws -> Page<AuditEntry> {
+        let after = query.page.after.flatMap(Int64.init) ?? 0
+        let rows = try await database.rows(
+            """
+            SELECT a.id, a.occurred_at, c.code, a.actor, a.actor_role, a.action, a.entity_type, a.entity_key,
+                   a.before::text, a.after::text
+            FROM audit_log a LEFT JOIN consortia c ON c.id = a.consortium_id
+            WHERE a.consortium_id = \(query.consortiumID)
+              AND a.id > \(after)
+              AND (\(query.entityType)::text IS NULL OR a.entity_type = \(query.entityType))
+              AND (\(query.entityKey)::text IS NULL OR a.entity_key = \(query.entityKey))
+              AND (\(query.from)::timestamptz IS NULL OR a.occurred_at >= \(query.from))
+              AND (\(query.to)::timestamptz IS NULL OR a.occurred_at < \(query.to))
+            ORDER BY a.id
+            LIMIT \(query.page.limit + 1)
+            """,
+            as: (Int64, Date, String?, String, String?, String, String, String, String?, String?).self)
+        let entries = rows.map {
+            AuditEntry(id: $0.0, occurredAt: $0.1, consortiumCode: $0.2, actor: $0.3, actorRole: $0.4, action: $0.5,
+                       entityType: $0.6, entityKey: $0.7, before: $0.8, after: $0.9)
+        }
+        return Page(rows: entries, limit: query.page.limit, key: { String($0.id) })
+    }
+}

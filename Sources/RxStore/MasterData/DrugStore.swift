@@ -1,0 +1,195 @@
+import Logging
+import PostgresNIO
+import RxDomain
+
+public struct DrugSearch: Sendable {
+    /// A code prefix.
+    public var codePrefix: String?
+    /// A substring of the generic name or the English name.
+    public var text: String?
+    public var category: DrugCategory?
+    public var page: PageRequest
+    public init(codePrefix: String?, text: String?, category: DrugCategory?, page: PageRequest) {
+        self.codePrefix = codePrefix
+        self.text = text
+        self.category = category
+        self.page = page
+    }
+}
+
+public struct DrugUpdate: Sendable {
+    public var genericName: String?
+    public var nameEn: String?
+    public var manufacturer: String?
+    public var atcCode: String?
+    public var essentialEditions: [String]?
+    public var insuranceClass: InsuranceClass?
+    public var controlClass: ControlClass?
+    public var antimicrobial: Bool?
+    public var coldChain: Bool?
+    public init() {}
+}
+
+/// Drug master data: national codes, classification, essential-list editions, decoction-piece attributes.
+public struct DrugStore: Sendable {
+    let database: Database
+    let audit: AuditLog
+
+    public init(database: Database) {
+        self.database = database
+        self.audit = AuditLog(logger: database.logger)
+    }
+
+    typealias Row = (
+        String, String, String?, String, String?, Int, String, String, String?, String?, String, String, String,
+        Bool, Bool, String?, String?, String?, [String]
+    )
+
+    static func drug(_ r: Row) throws -> Drug {
+        var piece: DecoctionPiece?
+        if let herb = r.15, let processing = r.16, let grade = r.17 {
+            piece = DecoctionPiece(herbName: herb, processing: try decodeEnum(processing), grade: grade)
+        }
+        return Drug(
+            code: r.0, genericName: r.1, nameEn: r.2, dosageForm: r.3, strength: r.4, packageSize: r.5,
+            packageUnit: r.6, unit: r.7, manufacturer: r.8, atcCode: r.9, category: try decodeEnum(r.10),
+            essentialEditions: r.18, insuranceClass: try decodeEnum(r.11), controlClass: try decodeEnum(r.12),
+            antimicrobial: r.13, coldChain: r.14, decoctionPiece: piece)
+    }
+
+    /// The hot lookup, prepared once per connection.
+    struct DrugByCode: PostgresPreparedStatement {
+        static let sql = """
+            SELECT d.code, d.generic_name, d.name_en, d.dosage_form, d.strength, d.package_size, d.package_unit,
+                   d.unit, d.manufacturer, d.atc_code, d.category, d.insurance_class, d.control_class,
+                   d.antimicrobial, d.cold_chain, d.herb_name, d.processing, d.grade,
+                   ARRAY(SELECT e.edition FROM drug_essential_editions e WHERE e.drug_code = d.code ORDER BY e.edition)
+            FROM drugs d WHERE d.code = $1
+            """
+        typealias Row = DrugStore.Row
+        var code: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(code)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    public func find(code: String) async throws -> Drug? {
+        do {
+            for try await row in try await database.client.execute(DrugByCode(code: code), logger: database.logger) {
+                return try Self.drug(row)
+            }
+            return nil
+        } catch {
+            throw DatabaseErrors.map(error, logger: database.logger)
+        }
+    }
+
+    func find(code: String, on connection: PostgresConnection, forUpdate: Bool = false) async throws -> Drug? {
+        if forUpdate {
+            _ = try await connection.row("SELECT 1 FROM drugs WHERE code = \(code) FOR UPDATE", as: Int.self, logger: database.logger)
+        }
+        for try await row in try await connection.execute(DrugByCode(code: code), logger: database.logger) {
+            return try Self.drug(row)
+        }
+        return nil
+    }
+
+    public func search(_ search: DrugSearch) async throws -> Page<Drug> {
+        let pattern = search.text.map { "%" + $0.likeEscaped + "%" }
+        let rows = try await database.rows(
+            """
+            SELECT d.code, d.generic_name, d.name_en, d.dosage_form, d.strength, d.package_size, d.package_unit,
+                   d.unit, d.manufacturer, d.atc_code, d.category, d.insurance_class, d.control_class,
+                   d.antimicrobial, d.cold_chain, d.herb_name, d.processing, d.grade,
+                   ARRAY(SELECT e.edition FROM drug_essential_editions e WHERE e.drug_code = d.code ORDER BY e.edition)
+            FROM drugs d
+            WHERE d.code > \(search.page.after ?? "")
+              AND (\(search.codePrefix)::text IS NULL OR starts_with(d.code, \(search.codePrefix)))
+              AND (\(pattern)::text IS NULL OR d.generic_name LIKE \(pattern) ESCAPE '\\'
+                   OR lower(d.name_en) LIKE lower(\(pattern)) ESCAPE '\\')
+              AND (\(search.category?.rawValue)::text IS NULL OR d.category = \(search.category?.rawValue))
+            ORDER BY d.code
+            LIMIT \(search.page.limit + 1)
+            """, as: Row.self)
+        return Page(rows: try rows.map(Self.drug), limit: search.page.limit, key: \.code)
+    }
+
+    public func create(_ drug: Drug, by principal: Principal) async throws -> Drug {
+        try principal.require(.manageDrugs)
+        let errors = drug.validationErrors()
+        guard errors.isEmpty else { throw DomainError.unprocessable("the drug is not valid", errors) }
+        return try await database.transaction { connection in
+            try await insert(drug, on: connection)
+            guard let created = try await find(code: drug.code, on: connection) else { throw DomainError.notFound(drug.code) }
+            try await audit.record(
+                on: connection, consortiumID: principal.consortiumID, actor: Actor(principal), action: "create",
+                entityType: "drug", entityKey: drug.code, before: Drug?.none, after: created)
+            return created
+        }
+    }
+
+    func insert(_ drug: Drug, on connection: PostgresConnection) async throws {
+        try await connection.run(
+            """
+            INSERT INTO drugs (code, generic_name, name_en, dosage_form, strength, package_size, package_unit, unit,
+                               manufacturer, atc_code, category, insurance_class, control_class, antimicrobial,
+                               cold_chain, herb_name, processing, grade)
+            VALUES (\(drug.code), \(drug.genericName), \(drug.nameEn), \(drug.dosageForm), \(drug.strength),
+                    \(drug.packageSize), \(drug.packageUnit), \(drug.unit), \(drug.manufacturer), \(drug.atcCode),
+                    \(drug.category.rawValue), \(drug.insuranceClass.rawValue), \(drug.controlClass.rawValue),
+                    \(drug.antimicrobial), \(drug.coldChain), \(drug.decoctionPiece?.herbName),
+                    \(drug.decoctionPiece?.processing.rawValue), \(drug.decoctionPiece?.grade))
+            """, logger: database.logger)
+        try await setEditions(drug.code, drug.essentialEditions, on: connection)
+    }
+
+    func setEditions(_ code: String, _ editions: [String], on connection: PostgresConnection) async throws {
+        let known = try await connection.rows(
+            "SELECT edition FROM essential_list_editions WHERE edition = ANY(\(editions))", as: String.self,
+            logger: database.logger)
+        if let unknown = editions.first(where: { !known.contains($0) }) {
+            throw DomainError.invalid("essentialEditions", "\(unknown) is not a known edition of the essential medicines list")
+        }
+        try await connection.run(
+            "DELETE FROM drug_essential_editions WHERE drug_code = \(code) AND NOT (edition = ANY(\(editions)))",
+            logger: database.logger)
+        try await connection.run(
+            """
+            INSERT INTO drug_essential_editions (drug_code, edition)
+            SELECT \(code), e FROM unnest(\(editions)::text[]) AS e ON CONFLICT DO NOTHING
+            """, logger: database.logger)
+    }
+
+    public func update(code: String, with change: DrugUpdate, by principal: Principal) async throws -> Drug {
+        try principal.require(.manageDrugs)
+        return try await database.transaction { connection in
+            guard let before = try await find(code: code, on: connection, forUpdate: true) else {
+                throw DomainError.notFound("no drug \(code)")
+            }
+            try await connection.run(
+                """
+                UPDATE drugs SET generic_name = COALESCE(\(change.genericName), generic_name),
+                    name_en = COALESCE(\(change.nameEn), name_en),
+                    manufacturer = COALESCE(\(change.manufacturer), manufacturer),
+                    atc_code = COALESCE(\(change.atcCode), atc_code),
+                    insurance_class = COALESCE(\(change.insuranceClass?.rawValue), insurance_class),
+                    control_class = COALESCE(\(change.controlClass?.rawValue), control_class),
+                    antimicrobial = COALESCE(\(change.antimicrobial), antimicrobial),
+                    cold_chain = COALESCE(\(change.coldChain), cold_chain),
+                    updated_at = now()
+                WHERE code = \(code)
+                """, logger: database.logger)
+            if let editions = change.essentialEditions { try await setEditions(code, editions, on: connection) }
+            guard let after = try await find(code: code, on: connection) else { throw DomainError.notFound(code) }
+            try await audit.record(
+                on: connection, consortiumID: principal.consortiumID, actor: Actor(principal), action: "update",
+                entityType: "drug", entityKey: code, before: before, after: after)
+            return after
+        }
+    }
+}

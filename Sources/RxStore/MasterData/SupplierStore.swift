@@ -1,0 +1,82 @@
+import Logging
+import PostgresNIO
+import RxDomain
+
+public enum SupplierRole: String, Sendable {
+    case manufacturer, distributor
+}
+
+/// Manufacturers and distributors (配送企业), shared by every consortium.
+public struct SupplierStore: Sendable {
+    let database: Database
+    let audit: AuditLog
+
+    public init(database: Database) {
+        self.database = database
+        self.audit = AuditLog(logger: database.logger)
+    }
+
+    typealias Row = (String, String, Bool, Bool, String?, String?, String?)
+
+    static func supplier(_ r: Row) -> Supplier {
+        Supplier(code: r.0, name: r.1, isManufacturer: r.2, isDistributor: r.3, manufacturingLicence: r.4,
+                 distributionLicence: r.5, countsAsManufacturerCode: r.6)
+    }
+
+    public func list(role: SupplierRole?, page: PageRequest) async throws -> Page<Supplier> {
+        let rows = try await database.rows(
+            """
+            SELECT s.code, s.name, s.is_manufacturer, s.is_distributor, s.manufacturing_licence,
+                   s.distribution_licence, m.code
+            FROM suppliers s LEFT JOIN suppliers m ON m.id = s.counts_as_manufacturer_id
+            WHERE s.code > \(page.after ?? "")
+              AND (\(role?.rawValue)::text IS NULL
+                   OR (\(role?.rawValue) = 'manufacturer' AND s.is_manufacturer)
+                   OR (\(role?.rawValue) = 'distributor' AND s.is_distributor))
+            ORDER BY s.code
+            LIMIT \(page.limit + 1)
+            """, as: Row.self)
+        return Page(rows: rows.map(Self.supplier), limit: page.limit, key: \.code)
+    }
+
+    func find(code: String, on connection: PostgresConnection) async throws -> Supplier? {
+        try await connection.row(
+            """
+            SELECT s.code, s.name, s.is_manufacturer, s.is_distributor, s.manufacturing_licence,
+                   s.distribution_licence, m.code
+            FROM suppliers s LEFT JOIN suppliers m ON m.id = s.counts_as_manufacturer_id
+            WHERE s.code = \(code)
+            """, as: Row.self, logger: database.logger
+        ).map(Self.supplier)
+    }
+
+    public func create(_ supplier: Supplier, by principal: Principal) async throws -> Supplier {
+        try principal.require(.manageSuppliers)
+        let errors = supplier.validationErrors()
+        guard errors.isEmpty else { throw DomainError.unprocessable("the supplier is not valid", errors) }
+        return try await database.transaction { connection in
+            var parentID: Int64?
+            if let parent = supplier.countsAsManufacturerCode {
+                guard let row = try await connection.row(
+                    "SELECT id, is_manufacturer FROM suppliers WHERE code = \(parent)", as: (Int64, Bool).self,
+                    logger: database.logger), row.1
+                else { throw DomainError.invalid("countsAsManufacturerCode", "\(parent) is not a known manufacturer") }
+                parentID = row.0
+            }
+            try await connection.run(
+                """
+                INSERT INTO suppliers (code, name, is_manufacturer, is_distributor, manufacturing_licence,
+                                       distribution_licence, counts_as_manufacturer_id)
+                VALUES (\(supplier.code), \(supplier.name), \(supplier.isManufacturer), \(supplier.isDistributor),
+                        \(supplier.manufacturingLicence), \(supplier.distributionLicence), \(parentID))
+                """, logger: database.logger)
+            guard let created = try await find(code: supplier.code, on: connection) else {
+                throw DomainError.notFound(supplier.code)
+            }
+            try await audit.record(
+                on: connection, consortiumID: principal.consortiumID, actor: Actor(principal), action: "create",
+                entityType: "supplier", entityKey: supplier.code, before: Supplier?.none, after: created)
+            return created
+        }
+    }
+}

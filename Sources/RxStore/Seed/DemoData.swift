@@ -1,0 +1,100 @@
+import Foundation
+import RxDomain
+
+/// The demo consortium's files under `seeds/demo/`, read and checked before anything is written.
+struct DemoData {
+    struct InstitutionSeed: Decodable {
+        var code: String
+        var name: String
+        var level: InstitutionLevel
+        var type: InstitutionType
+        var hasTestingLab: Bool
+    }
+
+    struct SettingSeed: Decodable {
+        var key: String
+        var value: String
+        var effectiveFrom: String
+    }
+
+    struct ConsortiumSeed: Decodable {
+        var code: String
+        var name: String
+        var kind: ConsortiumKind
+        var lead: String
+        var institutions: [InstitutionSeed]
+        var settings: [SettingSeed]
+    }
+
+    var consortium: ConsortiumSeed
+    var suppliers: [Supplier]
+    var drugs: [Drug]
+
+    init(loader: SeedLoader) throws {
+        let json = try Data(contentsOf: loader.directory.appendingPathComponent("demo/consortium.json"))
+        consortium = try JSONDecoder().decode(ConsortiumSeed.self, from: json)
+
+        let s = try loader.table(
+            "demo/suppliers.csv",
+            ["code", "name", "is_manufacturer", "is_distributor", "manufacturing_licence", "distribution_licence",
+             "counts_as_manufacturer_code"])
+        suppliers = try s.rows.map { row in
+            let supplier = Supplier(
+                code: s.value(row, "code") ?? "", name: s.value(row, "name") ?? "",
+                isManufacturer: s.value(row, "is_manufacturer") == "true",
+                isDistributor: s.value(row, "is_distributor") == "true",
+                manufacturingLicence: s.value(row, "manufacturing_licence"),
+                distributionLicence: s.value(row, "distribution_licence"),
+                countsAsManufacturerCode: s.value(row, "counts_as_manufacturer_code"))
+            if let e = supplier.validationErrors().first {
+                throw SeedLoader.Invalid(file: "demo/suppliers.csv", line: row.line, reason: "\(e.field): \(e.reason)")
+            }
+            return supplier
+        }
+
+        let d = try loader.table(
+            "demo/drugs.csv",
+            ["code", "generic_name", "name_en", "dosage_form", "strength", "package_size", "package_unit", "unit",
+             "manufacturer", "atc_code", "category", "essential_editions", "insurance_class", "control_class",
+             "antimicrobial", "cold_chain", "herb_name", "processing", "grade"])
+        drugs = try d.rows.map { row in
+            func invalid(_ reason: String) -> SeedLoader.Invalid {
+                SeedLoader.Invalid(file: "demo/drugs.csv", line: row.line, reason: reason)
+            }
+            func enumValue<T: RawRepresentable>(_ column: String, _ fallback: T? = nil) throws -> T where T.RawValue == String {
+                guard let raw = d.value(row, column) else {
+                    if let fallback { return fallback }
+                    throw invalid("\(column) is required")
+                }
+                guard let v = T(rawValue: raw) else { throw invalid("\(column) '\(raw)' is not one of the known values") }
+                return v
+            }
+            func flag(_ column: String) throws -> Bool {
+                switch d.value(row, column) {
+                case "true": return true
+                case "false", nil: return false
+                case let other?: throw invalid("\(column) '\(other)' is not true or false")
+                }
+            }
+            guard let size = d.value(row, "package_size").flatMap(Int.init) else { throw invalid("package_size is not a whole number") }
+            var piece: DecoctionPiece?
+            if let herb = d.value(row, "herb_name") {
+                piece = DecoctionPiece(herbName: herb, processing: try enumValue("processing"), grade: d.value(row, "grade") ?? "统货")
+            }
+            let drug = Drug(
+                code: d.value(row, "code") ?? "", genericName: d.value(row, "generic_name") ?? "",
+                nameEn: d.value(row, "name_en"), dosageForm: d.value(row, "dosage_form") ?? "",
+                strength: d.value(row, "strength"), packageSize: size, packageUnit: d.value(row, "package_unit") ?? "",
+                unit: d.value(row, "unit") ?? "", manufacturer: d.value(row, "manufacturer"),
+                atcCode: d.value(row, "atc_code"), category: try enumValue("category"),
+                essentialEditions: (d.value(row, "essential_editions") ?? "").split(separator: ";").map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                },
+                insuranceClass: try enumValue("insurance_class", InsuranceClass.none),
+                controlClass: try enumValue("control_class", ControlClass.none),
+                antimicrobial: try flag("antimicrobial"), coldChain: try flag("cold_chain"), decoctionPiece: piece)
+            if let e = drug.validationErrors().first { throw invalid("\(e.field): \(e.reason)") }
+            return drug
+        }
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RxDomain
+
+/// Loads `seeds/`: reference data (essential-list editions, policy defaults) and, with `demo`, the demo
+/// consortium, its suppliers and drugs. One transaction; a second load changes nothing.
+public struct SeedLoader: Sendable {
+    public struct Summary: Sendable, Equatable, CustomStringConvertible {
+        public var changes: [String: Int] = [:]
+        public var total: Int { changes.values.reduce(0, +) }
+        public var description: String {
+            total == 0 ? "nothing to change"
+                : changes.sorted(by: { $0.key < $1.key }).filter { $0.value > 0 }.map { "\($0.key): \($0.value)" }
+                    .joined(separator: ", ")
+        }
+    }
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public var file: String
+        public var line: Int
+        public var reason: String
+        public var description: String { "\(file), line \(line): \(reason)" }
+    }
+
+    let database: Database
+    let directory: URL
+
+    public init(database: Database, directory: URL) {
+        self.database = database
+        self.directory = directory
+    }
+
+    var logger: Logger { database.logger }
+
+    public func load(demo: Bool) async throws -> Summary {
+        let editions = try table("reference/essential_list_editions.csv", ["edition", "effective_from", "item_count", "note"])
+        let defaults = try table("reference/policy_defaults.csv", ["key", "value", "effective_from", "source"])
+        let demoData = demo ? try DemoData(loader: self) : nil
+        return try await database.transaction { connection in
+            var summary = Summary()
+            summary.changes["essential list editions"] = try await upsertEditions(editions, on: connection)
+            summary.changes["policy defaults"] = try await upsertDefaults(defaults, on: connection)
+            if let demoData {
+                summary.changes["suppliers"] = try await upsertSuppliers(demoData.suppliers, on: connection)
+                summary.changes["drugs"] = try await upsertDrugs(demoData.drugs, on: connection)
+                summary.changes["consortia and institutions"] = try await upsertConsortium(demoData.consortium, on: connection)
+            }
+            if summary.total > 0 {
+                struct Record: Encodable { var demo: Bool; var changes: [String: Int] }
+                try await AuditLog(logger: logger).record(
+                    on: connection, consortiumID: nil, actor: .console("seed"), action: "seed", entityType: "seed",
+                    entityKey: demo ? "demo" : "reference", before: Record?.none,
+                    after: Record(demo: demo, changes: summary.changes))
+            }
+            return summary
+        }
+    }
+
+    func table(_ path: String, _ columns: [String]) throws -> CSVTable {
+        let url = directory.appendingPathComponent(path)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        do {
+            return try CSVTable(text: text, requiredColumns: columns, file: path)
+        } catch let error as CSVReader.Malformed {
+            throw Invalid(file: path, line: error.line, reason: error.reason)
+        }
+    }
+
+    private func upsertEditions(_ t: CSVTable, on connection: PostgresConnection) async throws -> Int {
+        var changed = 0
+        for row in t.rows {
+            guard let edition = t.value(row, "edition"), let from = t.value(row, "effective_from") else {
+                throw Invalid(file: "essential_list_editions.csv", line: row.line, reason: "edition and effective_from are required")
+            }
+            let count = t.value(row, "item_count").flatMap { Int($0) }
+            let note = t.value(row, "note")
+            changed += try await connection.rows(
+                """
+                INSERT INTO essential_list_editions (edition, effective_from, item_count, note)
+                VALUES (\(edition), \(from)::date, \(count), \(note))
+                ON CONFLICT (edition) DO UPDATE SET effective_from = EXCLUDED.effective_from,
+                    item_count = EXCLUDED.item_count, note = EXCLUDED.note
+                WHERE (essential_list_editions.effective_from, essential_list_editions.item_count, essential_list_editions.note)
+                      IS DISTINCT FROM (EXCLUDED.effective_from, EXCLUDED.item_count, EXCLUDED.note)
+                RETURNING 1
+                """, as: Int.self, logger: logger).count
+        }
+        return changed
+    }
+
+    private func upsertDefaults(_ t: CSVTable, on connection: PostgresConnection) async throws -> Int {
+        var changed = 0
+        for row in t.rows {
+            guard let key = t.value(row, "key"), let value = t.value(row, "value"),
+                let from = t.value(row, "effective_from"), let source = t.value(row, "source")
+            else { throw Invalid(file: "policy_defaults.csv", line: row.line, reason: "every column is required") }
+            changed += try await connection.rows(
+                """
+                INSERT INTO policy_defaults (key, value, effective_from, source)
+                VALUES (\(key), \(value), \(from)::date, \(source))
+                ON CONFLICT (key, effective_from) DO UPDATE SET value = EXCLUDED.value, source = EXCLUDED.source
+                WHERE (policy_defaults.value, policy_defaults.source) IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.source)
+                RETURNING 1
+                """, as: Int.self, logger: logger).count
+        }
+        return changed
+    }
+
+    private func upsertSuppliers(_ suppliers: [Supplier], on connection: PostgresConnection) async throws -> Int {
+        // Manufacturers first, so a sales company can name the manufacturer it counts as.
+        var changed = 0
+        for s in suppliers.sorted(by: { ($0.countsAsManufacturerCode == nil ? 0 : 1, $0.code) < ($1.countsAsManufacturerCode == nil ? 0 : 1, $1.code) }) {
+            changed += try await connection.rows(
+                """
+                INSERT INTO suppliers (code, name, is_manufacturer, is_distributor, manufacturing_licence,
+                                       distribution_licence, counts_as_manufacturer_id)
+                VALUES (\(s.code), \(s.name), \(s.isManufacturer), \(s.isDistributor), \(s.manufacturingLicence),
+                        \(s.distributionLicence), (SELECT id FROM suppliers WHERE code = \(s.countsAsManufacturerCode)))
+                ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, is_manufacturer = EXCLUDED.is_manufacturer,
+                    is_distributor = EXCLUDED.is_distributor, manufacturing_licence = EXCLUDED.manufacturing_licence,
+                    distribution_licence = EXCLUDED.distribution_licence,
+                    counts_as_manufacturer_id = EXCLUDED.counts_as_manufacturer_id, updated_at = now()
+                WHERE (suppliers.name, suppliers.is_manufacturer, suppliers.is_distributor, suppliers.manufacturing_licence,
+                       suppliers.distribution_licence, suppliers.counts_as_manufacturer_id)
+                      IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.is_manufacturer, EXCLUDED.is_distributor,
+                       EXCLUDED.manufacturing_licence, EXCLUDED.distribution_licence, EXCLUDED.counts_as_manufacturer_id)
+                RETURNING 1
+                """, as: Int.self, logger: logger).count
+        }
+        return changed
+    }
+
+    /// All drugs in one statement: arrays of columns, unnested.
+    private func upsertDrugs(_ drugs: [Drug], on connection: PostgresConnection) async throws -> Int {
+        let changed = try await connection.rows(
+            """
+            INSERT INTO drugs (code, generic_name, name_en, dosage_form, strength, package_size, package_unit, unit,
+                               manufacturer, atc_code, category, insurance_class, control_class, antimicrobial,
+                               cold_chain, herb_name, processing, grade)
+            SELECT code, generic_name, NULLIF(name_en, ''), dosage_form, NULLIF(strength, ''), package_size, package_unit,
+                   unit, NULLIF(manufacturer, ''), NULLIF(atc_code, ''), category, insurance_class, control_class,
+                   antimicrobial, cold_chain, NULLIF(herb_name, ''), NULLIF(processing, ''), NULLIF(grade, '')
+            FROM unnest(\(drugs.map(\.code))::text[], \(drugs.map(\.genericName))::text[], \(drugs.map { $0.nameEn ?? "" })::text[],
+                        \(drugs.map(\.dosageForm))::text[], \(drugs.map { $0.strength ?? "" })::text[],
+                        \(drugs.map(\.packageSize))::int[], \(drugs.map(\.packageUnit))::text[], \(drugs.map(\.unit))::text[],
+                        \(drugs.map { $0.manufacturer ?? "" })::text[], \(drugs.map { $0.atcCode ?? "" })::text[],
+                        \(drugs.map(\.category.rawValue))::text[], \(drugs.map(\.insuranceClass.rawValue))::text[],
+                        \(drugs.map(\.controlClass.rawValue))::text[], \(drugs.map(\.antimicrobial))::bool[],
+                        \(drugs.map(\.coldChain))::bool[], \(drugs.map { $0.decoctionPiece?.herbName ?? "" })::text[],
+                        \(drugs.map { $0.decoctionPiece?.processing.rawValue ?? "" })::text[],
+                        \(drugs.map { $0.decoctionPiece?.grade ?? "" })::text[])
+                 AS t(code, generic_name, name_en, dosage_form, strength, package_size, package_unit, unit, manufacturer,
+                      atc_code, category, insurance_class, control_class, antimicrobial, cold_chain, herb_name,
+                      processing, grade)
+            ON CONFLICT (code) DO UPDATE SET generic_name = EXCLUDED.generic_name, name_en = EXCLUDED.name_en,
+                dosage_form = EXCLUDED.dosage_form, strength = EXCLUDED.strength, package_size = EXCLUDED.package_size,
+                package_unit = EXCLUDED.package_unit, unit = EXCLUDED.unit, manufacturer = EXCLUDED.manufacturer,
+                atc_code = EXCLUDED.atc_code, category = EXCLUDED.category, insurance_class = EXCLUDED.insurance_class,
+                control_class = EXCLUDED.control_class, antimicrobial = EXCLUDED.antimicrobial,
+                cold_chain = EXCLUDED.cold_chain, herb_name = EXCLUDED.herb_name, processing = EXCLUDED.processing,
+                grade = EXCLUDED.grade, updated_at = now()
+            WHERE (drugs.generic_name, drugs.name_en, drugs.dosage_form, drugs.strength, drugs.package_size,
+                   drugs.package_unit, drugs.unit, drugs.manufacturer, drugs.atc_code, drugs.category,
+                   drugs.insurance_class, drugs.control_class, drugs.antimicrobial, drugs.cold_chain, drugs.herb_name,
+                   drugs.processing, drugs.grade)
+                  IS DISTINCT FROM
+                  (EXCLUDED.generic_name, EXCLUDED.name_en, EXCLUDED.dosage_form, EXCLUDED.strength, EXCLUDED.package_size,
+                   EXCLUDED.package_unit, EXCLUDED.unit, EXCLUDED.manufacturer, EXCLUDED.atc_code, EXCLUDED.category,
+                   EXCLUDED.insurance_class, EXCLUDED.control_class, EXCLUDED.antimicrobial, EXCLUDED.cold_chain,
+                   EXCLUDED.herb_name, EXCLUDED.processing, EXCLUDED.grade)
+            RETURNING 1
+            """, as: Int.self, logger: logger).count
+        let pairs = drugs.flatMap { d in d.essentialEditions.map { (d.code, $0) } }
+        let added = try await connection.rows(
+            """
+            INSERT INTO drug_essential_editions (drug_code, edition)
+            SELECT * FROM unnest(\(pairs.map(\.0))::text[], \(pairs.map(\.1))::text[])
+            ON CONFLICT DO NOTHING RETURNING 1
+            """, as: Int.self, logger: logger).count
+        return changed + added
+    }
+
+    private func upsertConsortium(_ c: DemoData.ConsortiumSeed, on connection: PostgresConnection) async throws -> Int {
+        var changed = try await connection.rows(
+            """
+            INSERT INTO consortia (code, name, kind) VALUES (\(c.code), \(c.name), \(c.kind.rawValue))
+            ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, updated_at = now()
+            WHERE (consortia.name, consortia.kind) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind)
+            RETURNING 1
+            """, as: Int.self, logger: logger).count
+        guard let consortiumID = try await connection.row(
+            "SELECT id FROM consortia WHERE code = \(c.code)", as: Int64.self, logger: logger)
+        else { throw DomainError.notFound(c.code) }
+        for i in c.institutions {
+            changed += try await connection.rows(
+                """
+                INSERT INTO institutions (consortium_id, code, name, level, type, has_testing_lab)
+                VALUES (\(consortiumID), \(i.code), \(i.name), \(i.level.rawValue), \(i.type.rawValue), \(i.hasTestingLab))
+                ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level, type = EXCLUDED.type,
+                    has_testing_lab = EXCLUDED.has_testing_lab, updated_at = now()
+                WHERE institutions.consortium_id = EXCLUDED.consortium_id
+                  AND (institutions.name, institutions.level, institutions.type, institutions.has_testing_lab)
+                      IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.level, EXCLUDED.type, EXCLUDED.has_testing_lab)
+                RETURNING 1
+                """, as: Int.self, logger: logger).count
+        }
+        changed += try await connection.rows(
+            """
+            UPDATE consortia SET lead_institution_id = (SELECT id FROM institutions WHERE code = \(c.lead)), updated_at = now()
+            WHERE id = \(consortiumID)
+              AND lead_institution_id IS DISTINCT FROM (SELECT id FROM institutions WHERE code = \(c.lead))
+            RETURNING 1
+            """, as: Int.self, logger: logger).count
+        for s in c.settings {
+            changed += try await connection.rows(
+                """
+                INSERT INTO consortium_settings (consortium_id, key, value, effective_from)
+                VALUES (\(consortiumID), \(s.key), \(s.value), \(s.effectiveFrom)::date)
+                ON CONFLICT (consortium_id, key, effective_from) DO UPDATE SET value = EXCLUDED.value
+                WHERE consortium_settings.value IS DISTINCT FROM EXCLUDED.value
+                RETURNING 1
+                """, as: Int.self, logger: logger).count
+        }
+        return changed
+    }
+}

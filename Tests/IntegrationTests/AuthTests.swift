@@ -1,0 +1,98 @@
+import Foundation
+import HummingbirdTesting
+import RxDomain
+import RxStore
+import Testing
+
+@Suite("Tokens, roles and scopes")
+struct AuthTests {
+    @Test("no token, a malformed header or an unknown token gets 401")
+    func unauthenticated() async throws {
+        try await TestApp.run { app in
+            let none = try await app.call(.get, "/v1/drugs", token: nil)
+            none.expectProblem(.unauthorized)
+            #expect(none.headers[.wwwAuthenticate] == "Bearer")
+            try await app.call(.get, "/v1/drugs", token: nil, headers: [.authorization: "Basic abc"]).expectProblem(.unauthorized)
+            try await app.call(.get, "/v1/drugs", token: "crx_unknown").expectProblem(.unauthorized)
+        }
+    }
+
+    @Test("revoked and expired tokens get 401")
+    func revokedAndExpired() async throws {
+        try await TestApp.run { app in
+            let store = TokenStore(database: app.database)
+            let issued = try await store.create(
+                role: .auditor, consortiumCode: TestApp.demoConsortium, institutionCode: nil, name: "to revoke",
+                expiresAt: nil, actor: .console("test"))
+            try await store.revoke(id: issued.id, actor: .console("test"))
+            try await app.call(.get, "/v1/drugs", token: issued.token).expectProblem(.unauthorized)
+
+            let expired = try await store.create(
+                role: .auditor, consortiumCode: TestApp.demoConsortium, institutionCode: nil, name: "expired",
+                expiresAt: Date().addingTimeInterval(-60), actor: .console("test"))
+            try await app.call(.get, "/v1/drugs", token: expired.token).expectProblem(.unauthorized)
+        }
+    }
+
+    @Test("tokens are stored hashed, never as themselves")
+    func storedHashed() async throws {
+        try await TestApp.run { app in
+            let token = try await app.token(.auditor)
+            #expect(try await app.count("SELECT count(*)::int FROM api_tokens WHERE token_hash = \(TokenStore.hash(token))") == 1)
+            #expect(try await app.count(
+                "SELECT count(*)::int FROM api_tokens WHERE encode(token_hash, 'escape') LIKE \("%" + token + "%")") == 0)
+        }
+    }
+
+    @Test("a role that may not do a thing gets 403, and nothing changes")
+    func forbiddenRoles() async throws {
+        try await TestApp.run { app in
+            let drug = try await app.database.rows("SELECT code FROM drugs ORDER BY code LIMIT 1", as: String.self)[0]
+            for role in [Role.prescriber, .auditor, .institutionPharmacist, .procurementOfficer, .regulator] {
+                let token = try await app.token(role)
+                try await app.call(.patch, "/v1/drugs/\(drug)", token: token, json: #"{"coldChain": true}"#)
+                    .expectProblem(.forbidden)
+                try await app.call(.patch, "/v1/consortia/JLTCM", token: token, json: #"{"name": "x"}"#)
+                    .expectProblem(.forbidden)
+            }
+            let prescriber = try await app.token(.prescriber)
+            try await app.call(.get, "/v1/audit", token: prescriber).expectProblem(.forbidden)
+            #expect(try await app.count("SELECT count(*)::int FROM drugs WHERE cold_chain AND code = \(drug)") == 0)
+        }
+    }
+
+    @Test("a member's pharmacist changes only their own institution")
+    func pharmacistScope() async throws {
+        try await TestApp.run { app in
+            let token = try await app.token(.institutionPharmacist, institution: "YJ-TCMH")
+            let own = try await app.call(.patch, "/v1/institutions/YJ-TCMH", token: token, json: #"{"hasTestingLab": true}"#)
+            #expect(own.status == .ok)
+            #expect(own.json["hasTestingLab"] as? Bool == true)
+            try await app.call(.patch, "/v1/institutions/SL-TCMH", token: token, json: #"{"hasTestingLab": true}"#)
+                .expectProblem(.forbidden)
+            #expect(try await app.count("SELECT count(*)::int FROM institutions WHERE code = 'SL-TCMH' AND has_testing_lab") == 0)
+        }
+    }
+
+    @Test("a token of another consortium sees nothing of this one")
+    func otherConsortium() async throws {
+        try await TestApp.run { app in
+            try await app.database.transaction { c in
+                try await c.query("INSERT INTO consortia (code, name, kind) VALUES ('OTHER', '其他医共体', 'county_medical_community')")
+                try await c.query(
+                    """
+                    INSERT INTO institutions (consortium_id, code, name, level, type)
+                    SELECT id, 'OTHER-H', '其他医院', 'secondary', 'general' FROM consortia WHERE code = 'OTHER'
+                    """)
+            }
+            let outsider = try await app.token(.consortiumAdmin, consortium: "OTHER")
+            try await app.call(.get, "/v1/consortia/JLTCM", token: outsider).expectProblem(.notFound)
+            try await app.call(.get, "/v1/consortia/JLTCM/institutions", token: outsider).expectProblem(.notFound)
+            try await app.call(.get, "/v1/institutions/JL-TCMH", token: outsider).expectProblem(.notFound)
+            try await app.call(.patch, "/v1/institutions/JL-TCMH", token: outsider, json: #"{"name": "x"}"#)
+                .expectProblem(.notFound)
+            let list = try await app.call(.get, "/v1/consortia", token: outsider)
+            #expect((list.json["items"] as? [[String: Any]])?.map { $0["code"] as? String } == ["OTHER"])
+        }
+    }
+}
