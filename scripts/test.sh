@@ -7,4 +7,15 @@ scripts/pg.sh start
 export CRX_TEST_ADMIN_URL=${CRX_TEST_ADMIN_URL:-$(scripts/pg.sh url postgres)}
 
 swift build --build-tests
-swift test --skip-build "$@"
+mkdir -p .build/test-artifacts
+rm -f .build/test-artifacts/*
+swift test --skip-build "$@" 2>&1 | tee .build/test-artifacts/swift-test.log
+status=${PIPESTATUS[0]}
+[ "$status" = 0 ] || exit "$status"
+
+# The catalogue's FHIR export, written by a test, checked by a third-party FHIR library.
+if [ -f .build/test-artifacts/catalogue.fhir.json ]; then
+    python=$(scripts/venv.sh "fhir.resources>=8")
+    "$python" scripts/validate_fhir.py .build/test-artifacts/catalogue.fhir.json
+fi
+grep -E "Test run with .* tests" .build/test-artifacts/swift-test.log | tail -1

@@ -109,3 +109,65 @@ struct MasterDataValidationTests {
         #expect(InstitutionLevel.village < .primary && InstitutionLevel.primary < .secondary && InstitutionLevel.secondary < .tertiary)
     }
 }
+
+@Suite("Catalogue rules")
+struct CatalogueRulesTests {
+    @Test(arguments: [(8, 5), (9, 5), (1, 1), (0, 0)])
+    func simpleMajority(members: Int, required: Int) {
+        #expect(Quorum.simpleMajority.required(members: members) == required)
+    }
+
+    @Test func quorumSettings() {
+        #expect(Quorum(setting: "simple_majority") == .simpleMajority)
+        #expect(Quorum(setting: "two_thirds")?.required(members: 9) == 6)
+        #expect(Quorum(setting: "3") == .count(3))
+        #expect(Quorum(setting: "most") == nil)
+    }
+
+    @Test("the lead's endorsement is required besides the members', and objections block")
+    func publication() {
+        let members = ["L", "A", "B", "C"]
+        var decisions: [String: EndorsementDecision] = ["A": .endorse, "B": .endorse]
+        var check = CatalogueRules.publicationCheck(decisions: decisions, lead: "L", members: members, quorum: .simpleMajority)
+        #expect(!check.leadEndorsed && check.endorsements == 2 && check.required == 2)
+        decisions["L"] = .endorse
+        decisions["C"] = .object
+        check = CatalogueRules.publicationCheck(decisions: decisions, lead: "L", members: members, quorum: .simpleMajority)
+        #expect(check.problems == ["open objections from C"])
+        decisions["C"] = .endorse
+        #expect(CatalogueRules.publicationCheck(decisions: decisions, lead: "L", members: members, quorum: .all).problems.isEmpty)
+    }
+
+    @Test func levelRestrictions() {
+        let catalogue = ["A": CatalogueItem(drugCode: "A", levels: [.tertiary, .secondary]), "B": CatalogueItem(drugCode: "B")]
+        let errors = CatalogueRules.outOfLine(memberDrugs: ["B", "A", "Z"], level: .village, catalogue: catalogue)
+        #expect(errors.map(\.field) == ["A", "Z"])
+        #expect(CatalogueRules.outOfLine(memberDrugs: ["A", "B"], level: .secondary, catalogue: catalogue).isEmpty)
+    }
+
+    @Test func alternativesSameGenericFirstThenATCGroup() {
+        func drug(_ code: String, _ name: String, _ atc: String) -> Drug {
+            Drug(code: code, genericName: name, dosageForm: "片剂", packageSize: 1, packageUnit: "盒", unit: "片", atcCode: atc, category: .western)
+        }
+        let asked = drug("1", "硝苯地平", "C08CA05")
+        let available = [drug("3", "氨氯地平", "C08CA01"), drug("2", "硝苯地平", "C08CA05"), drug("4", "美托洛尔", "C07AB02")]
+        #expect(CatalogueRules.alternatives(for: asked, among: available).map(\.code) == ["2", "3"])
+    }
+
+    @Test func diff() {
+        let v1 = [CatalogueItem(drugCode: "A"), CatalogueItem(drugCode: "B", note: "x")]
+        let v2 = [CatalogueItem(drugCode: "B", note: "y"), CatalogueItem(drugCode: "C")]
+        let d = CatalogueRules.difference(v2, against: v1)
+        #expect(d.added.map(\.drugCode) == ["C"])
+        #expect(d.removed.map(\.drugCode) == ["A"])
+        #expect(d.changed.map(\.after.note) == ["y"])
+    }
+
+    @Test func businessDates() {
+        #expect(BusinessDate("2026-02-29") == nil)
+        #expect(BusinessDate("2028-02-29")?.adding(days: 1).description == "2028-03-01")
+        #expect(BusinessDate("2026-01-31")!.days(to: BusinessDate("2026-03-01")!) == 29)
+        #expect(Share.fraction(1, of: 3) == "0.3333")
+        #expect(Share.fraction(0, of: 0) == "0.0000")
+    }
+}

@@ -47,6 +47,7 @@ extension DomainError {
         case .notFound: .notFound
         case .conflict: .conflict
         case .preconditionFailed: .preconditionFailed
+        case .preconditionRequired: .init(code: 428, reasonPhrase: "Precondition Required")
         case .unprocessable: .unprocessableContent
         case .unavailable: .serviceUnavailable
         }
@@ -60,6 +61,7 @@ extension DomainError {
         case .notFound: "not-found"
         case .conflict: "conflict"
         case .preconditionFailed: "precondition-failed"
+        case .preconditionRequired: "precondition-required"
         case .unprocessable: "rule-violated"
         case .unavailable: "unavailable"
         }

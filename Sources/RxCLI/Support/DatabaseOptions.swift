@@ -20,7 +20,8 @@ struct DatabaseOptions: ParsableArguments {
     /// is cancelled when the work ends.
     func withDatabase<T: Sendable>(_ label: String, _ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
         var logger = Logger(label: "consortiumrx.\(label)")
-        logger.logLevel = .warning
+        // The pool warns when asked for a connection a moment before `run()` starts; that race is harmless here.
+        logger.logLevel = .error
         let client = try Database.makeClient(url: try url(), poolSize: 2, logger: logger)
         let database = Database(client: client, logger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in

@@ -7,6 +7,10 @@ public enum Permission: Sendable, Equatable {
     case manageSuppliers
     case manageDrugs
     case readAudit
+    /// Draft, propose, publish the consortium catalogue (the lead's pharmacy centre).
+    case manageCatalogue(consortiumID: Int64)
+    case endorseCatalogue(consortiumID: Int64, institutionID: Int64)
+    case editMemberCatalogue(consortiumID: Int64, institutionID: Int64)
 }
 
 extension Principal {
@@ -27,6 +31,15 @@ extension Principal {
             return role == .consortiumAdmin
         case .readAudit:
             return role == .auditor || role == .consortiumAdmin || role == .regulator
+        case .manageCatalogue(let id):
+            return id == consortiumID && role == .consortiumAdmin
+        case .endorseCatalogue(let consortium, let institution):
+            return consortium == consortiumID && institutionID == institution
+                && (role == .institutionPharmacist || role == .consortiumAdmin)
+        case .editMemberCatalogue(let consortium, let institution):
+            guard consortium == consortiumID else { return false }
+            if role == .consortiumAdmin && institutionID == nil { return true }
+            return (role == .institutionPharmacist || role == .consortiumAdmin) && institutionID == institution
         }
     }
 

@@ -19,6 +19,8 @@ public enum DomainError: Error, Sendable, Equatable {
     case conflict(String)
     /// A stale `If-Match`: 412.
     case preconditionFailed(String)
+    /// A change that needs `If-Match` came without it: 428.
+    case preconditionRequired(String)
     /// Well formed but against a rule: 422.
     case unprocessable(String, [FieldError] = [])
     /// The database cannot be reached or no connection is free in time: 503.
@@ -31,7 +33,7 @@ public enum DomainError: Error, Sendable, Equatable {
     public var message: String {
         switch self {
         case .badRequest(let m, _), .unauthorized(let m), .forbidden(let m), .notFound(let m), .conflict(let m),
-            .preconditionFailed(let m), .unprocessable(let m, _), .unavailable(let m):
+            .preconditionFailed(let m), .preconditionRequired(let m), .unprocessable(let m, _), .unavailable(let m):
             return m
         }
     }

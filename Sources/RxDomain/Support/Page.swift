@@ -60,3 +60,19 @@ enum Cursor {
         return String(text.dropFirst(3))
     }
 }
+
+/// Shares reported as decimal fractions with four places ("0.8500"), never floating point.
+public enum Share {
+    public static func fraction(_ part: Int, of whole: Int) -> String {
+        guard whole > 0 else { return "0.0000" }
+        var value = Decimal(part) / Decimal(whole)
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &value, 4, .plain)
+        let formatter = NumberFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.minimumFractionDigits = 4
+        formatter.maximumFractionDigits = 4
+        formatter.minimumIntegerDigits = 1
+        return formatter.string(from: rounded as NSDecimalNumber) ?? "\(rounded)"
+    }
+}

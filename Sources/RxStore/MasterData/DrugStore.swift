@@ -99,6 +99,20 @@ public struct DrugStore: Sendable {
         return nil
     }
 
+    /// Several drugs by code, in code order; unknown codes are left out.
+    func find(codes: [String], on connection: PostgresConnection) async throws -> [Drug] {
+        try await connection.rows(
+            """
+            SELECT d.code, d.generic_name, d.name_en, d.dosage_form, d.strength, d.package_size, d.package_unit,
+                   d.unit, d.manufacturer, d.atc_code, d.category, d.insurance_class, d.control_class,
+                   d.antimicrobial, d.cold_chain, d.herb_name, d.processing, d.grade,
+                   ARRAY(SELECT e.edition FROM drug_essential_editions e WHERE e.drug_code = d.code ORDER BY e.edition)
+            FROM drugs d WHERE d.code = ANY(\(codes))
+            ORDER BY d.code
+            """, as: Row.self, logger: database.logger
+        ).map(Self.drug)
+    }
+
     public func search(_ search: DrugSearch) async throws -> Page<Drug> {
         let pattern = search.text.map { "%" + $0.likeEscaped + "%" }
         let rows = try await database.rows(

@@ -17,6 +17,11 @@ struct DemoData {
         var effectiveFrom: String
     }
 
+    struct CatalogueSeed: Decodable {
+        var effectiveFrom: String
+        var items: String
+    }
+
     struct ConsortiumSeed: Decodable {
         var code: String
         var name: String
@@ -24,11 +29,13 @@ struct DemoData {
         var lead: String
         var institutions: [InstitutionSeed]
         var settings: [SettingSeed]
+        var catalogue: CatalogueSeed?
     }
 
     var consortium: ConsortiumSeed
     var suppliers: [Supplier]
     var drugs: [Drug]
+    var catalogueItems: [CatalogueItem]
 
     init(loader: SeedLoader) throws {
         let json = try Data(contentsOf: loader.directory.appendingPathComponent("demo/consortium.json"))
@@ -95,6 +102,30 @@ struct DemoData {
                 antimicrobial: try flag("antimicrobial"), coldChain: try flag("cold_chain"), decoctionPiece: piece)
             if let e = drug.validationErrors().first { throw invalid("\(e.field): \(e.reason)") }
             return drug
+        }
+
+        catalogueItems = []
+        if let catalogue = consortium.catalogue {
+            let file = "demo/" + catalogue.items
+            let c = try loader.table(file, ["drug_code", "levels", "note", "justification"])
+            let byCode = Dictionary(drugs.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+            catalogueItems = try c.rows.map { row in
+                let code = c.value(row, "drug_code") ?? ""
+                guard let drug = byCode[code] else {
+                    throw SeedLoader.Invalid(file: file, line: row.line, reason: "no drug \(code) in demo/drugs.csv")
+                }
+                let levels = try (c.value(row, "levels") ?? "").split(separator: ";").map { raw -> InstitutionLevel in
+                    guard let level = InstitutionLevel(rawValue: String(raw)) else {
+                        throw SeedLoader.Invalid(file: file, line: row.line, reason: "unknown level \(raw)")
+                    }
+                    return level
+                }
+                let item = CatalogueItem(drugCode: code, levels: levels, note: c.value(row, "note"), justification: c.value(row, "justification"))
+                if let e = CatalogueRules.justificationError(item: item, drug: drug) {
+                    throw SeedLoader.Invalid(file: file, line: row.line, reason: e.reason)
+                }
+                return item
+            }
         }
     }
 }

@@ -45,6 +45,7 @@ public struct SeedLoader: Sendable {
                 summary.changes["suppliers"] = try await upsertSuppliers(demoData.suppliers, on: connection)
                 summary.changes["drugs"] = try await upsertDrugs(demoData.drugs, on: connection)
                 summary.changes["consortia and institutions"] = try await upsertConsortium(demoData.consortium, on: connection)
+                summary.changes["catalogue versions"] = try await publishFirstCatalogue(demoData, on: connection)
             }
             if summary.total > 0 {
                 struct Record: Encodable { var demo: Bool; var changes: [String: Int] }
@@ -179,6 +180,36 @@ public struct SeedLoader: Sendable {
             ON CONFLICT DO NOTHING RETURNING 1
             """, as: Int.self, logger: logger).count
         return changed + added
+    }
+
+    /// The demo consortium's first catalogue version, published as agreed, when it has none yet.
+    private func publishFirstCatalogue(_ demo: DemoData, on connection: PostgresConnection) async throws -> Int {
+        guard let seed = demo.consortium.catalogue, !demo.catalogueItems.isEmpty else { return 0 }
+        guard let consortiumID = try await connection.row(
+            "SELECT id FROM consortia WHERE code = \(demo.consortium.code)", as: Int64.self, logger: logger)
+        else { return 0 }
+        let existing = try await connection.row(
+            "SELECT count(*)::int FROM catalogue_versions WHERE consortium_id = \(consortiumID)", as: Int.self, logger: logger)
+        guard existing == 0 else { return 0 }
+        let items = demo.catalogueItems
+        try await connection.run(
+            "INSERT INTO catalogue_versions (consortium_id, number) VALUES (\(consortiumID), 1)", logger: logger)
+        try await connection.run(
+            """
+            INSERT INTO catalogue_items (consortium_id, version_number, drug_code, levels, note, justification)
+            SELECT \(consortiumID), 1, code, CASE WHEN levels = '' THEN '{}'::text[] ELSE string_to_array(levels, ';') END,
+                   NULLIF(note, ''), NULLIF(justification, '')
+            FROM unnest(\(items.map(\.drugCode))::text[], \(items.map { $0.levels.map(\.rawValue).joined(separator: ";") })::text[],
+                        \(items.map { $0.note ?? "" })::text[], \(items.map { $0.justification ?? "" })::text[])
+                 AS t(code, levels, note, justification)
+            """, logger: logger)
+        try await connection.run(
+            """
+            UPDATE catalogue_versions SET status = 'published', effective_from = \(seed.effectiveFrom)::date,
+                published_at = now(), proposed_at = now()
+            WHERE consortium_id = \(consortiumID) AND number = 1
+            """, logger: logger)
+        return 1
     }
 
     private func upsertConsortium(_ c: DemoData.ConsortiumSeed, on connection: PostgresConnection) async throws -> Int {

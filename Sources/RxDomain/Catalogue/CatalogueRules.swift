@@ -1,0 +1,160 @@
+import Foundation
+
+/// The consortium essential drug catalogue (基本用药目录): a version's lifecycle and its items.
+public enum CatalogueStatus: String, Sendable, Codable, CaseIterable {
+    /// Being edited by the pharmacy centre. At most one open (draft or proposed) version per consortium.
+    case draft
+    /// Put to the members for endorsement; no longer editable.
+    case proposed
+    /// Agreed and in force from its effective date; never changes again.
+    case published
+}
+
+public struct CatalogueItem: Sendable, Equatable, Codable {
+    public var drugCode: String
+    /// The institution levels that may use the drug; empty means every level.
+    public var levels: [InstitutionLevel]
+    public var note: String?
+    /// Why a drug that is neither on the essential list nor insurance-listed belongs in the catalogue.
+    public var justification: String?
+
+    public init(drugCode: String, levels: [InstitutionLevel] = [], note: String? = nil, justification: String? = nil) {
+        self.drugCode = drugCode
+        self.levels = levels
+        self.note = note
+        self.justification = justification
+    }
+
+    public func allows(_ level: InstitutionLevel) -> Bool { levels.isEmpty || levels.contains(level) }
+}
+
+public enum EndorsementDecision: String, Sendable, Codable, CaseIterable {
+    case endorse
+    case object
+}
+
+/// How many member endorsements a catalogue version needs: a consortium setting (`catalogue_quorum`).
+public enum Quorum: Sendable, Equatable {
+    /// More than half of the members.
+    case simpleMajority
+    /// At least two thirds of the members.
+    case twoThirds
+    case all
+    /// A fixed number of members.
+    case count(Int)
+
+    public init?(setting: String) {
+        switch setting {
+        case "simple_majority": self = .simpleMajority
+        case "two_thirds": self = .twoThirds
+        case "all": self = .all
+        default:
+            guard let n = Int(setting), n >= 0 else { return nil }
+            self = .count(n)
+        }
+    }
+
+    /// Endorsements needed out of `members` (the lead's own endorsement is required besides).
+    public func required(members: Int) -> Int {
+        switch self {
+        case .simpleMajority: members == 0 ? 0 : members / 2 + 1
+        case .twoThirds: (2 * members + 2) / 3
+        case .all: members
+        case .count(let n): min(n, members)
+        }
+    }
+}
+
+public enum CatalogueRules {
+    /// An item whose drug is neither on an essential-list edition nor insurance-listed needs a written
+    /// justification (national essential medicines and insurance-listed drugs come first).
+    public static func justificationError(item: CatalogueItem, drug: Drug) -> FieldError? {
+        guard !drug.isEssentialOrInsured else { return nil }
+        if let j = item.justification, !j.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return nil }
+        return FieldError(
+            field: "justification",
+            reason: "\(drug.code) is neither on the national essential medicines list nor insurance-listed: give a written justification")
+    }
+
+    public struct PublicationCheck: Sendable, Equatable {
+        public var leadEndorsed: Bool
+        public var endorsements: Int
+        public var required: Int
+        public var openObjections: [String]
+
+        public var problems: [String] {
+            var p: [String] = []
+            if !leadEndorsed { p.append("the lead institution has not endorsed it") }
+            if endorsements < required { p.append("\(endorsements) of the \(required) member endorsements needed") }
+            if !openObjections.isEmpty { p.append("open objections from \(openObjections.joined(separator: ", "))") }
+            return p
+        }
+    }
+
+    /// Whether a proposed version may be published: the lead and a quorum of members endorsed it, and no
+    /// objection is left open.
+    public static func publicationCheck(
+        decisions: [String: EndorsementDecision], lead: String, members: [String], quorum: Quorum
+    ) -> PublicationCheck {
+        let memberSet = Set(members).subtracting([lead])
+        let endorsed = memberSet.filter { decisions[$0] == .endorse }.count
+        return PublicationCheck(
+            leadEndorsed: decisions[lead] == .endorse, endorsements: endorsed,
+            required: quorum.required(members: memberSet.count),
+            openObjections: decisions.filter { $0.value == .object }.map(\.key).sorted())
+    }
+
+    /// A member list's drugs that the consortium catalogue does not hold, or holds for other levels only.
+    public static func outOfLine(
+        memberDrugs: [String], level: InstitutionLevel, catalogue: [String: CatalogueItem]
+    ) -> [FieldError] {
+        memberDrugs.sorted().compactMap { code in
+            guard let item = catalogue[code] else {
+                return FieldError(field: code, reason: "not in the consortium catalogue in effect")
+            }
+            guard item.allows(level) else {
+                return FieldError(
+                    field: code,
+                    reason: "restricted to \(item.levels.map(\.rawValue).joined(separator: ", ")) institutions, not \(level.rawValue)")
+            }
+            return nil
+        }
+    }
+
+    public struct Difference: Sendable, Equatable {
+        public var added: [CatalogueItem]
+        public var removed: [CatalogueItem]
+        public var changed: [(before: CatalogueItem, after: CatalogueItem)]
+
+        public static func == (a: Self, b: Self) -> Bool {
+            a.added == b.added && a.removed == b.removed
+                && a.changed.map(\.before) == b.changed.map(\.before) && a.changed.map(\.after) == b.changed.map(\.after)
+        }
+    }
+
+    /// What `version` adds, removes and changes against `base`.
+    public static func difference(_ version: [CatalogueItem], against base: [CatalogueItem]) -> Difference {
+        let old = Dictionary(base.map { ($0.drugCode, $0) }, uniquingKeysWith: { a, _ in a })
+        let new = Dictionary(version.map { ($0.drugCode, $0) }, uniquingKeysWith: { a, _ in a })
+        return Difference(
+            added: version.filter { old[$0.drugCode] == nil }.sorted { $0.drugCode < $1.drugCode },
+            removed: base.filter { new[$0.drugCode] == nil }.sorted { $0.drugCode < $1.drugCode },
+            changed: version.compactMap { item in
+                guard let before = old[item.drugCode], before != item else { return nil }
+                return (before, item)
+            }.sorted { $0.after.drugCode < $1.after.drugCode })
+    }
+
+    /// Alternatives for a drug the receiving institution does not hold: the same generic name in another form
+    /// or strength first, then the same ATC chemical subgroup (level 4, five characters), so a down-referred
+    /// patient's treatment continues (用药目录衔接).
+    public static func alternatives(for drug: Drug, among available: [Drug]) -> [Drug] {
+        let sameGeneric = available.filter { $0.code != drug.code && $0.genericName == drug.genericName }
+        guard let atc = drug.atcCode, atc.count >= 5 else { return sameGeneric }
+        let group = atc.prefix(5)
+        let sameGroup = available.filter {
+            $0.code != drug.code && $0.genericName != drug.genericName && ($0.atcCode?.hasPrefix(group) ?? false)
+        }
+        return sameGeneric + sameGroup.sorted { ($0.genericName, $0.code) < ($1.genericName, $1.code) }
+    }
+}

@@ -1,0 +1,238 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RxDomain
+
+/// A member's list as the service answers for it.
+public struct MemberCatalogue: Sendable {
+    public var institution: Institution
+    /// No list of its own: the member uses the consortium catalogue (what its level allows).
+    public var usesConsortiumCatalogue: Bool
+    public var revision: Int
+    public var consortiumVersion: Int?
+    public var drugs: [Drug]
+    public var outOfLine: [FieldError]
+
+    public var etag: String { "\"m\(revision)\"" }
+}
+
+public struct OutOfLineEntry: Sendable, Equatable, Encodable {
+    public var institutionCode: String
+    public var drugCode: String
+    /// `not_in_catalogue` or `level_not_allowed`.
+    public var reason: String
+}
+
+/// Members' own lists inside the consortium catalogue, and what reads across them.
+public struct MemberCatalogueStore: Sendable {
+    let database: Database
+    let audit: AuditLog
+    var logger: Logger { database.logger }
+
+    public init(database: Database) {
+        self.database = database
+        self.audit = AuditLog(logger: database.logger)
+    }
+
+    /// The consortium catalogue in effect as a map from drug code to item.
+    func catalogueMap(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> (Int?, [String: CatalogueItem]) {
+        let catalogue = CatalogueStore(database: database)
+        guard let number = try await catalogue.numberInEffect(consortiumID: consortiumID, on: date, connection: connection) else {
+            return (nil, [:])
+        }
+        let rows = try await connection.rows(
+            """
+            SELECT drug_code, levels, note, justification FROM catalogue_items
+            WHERE consortium_id = \(consortiumID) AND version_number = \(number)
+            """, as: (String, [String], String?, String?).self, logger: logger)
+        var map: [String: CatalogueItem] = [:]
+        for r in rows {
+            map[r.0] = CatalogueItem(drugCode: r.0, levels: try r.1.map { try decodeEnum($0) }, note: r.2, justification: r.3)
+        }
+        return (number, map)
+    }
+
+    public func get(institution: Institution, on date: BusinessDate) async throws -> MemberCatalogue {
+        try await database.read { try await get(institution: institution, on: date, connection: $0) }
+    }
+
+    func get(institution: Institution, on date: BusinessDate, connection: PostgresConnection) async throws -> MemberCatalogue {
+        let (version, map) = try await catalogueMap(consortiumID: institution.consortiumID, on: date, connection: connection)
+        let revision = try await connection.row(
+            """
+            SELECT revision FROM member_catalogues WHERE consortium_id = \(institution.consortiumID) AND institution_id = \(institution.id)
+            """, as: Int.self, logger: logger)
+        let codes: [String]
+        if revision != nil {
+            codes = try await connection.rows(
+                """
+                SELECT drug_code FROM member_catalogue_items
+                WHERE consortium_id = \(institution.consortiumID) AND institution_id = \(institution.id) ORDER BY drug_code
+                """, as: String.self, logger: logger)
+        } else {
+            codes = map.values.filter { $0.allows(institution.level) }.map(\.drugCode).sorted()
+        }
+        let drugs = try await DrugStore(database: database).find(codes: codes, on: connection)
+        return MemberCatalogue(
+            institution: institution, usesConsortiumCatalogue: revision == nil, revision: revision ?? 0,
+            consortiumVersion: version, drugs: drugs,
+            outOfLine: CatalogueRules.outOfLine(memberDrugs: revision == nil ? [] : codes, level: institution.level, catalogue: map))
+    }
+
+    /// Replaces a member's own list. It must lie inside the consortium catalogue in effect and respect its level
+    /// restrictions; otherwise 422 naming every offending drug, and nothing changes.
+    public func put(
+        institution: Institution, drugCodes: [String], today: BusinessDate, ifMatch: String?, by principal: Principal
+    ) async throws -> MemberCatalogue {
+        try principal.require(.editMemberCatalogue(consortiumID: institution.consortiumID, institutionID: institution.id))
+        let codes = Array(Set(drugCodes)).sorted()
+        return try await database.transaction { connection in
+            // Lock the institution's row: two pharmacists saving at once serialise here, then the ETag decides.
+            _ = try await connection.row(
+                "SELECT id FROM institutions WHERE id = \(institution.id) FOR UPDATE", as: Int64.self, logger: logger)
+            let before = try await get(institution: institution, on: today, connection: connection)
+            try ETag.check(ifMatch, current: before.etag)
+            let (version, map) = try await catalogueMap(consortiumID: institution.consortiumID, on: today, connection: connection)
+            guard version != nil else {
+                throw DomainError.unprocessable("the consortium has no catalogue in effect; a member's list must lie inside it")
+            }
+            let offending = CatalogueRules.outOfLine(memberDrugs: codes, level: institution.level, catalogue: map)
+            guard offending.isEmpty else {
+                throw DomainError.unprocessable(
+                    "\(offending.count) drug(s) lie outside the consortium catalogue for a \(institution.level.rawValue) institution: "
+                        + offending.map(\.field).joined(separator: ", "), offending)
+            }
+            try await connection.run(
+                """
+                INSERT INTO member_catalogues (consortium_id, institution_id) VALUES (\(institution.consortiumID), \(institution.id))
+                ON CONFLICT (consortium_id, institution_id) DO UPDATE
+                SET revision = member_catalogues.revision + 1, updated_at = now()
+                """, logger: logger)
+            try await connection.run(
+                """
+                DELETE FROM member_catalogue_items WHERE consortium_id = \(institution.consortiumID)
+                  AND institution_id = \(institution.id) AND NOT (drug_code = ANY(\(codes)))
+                """, logger: logger)
+            try await connection.run(
+                """
+                INSERT INTO member_catalogue_items (consortium_id, institution_id, drug_code)
+                SELECT \(institution.consortiumID), \(institution.id), c FROM unnest(\(codes)::text[]) AS c
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+            let after = try await get(institution: institution, on: today, connection: connection)
+            struct Record: Encodable { var usesConsortiumCatalogue: Bool; var drugCodes: [String] }
+            try await audit.record(
+                on: connection, consortiumID: institution.consortiumID, actor: Actor(principal), action: "replace",
+                entityType: "member_catalogue", entityKey: institution.code,
+                before: Record(usesConsortiumCatalogue: before.usesConsortiumCatalogue, drugCodes: before.usesConsortiumCatalogue ? [] : before.drugs.map(\.code)),
+                after: Record(usesConsortiumCatalogue: false, drugCodes: codes))
+            return after
+        }
+    }
+
+    /// Members' lists out of line with the consortium catalogue in effect on a date: drugs it dropped, or
+    /// restricted to other levels. Reported, never silently rewritten.
+    public func outOfLine(consortiumID: Int64, on date: BusinessDate) async throws -> [OutOfLineEntry] {
+        try await database.rows(
+            """
+            WITH v AS (
+                SELECT number FROM catalogue_versions
+                WHERE consortium_id = \(consortiumID) AND status = 'published' AND effective_from <= \(date.description)::date
+                ORDER BY effective_from DESC LIMIT 1)
+            SELECT i.code, m.drug_code,
+                   CASE WHEN c.drug_code IS NULL THEN 'not_in_catalogue' ELSE 'level_not_allowed' END
+            FROM member_catalogue_items m
+            JOIN institutions i ON i.id = m.institution_id
+            LEFT JOIN catalogue_items c ON c.consortium_id = m.consortium_id AND c.version_number = (SELECT number FROM v)
+                 AND c.drug_code = m.drug_code
+            WHERE m.consortium_id = \(consortiumID)
+              AND (c.drug_code IS NULL OR (cardinality(c.levels) > 0 AND NOT (i.level = ANY(c.levels))))
+            ORDER BY i.code, m.drug_code
+            """, as: (String, String, String).self
+        ).map { OutOfLineEntry(institutionCode: $0.0, drugCode: $0.1, reason: $0.2) }
+    }
+
+    public struct CategoryShare: Sendable, Encodable {
+        public var category: String
+        public var items: Int
+        public var essential: Int
+        public var insured: Int
+    }
+
+    public struct MemberSummary: Sendable, Encodable {
+        public var institutionCode: String
+        public var level: String
+        public var usesConsortiumCatalogue: Bool
+        public var items: Int
+        public var outOfLine: Int
+    }
+
+    public struct Report: Sendable {
+        public var version: Int?
+        public var categories: [CategoryShare]
+        public var members: [MemberSummary]
+    }
+
+    /// Counts and shares of essential-list and insurance-listed items by category, and per member its list
+    /// size and how many of its items are out of line.
+    public func report(consortiumID: Int64, on date: BusinessDate) async throws -> Report {
+        try await database.read { connection in
+            let (version, map) = try await catalogueMap(consortiumID: consortiumID, on: date, connection: connection)
+            let categories = try await connection.rows(
+                """
+                SELECT d.category, count(*)::int,
+                       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM drug_essential_editions e WHERE e.drug_code = d.code))::int,
+                       count(*) FILTER (WHERE d.insurance_class <> 'none')::int
+                FROM catalogue_items c JOIN drugs d ON d.code = c.drug_code
+                WHERE c.consortium_id = \(consortiumID) AND c.version_number = \(version ?? -1)
+                GROUP BY d.category ORDER BY d.category
+                """, as: (String, Int, Int, Int).self, logger: logger
+            ).map { CategoryShare(category: $0.0, items: $0.1, essential: $0.2, insured: $0.3) }
+            let members = try await connection.rows(
+                """
+                SELECT i.code, i.level, mc.institution_id IS NULL,
+                       (SELECT count(*)::int FROM member_catalogue_items m WHERE m.consortium_id = i.consortium_id AND m.institution_id = i.id)
+                FROM institutions i
+                LEFT JOIN member_catalogues mc ON mc.consortium_id = i.consortium_id AND mc.institution_id = i.id
+                WHERE i.consortium_id = \(consortiumID) ORDER BY i.code
+                """, as: (String, String, Bool, Int).self, logger: logger)
+            let outOfLine = Dictionary(grouping: try await outOfLine(consortiumID: consortiumID, on: date), by: \.institutionCode)
+            return Report(
+                version: version, categories: categories,
+                members: try members.map { m in
+                    let level: InstitutionLevel = try decodeEnum(m.1)
+                    return MemberSummary(
+                        institutionCode: m.0, level: m.1, usesConsortiumCatalogue: m.2,
+                        items: m.2 ? map.values.filter { $0.allows(level) }.count : m.3,
+                        outOfLine: outOfLine[m.0]?.count ?? 0)
+                })
+        }
+    }
+
+    public struct ContinuityAnswer: Sendable {
+        public var drugCode: String
+        public var known: Bool
+        public var heldByReceiver: Bool
+        public var alternatives: [Drug]
+    }
+
+    /// For a down-referred patient: which drugs the receiving institution's catalogue holds, and for the others
+    /// the alternatives it does hold.
+    public func medicationCheck(receiving: Institution, drugCodes: [String], on date: BusinessDate) async throws -> [ContinuityAnswer] {
+        let list = try await get(institution: receiving, on: date)
+        let held = Set(list.drugs.map(\.code))
+        let asked = try await database.read { try await DrugStore(database: database).find(codes: drugCodes, on: $0) }
+        let byCode = Dictionary(asked.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        return drugCodes.map { code in
+            guard let drug = byCode[code] else {
+                return ContinuityAnswer(drugCode: code, known: false, heldByReceiver: false, alternatives: [])
+            }
+            if held.contains(code) {
+                return ContinuityAnswer(drugCode: code, known: true, heldByReceiver: true, alternatives: [])
+            }
+            return ContinuityAnswer(
+                drugCode: code, known: true, heldByReceiver: false,
+                alternatives: CatalogueRules.alternatives(for: drug, among: list.drugs))
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Logging
+import PostgresNIO
+import RxDomain
+
+/// Policy settings: a consortium's own value in force on a date, else the national default in force then.
+public struct Settings: Sendable {
+    let logger: Logger
+
+    public init(logger: Logger) { self.logger = logger }
+
+    public func value(_ key: String, consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> String? {
+        try await connection.row(
+            """
+            SELECT value FROM (
+                SELECT value, effective_from, 1 AS precedence FROM consortium_settings
+                 WHERE consortium_id = \(consortiumID) AND key = \(key) AND effective_from <= \(date.description)::date
+                UNION ALL
+                SELECT value, effective_from, 2 FROM policy_defaults
+                 WHERE key = \(key) AND effective_from <= \(date.description)::date
+            ) s ORDER BY precedence, effective_from DESC LIMIT 1
+            """, as: String.self, logger: logger)
+    }
+
+    /// A setting that must exist: its absence means the seeds were not loaded.
+    public func required(_ key: String, consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> String {
+        guard let value = try await value(key, consortiumID: consortiumID, on: date, connection: connection) else {
+            throw DomainError.unavailable("the setting \(key) is missing: load seeds/reference (consortiumrx seed)")
+        }
+        return value
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+
+/// Writes RFC 4180 CSV: a field is quoted when it holds a comma, a quote or a line break.
+public struct CSVWriter: Sendable {
+    public private(set) var text = ""
+
+    public init(header: [String]) { append(header) }
+
+    public mutating func append(_ fields: [String]) {
+        text += fields.map(Self.quote).joined(separator: ",") + "\r\n"
+    }
+
+    static func quote(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
