@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import RxDomain
 
@@ -169,5 +170,47 @@ struct CatalogueRulesTests {
         #expect(BusinessDate("2026-01-31")!.days(to: BusinessDate("2026-03-01")!) == 29)
         #expect(Share.fraction(1, of: 3) == "0.3333")
         #expect(Share.fraction(0, of: 0) == "0.0000")
+    }
+}
+
+@Suite("Pricing rules")
+struct PricingRulesTests {
+    func d(_ s: String) -> BusinessDate { BusinessDate(s)! }
+
+    @Test("a new price closes the one in effect the day before, and stops where a later one starts")
+    func timeline() {
+        let existing = [
+            PriceTimeline.Period(id: 1, from: d("2026-01-01"), to: nil),
+        ]
+        var plan = PriceTimeline.plan(existing: existing, start: d("2026-03-01"))
+        #expect(plan.close.map(\.id) == [1] && plan.close.map(\.to) == [d("2026-03-01")] && plan.newTo == nil)
+
+        let two = [
+            PriceTimeline.Period(id: 1, from: d("2026-01-01"), to: d("2026-06-01")),
+            PriceTimeline.Period(id: 2, from: d("2026-06-01"), to: nil),
+        ]
+        plan = PriceTimeline.plan(existing: two, start: d("2026-03-01"))
+        #expect(plan.close.map(\.id) == [1] && plan.newTo == d("2026-06-01") && plan.supersede.isEmpty)
+        plan = PriceTimeline.plan(existing: two, start: d("2026-06-01"))
+        #expect(plan.supersede == [2] && plan.close.isEmpty && plan.newTo == nil)
+    }
+
+    @Test func money() {
+        #expect(Money("12.5")?.description == "12.5000")
+        #expect(Money("0.0860") != nil)
+        #expect(Money("1.23456") == nil)
+        #expect(Money("-1") == nil)
+        #expect(Money("1e3") == nil)
+        #expect(Money("12.")  == nil)
+        #expect((Money("10.00")! * Decimal(string: "1.25")!).rounded().description == "12.5000")
+    }
+
+    @Test("patient prices: zero markup for drugs, the capped markup for pieces")
+    func patientPrices() {
+        let markups = PatientPricing.Markups(drugPercent: 0, decoctionPiecePercent: 30, decoctionPieceCapPercent: 25, hospitalPreparationPercent: 5)
+        #expect(PatientPricing.price(unitPrice: Money("8.00")!, category: .western, markups: markups).patientPrice == Money("8.00")!)
+        #expect(PatientPricing.price(unitPrice: Money("8.00")!, category: .chinesePatent, markups: markups).patientPrice == Money("8.00")!)
+        #expect(PatientPricing.price(unitPrice: Money("8.00")!, category: .decoctionPiece, markups: markups).patientPrice == Money("10.00")!)
+        #expect(PatientPricing.price(unitPrice: Money("8.00")!, category: .hospitalPreparation, markups: markups).patientPrice == Money("8.40")!)
     }
 }

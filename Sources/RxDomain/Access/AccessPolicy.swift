@@ -11,6 +11,8 @@ public enum Permission: Sendable, Equatable {
     case manageCatalogue(consortiumID: Int64)
     case endorseCatalogue(consortiumID: Int64, institutionID: Int64)
     case editMemberCatalogue(consortiumID: Int64, institutionID: Int64)
+    /// Price agreements and their reporting: the supply centre.
+    case setPrices(consortiumID: Int64)
 }
 
 extension Principal {
@@ -36,6 +38,8 @@ extension Principal {
         case .endorseCatalogue(let consortium, let institution):
             return consortium == consortiumID && institutionID == institution
                 && (role == .institutionPharmacist || role == .consortiumAdmin)
+        case .setPrices(let id):
+            return id == consortiumID && (role == .consortiumAdmin || role == .procurementOfficer)
         case .editMemberCatalogue(let consortium, let institution):
             guard consortium == consortiumID else { return false }
             if role == .consortiumAdmin && institutionID == nil { return true }

@@ -65,14 +65,21 @@ enum Cursor {
 public enum Share {
     public static func fraction(_ part: Int, of whole: Int) -> String {
         guard whole > 0 else { return "0.0000" }
-        var value = Decimal(part) / Decimal(whole)
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &value, 4, .plain)
+        return DecimalText.format(Decimal(part) / Decimal(whole), places: 4)
+    }
+}
+
+/// Fixed-point text of a decimal, rounded half-up: what money and shares are written as.
+public enum DecimalText {
+    public static func format(_ value: Decimal, places: Int) -> String {
         let formatter = NumberFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.minimumFractionDigits = 4
-        formatter.maximumFractionDigits = 4
+        formatter.numberStyle = .decimal
+        formatter.usesGroupingSeparator = false
+        formatter.minimumFractionDigits = places
+        formatter.maximumFractionDigits = places
         formatter.minimumIntegerDigits = 1
-        return formatter.string(from: rounded as NSDecimalNumber) ?? "\(rounded)"
+        formatter.roundingMode = .halfUp
+        return formatter.string(from: value as NSDecimalNumber) ?? "\(value)"
     }
 }

@@ -36,6 +36,7 @@ struct DemoData {
     var suppliers: [Supplier]
     var drugs: [Drug]
     var catalogueItems: [CatalogueItem]
+    var prices: [ProvincialPriceImport.Line]
 
     init(loader: SeedLoader) throws {
         let json = try Data(contentsOf: loader.directory.appendingPathComponent("demo/consortium.json"))
@@ -102,6 +103,14 @@ struct DemoData {
                 antimicrobial: try flag("antimicrobial"), coldChain: try flag("cold_chain"), decoctionPiece: piece)
             if let e = drug.validationErrors().first { throw invalid("\(e.field): \(e.reason)") }
             return drug
+        }
+
+        let priceFile = "demo/provincial_bid_prices.csv"
+        do {
+            prices = try ProvincialPriceImport(database: loader.database)
+                .parse(try String(contentsOf: loader.directory.appendingPathComponent(priceFile), encoding: .utf8))
+        } catch let rejected as ProvincialPriceImport.Rejected {
+            throw SeedLoader.Invalid(file: priceFile, line: rejected.errors[0].line, reason: rejected.errors[0].reason)
         }
 
         catalogueItems = []

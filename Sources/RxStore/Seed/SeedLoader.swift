@@ -46,6 +46,9 @@ public struct SeedLoader: Sendable {
                 summary.changes["drugs"] = try await upsertDrugs(demoData.drugs, on: connection)
                 summary.changes["consortia and institutions"] = try await upsertConsortium(demoData.consortium, on: connection)
                 summary.changes["catalogue versions"] = try await publishFirstCatalogue(demoData, on: connection)
+                summary.changes["provincial prices"] = try await ProvincialPriceImport(database: database)
+                    .apply(demoData.prices, consortiumCode: demoData.consortium.code, actor: .console("seed"), connection: connection)
+                    .imported
             }
             if summary.total > 0 {
                 struct Record: Encodable { var demo: Bool; var changes: [String: Int] }

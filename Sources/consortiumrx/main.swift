@@ -1,9 +1,10 @@
 import RxCLI
 
+await Entry.run()
+
 /// The executable only hands over to the command tree in RxCLI.
-@main
 enum Entry {
-    static func main() async {
+    static func run() async {
         await ConsortiumRxCommand.main()
     }
 }

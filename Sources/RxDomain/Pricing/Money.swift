@@ -1,0 +1,61 @@
+import Foundation
+
+/// An amount in CNY (元). Decimal in Swift, numeric in SQL, a decimal string in JSON; never floating point.
+public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    public var amount: Decimal
+
+    public init(_ amount: Decimal) { self.amount = amount }
+
+    /// Parses a plain decimal ("12.5", "0.0860"): digits, at most one point, at most four decimals.
+    public init?(_ text: String, maxDecimals: Int = 4) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let whole = parts.first, (1...10).contains(whole.count),
+            whole.allSatisfy({ $0.isASCII && $0.isNumber })
+        else { return nil }
+        if parts.count == 2 {
+            guard (1...maxDecimals).contains(parts[1].count), parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        }
+        guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
+        amount = value
+    }
+
+    public static func < (a: Money, b: Money) -> Bool { a.amount < b.amount }
+
+    /// Rounded half-up to `places` decimals.
+    public func rounded(_ places: Int = 4) -> Money {
+        var value = amount
+        var result = Decimal()
+        NSDecimalRound(&result, &value, places, .plain)
+        return Money(result)
+    }
+
+    public static func * (a: Money, factor: Decimal) -> Money { Money(a.amount * factor) }
+    public static func - (a: Money, b: Money) -> Money { Money(a.amount - b.amount) }
+    public static func + (a: Money, b: Money) -> Money { Money(a.amount + b.amount) }
+
+    /// Four decimals, the scale prices are kept at ("12.5000").
+    public var description: String { formatted(places: 4) }
+
+    public func formatted(places: Int) -> String { DecimalText.format(amount, places: places) }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let money = Money(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an amount like 12.50"))
+        }
+        self = money
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+
+    /// Reads an amount field of a request, naming it when malformed.
+    public static func parse(_ text: String, field: String) throws(DomainError) -> Money {
+        guard let money = Money(text), money.amount > 0 else {
+            throw .invalid(field, "'\(text)' is not a positive amount with at most four decimals")
+        }
+        return money
+    }
+}

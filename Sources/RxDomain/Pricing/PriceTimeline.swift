@@ -1,0 +1,87 @@
+import Foundation
+
+/// Where a new price in effect fits among the periods already in effect for the same consortium and drug:
+/// one price for every member, periods never overlapping.
+public enum PriceTimeline {
+    /// A period in effect, `[from, to)`; `to` is the day after the last day, nil while open.
+    public struct Period: Sendable, Equatable {
+        public var id: Int64
+        public var from: BusinessDate
+        public var to: BusinessDate?
+        public init(id: Int64, from: BusinessDate, to: BusinessDate?) {
+            self.id = id
+            self.from = from
+            self.to = to
+        }
+    }
+
+    public struct Plan: Sendable, Equatable {
+        /// Periods that now end the day before the new price starts.
+        public var close: [(id: Int64, to: BusinessDate)]
+        /// Periods that start on the same day: the new price replaces them before they begin.
+        public var supersede: [Int64]
+        /// The new period's end: the start of a later price already in effect, if any.
+        public var newTo: BusinessDate?
+
+        public static func == (a: Plan, b: Plan) -> Bool {
+            a.close.map(\.id) == b.close.map(\.id) && a.close.map(\.to) == b.close.map(\.to)
+                && a.supersede == b.supersede && a.newTo == b.newTo
+        }
+    }
+
+    public static func plan(existing: [Period], start: BusinessDate) -> Plan {
+        var plan = Plan(close: [], supersede: [], newTo: nil)
+        for period in existing {
+            if period.from == start {
+                plan.supersede.append(period.id)
+            } else if period.from > start {
+                plan.newTo = min(plan.newTo ?? period.from, period.from)
+            } else if period.to.map({ $0 > start }) ?? true {
+                plan.close.append((period.id, start))
+            }
+        }
+        return plan
+    }
+}
+
+/// What patients pay: the unified purchase price plus the markup the rules in force allow (零差率 for drugs;
+/// a capped markup on decoction pieces; hospital preparations as the province sets).
+public enum PatientPricing {
+    public struct Markups: Sendable, Equatable {
+        public var drugPercent: Decimal
+        public var decoctionPiecePercent: Decimal
+        public var decoctionPieceCapPercent: Decimal
+        public var hospitalPreparationPercent: Decimal
+        public init(drugPercent: Decimal, decoctionPiecePercent: Decimal, decoctionPieceCapPercent: Decimal, hospitalPreparationPercent: Decimal) {
+            self.drugPercent = drugPercent
+            self.decoctionPiecePercent = decoctionPiecePercent
+            self.decoctionPieceCapPercent = decoctionPieceCapPercent
+            self.hospitalPreparationPercent = hospitalPreparationPercent
+        }
+    }
+
+    public struct Answer: Sendable, Equatable {
+        public var markupPercent: Decimal
+        public var patientPrice: Money
+        /// The rule that applied, for the reader.
+        public var rule: String
+    }
+
+    public static func price(unitPrice: Money, category: DrugCategory, markups: Markups) -> Answer {
+        let percent: Decimal
+        let rule: String
+        switch category {
+        case .western, .chinesePatent:
+            percent = markups.drugPercent
+            rule = percent == 0 ? "zero markup (零差率)" : "drug markup \(percent)%"
+        case .decoctionPiece:
+            percent = min(markups.decoctionPiecePercent, markups.decoctionPieceCapPercent)
+            rule = "decoction-piece markup \(percent)% (capped at \(markups.decoctionPieceCapPercent)%)"
+        case .hospitalPreparation:
+            percent = markups.hospitalPreparationPercent
+            rule = "hospital preparation markup \(percent)%"
+        }
+        return Answer(
+            markupPercent: percent, patientPrice: (unitPrice * (1 + percent / 100)).rounded(4), rule: rule)
+    }
+}

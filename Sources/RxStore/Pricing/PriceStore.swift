@@ -1,0 +1,344 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RxDomain
+
+public enum PriceSource: String, Sendable, Codable, CaseIterable {
+    /// The provincial platform's winning-bid price (省级中标价), adopted as the unified price.
+    case provincialBid = "provincial_bid"
+    /// A price the consortium negotiated (集中议定); in effect once reported to the provincial platform.
+    case consortiumNegotiated = "consortium_negotiated"
+    /// The award of a volume-based joint procurement round.
+    case jointProcurement = "joint_procurement"
+}
+
+public enum PriceUnit: String, Sendable, Codable, CaseIterable {
+    /// Per package (盒, 瓶 …).
+    case package
+    /// Per the drug's own unit (片, ml, kg …).
+    case unit
+}
+
+public enum AgreementStatus: String, Sendable, Codable, CaseIterable {
+    case agreed
+    case inEffect = "in_effect"
+    case superseded
+}
+
+public struct PriceAgreement: Sendable, Equatable, Encodable {
+    public var id: Int64
+    public var drugCode: String
+    public var unitPrice: Money
+    public var priceUnit: PriceUnit
+    public var source: PriceSource
+    public var reference: String
+    public var requestedFrom: BusinessDate
+    public var status: AgreementStatus
+    public var reportedOn: BusinessDate?
+    public var platformReference: String?
+    public var effectiveFrom: BusinessDate?
+    /// The day after the last day in effect; nil while open.
+    public var effectiveTo: BusinessDate?
+}
+
+public struct PriceAgreementDraft: Sendable {
+    public var drugCode: String
+    public var unitPrice: Money
+    public var priceUnit: PriceUnit
+    public var source: PriceSource
+    public var reference: String
+    public var effectiveFrom: BusinessDate
+    public init(drugCode: String, unitPrice: Money, priceUnit: PriceUnit, source: PriceSource, reference: String, effectiveFrom: BusinessDate) {
+        self.drugCode = drugCode
+        self.unitPrice = unitPrice
+        self.priceUnit = priceUnit
+        self.source = source
+        self.reference = reference
+        self.effectiveFrom = effectiveFrom
+    }
+}
+
+public struct BidCeiling: Sendable, Equatable {
+    public var unitPrice: Money
+    public var priceUnit: PriceUnit
+    public var bidReference: String
+}
+
+/// Unified prices: provincial ceilings, price agreements, and the one price in effect on each date.
+public struct PriceStore: Sendable {
+    let database: Database
+    let audit: AuditLog
+    var logger: Logger { database.logger }
+
+    public init(database: Database) {
+        self.database = database
+        self.audit = AuditLog(logger: database.logger)
+    }
+
+    typealias Row = (Int64, String, Decimal, String, String, String, String, String, String?, String?, String?, String?)
+
+    static let columns = """
+        a.id, a.drug_code, a.unit_price, a.price_unit, a.source, a.reference, a.requested_from::text, a.status,
+        a.reported_on::text, a.platform_reference, a.effective_from::text, a.effective_to::text
+        """
+
+    static func agreement(_ r: Row) throws -> PriceAgreement {
+        PriceAgreement(
+            id: r.0, drugCode: r.1, unitPrice: Money(r.2), priceUnit: try decodeEnum(r.3), source: try decodeEnum(r.4),
+            reference: r.5, requestedFrom: BusinessDate(r.6)!, status: try decodeEnum(r.7),
+            reportedOn: r.8.flatMap(BusinessDate.init), platformReference: r.9,
+            effectiveFrom: r.10.flatMap(BusinessDate.init), effectiveTo: r.11.flatMap(BusinessDate.init))
+    }
+
+    // MARK: Reading
+
+    /// The unified price of a drug on a date, and the ceiling then.
+    public func inEffect(consortiumID: Int64, drugCode: String, on date: BusinessDate) async throws -> (PriceAgreement, BidCeiling?)? {
+        try await database.read { connection in
+            guard let agreement = try await inEffect(consortiumID: consortiumID, drugCode: drugCode, on: date, connection: connection) else {
+                return nil
+            }
+            return (agreement, try await ceiling(consortiumID: consortiumID, drugCode: drugCode, on: date, connection: connection))
+        }
+    }
+
+    func inEffect(consortiumID: Int64, drugCode: String, on date: BusinessDate, connection: PostgresConnection) async throws -> PriceAgreement? {
+        try await connection.row(
+            """
+            SELECT \(unescaped: Self.columns) FROM price_agreements a
+            WHERE a.consortium_id = \(consortiumID) AND a.drug_code = \(drugCode) AND a.status = 'in_effect'
+              AND daterange(a.effective_from, a.effective_to) @> \(date.description)::date
+            """, as: Row.self, logger: logger
+        ).map(Self.agreement)
+    }
+
+    func ceiling(consortiumID: Int64, drugCode: String, on date: BusinessDate, connection: PostgresConnection) async throws -> BidCeiling? {
+        try await connection.row(
+            """
+            SELECT unit_price, price_unit, bid_reference FROM provincial_bid_prices
+            WHERE consortium_id = \(consortiumID) AND drug_code = \(drugCode)
+              AND daterange(effective_from, effective_to) @> \(date.description)::date
+            """, as: (Decimal, String, String).self, logger: logger
+        ).map { BidCeiling(unitPrice: Money($0.0), priceUnit: try decodeEnum($0.1), bidReference: $0.2) }
+    }
+
+    /// Every period a price was in effect, oldest first.
+    public func history(consortiumID: Int64, drugCode: String) async throws -> [PriceAgreement] {
+        try await database.rows(
+            """
+            SELECT \(unescaped: Self.columns) FROM price_agreements a
+            WHERE a.consortium_id = \(consortiumID) AND a.drug_code = \(drugCode) AND a.status = 'in_effect'
+            ORDER BY a.effective_from
+            """, as: Row.self
+        ).map(Self.agreement)
+    }
+
+    public func list(consortiumID: Int64, drugCode: String?, status: AgreementStatus?, page: PageRequest) async throws -> Page<PriceAgreement> {
+        let after = page.after.flatMap(Int64.init) ?? 0
+        let rows = try await database.rows(
+            """
+            SELECT \(unescaped: Self.columns) FROM price_agreements a
+            WHERE a.consortium_id = \(consortiumID) AND a.id > \(after)
+              AND (\(drugCode)::text IS NULL OR a.drug_code = \(drugCode))
+              AND (\(status?.rawValue)::text IS NULL OR a.status = \(status?.rawValue))
+            ORDER BY a.id LIMIT \(page.limit + 1)
+            """, as: Row.self)
+        return Page(rows: try rows.map(Self.agreement), limit: page.limit, key: { String($0.id) })
+    }
+
+    func agreement(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws -> PriceAgreement {
+        let query: PostgresQuery = lock
+            ? "SELECT \(unescaped: Self.columns) FROM price_agreements a WHERE a.consortium_id = \(consortiumID) AND a.id = \(id) FOR UPDATE"
+            : "SELECT \(unescaped: Self.columns) FROM price_agreements a WHERE a.consortium_id = \(consortiumID) AND a.id = \(id)"
+        guard let row = try await connection.row(query, as: Row.self, logger: logger) else {
+            throw DomainError.notFound("no price agreement \(id)")
+        }
+        return try Self.agreement(row)
+    }
+
+    // MARK: Agreeing
+
+    /// Records a price agreement. A provincial bid price takes effect at once and becomes the ceiling from its
+    /// date; a negotiated price is checked against the ceiling and the catalogue and waits to be reported.
+    public func create(_ draft: PriceAgreementDraft, consortium: Consortium, by principal: Principal) async throws -> PriceAgreement {
+        try principal.require(.setPrices(consortiumID: consortium.id))
+        guard draft.source != .jointProcurement else {
+            throw DomainError.invalid("source", "a joint-procurement price comes from the award of its round")
+        }
+        return try await database.transaction { connection in
+            try await lockDrug(consortiumID: consortium.id, drugCode: draft.drugCode, connection: connection)
+            guard try await connection.row("SELECT 1 FROM drugs WHERE code = \(draft.drugCode)", as: Int.self, logger: logger) != nil else {
+                throw DomainError.invalid("drugCode", "no drug \(draft.drugCode)")
+            }
+            if draft.source == .consortiumNegotiated {
+                try await checkNegotiated(draft.drugCode, draft.unitPrice, draft.priceUnit, from: draft.effectiveFrom,
+                                          consortiumID: consortium.id, connection: connection)
+            }
+            let created = try await insert(draft, consortiumID: consortium.id, connection: connection)
+            if draft.source == .provincialBid {
+                try await setCeiling(draft, consortiumID: consortium.id, connection: connection)
+                try await takeEffect(created, from: draft.effectiveFrom, consortiumID: consortium.id, connection: connection)
+            }
+            let after = try await agreement(id: created.id, consortiumID: consortium.id, connection: connection)
+            try await audit.record(
+                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "create",
+                entityType: "price_agreement", entityKey: String(created.id), before: PriceAgreement?.none, after: after)
+            return after
+        }
+    }
+
+    /// A negotiated price: inside the catalogue in effect, and not above the provincial winning-bid price.
+    func checkNegotiated(
+        _ drugCode: String, _ price: Money, _ unit: PriceUnit, from date: BusinessDate, consortiumID: Int64,
+        connection: PostgresConnection
+    ) async throws {
+        let catalogue = CatalogueStore(database: database)
+        guard let version = try await catalogue.numberInEffect(consortiumID: consortiumID, on: date, connection: connection),
+            try await connection.row(
+                """
+                SELECT 1 FROM catalogue_items WHERE consortium_id = \(consortiumID) AND version_number = \(version)
+                  AND drug_code = \(drugCode)
+                """, as: Int.self, logger: logger) != nil
+        else {
+            throw DomainError.invalid("drugCode", "\(drugCode) is not in the consortium catalogue in effect on \(date)")
+        }
+        guard let ceiling = try await ceiling(consortiumID: consortiumID, drugCode: drugCode, on: date, connection: connection) else {
+            throw DomainError.invalid("drugCode", "\(drugCode) has no provincial winning-bid price in effect on \(date) to cap a negotiated price")
+        }
+        guard ceiling.priceUnit == unit else {
+            throw DomainError.invalid("priceUnit", "the provincial price is per \(ceiling.priceUnit.rawValue); give the negotiated price per \(ceiling.priceUnit.rawValue) too")
+        }
+        guard price <= ceiling.unitPrice else {
+            throw DomainError.unprocessable(
+                "the negotiated price \(price) exceeds the provincial winning-bid price \(ceiling.unitPrice) (\(ceiling.bidReference)) in effect on \(date)",
+                [FieldError(field: "unitPrice", reason: "\(price) is above the provincial winning-bid price \(ceiling.unitPrice)")])
+        }
+    }
+
+    private func insert(_ draft: PriceAgreementDraft, consortiumID: Int64, connection: PostgresConnection) async throws -> PriceAgreement {
+        guard let id = try await connection.row(
+            """
+            INSERT INTO price_agreements (consortium_id, drug_code, unit_price, price_unit, source, reference, requested_from, status)
+            VALUES (\(consortiumID), \(draft.drugCode), \(draft.unitPrice.amount), \(draft.priceUnit.rawValue), \(draft.source.rawValue),
+                    \(draft.reference), \(draft.effectiveFrom.description)::date, 'agreed')
+            RETURNING id
+            """, as: Int64.self, logger: logger)
+        else { throw DomainError.conflict("the agreement was not recorded") }
+        return try await agreement(id: id, consortiumID: consortiumID, connection: connection)
+    }
+
+    /// Serialises price changes of one drug in one consortium; the exclusion constraint is the backstop.
+    func lockDrug(consortiumID: Int64, drugCode: String, connection: PostgresConnection) async throws {
+        try await connection.run(
+            "SELECT pg_advisory_xact_lock(hashtextextended(\("price:\(consortiumID):\(drugCode)"), 0))", logger: logger)
+    }
+
+    /// Puts an agreement in effect from `start`: the price in effect then ends the day before, a later price
+    /// already in effect ends this one.
+    func takeEffect(_ agreement: PriceAgreement, from start: BusinessDate, consortiumID: Int64, connection: PostgresConnection) async throws {
+        let periods = try await connection.rows(
+            """
+            SELECT id, effective_from::text, effective_to::text FROM price_agreements
+            WHERE consortium_id = \(consortiumID) AND drug_code = \(agreement.drugCode) AND status = 'in_effect'
+            """, as: (Int64, String, String?).self, logger: logger
+        ).map { PriceTimeline.Period(id: $0.0, from: BusinessDate($0.1)!, to: $0.2.flatMap(BusinessDate.init)) }
+        let plan = PriceTimeline.plan(existing: periods, start: start)
+        for id in plan.supersede {
+            try await connection.run(
+                """
+                UPDATE price_agreements SET status = 'superseded', effective_from = NULL, effective_to = NULL
+                WHERE consortium_id = \(consortiumID) AND id = \(id)
+                """, logger: logger)
+        }
+        for (id, to) in plan.close {
+            try await connection.run(
+                "UPDATE price_agreements SET effective_to = \(to.description)::date WHERE consortium_id = \(consortiumID) AND id = \(id)",
+                logger: logger)
+        }
+        try await connection.run(
+            """
+            UPDATE price_agreements SET status = 'in_effect', effective_from = \(start.description)::date,
+                effective_to = \(plan.newTo?.description)::date
+            WHERE consortium_id = \(consortiumID) AND id = \(agreement.id)
+            """, logger: logger)
+    }
+
+    /// The provincial price becomes the ceiling from its date (closing the previous ceiling the day before).
+    func setCeiling(_ draft: PriceAgreementDraft, consortiumID: Int64, connection: PostgresConnection) async throws {
+        let periods = try await connection.rows(
+            """
+            SELECT id, effective_from::text, effective_to::text FROM provincial_bid_prices
+            WHERE consortium_id = \(consortiumID) AND drug_code = \(draft.drugCode)
+            """, as: (Int64, String, String?).self, logger: logger
+        ).map { PriceTimeline.Period(id: $0.0, from: BusinessDate($0.1)!, to: $0.2.flatMap(BusinessDate.init)) }
+        let plan = PriceTimeline.plan(existing: periods, start: draft.effectiveFrom)
+        for id in plan.supersede {
+            try await connection.run("DELETE FROM provincial_bid_prices WHERE consortium_id = \(consortiumID) AND id = \(id)", logger: logger)
+        }
+        for (id, to) in plan.close {
+            try await connection.run(
+                "UPDATE provincial_bid_prices SET effective_to = \(to.description)::date WHERE consortium_id = \(consortiumID) AND id = \(id)",
+                logger: logger)
+        }
+        try await connection.run(
+            """
+            INSERT INTO provincial_bid_prices (consortium_id, drug_code, unit_price, price_unit, bid_reference, effective_from, effective_to)
+            VALUES (\(consortiumID), \(draft.drugCode), \(draft.unitPrice.amount), \(draft.priceUnit.rawValue), \(draft.reference),
+                    \(draft.effectiveFrom.description)::date, \(plan.newTo?.description)::date)
+            """, logger: logger)
+    }
+
+    /// Records that a negotiated price was reported to the provincial platform (网上价格维护): it takes effect
+    /// from the later of its requested date and the report date.
+    public func report(
+        id: Int64, consortiumID: Int64, platformReference: String, reportedOn: BusinessDate, by principal: Principal
+    ) async throws -> PriceAgreement {
+        try principal.require(.setPrices(consortiumID: consortiumID))
+        return try await database.transaction { connection in
+            let peek = try await agreement(id: id, consortiumID: consortiumID, connection: connection)
+            try await lockDrug(consortiumID: consortiumID, drugCode: peek.drugCode, connection: connection)
+            let before = try await agreement(id: id, consortiumID: consortiumID, connection: connection, lock: true)
+            guard before.source == .consortiumNegotiated, before.status == .agreed else {
+                throw DomainError.conflict("agreement \(id) is a \(before.source.rawValue) price, \(before.status.rawValue); only an agreed negotiated price is reported")
+            }
+            let start = max(before.requestedFrom, reportedOn)
+            try await checkNegotiated(before.drugCode, before.unitPrice, before.priceUnit, from: start, consortiumID: consortiumID, connection: connection)
+            try await connection.run(
+                """
+                UPDATE price_agreements SET reported_on = \(reportedOn.description)::date, platform_reference = \(platformReference)
+                WHERE consortium_id = \(consortiumID) AND id = \(id)
+                """, logger: logger)
+            try await takeEffect(before, from: start, consortiumID: consortiumID, connection: connection)
+            let after = try await agreement(id: id, consortiumID: consortiumID, connection: connection)
+            try await audit.record(
+                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "report",
+                entityType: "price_agreement", entityKey: String(id), before: before, after: after)
+            return after
+        }
+    }
+
+    // MARK: Patients
+
+    /// The price a patient pays at any member for a drug on a date: the unified price with the markup in force.
+    public func patientPrice(consortiumID: Int64, drug: Drug, on date: BusinessDate) async throws -> (PriceAgreement, PatientPricing.Answer)? {
+        try await database.read { connection in
+            guard let agreement = try await inEffect(consortiumID: consortiumID, drugCode: drug.code, on: date, connection: connection) else {
+                return nil
+            }
+            let settings = Settings(logger: logger)
+            func percent(_ key: String) async throws -> Decimal {
+                let text = try await settings.required(key, consortiumID: consortiumID, on: date, connection: connection)
+                guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
+                    throw DomainError.unavailable("the setting \(key) is not a number: \(text)")
+                }
+                return value
+            }
+            let markups = PatientPricing.Markups(
+                drugPercent: try await percent("drug_markup_pct"),
+                decoctionPiecePercent: try await percent("decoction_piece_markup_pct"),
+                decoctionPieceCapPercent: try await percent("decoction_piece_markup_cap_pct"),
+                hospitalPreparationPercent: try await percent("hospital_preparation_markup_pct"))
+            return (agreement, PatientPricing.price(unitPrice: agreement.unitPrice, category: drug.category, markups: markups))
+        }
+    }
+}
