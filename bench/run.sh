@@ -3,13 +3,13 @@
 #   R  the same server's GET /healthz rate (wrk)
 #   T  pgbench running the endpoint's own SQL, prepared (extended protocol), at the same concurrency
 #   C  = 1 / (1/R + 1/T), what a one-query endpoint can reach on shared cores
-# Settings: BENCH_SECONDS (15), BENCH_CONNECTIONS (32), DB_POOL_SIZE (4). Results: bench/out/results.md.
+# Settings: BENCH_SECONDS (15), BENCH_CONNECTIONS (32), DB_POOL_SIZE (8). Results: bench/out/results.md.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 seconds=${BENCH_SECONDS:-15}
 conns=${BENCH_CONNECTIONS:-32}
-pool=${DB_POOL_SIZE:-4}
+pool=${DB_POOL_SIZE:-8}
 port=${BENCH_PORT:-18080}
 out=bench/out
 mkdir -p "$out"

@@ -13,7 +13,7 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8080, databaseURL: String, poolSize: Int = 4,
+        host: String = "127.0.0.1", port: Int = 8080, databaseURL: String, poolSize: Int = 8,
         maximumBodyBytes: Int = 1 << 20, logLevel: Logger.Level = .info
     ) {
         self.host = host

@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on (default: $PORT, else 8080).")
     var port: Int?
 
-    @Option(name: .customLong("pool-size"), help: "Database connections in the pool (default: $DB_POOL_SIZE, else 4).")
+    @Option(name: .customLong("pool-size"), help: "Database connections in the pool (default: $DB_POOL_SIZE, else 8).")
     var poolSize: Int?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -32,7 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let configuration = AppConfiguration(
             host: host, port: port ?? env["PORT"].flatMap(Int.init) ?? 8080, databaseURL: try database.url(),
-            poolSize: poolSize ?? env["DB_POOL_SIZE"].flatMap(Int.init) ?? 4, logLevel: level)
+            poolSize: poolSize ?? env["DB_POOL_SIZE"].flatMap(Int.init) ?? 8, logLevel: level)
         let app = try buildApplication(configuration)
         try await app.runService()
     }
