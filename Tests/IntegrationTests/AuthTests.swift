@@ -78,8 +78,8 @@ struct AuthTests {
     func otherConsortium() async throws {
         try await TestApp.run { app in
             try await app.database.transaction { c in
-                try await c.query("INSERT INTO consortia (code, name, kind) VALUES ('OTHER', '其他医共体', 'county_medical_community')")
-                try await c.query(
+                try await c.sql("INSERT INTO consortia (code, name, kind) VALUES ('OTHER', '其他医共体', 'county_medical_community')")
+                try await c.sql(
                     """
                     INSERT INTO institutions (consortium_id, code, name, level, type)
                     SELECT id, 'OTHER-H', '其他医院', 'secondary', 'general' FROM consortia WHERE code = 'OTHER'

@@ -203,7 +203,7 @@ struct CatalogueTests {
 
             let restricted = try await Self.someDrug(app, "SELECT code FROM drugs WHERE control_class = 'narcotic' ORDER BY code LIMIT 1")
             try await app.database.transaction { c in
-                try await c.query(
+                try await c.sql(
                     """
                     INSERT INTO drugs (code, generic_name, dosage_form, package_size, package_unit, unit, category, insurance_class)
                     VALUES ('X-OUTSIDE-1', '目录外药', '片剂', 10, '盒', '片', 'western', 'B')

@@ -196,7 +196,7 @@ struct PricingTests {
 
             // A consortium's own markup, in force from a date, is data: no code changes.
             try await app.database.transaction { c in
-                try await c.query(
+                try await c.sql(
                     """
                     INSERT INTO consortium_settings (consortium_id, key, value, effective_from)
                     SELECT id, 'decoction_piece_markup_pct', '15', '2026-06-01' FROM consortia WHERE code = 'JLTCM'

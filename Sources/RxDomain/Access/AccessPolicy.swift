@@ -13,6 +13,12 @@ public enum Permission: Sendable, Equatable {
     case editMemberCatalogue(consortiumID: Int64, institutionID: Int64)
     /// Price agreements and their reporting: the supply centre.
     case setPrices(consortiumID: Int64)
+    /// A member's procurement officer or pharmacist orders for, and receives at, its own institution.
+    case raiseOrder(consortiumID: Int64, institutionID: Int64)
+    /// The drug supply centre (药品供应中心): the consortium admin, or a procurement officer of the lead.
+    case runSupplyCentre(consortiumID: Int64, leadInstitutionCode: String?)
+    /// Orders are seen by their member, the supply centre, auditors and regulators.
+    case readOrders(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
 }
 
 extension Principal {
@@ -40,6 +46,16 @@ extension Principal {
                 && (role == .institutionPharmacist || role == .consortiumAdmin)
         case .setPrices(let id):
             return id == consortiumID && (role == .consortiumAdmin || role == .procurementOfficer)
+        case .raiseOrder(let consortium, let institution):
+            return consortium == consortiumID && institutionID == institution
+                && (role == .procurementOfficer || role == .institutionPharmacist)
+        case .runSupplyCentre(let consortium, let lead):
+            guard consortium == consortiumID else { return false }
+            return role == .consortiumAdmin || (role == .procurementOfficer && institutionCode != nil && institutionCode == lead)
+        case .readOrders(let consortium, let institution, let lead):
+            guard consortium == consortiumID else { return false }
+            return role == .auditor || role == .regulator || institutionID == institution
+                || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
         case .editMemberCatalogue(let consortium, let institution):
             guard consortium == consortiumID else { return false }
             if role == .consortiumAdmin && institutionID == nil { return true }

@@ -79,3 +79,11 @@ extension TestResponse {
         }
     }
 }
+
+extension PostgresConnection {
+    /// Runs one statement with bound values. (PostgresConnection also has a legacy `query(String)` that
+    /// returns a future; a `try await` on it does not wait, so tests use this instead.)
+    func sql(_ query: PostgresQuery) async throws {
+        try await self.query(query, logger: Logger(label: "test-sql"))
+    }
+}

@@ -1,0 +1,193 @@
+package import Foundation
+import RxDomain
+import RxStore
+
+/// A quantity as the contract writes it: a positive decimal string with at most three decimals.
+func quantity(_ text: String, field: String) throws -> Decimal {
+    guard let value = Money(text, maxDecimals: 3)?.amount, value > 0 else {
+        throw DomainError.invalid(field, "'\(text)' is not a positive quantity with at most three decimals")
+    }
+    return value
+}
+
+func quantityText(_ value: Decimal) -> String { "\(value)" }
+
+extension Components.Schemas.PurchaseOrder {
+    init(_ o: PurchaseOrder) throws {
+        self.init(
+            id: o.id, institutionCode: o.institutionCode, status: try convert(o.status), orderDate: o.orderDate.description,
+            lines: try o.lines.map {
+                .init(lineNo: $0.lineNo, drugCode: $0.drugCode, quantity: quantityText($0.quantity),
+                      quantityUnit: try convert($0.quantityUnit), unitPrice: $0.unitPrice.description,
+                      consolidatedOrderId: $0.consolidatedOrderID, receivedQuantity: quantityText($0.receivedQuantity))
+            })
+    }
+}
+
+extension Components.Schemas.ConsolidatedOrder {
+    init(_ c: ConsolidatedOrder) throws {
+        self.init(id: c.id, distributorCode: c.distributorCode, lines: try c.lines.map {
+            .init(institutionCode: $0.institutionCode, orderId: $0.orderID, lineNo: $0.lineNo, drugCode: $0.drugCode,
+                  quantity: quantityText($0.quantity), quantityUnit: try convert($0.quantityUnit), unitPrice: $0.unitPrice.description)
+        })
+    }
+}
+
+extension Components.Schemas.Payable {
+    init(_ p: Payable) throws {
+        self.init(
+            invoiceId: p.invoiceID, invoiceNumber: p.invoiceNumber, distributorCode: p.distributorCode,
+            institutionCode: p.institutionCode, amount: p.amount.formatted(places: 2), acceptedOn: p.acceptedOn.description,
+            dueOn: p.dueOn.description, status: try convert(p.status), paidOn: p.paidOn?.description)
+    }
+}
+
+extension APIHandler {
+    var orders: OrderStore { OrderStore(database: database) }
+    var supplyCentre: SupplyCentreStore { SupplyCentreStore(database: database) }
+
+    func listOrders(_ input: Operations.ListOrders.Input) async throws -> Operations.ListOrders.Output {
+        let principal = try RequestPrincipal.require()
+        let page = try PageRequest(input.query.limit, input.query.cursor)
+        let institution = try await visibleInstitution(input.path.code, for: principal)
+        let consortium = try await visibleConsortium(institution.consortiumCode, for: principal)
+        let result = try await orders.list(institution: institution, consortium: consortium, by: principal, page: page)
+        return .ok(.init(body: .json(.init(items: try result.items.map(Components.Schemas.PurchaseOrder.init), nextCursor: result.nextCursor))))
+    }
+
+    func createOrder(_ input: Operations.CreateOrder.Input) async throws -> Operations.CreateOrder.Output {
+        let principal = try RequestPrincipal.require()
+        let institution = try await visibleInstitution(input.path.code, for: principal)
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        let lines = try body.lines.enumerated().map { i, line in
+            OrderLineRequest(drugCode: line.drugCode, quantity: try quantity(line.quantity, field: "lines[\(i)].quantity"))
+        }
+        let (order, _) = try await orders.create(
+            institution: institution, lines: lines, idempotencyKey: input.headers.idempotencyKey, today: .today(), by: principal)
+        return .created(.init(body: .json(try .init(order))))
+    }
+
+    func getOrder(_ input: Operations.GetOrder.Input) async throws -> Operations.GetOrder.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        return .ok(.init(body: .json(try .init(try await orders.order(id: input.path.id, consortium: consortium, by: principal)))))
+    }
+
+    func moveOrder(_ input: Operations.MoveOrder.Input) async throws -> Operations.MoveOrder.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        let moved = try await orders.move(id: input.path.id, action: try convert(input.path.action), consortium: consortium, by: principal)
+        return .ok(.init(body: .json(try .init(moved))))
+    }
+
+    func recordDelivery(_ input: Operations.RecordDelivery.Input) async throws -> Operations.RecordDelivery.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        guard let expiry = try BusinessDate.parse(body.expiryDate, field: "expiryDate") else {
+            throw DomainError.invalid("expiryDate", "is required")
+        }
+        let order = try await orders.receive(
+            orderID: input.path.id,
+            .init(lineNo: body.lineNo, lotNumber: body.lotNumber, expiryDate: expiry,
+                  quantity: try quantity(body.quantity, field: "quantity"),
+                  receivedOn: try BusinessDate.parse(body.receivedOn, field: "receivedOn") ?? .today(),
+                  exceptionReason: body.exceptionReason),
+            consortium: consortium, by: principal)
+        return .created(.init(body: .json(try .init(order))))
+    }
+
+    func contractDistributor(_ input: Operations.ContractDistributor.Input) async throws -> Operations.ContractDistributor.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        try await supplyCentre.contract(drugCode: input.path.drugCode, distributorCode: body.distributorCode, consortium: consortium, by: principal)
+        return .ok(.init(body: .json(.init(drugCode: input.path.drugCode, distributorCode: body.distributorCode))))
+    }
+
+    func consolidateOrders(_ input: Operations.ConsolidateOrders.Input) async throws -> Operations.ConsolidateOrders.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        let result = try await supplyCentre.consolidate(consortium: consortium, by: principal)
+        return .ok(.init(body: .json(.init(items: try result.map(Components.Schemas.ConsolidatedOrder.init)))))
+    }
+
+    func getConsolidatedOrder(_ input: Operations.GetConsolidatedOrder.Input) async throws -> Operations.GetConsolidatedOrder.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        guard principal.may(.runSupplyCentre(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+            || principal.role == .auditor || principal.role == .regulator
+        else { throw DomainError.forbidden("consolidated orders are the supply centre's") }
+        return .ok(.init(body: .json(try .init(try await supplyCentre.consolidatedOrder(id: input.path.id, consortium: consortium)))))
+    }
+
+    func recordInvoice(_ input: Operations.RecordInvoice.Input) async throws -> Operations.RecordInvoice.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        guard let date = try BusinessDate.parse(body.invoiceDate, field: "invoiceDate") else {
+            throw DomainError.invalid("invoiceDate", "is required")
+        }
+        let request = InvoiceRequest(
+            distributorCode: body.distributorCode, invoiceNumber: body.invoiceNumber, invoiceDate: date,
+            institutionCode: body.institutionCode, upstreamSupplierCode: body.upstreamSupplierCode,
+            upstreamInvoiceNumber: body.upstreamInvoiceNumber,
+            lines: try body.lines.enumerated().map { i, l in
+                .init(orderID: l.orderId, orderLineNo: l.orderLineNo, quantity: try quantity(l.quantity, field: "lines[\(i)].quantity"),
+                      unitPrice: try Money.parse(l.unitPrice, field: "lines[\(i)].unitPrice"),
+                      amount: try Money.parse(l.amount, field: "lines[\(i)].amount"))
+            })
+        let invoice = try await supplyCentre.recordInvoice(request, consortium: consortium, by: principal)
+        return .created(.init(body: .json(.init(
+            id: invoice.id, distributorCode: invoice.distributorCode, invoiceNumber: invoice.invoiceNumber,
+            institutionCode: invoice.institutionCode, matched: invoice.matched,
+            lines: try invoice.lines.map {
+                .init(lineNo: $0.lineNo, orderId: $0.orderID, orderLineNo: $0.orderLineNo, quantity: quantityText($0.quantity),
+                      unitPrice: $0.unitPrice.description, amount: $0.amount.formatted(places: 2),
+                      discrepancies: try $0.discrepancies.map { try convert(ProcurementRules.Discrepancy(rawValue: $0) ?? .amountMismatch) })
+            }))))
+    }
+
+    func payInvoice(_ input: Operations.PayInvoice.Input) async throws -> Operations.PayInvoice.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        guard let paidOn = try BusinessDate.parse(body.paidOn, field: "paidOn") else { throw DomainError.invalid("paidOn", "is required") }
+        try await supplyCentre.pay(
+            invoiceID: input.path.id, paidOn: paidOn, amount: try Money.parse(body.amount, field: "amount"),
+            reference: body.reference, consortium: consortium, by: principal)
+        guard let payable = try await supplyCentre.payables(consortium: consortium, status: .paid, today: .today())
+            .first(where: { $0.invoiceID == input.path.id })
+        else { throw DomainError.notFound("no payable invoice \(input.path.id)") }
+        return .created(.init(body: .json(try .init(payable))))
+    }
+
+    func listPayables(_ input: Operations.ListPayables.Input) async throws -> Operations.ListPayables.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        guard principal.may(.runSupplyCentre(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+            || principal.role == .auditor || principal.role == .regulator
+        else { throw DomainError.forbidden("payables are the supply centre's") }
+        let items = try await supplyCentre.payables(consortium: consortium, status: try convert(input.query.status), today: .today())
+        return .ok(.init(body: .json(.init(items: try items.map(Components.Schemas.Payable.init)))))
+    }
+
+    func getSpendReport(_ input: Operations.GetSpendReport.Input) async throws -> Operations.GetSpendReport.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        guard principal.may(.runSupplyCentre(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+            || principal.role == .auditor || principal.role == .regulator
+        else { throw DomainError.forbidden("the spend report is the supply centre's") }
+        guard let from = try BusinessDate.parse(input.query.from, field: "from"), let to = try BusinessDate.parse(input.query.to, field: "to") else {
+            throw DomainError.badRequest("from and to are required")
+        }
+        let report = try await supplyCentre.spend(consortium: consortium, from: from, to: to)
+        func share(_ part: Money) -> String {
+            report.total.amount > 0 ? DecimalText.format(part.amount / report.total.amount, places: 4) : "0.0000"
+        }
+        return .ok(.init(body: .json(.init(
+            from: from.description, to: to.description, total: report.total.formatted(places: 2),
+            essentialShare: share(report.essential), insuredShare: share(report.insured), tcmShare: share(report.tcm),
+            rows: report.rows.map { .init(institutionCode: $0.institutionCode, drugCode: $0.drugCode, month: $0.month, amount: $0.amount.formatted(places: 2)) }))))
+    }
+}

@@ -1,0 +1,399 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RxDomain
+
+public struct ConsolidatedOrder: Sendable, Equatable {
+    public struct Line: Sendable, Equatable {
+        public var institutionCode: String
+        public var orderID: Int64
+        public var lineNo: Int
+        public var drugCode: String
+        public var quantity: Decimal
+        public var quantityUnit: PriceUnit
+        public var unitPrice: Money
+    }
+    public var id: Int64
+    public var distributorCode: String
+    public var lines: [Line]
+}
+
+public struct InvoiceRequest: Sendable {
+    public struct Line: Sendable {
+        public var orderID: Int64
+        public var orderLineNo: Int
+        public var quantity: Decimal
+        public var unitPrice: Money
+        public var amount: Money
+        public init(orderID: Int64, orderLineNo: Int, quantity: Decimal, unitPrice: Money, amount: Money) {
+            self.orderID = orderID
+            self.orderLineNo = orderLineNo
+            self.quantity = quantity
+            self.unitPrice = unitPrice
+            self.amount = amount
+        }
+    }
+    public var distributorCode: String
+    public var invoiceNumber: String
+    public var invoiceDate: BusinessDate
+    public var institutionCode: String
+    public var upstreamSupplierCode: String
+    public var upstreamInvoiceNumber: String
+    public var lines: [Line]
+    public init(distributorCode: String, invoiceNumber: String, invoiceDate: BusinessDate, institutionCode: String,
+                upstreamSupplierCode: String, upstreamInvoiceNumber: String, lines: [Line]) {
+        self.distributorCode = distributorCode
+        self.invoiceNumber = invoiceNumber
+        self.invoiceDate = invoiceDate
+        self.institutionCode = institutionCode
+        self.upstreamSupplierCode = upstreamSupplierCode
+        self.upstreamInvoiceNumber = upstreamInvoiceNumber
+        self.lines = lines
+    }
+}
+
+public struct RecordedInvoice: Sendable, Equatable, Encodable {
+    public struct Line: Sendable, Equatable, Encodable {
+        public var lineNo: Int
+        public var orderID: Int64
+        public var orderLineNo: Int
+        public var quantity: Decimal
+        public var unitPrice: Money
+        public var amount: Money
+        public var discrepancies: [String]
+    }
+    public var id: Int64
+    public var distributorCode: String
+    public var invoiceNumber: String
+    public var institutionCode: String
+    public var lines: [Line]
+    public var matched: Bool { lines.allSatisfy { $0.discrepancies.isEmpty } }
+}
+
+public struct Payable: Sendable, Equatable {
+    public var invoiceID: Int64
+    public var invoiceNumber: String
+    public var distributorCode: String
+    public var institutionCode: String
+    public var amount: Money
+    public var acceptedOn: BusinessDate
+    public var dueOn: BusinessDate
+    public var status: ProcurementRules.PayableStatus
+    public var paidOn: BusinessDate?
+}
+
+/// The consortium's drug supply centre (药品供应中心): contracts, consolidation, invoices and central payment.
+public struct SupplyCentreStore: Sendable {
+    let database: Database
+    let audit: AuditLog
+    var logger: Logger { database.logger }
+
+    public init(database: Database) {
+        self.database = database
+        self.audit = AuditLog(logger: database.logger)
+    }
+
+    func requireSupplyCentre(_ principal: Principal, _ consortium: Consortium) throws {
+        try principal.require(.runSupplyCentre(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+    }
+
+    func supplierID(_ code: String, field: String, connection: PostgresConnection) async throws -> (id: Int64, isManufacturer: Bool, isDistributor: Bool, countsAsManufacturer: Bool) {
+        guard let row = try await connection.row(
+            "SELECT id, is_manufacturer, is_distributor, counts_as_manufacturer_id IS NOT NULL FROM suppliers WHERE code = \(code)",
+            as: (Int64, Bool, Bool, Bool).self, logger: logger)
+        else { throw DomainError.invalid(field, "no supplier \(code)") }
+        return row
+    }
+
+    /// Contracts a distributor (配送企业) for a drug, replacing the previous one.
+    public func contract(drugCode: String, distributorCode: String, consortium: Consortium, by principal: Principal) async throws {
+        try requireSupplyCentre(principal, consortium)
+        try await database.transaction { connection in
+            let distributor = try await supplierID(distributorCode, field: "distributorCode", connection: connection)
+            guard distributor.isDistributor else { throw DomainError.invalid("distributorCode", "\(distributorCode) is not a distributor") }
+            let before = try await connection.row(
+                """
+                SELECT s.code FROM distributor_contracts c JOIN suppliers s ON s.id = c.distributor_id
+                WHERE c.consortium_id = \(consortium.id) AND c.drug_code = \(drugCode)
+                """, as: String.self, logger: logger)
+            try await connection.run(
+                """
+                INSERT INTO distributor_contracts (consortium_id, drug_code, distributor_id)
+                VALUES (\(consortium.id), \(drugCode), \(distributor.id))
+                ON CONFLICT (consortium_id, drug_code) DO UPDATE SET distributor_id = EXCLUDED.distributor_id, created_at = now()
+                """, logger: logger)
+            try await audit.record(
+                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "contract",
+                entityType: "distributor_contract", entityKey: drugCode, before: before, after: distributorCode)
+        }
+    }
+
+    /// Consolidates every submitted member order into one consortium order per distributor, each line keeping
+    /// the member it is delivered to. A drug without a contracted distributor stops it all (422 naming them).
+    public func consolidate(consortium: Consortium, by principal: Principal) async throws -> [ConsolidatedOrder] {
+        try requireSupplyCentre(principal, consortium)
+        return try await database.transaction { connection in
+            let orders = try await connection.rows(
+                "SELECT id FROM purchase_orders WHERE consortium_id = \(consortium.id) AND status = 'submitted' ORDER BY id FOR UPDATE",
+                as: Int64.self, logger: logger)
+            guard !orders.isEmpty else { return [] }
+            let uncontracted = try await connection.rows(
+                """
+                SELECT DISTINCT l.drug_code FROM purchase_order_lines l
+                LEFT JOIN distributor_contracts c ON c.consortium_id = l.consortium_id AND c.drug_code = l.drug_code
+                WHERE l.consortium_id = \(consortium.id) AND l.order_id = ANY(\(orders)) AND c.drug_code IS NULL
+                ORDER BY 1
+                """, as: String.self, logger: logger)
+            guard uncontracted.isEmpty else {
+                throw DomainError.unprocessable(
+                    "no distributor is contracted for " + uncontracted.joined(separator: ", "),
+                    uncontracted.map { FieldError(field: $0, reason: "no contracted distributor") })
+            }
+            let distributors = try await connection.rows(
+                """
+                SELECT DISTINCT c.distributor_id FROM purchase_order_lines l
+                JOIN distributor_contracts c ON c.consortium_id = l.consortium_id AND c.drug_code = l.drug_code
+                WHERE l.consortium_id = \(consortium.id) AND l.order_id = ANY(\(orders)) ORDER BY 1
+                """, as: Int64.self, logger: logger)
+            var ids: [Int64] = []
+            for distributor in distributors {
+                guard let id = try await connection.row(
+                    "INSERT INTO consolidated_orders (consortium_id, distributor_id) VALUES (\(consortium.id), \(distributor)) RETURNING id",
+                    as: Int64.self, logger: logger)
+                else { continue }
+                try await connection.run(
+                    """
+                    UPDATE purchase_order_lines l SET consolidated_order_id = \(id)
+                    FROM distributor_contracts c
+                    WHERE l.consortium_id = \(consortium.id) AND l.order_id = ANY(\(orders))
+                      AND c.consortium_id = l.consortium_id AND c.drug_code = l.drug_code AND c.distributor_id = \(distributor)
+                    """, logger: logger)
+                ids.append(id)
+            }
+            try await connection.run(
+                "UPDATE purchase_orders SET status = 'consolidated', updated_at = now() WHERE consortium_id = \(consortium.id) AND id = ANY(\(orders))",
+                logger: logger)
+            let result = try await consolidated(ids: ids, consortiumID: consortium.id, connection: connection)
+            struct Record: Encodable { var orders: [Int64]; var consolidatedOrders: [Int64] }
+            try await audit.record(
+                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "consolidate",
+                entityType: "consolidation", entityKey: ids.map(String.init).joined(separator: ","), before: Record?.none,
+                after: Record(orders: orders, consolidatedOrders: ids))
+            return result
+        }
+    }
+
+    func consolidated(ids: [Int64], consortiumID: Int64, connection: PostgresConnection) async throws -> [ConsolidatedOrder] {
+        let rows = try await connection.rows(
+            """
+            SELECT co.id, s.code, i.code, l.order_id, l.line_no, l.drug_code, l.quantity, l.quantity_unit, l.unit_price
+            FROM consolidated_orders co JOIN suppliers s ON s.id = co.distributor_id
+            JOIN purchase_order_lines l ON l.consortium_id = co.consortium_id AND l.consolidated_order_id = co.id
+            JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
+            JOIN institutions i ON i.id = o.institution_id
+            WHERE co.consortium_id = \(consortiumID) AND co.id = ANY(\(ids))
+            ORDER BY co.id, i.code, l.order_id, l.line_no
+            """, as: (Int64, String, String, Int64, Int, String, Decimal, String, Decimal).self, logger: logger)
+        var result: [ConsolidatedOrder] = []
+        for r in rows {
+            let line = ConsolidatedOrder.Line(
+                institutionCode: r.2, orderID: r.3, lineNo: r.4, drugCode: r.5, quantity: r.6, quantityUnit: try decodeEnum(r.7),
+                unitPrice: Money(r.8))
+            if result.last?.id == r.0 { result[result.count - 1].lines.append(line) }
+            else { result.append(ConsolidatedOrder(id: r.0, distributorCode: r.1, lines: [line])) }
+        }
+        return result
+    }
+
+    public func consolidatedOrder(id: Int64, consortium: Consortium) async throws -> ConsolidatedOrder {
+        guard let order = try await database.read({ try await consolidated(ids: [id], consortiumID: consortium.id, connection: $0) }).first else {
+            throw DomainError.notFound("no consolidated order \(id)")
+        }
+        return order
+    }
+
+    // MARK: Invoices
+
+    /// Records a distributor's invoice to a member. The two-invoice rule is enforced (a second distributor in the
+    /// chain is refused); a price other than the unified price on the order date, a quantity other than the one
+    /// received, or an amount other than quantity × price is kept and marked, not refused.
+    public func recordInvoice(_ request: InvoiceRequest, consortium: Consortium, by principal: Principal) async throws -> RecordedInvoice {
+        try requireSupplyCentre(principal, consortium)
+        guard !request.lines.isEmpty else { throw DomainError.invalid("lines", "an invoice has at least one line") }
+        return try await database.transaction { connection in
+            let distributor = try await supplierID(request.distributorCode, field: "distributorCode", connection: connection)
+            guard distributor.isDistributor else {
+                throw DomainError.invalid("distributorCode", "\(request.distributorCode) is not a distributor")
+            }
+            let upstream = try await supplierID(request.upstreamSupplierCode, field: "upstreamSupplierCode", connection: connection)
+            if let error = ProcurementRules.twoInvoiceRuleError(
+                upstreamIsManufacturer: upstream.isManufacturer, upstreamCountsAsManufacturer: upstream.countsAsManufacturer,
+                upstreamCode: request.upstreamSupplierCode)
+            {
+                throw DomainError.unprocessable(error.reason, [error])
+            }
+            guard let institutionID = try await connection.row(
+                "SELECT id FROM institutions WHERE consortium_id = \(consortium.id) AND code = \(request.institutionCode)",
+                as: Int64.self, logger: logger)
+            else { throw DomainError.invalid("institutionCode", "no member \(request.institutionCode)") }
+            guard let invoiceID = try await connection.row(
+                """
+                INSERT INTO invoices (consortium_id, distributor_id, invoice_number, invoice_date, institution_id,
+                                      upstream_supplier_id, upstream_invoice_number)
+                VALUES (\(consortium.id), \(distributor.id), \(request.invoiceNumber), \(request.invoiceDate.description)::date,
+                        \(institutionID), \(upstream.id), \(request.upstreamInvoiceNumber))
+                RETURNING id
+                """, as: Int64.self, logger: logger)
+            else { throw DomainError.conflict("the invoice was not recorded") }
+            for (index, line) in request.lines.enumerated() {
+                guard let ordered = try await connection.row(
+                    """
+                    SELECT l.unit_price, l.received_quantity FROM purchase_order_lines l
+                    JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
+                    WHERE l.consortium_id = \(consortium.id) AND l.order_id = \(line.orderID) AND l.line_no = \(line.orderLineNo)
+                      AND o.institution_id = \(institutionID)
+                    """, as: (Decimal, Decimal).self, logger: logger)
+                else {
+                    throw DomainError.invalid(
+                        "lines[\(index)]", "order \(line.orderID) line \(line.orderLineNo) is not an order line of \(request.institutionCode)")
+                }
+                let found = ProcurementRules.discrepancies(
+                    quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, unifiedPrice: Money(ordered.0),
+                    received: ordered.1)
+                try await connection.run(
+                    """
+                    INSERT INTO invoice_lines (consortium_id, invoice_id, line_no, order_id, order_line_no, quantity, unit_price,
+                                               amount, discrepancies)
+                    VALUES (\(consortium.id), \(invoiceID), \(index + 1), \(line.orderID), \(line.orderLineNo), \(line.quantity),
+                            \(line.unitPrice.amount), \(line.amount.amount), \(found.map(\.rawValue)))
+                    """, logger: logger)
+            }
+            let recorded = try await invoice(id: invoiceID, consortiumID: consortium.id, connection: connection)
+            try await audit.record(
+                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "record",
+                entityType: "invoice", entityKey: String(invoiceID), before: RecordedInvoice?.none, after: recorded)
+            return recorded
+        }
+    }
+
+    func invoice(id: Int64, consortiumID: Int64, connection: PostgresConnection) async throws -> RecordedInvoice {
+        guard let head = try await connection.row(
+            """
+            SELECT v.id, s.code, v.invoice_number, i.code FROM invoices v
+            JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
+            WHERE v.consortium_id = \(consortiumID) AND v.id = \(id)
+            """, as: (Int64, String, String, String).self, logger: logger)
+        else { throw DomainError.notFound("no invoice \(id)") }
+        let lines = try await connection.rows(
+            """
+            SELECT line_no, order_id, order_line_no, quantity, unit_price, amount, discrepancies FROM invoice_lines
+            WHERE consortium_id = \(consortiumID) AND invoice_id = \(id) ORDER BY line_no
+            """, as: (Int, Int64, Int, Decimal, Decimal, Decimal, [String]).self, logger: logger
+        ).map { RecordedInvoice.Line(lineNo: $0.0, orderID: $0.1, orderLineNo: $0.2, quantity: $0.3, unitPrice: Money($0.4), amount: Money($0.5), discrepancies: $0.6) }
+        return RecordedInvoice(id: head.0, distributorCode: head.1, invoiceNumber: head.2, institutionCode: head.3, lines: lines)
+    }
+
+    // MARK: Payment
+
+    /// Matched invoices (no discrepancy) and when they are payable: the term after the latest accepted delivery.
+    public func payables(consortium: Consortium, status: ProcurementRules.PayableStatus?, today: BusinessDate) async throws -> [Payable] {
+        try await database.read { connection in
+            let term = Int(try await Settings(logger: logger).required("payment_term_days", consortiumID: consortium.id, on: today, connection: connection)) ?? 30
+            let rows = try await connection.rows(
+                """
+                SELECT v.id, v.invoice_number, s.code, i.code, sum(l.amount),
+                       (SELECT max(d.received_on)::text FROM deliveries d JOIN invoice_lines x
+                          ON x.consortium_id = d.consortium_id AND x.order_id = d.order_id AND x.order_line_no = d.line_no
+                        WHERE x.consortium_id = v.consortium_id AND x.invoice_id = v.id),
+                       p.paid_on::text
+                FROM invoices v JOIN invoice_lines l ON l.consortium_id = v.consortium_id AND l.invoice_id = v.id
+                JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
+                LEFT JOIN payments p ON p.consortium_id = v.consortium_id AND p.invoice_id = v.id
+                WHERE v.consortium_id = \(consortium.id)
+                GROUP BY v.consortium_id, v.id, v.invoice_number, s.code, i.code, p.paid_on
+                HAVING bool_and(cardinality(l.discrepancies) = 0)
+                ORDER BY v.id
+                """, as: (Int64, String, String, String, Decimal, String?, String?).self, logger: logger)
+            return rows.compactMap { r -> Payable? in
+                guard let accepted = r.5.flatMap(BusinessDate.init) else { return nil }
+                let due = accepted.adding(days: term)
+                let payable = Payable(
+                    invoiceID: r.0, invoiceNumber: r.1, distributorCode: r.2, institutionCode: r.3, amount: Money(r.4),
+                    acceptedOn: accepted, dueOn: due,
+                    status: ProcurementRules.payableStatus(dueOn: due, paid: r.6 != nil, today: today),
+                    paidOn: r.6.flatMap(BusinessDate.init))
+                return status.map { $0 == payable.status } ?? true ? payable : nil
+            }
+        }
+    }
+
+    /// Records the central payment of a matched invoice, for its whole amount.
+    public func pay(invoiceID: Int64, paidOn: BusinessDate, amount: Money, reference: String, consortium: Consortium, by principal: Principal) async throws {
+        try requireSupplyCentre(principal, consortium)
+        try await database.transaction { connection in
+            let invoice = try await invoice(id: invoiceID, consortiumID: consortium.id, connection: connection)
+            guard invoice.matched else {
+                throw DomainError.unprocessable("invoice \(invoice.invoiceNumber) has discrepancies; reconcile it before paying")
+            }
+            let total = invoice.lines.reduce(Money(0)) { $0 + $1.amount }
+            guard total.rounded(2) == amount.rounded(2) else {
+                throw DomainError.invalid("amount", "\(amount.formatted(places: 2)) is not the invoice's total \(total.formatted(places: 2))")
+            }
+            try await connection.run(
+                """
+                INSERT INTO payments (consortium_id, invoice_id, paid_on, amount, reference, recorded_by)
+                VALUES (\(consortium.id), \(invoiceID), \(paidOn.description)::date, \(amount.amount), \(reference), \(principal.tokenID))
+                """, logger: logger)
+            struct Record: Encodable { var invoiceID: Int64; var paidOn: String; var amount: Money; var reference: String }
+            try await audit.record(
+                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "pay", entityType: "payment",
+                entityKey: String(invoiceID), before: Record?.none,
+                after: Record(invoiceID: invoiceID, paidOn: paidOn.description, amount: amount, reference: reference))
+        }
+    }
+
+    // MARK: Reports
+
+    public struct SpendRow: Sendable, Equatable {
+        public var institutionCode: String
+        public var drugCode: String
+        public var month: String
+        public var amount: Money
+    }
+
+    public struct SpendReport: Sendable {
+        public var rows: [SpendRow]
+        public var total: Money
+        public var essential: Money
+        public var insured: Money
+        public var tcm: Money
+    }
+
+    /// Spend (received quantity × unified price) per member, drug and month of the order date, with the shares
+    /// on essential-list, insurance-listed and TCM (Chinese patent medicines and decoction pieces) drugs.
+    public func spend(consortium: Consortium, from: BusinessDate, to: BusinessDate) async throws -> SpendReport {
+        let rows = try await database.rows(
+            """
+            SELECT i.code, l.drug_code, to_char(o.order_date, 'YYYY-MM'), sum(l.received_quantity * l.unit_price),
+                   bool_or(EXISTS (SELECT 1 FROM drug_essential_editions e WHERE e.drug_code = l.drug_code)),
+                   bool_or(d.insurance_class <> 'none'), bool_or(d.category IN ('chinese_patent', 'decoction_piece'))
+            FROM purchase_order_lines l
+            JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
+            JOIN institutions i ON i.id = o.institution_id JOIN drugs d ON d.code = l.drug_code
+            WHERE l.consortium_id = \(consortium.id) AND l.received_quantity > 0
+              AND o.order_date BETWEEN \(from.description)::date AND \(to.description)::date
+            GROUP BY i.code, l.drug_code, to_char(o.order_date, 'YYYY-MM')
+            ORDER BY 1, 2, 3
+            """, as: (String, String, String, Decimal, Bool, Bool, Bool).self)
+        var report = SpendReport(rows: [], total: Money(0), essential: Money(0), insured: Money(0), tcm: Money(0))
+        for r in rows {
+            let amount = Money(r.3).rounded(2)
+            report.rows.append(SpendRow(institutionCode: r.0, drugCode: r.1, month: r.2, amount: amount))
+            report.total = report.total + amount
+            if r.4 { report.essential = report.essential + amount }
+            if r.5 { report.insured = report.insured + amount }
+            if r.6 { report.tcm = report.tcm + amount }
+        }
+        return report
+    }
+}
