@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+import Logging
 import PostgresNIO
 import RxDomain
 import RxStore
@@ -16,9 +17,9 @@ struct TransferTests {
     static func freshen(_ app: TestApp) async throws {
         let today = Self.today
         try await app.database.transaction { c in
-            try await c.query(
+            try await c.exec(
                 "UPDATE hospital_preparations SET registration_valid_to = \(today.adding(days: 400).description)::date WHERE drug_code = \(Self.prep)")
-            try await c.query(
+            try await c.exec(
                 """
                 UPDATE preparation_licences SET valid_from = \(today.adding(days: -100).description)::date,
                        valid_to = \(today.adding(days: 1000).description)::date
@@ -58,8 +59,8 @@ struct TransferTests {
 
     static func otherConsortium(_ app: TestApp) async throws {
         try await app.database.transaction { c in
-            try await c.query("INSERT INTO consortia (code, name, kind) VALUES ('OTHER', '其他医共体', 'county_medical_community')")
-            try await c.query(
+            try await c.exec("INSERT INTO consortia (code, name, kind) VALUES ('OTHER', '其他医共体', 'county_medical_community')")
+            try await c.exec(
                 """
                 INSERT INTO institutions (consortium_id, code, name, level, type)
                 SELECT id, 'OTHER-H', '其他医院', 'secondary', 'general' FROM consortia WHERE code = 'OTHER'
@@ -175,17 +176,17 @@ struct TransferTests {
             let admin = try await app.token(.consortiumAdmin)
             try await Self.approve(app, admin, kind: "standing_scope").expectProblem(.unprocessableContent, naming: "kind")
             try await app.database.transaction { c in
-                try await c.query(
+                try await c.exec(
                     """
                     INSERT INTO consortium_settings (consortium_id, key, value, effective_from)
                     SELECT id, 'preparation_transfer_requires_approval', 'false', '2017-01-01' FROM consortia WHERE code = 'JLTCM'
                     """)
-                try await c.query("UPDATE consortia SET lead_institution_id = (SELECT id FROM institutions WHERE code = 'YJ-TCMH')")
+                try await c.exec("UPDATE consortia SET lead_institution_id = (SELECT id FROM institutions WHERE code = 'YJ-TCMH')")
             }
             // The producer is no longer the lead: no standing scope for it.
             try await Self.approve(app, admin, kind: "standing_scope").expectProblem(.unprocessableContent, naming: "kind")
             try await app.database.transaction { c in
-                try await c.query("UPDATE consortia SET lead_institution_id = (SELECT id FROM institutions WHERE code = 'JL-TCMH')")
+                try await c.exec("UPDATE consortia SET lead_institution_id = (SELECT id FROM institutions WHERE code = 'JL-TCMH')")
             }
             let scope = try await Self.approve(app, admin, receivers: ["YJ-CLH-THC", "SL-PA-HQ-VC"], kind: "standing_scope")
             #expect(scope.status == .created, "\(scope.text)")
@@ -233,13 +234,13 @@ struct TransferTests {
             // A lapsed registration stops shipments; so does a lapsed licence.
             let again = try #require(try await Self.approve(app, regulator, receivers: ["YJ-TCMH"]).json["id"] as? Int)
             try await app.database.transaction { c in
-                try await c.query(
+                try await c.exec(
                     "UPDATE hospital_preparations SET registration_valid_to = \(Self.today.adding(days: -1).description)::date WHERE drug_code = \(Self.prep)")
             }
             try await Self.ship(app, producer, approval: again).expectProblem(.unprocessableContent, naming: "registrationValidTo")
             try await Self.freshen(app)
             try await app.database.transaction { c in
-                try await c.query("UPDATE preparation_licences SET valid_to = \(Self.today.adding(days: -1).description)::date")
+                try await c.exec("UPDATE preparation_licences SET valid_to = \(Self.today.adding(days: -1).description)::date")
             }
             try await Self.ship(app, producer, approval: again).expectProblem(.unprocessableContent, naming: "preparationLicence")
 
@@ -249,7 +250,7 @@ struct TransferTests {
             // The database's own guard: the shipped total never passes the approved quantity.
             await #expect(throws: (any Error).self) {
                 try await app.database.transaction { c in
-                    try await c.query("UPDATE transfer_approvals SET shipped_quantity = 11 WHERE id = \(approval)")
+                    try await c.exec("UPDATE transfer_approvals SET shipped_quantity = 11 WHERE id = \(approval)")
                 }
             }
         }
@@ -410,10 +411,10 @@ struct TransferTests {
         try await TestApp.run { app in
             let today = Self.today
             try await app.database.transaction { c in
-                try await c.query("UPDATE hospital_preparations SET registration_valid_to = \(today.adding(days: 30).description)::date WHERE drug_code = 'H-JLTCMH-001'")
-                try await c.query("UPDATE hospital_preparations SET registration_valid_to = \(today.adding(days: -5).description)::date WHERE drug_code = 'H-JLTCMH-002'")
-                try await c.query("UPDATE hospital_preparations SET registration_valid_to = \(today.adding(days: 365).description)::date WHERE drug_code = 'H-JLTCMH-003'")
-                try await c.query(
+                try await c.exec("UPDATE hospital_preparations SET registration_valid_to = \(today.adding(days: 30).description)::date WHERE drug_code = 'H-JLTCMH-001'")
+                try await c.exec("UPDATE hospital_preparations SET registration_valid_to = \(today.adding(days: -5).description)::date WHERE drug_code = 'H-JLTCMH-002'")
+                try await c.exec("UPDATE hospital_preparations SET registration_valid_to = \(today.adding(days: 365).description)::date WHERE drug_code = 'H-JLTCMH-003'")
+                try await c.exec(
                     """
                     UPDATE preparation_licences SET valid_from = \(today.adding(days: -1000).description)::date,
                            valid_to = \(today.adding(days: 45).description)::date
@@ -445,5 +446,12 @@ struct TransferTests {
                 """).expectProblem(.forbidden)
             #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'preparation_licence'") == 1)
         }
+    }
+}
+
+extension PostgresConnection {
+    /// Runs one statement with its values bound (interpolation into `PostgresQuery`, never into a plain string).
+    fileprivate func exec(_ query: PostgresQuery) async throws {
+        try await self.query(query, logger: Logger(label: "test"))
     }
 }
