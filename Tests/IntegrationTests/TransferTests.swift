@@ -116,7 +116,6 @@ struct TransferTests {
             #expect(created.status == .created, "\(created.text)")
             #expect(created.json["producerInstitutionCode"] as? String == "YJ-TCMH")
             try await register("H-YJTCMH-001").expectProblem(.conflict)
-            // A filing needs no expiry.
             #expect(try await app.count(
                 "SELECT count(*)::int FROM audit_log WHERE entity_type = 'hospital_preparation' AND entity_key = 'H-YJTCMH-001'") == 1)
         }
