@@ -19,6 +19,14 @@ public enum Permission: Sendable, Equatable {
     case runSupplyCentre(consortiumID: Int64, leadInstitutionCode: String?)
     /// Orders are seen by their member, the supply centre, auditors and regulators.
     case readOrders(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
+    /// Register hospital preparations and their producers' licences: the lead's pharmacy centre.
+    case managePreparations(consortiumID: Int64)
+    /// Record a transfer approval: the regulator, or the pharmacy centre entering the regulator's document.
+    case recordTransferApproval(consortiumID: Int64)
+    /// Ship a preparation against an approval: a token scoped to the producing institution.
+    case shipPreparation(consortiumID: Int64, producerInstitutionID: Int64)
+    /// Record what arrived: a token scoped to the receiving institution.
+    case receivePreparation(consortiumID: Int64, receiverInstitutionID: Int64)
 }
 
 extension Principal {
@@ -56,6 +64,14 @@ extension Principal {
             guard consortium == consortiumID else { return false }
             return role == .auditor || role == .regulator || institutionID == institution
                 || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .managePreparations(let id):
+            return id == consortiumID && role == .consortiumAdmin
+        case .recordTransferApproval(let id):
+            return id == consortiumID && (role == .regulator || role == .consortiumAdmin)
+        case .shipPreparation(let consortium, let institution), .receivePreparation(let consortium, let institution):
+            // Only the institution itself: its pharmacist or its purchasing, never a consortium-wide token.
+            return consortium == consortiumID && institutionID == institution
+                && (role == .institutionPharmacist || role == .procurementOfficer)
         case .editMemberCatalogue(let consortium, let institution):
             guard consortium == consortiumID else { return false }
             if role == .consortiumAdmin && institutionID == nil { return true }

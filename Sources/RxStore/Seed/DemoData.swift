@@ -37,6 +37,26 @@ struct DemoData {
     var drugs: [Drug]
     var catalogueItems: [CatalogueItem]
     var prices: [ProvincialPriceImport.Line]
+    var preparations: [PreparationSeed]
+    var licences: [LicenceSeed]
+
+    /// A hospital preparation of a member (seeds/demo/hospital_preparations.csv); its drug row is seeded with it.
+    struct PreparationSeed {
+        var drug: Drug
+        var producerCode: String
+        var registrationKind: RegistrationKind
+        var registrationNumber: String
+        var registrationValidTo: BusinessDate?
+        var reimbursable: Bool
+    }
+
+    /// A member's preparation licence (seeds/demo/preparation_licences.csv).
+    struct LicenceSeed {
+        var institutionCode: String
+        var number: String
+        var validFrom: BusinessDate
+        var validTo: BusinessDate
+    }
 
     init(loader: SeedLoader) throws {
         let json = try Data(contentsOf: loader.directory.appendingPathComponent("demo/consortium.json"))
@@ -103,6 +123,62 @@ struct DemoData {
                 antimicrobial: try flag("antimicrobial"), coldChain: try flag("cold_chain"), decoctionPiece: piece)
             if let e = drug.validationErrors().first { throw invalid("\(e.field): \(e.reason)") }
             return drug
+        }
+
+        let prepFile = "demo/hospital_preparations.csv"
+        let p = try loader.table(
+            prepFile,
+            ["drug_code", "generic_name", "dosage_form", "strength", "package_size", "package_unit", "unit",
+             "producer_institution_code", "registration_kind", "registration_number", "registration_valid_to",
+             "reimbursable", "note"])
+        let members = consortium.institutions
+        let memberCodes = Set(members.map(\.code))
+        preparations = try p.rows.map { row in
+            func invalid(_ reason: String) -> SeedLoader.Invalid { SeedLoader.Invalid(file: prepFile, line: row.line, reason: reason) }
+            guard let size = p.value(row, "package_size").flatMap(Int.init) else { throw invalid("package_size is not a whole number") }
+            guard let kind = p.value(row, "registration_kind").flatMap(RegistrationKind.init) else {
+                throw invalid("registration_kind is approval_number or filing_number")
+            }
+            var validTo: BusinessDate?
+            if let text = p.value(row, "registration_valid_to") {
+                guard let date = BusinessDate(text) else { throw invalid("registration_valid_to is not a date") }
+                validTo = date
+            }
+            guard let producer = p.value(row, "producer_institution_code"), memberCodes.contains(producer) else {
+                throw invalid("producer_institution_code is not a member in consortium.json")
+            }
+            let number = p.value(row, "registration_number") ?? ""
+            if let e = TransferRules.registrationErrors(kind: kind, number: number, validTo: validTo).first {
+                throw invalid("\(e.field): \(e.reason)")
+            }
+            let producerName = members.first { $0.code == producer }?.name
+            let drug = Drug(
+                code: p.value(row, "drug_code") ?? "", genericName: p.value(row, "generic_name") ?? "",
+                dosageForm: p.value(row, "dosage_form") ?? "", strength: p.value(row, "strength"), packageSize: size,
+                packageUnit: p.value(row, "package_unit") ?? "", unit: p.value(row, "unit") ?? "",
+                manufacturer: producerName, category: .hospitalPreparation)
+            if let e = drug.validationErrors().first { throw invalid("\(e.field): \(e.reason)") }
+            return PreparationSeed(
+                drug: drug, producerCode: producer, registrationKind: kind, registrationNumber: number,
+                registrationValidTo: validTo, reimbursable: p.value(row, "reimbursable") == "true")
+        }
+        drugs += preparations.map(\.drug)
+
+        let licenceFile = "demo/preparation_licences.csv"
+        let l = try loader.table(licenceFile, ["institution_code", "licence_number", "valid_from", "valid_to", "note"])
+        licences = try l.rows.map { row in
+            func invalid(_ reason: String) -> SeedLoader.Invalid { SeedLoader.Invalid(file: licenceFile, line: row.line, reason: reason) }
+            guard let code = l.value(row, "institution_code"), memberCodes.contains(code) else {
+                throw invalid("institution_code is not a member in consortium.json")
+            }
+            guard let from = l.value(row, "valid_from").flatMap(BusinessDate.init),
+                let to = l.value(row, "valid_to").flatMap(BusinessDate.init)
+            else { throw invalid("valid_from and valid_to are dates YYYY-MM-DD") }
+            let number = l.value(row, "licence_number") ?? ""
+            if let e = TransferRules.licenceErrors(number: number, validFrom: from, validTo: to).first {
+                throw invalid("\(e.field): \(e.reason)")
+            }
+            return LicenceSeed(institutionCode: code, number: number, validFrom: from, validTo: to)
         }
 
         let priceFile = "demo/provincial_bid_prices.csv"

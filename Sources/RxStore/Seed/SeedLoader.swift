@@ -49,6 +49,7 @@ public struct SeedLoader: Sendable {
                 summary.changes["provincial prices"] = try await ProvincialPriceImport(database: database)
                     .apply(demoData.prices, consortiumCode: demoData.consortium.code, actor: .console("seed"), connection: connection)
                     .imported
+                summary.changes["hospital preparations and licences"] = try await upsertPreparations(demoData, on: connection)
             }
             if summary.total > 0 {
                 struct Record: Encodable { var demo: Bool; var changes: [String: Int] }
@@ -213,6 +214,51 @@ public struct SeedLoader: Sendable {
             WHERE consortium_id = \(consortiumID) AND number = 1
             """, logger: logger)
         return 1
+    }
+
+    /// The demo members' hospital preparations and preparation licences (their drug rows are among the drugs).
+    private func upsertPreparations(_ demo: DemoData, on connection: PostgresConnection) async throws -> Int {
+        guard let consortiumID = try await connection.row(
+            "SELECT id FROM consortia WHERE code = \(demo.consortium.code)", as: Int64.self, logger: logger)
+        else { return 0 }
+        var changed = 0
+        for p in demo.preparations {
+            changed += try await connection.rows(
+                """
+                INSERT INTO hospital_preparations (consortium_id, drug_code, producer_institution_id, registration_kind,
+                                                   registration_number, registration_valid_to, reimbursable)
+                VALUES (\(consortiumID), \(p.drug.code),
+                        (SELECT id FROM institutions WHERE consortium_id = \(consortiumID) AND code = \(p.producerCode)),
+                        \(p.registrationKind.rawValue), \(p.registrationNumber), \(p.registrationValidTo?.description)::date,
+                        \(p.reimbursable))
+                ON CONFLICT (consortium_id, drug_code) DO UPDATE SET
+                    producer_institution_id = EXCLUDED.producer_institution_id,
+                    registration_kind = EXCLUDED.registration_kind, registration_number = EXCLUDED.registration_number,
+                    registration_valid_to = EXCLUDED.registration_valid_to, reimbursable = EXCLUDED.reimbursable,
+                    updated_at = now()
+                WHERE (hospital_preparations.producer_institution_id, hospital_preparations.registration_kind,
+                       hospital_preparations.registration_number, hospital_preparations.registration_valid_to,
+                       hospital_preparations.reimbursable)
+                      IS DISTINCT FROM (EXCLUDED.producer_institution_id, EXCLUDED.registration_kind,
+                       EXCLUDED.registration_number, EXCLUDED.registration_valid_to, EXCLUDED.reimbursable)
+                RETURNING 1
+                """, as: Int.self, logger: logger).count
+        }
+        for l in demo.licences {
+            changed += try await connection.rows(
+                """
+                INSERT INTO preparation_licences (consortium_id, institution_id, licence_number, valid_from, valid_to)
+                VALUES (\(consortiumID),
+                        (SELECT id FROM institutions WHERE consortium_id = \(consortiumID) AND code = \(l.institutionCode)),
+                        \(l.number), \(l.validFrom.description)::date, \(l.validTo.description)::date)
+                ON CONFLICT (consortium_id, institution_id, licence_number) DO UPDATE SET
+                    valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to
+                WHERE (preparation_licences.valid_from, preparation_licences.valid_to)
+                      IS DISTINCT FROM (EXCLUDED.valid_from, EXCLUDED.valid_to)
+                RETURNING 1
+                """, as: Int.self, logger: logger).count
+        }
+        return changed
     }
 
     private func upsertConsortium(_ c: DemoData.ConsortiumSeed, on connection: PostgresConnection) async throws -> Int {
