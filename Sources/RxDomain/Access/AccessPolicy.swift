@@ -19,6 +19,12 @@ public enum Permission: Sendable, Equatable {
     case runSupplyCentre(consortiumID: Int64, leadInstitutionCode: String?)
     /// Orders are seen by their member, the supply centre, auditors and regulators.
     case readOrders(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
+    /// Long-prescription rule sets: the pharmacy centre.
+    case manageLongPrescriptionRules(consortiumID: Int64)
+    /// Issue or end a long prescription: a prescriber or pharmacist of the prescribing institution.
+    case issueLongPrescription(consortiumID: Int64, institutionID: Int64)
+    /// Record a fill: a pharmacist of any member (prescriptions flow inside the consortium).
+    case dispense(consortiumID: Int64)
     /// Register hospital preparations and their producers' licences: the lead's pharmacy centre.
     case managePreparations(consortiumID: Int64)
     /// Record a transfer approval: the regulator, or the pharmacy centre entering the regulator's document.
@@ -54,6 +60,12 @@ extension Principal {
                 && (role == .institutionPharmacist || role == .consortiumAdmin)
         case .setPrices(let id):
             return id == consortiumID && (role == .consortiumAdmin || role == .procurementOfficer)
+        case .manageLongPrescriptionRules(let id):
+            return id == consortiumID && role == .consortiumAdmin
+        case .issueLongPrescription(let consortium, let institution):
+            return consortium == consortiumID && institutionID == institution && (role == .prescriber || role == .institutionPharmacist)
+        case .dispense(let id):
+            return id == consortiumID && role == .institutionPharmacist
         case .raiseOrder(let consortium, let institution):
             return consortium == consortiumID && institutionID == institution
                 && (role == .procurementOfficer || role == .institutionPharmacist)

@@ -36,6 +36,8 @@ struct DemoData {
     var suppliers: [Supplier]
     var drugs: [Drug]
     var catalogueItems: [CatalogueItem]
+    var longPrescriptionRules: LongPrescriptionRuleSet?
+    var prescribers: [(pseudonym: String, institution: String, title: PrescriberTitle)]
     var prices: [ProvincialPriceImport.Line]
     var preparations: [PreparationSeed]
     var licences: [LicenceSeed]
@@ -187,6 +189,46 @@ struct DemoData {
                 .parse(try String(contentsOf: loader.directory.appendingPathComponent(priceFile), encoding: .utf8))
         } catch let rejected as ProvincialPriceImport.Rejected {
             throw SeedLoader.Invalid(file: priceFile, line: rejected.errors[0].line, reason: rejected.errors[0].reason)
+        }
+
+        struct RulesSeed: Decodable {
+            struct Condition: Decodable { var icdFrom: String; var icdTo: String; var name: String; var maxDays: Int?; var allowsAntimicrobials: Bool? }
+            var effectiveFrom: String
+            var requiresFamilyDoctorContract: Bool
+            var maxAssessmentAgeDays: Int
+            var supplyOnHandToleranceDays: Int
+            var maxDaysByLevel: [String: Int]
+            var conditions: [Condition]
+            var excludedDrugs: [String]
+        }
+        let rulesFile = loader.directory.appendingPathComponent("demo/long_prescription_rules.json")
+        if let data = try? Data(contentsOf: rulesFile) {
+            let seed = try JSONDecoder().decode(RulesSeed.self, from: data)
+            var levels: [InstitutionLevel: Int] = [:]
+            for (key, days) in seed.maxDaysByLevel {
+                guard let level = InstitutionLevel(rawValue: key) else {
+                    throw SeedLoader.Invalid(file: "demo/long_prescription_rules.json", line: 1, reason: "unknown level \(key)")
+                }
+                levels[level] = days
+            }
+            guard let from = BusinessDate(seed.effectiveFrom) else {
+                throw SeedLoader.Invalid(file: "demo/long_prescription_rules.json", line: 1, reason: "effectiveFrom is not a date")
+            }
+            longPrescriptionRules = LongPrescriptionRuleSet(
+                effectiveFrom: from,
+                conditions: seed.conditions.map {
+                    QualifyingCondition(icdFrom: $0.icdFrom, icdTo: $0.icdTo, name: $0.name, maxDays: $0.maxDays, allowsAntimicrobials: $0.allowsAntimicrobials ?? false)
+                },
+                maxDaysByLevel: levels, requiresFamilyDoctorContract: seed.requiresFamilyDoctorContract,
+                maxAssessmentAgeDays: seed.maxAssessmentAgeDays, supplyOnHandToleranceDays: seed.supplyOnHandToleranceDays,
+                excludedDrugs: Set(seed.excludedDrugs))
+        }
+        let prescriberTable = try loader.table("demo/prescribers.csv", ["pseudonym", "institution_code", "title"])
+        prescribers = try prescriberTable.rows.map { row in
+            guard let pseudonym = prescriberTable.value(row, "pseudonym"), let institution = prescriberTable.value(row, "institution_code"),
+                let title = prescriberTable.value(row, "title").flatMap(PrescriberTitle.init(rawValue:))
+            else { throw SeedLoader.Invalid(file: "demo/prescribers.csv", line: row.line, reason: "pseudonym, institution_code and a known title are required") }
+            return (pseudonym, institution, title)
         }
 
         catalogueItems = []

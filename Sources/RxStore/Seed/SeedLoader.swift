@@ -46,6 +46,7 @@ public struct SeedLoader: Sendable {
                 summary.changes["drugs"] = try await upsertDrugs(demoData.drugs, on: connection)
                 summary.changes["consortia and institutions"] = try await upsertConsortium(demoData.consortium, on: connection)
                 summary.changes["catalogue versions"] = try await publishFirstCatalogue(demoData, on: connection)
+                summary.changes["long-prescription rules and prescribers"] = try await seedLongPrescriptions(demoData, on: connection)
                 summary.changes["provincial prices"] = try await ProvincialPriceImport(database: database)
                     .apply(demoData.prices, consortiumCode: demoData.consortium.code, actor: .console("seed"), connection: connection)
                     .imported
@@ -255,6 +256,32 @@ public struct SeedLoader: Sendable {
                     valid_from = EXCLUDED.valid_from, valid_to = EXCLUDED.valid_to
                 WHERE (preparation_licences.valid_from, preparation_licences.valid_to)
                       IS DISTINCT FROM (EXCLUDED.valid_from, EXCLUDED.valid_to)
+                RETURNING 1
+                """, as: Int.self, logger: logger).count
+        }
+        return changed
+    }
+
+    /// The demo consortium's first long-prescription rule set, when it has none, and its prescribers.
+    private func seedLongPrescriptions(_ demo: DemoData, on connection: PostgresConnection) async throws -> Int {
+        guard let consortiumID = try await connection.row(
+            "SELECT id FROM consortia WHERE code = \(demo.consortium.code)", as: Int64.self, logger: logger)
+        else { return 0 }
+        var changed = 0
+        if let rules = demo.longPrescriptionRules,
+            try await connection.row("SELECT count(*)::int FROM long_rx_rule_sets WHERE consortium_id = \(consortiumID)", as: Int.self, logger: logger) == .some(0)
+        {
+            try await LongPrescriptionStore(database: database).insertRuleSet(rules, consortiumID: consortiumID, connection: connection)
+            changed += 1
+        }
+        for p in demo.prescribers {
+            changed += try await connection.rows(
+                """
+                INSERT INTO prescribers (consortium_id, pseudonym, institution_id, title)
+                SELECT \(consortiumID), \(p.pseudonym), id, \(p.title.rawValue) FROM institutions
+                WHERE consortium_id = \(consortiumID) AND code = \(p.institution)
+                ON CONFLICT (consortium_id, pseudonym) DO UPDATE SET institution_id = EXCLUDED.institution_id, title = EXCLUDED.title
+                WHERE (prescribers.institution_id, prescribers.title) IS DISTINCT FROM (EXCLUDED.institution_id, EXCLUDED.title)
                 RETURNING 1
                 """, as: Int.self, logger: logger).count
         }

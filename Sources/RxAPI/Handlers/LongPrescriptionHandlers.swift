@@ -1,0 +1,144 @@
+package import Foundation
+import RxDomain
+import RxStore
+
+extension Components.Schemas.LongPrescription {
+    init(_ p: IssuedPrescription) throws {
+        self.init(
+            id: p.id, institutionCode: p.institutionCode, patientRef: p.patientRef, drugCode: p.drugCode,
+            dailyDose: "\(p.dailyDose)", days: p.days, quantity: "\(p.quantity)", startDate: p.startDate.description,
+            status: try convert(LongPrescriptionStatus(rawValue: p.status) ?? .active), endReason: p.endReason, maxFills: p.maxFills,
+            minDaysBetweenFills: p.minDaysBetweenFills, validityDays: p.validityDays, dispensed: "\(p.dispensed)", fills: p.fills)
+    }
+}
+
+enum LongPrescriptionStatus: String { case active, ended }
+
+extension Components.Schemas.LongPrescriptionRuleSet {
+    init(_ r: LongPrescriptionRuleSet) {
+        self.init(
+            effectiveFrom: r.effectiveFrom.description,
+            conditions: r.conditions.map {
+                .init(icdFrom: $0.icdFrom, icdTo: $0.icdTo, name: $0.name, maxDays: $0.maxDays, allowsAntimicrobials: $0.allowsAntimicrobials)
+            },
+            maxDaysByLevel: .init(
+                tertiary: r.maxDaysByLevel[.tertiary], secondary: r.maxDaysByLevel[.secondary], primary: r.maxDaysByLevel[.primary],
+                village: r.maxDaysByLevel[.village]),
+            requiresFamilyDoctorContract: r.requiresFamilyDoctorContract, maxAssessmentAgeDays: r.maxAssessmentAgeDays,
+            supplyOnHandToleranceDays: r.supplyOnHandToleranceDays, excludedDrugs: r.excludedDrugs.sorted())
+    }
+
+    func domain() throws -> LongPrescriptionRuleSet {
+        guard let from = try BusinessDate.parse(effectiveFrom, field: "effectiveFrom") else { throw DomainError.invalid("effectiveFrom", "is required") }
+        var levels: [InstitutionLevel: Int] = [:]
+        levels[.tertiary] = maxDaysByLevel.tertiary
+        levels[.secondary] = maxDaysByLevel.secondary
+        levels[.primary] = maxDaysByLevel.primary
+        levels[.village] = maxDaysByLevel.village
+        return LongPrescriptionRuleSet(
+            effectiveFrom: from,
+            conditions: conditions.map {
+                QualifyingCondition(icdFrom: $0.icdFrom, icdTo: $0.icdTo, name: $0.name, maxDays: $0.maxDays, allowsAntimicrobials: $0.allowsAntimicrobials ?? false)
+            },
+            maxDaysByLevel: levels, requiresFamilyDoctorContract: requiresFamilyDoctorContract,
+            maxAssessmentAgeDays: maxAssessmentAgeDays, supplyOnHandToleranceDays: supplyOnHandToleranceDays,
+            excludedDrugs: Set(excludedDrugs ?? []))
+    }
+}
+
+extension APIHandler {
+    var longPrescriptions: LongPrescriptionStore { LongPrescriptionStore(database: database) }
+
+    func patient(_ p: Components.Schemas.LongPrescriptionPatient) throws -> LongPrescriptionRules.Patient {
+        LongPrescriptionRules.Patient(
+            hasFamilyDoctorContract: p.familyDoctorContract,
+            diagnoses: try p.diagnoses.enumerated().map { i, d in
+                .init(icd: d.icd, stable: d.stable, lastAssessedOn: try BusinessDate.parse(d.lastAssessedOn, field: "patient.diagnoses[\(i)].lastAssessedOn"))
+            },
+            goodAdherence: p.goodAdherence)
+    }
+
+    func item(_ i: Components.Schemas.LongPrescriptionItemInput, field: String) throws -> LongPrescriptionRequest.Item {
+        .init(drugCode: i.drugCode, dailyDose: try quantity(i.dailyDose, field: "\(field).dailyDose"), days: i.days,
+              assessmentRecorded: i.assessmentRecorded ?? false, patientConfirmed: i.patientConfirmed ?? false)
+    }
+
+    func getLongPrescriptionRules(_ input: Operations.GetLongPrescriptionRules.Input) async throws -> Operations.GetLongPrescriptionRules.Output {
+        let principal = try RequestPrincipal.require()
+        let on = try date(input.query.on)
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        guard let rules = try await longPrescriptions.ruleSet(consortiumID: consortium.id, on: on) else {
+            throw DomainError.notFound("no long-prescription rules are in effect on \(on)")
+        }
+        return .ok(.init(body: .json(.init(rules))))
+    }
+
+    func createLongPrescriptionRules(_ input: Operations.CreateLongPrescriptionRules.Input) async throws -> Operations.CreateLongPrescriptionRules.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        let rules = try body.domain()
+        try await longPrescriptions.createRuleSet(rules, consortium: consortium, by: principal)
+        return .created(.init(body: .json(.init(rules))))
+    }
+
+    func registerPrescriber(_ input: Operations.RegisterPrescriber.Input) async throws -> Operations.RegisterPrescriber.Output {
+        let principal = try RequestPrincipal.require()
+        _ = try await visibleConsortium(input.path.code, for: principal)
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        let institution = try await visibleInstitution(body.institutionCode, for: principal)
+        try await longPrescriptions.registerPrescriber(
+            pseudonym: body.pseudonym, institution: institution, title: try convert(body.title), by: principal)
+        return .created(.init(body: .json(body)))
+    }
+
+    func checkLongPrescription(_ input: Operations.CheckLongPrescription.Input) async throws -> Operations.CheckLongPrescription.Output {
+        let principal = try RequestPrincipal.require()
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        let request = LongPrescriptionRequest(
+            institutionCode: body.institutionCode, prescriberPseudonym: body.prescriber, patientRef: body.patient.ref,
+            patient: try patient(body.patient), items: try body.items.enumerated().map { try item($1, field: "items[\($0)]") })
+        let result = try await longPrescriptions.check(request, consortiumID: principal.consortiumID, today: .today())
+        return .ok(.init(body: .json(.init(
+            decision: try convert(result.decision),
+            items: result.answers.map {
+                .init(drugCode: $0.drugCode, eligible: $0.eligible, daysAsked: $0.daysAsked, maxDays: $0.maxDays, quantity: "\($0.quantity)",
+                      reasons: $0.reasons.map { .init(code: $0.code, zh: $0.zh, en: $0.en) })
+            }))))
+    }
+
+    func issueLongPrescription(_ input: Operations.IssueLongPrescription.Input) async throws -> Operations.IssueLongPrescription.Output {
+        let principal = try RequestPrincipal.require()
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        let request = LongPrescriptionRequest(
+            institutionCode: body.institutionCode, prescriberPseudonym: body.prescriber, patientRef: body.patient.ref,
+            patient: try patient(body.patient), items: [try item(body.item, field: "item")])
+        let issued = try await longPrescriptions.issue(
+            request, consortiumID: principal.consortiumID, maxFills: body.maxFills ?? 3, minDaysBetweenFills: body.minDaysBetweenFills ?? 0,
+            validityDays: body.validityDays ?? 90, idempotencyKey: input.headers.idempotencyKey, today: .today(), by: principal)
+        return .created(.init(body: .json(try .init(issued))))
+    }
+
+    func getLongPrescription(_ input: Operations.GetLongPrescription.Input) async throws -> Operations.GetLongPrescription.Output {
+        let principal = try RequestPrincipal.require()
+        return .ok(.init(body: .json(try .init(try await longPrescriptions.prescription(id: input.path.id, consortiumID: principal.consortiumID)))))
+    }
+
+    func fillLongPrescription(_ input: Operations.FillLongPrescription.Input) async throws -> Operations.FillLongPrescription.Output {
+        let principal = try RequestPrincipal.require()
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        let filled = try await longPrescriptions.fill(
+            id: input.path.id, quantity: try quantity(body.quantity, field: "quantity"),
+            filledOn: try BusinessDate.parse(body.filledOn, field: "filledOn") ?? .today(), consortiumID: principal.consortiumID, by: principal)
+        return .created(.init(body: .json(try .init(filled))))
+    }
+
+    func endLongPrescription(_ input: Operations.EndLongPrescription.Input) async throws -> Operations.EndLongPrescription.Output {
+        let principal = try RequestPrincipal.require()
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        let ended = try await longPrescriptions.end(
+            id: input.path.id, reason: LongPrescriptionStore.EndReason(rawValue: body.reason.rawValue) ?? .other,
+            consortiumID: principal.consortiumID, today: .today(), by: principal)
+        return .ok(.init(body: .json(try .init(ended))))
+    }
+}

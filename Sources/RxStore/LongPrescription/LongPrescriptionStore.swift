@@ -1,0 +1,407 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+import RxDomain
+
+public struct LongPrescriptionRequest: Sendable {
+    public struct Item: Sendable {
+        public var drugCode: String
+        public var dailyDose: Decimal
+        public var days: Int
+        public var assessmentRecorded: Bool
+        public var patientConfirmed: Bool
+        public init(drugCode: String, dailyDose: Decimal, days: Int, assessmentRecorded: Bool, patientConfirmed: Bool) {
+            self.drugCode = drugCode
+            self.dailyDose = dailyDose
+            self.days = days
+            self.assessmentRecorded = assessmentRecorded
+            self.patientConfirmed = patientConfirmed
+        }
+    }
+    public var institutionCode: String
+    public var prescriberPseudonym: String
+    public var patientRef: String
+    public var patient: LongPrescriptionRules.Patient
+    public var items: [Item]
+    public init(institutionCode: String, prescriberPseudonym: String, patientRef: String, patient: LongPrescriptionRules.Patient, items: [Item]) {
+        self.institutionCode = institutionCode
+        self.prescriberPseudonym = prescriberPseudonym
+        self.patientRef = patientRef
+        self.patient = patient
+        self.items = items
+    }
+}
+
+public struct LongPrescriptionCheck: Sendable {
+    public var decision: LongPrescriptionRules.Decision
+    public var answers: [LongPrescriptionRules.Answer]
+    /// The earlier prescriptions whose supply is still on hand, by drug.
+    public var supplyOnHand: [String: Int64]
+}
+
+public struct IssuedPrescription: Sendable, Equatable, Encodable {
+    public var id: Int64
+    public var institutionCode: String
+    public var patientRef: String
+    public var drugCode: String
+    public var dailyDose: Decimal
+    public var days: Int
+    public var quantity: Decimal
+    public var startDate: BusinessDate
+    public var status: String
+    public var endReason: String?
+    public var maxFills: Int
+    public var minDaysBetweenFills: Int
+    public var validityDays: Int
+    public var dispensed: Decimal
+    public var fills: Int
+}
+
+/// Long prescriptions (长处方): the rules in force, the check, issued prescriptions and their fills.
+public struct LongPrescriptionStore: Sendable {
+    let database: Database
+    let audit: AuditLog
+    var logger: Logger { database.logger }
+
+    public init(database: Database) {
+        self.database = database
+        self.audit = AuditLog(logger: database.logger)
+    }
+
+    // MARK: Rules
+
+    func national(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> LongPrescriptionRules.National {
+        let settings = Settings(logger: logger)
+        let maxDays = Int(try await settings.required("long_rx_national_max_days", consortiumID: consortiumID, on: date, connection: connection)) ?? 84
+        let standard = Int(try await settings.required("long_rx_standard_max_days", consortiumID: consortiumID, on: date, connection: connection)) ?? 28
+        return .init(maxDays: maxDays, standardDays: standard)
+    }
+
+    public func ruleSet(consortiumID: Int64, on date: BusinessDate) async throws -> LongPrescriptionRuleSet? {
+        try await database.read { try await ruleSet(consortiumID: consortiumID, on: date, connection: $0) }
+    }
+
+    func ruleSet(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> LongPrescriptionRuleSet? {
+        guard let head = try await connection.row(
+            """
+            SELECT id, effective_from::text, requires_family_doctor_contract, max_assessment_age_days, supply_on_hand_tolerance_days
+            FROM long_rx_rule_sets WHERE consortium_id = \(consortiumID) AND effective_from <= \(date.description)::date
+            ORDER BY effective_from DESC LIMIT 1
+            """, as: (Int64, String, Bool, Int, Int).self, logger: logger)
+        else { return nil }
+        let conditions = try await connection.rows(
+            """
+            SELECT icd_from, icd_to, name, max_days, allows_antimicrobials FROM long_rx_conditions
+            WHERE consortium_id = \(consortiumID) AND rule_set_id = \(head.0) ORDER BY icd_from
+            """, as: (String, String, String, Int?, Bool).self, logger: logger
+        ).map { QualifyingCondition(icdFrom: $0.0, icdTo: $0.1, name: $0.2, maxDays: $0.3, allowsAntimicrobials: $0.4) }
+        let levels = try await connection.rows(
+            "SELECT level, max_days FROM long_rx_level_limits WHERE consortium_id = \(consortiumID) AND rule_set_id = \(head.0)",
+            as: (String, Int).self, logger: logger)
+        let excluded: [String] = try await connection.rows(
+            "SELECT drug_code FROM long_rx_excluded_drugs WHERE consortium_id = \(consortiumID) AND rule_set_id = \(head.0)",
+            as: String.self, logger: logger)
+        var byLevel: [InstitutionLevel: Int] = [:]
+        for (level, days) in levels { byLevel[try decodeEnum(level)] = days }
+        return LongPrescriptionRuleSet(
+            effectiveFrom: BusinessDate(head.1)!, conditions: conditions, maxDaysByLevel: byLevel,
+            requiresFamilyDoctorContract: head.2, maxAssessmentAgeDays: head.3, supplyOnHandToleranceDays: head.4,
+            excludedDrugs: Set(excluded))
+    }
+
+    /// Records a rule set in force from its date. The national limits are the ceiling: stricter, never looser.
+    public func createRuleSet(_ rules: LongPrescriptionRuleSet, consortium: Consortium, by principal: Principal) async throws {
+        try principal.require(.manageLongPrescriptionRules(consortiumID: consortium.id))
+        try await database.transaction { connection in
+            try await insertRuleSet(rules, consortiumID: consortium.id, connection: connection)
+            try await audit.record(
+                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "create",
+                entityType: "long_rx_rule_set", entityKey: rules.effectiveFrom.description, before: LongPrescriptionRuleSet?.none, after: rules)
+        }
+    }
+
+    func insertRuleSet(_ rules: LongPrescriptionRuleSet, consortiumID: Int64, connection: PostgresConnection) async throws {
+        let national = try await national(consortiumID: consortiumID, on: rules.effectiveFrom, connection: connection)
+        let errors = rules.loosenessErrors(nationalMaxDays: national.maxDays)
+        guard errors.isEmpty else { throw DomainError.unprocessable("the rule set is looser than the national rules allow", errors) }
+        guard let id = try await connection.row(
+            """
+            INSERT INTO long_rx_rule_sets (consortium_id, effective_from, requires_family_doctor_contract, max_assessment_age_days,
+                                           supply_on_hand_tolerance_days)
+            VALUES (\(consortiumID), \(rules.effectiveFrom.description)::date, \(rules.requiresFamilyDoctorContract),
+                    \(rules.maxAssessmentAgeDays), \(rules.supplyOnHandToleranceDays))
+            RETURNING id
+            """, as: Int64.self, logger: logger)
+        else { throw DomainError.conflict("the rule set was not recorded") }
+        for c in rules.conditions {
+            try await connection.run(
+                """
+                INSERT INTO long_rx_conditions (consortium_id, rule_set_id, icd_from, icd_to, name, max_days, allows_antimicrobials)
+                VALUES (\(consortiumID), \(id), \(c.icdFrom), \(c.icdTo), \(c.name), \(c.maxDays), \(c.allowsAntimicrobials))
+                """, logger: logger)
+        }
+        for (level, days) in rules.maxDaysByLevel {
+            try await connection.run(
+                "INSERT INTO long_rx_level_limits (consortium_id, rule_set_id, level, max_days) VALUES (\(consortiumID), \(id), \(level.rawValue), \(days))",
+                logger: logger)
+        }
+        for code in rules.excludedDrugs.sorted() {
+            try await connection.run(
+                "INSERT INTO long_rx_excluded_drugs (consortium_id, rule_set_id, drug_code) VALUES (\(consortiumID), \(id), \(code))",
+                logger: logger)
+        }
+    }
+
+    public func registerPrescriber(pseudonym: String, institution: Institution, title: PrescriberTitle, by principal: Principal) async throws {
+        guard principal.may(.manageLongPrescriptionRules(consortiumID: institution.consortiumID))
+            || principal.may(.editMemberCatalogue(consortiumID: institution.consortiumID, institutionID: institution.id))
+        else { throw DomainError.forbidden("prescribers are registered by the pharmacy centre or the institution's pharmacist") }
+        try await database.transaction { connection in
+            try await connection.run(
+                """
+                INSERT INTO prescribers (consortium_id, pseudonym, institution_id, title)
+                VALUES (\(institution.consortiumID), \(pseudonym), \(institution.id), \(title.rawValue))
+                """, logger: logger)
+            struct Record: Encodable { var pseudonym: String; var institution: String; var title: String }
+            try await audit.record(
+                on: connection, consortiumID: institution.consortiumID, actor: Actor(principal), action: "register",
+                entityType: "prescriber", entityKey: pseudonym, before: Record?.none,
+                after: Record(pseudonym: pseudonym, institution: institution.code, title: title.rawValue))
+        }
+    }
+
+    // MARK: The check
+
+    public func check(_ request: LongPrescriptionRequest, consortiumID: Int64, today: BusinessDate) async throws -> LongPrescriptionCheck {
+        try await database.read { try await check(request, consortiumID: consortiumID, today: today, connection: $0) }
+    }
+
+    func check(_ request: LongPrescriptionRequest, consortiumID: Int64, today: BusinessDate, connection: PostgresConnection) async throws -> LongPrescriptionCheck {
+        guard let institution = try await InstitutionStore(database: database).find(code: request.institutionCode, on: connection),
+            institution.consortiumID == consortiumID
+        else { throw DomainError.invalid("institutionCode", "no member \(request.institutionCode)") }
+        guard let prescriber = try await connection.row(
+            """
+            SELECT p.title, i.level FROM prescribers p JOIN institutions i ON i.id = p.institution_id
+            WHERE p.consortium_id = \(consortiumID) AND p.pseudonym = \(request.prescriberPseudonym) AND p.institution_id = \(institution.id)
+            """, as: (String, String).self, logger: logger)
+        else { throw DomainError.invalid("prescriber", "\(request.prescriberPseudonym) is not a registered prescriber of \(institution.code)") }
+        guard let rules = try await ruleSet(consortiumID: consortiumID, on: today, connection: connection) else {
+            throw DomainError.unprocessable("the consortium has no long-prescription rules in effect on \(today)")
+        }
+        let national = try await national(consortiumID: consortiumID, on: today, connection: connection)
+        let catalogue = try await MemberCatalogueStore(database: database).get(institution: institution, on: today, connection: connection)
+        let held = Set(catalogue.drugs.map(\.code))
+        let codes = request.items.map(\.drugCode)
+        let drugs = Dictionary(try await DrugStore(database: database).find(codes: codes, on: connection).map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        // The one query that depends on the patient: supply still on hand from active long prescriptions.
+        let onHand = try await connection.rows(
+            """
+            SELECT drug_code, id, (start_date + days - 1)::text FROM long_prescriptions
+            WHERE consortium_id = \(consortiumID) AND patient_ref = \(request.patientRef) AND drug_code = ANY(\(codes))
+              AND status = 'active'
+            ORDER BY start_date
+            """, as: (String, Int64, String).self, logger: logger)
+        var lastDay: [String: (Int64, BusinessDate)] = [:]
+        for row in onHand { lastDay[row.0] = (row.1, BusinessDate(row.2)!) }
+        let who = LongPrescriptionRules.Prescriber(title: try decodeEnum(prescriber.0), institutionLevel: try decodeEnum(prescriber.1))
+        var answers: [LongPrescriptionRules.Answer] = []
+        for (index, item) in request.items.enumerated() {
+            guard let drug = drugs[item.drugCode] else {
+                throw DomainError.invalid("items[\(index)].drugCode", "no drug \(item.drugCode)")
+            }
+            answers.append(LongPrescriptionRules.check(
+                item: .init(drug: drug, dailyDose: item.dailyDose, daysAsked: item.days, inCatalogue: held.contains(drug.code),
+                            assessmentRecorded: item.assessmentRecorded, patientConfirmed: item.patientConfirmed,
+                            supplyOnHandUntil: lastDay[drug.code]?.1, isFirst: lastDay[drug.code] == nil),
+                patient: request.patient, prescriber: who, rules: rules, national: national, today: today))
+        }
+        return LongPrescriptionCheck(
+            decision: LongPrescriptionRules.decision(answers), answers: answers,
+            supplyOnHand: lastDay.mapValues(\.0))
+    }
+
+    // MARK: Issuing
+
+    /// Records an issued long prescription (one item) after running the same check: 422 when it fails, 409 naming
+    /// the earlier prescription when supply is still on hand beyond the tolerance. The days issued are those the
+    /// check allows. Honours an idempotency key.
+    public func issue(
+        _ request: LongPrescriptionRequest, consortiumID: Int64, maxFills: Int, minDaysBetweenFills: Int, validityDays: Int,
+        idempotencyKey: String?, today: BusinessDate, by principal: Principal
+    ) async throws -> IssuedPrescription {
+        guard request.items.count == 1, let item = request.items.first else {
+            throw DomainError.invalid("items", "a long prescription is issued for one drug at a time")
+        }
+        let canonical = "\(request.institutionCode)|\(request.prescriberPseudonym)|\(request.patientRef)|\(item.drugCode)|\(item.dailyDose)|\(item.days)"
+        let requestHash = Data(SHA256.hash(data: Data(canonical.utf8)))
+        return try await database.transaction { connection in
+            guard let institution = try await InstitutionStore(database: database).find(code: request.institutionCode, on: connection),
+                institution.consortiumID == consortiumID
+            else { throw DomainError.invalid("institutionCode", "no member \(request.institutionCode)") }
+            try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institution.id))
+            if let key = idempotencyKey, let tokenID = principal.tokenID {
+                let fresh = try await connection.row(
+                    """
+                    INSERT INTO idempotency_keys (consortium_id, token_id, key, operation, request_hash, response_status, response_body)
+                    VALUES (\(consortiumID), \(tokenID), \(key), 'issue_long_prescription', \(requestHash), 201, '{}'::jsonb)
+                    ON CONFLICT DO NOTHING RETURNING 1
+                    """, as: Int.self, logger: logger)
+                if fresh == nil {
+                    guard let stored = try await connection.row(
+                        """
+                        SELECT request_hash, (response_body->>'id')::bigint FROM idempotency_keys
+                        WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key) AND operation = 'issue_long_prescription'
+                        """, as: (Data, Int64?).self, logger: logger), stored.0 == requestHash, let id = stored.1
+                    else { throw DomainError.invalid("Idempotency-Key", "was used for a different prescription; use a new key") }
+                    return try await prescription(id: id, consortiumID: consortiumID, connection: connection)
+                }
+            }
+            // Serialise issues for this patient and drug; the exclusion constraint is the backstop.
+            try await connection.run(
+                "SELECT pg_advisory_xact_lock(hashtextextended(\("lrx:\(consortiumID):\(request.patientRef):\(item.drugCode)"), 0))",
+                logger: logger)
+            let result = try await check(request, consortiumID: consortiumID, today: today, connection: connection)
+            let answer = result.answers[0]
+            if answer.reasons.contains(where: { $0.code == "SUPPLY_ON_HAND" }), let earlier = result.supplyOnHand[item.drugCode] {
+                throw DomainError.conflict("the patient still holds supply from long prescription \(earlier)")
+            }
+            guard answer.eligible else {
+                throw DomainError.unprocessable(
+                    "not eligible: " + answer.reasons.filter(\.refuses).map(\.code).joined(separator: ", "),
+                    answer.reasons.filter(\.refuses).map { FieldError(field: $0.code, reason: $0.en) })
+            }
+            let days = min(item.days, answer.maxDays)
+            let tolerance = try await ruleSet(consortiumID: consortiumID, on: today, connection: connection)?.supplyOnHandToleranceDays ?? 0
+            guard let prescriberID = try await connection.row(
+                "SELECT id FROM prescribers WHERE consortium_id = \(consortiumID) AND pseudonym = \(request.prescriberPseudonym)",
+                as: Int64.self, logger: logger)
+            else { throw DomainError.invalid("prescriber", "unknown") }
+            guard let id = try await connection.row(
+                """
+                INSERT INTO long_prescriptions (consortium_id, institution_id, prescriber_id, patient_ref, drug_code, daily_dose, days,
+                    quantity, start_date, supply_guard, max_fills, min_days_between_fills, validity_days, created_by)
+                VALUES (\(consortiumID), \(institution.id), \(prescriberID), \(request.patientRef), \(item.drugCode), \(item.dailyDose),
+                        \(days), \(item.dailyDose * Decimal(days)), \(today.description)::date,
+                        daterange(\(today.description)::date, \(today.description)::date + \(max(0, days - 1 - tolerance))::int),
+                        \(maxFills), \(minDaysBetweenFills), \(validityDays), \(principal.tokenID))
+                RETURNING id
+                """, as: Int64.self, logger: logger)
+            else { throw DomainError.conflict("the prescription was not recorded") }
+            if let key = idempotencyKey, let tokenID = principal.tokenID {
+                try await connection.run(
+                    """
+                    UPDATE idempotency_keys SET response_body = jsonb_build_object('id', \(id))
+                    WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key) AND operation = 'issue_long_prescription'
+                    """, logger: logger)
+            }
+            let issued = try await prescription(id: id, consortiumID: consortiumID, connection: connection)
+            try await audit.record(
+                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "issue",
+                entityType: "long_prescription", entityKey: String(id), before: IssuedPrescription?.none, after: issued)
+            return issued
+        }
+    }
+
+    func prescription(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws -> IssuedPrescription {
+        let query: PostgresQuery = lock
+            ? """
+              SELECT p.id, i.code, p.patient_ref, p.drug_code, p.daily_dose, p.days, p.quantity, p.start_date::text, p.status,
+                     p.end_reason, p.max_fills, p.min_days_between_fills, p.validity_days, p.dispensed_quantity,
+                     (SELECT count(*)::int FROM long_prescription_fills f WHERE f.consortium_id = p.consortium_id AND f.prescription_id = p.id)
+              FROM long_prescriptions p JOIN institutions i ON i.id = p.institution_id
+              WHERE p.consortium_id = \(consortiumID) AND p.id = \(id) FOR UPDATE OF p
+              """
+            : """
+              SELECT p.id, i.code, p.patient_ref, p.drug_code, p.daily_dose, p.days, p.quantity, p.start_date::text, p.status,
+                     p.end_reason, p.max_fills, p.min_days_between_fills, p.validity_days, p.dispensed_quantity,
+                     (SELECT count(*)::int FROM long_prescription_fills f WHERE f.consortium_id = p.consortium_id AND f.prescription_id = p.id)
+              FROM long_prescriptions p JOIN institutions i ON i.id = p.institution_id
+              WHERE p.consortium_id = \(consortiumID) AND p.id = \(id)
+              """
+        guard let r = try await connection.row(
+            query, as: (Int64, String, String, String, Decimal, Int, Decimal, String, String, String?, Int, Int, Int, Decimal, Int).self,
+            logger: logger)
+        else { throw DomainError.notFound("no long prescription \(id)") }
+        return IssuedPrescription(
+            id: r.0, institutionCode: r.1, patientRef: r.2, drugCode: r.3, dailyDose: r.4, days: r.5, quantity: r.6,
+            startDate: BusinessDate(r.7)!, status: r.8, endReason: r.9, maxFills: r.10, minDaysBetweenFills: r.11,
+            validityDays: r.12, dispensed: r.13, fills: r.14)
+    }
+
+    public func prescription(id: Int64, consortiumID: Int64) async throws -> IssuedPrescription {
+        try await database.read { try await prescription(id: id, consortiumID: consortiumID, connection: $0) }
+    }
+
+    /// Records a fill: within the validity, not more fills than allowed, not sooner than the minimum interval,
+    /// and never more in total than was issued. An ended prescription is not filled.
+    public func fill(id: Int64, quantity: Decimal, filledOn: BusinessDate, consortiumID: Int64, by principal: Principal) async throws -> IssuedPrescription {
+        try principal.require(.dispense(consortiumID: consortiumID))
+        guard quantity > 0 else { throw DomainError.invalid("quantity", "must be positive") }
+        return try await database.transaction { connection in
+            let before = try await prescription(id: id, consortiumID: consortiumID, connection: connection, lock: true)
+            guard before.status == "active" else { throw DomainError.conflict("long prescription \(id) was ended; it is not filled") }
+            guard before.fills < before.maxFills else {
+                throw DomainError.conflict("long prescription \(id) has had its \(before.maxFills) fills")
+            }
+            guard filledOn >= before.startDate, before.startDate.days(to: filledOn) < before.validityDays else {
+                throw DomainError.invalid("filledOn", "outside the prescription's validity of \(before.validityDays) days from \(before.startDate)")
+            }
+            let last = try await connection.row(
+                "SELECT max(filled_on)::text FROM long_prescription_fills WHERE consortium_id = \(consortiumID) AND prescription_id = \(id)",
+                as: String?.self, logger: logger)
+            if let text = last ?? nil, let lastDate = BusinessDate(text),
+                lastDate.days(to: filledOn) < before.minDaysBetweenFills
+            {
+                throw DomainError.invalid("filledOn", "at least \(before.minDaysBetweenFills) days must pass after the fill of \(lastDate)")
+            }
+            guard before.dispensed + quantity <= before.quantity else {
+                throw DomainError.invalid("quantity", "\(before.dispensed + quantity) would exceed the \(before.quantity) issued")
+            }
+            try await connection.run(
+                """
+                INSERT INTO long_prescription_fills (consortium_id, prescription_id, fill_no, filled_on, quantity, recorded_by)
+                VALUES (\(consortiumID), \(id), \(before.fills + 1), \(filledOn.description)::date, \(quantity), \(principal.tokenID))
+                """, logger: logger)
+            try await connection.run(
+                "UPDATE long_prescriptions SET dispensed_quantity = dispensed_quantity + \(quantity) WHERE consortium_id = \(consortiumID) AND id = \(id)",
+                logger: logger)
+            let after = try await prescription(id: id, consortiumID: consortiumID, connection: connection)
+            try await audit.record(
+                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "fill",
+                entityType: "long_prescription", entityKey: String(id), before: before, after: after)
+            return after
+        }
+    }
+
+    public enum EndReason: String, Sendable, CaseIterable {
+        case targetsNotMet = "targets_not_met"
+        case newDisease = "new_disease"
+        case admitted
+        case other
+    }
+
+    /// A prescriber ends a long prescription (targets not met, a new disease, admission, other): later fills are
+    /// refused, and a restart counts as a first prescription.
+    public func end(id: Int64, reason: EndReason, consortiumID: Int64, today: BusinessDate, by principal: Principal) async throws -> IssuedPrescription {
+        try await database.transaction { connection in
+            let before = try await prescription(id: id, consortiumID: consortiumID, connection: connection, lock: true)
+            guard let institutionID = try await connection.row(
+                "SELECT id FROM institutions WHERE code = \(before.institutionCode)", as: Int64.self, logger: logger)
+            else { throw DomainError.notFound(before.institutionCode) }
+            try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institutionID))
+            guard before.status == "active" else { throw DomainError.conflict("long prescription \(id) is already ended") }
+            try await connection.run(
+                """
+                UPDATE long_prescriptions SET status = 'ended', end_reason = \(reason.rawValue), ended_on = \(today.description)::date
+                WHERE consortium_id = \(consortiumID) AND id = \(id)
+                """, logger: logger)
+            let after = try await prescription(id: id, consortiumID: consortiumID, connection: connection)
+            try await audit.record(
+                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "end",
+                entityType: "long_prescription", entityKey: String(id), before: before, after: after)
+            return after
+        }
+    }
+}
