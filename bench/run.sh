@@ -78,17 +78,34 @@ wrk -t2 -c"$conns" -d3s -s bench/random_path.lua "http://127.0.0.1:$port" -- "$o
 R=$(wrk_run healthz "http://127.0.0.1:$port/healthz")
 get=$(wrk_run drug-by-code -s bench/random_path.lua "http://127.0.0.1:$port" -- "$out/drug_paths.txt")
 search=$(wrk_run drug-search -s bench/random_path.lua "http://127.0.0.1:$port" -- "$out/search_paths.txt")
+
+# The long-prescription check: its rules and catalogues are cached, so it costs the patient's one query.
+export BENCH_DRUG=$(psql -X -qAt "$DATABASE_URL" -c "SELECT d.code FROM drugs d JOIN catalogue_items c ON c.drug_code = d.code
+    WHERE d.category = 'western' AND d.control_class = 'none' AND NOT d.antimicrobial AND NOT d.cold_chain
+      AND cardinality(c.levels) = 0 AND d.atc_code LIKE 'C%' ORDER BY d.code LIMIT 1")
+export BENCH_TODAY=$(TZ=Asia/Shanghai date +%F)
+consortium_id=$(psql -X -qAt "$DATABASE_URL" -c "SELECT id FROM consortia WHERE code = 'JLTCM'")
+cat > "$out/long_rx_check.sql" <<SQL
+\\set p random(1, 100000)
+SELECT drug_code, id, (start_date + days - 1)::text FROM long_prescriptions
+WHERE consortium_id = $consortium_id AND patient_ref = 'P-' || :p AND drug_code = ANY(ARRAY['$BENCH_DRUG'])
+  AND status = 'active' ORDER BY start_date;
+SQL
+check=$(wrk_run long-rx-check -s bench/long_rx_check.lua "http://127.0.0.1:$port")
 kill $server; wait $server 2>/dev/null || true
 T_get=$(pgb drug-by-code "$out/drug_by_code.sql")
 T_search=$(pgb drug-search "$out/drug_search.sql")
+T_check=$(pgb long-rx-check "$out/long_rx_check.sql")
 C_get=$(ceiling "$R" "$T_get")
 C_search=$(ceiling "$R" "$T_search")
+C_check=$(ceiling "$R" "$T_check")
 
 {
     echo "| endpoint | req/s | p99 | R (/healthz) | T (pgbench) | C | req/s ÷ C |"
     echo "|---|---|---|---|---|---|---|"
     echo "| GET /v1/drugs/{code} | $get | $(p99 drug-by-code) | $R | $T_get | $C_get | $(ratio "$get" "$C_get") |"
     echo "| GET /v1/drugs?q=… | $search | $(p99 drug-search) | $R | $T_search | $C_search | $(ratio "$search" "$C_search") |"
+    echo "| POST /v1/long-prescriptions/check | $check | $(p99 long-rx-check) | $R | $T_check | $C_check | $(ratio "$check" "$C_check") |"
     echo
     echo "$(date -u +%F), $(nproc) cores, ${conns} connections, ${seconds}s each, pool ${pool}, release build, log level warning."
 } | tee "$out/results.md"

@@ -162,4 +162,30 @@ struct LongPrescriptionTests {
             #expect((later.json["maxDaysByLevel"] as? [String: Any])?["tertiary"] as? Int == 28)
         }
     }
+
+    @Test("the check's cached rules and catalogues are forgotten on every server when they change")
+    func cacheRefreshesOnChange() async throws {
+        try await TestApp.run { app in
+            let drug = try await Self.chronicDrug(app)
+            let prescriber = try await app.token(.prescriber, institution: "CY-BJL-CHC")
+            let checkBody = Self.body(drug: drug).replacingOccurrences(of: #""item": {"#, with: #""items": [{"#)
+                .replacingOccurrences(of: "\"patientConfirmed\": false}", with: "\"patientConfirmed\": false}]")
+            let before = try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: checkBody)
+            #expect(before.json["decision"] as? String == "approved", "\(before.text)")
+            let admin = try await app.token(.consortiumAdmin)
+            let rules = """
+                {"effectiveFrom": "\(BusinessDate.today())", "requiresFamilyDoctorContract": true, "maxAssessmentAgeDays": 90,
+                 "supplyOnHandToleranceDays": 7, "maxDaysByLevel": {"primary": 60},
+                 "conditions": [{"icdFrom": "I10", "icdTo": "I15", "name": "高血压", "maxDays": 60}], "excludedDrugs": ["\(drug)"]}
+                """
+            #expect(try await app.call(.post, "/v1/consortia/JLTCM/long-prescription-rules", token: admin, json: rules).status == .created)
+            var decision: String?
+            for _ in 0..<40 {
+                decision = try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: checkBody).json["decision"] as? String
+                if decision == "refused" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(decision == "refused")
+        }
+    }
 }

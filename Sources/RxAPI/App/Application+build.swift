@@ -23,6 +23,7 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
         url: configuration.databaseURL, poolSize: configuration.poolSize + 1, logger: logger)
     let database = Database(client: client, logger: logger)
     let authenticator = Authenticator(tokens: TokenStore(database: database))
+    let contexts = LongPrescriptionContextCache()
 
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
@@ -41,14 +42,14 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
             body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
     }
-    try APIHandler(database: database).registerHandlers(
+    try APIHandler(database: database, longPrescriptionContexts: contexts).registerHandlers(
         on: router, serverURL: URL(string: "/")!, configuration: .init(jsonEncodingOptions: []))
 
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "consortiumrx"),
         logger: logger)
-    app.addServices(client, ChangeListener(database: database, authenticator: authenticator))
+    app.addServices(client, ChangeListener(database: database, authenticator: authenticator, contexts: contexts))
     return app
 }
 
@@ -72,25 +73,32 @@ enum Observability {
     }
 }
 
-/// Listens for changes other servers make that this one caches (token revocations), and forgets them.
+/// Listens for changes, made by any server, to what this one caches (verified tokens, the long-prescription
+/// contexts), and forgets them: triggers and the token store notify `crx_changes` when a change commits.
 struct ChangeListener: Service {
     let database: Database
     let authenticator: Authenticator
+    let contexts: LongPrescriptionContextCache
+
+    func forget() {
+        authenticator.forgetAll()
+        contexts.invalidateAll()
+    }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     try await database.client.withConnection { connection in
-                        try await connection.listen(on: "crx_tokens") { notifications in
-                            authenticator.forgetAll()
-                            for try await _ in notifications { authenticator.forgetAll() }
+                        try await connection.listen(on: "crx_changes") { notifications in
+                            forget()
+                            for try await _ in notifications { forget() }
                         }
                     }
                 } catch {
                     if Task.isCancelled { break }
                     database.logger.warning("change listener lost its connection; retrying", metadata: ["error": "\(error)"])
-                    authenticator.forgetAll()
+                    forget()
                     try? await Task.sleep(for: .seconds(1))
                 }
             }

@@ -13,8 +13,10 @@ struct APIHandler: APIProtocol {
     let suppliers: SupplierStore
     let drugs: DrugStore
     let audit: AuditLog
+    let longPrescriptionContexts: LongPrescriptionContextCache
 
-    init(database: Database) {
+    init(database: Database, longPrescriptionContexts: LongPrescriptionContextCache = .init()) {
+        self.longPrescriptionContexts = longPrescriptionContexts
         self.database = database
         self.consortia = ConsortiumStore(database: database)
         self.institutions = InstitutionStore(database: database)

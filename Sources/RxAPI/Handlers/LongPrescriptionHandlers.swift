@@ -98,7 +98,8 @@ extension APIHandler {
         let request = LongPrescriptionRequest(
             institutionCode: body.institutionCode, prescriberPseudonym: body.prescriber, patientRef: body.patient.ref,
             patient: try patient(body.patient), items: try body.items.enumerated().map { try item($1, field: "items[\($0)]") })
-        let result = try await longPrescriptions.check(request, consortiumID: principal.consortiumID, today: .today())
+        let result = try await longPrescriptions.check(
+            request, consortiumID: principal.consortiumID, today: .today(), cache: longPrescriptionContexts)
         return .ok(.init(body: .json(.init(
             decision: try convert(result.decision),
             items: result.answers.map {

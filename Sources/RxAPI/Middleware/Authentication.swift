@@ -15,7 +15,7 @@ enum RequestPrincipal {
 }
 
 /// Verifies tokens against the database, remembering verified ones briefly so a hot endpoint costs one query,
-/// not two. Revocations reach every server through LISTEN/NOTIFY (`crx_tokens`); the short lifetime bounds the
+/// not two. Revocations reach every server through LISTEN/NOTIFY (`crx_changes`); the short lifetime bounds the
 /// delay if a notification is missed.
 final class Authenticator: Sendable {
     struct Entry { var principal: Principal?; var until: ContinuousClock.Instant }

@@ -97,7 +97,7 @@ public struct TokenStore: Sendable {
                 "UPDATE api_tokens SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL RETURNING consortium_id",
                 as: Int64.self, logger: database.logger)
             else { throw DomainError.notFound("no active token \(id)") }
-            try await connection.run("SELECT pg_notify('crx_tokens', \(String(id)))", logger: database.logger)
+            try await connection.run("SELECT pg_notify('crx_changes', 'api_tokens')", logger: database.logger)
             struct Record: Encodable { var id: Int64; var revoked: Bool }
             try await audit.record(
                 on: connection, consortiumID: consortiumID, actor: actor, action: "revoke", entityType: "api_token",

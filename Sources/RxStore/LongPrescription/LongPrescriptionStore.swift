@@ -173,53 +173,61 @@ public struct LongPrescriptionStore: Sendable {
 
     // MARK: The check
 
-    public func check(_ request: LongPrescriptionRequest, consortiumID: Int64, today: BusinessDate) async throws -> LongPrescriptionCheck {
-        try await database.read { try await check(request, consortiumID: consortiumID, today: today, connection: $0) }
+    /// The check, with the patient-independent facts from `cache` when given: then it costs one query, the
+    /// patient's supply on hand.
+    public func check(
+        _ request: LongPrescriptionRequest, consortiumID: Int64, today: BusinessDate, cache: LongPrescriptionContextCache? = nil
+    ) async throws -> LongPrescriptionCheck {
+        let context = try await cache?.context(consortiumID: consortiumID, on: today, database: database)
+        return try await database.read { connection in
+            if let context { return try await check(request, context: context, connection: connection) }
+            let fresh = try await LongPrescriptionContext.load(consortiumID: consortiumID, on: today, database: database, connection: connection)
+            return try await check(request, context: fresh, connection: connection)
+        }
     }
 
-    func check(_ request: LongPrescriptionRequest, consortiumID: Int64, today: BusinessDate, connection: PostgresConnection) async throws -> LongPrescriptionCheck {
-        guard let institution = try await InstitutionStore(database: database).find(code: request.institutionCode, on: connection),
-            institution.consortiumID == consortiumID
-        else { throw DomainError.invalid("institutionCode", "no member \(request.institutionCode)") }
-        guard let prescriber = try await connection.row(
-            """
-            SELECT p.title, i.level FROM prescribers p JOIN institutions i ON i.id = p.institution_id
-            WHERE p.consortium_id = \(consortiumID) AND p.pseudonym = \(request.prescriberPseudonym) AND p.institution_id = \(institution.id)
-            """, as: (String, String).self, logger: logger)
-        else { throw DomainError.invalid("prescriber", "\(request.prescriberPseudonym) is not a registered prescriber of \(institution.code)") }
-        guard let rules = try await ruleSet(consortiumID: consortiumID, on: today, connection: connection) else {
+    func check(_ request: LongPrescriptionRequest, context: LongPrescriptionContext, connection: PostgresConnection) async throws -> LongPrescriptionCheck {
+        let today = context.date
+        guard let institution = context.institutions[request.institutionCode] else {
+            throw DomainError.invalid("institutionCode", "no member \(request.institutionCode)")
+        }
+        guard let prescriber = context.prescribers[request.prescriberPseudonym], prescriber.institutionID == institution.id else {
+            throw DomainError.invalid("prescriber", "\(request.prescriberPseudonym) is not a registered prescriber of \(request.institutionCode)")
+        }
+        guard let rules = context.rules else {
             throw DomainError.unprocessable("the consortium has no long-prescription rules in effect on \(today)")
         }
-        let national = try await national(consortiumID: consortiumID, on: today, connection: connection)
-        let catalogue = try await MemberCatalogueStore(database: database).get(institution: institution, on: today, connection: connection)
-        let held = Set(catalogue.drugs.map(\.code))
+        let held = context.catalogues[institution.id] ?? []
+        var drugs: [String: Drug] = [:]
+        let unknown = request.items.map(\.drugCode).filter { context.drugs[$0] == nil }
+        if !unknown.isEmpty {
+            for drug in try await DrugStore(database: database).find(codes: unknown, on: connection) { drugs[drug.code] = drug }
+        }
         let codes = request.items.map(\.drugCode)
-        let drugs = Dictionary(try await DrugStore(database: database).find(codes: codes, on: connection).map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         // The one query that depends on the patient: supply still on hand from active long prescriptions.
         let onHand = try await connection.rows(
             """
             SELECT drug_code, id, (start_date + days - 1)::text FROM long_prescriptions
-            WHERE consortium_id = \(consortiumID) AND patient_ref = \(request.patientRef) AND drug_code = ANY(\(codes))
+            WHERE consortium_id = \(context.consortiumID) AND patient_ref = \(request.patientRef) AND drug_code = ANY(\(codes))
               AND status = 'active'
             ORDER BY start_date
             """, as: (String, Int64, String).self, logger: logger)
         var lastDay: [String: (Int64, BusinessDate)] = [:]
         for row in onHand { lastDay[row.0] = (row.1, BusinessDate(row.2)!) }
-        let who = LongPrescriptionRules.Prescriber(title: try decodeEnum(prescriber.0), institutionLevel: try decodeEnum(prescriber.1))
+        let who = LongPrescriptionRules.Prescriber(title: prescriber.title, institutionLevel: prescriber.level)
         var answers: [LongPrescriptionRules.Answer] = []
         for (index, item) in request.items.enumerated() {
-            guard let drug = drugs[item.drugCode] else {
+            guard let drug = context.drugs[item.drugCode] ?? drugs[item.drugCode] else {
                 throw DomainError.invalid("items[\(index)].drugCode", "no drug \(item.drugCode)")
             }
             answers.append(LongPrescriptionRules.check(
                 item: .init(drug: drug, dailyDose: item.dailyDose, daysAsked: item.days, inCatalogue: held.contains(drug.code),
                             assessmentRecorded: item.assessmentRecorded, patientConfirmed: item.patientConfirmed,
                             supplyOnHandUntil: lastDay[drug.code]?.1, isFirst: lastDay[drug.code] == nil),
-                patient: request.patient, prescriber: who, rules: rules, national: national, today: today))
+                patient: request.patient, prescriber: who, rules: rules, national: context.national, today: today))
         }
         return LongPrescriptionCheck(
-            decision: LongPrescriptionRules.decision(answers), answers: answers,
-            supplyOnHand: lastDay.mapValues(\.0))
+            decision: LongPrescriptionRules.decision(answers), answers: answers, supplyOnHand: lastDay.mapValues(\.0))
     }
 
     // MARK: Issuing
@@ -262,7 +270,9 @@ public struct LongPrescriptionStore: Sendable {
             try await connection.run(
                 "SELECT pg_advisory_xact_lock(hashtextextended(\("lrx:\(consortiumID):\(request.patientRef):\(item.drugCode)"), 0))",
                 logger: logger)
-            let result = try await check(request, consortiumID: consortiumID, today: today, connection: connection)
+            // The same check, on facts read in this transaction.
+            let context = try await LongPrescriptionContext.load(consortiumID: consortiumID, on: today, database: database, connection: connection)
+            let result = try await check(request, context: context, connection: connection)
             let answer = result.answers[0]
             if answer.reasons.contains(where: { $0.code == "SUPPLY_ON_HAND" }), let earlier = result.supplyOnHand[item.drugCode] {
                 throw DomainError.conflict("the patient still holds supply from long prescription \(earlier)")
@@ -273,7 +283,7 @@ public struct LongPrescriptionStore: Sendable {
                     answer.reasons.filter(\.refuses).map { FieldError(field: $0.code, reason: $0.en) })
             }
             let days = min(item.days, answer.maxDays)
-            let tolerance = try await ruleSet(consortiumID: consortiumID, on: today, connection: connection)?.supplyOnHandToleranceDays ?? 0
+            let tolerance = context.rules?.supplyOnHandToleranceDays ?? 0
             guard let prescriberID = try await connection.row(
                 "SELECT id FROM prescribers WHERE consortium_id = \(consortiumID) AND pseudonym = \(request.prescriberPseudonym)",
                 as: Int64.self, logger: logger)

@@ -76,6 +76,17 @@ public struct InstitutionStore: Sendable {
         return Page(rows: try rows.map(Self.institution), limit: page.limit, key: \.code)
     }
 
+    func list(consortiumID: Int64, connection: PostgresConnection) async throws -> [Institution] {
+        try await connection.rows(
+            """
+            SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
+                   c.lead_institution_id IS NOT DISTINCT FROM i.id
+            FROM institutions i JOIN consortia c ON c.id = i.consortium_id
+            WHERE i.consortium_id = \(consortiumID) ORDER BY i.code
+            """, as: Row.self, logger: database.logger
+        ).map(Self.institution)
+    }
+
     public func create(_ draft: InstitutionDraft, in consortium: Consortium, by principal: Principal) async throws -> Institution {
         try principal.require(.createInstitution(consortiumID: consortium.id))
         if let e = Codes.institutionCodeError(draft.code) { throw DomainError.invalid("code", e) }
