@@ -395,6 +395,17 @@ struct HerbProcurementTests {
             #expect(ash.json["result"] as? String == "rejected" && ((ash.json["failures"] as? [String]) ?? []).first?.contains("totalAshPct") == true, "\(ash.text)")
             #expect(ash.json["supplierFlagged"] as? Bool == true)
 
+            // A rejected lot cannot be received at any member, even with an exception reason.
+            let orderID = try await ProcurementTests.consolidatedOrder(app, member: t.yj, admin: t.admin, drug: Self.tangerine, quantity: "20")
+            let expiry = BusinessDate.today().adding(months: 24)
+            try await app.call(
+                .post, "/v1/consortia/JLTCM/orders/\(orderID)/deliveries", token: t.yj,
+                json: #"{"lineNo": 1, "lotNumber": "CP-leadMgPerKg", "expiryDate": "\#(expiry)", "quantity": "5", "exceptionReason": "急用"}"#
+            ).expectProblem(.unprocessableContent, naming: "lotNumber")
+            #expect(try await app.call(
+                .post, "/v1/consortia/JLTCM/orders/\(orderID)/deliveries", token: t.yj,
+                json: #"{"lineNo": 1, "lotNumber": "CP-OK", "expiryDate": "\#(expiry)", "quantity": "5"}"#).status == .created)
+
             // A measure the monograph limits must be measured; a loser of the item, a lot seen twice, a member's pharmacist.
             var missing = good
             missing["leadMgPerKg"] = nil

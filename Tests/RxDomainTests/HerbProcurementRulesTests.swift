@@ -126,4 +126,33 @@ struct HerbProcurementRulesTests {
         #expect(before.elapsedDays == 0 && before.expected == 0 && !before.behind)
         #expect(HerbProcurementRules.pace(committed: 0, bought: 3, start: start, end: end, on: start).completionRate == nil)
     }
+
+    func principal(_ role: Role, institution: Int64? = nil, code: String? = nil) -> Principal {
+        Principal(tokenID: 1, role: role, consortiumID: 1, consortiumCode: "C1", institutionID: institution,
+                  institutionCode: code, name: "t")
+    }
+
+    @Test("a round is run by the admin or the lead's procurement officer; the lead's pharmacist may also inspect; members commit for themselves")
+    func roles() {
+        let run = Permission.runHerbRound(consortiumID: 1, roundLeadCode: "LEAD")
+        let inspect = Permission.inspectHerbBatch(consortiumID: 1, roundLeadCode: "LEAD")
+        #expect(principal(.consortiumAdmin).may(run))
+        #expect(principal(.procurementOfficer, institution: 1, code: "LEAD").may(run))
+        #expect(!principal(.procurementOfficer, institution: 2, code: "MEMBER").may(run))
+        #expect(!principal(.institutionPharmacist, institution: 1, code: "LEAD").may(run))
+        #expect(principal(.institutionPharmacist, institution: 1, code: "LEAD").may(inspect))
+        #expect(!principal(.institutionPharmacist, institution: 2, code: "MEMBER").may(inspect))
+        #expect(!Principal(tokenID: 1, role: .consortiumAdmin, consortiumID: 2, consortiumCode: "C2", institutionID: nil,
+                           institutionCode: nil, name: "t").may(run))
+        let commit = Permission.commitHerbVolume(consortiumID: 1, institutionID: 2)
+        #expect(principal(.procurementOfficer, institution: 2, code: "MEMBER").may(commit))
+        #expect(principal(.institutionPharmacist, institution: 2, code: "MEMBER").may(commit))
+        #expect(!principal(.procurementOfficer, institution: 3, code: "OTHER").may(commit))
+        #expect(!principal(.consortiumAdmin).may(commit))
+        #expect(!principal(.prescriber, institution: 2, code: "MEMBER").may(commit))
+        let read = Permission.readHerbCommitments(consortiumID: 1, institutionID: 2, roundLeadCode: "LEAD")
+        #expect(principal(.auditor).may(read) && principal(.regulator).may(read) && principal(.consortiumAdmin).may(read))
+        #expect(principal(.prescriber, institution: 2, code: "MEMBER").may(read))
+        #expect(!principal(.procurementOfficer, institution: 3, code: "OTHER").may(read))
+    }
 }
