@@ -6,7 +6,7 @@ import RxStore
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Load a file in one transaction: any bad line changes nothing.",
-        subcommands: [Prices.self])
+        subcommands: [Prices.self, HerbUsage.self])
 
     struct Prices: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -29,6 +29,40 @@ struct ImportCommand: AsyncParsableCommand {
                 }
                 print("prices: \(summary.lines) lines, \(summary.imported) imported, \(summary.unchanged) unchanged")
             } catch let rejected as ProvincialPriceImport.Rejected {
+                FileHandle.standardError.write(Data("\(file): nothing was imported; fix these lines:\n\(rejected)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+extension ImportCommand {
+    struct HerbUsage: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "herb-usage",
+            abstract: "Load members' prior-year usage of decoction pieces (columns: institution_code, drug_code, year, quantity_kg).")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Argument(help: "The CSV file.")
+        var file: String
+
+        @Option(help: "The consortium's code.")
+        var consortium: String
+
+        @Option(help: "The usage year: fills a missing year column, or must match it.")
+        var year: Int?
+
+        func run() async throws {
+            let text = try InputFile.read(file)
+            let (consortium, year) = (self.consortium, self.year)
+            do {
+                let summary = try await database.withDatabase("import") { db in
+                    try await HerbUsageImport(database: db).run(
+                        text: text, consortiumCode: consortium, year: year, actor: .console("import herb-usage"))
+                }
+                print("herb usage: \(summary.lines) lines, \(summary.imported) imported, \(summary.updated) updated, \(summary.unchanged) unchanged")
+            } catch let rejected as HerbUsageImport.Rejected {
                 FileHandle.standardError.write(Data("\(file): nothing was imported; fix these lines:\n\(rejected)\n".utf8))
                 throw ExitCode(2)
             }

@@ -33,6 +33,15 @@ public enum Permission: Sendable, Equatable {
     case shipPreparation(consortiumID: Int64, producerInstitutionID: Int64)
     /// Record what arrived: a token scoped to the receiving institution.
     case receivePreparation(consortiumID: Int64, receiverInstitutionID: Int64)
+    /// A joint decoction-piece round's setup, bids, award and supplier suspension: the consortium admin, or a
+    /// procurement officer of the round's lead institution.
+    case runHerbRound(consortiumID: Int64, roundLeadCode: String)
+    /// Inspections of delivered lots: who runs the round, or a pharmacist of the round's lead (its lab).
+    case inspectHerbBatch(consortiumID: Int64, roundLeadCode: String)
+    /// A member's commitment to a round: its own procurement officer or pharmacist.
+    case commitHerbVolume(consortiumID: Int64, institutionID: Int64)
+    /// A member's commitments and progress: the member, the round's lead, auditors and regulators.
+    case readHerbCommitments(consortiumID: Int64, institutionID: Int64, roundLeadCode: String)
 }
 
 extension Principal {
@@ -84,6 +93,20 @@ extension Principal {
             // Only the institution itself: its pharmacist or its purchasing, never a consortium-wide token.
             return consortium == consortiumID && institutionID == institution
                 && (role == .institutionPharmacist || role == .procurementOfficer)
+        case .runHerbRound(let consortium, let lead):
+            guard consortium == consortiumID else { return false }
+            return role == .consortiumAdmin || (role == .procurementOfficer && institutionCode == lead)
+        case .inspectHerbBatch(let consortium, let lead):
+            guard consortium == consortiumID else { return false }
+            return may(.runHerbRound(consortiumID: consortium, roundLeadCode: lead))
+                || (role == .institutionPharmacist && institutionCode == lead)
+        case .commitHerbVolume(let consortium, let institution):
+            return consortium == consortiumID && institutionID == institution
+                && (role == .procurementOfficer || role == .institutionPharmacist)
+        case .readHerbCommitments(let consortium, let institution, let lead):
+            guard consortium == consortiumID else { return false }
+            return role == .auditor || role == .regulator || institutionID == institution
+                || may(.inspectHerbBatch(consortiumID: consortium, roundLeadCode: lead))
         case .editMemberCatalogue(let consortium, let institution):
             guard consortium == consortiumID else { return false }
             if role == .consortiumAdmin && institutionID == nil { return true }

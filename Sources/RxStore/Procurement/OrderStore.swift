@@ -256,6 +256,16 @@ public struct OrderStore: Sendable {
             guard let line = before.lines.first(where: { $0.lineNo == delivery.lineNo }) else {
                 throw DomainError.invalid("lineNo", "order \(orderID) has no line \(delivery.lineNo)")
             }
+            // A lot the lead's lab rejected (中药饮片联合带量采购) is blocked at every member.
+            if let failures = try await connection.row(
+                """
+                SELECT failures FROM herb_inspections WHERE consortium_id = \(consortium.id) AND drug_code = \(line.drugCode)
+                  AND lot_number = \(delivery.lotNumber) AND result = 'rejected'
+                """, as: [String].self, logger: logger)
+            {
+                throw DomainError.invalid(
+                    "lotNumber", "lot \(delivery.lotNumber) of \(line.drugCode) was rejected by the lead's lab and is blocked: \(failures.joined(separator: "; "))")
+            }
             let months = Int(try await Settings(logger: logger).required(
                 "min_remaining_shelf_life_months", consortiumID: consortium.id, on: delivery.receivedOn, connection: connection)) ?? 6
             let problems = ProcurementRules.deliveryProblems(

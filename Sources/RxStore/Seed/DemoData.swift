@@ -60,6 +60,16 @@ struct DemoData {
         var validTo: BusinessDate
     }
 
+    var qualityLimits: [QualityLimitSeed]
+    var herbUsage: [HerbUsageImport.Line]
+
+    /// A piece's pharmacopoeia limits: the monograph and a maximum per measure (nil where it sets none).
+    struct QualityLimitSeed {
+        var drugCode: String
+        var monograph: String
+        var limits: [HerbQualityMeasure: Decimal]
+    }
+
     init(loader: SeedLoader) throws {
         let json = try Data(contentsOf: loader.directory.appendingPathComponent("demo/consortium.json"))
         consortium = try JSONDecoder().decode(ConsortiumSeed.self, from: json)
@@ -229,6 +239,36 @@ struct DemoData {
                 let title = prescriberTable.value(row, "title").flatMap(PrescriberTitle.init(rawValue:))
             else { throw SeedLoader.Invalid(file: "demo/prescribers.csv", line: row.line, reason: "pseudonym, institution_code and a known title are required") }
             return (pseudonym, institution, title)
+        }
+
+        let limitsFile = "demo/herb_quality_limits.csv"
+        let q = try loader.table(limitsFile, ["drug_code", "monograph"] + HerbQualityMeasure.allCases.map(\.limitColumn))
+        let pieceCodes = Set(drugs.filter { $0.category == .decoctionPiece }.map(\.code))
+        qualityLimits = try q.rows.map { row in
+            let code = q.value(row, "drug_code") ?? ""
+            guard pieceCodes.contains(code) else {
+                throw SeedLoader.Invalid(file: limitsFile, line: row.line, reason: "\(code) is not a decoction piece of demo/drugs.csv")
+            }
+            guard let monograph = q.value(row, "monograph") else {
+                throw SeedLoader.Invalid(file: limitsFile, line: row.line, reason: "monograph is required")
+            }
+            var limits: [HerbQualityMeasure: Decimal] = [:]
+            for measure in HerbQualityMeasure.allCases {
+                guard let text = q.value(row, measure.limitColumn) else { continue }
+                guard let value = Money(text, maxDecimals: 3)?.amount, value > 0 else {
+                    throw SeedLoader.Invalid(file: limitsFile, line: row.line, reason: "\(measure.limitColumn) '\(text)' is not a positive number")
+                }
+                limits[measure] = value
+            }
+            return QualityLimitSeed(drugCode: code, monograph: monograph, limits: limits)
+        }
+
+        let usageFile = "demo/herb_usage_2025.csv"
+        do {
+            herbUsage = try HerbUsageImport(database: loader.database)
+                .parse(try String(contentsOf: loader.directory.appendingPathComponent(usageFile), encoding: .utf8), year: nil)
+        } catch let rejected as HerbUsageImport.Rejected {
+            throw SeedLoader.Invalid(file: usageFile, line: rejected.errors[0].line, reason: rejected.errors[0].reason)
         }
 
         catalogueItems = []

@@ -51,6 +51,10 @@ public struct SeedLoader: Sendable {
                     .apply(demoData.prices, consortiumCode: demoData.consortium.code, actor: .console("seed"), connection: connection)
                     .imported
                 summary.changes["hospital preparations and licences"] = try await upsertPreparations(demoData, on: connection)
+                summary.changes["herb quality limits"] = try await upsertQualityLimits(demoData.qualityLimits, on: connection)
+                let usage = try await HerbUsageImport(database: database)
+                    .apply(demoData.herbUsage, consortiumCode: demoData.consortium.code, actor: .console("seed"), connection: connection)
+                summary.changes["herb usage"] = usage.imported + usage.updated
             }
             if summary.total > 0 {
                 struct Record: Encodable { var demo: Bool; var changes: [String: Int] }
@@ -131,6 +135,28 @@ public struct SeedLoader: Sendable {
                        suppliers.distribution_licence, suppliers.counts_as_manufacturer_id)
                       IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.is_manufacturer, EXCLUDED.is_distributor,
                        EXCLUDED.manufacturing_licence, EXCLUDED.distribution_licence, EXCLUDED.counts_as_manufacturer_id)
+                RETURNING 1
+                """, as: Int.self, logger: logger).count
+        }
+        return changed
+    }
+
+    /// The pharmacopoeia's limits per decoction piece (herb_quality_limits), changed only where they differ.
+    private func upsertQualityLimits(_ rows: [DemoData.QualityLimitSeed], on connection: PostgresConnection) async throws -> Int {
+        let measures = HerbQualityMeasure.allCases
+        let columns = measures.map(\.limitColumn)
+        let list = columns.joined(separator: ", ")
+        let excluded = columns.map { "EXCLUDED.\($0)" }.joined(separator: ", ")
+        let current = columns.map { "herb_quality_limits.\($0)" }.joined(separator: ", ")
+        var changed = 0
+        for r in rows {
+            let v = measures.map { r.limits[$0] }
+            changed += try await connection.rows(
+                """
+                INSERT INTO herb_quality_limits (drug_code, monograph, \(unescaped: list))
+                VALUES (\(r.drugCode), \(r.monograph), \(v[0]), \(v[1]), \(v[2]), \(v[3]), \(v[4]), \(v[5]), \(v[6]), \(v[7]), \(v[8]), \(v[9]))
+                ON CONFLICT (drug_code) DO UPDATE SET monograph = EXCLUDED.monograph, (\(unescaped: list)) = ROW(\(unescaped: excluded))
+                WHERE (herb_quality_limits.monograph, \(unescaped: current)) IS DISTINCT FROM (EXCLUDED.monograph, \(unescaped: excluded))
                 RETURNING 1
                 """, as: Int.self, logger: logger).count
         }

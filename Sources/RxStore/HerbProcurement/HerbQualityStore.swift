@@ -1,0 +1,216 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RxDomain
+
+public struct HerbInspectionDraft: Sendable {
+    public var drugCode: String
+    public var lotNumber: String
+    public var supplierCode: String
+    public var inspectedOn: BusinessDate
+    public var identificationPassed: Bool
+    public var measured: [HerbQualityMeasure: Decimal]
+    public init(drugCode: String, lotNumber: String, supplierCode: String, inspectedOn: BusinessDate, identificationPassed: Bool, measured: [HerbQualityMeasure: Decimal]) {
+        self.drugCode = drugCode
+        self.lotNumber = lotNumber
+        self.supplierCode = supplierCode
+        self.inspectedOn = inspectedOn
+        self.identificationPassed = identificationPassed
+        self.measured = measured
+    }
+}
+
+public struct HerbInspection: Sendable, Equatable, Encodable {
+    public var id: Int64
+    public var roundID: Int64
+    public var drugCode: String
+    public var lotNumber: String
+    public var supplierCode: String
+    public var inspectedOn: BusinessDate
+    public var identificationPassed: Bool
+    public var measured: [String: Decimal]
+    public var result: HerbInspectionResult
+    public var failures: [String]
+    /// The supplier's rejected lots in this round, after this inspection.
+    public var supplierRejections: Int
+    public var supplierFlagged: Bool
+}
+
+public struct HerbBatchStatus: Sendable, Equatable {
+    public enum Status: String, Sendable { case passed, rejected, uninspected }
+    public var drugCode: String
+    public var lotNumber: String
+    public var status: Status
+    public var mayUse: Bool
+    public var roundID: Int64?
+    public var supplierCode: String?
+    public var failures: [String]
+}
+
+public struct HerbSupplierStanding: Sendable, Equatable, Encodable {
+    public var supplierCode: String
+    public var supplierName: String
+    public var bids: Int
+    public var rejections: Int
+    public var flagged: Bool
+    public var suspended: Bool
+    public var suspensionReason: String?
+}
+
+/// The lead lab's inspections of delivered lots, the block on rejected lots, and suppliers' standing in a round.
+public struct HerbQualityStore: Sendable {
+    let database: Database
+    let audit: AuditLog
+    let rounds: HerbRoundStore
+    var logger: Logger { database.logger }
+
+    public init(database: Database) {
+        self.database = database
+        self.audit = AuditLog(logger: database.logger)
+        self.rounds = HerbRoundStore(database: database)
+    }
+
+    /// Records the lab's verdict on a lot of an awarded supplier: identification and every limited measure against
+    /// `herb_quality_limits`. A lot outside any limit is rejected and blocked at every member.
+    public func inspect(roundID: Int64, _ draft: HerbInspectionDraft, by principal: Principal) async throws -> HerbInspection {
+        try await database.transaction { connection in
+            let round = try await rounds.round(id: roundID, consortiumID: principal.consortiumID, connection: connection, lock: true)
+            try principal.require(.inspectHerbBatch(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
+            guard round.status == .awarded || round.status == .executing else {
+                throw DomainError.conflict("lots are inspected once the round is awarded; round \(roundID) is \(round.status.rawValue)")
+            }
+            let item = try rounds.item(round, drugCode: draft.drugCode)
+            guard let supplier = try await connection.row(
+                """
+                SELECT s.id, coalesce(bool_or(k.winner), false) FROM suppliers s
+                LEFT JOIN herb_bids b ON b.supplier_id = s.id AND b.consortium_id = \(round.consortiumID) AND b.item_id = \(item.id)
+                LEFT JOIN herb_bid_rankings k ON k.consortium_id = b.consortium_id AND k.bid_id = b.id
+                WHERE s.code = \(draft.supplierCode) GROUP BY s.id
+                """, as: (Int64, Bool).self, logger: logger), supplier.1
+            else { throw DomainError.invalid("supplierCode", "\(draft.supplierCode) is not an awarded supplier of \(item.drugCode) in round \(roundID)") }
+            let limitColumns = HerbQualityMeasure.allCases.map(\.limitColumn).joined(separator: ", ")
+            guard let limitRow = try await connection.row(
+                "SELECT \(unescaped: limitColumns) FROM herb_quality_limits WHERE drug_code = \(item.drugCode)",
+                as: (Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?).self, logger: logger)
+            else { throw DomainError.invalid("drugCode", "\(item.drugCode) has no quality limits on record (herb_quality_limits)") }
+            let values = [limitRow.0, limitRow.1, limitRow.2, limitRow.3, limitRow.4, limitRow.5, limitRow.6, limitRow.7, limitRow.8, limitRow.9]
+            var limits: [HerbQualityMeasure: Decimal] = [:]
+            for (measure, value) in zip(HerbQualityMeasure.allCases, values) { if let value { limits[measure] = value } }
+            let verdict = try HerbProcurementRules.inspect(
+                identificationPassed: draft.identificationPassed, measured: draft.measured, limits: limits)
+            let m = { (x: HerbQualityMeasure) in draft.measured[x] }
+            guard let id = try await connection.row(
+                """
+                INSERT INTO herb_inspections (consortium_id, round_id, item_id, drug_code, lot_number, supplier_id, inspected_on,
+                    identification_passed, moisture_pct, total_ash_pct, so2_mg_per_kg, lead_mg_per_kg, cadmium_mg_per_kg,
+                    arsenic_mg_per_kg, mercury_mg_per_kg, copper_mg_per_kg, aflatoxin_b1_ug_per_kg, aflatoxins_total_ug_per_kg,
+                    result, failures, recorded_by)
+                VALUES (\(round.consortiumID), \(roundID), \(item.id), \(item.drugCode), \(draft.lotNumber), \(supplier.0),
+                        \(draft.inspectedOn.description)::date, \(draft.identificationPassed), \(m(.moisturePct)), \(m(.totalAshPct)),
+                        \(m(.sulfurDioxideMgPerKg)), \(m(.leadMgPerKg)), \(m(.cadmiumMgPerKg)), \(m(.arsenicMgPerKg)),
+                        \(m(.mercuryMgPerKg)), \(m(.copperMgPerKg)), \(m(.aflatoxinB1UgPerKg)), \(m(.aflatoxinsTotalUgPerKg)),
+                        \(verdict.result.rawValue), \(verdict.failures), \(principal.tokenID))
+                RETURNING id
+                """, as: Int64.self, logger: logger)
+            else { throw DomainError.conflict("the inspection was not recorded") }
+            let rejections = try await connection.row(
+                """
+                SELECT count(*)::int FROM herb_inspections WHERE consortium_id = \(round.consortiumID) AND round_id = \(roundID)
+                  AND supplier_id = \(supplier.0) AND result = 'rejected'
+                """, as: Int.self, logger: logger) ?? 0
+            let created = HerbInspection(
+                id: id, roundID: roundID, drugCode: item.drugCode, lotNumber: draft.lotNumber, supplierCode: draft.supplierCode,
+                inspectedOn: draft.inspectedOn, identificationPassed: draft.identificationPassed,
+                measured: Dictionary(draft.measured.map { ($0.key.rawValue, $0.value) }, uniquingKeysWith: { a, _ in a }),
+                result: verdict.result, failures: verdict.failures, supplierRejections: rejections,
+                supplierFlagged: rejections >= HerbProcurementRules.rejectionsToFlag)
+            try await audit.record(
+                on: connection, consortiumID: round.consortiumID, actor: Actor(principal), action: "inspect",
+                entityType: "herb_inspection", entityKey: String(id), before: HerbInspection?.none, after: created)
+            return created
+        }
+    }
+
+    /// Whether a lot of a piece may be used: only a lot the lead's lab passed; a rejected one is blocked everywhere.
+    public func batch(consortiumID: Int64, drugCode: String, lotNumber: String) async throws -> HerbBatchStatus {
+        let row = try await database.rows(
+            """
+            SELECT h.round_id, s.code, h.result, h.failures FROM herb_inspections h JOIN suppliers s ON s.id = h.supplier_id
+            WHERE h.consortium_id = \(consortiumID) AND h.drug_code = \(drugCode) AND h.lot_number = \(lotNumber)
+            """, as: (Int64, String, String, [String]).self).first
+        guard let row else {
+            return HerbBatchStatus(
+                drugCode: drugCode, lotNumber: lotNumber, status: .uninspected, mayUse: false, roundID: nil, supplierCode: nil,
+                failures: ["not yet inspected by the lead's lab"])
+        }
+        let passed = row.2 == HerbInspectionResult.passed.rawValue
+        return HerbBatchStatus(
+            drugCode: drugCode, lotNumber: lotNumber, status: passed ? .passed : .rejected, mayUse: passed, roundID: row.0,
+            supplierCode: row.1, failures: row.3)
+    }
+
+    /// Every supplier that bid in the round: its rejected lots, whether flagged (two or more), whether suspended.
+    public func suppliers(roundID: Int64, by principal: Principal) async throws -> [HerbSupplierStanding] {
+        try await database.read { connection in
+            let round = try await rounds.round(id: roundID, consortiumID: principal.consortiumID, connection: connection)
+            return try await connection.rows(
+                """
+                SELECT s.code, s.name, count(DISTINCT b.id)::int,
+                       (SELECT count(*)::int FROM herb_inspections h WHERE h.consortium_id = \(round.consortiumID)
+                          AND h.round_id = \(roundID) AND h.supplier_id = s.id AND h.result = 'rejected'),
+                       x.reason
+                FROM herb_bids b JOIN suppliers s ON s.id = b.supplier_id
+                LEFT JOIN herb_supplier_suspensions x ON x.consortium_id = b.consortium_id AND x.round_id = b.round_id
+                     AND x.supplier_id = s.id
+                WHERE b.consortium_id = \(round.consortiumID) AND b.round_id = \(roundID)
+                GROUP BY s.id, s.code, s.name, x.reason ORDER BY s.code
+                """, as: (String, String, Int, Int, String?).self, logger: logger
+            ).map {
+                HerbSupplierStanding(
+                    supplierCode: $0.0, supplierName: $0.1, bids: $0.2, rejections: $0.3,
+                    flagged: $0.3 >= HerbProcurementRules.rejectionsToFlag, suspended: $0.4 != nil, suspensionReason: $0.4)
+            }
+        }
+    }
+
+    /// The lead suspends a supplier that bid in the round: its bids stop qualifying (a suspension before the award
+    /// keeps it from winning; an award already made stands), and it cannot bid again in the round.
+    public func suspend(roundID: Int64, supplierCode: String, reason: String, by principal: Principal) async throws -> HerbSupplierStanding {
+        try await database.transaction { connection in
+            let round = try await rounds.round(id: roundID, consortiumID: principal.consortiumID, connection: connection, lock: true)
+            try principal.require(.runHerbRound(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
+            guard round.status != .closed else { throw DomainError.conflict("round \(roundID) is closed") }
+            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw DomainError.invalid("reason", "is required") }
+            guard let supplier = try await connection.row(
+                """
+                SELECT s.id FROM suppliers s WHERE s.code = \(supplierCode) AND EXISTS (
+                    SELECT 1 FROM herb_bids b WHERE b.consortium_id = \(round.consortiumID) AND b.round_id = \(roundID) AND b.supplier_id = s.id)
+                """, as: Int64.self, logger: logger)
+            else { throw DomainError.notFound("\(supplierCode) has no bid in round \(roundID)") }
+            try await connection.run(
+                """
+                INSERT INTO herb_supplier_suspensions (consortium_id, round_id, supplier_id, reason, suspended_by)
+                VALUES (\(round.consortiumID), \(roundID), \(supplier), \(reason), \(principal.tokenID))
+                """, logger: logger)
+            let rejections = try await connection.row(
+                """
+                SELECT count(*)::int FROM herb_inspections WHERE consortium_id = \(round.consortiumID) AND round_id = \(roundID)
+                  AND supplier_id = \(supplier) AND result = 'rejected'
+                """, as: Int.self, logger: logger) ?? 0
+            let bids = try await connection.row(
+                """
+                SELECT count(*)::int FROM herb_bids WHERE consortium_id = \(round.consortiumID) AND round_id = \(roundID)
+                  AND supplier_id = \(supplier)
+                """, as: Int.self, logger: logger) ?? 0
+            let name = try await connection.row("SELECT name FROM suppliers WHERE id = \(supplier)", as: String.self, logger: logger) ?? supplierCode
+            let standing = HerbSupplierStanding(
+                supplierCode: supplierCode, supplierName: name, bids: bids, rejections: rejections,
+                flagged: rejections >= HerbProcurementRules.rejectionsToFlag, suspended: true, suspensionReason: reason)
+            try await audit.record(
+                on: connection, consortiumID: round.consortiumID, actor: Actor(principal), action: "suspend",
+                entityType: "herb_supplier_suspension", entityKey: "\(roundID):\(supplierCode)",
+                before: HerbSupplierStanding?.none, after: standing)
+            return standing
+        }
+    }
+}

@@ -1,0 +1,494 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RxDomain
+
+public struct HerbRoundItem: Sendable, Equatable, Encodable {
+    public var id: Int64
+    public var drugCode: String
+    public var drugName: String
+    public var grade: String
+    public var qualityStandard: String
+    public var ceilingPrice: Money
+    public var awardAgreementID: Int64?
+    public var awardedPrice: Money?
+}
+
+public struct HerbRound: Sendable, Equatable, Encodable {
+    public var id: Int64
+    public var consortiumID: Int64
+    public var name: String
+    public var leadInstitutionCode: String
+    public var periodStart: BusinessDate
+    public var periodEnd: BusinessDate
+    public var priorYear: Int
+    public var status: HerbRoundStatus
+    public var awardRule: HerbAwardRule
+    public var marginPercent: Decimal
+    public var proposalPercent: Decimal
+    public var minimumPercent: Decimal
+    public var items: [HerbRoundItem]
+}
+
+public struct HerbRoundDraft: Sendable {
+    public var name: String
+    public var leadInstitutionCode: String
+    public var periodStart: BusinessDate
+    public var periodEnd: BusinessDate
+    public var awardRule: HerbAwardRule
+    public var marginPercent: Decimal?
+    public var proposalPercent: Decimal?
+    public var minimumPercent: Decimal?
+    public var priorYear: Int?
+    public init(
+        name: String, leadInstitutionCode: String, periodStart: BusinessDate, periodEnd: BusinessDate, awardRule: HerbAwardRule,
+        marginPercent: Decimal?, proposalPercent: Decimal?, minimumPercent: Decimal?, priorYear: Int?
+    ) {
+        self.name = name
+        self.leadInstitutionCode = leadInstitutionCode
+        self.periodStart = periodStart
+        self.periodEnd = periodEnd
+        self.awardRule = awardRule
+        self.marginPercent = marginPercent
+        self.proposalPercent = proposalPercent
+        self.minimumPercent = minimumPercent
+        self.priorYear = priorYear
+    }
+}
+
+public struct HerbItemDraft: Sendable {
+    public var drugCode: String
+    public var grade: String?
+    public var qualityStandard: String?
+    public var ceilingPrice: Money
+    public init(drugCode: String, grade: String?, qualityStandard: String?, ceilingPrice: Money) {
+        self.drugCode = drugCode
+        self.grade = grade
+        self.qualityStandard = qualityStandard
+        self.ceilingPrice = ceilingPrice
+    }
+}
+
+public struct HerbBidDraft: Sendable {
+    public var drugCode: String
+    public var supplierCode: String
+    public var unitPrice: Money
+    public var grade: String
+    public var origin: String
+    public var qualityScore: Decimal
+    public var qualityReference: String
+    public init(drugCode: String, supplierCode: String, unitPrice: Money, grade: String, origin: String, qualityScore: Decimal, qualityReference: String) {
+        self.drugCode = drugCode
+        self.supplierCode = supplierCode
+        self.unitPrice = unitPrice
+        self.grade = grade
+        self.origin = origin
+        self.qualityScore = qualityScore
+        self.qualityReference = qualityReference
+    }
+}
+
+public struct HerbBid: Sendable, Equatable, Encodable {
+    public var id: Int64
+    public var itemID: Int64
+    public var drugCode: String
+    public var supplierCode: String
+    public var unitPrice: Money
+    public var grade: String
+    public var origin: String
+    public var qualityScore: Decimal
+    public var qualityReference: String
+}
+
+public struct HerbRankingRow: Sendable, Equatable, Encodable {
+    public var itemID: Int64
+    public var drugCode: String
+    public var bidID: Int64
+    public var supplierCode: String
+    public var unitPrice: Money
+    public var qualityScore: Decimal
+    public var rank: Int
+    public var qualified: Bool
+    public var winner: Bool
+    public var share: Decimal
+    /// The winner's part of the item's committed volume.
+    public var volumeKg: Decimal
+    public var reason: String
+}
+
+/// Rounds of volume-based joint procurement of decoction pieces: setup, state moves, bids and the award.
+public struct HerbRoundStore: Sendable {
+    let database: Database
+    let audit: AuditLog
+    var logger: Logger { database.logger }
+
+    public init(database: Database) {
+        self.database = database
+        self.audit = AuditLog(logger: database.logger)
+    }
+
+    // MARK: Reading
+
+    typealias RoundRow = (Int64, Int64, String, String, String, String, Int, String, String, Decimal, Decimal, Decimal)
+
+    func round(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws -> HerbRound {
+        let columns = """
+            r.id, r.consortium_id, r.name, l.code, r.period_start::text, r.period_end::text, r.prior_year, r.status,
+            r.award_rule, r.margin_pct, r.proposal_pct, r.minimum_pct
+            """
+        let query: PostgresQuery = lock
+            ? """
+              SELECT \(unescaped: columns) FROM herb_rounds r JOIN institutions l ON l.id = r.lead_institution_id
+              WHERE r.consortium_id = \(consortiumID) AND r.id = \(id) FOR UPDATE OF r
+              """
+            : """
+              SELECT \(unescaped: columns) FROM herb_rounds r JOIN institutions l ON l.id = r.lead_institution_id
+              WHERE r.consortium_id = \(consortiumID) AND r.id = \(id)
+              """
+        guard let r = try await connection.row(query, as: RoundRow.self, logger: logger) else {
+            throw DomainError.notFound("no herb round \(id)")
+        }
+        let items = try await connection.rows(
+            """
+            SELECT i.id, i.drug_code, d.generic_name, i.grade, i.quality_standard, i.ceiling_price, i.award_agreement_id, a.unit_price
+            FROM herb_round_items i JOIN drugs d ON d.code = i.drug_code
+            LEFT JOIN price_agreements a ON a.consortium_id = i.consortium_id AND a.id = i.award_agreement_id
+            WHERE i.consortium_id = \(consortiumID) AND i.round_id = \(id) ORDER BY i.id
+            """, as: (Int64, String, String, String, String, Decimal, Int64?, Decimal?).self, logger: logger
+        ).map {
+            HerbRoundItem(
+                id: $0.0, drugCode: $0.1, drugName: $0.2, grade: $0.3, qualityStandard: $0.4, ceilingPrice: Money($0.5),
+                awardAgreementID: $0.6, awardedPrice: $0.7.map(Money.init))
+        }
+        return HerbRound(
+            id: r.0, consortiumID: r.1, name: r.2, leadInstitutionCode: r.3, periodStart: BusinessDate(r.4)!,
+            periodEnd: BusinessDate(r.5)!, priorYear: r.6, status: try decodeEnum(r.7), awardRule: try decodeEnum(r.8),
+            marginPercent: r.9, proposalPercent: r.10, minimumPercent: r.11, items: items)
+    }
+
+    /// A round of the caller's consortium; another consortium's round answers 404.
+    public func round(id: Int64, by principal: Principal) async throws -> HerbRound {
+        try await database.read { try await self.round(id: id, consortiumID: principal.consortiumID, connection: $0) }
+    }
+
+    public func list(consortium: Consortium, page: PageRequest) async throws -> Page<HerbRound> {
+        let after = page.after.flatMap(Int64.init) ?? 0
+        return try await database.read { connection in
+            let ids = try await connection.rows(
+                """
+                SELECT id FROM herb_rounds WHERE consortium_id = \(consortium.id) AND id > \(after)
+                ORDER BY id LIMIT \(page.limit + 1)
+                """, as: Int64.self, logger: logger)
+            var rounds: [HerbRound] = []
+            for id in ids { rounds.append(try await self.round(id: id, consortiumID: consortium.id, connection: connection)) }
+            return Page(rows: rounds, limit: page.limit, key: { String($0.id) })
+        }
+    }
+
+    func item(_ round: HerbRound, drugCode: String, field: String = "drugCode") throws -> HerbRoundItem {
+        guard let item = round.items.first(where: { $0.drugCode == drugCode }) else {
+            throw DomainError.invalid(field, "\(drugCode) is not an item of round \(round.id)")
+        }
+        return item
+    }
+
+    // MARK: Setup
+
+    /// A round led by a TCM institution (tcm or integrated) with a testing lab; the ratios default to the settings.
+    public func create(_ draft: HerbRoundDraft, consortium: Consortium, by principal: Principal) async throws -> HerbRound {
+        try principal.require(.runHerbRound(consortiumID: consortium.id, roundLeadCode: draft.leadInstitutionCode))
+        guard !draft.name.trimmingCharacters(in: .whitespaces).isEmpty else { throw DomainError.invalid("name", "is required") }
+        guard draft.periodEnd >= draft.periodStart else {
+            throw DomainError.invalid("periodEnd", "\(draft.periodEnd) is before the period start \(draft.periodStart)")
+        }
+        if draft.awardRule == .multipleWithinMargin && (draft.marginPercent ?? 0) <= 0 {
+            throw DomainError.invalid("marginPercent", "multiple_within_margin needs a positive margin")
+        }
+        if let m = draft.marginPercent, m < 0 || m > 100 { throw DomainError.invalid("marginPercent", "must be between 0 and 100") }
+        return try await database.transaction { connection in
+            guard let lead = try await connection.row(
+                """
+                SELECT id, type, has_testing_lab FROM institutions WHERE consortium_id = \(consortium.id) AND code = \(draft.leadInstitutionCode)
+                """, as: (Int64, String, Bool).self, logger: logger)
+            else { throw DomainError.invalid("leadInstitutionCode", "no institution \(draft.leadInstitutionCode) in \(consortium.code)") }
+            let type: InstitutionType = try decodeEnum(lead.1)
+            guard type.isTCM else {
+                throw DomainError.invalid("leadInstitutionCode", "\(draft.leadInstitutionCode) is a \(type.rawValue) institution; a round is led by a TCM hospital (tcm or integrated_tcm_western)")
+            }
+            guard lead.2 else {
+                throw DomainError.invalid("leadInstitutionCode", "\(draft.leadInstitutionCode) has no testing lab to inspect the pieces (中药饮片鉴别检测)")
+            }
+            let settings = Settings(logger: logger)
+            func percent(_ key: String) async throws -> Decimal {
+                let text = try await settings.required(key, consortiumID: consortium.id, on: draft.periodStart, connection: connection)
+                guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
+                    throw DomainError.unavailable("the setting \(key) is not a number: \(text)")
+                }
+                return value
+            }
+            var proposal = draft.proposalPercent ?? 0
+            if draft.proposalPercent == nil { proposal = try await percent("herb_commitment_proposal_pct") }
+            var minimum = draft.minimumPercent ?? 0
+            if draft.minimumPercent == nil { minimum = try await percent("herb_commitment_minimum_pct") }
+            guard proposal > 0 && proposal <= 100 else { throw DomainError.invalid("proposalPercent", "must be above 0 and at most 100") }
+            guard minimum >= 0 && minimum <= proposal else {
+                throw DomainError.invalid("minimumPercent", "\(minimum) must be between 0 and the proposal percent \(proposal)")
+            }
+            guard let id = try await connection.row(
+                """
+                INSERT INTO herb_rounds (consortium_id, name, lead_institution_id, period_start, period_end, prior_year,
+                                         award_rule, margin_pct, proposal_pct, minimum_pct)
+                VALUES (\(consortium.id), \(draft.name), \(lead.0), \(draft.periodStart.description)::date,
+                        \(draft.periodEnd.description)::date, \(draft.priorYear ?? draft.periodStart.year - 1),
+                        \(draft.awardRule.rawValue), \(draft.marginPercent ?? 0), \(proposal), \(minimum))
+                RETURNING id
+                """, as: Int64.self, logger: logger)
+            else { throw DomainError.conflict("the round was not created") }
+            let created = try await self.round(id: id, consortiumID: consortium.id, connection: connection)
+            try await audit.record(
+                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "create",
+                entityType: "herb_round", entityKey: String(id), before: HerbRound?.none, after: created)
+            return created
+        }
+    }
+
+    /// Adds a decoction piece to a round in planning, with its grade, monograph and ceiling per kilogram.
+    public func addItem(roundID: Int64, _ draft: HerbItemDraft, by principal: Principal) async throws -> HerbRound {
+        try await database.transaction { connection in
+            let before = try await self.round(id: roundID, consortiumID: principal.consortiumID, connection: connection, lock: true)
+            try principal.require(.runHerbRound(consortiumID: before.consortiumID, roundLeadCode: before.leadInstitutionCode))
+            guard before.status == .planning else {
+                throw DomainError.conflict("items are fixed once commitments open; round \(roundID) is \(before.status.rawValue)")
+            }
+            guard let drug = try await connection.row(
+                "SELECT category, unit, grade FROM drugs WHERE code = \(draft.drugCode)", as: (String, String, String?).self, logger: logger)
+            else { throw DomainError.invalid("drugCode", "no drug \(draft.drugCode)") }
+            guard drug.0 == DrugCategory.decoctionPiece.rawValue, let pieceGrade = drug.2 else {
+                throw DomainError.invalid("drugCode", "\(draft.drugCode) is not a decoction piece")
+            }
+            guard drug.1 == "kg" else {
+                throw DomainError.invalid("drugCode", "\(draft.drugCode) is counted in \(drug.1); round items are priced per kg")
+            }
+            let monograph = try await connection.row(
+                "SELECT monograph FROM herb_quality_limits WHERE drug_code = \(draft.drugCode)", as: String.self, logger: logger)
+            guard let standard = draft.qualityStandard ?? monograph else {
+                throw DomainError.invalid("qualityStandard", "\(draft.drugCode) has no monograph on record; name the quality standard")
+            }
+            try await connection.run(
+                """
+                INSERT INTO herb_round_items (consortium_id, round_id, drug_code, grade, quality_standard, ceiling_price)
+                VALUES (\(before.consortiumID), \(roundID), \(draft.drugCode), \(draft.grade ?? pieceGrade), \(standard),
+                        \(draft.ceilingPrice.amount))
+                """, logger: logger)
+            let after = try await self.round(id: roundID, consortiumID: before.consortiumID, connection: connection)
+            try await audit.record(
+                on: connection, consortiumID: before.consortiumID, actor: Actor(principal), action: "add_item",
+                entityType: "herb_round", entityKey: String(roundID), before: before, after: after)
+            return after
+        }
+    }
+
+    // MARK: Moves
+
+    /// Moves a round on; 409 when its state does not allow the move. Bidding opens only once every commitment
+    /// below the minimum was decided (commitments lock then); the award ranks the bids and puts the prices in effect.
+    public func move(roundID: Int64, action: HerbRoundAction, by principal: Principal) async throws -> HerbRound {
+        try await database.transaction { connection in
+            let before = try await self.round(id: roundID, consortiumID: principal.consortiumID, connection: connection, lock: true)
+            try principal.require(.runHerbRound(consortiumID: before.consortiumID, roundLeadCode: before.leadInstitutionCode))
+            let next = try HerbProcurementRules.next(before.status, action)
+            switch action {
+            case .openCommitments:
+                guard !before.items.isEmpty else { throw DomainError.conflict("round \(roundID) has no items") }
+            case .openBidding:
+                let pending = try await connection.row(
+                    """
+                    SELECT count(*)::int FROM herb_commitments
+                    WHERE consortium_id = \(before.consortiumID) AND round_id = \(roundID) AND status = 'pending'
+                    """, as: Int.self, logger: logger) ?? 0
+                guard pending == 0 else {
+                    throw DomainError.conflict("\(pending) commitment(s) below the minimum wait for the lead to accept or reject them")
+                }
+            case .award:
+                try await award(before, principal: principal, connection: connection)
+            case .execute, .close:
+                break
+            }
+            try await connection.run(
+                """
+                UPDATE herb_rounds SET status = \(next.rawValue), updated_at = now()
+                WHERE consortium_id = \(before.consortiumID) AND id = \(roundID)
+                """, logger: logger)
+            let after = try await self.round(id: roundID, consortiumID: before.consortiumID, connection: connection)
+            try await audit.record(
+                on: connection, consortiumID: before.consortiumID, actor: Actor(principal), action: action.rawValue,
+                entityType: "herb_round", entityKey: String(roundID), before: before, after: after)
+            return after
+        }
+    }
+
+    func bidsForRanking(roundID: Int64, itemID: Int64, consortiumID: Int64, connection: PostgresConnection) async throws -> [HerbProcurementRules.Bid] {
+        try await connection.rows(
+            """
+            SELECT b.id, s.code, b.unit_price, b.quality_score,
+                   EXISTS (SELECT 1 FROM herb_supplier_suspensions x WHERE x.consortium_id = b.consortium_id
+                             AND x.round_id = b.round_id AND x.supplier_id = b.supplier_id)
+            FROM herb_bids b JOIN suppliers s ON s.id = b.supplier_id
+            WHERE b.consortium_id = \(consortiumID) AND b.round_id = \(roundID) AND b.item_id = \(itemID) ORDER BY b.id
+            """, as: (Int64, String, Decimal, Decimal, Bool).self, logger: logger
+        ).map { HerbProcurementRules.Bid(id: $0.0, supplierCode: $0.1, unitPrice: Money($0.2), qualityScore: $0.3, suspended: $0.4) }
+    }
+
+    /// Ranks every item's bids, keeps the ranking, and makes the winning price the unified price of the piece from
+    /// the round's period start (a joint_procurement price agreement, per kg, left open until a later price). With
+    /// several winners the unified price is the lowest winning price: one price for every member.
+    private func award(_ round: HerbRound, principal: Principal, connection: PostgresConnection) async throws {
+        let prices = PriceStore(database: database)
+        for item in round.items {
+            let bids = try await bidsForRanking(roundID: round.id, itemID: item.id, consortiumID: round.consortiumID, connection: connection)
+            let ranked = HerbProcurementRules.rank(bids, rule: round.awardRule, marginPercent: round.marginPercent, ceiling: item.ceilingPrice)
+            for r in ranked {
+                try await connection.run(
+                    """
+                    INSERT INTO herb_bid_rankings (consortium_id, round_id, item_id, bid_id, rank, qualified, winner, share, reason)
+                    VALUES (\(round.consortiumID), \(round.id), \(item.id), \(r.bidID), \(r.rank), \(r.qualified), \(r.winner),
+                            \(r.share), \(r.reason))
+                    """, logger: logger)
+            }
+            guard let first = ranked.first(where: \.winner), let price = bids.first(where: { $0.id == first.bidID })?.unitPrice else {
+                continue
+            }
+            try await prices.lockDrug(consortiumID: round.consortiumID, drugCode: item.drugCode, connection: connection)
+            guard let id = try await connection.row(
+                """
+                INSERT INTO price_agreements (consortium_id, drug_code, unit_price, price_unit, source, reference, requested_from, status)
+                VALUES (\(round.consortiumID), \(item.drugCode), \(price.amount), 'unit', 'joint_procurement',
+                        \("round:\(round.id)"), \(round.periodStart.description)::date, 'agreed')
+                RETURNING id
+                """, as: Int64.self, logger: logger)
+            else { throw DomainError.conflict("the award of \(item.drugCode) was not recorded") }
+            let agreement = try await prices.agreement(id: id, consortiumID: round.consortiumID, connection: connection)
+            try await prices.takeEffect(agreement, from: round.periodStart, consortiumID: round.consortiumID, connection: connection)
+            try await connection.run(
+                """
+                UPDATE herb_round_items SET award_agreement_id = \(id)
+                WHERE consortium_id = \(round.consortiumID) AND id = \(item.id)
+                """, logger: logger)
+            let inEffect = try await prices.agreement(id: id, consortiumID: round.consortiumID, connection: connection)
+            try await audit.record(
+                on: connection, consortiumID: round.consortiumID, actor: Actor(principal), action: "award",
+                entityType: "price_agreement", entityKey: String(id), before: PriceAgreement?.none, after: inEffect)
+        }
+    }
+
+    // MARK: Bids
+
+    /// A decoction-piece manufacturer's bid, entered by the lead: at most the ceiling, of the grade required.
+    public func bid(roundID: Int64, _ draft: HerbBidDraft, by principal: Principal) async throws -> HerbBid {
+        try await database.transaction { connection in
+            let round = try await self.round(id: roundID, consortiumID: principal.consortiumID, connection: connection, lock: true)
+            try principal.require(.runHerbRound(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
+            guard round.status == .bidding else {
+                throw DomainError.conflict("bids are taken while bidding; round \(roundID) is \(round.status.rawValue)")
+            }
+            let item = try self.item(round, drugCode: draft.drugCode)
+            guard let supplier = try await connection.row(
+                """
+                SELECT s.id, s.is_manufacturer AND EXISTS (SELECT 1 FROM drugs d WHERE d.category = 'decoction_piece' AND d.manufacturer = s.name)
+                FROM suppliers s WHERE s.code = \(draft.supplierCode)
+                """, as: (Int64, Bool).self, logger: logger)
+            else { throw DomainError.invalid("supplierCode", "no supplier \(draft.supplierCode)") }
+            guard supplier.1 else {
+                throw DomainError.invalid("supplierCode", "\(draft.supplierCode) is not a decoction-piece manufacturer")
+            }
+            if try await connection.row(
+                """
+                SELECT 1 FROM herb_supplier_suspensions WHERE consortium_id = \(round.consortiumID) AND round_id = \(roundID)
+                  AND supplier_id = \(supplier.0)
+                """, as: Int.self, logger: logger) != nil {
+                throw DomainError.invalid("supplierCode", "\(draft.supplierCode) is suspended in round \(roundID)")
+            }
+            var problems: [FieldError] = []
+            if draft.unitPrice > item.ceilingPrice {
+                problems.append(FieldError(field: "unitPrice", reason: "\(draft.unitPrice) is above the ceiling \(item.ceilingPrice) per kg (最高有效申报价)"))
+            }
+            if draft.grade != item.grade {
+                problems.append(FieldError(field: "grade", reason: "the round requires \(item.grade), not \(draft.grade)"))
+            }
+            if draft.qualityScore < 0 || draft.qualityScore > 100 {
+                problems.append(FieldError(field: "qualityScore", reason: "must be between 0 and 100"))
+            }
+            if draft.origin.trimmingCharacters(in: .whitespaces).isEmpty {
+                problems.append(FieldError(field: "origin", reason: "is required"))
+            }
+            guard problems.isEmpty else {
+                throw DomainError.unprocessable(problems.map { "\($0.field): \($0.reason)" }.joined(separator: "; "), problems)
+            }
+            guard let id = try await connection.row(
+                """
+                INSERT INTO herb_bids (consortium_id, round_id, item_id, supplier_id, unit_price, grade, origin, quality_score,
+                                       quality_reference, created_by)
+                VALUES (\(round.consortiumID), \(roundID), \(item.id), \(supplier.0), \(draft.unitPrice.amount), \(draft.grade),
+                        \(draft.origin), \(draft.qualityScore), \(draft.qualityReference), \(principal.tokenID))
+                RETURNING id
+                """, as: Int64.self, logger: logger)
+            else { throw DomainError.conflict("the bid was not recorded") }
+            let created = HerbBid(
+                id: id, itemID: item.id, drugCode: item.drugCode, supplierCode: draft.supplierCode, unitPrice: draft.unitPrice,
+                grade: draft.grade, origin: draft.origin, qualityScore: draft.qualityScore, qualityReference: draft.qualityReference)
+            try await audit.record(
+                on: connection, consortiumID: round.consortiumID, actor: Actor(principal), action: "bid",
+                entityType: "herb_bid", entityKey: String(id), before: HerbBid?.none, after: created)
+            return created
+        }
+    }
+
+    /// The ranking kept at the award; while bidding, the ranking as it stands (provisional, not kept).
+    public func ranking(roundID: Int64, by principal: Principal) async throws -> (provisional: Bool, rows: [HerbRankingRow]) {
+        try await database.read { connection in
+            let round = try await self.round(id: roundID, consortiumID: principal.consortiumID, connection: connection)
+            let demand = Dictionary(
+                try await connection.rows(
+                    """
+                    SELECT item_id, sum(quantity_kg) FROM herb_commitments
+                    WHERE consortium_id = \(round.consortiumID) AND round_id = \(roundID) AND status = 'accepted' GROUP BY item_id
+                    """, as: (Int64, Decimal).self, logger: logger),
+                uniquingKeysWith: { a, _ in a })
+            let bids = Dictionary(
+                try await connection.rows(
+                    """
+                    SELECT b.id, s.code, b.unit_price, b.quality_score FROM herb_bids b JOIN suppliers s ON s.id = b.supplier_id
+                    WHERE b.consortium_id = \(round.consortiumID) AND b.round_id = \(roundID)
+                    """, as: (Int64, String, Decimal, Decimal).self, logger: logger
+                ).map { ($0.0, $0) }, uniquingKeysWith: { a, _ in a })
+            var rows: [HerbRankingRow] = []
+            func row(_ item: HerbRoundItem, _ r: HerbProcurementRules.RankedBid) -> HerbRankingRow {
+                let bid = bids[r.bidID]
+                return HerbRankingRow(
+                    itemID: item.id, drugCode: item.drugCode, bidID: r.bidID, supplierCode: r.supplierCode,
+                    unitPrice: Money(bid?.2 ?? 0), qualityScore: bid?.3 ?? 0, rank: r.rank, qualified: r.qualified, winner: r.winner,
+                    share: r.share, volumeKg: HerbProcurementRules.round((demand[item.id] ?? 0) * r.share, 3), reason: r.reason)
+            }
+            if round.status == .planning || round.status == .commitmentsOpen || round.status == .bidding {
+                for item in round.items {
+                    let current = try await bidsForRanking(roundID: roundID, itemID: item.id, consortiumID: round.consortiumID, connection: connection)
+                    rows += HerbProcurementRules.rank(current, rule: round.awardRule, marginPercent: round.marginPercent, ceiling: item.ceilingPrice)
+                        .map { row(item, $0) }
+                }
+                return (true, rows)
+            }
+            let kept = try await connection.rows(
+                """
+                SELECT k.item_id, k.bid_id, s.code, k.rank, k.qualified, k.winner, k.share, k.reason
+                FROM herb_bid_rankings k JOIN herb_bids b ON b.consortium_id = k.consortium_id AND b.id = k.bid_id
+                JOIN suppliers s ON s.id = b.supplier_id
+                WHERE k.consortium_id = \(round.consortiumID) AND k.round_id = \(roundID) ORDER BY k.item_id, k.rank
+                """, as: (Int64, Int64, String, Int, Bool, Bool, Decimal, String).self, logger: logger)
+            for k in kept {
+                guard let item = round.items.first(where: { $0.id == k.0 }) else { continue }
+                rows.append(row(item, .init(bidID: k.1, supplierCode: k.2, rank: k.3, qualified: k.4, winner: k.5, share: k.6, reason: k.7)))
+            }
+            return (false, rows)
+        }
+    }
+}
