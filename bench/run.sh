@@ -91,6 +91,7 @@ SELECT drug_code, id, (start_date + days - 1)::text FROM long_prescriptions
 WHERE consortium_id = $consortium_id AND patient_ref = 'P-' || :p AND drug_code = ANY(ARRAY['$BENCH_DRUG'])
   AND status = 'active' ORDER BY start_date;
 SQL
+wrk -t2 -c"$conns" -d3s -s bench/long_rx_check.lua "http://127.0.0.1:$port" >/dev/null  # warm-up: the first check loads the cache
 check=$(wrk_run long-rx-check -s bench/long_rx_check.lua "http://127.0.0.1:$port")
 kill $server; wait $server 2>/dev/null || true
 T_get=$(pgb drug-by-code "$out/drug_by_code.sql")

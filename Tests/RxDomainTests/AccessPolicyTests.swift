@@ -222,3 +222,35 @@ struct DecimalTextTests {
         #expect(DecimalText.format(Decimal(string: value)!, places: places) == text)
     }
 }
+
+@Suite("Business dates")
+struct BusinessDateTests {
+    @Test("integer day arithmetic agrees with the calendar over decades")
+    func agreesWithCalendar() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = BusinessDate.zone
+        let start = BusinessDate("1999-12-25")!
+        var date = calendar.date(from: DateComponents(year: 1999, month: 12, day: 25, hour: 12))!
+        for offset in stride(from: 0, to: 12_000, by: 37) {
+            let expected = calendar.dateComponents([.year, .month, .day], from: date)
+            let computed = start.adding(days: offset)
+            #expect(computed.year == expected.year && computed.month == expected.month && computed.day == expected.day)
+            #expect(start.days(to: computed) == offset)
+            date = calendar.date(byAdding: .day, value: 37, to: date)!
+        }
+    }
+
+    @Test func monthsAndParsing() {
+        #expect(BusinessDate("2026-01-31")!.adding(months: 1).description == "2026-02-28")
+        #expect(BusinessDate("2026-11-23")!.adding(months: 6).description == "2027-05-23")
+        #expect(BusinessDate("2026-11-23")!.adding(months: -11).description == "2025-12-23")
+        #expect(BusinessDate("2026-13-01") == nil && BusinessDate("2026-1-01") == nil && BusinessDate("２０２６-01-01") == nil)
+    }
+
+    @Test("today is the calendar date in Shanghai")
+    func today() {
+        // 2026-11-23T16:30:00Z is 00:30 on the 24th in Shanghai.
+        #expect(BusinessDate.today(now: Date(timeIntervalSince1970: 1_795_451_400)).description == "2026-11-24")
+        #expect(BusinessDate.today(now: Date(timeIntervalSince1970: 1_795_449_600 - 1)).description == "2026-11-23")
+    }
+}

@@ -8,46 +8,92 @@ public struct BusinessDate: Sendable, Hashable, Comparable, Codable, CustomStrin
 
     public static let zone = TimeZone(identifier: "Asia/Shanghai")!
 
-    static let calendar: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        return calendar
-    }()
+    /// Asia/Shanghai has kept UTC+8 without daylight saving since 1991, so dates are counted with integer
+    /// arithmetic (days since 1970-01-01, Hinnant's civil-date algorithms) instead of ICU calendars, which
+    /// are slow on the hot path of the long-prescription check.
+    static let utcOffsetSeconds = 8 * 3600
 
     /// Parses `YYYY-MM-DD`, refusing dates that do not exist (2026-02-30).
     public init?(_ text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-            let date = Self.calendar.date(from: DateComponents(year: y, month: m, day: d)),
-            Self.calendar.component(.day, from: date) == d, Self.calendar.component(.month, from: date) == m
+        let u = Array(text.utf8)
+        guard u.count == 10, u[4] == 45, u[7] == 45 else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var n = 0
+            for i in range {
+                guard (48...57).contains(u[i]) else { return nil }
+                n = n * 10 + Int(u[i] - 48)
+            }
+            return n
+        }
+        guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10), (1...12).contains(m),
+            d >= 1, d <= Self.daysInMonth(y, m)
         else { return nil }
         (year, month, day) = (y, m, d)
     }
 
+    init(year: Int, month: Int, day: Int) {
+        (self.year, self.month, self.day) = (year, month, day)
+    }
+
     public init(_ date: Date) {
-        let c = Self.calendar.dateComponents([.year, .month, .day], from: date)
-        (year, month, day) = (c.year!, c.month!, c.day!)
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + Self.utcOffsetSeconds
+        self = Self(daysSinceEpoch: Int((Double(seconds) / 86_400).rounded(.down)))
     }
 
     public static func today(now: Date = Date()) -> BusinessDate { BusinessDate(now) }
 
-    public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
-
-    var startOfDay: Date { Self.calendar.date(from: DateComponents(year: year, month: month, day: day))! }
-
-    public func adding(days: Int) -> BusinessDate {
-        BusinessDate(Self.calendar.date(byAdding: .day, value: days, to: startOfDay)!)
+    public var description: String {
+        func pad(_ n: Int, _ width: Int) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
     }
 
+    static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
+
+    static func daysInMonth(_ y: Int, _ m: Int) -> Int {
+        switch m {
+        case 2: isLeap(y) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Days since 1970-01-01.
+    var daysSinceEpoch: Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    init(daysSinceEpoch: Int) {
+        let z = daysSinceEpoch + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        self.init(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d)
+    }
+
+    public func adding(days: Int) -> BusinessDate { BusinessDate(daysSinceEpoch: daysSinceEpoch + days) }
+
+    /// The same day `months` later, or the month's last day when it is shorter (2026-01-31 + 1 month = 2026-02-28).
     public func adding(months: Int) -> BusinessDate {
-        BusinessDate(Self.calendar.date(byAdding: .month, value: months, to: startOfDay)!)
+        let total = year * 12 + (month - 1) + months
+        let (y, m) = (total / 12, total % 12 + 1)
+        return BusinessDate(year: y, month: m, day: min(day, Self.daysInMonth(y, m)))
     }
 
     /// Whole days from `self` to `other` (negative when `other` is earlier).
-    public func days(to other: BusinessDate) -> Int {
-        Self.calendar.dateComponents([.day], from: startOfDay, to: other.startOfDay).day!
-    }
+    public func days(to other: BusinessDate) -> Int { other.daysSinceEpoch - daysSinceEpoch }
 
     public static func < (a: Self, b: Self) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
 

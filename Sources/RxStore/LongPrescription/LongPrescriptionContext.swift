@@ -52,7 +52,8 @@ public struct LongPrescriptionContext: Sendable {
 /// Contexts per consortium, kept until anything they hold changes (LISTEN crx_changes, fed by triggers; see
 /// sql/008) or the business date turns. A server that misses a notification still refreshes every `lifetime`.
 public final class LongPrescriptionContextCache: Sendable {
-    struct Entry { var context: LongPrescriptionContext; var loadedAt: ContinuousClock.Instant }
+    /// A load in flight or done: concurrent checks of a cold consortium wait for one load, not one each.
+    struct Entry { var load: Task<LongPrescriptionContext, any Error>; var date: BusinessDate; var startedAt: ContinuousClock.Instant }
     private let entries = Mutex<[Int64: Entry]>([:])
     let lifetime: Duration
 
@@ -60,14 +61,24 @@ public final class LongPrescriptionContextCache: Sendable {
 
     public func context(consortiumID: Int64, on date: BusinessDate, database: Database) async throws -> LongPrescriptionContext {
         let now = ContinuousClock.now
-        if let entry = entries.withLock({ $0[consortiumID] }), entry.context.date == date, now - entry.loadedAt < lifetime {
-            return entry.context
+        let load = entries.withLock { entries in
+            if let entry = entries[consortiumID], entry.date == date, now - entry.startedAt < lifetime { return entry.load }
+            let load = Task {
+                try await database.read { connection in
+                    try await LongPrescriptionContext.load(consortiumID: consortiumID, on: date, database: database, connection: connection)
+                }
+            }
+            entries[consortiumID] = Entry(load: load, date: date, startedAt: now)
+            return load
         }
-        let context = try await database.read { connection in
-            try await LongPrescriptionContext.load(consortiumID: consortiumID, on: date, database: database, connection: connection)
+        do {
+            return try await load.value
+        } catch {
+            entries.withLock { entries in
+                if entries[consortiumID]?.load == load { entries[consortiumID] = nil }
+            }
+            throw error
         }
-        entries.withLock { $0[consortiumID] = Entry(context: context, loadedAt: now) }
-        return context
     }
 
     public func invalidateAll() { entries.withLock { $0.removeAll() } }
