@@ -58,6 +58,29 @@ public struct IssuedPrescription: Sendable, Equatable, Encodable {
     public var fills: Int
 }
 
+/// The check's one patient query, prepared once per connection.
+struct SupplyOnHand: PostgresPreparedStatement {
+    static let sql = """
+        SELECT drug_code, id, (start_date + days - 1)::text FROM long_prescriptions
+        WHERE consortium_id = $1 AND patient_ref = $2 AND drug_code = ANY($3) AND status = 'active'
+        ORDER BY start_date
+        """
+    typealias Row = (String, Int64, String)
+    var consortiumID: Int64
+    var patientRef: String
+    var drugCodes: [String]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(consortiumID)
+        bindings.append(patientRef)
+        bindings.append(drugCodes)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
 /// Long prescriptions (长处方): the rules in force, the check, issued prescriptions and their fills.
 public struct LongPrescriptionStore: Sendable {
     let database: Database
@@ -205,13 +228,12 @@ public struct LongPrescriptionStore: Sendable {
         }
         let codes = request.items.map(\.drugCode)
         // The one query that depends on the patient: supply still on hand from active long prescriptions.
-        let onHand = try await connection.rows(
-            """
-            SELECT drug_code, id, (start_date + days - 1)::text FROM long_prescriptions
-            WHERE consortium_id = \(context.consortiumID) AND patient_ref = \(request.patientRef) AND drug_code = ANY(\(codes))
-              AND status = 'active'
-            ORDER BY start_date
-            """, as: (String, Int64, String).self, logger: logger)
+        var onHand: [(String, Int64, String)] = []
+        for try await row in try await connection.execute(
+            SupplyOnHand(consortiumID: context.consortiumID, patientRef: request.patientRef, drugCodes: codes), logger: logger)
+        {
+            onHand.append(row)
+        }
         var lastDay: [String: (Int64, BusinessDate)] = [:]
         for row in onHand { lastDay[row.0] = (row.1, BusinessDate(row.2)!) }
         let who = LongPrescriptionRules.Prescriber(title: prescriber.title, institutionLevel: prescriber.level)
