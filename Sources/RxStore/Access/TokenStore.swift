@@ -5,13 +5,11 @@ import PostgresNIO
 import RxDomain
 
 /// API tokens: random, shown once, stored as their SHA-256.
-public struct TokenStore: Sendable {
+public struct TokenStore: SQLStore {
     let database: Database
-    let audit: AuditLog
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
     }
 
     public struct Issued: Sendable {

@@ -35,15 +35,12 @@ public struct EndorsementRecord: Sendable, Equatable, Encodable {
 }
 
 /// The consortium essential drug catalogue: versions, items, endorsements and publication.
-public struct CatalogueStore: Sendable {
+public struct CatalogueStore: SQLStore {
     let database: Database
-    let audit: AuditLog
     let settings: Settings
-    var logger: Logger { database.logger }
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
         self.settings = Settings(logger: database.logger)
     }
 

@@ -24,14 +24,11 @@ public struct OutOfLineEntry: Sendable, Equatable, Encodable {
 }
 
 /// Members' own lists inside the consortium catalogue, and what reads across them.
-public struct MemberCatalogueStore: Sendable {
+public struct MemberCatalogueStore: SQLStore {
     let database: Database
-    let audit: AuditLog
-    var logger: Logger { database.logger }
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
     }
 
     /// The consortium catalogue in effect as a map from drug code to item.

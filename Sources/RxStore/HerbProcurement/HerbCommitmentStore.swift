@@ -51,15 +51,12 @@ public struct HerbProgressRow: Sendable, Equatable {
 }
 
 /// Members' commitments to a round, the demand they add up to, and the progress of buying against them.
-public struct HerbCommitmentStore: Sendable {
+public struct HerbCommitmentStore: SQLStore {
     let database: Database
-    let audit: AuditLog
     let rounds: HerbRoundStore
-    var logger: Logger { database.logger }
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
         self.rounds = HerbRoundStore(database: database)
     }
 

@@ -58,15 +58,12 @@ public struct HerbSupplierStanding: Sendable, Equatable, Encodable {
 }
 
 /// The lead lab's inspections of delivered lots, the block on rejected lots, and suppliers' standing in a round.
-public struct HerbQualityStore: Sendable {
+public struct HerbQualityStore: SQLStore {
     let database: Database
-    let audit: AuditLog
     let rounds: HerbRoundStore
-    var logger: Logger { database.logger }
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
         self.rounds = HerbRoundStore(database: database)
     }
 

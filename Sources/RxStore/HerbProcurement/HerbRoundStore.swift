@@ -117,14 +117,11 @@ public struct HerbRankingRow: Sendable, Equatable, Encodable {
 }
 
 /// Rounds of volume-based joint procurement of decoction pieces: setup, state moves, bids and the award.
-public struct HerbRoundStore: Sendable {
+public struct HerbRoundStore: SQLStore {
     let database: Database
-    let audit: AuditLog
-    var logger: Logger { database.logger }
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
     }
 
     // MARK: Reading

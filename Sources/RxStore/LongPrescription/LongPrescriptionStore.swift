@@ -82,14 +82,11 @@ struct SupplyOnHand: PostgresPreparedStatement {
 }
 
 /// Long prescriptions (长处方): the rules in force, the check, issued prescriptions and their fills.
-public struct LongPrescriptionStore: Sendable {
+public struct LongPrescriptionStore: SQLStore {
     let database: Database
-    let audit: AuditLog
-    var logger: Logger { database.logger }
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
     }
 
     // MARK: Rules

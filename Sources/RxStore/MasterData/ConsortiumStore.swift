@@ -14,13 +14,11 @@ public struct ConsortiumUpdate: Sendable {
 }
 
 /// Consortia (医联体) and their lead institutions.
-public struct ConsortiumStore: Sendable {
+public struct ConsortiumStore: SQLStore {
     let database: Database
-    let audit: AuditLog
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
     }
 
     static func consortium(_ row: (Int64, String, String, String, String?)) throws -> Consortium {

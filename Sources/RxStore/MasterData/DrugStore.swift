@@ -31,13 +31,11 @@ public struct DrugUpdate: Sendable {
 }
 
 /// Drug master data: national codes, classification, essential-list editions, decoction-piece attributes.
-public struct DrugStore: Sendable {
+public struct DrugStore: SQLStore {
     let database: Database
-    let audit: AuditLog
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
     }
 
     typealias Row = (

@@ -31,13 +31,11 @@ public struct InstitutionUpdate: Sendable {
 }
 
 /// Member institutions: the lead hospital, member hospitals, community and township centres, village clinics.
-public struct InstitutionStore: Sendable {
+public struct InstitutionStore: SQLStore {
     let database: Database
-    let audit: AuditLog
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
     }
 
     typealias Row = (Int64, Int64, String, String, String, String, String, Bool, Bool)

@@ -7,13 +7,11 @@ public enum SupplierRole: String, Sendable {
 }
 
 /// Manufacturers and distributors (配送企业), shared by every consortium.
-public struct SupplierStore: Sendable {
+public struct SupplierStore: SQLStore {
     let database: Database
-    let audit: AuditLog
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
     }
 
     typealias Row = (String, String, Bool, Bool, String?, String?, String?)

@@ -65,14 +65,11 @@ public struct BidCeiling: Sendable, Equatable {
 }
 
 /// Unified prices: provincial ceilings, price agreements, and the one price in effect on each date.
-public struct PriceStore: Sendable {
+public struct PriceStore: SQLStore {
     let database: Database
-    let audit: AuditLog
-    var logger: Logger { database.logger }
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
     }
 
     typealias Row = (Int64, String, Decimal, String, String, String, String, String, String?, String?, String?, String?)

@@ -35,14 +35,11 @@ public struct OrderLineRequest: Sendable, Equatable, Codable {
 }
 
 /// Members' purchase orders at the unified price, their state moves, and deliveries by lot.
-public struct OrderStore: Sendable {
+public struct OrderStore: SQLStore {
     let database: Database
-    let audit: AuditLog
-    var logger: Logger { database.logger }
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
     }
 
     // MARK: Reading

@@ -83,14 +83,11 @@ public struct Payable: Sendable, Equatable {
 }
 
 /// The consortium's drug supply centre (药品供应中心): contracts, consolidation, invoices and central payment.
-public struct SupplyCentreStore: Sendable {
+public struct SupplyCentreStore: SQLStore {
     let database: Database
-    let audit: AuditLog
-    var logger: Logger { database.logger }
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
     }
 
     func requireSupplyCentre(_ principal: Principal, _ consortium: Consortium) throws {

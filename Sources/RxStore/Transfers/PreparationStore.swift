@@ -49,14 +49,11 @@ public struct PreparationLicence: Sendable, Equatable, Encodable {
 }
 
 /// Hospital preparations, their producers' licences, and the warnings ahead of their expiry.
-public struct PreparationStore: Sendable {
+public struct PreparationStore: SQLStore {
     let database: Database
-    let audit: AuditLog
-    var logger: Logger { database.logger }
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
     }
 
     typealias Row = (String, String, String, String?, String, String, String, String, String?, Bool)

@@ -124,14 +124,11 @@ public struct ReceiptDraft: Sendable {
 }
 
 /// Transfer approvals, shipments against them, and receipts: every change in one transaction with its audit row.
-public struct TransferStore: Sendable {
+public struct TransferStore: SQLStore {
     let database: Database
-    let audit: AuditLog
-    var logger: Logger { database.logger }
 
     public init(database: Database) {
         self.database = database
-        self.audit = AuditLog(logger: database.logger)
     }
 
     // MARK: Approvals

@@ -1,0 +1,11 @@
+import Logging
+
+/// What every store shares: the database, its logger, and the audit trail it writes changes to.
+protocol SQLStore: Sendable {
+    var database: Database { get }
+}
+
+extension SQLStore {
+    var logger: Logger { database.logger }
+    var audit: AuditLog { AuditLog(logger: database.logger) }
+}
