@@ -62,6 +62,10 @@ struct ReconciliationRulesTests {
         #expect(summary.moneyAtStake == Money("4.00")!)
         #expect(ReconciliationRules.exitStatus(summary) == 1)
         #expect(ReconciliationRules.badInput == 2)
+        // A line with several discrepancies puts its amount at stake once.
+        let twice = ReconciliationRules.classify(line(5), InvoiceLineFacts(inMemberCatalogue: false))
+        #expect(twice.count == 2)
+        #expect(ReconciliationSummary(lines: 1, discrepancies: twice).moneyAtStake == Money("25.00")!)
     }
 
     @Test("rendering: a table ending in the summary, csv rows, sorted json")

@@ -32,16 +32,22 @@ struct ReconcileCommand: AsyncParsableCommand {
         @Option(name: .customLong("as-of"), help: "The date of the catalogue in effect, YYYY-MM-DD (default: today in Asia/Shanghai).")
         var asOf: String?
 
+        /// Bad input exits 2, like a bad file.
+        static func badInput(_ message: String) -> ExitCode {
+            FileHandle.standardError.write(Data("\(message)\n".utf8))
+            return ExitCode(2)
+        }
+
         func run() async throws {
             guard let encoding = InvoiceFile.Encoding(rawValue: encoding.lowercased()) else {
-                throw ValidationError("--encoding must be utf-8 or gbk")
+                throw Self.badInput("--encoding must be utf-8 or gbk")
             }
             guard let format = ReconciliationReport.Format(rawValue: format) else {
-                throw ValidationError("--format must be table, csv or json")
+                throw Self.badInput("--format must be table, csv or json")
             }
             let date: BusinessDate
             if let asOf {
-                guard let d = BusinessDate(asOf) else { throw ValidationError("--as-of must be a date YYYY-MM-DD") }
+                guard let d = BusinessDate(asOf) else { throw Self.badInput("--as-of must be a date YYYY-MM-DD") }
                 date = d
             } else {
                 date = BusinessDate.today()

@@ -138,7 +138,14 @@ public struct ReconciliationSummary: Sendable, Equatable {
         for d in discrepancies { counts[d.classification, default: 0] += 1 }
         counts[.matched] = lines - Set(discrepancies.map(\.lineNumber)).count
         self.init(lines: lines, counts: counts,
-                  moneyAtStake: Money(discrepancies.reduce(Decimal(0)) { $0 + $1.moneyAtStake.amount.magnitude }).rounded(2))
+                  moneyAtStake: Self.moneyAtStake(discrepancies))
+    }
+
+    /// For each line the largest of its discrepancies' magnitudes (a line's amount is never counted twice), added up.
+    public static func moneyAtStake(_ discrepancies: [ReconciliationDiscrepancy]) -> Money {
+        var byLine: [Int: Decimal] = [:]
+        for d in discrepancies { byLine[d.lineNumber] = max(byLine[d.lineNumber] ?? 0, d.moneyAtStake.amount.magnitude) }
+        return Money(byLine.values.reduce(Decimal(0), +)).rounded(2)
     }
 
     public func count(_ c: ReconciliationClassification) -> Int { counts[c] ?? 0 }

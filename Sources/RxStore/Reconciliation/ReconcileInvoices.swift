@@ -46,7 +46,7 @@ public struct ReconcileInvoices: Sendable {
             }
         } catch let error as DomainError {
             if case .notFound = error {
-                return Outcome(status: ReconciliationRules.badInput, output: "", errors: "\(fileName): \(error)\n")
+                return Outcome(status: ReconciliationRules.badInput, output: "", errors: "\(fileName): \(error.message)\n")
             }
             throw error
         }
