@@ -71,6 +71,7 @@ struct ReconciliationTests {
                 + Self.line("INV-5", d[0], lot: "L0", manufacturerInvoice: "")                   // 9 chain: no manufacturer invoice
                 + Self.line("INV-6", d[0], lot: "L0", amount: (d[0].price * 10).rounded(2) + Money(Decimal(string: "0.01")!)) // 10 amount
                 + Self.line("INV-7", d[0], lot: "L0", manufacturer: "MFR-001-SALES")             // 11 matched: counts as manufacturer
+                + Self.line("INV-8", d[0], lot: "L0").replacingOccurrences(of: "DST-SINOPHARM-JL,", with: "DST-CR-JL,") // 12 not its delivery
             let first = try await Self.reconcile(app, text, format: .json)
             #expect(first.status == 1, "\(first.errors)")
             let report = try #require(first.report)
@@ -85,14 +86,15 @@ struct ReconciliationTests {
             #expect(byLine[8] == [.twoInvoiceChain])
             #expect(byLine[9] == [.twoInvoiceChain])
             #expect(byLine[10] == [.amountMismatch])
+            #expect(byLine[12] == [.noMatchingOrderOrReceipt])
             #expect(report.discrepancies.first { $0.lineNumber == 3 }?.moneyAtStake == Money("10.00")!)
             #expect(report.discrepancies.first { $0.lineNumber == 10 }?.moneyAtStake == Money("0.01")!)
-            #expect(report.summary.count(.matched) == 2 && report.summary.lines == 10)
+            #expect(report.summary.count(.matched) == 2 && report.summary.lines == 11)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(first.output.utf8)) as? [String: Any])
             #expect((json["counts"] as? [String: Any])?["two_invoice_chain"] as? Int == 2)
 
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs") == 1)
-            #expect(try await app.count("SELECT count(*)::int FROM reconciliation_discrepancies") == 8)
+            #expect(try await app.count("SELECT count(*)::int FROM reconciliation_discrepancies") == 9)
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs WHERE created_by = 'tester' AND (counts->>'matched')::int = 2") == 1)
 
             // The API shows the run and its discrepancies to the supply centre only.
@@ -103,7 +105,7 @@ struct ReconciliationTests {
             #expect((items.first?["counts"] as? [String: Any])?["price_differs"] as? Int == 1)
             #expect(items.first?["createdBy"] as? String == "tester")
             let one = try await app.call(.get, "\(Self.base)/reconciliations/\(report.runID)", token: admin)
-            #expect((one.json["discrepancies"] as? [Any])?.count == 8, "\(one.text)")
+            #expect((one.json["discrepancies"] as? [Any])?.count == 9, "\(one.text)")
             #expect(one.json["moneyAtStake"] as? String == report.summary.moneyAtStake.formatted(places: 2))
             try await app.call(.get, "\(Self.base)/reconciliations/\(report.runID + 1000)", token: admin).expectProblem(.notFound)
             let member = try await app.token(.procurementOfficer, institution: "YJ-TCMH")
@@ -116,7 +118,7 @@ struct ReconciliationTests {
             #expect(again.output.contains("already reconciled as run \(report.runID)"))
             #expect(again.report?.summary == report.summary)
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs") == 1)
-            #expect(try await app.count("SELECT count(*)::int FROM reconciliation_discrepancies") == 8)
+            #expect(try await app.count("SELECT count(*)::int FROM reconciliation_discrepancies") == 9)
         }
     }
 

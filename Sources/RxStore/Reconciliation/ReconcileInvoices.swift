@@ -132,6 +132,9 @@ public struct ReconcileInvoices: Sendable {
                 JOIN purchase_order_lines pol ON pol.consortium_id = po.consortium_id AND pol.order_id = po.id
                 JOIN deliveries d ON d.consortium_id = pol.consortium_id AND d.order_id = pol.order_id
                                  AND d.line_no = pol.line_no AND d.lot_number = t.lot_number
+                -- consolidated to the distributor that invoices it
+                JOIN consolidated_orders co ON co.consortium_id = pol.consortium_id AND co.id = pol.consolidated_order_id
+                JOIN suppliers sd ON sd.id = co.distributor_id AND sd.code = t.distributor_code
                 WHERE po.consortium_id = i.consortium_id AND po.institution_id = i.id AND pol.drug_code = t.drug_code
                   AND po.status <> 'cancelled'
                 GROUP BY pol.order_id, pol.line_no, pol.unit_price
