@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import RxDomain
+import RxStore
+
+struct ReconcileCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile", abstract: "Reconcile a file against the consortium's records (exit 0 all matched, 1 discrepancies, 2 bad input).",
+        subcommands: [Invoices.self])
+
+    struct Invoices: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reconcile a distributor's invoice file against orders, receipts, member catalogues and the two-invoice rule.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Argument(help: "The CSV file (columns: \(InvoiceFile.columns.joined(separator: ", "))).")
+        var file: String
+
+        @Option(help: "The consortium's code.")
+        var consortium: String
+
+        @Option(help: "The file's encoding: utf-8 or gbk.")
+        var encoding: String = "utf-8"
+
+        @Option(help: "table, csv or json.")
+        var format: String = "table"
+
+        @Option(help: "Write the report to this file instead of standard output.")
+        var output: String?
+
+        @Option(name: .customLong("as-of"), help: "The date of the catalogue in effect, YYYY-MM-DD (default: today in Asia/Shanghai).")
+        var asOf: String?
+
+        /// Bad input exits 2, like a bad file.
+        static func badInput(_ message: String) -> ExitCode {
+            FileHandle.standardError.write(Data("\(message)\n".utf8))
+            return ExitCode(2)
+        }
+
+        func run() async throws {
+            guard let encoding = InvoiceFile.Encoding(rawValue: encoding.lowercased()) else {
+                throw Self.badInput("--encoding must be utf-8 or gbk")
+            }
+            guard let format = ReconciliationReport.Format(rawValue: format) else {
+                throw Self.badInput("--format must be table, csv or json")
+            }
+            let date: BusinessDate
+            if let asOf {
+                guard let d = BusinessDate(asOf) else { throw Self.badInput("--as-of must be a date YYYY-MM-DD") }
+                date = d
+            } else {
+                date = BusinessDate.today()
+            }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                FileHandle.standardError.write(Data("cannot read \(file)\n".utf8))
+                throw ExitCode(2)
+            }
+            let user = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.userName
+            let (file, consortium) = (self.file, self.consortium)
+            let outcome = try await database.withDatabase("reconcile") { db in
+                try await ReconcileInvoices(database: db).run(
+                    data: data, fileName: URL(fileURLWithPath: file).lastPathComponent, consortiumCode: consortium, encoding: encoding,
+                    format: format, asOf: date, createdBy: user.isEmpty ? "unknown" : user)
+            }
+            if !outcome.errors.isEmpty { FileHandle.standardError.write(Data(outcome.errors.utf8)) }
+            if !outcome.output.isEmpty {
+                if let output {
+                    guard FileManager.default.createFile(atPath: output, contents: Data(outcome.output.utf8)) else {
+                        FileHandle.standardError.write(Data("cannot write \(output)\n".utf8))
+                        throw ExitCode(2)
+                    }
+                } else {
+                    FileHandle.standardOutput.write(Data(outcome.output.utf8))
+                }
+            }
+            if outcome.status != 0 { throw ExitCode(outcome.status) }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+
+/// What reconciling one line of a distributor's invoice file found.
+public enum ReconciliationClassification: String, Sendable, Codable, CaseIterable, Comparable {
+    case matched
+    /// The invoiced unit price is not the order line's unified price; at stake: (invoiced − unified) × quantity.
+    case priceDiffers = "price_differs"
+    /// The invoiced quantity is not what the member received of the lot; at stake: the difference × invoiced price.
+    case quantityDiffers = "quantity_differs"
+    /// No order line of the member for the drug with a receipt of the lot; at stake: the line's amount.
+    case noMatchingOrderOrReceipt = "no_matching_order_or_receipt"
+    /// The same distributor, invoice number, drug and lot on an earlier line of the file; at stake: the amount.
+    case duplicateLine = "duplicate_line"
+    /// The drug is outside the member's catalogue in effect; at stake: the line's amount.
+    case outsideMemberCatalogue = "outside_member_catalogue"
+    /// No manufacturer invoice number, or the first invoice is not from a manufacturer (两票制); at stake: the amount.
+    case twoInvoiceChain = "two_invoice_chain"
+    /// The amount is not quantity × unit price to the fen; at stake: amount − quantity × unit price.
+    case amountMismatch = "amount_mismatch"
+
+    public static func < (a: Self, b: Self) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// One validated line of an invoice file.
+public struct InvoiceFileLine: Sendable, Equatable {
+    public var lineNumber: Int
+    public var distributorCode: String
+    public var invoiceNumber: String
+    public var invoiceDate: BusinessDate
+    public var manufacturerInvoiceNumber: String?
+    public var manufacturerCode: String?
+    public var institutionCode: String
+    public var drugCode: String
+    public var lotNumber: String
+    public var quantity: Decimal
+    public var unitPrice: Money
+    public var amount: Money
+
+    public init(lineNumber: Int, distributorCode: String, invoiceNumber: String, invoiceDate: BusinessDate,
+                manufacturerInvoiceNumber: String?, manufacturerCode: String?, institutionCode: String, drugCode: String,
+                lotNumber: String, quantity: Decimal, unitPrice: Money, amount: Money) {
+        self.lineNumber = lineNumber
+        self.distributorCode = distributorCode
+        self.invoiceNumber = invoiceNumber
+        self.invoiceDate = invoiceDate
+        self.manufacturerInvoiceNumber = manufacturerInvoiceNumber
+        self.manufacturerCode = manufacturerCode
+        self.institutionCode = institutionCode
+        self.drugCode = drugCode
+        self.lotNumber = lotNumber
+        self.quantity = quantity
+        self.unitPrice = unitPrice
+        self.amount = amount
+    }
+}
+
+/// What the database knows about a line (found set-based, in one query), for the rules to judge.
+public struct InvoiceLineFacts: Sendable, Equatable {
+    /// An earlier line of the file has the same distributor, invoice number, drug and lot.
+    public var duplicateOfLine: Int?
+    /// The member's order line for the drug with a receipt of the lot, if any.
+    public var orderID: Int64?
+    public var orderLineNo: Int?
+    /// The order line's unified price (on the order date).
+    public var unifiedPrice: Money?
+    /// What the member received of the lot on that order line.
+    public var receivedQuantity: Decimal?
+    public var inMemberCatalogue: Bool
+    /// Why the two-invoice chain fails, nil when it holds.
+    public var chainProblem: String?
+
+    public init(duplicateOfLine: Int? = nil, orderID: Int64? = nil, orderLineNo: Int? = nil, unifiedPrice: Money? = nil,
+                receivedQuantity: Decimal? = nil, inMemberCatalogue: Bool = true, chainProblem: String? = nil) {
+        self.duplicateOfLine = duplicateOfLine
+        self.orderID = orderID
+        self.orderLineNo = orderLineNo
+        self.unifiedPrice = unifiedPrice
+        self.receivedQuantity = receivedQuantity
+        self.inMemberCatalogue = inMemberCatalogue
+        self.chainProblem = chainProblem
+    }
+}
+
+/// One discrepancy of one line (a line may have several).
+public struct ReconciliationDiscrepancy: Sendable, Equatable, Codable {
+    public var lineNumber: Int
+    public var classification: ReconciliationClassification
+    public var detail: [String: String]
+    /// CNY, rounded half-up to the fen; signed (negative: invoiced less than due).
+    public var moneyAtStake: Money
+
+    public init(lineNumber: Int, classification: ReconciliationClassification, detail: [String: String], moneyAtStake: Money) {
+        self.lineNumber = lineNumber
+        self.classification = classification
+        self.detail = detail
+        self.moneyAtStake = moneyAtStake
+    }
+
+    enum CodingKeys: String, CodingKey { case lineNumber, classification, detail, moneyAtStake }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        lineNumber = try c.decode(Int.self, forKey: .lineNumber)
+        classification = try c.decode(ReconciliationClassification.self, forKey: .classification)
+        detail = try c.decode([String: String].self, forKey: .detail)
+        let text = try c.decode(String.self, forKey: .moneyAtStake)
+        guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
+            throw DecodingError.dataCorruptedError(forKey: .moneyAtStake, in: c, debugDescription: "not an amount")
+        }
+        moneyAtStake = Money(value)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(lineNumber, forKey: .lineNumber)
+        try c.encode(classification, forKey: .classification)
+        try c.encode(detail, forKey: .detail)
+        try c.encode(moneyAtStake.formatted(places: 2), forKey: .moneyAtStake)
+    }
+}
+
+/// Counts by classification (of lines: a line with two discrepancies counts in both) and the money at stake.
+public struct ReconciliationSummary: Sendable, Equatable {
+    public var lines: Int
+    public var counts: [ReconciliationClassification: Int]
+    public var moneyAtStake: Money
+
+    public init(lines: Int, counts: [ReconciliationClassification: Int], moneyAtStake: Money) {
+        self.lines = lines
+        self.counts = counts
+        self.moneyAtStake = moneyAtStake
+    }
+
+    public init(lines: Int, discrepancies: [ReconciliationDiscrepancy]) {
+        var counts = Dictionary(uniqueKeysWithValues: ReconciliationClassification.allCases.map { ($0, 0) })
+        for d in discrepancies { counts[d.classification, default: 0] += 1 }
+        counts[.matched] = lines - Set(discrepancies.map(\.lineNumber)).count
+        self.init(lines: lines, counts: counts,
+                  moneyAtStake: Self.moneyAtStake(discrepancies))
+    }
+
+    /// For each line the largest of its discrepancies' magnitudes (a line's amount is never counted twice), added up.
+    public static func moneyAtStake(_ discrepancies: [ReconciliationDiscrepancy]) -> Money {
+        var byLine: [Int: Decimal] = [:]
+        for d in discrepancies { byLine[d.lineNumber] = max(byLine[d.lineNumber] ?? 0, d.moneyAtStake.amount.magnitude) }
+        return Money(byLine.values.reduce(Decimal(0), +)).rounded(2)
+    }
+
+    public func count(_ c: ReconciliationClassification) -> Int { counts[c] ?? 0 }
+
+    /// The counts by classification name, as kept in `reconciliation_runs.counts` (with `lines`).
+    public var countsByName: [String: Int] {
+        var result = ["lines": lines]
+        for c in ReconciliationClassification.allCases { result[c.rawValue] = count(c) }
+        return result
+    }
+}
+
+public enum ReconciliationRules {
+    /// 0: every line matched; 1: discrepancies; 2: bad input (decided before any matching).
+    public static let allMatched: Int32 = 0
+    public static let discrepanciesFound: Int32 = 1
+    public static let badInput: Int32 = 2
+
+    public static func exitStatus(_ summary: ReconciliationSummary) -> Int32 {
+        summary.count(.matched) == summary.lines ? allMatched : discrepanciesFound
+    }
+
+    /// quantity × unit price, rounded half-up to the fen.
+    public static func expectedAmount(quantity: Decimal, unitPrice: Money) -> Money {
+        (unitPrice * quantity).rounded(2)
+    }
+
+    static func fen(_ value: Decimal) -> Money { Money(value).rounded(2) }
+
+    /// Judges one line from what the database found. A duplicate is only a duplicate; a line without an order
+    /// or receipt is not compared on price or quantity; the catalogue, the chain and the amount are always checked.
+    public static func classify(_ line: InvoiceFileLine, _ facts: InvoiceLineFacts) -> [ReconciliationDiscrepancy] {
+        var found: [ReconciliationDiscrepancy] = []
+        func add(_ c: ReconciliationClassification, _ detail: [String: String], _ money: Decimal) {
+            found.append(ReconciliationDiscrepancy(lineNumber: line.lineNumber, classification: c, detail: detail, moneyAtStake: fen(money)))
+        }
+        if let first = facts.duplicateOfLine {
+            add(.duplicateLine, ["duplicateOfLine": String(first)], line.amount.amount)
+            return found
+        }
+        if let orderID = facts.orderID, let lineNo = facts.orderLineNo {
+            let ref = ["orderId": String(orderID), "orderLineNo": String(lineNo)]
+            if let unified = facts.unifiedPrice, unified.amount != line.unitPrice.amount {
+                add(.priceDiffers, ref.merging(["invoicedPrice": line.unitPrice.description, "unifiedPrice": unified.description]) { a, _ in a },
+                    (line.unitPrice.amount - unified.amount) * line.quantity)
+            }
+            let received = facts.receivedQuantity ?? 0
+            if received != line.quantity {
+                add(.quantityDiffers, ref.merging(["invoicedQuantity": DecimalText.format(line.quantity, places: 3),
+                                                   "receivedQuantity": DecimalText.format(received, places: 3)]) { a, _ in a },
+                    (line.quantity - received) * line.unitPrice.amount)
+            }
+        } else {
+            add(.noMatchingOrderOrReceipt, ["institutionCode": line.institutionCode, "drugCode": line.drugCode, "lotNumber": line.lotNumber],
+                line.amount.amount)
+        }
+        if !facts.inMemberCatalogue {
+            add(.outsideMemberCatalogue, ["institutionCode": line.institutionCode, "drugCode": line.drugCode], line.amount.amount)
+        }
+        if let problem = facts.chainProblem {
+            add(.twoInvoiceChain, ["reason": problem], line.amount.amount)
+        }
+        let expected = expectedAmount(quantity: line.quantity, unitPrice: line.unitPrice)
+        if expected.amount != line.amount.amount {
+            add(.amountMismatch, ["amount": line.amount.formatted(places: 2), "expected": expected.formatted(places: 2)],
+                line.amount.amount - expected.amount)
+        }
+        return found
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RxDomain
+
+/// A recorded reconciliation run, as the API shows it.
+public struct ReconciliationRun: Sendable {
+    public var id: Int64
+    public var kind: String
+    public var fileName: String
+    public var inputChecksum: String
+    public var asOf: BusinessDate
+    public var startedAt: Date
+    public var finishedAt: Date
+    public var createdBy: String
+    public var summary: ReconciliationSummary
+    /// Filled only when one run is read.
+    public var discrepancies: [ReconciliationDiscrepancy]?
+}
+
+/// Reads the runs `consortiumrx reconcile` recorded.
+public struct ReconciliationStore: Sendable {
+    let database: Database
+    var logger: Logger { database.logger }
+
+    public init(database: Database) { self.database = database }
+
+    typealias Row = (Int64, String, String, String, String, Date, Date, String, String)
+
+    func run(_ r: Row, discrepancies: [ReconciliationDiscrepancy]?) throws -> ReconciliationRun {
+        guard let asOf = BusinessDate(r.4) else { throw DomainError.unavailable("a run's date is unreadable") }
+        let counts = (try? JSONSerialization.jsonObject(with: Data(r.8.utf8))) as? [String: Any] ?? [:]
+        func int(_ key: String) -> Int { (counts[key] as? Int) ?? (counts[key] as? NSNumber)?.intValue ?? 0 }
+        var byClass: [ReconciliationClassification: Int] = [:]
+        for c in ReconciliationClassification.allCases { byClass[c] = int(c.rawValue) }
+        let money = (counts["money_at_stake"] as? String).flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) } ?? 0
+        return ReconciliationRun(
+            id: r.0, kind: r.1, fileName: r.2, inputChecksum: r.3, asOf: asOf, startedAt: r.5, finishedAt: r.6, createdBy: r.7,
+            summary: ReconciliationSummary(lines: int("lines"), counts: byClass, moneyAtStake: Money(money)),
+            discrepancies: discrepancies)
+    }
+
+    /// Newest first.
+    public func list(consortiumID: Int64, page: PageRequest) async throws -> Page<ReconciliationRun> {
+        let before = page.after.flatMap(Int64.init) ?? Int64.max
+        let rows = try await database.rows(
+            """
+            SELECT id, kind, file_name, input_checksum, as_of::text, started_at, finished_at, created_by, counts::text
+            FROM reconciliation_runs WHERE consortium_id = \(consortiumID) AND id < \(before)
+            ORDER BY id DESC LIMIT \(page.limit + 1)
+            """, as: Row.self)
+        return Page(rows: try rows.map { try run($0, discrepancies: nil) }, limit: page.limit, key: { String($0.id) })
+    }
+
+    public func get(consortiumID: Int64, id: Int64) async throws -> ReconciliationRun {
+        try await database.read { connection in
+            guard let r = try await connection.row(
+                """
+                SELECT id, kind, file_name, input_checksum, as_of::text, started_at, finished_at, created_by, counts::text
+                FROM reconciliation_runs WHERE consortium_id = \(consortiumID) AND id = \(id)
+                """, as: Row.self, logger: logger)
+            else { throw DomainError.notFound("no reconciliation run \(id)") }
+            let rows = try await connection.rows(
+                """
+                SELECT line_number, classification, detail::text, money_at_stake::text FROM reconciliation_discrepancies
+                WHERE consortium_id = \(consortiumID) AND run_id = \(id) ORDER BY line_number, classification
+                """, as: (Int, String, String, String).self, logger: logger)
+            let discrepancies = rows.compactMap { d -> ReconciliationDiscrepancy? in
+                guard let c = ReconciliationClassification(rawValue: d.1) else { return nil }
+                return ReconciliationDiscrepancy(
+                    lineNumber: d.0, classification: c,
+                    detail: (try? JSONDecoder().decode([String: String].self, from: Data(d.2.utf8))) ?? [:],
+                    moneyAtStake: Money(Decimal(string: d.3, locale: Locale(identifier: "en_US_POSIX")) ?? 0))
+            }
+            return try run(r, discrepancies: discrepancies)
+        }
+    }
+}
