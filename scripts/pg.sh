@@ -9,7 +9,8 @@
 #
 # The data lives in .pgdata/ (git-ignored). PostgreSQL refuses to run as root: when run as root the
 # cluster belongs to the `postgres` user, and if that user cannot reach this folder the data goes to
-# /var/tmp/consortiumrx-pg-<hash of this folder> instead. Settings: CRX_PG_PORT (default 55432).
+# /var/tmp/consortiumrx-pg-<hash of this folder> instead. Settings: CRX_PG_PORT (default 55432), and
+# CRX_PG_CLUSTER (default data), the folder of a second cluster beside the first (the restart test's own).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -69,9 +70,10 @@ data_dir() {
 }
 
 bin=$(find_bin)
-pgdata=$(data_dir)/data
+cluster=${CRX_PG_CLUSTER:-data}
+pgdata=$(data_dir)/$cluster
 sockdir=$(dirname "$pgdata")
-logfile=$(dirname "$pgdata")/postgres.log
+if [ "$cluster" = data ]; then logfile=$sockdir/postgres.log; else logfile=$sockdir/postgres-$cluster.log; fi
 
 running() { as_owner "$bin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; }
 
@@ -120,5 +122,5 @@ case "${1:-}" in
     status) if running; then echo "running on 127.0.0.1:$port ($pgdata)"; else echo "not running ($pgdata)"; exit 3; fi ;;
     url) echo "postgres://$db_user@127.0.0.1:$port/${2:-consortiumrx}" ;;
     psql) shift; exec psql -X -h 127.0.0.1 -p "$port" -U "$db_user" -d consortiumrx "$@" ;;
-    *) sed -n '2,13p' "$0"; exit 2 ;;
+    *) sed -n '2,14p' "$0"; exit 2 ;;
 esac

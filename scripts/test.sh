@@ -18,4 +18,7 @@ if [ -f .build/test-artifacts/catalogue.fhir.json ]; then
     python=$(scripts/venv.sh "fhir.resources>=8")
     "$python" scripts/validate_fhir.py .build/test-artifacts/catalogue.fhir.json
 fi
+# System tests: the built server under faults, with processes and a database of their own.
+Tests/System/restart.sh
+
 grep -E "Test run with .* tests" .build/test-artifacts/swift-test.log | tail -1

@@ -19,6 +19,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("pool-size"), help: "Database connections in the pool (default: $DB_POOL_SIZE, else 8).")
     var poolSize: Int?
 
+    @Option(name: .customLong("lease-timeout-ms"),
+            help: "How long a request waits for a database connection before 503 (default: $DB_LEASE_TIMEOUT_MS, else 5000).")
+    var leaseTimeoutMilliseconds: Int?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
 
@@ -32,7 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let configuration = AppConfiguration(
             host: host, port: port ?? env["PORT"].flatMap(Int.init) ?? 8080, databaseURL: try database.url(),
-            poolSize: poolSize ?? env["DB_POOL_SIZE"].flatMap(Int.init) ?? 8, logLevel: level)
+            poolSize: poolSize ?? env["DB_POOL_SIZE"].flatMap(Int.init) ?? 8,
+            leaseTimeout: .milliseconds(max(1, leaseTimeoutMilliseconds ?? env["DB_LEASE_TIMEOUT_MS"].flatMap(Int.init) ?? 5000)),
+            logLevel: level)
         let app = try buildApplication(configuration)
         try await app.runService()
     }

@@ -1,17 +1,23 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import RxDomain
+import Synchronization
 
 /// The store's handle on PostgreSQL: a connection pool plus the conventions every store follows
 /// (one transaction per change, errors mapped to `DomainError`).
 public struct Database: Sendable {
     public let client: PostgresClient
     public let logger: Logger
+    /// How long a caller waits for a pooled connection before it is told the database is unavailable (503):
+    /// a saturated pool or a database that is down never queues requests without bound.
+    public let leaseTimeout: Duration
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, leaseTimeout: Duration = .seconds(5)) {
         self.client = client
         self.logger = logger
+        self.leaseTimeout = leaseTimeout
     }
 
     /// A pool configured from a URL, with the pool size a setting (small pools serve best on few cores).
@@ -28,7 +34,9 @@ public struct Database: Sendable {
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            return try await withConnection { connection in
+                try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+            }
         } catch let error as PostgresTransactionError {
             throw DatabaseErrors.map(error.closureError ?? error.beginError ?? error.commitError ?? error, logger: logger)
         } catch {
@@ -39,9 +47,48 @@ public struct Database: Sendable {
     /// Runs `body` on one pooled connection, outside a transaction (reads).
     public func read<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await withConnection { connection in try await body(connection) }
         } catch {
             throw DatabaseErrors.map(error, logger: logger)
+        }
+    }
+
+    /// Lends a pooled connection to `body`, waiting at most `leaseTimeout` for one.
+    ///
+    /// PostgresNIO's pool queues a lease until a connection frees up or, when the database is down, until its
+    /// circuit breaker trips a minute later. So a child task leases the connection and hands it over; if none
+    /// arrives in time, the lease is cancelled and the caller gets `DomainError.unavailable`. `body` itself runs
+    /// in the caller's task, so it needs not be `Sendable` and is never cut off by the timeout.
+    public func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        let handoff = ConnectionHandoff()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [client] in
+                do {
+                    try await client.withConnection { connection in
+                        guard handoff.offer(connection) else { return }
+                        await handoff.untilReturned()
+                    }
+                } catch {
+                    handoff.fail(error)
+                }
+            }
+            let (seconds, attoseconds) = leaseTimeout.components
+            let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(
+                in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+            ) {
+                handoff.fail(DomainError.unavailable("no database connection within \(leaseTimeout); retry later"))
+            }
+            let connection: PostgresConnection
+            do {
+                connection = try await handoff.take()
+                timer.cancel()
+            } catch {
+                timer.cancel()
+                group.cancelAll()
+                throw error
+            }
+            defer { handoff.giveBack() }
+            return try await body(connection)
         }
     }
 
@@ -50,14 +97,85 @@ public struct Database: Sendable {
         _ query: PostgresQuery, as type: (repeat each Column).Type
     ) async throws -> [(repeat each Column)] {
         do {
-            var result: [(repeat each Column)] = []
-            for try await row in try await client.query(query, logger: logger).decode(type) {
-                result.append(row)
-            }
-            return result
+            return try await withConnection { connection in try await connection.rows(query, as: type, logger: logger) }
         } catch {
             throw DatabaseErrors.map(error, logger: logger)
         }
+    }
+}
+
+/// Hands a leased connection from the leasing child task to the caller, and back when the caller is done.
+/// Whichever comes first, a connection or a failure (the lease's own, or the timeout), settles the caller.
+final class ConnectionHandoff: Sendable {
+    enum State {
+        case waiting
+        case caller(CheckedContinuation<PostgresConnection, any Error>)
+        case offered(PostgresConnection)
+        case failed(any Error)
+        case taken(returned: CheckedContinuation<Void, Never>?)
+        case returned
+    }
+
+    private let state = Mutex<State>(.waiting)
+
+    /// The caller waits for a connection or a failure.
+    func take() async throws -> PostgresConnection {
+        try await withCheckedThrowingContinuation { continuation in
+            let settled: Result<PostgresConnection, any Error>? = state.withLock { state in
+                switch state {
+                case .waiting: state = .caller(continuation); return nil
+                case .offered(let connection): state = .taken(returned: nil); return .success(connection)
+                case .failed(let error): return .failure(error)
+                case .caller, .taken, .returned: return .failure(CancellationError())
+                }
+            }
+            if let settled { continuation.resume(with: settled) }
+        }
+    }
+
+    /// The lessor offers its connection; false when the caller has already given up (the lease is released).
+    func offer(_ connection: PostgresConnection) -> Bool {
+        let caller: CheckedContinuation<PostgresConnection, any Error>? = state.withLock { state in
+            switch state {
+            case .waiting: state = .offered(connection); return nil
+            case .caller(let continuation): state = .taken(returned: nil); return continuation
+            default: return nil
+            }
+        }
+        if let caller { caller.resume(returning: connection); return true }
+        return state.withLock { if case .offered = $0 { return true } else { return false } }
+    }
+
+    /// The lease failed or the timeout fired: settles a caller still waiting; too late once it has a connection.
+    func fail(_ error: any Error) {
+        let caller: CheckedContinuation<PostgresConnection, any Error>? = state.withLock { state in
+            switch state {
+            case .waiting: state = .failed(error); return nil
+            case .caller(let continuation): state = .failed(error); return continuation
+            default: return nil
+            }
+        }
+        caller?.resume(throwing: error)
+    }
+
+    /// The lessor keeps the lease until the caller gives the connection back.
+    func untilReturned() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done: Bool = state.withLock { state in
+                if case .taken(nil) = state { state = .taken(returned: continuation); return false }
+                return true
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    func giveBack() {
+        let lessor: CheckedContinuation<Void, Never>? = state.withLock { state in
+            defer { state = .returned }
+            if case .taken(let continuation) = state { return continuation }
+            return nil
+        }
+        lessor?.resume()
     }
 }
 
@@ -109,8 +227,12 @@ public enum DatabaseErrors {
             return DomainError.conflict("overlaps an existing entry (\(constraint)): \(detail)")
         case "23503":
             return DomainError.unprocessable("refers to something that does not exist, or is still referred to (\(constraint)): \(detail)")
-        case "23514", "23502", "22001", "22003", "22007", "22008", "22P02":
+        case "23514", "23502":
             return DomainError.unprocessable("breaks a rule of the data (\(constraint.isEmpty ? state : constraint)): \(server[.message] ?? "")")
+        case _ where state.hasPrefix("22"), "54000":
+            // Class 22 is a value PostgreSQL cannot take (too long, out of range, a NUL byte in text, a bad date);
+            // 54000 a value too large to index.
+            return DomainError.unprocessable("a value cannot be stored (\(state)): \(server[.message] ?? "")")
         case "40001", "40P01":
             return DomainError.conflict("a concurrent change won; retry")
         case "57P01", "57P02", "57P03", "08000", "08003", "08006", "53300":

@@ -78,10 +78,12 @@ public struct DrugStore: SQLStore {
 
     public func find(code: String) async throws -> Drug? {
         do {
-            for try await row in try await database.client.execute(DrugByCode(code: code), logger: database.logger) {
-                return try Self.drug(row)
+            return try await database.withConnection { connection in
+                for try await row in try await connection.execute(DrugByCode(code: code), logger: database.logger) {
+                    return try Self.drug(row)
+                }
+                return nil
             }
-            return nil
         } catch {
             throw DatabaseErrors.map(error, logger: database.logger)
         }

@@ -39,12 +39,19 @@ struct TestApp: Sendable {
     }
 
     /// Runs `body` against an application on a fresh copy of the seeded database, then drops the copy.
-    static func run(_ body: @escaping @Sendable (TestApp) async throws -> Void) async throws {
+    static func run(
+        configure: @escaping @Sendable (inout AppConfiguration) -> Void = { _ in },
+        _ body: @escaping @Sendable (TestApp) async throws -> Void
+    ) async throws {
         let name = try await TestDatabases.shared.seededDatabase()
         let url = await TestDatabases.shared.url(of: name)
         do {
             try await TestDatabases.withDatabase(url: url) { database in
-                let app = try buildApplication(AppConfiguration(databaseURL: url, poolSize: 2, logLevel: .error))
+                // A long lease wait: tests that race many requests through a pool of two must not get 503 on a
+                // loaded machine; the reliability tests set their own.
+                var configuration = AppConfiguration(databaseURL: url, poolSize: 2, leaseTimeout: .seconds(60), logLevel: .error)
+                configure(&configuration)
+                let app = try buildApplication(configuration)
                 try await app.test(.router) { client in
                     try await body(TestApp(database: database, databaseURL: url, client: client))
                 }
