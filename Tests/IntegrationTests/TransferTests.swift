@@ -271,7 +271,11 @@ struct TransferTests {
                 try await Self.ship(app, token, approval: approval).expectProblem(.forbidden)
             }
             let outsider = try await app.token(.consortiumAdmin, consortium: "OTHER")
-            try await Self.ship(app, outsider, approval: approval).expectProblem(.notFound)
+            // An admin may not ship at all (the contract's x-roles): 403 before the approval is even looked up.
+            try await Self.ship(app, outsider, approval: approval).expectProblem(.forbidden)
+            // A role that may ship, of another consortium, finds no such approval.
+            let outsidePharmacist = try await app.token(.institutionPharmacist, consortium: "OTHER", institution: "OTHER-H")
+            try await Self.ship(app, outsidePharmacist, approval: approval).expectProblem(.notFound)
             try await app.call(.get, "/v1/transfer-approvals/\(approval)", token: outsider).expectProblem(.notFound)
             try await app.call(.get, "\(Self.base)/transfer-approvals", token: outsider).expectProblem(.notFound)
             try await app.call(.get, "/v1/transfer-approvals/999999", token: regulator).expectProblem(.notFound)
@@ -292,7 +296,7 @@ struct TransferTests {
                     .expectProblem(.forbidden)
             }
             try await app.call(.post, "/v1/transfer-shipments/\(shipment)/receipts", token: outsider, json: receipt)
-                .expectProblem(.notFound)
+                .expectProblem(.forbidden)
             let received = try await app.call(
                 .post, "/v1/transfer-shipments/\(shipment)/receipts",
                 token: try await app.token(.institutionPharmacist, institution: "YJ-TCMH"), json: receipt)

@@ -42,8 +42,10 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
             body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
     }
+    let roles = try OperationRoles(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))
     try APIHandler(database: database, longPrescriptionContexts: contexts).registerHandlers(
-        on: router, serverURL: URL(string: "/")!, configuration: .init(jsonEncodingOptions: []))
+        on: router, serverURL: URL(string: "/")!, configuration: .init(jsonEncodingOptions: []),
+        middlewares: [RoleGate(roles: roles)])
 
     var app = Application(
         router: router,
