@@ -134,6 +134,7 @@ struct RecordReconciliationRulesTests {
         #expect(r.moneyAtStake == Money("8550.00")!)
         #expect(r.counts["lines"] == 3 && r.counts["in_line"] == 1 && r.counts["on_pace"] == 1)
 
+        #expect(RecordReconciliationReport<HerbCommitmentClassification>.displayWidth("黄芪 ab") == 7)
         let table = r.render(.table)
         #expect(table.contains("herbs run 7: round 3, as of 2026-02-19, 3 examined"))
         #expect(table.contains("behind_pace *") && table.contains("8550.00"))

@@ -115,12 +115,26 @@ public struct RecordReconciliationReport<Classification: RecordClassification>: 
         fields.map { "\($0.name)=\($0.value)" }.joined(separator: "; ")
     }
 
-    static func pad(_ s: String, _ width: Int, right: Bool = false) -> String { ReconciliationReport.pad(s, width, right: right) }
+    /// Columns on a terminal: CJK ideographs, kana, hangul and full-width forms take two.
+    static func displayWidth(_ s: String) -> Int {
+        s.unicodeScalars.reduce(0) { width, u in
+            switch u.value {
+            case 0x1100...0x115F, 0x2E80...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6,
+                 0x20000...0x3FFFD: width + 2
+            default: width + 1
+            }
+        }
+    }
+
+    static func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, width - displayWidth(s)))
+        return right ? fill + s : s + fill
+    }
 
     func table() -> String {
         var out = "\(kind) run \(runID): \(subject), as of \(asOf), \(lines) examined\n"
         if !entries.isEmpty {
-            let subjectWidth = min(40, max(7, entries.map(\.subject.count).max() ?? 0))
+            let subjectWidth = min(60, max(7, entries.map { Self.displayWidth($0.subject) }.max() ?? 0))
             out += Self.pad("row", 5, right: true) + "  " + Self.pad("subject", subjectWidth) + "  " + Self.pad("classification", 28) + "  "
             if hasMoney { out += Self.pad("money_at_stake", 14, right: true) + "  " }
             out += "detail\n"
