@@ -4,14 +4,12 @@ import RxStore
 
 extension Components.Schemas.ReconciliationRun {
     init(_ r: ReconciliationRun) {
-        var counts: [String: Int] = [:]
-        for c in ReconciliationClassification.allCases { counts[c.rawValue] = r.summary.count(c) }
         self.init(
             id: r.id, kind: r.kind, fileName: r.fileName, inputChecksum: r.inputChecksum, asOf: r.asOf.description,
-            startedAt: r.startedAt, finishedAt: r.finishedAt, createdBy: r.createdBy, lines: r.summary.lines,
-            counts: .init(additionalProperties: counts), moneyAtStake: r.summary.moneyAtStake.formatted(places: 2),
+            startedAt: r.startedAt, finishedAt: r.finishedAt, createdBy: r.createdBy, lines: r.lines,
+            counts: .init(additionalProperties: r.counts), moneyAtStake: r.moneyAtStake.formatted(places: 2),
             discrepancies: r.discrepancies?.map {
-                .init(lineNumber: $0.lineNumber, classification: $0.classification.rawValue,
+                .init(lineNumber: $0.lineNumber, classification: $0.classification,
                       detail: .init(additionalProperties: $0.detail), moneyAtStake: $0.moneyAtStake.formatted(places: 2))
             })
     }

@@ -5,8 +5,8 @@ import RxStore
 
 struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reconcile", abstract: "Reconcile a file against the consortium's records (exit 0 all matched, 1 discrepancies, 2 bad input).",
-        subcommands: [Invoices.self])
+        commandName: "reconcile", abstract: "Reconcile a file, or records against records (exit 0 all matched, 1 discrepancies, 2 bad input).",
+        subcommands: [Invoices.self, Herbs.self, Transfers.self, Catalogues.self])
 
     struct Invoices: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

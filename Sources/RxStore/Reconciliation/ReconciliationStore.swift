@@ -13,9 +13,22 @@ public struct ReconciliationRun: Sendable {
     public var startedAt: Date
     public var finishedAt: Date
     public var createdBy: String
-    public var summary: ReconciliationSummary
+    /// Invoice lines, or the entries a report examined.
+    public var lines: Int
+    /// By classification name, as recorded: the invoice classifications (with `matched`), or a report's
+    /// classifications (with `in_line`).
+    public var counts: [String: Int]
+    public var moneyAtStake: Money
     /// Filled only when one run is read.
-    public var discrepancies: [ReconciliationDiscrepancy]?
+    public var discrepancies: [RecordedDiscrepancy]?
+}
+
+/// A discrepancy as recorded, of any kind of run: `lineNumber` is the invoice file's line or the report's row.
+public struct RecordedDiscrepancy: Sendable, Equatable {
+    public var lineNumber: Int
+    public var classification: String
+    public var detail: [String: String]
+    public var moneyAtStake: Money
 }
 
 /// Reads the runs `consortiumrx reconcile` recorded.
@@ -27,17 +40,18 @@ public struct ReconciliationStore: Sendable {
 
     typealias Row = (Int64, String, String, String, String, Date, Date, String, String)
 
-    func run(_ r: Row, discrepancies: [ReconciliationDiscrepancy]?) throws -> ReconciliationRun {
+    func run(_ r: Row, discrepancies: [RecordedDiscrepancy]?) throws -> ReconciliationRun {
         guard let asOf = BusinessDate(r.4) else { throw DomainError.unavailable("a run's date is unreadable") }
-        let counts = (try? JSONSerialization.jsonObject(with: Data(r.8.utf8))) as? [String: Any] ?? [:]
-        func int(_ key: String) -> Int { (counts[key] as? Int) ?? (counts[key] as? NSNumber)?.intValue ?? 0 }
-        var byClass: [ReconciliationClassification: Int] = [:]
-        for c in ReconciliationClassification.allCases { byClass[c] = int(c.rawValue) }
-        let money = (counts["money_at_stake"] as? String).flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) } ?? 0
+        let object = (try? JSONSerialization.jsonObject(with: Data(r.8.utf8))) as? [String: Any] ?? [:]
+        var counts: [String: Int] = [:]
+        for (key, value) in object where key != "lines" {
+            if let n = value as? Int { counts[key] = n } else if let n = value as? NSNumber, !(value is String) { counts[key] = n.intValue }
+        }
+        let lines = (object["lines"] as? Int) ?? (object["lines"] as? NSNumber)?.intValue ?? 0
+        let money = (object["money_at_stake"] as? String).flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) } ?? 0
         return ReconciliationRun(
             id: r.0, kind: r.1, fileName: r.2, inputChecksum: r.3, asOf: asOf, startedAt: r.5, finishedAt: r.6, createdBy: r.7,
-            summary: ReconciliationSummary(lines: int("lines"), counts: byClass, moneyAtStake: Money(money)),
-            discrepancies: discrepancies)
+            lines: lines, counts: counts, moneyAtStake: Money(money), discrepancies: discrepancies)
     }
 
     /// Newest first.
@@ -65,10 +79,9 @@ public struct ReconciliationStore: Sendable {
                 SELECT line_number, classification, detail::text, money_at_stake::text FROM reconciliation_discrepancies
                 WHERE consortium_id = \(consortiumID) AND run_id = \(id) ORDER BY line_number, classification
                 """, as: (Int, String, String, String).self, logger: logger)
-            let discrepancies = rows.compactMap { d -> ReconciliationDiscrepancy? in
-                guard let c = ReconciliationClassification(rawValue: d.1) else { return nil }
-                return ReconciliationDiscrepancy(
-                    lineNumber: d.0, classification: c,
+            let discrepancies = rows.map { d in
+                RecordedDiscrepancy(
+                    lineNumber: d.0, classification: d.1,
                     detail: (try? JSONDecoder().decode([String: String].self, from: Data(d.2.utf8))) ?? [:],
                     moneyAtStake: Money(Decimal(string: d.3, locale: Locale(identifier: "en_US_POSIX")) ?? 0))
             }
