@@ -2,7 +2,7 @@
 # Concurrent writers on two servers (issue 10): two `consortiumrx serve` on one fresh database, many clients racing
 # over both on what must not double, then the database is checked (Tests/System/race_test.py).
 #
-#   Tests/System/race.sh        uses .build/debug/consortiumrx (CRX_BIN overrides), the private cluster of scripts/pg.sh
+#   Tests/System/race.sh [--only abcde]   uses .build/debug/consortiumrx (CRX_BIN overrides), the private cluster of scripts/pg.sh
 #                                (CRX_PG_PORT), a database crx_race dropped and recreated each run (CRX_RACE_DB overrides)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -64,7 +64,7 @@ for i in 0 1; do
 done
 
 status=0
-timeout 150 python3 Tests/System/race_test.py --database-url "$DATABASE_URL" "${urls[@]}" || status=$?
+timeout 150 python3 Tests/System/race_test.py --database-url "$DATABASE_URL" "$@" "${urls[@]}" || status=$?
 if [ "$status" != 0 ]; then
     for i in 1 2; do echo "--- server $i log (last lines)" >&2; tail -n 20 "$work/server$i.log" >&2; done
 fi
