@@ -13,8 +13,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 bin=${CRX_BIN:-.build/debug/consortiumrx}
 db=${CRX_KILL_DB:-crx_kill}
-price_lines=${CRX_KILL_PRICE_LINES:-6000}
-invoice_lines=${CRX_KILL_INVOICE_LINES:-100000}
+price_lines=${CRX_KILL_PRICE_LINES:-400}
+invoice_lines=${CRX_KILL_INVOICE_LINES:-20000}
 [ -x "$bin" ] || { echo "kill_test.sh: $bin not found; run swift build first" >&2; exit 1; }
 
 scripts/pg.sh start >/dev/null
@@ -64,11 +64,13 @@ kill_when() {
         [ $((SECONDS - started)) -lt 60 ] || fail "$what never reached the point to kill it"
         sleep 0.02
     done
+    local at
+    at=$(q "SELECT state || ', ' || left(regexp_replace(query, '\s+', ' ', 'g'), 50) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() LIMIT 1")
     kill -KILL "$child"
     wait "$child" 2>/dev/null || true
     child=
-    echo "  $what: SIGKILL after $((SECONDS - started))s, at: $(q "SELECT state || ', ' || left(regexp_replace(query, '\s+', ' ', 'g'), 60)
-        FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() LIMIT 1")"
+    echo "  $what: SIGKILL after $((SECONDS - started))s; its backend was $at"
     # PostgreSQL rolls the transaction back when it notices the client is gone.
     for _ in $(seq 300); do [ "$(q "$others")" = 0 ] && return; sleep 0.1; done
     fail "the backend of the killed $what is still there after 30 s"
@@ -87,10 +89,12 @@ q "SELECT 'drug_code,unit_price,price_unit,bid_reference,effective_from'
        ORDER BY k, d.code LIMIT $price_lines) l" >"$prices"
 lines=$(($(wc -l <"$prices") - 1))
 before=$(snapshot)
+audited=$(q "SELECT count(*) FROM audit_log WHERE action = 'import' AND entity_type = 'price_agreement'")
 echo "kill_test: import prices of $lines lines, killed midway; before: $before"
-# Midway: the import's transaction holds the per-drug advisory locks of its first 200 lines (one drug each).
+# Midway: the import's transaction holds the per-drug advisory locks of a quarter of its lines (the first lines
+# are one drug each).
 kill_when "import prices" \
-    "SELECT count(*) >= 200 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    "SELECT count(*) >= $((lines / 4)) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
      WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND l.locktype = 'advisory'" \
     "$bin" import prices "$prices" --consortium JLTCM
 after=$(snapshot)
@@ -100,7 +104,7 @@ start=$SECONDS
 "$bin" import prices "$prices" --consortium JLTCM >"$work/out" || { cat "$work/out"; fail "the import after the kill failed"; }
 echo "  again: $(cat "$work/out") in $((SECONDS - start))s"
 grep -q "$lines imported" "$work/out" || fail "the import after the kill did not import every line"
-[ "$(q "SELECT count(*) FROM audit_log WHERE action = 'import' AND entity_type = 'price_agreement'")" = "$lines" ] ||
+[ "$(q "SELECT count(*) FROM audit_log WHERE action = 'import' AND entity_type = 'price_agreement'")" = "$((audited + lines))" ] ||
     fail "not one audit row per imported line"
 
 # -- reconcile invoices -------------------------------------------------------------------------------------------
