@@ -18,4 +18,10 @@ if [ -f .build/test-artifacts/catalogue.fhir.json ]; then
     python=$(scripts/venv.sh "fhir.resources>=8")
     "$python" scripts/validate_fhir.py .build/test-artifacts/catalogue.fhir.json
 fi
+
+# System tests of the built binary (issue 10): two servers racing on one database, and an import and a
+# reconciliation killed with SIGKILL midway.
+Tests/System/race.sh
+Tests/System/kill_test.sh
+
 grep -E "Test run with .* tests" .build/test-artifacts/swift-test.log | tail -1
