@@ -217,8 +217,28 @@ class Race:
                 return agreement_id, status, body
             return job
 
-        reports = self.concurrently([report(i, a) for a in ids for i in (0, 1)])
-        statuses += [s for _, s, _ in reports]
+        # Meanwhile provincial winning-bid prices (in effect at once from their dates) race the reports.
+        def bid(i, offset):
+            def job():
+                status, body, _ = self.call(i, "POST", f"{BASE}/price-agreements", "admin", {
+                    "drugCode": drug, "unitPrice": str(ceiling), "priceUnit": "package", "source": "provincial_bid",
+                    "reference": f"JL-RACE-BID-{offset}", "effectiveFrom": str(self.today + datetime.timedelta(days=offset))})
+                return "bid", status, body
+            return job
+
+        jobs = [report(i, a) for a in ids for i in (0, 1)] + [bid(i, offset) for i, offset in enumerate((1, 2, 3, 5))]
+        results = self.concurrently(jobs)
+        reports, bids = [r for r in results if r[0] != "bid"], [r for r in results if r[0] == "bid"]
+        statuses += [s for _, s, _ in results]
+        for _, s, body in bids:
+            self.expect(s == 201, f"b. a provincial price racing the reports got {s}: {body}")
+        bid_ids = [body["id"] for _, s, body in bids if s == 201]
+        db_bids = {int(r[0]) for r in self.sql(f"SELECT id FROM price_agreements WHERE drug_code = {self.quote(drug)} "
+                                                f"AND source = 'provincial_bid' AND reference LIKE 'JL-RACE-BID-%'")}
+        self.expect(db_bids == set(bid_ids), f"b. provincial prices created {sorted(bid_ids)}, the database holds {sorted(db_bids)}")
+        audited_bids = self.count(f"SELECT count(*) FROM audit_log WHERE entity_type = 'price_agreement' AND action = 'create' "
+                                  f"AND entity_key IN {self.keys(bid_ids)}")
+        self.expect(audited_bids == len(bid_ids), f"b. {len(bid_ids)} provincial prices, {audited_bids} audit rows")
         for agreement_id in ids:
             mine = [(s, body) for a, s, body in reports if a == agreement_id]
             ok = [s for s, _ in mine if s == 200]
@@ -252,7 +272,8 @@ class Race:
             self.expect(audited == len(ids), f"b. {len(ids)} agreements, {audited} '{action}' audit rows")
         in_effect = self.count(f"SELECT count(*) FROM price_agreements WHERE id IN {self.keys(ids)} AND status = 'in_effect'")
         self.summary("b. overlap of price periods", statuses, started,
-                     f"{len(ids)} negotiated prices from 4 dates, each reported once; {in_effect} in effect, the rest superseded")
+                     f"{len(ids)} negotiated prices from 4 dates, each reported once, racing {len(bid_ids)} provincial prices; "
+                     f"{in_effect} negotiated in effect, the rest superseded")
 
     # -- c. idempotent order retries -----------------------------------------------------------------------------
     def order_retries(self):
