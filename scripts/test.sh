@@ -20,7 +20,10 @@ if [ -f .build/test-artifacts/catalogue.fhir.json ]; then
 fi
 
 # System tests of the built binary (issue 10): two servers racing on one database, and an import and a
-# reconciliation killed with SIGKILL midway.
+# reconciliation killed with SIGKILL midway. The executable is built by name, so it is the current one.
+swift build --product consortiumrx
+export CRX_BIN
+CRX_BIN=$(swift build --show-bin-path)/consortiumrx
 Tests/System/race.sh
 Tests/System/kill_test.sh
 
