@@ -18,7 +18,14 @@ if [ -f .build/test-artifacts/catalogue.fhir.json ]; then
     python=$(scripts/venv.sh "fhir.resources>=8")
     "$python" scripts/validate_fhir.py .build/test-artifacts/catalogue.fhir.json
 fi
-# System tests: the built server under faults, with processes and a database of their own.
+# System tests of the built binary (issue 10): two servers racing on one database, an import and a
+# reconciliation killed with SIGKILL midway, and the database restarted under a running server. The executable
+# is built by name, so it is the current one.
+swift build --product consortiumrx
+export CRX_BIN
+CRX_BIN=$(swift build --show-bin-path)/consortiumrx
+Tests/System/race.sh
+Tests/System/kill_test.sh
 Tests/System/restart.sh
 
 grep -E "Test run with .* tests" .build/test-artifacts/swift-test.log | tail -1

@@ -116,7 +116,8 @@ extension APIHandler {
             patient: try patient(body.patient), items: [try item(body.item, field: "item")])
         let issued = try await longPrescriptions.issue(
             request, consortiumID: principal.consortiumID, maxFills: body.maxFills ?? 3, minDaysBetweenFills: body.minDaysBetweenFills ?? 0,
-            validityDays: body.validityDays ?? 90, idempotencyKey: input.headers.idempotencyKey, today: .today(), by: principal)
+            validityDays: body.validityDays ?? 90, idempotencyKey: input.headers.idempotencyKey, today: .today(), by: principal,
+            cache: longPrescriptionContexts)
         return .created(.init(body: .json(try .init(issued))))
     }
 

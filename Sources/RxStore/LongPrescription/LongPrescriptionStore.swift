@@ -253,16 +253,19 @@ public struct LongPrescriptionStore: SQLStore {
 
     /// Records an issued long prescription (one item) after running the same check: 422 when it fails, 409 naming
     /// the earlier prescription when supply is still on hand beyond the tolerance. The days issued are those the
-    /// check allows. Honours an idempotency key.
+    /// check allows. Honours an idempotency key. With `cache`, the patient-independent facts come from it, as for
+    /// the desk check, so the per-patient lock is held only for the patient's supply on hand and the insert.
     public func issue(
         _ request: LongPrescriptionRequest, consortiumID: Int64, maxFills: Int, minDaysBetweenFills: Int, validityDays: Int,
-        idempotencyKey: String?, today: BusinessDate, by principal: Principal
+        idempotencyKey: String?, today: BusinessDate, by principal: Principal, cache: LongPrescriptionContextCache? = nil
     ) async throws -> IssuedPrescription {
         guard request.items.count == 1, let item = request.items.first else {
             throw DomainError.invalid("items", "a long prescription is issued for one drug at a time")
         }
         let canonical = "\(request.institutionCode)|\(request.prescriberPseudonym)|\(request.patientRef)|\(item.drugCode)|\(item.dailyDose)|\(item.days)"
         let requestHash = Data(SHA256.hash(data: Data(canonical.utf8)))
+        // Loaded before the transaction: the cache reads on a pooled connection of its own.
+        let cached = try await cache?.context(consortiumID: consortiumID, on: today, database: database)
         return try await database.transaction { connection in
             guard let institution = try await InstitutionStore(database: database).find(code: request.institutionCode, on: connection),
                 institution.consortiumID == consortiumID
@@ -289,8 +292,13 @@ public struct LongPrescriptionStore: SQLStore {
             try await connection.run(
                 "SELECT pg_advisory_xact_lock(hashtextextended(\("lrx:\(consortiumID):\(request.patientRef):\(item.drugCode)"), 0))",
                 logger: logger)
-            // The same check, on facts read in this transaction.
-            let context = try await LongPrescriptionContext.load(consortiumID: consortiumID, on: today, database: database, connection: connection)
+            // The same check; the patient's supply on hand is read in this transaction, under the lock.
+            let context: LongPrescriptionContext
+            if let cached {
+                context = cached
+            } else {
+                context = try await LongPrescriptionContext.load(consortiumID: consortiumID, on: today, database: database, connection: connection)
+            }
             let result = try await check(request, context: context, connection: connection)
             let answer = result.answers[0]
             if answer.reasons.contains(where: { $0.code == "SUPPLY_ON_HAND" }), let earlier = result.supplyOnHand[item.drugCode] {
