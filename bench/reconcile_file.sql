@@ -4,7 +4,7 @@
 SELECT 'DST-SINOPHARM-JL' AS distributor_code,
        'INV-' || CASE WHEN k % 100 = 4 THEN prev_order || '-' || prev_line ELSE d.order_id || '-' || d.line_no END AS invoice_number,
        to_char(current_date - 10, 'YYYY-MM-DD') AS invoice_date,
-       CASE WHEN k % 100 = 6 THEN '' ELSE 'MI-' || d.order_id END AS manufacturer_invoice_number,
+       CASE WHEN k % 100 = 6 THEN NULL ELSE 'MI-' || d.order_id END AS manufacturer_invoice_number,
        'MFR-001' AS manufacturer_code,
        i.code AS institution_code,
        CASE WHEN k % 100 = 4 THEN prev_drug WHEN k % 100 = 5 THEN :'outside_drug' ELSE pol.drug_code END AS drug_code,

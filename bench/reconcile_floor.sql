@@ -1,6 +1,7 @@
 -- The database's floor for `reconcile invoices` (bench/reconcile.sh): the file loaded with psql's \copy into an
 -- unlogged table, then one statement doing the same join as ReconcileInvoices.matchingQuery (keep the two in step),
--- its rows streamed to the client and thrown away.
+-- its rows streamed to the client and thrown away. bench/reconcile.sh puts the file's path for BENCH_FILE (\copy
+-- does not expand psql variables).
 \set ON_ERROR_STOP on
 \timing on
 DROP TABLE IF EXISTS bench_floor_lines;
@@ -10,7 +11,7 @@ CREATE UNLOGGED TABLE bench_floor_lines (
     institution_code text NOT NULL, drug_code text NOT NULL, lot_number text NOT NULL,
     quantity numeric(14, 3) NOT NULL, unit_price numeric(14, 4) NOT NULL, amount numeric(16, 4) NOT NULL
 );
-\copy bench_floor_lines (distributor_code, invoice_number, invoice_date, manufacturer_invoice_number, manufacturer_code, institution_code, drug_code, lot_number, quantity, unit_price, amount) FROM :'file' WITH (FORMAT csv, HEADER)
+\copy bench_floor_lines (distributor_code, invoice_number, invoice_date, manufacturer_invoice_number, manufacturer_code, institution_code, drug_code, lot_number, quantity, unit_price, amount) FROM 'BENCH_FILE' WITH (FORMAT csv, HEADER)
 ANALYZE bench_floor_lines;
 \o /dev/null
 COPY (
@@ -48,6 +49,9 @@ FROM numbered t
 LEFT JOIN institutions i ON i.consortium_id = :consortium_id AND i.code = t.institution_code
 LEFT JOIN member_catalogues mc ON mc.consortium_id = i.consortium_id AND mc.institution_id = i.id
 LEFT JOIN suppliers s ON s.code = t.manufacturer_code
+-- the invoicing distributor, found once per line (inside the lateral join below it led the planner to scan
+-- every line of every consolidated order of that distributor for each invoice line)
+LEFT JOIN suppliers sd ON sd.code = t.distributor_code
 LEFT JOIN LATERAL (
     SELECT pol.order_id, pol.line_no, pol.unit_price, sum(d.quantity) AS received
     FROM purchase_orders po
@@ -55,7 +59,7 @@ LEFT JOIN LATERAL (
     JOIN deliveries d ON d.consortium_id = pol.consortium_id AND d.order_id = pol.order_id
                      AND d.line_no = pol.line_no AND d.lot_number = t.lot_number
     JOIN consolidated_orders co ON co.consortium_id = pol.consortium_id AND co.id = pol.consolidated_order_id
-    JOIN suppliers sd ON sd.id = co.distributor_id AND sd.code = t.distributor_code
+                           AND co.distributor_id = sd.id
     WHERE po.consortium_id = i.consortium_id AND po.institution_id = i.id AND pol.drug_code = t.drug_code
       AND po.status <> 'cancelled'
     GROUP BY pol.order_id, pol.line_no, pol.unit_price

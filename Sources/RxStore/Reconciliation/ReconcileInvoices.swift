@@ -281,6 +281,9 @@ public struct ReconcileInvoices: Sendable {
         LEFT JOIN institutions i ON i.consortium_id = \(consortiumID) AND i.code = t.institution_code
         LEFT JOIN member_catalogues mc ON mc.consortium_id = i.consortium_id AND mc.institution_id = i.id
         LEFT JOIN suppliers s ON s.code = t.manufacturer_code
+        -- the invoicing distributor, found once per line (inside the lateral join below it led the planner to scan
+        -- every line of every consolidated order of that distributor for each invoice line)
+        LEFT JOIN suppliers sd ON sd.code = t.distributor_code
         LEFT JOIN LATERAL (
             SELECT pol.order_id, pol.line_no, pol.unit_price, sum(d.quantity) AS received
             FROM purchase_orders po
@@ -289,7 +292,7 @@ public struct ReconcileInvoices: Sendable {
                              AND d.line_no = pol.line_no AND d.lot_number = t.lot_number
             -- consolidated to the distributor that invoices it
             JOIN consolidated_orders co ON co.consortium_id = pol.consortium_id AND co.id = pol.consolidated_order_id
-            JOIN suppliers sd ON sd.id = co.distributor_id AND sd.code = t.distributor_code
+                                   AND co.distributor_id = sd.id
             WHERE po.consortium_id = i.consortium_id AND po.institution_id = i.id AND pol.drug_code = t.drug_code
               AND po.status <> 'cancelled'
             GROUP BY pol.order_id, pol.line_no, pol.unit_price
