@@ -52,28 +52,31 @@ struct ReconcileCommand: AsyncParsableCommand {
             } else {
                 date = BusinessDate.today()
             }
-            guard let data = FileManager.default.contents(atPath: file) else {
-                FileHandle.standardError.write(Data("cannot read \(file)\n".utf8))
-                throw ExitCode(2)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue,
+                FileManager.default.isReadableFile(atPath: file)
+            else {
+                throw Self.badInput("cannot read \(file)")
             }
             let user = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.userName
-            let (file, consortium) = (self.file, self.consortium)
-            let outcome = try await database.withDatabase("reconcile") { db in
-                try await ReconcileInvoices(database: db).run(
-                    data: data, fileName: URL(fileURLWithPath: file).lastPathComponent, consortiumCode: consortium, encoding: encoding,
-                    format: format, asOf: date, createdBy: user.isEmpty ? "unknown" : user)
+            let (file, consortium, outputPath) = (self.file, self.consortium, self.output)
+            let fileName = URL(fileURLWithPath: file).lastPathComponent
+            let outcome: ReconcileInvoices.Outcome
+            do {
+                outcome = try await database.withDatabase("reconcile") { db in
+                    // The report is written as it is produced; the progress bar only on a terminal.
+                    let progress = ProgressBar.forStandardError(label: fileName)
+                    let output = outputPath.map { FileReconciliationOutput(path: $0) } ?? .standardOutput()
+                    output.beforeWriting = { progress?.clear() }
+                    defer { progress?.clear() }
+                    return try await ReconcileInvoices(database: db).run(
+                        input: .file(path: file), fileName: fileName, consortiumCode: consortium, encoding: encoding,
+                        format: format, asOf: date, createdBy: user.isEmpty ? "unknown" : user, output: output, progress: progress)
+                }
+            } catch let error as FileReconciliationOutput.CannotWrite {
+                throw Self.badInput("\(error)")
             }
             if !outcome.errors.isEmpty { FileHandle.standardError.write(Data(outcome.errors.utf8)) }
-            if !outcome.output.isEmpty {
-                if let output {
-                    guard FileManager.default.createFile(atPath: output, contents: Data(outcome.output.utf8)) else {
-                        FileHandle.standardError.write(Data("cannot write \(output)\n".utf8))
-                        throw ExitCode(2)
-                    }
-                } else {
-                    FileHandle.standardOutput.write(Data(outcome.output.utf8))
-                }
-            }
             if outcome.status != 0 { throw ExitCode(outcome.status) }
         }
     }

@@ -6,6 +6,8 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
 
     public init(_ amount: Decimal) { self.amount = amount }
 
+    static let posix = Locale(identifier: "en_US_POSIX")
+
     /// Parses a plain decimal ("12.5", "0.0860"): digits, at most one point, at most four decimals.
     public init?(_ text: String, maxDecimals: Int = 4) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
@@ -15,7 +17,7 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
         if parts.count == 2 {
             guard (1...maxDecimals).contains(parts[1].count), parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         }
-        guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else { return nil }
+        guard let value = Decimal(string: text, locale: Self.posix) else { return nil }
         amount = value
     }
 

@@ -5,19 +5,35 @@ import PostgresNIO
 import RxDomain
 
 /// `consortiumrx reconcile invoices`: a distributor's invoice file against the consortium's orders, receipts,
-/// member catalogues and the two-invoice rule. The lines go into a temporary table and are matched in one
-/// set-based query; the run, its counts and discrepancies are recorded in the same transaction. A file already
-/// reconciled (same SHA-256) is not counted again: the earlier run is reported.
+/// member catalogues and the two-invoice rule, in constant memory.
+///
+/// The file is hashed (SHA-256, one cheap pass); under an advisory lock on that checksum a file already reconciled
+/// is reported from its earlier run. Otherwise the file is read again in 1 MiB chunks, each line validated and
+/// streamed with COPY into a temporary table; a bad line anywhere rolls everything back (exit 2, every bad line
+/// named). The lines are matched in one set-based query read through a cursor in batches: each batch is judged by
+/// `ReconciliationRules`, its discrepancies stored with one INSERT and written to the output, and only counters and
+/// money totals are kept. The run is recorded in the same transaction.
 public struct ReconcileInvoices: Sendable {
     public struct Outcome: Sendable {
         /// 0 every line matched, 1 discrepancies, 2 bad input.
         public var status: Int32
-        /// The report (empty on bad input).
+        /// The report, when it was kept in memory (`run(data:…)`); a streamed report went to its output.
         public var output: String
         /// What to show on standard error.
         public var errors: String
+        /// The run and its summary (nil on bad input); its discrepancies only when the output kept them.
         public var report: ReconciliationReport?
     }
+
+    /// Where the file comes from.
+    public enum Input: Sendable {
+        case data(Data)
+        case file(path: String)
+    }
+
+    /// Lines fetched from the matching cursor at a time.
+    public static let batchSize = 10_000
+    static let chunkSize = 1 << 20
 
     let database: Database
     var logger: Logger { database.logger }
@@ -25,44 +41,91 @@ public struct ReconcileInvoices: Sendable {
     public init(database: Database) { self.database = database }
 
     public static func checksum(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        hex(SHA256.hash(data: data))
     }
 
+    static func hex(_ digest: SHA256.Digest) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// SHA-256 of the input, read in chunks.
+    static func checksum(_ input: Input) throws -> String {
+        switch input {
+        case .data(let data): return checksum(data)
+        case .file:
+            var hasher = SHA256()
+            var source = try ChunkSource(input)
+            while let chunk = try source.next() { hasher.update(data: chunk) }
+            return hex(hasher.finalize())
+        }
+    }
+
+    /// The report in memory (tests and small files): `output` and `report.discrepancies` are filled.
     public func run(data: Data, fileName: String, consortiumCode: String, encoding: InvoiceFile.Encoding = .utf8,
                     format: ReconciliationReport.Format = .table, asOf: BusinessDate, createdBy: String) async throws -> Outcome {
-        let lines: [InvoiceFileLine]
+        let output = InMemoryReconciliationOutput()
+        var outcome = try await run(input: .data(data), fileName: fileName, consortiumCode: consortiumCode, encoding: encoding,
+                                    format: format, asOf: asOf, createdBy: createdBy, output: output)
+        outcome.output = output.text
+        outcome.report?.discrepancies = output.discrepancies
+        return outcome
+    }
+
+    /// Reconciles the input, writing the report to `output` as it is produced (nothing is written on bad input).
+    public func run(input: Input, fileName: String, consortiumCode: String, encoding: InvoiceFile.Encoding = .utf8,
+                    format: ReconciliationReport.Format = .table, asOf: BusinessDate, createdBy: String,
+                    output: any ReconciliationOutput, progress: (any ReconciliationProgressReporter)? = nil) async throws -> Outcome {
+        let checksum = try Self.checksum(input)
+        let done: Done
         do {
-            lines = try InvoiceFile.parse(try InvoiceFile.decode(data, encoding: encoding))
-        } catch {
+            done = try await database.transaction { connection in
+                try await reconcile(input, encoding: encoding, fileName: fileName, checksum: checksum, consortiumCode: consortiumCode,
+                                    asOf: asOf, createdBy: createdBy, format: format, output: output, progress: progress,
+                                    connection: connection)
+            }
+        } catch let error as InvoiceFile.Rejected {
             return Outcome(status: ReconciliationRules.badInput, output: "",
                            errors: "\(fileName): nothing was reconciled; fix these lines:\n\(error)\n")
-        }
-        let checksum = Self.checksum(data)
-        let report: ReconciliationReport
-        do {
-            report = try await database.transaction { connection in
-                try await reconcile(lines, fileName: fileName, checksum: checksum, consortiumCode: consortiumCode, asOf: asOf,
-                                    createdBy: createdBy, connection: connection)
-            }
         } catch let error as DomainError {
             if case .notFound = error {
                 return Outcome(status: ReconciliationRules.badInput, output: "", errors: "\(fileName): \(error.message)\n")
             }
             throw error
         }
-        return Outcome(status: report.exitStatus, output: report.render(format),
-                       errors: report.alreadyReconciled ? "\(fileName) was already reconciled as run \(report.runID)\n" : "",
+        progress?.report(ReconciliationProgress(phase: .done))
+        // The summary goes out once the run is committed.
+        try output.write(ReconciliationReportWriter(format: format).end(runID: done.runID, summary: done.summary))
+        try output.flush()
+        let report = ReconciliationReport(runID: done.runID, fileName: done.fileName, alreadyReconciled: done.alreadyReconciled,
+                                          summary: done.summary, discrepancies: [])
+        return Outcome(status: report.exitStatus, output: "",
+                       errors: done.alreadyReconciled ? "\(fileName) was already reconciled as run \(done.runID)\n" : "",
                        report: report)
     }
 
-    func reconcile(_ lines: [InvoiceFileLine], fileName: String, checksum: String, consortiumCode: String, asOf: BusinessDate,
-                   createdBy: String, connection: PostgresConnection) async throws -> ReconciliationReport {
+    struct Done: Sendable {
+        var runID: Int64
+        var fileName: String
+        var alreadyReconciled: Bool
+        var summary: ReconciliationSummary
+    }
+
+    static let copyColumns = [
+        "line_number", "distributor_code", "invoice_number", "invoice_date", "manufacturer_invoice_number", "manufacturer_code",
+        "institution_code", "drug_code", "lot_number", "quantity", "unit_price", "amount",
+    ]
+
+    func reconcile(_ input: Input, encoding: InvoiceFile.Encoding, fileName: String, checksum: String, consortiumCode: String,
+                   asOf: BusinessDate, createdBy: String, format: ReconciliationReport.Format, output: any ReconciliationOutput,
+                   progress: (any ReconciliationProgressReporter)?, connection: PostgresConnection) async throws -> Done {
         guard let consortiumID = try await connection.row(
             "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
         else { throw DomainError.notFound("no consortium \(consortiumCode)") }
         // One run per file at a time: a second process with the same file waits here, then finds the first run.
         try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended(\("reconcile:\(consortiumID):\(checksum)"), 0))", logger: logger)
-        if let earlier = try await earlierRun(consortiumID: consortiumID, checksum: checksum, connection: connection) {
+        var writer = ReconciliationReportWriter(format: format)
+        if let earlier = try await earlierRun(consortiumID: consortiumID, checksum: checksum, writer: &writer, output: output,
+                                              connection: connection) {
             return earlier
         }
 
@@ -75,144 +138,255 @@ public struct ReconcileInvoices: Sendable {
                 quantity numeric(14, 3) NOT NULL, unit_price numeric(14, 4) NOT NULL, amount numeric(16, 4) NOT NULL
             ) ON COMMIT DROP
             """, logger: logger)
-        // Eleven array parameters whatever the number of lines; empty text stands for a missing optional field.
-        try await connection.run(
-            """
-            INSERT INTO reconcile_invoice_lines
-            SELECT n, dc, inv, d::date, NULLIF(mi, ''), NULLIF(mc, ''), ic, dr, lot, q::numeric, p::numeric, a::numeric
-            FROM unnest(\(lines.map(\.lineNumber))::int[], \(lines.map(\.distributorCode))::text[], \(lines.map(\.invoiceNumber))::text[],
-                        \(lines.map(\.invoiceDate.description))::text[], \(lines.map { $0.manufacturerInvoiceNumber ?? "" })::text[],
-                        \(lines.map { $0.manufacturerCode ?? "" })::text[], \(lines.map(\.institutionCode))::text[],
-                        \(lines.map(\.drugCode))::text[], \(lines.map(\.lotNumber))::text[],
-                        \(lines.map { "\($0.quantity)" })::text[], \(lines.map { "\($0.unitPrice.amount)" })::text[],
-                        \(lines.map { "\($0.amount.amount)" })::text[])
-                 AS l (n, dc, inv, d, mi, mc, ic, dr, lot, q, p, a)
-            """, logger: logger)
+        let lines = try await copy(input, encoding: encoding, progress: progress, connection: connection)
         try await connection.run("ANALYZE reconcile_invoice_lines", logger: logger)
 
         let asOfText = asOf.description
-        let rows = try await connection.rows(
-            """
-            WITH catalogue AS (
-                SELECT number FROM catalogue_versions
-                WHERE consortium_id = \(consortiumID) AND status = 'published' AND effective_from <= \(asOfText)::date
-                ORDER BY effective_from DESC LIMIT 1
-            ), numbered AS (
-                SELECT t.*, min(t.line_number) OVER (
-                    PARTITION BY t.distributor_code, t.invoice_number, t.drug_code, t.lot_number) AS first_line
-                FROM reconcile_invoice_lines t
-            )
-            SELECT t.line_number,
-                   CASE WHEN t.first_line < t.line_number THEN t.first_line END,
-                   m.order_id, m.line_no, m.unit_price, m.received,
-                   CASE
-                       WHEN i.id IS NULL THEN false
-                       WHEN mc.institution_id IS NOT NULL THEN EXISTS (
-                           SELECT 1 FROM member_catalogue_items mi
-                           WHERE mi.consortium_id = i.consortium_id AND mi.institution_id = i.id AND mi.drug_code = t.drug_code)
-                       ELSE EXISTS (
-                           SELECT 1 FROM catalogue_items ci JOIN catalogue c ON c.number = ci.version_number
-                           WHERE ci.consortium_id = i.consortium_id AND ci.drug_code = t.drug_code
-                             AND (cardinality(ci.levels) = 0 OR i.level = ANY (ci.levels)))
-                   END,
-                   CASE
-                       WHEN t.manufacturer_invoice_number IS NULL THEN 'missing manufacturer invoice number'
-                       WHEN t.manufacturer_code IS NULL THEN 'missing manufacturer code'
-                       WHEN s.id IS NULL THEN 'unknown manufacturer ' || t.manufacturer_code
-                       WHEN NOT s.is_manufacturer AND s.counts_as_manufacturer_id IS NULL
-                           THEN 'the manufacturer invoice comes from a plain distributor ' || s.code
-                   END
-            FROM numbered t
-            LEFT JOIN institutions i ON i.consortium_id = \(consortiumID) AND i.code = t.institution_code
-            LEFT JOIN member_catalogues mc ON mc.consortium_id = i.consortium_id AND mc.institution_id = i.id
-            LEFT JOIN suppliers s ON s.code = t.manufacturer_code
-            LEFT JOIN LATERAL (
-                SELECT pol.order_id, pol.line_no, pol.unit_price, sum(d.quantity) AS received
-                FROM purchase_orders po
-                JOIN purchase_order_lines pol ON pol.consortium_id = po.consortium_id AND pol.order_id = po.id
-                JOIN deliveries d ON d.consortium_id = pol.consortium_id AND d.order_id = pol.order_id
-                                 AND d.line_no = pol.line_no AND d.lot_number = t.lot_number
-                -- consolidated to the distributor that invoices it
-                JOIN consolidated_orders co ON co.consortium_id = pol.consortium_id AND co.id = pol.consolidated_order_id
-                JOIN suppliers sd ON sd.id = co.distributor_id AND sd.code = t.distributor_code
-                WHERE po.consortium_id = i.consortium_id AND po.institution_id = i.id AND pol.drug_code = t.drug_code
-                  AND po.status <> 'cancelled'
-                GROUP BY pol.order_id, pol.line_no, pol.unit_price
-                ORDER BY pol.order_id DESC, pol.line_no
-                LIMIT 1
-            ) m ON true
-            ORDER BY t.line_number
-            """, as: (Int, Int?, Int64?, Int?, Decimal?, Decimal?, Bool, String?).self, logger: logger)
-
-        let byNumber = Dictionary(uniqueKeysWithValues: lines.map { ($0.lineNumber, $0) })
-        var discrepancies: [ReconciliationDiscrepancy] = []
-        for r in rows {
-            guard let line = byNumber[r.0] else { continue }
-            let facts = InvoiceLineFacts(duplicateOfLine: r.1, orderID: r.2, orderLineNo: r.3, unifiedPrice: r.4.map { Money($0) },
-                                         receivedQuantity: r.5, inMemberCatalogue: r.6, chainProblem: r.7)
-            discrepancies += ReconciliationRules.classify(line, facts)
-        }
-        let summary = ReconciliationSummary(lines: lines.count, discrepancies: discrepancies)
-
-        var counts: [String: Any] = summary.countsByName
-        counts["money_at_stake"] = summary.moneyAtStake.formatted(places: 2)
-        let countsJSON = String(decoding: try JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys]), as: UTF8.self)
         guard let runID = try await connection.row(
             """
             INSERT INTO reconciliation_runs (consortium_id, kind, file_name, input_checksum, as_of, started_at, counts, created_by)
-            VALUES (\(consortiumID), 'invoices', \(fileName), \(checksum), \(asOfText)::date, now(), \(countsJSON)::jsonb, \(createdBy))
+            VALUES (\(consortiumID), 'invoices', \(fileName), \(checksum), \(asOfText)::date, now(), '{}'::jsonb, \(createdBy))
             RETURNING id
             """, as: Int64.self, logger: logger)
         else { throw DomainError.conflict("the run was not recorded") }
+        try output.write(writer.begin(runID: runID, fileName: fileName, alreadyReconciled: false, lines: lines))
 
-        if !discrepancies.isEmpty {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            let details = try discrepancies.map { String(decoding: try encoder.encode($0.detail), as: UTF8.self) }
-            try await connection.run(
-                """
-                INSERT INTO reconciliation_discrepancies (consortium_id, run_id, line_number, classification, detail, money_at_stake)
-                SELECT \(consortiumID), \(runID), n, c, d::jsonb, m::numeric
-                FROM unnest(\(discrepancies.map(\.lineNumber))::int[], \(discrepancies.map(\.classification.rawValue))::text[],
-                            \(details)::text[], \(discrepancies.map { $0.moneyAtStake.formatted(places: 2) })::text[]) AS x (n, c, d, m)
-                """, logger: logger)
+        // A cursor is planned for its first rows unless told all of them will be read.
+        try await connection.run("SET LOCAL cursor_tuple_fraction = 1.0", logger: logger)
+        var declare = Self.matchingQuery(consortiumID: consortiumID, asOf: asOfText)
+        declare.sql = "DECLARE reconcile_match NO SCROLL CURSOR FOR " + declare.sql
+        try await connection.run(declare, logger: logger)
+        var tally = ReconciliationTally()
+        var matched = 0
+        while true {
+            let rows = try await connection.query("FETCH \(unescaped: String(Self.batchSize)) FROM reconcile_match", logger: logger)
+            var batch: [ReconciliationDiscrepancy] = []
+            var fetched = 0
+            for try await r in rows.decode(Self.MatchRow.self) {
+                fetched += 1
+                let line = InvoiceFileLine(
+                    lineNumber: r.0, distributorCode: r.1, invoiceNumber: r.2, invoiceDate: BusinessDate(r.3) ?? InvoiceFile.epoch,
+                    manufacturerInvoiceNumber: r.4, manufacturerCode: r.5, institutionCode: r.6, drugCode: r.7, lotNumber: r.8,
+                    quantity: r.9, unitPrice: Money(r.10), amount: Money(r.11))
+                let facts = InvoiceLineFacts(duplicateOfLine: r.12, orderID: r.13, orderLineNo: r.14, unifiedPrice: r.15.map { Money($0) },
+                                             receivedQuantity: r.16, inMemberCatalogue: r.17, chainProblem: r.18)
+                let found = ReconciliationRules.classify(line, facts).sorted { $0.classification < $1.classification }
+                tally.add(line: found)
+                batch += found
+            }
+            if fetched == 0 { break }
+            matched += fetched
+            try await store(batch, consortiumID: consortiumID, runID: runID, connection: connection)
+            try output.write(writer.discrepancies(batch))
+            output.found(batch)
+            progress?.report(ReconciliationProgress(phase: .matching, linesRead: lines, linesMatched: matched, totalLines: lines))
+            if fetched < Self.batchSize { break }
         }
-        return ReconciliationReport(runID: runID, fileName: fileName, alreadyReconciled: false, summary: summary,
-                                    discrepancies: discrepancies)
+        try await connection.run("CLOSE reconcile_match", logger: logger)
+
+        let summary = tally.summary(lines: lines)
+        var counts: [String: Any] = summary.countsByName
+        counts["money_at_stake"] = summary.moneyAtStake.formatted(places: 2)
+        let countsJSON = String(decoding: try JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys]), as: UTF8.self)
+        try await connection.run(
+            """
+            UPDATE reconciliation_runs SET counts = \(countsJSON)::jsonb, finished_at = clock_timestamp()
+            WHERE consortium_id = \(consortiumID) AND id = \(runID)
+            """, logger: logger)
+        return Done(runID: runID, fileName: fileName, alreadyReconciled: false, summary: summary)
     }
 
-    /// The run that already reconciled this file, with its counts and discrepancies.
-    func earlierRun(consortiumID: Int64, checksum: String, connection: PostgresConnection) async throws -> ReconciliationReport? {
+    /// Reads, validates and COPYs the file into `reconcile_invoice_lines`; the number of lines. Bad input fails the
+    /// COPY (nothing of it stays) and throws `InvoiceFile.Rejected` with every bad line.
+    func copy(_ input: Input, encoding: InvoiceFile.Encoding, progress: (any ReconciliationProgressReporter)?,
+              connection: PostgresConnection) async throws -> Int {
+        var reader = InvoiceFileReader(encoding: encoding)
+        var source = try ChunkSource(input)
+        let flushAt = 1 << 18
+        try await connection.copyFrom(table: "reconcile_invoice_lines", columns: Self.copyColumns, logger: logger) { copyWriter in
+            var buffer = ByteBufferAllocator().buffer(capacity: flushAt + (1 << 16))
+            // Once a line is bad nothing more is sent; the rest is only read for its errors.
+            var sending = true
+            func append(_ line: InvoiceFileLine) {
+                if sending { CopyText.append(line, to: &buffer) }
+            }
+            while let chunk = try source.next() {
+                chunk.withUnsafeBytes { reader.feed($0, append) }
+                if reader.failed {
+                    sending = false
+                    buffer.clear()
+                } else if buffer.readableBytes >= flushAt {
+                    try await copyWriter.write(buffer)
+                    buffer.clear()
+                }
+                progress?.report(ReconciliationProgress(phase: .reading, linesRead: reader.linesRead, bytesRead: source.bytesRead,
+                                                        totalBytes: source.totalBytes))
+            }
+            reader.finish(append)
+            try reader.verdict()
+            if buffer.readableBytes > 0 { try await copyWriter.write(buffer) }
+        }
+        return reader.goodLines
+    }
+
+    func store(_ batch: [ReconciliationDiscrepancy], consortiumID: Int64, runID: Int64, connection: PostgresConnection) async throws {
+        guard !batch.isEmpty else { return }
+        try await connection.run(
+            """
+            INSERT INTO reconciliation_discrepancies (consortium_id, run_id, line_number, classification, detail, money_at_stake)
+            SELECT \(consortiumID), \(runID), n, c, d::jsonb, m::numeric
+            FROM unnest(\(batch.map(\.lineNumber))::int[], \(batch.map(\.classification.rawValue))::text[],
+                        \(batch.map { JSONText.object($0.detail) })::text[],
+                        \(batch.map { $0.moneyAtStake.formatted(places: 2) })::text[]) AS x (n, c, d, m)
+            """, logger: logger)
+    }
+
+    typealias MatchRow = (Int, String, String, String, String?, String?, String, String, String, Decimal, Decimal, Decimal,
+                          Int?, Int64?, Int?, Decimal?, Decimal?, Bool, String?)
+
+    /// Each line of `reconcile_invoice_lines` with what the database knows about it (`InvoiceLineFacts`), in line order.
+    static func matchingQuery(consortiumID: Int64, asOf: String) -> PostgresQuery {
+        """
+        WITH catalogue AS (
+            SELECT number FROM catalogue_versions
+            WHERE consortium_id = \(consortiumID) AND status = 'published' AND effective_from <= \(asOf)::date
+            ORDER BY effective_from DESC LIMIT 1
+        ), numbered AS (
+            SELECT t.*, min(t.line_number) OVER (
+                PARTITION BY t.distributor_code, t.invoice_number, t.drug_code, t.lot_number) AS first_line
+            FROM reconcile_invoice_lines t
+        )
+        SELECT t.line_number, t.distributor_code, t.invoice_number, t.invoice_date::text, t.manufacturer_invoice_number,
+               t.manufacturer_code, t.institution_code, t.drug_code, t.lot_number, t.quantity, t.unit_price, t.amount,
+               CASE WHEN t.first_line < t.line_number THEN t.first_line END,
+               m.order_id, m.line_no, m.unit_price, m.received,
+               CASE
+                   WHEN i.id IS NULL THEN false
+                   WHEN mc.institution_id IS NOT NULL THEN EXISTS (
+                       SELECT 1 FROM member_catalogue_items mi
+                       WHERE mi.consortium_id = i.consortium_id AND mi.institution_id = i.id AND mi.drug_code = t.drug_code)
+                   ELSE EXISTS (
+                       SELECT 1 FROM catalogue_items ci JOIN catalogue c ON c.number = ci.version_number
+                       WHERE ci.consortium_id = i.consortium_id AND ci.drug_code = t.drug_code
+                         AND (cardinality(ci.levels) = 0 OR i.level = ANY (ci.levels)))
+               END,
+               CASE
+                   WHEN t.manufacturer_invoice_number IS NULL THEN 'missing manufacturer invoice number'
+                   WHEN t.manufacturer_code IS NULL THEN 'missing manufacturer code'
+                   WHEN s.id IS NULL THEN 'unknown manufacturer ' || t.manufacturer_code
+                   WHEN NOT s.is_manufacturer AND s.counts_as_manufacturer_id IS NULL
+                       THEN 'the manufacturer invoice comes from a plain distributor ' || s.code
+               END
+        FROM numbered t
+        LEFT JOIN institutions i ON i.consortium_id = \(consortiumID) AND i.code = t.institution_code
+        LEFT JOIN member_catalogues mc ON mc.consortium_id = i.consortium_id AND mc.institution_id = i.id
+        LEFT JOIN suppliers s ON s.code = t.manufacturer_code
+        -- the invoicing distributor, found once per line (inside the lateral join below it led the planner to scan
+        -- every line of every consolidated order of that distributor for each invoice line)
+        LEFT JOIN suppliers sd ON sd.code = t.distributor_code
+        LEFT JOIN LATERAL (
+            SELECT pol.order_id, pol.line_no, pol.unit_price, sum(d.quantity) AS received
+            FROM purchase_orders po
+            JOIN purchase_order_lines pol ON pol.consortium_id = po.consortium_id AND pol.order_id = po.id
+            JOIN deliveries d ON d.consortium_id = pol.consortium_id AND d.order_id = pol.order_id
+                             AND d.line_no = pol.line_no AND d.lot_number = t.lot_number
+            -- consolidated to the distributor that invoices it
+            JOIN consolidated_orders co ON co.consortium_id = pol.consortium_id AND co.id = pol.consolidated_order_id
+                                   AND co.distributor_id = sd.id
+            WHERE po.consortium_id = i.consortium_id AND po.institution_id = i.id AND pol.drug_code = t.drug_code
+              AND po.status <> 'cancelled'
+            GROUP BY pol.order_id, pol.line_no, pol.unit_price
+            ORDER BY pol.order_id DESC, pol.line_no
+            LIMIT 1
+        ) m ON true
+        ORDER BY t.line_number
+        """
+    }
+
+    /// The run that already reconciled this file: its report streamed to `output` (the summary is left to the caller).
+    func earlierRun(consortiumID: Int64, checksum: String, writer: inout ReconciliationReportWriter, output: any ReconciliationOutput,
+                    connection: PostgresConnection) async throws -> Done? {
         guard let run = try await connection.row(
             """
             SELECT id, file_name, counts::text FROM reconciliation_runs
             WHERE consortium_id = \(consortiumID) AND kind = 'invoices' AND input_checksum = \(checksum)
             """, as: (Int64, String, String).self, logger: logger)
         else { return nil }
-        return try await report(consortiumID: consortiumID, run: run, alreadyReconciled: true, connection: connection)
-    }
-
-    func report(consortiumID: Int64, run: (Int64, String, String), alreadyReconciled: Bool,
-                connection: PostgresConnection) async throws -> ReconciliationReport {
         let object = (try JSONSerialization.jsonObject(with: Data(run.2.utf8))) as? [String: Any] ?? [:]
         var counts: [ReconciliationClassification: Int] = [:]
         func int(_ key: String) -> Int { (object[key] as? Int) ?? (object[key] as? NSNumber)?.intValue ?? 0 }
         for c in ReconciliationClassification.allCases { counts[c] = int(c.rawValue) }
         let lines = int("lines")
         let money = (object["money_at_stake"] as? String).flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) } ?? 0
-        let rows = try await connection.rows(
+        let summary = ReconciliationSummary(lines: lines, counts: counts, moneyAtStake: Money(money))
+
+        try output.write(writer.begin(runID: run.0, fileName: run.1, alreadyReconciled: true, lines: lines))
+        let order = ReconciliationClassification.allCases.map(\.rawValue)
+        try await connection.run(
             """
+            DECLARE reconcile_earlier NO SCROLL CURSOR FOR
             SELECT line_number, classification, detail::text, money_at_stake::text FROM reconciliation_discrepancies
-            WHERE consortium_id = \(consortiumID) AND run_id = \(run.0) ORDER BY line_number, classification
-            """, as: (Int, String, String, String).self, logger: logger)
-        let discrepancies = rows.compactMap { r -> ReconciliationDiscrepancy? in
-            guard let c = ReconciliationClassification(rawValue: r.1) else { return nil }
-            let detail = (try? JSONDecoder().decode([String: String].self, from: Data(r.2.utf8))) ?? [:]
-            return ReconciliationDiscrepancy(lineNumber: r.0, classification: c, detail: detail,
-                                             moneyAtStake: Money(Decimal(string: r.3, locale: Locale(identifier: "en_US_POSIX")) ?? 0))
+            WHERE consortium_id = \(consortiumID) AND run_id = \(run.0)
+            ORDER BY line_number, array_position(\(order)::text[], classification)
+            """, logger: logger)
+        let posix = Locale(identifier: "en_US_POSIX")
+        while true {
+            let rows = try await connection.rows(
+                "FETCH \(unescaped: String(Self.batchSize)) FROM reconcile_earlier", as: (Int, String, String, String).self, logger: logger)
+            let batch = rows.compactMap { r -> ReconciliationDiscrepancy? in
+                guard let c = ReconciliationClassification(rawValue: r.1) else { return nil }
+                let detail = (try? JSONDecoder().decode([String: String].self, from: Data(r.2.utf8))) ?? [:]
+                return ReconciliationDiscrepancy(lineNumber: r.0, classification: c, detail: detail,
+                                                 moneyAtStake: Money(Decimal(string: r.3, locale: posix) ?? 0))
+            }
+            try output.write(writer.discrepancies(batch))
+            output.found(batch)
+            if rows.count < Self.batchSize { break }
         }
-        return ReconciliationReport(runID: run.0, fileName: run.1, alreadyReconciled: alreadyReconciled,
-                                    summary: ReconciliationSummary(lines: lines, counts: counts, moneyAtStake: Money(money)),
-                                    discrepancies: discrepancies)
+        try await connection.run("CLOSE reconcile_earlier", logger: logger)
+        return Done(runID: run.0, fileName: run.1, alreadyReconciled: true, summary: summary)
+    }
+}
+
+/// The input in chunks of at most 1 MiB.
+struct ChunkSource {
+    private let input: ReconcileInvoices.Input
+    private var handle: FileHandle?
+    private(set) var bytesRead = 0
+    let totalBytes: Int?
+
+    struct CannotRead: Error, CustomStringConvertible {
+        var path: String
+        var description: String { "cannot read \(path)" }
+    }
+
+    init(_ input: ReconcileInvoices.Input) throws {
+        self.input = input
+        switch input {
+        case .data(let data):
+            totalBytes = data.count
+        case .file(let path):
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw CannotRead(path: path) }
+            self.handle = handle
+            totalBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
+        }
+    }
+
+    mutating func next() throws -> Data? {
+        switch input {
+        case .data(let data):
+            guard bytesRead < data.count else { return nil }
+            let end = min(data.count, bytesRead + ReconcileInvoices.chunkSize)
+            defer { bytesRead = end }
+            return data.subdata(in: data.startIndex + bytesRead ..< data.startIndex + end)
+        case .file:
+            guard let chunk = try handle?.read(upToCount: ReconcileInvoices.chunkSize), !chunk.isEmpty else {
+                try? handle?.close()
+                handle = nil
+                return nil
+            }
+            bytesRead += chunk.count
+            return chunk
+        }
     }
 }

@@ -1,0 +1,145 @@
+import Foundation
+
+/// The counts and money at stake of a reconciliation, kept while its discrepancies stream past (constant memory).
+/// Fed the discrepancies of one line at a time, it gives the same summary as `ReconciliationSummary(lines:discrepancies:)`.
+public struct ReconciliationTally: Sendable, Equatable {
+    public private(set) var counts: [ReconciliationClassification: Int]
+    public private(set) var linesWithDiscrepancies = 0
+    /// The sum over lines of the largest magnitude of each line's discrepancies.
+    public private(set) var moneyAtStake: Decimal = 0
+
+    public init() {
+        counts = Dictionary(uniqueKeysWithValues: ReconciliationClassification.allCases.map { ($0, 0) })
+    }
+
+    /// The discrepancies of one line (all of them at once, since a line's amount is at stake only once).
+    public mutating func add(line discrepancies: [ReconciliationDiscrepancy]) {
+        guard !discrepancies.isEmpty else { return }
+        linesWithDiscrepancies += 1
+        var largest: Decimal = 0
+        for d in discrepancies {
+            counts[d.classification, default: 0] += 1
+            largest = max(largest, d.moneyAtStake.amount.magnitude)
+        }
+        moneyAtStake += largest
+    }
+
+    public func summary(lines: Int) -> ReconciliationSummary {
+        var counts = self.counts
+        counts[.matched] = lines - linesWithDiscrepancies
+        return ReconciliationSummary(lines: lines, counts: counts, moneyAtStake: Money(moneyAtStake).rounded(2))
+    }
+}
+
+/// Writes a report as it is produced: `begin` (what is known before matching), the discrepancies in batches in line
+/// order, then `end` with the summary. `table` ends with the summary; `csv` has one row per discrepancy; `json` is
+/// one object whose summary keys (`counts`, `moneyAtStake`) follow the `discrepancies` list.
+public struct ReconciliationReportWriter: Sendable {
+    public let format: ReconciliationReport.Format
+    private var listed = 0
+
+    public init(format: ReconciliationReport.Format) { self.format = format }
+
+    public mutating func begin(runID: Int64, fileName: String, alreadyReconciled: Bool, lines: Int) -> String {
+        switch format {
+        case .table:
+            return alreadyReconciled
+                ? "\(fileName) was already reconciled as run \(runID); nothing was counted again.\n"
+                : "run \(runID): \(fileName), \(lines) lines\n"
+        case .csv:
+            return "line_number,classification,money_at_stake,detail\n"
+        case .json:
+            return "{\"alreadyReconciled\":\(alreadyReconciled),\"file\":\(JSONText.string(fileName)),\"lines\":\(lines),"
+                + "\"runId\":\(runID),\"discrepancies\":["
+        }
+    }
+
+    /// A batch of discrepancies, sorted by line and classification.
+    public mutating func discrepancies(_ batch: [ReconciliationDiscrepancy]) -> String {
+        guard !batch.isEmpty else { return "" }
+        var out = ""
+        switch format {
+        case .table:
+            if listed == 0 {
+                out += ReconciliationReport.pad("line", 6, right: true) + "  " + ReconciliationReport.pad("classification", 30) + "  "
+                    + ReconciliationReport.pad("money_at_stake", 14, right: true) + "  detail\n"
+            }
+            for d in batch {
+                out += ReconciliationReport.pad(String(d.lineNumber), 6, right: true) + "  "
+                    + ReconciliationReport.pad(d.classification.rawValue, 30) + "  "
+                    + ReconciliationReport.pad(d.moneyAtStake.formatted(places: 2), 14, right: true) + "  "
+                    + ReconciliationReport.detailText(d.detail) + "\n"
+            }
+        case .csv:
+            for d in batch {
+                out += [String(d.lineNumber), d.classification.rawValue, d.moneyAtStake.formatted(places: 2),
+                        ReconciliationReport.detailText(d.detail)]
+                    .map(ReconciliationReport.csvField).joined(separator: ",") + "\n"
+            }
+        case .json:
+            for (i, d) in batch.enumerated() {
+                if listed + i > 0 { out += "," }
+                out += JSONText.discrepancy(d)
+            }
+        }
+        listed += batch.count
+        return out
+    }
+
+    public func end(runID: Int64, summary: ReconciliationSummary) -> String {
+        switch format {
+        case .table:
+            var out = "summary (run \(runID))\n"
+            out += "  " + ReconciliationReport.pad("lines", 30) + ReconciliationReport.pad(String(summary.lines), 14, right: true) + "\n"
+            for c in ReconciliationClassification.allCases {
+                out += "  " + ReconciliationReport.pad(c.rawValue, 30) + ReconciliationReport.pad(String(summary.count(c)), 14, right: true) + "\n"
+            }
+            out += "  " + ReconciliationReport.pad("money_at_stake", 30)
+                + ReconciliationReport.pad(summary.moneyAtStake.formatted(places: 2), 14, right: true) + "\n"
+            return out
+        case .csv:
+            return ""
+        case .json:
+            let counts = ReconciliationClassification.allCases.map(\.rawValue).sorted()
+                .map { name in "\(JSONText.string(name)):\(summary.count(ReconciliationClassification(rawValue: name)!))" }
+            return "],\"counts\":{\(counts.joined(separator: ","))},\"moneyAtStake\":\(JSONText.string(summary.moneyAtStake.formatted(places: 2)))}\n"
+        }
+    }
+}
+
+/// JSON text written by hand for the streamed report and the stored details (what `JSONEncoder` with sorted keys
+/// and unescaped slashes writes, without its cost per value).
+public enum JSONText {
+    public static func string(_ s: String) -> String {
+        var out = "\""
+        out.reserveCapacity(s.utf8.count + 2)
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            default:
+                if scalar.value < 0x20 {
+                    out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// An object of strings, keys sorted.
+    public static func object(_ detail: [String: String]) -> String {
+        "{" + detail.keys.sorted().map { "\(string($0)):\(string(detail[$0]!))" }.joined(separator: ",") + "}"
+    }
+
+    public static func discrepancy(_ d: ReconciliationDiscrepancy) -> String {
+        "{\"classification\":\(string(d.classification.rawValue)),\"detail\":\(object(d.detail)),"
+            + "\"lineNumber\":\(d.lineNumber),\"moneyAtStake\":\(string(d.moneyAtStake.formatted(places: 2)))}"
+    }
+}

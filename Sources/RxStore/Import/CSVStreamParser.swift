@@ -1,0 +1,190 @@
+import Foundation
+#if canImport(CoreFoundation)
+import CoreFoundation
+#endif
+
+/// CSV records from bytes fed chunk by chunk, with `CSVReader`'s rules (RFC 4180: quoted fields may hold commas,
+/// doubled quotes and line breaks; a carriage return outside quotes is dropped; blank lines are skipped; a record
+/// keeps the line it started on), in constant memory.
+///
+/// It works on bytes before decoding: in UTF-8 and in GBK/GB 18030 the bytes of a newline (0x0A), carriage return
+/// (0x0D), quote (0x22) and comma (0x2C) never occur inside a multi-byte character (GBK's trailing bytes are
+/// 0x40–0xFE, GB 18030's four-byte forms use 0x30–0x39 in second and fourth place), so fields are split on bytes and
+/// each field is decoded on its own.
+///
+/// Unlike `CSVReader`, which stops at the first malformed spot, a malformed record is reported and reading goes on at
+/// the next line, so every bad line of a file can be listed.
+struct CSVStreamParser {
+    enum TextEncoding: Sendable {
+        case utf8
+        case foundation(String.Encoding, name: String)
+
+        var name: String {
+            switch self {
+            case .utf8: "utf-8"
+            case .foundation(_, let name): name
+            }
+        }
+    }
+
+    /// A record, or why it is not one (the line named is where the trouble is).
+    enum Item {
+        case record(CSVRecord)
+        case malformed(line: Int, reason: String)
+    }
+
+    let encoding: TextEncoding
+    private var fields: [String] = []
+    private var field: [UInt8] = []
+    private var inQuotes = false
+    private var quotedField = false
+    /// A quote seen inside a quoted field: a doubled quote or the closing one, depending on the next byte.
+    private var quotePending = false
+    private var undecodable = false
+    /// A malformed spot was found: the rest of the physical line is skipped and the record reported.
+    private var malformed: (line: Int, reason: String)?
+    private var recordLine = 1
+    /// The physical line being read (1-based).
+    private(set) var line = 1
+    private var started = false
+
+    init(encoding: TextEncoding) {
+        self.encoding = encoding
+        field.reserveCapacity(256)
+    }
+
+    /// Parses a chunk of bytes; a record cut by the chunk's end is finished by a later `feed` or by `finish`.
+    mutating func feed(_ bytes: UnsafeRawBufferPointer, _ emit: (Item) throws -> Void) rethrows {
+        var i = 0
+        let count = bytes.count
+        while i < count {
+            let b = bytes[i]
+            i += 1
+            if malformed != nil {
+                if b == 0x0A {
+                    let m = malformed!
+                    try emit(.malformed(line: m.line, reason: m.reason))
+                    resetRecord()
+                    line += 1
+                    recordLine = line
+                }
+                continue
+            }
+            if quotePending {
+                quotePending = false
+                if b == 0x22 { field.append(0x22); continue }
+                inQuotes = false
+            }
+            if inQuotes {
+                if b == 0x22 { quotePending = true; continue }
+                if b == 0x0A { line += 1 }
+                field.append(b)
+                continue
+            }
+            switch b {
+            case 0x22:
+                if !field.isEmpty || quotedField {
+                    malformed = (line, "a quote inside an unquoted field")
+                } else {
+                    inQuotes = true
+                    quotedField = true
+                }
+            case 0x2C:
+                endField()
+            case 0x0D:
+                continue
+            case 0x0A:
+                let blank = fields.isEmpty && field.isEmpty && !quotedField
+                endField()
+                if !blank { try emitRecord(emit) }
+                resetRecord()
+                line += 1
+                recordLine = line
+            default:
+                if quotedField { malformed = (line, "text after a closing quote") } else { field.append(b) }
+            }
+        }
+    }
+
+    /// The last record, when the file does not end with a newline.
+    mutating func finish(_ emit: (Item) throws -> Void) rethrows {
+        if let m = malformed {
+            try emit(.malformed(line: m.line, reason: m.reason))
+            resetRecord()
+            return
+        }
+        if quotePending { quotePending = false; inQuotes = false }
+        if inQuotes {
+            try emit(.malformed(line: recordLine, reason: "a quoted field is not closed"))
+            resetRecord()
+            return
+        }
+        if !field.isEmpty || !fields.isEmpty || quotedField {
+            endField()
+            try emitRecord(emit)
+        }
+        resetRecord()
+    }
+
+    private mutating func emitRecord(_ emit: (Item) throws -> Void) rethrows {
+        if undecodable {
+            try emit(.malformed(line: recordLine, reason: "not \(encoding.name) text"))
+            return
+        }
+        if !started {
+            started = true
+            // A byte-order mark (U+FEFF in either encoding) before the header is not part of it.
+            if let first = fields.first, first.unicodeScalars.first == "\u{FEFF}" {
+                fields[0] = String(first.unicodeScalars.dropFirst())
+            }
+        }
+        try emit(.record(CSVRecord(line: recordLine, fields: fields)))
+    }
+
+    private mutating func resetRecord() {
+        fields.removeAll(keepingCapacity: true)
+        field.removeAll(keepingCapacity: true)
+        inQuotes = false
+        quotedField = false
+        quotePending = false
+        undecodable = false
+        malformed = nil
+    }
+
+    private mutating func endField() {
+        if let text = decode(field) {
+            fields.append(text)
+        } else {
+            undecodable = true
+            fields.append("")
+        }
+        field.removeAll(keepingCapacity: true)
+        quotedField = false
+    }
+
+    private func decode(_ bytes: [UInt8]) -> String? {
+        switch encoding {
+        case .utf8:
+            return String(validating: bytes, as: UTF8.self)
+        case .foundation(let encoding, _):
+            if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+            return String(bytes: bytes, encoding: encoding)
+        }
+    }
+}
+
+extension CSVRecord {
+    /// A field trimmed like `CSVTable.value` (spaces and tabs, `CharacterSet.whitespaces`), nil when empty.
+    func trimmedValue(_ index: Int) -> String? {
+        let v = fields[index]
+        guard let first = v.unicodeScalars.first, let last = v.unicodeScalars.last else { return nil }
+        if !Self.isWhitespace(first) && !Self.isWhitespace(last) { return v }
+        let t = v.trimmingCharacters(in: .whitespaces)
+        return t.isEmpty ? nil : t
+    }
+
+    /// `CharacterSet.whitespaces`, quick for ASCII (space and tab).
+    static func isWhitespace(_ s: Unicode.Scalar) -> Bool {
+        s.isASCII ? s == " " || s == "\t" : CharacterSet.whitespaces.contains(s)
+    }
+}

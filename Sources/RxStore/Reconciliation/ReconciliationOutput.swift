@@ -1,0 +1,128 @@
+import Foundation
+import RxDomain
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where a reconciliation's report goes as it is produced. Used from one task at a time.
+public protocol ReconciliationOutput: AnyObject {
+    func write(_ text: String) throws
+    /// The discrepancies of a batch, in line order, as they are found (an output may keep them; a stream does not).
+    func found(_ batch: [ReconciliationDiscrepancy])
+    /// Everything written so far is out (called at the end of a report).
+    func flush() throws
+}
+
+/// The report kept in memory, with its discrepancies (tests and small files).
+public final class InMemoryReconciliationOutput: ReconciliationOutput {
+    public private(set) var text = ""
+    public private(set) var discrepancies: [ReconciliationDiscrepancy] = []
+
+    public init() {}
+    public func write(_ text: String) throws { self.text += text }
+    public func found(_ batch: [ReconciliationDiscrepancy]) { discrepancies += batch }
+    public func flush() throws {}
+}
+
+/// The report written to a file descriptor (standard output) or a file, through a 64 KiB buffer. A file is created
+/// only when the first byte of a report is written, so bad input leaves no file behind.
+public final class FileReconciliationOutput: ReconciliationOutput {
+    public struct CannotWrite: Error, CustomStringConvertible {
+        public var path: String
+        public var description: String { "cannot write \(path)" }
+    }
+
+    private enum Target { case descriptor(Int32), path(String) }
+    private let target: Target
+    private var fd: Int32 = -1
+    private var buffer: [UInt8] = []
+    /// Called before buffered text goes out (a progress bar on the same terminal takes itself off first).
+    public var beforeWriting: (() -> Void)?
+
+    public static func standardOutput() -> FileReconciliationOutput { FileReconciliationOutput(target: .descriptor(1)) }
+    public init(path: String) { target = .path(path) }
+    private init(target: Target) { self.target = target }
+
+    deinit {
+        if case .path = target, fd >= 0 { close(fd) }
+    }
+
+    private var name: String {
+        switch target {
+        case .descriptor: "standard output"
+        case .path(let path): path
+        }
+    }
+
+    public func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { try drain() }
+    }
+
+    public func found(_ batch: [ReconciliationDiscrepancy]) {}
+
+    public func flush() throws { try drain() }
+
+    private func drain() throws {
+        guard !buffer.isEmpty else { return }
+        beforeWriting?()
+        if fd < 0 {
+            switch target {
+            case .descriptor(let d): fd = d
+            case .path(let path):
+                fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw CannotWrite(path: path) }
+            }
+        }
+        var offset = 0
+        try buffer.withUnsafeBytes { bytes in
+            while offset < bytes.count {
+                let n = systemWrite(fd, bytes.baseAddress! + offset, bytes.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw CannotWrite(path: name)
+                }
+                offset += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.write(fd, bytes, count)
+    #else
+    Darwin.write(fd, bytes, count)
+    #endif
+}
+
+/// How far a reconciliation is, for a progress bar.
+public struct ReconciliationProgress: Sendable, Equatable {
+    public enum Phase: Sendable, Equatable { case reading, matching, done }
+    public var phase: Phase
+    public var linesRead: Int
+    public var bytesRead: Int
+    /// The file's size, when known.
+    public var totalBytes: Int?
+    /// Lines judged so far, and of how many (while matching).
+    public var linesMatched: Int
+    public var totalLines: Int
+
+    public init(phase: Phase, linesRead: Int = 0, bytesRead: Int = 0, totalBytes: Int? = nil, linesMatched: Int = 0,
+                totalLines: Int = 0) {
+        self.phase = phase
+        self.linesRead = linesRead
+        self.bytesRead = bytesRead
+        self.totalBytes = totalBytes
+        self.linesMatched = linesMatched
+        self.totalLines = totalLines
+    }
+}
+
+/// Told of progress about once per chunk read or batch matched (the implementation throttles what it shows).
+public protocol ReconciliationProgressReporter: AnyObject {
+    func report(_ progress: ReconciliationProgress)
+}
