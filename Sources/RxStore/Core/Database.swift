@@ -105,14 +105,18 @@ public struct Database: Sendable {
 }
 
 /// Hands a leased connection from the leasing child task to the caller, and back when the caller is done.
-/// Whichever comes first, a connection or a failure (the lease's own, or the timeout), settles the caller.
+/// Whichever comes first, a connection or a failure (the lease's own, or the timeout), settles the caller; once
+/// offered, the connection stays leased until the caller gives it back, never before.
 final class ConnectionHandoff: Sendable {
+    typealias Lessor = CheckedContinuation<Void, Never>
+
     enum State {
         case waiting
         case caller(CheckedContinuation<PostgresConnection, any Error>)
-        case offered(PostgresConnection)
+        /// Offered before the caller asked for it; the lessor may already be waiting for its return.
+        case offered(PostgresConnection, lessor: Lessor?)
         case failed(any Error)
-        case taken(returned: CheckedContinuation<Void, Never>?)
+        case taken(lessor: Lessor?)
         case returned
     }
 
@@ -123,10 +127,16 @@ final class ConnectionHandoff: Sendable {
         try await withCheckedThrowingContinuation { continuation in
             let settled: Result<PostgresConnection, any Error>? = state.withLock { state in
                 switch state {
-                case .waiting: state = .caller(continuation); return nil
-                case .offered(let connection): state = .taken(returned: nil); return .success(connection)
-                case .failed(let error): return .failure(error)
-                case .caller, .taken, .returned: return .failure(CancellationError())
+                case .waiting:
+                    state = .caller(continuation)
+                    return nil
+                case .offered(let connection, let lessor):
+                    state = .taken(lessor: lessor)
+                    return .success(connection)
+                case .failed(let error):
+                    return .failure(error)
+                case .caller, .taken, .returned:
+                    return .failure(CancellationError())
                 }
             }
             if let settled { continuation.resume(with: settled) }
@@ -135,24 +145,34 @@ final class ConnectionHandoff: Sendable {
 
     /// The lessor offers its connection; false when the caller has already given up (the lease is released).
     func offer(_ connection: PostgresConnection) -> Bool {
-        let caller: CheckedContinuation<PostgresConnection, any Error>? = state.withLock { state in
+        let (accepted, caller): (Bool, CheckedContinuation<PostgresConnection, any Error>?) = state.withLock { state in
             switch state {
-            case .waiting: state = .offered(connection); return nil
-            case .caller(let continuation): state = .taken(returned: nil); return continuation
-            default: return nil
+            case .waiting:
+                state = .offered(connection, lessor: nil)
+                return (true, nil)
+            case .caller(let continuation):
+                state = .taken(lessor: nil)
+                return (true, continuation)
+            default:
+                return (false, nil)
             }
         }
-        if let caller { caller.resume(returning: connection); return true }
-        return state.withLock { if case .offered = $0 { return true } else { return false } }
+        caller?.resume(returning: connection)
+        return accepted
     }
 
     /// The lease failed or the timeout fired: settles a caller still waiting; too late once it has a connection.
     func fail(_ error: any Error) {
         let caller: CheckedContinuation<PostgresConnection, any Error>? = state.withLock { state in
             switch state {
-            case .waiting: state = .failed(error); return nil
-            case .caller(let continuation): state = .failed(error); return continuation
-            default: return nil
+            case .waiting:
+                state = .failed(error)
+                return nil
+            case .caller(let continuation):
+                state = .failed(error)
+                return continuation
+            default:
+                return nil
             }
         }
         caller?.resume(throwing: error)
@@ -160,19 +180,27 @@ final class ConnectionHandoff: Sendable {
 
     /// The lessor keeps the lease until the caller gives the connection back.
     func untilReturned() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done: Bool = state.withLock { state in
-                if case .taken(nil) = state { state = .taken(returned: continuation); return false }
-                return true
+        await withCheckedContinuation { (continuation: Lessor) in
+            let waits: Bool = state.withLock { state in
+                switch state {
+                case .offered(let connection, nil):
+                    state = .offered(connection, lessor: continuation)
+                    return true
+                case .taken(nil):
+                    state = .taken(lessor: continuation)
+                    return true
+                default:
+                    return false
+                }
             }
-            if done { continuation.resume() }
+            if !waits { continuation.resume() }
         }
     }
 
     func giveBack() {
-        let lessor: CheckedContinuation<Void, Never>? = state.withLock { state in
+        let lessor: Lessor? = state.withLock { state in
             defer { state = .returned }
-            if case .taken(let continuation) = state { return continuation }
+            if case .taken(let lessor) = state { return lessor }
             return nil
         }
         lessor?.resume()
