@@ -30,4 +30,29 @@ struct FuzzFindingsTests {
             #expect(try await app.count("SELECT count(*)::int FROM audit_log") == audits + 1)
         }
     }
+
+    @Test("a date before a policy setting takes effect is the caller's 422 naming the field, not a 503")
+    func dateBeforeSettingsTakeEffect() async throws {
+        try await TestApp.run { app in
+            let admin = try await app.token(.consortiumAdmin)
+            let audits = try await app.count("SELECT count(*)::int FROM audit_log")
+            try await app.call(.post, "/v1/consortia/JLTCM/herb-rounds", token: admin, json: """
+                {"awardRule": "lowest_price", "leadInstitutionCode": "JL-TCMH", "name": "吉林市中医医联体",
+                 "periodEnd": "2000-01-01", "periodStart": "2000-01-01"}
+                """).expectProblem(.unprocessableContent, naming: "periodStart")
+            try await app.call(.post, "/v1/consortia/JLTCM/long-prescription-rules", token: admin, json: """
+                {"conditions": [{"icdFrom": "A00", "icdTo": "A00", "name": "0"}], "effectiveFrom": "2000-01-01",
+                 "maxAssessmentAgeDays": 1, "maxDaysByLevel": {}, "requiresFamilyDoctorContract": false,
+                 "supplyOnHandToleranceDays": 0}
+                """).expectProblem(.unprocessableContent, naming: "effectiveFrom")
+            #expect(try await app.count("SELECT count(*)::int FROM audit_log") == audits)
+            // With no value at all the seeds are missing: that stays the server's 503.
+            try await app.database.transaction { c in try await c.sql("DELETE FROM policy_defaults WHERE key = 'herb_commitment_proposal_pct'") }
+            let missing = try await app.call(.post, "/v1/consortia/JLTCM/herb-rounds", token: admin, json: """
+                {"awardRule": "lowest_price", "leadInstitutionCode": "JL-TCMH", "name": "2026 第一轮",
+                 "periodEnd": "2026-12-31", "periodStart": "2026-07-01"}
+                """)
+            missing.expectProblem(.serviceUnavailable)
+        }
+    }
 }
