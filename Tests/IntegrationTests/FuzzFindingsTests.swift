@@ -55,4 +55,20 @@ struct FuzzFindingsTests {
             missing.expectProblem(.serviceUnavailable)
         }
     }
+
+    @Test("a NUL character in a query parameter or a body is the caller's 400, not a 500; nothing is written")
+    func nulCharacters() async throws {
+        try await TestApp.run { app in
+            let admin = try await app.token(.consortiumAdmin)
+            try await app.call(.get, "/v1/drugs?limit=178&q=%C3%B7%00&category=chinese_patent", token: admin)
+                .expectProblem(.badRequest)
+            try await app.call(.get, "/v1/drugs?code=X%00", token: admin).expectProblem(.badRequest)
+            let suppliers = try await app.count("SELECT count(*)::int FROM suppliers")
+            try await app.call(.post, "/v1/suppliers", token: admin, json: #"""
+                {"code": "NUL-DIST", "name": "配送\u0000公司", "isManufacturer": false, "isDistributor": true,
+                 "distributionLicence": "吉AA0000009"}
+                """#).expectProblem(.badRequest)
+            #expect(try await app.count("SELECT count(*)::int FROM suppliers") == suppliers)
+        }
+    }
 }

@@ -111,6 +111,9 @@ public enum DatabaseErrors {
             return DomainError.unprocessable("refers to something that does not exist, or is still referred to (\(constraint)): \(detail)")
         case "23514", "23502", "22001", "22003", "22007", "22008", "22P02":
             return DomainError.unprocessable("breaks a rule of the data (\(constraint.isEmpty ? state : constraint)): \(server[.message] ?? "")")
+        case "22021", "22P05":
+            // PostgreSQL text cannot hold U+0000 (and a value must be valid UTF-8): malformed input.
+            return DomainError.badRequest("text must not contain the NUL character (U+0000)")
         case "40001", "40P01":
             return DomainError.conflict("a concurrent change won; retry")
         case "57P01", "57P02", "57P03", "08000", "08003", "08006", "53300":
