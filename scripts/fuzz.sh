@@ -8,14 +8,14 @@
 # and a fixed seed, so a failure reproduces with the same command. scripts/fuzz.toml hands the fuzzer the demo
 # consortium's real codes for part of its draws, so requests get past 404 to the rules.
 #
-# Settings (environment): CRX_FUZZ_EXAMPLES (30), CRX_FUZZ_SEED (20260110), CRX_FUZZ_PHASES
+# Settings (environment): CRX_FUZZ_EXAMPLES (60), CRX_FUZZ_SEED (20260110), CRX_FUZZ_PHASES
 # (examples,coverage,fuzzing), CRX_FUZZ_ROLES ("consortium_admin institution_pharmacist"), CRX_FUZZ_ARGS
 # (extra Schemathesis arguments, e.g. "--include-operation-id createOrder"). Reports go to .build/fuzz/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 schemathesis_version=4.32.5
-examples=${CRX_FUZZ_EXAMPLES:-30}
+examples=${CRX_FUZZ_EXAMPLES:-60}
 seed=${CRX_FUZZ_SEED:-20260110}
 phases=${CRX_FUZZ_PHASES:-examples,coverage,fuzzing}
 roles=${CRX_FUZZ_ROLES:-consortium_admin institution_pharmacist}
