@@ -27,6 +27,12 @@ struct FuzzFindingsTests {
                  "controlClass": "none", "antimicrobial": false, "coldChain": false, "strength": "\(long)"}
                 """).expectProblem(.unprocessableContent, naming: "strength")
             #expect(try await app.count("SELECT count(*)::int FROM drugs WHERE code = 'X-LONG-1'") == 0)
+            // The same gap in suppliers: a licence number is at most 100 characters.
+            try await app.call(.post, "/v1/suppliers", token: admin, json: """
+                {"code": "LONG-DIST", "name": "配送", "isManufacturer": false, "isDistributor": true,
+                 "distributionLicence": "\(String(repeating: "吉", count: 101))"}
+                """).expectProblem(.unprocessableContent, naming: "distributionLicence")
+            #expect(try await app.count("SELECT count(*)::int FROM suppliers WHERE code = 'LONG-DIST'") == 0)
             #expect(try await app.count("SELECT count(*)::int FROM audit_log") == audits + 1)
         }
     }
