@@ -33,6 +33,10 @@ migrate: build db-start
 seed: migrate
 	DATABASE_URL=$$(scripts/pg.sh url) .build/debug/consortiumrx seed --demo
 
+## Schemathesis against the contract and a running server on a fresh demo database (scripts/fuzz.sh).
+fuzz:
+	@scripts/fuzz.sh
+
 ## Load tests of a release build (bench/README.md).
 bench:
 	@bench/run.sh

@@ -127,7 +127,17 @@ public struct Drug: Sendable, Equatable, Codable {
     public func validationErrors() -> [FieldError] {
         var errors: [FieldError] = []
         if let e = Codes.drugCodeError(code) { errors.append(FieldError(field: "code", reason: e)) }
-        if genericName.isEmpty { errors.append(FieldError(field: "genericName", reason: "must not be empty")) }
+        TextLimit.check(genericName, "genericName", 1...200, into: &errors)
+        TextLimit.check(nameEn, "nameEn", 0...200, into: &errors)
+        TextLimit.check(dosageForm, "dosageForm", 1...50, into: &errors)
+        TextLimit.check(strength, "strength", 0...100, into: &errors)
+        TextLimit.check(packageUnit, "packageUnit", 1...20, into: &errors)
+        TextLimit.check(unit, "unit", 1...20, into: &errors)
+        TextLimit.check(manufacturer, "manufacturer", 0...200, into: &errors)
+        if let piece = decoctionPiece {
+            TextLimit.check(piece.herbName, "decoctionPiece.herbName", 1...50, into: &errors)
+            TextLimit.check(piece.grade, "decoctionPiece.grade", 1...20, into: &errors)
+        }
         if packageSize < 1 { errors.append(FieldError(field: "packageSize", reason: "must be at least 1")) }
         for edition in essentialEditions where !(edition.count == 4 && edition.allSatisfy(\.isASCII) && Int(edition) != nil) {
             errors.append(FieldError(field: "essentialEditions", reason: "'\(edition)' is not a year"))
@@ -145,5 +155,20 @@ public struct Drug: Sendable, Equatable, Codable {
             break
         }
         return errors
+    }
+}
+
+/// The lengths the contract gives text fields (`minLength`/`maxLength`), checked before anything is written:
+/// the generated server does not enforce them, and a value stored longer would break every later response.
+public enum TextLimit {
+    /// Counts Unicode code points, as JSON Schema's `maxLength` and PostgreSQL's `length()` do.
+    public static func check(_ value: String?, _ field: String, _ limits: ClosedRange<Int>, into errors: inout [FieldError]) {
+        guard let value else { return }
+        let length = value.unicodeScalars.count
+        if length < limits.lowerBound {
+            errors.append(FieldError(field: field, reason: limits.lowerBound == 1 ? "must not be empty" : "must be at least \(limits.lowerBound) characters"))
+        } else if length > limits.upperBound {
+            errors.append(FieldError(field: field, reason: "must be at most \(limits.upperBound) characters"))
+        }
     }
 }

@@ -30,7 +30,9 @@ public struct Supplier: Sendable, Equatable, Codable {
     public func validationErrors() -> [FieldError] {
         var errors: [FieldError] = []
         if let e = Codes.institutionCodeError(code) { errors.append(FieldError(field: "code", reason: e)) }
-        if name.isEmpty { errors.append(FieldError(field: "name", reason: "must not be empty")) }
+        TextLimit.check(name, "name", 1...200, into: &errors)
+        TextLimit.check(manufacturingLicence, "manufacturingLicence", 0...100, into: &errors)
+        TextLimit.check(distributionLicence, "distributionLicence", 0...100, into: &errors)
         if !isManufacturer && !isDistributor {
             errors.append(FieldError(field: "isManufacturer", reason: "a supplier is a manufacturer, a distributor or both"))
         }

@@ -257,8 +257,11 @@ public enum DatabaseErrors {
             return DomainError.unprocessable("refers to something that does not exist, or is still referred to (\(constraint)): \(detail)")
         case "23514", "23502":
             return DomainError.unprocessable("breaks a rule of the data (\(constraint.isEmpty ? state : constraint)): \(server[.message] ?? "")")
+        case "22021", "22P05":
+            // PostgreSQL text cannot hold U+0000 (and a value must be valid UTF-8): malformed input.
+            return DomainError.badRequest("text must not contain the NUL character (U+0000)")
         case _ where state.hasPrefix("22"), "54000":
-            // Class 22 is a value PostgreSQL cannot take (too long, out of range, a NUL byte in text, a bad date);
+            // Class 22 is a value PostgreSQL cannot take (too long, out of range, a bad date);
             // 54000 a value too large to index.
             return DomainError.unprocessable("a value cannot be stored (\(state)): \(server[.message] ?? "")")
         case "40001", "40P01":

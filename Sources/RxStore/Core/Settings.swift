@@ -21,11 +21,23 @@ public struct Settings: Sendable {
             """, as: String.self, logger: logger)
     }
 
-    /// A setting that must exist: its absence means the seeds were not loaded.
-    public func required(_ key: String, consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> String {
-        guard let value = try await value(key, consortiumID: consortiumID, on: date, connection: connection) else {
+    /// A setting that must be in force on `date`. A date before the setting's first value is the caller's (422
+    /// naming `field`); a setting with no value at all means the seeds were not loaded (503).
+    public func required(
+        _ key: String, consortiumID: Int64, on date: BusinessDate, field: String = "date", connection: PostgresConnection
+    ) async throws -> String {
+        if let value = try await value(key, consortiumID: consortiumID, on: date, connection: connection) { return value }
+        let earliest: String?? = try await connection.row(
+            """
+            SELECT min(effective_from)::text FROM (
+                SELECT effective_from FROM consortium_settings WHERE consortium_id = \(consortiumID) AND key = \(key)
+                UNION ALL
+                SELECT effective_from FROM policy_defaults WHERE key = \(key)
+            ) s
+            """, as: String?.self, logger: logger)
+        guard let first = earliest ?? nil else {
             throw DomainError.unavailable("the setting \(key) is missing: load seeds/reference (consortiumrx seed)")
         }
-        return value
+        throw DomainError.invalid(field, "\(date) is before \(key) takes effect (\(first))")
     }
 }

@@ -217,7 +217,7 @@ public struct HerbRoundStore: SQLStore {
             }
             let settings = Settings(logger: logger)
             func percent(_ key: String) async throws -> Decimal {
-                let text = try await settings.required(key, consortiumID: consortium.id, on: draft.periodStart, connection: connection)
+                let text = try await settings.required(key, consortiumID: consortium.id, on: draft.periodStart, field: "periodStart", connection: connection)
                 guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
                     throw DomainError.unavailable("the setting \(key) is not a number: \(text)")
                 }

@@ -91,10 +91,10 @@ public struct LongPrescriptionStore: SQLStore {
 
     // MARK: Rules
 
-    func national(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> LongPrescriptionRules.National {
+    func national(consortiumID: Int64, on date: BusinessDate, field: String = "date", connection: PostgresConnection) async throws -> LongPrescriptionRules.National {
         let settings = Settings(logger: logger)
-        let maxDays = Int(try await settings.required("long_rx_national_max_days", consortiumID: consortiumID, on: date, connection: connection)) ?? 84
-        let standard = Int(try await settings.required("long_rx_standard_max_days", consortiumID: consortiumID, on: date, connection: connection)) ?? 28
+        let maxDays = Int(try await settings.required("long_rx_national_max_days", consortiumID: consortiumID, on: date, field: field, connection: connection)) ?? 84
+        let standard = Int(try await settings.required("long_rx_standard_max_days", consortiumID: consortiumID, on: date, field: field, connection: connection)) ?? 28
         return .init(maxDays: maxDays, standardDays: standard)
     }
 
@@ -142,7 +142,7 @@ public struct LongPrescriptionStore: SQLStore {
     }
 
     func insertRuleSet(_ rules: LongPrescriptionRuleSet, consortiumID: Int64, connection: PostgresConnection) async throws {
-        let national = try await national(consortiumID: consortiumID, on: rules.effectiveFrom, connection: connection)
+        let national = try await national(consortiumID: consortiumID, on: rules.effectiveFrom, field: "effectiveFrom", connection: connection)
         let errors = rules.loosenessErrors(nationalMaxDays: national.maxDays)
         guard errors.isEmpty else { throw DomainError.unprocessable("the rule set is looser than the national rules allow", errors) }
         guard let id = try await connection.row(

@@ -28,6 +28,18 @@ public struct DrugUpdate: Sendable {
     public var antimicrobial: Bool?
     public var coldChain: Bool?
     public init() {}
+
+    /// The checks a change must pass, all of them reported at once.
+    public func validationErrors() -> [FieldError] {
+        var errors: [FieldError] = []
+        TextLimit.check(genericName, "genericName", 1...200, into: &errors)
+        TextLimit.check(nameEn, "nameEn", 0...200, into: &errors)
+        TextLimit.check(manufacturer, "manufacturer", 0...200, into: &errors)
+        for edition in essentialEditions ?? [] where !(edition.count == 4 && edition.allSatisfy(\.isASCII) && Int(edition) != nil) {
+            errors.append(FieldError(field: "essentialEditions", reason: "'\(edition)' is not a year"))
+        }
+        return errors
+    }
 }
 
 /// Drug master data: national codes, classification, essential-list editions, decoction-piece attributes.
@@ -181,6 +193,8 @@ public struct DrugStore: SQLStore {
 
     public func update(code: String, with change: DrugUpdate, by principal: Principal) async throws -> Drug {
         try principal.require(.manageDrugs)
+        let errors = change.validationErrors()
+        guard errors.isEmpty else { throw DomainError.unprocessable("the change is not valid", errors) }
         return try await database.transaction { connection in
             guard let before = try await find(code: code, on: connection, forUpdate: true) else {
                 throw DomainError.notFound("no drug \(code)")

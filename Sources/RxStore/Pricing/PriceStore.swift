@@ -324,7 +324,7 @@ public struct PriceStore: SQLStore {
             }
             let settings = Settings(logger: logger)
             func percent(_ key: String) async throws -> Decimal {
-                let text = try await settings.required(key, consortiumID: consortiumID, on: date, connection: connection)
+                let text = try await settings.required(key, consortiumID: consortiumID, on: date, field: "on", connection: connection)
                 guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
                     throw DomainError.unavailable("the setting \(key) is not a number: \(text)")
                 }
