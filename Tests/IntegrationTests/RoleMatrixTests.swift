@@ -112,21 +112,14 @@ struct RoleMatrixTests {
     @Test("a token of another consortium gets 403 or 404 on every write endpoint, and learns nothing of this one")
     func otherConsortium() async throws {
         try await TestApp.run { app in
-            try await app.database.transaction { c in
-                try await c.sql("INSERT INTO consortia (code, name, kind) VALUES ('OTHER', '另一个医共体', 'county_medical_community')")
-                try await c.sql(
-                    """
-                    INSERT INTO institutions (consortium_id, code, name, level, type)
-                    SELECT id, 'OTHER-CHC', '另一个社区卫生服务中心', 'primary', 'community_health_centre' FROM consortia WHERE code = 'OTHER'
-                    """)
-            }
+            try await TransferTests.otherConsortium(app)
             let drug = try await app.database.rows("SELECT code FROM drugs ORDER BY code LIMIT 1", as: String.self)[0]
             let names = try await app.database.rows(
                 "SELECT i.name FROM institutions i JOIN consortia c ON c.id = i.consortium_id WHERE c.code = 'JLTCM'", as: String.self)
             + ["吉林市中医医联体"]
             for role in Role.allCases {
                 let scoped = [.institutionPharmacist, .procurementOfficer, .prescriber].contains(role)
-                let token = try await app.token(role, consortium: "OTHER", institution: scoped ? "OTHER-CHC" : nil)
+                let token = try await app.token(role, consortium: "OTHER", institution: scoped ? "OTHER-H" : nil)
                 for operation in Self.writeOperations()
                 where operation.path.hasPrefix("/v1/consortia/{code}") || operation.path.hasPrefix("/v1/institutions/{code}") {
                     let response = try await app.call(

@@ -26,15 +26,10 @@ public struct ReconcileCatalogues: Sendable {
 
     func reconcile(consortiumCode: String, asOf: BusinessDate, startedAt: Date, createdBy: String,
                    connection: PostgresConnection) async throws -> RecordReconciliationReport<MemberCatalogueClassification> {
-        guard let consortiumID = try await connection.row(
-            "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
+        guard let consortiumID = try await ConsortiumStore(database: database).find(code: consortiumCode, on: connection)?.id
         else { throw DomainError.notFound("no consortium \(consortiumCode)") }
-        let version = try await connection.row(
-            """
-            SELECT number FROM catalogue_versions
-            WHERE consortium_id = \(consortiumID) AND status = 'published' AND effective_from <= \(asOf.description)::date
-            ORDER BY effective_from DESC LIMIT 1
-            """, as: Int.self, logger: logger)
+        let version = try await CatalogueStore(database: database).numberInEffect(
+            consortiumID: consortiumID, on: asOf, connection: connection)
         let listed = try await connection.row(
             "SELECT count(*)::int FROM member_catalogue_items WHERE consortium_id = \(consortiumID)", as: Int.self, logger: logger) ?? 0
         // The listed drugs out of line (the rule of `CatalogueRules.outOfLine`, set-based), with the version's item.

@@ -118,8 +118,7 @@ public struct ReconcileInvoices: Sendable {
     func reconcile(_ input: Input, encoding: InvoiceFile.Encoding, fileName: String, checksum: String, consortiumCode: String,
                    asOf: BusinessDate, createdBy: String, format: ReconciliationReport.Format, output: any ReconciliationOutput,
                    progress: (any ReconciliationProgressReporter)?, connection: PostgresConnection) async throws -> Done {
-        guard let consortiumID = try await connection.row(
-            "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
+        guard let consortiumID = try await ConsortiumStore(database: database).find(code: consortiumCode, on: connection)?.id
         else { throw DomainError.notFound("no consortium \(consortiumCode)") }
         // One run per file at a time: a second process with the same file waits here, then finds the first run.
         try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended(\("reconcile:\(consortiumID):\(checksum)"), 0))", logger: logger)

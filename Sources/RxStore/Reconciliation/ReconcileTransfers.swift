@@ -28,8 +28,7 @@ public struct ReconcileTransfers: Sendable {
 
     func reconcile(consortiumCode: String, asOf: BusinessDate, startedAt: Date, createdBy: String,
                    connection: PostgresConnection) async throws -> RecordReconciliationReport<TransferClassification> {
-        guard let consortiumID = try await connection.row(
-            "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
+        guard let consortiumID = try await ConsortiumStore(database: database).find(code: consortiumCode, on: connection)?.id
         else { throw DomainError.notFound("no consortium \(consortiumCode)") }
         let day = asOf.description
 
