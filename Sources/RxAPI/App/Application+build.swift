@@ -21,7 +21,8 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     // One extra connection for the change listener, which holds its connection.
     let client = try Database.makeClient(
         url: configuration.databaseURL, poolSize: configuration.poolSize + 1, logger: logger)
-    let database = Database(client: client, logger: logger, leaseTimeout: configuration.leaseTimeout)
+    let database = Database(
+        client: client, logger: logger, leaseTimeout: configuration.leaseTimeout, poolSize: configuration.poolSize)
     let authenticator = Authenticator(tokens: TokenStore(database: database))
     let contexts = LongPrescriptionContextCache()
 
@@ -100,6 +101,7 @@ struct ChangeListener: Service {
                 } catch {
                     if Task.isCancelled { break }
                     database.logger.warning("change listener lost its connection; retrying", metadata: ["error": "\(error)"])
+                    database.connectionLost()
                     forget()
                     try? await Task.sleep(for: .seconds(1))
                 }

@@ -14,11 +14,21 @@ public struct Database: Sendable {
     /// a saturated pool or a database that is down never queues requests without bound.
     public let leaseTimeout: Duration
 
-    public init(client: PostgresClient, logger: Logger, leaseTimeout: Duration = .seconds(5)) {
+    /// Decides when a lease may skip the timeout (`LeaseGauge`).
+    let gauge: LeaseGauge
+
+    /// `poolSize` is how many connections of `client` this handle may lease at once; with it, a lease that will
+    /// surely be served at once skips the timeout's machinery (nil: every lease is timed).
+    public init(client: PostgresClient, logger: Logger, leaseTimeout: Duration = .seconds(5), poolSize: Int? = nil) {
         self.client = client
         self.logger = logger
         self.leaseTimeout = leaseTimeout
+        self.gauge = LeaseGauge(capacity: poolSize ?? 0)
     }
+
+    /// Something outside the pool (the change listener) lost its connection: until a timed lease succeeds again,
+    /// every lease is timed.
+    public func connectionLost() { gauge.fail() }
 
     /// A pool configured from a URL, with the pool size a setting (small pools serve best on few cores).
     public static func makeClient(url: String, poolSize: Int, logger: Logger) throws -> PostgresClient {
@@ -55,11 +65,33 @@ public struct Database: Sendable {
 
     /// Lends a pooled connection to `body`, waiting at most `leaseTimeout` for one.
     ///
-    /// PostgresNIO's pool queues a lease until a connection frees up or, when the database is down, until its
-    /// circuit breaker trips a minute later. So a child task leases the connection and hands it over; if none
-    /// arrives in time, the lease is cancelled and the caller gets `DomainError.unavailable`. `body` itself runs
-    /// in the caller's task, so it needs not be `Sendable` and is never cut off by the timeout.
+    /// While the pool is known healthy and has a connection to spare (`LeaseGauge`), the lease is served at once and
+    /// taken directly. Otherwise it is timed: PostgresNIO's pool queues a lease until a connection frees up or, when
+    /// the database is down, until its circuit breaker trips a minute later. So a child task leases the connection
+    /// and hands it over; if none arrives in time, the lease is cancelled and the caller gets
+    /// `DomainError.unavailable`. `body` itself runs in the caller's task, so it needs not be `Sendable` and is
+    /// never cut off by the timeout.
     public func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        let direct = gauge.enter()
+        defer { gauge.leave() }
+        do {
+            if direct {
+                return try await client.withConnection { connection in
+                    gauge.succeeded()
+                    return try await body(connection)
+                }
+            }
+            return try await timedLease { connection in
+                gauge.succeeded()
+                return try await body(connection)
+            }
+        } catch {
+            if DatabaseErrors.isUnavailable(error) { gauge.fail() }
+            throw error
+        }
+    }
+
+    private func timedLease<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let handoff = ConnectionHandoff()
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [client] in
@@ -102,6 +134,33 @@ public struct Database: Sendable {
             throw DatabaseErrors.map(error, logger: logger)
         }
     }
+}
+
+/// Whether a lease may skip the timeout: only while fewer leases are out than the pool holds and a lease succeeded
+/// within the last `freshness` with no connection failure since. A lease that must wait for a busy pool, or for a
+/// connection to a database that may be down, is always timed.
+final class LeaseGauge: Sendable {
+    private let capacity: Int
+    private let leases = Atomic<Int>(0)
+    /// Until when (monotonic nanoseconds) a direct lease is allowed; 0 after a failure.
+    private let directUntil = Atomic<UInt64>(0)
+    static let freshness: UInt64 = 500_000_000
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    /// Counts a lease in; true when it may be taken directly.
+    func enter() -> Bool {
+        let before = leases.add(1, ordering: .relaxed).oldValue
+        return before < capacity && Self.now() < directUntil.load(ordering: .relaxed)
+    }
+
+    func leave() { leases.subtract(1, ordering: .relaxed) }
+
+    func succeeded() { directUntil.store(Self.now() + Self.freshness, ordering: .relaxed) }
+
+    func fail() { directUntil.store(0, ordering: .relaxed) }
 }
 
 /// Hands a leased connection from the leasing child task to the caller, and back when the caller is done.
@@ -236,6 +295,16 @@ extension PostgresConnection {
 
 /// Maps PostgreSQL's errors to what the caller can act on (SQLSTATE classes, not message text).
 public enum DatabaseErrors {
+    /// The database did not answer (no connection, or one lost), as opposed to answering with an error.
+    static func isUnavailable(_ error: any Error) -> Bool {
+        if case .unavailable = error as? DomainError { return true }
+        if let error = error as? PostgresTransactionError {
+            return isUnavailable(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
+        }
+        if let error = error as? PSQLError { return error.serverInfo?[.sqlState] == nil }
+        return false
+    }
+
     public static func map(_ error: any Error, logger: Logger) -> any Error {
         if error is DomainError || error is CancellationError { return error }
         if let error = error as? PostgresTransactionError {
