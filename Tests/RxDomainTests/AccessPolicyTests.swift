@@ -215,14 +215,6 @@ struct PricingRulesTests {
     }
 }
 
-@Suite("Decimal text")
-struct DecimalTextTests {
-    @Test(arguments: [("0.33333", 4, "0.3333"), ("12.5", 4, "12.5000"), ("7", 2, "7.00"), ("0.00005", 4, "0.0001"), ("123456.78", 4, "123456.7800")])
-    func format(value: String, places: Int, text: String) {
-        #expect(DecimalText.format(Decimal(string: value)!, places: places) == text)
-    }
-}
-
 @Suite("Business dates")
 struct BusinessDateTests {
     @Test("integer day arithmetic agrees with the calendar over decades")

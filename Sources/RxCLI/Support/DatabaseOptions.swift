@@ -21,7 +21,8 @@ struct DatabaseOptions: ParsableArguments {
     func withDatabase<T: Sendable>(_ label: String, _ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
         var logger = Logger(label: "consortiumrx.\(label)")
         // The pool warns when asked for a connection a moment before `run()` starts; that race is harmless here.
-        logger.logLevel = .error
+        // `LOG_LEVEL=debug` shows, for example, where a reconciliation's time went.
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
         let client = try Database.makeClient(url: try url(), poolSize: 2, logger: logger)
         let database = Database(client: client, logger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in

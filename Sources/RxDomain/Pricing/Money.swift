@@ -6,19 +6,26 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
 
     public init(_ amount: Decimal) { self.amount = amount }
 
-    static let posix = Locale(identifier: "en_US_POSIX")
-
-    /// Parses a plain decimal ("12.5", "0.0860"): digits, at most one point, at most four decimals.
+    /// Parses a plain decimal ("12.5", "0.0860"): one to ten digits, then at most one point and one to
+    /// `maxDecimals` (at most 8) decimals.
     public init?(_ text: String, maxDecimals: Int = 4) {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), let whole = parts.first, (1...10).contains(whole.count),
-            whole.allSatisfy({ $0.isASCII && $0.isNumber })
-        else { return nil }
-        if parts.count == 2 {
-            guard (1...maxDecimals).contains(parts[1].count), parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        var digits: UInt64 = 0
+        var whole = 0
+        var decimals = 0
+        var point = false
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard !point else { return nil }
+                point = true
+            } else {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                // Wrapping: a number too long is refused below, whatever it added up to.
+                digits = digits &* 10 &+ UInt64(byte - UInt8(ascii: "0"))
+                if point { decimals += 1 } else { whole += 1 }
+            }
         }
-        guard let value = Decimal(string: text, locale: Self.posix) else { return nil }
-        amount = value
+        guard (1...10).contains(whole), !point || (1...min(maxDecimals, 8)).contains(decimals) else { return nil }
+        amount = DecimalText.decimal(digits: digits, exponent: -decimals)
     }
 
     public static func < (a: Money, b: Money) -> Bool { a.amount < b.amount }

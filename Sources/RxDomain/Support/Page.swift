@@ -68,18 +68,3 @@ public enum Share {
         return DecimalText.format(Decimal(part) / Decimal(whole), places: 4)
     }
 }
-
-/// Fixed-point text of a decimal, rounded half-up: what money and shares are written as.
-/// (Written by hand: Foundation's NumberFormatter on Linux ignores the fraction digits in decimal style.)
-public enum DecimalText {
-    public static func format(_ value: Decimal, places: Int) -> String {
-        var input = value
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &input, places, .plain)
-        var text = "\(rounded)"
-        guard places > 0 else { return text }
-        if !text.contains(".") { text += "." }
-        let decimals = text.count - 1 - text.distance(from: text.startIndex, to: text.firstIndex(of: ".")!)
-        return text + String(repeating: "0", count: max(0, places - decimals))
-    }
-}

@@ -1,3 +1,6 @@
+import Foundation
+import NIOCore
+import PostgresNIO
 import RxDomain
 
 /// A value in the database that the domain does not know: the schema and the code disagree.
@@ -21,5 +24,33 @@ extension String {
             out.append(c)
         }
         return out
+    }
+}
+
+/// A `numeric` column decoded straight from PostgreSQL's binary form into the compact `Decimal` that PostgresNIO's
+/// own decoding gives, which prints the number and parses the text: at a million rows that was most of a
+/// reconciliation's client time. Numbers of more than 16 digits, NaN and the infinities take PostgresNIO's path.
+struct NumericColumn: PostgresDecodable {
+    var value: Decimal
+
+    init<JSONDecoder: PostgresJSONDecoder>(
+        from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,
+        context: PostgresDecodingContext<JSONDecoder>
+    ) throws {
+        // ndigits, weight, sign, dscale, then ndigits base-10000 digits, most significant first.
+        if type == .numeric, format == .binary, buffer.readableBytes >= 8,
+            let (count, weight, sign, _) = buffer.getMultipleIntegers(at: buffer.readerIndex, as: (Int16, Int16, UInt16, Int16).self),
+            (0...4).contains(count), sign == 0 || sign == 0x4000, buffer.readableBytes == 8 + 2 * Int(count)
+        {
+            var digits: UInt64 = 0
+            for i in 0..<Int(count) {
+                let digit = buffer.getInteger(at: buffer.readerIndex + 8 + 2 * i, as: UInt16.self) ?? 0
+                digits = digits * 10_000 + UInt64(digit)
+            }
+            buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+            value = DecimalText.decimal(digits: digits, exponent: 4 * (Int(weight) - Int(count) + 1), negative: sign == 0x4000)
+        } else {
+            value = try Decimal(from: &buffer, type: type, format: format, context: context)
+        }
     }
 }

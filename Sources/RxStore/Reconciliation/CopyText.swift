@@ -46,8 +46,8 @@ enum CopyText {
             buffer.writeInteger(tab)
             append(value, to: &buffer)
         }
-        for value in [line.institutionCode, line.drugCode, line.lotNumber, "\(line.quantity)", "\(line.unitPrice.amount)",
-                      "\(line.amount.amount)"] {
+        for value in [line.institutionCode, line.drugCode, line.lotNumber, DecimalText.plain(line.quantity),
+                      DecimalText.plain(line.unitPrice.amount), DecimalText.plain(line.amount.amount)] {
             buffer.writeInteger(tab)
             append(value, to: &buffer)
         }

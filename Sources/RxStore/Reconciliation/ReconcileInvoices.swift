@@ -12,7 +12,8 @@ import RxDomain
 /// streamed with COPY into a temporary table; a bad line anywhere rolls everything back (exit 2, every bad line
 /// named). The lines are matched in one set-based query read through a cursor in batches: each batch is judged by
 /// `ReconciliationRules`, its discrepancies stored with one INSERT and written to the output, and only counters and
-/// money totals are kept. The run is recorded in the same transaction.
+/// money totals are kept; the next batch is fetched meanwhile, so at most two are in memory. The run is recorded in
+/// the same transaction.
 public struct ReconcileInvoices: Sendable {
     public struct Outcome: Sendable {
         /// 0 every line matched, 1 discrepancies, 2 bad input.
@@ -137,8 +138,11 @@ public struct ReconcileInvoices: Sendable {
                 quantity numeric(14, 3) NOT NULL, unit_price numeric(14, 4) NOT NULL, amount numeric(16, 4) NOT NULL
             ) ON COMMIT DROP
             """, logger: logger)
+        var clock = PhaseClock()
         let lines = try await copy(input, encoding: encoding, progress: progress, connection: connection)
+        clock.lap("copy")
         try await connection.run("ANALYZE reconcile_invoice_lines", logger: logger)
+        clock.lap("analyze")
 
         let asOfText = asOf.description
         guard let runID = try await connection.row(
@@ -155,33 +159,35 @@ public struct ReconcileInvoices: Sendable {
         var declare = Self.matchingQuery(consortiumID: consortiumID, asOf: asOfText)
         declare.sql = "DECLARE reconcile_match NO SCROLL CURSOR FOR " + declare.sql
         try await connection.run(declare, logger: logger)
+        clock.lap("declare")
         var tally = ReconciliationTally()
         var matched = 0
-        while true {
-            let rows = try await connection.query("FETCH \(unescaped: String(Self.batchSize)) FROM reconcile_match", logger: logger)
+        var rows = try await fetchBatch(connection)
+        clock.lap("fetch")
+        while !rows.isEmpty {
+            // The next batch is fetched (and decoded) while this one is judged and stored: the database and the
+            // client work side by side. The INSERT below queues behind that FETCH on the connection.
+            let more = rows.count == Self.batchSize
+            async let following = more ? fetchBatch(connection) : []
             var batch: [ReconciliationDiscrepancy] = []
-            var fetched = 0
-            for try await r in rows.decode(Self.MatchRow.self) {
-                fetched += 1
-                let line = InvoiceFileLine(
-                    lineNumber: r.0, distributorCode: r.1, invoiceNumber: r.2, invoiceDate: BusinessDate(r.3) ?? InvoiceFile.epoch,
-                    manufacturerInvoiceNumber: r.4, manufacturerCode: r.5, institutionCode: r.6, drugCode: r.7, lotNumber: r.8,
-                    quantity: r.9, unitPrice: Money(r.10), amount: Money(r.11))
-                let facts = InvoiceLineFacts(duplicateOfLine: r.12, orderID: r.13, orderLineNo: r.14, unifiedPrice: r.15.map { Money($0) },
-                                             receivedQuantity: r.16, inMemberCatalogue: r.17, chainProblem: r.18)
+            for (line, facts) in rows {
                 let found = ReconciliationRules.classify(line, facts).sorted { $0.classification < $1.classification }
                 tally.add(line: found)
                 batch += found
             }
-            if fetched == 0 { break }
-            matched += fetched
+            matched += rows.count
+            clock.lap("classify")
             try await store(batch, consortiumID: consortiumID, runID: runID, connection: connection)
+            clock.lap("store, behind the next fetch")
             try output.write(writer.discrepancies(batch))
             output.found(batch)
             progress?.report(ReconciliationProgress(phase: .matching, linesRead: lines, linesMatched: matched, totalLines: lines))
-            if fetched < Self.batchSize { break }
+            clock.lap("output")
+            rows = try await following
+            clock.lap("fetch")
         }
         try await connection.run("CLOSE reconcile_match", logger: logger)
+        logger.debug("reconcile invoices: where the time went", metadata: clock.metadata(lines: lines))
 
         let summary = tally.summary(lines: lines)
         var counts: [String: Any] = summary.countsByName
@@ -240,8 +246,26 @@ public struct ReconcileInvoices: Sendable {
             """, logger: logger)
     }
 
-    typealias MatchRow = (Int, String, String, String, String?, String?, String, String, String, Decimal, Decimal, Decimal,
-                          Int?, Int64?, Int?, Decimal?, Decimal?, Bool, String?)
+    /// The next batch of the matching cursor, decoded.
+    func fetchBatch(_ connection: PostgresConnection) async throws -> [(InvoiceFileLine, InvoiceLineFacts)] {
+        var batch: [(InvoiceFileLine, InvoiceLineFacts)] = []
+        batch.reserveCapacity(Self.batchSize)
+        let rows = try await connection.query("FETCH \(unescaped: String(Self.batchSize)) FROM reconcile_match", logger: logger)
+        for try await r in rows.decode(Self.MatchRow.self) {
+            let line = InvoiceFileLine(
+                lineNumber: r.0, distributorCode: r.1, invoiceNumber: r.2, invoiceDate: BusinessDate(r.3) ?? InvoiceFile.epoch,
+                manufacturerInvoiceNumber: r.4, manufacturerCode: r.5, institutionCode: r.6, drugCode: r.7, lotNumber: r.8,
+                quantity: r.9.value, unitPrice: Money(r.10.value), amount: Money(r.11.value))
+            let facts = InvoiceLineFacts(duplicateOfLine: r.12, orderID: r.13, orderLineNo: r.14,
+                                         unifiedPrice: r.15.map { Money($0.value) }, receivedQuantity: r.16?.value,
+                                         inMemberCatalogue: r.17, chainProblem: r.18)
+            batch.append((line, facts))
+        }
+        return batch
+    }
+
+    typealias MatchRow = (Int, String, String, String, String?, String?, String, String, String, NumericColumn, NumericColumn,
+                          NumericColumn, Int?, Int64?, Int?, NumericColumn?, NumericColumn?, Bool, String?)
 
     /// Each line of `reconcile_invoice_lines` with what the database knows about it (`InvoiceLineFacts`), in line order.
     static func matchingQuery(consortiumID: Int64, asOf: String) -> PostgresQuery {
@@ -344,6 +368,31 @@ public struct ReconcileInvoices: Sendable {
         }
         try await connection.run("CLOSE reconcile_earlier", logger: logger)
         return Done(runID: run.0, fileName: run.1, alreadyReconciled: true, summary: summary)
+    }
+}
+
+/// Where a run's time goes, phase by phase (laps of the same name add up); logged at debug level
+/// (`LOG_LEVEL=debug consortiumrx reconcile invoices …`).
+struct PhaseClock {
+    private let clock = ContinuousClock()
+    private var last: ContinuousClock.Instant
+    private var totals: [(String, Duration)] = []
+
+    init() { last = clock.now }
+
+    mutating func lap(_ phase: String) {
+        let now = clock.now
+        if let i = totals.firstIndex(where: { $0.0 == phase }) { totals[i].1 += now - last } else { totals.append((phase, now - last)) }
+        last = now
+    }
+
+    func metadata(lines: Int) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["lines": "\(lines)"]
+        for (phase, duration) in totals {
+            let (seconds, attoseconds) = duration.components
+            metadata[phase] = "\(String(format: "%.2f", Double(seconds) + Double(attoseconds) / 1e18)) s"
+        }
+        return metadata
     }
 }
 

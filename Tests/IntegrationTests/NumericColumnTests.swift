@@ -1,0 +1,31 @@
+import Foundation
+import PostgresNIO
+@testable import RxStore
+import Testing
+
+/// `NumericColumn` decodes PostgreSQL's binary numeric itself; it must agree with PostgresNIO's `Decimal`.
+@Suite("Numeric columns")
+struct NumericColumnTests {
+    @Test("decodes every numeric as PostgresNIO's Decimal does")
+    func likePostgresNIO() async throws {
+        var texts = ["0", "0.0000", "1", "-1", "12.5", "12.5000", "-0.0001", "10000", "100000000", "9999999999999999",
+                     "12345678901234.5678", "-12345678901234.5678", "0.00000001", "1e20", "123456789012345678901234.5",
+                     "99999999999999999999.9999", "0.1", "10000.0001"]
+        for _ in 0..<500 {
+            texts.append("\(Int64.random(in: -99_999_999_999...99_999_999_999)).\(Int.random(in: 0...9999))")
+        }
+        let all = texts
+        try await TestApp.run { app in
+            let rows = try await app.database.read { connection in
+                try await connection.rows(
+                    "SELECT x::numeric, x::numeric, x FROM unnest(\(all)::text[]) AS x",
+                    as: (NumericColumn, Decimal, String).self, logger: app.database.logger)
+            }
+            #expect(rows.count == all.count)
+            for (mine, theirs, text) in rows {
+                #expect(mine.value == theirs, "\(text)")
+                #expect(mine.value.description == theirs.description, "\(text)")
+            }
+        }
+    }
+}
