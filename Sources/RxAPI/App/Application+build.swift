@@ -50,6 +50,7 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
 
     var app = Application(
         router: router,
+        server: .http1OnEventLoops(),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "consortiumrx"),
         logger: logger)
     app.addServices(client, ChangeListener(database: database, authenticator: authenticator, contexts: contexts))

@@ -1,0 +1,40 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// Runs each HTTP connection's requests on the event loop that owns its socket, instead of hopping to Swift
+/// concurrency's pool and back for every read and write. Handlers are short and never block, so the loop is
+/// not held up; the database calls still hop to their connection's loop.
+struct EventLoopBoundChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+    let base: Base
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        base.setup(channel: channel, logger: logger)
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await withTaskExecutorPreference(EventLoopTaskExecutor(eventLoop: value.channel.eventLoop)) {
+            await base.handle(value: value, logger: logger)
+        }
+    }
+}
+
+/// An event loop as a task executor: jobs preferring it run on the loop's thread.
+final class EventLoopTaskExecutor: TaskExecutor {
+    let eventLoop: any EventLoop
+
+    init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1, each connection served on its own event loop (`EventLoopBoundChannel`).
+    static func http1OnEventLoops() -> HTTPServerBuilder {
+        .init { responder in EventLoopBoundChannel(base: HTTP1Channel(responder: responder)) }
+    }
+}
