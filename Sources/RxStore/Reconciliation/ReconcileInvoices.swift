@@ -389,8 +389,9 @@ struct PhaseClock {
     func metadata(lines: Int) -> Logger.Metadata {
         var metadata: Logger.Metadata = ["lines": "\(lines)"]
         for (phase, duration) in totals {
+            // In whole milliseconds: no floating point in a file about money.
             let (seconds, attoseconds) = duration.components
-            metadata[phase] = "\(String(format: "%.2f", Double(seconds) + Double(attoseconds) / 1e18)) s"
+            metadata[phase] = "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000) ms"
         }
         return metadata
     }
