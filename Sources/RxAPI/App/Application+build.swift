@@ -27,6 +27,8 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     let contexts = LongPrescriptionContextCache()
 
     let router = Router(context: BasicRequestContext.self)
+    // First, so that it sees the body as the middlewares below leave it (MetricsMiddleware wraps it).
+    router.add(middleware: SingleWriteMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())
