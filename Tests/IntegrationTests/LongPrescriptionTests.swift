@@ -87,6 +87,39 @@ struct LongPrescriptionTests {
         }
     }
 
+    @Test("concurrent desk checks share the supply-on-hand query and each sees its own patient's supply")
+    func concurrentChecks() async throws {
+        try await TestApp.run { app in
+            let drug = try await Self.chronicDrug(app)
+            let prescriber = try await app.token(.prescriber, institution: "CY-BJL-CHC")
+            for patient in ["P-S1", "P-S2", "P-S3"] {
+                let issued = try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug, patient: patient))
+                #expect(issued.status == .created, "\(issued.text)")
+            }
+            let patients = (1...8).map { "P-S\($0)" }
+            let answers = try await withThrowingTaskGroup(of: (String, [String]).self) { group in
+                for round in 0..<40 {
+                    let patient = patients[round % patients.count]
+                    group.addTask {
+                        let response = try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: """
+                            {"institutionCode": "CY-BJL-CHC", "prescriber": "DR-CY-0001",
+                             "patient": {"ref": "\(patient)", "familyDoctorContract": true, "goodAdherence": true,
+                                         "diagnoses": [{"icd": "I10", "stable": true, "lastAssessedOn": "\(BusinessDate.today().adding(days: -5))"}]},
+                             "items": [{"drugCode": "\(drug)", "dailyDose": "1", "days": 28}]}
+                            """)
+                        let items = (response.json["items"] as? [[String: Any]]) ?? []
+                        return (patient, ((items.first?["reasons"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String })
+                    }
+                }
+                return try await group.reduce(into: [(String, [String])]()) { $0.append($1) }
+            }
+            #expect(answers.count == 40)
+            for (patient, reasons) in answers {
+                #expect(reasons.contains("SUPPLY_ON_HAND") == ["P-S1", "P-S2", "P-S3"].contains(patient), "\(patient): \(reasons)")
+            }
+        }
+    }
+
     @Test("supply on hand at the edge of the tolerance")
     func toleranceEdges() async throws {
         try await TestApp.run { app in

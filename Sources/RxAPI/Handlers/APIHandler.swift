@@ -14,6 +14,7 @@ struct APIHandler: APIProtocol {
     let drugs: DrugStore
     let audit: AuditLog
     let longPrescriptionContexts: LongPrescriptionContextCache
+    let longPrescriptions: LongPrescriptionStore
 
     init(database: Database, longPrescriptionContexts: LongPrescriptionContextCache = .init()) {
         self.longPrescriptionContexts = longPrescriptionContexts
@@ -21,7 +22,8 @@ struct APIHandler: APIProtocol {
         self.consortia = ConsortiumStore(database: database)
         self.institutions = InstitutionStore(database: database)
         self.suppliers = SupplierStore(database: database)
-        self.drugs = DrugStore(database: database)
+        self.drugs = DrugStore(database: database, sharedLookups: true)
+        self.longPrescriptions = LongPrescriptionStore(database: database, sharedReads: true)
         self.audit = AuditLog(logger: database.logger)
     }
 

@@ -47,8 +47,6 @@ extension Components.Schemas.LongPrescriptionRuleSet {
 }
 
 extension APIHandler {
-    var longPrescriptions: LongPrescriptionStore { LongPrescriptionStore(database: database) }
-
     func patient(_ p: Components.Schemas.LongPrescriptionPatient) throws -> LongPrescriptionRules.Patient {
         LongPrescriptionRules.Patient(
             hasFamilyDoctorContract: p.familyDoctorContract,

@@ -14,6 +14,9 @@ public struct Database: Sendable {
     /// a saturated pool or a database that is down never queues requests without bound.
     public let leaseTimeout: Duration
 
+    /// How many connections of `client` this handle may lease at once, when known.
+    public let poolSize: Int?
+
     /// Decides when a lease may skip the timeout (`LeaseGauge`).
     let gauge: LeaseGauge
 
@@ -23,8 +26,13 @@ public struct Database: Sendable {
         self.client = client
         self.logger = logger
         self.leaseTimeout = leaseTimeout
+        self.poolSize = poolSize
         self.gauge = LeaseGauge(capacity: poolSize ?? 0)
     }
+
+    /// How many queries each `ReadCoalescer` may run at once: a quarter of the pool. Fewer, larger queries served
+    /// best (`bench/README.md`: 2 of 8 beat 4 of 8), and the rest of the pool stays free for everything else.
+    public var sharedReadConcurrency: Int { max(1, (poolSize ?? 4) / 4) }
 
     /// Something outside the pool (the change listener) lost its connection: until a timed lease succeeds again,
     /// every lease is timed.

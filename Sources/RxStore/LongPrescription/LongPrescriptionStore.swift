@@ -81,12 +81,66 @@ struct SupplyOnHand: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
+/// A patient of a consortium, as the supply-on-hand query knows them.
+struct PatientKey: Hashable, Sendable {
+    var consortiumID: Int64
+    var patientRef: String
+}
+
+/// An active long prescription: its supply lasts until `lastDay`.
+struct ActiveSupply: Sendable {
+    var drugCode: String
+    var prescriptionID: Int64
+    var lastDay: BusinessDate
+}
+
+/// The supply on hand of several patients at once, for `ReadCoalescer`: every active long prescription of each.
+struct SupplyOnHandOfPatients: PostgresPreparedStatement {
+    static let sql = """
+        SELECT lp.consortium_id, lp.patient_ref, lp.drug_code, lp.id, (lp.start_date + lp.days - 1)::text
+        FROM unnest($1::bigint[], $2::text[]) AS k(consortium_id, patient_ref)
+        JOIN long_prescriptions lp ON lp.consortium_id = k.consortium_id AND lp.patient_ref = k.patient_ref
+        WHERE lp.status = 'active'
+        ORDER BY lp.start_date
+        """
+    typealias Row = (Int64, String, String, Int64, String)
+    var patients: [PatientKey]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(patients.map(\.consortiumID))
+        bindings.append(patients.map(\.patientRef))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
 /// Long prescriptions (长处方): the rules in force, the check, issued prescriptions and their fills.
 public struct LongPrescriptionStore: SQLStore {
     let database: Database
+    /// Shares the supply-on-hand queries of concurrent checks; see `init(database:sharedReads:)`.
+    let supplyReads: ReadCoalescer<PatientKey, [ActiveSupply]>?
 
-    public init(database: Database) {
+    /// With `sharedReads`, concurrent checks that would queue for a connection share the query for their patients'
+    /// supply on hand (`ReadCoalescer`): for the one long-lived store that serves the API.
+    public init(database: Database, sharedReads: Bool = false) {
         self.database = database
+        guard sharedReads else {
+            self.supplyReads = nil
+            return
+        }
+        self.supplyReads = ReadCoalescer(name: "supply_on_hand", concurrency: database.sharedReadConcurrency) { patients in
+            try await database.read { connection in
+                var supply: [PatientKey: [ActiveSupply]] = [:]
+                for try await row in try await connection.execute(SupplyOnHandOfPatients(patients: patients), logger: database.logger) {
+                    guard let lastDay = BusinessDate(row.4) else { continue }
+                    supply[PatientKey(consortiumID: row.0, patientRef: row.1), default: []].append(
+                        ActiveSupply(drugCode: row.2, prescriptionID: row.3, lastDay: lastDay))
+                }
+                return supply
+            }
+        }
     }
 
     // MARK: Rules
@@ -194,56 +248,86 @@ public struct LongPrescriptionStore: SQLStore {
     // MARK: The check
 
     /// The check, with the patient-independent facts from `cache` when given: then it costs one query, the
-    /// patient's supply on hand.
+    /// patient's supply on hand, shared with concurrent checks when this store was made with `sharedReads`.
     public func check(
         _ request: LongPrescriptionRequest, consortiumID: Int64, today: BusinessDate, cache: LongPrescriptionContextCache? = nil
     ) async throws -> LongPrescriptionCheck {
-        let context = try await cache?.context(consortiumID: consortiumID, on: today, database: database)
-        return try await database.read { connection in
-            if let context { return try await check(request, context: context, connection: connection) }
-            let fresh = try await LongPrescriptionContext.load(consortiumID: consortiumID, on: today, database: database, connection: connection)
-            return try await check(request, context: fresh, connection: connection)
+        guard let cache else {
+            return try await database.read { connection in
+                let context = try await LongPrescriptionContext.load(consortiumID: consortiumID, on: today, database: database, connection: connection)
+                return try await check(request, context: context, connection: connection)
+            }
         }
+        let context = try await cache.context(consortiumID: consortiumID, on: today, database: database)
+        guard let supplyReads else {
+            return try await database.read { connection in try await check(request, context: context, connection: connection) }
+        }
+        let prescriber = try Self.prescriber(of: request, in: context)
+        let unknown = Self.drugsOutsideContext(request, context)
+        let extra = unknown.isEmpty ? [] : try await database.read { connection in
+            try await DrugStore(database: database).find(codes: unknown, on: connection)
+        }
+        let supply = try await supplyReads.value(for: PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef)) ?? []
+        let asked = Set(request.items.map(\.drugCode))
+        return try Self.judge(request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply.filter { asked.contains($0.drugCode) })
     }
 
     func check(_ request: LongPrescriptionRequest, context: LongPrescriptionContext, connection: PostgresConnection) async throws -> LongPrescriptionCheck {
-        let today = context.date
+        let prescriber = try Self.prescriber(of: request, in: context)
+        let unknown = Self.drugsOutsideContext(request, context)
+        let extra = unknown.isEmpty ? [] : try await DrugStore(database: database).find(codes: unknown, on: connection)
+        // The one query that depends on the patient: supply still on hand from active long prescriptions.
+        var supply: [ActiveSupply] = []
+        for try await row in try await connection.execute(
+            SupplyOnHand(consortiumID: context.consortiumID, patientRef: request.patientRef, drugCodes: request.items.map(\.drugCode)),
+            logger: logger)
+        {
+            supply.append(ActiveSupply(drugCode: row.0, prescriptionID: row.1, lastDay: BusinessDate(row.2)!))
+        }
+        return try Self.judge(request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply)
+    }
+
+    /// The prescriber as the rules see them; refuses an unknown member or prescriber, or a consortium without rules.
+    static func prescriber(of request: LongPrescriptionRequest, in context: LongPrescriptionContext) throws -> LongPrescriptionRules.Prescriber {
         guard let institution = context.institutions[request.institutionCode] else {
             throw DomainError.invalid("institutionCode", "no member \(request.institutionCode)")
         }
         guard let prescriber = context.prescribers[request.prescriberPseudonym], prescriber.institutionID == institution.id else {
             throw DomainError.invalid("prescriber", "\(request.prescriberPseudonym) is not a registered prescriber of \(request.institutionCode)")
         }
-        guard let rules = context.rules else {
-            throw DomainError.unprocessable("the consortium has no long-prescription rules in effect on \(today)")
+        guard context.rules != nil else {
+            throw DomainError.unprocessable("the consortium has no long-prescription rules in effect on \(context.date)")
+        }
+        return LongPrescriptionRules.Prescriber(title: prescriber.title, institutionLevel: prescriber.level)
+    }
+
+    /// Drugs asked for that no member's catalogue holds, so the context does not know them.
+    static func drugsOutsideContext(_ request: LongPrescriptionRequest, _ context: LongPrescriptionContext) -> [String] {
+        request.items.map(\.drugCode).filter { context.drugs[$0] == nil }
+    }
+
+    /// The decision, given the facts: `supply` is the patient's active long prescriptions of the drugs asked for,
+    /// oldest first.
+    static func judge(
+        _ request: LongPrescriptionRequest, context: LongPrescriptionContext, prescriber: LongPrescriptionRules.Prescriber,
+        extraDrugs: [Drug], supply: [ActiveSupply]
+    ) throws -> LongPrescriptionCheck {
+        guard let rules = context.rules, let institution = context.institutions[request.institutionCode] else {
+            throw DomainError.unprocessable("the consortium has no long-prescription rules in effect on \(context.date)")
         }
         let held = context.catalogues[institution.id] ?? []
-        var drugs: [String: Drug] = [:]
-        let unknown = request.items.map(\.drugCode).filter { context.drugs[$0] == nil }
-        if !unknown.isEmpty {
-            for drug in try await DrugStore(database: database).find(codes: unknown, on: connection) { drugs[drug.code] = drug }
-        }
-        let codes = request.items.map(\.drugCode)
-        // The one query that depends on the patient: supply still on hand from active long prescriptions.
-        var onHand: [(String, Int64, String)] = []
-        for try await row in try await connection.execute(
-            SupplyOnHand(consortiumID: context.consortiumID, patientRef: request.patientRef, drugCodes: codes), logger: logger)
-        {
-            onHand.append(row)
-        }
         var lastDay: [String: (Int64, BusinessDate)] = [:]
-        for row in onHand { lastDay[row.0] = (row.1, BusinessDate(row.2)!) }
-        let who = LongPrescriptionRules.Prescriber(title: prescriber.title, institutionLevel: prescriber.level)
+        for row in supply { lastDay[row.drugCode] = (row.prescriptionID, row.lastDay) }
         var answers: [LongPrescriptionRules.Answer] = []
         for (index, item) in request.items.enumerated() {
-            guard let drug = context.drugs[item.drugCode] ?? drugs[item.drugCode] else {
+            guard let drug = context.drugs[item.drugCode] ?? extraDrugs.first(where: { $0.code == item.drugCode }) else {
                 throw DomainError.invalid("items[\(index)].drugCode", "no drug \(item.drugCode)")
             }
             answers.append(LongPrescriptionRules.check(
                 item: .init(drug: drug, dailyDose: item.dailyDose, daysAsked: item.days, inCatalogue: held.contains(drug.code),
                             assessmentRecorded: item.assessmentRecorded, patientConfirmed: item.patientConfirmed,
                             supplyOnHandUntil: lastDay[drug.code]?.1, isFirst: lastDay[drug.code] == nil),
-                patient: request.patient, prescriber: who, rules: rules, national: context.national, today: today))
+                patient: request.patient, prescriber: prescriber, rules: rules, national: context.national, today: context.date))
         }
         return LongPrescriptionCheck(
             decision: LongPrescriptionRules.decision(answers), answers: answers, supplyOnHand: lastDay.mapValues(\.0))

@@ -45,9 +45,32 @@ public struct DrugUpdate: Sendable {
 /// Drug master data: national codes, classification, essential-list editions, decoction-piece attributes.
 public struct DrugStore: SQLStore {
     let database: Database
+    /// Shares the queries of concurrent `find(code:)` calls; see `init(database:sharedLookups:)`.
+    let lookups: ReadCoalescer<String, Drug>?
 
-    public init(database: Database) {
+    /// With `sharedLookups`, concurrent `find(code:)` calls that would queue for a connection share one query
+    /// (`ReadCoalescer`): for the one long-lived store that serves the API.
+    public init(database: Database, sharedLookups: Bool = false) {
         self.database = database
+        guard sharedLookups else {
+            self.lookups = nil
+            return
+        }
+        self.lookups = ReadCoalescer(name: "drug_by_code", concurrency: database.sharedReadConcurrency) { codes in
+            try await database.read { connection in
+                var found: [String: Drug] = [:]
+                if codes.count == 1 {
+                    for try await row in try await connection.execute(DrugByCode(code: codes[0]), logger: database.logger) {
+                        found[row.0] = try Self.drug(row)
+                    }
+                } else {
+                    for try await row in try await connection.execute(DrugsByCodes(codes: codes), logger: database.logger) {
+                        found[row.0] = try Self.drug(row)
+                    }
+                }
+                return found
+            }
+        }
     }
 
     typealias Row = (
@@ -67,15 +90,18 @@ public struct DrugStore: SQLStore {
             antimicrobial: r.13, coldChain: r.14, decoctionPiece: piece)
     }
 
+    /// A `Row`, without its condition (constant text only: values are always bound).
+    static let selectDrugs = """
+        SELECT d.code, d.generic_name, d.name_en, d.dosage_form, d.strength, d.package_size, d.package_unit,
+               d.unit, d.manufacturer, d.atc_code, d.category, d.insurance_class, d.control_class,
+               d.antimicrobial, d.cold_chain, d.herb_name, d.processing, d.grade,
+               ARRAY(SELECT e.edition FROM drug_essential_editions e WHERE e.drug_code = d.code ORDER BY e.edition)
+        FROM drugs d
+        """
+
     /// The hot lookup, prepared once per connection.
     struct DrugByCode: PostgresPreparedStatement {
-        static let sql = """
-            SELECT d.code, d.generic_name, d.name_en, d.dosage_form, d.strength, d.package_size, d.package_unit,
-                   d.unit, d.manufacturer, d.atc_code, d.category, d.insurance_class, d.control_class,
-                   d.antimicrobial, d.cold_chain, d.herb_name, d.processing, d.grade,
-                   ARRAY(SELECT e.edition FROM drug_essential_editions e WHERE e.drug_code = d.code ORDER BY e.edition)
-            FROM drugs d WHERE d.code = $1
-            """
+        static let sql = selectDrugs + " WHERE d.code = $1"
         typealias Row = DrugStore.Row
         var code: String
 
@@ -88,7 +114,23 @@ public struct DrugStore: SQLStore {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
+    /// Several at once, for `ReadCoalescer`: one statement whatever the number of codes.
+    struct DrugsByCodes: PostgresPreparedStatement {
+        static let sql = selectDrugs + " WHERE d.code = ANY($1)"
+        typealias Row = DrugStore.Row
+        var codes: [String]
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(codes)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
     public func find(code: String) async throws -> Drug? {
+        if let lookups { return try await lookups.value(for: code) }
         do {
             return try await database.withConnection { connection in
                 for try await row in try await connection.execute(DrugByCode(code: code), logger: database.logger) {
@@ -113,16 +155,11 @@ public struct DrugStore: SQLStore {
 
     /// Several drugs by code, in code order; unknown codes are left out.
     func find(codes: [String], on connection: PostgresConnection) async throws -> [Drug] {
-        try await connection.rows(
-            """
-            SELECT d.code, d.generic_name, d.name_en, d.dosage_form, d.strength, d.package_size, d.package_unit,
-                   d.unit, d.manufacturer, d.atc_code, d.category, d.insurance_class, d.control_class,
-                   d.antimicrobial, d.cold_chain, d.herb_name, d.processing, d.grade,
-                   ARRAY(SELECT e.edition FROM drug_essential_editions e WHERE e.drug_code = d.code ORDER BY e.edition)
-            FROM drugs d WHERE d.code = ANY(\(codes))
-            ORDER BY d.code
-            """, as: Row.self, logger: database.logger
-        ).map(Self.drug)
+        var drugs: [Drug] = []
+        for try await row in try await connection.execute(DrugsByCodes(codes: codes), logger: database.logger) {
+            drugs.append(try Self.drug(row))
+        }
+        return drugs.sorted { $0.code < $1.code }
     }
 
     public func search(_ search: DrugSearch) async throws -> Page<Drug> {
