@@ -4,7 +4,7 @@ import Synchronization
 /// Point reads by key that share their queries under load: while `concurrency` queries are running, a read waits,
 /// and every read that arrives meanwhile joins it, so the next query answers them all with one statement
 /// (`… WHERE key = ANY($1)`). An idle server runs each read at once and alone; a busy one runs fewer, larger
-/// queries instead of one per request, which is what saturates a small pool and two cores.
+/// queries, where one query per request would keep a small pool and the database's cores busy with overhead.
 ///
 /// A read only ever joins a batch whose query has not started, so its answer is never older than its arrival.
 /// No extra task is made: the waiting read that comes first runs the next batch itself.
