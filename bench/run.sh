@@ -87,9 +87,10 @@ export BENCH_TODAY=$(TZ=Asia/Shanghai date +%F)
 consortium_id=$(psql -X -qAt "$DATABASE_URL" -c "SELECT id FROM consortia WHERE code = 'JLTCM'")
 cat > "$out/long_rx_check.sql" <<SQL
 \\set p random(1, 100000)
-SELECT drug_code, id, (start_date + days - 1)::text FROM long_prescriptions
-WHERE consortium_id = $consortium_id AND patient_ref = 'P-' || :p AND drug_code = ANY(ARRAY['$BENCH_DRUG'])
-  AND status = 'active' ORDER BY start_date;
+SELECT lp.consortium_id, lp.patient_ref, lp.drug_code, lp.id, (lp.start_date + lp.days - 1)::text
+FROM unnest(ARRAY[$consortium_id]::bigint[], ARRAY['P-' || :p]::text[]) AS k(consortium_id, patient_ref)
+JOIN long_prescriptions lp ON lp.consortium_id = k.consortium_id AND lp.patient_ref = k.patient_ref
+WHERE lp.status = 'active' ORDER BY lp.start_date;
 SQL
 wrk -t2 -c"$conns" -d3s -s bench/long_rx_check.lua "http://127.0.0.1:$port" >/dev/null  # warm-up: the first check loads the cache
 check=$(wrk_run long-rx-check -s bench/long_rx_check.lua "http://127.0.0.1:$port")

@@ -58,29 +58,6 @@ public struct IssuedPrescription: Sendable, Equatable, Encodable {
     public var fills: Int
 }
 
-/// The check's one patient query, prepared once per connection.
-struct SupplyOnHand: PostgresPreparedStatement {
-    static let sql = """
-        SELECT drug_code, id, (start_date + days - 1)::text FROM long_prescriptions
-        WHERE consortium_id = $1 AND patient_ref = $2 AND drug_code = ANY($3) AND status = 'active'
-        ORDER BY start_date
-        """
-    typealias Row = (String, Int64, String)
-    var consortiumID: Int64
-    var patientRef: String
-    var drugCodes: [String]
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 3)
-        bindings.append(consortiumID)
-        bindings.append(patientRef)
-        bindings.append(drugCodes)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
-}
-
 /// A patient of a consortium, as the supply-on-hand query knows them.
 struct PatientKey: Hashable, Sendable {
     var consortiumID: Int64
@@ -94,7 +71,8 @@ struct ActiveSupply: Sendable {
     var lastDay: BusinessDate
 }
 
-/// The supply on hand of several patients at once, for `ReadCoalescer`: every active long prescription of each.
+/// The check's one patient query, prepared once per connection: every active long prescription of each patient
+/// asked for (several at once when `ReadCoalescer` shares the query).
 struct SupplyOnHandOfPatients: PostgresPreparedStatement {
     static let sql = """
         SELECT lp.consortium_id, lp.patient_ref, lp.drug_code, lp.id, (lp.start_date + lp.days - 1)::text
@@ -114,6 +92,16 @@ struct SupplyOnHandOfPatients: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+
+    static func read(_ patients: [PatientKey], on connection: PostgresConnection, logger: Logger) async throws -> [PatientKey: [ActiveSupply]] {
+        var supply: [PatientKey: [ActiveSupply]] = [:]
+        for try await row in try await connection.execute(Self(patients: patients), logger: logger) {
+            guard let lastDay = BusinessDate(row.4) else { continue }
+            supply[PatientKey(consortiumID: row.0, patientRef: row.1), default: []].append(
+                ActiveSupply(drugCode: row.2, prescriptionID: row.3, lastDay: lastDay))
+        }
+        return supply
+    }
 }
 
 /// Long prescriptions (长处方): the rules in force, the check, issued prescriptions and their fills.
@@ -132,13 +120,7 @@ public struct LongPrescriptionStore: SQLStore {
         }
         self.supplyReads = ReadCoalescer(name: "supply_on_hand", concurrency: database.sharedReadConcurrency) { patients in
             try await database.read { connection in
-                var supply: [PatientKey: [ActiveSupply]] = [:]
-                for try await row in try await connection.execute(SupplyOnHandOfPatients(patients: patients), logger: database.logger) {
-                    guard let lastDay = BusinessDate(row.4) else { continue }
-                    supply[PatientKey(consortiumID: row.0, patientRef: row.1), default: []].append(
-                        ActiveSupply(drugCode: row.2, prescriptionID: row.3, lastDay: lastDay))
-                }
-                return supply
+                try await SupplyOnHandOfPatients.read(patients, on: connection, logger: database.logger)
             }
         }
     }
@@ -268,8 +250,7 @@ public struct LongPrescriptionStore: SQLStore {
             try await DrugStore(database: database).find(codes: unknown, on: connection)
         }
         let supply = try await supplyReads.value(for: PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef)) ?? []
-        let asked = Set(request.items.map(\.drugCode))
-        return try Self.judge(request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply.filter { asked.contains($0.drugCode) })
+        return try Self.judge(request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply)
     }
 
     func check(_ request: LongPrescriptionRequest, context: LongPrescriptionContext, connection: PostgresConnection) async throws -> LongPrescriptionCheck {
@@ -277,13 +258,8 @@ public struct LongPrescriptionStore: SQLStore {
         let unknown = Self.drugsOutsideContext(request, context)
         let extra = unknown.isEmpty ? [] : try await DrugStore(database: database).find(codes: unknown, on: connection)
         // The one query that depends on the patient: supply still on hand from active long prescriptions.
-        var supply: [ActiveSupply] = []
-        for try await row in try await connection.execute(
-            SupplyOnHand(consortiumID: context.consortiumID, patientRef: request.patientRef, drugCodes: request.items.map(\.drugCode)),
-            logger: logger)
-        {
-            supply.append(ActiveSupply(drugCode: row.0, prescriptionID: row.1, lastDay: BusinessDate(row.2)!))
-        }
+        let patient = PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef)
+        let supply = try await SupplyOnHandOfPatients.read([patient], on: connection, logger: logger)[patient] ?? []
         return try Self.judge(request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply)
     }
 
@@ -306,8 +282,7 @@ public struct LongPrescriptionStore: SQLStore {
         request.items.map(\.drugCode).filter { context.drugs[$0] == nil }
     }
 
-    /// The decision, given the facts: `supply` is the patient's active long prescriptions of the drugs asked for,
-    /// oldest first.
+    /// The decision, given the facts: `supply` is the patient's active long prescriptions, oldest first.
     static func judge(
         _ request: LongPrescriptionRequest, context: LongPrescriptionContext, prescriber: LongPrescriptionRules.Prescriber,
         extraDrugs: [Drug], supply: [ActiveSupply]
@@ -317,7 +292,8 @@ public struct LongPrescriptionStore: SQLStore {
         }
         let held = context.catalogues[institution.id] ?? []
         var lastDay: [String: (Int64, BusinessDate)] = [:]
-        for row in supply { lastDay[row.drugCode] = (row.prescriptionID, row.lastDay) }
+        let asked = Set(request.items.map(\.drugCode))
+        for row in supply where asked.contains(row.drugCode) { lastDay[row.drugCode] = (row.prescriptionID, row.lastDay) }
         var answers: [LongPrescriptionRules.Answer] = []
         for (index, item) in request.items.enumerated() {
             guard let drug = context.drugs[item.drugCode] ?? extraDrugs.first(where: { $0.code == item.drugCode }) else {
