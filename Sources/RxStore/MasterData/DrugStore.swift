@@ -59,14 +59,8 @@ public struct DrugStore: SQLStore {
         self.lookups = ReadCoalescer(name: "drug_by_code", concurrency: database.sharedReadConcurrency) { codes in
             try await database.read { connection in
                 var found: [String: Drug] = [:]
-                if codes.count == 1 {
-                    for try await row in try await connection.execute(DrugByCode(code: codes[0]), logger: database.logger) {
-                        found[row.0] = try Self.drug(row)
-                    }
-                } else {
-                    for try await row in try await connection.execute(DrugsByCodes(codes: codes), logger: database.logger) {
-                        found[row.0] = try Self.drug(row)
-                    }
+                for try await row in try await connection.execute(DrugsByCodes(codes: codes), logger: database.logger) {
+                    found[row.0] = try Self.drug(row)
                 }
                 return found
             }
