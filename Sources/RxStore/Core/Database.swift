@@ -30,9 +30,10 @@ public struct Database: Sendable {
         self.gauge = LeaseGauge(capacity: poolSize ?? 0)
     }
 
-    /// How many queries each `ReadCoalescer` may run at once: a quarter of the pool. Fewer, larger queries served
-    /// best (`bench/README.md`: 2 of 8 beat 4 of 8), and the rest of the pool stays free for everything else.
-    public var sharedReadConcurrency: Int { max(1, (poolSize ?? 4) / 4) }
+    /// How many queries each `ReadCoalescer` may run at once: one per eight pooled connections. Fewer, larger
+    /// queries served best (`bench/README.md`: with a pool of 8 on two cores, 1 beat 2, and 2 beat 4), and the rest
+    /// of the pool stays free for everything else.
+    public var sharedReadConcurrency: Int { max(1, (poolSize ?? 8) / 8) }
 
     /// Something outside the pool (the change listener) lost its connection: until a timed lease succeeds again,
     /// every lease is timed.
@@ -41,8 +42,13 @@ public struct Database: Sendable {
     /// A pool configured from a URL, with the pool size a setting (small pools serve best on few cores).
     public static func makeClient(url: String, poolSize: Int, logger: Logger) throws -> PostgresClient {
         var configuration = try DatabaseURL.configuration(url)
+        // The pool keeps its connections open, without keep-alive pings: PostgresNIO's pool otherwise schedules an
+        // idle timer and a keep-alive timer, each a task on Swift's global executor, every time a connection goes
+        // back unused, and cancels them at the next lease. Under load that churn cost about a fifth of a drug
+        // lookup's CPU (`bench/README.md`). A connection the server closes is still noticed and replaced.
         configuration.options.maximumConnections = max(1, poolSize)
-        configuration.options.minimumConnections = 0
+        configuration.options.minimumConnections = configuration.options.maximumConnections
+        configuration.options.keepAliveBehavior = nil
         configuration.options.connectTimeout = .seconds(5)
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
