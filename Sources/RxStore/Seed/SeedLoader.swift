@@ -37,7 +37,7 @@ public struct SeedLoader: Sendable {
         let editions = try table("reference/essential_list_editions.csv", ["edition", "effective_from", "item_count", "note"])
         let defaults = try table("reference/policy_defaults.csv", ["key", "value", "effective_from", "source"])
         let demoData = demo ? try DemoData(loader: self) : nil
-        return try await database.transaction { connection in
+        let summary = try await database.transaction { connection in
             var summary = Summary()
             summary.changes["essential list editions"] = try await upsertEditions(editions, on: connection)
             summary.changes["policy defaults"] = try await upsertDefaults(defaults, on: connection)
@@ -65,6 +65,12 @@ public struct SeedLoader: Sendable {
             }
             return summary
         }
+        if summary.total > 0 {
+            // Statistics for what was just loaded, so that the first queries are planned on them rather than on
+            // guesses until autovacuum's next round.
+            try await database.read { connection in try await connection.run("ANALYZE", logger: logger) }
+        }
+        return summary
     }
 
     func table(_ path: String, _ columns: [String]) throws -> CSVTable {
