@@ -8,6 +8,9 @@ public struct AppConfiguration: Sendable {
     public var databaseURL: String
     /// Connections in the pool; a small pool serves best on few cores (bench/README.md).
     public var poolSize: Int
+    /// Whether the pool opens all its connections at start and keeps them (`Database.makeClient`): what a server
+    /// wants; tests that start many apps against one cluster open them on demand.
+    public var keepConnectionsOpen: Bool
     /// How long a request waits for a pooled connection before it gets 503 with `Retry-After`.
     public var leaseTimeout: Duration
     /// Request bodies larger than this are refused with 413.
@@ -16,13 +19,14 @@ public struct AppConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String, poolSize: Int = 8,
-        leaseTimeout: Duration = .seconds(5), maximumBodyBytes: Int = 1 << 20, logLevel: Logger.Level = .info
+        keepConnectionsOpen: Bool = true, leaseTimeout: Duration = .seconds(5), maximumBodyBytes: Int = 1 << 20, logLevel: Logger.Level = .info
     ) {
         self.leaseTimeout = leaseTimeout
         self.host = host
         self.port = port
         self.databaseURL = databaseURL
         self.poolSize = poolSize
+        self.keepConnectionsOpen = keepConnectionsOpen
         self.maximumBodyBytes = maximumBodyBytes
         self.logLevel = logLevel
     }

@@ -40,15 +40,18 @@ public struct Database: Sendable {
     public func connectionLost() { gauge.fail() }
 
     /// A pool configured from a URL, with the pool size a setting (small pools serve best on few cores).
-    public static func makeClient(url: String, poolSize: Int, logger: Logger) throws -> PostgresClient {
+    ///
+    /// With `keepOpen` (a server's pool), the pool opens its connections at start and keeps them, without keep-alive
+    /// pings: otherwise PostgresNIO's pool schedules an idle timer and a keep-alive timer, each a task on Swift's
+    /// global executor, every time a connection goes back unused, and cancels them at the next lease. Under load
+    /// that churn cost about a fifth of a drug lookup's CPU (`bench/README.md`). A connection the server closes is
+    /// still noticed and replaced. Without it (commands, and tests that start many apps), connections open on demand
+    /// and close when idle.
+    public static func makeClient(url: String, poolSize: Int, keepOpen: Bool = false, logger: Logger) throws -> PostgresClient {
         var configuration = try DatabaseURL.configuration(url)
-        // The pool keeps its connections open, without keep-alive pings: PostgresNIO's pool otherwise schedules an
-        // idle timer and a keep-alive timer, each a task on Swift's global executor, every time a connection goes
-        // back unused, and cancels them at the next lease. Under load that churn cost about a fifth of a drug
-        // lookup's CPU (`bench/README.md`). A connection the server closes is still noticed and replaced.
         configuration.options.maximumConnections = max(1, poolSize)
-        configuration.options.minimumConnections = configuration.options.maximumConnections
-        configuration.options.keepAliveBehavior = nil
+        configuration.options.minimumConnections = keepOpen ? configuration.options.maximumConnections : 0
+        if keepOpen { configuration.options.keepAliveBehavior = nil }
         configuration.options.connectTimeout = .seconds(5)
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }

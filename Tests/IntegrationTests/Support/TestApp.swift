@@ -49,7 +49,9 @@ struct TestApp: Sendable {
             try await TestDatabases.withDatabase(url: url) { database in
                 // A long lease wait: tests that race many requests through a pool of two must not get 503 on a
                 // loaded machine; the reliability tests set their own.
-                var configuration = AppConfiguration(databaseURL: url, poolSize: 2, leaseTimeout: .seconds(60), logLevel: .error)
+                // Connections on demand: many apps share the test cluster's connection slots.
+                var configuration = AppConfiguration(
+                    databaseURL: url, poolSize: 2, keepConnectionsOpen: false, leaseTimeout: .seconds(60), logLevel: .error)
                 configure(&configuration)
                 let app = try buildApplication(configuration)
                 try await app.test(.router) { client in
