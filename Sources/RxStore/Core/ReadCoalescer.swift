@@ -2,8 +2,8 @@ import Metrics
 import Synchronization
 
 /// Point reads by key that share their queries under load: while `concurrency` queries are running, a read waits,
-/// and every read that arrives meanwhile joins it, so the next query answers them all with one statement
-/// (`… WHERE key = ANY($1)`). An idle server runs each read at once and alone; a busy one runs fewer, larger
+/// and every read that arrives meanwhile joins it, so the next query answers them all with one statement (over
+/// `unnest($1)` of the keys, say). An idle server runs each read at once and alone; a busy one runs fewer, larger
 /// queries, where one query per request would keep a small pool and the database's cores busy with overhead.
 ///
 /// A read only ever joins a batch whose query has not started, so its answer is never older than its arrival.
