@@ -35,6 +35,9 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: BodyLimitMiddleware(maximumBytes: configuration.maximumBodyBytes))
     router.add(middleware: AuthMiddleware(authenticator: authenticator))
+    let roles = try OperationRoles(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))
+    let handler = APIHandler(database: database, longPrescriptionContexts: contexts)
+    router.add(middleware: LongPrescriptionCheckRoute(handler: handler, roles: roles, maximumBodyBytes: configuration.maximumBodyBytes))
 
     router.get("/openapi.yaml") { _, _ in
         Response(
@@ -46,8 +49,7 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
             body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
     }
-    let roles = try OperationRoles(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))
-    try APIHandler(database: database, longPrescriptionContexts: contexts).registerHandlers(
+    try handler.registerHandlers(
         on: router, serverURL: URL(string: "/")!, configuration: .init(jsonEncodingOptions: []),
         middlewares: [RoleGate(roles: roles)])
 

@@ -91,19 +91,24 @@ extension APIHandler {
     }
 
     func checkLongPrescription(_ input: Operations.CheckLongPrescription.Input) async throws -> Operations.CheckLongPrescription.Output {
-        let principal = try RequestPrincipal.require()
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        return .ok(.init(body: .json(try await checkLongPrescription(body))))
+    }
+
+    /// The desk check itself, for the generated route and for `LongPrescriptionCheckRoute`.
+    func checkLongPrescription(_ body: Components.Schemas.LongPrescriptionCheckInput) async throws -> Components.Schemas.LongPrescriptionCheckResult {
+        let principal = try RequestPrincipal.require()
         let request = LongPrescriptionRequest(
             institutionCode: body.institutionCode, prescriberPseudonym: body.prescriber, patientRef: body.patient.ref,
             patient: try patient(body.patient), items: try body.items.enumerated().map { try item($1, field: "items[\($0)]") })
         let result = try await longPrescriptions.check(
             request, consortiumID: principal.consortiumID, today: .today(), cache: longPrescriptionContexts)
-        return .ok(.init(body: .json(.init(
+        return .init(
             decision: try convert(result.decision),
             items: result.answers.map {
                 .init(drugCode: $0.drugCode, eligible: $0.eligible, daysAsked: $0.daysAsked, maxDays: $0.maxDays, quantity: "\($0.quantity)",
                       reasons: $0.reasons.map { .init(code: $0.code, zh: $0.zh, en: $0.en) })
-            }))))
+            })
     }
 
     func issueLongPrescription(_ input: Operations.IssueLongPrescription.Input) async throws -> Operations.IssueLongPrescription.Output {

@@ -45,6 +45,15 @@ package struct OperationRoles: Sendable, Equatable {
         close()
         self.byOperation = byOperation
     }
+
+    /// Refuses, with 403, the request's principal when the contract does not list its role for the operation.
+    func authorize(_ operationID: String) throws {
+        guard let allowed = byOperation[operationID] else { return }
+        let principal = try RequestPrincipal.require()
+        guard let role = principal.role, allowed.contains(role) else {
+            throw DomainError.forbidden("the \(principal.role?.rawValue ?? "console") role may not \(operationID)")
+        }
+    }
 }
 
 /// Refuses, with 403, a role the contract does not list for the operation.
@@ -55,12 +64,7 @@ struct RoleGate: ServerMiddleware {
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
-        if let allowed = roles.byOperation[operationID] {
-            let principal = try RequestPrincipal.require()
-            guard let role = principal.role, allowed.contains(role) else {
-                throw DomainError.forbidden("the \(principal.role?.rawValue ?? "console") role may not \(operationID)")
-            }
-        }
+        try roles.authorize(operationID)
         return try await next(request, body, metadata)
     }
 }
