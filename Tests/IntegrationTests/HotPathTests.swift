@@ -131,6 +131,58 @@ struct HotPathTests {
         }
     }
 
+    @Test("the drug writer's JSON decodes to the same drug, and has the members JSONEncoder writes")
+    func writesDrugs() throws {
+        var random = SplitMix64(seed: 11)
+        let alphabet = Array("aZ09 -_.,'\"\\/\n\u{01}é中药🩺")
+        func string() -> String {
+            String((0..<Int(random.next() % 10)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+        }
+        func maybe() -> String? { random.next() % 2 == 0 ? string() : nil }
+        func pick<T: CaseIterable>(_: T.Type) -> T { let all = Array(T.allCases); return all[Int(random.next() % UInt64(all.count))] }
+        for _ in 0..<500 {
+            let drug = Components.Schemas.Drug(
+                code: string(), genericName: string(), nameEn: maybe(), dosageForm: string(), strength: maybe(),
+                packageSize: Int(random.next() % 1000), packageUnit: string(), unit: string(), manufacturer: maybe(), atcCode: maybe(),
+                category: pick(Components.Schemas.DrugCategory.self), essentialEditions: (0..<Int(random.next() % 3)).map { _ in string() },
+                insuranceClass: pick(Components.Schemas.InsuranceClass.self), controlClass: pick(Components.Schemas.ControlClass.self),
+                antimicrobial: random.next() % 2 == 0, coldChain: random.next() % 2 == 0,
+                decoctionPiece: random.next() % 2 == 0 ? nil : .init(herbName: string(), processing: pick(Components.Schemas.Processing.self), grade: string()))
+            let bytes = Data(buffer: drug.json)
+            #expect(try JSONDecoder().decode(Components.Schemas.Drug.self, from: bytes) == drug, "\(String(decoding: bytes, as: UTF8.self))")
+            #expect(try canonicalJSON(bytes) == canonicalJSON(JSONEncoder().encode(drug)))
+        }
+    }
+
+    @Test("over HTTP every demo drug reads the same on the direct route and the generated server; odd codes go to the generated one")
+    func sameDrugs() async throws {
+        try await TestApp.run { app in
+            let token = try await app.token(.prescriber, institution: "CY-BJL-CHC")
+            let codes = try await app.database.rows("SELECT code FROM drugs ORDER BY code", as: String.self)
+            #expect(codes.count > 300)
+            let metrics = { HotPathCounts(try await app.call(.get, "/metrics", token: nil).text, operation: "getDrug") }
+            let before = try await metrics()
+            for code in codes + ["NO-SUCH-DRUG"] {
+                let direct = try await app.call(.get, "/v1/drugs/\(code)", token: token)
+                let generated = try await app.call(.get, "/v1/drugs/\(code)", token: token, headers: [.accept: "application/json, text/plain"])
+                #expect(direct.status == generated.status, "\(code)")
+                #expect(direct.contentType == generated.contentType, "\(code)")
+                #expect(try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)), "\(code)")
+            }
+            let after = try await metrics()
+            #expect(after.direct - before.direct >= codes.count + 1)
+            #expect(after.generated - before.generated >= codes.count + 1)
+            // Percent-encoded and dotted codes are the generated server's to decode.
+            for path in ["/v1/drugs/%58C01", "/v1/drugs/.x", "/v1/drugs/" + String(repeating: "A", count: 41)] {
+                let counted = try await metrics()
+                let response = try await app.call(.get, path, token: token)
+                #expect(response.status.code < 500, "\(path): \(response.text)")
+                #expect(try await metrics().generated > counted.generated, "\(path)")
+            }
+            try await app.call(.get, "/v1/drugs/\(codes[0])", token: nil).expectProblem(.unauthorized)
+        }
+    }
+
     @Test("over HTTP the direct route and the generated server give the same answers and the same problems")
     func sameAnswers() async throws {
         try await TestApp.run { app in
@@ -193,13 +245,13 @@ func canonicalJSON(_ data: Data) throws -> String {
     String(decoding: try JSONSerialization.data(withJSONObject: JSONSerialization.jsonObject(with: data), options: [.sortedKeys]), as: UTF8.self)
 }
 
-/// `crx_hot_path_requests` of the desk check, read from `/metrics`.
+/// `crx_hot_path_requests` of one operation, read from `/metrics`.
 struct HotPathCounts {
     var direct = 0
     var generated = 0
 
-    init(_ metrics: String) {
-        for line in metrics.split(separator: "\n") where line.hasPrefix("crx_hot_path_requests{") && line.contains("checkLongPrescription") {
+    init(_ metrics: String, operation: String = "checkLongPrescription") {
+        for line in metrics.split(separator: "\n") where line.hasPrefix("crx_hot_path_requests{") && line.contains(#"operation="\#(operation)""#) {
             let value = Int(line.split(separator: " ").last ?? "") ?? 0
             if line.contains(#"path="direct""#) { direct = value }
             if line.contains(#"path="generated""#) { generated = value }

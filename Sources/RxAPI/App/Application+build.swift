@@ -38,6 +38,7 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     let roles = try OperationRoles(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))
     let handler = APIHandler(database: database, longPrescriptionContexts: contexts)
     router.add(middleware: LongPrescriptionCheckRoute(handler: handler, roles: roles, maximumBodyBytes: configuration.maximumBodyBytes))
+    router.add(middleware: DrugLookupRoute(handler: handler, roles: roles))
 
     router.get("/openapi.yaml") { _, _ in
         Response(

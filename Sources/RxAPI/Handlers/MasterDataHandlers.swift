@@ -107,11 +107,14 @@ extension APIHandler {
     }
 
     func getDrug(_ input: Operations.GetDrug.Input) async throws -> Operations.GetDrug.Output {
+        .ok(.init(body: .json(try await drug(code: input.path.code))))
+    }
+
+    /// One drug by code, for the generated route and for `DrugLookupRoute`.
+    func drug(code: String) async throws -> Components.Schemas.Drug {
         _ = try RequestPrincipal.require()
-        guard let drug = try await drugs.find(code: input.path.code) else {
-            throw DomainError.notFound("no drug \(input.path.code)")
-        }
-        return .ok(.init(body: .json(try .init(drug))))
+        guard let drug = try await drugs.find(code: code) else { throw DomainError.notFound("no drug \(code)") }
+        return try .init(drug)
     }
 
     func updateDrug(_ input: Operations.UpdateDrug.Input) async throws -> Operations.UpdateDrug.Output {

@@ -1,0 +1,53 @@
+import Hummingbird
+import Metrics
+
+/// What the direct routes (`LongPrescriptionCheckRoute`, `DrugLookupRoute`) share: which requests they may answer
+/// themselves, how they answer, and the count of who answered.
+///
+/// A direct route serves one hot operation of the contract without the generated server's `Codable` round trip
+/// and body streams, which cost more than the operation's own work. It answers only the plain requests it reads
+/// exactly (`StrictJSONReader`) with the generated types, through the same role gate and handler, and writes the
+/// generated response type with `JSONWriter`. Every other request goes on to the generated route, so errors and
+/// unusual requests are answered by the generated server as the contract says.
+enum DirectRoute {
+    /// `crx_hot_path_requests{operation, path="direct"|"generated"}` on `/metrics`.
+    struct Counters: Sendable {
+        let direct: Counter
+        let generated: Counter
+
+        init(operation: String) {
+            direct = Counter(label: "crx.hot_path.requests", dimensions: [("operation", operation), ("path", "direct")])
+            generated = Counter(label: "crx.hot_path.requests", dimensions: [("operation", operation), ("path", "generated")])
+        }
+    }
+
+    /// No `Accept`, or one that names JSON or anything, without parameters: what the generated server would
+    /// answer with `application/json` too.
+    static func acceptsJSON(_ request: Request) -> Bool {
+        request.headers[values: .accept].allSatisfy { value in
+            value.split(separator: ",").allSatisfy {
+                let range = trimmed($0)
+                return range == "application/json" || range == "*/*" || range == "application/*"
+            }
+        }
+    }
+
+    /// A body sent as `application/json`, alone or with `charset=utf-8`.
+    static func hasJSONBody(_ request: Request) -> Bool {
+        guard let contentType = request.headers[.contentType] else { return false }
+        if contentType == "application/json" { return true }
+        let parts = contentType.split(separator: ";").map { trimmed($0).lowercased() }
+        return parts.first == "application/json" && parts.dropFirst().allSatisfy { $0 == "charset=utf-8" }
+    }
+
+    /// 200 with a JSON body, as the generated server labels it.
+    static func ok(_ json: ByteBuffer) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: json))
+    }
+
+    private static func trimmed(_ text: Substring) -> Substring {
+        let isSpace = { (c: Character) in c == " " || c == "\t" }
+        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return text[first...last]
+    }
+}
