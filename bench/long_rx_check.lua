@@ -2,6 +2,7 @@
 local token = os.getenv("BENCH_TOKEN")
 local drug = os.getenv("BENCH_DRUG")
 local today = os.getenv("BENCH_TODAY")
+local accept = os.getenv("BENCH_ACCEPT")
 
 function init(args)
   math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)"), 16) % 100000)
@@ -13,6 +14,7 @@ function request()
              "diagnoses": [{"icd": "I10", "stable": true, "lastAssessedOn": "%s"}]},
  "items": [{"drugCode": "%s", "dailyDose": "1", "days": 56, "assessmentRecorded": true, "patientConfirmed": true}]}]],
     math.random(1, 100000), today, drug)
-  return wrk.format("POST", "/v1/long-prescriptions/check",
-    { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }, body)
+  local headers = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }
+  if accept and accept ~= "" then headers["Accept"] = accept end
+  return wrk.format("POST", "/v1/long-prescriptions/check", headers, body)
 end

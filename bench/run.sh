@@ -59,11 +59,17 @@ server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 
-wrk_run() {  # label, then wrk arguments
+ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }  # the server's user + system CPU, in clock ticks
+wrk_run() {  # label, then wrk arguments; also writes the server's CPU time per request (µs) to cpu-LABEL.txt
     local label=$1; shift
+    local before; before=$(ticks)
     wrk -t2 -c"$conns" -d"${seconds}s" --latency "$@" > "$out/wrk-$label.txt"
+    local after; after=$(ticks)
+    awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" '$2 == "requests" {printf "%.0f\n", t * 1e6 / hz / $1}' \
+        "$out/wrk-$label.txt" > "$out/cpu-$label.txt"
     awk '/Requests\/sec/ {print $2}' "$out/wrk-$label.txt"
 }
+cpu() { cat "$out/cpu-$1.txt"; }
 p99() { awk '$1 == "99%" {print $2}' "$out/wrk-$1.txt"; }
 pgb() {  # label, script
     pgbench -n -M prepared -c "$conns" -j 2 -T "$seconds" -f "$2" "$DATABASE_URL" > "$out/pgbench-$1.txt" 2>&1
@@ -94,6 +100,12 @@ WHERE lp.status = 'active' ORDER BY lp.start_date;
 SQL
 wrk -t2 -c"$conns" -d3s -s bench/long_rx_check.lua "http://127.0.0.1:$port" >/dev/null  # warm-up: the first check loads the cache
 check=$(wrk_run long-rx-check -s bench/long_rx_check.lua "http://127.0.0.1:$port")
+# The two hot operations again through the generated server: an Accept that also names another type is not the
+# direct routes' to answer (Sources/RxAPI/HotPaths), so these show what the direct routes save.
+export BENCH_ACCEPT="application/json, text/plain"
+get_gen=$(wrk_run drug-by-code-generated -s bench/random_path.lua "http://127.0.0.1:$port" -- "$out/drug_paths.txt")
+check_gen=$(wrk_run long-rx-check-generated -s bench/long_rx_check.lua "http://127.0.0.1:$port")
+unset BENCH_ACCEPT
 kill $server; wait $server 2>/dev/null || true
 T_get=$(pgb drug-by-code "$out/drug_by_code.sql")
 T_search=$(pgb drug-search "$out/drug_search.sql")
@@ -103,11 +115,14 @@ C_search=$(ceiling "$R" "$T_search")
 C_check=$(ceiling "$R" "$T_check")
 
 {
-    echo "| endpoint | req/s | p99 | R (/healthz) | T (pgbench) | C | req/s ÷ C |"
-    echo "|---|---|---|---|---|---|---|"
-    echo "| GET /v1/drugs/{code} | $get | $(p99 drug-by-code) | $R | $T_get | $C_get | $(ratio "$get" "$C_get") |"
-    echo "| GET /v1/drugs?q=… | $search | $(p99 drug-search) | $R | $T_search | $C_search | $(ratio "$search" "$C_search") |"
-    echo "| POST /v1/long-prescriptions/check | $check | $(p99 long-rx-check) | $R | $T_check | $C_check | $(ratio "$check" "$C_check") |"
+    echo "| endpoint | req/s | p99 | R (/healthz) | T (pgbench) | C | req/s ÷ C | server CPU µs/req |"
+    echo "|---|---|---|---|---|---|---|---|"
+    echo "| GET /healthz | $R | $(p99 healthz) | | | | | $(cpu healthz) |"
+    echo "| GET /v1/drugs/{code} | $get | $(p99 drug-by-code) | $R | $T_get | $C_get | $(ratio "$get" "$C_get") | $(cpu drug-by-code) |"
+    echo "| GET /v1/drugs?q=… | $search | $(p99 drug-search) | $R | $T_search | $C_search | $(ratio "$search" "$C_search") | $(cpu drug-search) |"
+    echo "| POST /v1/long-prescriptions/check | $check | $(p99 long-rx-check) | $R | $T_check | $C_check | $(ratio "$check" "$C_check") | $(cpu long-rx-check) |"
+    echo "| GET /v1/drugs/{code}, generated server | $get_gen | $(p99 drug-by-code-generated) | $R | $T_get | $C_get | $(ratio "$get_gen" "$C_get") | $(cpu drug-by-code-generated) |"
+    echo "| POST /v1/long-prescriptions/check, generated server | $check_gen | $(p99 long-rx-check-generated) | $R | $T_check | $C_check | $(ratio "$check_gen" "$C_check") | $(cpu long-rx-check-generated) |"
     echo
     echo "$(date -u +%F), $(nproc) cores, ${conns} connections, ${seconds}s each, pool ${pool}, release build, log level warning."
 } | tee "$out/results.md"
