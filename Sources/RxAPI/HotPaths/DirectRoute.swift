@@ -7,8 +7,13 @@ import Metrics
 /// A direct route serves one hot operation of the contract without the generated server's `Codable` round trip
 /// and body streams, which cost more than the operation's own work. It answers only the plain requests it reads
 /// exactly (`StrictJSONReader`) with the generated types, through the same role gate and handler, and writes the
-/// generated response type with `JSONWriter`. Every other request goes on to the generated route, so errors and
-/// unusual requests are answered by the generated server as the contract says.
+/// generated response type with `JSONWriter`. Every other request goes on to the generated route, so malformed
+/// and unusual requests are answered by the generated server as the contract says.
+///
+/// The errors a direct route's handler throws (403, 404, 422) are the same `DomainError`s the generated route
+/// throws; `ProblemMiddleware` answers both alike because it unwraps the generated server's `ServerError` first,
+/// so keep that unwrapping if it changes. The routes are router middleware: they run for matched routes only, so
+/// each checks the endpoint the router matched.
 enum DirectRoute {
     /// `crx_hot_path_requests{operation, path="direct"|"generated"}` on `/metrics`.
     struct Counters: Sendable {

@@ -92,10 +92,10 @@ struct JSONWriter {
         case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
         case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
         default:
-            let hex: [UInt8] = Array("0123456789abcdef".utf8)
+            func hex(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10 }
             buffer.writeStaticString("\\u00")
-            buffer.writeInteger(hex[Int(byte >> 4)])
-            buffer.writeInteger(hex[Int(byte & 0x0f)])
+            buffer.writeInteger(hex(byte >> 4))
+            buffer.writeInteger(hex(byte & 0x0f))
         }
     }
 }

@@ -1,8 +1,9 @@
 import NIOCore
 
 /// The desk check's request and answer read and written directly, for `LongPrescriptionCheckRoute`. The types
-/// are the generated ones, so a change to the contract that changes them breaks this file's build, and a new
-/// property the reader does not know sends every request carrying it to the generated server.
+/// are the generated ones: a new required property breaks this file's build, a new request property the reader
+/// does not know sends every request carrying it to the generated server, and a new answer property the writer
+/// does not write fails `HotPathTests` (which compare the members written with the type's properties).
 extension Components.Schemas.LongPrescriptionCheckInput {
     /// The input, or nil when the body leaves `StrictJSONReader`'s subset or the schema.
     static func read(strictJSON bytes: UnsafeRawBufferPointer) -> Self? {

@@ -4,7 +4,8 @@ import Hummingbird
 /// at the desk for every patient, whose own work is small (rules cached, one query for the patient's supply on
 /// hand), so `JSONDecoder`, `JSONEncoder` and the OpenAPI transport's body streams were most of its cost.
 struct LongPrescriptionCheckRoute<Context: RequestContext>: RouterMiddleware {
-    static var path: String { "/v1/long-prescriptions/check" }
+    /// The route as the router names it: middleware runs once the router has matched the request.
+    static var endpoint: String { "/v1/long-prescriptions/check" }
 
     let handler: APIHandler
     let roles: OperationRoles
@@ -18,12 +19,11 @@ struct LongPrescriptionCheckRoute<Context: RequestContext>: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method == .post, request.uri.path == Self.path else { return try await next(request, context) }
+        guard request.method == .post, context.endpointPath == Self.endpoint else { return try await next(request, context) }
         guard DirectRoute.hasJSONBody(request), DirectRoute.acceptsJSON(request) else {
             counters.generated.increment()
             return try await next(request, context)
         }
-        context.coreContext.endpointPath.value = Self.path
         try roles.authorize(Operations.CheckLongPrescription.id)
         var request = request
         let body = try await request.collectBody(upTo: maximumBodyBytes)

@@ -1,11 +1,11 @@
 /// Reads the plain JSON that well-formed requests are made of, for the hot paths that skip the generated
-/// server's `Codable` round trip (`LongPrescriptionCheckRoute`).
+/// server's `Codable` round trip (`DirectRoute`).
 ///
 /// It accepts a strict subset and declines everything else: string escapes, `null`, numbers with a fraction or
 /// an exponent, a repeated key, a key the schema does not name, a missing required key, bytes that are not
 /// UTF-8. A declined body goes to the generated server unchanged, whose decoder answers it as the contract says
 /// (the value, or a 400 naming the field). So what this reader accepts it must read exactly as `JSONDecoder`
-/// does, and `HotPathJSONTests` holds it to that.
+/// does, and `HotPathTests` hold it to that.
 struct StrictJSONReader {
     /// Thrown when the input leaves the subset; never reaches a caller of `read`.
     struct Decline: Error {}
