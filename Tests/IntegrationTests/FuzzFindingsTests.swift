@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import HummingbirdTesting
 import RxDomain
 import Testing
@@ -34,6 +35,25 @@ struct FuzzFindingsTests {
                 """).expectProblem(.unprocessableContent, naming: "distributionLicence")
             #expect(try await app.count("SELECT count(*)::int FROM suppliers WHERE code = 'LONG-DIST'") == 0)
             #expect(try await app.count("SELECT count(*)::int FROM audit_log") == audits + 1)
+        }
+    }
+
+    @Test("a Content-Type that repeats a parameter in another case is a 400, not a crash of the server")
+    func repeatedMediaTypeParameter() async throws {
+        // Found reading swift-openapi-runtime (OpenAPIMIMEType.evaluate traps on it), not by the fuzzer.
+        try await TestApp.run { app in
+            let admin = try await app.token(.consortiumAdmin)
+            for contentType in ["application/json; charset=utf-8; Charset=utf-8", "application/json;CHARSET=x;charset=y"] {
+                for (method, path) in [(HTTPRequest.Method.patch, "/v1/consortia/JLTCM"), (.post, "/v1/long-prescriptions/check")] {
+                    let response = try await app.client.execute(
+                        uri: path, method: method, headers: [.authorization: "Bearer \(admin)", .contentType: contentType],
+                        body: ByteBuffer(string: #"{"name": "x"}"#))
+                    response.expectProblem(.badRequest, naming: "Content-Type")
+                }
+            }
+            #expect(try await app.count("SELECT count(*)::int FROM consortia WHERE name = 'x'") == 0)
+            let fine = try await app.call(.get, "/v1/consortia/JLTCM", token: admin)
+            #expect(fine.status == .ok)
         }
     }
 

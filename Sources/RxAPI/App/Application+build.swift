@@ -34,6 +34,7 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: BodyLimitMiddleware(maximumBytes: configuration.maximumBodyBytes))
+    router.add(middleware: MediaTypeGuard())
     router.add(middleware: AuthMiddleware(authenticator: authenticator))
     let roles = try OperationRoles(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))
     let handler = APIHandler(database: database, longPrescriptionContexts: contexts)
