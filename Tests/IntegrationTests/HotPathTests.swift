@@ -116,9 +116,7 @@ struct HotPathTests {
     func writesResults() throws {
         var random = SplitMix64(seed: 7)
         let alphabet = Array("aZ09 -_.,:;'\"\\/\n\r\t\u{01}\u{1F}\u{7F}é中药长处方🩺")
-        func string() -> String {
-            String((0..<Int(random.next() % 12)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
-        }
+        func string() -> String { random.string(from: alphabet, shorterThan: 12) }
         for _ in 0..<500 {
             let result = Result(
                 decision: [.approved, .shortened, .refused][Int(random.next() % 3)],
@@ -147,9 +145,7 @@ struct HotPathTests {
     func writesDrugs() throws {
         var random = SplitMix64(seed: 11)
         let alphabet = Array("aZ09 -_.,'\"\\/\n\u{01}é中药🩺")
-        func string() -> String {
-            String((0..<Int(random.next() % 10)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
-        }
+        func string() -> String { random.string(from: alphabet, shorterThan: 10) }
         func maybe() -> String? { random.next() % 2 == 0 ? string() : nil }
         func pick<T: CaseIterable>(_: T.Type) -> T { let all = Array(T.allCases); return all[Int(random.next() % UInt64(all.count))] }
         var everyMemberSeen = false
@@ -354,6 +350,11 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+
+    /// A string of fewer than `limit` characters drawn from `alphabet`.
+    mutating func string(from alphabet: [Character], shorterThan limit: UInt64) -> String {
+        String((0..<Int(next() % limit)).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] })
     }
 }
 
