@@ -262,7 +262,10 @@ struct ReconciliationStreamTests {
                 let process = Process()
                 process.executableURL = binary
                 process.arguments = arguments
-                process.environment = ["DATABASE_URL": app.databaseURL, "USER": "pipe-test", "PATH": "/usr/bin:/bin"]
+                // The same long lease wait as the test servers': on a loaded machine a connection can take seconds.
+                process.environment = [
+                    "DATABASE_URL": app.databaseURL, "USER": "pipe-test", "PATH": "/usr/bin:/bin", "DB_LEASE_TIMEOUT_MS": "60000",
+                ]
                 let out = Pipe()
                 let err = Pipe()
                 process.standardOutput = out

@@ -51,12 +51,18 @@ struct ReliabilityTests {
                 #expect(waited >= .milliseconds(250) && waited < .seconds(10), "waited \(waited)")
                 return searches
             }
-            // The lock is gone: the waiting search completes, and the pool serves again.
+            // The lock is gone: the waiting search completes, and the pool serves again. Soon, not necessarily at
+            // the first request: on a machine loaded by the other tests, 300 ms for a lease is short.
             var statuses: [Int] = []
             for search in blocked { statuses.append(try await search.value) }
             #expect(statuses.contains(200) && statuses.allSatisfy { $0 == 200 || $0 == 503 }, "\(statuses)")
-            let again = try await app.call(.get, "/v1/consortia/JLTCM", token: token)
-            #expect(again.status == .ok)
+            var again: [Int] = []
+            let deadline = ContinuousClock.now + .seconds(20)
+            while again.last != 200, ContinuousClock.now < deadline {
+                if !again.isEmpty { try await Task.sleep(for: .milliseconds(200)) }
+                again.append(try await app.call(.get, "/v1/consortia/JLTCM", token: token).status.code)
+            }
+            #expect(again.last == 200 && again.allSatisfy { $0 == 200 || $0 == 503 }, "\(again)")
         }
     }
 }
