@@ -1,4 +1,4 @@
-package import Foundation
+internal import Foundation
 import Logging
 
 /// What `serve` needs, read from flags and the environment.

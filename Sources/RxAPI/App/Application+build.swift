@@ -1,9 +1,9 @@
-package import Foundation
+internal import Foundation
 import Hummingbird
 import Logging
 import Metrics
 import OpenAPIHummingbird
-package import OpenAPIRuntime
+internal import OpenAPIRuntime
 import PostgresNIO
 import Prometheus
 import RxDomain

@@ -1,6 +1,6 @@
-package import Foundation
+internal import Foundation
 import Logging
-package import OpenAPIRuntime
+internal import OpenAPIRuntime
 import RxDomain
 import RxStore
 

@@ -1,5 +1,5 @@
-package import OpenAPIRuntime
-package import Foundation
+internal import OpenAPIRuntime
+internal import Foundation
 import RxDomain
 import RxStore
 

@@ -1,4 +1,4 @@
-package import Foundation
+internal import Foundation
 import Hummingbird
 import RxDomain
 import RxStore

@@ -1,7 +1,7 @@
-package import Foundation
+internal import Foundation
 import Hummingbird
 import Logging
-package import OpenAPIRuntime
+internal import OpenAPIRuntime
 import RxDomain
 
 /// Turns every error into an `application/problem+json` response: domain errors by kind, malformed requests

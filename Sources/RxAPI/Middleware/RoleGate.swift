@@ -1,6 +1,6 @@
-package import Foundation
+internal import Foundation
 import HTTPTypes
-package import OpenAPIRuntime
+internal import OpenAPIRuntime
 import RxDomain
 
 /// The roles that may call each write operation, as the contract states them in `x-roles`.

@@ -142,7 +142,7 @@ public struct Database: Sendable {
     }
 
     /// Collects every row of a query into values.
-    public func rows<each Column: PostgresDecodable>(
+    public func rows<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type
     ) async throws -> [(repeat each Column)] {
         do {
@@ -285,7 +285,7 @@ final class ConnectionHandoff: Sendable {
 
 extension PostgresConnection {
     /// Collects every row of a query into values.
-    public func rows<each Column: PostgresDecodable>(
+    public func rows<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger
     ) async throws -> [(repeat each Column)] {
         var result: [(repeat each Column)] = []
@@ -296,7 +296,7 @@ extension PostgresConnection {
     }
 
     /// The first row of a query, if any.
-    public func row<each Column: PostgresDecodable>(
+    public func row<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger
     ) async throws -> (repeat each Column)? {
         for try await row in try await self.query(query, logger: logger).decode(type) {
