@@ -37,7 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = AppConfiguration(
             host: host, port: port ?? env["PORT"].flatMap(Int.init) ?? 8080, databaseURL: try database.url(),
             poolSize: poolSize ?? env["DB_POOL_SIZE"].flatMap(Int.init) ?? 8,
-            leaseTimeout: .milliseconds(max(1, leaseTimeoutMilliseconds ?? env["DB_LEASE_TIMEOUT_MS"].flatMap(Int.init) ?? 5000)),
+            leaseTimeout: DatabaseOptions.leaseTimeout(flag: leaseTimeoutMilliseconds, defaultMilliseconds: 5000),
             logLevel: level)
         let app = try buildApplication(configuration)
         try await app.runService()

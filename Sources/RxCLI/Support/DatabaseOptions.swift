@@ -16,13 +16,10 @@ struct DatabaseOptions: ParsableArguments {
         return url
     }
 
-    /// How long a command waits for a database connection (`DB_LEASE_TIMEOUT_MS`, default 30 s). Longer than a
-    /// request's 5 s: a command run by hand or from cron would rather wait out a busy database than fail.
-    static func leaseTimeout(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Duration {
-        guard let text = environment["DB_LEASE_TIMEOUT_MS"], let milliseconds = Int(text), milliseconds > 0 else {
-            return .seconds(30)
-        }
-        return .milliseconds(milliseconds)
+    /// How long to wait for a database connection: `flag`, else `DB_LEASE_TIMEOUT_MS`, else `defaultMilliseconds`.
+    static func leaseTimeout(flag: Int? = nil, defaultMilliseconds: Int) -> Duration {
+        let environment = ProcessInfo.processInfo.environment["DB_LEASE_TIMEOUT_MS"].flatMap(Int.init)
+        return .milliseconds(max(1, flag ?? environment ?? defaultMilliseconds))
     }
 
     /// Runs `body` with a connected pool, for one-shot commands: the pool runs in a task beside the work and
@@ -33,7 +30,9 @@ struct DatabaseOptions: ParsableArguments {
         // `LOG_LEVEL=debug` shows, for example, where a reconciliation's time went.
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
         let client = try Database.makeClient(url: try url(), poolSize: 2, logger: logger)
-        let database = Database(client: client, logger: logger, leaseTimeout: Self.leaseTimeout())
+        // 30 s, longer than a request's 5 s: a command run by hand or from cron would rather wait out a busy
+        // database than fail.
+        let database = Database(client: client, logger: logger, leaseTimeout: Self.leaseTimeout(defaultMilliseconds: 30_000))
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 await client.run()
