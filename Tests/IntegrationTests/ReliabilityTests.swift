@@ -9,12 +9,8 @@ import Testing
 struct ReliabilityTests {
     /// Whether a count query finds at least `atLeast` within `limit`.
     static func reached(_ app: TestApp, atLeast: Int, _ query: PostgresQuery, within limit: Duration) async throws -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if try await app.count(query) >= atLeast { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return false
+        let counts = try await poll(within: limit, every: .milliseconds(100), until: { $0 >= atLeast }) { try await app.count(query) }
+        return counts.last.map { $0 >= atLeast } ?? false
     }
 
     @Test("every pooled connection busy: a request waits the bounded lease time, then gets 503 with Retry-After")
@@ -56,11 +52,8 @@ struct ReliabilityTests {
             var statuses: [Int] = []
             for search in blocked { statuses.append(try await search.value) }
             #expect(statuses.contains(200) && statuses.allSatisfy { $0 == 200 || $0 == 503 }, "\(statuses)")
-            var again: [Int] = []
-            let deadline = ContinuousClock.now + .seconds(20)
-            while again.last != 200, ContinuousClock.now < deadline {
-                if !again.isEmpty { try await Task.sleep(for: .milliseconds(200)) }
-                again.append(try await app.call(.get, "/v1/consortia/JLTCM", token: token).status.code)
+            let again = try await poll(within: .seconds(20), every: .milliseconds(200), until: { $0 == 200 }) {
+                try await app.call(.get, "/v1/consortia/JLTCM", token: token).status.code
             }
             #expect(again.last == 200 && again.allSatisfy { $0 == 200 || $0 == 503 }, "\(again)")
         }
