@@ -24,18 +24,39 @@ struct ReconciliationStreamTests {
         #expect(r.status == .created, "\(r.text)")
     }
 
-    /// `count` lines, each its own invoice for drug 0 and lot L0: matched, except every 7th (price differs by 1) and
-    /// every 11th (a lot never received). Lines are numbered from 2.
-    static func bigFile(_ d: [R.Drug], count: Int, lot: String = "L0", invoice: String = "INV-") -> String {
+    /// One order of YJ-TCMH for the drug, consolidated, and received as `count` lots of 10 units, `prefix`0 …
+    /// (written straight into the tables: thousands of deliveries through the API would take the test's time).
+    static func receivedLots(_ app: TestApp, drug: R.Drug, prefix: String, count: Int) async throws {
+        let admin = try await app.token(.consortiumAdmin)
+        let member = try await app.token(.procurementOfficer, institution: "YJ-TCMH")
+        let id = try await ProcurementTests.consolidatedOrder(app, member: member, admin: admin, drug: drug.code, quantity: "\(10 * count)")
+        let expiry = BusinessDate.today().adding(months: 24).description
+        try await app.database.transaction { c in
+            try await c.sql("""
+                INSERT INTO deliveries (consortium_id, order_id, line_no, lot_number, expiry_date, quantity, received_on)
+                SELECT consortium_id, order_id, line_no, \(prefix) || g, \(expiry)::date, 10, current_date
+                FROM purchase_order_lines, generate_series(0, \(count - 1)) AS g
+                WHERE order_id = \(id) AND line_no = 1
+                """)
+            try await c.sql("UPDATE purchase_order_lines SET received_quantity = quantity WHERE order_id = \(id)")
+            try await c.sql("UPDATE purchase_orders SET status = 'received' WHERE id = \(id)")
+            try await c.sql("ANALYZE deliveries")
+        }
+    }
+
+    /// `count` lines, each its own invoice for drug 0 and its own lot (`lot`0, `lot`1, …, received by
+    /// `receivedLots`): matched, except every 7th (price differs by 1) and every 11th (a lot never received). Lines
+    /// are numbered from 2.
+    static func bigFile(_ d: [R.Drug], count: Int, lot: String = "L", invoice: String = "INV-") -> String {
         var text = R.header
         text.reserveCapacity(count * 110)
         for i in 0..<count {
             if i % 11 == 10 {
                 text += R.line("\(invoice)\(i)", d[0], lot: "NOPE")
             } else if i % 7 == 6 {
-                text += R.line("\(invoice)\(i)", d[0], lot: lot, price: d[0].price + Money(1))
+                text += R.line("\(invoice)\(i)", d[0], lot: "\(lot)\(i)", price: d[0].price + Money(1))
             } else {
-                text += R.line("\(invoice)\(i)", d[0], lot: lot)
+                text += R.line("\(invoice)\(i)", d[0], lot: "\(lot)\(i)")
             }
         }
         return text
@@ -52,6 +73,7 @@ struct ReconciliationStreamTests {
         try await TestApp.run { app in
             let d = try await ReconciliationTests.received(app, count: 1)
             let count = 25_000
+            try await Self.receivedLots(app, drug: d[0], prefix: "L", count: count)
             let text = Self.bigFile(d, count: count)
             #expect(text.utf8.count > 2 << 20)
             let (noMatch, price) = Self.expectedCounts(count)
@@ -103,6 +125,7 @@ struct ReconciliationStreamTests {
     func lateBadLine() async throws {
         try await TestApp.run { app in
             let d = try await ReconciliationTests.received(app, count: 1)
+            try await Self.receivedLots(app, drug: d[0], prefix: "L", count: 24_000)
             var lines = Self.bigFile(d, count: 24_000).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             // Line 23,990 (index 23,989) gets a date that does not exist.
             lines[23_989] = lines[23_989].replacingOccurrences(of: "\(BusinessDate.today())", with: "2026-02-30")
@@ -135,10 +158,11 @@ struct ReconciliationStreamTests {
     @Test("a GBK file larger than a chunk, with Chinese in the lots, matches line for line")
     func bigGBK() async throws {
         try await TestApp.run { app in
-            let d = try await ReconciliationTests.received(app, count: 1, lots: ["批号甲乙丙丁"])
+            let d = try await ReconciliationTests.received(app, count: 1)
             let count = 14_000
+            try await Self.receivedLots(app, drug: d[0], prefix: "批号甲乙丙丁", count: count)
             var text = R.header
-            for i in 0..<count { text += R.line("发票-\(i)", d[0], lot: "批号甲乙丙丁") }
+            for i in 0..<count { text += R.line("发票-\(i)", d[0], lot: "批号甲乙丙丁\(i)") }
             let gbk = String.Encoding(rawValue: CFStringConvertEncodingToNSStringEncoding(
                 CFStringEncoding(CFStringEncodings.GB_18030_2000.rawValue)))
             let data = try #require(text.data(using: gbk))
@@ -251,6 +275,7 @@ struct ReconciliationStreamTests {
         try await TestApp.run { app in
             let d = try await ReconciliationTests.received(app, count: 1)
             let count = 12_000
+            try await Self.receivedLots(app, drug: d[0], prefix: "L", count: count)
             let (noMatch, price) = Self.expectedCounts(count)
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crx-pipe-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

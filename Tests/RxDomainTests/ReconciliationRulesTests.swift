@@ -2,6 +2,16 @@ import Foundation
 import Testing
 @testable import RxDomain
 
+extension InvoiceLineFacts {
+    /// A line whose lot was received on an order line the invoicing distributor supplied.
+    static func onOrder(_ orderID: Int64, line: Int, unified: String, received: Decimal, billed: Decimal = 0,
+                        supplied: Bool = true) -> InvoiceLineFacts {
+        InvoiceLineFacts(orderLine: InvoicedOrderLine(
+            orderID: orderID, lineNo: line, unifiedPrice: Money(unified)!, suppliedByInvoicingDistributor: supplied,
+            line: ReceiptBalance(received: received, billed: billed), lot: ReceiptBalance(received: received, billed: billed)))
+    }
+}
+
 @Suite("Invoice reconciliation rules")
 struct ReconciliationRulesTests {
     func line(_ n: Int = 2, quantity: String = "10", price: String = "2.5000", amount: String = "25.00") -> InvoiceFileLine {
@@ -11,7 +21,7 @@ struct ReconciliationRulesTests {
                         amount: Money(amount)!)
     }
 
-    let found = InvoiceLineFacts(orderID: 7, orderLineNo: 1, unifiedPrice: Money("2.5")!, receivedQuantity: 10)
+    let found = InvoiceLineFacts.onOrder(7, line: 1, unified: "2.5", received: 10)
 
     func classes(_ d: [ReconciliationDiscrepancy]) -> [ReconciliationClassification] { d.map(\.classification) }
 
@@ -23,20 +33,64 @@ struct ReconciliationRulesTests {
         #expect(ReconciliationRules.exitStatus(summary) == 0)
     }
 
-    @Test("price differs: (invoiced − unified) × quantity; quantity differs from what was received")
+    @Test("price differs: (invoiced − unified) × quantity; billing beyond what was received, or less, is a discrepancy")
     func priceAndQuantity() {
         let d = ReconciliationRules.classify(line(quantity: "10", price: "2.8000", amount: "28.00"), found)
         #expect(classes(d) == [.priceDiffers])
         #expect(d[0].moneyAtStake == Money("3.00")!)
         let q = ReconciliationRules.classify(line(quantity: "12", amount: "30.00"), found)
-        #expect(classes(q) == [.quantityDiffers])
+        #expect(classes(q) == [.billedBeyondReceived])
         #expect(q[0].moneyAtStake.amount == 5)
+        let less = ReconciliationRules.classify(line(quantity: "8", amount: "20.00"), found)
+        #expect(classes(less) == [.quantityDiffers])
+        #expect(less[0].moneyAtStake.amount == -5)
+    }
+
+    @Test("18.1: a line may bill at most what was received and not yet billed, of the lot and of the order line")
+    func billedBeyondReceived() {
+        // 10 received, 6 billed before: 4 may still be billed.
+        let billed = InvoiceLineFacts.onOrder(7, line: 1, unified: "2.5", received: 10, billed: 6)
+        #expect(ReconciliationRules.classify(line(quantity: "4", amount: "10.00"), billed).isEmpty)
+        let beyond = ReconciliationRules.classify(line(quantity: "10"), billed)
+        #expect(classes(beyond) == [.billedBeyondReceived])
+        #expect(beyond[0].moneyAtStake == Money("15.00")!)
+        #expect(beyond[0].detail["alreadyBilled"] == "6.000")
+        // The lot is fully billed though the order line is not.
+        let lot = InvoiceLineFacts(orderLine: InvoicedOrderLine(
+            orderID: 7, lineNo: 1, unifiedPrice: Money("2.5")!, suppliedByInvoicingDistributor: true,
+            line: ReceiptBalance(received: 20, billed: 10), lot: ReceiptBalance(received: 10, billed: 10)))
+        #expect(classes(ReconciliationRules.classify(line(), lot)) == [.billedBeyondReceived])
+        // Everything already billed: the same 10 units billed again are all at stake.
+        let twice = ReconciliationRules.classify(line(), .onOrder(7, line: 1, unified: "2.5", received: 10, billed: 10))
+        #expect(classes(twice) == [.billedBeyondReceived] && twice[0].moneyAtStake == Money("25.00")!)
+    }
+
+    @Test("18.2: a distributor that did not supply the line is the wrong distributor, not matched and not compared further")
+    func wrongDistributor() {
+        let d = ReconciliationRules.classify(line(quantity: "12", price: "9.0000", amount: "108.00"),
+                                             .onOrder(7, line: 1, unified: "2.5", received: 10, supplied: false))
+        #expect(classes(d) == [.wrongDistributor])
+        #expect(d[0].moneyAtStake == Money("108.00")!)
+    }
+
+    @Test("18.3: an invoice already recorded is reported as such, paid or not; every discrepancy names invoice, distributor and drug")
+    func alreadyRecorded() {
+        let invoiced = ReconciliationRules.classify(line(), InvoiceLineFacts(recordedInvoice: RecordedInvoiceReference(id: 4, paid: false), orderLine: found.orderLine))
+        #expect(classes(invoiced) == [.alreadyInvoiced])
+        #expect(invoiced[0].detail["invoiceId"] == "4")
+        let paid = ReconciliationRules.classify(line(), InvoiceLineFacts(recordedInvoice: RecordedInvoiceReference(id: 4, paid: true), orderLine: found.orderLine))
+        #expect(classes(paid) == [.alreadyPaid] && paid[0].moneyAtStake == Money("25.00")!)
+        let all = ReconciliationRules.classify(line(quantity: "12", amount: "1.00"), InvoiceLineFacts(inMemberCatalogue: false))
+            + invoiced + paid
+        for d in all {
+            #expect(d.detail["invoiceNumber"] == "INV-1" && d.detail["distributorCode"] == "DST-A" && d.detail["drugCode"] == "D1")
+        }
     }
 
     @Test("amount must be quantity × unit price to the fen, rounded half-up")
     func amountToTheFen() {
         #expect(ReconciliationRules.expectedAmount(quantity: 3, unitPrice: Money("0.3350")!) == Money("1.01")!)
-        let f = InvoiceLineFacts(orderID: 1, orderLineNo: 1, unifiedPrice: Money("0.335")!, receivedQuantity: 3)
+        let f = InvoiceLineFacts.onOrder(1, line: 1, unified: "0.335", received: 3)
         #expect(ReconciliationRules.classify(line(quantity: "3", price: "0.3350", amount: "1.01"), f).isEmpty)
         let d = ReconciliationRules.classify(line(quantity: "3", price: "0.3350", amount: "1.00"), f)
         #expect(classes(d) == [.amountMismatch])

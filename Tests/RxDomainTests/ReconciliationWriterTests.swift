@@ -12,8 +12,8 @@ struct ReconciliationWriterTests {
 
     var sample: [[ReconciliationDiscrepancy]] {
         [
-            ReconciliationRules.classify(line(2), InvoiceLineFacts(orderID: 1, orderLineNo: 1, unifiedPrice: Money("2.4")!, receivedQuantity: 9)),
-            ReconciliationRules.classify(line(3), InvoiceLineFacts(orderID: 1, orderLineNo: 1, unifiedPrice: Money("2.5")!, receivedQuantity: 10)),
+            ReconciliationRules.classify(line(2), .onOrder(1, line: 1, unified: "2.4", received: 9)),
+            ReconciliationRules.classify(line(3), .onOrder(1, line: 1, unified: "2.5", received: 10)),
             ReconciliationRules.classify(line(4, lot: "a/b \"q\" \\ \t\n\u{01} 批号", amount: "25.01"),
                                          InvoiceLineFacts(inMemberCatalogue: false, chainProblem: "missing manufacturer code")),
             ReconciliationRules.classify(line(5), InvoiceLineFacts(duplicateOfLine: 2)),

@@ -38,7 +38,22 @@ extension Components.Schemas.Payable {
         self.init(
             invoiceId: p.invoiceID, invoiceNumber: p.invoiceNumber, distributorCode: p.distributorCode,
             institutionCode: p.institutionCode, amount: p.amount.formatted(places: 2), acceptedOn: p.acceptedOn.description,
-            dueOn: p.dueOn.description, status: try convert(p.status), paidOn: p.paidOn?.description)
+            dueOn: p.dueOn.description, status: try convert(p.status), paid: p.paid.formatted(places: 2),
+            remaining: p.remaining.formatted(places: 2), paidOn: p.paidOn?.description)
+    }
+}
+
+extension Components.Schemas.Invoice {
+    init(_ invoice: RecordedInvoice) throws {
+        self.init(
+            id: invoice.id, distributorCode: invoice.distributorCode, invoiceNumber: invoice.invoiceNumber,
+            institutionCode: invoice.institutionCode, matched: invoice.matched, review: try convert(invoice.review),
+            reviewNote: invoice.reviewNote,
+            lines: try invoice.lines.map {
+                .init(lineNo: $0.lineNo, orderId: $0.orderID, orderLineNo: $0.orderLineNo, lotNumber: $0.lotNumber,
+                      quantity: quantityText($0.quantity), unitPrice: $0.unitPrice.description, amount: $0.amount.formatted(places: 2),
+                      discrepancies: try $0.discrepancies.map { try convert($0) })
+            })
     }
 }
 
@@ -133,19 +148,23 @@ extension APIHandler {
             institutionCode: body.institutionCode, upstreamSupplierCode: body.upstreamSupplierCode,
             upstreamInvoiceNumber: body.upstreamInvoiceNumber,
             lines: try body.lines.enumerated().map { i, l in
-                .init(orderID: l.orderId, orderLineNo: l.orderLineNo, quantity: try quantity(l.quantity, field: "lines[\(i)].quantity"),
+                .init(orderID: l.orderId, orderLineNo: l.orderLineNo, lotNumber: l.lotNumber,
+                      quantity: try quantity(l.quantity, field: "lines[\(i)].quantity"),
                       unitPrice: try Money.parse(l.unitPrice, field: "lines[\(i)].unitPrice"),
                       amount: try Money.parse(l.amount, field: "lines[\(i)].amount"))
             })
         let invoice = try await supplyCentre.recordInvoice(request, consortium: consortium, by: principal)
-        return .created(.init(body: .json(.init(
-            id: invoice.id, distributorCode: invoice.distributorCode, invoiceNumber: invoice.invoiceNumber,
-            institutionCode: invoice.institutionCode, matched: invoice.matched,
-            lines: try invoice.lines.map {
-                .init(lineNo: $0.lineNo, orderId: $0.orderID, orderLineNo: $0.orderLineNo, quantity: quantityText($0.quantity),
-                      unitPrice: $0.unitPrice.description, amount: $0.amount.formatted(places: 2),
-                      discrepancies: try $0.discrepancies.map { try convert(ProcurementRules.Discrepancy(rawValue: $0) ?? .amountMismatch) })
-            }))))
+        return .created(.init(body: .json(try .init(invoice))))
+    }
+
+    func reviewInvoice(_ input: Operations.ReviewInvoice.Input) async throws -> Operations.ReviewInvoice.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        if body.classification != nil { throw DomainError.invalid("classification", "an invoice is reviewed as a whole") }
+        let invoice = try await supplyCentre.review(
+            invoiceID: input.path.id, as: try convert(body.status), note: body.note, consortium: consortium, by: principal)
+        return .ok(.init(body: .json(try .init(invoice))))
     }
 
     func payInvoice(_ input: Operations.PayInvoice.Input) async throws -> Operations.PayInvoice.Output {
@@ -156,8 +175,7 @@ extension APIHandler {
         try await supplyCentre.pay(
             invoiceID: input.path.id, paidOn: paidOn, amount: try Money.parse(body.amount, field: "amount"),
             reference: body.reference, consortium: consortium, by: principal)
-        guard let payable = try await supplyCentre.payables(consortium: consortium, status: .paid, today: .today())
-            .first(where: { $0.invoiceID == input.path.id })
+        guard let payable = try await supplyCentre.payables(consortium: consortium, status: nil, today: .today(), invoiceID: input.path.id).first
         else { throw DomainError.notFound("no payable invoice \(input.path.id)") }
         return .created(.init(body: .json(try .init(payable))))
     }
@@ -165,9 +183,7 @@ extension APIHandler {
     func listPayables(_ input: Operations.ListPayables.Input) async throws -> Operations.ListPayables.Output {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
-        guard principal.may(.runSupplyCentre(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-            || principal.role == .auditor || principal.role == .regulator
-        else { throw DomainError.forbidden("payables are the supply centre's") }
+        try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         let items = try await supplyCentre.payables(consortium: consortium, status: try convert(input.query.status), today: .today())
         return .ok(.init(body: .json(.init(items: try items.map(Components.Schemas.Payable.init)))))
     }
@@ -175,9 +191,7 @@ extension APIHandler {
     func getSpendReport(_ input: Operations.GetSpendReport.Input) async throws -> Operations.GetSpendReport.Output {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
-        guard principal.may(.runSupplyCentre(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-            || principal.role == .auditor || principal.role == .regulator
-        else { throw DomainError.forbidden("the spend report is the supply centre's") }
+        try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         guard let from = try BusinessDate.parse(input.query.from, field: "from"), let to = try BusinessDate.parse(input.query.to, field: "to") else {
             throw DomainError.badRequest("from and to are required")
         }

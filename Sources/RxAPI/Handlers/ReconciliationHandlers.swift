@@ -9,22 +9,28 @@ extension Components.Schemas.ReconciliationRun {
             startedAt: r.startedAt, finishedAt: r.finishedAt, createdBy: r.createdBy, lines: r.lines,
             counts: .init(additionalProperties: r.counts), moneyAtStake: r.moneyAtStake.formatted(places: 2),
             discrepancies: r.discrepancies?.map {
-                .init(lineNumber: $0.lineNumber, classification: $0.classification,
-                      detail: .init(additionalProperties: $0.detail), moneyAtStake: $0.moneyAtStake.formatted(places: 2))
+                .init($0)
             })
+    }
+}
+
+extension Components.Schemas.ReconciliationDiscrepancy {
+    init(_ d: RecordedDiscrepancy) {
+        self.init(
+            lineNumber: d.lineNumber, classification: d.classification, detail: .init(additionalProperties: d.detail),
+            moneyAtStake: d.moneyAtStake.formatted(places: 2), review: d.review.flatMap { .init(rawValue: $0.rawValue) },
+            reviewNote: d.reviewNote, reviewedBy: d.reviewedBy, reviewedAt: d.reviewedAt)
     }
 }
 
 extension APIHandler {
     var reconciliations: ReconciliationStore { ReconciliationStore(database: database) }
 
-    /// Reconciliations are the supply centre's, and open to auditors and regulators.
+    /// Reconciliations are the supply centre's and finance's, and open to auditors and regulators.
     func reconciliationConsortium(_ code: String) async throws -> Consortium {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(code, for: principal)
-        guard principal.may(.runSupplyCentre(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-            || principal.role == .auditor || principal.role == .regulator
-        else { throw DomainError.forbidden("reconciliations are the supply centre's") }
+        try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         return consortium
     }
 
@@ -38,5 +44,15 @@ extension APIHandler {
     func getReconciliation(_ input: Operations.GetReconciliation.Input) async throws -> Operations.GetReconciliation.Output {
         let consortium = try await reconciliationConsortium(input.path.code)
         return .ok(.init(body: .json(.init(try await reconciliations.get(consortiumID: consortium.id, id: input.path.id)))))
+    }
+
+    func reviewReconciliationLine(_ input: Operations.ReviewReconciliationLine.Input) async throws -> Operations.ReviewReconciliationLine.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        let reviewed = try await reconciliations.review(
+            runID: input.path.id, lineNumber: input.path.lineNumber, classification: body.classification, as: try convert(body.status),
+            note: body.note, consortiumID: consortium.id, by: principal)
+        return .ok(.init(body: .json(.init(items: reviewed.map(Components.Schemas.ReconciliationDiscrepancy.init)))))
     }
 }

@@ -65,6 +65,7 @@ extension ReconcileCommand {
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var report: ReportOptions
+        @OptionGroup var by: OperatorOptions
 
         @Option(help: "The herb round's id (required).")
         var round: String?
@@ -74,7 +75,8 @@ extension ReconcileCommand {
             guard let roundID = Int64(text), roundID > 0 else { throw ReconcileCommand.badInput("--round must be a round's id, a positive number") }
             let (format, asOf) = try report.parsed()
             let outcome = try await database.withDatabase("reconcile") { db in
-                try await ReconcileHerbs(database: db).run(roundID: roundID, asOf: asOf, format: format, createdBy: ReconcileCommand.user)
+                try await ReconcileHerbs(database: db).run(
+                    roundID: roundID, asOf: asOf, format: format, createdBy: try await by.resolve(consortiumCode: nil, database: db))
             }
             try report.finish(outcome)
         }
@@ -86,6 +88,7 @@ extension ReconcileCommand {
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var report: ReportOptions
+        @OptionGroup var by: OperatorOptions
 
         @Option(help: "The consortium's code (required).")
         var consortium: String?
@@ -95,7 +98,8 @@ extension ReconcileCommand {
             let (format, asOf) = try report.parsed()
             let outcome = try await database.withDatabase("reconcile") { db in
                 try await ReconcileTransfers(database: db).run(
-                    consortiumCode: consortium, asOf: asOf, format: format, createdBy: ReconcileCommand.user)
+                    consortiumCode: consortium, asOf: asOf, format: format,
+                    createdBy: try await by.resolve(consortiumCode: consortium, database: db))
             }
             try report.finish(outcome)
         }
@@ -107,6 +111,7 @@ extension ReconcileCommand {
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var report: ReportOptions
+        @OptionGroup var by: OperatorOptions
 
         @Option(help: "The consortium's code (required).")
         var consortium: String?
@@ -116,7 +121,8 @@ extension ReconcileCommand {
             let (format, asOf) = try report.parsed()
             let outcome = try await database.withDatabase("reconcile") { db in
                 try await ReconcileCatalogues(database: db).run(
-                    consortiumCode: consortium, asOf: asOf, format: format, createdBy: ReconcileCommand.user)
+                    consortiumCode: consortium, asOf: asOf, format: format,
+                    createdBy: try await by.resolve(consortiumCode: consortium, database: db))
             }
             try report.finish(outcome)
         }

@@ -13,6 +13,7 @@ struct ReconcileCommand: AsyncParsableCommand {
             abstract: "Reconcile a distributor's invoice file against orders, receipts, member catalogues and the two-invoice rule.")
 
         @OptionGroup var database: DatabaseOptions
+        @OptionGroup var by: OperatorOptions
 
         @Argument(help: "The CSV file (columns: \(InvoiceFile.columns.joined(separator: ", "))).")
         var file: String
@@ -58,12 +59,12 @@ struct ReconcileCommand: AsyncParsableCommand {
             else {
                 throw Self.badInput("cannot read \(file)")
             }
-            let user = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.userName
-            let (file, consortium, outputPath) = (self.file, self.consortium, self.output)
+            let (file, consortium, outputPath, by) = (self.file, self.consortium, self.output, self.by)
             let fileName = URL(fileURLWithPath: file).lastPathComponent
             let outcome: ReconcileInvoices.Outcome
             do {
                 outcome = try await database.withDatabase("reconcile") { db in
+                    let user = try await by.resolve(consortiumCode: consortium, database: db)
                     // The report is written as it is produced; the progress bar only on a terminal.
                     let progress = ProgressBar.forStandardError(label: fileName)
                     let output = outputPath.map { FileReconciliationOutput(path: $0) } ?? .standardOutput()
@@ -71,7 +72,7 @@ struct ReconcileCommand: AsyncParsableCommand {
                     defer { progress?.clear() }
                     return try await ReconcileInvoices(database: db).run(
                         input: .file(path: file), fileName: fileName, consortiumCode: consortium, encoding: encoding,
-                        format: format, asOf: date, createdBy: user.isEmpty ? "unknown" : user, output: output, progress: progress)
+                        format: format, asOf: date, createdBy: user, output: output, progress: progress)
                 }
             } catch let error as FileReconciliationOutput.CannotWrite {
                 throw Self.badInput("\(error)")

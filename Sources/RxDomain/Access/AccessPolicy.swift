@@ -17,6 +17,13 @@ public enum Permission: Sendable, Equatable {
     case raiseOrder(consortiumID: Int64, institutionID: Int64)
     /// The drug supply centre (药品供应中心): the consortium admin, or a procurement officer of the lead.
     case runSupplyCentre(consortiumID: Int64, leadInstitutionCode: String?)
+    /// Payables, spend and reconciliations: the supply centre, finance, auditors and regulators.
+    case readFinance(consortiumID: Int64, leadInstitutionCode: String?)
+    /// Central payment (统一支付) of an invoice: the supply centre or finance.
+    case payInvoices(consortiumID: Int64, leadInstitutionCode: String?)
+    /// Mark a discrepancy (an invoice's, a reconciled file's) resolved or disputed: finance, not those who
+    /// recorded the invoice.
+    case reviewDiscrepancies(consortiumID: Int64)
     /// Orders are seen by their member, the supply centre, auditors and regulators.
     case readOrders(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
     /// Long-prescription rule sets: the pharmacy centre.
@@ -81,6 +88,15 @@ extension Principal {
         case .runSupplyCentre(let consortium, let lead):
             guard consortium == consortiumID else { return false }
             return role == .consortiumAdmin || (role == .procurementOfficer && institutionCode != nil && institutionCode == lead)
+        case .readFinance(let consortium, let lead):
+            guard consortium == consortiumID else { return false }
+            return role == .finance || role == .auditor || role == .regulator
+                || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .payInvoices(let consortium, let lead):
+            guard consortium == consortiumID else { return false }
+            return role == .finance || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .reviewDiscrepancies(let id):
+            return id == consortiumID && role == .finance
         case .readOrders(let consortium, let institution, let lead):
             guard consortium == consortiumID else { return false }
             return role == .auditor || role == .regulator || institutionID == institution

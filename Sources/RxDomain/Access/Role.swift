@@ -12,4 +12,7 @@ public enum Role: String, CaseIterable, Sendable, Codable {
     case regulator
     /// Reads, including the audit trail; changes nothing.
     case auditor
+    /// The consortium's finance (财务): central payment, payables and reconciliations, and the review of their
+    /// discrepancies.
+    case finance
 }

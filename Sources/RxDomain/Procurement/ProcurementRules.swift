@@ -59,24 +59,6 @@ public enum ProcurementRules {
             reason: "\(upstreamCode) is a distributor: a chain with a second distributor breaks the two-invoice rule (两票制)")
     }
 
-    public enum Discrepancy: String, Sendable, Codable, CaseIterable {
-        case priceDiffers = "price_differs"
-        case quantityDiffers = "quantity_differs"
-        case amountMismatch = "amount_mismatch"
-    }
-
-    /// What an invoice line disagrees with: the unified price on the order date, the quantity received, its
-    /// own quantity × price (to the fen).
-    public static func discrepancies(
-        quantity: Decimal, unitPrice: Money, amount: Money, unifiedPrice: Money, received: Decimal
-    ) -> [Discrepancy] {
-        var found: [Discrepancy] = []
-        if unitPrice != unifiedPrice { found.append(.priceDiffers) }
-        if quantity != received { found.append(.quantityDiffers) }
-        if (unitPrice * quantity).rounded(2) != amount.rounded(2) { found.append(.amountMismatch) }
-        return found
-    }
-
     public enum PayableStatus: String, Sendable, Codable, CaseIterable {
         case due, overdue, paid
     }
@@ -84,5 +66,34 @@ public enum ProcurementRules {
     /// Payment is due a set number of days after the accepted delivery (setting `payment_term_days`).
     public static func payableStatus(dueOn: BusinessDate, paid: Bool, today: BusinessDate) -> PayableStatus {
         paid ? .paid : (today > dueOn ? .overdue : .due)
+    }
+
+    /// Central payment in parts (分次支付): a payment may not exceed what remains unpaid of the invoice.
+    public static func paymentProblem(invoiceTotal: Money, paidSoFar: Money, amount: Money) -> FieldError? {
+        let remaining = (invoiceTotal - paidSoFar).rounded(2)
+        guard amount.rounded(2).amount > remaining.amount else { return nil }
+        return FieldError(
+            field: "amount",
+            reason: remaining.amount > 0
+                ? "\(amount.formatted(places: 2)) exceeds the \(remaining.formatted(places: 2)) that remains unpaid of \(invoiceTotal.formatted(places: 2))"
+                : "the invoice's \(invoiceTotal.formatted(places: 2)) is already paid in full")
+    }
+}
+
+/// What finance made of a discrepancy (an invoice's, or a line of a reconciled file): open until reviewed.
+public enum DiscrepancyReview: String, Sendable, Codable, CaseIterable {
+    /// Settled: a credit note, a corrected receipt, an explanation accepted. A resolved invoice may be paid.
+    case resolved
+    /// Contested with the distributor; still not payable.
+    case disputed
+
+    /// The review a finance officer may record now: an open or disputed discrepancy may be resolved or disputed
+    /// (again, with a new note); a resolved one is settled (409).
+    public static func next(from current: DiscrepancyReview?, to review: DiscrepancyReview, note: String) throws(DomainError) -> DiscrepancyReview {
+        guard !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw .invalid("note", "a review needs a note saying why")
+        }
+        if current == .resolved { throw .conflict("the discrepancy is already resolved") }
+        return review
     }
 }

@@ -1,22 +1,43 @@
 import Foundation
 
-/// What reconciling one line of a distributor's invoice file found.
+/// What reconciling one line of a distributor's invoice file found. The order-line classifications are the
+/// invoice-line discrepancies of `InvoiceLineRules` (the API judges recorded invoices by the same rule).
 public enum ReconciliationClassification: String, Sendable, Codable, CaseIterable, Comparable {
     case matched
     /// The invoiced unit price is not the order line's unified price; at stake: (invoiced − unified) × quantity.
     case priceDiffers = "price_differs"
-    /// The invoiced quantity is not what the member received of the lot; at stake: the difference × invoiced price.
+    /// The line bills fewer units than were received of the lot and not yet billed; at stake: the difference × invoiced price.
     case quantityDiffers = "quantity_differs"
+    /// The line bills more than was received of the lot and not yet billed (by recorded invoices and earlier lines
+    /// of the file); at stake: the excess × invoiced price.
+    case billedBeyondReceived = "billed_beyond_received"
+    /// The order line was consolidated to another distributor; at stake: the line's amount.
+    case wrongDistributor = "wrong_distributor"
     /// No order line of the member for the drug with a receipt of the lot; at stake: the line's amount.
     case noMatchingOrderOrReceipt = "no_matching_order_or_receipt"
     /// The same distributor, invoice number, drug and lot on an earlier line of the file; at stake: the amount.
     case duplicateLine = "duplicate_line"
+    /// The distributor's invoice number is already recorded (through the API), not yet paid; at stake: the amount.
+    case alreadyInvoiced = "already_invoiced"
+    /// The distributor's invoice number is already recorded and (partly) paid; at stake: the amount.
+    case alreadyPaid = "already_paid"
     /// The drug is outside the member's catalogue in effect; at stake: the line's amount.
     case outsideMemberCatalogue = "outside_member_catalogue"
     /// No manufacturer invoice number, or the first invoice is not from a manufacturer (两票制); at stake: the amount.
     case twoInvoiceChain = "two_invoice_chain"
     /// The amount is not quantity × unit price to the fen; at stake: amount − quantity × unit price.
     case amountMismatch = "amount_mismatch"
+
+    public init(_ discrepancy: InvoiceLineDiscrepancy) {
+        switch discrepancy {
+        case .noMatchingOrderOrReceipt: self = .noMatchingOrderOrReceipt
+        case .wrongDistributor: self = .wrongDistributor
+        case .priceDiffers: self = .priceDiffers
+        case .quantityDiffers: self = .quantityDiffers
+        case .billedBeyondReceived: self = .billedBeyondReceived
+        case .amountMismatch: self = .amountMismatch
+        }
+    }
 
     public static func < (a: Self, b: Self) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
@@ -60,26 +81,34 @@ public struct InvoiceFileLine: Sendable, Equatable {
 public struct InvoiceLineFacts: Sendable, Equatable {
     /// An earlier line of the file has the same distributor, invoice number, drug and lot.
     public var duplicateOfLine: Int?
-    /// The member's order line for the drug with a receipt of the lot, if any.
-    public var orderID: Int64?
-    public var orderLineNo: Int?
-    /// The order line's unified price (on the order date).
-    public var unifiedPrice: Money?
-    /// What the member received of the lot on that order line.
-    public var receivedQuantity: Decimal?
+    /// The distributor's invoice of that number, already recorded through the API.
+    public var recordedInvoice: RecordedInvoiceReference?
+    /// The member's order line for the drug with a receipt of the lot (one the invoicing distributor supplied,
+    /// when there is one), with what was received and billed of the lot and of the line: by recorded invoices and
+    /// by the file's earlier lines.
+    public var orderLine: InvoicedOrderLine?
     public var inMemberCatalogue: Bool
     /// Why the two-invoice chain fails, nil when it holds.
     public var chainProblem: String?
 
-    public init(duplicateOfLine: Int? = nil, orderID: Int64? = nil, orderLineNo: Int? = nil, unifiedPrice: Money? = nil,
-                receivedQuantity: Decimal? = nil, inMemberCatalogue: Bool = true, chainProblem: String? = nil) {
+    public init(duplicateOfLine: Int? = nil, recordedInvoice: RecordedInvoiceReference? = nil, orderLine: InvoicedOrderLine? = nil,
+                inMemberCatalogue: Bool = true, chainProblem: String? = nil) {
         self.duplicateOfLine = duplicateOfLine
-        self.orderID = orderID
-        self.orderLineNo = orderLineNo
-        self.unifiedPrice = unifiedPrice
-        self.receivedQuantity = receivedQuantity
+        self.recordedInvoice = recordedInvoice
+        self.orderLine = orderLine
         self.inMemberCatalogue = inMemberCatalogue
         self.chainProblem = chainProblem
+    }
+}
+
+/// An invoice recorded through the API: its id, and whether any of it was paid.
+public struct RecordedInvoiceReference: Sendable, Equatable {
+    public var id: Int64
+    public var paid: Bool
+
+    public init(id: Int64, paid: Bool) {
+        self.id = id
+        self.paid = paid
     }
 }
 
@@ -170,49 +199,44 @@ public enum ReconciliationRules {
 
     /// quantity × unit price, rounded half-up to the fen.
     public static func expectedAmount(quantity: Decimal, unitPrice: Money) -> Money {
-        (unitPrice * quantity).rounded(2)
+        InvoiceLineRules.expectedAmount(quantity: quantity, unitPrice: unitPrice)
     }
 
     static func fen(_ value: Decimal) -> Money { Money(value).rounded(2) }
 
-    /// Judges one line from what the database found. A duplicate is only a duplicate; a line without an order
-    /// or receipt is not compared on price or quantity; the catalogue, the chain and the amount are always checked.
+    /// Judges one line from what the database found. A duplicate, or an invoice already recorded or paid, is only
+    /// that (the file must not lead to a second payment); otherwise the line is judged against its order line by
+    /// `InvoiceLineRules.judge`, as a recorded invoice is, and the catalogue and the chain are checked. Every
+    /// discrepancy names the invoice number, distributor and drug.
     public static func classify(_ line: InvoiceFileLine, _ facts: InvoiceLineFacts) -> [ReconciliationDiscrepancy] {
         var found: [ReconciliationDiscrepancy] = []
+        let names = ["invoiceNumber": line.invoiceNumber, "distributorCode": line.distributorCode, "drugCode": line.drugCode]
         func add(_ c: ReconciliationClassification, _ detail: [String: String], _ money: Decimal) {
-            found.append(ReconciliationDiscrepancy(lineNumber: line.lineNumber, classification: c, detail: detail, moneyAtStake: fen(money)))
+            found.append(ReconciliationDiscrepancy(lineNumber: line.lineNumber, classification: c,
+                                                   detail: detail.merging(names) { a, _ in a }, moneyAtStake: fen(money)))
         }
         if let first = facts.duplicateOfLine {
             add(.duplicateLine, ["duplicateOfLine": String(first)], line.amount.amount)
             return found
         }
-        if let orderID = facts.orderID, let lineNo = facts.orderLineNo {
-            let ref = ["orderId": String(orderID), "orderLineNo": String(lineNo)]
-            if let unified = facts.unifiedPrice, unified.amount != line.unitPrice.amount {
-                add(.priceDiffers, ref.merging(["invoicedPrice": line.unitPrice.description, "unifiedPrice": unified.description]) { a, _ in a },
-                    (line.unitPrice.amount - unified.amount) * line.quantity)
+        if let recorded = facts.recordedInvoice {
+            add(recorded.paid ? .alreadyPaid : .alreadyInvoiced, ["invoiceId": String(recorded.id)], line.amount.amount)
+            return found
+        }
+        for finding in InvoiceLineRules.judge(quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount,
+                                              against: facts.orderLine) {
+            var detail = finding.detail
+            if finding.discrepancy == .noMatchingOrderOrReceipt {
+                detail.merge(["institutionCode": line.institutionCode, "lotNumber": line.lotNumber]) { a, _ in a }
             }
-            let received = facts.receivedQuantity ?? 0
-            if received != line.quantity {
-                add(.quantityDiffers, ref.merging(["invoicedQuantity": DecimalText.format(line.quantity, places: 3),
-                                                   "receivedQuantity": DecimalText.format(received, places: 3)]) { a, _ in a },
-                    (line.quantity - received) * line.unitPrice.amount)
-            }
-        } else {
-            add(.noMatchingOrderOrReceipt, ["institutionCode": line.institutionCode, "drugCode": line.drugCode, "lotNumber": line.lotNumber],
-                line.amount.amount)
+            add(ReconciliationClassification(finding.discrepancy), detail, finding.moneyAtStake.amount)
         }
         if !facts.inMemberCatalogue {
-            add(.outsideMemberCatalogue, ["institutionCode": line.institutionCode, "drugCode": line.drugCode], line.amount.amount)
+            add(.outsideMemberCatalogue, ["institutionCode": line.institutionCode], line.amount.amount)
         }
         if let problem = facts.chainProblem {
             add(.twoInvoiceChain, ["reason": problem], line.amount.amount)
         }
-        let expected = expectedAmount(quantity: line.quantity, unitPrice: line.unitPrice)
-        if expected.amount != line.amount.amount {
-            add(.amountMismatch, ["amount": line.amount.formatted(places: 2), "expected": expected.formatted(places: 2)],
-                line.amount.amount - expected.amount)
-        }
-        return found
+        return found.sorted { $0.classification < $1.classification }
     }
 }

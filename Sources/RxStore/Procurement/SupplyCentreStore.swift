@@ -22,12 +22,15 @@ public struct InvoiceRequest: Sendable {
     public struct Line: Sendable {
         public var orderID: Int64
         public var orderLineNo: Int
+        /// The lot billed, when the distributor names it; the line is then judged against that lot's receipts too.
+        public var lotNumber: String?
         public var quantity: Decimal
         public var unitPrice: Money
         public var amount: Money
-        public init(orderID: Int64, orderLineNo: Int, quantity: Decimal, unitPrice: Money, amount: Money) {
+        public init(orderID: Int64, orderLineNo: Int, lotNumber: String? = nil, quantity: Decimal, unitPrice: Money, amount: Money) {
             self.orderID = orderID
             self.orderLineNo = orderLineNo
+            self.lotNumber = lotNumber
             self.quantity = quantity
             self.unitPrice = unitPrice
             self.amount = amount
@@ -57,17 +60,24 @@ public struct RecordedInvoice: Sendable, Equatable, Encodable {
         public var lineNo: Int
         public var orderID: Int64
         public var orderLineNo: Int
+        public var lotNumber: String?
         public var quantity: Decimal
         public var unitPrice: Money
         public var amount: Money
-        public var discrepancies: [String]
+        public var discrepancies: [InvoiceLineDiscrepancy]
     }
     public var id: Int64
     public var distributorCode: String
     public var invoiceNumber: String
     public var institutionCode: String
     public var lines: [Line]
+    /// Finance's review of its discrepancies, if any.
+    public var review: DiscrepancyReview?
+    public var reviewNote: String?
     public var matched: Bool { lines.allSatisfy { $0.discrepancies.isEmpty } }
+    /// Matched, or its discrepancies resolved by finance: it may be paid.
+    public var payable: Bool { matched || review == .resolved }
+    public var total: Money { lines.reduce(Money(0)) { $0 + $1.amount } }
 }
 
 public struct Payable: Sendable, Equatable {
@@ -76,9 +86,13 @@ public struct Payable: Sendable, Equatable {
     public var distributorCode: String
     public var institutionCode: String
     public var amount: Money
+    /// Paid so far (payment in parts), and what remains.
+    public var paid: Money
+    public var remaining: Money { (amount - paid).rounded(2) }
     public var acceptedOn: BusinessDate
     public var dueOn: BusinessDate
     public var status: ProcurementRules.PayableStatus
+    /// The latest payment's date.
     public var paidOn: BusinessDate?
 }
 
@@ -242,27 +256,31 @@ public struct SupplyCentreStore: SQLStore {
                 RETURNING id
                 """, as: Int64.self, logger: logger)
             else { throw DomainError.conflict("the invoice was not recorded") }
+            // The order lines billed are locked in one order, so two invoices racing for the same units run one
+            // after the other: the second sees what the first billed. (One statement, so no deadlock between them.)
+            let keys = Set(request.lines.map { [$0.orderID, Int64($0.orderLineNo)] }).sorted { $0.lexicographicallyPrecedes($1) }
+            try await connection.run(
+                """
+                SELECT 1 FROM purchase_order_lines
+                WHERE consortium_id = \(consortium.id)
+                  AND (order_id, line_no) IN (SELECT o, n::int FROM unnest(\(keys.map { $0[0] })::bigint[], \(keys.map { $0[1] })::bigint[]) AS k (o, n))
+                ORDER BY order_id, line_no FOR UPDATE
+                """, logger: logger)
             for (index, line) in request.lines.enumerated() {
-                guard let ordered = try await connection.row(
-                    """
-                    SELECT l.unit_price, l.received_quantity FROM purchase_order_lines l
-                    JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
-                    WHERE l.consortium_id = \(consortium.id) AND l.order_id = \(line.orderID) AND l.line_no = \(line.orderLineNo)
-                      AND o.institution_id = \(institutionID)
-                    """, as: (Decimal, Decimal).self, logger: logger)
+                guard let orderLine = try await invoicedOrderLine(
+                    line, institutionID: institutionID, distributorID: distributor.id, consortiumID: consortium.id, connection: connection)
                 else {
                     throw DomainError.invalid(
                         "lines[\(index)]", "order \(line.orderID) line \(line.orderLineNo) is not an order line of \(request.institutionCode)")
                 }
-                let found = ProcurementRules.discrepancies(
-                    quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, unifiedPrice: Money(ordered.0),
-                    received: ordered.1)
+                let found = InvoiceLineRules.judge(
+                    quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, against: orderLine)
                 try await connection.run(
                     """
-                    INSERT INTO invoice_lines (consortium_id, invoice_id, line_no, order_id, order_line_no, quantity, unit_price,
-                                               amount, discrepancies)
-                    VALUES (\(consortium.id), \(invoiceID), \(index + 1), \(line.orderID), \(line.orderLineNo), \(line.quantity),
-                            \(line.unitPrice.amount), \(line.amount.amount), \(found.map(\.rawValue)))
+                    INSERT INTO invoice_lines (consortium_id, invoice_id, line_no, order_id, order_line_no, lot_number, quantity,
+                                               unit_price, amount, discrepancies)
+                    VALUES (\(consortium.id), \(invoiceID), \(index + 1), \(line.orderID), \(line.orderLineNo), \(line.lotNumber),
+                            \(line.quantity), \(line.unitPrice.amount), \(line.amount.amount), \(found.map(\.discrepancy.rawValue)))
                     """, logger: logger)
             }
             let recorded = try await invoice(id: invoiceID, consortiumID: consortium.id, connection: connection)
@@ -276,76 +294,161 @@ public struct SupplyCentreStore: SQLStore {
     func invoice(id: Int64, consortiumID: Int64, connection: PostgresConnection) async throws -> RecordedInvoice {
         guard let head = try await connection.row(
             """
-            SELECT v.id, s.code, v.invoice_number, i.code FROM invoices v
+            SELECT v.id, s.code, v.invoice_number, i.code, v.review_status, v.review_note FROM invoices v
             JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
             WHERE v.consortium_id = \(consortiumID) AND v.id = \(id)
-            """, as: (Int64, String, String, String).self, logger: logger)
+            """, as: (Int64, String, String, String, String?, String?).self, logger: logger)
         else { throw DomainError.notFound("no invoice \(id)") }
         let lines = try await connection.rows(
             """
-            SELECT line_no, order_id, order_line_no, quantity, unit_price, amount, discrepancies FROM invoice_lines
+            SELECT line_no, order_id, order_line_no, lot_number, quantity, unit_price, amount, discrepancies FROM invoice_lines
             WHERE consortium_id = \(consortiumID) AND invoice_id = \(id) ORDER BY line_no
-            """, as: (Int, Int64, Int, Decimal, Decimal, Decimal, [String]).self, logger: logger
-        ).map { RecordedInvoice.Line(lineNo: $0.0, orderID: $0.1, orderLineNo: $0.2, quantity: $0.3, unitPrice: Money($0.4), amount: Money($0.5), discrepancies: $0.6) }
-        return RecordedInvoice(id: head.0, distributorCode: head.1, invoiceNumber: head.2, institutionCode: head.3, lines: lines)
+            """, as: (Int, Int64, Int, String?, Decimal, Decimal, Decimal, [String]).self, logger: logger
+        ).map {
+            RecordedInvoice.Line(lineNo: $0.0, orderID: $0.1, orderLineNo: $0.2, lotNumber: $0.3, quantity: $0.4, unitPrice: Money($0.5),
+                                 amount: Money($0.6), discrepancies: try $0.7.map { try decodeEnum($0) })
+        }
+        return RecordedInvoice(id: head.0, distributorCode: head.1, invoiceNumber: head.2, institutionCode: head.3, lines: lines,
+                               review: try head.4.map { try decodeEnum($0) }, reviewNote: head.5)
+    }
+
+    /// The order line an invoice line bills, with what was received and already billed of it (and of the lot it
+    /// names); nil when it is not an order line of the member.
+    func invoicedOrderLine(_ line: InvoiceRequest.Line, institutionID: Int64, distributorID: Int64, consortiumID: Int64,
+                           connection: PostgresConnection) async throws -> InvoicedOrderLine? {
+        guard let r = try await connection.row(
+            """
+            SELECT l.unit_price, coalesce(co.distributor_id = \(distributorID), false), l.received_quantity,
+                   (SELECT coalesce(sum(x.quantity), 0) FROM invoice_lines x
+                    WHERE x.consortium_id = l.consortium_id AND x.order_id = l.order_id AND x.order_line_no = l.line_no
+                      AND NOT x.discrepancies && ARRAY['wrong_distributor']),
+                   (SELECT coalesce(sum(d.quantity), 0) FROM deliveries d
+                    WHERE d.consortium_id = l.consortium_id AND d.order_id = l.order_id AND d.line_no = l.line_no
+                      AND d.lot_number = \(line.lotNumber)),
+                   (SELECT coalesce(sum(x.quantity), 0) FROM invoice_lines x
+                    WHERE x.consortium_id = l.consortium_id AND x.order_id = l.order_id AND x.order_line_no = l.line_no
+                      AND x.lot_number = \(line.lotNumber) AND NOT x.discrepancies && ARRAY['wrong_distributor'])
+            FROM purchase_order_lines l
+            JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
+            LEFT JOIN consolidated_orders co ON co.consortium_id = l.consortium_id AND co.id = l.consolidated_order_id
+            WHERE l.consortium_id = \(consortiumID) AND l.order_id = \(line.orderID) AND l.line_no = \(line.orderLineNo)
+              AND o.institution_id = \(institutionID)
+            """, as: (Decimal, Bool, Decimal, Decimal, Decimal, Decimal).self, logger: logger)
+        else { return nil }
+        return InvoicedOrderLine(
+            orderID: line.orderID, lineNo: line.orderLineNo, unifiedPrice: Money(r.0), suppliedByInvoicingDistributor: r.1,
+            line: ReceiptBalance(received: r.2, billed: r.3),
+            lot: line.lotNumber == nil ? nil : ReceiptBalance(received: r.4, billed: r.5))
     }
 
     // MARK: Payment
 
-    /// Matched invoices (no discrepancy) and when they are payable: the term after the latest accepted delivery.
-    public func payables(consortium: Consortium, status: ProcurementRules.PayableStatus?, today: BusinessDate) async throws -> [Payable] {
+    /// Payable invoices (matched, or their discrepancies resolved by finance) and when they are due: the term after
+    /// the latest accepted delivery. Paid in full once the payments add up to the invoice's total.
+    public func payables(consortium: Consortium, status: ProcurementRules.PayableStatus?, today: BusinessDate,
+                         invoiceID: Int64? = nil) async throws -> [Payable] {
         try await database.read { connection in
             let term = Int(try await Settings(logger: logger).required("payment_term_days", consortiumID: consortium.id, on: today, connection: connection)) ?? 30
             let rows = try await connection.rows(
                 """
-                SELECT v.id, v.invoice_number, s.code, i.code, sum(l.amount),
+                SELECT v.id, v.invoice_number, s.code, i.code, t.amount,
                        (SELECT max(d.received_on)::text FROM deliveries d JOIN invoice_lines x
                           ON x.consortium_id = d.consortium_id AND x.order_id = d.order_id AND x.order_line_no = d.line_no
                         WHERE x.consortium_id = v.consortium_id AND x.invoice_id = v.id),
-                       p.paid_on::text
-                FROM invoices v JOIN invoice_lines l ON l.consortium_id = v.consortium_id AND l.invoice_id = v.id
+                       coalesce(p.paid, 0), p.last::text
+                FROM invoices v
+                JOIN LATERAL (
+                    SELECT sum(l.amount) AS amount, bool_and(cardinality(l.discrepancies) = 0) AS matched FROM invoice_lines l
+                    WHERE l.consortium_id = v.consortium_id AND l.invoice_id = v.id
+                ) t ON true
+                LEFT JOIN LATERAL (
+                    SELECT sum(amount) AS paid, max(paid_on) AS last FROM payments
+                    WHERE consortium_id = v.consortium_id AND invoice_id = v.id
+                ) p ON true
                 JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
-                LEFT JOIN payments p ON p.consortium_id = v.consortium_id AND p.invoice_id = v.id
-                WHERE v.consortium_id = \(consortium.id)
-                GROUP BY v.consortium_id, v.id, v.invoice_number, s.code, i.code, p.paid_on
-                HAVING bool_and(cardinality(l.discrepancies) = 0)
+                WHERE v.consortium_id = \(consortium.id) AND (t.matched OR v.review_status = 'resolved')
+                  AND (\(invoiceID)::bigint IS NULL OR v.id = \(invoiceID))
                 ORDER BY v.id
-                """, as: (Int64, String, String, String, Decimal, String?, String?).self, logger: logger)
+                """, as: (Int64, String, String, String, Decimal, String?, Decimal, String?).self, logger: logger)
             return rows.compactMap { r -> Payable? in
                 guard let accepted = r.5.flatMap(BusinessDate.init) else { return nil }
                 let due = accepted.adding(days: term)
+                let amount = Money(r.4)
+                let paid = Money(r.6)
                 let payable = Payable(
-                    invoiceID: r.0, invoiceNumber: r.1, distributorCode: r.2, institutionCode: r.3, amount: Money(r.4),
+                    invoiceID: r.0, invoiceNumber: r.1, distributorCode: r.2, institutionCode: r.3, amount: amount, paid: paid,
                     acceptedOn: accepted, dueOn: due,
-                    status: ProcurementRules.payableStatus(dueOn: due, paid: r.6 != nil, today: today),
-                    paidOn: r.6.flatMap(BusinessDate.init))
+                    status: ProcurementRules.payableStatus(dueOn: due, paid: (amount - paid).rounded(2).amount <= 0, today: today),
+                    paidOn: r.7.flatMap(BusinessDate.init))
                 return status.map { $0 == payable.status } ?? true ? payable : nil
             }
         }
     }
 
-    /// Records the central payment of a matched invoice, for its whole amount.
+    /// Records a central payment (统一支付) of a payable invoice: its whole amount or a part of what remains.
     public func pay(invoiceID: Int64, paidOn: BusinessDate, amount: Money, reference: String, consortium: Consortium, by principal: Principal) async throws {
-        try requireSupplyCentre(principal, consortium)
+        try principal.require(.payInvoices(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         try await database.transaction { connection in
+            // The invoice's row lock: two payments of one invoice are added up one after the other.
+            guard try await connection.row(
+                "SELECT id FROM invoices WHERE consortium_id = \(consortium.id) AND id = \(invoiceID) FOR UPDATE",
+                as: Int64.self, logger: logger) != nil
+            else { throw DomainError.notFound("no invoice \(invoiceID)") }
             let invoice = try await invoice(id: invoiceID, consortiumID: consortium.id, connection: connection)
-            guard invoice.matched else {
-                throw DomainError.unprocessable("invoice \(invoice.invoiceNumber) has discrepancies; reconcile it before paying")
+            guard invoice.payable else {
+                throw DomainError.unprocessable(
+                    "invoice \(invoice.invoiceNumber) has discrepancies; finance must resolve them before it is paid")
             }
-            let total = invoice.lines.reduce(Money(0)) { $0 + $1.amount }
-            guard total.rounded(2) == amount.rounded(2) else {
-                throw DomainError.invalid("amount", "\(amount.formatted(places: 2)) is not the invoice's total \(total.formatted(places: 2))")
+            let paidSoFar = try await connection.row(
+                "SELECT coalesce(sum(amount), 0) FROM payments WHERE consortium_id = \(consortium.id) AND invoice_id = \(invoiceID)",
+                as: Decimal.self, logger: logger) ?? Decimal(0)
+            if let problem = ProcurementRules.paymentProblem(invoiceTotal: invoice.total, paidSoFar: Money(paidSoFar), amount: amount) {
+                throw DomainError.unprocessable(problem.reason, [problem])
             }
-            try await connection.run(
+            let inserted = try await connection.row(
                 """
                 INSERT INTO payments (consortium_id, invoice_id, paid_on, amount, reference, recorded_by)
-                VALUES (\(consortium.id), \(invoiceID), \(paidOn.description)::date, \(amount.amount), \(reference), \(principal.tokenID))
-                """, logger: logger)
-            struct Record: Encodable { var invoiceID: Int64; var paidOn: String; var amount: Money; var reference: String }
+                VALUES (\(consortium.id), \(invoiceID), \(paidOn.description)::date, \(amount.rounded(2).amount), \(reference), \(principal.tokenID))
+                ON CONFLICT (consortium_id, invoice_id, reference) DO NOTHING
+                RETURNING id
+                """, as: Int64.self, logger: logger)
+            guard inserted != nil else {
+                throw DomainError.conflict("a payment with reference \(reference) is already recorded for invoice \(invoice.invoiceNumber)")
+            }
+            struct Record: Encodable { var invoiceID: Int64; var paidOn: String; var amount: Money; var reference: String; var remaining: Money }
             try await audit.record(
                 on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "pay", entityType: "payment",
                 entityKey: String(invoiceID), before: Record?.none,
-                after: Record(invoiceID: invoiceID, paidOn: paidOn.description, amount: amount, reference: reference))
+                after: Record(invoiceID: invoiceID, paidOn: paidOn.description, amount: amount, reference: reference,
+                              remaining: (invoice.total - Money(paidSoFar) - amount).rounded(2)))
+        }
+    }
+
+    /// Finance marks an invoice's discrepancies resolved (it may then be paid) or disputed, with a note.
+    public func review(invoiceID: Int64, as review: DiscrepancyReview, note: String, consortium: Consortium,
+                       by principal: Principal) async throws -> RecordedInvoice {
+        try principal.require(.reviewDiscrepancies(consortiumID: consortium.id))
+        return try await database.transaction { connection in
+            guard try await connection.row(
+                "SELECT id FROM invoices WHERE consortium_id = \(consortium.id) AND id = \(invoiceID) FOR UPDATE",
+                as: Int64.self, logger: logger) != nil
+            else { throw DomainError.notFound("no invoice \(invoiceID)") }
+            let before = try await invoice(id: invoiceID, consortiumID: consortium.id, connection: connection)
+            guard !before.matched else { throw DomainError.conflict("invoice \(before.invoiceNumber) has no discrepancy to review") }
+            let next = try DiscrepancyReview.next(from: before.review, to: review, note: note)
+            try await connection.run(
+                """
+                UPDATE invoices SET review_status = \(next.rawValue), review_note = \(note), reviewed_by = \(principal.name),
+                                    reviewed_at = now()
+                WHERE consortium_id = \(consortium.id) AND id = \(invoiceID)
+                """, logger: logger)
+            let after = try await invoice(id: invoiceID, consortiumID: consortium.id, connection: connection)
+            struct Record: Encodable { var review: String?; var note: String? }
+            try await audit.record(
+                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "review", entityType: "invoice",
+                entityKey: String(invoiceID), before: Record(review: before.review?.rawValue, note: before.reviewNote),
+                after: Record(review: after.review?.rawValue, note: after.reviewNote))
+            return after
         }
     }
 

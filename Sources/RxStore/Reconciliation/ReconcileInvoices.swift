@@ -171,7 +171,7 @@ public struct ReconcileInvoices: Sendable {
             async let following = more ? fetchBatch(connection) : []
             var batch: [ReconciliationDiscrepancy] = []
             for (line, facts) in rows {
-                let found = ReconciliationRules.classify(line, facts).sorted { $0.classification < $1.classification }
+                let found = ReconciliationRules.classify(line, facts)
                 tally.add(line: found)
                 batch += found
             }
@@ -256,18 +256,29 @@ public struct ReconcileInvoices: Sendable {
                 lineNumber: r.0, distributorCode: r.1, invoiceNumber: r.2, invoiceDate: BusinessDate(r.3) ?? InvoiceFile.epoch,
                 manufacturerInvoiceNumber: r.4, manufacturerCode: r.5, institutionCode: r.6, drugCode: r.7, lotNumber: r.8,
                 quantity: r.9.value, unitPrice: Money(r.10.value), amount: Money(r.11.value))
-            let facts = InvoiceLineFacts(duplicateOfLine: r.12, orderID: r.13, orderLineNo: r.14,
-                                         unifiedPrice: r.15.map { Money($0.value) }, receivedQuantity: r.16?.value,
-                                         inMemberCatalogue: r.17, chainProblem: r.18)
+            var orderLine: InvoicedOrderLine?
+            if let orderID = r.13, let lineNo = r.14, let price = r.15, let supplied = r.16 {
+                orderLine = InvoicedOrderLine(
+                    orderID: orderID, lineNo: lineNo, unifiedPrice: Money(price.value), suppliedByInvoicingDistributor: supplied,
+                    line: ReceiptBalance(received: r.17?.value ?? 0, billed: r.18?.value ?? 0),
+                    lot: ReceiptBalance(received: r.19?.value ?? 0, billed: r.20?.value ?? 0))
+            }
+            let facts = InvoiceLineFacts(duplicateOfLine: r.12, recordedInvoice: r.21.map { RecordedInvoiceReference(id: $0, paid: r.22) },
+                                         orderLine: orderLine, inMemberCatalogue: r.23, chainProblem: r.24)
             batch.append((line, facts))
         }
         return batch
     }
 
     typealias MatchRow = (Int, String, String, String, String?, String?, String, String, String, NumericColumn, NumericColumn,
-                          NumericColumn, Int?, Int64?, Int?, NumericColumn?, NumericColumn?, Bool, String?)
+                          NumericColumn, Int?, Int64?, Int?, NumericColumn?, Bool?, NumericColumn?, NumericColumn?, NumericColumn?,
+                          NumericColumn?, Int64?, Bool, Bool, String?)
 
     /// Each line of `reconcile_invoice_lines` with what the database knows about it (`InvoiceLineFacts`), in line order.
+    ///
+    /// What a line may bill is what was received of its lot (and of its order line) less what was billed before it:
+    /// by invoices recorded through the API, and by the file's earlier lines (running sums over the lines that claim
+    /// the same order line, leaving out duplicates and lines of invoices already recorded).
     static func matchingQuery(consortiumID: Int64, asOf: String) -> PostgresQuery {
         """
         WITH catalogue AS (
@@ -278,50 +289,79 @@ public struct ReconcileInvoices: Sendable {
             SELECT t.*, min(t.line_number) OVER (
                 PARTITION BY t.distributor_code, t.invoice_number, t.drug_code, t.lot_number) AS first_line
             FROM reconcile_invoice_lines t
+        ), judged AS (
+            SELECT t.*, i.id AS institution_id, i.consortium_id AS institution_consortium, i.level, mc.institution_id AS own_list,
+                   s.id AS manufacturer_id, s.code AS manufacturer, s.is_manufacturer, s.counts_as_manufacturer_id,
+                   m.order_id, m.line_no, m.unit_price AS unit_price_ordered, m.supplied, m.line_received, m.lot_received,
+                   r.id AS recorded_invoice, coalesce(r.paid, false) AS recorded_paid,
+                   -- the line claims the order line's units when it is not a duplicate nor of a recorded invoice
+                   (t.first_line = t.line_number AND r.id IS NULL AND m.order_id IS NOT NULL AND m.supplied) AS claims
+            FROM numbered t
+            LEFT JOIN institutions i ON i.consortium_id = \(consortiumID) AND i.code = t.institution_code
+            LEFT JOIN member_catalogues mc ON mc.consortium_id = i.consortium_id AND mc.institution_id = i.id
+            LEFT JOIN suppliers s ON s.code = t.manufacturer_code
+            -- the invoicing distributor, found once per line
+            LEFT JOIN suppliers sd ON sd.code = t.distributor_code
+            LEFT JOIN LATERAL (
+                SELECT v.id, EXISTS (SELECT 1 FROM payments p WHERE p.consortium_id = v.consortium_id AND p.invoice_id = v.id) AS paid
+                FROM invoices v
+                WHERE v.consortium_id = \(consortiumID) AND v.distributor_id = sd.id AND v.invoice_number = t.invoice_number
+            ) r ON true
+            -- the member's order line for the drug with a receipt of the lot: one the invoicing distributor supplied
+            -- when there is one, else another (then the distributor is the wrong one)
+            LEFT JOIN LATERAL (
+                SELECT pol.order_id, pol.line_no, pol.unit_price, coalesce(co.distributor_id = sd.id, false) AS supplied,
+                       pol.received_quantity AS line_received, sum(d.quantity) AS lot_received
+                FROM purchase_orders po
+                JOIN purchase_order_lines pol ON pol.consortium_id = po.consortium_id AND pol.order_id = po.id
+                JOIN deliveries d ON d.consortium_id = pol.consortium_id AND d.order_id = pol.order_id
+                                 AND d.line_no = pol.line_no AND d.lot_number = t.lot_number
+                LEFT JOIN consolidated_orders co ON co.consortium_id = pol.consortium_id AND co.id = pol.consolidated_order_id
+                WHERE po.consortium_id = i.consortium_id AND po.institution_id = i.id AND pol.drug_code = t.drug_code
+                  AND po.status <> 'cancelled'
+                GROUP BY pol.order_id, pol.line_no, pol.unit_price, pol.received_quantity, co.distributor_id
+                ORDER BY coalesce(co.distributor_id = sd.id, false) DESC, pol.order_id DESC, pol.line_no
+                LIMIT 1
+            ) m ON true
         )
         SELECT t.line_number, t.distributor_code, t.invoice_number, t.invoice_date::text, t.manufacturer_invoice_number,
                t.manufacturer_code, t.institution_code, t.drug_code, t.lot_number, t.quantity, t.unit_price, t.amount,
                CASE WHEN t.first_line < t.line_number THEN t.first_line END,
-               m.order_id, m.line_no, m.unit_price, m.received,
+               t.order_id, t.line_no, t.unit_price_ordered, t.supplied,
+               t.line_received,
+               b.line_billed + coalesce(sum(CASE WHEN t.claims THEN t.quantity END) OVER (
+                   PARTITION BY t.order_id, t.line_no ORDER BY t.line_number ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
+               t.lot_received,
+               b.lot_billed + coalesce(sum(CASE WHEN t.claims THEN t.quantity END) OVER (
+                   PARTITION BY t.order_id, t.line_no, t.lot_number ORDER BY t.line_number ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
+               t.recorded_invoice, t.recorded_paid,
                CASE
-                   WHEN i.id IS NULL THEN false
-                   WHEN mc.institution_id IS NOT NULL THEN EXISTS (
+                   WHEN t.institution_id IS NULL THEN false
+                   WHEN t.own_list IS NOT NULL THEN EXISTS (
                        SELECT 1 FROM member_catalogue_items mi
-                       WHERE mi.consortium_id = i.consortium_id AND mi.institution_id = i.id AND mi.drug_code = t.drug_code)
+                       WHERE mi.consortium_id = t.institution_consortium AND mi.institution_id = t.institution_id
+                         AND mi.drug_code = t.drug_code)
                    ELSE EXISTS (
                        SELECT 1 FROM catalogue_items ci JOIN catalogue c ON c.number = ci.version_number
-                       WHERE ci.consortium_id = i.consortium_id AND ci.drug_code = t.drug_code
-                         AND (cardinality(ci.levels) = 0 OR i.level = ANY (ci.levels)))
+                       WHERE ci.consortium_id = t.institution_consortium AND ci.drug_code = t.drug_code
+                         AND (cardinality(ci.levels) = 0 OR t.level = ANY (ci.levels)))
                END,
                CASE
                    WHEN t.manufacturer_invoice_number IS NULL THEN 'missing manufacturer invoice number'
                    WHEN t.manufacturer_code IS NULL THEN 'missing manufacturer code'
-                   WHEN s.id IS NULL THEN 'unknown manufacturer ' || t.manufacturer_code
-                   WHEN NOT s.is_manufacturer AND s.counts_as_manufacturer_id IS NULL
-                       THEN 'the manufacturer invoice comes from a plain distributor ' || s.code
+                   WHEN t.manufacturer_id IS NULL THEN 'unknown manufacturer ' || t.manufacturer_code
+                   WHEN NOT t.is_manufacturer AND t.counts_as_manufacturer_id IS NULL
+                       THEN 'the manufacturer invoice comes from a plain distributor ' || t.manufacturer
                END
-        FROM numbered t
-        LEFT JOIN institutions i ON i.consortium_id = \(consortiumID) AND i.code = t.institution_code
-        LEFT JOIN member_catalogues mc ON mc.consortium_id = i.consortium_id AND mc.institution_id = i.id
-        LEFT JOIN suppliers s ON s.code = t.manufacturer_code
-        -- the invoicing distributor, found once per line (inside the lateral join below it led the planner to scan
-        -- every line of every consolidated order of that distributor for each invoice line)
-        LEFT JOIN suppliers sd ON sd.code = t.distributor_code
+        FROM judged t
+        -- what invoices recorded through the API billed of the order line, and of the lot
         LEFT JOIN LATERAL (
-            SELECT pol.order_id, pol.line_no, pol.unit_price, sum(d.quantity) AS received
-            FROM purchase_orders po
-            JOIN purchase_order_lines pol ON pol.consortium_id = po.consortium_id AND pol.order_id = po.id
-            JOIN deliveries d ON d.consortium_id = pol.consortium_id AND d.order_id = pol.order_id
-                             AND d.line_no = pol.line_no AND d.lot_number = t.lot_number
-            -- consolidated to the distributor that invoices it
-            JOIN consolidated_orders co ON co.consortium_id = pol.consortium_id AND co.id = pol.consolidated_order_id
-                                   AND co.distributor_id = sd.id
-            WHERE po.consortium_id = i.consortium_id AND po.institution_id = i.id AND pol.drug_code = t.drug_code
-              AND po.status <> 'cancelled'
-            GROUP BY pol.order_id, pol.line_no, pol.unit_price
-            ORDER BY pol.order_id DESC, pol.line_no
-            LIMIT 1
-        ) m ON true
+            SELECT coalesce(sum(x.quantity), 0) AS line_billed,
+                   coalesce(sum(x.quantity) FILTER (WHERE x.lot_number = t.lot_number), 0) AS lot_billed
+            FROM invoice_lines x
+            WHERE x.consortium_id = \(consortiumID) AND x.order_id = t.order_id AND x.order_line_no = t.line_no
+              AND NOT x.discrepancies && ARRAY['wrong_distributor']
+        ) b ON true
         ORDER BY t.line_number
         """
     }

@@ -29,12 +29,16 @@ public struct RecordedDiscrepancy: Sendable, Equatable {
     public var classification: String
     public var detail: [String: String]
     public var moneyAtStake: Money
+    /// Finance's review; nil while open.
+    public var review: DiscrepancyReview?
+    public var reviewNote: String?
+    public var reviewedBy: String?
+    public var reviewedAt: Date?
 }
 
-/// Reads the runs `consortiumrx reconcile` recorded.
-public struct ReconciliationStore: Sendable {
+/// Reads the runs `consortiumrx reconcile` recorded, and records finance's review of their discrepancies.
+public struct ReconciliationStore: SQLStore {
     let database: Database
-    var logger: Logger { database.logger }
 
     public init(database: Database) { self.database = database }
 
@@ -74,18 +78,62 @@ public struct ReconciliationStore: Sendable {
                 FROM reconciliation_runs WHERE consortium_id = \(consortiumID) AND id = \(id)
                 """, as: Row.self, logger: logger)
             else { throw DomainError.notFound("no reconciliation run \(id)") }
-            let rows = try await connection.rows(
-                """
-                SELECT line_number, classification, detail::text, money_at_stake::text FROM reconciliation_discrepancies
-                WHERE consortium_id = \(consortiumID) AND run_id = \(id) ORDER BY line_number, classification
-                """, as: (Int, String, String, String).self, logger: logger)
-            let discrepancies = rows.map { d in
-                RecordedDiscrepancy(
-                    lineNumber: d.0, classification: d.1,
-                    detail: (try? JSONDecoder().decode([String: String].self, from: Data(d.2.utf8))) ?? [:],
-                    moneyAtStake: Money(Decimal(string: d.3, locale: Locale(identifier: "en_US_POSIX")) ?? 0))
-            }
+            let discrepancies = try await self.discrepancies(consortiumID: consortiumID, runID: id, lineNumber: nil, connection: connection)
             return try run(r, discrepancies: discrepancies)
+        }
+    }
+
+    func discrepancies(consortiumID: Int64, runID: Int64, lineNumber: Int?, connection: PostgresConnection) async throws -> [RecordedDiscrepancy] {
+        let rows = try await connection.rows(
+            """
+            SELECT line_number, classification, detail::text, money_at_stake::text, review_status, review_note, reviewed_by, reviewed_at
+            FROM reconciliation_discrepancies
+            WHERE consortium_id = \(consortiumID) AND run_id = \(runID) AND (\(lineNumber)::int IS NULL OR line_number = \(lineNumber))
+            ORDER BY line_number, classification
+            """, as: (Int, String, String, String, String?, String?, String?, Date?).self, logger: logger)
+        return try rows.map { d in
+            RecordedDiscrepancy(
+                lineNumber: d.0, classification: d.1,
+                detail: (try? JSONDecoder().decode([String: String].self, from: Data(d.2.utf8))) ?? [:],
+                moneyAtStake: Money(Decimal(string: d.3, locale: Locale(identifier: "en_US_POSIX")) ?? 0),
+                review: try d.4.map { try decodeEnum($0) }, reviewNote: d.5, reviewedBy: d.6, reviewedAt: d.7)
+        }
+    }
+
+    /// Finance marks the discrepancies of one line of a run (or only the classification named) resolved or
+    /// disputed, with a note; the line's discrepancies as they now stand.
+    public func review(runID: Int64, lineNumber: Int, classification: String?, as review: DiscrepancyReview, note: String,
+                       consortiumID: Int64, by principal: Principal) async throws -> [RecordedDiscrepancy] {
+        try principal.require(.reviewDiscrepancies(consortiumID: consortiumID))
+        return try await database.transaction { connection in
+            let before = try await connection.rows(
+                """
+                SELECT classification, review_status FROM reconciliation_discrepancies
+                WHERE consortium_id = \(consortiumID) AND run_id = \(runID) AND line_number = \(lineNumber)
+                  AND (\(classification)::text IS NULL OR classification = \(classification))
+                ORDER BY classification FOR UPDATE
+                """, as: (String, String?).self, logger: logger)
+            guard !before.isEmpty else {
+                throw DomainError.notFound(
+                    "run \(runID) has no discrepancy on line \(lineNumber)" + (classification.map { " classified \($0)" } ?? ""))
+            }
+            for row in before {
+                _ = try DiscrepancyReview.next(from: try row.1.map { try decodeEnum($0) }, to: review, note: note)
+            }
+            try await connection.run(
+                """
+                UPDATE reconciliation_discrepancies
+                SET review_status = \(review.rawValue), review_note = \(note), reviewed_by = \(principal.name), reviewed_at = now()
+                WHERE consortium_id = \(consortiumID) AND run_id = \(runID) AND line_number = \(lineNumber)
+                  AND classification = ANY(\(before.map(\.0)))
+                """, logger: logger)
+            struct Record: Encodable { var line: Int; var classifications: [String]; var review: String?; var note: String? }
+            try await audit.record(
+                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "review",
+                entityType: "reconciliation_discrepancy", entityKey: "\(runID):\(lineNumber)",
+                before: Record(line: lineNumber, classifications: before.map(\.0), review: before.first?.1, note: nil),
+                after: Record(line: lineNumber, classifications: before.map(\.0), review: review.rawValue, note: note))
+            return try await discrepancies(consortiumID: consortiumID, runID: runID, lineNumber: lineNumber, connection: connection)
         }
     }
 }

@@ -1,0 +1,126 @@
+import Foundation
+
+/// Received and already billed units, of an order line or of one lot on it.
+public struct ReceiptBalance: Sendable, Equatable {
+    public var received: Decimal
+    /// What earlier invoice lines claimed of these units (every claim counts, matched or not, but for a line the
+    /// distributor could not bill: a claim of a wrong distributor).
+    public var billed: Decimal
+
+    public init(received: Decimal, billed: Decimal) {
+        self.received = received
+        self.billed = billed
+    }
+
+    public var unbilled: Decimal { received - billed }
+}
+
+/// The order line an invoice line bills, as the records have it.
+public struct InvoicedOrderLine: Sendable, Equatable {
+    public var orderID: Int64
+    public var lineNo: Int
+    /// The unified price on the order date.
+    public var unifiedPrice: Money
+    /// The line was consolidated to the distributor that invoices it (统一配送: only that distributor supplied it).
+    public var suppliedByInvoicingDistributor: Bool
+    /// The whole order line.
+    public var line: ReceiptBalance
+    /// The lot the invoice line names; nil when it names none.
+    public var lot: ReceiptBalance?
+
+    public init(orderID: Int64, lineNo: Int, unifiedPrice: Money, suppliedByInvoicingDistributor: Bool, line: ReceiptBalance,
+                lot: ReceiptBalance? = nil) {
+        self.orderID = orderID
+        self.lineNo = lineNo
+        self.unifiedPrice = unifiedPrice
+        self.suppliedByInvoicingDistributor = suppliedByInvoicingDistributor
+        self.line = line
+        self.lot = lot
+    }
+
+    /// What may still be billed: received and not yet billed, of the lot and of the line alike.
+    public var unbilled: Decimal { min(line.unbilled, lot?.unbilled ?? line.unbilled) }
+}
+
+/// What an invoice line disagrees with. The API's recorded invoices and `reconcile invoices` judge a line by the
+/// same rule (`InvoiceLineRules.judge`); the file adds its own classifications (`ReconciliationClassification`).
+public enum InvoiceLineDiscrepancy: String, Sendable, Codable, CaseIterable {
+    /// No order line of the member for the drug with a receipt of the lot.
+    case noMatchingOrderOrReceipt = "no_matching_order_or_receipt"
+    /// The order line was consolidated to another distributor: this one did not supply it.
+    case wrongDistributor = "wrong_distributor"
+    /// The invoiced unit price is not the order line's unified price.
+    case priceDiffers = "price_differs"
+    /// The line bills fewer units than were received and not yet billed.
+    case quantityDiffers = "quantity_differs"
+    /// The line bills more than was received and not yet billed: goods billed twice, or never received.
+    case billedBeyondReceived = "billed_beyond_received"
+    /// The amount is not quantity × unit price to the fen.
+    case amountMismatch = "amount_mismatch"
+}
+
+/// One discrepancy of an invoice line, with what the finance officer needs to see and the money at stake
+/// (CNY to the fen; signed: negative when less was invoiced than due).
+public struct InvoiceLineFinding: Sendable, Equatable {
+    public var discrepancy: InvoiceLineDiscrepancy
+    public var detail: [String: String]
+    public var moneyAtStake: Money
+
+    public init(_ discrepancy: InvoiceLineDiscrepancy, _ detail: [String: String], moneyAtStake: Money) {
+        self.discrepancy = discrepancy
+        self.detail = detail
+        self.moneyAtStake = moneyAtStake
+    }
+}
+
+/// The rules of an invoice line against the order line it bills (两票制 invoices, 统一支付 central payment).
+public enum InvoiceLineRules {
+    /// quantity × unit price, rounded half-up to the fen.
+    public static func expectedAmount(quantity: Decimal, unitPrice: Money) -> Money {
+        (unitPrice * quantity).rounded(2)
+    }
+
+    /// Judges one invoice line. Without an order line nothing can be compared but the amount; a distributor that
+    /// did not supply the line has no units to bill, so neither price nor quantity is compared; otherwise the price
+    /// is the unified price on the order date, and the quantity is at most what was received and not yet billed
+    /// (an invoice line beyond it is `billedBeyondReceived`, never matched).
+    public static func judge(quantity: Decimal, unitPrice: Money, amount: Money, against orderLine: InvoicedOrderLine?)
+        -> [InvoiceLineFinding]
+    {
+        var found: [InvoiceLineFinding] = []
+        func add(_ d: InvoiceLineDiscrepancy, _ detail: [String: String], _ money: Decimal) {
+            found.append(InvoiceLineFinding(d, detail, moneyAtStake: Money(money).rounded(2)))
+        }
+        if let orderLine {
+            let ref = ["orderId": String(orderLine.orderID), "orderLineNo": String(orderLine.lineNo)]
+            if !orderLine.suppliedByInvoicingDistributor {
+                add(.wrongDistributor, ref, amount.amount)
+            } else {
+                if orderLine.unifiedPrice.amount != unitPrice.amount {
+                    add(.priceDiffers, ref.merging(["invoicedPrice": unitPrice.description,
+                                                    "unifiedPrice": orderLine.unifiedPrice.description]) { a, _ in a },
+                        (unitPrice.amount - orderLine.unifiedPrice.amount) * quantity)
+                }
+                let unbilled = max(orderLine.unbilled, 0)
+                let quantities = ref.merging([
+                    "invoicedQuantity": DecimalText.format(quantity, places: 3),
+                    "receivedQuantity": DecimalText.format(orderLine.lot?.received ?? orderLine.line.received, places: 3),
+                    "alreadyBilled": DecimalText.format(orderLine.lot?.billed ?? orderLine.line.billed, places: 3),
+                ]) { a, _ in a }
+                if quantity > unbilled {
+                    add(.billedBeyondReceived, quantities, (quantity - unbilled) * unitPrice.amount)
+                } else if quantity < unbilled {
+                    add(.quantityDiffers, quantities, (quantity - unbilled) * unitPrice.amount)
+                }
+            }
+        } else {
+            add(.noMatchingOrderOrReceipt, [:], amount.amount)
+        }
+        let expected = expectedAmount(quantity: quantity, unitPrice: unitPrice)
+        if expected.amount != amount.amount {
+            add(.amountMismatch, ["amount": amount.formatted(places: 2), "expected": expected.formatted(places: 2)],
+                amount.amount - expected.amount)
+        }
+        return found
+    }
+}
