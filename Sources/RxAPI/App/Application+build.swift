@@ -33,6 +33,8 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: EntityTagMiddleware())
+    router.add(middleware: MethodNotAllowedMiddleware(paths: ContractPaths(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))))
     router.add(middleware: BodyLimitMiddleware(maximumBytes: configuration.maximumBodyBytes))
     router.add(middleware: MediaTypeGuard())
     router.add(middleware: AuthMiddleware(authenticator: authenticator))

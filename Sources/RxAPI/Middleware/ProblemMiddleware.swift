@@ -19,6 +19,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         switch unwrap(error) {
         case DomainError.unavailable: return [.retryAfter: "2"]
         case DomainError.unauthorized: return [.wwwAuthenticate: "Bearer"]
+        case let http as HTTPError: return http.headers
         default: return [:]
         }
     }
