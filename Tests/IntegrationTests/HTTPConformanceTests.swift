@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import RxAPI
 import RxDomain
+import RxStore
 import Testing
 
 /// HTTP as RFC 9110 and the contract's YAML mean it (issue 19, points 8 and 10).
@@ -46,6 +47,38 @@ struct HTTPConformanceTests {
                                              json: #"{"note": "a"}"#, headers: [.ifMatch: etag])
             #expect(changed.status == .ok, "\(changed.text)")
             #expect(changed.headers[.eTag]?.hasPrefix("\"") == true)
+        }
+    }
+}
+
+extension HTTPConformanceTests {
+    @Test("19.9: a violated constraint is explained by field and reason; its name, its table and the SQLSTATE stay in the log")
+    func constraintsExplained() async throws {
+        try await TestApp.run { app in
+            let s = try await BillingTests.received(app)
+            #expect(try await app.call(.post, "\(ProcurementTests.base)/invoices", token: s.admin,
+                                       json: BillingTests.invoice(s, "INV-1", quantity: 4)).status == .created)
+            let again = try await app.call(.post, "\(ProcurementTests.base)/invoices", token: s.admin,
+                                           json: BillingTests.invoice(s, "INV-1", quantity: 4))
+            again.expectProblem(.conflict)
+            let detail = again.json["detail"] as? String ?? ""
+            #expect(detail.contains("invoiceNumber"), "\(again.text)")
+            for name in ["invoices", "_key", "23505", "consortium_id", "constraint"] {
+                #expect(!again.text.contains(name), "\(name) in \(again.text)")
+            }
+        }
+    }
+
+    @Test("19.9: every constraint the explanations name exists in the migrated schema")
+    func explainedConstraintsExist() async throws {
+        try await TestApp.run { app in
+            let names = try await app.database.rows(
+                """
+                SELECT conname::text FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+                UNION SELECT relname::text FROM pg_class WHERE relkind = 'i' AND relnamespace = 'public'::regnamespace
+                """, as: String.self)
+            let missing = Set(ConstraintExplanations.byName.keys).subtracting(names)
+            #expect(missing.isEmpty, "explained but not in the schema: \(missing.sorted())")
         }
     }
 }

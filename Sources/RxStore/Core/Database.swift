@@ -332,24 +332,19 @@ public enum DatabaseErrors {
             logger.error("database unreachable", metadata: ["error": "\(String(reflecting: psql))"])
             return DomainError.unavailable("the database is not reachable")
         }
-        let detail = server[.detail] ?? server[.message] ?? ""
-        let constraint = server[.constraintName] ?? ""
         switch state {
-        case "23505":
-            return DomainError.conflict("already exists (\(constraint)): \(detail)")
-        case "23P01":
-            return DomainError.conflict("overlaps an existing entry (\(constraint)): \(detail)")
-        case "23503":
-            return DomainError.unprocessable("refers to something that does not exist, or is still referred to (\(constraint)): \(detail)")
-        case "23514", "23502":
-            return DomainError.unprocessable("breaks a rule of the data (\(constraint.isEmpty ? state : constraint)): \(server[.message] ?? "")")
+        case "23505", "23P01", "23503", "23514", "23502":
+            // The constraint's and the table's names stay in the log.
+            logger.info("constraint violated", metadata: ["error": "\(String(reflecting: psql))"])
+            return ConstraintExplanations.error(state: state, constraint: server[.constraintName])
         case "22021", "22P05":
             // PostgreSQL text cannot hold U+0000 (and a value must be valid UTF-8): malformed input.
             return DomainError.badRequest("text must not contain the NUL character (U+0000)")
         case _ where state.hasPrefix("22"), "54000":
             // Class 22 is a value PostgreSQL cannot take (too long, out of range, a bad date);
             // 54000 a value too large to index.
-            return DomainError.unprocessable("a value cannot be stored (\(state)): \(server[.message] ?? "")")
+            logger.info("value refused", metadata: ["error": "\(String(reflecting: psql))"])
+            return DomainError.unprocessable("a value cannot be stored: too long, out of range, or not a valid date or number")
         case "40001", "40P01":
             return DomainError.conflict("a concurrent change won; retry")
         case "57P01", "57P02", "57P03", "08000", "08003", "08006", "53300":
