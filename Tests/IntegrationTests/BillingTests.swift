@@ -235,10 +235,12 @@ extension BillingTests {
                 process.executableURL = binary
                 process.arguments = ["reconcile", "catalogues", "--consortium", "JLTCM"] + arguments
                 process.environment = ["DATABASE_URL": app.databaseURL, "USER": "os-user", "PATH": "/usr/bin:/bin", "DB_LEASE_TIMEOUT_MS": "60000"]
+                let out = Pipe()
                 let err = Pipe()
-                process.standardOutput = FileHandle.nullDevice
+                process.standardOutput = out
                 process.standardError = err
                 try process.run()
+                _ = out.fileHandleForReading.readDataToEndOfFile()
                 let errData = err.fileHandleForReading.readDataToEndOfFile()
                 process.waitUntilExit()
                 return (process.terminationStatus, String(decoding: errData, as: UTF8.self))

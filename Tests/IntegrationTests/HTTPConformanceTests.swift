@@ -82,3 +82,48 @@ extension HTTPConformanceTests {
         }
     }
 }
+
+extension HTTPConformanceTests {
+    @Test("19.7: what the contract forbids is a 400 naming each field, for every operation by one mechanism; nothing is written")
+    func contractEnforced() async throws {
+        try await TestApp.run { app in
+            let admin = try await app.token(.consortiumAdmin)
+            let member = try await app.token(.procurementOfficer, institution: "YJ-TCMH")
+            let audits = try await app.count("SELECT count(*)::int FROM audit_log")
+            func fields(_ r: TestResponse) -> [String] {
+                ((r.json["errors"] as? [[String: Any]]) ?? []).compactMap { $0["field"] as? String }
+            }
+            // A minimum in the query (withinDays), an unknown query parameter, an over-long q.
+            let negative = try await app.call(.get, "/v1/consortia/JLTCM/preparations/expiring?withinDays=-16922", token: admin)
+            negative.expectProblem(.badRequest, naming: "withinDays")
+            let unknown = try await app.call(.get, "/v1/consortia/JLTCM/payables?institution=YJ-TCMH", token: admin)
+            unknown.expectProblem(.badRequest, naming: "institution")
+            try await app.call(.get, "/v1/drugs?q=" + String(repeating: "a", count: 500), token: admin).expectProblem(.badRequest, naming: "q")
+            // An enum in the query.
+            try await app.call(.get, "/v1/consortia/JLTCM/payables?status=late", token: admin).expectProblem(.badRequest, naming: "status")
+            // In a body: null for a non-nullable field, an empty string where minLength is 1, a number below its minimum,
+            // all named at once.
+            let body = try await app.call(.post, "/v1/consortia/JLTCM/invoices", token: admin, json: """
+                {"distributorCode": null, "invoiceNumber": "", "invoiceDate": "2026-11-30", "institutionCode": "YJ-TCMH",
+                 "upstreamSupplierCode": "MFR-001", "upstreamInvoiceNumber": "M-1",
+                 "lines": [{"orderId": 0, "orderLineNo": 1, "quantity": "1", "unitPrice": "1.00", "amount": "1.00"}]}
+                """)
+            body.expectProblem(.badRequest)
+            #expect(Set(fields(body)) == ["distributorCode", "invoiceNumber", "lines[0].orderId"], "\(body.text)")
+            // A header the contract bounds (Idempotency-Key: 1 to 200 characters).
+            let key = try await app.call(.post, "/v1/institutions/YJ-TCMH/orders", token: member, json: #"{"lines": []}"#,
+                                         headers: [.init("Idempotency-Key")!: String(repeating: "k", count: 201)])
+            key.expectProblem(.badRequest, naming: "Idempotency-Key")
+            #expect(try await app.count("SELECT count(*)::int FROM audit_log") == audits)
+        }
+    }
+
+    @Test("19.7: the contract's schemas are read with their refs, lengths, patterns and enums")
+    func validatorReadsTheContract() throws {
+        let validator = try ContractValidator(contract: Self.contract)
+        #expect(validator.operationCount >= 80)
+        let problems = validator.bodyProblems(operationID: "recordInvoice", json: #"{"lines": [{"orderId": 1.5}]}"#)
+        #expect(problems.contains { $0.field == "lines[0].orderId" && $0.reason == "must be a whole number" }, "\(problems)")
+        #expect(problems.contains { $0.field == "distributorCode" && $0.reason == "is required" })
+    }
+}

@@ -206,7 +206,8 @@ struct HotPathTests {
             let principal = try #require(try await TokenStore(database: app.database).principal(forToken: token))
             let handler = APIHandler(database: app.database)
             let roles = try OperationRoles(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))
-            let check = LongPrescriptionCheckRoute<RouteTestContext>(handler: handler, roles: roles, maximumBodyBytes: 1 << 20)
+            let check = LongPrescriptionCheckRoute<RouteTestContext>(
+                handler: handler, roles: roles, maximumBodyBytes: 1 << 20, validator: try ContractValidator.served())
             let lookup = DrugLookupRoute<RouteTestContext>(handler: handler, roles: roles)
             let drug = try await LongPrescriptionTests.chronicDrug(app)
             let body = LongPrescriptionTests.body(drug: drug).replacingOccurrences(of: #""item":"#, with: #""items": ["#)

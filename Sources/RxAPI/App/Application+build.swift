@@ -40,7 +40,9 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     router.add(middleware: AuthMiddleware(authenticator: authenticator))
     let roles = try OperationRoles(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))
     let handler = APIHandler(database: database, longPrescriptionContexts: contexts)
-    router.add(middleware: LongPrescriptionCheckRoute(handler: handler, roles: roles, maximumBodyBytes: configuration.maximumBodyBytes))
+    let contract = try ContractValidator.served()
+    router.add(middleware: LongPrescriptionCheckRoute(
+        handler: handler, roles: roles, maximumBodyBytes: configuration.maximumBodyBytes, validator: contract))
     router.add(middleware: DrugLookupRoute(handler: handler, roles: roles))
 
     router.get("/openapi.yaml") { _, _ in
@@ -55,7 +57,10 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     }
     try handler.registerHandlers(
         on: router, serverURL: URL(string: "/")!, configuration: .init(jsonEncodingOptions: []),
-        middlewares: [RoleGate(roles: roles)])
+        middlewares: [
+            RoleGate(roles: roles),
+            ContractGuard(validator: contract, maximumBodyBytes: configuration.maximumBodyBytes),
+        ])
 
     var app = Application(
         router: router,

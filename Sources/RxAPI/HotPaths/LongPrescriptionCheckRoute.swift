@@ -1,3 +1,4 @@
+internal import Foundation
 import Hummingbird
 
 /// Serves the long-prescription desk check (长处方) directly (see `DirectRoute`): the one call prescribers make
@@ -10,12 +11,15 @@ struct LongPrescriptionCheckRoute<Context: RequestContext>: RouterMiddleware {
     let handler: APIHandler
     let roles: OperationRoles
     let maximumBodyBytes: Int
+    /// The same contract check as the generated route's (`ContractGuard`), so both refuse alike.
+    let validator: ContractValidator
     private let counters = DirectRoute.Counters(operation: Operations.CheckLongPrescription.id)
 
-    init(handler: APIHandler, roles: OperationRoles, maximumBodyBytes: Int) {
+    init(handler: APIHandler, roles: OperationRoles, maximumBodyBytes: Int, validator: ContractValidator) {
         self.handler = handler
         self.roles = roles
         self.maximumBodyBytes = maximumBodyBytes
+        self.validator = validator
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -32,6 +36,8 @@ struct LongPrescriptionCheckRoute<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         }
         counters.direct.increment()
+        let problems = validator.problems(operationID: Operations.CheckLongPrescription.id, body: Data(buffer: body)) ?? []
+        if let refusal = ContractValidator.refusal(problems) { throw refusal }
         return DirectRoute.ok(try await handler.checkLongPrescription(input).json)
     }
 }

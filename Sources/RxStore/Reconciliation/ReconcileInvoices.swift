@@ -12,8 +12,8 @@ import RxDomain
 /// streamed with COPY into a temporary table; a bad line anywhere rolls everything back (exit 2, every bad line
 /// named). The lines are matched in one set-based query read through a cursor in batches: each batch is judged by
 /// `ReconciliationRules`, its discrepancies stored with one INSERT and written to the output, and only counters and
-/// money totals are kept; the next batch is fetched meanwhile, so at most two are in memory. The run is recorded in
-/// the same transaction.
+/// money totals are kept; then the next batch is fetched, so one is in memory at a time. The run is recorded in the
+/// same transaction.
 public struct ReconcileInvoices: Sendable {
     public struct Outcome: Sendable {
         /// 0 every line matched, 1 discrepancies, 2 bad input.
@@ -165,10 +165,10 @@ public struct ReconcileInvoices: Sendable {
         var rows = try await fetchBatch(connection)
         clock.lap("fetch")
         while !rows.isEmpty {
-            // The next batch is fetched (and decoded) while this one is judged and stored: the database and the
-            // client work side by side. The INSERT below queues behind that FETCH on the connection.
+            // One query at a time on the connection: fetching the next batch while this one's INSERT was queued
+            // behind it crashed PostgresNIO's row stream under load (RowStreamStateMachine: "receive a body part,
+            // after a channelReadComplete, but no read has been forwarded yet").
             let more = rows.count == Self.batchSize
-            async let following = more ? fetchBatch(connection) : []
             var batch: [ReconciliationDiscrepancy] = []
             for (line, facts) in rows {
                 let found = ReconciliationRules.classify(line, facts)
@@ -178,12 +178,12 @@ public struct ReconcileInvoices: Sendable {
             matched += rows.count
             clock.lap("classify")
             try await store(batch, consortiumID: consortiumID, runID: runID, connection: connection)
-            clock.lap("store, behind the next fetch")
+            clock.lap("store")
             try output.write(writer.discrepancies(batch))
             output.found(batch)
             progress?.report(ReconciliationProgress(phase: .matching, linesRead: lines, linesMatched: matched, totalLines: lines))
             clock.lap("output")
-            rows = try await following
+            rows = more ? try await fetchBatch(connection) : []
             clock.lap("fetch")
         }
         try await connection.run("CLOSE reconcile_match", logger: logger)
