@@ -257,7 +257,7 @@ public struct OrderStore: SQLStore {
             if let failures = try await connection.row(
                 """
                 SELECT failures FROM herb_inspections WHERE consortium_id = \(consortium.id) AND drug_code = \(line.drugCode)
-                  AND lot_number = \(delivery.lotNumber) AND result = 'rejected'
+                  AND lot_key = lot_key(\(delivery.lotNumber)) AND result = 'rejected'
                 """, as: [String].self, logger: logger)
             {
                 throw DomainError.invalid(
