@@ -59,7 +59,8 @@ extension APIHandler {
     /// An item already held to the contract by `LongPrescriptionInput.validate`.
     func item(_ i: Components.Schemas.LongPrescriptionItemInput, field: String) throws -> LongPrescriptionRequest.Item {
         guard let dose = LongPrescriptionInput.positiveQuantity(i.dailyDose) else {
-            throw DomainError.badRequest("\(field).dailyDose: not a quantity above zero", [FieldError(field: "\(field).dailyDose", reason: "not a quantity above zero")])
+            let reason = "not a quantity above zero"
+            throw DomainError.badRequest("\(field).dailyDose: \(reason)", [FieldError(field: "\(field).dailyDose", reason: reason)])
         }
         return .init(drugCode: i.drugCode, dailyDose: dose, days: i.days,
                      assessmentRecorded: i.assessmentRecorded ?? false, patientConfirmed: i.patientConfirmed ?? false)
