@@ -294,6 +294,12 @@ struct HotPathTests {
                 body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": 28}"#, institution: "NOPE"),
                 body(items: #"{"drugCode": "NO-SUCH-DRUG", "dailyDose": "1", "days": 28}"#),
                 body(items: #"{"drugCode": "\#(drug)", "dailyDose": "-1", "days": 28}"#),
+                // What the contract forbids (18.11): days outside 1–366, a dose of zero, a name as the patient.
+                body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": -1}"#),
+                body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": 0}"#),
+                body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": 367}"#),
+                body(items: #"{"drugCode": "\#(drug)", "dailyDose": "0", "days": 28}"#),
+                body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": 28}"#).replacingOccurrences(of: "P-HOT", with: "张三"),
             ]
             for text in bodies {
                 #expect(Self.fast(text) != nil, "the direct route reads \(text)")

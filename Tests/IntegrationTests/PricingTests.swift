@@ -88,13 +88,13 @@ struct PricingTests {
         try await TestApp.run { app in
             let (code, ceiling) = try await Self.pricedDrug(app)
             let admin = try await app.token(.consortiumAdmin)
+            // Requested from ten days ago, reported today (a report is never dated after today: 18.9).
             let today = BusinessDate.today()
-            let agreed = try await Self.negotiate(app, admin, code, Money(ceiling).description, from: today)
-            let id = try #require(agreed.json["id"] as? Int)
-            let later = today.adding(days: 10)
+            let agreed = try await Self.negotiate(app, admin, code, Money(ceiling).description, from: today.adding(days: -10))
+            let id = try #require(agreed.json["id"] as? Int, "\(agreed.text)")
             let reported = try await app.call(.post, "\(Self.base)/price-agreements/\(id)/report", token: admin,
-                                              json: #"{"platformReference": "P-1", "reportedOn": "\#(later)"}"#)
-            #expect(reported.json["effectiveFrom"] as? String == later.description)
+                                              json: #"{"platformReference": "P-1", "reportedOn": "\#(today)"}"#)
+            #expect(reported.json["effectiveFrom"] as? String == today.description, "\(reported.text)")
         }
     }
 

@@ -184,6 +184,10 @@ struct ProcurementTests {
             let (drug, price) = try await Self.drugs(app, count: 1)[0]
             let id = try await Self.consolidatedOrder(app, member: member, admin: admin, drug: drug, quantity: "10")
             let received = BusinessDate.today().adding(days: -40)
+            // The order was placed before the goods came (a delivery is never dated before its order: 18.9).
+            try await app.database.transaction { c in
+                try await c.sql("UPDATE purchase_orders SET order_date = \(received.adding(days: -5).description)::date WHERE id = \(id)")
+            }
             try await app.call(.post, "\(Self.base)/orders/\(id)/deliveries", token: member, json: """
                 {"lineNo": 1, "lotNumber": "L1", "expiryDate": "\(BusinessDate.today().adding(months: 24))", "quantity": "10", "receivedOn": "\(received)"}
                 """)

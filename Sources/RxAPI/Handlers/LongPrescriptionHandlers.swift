@@ -56,9 +56,14 @@ extension APIHandler {
             goodAdherence: p.goodAdherence)
     }
 
+    /// An item already held to the contract by `LongPrescriptionInput.validate`.
     func item(_ i: Components.Schemas.LongPrescriptionItemInput, field: String) throws -> LongPrescriptionRequest.Item {
-        .init(drugCode: i.drugCode, dailyDose: try quantity(i.dailyDose, field: "\(field).dailyDose"), days: i.days,
-              assessmentRecorded: i.assessmentRecorded ?? false, patientConfirmed: i.patientConfirmed ?? false)
+        guard let dose = LongPrescriptionInput.positiveQuantity(i.dailyDose) else {
+            let reason = "not a quantity above zero"
+            throw DomainError.badRequest("\(field).dailyDose: \(reason)", [FieldError(field: "\(field).dailyDose", reason: reason)])
+        }
+        return .init(drugCode: i.drugCode, dailyDose: dose, days: i.days,
+                     assessmentRecorded: i.assessmentRecorded ?? false, patientConfirmed: i.patientConfirmed ?? false)
     }
 
     func getLongPrescriptionRules(_ input: Operations.GetLongPrescriptionRules.Input) async throws -> Operations.GetLongPrescriptionRules.Output {
@@ -98,6 +103,9 @@ extension APIHandler {
     /// The desk check itself, for the generated route and for `LongPrescriptionCheckRoute`.
     func checkLongPrescription(_ body: Components.Schemas.LongPrescriptionCheckInput) async throws -> Components.Schemas.LongPrescriptionCheckResult {
         let principal = try RequestPrincipal.require()
+        try LongPrescriptionInput.validate(
+            prescriber: body.prescriber, patientRef: body.patient.ref,
+            items: body.items.enumerated().map { .init(field: "items[\($0)]", dailyDose: $1.dailyDose, days: $1.days) })
         let request = LongPrescriptionRequest(
             institutionCode: body.institutionCode, prescriberPseudonym: body.prescriber, patientRef: body.patient.ref,
             patient: try patient(body.patient), items: try body.items.enumerated().map { try item($1, field: "items[\($0)]") })
@@ -114,6 +122,10 @@ extension APIHandler {
     func issueLongPrescription(_ input: Operations.IssueLongPrescription.Input) async throws -> Operations.IssueLongPrescription.Output {
         let principal = try RequestPrincipal.require()
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        try LongPrescriptionInput.validate(
+            prescriber: body.prescriber, patientRef: body.patient.ref,
+            items: [.init(field: "item", dailyDose: body.item.dailyDose, days: body.item.days)],
+            maxFills: body.maxFills, minDaysBetweenFills: body.minDaysBetweenFills, validityDays: body.validityDays)
         let request = LongPrescriptionRequest(
             institutionCode: body.institutionCode, prescriberPseudonym: body.prescriber, patientRef: body.patient.ref,
             patient: try patient(body.patient), items: [try item(body.item, field: "item")])

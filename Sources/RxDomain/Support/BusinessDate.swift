@@ -110,12 +110,39 @@ public struct BusinessDate: Sendable, Hashable, Comparable, Codable, CustomStrin
         try c.encode(description)
     }
 
-    /// Reads an optional `YYYY-MM-DD` parameter, naming it when malformed.
+    /// Reads an optional `YYYY-MM-DD` parameter, naming it when malformed (400) or before `earliest` (422).
+    /// Every business date the API accepts is read here, so the floor holds for all of them.
     public static func parse(_ text: String?, field: String) throws(DomainError) -> BusinessDate? {
         guard let text else { return nil }
         guard let date = BusinessDate(text) else {
             throw .badRequest("\(field): '\(text)' is not a date YYYY-MM-DD", [FieldError(field: field, reason: "not a date YYYY-MM-DD")])
         }
+        try date.requireNotBeforeEarliest(field: field)
         return date
+    }
+}
+
+/// Dates that cannot be true (issue 18.9). Nothing the service keeps happened before 2000: an earlier date is a
+/// slip of the keyboard (0202, 1026). A date of something that already happened (a delivery received, a fill, a
+/// price reported, a stability assessment) is not after today, the Asia/Shanghai date of the caller's clock.
+extension BusinessDate {
+    /// The earliest business date accepted anywhere.
+    public static let earliest = BusinessDate(year: 2000, month: 1, day: 1)
+
+    /// Refuses (422 naming the field) a date before `earliest`.
+    public func requireNotBeforeEarliest(field: String) throws(DomainError) {
+        guard self >= Self.earliest else { throw .invalid(field, "\(self) is before \(Self.earliest); no business date is earlier") }
+    }
+
+    /// Refuses (422 naming the field) the date of an event that cannot have happened on it: before `earliest`, after
+    /// `today`, or before `notBefore` (the date of what it follows, e.g. the order a delivery answers, with its words).
+    public func requireHappened(
+        field: String, today: BusinessDate, notBefore: (date: BusinessDate, what: String)? = nil
+    ) throws(DomainError) {
+        try requireNotBeforeEarliest(field: field)
+        if self > today { throw .invalid(field, "\(self) is after today (\(today)); it has not happened yet") }
+        if let notBefore, self < notBefore.date {
+            throw .invalid(field, "\(self) is before \(notBefore.what) (\(notBefore.date))")
+        }
     }
 }

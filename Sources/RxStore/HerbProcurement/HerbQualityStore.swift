@@ -133,7 +133,7 @@ public struct HerbQualityStore: SQLStore {
         let row = try await database.rows(
             """
             SELECT h.round_id, s.code, h.result, h.failures FROM herb_inspections h JOIN suppliers s ON s.id = h.supplier_id
-            WHERE h.consortium_id = \(consortiumID) AND h.drug_code = \(drugCode) AND h.lot_number = \(lotNumber)
+            WHERE h.consortium_id = \(consortiumID) AND h.drug_code = \(drugCode) AND h.lot_key = lot_key(\(lotNumber))
             """, as: (Int64, String, String, [String]).self).first
         guard let row else {
             return HerbBatchStatus(

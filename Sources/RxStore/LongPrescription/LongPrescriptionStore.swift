@@ -234,6 +234,7 @@ public struct LongPrescriptionStore: SQLStore {
     public func check(
         _ request: LongPrescriptionRequest, consortiumID: Int64, today: BusinessDate, cache: LongPrescriptionContextCache? = nil
     ) async throws -> LongPrescriptionCheck {
+        try request.patient.requireAssessmentsHappened(today: today)
         guard let cache else {
             return try await database.read { connection in
                 let context = try await LongPrescriptionContext.load(consortiumID: consortiumID, on: today, database: database, connection: connection)
@@ -322,6 +323,7 @@ public struct LongPrescriptionStore: SQLStore {
         guard request.items.count == 1, let item = request.items.first else {
             throw DomainError.invalid("items", "a long prescription is issued for one drug at a time")
         }
+        try request.patient.requireAssessmentsHappened(today: today)
         let canonical = "\(request.institutionCode)|\(request.prescriberPseudonym)|\(request.patientRef)|\(item.drugCode)|\(item.dailyDose)|\(item.days)"
         let requestHash = Data(SHA256.hash(data: Data(canonical.utf8)))
         // Loaded before the transaction: the cache reads on a pooled connection of its own.
@@ -433,9 +435,12 @@ public struct LongPrescriptionStore: SQLStore {
 
     /// Records a fill: within the validity, not more fills than allowed, not sooner than the minimum interval,
     /// and never more in total than was issued. An ended prescription is not filled.
-    public func fill(id: Int64, quantity: Decimal, filledOn: BusinessDate, consortiumID: Int64, by principal: Principal) async throws -> IssuedPrescription {
+    public func fill(
+        id: Int64, quantity: Decimal, filledOn: BusinessDate, consortiumID: Int64, today: BusinessDate = .today(), by principal: Principal
+    ) async throws -> IssuedPrescription {
         try principal.require(.dispense(consortiumID: consortiumID))
         guard quantity > 0 else { throw DomainError.invalid("quantity", "must be positive") }
+        try filledOn.requireHappened(field: "filledOn", today: today)
         return try await database.transaction { connection in
             let before = try await prescription(id: id, consortiumID: consortiumID, connection: connection, lock: true)
             guard before.status == "active" else { throw DomainError.conflict("long prescription \(id) was ended; it is not filled") }

@@ -288,9 +288,11 @@ public struct PriceStore: SQLStore {
     /// Records that a negotiated price was reported to the provincial platform (网上价格维护): it takes effect
     /// from the later of its requested date and the report date.
     public func report(
-        id: Int64, consortiumID: Int64, platformReference: String, reportedOn: BusinessDate, by principal: Principal
+        id: Int64, consortiumID: Int64, platformReference: String, reportedOn: BusinessDate, today: BusinessDate = .today(),
+        by principal: Principal
     ) async throws -> PriceAgreement {
         try principal.require(.setPrices(consortiumID: consortiumID))
+        try reportedOn.requireHappened(field: "reportedOn", today: today)
         return try await database.transaction { connection in
             let peek = try await agreement(id: id, consortiumID: consortiumID, connection: connection)
             try await lockDrug(consortiumID: consortiumID, drugCode: peek.drugCode, connection: connection)

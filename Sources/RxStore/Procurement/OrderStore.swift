@@ -239,7 +239,9 @@ public struct OrderStore: SQLStore {
 
     /// Records a delivery by lot. Over-delivery, an expired lot or one short of the minimum remaining shelf life
     /// is refused unless recorded explicitly as an exception (which the reconciliation reports).
-    public func receive(orderID: Int64, _ delivery: DeliveryRequest, consortium: Consortium, by principal: Principal) async throws -> PurchaseOrder {
+    public func receive(
+        orderID: Int64, _ delivery: DeliveryRequest, consortium: Consortium, today: BusinessDate = .today(), by principal: Principal
+    ) async throws -> PurchaseOrder {
         guard delivery.quantity > 0 else { throw DomainError.invalid("quantity", "must be positive") }
         return try await database.transaction { connection in
             let before = try await order(id: orderID, consortiumID: consortium.id, connection: connection, lock: true)
@@ -253,11 +255,13 @@ public struct OrderStore: SQLStore {
             guard let line = before.lines.first(where: { $0.lineNo == delivery.lineNo }) else {
                 throw DomainError.invalid("lineNo", "order \(orderID) has no line \(delivery.lineNo)")
             }
+            try delivery.receivedOn.requireHappened(
+                field: "receivedOn", today: today, notBefore: (before.orderDate, "the date order \(orderID) was placed"))
             // A lot the lead's lab rejected (中药饮片联合带量采购) is blocked at every member.
             if let failures = try await connection.row(
                 """
                 SELECT failures FROM herb_inspections WHERE consortium_id = \(consortium.id) AND drug_code = \(line.drugCode)
-                  AND lot_number = \(delivery.lotNumber) AND result = 'rejected'
+                  AND lot_key = lot_key(\(delivery.lotNumber)) AND result = 'rejected'
                 """, as: [String].self, logger: logger)
             {
                 throw DomainError.invalid(

@@ -75,7 +75,7 @@ public struct ReconcileHerbs: Sendable {
             FROM herb_inspections h
             JOIN suppliers s ON s.id = h.supplier_id
             JOIN drugs dr ON dr.code = h.drug_code
-            JOIN deliveries d ON d.consortium_id = h.consortium_id AND d.lot_number = h.lot_number
+            JOIN deliveries d ON d.consortium_id = h.consortium_id AND d.lot_key = h.lot_key
             JOIN purchase_order_lines l ON l.consortium_id = d.consortium_id AND l.order_id = d.order_id AND l.line_no = d.line_no
                                        AND l.drug_code = h.drug_code
             JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
