@@ -324,10 +324,10 @@ public struct SupplyCentreStore: SQLStore {
                       AND NOT x.discrepancies && ARRAY['wrong_distributor']),
                    (SELECT coalesce(sum(d.quantity), 0) FROM deliveries d
                     WHERE d.consortium_id = l.consortium_id AND d.order_id = l.order_id AND d.line_no = l.line_no
-                      AND d.lot_number = \(line.lotNumber)),
+                      AND d.lot_key = lot_key(\(line.lotNumber))),
                    (SELECT coalesce(sum(x.quantity), 0) FROM invoice_lines x
                     WHERE x.consortium_id = l.consortium_id AND x.order_id = l.order_id AND x.order_line_no = l.line_no
-                      AND x.lot_number = \(line.lotNumber) AND NOT x.discrepancies && ARRAY['wrong_distributor'])
+                      AND x.lot_key = lot_key(\(line.lotNumber)) AND NOT x.discrepancies && ARRAY['wrong_distributor'])
             FROM purchase_order_lines l
             JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
             LEFT JOIN consolidated_orders co ON co.consortium_id = l.consortium_id AND co.id = l.consolidated_order_id

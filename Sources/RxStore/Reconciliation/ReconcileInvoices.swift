@@ -285,10 +285,12 @@ public struct ReconcileInvoices: Sendable {
             SELECT number FROM catalogue_versions
             WHERE consortium_id = \(consortiumID) AND status = 'published' AND effective_from <= \(asOf)::date
             ORDER BY effective_from DESC LIMIT 1
+        ), keyed AS (
+            SELECT t.*, lot_key(t.lot_number) AS lot FROM reconcile_invoice_lines t
         ), numbered AS (
             SELECT t.*, min(t.line_number) OVER (
-                PARTITION BY t.distributor_code, t.invoice_number, t.drug_code, t.lot_number) AS first_line
-            FROM reconcile_invoice_lines t
+                PARTITION BY t.distributor_code, t.invoice_number, t.drug_code, t.lot) AS first_line
+            FROM keyed t
         ), judged AS (
             SELECT t.*, i.id AS institution_id, i.consortium_id AS institution_consortium, i.level, mc.institution_id AS own_list,
                    s.id AS manufacturer_id, s.code AS manufacturer, s.is_manufacturer, s.counts_as_manufacturer_id,
@@ -315,7 +317,7 @@ public struct ReconcileInvoices: Sendable {
                 FROM purchase_orders po
                 JOIN purchase_order_lines pol ON pol.consortium_id = po.consortium_id AND pol.order_id = po.id
                 JOIN deliveries d ON d.consortium_id = pol.consortium_id AND d.order_id = pol.order_id
-                                 AND d.line_no = pol.line_no AND d.lot_number = t.lot_number
+                                 AND d.line_no = pol.line_no AND d.lot_key = t.lot
                 LEFT JOIN consolidated_orders co ON co.consortium_id = pol.consortium_id AND co.id = pol.consolidated_order_id
                 WHERE po.consortium_id = i.consortium_id AND po.institution_id = i.id AND pol.drug_code = t.drug_code
                   AND po.status <> 'cancelled'
@@ -333,7 +335,7 @@ public struct ReconcileInvoices: Sendable {
                    PARTITION BY t.order_id, t.line_no ORDER BY t.line_number ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
                t.lot_received,
                b.lot_billed + coalesce(sum(CASE WHEN t.claims THEN t.quantity END) OVER (
-                   PARTITION BY t.order_id, t.line_no, t.lot_number ORDER BY t.line_number ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
+                   PARTITION BY t.order_id, t.line_no, t.lot ORDER BY t.line_number ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
                t.recorded_invoice, t.recorded_paid,
                CASE
                    WHEN t.institution_id IS NULL THEN false
@@ -357,7 +359,7 @@ public struct ReconcileInvoices: Sendable {
         -- what invoices recorded through the API billed of the order line, and of the lot
         LEFT JOIN LATERAL (
             SELECT coalesce(sum(x.quantity), 0) AS line_billed,
-                   coalesce(sum(x.quantity) FILTER (WHERE x.lot_number = t.lot_number), 0) AS lot_billed
+                   coalesce(sum(x.quantity) FILTER (WHERE x.lot_key = t.lot), 0) AS lot_billed
             FROM invoice_lines x
             WHERE x.consortium_id = \(consortiumID) AND x.order_id = t.order_id AND x.order_line_no = t.line_no
               AND NOT x.discrepancies && ARRAY['wrong_distributor']
