@@ -417,7 +417,8 @@ class Race:
                             status, body, _ = self.call(i + 1, "PUT", f"{uri}/items/{code}", "admin",
                                                         {"note": note, "justification": "race test"}, {"If-Match": etag})
                         else:
-                            status, body, _ = self.call(i + 1, "DELETE", f"{uri}/items/{code}", "admin", None, {"If-Match": etag})
+                            status, body, _ = self.call(i + 1, "DELETE", f"{uri}/items/{code}?reason=race%20test", "admin", None,
+                                                        {"If-Match": etag})
                         tried.append(status)
                         if status != 412:
                             final = status
@@ -438,7 +439,7 @@ class Race:
                     s, b, _ = self.call(i, "PUT", f"{uri}/items/{code}", "admin", {"note": "race shared", "justification": "race test"},
                                         {"If-Match": "*"})
                 else:
-                    s, b, _ = self.call(i, "DELETE", f"{uri}/items/{code}", "admin", None, {"If-Match": "*"})
+                    s, b, _ = self.call(i, "DELETE", f"{uri}/items/{code}?reason=race%20test", "admin", None, {"If-Match": "*"})
                 return kind, code, s, b
             return job
 

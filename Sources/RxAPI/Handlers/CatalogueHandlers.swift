@@ -109,7 +109,7 @@ extension APIHandler {
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let version = try await catalogue.removeItem(
             drugCode: input.path.drugCode, version: input.path.number, consortiumID: consortium.id,
-            ifMatch: input.headers.ifMatch, by: principal)
+            reason: input.query.reason, ifMatch: input.headers.ifMatch, by: principal)
         return .ok(.init(headers: .init(eTag: version.etag), body: .json(try .init(version))))
     }
 
