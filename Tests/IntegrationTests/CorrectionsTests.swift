@@ -79,6 +79,46 @@ struct CorrectionsTests {
         }
     }
 
+    @Test("18.13: corrections racing the submission: each lands before it (200, audited) or after it (409), none in between")
+    func editsRaceSubmission() async throws {
+        try await TestApp.run { app in
+            let officer = try await app.token(.procurementOfficer, institution: "YJ-TCMH")
+            let drug = try await ProcurementTests.drugs(app, count: 1)[0]
+            let id = try #require(try await ProcurementTests.order(app, officer, [(drug.code, "1")]).json["id"] as? Int)
+            let statuses = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+                for k in 2...9 {
+                    group.addTask {
+                        let r = try await app.call(.patch, "\(Self.base)/orders/\(id)/lines/1", token: officer,
+                                                   json: #"{"quantity": "\#(k)", "reason": "race \#(k)"}"#)
+                        return (k, Int(r.status.code))
+                    }
+                }
+                group.addTask {
+                    (0, Int(try await app.call(.post, "\(Self.base)/orders/\(id)/submit", token: officer).status.code))
+                }
+                var all: [(Int, Int)] = []
+                for try await s in group { all.append(s) }
+                return all
+            }
+            #expect(statuses.first { $0.0 == 0 }?.1 == 200)
+            let edits = statuses.filter { $0.0 != 0 }
+            #expect(edits.allSatisfy { $0.1 == 200 || $0.1 == 409 }, "\(edits)")
+            let accepted = edits.filter { $0.1 == 200 }.count
+            #expect(try await app.count(
+                "SELECT count(*)::int FROM audit_log WHERE entity_type = 'purchase_order_line' AND entity_key = \("\(id)/1")") == accepted)
+            // The submitted order holds the last accepted quantity (or the first, if every edit came too late).
+            let submitted = try await app.database.rows(
+                """
+                SELECT after->'lines'->0->>'quantity' FROM audit_log
+                WHERE entity_type = 'purchase_order' AND entity_key = \(String(id)) AND action = 'submit'
+                """, as: String?.self)
+            let now = try await app.database.rows(
+                "SELECT quantity::text FROM purchase_order_lines WHERE order_id = \(id) AND line_no = 1", as: String.self)
+            #expect(submitted.count == 1)
+            #expect(submitted.first.flatMap { $0 }.flatMap { Decimal(string: $0) } == now.first.flatMap { Decimal(string: $0) })
+        }
+    }
+
     @Test("18.13: a line added to a draft takes the unified price and catalogue of the order date, not today's")
     func addedLineUsesOrderDate() async throws {
         try await TestApp.run { app in
