@@ -164,6 +164,10 @@ struct CorrectionsTests {
                 WHERE entity_type = 'catalogue_item' AND entity_key = \("2/\(drug)") AND action = 'remove_item'
                 """, as: String?.self)
             #expect(audited == ["重复收录"])
+            // The members see why, in the draft's difference from the version in effect.
+            let diff = try await app.call(.get, "\(CatalogueTests.base)/versions/2/diff?against=1", token: try await app.token(.auditor))
+            #expect((diff.json["removalReasons"] as? [String: String]) == [drug: "重复收录"], "\(diff.text)")
+            _ = etag
         }
     }
 }

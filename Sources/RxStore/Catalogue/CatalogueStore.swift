@@ -246,6 +246,17 @@ public struct CatalogueStore: SQLStore {
         }
     }
 
+    /// Why drugs were removed from a version while it was a draft: the latest reason per drug.
+    public func removalReasons(_ number: Int, consortiumID: Int64) async throws -> [String: String] {
+        let rows = try await database.rows(
+            """
+            SELECT DISTINCT ON (drug_code) drug_code, reason FROM catalogue_item_removals
+            WHERE consortium_id = \(consortiumID) AND version_number = \(number)
+            ORDER BY drug_code, id DESC
+            """, as: (String, String).self)
+        return Dictionary(rows, uniquingKeysWith: { first, _ in first })
+    }
+
     /// Removes an item from a draft, keeping why (`catalogue_item_removals`, and the audit trail).
     public func removeItem(
         drugCode: String, version number: Int, consortiumID: Int64, reason: String?, ifMatch: String?,
