@@ -9,7 +9,8 @@
 # consortium's real codes for part of its draws, so requests get past 404 to the rules.
 #
 # Settings (environment): CRX_FUZZ_EXAMPLES (60), CRX_FUZZ_SEED (20260110), CRX_FUZZ_PHASES
-# (examples,coverage,fuzzing), CRX_FUZZ_ROLES ("consortium_admin institution_pharmacist"), CRX_FUZZ_ARGS
+# (examples,coverage,fuzzing), CRX_FUZZ_ROLES ("consortium_admin institution_pharmacist"; add master_data_admin
+# to fuzz the drug and supplier writes, which answer 403 to the others), CRX_FUZZ_ARGS
 # (extra Schemathesis arguments, e.g. "--include-operation-id createOrder"). Reports go to .build/fuzz/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -51,10 +52,11 @@ done
 status=0
 for role in $roles; do
     case $role in
-        consortium_admin) scope=() ;;
-        *) scope=(--institution CY-BJL-CHC) ;;   # a member: 船营区北京路社区卫生服务中心
+        consortium_admin) scope=(--consortium JLTCM) ;;
+        master_data_admin) scope=() ;;   # national master data (drugs, suppliers): bound to no consortium
+        *) scope=(--consortium JLTCM --institution CY-BJL-CHC) ;;   # a member: 船营区北京路社区卫生服务中心
     esac
-    token=$("$bin" token create --role "$role" --consortium JLTCM "${scope[@]}" --name "make fuzz $role")
+    token=$("$bin" token create --role "$role" "${scope[@]}" --name "make fuzz $role")
     echo "== Schemathesis $schemathesis_version as $role: $examples examples per operation, seed $seed, phases $phases"
     # shellcheck disable=SC2086
     "$schemathesis" --config-file scripts/fuzz.toml run "http://127.0.0.1:$port/openapi.yaml" \

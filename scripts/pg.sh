@@ -92,7 +92,6 @@ start() {
             echo "port = $port"
             echo "unix_socket_directories = '$sockdir'"
             echo "timezone = 'Asia/Shanghai'"
-            echo "max_connections = 200"
             echo "shared_buffers = 256MB"
             echo "fsync = on"
             echo "log_min_messages = warning"
@@ -101,7 +100,9 @@ start() {
     if running; then
         echo "PostgreSQL already running on 127.0.0.1:$port ($pgdata)"
     else
-        as_owner "$bin/pg_ctl" -D "$pgdata" -l "$logfile" -w -t 60 start >/dev/null
+        # max_connections on the command line, so a cluster made by an older pg.sh gets it too: the test suite
+        # runs a few hundred tests at once, each application with its own small pool.
+        as_owner "$bin/pg_ctl" -D "$pgdata" -l "$logfile" -w -t 60 -o "-c max_connections=500" start >/dev/null
         echo "PostgreSQL started on 127.0.0.1:$port ($pgdata)"
     fi
     for db in consortiumrx consortiumrx_test; do

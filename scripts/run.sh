@@ -25,6 +25,7 @@ A demo token for the consortium admin of JLTCM (吉林市中医医联体) was cr
   curl -s -H "Authorization: Bearer \$TOKEN" 'http://127.0.0.1:$port/v1/drugs?q=%E9%BB%84%E8%8A%AA'   # 黄芪
 
 Other roles: $bin token create --role prescriber --consortium JLTCM --institution CY-BJL-CHC
+Drugs and suppliers (national master data): $bin token create --role master_data_admin
 The contract: http://127.0.0.1:$port/openapi.yaml    Stop with Ctrl-C.
 
 MSG

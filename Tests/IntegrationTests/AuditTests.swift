@@ -10,10 +10,11 @@ struct AuditTests {
     @Test("a change writes one audit row with who, what, before and after")
     func changeIsAudited() async throws {
         try await TestApp.run { app in
-            let admin = try await app.token(.consortiumAdmin)
+            // Drugs are national master data, changed by their own role (issue 18.12).
+            let masterData = try await app.token(.masterDataAdmin)
             let drug = try await app.database.rows(
                 "SELECT code FROM drugs WHERE category = 'western' AND NOT cold_chain ORDER BY code LIMIT 1", as: String.self)[0]
-            let response = try await app.call(.patch, "/v1/drugs/\(drug)", token: admin, json: #"{"coldChain": true}"#)
+            let response = try await app.call(.patch, "/v1/drugs/\(drug)", token: masterData, json: #"{"coldChain": true}"#)
             #expect(response.status == .ok)
             #expect(response.json["coldChain"] as? Bool == true)
 
@@ -24,7 +25,7 @@ struct AuditTests {
             #expect(items.count == 1)
             let entry = try #require(items.first)
             #expect(entry["action"] as? String == "update")
-            #expect(entry["actorRole"] as? String == "consortium_admin")
+            #expect(entry["actorRole"] as? String == "master_data_admin")
             #expect((entry["before"] as? [String: Any])?["coldChain"] as? Bool == false)
             #expect((entry["after"] as? [String: Any])?["coldChain"] as? Bool == true)
         }

@@ -60,7 +60,7 @@ struct CatalogueTests {
             // A second pharmacist still holding the old ETag does not overwrite silently.
             try await app.call(.put, uri, token: admin, json: #"{"note": "b"}"#, headers: [.ifMatch: etag]).expectProblem(.preconditionFailed)
             #expect(try await app.count("SELECT count(*)::int FROM catalogue_items WHERE version_number = 2 AND note = 'b'") == 0)
-            let removed = try await app.call(.delete, uri, token: admin, headers: [.ifMatch: next])
+            let removed = try await app.call(.delete, uri + "?reason=typed%20in%20error", token: admin, headers: [.ifMatch: next])
             #expect(removed.json["itemCount"] as? Int == 531)
         }
     }
@@ -78,7 +78,7 @@ struct CatalogueTests {
     func justification() async throws {
         try await TestApp.run { app in
             let admin = try await app.token(.consortiumAdmin)
-            try await app.call(.post, "/v1/drugs", token: admin, json: """
+            try await app.call(.post, "/v1/drugs", token: try await app.token(.masterDataAdmin), json: """
                 {"code": "X-NONLIST-1", "genericName": "某新药", "dosageForm": "片剂", "packageSize": 10, "packageUnit": "盒",
                  "unit": "片", "category": "western", "essentialEditions": [], "insuranceClass": "none",
                  "controlClass": "none", "antimicrobial": false, "coldChain": false}
@@ -102,7 +102,7 @@ struct CatalogueTests {
             let admin = try await app.token(.consortiumAdmin)
             var etag = try await Self.openDraft(app, admin: admin)
             let dropped = try await Self.someDrug(app, "SELECT code FROM drugs WHERE category = 'chinese_patent' ORDER BY code LIMIT 1")
-            let removed = try await app.call(.delete, "\(Self.base)/versions/2/items/\(dropped)", token: admin, headers: [.ifMatch: etag])
+            let removed = try await app.call(.delete, "\(Self.base)/versions/2/items/\(dropped)?reason=dropped", token: admin, headers: [.ifMatch: etag])
             etag = try #require(removed.headers[.eTag])
 
             // Members cannot endorse a draft; the admin proposes it.
@@ -242,7 +242,7 @@ struct CatalogueTests {
             #expect(put.status == .ok, "\(put.text)")
 
             var etag = try await Self.openDraft(app, admin: admin)
-            etag = try #require(try await app.call(.delete, "\(Self.base)/versions/2/items/\(held)", token: admin, headers: [.ifMatch: etag]).headers[.eTag])
+            etag = try #require(try await app.call(.delete, "\(Self.base)/versions/2/items/\(held)?reason=dropped", token: admin, headers: [.ifMatch: etag]).headers[.eTag])
             etag = try #require(try await app.call(.post, "\(Self.base)/versions/2/propose", token: admin, headers: [.ifMatch: etag]).headers[.eTag])
             try await Self.endorse(app, ["JL-TCMH"] + Self.members)
             let today = BusinessDate.today()

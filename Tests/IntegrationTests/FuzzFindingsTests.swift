@@ -10,7 +10,8 @@ struct FuzzFindingsTests {
     @Test("text longer than the contract allows is refused with 400 naming the field (19.7), so no later response breaks the contract")
     func overlongDrugText() async throws {
         try await TestApp.run { app in
-            let admin = try await app.token(.consortiumAdmin)
+            // Drugs and suppliers are written by the national master-data role (issue 18.12).
+            let admin = try await app.token(.masterDataAdmin)
             let audits = try await app.count("SELECT count(*)::int FROM audit_log")
             let code = try await app.database.rows("SELECT code FROM drugs ORDER BY code LIMIT 1", as: String.self)[0]
             let long = String(repeating: "0", count: 201)
@@ -90,7 +91,7 @@ struct FuzzFindingsTests {
                 .expectProblem(.badRequest)
             try await app.call(.get, "/v1/drugs?code=X%00", token: admin).expectProblem(.badRequest)
             let suppliers = try await app.count("SELECT count(*)::int FROM suppliers")
-            try await app.call(.post, "/v1/suppliers", token: admin, json: #"""
+            try await app.call(.post, "/v1/suppliers", token: try await app.token(.masterDataAdmin), json: #"""
                 {"code": "NUL-DIST", "name": "配送\u0000公司", "isManufacturer": false, "isDistributor": true,
                  "distributionLicence": "吉AA0000009"}
                 """#).expectProblem(.badRequest)

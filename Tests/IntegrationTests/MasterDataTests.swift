@@ -53,7 +53,7 @@ struct MasterDataTests {
         }
     }
 
-    @Test("an admin adds an institution and a drug; both are audited")
+    @Test("an admin adds an institution, the national master-data admin a drug; both are audited")
     func createMasterData() async throws {
         try await TestApp.run { app in
             let admin = try await app.token(.consortiumAdmin)
@@ -63,7 +63,8 @@ struct MasterDataTests {
             #expect(created.json["consortiumCode"] as? String == "JLTCM")
             #expect(created.json["isLead"] as? Bool == false)
 
-            let drug = try await app.call(.post, "/v1/drugs", token: admin, json: """
+            // Drugs are national master data, written by their own role (issue 18.12).
+            let drug = try await app.call(.post, "/v1/drugs", token: try await app.token(.masterDataAdmin), json: """
                 {"code": "T-DEMO-NEW", "genericName": "黄芪", "dosageForm": "饮片", "packageSize": 1, "packageUnit": "kg",
                  "unit": "kg", "category": "decoction_piece", "essentialEditions": [], "insuranceClass": "B",
                  "controlClass": "none", "antimicrobial": false, "coldChain": false,

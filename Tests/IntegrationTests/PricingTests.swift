@@ -102,7 +102,7 @@ struct PricingTests {
     func outsideCatalogue() async throws {
         try await TestApp.run { app in
             let admin = try await app.token(.consortiumAdmin)
-            try await app.call(.post, "/v1/drugs", token: admin, json: """
+            try await app.call(.post, "/v1/drugs", token: try await app.token(.masterDataAdmin), json: """
                 {"code": "X-NOTCAT-1", "genericName": "目录外药", "dosageForm": "片剂", "packageSize": 10, "packageUnit": "盒",
                  "unit": "片", "category": "western", "essentialEditions": [], "insuranceClass": "B",
                  "controlClass": "none", "antimicrobial": false, "coldChain": false}

@@ -46,25 +46,27 @@ struct ProblemTests {
     func rulesAndDuplicates() async throws {
         try await TestApp.run { app in
             let admin = try await app.token(.consortiumAdmin)
+            // Suppliers and drugs are national master data (issue 18.12): their own role writes them.
+            let masterData = try await app.token(.masterDataAdmin)
             let suppliers = try await app.count("SELECT count(*)::int FROM suppliers")
             let audits = try await app.count("SELECT count(*)::int FROM audit_log")
-            try await app.call(.post, "/v1/suppliers", token: admin,
+            try await app.call(.post, "/v1/suppliers", token: masterData,
                                json: #"{"code": "NEWMFR", "name": "新药厂", "isManufacturer": true, "isDistributor": false}"#)
                 .expectProblem(.unprocessableContent, naming: "manufacturingLicence")
-            try await app.call(.post, "/v1/suppliers", token: admin,
+            try await app.call(.post, "/v1/suppliers", token: masterData,
                                json: #"{"code": "NEWDIST", "name": "配送", "isManufacturer": false, "isDistributor": true, "distributionLicence": "吉AA0000001", "countsAsManufacturerCode": "NOPE"}"#)
                 .expectProblem(.unprocessableContent, naming: "countsAsManufacturerCode")
             let existing = try await app.database.rows("SELECT code FROM suppliers ORDER BY code LIMIT 1", as: String.self)[0]
-            try await app.call(.post, "/v1/suppliers", token: admin,
+            try await app.call(.post, "/v1/suppliers", token: masterData,
                                json: #"{"code": "\#(existing)", "name": "dup", "isManufacturer": false, "isDistributor": true, "distributionLicence": "x"}"#)
                 .expectProblem(.conflict)
-            try await app.call(.post, "/v1/drugs", token: admin, json: """
+            try await app.call(.post, "/v1/drugs", token: masterData, json: """
                 {"code": "T-NEW-1", "genericName": "黄芪", "dosageForm": "饮片", "packageSize": 1, "packageUnit": "kg",
                  "unit": "袋", "category": "decoction_piece", "essentialEditions": [], "insuranceClass": "B",
                  "controlClass": "none", "antimicrobial": false, "coldChain": false,
                  "decoctionPiece": {"herbName": "黄芪", "processing": "raw", "grade": "统货"}}
                 """).expectProblem(.unprocessableContent, naming: "unit")
-            try await app.call(.post, "/v1/drugs", token: admin, json: """
+            try await app.call(.post, "/v1/drugs", token: masterData, json: """
                 {"code": "X-NEW-1", "genericName": "新药", "dosageForm": "片剂", "packageSize": 10, "packageUnit": "盒",
                  "unit": "片", "category": "western", "essentialEditions": ["1999"], "insuranceClass": "none",
                  "controlClass": "none", "antimicrobial": false, "coldChain": false}

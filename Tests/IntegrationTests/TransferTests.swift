@@ -91,7 +91,7 @@ struct TransferTests {
     func registerPreparation() async throws {
         try await TestApp.run { app in
             let admin = try await app.token(.consortiumAdmin)
-            let drug = try await app.call(.post, "/v1/drugs", token: admin, json: """
+            let drug = try await app.call(.post, "/v1/drugs", token: try await app.token(.masterDataAdmin), json: """
                 {"code": "H-YJTCMH-001", "genericName": "益气养血膏", "dosageForm": "煎膏剂", "packageSize": 1, "packageUnit": "瓶",
                  "unit": "瓶", "category": "hospital_preparation", "essentialEditions": [], "insuranceClass": "none",
                  "controlClass": "none", "antimicrobial": false, "coldChain": false}

@@ -37,6 +37,57 @@ struct AccessPolicyTests {
         #expect(!principal(.institutionPharmacist).may(.readAudit))
     }
 
+    /// A national master-data token: no consortium, no institution.
+    var masterDataAdmin: Principal {
+        Principal(tokenID: 1, role: .masterDataAdmin, consortiumID: nil, consortiumCode: nil,
+                  institutionID: nil, institutionCode: nil, name: "t")
+    }
+
+    @Test("18.12: drugs and suppliers are written by the national master_data_admin only, never by a consortium's admin")
+    func nationalMasterData() {
+        #expect(masterDataAdmin.may(.manageDrugs))
+        #expect(masterDataAdmin.may(.manageSuppliers))
+        for role in Role.allCases where role != .masterDataAdmin {
+            #expect(!principal(role).may(.manageDrugs), "\(role.rawValue) may change drugs")
+            #expect(!principal(role).may(.manageSuppliers), "\(role.rawValue) may change suppliers")
+        }
+        // A consortium admin still writes its own consortium's data.
+        #expect(principal(.consortiumAdmin).may(.createInstitution(consortiumID: 1)))
+        #expect(principal(.consortiumAdmin).may(.manageCatalogue(consortiumID: 1)))
+        #expect(Role.masterDataAdmin.isNational)
+        #expect(Role.allCases.filter(\.isNational) == [.masterDataAdmin])
+    }
+
+    @Test("18.12: a master_data_admin token reads no consortium's data and changes none of it")
+    func nationalTokenSeesNoConsortium() throws {
+        let national = masterDataAdmin
+        let consortium: Int64 = 1
+        let denied: [Permission] = [
+            .readConsortium(consortiumID: consortium), .updateConsortium(consortiumID: consortium),
+            .createInstitution(consortiumID: consortium), .updateInstitution(consortiumID: consortium, institutionID: 1),
+            .manageCatalogue(consortiumID: consortium), .endorseCatalogue(consortiumID: consortium, institutionID: 1),
+            .editMemberCatalogue(consortiumID: consortium, institutionID: 1), .setPrices(consortiumID: consortium),
+            .raiseOrder(consortiumID: consortium, institutionID: 1),
+            .runSupplyCentre(consortiumID: consortium, leadInstitutionCode: "L"),
+            .readOrders(consortiumID: consortium, institutionID: 1, leadInstitutionCode: "L"),
+            .manageLongPrescriptionRules(consortiumID: consortium),
+            .issueLongPrescription(consortiumID: consortium, institutionID: 1), .dispense(consortiumID: consortium),
+            .managePreparations(consortiumID: consortium), .recordTransferApproval(consortiumID: consortium),
+            .shipPreparation(consortiumID: consortium, producerInstitutionID: 1),
+            .receivePreparation(consortiumID: consortium, receiverInstitutionID: 1),
+            .runHerbRound(consortiumID: consortium, roundLeadCode: "L"),
+            .inspectHerbBatch(consortiumID: consortium, roundLeadCode: "L"),
+            .commitHerbVolume(consortiumID: consortium, institutionID: 1),
+            .readHerbCommitments(consortiumID: consortium, institutionID: 1, roundLeadCode: "L"),
+        ]
+        for permission in denied {
+            #expect(!national.may(permission), "\(permission)")
+        }
+        // Its audit trail holds the national master-data changes only (the store's query, given no consortium).
+        #expect(national.may(.readAudit))
+        #expect(throws: DomainError.self) { try national.scopedConsortiumID(orNotFound: "no order 1") }
+    }
+
     @Test("forbidden is an error naming the role")
     func requireThrows() {
         #expect(throws: DomainError.self) { try principal(.auditor).require(.manageDrugs) }

@@ -21,12 +21,14 @@ psql -X -q -v ON_ERROR_STOP=1 "$admin_url" -c "SET client_min_messages = warning
 "$bin" seed --demo >/dev/null
 
 token() { "$bin" token create --consortium JLTCM --name "race test" "$@"; }
-export CRX_RACE_ADMIN CRX_RACE_REGULATOR CRX_RACE_PRODUCER CRX_RACE_OFFICER CRX_RACE_PRESCRIBER
+export CRX_RACE_ADMIN CRX_RACE_REGULATOR CRX_RACE_PRODUCER CRX_RACE_OFFICER CRX_RACE_PRESCRIBER CRX_RACE_MASTER
 CRX_RACE_ADMIN=$(token --role consortium_admin)
 CRX_RACE_REGULATOR=$(token --role regulator)
 CRX_RACE_PRODUCER=$(token --role institution_pharmacist --institution JL-TCMH)
 CRX_RACE_OFFICER=$(token --role procurement_officer --institution YJ-TCMH)
 CRX_RACE_PRESCRIBER=$(token --role prescriber --institution CY-BJL-CHC)
+# Drugs are national master data (issue 18.12): their role belongs to no consortium.
+CRX_RACE_MASTER=$("$bin" token create --role master_data_admin --name "race test")
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 

@@ -7,7 +7,8 @@ be below 500. Standard library only; the database is read with psql.
 
     race_test.py --database-url URL http://127.0.0.1:PORT1 http://127.0.0.1:PORT2
     tokens from CRX_RACE_ADMIN, CRX_RACE_REGULATOR, CRX_RACE_PRODUCER (pharmacist of JL-TCMH),
-    CRX_RACE_OFFICER (procurement officer of YJ-TCMH), CRX_RACE_PRESCRIBER (prescriber of CY-BJL-CHC)
+    CRX_RACE_OFFICER (procurement officer of YJ-TCMH), CRX_RACE_PRESCRIBER (prescriber of CY-BJL-CHC),
+    CRX_RACE_MASTER (master_data_admin, bound to no consortium: drugs are national master data)
 """
 import argparse
 import concurrent.futures
@@ -35,7 +36,7 @@ class Race:
         self.violations = []
         self.lock = threading.Lock()
         self.tokens = {name: os.environ[f"CRX_RACE_{name.upper()}"]
-                       for name in ("admin", "regulator", "producer", "officer", "prescriber")}
+                       for name in ("admin", "regulator", "producer", "officer", "prescriber", "master")}
         # Dates in the service's business time zone (Asia/Shanghai), as the server computes "today".
         self.today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date()
 
@@ -385,7 +386,7 @@ class Race:
         # New drugs (every seeded one but the preparations is already listed), added to the draft in the race.
         outside = [f"X-RACE-{k:02d}" for k in range(12)]
         for k, code in enumerate(outside):
-            status, body, _ = self.call(k, "POST", "/v1/drugs", "admin", {
+            status, body, _ = self.call(k, "POST", "/v1/drugs", "master", {
                 "code": code, "genericName": f"竞态测试药{k}", "dosageForm": "片剂", "packageSize": 10, "packageUnit": "盒",
                 "unit": "片", "category": "western", "essentialEditions": [], "insuranceClass": "B", "controlClass": "none",
                 "antimicrobial": False, "coldChain": False})
@@ -417,7 +418,8 @@ class Race:
                             status, body, _ = self.call(i + 1, "PUT", f"{uri}/items/{code}", "admin",
                                                         {"note": note, "justification": "race test"}, {"If-Match": etag})
                         else:
-                            status, body, _ = self.call(i + 1, "DELETE", f"{uri}/items/{code}", "admin", None, {"If-Match": etag})
+                            status, body, _ = self.call(i + 1, "DELETE", f"{uri}/items/{code}?reason=race%20test", "admin", None,
+                                                        {"If-Match": etag})
                         tried.append(status)
                         if status != 412:
                             final = status
@@ -438,7 +440,7 @@ class Race:
                     s, b, _ = self.call(i, "PUT", f"{uri}/items/{code}", "admin", {"note": "race shared", "justification": "race test"},
                                         {"If-Match": "*"})
                 else:
-                    s, b, _ = self.call(i, "DELETE", f"{uri}/items/{code}", "admin", None, {"If-Match": "*"})
+                    s, b, _ = self.call(i, "DELETE", f"{uri}/items/{code}?reason=race%20test", "admin", None, {"If-Match": "*"})
                 return kind, code, s, b
             return job
 

@@ -109,7 +109,7 @@ extension APIHandler {
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let version = try await catalogue.removeItem(
             drugCode: input.path.drugCode, version: input.path.number, consortiumID: consortium.id,
-            ifMatch: input.headers.ifMatch, by: principal)
+            reason: input.query.reason, ifMatch: input.headers.ifMatch, by: principal)
         return .ok(.init(headers: .init(eTag: version.etag), body: .json(try .init(version))))
     }
 
@@ -173,9 +173,12 @@ extension APIHandler {
             try .init(CatalogueEntry(item: item, drug: drugs[item.drugCode]!))
         }
         let diff = CatalogueRules.difference(this.map(\.item), against: other.map(\.item))
+        let removedCodes = Set(diff.removed.map(\.drugCode))
+        let reasons = try await catalogue.removalReasons(input.path.number, consortiumID: consortium.id)
+            .filter { removedCodes.contains($0.key) }
         return .ok(.init(body: .json(.init(
             version: input.path.number, against: input.query.against, added: try diff.added.map(entry),
-            removed: try diff.removed.map(entry),
+            removed: try diff.removed.map(entry), removalReasons: reasons.isEmpty ? nil : .init(additionalProperties: reasons),
             changed: try diff.changed.map { .init(before: try entry($0.before), after: try entry($0.after)) }))))
     }
 

@@ -85,7 +85,9 @@ extension Components.Schemas.AuditEntry {
         }
         self.init(
             id: e.id, occurredAt: e.occurredAt, actor: e.actor, actorRole: e.actorRole, action: e.action,
-            entityType: e.entityType, entityKey: e.entityKey, before: try object(e.before).map { .init(additionalProperties: $0) },
+            entityType: e.entityType, entityKey: e.entityKey,
+            nationalMasterData: NationalMasterData.auditEntityTypes.contains(e.entityType),
+            before: try object(e.before).map { .init(additionalProperties: $0) },
             after: try object(e.after).map { .init(additionalProperties: $0) })
     }
 }

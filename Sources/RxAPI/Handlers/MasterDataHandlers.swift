@@ -6,10 +6,10 @@ extension APIHandler {
     func listConsortia(_ input: Operations.ListConsortia.Input) async throws -> Operations.ListConsortia.Output {
         let principal = try RequestPrincipal.require()
         let page = try PageRequest(input.query.limit, input.query.cursor)
-        // A token sees its own consortium only.
+        // A token sees its own consortium only (a national token, none).
         var items: [Consortium] = []
-        if page.after.map({ principal.consortiumCode > $0 }) ?? true,
-            let own = try await consortia.find(code: principal.consortiumCode)
+        if let code = principal.consortiumCode, page.after.map({ code > $0 }) ?? true,
+            let own = try await consortia.find(code: code)
         {
             items = [own]
         }

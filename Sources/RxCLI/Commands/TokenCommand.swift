@@ -14,11 +14,11 @@ struct TokenCommand: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(help: "consortium_admin, institution_pharmacist, procurement_officer, prescriber, regulator or auditor.")
+        @Option(help: "consortium_admin, institution_pharmacist, procurement_officer, prescriber, regulator, auditor or master_data_admin.")
         var role: String
 
-        @Option(help: "The consortium's code.")
-        var consortium: String
+        @Option(help: "The consortium's code (every role but master_data_admin, which belongs to no consortium).")
+        var consortium: String?
 
         @Option(help: "Scope the token to one institution of the consortium.")
         var institution: String?
@@ -32,6 +32,13 @@ struct TokenCommand: AsyncParsableCommand {
         func validate() throws {
             guard Role(rawValue: role) != nil else {
                 throw ValidationError("unknown role '\(role)'; one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            // master_data_admin keeps national master data: no --consortium; every other role needs one.
+            do {
+                try Role(rawValue: role)!.checkTokenScope(consortiumCode: consortium, institutionCode: institution)
+            } catch {
+                let field = error.fieldErrors.first
+                throw ValidationError("--\(field?.field ?? "consortium"): \(field?.reason ?? error.message)")
             }
         }
 
@@ -53,8 +60,8 @@ struct TokenCommand: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(help: "The consortium's code.")
-        var consortium: String
+        @Option(help: "The consortium's code; without it, the national tokens (master_data_admin).")
+        var consortium: String?
 
         func run() async throws {
             let consortium = self.consortium

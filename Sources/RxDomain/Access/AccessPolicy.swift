@@ -4,8 +4,11 @@ public enum Permission: Sendable, Equatable {
     case updateConsortium(consortiumID: Int64)
     case createInstitution(consortiumID: Int64)
     case updateInstitution(consortiumID: Int64, institutionID: Int64)
+    /// Suppliers and drugs are national master data shared by every consortium: only the national
+    /// `master_data_admin` changes them, never one consortium's admin for all the others.
     case manageSuppliers
     case manageDrugs
+    /// The audit trail: of the token's consortium, with the national master-data changes every consortium sees.
     case readAudit
     /// Draft, propose, publish the consortium catalogue (the lead's pharmacy centre).
     case manageCatalogue(consortiumID: Int64)
@@ -63,12 +66,10 @@ extension Principal {
             if role == .consortiumAdmin && institutionID == nil { return true }
             // A member's pharmacist changes only their own institution.
             return (role == .institutionPharmacist || role == .consortiumAdmin) && institutionID == institution
-        case .manageSuppliers:
-            return role == .consortiumAdmin || role == .procurementOfficer
-        case .manageDrugs:
-            return role == .consortiumAdmin
+        case .manageSuppliers, .manageDrugs:
+            return role == .masterDataAdmin && consortiumID == nil
         case .readAudit:
-            return role == .auditor || role == .consortiumAdmin || role == .regulator
+            return role == .auditor || role == .consortiumAdmin || role == .regulator || role == .masterDataAdmin
         case .manageCatalogue(let id):
             return id == consortiumID && role == .consortiumAdmin
         case .endorseCatalogue(let consortium, let institution):

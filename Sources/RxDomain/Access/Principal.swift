@@ -2,8 +2,10 @@
 public struct Principal: Sendable, Equatable {
     public var tokenID: Int64?
     public var role: Role?
-    public var consortiumID: Int64
-    public var consortiumCode: String
+    /// The token's consortium; nil for a national role (`master_data_admin`), which sees no consortium's data:
+    /// every consortium-scoped comparison with nil fails, so such reads find nothing.
+    public var consortiumID: Int64?
+    public var consortiumCode: String?
     /// Set when the token is scoped to one institution.
     public var institutionID: Int64?
     public var institutionCode: String?
@@ -11,7 +13,7 @@ public struct Principal: Sendable, Equatable {
     public var name: String
 
     public init(
-        tokenID: Int64?, role: Role?, consortiumID: Int64, consortiumCode: String,
+        tokenID: Int64?, role: Role?, consortiumID: Int64?, consortiumCode: String?,
         institutionID: Int64?, institutionCode: String?, name: String
     ) {
         self.tokenID = tokenID
@@ -21,6 +23,13 @@ public struct Principal: Sendable, Equatable {
         self.institutionID = institutionID
         self.institutionCode = institutionCode
         self.name = name
+    }
+
+    /// The token's consortium, for a read or write scoped to it; a token of no consortium finds nothing (404,
+    /// naming what was asked for, as another consortium's token would).
+    public func scopedConsortiumID(orNotFound what: @autoclosure () -> String) throws(DomainError) -> Int64 {
+        guard let consortiumID else { throw .notFound(what()) }
+        return consortiumID
     }
 }
 

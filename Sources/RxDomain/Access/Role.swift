@@ -1,6 +1,6 @@
 /// What a token holder is to the consortium.
 public enum Role: String, CaseIterable, Sendable, Codable {
-    /// The lead hospital's pharmacy centre (药学中心): maintains the catalogue, prices and master data.
+    /// The lead hospital's pharmacy centre (药学中心): maintains the catalogue, prices and its members.
     case consortiumAdmin = "consortium_admin"
     /// A member institution's pharmacist: its own catalogue, endorsements, receipts.
     case institutionPharmacist = "institution_pharmacist"
@@ -15,4 +15,25 @@ public enum Role: String, CaseIterable, Sendable, Codable {
     /// The consortium's finance (财务): central payment, payables and reconciliations, and the review of their
     /// discrepancies.
     case finance
+    /// Keeps the national master data shared by every consortium (drugs, suppliers); bound to no consortium.
+    case masterDataAdmin = "master_data_admin"
+}
+
+extension Role {
+    /// A role whose tokens belong to no consortium: it reads and writes national master data only.
+    public var isNational: Bool { self == .masterDataAdmin }
+
+    /// A national role's token names no consortium and no institution; every other role's names its consortium.
+    public func checkTokenScope(consortiumCode: String?, institutionCode: String?) throws(DomainError) {
+        if isNational {
+            guard consortiumCode == nil else {
+                throw .invalid("consortium", "a \(rawValue) token belongs to no consortium: national master data is shared by all")
+            }
+            guard institutionCode == nil else {
+                throw .invalid("institution", "a \(rawValue) token belongs to no institution")
+            }
+        } else if consortiumCode == nil {
+            throw .invalid("consortium", "a \(rawValue) token belongs to a consortium: name it")
+        }
+    }
 }

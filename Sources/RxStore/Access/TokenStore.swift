@@ -39,17 +39,23 @@ public struct TokenStore: SQLStore {
         return "crx_" + b64
     }
 
+    /// Creates a token. A national role (`master_data_admin`) names no consortium; every other role names one.
     public func create(
-        role: Role, consortiumCode: String, institutionCode: String?, name: String, expiresAt: Date?, actor: Actor
+        role: Role, consortiumCode: String?, institutionCode: String?, name: String, expiresAt: Date?, actor: Actor
     ) async throws -> Issued {
+        try role.checkTokenScope(consortiumCode: consortiumCode, institutionCode: institutionCode)
         let token = Self.generate()
         let hash = Self.hash(token)
         let id = try await database.transaction { connection -> Int64 in
-            guard let consortiumID = try await connection.row(
-                "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: database.logger)
-            else { throw DomainError.notFound("no consortium \(consortiumCode)") }
+            var consortiumID: Int64?
+            if let consortiumCode {
+                guard let row = try await connection.row(
+                    "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: database.logger)
+                else { throw DomainError.notFound("no consortium \(consortiumCode)") }
+                consortiumID = row
+            }
             var institutionID: Int64?
-            if let institutionCode {
+            if let institutionCode, let consortiumCode {
                 guard let row = try await connection.row(
                     "SELECT id FROM institutions WHERE code = \(institutionCode) AND consortium_id = \(consortiumID)",
                     as: Int64.self, logger: database.logger)
@@ -64,6 +70,7 @@ public struct TokenStore: SQLStore {
                 """, as: Int64.self, logger: database.logger)
             else { throw DomainError.conflict("token not created") }
             struct Record: Encodable { var id: Int64; var role: String; var institution: String?; var name: String }
+            // A national token's creation is recorded without a consortium.
             try await audit.record(
                 on: connection, consortiumID: consortiumID, actor: actor, action: "create", entityType: "api_token",
                 entityKey: String(id), before: Record?.none,
@@ -78,11 +85,11 @@ public struct TokenStore: SQLStore {
         let rows = try await database.rows(
             """
             SELECT t.id, t.role, t.consortium_id, c.code, t.institution_id, i.code, t.name
-            FROM api_tokens t JOIN consortia c ON c.id = t.consortium_id
+            FROM api_tokens t LEFT JOIN consortia c ON c.id = t.consortium_id
             LEFT JOIN institutions i ON i.id = t.institution_id
             WHERE t.token_hash = \(Self.hash(token)) AND t.revoked_at IS NULL
               AND (t.expires_at IS NULL OR t.expires_at > now())
-            """, as: (Int64, String, Int64, String, Int64?, String?, String).self)
+            """, as: (Int64, String, Int64?, String?, Int64?, String?, String).self)
         guard let r = rows.first else { return nil }
         return Principal(
             tokenID: r.0, role: try decodeEnum(r.1), consortiumID: r.2, consortiumCode: r.3, institutionID: r.4,
@@ -93,7 +100,7 @@ public struct TokenStore: SQLStore {
         try await database.transaction { connection in
             guard let consortiumID = try await connection.row(
                 "UPDATE api_tokens SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL RETURNING consortium_id",
-                as: Int64.self, logger: database.logger)
+                as: Int64?.self, logger: database.logger)
             else { throw DomainError.notFound("no active token \(id)") }
             try await connection.run("SELECT pg_notify('crx_changes', 'api_tokens')", logger: database.logger)
             struct Record: Encodable { var id: Int64; var revoked: Bool }
@@ -103,13 +110,14 @@ public struct TokenStore: SQLStore {
         }
     }
 
-    public func list(consortiumCode: String) async throws -> [Listed] {
+    /// A consortium's tokens, or with no consortium the national ones (bound to none).
+    public func list(consortiumCode: String?) async throws -> [Listed] {
         try await database.rows(
             """
             SELECT t.id, t.role, i.code, t.name, t.created_at, t.expires_at, t.revoked_at
-            FROM api_tokens t JOIN consortia c ON c.id = t.consortium_id
+            FROM api_tokens t LEFT JOIN consortia c ON c.id = t.consortium_id
             LEFT JOIN institutions i ON i.id = t.institution_id
-            WHERE c.code = \(consortiumCode) ORDER BY t.id
+            WHERE c.code IS NOT DISTINCT FROM \(consortiumCode)::text ORDER BY t.id
             """, as: (Int64, String, String?, String, Date, Date?, Date?).self
         ).map { Listed(id: $0.0, role: try decodeEnum($0.1), institutionCode: $0.2, name: $0.3, createdAt: $0.4,
                        expiresAt: $0.5, revokedAt: $0.6) }

@@ -246,10 +246,24 @@ public struct CatalogueStore: SQLStore {
         }
     }
 
+    /// Why drugs were removed from a version while it was a draft: the latest reason per drug.
+    public func removalReasons(_ number: Int, consortiumID: Int64) async throws -> [String: String] {
+        let rows = try await database.rows(
+            """
+            SELECT DISTINCT ON (drug_code) drug_code, reason FROM catalogue_item_removals
+            WHERE consortium_id = \(consortiumID) AND version_number = \(number)
+            ORDER BY drug_code, id DESC
+            """, as: (String, String).self)
+        return Dictionary(rows, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Removes an item from a draft, keeping why (`catalogue_item_removals`, and the audit trail).
     public func removeItem(
-        drugCode: String, version number: Int, consortiumID: Int64, ifMatch: String?, by principal: Principal
+        drugCode: String, version number: Int, consortiumID: Int64, reason: String?, ifMatch: String?,
+        by principal: Principal
     ) async throws -> CatalogueVersion {
         try principal.require(.manageCatalogue(consortiumID: consortiumID))
+        let reason = try CorrectionReason.require(reason)
         return try await database.transaction { connection in
             _ = try await lockDraft(number, consortiumID: consortiumID, ifMatch: ifMatch, connection: connection)
             guard let removed = try await connection.row(
@@ -260,10 +274,17 @@ public struct CatalogueStore: SQLStore {
                 """, as: ([String], String?, String?).self, logger: logger)
             else { throw DomainError.notFound("version \(number) has no item \(drugCode)") }
             let before = CatalogueItem(drugCode: drugCode, levels: try removed.0.map { try decodeEnum($0) }, note: removed.1, justification: removed.2)
+            try await connection.run(
+                """
+                INSERT INTO catalogue_item_removals (consortium_id, version_number, drug_code, reason, removed_by)
+                VALUES (\(consortiumID), \(number), \(drugCode), \(reason), \(principal.tokenID))
+                """, logger: logger)
             let after = try await bumpRevision(number, consortiumID: consortiumID, connection: connection)
+            struct Removal: Encodable { var removed: Bool; var reason: String }
             try await audit.record(
                 on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "remove_item",
-                entityType: "catalogue_item", entityKey: "\(number)/\(drugCode)", before: before, after: CatalogueItem?.none)
+                entityType: "catalogue_item", entityKey: "\(number)/\(drugCode)", before: before,
+                after: Removal(removed: true, reason: reason))
             return after
         }
     }

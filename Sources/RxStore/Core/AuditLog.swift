@@ -19,14 +19,16 @@ public struct AuditEntry: Sendable, Equatable {
 }
 
 public struct AuditQuery: Sendable {
-    public var consortiumID: Int64
+    /// The consortium whose trail is read (with the national master-data changes every consortium sees); nil, for a
+    /// national token, reads those national changes only.
+    public var consortiumID: Int64?
     public var entityType: String?
     public var entityKey: String?
     public var from: Date?
     public var to: Date?
     public var page: PageRequest
 
-    public init(consortiumID: Int64, entityType: String?, entityKey: String?, from: Date?, to: Date?, page: PageRequest) {
+    public init(consortiumID: Int64?, entityType: String?, entityKey: String?, from: Date?, to: Date?, page: PageRequest) {
         self.consortiumID = consortiumID
         self.entityType = entityType
         self.entityKey = entityKey
@@ -70,7 +72,7 @@ public struct AuditLog: Sendable {
             SELECT a.id, a.occurred_at, c.code, a.actor, a.actor_role, a.action, a.entity_type, a.entity_key,
                    a.before::text, a.after::text
             FROM audit_log a LEFT JOIN consortia c ON c.id = a.consortium_id
-            WHERE a.consortium_id = \(query.consortiumID)
+            WHERE (a.consortium_id = \(query.consortiumID) OR a.entity_type = ANY(\(NationalMasterData.auditEntityTypes)))
               AND a.id > \(after)
               AND (\(query.entityType)::text IS NULL OR a.entity_type = \(query.entityType))
               AND (\(query.entityKey)::text IS NULL OR a.entity_key = \(query.entityKey))

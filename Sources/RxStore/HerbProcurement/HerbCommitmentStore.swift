@@ -95,7 +95,7 @@ public struct HerbCommitmentStore: SQLStore {
     /// (prior-year usage × the round's proposal percent); below the minimum share it needs a reason and waits for the lead.
     public func commit(roundID: Int64, _ draft: HerbCommitmentDraft, by principal: Principal) async throws -> HerbCommitment {
         try await database.transaction { connection in
-            let round = try await rounds.round(id: roundID, consortiumID: principal.consortiumID, connection: connection, lock: true)
+            let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
             guard let member = try await connection.row(
                 "SELECT id FROM institutions WHERE consortium_id = \(round.consortiumID) AND code = \(draft.institutionCode)",
                 as: Int64.self, logger: logger)
@@ -136,7 +136,7 @@ public struct HerbCommitmentStore: SQLStore {
     /// The lead accepts or rejects a commitment below the minimum, before bidding opens.
     public func decide(roundID: Int64, commitmentID: Int64, decision: HerbCommitmentDecision, by principal: Principal) async throws -> HerbCommitment {
         try await database.transaction { connection in
-            let round = try await rounds.round(id: roundID, consortiumID: principal.consortiumID, connection: connection, lock: true)
+            let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
             try principal.require(.runHerbRound(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
             let before = try await commitment(id: commitmentID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
             guard round.status == .commitmentsOpen else {
@@ -162,7 +162,7 @@ public struct HerbCommitmentStore: SQLStore {
     /// Every commitment of the round for the lead (and auditors, regulators); a member sees its own.
     public func list(roundID: Int64, by principal: Principal) async throws -> [HerbCommitment] {
         try await database.read { connection in
-            let round = try await rounds.round(id: roundID, consortiumID: principal.consortiumID, connection: connection)
+            let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection)
             let all = seesAll(principal, round: round)
             guard all || principal.institutionID != nil else {
                 throw DomainError.forbidden("a member sees its own commitments; this token names no institution")
@@ -184,7 +184,7 @@ public struct HerbCommitmentStore: SQLStore {
     /// The round's demand per item: the accepted commitments summed (shown to bidders), and what still waits.
     public func demand(roundID: Int64, by principal: Principal) async throws -> (HerbRound, [HerbDemand]) {
         try await database.read { connection in
-            let round = try await rounds.round(id: roundID, consortiumID: principal.consortiumID, connection: connection)
+            let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection)
             let sums = try await connection.rows(
                 """
                 SELECT i.id,
@@ -214,7 +214,7 @@ public struct HerbCommitmentStore: SQLStore {
     /// as over-commitment.
     public func progress(roundID: Int64, on date: BusinessDate, by principal: Principal) async throws -> (HerbRound, [HerbProgressRow]) {
         try await database.read { connection in
-            let round = try await rounds.round(id: roundID, consortiumID: principal.consortiumID, connection: connection)
+            let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection)
             let all = seesAll(principal, round: round)
             guard all || principal.institutionID != nil else {
                 throw DomainError.forbidden("a member sees its own progress; this token names no institution")

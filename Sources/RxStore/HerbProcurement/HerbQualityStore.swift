@@ -71,7 +71,7 @@ public struct HerbQualityStore: SQLStore {
     /// `herb_quality_limits`. A lot outside any limit is rejected and blocked at every member.
     public func inspect(roundID: Int64, _ draft: HerbInspectionDraft, by principal: Principal) async throws -> HerbInspection {
         try await database.transaction { connection in
-            let round = try await rounds.round(id: roundID, consortiumID: principal.consortiumID, connection: connection, lock: true)
+            let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
             try principal.require(.inspectHerbBatch(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
             guard round.status == .awarded || round.status == .executing else {
                 throw DomainError.conflict("lots are inspected once the round is awarded; round \(roundID) is \(round.status.rawValue)")
@@ -149,7 +149,7 @@ public struct HerbQualityStore: SQLStore {
     /// Every supplier that bid in the round: its rejected lots, whether flagged (two or more), whether suspended.
     public func suppliers(roundID: Int64, by principal: Principal) async throws -> [HerbSupplierStanding] {
         try await database.read { connection in
-            let round = try await rounds.round(id: roundID, consortiumID: principal.consortiumID, connection: connection)
+            let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection)
             return try await connection.rows(
                 """
                 SELECT s.code, s.name, count(DISTINCT b.id)::int,
@@ -174,7 +174,7 @@ public struct HerbQualityStore: SQLStore {
     /// keeps it from winning; an award already made stands), and it cannot bid again in the round.
     public func suspend(roundID: Int64, supplierCode: String, reason: String, by principal: Principal) async throws -> HerbSupplierStanding {
         try await database.transaction { connection in
-            let round = try await rounds.round(id: roundID, consortiumID: principal.consortiumID, connection: connection, lock: true)
+            let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
             try principal.require(.runHerbRound(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
             guard round.status != .closed else { throw DomainError.conflict("round \(roundID) is closed") }
             guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw DomainError.invalid("reason", "is required") }

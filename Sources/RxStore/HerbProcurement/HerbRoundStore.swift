@@ -165,7 +165,7 @@ public struct HerbRoundStore: SQLStore {
 
     /// A round of the caller's consortium; another consortium's round answers 404.
     public func round(id: Int64, by principal: Principal) async throws -> HerbRound {
-        try await database.read { try await self.round(id: id, consortiumID: principal.consortiumID, connection: $0) }
+        try await database.read { try await self.round(id: id, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(id)"), connection: $0) }
     }
 
     public func list(consortium: Consortium, page: PageRequest) async throws -> Page<HerbRound> {
@@ -252,7 +252,7 @@ public struct HerbRoundStore: SQLStore {
     /// Adds a decoction piece to a round in planning, with its grade, monograph and ceiling per kilogram.
     public func addItem(roundID: Int64, _ draft: HerbItemDraft, by principal: Principal) async throws -> HerbRound {
         try await database.transaction { connection in
-            let before = try await self.round(id: roundID, consortiumID: principal.consortiumID, connection: connection, lock: true)
+            let before = try await self.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
             try principal.require(.runHerbRound(consortiumID: before.consortiumID, roundLeadCode: before.leadInstitutionCode))
             guard before.status == .planning else {
                 throw DomainError.conflict("items are fixed once commitments open; round \(roundID) is \(before.status.rawValue)")
@@ -291,7 +291,7 @@ public struct HerbRoundStore: SQLStore {
     /// below the minimum was decided (commitments lock then); the award ranks the bids and puts the prices in effect.
     public func move(roundID: Int64, action: HerbRoundAction, by principal: Principal) async throws -> HerbRound {
         try await database.transaction { connection in
-            let before = try await self.round(id: roundID, consortiumID: principal.consortiumID, connection: connection, lock: true)
+            let before = try await self.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
             try principal.require(.runHerbRound(consortiumID: before.consortiumID, roundLeadCode: before.leadInstitutionCode))
             let next = try HerbProcurementRules.next(before.status, action)
             switch action {
@@ -383,7 +383,7 @@ public struct HerbRoundStore: SQLStore {
     /// A decoction-piece manufacturer's bid, entered by the lead: at most the ceiling, of the grade required.
     public func bid(roundID: Int64, _ draft: HerbBidDraft, by principal: Principal) async throws -> HerbBid {
         try await database.transaction { connection in
-            let round = try await self.round(id: roundID, consortiumID: principal.consortiumID, connection: connection, lock: true)
+            let round = try await self.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
             try principal.require(.runHerbRound(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
             guard round.status == .bidding else {
                 throw DomainError.conflict("bids are taken while bidding; round \(roundID) is \(round.status.rawValue)")
@@ -443,7 +443,7 @@ public struct HerbRoundStore: SQLStore {
     /// The ranking kept at the award; while bidding, the ranking as it stands (provisional, not kept).
     public func ranking(roundID: Int64, by principal: Principal) async throws -> (provisional: Bool, rows: [HerbRankingRow]) {
         try await database.read { connection in
-            let round = try await self.round(id: roundID, consortiumID: principal.consortiumID, connection: connection)
+            let round = try await self.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection)
             let demand = Dictionary(
                 try await connection.rows(
                     """

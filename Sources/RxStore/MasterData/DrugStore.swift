@@ -190,8 +190,9 @@ public struct DrugStore: SQLStore {
         return try await database.transaction { connection in
             try await insert(drug, on: connection)
             guard let created = try await find(code: drug.code, on: connection) else { throw DomainError.notFound(drug.code) }
+            // National master data: recorded with no consortium, shown in every consortium's audit trail.
             try await audit.record(
-                on: connection, consortiumID: principal.consortiumID, actor: Actor(principal), action: "create",
+                on: connection, consortiumID: nil, actor: Actor(principal), action: "create",
                 entityType: "drug", entityKey: drug.code, before: Drug?.none, after: created)
             return created
         }
@@ -252,8 +253,9 @@ public struct DrugStore: SQLStore {
                 """, logger: database.logger)
             if let editions = change.essentialEditions { try await setEditions(code, editions, on: connection) }
             guard let after = try await find(code: code, on: connection) else { throw DomainError.notFound(code) }
+            // National master data: recorded with no consortium, shown in every consortium's audit trail.
             try await audit.record(
-                on: connection, consortiumID: principal.consortiumID, actor: Actor(principal), action: "update",
+                on: connection, consortiumID: nil, actor: Actor(principal), action: "update",
                 entityType: "drug", entityKey: code, before: before, after: after)
             return after
         }

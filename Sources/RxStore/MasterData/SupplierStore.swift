@@ -71,8 +71,9 @@ public struct SupplierStore: SQLStore {
             guard let created = try await find(code: supplier.code, on: connection) else {
                 throw DomainError.notFound(supplier.code)
             }
+            // National master data: recorded with no consortium, shown in every consortium's audit trail.
             try await audit.record(
-                on: connection, consortiumID: principal.consortiumID, actor: Actor(principal), action: "create",
+                on: connection, consortiumID: nil, actor: Actor(principal), action: "create",
                 entityType: "supplier", entityKey: supplier.code, before: Supplier?.none, after: created)
             return created
         }

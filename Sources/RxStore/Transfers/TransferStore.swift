@@ -178,11 +178,12 @@ public struct TransferStore: SQLStore {
     /// One approval with its shipments and receipts; another consortium's answers 404.
     public func detail(id: Int64, principal: Principal) async throws -> (TransferApproval, [TransferShipment]) {
         try await database.read { connection in
-            let approval = try await approval(id: id, consortiumID: principal.consortiumID, connection: connection)
+            let consortiumID = try principal.scopedConsortiumID(orNotFound: "no transfer approval \(id)")
+            let approval = try await approval(id: id, consortiumID: consortiumID, connection: connection)
             let shipments = try await connection.rows(
                 """
                 SELECT \(unescaped: Self.shipmentColumns) FROM \(unescaped: Self.shipmentFrom)
-                WHERE sh.consortium_id = \(principal.consortiumID) AND sh.approval_id = \(id) ORDER BY sh.id
+                WHERE sh.consortium_id = \(consortiumID) AND sh.approval_id = \(id) ORDER BY sh.id
                 """, as: ShipmentRow.self, logger: logger
             ).map(Self.shipment)
             return (approval, shipments)
@@ -327,7 +328,7 @@ public struct TransferStore: SQLStore {
     /// shipped total, and the total raised in the same transaction (its CHECK is the backstop).
     public func ship(approvalID: Int64, _ draft: ShipmentDraft, today: BusinessDate, by principal: Principal) async throws -> TransferShipment {
         try await database.transaction { connection in
-            let consortiumID = principal.consortiumID
+            let consortiumID = try principal.scopedConsortiumID(orNotFound: "no transfer approval \(approvalID)")
             let before = try await approval(id: approvalID, consortiumID: consortiumID, connection: connection, lock: true)
             try principal.require(.shipPreparation(consortiumID: consortiumID, producerInstitutionID: before.supplierInstitutionID))
             let receiverID = try await PreparationStore(database: database).institutionID(
@@ -385,7 +386,7 @@ public struct TransferStore: SQLStore {
     /// The receiver records what arrived; a shortfall or excess is kept as the discrepancy.
     public func receive(shipmentID: Int64, _ draft: ReceiptDraft, today: BusinessDate, by principal: Principal) async throws -> TransferShipment {
         try await database.transaction { connection in
-            let consortiumID = principal.consortiumID
+            let consortiumID = try principal.scopedConsortiumID(orNotFound: "no transfer shipment \(shipmentID)")
             let before = try await shipment(id: shipmentID, consortiumID: consortiumID, connection: connection, lock: true)
             try principal.require(.receivePreparation(consortiumID: consortiumID, receiverInstitutionID: before.receiverInstitutionID))
             guard before.receipt == nil else { throw DomainError.conflict("shipment \(shipmentID) has been received already") }

@@ -16,10 +16,12 @@ struct TestApp: Sendable {
 
     static let demoConsortium = "JLTCM"
 
-    /// A fresh token of a role, scoped as asked.
+    /// A fresh token of a role, scoped as asked. A national role's token (master_data_admin) belongs to no
+    /// consortium, whatever `consortium` says.
     func token(_ role: Role, consortium: String = demoConsortium, institution: String? = nil) async throws -> String {
         try await TokenStore(database: database).create(
-            role: role, consortiumCode: consortium, institutionCode: institution, name: "test \(role.rawValue)",
+            role: role, consortiumCode: role.isNational ? nil : consortium, institutionCode: institution,
+            name: "test \(role.rawValue)",
             expiresAt: nil, actor: .console("test")
         ).token
     }
