@@ -48,7 +48,7 @@ struct RoleMatrixTests {
         if uri.hasPrefix("/v1/institutions/{code}") { uri = uri.replacingOccurrences(of: "{code}", with: "YJ-TCMH") }
         if uri.hasPrefix("/v1/drugs/{code}") { uri = uri.replacingOccurrences(of: "{code}", with: drug) }
         let values = [
-            "{code}": "JLTCM", "{drugCode}": drug, "{number}": "1", "{id}": "1", "{commitmentId}": "1",
+            "{code}": "JLTCM", "{drugCode}": drug, "{number}": "1", "{id}": "1", "{commitmentId}": "1", "{bidId}": "1",
             "{action}": "cancel", "{decision}": "accept", "{supplierCode}": "DST-SINOPHARM-JL",
         ]
         for (name, value) in values { uri = uri.replacingOccurrences(of: name, with: value) }
