@@ -109,6 +109,10 @@ struct PriceAndRoundCorrectionRulesTests {
         #expect(ranked.map(\.supplierCode) == ["B", "A"])
         #expect(ranked.map(\.winner) == [true, false])
         #expect(!ranked[1].qualified && ranked[1].reason.contains("provincial winning-bid price") && ranked[1].reason.contains("42.0000"))
+        // Entering a bid: above the ceiling, or above the provincial price, each named for what it is.
+        #expect(HerbProcurementRules.bidPriceProblem(money("45.01"), ceiling: money("45"), provincial: provincial)?.reason.contains("ceiling") == true)
+        #expect(HerbProcurementRules.bidPriceProblem(money("42.50"), ceiling: money("45"), provincial: provincial)?.reason.contains("42.0000") == true)
+        #expect(HerbProcurementRules.bidPriceProblem(money("42.00"), ceiling: money("45"), provincial: provincial) == nil)
         // Every bid above the provincial price: no winner, so no award price above it.
         let none = HerbProcurementRules.rank(
             Array(bids.prefix(1)), rule: .lowestPrice, marginPercent: 0, ceiling: money("45"), provincial: provincial)

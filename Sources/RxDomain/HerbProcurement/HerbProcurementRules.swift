@@ -149,6 +149,20 @@ public enum HerbProcurementRules {
         throw .unprocessable(reason, [FieldError(field: "ceilingPrice", reason: reason)])
     }
 
+    /// What is wrong with a bid's price per kg, if anything: above the item's ceiling (最高有效申报价), or above a
+    /// provincial winning-bid price in effect during the round.
+    public static func bidPriceProblem(_ price: Money, ceiling: Money, provincial: [ProvincialPrice]) -> FieldError? {
+        if price > ceiling {
+            return FieldError(field: "unitPrice", reason: "\(price) is above the ceiling \(ceiling) per kg (最高有效申报价)")
+        }
+        if let binding = cap(ceiling: ceiling, provincial: provincial).provincial, price > binding.unitPrice {
+            return FieldError(
+                field: "unitPrice",
+                reason: "\(price) is above the provincial winning-bid price \(binding.unitPrice) per kg (\(binding.reference)) in effect during the round")
+        }
+        return nil
+    }
+
     /// Ranks an item's bids against its ceiling and the provincial prices in effect during the round: a bid above
     /// the provincial price does not qualify, so the award never makes the unified price exceed it.
     public static func rank(

@@ -368,13 +368,15 @@ public struct HerbRoundStore: SQLStore {
         ).map { HerbProcurementRules.Bid(id: $0.0, supplierCode: $0.1, unitPrice: Money($0.2), qualityScore: $0.3, suspended: $0.4) }
     }
 
-    /// Ranks every item's bids (a bid above the provincial winning-bid price in effect during the round does not
-    /// qualify, so the unified price never exceeds it), keeps the ranking, and makes the winning price the unified price of the piece from
-    /// the round's period start (a joint_procurement price agreement, per kg, left open until a later price). With
-    /// several winners the unified price is the lowest winning price: one price for every member.
+    /// Ranks every item's bids (a bid above a provincial winning-bid price in effect during the round does not
+    /// qualify, so the unified price never exceeds it), keeps the ranking, and makes the winning price the unified
+    /// price of the piece from the round's period start (a joint_procurement price agreement, per kg, left open
+    /// until a later price). With several winners the unified price is the lowest winning price: one price for
+    /// every member. The drug's price lock is taken before the provincial prices are read, so none changes meanwhile.
     private func award(_ round: HerbRound, principal: Principal, connection: PostgresConnection) async throws {
         let prices = PriceStore(database: database)
         for item in round.items {
+            try await prices.lockDrug(consortiumID: round.consortiumID, drugCode: item.drugCode, connection: connection)
             let bids = try await bidsForRanking(roundID: round.id, itemID: item.id, consortiumID: round.consortiumID, connection: connection)
             let provincial = try await provincialPrices(round, drugCode: item.drugCode, connection: connection)
             let ranked = HerbProcurementRules.rank(
@@ -390,7 +392,6 @@ public struct HerbRoundStore: SQLStore {
             guard let first = ranked.first(where: \.winner), let price = bids.first(where: { $0.id == first.bidID })?.unitPrice else {
                 continue
             }
-            try await prices.lockDrug(consortiumID: round.consortiumID, drugCode: item.drugCode, connection: connection)
             guard let id = try await connection.row(
                 """
                 INSERT INTO price_agreements (consortium_id, drug_code, unit_price, price_unit, source, reference, requested_from, status)
@@ -422,8 +423,7 @@ public struct HerbRoundStore: SQLStore {
             try principal.require(.runHerbRound(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
             try HerbProcurementRules.requireBidding(round.status, roundID: roundID)
             let item = try self.item(round, drugCode: draft.drugCode)
-            let cap = HerbProcurementRules.cap(
-                ceiling: item.ceilingPrice, provincial: try await provincialPrices(round, drugCode: item.drugCode, connection: connection))
+            let provincial = try await provincialPrices(round, drugCode: item.drugCode, connection: connection)
             guard let supplier = try await connection.row(
                 """
                 SELECT s.id, s.is_manufacturer AND EXISTS (SELECT 1 FROM drugs d WHERE d.category = 'decoction_piece' AND d.manufacturer = s.name)
@@ -441,12 +441,8 @@ public struct HerbRoundStore: SQLStore {
                 throw DomainError.invalid("supplierCode", "\(draft.supplierCode) is suspended in round \(roundID)")
             }
             var problems: [FieldError] = []
-            if draft.unitPrice > item.ceilingPrice {
-                problems.append(FieldError(field: "unitPrice", reason: "\(draft.unitPrice) is above the ceiling \(item.ceilingPrice) per kg (最高有效申报价)"))
-            } else if let provincial = cap.provincial, draft.unitPrice > provincial.unitPrice {
-                problems.append(FieldError(
-                    field: "unitPrice",
-                    reason: "\(draft.unitPrice) is above the provincial winning-bid price \(provincial.unitPrice) per kg (\(provincial.reference)) in effect during the round"))
+            if let problem = HerbProcurementRules.bidPriceProblem(draft.unitPrice, ceiling: item.ceilingPrice, provincial: provincial) {
+                problems.append(problem)
             }
             if draft.grade != item.grade {
                 problems.append(FieldError(field: "grade", reason: "the round requires \(item.grade), not \(draft.grade)"))
