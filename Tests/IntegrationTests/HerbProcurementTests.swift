@@ -71,12 +71,12 @@ struct HerbProcurementTests {
         try await app.call(.post, "/v1/herb-rounds/\(round)/\(action)", token: token)
     }
 
-    /// A round of 黄芪 (ceiling 100) and 陈皮 (ceiling 60) with YJ-TCMH committing its proposal (336 kg of 黄芪) and
-    /// SL-TCMH 300 kg; MFR-029 wins both at 75 and 50, MFR-010 loses 黄芪 at 78.
+    /// A round of 黄芪 (ceiling 80, the provincial price) and 陈皮 (ceiling 45, the provincial price) with YJ-TCMH
+    /// committing its proposal (336 kg of 黄芪) and SL-TCMH 300 kg; MFR-029 wins both at 75 and 40, MFR-010 loses 黄芪 at 78.
     static func awardedRound(_ app: TestApp, _ t: Tokens) async throws -> Int {
         let round = try #require(try await createRound(app, t.leadOfficer).json["id"] as? Int)
-        #expect(try await addItem(app, t.leadOfficer, round: round, drug: astragalus, ceiling: "100.00").status == .created)
-        #expect(try await addItem(app, t.leadOfficer, round: round, drug: tangerine, ceiling: "60.00").status == .created)
+        #expect(try await addItem(app, t.leadOfficer, round: round, drug: astragalus, ceiling: "80.00").status == .created)
+        #expect(try await addItem(app, t.leadOfficer, round: round, drug: tangerine, ceiling: "45.00").status == .created)
         #expect(try await move(app, t.leadOfficer, round: round, "open_commitments").status == .ok)
         #expect(try await commit(app, t.yj, round: round, drug: astragalus).status == .created)
         #expect(try await commit(app, t.sl, round: round, drug: astragalus, kg: "300").status == .created)
@@ -84,7 +84,7 @@ struct HerbProcurementTests {
         #expect(try await move(app, t.leadOfficer, round: round, "open_bidding").status == .ok)
         #expect(try await bid(app, t.leadOfficer, round: round, drug: astragalus, supplier: "MFR-029", price: "75.00").status == .created)
         #expect(try await bid(app, t.leadOfficer, round: round, drug: astragalus, supplier: "MFR-010", price: "78.00").status == .created)
-        #expect(try await bid(app, t.leadOfficer, round: round, drug: tangerine, supplier: "MFR-029", price: "50.00").status == .created)
+        #expect(try await bid(app, t.leadOfficer, round: round, drug: tangerine, supplier: "MFR-029", price: "40.00").status == .created)
         let awarded = try await move(app, t.leadOfficer, round: round, "award")
         #expect(awarded.json["status"] as? String == "awarded", "\(awarded.text)")
         return round
@@ -104,10 +104,10 @@ struct HerbProcurementTests {
             try await Self.move(app, t.admin, round: round, "award").expectProblem(.conflict)
             try await Self.move(app, t.admin, round: round, "open_commitments").expectProblem(.conflict)  // no items
             try await Self.addItem(app, t.admin, round: round, drug: "XJ01CEA010A001010100001", ceiling: "10").expectProblem(.unprocessableContent, naming: "drugCode")
-            #expect(try await Self.addItem(app, t.admin, round: round, drug: Self.astragalus, ceiling: "100").status == .created)
-            try await Self.addItem(app, t.admin, round: round, drug: Self.astragalus, ceiling: "90").expectProblem(.conflict)
+            #expect(try await Self.addItem(app, t.admin, round: round, drug: Self.astragalus, ceiling: "80").status == .created)
+            try await Self.addItem(app, t.admin, round: round, drug: Self.astragalus, ceiling: "70").expectProblem(.conflict)
             #expect(try await Self.move(app, t.admin, round: round, "open_commitments").json["status"] as? String == "commitments_open")
-            try await Self.addItem(app, t.admin, round: round, drug: Self.licorice, ceiling: "60").expectProblem(.conflict)
+            try await Self.addItem(app, t.admin, round: round, drug: Self.licorice, ceiling: "40").expectProblem(.conflict)
             try await Self.move(app, t.admin, round: round, "open_commitments").expectProblem(.conflict)
             try await Self.move(app, t.admin, round: round, "execute").expectProblem(.conflict)
             #expect(try await Self.commit(app, t.yj, round: round, drug: Self.astragalus).status == .created)
@@ -144,7 +144,7 @@ struct HerbProcurementTests {
             let created = try await Self.createRound(app, t.leadOfficer)
             #expect(created.status == .created)
             let round = try #require(created.json["id"] as? Int)
-            try await Self.addItem(app, t.yj, round: round, drug: Self.astragalus, ceiling: "100").expectProblem(.forbidden)
+            try await Self.addItem(app, t.yj, round: round, drug: Self.astragalus, ceiling: "80").expectProblem(.forbidden)
         }
     }
 
@@ -153,7 +153,7 @@ struct HerbProcurementTests {
         try await TestApp.run { app in
             let t = try await Self.tokens(app)
             let round = try #require(try await Self.createRound(app, t.leadOfficer).json["id"] as? Int)
-            #expect(try await Self.addItem(app, t.leadOfficer, round: round, drug: Self.astragalus, ceiling: "100").status == .created)
+            #expect(try await Self.addItem(app, t.leadOfficer, round: round, drug: Self.astragalus, ceiling: "80").status == .created)
             try await Self.commit(app, t.yj, round: round, drug: Self.astragalus).expectProblem(.conflict)  // still planning
             _ = try await Self.move(app, t.leadOfficer, round: round, "open_commitments")
 
@@ -208,15 +208,15 @@ struct HerbProcurementTests {
         try await TestApp.run { app in
             let t = try await Self.tokens(app)
             let round = try #require(try await Self.createRound(app, t.leadOfficer).json["id"] as? Int)
-            _ = try await Self.addItem(app, t.leadOfficer, round: round, drug: Self.astragalus, ceiling: "100")
-            _ = try await Self.addItem(app, t.leadOfficer, round: round, drug: Self.licorice, ceiling: "60")
+            _ = try await Self.addItem(app, t.leadOfficer, round: round, drug: Self.astragalus, ceiling: "80")
+            _ = try await Self.addItem(app, t.leadOfficer, round: round, drug: Self.licorice, ceiling: "40")
             _ = try await Self.move(app, t.leadOfficer, round: round, "open_commitments")
             _ = try await Self.commit(app, t.yj, round: round, drug: Self.astragalus)
             _ = try await Self.commit(app, t.yj, round: round, drug: Self.licorice)
             try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "70").expectProblem(.conflict)
             _ = try await Self.move(app, t.leadOfficer, round: round, "open_bidding")
 
-            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "100.01").expectProblem(.unprocessableContent, naming: "unitPrice")
+            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "80.01").expectProblem(.unprocessableContent, naming: "unitPrice")
             try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "70", grade: "一等").expectProblem(.unprocessableContent, naming: "grade")
             try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-001", price: "70").expectProblem(.unprocessableContent, naming: "supplierCode")
             try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "DST-SINOPHARM-JL", price: "70").expectProblem(.unprocessableContent, naming: "supplierCode")
@@ -270,13 +270,13 @@ struct HerbProcurementTests {
         try await TestApp.run { app in
             let t = try await Self.tokens(app)
             let round = try #require(try await Self.createRound(app, t.admin, rule: "multiple_within_margin", margin: "5").json["id"] as? Int)
-            _ = try await Self.addItem(app, t.admin, round: round, drug: Self.astragalus, ceiling: "120")
+            _ = try await Self.addItem(app, t.admin, round: round, drug: Self.astragalus, ceiling: "80")
             _ = try await Self.move(app, t.admin, round: round, "open_commitments")
             _ = try await Self.commit(app, t.yj, round: round, drug: Self.astragalus, kg: "400")
             _ = try await Self.move(app, t.admin, round: round, "open_bidding")
-            _ = try await Self.bid(app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-010", price: "104.00")
-            _ = try await Self.bid(app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "100.00")
-            _ = try await Self.bid(app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-024", price: "105.01")
+            _ = try await Self.bid(app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-010", price: "62.40")
+            _ = try await Self.bid(app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "60.00")
+            _ = try await Self.bid(app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-024", price: "63.01")
             _ = try await Self.move(app, t.admin, round: round, "award")
             let rows = (try await app.call(.get, "/v1/herb-rounds/\(round)/ranking", token: t.admin).json["items"] as? [[String: Any]]) ?? []
             #expect(rows.compactMap { $0["supplierCode"] as? String } == ["MFR-029", "MFR-010", "MFR-024"])
@@ -285,7 +285,7 @@ struct HerbProcurementTests {
             #expect(rows.compactMap { $0["volumeKg"] as? String } == ["200.000", "200.000", "0.000"])
             #expect((rows[2]["reason"] as? String ?? "").contains("more than 5"))
             let price = try await app.call(.get, "/v1/consortia/JLTCM/prices/\(Self.astragalus)", token: t.yj)
-            #expect(price.json["unitPrice"] as? String == "100.0000")
+            #expect(price.json["unitPrice"] as? String == "60.0000")
         }
     }
 
@@ -440,7 +440,7 @@ struct HerbProcurementTests {
         try await TestApp.run { app in
             let t = try await Self.tokens(app)
             let round = try #require(try await Self.createRound(app, t.admin).json["id"] as? Int)
-            _ = try await Self.addItem(app, t.admin, round: round, drug: Self.astragalus, ceiling: "100")
+            _ = try await Self.addItem(app, t.admin, round: round, drug: Self.astragalus, ceiling: "80")
             _ = try await Self.move(app, t.admin, round: round, "open_commitments")
             _ = try await Self.commit(app, t.yj, round: round, drug: Self.astragalus)
             _ = try await Self.move(app, t.admin, round: round, "open_bidding")
@@ -496,6 +496,164 @@ struct HerbProcurementTests {
             #expect(second.unchanged == 2 && second.imported == 0 && second.updated == 0)
             #expect(try await app.count("SELECT count(*)::int FROM herb_usage") == before + 1)
             #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'herb_usage' AND actor = 'console:test'") == 2)
+        }
+    }
+}
+
+/// Issue 18, point 6 and the herb parts of point 13.
+extension HerbProcurementTests {
+    static let whitePeony = "T001700005"  // 白芍: provincial winning-bid price 45.00 per kg from 2026-01-01
+
+    @Test("18.6: a round item's ceiling above the provincial price is refused naming both; the award never exceeds the provincial price")
+    func ceilingCappedByProvincialPrice() async throws {
+        try await TestApp.run { app in
+            let t = try await Self.tokens(app)
+            let round = try #require(try await Self.createRound(app, t.leadOfficer).json["id"] as? Int)
+            // The issue's round: 白芍 at a ceiling of 70 against the provincial 45.
+            let refused = try await Self.addItem(app, t.leadOfficer, round: round, drug: Self.whitePeony, ceiling: "70")
+            refused.expectProblem(.unprocessableContent, naming: "ceilingPrice")
+            let detail = refused.json["detail"] as? String ?? ""
+            #expect(detail.contains("70.0000") && detail.contains("45.0000"), "\(detail)")
+            #expect(try await app.count("SELECT count(*)::int FROM herb_round_items") == 0)
+            #expect(try await Self.addItem(app, t.leadOfficer, round: round, drug: Self.whitePeony, ceiling: "45.00").status == .created)
+            _ = try await Self.move(app, t.leadOfficer, round: round, "open_commitments")
+            #expect(try await Self.commit(app, t.yj, round: round, drug: Self.whitePeony, kg: "150").status == .created)
+            _ = try await Self.move(app, t.leadOfficer, round: round, "open_bidding")
+            #expect(try await Self.bid(app, t.leadOfficer, round: round, drug: Self.whitePeony, supplier: "MFR-029", price: "43.00").status == .created)
+            #expect(try await Self.bid(app, t.leadOfficer, round: round, drug: Self.whitePeony, supplier: "MFR-010", price: "44.00").status == .created)
+
+            // The province lowers its price to 42 from today, inside the round's period: the bids above it no longer qualify.
+            let lowered = try await app.call(.post, "/v1/consortia/JLTCM/price-agreements", token: t.admin, json: """
+                {"drugCode": "\(Self.whitePeony)", "unitPrice": "42.00", "priceUnit": "unit", "source": "provincial_bid",
+                 "reference": "JL-2026-GP-018006", "effectiveFrom": "\(BusinessDate.today())"}
+                """)
+            #expect(lowered.status == .created, "\(lowered.text)")
+            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.whitePeony, supplier: "MFR-024", price: "42.50")
+                .expectProblem(.unprocessableContent, naming: "unitPrice")
+            let awarded = try await Self.move(app, t.leadOfficer, round: round, "award")
+            #expect(awarded.status == .ok, "\(awarded.text)")
+            let rows = (try await app.call(.get, "/v1/herb-rounds/\(round)/ranking", token: t.admin).json["items"] as? [[String: Any]]) ?? []
+            #expect(rows.compactMap { $0["winner"] as? Bool } == [false, false], "\(rows)")
+            #expect(rows.allSatisfy { ($0["reason"] as? String ?? "").contains("provincial winning-bid price") })
+            // No unified price above the provincial one: the provincial prices stand on every day of the period.
+            #expect(try await app.count("SELECT count(*)::int FROM price_agreements WHERE source = 'joint_procurement'") == 0)
+            let atStart = try await app.call(.get, "/v1/consortia/JLTCM/prices/\(Self.whitePeony)?on=\(Self.start)", token: t.yj)
+            #expect(atStart.json["unitPrice"] as? String == "45.0000", "\(atStart.text)")
+            let now = try await app.call(.get, "/v1/consortia/JLTCM/prices/\(Self.whitePeony)", token: t.yj)
+            #expect(now.json["unitPrice"] as? String == "42.0000")
+        }
+    }
+
+    @Test("18.6: a winning bid at or below the provincial price is awarded as before")
+    func awardWithinProvincialPrice() async throws {
+        try await TestApp.run { app in
+            let t = try await Self.tokens(app)
+            let round = try #require(try await Self.createRound(app, t.admin).json["id"] as? Int)
+            #expect(try await Self.addItem(app, t.admin, round: round, drug: Self.whitePeony, ceiling: "45").status == .created)
+            _ = try await Self.move(app, t.admin, round: round, "open_commitments")
+            _ = try await Self.commit(app, t.yj, round: round, drug: Self.whitePeony, kg: "150")
+            _ = try await Self.move(app, t.admin, round: round, "open_bidding")
+            try await Self.bid(app, t.admin, round: round, drug: Self.whitePeony, supplier: "MFR-029", price: "45.01")
+                .expectProblem(.unprocessableContent, naming: "unitPrice")
+            _ = try await Self.bid(app, t.admin, round: round, drug: Self.whitePeony, supplier: "MFR-029", price: "39.80")
+            _ = try await Self.move(app, t.admin, round: round, "award")
+            let price = try await app.call(.get, "/v1/consortia/JLTCM/prices/\(Self.whitePeony)?on=\(Self.start)", token: t.yj)
+            #expect(price.json["unitPrice"] as? String == "39.8000", "\(price.text)")
+        }
+    }
+
+    @Test("18.13: a member changes its commitment with a reason until commitments lock; then 409 naming the state")
+    func changeCommitment() async throws {
+        try await TestApp.run { app in
+            let t = try await Self.tokens(app)
+            let round = try #require(try await Self.createRound(app, t.leadOfficer).json["id"] as? Int)
+            _ = try await Self.addItem(app, t.leadOfficer, round: round, drug: Self.astragalus, ceiling: "80")
+            _ = try await Self.move(app, t.leadOfficer, round: round, "open_commitments")
+            let proposed = try await Self.commit(app, t.yj, round: round, drug: Self.astragalus)
+            let id = try #require(proposed.json["id"] as? Int)
+            let uri = "/v1/herb-rounds/\(round)/commitments/\(id)"
+
+            try await app.call(.patch, uri, token: t.yj, json: #"{"quantityKg": "300", "reason": " "}"#)
+                .expectProblem(.unprocessableContent, naming: "reason")
+            try await app.call(.patch, uri, token: t.yj, json: #"{"quantityKg": "300"}"#).expectProblem(.badRequest)
+            try await app.call(.patch, uri, token: t.sl, json: #"{"quantityKg": "300", "reason": "x"}"#).expectProblem(.forbidden)
+            try await app.call(.patch, uri, token: t.yj, json: #"{"quantityKg": "0", "reason": "x"}"#)
+                .expectProblem(.unprocessableContent, naming: "quantityKg")
+            #expect(try await app.count("SELECT count(*)::int FROM herb_commitment_changes") == 0)
+
+            // YJ-TCMH used 420 kg: the minimum is 252.
+            let changed = try await app.call(.patch, uri, token: t.yj, json: #"{"quantityKg": "300", "reason": "新院区延期开诊"}"#)
+            #expect(changed.status == .ok, "\(changed.text)")
+            #expect(changed.json["quantityKg"] as? String == "300.000" && changed.json["status"] as? String == "accepted")
+            let below = try await app.call(.patch, uri, token: t.yj, json: #"{"quantityKg": "200", "reason": "改用配方颗粒"}"#)
+            #expect(below.json["status"] as? String == "pending" && below.json["reason"] as? String == "改用配方颗粒", "\(below.text)")
+            let demand = try await app.call(.get, "/v1/herb-rounds/\(round)/demand", token: t.leadOfficer)
+            let item = try #require((demand.json["items"] as? [[String: Any]])?.first)
+            #expect(item["committedKg"] as? String == "0.000" && item["pendingKg"] as? String == "200.000")
+
+            let kept = try await app.database.rows(
+                "SELECT quantity_before::text, quantity_after::text, reason FROM herb_commitment_changes ORDER BY id", as: (String, String, String).self)
+            #expect(kept.map(\.0) == ["336.000", "300.000"] && kept.map(\.1) == ["300.000", "200.000"])
+            #expect(kept.map(\.2) == ["新院区延期开诊", "改用配方颗粒"])
+            let audited = try await app.database.rows(
+                "SELECT after->>'changeReason' FROM audit_log WHERE entity_type = 'herb_commitment' AND action = 'change' ORDER BY id",
+                as: String?.self)
+            #expect(audited == ["新院区延期开诊", "改用配方颗粒"])
+
+            #expect(try await app.call(.post, "\(uri)/accept", token: t.leadOfficer).status == .ok)
+            #expect(try await Self.move(app, t.leadOfficer, round: round, "open_bidding").status == .ok)
+            let locked = try await app.call(.patch, uri, token: t.yj, json: #"{"quantityKg": "336", "reason": "恢复"}"#)
+            locked.expectProblem(.conflict)
+            #expect((locked.json["detail"] as? String ?? "").contains("bidding"), "\(locked.text)")
+            #expect(try await app.count("SELECT count(*)::int FROM herb_commitment_changes") == 2)
+        }
+    }
+
+    @Test("18.13: the lead withdraws a bid with a reason until bidding closes; the supplier may bid again; after the award 409")
+    func withdrawBid() async throws {
+        try await TestApp.run { app in
+            let t = try await Self.tokens(app)
+            let round = try #require(try await Self.createRound(app, t.leadOfficer).json["id"] as? Int)
+            _ = try await Self.addItem(app, t.leadOfficer, round: round, drug: Self.astragalus, ceiling: "80")
+            _ = try await Self.move(app, t.leadOfficer, round: round, "open_commitments")
+            _ = try await Self.commit(app, t.yj, round: round, drug: Self.astragalus)
+            _ = try await Self.move(app, t.leadOfficer, round: round, "open_bidding")
+            // 7.50 typed for 75.00: it would win.
+            let typo = try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "7.50")
+            let typoID = try #require(typo.json["id"] as? Int)
+            #expect(try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-010", price: "76.00").status == .created)
+            let uri = "/v1/herb-rounds/\(round)/bids/\(typoID)/withdraw"
+
+            try await app.call(.post, uri, token: t.leadOfficer, json: #"{}"#).expectProblem(.badRequest, naming: "reason")
+            try await app.call(.post, uri, token: t.leadOfficer, json: #"{"reason": "   "}"#).expectProblem(.unprocessableContent, naming: "reason")
+            try await app.call(.post, uri, token: t.yj, json: #"{"reason": "x"}"#).expectProblem(.forbidden)
+            try await app.call(.post, "/v1/herb-rounds/\(round)/bids/999999/withdraw", token: t.leadOfficer, json: #"{"reason": "x"}"#)
+                .expectProblem(.notFound)
+
+            let withdrawn = try await app.call(.post, uri, token: t.leadOfficer, json: #"{"reason": "报价录入错误：75.00 误录为 7.50"}"#)
+            #expect(withdrawn.status == .ok, "\(withdrawn.text)")
+            #expect(withdrawn.json["withdrawalReason"] as? String == "报价录入错误：75.00 误录为 7.50")
+            try await app.call(.post, uri, token: t.leadOfficer, json: #"{"reason": "again"}"#).expectProblem(.conflict)
+            let provisional = (try await app.call(.get, "/v1/herb-rounds/\(round)/ranking", token: t.admin).json["items"] as? [[String: Any]]) ?? []
+            #expect(provisional.compactMap { $0["bidId"] as? Int }.contains(typoID) == false)
+            // The corrected bid.
+            let corrected = try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "75.00")
+            #expect(corrected.status == .created, "\(corrected.text)")
+            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "74.00").expectProblem(.conflict)
+
+            #expect(try await Self.move(app, t.leadOfficer, round: round, "award").status == .ok)
+            let rows = (try await app.call(.get, "/v1/herb-rounds/\(round)/ranking", token: t.admin).json["items"] as? [[String: Any]]) ?? []
+            #expect(rows.compactMap { $0["unitPrice"] as? String } == ["75.0000", "76.0000"], "\(rows)")
+            #expect(try await app.call(.get, "/v1/consortia/JLTCM/prices/\(Self.astragalus)", token: t.yj).json["unitPrice"] as? String == "75.0000")
+
+            let late = try await app.call(
+                .post, "/v1/herb-rounds/\(round)/bids/\(try #require(corrected.json["id"] as? Int))/withdraw", token: t.leadOfficer,
+                json: #"{"reason": "供应商撤回"}"#)
+            late.expectProblem(.conflict)
+            #expect((late.json["detail"] as? String ?? "").contains("awarded"), "\(late.text)")
+            let kept = try await app.database.rows("SELECT withdrawal_reason FROM herb_bids WHERE withdrawn_at IS NOT NULL", as: String.self)
+            #expect(kept == ["报价录入错误：75.00 误录为 7.50"])
+            #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'herb_bid' AND action = 'withdraw'") == 1)
         }
     }
 }

@@ -226,8 +226,9 @@ struct PricingTests {
                 _ = try await importer.run(text: bad, consortiumCode: "JLTCM", actor: .console("test"))
                 Issue.record("a file with bad lines was imported")
             } catch let rejected as ProvincialPriceImport.Rejected {
-                #expect(rejected.errors.map(\.line) == [4, 5])
-                #expect(rejected.errors[1].reason.contains("price_unit") && rejected.errors[1].reason.contains("effective_from"))
+                // 18.8: the unknown drug on line 3 is named in the same run as the malformed lines 4 and 5.
+                #expect(rejected.errors.map(\.line) == [3, 4, 5])
+                #expect(rejected.errors[2].reason.contains("price_unit") && rejected.errors[2].reason.contains("effective_from"))
             }
             #expect(try await app.count("SELECT count(*)::int FROM price_agreements") == before)
             // Unknown drugs are found against the database, still before anything stays.
@@ -254,6 +255,202 @@ struct PricingTests {
             #expect(second.imported == 0 && second.unchanged == 2)
             #expect(try await app.count("SELECT count(*)::int FROM price_agreements") == before + 2)
             #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE action = 'import' AND actor = 'console:test'") == 2)
+        }
+    }
+}
+
+/// Issue 18, points 7, 8 and 10.
+extension PricingTests {
+    static func agreements(_ response: TestResponse) -> [[String: Any]] { (response.json["items"] as? [[String: Any]]) ?? [] }
+
+    @Test("18.7: a price agreement's status is scheduled, in_effect or ended on the day asked, in the list, the history and the filter")
+    func statusOnTheDayAsked() async throws {
+        try await TestApp.run { app in
+            let (code, ceiling) = try await Self.pricedDrug(app)
+            let officer = try await app.token(.procurementOfficer)
+            let today = BusinessDate.today()
+            let start = today.adding(days: 10)
+            // A negotiated price from ten days on, reported today: scheduled, and the provincial price ends then.
+            let agreed = try await Self.negotiate(app, officer, code, Money(ceiling * Decimal(string: "0.9")!).rounded(2).description, from: start)
+            let id = try #require(agreed.json["id"] as? Int)
+            let reported = try await app.call(.post, "\(Self.base)/price-agreements/\(id)/report", token: officer,
+                                              json: #"{"platformReference": "JL-PT-18-7", "reportedOn": "\#(today)"}"#)
+            #expect(reported.json["status"] as? String == "scheduled", "\(reported.text)")
+            #expect(reported.json["statusOn"] as? String == today.description)
+
+            func statuses(_ query: String) async throws -> [Int: String] {
+                let page = try await app.call(.get, "\(Self.base)/price-agreements?drugCode=\(code)\(query)", token: officer)
+                #expect(page.status == .ok, "\(page.text)")
+                return Dictionary(Self.agreements(page).compactMap { a in (a["id"] as? Int).map { ($0, a["status"] as? String ?? "") } },
+                                  uniquingKeysWith: { a, _ in a })
+            }
+            let provincial = try #require(try await statuses("").first { $0.key != id }?.key)
+            #expect(try await statuses("") == [provincial: "in_effect", id: "scheduled"])
+            #expect(try await statuses("&on=\(start.adding(days: -1))") == [provincial: "in_effect", id: "scheduled"])
+            #expect(try await statuses("&on=\(start)") == [provincial: "ended", id: "in_effect"])
+            #expect(try await statuses("&on=2025-12-31") == [provincial: "scheduled", id: "scheduled"])
+            // The filter asks the same question of the same day.
+            #expect(try await statuses("&status=scheduled") == [id: "scheduled"])
+            #expect(try await statuses("&status=in_effect") == [provincial: "in_effect"])
+            #expect(try await statuses("&status=ended&on=\(start)") == [provincial: "ended"])
+            #expect(try await statuses("&status=ended").isEmpty)
+            #expect(try await statuses("&status=agreed").isEmpty)
+
+            let history = try await app.call(.get, "\(Self.base)/prices/\(code)/history?on=\(start)", token: officer)
+            #expect(Self.agreements(history).compactMap { $0["status"] as? String } == ["ended", "in_effect"], "\(history.text)")
+            #expect(Self.agreements(history).allSatisfy { $0["statusOn"] as? String == start.description })
+            let now = try await app.call(.get, "\(Self.base)/prices/\(code)/history", token: officer)
+            #expect(Self.agreements(now).compactMap { $0["status"] as? String } == ["in_effect", "scheduled"])
+            let unified = try await app.call(.get, "\(Self.base)/prices/\(code)?on=\(start)", token: officer)
+            #expect((unified.json["agreement"] as? [String: Any])?["status"] as? String == "in_effect")
+        }
+    }
+
+    @Test("18.8: import prices names every bad line in one run: a malformed price on line 3 and an unknown drug on line 5 together")
+    func importNamesEveryBadLine() async throws {
+        try await TestApp.run { app in
+            let codes = try await app.database.rows("SELECT code FROM drugs WHERE category = 'western' ORDER BY code LIMIT 3", as: String.self)
+            let before = try await app.count("SELECT count(*)::int FROM price_agreements")
+            let file = """
+                drug_code,unit_price,price_unit,bid_reference,effective_from
+                \(codes[0]),12.50,package,NEW-1,2026-12-01
+                \(codes[1]),12,50,package,NEW-2,2026-12-01
+                \(codes[2]),3.00,package,NEW-3,2026-12-01
+                NO-SUCH-DRUG,1.00,package,NEW-4,2026-12-01
+                NO-SUCH-DRUG-2,abc,package,NEW-5,2026-12-01
+                """
+            do {
+                _ = try await ProvincialPriceImport(database: app.database).run(text: file, consortiumCode: "JLTCM", actor: .console("test"))
+                Issue.record("a file with bad lines was imported")
+            } catch let rejected as ProvincialPriceImport.Rejected {
+                #expect(rejected.errors.map(\.line) == [3, 5, 6], "\(rejected)")
+                #expect(rejected.errors.first { $0.line == 5 }?.reason.contains("no drug NO-SUCH-DRUG") == true)
+                // One line bad twice over: both reasons.
+                let six = rejected.errors.first { $0.line == 6 }?.reason ?? ""
+                #expect(six.contains("unit_price") && six.contains("no drug NO-SUCH-DRUG-2"), "\(six)")
+            }
+            #expect(try await app.count("SELECT count(*)::int FROM price_agreements") == before)
+            #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE action = 'import' AND actor = 'console:test'") == 0)
+
+            // A line conflicting with an earlier import is named beside a malformed one, and nothing is written.
+            let first = try await ProvincialPriceImport(database: app.database).run(text: """
+                drug_code,unit_price,price_unit,bid_reference,effective_from
+                \(codes[0]),12.50,package,NEW-1,2026-12-01
+                """, consortiumCode: "JLTCM", actor: .console("test"))
+            #expect(first.imported == 1)
+            do {
+                _ = try await ProvincialPriceImport(database: app.database).run(text: """
+                    drug_code,unit_price,price_unit,bid_reference,effective_from
+                    \(codes[0]),13.00,package,NEW-1,2026-12-01
+                    \(codes[1]),5.00,package,NEW-2,2026-12-01
+                    \(codes[2]),-1,package,NEW-3,2026-12-01
+                    """, consortiumCode: "JLTCM", actor: .console("test"))
+                Issue.record("a conflicting file was imported")
+            } catch let rejected as ProvincialPriceImport.Rejected {
+                #expect(rejected.errors.map(\.line) == [2, 4], "\(rejected)")
+            }
+            #expect(try await app.count("SELECT count(*)::int FROM price_agreements") == before + 1)
+        }
+    }
+
+    /// A negotiated price from today whose report date was typed as `typed` (as recorded before report dates were
+    /// checked): scheduled from then, the provincial price running until the day before.
+    static func mistypedReport(_ app: TestApp, _ token: String, code: String, price: String, typed: BusinessDate) async throws -> Int {
+        let agreed = try await negotiate(app, token, code, price, from: .today())
+        let id = try #require(agreed.json["id"] as? Int)
+        try await app.database.transaction { c in
+            try await c.sql(
+                """
+                UPDATE price_agreements SET effective_to = \(typed.description)::date
+                WHERE drug_code = \(code) AND status = 'in_effect' AND effective_to IS NULL
+                """)
+            try await c.sql(
+                """
+                UPDATE price_agreements SET status = 'in_effect', reported_on = \(typed.description)::date,
+                    platform_reference = 'JL-PT-TYPO', effective_from = \(typed.description)::date
+                WHERE id = \(Int64(id))
+                """)
+        }
+        return id
+    }
+
+    @Test("18.10: the admin corrects a mistyped report date, with a reason, while the price is not in effect; then 409")
+    func correctReportDate() async throws {
+        try await TestApp.run { app in
+            let (code, ceiling) = try await Self.pricedDrug(app)
+            let admin = try await app.token(.consortiumAdmin)
+            let officer = try await app.token(.procurementOfficer)
+            let today = BusinessDate.today()
+            let lower = Money(ceiling * Decimal(string: "0.8")!).rounded(2)
+            let typed = today.adding(days: 30)
+            let id = try await Self.mistypedReport(app, admin, code: code, price: lower.description, typed: typed)
+            let listed = try await app.call(.get, "\(Self.base)/price-agreements?drugCode=\(code)&status=scheduled", token: admin)
+            #expect(Self.agreements(listed).compactMap { $0["id"] as? Int } == [id])
+            let uri = "\(Self.base)/price-agreements/\(id)/report-date"
+            let yesterday = today.adding(days: -1)
+
+            // Only the admin; a reason; a date that can be true.
+            try await app.call(.post, uri, token: officer, json: #"{"reportedOn": "\#(yesterday)", "reason": "笔误"}"#).expectProblem(.forbidden)
+            try await app.call(.post, uri, token: admin, json: #"{"reportedOn": "\#(yesterday)", "reason": "  "}"#)
+                .expectProblem(.unprocessableContent, naming: "reason")
+            try await app.call(.post, uri, token: admin, json: #"{"reportedOn": "\#(yesterday)"}"#).expectProblem(.badRequest)
+            try await app.call(.post, uri, token: admin, json: #"{"reportedOn": "\#(today.adding(days: 1))", "reason": "笔误"}"#)
+                .expectProblem(.unprocessableContent, naming: "reportedOn")
+            try await app.call(.post, uri, token: admin, json: #"{"reportedOn": "1999-12-31", "reason": "笔误"}"#)
+                .expectProblem(.unprocessableContent, naming: "reportedOn")
+            #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE action = 'correct_report_date'") == 0)
+
+            // Reported yesterday, typed a month on: in effect from today (never a day already past).
+            let corrected = try await app.call(.post, uri, token: admin,
+                                               json: #"{"reportedOn": "\#(yesterday)", "reason": "报送日期录入错误，平台回执为昨日"}"#)
+            #expect(corrected.status == .ok, "\(corrected.text)")
+            #expect(corrected.json["reportedOn"] as? String == yesterday.description)
+            #expect(corrected.json["effectiveFrom"] as? String == today.description)
+            #expect(corrected.json["status"] as? String == "in_effect")
+            let now = try await app.call(.get, "\(Self.base)/prices/\(code)", token: officer)
+            #expect(now.json["unitPrice"] as? String == lower.description, "\(now.text)")
+            let before = try await app.call(.get, "\(Self.base)/prices/\(code)?on=\(yesterday)", token: officer)
+            #expect(before.json["unitPrice"] as? String == Money(ceiling).description)
+            let history = Self.agreements(try await app.call(.get, "\(Self.base)/prices/\(code)/history", token: officer))
+            #expect(history.compactMap { $0["effectiveTo"] as? String } == [yesterday.description], "\(history)")
+            let reason = try await app.database.rows(
+                "SELECT after->>'reason' FROM audit_log WHERE action = 'correct_report_date' AND entity_key = \(String(id))", as: String?.self)
+            #expect(reason == ["报送日期录入错误，平台回执为昨日"])
+
+            // Now in effect: its dates are history.
+            let again = try await app.call(.post, uri, token: admin, json: #"{"reportedOn": "\#(today)", "reason": "再改"}"#)
+            again.expectProblem(.conflict)
+            #expect((again.json["detail"] as? String ?? "").contains("in effect since \(today)"))
+        }
+    }
+
+    @Test("18.10: a price reported in effect keeps its report date (409 saying since when); an unreported one is reported instead")
+    func correctReportDateRefused() async throws {
+        try await TestApp.run { app in
+            let (code, ceiling) = try await Self.pricedDrug(app)
+            let admin = try await app.token(.consortiumAdmin)
+            let today = BusinessDate.today()
+            let agreed = try await Self.negotiate(app, admin, code, Money(ceiling).description, from: today)
+            let id = try #require(agreed.json["id"] as? Int)
+            let uri = "\(Self.base)/price-agreements/\(id)/report-date"
+            try await app.call(.post, uri, token: admin, json: #"{"reportedOn": "\#(today)", "reason": "x"}"#).expectProblem(.conflict)
+            #expect(try await app.call(.post, "\(Self.base)/price-agreements/\(id)/report", token: admin,
+                                       json: #"{"platformReference": "P-1", "reportedOn": "\#(today)"}"#).status == .ok)
+            let refused = try await app.call(.post, uri, token: admin, json: #"{"reportedOn": "\#(today.adding(days: -1))", "reason": "x"}"#)
+            refused.expectProblem(.conflict)
+            #expect((refused.json["detail"] as? String ?? "").contains("in effect since \(today)"), "\(refused.text)")
+            // A scheduled price from a later requested date: the report date is corrected, the period stays.
+            let later = today.adding(days: 20)
+            let scheduled = try #require(try await Self.negotiate(app, admin, code, Money(ceiling).description, from: later).json["id"] as? Int)
+            #expect(try await app.call(.post, "\(Self.base)/price-agreements/\(scheduled)/report", token: admin,
+                                       json: #"{"platformReference": "P-2", "reportedOn": "\#(today.adding(days: -3))"}"#).status == .ok)
+            let fixed = try await app.call(.post, "\(Self.base)/price-agreements/\(scheduled)/report-date", token: admin,
+                                           json: #"{"reportedOn": "\#(today)", "reason": "回执日期为今日"}"#)
+            #expect(fixed.status == .ok, "\(fixed.text)")
+            #expect(fixed.json["reportedOn"] as? String == today.description && fixed.json["effectiveFrom"] as? String == later.description)
+            #expect(fixed.json["status"] as? String == "scheduled")
+            let periods = Self.agreements(try await app.call(.get, "\(Self.base)/prices/\(code)/history", token: admin))
+            #expect(periods.count == 3, "\(periods)")
         }
     }
 }

@@ -36,6 +36,15 @@ extension Components.Schemas.HerbCommitment {
     }
 }
 
+extension Components.Schemas.HerbBid {
+    init(_ bid: HerbBid) {
+        self.init(
+            id: bid.id, drugCode: bid.drugCode, supplierCode: bid.supplierCode, unitPrice: bid.unitPrice.description, grade: bid.grade,
+            origin: bid.origin, qualityScore: DecimalText.format(bid.qualityScore, places: 2), qualityReference: bid.qualityReference,
+            withdrawalReason: bid.withdrawalReason)
+    }
+}
+
 extension Components.Schemas.HerbSupplierStanding {
     init(_ s: HerbSupplierStanding) {
         self.init(
@@ -124,6 +133,15 @@ extension APIHandler {
         return .ok(.init(body: .json(try .init(decided))))
     }
 
+    func changeHerbCommitment(_ input: Operations.ChangeHerbCommitment.Input) async throws -> Operations.ChangeHerbCommitment.Output {
+        let principal = try RequestPrincipal.require()
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        let changed = try await herbCommitments.change(
+            roundID: input.path.id, commitmentID: input.path.commitmentId,
+            quantityKg: try quantity(body.quantityKg, field: "quantityKg"), reason: body.reason, by: principal)
+        return .ok(.init(body: .json(try .init(changed))))
+    }
+
     func getHerbDemand(_ input: Operations.GetHerbDemand.Input) async throws -> Operations.GetHerbDemand.Output {
         let principal = try RequestPrincipal.require()
         let (round, demand) = try await herbCommitments.demand(roundID: input.path.id, by: principal)
@@ -147,9 +165,14 @@ extension APIHandler {
                 drugCode: body.drugCode, supplierCode: body.supplierCode, unitPrice: try Money.parse(body.unitPrice, field: "unitPrice"),
                 grade: body.grade, origin: body.origin, qualityScore: score, qualityReference: body.qualityReference),
             by: principal)
-        return .created(.init(body: .json(.init(
-            id: bid.id, drugCode: bid.drugCode, supplierCode: bid.supplierCode, unitPrice: bid.unitPrice.description, grade: bid.grade,
-            origin: bid.origin, qualityScore: DecimalText.format(bid.qualityScore, places: 2), qualityReference: bid.qualityReference))))
+        return .created(.init(body: .json(.init(bid))))
+    }
+
+    func withdrawHerbBid(_ input: Operations.WithdrawHerbBid.Input) async throws -> Operations.WithdrawHerbBid.Output {
+        let principal = try RequestPrincipal.require()
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        let withdrawn = try await herbRounds.withdrawBid(roundID: input.path.id, bidID: input.path.bidId, reason: body.reason, by: principal)
+        return .ok(.init(body: .json(.init(withdrawn))))
     }
 
     func getHerbRanking(_ input: Operations.GetHerbRanking.Input) async throws -> Operations.GetHerbRanking.Output {

@@ -3,11 +3,13 @@ import RxDomain
 import RxStore
 
 extension Components.Schemas.PriceAgreement {
-    init(_ a: PriceAgreement) throws {
+    /// The agreement with its status on `day` (scheduled, in effect or ended for one with a period).
+    init(_ a: PriceAgreement, on day: BusinessDate = .today()) throws {
         self.init(
             id: a.id, drugCode: a.drugCode, unitPrice: a.unitPrice.description, priceUnit: try convert(a.priceUnit),
             source: try convert(a.source), reference: a.reference, requestedFrom: a.requestedFrom.description,
-            status: try convert(a.status), reportedOn: a.reportedOn?.description, platformReference: a.platformReference,
+            status: try convert(a.status(on: day)), statusOn: day.description, reportedOn: a.reportedOn?.description,
+            platformReference: a.platformReference,
             effectiveFrom: a.effectiveFrom?.description, effectiveTo: a.effectiveTo?.adding(days: -1).description)
     }
 }
@@ -25,24 +27,26 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(
             consortiumCode: consortium.code, drugCode: agreement.drugCode, on: on.description,
             unitPrice: agreement.unitPrice.description, priceUnit: try convert(agreement.priceUnit),
-            ceiling: ceiling?.unitPrice.description, agreement: try .init(agreement)))))
+            ceiling: ceiling?.unitPrice.description, agreement: try .init(agreement, on: on)))))
     }
 
     func getUnifiedPriceHistory(_ input: Operations.GetUnifiedPriceHistory.Input) async throws -> Operations.GetUnifiedPriceHistory.Output {
         let principal = try RequestPrincipal.require()
+        let on = try date(input.query.on)
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let history = try await prices.history(consortiumID: consortium.id, drugCode: input.path.drugCode)
-        return .ok(.init(body: .json(.init(items: try history.map(Components.Schemas.PriceAgreement.init)))))
+        return .ok(.init(body: .json(.init(items: try history.map { try .init($0, on: on) }))))
     }
 
     func listPriceAgreements(_ input: Operations.ListPriceAgreements.Input) async throws -> Operations.ListPriceAgreements.Output {
         let principal = try RequestPrincipal.require()
         let page = try PageRequest(input.query.limit, input.query.cursor)
+        let on = try date(input.query.on)
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let result = try await prices.list(
-            consortiumID: consortium.id, drugCode: input.query.drugCode, status: try convert(input.query.status), page: page)
+            consortiumID: consortium.id, drugCode: input.query.drugCode, status: try convert(input.query.status), on: on, page: page)
         return .ok(.init(body: .json(.init(
-            items: try result.items.map(Components.Schemas.PriceAgreement.init), nextCursor: result.nextCursor))))
+            items: try result.items.map { try .init($0, on: on) }, nextCursor: result.nextCursor))))
     }
 
     func createPriceAgreement(_ input: Operations.CreatePriceAgreement.Input) async throws -> Operations.CreatePriceAgreement.Output {
@@ -72,6 +76,18 @@ extension APIHandler {
             id: input.path.id, consortiumID: consortium.id, platformReference: body.platformReference,
             reportedOn: reportedOn, by: principal)
         return .ok(.init(body: .json(try .init(reported))))
+    }
+
+    func correctPriceReportDate(_ input: Operations.CorrectPriceReportDate.Input) async throws -> Operations.CorrectPriceReportDate.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        guard let reportedOn = try BusinessDate.parse(body.reportedOn, field: "reportedOn") else {
+            throw DomainError.invalid("reportedOn", "is required")
+        }
+        let corrected = try await prices.correctReportDate(
+            id: input.path.id, consortiumID: consortium.id, reportedOn: reportedOn, reason: body.reason, by: principal)
+        return .ok(.init(body: .json(try .init(corrected))))
     }
 
     func getPatientPrice(_ input: Operations.GetPatientPrice.Input) async throws -> Operations.GetPatientPrice.Output {

@@ -65,6 +65,28 @@ public enum HerbProcurementRules {
         }
     }
 
+    /// Commitments can be made and changed while they are open; they lock when bidding opens. 409 naming the state.
+    public static func requireCommitmentsOpen(_ status: HerbRoundStatus, roundID: Int64) throws(DomainError) {
+        guard status == .commitmentsOpen else {
+            throw .conflict("commitments are locked once bidding opens; round \(roundID) is \(status.rawValue)")
+        }
+    }
+
+    /// A bid can be entered or withdrawn until bidding closes (the award). 409 naming the state.
+    public static func requireBidding(_ status: HerbRoundStatus, roundID: Int64) throws(DomainError) {
+        guard status == .bidding else {
+            throw .conflict("bids are taken and withdrawn only while bidding; round \(roundID) is \(status.rawValue)")
+        }
+    }
+
+    /// The reason a correction needs (changing a commitment, withdrawing a bid): required, at most 1000 characters.
+    public static func correctionReason(_ reason: String?) throws(DomainError) -> String {
+        let trimmed = reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard !trimmed.isEmpty else { throw .invalid("reason", "is required: say why") }
+        guard trimmed.count <= 1000 else { throw .invalid("reason", "at most 1000 characters") }
+        return trimmed
+    }
+
     // MARK: Commitments
 
     /// The proposed commitment: prior-year usage × the round's proposal percent, to the gram.
@@ -91,6 +113,66 @@ public enum HerbProcurementRules {
                 "\(quantity) kg is below the round's minimum of \(minimumPercent)% of prior-year usage (\(least) kg of \(priorUsage) kg); give a reason for the lead to accept")
         }
         return .pending
+    }
+
+    // MARK: Provincial price
+
+    /// A provincial winning-bid price (省级中标价) of the piece, per kg, in effect over `[from, to)`.
+    public struct ProvincialPrice: Sendable, Equatable {
+        public var unitPrice: Money
+        public var reference: String
+        public var from: BusinessDate
+        /// The day after the last day; nil while open.
+        public var to: BusinessDate?
+        public init(unitPrice: Money, reference: String, from: BusinessDate, to: BusinessDate?) {
+            self.unitPrice = unitPrice
+            self.reference = reference
+            self.from = from
+            self.to = to
+        }
+    }
+
+    /// The most the round may set as the unified price of an item: its ceiling (最高有效申报价), and no more than any
+    /// provincial winning-bid price in effect while the award would be (`provincial`: the periods overlapping the
+    /// round's period). A piece without a provincial price is capped by its ceiling alone.
+    public static func cap(ceiling: Money, provincial: [ProvincialPrice]) -> (price: Money, provincial: ProvincialPrice?) {
+        guard let lowest = provincial.min(by: { $0.unitPrice < $1.unitPrice }), lowest.unitPrice < ceiling else {
+            return (ceiling, nil)
+        }
+        return (lowest.unitPrice, lowest)
+    }
+
+    /// An item's ceiling above a provincial winning-bid price in effect during the round: 422 naming both prices.
+    public static func checkCeiling(_ ceiling: Money, provincial: [ProvincialPrice]) throws(DomainError) {
+        guard let above = provincial.filter({ ceiling > $0.unitPrice }).min(by: { $0.unitPrice < $1.unitPrice }) else { return }
+        let reason = "the ceiling \(ceiling) per kg is above the provincial winning-bid price \(above.unitPrice) per kg (\(above.reference), in effect from \(above.from)); a round's price may not exceed it"
+        throw .unprocessable(reason, [FieldError(field: "ceilingPrice", reason: reason)])
+    }
+
+    /// What is wrong with a bid's price per kg, if anything: above the item's ceiling (最高有效申报价), or above a
+    /// provincial winning-bid price in effect during the round.
+    public static func bidPriceProblem(_ price: Money, ceiling: Money, provincial: [ProvincialPrice]) -> FieldError? {
+        if price > ceiling {
+            return FieldError(field: "unitPrice", reason: "\(price) is above the ceiling \(ceiling) per kg (最高有效申报价)")
+        }
+        if let binding = cap(ceiling: ceiling, provincial: provincial).provincial, price > binding.unitPrice {
+            return FieldError(
+                field: "unitPrice",
+                reason: "\(price) is above the provincial winning-bid price \(binding.unitPrice) per kg (\(binding.reference)) in effect during the round")
+        }
+        return nil
+    }
+
+    /// Ranks an item's bids against its ceiling and the provincial prices in effect during the round: a bid above
+    /// the provincial price does not qualify, so the award never makes the unified price exceed it.
+    public static func rank(
+        _ bids: [Bid], rule: HerbAwardRule, marginPercent: Decimal, ceiling: Money, provincial: [ProvincialPrice]
+    ) -> [RankedBid] {
+        let limit = Self.cap(ceiling: ceiling, provincial: provincial)
+        guard let binding = limit.provincial else { return rank(bids, rule: rule, marginPercent: marginPercent, ceiling: ceiling) }
+        return rank(
+            bids, rule: rule, marginPercent: marginPercent, ceiling: limit.price,
+            ceilingName: "the provincial winning-bid price (\(binding.reference))")
     }
 
     // MARK: Award
@@ -136,7 +218,7 @@ public enum HerbProcurementRules {
     /// `lowestPrice`: the first wins the whole volume. `multipleWithinMargin`: every qualified bid at most
     /// `marginPercent` above the lowest wins, the volume shared equally (the first takes the rounding remainder).
     public static func rank(
-        _ bids: [Bid], rule: HerbAwardRule, marginPercent: Decimal, ceiling: Money
+        _ bids: [Bid], rule: HerbAwardRule, marginPercent: Decimal, ceiling: Money, ceilingName: String = "the ceiling"
     ) -> [RankedBid] {
         var disqualified: [(Bid, String)] = []
         var qualified: [Bid] = []
@@ -144,7 +226,7 @@ public enum HerbProcurementRules {
             if bid.suspended {
                 disqualified.append((bid, "\(bid.supplierCode) is suspended in this round"))
             } else if bid.unitPrice > ceiling {
-                disqualified.append((bid, "\(bid.unitPrice) is above the ceiling \(ceiling)"))
+                disqualified.append((bid, "\(bid.unitPrice) is above \(ceilingName) \(ceiling)"))
             } else {
                 qualified.append(bid)
             }

@@ -13,8 +13,8 @@ package enum ConstraintExplanations {
             FieldError(field: "invoiceNumber", reason: "the distributor's invoice of this number is already recorded"),
         "payments_reference_once":
             FieldError(field: "reference", reason: "a payment with this reference is already recorded for the invoice"),
-        "herb_bids_consortium_id_item_id_supplier_id_key":
-            FieldError(field: "supplierCode", reason: "the supplier has already bid on this item"),
+        "herb_bids_one_live":
+            FieldError(field: "supplierCode", reason: "the supplier already has a bid on this item (withdraw it first)"),
         "herb_commitments_consortium_id_item_id_institution_id_key":
             FieldError(field: "institutionCode", reason: "the member has already entered a commitment for this item"),
         "herb_inspections_consortium_id_drug_code_lot_key_key":

@@ -133,6 +133,60 @@ public struct HerbCommitmentStore: SQLStore {
         }
     }
 
+    /// A member changes its commitment's quantity while commitments are open (they lock when bidding opens: 409
+    /// naming the round's state), with the reason (required; kept in `herb_commitment_changes` and the audit trail).
+    /// The new quantity is judged afresh: at or above the minimum it counts at once, below it waits for the lead
+    /// again with this reason.
+    public func change(
+        roundID: Int64, commitmentID: Int64, quantityKg: Decimal, reason: String?, by principal: Principal
+    ) async throws -> HerbCommitment {
+        try await database.transaction { connection in
+            let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
+            let before = try await commitment(id: commitmentID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
+            guard let member = try await connection.row(
+                "SELECT institution_id FROM herb_commitments WHERE consortium_id = \(round.consortiumID) AND id = \(commitmentID)",
+                as: Int64.self, logger: logger)
+            else { throw DomainError.notFound("no commitment \(commitmentID) in round \(roundID)") }
+            try principal.require(.commitHerbVolume(consortiumID: round.consortiumID, institutionID: member))
+            try HerbProcurementRules.requireCommitmentsOpen(round.status, roundID: roundID)
+            let why = try HerbProcurementRules.correctionReason(reason)
+            let status = try HerbProcurementRules.commitmentStatus(
+                quantity: quantityKg, priorUsage: before.priorUsageKg, minimumPercent: round.minimumPercent, reason: why)
+            try await connection.run(
+                """
+                UPDATE herb_commitments SET quantity_kg = \(quantityKg), status = \(status.rawValue),
+                    reason = CASE WHEN \(status.rawValue) = 'pending' THEN \(why) ELSE reason END,
+                    decided_by = NULL, decided_at = NULL
+                WHERE consortium_id = \(round.consortiumID) AND id = \(commitmentID)
+                """, logger: logger)
+            try await connection.run(
+                """
+                INSERT INTO herb_commitment_changes (consortium_id, commitment_id, quantity_before, quantity_after, status_before,
+                                                     status_after, reason, changed_by)
+                VALUES (\(round.consortiumID), \(commitmentID), \(before.quantityKg), \(quantityKg), \(before.status.rawValue),
+                        \(status.rawValue), \(why), \(principal.tokenID))
+                """, logger: logger)
+            let after = try await commitment(id: commitmentID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
+            try await audit.record(
+                on: connection, consortiumID: round.consortiumID, actor: Actor(principal), action: "change",
+                entityType: "herb_commitment", entityKey: String(commitmentID), before: before,
+                after: ChangedCommitment(commitment: after, changeReason: why))
+            return after
+        }
+    }
+
+    /// What the audit trail keeps of a change: the commitment after, with the reason of the change beside its fields.
+    struct ChangedCommitment: Encodable {
+        var commitment: HerbCommitment
+        var changeReason: String
+        enum Keys: String, CodingKey { case changeReason }
+        func encode(to encoder: any Encoder) throws {
+            try commitment.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(changeReason, forKey: .changeReason)
+        }
+    }
+
     /// The lead accepts or rejects a commitment below the minimum, before bidding opens.
     public func decide(roundID: Int64, commitmentID: Int64, decision: HerbCommitmentDecision, by principal: Principal) async throws -> HerbCommitment {
         try await database.transaction { connection in

@@ -98,6 +98,8 @@ public struct HerbBid: Sendable, Equatable, Encodable {
     public var origin: String
     public var qualityScore: Decimal
     public var qualityReference: String
+    /// Why the lead withdrew it while bidding; nil for a live bid.
+    public var withdrawalReason: String? = nil
 }
 
 public struct HerbRankingRow: Sendable, Equatable, Encodable {
@@ -182,6 +184,31 @@ public struct HerbRoundStore: SQLStore {
         }
     }
 
+    /// The provincial winning-bid prices (省级中标价) of a piece in effect on any day of `[from, through]`, per kg
+    /// (a price per package divided by the package's kilograms).
+    func provincialPrices(
+        consortiumID: Int64, drugCode: String, from: BusinessDate, through: BusinessDate, connection: PostgresConnection
+    ) async throws -> [HerbProcurementRules.ProvincialPrice] {
+        try await connection.rows(
+            """
+            SELECT CASE p.price_unit WHEN 'package' THEN round(p.unit_price / d.package_size, 4) ELSE p.unit_price END,
+                   p.bid_reference, p.effective_from::text, p.effective_to::text
+            FROM provincial_bid_prices p JOIN drugs d ON d.code = p.drug_code
+            WHERE p.consortium_id = \(consortiumID) AND p.drug_code = \(drugCode)
+              AND daterange(p.effective_from, p.effective_to) && daterange(\(from.description)::date, \(through.description)::date, '[]')
+            ORDER BY p.effective_from
+            """, as: (Decimal, String, String, String?).self, logger: logger
+        ).map {
+            HerbProcurementRules.ProvincialPrice(
+                unitPrice: Money($0.0), reference: $0.1, from: BusinessDate($0.2)!, to: $0.3.flatMap(BusinessDate.init))
+        }
+    }
+
+    func provincialPrices(_ round: HerbRound, drugCode: String, connection: PostgresConnection) async throws -> [HerbProcurementRules.ProvincialPrice] {
+        try await provincialPrices(
+            consortiumID: round.consortiumID, drugCode: drugCode, from: round.periodStart, through: round.periodEnd, connection: connection)
+    }
+
     func item(_ round: HerbRound, drugCode: String, field: String = "drugCode") throws -> HerbRoundItem {
         guard let item = round.items.first(where: { $0.drugCode == drugCode }) else {
             throw DomainError.invalid(field, "\(drugCode) is not an item of round \(round.id)")
@@ -249,7 +276,8 @@ public struct HerbRoundStore: SQLStore {
         }
     }
 
-    /// Adds a decoction piece to a round in planning, with its grade, monograph and ceiling per kilogram.
+    /// Adds a decoction piece to a round in planning, with its grade, monograph and ceiling per kilogram: a ceiling
+    /// above the provincial winning-bid price in effect during the round is refused (422 naming both prices).
     public func addItem(roundID: Int64, _ draft: HerbItemDraft, by principal: Principal) async throws -> HerbRound {
         try await database.transaction { connection in
             let before = try await self.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
@@ -271,6 +299,8 @@ public struct HerbRoundStore: SQLStore {
             guard let standard = draft.qualityStandard ?? monograph else {
                 throw DomainError.invalid("qualityStandard", "\(draft.drugCode) has no monograph on record; name the quality standard")
             }
+            try HerbProcurementRules.checkCeiling(
+                draft.ceilingPrice, provincial: try await provincialPrices(before, drugCode: draft.drugCode, connection: connection))
             try await connection.run(
                 """
                 INSERT INTO herb_round_items (consortium_id, round_id, drug_code, grade, quality_standard, ceiling_price)
@@ -331,19 +361,26 @@ public struct HerbRoundStore: SQLStore {
                    EXISTS (SELECT 1 FROM herb_supplier_suspensions x WHERE x.consortium_id = b.consortium_id
                              AND x.round_id = b.round_id AND x.supplier_id = b.supplier_id)
             FROM herb_bids b JOIN suppliers s ON s.id = b.supplier_id
-            WHERE b.consortium_id = \(consortiumID) AND b.round_id = \(roundID) AND b.item_id = \(itemID) ORDER BY b.id
+            WHERE b.consortium_id = \(consortiumID) AND b.round_id = \(roundID) AND b.item_id = \(itemID)
+              AND b.withdrawn_at IS NULL
+            ORDER BY b.id
             """, as: (Int64, String, Decimal, Decimal, Bool).self, logger: logger
         ).map { HerbProcurementRules.Bid(id: $0.0, supplierCode: $0.1, unitPrice: Money($0.2), qualityScore: $0.3, suspended: $0.4) }
     }
 
-    /// Ranks every item's bids, keeps the ranking, and makes the winning price the unified price of the piece from
-    /// the round's period start (a joint_procurement price agreement, per kg, left open until a later price). With
-    /// several winners the unified price is the lowest winning price: one price for every member.
+    /// Ranks every item's bids (a bid above a provincial winning-bid price in effect during the round does not
+    /// qualify, so the unified price never exceeds it), keeps the ranking, and makes the winning price the unified
+    /// price of the piece from the round's period start (a joint_procurement price agreement, per kg, left open
+    /// until a later price). With several winners the unified price is the lowest winning price: one price for
+    /// every member. The drug's price lock is taken before the provincial prices are read, so none changes meanwhile.
     private func award(_ round: HerbRound, principal: Principal, connection: PostgresConnection) async throws {
         let prices = PriceStore(database: database)
         for item in round.items {
+            try await prices.lockDrug(consortiumID: round.consortiumID, drugCode: item.drugCode, connection: connection)
             let bids = try await bidsForRanking(roundID: round.id, itemID: item.id, consortiumID: round.consortiumID, connection: connection)
-            let ranked = HerbProcurementRules.rank(bids, rule: round.awardRule, marginPercent: round.marginPercent, ceiling: item.ceilingPrice)
+            let provincial = try await provincialPrices(round, drugCode: item.drugCode, connection: connection)
+            let ranked = HerbProcurementRules.rank(
+                bids, rule: round.awardRule, marginPercent: round.marginPercent, ceiling: item.ceilingPrice, provincial: provincial)
             for r in ranked {
                 try await connection.run(
                     """
@@ -355,7 +392,6 @@ public struct HerbRoundStore: SQLStore {
             guard let first = ranked.first(where: \.winner), let price = bids.first(where: { $0.id == first.bidID })?.unitPrice else {
                 continue
             }
-            try await prices.lockDrug(consortiumID: round.consortiumID, drugCode: item.drugCode, connection: connection)
             guard let id = try await connection.row(
                 """
                 INSERT INTO price_agreements (consortium_id, drug_code, unit_price, price_unit, source, reference, requested_from, status)
@@ -385,10 +421,9 @@ public struct HerbRoundStore: SQLStore {
         try await database.transaction { connection in
             let round = try await self.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
             try principal.require(.runHerbRound(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
-            guard round.status == .bidding else {
-                throw DomainError.conflict("bids are taken while bidding; round \(roundID) is \(round.status.rawValue)")
-            }
+            try HerbProcurementRules.requireBidding(round.status, roundID: roundID)
             let item = try self.item(round, drugCode: draft.drugCode)
+            let provincial = try await provincialPrices(round, drugCode: item.drugCode, connection: connection)
             guard let supplier = try await connection.row(
                 """
                 SELECT s.id, s.is_manufacturer AND EXISTS (SELECT 1 FROM drugs d WHERE d.category = 'decoction_piece' AND d.manufacturer = s.name)
@@ -406,8 +441,8 @@ public struct HerbRoundStore: SQLStore {
                 throw DomainError.invalid("supplierCode", "\(draft.supplierCode) is suspended in round \(roundID)")
             }
             var problems: [FieldError] = []
-            if draft.unitPrice > item.ceilingPrice {
-                problems.append(FieldError(field: "unitPrice", reason: "\(draft.unitPrice) is above the ceiling \(item.ceilingPrice) per kg (最高有效申报价)"))
+            if let problem = HerbProcurementRules.bidPriceProblem(draft.unitPrice, ceiling: item.ceilingPrice, provincial: provincial) {
+                problems.append(problem)
             }
             if draft.grade != item.grade {
                 problems.append(FieldError(field: "grade", reason: "the round requires \(item.grade), not \(draft.grade)"))
@@ -440,6 +475,47 @@ public struct HerbRoundStore: SQLStore {
         }
     }
 
+    /// The lead withdraws a bid (a mistyped price, a supplier that pulled out) until bidding closes, with the reason
+    /// (required, kept on the bid and in the audit trail). A withdrawn bid no longer ranks; the supplier may bid again.
+    /// After the award: 409 naming the round's state.
+    public func withdrawBid(roundID: Int64, bidID: Int64, reason: String?, by principal: Principal) async throws -> HerbBid {
+        try await database.transaction { connection in
+            let round = try await self.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
+            try principal.require(.runHerbRound(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
+            let before = try await bid(id: bidID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
+            try HerbProcurementRules.requireBidding(round.status, roundID: roundID)
+            guard before.withdrawalReason == nil else {
+                throw DomainError.conflict("bid \(bidID) was already withdrawn: \(before.withdrawalReason ?? "")")
+            }
+            let why = try HerbProcurementRules.correctionReason(reason)
+            try await connection.run(
+                """
+                UPDATE herb_bids SET withdrawn_at = now(), withdrawn_by = \(principal.tokenID), withdrawal_reason = \(why)
+                WHERE consortium_id = \(round.consortiumID) AND id = \(bidID)
+                """, logger: logger)
+            let after = try await bid(id: bidID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
+            try await audit.record(
+                on: connection, consortiumID: round.consortiumID, actor: Actor(principal), action: "withdraw",
+                entityType: "herb_bid", entityKey: String(bidID), before: before, after: after)
+            return after
+        }
+    }
+
+    func bid(id: Int64, roundID: Int64, consortiumID: Int64, connection: PostgresConnection) async throws -> HerbBid {
+        guard let r = try await connection.row(
+            """
+            SELECT b.id, b.item_id, i.drug_code, s.code, b.unit_price, b.grade, b.origin, b.quality_score, b.quality_reference,
+                   b.withdrawal_reason
+            FROM herb_bids b JOIN herb_round_items i ON i.consortium_id = b.consortium_id AND i.id = b.item_id
+            JOIN suppliers s ON s.id = b.supplier_id
+            WHERE b.consortium_id = \(consortiumID) AND b.round_id = \(roundID) AND b.id = \(id)
+            """, as: (Int64, Int64, String, String, Decimal, String, String, Decimal, String, String?).self, logger: logger)
+        else { throw DomainError.notFound("no bid \(id) in round \(roundID)") }
+        return HerbBid(
+            id: r.0, itemID: r.1, drugCode: r.2, supplierCode: r.3, unitPrice: Money(r.4), grade: r.5, origin: r.6,
+            qualityScore: r.7, qualityReference: r.8, withdrawalReason: r.9)
+    }
+
     /// The ranking kept at the award; while bidding, the ranking as it stands (provisional, not kept).
     public func ranking(roundID: Int64, by principal: Principal) async throws -> (provisional: Bool, rows: [HerbRankingRow]) {
         try await database.read { connection in
@@ -469,8 +545,10 @@ public struct HerbRoundStore: SQLStore {
             if round.status == .planning || round.status == .commitmentsOpen || round.status == .bidding {
                 for item in round.items {
                     let current = try await bidsForRanking(roundID: roundID, itemID: item.id, consortiumID: round.consortiumID, connection: connection)
-                    rows += HerbProcurementRules.rank(current, rule: round.awardRule, marginPercent: round.marginPercent, ceiling: item.ceilingPrice)
-                        .map { row(item, $0) }
+                    let provincial = try await provincialPrices(round, drugCode: item.drugCode, connection: connection)
+                    rows += HerbProcurementRules.rank(
+                        current, rule: round.awardRule, marginPercent: round.marginPercent, ceiling: item.ceilingPrice, provincial: provincial
+                    ).map { row(item, $0) }
                 }
                 return (true, rows)
             }

@@ -84,9 +84,13 @@ public enum CSVReader {
 public struct CSVTable: Sendable {
     public var header: [String]
     public var rows: [CSVRecord]
+    /// Lines whose field count differs from the header's, when kept aside (`reportRagged`) rather than thrown.
+    public var ragged: [CSVReader.Malformed] = []
     let index: [String: Int]
 
-    public init(text: String, requiredColumns: [String], file: String) throws {
+    /// `reportRagged`: a line with the wrong number of fields goes to `ragged` (left out of `rows`) instead of
+    /// failing the whole file, so an importer can name it beside the file's other bad lines.
+    public init(text: String, requiredColumns: [String], file: String, reportRagged: Bool = false) throws {
         let records = try CSVReader.records(text)
         guard let first = records.first else { throw CSVReader.Malformed(line: 1, reason: "\(file) is empty") }
         header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -97,7 +101,13 @@ public struct CSVTable: Sendable {
             throw CSVReader.Malformed(line: 1, reason: "\(file) lacks the column(s) \(missing.joined(separator: ", "))")
         }
         for row in rows where row.fields.count != header.count {
-            throw CSVReader.Malformed(line: row.line, reason: "\(row.fields.count) fields where the header has \(header.count)")
+            let malformed = CSVReader.Malformed(line: row.line, reason: "\(row.fields.count) fields where the header has \(header.count)")
+            guard reportRagged else { throw malformed }
+            ragged.append(malformed)
+        }
+        if !ragged.isEmpty {
+            let count = header.count
+            rows.removeAll { $0.fields.count != count }
         }
     }
 

@@ -19,6 +19,8 @@ public enum PriceUnit: String, Sendable, Codable, CaseIterable {
     case unit
 }
 
+/// Whether an agreement has a period, as stored: `in_effect` means it has one, whether or not the period has begun
+/// or ended. What users read is `status(on:)`.
 public enum AgreementStatus: String, Sendable, Codable, CaseIterable {
     case agreed
     case inEffect = "in_effect"
@@ -39,6 +41,11 @@ public struct PriceAgreement: Sendable, Equatable, Encodable {
     public var effectiveFrom: BusinessDate?
     /// The day after the last day in effect; nil while open.
     public var effectiveTo: BusinessDate?
+
+    /// What the agreement is on `day`: agreed, scheduled, in effect, ended or superseded.
+    public func status(on day: BusinessDate) -> PriceAgreementStatus {
+        PriceTimeline.status(from: effectiveFrom, to: effectiveTo, superseded: status == .superseded, on: day)
+    }
 }
 
 public struct PriceAgreementDraft: Sendable {
@@ -130,14 +137,26 @@ public struct PriceStore: SQLStore {
         ).map(Self.agreement)
     }
 
-    public func list(consortiumID: Int64, drugCode: String?, status: AgreementStatus?, page: PageRequest) async throws -> Page<PriceAgreement> {
+    /// Agreements oldest first, optionally only those of a drug or with a status on `day` (the SQL form of
+    /// `PriceTimeline.status`, so a page holds only what was asked for).
+    public func list(
+        consortiumID: Int64, drugCode: String?, status: PriceAgreementStatus?, on day: BusinessDate, page: PageRequest
+    ) async throws -> Page<PriceAgreement> {
         let after = page.after.flatMap(Int64.init) ?? 0
         let rows = try await database.rows(
             """
             SELECT \(unescaped: Self.columns) FROM price_agreements a
             WHERE a.consortium_id = \(consortiumID) AND a.id > \(after)
               AND (\(drugCode)::text IS NULL OR a.drug_code = \(drugCode))
-              AND (\(status?.rawValue)::text IS NULL OR a.status = \(status?.rawValue))
+              AND CASE \(status?.rawValue)::text
+                    WHEN 'agreed' THEN a.status = 'agreed'
+                    WHEN 'superseded' THEN a.status = 'superseded'
+                    WHEN 'scheduled' THEN a.status = 'in_effect' AND a.effective_from > \(day.description)::date
+                    WHEN 'in_effect' THEN a.status = 'in_effect'
+                                          AND daterange(a.effective_from, a.effective_to) @> \(day.description)::date
+                    WHEN 'ended' THEN a.status = 'in_effect' AND a.effective_to <= \(day.description)::date
+                    ELSE true
+                  END
             ORDER BY a.id LIMIT \(page.limit + 1)
             """, as: Row.self)
         return Page(rows: try rows.map(Self.agreement), limit: page.limit, key: { String($0.id) })
@@ -313,6 +332,65 @@ public struct PriceStore: SQLStore {
                 on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "report",
                 entityType: "price_agreement", entityKey: String(id), before: before, after: after)
             return after
+        }
+    }
+
+    /// Corrects the mistyped report date of a negotiated price while it has not taken effect (consortium admin
+    /// only, with a reason kept in the audit trail): its period is taken out of the timeline (the price before it
+    /// runs on again) and put back from the corrected start, checked against the provincial price then.
+    public func correctReportDate(
+        id: Int64, consortiumID: Int64, reportedOn: BusinessDate, reason: String?, by principal: Principal,
+        today: BusinessDate = .today()
+    ) async throws -> PriceAgreement {
+        try principal.require(.setPrices(consortiumID: consortiumID))
+        guard principal.role == .consortiumAdmin else {
+            throw DomainError.forbidden("only the consortium admin corrects the report date of a price")
+        }
+        return try await database.transaction { connection in
+            let peek = try await agreement(id: id, consortiumID: consortiumID, connection: connection)
+            try await lockDrug(consortiumID: consortiumID, drugCode: peek.drugCode, connection: connection)
+            let before = try await agreement(id: id, consortiumID: consortiumID, connection: connection, lock: true)
+            let start = try PriceReportCorrection.start(
+                .init(id: id, negotiated: before.source == .consortiumNegotiated, status: before.status(on: today),
+                      requestedFrom: before.requestedFrom, effectiveFrom: before.effectiveFrom),
+                reportedOn: reportedOn, reason: reason, today: today)
+            let periods = try await connection.rows(
+                """
+                SELECT id, effective_from::text, effective_to::text FROM price_agreements
+                WHERE consortium_id = \(consortiumID) AND drug_code = \(before.drugCode) AND status = 'in_effect'
+                """, as: (Int64, String, String?).self, logger: logger
+            ).map { PriceTimeline.Period(id: $0.0, from: BusinessDate($0.1)!, to: $0.2.flatMap(BusinessDate.init)) }
+            try await connection.run(
+                """
+                UPDATE price_agreements SET status = 'agreed', effective_from = NULL, effective_to = NULL,
+                    reported_on = \(reportedOn.description)::date
+                WHERE consortium_id = \(consortiumID) AND id = \(id)
+                """, logger: logger)
+            for (other, to) in PriceTimeline.withdraw(existing: periods, id: id) {
+                try await connection.run(
+                    "UPDATE price_agreements SET effective_to = \(to?.description)::date WHERE consortium_id = \(consortiumID) AND id = \(other)",
+                    logger: logger)
+            }
+            try await checkNegotiated(before.drugCode, before.unitPrice, before.priceUnit, from: start, consortiumID: consortiumID, connection: connection)
+            try await takeEffect(before, from: start, consortiumID: consortiumID, connection: connection)
+            let after = try await agreement(id: id, consortiumID: consortiumID, connection: connection)
+            try await audit.record(
+                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "correct_report_date",
+                entityType: "price_agreement", entityKey: String(id), before: before,
+                after: ReportDateCorrection(agreement: after, reason: reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+            return after
+        }
+    }
+
+    /// What the audit trail keeps of a corrected report date: the agreement after, with the reason beside its fields.
+    struct ReportDateCorrection: Encodable {
+        var agreement: PriceAgreement
+        var reason: String
+        enum Keys: String, CodingKey { case reason }
+        func encode(to encoder: any Encoder) throws {
+            try agreement.encode(to: encoder)
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(reason, forKey: .reason)
         }
     }
 

@@ -5,7 +5,8 @@ import RxDomain
 
 /// Loads a provincial winning-bid price list (CSV: drug_code, unit_price, price_unit, bid_reference,
 /// effective_from) for a consortium. The whole file goes in one transaction: any bad line changes nothing,
-/// and every bad line is reported with its number. Importing the same file again changes nothing.
+/// and every bad line is reported with its number in one run, whatever makes it bad (a malformed field, a drug
+/// the database does not know, a conflict with an earlier import). Importing the same file again changes nothing.
 public struct ProvincialPriceImport: Sendable {
     public static let columns = ["drug_code", "unit_price", "price_unit", "bid_reference", "effective_from"]
 
@@ -38,21 +39,47 @@ public struct ProvincialPriceImport: Sendable {
 
     struct Line { var number: Int; var draft: PriceAgreementDraft }
 
-    /// Reads and checks every line before anything is written.
+    /// A file read: its good lines, the reasons of its bad lines, and the drug code of every line whose code is
+    /// well formed (bad lines too: an unknown drug is reported beside a malformed price).
+    struct Parsed {
+        var lines: [Line] = []
+        var errors: [LineError] = []
+        var codes: [(line: Int, code: String)] = []
+    }
+
+    /// Every bad line of the file, in line order, each line's reasons together.
+    static func merged(_ errors: [LineError]) -> [LineError] {
+        var reasons: [Int: [String]] = [:]
+        for error in errors { reasons[error.line, default: []].append(error.reason) }
+        return reasons.keys.sorted().map { LineError(line: $0, reason: reasons[$0]!.joined(separator: "; ")) }
+    }
+
+    /// The good lines of a file whose every line is well formed (the seed's reading); else throws every bad line.
     func parse(_ text: String) throws -> [Line] {
+        let parsed = try read(text)
+        guard parsed.errors.isEmpty else { throw Rejected(errors: parsed.errors) }
+        return parsed.lines
+    }
+
+    /// Reads and checks every line before anything is written; throws only for a file that cannot be read as a table.
+    func read(_ text: String) throws -> Parsed {
         let table: CSVTable
         do {
-            table = try CSVTable(text: text, requiredColumns: Self.columns, file: "the price list")
+            table = try CSVTable(text: text, requiredColumns: Self.columns, file: "the price list", reportRagged: true)
         } catch let error as CSVReader.Malformed {
             throw Rejected(errors: [LineError(line: error.line, reason: error.reason)])
         }
-        var errors: [LineError] = []
-        var lines: [Line] = []
+        var parsed = Parsed()
+        parsed.errors = table.ragged.map { LineError(line: $0.line, reason: $0.reason) }
         var seen: [String: Int] = [:]
         for row in table.rows {
             var reasons: [String] = []
             let code = table.value(row, "drug_code") ?? ""
-            if let e = Codes.drugCodeError(code) { reasons.append("drug_code \(e)") }
+            if let e = Codes.drugCodeError(code) {
+                reasons.append("drug_code \(e)")
+            } else {
+                parsed.codes.append((row.line, code))
+            }
             let price = table.value(row, "unit_price").flatMap { Money($0) }
             if price == nil || price!.amount <= 0 {
                 reasons.append("unit_price '\(table.value(row, "unit_price") ?? "")' is not a positive amount with at most four decimals")
@@ -72,37 +99,44 @@ public struct ProvincialPriceImport: Sendable {
                 seen[key] = row.line
             }
             if !reasons.isEmpty {
-                errors.append(LineError(line: row.line, reason: reasons.joined(separator: "; ")))
+                parsed.errors.append(LineError(line: row.line, reason: reasons.joined(separator: "; ")))
                 continue
             }
-            lines.append(Line(number: row.line, draft: PriceAgreementDraft(
+            parsed.lines.append(Line(number: row.line, draft: PriceAgreementDraft(
                 drugCode: code, unitPrice: price!, priceUnit: unit!, source: .provincialBid, reference: reference,
                 effectiveFrom: from!)))
         }
-        guard errors.isEmpty else { throw Rejected(errors: errors) }
-        return lines
+        return parsed
     }
 
     public func run(text: String, consortiumCode: String, actor: Actor) async throws -> Summary {
-        let lines = try parse(text)
+        let parsed = try read(text)
         return try await database.transaction { connection in
-            try await apply(lines, consortiumCode: consortiumCode, actor: actor, connection: connection)
+            try await apply(parsed, consortiumCode: consortiumCode, actor: actor, connection: connection)
         }
     }
 
     func apply(_ lines: [Line], consortiumCode: String, actor: Actor, connection: PostgresConnection) async throws -> Summary {
+        try await apply(
+            Parsed(lines: lines, errors: [], codes: lines.map { ($0.number, $0.draft.drugCode) }),
+            consortiumCode: consortiumCode, actor: actor, connection: connection)
+    }
+
+    /// Checks the lines against the database (known drugs, earlier imports) and writes them only when no line of
+    /// the file is bad; otherwise throws every bad line with all its reasons.
+    func apply(_ parsed: Parsed, consortiumCode: String, actor: Actor, connection: PostgresConnection) async throws -> Summary {
         guard let consortiumID = try await connection.row(
             "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
         else { throw DomainError.notFound("no consortium \(consortiumCode)") }
         let knownCodes: [String] = try await connection.rows(
-            "SELECT code FROM drugs WHERE code = ANY(\(lines.map(\.draft.drugCode)))", as: String.self, logger: logger)
+            "SELECT code FROM drugs WHERE code = ANY(\(parsed.codes.map(\.code)))", as: String.self, logger: logger)
         let known = Set(knownCodes)
-        let unknown = lines.filter { !known.contains($0.draft.drugCode) }
-        guard unknown.isEmpty else {
-            throw Rejected(errors: unknown.map { LineError(line: $0.number, reason: "no drug \($0.draft.drugCode)") })
-        }
-        var summary = Summary(lines: lines.count)
-        var errors: [LineError] = []
+        var errors = parsed.errors
+        errors += parsed.codes.filter { !known.contains($0.code) }.map { LineError(line: $0.line, reason: "no drug \($0.code)") }
+        let lines = parsed.lines.filter { known.contains($0.draft.drugCode) }
+        // Write only a file without a bad line; otherwise keep checking, so one run names them all.
+        let writing = errors.isEmpty
+        var summary = Summary(lines: parsed.lines.count)
         for line in lines {
             let d = line.draft
             try await prices.lockDrug(consortiumID: consortiumID, drugCode: d.drugCode, connection: connection)
@@ -122,6 +156,7 @@ public struct ProvincialPriceImport: Sendable {
                 }
                 continue
             }
+            guard writing else { continue }
             guard let id = try await connection.row(
                 """
                 INSERT INTO price_agreements (consortium_id, drug_code, unit_price, price_unit, source, reference, requested_from, status)
@@ -139,7 +174,7 @@ public struct ProvincialPriceImport: Sendable {
                 entityType: "price_agreement", entityKey: String(id), before: PriceAgreement?.none, after: after)
             summary.imported += 1
         }
-        guard errors.isEmpty else { throw Rejected(errors: errors) }
+        guard errors.isEmpty else { throw Rejected(errors: Self.merged(errors)) }
         return summary
     }
 }
