@@ -10,6 +10,8 @@
 #                            OUTAGE_COUNT, OUTAGE_RATE and OUTAGE_LEASE_MS change the run (defaults 20, 30, 2000)
 #
 # All traffic goes to 127.0.0.1; the load and the run are bounded (Tests/System/outage_load.py).
+# Not yet in scripts/test.sh: it still fails. The server survives every outage and the drug lookups and writes
+# meet the bounds, but long-prescription checks that start around the database's return can hang past 13 s.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -38,14 +40,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export OUTAGE_TOKEN_AUDITOR OUTAGE_TOKEN_PRESCRIBER OUTAGE_TOKEN_ADMIN OUTAGE_DRUGS OUTAGE_CHECK_DRUG
+export OUTAGE_TOKEN_AUDITOR OUTAGE_TOKEN_PRESCRIBER OUTAGE_TOKEN_ADMIN OUTAGE_DRUGS OUTAGE_CHECK_DRUG OUTAGE_ORDER_DRUG
 OUTAGE_TOKEN_AUDITOR=$("$bin" token create --role auditor --consortium JLTCM --name "outage test")
 OUTAGE_TOKEN_PRESCRIBER=$("$bin" token create --role prescriber --consortium JLTCM --name "outage test")
-OUTAGE_TOKEN_ADMIN=$("$bin" token create --role consortium_admin --consortium JLTCM --name "outage test")
+OUTAGE_TOKEN_ADMIN=$("$bin" token create --role procurement_officer --consortium JLTCM --institution YJ-TCMH --name "outage test")
 OUTAGE_DRUGS=$(psql -X -qAt "$DATABASE_URL" -c "SELECT code FROM drugs ORDER BY code LIMIT 20")
 OUTAGE_CHECK_DRUG=$(psql -X -qAt "$DATABASE_URL" -c "SELECT d.code FROM drugs d JOIN catalogue_items c ON c.drug_code = d.code
     WHERE d.category = 'western' AND d.control_class = 'none' AND NOT d.antimicrobial AND NOT d.cold_chain
       AND cardinality(c.levels) = 0 AND d.atc_code LIKE 'C%' ORDER BY d.code LIMIT 1")
+# The write: a purchase order (a drug insert would make every server forget the check's cached context).
+OUTAGE_ORDER_DRUG=$(psql -X -qAt "$DATABASE_URL" -c "SELECT c.drug_code FROM catalogue_items c JOIN price_agreements p
+    ON p.drug_code = c.drug_code AND p.status = 'in_effect' JOIN drugs d ON d.code = c.drug_code WHERE c.version_number = 1
+    AND cardinality(c.levels) = 0 AND d.category = 'western' ORDER BY c.drug_code LIMIT 1")
+[ -n "$OUTAGE_ORDER_DRUG" ] || fail "no drug to order in the demo seed"
 [ -n "$OUTAGE_CHECK_DRUG" ] || fail "no drug for the long-prescription check in the demo seed"
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

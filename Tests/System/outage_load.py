@@ -2,7 +2,7 @@
 """Load and outages for Tests/System/outage.sh (issue 19.4); standard library only.
 
 Sends a steady, bounded load (RATE requests a second, over GET /v1/drugs/{code}, the long-prescription check and
-POST /v1/drugs) to a server on 127.0.0.1, while making its database unreachable OUTAGES times for 3-8 s each
+a purchase order) to a server on 127.0.0.1, while making its database unreachable OUTAGES times for 3-8 s each
 (its sessions terminated, new ones refused, then allowed again). Then judges every answer:
   - the server never exits;
   - every request is answered within the lease timeout + 1 s;
@@ -29,6 +29,7 @@ LEASE = int(env["OUTAGE_LEASE_MS"]) / 1000
 TOKENS = {role: env[f"OUTAGE_TOKEN_{role.upper()}"] for role in ("auditor", "prescriber", "admin")}
 DRUGS = env["OUTAGE_DRUGS"].split()
 CHECK_DRUG = env["OUTAGE_CHECK_DRUG"]
+ORDER_DRUG = env["OUTAGE_ORDER_DRUG"]
 TODAY = env["OUTAGE_TODAY"]
 RATE = int(env.get("OUTAGE_RATE", "30"))
 OUTAGES = int(env.get("OUTAGE_COUNT", "20"))
@@ -53,10 +54,9 @@ def request(kind, n):
                 "items": [{"drugCode": CHECK_DRUG, "dailyDose": "1", "days": 56,
                            "assessmentRecorded": True, "patientConfirmed": True}]}
     else:
-        method, path, role = "POST", "/v1/drugs", "admin"
-        body = {"code": f"X-OUTAGE-{n:06d}", "genericName": f"停库测试药{n}", "dosageForm": "片剂", "packageSize": 10,
-                "packageUnit": "盒", "unit": "片", "category": "western", "essentialEditions": [],
-                "insuranceClass": "B", "controlClass": "none", "antimicrobial": False, "coldChain": False}
+        # A purchase order: a write that leaves the servers' caches alone.
+        method, path, role = "POST", "/v1/institutions/YJ-TCMH/orders", "admin"
+        body = {"lines": [{"drugCode": ORDER_DRUG, "quantity": "1"}]}
     headers = {"Authorization": f"Bearer {TOKENS[role]}", "Connection": "close"}
     payload = None
     if body is not None:
@@ -135,6 +135,10 @@ def main():
         loader.join()
     exited = exited or not server_alive()
 
+    dump = env.get("OUTAGE_DUMP")
+    if dump:
+        with open(dump, "w") as f:
+            json.dump({"outages": outages, "results": results}, f)
     failures = []
     if exited:
         failures.append("the server exited (see its log)")
