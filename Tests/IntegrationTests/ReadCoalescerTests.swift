@@ -125,9 +125,11 @@ struct ReadCoalescerTests {
         try await Task.sleep(for: .milliseconds(20))
         let follower = Task { try await reads.value(for: 3) }
         try await Task.sleep(for: .milliseconds(20))
-        leader.cancel()
-        queries.open()  // the first query answers; the leader of {2, 3} runs it, cancelled
+        queries.open()  // the first query answers; the leader of {2, 3} runs it
         await queries.waitForQueries(1)
+        // Cancelled while its query runs (issue 19: a read cancelled while it still waits stops waiting at once,
+        // so the cancellation comes once it leads).
+        leader.cancel()
         queries.open()  // {2, 3} fails with CancellationError: the leader gives up, the follower reads again
         await queries.waitForQueries(1)
         queries.open()

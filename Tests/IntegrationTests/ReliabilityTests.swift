@@ -3,6 +3,8 @@ import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
 import RxDomain
+@testable import RxStore
+import Synchronization
 import Testing
 
 @Suite("Reliability: a busy or absent database")
@@ -57,5 +59,197 @@ struct ReliabilityTests {
             }
             #expect(again.last == 200 && again.allSatisfy { $0 == 200 || $0 == 503 }, "\(again)")
         }
+    }
+}
+
+/// Issue 19: the database goes away under a running server, and comes back.
+@Suite("Reliability: outages (issue 19)")
+struct OutageTests {
+    /// Makes the app's database unreachable (its sessions ended, new ones refused), or reachable again.
+    static func setReachable(_ app: TestApp, _ reachable: Bool) async throws {
+        let name = try #require(URLComponents(string: app.databaseURL)?.path.dropFirst()).description
+        try await TestDatabases.shared.admin("ALTER DATABASE \(name) ALLOW_CONNECTIONS \(reachable)")
+        if !reachable {
+            try await TestDatabases.shared.admin(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid()")
+        }
+    }
+
+    /// `work`'s answer, or nil when it did not come within `limit` (the work is then left to finish on its own).
+    static func answer<T: Sendable>(within limit: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T? {
+        let result = Mutex<Result<T, any Error>?>(nil)
+        let task = Task {
+            do {
+                let value = try await work()
+                result.withLock { $0 = .success(value) }
+            } catch {
+                result.withLock { $0 = .failure(error) }
+            }
+        }
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if let r = result.withLock({ $0 }) { return try r.get() }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        task.cancel()
+        return nil
+    }
+
+    @Test("19.2: while the database is unreachable a request gets 503 with Retry-After within the lease timeout; 200 once it is back")
+    func requestsDuringAnOutage() async throws {
+        try await TestApp.run(configure: { $0.keepConnectionsOpen = true; $0.leaseTimeout = .milliseconds(500) }) { app in
+            let token = try await app.token(.auditor)
+            // Warm: the token is cached, and the pool's connections have just served (the old code then leased
+            // without a timeout, and such a lease waited for the whole outage). Polled: on a loaded machine the
+            // short lease timeout can give a first 503.
+            let warm = try await poll(within: .seconds(30), every: .milliseconds(200), until: { $0 == 200 }) {
+                try await app.call(.get, "/v1/drugs/XJ01CEA010A001010100001", token: token).status.code
+            }
+            #expect(warm.last == 200, "\(warm)")
+            try await Self.setReachable(app, false)
+            do {
+                for path in ["/v1/drugs/XJ01CEA010A001010100002", "/v1/consortia/JLTCM", "/readyz"] {
+                    // Generous for a loaded machine; the old code answered after the pool's circuit breaker (a minute).
+                    let response = try await Self.answer(within: .seconds(15)) {
+                        try await app.call(.get, path, token: token)
+                    }
+                    let answered = try #require(response, "\(path) was not answered while the database was unreachable")
+                    #expect(answered.status == .serviceUnavailable, "\(path): \(answered.status) \(answered.text)")
+                    #expect(answered.headers[.retryAfter] != nil, "\(path)")
+                }
+            } catch {
+                try await Self.setReachable(app, true)
+                throw error
+            }
+            try await Self.setReachable(app, true)
+            let again = try await poll(within: .seconds(30), every: .milliseconds(200), until: { $0 == 200 }) {
+                try await app.call(.get, "/v1/drugs/XJ01CEA010A001010100002", token: token).status.code
+            }
+            #expect(again.last == 200 && again.allSatisfy { $0 == 200 || $0 == 503 }, "\(again)")
+        }
+    }
+
+    @Test("19.3: /readyz fails while the shared drug lookup is stuck on its query, and recovers with it")
+    func readinessSeesAStuckSharedRead() async throws {
+        // A lease timeout long enough that the lookup's lease itself does not time out on a loaded machine: the
+        // lookup must get its connection and then wait on the lock.
+        try await TestApp.run(configure: { $0.poolSize = 3; $0.leaseTimeout = .seconds(3) }) { app in
+            let token = try await app.token(.auditor)
+            let warm = try await poll(within: .seconds(30), every: .milliseconds(200), until: { $0 == 200 }) {
+                try await app.call(.get, "/v1/drugs/XJ01CEA010A001010100001", token: token).status.code
+            }
+            #expect(warm.last == 200, "\(warm)")
+            let lookup: Task<Int, any Error> = try await app.database.transaction { connection in
+                // The drug lookup's query waits on this lock, so every drug lookup waits behind it.
+                try await connection.sql("LOCK TABLE drugs IN ACCESS EXCLUSIVE MODE")
+                let lookup = Task { try await app.call(.get, "/v1/drugs/XJ01CEA010A001010100002", token: token).status.code }
+                let ready = try await poll(within: .seconds(30), every: .milliseconds(250), until: { $0 == 503 }) {
+                    try await app.call(.get, "/readyz", token: nil).status.code
+                }
+                #expect(ready.last == 503, "/readyz said \(ready) while every drug lookup waited")
+                return lookup
+            }
+            #expect(try await lookup.value == 200)
+            let ready = try await poll(within: .seconds(20), every: .milliseconds(200), until: { $0 == 200 }) {
+                try await app.call(.get, "/readyz", token: nil).status.code
+            }
+            #expect(ready.last == 200, "\(ready)")
+        }
+    }
+}
+
+/// Issue 19.3: the shared read (`ReadCoalescer`) never strands a caller.
+@Suite("ReadCoalescer: failures and cancellation (issue 19)")
+struct ReadCoalescerStrandingTests {
+    /// A fetch that waits until released, then answers or fails.
+    final class Gate: Sendable {
+        private let state = Mutex<(open: Bool, fail: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, false, []))
+        func wait() async -> Bool {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state in
+                    if state.open { return true }
+                    state.waiters.append(continuation)
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+            return state.withLock { $0.fail }
+        }
+        func open(failing: Bool) {
+            let waiters = state.withLock { state in
+                state.open = true
+                state.fail = failing
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+    }
+
+    struct Failed: Error {}
+
+    static func coalescer(_ gate: Gate) -> ReadCoalescer<Int, Int> {
+        ReadCoalescer(name: "test", concurrency: 1) { keys in
+            if await gate.wait() { throw Failed() }
+            return Dictionary(uniqueKeysWithValues: keys.map { ($0, $0 * 10) })
+        }
+    }
+
+    static func waitUntil(_ condition: () -> Bool) async throws {
+        _ = try await poll(within: .seconds(20), every: .milliseconds(10), until: { $0 }) { condition() }
+    }
+
+    @Test("19.3: a read waiting for a batch returns at once when its task is cancelled")
+    func cancelledWaiterReturns() async throws {
+        let gate = Gate()
+        let reads = Self.coalescer(gate)
+        let leader = Task { try await reads.value(for: 1) }
+        try await Self.waitUntil { reads.oldestQueryStart != nil }
+        let waiter = Task { try await reads.value(for: 2) }
+        try await Self.waitUntil { reads.waitingCount == 1 }
+        waiter.cancel()
+        // The leader's query still runs: the old code kept the cancelled read waiting for it.
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(reads.waitingCount == 0)
+        gate.open(failing: false)
+        #expect(try await leader.value == 10)
+    }
+
+    @Test("19.3: a failed query answers its batch with the error, and the next reads are served")
+    func failedQueryStrandsNobody() async throws {
+        let gate = Gate()
+        let reads = Self.coalescer(gate)
+        let leader = Task { try await reads.value(for: 1) }
+        try await Self.waitUntil { reads.oldestQueryStart != nil }
+        let waiters = (2...5).map { key in Task { try await reads.value(for: key) } }
+        try await Self.waitUntil { reads.waitingCount == 4 }
+        gate.open(failing: true)
+        await #expect(throws: Failed.self) { try await leader.value }
+        // The waiters' batch ran after the failure: it failed too (the gate stays failing), and nobody waits.
+        for waiter in waiters { await #expect(throws: Failed.self) { try await waiter.value } }
+        #expect(reads.waitingCount == 0 && reads.oldestQueryStart == nil)
+
+        let healthy = Self.coalescer({ let g = Gate(); g.open(failing: false); return g }())
+        #expect(try await healthy.value(for: 7) == 70)
+    }
+
+    @Test("19.3: when the read running a batch is cancelled, the reads waiting for it read again")
+    func cancelledLeaderHandsOn() async throws {
+        let reads = ReadCoalescer<Int, Int>(name: "test", concurrency: 1) { keys in
+            // Waits until cancelled: like a lease that never comes.
+            try await Task.sleep(for: .seconds(3600))
+            return Dictionary(uniqueKeysWithValues: keys.map { ($0, $0) })
+        }
+        let leader = Task { try await reads.value(for: 1) }
+        try await Self.waitUntil { reads.oldestQueryStart != nil }
+        let waiter = Task { try await reads.value(for: 2) }
+        try await Self.waitUntil { reads.waitingCount == 1 }
+        leader.cancel()
+        await #expect(throws: CancellationError.self) { try await leader.value }
+        // The waiter now runs its own batch (which sleeps): it is still served or cancellable, never stranded.
+        try await Self.waitUntil { reads.oldestQueryStart != nil && reads.waitingCount == 0 }
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(reads.oldestQueryStart == nil)
     }
 }

@@ -35,6 +35,7 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: EntityTagMiddleware())
     router.add(middleware: MethodNotAllowedMiddleware(paths: ContractPaths(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))))
+    router.add(middleware: LeaseDeadlineMiddleware(leaseTimeout: configuration.leaseTimeout))
     router.add(middleware: BodyLimitMiddleware(maximumBytes: configuration.maximumBodyBytes))
     router.add(middleware: MediaTypeGuard())
     router.add(middleware: AuthMiddleware(authenticator: authenticator))
@@ -69,6 +70,18 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
         logger: logger)
     app.addServices(client, ChangeListener(database: database, authenticator: authenticator, contexts: contexts))
     return app
+}
+
+/// Serves until SIGTERM or SIGINT, then stops within a bound: the server stops accepting, requests in flight get
+/// their answer (each waits at most the lease timeout for the database), and whatever still runs after the lease
+/// timeout plus 5 s is cancelled (a request cut off so gets 503), then the process exits.
+public func serve(_ configuration: AppConfiguration) async throws {
+    let app = try buildApplication(configuration)
+    var group = ServiceGroupConfiguration(
+        services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)
+    group.maximumGracefulShutdownDuration = configuration.leaseTimeout + .seconds(5)
+    group.maximumCancellationDuration = .seconds(5)
+    try await ServiceGroup(configuration: group).run()
 }
 
 /// Metrics go to one Prometheus registry per process, bootstrapped once (tests build many apps).
@@ -116,7 +129,6 @@ struct ChangeListener: Service {
                 } catch {
                     if Task.isCancelled { break }
                     database.logger.warning("change listener lost its connection; retrying", metadata: ["error": "\(error)"])
-                    database.connectionLost()
                     forget()
                     try? await Task.sleep(for: .seconds(1))
                 }

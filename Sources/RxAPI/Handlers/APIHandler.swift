@@ -39,18 +39,25 @@ struct APIHandler: APIProtocol {
         .ok(.init(body: .json(.init(status: .ok))))
     }
 
+    /// Ready when the database answers and no shared read (`ReadCoalescer`) has been stuck on one query for well
+    /// past the lease timeout: its callers would all be waiting, so this server could not serve them.
     func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
+        func unavailable(_ detail: String) -> Operations.GetReadiness.Output {
+            .serviceUnavailable(.init(
+                headers: .init(retryAfter: 2),
+                body: .applicationProblemJson(.init(
+                    _type: "https://consortiumrx.example/problems/unavailable", title: "Service Unavailable",
+                    status: 503, detail: detail))))
+        }
+        let stuck = database.readHealth.stuck(longerThan: database.leaseTimeout + .seconds(5))
+        guard stuck.isEmpty else { return unavailable("shared reads are stuck: \(stuck.joined(separator: ", "))") }
         do {
             try await withDeadline(.seconds(2)) {
                 _ = try await database.rows("SELECT 1", as: Int.self)
             }
             return .ok(.init(body: .json(.init(status: .ok))))
         } catch {
-            return .serviceUnavailable(.init(
-                headers: .init(retryAfter: 2),
-                body: .applicationProblemJson(.init(
-                    _type: "https://consortiumrx.example/problems/unavailable", title: "Service Unavailable",
-                    status: 503, detail: "the database is not reachable"))))
+            return unavailable("the database is not reachable")
         }
     }
 }

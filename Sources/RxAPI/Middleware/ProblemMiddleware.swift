@@ -17,7 +17,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func headers(for error: any Error) -> HTTPFields {
         switch unwrap(error) {
-        case DomainError.unavailable: return [.retryAfter: "2"]
+        case DomainError.unavailable, is CancellationError: return [.retryAfter: "2"]
         case DomainError.unauthorized: return [.wwwAuthenticate: "Bearer"]
         case let http as HTTPError: return http.headers
         default: return [:]
@@ -34,6 +34,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         switch underlying {
         case let domain as DomainError:
             return Problem(domain)
+        case is CancellationError:
+            // The request was cut off (the server is stopping): the client should retry, elsewhere or later.
+            return Problem(DomainError.unavailable("the request was cancelled (the server is stopping); retry"))
         case let decoding as DecodingError:
             let (field, reason) = describe(decoding)
             return Problem(status: .badRequest, detail: "\(field): \(reason)", errors: [FieldError(field: field, reason: reason)])

@@ -39,7 +39,6 @@ struct ServeCommand: AsyncParsableCommand {
             poolSize: poolSize ?? env["DB_POOL_SIZE"].flatMap(Int.init) ?? 8,
             leaseTimeout: DatabaseOptions.leaseTimeout(flag: leaseTimeoutMilliseconds, defaultMilliseconds: 5000),
             logLevel: level)
-        let app = try buildApplication(configuration)
-        try await app.runService()
+        try await serve(configuration)
     }
 }

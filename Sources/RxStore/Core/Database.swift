@@ -17,17 +17,18 @@ public struct Database: Sendable {
     /// How many connections of `client` this handle may lease at once, when known.
     public let poolSize: Int?
 
-    /// Decides when a lease may skip the timeout (`LeaseGauge`).
-    let gauge: LeaseGauge
+    /// How the shared reads (`ReadCoalescer`) made on this handle are doing, for readiness.
+    public let readHealth = ReadHealth()
 
-    /// `poolSize` is how many connections of `client` this handle may lease at once; with it, a lease that will
-    /// surely be served at once skips the timeout's machinery (nil: every lease is timed).
+    /// When the current request must be answered by (set by the server for each request): every lease it makes
+    /// waits at most until then, so a request that leases twice still waits at most `leaseTimeout` in all.
+    @TaskLocal public static var requestDeadline: ContinuousClock.Instant?
+
     public init(client: PostgresClient, logger: Logger, leaseTimeout: Duration = .seconds(5), poolSize: Int? = nil) {
         self.client = client
         self.logger = logger
         self.leaseTimeout = leaseTimeout
         self.poolSize = poolSize
-        self.gauge = LeaseGauge(capacity: poolSize ?? 0)
     }
 
     /// How many queries each `ReadCoalescer` may run at once: one per eight pooled connections. Fewer, larger
@@ -35,23 +36,25 @@ public struct Database: Sendable {
     /// of the pool stays free for everything else.
     public var sharedReadConcurrency: Int { max(1, (poolSize ?? 8) / 8) }
 
-    /// Something outside the pool (the change listener) lost its connection: until a timed lease succeeds again,
-    /// every lease is timed.
-    public func connectionLost() { gauge.fail() }
-
     /// A pool configured from a URL, with the pool size a setting (small pools serve best on few cores).
     ///
-    /// With `keepOpen` (a server's pool), the pool opens its connections at start and keeps them, without keep-alive
-    /// pings: otherwise PostgresNIO's pool schedules an idle timer and a keep-alive timer, each a task on Swift's
-    /// global executor, every time a connection goes back unused, and cancels them at the next lease. Under load
-    /// that churn cost about a fifth of a drug lookup's CPU (`bench/README.md`). A connection the server closes is
-    /// still noticed and replaced. Without it (commands, and tests that start many apps), connections open on demand
-    /// and close when idle.
+    /// With `keepOpen` (a server's pool), connections stay open once opened (idle for up to ten minutes), without
+    /// keep-alive pings: otherwise PostgresNIO's pool schedules a keep-alive timer, a task on Swift's global
+    /// executor, every time a connection goes back unused, and cancels it at the next lease (`bench/README.md`).
+    /// A connection the server closes is still noticed and replaced. Without it (commands, and tests that start
+    /// many apps), connections close after a minute idle.
+    ///
+    /// The minimum stays 0, never the maximum: PostgresNIO 1.33's pool traps (a precondition, the process dies)
+    /// when the database comes back after an outage while leases are queued and fewer connections exist than its
+    /// minimum (`docs/upstream/postgres-nio-pool-precondition.md`). With a minimum of 0 that cannot happen.
     public static func makeClient(url: String, poolSize: Int, keepOpen: Bool = false, logger: Logger) throws -> PostgresClient {
         var configuration = try DatabaseURL.configuration(url)
         configuration.options.maximumConnections = max(1, poolSize)
-        configuration.options.minimumConnections = keepOpen ? configuration.options.maximumConnections : 0
-        if keepOpen { configuration.options.keepAliveBehavior = nil }
+        configuration.options.minimumConnections = 0
+        if keepOpen {
+            configuration.options.keepAliveBehavior = nil
+            configuration.options.connectionIdleTimeout = .seconds(600)
+        }
         configuration.options.connectTimeout = .seconds(5)
         return PostgresClient(configuration: configuration, backgroundLogger: logger)
     }
@@ -80,35 +83,24 @@ public struct Database: Sendable {
         }
     }
 
-    /// Lends a pooled connection to `body`, waiting at most `leaseTimeout` for one.
+    /// Lends a pooled connection to `body`, waiting at most `leaseTimeout` (and never past `requestDeadline`).
     ///
-    /// While the pool is known healthy and has a connection to spare (`LeaseGauge`), the lease is served at once and
-    /// taken directly. Otherwise it is timed: PostgresNIO's pool queues a lease until a connection frees up or, when
-    /// the database is down, until its circuit breaker trips a minute later. So a child task leases the connection
-    /// and hands it over; if none arrives in time, the lease is cancelled and the caller gets
-    /// `DomainError.unavailable`. `body` itself runs in the caller's task, so it needs not be `Sendable` and is
-    /// never cut off by the timeout.
+    /// PostgresNIO's pool queues a lease until a connection frees up or, when the database is down, until its
+    /// circuit breaker trips a minute later. So a child task leases the connection and hands it over; if none
+    /// arrives in time, the lease is cancelled and the caller gets `DomainError.unavailable`. `body` itself runs in
+    /// the caller's task, so it needs not be `Sendable` and is never cut off by the timeout. Every lease is timed:
+    /// an untimed one taken "while the pool looked healthy" hung for a whole outage when the database went away
+    /// just then (issue 19), and saved no measurable time (`bench/README.md`).
     public func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        let direct = gauge.enter()
-        defer { gauge.leave() }
-        do {
-            if direct {
-                return try await client.withConnection { connection in
-                    gauge.succeeded()
-                    return try await body(connection)
-                }
-            }
-            return try await timedLease { connection in
-                gauge.succeeded()
-                return try await body(connection)
-            }
-        } catch {
-            if DatabaseErrors.isUnavailable(error) { gauge.fail() }
-            throw error
+        var wait = leaseTimeout
+        if let deadline = Self.requestDeadline {
+            wait = min(wait, ContinuousClock.now.duration(to: deadline))
+            guard wait > .zero else { throw DomainError.unavailable("no database connection within \(leaseTimeout); retry later") }
         }
+        return try await timedLease(wait: wait, body)
     }
 
-    private func timedLease<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    private func timedLease<Result>(wait: Duration, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let handoff = ConnectionHandoff()
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [client] in
@@ -121,7 +113,7 @@ public struct Database: Sendable {
                     handoff.fail(error)
                 }
             }
-            let (seconds, attoseconds) = leaseTimeout.components
+            let (seconds, attoseconds) = wait.components
             let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(
                 in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
             ) {
@@ -129,7 +121,11 @@ public struct Database: Sendable {
             }
             let connection: PostgresConnection
             do {
-                connection = try await handoff.take()
+                connection = try await withTaskCancellationHandler {
+                    try await handoff.take()
+                } onCancel: {
+                    handoff.fail(CancellationError())
+                }
                 timer.cancel()
             } catch {
                 timer.cancel()
@@ -151,33 +147,6 @@ public struct Database: Sendable {
             throw DatabaseErrors.map(error, logger: logger)
         }
     }
-}
-
-/// Whether a lease may skip the timeout: only while fewer leases are out than the pool holds and a lease succeeded
-/// within the last `freshness` with no connection failure since. A lease that must wait for a busy pool, or for a
-/// connection to a database that may be down, is always timed.
-final class LeaseGauge: Sendable {
-    private let capacity: Int
-    private let leases = Atomic<Int>(0)
-    /// Until when (monotonic nanoseconds) a direct lease is allowed; 0 after a failure.
-    private let directUntil = Atomic<UInt64>(0)
-    static let freshness: UInt64 = 500_000_000
-
-    init(capacity: Int) { self.capacity = capacity }
-
-    private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
-
-    /// Counts a lease in; true when it may be taken directly.
-    func enter() -> Bool {
-        let before = leases.add(1, ordering: .relaxed).oldValue
-        return before < capacity && Self.now() < directUntil.load(ordering: .relaxed)
-    }
-
-    func leave() { leases.subtract(1, ordering: .relaxed) }
-
-    func succeeded() { directUntil.store(Self.now() + Self.freshness, ordering: .relaxed) }
-
-    func fail() { directUntil.store(0, ordering: .relaxed) }
 }
 
 /// Hands a leased connection from the leasing child task to the caller, and back when the caller is done.

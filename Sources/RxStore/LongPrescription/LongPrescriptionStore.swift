@@ -118,7 +118,7 @@ public struct LongPrescriptionStore: SQLStore {
             self.supplyReads = nil
             return
         }
-        self.supplyReads = ReadCoalescer(name: "supply_on_hand", concurrency: database.sharedReadConcurrency) { patients in
+        self.supplyReads = ReadCoalescer(name: "supply_on_hand", concurrency: database.sharedReadConcurrency, health: database.readHealth) { patients in
             try await database.read { connection in
                 try await SupplyOnHandOfPatients.read(patients, on: connection, logger: database.logger)
             }

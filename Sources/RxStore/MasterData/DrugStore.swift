@@ -56,7 +56,7 @@ public struct DrugStore: SQLStore {
             self.lookups = nil
             return
         }
-        self.lookups = ReadCoalescer(name: "drug_by_code", concurrency: database.sharedReadConcurrency) { codes in
+        self.lookups = ReadCoalescer(name: "drug_by_code", concurrency: database.sharedReadConcurrency, health: database.readHealth) { codes in
             try await database.read { connection in
                 var found: [String: Drug] = [:]
                 for try await row in try await connection.execute(DrugsByCodes(codes: codes), logger: database.logger) {

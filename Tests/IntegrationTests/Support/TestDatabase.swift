@@ -81,7 +81,7 @@ actor TestDatabases {
     }
 
     /// DDL on the cluster. Database names are generated here, never from input, and cannot be bound.
-    private func admin(_ sql: String) async throws {
+    func admin(_ sql: String) async throws {
         try await Self.withDatabase(url: adminURL) { db in
             _ = try await db.client.query(PostgresQuery(unsafeSQL: sql))
         }
