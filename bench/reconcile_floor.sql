@@ -19,53 +19,85 @@ WITH catalogue AS (
     SELECT number FROM catalogue_versions
     WHERE consortium_id = :consortium_id AND status = 'published' AND effective_from <= :'as_of'::date
     ORDER BY effective_from DESC LIMIT 1
+), keyed AS (
+    SELECT t.*, lot_key(t.lot_number) AS lot FROM bench_floor_lines t
 ), numbered AS (
     SELECT t.*, min(t.line_number) OVER (
-        PARTITION BY t.distributor_code, t.invoice_number, t.drug_code, t.lot_number) AS first_line
-    FROM bench_floor_lines t
+        PARTITION BY t.distributor_code, t.invoice_number, t.drug_code, t.lot) AS first_line
+    FROM keyed t
+), judged AS (
+    SELECT t.*, i.id AS institution_id, i.consortium_id AS institution_consortium, i.level, mc.institution_id AS own_list,
+           s.id AS manufacturer_id, s.code AS manufacturer, s.is_manufacturer, s.counts_as_manufacturer_id,
+           m.order_id, m.line_no, m.unit_price AS unit_price_ordered, m.supplied, m.line_received, m.lot_received,
+           r.id AS recorded_invoice, coalesce(r.paid, false) AS recorded_paid,
+           -- the line claims the order line's units when it is not a duplicate nor of a recorded invoice
+           (t.first_line = t.line_number AND r.id IS NULL AND m.order_id IS NOT NULL AND m.supplied) AS claims
+    FROM numbered t
+    LEFT JOIN institutions i ON i.consortium_id = :consortium_id AND i.code = t.institution_code
+    LEFT JOIN member_catalogues mc ON mc.consortium_id = i.consortium_id AND mc.institution_id = i.id
+    LEFT JOIN suppliers s ON s.code = t.manufacturer_code
+    -- the invoicing distributor, found once per line
+    LEFT JOIN suppliers sd ON sd.code = t.distributor_code
+    LEFT JOIN LATERAL (
+        SELECT v.id, EXISTS (SELECT 1 FROM payments p WHERE p.consortium_id = v.consortium_id AND p.invoice_id = v.id) AS paid
+        FROM invoices v
+        WHERE v.consortium_id = :consortium_id AND v.distributor_id = sd.id AND v.invoice_number = t.invoice_number
+    ) r ON true
+    -- the member's order line for the drug with a receipt of the lot: one the invoicing distributor supplied
+    -- when there is one, else another (then the distributor is the wrong one)
+    LEFT JOIN LATERAL (
+        SELECT pol.order_id, pol.line_no, pol.unit_price, coalesce(co.distributor_id = sd.id, false) AS supplied,
+               pol.received_quantity AS line_received, sum(d.quantity) AS lot_received
+        FROM purchase_orders po
+        JOIN purchase_order_lines pol ON pol.consortium_id = po.consortium_id AND pol.order_id = po.id
+        JOIN deliveries d ON d.consortium_id = pol.consortium_id AND d.order_id = pol.order_id
+                         AND d.line_no = pol.line_no AND d.lot_key = t.lot
+        LEFT JOIN consolidated_orders co ON co.consortium_id = pol.consortium_id AND co.id = pol.consolidated_order_id
+        WHERE po.consortium_id = i.consortium_id AND po.institution_id = i.id AND pol.drug_code = t.drug_code
+          AND po.status <> 'cancelled'
+        GROUP BY pol.order_id, pol.line_no, pol.unit_price, pol.received_quantity, co.distributor_id
+        ORDER BY coalesce(co.distributor_id = sd.id, false) DESC, pol.order_id DESC, pol.line_no
+        LIMIT 1
+    ) m ON true
 )
 SELECT t.line_number, t.distributor_code, t.invoice_number, t.invoice_date::text, t.manufacturer_invoice_number,
        t.manufacturer_code, t.institution_code, t.drug_code, t.lot_number, t.quantity, t.unit_price, t.amount,
        CASE WHEN t.first_line < t.line_number THEN t.first_line END,
-       m.order_id, m.line_no, m.unit_price, m.received,
+       t.order_id, t.line_no, t.unit_price_ordered, t.supplied,
+       t.line_received,
+       b.line_billed + coalesce(sum(CASE WHEN t.claims THEN t.quantity END) OVER (
+           PARTITION BY t.order_id, t.line_no ORDER BY t.line_number ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
+       t.lot_received,
+       b.lot_billed + coalesce(sum(CASE WHEN t.claims THEN t.quantity END) OVER (
+           PARTITION BY t.order_id, t.line_no, t.lot ORDER BY t.line_number ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
+       t.recorded_invoice, t.recorded_paid,
        CASE
-           WHEN i.id IS NULL THEN false
-           WHEN mc.institution_id IS NOT NULL THEN EXISTS (
+           WHEN t.institution_id IS NULL THEN false
+           WHEN t.own_list IS NOT NULL THEN EXISTS (
                SELECT 1 FROM member_catalogue_items mi
-               WHERE mi.consortium_id = i.consortium_id AND mi.institution_id = i.id AND mi.drug_code = t.drug_code)
+               WHERE mi.consortium_id = t.institution_consortium AND mi.institution_id = t.institution_id
+                 AND mi.drug_code = t.drug_code)
            ELSE EXISTS (
                SELECT 1 FROM catalogue_items ci JOIN catalogue c ON c.number = ci.version_number
-               WHERE ci.consortium_id = i.consortium_id AND ci.drug_code = t.drug_code
-                 AND (cardinality(ci.levels) = 0 OR i.level = ANY (ci.levels)))
+               WHERE ci.consortium_id = t.institution_consortium AND ci.drug_code = t.drug_code
+                 AND (cardinality(ci.levels) = 0 OR t.level = ANY (ci.levels)))
        END,
        CASE
            WHEN t.manufacturer_invoice_number IS NULL THEN 'missing manufacturer invoice number'
            WHEN t.manufacturer_code IS NULL THEN 'missing manufacturer code'
-           WHEN s.id IS NULL THEN 'unknown manufacturer ' || t.manufacturer_code
-           WHEN NOT s.is_manufacturer AND s.counts_as_manufacturer_id IS NULL
-               THEN 'the manufacturer invoice comes from a plain distributor ' || s.code
+           WHEN t.manufacturer_id IS NULL THEN 'unknown manufacturer ' || t.manufacturer_code
+           WHEN NOT t.is_manufacturer AND t.counts_as_manufacturer_id IS NULL
+               THEN 'the manufacturer invoice comes from a plain distributor ' || t.manufacturer
        END
-FROM numbered t
-LEFT JOIN institutions i ON i.consortium_id = :consortium_id AND i.code = t.institution_code
-LEFT JOIN member_catalogues mc ON mc.consortium_id = i.consortium_id AND mc.institution_id = i.id
-LEFT JOIN suppliers s ON s.code = t.manufacturer_code
--- the invoicing distributor, found once per line (inside the lateral join below it led the planner to scan
--- every line of every consolidated order of that distributor for each invoice line)
-LEFT JOIN suppliers sd ON sd.code = t.distributor_code
+FROM judged t
+-- what invoices recorded through the API billed of the order line, and of the lot
 LEFT JOIN LATERAL (
-    SELECT pol.order_id, pol.line_no, pol.unit_price, sum(d.quantity) AS received
-    FROM purchase_orders po
-    JOIN purchase_order_lines pol ON pol.consortium_id = po.consortium_id AND pol.order_id = po.id
-    JOIN deliveries d ON d.consortium_id = pol.consortium_id AND d.order_id = pol.order_id
-                     AND d.line_no = pol.line_no AND d.lot_number = t.lot_number
-    JOIN consolidated_orders co ON co.consortium_id = pol.consortium_id AND co.id = pol.consolidated_order_id
-                           AND co.distributor_id = sd.id
-    WHERE po.consortium_id = i.consortium_id AND po.institution_id = i.id AND pol.drug_code = t.drug_code
-      AND po.status <> 'cancelled'
-    GROUP BY pol.order_id, pol.line_no, pol.unit_price
-    ORDER BY pol.order_id DESC, pol.line_no
-    LIMIT 1
-) m ON true
+    SELECT coalesce(sum(x.quantity), 0) AS line_billed,
+           coalesce(sum(x.quantity) FILTER (WHERE x.lot_key = t.lot), 0) AS lot_billed
+    FROM invoice_lines x
+    WHERE x.consortium_id = :consortium_id AND x.order_id = t.order_id AND x.order_line_no = t.line_no
+      AND NOT x.discrepancies && ARRAY['wrong_distributor']
+) b ON true
 ORDER BY t.line_number
 ) TO STDOUT;
 \o
