@@ -230,24 +230,14 @@ struct BillingTests {
 extension BillingTests {
     @Test("18.4: reconcile records who ran it: --operator, else the --token's holder, else $USER; a bad token exits 2")
     func operatorOfARun() async throws {
-        let binary = try #require(ReconciliationStreamTests.binary, "build consortiumrx first (swift build --build-tests)")
+        let binary = try #require(Command.binary, "build consortiumrx first (swift build --build-tests)")
         try await TestApp.run { app in
             let finance = try await TokenStore(database: app.database).create(
                 role: .finance, consortiumCode: "JLTCM", institutionCode: nil, name: "李会计", expiresAt: nil, actor: .console("test")).token
+            let cli = Command(binary: binary, databaseURL: app.databaseURL, user: "os-user")
             func command(_ arguments: [String]) throws -> (status: Int32, err: String) {
-                let process = Process()
-                process.executableURL = binary
-                process.arguments = ["reconcile", "catalogues", "--consortium", "JLTCM"] + arguments
-                process.environment = ["DATABASE_URL": app.databaseURL, "USER": "os-user", "PATH": "/usr/bin:/bin", "DB_LEASE_TIMEOUT_MS": "60000"]
-                let out = Pipe()
-                let err = Pipe()
-                process.standardOutput = out
-                process.standardError = err
-                try process.run()
-                _ = out.fileHandleForReading.readDataToEndOfFile()
-                let errData = err.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                return (process.terminationStatus, String(decoding: errData, as: UTF8.self))
+                let run = try cli.run(["reconcile", "catalogues", "--consortium", "JLTCM"] + arguments)
+                return (run.status, run.err)
             }
             #expect(try command([]).status != 2)
             #expect(try command(["--operator", "张药师"]).status != 2)

@@ -205,24 +205,9 @@ struct NationalMasterDataTests {
             }
 
             // The command line, as an operator runs it.
-            let binary = try #require(ReconciliationStreamTests.binary, "build consortiumrx first (swift build --build-tests)")
-            func command(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-                let process = Process()
-                process.executableURL = binary
-                process.arguments = arguments
-                process.environment = [
-                    "DATABASE_URL": app.databaseURL, "USER": "token-test", "PATH": "/usr/bin:/bin", "DB_LEASE_TIMEOUT_MS": "60000",
-                ]
-                let out = Pipe()
-                let err = Pipe()
-                process.standardOutput = out
-                process.standardError = err
-                try process.run()
-                let outData = out.fileHandleForReading.readDataToEndOfFile()
-                let errData = err.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-            }
+            let binary = try #require(Command.binary, "build consortiumrx first (swift build --build-tests)")
+            let cli = Command(binary: binary, databaseURL: app.databaseURL, user: "token-test")
+            func command(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) { try cli.run(arguments) }
             let created = try command(["token", "create", "--role", "master_data_admin", "--name", "国家基础数据"])
             #expect(created.status == 0, "\(created.err)")
             let token = created.out.trimmingCharacters(in: .whitespacesAndNewlines)

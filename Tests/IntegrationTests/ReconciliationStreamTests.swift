@@ -260,18 +260,9 @@ struct ReconciliationStreamTests {
         }
     }
 
-    /// The built `consortiumrx` beside the test bundle (`swift build --build-tests` builds it).
-    static var binary: URL? {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent(),
-            TestDatabases.repositoryRoot.appendingPathComponent(".build/debug"),
-        ].map { $0.appendingPathComponent("consortiumrx") }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
-
     @Test("the command in a pipe: the report on standard output, no progress bar on standard error")
     func noProgressInPipe() async throws {
-        let binary = try #require(Self.binary, "build consortiumrx first (swift build --build-tests)")
+        let binary = try #require(Command.binary, "build consortiumrx first (swift build --build-tests)")
         try await TestApp.run { app in
             let d = try await ReconciliationTests.received(app, count: 1)
             let count = 12_000
@@ -283,24 +274,8 @@ struct ReconciliationStreamTests {
             let file = dir.appendingPathComponent("pipe.csv")
             try Data(Self.bigFile(d, count: count).utf8).write(to: file)
 
-            func command(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-                let process = Process()
-                process.executableURL = binary
-                process.arguments = arguments
-                // The same long lease wait as the test servers': on a loaded machine a connection can take seconds.
-                process.environment = [
-                    "DATABASE_URL": app.databaseURL, "USER": "pipe-test", "PATH": "/usr/bin:/bin", "DB_LEASE_TIMEOUT_MS": "60000",
-                ]
-                let out = Pipe()
-                let err = Pipe()
-                process.standardOutput = out
-                process.standardError = err
-                try process.run()
-                let outData = out.fileHandleForReading.readDataToEndOfFile()
-                let errData = err.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-            }
+            let cli = Command(binary: binary, databaseURL: app.databaseURL, user: "pipe-test")
+            func command(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) { try cli.run(arguments) }
             let run = try command(["reconcile", "invoices", file.path, "--consortium", "JLTCM", "--format", "csv"])
             #expect(run.status == 1, "\(run.err)")
             #expect(run.err.isEmpty, "progress or messages on standard error: \(run.err.debugDescription.prefix(200))")

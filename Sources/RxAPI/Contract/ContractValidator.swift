@@ -20,6 +20,8 @@ package struct ContractValidator: Sendable {
         var parameters: [Parameter]
         var body: ContractSchema?
         var queryNames: Set<String>
+        /// The responses it declares ("200", "422", …).
+        var statuses: Set<String>
     }
 
     let operations: [String: Operation]
@@ -60,7 +62,8 @@ package struct ContractValidator: Sendable {
                     try ContractSchema($0, resolving: components)
                 }
                 operations[id] = Operation(parameters: all, body: body,
-                                           queryNames: Set(all.filter { $0.location == .query }.map(\.name)))
+                                           queryNames: Set(all.filter { $0.location == .query }.map(\.name)),
+                                           statuses: Set(operation["responses"]?.mapping?.keys.compactMap(\.string) ?? []))
             }
         }
         self.operations = operations
@@ -119,6 +122,14 @@ package struct ContractValidator: Sendable {
         var found: [FieldError] = []
         schema.problems(value, at: "", into: &found)
         return found
+    }
+
+    /// The operations that take a business date (`format: date`) but do not declare the 422 a date before
+    /// 2000-01-01 gets (for tests).
+    package var datedOperationsWithout422: [String] {
+        operations.filter { _, op in
+            !op.statuses.contains("422") && op.parameters.contains { $0.schema.format == "date" }
+        }.keys.sorted()
     }
 
     /// How many operations the contract has (for tests).

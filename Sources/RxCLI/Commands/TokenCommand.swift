@@ -14,7 +14,7 @@ struct TokenCommand: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(help: "consortium_admin, institution_pharmacist, procurement_officer, prescriber, regulator, auditor or master_data_admin.")
+        @Option(help: "consortium_admin, institution_pharmacist, procurement_officer, prescriber, regulator, auditor, finance or master_data_admin.")
         var role: String
 
         @Option(help: "The consortium's code (every role but master_data_admin, which belongs to no consortium).")
