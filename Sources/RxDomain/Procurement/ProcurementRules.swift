@@ -89,7 +89,9 @@ public enum DiscrepancyReview: String, Sendable, Codable, CaseIterable {
 
     /// The review a finance officer may record now: an open or disputed discrepancy may be resolved or disputed
     /// (again, with a new note); a resolved one is settled (409).
-    public static func next(from current: DiscrepancyReview?, to review: DiscrepancyReview, note: String) throws(DomainError) -> DiscrepancyReview {
+    public static func next(from current: DiscrepancyReview?, to review: DiscrepancyReview, note: String,
+                            hasDiscrepancies: Bool = true) throws(DomainError) -> DiscrepancyReview {
+        guard hasDiscrepancies else { throw .conflict("there is no discrepancy to review") }
         guard !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw .invalid("note", "a review needs a note saying why")
         }

@@ -405,16 +405,12 @@ public struct SupplyCentreStore: SQLStore {
             if let problem = ProcurementRules.paymentProblem(invoiceTotal: invoice.total, paidSoFar: Money(paidSoFar), amount: amount) {
                 throw DomainError.unprocessable(problem.reason, [problem])
             }
-            let inserted = try await connection.row(
+            // A reference already recorded for the invoice is the unique key's 409 (`payments_reference_once`).
+            try await connection.run(
                 """
                 INSERT INTO payments (consortium_id, invoice_id, paid_on, amount, reference, recorded_by)
                 VALUES (\(consortium.id), \(invoiceID), \(paidOn.description)::date, \(amount.rounded(2).amount), \(reference), \(principal.tokenID))
-                ON CONFLICT (consortium_id, invoice_id, reference) DO NOTHING
-                RETURNING id
-                """, as: Int64.self, logger: logger)
-            guard inserted != nil else {
-                throw DomainError.conflict("a payment with reference \(reference) is already recorded for invoice \(invoice.invoiceNumber)")
-            }
+                """, logger: logger)
             struct Record: Encodable { var invoiceID: Int64; var paidOn: String; var amount: Money; var reference: String; var remaining: Money }
             try await audit.record(
                 on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "pay", entityType: "payment",
@@ -434,8 +430,7 @@ public struct SupplyCentreStore: SQLStore {
                 as: Int64.self, logger: logger) != nil
             else { throw DomainError.notFound("no invoice \(invoiceID)") }
             let before = try await invoice(id: invoiceID, consortiumID: consortium.id, connection: connection)
-            guard !before.matched else { throw DomainError.conflict("invoice \(before.invoiceNumber) has no discrepancy to review") }
-            let next = try DiscrepancyReview.next(from: before.review, to: review, note: note)
+            let next = try DiscrepancyReview.next(from: before.review, to: review, note: note, hasDiscrepancies: !before.matched)
             try await connection.run(
                 """
                 UPDATE invoices SET review_status = \(next.rawValue), review_note = \(note), reviewed_by = \(principal.name),
