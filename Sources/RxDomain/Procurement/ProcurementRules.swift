@@ -92,9 +92,7 @@ public enum DiscrepancyReview: String, Sendable, Codable, CaseIterable {
     public static func next(from current: DiscrepancyReview?, to review: DiscrepancyReview, note: String,
                             hasDiscrepancies: Bool = true) throws(DomainError) -> DiscrepancyReview {
         guard hasDiscrepancies else { throw .conflict("there is no discrepancy to review") }
-        guard !note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw .invalid("note", "a review needs a note saying why")
-        }
+        _ = try CorrectionReason.require(note, field: "note")
         if current == .resolved { throw .conflict("the discrepancy is already resolved") }
         return review
     }

@@ -89,3 +89,23 @@ public struct AuditLog: Sendable {
         return Page(rows: entries, limit: query.page.limit, key: { String($0.id) })
     }
 }
+
+/// What the audit trail keeps of a correction: the record after it, with the reason beside its fields under `key`.
+struct ReasonedChange<Value: Encodable>: Encodable {
+    var value: Value
+    var reason: String
+    var key = "reason"
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try value.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(reason, forKey: Key(stringValue: key))
+    }
+}

@@ -170,20 +170,8 @@ public struct HerbCommitmentStore: SQLStore {
             try await audit.record(
                 on: connection, consortiumID: round.consortiumID, actor: Actor(principal), action: "change",
                 entityType: "herb_commitment", entityKey: String(commitmentID), before: before,
-                after: ChangedCommitment(commitment: after, changeReason: why))
+                after: ReasonedChange(value: after, reason: why, key: "changeReason"))
             return after
-        }
-    }
-
-    /// What the audit trail keeps of a change: the commitment after, with the reason of the change beside its fields.
-    struct ChangedCommitment: Encodable {
-        var commitment: HerbCommitment
-        var changeReason: String
-        enum Keys: String, CodingKey { case changeReason }
-        func encode(to encoder: any Encoder) throws {
-            try commitment.encode(to: encoder)
-            var container = encoder.container(keyedBy: Keys.self)
-            try container.encode(changeReason, forKey: .changeReason)
         }
     }
 

@@ -377,20 +377,8 @@ public struct PriceStore: SQLStore {
             try await audit.record(
                 on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "correct_report_date",
                 entityType: "price_agreement", entityKey: String(id), before: before,
-                after: ReportDateCorrection(agreement: after, reason: reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
+                after: ReasonedChange(value: after, reason: reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
             return after
-        }
-    }
-
-    /// What the audit trail keeps of a corrected report date: the agreement after, with the reason beside its fields.
-    struct ReportDateCorrection: Encodable {
-        var agreement: PriceAgreement
-        var reason: String
-        enum Keys: String, CodingKey { case reason }
-        func encode(to encoder: any Encoder) throws {
-            try agreement.encode(to: encoder)
-            var container = encoder.container(keyedBy: Keys.self)
-            try container.encode(reason, forKey: .reason)
         }
     }
 
