@@ -69,4 +69,31 @@ struct AuditTests {
             #expect((future.json["items"] as? [Any])?.isEmpty == true)
         }
     }
+
+    @Test("19.9: the audit trail's from and to take any RFC 3339 date-time or a plain date; a bad one names its parameter")
+    func timeWindow() async throws {
+        try await TestApp.run { app in
+            let admin = try await app.token(.consortiumAdmin)
+            try await app.call(.patch, "/v1/consortia/JLTCM", token: admin, json: #"{"name": "时间窗口"}"#)
+            func count(_ query: String) async throws -> Int? {
+                let page = try await app.call(.get, "/v1/audit?entityType=consortium&" + query, token: admin)
+                #expect(page.status == .ok, "\(query): \(page.text)")
+                return (page.json["items"] as? [Any])?.count
+            }
+            let today = BusinessDate.today().description
+            let tomorrow = BusinessDate.today().adding(days: 1).description
+            // A plain date is the Asia/Shanghai day: `to` includes it, `from` the next day excludes today's change.
+            #expect(try await count("from=\(today)&to=\(today)") == 1)
+            #expect(try await count("from=\(tomorrow)") == 0)
+            // Fractions, offsets (+ encoded as %2B) and a lower-case t and z.
+            #expect(try await count("from=2000-01-01T00:00:00.123456Z") == 1)
+            #expect(try await count("from=2000-01-01T08:00:00%2B08:00&to=2999-01-01t00:00:00z") == 1)
+            #expect(try await count("to=2000-01-01T00:00:00.5-05:00") == 0)
+            for (query, field) in [("from=yesterday", "from"), ("to=2026-13-01", "to"), ("from=2026-12-01T25:00:00Z", "from")] {
+                let bad = try await app.call(.get, "/v1/audit?" + query, token: admin)
+                bad.expectProblem(.badRequest, naming: field)
+                #expect(!bad.text.contains("body"), "\(bad.text)")
+            }
+        }
+    }
 }

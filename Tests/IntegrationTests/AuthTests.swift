@@ -34,6 +34,40 @@ struct AuthTests {
         }
     }
 
+    @Test("19.11: a token verified and cached stops working at its expiry, not up to ten seconds later")
+    func cachedTokenExpires() async throws {
+        try await TestApp.run { app in
+            let expiry = Date().addingTimeInterval(3)
+            let soon = try await TokenStore(database: app.database).create(
+                role: .auditor, consortiumCode: TestApp.demoConsortium, institutionCode: nil, name: "expires soon",
+                expiresAt: expiry, actor: .console("test"))
+            let before = try await app.call(.get, "/v1/drugs?limit=1", token: soon.token)
+            #expect(before.status == .ok, "\(before.text)")
+            // The verified token is now cached for ten seconds; its expiry comes first.
+            try await Task.sleep(for: .seconds(max(0, expiry.timeIntervalSinceNow) + 0.2))
+            try await app.call(.get, "/v1/drugs?limit=1", token: soon.token).expectProblem(.unauthorized)
+        }
+    }
+
+    @Test("19.11: token create --expires-in-days takes 1 to 3650 days and names the option otherwise")
+    func tokenLifetimeOption() async throws {
+        try await TestApp.run { app in
+            let binary = try #require(Command.binary, "build consortiumrx first (swift build --build-tests)")
+            let cli = Command(binary: binary, databaseURL: app.databaseURL, user: "token-test")
+            for days in ["0", "-1", "3651", "9223372036854775807"] {
+                let refused = try cli.run(["token", "create", "--role", "auditor", "--consortium", TestApp.demoConsortium, "--expires-in-days", days])
+                #expect(refused.status != 0 && refused.out.isEmpty, "\(days): \(refused.out)")
+                #expect(refused.err.contains("--expires-in-days"), "\(days): \(refused.err)")
+            }
+            for days in ["1", "3650"] {
+                let created = try cli.run(["token", "create", "--role", "auditor", "--consortium", TestApp.demoConsortium, "--expires-in-days", days])
+                #expect(created.status == 0, "\(days): \(created.err)")
+                let token = created.out.trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(try await app.call(.get, "/v1/drugs?limit=1", token: token).status == .ok)
+            }
+        }
+    }
+
     @Test("tokens are stored hashed, never as themselves")
     func storedHashed() async throws {
         try await TestApp.run { app in

@@ -114,6 +114,12 @@ extension HTTPConformanceTests {
             let key = try await app.call(.post, "/v1/institutions/YJ-TCMH/orders", token: member, json: #"{"lines": []}"#,
                                          headers: [.init("Idempotency-Key")!: String(repeating: "k", count: 201)])
             key.expectProblem(.badRequest, naming: "Idempotency-Key")
+            // A malformed one (spaces, control or non-ASCII characters) is 400 too, not a key of the idempotency table.
+            for malformed in ["two words", "tab\tkey", "键-1"] {
+                let refused = try await app.call(.post, "/v1/institutions/YJ-TCMH/orders", token: member, json: #"{"lines": []}"#,
+                                                 headers: [.init("Idempotency-Key")!: malformed])
+                refused.expectProblem(.badRequest, naming: "Idempotency-Key")
+            }
             #expect(try await app.count("SELECT count(*)::int FROM audit_log") == audits)
         }
     }

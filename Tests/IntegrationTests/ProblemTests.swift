@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import RxDomain
 import Testing
@@ -39,6 +40,34 @@ struct ProblemTests {
             try await app.call(.get, "/v1/drugs/NO-SUCH-DRUG", token: token).expectProblem(.notFound)
             try await app.call(.get, "/v1/institutions/NO-SUCH", token: token).expectProblem(.notFound)
             try await app.call(.get, "/v1/no-such-route", token: token).expectProblem(.notFound)
+        }
+    }
+
+    @Test("19.13: problems are in Chinese when the request prefers it (Accept-Language: zh), English otherwise; fields keep their contract names")
+    func chineseProblems() async throws {
+        try await TestApp.run { app in
+            let token = try await app.token(.auditor)
+            let zh: HTTPFields = [.acceptLanguage: "zh-CN,zh;q=0.9,en;q=0.8"]
+            let limit = try await app.call(.get, "/v1/drugs?limit=0", token: token, headers: zh)
+            limit.expectProblem(.badRequest, naming: "limit")
+            #expect(limit.headers[.contentLanguage] == "zh", "\(limit.text)")
+            #expect(limit.json["title"] as? String == "请求有误")
+            #expect((limit.json["errors"] as? [[String: Any]])?.first?["reason"] as? String == "不能小于 1", "\(limit.text)")
+            let missing = try await app.call(.get, "/v1/drugs/NO-SUCH-DRUG", token: token, headers: zh)
+            missing.expectProblem(.notFound)
+            let detail = missing.json["detail"] as? String ?? ""
+            #expect(missing.headers[.contentLanguage] == "zh" && detail.contains("NO-SUCH-DRUG") && !detail.contains("no drug"), "\(missing.text)")
+            let unknown = try await app.call(.get, "/v1/drugs?colour=red", token: token, headers: zh)
+            unknown.expectProblem(.badRequest, naming: "colour")
+            #expect((unknown.json["detail"] as? String)?.contains("不是该操作的查询参数") == true, "\(unknown.text)")
+            let anonymous = try await app.call(.get, "/v1/drugs", token: nil, headers: zh)
+            anonymous.expectProblem(.unauthorized)
+            #expect(anonymous.headers[.contentLanguage] == "zh" && anonymous.json["title"] as? String == "未认证", "\(anonymous.text)")
+            // English by default and when English weighs more.
+            for headers: HTTPFields in [[:], [.acceptLanguage: "en-GB,en;q=0.9,zh;q=0.5"]] {
+                let english = try await app.call(.get, "/v1/drugs?limit=0", token: token, headers: headers)
+                #expect(english.headers[.contentLanguage] == "en" && english.json["title"] as? String == "Bad Request", "\(english.text)")
+            }
         }
     }
 

@@ -58,6 +58,17 @@ struct AccessPolicyTests {
         #expect(Role.allCases.filter(\.isNational) == [.masterDataAdmin])
     }
 
+    @Test("19.11: a token lives 1 to 3650 days, or forever when no lifetime is given")
+    func tokenLifetime() throws {
+        let now = Date(timeIntervalSince1970: 1_795_451_400)
+        #expect(try TokenLifetime.expiry(days: nil, from: now) == nil)
+        #expect(try TokenLifetime.expiry(days: 1, from: now) == now.addingTimeInterval(86_400))
+        #expect(try TokenLifetime.expiry(days: 3650, from: now) == now.addingTimeInterval(3650 * 86_400))
+        for days in [0, -1, 3651, Int.max] {
+            #expect(throws: DomainError.self) { try TokenLifetime.expiry(days: days, from: now) }
+        }
+    }
+
     @Test("18.12: a master_data_admin token reads no consortium's data and changes none of it")
     func nationalTokenSeesNoConsortium() throws {
         let national = masterDataAdmin

@@ -46,6 +46,17 @@ wait_for() { # path status seconds
 
 wait_for /readyz 200 30 || fail "the server did not become ready"
 [ "$(call /v1/drugs/XJ01CEA010A001010100001 | cut -d' ' -f1)" = 200 ] || fail "a drug could not be read before the restart"
+# A query in raw UTF-8, as some browsers and scripts send it (issue 19.13), is read, not refused by the parser.
+raw=$(python3 - "$port" "$token" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=15)
+s.sendall(("GET /v1/drugs?q=黄芪&limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + sys.argv[2]
+           + "\r\nConnection: close\r\n\r\n").encode())
+print(s.recv(200).split(b"\r\n")[0].decode())
+PY
+)
+[[ "$raw" == *" 200 "* ]] || fail "a raw UTF-8 query was answered '$raw' (expected 200)"
+echo "restart test: a raw UTF-8 query is read: $raw"
 
 scripts/pg.sh stop >/dev/null
 for path in /readyz /v1/drugs/XJ01CEA010A001010100002 /v1/consortia/JLTCM; do

@@ -157,7 +157,7 @@ extension ContractSchema {
         case .null:
             fail("must not be null")
         case .bool:
-            if let type, type != "boolean" { fail("must be \(Self.article(type))") }
+            if let type, type != "boolean" { fail(Self.mustBe(type)) }
         case .number(let n, _):
             if type == "integer" {
                 var value = n
@@ -165,23 +165,23 @@ extension ContractSchema {
                 NSDecimalRound(&whole, &value, 0, .plain)
                 if whole != n { fail("must be a whole number") }
             } else if let type, type != "number" {
-                fail("must be \(Self.article(type))")
+                fail(Self.mustBe(type))
                 return
             }
             if let minimum, n < minimum { fail("must be at least \(minimum)") }
             if let maximum, n > maximum { fail("must be at most \(maximum)") }
         case .string(let s):
-            if let type, type != "string" { fail("must be \(Self.article(type))"); return }
+            if let type, type != "string" { fail(Self.mustBe(type)); return }
             check(string: s, fail: fail)
         case .array(let values):
-            if let type, type != "array" { fail("must be \(Self.article(type))"); return }
-            if let minItems, values.count < minItems { fail("must have at least \(minItems) item\(minItems == 1 ? "" : "s")") }
+            if let type, type != "array" { fail(Self.mustBe(type)); return }
+            if let minItems, values.count < minItems { fail(minItems == 1 ? "must have at least one item" : "must have at least \(minItems) items") }
             if let maxItems, values.count > maxItems { fail("must have at most \(maxItems) items") }
             if let items {
                 for (i, v) in values.enumerated() { items.problems(v, at: "\(field.isEmpty ? "body" : field)[\(i)]", into: &found) }
             }
         case .object(let members):
-            if let type, type != "object" { fail("must be \(Self.article(type))"); return }
+            if let type, type != "object" { fail(Self.mustBe(type)); return }
             let names = Set(members.map(\.0))
             for name in required where !names.contains(name) {
                 found.append(FieldError(field: child(name), reason: "is required"))
@@ -209,29 +209,22 @@ extension ContractSchema {
         if let enumeration, !enumeration.contains(s) { fail("must be one of \(enumeration.joined(separator: ", "))") }
         switch format {
         case "date": if BusinessDate(s) == nil { fail("must be a date YYYY-MM-DD") }
-        case "date-time": if ContractDateTime.parse(s) == nil { fail("must be an RFC 3339 date-time") }
+        case "date-time": if QueryInstant.dateTime(s) == nil { fail("must be an RFC 3339 date-time") }
+        case "date-time-or-date":
+            if QueryInstant.dateTime(s) == nil && BusinessDate(s) == nil { fail("must be an RFC 3339 date-time or a date YYYY-MM-DD") }
         default: break
         }
     }
 
-    static func article(_ type: String) -> String {
+    /// The reason a value of another JSON type is refused.
+    static func mustBe(_ type: String) -> String {
         switch type {
-        case "integer": "an integer"
-        case "object": "an object"
-        case "array": "an array"
-        default: "a \(type)"
+        case "integer": "must be an integer"
+        case "object": "must be an object"
+        case "array": "must be an array"
+        case "string": "must be a string"
+        case "boolean": "must be a boolean"
+        default: "must be a number"
         }
-    }
-}
-
-/// RFC 3339 date-times (`2026-12-01T08:00:00Z`, with fractions or an offset).
-enum ContractDateTime {
-    static func parse(_ s: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        if let d = plain.date(from: s) { return d }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: s)
     }
 }

@@ -97,7 +97,7 @@ package struct ContractValidator: Sendable {
             guard let n = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")),
                 text.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "." })
             else {
-                found.append(FieldError(field: field, reason: "must be \(ContractSchema.article(schema.type ?? "number"))"))
+                found.append(FieldError(field: field, reason: ContractSchema.mustBe(schema.type ?? "number")))
                 return
             }
             schema.problems(.number(n, text: text), at: field, into: &found)

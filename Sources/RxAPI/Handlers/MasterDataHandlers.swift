@@ -140,8 +140,9 @@ extension APIHandler {
         let q = input.query
         let page = try await audit.list(
             AuditQuery(
-                consortiumID: principal.consortiumID, entityType: q.entityType, entityKey: q.entityKey, from: q.from,
-                to: q.to, page: try PageRequest(q.limit, q.cursor)),
+                consortiumID: principal.consortiumID, entityType: q.entityType, entityKey: q.entityKey,
+                from: try QueryInstant.parse(q.from, field: "from", as: .start),
+                to: try QueryInstant.parse(q.to, field: "to", as: .end), page: try PageRequest(q.limit, q.cursor)),
             database: database)
         return .ok(.init(body: .json(.init(
             items: try page.items.map(Components.Schemas.AuditEntry.init), nextCursor: page.nextCursor))))

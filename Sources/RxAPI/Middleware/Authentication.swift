@@ -18,7 +18,8 @@ enum RequestPrincipal {
 /// not two. Revocations reach every server through LISTEN/NOTIFY (`crx_changes`); the short lifetime bounds the
 /// delay if a notification is missed.
 final class Authenticator: Sendable {
-    struct Entry { var principal: Principal?; var until: ContinuousClock.Instant }
+    /// `expiresAt` is the token's own expiry: a cached answer never outlives it.
+    struct Entry { var principal: Principal?; var until: ContinuousClock.Instant; var expiresAt: Date? }
 
     let tokens: TokenStore
     let lifetime: Duration
@@ -32,13 +33,18 @@ final class Authenticator: Sendable {
     func principal(forToken token: String) async throws -> Principal? {
         let key = TokenStore.hash(token)
         let now = ContinuousClock.now
-        if let entry = cache.withLock({ $0[key] }), entry.until > now { return entry.principal }
-        let principal = try await tokens.principal(forToken: token)
+        if let entry = cache.withLock({ $0[key] }), entry.until > now {
+            guard let expiresAt = entry.expiresAt else { return entry.principal }
+            if Date() < expiresAt { return entry.principal }
+            cache.withLock { $0[key] = nil }
+            return nil
+        }
+        let verified = try await tokens.verify(token: token)
         cache.withLock { cache in
             if cache.count > 10_000 { cache.removeAll(keepingCapacity: true) }
-            cache[key] = Entry(principal: principal, until: now.advanced(by: lifetime))
+            cache[key] = Entry(principal: verified?.principal, until: now.advanced(by: lifetime), expiresAt: verified?.expiresAt)
         }
-        return principal
+        return verified?.principal
     }
 
     /// Forgets every verified token (a token was revoked somewhere).

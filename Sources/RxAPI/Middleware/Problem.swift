@@ -29,7 +29,25 @@ struct Problem: Encodable, Sendable {
         return encoder
     }()
 
-    func response(headers extra: HTTPFields = [:]) -> Response {
+    /// The problem in the caller's language (`Accept-Language`); `Content-Language` says which one it is in.
+    func localized(_ language: ProblemLanguage) -> (problem: Problem, language: ProblemLanguage) {
+        guard language == .chinese else { return (self, .english) }
+        var problem = self
+        let texts = LocalizedProblem(detail: detail ?? "", errors: errors ?? [], in: .chinese)
+        if let title = LocalizedProblem.chineseTitle(status: status) { problem.title = title }
+        if detail != nil { problem.detail = texts.detail }
+        if errors != nil { problem.errors = texts.errors }
+        return (problem, texts.language)
+    }
+
+    func response(headers extra: HTTPFields = [:], language: ProblemLanguage = .english) -> Response {
+        let (problem, language) = localized(language)
+        var headers = extra
+        headers[.contentLanguage] = language.rawValue
+        return problem.encoded(headers: headers)
+    }
+
+    private func encoded(headers extra: HTTPFields) -> Response {
         var headers = extra
         headers[.contentType] = "application/problem+json"
         let data = (try? Self.encoder.encode(self)) ?? Data("{\"title\":\"error\",\"status\":\(status)}".utf8)

@@ -26,7 +26,7 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "A label for the audit trail.")
         var name: String = ""
 
-        @Option(name: .customLong("expires-in-days"), help: "Days until the token expires (default: never).")
+        @Option(name: .customLong("expires-in-days"), help: "Days until the token expires, \(TokenLifetime.days.lowerBound) to \(TokenLifetime.days.upperBound) (default: never).")
         var expiresInDays: Int?
 
         func validate() throws {
@@ -40,11 +40,16 @@ struct TokenCommand: AsyncParsableCommand {
                 let field = error.fieldErrors.first
                 throw ValidationError("--\(field?.field ?? "consortium"): \(field?.reason ?? error.message)")
             }
+            do {
+                _ = try TokenLifetime.expiry(days: expiresInDays, from: Date())
+            } catch {
+                throw ValidationError("--expires-in-days: \(error.fieldErrors.first?.reason ?? error.message)")
+            }
         }
 
         func run() async throws {
             let role = Role(rawValue: role)!
-            let expiresAt = expiresInDays.map { Date().addingTimeInterval(TimeInterval($0) * 86_400) }
+            let expiresAt = try TokenLifetime.expiry(days: expiresInDays, from: Date())
             let (consortium, institution, name) = (self.consortium, self.institution, self.name)
             let issued = try await database.withDatabase("token") { db in
                 try await TokenStore(database: db).create(

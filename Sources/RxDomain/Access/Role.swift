@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a token holder is to the consortium.
 public enum Role: String, CaseIterable, Sendable, Codable {
     /// The lead hospital's pharmacy centre (药学中心): maintains the catalogue, prices and its members.
@@ -35,5 +37,20 @@ extension Role {
         } else if consortiumCode == nil {
             throw .invalid("consortium", "a \(rawValue) token belongs to a consortium: name it")
         }
+    }
+}
+
+/// How long a new API token may live: at least a day, at most ten years. A token that expires as it is printed,
+/// or an expiry past what a date can hold, is a mistake, not a choice.
+public enum TokenLifetime {
+    public static let days: ClosedRange<Int> = 1...3650
+
+    /// The expiry of a token created at `now` to live `days` days (nil: it never expires).
+    public static func expiry(days: Int?, from now: Date) throws(DomainError) -> Date? {
+        guard let days else { return nil }
+        guard Self.days.contains(days) else {
+            throw .invalid("expiresInDays", "must be between \(Self.days.lowerBound) and \(Self.days.upperBound) days, not \(days)")
+        }
+        return now.addingTimeInterval(TimeInterval(days) * 86_400)
     }
 }

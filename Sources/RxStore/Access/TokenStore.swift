@@ -80,20 +80,33 @@ public struct TokenStore: SQLStore {
         return Issued(id: id, token: token)
     }
 
+    /// A token that is known, unexpired and unrevoked: its principal, and when it stops working.
+    public struct Verified: Sendable {
+        public var principal: Principal
+        public var expiresAt: Date?
+    }
+
     /// The principal a token stands for, or nil when it is unknown, expired or revoked.
     public func principal(forToken token: String) async throws -> Principal? {
+        try await verify(token: token)?.principal
+    }
+
+    /// The token's principal and expiry, or nil when it is unknown, expired or revoked. A cache of the answer
+    /// must not outlive `expiresAt`.
+    public func verify(token: String) async throws -> Verified? {
         let rows = try await database.rows(
             """
-            SELECT t.id, t.role, t.consortium_id, c.code, t.institution_id, i.code, t.name
+            SELECT t.id, t.role, t.consortium_id, c.code, t.institution_id, i.code, t.name, t.expires_at
             FROM api_tokens t LEFT JOIN consortia c ON c.id = t.consortium_id
             LEFT JOIN institutions i ON i.id = t.institution_id
             WHERE t.token_hash = \(Self.hash(token)) AND t.revoked_at IS NULL
               AND (t.expires_at IS NULL OR t.expires_at > now())
-            """, as: (Int64, String, Int64?, String?, Int64?, String?, String).self)
+            """, as: (Int64, String, Int64?, String?, Int64?, String?, String, Date?).self)
         guard let r = rows.first else { return nil }
-        return Principal(
+        let principal = Principal(
             tokenID: r.0, role: try decodeEnum(r.1), consortiumID: r.2, consortiumCode: r.3, institutionID: r.4,
             institutionCode: r.5, name: r.6.isEmpty ? "token:\(r.0)" : "token:\(r.0):\(r.6)")
+        return Verified(principal: principal, expiresAt: r.7)
     }
 
     public func revoke(id: Int64, actor: Actor) async throws {
