@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+@testable import RxAPI
 import RxDomain
 import RxStore
 import Testing
@@ -34,18 +35,18 @@ struct AuthTests {
         }
     }
 
-    @Test("19.11: a token verified and cached stops working at its expiry, not up to ten seconds later")
+    @Test("19.11: a token verified and cached stops working at its expiry, not when the cache forgets it")
     func cachedTokenExpires() async throws {
         try await TestApp.run { app in
-            let expiry = Date().addingTimeInterval(3)
+            // A cache that would remember the token for an hour: the token's own expiry must still end it.
+            let authenticator = Authenticator(tokens: TokenStore(database: app.database), lifetime: .seconds(3600))
+            let expiry = Date().addingTimeInterval(15)
             let soon = try await TokenStore(database: app.database).create(
                 role: .auditor, consortiumCode: TestApp.demoConsortium, institutionCode: nil, name: "expires soon",
                 expiresAt: expiry, actor: .console("test"))
-            let before = try await app.call(.get, "/v1/drugs?limit=1", token: soon.token)
-            #expect(before.status == .ok, "\(before.text)")
-            // The verified token is now cached for ten seconds; its expiry comes first.
+            #expect(try await authenticator.principal(forToken: soon.token) != nil)
             try await Task.sleep(for: .seconds(max(0, expiry.timeIntervalSinceNow) + 0.2))
-            try await app.call(.get, "/v1/drugs?limit=1", token: soon.token).expectProblem(.unauthorized)
+            #expect(try await authenticator.principal(forToken: soon.token) == nil)
         }
     }
 

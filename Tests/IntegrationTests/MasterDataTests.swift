@@ -9,7 +9,13 @@ struct MasterDataTests {
     func openEndpoints() async throws {
         try await TestApp.run { app in
             #expect(try await app.call(.get, "/healthz", token: nil).json["status"] as? String == "ok")
-            #expect(try await app.call(.get, "/readyz", token: nil).status == .ok)
+            // Ready once the database answers within its 2 s bound; a machine busy with the whole suite may need a retry.
+            var ready = try await app.call(.get, "/readyz", token: nil).status
+            for _ in 0..<30 where ready != .ok {
+                try await Task.sleep(for: .seconds(1))
+                ready = try await app.call(.get, "/readyz", token: nil).status
+            }
+            #expect(ready == .ok)
             let contract = try await app.call(.get, "/openapi.yaml", token: nil)
             let file = try String(contentsOf: TestDatabases.repositoryRoot.appendingPathComponent("Sources/RxAPI/openapi.yaml"), encoding: .utf8)
             #expect(contract.text == file)

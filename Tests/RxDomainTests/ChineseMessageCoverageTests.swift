@@ -42,7 +42,8 @@ struct ChineseMessageCoverageTests {
 }
 
 /// The messages raised in `Sources/`, as templates (`{}` for each interpolated value): the literal arguments of
-/// `DomainError`'s cases and `invalid`, of `FieldError(… reason:)` and of the contract validator's `fail`.
+/// `DomainError`'s cases and `invalid`, of `FieldError(… reason:)`, of `HTTPError(… message:)` and of the contract
+/// validator's `fail`.
 enum SourceMessages {
     struct Message { var file: String; var template: String }
 
@@ -68,13 +69,16 @@ enum SourceMessages {
         // Only values, no words ("{}: {}" joins a field and a reason that are checked where they are raised).
         if template.replacingOccurrences(of: "{}", with: "").allSatisfy({ $0 == ":" || $0 == " " }) { return true }
         if ChineseMessages.has(template: template) { return true }
-        if template.hasPrefix("{}: ") { return ChineseMessages.has(template: String(template.dropFirst(4))) }
+        // A field and its reason ("{}: reason", "limit: reason"): the reason must be translated.
+        if let colon = template.range(of: ": "), template[..<colon.lowerBound].allSatisfy({ $0.isLetter || $0 == "{" || $0 == "}" || $0 == "." }) {
+            return ChineseMessages.has(template: String(template[colon.upperBound...]))
+        }
         return false
     }
 
     static let callers = [
         "badRequest(", "unauthorized(", "forbidden(", "notFound(", "conflict(", "preconditionFailed(",
-        "preconditionRequired(", "unprocessable(", "unavailable(", "reason: ", "fail(",
+        "preconditionRequired(", "unprocessable(", "unavailable(", "reason: ", "fail(", "message: ",
     ]
 
     static func scan(_ text: String) -> [String] {
@@ -84,7 +88,10 @@ enum SourceMessages {
         while i < chars.count {
             if let caller = callers.first(where: { matches(chars, at: i, $0) }) {
                 i += caller.count
-                if let (template, end) = literal(chars, at: i) {
+                // The text may start on the next line (`throw .badRequest(\n    "…"`).
+                var k = i
+                while k < chars.count, chars[k] == " " || chars[k] == "\n" { k += 1 }
+                if let (template, end) = literal(chars, at: k) {
                     templates.append(template)
                     i = end
                 }
@@ -100,7 +107,7 @@ enum SourceMessages {
                         j += 1
                     }
                 }
-                while j < chars.count, chars[j] == "," || chars[j] == " " { j += 1 }
+                while j < chars.count, chars[j] == "," || chars[j] == " " || chars[j] == "\n" { j += 1 }
                 if let (template, _) = literal(chars, at: j) { templates.append(template) }
                 i += 1
                 continue

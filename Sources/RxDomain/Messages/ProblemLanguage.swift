@@ -46,10 +46,10 @@ public struct LocalizedProblem: Sendable, Equatable {
         // A detail is a whole message, or the errors joined ("field: reason; field: reason").
         let joined = errors.map { "\($0.field): \($0.reason)" }.joined(separator: "; ")
         let translatedDetail: String?
-        if let whole = ChineseMessages.translate(detail) {
-            translatedDetail = whole
-        } else if !errors.isEmpty, detail == joined, !reasons.contains(where: { $0 == nil }) {
+        if !errors.isEmpty, detail == joined, !reasons.contains(where: { $0 == nil }) {
             translatedDetail = translatedErrors.map { "\($0.field)：\($0.reason)" }.joined(separator: "；")
+        } else if let whole = ChineseMessages.translate(detail) {
+            translatedDetail = whole
         } else {
             translatedDetail = ChineseMessages.translateFieldMessage(detail)
         }
