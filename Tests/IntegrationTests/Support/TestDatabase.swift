@@ -69,15 +69,22 @@ actor TestDatabases {
         return try await task.value
     }
 
-    /// Databases of earlier runs that ended before dropping theirs.
+    /// Databases of earlier runs that ended before dropping theirs. A run's databases carry its process id; those
+    /// of a run still going (another `swift test` on the same cluster) are left alone.
     private func removeLeftovers() async throws {
-        let mine = "%\\_" + runID + "%"
         let names = try await Self.withDatabase(url: adminURL) { db in
-            try await db.rows(
-                "SELECT datname FROM pg_database WHERE datname LIKE 'crx\\_t%' AND datname NOT LIKE \(mine)",
-                as: String.self)
+            try await db.rows("SELECT datname FROM pg_database WHERE datname ~ '^crx_(t|tpl)_[0-9]+'", as: String.self)
         }
-        for name in names { try? await admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        for name in names where !Self.isRunning(owner: name) {
+            try? await admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        }
+    }
+
+    /// Whether the test run that made `crx_t_PID_N` or `crx_tpl_PID` is still running (this one included).
+    static func isRunning(owner database: String) -> Bool {
+        let parts = database.split(separator: "_")
+        guard parts.count >= 3, let pid = Int32(parts[2]) else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
     }
 
     /// DDL on the cluster. Database names are generated here, never from input, and cannot be bound.
