@@ -328,8 +328,9 @@ public enum HerbProcurementRules {
         return QualityVerdict(result: failures.isEmpty ? .passed : .rejected, failures: failures)
     }
 
-    /// A supplier with this many rejected lots in a round is flagged to the lead.
-    public static let rejectionsToFlag = 2
+    /// A supplier whose rejected lots in a round reach the threshold (setting `herb_rejections_to_flag_supplier`) is
+    /// flagged to the lead for review.
+    public static func flagsSupplier(rejections: Int, threshold: Int) -> Bool { rejections >= threshold }
 
     // MARK: Execution
 

@@ -130,7 +130,7 @@ public enum LongPrescriptionRules {
         public var dailyDose: Decimal
         public var daysAsked: Int
         public var inCatalogue: Bool
-        /// The assessment is recorded in the chart, and the patient confirmed (needed above four weeks).
+        /// The assessment is recorded in the chart, and the patient confirmed (needed above the standard days, 4 weeks).
         public var assessmentRecorded: Bool
         public var patientConfirmed: Bool
         /// The last day of supply the patient still holds of this drug from an earlier long prescription.
@@ -240,8 +240,8 @@ public enum LongPrescriptionRules {
         if maxDays > national.standardDays && !(item.assessmentRecorded && item.patientConfirmed) {
             maxDays = national.standardDays
             if item.daysAsked > national.standardDays {
-                reasons.append(.shorten("NEEDS_PATIENT_CONFIRMATION", "超过4周须在病历中记录评估并经患者签字确认",
-                                        "more than four weeks needs the assessment recorded and the patient's confirmation"))
+                reasons.append(.shorten("NEEDS_PATIENT_CONFIRMATION", "超过 \(national.standardDays) 天须在病历中记录评估并经患者签字确认",
+                                        "more than \(national.standardDays) days needs the assessment recorded and the patient's confirmation"))
             }
         }
         if item.daysAsked > maxDays {

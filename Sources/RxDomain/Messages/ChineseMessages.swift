@@ -216,7 +216,6 @@ public enum ChineseMessages {
          "版本 {1} 的状态为 {2}；只有提请审议（proposed）的版本才能发布"),
         ("must be after {}, when the current version took effect", "必须晚于现行版本的生效日期 {1}"),
         ("the consortium has no lead institution", "本医联体没有牵头医院"),
-        ("the quorum setting '{}' is not understood", "无法识别目录通过规则的设置“{1}”"),
         ("version {} cannot be published: ", "版本 {1} 不能发布："),
         ("version {} cannot be published: {}", "版本 {1} 不能发布：{2}"),
         ("the lead institution has not endorsed it", "牵头医院尚未同意"),
@@ -439,7 +438,7 @@ public enum ChineseMessages {
         ("a first long prescription needs a physician of intermediate title or above, at a secondary or higher hospital or a primary institution",
          "首次长期处方须由具有中级以上职称的医师在二级及以上医院或基层医疗机构开具"),
         ("the patient still holds supply until {}, beyond the {}-day tolerance", "患者仍持有该药品至 {1}，超过 {2} 天容差"),
-        ("more than four weeks needs the assessment recorded and the patient's confirmation", "超过4周须在病历中记录评估并经患者签字确认"),
+        ("more than {} days needs the assessment recorded and the patient's confirmation", "超过 {1} 天须在病历中记录评估并经患者签字确认"),
         ("{} days asked, at most {} allowed", "申请 {1} 天，最多可开 {2} 天"),
     ]
 
@@ -513,7 +512,7 @@ public enum ChineseMessages {
         ("it changed since you read it: its ETag is {} now", "读取后数据已被修改：当前 ETag 为 {1}"),
         ("the setting {} is missing: load seeds/reference (consortiumrx seed)", "缺少设置 {1}：请加载 seeds/reference（consortiumrx seed）"),
         ("{} is before {} takes effect ({})", "{1} 早于设置 {2} 的生效日期（{3}）"),
-        ("the setting {} is not a number: {}", "设置 {1} 的值不是数字：{2}"),
+        ("the setting {} is not understood: {}", "无法识别设置 {1} 的值：{2}"),
         ("a consortium with this code already exists", "该编码的医联体已存在"),
         ("an institution with this code already exists", "该编码的医疗机构已存在"),
         ("a supplier with this code already exists", "该编码的供应商已存在"),

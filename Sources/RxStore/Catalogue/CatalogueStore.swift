@@ -397,8 +397,7 @@ public struct CatalogueStore: SQLStore {
             let decisions = Dictionary(
                 try await endorsements(number, consortiumID: consortium.id, on: connection).map { ($0.institutionCode, $0.decision) },
                 uniquingKeysWith: { a, _ in a })
-            let rule = try await settings.required("catalogue_quorum", consortiumID: consortium.id, on: today, connection: connection)
-            guard let quorum = Quorum(setting: rule) else { throw DomainError.unavailable("the quorum setting '\(rule)' is not understood") }
+            let quorum = try await settings.required(.catalogueQuorum, consortiumID: consortium.id, on: today, connection: connection)
             let check = CatalogueRules.publicationCheck(decisions: decisions, lead: lead, members: members, quorum: quorum)
             guard check.problems.isEmpty else {
                 throw DomainError.unprocessable("version \(number) cannot be published: " + check.problems.joined(separator: "; "))

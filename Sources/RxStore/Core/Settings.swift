@@ -2,13 +2,28 @@ import Logging
 import PostgresNIO
 import RxDomain
 
-/// Policy settings: a consortium's own value in force on a date, else the national default in force then.
+/// Policy settings: a consortium's own value in force on a date, else the national default in force then. Read only
+/// through `PolicySetting` (RxDomain), which names every key and how its text reads.
 public struct Settings: Sendable {
     let logger: Logger
 
     public init(logger: Logger) { self.logger = logger }
 
-    public func value(_ key: String, consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> String? {
+    /// The setting's value in force on `date`. A date before the setting's first value is the caller's (422 naming
+    /// `field`); a setting with no value at all means the seeds were not loaded, and a value that does not read as
+    /// the setting's type means they are wrong (503 naming the setting either way).
+    public func required<Value>(
+        _ setting: PolicySetting<Value>, consortiumID: Int64, on date: BusinessDate, field: String = "date",
+        connection: PostgresConnection
+    ) async throws -> Value {
+        let text = try await required(setting.key, consortiumID: consortiumID, on: date, field: field, connection: connection)
+        guard let value = setting.read(text) else {
+            throw DomainError.unavailable("the setting \(setting.key) is not understood: \(text)")
+        }
+        return value
+    }
+
+    func value(_ key: String, consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> String? {
         try await connection.row(
             """
             SELECT value FROM (
@@ -21,9 +36,7 @@ public struct Settings: Sendable {
             """, as: String.self, logger: logger)
     }
 
-    /// A setting that must be in force on `date`. A date before the setting's first value is the caller's (422
-    /// naming `field`); a setting with no value at all means the seeds were not loaded (503).
-    public func required(
+    private func required(
         _ key: String, consortiumID: Int64, on date: BusinessDate, field: String = "date", connection: PostgresConnection
     ) async throws -> String {
         if let value = try await value(key, consortiumID: consortiumID, on: date, connection: connection) { return value }

@@ -120,7 +120,7 @@ public struct HerbQualityStore: SQLStore {
                 inspectedOn: draft.inspectedOn, identificationPassed: draft.identificationPassed,
                 measured: Dictionary(draft.measured.map { ($0.key.rawValue, $0.value) }, uniquingKeysWith: { a, _ in a }),
                 result: verdict.result, failures: verdict.failures, supplierRejections: rejections,
-                supplierFlagged: rejections >= HerbProcurementRules.rejectionsToFlag)
+                supplierFlagged: HerbProcurementRules.flagsSupplier(rejections: rejections, threshold: try await flagThreshold(round, connection)))
             try await audit.record(
                 on: connection, consortiumID: round.consortiumID, actor: Actor(principal), action: "inspect",
                 entityType: "herb_inspection", entityKey: String(id), before: HerbInspection?.none, after: created)
@@ -146,10 +146,11 @@ public struct HerbQualityStore: SQLStore {
             supplierCode: row.1, failures: row.3)
     }
 
-    /// Every supplier that bid in the round: its rejected lots, whether flagged (two or more), whether suspended.
+    /// Every supplier that bid in the round: its rejected lots, whether flagged (`flagsSupplier`), whether suspended.
     public func suppliers(roundID: Int64, by principal: Principal) async throws -> [HerbSupplierStanding] {
         try await database.read { connection in
             let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection)
+            let threshold = try await flagThreshold(round, connection)
             return try await connection.rows(
                 """
                 SELECT s.code, s.name, count(DISTINCT b.id)::int,
@@ -165,7 +166,7 @@ public struct HerbQualityStore: SQLStore {
             ).map {
                 HerbSupplierStanding(
                     supplierCode: $0.0, supplierName: $0.1, bids: $0.2, rejections: $0.3,
-                    flagged: $0.3 >= HerbProcurementRules.rejectionsToFlag, suspended: $0.4 != nil, suspensionReason: $0.4)
+                    flagged: HerbProcurementRules.flagsSupplier(rejections: $0.3, threshold: threshold), suspended: $0.4 != nil, suspensionReason: $0.4)
             }
         }
     }
@@ -202,12 +203,18 @@ public struct HerbQualityStore: SQLStore {
             let name = try await connection.row("SELECT name FROM suppliers WHERE id = \(supplier)", as: String.self, logger: logger) ?? supplierCode
             let standing = HerbSupplierStanding(
                 supplierCode: supplierCode, supplierName: name, bids: bids, rejections: rejections,
-                flagged: rejections >= HerbProcurementRules.rejectionsToFlag, suspended: true, suspensionReason: reason)
+                flagged: HerbProcurementRules.flagsSupplier(rejections: rejections, threshold: try await flagThreshold(round, connection)), suspended: true, suspensionReason: reason)
             try await audit.record(
                 on: connection, consortiumID: round.consortiumID, actor: Actor(principal), action: "suspend",
                 entityType: "herb_supplier_suspension", entityKey: "\(roundID):\(supplierCode)",
                 before: HerbSupplierStanding?.none, after: standing)
             return standing
         }
+    }
+
+    /// Rejected lots that flag a supplier, as set when the round began.
+    private func flagThreshold(_ round: HerbRound, _ connection: PostgresConnection) async throws -> Int {
+        try await Settings(logger: logger).required(
+            .herbRejectionsToFlagSupplier, consortiumID: round.consortiumID, on: round.periodStart, connection: connection)
     }
 }

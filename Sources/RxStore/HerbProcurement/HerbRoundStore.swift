@@ -243,17 +243,13 @@ public struct HerbRoundStore: SQLStore {
                 throw DomainError.invalid("leadInstitutionCode", "\(draft.leadInstitutionCode) has no testing lab to inspect the pieces (中药饮片鉴别检测)")
             }
             let settings = Settings(logger: logger)
-            func percent(_ key: String) async throws -> Decimal {
-                let text = try await settings.required(key, consortiumID: consortium.id, on: draft.periodStart, field: "periodStart", connection: connection)
-                guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
-                    throw DomainError.unavailable("the setting \(key) is not a number: \(text)")
-                }
-                return value
+            func percent(_ setting: PolicySetting<Decimal>) async throws -> Decimal {
+                try await settings.required(setting, consortiumID: consortium.id, on: draft.periodStart, field: "periodStart", connection: connection)
             }
             var proposal = draft.proposalPercent ?? 0
-            if draft.proposalPercent == nil { proposal = try await percent("herb_commitment_proposal_pct") }
+            if draft.proposalPercent == nil { proposal = try await percent(.herbCommitmentProposalPercent) }
             var minimum = draft.minimumPercent ?? 0
-            if draft.minimumPercent == nil { minimum = try await percent("herb_commitment_minimum_pct") }
+            if draft.minimumPercent == nil { minimum = try await percent(.herbCommitmentMinimumPercent) }
             guard proposal > 0 && proposal <= 100 else { throw DomainError.invalid("proposalPercent", "must be above 0 and at most 100") }
             guard minimum >= 0 && minimum <= proposal else {
                 throw DomainError.invalid("minimumPercent", "\(minimum) must be between 0 and the proposal percent \(proposal)")

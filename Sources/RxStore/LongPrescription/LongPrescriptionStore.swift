@@ -129,8 +129,8 @@ public struct LongPrescriptionStore: SQLStore {
 
     func national(consortiumID: Int64, on date: BusinessDate, field: String = "date", connection: PostgresConnection) async throws -> LongPrescriptionRules.National {
         let settings = Settings(logger: logger)
-        let maxDays = Int(try await settings.required("long_rx_national_max_days", consortiumID: consortiumID, on: date, field: field, connection: connection)) ?? 84
-        let standard = Int(try await settings.required("long_rx_standard_max_days", consortiumID: consortiumID, on: date, field: field, connection: connection)) ?? 28
+        let maxDays = try await settings.required(.longPrescriptionNationalMaxDays, consortiumID: consortiumID, on: date, field: field, connection: connection)
+        let standard = try await settings.required(.longPrescriptionStandardMaxDays, consortiumID: consortiumID, on: date, field: field, connection: connection)
         return .init(maxDays: maxDays, standardDays: standard)
     }
 

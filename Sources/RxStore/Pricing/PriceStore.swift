@@ -391,18 +391,14 @@ public struct PriceStore: SQLStore {
                 return nil
             }
             let settings = Settings(logger: logger)
-            func percent(_ key: String) async throws -> Decimal {
-                let text = try await settings.required(key, consortiumID: consortiumID, on: date, field: "on", connection: connection)
-                guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
-                    throw DomainError.unavailable("the setting \(key) is not a number: \(text)")
-                }
-                return value
+            func percent(_ setting: PolicySetting<Decimal>) async throws -> Decimal {
+                try await settings.required(setting, consortiumID: consortiumID, on: date, field: "on", connection: connection)
             }
             let markups = PatientPricing.Markups(
-                drugPercent: try await percent("drug_markup_pct"),
-                decoctionPiecePercent: try await percent("decoction_piece_markup_pct"),
-                decoctionPieceCapPercent: try await percent("decoction_piece_markup_cap_pct"),
-                hospitalPreparationPercent: try await percent("hospital_preparation_markup_pct"))
+                drugPercent: try await percent(.drugMarkupPercent),
+                decoctionPiecePercent: try await percent(.decoctionPieceMarkupPercent),
+                decoctionPieceCapPercent: try await percent(.decoctionPieceMarkupCapPercent),
+                hospitalPreparationPercent: try await percent(.hospitalPreparationMarkupPercent))
             return (agreement, PatientPricing.price(unitPrice: agreement.unitPrice, category: drug.category, markups: markups))
         }
     }

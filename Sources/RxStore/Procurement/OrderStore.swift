@@ -267,8 +267,8 @@ public struct OrderStore: SQLStore {
                 throw DomainError.invalid(
                     "lotNumber", "lot \(delivery.lotNumber) of \(line.drugCode) was rejected by the lead's lab and is blocked: \(failures.joined(separator: "; "))")
             }
-            let months = Int(try await Settings(logger: logger).required(
-                "min_remaining_shelf_life_months", consortiumID: consortium.id, on: delivery.receivedOn, connection: connection)) ?? 6
+            let months = try await Settings(logger: logger).required(
+                .minimumRemainingShelfLifeMonths, consortiumID: consortium.id, on: delivery.receivedOn, connection: connection)
             let problems = ProcurementRules.deliveryProblems(
                 ordered: line.quantity, alreadyReceived: line.receivedQuantity, quantity: delivery.quantity,
                 expiry: delivery.expiryDate, receivedOn: delivery.receivedOn, minimumShelfLifeMonths: months)

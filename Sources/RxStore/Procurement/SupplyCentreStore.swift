@@ -348,7 +348,7 @@ public struct SupplyCentreStore: SQLStore {
     public func payables(consortium: Consortium, status: ProcurementRules.PayableStatus?, today: BusinessDate,
                          invoiceID: Int64? = nil) async throws -> [Payable] {
         try await database.read { connection in
-            let term = Int(try await Settings(logger: logger).required("payment_term_days", consortiumID: consortium.id, on: today, connection: connection)) ?? 30
+            let term = try await Settings(logger: logger).required(.paymentTermDays, consortiumID: consortium.id, on: today, connection: connection)
             let rows = try await connection.rows(
                 """
                 SELECT v.id, v.invoice_number, s.code, i.code, t.amount,

@@ -244,14 +244,14 @@ public struct TransferStore: SQLStore {
                 throw DomainError.invalid("unit", "\(draft.drugCode) is counted in \(preparation.unit), not \(unit)")
             }
             let required = try await Settings(logger: logger).required(
-                "preparation_transfer_requires_approval", consortiumID: consortium.id, on: today, connection: connection)
+                .preparationTransferRequiresApproval, consortiumID: consortium.id, on: today, connection: connection)
             let leadRow: Int64?? = try await connection.row(
                 "SELECT lead_institution_id FROM consortia WHERE id = \(consortium.id)", as: Int64?.self, logger: logger)
             let leadID: Int64? = leadRow ?? nil
             try TransferRules.refuse(
                 TransferRules.approvalErrors(TransferRules.ApprovalCheck(
                     kind: draft.kind, authority: draft.authority, documentNumber: draft.documentNumber,
-                    documentDate: draft.documentDate, approvalRequired: required != "false",
+                    documentDate: draft.documentDate, approvalRequired: required,
                     supplierInstitutionID: supplierID, producerInstitutionID: producerID, leadInstitutionID: leadID,
                     receiverInstitutionIDs: receiverIDs, validFrom: draft.validFrom, validTo: draft.validTo)),
                 "the transfer approval is refused")

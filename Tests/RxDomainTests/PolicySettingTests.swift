@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+@testable import RxDomain
+
+@Suite("Policy settings are data, read through one typed accessor (issue 20)")
+struct PolicySettingTests {
+    static let keys = [
+        PolicySetting.paymentTermDays.key, PolicySetting.minimumRemainingShelfLifeMonths.key,
+        PolicySetting.longPrescriptionNationalMaxDays.key, PolicySetting.longPrescriptionStandardMaxDays.key,
+        PolicySetting.herbRejectionsToFlagSupplier.key, PolicySetting.drugMarkupPercent.key,
+        PolicySetting.decoctionPieceMarkupPercent.key, PolicySetting.decoctionPieceMarkupCapPercent.key,
+        PolicySetting.hospitalPreparationMarkupPercent.key, PolicySetting.herbCommitmentProposalPercent.key,
+        PolicySetting.herbCommitmentMinimumPercent.key, PolicySetting.preparationTransferRequiresApproval.key,
+        PolicySetting.catalogueQuorum.key,
+    ]
+
+    @Test("every setting the service reads has a national default in seeds/reference/policy_defaults.csv")
+    func everySettingIsSeeded() throws {
+        let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("seeds/reference/policy_defaults.csv")
+        let seeded = Set(try String(contentsOf: seeds, encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { String($0.prefix { $0 != "," }) })
+        for key in Self.keys { #expect(seeded.contains(key), "\(key) is read but not seeded") }
+    }
+
+    @Test("a setting's text reads as its type, or not at all")
+    func reading() {
+        #expect(PolicySetting.paymentTermDays.read("30") == 30)
+        #expect(PolicySetting.paymentTermDays.read("30.5") == nil && PolicySetting.paymentTermDays.read("") == nil)
+        #expect(PolicySetting.drugMarkupPercent.read("12.5") == Decimal(string: "12.5"))
+        #expect(PolicySetting.drugMarkupPercent.read("twelve") == nil)
+        #expect(PolicySetting.preparationTransferRequiresApproval.read("false") == false)
+        #expect(PolicySetting.preparationTransferRequiresApproval.read("yes") == nil)
+        #expect(PolicySetting.catalogueQuorum.read("simple_majority") != nil)
+        #expect(PolicySetting.catalogueQuorum.read("most") == nil)
+    }
+
+    @Test("a supplier is flagged when its rejected lots reach the setting's threshold")
+    func flagging() {
+        #expect(!HerbProcurementRules.flagsSupplier(rejections: 1, threshold: 2))
+        #expect(HerbProcurementRules.flagsSupplier(rejections: 2, threshold: 2))
+        #expect(HerbProcurementRules.flagsSupplier(rejections: 1, threshold: 1))
+    }
+}
