@@ -138,7 +138,10 @@ struct NationalMasterDataTests {
 
             // Every other read of the contract, with the demo's real codes: 404 (or 403), never a consortium's data.
             let names = try await app.database.rows("SELECT name FROM institutions", as: String.self) + ["吉林市中医医联体"]
-            let allowed: Set<String> = ["getHealth", "getReadiness", "listConsortia", "listSuppliers", "listDrugs", "getDrug", "listAudit"]
+            let allowed: Set<String> = [
+                "getHealth", "getReadiness", "listConsortia", "listSuppliers", "listDrugs", "getDrug", "listAudit",
+                "listHerbQualityLimits",
+            ]
             var checked = 0
             // The reads with a required query parameter get one, so the answer is the scope's, not the syntax's.
             let queries = ["diffCatalogueVersions": "?against=1", "getSpendReport": "?from=2026-01-01&to=2026-12-31"]

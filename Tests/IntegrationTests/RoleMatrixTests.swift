@@ -109,6 +109,59 @@ struct RoleMatrixTests {
         }
     }
 
+    /// Every read that names its roles in `x-roles` (the lists of issue 19.12).
+    static func restrictedReads(_ roles: OperationRoles) -> [Operation] {
+        NationalMasterDataTests.readOperations().filter { roles.byOperation[$0.id] != nil }
+    }
+
+    @Test("19.12: each role against each read that names its roles: the others get 403, the listed ones are let through")
+    func readMatrix() async throws {
+        let roles = try OperationRoles(contract: Self.contract)
+        let reads = Self.restrictedReads(roles)
+        #expect(reads.count >= 8, "\(reads)")
+        try await TestApp.run { app in
+            let drug = try await app.database.rows("SELECT code FROM drugs ORDER BY code LIMIT 1", as: String.self)[0]
+            var tokens: [Role: String] = [:]
+            for role in Role.allCases {
+                let scoped = [.institutionPharmacist, .procurementOfficer, .prescriber].contains(role)
+                tokens[role] = try await app.token(role, institution: scoped ? "JL-TCMH" : nil)
+            }
+            for operation in reads {
+                let allowed = roles.byOperation[operation.id] ?? []
+                for role in Role.allCases {
+                    let response = try await app.call(.get, Self.uri(operation.path, drug: drug), token: tokens[role])
+                    if allowed.contains(role) {
+                        // Let through: the list, or what the scope or a made-up id answers (403 from the access
+                        // policy, 404, 409), never the gate, 401 or 5xx.
+                        #expect(response.status.code < 500 && response.status != .unauthorized,
+                                "\(role.rawValue) on \(operation): \(response.status) \(response.text)")
+                        let detail = response.json["detail"] as? String ?? ""
+                        #expect(!detail.contains("may not \(operation.id)"), "\(role.rawValue) on \(operation) stopped by the gate")
+                    } else {
+                        response.expectProblem(.forbidden)
+                    }
+                }
+            }
+            // A token of another consortium learns nothing of this one.
+            try await TransferTests.otherConsortium(app)
+            let names = try await app.database.rows(
+                "SELECT i.name FROM institutions i JOIN consortia c ON c.id = i.consortium_id WHERE c.code = 'JLTCM'", as: String.self)
+            for operation in reads {
+                for role in roles.byOperation[operation.id] ?? [] where !role.isNational {
+                    let scoped = [.institutionPharmacist, .procurementOfficer, .prescriber].contains(role)
+                    let token = try await app.token(role, consortium: "OTHER", institution: scoped ? "OTHER-H" : nil)
+                    let response = try await app.call(.get, Self.uri(operation.path, drug: drug), token: token)
+                    for name in names {
+                        #expect(!response.text.contains(name), "\(role.rawValue) of OTHER on \(operation) revealed \(name)")
+                    }
+                    if operation.path.hasPrefix("/v1/consortia/{code}") {
+                        #expect([403, 404].contains(response.status.code), "\(role.rawValue) of OTHER on \(operation): \(response.status)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("a token of another consortium gets 403 or 404 on every write endpoint, and learns nothing of this one")
     func otherConsortium() async throws {
         try await TestApp.run { app in

@@ -90,6 +90,10 @@ struct AccessPolicyTests {
             .inspectHerbBatch(consortiumID: consortium, roundLeadCode: "L"),
             .commitHerbVolume(consortiumID: consortium, institutionID: 1),
             .readHerbCommitments(consortiumID: consortium, institutionID: 1, roundLeadCode: "L"),
+            .readDistributorContracts(consortiumID: consortium),
+            .readSupplyCentreOrders(consortiumID: consortium, leadInstitutionCode: "L"),
+            .readPrescribers(consortiumID: consortium, institutionID: nil), .readPrescribers(consortiumID: consortium, institutionID: 1),
+            .readCatalogueEndorsements(consortiumID: consortium),
         ]
         for permission in denied {
             #expect(!national.may(permission), "\(permission)")
@@ -97,6 +101,55 @@ struct AccessPolicyTests {
         // Its audit trail holds the national master-data changes only (the store's query, given no consortium).
         #expect(national.may(.readAudit))
         #expect(throws: DomainError.self) { try national.scopedConsortiumID(orNotFound: "no order 1") }
+    }
+
+    @Test("19.12: the supply centre's order lists: the admin, the lead's procurement officer, auditors, regulators")
+    func supplyCentreOrders() {
+        let lead = Principal(tokenID: 1, role: .procurementOfficer, consortiumID: 1, consortiumCode: "C1", institutionID: 5,
+                             institutionCode: "LEAD", name: "t")
+        let read = Permission.readSupplyCentreOrders(consortiumID: 1, leadInstitutionCode: "LEAD")
+        #expect(lead.may(read) && principal(.consortiumAdmin).may(read) && principal(.auditor).may(read) && principal(.regulator).may(read))
+        #expect(!principal(.procurementOfficer, institution: 7).may(read), "a member's officer is not the supply centre")
+        for role in [Role.institutionPharmacist, .prescriber, .finance] {
+            #expect(!principal(role, institution: 5).may(read), "\(role.rawValue)")
+        }
+        #expect(!principal(.consortiumAdmin, consortium: 2).may(read))
+    }
+
+    @Test("19.12: distributor contracts are read by all who order, pay or oversee, not prescribers")
+    func distributorContracts() {
+        for role in [Role.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .finance, .auditor, .regulator] {
+            #expect(principal(role).may(.readDistributorContracts(consortiumID: 1)), "\(role.rawValue)")
+            #expect(!principal(role, consortium: 2).may(.readDistributorContracts(consortiumID: 1)))
+        }
+        #expect(!principal(.prescriber).may(.readDistributorContracts(consortiumID: 1)))
+    }
+
+    @Test("19.12: prescribers: the pharmacy centre, auditors and regulators see all; a member's pharmacist or prescriber its own")
+    func prescribers() {
+        for role in [Role.consortiumAdmin, .auditor, .regulator] {
+            #expect(principal(role).may(.readPrescribers(consortiumID: 1, institutionID: nil)))
+            #expect(principal(role).may(.readPrescribers(consortiumID: 1, institutionID: 7)))
+        }
+        for role in [Role.institutionPharmacist, .prescriber] {
+            #expect(principal(role, institution: 7).may(.readPrescribers(consortiumID: 1, institutionID: 7)))
+            #expect(!principal(role, institution: 7).may(.readPrescribers(consortiumID: 1, institutionID: 8)))
+            #expect(!principal(role, institution: 7).may(.readPrescribers(consortiumID: 1, institutionID: nil)))
+            #expect(!principal(role).may(.readPrescribers(consortiumID: 1, institutionID: nil)))
+        }
+        for role in [Role.procurementOfficer, .finance] {
+            #expect(!principal(role, institution: 7).may(.readPrescribers(consortiumID: 1, institutionID: 7)))
+        }
+        #expect(!principal(.consortiumAdmin, consortium: 2).may(.readPrescribers(consortiumID: 1, institutionID: nil)))
+    }
+
+    @Test("19.12: pending endorsements and quality limits: who reads them")
+    func endorsementsAndLimits() {
+        let endorsements = Role.allCases.filter { principal($0).may(.readCatalogueEndorsements(consortiumID: 1)) }
+        #expect(Set(endorsements) == [.consortiumAdmin, .institutionPharmacist, .auditor, .regulator])
+        #expect(!principal(.auditor, consortium: 2).may(.readCatalogueEndorsements(consortiumID: 1)))
+        let limits = Role.allCases.filter { $0 == .masterDataAdmin ? masterDataAdmin.may(.readHerbQualityLimits) : principal($0).may(.readHerbQualityLimits) }
+        #expect(Set(limits) == [.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .auditor, .regulator, .masterDataAdmin])
     }
 
     @Test("forbidden is an error naming the role")
@@ -185,6 +238,15 @@ struct CatalogueRulesTests {
         #expect(Quorum(setting: "two_thirds")?.required(members: 9) == 6)
         #expect(Quorum(setting: "3") == .count(3))
         #expect(Quorum(setting: "most") == nil)
+    }
+
+    @Test("19.12: endorsements are awaited from a version put to the members; a draft is put to no one (409)")
+    func endorsementsAwaited() throws {
+        #expect(throws: DomainError.conflict("version 2 is a draft; endorsements are awaited once it is proposed")) {
+            try CatalogueRules.requirePutToMembers(.draft, number: 2)
+        }
+        try CatalogueRules.requirePutToMembers(.proposed, number: 2)
+        try CatalogueRules.requirePutToMembers(.published, number: 1)
     }
 
     @Test("the lead's endorsement is required besides the members', and objections block")

@@ -258,3 +258,20 @@ extension Components.Schemas.MemberCatalogue {
             outOfLine: m.outOfLine.map { .init(field: $0.field, reason: $0.reason) })
     }
 }
+
+extension APIHandler {
+    /// Who has not endorsed a version put to the members (issue 19.12).
+    func listPendingEndorsements(_ input: Operations.ListPendingEndorsements.Input) async throws -> Operations.ListPendingEndorsements.Output {
+        let principal = try RequestPrincipal.require()
+        let page = try PageRequest(input.query.limit, input.query.cursor)
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        let result = try await catalogue.pendingEndorsements(
+            input.path.number, consortium: consortium, status: try convert(input.query.status), by: principal, page: page)
+        return .ok(.init(body: .json(.init(
+            items: try result.items.map {
+                .init(institutionCode: $0.institutionCode, institutionName: $0.institutionName, level: try convert($0.level),
+                      isLead: $0.isLead, status: try convert($0.status), comment: $0.comment, recordedAt: $0.recordedAt)
+            },
+            nextCursor: result.nextCursor))))
+    }
+}

@@ -266,3 +266,31 @@ extension APIHandler {
             roundId: batch.roundID, supplierCode: batch.supplierCode, reasons: batch.failures))))
     }
 }
+
+/// Who has not committed yet, and the limits a piece is inspected against (issue 19.12).
+extension APIHandler {
+    func listMissingHerbCommitments(_ input: Operations.ListMissingHerbCommitments.Input) async throws -> Operations.ListMissingHerbCommitments.Output {
+        let principal = try RequestPrincipal.require()
+        let page = try PageRequest(input.query.limit, input.query.cursor)
+        let result = try await herbCommitments.missing(
+            roundID: input.path.id, institutionCode: input.query.institutionCode, drugCode: input.query.drugCode, by: principal, page: page)
+        return .ok(.init(body: .json(.init(
+            items: result.items.map {
+                .init(institutionCode: $0.institutionCode, institutionName: $0.institutionName, itemId: $0.itemID, drugCode: $0.drugCode,
+                      priorUsageKg: $0.priorUsageKg.map(quantityText), proposedKg: $0.proposedKg.map(quantityText))
+            },
+            nextCursor: result.nextCursor))))
+    }
+
+    func listHerbQualityLimits(_ input: Operations.ListHerbQualityLimits.Input) async throws -> Operations.ListHerbQualityLimits.Output {
+        let principal = try RequestPrincipal.require()
+        let page = try PageRequest(input.query.limit, input.query.cursor)
+        let result = try await herbQuality.limits(drugCode: input.query.drugCode, q: input.query.q, by: principal, page: page)
+        return .ok(.init(body: .json(.init(
+            items: try result.items.map { piece in
+                .init(drugCode: piece.drugCode, genericName: piece.genericName, monograph: piece.monograph,
+                      limits: try piece.limits.map { .init(measure: try convert($0.measure), maximum: "\($0.maximum)") })
+            },
+            nextCursor: result.nextCursor))))
+    }
+}

@@ -77,7 +77,7 @@ extension APIHandler {
     func listSuppliers(_ input: Operations.ListSuppliers.Input) async throws -> Operations.ListSuppliers.Output {
         _ = try RequestPrincipal.require()
         let page = try PageRequest(input.query.limit, input.query.cursor)
-        let result = try await suppliers.list(role: try convert(input.query.role), page: page)
+        let result = try await suppliers.list(role: try convert(input.query.role), name: input.query.name, page: page)
         return .ok(.init(body: .json(.init(
             items: result.items.map(Components.Schemas.Supplier.init), nextCursor: result.nextCursor))))
     }

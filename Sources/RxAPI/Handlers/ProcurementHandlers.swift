@@ -66,7 +66,8 @@ extension APIHandler {
         let page = try PageRequest(input.query.limit, input.query.cursor)
         let institution = try await visibleInstitution(input.path.code, for: principal)
         let consortium = try await visibleConsortium(institution.consortiumCode, for: principal)
-        let result = try await orders.list(institution: institution, consortium: consortium, by: principal, page: page)
+        let result = try await orders.list(
+            institution: institution, consortium: consortium, status: try convert(input.query.status), by: principal, page: page)
         return .ok(.init(body: .json(.init(items: try result.items.map(Components.Schemas.PurchaseOrder.init), nextCursor: result.nextCursor))))
     }
 
@@ -130,10 +131,7 @@ extension APIHandler {
     func getConsolidatedOrder(_ input: Operations.GetConsolidatedOrder.Input) async throws -> Operations.GetConsolidatedOrder.Output {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
-        guard principal.may(.runSupplyCentre(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-            || principal.role == .auditor || principal.role == .regulator
-        else { throw DomainError.forbidden("consolidated orders are the supply centre's") }
-        return .ok(.init(body: .json(try .init(try await supplyCentre.consolidatedOrder(id: input.path.id, consortium: consortium)))))
+        return .ok(.init(body: .json(try .init(try await supplyCentre.consolidatedOrder(id: input.path.id, consortium: consortium, by: principal)))))
     }
 
     func recordInvoice(_ input: Operations.RecordInvoice.Input) async throws -> Operations.RecordInvoice.Output {
@@ -184,7 +182,8 @@ extension APIHandler {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-        let items = try await supplyCentre.payables(consortium: consortium, status: try convert(input.query.status), today: .today())
+        let items = try await supplyCentre.payables(
+            consortium: consortium, status: try convert(input.query.status), institutionCode: input.query.institutionCode, today: .today())
         return .ok(.init(body: .json(.init(items: try items.map(Components.Schemas.Payable.init)))))
     }
 

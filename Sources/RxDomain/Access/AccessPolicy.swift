@@ -52,6 +52,18 @@ public enum Permission: Sendable, Equatable {
     case commitHerbVolume(consortiumID: Int64, institutionID: Int64)
     /// A member's commitments and progress: the member, the round's lead, auditors and regulators.
     case readHerbCommitments(consortiumID: Int64, institutionID: Int64, roundLeadCode: String)
+    /// Which distributor is contracted for each drug: those who order and pay, auditors and regulators.
+    case readDistributorContracts(consortiumID: Int64)
+    /// The consortium's orders as the supply centre sees them (every member's, and the consolidated ones): the supply
+    /// centre, auditors and regulators.
+    case readSupplyCentreOrders(consortiumID: Int64, leadInstitutionCode: String?)
+    /// Prescribers (pseudonyms, titles) of one institution, or of every institution when `institutionID` is nil: the
+    /// pharmacy centre, auditors and regulators see all; a member's pharmacist or prescriber only its own.
+    case readPrescribers(consortiumID: Int64, institutionID: Int64?)
+    /// Who has not yet endorsed a catalogue version: the pharmacy centre, members' pharmacists, auditors, regulators.
+    case readCatalogueEndorsements(consortiumID: Int64)
+    /// The pharmacopoeia's limits per decoction piece (national data): those who buy, inspect, audit or keep it.
+    case readHerbQualityLimits
 }
 
 extension Principal {
@@ -124,6 +136,23 @@ extension Principal {
             guard consortium == consortiumID else { return false }
             return role == .auditor || role == .regulator || institutionID == institution
                 || may(.inspectHerbBatch(consortiumID: consortium, roundLeadCode: lead))
+        case .readDistributorContracts(let id):
+            let readers: Set<Role> = [.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .finance, .auditor, .regulator]
+            return id == consortiumID && role.map(readers.contains) == true
+        case .readSupplyCentreOrders(let consortium, let lead):
+            guard consortium == consortiumID else { return false }
+            return role == .auditor || role == .regulator
+                || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .readPrescribers(let consortium, let institution):
+            guard consortium == consortiumID else { return false }
+            if role == .consortiumAdmin || role == .auditor || role == .regulator { return true }
+            return (role == .institutionPharmacist || role == .prescriber) && institution != nil && institutionID == institution
+        case .readCatalogueEndorsements(let id):
+            return id == consortiumID
+                && (role == .consortiumAdmin || role == .institutionPharmacist || role == .auditor || role == .regulator)
+        case .readHerbQualityLimits:
+            let readers: Set<Role> = [.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .auditor, .regulator, .masterDataAdmin]
+            return role.map(readers.contains) == true
         case .editMemberCatalogue(let consortium, let institution):
             guard consortium == consortiumID else { return false }
             if role == .consortiumAdmin && institutionID == nil { return true }

@@ -33,6 +33,12 @@ public enum EndorsementDecision: String, Sendable, Codable, CaseIterable {
     case object
 }
 
+/// Why an institution has not endorsed a version put to it: it has not decided, or it objects.
+public enum PendingEndorsementStatus: String, Sendable, Codable, CaseIterable {
+    case undecided
+    case objected
+}
+
 /// How many member endorsements a catalogue version needs: a consortium setting (`catalogue_quorum`).
 public enum Quorum: Sendable, Equatable {
     /// More than half of the members.
@@ -102,6 +108,14 @@ public enum CatalogueRules {
             leadEndorsed: decisions[lead] == .endorse, endorsements: endorsed,
             required: quorum.required(members: memberSet.count),
             openObjections: decisions.filter { $0.value == .object }.map(\.key).sorted())
+    }
+
+    /// Endorsements are awaited from a version put to the members (proposed, or published after them); a draft is put
+    /// to no one yet: 409.
+    public static func requirePutToMembers(_ status: CatalogueStatus, number: Int) throws(DomainError) {
+        guard status != .draft else {
+            throw .conflict("version \(number) is a draft; endorsements are awaited once it is proposed")
+        }
     }
 
     /// A member list's drugs that the consortium catalogue does not hold, or holds for other levels only.

@@ -21,7 +21,9 @@ public struct SupplierStore: SQLStore {
                  distributionLicence: r.5, countsAsManufacturerCode: r.6)
     }
 
-    public func list(role: SupplierRole?, page: PageRequest) async throws -> Page<Supplier> {
+    /// Suppliers by code, optionally only manufacturers or distributors, or those whose name holds `name` in any case.
+    public func list(role: SupplierRole?, name: String? = nil, page: PageRequest) async throws -> Page<Supplier> {
+        let pattern = name.map { "%\($0.likeEscaped)%" }
         let rows = try await database.rows(
             """
             SELECT s.code, s.name, s.is_manufacturer, s.is_distributor, s.manufacturing_licence,
@@ -31,6 +33,7 @@ public struct SupplierStore: SQLStore {
               AND (\(role?.rawValue)::text IS NULL
                    OR (\(role?.rawValue) = 'manufacturer' AND s.is_manufacturer)
                    OR (\(role?.rawValue) = 'distributor' AND s.is_distributor))
+              AND (\(pattern)::text IS NULL OR lower(s.name) LIKE lower(\(pattern)) ESCAPE '\\')
             ORDER BY s.code
             LIMIT \(page.limit + 1)
             """, as: Row.self)

@@ -83,20 +83,15 @@ public struct OrderStore: SQLStore {
         return order
     }
 
-    public func list(institution: Institution, consortium: Consortium, by principal: Principal, page: PageRequest) async throws -> Page<PurchaseOrder> {
+    /// A member's orders, oldest first, optionally only those in one state.
+    public func list(
+        institution: Institution, consortium: Consortium, status: OrderStatus? = nil, by principal: Principal, page: PageRequest
+    ) async throws -> Page<PurchaseOrder> {
         guard principal.may(.readOrders(consortiumID: consortium.id, institutionID: institution.id, leadInstitutionCode: consortium.leadInstitutionCode)) else {
             throw DomainError.forbidden("a member sees only its own orders")
         }
-        let after = page.after.flatMap(Int64.init) ?? 0
-        return try await database.read { connection in
-            let ids = try await connection.rows(
-                """
-                SELECT id FROM purchase_orders WHERE consortium_id = \(consortium.id) AND institution_id = \(institution.id)
-                  AND id > \(after) ORDER BY id LIMIT \(page.limit + 1)
-                """, as: Int64.self, logger: logger)
-            var orders: [PurchaseOrder] = []
-            for id in ids { orders.append(try await order(id: id, consortiumID: consortium.id, connection: connection)) }
-            return Page(rows: orders, limit: page.limit, key: { String($0.id) })
+        return try await database.read {
+            try await orders(consortiumID: consortium.id, institutionID: institution.id, status: status, page: page, connection: $0)
         }
     }
 

@@ -216,7 +216,8 @@ public struct SupplyCentreStore: SQLStore {
         return result
     }
 
-    public func consolidatedOrder(id: Int64, consortium: Consortium) async throws -> ConsolidatedOrder {
+    public func consolidatedOrder(id: Int64, consortium: Consortium, by principal: Principal) async throws -> ConsolidatedOrder {
+        try principal.require(.readSupplyCentreOrders(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         guard let order = try await database.read({ try await consolidated(ids: [id], consortiumID: consortium.id, connection: $0) }).first else {
             throw DomainError.notFound("no consolidated order \(id)")
         }
@@ -345,8 +346,8 @@ public struct SupplyCentreStore: SQLStore {
 
     /// Payable invoices (matched, or their discrepancies resolved by finance) and when they are due: the term after
     /// the latest accepted delivery. Paid in full once the payments add up to the invoice's total.
-    public func payables(consortium: Consortium, status: ProcurementRules.PayableStatus?, today: BusinessDate,
-                         invoiceID: Int64? = nil) async throws -> [Payable] {
+    public func payables(consortium: Consortium, status: ProcurementRules.PayableStatus?, institutionCode: String? = nil,
+                         today: BusinessDate, invoiceID: Int64? = nil) async throws -> [Payable] {
         try await database.read { connection in
             let term = try await Settings(logger: logger).required(.paymentTermDays, consortiumID: consortium.id, on: today, connection: connection)
             let rows = try await connection.rows(
@@ -368,6 +369,7 @@ public struct SupplyCentreStore: SQLStore {
                 JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
                 WHERE v.consortium_id = \(consortium.id) AND (t.matched OR v.review_status = 'resolved')
                   AND (\(invoiceID)::bigint IS NULL OR v.id = \(invoiceID))
+                  AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))
                 ORDER BY v.id
                 """, as: (Int64, String, String, String, Decimal, String?, Decimal, String?).self, logger: logger)
             return rows.compactMap { r -> Payable? in

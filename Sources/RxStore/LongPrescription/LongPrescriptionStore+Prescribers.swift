@@ -1,0 +1,36 @@
+import Foundation
+import PostgresNIO
+import RxDomain
+
+/// A registered prescriber as the list shows them: the pseudonym, the institution and the title, nothing more.
+public struct RegisteredPrescriber: Sendable, Equatable {
+    public var pseudonym: String
+    public var institutionCode: String
+    public var title: PrescriberTitle
+}
+
+extension LongPrescriptionStore {
+    /// Prescribers by pseudonym. The pharmacy centre, auditors and regulators see every institution's (optionally one's:
+    /// an unknown code finds none); a member's pharmacist or prescriber sees its own institution's, and naming another is 403.
+    public func prescribers(
+        consortium: Consortium, institutionCode: String?, title: PrescriberTitle?, by principal: Principal, page: PageRequest
+    ) async throws -> Page<RegisteredPrescriber> {
+        let own = principal.may(.readPrescribers(consortiumID: consortium.id, institutionID: nil)) ? nil : principal.institutionID
+        try principal.require(.readPrescribers(consortiumID: consortium.id, institutionID: own))
+        if own != nil, let institutionCode, institutionCode != principal.institutionCode {
+            throw DomainError.forbidden("a member sees its own institution's prescribers, not \(institutionCode)'s")
+        }
+        let rows = try await database.rows(
+            """
+            SELECT p.pseudonym, i.code, p.title FROM prescribers p JOIN institutions i ON i.id = p.institution_id
+            WHERE p.consortium_id = \(consortium.id) AND p.pseudonym > \(page.after ?? "")
+              AND (\(own)::bigint IS NULL OR p.institution_id = \(own))
+              AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))
+              AND (\(title?.rawValue)::text IS NULL OR p.title = \(title?.rawValue))
+            ORDER BY p.pseudonym LIMIT \(page.limit + 1)
+            """, as: (String, String, String).self)
+        return Page(
+            rows: try rows.map { RegisteredPrescriber(pseudonym: $0.0, institutionCode: $0.1, title: try decodeEnum($0.2)) },
+            limit: page.limit, key: \.pseudonym)
+    }
+}

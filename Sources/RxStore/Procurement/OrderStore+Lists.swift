@@ -1,0 +1,95 @@
+import Foundation
+import PostgresNIO
+import RxDomain
+
+/// A lot received on an order line (a delivery).
+public struct DeliveredLot: Sendable, Equatable {
+    public var deliveryID: Int64
+    public var lineNo: Int
+    public var drugCode: String
+    public var lotNumber: String
+    public var expiryDate: BusinessDate
+    public var quantity: Decimal
+    public var receivedOn: BusinessDate
+    public var exceptionReason: String?
+}
+
+extension OrderStore {
+    /// A page of orders, oldest first (keyed by id), with their lines read in one more query.
+    func orders(
+        consortiumID: Int64, institutionID: Int64?, institutionCode: String? = nil, status: OrderStatus?, page: PageRequest,
+        connection: PostgresConnection
+    ) async throws -> Page<PurchaseOrder> {
+        let after = page.after.flatMap(Int64.init) ?? 0
+        let heads = try await connection.rows(
+            """
+            SELECT o.id, o.institution_id, i.code, o.status, o.order_date::text FROM purchase_orders o
+            JOIN institutions i ON i.id = o.institution_id
+            WHERE o.consortium_id = \(consortiumID) AND o.id > \(after)
+              AND (\(institutionID)::bigint IS NULL OR o.institution_id = \(institutionID))
+              AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))
+              AND (\(status?.rawValue)::text IS NULL OR o.status = \(status?.rawValue))
+            ORDER BY o.id LIMIT \(page.limit + 1)
+            """, as: (Int64, Int64, String, String, String).self, logger: logger)
+        let lines = try await connection.rows(
+            """
+            SELECT order_id, line_no, drug_code, quantity, quantity_unit, unit_price, price_agreement_id, consolidated_order_id,
+                   received_quantity
+            FROM purchase_order_lines WHERE consortium_id = \(consortiumID) AND order_id = ANY(\(heads.map(\.0)))
+            ORDER BY order_id, line_no
+            """, as: (Int64, Int, String, Decimal, String, Decimal, Int64, Int64?, Decimal).self, logger: logger)
+        var byOrder: [Int64: [PurchaseOrderLine]] = [:]
+        for l in lines {
+            byOrder[l.0, default: []].append(PurchaseOrderLine(
+                lineNo: l.1, drugCode: l.2, quantity: l.3, quantityUnit: try decodeEnum(l.4), unitPrice: Money(l.5),
+                priceAgreementID: l.6, consolidatedOrderID: l.7, receivedQuantity: l.8))
+        }
+        let orders = try heads.map { h in
+            PurchaseOrder(id: h.0, institutionID: h.1, institutionCode: h.2, status: try decodeEnum(h.3),
+                          orderDate: BusinessDate(h.4)!, lines: byOrder[h.0] ?? [])
+        }
+        return Page(rows: orders, limit: page.limit, key: { String($0.id) })
+    }
+
+    /// Every member's orders, oldest first, as the supply centre (and auditors, regulators) see them; optionally one
+    /// member's (an unknown code finds none) or one state's.
+    public func list(
+        consortium: Consortium, institutionCode: String?, status: OrderStatus?, by principal: Principal, page: PageRequest
+    ) async throws -> Page<PurchaseOrder> {
+        try principal.require(.readSupplyCentreOrders(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+        return try await database.read {
+            try await orders(consortiumID: consortium.id, institutionID: nil, institutionCode: institutionCode, status: status,
+                             page: page, connection: $0)
+        }
+    }
+
+    /// The lots received on an order, in the order they were recorded, for whoever may read the order (others: 404).
+    public func lots(
+        orderID: Int64, lineNo: Int?, lotNumber: String?, consortium: Consortium, by principal: Principal, page: PageRequest
+    ) async throws -> Page<DeliveredLot> {
+        let after = page.after.flatMap(Int64.init) ?? 0
+        return try await database.read { connection in
+            guard let institutionID = try await connection.row(
+                "SELECT institution_id FROM purchase_orders WHERE consortium_id = \(consortium.id) AND id = \(orderID)",
+                as: Int64.self, logger: logger),
+                principal.may(.readOrders(consortiumID: consortium.id, institutionID: institutionID, leadInstitutionCode: consortium.leadInstitutionCode))
+            else { throw DomainError.notFound("no order \(orderID)") }
+            let rows = try await connection.rows(
+                """
+                SELECT d.id, d.line_no, l.drug_code, d.lot_number, d.expiry_date::text, d.quantity, d.received_on::text,
+                       d.exception_reason
+                FROM deliveries d
+                JOIN purchase_order_lines l ON l.consortium_id = d.consortium_id AND l.order_id = d.order_id AND l.line_no = d.line_no
+                WHERE d.consortium_id = \(consortium.id) AND d.order_id = \(orderID) AND d.id > \(after)
+                  AND (\(lineNo)::int IS NULL OR d.line_no = \(lineNo))
+                  AND (\(lotNumber)::text IS NULL OR d.lot_key = lot_key(\(lotNumber)))
+                ORDER BY d.id LIMIT \(page.limit + 1)
+                """, as: (Int64, Int, String, String, String, Decimal, String, String?).self, logger: logger)
+            return Page(
+                rows: rows.map {
+                    DeliveredLot(deliveryID: $0.0, lineNo: $0.1, drugCode: $0.2, lotNumber: $0.3, expiryDate: BusinessDate($0.4)!,
+                                 quantity: $0.5, receivedOn: BusinessDate($0.6)!, exceptionReason: $0.7)
+                }, limit: page.limit, key: { String($0.deliveryID) })
+        }
+    }
+}
