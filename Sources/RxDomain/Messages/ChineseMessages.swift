@@ -198,6 +198,7 @@ public enum ChineseMessages {
 
     /// The consortium essential drug catalogue (基本用药目录) and members' lists inside it.
     static let catalogue: [(english: String, chinese: String)] = [
+        ("version {} is a draft; endorsements are awaited once it is proposed", "第 {1} 版仍是草稿；提交征求意见后才需要成员确认"),
         ("no catalogue version of {} is in effect on {}", "医联体 {1} 在 {2} 没有生效的目录版本"),
         ("no catalogue version {}", "没有目录版本 {1}"),
         ("version {} is still open; publish it first (one open draft at a time)",
@@ -323,6 +324,8 @@ public enum ChineseMessages {
     /// Joint volume-based procurement of decoction pieces (中药饮片联合带量采购): rounds, commitments, bids, awards,
     /// quality inspection.
     static let herbs: [(english: String, chinese: String)] = [
+        ("a member sees its own missing commitments; this token names no institution", "成员机构只能查看本机构未填报的承诺量；该令牌未指定机构"),
+        ("a member sees its own missing commitments, not {}'s", "成员机构只能查看本机构未填报的承诺量，不能查看 {1} 的"),
         ("'{}' is not a percent between 0 and 100 with at most two decimals", "“{1}”不是 0 到 100 之间、最多两位小数的百分比"),
         ("is required when the token names no institution", "令牌未指定医疗机构时为必填项"),
         ("'{}' is not a score from 0 to 100", "“{1}”不是 0 到 100 之间的分数"),
@@ -394,6 +397,7 @@ public enum ChineseMessages {
 
     /// Long prescriptions (长期处方): the consortium's rules, prescribers, eligibility, issue and fills.
     static let longPrescriptions: [(english: String, chinese: String)] = [
+        ("a member sees its own institution's prescribers, not {}'s", "成员机构只能查看本机构的处方医师，不能查看 {1} 的"),
         ("{}.dailyDose: {}", "{1}.dailyDose：{2}"),
         ("not a quantity above zero", "不是大于 0 的数量"),
         ("no long-prescription rules are in effect on {}", "{1} 没有生效的长期处方规则"),
