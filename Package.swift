@@ -91,6 +91,7 @@ let package = Package(
             dependencies: [
                 "RxAPI", "RxStore", "RxCLI", "RxDomain",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
