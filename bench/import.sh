@@ -44,7 +44,7 @@ template_url=$(scripts/pg.sh url "$template")
 
 prices="$out/prices-$lines.csv"
 psql -X -q "$template_url" -c "COPY (
-    SELECT d.code AS drug_code, (10 + (row_number() OVER ()) % 900)::numeric / 10 + v.n AS unit_price,
+    SELECT d.code AS drug_code, ((10 + (row_number() OVER ()) % 900)::numeric / 10 + v.n)::numeric(14, 2) AS unit_price,
            'package' AS price_unit, '吉林省药品集中采购第' || v.n || '批 ' || d.code AS bid_reference,
            CASE v.n WHEN 1 THEN '2027-01-01' ELSE '2027-07-01' END AS effective_from
     FROM drugs d CROSS JOIN (VALUES (1), (2)) v (n)
@@ -52,7 +52,7 @@ psql -X -q "$template_url" -c "COPY (
 ) TO STDOUT WITH (FORMAT csv, HEADER)" > "$prices"
 usage="$out/usage-$lines.csv"
 psql -X -q "$template_url" -c "COPY (
-    SELECT i.code AS institution_code, p.code AS drug_code, 2025 AS year, ((row_number() OVER ()) % 5000)::numeric / 10 AS quantity_kg
+    SELECT i.code AS institution_code, p.code AS drug_code, 2025 AS year, (((row_number() OVER ()) % 5000)::numeric / 10)::numeric(14, 1) AS quantity_kg
     FROM institutions i CROSS JOIN (SELECT code FROM drugs WHERE category = 'decoction_piece' AND unit = 'kg' ORDER BY code LIMIT 50) p
     WHERE i.code LIKE 'BNCH-%' ORDER BY i.code, p.code LIMIT $lines
 ) TO STDOUT WITH (FORMAT csv, HEADER)" > "$usage"
