@@ -474,7 +474,7 @@ struct HerbProcurementTests {
                 _ = try await importer.run(text: bad, consortiumCode: "JLTCM", year: nil, actor: .console("test"))
                 Issue.record("a bad file was imported")
             } catch let rejected as HerbUsageImport.Rejected {
-                #expect(rejected.errors.map(\.line) == [5])
+                #expect(rejected.errors.map(\.line) == [3, 4, 5])
             }
             do {
                 _ = try await importer.run(text: bad.replacingOccurrences(of: "20x5,-1", with: "2025,3"), consortiumCode: "JLTCM", year: nil, actor: .console("test"))

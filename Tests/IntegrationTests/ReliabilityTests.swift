@@ -18,7 +18,8 @@ struct ReliabilityTests {
     @Test("every pooled connection busy: a request waits the bounded lease time, then gets 503 with Retry-After")
     func saturatedPool() async throws {
         // Two connections in the server's pool: the pool of one, plus one for the change listener.
-        try await TestApp.run(configure: { $0.poolSize = 1; $0.leaseTimeout = .milliseconds(300) }) { app in
+        // A long lock timeout: the searches below stand for slow queries, held on a table lock.
+        try await TestApp.run(configure: { $0.poolSize = 1; $0.leaseTimeout = .milliseconds(300); $0.lockTimeout = .seconds(60) }) { app in
             let token = try await app.token(.auditor)
             // Warm up: the token is verified and cached.
             try await app.call(.get, "/v1/consortia/JLTCM", token: token)
@@ -133,7 +134,8 @@ struct OutageTests {
     func readinessSeesAStuckSharedRead() async throws {
         // A lease timeout long enough that the lookup's lease itself does not time out on a loaded machine: the
         // lookup must get its connection and then wait on the lock.
-        try await TestApp.run(configure: { $0.poolSize = 3; $0.leaseTimeout = .seconds(3) }) { app in
+        // A long lock timeout: the lookup stands for a query stuck in the database, held on a table lock.
+        try await TestApp.run(configure: { $0.poolSize = 3; $0.leaseTimeout = .seconds(3); $0.lockTimeout = .seconds(60) }) { app in
             let token = try await app.token(.auditor)
             let warm = try await poll(within: .seconds(30), every: .milliseconds(200), until: { $0 == 200 }) {
                 try await app.call(.get, "/v1/drugs/XJ01CEA010A001010100001", token: token).status.code

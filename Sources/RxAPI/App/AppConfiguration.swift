@@ -13,15 +13,20 @@ public struct AppConfiguration: Sendable {
     public var keepConnectionsOpen: Bool
     /// How long a request waits for a pooled connection before it gets 503 with `Retry-After`.
     public var leaseTimeout: Duration
+    /// How long a transaction waits for a lock another holds (an import applying a file, most often) before it
+    /// gives up and the request gets 503 with `Retry-After` (PostgreSQL's `lock_timeout` on every pooled connection);
+    /// nil: as long as `leaseTimeout`.
+    public var lockTimeout: Duration?
     /// Request bodies larger than this are refused with 413.
     public var maximumBodyBytes: Int
     public var logLevel: Logger.Level
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String, poolSize: Int = 8,
-        keepConnectionsOpen: Bool = true, leaseTimeout: Duration = .seconds(5), maximumBodyBytes: Int = 1 << 20, logLevel: Logger.Level = .info
+        keepConnectionsOpen: Bool = true, leaseTimeout: Duration = .seconds(5), lockTimeout: Duration? = nil, maximumBodyBytes: Int = 1 << 20, logLevel: Logger.Level = .info
     ) {
         self.leaseTimeout = leaseTimeout
+        self.lockTimeout = lockTimeout
         self.host = host
         self.port = port
         self.databaseURL = databaseURL

@@ -21,7 +21,7 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     // One extra connection for the change listener, which holds its connection.
     let client = try Database.makeClient(
         url: configuration.databaseURL, poolSize: configuration.poolSize + 1,
-        keepOpen: configuration.keepConnectionsOpen, logger: logger)
+        keepOpen: configuration.keepConnectionsOpen, lockTimeout: configuration.lockTimeout ?? configuration.leaseTimeout, logger: logger)
     let database = Database(
         client: client, logger: logger, leaseTimeout: configuration.leaseTimeout, poolSize: configuration.poolSize)
     let authenticator = Authenticator(tokens: TokenStore(database: database))

@@ -8,6 +8,24 @@ struct ImportCommand: AsyncParsableCommand {
         commandName: "import", abstract: "Load a file in one transaction: any bad line changes nothing.",
         subcommands: [Prices.self, HerbUsage.self])
 
+    /// Every bad line on standard error, exit 2.
+    static func rejected(_ file: String, _ rejected: ProvincialPriceImport.Rejected) -> ExitCode {
+        FileHandle.standardError.write(Data("\(file): nothing was imported; fix these lines:\n\(rejected)\n".utf8))
+        return ExitCode(2)
+    }
+
+    /// The file, streamed: it must be a readable file (exit 2 otherwise).
+    static func input(_ file: String) throws -> FileInput {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue,
+            FileManager.default.isReadableFile(atPath: file)
+        else {
+            FileHandle.standardError.write(Data("cannot read \(file)\n".utf8))
+            throw ExitCode(2)
+        }
+        return .file(path: file)
+    }
+
     struct Prices: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load a provincial winning-bid price list (columns: drug_code, unit_price, price_unit, bid_reference, effective_from).")
@@ -20,17 +38,18 @@ struct ImportCommand: AsyncParsableCommand {
         @Option(help: "The consortium's code.")
         var consortium: String
 
+        @OptionGroup var encoding: EncodingOption
+
         func run() async throws {
-            let text = try InputFile.read(file)
-            let consortium = self.consortium
+            let (input, encoding, consortium) = (try ImportCommand.input(file), try self.encoding.value(), self.consortium)
             do {
                 let summary = try await database.withDatabase("import") { db in
-                    try await ProvincialPriceImport(database: db).run(text: text, consortiumCode: consortium, actor: .console("import prices"))
+                    try await ProvincialPriceImport(database: db).run(
+                        input: input, encoding: encoding, consortiumCode: consortium, actor: .console("import prices"))
                 }
                 print("prices: \(summary.lines) lines, \(summary.imported) imported, \(summary.unchanged) unchanged")
             } catch let rejected as ProvincialPriceImport.Rejected {
-                FileHandle.standardError.write(Data("\(file): nothing was imported; fix these lines:\n\(rejected)\n".utf8))
-                throw ExitCode(2)
+                throw ImportCommand.rejected(file, rejected)
             }
         }
     }
@@ -53,32 +72,19 @@ extension ImportCommand {
         @Option(help: "The usage year: fills a missing year column, or must match it.")
         var year: Int?
 
+        @OptionGroup var encoding: EncodingOption
+
         func run() async throws {
-            let text = try InputFile.read(file)
-            let (consortium, year) = (self.consortium, self.year)
+            let (input, encoding, consortium, year) = (try ImportCommand.input(file), try self.encoding.value(), self.consortium, self.year)
             do {
                 let summary = try await database.withDatabase("import") { db in
                     try await HerbUsageImport(database: db).run(
-                        text: text, consortiumCode: consortium, year: year, actor: .console("import herb-usage"))
+                        input: input, encoding: encoding, consortiumCode: consortium, year: year, actor: .console("import herb-usage"))
                 }
                 print("herb usage: \(summary.lines) lines, \(summary.imported) imported, \(summary.updated) updated, \(summary.unchanged) unchanged")
             } catch let rejected as HerbUsageImport.Rejected {
-                FileHandle.standardError.write(Data("\(file): nothing was imported; fix these lines:\n\(rejected)\n".utf8))
-                throw ExitCode(2)
+                throw ImportCommand.rejected(file, rejected)
             }
         }
-    }
-}
-
-/// Reading input files, with errors a person can act on.
-enum InputFile {
-    static func read(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ValidationError("cannot read \(path)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ValidationError("\(path) is not UTF-8 text")
-        }
-        return text
     }
 }

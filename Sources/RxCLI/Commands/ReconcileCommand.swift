@@ -21,8 +21,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         @Option(help: "The consortium's code.")
         var consortium: String
 
-        @Option(help: "The file's encoding: utf-8 or gbk.")
-        var encoding: String = "utf-8"
+        @OptionGroup var encoding: EncodingOption
 
         @Option(help: "table, csv or json.")
         var format: String = "table"
@@ -40,9 +39,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            guard let encoding = InvoiceFile.Encoding(rawValue: encoding.lowercased()) else {
-                throw Self.badInput("--encoding must be utf-8 or gbk")
-            }
+            let encoding = try self.encoding.value()
             guard let format = ReconciliationReport.Format(rawValue: format) else {
                 throw Self.badInput("--format must be table, csv or json")
             }

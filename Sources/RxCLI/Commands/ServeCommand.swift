@@ -23,6 +23,10 @@ struct ServeCommand: AsyncParsableCommand {
             help: "How long a request waits for a database connection before 503 (default: $DB_LEASE_TIMEOUT_MS, else 5000).")
     var leaseTimeoutMilliseconds: Int?
 
+    @Option(name: .customLong("lock-timeout-ms"),
+            help: "How long a request waits for a lock another transaction holds (an import) before 503 (default: $DB_LOCK_TIMEOUT_MS, else the lease timeout).")
+    var lockTimeoutMilliseconds: Int?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
 
@@ -38,6 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port ?? env["PORT"].flatMap(Int.init) ?? 8080, databaseURL: try database.url(),
             poolSize: poolSize ?? env["DB_POOL_SIZE"].flatMap(Int.init) ?? 8,
             leaseTimeout: DatabaseOptions.leaseTimeout(flag: leaseTimeoutMilliseconds, defaultMilliseconds: 5000),
+            lockTimeout: (lockTimeoutMilliseconds ?? env["DB_LOCK_TIMEOUT_MS"].flatMap(Int.init)).map { .milliseconds(max(1, $0)) },
             logLevel: level)
         try await serve(configuration)
     }

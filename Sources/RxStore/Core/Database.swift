@@ -47,8 +47,17 @@ public struct Database: Sendable {
     /// The minimum stays 0, never the maximum: PostgresNIO 1.33's pool traps (a precondition, the process dies)
     /// when the database comes back after an outage while leases are queued and fewer connections exist than its
     /// minimum (`docs/upstream/postgres-nio-pool-precondition.md`). With a minimum of 0 that cannot happen.
-    public static func makeClient(url: String, poolSize: Int, keepOpen: Bool = false, logger: Logger) throws -> PostgresClient {
+    ///
+    /// With `lockTimeout` (a server's pool), every statement waits at most that long for a lock (PostgreSQL's
+    /// `lock_timeout`, set when each connection starts); then it fails with 55P03, a 503 (`DatabaseErrors.map`).
+    public static func makeClient(url: String, poolSize: Int, keepOpen: Bool = false, lockTimeout: Duration? = nil,
+                                  logger: Logger) throws -> PostgresClient {
         var configuration = try DatabaseURL.configuration(url)
+        if let lockTimeout {
+            let (seconds, attoseconds) = lockTimeout.components
+            let milliseconds = max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+            configuration.options.additionalStartupParameters.append(("lock_timeout", "\(milliseconds)ms"))
+        }
         configuration.options.maximumConnections = max(1, poolSize)
         configuration.options.minimumConnections = 0
         if keepOpen {
@@ -291,6 +300,11 @@ public enum DatabaseErrors {
         return false
     }
 
+    /// A lock was not granted within `lock_timeout` (SQLSTATE 55P03, lock_not_available).
+    static func isLockTimeout(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == "55P03"
+    }
+
     public static func map(_ error: any Error, logger: Logger) -> any Error {
         if error is DomainError || error is CancellationError { return error }
         if let error = error as? PostgresTransactionError {
@@ -316,6 +330,11 @@ public enum DatabaseErrors {
             return DomainError.unprocessable("a value cannot be stored: too long, out of range, or not a valid date or number")
         case "40001", "40P01":
             return DomainError.conflict("a concurrent change won; retry")
+        case "55P03":
+            // lock_timeout: another transaction (an import, most often) holds what this change needs. Temporary,
+            // so 503 with Retry-After rather than 409: the same request succeeds once the holder commits.
+            logger.info("lock not granted in time", metadata: ["error": "\(String(reflecting: psql))"])
+            return DomainError.unavailable("a record this change needs is locked by another transaction (an import?); retry in a moment")
         case "57P01", "57P02", "57P03", "08000", "08003", "08006", "53300":
             logger.error("database unavailable", metadata: ["error": "\(String(reflecting: psql))"])
             return DomainError.unavailable("the database is not available")

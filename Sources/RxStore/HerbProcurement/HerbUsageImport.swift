@@ -1,13 +1,19 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import RxDomain
 
 /// Loads members' prior-year usage of decoction pieces (CSV: institution_code, drug_code, year, quantity_kg) for a
-/// consortium. One transaction: any bad line changes nothing, every bad line is reported with its number. A line
-/// already loaded with the same quantity changes nothing; a corrected quantity replaces the old one (audited).
+/// consortium. One transaction: any bad line changes nothing, every bad line is reported with its number in one run.
+/// A line already loaded with the same quantity changes nothing; a corrected quantity replaces the old one (audited).
+///
+/// Like `ProvincialPriceImport`: the file is streamed into a temporary table with each line's reasons as read, the
+/// lines are checked against the database in one query (members, pieces, a member's piece and year twice in the
+/// file), and the changed lines are written in batches, each with one upsert and one insert of its audit rows.
 public struct HerbUsageImport: Sendable {
     public static let columns = ["institution_code", "drug_code", "quantity_kg"]
+    static let batchSize = 10_000
 
     public typealias LineError = ProvincialPriceImport.LineError
     public typealias Rejected = ProvincialPriceImport.Rejected
@@ -19,115 +25,185 @@ public struct HerbUsageImport: Sendable {
         public var unchanged = 0
     }
 
-    struct Line: Encodable { var number: Int; var institutionCode: String; var drugCode: String; var year: Int; var quantityKg: Decimal }
-
     let database: Database
     var logger: Logger { database.logger }
 
     public init(database: Database) { self.database = database }
 
-    /// Reads and checks every line before anything is written. Without a `year` column, `year` gives it; with both,
-    /// they must agree.
-    func parse(_ text: String, year: Int?) throws -> [Line] {
-        let table: CSVTable
+    /// A file in memory (tests, small files).
+    public func run(text: String, consortiumCode: String, year: Int?, actor: Actor) async throws -> Summary {
+        try await run(input: .data(Data(text.utf8)), consortiumCode: consortiumCode, year: year, actor: actor)
+    }
+
+    public func run(input: FileInput, encoding: FileEncoding = .utf8, consortiumCode: String, year: Int?, actor: Actor) async throws -> Summary {
+        try await database.transaction { connection in
+            try await load(input, encoding: encoding, consortiumCode: consortiumCode, year: year, actor: actor, connection: connection)
+        }
+    }
+
+    static let table = "import_usage_lines"
+    static let copyColumns = ["line_number", "institution_code", "drug_code", "year", "quantity_kg", "reasons"]
+
+    /// Reads, checks and applies the file in the caller's transaction; throws `Rejected` with every bad line.
+    /// Without a `year` column, `year` gives it; with both, they must agree.
+    public func load(_ input: FileInput, encoding: FileEncoding, consortiumCode: String, year: Int?, actor: Actor,
+                     connection: PostgresConnection) async throws -> Summary {
+        guard let consortiumID = try await connection.row(
+            "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
+        else { throw DomainError.notFound("no consortium \(consortiumCode)") }
+        try await connection.run(
+            """
+            CREATE TEMPORARY TABLE import_usage_lines (
+                line_number int NOT NULL, institution_code text, drug_code text, year int, quantity_kg numeric, reasons text
+            ) ON COMMIT DROP
+            """, logger: logger)
+        let lines: Int
         do {
-            table = try CSVTable(text: text, requiredColumns: Self.columns + (year == nil ? ["year"] : []), file: "the usage file")
-        } catch let error as CSVReader.Malformed {
+            lines = try await StagedCSV.copy(
+                input, encoding: encoding, file: "the usage file", required: Self.columns + (year == nil ? ["year"] : []),
+                table: Self.table, columns: Self.copyColumns, connection: connection, logger: logger,
+                stage: { Self.stage($0, year: year) })
+        } catch let error as StagedCSV.Unreadable {
             throw Rejected(errors: [LineError(line: error.line, reason: error.reason)])
         }
-        var errors: [LineError] = []
-        var lines: [Line] = []
-        var seen: [String: Int] = [:]
-        for row in table.rows {
+        try await connection.run("ANALYZE import_usage_lines", logger: logger)
+        try await check(consortiumID: consortiumID, consortiumCode: consortiumCode, connection: connection)
+        var summary = try await apply(consortiumID: consortiumID, actor: actor, connection: connection)
+        summary.lines = lines
+        summary.unchanged = lines - summary.imported - summary.updated
+        try await connection.run("DROP TABLE import_usage_lines", logger: logger)
+        return summary
+    }
+
+    /// Checks a line as read and writes its staged columns: each field when good (NULL when not), and the reasons.
+    static func stage(_ header: CSVHeader, year: Int?) -> StagedCSV.RowWriter {
+        let (institutionColumn, drugColumn, yearColumn, quantityColumn) = (
+            header["institution_code"]!, header["drug_code"]!, header["year"], header["quantity_kg"]!)
+        return { row, buffer in
             var reasons: [String] = []
-            let institution = table.value(row, "institution_code") ?? ""
-            if institution.isEmpty { reasons.append("institution_code is required") }
-            let drug = table.value(row, "drug_code") ?? ""
-            if let e = Codes.drugCodeError(drug) { reasons.append("drug_code \(e)") }
+            let institution = row.trimmedValue(institutionColumn)
+            if institution == nil { reasons.append("institution_code is required") }
+            CopyText.field(institution, to: &buffer)
+            let drug = row.trimmedValue(drugColumn) ?? ""
+            if let e = Codes.drugCodeError(drug) {
+                reasons.append("drug_code \(e)")
+                CopyText.field(nil, to: &buffer)
+            } else {
+                CopyText.field(drug, to: &buffer)
+            }
             var lineYear = year
-            if let text = table.value(row, "year") {
+            if let text = yearColumn.flatMap({ row.trimmedValue($0) }) {
                 if let y = Int(text), (2000...2100).contains(y) {
                     if let year, year != y { reasons.append("year \(y) is not the year \(year) being imported") }
                     lineYear = y
                 } else {
+                    lineYear = nil
                     reasons.append("year '\(text)' is not a year")
                 }
             } else if year == nil {
                 reasons.append("year is required")
             }
-            let quantityText = table.value(row, "quantity_kg") ?? ""
-            let quantity = Money(quantityText, maxDecimals: 3)?.amount
-            if quantity == nil { reasons.append("quantity_kg '\(quantityText)' is not a quantity with at most three decimals") }
-            if reasons.isEmpty, let lineYear {
-                let key = "\(institution)|\(drug)|\(lineYear)"
-                if let first = seen[key] { reasons.append("\(institution) \(drug) \(lineYear) is already on line \(first)") }
-                seen[key] = row.line
+            CopyText.field(lineYear.map(String.init), to: &buffer)
+            let quantityText = row.trimmedValue(quantityColumn) ?? ""
+            if let quantity = Money(quantityText, maxDecimals: 3)?.amount {
+                CopyText.field(DecimalText.plain(quantity), to: &buffer)
+            } else {
+                reasons.append("quantity_kg '\(quantityText)' is not a quantity with at most three decimals")
+                CopyText.field(nil, to: &buffer)
             }
-            guard reasons.isEmpty, let lineYear, let quantity else {
-                errors.append(LineError(line: row.line, reason: reasons.joined(separator: "; ")))
-                continue
-            }
-            lines.append(Line(number: row.line, institutionCode: institution, drugCode: drug, year: lineYear, quantityKg: quantity))
-        }
-        guard errors.isEmpty else { throw Rejected(errors: errors) }
-        return lines
-    }
-
-    public func run(text: String, consortiumCode: String, year: Int?, actor: Actor) async throws -> Summary {
-        let lines = try parse(text, year: year)
-        return try await database.transaction { connection in
-            try await apply(lines, consortiumCode: consortiumCode, actor: actor, connection: connection)
+            CopyText.reasons(reasons, to: &buffer)
         }
     }
 
-    func apply(_ lines: [Line], consortiumCode: String, actor: Actor, connection: PostgresConnection) async throws -> Summary {
-        guard let consortiumID = try await connection.row(
-            "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
-        else { throw DomainError.notFound("no consortium \(consortiumCode)") }
-        let institutions = Dictionary(
-            try await connection.rows(
-                "SELECT code, id FROM institutions WHERE consortium_id = \(consortiumID)", as: (String, Int64).self, logger: logger),
-            uniquingKeysWith: { a, _ in a })
-        let pieceCodes: [String] = try await connection.rows(
+    /// Throws every bad line: its reasons as read, a member's piece and year on an earlier line (the `herb_usage`
+    /// key), a member not of the consortium, a drug that is not a decoction piece counted in kg.
+    func check(consortiumID: Int64, consortiumCode: String, connection: PostgresConnection) async throws {
+        let rows = try await connection.query(
             """
-            SELECT code FROM drugs WHERE code = ANY(\(lines.map(\.drugCode))) AND category = 'decoction_piece' AND unit = 'kg'
-            """, as: String.self, logger: logger)
-        let pieces = Set(pieceCodes)
+            WITH s AS (
+                SELECT s.*, CASE WHEN s.reasons IS NULL THEN lag(s.line_number) OVER (
+                    PARTITION BY s.reasons IS NULL, s.institution_code, s.drug_code, s.year ORDER BY s.line_number) END AS earlier
+                FROM import_usage_lines s
+            )
+            SELECT s.line_number, s.reasons, s.institution_code, s.drug_code, s.year, s.earlier,
+                   s.institution_code IS NOT NULL AND i.id IS NULL, s.drug_code IS NOT NULL AND d.code IS NULL,
+                   count(*) OVER ()::int
+            FROM s
+            LEFT JOIN institutions i ON i.consortium_id = \(consortiumID) AND i.code = s.institution_code
+            LEFT JOIN drugs d ON d.code = s.drug_code AND d.category = 'decoction_piece' AND d.unit = 'kg'
+            WHERE s.reasons IS NOT NULL OR s.earlier IS NOT NULL
+               OR (s.institution_code IS NOT NULL AND i.id IS NULL) OR (s.drug_code IS NOT NULL AND d.code IS NULL)
+            ORDER BY s.line_number
+            LIMIT \(ProvincialPriceImport.maxListedErrors)
+            """, logger: logger)
         var errors: [LineError] = []
-        for line in lines {
-            var reasons: [String] = []
-            if institutions[line.institutionCode] == nil { reasons.append("no institution \(line.institutionCode) in \(consortiumCode)") }
-            if !pieces.contains(line.drugCode) { reasons.append("\(line.drugCode) is not a decoction piece counted in kg") }
-            if !reasons.isEmpty { errors.append(LineError(line: line.number, reason: reasons.joined(separator: "; "))) }
+        var total = 0
+        for try await r in rows.decode((Int, String?, String?, String?, Int?, Int?, Bool, Bool, Int).self) {
+            var reasons = r.1.map { [$0] } ?? []
+            let (institution, drug) = (r.2 ?? "", r.3 ?? "")
+            if let earlier = r.5 { reasons.append("\(institution) \(drug) \(r.4.map(String.init) ?? "") is already on line \(earlier)") }
+            if r.6 { reasons.append("no institution \(institution) in \(consortiumCode)") }
+            if r.7 { reasons.append("\(drug) is not a decoction piece counted in kg") }
+            errors.append(LineError(line: r.0, reason: reasons.joined(separator: "; ")))
+            total = r.8
         }
-        guard errors.isEmpty else { throw Rejected(errors: errors) }
-        var summary = Summary(lines: lines.count)
-        for line in lines {
-            let institutionID = institutions[line.institutionCode]!
-            let before = try await connection.row(
-                """
-                SELECT quantity_kg FROM herb_usage WHERE consortium_id = \(consortiumID) AND institution_id = \(institutionID)
-                  AND drug_code = \(line.drugCode) AND year = \(line.year) FOR UPDATE
-                """, as: Decimal.self, logger: logger)
-            if before == line.quantityKg {
-                summary.unchanged += 1
-                continue
-            }
+        guard errors.isEmpty else { throw Rejected(errors: errors, unlisted: total - errors.count) }
+    }
+
+    struct Usage: Encodable { var institutionCode: String; var drugCode: String; var year: Int; var quantityKg: Decimal }
+
+    /// Writes the lines whose quantity is new or changed, in batches; the counts of new and changed lines.
+    func apply(consortiumID: Int64, actor: Actor, connection: PostgresConnection) async throws -> Summary {
+        try await connection.run(
+            """
+            DECLARE import_usage NO SCROLL CURSOR FOR
+            SELECT s.institution_code, i.id, s.drug_code, s.year, s.quantity_kg::text, h.quantity_kg::text
+            FROM import_usage_lines s
+            JOIN institutions i ON i.consortium_id = \(consortiumID) AND i.code = s.institution_code
+            LEFT JOIN herb_usage h ON h.consortium_id = \(consortiumID) AND h.institution_id = i.id
+                                  AND h.drug_code = s.drug_code AND h.year = s.year
+            WHERE h.quantity_kg IS DISTINCT FROM s.quantity_kg
+            ORDER BY s.line_number
+            """, logger: logger)
+        var summary = Summary()
+        let audit = AuditLog(logger: logger)
+        while true {
+            let rows = try await connection.rows(
+                "FETCH \(unescaped: String(Self.batchSize)) FROM import_usage", as: (String, Int64, String, Int, String, String?).self,
+                logger: logger)
+            if rows.isEmpty { break }
             try await connection.run(
                 """
                 INSERT INTO herb_usage (consortium_id, institution_id, drug_code, year, quantity_kg)
-                VALUES (\(consortiumID), \(institutionID), \(line.drugCode), \(line.year), \(line.quantityKg))
+                SELECT \(consortiumID), x.institution_id, x.drug_code, x.year, x.quantity_kg
+                FROM unnest(\(rows.map(\.1))::bigint[], \(rows.map(\.2))::text[], \(rows.map(\.3))::int[],
+                            \(rows.map(\.4))::numeric[]) AS x (institution_id, drug_code, year, quantity_kg)
                 ON CONFLICT (consortium_id, institution_id, drug_code, year)
                 DO UPDATE SET quantity_kg = EXCLUDED.quantity_kg, updated_at = now()
                 """, logger: logger)
-            struct Usage: Encodable { var institutionCode: String; var drugCode: String; var year: Int; var quantityKg: Decimal }
-            try await AuditLog(logger: logger).record(
-                on: connection, consortiumID: consortiumID, actor: actor, action: before == nil ? "import" : "update",
-                entityType: "herb_usage", entityKey: "\(line.institutionCode):\(line.drugCode):\(line.year)",
-                before: before.map { Usage(institutionCode: line.institutionCode, drugCode: line.drugCode, year: line.year, quantityKg: $0) },
-                after: Usage(institutionCode: line.institutionCode, drugCode: line.drugCode, year: line.year, quantityKg: line.quantityKg))
-            if before == nil { summary.imported += 1 } else { summary.updated += 1 }
+            // New lines and changed lines are audited as today: "import" without a before, "update" with it.
+            for isNew in [true, false] {
+                let group = rows.filter { ($0.5 == nil) == isNew }
+                guard !group.isEmpty else { continue }
+                var keys: [String] = [], befores: [String] = [], afters: [String] = []
+                for r in group {
+                    keys.append("\(r.0):\(r.2):\(r.3)")
+                    let after = Usage(institutionCode: r.0, drugCode: r.2, year: r.3, quantityKg: Decimal(string: r.4, locale: ProvincialPriceImport.posix)!)
+                    afters.append(String(decoding: try AuditLog.encoder.encode(after), as: UTF8.self))
+                    if let before = r.5 {
+                        var usage = after
+                        usage.quantityKg = Decimal(string: before, locale: ProvincialPriceImport.posix)!
+                        befores.append(String(decoding: try AuditLog.encoder.encode(usage), as: UTF8.self))
+                    }
+                }
+                try await audit.record(
+                    on: connection, consortiumID: consortiumID, actor: actor, action: isNew ? "import" : "update",
+                    entityType: "herb_usage", entityKeys: keys, befores: isNew ? nil : befores, afters: afters)
+                if isNew { summary.imported += group.count } else { summary.updated += group.count }
+            }
+            if rows.count < Self.batchSize { break }
         }
+        try await connection.run("CLOSE import_usage", logger: logger)
         return summary
     }
 }

@@ -25,6 +25,14 @@ struct CSVStreamParser {
             case .foundation(_, let name): name
             }
         }
+
+        /// Why a line cannot be read: a file that is not UTF-8 is most often GBK, so the option is named.
+        var undecodable: String {
+            switch self {
+            case .utf8: "not utf-8 text (a GBK file? give --encoding gbk)"
+            case .foundation(_, let name): "not \(name) text"
+            }
+        }
     }
 
     /// A record, or why it is not one (the line named is where the trouble is).
@@ -128,7 +136,7 @@ struct CSVStreamParser {
 
     private mutating func emitRecord(_ emit: (Item) throws -> Void) rethrows {
         if undecodable {
-            try emit(.malformed(line: recordLine, reason: "not \(encoding.name) text"))
+            try emit(.malformed(line: recordLine, reason: encoding.undecodable))
             return
         }
         if !started {

@@ -243,11 +243,26 @@ public struct PriceStore: SQLStore {
         return try await agreement(id: id, consortiumID: consortiumID, connection: connection)
     }
 
-    /// Serialises price changes of one drug in one consortium; the exclusion constraint is the backstop.
+    /// Serialises price changes of one drug in one consortium; the exclusion constraint is the backstop. The
+    /// consortium's prices lock is taken shared first: an import holds it exclusively while it applies a file.
+    /// A lock not granted within the connection's `lock_timeout` (a server setting) is a 503 naming the drug.
     func lockDrug(consortiumID: Int64, drugCode: String, connection: PostgresConnection) async throws {
-        try await connection.run(
-            "SELECT pg_advisory_xact_lock(hashtextextended(\("price:\(consortiumID):\(drugCode)"), 0))", logger: logger)
+        do {
+            // Read to its end: a lock not granted fails the statement after its columns were described.
+            _ = try await connection.row(
+                """
+                SELECT 1 FROM (
+                    SELECT pg_advisory_xact_lock_shared(hashtextextended(\(Self.pricesLock(consortiumID: consortiumID)), 0)),
+                           pg_advisory_xact_lock(hashtextextended(\("price:\(consortiumID):\(drugCode)"), 0))
+                ) AS locked
+                """, as: Int.self, logger: logger)
+        } catch let error where DatabaseErrors.isLockTimeout(error) {
+            throw DomainError.unavailable("the prices of \(drugCode) are being changed by another transaction (an import of prices?); retry in a moment")
+        }
     }
+
+    /// The advisory lock of all the prices of a consortium (`ProvincialPriceImport` takes it exclusively).
+    static func pricesLock(consortiumID: Int64) -> String { "prices:\(consortiumID)" }
 
     /// Puts an agreement in effect from `start`: the price in effect then ends the day before, a later price
     /// already in effect ends this one.

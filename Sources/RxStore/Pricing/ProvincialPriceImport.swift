@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import RxDomain
 
@@ -7,8 +8,19 @@ import RxDomain
 /// effective_from) for a consortium. The whole file goes in one transaction: any bad line changes nothing,
 /// and every bad line is reported with its number in one run, whatever makes it bad (a malformed field, a drug
 /// the database does not know, a conflict with an earlier import). Importing the same file again changes nothing.
+///
+/// The file is streamed (1 MiB chunks, UTF-8 or GBK), each line checked as read and COPYed with its reasons into a
+/// temporary table; what needs the database (known drugs, a drug and date twice in the file, an earlier import of
+/// the same bid) is checked in one query over that table. Only then are the prices locked (one lock for the
+/// consortium's prices, held from here to the commit) and applied, drug by drug in batches: each new price finds its
+/// place among the periods in effect by `PriceTimeline.plan`, and the batch is written with a few set-based
+/// statements, an audit row per new agreement.
 public struct ProvincialPriceImport: Sendable {
     public static let columns = ["drug_code", "unit_price", "price_unit", "bid_reference", "effective_from"]
+    /// Bad lines listed in full; beyond them only counted.
+    public static let maxListedErrors = 1000
+    /// Lines applied at a time.
+    static let batchSize = 10_000
 
     public struct LineError: Error, Sendable, Equatable, CustomStringConvertible {
         public var line: Int
@@ -16,10 +28,17 @@ public struct ProvincialPriceImport: Sendable {
         public var description: String { "line \(line): \(reason)" }
     }
 
-    /// Every bad line of a file.
+    /// Every bad line of a file (the first `maxListedErrors`, then a count of the others).
     public struct Rejected: Error, Sendable, CustomStringConvertible {
         public var errors: [LineError]
-        public var description: String { errors.map(\.description).joined(separator: "\n") }
+        /// Bad lines beyond those listed.
+        public var unlisted: Int = 0
+
+        public var description: String {
+            var lines = errors.map(\.description)
+            if unlisted > 0 { lines.append("… and \(unlisted) more bad line\(unlisted == 1 ? "" : "s")") }
+            return lines.joined(separator: "\n")
+        }
     }
 
     public struct Summary: Sendable, Equatable {
@@ -29,152 +48,326 @@ public struct ProvincialPriceImport: Sendable {
     }
 
     let database: Database
-    let prices: PriceStore
     var logger: Logger { database.logger }
 
     public init(database: Database) {
         self.database = database
-        self.prices = PriceStore(database: database)
     }
 
-    struct Line { var number: Int; var draft: PriceAgreementDraft }
-
-    /// A file read: its good lines, the reasons of its bad lines, and the drug code of every line whose code is
-    /// well formed (bad lines too: an unknown drug is reported beside a malformed price).
-    struct Parsed {
-        var lines: [Line] = []
-        var errors: [LineError] = []
-        var codes: [(line: Int, code: String)] = []
-    }
-
-    /// Every bad line of the file, in line order, each line's reasons together.
-    static func merged(_ errors: [LineError]) -> [LineError] {
-        var reasons: [Int: [String]] = [:]
-        for error in errors { reasons[error.line, default: []].append(error.reason) }
-        return reasons.keys.sorted().map { LineError(line: $0, reason: reasons[$0]!.joined(separator: "; ")) }
-    }
-
-    /// The good lines of a file whose every line is well formed (the seed's reading); else throws every bad line.
-    func parse(_ text: String) throws -> [Line] {
-        let parsed = try read(text)
-        guard parsed.errors.isEmpty else { throw Rejected(errors: parsed.errors) }
-        return parsed.lines
-    }
-
-    /// Reads and checks every line before anything is written; throws only for a file that cannot be read as a table.
-    func read(_ text: String) throws -> Parsed {
-        let table: CSVTable
-        do {
-            table = try CSVTable(text: text, requiredColumns: Self.columns, file: "the price list", reportRagged: true)
-        } catch let error as CSVReader.Malformed {
-            throw Rejected(errors: [LineError(line: error.line, reason: error.reason)])
-        }
-        var parsed = Parsed()
-        parsed.errors = table.ragged.map { LineError(line: $0.line, reason: $0.reason) }
-        var seen: [String: Int] = [:]
-        for row in table.rows {
-            var reasons: [String] = []
-            let code = table.value(row, "drug_code") ?? ""
-            if let e = Codes.drugCodeError(code) {
-                reasons.append("drug_code \(e)")
-            } else {
-                parsed.codes.append((row.line, code))
-            }
-            let price = table.value(row, "unit_price").flatMap { Money($0) }
-            if price == nil || price!.amount <= 0 {
-                reasons.append("unit_price '\(table.value(row, "unit_price") ?? "")' is not a positive amount with at most four decimals")
-            }
-            let rawUnit = table.value(row, "price_unit") ?? ""
-            let unit: PriceUnit? = rawUnit == "kg" ? .unit : PriceUnit(rawValue: rawUnit)
-            if unit == nil { reasons.append("price_unit '\(rawUnit)' is not package, unit or kg") }
-            let reference = table.value(row, "bid_reference") ?? ""
-            if reference.isEmpty || reference.count > 100 { reasons.append("bid_reference is required (at most 100 characters)") }
-            let from = table.value(row, "effective_from").flatMap(BusinessDate.init)
-            if from == nil { reasons.append("effective_from '\(table.value(row, "effective_from") ?? "")' is not a date YYYY-MM-DD") }
-            if let from, reasons.isEmpty {
-                let key = "\(code)|\(from)"
-                if let first = seen[key] {
-                    reasons.append("\(code) from \(from) is already priced on line \(first)")
-                }
-                seen[key] = row.line
-            }
-            if !reasons.isEmpty {
-                parsed.errors.append(LineError(line: row.line, reason: reasons.joined(separator: "; ")))
-                continue
-            }
-            parsed.lines.append(Line(number: row.line, draft: PriceAgreementDraft(
-                drugCode: code, unitPrice: price!, priceUnit: unit!, source: .provincialBid, reference: reference,
-                effectiveFrom: from!)))
-        }
-        return parsed
-    }
-
+    /// A file in memory (tests, small files).
     public func run(text: String, consortiumCode: String, actor: Actor) async throws -> Summary {
-        let parsed = try read(text)
-        return try await database.transaction { connection in
-            try await apply(parsed, consortiumCode: consortiumCode, actor: actor, connection: connection)
+        try await run(input: .data(Data(text.utf8)), consortiumCode: consortiumCode, actor: actor)
+    }
+
+    public func run(input: FileInput, encoding: FileEncoding = .utf8, consortiumCode: String, actor: Actor) async throws -> Summary {
+        try await database.transaction { connection in
+            try await load(input, encoding: encoding, consortiumCode: consortiumCode, actor: actor, connection: connection)
         }
     }
 
-    func apply(_ lines: [Line], consortiumCode: String, actor: Actor, connection: PostgresConnection) async throws -> Summary {
-        try await apply(
-            Parsed(lines: lines, errors: [], codes: lines.map { ($0.number, $0.draft.drugCode) }),
-            consortiumCode: consortiumCode, actor: actor, connection: connection)
-    }
+    static let table = "import_price_lines"
+    static let copyColumns = ["line_number", "drug_code", "unit_price", "price_unit", "reference", "effective_from", "reasons"]
 
-    /// Checks the lines against the database (known drugs, earlier imports) and writes them only when no line of
-    /// the file is bad; otherwise throws every bad line with all its reasons.
-    func apply(_ parsed: Parsed, consortiumCode: String, actor: Actor, connection: PostgresConnection) async throws -> Summary {
+    /// Reads, checks and applies the file in the caller's transaction; throws `Rejected` with every bad line.
+    public func load(_ input: FileInput, encoding: FileEncoding, consortiumCode: String, actor: Actor,
+                     connection: PostgresConnection) async throws -> Summary {
         guard let consortiumID = try await connection.row(
             "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
         else { throw DomainError.notFound("no consortium \(consortiumCode)") }
-        let knownCodes: [String] = try await connection.rows(
-            "SELECT code FROM drugs WHERE code = ANY(\(parsed.codes.map(\.code)))", as: String.self, logger: logger)
-        let known = Set(knownCodes)
-        var errors = parsed.errors
-        errors += parsed.codes.filter { !known.contains($0.code) }.map { LineError(line: $0.line, reason: "no drug \($0.code)") }
-        let lines = parsed.lines.filter { known.contains($0.draft.drugCode) }
-        // Write only a file without a bad line; otherwise keep checking, so one run names them all.
-        let writing = errors.isEmpty
-        var summary = Summary(lines: parsed.lines.count)
-        for line in lines {
-            let d = line.draft
-            try await prices.lockDrug(consortiumID: consortiumID, drugCode: d.drugCode, connection: connection)
-            if let existing = try await connection.row(
-                """
-                SELECT unit_price, price_unit FROM price_agreements
-                WHERE consortium_id = \(consortiumID) AND source = 'provincial_bid' AND drug_code = \(d.drugCode)
-                  AND requested_from = \(d.effectiveFrom.description)::date AND reference = \(d.reference)
-                """, as: (Decimal, String).self, logger: logger)
-            {
-                if Money(existing.0) == d.unitPrice && existing.1 == d.priceUnit.rawValue {
-                    summary.unchanged += 1
-                } else {
-                    errors.append(LineError(
-                        line: line.number,
-                        reason: "\(d.reference) was imported for \(d.drugCode) from \(d.effectiveFrom) at \(Money(existing.0)) per \(existing.1)"))
-                }
-                continue
-            }
-            guard writing else { continue }
-            guard let id = try await connection.row(
-                """
-                INSERT INTO price_agreements (consortium_id, drug_code, unit_price, price_unit, source, reference, requested_from, status)
-                VALUES (\(consortiumID), \(d.drugCode), \(d.unitPrice.amount), \(d.priceUnit.rawValue), 'provincial_bid',
-                        \(d.reference), \(d.effectiveFrom.description)::date, 'agreed')
-                RETURNING id
-                """, as: Int64.self, logger: logger)
-            else { continue }
-            let agreement = try await prices.agreement(id: id, consortiumID: consortiumID, connection: connection)
-            try await prices.setCeiling(d, consortiumID: consortiumID, connection: connection)
-            try await prices.takeEffect(agreement, from: d.effectiveFrom, consortiumID: consortiumID, connection: connection)
-            let after = try await prices.agreement(id: id, consortiumID: consortiumID, connection: connection)
-            try await AuditLog(logger: logger).record(
-                on: connection, consortiumID: consortiumID, actor: actor, action: "import",
-                entityType: "price_agreement", entityKey: String(id), before: PriceAgreement?.none, after: after)
-            summary.imported += 1
+        try await connection.run(
+            """
+            CREATE TEMPORARY TABLE import_price_lines (
+                line_number int NOT NULL, drug_code text, unit_price numeric, price_unit text, reference text,
+                effective_from date, reasons text
+            ) ON COMMIT DROP
+            """, logger: logger)
+        let lines: Int
+        do {
+            lines = try await StagedCSV.copy(
+                input, encoding: encoding, file: "the price list", required: Self.columns, table: Self.table,
+                columns: Self.copyColumns, connection: connection, logger: logger, stage: Self.stage)
+        } catch let error as StagedCSV.Unreadable {
+            throw Rejected(errors: [LineError(line: error.line, reason: error.reason)])
         }
-        guard errors.isEmpty else { throw Rejected(errors: Self.merged(errors)) }
-        return summary
+        try await connection.run("ANALYZE import_price_lines", logger: logger)
+        try await check(consortiumID: consortiumID, connection: connection)
+
+        // From here to the commit no other change of the consortium's prices runs (`PriceStore.lockDrug`).
+        _ = try await connection.row(
+            "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended(\(PriceStore.pricesLock(consortiumID: consortiumID)), 0))) AS locked",
+            as: Int.self, logger: logger)
+        let imported = try await apply(consortiumID: consortiumID, actor: actor, connection: connection)
+        try await connection.run("DROP TABLE import_price_lines", logger: logger)
+        return Summary(lines: lines, imported: imported, unchanged: lines - imported)
+    }
+
+    /// Checks a line as read and writes its staged columns: each field when good (NULL when not), and the reasons.
+    static func stage(_ header: CSVHeader) -> StagedCSV.RowWriter {
+        let (code, price, unit, reference, from) = (
+            header["drug_code"]!, header["unit_price"]!, header["price_unit"]!, header["bid_reference"]!, header["effective_from"]!)
+        return { row, buffer in
+            var reasons: [String] = []
+            let drug = row.trimmedValue(code) ?? ""
+            if let e = Codes.drugCodeError(drug) {
+                reasons.append("drug_code \(e)")
+                CopyText.field(nil, to: &buffer)
+            } else {
+                CopyText.field(drug, to: &buffer)
+            }
+            let rawPrice = row.trimmedValue(price)
+            if let money = rawPrice.flatMap({ Money($0) }), money.amount > 0 {
+                CopyText.field(DecimalText.plain(money.amount), to: &buffer)
+            } else {
+                reasons.append("unit_price '\(rawPrice ?? "")' is not a positive amount with at most four decimals")
+                CopyText.field(nil, to: &buffer)
+            }
+            let rawUnit = row.trimmedValue(unit) ?? ""
+            if let priceUnit: PriceUnit = rawUnit == "kg" ? .unit : PriceUnit(rawValue: rawUnit) {
+                CopyText.field(priceUnit.rawValue, to: &buffer)
+            } else {
+                reasons.append("price_unit '\(rawUnit)' is not package, unit or kg")
+                CopyText.field(nil, to: &buffer)
+            }
+            let ref = row.trimmedValue(reference) ?? ""
+            if ref.isEmpty || ref.count > 100 {
+                reasons.append("bid_reference is required (at most 100 characters)")
+                CopyText.field(nil, to: &buffer)
+            } else {
+                CopyText.field(ref, to: &buffer)
+            }
+            let rawFrom = row.trimmedValue(from)
+            if let date = rawFrom.flatMap(BusinessDate.init) {
+                CopyText.field(date.description, to: &buffer)
+            } else {
+                reasons.append("effective_from '\(rawFrom ?? "")' is not a date YYYY-MM-DD")
+                CopyText.field(nil, to: &buffer)
+            }
+            CopyText.reasons(reasons, to: &buffer)
+        }
+    }
+
+    /// Throws every bad line: its reasons as read, then what the database says of it. A line good as read is bad
+    /// when its drug and date are on an earlier line (the `provincial_bid_prices` key), when the drug is unknown
+    /// (the foreign key), or when its bid was imported before at another price (`price_agreements_bid_once`).
+    func check(consortiumID: Int64, connection: PostgresConnection) async throws {
+        let rows = try await connection.query(
+            """
+            WITH s AS (
+                SELECT s.*, CASE WHEN s.reasons IS NULL THEN lag(s.line_number) OVER (
+                    PARTITION BY s.reasons IS NULL, s.drug_code, s.effective_from ORDER BY s.line_number) END AS earlier,
+                    s.drug_code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM drugs d WHERE d.code = s.drug_code) AS unknown
+                FROM import_price_lines s
+            )
+            SELECT s.line_number, s.reasons, s.drug_code, s.effective_from::text, s.earlier, s.unknown, s.reference,
+                   a.unit_price, a.price_unit, count(*) OVER ()::int
+            FROM s
+            LEFT JOIN price_agreements a
+                ON s.reasons IS NULL AND s.earlier IS NULL AND a.consortium_id = \(consortiumID) AND a.source = 'provincial_bid'
+               AND a.drug_code = s.drug_code AND a.requested_from = s.effective_from AND a.reference = s.reference
+               AND (a.unit_price <> s.unit_price OR a.price_unit <> s.price_unit)
+            WHERE s.reasons IS NOT NULL OR s.earlier IS NOT NULL OR s.unknown OR a.unit_price IS NOT NULL
+            ORDER BY s.line_number
+            LIMIT \(Self.maxListedErrors)
+            """, logger: logger)
+        var errors: [LineError] = []
+        var total = 0
+        for try await r in rows.decode((Int, String?, String?, String?, Int?, Bool, String?, Decimal?, String?, Int).self) {
+            var reasons = r.1.map { [$0] } ?? []
+            let (code, from) = (r.2 ?? "", r.3 ?? "")
+            if let earlier = r.4 { reasons.append("\(code) from \(from) is already priced on line \(earlier)") }
+            if r.5 { reasons.append("no drug \(code)") }
+            if let price = r.7, let unit = r.8 {
+                reasons.append("\(r.6 ?? "") was imported for \(code) from \(from) at \(Money(price)) per \(unit)")
+            }
+            errors.append(LineError(line: r.0, reason: reasons.joined(separator: "; ")))
+            total = r.9
+        }
+        guard errors.isEmpty else { throw Rejected(errors: errors, unlisted: total - errors.count) }
+    }
+
+    struct NewLine {
+        var line: Int
+        var drugCode: String
+        var unitPrice: String
+        var priceUnit: String
+        var reference: String
+        var from: BusinessDate
+    }
+
+    /// Applies the lines not imported before, all the lines of a drug in one batch; the number applied.
+    func apply(consortiumID: Int64, actor: Actor, connection: PostgresConnection) async throws -> Int {
+        try await connection.run(
+            """
+            DECLARE import_prices NO SCROLL CURSOR FOR
+            SELECT s.line_number, s.drug_code, s.unit_price::text, s.price_unit, s.reference, s.effective_from::text
+            FROM import_price_lines s
+            WHERE NOT EXISTS (
+                SELECT 1 FROM price_agreements a
+                WHERE a.consortium_id = \(consortiumID) AND a.source = 'provincial_bid' AND a.drug_code = s.drug_code
+                  AND a.requested_from = s.effective_from AND a.reference = s.reference)
+            ORDER BY s.drug_code, s.line_number
+            """, logger: logger)
+        var applied = 0
+        var pending: [NewLine] = []
+        while true {
+            let rows = try await connection.rows(
+                "FETCH \(unescaped: String(Self.batchSize)) FROM import_prices", as: (Int, String, String, String, String, String).self,
+                logger: logger)
+            pending += rows.map { NewLine(line: $0.0, drugCode: $0.1, unitPrice: $0.2, priceUnit: $0.3, reference: $0.4,
+                                          from: BusinessDate($0.5)!) }
+            let last = rows.count < Self.batchSize
+            // A drug's lines stay together: the last drug of a full batch waits for the next one.
+            var cut = pending.count
+            if !last, let code = pending.last?.drugCode {
+                cut = pending.lastIndex { $0.drugCode != code }.map { $0 + 1 } ?? 0
+            }
+            if cut > 0 {
+                try await write(Array(pending[..<cut]), consortiumID: consortiumID, actor: actor, connection: connection)
+                applied += cut
+                pending.removeFirst(cut)
+            }
+            if last { break }
+        }
+        try await connection.run("CLOSE import_prices", logger: logger)
+        return applied
+    }
+
+    /// Writes a batch of new prices (every line of each of its drugs) and their audit rows.
+    func write(_ lines: [NewLine], consortiumID: Int64, actor: Actor, connection: PostgresConnection) async throws {
+        let codes = Array(Set(lines.map(\.drugCode)))
+        func periods(_ query: PostgresQuery) async throws -> [String: [PriceTimeline.Period]] {
+            var periods: [String: [PriceTimeline.Period]] = [:]
+            for r in try await connection.rows(query, as: (String, Int64, String, String?).self, logger: logger) {
+                periods[r.0, default: []].append(PriceTimeline.Period(id: r.1, from: BusinessDate(r.2)!, to: r.3.flatMap(BusinessDate.init)))
+            }
+            return periods
+        }
+        var agreements = try await periods(
+            """
+            SELECT drug_code, id, effective_from::text, effective_to::text FROM price_agreements
+            WHERE consortium_id = \(consortiumID) AND drug_code = ANY(\(codes)) AND status = 'in_effect'
+            """)
+        var ceilings = try await periods(
+            """
+            SELECT drug_code, id, effective_from::text, effective_to::text FROM provincial_bid_prices
+            WHERE consortium_id = \(consortiumID) AND drug_code = ANY(\(codes))
+            """)
+
+        // The lines in file order, each placed by the domain's plan as if imported one after the other. A new
+        // line's period carries the id -line until it is written.
+        var timeline = Timeline()
+        var ceilingTimeline = Timeline()
+        for line in lines.sorted(by: { $0.line < $1.line }) {
+            ceilingTimeline.add(id: -Int64(line.line), from: line.from, to: &ceilings[line.drugCode, default: []])
+            timeline.add(id: -Int64(line.line), from: line.from, to: &agreements[line.drugCode, default: []])
+        }
+        let finalAgreements = Dictionary(agreements.values.joined().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let finalCeilings = Dictionary(ceilings.values.joined().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+
+        // Earlier periods shrink or go first, so that no period overlaps another at any time (the exclusion constraints).
+        let superseded = timeline.superseded.filter { $0 > 0 }
+        let closed = timeline.closed.filter { $0 > 0 && !timeline.superseded.contains($0) }.compactMap { finalAgreements[$0] }
+        if !superseded.isEmpty {
+            try await connection.run(
+                """
+                UPDATE price_agreements SET status = 'superseded', effective_from = NULL, effective_to = NULL
+                WHERE consortium_id = \(consortiumID) AND id = ANY(\(Array(superseded)))
+                """, logger: logger)
+        }
+        if !closed.isEmpty {
+            try await connection.run(
+                """
+                UPDATE price_agreements a SET effective_to = nullif(x.effective_to, '')::date
+                FROM unnest(\(closed.map(\.id))::bigint[], \(closed.map { Self.text($0.to) })::text[]) AS x (id, effective_to)
+                WHERE a.consortium_id = \(consortiumID) AND a.id = x.id
+                """, logger: logger)
+        }
+        let deleted = ceilingTimeline.superseded.filter { $0 > 0 }
+        let closedCeilings = ceilingTimeline.closed.filter { $0 > 0 && !ceilingTimeline.superseded.contains($0) }.compactMap { finalCeilings[$0] }
+        if !deleted.isEmpty {
+            try await connection.run(
+                "DELETE FROM provincial_bid_prices WHERE consortium_id = \(consortiumID) AND id = ANY(\(Array(deleted)))", logger: logger)
+        }
+        if !closedCeilings.isEmpty {
+            try await connection.run(
+                """
+                UPDATE provincial_bid_prices p SET effective_to = nullif(x.effective_to, '')::date
+                FROM unnest(\(closedCeilings.map(\.id))::bigint[], \(closedCeilings.map { Self.text($0.to) })::text[]) AS x (id, effective_to)
+                WHERE p.consortium_id = \(consortiumID) AND p.id = x.id
+                """, logger: logger)
+        }
+        let newCeilings = lines.filter { finalCeilings[-Int64($0.line)] != nil }
+        try await connection.run(
+            """
+            INSERT INTO provincial_bid_prices (consortium_id, drug_code, unit_price, price_unit, bid_reference, effective_from, effective_to)
+            SELECT \(consortiumID), x.drug_code, x.unit_price, x.price_unit, x.reference, x.effective_from, nullif(x.effective_to, '')::date
+            FROM unnest(\(newCeilings.map(\.drugCode))::text[], \(newCeilings.map(\.unitPrice))::numeric[],
+                        \(newCeilings.map(\.priceUnit))::text[], \(newCeilings.map(\.reference))::text[],
+                        \(newCeilings.map(\.from.description))::date[],
+                        \(newCeilings.map { Self.text(finalCeilings[-Int64($0.line)]!.to) })::text[])
+                 AS x (drug_code, unit_price, price_unit, reference, effective_from, effective_to)
+            """, logger: logger)
+
+        // The new agreements as they stand once the batch is in: in effect, or superseded by a later line.
+        let agreed = lines.map { line -> PriceAgreement in
+            let period = finalAgreements[-Int64(line.line)]
+            return PriceAgreement(
+                id: 0, drugCode: line.drugCode, unitPrice: Money(Decimal(string: line.unitPrice, locale: Self.posix)!),
+                priceUnit: PriceUnit(rawValue: line.priceUnit)!, source: .provincialBid, reference: line.reference,
+                requestedFrom: line.from, status: period == nil ? .superseded : .inEffect, reportedOn: nil,
+                platformReference: nil, effectiveFrom: period?.from, effectiveTo: period?.to)
+        }
+        let ids = try await connection.rows(
+            """
+            INSERT INTO price_agreements (consortium_id, drug_code, unit_price, price_unit, source, reference, requested_from,
+                                          status, effective_from, effective_to)
+            SELECT \(consortiumID), x.drug_code, x.unit_price, x.price_unit, 'provincial_bid', x.reference, x.requested_from,
+                   x.status, nullif(x.effective_from, '')::date, nullif(x.effective_to, '')::date
+            FROM unnest(\(lines.map(\.drugCode))::text[], \(lines.map(\.unitPrice))::numeric[], \(lines.map(\.priceUnit))::text[],
+                        \(lines.map(\.reference))::text[], \(lines.map(\.from.description))::date[],
+                        \(agreed.map(\.status.rawValue))::text[], \(agreed.map { Self.text($0.effectiveFrom) })::text[],
+                        \(agreed.map { Self.text($0.effectiveTo) })::text[])
+                 AS x (drug_code, unit_price, price_unit, reference, requested_from, status, effective_from, effective_to)
+            RETURNING id, drug_code, requested_from::text
+            """, as: (Int64, String, String).self, logger: logger)
+        // A drug and a date are on one line of the file only (`check`).
+        let idOf = Dictionary(ids.map { ("\($0.1)|\($0.2)", $0.0) }, uniquingKeysWith: { a, _ in a })
+        var keys: [String] = []
+        var afters: [String] = []
+        keys.reserveCapacity(agreed.count)
+        afters.reserveCapacity(agreed.count)
+        for var agreement in agreed {
+            agreement.id = idOf["\(agreement.drugCode)|\(agreement.requestedFrom)"]!
+            keys.append(String(agreement.id))
+            afters.append(String(decoding: try AuditLog.encoder.encode(agreement), as: UTF8.self))
+        }
+        try await AuditLog(logger: logger).record(
+            on: connection, consortiumID: consortiumID, actor: actor, action: "import", entityType: "price_agreement",
+            entityKeys: keys, befores: nil, afters: afters)
+    }
+
+    static let posix = Locale(identifier: "en_US_POSIX")
+
+    /// A date for a text array, '' for none (read back with `nullif(…, '')::date`: arrays do not bind nil).
+    static func text(_ date: BusinessDate?) -> String { date?.description ?? "" }
+
+    /// The periods of one kind (agreements in effect, or ceilings) of the drugs of a batch, as the plans change them:
+    /// what was superseded and what was closed, by id.
+    struct Timeline {
+        var superseded: Set<Int64> = []
+        var closed: Set<Int64> = []
+
+        mutating func add(id: Int64, from start: BusinessDate, to periods: inout [PriceTimeline.Period]) {
+            let plan = PriceTimeline.plan(existing: periods, start: start)
+            if !plan.supersede.isEmpty {
+                superseded.formUnion(plan.supersede)
+                periods.removeAll { plan.supersede.contains($0.id) }
+            }
+            for (closing, end) in plan.close {
+                if let i = periods.firstIndex(where: { $0.id == closing }) { periods[i].to = end }
+                closed.insert(closing)
+            }
+            periods.append(PriceTimeline.Period(id: id, from: start, to: plan.newTo))
+        }
     }
 }

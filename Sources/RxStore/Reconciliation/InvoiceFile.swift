@@ -1,8 +1,5 @@
 import Foundation
 import RxDomain
-#if canImport(CoreFoundation)
-import CoreFoundation
-#endif
 
 /// A distributor's invoice file: decoded (UTF-8 or GBK), read as CSV and checked line by line before anything of it
 /// is kept. Every bad line is reported with its number. `InvoiceFileReader` reads a file chunk by chunk with these
@@ -13,27 +10,7 @@ public enum InvoiceFile {
         "institution_code", "drug_code", "lot_number", "quantity", "unit_price", "amount",
     ]
 
-    public enum Encoding: String, Sendable, CaseIterable {
-        case utf8 = "utf-8"
-        case gbk
-
-        /// GBK is read as GB 18030, its superset.
-        var foundation: String.Encoding {
-            switch self {
-            case .utf8: .utf8
-            case .gbk:
-                String.Encoding(rawValue: CFStringConvertEncodingToNSStringEncoding(
-                    CFStringEncoding(CFStringEncodings.GB_18030_2000.rawValue)))
-            }
-        }
-
-        var csv: CSVStreamParser.TextEncoding {
-            switch self {
-            case .utf8: .utf8
-            case .gbk: .foundation(foundation, name: rawValue)
-            }
-        }
-    }
+    public typealias Encoding = FileEncoding
 
     public struct LineError: Error, Sendable, Equatable, CustomStringConvertible {
         public var line: Int

@@ -27,14 +27,10 @@ public struct ReconcileInvoices: Sendable {
     }
 
     /// Where the file comes from.
-    public enum Input: Sendable {
-        case data(Data)
-        case file(path: String)
-    }
+    public typealias Input = FileInput
 
     /// Lines fetched from the matching cursor at a time.
     public static let batchSize = 10_000
-    static let chunkSize = 1 << 20
 
     let database: Database
     var logger: Logger { database.logger }
@@ -436,48 +432,5 @@ struct PhaseClock {
             metadata[phase] = "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000) ms"
         }
         return metadata
-    }
-}
-
-/// The input in chunks of at most 1 MiB.
-struct ChunkSource {
-    private let input: ReconcileInvoices.Input
-    private var handle: FileHandle?
-    private(set) var bytesRead = 0
-    let totalBytes: Int?
-
-    struct CannotRead: Error, CustomStringConvertible {
-        var path: String
-        var description: String { "cannot read \(path)" }
-    }
-
-    init(_ input: ReconcileInvoices.Input) throws {
-        self.input = input
-        switch input {
-        case .data(let data):
-            totalBytes = data.count
-        case .file(let path):
-            guard let handle = FileHandle(forReadingAtPath: path) else { throw CannotRead(path: path) }
-            self.handle = handle
-            totalBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
-        }
-    }
-
-    mutating func next() throws -> Data? {
-        switch input {
-        case .data(let data):
-            guard bytesRead < data.count else { return nil }
-            let end = min(data.count, bytesRead + ReconcileInvoices.chunkSize)
-            defer { bytesRead = end }
-            return data.subdata(in: data.startIndex + bytesRead ..< data.startIndex + end)
-        case .file:
-            guard let chunk = try handle?.read(upToCount: ReconcileInvoices.chunkSize), !chunk.isEmpty else {
-                try? handle?.close()
-                handle = nil
-                return nil
-            }
-            bytesRead += chunk.count
-            return chunk
-        }
     }
 }

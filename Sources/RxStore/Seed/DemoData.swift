@@ -38,7 +38,8 @@ struct DemoData {
     var catalogueItems: [CatalogueItem]
     var longPrescriptionRules: LongPrescriptionRuleSet?
     var prescribers: [(pseudonym: String, institution: String, title: PrescriberTitle)]
-    var prices: [ProvincialPriceImport.Line]
+    /// seeds/demo/provincial_bid_prices.csv, loaded by `ProvincialPriceImport` in the seed's transaction.
+    var prices: Data
     var preparations: [PreparationSeed]
     var licences: [LicenceSeed]
 
@@ -61,7 +62,8 @@ struct DemoData {
     }
 
     var qualityLimits: [QualityLimitSeed]
-    var herbUsage: [HerbUsageImport.Line]
+    /// seeds/demo/herb_usage_2025.csv, loaded by `HerbUsageImport` in the seed's transaction.
+    var herbUsage: Data
 
     /// A piece's pharmacopoeia limits: the monograph and a maximum per measure (nil where it sets none).
     struct QualityLimitSeed {
@@ -194,12 +196,7 @@ struct DemoData {
         }
 
         let priceFile = "demo/provincial_bid_prices.csv"
-        do {
-            prices = try ProvincialPriceImport(database: loader.database)
-                .parse(try String(contentsOf: loader.directory.appendingPathComponent(priceFile), encoding: .utf8))
-        } catch let rejected as ProvincialPriceImport.Rejected {
-            throw SeedLoader.Invalid(file: priceFile, line: rejected.errors[0].line, reason: rejected.errors[0].reason)
-        }
+        prices = try Data(contentsOf: loader.directory.appendingPathComponent(priceFile))
 
         struct RulesSeed: Decodable {
             struct Condition: Decodable { var icdFrom: String; var icdTo: String; var name: String; var maxDays: Int?; var allowsAntimicrobials: Bool? }
@@ -264,12 +261,7 @@ struct DemoData {
         }
 
         let usageFile = "demo/herb_usage_2025.csv"
-        do {
-            herbUsage = try HerbUsageImport(database: loader.database)
-                .parse(try String(contentsOf: loader.directory.appendingPathComponent(usageFile), encoding: .utf8), year: nil)
-        } catch let rejected as HerbUsageImport.Rejected {
-            throw SeedLoader.Invalid(file: usageFile, line: rejected.errors[0].line, reason: rejected.errors[0].reason)
-        }
+        herbUsage = try Data(contentsOf: loader.directory.appendingPathComponent(usageFile))
 
         catalogueItems = []
         if let catalogue = consortium.catalogue {

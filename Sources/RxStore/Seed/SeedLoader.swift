@@ -47,14 +47,24 @@ public struct SeedLoader: Sendable {
                 summary.changes["consortia and institutions"] = try await upsertConsortium(demoData.consortium, on: connection)
                 summary.changes["catalogue versions"] = try await publishFirstCatalogue(demoData, on: connection)
                 summary.changes["long-prescription rules and prescribers"] = try await seedLongPrescriptions(demoData, on: connection)
-                summary.changes["provincial prices"] = try await ProvincialPriceImport(database: database)
-                    .apply(demoData.prices, consortiumCode: demoData.consortium.code, actor: .console("seed"), connection: connection)
-                    .imported
+                do {
+                    summary.changes["provincial prices"] = try await ProvincialPriceImport(database: database)
+                        .load(.data(demoData.prices), encoding: .utf8, consortiumCode: demoData.consortium.code, actor: .console("seed"),
+                              connection: connection)
+                        .imported
+                } catch let rejected as ProvincialPriceImport.Rejected {
+                    throw Invalid(file: "demo/provincial_bid_prices.csv", line: rejected.errors[0].line, reason: rejected.errors[0].reason)
+                }
                 summary.changes["hospital preparations and licences"] = try await upsertPreparations(demoData, on: connection)
                 summary.changes["herb quality limits"] = try await upsertQualityLimits(demoData.qualityLimits, on: connection)
-                let usage = try await HerbUsageImport(database: database)
-                    .apply(demoData.herbUsage, consortiumCode: demoData.consortium.code, actor: .console("seed"), connection: connection)
-                summary.changes["herb usage"] = usage.imported + usage.updated
+                do {
+                    let usage = try await HerbUsageImport(database: database)
+                        .load(.data(demoData.herbUsage), encoding: .utf8, consortiumCode: demoData.consortium.code, year: nil,
+                              actor: .console("seed"), connection: connection)
+                    summary.changes["herb usage"] = usage.imported + usage.updated
+                } catch let rejected as HerbUsageImport.Rejected {
+                    throw Invalid(file: "demo/herb_usage_2025.csv", line: rejected.errors[0].line, reason: rejected.errors[0].reason)
+                }
             }
             if summary.total > 0 {
                 struct Record: Encodable { var demo: Bool; var changes: [String: Int] }
