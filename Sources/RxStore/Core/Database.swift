@@ -113,10 +113,7 @@ public struct Database: Sendable {
                     handoff.fail(error)
                 }
             }
-            let (seconds, attoseconds) = wait.components
-            let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(
-                in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-            ) {
+            let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(in: TimeAmount(wait)) {
                 handoff.fail(DomainError.unavailable("no database connection within \(leaseTimeout); retry later"))
             }
             let connection: PostgresConnection
@@ -146,6 +143,14 @@ public struct Database: Sendable {
         } catch {
             throw DatabaseErrors.map(error, logger: logger)
         }
+    }
+}
+
+extension TimeAmount {
+    /// A `Duration` as NIO's timers take it, never shorter (rounded up to the nanosecond), never negative.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(max(0, seconds * 1_000_000_000 + (attoseconds + 999_999_999) / 1_000_000_000))
     }
 }
 
@@ -316,6 +321,10 @@ public enum DatabaseErrors {
             return DomainError.unprocessable("a value cannot be stored: too long, out of range, or not a valid date or number")
         case "40001", "40P01":
             return DomainError.conflict("a concurrent change won; retry")
+        case "57014":
+            // A statement cut off by its timeout (the server's reads bound theirs, see `LongPrescriptionContextCache`).
+            logger.error("database statement timed out", metadata: ["error": "\(String(reflecting: psql))"])
+            return DomainError.unavailable("the database did not answer in time")
         case "57P01", "57P02", "57P03", "08000", "08003", "08006", "53300":
             logger.error("database unavailable", metadata: ["error": "\(String(reflecting: psql))"])
             return DomainError.unavailable("the database is not available")
