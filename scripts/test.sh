@@ -21,7 +21,7 @@ fi
 # System tests of the built binary (issue 10): two servers racing on one database, an import and a
 # reconciliation killed with SIGKILL midway, and the database restarted under a running server. The executable
 # is built by name, so it is the current one. (Tests/System/outage.sh, issue 19.4, is not here yet: it still
-# finds long-prescription checks that hang after the database returns.)
+# finds shared reads (ReadCoalescer) that stay stuck after the database returns; see the script.)
 swift build --product consortiumrx
 export CRX_BIN
 CRX_BIN=$(swift build --show-bin-path)/consortiumrx

@@ -25,7 +25,7 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     let database = Database(
         client: client, logger: logger, leaseTimeout: configuration.leaseTimeout, poolSize: configuration.poolSize)
     let authenticator = Authenticator(tokens: TokenStore(database: database))
-    let contexts = LongPrescriptionContextCache()
+    let contexts = LongPrescriptionContextCache(health: database.readHealth)
 
     let router = Router(context: BasicRequestContext.self)
     // First, so that it sees the body as the middlewares below leave it (MetricsMiddleware wraps it).

@@ -39,8 +39,8 @@ struct APIHandler: APIProtocol {
         .ok(.init(body: .json(.init(status: .ok))))
     }
 
-    /// Ready when the database answers and no shared read (`ReadCoalescer`) has been stuck on one query for well
-    /// past the lease timeout: its callers would all be waiting, so this server could not serve them.
+    /// Ready when the database answers and no shared read (a `ReadCoalescer`, or the long-prescription context
+    /// load) has been stuck for well past the lease timeout: its callers could not be served.
     func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
         func unavailable(_ detail: String) -> Operations.GetReadiness.Output {
             .serviceUnavailable(.init(

@@ -118,6 +118,12 @@ public enum CatalogueRules {
         }
     }
 
+    /// The drugs a member may use: its own list when it has one, otherwise what its level allows of the
+    /// consortium catalogue in effect.
+    public static func memberDrugs(ownList: [String]?, level: InstitutionLevel, catalogue: [String: CatalogueItem]) -> [String] {
+        ownList ?? catalogue.values.filter { $0.allows(level) }.map(\.drugCode).sorted()
+    }
+
     /// A member list's drugs that the consortium catalogue does not hold, or holds for other levels only.
     public static func outOfLine(
         memberDrugs: [String], level: InstitutionLevel, catalogue: [String: CatalogueItem]

@@ -236,6 +236,7 @@ public enum ChineseMessages {
 
     /// Unified prices (统一价格): provincial winning-bid prices, consortium-negotiated prices and their reports.
     static let pricing: [(english: String, chinese: String)] = [
+        ("the prices of {} are being changed by another transaction (an import of prices?); retry in a moment", "{1} 的价格正被另一事务修改（可能正在导入价格），请稍后重试"),
         ("no unified price of {} is in effect on {}", "{1} 在 {2} 没有生效的统一价格"),
         ("no price agreement {}", "没有价格协议 {1}"),
         ("a joint-procurement price comes from the award of its round", "联合带量采购价格只能来自该轮次的中选结果"),
@@ -504,6 +505,7 @@ public enum ChineseMessages {
 
     /// The database, settings, entity-tags, constraints explained, file imports and the seed.
     static let database: [(english: String, chinese: String)] = [
+        ("a record this change needs is locked by another transaction (an import?); retry in a moment", "此次修改所需的记录正被另一事务锁定（可能正在导入），请稍后重试"),
         ("the database is not reachable", "无法连接数据库"),
         ("the database is not available", "数据库暂不可用"),
         ("the database did not answer within {}", "数据库在 {1} 内没有响应"),

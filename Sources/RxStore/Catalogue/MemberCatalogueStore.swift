@@ -59,21 +59,41 @@ public struct MemberCatalogueStore: SQLStore {
             """
             SELECT revision FROM member_catalogues WHERE consortium_id = \(institution.consortiumID) AND institution_id = \(institution.id)
             """, as: Int.self, logger: logger)
-        let codes: [String]
-        if revision != nil {
-            codes = try await connection.rows(
-                """
-                SELECT drug_code FROM member_catalogue_items
-                WHERE consortium_id = \(institution.consortiumID) AND institution_id = \(institution.id) ORDER BY drug_code
-                """, as: String.self, logger: logger)
-        } else {
-            codes = map.values.filter { $0.allows(institution.level) }.map(\.drugCode).sorted()
-        }
+        let ownList: [String]? = revision == nil ? nil : try await connection.rows(
+            """
+            SELECT drug_code FROM member_catalogue_items
+            WHERE consortium_id = \(institution.consortiumID) AND institution_id = \(institution.id) ORDER BY drug_code
+            """, as: String.self, logger: logger)
+        let codes = CatalogueRules.memberDrugs(ownList: ownList, level: institution.level, catalogue: map)
         let drugs = try await DrugStore(database: database).find(codes: codes, on: connection)
         return MemberCatalogue(
             institution: institution, usesConsortiumCatalogue: revision == nil, revision: revision ?? 0,
             consortiumVersion: version, drugs: drugs,
             outOfLine: CatalogueRules.outOfLine(memberDrugs: revision == nil ? [] : codes, level: institution.level, catalogue: map))
+    }
+
+    /// Every member's catalogue in effect, as drug codes by institution id, in four queries whatever the number
+    /// of members (the long-prescription check's context holds them all).
+    func drugCodes(of members: [Institution], consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> [Int64: [String]] {
+        let (_, map) = try await catalogueMap(consortiumID: consortiumID, on: date, connection: connection)
+        let ownListIDs: [Int64] = try await connection.rows(
+            "SELECT institution_id FROM member_catalogues WHERE consortium_id = \(consortiumID)", as: Int64.self, logger: logger)
+        let withOwnList = Set(ownListIDs)
+        var ownLists: [Int64: [String]] = [:]
+        for (institutionID, code) in try await connection.rows(
+            """
+            SELECT institution_id, drug_code FROM member_catalogue_items WHERE consortium_id = \(consortiumID)
+            ORDER BY institution_id, drug_code
+            """, as: (Int64, String).self, logger: logger)
+        {
+            ownLists[institutionID, default: []].append(code)
+        }
+        var codes: [Int64: [String]] = [:]
+        for member in members {
+            let ownList = withOwnList.contains(member.id) ? ownLists[member.id] ?? [] : nil
+            codes[member.id] = CatalogueRules.memberDrugs(ownList: ownList, level: member.level, catalogue: map)
+        }
+        return codes
     }
 
     /// Replaces a member's own list. It must lie inside the consortium catalogue in effect and respect its level

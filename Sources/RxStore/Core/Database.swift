@@ -122,10 +122,7 @@ public struct Database: Sendable {
                     handoff.fail(error)
                 }
             }
-            let (seconds, attoseconds) = wait.components
-            let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(
-                in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-            ) {
+            let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(in: TimeAmount(wait)) {
                 handoff.fail(DomainError.unavailable("no database connection within \(leaseTimeout); retry later"))
             }
             let connection: PostgresConnection
@@ -155,6 +152,14 @@ public struct Database: Sendable {
         } catch {
             throw DatabaseErrors.map(error, logger: logger)
         }
+    }
+}
+
+extension TimeAmount {
+    /// A `Duration` as NIO's timers take it, never shorter (rounded up to the nanosecond), never negative.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(max(0, seconds * 1_000_000_000 + (attoseconds + 999_999_999) / 1_000_000_000))
     }
 }
 
@@ -335,6 +340,10 @@ public enum DatabaseErrors {
             // so 503 with Retry-After rather than 409: the same request succeeds once the holder commits.
             logger.info("lock not granted in time", metadata: ["error": "\(String(reflecting: psql))"])
             return DomainError.unavailable("a record this change needs is locked by another transaction (an import?); retry in a moment")
+        case "57014":
+            // A statement cut off by its timeout (the server's reads bound theirs, see `LongPrescriptionContextCache`).
+            logger.error("database statement timed out", metadata: ["error": "\(String(reflecting: psql))"])
+            return DomainError.unavailable("the database did not answer in time")
         case "57P01", "57P02", "57P03", "08000", "08003", "08006", "53300":
             logger.error("database unavailable", metadata: ["error": "\(String(reflecting: psql))"])
             return DomainError.unavailable("the database is not available")
