@@ -109,38 +109,40 @@ public struct Database: Sendable {
         return try await timedLease(wait: wait, body)
     }
 
+    /// The lease runs in a task of its own, not a child: a caller that gives up (timeout, cancellation) leaves at
+    /// once, even when the pool does not answer the lease's cancellation (after an outage, PostgresNIO 1.33 can keep
+    /// a cancelled lease queued; a task group would wait for it and strand the caller, issue 19.4). A connection
+    /// that arrives after the caller left is given straight back.
     private func timedLease<Result>(wait: Duration, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let handoff = ConnectionHandoff()
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [client] in
-                do {
-                    try await client.withConnection { connection in
-                        guard handoff.offer(connection) else { return }
-                        await handoff.untilReturned()
-                    }
-                } catch {
-                    handoff.fail(error)
-                }
-            }
-            let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(in: TimeAmount(wait)) {
-                handoff.fail(DomainError.unavailable("no database connection within \(leaseTimeout); retry later"))
-            }
-            let connection: PostgresConnection
+        let lessor = Task { [client] in
             do {
-                connection = try await withTaskCancellationHandler {
-                    try await handoff.take()
-                } onCancel: {
-                    handoff.fail(CancellationError())
+                try await client.withConnection { connection in
+                    guard handoff.offer(connection) else { return }
+                    await handoff.untilReturned()
                 }
-                timer.cancel()
             } catch {
-                timer.cancel()
-                group.cancelAll()
-                throw error
+                handoff.fail(error)
             }
-            defer { handoff.giveBack() }
-            return try await body(connection)
         }
+        let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(in: TimeAmount(wait)) {
+            handoff.fail(DomainError.unavailable("no database connection within \(leaseTimeout); retry later"))
+        }
+        let connection: PostgresConnection
+        do {
+            connection = try await withTaskCancellationHandler {
+                try await handoff.take()
+            } onCancel: {
+                handoff.fail(CancellationError())
+            }
+            timer.cancel()
+        } catch {
+            timer.cancel()
+            lessor.cancel()
+            throw error
+        }
+        defer { handoff.giveBack() }
+        return try await body(connection)
     }
 
     /// Collects every row of a query into values.
