@@ -398,6 +398,7 @@ public enum ChineseMessages {
 
     /// Long prescriptions (长期处方): the consortium's rules, prescribers, eligibility, issue and fills.
     static let longPrescriptions: [(english: String, chinese: String)] = [
+        ("the long-prescription rules could not be read in time; retry later", "未能及时读取长处方规则，请稍后重试"),
         ("a member sees its own institution's prescribers, not {}'s", "成员机构只能查看本机构的处方医师，不能查看 {1} 的"),
         ("{}.dailyDose: {}", "{1}.dailyDose：{2}"),
         ("not a quantity above zero", "不是大于 0 的数量"),
@@ -505,6 +506,7 @@ public enum ChineseMessages {
 
     /// The database, settings, entity-tags, constraints explained, file imports and the seed.
     static let database: [(english: String, chinese: String)] = [
+        ("the database did not answer in time", "数据库未能及时响应"),
         ("a record this change needs is locked by another transaction (an import?); retry in a moment", "此次修改所需的记录正被另一事务锁定（可能正在导入），请稍后重试"),
         ("the database is not reachable", "无法连接数据库"),
         ("the database is not available", "数据库暂不可用"),
