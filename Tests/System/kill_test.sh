@@ -6,14 +6,14 @@
 #                                (CRX_PG_PORT), a database crx_kill dropped and recreated each run (CRX_KILL_DB overrides)
 #
 # "Midway" is observed, not guessed: the process is killed only once its backend is inside the file's transaction
-# and has written part of it (the import holds the per-drug advisory locks of many lines; the reconciliation has
-# loaded its lines and is recording the run).
+# and has written part of it (the import has begun applying its checked lines to price_agreements; the
+# reconciliation has loaded its lines and is recording the run).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 bin=${CRX_BIN:-.build/debug/consortiumrx}
 db=${CRX_KILL_DB:-crx_kill}
-price_lines=${CRX_KILL_PRICE_LINES:-400}
+price_lines=${CRX_KILL_PRICE_LINES:-20000}
 invoice_lines=${CRX_KILL_INVOICE_LINES:-20000}
 [ -x "$bin" ] || { echo "kill_test.sh: $bin not found; run swift build first" >&2; exit 1; }
 
@@ -91,11 +91,12 @@ lines=$(($(wc -l <"$prices") - 1))
 before=$(snapshot)
 audited=$(q "SELECT count(*) FROM audit_log WHERE action = 'import' AND entity_type = 'price_agreement'")
 echo "kill_test: import prices of $lines lines, killed midway; before: $before"
-# Midway: the import's transaction holds the per-drug advisory locks of a quarter of its lines (the first lines
-# are one drug each).
+# Midway: the import's transaction has begun writing its checked lines (it holds a row-exclusive lock on
+# price_agreements; the file is streamed, staged and checked before, and applied in batches of 10,000 lines).
 kill_when "import prices" \
-    "SELECT count(*) >= $((lines / 4)) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-     WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND l.locktype = 'advisory'" \
+    "SELECT count(*) > 0 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+     WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND l.locktype = 'relation'
+       AND l.relation = 'price_agreements'::regclass AND l.mode = 'RowExclusiveLock' AND l.granted" \
     "$bin" import prices "$prices" --consortium JLTCM
 after=$(snapshot)
 [ "$after" = "$before" ] || fail "the killed import left rows behind: before $before, after $after"
