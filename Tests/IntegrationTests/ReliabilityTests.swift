@@ -76,6 +76,13 @@ struct OutageTests {
         }
     }
 
+    /// How many times the servers of this process renewed their pool after an outage (`/metrics`).
+    static func poolRenewals(_ app: TestApp) async throws -> Int {
+        let metrics = try await app.call(.get, "/metrics", token: nil).text
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix("crx_database_pool_renewals ") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
     /// `work`'s answer, or nil when it did not come within `limit` (the work is then left to finish on its own).
     static func answer<T: Sendable>(within limit: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T? {
         let result = Mutex<Result<T, any Error>?>(nil)
@@ -107,6 +114,7 @@ struct OutageTests {
                 try await app.call(.get, "/v1/drugs/XJ01CEA010A001010100001", token: token).status.code
             }
             #expect(warm.last == 200, "\(warm)")
+            let renewalsBefore = try await Self.poolRenewals(app)
             try await Self.setReachable(app, false)
             do {
                 for path in ["/v1/drugs/XJ01CEA010A001010100002", "/v1/consortia/JLTCM", "/readyz"] {
@@ -127,6 +135,48 @@ struct OutageTests {
                 try await app.call(.get, "/v1/drugs/XJ01CEA010A001010100002", token: token).status.code
             }
             #expect(again.last == 200 && again.allSatisfy { $0 == 200 || $0 == 503 }, "\(again)")
+            // The pool that waited out the outage was replaced by a fresh one once the database was back
+            // (DatabasePool): no waiting for its backoff.
+            let renewed = try await poll(within: .seconds(10), every: .milliseconds(100), until: { $0 > renewalsBefore }) {
+                try await Self.poolRenewals(app)
+            }
+            #expect(renewed.last ?? 0 > renewalsBefore, "the pool was not renewed after the outage")
+        }
+    }
+
+    @Test("19.4: a query on a connection the database has just ended fails at once (503); it is never sent into a closed channel to wait forever")
+    func queryAfterTheSessionEnded() async throws {
+        try await TestApp.run { app in
+            // The query is written in the same turn of the loop that checks the connection (Database.timedLease).
+            let onItsLoop = try await app.database.withConnection { connection in connection.eventLoop.inEventLoop }
+            #expect(onItsLoop, "a lease's work runs on its connection's event loop")
+
+            await #expect(throws: DomainError.self) {
+                try await app.database.transaction { connection in
+                    let pid = try #require(try await connection.row("SELECT pg_backend_pid()", as: Int32.self, logger: app.database.logger))
+                    try await TestDatabases.shared.admin("SELECT pg_terminate_backend(\(pid))")
+                    let closed = try await poll(within: .seconds(10), every: .milliseconds(20), until: { $0 }) { connection.isClosed }
+                    try #require(closed.last == true, "the connection never saw its session end")
+                    // PostgresNIO 1.33 drops a query written to a closed channel and never answers it
+                    // (docs/upstream/postgres-nio-query-after-close.md); ours fails before it is written.
+                    let answered = try await Self.answer(within: .seconds(5)) {
+                        do {
+                            try await connection.run("SELECT 1", logger: app.database.logger)
+                            return "answered"
+                        } catch {
+                            return "\(error)"
+                        }
+                    }
+                    let outcome = try #require(answered, "a query on the closed connection was not answered")
+                    #expect(outcome.contains("not available"), "\(outcome)")
+                    try await connection.run("SELECT 1", logger: app.database.logger)
+                }
+            }
+            // The pool serves again with a new connection.
+            let again = try await poll(within: .seconds(20), every: .milliseconds(100), until: { $0 == 1 }) {
+                (try? await app.count("SELECT 1")) ?? 0
+            }
+            #expect(again.last == 1)
         }
     }
 

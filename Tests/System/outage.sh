@@ -10,11 +10,9 @@
 #                            OUTAGE_COUNT, OUTAGE_RATE and OUTAGE_LEASE_MS change the run (defaults 20, 30, 2000)
 #
 # All traffic goes to 127.0.0.1; the load and the run are bounded (Tests/System/outage_load.py).
-# Not yet in scripts/test.sh: it still fails, narrowly. The server survives every outage; the long-prescription
-# check's context load and the shared reads no longer strand their callers (a lease that the pool does not let go
-# of after an outage is left behind instead of awaited, Database.timedLease). In three runs of 20 outages, 2 to 4 of
-# about 4,900 requests (purchase-order writes, once a drug lookup) still got no answer within 13 s, where the
-# bound is the lease timeout + 1 s. Where they wait is not found yet.
+# In scripts/test.sh. What it found, and what fixed it: a query written into a connection that had just closed was
+# never answered (now checked open first, on the connection's event loop), and the pool's backoff held requests past
+# the bound after the database returned (now renewed, DatabasePool); see docs/operations.md.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 

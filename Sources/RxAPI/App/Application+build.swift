@@ -19,11 +19,13 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     let registry = Observability.bootstrap()
 
     // One extra connection for the change listener, which holds its connection.
-    let client = try Database.makeClient(
-        url: configuration.databaseURL, poolSize: configuration.poolSize + 1,
-        keepOpen: configuration.keepConnectionsOpen, lockTimeout: configuration.lockTimeout ?? configuration.leaseTimeout, logger: logger)
-    let database = Database(
-        client: client, logger: logger, leaseTimeout: configuration.leaseTimeout, poolSize: configuration.poolSize)
+    // Renewed when the database returns after an outage (DatabasePool).
+    let pool = try DatabasePool(logger: logger) { [logger] in
+        try Database.makeClient(
+            url: configuration.databaseURL, poolSize: configuration.poolSize + 1,
+            keepOpen: configuration.keepConnectionsOpen, lockTimeout: configuration.lockTimeout ?? configuration.leaseTimeout, logger: logger)
+    }
+    let database = Database(pool: pool, logger: logger, leaseTimeout: configuration.leaseTimeout, poolSize: configuration.poolSize)
     let authenticator = Authenticator(tokens: TokenStore(database: database))
     let contexts = LongPrescriptionContextCache(health: database.readHealth)
 
@@ -68,7 +70,7 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
         server: .http1OnEventLoops(),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "consortiumrx"),
         logger: logger)
-    app.addServices(client, ChangeListener(database: database, authenticator: authenticator, contexts: contexts))
+    app.addServices(pool, ChangeListener(database: database, authenticator: authenticator, contexts: contexts))
     return app
 }
 

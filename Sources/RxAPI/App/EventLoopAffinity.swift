@@ -1,6 +1,7 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import RxStore
 
 /// Runs each HTTP connection's requests on the event loop that owns its socket, instead of hopping to Swift
 /// concurrency's pool and back for every read and write. Handlers are short and never block, so the loop is
@@ -17,21 +18,9 @@ struct EventLoopBoundChannel<Base: ServerChildChannel>: ServerChildChannel {
     }
 
     func handle(value: Value, logger: Logger) async {
-        await withTaskExecutorPreference(EventLoopTaskExecutor(eventLoop: value.channel.eventLoop)) {
+        await withTaskExecutorPreference(EventLoopTaskExecutor.of(value.channel.eventLoop)) {
             await base.handle(value: value, logger: logger)
         }
-    }
-}
-
-/// An event loop as a task executor: jobs preferring it run on the loop's thread.
-final class EventLoopTaskExecutor: TaskExecutor {
-    let eventLoop: any EventLoop
-
-    init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
 

@@ -12,7 +12,7 @@ extension AuditLog {
     ) async throws {
         guard !entityKeys.isEmpty else { return }
         let befores = befores ?? Array(repeating: "", count: entityKeys.count)
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO audit_log (consortium_id, actor_token_id, actor, actor_role, action, entity_type, entity_key,
                                    before, after)

@@ -56,7 +56,7 @@ public struct AuditLog: Sendable {
     ) async throws {
         let beforeJSON = try before.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
         let afterJSON = try after.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO audit_log (consortium_id, actor_token_id, actor, actor_role, action, entity_type, entity_key,
                                    before, after)

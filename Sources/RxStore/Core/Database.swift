@@ -8,7 +8,9 @@ import Synchronization
 /// The store's handle on PostgreSQL: a connection pool plus the conventions every store follows
 /// (one transaction per change, errors mapped to `DomainError`).
 public struct Database: Sendable {
-    public let client: PostgresClient
+    /// Where connections come from; renewed after an outage when it runs as a service (`DatabasePool`).
+    public let pool: DatabasePool
+    public var client: PostgresClient { pool.client }
     public let logger: Logger
     /// How long a caller waits for a pooled connection before it is told the database is unavailable (503):
     /// a saturated pool or a database that is down never queues requests without bound.
@@ -25,7 +27,11 @@ public struct Database: Sendable {
     @TaskLocal public static var requestDeadline: ContinuousClock.Instant?
 
     public init(client: PostgresClient, logger: Logger, leaseTimeout: Duration = .seconds(5), poolSize: Int? = nil) {
-        self.client = client
+        self.init(pool: DatabasePool(fixed: client, logger: logger), logger: logger, leaseTimeout: leaseTimeout, poolSize: poolSize)
+    }
+
+    public init(pool: DatabasePool, logger: Logger, leaseTimeout: Duration = .seconds(5), poolSize: Int? = nil) {
+        self.pool = pool
         self.logger = logger
         self.leaseTimeout = leaseTimeout
         self.poolSize = poolSize
@@ -74,10 +80,8 @@ public struct Database: Sendable {
     ) async throws -> Result {
         do {
             return try await withConnection { connection in
-                try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+                try await connection.inTransaction(logger: logger) { connection in try await body(connection) }
             }
-        } catch let error as PostgresTransactionError {
-            throw DatabaseErrors.map(error.closureError ?? error.beginError ?? error.commitError ?? error, logger: logger)
         } catch {
             throw DatabaseErrors.map(error, logger: logger)
         }
@@ -109,23 +113,38 @@ public struct Database: Sendable {
         return try await timedLease(wait: wait, body)
     }
 
+    /// `body` runs on the connection's event loop, so each query it sends is checked open and written in one step
+    /// (`PostgresConnection.ensureOpen`).
+    ///
     /// The lease runs in a task of its own, not a child: a caller that gives up (timeout, cancellation) leaves at
     /// once, even when the pool does not answer the lease's cancellation (after an outage, PostgresNIO 1.33 can keep
     /// a cancelled lease queued; a task group would wait for it and strand the caller, issue 19.4). A connection
     /// that arrives after the caller left is given straight back.
     private func timedLease<Result>(wait: Duration, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let handoff = ConnectionHandoff()
-        let lessor = Task { [client] in
-            do {
-                try await client.withConnection { connection in
-                    guard handoff.offer(connection) else { return }
-                    await handoff.untilReturned()
+        let lessor = Task { [pool] in
+            var client = pool.client
+            while true {
+                do {
+                    try await client.withConnection { connection in
+                        guard handoff.offer(connection) else { return }
+                        await handoff.untilReturned()
+                    }
+                    return
+                } catch {
+                    // The pool was renewed while this lease waited on the old one: wait on the new one.
+                    if handoff.isWaiting, pool.client !== client {
+                        client = pool.client
+                        continue
+                    }
+                    if handoff.isWaiting { pool.mayBeAway() }
+                    handoff.fail(error)
+                    return
                 }
-            } catch {
-                handoff.fail(error)
             }
         }
-        let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(in: TimeAmount(wait)) {
+        let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(in: TimeAmount(wait)) { [pool] in
+            if handoff.isWaiting { pool.mayBeAway() }
             handoff.fail(DomainError.unavailable("no database connection within \(leaseTimeout); retry later"))
         }
         let connection: PostgresConnection
@@ -142,7 +161,14 @@ public struct Database: Sendable {
             throw error
         }
         defer { handoff.giveBack() }
-        return try await body(connection)
+        do {
+            return try await withTaskExecutorPreference(EventLoopTaskExecutor.of(connection.eventLoop)) {
+                try await body(connection)
+            }
+        } catch {
+            if connection.isClosed { pool.mayBeAway() }
+            throw error
+        }
     }
 
     /// Collects every row of a query into values.
@@ -182,6 +208,16 @@ final class ConnectionHandoff: Sendable {
     }
 
     private let state = Mutex<State>(.waiting)
+
+    /// The caller still waits for a connection (none offered, no failure yet).
+    var isWaiting: Bool {
+        state.withLock { state in
+            switch state {
+            case .waiting, .caller: return true
+            default: return false
+            }
+        }
+    }
 
     /// The caller waits for a connection or a failure.
     func take() async throws -> PostgresConnection {
@@ -268,13 +304,42 @@ final class ConnectionHandoff: Sendable {
     }
 }
 
+/// Every query the stores send goes through these, never through `PostgresConnection.query`, `execute` or
+/// `withTransaction` directly (`QueryPathTests` holds them to it).
+///
+/// PostgresNIO 1.33 hands a query to its channel without a promise for the write: a query written after the channel
+/// closed (the database ended the session, say in an outage, just before) is dropped, and its caller waits forever
+/// (issue 19.4, `docs/upstream/postgres-nio-query-after-close.md`). So each query first checks that the connection
+/// is open, on the connection's event loop, where `Database.timedLease` runs every lease's work: the check and the
+/// write then happen in one turn of the loop, with no moment between them for the channel to close unseen. A query
+/// written to an open channel is always answered, or failed when it closes.
 extension PostgresConnection {
+    /// Throws `unavailable` (503) when the connection is closed: nothing sent on it now would be answered.
+    public func ensureOpen() throws {
+        guard isClosed else { return }
+        throw DomainError.unavailable("the database is not available")
+    }
+
+    /// The rows of a query as they come (large results, cursors).
+    public func stream(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        try ensureOpen()
+        return try await self.query(query, logger: logger)
+    }
+
+    /// The rows of a prepared statement as they come.
+    public func stream<Statement: PostgresPreparedStatement>(
+        _ statement: Statement, logger: Logger
+    ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Statement.Row> {
+        try ensureOpen()
+        return try await self.execute(statement, logger: logger)
+    }
+
     /// Collects every row of a query into values.
     public func rows<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger
     ) async throws -> [(repeat each Column)] {
         var result: [(repeat each Column)] = []
-        for try await row in try await self.query(query, logger: logger).decode(type) {
+        for try await row in try await stream(query, logger: logger).decode(type) {
             result.append(row)
         }
         return result
@@ -284,14 +349,52 @@ extension PostgresConnection {
     public func row<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger
     ) async throws -> (repeat each Column)? {
-        for try await row in try await self.query(query, logger: logger).decode(type) {
+        for try await row in try await stream(query, logger: logger).decode(type) {
             return row
         }
         return nil
     }
 
     public func run(_ query: PostgresQuery, logger: Logger) async throws {
-        try await self.query(query, logger: logger)
+        try await stream(query, logger: logger)
+    }
+
+    /// Runs `body` between BEGIN and COMMIT, or ROLLBACK when it throws; errors come back as thrown, not wrapped.
+    public func inTransaction<Result>(logger: Logger, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await run("BEGIN", logger: logger)
+        let result: Result
+        do {
+            result = try await body(self)
+        } catch {
+            try? await run("ROLLBACK", logger: logger)
+            throw error
+        }
+        try await run("COMMIT", logger: logger)
+        return result
+    }
+}
+
+/// An event loop as a task executor: jobs preferring it run on the loop's thread.
+public final class EventLoopTaskExecutor: TaskExecutor {
+    public let eventLoop: any EventLoop
+
+    public init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+    /// One executor per loop, made once.
+    public static func of(_ eventLoop: any EventLoop) -> EventLoopTaskExecutor {
+        let key = ObjectIdentifier(eventLoop)
+        return executors.withLock { executors in
+            if let executor = executors[key] { return executor }
+            let executor = EventLoopTaskExecutor(eventLoop: eventLoop)
+            executors[key] = executor
+            return executor
+        }
+    }
+    private static let executors = Mutex<[ObjectIdentifier: EventLoopTaskExecutor]>([:])
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
 

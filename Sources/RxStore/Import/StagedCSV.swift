@@ -46,6 +46,7 @@ enum StagedCSV {
         var records = 0
         let flushAt = 1 << 18
         let nulls = columns.count - 2
+        try connection.ensureOpen()
         try await connection.copyFrom(table: table, columns: columns, logger: logger) { copyWriter in
             var buffer = ByteBufferAllocator().buffer(capacity: flushAt + (1 << 16))
             func bad(_ line: Int, _ reason: String) {

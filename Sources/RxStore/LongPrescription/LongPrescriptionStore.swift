@@ -95,7 +95,7 @@ struct SupplyOnHandOfPatients: PostgresPreparedStatement {
 
     static func read(_ patients: [PatientKey], on connection: PostgresConnection, logger: Logger) async throws -> [PatientKey: [ActiveSupply]] {
         var supply: [PatientKey: [ActiveSupply]] = [:]
-        for try await row in try await connection.execute(Self(patients: patients), logger: logger) {
+        for try await row in try await connection.stream(Self(patients: patients), logger: logger) {
             guard let lastDay = BusinessDate(row.4) else { continue }
             supply[PatientKey(consortiumID: row.0, patientRef: row.1), default: []].append(
                 ActiveSupply(drugCode: row.2, prescriptionID: row.3, lastDay: lastDay))

@@ -59,7 +59,7 @@ public struct DrugStore: SQLStore {
         self.lookups = ReadCoalescer(name: "drug_by_code", concurrency: database.sharedReadConcurrency, health: database.readHealth) { codes in
             try await database.read { connection in
                 var found: [String: Drug] = [:]
-                for try await row in try await connection.execute(DrugsByCodes(codes: codes), logger: database.logger) {
+                for try await row in try await connection.stream(DrugsByCodes(codes: codes), logger: database.logger) {
                     found[row.0] = try Self.drug(row)
                 }
                 return found
@@ -134,7 +134,7 @@ public struct DrugStore: SQLStore {
         if let lookups { return try await lookups.value(for: code) }
         do {
             return try await database.withConnection { connection in
-                for try await row in try await connection.execute(DrugByCode(code: code), logger: database.logger) {
+                for try await row in try await connection.stream(DrugByCode(code: code), logger: database.logger) {
                     return try Self.drug(row)
                 }
                 return nil
@@ -148,7 +148,7 @@ public struct DrugStore: SQLStore {
         if forUpdate {
             _ = try await connection.row("SELECT 1 FROM drugs WHERE code = \(code) FOR UPDATE", as: Int.self, logger: database.logger)
         }
-        for try await row in try await connection.execute(DrugByCode(code: code), logger: database.logger) {
+        for try await row in try await connection.stream(DrugByCode(code: code), logger: database.logger) {
             return try Self.drug(row)
         }
         return nil
@@ -157,7 +157,7 @@ public struct DrugStore: SQLStore {
     /// Several drugs by code, in code order; unknown codes are left out.
     func find(codes: [String], on connection: PostgresConnection) async throws -> [Drug] {
         var drugs: [Drug] = []
-        for try await row in try await connection.execute(DrugsByCodes(codes: codes), logger: database.logger) {
+        for try await row in try await connection.stream(DrugsByCodes(codes: codes), logger: database.logger) {
             drugs.append(try Self.drug(row))
         }
         return drugs.sorted { $0.code < $1.code }

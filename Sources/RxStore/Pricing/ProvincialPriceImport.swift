@@ -150,7 +150,7 @@ public struct ProvincialPriceImport: Sendable {
     /// when its drug and date are on an earlier line (the `provincial_bid_prices` key), when the drug is unknown
     /// (the foreign key), or when its bid was imported before at another price (`price_agreements_bid_once`).
     func check(consortiumID: Int64, connection: PostgresConnection) async throws {
-        let rows = try await connection.query(
+        let rows = try await connection.stream(
             """
             WITH s AS (
                 SELECT s.*, CASE WHEN s.reasons IS NULL THEN lag(s.line_number) OVER (

@@ -204,6 +204,7 @@ public struct ReconcileInvoices: Sendable {
         var reader = InvoiceFileReader(encoding: encoding)
         var source = try ChunkSource(input)
         let flushAt = 1 << 18
+        try connection.ensureOpen()
         try await connection.copyFrom(table: "reconcile_invoice_lines", columns: Self.copyColumns, logger: logger) { copyWriter in
             var buffer = ByteBufferAllocator().buffer(capacity: flushAt + (1 << 16))
             // Once a line is bad nothing more is sent; the rest is only read for its errors.
@@ -246,7 +247,7 @@ public struct ReconcileInvoices: Sendable {
     func fetchBatch(_ connection: PostgresConnection) async throws -> [(InvoiceFileLine, InvoiceLineFacts)] {
         var batch: [(InvoiceFileLine, InvoiceLineFacts)] = []
         batch.reserveCapacity(Self.batchSize)
-        let rows = try await connection.query("FETCH \(unescaped: String(Self.batchSize)) FROM reconcile_match", logger: logger)
+        let rows = try await connection.stream("FETCH \(unescaped: String(Self.batchSize)) FROM reconcile_match", logger: logger)
         for try await r in rows.decode(Self.MatchRow.self) {
             let line = InvoiceFileLine(
                 lineNumber: r.0, distributorCode: r.1, invoiceNumber: r.2, invoiceDate: BusinessDate(r.3) ?? InvoiceFile.epoch,

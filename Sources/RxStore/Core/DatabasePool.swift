@@ -1,0 +1,121 @@
+import Logging
+import Metrics
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// The connection pool the stores lease from; as a service, it renews the pool when the database returns after an
+/// outage.
+///
+/// PostgresNIO 1.33's pool, once its connections fail, retries on a growing backoff (100 ms × 1.25ⁿ): after an
+/// outage of eight seconds its next attempt may come almost two seconds after the database is back, and it then
+/// grows one connection at a time while every request queued during the outage waits (issue 19.4). So when a lease
+/// loses its connection or waits in vain (`mayBeAway`), this service tries a fresh pool every `probeInterval`; the first
+/// that connects after one has failed (the database was away and is back) takes the old pool's place, and the old
+/// one is shut down. Leases waiting on the old pool move to the new one (`Database.timedLease`). A fresh pool that
+/// connects at once (a lost session, not an outage) is dropped and the old pool kept.
+public final class DatabasePool: Service, Sendable {
+    private let make: @Sendable () throws -> PostgresClient
+    private let logger: Logger
+    private let probeInterval: Duration
+    private let state: Mutex<State>
+    private let runs = Mutex<[ObjectIdentifier: Task<Void, Never>]>([:])
+
+    struct State {
+        var client: PostgresClient
+        /// The database seemed to go away at this moment, and has not been seen back since.
+        var lostAt: ContinuousClock.Instant?
+        /// No probing before this: the last probe found the database there (a busy pool, not an outage).
+        var quietUntil: ContinuousClock.Instant?
+        /// How many fresh pools have renewed the old one.
+        var renewals = 0
+    }
+
+    /// A pool made by `make` now, and again for each renewal.
+    public init(logger: Logger, probeInterval: Duration = .milliseconds(200), make: @escaping @Sendable () throws -> PostgresClient) throws {
+        self.make = make
+        self.logger = logger
+        self.probeInterval = probeInterval
+        self.state = Mutex(State(client: try make()))
+    }
+
+    /// A pool that is never renewed (commands, tests that run a client of their own).
+    public init(fixed client: PostgresClient, logger: Logger) {
+        self.make = { client }
+        self.logger = logger
+        self.probeInterval = .zero
+        self.state = Mutex(State(client: client))
+    }
+
+    public var client: PostgresClient { state.withLock { $0.client } }
+    public var renewals: Int { state.withLock { $0.renewals } }
+
+    /// A lease lost its connection, or got none in time: the database may have gone away, or the pool is busy.
+    public func mayBeAway() {
+        state.withLock { state in
+            guard state.lostAt == nil else { return }
+            if let quiet = state.quietUntil, ContinuousClock.now < quiet { return }
+            state.lostAt = .now
+        }
+    }
+
+    public func run() async throws {
+        start(client)
+        await cancelWhenGracefulShutdown {
+            var away = false
+            while !Task.isCancelled {
+                try? await Task.sleep(for: self.probeInterval)
+                guard self.state.withLock({ $0.lostAt != nil }) else { away = false; continue }
+                away = await self.probe(away: away)
+            }
+        }
+        for task in runs.withLock({ Array($0.values) }) { task.cancel() }
+        for task in runs.withLock({ Array($0.values) }) { await task.value }
+    }
+
+    /// Tries a fresh pool: when it connects after the database was seen away, it replaces the old one. Returns
+    /// whether the database is (still) away.
+    private func probe(away: Bool) async -> Bool {
+        guard let fresh = try? make() else { return away }
+        start(fresh)
+        let connected = await Self.connects(fresh, within: .seconds(1), logger: logger)
+        guard connected else {
+            stop(fresh)
+            return true
+        }
+        guard away else {
+            // The database never refused: the old pool reconnects by itself, or is only busy.
+            stop(fresh)
+            state.withLock { $0.lostAt = nil; $0.quietUntil = .now + .seconds(2) }
+            return false
+        }
+        let old = state.withLock { state in
+            defer { state.client = fresh; state.lostAt = nil; state.renewals += 1 }
+            return state.client
+        }
+        logger.warning("the database is back: leasing from a fresh connection pool")
+        Counter(label: "crx.database.pool_renewals").increment()
+        stop(old)
+        return false
+    }
+
+    private static func connects(_ client: PostgresClient, within limit: Duration, logger: Logger) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { (try? await client.withConnection { try await $0.run("SELECT 1", logger: logger) }) != nil }
+            group.addTask { try? await Task.sleep(for: limit); return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    private func start(_ client: PostgresClient) {
+        let task = Task { await client.run() }
+        runs.withLock { $0[ObjectIdentifier(client)] = task }
+    }
+
+    /// Shuts a pool down: its queued leases fail, and the leases still out close their connections when returned.
+    private func stop(_ client: PostgresClient) {
+        runs.withLock { $0.removeValue(forKey: ObjectIdentifier(client)) }?.cancel()
+    }
+}
