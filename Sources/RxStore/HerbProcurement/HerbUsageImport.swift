@@ -10,10 +10,9 @@ import RxDomain
 ///
 /// Like `ProvincialPriceImport`: the file is streamed into a temporary table with each line's reasons as read, the
 /// lines are checked against the database in one query (members, pieces, a member's piece and year twice in the
-/// file), and the changed lines are written in batches, each with one upsert and one insert of its audit rows.
+/// file), and the changed lines are written, with their audit rows, by one statement.
 public struct HerbUsageImport: Sendable {
     public static let columns = ["institution_code", "drug_code", "quantity_kg"]
-    static let batchSize = 10_000
 
     public typealias LineError = ProvincialPriceImport.LineError
     public typealias Rejected = ProvincialPriceImport.Rejected
@@ -118,7 +117,7 @@ public struct HerbUsageImport: Sendable {
     /// Throws every bad line: its reasons as read, a member's piece and year on an earlier line (the `herb_usage`
     /// key), a member not of the consortium, a drug that is not a decoction piece counted in kg.
     func check(consortiumID: Int64, consortiumCode: String, connection: PostgresConnection) async throws {
-        let rows = try await connection.query(
+        let rows = try await connection.stream(
             """
             WITH s AS (
                 SELECT s.*, CASE WHEN s.reasons IS NULL THEN lag(s.line_number) OVER (
@@ -150,60 +149,45 @@ public struct HerbUsageImport: Sendable {
         guard errors.isEmpty else { throw Rejected(errors: errors, unlisted: total - errors.count) }
     }
 
-    struct Usage: Encodable { var institutionCode: String; var drugCode: String; var year: Int; var quantityKg: Decimal }
-
-    /// Writes the lines whose quantity is new or changed, in batches; the counts of new and changed lines.
+    /// Writes the lines whose quantity is new or changed and their audit rows, in one statement: the counts of new
+    /// and changed lines. New lines are audited "import" without a before, changed ones "update" with it; the
+    /// entries hold what `AuditLog.encoder` would write for a usage (`institutionCode`, `drugCode`, `year`,
+    /// `quantityKg`), built by PostgreSQL so no line makes a round trip.
     func apply(consortiumID: Int64, actor: Actor, connection: PostgresConnection) async throws -> Summary {
-        try await connection.run(
+        guard let counts = try await connection.row(
             """
-            DECLARE import_usage NO SCROLL CURSOR FOR
-            SELECT s.institution_code, i.id, s.drug_code, s.year, s.quantity_kg::text, h.quantity_kg::text
-            FROM import_usage_lines s
-            JOIN institutions i ON i.consortium_id = \(consortiumID) AND i.code = s.institution_code
-            LEFT JOIN herb_usage h ON h.consortium_id = \(consortiumID) AND h.institution_id = i.id
-                                  AND h.drug_code = s.drug_code AND h.year = s.year
-            WHERE h.quantity_kg IS DISTINCT FROM s.quantity_kg
-            ORDER BY s.line_number
-            """, logger: logger)
-        var summary = Summary()
-        let audit = AuditLog(logger: logger)
-        while true {
-            let rows = try await connection.rows(
-                "FETCH \(unescaped: String(Self.batchSize)) FROM import_usage", as: (String, Int64, String, Int, String, String?).self,
-                logger: logger)
-            if rows.isEmpty { break }
-            try await connection.run(
-                """
+            WITH changed AS MATERIALIZED (
+                SELECT s.line_number, s.institution_code, i.id AS institution_id, s.drug_code, s.year,
+                       trim_scale(s.quantity_kg) AS quantity_kg, trim_scale(h.quantity_kg) AS before_kg
+                FROM import_usage_lines s
+                JOIN institutions i ON i.consortium_id = \(consortiumID) AND i.code = s.institution_code
+                LEFT JOIN herb_usage h ON h.consortium_id = \(consortiumID) AND h.institution_id = i.id
+                                      AND h.drug_code = s.drug_code AND h.year = s.year
+                WHERE h.quantity_kg IS DISTINCT FROM s.quantity_kg
+            ), written AS (
                 INSERT INTO herb_usage (consortium_id, institution_id, drug_code, year, quantity_kg)
-                SELECT \(consortiumID), x.institution_id, x.drug_code, x.year, x.quantity_kg
-                FROM unnest(\(rows.map(\.1))::bigint[], \(rows.map(\.2))::text[], \(rows.map(\.3))::int[],
-                            \(rows.map(\.4))::numeric[]) AS x (institution_id, drug_code, year, quantity_kg)
+                SELECT \(consortiumID), institution_id, drug_code, year, quantity_kg FROM changed
                 ON CONFLICT (consortium_id, institution_id, drug_code, year)
                 DO UPDATE SET quantity_kg = EXCLUDED.quantity_kg, updated_at = now()
-                """, logger: logger)
-            // New lines and changed lines are audited as today: "import" without a before, "update" with it.
-            for isNew in [true, false] {
-                let group = rows.filter { ($0.5 == nil) == isNew }
-                guard !group.isEmpty else { continue }
-                var keys: [String] = [], befores: [String] = [], afters: [String] = []
-                for r in group {
-                    keys.append("\(r.0):\(r.2):\(r.3)")
-                    let after = Usage(institutionCode: r.0, drugCode: r.2, year: r.3, quantityKg: Decimal(string: r.4, locale: ProvincialPriceImport.posix)!)
-                    afters.append(String(decoding: try AuditLog.encoder.encode(after), as: UTF8.self))
-                    if let before = r.5 {
-                        var usage = after
-                        usage.quantityKg = Decimal(string: before, locale: ProvincialPriceImport.posix)!
-                        befores.append(String(decoding: try AuditLog.encoder.encode(usage), as: UTF8.self))
-                    }
-                }
-                try await audit.record(
-                    on: connection, consortiumID: consortiumID, actor: actor, action: isNew ? "import" : "update",
-                    entityType: "herb_usage", entityKeys: keys, befores: isNew ? nil : befores, afters: afters)
-                if isNew { summary.imported += group.count } else { summary.updated += group.count }
-            }
-            if rows.count < Self.batchSize { break }
-        }
-        try await connection.run("CLOSE import_usage", logger: logger)
+            ), audited AS (
+                INSERT INTO audit_log (consortium_id, actor_token_id, actor, actor_role, action, entity_type, entity_key,
+                                       before, after)
+                SELECT \(consortiumID), \(actor.tokenID), \(actor.label), \(actor.role),
+                       CASE WHEN before_kg IS NULL THEN 'import' ELSE 'update' END, 'herb_usage',
+                       institution_code || ':' || drug_code || ':' || year,
+                       CASE WHEN before_kg IS NOT NULL THEN jsonb_build_object(
+                           'institutionCode', institution_code, 'drugCode', drug_code, 'year', year, 'quantityKg', before_kg) END,
+                       jsonb_build_object(
+                           'institutionCode', institution_code, 'drugCode', drug_code, 'year', year, 'quantityKg', quantity_kg)
+                FROM changed ORDER BY line_number
+            )
+            SELECT (count(*) FILTER (WHERE before_kg IS NULL))::int, (count(*) FILTER (WHERE before_kg IS NOT NULL))::int
+            FROM changed
+            """, as: (Int, Int).self, logger: logger)
+        else { return Summary() }
+        var summary = Summary()
+        summary.imported = counts.0
+        summary.updated = counts.1
         return summary
     }
 }
