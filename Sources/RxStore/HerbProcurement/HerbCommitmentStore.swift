@@ -104,7 +104,7 @@ public struct HerbCommitmentStore: SQLStore {
             guard round.status == .commitmentsOpen else {
                 throw DomainError.conflict("commitments are taken while open; round \(roundID) is \(round.status.rawValue)")
             }
-            let item = try rounds.item(round, drugCode: draft.drugCode)
+            let item = try HerbRoundRules.item(of: round, drugCode: draft.drugCode)
             let prior = try await connection.row(
                 """
                 SELECT quantity_kg FROM herb_usage WHERE consortium_id = \(round.consortiumID) AND institution_id = \(member)

@@ -76,7 +76,7 @@ public struct HerbQualityStore: SQLStore {
             guard round.status == .awarded || round.status == .executing else {
                 throw DomainError.conflict("lots are inspected once the round is awarded; round \(roundID) is \(round.status.rawValue)")
             }
-            let item = try rounds.item(round, drugCode: draft.drugCode)
+            let item = try HerbRoundRules.item(of: round, drugCode: draft.drugCode)
             guard let supplier = try await connection.row(
                 """
                 SELECT s.id, coalesce(bool_or(k.winner), false) FROM suppliers s

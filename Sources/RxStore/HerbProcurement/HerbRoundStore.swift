@@ -3,121 +3,6 @@ import Logging
 import PostgresNIO
 import RxDomain
 
-public struct HerbRoundItem: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var drugCode: String
-    public var drugName: String
-    public var grade: String
-    public var qualityStandard: String
-    public var ceilingPrice: Money
-    public var awardAgreementID: Int64?
-    public var awardedPrice: Money?
-}
-
-public struct HerbRound: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var consortiumID: Int64
-    public var name: String
-    public var leadInstitutionCode: String
-    public var periodStart: BusinessDate
-    public var periodEnd: BusinessDate
-    public var priorYear: Int
-    public var status: HerbRoundStatus
-    public var awardRule: HerbAwardRule
-    public var marginPercent: Decimal
-    public var proposalPercent: Decimal
-    public var minimumPercent: Decimal
-    public var items: [HerbRoundItem]
-}
-
-public struct HerbRoundDraft: Sendable {
-    public var name: String
-    public var leadInstitutionCode: String
-    public var periodStart: BusinessDate
-    public var periodEnd: BusinessDate
-    public var awardRule: HerbAwardRule
-    public var marginPercent: Decimal?
-    public var proposalPercent: Decimal?
-    public var minimumPercent: Decimal?
-    public var priorYear: Int?
-    public init(
-        name: String, leadInstitutionCode: String, periodStart: BusinessDate, periodEnd: BusinessDate, awardRule: HerbAwardRule,
-        marginPercent: Decimal?, proposalPercent: Decimal?, minimumPercent: Decimal?, priorYear: Int?
-    ) {
-        self.name = name
-        self.leadInstitutionCode = leadInstitutionCode
-        self.periodStart = periodStart
-        self.periodEnd = periodEnd
-        self.awardRule = awardRule
-        self.marginPercent = marginPercent
-        self.proposalPercent = proposalPercent
-        self.minimumPercent = minimumPercent
-        self.priorYear = priorYear
-    }
-}
-
-public struct HerbItemDraft: Sendable {
-    public var drugCode: String
-    public var grade: String?
-    public var qualityStandard: String?
-    public var ceilingPrice: Money
-    public init(drugCode: String, grade: String?, qualityStandard: String?, ceilingPrice: Money) {
-        self.drugCode = drugCode
-        self.grade = grade
-        self.qualityStandard = qualityStandard
-        self.ceilingPrice = ceilingPrice
-    }
-}
-
-public struct HerbBidDraft: Sendable {
-    public var drugCode: String
-    public var supplierCode: String
-    public var unitPrice: Money
-    public var grade: String
-    public var origin: String
-    public var qualityScore: Decimal
-    public var qualityReference: String
-    public init(drugCode: String, supplierCode: String, unitPrice: Money, grade: String, origin: String, qualityScore: Decimal, qualityReference: String) {
-        self.drugCode = drugCode
-        self.supplierCode = supplierCode
-        self.unitPrice = unitPrice
-        self.grade = grade
-        self.origin = origin
-        self.qualityScore = qualityScore
-        self.qualityReference = qualityReference
-    }
-}
-
-public struct HerbBid: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var itemID: Int64
-    public var drugCode: String
-    public var supplierCode: String
-    public var unitPrice: Money
-    public var grade: String
-    public var origin: String
-    public var qualityScore: Decimal
-    public var qualityReference: String
-    /// Why the lead withdrew it while bidding; nil for a live bid.
-    public var withdrawalReason: String? = nil
-}
-
-public struct HerbRankingRow: Sendable, Equatable, Encodable {
-    public var itemID: Int64
-    public var drugCode: String
-    public var bidID: Int64
-    public var supplierCode: String
-    public var unitPrice: Money
-    public var qualityScore: Decimal
-    public var rank: Int
-    public var qualified: Bool
-    public var winner: Bool
-    public var share: Decimal
-    /// The winner's part of the item's committed volume.
-    public var volumeKg: Decimal
-    public var reason: String
-}
-
 /// Rounds of volume-based joint procurement of decoction pieces: setup, state moves, bids and the award.
 public struct HerbRoundStore: SQLStore {
     let database: Database
@@ -209,39 +94,20 @@ public struct HerbRoundStore: SQLStore {
             consortiumID: round.consortiumID, drugCode: drugCode, from: round.periodStart, through: round.periodEnd, connection: connection)
     }
 
-    func item(_ round: HerbRound, drugCode: String, field: String = "drugCode") throws -> HerbRoundItem {
-        guard let item = round.items.first(where: { $0.drugCode == drugCode }) else {
-            throw DomainError.invalid(field, "\(drugCode) is not an item of round \(round.id)")
-        }
-        return item
-    }
-
     // MARK: Setup
 
     /// A round led by a TCM institution (tcm or integrated) with a testing lab; the ratios default to the settings.
     public func create(_ draft: HerbRoundDraft, consortium: Consortium, by principal: Principal) async throws -> HerbRound {
         try principal.require(.runHerbRound(consortiumID: consortium.id, roundLeadCode: draft.leadInstitutionCode))
-        guard !draft.name.trimmingCharacters(in: .whitespaces).isEmpty else { throw DomainError.invalid("name", "is required") }
-        guard draft.periodEnd >= draft.periodStart else {
-            throw DomainError.invalid("periodEnd", "\(draft.periodEnd) is before the period start \(draft.periodStart)")
-        }
-        if draft.awardRule == .multipleWithinMargin && (draft.marginPercent ?? 0) <= 0 {
-            throw DomainError.invalid("marginPercent", "multiple_within_margin needs a positive margin")
-        }
-        if let m = draft.marginPercent, m < 0 || m > 100 { throw DomainError.invalid("marginPercent", "must be between 0 and 100") }
+        try HerbRoundRules.checkDraft(draft)
         return try await database.transaction { connection in
-            guard let lead = try await connection.row(
+            let found = try await connection.row(
                 """
                 SELECT id, type, has_testing_lab FROM institutions WHERE consortium_id = \(consortium.id) AND code = \(draft.leadInstitutionCode)
                 """, as: (Int64, String, Bool).self, logger: logger)
-            else { throw DomainError.invalid("leadInstitutionCode", "no institution \(draft.leadInstitutionCode) in \(consortium.code)") }
-            let type: InstitutionType = try decodeEnum(lead.1)
-            guard type.isTCM else {
-                throw DomainError.invalid("leadInstitutionCode", "\(draft.leadInstitutionCode) is a \(type.rawValue) institution; a round is led by a TCM hospital (tcm or integrated_tcm_western)")
-            }
-            guard lead.2 else {
-                throw DomainError.invalid("leadInstitutionCode", "\(draft.leadInstitutionCode) has no testing lab to inspect the pieces (中药饮片鉴别检测)")
-            }
+            let lead = try HerbRoundRules.checkLead(
+                try found.map { HerbRoundRules.Lead(id: $0.0, type: try decodeEnum($0.1), hasTestingLab: $0.2) },
+                code: draft.leadInstitutionCode, consortiumCode: consortium.code)
             let settings = Settings(logger: logger)
             func percent(_ setting: PolicySetting<Decimal>) async throws -> Decimal {
                 try await settings.required(setting, consortiumID: consortium.id, on: draft.periodStart, field: "periodStart", connection: connection)
@@ -250,15 +116,12 @@ public struct HerbRoundStore: SQLStore {
             if draft.proposalPercent == nil { proposal = try await percent(.herbCommitmentProposalPercent) }
             var minimum = draft.minimumPercent ?? 0
             if draft.minimumPercent == nil { minimum = try await percent(.herbCommitmentMinimumPercent) }
-            guard proposal > 0 && proposal <= 100 else { throw DomainError.invalid("proposalPercent", "must be above 0 and at most 100") }
-            guard minimum >= 0 && minimum <= proposal else {
-                throw DomainError.invalid("minimumPercent", "\(minimum) must be between 0 and the proposal percent \(proposal)")
-            }
+            try HerbRoundRules.checkCommitmentPercents(proposal: proposal, minimum: minimum)
             guard let id = try await connection.row(
                 """
                 INSERT INTO herb_rounds (consortium_id, name, lead_institution_id, period_start, period_end, prior_year,
                                          award_rule, margin_pct, proposal_pct, minimum_pct)
-                VALUES (\(consortium.id), \(draft.name), \(lead.0), \(draft.periodStart.description)::date,
+                VALUES (\(consortium.id), \(draft.name), \(lead.id), \(draft.periodStart.description)::date,
                         \(draft.periodEnd.description)::date, \(draft.priorYear ?? draft.periodStart.year - 1),
                         \(draft.awardRule.rawValue), \(draft.marginPercent ?? 0), \(proposal), \(minimum))
                 RETURNING id
@@ -278,29 +141,19 @@ public struct HerbRoundStore: SQLStore {
         try await database.transaction { connection in
             let before = try await self.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
             try principal.require(.runHerbRound(consortiumID: before.consortiumID, roundLeadCode: before.leadInstitutionCode))
-            guard before.status == .planning else {
-                throw DomainError.conflict("items are fixed once commitments open; round \(roundID) is \(before.status.rawValue)")
-            }
-            guard let drug = try await connection.row(
-                "SELECT category, unit, grade FROM drugs WHERE code = \(draft.drugCode)", as: (String, String, String?).self, logger: logger)
-            else { throw DomainError.invalid("drugCode", "no drug \(draft.drugCode)") }
-            guard drug.0 == DrugCategory.decoctionPiece.rawValue, let pieceGrade = drug.2 else {
-                throw DomainError.invalid("drugCode", "\(draft.drugCode) is not a decoction piece")
-            }
-            guard drug.1 == "kg" else {
-                throw DomainError.invalid("drugCode", "\(draft.drugCode) is counted in \(drug.1); round items are priced per kg")
-            }
+            let piece = try await connection.row(
+                "SELECT category, unit, grade FROM drugs WHERE code = \(draft.drugCode)", as: (String, String, String?).self, logger: logger
+            ).map { HerbRoundRules.Piece(category: $0.0, unit: $0.1, grade: $0.2) }
             let monograph = try await connection.row(
                 "SELECT monograph FROM herb_quality_limits WHERE drug_code = \(draft.drugCode)", as: String.self, logger: logger)
-            guard let standard = draft.qualityStandard ?? monograph else {
-                throw DomainError.invalid("qualityStandard", "\(draft.drugCode) has no monograph on record; name the quality standard")
-            }
+            let (grade, standard) = try HerbRoundRules.checkItem(
+                draft, roundID: roundID, status: before.status, piece: piece, monograph: monograph)
             try HerbProcurementRules.checkCeiling(
                 draft.ceilingPrice, provincial: try await provincialPrices(before, drugCode: draft.drugCode, connection: connection))
             try await connection.run(
                 """
                 INSERT INTO herb_round_items (consortium_id, round_id, drug_code, grade, quality_standard, ceiling_price)
-                VALUES (\(before.consortiumID), \(roundID), \(draft.drugCode), \(draft.grade ?? pieceGrade), \(standard),
+                VALUES (\(before.consortiumID), \(roundID), \(draft.drugCode), \(grade), \(standard),
                         \(draft.ceilingPrice.amount))
                 """, logger: logger)
             let after = try await self.round(id: roundID, consortiumID: before.consortiumID, connection: connection)
@@ -322,16 +175,14 @@ public struct HerbRoundStore: SQLStore {
             let next = try HerbProcurementRules.next(before.status, action)
             switch action {
             case .openCommitments:
-                guard !before.items.isEmpty else { throw DomainError.conflict("round \(roundID) has no items") }
+                try HerbRoundRules.checkOpenCommitments(before)
             case .openBidding:
                 let pending = try await connection.row(
                     """
                     SELECT count(*)::int FROM herb_commitments
                     WHERE consortium_id = \(before.consortiumID) AND round_id = \(roundID) AND status = 'pending'
                     """, as: Int.self, logger: logger) ?? 0
-                guard pending == 0 else {
-                    throw DomainError.conflict("\(pending) commitment(s) below the minimum wait for the lead to accept or reject them")
-                }
+                try HerbRoundRules.checkOpenBidding(pendingCommitments: pending)
             case .award:
                 try await award(before, principal: principal, connection: connection)
             case .execute, .close:
@@ -418,45 +269,24 @@ public struct HerbRoundStore: SQLStore {
             let round = try await self.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
             try principal.require(.runHerbRound(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
             try HerbProcurementRules.requireBidding(round.status, roundID: roundID)
-            let item = try self.item(round, drugCode: draft.drugCode)
+            let item = try HerbRoundRules.item(of: round, drugCode: draft.drugCode)
             let provincial = try await provincialPrices(round, drugCode: item.drugCode, connection: connection)
-            guard let supplier = try await connection.row(
+            let supplier = try await connection.row(
                 """
-                SELECT s.id, s.is_manufacturer AND EXISTS (SELECT 1 FROM drugs d WHERE d.category = 'decoction_piece' AND d.manufacturer = s.name)
+                SELECT s.id, s.is_manufacturer AND EXISTS (SELECT 1 FROM drugs d WHERE d.category = 'decoction_piece' AND d.manufacturer = s.name),
+                       EXISTS (SELECT 1 FROM herb_supplier_suspensions x WHERE x.consortium_id = \(round.consortiumID)
+                                 AND x.round_id = \(roundID) AND x.supplier_id = s.id)
                 FROM suppliers s WHERE s.code = \(draft.supplierCode)
-                """, as: (Int64, Bool).self, logger: logger)
-            else { throw DomainError.invalid("supplierCode", "no supplier \(draft.supplierCode)") }
-            guard supplier.1 else {
-                throw DomainError.invalid("supplierCode", "\(draft.supplierCode) is not a decoction-piece manufacturer")
-            }
-            if try await connection.row(
-                """
-                SELECT 1 FROM herb_supplier_suspensions WHERE consortium_id = \(round.consortiumID) AND round_id = \(roundID)
-                  AND supplier_id = \(supplier.0)
-                """, as: Int.self, logger: logger) != nil {
-                throw DomainError.invalid("supplierCode", "\(draft.supplierCode) is suspended in round \(roundID)")
-            }
-            var problems: [FieldError] = []
-            if let problem = HerbProcurementRules.bidPriceProblem(draft.unitPrice, ceiling: item.ceilingPrice, provincial: provincial) {
-                problems.append(problem)
-            }
-            if draft.grade != item.grade {
-                problems.append(FieldError(field: "grade", reason: "the round requires \(item.grade), not \(draft.grade)"))
-            }
-            if draft.qualityScore < 0 || draft.qualityScore > 100 {
-                problems.append(FieldError(field: "qualityScore", reason: "must be between 0 and 100"))
-            }
-            if draft.origin.trimmingCharacters(in: .whitespaces).isEmpty {
-                problems.append(FieldError(field: "origin", reason: "is required"))
-            }
-            guard problems.isEmpty else {
-                throw DomainError.unprocessable(problems.map { "\($0.field): \($0.reason)" }.joined(separator: "; "), problems)
-            }
+                """, as: (Int64, Bool, Bool).self, logger: logger)
+            let bidder = try HerbRoundRules.checkBidder(
+                supplier.map { HerbRoundRules.Bidder(id: $0.0, makesDecoctionPieces: $0.1, suspended: $0.2) },
+                code: draft.supplierCode, roundID: roundID)
+            try HerbRoundRules.checkBid(draft, item: item, provincial: provincial)
             guard let id = try await connection.row(
                 """
                 INSERT INTO herb_bids (consortium_id, round_id, item_id, supplier_id, unit_price, grade, origin, quality_score,
                                        quality_reference, created_by)
-                VALUES (\(round.consortiumID), \(roundID), \(item.id), \(supplier.0), \(draft.unitPrice.amount), \(draft.grade),
+                VALUES (\(round.consortiumID), \(roundID), \(item.id), \(bidder.id), \(draft.unitPrice.amount), \(draft.grade),
                         \(draft.origin), \(draft.qualityScore), \(draft.qualityReference), \(principal.tokenID))
                 RETURNING id
                 """, as: Int64.self, logger: logger)
@@ -480,10 +310,7 @@ public struct HerbRoundStore: SQLStore {
             try principal.require(.runHerbRound(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
             let before = try await bid(id: bidID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
             try HerbProcurementRules.requireBidding(round.status, roundID: roundID)
-            guard before.withdrawalReason == nil else {
-                throw DomainError.conflict("bid \(bidID) was already withdrawn: \(before.withdrawalReason ?? "")")
-            }
-            let why = try HerbProcurementRules.correctionReason(reason)
+            let why = try HerbRoundRules.checkWithdrawal(before, reason: reason)
             try await connection.run(
                 """
                 UPDATE herb_bids SET withdrawn_at = now(), withdrawn_by = \(principal.tokenID), withdrawal_reason = \(why)
