@@ -6,7 +6,7 @@ public struct AppConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var databaseURL: String
-    /// Connections in the pool; a small pool serves best on few cores (bench/README.md).
+    /// Connections in the pool; a small pool serves best on few cores (docs/performance.md).
     public var poolSize: Int
     /// Whether the pool opens all its connections at start and keeps them (`Database.makeClient`): what a server
     /// wants; tests that start many apps against one cluster open them on demand.

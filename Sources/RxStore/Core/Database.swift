@@ -38,7 +38,7 @@ public struct Database: Sendable {
     }
 
     /// How many queries each `ReadCoalescer` may run at once: one per eight pooled connections. Fewer, larger
-    /// queries served best (`bench/README.md`: with a pool of 8 on two cores, 1 beat 2, and 2 beat 4), and the rest
+    /// queries served best (`docs/performance.md`: with a pool of 8 on two cores, 1 beat 2, and 2 beat 4), and the rest
     /// of the pool stays free for everything else.
     public var sharedReadConcurrency: Int { max(1, (poolSize ?? 8) / 8) }
 
@@ -46,7 +46,7 @@ public struct Database: Sendable {
     ///
     /// With `keepOpen` (a server's pool), connections stay open once opened (idle for up to ten minutes), without
     /// keep-alive pings: otherwise PostgresNIO's pool schedules a keep-alive timer, a task on Swift's global
-    /// executor, every time a connection goes back unused, and cancels it at the next lease (`bench/README.md`).
+    /// executor, every time a connection goes back unused, and cancels it at the next lease (`docs/performance.md`).
     /// A connection the server closes is still noticed and replaced. Without it (commands, and tests that start
     /// many apps), connections close after a minute idle.
     ///
@@ -103,7 +103,7 @@ public struct Database: Sendable {
     /// arrives in time, the lease is cancelled and the caller gets `DomainError.unavailable`. `body` itself runs in
     /// the caller's task, so it needs not be `Sendable` and is never cut off by the timeout. Every lease is timed:
     /// an untimed one taken "while the pool looked healthy" hung for a whole outage when the database went away
-    /// just then (issue 19), and saved no measurable time (`bench/README.md`).
+    /// just then (issue 19), and saved no measurable time (`docs/performance.md`).
     public func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         var wait = leaseTimeout
         if let deadline = Self.requestDeadline {
