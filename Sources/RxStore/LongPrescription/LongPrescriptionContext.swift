@@ -5,20 +5,7 @@ import PostgresNIO
 import RxDomain
 import Synchronization
 
-/// Everything the long-prescription check needs that does not depend on the patient: the rules and national
-/// limits in force, the members with their levels and catalogues, the prescribers and the drugs. Built for one
-/// consortium and one business date.
-public struct LongPrescriptionContext: Sendable {
-    public var consortiumID: Int64
-    public var date: BusinessDate
-    public var rules: LongPrescriptionRuleSet?
-    public var national: LongPrescriptionRules.National
-    public var institutions: [String: (id: Int64, level: InstitutionLevel)]
-    public var prescribers: [String: (institutionID: Int64, title: PrescriberTitle, level: InstitutionLevel)]
-    /// Each member's catalogue in effect (its own list, or the consortium's as its level allows).
-    public var catalogues: [Int64: Set<String>]
-    public var drugs: [String: Drug]
-
+extension LongPrescriptionContext {
     static func load(consortiumID: Int64, on date: BusinessDate, database: Database, connection: PostgresConnection) async throws -> LongPrescriptionContext {
         let logger = database.logger
         let store = LongPrescriptionStore(database: database)

@@ -4,71 +4,10 @@ import Logging
 import PostgresNIO
 import RxDomain
 
-public struct LongPrescriptionRequest: Sendable {
-    public struct Item: Sendable {
-        public var drugCode: String
-        public var dailyDose: Decimal
-        public var days: Int
-        public var assessmentRecorded: Bool
-        public var patientConfirmed: Bool
-        public init(drugCode: String, dailyDose: Decimal, days: Int, assessmentRecorded: Bool, patientConfirmed: Bool) {
-            self.drugCode = drugCode
-            self.dailyDose = dailyDose
-            self.days = days
-            self.assessmentRecorded = assessmentRecorded
-            self.patientConfirmed = patientConfirmed
-        }
-    }
-    public var institutionCode: String
-    public var prescriberPseudonym: String
-    public var patientRef: String
-    public var patient: LongPrescriptionRules.Patient
-    public var items: [Item]
-    public init(institutionCode: String, prescriberPseudonym: String, patientRef: String, patient: LongPrescriptionRules.Patient, items: [Item]) {
-        self.institutionCode = institutionCode
-        self.prescriberPseudonym = prescriberPseudonym
-        self.patientRef = patientRef
-        self.patient = patient
-        self.items = items
-    }
-}
-
-public struct LongPrescriptionCheck: Sendable {
-    public var decision: LongPrescriptionRules.Decision
-    public var answers: [LongPrescriptionRules.Answer]
-    /// The earlier prescriptions whose supply is still on hand, by drug.
-    public var supplyOnHand: [String: Int64]
-}
-
-public struct IssuedPrescription: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var institutionCode: String
-    public var patientRef: String
-    public var drugCode: String
-    public var dailyDose: Decimal
-    public var days: Int
-    public var quantity: Decimal
-    public var startDate: BusinessDate
-    public var status: String
-    public var endReason: String?
-    public var maxFills: Int
-    public var minDaysBetweenFills: Int
-    public var validityDays: Int
-    public var dispensed: Decimal
-    public var fills: Int
-}
-
 /// A patient of a consortium, as the supply-on-hand query knows them.
 struct PatientKey: Hashable, Sendable {
     var consortiumID: Int64
     var patientRef: String
-}
-
-/// An active long prescription: its supply lasts until `lastDay`.
-struct ActiveSupply: Sendable {
-    var drugCode: String
-    var prescriptionID: Int64
-    var lastDay: BusinessDate
 }
 
 /// The check's one patient query, prepared once per connection: every active long prescription of each patient
@@ -245,69 +184,23 @@ public struct LongPrescriptionStore: SQLStore {
         guard let supplyReads else {
             return try await database.read { connection in try await check(request, context: context, connection: connection) }
         }
-        let prescriber = try Self.prescriber(of: request, in: context)
-        let unknown = Self.drugsOutsideContext(request, context)
+        let prescriber = try LongPrescriptionRules.prescriber(of: request, in: context)
+        let unknown = LongPrescriptionRules.drugsOutsideContext(request, context)
         let extra = unknown.isEmpty ? [] : try await database.read { connection in
             try await DrugStore(database: database).find(codes: unknown, on: connection)
         }
         let supply = try await supplyReads.value(for: PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef)) ?? []
-        return try Self.judge(request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply)
+        return try LongPrescriptionRules.judge(request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply)
     }
 
     func check(_ request: LongPrescriptionRequest, context: LongPrescriptionContext, connection: PostgresConnection) async throws -> LongPrescriptionCheck {
-        let prescriber = try Self.prescriber(of: request, in: context)
-        let unknown = Self.drugsOutsideContext(request, context)
+        let prescriber = try LongPrescriptionRules.prescriber(of: request, in: context)
+        let unknown = LongPrescriptionRules.drugsOutsideContext(request, context)
         let extra = unknown.isEmpty ? [] : try await DrugStore(database: database).find(codes: unknown, on: connection)
         // The one query that depends on the patient: supply still on hand from active long prescriptions.
         let patient = PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef)
         let supply = try await SupplyOnHandOfPatients.read([patient], on: connection, logger: logger)[patient] ?? []
-        return try Self.judge(request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply)
-    }
-
-    /// The prescriber as the rules see them; refuses an unknown member or prescriber, or a consortium without rules.
-    static func prescriber(of request: LongPrescriptionRequest, in context: LongPrescriptionContext) throws -> LongPrescriptionRules.Prescriber {
-        guard let institution = context.institutions[request.institutionCode] else {
-            throw DomainError.invalid("institutionCode", "no member \(request.institutionCode)")
-        }
-        guard let prescriber = context.prescribers[request.prescriberPseudonym], prescriber.institutionID == institution.id else {
-            throw DomainError.invalid("prescriber", "\(request.prescriberPseudonym) is not a registered prescriber of \(request.institutionCode)")
-        }
-        guard context.rules != nil else {
-            throw DomainError.unprocessable("the consortium has no long-prescription rules in effect on \(context.date)")
-        }
-        return LongPrescriptionRules.Prescriber(title: prescriber.title, institutionLevel: prescriber.level)
-    }
-
-    /// Drugs asked for that no member's catalogue holds, so the context does not know them.
-    static func drugsOutsideContext(_ request: LongPrescriptionRequest, _ context: LongPrescriptionContext) -> [String] {
-        request.items.map(\.drugCode).filter { context.drugs[$0] == nil }
-    }
-
-    /// The decision, given the facts: `supply` is the patient's active long prescriptions, oldest first.
-    static func judge(
-        _ request: LongPrescriptionRequest, context: LongPrescriptionContext, prescriber: LongPrescriptionRules.Prescriber,
-        extraDrugs: [Drug], supply: [ActiveSupply]
-    ) throws -> LongPrescriptionCheck {
-        guard let rules = context.rules, let institution = context.institutions[request.institutionCode] else {
-            throw DomainError.unprocessable("the consortium has no long-prescription rules in effect on \(context.date)")
-        }
-        let held = context.catalogues[institution.id] ?? []
-        var lastDay: [String: (Int64, BusinessDate)] = [:]
-        let asked = Set(request.items.map(\.drugCode))
-        for row in supply where asked.contains(row.drugCode) { lastDay[row.drugCode] = (row.prescriptionID, row.lastDay) }
-        var answers: [LongPrescriptionRules.Answer] = []
-        for (index, item) in request.items.enumerated() {
-            guard let drug = context.drugs[item.drugCode] ?? extraDrugs.first(where: { $0.code == item.drugCode }) else {
-                throw DomainError.invalid("items[\(index)].drugCode", "no drug \(item.drugCode)")
-            }
-            answers.append(LongPrescriptionRules.check(
-                item: .init(drug: drug, dailyDose: item.dailyDose, daysAsked: item.days, inCatalogue: held.contains(drug.code),
-                            assessmentRecorded: item.assessmentRecorded, patientConfirmed: item.patientConfirmed,
-                            supplyOnHandUntil: lastDay[drug.code]?.1, isFirst: lastDay[drug.code] == nil),
-                patient: request.patient, prescriber: prescriber, rules: rules, national: context.national, today: context.date))
-        }
-        return LongPrescriptionCheck(
-            decision: LongPrescriptionRules.decision(answers), answers: answers, supplyOnHand: lastDay.mapValues(\.0))
+        return try LongPrescriptionRules.judge(request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply)
     }
 
     // MARK: Issuing
@@ -320,9 +213,7 @@ public struct LongPrescriptionStore: SQLStore {
         _ request: LongPrescriptionRequest, consortiumID: Int64, maxFills: Int, minDaysBetweenFills: Int, validityDays: Int,
         idempotencyKey: String?, today: BusinessDate, by principal: Principal, cache: LongPrescriptionContextCache? = nil
     ) async throws -> IssuedPrescription {
-        guard request.items.count == 1, let item = request.items.first else {
-            throw DomainError.invalid("items", "a long prescription is issued for one drug at a time")
-        }
+        let item = try LongPrescriptionRules.issuedItem(request)
         try request.patient.requireAssessmentsHappened(today: today)
         let canonical = "\(request.institutionCode)|\(request.prescriberPseudonym)|\(request.patientRef)|\(item.drugCode)|\(item.dailyDose)|\(item.days)"
         let requestHash = Data(SHA256.hash(data: Data(canonical.utf8)))
@@ -361,17 +252,7 @@ public struct LongPrescriptionStore: SQLStore {
             } else {
                 context = try await LongPrescriptionContext.load(consortiumID: consortiumID, on: today, database: database, connection: connection)
             }
-            let result = try await check(request, context: context, connection: connection)
-            let answer = result.answers[0]
-            if answer.reasons.contains(where: { $0.code == "SUPPLY_ON_HAND" }), let earlier = result.supplyOnHand[item.drugCode] {
-                throw DomainError.conflict("the patient still holds supply from long prescription \(earlier)")
-            }
-            guard answer.eligible else {
-                throw DomainError.unprocessable(
-                    "not eligible: " + answer.reasons.filter(\.refuses).map(\.code).joined(separator: ", "),
-                    answer.reasons.filter(\.refuses).map { FieldError(field: $0.code, reason: $0.en) })
-            }
-            let days = min(item.days, answer.maxDays)
+            let days = try LongPrescriptionRules.daysToIssue(item, check: try await check(request, context: context, connection: connection))
             let tolerance = context.rules?.supplyOnHandToleranceDays ?? 0
             guard let prescriberID = try await connection.row(
                 "SELECT id FROM prescribers WHERE consortium_id = \(consortiumID) AND pseudonym = \(request.prescriberPseudonym)",
@@ -439,28 +320,14 @@ public struct LongPrescriptionStore: SQLStore {
         id: Int64, quantity: Decimal, filledOn: BusinessDate, consortiumID: Int64, today: BusinessDate = .today(), by principal: Principal
     ) async throws -> IssuedPrescription {
         try principal.require(.dispense(consortiumID: consortiumID))
-        guard quantity > 0 else { throw DomainError.invalid("quantity", "must be positive") }
+        try LongPrescriptionRules.checkFillQuantity(quantity)
         try filledOn.requireHappened(field: "filledOn", today: today)
         return try await database.transaction { connection in
             let before = try await prescription(id: id, consortiumID: consortiumID, connection: connection, lock: true)
-            guard before.status == "active" else { throw DomainError.conflict("long prescription \(id) was ended; it is not filled") }
-            guard before.fills < before.maxFills else {
-                throw DomainError.conflict("long prescription \(id) has had its \(before.maxFills) fills")
-            }
-            guard filledOn >= before.startDate, before.startDate.days(to: filledOn) < before.validityDays else {
-                throw DomainError.invalid("filledOn", "outside the prescription's validity of \(before.validityDays) days from \(before.startDate)")
-            }
             let last = try await connection.row(
                 "SELECT max(filled_on)::text FROM long_prescription_fills WHERE consortium_id = \(consortiumID) AND prescription_id = \(id)",
                 as: String?.self, logger: logger)
-            if let text = last ?? nil, let lastDate = BusinessDate(text),
-                lastDate.days(to: filledOn) < before.minDaysBetweenFills
-            {
-                throw DomainError.invalid("filledOn", "at least \(before.minDaysBetweenFills) days must pass after the fill of \(lastDate)")
-            }
-            guard before.dispensed + quantity <= before.quantity else {
-                throw DomainError.invalid("quantity", "\(before.dispensed + quantity) would exceed the \(before.quantity) issued")
-            }
+            try LongPrescriptionRules.checkFill(before, quantity: quantity, filledOn: filledOn, lastFill: (last ?? nil).flatMap(BusinessDate.init))
             try await connection.run(
                 """
                 INSERT INTO long_prescription_fills (consortium_id, prescription_id, fill_no, filled_on, quantity, recorded_by)
@@ -493,7 +360,7 @@ public struct LongPrescriptionStore: SQLStore {
                 "SELECT id FROM institutions WHERE code = \(before.institutionCode)", as: Int64.self, logger: logger)
             else { throw DomainError.notFound(before.institutionCode) }
             try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institutionID))
-            guard before.status == "active" else { throw DomainError.conflict("long prescription \(id) is already ended") }
+            try LongPrescriptionRules.checkEnd(before)
             try await connection.run(
                 """
                 UPDATE long_prescriptions SET status = 'ended', end_reason = \(reason.rawValue), ended_on = \(today.description)::date

@@ -1,0 +1,231 @@
+import Foundation
+
+// The long-prescription (长处方) check and its records: what a prescriber asks, the facts the check needs that do not
+// depend on the patient (`LongPrescriptionContext`), and the decisions on issuing, filling and ending. The item-level
+// eligibility is `LongPrescriptionRules.check`.
+
+public struct LongPrescriptionRequest: Sendable {
+    public struct Item: Sendable {
+        public var drugCode: String
+        public var dailyDose: Decimal
+        public var days: Int
+        public var assessmentRecorded: Bool
+        public var patientConfirmed: Bool
+        public init(drugCode: String, dailyDose: Decimal, days: Int, assessmentRecorded: Bool, patientConfirmed: Bool) {
+            self.drugCode = drugCode
+            self.dailyDose = dailyDose
+            self.days = days
+            self.assessmentRecorded = assessmentRecorded
+            self.patientConfirmed = patientConfirmed
+        }
+    }
+    public var institutionCode: String
+    public var prescriberPseudonym: String
+    public var patientRef: String
+    public var patient: LongPrescriptionRules.Patient
+    public var items: [Item]
+    public init(institutionCode: String, prescriberPseudonym: String, patientRef: String, patient: LongPrescriptionRules.Patient, items: [Item]) {
+        self.institutionCode = institutionCode
+        self.prescriberPseudonym = prescriberPseudonym
+        self.patientRef = patientRef
+        self.patient = patient
+        self.items = items
+    }
+}
+
+public struct LongPrescriptionCheck: Sendable {
+    public var decision: LongPrescriptionRules.Decision
+    public var answers: [LongPrescriptionRules.Answer]
+    /// The earlier prescriptions whose supply is still on hand, by drug.
+    public var supplyOnHand: [String: Int64]
+
+    public init(
+        decision: LongPrescriptionRules.Decision, answers: [LongPrescriptionRules.Answer], supplyOnHand: [String: Int64]
+    ) {
+        self.decision = decision
+        self.answers = answers
+        self.supplyOnHand = supplyOnHand
+    }
+}
+
+public struct IssuedPrescription: Sendable, Equatable, Encodable {
+    public var id: Int64
+    public var institutionCode: String
+    public var patientRef: String
+    public var drugCode: String
+    public var dailyDose: Decimal
+    public var days: Int
+    public var quantity: Decimal
+    public var startDate: BusinessDate
+    public var status: String
+    public var endReason: String?
+    public var maxFills: Int
+    public var minDaysBetweenFills: Int
+    public var validityDays: Int
+    public var dispensed: Decimal
+    public var fills: Int
+
+    public init(
+        id: Int64, institutionCode: String, patientRef: String, drugCode: String, dailyDose: Decimal, days: Int, quantity: Decimal, startDate: BusinessDate, status: String, endReason: String? = nil, maxFills: Int, minDaysBetweenFills: Int, validityDays: Int, dispensed: Decimal, fills: Int
+    ) {
+        self.id = id
+        self.institutionCode = institutionCode
+        self.patientRef = patientRef
+        self.drugCode = drugCode
+        self.dailyDose = dailyDose
+        self.days = days
+        self.quantity = quantity
+        self.startDate = startDate
+        self.status = status
+        self.endReason = endReason
+        self.maxFills = maxFills
+        self.minDaysBetweenFills = minDaysBetweenFills
+        self.validityDays = validityDays
+        self.dispensed = dispensed
+        self.fills = fills
+    }
+}
+
+/// Everything the long-prescription check needs that does not depend on the patient: the rules and national
+/// limits in force, the members with their levels and catalogues, the prescribers and the drugs. Built for one
+/// consortium and one business date.
+public struct LongPrescriptionContext: Sendable {
+    public var consortiumID: Int64
+    public var date: BusinessDate
+    public var rules: LongPrescriptionRuleSet?
+    public var national: LongPrescriptionRules.National
+    public var institutions: [String: (id: Int64, level: InstitutionLevel)]
+    public var prescribers: [String: (institutionID: Int64, title: PrescriberTitle, level: InstitutionLevel)]
+    /// Each member's catalogue in effect (its own list, or the consortium's as its level allows).
+    public var catalogues: [Int64: Set<String>]
+    public var drugs: [String: Drug]
+
+    public init(
+        consortiumID: Int64, date: BusinessDate, rules: LongPrescriptionRuleSet? = nil, national: LongPrescriptionRules.National, institutions: [String: (id: Int64, level: InstitutionLevel)], prescribers: [String: (institutionID: Int64, title: PrescriberTitle, level: InstitutionLevel)], catalogues: [Int64: Set<String>], drugs: [String: Drug]
+    ) {
+        self.consortiumID = consortiumID
+        self.date = date
+        self.rules = rules
+        self.national = national
+        self.institutions = institutions
+        self.prescribers = prescribers
+        self.catalogues = catalogues
+        self.drugs = drugs
+    }
+}
+
+/// An active long prescription: its supply lasts until `lastDay`.
+public struct ActiveSupply: Sendable, Equatable {
+    public var drugCode: String
+    public var prescriptionID: Int64
+    public var lastDay: BusinessDate
+
+    public init(drugCode: String, prescriptionID: Int64, lastDay: BusinessDate) {
+        self.drugCode = drugCode
+        self.prescriptionID = prescriptionID
+        self.lastDay = lastDay
+    }
+}
+
+extension LongPrescriptionRules {
+    /// The prescriber as the rules see them; refuses an unknown member or prescriber, or a consortium without rules.
+    public static func prescriber(of request: LongPrescriptionRequest, in context: LongPrescriptionContext) throws(DomainError) -> LongPrescriptionRules.Prescriber {
+        guard let institution = context.institutions[request.institutionCode] else {
+            throw .invalid("institutionCode", "no member \(request.institutionCode)")
+        }
+        guard let prescriber = context.prescribers[request.prescriberPseudonym], prescriber.institutionID == institution.id else {
+            throw .invalid("prescriber", "\(request.prescriberPseudonym) is not a registered prescriber of \(request.institutionCode)")
+        }
+        guard context.rules != nil else {
+            throw .unprocessable("the consortium has no long-prescription rules in effect on \(context.date)")
+        }
+        return LongPrescriptionRules.Prescriber(title: prescriber.title, institutionLevel: prescriber.level)
+    }
+
+    /// Drugs asked for that no member's catalogue holds, so the context does not know them.
+    public static func drugsOutsideContext(_ request: LongPrescriptionRequest, _ context: LongPrescriptionContext) -> [String] {
+        request.items.map(\.drugCode).filter { context.drugs[$0] == nil }
+    }
+
+    /// The decision, given the facts: `supply` is the patient's active long prescriptions, oldest first.
+    public static func judge(
+        _ request: LongPrescriptionRequest, context: LongPrescriptionContext, prescriber: LongPrescriptionRules.Prescriber,
+        extraDrugs: [Drug], supply: [ActiveSupply]
+    ) throws(DomainError) -> LongPrescriptionCheck {
+        guard let rules = context.rules, let institution = context.institutions[request.institutionCode] else {
+            throw .unprocessable("the consortium has no long-prescription rules in effect on \(context.date)")
+        }
+        let held = context.catalogues[institution.id] ?? []
+        var lastDay: [String: (Int64, BusinessDate)] = [:]
+        let asked = Set(request.items.map(\.drugCode))
+        for row in supply where asked.contains(row.drugCode) { lastDay[row.drugCode] = (row.prescriptionID, row.lastDay) }
+        var answers: [LongPrescriptionRules.Answer] = []
+        for (index, item) in request.items.enumerated() {
+            guard let drug = context.drugs[item.drugCode] ?? extraDrugs.first(where: { $0.code == item.drugCode }) else {
+                throw .invalid("items[\(index)].drugCode", "no drug \(item.drugCode)")
+            }
+            answers.append(LongPrescriptionRules.check(
+                item: .init(drug: drug, dailyDose: item.dailyDose, daysAsked: item.days, inCatalogue: held.contains(drug.code),
+                            assessmentRecorded: item.assessmentRecorded, patientConfirmed: item.patientConfirmed,
+                            supplyOnHandUntil: lastDay[drug.code]?.1, isFirst: lastDay[drug.code] == nil),
+                patient: request.patient, prescriber: prescriber, rules: rules, national: context.national, today: context.date))
+        }
+        return LongPrescriptionCheck(
+            decision: LongPrescriptionRules.decision(answers), answers: answers, supplyOnHand: lastDay.mapValues(\.0))
+    }
+
+    /// A long prescription is issued for one drug at a time.
+    public static func issuedItem(_ request: LongPrescriptionRequest) throws(DomainError) -> LongPrescriptionRequest.Item {
+        guard request.items.count == 1, let item = request.items.first else {
+            throw .invalid("items", "a long prescription is issued for one drug at a time")
+        }
+        return item
+    }
+
+    /// Issuing follows the check: supply still on hand beyond the tolerance is 409 naming the earlier prescription,
+    /// any other refusal 422 naming its reasons; otherwise the days issued are those the check allows.
+    public static func daysToIssue(_ item: LongPrescriptionRequest.Item, check: LongPrescriptionCheck) throws(DomainError) -> Int {
+        let answer = check.answers[0]
+        if answer.reasons.contains(where: { $0.code == "SUPPLY_ON_HAND" }), let earlier = check.supplyOnHand[item.drugCode] {
+            throw .conflict("the patient still holds supply from long prescription \(earlier)")
+        }
+        guard answer.eligible else {
+            throw .unprocessable(
+                "not eligible: " + answer.reasons.filter(\.refuses).map(\.code).joined(separator: ", "),
+                answer.reasons.filter(\.refuses).map { FieldError(field: $0.code, reason: $0.en) })
+        }
+        return min(item.days, answer.maxDays)
+    }
+
+    /// A fill's own quantity, before the prescription is read.
+    public static func checkFillQuantity(_ quantity: Decimal) throws(DomainError) {
+        guard quantity > 0 else { throw .invalid("quantity", "must be positive") }
+    }
+
+    /// A fill (取药) of an active prescription: not more fills than allowed, within the validity, not sooner than the
+    /// minimum interval after the last fill, and never more in total than was issued.
+    public static func checkFill(
+        _ prescription: IssuedPrescription, quantity: Decimal, filledOn: BusinessDate, lastFill: BusinessDate?
+    ) throws(DomainError) {
+        let id = prescription.id
+        guard prescription.status == "active" else { throw .conflict("long prescription \(id) was ended; it is not filled") }
+        guard prescription.fills < prescription.maxFills else {
+            throw .conflict("long prescription \(id) has had its \(prescription.maxFills) fills")
+        }
+        guard filledOn >= prescription.startDate, prescription.startDate.days(to: filledOn) < prescription.validityDays else {
+            throw .invalid(
+                "filledOn", "outside the prescription's validity of \(prescription.validityDays) days from \(prescription.startDate)")
+        }
+        if let lastFill, lastFill.days(to: filledOn) < prescription.minDaysBetweenFills {
+            throw .invalid("filledOn", "at least \(prescription.minDaysBetweenFills) days must pass after the fill of \(lastFill)")
+        }
+        guard prescription.dispensed + quantity <= prescription.quantity else {
+            throw .invalid("quantity", "\(prescription.dispensed + quantity) would exceed the \(prescription.quantity) issued")
+        }
+    }
+
+    /// A prescription is ended once.
+    public static func checkEnd(_ prescription: IssuedPrescription) throws(DomainError) {
+        guard prescription.status == "active" else { throw .conflict("long prescription \(prescription.id) is already ended") }
+    }
+}
