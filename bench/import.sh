@@ -10,7 +10,8 @@
 # BENCH_LINES/50 institutions), so every line is new: a price list prices each drug twice (two dates, so every
 # first price is closed by the second), a usage file gives fifty decoction pieces for each institution. The price
 # list's bid references are Chinese text, and it is read once more as GBK (--encoding gbk).
-# Settings: BENCH_LINES, BENCH_SMALL_LINES, BENCH_SKIP_BUILD=1 (reuse the release binary).
+# Settings: BENCH_LINES, BENCH_SMALL_LINES, BENCH_SKIP_BUILD=1 (reuse the release binary), BENCH_ONLY=prices or
+# BENCH_ONLY=herb-usage (one import only).
 # Results: bench/out/import-results.md.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -101,10 +102,15 @@ run() {  # kind file columns copy-options command…
 }
 price_columns="drug_code text, unit_price text, price_unit text, bid_reference text, effective_from text"
 usage_columns="institution_code text, drug_code text, year text, quantity_kg text"
-run prices "$out/prices-$small.csv" "$price_columns" "" import prices
-run prices "$prices" "$price_columns" "" import prices
-run prices-gbk "$out/prices-$lines-gbk.csv" "$price_columns" ", ENCODING 'GB18030'" import prices --encoding gbk
-run herb-usage "$out/usage-$small.csv" "$usage_columns" "" import herb-usage
-run herb-usage "$usage" "$usage_columns" "" import herb-usage
+only=${BENCH_ONLY:-}
+if [ -z "$only" ] || [ "$only" = prices ]; then
+    run prices "$out/prices-$small.csv" "$price_columns" "" import prices
+    run prices "$prices" "$price_columns" "" import prices
+    run prices-gbk "$out/prices-$lines-gbk.csv" "$price_columns" ", ENCODING 'GB18030'" import prices --encoding gbk
+fi
+if [ -z "$only" ] || [ "$only" = herb-usage ]; then
+    run herb-usage "$out/usage-$small.csv" "$usage_columns" "" import herb-usage
+    run herb-usage "$usage" "$usage_columns" "" import herb-usage
+fi
 psql -X -q "$admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "DROP DATABASE IF EXISTS $template WITH (FORCE)"
 cat "$results"
