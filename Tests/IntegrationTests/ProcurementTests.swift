@@ -253,3 +253,22 @@ struct ProcurementTests {
         }
     }
 }
+
+/// Issue 20: "today" comes from the server's clock (`AppConfiguration.clock`), so a test fixes the date instead of
+/// depending on the day it runs.
+@Suite("The business date comes from the server's clock")
+struct BusinessClockTests {
+    @Test("with a fixed clock an order is dated that day, and a price agreement's state is judged on it")
+    func fixedClock() async throws {
+        let day = try #require(BusinessDate("2027-03-01"))
+        try await TestApp.run(configure: { $0.clock = .fixed(day) }) { app in
+            let officer = try await app.token(.procurementOfficer, institution: "YJ-TCMH")
+            let (drug, _) = try await ProcurementTests.drugs(app, count: 1)[0]
+            let created = try await ProcurementTests.order(app, officer, [(drug, "2")])
+            #expect(created.status == .created, "\(created.text)")
+            #expect(created.json["orderDate"] as? String == "2027-03-01", "\(created.text)")
+        }
+        #expect(BusinessClock.fixed(day).today() == day)
+        #expect(BusinessClock.fixed(BusinessDate("2026-12-31")!).today().description == "2026-12-31")
+    }
+}

@@ -1,5 +1,6 @@
 internal import Foundation
 import Logging
+import RxDomain
 
 /// What `serve` needs, read from flags and the environment.
 public struct AppConfiguration: Sendable {
@@ -20,6 +21,8 @@ public struct AppConfiguration: Sendable {
     /// Request bodies larger than this are refused with 413.
     public var maximumBodyBytes: Int
     public var logLevel: Logger.Level
+    /// Where the server takes "today" from: the wall clock, or a fixed date in tests.
+    public var clock: BusinessClock = .system
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String, poolSize: Int = 8,

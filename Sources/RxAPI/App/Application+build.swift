@@ -42,7 +42,7 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     router.add(middleware: MediaTypeGuard())
     router.add(middleware: AuthMiddleware(authenticator: authenticator))
     let roles = try OperationRoles(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))
-    let handler = APIHandler(database: database, longPrescriptionContexts: contexts)
+    let handler = APIHandler(database: database, longPrescriptionContexts: contexts, clock: configuration.clock)
     let contract = try ContractValidator.served()
     router.add(middleware: LongPrescriptionCheckRoute(
         handler: handler, roles: roles, maximumBodyBytes: configuration.maximumBodyBytes, validator: contract))

@@ -15,9 +15,14 @@ struct APIHandler: APIProtocol {
     let audit: AuditLog
     let longPrescriptionContexts: LongPrescriptionContextCache
     let longPrescriptions: LongPrescriptionStore
+    let clock: BusinessClock
 
-    init(database: Database, longPrescriptionContexts: LongPrescriptionContextCache = .init()) {
+    /// The business date of this request (`AppConfiguration.clock`).
+    var today: BusinessDate { clock.today() }
+
+    init(database: Database, longPrescriptionContexts: LongPrescriptionContextCache = .init(), clock: BusinessClock = .system) {
         self.longPrescriptionContexts = longPrescriptionContexts
+        self.clock = clock
         self.database = database
         self.consortia = ConsortiumStore(database: database)
         self.institutions = InstitutionStore(database: database)

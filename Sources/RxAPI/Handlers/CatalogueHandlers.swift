@@ -32,7 +32,7 @@ extension APIHandler {
     var memberCatalogues: MemberCatalogueStore { MemberCatalogueStore(database: database) }
 
     func date(_ on: String?) throws -> BusinessDate {
-        try BusinessDate.parse(on, field: "on") ?? BusinessDate.today()
+        try BusinessDate.parse(on, field: "on") ?? today
     }
 
     /// An institution of the caller's consortium (others answer 404).
@@ -156,7 +156,7 @@ extension APIHandler {
             throw DomainError.invalid("effectiveFrom", "is required")
         }
         let version = try await catalogue.publish(
-            version: input.path.number, consortium: consortium, effectiveFrom: effectiveFrom, today: .today(),
+            version: input.path.number, consortium: consortium, effectiveFrom: effectiveFrom, today: today,
             ifMatch: input.headers.ifMatch, by: principal)
         return .ok(.init(headers: .init(eTag: version.etag), body: .json(try .init(version))))
     }
@@ -223,7 +223,7 @@ extension APIHandler {
         let institution = try await visibleInstitution(input.path.code, for: principal)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         let list = try await memberCatalogues.put(
-            institution: institution, drugCodes: body.drugCodes, today: .today(), ifMatch: input.headers.ifMatch, by: principal)
+            institution: institution, drugCodes: body.drugCodes, today: today, ifMatch: input.headers.ifMatch, by: principal)
         return .ok(.init(headers: .init(eTag: list.etag), body: .json(try .init(list))))
     }
 
@@ -232,7 +232,7 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         _ = try await visibleInstitution(body.sendingInstitutionCode, for: principal)
         let receiving = try await visibleInstitution(body.receivingInstitutionCode, for: principal)
-        let answers = try await memberCatalogues.medicationCheck(receiving: receiving, drugCodes: body.drugCodes, on: .today())
+        let answers = try await memberCatalogues.medicationCheck(receiving: receiving, drugCodes: body.drugCodes, on: today)
         return .ok(.init(body: .json(.init(items: try answers.map {
             .init(drugCode: $0.drugCode, known: $0.known, heldByReceiver: $0.heldByReceiver,
                   alternatives: try $0.alternatives.map(Components.Schemas.Drug.init))

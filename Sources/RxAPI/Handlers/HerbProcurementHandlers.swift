@@ -217,7 +217,7 @@ extension APIHandler {
             roundID: input.path.id,
             HerbInspectionDraft(
                 drugCode: body.drugCode, lotNumber: body.lotNumber, supplierCode: body.supplierCode,
-                inspectedOn: try BusinessDate.parse(body.inspectedOn, field: "inspectedOn") ?? .today(),
+                inspectedOn: try BusinessDate.parse(body.inspectedOn, field: "inspectedOn") ?? today,
                 identificationPassed: body.identificationPassed, measured: measured),
             by: principal)
         return .created(.init(body: .json(.init(

@@ -110,7 +110,7 @@ extension APIHandler {
             institutionCode: body.institutionCode, prescriberPseudonym: body.prescriber, patientRef: body.patient.ref,
             patient: try patient(body.patient), items: try body.items.enumerated().map { try item($1, field: "items[\($0)]") })
         let result = try await longPrescriptions.check(
-            request, consortiumID: try principal.scopedConsortiumID(orNotFound: "no consortium"), today: .today(),
+            request, consortiumID: try principal.scopedConsortiumID(orNotFound: "no consortium"), today: today,
             cache: longPrescriptionContexts)
         return .init(
             decision: try convert(result.decision),
@@ -132,7 +132,7 @@ extension APIHandler {
             patient: try patient(body.patient), items: [try item(body.item, field: "item")])
         let issued = try await longPrescriptions.issue(
             request, consortiumID: try principal.scopedConsortiumID(orNotFound: "no consortium"), maxFills: body.maxFills ?? 3, minDaysBetweenFills: body.minDaysBetweenFills ?? 0,
-            validityDays: body.validityDays ?? 90, idempotencyKey: input.headers.idempotencyKey, today: .today(), by: principal,
+            validityDays: body.validityDays ?? 90, idempotencyKey: input.headers.idempotencyKey, today: today, by: principal,
             cache: longPrescriptionContexts)
         return .created(.init(body: .json(try .init(issued))))
     }
@@ -148,7 +148,7 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         let filled = try await longPrescriptions.fill(
             id: input.path.id, quantity: try quantity(body.quantity, field: "quantity"),
-            filledOn: try BusinessDate.parse(body.filledOn, field: "filledOn") ?? .today(),
+            filledOn: try BusinessDate.parse(body.filledOn, field: "filledOn") ?? today,
             consortiumID: try principal.scopedConsortiumID(orNotFound: "no long prescription \(input.path.id)"), by: principal)
         return .created(.init(body: .json(try .init(filled))))
     }
@@ -158,7 +158,7 @@ extension APIHandler {
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         let ended = try await longPrescriptions.end(
             id: input.path.id, reason: LongPrescriptionStore.EndReason(rawValue: body.reason.rawValue) ?? .other,
-            consortiumID: try principal.scopedConsortiumID(orNotFound: "no long prescription \(input.path.id)"), today: .today(), by: principal)
+            consortiumID: try principal.scopedConsortiumID(orNotFound: "no long prescription \(input.path.id)"), today: today, by: principal)
         return .ok(.init(body: .json(try .init(ended))))
     }
 }

@@ -4,7 +4,7 @@ import RxStore
 
 extension Components.Schemas.PriceAgreement {
     /// The agreement with its status on `day` (scheduled, in effect or ended for one with a period).
-    init(_ a: PriceAgreement, on day: BusinessDate = .today()) throws {
+    init(_ a: PriceAgreement, on day: BusinessDate) throws {
         self.init(
             id: a.id, drugCode: a.drugCode, unitPrice: a.unitPrice.description, priceUnit: try convert(a.priceUnit),
             source: try convert(a.source), reference: a.reference, requestedFrom: a.requestedFrom.description,
@@ -62,7 +62,7 @@ extension APIHandler {
                 priceUnit: try convert(body.priceUnit), source: try convert(body.source), reference: body.reference,
                 effectiveFrom: from),
             consortium: consortium, by: principal)
-        return .created(.init(body: .json(try .init(created))))
+        return .created(.init(body: .json(try .init(created, on: today))))
     }
 
     func reportPriceAgreement(_ input: Operations.ReportPriceAgreement.Input) async throws -> Operations.ReportPriceAgreement.Output {
@@ -75,7 +75,7 @@ extension APIHandler {
         let reported = try await prices.report(
             id: input.path.id, consortiumID: consortium.id, platformReference: body.platformReference,
             reportedOn: reportedOn, by: principal)
-        return .ok(.init(body: .json(try .init(reported))))
+        return .ok(.init(body: .json(try .init(reported, on: today))))
     }
 
     func correctPriceReportDate(_ input: Operations.CorrectPriceReportDate.Input) async throws -> Operations.CorrectPriceReportDate.Output {
@@ -87,7 +87,7 @@ extension APIHandler {
         }
         let corrected = try await prices.correctReportDate(
             id: input.path.id, consortiumID: consortium.id, reportedOn: reportedOn, reason: body.reason, by: principal)
-        return .ok(.init(body: .json(try .init(corrected))))
+        return .ok(.init(body: .json(try .init(corrected, on: today))))
     }
 
     func getPatientPrice(_ input: Operations.GetPatientPrice.Input) async throws -> Operations.GetPatientPrice.Output {

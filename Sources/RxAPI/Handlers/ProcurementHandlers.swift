@@ -79,7 +79,7 @@ extension APIHandler {
             OrderLineRequest(drugCode: line.drugCode, quantity: try quantity(line.quantity, field: "lines[\(i)].quantity"))
         }
         let (order, _) = try await orders.create(
-            institution: institution, lines: lines, idempotencyKey: input.headers.idempotencyKey, today: .today(), by: principal)
+            institution: institution, lines: lines, idempotencyKey: input.headers.idempotencyKey, today: today, by: principal)
         return .created(.init(body: .json(try .init(order))))
     }
 
@@ -107,7 +107,7 @@ extension APIHandler {
             orderID: input.path.id,
             .init(lineNo: body.lineNo, lotNumber: body.lotNumber, expiryDate: expiry,
                   quantity: try quantity(body.quantity, field: "quantity"),
-                  receivedOn: try BusinessDate.parse(body.receivedOn, field: "receivedOn") ?? .today(),
+                  receivedOn: try BusinessDate.parse(body.receivedOn, field: "receivedOn") ?? today,
                   exceptionReason: body.exceptionReason),
             consortium: consortium, by: principal)
         return .created(.init(body: .json(try .init(order))))
@@ -173,7 +173,7 @@ extension APIHandler {
         try await supplyCentre.pay(
             invoiceID: input.path.id, paidOn: paidOn, amount: try Money.parse(body.amount, field: "amount"),
             reference: body.reference, consortium: consortium, by: principal)
-        guard let payable = try await supplyCentre.payables(consortium: consortium, status: nil, today: .today(), invoiceID: input.path.id).first
+        guard let payable = try await supplyCentre.payables(consortium: consortium, status: nil, today: today, invoiceID: input.path.id).first
         else { throw DomainError.notFound("no payable invoice \(input.path.id)") }
         return .created(.init(body: .json(try .init(payable))))
     }
@@ -183,7 +183,7 @@ extension APIHandler {
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         let items = try await supplyCentre.payables(
-            consortium: consortium, status: try convert(input.query.status), institutionCode: input.query.institutionCode, today: .today())
+            consortium: consortium, status: try convert(input.query.status), institutionCode: input.query.institutionCode, today: today)
         return .ok(.init(body: .json(.init(items: try items.map(Components.Schemas.Payable.init)))))
     }
 

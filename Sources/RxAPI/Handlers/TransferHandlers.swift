@@ -84,7 +84,7 @@ extension APIHandler {
     func listExpiringPreparations(_ input: Operations.ListExpiringPreparations.Input) async throws -> Operations.ListExpiringPreparations.Output {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
-        let today = BusinessDate.today()
+        let today = self.today
         let within = input.query.withinDays ?? 90
         let warnings = try await preparations.expiring(consortiumID: consortium.id, today: today, within: within)
         return .ok(.init(body: .json(.init(
@@ -113,7 +113,7 @@ extension APIHandler {
         let page = try PageRequest(input.query.limit, input.query.cursor)
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let result = try await transfers.list(consortiumID: consortium.id, drugCode: input.query.drugCode, page: page)
-        let today = BusinessDate.today()
+        let today = self.today
         return .ok(.init(body: .json(.init(
             items: try result.items.map { try .init($0, today: today) }, nextCursor: result.nextCursor))))
     }
@@ -122,7 +122,7 @@ extension APIHandler {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
-        let today = BusinessDate.today()
+        let today = self.today
         let created = try await transfers.create(
             TransferApprovalDraft(
                 kind: try convert(body.kind) ?? .regulatorApproval, authority: body.authority,
@@ -138,7 +138,7 @@ extension APIHandler {
     func getTransferApprovalReport(_ input: Operations.GetTransferApprovalReport.Input) async throws -> Operations.GetTransferApprovalReport.Output {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
-        let today = BusinessDate.today()
+        let today = self.today
         let within = input.query.withinDays ?? 30
         let below = input.query.remainingBelowPct ?? 10
         let report = try await transfers.report(
@@ -152,13 +152,13 @@ extension APIHandler {
     func getTransferApproval(_ input: Operations.GetTransferApproval.Input) async throws -> Operations.GetTransferApproval.Output {
         let principal = try RequestPrincipal.require()
         let (approval, shipments) = try await transfers.detail(id: input.path.id, principal: principal)
-        return .ok(.init(body: .json(try .init(approval, today: .today(), shipments: shipments))))
+        return .ok(.init(body: .json(try .init(approval, today: today, shipments: shipments))))
     }
 
     func createTransferShipment(_ input: Operations.CreateTransferShipment.Input) async throws -> Operations.CreateTransferShipment.Output {
         let principal = try RequestPrincipal.require()
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
-        let today = BusinessDate.today()
+        let today = self.today
         let shipment = try await transfers.ship(
             approvalID: input.path.id,
             ShipmentDraft(
@@ -174,7 +174,7 @@ extension APIHandler {
     func createTransferReceipt(_ input: Operations.CreateTransferReceipt.Input) async throws -> Operations.CreateTransferReceipt.Output {
         let principal = try RequestPrincipal.require()
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
-        let today = BusinessDate.today()
+        let today = self.today
         let shipment = try await transfers.receive(
             shipmentID: input.path.id,
             ReceiptDraft(

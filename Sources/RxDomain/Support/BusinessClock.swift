@@ -1,0 +1,27 @@
+import Foundation
+
+/// Where "today" comes from: the Asia/Shanghai calendar date of the wall clock, or a fixed date (tests, and a replay
+/// of a past day). The server takes one (`AppConfiguration.clock`) and asks it whenever a request needs the date.
+public struct BusinessClock: Sendable {
+    private let now: @Sendable () -> Date
+
+    public init(now: @escaping @Sendable () -> Date) { self.now = now }
+
+    /// The wall clock.
+    public static let system = BusinessClock { Date() }
+
+    /// Always `date` (noon in Shanghai, so the calendar date never slips).
+    public static func fixed(_ date: BusinessDate) -> BusinessClock {
+        let instant = date.noonInShanghai
+        return BusinessClock { instant }
+    }
+
+    public func today() -> BusinessDate { .today(now: now()) }
+}
+
+extension BusinessDate {
+    /// 12:00 of this date in Asia/Shanghai (UTC+8, no daylight saving).
+    var noonInShanghai: Date {
+        Date(timeIntervalSince1970: TimeInterval(daysSinceEpoch) * 86_400 + 4 * 3_600)
+    }
+}
