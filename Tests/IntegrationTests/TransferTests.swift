@@ -4,6 +4,7 @@ import Logging
 import PostgresNIO
 import RxDomain
 import RxStore
+import Synchronization
 import Testing
 
 @Suite("Transfers of hospital preparations")
@@ -27,6 +28,14 @@ struct TransferTests {
         }
     }
 
+    /// Each approval its own document number, the same ones in every run.
+    static let documentNumbers = Counter()
+
+    final class Counter: Sendable {
+        private let value = Mutex(0)
+        func next() -> Int { value.withLock { $0 += 1; return $0 } }
+    }
+
     static func approve(
         _ app: TestApp, _ token: String, quantity: String = "10", receivers: [String] = ["YJ-TCMH", "SL-TCMH"],
         supplier: String = "JL-TCMH", drug: String = prep, from: BusinessDate? = nil, to: BusinessDate? = nil,
@@ -35,7 +44,7 @@ struct TransferTests {
         let from = from ?? today.adding(days: -10)
         let to = to ?? today.adding(days: 180)
         let doc = kind == "regulator_approval"
-            ? #""authority": "吉林省药品监督管理局", "documentNumber": "吉药监制调\#(Int.random(in: 1...999_999))", "documentDate": "\#(from)","#
+            ? #""authority": "吉林省药品监督管理局", "documentNumber": "吉药监制调\#(documentNumbers.next())", "documentDate": "\#(from)","#
             : ""
         return try await app.call(.post, "\(base)/transfer-approvals", token: token, json: """
             {"kind": "\(kind)", \(doc) \(extra) "drugCode": "\(drug)", "supplierInstitutionCode": "\(supplier)",

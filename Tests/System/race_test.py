@@ -402,6 +402,7 @@ class Race:
             random pause (optimistic concurrency), until the deadline."""
             def job():
                 outcomes = []
+                backoff = random.Random(1000 + i)  # seeded: the same pauses in every run
                 deadline = time.monotonic() + 40
                 for op in queue:
                     kind, code, note = op
@@ -425,7 +426,7 @@ class Race:
                             final = status
                         else:
                             attempt += 1
-                            time.sleep(random.random() * 0.05 * min(attempt, 8))
+                            time.sleep(backoff.random() * 0.05 * min(attempt, 8))
                     outcomes.append((op, tried, final))
                 return outcomes
             return job
