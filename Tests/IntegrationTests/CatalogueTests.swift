@@ -302,7 +302,7 @@ struct CatalogueTests {
             let csv = try await app.call(.get, "\(Self.base)?format=csv", token: token)
             #expect(csv.status == .ok)
             #expect(csv.contentType?.hasPrefix("text/csv") == true)
-            let records = try CSVReader.records(csv.text)
+            let records = try CSVStreamParser.records(csv.text)
             #expect(records.first?.fields.first == "drug_code")
             #expect(records.count == 533)
 

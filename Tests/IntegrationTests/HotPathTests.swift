@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -323,6 +324,111 @@ struct HotPathTests {
             try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: unknown).expectProblem(.badRequest, naming: "items[0].note")
             let wrongType = body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": "28"}"#)
             try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: wrongType).expectProblem(.badRequest, naming: "items[0].days")
+        }
+    }
+
+    @Test("the direct routes come after every server middleware, and do themselves what the generated routes' operation middlewares do")
+    func directRoutesGetEveryMiddleware() async throws {
+        try await TestApp.run { app in
+            let configuration = AppConfiguration(databaseURL: app.databaseURL, poolSize: 2, keepConnectionsOpen: false)
+            let router = try buildRouter(
+                configuration, database: app.database, authenticator: Authenticator(tokens: TokenStore(database: app.database)),
+                contexts: LongPrescriptionContextCache(health: app.database.readHealth), registry: Observability.bootstrap())
+            // A route's responder wraps the router middlewares added before it, in order; a direct route answers
+            // inside those that come before it. So the direct routes must be the last ones.
+            let list = Mirror(reflecting: router.middlewares).children.first { $0.label == "middlewares" }?.value
+            let middlewares = try #require(list as? [Any], "Hummingbird's MiddlewareGroup no longer keeps its list in `middlewares`")
+            let names = middlewares.map { String(describing: type(of: $0)) }
+            let direct = names.indices.filter { names[$0].hasPrefix("LongPrescriptionCheckRoute<") || names[$0].hasPrefix("DrugLookupRoute<") }
+            #expect(direct.count == 2, "\(names)")
+            #expect(direct == [names.count - 2, names.count - 1], "a server middleware comes after a direct route: \(names)")
+            for server in ["RequestLogMiddleware", "MetricsMiddleware", "ProblemMiddleware", "EntityTagMiddleware", "MethodNotAllowedMiddleware",
+                           "LeaseDeadlineMiddleware", "BodyLimitMiddleware", "MediaTypeGuard", "AuthMiddleware"] {
+                #expect(names.dropLast(2).contains { $0.hasPrefix(server + "<") || $0 == server }, "\(server) is not among \(names)")
+            }
+            // The generated routes' own middlewares are the ones the direct routes do themselves, and no more.
+            let operation = operationMiddlewares(
+                roles: try OperationRoles(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self)),
+                validator: try ContractValidator.served(), maximumBodyBytes: 1 << 20)
+            #expect(operation.map { String(describing: type(of: $0)) } == DirectRoute.operationMiddlewares.map { String(describing: $0) })
+        }
+    }
+
+    @Test("through every middleware the direct routes answer as the generated routes do: 401, 403, 400, 413, zh problems, query strings, log and metrics")
+    func sameThroughMiddlewares() async throws {
+        LogCapture.install()
+        try await TestApp.run(configure: { $0.maximumBodyBytes = 4096; $0.logLevel = .info }) { app in
+            let drug = try await LongPrescriptionTests.chronicDrug(app)
+            let prescriber = try await app.token(.prescriber, institution: "CY-BJL-CHC")
+            let finance = try await app.token(.finance)
+            let check = "/v1/long-prescriptions/check"
+            func body(days: Int = 28, ref: String = "P-MW") -> String {
+                #"{"institutionCode": "CY-BJL-CHC", "prescriber": "DR-CY-0001", "patient": {"ref": "\#(ref)", "familyDoctorContract": true, "goodAdherence": true, "diagnoses": [{"icd": "I10", "stable": true}]}, "items": [{"drugCode": "\#(drug)", "dailyDose": "1", "days": \#(days)}]}"#
+            }
+            #expect(Self.fast(body()) != nil)
+            #expect(Self.fast(body(ref: String(repeating: "x", count: 5000))) != nil)
+            /// The same request on the direct route and, through an `Accept` the direct route declines, the generated one.
+            func same(_ method: HTTPRequest.Method, _ uri: String, token: String?, json: String? = nil, headers: HTTPFields = [:],
+                      sourceLocation: SourceLocation = #_sourceLocation) async throws -> HTTPResponse.Status {
+                var headers = headers
+                if let token { headers[.authorization] = "Bearer \(token)" }
+                if json != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
+                let direct = try await app.client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+                headers[.accept] = "application/json, text/plain"
+                let generated = try await app.client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+                #expect(direct.status == generated.status, "\(uri): \(direct.text) | \(generated.text)", sourceLocation: sourceLocation)
+                for name: HTTPField.Name in [.contentType, .wwwAuthenticate, .allow, .eTag, .contentLanguage] {
+                    #expect(direct.headers[name] == generated.headers[name], "\(uri) \(name)", sourceLocation: sourceLocation)
+                }
+                if direct.status != .ok {
+                    #expect(try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)),
+                            "\(direct.text) | \(generated.text)", sourceLocation: sourceLocation)
+                }
+                return direct.status
+            }
+            // AuthMiddleware: 401.
+            #expect(try await same(.get, "/v1/drugs/\(drug)", token: nil) == .unauthorized)
+            #expect(try await same(.post, check, token: nil, json: body()) == .unauthorized)
+            #expect(try await same(.get, "/v1/drugs/\(drug)", token: "not-a-token") == .unauthorized)
+            // RoleGate: 403.
+            #expect(try await same(.post, check, token: finance, json: body()) == .forbidden)
+            // ContractGuard: 400 for a body the contract forbids, and for a query parameter the operation does not have.
+            #expect(try await same(.post, check, token: prescriber, json: body(days: 0)) == .badRequest)
+            #expect(try await same(.post, check + "?dryRun=1", token: prescriber, json: body()) == .badRequest)
+            #expect(try await same(.get, "/v1/drugs/\(drug)?fields=code", token: prescriber) == .badRequest)
+            // BodyLimitMiddleware: 413.
+            #expect(try await same(.post, check, token: prescriber, json: body(ref: String(repeating: "x", count: 5000))) == .contentTooLarge)
+            // MediaTypeGuard: a parameter named twice.
+            #expect(try await same(.post, check, token: prescriber, json: body(),
+                                   headers: [.contentType: "application/json; charset=utf-8; Charset=utf-8"]) == .badRequest)
+            // ProblemMiddleware: problems in the language asked for.
+            #expect(try await same(.get, "/v1/drugs/NO-SUCH-DRUG", token: prescriber, headers: [.acceptLanguage: "zh-CN"]) == .notFound)
+            #expect(try await same(.post, check, token: finance, json: body(), headers: [.acceptLanguage: "zh"]) == .forbidden)
+            #expect(try await same(.post, check, token: prescriber, json: body(days: 0), headers: [.acceptLanguage: "zh"]) == .badRequest)
+            // Plain answers: the same status and headers.
+            #expect(try await same(.get, "/v1/drugs/\(drug)", token: prescriber) == .ok)
+            #expect(try await same(.post, check, token: prescriber, json: body()) == .ok)
+
+            // RequestLogMiddleware and MetricsMiddleware see a request the direct route answers.
+            func served() async throws -> Double {
+                let metrics = try await app.call(.get, "/metrics", token: nil).text
+                let line = metrics.split(separator: "\n").first {
+                    $0.hasPrefix("hb_requests{") && $0.contains(#"http_route="/v1/drugs/{code}""#) && $0.contains(#"http_response_status_code="404""#)
+                }
+                return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            }
+            func direct() async throws -> Double {
+                let metrics = try await app.call(.get, "/metrics", token: nil).text
+                let line = metrics.split(separator: "\n").first { $0.hasPrefix(#"crx_hot_path_requests{operation="getDrug",path="direct"}"#) }
+                return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+            }
+            let (servedBefore, directBefore) = (try await served(), try await direct())
+            let code = "NO-SUCH-\(UInt32.random(in: 0...UInt32.max))"
+            #expect(try await app.call(.get, "/v1/drugs/\(code)", token: prescriber).status == .notFound)
+            #expect(try await direct() > directBefore)
+            #expect(try await served() > servedBefore)
+            #expect(LogCapture.text.split(separator: "\n").contains { $0.contains("path=/v1/drugs/\(code)") && $0.contains("status=404") },
+                    "no request line for the direct route's answer")
         }
     }
 }

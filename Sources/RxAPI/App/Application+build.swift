@@ -29,6 +29,24 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     let authenticator = Authenticator(tokens: TokenStore(database: database))
     let contexts = LongPrescriptionContextCache(health: database.readHealth)
 
+    let router = try buildRouter(
+        configuration, database: database, authenticator: authenticator, contexts: contexts, registry: registry)
+
+    var app = Application(
+        router: router,
+        server: .http1OnEventLoops(),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "consortiumrx"),
+        logger: logger)
+    app.addServices(pool, ChangeListener(database: database, authenticator: authenticator, contexts: contexts))
+    return app
+}
+
+/// The router: the server middlewares every request passes, then the direct hot routes (last, so that they get every
+/// server middleware the generated routes get: `HotPathTests` checks the order), then the routes.
+func buildRouter(
+    _ configuration: AppConfiguration, database: Database, authenticator: Authenticator, contexts: LongPrescriptionContextCache,
+    registry: PrometheusCollectorRegistry
+) throws -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     // First, so that it sees the body as the middlewares below leave it (MetricsMiddleware wraps it).
     router.add(middleware: SingleWriteMiddleware())
@@ -60,18 +78,17 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     }
     try handler.registerHandlers(
         on: router, serverURL: URL(string: "/")!, configuration: .init(jsonEncodingOptions: []),
-        middlewares: [
-            RoleGate(roles: roles),
-            ContractGuard(validator: contract, maximumBodyBytes: configuration.maximumBodyBytes),
-        ])
+        middlewares: operationMiddlewares(roles: roles, validator: contract, maximumBodyBytes: configuration.maximumBodyBytes))
+    return router
+}
 
-    var app = Application(
-        router: router,
-        server: .http1OnEventLoops(),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "consortiumrx"),
-        logger: logger)
-    app.addServices(pool, ChangeListener(database: database, authenticator: authenticator, contexts: contexts))
-    return app
+/// What the generated routes get on top of the server middlewares. A direct route does the same itself
+/// (`DirectRoute.operationMiddlewares`; `HotPathTests` checks the two lists agree).
+func operationMiddlewares(roles: OperationRoles, validator: ContractValidator, maximumBodyBytes: Int) -> [any ServerMiddleware] {
+    [
+        RoleGate(roles: roles),
+        ContractGuard(validator: validator, maximumBodyBytes: maximumBodyBytes),
+    ]
 }
 
 /// Serves until SIGTERM or SIGINT, then stops within a bound: the server stops accepting, requests in flight get

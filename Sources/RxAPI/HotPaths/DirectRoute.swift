@@ -7,7 +7,7 @@ import Metrics
 /// A direct route serves one hot operation of the contract without the generated server's `Codable` round trip
 /// and body streams, which cost more than the operation's own work. It answers only the plain requests it reads
 /// exactly (`StrictJSONReader`) with the generated types, through the same role gate and handler, and writes the
-/// generated response type with `JSONWriter`. Every other request goes on to the generated route, so malformed
+/// generated response type with `JSONText`. Every other request goes on to the generated route, so malformed
 /// and unusual requests are answered by the generated server as the contract says.
 ///
 /// The errors a direct route's handler throws (403, 404, 422) are the same `DomainError`s the generated route
@@ -25,6 +25,16 @@ enum DirectRoute {
             generated = Counter(label: "crx.hot_path.requests", dimensions: [("operation", operation), ("path", "generated")])
         }
     }
+
+    /// The generated routes' operation middlewares (`operationMiddlewares(roles:validator:maximumBodyBytes:)`) whose
+    /// work a direct route does itself: `RoleGate` (`OperationRoles.authorize`) and `ContractGuard` (the body through
+    /// the same `ContractValidator`; a direct route answers no query string and reads only parameters within the
+    /// contract's bounds). `HotPathTests` fails when the generated routes get one more.
+    static let operationMiddlewares: [Any.Type] = [RoleGate.self, ContractGuard.self]
+
+    /// No query string: `ContractGuard` refuses a query parameter the operation does not have, so a request with one
+    /// is the generated route's to answer.
+    static func hasNoQuery(_ request: Request) -> Bool { (request.uri.query ?? "").isEmpty }
 
     /// No `Accept`, or one that names JSON or anything, without parameters: what the generated server would
     /// answer with `application/json` too.

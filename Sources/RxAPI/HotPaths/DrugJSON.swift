@@ -1,9 +1,10 @@
 import NIOCore
+import RxDomain
 
 extension Components.Schemas.Drug {
     /// The drug as compact JSON, members in the contract's order, absent ones left out as `JSONEncoder` does.
     var json: ByteBuffer {
-        var writer = JSONWriter()
+        var writer = JSONText()
         writer.object { writer in
             writer.member("code", code)
             writer.member("genericName", genericName)
@@ -17,7 +18,7 @@ extension Components.Schemas.Drug {
             if let atcCode { writer.member("atcCode", atcCode) }
             writer.member("category", category.rawValue)
             writer.key("essentialEditions")
-            writer.array(essentialEditions) { writer, edition in writer.string(edition) }
+            writer.array(essentialEditions) { writer, edition in writer.value(edition) }
             writer.member("insuranceClass", insuranceClass.rawValue)
             writer.member("controlClass", controlClass.rawValue)
             writer.member("antimicrobial", antimicrobial)
@@ -31,6 +32,6 @@ extension Components.Schemas.Drug {
                 }
             }
         }
-        return writer.buffer
+        return ByteBuffer(bytes: writer.bytes)
     }
 }

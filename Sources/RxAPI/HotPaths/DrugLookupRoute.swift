@@ -21,7 +21,7 @@ struct DrugLookupRoute<Context: RequestContext>: RouterMiddleware {
         // The path segment as sent. Only one that percent-decoding cannot change is read here; the rest (and any
         // code longer than the contract's 40 characters) is the generated server's to decode and answer.
         guard let code = context.parameters.get("code"), code.utf8.count <= 40, code.utf8.allSatisfy(Self.isPlainCodeByte),
-            DirectRoute.acceptsJSON(request)
+            DirectRoute.acceptsJSON(request), DirectRoute.hasNoQuery(request)
         else {
             counters.generated.increment()
             return try await next(request, context)

@@ -1,4 +1,5 @@
 import NIOCore
+import RxDomain
 
 /// The desk check's request and answer read and written directly, for `LongPrescriptionCheckRoute`. The types
 /// are the generated ones: a new required property breaks this file's build, a new request property the reader
@@ -80,7 +81,7 @@ extension Components.Schemas.LongPrescriptionItemInput {
 extension Components.Schemas.LongPrescriptionCheckResult {
     /// The answer as compact JSON, members in the contract's order.
     var json: ByteBuffer {
-        var writer = JSONWriter()
+        var writer = JSONText()
         writer.object { writer in
             writer.member("decision", decision.rawValue)
             writer.key("items")
@@ -102,6 +103,6 @@ extension Components.Schemas.LongPrescriptionCheckResult {
                 }
             }
         }
-        return writer.buffer
+        return ByteBuffer(bytes: writer.bytes)
     }
 }

@@ -24,7 +24,7 @@ struct LongPrescriptionCheckRoute<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post, context.endpointPath == Self.endpoint else { return try await next(request, context) }
-        guard DirectRoute.hasJSONBody(request), DirectRoute.acceptsJSON(request) else {
+        guard DirectRoute.hasJSONBody(request), DirectRoute.acceptsJSON(request), DirectRoute.hasNoQuery(request) else {
             counters.generated.increment()
             return try await next(request, context)
         }

@@ -551,7 +551,7 @@ public enum ChineseMessages {
         ("refers to something that does not exist, or is still referred to", "引用的数据不存在，或仍被其他数据引用"),
         ("a required value is missing", "缺少必填的值"),
         ("a value breaks a rule of the data", "有值违反数据规则"),
-        // CSV files (CSVReader, CSVStreamParser, InvoiceFile).
+        // CSV files (CSVStreamParser, CSVTable, InvoiceFile).
         ("a quote inside an unquoted field", "未加引号的字段中出现了引号"),
         ("text after a closing quote", "右引号后还有文字"),
         ("a quoted field is not closed", "加引号的字段没有闭合"),

@@ -74,7 +74,7 @@ public struct ReconciliationReportWriter: Sendable {
             for d in batch {
                 out += [String(d.lineNumber), d.classification.rawValue, d.moneyAtStake.formatted(places: 2),
                         ReconciliationReport.detailText(d.detail)]
-                    .map(ReconciliationReport.csvField).joined(separator: ",") + "\n"
+                    .map(CSVWriter.field).joined(separator: ",") + "\n"
             }
         case .json:
             for (i, d) in batch.enumerated() {
@@ -107,39 +107,16 @@ public struct ReconciliationReportWriter: Sendable {
     }
 }
 
-/// JSON text written by hand for the streamed report and the stored details (what `JSONEncoder` with sorted keys
-/// and unescaped slashes writes, without its cost per value).
-public enum JSONText {
-    public static func string(_ s: String) -> String {
-        var out = "\""
-        out.reserveCapacity(s.utf8.count + 2)
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-
-    /// An object of strings, keys sorted.
-    public static func object(_ detail: [String: String]) -> String {
-        "{" + detail.keys.sorted().map { "\(string($0)):\(string(detail[$0]!))" }.joined(separator: ",") + "}"
-    }
-
+extension JSONText {
     public static func discrepancy(_ d: ReconciliationDiscrepancy) -> String {
-        "{\"classification\":\(string(d.classification.rawValue)),\"detail\":\(object(d.detail)),"
-            + "\"lineNumber\":\(d.lineNumber),\"moneyAtStake\":\(string(d.moneyAtStake.formatted(places: 2)))}"
+        var writer = JSONText(capacity: 256)
+        writer.object { writer in
+            writer.member("classification", d.classification.rawValue)
+            writer.key("detail")
+            writer.object(d.detail)
+            writer.member("lineNumber", d.lineNumber)
+            writer.member("moneyAtStake", d.moneyAtStake.formatted(places: 2))
+        }
+        return writer.text
     }
 }

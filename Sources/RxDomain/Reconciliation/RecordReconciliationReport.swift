@@ -165,7 +165,7 @@ public struct RecordReconciliationReport<Classification: RecordClassification>: 
                 var fields = [String(e.row), e.subject, c.rawValue]
                 if hasMoney { fields.append((e.moneyAtStake ?? Money(0)).formatted(places: 2)) }
                 fields.append(Self.detailText(e.fields))
-                out += fields.map(ReconciliationReport.csvField).joined(separator: ",") + "\n"
+                out += fields.map(CSVWriter.field).joined(separator: ",") + "\n"
             }
         }
         return out

@@ -3,18 +3,25 @@ import Foundation
 import CoreFoundation
 #endif
 
-/// CSV records from bytes fed chunk by chunk, with `CSVReader`'s rules (RFC 4180: quoted fields may hold commas,
+/// An RFC 4180 record: quoted fields may hold commas, quotes ("") and line breaks.
+/// Each record keeps the line it started on, so errors name the line a person sees in an editor.
+public struct CSVRecord: Sendable, Equatable {
+    public var line: Int
+    public var fields: [String]
+}
+
+/// The one CSV parser: records from bytes fed chunk by chunk (RFC 4180: quoted fields may hold commas,
 /// doubled quotes and line breaks; a carriage return outside quotes is dropped; blank lines are skipped; a record
-/// keeps the line it started on), in constant memory.
+/// keeps the line it started on), in constant memory. `records(_:)` and `CSVTable` read a whole text with it.
 ///
 /// It works on bytes before decoding: in UTF-8 and in GBK/GB 18030 the bytes of a newline (0x0A), carriage return
 /// (0x0D), quote (0x22) and comma (0x2C) never occur inside a multi-byte character (GBK's trailing bytes are
 /// 0x40–0xFE, GB 18030's four-byte forms use 0x30–0x39 in second and fourth place), so fields are split on bytes and
 /// each field is decoded on its own.
 ///
-/// Unlike `CSVReader`, which stops at the first malformed spot, a malformed record is reported and reading goes on at
-/// the next line, so every bad line of a file can be listed.
-struct CSVStreamParser {
+/// A malformed record is reported and reading goes on at the next line, so every bad line of a file can be listed;
+/// `records(_:)` stops at the first one instead.
+public struct CSVStreamParser {
     enum TextEncoding: Sendable {
         case utf8
         case foundation(String.Encoding, name: String)
@@ -54,7 +61,7 @@ struct CSVStreamParser {
     private var recordLine = 1
     /// The physical line being read (1-based).
     private(set) var line = 1
-    private var started = false
+    fileprivate var started = false
 
     init(encoding: TextEncoding) {
         self.encoding = encoding
@@ -178,6 +185,77 @@ struct CSVStreamParser {
             if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
             return String(bytes: bytes, encoding: encoding)
         }
+    }
+}
+
+extension CSVStreamParser {
+    /// Where a text read whole (`records(_:)`, `CSVTable`) is malformed.
+    public struct Malformed: Error, Equatable, CustomStringConvertible {
+        public var line: Int
+        public var reason: String
+        public var description: String { "line \(line): \(reason)" }
+    }
+
+    /// Every record of a text already in memory (seed files, a test's download), stopping at the first malformed
+    /// spot. A byte-order mark is skipped only as the text's very first character.
+    public static func records(_ text: String) throws -> [CSVRecord] {
+        var text = text
+        return try text.withUTF8 { utf8 throws -> [CSVRecord] in
+            var bytes = UnsafeRawBufferPointer(utf8)
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = UnsafeRawBufferPointer(rebasing: bytes[3...]) }
+            var records: [CSVRecord] = []
+            var parser = CSVStreamParser(encoding: .utf8)
+            // The mark is gone, so the parser's own check of the first field (meant for bytes) must not strip another.
+            parser.started = true
+            func take(_ item: Item) throws {
+                switch item {
+                case .record(let record): records.append(record)
+                case .malformed(let line, let reason): throw Malformed(line: line, reason: reason)
+                }
+            }
+            try parser.feed(bytes, take)
+            try parser.finish(take)
+            return records
+        }
+    }
+}
+
+/// A CSV table read whole against the header it must have.
+public struct CSVTable: Sendable {
+    public var header: [String]
+    public var rows: [CSVRecord]
+    /// Lines whose field count differs from the header's, when kept aside (`reportRagged`) rather than thrown.
+    public var ragged: [CSVStreamParser.Malformed] = []
+    let index: [String: Int]
+
+    /// `reportRagged`: a line with the wrong number of fields goes to `ragged` (left out of `rows`) instead of
+    /// failing the whole file, so an importer can name it beside the file's other bad lines.
+    public init(text: String, requiredColumns: [String], file: String, reportRagged: Bool = false) throws {
+        let records = try CSVStreamParser.records(text)
+        guard let first = records.first else { throw CSVStreamParser.Malformed(line: 1, reason: "\(file) is empty") }
+        header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        rows = Array(records.dropFirst())
+        index = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let missing = requiredColumns.filter { index[$0] == nil }
+        guard missing.isEmpty else {
+            throw CSVStreamParser.Malformed(line: 1, reason: "\(file) lacks the column(s) \(missing.joined(separator: ", "))")
+        }
+        for row in rows where row.fields.count != header.count {
+            let malformed = CSVStreamParser.Malformed(line: row.line, reason: "\(row.fields.count) fields where the header has \(header.count)")
+            guard reportRagged else { throw malformed }
+            ragged.append(malformed)
+        }
+        if !ragged.isEmpty {
+            let count = header.count
+            rows.removeAll { $0.fields.count != count }
+        }
+    }
+
+    /// The field of a column, nil when empty.
+    public func value(_ row: CSVRecord, _ column: String) -> String? {
+        guard let i = index[column] else { return nil }
+        let v = row.fields[i].trimmingCharacters(in: .whitespaces)
+        return v.isEmpty ? nil : v
     }
 }
 

@@ -88,7 +88,7 @@ public struct SeedLoader: Sendable {
         let text = try String(contentsOf: url, encoding: .utf8)
         do {
             return try CSVTable(text: text, requiredColumns: columns, file: path)
-        } catch let error as CSVReader.Malformed {
+        } catch let error as CSVStreamParser.Malformed {
             throw Invalid(file: path, line: error.line, reason: error.reason)
         }
     }

@@ -1,16 +1,18 @@
 import Foundation
 
-/// Writes RFC 4180 CSV: a field is quoted when it holds a comma, a quote or a line break.
+/// Writes RFC 4180 CSV: a field is quoted when it holds a comma, a quote or a line break. `field(_:)` is the one
+/// CSV escaper (the catalogue export, the reconciliation reports).
 public struct CSVWriter: Sendable {
     public private(set) var text = ""
 
     public init(header: [String]) { append(header) }
 
     public mutating func append(_ fields: [String]) {
-        text += fields.map(Self.quote).joined(separator: ",") + "\r\n"
+        text += fields.map(Self.field).joined(separator: ",") + "\r\n"
     }
 
-    static func quote(_ field: String) -> String {
+    /// A field as written in a CSV line.
+    public static func field(_ field: String) -> String {
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -1,0 +1,75 @@
+import Foundation
+import RxDomain
+@testable import RxStore
+import Testing
+
+/// `CSVStreamParser.records` and `CSVTable`, the whole-text reading that `CSVReader` did before it was retired:
+/// the same records, and the same first error with the same line.
+@Suite("CSV parser")
+struct CSVParserTests {
+    typealias Malformed = CSVStreamParser.Malformed
+
+    static func records(_ text: String) throws -> [[String]] { try CSVStreamParser.records(text).map(\.fields) }
+    static func lines(_ text: String) throws -> [Int] { try CSVStreamParser.records(text).map(\.line) }
+
+    static func malformed(_ text: String) -> Malformed? {
+        do {
+            _ = try CSVStreamParser.records(text)
+            return nil
+        } catch {
+            return error as? Malformed
+        }
+    }
+
+    @Test("quotes, doubled quotes, CRLF, empty fields, a byte-order mark, line breaks in quotes and blank lines")
+    func reads() throws {
+        #expect(try Self.records("a,b\r\n\"x, y\",\"he said \"\"hi\"\"\"\r\n,\r\n") == [["a", "b"], ["x, y", "he said \"hi\""], ["", ""]])
+        #expect(try Self.records("\u{FEFF}\"code\",name\n1,2") == [["code", "name"], ["1", "2"]])
+        #expect(try Self.records("\u{FEFF}code\n") == [["code"]])
+        #expect(try Self.records("a\n\"line\nbreak\",x\nlast") == [["a"], ["line\nbreak", "x"], ["last"]])
+        #expect(try Self.lines("a\n\"line\nbreak\",x\nlast") == [1, 2, 4])
+        #expect(try Self.lines("a\n\n\r\nb\n") == [1, 4])
+        #expect(try Self.records("\"\"\n\"\",\n") == [[""], ["", ""]])
+        #expect(try Self.records("\"a\r\nb\"\r\n") == [["a\r\nb"]])
+        #expect(try Self.records("中药,é\n") == [["中药", "é"]])
+        #expect(try Self.records("") == [])
+    }
+
+    @Test("the first malformed spot is thrown with its line")
+    func refuses() {
+        #expect(Self.malformed("a\nb\"c\nd") == Malformed(line: 2, reason: "a quote inside an unquoted field"))
+        #expect(Self.malformed("a\n\"x\"y\n") == Malformed(line: 2, reason: "text after a closing quote"))
+        #expect(Self.malformed("a\n\"open\nmore") == Malformed(line: 2, reason: "a quoted field is not closed"))
+        #expect(Self.malformed("\"a\nb\",c\nd\"e\nf\"g") == Malformed(line: 3, reason: "a quote inside an unquoted field"))
+    }
+
+    @Test("a table names a missing column, an empty file and a ragged line")
+    func tables() throws {
+        let table = try CSVTable(text: "code, name \nA1, Aspirin \nB2,\n", requiredColumns: ["code", "name"], file: "drugs.csv")
+        #expect(table.header == ["code", "name"])
+        #expect(table.rows.map { table.value($0, "name") } == ["Aspirin", nil])
+        #expect(throws: Malformed(line: 1, reason: "drugs.csv lacks the column(s) price")) {
+            try CSVTable(text: "code,name\n", requiredColumns: ["code", "price"], file: "drugs.csv")
+        }
+        #expect(throws: Malformed(line: 1, reason: "drugs.csv is empty")) {
+            try CSVTable(text: "\n", requiredColumns: [], file: "drugs.csv")
+        }
+        #expect(throws: Malformed(line: 3, reason: "1 fields where the header has 2")) {
+            try CSVTable(text: "code,name\nA,B\nC\n", requiredColumns: [], file: "drugs.csv")
+        }
+        let ragged = try CSVTable(text: "code,name\nA,B\nC\n", requiredColumns: [], file: "drugs.csv", reportRagged: true)
+        #expect(ragged.rows.map(\.line) == [2])
+        #expect(ragged.ragged == [Malformed(line: 3, reason: "1 fields where the header has 2")])
+    }
+
+    @Test("what CSVWriter writes reads back the same")
+    func roundTrip() throws {
+        let fields = ["plain", "a,b", "say \"hi\"", "two\nlines", "cr\rlf\r\n", "", " spaced ", "中药"]
+        var writer = CSVWriter(header: ["h"])
+        writer.append(fields)
+        #expect(try Self.records(writer.text) == [["h"], fields])
+        #expect(CSVWriter.field("x,y") == "\"x,y\"")
+        #expect(CSVWriter.field("q\"") == "\"q\"\"\"")
+        #expect(CSVWriter.field("plain") == "plain")
+    }
+}
