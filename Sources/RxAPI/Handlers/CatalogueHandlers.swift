@@ -229,6 +229,7 @@ extension APIHandler {
 
     func checkReferralMedication(_ input: Operations.CheckReferralMedication.Input) async throws -> Operations.CheckReferralMedication.Output {
         let principal = try RequestPrincipal.require()
+        try principal.require(.runDeskChecks)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         _ = try await visibleInstitution(body.sendingInstitutionCode, for: principal)
         let receiving = try await visibleInstitution(body.receivingInstitutionCode, for: principal)

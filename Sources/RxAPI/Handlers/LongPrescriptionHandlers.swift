@@ -103,6 +103,7 @@ extension APIHandler {
     /// The desk check itself, for the generated route and for `LongPrescriptionCheckRoute`.
     func checkLongPrescription(_ body: Components.Schemas.LongPrescriptionCheckInput) async throws -> Components.Schemas.LongPrescriptionCheckResult {
         let principal = try RequestPrincipal.require()
+        try principal.require(.runDeskChecks)
         try LongPrescriptionInput.validate(
             prescriber: body.prescriber, patientRef: body.patient.ref,
             items: body.items.enumerated().map { .init(field: "items[\($0)]", dailyDose: $1.dailyDose, days: $1.days) })

@@ -1,7 +1,7 @@
-internal import Foundation
 import HTTPTypes
 internal import OpenAPIRuntime
 import RxDomain
+internal import Yams
 
 /// The roles that may call each write operation, as the contract states them in `x-roles`.
 ///
@@ -15,36 +15,32 @@ package struct OperationRoles: Sendable, Equatable {
         package var description: String
     }
 
-    /// Scans the contract's operations (`    get:` … under a path) for `operationId` and `x-roles: [a, b]`.
+    /// Reads each operation's `operationId` and `x-roles` (a list of role names) from the contract's `paths`. An
+    /// operation without `x-roles` is open to every role; an unknown role name, or an `x-roles` that is not a list
+    /// of names, is `Malformed`.
     package init(contract: String) throws {
+        guard let root = try Yams.compose(yaml: contract) else { throw Malformed(description: "an empty contract") }
         var byOperation: [String: Set<Role>] = [:]
-        var operationID: String?
-        var roles: Set<Role>?
-        func close() {
-            if let operationID, let roles { byOperation[operationID] = roles }
-            operationID = nil
-            roles = nil
-        }
-        for line in contract.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("  ") && !line.hasPrefix("     ") && line.hasSuffix(":") {
-                close()  // a new path or a new operation
-            } else if line.hasPrefix("      operationId: ") {
-                operationID = String(line.dropFirst("      operationId: ".count)).trimmingCharacters(in: .whitespaces)
-            } else if line.hasPrefix("      x-roles: ") {
-                let list = line.dropFirst("      x-roles: ".count).trimmingCharacters(in: .whitespaces)
-                guard list.hasPrefix("["), list.hasSuffix("]") else {
-                    throw Malformed(description: "x-roles must be a flow list like [consortium_admin, auditor]: \(line)")
+        for (_, path) in root["paths"]?.mapping ?? [:] {
+            for (key, operation) in path.mapping ?? [:] {
+                guard let method = key.string, Self.methods.contains(method), let id = operation["operationId"]?.string,
+                    let list = operation["x-roles"]
+                else { continue }
+                guard let names = list.sequence else {
+                    throw Malformed(description: "x-roles of \(id) must be a list like [consortium_admin, auditor]")
                 }
-                roles = try Set(list.dropFirst().dropLast().split(separator: ",").map { name in
-                    let name = name.trimmingCharacters(in: .whitespaces)
-                    guard let role = Role(rawValue: name) else { throw Malformed(description: "x-roles names an unknown role '\(name)'") }
+                byOperation[id] = try Set(names.map { node in
+                    guard let name = node.string, let role = Role(rawValue: name) else {
+                        throw Malformed(description: "x-roles of \(id) names an unknown role '\(node.string ?? "\(node)")'")
+                    }
                     return role
                 })
             }
         }
-        close()
         self.byOperation = byOperation
     }
+
+    private static let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
 
     /// Refuses, with 403, the request's principal when the contract does not list its role for the operation.
     func authorize(_ operationID: String) throws {

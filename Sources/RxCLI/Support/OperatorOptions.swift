@@ -23,7 +23,7 @@ struct OperatorOptions: ParsableArguments {
             guard let principal = try await TokenStore(database: database).principal(forToken: token) else {
                 throw ReconcileCommand.badInput("--token is unknown, expired or revoked")
             }
-            if let consortiumCode, principal.consortiumCode != consortiumCode {
+            if let consortiumCode, !principal.may(.signConsoleRun(consortiumCode: consortiumCode)) {
                 throw ReconcileCommand.badInput("--token belongs to another consortium than \(consortiumCode)")
             }
             return principal.name

@@ -1,21 +1,31 @@
 /// Who may do what. Every write goes through `require(_:)`, so the rules live in one place.
 public enum Permission: Sendable, Equatable {
+    /// A consortium's data: any token of that consortium.
     case readConsortium(consortiumID: Int64)
+    /// The consortium's own record: its admin.
     case updateConsortium(consortiumID: Int64)
+    /// A new member institution: the consortium admin.
     case createInstitution(consortiumID: Int64)
+    /// An institution's record: the consortium admin, or the institution's own pharmacist (or admin scoped to it).
     case updateInstitution(consortiumID: Int64, institutionID: Int64)
     /// Suppliers and drugs are national master data shared by every consortium: only the national
     /// `master_data_admin` changes them, never one consortium's admin for all the others.
     case manageSuppliers
+    /// Drugs: the national `master_data_admin`, as for suppliers.
     case manageDrugs
-    /// The audit trail: of the token's consortium, with the national master-data changes every consortium sees.
+    /// The audit trail: of the token's consortium, with the national master-data changes every consortium sees. Auditors,
+    /// the consortium admin, regulators and the master-data admin.
     case readAudit
     /// Draft, propose, publish the consortium catalogue (the lead's pharmacy centre).
     case manageCatalogue(consortiumID: Int64)
+    /// A member's endorsement of a proposed version: a token scoped to that member, its pharmacist or admin.
     case endorseCatalogue(consortiumID: Int64, institutionID: Int64)
+    /// A member's own catalogue: the consortium admin, or the member's pharmacist (or admin scoped to it).
     case editMemberCatalogue(consortiumID: Int64, institutionID: Int64)
     /// Price agreements and their reporting: the supply centre.
     case setPrices(consortiumID: Int64)
+    /// Correct the mistyped report date of a negotiated price: the consortium admin only.
+    case correctPriceReportDate(consortiumID: Int64)
     /// A member's procurement officer or pharmacist orders for, and receives at, its own institution.
     case raiseOrder(consortiumID: Int64, institutionID: Int64)
     /// The drug supply centre (药品供应中心): the consortium admin, or a procurement officer of the lead.
@@ -29,6 +39,9 @@ public enum Permission: Sendable, Equatable {
     case reviewDiscrepancies(consortiumID: Int64)
     /// Orders are seen by their member, the supply centre, auditors and regulators.
     case readOrders(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
+    /// The lots received on an order: who reads the order, but not a prescriber or finance (the lots are the
+    /// receiving desk's and the supply centre's).
+    case readOrderLots(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
     /// Long-prescription rule sets: the pharmacy centre.
     case manageLongPrescriptionRules(consortiumID: Int64)
     /// Issue or end a long prescription: a prescriber or pharmacist of the prescribing institution.
@@ -52,6 +65,11 @@ public enum Permission: Sendable, Equatable {
     case commitHerbVolume(consortiumID: Int64, institutionID: Int64)
     /// A member's commitments and progress: the member, the round's lead, auditors and regulators.
     case readHerbCommitments(consortiumID: Int64, institutionID: Int64, roundLeadCode: String)
+    /// Every member's commitments and progress of a round: who runs or inspects the round, auditors and regulators.
+    case readAllHerbCommitments(consortiumID: Int64, roundLeadCode: String)
+    /// Who has not yet committed to a round: who sees every member's commitments, or a member's own procurement
+    /// officer or pharmacist (those who commit).
+    case readMissingHerbCommitments(consortiumID: Int64, institutionID: Int64, roundLeadCode: String)
     /// Which distributor is contracted for each drug: those who order and pay, auditors and regulators.
     case readDistributorContracts(consortiumID: Int64)
     /// The consortium's orders as the supply centre sees them (every member's, and the consolidated ones): the supply
@@ -64,9 +82,16 @@ public enum Permission: Sendable, Equatable {
     case readCatalogueEndorsements(consortiumID: Int64)
     /// The pharmacopoeia's limits per decoction piece (national data): those who buy, inspect, audit or keep it.
     case readHerbQualityLimits
+    /// The desk checks (a long prescription, a referral's medication): every role of a consortium but finance.
+    case runDeskChecks
+    /// Put one's name to a console run of a consortium (`reconcile … --token`): any token of that consortium.
+    case signConsoleRun(consortiumCode: String)
 }
 
 extension Principal {
+    /// Auditors and regulators read everything of their consortium and change nothing.
+    var overseesConsortium: Bool { role == .auditor || role == .regulator }
+
     public func may(_ permission: Permission) -> Bool {
         switch permission {
         case .readConsortium(let id):
@@ -89,6 +114,8 @@ extension Principal {
                 && (role == .institutionPharmacist || role == .consortiumAdmin)
         case .setPrices(let id):
             return id == consortiumID && (role == .consortiumAdmin || role == .procurementOfficer)
+        case .correctPriceReportDate(let id):
+            return id == consortiumID && role == .consortiumAdmin
         case .manageLongPrescriptionRules(let id):
             return id == consortiumID && role == .consortiumAdmin
         case .issueLongPrescription(let consortium, let institution):
@@ -103,7 +130,7 @@ extension Principal {
             return role == .consortiumAdmin || (role == .procurementOfficer && institutionCode != nil && institutionCode == lead)
         case .readFinance(let consortium, let lead):
             guard consortium == consortiumID else { return false }
-            return role == .finance || role == .auditor || role == .regulator
+            return role == .finance || overseesConsortium
                 || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
         case .payInvoices(let consortium, let lead):
             guard consortium == consortiumID else { return false }
@@ -112,8 +139,12 @@ extension Principal {
             return id == consortiumID && role == .finance
         case .readOrders(let consortium, let institution, let lead):
             guard consortium == consortiumID else { return false }
-            return role == .auditor || role == .regulator || institutionID == institution
+            return overseesConsortium || institutionID == institution
                 || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .readOrderLots(let consortium, let institution, let lead):
+            let readers: Set<Role> = [.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .auditor, .regulator]
+            return role.map(readers.contains) == true
+                && may(.readOrders(consortiumID: consortium, institutionID: institution, leadInstitutionCode: lead))
         case .managePreparations(let id):
             return id == consortiumID && role == .consortiumAdmin
         case .recordTransferApproval(let id):
@@ -133,23 +164,28 @@ extension Principal {
             return consortium == consortiumID && institutionID == institution
                 && (role == .procurementOfficer || role == .institutionPharmacist)
         case .readHerbCommitments(let consortium, let institution, let lead):
+            return may(.readAllHerbCommitments(consortiumID: consortium, roundLeadCode: lead))
+                || (consortium == consortiumID && institutionID == institution)
+        case .readAllHerbCommitments(let consortium, let lead):
             guard consortium == consortiumID else { return false }
-            return role == .auditor || role == .regulator || institutionID == institution
-                || may(.inspectHerbBatch(consortiumID: consortium, roundLeadCode: lead))
+            return overseesConsortium || may(.inspectHerbBatch(consortiumID: consortium, roundLeadCode: lead))
+        case .readMissingHerbCommitments(let consortium, let institution, let lead):
+            return may(.readAllHerbCommitments(consortiumID: consortium, roundLeadCode: lead))
+                || may(.commitHerbVolume(consortiumID: consortium, institutionID: institution))
         case .readDistributorContracts(let id):
             let readers: Set<Role> = [.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .finance, .auditor, .regulator]
             return id == consortiumID && role.map(readers.contains) == true
         case .readSupplyCentreOrders(let consortium, let lead):
             guard consortium == consortiumID else { return false }
-            return role == .auditor || role == .regulator
+            return overseesConsortium
                 || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
         case .readPrescribers(let consortium, let institution):
             guard consortium == consortiumID else { return false }
-            if role == .consortiumAdmin || role == .auditor || role == .regulator { return true }
+            if role == .consortiumAdmin || overseesConsortium { return true }
             return (role == .institutionPharmacist || role == .prescriber) && institution != nil && institutionID == institution
         case .readCatalogueEndorsements(let id):
             return id == consortiumID
-                && (role == .consortiumAdmin || role == .institutionPharmacist || role == .auditor || role == .regulator)
+                && (role == .consortiumAdmin || role == .institutionPharmacist || overseesConsortium)
         case .readHerbQualityLimits:
             let readers: Set<Role> = [.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .auditor, .regulator, .masterDataAdmin]
             return role.map(readers.contains) == true
@@ -157,6 +193,11 @@ extension Principal {
             guard consortium == consortiumID else { return false }
             if role == .consortiumAdmin && institutionID == nil { return true }
             return (role == .institutionPharmacist || role == .consortiumAdmin) && institutionID == institution
+        case .runDeskChecks:
+            let checkers: Set<Role> = [.consortiumAdmin, .institutionPharmacist, .procurementOfficer, .prescriber, .regulator, .auditor]
+            return consortiumID != nil && role.map(checkers.contains) == true
+        case .signConsoleRun(let code):
+            return consortiumCode == code
         }
     }
 

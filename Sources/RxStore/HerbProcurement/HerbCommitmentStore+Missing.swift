@@ -25,7 +25,7 @@ extension HerbCommitmentStore {
             let own = all ? nil : principal.institutionID
             if !all {
                 guard let own else { throw DomainError.forbidden("a member sees its own missing commitments; this token names no institution") }
-                try principal.require(.readHerbCommitments(consortiumID: round.consortiumID, institutionID: own, roundLeadCode: round.leadInstitutionCode))
+                try principal.require(.readMissingHerbCommitments(consortiumID: round.consortiumID, institutionID: own, roundLeadCode: round.leadInstitutionCode))
                 if let institutionCode, institutionCode != principal.institutionCode {
                     throw DomainError.forbidden("a member sees its own missing commitments, not \(institutionCode)'s")
                 }

@@ -85,8 +85,7 @@ public struct HerbCommitmentStore: SQLStore {
 
     /// Whether the caller sees every member's figures of the round (the lead, auditors, regulators), else only its own.
     func seesAll(_ principal: Principal, round: HerbRound) -> Bool {
-        principal.role == .auditor || principal.role == .regulator
-            || principal.may(.inspectHerbBatch(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
+        principal.may(.readAllHerbCommitments(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
     }
 
     // MARK: Committing

@@ -358,7 +358,7 @@ public struct PriceStore: SQLStore {
         today: BusinessDate = .today()
     ) async throws -> PriceAgreement {
         try principal.require(.setPrices(consortiumID: consortiumID))
-        guard principal.role == .consortiumAdmin else {
+        guard principal.may(.correctPriceReportDate(consortiumID: consortiumID)) else {
             throw DomainError.forbidden("only the consortium admin corrects the report date of a price")
         }
         return try await database.transaction { connection in

@@ -63,7 +63,7 @@ extension OrderStore {
         }
     }
 
-    /// The lots received on an order, in the order they were recorded, for whoever may read the order (others: 404).
+    /// The lots received on an order, in the order they were recorded, for whoever may read its lots (others: 404).
     public func lots(
         orderID: Int64, lineNo: Int?, lotNumber: String?, consortium: Consortium, by principal: Principal, page: PageRequest
     ) async throws -> Page<DeliveredLot> {
@@ -72,7 +72,7 @@ extension OrderStore {
             guard let institutionID = try await connection.row(
                 "SELECT institution_id FROM purchase_orders WHERE consortium_id = \(consortium.id) AND id = \(orderID)",
                 as: Int64.self, logger: logger),
-                principal.may(.readOrders(consortiumID: consortium.id, institutionID: institutionID, leadInstitutionCode: consortium.leadInstitutionCode))
+                principal.may(.readOrderLots(consortiumID: consortium.id, institutionID: institutionID, leadInstitutionCode: consortium.leadInstitutionCode))
             else { throw DomainError.notFound("no order \(orderID)") }
             let rows = try await connection.rows(
                 """
