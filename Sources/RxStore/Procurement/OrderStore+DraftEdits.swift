@@ -74,12 +74,11 @@ extension OrderStore {
         else { throw DomainError.notFound("no institution \(institutionCode)") }
         let catalogue = try await MemberCatalogueStore(database: database).get(
             institution: institution, on: orderDate, connection: connection)
-        guard catalogue.drugs.contains(where: { $0.code == drugCode }) else {
-            throw DomainError.invalid("drugCode", "\(drugCode) is not in \(institutionCode)'s catalogue in effect on \(orderDate)")
-        }
-        guard let price = try await PriceStore(database: database).inEffect(
-            consortiumID: consortiumID, drugCode: drugCode, on: orderDate, connection: connection)
-        else { throw DomainError.invalid("drugCode", "\(drugCode) has no unified price in effect on \(orderDate)") }
-        return price
+        let inCatalogue = catalogue.drugs.contains(where: { $0.code == drugCode })
+        let price = inCatalogue
+            ? try await PriceStore(database: database).inEffect(consortiumID: consortiumID, drugCode: drugCode, on: orderDate, connection: connection)
+            : nil
+        return try OrderRules.addedLinePrice(
+            price, drugCode: drugCode, inCatalogue: inCatalogue, institutionCode: institutionCode, orderDate: orderDate)
     }
 }

@@ -24,16 +24,6 @@ public struct PurchaseOrder: Sendable, Equatable, Encodable {
     public var lines: [PurchaseOrderLine]
 }
 
-public struct OrderLineRequest: Sendable, Equatable, Codable {
-    public var drugCode: String
-    /// In the unit the unified price is given in (a package, or the drug's own unit).
-    public var quantity: Decimal
-    public init(drugCode: String, quantity: Decimal) {
-        self.drugCode = drugCode
-        self.quantity = quantity
-    }
-}
-
 /// Members' purchase orders at the unified price, their state moves, and deliveries by lot.
 public struct OrderStore: SQLStore {
     let database: Database
@@ -87,9 +77,8 @@ public struct OrderStore: SQLStore {
     public func list(
         institution: Institution, consortium: Consortium, status: OrderStatus? = nil, by principal: Principal, page: PageRequest
     ) async throws -> Page<PurchaseOrder> {
-        guard principal.may(.readOrders(consortiumID: consortium.id, institutionID: institution.id, leadInstitutionCode: consortium.leadInstitutionCode)) else {
-            throw DomainError.forbidden("a member sees only its own orders")
-        }
+        try OrderRules.checkListing(
+            allowed: principal.may(.readOrders(consortiumID: consortium.id, institutionID: institution.id, leadInstitutionCode: consortium.leadInstitutionCode)))
         return try await database.read {
             try await orders(consortiumID: consortium.id, institutionID: institution.id, status: status, page: page, connection: $0)
         }
@@ -105,10 +94,7 @@ public struct OrderStore: SQLStore {
         by principal: Principal
     ) async throws -> (order: PurchaseOrder, replayed: Bool) {
         try principal.require(.raiseOrder(consortiumID: institution.consortiumID, institutionID: institution.id))
-        guard !lines.isEmpty else { throw DomainError.invalid("lines", "an order has at least one line") }
-        for (i, line) in lines.enumerated() where line.quantity <= 0 {
-            throw DomainError.invalid("lines[\(i)].quantity", "must be positive")
-        }
+        try OrderRules.checkLines(lines)
         // What the key stands for: the same key with another body is a different request.
         let canonical = ([institution.code] + lines.map { "\($0.drugCode):\($0.quantity)" }).joined(separator: "|")
         let requestHash = Data(SHA256.hash(data: Data(canonical.utf8)))
@@ -121,16 +107,14 @@ public struct OrderStore: SQLStore {
                     ON CONFLICT DO NOTHING RETURNING 1
                     """, as: Int.self, logger: logger)
                 if fresh == nil {
-                    guard let stored = try await connection.row(
+                    let stored = try await connection.row(
                         """
                         SELECT request_hash, (response_body->>'orderId')::bigint FROM idempotency_keys
                         WHERE consortium_id = \(institution.consortiumID) AND token_id = \(tokenID) AND key = \(key)
                           AND operation = 'create_order'
                         """, as: (Data, Int64?).self, logger: logger)
-                    else { throw DomainError.conflict("the idempotency key is in use; retry") }
-                    guard stored.0 == requestHash, let orderID = stored.1 else {
-                        throw DomainError.invalid("Idempotency-Key", "was used for a different order; use a new key")
-                    }
+                    let orderID = try OrderRules.replayedOrderID(
+                        stored.map { OrderRules.StoredKey(requestHash: $0.0, orderID: $0.1) }, requestHash: requestHash)
                     return (try await order(id: orderID, consortiumID: institution.consortiumID, connection: connection), true)
                 }
             }
@@ -156,22 +140,15 @@ public struct OrderStore: SQLStore {
         let catalogue = try await MemberCatalogueStore(database: database).get(institution: institution, on: today, connection: connection)
         let held = Set(catalogue.drugs.map(\.code))
         let prices = PriceStore(database: database)
-        var problems: [FieldError] = []
-        var priced: [(OrderLineRequest, PriceAgreement)] = []
-        for (i, line) in lines.enumerated() {
-            guard held.contains(line.drugCode) else {
-                problems.append(FieldError(field: "lines[\(i)].drugCode", reason: "\(line.drugCode) is not in \(institution.code)'s catalogue in effect"))
-                continue
-            }
-            guard let price = try await prices.inEffect(consortiumID: institution.consortiumID, drugCode: line.drugCode, on: today, connection: connection) else {
-                problems.append(FieldError(field: "lines[\(i)].drugCode", reason: "\(line.drugCode) has no unified price in effect on \(today)"))
-                continue
-            }
-            priced.append((line, price))
+        var found: [OrderRules.OrderableLine<PriceAgreement>] = []
+        for line in lines {
+            let inCatalogue = held.contains(line.drugCode)
+            let price = inCatalogue
+                ? try await prices.inEffect(consortiumID: institution.consortiumID, drugCode: line.drugCode, on: today, connection: connection)
+                : nil
+            found.append(OrderRules.OrderableLine(line: line, inCatalogue: inCatalogue, price: price))
         }
-        guard problems.isEmpty else {
-            throw DomainError.unprocessable("\(problems.count) line(s) cannot be ordered", problems)
-        }
+        let priced = try OrderRules.pricedLines(found, institutionCode: institution.code, today: today)
         guard let id = try await connection.row(
             """
             INSERT INTO purchase_orders (consortium_id, institution_id, order_date, created_by)
@@ -198,9 +175,9 @@ public struct OrderStore: SQLStore {
             guard principal.may(.readOrders(consortiumID: consortium.id, institutionID: before.institutionID, leadInstitutionCode: consortium.leadInstitutionCode)) else {
                 throw DomainError.notFound("no order \(id)")
             }
-            guard principal.may(.raiseOrder(consortiumID: consortium.id, institutionID: before.institutionID))
-                || principal.may(.runSupplyCentre(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-            else { throw DomainError.forbidden("only the member's procurement officer or pharmacist, or the supply centre, moves an order") }
+            try OrderRules.checkMover(
+                member: principal.may(.raiseOrder(consortiumID: consortium.id, institutionID: before.institutionID)),
+                supplyCentre: principal.may(.runSupplyCentre(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode)))
             let next = try ProcurementRules.next(before.status, action)
             try await connection.run(
                 "UPDATE purchase_orders SET status = \(next.rawValue), updated_at = now() WHERE consortium_id = \(consortium.id) AND id = \(id)",
@@ -237,48 +214,37 @@ public struct OrderStore: SQLStore {
     public func receive(
         orderID: Int64, _ delivery: DeliveryRequest, consortium: Consortium, today: BusinessDate = .today(), by principal: Principal
     ) async throws -> PurchaseOrder {
-        guard delivery.quantity > 0 else { throw DomainError.invalid("quantity", "must be positive") }
+        try OrderRules.checkDeliveryQuantity(delivery.quantity)
         return try await database.transaction { connection in
             let before = try await order(id: orderID, consortiumID: consortium.id, connection: connection, lock: true)
             guard principal.may(.readOrders(consortiumID: consortium.id, institutionID: before.institutionID, leadInstitutionCode: consortium.leadInstitutionCode)) else {
                 throw DomainError.notFound("no order \(orderID)")
             }
             try principal.require(.raiseOrder(consortiumID: consortium.id, institutionID: before.institutionID))
-            guard before.status == .consolidated || before.status == .partlyReceived else {
-                throw DomainError.conflict("an order that is \(before.status.rawValue) receives no deliveries")
-            }
-            guard let line = before.lines.first(where: { $0.lineNo == delivery.lineNo }) else {
-                throw DomainError.invalid("lineNo", "order \(orderID) has no line \(delivery.lineNo)")
-            }
+            let index = try OrderRules.deliveryLineIndex(
+                orderID: orderID, status: before.status, lineNos: before.lines.map(\.lineNo), lineNo: delivery.lineNo)
+            let line = before.lines[index]
             try delivery.receivedOn.requireHappened(
                 field: "receivedOn", today: today, notBefore: (before.orderDate, "the date order \(orderID) was placed"))
             // A lot the lead's lab rejected (中药饮片联合带量采购) is blocked at every member.
-            if let failures = try await connection.row(
+            let failures = try await connection.row(
                 """
                 SELECT failures FROM herb_inspections WHERE consortium_id = \(consortium.id) AND drug_code = \(line.drugCode)
                   AND lot_key = lot_key(\(delivery.lotNumber)) AND result = 'rejected'
                 """, as: [String].self, logger: logger)
-            {
-                throw DomainError.invalid(
-                    "lotNumber", "lot \(delivery.lotNumber) of \(line.drugCode) was rejected by the lead's lab and is blocked: \(failures.joined(separator: "; "))")
-            }
+            try OrderRules.checkLotNotRejected(failures: failures, lotNumber: delivery.lotNumber, drugCode: line.drugCode)
             let months = try await Settings(logger: logger).required(
                 .minimumRemainingShelfLifeMonths, consortiumID: consortium.id, on: delivery.receivedOn, connection: connection)
             let problems = ProcurementRules.deliveryProblems(
                 ordered: line.quantity, alreadyReceived: line.receivedQuantity, quantity: delivery.quantity,
                 expiry: delivery.expiryDate, receivedOn: delivery.receivedOn, minimumShelfLifeMonths: months)
-            let exception = delivery.exceptionReason.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
-            if !problems.isEmpty && exception == nil {
-                throw DomainError.unprocessable(
-                    "the delivery is refused: " + problems.map(\.reason).joined(separator: "; ")
-                        + " (record it with an exceptionReason to accept it anyway)", problems)
-            }
+            let exception = try OrderRules.acceptedException(problems: problems, exceptionReason: delivery.exceptionReason)
             try await connection.run(
                 """
                 INSERT INTO deliveries (consortium_id, order_id, line_no, lot_number, expiry_date, quantity, received_on,
                                         exception_reason, recorded_by)
                 VALUES (\(consortium.id), \(orderID), \(line.lineNo), \(delivery.lotNumber), \(delivery.expiryDate.description)::date,
-                        \(delivery.quantity), \(delivery.receivedOn.description)::date, \(problems.isEmpty ? nil : exception),
+                        \(delivery.quantity), \(delivery.receivedOn.description)::date, \(exception),
                         \(principal.tokenID))
                 """, logger: logger)
             try await connection.run(
@@ -298,7 +264,7 @@ public struct OrderStore: SQLStore {
                 on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "receive",
                 entityType: "delivery", entityKey: "\(orderID)/\(line.lineNo)/\(delivery.lotNumber)", before: Record?.none,
                 after: Record(orderID: orderID, lineNo: line.lineNo, lot: delivery.lotNumber, expiry: delivery.expiryDate.description,
-                              quantity: delivery.quantity, exception: problems.isEmpty ? nil : exception))
+                              quantity: delivery.quantity, exception: exception))
             return after
         }
     }

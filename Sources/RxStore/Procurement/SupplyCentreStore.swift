@@ -108,20 +108,21 @@ public struct SupplyCentreStore: SQLStore {
         try principal.require(.runSupplyCentre(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
     }
 
-    func supplierID(_ code: String, field: String, connection: PostgresConnection) async throws -> (id: Int64, isManufacturer: Bool, isDistributor: Bool, countsAsManufacturer: Bool) {
-        guard let row = try await connection.row(
+    func supplier(_ code: String, field: String, connection: PostgresConnection) async throws -> SupplyCentreRules.Supplier {
+        let row = try await connection.row(
             "SELECT id, is_manufacturer, is_distributor, counts_as_manufacturer_id IS NOT NULL FROM suppliers WHERE code = \(code)",
             as: (Int64, Bool, Bool, Bool).self, logger: logger)
-        else { throw DomainError.invalid(field, "no supplier \(code)") }
-        return row
+        return try SupplyCentreRules.supplier(
+            row.map { SupplyCentreRules.Supplier(id: $0.0, isManufacturer: $0.1, isDistributor: $0.2, countsAsManufacturer: $0.3) },
+            code: code, field: field)
     }
 
     /// Contracts a distributor (配送企业) for a drug, replacing the previous one.
     public func contract(drugCode: String, distributorCode: String, consortium: Consortium, by principal: Principal) async throws {
         try requireSupplyCentre(principal, consortium)
         try await database.transaction { connection in
-            let distributor = try await supplierID(distributorCode, field: "distributorCode", connection: connection)
-            guard distributor.isDistributor else { throw DomainError.invalid("distributorCode", "\(distributorCode) is not a distributor") }
+            let distributor = try await supplier(distributorCode, field: "distributorCode", connection: connection)
+            try SupplyCentreRules.checkDistributor(distributor, code: distributorCode)
             let before = try await connection.row(
                 """
                 SELECT s.code FROM distributor_contracts c JOIN suppliers s ON s.id = c.distributor_id
@@ -155,11 +156,7 @@ public struct SupplyCentreStore: SQLStore {
                 WHERE l.consortium_id = \(consortium.id) AND l.order_id = ANY(\(orders)) AND c.drug_code IS NULL
                 ORDER BY 1
                 """, as: String.self, logger: logger)
-            guard uncontracted.isEmpty else {
-                throw DomainError.unprocessable(
-                    "no distributor is contracted for " + uncontracted.joined(separator: ", "),
-                    uncontracted.map { FieldError(field: $0, reason: "no contracted distributor") })
-            }
+            try SupplyCentreRules.checkConsolidation(uncontractedDrugs: uncontracted)
             let distributors = try await connection.rows(
                 """
                 SELECT DISTINCT c.distributor_id FROM purchase_order_lines l
@@ -231,23 +228,17 @@ public struct SupplyCentreStore: SQLStore {
     /// received, or an amount other than quantity × price is kept and marked, not refused.
     public func recordInvoice(_ request: InvoiceRequest, consortium: Consortium, by principal: Principal) async throws -> RecordedInvoice {
         try requireSupplyCentre(principal, consortium)
-        guard !request.lines.isEmpty else { throw DomainError.invalid("lines", "an invoice has at least one line") }
+        try SupplyCentreRules.checkInvoiceLines(count: request.lines.count)
         return try await database.transaction { connection in
-            let distributor = try await supplierID(request.distributorCode, field: "distributorCode", connection: connection)
-            guard distributor.isDistributor else {
-                throw DomainError.invalid("distributorCode", "\(request.distributorCode) is not a distributor")
-            }
-            let upstream = try await supplierID(request.upstreamSupplierCode, field: "upstreamSupplierCode", connection: connection)
-            if let error = ProcurementRules.twoInvoiceRuleError(
-                upstreamIsManufacturer: upstream.isManufacturer, upstreamCountsAsManufacturer: upstream.countsAsManufacturer,
-                upstreamCode: request.upstreamSupplierCode)
-            {
-                throw DomainError.unprocessable(error.reason, [error])
-            }
-            guard let institutionID = try await connection.row(
-                "SELECT id FROM institutions WHERE consortium_id = \(consortium.id) AND code = \(request.institutionCode)",
-                as: Int64.self, logger: logger)
-            else { throw DomainError.invalid("institutionCode", "no member \(request.institutionCode)") }
+            let distributor = try await supplier(request.distributorCode, field: "distributorCode", connection: connection)
+            try SupplyCentreRules.checkDistributor(distributor, code: request.distributorCode)
+            let upstream = try await supplier(request.upstreamSupplierCode, field: "upstreamSupplierCode", connection: connection)
+            try SupplyCentreRules.checkTwoInvoiceRule(upstream: upstream, code: request.upstreamSupplierCode)
+            let institutionID = try SupplyCentreRules.invoicedMember(
+                try await connection.row(
+                    "SELECT id FROM institutions WHERE consortium_id = \(consortium.id) AND code = \(request.institutionCode)",
+                    as: Int64.self, logger: logger),
+                code: request.institutionCode)
             guard let invoiceID = try await connection.row(
                 """
                 INSERT INTO invoices (consortium_id, distributor_id, invoice_number, invoice_date, institution_id,
@@ -268,12 +259,10 @@ public struct SupplyCentreStore: SQLStore {
                 ORDER BY order_id, line_no FOR UPDATE
                 """, logger: logger)
             for (index, line) in request.lines.enumerated() {
-                guard let orderLine = try await invoicedOrderLine(
-                    line, institutionID: institutionID, distributorID: distributor.id, consortiumID: consortium.id, connection: connection)
-                else {
-                    throw DomainError.invalid(
-                        "lines[\(index)]", "order \(line.orderID) line \(line.orderLineNo) is not an order line of \(request.institutionCode)")
-                }
+                let orderLine = try SupplyCentreRules.invoicedOrderLine(
+                    try await invoicedOrderLine(
+                        line, institutionID: institutionID, distributorID: distributor.id, consortiumID: consortium.id, connection: connection),
+                    index: index, orderID: line.orderID, orderLineNo: line.orderLineNo, institutionCode: request.institutionCode)
                 let found = InvoiceLineRules.judge(
                     quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, against: orderLine)
                 try await connection.run(
@@ -397,16 +386,12 @@ public struct SupplyCentreStore: SQLStore {
                 as: Int64.self, logger: logger) != nil
             else { throw DomainError.notFound("no invoice \(invoiceID)") }
             let invoice = try await invoice(id: invoiceID, consortiumID: consortium.id, connection: connection)
-            guard invoice.payable else {
-                throw DomainError.unprocessable(
-                    "invoice \(invoice.invoiceNumber) has discrepancies; finance must resolve them before it is paid")
-            }
             let paidSoFar = try await connection.row(
                 "SELECT coalesce(sum(amount), 0) FROM payments WHERE consortium_id = \(consortium.id) AND invoice_id = \(invoiceID)",
                 as: Decimal.self, logger: logger) ?? Decimal(0)
-            if let problem = ProcurementRules.paymentProblem(invoiceTotal: invoice.total, paidSoFar: Money(paidSoFar), amount: amount) {
-                throw DomainError.unprocessable(problem.reason, [problem])
-            }
+            try SupplyCentreRules.checkPayment(
+                invoiceNumber: invoice.invoiceNumber, payable: invoice.payable, total: invoice.total, paidSoFar: Money(paidSoFar),
+                amount: amount)
             // A reference already recorded for the invoice is the unique key's 409 (`payments_reference_once`).
             try await connection.run(
                 """

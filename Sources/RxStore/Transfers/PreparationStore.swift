@@ -101,17 +101,12 @@ public struct PreparationStore: SQLStore {
                 kind: draft.registrationKind, number: draft.registrationNumber, validTo: draft.registrationValidTo),
             "the preparation is not registered")
         return try await database.transaction { connection in
-            guard let category = try await connection.row(
+            let category = try await connection.row(
                 "SELECT category FROM drugs WHERE code = \(draft.drugCode)", as: String.self, logger: logger)
-            else { throw DomainError.invalid("drugCode", "no drug \(draft.drugCode)") }
-            guard category == DrugCategory.hospitalPreparation.rawValue else {
-                throw DomainError.invalid("drugCode", "\(draft.drugCode) is a \(category) drug, not a hospital preparation")
-            }
-            guard let producerID = try await institutionID(
-                code: draft.producerInstitutionCode, consortiumID: consortium.id, connection: connection)
-            else {
-                throw DomainError.invalid("producerInstitutionCode", "no member \(draft.producerInstitutionCode) in \(consortium.code)")
-            }
+            let producerID = try TransferRules.preparationProducer(
+                drugCode: draft.drugCode, category: category, producerCode: draft.producerInstitutionCode,
+                producerID: try await institutionID(code: draft.producerInstitutionCode, consortiumID: consortium.id, connection: connection),
+                consortiumCode: consortium.code)
             try await connection.run(
                 """
                 INSERT INTO hospital_preparations (consortium_id, drug_code, producer_institution_id, registration_kind,

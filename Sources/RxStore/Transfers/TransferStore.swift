@@ -224,25 +224,22 @@ public struct TransferStore: SQLStore {
         try principal.require(.recordTransferApproval(consortiumID: consortium.id))
         return try await database.transaction { connection in
             let preparations = PreparationStore(database: database)
-            guard let preparation = try await preparations.find(consortiumID: consortium.id, drugCode: draft.drugCode, connection: connection),
+            var registered: TransferRules.RegisteredPreparation?
+            if let preparation = try await preparations.find(consortiumID: consortium.id, drugCode: draft.drugCode, connection: connection),
                 let producerID = try await preparations.institutionID(
                     code: preparation.producerInstitutionCode, consortiumID: consortium.id, connection: connection)
-            else { throw DomainError.invalid("drugCode", "\(draft.drugCode) is not a hospital preparation registered in \(consortium.code)") }
-            guard let supplierID = try await preparations.institutionID(
-                code: draft.supplierInstitutionCode, consortiumID: consortium.id, connection: connection)
-            else {
-                throw DomainError.invalid("supplierInstitutionCode", "no member \(draft.supplierInstitutionCode) in \(consortium.code)")
+            {
+                registered = TransferRules.RegisteredPreparation(unit: preparation.unit, producerInstitutionID: producerID)
             }
-            var receiverIDs: [Int64] = []
+            var receivers: [(code: String, id: Int64?)] = []
             for code in draft.receiverInstitutionCodes {
-                guard let id = try await preparations.institutionID(code: code, consortiumID: consortium.id, connection: connection) else {
-                    throw DomainError.invalid("receiverInstitutionCodes", "\(code) is not a member of \(consortium.code)")
-                }
-                receiverIDs.append(id)
+                receivers.append((code, try await preparations.institutionID(code: code, consortiumID: consortium.id, connection: connection)))
             }
-            if let unit = draft.unit, unit != preparation.unit {
-                throw DomainError.invalid("unit", "\(draft.drugCode) is counted in \(preparation.unit), not \(unit)")
-            }
+            let parties = try TransferRules.approvalParties(
+                drugCode: draft.drugCode, preparation: registered, supplierCode: draft.supplierInstitutionCode,
+                supplierID: try await preparations.institutionID(
+                    code: draft.supplierInstitutionCode, consortiumID: consortium.id, connection: connection),
+                receivers: receivers, unit: draft.unit, consortiumCode: consortium.code)
             let required = try await Settings(logger: logger).required(
                 .preparationTransferRequiresApproval, consortiumID: consortium.id, on: today, connection: connection)
             let leadRow: Int64?? = try await connection.row(
@@ -252,16 +249,16 @@ public struct TransferStore: SQLStore {
                 TransferRules.approvalErrors(TransferRules.ApprovalCheck(
                     kind: draft.kind, authority: draft.authority, documentNumber: draft.documentNumber,
                     documentDate: draft.documentDate, approvalRequired: required,
-                    supplierInstitutionID: supplierID, producerInstitutionID: producerID, leadInstitutionID: leadID,
-                    receiverInstitutionIDs: receiverIDs, validFrom: draft.validFrom, validTo: draft.validTo)),
+                    supplierInstitutionID: parties.supplierInstitutionID, producerInstitutionID: parties.producerInstitutionID,
+                    leadInstitutionID: leadID, receiverInstitutionIDs: parties.receiverInstitutionIDs, validFrom: draft.validFrom, validTo: draft.validTo)),
                 "the transfer approval is refused")
             guard let id = try await connection.row(
                 """
                 INSERT INTO transfer_approvals (consortium_id, kind, authority, document_number, document_date, drug_code,
                                                 supplier_institution_id, approved_quantity, unit, valid_from, valid_to)
                 VALUES (\(consortium.id), \(draft.kind.rawValue), \(draft.authority), \(draft.documentNumber),
-                        \(draft.documentDate?.description)::date, \(draft.drugCode), \(supplierID),
-                        \(draft.approvedQuantity.value), \(preparation.unit), \(draft.validFrom.description)::date,
+                        \(draft.documentDate?.description)::date, \(draft.drugCode), \(parties.supplierInstitutionID),
+                        \(draft.approvedQuantity.value), \(parties.unit), \(draft.validFrom.description)::date,
                         \(draft.validTo.description)::date)
                 RETURNING id
                 """, as: Int64.self, logger: logger)
@@ -269,7 +266,7 @@ public struct TransferStore: SQLStore {
             try await connection.run(
                 """
                 INSERT INTO transfer_approval_receivers (consortium_id, approval_id, institution_id)
-                SELECT \(consortium.id), \(id), unnest(\(receiverIDs)::bigint[])
+                SELECT \(consortium.id), \(id), unnest(\(parties.receiverInstitutionIDs)::bigint[])
                 """, logger: logger)
             let created = try await approval(id: id, consortiumID: consortium.id, connection: connection)
             try await audit.record(
@@ -353,12 +350,12 @@ public struct TransferStore: SQLStore {
                 productionDate: draft.productionDate, expiryDate: draft.expiryDate, quantity: draft.quantity,
                 approved: before.approvedQuantity, alreadyShipped: before.shippedQuantity)
             try TransferRules.refuse(TransferRules.shipmentErrors(check), "the shipment is refused")
-            guard let receiverID else { throw DomainError.invalid("receiverInstitutionCode", "unknown") }
+            let receiver = try TransferRules.shipmentReceiver(receiverID)
             guard let id = try await connection.row(
                 """
                 INSERT INTO transfer_shipments (consortium_id, approval_id, receiver_institution_id, lot_number,
                                                 production_date, expiry_date, quantity, shipped_on)
-                VALUES (\(consortiumID), \(approvalID), \(receiverID), \(draft.lotNumber),
+                VALUES (\(consortiumID), \(approvalID), \(receiver), \(draft.lotNumber),
                         \(draft.productionDate.description)::date, \(draft.expiryDate.description)::date,
                         \(draft.quantity.value), \(draft.shippedOn.description)::date)
                 RETURNING id
@@ -389,13 +386,9 @@ public struct TransferStore: SQLStore {
             let consortiumID = try principal.scopedConsortiumID(orNotFound: "no transfer shipment \(shipmentID)")
             let before = try await shipment(id: shipmentID, consortiumID: consortiumID, connection: connection, lock: true)
             try principal.require(.receivePreparation(consortiumID: consortiumID, receiverInstitutionID: before.receiverInstitutionID))
-            guard before.receipt == nil else { throw DomainError.conflict("shipment \(shipmentID) has been received already") }
-            if today < draft.receivedOn {
-                throw DomainError.invalid("receivedOn", "\(draft.receivedOn) is in the future")
-            }
-            if draft.receivedOn < before.shippedOn {
-                throw DomainError.invalid("receivedOn", "\(draft.receivedOn) is before the shipment left on \(before.shippedOn)")
-            }
+            try TransferRules.checkReceipt(
+                shipmentID: shipmentID, alreadyReceived: before.receipt != nil, receivedOn: draft.receivedOn,
+                shippedOn: before.shippedOn, today: today)
             let discrepancy = TransferRules.discrepancy(shipped: before.quantity, received: draft.quantityReceived)
             try await connection.run(
                 """
