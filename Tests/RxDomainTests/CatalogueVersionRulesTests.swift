@@ -83,7 +83,7 @@ struct CatalogueVersionRulesTests {
         #expect(isConflict { _ = try CatalogueRules.checkPublishable(status: .draft, number: 2, effectiveFrom: today, latestEffective: latest, lead: nil) })
         #expect(field { _ = try CatalogueRules.checkPublishable(status: .proposed, number: 2, effectiveFrom: latest, latestEffective: latest, lead: "L") } == "effectiveFrom")
         #expect(isUnprocessable { _ = try CatalogueRules.checkPublishable(status: .proposed, number: 2, effectiveFrom: today, latestEffective: nil, lead: nil) })
-        let ok = CatalogueRules.publicationCheck(decisions: ["L": .endorse, "A": .endorse], lead: "L", members: ["L", "A", "B"], quorum: .simpleMajority)
+        let ok = CatalogueRules.publicationCheck(decisions: ["L": .endorse, "A": .endorse, "B": .endorse], lead: "L", members: ["L", "A", "B"], quorum: .simpleMajority)
         #expect(error { try CatalogueRules.checkPublication(ok, number: 2) } == nil)
         let short = CatalogueRules.publicationCheck(decisions: ["A": .endorse, "B": .object], lead: "L", members: ["L", "A", "B"], quorum: .all)
         #expect(isUnprocessable { try CatalogueRules.checkPublication(short, number: 2) })
