@@ -178,3 +178,110 @@ public enum CatalogueRules {
         return sameGeneric + sameGroup.sorted { ($0.genericName, $0.code) < ($1.genericName, $1.code) }
     }
 }
+
+/// What a catalogue version (目录版本) accepts as it is drafted, put to the members, endorsed and published: facts in
+/// (what the store reads), a refusal out, in the order the store asks.
+extension CatalogueRules {
+    /// One open (draft or proposed) version per consortium: `open` is the open version's number, if any.
+    public static func checkNoOpenVersion(_ open: Int?) throws(DomainError) {
+        if let open { throw .conflict("version \(open) is still open; publish it first (one open draft at a time)") }
+    }
+
+    /// Only a draft's items change.
+    public static func checkDraftChange(status: CatalogueStatus, number: Int) throws(DomainError) {
+        guard status == .draft else { throw .conflict("version \(number) is \(status.rawValue); only a draft changes") }
+    }
+
+    /// An item names a known drug (nil: no drug by that code), with a justification when the drug is neither
+    /// essential nor insurance-listed.
+    @discardableResult
+    public static func checkItem(_ item: CatalogueItem, drug: Drug?) throws(DomainError) -> Drug {
+        guard let drug else { throw .invalid("drugCode", "no drug \(item.drugCode)") }
+        if let error = justificationError(item: item, drug: drug) { throw .unprocessable(error.reason, [error]) }
+        return drug
+    }
+
+    /// A version's move between drafting and the members.
+    public enum Move: String, Sendable, Equatable {
+        /// draft → proposed: put to the members for endorsement.
+        case propose
+        /// proposed → draft: back to drafting; the endorsements given to the old content are cleared.
+        case reopen
+    }
+
+    /// A draft with items may be proposed, a proposed version reopened; nothing else moves this way.
+    public static func move(
+        from current: CatalogueStatus, to status: CatalogueStatus, number: Int, itemCount: Int
+    ) throws(DomainError) -> Move {
+        switch (current, status) {
+        case (.draft, .proposed):
+            guard itemCount > 0 else { throw .invalid("items", "an empty catalogue cannot be proposed") }
+            return .propose
+        case (.proposed, .draft):
+            return .reopen
+        default:
+            throw .conflict("version \(number) is \(current.rawValue); it cannot become \(status.rawValue)")
+        }
+    }
+
+    /// An objection says why (背书 / 异议).
+    public static func checkEndorsement(_ decision: EndorsementDecision, comment: String?) throws(DomainError) {
+        if decision == .object && (comment ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw .invalid("comment", "an objection says why")
+        }
+    }
+
+    /// Members endorse a proposed version only.
+    public static func checkEndorsable(status: CatalogueStatus, number: Int) throws(DomainError) {
+        guard status == .proposed else {
+            throw .conflict("version \(number) is \(status.rawValue); members endorse a proposed version")
+        }
+    }
+
+    /// A catalogue takes effect today or later.
+    public static func checkEffectiveFrom(_ effectiveFrom: BusinessDate, today: BusinessDate) throws(DomainError) {
+        guard effectiveFrom >= today else {
+            throw .invalid("effectiveFrom", "\(effectiveFrom) is in the past; a catalogue takes effect today or later")
+        }
+    }
+
+    /// Only a proposed version is published, after the one in effect (`latestEffective`, if any), in a consortium
+    /// with a lead institution; returns the lead's code.
+    public static func checkPublishable(
+        status: CatalogueStatus, number: Int, effectiveFrom: BusinessDate, latestEffective: BusinessDate?, lead: String?
+    ) throws(DomainError) -> String {
+        guard status == .proposed else {
+            throw .conflict("version \(number) is \(status.rawValue); only a proposed version is published")
+        }
+        if let latestEffective, effectiveFrom <= latestEffective {
+            throw .invalid("effectiveFrom", "must be after \(latestEffective), when the current version took effect")
+        }
+        guard let lead else { throw .unprocessable("the consortium has no lead institution") }
+        return lead
+    }
+
+    /// The lead and a quorum of members endorsed the version and no objection is open (`publicationCheck`).
+    public static func checkPublication(_ check: PublicationCheck, number: Int) throws(DomainError) {
+        guard check.problems.isEmpty else {
+            throw .unprocessable("version \(number) cannot be published: " + check.problems.joined(separator: "; "))
+        }
+    }
+}
+
+extension CatalogueRules {
+    /// A member's own list (成员单位用药目录) lies inside the consortium catalogue in effect (`catalogue`, nil when
+    /// none is), as its level allows.
+    public static func checkMemberList(
+        _ memberDrugs: [String], level: InstitutionLevel, catalogue: [String: CatalogueItem]?
+    ) throws(DomainError) {
+        guard let catalogue else {
+            throw .unprocessable("the consortium has no catalogue in effect; a member's list must lie inside it")
+        }
+        let offending = outOfLine(memberDrugs: memberDrugs, level: level, catalogue: catalogue)
+        guard offending.isEmpty else {
+            throw .unprocessable(
+                "\(offending.count) drug(s) lie outside the consortium catalogue for a \(level.rawValue) institution: "
+                    + offending.map(\.field).joined(separator: ", "), offending)
+        }
+    }
+}

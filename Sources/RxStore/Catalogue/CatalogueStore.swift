@@ -158,12 +158,10 @@ public struct CatalogueStore: SQLStore {
         return try await database.transaction { connection in
             // Serialises drafts of one consortium; the partial unique index keeps the rule regardless.
             _ = try await connection.row("SELECT id FROM consortia WHERE id = \(consortium.id) FOR UPDATE", as: Int64.self, logger: logger)
-            if let open = try await connection.row(
-                "SELECT number FROM catalogue_versions WHERE consortium_id = \(consortium.id) AND status IN ('draft', 'proposed')",
-                as: Int.self, logger: logger)
-            {
-                throw DomainError.conflict("version \(open) is still open; publish it first (one open draft at a time)")
-            }
+            try CatalogueRules.checkNoOpenVersion(
+                try await connection.row(
+                    "SELECT number FROM catalogue_versions WHERE consortium_id = \(consortium.id) AND status IN ('draft', 'proposed')",
+                    as: Int.self, logger: logger))
             let base = try await connection.row(
                 """
                 SELECT number FROM catalogue_versions WHERE consortium_id = \(consortium.id) AND status = 'published'
@@ -199,9 +197,7 @@ public struct CatalogueStore: SQLStore {
     ) async throws -> CatalogueVersion {
         let current = try await version(number, consortiumID: consortiumID, on: connection, lock: true)
         try ETag.check(ifMatch, current: current.etag)
-        guard current.status == .draft else {
-            throw DomainError.conflict("version \(number) is \(current.status.rawValue); only a draft changes")
-        }
+        try CatalogueRules.checkDraftChange(status: current.status, number: number)
         return current
     }
 
@@ -219,12 +215,7 @@ public struct CatalogueStore: SQLStore {
         try principal.require(.manageCatalogue(consortiumID: consortiumID))
         return try await database.transaction { connection in
             _ = try await lockDraft(number, consortiumID: consortiumID, ifMatch: ifMatch, connection: connection)
-            guard let drug = try await DrugStore(database: database).find(code: item.drugCode, on: connection) else {
-                throw DomainError.invalid("drugCode", "no drug \(item.drugCode)")
-            }
-            if let error = CatalogueRules.justificationError(item: item, drug: drug) {
-                throw DomainError.unprocessable(error.reason, [error])
-            }
+            try CatalogueRules.checkItem(item, drug: try await DrugStore(database: database).find(code: item.drugCode, on: connection))
             let before = try await connection.row(
                 """
                 SELECT levels, note, justification FROM catalogue_items
@@ -300,15 +291,14 @@ public struct CatalogueStore: SQLStore {
         return try await database.transaction { connection in
             let current = try await version(number, consortiumID: consortiumID, on: connection, lock: true)
             try ETag.check(ifMatch, current: current.etag)
-            switch (current.status, status) {
-            case (.draft, .proposed):
-                guard current.itemCount > 0 else { throw DomainError.invalid("items", "an empty catalogue cannot be proposed") }
+            switch try CatalogueRules.move(from: current.status, to: status, number: number, itemCount: current.itemCount) {
+            case .propose:
                 try await connection.run(
                     """
                     UPDATE catalogue_versions SET status = 'proposed', proposed_at = now(), revision = revision + 1
                     WHERE consortium_id = \(consortiumID) AND number = \(number)
                     """, logger: logger)
-            case (.proposed, .draft):
+            case .reopen:
                 try await connection.run(
                     "DELETE FROM catalogue_endorsements WHERE consortium_id = \(consortiumID) AND version_number = \(number)",
                     logger: logger)
@@ -317,8 +307,6 @@ public struct CatalogueStore: SQLStore {
                     UPDATE catalogue_versions SET status = 'draft', proposed_at = NULL, revision = revision + 1
                     WHERE consortium_id = \(consortiumID) AND number = \(number)
                     """, logger: logger)
-            default:
-                throw DomainError.conflict("version \(number) is \(current.status.rawValue); it cannot become \(status.rawValue)")
             }
             let after = try await version(number, consortiumID: consortiumID, on: connection)
             try await audit.record(
@@ -337,14 +325,10 @@ public struct CatalogueStore: SQLStore {
             throw DomainError.forbidden("an endorsement is recorded with a token scoped to the member institution")
         }
         try principal.require(.endorseCatalogue(consortiumID: consortiumID, institutionID: institutionID))
-        if decision == .object && (comment ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw DomainError.invalid("comment", "an objection says why")
-        }
+        try CatalogueRules.checkEndorsement(decision, comment: comment)
         return try await database.transaction { connection in
             let current = try await version(number, consortiumID: consortiumID, on: connection, lock: true)
-            guard current.status == .proposed else {
-                throw DomainError.conflict("version \(number) is \(current.status.rawValue); members endorse a proposed version")
-            }
+            try CatalogueRules.checkEndorsable(status: current.status, number: number)
             let before = try await endorsements(number, consortiumID: consortiumID, on: connection)
                 .first { $0.institutionCode == institutionCode }
             try await connection.run(
@@ -372,26 +356,18 @@ public struct CatalogueStore: SQLStore {
         ifMatch: String?, by principal: Principal
     ) async throws -> CatalogueVersion {
         try principal.require(.manageCatalogue(consortiumID: consortium.id))
-        guard effectiveFrom >= today else {
-            throw DomainError.invalid("effectiveFrom", "\(effectiveFrom) is in the past; a catalogue takes effect today or later")
-        }
+        try CatalogueRules.checkEffectiveFrom(effectiveFrom, today: today)
         return try await database.transaction { connection in
             let current = try await version(number, consortiumID: consortium.id, on: connection, lock: true)
             try ETag.check(ifMatch, current: current.etag)
-            guard current.status == .proposed else {
-                throw DomainError.conflict("version \(number) is \(current.status.rawValue); only a proposed version is published")
-            }
-            if let latest = try await connection.row(
+            let latest = try await connection.row(
                 """
                 SELECT effective_from::text FROM catalogue_versions
                 WHERE consortium_id = \(consortium.id) AND status = 'published' ORDER BY effective_from DESC LIMIT 1
-                """, as: String.self, logger: logger), let latestDate = BusinessDate(latest), effectiveFrom <= latestDate
-            {
-                throw DomainError.invalid("effectiveFrom", "must be after \(latestDate), when the current version took effect")
-            }
-            guard let lead = consortium.leadInstitutionCode else {
-                throw DomainError.unprocessable("the consortium has no lead institution")
-            }
+                """, as: String.self, logger: logger)
+            let lead = try CatalogueRules.checkPublishable(
+                status: current.status, number: number, effectiveFrom: effectiveFrom,
+                latestEffective: latest.flatMap(BusinessDate.init), lead: consortium.leadInstitutionCode)
             let members = try await connection.rows(
                 "SELECT code FROM institutions WHERE consortium_id = \(consortium.id)", as: String.self, logger: logger)
             let decisions = Dictionary(
@@ -399,9 +375,7 @@ public struct CatalogueStore: SQLStore {
                 uniquingKeysWith: { a, _ in a })
             let quorum = try await settings.required(.catalogueQuorum, consortiumID: consortium.id, on: today, connection: connection)
             let check = CatalogueRules.publicationCheck(decisions: decisions, lead: lead, members: members, quorum: quorum)
-            guard check.problems.isEmpty else {
-                throw DomainError.unprocessable("version \(number) cannot be published: " + check.problems.joined(separator: "; "))
-            }
+            try CatalogueRules.checkPublication(check, number: number)
             try await connection.run(
                 """
                 UPDATE catalogue_versions SET status = 'published', effective_from = \(effectiveFrom.description)::date,

@@ -110,15 +110,7 @@ public struct MemberCatalogueStore: SQLStore {
             let before = try await get(institution: institution, on: today, connection: connection)
             try ETag.check(ifMatch, current: before.etag)
             let (version, map) = try await catalogueMap(consortiumID: institution.consortiumID, on: today, connection: connection)
-            guard version != nil else {
-                throw DomainError.unprocessable("the consortium has no catalogue in effect; a member's list must lie inside it")
-            }
-            let offending = CatalogueRules.outOfLine(memberDrugs: codes, level: institution.level, catalogue: map)
-            guard offending.isEmpty else {
-                throw DomainError.unprocessable(
-                    "\(offending.count) drug(s) lie outside the consortium catalogue for a \(institution.level.rawValue) institution: "
-                        + offending.map(\.field).joined(separator: ", "), offending)
-            }
+            try CatalogueRules.checkMemberList(codes, level: institution.level, catalogue: version == nil ? nil : map)
             try await connection.run(
                 """
                 INSERT INTO member_catalogues (consortium_id, institution_id) VALUES (\(institution.consortiumID), \(institution.id))

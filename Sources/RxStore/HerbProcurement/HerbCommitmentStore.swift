@@ -3,33 +3,6 @@ import Logging
 import PostgresNIO
 import RxDomain
 
-public struct HerbCommitment: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var roundID: Int64
-    public var itemID: Int64
-    public var drugCode: String
-    public var institutionCode: String
-    public var quantityKg: Decimal
-    public var priorUsageKg: Decimal?
-    public var proposedKg: Decimal?
-    public var status: HerbCommitmentStatus
-    public var reason: String?
-}
-
-public struct HerbCommitmentDraft: Sendable {
-    public var drugCode: String
-    public var institutionCode: String
-    /// nil: the proposal from prior-year usage.
-    public var quantityKg: Decimal?
-    public var reason: String?
-    public init(drugCode: String, institutionCode: String, quantityKg: Decimal?, reason: String?) {
-        self.drugCode = drugCode
-        self.institutionCode = institutionCode
-        self.quantityKg = quantityKg
-        self.reason = reason
-    }
-}
-
 public struct HerbDemand: Sendable, Equatable {
     public var itemID: Int64
     public var drugCode: String
@@ -95,24 +68,20 @@ public struct HerbCommitmentStore: SQLStore {
     public func commit(roundID: Int64, _ draft: HerbCommitmentDraft, by principal: Principal) async throws -> HerbCommitment {
         try await database.transaction { connection in
             let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
-            guard let member = try await connection.row(
-                "SELECT id FROM institutions WHERE consortium_id = \(round.consortiumID) AND code = \(draft.institutionCode)",
-                as: Int64.self, logger: logger)
-            else { throw DomainError.invalid("institutionCode", "no institution \(draft.institutionCode) in the consortium") }
+            let member = try HerbRoundRules.checkMember(
+                try await connection.row(
+                    "SELECT id FROM institutions WHERE consortium_id = \(round.consortiumID) AND code = \(draft.institutionCode)",
+                    as: Int64.self, logger: logger),
+                code: draft.institutionCode)
             try principal.require(.commitHerbVolume(consortiumID: round.consortiumID, institutionID: member))
-            guard round.status == .commitmentsOpen else {
-                throw DomainError.conflict("commitments are taken while open; round \(roundID) is \(round.status.rawValue)")
-            }
-            let item = try HerbRoundRules.item(of: round, drugCode: draft.drugCode)
+            let item = try HerbRoundRules.commitmentItem(of: round, drugCode: draft.drugCode)
             let prior = try await connection.row(
                 """
                 SELECT quantity_kg FROM herb_usage WHERE consortium_id = \(round.consortiumID) AND institution_id = \(member)
                   AND drug_code = \(item.drugCode) AND year = \(round.priorYear)
                 """, as: Decimal.self, logger: logger)
             let proposed = prior.map { HerbProcurementRules.proposal(priorUsage: $0, proposalPercent: round.proposalPercent) }
-            guard let quantity = draft.quantityKg ?? proposed.flatMap({ $0 > 0 ? $0 : nil }) else {
-                throw DomainError.invalid("quantityKg", "\(draft.institutionCode) has no \(round.priorYear) usage of \(item.drugCode) to propose from; give the quantity")
-            }
+            let quantity = try HerbRoundRules.commitmentQuantity(draft, proposed: proposed, priorYear: round.priorYear, drugCode: item.drugCode)
             let status = try HerbProcurementRules.commitmentStatus(
                 quantity: quantity, priorUsage: prior, minimumPercent: round.minimumPercent, reason: draft.reason)
             guard let id = try await connection.row(
@@ -180,12 +149,7 @@ public struct HerbCommitmentStore: SQLStore {
             let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
             try principal.require(.runHerbRound(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
             let before = try await commitment(id: commitmentID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
-            guard round.status == .commitmentsOpen else {
-                throw DomainError.conflict("commitments are locked; round \(roundID) is \(round.status.rawValue)")
-            }
-            guard before.status == .pending else {
-                throw DomainError.conflict("commitment \(commitmentID) is \(before.status.rawValue); only a pending one is decided")
-            }
+            try HerbRoundRules.checkDecidable(before, roundID: roundID, roundStatus: round.status)
             let next: HerbCommitmentStatus = decision == .accept ? .accepted : .rejected
             try await connection.run(
                 """

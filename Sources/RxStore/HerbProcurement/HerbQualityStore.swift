@@ -73,26 +73,29 @@ public struct HerbQualityStore: SQLStore {
         try await database.transaction { connection in
             let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
             try principal.require(.inspectHerbBatch(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
-            guard round.status == .awarded || round.status == .executing else {
-                throw DomainError.conflict("lots are inspected once the round is awarded; round \(roundID) is \(round.status.rawValue)")
-            }
-            let item = try HerbRoundRules.item(of: round, drugCode: draft.drugCode)
-            guard let supplier = try await connection.row(
-                """
-                SELECT s.id, coalesce(bool_or(k.winner), false) FROM suppliers s
-                LEFT JOIN herb_bids b ON b.supplier_id = s.id AND b.consortium_id = \(round.consortiumID) AND b.item_id = \(item.id)
-                LEFT JOIN herb_bid_rankings k ON k.consortium_id = b.consortium_id AND k.bid_id = b.id
-                WHERE s.code = \(draft.supplierCode) GROUP BY s.id
-                """, as: (Int64, Bool).self, logger: logger), supplier.1
-            else { throw DomainError.invalid("supplierCode", "\(draft.supplierCode) is not an awarded supplier of \(item.drugCode) in round \(roundID)") }
+            let item = try HerbRoundRules.inspectionItem(of: round, drugCode: draft.drugCode)
+            let supplier = try HerbRoundRules.checkLotSupplier(
+                try await connection.row(
+                    """
+                    SELECT s.id, coalesce(bool_or(k.winner), false) FROM suppliers s
+                    LEFT JOIN herb_bids b ON b.supplier_id = s.id AND b.consortium_id = \(round.consortiumID) AND b.item_id = \(item.id)
+                    LEFT JOIN herb_bid_rankings k ON k.consortium_id = b.consortium_id AND k.bid_id = b.id
+                    WHERE s.code = \(draft.supplierCode) GROUP BY s.id
+                    """, as: (Int64, Bool).self, logger: logger
+                ).map { HerbRoundRules.LotSupplier(id: $0.0, awarded: $0.1) },
+                code: draft.supplierCode, drugCode: item.drugCode, roundID: roundID)
             let limitColumns = HerbQualityMeasure.allCases.map(\.limitColumn).joined(separator: ", ")
-            guard let limitRow = try await connection.row(
-                "SELECT \(unescaped: limitColumns) FROM herb_quality_limits WHERE drug_code = \(item.drugCode)",
-                as: (Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?).self, logger: logger)
-            else { throw DomainError.invalid("drugCode", "\(item.drugCode) has no quality limits on record (herb_quality_limits)") }
-            let values = [limitRow.0, limitRow.1, limitRow.2, limitRow.3, limitRow.4, limitRow.5, limitRow.6, limitRow.7, limitRow.8, limitRow.9]
-            var limits: [HerbQualityMeasure: Decimal] = [:]
-            for (measure, value) in zip(HerbQualityMeasure.allCases, values) { if let value { limits[measure] = value } }
+            let limits = try HerbRoundRules.qualityLimits(
+                try await connection.row(
+                    "SELECT \(unescaped: limitColumns) FROM herb_quality_limits WHERE drug_code = \(item.drugCode)",
+                    as: (Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?).self, logger: logger
+                ).map { row in
+                    let values = [row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9]
+                    var limits: [HerbQualityMeasure: Decimal] = [:]
+                    for (measure, value) in zip(HerbQualityMeasure.allCases, values) { if let value { limits[measure] = value } }
+                    return limits
+                },
+                drugCode: item.drugCode)
             let verdict = try HerbProcurementRules.inspect(
                 identificationPassed: draft.identificationPassed, measured: draft.measured, limits: limits)
             let m = { (x: HerbQualityMeasure) in draft.measured[x] }
@@ -102,7 +105,7 @@ public struct HerbQualityStore: SQLStore {
                     identification_passed, moisture_pct, total_ash_pct, so2_mg_per_kg, lead_mg_per_kg, cadmium_mg_per_kg,
                     arsenic_mg_per_kg, mercury_mg_per_kg, copper_mg_per_kg, aflatoxin_b1_ug_per_kg, aflatoxins_total_ug_per_kg,
                     result, failures, recorded_by)
-                VALUES (\(round.consortiumID), \(roundID), \(item.id), \(item.drugCode), \(draft.lotNumber), \(supplier.0),
+                VALUES (\(round.consortiumID), \(roundID), \(item.id), \(item.drugCode), \(draft.lotNumber), \(supplier.id),
                         \(draft.inspectedOn.description)::date, \(draft.identificationPassed), \(m(.moisturePct)), \(m(.totalAshPct)),
                         \(m(.sulfurDioxideMgPerKg)), \(m(.leadMgPerKg)), \(m(.cadmiumMgPerKg)), \(m(.arsenicMgPerKg)),
                         \(m(.mercuryMgPerKg)), \(m(.copperMgPerKg)), \(m(.aflatoxinB1UgPerKg)), \(m(.aflatoxinsTotalUgPerKg)),
@@ -113,7 +116,7 @@ public struct HerbQualityStore: SQLStore {
             let rejections = try await connection.row(
                 """
                 SELECT count(*)::int FROM herb_inspections WHERE consortium_id = \(round.consortiumID) AND round_id = \(roundID)
-                  AND supplier_id = \(supplier.0) AND result = 'rejected'
+                  AND supplier_id = \(supplier.id) AND result = 'rejected'
                 """, as: Int.self, logger: logger) ?? 0
             let created = HerbInspection(
                 id: id, roundID: roundID, drugCode: item.drugCode, lotNumber: draft.lotNumber, supplierCode: draft.supplierCode,
@@ -177,8 +180,7 @@ public struct HerbQualityStore: SQLStore {
         try await database.transaction { connection in
             let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
             try principal.require(.runHerbRound(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
-            guard round.status != .closed else { throw DomainError.conflict("round \(roundID) is closed") }
-            guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw DomainError.invalid("reason", "is required") }
+            try HerbRoundRules.checkSuspension(round, reason: reason)
             guard let supplier = try await connection.row(
                 """
                 SELECT s.id FROM suppliers s WHERE s.code = \(supplierCode) AND EXISTS (

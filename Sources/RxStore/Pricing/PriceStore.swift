@@ -3,74 +3,6 @@ import Logging
 import PostgresNIO
 import RxDomain
 
-public enum PriceSource: String, Sendable, Codable, CaseIterable {
-    /// The provincial platform's winning-bid price (省级中标价), adopted as the unified price.
-    case provincialBid = "provincial_bid"
-    /// A price the consortium negotiated (集中议定); in effect once reported to the provincial platform.
-    case consortiumNegotiated = "consortium_negotiated"
-    /// The award of a volume-based joint procurement round.
-    case jointProcurement = "joint_procurement"
-}
-
-public enum PriceUnit: String, Sendable, Codable, CaseIterable {
-    /// Per package (盒, 瓶 …).
-    case package
-    /// Per the drug's own unit (片, ml, kg …).
-    case unit
-}
-
-/// Whether an agreement has a period, as stored: `in_effect` means it has one, whether or not the period has begun
-/// or ended. What users read is `status(on:)`.
-public enum AgreementStatus: String, Sendable, Codable, CaseIterable {
-    case agreed
-    case inEffect = "in_effect"
-    case superseded
-}
-
-public struct PriceAgreement: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var drugCode: String
-    public var unitPrice: Money
-    public var priceUnit: PriceUnit
-    public var source: PriceSource
-    public var reference: String
-    public var requestedFrom: BusinessDate
-    public var status: AgreementStatus
-    public var reportedOn: BusinessDate?
-    public var platformReference: String?
-    public var effectiveFrom: BusinessDate?
-    /// The day after the last day in effect; nil while open.
-    public var effectiveTo: BusinessDate?
-
-    /// What the agreement is on `day`: agreed, scheduled, in effect, ended or superseded.
-    public func status(on day: BusinessDate) -> PriceAgreementStatus {
-        PriceTimeline.status(from: effectiveFrom, to: effectiveTo, superseded: status == .superseded, on: day)
-    }
-}
-
-public struct PriceAgreementDraft: Sendable {
-    public var drugCode: String
-    public var unitPrice: Money
-    public var priceUnit: PriceUnit
-    public var source: PriceSource
-    public var reference: String
-    public var effectiveFrom: BusinessDate
-    public init(drugCode: String, unitPrice: Money, priceUnit: PriceUnit, source: PriceSource, reference: String, effectiveFrom: BusinessDate) {
-        self.drugCode = drugCode
-        self.unitPrice = unitPrice
-        self.priceUnit = priceUnit
-        self.source = source
-        self.reference = reference
-        self.effectiveFrom = effectiveFrom
-    }
-}
-
-public struct BidCeiling: Sendable, Equatable {
-    public var unitPrice: Money
-    public var priceUnit: PriceUnit
-    public var bidReference: String
-}
-
 /// Unified prices: provincial ceilings, price agreements, and the one price in effect on each date.
 public struct PriceStore: SQLStore {
     let database: Database
@@ -178,14 +110,12 @@ public struct PriceStore: SQLStore {
     /// date; a negotiated price is checked against the ceiling and the catalogue and waits to be reported.
     public func create(_ draft: PriceAgreementDraft, consortium: Consortium, by principal: Principal) async throws -> PriceAgreement {
         try principal.require(.setPrices(consortiumID: consortium.id))
-        guard draft.source != .jointProcurement else {
-            throw DomainError.invalid("source", "a joint-procurement price comes from the award of its round")
-        }
+        try PriceAgreementRules.checkSource(draft.source)
         return try await database.transaction { connection in
             try await lockDrug(consortiumID: consortium.id, drugCode: draft.drugCode, connection: connection)
-            guard try await connection.row("SELECT 1 FROM drugs WHERE code = \(draft.drugCode)", as: Int.self, logger: logger) != nil else {
-                throw DomainError.invalid("drugCode", "no drug \(draft.drugCode)")
-            }
+            try PriceAgreementRules.checkDrug(
+                draft.drugCode,
+                known: try await connection.row("SELECT 1 FROM drugs WHERE code = \(draft.drugCode)", as: Int.self, logger: logger) != nil)
             if draft.source == .consortiumNegotiated {
                 try await checkNegotiated(draft.drugCode, draft.unitPrice, draft.priceUnit, from: draft.effectiveFrom,
                                           consortiumID: consortium.id, connection: connection)
@@ -209,26 +139,17 @@ public struct PriceStore: SQLStore {
         connection: PostgresConnection
     ) async throws {
         let catalogue = CatalogueStore(database: database)
-        guard let version = try await catalogue.numberInEffect(consortiumID: consortiumID, on: date, connection: connection),
-            try await connection.row(
+        var inCatalogue = false
+        if let version = try await catalogue.numberInEffect(consortiumID: consortiumID, on: date, connection: connection) {
+            inCatalogue = try await connection.row(
                 """
                 SELECT 1 FROM catalogue_items WHERE consortium_id = \(consortiumID) AND version_number = \(version)
                   AND drug_code = \(drugCode)
                 """, as: Int.self, logger: logger) != nil
-        else {
-            throw DomainError.invalid("drugCode", "\(drugCode) is not in the consortium catalogue in effect on \(date)")
         }
-        guard let ceiling = try await ceiling(consortiumID: consortiumID, drugCode: drugCode, on: date, connection: connection) else {
-            throw DomainError.invalid("drugCode", "\(drugCode) has no provincial winning-bid price in effect on \(date) to cap a negotiated price")
-        }
-        guard ceiling.priceUnit == unit else {
-            throw DomainError.invalid("priceUnit", "the provincial price is per \(ceiling.priceUnit.rawValue); give the negotiated price per \(ceiling.priceUnit.rawValue) too")
-        }
-        guard price <= ceiling.unitPrice else {
-            throw DomainError.unprocessable(
-                "the negotiated price \(price) exceeds the provincial winning-bid price \(ceiling.unitPrice) (\(ceiling.bidReference)) in effect on \(date)",
-                [FieldError(field: "unitPrice", reason: "\(price) is above the provincial winning-bid price \(ceiling.unitPrice)")])
-        }
+        try PriceAgreementRules.checkNegotiated(
+            drugCode, price, unit, on: date, inCatalogue: inCatalogue,
+            ceiling: try await ceiling(consortiumID: consortiumID, drugCode: drugCode, on: date, connection: connection))
     }
 
     private func insert(_ draft: PriceAgreementDraft, consortiumID: Int64, connection: PostgresConnection) async throws -> PriceAgreement {
@@ -331,9 +252,7 @@ public struct PriceStore: SQLStore {
             let peek = try await agreement(id: id, consortiumID: consortiumID, connection: connection)
             try await lockDrug(consortiumID: consortiumID, drugCode: peek.drugCode, connection: connection)
             let before = try await agreement(id: id, consortiumID: consortiumID, connection: connection, lock: true)
-            guard before.source == .consortiumNegotiated, before.status == .agreed else {
-                throw DomainError.conflict("agreement \(id) is a \(before.source.rawValue) price, \(before.status.rawValue); only an agreed negotiated price is reported")
-            }
+            try PriceAgreementRules.checkReportable(before)
             let start = max(before.requestedFrom, reportedOn)
             try await checkNegotiated(before.drugCode, before.unitPrice, before.priceUnit, from: start, consortiumID: consortiumID, connection: connection)
             try await connection.run(
