@@ -2,14 +2,14 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
     name: "ConsortiumRx",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "consortiumrx", targets: ["consortiumrx"]),
+        .executable(name: "consortiumrx", targets: ["consortiumrx"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

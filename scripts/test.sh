@@ -3,6 +3,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# The code's layout, as .swift-format says (swift-format ships with the toolchain): `swift format -i -r Sources Tests`
+# fixes what this finds.
+swift format lint --strict -r Sources Tests Package.swift
+
 scripts/pg.sh start
 export CRX_TEST_ADMIN_URL=${CRX_TEST_ADMIN_URL:-$(scripts/pg.sh url postgres)}
 

@@ -5,7 +5,10 @@ public struct ConsortiumRxCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "consortiumrx",
         abstract: "The pharmacy of a medical consortium: API server, migrations, seeds, tokens.",
-        subcommands: [ServeCommand.self, MigrateCommand.self, SeedCommand.self, TokenCommand.self, ImportCommand.self, ReconcileCommand.self]
+        subcommands: [
+            ServeCommand.self, MigrateCommand.self, SeedCommand.self, TokenCommand.self, ImportCommand.self,
+            ReconcileCommand.self,
+        ]
     )
 
     public init() {}

@@ -1,9 +1,10 @@
 import Foundation
 import HummingbirdTesting
-@testable import RxAPI
 import RxDomain
 import RxStore
 import Testing
+
+@testable import RxAPI
 
 @Suite("Tokens, roles and scopes")
 struct AuthTests {
@@ -56,12 +57,16 @@ struct AuthTests {
             let binary = try #require(Command.binary, "build consortiumrx first (swift build --build-tests)")
             let cli = Command(binary: binary, databaseURL: app.databaseURL, user: "token-test")
             for days in ["0", "-1", "3651", "9223372036854775807"] {
-                let refused = try cli.run(["token", "create", "--role", "auditor", "--consortium", TestApp.demoConsortium, "--expires-in-days", days])
+                let refused = try cli.run([
+                    "token", "create", "--role", "auditor", "--consortium", TestApp.demoConsortium, "--expires-in-days", days,
+                ])
                 #expect(refused.status != 0 && refused.out.isEmpty, "\(days): \(refused.out)")
                 #expect(refused.err.contains("--expires-in-days"), "\(days): \(refused.err)")
             }
             for days in ["1", "3650"] {
-                let created = try cli.run(["token", "create", "--role", "auditor", "--consortium", TestApp.demoConsortium, "--expires-in-days", days])
+                let created = try cli.run([
+                    "token", "create", "--role", "auditor", "--consortium", TestApp.demoConsortium, "--expires-in-days", days,
+                ])
                 #expect(created.status == 0, "\(days): \(created.err)")
                 let token = created.out.trimmingCharacters(in: .whitespacesAndNewlines)
                 #expect(try await app.call(.get, "/v1/drugs?limit=1", token: token).status == .ok)
@@ -74,8 +79,9 @@ struct AuthTests {
         try await TestApp.run { app in
             let token = try await app.token(.auditor)
             #expect(try await app.count("SELECT count(*)::int FROM api_tokens WHERE token_hash = \(TokenStore.hash(token))") == 1)
-            #expect(try await app.count(
-                "SELECT count(*)::int FROM api_tokens WHERE encode(token_hash, 'escape') LIKE \("%" + token + "%")") == 0)
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM api_tokens WHERE encode(token_hash, 'escape') LIKE \("%" + token + "%")") == 0)
         }
     }
 

@@ -29,16 +29,20 @@ struct BillingTests {
         try await app.database.transaction { c in
             try await c.sql("UPDATE purchase_orders SET order_date = order_date - 60 WHERE id = \(id)")
         }
-        let r = try await app.call(.post, "\(base)/orders/\(id)/deliveries", token: member, json: """
-            {"lineNo": 1, "lotNumber": "BS261115", "expiryDate": "\(BusinessDate.today().adding(months: 24))", "quantity": "\(received)",
-             "receivedOn": "\(BusinessDate.today().adding(days: -40))"}
-            """)
+        let r = try await app.call(
+            .post, "\(base)/orders/\(id)/deliveries", token: member,
+            json: """
+                {"lineNo": 1, "lotNumber": "BS261115", "expiryDate": "\(BusinessDate.today().adding(months: 24))", "quantity": "\(received)",
+                 "receivedOn": "\(BusinessDate.today().adding(days: -40))"}
+                """)
         #expect(r.status == .created, "\(r.text)")
         return Setup(admin: admin, orderID: id, drug: drug, price: Money(price))
     }
 
-    static func invoice(_ s: Setup, _ number: String, quantity: Decimal, lot: String? = nil,
-                        distributor: String = "DST-SINOPHARM-JL") -> String {
+    static func invoice(
+        _ s: Setup, _ number: String, quantity: Decimal, lot: String? = nil,
+        distributor: String = "DST-SINOPHARM-JL"
+    ) -> String {
         let amount = InvoiceLineRules.expectedAmount(quantity: quantity, unitPrice: s.price)
         let lotField = lot.map { #""lotNumber": "\#($0)", "# } ?? ""
         return """
@@ -57,20 +61,26 @@ struct BillingTests {
     func sameUnitsInvoicedTwice() async throws {
         try await TestApp.run { app in
             let s = try await Self.received(app)
-            let first = try await app.call(.post, "\(Self.base)/invoices", token: s.admin, json: Self.invoice(s, "INV-1", quantity: 4))
+            let first = try await app.call(
+                .post, "\(Self.base)/invoices", token: s.admin, json: Self.invoice(s, "INV-1", quantity: 4))
             #expect(first.status == .created && first.json["matched"] as? Bool == true, "\(first.text)")
             for number in ["INV-2", "INV-3"] {
-                let again = try await app.call(.post, "\(Self.base)/invoices", token: s.admin, json: Self.invoice(s, number, quantity: 4))
+                let again = try await app.call(
+                    .post, "\(Self.base)/invoices", token: s.admin, json: Self.invoice(s, number, quantity: 4))
                 #expect(again.status == .created)
                 #expect(again.json["matched"] as? Bool == false, "\(again.text)")
                 #expect(Self.discrepancies(again) == ["billed_beyond_received"])
             }
             let payables = try await app.call(.get, "\(Self.base)/payables", token: s.admin)
-            #expect(((payables.json["items"] as? [[String: Any]]) ?? []).compactMap { $0["invoiceNumber"] as? String } == ["INV-1"])
-            let second = try #require(try await app.database.rows("SELECT id FROM invoices WHERE invoice_number = 'INV-2'", as: Int64.self).first)
-            try await app.call(.post, "\(Self.base)/invoices/\(second)/payment", token: s.admin,
-                               json: #"{"paidOn": "\#(BusinessDate.today())", "amount": "1.00", "reference": "X"}"#)
-                .expectProblem(.unprocessableContent)
+            #expect(
+                ((payables.json["items"] as? [[String: Any]]) ?? []).compactMap { $0["invoiceNumber"] as? String } == ["INV-1"])
+            let second = try #require(
+                try await app.database.rows("SELECT id FROM invoices WHERE invoice_number = 'INV-2'", as: Int64.self).first)
+            try await app.call(
+                .post, "\(Self.base)/invoices/\(second)/payment", token: s.admin,
+                json: #"{"paidOn": "\#(BusinessDate.today())", "amount": "1.00", "reference": "X"}"#
+            )
+            .expectProblem(.unprocessableContent)
             #expect(try await app.count("SELECT count(*)::int FROM payments") == 0)
         }
     }
@@ -79,15 +89,18 @@ struct BillingTests {
     func billingByLot() async throws {
         try await TestApp.run { app in
             let s = try await Self.received(app, received: "10")
-            let part = try await app.call(.post, "\(Self.base)/invoices", token: s.admin,
-                                          json: Self.invoice(s, "INV-1", quantity: 6, lot: "BS261115"))
+            let part = try await app.call(
+                .post, "\(Self.base)/invoices", token: s.admin,
+                json: Self.invoice(s, "INV-1", quantity: 6, lot: "BS261115"))
             #expect(Self.discrepancies(part) == ["quantity_differs"], "6 of 10 leaves 4 unbilled: \(part.text)")
-            let rest = try await app.call(.post, "\(Self.base)/invoices", token: s.admin,
-                                          json: Self.invoice(s, "INV-2", quantity: 4, lot: "BS261115"))
+            let rest = try await app.call(
+                .post, "\(Self.base)/invoices", token: s.admin,
+                json: Self.invoice(s, "INV-2", quantity: 4, lot: "BS261115"))
             #expect(rest.json["matched"] as? Bool == true, "\(rest.text)")
             #expect((((rest.json["lines"] as? [[String: Any]]) ?? []).first?["lotNumber"] as? String) == "BS261115")
-            let otherLot = try await app.call(.post, "\(Self.base)/invoices", token: s.admin,
-                                              json: Self.invoice(s, "INV-3", quantity: 1, lot: "NEVER-RECEIVED"))
+            let otherLot = try await app.call(
+                .post, "\(Self.base)/invoices", token: s.admin,
+                json: Self.invoice(s, "INV-3", quantity: 1, lot: "NEVER-RECEIVED"))
             #expect(Self.discrepancies(otherLot) == ["billed_beyond_received"], "\(otherLot.text)")
         }
     }
@@ -99,7 +112,8 @@ struct BillingTests {
             let matched = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for n in 0..<6 {
                     group.addTask {
-                        let r = try await app.call(.post, "\(Self.base)/invoices", token: s.admin, json: Self.invoice(s, "RACE-\(n)", quantity: 4))
+                        let r = try await app.call(
+                            .post, "\(Self.base)/invoices", token: s.admin, json: Self.invoice(s, "RACE-\(n)", quantity: 4))
                         #expect(r.status == .created, "\(r.text)")
                         return r.json["matched"] as? Bool == true
                     }
@@ -115,13 +129,15 @@ struct BillingTests {
     func wrongDistributor() async throws {
         try await TestApp.run { app in
             let s = try await Self.received(app)
-            let r = try await app.call(.post, "\(Self.base)/invoices", token: s.admin,
-                                       json: Self.invoice(s, "CR-1", quantity: 4, distributor: "DST-CR-JL"))
+            let r = try await app.call(
+                .post, "\(Self.base)/invoices", token: s.admin,
+                json: Self.invoice(s, "CR-1", quantity: 4, distributor: "DST-CR-JL"))
             #expect(r.status == .created, "\(r.text)")
             #expect(r.json["matched"] as? Bool == false)
             #expect(Self.discrepancies(r) == ["wrong_distributor"])
             // The same line in a file: the same verdict.
-            let line = "DST-CR-JL,CR-1,\(BusinessDate.today()),M-CR-1,MFR-001,YJ-TCMH,\(s.drug),BS261115,4,\(s.price),"
+            let line =
+                "DST-CR-JL,CR-1,\(BusinessDate.today()),M-CR-1,MFR-001,YJ-TCMH,\(s.drug),BS261115,4,\(s.price),"
                 + InvoiceLineRules.expectedAmount(quantity: 4, unitPrice: s.price).formatted(places: 2) + "\n"
             let out = try await ReconcileInvoices(database: app.database).run(
                 data: Data((ReconciliationTests.header + line.replacingOccurrences(of: ",CR-1,", with: ",CR-F,")).utf8),
@@ -134,59 +150,81 @@ struct BillingTests {
     func paymentInParts() async throws {
         try await TestApp.run { app in
             let s = try await Self.received(app)
-            let r = try await app.call(.post, "\(Self.base)/invoices", token: s.admin, json: Self.invoice(s, "INV-1", quantity: 4))
+            let r = try await app.call(
+                .post, "\(Self.base)/invoices", token: s.admin, json: Self.invoice(s, "INV-1", quantity: 4))
             let id = try #require(r.json["id"] as? Int)
             let total = InvoiceLineRules.expectedAmount(quantity: 4, unitPrice: s.price)
             let finance = try await app.token(.finance)
             let part = Money(Decimal(string: "0.01")!)
-            let first = try await app.call(.post, "\(Self.base)/invoices/\(id)/payment", token: finance,
-                                           json: #"{"paidOn": "\#(BusinessDate.today())", "amount": "0.01", "reference": "ZF-1"}"#)
+            let first = try await app.call(
+                .post, "\(Self.base)/invoices/\(id)/payment", token: finance,
+                json: #"{"paidOn": "\#(BusinessDate.today())", "amount": "0.01", "reference": "ZF-1"}"#)
             #expect(first.status == .created, "\(first.text)")
             #expect(first.json["paid"] as? String == "0.01")
             #expect(first.json["remaining"] as? String == (total - part).formatted(places: 2))
             #expect(first.json["status"] as? String == "overdue")
-            try await app.call(.post, "\(Self.base)/invoices/\(id)/payment", token: finance,
-                               json: #"{"paidOn": "\#(BusinessDate.today())", "amount": "0.01", "reference": "ZF-1"}"#)
-                .expectProblem(.conflict)
-            try await app.call(.post, "\(Self.base)/invoices/\(id)/payment", token: finance,
-                               json: #"{"paidOn": "\#(BusinessDate.today())", "amount": "\#(total.formatted(places: 2))", "reference": "ZF-2"}"#)
-                .expectProblem(.unprocessableContent, naming: "amount")
-            let rest = try await app.call(.post, "\(Self.base)/invoices/\(id)/payment", token: finance,
-                                          json: #"{"paidOn": "\#(BusinessDate.today())", "amount": "\#((total - part).formatted(places: 2))", "reference": "ZF-2"}"#)
+            try await app.call(
+                .post, "\(Self.base)/invoices/\(id)/payment", token: finance,
+                json: #"{"paidOn": "\#(BusinessDate.today())", "amount": "0.01", "reference": "ZF-1"}"#
+            )
+            .expectProblem(.conflict)
+            try await app.call(
+                .post, "\(Self.base)/invoices/\(id)/payment", token: finance,
+                json: #"{"paidOn": "\#(BusinessDate.today())", "amount": "\#(total.formatted(places: 2))", "reference": "ZF-2"}"#
+            )
+            .expectProblem(.unprocessableContent, naming: "amount")
+            let rest = try await app.call(
+                .post, "\(Self.base)/invoices/\(id)/payment", token: finance,
+                json:
+                    #"{"paidOn": "\#(BusinessDate.today())", "amount": "\#((total - part).formatted(places: 2))", "reference": "ZF-2"}"#
+            )
             #expect(rest.json["status"] as? String == "paid", "\(rest.text)")
             #expect(rest.json["remaining"] as? String == "0.00")
             #expect(try await app.count("SELECT count(*)::int FROM payments") == 2)
             #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'payment'") == 2)
-            try await app.call(.post, "\(Self.base)/invoices/\(id)/payment", token: finance,
-                               json: #"{"paidOn": "\#(BusinessDate.today())", "amount": "0.01", "reference": "ZF-3"}"#)
-                .expectProblem(.unprocessableContent, naming: "amount")
+            try await app.call(
+                .post, "\(Self.base)/invoices/\(id)/payment", token: finance,
+                json: #"{"paidOn": "\#(BusinessDate.today())", "amount": "0.01", "reference": "ZF-3"}"#
+            )
+            .expectProblem(.unprocessableContent, naming: "amount")
         }
     }
 
-    @Test("18.4: finance reviews an invoice's discrepancies: resolved makes it payable, disputed does not; a note is required; audited")
+    @Test(
+        "18.4: finance reviews an invoice's discrepancies: resolved makes it payable, disputed does not; a note is required; audited"
+    )
     func financeReviewsInvoices() async throws {
         try await TestApp.run { app in
             let s = try await Self.received(app)
             _ = try await app.call(.post, "\(Self.base)/invoices", token: s.admin, json: Self.invoice(s, "INV-1", quantity: 4))
-            let second = try await app.call(.post, "\(Self.base)/invoices", token: s.admin, json: Self.invoice(s, "INV-2", quantity: 4))
+            let second = try await app.call(
+                .post, "\(Self.base)/invoices", token: s.admin, json: Self.invoice(s, "INV-2", quantity: 4))
             let id = try #require(second.json["id"] as? Int)
             let finance = try await app.token(.finance)
             let uri = "\(Self.base)/invoices/\(id)/review"
-            try await app.call(.post, uri, token: s.admin, json: #"{"status": "resolved", "note": "x"}"#).expectProblem(.forbidden)
+            try await app.call(.post, uri, token: s.admin, json: #"{"status": "resolved", "note": "x"}"#).expectProblem(
+                .forbidden)
             try await app.call(.post, uri, token: finance, json: #"{"status": "resolved", "note": "  "}"#)
                 .expectProblem(.unprocessableContent, naming: "note")
-            let disputed = try await app.call(.post, uri, token: finance, json: #"{"status": "disputed", "note": "配送企业重复开票，已去函"}"#)
+            let disputed = try await app.call(
+                .post, uri, token: finance, json: #"{"status": "disputed", "note": "配送企业重复开票，已去函"}"#)
             #expect(disputed.status == .ok && disputed.json["review"] as? String == "disputed", "\(disputed.text)")
             #expect((try await app.call(.get, "\(Self.base)/payables", token: finance).json["items"] as? [Any])?.count == 1)
             let resolved = try await app.call(.post, uri, token: finance, json: #"{"status": "resolved", "note": "红字发票冲销后重开"}"#)
             #expect(resolved.json["review"] as? String == "resolved", "\(resolved.text)")
             #expect((try await app.call(.get, "\(Self.base)/payables", token: finance).json["items"] as? [Any])?.count == 2)
-            try await app.call(.post, uri, token: finance, json: #"{"status": "disputed", "note": "again"}"#).expectProblem(.conflict)
-            #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'invoice' AND action = 'review'") == 2)
+            try await app.call(.post, uri, token: finance, json: #"{"status": "disputed", "note": "again"}"#).expectProblem(
+                .conflict)
+            #expect(
+                try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'invoice' AND action = 'review'")
+                    == 2)
             // A matched invoice has nothing to review.
-            let matched = try #require(try await app.database.rows("SELECT id FROM invoices WHERE invoice_number = 'INV-1'", as: Int64.self).first)
-            try await app.call(.post, "\(Self.base)/invoices/\(matched)/review", token: finance, json: #"{"status": "resolved", "note": "x"}"#)
-                .expectProblem(.conflict)
+            let matched = try #require(
+                try await app.database.rows("SELECT id FROM invoices WHERE invoice_number = 'INV-1'", as: Int64.self).first)
+            try await app.call(
+                .post, "\(Self.base)/invoices/\(matched)/review", token: finance, json: #"{"status": "resolved", "note": "x"}"#
+            )
+            .expectProblem(.conflict)
         }
     }
 
@@ -194,7 +232,8 @@ struct BillingTests {
     func financeReviewsRuns() async throws {
         try await TestApp.run { app in
             let d = try await ReconciliationTests.received(app, count: 1)
-            let text = ReconciliationTests.header
+            let text =
+                ReconciliationTests.header
                 + ReconciliationTests.line("INV-1", d[0], lot: "L0", price: d[0].price + Money(1))
                 + ReconciliationTests.line("INV-2", d[0], lot: "NOPE")
             let out = try await ReconcileInvoices(database: app.database).run(
@@ -204,25 +243,36 @@ struct BillingTests {
             let run = try await app.call(.get, "\(Self.base)/reconciliations/\(runID)", token: finance)
             #expect(run.status == .ok && run.json["createdBy"] as? String == "王会计", "\(run.text)")
             let uri = "\(Self.base)/reconciliations/\(runID)/lines/2/review"
-            let reviewed = try await app.call(.post, uri, token: finance, json: #"{"status": "disputed", "note": "单价与中标价不符，已退回"}"#)
+            let reviewed = try await app.call(
+                .post, uri, token: finance, json: #"{"status": "disputed", "note": "单价与中标价不符，已退回"}"#)
             #expect(reviewed.status == .ok, "\(reviewed.text)")
             let items = (reviewed.json["items"] as? [[String: Any]]) ?? []
-            #expect(items.count == 1 && items.first?["review"] as? String == "disputed" && items.first?["reviewNote"] as? String == "单价与中标价不符，已退回")
-            try await app.call(.post, "\(Self.base)/reconciliations/\(runID)/lines/2/review", token: finance,
-                               json: #"{"status": "resolved", "note": "x", "classification": "amount_mismatch"}"#).expectProblem(.notFound)
-            try await app.call(.post, "\(Self.base)/reconciliations/\(runID)/lines/9/review", token: finance,
-                               json: #"{"status": "resolved", "note": "x"}"#).expectProblem(.notFound)
+            #expect(
+                items.count == 1 && items.first?["review"] as? String == "disputed"
+                    && items.first?["reviewNote"] as? String == "单价与中标价不符，已退回")
+            try await app.call(
+                .post, "\(Self.base)/reconciliations/\(runID)/lines/2/review", token: finance,
+                json: #"{"status": "resolved", "note": "x", "classification": "amount_mismatch"}"#
+            ).expectProblem(.notFound)
+            try await app.call(
+                .post, "\(Self.base)/reconciliations/\(runID)/lines/9/review", token: finance,
+                json: #"{"status": "resolved", "note": "x"}"#
+            ).expectProblem(.notFound)
             let admin = try await app.token(.consortiumAdmin)
             try await app.call(.post, uri, token: admin, json: #"{"status": "resolved", "note": "x"}"#).expectProblem(.forbidden)
             let again = try await app.call(.get, "\(Self.base)/reconciliations/\(runID)", token: admin)
             let line2 = ((again.json["discrepancies"] as? [[String: Any]]) ?? []).first { $0["lineNumber"] as? Int == 2 }
             #expect(line2?["review"] as? String == "disputed")
-            #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'reconciliation_discrepancy'") == 1)
+            #expect(
+                try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'reconciliation_discrepancy'") == 1)
             // Another consortium's finance sees nothing of it.
             try await TransferTests.otherConsortium(app)
             let outsider = try await app.token(.finance, consortium: "OTHER")
-            #expect([403, 404].contains(try await app.call(.get, "\(Self.base)/reconciliations/\(runID)", token: outsider).status.code))
-            try await app.call(.post, uri, token: outsider, json: #"{"status": "resolved", "note": "x"}"#).expectProblem(.notFound)
+            #expect(
+                [403, 404].contains(
+                    try await app.call(.get, "\(Self.base)/reconciliations/\(runID)", token: outsider).status.code))
+            try await app.call(.post, uri, token: outsider, json: #"{"status": "resolved", "note": "x"}"#).expectProblem(
+                .notFound)
         }
     }
 }
@@ -233,7 +283,9 @@ extension BillingTests {
         let binary = try #require(Command.binary, "build consortiumrx first (swift build --build-tests)")
         try await TestApp.run { app in
             let finance = try await TokenStore(database: app.database).create(
-                role: .finance, consortiumCode: "JLTCM", institutionCode: nil, name: "李会计", expiresAt: nil, actor: .console("test")).token
+                role: .finance, consortiumCode: "JLTCM", institutionCode: nil, name: "李会计", expiresAt: nil,
+                actor: .console("test")
+            ).token
             let cli = Command(binary: binary, databaseURL: app.databaseURL, user: "os-user")
             func command(_ arguments: [String]) throws -> (status: Int32, err: String) {
                 let run = try cli.run(["reconcile", "catalogues", "--consortium", "JLTCM"] + arguments)
@@ -258,11 +310,13 @@ extension BillingTests {
     func lotSpellings() async throws {
         try await TestApp.run { app in
             let s = try await Self.received(app, received: "10")
-            let api = try await app.call(.post, "\(Self.base)/invoices", token: s.admin,
-                                         json: Self.invoice(s, "INV-1", quantity: 4, lot: " bs261115 "))
+            let api = try await app.call(
+                .post, "\(Self.base)/invoices", token: s.admin,
+                json: Self.invoice(s, "INV-1", quantity: 4, lot: " bs261115 "))
             #expect(Self.discrepancies(api) == ["quantity_differs"], "4 of 10 billed, 6 remain: \(api.text)")
             let amount = InvoiceLineRules.expectedAmount(quantity: 6, unitPrice: s.price).formatted(places: 2)
-            let text = ReconciliationTests.header
+            let text =
+                ReconciliationTests.header
                 + "DST-SINOPHARM-JL,INV-F,\(BusinessDate.today()),M-F,MFR-001,YJ-TCMH,\(s.drug),ＢＳ２６１１１５,6,\(s.price),\(amount)\n"
             let out = try await ReconcileInvoices(database: app.database).run(
                 data: Data(text.utf8), fileName: "lots.csv", consortiumCode: "JLTCM", asOf: .today(), createdBy: "tester")

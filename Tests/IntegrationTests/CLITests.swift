@@ -31,7 +31,10 @@ struct CLITests {
                 (["frobnicate"], "frobnicate"),
                 (["token", "create", "--role", "overlord", "--consortium", "JLTCM"], "overlord"),
                 (["token", "create", "--role", "auditor", "--consortium", "JLTCM", "--expires-in-days", "0"], "expires-in-days"),
-                (["token", "create", "--role", "auditor", "--consortium", "JLTCM", "--expires-in-days", "3651"], "expires-in-days"),
+                (
+                    ["token", "create", "--role", "auditor", "--consortium", "JLTCM", "--expires-in-days", "3651"],
+                    "expires-in-days"
+                ),
                 (["import", "prices"], "file"),
                 (["serve", "--log-level", "loud"], "loud"),
                 (["migrate", "--no-such-option"], "no-such-option"),
@@ -54,8 +57,10 @@ struct CLITests {
     @Test("--help answers 0 for every command")
     func help() async throws {
         try await Self.withCommand { cli in
-            for arguments in [["--help"], ["serve", "--help"], ["migrate", "--help"], ["seed", "--help"], ["token", "--help"],
-                              ["import", "--help"], ["reconcile", "--help"]] {
+            for arguments in [
+                ["--help"], ["serve", "--help"], ["migrate", "--help"], ["seed", "--help"], ["token", "--help"],
+                ["import", "--help"], ["reconcile", "--help"],
+            ] {
                 let run = try cli.run(arguments)
                 #expect(run.status == 0, "\(arguments): \(run.status) \(run.err)")
                 #expect(run.out.contains("USAGE"), "\(arguments)")
@@ -67,7 +72,9 @@ struct CLITests {
     func migrateAndTokens() async throws {
         try await Self.withCommand { cli in
             #expect(try cli.run(["migrate"]).status == 0)
-            let created = try cli.run(["token", "create", "--role", "auditor", "--consortium", "JLTCM", "--name", "cli test", "--expires-in-days", "30"])
+            let created = try cli.run([
+                "token", "create", "--role", "auditor", "--consortium", "JLTCM", "--name", "cli test", "--expires-in-days", "30",
+            ])
             #expect(created.status == 0, "\(created.err)")
             let secret = created.out.trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(!secret.isEmpty && !secret.contains("\n"))
@@ -76,7 +83,10 @@ struct CLITests {
             let line = try #require(listed.out.split(separator: "\n").first { $0.contains("cli test") })
             let id = String(line.split(separator: "\t")[0])
             #expect(try cli.run(["token", "revoke", id]).status == 0)
-            #expect(try cli.run(["token", "list", "--consortium", "JLTCM"]).out.split(separator: "\n").first { $0.contains("cli test") }?.contains("revoked") == true)
+            #expect(
+                try cli.run(["token", "list", "--consortium", "JLTCM"]).out.split(separator: "\n").first {
+                    $0.contains("cli test")
+                }?.contains("revoked") == true)
         }
     }
 

@@ -1,7 +1,8 @@
 import Foundation
 import RxDomain
-@testable import RxStore
 import Testing
+
+@testable import RxStore
 
 /// `CSVStreamParser.records` and `CSVTable`, the whole-text reading that `CSVReader` did before it was retired:
 /// the same records, and the same first error with the same line.
@@ -23,7 +24,10 @@ struct CSVParserTests {
 
     @Test("quotes, doubled quotes, CRLF, empty fields, a byte-order mark, line breaks in quotes and blank lines")
     func reads() throws {
-        #expect(try Self.records("a,b\r\n\"x, y\",\"he said \"\"hi\"\"\"\r\n,\r\n") == [["a", "b"], ["x, y", "he said \"hi\""], ["", ""]])
+        #expect(
+            try Self.records("a,b\r\n\"x, y\",\"he said \"\"hi\"\"\"\r\n,\r\n") == [
+                ["a", "b"], ["x, y", "he said \"hi\""], ["", ""],
+            ])
         #expect(try Self.records("\u{FEFF}\"code\",name\n1,2") == [["code", "name"], ["1", "2"]])
         #expect(try Self.records("\u{FEFF}code\n") == [["code"]])
         #expect(try Self.records("a\n\"line\nbreak\",x\nlast") == [["a"], ["line\nbreak", "x"], ["last"]])

@@ -9,7 +9,9 @@ import Testing
 @Suite("Consortium catalogue")
 struct CatalogueTests {
     static let base = "/v1/consortia/JLTCM/catalogue"
-    static let members = ["YJ-TCMH", "SL-TCMH", "CY-BJL-CHC", "CHY-YAJ-CHC", "YJ-CLH-THC", "SL-PA-THC", "YJ-CLH-SJZ-VC", "SL-PA-HQ-VC"]
+    static let members = [
+        "YJ-TCMH", "SL-TCMH", "CY-BJL-CHC", "CHY-YAJ-CHC", "YJ-CLH-THC", "SL-PA-THC", "YJ-CLH-SJZ-VC", "SL-PA-HQ-VC",
+    ]
 
     /// Opens draft 2 (a copy of the seeded version 1) and returns its ETag.
     static func openDraft(_ app: TestApp, admin: String) async throws -> String {
@@ -23,7 +25,8 @@ struct CatalogueTests {
     static func endorse(_ app: TestApp, _ institutions: [String], version: Int = 2) async throws {
         for code in institutions {
             let token = try await app.token(.institutionPharmacist, institution: code)
-            let r = try await app.call(.post, "\(base)/versions/\(version)/endorsements", token: token, json: #"{"decision": "endorse"}"#)
+            let r = try await app.call(
+                .post, "\(base)/versions/\(version)/endorsements", token: token, json: #"{"decision": "endorse"}"#)
             #expect(r.status == .ok, "\(r.text)")
         }
     }
@@ -58,7 +61,8 @@ struct CatalogueTests {
             let next = try #require(first.headers[.eTag])
             #expect(next != etag)
             // A second pharmacist still holding the old ETag does not overwrite silently.
-            try await app.call(.put, uri, token: admin, json: #"{"note": "b"}"#, headers: [.ifMatch: etag]).expectProblem(.preconditionFailed)
+            try await app.call(.put, uri, token: admin, json: #"{"note": "b"}"#, headers: [.ifMatch: etag]).expectProblem(
+                .preconditionFailed)
             #expect(try await app.count("SELECT count(*)::int FROM catalogue_items WHERE version_number = 2 AND note = 'b'") == 0)
             let removed = try await app.call(.delete, uri + "?reason=typed%20in%20error", token: admin, headers: [.ifMatch: next])
             #expect(removed.json["itemCount"] as? Int == 531)
@@ -78,21 +82,26 @@ struct CatalogueTests {
     func justification() async throws {
         try await TestApp.run { app in
             let admin = try await app.token(.consortiumAdmin)
-            try await app.call(.post, "/v1/drugs", token: try await app.token(.masterDataAdmin), json: """
-                {"code": "X-NONLIST-1", "genericName": "某新药", "dosageForm": "片剂", "packageSize": 10, "packageUnit": "盒",
-                 "unit": "片", "category": "western", "essentialEditions": [], "insuranceClass": "none",
-                 "controlClass": "none", "antimicrobial": false, "coldChain": false}
-                """)
+            try await app.call(
+                .post, "/v1/drugs", token: try await app.token(.masterDataAdmin),
+                json: """
+                    {"code": "X-NONLIST-1", "genericName": "某新药", "dosageForm": "片剂", "packageSize": 10, "packageUnit": "盒",
+                     "unit": "片", "category": "western", "essentialEditions": [], "insuranceClass": "none",
+                     "controlClass": "none", "antimicrobial": false, "coldChain": false}
+                    """)
             var etag = try await Self.openDraft(app, admin: admin)
             let uri = "\(Self.base)/versions/2/items/X-NONLIST-1"
             try await app.call(.put, uri, token: admin, json: #"{"levels": ["tertiary"]}"#, headers: [.ifMatch: etag])
                 .expectProblem(.unprocessableContent, naming: "justification")
-            let ok = try await app.call(.put, uri, token: admin, json: #"{"levels": ["tertiary"], "justification": "临床必需，无替代"}"#,
-                                        headers: [.ifMatch: etag])
+            let ok = try await app.call(
+                .put, uri, token: admin, json: #"{"levels": ["tertiary"], "justification": "临床必需，无替代"}"#,
+                headers: [.ifMatch: etag])
             #expect(ok.status == .ok, "\(ok.text)")
             etag = try #require(ok.headers[.eTag])
-            try await app.call(.put, "\(Self.base)/versions/2/items/NO-SUCH-DRUG", token: admin, json: "{}", headers: [.ifMatch: etag])
-                .expectProblem(.unprocessableContent, naming: "drugCode")
+            try await app.call(
+                .put, "\(Self.base)/versions/2/items/NO-SUCH-DRUG", token: admin, json: "{}", headers: [.ifMatch: etag]
+            )
+            .expectProblem(.unprocessableContent, naming: "drugCode")
         }
     }
 
@@ -101,8 +110,10 @@ struct CatalogueTests {
         try await TestApp.run { app in
             let admin = try await app.token(.consortiumAdmin)
             var etag = try await Self.openDraft(app, admin: admin)
-            let dropped = try await Self.someDrug(app, "SELECT code FROM drugs WHERE category = 'chinese_patent' ORDER BY code LIMIT 1")
-            let removed = try await app.call(.delete, "\(Self.base)/versions/2/items/\(dropped)?reason=dropped", token: admin, headers: [.ifMatch: etag])
+            let dropped = try await Self.someDrug(
+                app, "SELECT code FROM drugs WHERE category = 'chinese_patent' ORDER BY code LIMIT 1")
+            let removed = try await app.call(
+                .delete, "\(Self.base)/versions/2/items/\(dropped)?reason=dropped", token: admin, headers: [.ifMatch: etag])
             etag = try #require(removed.headers[.eTag])
 
             // Members cannot endorse a draft; the admin proposes it.
@@ -113,8 +124,10 @@ struct CatalogueTests {
             #expect(proposed.json["status"] as? String == "proposed")
             etag = try #require(proposed.headers[.eTag])
             // A proposed version is no longer edited.
-            try await app.call(.put, "\(Self.base)/versions/2/items/\(dropped)", token: admin, json: "{}", headers: [.ifMatch: etag])
-                .expectProblem(.conflict)
+            try await app.call(
+                .put, "\(Self.base)/versions/2/items/\(dropped)", token: admin, json: "{}", headers: [.ifMatch: etag]
+            )
+            .expectProblem(.conflict)
 
             let tomorrow = BusinessDate.today().adding(days: 1)
             let publish = #"{"effectiveFrom": "\#(tomorrow)"}"#
@@ -126,18 +139,23 @@ struct CatalogueTests {
             let objector = try await app.token(.institutionPharmacist, institution: "SL-PA-HQ-VC")
             try await app.call(.post, "\(Self.base)/versions/2/endorsements", token: objector, json: #"{"decision": "object"}"#)
                 .expectProblem(.unprocessableContent, naming: "comment")
-            try await app.call(.post, "\(Self.base)/versions/2/endorsements", token: objector,
-                               json: #"{"decision": "object", "comment": "村卫生室缺少常用中成药"}"#)
+            try await app.call(
+                .post, "\(Self.base)/versions/2/endorsements", token: objector,
+                json: #"{"decision": "object", "comment": "村卫生室缺少常用中成药"}"#)
             try await Self.endorse(app, [Self.members[4]])
-            let blocked = try await app.call(.post, "\(Self.base)/versions/2/publish", token: admin, json: publish, headers: [.ifMatch: etag])
+            let blocked = try await app.call(
+                .post, "\(Self.base)/versions/2/publish", token: admin, json: publish, headers: [.ifMatch: etag])
             blocked.expectProblem(.unprocessableContent)
             #expect((blocked.json["detail"] as? String)?.contains("SL-PA-HQ-VC") == true)
             // The member withdraws its objection by endorsing; quorum reached, no objection open.
             try await Self.endorse(app, ["SL-PA-HQ-VC"])
-            try await app.call(.post, "\(Self.base)/versions/2/publish", token: admin,
-                               json: #"{"effectiveFrom": "2020-01-01"}"#, headers: [.ifMatch: etag])
-                .expectProblem(.unprocessableContent, naming: "effectiveFrom")
-            let published = try await app.call(.post, "\(Self.base)/versions/2/publish", token: admin, json: publish, headers: [.ifMatch: etag])
+            try await app.call(
+                .post, "\(Self.base)/versions/2/publish", token: admin,
+                json: #"{"effectiveFrom": "2020-01-01"}"#, headers: [.ifMatch: etag]
+            )
+            .expectProblem(.unprocessableContent, naming: "effectiveFrom")
+            let published = try await app.call(
+                .post, "\(Self.base)/versions/2/publish", token: admin, json: publish, headers: [.ifMatch: etag])
             #expect(published.status == .ok, "\(published.text)")
             #expect(published.json["status"] as? String == "published")
 
@@ -145,17 +163,22 @@ struct CatalogueTests {
             let reader = try await app.token(.auditor)
             #expect(try await app.call(.get, Self.base, token: reader).json["version"] as? Int == 1)
             #expect(try await app.call(.get, "\(Self.base)?on=\(tomorrow)", token: reader).json["version"] as? Int == 2)
-            #expect(try await app.call(.get, "\(Self.base)?on=\(tomorrow.adding(days: 400))", token: reader).json["version"] as? Int == 2)
+            #expect(
+                try await app.call(.get, "\(Self.base)?on=\(tomorrow.adding(days: 400))", token: reader).json["version"] as? Int
+                    == 2)
 
             // Published versions never change: not through the API, not even in the database.
             let newETag = try #require(published.headers[.eTag])
-            try await app.call(.put, "\(Self.base)/versions/2/items/\(dropped)", token: admin, json: "{}", headers: [.ifMatch: newETag])
-                .expectProblem(.conflict)
+            try await app.call(
+                .put, "\(Self.base)/versions/2/items/\(dropped)", token: admin, json: "{}", headers: [.ifMatch: newETag]
+            )
+            .expectProblem(.conflict)
             await #expect(throws: (any Error).self) {
                 try await app.database.client.query("DELETE FROM catalogue_items WHERE version_number = 2")
             }
             await #expect(throws: (any Error).self) {
-                try await app.database.client.query("UPDATE catalogue_versions SET effective_from = '2030-01-01' WHERE number = 2")
+                try await app.database.client.query(
+                    "UPDATE catalogue_versions SET effective_from = '2030-01-01' WHERE number = 2")
             }
 
             // The diff names the removed drug; every step left its audit row.
@@ -165,7 +188,8 @@ struct CatalogueTests {
             let actions = try await app.database.rows(
                 "SELECT action FROM audit_log WHERE entity_type LIKE 'catalogue%' ORDER BY id", as: String.self)
             #expect(actions.first == "open_draft")
-            #expect(actions.contains("remove_item") && actions.contains("propose") && actions.contains("object")
+            #expect(
+                actions.contains("remove_item") && actions.contains("propose") && actions.contains("object")
                     && actions.contains("endorse") && actions.last == "publish")
         }
     }
@@ -184,8 +208,10 @@ struct CatalogueTests {
             etag = try #require(proposed.headers[.eTag])
             try await app.call(.post, "\(Self.base)/versions/2/endorsements", token: unscoped, json: #"{"decision": "endorse"}"#)
                 .expectProblem(.forbidden)
-            try await app.call(.post, "\(Self.base)/versions/2/endorsements", token: prescriber, json: #"{"decision": "endorse"}"#)
-                .expectProblem(.forbidden)
+            try await app.call(
+                .post, "\(Self.base)/versions/2/endorsements", token: prescriber, json: #"{"decision": "endorse"}"#
+            )
+            .expectProblem(.forbidden)
             _ = etag
         }
     }
@@ -201,7 +227,8 @@ struct CatalogueTests {
             #expect(allowed.count > 300 && allowed.count < 532)
             let etag = try #require(initial.headers[.eTag])
 
-            let restricted = try await Self.someDrug(app, "SELECT code FROM drugs WHERE control_class = 'narcotic' ORDER BY code LIMIT 1")
+            let restricted = try await Self.someDrug(
+                app, "SELECT code FROM drugs WHERE control_class = 'narcotic' ORDER BY code LIMIT 1")
             try await app.database.transaction { c in
                 try await c.sql(
                     """
@@ -216,8 +243,9 @@ struct CatalogueTests {
             #expect(Set(named) == [restricted, "X-OUTSIDE-1"])
             #expect(try await app.count("SELECT count(*)::int FROM member_catalogue_items") == 0)
 
-            let saved = try await app.call(.put, uri, token: village, json: #"{"drugCodes": ["\#(allowed[0])", "\#(allowed[1])"]}"#,
-                                           headers: [.ifMatch: etag])
+            let saved = try await app.call(
+                .put, uri, token: village, json: #"{"drugCodes": ["\#(allowed[0])", "\#(allowed[1])"]}"#,
+                headers: [.ifMatch: etag])
             #expect(saved.status == .ok, "\(saved.text)")
             #expect(saved.json["usesConsortiumCatalogue"] as? Bool == false)
             #expect((saved.json["items"] as? [Any])?.count == 2)
@@ -226,7 +254,8 @@ struct CatalogueTests {
                 .expectProblem(.preconditionFailed)
             // Another member's pharmacist cannot touch this list.
             let other = try await app.token(.institutionPharmacist, institution: "YJ-TCMH")
-            try await app.call(.put, uri, token: other, json: #"{"drugCodes": []}"#, headers: [.ifMatch: "*"]).expectProblem(.forbidden)
+            try await app.call(.put, uri, token: other, json: #"{"drugCodes": []}"#, headers: [.ifMatch: "*"]).expectProblem(
+                .forbidden)
             #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'member_catalogue'") == 1)
         }
     }
@@ -235,19 +264,27 @@ struct CatalogueTests {
     func outOfLine() async throws {
         try await TestApp.run { app in
             let admin = try await app.token(.consortiumAdmin)
-            let held = try await Self.someDrug(app, "SELECT code FROM drugs WHERE category = 'western' AND control_class = 'none' ORDER BY code LIMIT 1")
+            let held = try await Self.someDrug(
+                app, "SELECT code FROM drugs WHERE category = 'western' AND control_class = 'none' ORDER BY code LIMIT 1")
             let pharmacist = try await app.token(.institutionPharmacist, institution: "YJ-TCMH")
-            let put = try await app.call(.put, "/v1/institutions/YJ-TCMH/catalogue", token: pharmacist,
-                                         json: #"{"drugCodes": ["\#(held)"]}"#, headers: [.ifMatch: "\"m0\""])
+            let put = try await app.call(
+                .put, "/v1/institutions/YJ-TCMH/catalogue", token: pharmacist,
+                json: #"{"drugCodes": ["\#(held)"]}"#, headers: [.ifMatch: "\"m0\""])
             #expect(put.status == .ok, "\(put.text)")
 
             var etag = try await Self.openDraft(app, admin: admin)
-            etag = try #require(try await app.call(.delete, "\(Self.base)/versions/2/items/\(held)?reason=dropped", token: admin, headers: [.ifMatch: etag]).headers[.eTag])
-            etag = try #require(try await app.call(.post, "\(Self.base)/versions/2/propose", token: admin, headers: [.ifMatch: etag]).headers[.eTag])
+            etag = try #require(
+                try await app.call(
+                    .delete, "\(Self.base)/versions/2/items/\(held)?reason=dropped", token: admin, headers: [.ifMatch: etag]
+                ).headers[.eTag])
+            etag = try #require(
+                try await app.call(.post, "\(Self.base)/versions/2/propose", token: admin, headers: [.ifMatch: etag]).headers[
+                    .eTag])
             try await Self.endorse(app, ["JL-TCMH"] + Self.members)
             let today = BusinessDate.today()
-            let published = try await app.call(.post, "\(Self.base)/versions/2/publish", token: admin,
-                                               json: #"{"effectiveFrom": "\#(today)"}"#, headers: [.ifMatch: etag])
+            let published = try await app.call(
+                .post, "\(Self.base)/versions/2/publish", token: admin,
+                json: #"{"effectiveFrom": "\#(today)"}"#, headers: [.ifMatch: etag])
             #expect(published.status == .ok, "\(published.text)")
 
             let report = try await app.call(.get, "\(Self.base)/out-of-line", token: admin)
@@ -279,13 +316,16 @@ struct CatalogueTests {
                 ORDER BY a.code LIMIT 1
                 """, as: (String, String).self)[0]
             let pharmacist = try await app.token(.institutionPharmacist, institution: "CY-BJL-CHC")
-            let put = try await app.call(.put, "/v1/institutions/CY-BJL-CHC/catalogue", token: pharmacist,
-                                         json: #"{"drugCodes": ["\#(forms.1)"]}"#, headers: [.ifMatch: "*"])
+            let put = try await app.call(
+                .put, "/v1/institutions/CY-BJL-CHC/catalogue", token: pharmacist,
+                json: #"{"drugCodes": ["\#(forms.1)"]}"#, headers: [.ifMatch: "*"])
             #expect(put.status == .ok, "\(put.text)")
             let prescriber = try await app.token(.prescriber, institution: "JL-TCMH")
-            let check = try await app.call(.post, "/v1/referrals/medication-check", token: prescriber, json: """
-                {"sendingInstitutionCode": "JL-TCMH", "receivingInstitutionCode": "CY-BJL-CHC", "drugCodes": ["\(forms.0)", "\(forms.1)", "NOPE"]}
-                """)
+            let check = try await app.call(
+                .post, "/v1/referrals/medication-check", token: prescriber,
+                json: """
+                    {"sendingInstitutionCode": "JL-TCMH", "receivingInstitutionCode": "CY-BJL-CHC", "drugCodes": ["\(forms.0)", "\(forms.1)", "NOPE"]}
+                    """)
             let answers = (check.json["items"] as? [[String: Any]]) ?? []
             #expect(answers.count == 3)
             #expect(answers[0]["heldByReceiver"] as? Bool == false)

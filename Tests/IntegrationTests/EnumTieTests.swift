@@ -25,7 +25,9 @@ struct EnumTieTests {
     }
 
     static func records<C: RecordClassification>(_: C.Type) -> [String] { C.allCases.map(\.rawValue) }
-    static func settled<C: RecordClassification>(_: C.Type) -> [String] { C.allCases.filter { !$0.isDiscrepancy }.map(\.rawValue) }
+    static func settled<C: RecordClassification>(_: C.Type) -> [String] {
+        C.allCases.filter { !$0.isDiscrepancy }.map(\.rawValue)
+    }
 
     static let ties: [Tie] = [
         Tie(swift: values(ConsortiumKind.self), column: "consortia.kind", contract: "ConsortiumKind"),
@@ -39,20 +41,24 @@ struct EnumTieTests {
         Tie(swift: values(Role.self), column: "api_tokens.role"),
         Tie(swift: values(CatalogueStatus.self), column: "catalogue_versions.status", contract: "CatalogueStatus"),
         Tie(swift: values(EndorsementDecision.self), column: "catalogue_endorsements.decision", contract: "Endorsement/decision"),
-        Tie(swift: values(PriceAgreementStatus.self), column: "price_agreements.status", contract: "AgreementStatus",
+        Tie(
+            swift: values(PriceAgreementStatus.self), column: "price_agreements.status", contract: "AgreementStatus",
             derived: ["scheduled", "ended"]),
-        Tie(swift: values(RegistrationKind.self), column: "hospital_preparations.registration_kind", contract: "RegistrationKind"),
+        Tie(
+            swift: values(RegistrationKind.self), column: "hospital_preparations.registration_kind", contract: "RegistrationKind"),
         Tie(swift: values(TransferApprovalKind.self), column: "transfer_approvals.kind", contract: "TransferApprovalKind"),
         Tie(swift: values(ReceiptCondition.self), column: "transfer_receipts.condition", contract: "ReceiptCondition"),
         Tie(swift: values(OrderStatus.self), column: "purchase_orders.status", contract: "OrderStatus"),
         Tie(swift: values(DiscrepancyReview.self), column: "invoices.review_status", contract: "Invoice/review"),
         Tie(swift: values(DiscrepancyReview.self), column: "reconciliation_discrepancies.review_status"),
         // One column for the discrepancies of every kind of run; only discrepancies are stored.
-        Tie(swift: values(ReconciliationClassification.self) + records(HerbCommitmentClassification.self)
+        Tie(
+            swift: values(ReconciliationClassification.self) + records(HerbCommitmentClassification.self)
                 + records(TransferClassification.self) + records(MemberCatalogueClassification.self),
             column: "reconciliation_discrepancies.classification",
-            derived: Set(["matched"] + settled(HerbCommitmentClassification.self) + settled(TransferClassification.self)
-                + settled(MemberCatalogueClassification.self))),
+            derived: Set(
+                ["matched"] + settled(HerbCommitmentClassification.self) + settled(TransferClassification.self)
+                    + settled(MemberCatalogueClassification.self))),
         Tie(swift: values(HerbRoundStatus.self), column: "herb_rounds.status", contract: "HerbRoundStatus"),
         Tie(swift: values(HerbAwardRule.self), column: "herb_rounds.award_rule", contract: "HerbAwardRule"),
         Tie(swift: values(HerbCommitmentStatus.self), column: "herb_commitments.status", contract: "HerbCommitment/status"),
@@ -64,7 +70,9 @@ struct EnumTieTests {
         Tie(swift: values(PendingEndorsementStatus.self), contract: "PendingEndorsement/status"),
     ]
 
-    @Test("the database's CHECK lists hold the Swift values, less only the derived ones", arguments: ties.filter { $0.column != nil })
+    @Test(
+        "the database's CHECK lists hold the Swift values, less only the derived ones",
+        arguments: ties.filter { $0.column != nil })
     func database(_ tie: Tie) async throws {
         try await TestApp.run { app in
             let parts = tie.column!.split(separator: ".").map(String.init)

@@ -42,9 +42,11 @@ struct HTTPConformanceTests {
             let admin = try await app.token(.consortiumAdmin)
             let etag = try await CatalogueTests.openDraft(app, admin: admin)
             #expect(etag.hasPrefix("\"") && etag.hasSuffix("\"") && !etag.contains("%"), "\(etag)")
-            let drug = try await CatalogueTests.someDrug(app, "SELECT code FROM drugs WHERE category = 'western' ORDER BY code LIMIT 1")
-            let changed = try await app.call(.put, "\(CatalogueTests.base)/versions/2/items/\(drug)", token: admin,
-                                             json: #"{"note": "a"}"#, headers: [.ifMatch: etag])
+            let drug = try await CatalogueTests.someDrug(
+                app, "SELECT code FROM drugs WHERE category = 'western' ORDER BY code LIMIT 1")
+            let changed = try await app.call(
+                .put, "\(CatalogueTests.base)/versions/2/items/\(drug)", token: admin,
+                json: #"{"note": "a"}"#, headers: [.ifMatch: etag])
             #expect(changed.status == .ok, "\(changed.text)")
             #expect(changed.headers[.eTag]?.hasPrefix("\"") == true)
         }
@@ -56,10 +58,14 @@ extension HTTPConformanceTests {
     func constraintsExplained() async throws {
         try await TestApp.run { app in
             let s = try await BillingTests.received(app)
-            #expect(try await app.call(.post, "\(ProcurementTests.base)/invoices", token: s.admin,
-                                       json: BillingTests.invoice(s, "INV-1", quantity: 4)).status == .created)
-            let again = try await app.call(.post, "\(ProcurementTests.base)/invoices", token: s.admin,
-                                           json: BillingTests.invoice(s, "INV-1", quantity: 4))
+            #expect(
+                try await app.call(
+                    .post, "\(ProcurementTests.base)/invoices", token: s.admin,
+                    json: BillingTests.invoice(s, "INV-1", quantity: 4)
+                ).status == .created)
+            let again = try await app.call(
+                .post, "\(ProcurementTests.base)/invoices", token: s.admin,
+                json: BillingTests.invoice(s, "INV-1", quantity: 4))
             again.expectProblem(.conflict)
             let detail = again.json["detail"] as? String ?? ""
             #expect(detail.contains("invoiceNumber"), "\(again.text)")
@@ -98,26 +104,32 @@ extension HTTPConformanceTests {
             negative.expectProblem(.badRequest, naming: "withinDays")
             let unknown = try await app.call(.get, "/v1/consortia/JLTCM/payables?institution=YJ-TCMH", token: admin)
             unknown.expectProblem(.badRequest, naming: "institution")
-            try await app.call(.get, "/v1/drugs?q=" + String(repeating: "a", count: 500), token: admin).expectProblem(.badRequest, naming: "q")
+            try await app.call(.get, "/v1/drugs?q=" + String(repeating: "a", count: 500), token: admin).expectProblem(
+                .badRequest, naming: "q")
             // An enum in the query.
-            try await app.call(.get, "/v1/consortia/JLTCM/payables?status=late", token: admin).expectProblem(.badRequest, naming: "status")
+            try await app.call(.get, "/v1/consortia/JLTCM/payables?status=late", token: admin).expectProblem(
+                .badRequest, naming: "status")
             // In a body: null for a non-nullable field, an empty string where minLength is 1, a number below its minimum,
             // all named at once.
-            let body = try await app.call(.post, "/v1/consortia/JLTCM/invoices", token: admin, json: """
-                {"distributorCode": null, "invoiceNumber": "", "invoiceDate": "2026-11-30", "institutionCode": "YJ-TCMH",
-                 "upstreamSupplierCode": "MFR-001", "upstreamInvoiceNumber": "M-1",
-                 "lines": [{"orderId": 0, "orderLineNo": 1, "quantity": "1", "unitPrice": "1.00", "amount": "1.00"}]}
-                """)
+            let body = try await app.call(
+                .post, "/v1/consortia/JLTCM/invoices", token: admin,
+                json: """
+                    {"distributorCode": null, "invoiceNumber": "", "invoiceDate": "2026-11-30", "institutionCode": "YJ-TCMH",
+                     "upstreamSupplierCode": "MFR-001", "upstreamInvoiceNumber": "M-1",
+                     "lines": [{"orderId": 0, "orderLineNo": 1, "quantity": "1", "unitPrice": "1.00", "amount": "1.00"}]}
+                    """)
             body.expectProblem(.badRequest)
             #expect(Set(fields(body)) == ["distributorCode", "invoiceNumber", "lines[0].orderId"], "\(body.text)")
             // A header the contract bounds (Idempotency-Key: 1 to 200 characters).
-            let key = try await app.call(.post, "/v1/institutions/YJ-TCMH/orders", token: member, json: #"{"lines": []}"#,
-                                         headers: [.init("Idempotency-Key")!: String(repeating: "k", count: 201)])
+            let key = try await app.call(
+                .post, "/v1/institutions/YJ-TCMH/orders", token: member, json: #"{"lines": []}"#,
+                headers: [.init("Idempotency-Key")!: String(repeating: "k", count: 201)])
             key.expectProblem(.badRequest, naming: "Idempotency-Key")
             // A malformed one (spaces, control or non-ASCII characters) is 400 too, not a key of the idempotency table.
             for malformed in ["two words", "tab\tkey", "键-1"] {
-                let refused = try await app.call(.post, "/v1/institutions/YJ-TCMH/orders", token: member, json: #"{"lines": []}"#,
-                                                 headers: [.init("Idempotency-Key")!: malformed])
+                let refused = try await app.call(
+                    .post, "/v1/institutions/YJ-TCMH/orders", token: member, json: #"{"lines": []}"#,
+                    headers: [.init("Idempotency-Key")!: malformed])
                 refused.expectProblem(.badRequest, naming: "Idempotency-Key")
             }
             #expect(try await app.count("SELECT count(*)::int FROM audit_log") == audits)

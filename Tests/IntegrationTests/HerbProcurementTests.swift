@@ -42,29 +42,41 @@ struct HerbProcurementTests {
         let marginField = margin.map { #", "marginPercent": "\#($0)""# } ?? ""
         return try await app.call(
             .post, "/v1/consortia/JLTCM/herb-rounds", token: token,
-            json: #"{"name": "2026 黄芪甘草陈皮带量采购", "leadInstitutionCode": "\#(lead)", "periodStart": "\#(start)", "periodEnd": "\#(end)", "awardRule": "\#(rule)"\#(marginField)}"#)
+            json:
+                #"{"name": "2026 黄芪甘草陈皮带量采购", "leadInstitutionCode": "\#(lead)", "periodStart": "\#(start)", "periodEnd": "\#(end)", "awardRule": "\#(rule)"\#(marginField)}"#
+        )
     }
 
-    static func addItem(_ app: TestApp, _ token: String, round: Int, drug: String, ceiling: String, grade: String? = nil) async throws -> TestResponse {
+    static func addItem(_ app: TestApp, _ token: String, round: Int, drug: String, ceiling: String, grade: String? = nil)
+        async throws -> TestResponse
+    {
         let gradeField = grade.map { #", "grade": "\#($0)""# } ?? ""
-        return try await app.call(.post, "/v1/herb-rounds/\(round)/items", token: token,
-                                  json: #"{"drugCode": "\#(drug)", "ceilingPrice": "\#(ceiling)"\#(gradeField)}"#)
+        return try await app.call(
+            .post, "/v1/herb-rounds/\(round)/items", token: token,
+            json: #"{"drugCode": "\#(drug)", "ceilingPrice": "\#(ceiling)"\#(gradeField)}"#)
     }
 
-    static func commit(_ app: TestApp, _ token: String, round: Int, drug: String, institution: String? = nil,
-                       kg: String? = nil, reason: String? = nil) async throws -> TestResponse {
+    static func commit(
+        _ app: TestApp, _ token: String, round: Int, drug: String, institution: String? = nil,
+        kg: String? = nil, reason: String? = nil
+    ) async throws -> TestResponse {
         var fields = [#""drugCode": "\#(drug)""#]
         if let institution { fields.append(#""institutionCode": "\#(institution)""#) }
         if let kg { fields.append(#""quantityKg": "\#(kg)""#) }
         if let reason { fields.append(#""reason": "\#(reason)""#) }
-        return try await app.call(.post, "/v1/herb-rounds/\(round)/commitments", token: token, json: "{\(fields.joined(separator: ", "))}")
+        return try await app.call(
+            .post, "/v1/herb-rounds/\(round)/commitments", token: token, json: "{\(fields.joined(separator: ", "))}")
     }
 
-    static func bid(_ app: TestApp, _ token: String, round: Int, drug: String, supplier: String, price: String,
-                    grade: String = "统货", score: String = "90") async throws -> TestResponse {
+    static func bid(
+        _ app: TestApp, _ token: String, round: Int, drug: String, supplier: String, price: String,
+        grade: String = "统货", score: String = "90"
+    ) async throws -> TestResponse {
         try await app.call(
             .post, "/v1/herb-rounds/\(round)/bids", token: token,
-            json: #"{"drugCode": "\#(drug)", "supplierCode": "\#(supplier)", "unitPrice": "\#(price)", "grade": "\#(grade)", "origin": "甘肃陇西", "qualityScore": "\#(score)", "qualityReference": "检验报告 QR-\#(supplier)"}"#)
+            json:
+                #"{"drugCode": "\#(drug)", "supplierCode": "\#(supplier)", "unitPrice": "\#(price)", "grade": "\#(grade)", "origin": "甘肃陇西", "qualityScore": "\#(score)", "qualityReference": "检验报告 QR-\#(supplier)"}"#
+        )
     }
 
     static func move(_ app: TestApp, _ token: String, round: Int, _ action: String) async throws -> TestResponse {
@@ -82,9 +94,15 @@ struct HerbProcurementTests {
         #expect(try await commit(app, t.sl, round: round, drug: astragalus, kg: "300").status == .created)
         #expect(try await commit(app, t.sl, round: round, drug: tangerine, kg: "100").status == .created)
         #expect(try await move(app, t.leadOfficer, round: round, "open_bidding").status == .ok)
-        #expect(try await bid(app, t.leadOfficer, round: round, drug: astragalus, supplier: "MFR-029", price: "75.00").status == .created)
-        #expect(try await bid(app, t.leadOfficer, round: round, drug: astragalus, supplier: "MFR-010", price: "78.00").status == .created)
-        #expect(try await bid(app, t.leadOfficer, round: round, drug: tangerine, supplier: "MFR-029", price: "40.00").status == .created)
+        #expect(
+            try await bid(app, t.leadOfficer, round: round, drug: astragalus, supplier: "MFR-029", price: "75.00").status
+                == .created)
+        #expect(
+            try await bid(app, t.leadOfficer, round: round, drug: astragalus, supplier: "MFR-010", price: "78.00").status
+                == .created)
+        #expect(
+            try await bid(app, t.leadOfficer, round: round, drug: tangerine, supplier: "MFR-029", price: "40.00").status
+                == .created)
         let awarded = try await move(app, t.leadOfficer, round: round, "award")
         #expect(awarded.json["status"] as? String == "awarded", "\(awarded.text)")
         return round
@@ -103,10 +121,13 @@ struct HerbProcurementTests {
             let round = try #require(created.json["id"] as? Int)
             try await Self.move(app, t.admin, round: round, "award").expectProblem(.conflict)
             try await Self.move(app, t.admin, round: round, "open_commitments").expectProblem(.conflict)  // no items
-            try await Self.addItem(app, t.admin, round: round, drug: "XJ01CEA010A001010100001", ceiling: "10").expectProblem(.unprocessableContent, naming: "drugCode")
+            try await Self.addItem(app, t.admin, round: round, drug: "XJ01CEA010A001010100001", ceiling: "10").expectProblem(
+                .unprocessableContent, naming: "drugCode")
             #expect(try await Self.addItem(app, t.admin, round: round, drug: Self.astragalus, ceiling: "80").status == .created)
             try await Self.addItem(app, t.admin, round: round, drug: Self.astragalus, ceiling: "70").expectProblem(.conflict)
-            #expect(try await Self.move(app, t.admin, round: round, "open_commitments").json["status"] as? String == "commitments_open")
+            #expect(
+                try await Self.move(app, t.admin, round: round, "open_commitments").json["status"] as? String
+                    == "commitments_open")
             try await Self.addItem(app, t.admin, round: round, drug: Self.licorice, ceiling: "40").expectProblem(.conflict)
             try await Self.move(app, t.admin, round: round, "open_commitments").expectProblem(.conflict)
             try await Self.move(app, t.admin, round: round, "execute").expectProblem(.conflict)
@@ -116,7 +137,8 @@ struct HerbProcurementTests {
             try await Self.commit(app, t.sl, round: round, drug: Self.astragalus, kg: "300").expectProblem(.conflict)
             try await Self.move(app, t.admin, round: round, "close").expectProblem(.conflict)
             #expect(try await Self.move(app, t.admin, round: round, "award").json["status"] as? String == "awarded")
-            try await Self.bid(app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "70").expectProblem(.conflict)
+            try await Self.bid(app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "70").expectProblem(
+                .conflict)
             #expect(try await Self.move(app, t.admin, round: round, "execute").json["status"] as? String == "executing")
             #expect(try await Self.move(app, t.admin, round: round, "close").json["status"] as? String == "closed")
             try await Self.move(app, t.admin, round: round, "close").expectProblem(.conflict)
@@ -124,7 +146,10 @@ struct HerbProcurementTests {
             let listed = try await app.call(.get, "/v1/consortia/JLTCM/herb-rounds", token: t.yj)
             #expect((listed.json["items"] as? [[String: Any]])?.count == 1)
             // create, add_item, five moves
-            #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'herb_round' AND entity_key = \(String(round))") == 7)
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM audit_log WHERE entity_type = 'herb_round' AND entity_key = \(String(round))") == 7
+            )
             try await app.call(.get, "/v1/herb-rounds/999999", token: t.admin).expectProblem(.notFound)
         }
     }
@@ -133,13 +158,17 @@ struct HerbProcurementTests {
     func leadNeedsLab() async throws {
         try await TestApp.run { app in
             let t = try await Self.tokens(app)
-            try await Self.createRound(app, t.admin, lead: "SL-TCMH").expectProblem(.unprocessableContent, naming: "leadInstitutionCode")
-            try await Self.createRound(app, t.admin, lead: "CY-BJL-CHC").expectProblem(.unprocessableContent, naming: "leadInstitutionCode")
-            try await Self.createRound(app, t.admin, lead: "NO-SUCH").expectProblem(.unprocessableContent, naming: "leadInstitutionCode")
+            try await Self.createRound(app, t.admin, lead: "SL-TCMH").expectProblem(
+                .unprocessableContent, naming: "leadInstitutionCode")
+            try await Self.createRound(app, t.admin, lead: "CY-BJL-CHC").expectProblem(
+                .unprocessableContent, naming: "leadInstitutionCode")
+            try await Self.createRound(app, t.admin, lead: "NO-SUCH").expectProblem(
+                .unprocessableContent, naming: "leadInstitutionCode")
             // A member's officer cannot set up a round led by the lead.
             try await Self.createRound(app, t.yj).expectProblem(.forbidden)
             try await Self.createRound(app, t.leadPharmacist).expectProblem(.forbidden)
-            try await Self.createRound(app, t.admin, rule: "multiple_within_margin").expectProblem(.unprocessableContent, naming: "marginPercent")
+            try await Self.createRound(app, t.admin, rule: "multiple_within_margin").expectProblem(
+                .unprocessableContent, naming: "marginPercent")
             #expect(try await app.count("SELECT count(*)::int FROM herb_rounds") == 0)
             let created = try await Self.createRound(app, t.leadOfficer)
             #expect(created.status == .created)
@@ -148,12 +177,15 @@ struct HerbProcurementTests {
         }
     }
 
-    @Test("commitments: the proposal is 80% of 2025 usage; below 60% needs a reason and the lead's acceptance; members see their own")
+    @Test(
+        "commitments: the proposal is 80% of 2025 usage; below 60% needs a reason and the lead's acceptance; members see their own"
+    )
     func commitments() async throws {
         try await TestApp.run { app in
             let t = try await Self.tokens(app)
             let round = try #require(try await Self.createRound(app, t.leadOfficer).json["id"] as? Int)
-            #expect(try await Self.addItem(app, t.leadOfficer, round: round, drug: Self.astragalus, ceiling: "80").status == .created)
+            #expect(
+                try await Self.addItem(app, t.leadOfficer, round: round, drug: Self.astragalus, ceiling: "80").status == .created)
             try await Self.commit(app, t.yj, round: round, drug: Self.astragalus).expectProblem(.conflict)  // still planning
             _ = try await Self.move(app, t.leadOfficer, round: round, "open_commitments")
 
@@ -162,48 +194,70 @@ struct HerbProcurementTests {
             #expect(proposed.json["quantityKg"] as? String == "336.000")
             #expect(proposed.json["priorUsageKg"] as? String == "420.000")
             #expect(proposed.json["status"] as? String == "accepted")
-            try await Self.commit(app, t.yj, round: round, drug: Self.astragalus, kg: "400").expectProblem(.conflict)  // once per item
+            // once per item
+            try await Self.commit(app, t.yj, round: round, drug: Self.astragalus, kg: "400").expectProblem(.conflict)
 
             // SL-TCMH used 380 kg: the minimum is 228.
-            try await Self.commit(app, t.sl, round: round, drug: Self.astragalus, kg: "227.999").expectProblem(.unprocessableContent, naming: "quantityKg")
-            let pending = try await Self.commit(app, t.sl, round: round, drug: Self.astragalus, kg: "200", reason: "骨伤科病区改造，门诊量下降")
+            try await Self.commit(app, t.sl, round: round, drug: Self.astragalus, kg: "227.999").expectProblem(
+                .unprocessableContent, naming: "quantityKg")
+            let pending = try await Self.commit(
+                app, t.sl, round: round, drug: Self.astragalus, kg: "200", reason: "骨伤科病区改造，门诊量下降")
             #expect(pending.json["status"] as? String == "pending", "\(pending.text)")
             let pendingID = try #require(pending.json["id"] as? Int)
             // A member commits only for itself.
-            try await Self.commit(app, t.sl, round: round, drug: Self.astragalus, institution: "YJ-CLH-THC", kg: "40").expectProblem(.forbidden)
-            try await Self.commit(app, t.admin, round: round, drug: Self.astragalus, institution: "YJ-CLH-THC", kg: "40").expectProblem(.forbidden)
-            try await Self.commit(app, t.yj, round: round, drug: Self.licorice, kg: "40").expectProblem(.unprocessableContent, naming: "drugCode")
+            try await Self.commit(app, t.sl, round: round, drug: Self.astragalus, institution: "YJ-CLH-THC", kg: "40")
+                .expectProblem(.forbidden)
+            try await Self.commit(app, t.admin, round: round, drug: Self.astragalus, institution: "YJ-CLH-THC", kg: "40")
+                .expectProblem(.forbidden)
+            try await Self.commit(app, t.yj, round: round, drug: Self.licorice, kg: "40").expectProblem(
+                .unprocessableContent, naming: "drugCode")
             // CY-BJL-CHC used 85 kg (minimum 51): below, with a reason; the lead rejects it.
             let low = try await Self.commit(app, t.chc, round: round, drug: Self.astragalus, kg: "30", reason: "改用配方颗粒")
             let lowID = try #require(low.json["id"] as? Int)
 
             var demand = try await app.call(.get, "/v1/herb-rounds/\(round)/demand", token: t.chc)
             var item = try #require((demand.json["items"] as? [[String: Any]])?.first)
-            #expect(item["committedKg"] as? String == "336.000" && item["pendingKg"] as? String == "230.000" && item["members"] as? Int == 1)
+            #expect(
+                item["committedKg"] as? String == "336.000" && item["pendingKg"] as? String == "230.000"
+                    && item["members"] as? Int == 1)
 
             try await Self.move(app, t.leadOfficer, round: round, "open_bidding").expectProblem(.conflict)
-            try await app.call(.post, "/v1/herb-rounds/\(round)/commitments/\(pendingID)/accept", token: t.sl).expectProblem(.forbidden)
-            try await app.call(.post, "/v1/herb-rounds/\(round)/commitments/\(pendingID)/accept", token: t.leadPharmacist).expectProblem(.forbidden)
-            #expect(try await app.call(.post, "/v1/herb-rounds/\(round)/commitments/\(pendingID)/accept", token: t.leadOfficer).json["status"] as? String == "accepted")
-            try await app.call(.post, "/v1/herb-rounds/\(round)/commitments/\(pendingID)/reject", token: t.leadOfficer).expectProblem(.conflict)
-            #expect(try await app.call(.post, "/v1/herb-rounds/\(round)/commitments/\(lowID)/reject", token: t.admin).json["status"] as? String == "rejected")
+            try await app.call(.post, "/v1/herb-rounds/\(round)/commitments/\(pendingID)/accept", token: t.sl).expectProblem(
+                .forbidden)
+            try await app.call(.post, "/v1/herb-rounds/\(round)/commitments/\(pendingID)/accept", token: t.leadPharmacist)
+                .expectProblem(.forbidden)
+            #expect(
+                try await app.call(.post, "/v1/herb-rounds/\(round)/commitments/\(pendingID)/accept", token: t.leadOfficer).json[
+                    "status"] as? String == "accepted")
+            try await app.call(.post, "/v1/herb-rounds/\(round)/commitments/\(pendingID)/reject", token: t.leadOfficer)
+                .expectProblem(.conflict)
+            #expect(
+                try await app.call(.post, "/v1/herb-rounds/\(round)/commitments/\(lowID)/reject", token: t.admin).json["status"]
+                    as? String == "rejected")
 
             demand = try await app.call(.get, "/v1/herb-rounds/\(round)/demand", token: t.chc)
             item = try #require((demand.json["items"] as? [[String: Any]])?.first)
-            #expect(item["committedKg"] as? String == "536.000" && item["pendingKg"] as? String == "0.000" && item["members"] as? Int == 2)
+            #expect(
+                item["committedKg"] as? String == "536.000" && item["pendingKg"] as? String == "0.000"
+                    && item["members"] as? Int == 2)
 
             let own = try await app.call(.get, "/v1/herb-rounds/\(round)/commitments", token: t.sl)
-            #expect(((own.json["items"] as? [[String: Any]]) ?? []).compactMap { $0["institutionCode"] as? String } == ["SL-TCMH"])
+            #expect(
+                ((own.json["items"] as? [[String: Any]]) ?? []).compactMap { $0["institutionCode"] as? String } == ["SL-TCMH"])
             let all = try await app.call(.get, "/v1/herb-rounds/\(round)/commitments", token: t.leadOfficer)
             #expect(((all.json["items"] as? [[String: Any]]) ?? []).count == 3)
-            #expect(((try await app.call(.get, "/v1/herb-rounds/\(round)/commitments", token: try await app.token(.auditor)).json["items"] as? [[String: Any]]) ?? []).count == 3)
+            #expect(
+                ((try await app.call(.get, "/v1/herb-rounds/\(round)/commitments", token: try await app.token(.auditor)).json[
+                    "items"] as? [[String: Any]]) ?? []).count == 3)
 
             #expect(try await Self.move(app, t.leadOfficer, round: round, "open_bidding").status == .ok)
             #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'herb_commitment'") == 5)
         }
     }
 
-    @Test("bids: above the ceiling, the wrong grade or not a piece manufacturer is 422; the lowest price wins, ties by quality then time")
+    @Test(
+        "bids: above the ceiling, the wrong grade or not a piece manufacturer is 422; the lowest price wins, ties by quality then time"
+    )
     func bidsAndLowestPrice() async throws {
         try await TestApp.run { app in
             let t = try await Self.tokens(app)
@@ -213,25 +267,50 @@ struct HerbProcurementTests {
             _ = try await Self.move(app, t.leadOfficer, round: round, "open_commitments")
             _ = try await Self.commit(app, t.yj, round: round, drug: Self.astragalus)
             _ = try await Self.commit(app, t.yj, round: round, drug: Self.licorice)
-            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "70").expectProblem(.conflict)
+            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "70")
+                .expectProblem(.conflict)
             _ = try await Self.move(app, t.leadOfficer, round: round, "open_bidding")
 
-            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "80.01").expectProblem(.unprocessableContent, naming: "unitPrice")
-            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "70", grade: "一等").expectProblem(.unprocessableContent, naming: "grade")
-            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-001", price: "70").expectProblem(.unprocessableContent, naming: "supplierCode")
-            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "DST-SINOPHARM-JL", price: "70").expectProblem(.unprocessableContent, naming: "supplierCode")
-            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "70", score: "101").expectProblem(.unprocessableContent, naming: "qualityScore")
-            try await Self.bid(app, t.yj, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "70").expectProblem(.forbidden)
+            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "80.01")
+                .expectProblem(.unprocessableContent, naming: "unitPrice")
+            try await Self.bid(
+                app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "70", grade: "一等"
+            ).expectProblem(.unprocessableContent, naming: "grade")
+            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-001", price: "70")
+                .expectProblem(.unprocessableContent, naming: "supplierCode")
+            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "DST-SINOPHARM-JL", price: "70")
+                .expectProblem(.unprocessableContent, naming: "supplierCode")
+            try await Self.bid(
+                app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "70", score: "101"
+            ).expectProblem(.unprocessableContent, naming: "qualityScore")
+            try await Self.bid(app, t.yj, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "70").expectProblem(
+                .forbidden)
             #expect(try await app.count("SELECT count(*)::int FROM herb_bids") == 0)
 
             // 黄芪: a tie on price goes to the higher quality score.
-            #expect(try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-010", price: "75.00", score: "85").status == .created)
-            #expect(try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "75.00", score: "92").status == .created)
-            #expect(try await Self.bid(app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-024", price: "80.00", score: "99").status == .created)
-            try await Self.bid(app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-024", price: "79.00").expectProblem(.conflict)
+            #expect(
+                try await Self.bid(
+                    app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-010", price: "75.00", score: "85"
+                ).status == .created)
+            #expect(
+                try await Self.bid(
+                    app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "75.00", score: "92"
+                ).status == .created)
+            #expect(
+                try await Self.bid(
+                    app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-024", price: "80.00", score: "99"
+                ).status == .created)
+            try await Self.bid(app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-024", price: "79.00")
+                .expectProblem(.conflict)
             // 甘草: a tie on price and score goes to the earlier bid.
-            #expect(try await Self.bid(app, t.leadOfficer, round: round, drug: Self.licorice, supplier: "MFR-010", price: "40.00", score: "90").status == .created)
-            #expect(try await Self.bid(app, t.leadOfficer, round: round, drug: Self.licorice, supplier: "MFR-008", price: "40.00", score: "90").status == .created)
+            #expect(
+                try await Self.bid(
+                    app, t.leadOfficer, round: round, drug: Self.licorice, supplier: "MFR-010", price: "40.00", score: "90"
+                ).status == .created)
+            #expect(
+                try await Self.bid(
+                    app, t.leadOfficer, round: round, drug: Self.licorice, supplier: "MFR-008", price: "40.00", score: "90"
+                ).status == .created)
 
             let provisional = try await app.call(.get, "/v1/herb-rounds/\(round)/ranking", token: t.yj)
             #expect(provisional.json["provisional"] as? Bool == true)
@@ -242,7 +321,8 @@ struct HerbProcurementTests {
             #expect(ranking.json["provisional"] as? Bool == false)
             let rows = (ranking.json["items"] as? [[String: Any]]) ?? []
             let astragalus = rows.filter { $0["drugCode"] as? String == Self.astragalus }
-            #expect(astragalus.compactMap { $0["supplierCode"] as? String } == ["MFR-029", "MFR-010", "MFR-024"], "\(ranking.text)")
+            #expect(
+                astragalus.compactMap { $0["supplierCode"] as? String } == ["MFR-029", "MFR-010", "MFR-024"], "\(ranking.text)")
             #expect(astragalus.compactMap { $0["rank"] as? Int } == [1, 2, 3])
             #expect(astragalus.compactMap { $0["winner"] as? Bool } == [true, false, false])
             #expect((astragalus[0]["reason"] as? String ?? "").contains("quality"))
@@ -256,11 +336,15 @@ struct HerbProcurementTests {
             let price = try await app.call(.get, "/v1/consortia/JLTCM/prices/\(Self.astragalus)?on=\(Self.start)", token: t.yj)
             #expect(price.json["unitPrice"] as? String == "75.0000", "\(price.text)")
             let agreement = try #require(price.json["agreement"] as? [String: Any])
-            #expect(agreement["source"] as? String == "joint_procurement" && agreement["reference"] as? String == "round:\(round)")
+            #expect(
+                agreement["source"] as? String == "joint_procurement" && agreement["reference"] as? String == "round:\(round)")
             #expect(agreement["priceUnit"] as? String == "unit")
-            let before = try await app.call(.get, "/v1/consortia/JLTCM/prices/\(Self.astragalus)?on=\(Self.start.adding(days: -1))", token: t.yj)
+            let before = try await app.call(
+                .get, "/v1/consortia/JLTCM/prices/\(Self.astragalus)?on=\(Self.start.adding(days: -1))", token: t.yj)
             #expect(before.json["unitPrice"] as? String == "80.0000")  // the provincial price until then
-            #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'price_agreement' AND action = 'award'") == 2)
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM audit_log WHERE entity_type = 'price_agreement' AND action = 'award'") == 2)
             #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'herb_bid'") == 5)
         }
     }
@@ -269,7 +353,8 @@ struct HerbProcurementTests {
     func severalWinners() async throws {
         try await TestApp.run { app in
             let t = try await Self.tokens(app)
-            let round = try #require(try await Self.createRound(app, t.admin, rule: "multiple_within_margin", margin: "5").json["id"] as? Int)
+            let round = try #require(
+                try await Self.createRound(app, t.admin, rule: "multiple_within_margin", margin: "5").json["id"] as? Int)
             _ = try await Self.addItem(app, t.admin, round: round, drug: Self.astragalus, ceiling: "80")
             _ = try await Self.move(app, t.admin, round: round, "open_commitments")
             _ = try await Self.commit(app, t.yj, round: round, drug: Self.astragalus, kg: "400")
@@ -278,7 +363,9 @@ struct HerbProcurementTests {
             _ = try await Self.bid(app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "60.00")
             _ = try await Self.bid(app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-024", price: "63.01")
             _ = try await Self.move(app, t.admin, round: round, "award")
-            let rows = (try await app.call(.get, "/v1/herb-rounds/\(round)/ranking", token: t.admin).json["items"] as? [[String: Any]]) ?? []
+            let rows =
+                (try await app.call(.get, "/v1/herb-rounds/\(round)/ranking", token: t.admin).json["items"] as? [[String: Any]])
+                ?? []
             #expect(rows.compactMap { $0["supplierCode"] as? String } == ["MFR-029", "MFR-010", "MFR-024"])
             #expect(rows.compactMap { $0["winner"] as? Bool } == [true, true, false])
             #expect(rows.compactMap { $0["share"] as? String } == ["0.5000", "0.5000", "0.0000"])
@@ -289,28 +376,38 @@ struct HerbProcurementTests {
         }
     }
 
-    @Test("orders at the awarded price draw the commitment down; beyond it is over-commitment; progress and pace on a known dataset")
+    @Test(
+        "orders at the awarded price draw the commitment down; beyond it is over-commitment; progress and pace on a known dataset"
+    )
     func drawDownAndProgress() async throws {
         try await TestApp.run { app in
             let t = try await Self.tokens(app)
             let round = try await Self.awardedRound(app, t)
             _ = try await Self.move(app, t.leadOfficer, round: round, "execute")
             // YJ-TCMH committed 336 kg: 200 received through the ordinary order path, 150 more, a cancelled 40.
-            let first = try await ProcurementTests.consolidatedOrder(app, member: t.yj, admin: t.admin, drug: Self.astragalus, quantity: "200")
+            let first = try await ProcurementTests.consolidatedOrder(
+                app, member: t.yj, admin: t.admin, drug: Self.astragalus, quantity: "200")
             let order = try await app.call(.get, "/v1/consortia/JLTCM/orders/\(first)", token: t.yj)
-            #expect(((order.json["lines"] as? [[String: Any]]) ?? []).first?["unitPrice"] as? String == "75.0000", "\(order.text)")
+            #expect(
+                ((order.json["lines"] as? [[String: Any]]) ?? []).first?["unitPrice"] as? String == "75.0000", "\(order.text)")
             let delivered = try await app.call(
                 .post, "/v1/consortia/JLTCM/orders/\(first)/deliveries", token: t.yj,
-                json: #"{"lineNo": 1, "lotNumber": "HQ-2026-001", "expiryDate": "\#(BusinessDate.today().adding(months: 24))", "quantity": "120"}"#)
+                json:
+                    #"{"lineNo": 1, "lotNumber": "HQ-2026-001", "expiryDate": "\#(BusinessDate.today().adding(months: 24))", "quantity": "120"}"#
+            )
             #expect(delivered.status == .created, "\(delivered.text)")
             #expect(try await ProcurementTests.order(app, t.yj, [(Self.astragalus, "150")]).status == .created)
-            let cancelled = try #require(try await ProcurementTests.order(app, t.yj, [(Self.astragalus, "40")]).json["id"] as? Int)
+            let cancelled = try #require(
+                try await ProcurementTests.order(app, t.yj, [(Self.astragalus, "40")]).json["id"] as? Int)
             _ = try await app.call(.post, "/v1/consortia/JLTCM/orders/\(cancelled)/cancel", token: t.yj)
             // SL-TCMH committed 300 kg and bought 50.
-            #expect(try await ProcurementTests.order(app, t.sl, institution: "SL-TCMH", [(Self.astragalus, "50")]).status == .created)
+            #expect(
+                try await ProcurementTests.order(app, t.sl, institution: "SL-TCMH", [(Self.astragalus, "50")]).status == .created)
             // CHY-YAJ-CHC committed nothing and bought 10: all of it is over-commitment.
             let chy = try await app.token(.procurementOfficer, institution: "CHY-YAJ-CHC")
-            #expect(try await ProcurementTests.order(app, chy, institution: "CHY-YAJ-CHC", [(Self.astragalus, "10")]).status == .created)
+            #expect(
+                try await ProcurementTests.order(app, chy, institution: "CHY-YAJ-CHC", [(Self.astragalus, "10")]).status
+                    == .created)
 
             let today = BusinessDate.today()
             let progress = try await app.call(.get, "/v1/herb-rounds/\(round)/progress?on=\(today)", token: t.leadOfficer)
@@ -326,25 +423,33 @@ struct HerbProcurementTests {
             #expect(yj["overCommitmentKg"] as? String == "14.000" && yj["behind"] as? Bool == false)
             let sl = try #require(row("SL-TCMH", Self.astragalus))
             #expect(sl["committedKg"] as? String == "300.000" && sl["boughtKg"] as? String == "50.000")
-            #expect(sl["completionRate"] as? String == "0.1667" && sl["expectedKg"] as? String == "150.000" && sl["behind"] as? Bool == true)
+            #expect(
+                sl["completionRate"] as? String == "0.1667" && sl["expectedKg"] as? String == "150.000"
+                    && sl["behind"] as? Bool == true)
             let slTangerine = try #require(row("SL-TCMH", Self.tangerine))
             #expect(slTangerine["boughtKg"] as? String == "0.000" && slTangerine["expectedKg"] as? String == "50.000")
             let chyRow = try #require(row("CHY-YAJ-CHC", Self.astragalus))
-            #expect(chyRow["committedKg"] as? String == "0.000" && chyRow["overCommitmentKg"] as? String == "10.000" && chyRow["completionRate"] == nil)
+            #expect(
+                chyRow["committedKg"] as? String == "0.000" && chyRow["overCommitmentKg"] as? String == "10.000"
+                    && chyRow["completionRate"] == nil)
             #expect(rows.count == 4)
 
             // Before the orders' day nothing was bought yet.
-            let earlier = try await app.call(.get, "/v1/herb-rounds/\(round)/progress?on=\(today.adding(days: -1))", token: t.admin)
+            let earlier = try await app.call(
+                .get, "/v1/herb-rounds/\(round)/progress?on=\(today.adding(days: -1))", token: t.admin)
             #expect(((earlier.json["rows"] as? [[String: Any]]) ?? []).allSatisfy { $0["boughtKg"] as? String == "0.000" })
             // A member sees its own rows only.
             let own = try await app.call(.get, "/v1/herb-rounds/\(round)/progress?on=\(today)", token: t.yj)
             #expect(((own.json["rows"] as? [[String: Any]]) ?? []).compactMap { $0["institutionCode"] as? String } == ["YJ-TCMH"])
             // No second ordering path: a price not from the award does not count.
-            #expect(try await app.count("SELECT count(*)::int FROM purchase_order_lines WHERE drug_code = \(Self.astragalus)") == 5)
+            #expect(
+                try await app.count("SELECT count(*)::int FROM purchase_order_lines WHERE drug_code = \(Self.astragalus)") == 5)
         }
     }
 
-    @Test("every limit rejects a lot and blocks it everywhere; limits come from herb_quality_limits; two rejections flag the supplier")
+    @Test(
+        "every limit rejects a lot and blocks it everywhere; limits come from herb_quality_limits; two rejections flag the supplier"
+    )
     func quality() async throws {
         try await TestApp.run { app in
             let t = try await Self.tokens(app)
@@ -360,16 +465,22 @@ struct HerbProcurementTests {
                 "arsenicMgPerKg": "2.1", "mercuryMgPerKg": "0.21", "copperMgPerKg": "20.5", "aflatoxinB1UgPerKg": "5.1",
                 "aflatoxinsTotalUgPerKg": "10.1",
             ]
-            func inspect(_ token: String, drug: String = Self.tangerine, lot: String, supplier: String = "MFR-029",
-                         identified: Bool = true, _ values: [String: String]) async throws -> TestResponse {
+            func inspect(
+                _ token: String, drug: String = Self.tangerine, lot: String, supplier: String = "MFR-029",
+                identified: Bool = true, _ values: [String: String]
+            ) async throws -> TestResponse {
                 let measures = values.map { #""\#($0.key)": "\#($0.value)""# }.joined(separator: ", ")
                 return try await app.call(
                     .post, "/v1/herb-rounds/\(round)/inspections", token: token,
-                    json: #"{"drugCode": "\#(drug)", "lotNumber": "\#(lot)", "supplierCode": "\#(supplier)", "identificationPassed": \#(identified), "measurements": {\#(measures)}}"#)
+                    json:
+                        #"{"drugCode": "\#(drug)", "lotNumber": "\#(lot)", "supplierCode": "\#(supplier)", "identificationPassed": \#(identified), "measurements": {\#(measures)}}"#
+                )
             }
             let passed = try await inspect(t.leadPharmacist, lot: "CP-OK", good)
             #expect(passed.status == .created && passed.json["result"] as? String == "passed", "\(passed.text)")
-            #expect(try await app.call(.get, "/v1/consortia/JLTCM/herb-batches/\(Self.tangerine)/CP-OK", token: t.sl).json["mayUse"] as? Bool == true)
+            #expect(
+                try await app.call(.get, "/v1/consortia/JLTCM/herb-batches/\(Self.tangerine)/CP-OK", token: t.sl).json["mayUse"]
+                    as? Bool == true)
             let unseen = try await app.call(.get, "/v1/consortia/JLTCM/herb-batches/\(Self.tangerine)/CP-NEVER", token: t.sl)
             #expect(unseen.json["status"] as? String == "uninspected" && unseen.json["mayUse"] as? Bool == false)
 
@@ -392,25 +503,32 @@ struct HerbProcurementTests {
             astragalus["aflatoxinB1UgPerKg"] = nil
             astragalus["aflatoxinsTotalUgPerKg"] = nil
             let ash = try await inspect(t.admin, drug: Self.astragalus, lot: "HQ-ASH", astragalus)
-            #expect(ash.json["result"] as? String == "rejected" && ((ash.json["failures"] as? [String]) ?? []).first?.contains("totalAshPct") == true, "\(ash.text)")
+            #expect(
+                ash.json["result"] as? String == "rejected"
+                    && ((ash.json["failures"] as? [String]) ?? []).first?.contains("totalAshPct") == true, "\(ash.text)")
             #expect(ash.json["supplierFlagged"] as? Bool == true)
 
             // A rejected lot cannot be received at any member, even with an exception reason.
-            let orderID = try await ProcurementTests.consolidatedOrder(app, member: t.yj, admin: t.admin, drug: Self.tangerine, quantity: "20")
+            let orderID = try await ProcurementTests.consolidatedOrder(
+                app, member: t.yj, admin: t.admin, drug: Self.tangerine, quantity: "20")
             let expiry = BusinessDate.today().adding(months: 24)
             try await app.call(
                 .post, "/v1/consortia/JLTCM/orders/\(orderID)/deliveries", token: t.yj,
-                json: #"{"lineNo": 1, "lotNumber": "CP-leadMgPerKg", "expiryDate": "\#(expiry)", "quantity": "5", "exceptionReason": "急用"}"#
+                json:
+                    #"{"lineNo": 1, "lotNumber": "CP-leadMgPerKg", "expiryDate": "\#(expiry)", "quantity": "5", "exceptionReason": "急用"}"#
             ).expectProblem(.unprocessableContent, naming: "lotNumber")
-            #expect(try await app.call(
-                .post, "/v1/consortia/JLTCM/orders/\(orderID)/deliveries", token: t.yj,
-                json: #"{"lineNo": 1, "lotNumber": "CP-OK", "expiryDate": "\#(expiry)", "quantity": "5"}"#).status == .created)
+            #expect(
+                try await app.call(
+                    .post, "/v1/consortia/JLTCM/orders/\(orderID)/deliveries", token: t.yj,
+                    json: #"{"lineNo": 1, "lotNumber": "CP-OK", "expiryDate": "\#(expiry)", "quantity": "5"}"#
+                ).status == .created)
 
             // A measure the monograph limits must be measured; a loser of the item, a lot seen twice, a member's pharmacist.
             var missing = good
             missing["leadMgPerKg"] = nil
             try await inspect(t.admin, lot: "CP-MISS", missing).expectProblem(.unprocessableContent, naming: "leadMgPerKg")
-            try await inspect(t.admin, drug: Self.astragalus, lot: "HQ-LOSER", supplier: "MFR-010", astragalus).expectProblem(.unprocessableContent, naming: "supplierCode")
+            try await inspect(t.admin, drug: Self.astragalus, lot: "HQ-LOSER", supplier: "MFR-010", astragalus).expectProblem(
+                .unprocessableContent, naming: "supplierCode")
             try await inspect(t.admin, lot: "CP-OK", good).expectProblem(.conflict)
             try await inspect(t.sl, lot: "CP-SL", good).expectProblem(.forbidden)
 
@@ -426,12 +544,19 @@ struct HerbProcurementTests {
             let standing = try await app.call(.get, "/v1/herb-rounds/\(round)/suppliers", token: t.admin)
             let mfr029 = ((standing.json["items"] as? [[String: Any]]) ?? []).first { $0["supplierCode"] as? String == "MFR-029" }
             #expect(mfr029?["flagged"] as? Bool == true && mfr029?["rejections"] as? Int == 11, "\(standing.text)")
-            try await app.call(.post, "/v1/herb-rounds/\(round)/suppliers/MFR-029/suspend", token: t.yj, json: #"{"reason": "2 批次不合格"}"#).expectProblem(.forbidden)
-            let suspended = try await app.call(.post, "/v1/herb-rounds/\(round)/suppliers/MFR-029/suspend", token: t.leadOfficer, json: #"{"reason": "多批次检验不合格"}"#)
+            try await app.call(
+                .post, "/v1/herb-rounds/\(round)/suppliers/MFR-029/suspend", token: t.yj, json: #"{"reason": "2 批次不合格"}"#
+            ).expectProblem(.forbidden)
+            let suspended = try await app.call(
+                .post, "/v1/herb-rounds/\(round)/suppliers/MFR-029/suspend", token: t.leadOfficer,
+                json: #"{"reason": "多批次检验不合格"}"#)
             #expect(suspended.json["suspended"] as? Bool == true, "\(suspended.text)")
-            try await app.call(.post, "/v1/herb-rounds/\(round)/suppliers/MFR-029/suspend", token: t.leadOfficer, json: #"{"reason": "again"}"#).expectProblem(.conflict)
+            try await app.call(
+                .post, "/v1/herb-rounds/\(round)/suppliers/MFR-029/suspend", token: t.leadOfficer, json: #"{"reason": "again"}"#
+            ).expectProblem(.conflict)
             #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'herb_inspection'") == 13)
-            #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'herb_supplier_suspension'") == 1)
+            #expect(
+                try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'herb_supplier_suspension'") == 1)
         }
     }
 
@@ -446,14 +571,23 @@ struct HerbProcurementTests {
             _ = try await Self.move(app, t.admin, round: round, "open_bidding")
             _ = try await Self.bid(app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "60")
             _ = try await Self.bid(app, t.admin, round: round, drug: Self.astragalus, supplier: "MFR-010", price: "70")
-            #expect(try await app.call(.post, "/v1/herb-rounds/\(round)/suppliers/MFR-029/suspend", token: t.admin, json: #"{"reason": "上轮多批次不合格"}"#).status == .ok)
-            try await app.call(.post, "/v1/herb-rounds/\(round)/suppliers/MFR-024/suspend", token: t.admin, json: #"{"reason": "x"}"#).expectProblem(.notFound)
+            #expect(
+                try await app.call(
+                    .post, "/v1/herb-rounds/\(round)/suppliers/MFR-029/suspend", token: t.admin, json: #"{"reason": "上轮多批次不合格"}"#
+                ).status == .ok)
+            try await app.call(
+                .post, "/v1/herb-rounds/\(round)/suppliers/MFR-024/suspend", token: t.admin, json: #"{"reason": "x"}"#
+            ).expectProblem(.notFound)
             _ = try await Self.move(app, t.admin, round: round, "award")
-            let rows = (try await app.call(.get, "/v1/herb-rounds/\(round)/ranking", token: t.admin).json["items"] as? [[String: Any]]) ?? []
+            let rows =
+                (try await app.call(.get, "/v1/herb-rounds/\(round)/ranking", token: t.admin).json["items"] as? [[String: Any]])
+                ?? []
             #expect(rows.compactMap { $0["supplierCode"] as? String } == ["MFR-010", "MFR-029"])
             #expect(rows.compactMap { $0["qualified"] as? Bool } == [true, false])
             #expect((rows[1]["reason"] as? String ?? "").contains("suspended"))
-            #expect(try await app.call(.get, "/v1/consortia/JLTCM/prices/\(Self.astragalus)", token: t.yj).json["unitPrice"] as? String == "70.0000")
+            #expect(
+                try await app.call(.get, "/v1/consortia/JLTCM/prices/\(Self.astragalus)", token: t.yj).json["unitPrice"]
+                    as? String == "70.0000")
         }
     }
 
@@ -477,25 +611,32 @@ struct HerbProcurementTests {
                 #expect(rejected.errors.map(\.line) == [3, 4, 5])
             }
             do {
-                _ = try await importer.run(text: bad.replacingOccurrences(of: "20x5,-1", with: "2025,3"), consortiumCode: "JLTCM", year: nil, actor: .console("test"))
+                _ = try await importer.run(
+                    text: bad.replacingOccurrences(of: "20x5,-1", with: "2025,3"), consortiumCode: "JLTCM", year: nil,
+                    actor: .console("test"))
                 Issue.record("unknown institutions and drugs were imported")
             } catch let rejected as HerbUsageImport.Rejected {
                 #expect(rejected.errors.map(\.line) == [3, 4])
             }
             do {
-                _ = try await importer.run(text: "institution_code,drug_code,year,quantity_kg\nSL-PA-HQ-VC,\(Self.astragalus),2024,3\n", consortiumCode: "JLTCM", year: 2025, actor: .console("test"))
+                _ = try await importer.run(
+                    text: "institution_code,drug_code,year,quantity_kg\nSL-PA-HQ-VC,\(Self.astragalus),2024,3\n",
+                    consortiumCode: "JLTCM", year: 2025, actor: .console("test"))
                 Issue.record("a line of another year was imported")
             } catch let rejected as HerbUsageImport.Rejected {
                 #expect(rejected.errors.map(\.line) == [2])
             }
             #expect(try await app.count("SELECT count(*)::int FROM herb_usage") == before)
-            let good = "institution_code,drug_code,quantity_kg\nSL-PA-HQ-VC,\(Self.astragalus),12.5\nYJ-TCMH,\(Self.astragalus),440\n"
+            let good =
+                "institution_code,drug_code,quantity_kg\nSL-PA-HQ-VC,\(Self.astragalus),12.5\nYJ-TCMH,\(Self.astragalus),440\n"
             let first = try await importer.run(text: good, consortiumCode: "JLTCM", year: 2025, actor: .console("test"))
             #expect(first.imported == 1 && first.updated == 1)
             let second = try await importer.run(text: good, consortiumCode: "JLTCM", year: 2025, actor: .console("test"))
             #expect(second.unchanged == 2 && second.imported == 0 && second.updated == 0)
             #expect(try await app.count("SELECT count(*)::int FROM herb_usage") == before + 1)
-            #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'herb_usage' AND actor = 'console:test'") == 2)
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM audit_log WHERE entity_type = 'herb_usage' AND actor = 'console:test'") == 2)
         }
     }
 }
@@ -504,7 +645,9 @@ struct HerbProcurementTests {
 extension HerbProcurementTests {
     static let whitePeony = "T001700005"  // 白芍: provincial winning-bid price 45.00 per kg from 2026-01-01
 
-    @Test("18.6: a round item's ceiling above the provincial price is refused naming both; the award never exceeds the provincial price")
+    @Test(
+        "18.6: a round item's ceiling above the provincial price is refused naming both; the award never exceeds the provincial price"
+    )
     func ceilingCappedByProvincialPrice() async throws {
         try await TestApp.run { app in
             let t = try await Self.tokens(app)
@@ -515,24 +658,34 @@ extension HerbProcurementTests {
             let detail = refused.json["detail"] as? String ?? ""
             #expect(detail.contains("70.0000") && detail.contains("45.0000"), "\(detail)")
             #expect(try await app.count("SELECT count(*)::int FROM herb_round_items") == 0)
-            #expect(try await Self.addItem(app, t.leadOfficer, round: round, drug: Self.whitePeony, ceiling: "45.00").status == .created)
+            #expect(
+                try await Self.addItem(app, t.leadOfficer, round: round, drug: Self.whitePeony, ceiling: "45.00").status
+                    == .created)
             _ = try await Self.move(app, t.leadOfficer, round: round, "open_commitments")
             #expect(try await Self.commit(app, t.yj, round: round, drug: Self.whitePeony, kg: "150").status == .created)
             _ = try await Self.move(app, t.leadOfficer, round: round, "open_bidding")
-            #expect(try await Self.bid(app, t.leadOfficer, round: round, drug: Self.whitePeony, supplier: "MFR-029", price: "43.00").status == .created)
-            #expect(try await Self.bid(app, t.leadOfficer, round: round, drug: Self.whitePeony, supplier: "MFR-010", price: "44.00").status == .created)
+            #expect(
+                try await Self.bid(app, t.leadOfficer, round: round, drug: Self.whitePeony, supplier: "MFR-029", price: "43.00")
+                    .status == .created)
+            #expect(
+                try await Self.bid(app, t.leadOfficer, round: round, drug: Self.whitePeony, supplier: "MFR-010", price: "44.00")
+                    .status == .created)
 
             // The province lowers its price to 42 from today, inside the round's period: the bids above it no longer qualify.
-            let lowered = try await app.call(.post, "/v1/consortia/JLTCM/price-agreements", token: t.admin, json: """
-                {"drugCode": "\(Self.whitePeony)", "unitPrice": "42.00", "priceUnit": "unit", "source": "provincial_bid",
-                 "reference": "JL-2026-GP-018006", "effectiveFrom": "\(BusinessDate.today())"}
-                """)
+            let lowered = try await app.call(
+                .post, "/v1/consortia/JLTCM/price-agreements", token: t.admin,
+                json: """
+                    {"drugCode": "\(Self.whitePeony)", "unitPrice": "42.00", "priceUnit": "unit", "source": "provincial_bid",
+                     "reference": "JL-2026-GP-018006", "effectiveFrom": "\(BusinessDate.today())"}
+                    """)
             #expect(lowered.status == .created, "\(lowered.text)")
             try await Self.bid(app, t.leadOfficer, round: round, drug: Self.whitePeony, supplier: "MFR-024", price: "42.50")
                 .expectProblem(.unprocessableContent, naming: "unitPrice")
             let awarded = try await Self.move(app, t.leadOfficer, round: round, "award")
             #expect(awarded.status == .ok, "\(awarded.text)")
-            let rows = (try await app.call(.get, "/v1/herb-rounds/\(round)/ranking", token: t.admin).json["items"] as? [[String: Any]]) ?? []
+            let rows =
+                (try await app.call(.get, "/v1/herb-rounds/\(round)/ranking", token: t.admin).json["items"] as? [[String: Any]])
+                ?? []
             #expect(rows.compactMap { $0["winner"] as? Bool } == [false, false], "\(rows)")
             #expect(rows.allSatisfy { ($0["reason"] as? String ?? "").contains("provincial winning-bid price") })
             // No unified price above the provincial one: the provincial prices stand on every day of the period.
@@ -592,7 +745,8 @@ extension HerbProcurementTests {
             #expect(item["committedKg"] as? String == "0.000" && item["pendingKg"] as? String == "200.000")
 
             let kept = try await app.database.rows(
-                "SELECT quantity_before::text, quantity_after::text, reason FROM herb_commitment_changes ORDER BY id", as: (String, String, String).self)
+                "SELECT quantity_before::text, quantity_after::text, reason FROM herb_commitment_changes ORDER BY id",
+                as: (String, String, String).self)
             #expect(kept.map(\.0) == ["336.000", "300.000"] && kept.map(\.1) == ["300.000", "200.000"])
             #expect(kept.map(\.2) == ["新院区延期开诊", "改用配方颗粒"])
             let audited = try await app.database.rows(
@@ -619,41 +773,59 @@ extension HerbProcurementTests {
             _ = try await Self.commit(app, t.yj, round: round, drug: Self.astragalus)
             _ = try await Self.move(app, t.leadOfficer, round: round, "open_bidding")
             // 7.50 typed for 75.00: it would win.
-            let typo = try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "7.50")
+            let typo = try await Self.bid(
+                app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "7.50")
             let typoID = try #require(typo.json["id"] as? Int)
-            #expect(try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-010", price: "76.00").status == .created)
+            #expect(
+                try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-010", price: "76.00")
+                    .status == .created)
             let uri = "/v1/herb-rounds/\(round)/bids/\(typoID)/withdraw"
 
             try await app.call(.post, uri, token: t.leadOfficer, json: #"{}"#).expectProblem(.badRequest, naming: "reason")
-            try await app.call(.post, uri, token: t.leadOfficer, json: #"{"reason": "   "}"#).expectProblem(.unprocessableContent, naming: "reason")
+            try await app.call(.post, uri, token: t.leadOfficer, json: #"{"reason": "   "}"#).expectProblem(
+                .unprocessableContent, naming: "reason")
             try await app.call(.post, uri, token: t.yj, json: #"{"reason": "x"}"#).expectProblem(.forbidden)
-            try await app.call(.post, "/v1/herb-rounds/\(round)/bids/999999/withdraw", token: t.leadOfficer, json: #"{"reason": "x"}"#)
-                .expectProblem(.notFound)
+            try await app.call(
+                .post, "/v1/herb-rounds/\(round)/bids/999999/withdraw", token: t.leadOfficer, json: #"{"reason": "x"}"#
+            )
+            .expectProblem(.notFound)
 
             let withdrawn = try await app.call(.post, uri, token: t.leadOfficer, json: #"{"reason": "报价录入错误：75.00 误录为 7.50"}"#)
             #expect(withdrawn.status == .ok, "\(withdrawn.text)")
             #expect(withdrawn.json["withdrawalReason"] as? String == "报价录入错误：75.00 误录为 7.50")
             try await app.call(.post, uri, token: t.leadOfficer, json: #"{"reason": "again"}"#).expectProblem(.conflict)
-            let provisional = (try await app.call(.get, "/v1/herb-rounds/\(round)/ranking", token: t.admin).json["items"] as? [[String: Any]]) ?? []
+            let provisional =
+                (try await app.call(.get, "/v1/herb-rounds/\(round)/ranking", token: t.admin).json["items"] as? [[String: Any]])
+                ?? []
             #expect(provisional.compactMap { $0["bidId"] as? Int }.contains(typoID) == false)
             // The corrected bid.
-            let corrected = try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "75.00")
+            let corrected = try await Self.bid(
+                app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "75.00")
             #expect(corrected.status == .created, "\(corrected.text)")
-            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "74.00").expectProblem(.conflict)
+            try await Self.bid(app, t.leadOfficer, round: round, drug: Self.astragalus, supplier: "MFR-029", price: "74.00")
+                .expectProblem(.conflict)
 
             #expect(try await Self.move(app, t.leadOfficer, round: round, "award").status == .ok)
-            let rows = (try await app.call(.get, "/v1/herb-rounds/\(round)/ranking", token: t.admin).json["items"] as? [[String: Any]]) ?? []
+            let rows =
+                (try await app.call(.get, "/v1/herb-rounds/\(round)/ranking", token: t.admin).json["items"] as? [[String: Any]])
+                ?? []
             #expect(rows.compactMap { $0["unitPrice"] as? String } == ["75.0000", "76.0000"], "\(rows)")
-            #expect(try await app.call(.get, "/v1/consortia/JLTCM/prices/\(Self.astragalus)", token: t.yj).json["unitPrice"] as? String == "75.0000")
+            #expect(
+                try await app.call(.get, "/v1/consortia/JLTCM/prices/\(Self.astragalus)", token: t.yj).json["unitPrice"]
+                    as? String == "75.0000")
 
             let late = try await app.call(
-                .post, "/v1/herb-rounds/\(round)/bids/\(try #require(corrected.json["id"] as? Int))/withdraw", token: t.leadOfficer,
+                .post, "/v1/herb-rounds/\(round)/bids/\(try #require(corrected.json["id"] as? Int))/withdraw",
+                token: t.leadOfficer,
                 json: #"{"reason": "供应商撤回"}"#)
             late.expectProblem(.conflict)
             #expect((late.json["detail"] as? String ?? "").contains("awarded"), "\(late.text)")
-            let kept = try await app.database.rows("SELECT withdrawal_reason FROM herb_bids WHERE withdrawn_at IS NOT NULL", as: String.self)
+            let kept = try await app.database.rows(
+                "SELECT withdrawal_reason FROM herb_bids WHERE withdrawn_at IS NOT NULL", as: String.self)
             #expect(kept == ["报价录入错误：75.00 误录为 7.50"])
-            #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'herb_bid' AND action = 'withdraw'") == 1)
+            #expect(
+                try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'herb_bid' AND action = 'withdraw'")
+                    == 1)
         }
     }
 }

@@ -4,10 +4,11 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-@testable import RxAPI
 import RxDomain
 import RxStore
 import Testing
+
+@testable import RxAPI
 
 /// The desk check's direct route (`LongPrescriptionCheckRoute`) must answer exactly as the generated server does:
 /// its reader reads what `JSONDecoder` reads or declines, its writer writes what decodes to the same result, and
@@ -122,9 +123,11 @@ struct HotPathTests {
             let result = Result(
                 decision: [.approved, .shortened, .refused][Int(random.next() % 3)],
                 items: (0..<Int(random.next() % 4)).map { _ in
-                    .init(drugCode: string(), eligible: random.next() % 2 == 0, daysAsked: Int(truncatingIfNeeded: random.next()) % 1000,
-                          maxDays: Int(random.next() % 85), quantity: string(),
-                          reasons: (0..<Int(random.next() % 3)).map { _ in .init(code: string(), zh: string(), en: string()) })
+                    .init(
+                        drugCode: string(), eligible: random.next() % 2 == 0,
+                        daysAsked: Int(truncatingIfNeeded: random.next()) % 1000,
+                        maxDays: Int(random.next() % 85), quantity: string(),
+                        reasons: (0..<Int(random.next() % 3)).map { _ in .init(code: string(), zh: string(), en: string()) })
                 })
             let bytes = Data(buffer: result.json)
             let decoded = try JSONDecoder().decode(Result.self, from: bytes)
@@ -148,21 +151,31 @@ struct HotPathTests {
         let alphabet = Array("aZ09 -_.,'\"\\/\n\u{01}é中药🩺")
         func string() -> String { random.string(from: alphabet, shorterThan: 10) }
         func maybe() -> String? { random.next() % 2 == 0 ? string() : nil }
-        func pick<T: CaseIterable>(_: T.Type) -> T { let all = Array(T.allCases); return all[Int(random.next() % UInt64(all.count))] }
+        func pick<T: CaseIterable>(_: T.Type) -> T {
+            let all = Array(T.allCases); return all[Int(random.next() % UInt64(all.count))]
+        }
         var everyMemberSeen = false
         defer { #expect(everyMemberSeen, "no random drug had every optional member") }
         for _ in 0..<500 {
             let drug = Components.Schemas.Drug(
                 code: string(), genericName: string(), nameEn: maybe(), dosageForm: string(), strength: maybe(),
-                packageSize: Int(random.next() % 1000), packageUnit: string(), unit: string(), manufacturer: maybe(), atcCode: maybe(),
-                category: pick(Components.Schemas.DrugCategory.self), essentialEditions: (0..<Int(random.next() % 3)).map { _ in string() },
-                insuranceClass: pick(Components.Schemas.InsuranceClass.self), controlClass: pick(Components.Schemas.ControlClass.self),
+                packageSize: Int(random.next() % 1000), packageUnit: string(), unit: string(), manufacturer: maybe(),
+                atcCode: maybe(),
+                category: pick(Components.Schemas.DrugCategory.self),
+                essentialEditions: (0..<Int(random.next() % 3)).map { _ in string() },
+                insuranceClass: pick(Components.Schemas.InsuranceClass.self),
+                controlClass: pick(Components.Schemas.ControlClass.self),
                 antimicrobial: random.next() % 2 == 0, coldChain: random.next() % 2 == 0,
-                decoctionPiece: random.next() % 2 == 0 ? nil : .init(herbName: string(), processing: pick(Components.Schemas.Processing.self), grade: string()))
+                decoctionPiece: random.next() % 2 == 0
+                    ? nil : .init(herbName: string(), processing: pick(Components.Schemas.Processing.self), grade: string()))
             let bytes = Data(buffer: drug.json)
-            #expect(try JSONDecoder().decode(Components.Schemas.Drug.self, from: bytes) == drug, "\(String(decoding: bytes, as: UTF8.self))")
+            #expect(
+                try JSONDecoder().decode(Components.Schemas.Drug.self, from: bytes) == drug,
+                "\(String(decoding: bytes, as: UTF8.self))")
             // With every optional member present, every property is written (a new one the writer misses fails here).
-            if drug.nameEn != nil, drug.strength != nil, drug.manufacturer != nil, drug.atcCode != nil, let piece = drug.decoctionPiece {
+            if drug.nameEn != nil, drug.strength != nil, drug.manufacturer != nil, drug.atcCode != nil,
+                let piece = drug.decoctionPiece
+            {
                 let written = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
                 #expect(Set(written.keys) == propertyNames(drug))
                 #expect(Set((written["decoctionPiece"] as? [String: Any] ?? [:]).keys) == propertyNames(piece))
@@ -172,7 +185,9 @@ struct HotPathTests {
         }
     }
 
-    @Test("over HTTP every demo drug reads the same on the direct route and the generated server, and so does a percent-encoded code")
+    @Test(
+        "over HTTP every demo drug reads the same on the direct route and the generated server, and so does a percent-encoded code"
+    )
     func sameDrugs() async throws {
         try await TestApp.run { app in
             let token = try await app.token(.prescriber, institution: "CY-BJL-CHC")
@@ -180,7 +195,8 @@ struct HotPathTests {
             #expect(codes.count > 300)
             for code in codes + ["NO-SUCH-DRUG"] {
                 let direct = try await app.call(.get, "/v1/drugs/\(code)", token: token)
-                let generated = try await app.call(.get, "/v1/drugs/\(code)", token: token, headers: [.accept: "application/json, text/plain"])
+                let generated = try await app.call(
+                    .get, "/v1/drugs/\(code)", token: token, headers: [.accept: "application/json, text/plain"])
                 #expect(direct.status == generated.status, "\(code)")
                 #expect(direct.contentType == generated.contentType, "\(code)")
                 #expect(try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)), "\(code)")
@@ -216,14 +232,16 @@ struct HotPathTests {
 
             /// Whether the route passed the request on, and the body the next responder read.
             func send(
-                _ route: some RouterMiddleware<RouteTestContext>, _ method: HTTPRequest.Method, endpoint: String, code: String? = nil,
+                _ route: some RouterMiddleware<RouteTestContext>, _ method: HTTPRequest.Method, endpoint: String,
+                code: String? = nil,
                 headers: HTTPFields = [.contentType: "application/json"], body: String = ""
             ) async throws -> (passedOn: Bool, bodySeen: String?, response: Response) {
                 var context = RouteTestContext(source: .init(logger: Logger(label: "route-test")))
                 context.coreContext.endpointPath.value = endpoint
                 if let code { context.coreContext.parameters = ["code": Substring(code)] }
                 let request = Request(
-                    head: HTTPRequest(method: method, scheme: "http", authority: "localhost", path: endpoint, headerFields: headers),
+                    head: HTTPRequest(
+                        method: method, scheme: "http", authority: "localhost", path: endpoint, headerFields: headers),
                     body: RequestBody(buffer: ByteBuffer(string: body)))
                 let seen = Seen()
                 let response = try await RequestPrincipal.$current.withValue(principal) {
@@ -237,7 +255,8 @@ struct HotPathTests {
             }
             let checkPath = "/v1/long-prescriptions/check"
             for headers: HTTPFields in [
-                [.contentType: "application/json"], [.contentType: "application/json; charset=UTF-8"], [.contentType: "application/json;"],
+                [.contentType: "application/json"], [.contentType: "application/json; charset=UTF-8"],
+                [.contentType: "application/json;"],
                 [.contentType: "application/json", .accept: "*/*"], [.contentType: "application/json", .accept: "application/*"],
                 [.contentType: "application/json", .accept: "application/json"], [.contentType: "application/json", .accept: ""],
             ] {
@@ -248,7 +267,8 @@ struct HotPathTests {
             }
             for headers: HTTPFields in [
                 [:], [.contentType: "text/plain"], [.contentType: "application/json; charset=utf-16"],
-                [.contentType: "application/json", .accept: "application/json, text/plain"], [.contentType: "application/json", .accept: "application/json;q=1"],
+                [.contentType: "application/json", .accept: "application/json, text/plain"],
+                [.contentType: "application/json", .accept: "application/json;q=1"],
             ] {
                 let sent = try await send(check, .post, endpoint: checkPath, headers: headers, body: body)
                 #expect(sent.passedOn && sent.bodySeen == body, "\(headers)")
@@ -262,10 +282,13 @@ struct HotPathTests {
             #expect(!direct.passedOn)
             #expect(direct.response.status == .ok)
             for (method, code, headers): (HTTPRequest.Method, String, HTTPFields) in [
-                (.get, "%58" + drug.dropFirst(), [:]), (.get, String(repeating: "A", count: 41), [:]), (.get, drug, [.accept: "text/csv"]),
+                (.get, "%58" + drug.dropFirst(), [:]), (.get, String(repeating: "A", count: 41), [:]),
+                (.get, drug, [.accept: "text/csv"]),
                 (.patch, drug, [:]),
             ] {
-                #expect(try await send(lookup, method, endpoint: drugs, code: code, headers: headers).passedOn, "\(method) \(code) \(headers)")
+                #expect(
+                    try await send(lookup, method, endpoint: drugs, code: code, headers: headers).passedOn,
+                    "\(method) \(code) \(headers)")
             }
             #expect(try await send(lookup, .get, endpoint: "/v1/drugs", headers: [:]).passedOn)
         }
@@ -275,10 +298,12 @@ struct HotPathTests {
     func sameAnswers() async throws {
         try await TestApp.run { app in
             let drug = try await LongPrescriptionTests.chronicDrug(app)
-            let narcotic = try await app.database.rows("SELECT code FROM drugs WHERE control_class = 'narcotic' LIMIT 1", as: String.self)[0]
+            let narcotic = try await app.database.rows(
+                "SELECT code FROM drugs WHERE control_class = 'narcotic' LIMIT 1", as: String.self)[0]
             let prescriber = try await app.token(.prescriber, institution: "CY-BJL-CHC")
             let assessed = BusinessDate.today().adding(days: -5)
-            func body(items: String, diagnosis: String = "I10", stable: Bool = true, institution: String = "CY-BJL-CHC") -> String {
+            func body(items: String, diagnosis: String = "I10", stable: Bool = true, institution: String = "CY-BJL-CHC") -> String
+            {
                 """
                 {"institutionCode": "\(institution)", "prescriber": "DR-CY-0001",
                  "patient": {"ref": "P-HOT", "familyDoctorContract": true, "goodAdherence": true,
@@ -288,8 +313,14 @@ struct HotPathTests {
             }
             let bodies = [
                 body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": 28}"#),
-                body(items: #"{"drugCode": "\#(drug)", "dailyDose": "2.5", "days": 120, "assessmentRecorded": true, "patientConfirmed": true}"#),
-                body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": 56}, {"drugCode": "\#(narcotic)", "dailyDose": "1", "days": 28}"#),
+                body(
+                    items:
+                        #"{"drugCode": "\#(drug)", "dailyDose": "2.5", "days": 120, "assessmentRecorded": true, "patientConfirmed": true}"#
+                ),
+                body(
+                    items:
+                        #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": 56}, {"drugCode": "\#(narcotic)", "dailyDose": "1", "days": 28}"#
+                ),
                 body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": 28}"#, diagnosis: "J45", stable: false),
                 // Problems from the handler: an unknown member, an unknown drug, a bad quantity.
                 body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": 28}"#, institution: "NOPE"),
@@ -300,7 +331,8 @@ struct HotPathTests {
                 body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": 0}"#),
                 body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": 367}"#),
                 body(items: #"{"drugCode": "\#(drug)", "dailyDose": "0", "days": 28}"#),
-                body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": 28}"#).replacingOccurrences(of: "P-HOT", with: "张三"),
+                body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": 28}"#).replacingOccurrences(
+                    of: "P-HOT", with: "张三"),
             ]
             for text in bodies {
                 #expect(Self.fast(text) != nil, "the direct route reads \(text)")
@@ -308,26 +340,34 @@ struct HotPathTests {
                 // An Accept header that names another type as well sends the request to the generated server
                 // (`routesDecide` shows both).
                 let generated = try await app.call(
-                    .post, "/v1/long-prescriptions/check", token: prescriber, json: text, headers: [.accept: "application/json, text/plain"])
+                    .post, "/v1/long-prescriptions/check", token: prescriber, json: text,
+                    headers: [.accept: "application/json, text/plain"])
 
                 #expect(direct.status == generated.status, "\(text)")
                 #expect(direct.contentType == generated.contentType)
                 if direct.status == .ok {
-                    #expect(try JSONDecoder().decode(Result.self, from: Data(buffer: direct.body))
-                        == JSONDecoder().decode(Result.self, from: Data(buffer: generated.body)))
+                    #expect(
+                        try JSONDecoder().decode(Result.self, from: Data(buffer: direct.body))
+                            == JSONDecoder().decode(Result.self, from: Data(buffer: generated.body)))
                 } else {
-                    #expect(try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)), "\(direct.text) \(generated.text)")
+                    #expect(
+                        try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)),
+                        "\(direct.text) \(generated.text)")
                 }
             }
             // A body the reader declines is answered by the generated server, with its problem naming the field.
             let unknown = body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": 28, "note": "x"}"#)
-            try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: unknown).expectProblem(.badRequest, naming: "items[0].note")
+            try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: unknown).expectProblem(
+                .badRequest, naming: "items[0].note")
             let wrongType = body(items: #"{"drugCode": "\#(drug)", "dailyDose": "1", "days": "28"}"#)
-            try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: wrongType).expectProblem(.badRequest, naming: "items[0].days")
+            try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: wrongType).expectProblem(
+                .badRequest, naming: "items[0].days")
         }
     }
 
-    @Test("the direct routes come after every server middleware, and do themselves what the generated routes' operation middlewares do")
+    @Test(
+        "the direct routes come after every server middleware, and do themselves what the generated routes' operation middlewares do"
+    )
     func directRoutesGetEveryMiddleware() async throws {
         try await TestApp.run { app in
             let configuration = AppConfiguration(databaseURL: app.databaseURL, poolSize: 2, keepConnectionsOpen: false)
@@ -337,27 +377,40 @@ struct HotPathTests {
             // A route's responder wraps the router middlewares added before it, in order; a direct route answers
             // inside those that come before it. So the direct routes must be the last ones.
             let list = Mirror(reflecting: router.middlewares).children.first { $0.label == "middlewares" }?.value
-            let middlewares = try #require(list as? [Any], "Hummingbird's MiddlewareGroup no longer keeps its list in `middlewares`")
+            let middlewares = try #require(
+                list as? [Any], "Hummingbird's MiddlewareGroup no longer keeps its list in `middlewares`")
             let names = middlewares.map { String(describing: type(of: $0)) }
-            let direct = names.indices.filter { names[$0].hasPrefix("LongPrescriptionCheckRoute<") || names[$0].hasPrefix("DrugLookupRoute<") }
+            let direct = names.indices.filter {
+                names[$0].hasPrefix("LongPrescriptionCheckRoute<") || names[$0].hasPrefix("DrugLookupRoute<")
+            }
             #expect(direct.count == 2, "\(names)")
             #expect(direct == [names.count - 2, names.count - 1], "a server middleware comes after a direct route: \(names)")
-            for server in ["RequestLogMiddleware", "MetricsMiddleware", "ProblemMiddleware", "EntityTagMiddleware", "MethodNotAllowedMiddleware",
-                           "LeaseDeadlineMiddleware", "BodyLimitMiddleware", "MediaTypeGuard", "AuthMiddleware"] {
-                #expect(names.dropLast(2).contains { $0.hasPrefix(server + "<") || $0 == server }, "\(server) is not among \(names)")
+            for server in [
+                "RequestLogMiddleware", "MetricsMiddleware", "ProblemMiddleware", "EntityTagMiddleware",
+                "MethodNotAllowedMiddleware",
+                "LeaseDeadlineMiddleware", "BodyLimitMiddleware", "MediaTypeGuard", "AuthMiddleware",
+            ] {
+                #expect(
+                    names.dropLast(2).contains { $0.hasPrefix(server + "<") || $0 == server }, "\(server) is not among \(names)")
             }
             // The generated routes' own middlewares are the ones the direct routes do themselves, and no more.
             let operation = operationMiddlewares(
                 roles: try OperationRoles(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self)),
                 validator: try ContractValidator.served(), maximumBodyBytes: 1 << 20)
-            #expect(operation.map { String(describing: type(of: $0)) } == DirectRoute.operationMiddlewares.map { String(describing: $0) })
+            #expect(
+                operation.map { String(describing: type(of: $0)) }
+                    == DirectRoute.operationMiddlewares.map { String(describing: $0) })
         }
     }
 
-    @Test("through every middleware the direct routes answer as the generated routes do: 401, 403, 400, 413, zh problems, query strings, log and metrics")
+    @Test(
+        "through every middleware the direct routes answer as the generated routes do: 401, 403, 400, 413, zh problems, query strings, log and metrics"
+    )
     func sameThroughMiddlewares() async throws {
         LogCapture.install()
-        try await TestApp.run(configure: { $0.maximumBodyBytes = 4096; $0.logLevel = .info }) { app in
+        try await TestApp.run(configure: {
+            $0.maximumBodyBytes = 4096; $0.logLevel = .info
+        }) { app in
             let drug = try await LongPrescriptionTests.chronicDrug(app)
             let prescriber = try await app.token(.prescriber, institution: "CY-BJL-CHC")
             let finance = try await app.token(.finance)
@@ -368,21 +421,28 @@ struct HotPathTests {
             #expect(Self.fast(body()) != nil)
             #expect(Self.fast(body(ref: String(repeating: "x", count: 5000))) != nil)
             /// The same request on the direct route and, through an `Accept` the direct route declines, the generated one.
-            func same(_ method: HTTPRequest.Method, _ uri: String, token: String?, json: String? = nil, headers: HTTPFields = [:],
-                      sourceLocation: SourceLocation = #_sourceLocation) async throws -> HTTPResponse.Status {
+            func same(
+                _ method: HTTPRequest.Method, _ uri: String, token: String?, json: String? = nil, headers: HTTPFields = [:],
+                sourceLocation: SourceLocation = #_sourceLocation
+            ) async throws -> HTTPResponse.Status {
                 var headers = headers
                 if let token { headers[.authorization] = "Bearer \(token)" }
                 if json != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
-                let direct = try await app.client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+                let direct = try await app.client.execute(
+                    uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
                 headers[.accept] = "application/json, text/plain"
-                let generated = try await app.client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
-                #expect(direct.status == generated.status, "\(uri): \(direct.text) | \(generated.text)", sourceLocation: sourceLocation)
+                let generated = try await app.client.execute(
+                    uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+                #expect(
+                    direct.status == generated.status, "\(uri): \(direct.text) | \(generated.text)",
+                    sourceLocation: sourceLocation)
                 for name: HTTPField.Name in [.contentType, .wwwAuthenticate, .allow, .eTag, .contentLanguage] {
                     #expect(direct.headers[name] == generated.headers[name], "\(uri) \(name)", sourceLocation: sourceLocation)
                 }
                 if direct.status != .ok {
-                    #expect(try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)),
-                            "\(direct.text) | \(generated.text)", sourceLocation: sourceLocation)
+                    #expect(
+                        try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)),
+                        "\(direct.text) | \(generated.text)", sourceLocation: sourceLocation)
                 }
                 return direct.status
             }
@@ -397,14 +457,22 @@ struct HotPathTests {
             #expect(try await same(.post, check + "?dryRun=1", token: prescriber, json: body()) == .badRequest)
             #expect(try await same(.get, "/v1/drugs/\(drug)?fields=code", token: prescriber) == .badRequest)
             // BodyLimitMiddleware: 413.
-            #expect(try await same(.post, check, token: prescriber, json: body(ref: String(repeating: "x", count: 5000))) == .contentTooLarge)
+            #expect(
+                try await same(.post, check, token: prescriber, json: body(ref: String(repeating: "x", count: 5000)))
+                    == .contentTooLarge)
             // MediaTypeGuard: a parameter named twice.
-            #expect(try await same(.post, check, token: prescriber, json: body(),
-                                   headers: [.contentType: "application/json; charset=utf-8; Charset=utf-8"]) == .badRequest)
+            #expect(
+                try await same(
+                    .post, check, token: prescriber, json: body(),
+                    headers: [.contentType: "application/json; charset=utf-8; Charset=utf-8"]) == .badRequest)
             // ProblemMiddleware: problems in the language asked for.
-            #expect(try await same(.get, "/v1/drugs/NO-SUCH-DRUG", token: prescriber, headers: [.acceptLanguage: "zh-CN"]) == .notFound)
+            #expect(
+                try await same(.get, "/v1/drugs/NO-SUCH-DRUG", token: prescriber, headers: [.acceptLanguage: "zh-CN"])
+                    == .notFound)
             #expect(try await same(.post, check, token: finance, json: body(), headers: [.acceptLanguage: "zh"]) == .forbidden)
-            #expect(try await same(.post, check, token: prescriber, json: body(days: 0), headers: [.acceptLanguage: "zh"]) == .badRequest)
+            #expect(
+                try await same(.post, check, token: prescriber, json: body(days: 0), headers: [.acceptLanguage: "zh"])
+                    == .badRequest)
             // Plain answers: the same status and headers.
             #expect(try await same(.get, "/v1/drugs/\(drug)", token: prescriber) == .ok)
             #expect(try await same(.post, check, token: prescriber, json: body()) == .ok)
@@ -413,13 +481,16 @@ struct HotPathTests {
             func served() async throws -> Double {
                 let metrics = try await app.call(.get, "/metrics", token: nil).text
                 let line = metrics.split(separator: "\n").first {
-                    $0.hasPrefix("hb_requests{") && $0.contains(#"http_route="/v1/drugs/{code}""#) && $0.contains(#"http_response_status_code="404""#)
+                    $0.hasPrefix("hb_requests{") && $0.contains(#"http_route="/v1/drugs/{code}""#)
+                        && $0.contains(#"http_response_status_code="404""#)
                 }
                 return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
             }
             func direct() async throws -> Double {
                 let metrics = try await app.call(.get, "/metrics", token: nil).text
-                let line = metrics.split(separator: "\n").first { $0.hasPrefix(#"crx_hot_path_requests{operation="getDrug",path="direct"}"#) }
+                let line = metrics.split(separator: "\n").first {
+                    $0.hasPrefix(#"crx_hot_path_requests{operation="getDrug",path="direct"}"#)
+                }
                 return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
             }
             let (servedBefore, directBefore) = (try await served(), try await direct())
@@ -427,15 +498,20 @@ struct HotPathTests {
             #expect(try await app.call(.get, "/v1/drugs/\(code)", token: prescriber).status == .notFound)
             #expect(try await direct() > directBefore)
             #expect(try await served() > servedBefore)
-            #expect(LogCapture.text.split(separator: "\n").contains { $0.contains("path=/v1/drugs/\(code)") && $0.contains("status=404") },
-                    "no request line for the direct route's answer")
+            #expect(
+                LogCapture.text.split(separator: "\n").contains {
+                    $0.contains("path=/v1/drugs/\(code)") && $0.contains("status=404")
+                },
+                "no request line for the direct route's answer")
         }
     }
 }
 
 /// JSON with its members sorted, so two documents compare by content.
 func canonicalJSON(_ data: Data) throws -> String {
-    String(decoding: try JSONSerialization.data(withJSONObject: JSONSerialization.jsonObject(with: data), options: [.sortedKeys]), as: UTF8.self)
+    String(
+        decoding: try JSONSerialization.data(withJSONObject: JSONSerialization.jsonObject(with: data), options: [.sortedKeys]),
+        as: UTF8.self)
 }
 
 /// A request context of the tests' own, so a route can be called without a server.
@@ -521,20 +597,29 @@ enum RandomCheckBody {
                 plain = false
             }
             chosen.shuffle(using: &random)
-            return "{" + space() + chosen.map { "\"\($0.0)\"" + space() + ":" + space() + $0.1 }.joined(separator: "," + space()) + space() + "}"
+            return "{" + space() + chosen.map { "\"\($0.0)\"" + space() + ":" + space() + $0.1 }.joined(separator: "," + space())
+                + space() + "}"
         }
         func array(_ element: () -> String) -> String {
             "[" + (0..<Int(random.next() % 3)).map { _ in element() }.joined(separator: ", ") + "]"
         }
         let diagnosis = { object([("icd", string(), true), ("stable", bool(), true), ("lastAssessedOn", string(), false)]) }
         let item = {
-            object([("drugCode", string(), true), ("dailyDose", string(), true), ("days", int(), true),
-                    ("assessmentRecorded", bool(), false), ("patientConfirmed", bool(), false)])
+            object([
+                ("drugCode", string(), true), ("dailyDose", string(), true), ("days", int(), true),
+                ("assessmentRecorded", bool(), false), ("patientConfirmed", bool(), false),
+            ])
         }
-        let patient = object([("ref", string(), true), ("familyDoctorContract", bool(), true), ("goodAdherence", bool(), true),
-                              ("diagnoses", array(diagnosis), true)])
-        let text = space() + object([("institutionCode", string(), true), ("prescriber", string(), true), ("patient", patient, true),
-                                     ("items", array(item), true)]) + space()
+        let patient = object([
+            ("ref", string(), true), ("familyDoctorContract", bool(), true), ("goodAdherence", bool(), true),
+            ("diagnoses", array(diagnosis), true),
+        ])
+        let text =
+            space()
+            + object([
+                ("institutionCode", string(), true), ("prescriber", string(), true), ("patient", patient, true),
+                ("items", array(item), true),
+            ]) + space()
         return (text, plain)
     }
 }

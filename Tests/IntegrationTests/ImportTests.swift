@@ -4,16 +4,18 @@ import PostgresNIO
 import RxDomain
 import RxStore
 import Testing
+
 #if canImport(CoreFoundation)
-import CoreFoundation
+    import CoreFoundation
 #endif
 
 /// Issue 19, points 5 and 6: imports streamed through a staging table, holding prices only while they apply, in
 /// UTF-8 or GBK; and API writes that meet a held lock answer 503 within the lock timeout instead of waiting.
 @Suite("File imports")
 struct ImportTests {
-    static let gbk = String.Encoding(rawValue: CFStringConvertEncodingToNSStringEncoding(
-        CFStringEncoding(CFStringEncodings.GB_18030_2000.rawValue)))
+    static let gbk = String.Encoding(
+        rawValue: CFStringConvertEncodingToNSStringEncoding(
+            CFStringEncoding(CFStringEncodings.GB_18030_2000.rawValue)))
 
     static let header = "drug_code,unit_price,price_unit,bid_reference,effective_from"
 
@@ -33,7 +35,8 @@ struct ImportTests {
                     .data(Data("\(Self.header)\n\(other),9.50,package,LOCK-1,2027-01-01\n".utf8)), encoding: .utf8,
                     consortiumCode: "JLTCM", actor: .console("test"), connection: connection)
                 #expect(summary.imported == 1)
-                let busy = try await PricingTests.negotiate(app, officer, code, price, from: BusinessDate.today().adding(days: 10))
+                let busy = try await PricingTests.negotiate(
+                    app, officer, code, price, from: BusinessDate.today().adding(days: 10))
                 busy.expectProblem(.serviceUnavailable)
                 #expect(busy.headers[.retryAfter] != nil)
                 #expect((busy.json["detail"] as? String ?? "").contains(code), "\(busy.text)")
@@ -53,14 +56,16 @@ struct ImportTests {
             let id = try #require(agreed.json["id"] as? Int, "\(agreed.text)")
             try await app.database.transaction { connection in
                 try await connection.sql("SELECT 1 FROM price_agreements WHERE id = \(id) FOR UPDATE")
-                let busy = try await app.call(.post, "\(PricingTests.base)/price-agreements/\(id)/report", token: officer,
-                                              json: #"{"platformReference": "JL-PT-19-5", "reportedOn": "\#(BusinessDate.today())"}"#)
+                let busy = try await app.call(
+                    .post, "\(PricingTests.base)/price-agreements/\(id)/report", token: officer,
+                    json: #"{"platformReference": "JL-PT-19-5", "reportedOn": "\#(BusinessDate.today())"}"#)
                 busy.expectProblem(.serviceUnavailable)
                 #expect(busy.headers[.retryAfter] != nil)
                 #expect(!(busy.json["detail"] as? String ?? "").contains("55P03"), "\(busy.text)")
             }
-            let reported = try await app.call(.post, "\(PricingTests.base)/price-agreements/\(id)/report", token: officer,
-                                              json: #"{"platformReference": "JL-PT-19-5", "reportedOn": "\#(BusinessDate.today())"}"#)
+            let reported = try await app.call(
+                .post, "\(PricingTests.base)/price-agreements/\(id)/report", token: officer,
+                json: #"{"platformReference": "JL-PT-19-5", "reportedOn": "\#(BusinessDate.today())"}"#)
             #expect(reported.status == .ok, "\(reported.text)")
         }
     }
@@ -125,14 +130,17 @@ struct ImportTests {
             #expect(!whole.isEmpty)
             #expect(whole == oneByOne, "\(whole)\n\(oneByOne)")
             #expect(whole.contains { $0.contains("T-5") && $0.contains("in_effect") })
-            #expect(whole.contains { $0.hasPrefix("\(a) ") && $0.contains("superseded") }, "the seeded price of \(a) is replaced on its day")
+            #expect(
+                whole.contains { $0.hasPrefix("\(a) ") && $0.contains("superseded") },
+                "the seeded price of \(a) is replaced on its day")
         }
     }
 
     @Test("19.6: a GBK price list imports with --encoding gbk; without it the message names the option")
     func gbkPrices() async throws {
         try await TestApp.run { app in
-            let code = try await app.database.rows("SELECT code FROM drugs WHERE category = 'western' ORDER BY code LIMIT 1", as: String.self)[0]
+            let code = try await app.database.rows(
+                "SELECT code FROM drugs WHERE category = 'western' ORDER BY code LIMIT 1", as: String.self)[0]
             let text = "\(Self.header)\n\(code),8.80,package,吉林省药品集中采购第三批,2027-02-01\n"
             let data = try #require(text.data(using: Self.gbk))
             let importer = ProvincialPriceImport(database: app.database)
@@ -143,7 +151,8 @@ struct ImportTests {
                 #expect(rejected.errors.map(\.line) == [2])
                 #expect(rejected.description.contains("--encoding gbk"), "\(rejected)")
             }
-            let summary = try await importer.run(input: .data(data), encoding: .gbk, consortiumCode: "JLTCM", actor: .console("test"))
+            let summary = try await importer.run(
+                input: .data(data), encoding: .gbk, consortiumCode: "JLTCM", actor: .console("test"))
             #expect(summary.imported == 1)
             #expect(try await app.count("SELECT count(*)::int FROM price_agreements WHERE reference = '吉林省药品集中采购第三批'") == 1)
 
@@ -175,13 +184,15 @@ struct ImportTests {
                 #expect(rejected.errors.map(\.line) == [2])
                 #expect(rejected.description.contains("--encoding gbk"), "\(rejected)")
             }
-            let summary = try await importer.run(input: .data(data), encoding: .gbk, consortiumCode: "JLTCM", year: nil, actor: .console("test"))
+            let summary = try await importer.run(
+                input: .data(data), encoding: .gbk, consortiumCode: "JLTCM", year: nil, actor: .console("test"))
             #expect(summary.lines == 1 && summary.imported + summary.updated == 1)
-            #expect(try await app.count(
-                """
-                SELECT count(*)::int FROM herb_usage h JOIN institutions i ON i.id = h.institution_id
-                WHERE i.code = 'SL-PA-HQ-VC' AND h.drug_code = \(piece) AND h.year = 2025 AND h.quantity_kg = 12.5
-                """) == 1)
+            #expect(
+                try await app.count(
+                    """
+                    SELECT count(*)::int FROM herb_usage h JOIN institutions i ON i.id = h.institution_id
+                    WHERE i.code = 'SL-PA-HQ-VC' AND h.drug_code = \(piece) AND h.year = 2025 AND h.quantity_kg = 12.5
+                    """) == 1)
         }
     }
 
@@ -199,7 +210,8 @@ struct ImportTests {
                 #expect(rejected.description.contains("… and 200 more bad lines"))
             }
             do {
-                _ = try await ProvincialPriceImport(database: app.database).run(text: "", consortiumCode: "JLTCM", actor: .console("test"))
+                _ = try await ProvincialPriceImport(database: app.database).run(
+                    text: "", consortiumCode: "JLTCM", actor: .console("test"))
                 Issue.record("an empty file was imported")
             } catch let rejected as ProvincialPriceImport.Rejected {
                 #expect(rejected.errors.first?.reason == "the price list is empty")

@@ -19,19 +19,25 @@ struct ImpossibleDateTests {
             let member = try await app.token(.procurementOfficer, institution: "YJ-TCMH")
             let (drug, _) = try await ProcurementTests.drugs(app, count: 1)[0]
             // The order is placed today.
-            let orderID = try await ProcurementTests.consolidatedOrder(app, member: member, admin: admin, drug: drug, quantity: "10")
+            let orderID = try await ProcurementTests.consolidatedOrder(
+                app, member: member, admin: admin, drug: drug, quantity: "10")
             func deliver(_ receivedOn: String) async throws -> TestResponse {
                 try await app.call(
                     .post, "\(Self.base)/orders/\(orderID)/deliveries", token: member,
-                    json: #"{"lineNo": 1, "lotNumber": "D-2026-1", "expiryDate": "\#(Self.today.adding(months: 24))", "quantity": "2", "receivedOn": "\#(receivedOn)"}"#)
+                    json:
+                        #"{"lineNo": 1, "lotNumber": "D-2026-1", "expiryDate": "\#(Self.today.adding(months: 24))", "quantity": "2", "receivedOn": "\#(receivedOn)"}"#
+                )
             }
-            for day in [Self.today.adding(days: -1).description, Self.today.adding(days: 1).description, "1999-12-31", "0202-11-20"] {
+            for day in [
+                Self.today.adding(days: -1).description, Self.today.adding(days: 1).description, "1999-12-31", "0202-11-20",
+            ] {
                 try await deliver(day).expectProblem(.unprocessableContent, naming: "receivedOn")
             }
             // Not even as an exception: a date that cannot be true is not an exception to a rule.
             try await app.call(
                 .post, "\(Self.base)/orders/\(orderID)/deliveries", token: member,
-                json: #"{"lineNo": 1, "lotNumber": "D-2026-1", "expiryDate": "\#(Self.today.adding(months: 24))", "quantity": "2", "receivedOn": "\#(Self.today.adding(days: 3))", "exceptionReason": "补录"}"#
+                json:
+                    #"{"lineNo": 1, "lotNumber": "D-2026-1", "expiryDate": "\#(Self.today.adding(months: 24))", "quantity": "2", "receivedOn": "\#(Self.today.adding(days: 3))", "exceptionReason": "补录"}"#
             ).expectProblem(.unprocessableContent, naming: "receivedOn")
             #expect(try await app.count("SELECT count(*)::int FROM deliveries WHERE order_id = \(orderID)") == 0)
             #expect(try await deliver(Self.today.description).status == .created)
@@ -53,8 +59,11 @@ struct ImpossibleDateTests {
                 """
             try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: check)
                 .expectProblem(.unprocessableContent, naming: "patient.diagnoses[0].lastAssessedOn")
-            try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: check, headers: [.accept: "application/json, text/plain"])
-                .expectProblem(.unprocessableContent, naming: "patient.diagnoses[0].lastAssessedOn")
+            try await app.call(
+                .post, "/v1/long-prescriptions/check", token: prescriber, json: check,
+                headers: [.accept: "application/json, text/plain"]
+            )
+            .expectProblem(.unprocessableContent, naming: "patient.diagnoses[0].lastAssessedOn")
             let future = LongPrescriptionTests.body(drug: drug, patient: "P-DATE").replacingOccurrences(
                 of: Self.today.adding(days: -5).description, with: tomorrow.description)
             try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: future)
@@ -66,13 +75,22 @@ struct ImpossibleDateTests {
             #expect(try await app.count("SELECT count(*)::int FROM long_prescriptions WHERE patient_ref = 'P-DATE'") == 0)
 
             // A fill dated after today.
-            let issued = try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: LongPrescriptionTests.body(drug: drug, days: 56, confirmed: true))
+            let issued = try await app.call(
+                .post, "/v1/long-prescriptions", token: prescriber,
+                json: LongPrescriptionTests.body(drug: drug, days: 56, confirmed: true))
             let id = try #require(issued.json["id"] as? Int, "\(issued.text)")
             let pharmacist = try await app.token(.institutionPharmacist, institution: "SL-PA-THC")
-            try await app.call(.post, "/v1/long-prescriptions/\(id)/fills", token: pharmacist, json: #"{"quantity": "28", "filledOn": "\#(tomorrow)"}"#)
-                .expectProblem(.unprocessableContent, naming: "filledOn")
+            try await app.call(
+                .post, "/v1/long-prescriptions/\(id)/fills", token: pharmacist,
+                json: #"{"quantity": "28", "filledOn": "\#(tomorrow)"}"#
+            )
+            .expectProblem(.unprocessableContent, naming: "filledOn")
             #expect(try await app.count("SELECT count(*)::int FROM long_prescription_fills WHERE prescription_id = \(id)") == 0)
-            #expect(try await app.call(.post, "/v1/long-prescriptions/\(id)/fills", token: pharmacist, json: #"{"quantity": "28", "filledOn": "\#(Self.today)"}"#).status == .created)
+            #expect(
+                try await app.call(
+                    .post, "/v1/long-prescriptions/\(id)/fills", token: pharmacist,
+                    json: #"{"quantity": "28", "filledOn": "\#(Self.today)"}"#
+                ).status == .created)
         }
     }
 
@@ -84,13 +102,19 @@ struct ImpossibleDateTests {
             let agreed = try await PricingTests.negotiate(app, officer, code, Money(ceiling).description, from: Self.today)
             let id = try #require(agreed.json["id"] as? Int, "\(agreed.text)")
             for day in [Self.today.adding(days: 1).description, "1999-12-31"] {
-                try await app.call(.post, "\(Self.base)/price-agreements/\(id)/report", token: officer,
-                                   json: #"{"platformReference": "JL-PT-1", "reportedOn": "\#(day)"}"#)
-                    .expectProblem(.unprocessableContent, naming: "reportedOn")
+                try await app.call(
+                    .post, "\(Self.base)/price-agreements/\(id)/report", token: officer,
+                    json: #"{"platformReference": "JL-PT-1", "reportedOn": "\#(day)"}"#
+                )
+                .expectProblem(.unprocessableContent, naming: "reportedOn")
             }
-            #expect(try await app.count("SELECT count(*)::int FROM price_agreements WHERE id = \(id) AND status = 'agreed' AND reported_on IS NULL") == 1)
-            let reported = try await app.call(.post, "\(Self.base)/price-agreements/\(id)/report", token: officer,
-                                              json: #"{"platformReference": "JL-PT-1", "reportedOn": "\#(Self.today)"}"#)
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM price_agreements WHERE id = \(id) AND status = 'agreed' AND reported_on IS NULL")
+                    == 1)
+            let reported = try await app.call(
+                .post, "\(Self.base)/price-agreements/\(id)/report", token: officer,
+                json: #"{"platformReference": "JL-PT-1", "reportedOn": "\#(Self.today)"}"#)
             #expect(reported.status == .ok, "\(reported.text)")
         }
     }
@@ -101,15 +125,19 @@ struct ImpossibleDateTests {
             let admin = try await app.token(.consortiumAdmin)
             let officer = try await app.token(.procurementOfficer, institution: "JL-TCMH")
             let (code, _) = try await PricingTests.pricedDrug(app)
-            try await app.call(.get, "\(Self.base)/prices/\(code)?on=1999-12-31", token: admin).expectProblem(.unprocessableContent, naming: "on")
+            try await app.call(.get, "\(Self.base)/prices/\(code)?on=1999-12-31", token: admin).expectProblem(
+                .unprocessableContent, naming: "on")
             try await PricingTests.negotiate(app, admin, code, "1.00", from: BusinessDate("1999-01-01")!)
                 .expectProblem(.unprocessableContent, naming: "effectiveFrom")
             try await app.call(
                 .post, "\(Self.base)/herb-rounds", token: officer,
-                json: #"{"name": "1999", "leadInstitutionCode": "JL-TCMH", "periodStart": "1999-01-01", "periodEnd": "\#(Self.today)", "awardRule": "lowest_price"}"#
+                json:
+                    #"{"name": "1999", "leadInstitutionCode": "JL-TCMH", "periodStart": "1999-01-01", "periodEnd": "\#(Self.today)", "awardRule": "lowest_price"}"#
             ).expectProblem(.unprocessableContent, naming: "periodStart")
             // 2000-01-01 itself is a business date.
-            #expect(try await app.call(.get, "\(Self.base)/prices/\(code)?on=2000-01-01", token: admin).status != .unprocessableContent)
+            #expect(
+                try await app.call(.get, "\(Self.base)/prices/\(code)?on=2000-01-01", token: admin).status
+                    != .unprocessableContent)
         }
     }
 }

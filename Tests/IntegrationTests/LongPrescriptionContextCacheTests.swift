@@ -1,8 +1,9 @@
 import Foundation
 import PostgresNIO
 import RxDomain
-@testable import RxStore
 import Testing
+
+@testable import RxStore
 
 /// Issue 19.4: the long-prescription check's shared context load never holds its callers past their own bound,
 /// a failed or stuck load leaves nothing behind, and a caller never gets a context read before an invalidation.
@@ -20,7 +21,9 @@ struct LongPrescriptionContextCacheTests {
 
     /// Runs `body` while another session holds `long_rx_rule_sets` locked, so the context load's first read waits.
     /// `body` gets a pool of its own (the loads may hold all of the app's), for what it needs meanwhile.
-    static func whileRulesLocked<T: Sendable>(_ app: TestApp, _ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
+    static func whileRulesLocked<T: Sendable>(_ app: TestApp, _ body: @escaping @Sendable (Database) async throws -> T)
+        async throws -> T
+    {
         try await TestDatabases.withDatabase(url: app.databaseURL) { holder in
             try await holder.transaction { connection in
                 try await connection.sql("LOCK TABLE long_rx_rule_sets IN ACCESS EXCLUSIVE MODE")
@@ -34,7 +37,8 @@ struct LongPrescriptionContextCacheTests {
         let waiting = try await poll(within: .seconds(30), every: .milliseconds(20), until: { $0 >= count }) {
             try await database.rows(
                 "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-                as: Int.self).first ?? 0
+                as: Int.self
+            ).first ?? 0
         }
         try #require(waiting.last.map { $0 >= count } ?? false, "no load waited on the lock: \(waiting.suffix(3))")
     }
@@ -57,7 +61,9 @@ struct LongPrescriptionContextCacheTests {
         try #require(answers.last == true)
     }
 
-    @Test("19.4: a caller waits for a stuck load only until its own deadline, or until it is cancelled; the load, once free, serves the next")
+    @Test(
+        "19.4: a caller waits for a stuck load only until its own deadline, or until it is cancelled; the load, once free, serves the next"
+    )
     func stuckLoadHoldsNobody() async throws {
         try await TestApp.run { app in
             let consortium = try await Self.consortiumID(app)
@@ -104,14 +110,16 @@ struct LongPrescriptionContextCacheTests {
                 // the load, while its caller (with a long deadline) still waits for it.
                 let failed = try await Self.outcome {
                     try await Database.$requestDeadline.withValue(ContinuousClock.now + .seconds(120)) {
-                        try await cache.context(consortiumID: consortium, on: today, database: Self.database(app, leaseTimeout: .milliseconds(300)))
+                        try await cache.context(
+                            consortiumID: consortium, on: today, database: Self.database(app, leaseTimeout: .milliseconds(300)))
                     }
                 }
                 #expect(failed != nil, "the load waited on the lock past its statement timeout")
                 #expect(Self.isUnavailable(failed), "\(String(describing: failed))")
                 #expect(cache.oldestLoadStart == nil && cache.waitingCount == 0)
             }
-            let context = try await cache.context(consortiumID: consortium, on: today, database: Self.database(app, leaseTimeout: .seconds(120)))
+            let context = try await cache.context(
+                consortiumID: consortium, on: today, database: Self.database(app, leaseTimeout: .seconds(120)))
             #expect(context.rules != nil)
         }
     }
@@ -129,7 +137,8 @@ struct LongPrescriptionContextCacheTests {
                 // the listener would invalidate.
                 try await Self.untilLoadsWaitOnTheLock(side)
                 try await side.transaction { connection in
-                    try await connection.sql("""
+                    try await connection.sql(
+                        """
                         INSERT INTO prescribers (consortium_id, pseudonym, institution_id, title)
                         SELECT consortium_id, 'DR-CACHE-TEST', id, 'senior' FROM institutions
                         WHERE consortium_id = \(consortium) ORDER BY code LIMIT 1
@@ -144,7 +153,9 @@ struct LongPrescriptionContextCacheTests {
             #expect(try await early.value.prescribers["DR-CACHE-TEST"] == nil)
             #expect(try await late.value.prescribers["DR-CACHE-TEST"] != nil)
             // What the cache keeps is the late load's.
-            #expect(try await cache.context(consortiumID: consortium, on: today, database: database).prescribers["DR-CACHE-TEST"] != nil)
+            #expect(
+                try await cache.context(consortiumID: consortium, on: today, database: database).prescribers["DR-CACHE-TEST"]
+                    != nil)
         }
     }
 
@@ -155,11 +166,13 @@ struct LongPrescriptionContextCacheTests {
             let today = BusinessDate.today()
             // One member keeps a list of its own (two drugs of the catalogue), another an empty one.
             try await app.database.transaction { connection in
-                try await connection.sql("""
+                try await connection.sql(
+                    """
                     INSERT INTO member_catalogues (consortium_id, institution_id)
                     SELECT consortium_id, id FROM institutions WHERE consortium_id = \(consortium) ORDER BY code LIMIT 2
                     """)
-                try await connection.sql("""
+                try await connection.sql(
+                    """
                     INSERT INTO member_catalogue_items (consortium_id, institution_id, drug_code)
                     SELECT i.consortium_id, i.id, c.drug_code
                     FROM (SELECT consortium_id, id FROM institutions WHERE consortium_id = \(consortium) ORDER BY code LIMIT 1) i
@@ -167,8 +180,11 @@ struct LongPrescriptionContextCacheTests {
                     """)
             }
             let database = Self.database(app, leaseTimeout: .seconds(120))
-            let context = try await LongPrescriptionContextCache().context(consortiumID: consortium, on: today, database: database)
-            let members = try await database.read { try await InstitutionStore(database: database).list(consortiumID: consortium, connection: $0) }
+            let context = try await LongPrescriptionContextCache().context(
+                consortiumID: consortium, on: today, database: database)
+            let members = try await database.read {
+                try await InstitutionStore(database: database).list(consortiumID: consortium, connection: $0)
+            }
             try #require(members.count == context.institutions.count)
             let store = MemberCatalogueStore(database: database)
             for member in members {

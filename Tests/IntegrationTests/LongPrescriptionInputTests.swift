@@ -21,7 +21,9 @@ struct LongPrescriptionInputTests {
     }
 
     /// The check on the direct route and on the generated server (an Accept that names another type goes there).
-    static func bothRoutes(_ app: TestApp, _ token: String, _ body: String) async throws -> (direct: TestResponse, generated: TestResponse) {
+    static func bothRoutes(_ app: TestApp, _ token: String, _ body: String) async throws -> (
+        direct: TestResponse, generated: TestResponse
+    ) {
         let direct = try await app.call(.post, "/v1/long-prescriptions/check", token: token, json: body)
         let generated = try await app.call(
             .post, "/v1/long-prescriptions/check", token: token, json: body, headers: [.accept: "application/json, text/plain"])
@@ -53,7 +55,8 @@ struct LongPrescriptionInputTests {
         }
     }
 
-    @Test("18.11: a patient's name as the reference (张三, Zhang San) is 400 naming patient.ref, before anything is stored or logged")
+    @Test(
+        "18.11: a patient's name as the reference (张三, Zhang San) is 400 naming patient.ref, before anything is stored or logged")
     func namesAreRefused() async throws {
         LogCapture.install()
         try await TestApp.run(configure: { $0.logLevel = .debug }) { app in
@@ -66,21 +69,32 @@ struct LongPrescriptionInputTests {
                 direct.expectProblem(.badRequest, naming: "patient.ref")
                 generated.expectProblem(.badRequest, naming: "patient.ref")
                 #expect(try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)))
-                try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: LongPrescriptionTests.body(drug: drug, patient: name))
-                    .expectProblem(.badRequest, naming: "patient.ref")
+                try await app.call(
+                    .post, "/v1/long-prescriptions", token: prescriber,
+                    json: LongPrescriptionTests.body(drug: drug, patient: name)
+                )
+                .expectProblem(.badRequest, naming: "patient.ref")
                 if !name.isEmpty { #expect(!direct.text.contains(name) && !generated.text.contains(name)) }
             }
             // The issue: the same limits, and its own (fills, interval, validity).
-            try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: LongPrescriptionTests.body(drug: drug, days: 0))
-                .expectProblem(.badRequest, naming: "item.days")
-            try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: LongPrescriptionTests.body(drug: drug, days: -1))
-                .expectProblem(.badRequest, naming: "item.days")
-            try await app.call(.post, "/v1/long-prescriptions", token: prescriber,
-                               json: LongPrescriptionTests.body(drug: drug, extra: #", "maxFills": 0, "validityDays": 0"#))
-                .expectProblem(.badRequest, naming: "maxFills")
-            try await app.call(.post, "/v1/long-prescriptions", token: prescriber,
-                               json: LongPrescriptionTests.body(drug: drug, prescriber: "李医生"))
-                .expectProblem(.badRequest, naming: "prescriber")
+            try await app.call(
+                .post, "/v1/long-prescriptions", token: prescriber, json: LongPrescriptionTests.body(drug: drug, days: 0)
+            )
+            .expectProblem(.badRequest, naming: "item.days")
+            try await app.call(
+                .post, "/v1/long-prescriptions", token: prescriber, json: LongPrescriptionTests.body(drug: drug, days: -1)
+            )
+            .expectProblem(.badRequest, naming: "item.days")
+            try await app.call(
+                .post, "/v1/long-prescriptions", token: prescriber,
+                json: LongPrescriptionTests.body(drug: drug, extra: #", "maxFills": 0, "validityDays": 0"#)
+            )
+            .expectProblem(.badRequest, naming: "maxFills")
+            try await app.call(
+                .post, "/v1/long-prescriptions", token: prescriber,
+                json: LongPrescriptionTests.body(drug: drug, prescriber: "李医生")
+            )
+            .expectProblem(.badRequest, naming: "prescriber")
             #expect(try await app.count("SELECT count(*)::int FROM long_prescriptions") == stored)
             #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'long_prescription'") == audited)
             #expect(!LogCapture.text.contains("张三") && !LogCapture.text.contains("Zhang San"))

@@ -17,8 +17,10 @@ struct LongPrescriptionTests {
             """, as: String.self)[0]
     }
 
-    static func body(drug: String, patient: String = "P-0001", days: Int = 28, confirmed: Bool = false, prescriber: String = "DR-CY-0001",
-                     institution: String = "CY-BJL-CHC", extra: String = "") -> String {
+    static func body(
+        drug: String, patient: String = "P-0001", days: Int = 28, confirmed: Bool = false, prescriber: String = "DR-CY-0001",
+        institution: String = "CY-BJL-CHC", extra: String = ""
+    ) -> String {
         """
         {"institutionCode": "\(institution)", "prescriber": "\(prescriber)",
          "patient": {"ref": "\(patient)", "familyDoctorContract": true, "goodAdherence": true,
@@ -31,22 +33,26 @@ struct LongPrescriptionTests {
     func check() async throws {
         try await TestApp.run { app in
             let drug = try await Self.chronicDrug(app)
-            let narcotic = try await app.database.rows("SELECT code FROM drugs WHERE control_class = 'narcotic' LIMIT 1", as: String.self)[0]
+            let narcotic = try await app.database.rows(
+                "SELECT code FROM drugs WHERE control_class = 'narcotic' LIMIT 1", as: String.self)[0]
             let auditor = try await app.token(.auditor)
-            let response = try await app.call(.post, "/v1/long-prescriptions/check", token: auditor, json: """
-                {"institutionCode": "CY-BJL-CHC", "prescriber": "DR-CY-0001",
-                 "patient": {"ref": "P-0001", "familyDoctorContract": true, "goodAdherence": true,
-                             "diagnoses": [{"icd": "I10", "stable": true, "lastAssessedOn": "\(BusinessDate.today().adding(days: -5))"}]},
-                 "items": [{"drugCode": "\(drug)", "dailyDose": "2", "days": 84, "assessmentRecorded": true, "patientConfirmed": true},
-                           {"drugCode": "\(narcotic)", "dailyDose": "1", "days": 28}]}
-                """)
+            let response = try await app.call(
+                .post, "/v1/long-prescriptions/check", token: auditor,
+                json: """
+                    {"institutionCode": "CY-BJL-CHC", "prescriber": "DR-CY-0001",
+                     "patient": {"ref": "P-0001", "familyDoctorContract": true, "goodAdherence": true,
+                                 "diagnoses": [{"icd": "I10", "stable": true, "lastAssessedOn": "\(BusinessDate.today().adding(days: -5))"}]},
+                     "items": [{"drugCode": "\(drug)", "dailyDose": "2", "days": 84, "assessmentRecorded": true, "patientConfirmed": true},
+                               {"drugCode": "\(narcotic)", "dailyDose": "1", "days": 28}]}
+                    """)
             #expect(response.status == .ok, "\(response.text)")
             #expect(response.json["decision"] as? String == "refused")
             let items = (response.json["items"] as? [[String: Any]]) ?? []
             #expect(items[0]["eligible"] as? Bool == true)
             #expect(items[0]["maxDays"] as? Int == 60)
             #expect(items[0]["quantity"] as? String == "120")
-            #expect(((items[0]["reasons"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String } == ["EXCEEDS_MAX_DAYS"])
+            #expect(
+                ((items[0]["reasons"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String } == ["EXCEEDS_MAX_DAYS"])
             let narcoticReasons = ((items[1]["reasons"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
             #expect(narcoticReasons.contains("CONTROLLED_DRUG"))
             #expect(narcoticReasons.contains("NOT_IN_CATALOGUE"))
@@ -59,13 +65,15 @@ struct LongPrescriptionTests {
         try await TestApp.run { app in
             let drug = try await Self.chronicDrug(app)
             let prescriber = try await app.token(.prescriber, institution: "CY-BJL-CHC")
-            let first = try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug, days: 84, confirmed: true),
-                                           headers: [.init("Idempotency-Key")!: "rx-1"])
+            let first = try await app.call(
+                .post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug, days: 84, confirmed: true),
+                headers: [.init("Idempotency-Key")!: "rx-1"])
             #expect(first.status == .created, "\(first.text)")
             #expect(first.json["days"] as? Int == 60)
             let id = try #require(first.json["id"] as? Int)
-            let retry = try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug, days: 84, confirmed: true),
-                                           headers: [.init("Idempotency-Key")!: "rx-1"])
+            let retry = try await app.call(
+                .post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug, days: 84, confirmed: true),
+                headers: [.init("Idempotency-Key")!: "rx-1"])
             #expect(retry.json["id"] as? Int == id)
             let second = try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug))
             second.expectProblem(.conflict)
@@ -74,16 +82,24 @@ struct LongPrescriptionTests {
             // Another patient: eight concurrent issues of the same prescription leave one.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<8 {
-                    group.addTask { _ = try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug, patient: "P-RACE")) }
+                    group.addTask {
+                        _ = try await app.call(
+                            .post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug, patient: "P-RACE"))
+                    }
                 }
                 try await group.waitForAll()
             }
             #expect(try await app.count("SELECT count(*)::int FROM long_prescriptions WHERE patient_ref = 'P-RACE'") == 1)
-            #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'long_prescription' AND action = 'issue'") == 2)
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM audit_log WHERE entity_type = 'long_prescription' AND action = 'issue'") == 2)
 
             // Not eligible: 422 with the reasons.
-            try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug, patient: "P-0002", prescriber: "DR-CY-0002"))
-                .expectProblem(.unprocessableContent, naming: "PRESCRIBER_NOT_QUALIFIED")
+            try await app.call(
+                .post, "/v1/long-prescriptions", token: prescriber,
+                json: Self.body(drug: drug, patient: "P-0002", prescriber: "DR-CY-0002")
+            )
+            .expectProblem(.unprocessableContent, naming: "PRESCRIBER_NOT_QUALIFIED")
         }
     }
 
@@ -93,7 +109,8 @@ struct LongPrescriptionTests {
             let drug = try await Self.chronicDrug(app)
             let prescriber = try await app.token(.prescriber, institution: "CY-BJL-CHC")
             for patient in ["P-S1", "P-S2", "P-S3"] {
-                let issued = try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug, patient: patient))
+                let issued = try await app.call(
+                    .post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug, patient: patient))
                 #expect(issued.status == .created, "\(issued.text)")
             }
             let patients = (1...8).map { "P-S\($0)" }
@@ -101,21 +118,26 @@ struct LongPrescriptionTests {
                 for round in 0..<40 {
                     let patient = patients[round % patients.count]
                     group.addTask {
-                        let response = try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: """
-                            {"institutionCode": "CY-BJL-CHC", "prescriber": "DR-CY-0001",
-                             "patient": {"ref": "\(patient)", "familyDoctorContract": true, "goodAdherence": true,
-                                         "diagnoses": [{"icd": "I10", "stable": true, "lastAssessedOn": "\(BusinessDate.today().adding(days: -5))"}]},
-                             "items": [{"drugCode": "\(drug)", "dailyDose": "1", "days": 28}]}
-                            """)
+                        let response = try await app.call(
+                            .post, "/v1/long-prescriptions/check", token: prescriber,
+                            json: """
+                                {"institutionCode": "CY-BJL-CHC", "prescriber": "DR-CY-0001",
+                                 "patient": {"ref": "\(patient)", "familyDoctorContract": true, "goodAdherence": true,
+                                             "diagnoses": [{"icd": "I10", "stable": true, "lastAssessedOn": "\(BusinessDate.today().adding(days: -5))"}]},
+                                 "items": [{"drugCode": "\(drug)", "dailyDose": "1", "days": 28}]}
+                                """)
                         let items = (response.json["items"] as? [[String: Any]]) ?? []
-                        return (patient, ((items.first?["reasons"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String })
+                        return (
+                            patient, ((items.first?["reasons"] as? [[String: Any]]) ?? []).compactMap { $0["code"] as? String }
+                        )
                     }
                 }
                 return try await group.reduce(into: [(String, [String])]()) { $0.append($1) }
             }
             #expect(answers.count == 40)
             for (patient, reasons) in answers {
-                #expect(reasons.contains("SUPPLY_ON_HAND") == ["P-S1", "P-S2", "P-S3"].contains(patient), "\(patient): \(reasons)")
+                #expect(
+                    reasons.contains("SUPPLY_ON_HAND") == ["P-S1", "P-S2", "P-S3"].contains(patient), "\(patient): \(reasons)")
             }
         }
     }
@@ -140,8 +162,13 @@ struct LongPrescriptionTests {
                         """)
                 }
             }
-            #expect(try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug, patient: "P-EDGE7")).status == .created)
-            try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug, patient: "P-EDGE8")).expectProblem(.conflict)
+            #expect(
+                try await app.call(
+                    .post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug, patient: "P-EDGE7")
+                ).status == .created)
+            try await app.call(
+                .post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug, patient: "P-EDGE8")
+            ).expectProblem(.conflict)
         }
     }
 
@@ -150,27 +177,38 @@ struct LongPrescriptionTests {
         try await TestApp.run { app in
             let drug = try await Self.chronicDrug(app)
             let prescriber = try await app.token(.prescriber, institution: "CY-BJL-CHC")
-            let issued = try await app.call(.post, "/v1/long-prescriptions", token: prescriber,
-                                            json: Self.body(drug: drug, days: 56, confirmed: true, extra: #", "maxFills": 3, "minDaysBetweenFills": 0"#))
+            let issued = try await app.call(
+                .post, "/v1/long-prescriptions", token: prescriber,
+                json: Self.body(drug: drug, days: 56, confirmed: true, extra: #", "maxFills": 3, "minDaysBetweenFills": 0"#))
             let id = try #require(issued.json["id"] as? Int, "\(issued.text)")
             let pharmacist = try await app.token(.institutionPharmacist, institution: "SL-PA-THC")
-            try await app.call(.post, "/v1/long-prescriptions/\(id)/fills", token: prescriber, json: #"{"quantity": "28"}"#).expectProblem(.forbidden)
-            #expect(try await app.call(.post, "/v1/long-prescriptions/\(id)/fills", token: pharmacist, json: #"{"quantity": "28"}"#).status == .created)
+            try await app.call(.post, "/v1/long-prescriptions/\(id)/fills", token: prescriber, json: #"{"quantity": "28"}"#)
+                .expectProblem(.forbidden)
+            #expect(
+                try await app.call(.post, "/v1/long-prescriptions/\(id)/fills", token: pharmacist, json: #"{"quantity": "28"}"#)
+                    .status == .created)
             try await app.call(.post, "/v1/long-prescriptions/\(id)/fills", token: pharmacist, json: #"{"quantity": "29"}"#)
                 .expectProblem(.unprocessableContent, naming: "quantity")
-            let second = try await app.call(.post, "/v1/long-prescriptions/\(id)/fills", token: pharmacist, json: #"{"quantity": "20"}"#)
+            let second = try await app.call(
+                .post, "/v1/long-prescriptions/\(id)/fills", token: pharmacist, json: #"{"quantity": "20"}"#)
             #expect(second.json["dispensed"] as? String == "48")
             #expect(second.json["fills"] as? Int == 2)
 
             let other = try await app.token(.prescriber, institution: "JL-TCMH")
-            try await app.call(.post, "/v1/long-prescriptions/\(id)/end", token: other, json: #"{"reason": "admitted"}"#).expectProblem(.forbidden)
-            let ended = try await app.call(.post, "/v1/long-prescriptions/\(id)/end", token: prescriber, json: #"{"reason": "admitted"}"#)
+            try await app.call(.post, "/v1/long-prescriptions/\(id)/end", token: other, json: #"{"reason": "admitted"}"#)
+                .expectProblem(.forbidden)
+            let ended = try await app.call(
+                .post, "/v1/long-prescriptions/\(id)/end", token: prescriber, json: #"{"reason": "admitted"}"#)
             #expect(ended.json["status"] as? String == "ended")
-            try await app.call(.post, "/v1/long-prescriptions/\(id)/fills", token: pharmacist, json: #"{"quantity": "1"}"#).expectProblem(.conflict)
+            try await app.call(.post, "/v1/long-prescriptions/\(id)/fills", token: pharmacist, json: #"{"quantity": "1"}"#)
+                .expectProblem(.conflict)
             // After a stop, a restart counts as a first prescription (and supply is no longer on hand).
-            #expect(try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug)).status == .created)
+            #expect(
+                try await app.call(.post, "/v1/long-prescriptions", token: prescriber, json: Self.body(drug: drug)).status
+                    == .created)
             let auditor = try await app.token(.auditor)
-            try await app.call(.post, "/v1/long-prescriptions", token: auditor, json: Self.body(drug: drug, patient: "P-9")).expectProblem(.forbidden)
+            try await app.call(.post, "/v1/long-prescriptions", token: auditor, json: Self.body(drug: drug, patient: "P-9"))
+                .expectProblem(.forbidden)
             #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'long_prescription'") == 5)
         }
     }
@@ -186,9 +224,12 @@ struct LongPrescriptionTests {
             try await app.call(.post, "/v1/consortia/JLTCM/long-prescription-rules", token: admin, json: loose)
                 .expectProblem(.unprocessableContent, naming: "maxDaysByLevel.tertiary")
             let strict = loose.replacingOccurrences(of: #""tertiary": 90"#, with: #""tertiary": 28"#)
-            #expect(try await app.call(.post, "/v1/consortia/JLTCM/long-prescription-rules", token: admin, json: strict).status == .created)
+            #expect(
+                try await app.call(.post, "/v1/consortia/JLTCM/long-prescription-rules", token: admin, json: strict).status
+                    == .created)
             let prescriber = try await app.token(.prescriber)
-            try await app.call(.post, "/v1/consortia/JLTCM/long-prescription-rules", token: prescriber, json: strict).expectProblem(.forbidden)
+            try await app.call(.post, "/v1/consortia/JLTCM/long-prescription-rules", token: prescriber, json: strict)
+                .expectProblem(.forbidden)
             let now = try await app.call(.get, "/v1/consortia/JLTCM/long-prescription-rules", token: prescriber)
             #expect((now.json["maxDaysByLevel"] as? [String: Any])?["tertiary"] as? Int == 60)
             let later = try await app.call(.get, "/v1/consortia/JLTCM/long-prescription-rules?on=2027-01-01", token: prescriber)
@@ -211,10 +252,13 @@ struct LongPrescriptionTests {
                  "supplyOnHandToleranceDays": 7, "maxDaysByLevel": {"primary": 60},
                  "conditions": [{"icdFrom": "I10", "icdTo": "I15", "name": "高血压", "maxDays": 60}], "excludedDrugs": ["\(drug)"]}
                 """
-            #expect(try await app.call(.post, "/v1/consortia/JLTCM/long-prescription-rules", token: admin, json: rules).status == .created)
+            #expect(
+                try await app.call(.post, "/v1/consortia/JLTCM/long-prescription-rules", token: admin, json: rules).status
+                    == .created)
             // The notification reaches the server's listener soon; on a loaded machine, perhaps not within a second.
             let decisions = try await poll(within: .seconds(20), every: .milliseconds(50), until: { $0 == "refused" }) {
-                try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: checkBody).json["decision"] as? String
+                try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: checkBody).json["decision"]
+                    as? String
             }
             #expect(decisions.last == "refused")
         }

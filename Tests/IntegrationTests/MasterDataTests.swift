@@ -17,7 +17,8 @@ struct MasterDataTests {
             }
             #expect(ready == .ok)
             let contract = try await app.call(.get, "/openapi.yaml", token: nil)
-            let file = try String(contentsOf: TestDatabases.repositoryRoot.appendingPathComponent("Sources/RxAPI/openapi.yaml"), encoding: .utf8)
+            let file = try String(
+                contentsOf: TestDatabases.repositoryRoot.appendingPathComponent("Sources/RxAPI/openapi.yaml"), encoding: .utf8)
             #expect(contract.text == file)
             let metrics = try await app.call(.get, "/metrics", token: nil)
             #expect(metrics.status == .ok)
@@ -29,7 +30,8 @@ struct MasterDataTests {
     func drugSearch() async throws {
         try await TestApp.run { app in
             let token = try await app.token(.prescriber)
-            let code = try await app.database.rows("SELECT code FROM drugs WHERE category = 'western' ORDER BY code LIMIT 1", as: String.self)[0]
+            let code = try await app.database.rows(
+                "SELECT code FROM drugs WHERE category = 'western' ORDER BY code LIMIT 1", as: String.self)[0]
             let one = try await app.call(.get, "/v1/drugs/\(code)", token: token)
             #expect(one.status == .ok)
             #expect(one.json["code"] as? String == code)
@@ -41,11 +43,17 @@ struct MasterDataTests {
             #expect(items.allSatisfy { ($0["decoctionPiece"] as? [String: Any])?["herbName"] != nil })
 
             let huangqi = try await app.call(.get, "/v1/drugs?q=%E9%BB%84%E8%8A%AA", token: token)  // 黄芪
-            #expect(((huangqi.json["items"] as? [[String: Any]]) ?? []).contains { ($0["genericName"] as? String)?.contains("黄芪") == true })
+            #expect(
+                ((huangqi.json["items"] as? [[String: Any]]) ?? []).contains {
+                    ($0["genericName"] as? String)?.contains("黄芪") == true
+                })
 
             let prefix = String(code.prefix(2))
             let byPrefix = try await app.call(.get, "/v1/drugs?code=\(prefix)&limit=5", token: token)
-            #expect(((byPrefix.json["items"] as? [[String: Any]]) ?? []).allSatisfy { ($0["code"] as? String)?.hasPrefix(prefix) == true })
+            #expect(
+                ((byPrefix.json["items"] as? [[String: Any]]) ?? []).allSatisfy {
+                    ($0["code"] as? String)?.hasPrefix(prefix) == true
+                })
 
             var cursor: String? = nil
             var all: [String] = []
@@ -63,23 +71,30 @@ struct MasterDataTests {
     func createMasterData() async throws {
         try await TestApp.run { app in
             let admin = try await app.token(.consortiumAdmin)
-            let created = try await app.call(.post, "/v1/consortia/JLTCM/institutions", token: admin,
+            let created = try await app.call(
+                .post, "/v1/consortia/JLTCM/institutions", token: admin,
                 json: #"{"code": "JL-NEW-CHC", "name": "新建社区卫生服务中心", "level": "primary", "type": "community_health_centre"}"#)
             #expect(created.status == .created)
             #expect(created.json["consortiumCode"] as? String == "JLTCM")
             #expect(created.json["isLead"] as? Bool == false)
 
             // Drugs are national master data, written by their own role (issue 18.12).
-            let drug = try await app.call(.post, "/v1/drugs", token: try await app.token(.masterDataAdmin), json: """
-                {"code": "T-DEMO-NEW", "genericName": "黄芪", "dosageForm": "饮片", "packageSize": 1, "packageUnit": "kg",
-                 "unit": "kg", "category": "decoction_piece", "essentialEditions": [], "insuranceClass": "B",
-                 "controlClass": "none", "antimicrobial": false, "coldChain": false,
-                 "decoctionPiece": {"herbName": "黄芪", "processing": "raw", "grade": "统货"}}
-                """)
+            let drug = try await app.call(
+                .post, "/v1/drugs", token: try await app.token(.masterDataAdmin),
+                json: """
+                    {"code": "T-DEMO-NEW", "genericName": "黄芪", "dosageForm": "饮片", "packageSize": 1, "packageUnit": "kg",
+                     "unit": "kg", "category": "decoction_piece", "essentialEditions": [], "insuranceClass": "B",
+                     "controlClass": "none", "antimicrobial": false, "coldChain": false,
+                     "decoctionPiece": {"herbName": "黄芪", "processing": "raw", "grade": "统货"}}
+                    """)
             #expect(drug.status == .created, "\(drug.text)")
-            #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_key IN ('JL-NEW-CHC', 'T-DEMO-NEW') AND action = 'create'") == 2)
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM audit_log WHERE entity_key IN ('JL-NEW-CHC', 'T-DEMO-NEW') AND action = 'create'")
+                    == 2)
 
-            let lead = try await app.call(.patch, "/v1/consortia/JLTCM", token: admin, json: #"{"leadInstitutionCode": "JL-TCMH"}"#)
+            let lead = try await app.call(
+                .patch, "/v1/consortia/JLTCM", token: admin, json: #"{"leadInstitutionCode": "JL-TCMH"}"#)
             #expect(lead.json["leadInstitutionCode"] as? String == "JL-TCMH")
         }
     }

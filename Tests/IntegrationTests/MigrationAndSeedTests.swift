@@ -34,7 +34,8 @@ struct MigrationAndSeedTests {
             let migrator = Migrator(directory: copy, logger: db.logger)
             try await migrator.migrate(client: db.client)
             let file = copy.appendingPathComponent("001_foundation.sql")
-            try (try String(contentsOf: file, encoding: .utf8) + "\n-- edited\n").write(to: file, atomically: true, encoding: .utf8)
+            try (try String(contentsOf: file, encoding: .utf8) + "\n-- edited\n").write(
+                to: file, atomically: true, encoding: .utf8)
             await #expect(throws: Migrator.Failure.self) { try await migrator.migrate(client: db.client) }
         }
         try await TestDatabases.shared.drop(name)
@@ -70,12 +71,15 @@ struct MigrationAndSeedTests {
             #expect(try await app.count("SELECT count(*)::int FROM institutions") == 9)
             #expect(try await app.count("SELECT count(*)::int FROM institutions WHERE level = 'village'") == 2)
             #expect(try await app.count("SELECT count(*)::int FROM institutions WHERE level = 'secondary'") >= 2)
-            #expect(try await app.count(
-                """
-                SELECT count(*)::int FROM consortia c JOIN institutions l ON l.id = c.lead_institution_id
-                WHERE c.kind = 'tcm_regional_consortium' AND l.level = 'tertiary' AND l.type = 'tcm' AND l.has_testing_lab
-                """) == 1)
-            #expect(try await app.count("SELECT count(DISTINCT drug_code)::int FROM drug_essential_editions WHERE edition = '2018'") >= 300)
+            #expect(
+                try await app.count(
+                    """
+                    SELECT count(*)::int FROM consortia c JOIN institutions l ON l.id = c.lead_institution_id
+                    WHERE c.kind = 'tcm_regional_consortium' AND l.level = 'tertiary' AND l.type = 'tcm' AND l.has_testing_lab
+                    """) == 1)
+            #expect(
+                try await app.count("SELECT count(DISTINCT drug_code)::int FROM drug_essential_editions WHERE edition = '2018'")
+                    >= 300)
             #expect(try await app.count("SELECT count(*)::int FROM drugs WHERE category = 'decoction_piece'") >= 60)
             #expect(try await app.count("SELECT count(*)::int FROM drugs WHERE control_class = 'narcotic'") >= 1)
             #expect(try await app.count("SELECT count(*)::int FROM drugs WHERE control_class = 'psychotropic_ii'") >= 1)

@@ -63,11 +63,12 @@ struct NationalMasterDataTests {
             let created = try await app.call(.post, "/v1/drugs", token: national, json: Self.drugJSON)
             #expect(created.status == .created, "\(created.text)")
             // Recorded once, bound to no consortium.
-            #expect(try await app.count(
-                """
-                SELECT count(*)::int FROM audit_log WHERE consortium_id IS NULL AND actor_role = 'master_data_admin'
-                  AND (entity_type, entity_key) IN (('drug', \(drug)), ('supplier', 'DST-NATIONAL'), ('drug', 'X-NATIONAL-1'))
-                """) == 3)
+            #expect(
+                try await app.count(
+                    """
+                    SELECT count(*)::int FROM audit_log WHERE consortium_id IS NULL AND actor_role = 'master_data_admin'
+                      AND (entity_type, entity_key) IN (('drug', \(drug)), ('supplier', 'DST-NATIONAL'), ('drug', 'X-NATIONAL-1'))
+                    """) == 3)
 
             // The auditors of both consortia, and the other consortium's admin, see every change.
             let readers = [
@@ -110,7 +111,8 @@ struct NationalMasterDataTests {
                     """)
             }
             let page = try await app.call(
-                .get, "/v1/audit?entityType=drug&entityKey=X-OLD-CHANGE", token: try await app.token(.auditor, consortium: "OTHER"))
+                .get, "/v1/audit?entityType=drug&entityKey=X-OLD-CHANGE",
+                token: try await app.token(.auditor, consortium: "OTHER"))
             #expect((page.json["items"] as? [[String: Any]])?.count == 1, "\(page.text)")
         }
     }
@@ -148,7 +150,8 @@ struct NationalMasterDataTests {
             for operation in Self.readOperations() where !allowed.contains(operation.id) {
                 let uri = RoleMatrixTests.uri(operation.path, drug: drug) + (queries[operation.id] ?? "")
                 let response = try await app.call(.get, uri, token: national)
-                #expect([403, 404].contains(response.status.code), "\(operation): \(response.status) \(response.text.prefix(300))")
+                #expect(
+                    [403, 404].contains(response.status.code), "\(operation): \(response.status) \(response.text.prefix(300))")
                 for name in names {
                     #expect(!response.text.contains(name), "\(operation) revealed \(name)")
                 }
@@ -184,12 +187,14 @@ struct NationalMasterDataTests {
         try await TestApp.run { app in
             let tokens = TokenStore(database: app.database)
             await #expect(throws: DomainError.self) {
-                try await tokens.create(role: .masterDataAdmin, consortiumCode: "JLTCM", institutionCode: nil, name: "",
-                                        expiresAt: nil, actor: .console("test"))
+                try await tokens.create(
+                    role: .masterDataAdmin, consortiumCode: "JLTCM", institutionCode: nil, name: "",
+                    expiresAt: nil, actor: .console("test"))
             }
             await #expect(throws: DomainError.self) {
-                try await tokens.create(role: .auditor, consortiumCode: nil, institutionCode: nil, name: "",
-                                        expiresAt: nil, actor: .console("test"))
+                try await tokens.create(
+                    role: .auditor, consortiumCode: nil, institutionCode: nil, name: "",
+                    expiresAt: nil, actor: .console("test"))
             }
             // The database holds the rule too.
             await #expect(throws: (any Error).self) {

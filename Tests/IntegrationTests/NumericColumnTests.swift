@@ -1,19 +1,24 @@
 import Foundation
 import PostgresNIO
-@testable import RxStore
 import Testing
+
+@testable import RxStore
 
 /// `NumericColumn` decodes PostgreSQL's binary numeric itself; it must agree with PostgresNIO's `Decimal`.
 @Suite("Numeric columns")
 struct NumericColumnTests {
     @Test("decodes every numeric as PostgresNIO's Decimal does")
     func likePostgresNIO() async throws {
-        var texts = ["0", "0.0000", "1", "-1", "12.5", "12.5000", "-0.0001", "10000", "100000000", "9999999999999999",
-                     "12345678901234.5678", "-12345678901234.5678", "0.00000001", "1e20", "123456789012345678901234.5",
-                     "99999999999999999999.9999", "0.1", "10000.0001"]
+        var texts = [
+            "0", "0.0000", "1", "-1", "12.5", "12.5000", "-0.0001", "10000", "100000000", "9999999999999999",
+            "12345678901234.5678", "-12345678901234.5678", "0.00000001", "1e20", "123456789012345678901234.5",
+            "99999999999999999999.9999", "0.1", "10000.0001",
+        ]
         var random = SplitMix64(seed: 20_261_201)
         for _ in 0..<500 {
-            texts.append("\(Int64.random(in: -99_999_999_999...99_999_999_999, using: &random)).\(Int.random(in: 0...9999, using: &random))")
+            texts.append(
+                "\(Int64.random(in: -99_999_999_999...99_999_999_999, using: &random)).\(Int.random(in: 0...9999, using: &random))"
+            )
         }
         let all = texts
         try await TestApp.run { app in

@@ -1,8 +1,9 @@
 import Foundation
-@testable import RxAPI
 import RxDomain
 import Testing
 import Yams
+
+@testable import RxAPI
 
 /// The contract's `x-roles` against the permission model: the gate (`RoleGate`, reading `x-roles`) and the model
 /// (`Principal.may`) must let the same roles through every operation. Needs no database.
@@ -18,7 +19,8 @@ struct PermissionContractTests {
         for (_, path) in paths {
             for (_, operation) in path {
                 guard let operation = operation as? [String: Any], let roles = operation["x-roles"] else { continue }
-                let list = try #require(roles as? [String], "x-roles of \(operation["operationId"] ?? "?") is not a list of names")
+                let list = try #require(
+                    roles as? [String], "x-roles of \(operation["operationId"] ?? "?") is not a list of names")
                 names += list
             }
         }
@@ -44,14 +46,17 @@ struct PermissionContractTests {
     @Test("for every gated operation, x-roles lists exactly the roles the permission model lets through")
     func xRolesAreThePermissionHolders() throws {
         let gate = try OperationRoles(contract: Self.contract)
-        #expect(Set(gate.byOperation.keys) == Set(OperationPermissions.byOperation.keys),
-                "operations with x-roles but no permission, or a permission but no x-roles")
+        #expect(
+            Set(gate.byOperation.keys) == Set(OperationPermissions.byOperation.keys),
+            "operations with x-roles but no permission, or a permission but no x-roles")
         for (operation, kinds) in OperationPermissions.byOperation.sorted(by: { $0.key < $1.key }) {
             let listed = gate.byOperation[operation] ?? []
             let held = kinds.reduce(into: Set<Role>()) { $0.formUnion($1.holders) }
             for role in Role.allCases {
-                #expect(listed.contains(role) == held.contains(role),
-                        "\(operation): x-roles \(listed.contains(role) ? "lists" : "omits") \(role.rawValue), the model (\(kinds.map(\.rawValue))) \(held.contains(role) ? "lets it through" : "refuses it")")
+                #expect(
+                    listed.contains(role) == held.contains(role),
+                    "\(operation): x-roles \(listed.contains(role) ? "lists" : "omits") \(role.rawValue), the model (\(kinds.map(\.rawValue))) \(held.contains(role) ? "lets it through" : "refuses it")"
+                )
             }
         }
     }
@@ -85,9 +90,10 @@ struct PermissionContractTests {
                 operationID = String(line.dropFirst("      operationId: ".count)).trimmingCharacters(in: .whitespaces)
             } else if line.hasPrefix("      x-roles: ") {
                 let list = line.dropFirst("      x-roles: ".count).trimmingCharacters(in: .whitespaces)
-                roles = Set(list.dropFirst().dropLast().split(separator: ",").compactMap {
-                    Role(rawValue: $0.trimmingCharacters(in: .whitespaces))
-                })
+                roles = Set(
+                    list.dropFirst().dropLast().split(separator: ",").compactMap {
+                        Role(rawValue: $0.trimmingCharacters(in: .whitespaces))
+                    })
             }
         }
         close()

@@ -18,11 +18,15 @@ struct PricingTests {
             """, as: (String, Decimal).self)[0]
     }
 
-    static func negotiate(_ app: TestApp, _ token: String, _ code: String, _ price: String, from: BusinessDate) async throws -> TestResponse {
-        try await app.call(.post, "\(base)/price-agreements", token: token, json: """
-            {"drugCode": "\(code)", "unitPrice": "\(price)", "priceUnit": "package", "source": "consortium_negotiated",
-             "reference": "议价纪要 2026-11", "effectiveFrom": "\(from)"}
-            """)
+    static func negotiate(_ app: TestApp, _ token: String, _ code: String, _ price: String, from: BusinessDate) async throws
+        -> TestResponse
+    {
+        try await app.call(
+            .post, "\(base)/price-agreements", token: token,
+            json: """
+                {"drugCode": "\(code)", "unitPrice": "\(price)", "priceUnit": "package", "source": "consortium_negotiated",
+                 "reference": "议价纪要 2026-11", "effectiveFrom": "\(from)"}
+                """)
     }
 
     @Test("the seeded provincial price is the unified price; history lists its period")
@@ -58,10 +62,13 @@ struct PricingTests {
             #expect(agreed.json["status"] as? String == "agreed")
             let id = try #require(agreed.json["id"] as? Int)
             // Until it is reported the previous price holds.
-            #expect(try await app.call(.get, "\(Self.base)/prices/\(code)", token: officer).json["unitPrice"] as? String == Money(ceiling).description)
+            #expect(
+                try await app.call(.get, "\(Self.base)/prices/\(code)", token: officer).json["unitPrice"] as? String
+                    == Money(ceiling).description)
 
-            let reported = try await app.call(.post, "\(Self.base)/price-agreements/\(id)/report", token: officer,
-                                              json: #"{"platformReference": "JL-PT-2026-0042", "reportedOn": "\#(today)"}"#)
+            let reported = try await app.call(
+                .post, "\(Self.base)/price-agreements/\(id)/report", token: officer,
+                json: #"{"platformReference": "JL-PT-2026-0042", "reportedOn": "\#(today)"}"#)
             #expect(reported.status == .ok, "\(reported.text)")
             #expect(reported.json["status"] as? String == "in_effect")
             #expect(reported.json["effectiveFrom"] as? String == today.description)
@@ -77,9 +84,14 @@ struct PricingTests {
             #expect(periods.first?["effectiveTo"] as? String == today.adding(days: -1).description)
             #expect(periods.last?["effectiveTo"] == nil)
             // Reporting twice is a conflict.
-            try await app.call(.post, "\(Self.base)/price-agreements/\(id)/report", token: officer,
-                               json: #"{"platformReference": "x", "reportedOn": "\#(today)"}"#).expectProblem(.conflict)
-            #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'price_agreement' AND action IN ('create', 'report')") == 2)
+            try await app.call(
+                .post, "\(Self.base)/price-agreements/\(id)/report", token: officer,
+                json: #"{"platformReference": "x", "reportedOn": "\#(today)"}"#
+            ).expectProblem(.conflict)
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM audit_log WHERE entity_type = 'price_agreement' AND action IN ('create', 'report')"
+                ) == 2)
         }
     }
 
@@ -92,8 +104,9 @@ struct PricingTests {
             let today = BusinessDate.today()
             let agreed = try await Self.negotiate(app, admin, code, Money(ceiling).description, from: today.adding(days: -10))
             let id = try #require(agreed.json["id"] as? Int, "\(agreed.text)")
-            let reported = try await app.call(.post, "\(Self.base)/price-agreements/\(id)/report", token: admin,
-                                              json: #"{"platformReference": "P-1", "reportedOn": "\#(today)"}"#)
+            let reported = try await app.call(
+                .post, "\(Self.base)/price-agreements/\(id)/report", token: admin,
+                json: #"{"platformReference": "P-1", "reportedOn": "\#(today)"}"#)
             #expect(reported.json["effectiveFrom"] as? String == today.description, "\(reported.text)")
         }
     }
@@ -102,17 +115,22 @@ struct PricingTests {
     func outsideCatalogue() async throws {
         try await TestApp.run { app in
             let admin = try await app.token(.consortiumAdmin)
-            try await app.call(.post, "/v1/drugs", token: try await app.token(.masterDataAdmin), json: """
-                {"code": "X-NOTCAT-1", "genericName": "目录外药", "dosageForm": "片剂", "packageSize": 10, "packageUnit": "盒",
-                 "unit": "片", "category": "western", "essentialEditions": [], "insuranceClass": "B",
-                 "controlClass": "none", "antimicrobial": false, "coldChain": false}
-                """)
-            let bid = try await app.call(.post, "\(Self.base)/price-agreements", token: admin, json: """
-                {"drugCode": "X-NOTCAT-1", "unitPrice": "20.00", "priceUnit": "package", "source": "provincial_bid",
-                 "reference": "JL-2026-GP-999999", "effectiveFrom": "2026-01-01"}
-                """)
+            try await app.call(
+                .post, "/v1/drugs", token: try await app.token(.masterDataAdmin),
+                json: """
+                    {"code": "X-NOTCAT-1", "genericName": "目录外药", "dosageForm": "片剂", "packageSize": 10, "packageUnit": "盒",
+                     "unit": "片", "category": "western", "essentialEditions": [], "insuranceClass": "B",
+                     "controlClass": "none", "antimicrobial": false, "coldChain": false}
+                    """)
+            let bid = try await app.call(
+                .post, "\(Self.base)/price-agreements", token: admin,
+                json: """
+                    {"drugCode": "X-NOTCAT-1", "unitPrice": "20.00", "priceUnit": "package", "source": "provincial_bid",
+                     "reference": "JL-2026-GP-999999", "effectiveFrom": "2026-01-01"}
+                    """)
             #expect(bid.status == .created, "\(bid.text)")
-            try await Self.negotiate(app, admin, "X-NOTCAT-1", "10.00", from: .today()).expectProblem(.unprocessableContent, naming: "drugCode")
+            try await Self.negotiate(app, admin, "X-NOTCAT-1", "10.00", from: .today()).expectProblem(
+                .unprocessableContent, naming: "drugCode")
         }
     }
 
@@ -138,10 +156,12 @@ struct PricingTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for i in 0..<12 {
                     group.addTask {
-                        let r = try await app.call(.post, "\(Self.base)/price-agreements", token: admin, json: """
-                            {"drugCode": "\(code)", "unitPrice": "\(10 + i).00", "priceUnit": "package", "source": "provincial_bid",
-                             "reference": "RACE-\(i)", "effectiveFrom": "\(start.adding(days: i % 4))"}
-                            """)
+                        let r = try await app.call(
+                            .post, "\(Self.base)/price-agreements", token: admin,
+                            json: """
+                                {"drugCode": "\(code)", "unitPrice": "\(10 + i).00", "priceUnit": "package", "source": "provincial_bid",
+                                 "reference": "RACE-\(i)", "effectiveFrom": "\(start.adding(days: i % 4))"}
+                                """)
                         #expect(r.status == .created || r.status == .conflict, "\(r.text)")
                     }
                 }
@@ -159,11 +179,12 @@ struct PricingTests {
             // Every date from the first price on has exactly one price.
             for offset in [-1, 0, 1, 2, 3, 30] {
                 let day = start.adding(days: offset)
-                #expect(try await app.count(
-                    """
-                    SELECT count(*)::int FROM price_agreements WHERE drug_code = \(code) AND status = 'in_effect'
-                      AND daterange(effective_from, effective_to) @> \(day.description)::date
-                    """) == 1)
+                #expect(
+                    try await app.count(
+                        """
+                        SELECT count(*)::int FROM price_agreements WHERE drug_code = \(code) AND status = 'in_effect'
+                          AND daterange(effective_from, effective_to) @> \(day.description)::date
+                        """) == 1)
             }
             await #expect(throws: (any Error).self) {
                 try await app.database.client.query(
@@ -204,7 +225,8 @@ struct PricingTests {
             }
             let after = try await app.call(.get, "/v1/institutions/SL-PA-THC/patient-prices/\(piece)?on=2026-06-01", token: token)
             #expect(after.json["patientPrice"] as? String == (Money(piecePrice) * Decimal(string: "1.15")!).rounded().description)
-            let before = try await app.call(.get, "/v1/institutions/SL-PA-THC/patient-prices/\(piece)?on=2026-05-31", token: token)
+            let before = try await app.call(
+                .get, "/v1/institutions/SL-PA-THC/patient-prices/\(piece)?on=2026-05-31", token: token)
             #expect(before.json["markupPercent"] as? String == "25")
         }
     }
@@ -212,7 +234,8 @@ struct PricingTests {
     @Test("an import with bad lines changes nothing and names every bad line; the same file twice changes nothing")
     func importAllOrNothing() async throws {
         try await TestApp.run { app in
-            let codes = try await app.database.rows("SELECT code FROM drugs WHERE category = 'western' ORDER BY code LIMIT 3", as: String.self)
+            let codes = try await app.database.rows(
+                "SELECT code FROM drugs WHERE category = 'western' ORDER BY code LIMIT 3", as: String.self)
             let importer = ProvincialPriceImport(database: app.database)
             let bad = """
                 drug_code,unit_price,price_unit,bid_reference,effective_from
@@ -233,11 +256,12 @@ struct PricingTests {
             #expect(try await app.count("SELECT count(*)::int FROM price_agreements") == before)
             // Unknown drugs are found against the database, still before anything stays.
             do {
-                _ = try await importer.run(text: """
-                    drug_code,unit_price,price_unit,bid_reference,effective_from
-                    \(codes[0]),12.50,package,NEW-1,2026-12-01
-                    NO-SUCH-DRUG,1.00,package,NEW-2,2026-12-01
-                    """, consortiumCode: "JLTCM", actor: .console("test"))
+                _ = try await importer.run(
+                    text: """
+                        drug_code,unit_price,price_unit,bid_reference,effective_from
+                        \(codes[0]),12.50,package,NEW-1,2026-12-01
+                        NO-SUCH-DRUG,1.00,package,NEW-2,2026-12-01
+                        """, consortiumCode: "JLTCM", actor: .console("test"))
                 Issue.record("an unknown drug was imported")
             } catch let rejected as ProvincialPriceImport.Rejected {
                 #expect(rejected.errors.map(\.line) == [3])
@@ -254,7 +278,9 @@ struct PricingTests {
             let second = try await importer.run(text: good, consortiumCode: "JLTCM", actor: .console("test"))
             #expect(second.imported == 0 && second.unchanged == 2)
             #expect(try await app.count("SELECT count(*)::int FROM price_agreements") == before + 2)
-            #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE action = 'import' AND actor = 'console:test'") == 2)
+            #expect(
+                try await app.count("SELECT count(*)::int FROM audit_log WHERE action = 'import' AND actor = 'console:test'") == 2
+            )
         }
     }
 }
@@ -263,7 +289,9 @@ struct PricingTests {
 extension PricingTests {
     static func agreements(_ response: TestResponse) -> [[String: Any]] { (response.json["items"] as? [[String: Any]]) ?? [] }
 
-    @Test("18.7: a price agreement's status is scheduled, in_effect or ended on the day asked, in the list, the history and the filter")
+    @Test(
+        "18.7: a price agreement's status is scheduled, in_effect or ended on the day asked, in the list, the history and the filter"
+    )
     func statusOnTheDayAsked() async throws {
         try await TestApp.run { app in
             let (code, ceiling) = try await Self.pricedDrug(app)
@@ -271,18 +299,21 @@ extension PricingTests {
             let today = BusinessDate.today()
             let start = today.adding(days: 10)
             // A negotiated price from ten days on, reported today: scheduled, and the provincial price ends then.
-            let agreed = try await Self.negotiate(app, officer, code, Money(ceiling * Decimal(string: "0.9")!).rounded(2).description, from: start)
+            let agreed = try await Self.negotiate(
+                app, officer, code, Money(ceiling * Decimal(string: "0.9")!).rounded(2).description, from: start)
             let id = try #require(agreed.json["id"] as? Int)
-            let reported = try await app.call(.post, "\(Self.base)/price-agreements/\(id)/report", token: officer,
-                                              json: #"{"platformReference": "JL-PT-18-7", "reportedOn": "\#(today)"}"#)
+            let reported = try await app.call(
+                .post, "\(Self.base)/price-agreements/\(id)/report", token: officer,
+                json: #"{"platformReference": "JL-PT-18-7", "reportedOn": "\#(today)"}"#)
             #expect(reported.json["status"] as? String == "scheduled", "\(reported.text)")
             #expect(reported.json["statusOn"] as? String == today.description)
 
             func statuses(_ query: String) async throws -> [Int: String] {
                 let page = try await app.call(.get, "\(Self.base)/price-agreements?drugCode=\(code)\(query)", token: officer)
                 #expect(page.status == .ok, "\(page.text)")
-                return Dictionary(Self.agreements(page).compactMap { a in (a["id"] as? Int).map { ($0, a["status"] as? String ?? "") } },
-                                  uniquingKeysWith: { a, _ in a })
+                return Dictionary(
+                    Self.agreements(page).compactMap { a in (a["id"] as? Int).map { ($0, a["status"] as? String ?? "") } },
+                    uniquingKeysWith: { a, _ in a })
             }
             let provincial = try #require(try await statuses("").first { $0.key != id }?.key)
             #expect(try await statuses("") == [provincial: "in_effect", id: "scheduled"])
@@ -306,10 +337,12 @@ extension PricingTests {
         }
     }
 
-    @Test("18.8: import prices names every bad line in one run: a malformed price on line 3 and an unknown drug on line 5 together")
+    @Test(
+        "18.8: import prices names every bad line in one run: a malformed price on line 3 and an unknown drug on line 5 together")
     func importNamesEveryBadLine() async throws {
         try await TestApp.run { app in
-            let codes = try await app.database.rows("SELECT code FROM drugs WHERE category = 'western' ORDER BY code LIMIT 3", as: String.self)
+            let codes = try await app.database.rows(
+                "SELECT code FROM drugs WHERE category = 'western' ORDER BY code LIMIT 3", as: String.self)
             let before = try await app.count("SELECT count(*)::int FROM price_agreements")
             let file = """
                 drug_code,unit_price,price_unit,bid_reference,effective_from
@@ -320,7 +353,8 @@ extension PricingTests {
                 NO-SUCH-DRUG-2,abc,package,NEW-5,2026-12-01
                 """
             do {
-                _ = try await ProvincialPriceImport(database: app.database).run(text: file, consortiumCode: "JLTCM", actor: .console("test"))
+                _ = try await ProvincialPriceImport(database: app.database).run(
+                    text: file, consortiumCode: "JLTCM", actor: .console("test"))
                 Issue.record("a file with bad lines was imported")
             } catch let rejected as ProvincialPriceImport.Rejected {
                 #expect(rejected.errors.map(\.line) == [3, 5, 6], "\(rejected)")
@@ -330,21 +364,25 @@ extension PricingTests {
                 #expect(six.contains("unit_price") && six.contains("no drug NO-SUCH-DRUG-2"), "\(six)")
             }
             #expect(try await app.count("SELECT count(*)::int FROM price_agreements") == before)
-            #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE action = 'import' AND actor = 'console:test'") == 0)
+            #expect(
+                try await app.count("SELECT count(*)::int FROM audit_log WHERE action = 'import' AND actor = 'console:test'") == 0
+            )
 
             // A line conflicting with an earlier import is named beside a malformed one, and nothing is written.
-            let first = try await ProvincialPriceImport(database: app.database).run(text: """
-                drug_code,unit_price,price_unit,bid_reference,effective_from
-                \(codes[0]),12.50,package,NEW-1,2026-12-01
-                """, consortiumCode: "JLTCM", actor: .console("test"))
+            let first = try await ProvincialPriceImport(database: app.database).run(
+                text: """
+                    drug_code,unit_price,price_unit,bid_reference,effective_from
+                    \(codes[0]),12.50,package,NEW-1,2026-12-01
+                    """, consortiumCode: "JLTCM", actor: .console("test"))
             #expect(first.imported == 1)
             do {
-                _ = try await ProvincialPriceImport(database: app.database).run(text: """
-                    drug_code,unit_price,price_unit,bid_reference,effective_from
-                    \(codes[0]),13.00,package,NEW-1,2026-12-01
-                    \(codes[1]),5.00,package,NEW-2,2026-12-01
-                    \(codes[2]),-1,package,NEW-3,2026-12-01
-                    """, consortiumCode: "JLTCM", actor: .console("test"))
+                _ = try await ProvincialPriceImport(database: app.database).run(
+                    text: """
+                        drug_code,unit_price,price_unit,bid_reference,effective_from
+                        \(codes[0]),13.00,package,NEW-1,2026-12-01
+                        \(codes[1]),5.00,package,NEW-2,2026-12-01
+                        \(codes[2]),-1,package,NEW-3,2026-12-01
+                        """, consortiumCode: "JLTCM", actor: .console("test"))
                 Issue.record("a conflicting file was imported")
             } catch let rejected as ProvincialPriceImport.Rejected {
                 #expect(rejected.errors.map(\.line) == [2, 4], "\(rejected)")
@@ -355,7 +393,9 @@ extension PricingTests {
 
     /// A negotiated price from today whose report date was typed as `typed` (as recorded before report dates were
     /// checked): scheduled from then, the provincial price running until the day before.
-    static func mistypedReport(_ app: TestApp, _ token: String, code: String, price: String, typed: BusinessDate) async throws -> Int {
+    static func mistypedReport(_ app: TestApp, _ token: String, code: String, price: String, typed: BusinessDate) async throws
+        -> Int
+    {
         let agreed = try await negotiate(app, token, code, price, from: .today())
         let id = try #require(agreed.json["id"] as? Int)
         try await app.database.transaction { c in
@@ -390,7 +430,8 @@ extension PricingTests {
             let yesterday = today.adding(days: -1)
 
             // Only the admin; a reason; a date that can be true.
-            try await app.call(.post, uri, token: officer, json: #"{"reportedOn": "\#(yesterday)", "reason": "笔误"}"#).expectProblem(.forbidden)
+            try await app.call(.post, uri, token: officer, json: #"{"reportedOn": "\#(yesterday)", "reason": "笔误"}"#)
+                .expectProblem(.forbidden)
             try await app.call(.post, uri, token: admin, json: #"{"reportedOn": "\#(yesterday)", "reason": "  "}"#)
                 .expectProblem(.unprocessableContent, naming: "reason")
             try await app.call(.post, uri, token: admin, json: #"{"reportedOn": "\#(yesterday)"}"#).expectProblem(.badRequest)
@@ -401,8 +442,9 @@ extension PricingTests {
             #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE action = 'correct_report_date'") == 0)
 
             // Reported yesterday, typed a month on: in effect from today (never a day already past).
-            let corrected = try await app.call(.post, uri, token: admin,
-                                               json: #"{"reportedOn": "\#(yesterday)", "reason": "报送日期录入错误，平台回执为昨日"}"#)
+            let corrected = try await app.call(
+                .post, uri, token: admin,
+                json: #"{"reportedOn": "\#(yesterday)", "reason": "报送日期录入错误，平台回执为昨日"}"#)
             #expect(corrected.status == .ok, "\(corrected.text)")
             #expect(corrected.json["reportedOn"] as? String == yesterday.description)
             #expect(corrected.json["effectiveFrom"] as? String == today.description)
@@ -414,7 +456,8 @@ extension PricingTests {
             let history = Self.agreements(try await app.call(.get, "\(Self.base)/prices/\(code)/history", token: officer))
             #expect(history.compactMap { $0["effectiveTo"] as? String } == [yesterday.description], "\(history)")
             let reason = try await app.database.rows(
-                "SELECT after->>'reason' FROM audit_log WHERE action = 'correct_report_date' AND entity_key = \(String(id))", as: String?.self)
+                "SELECT after->>'reason' FROM audit_log WHERE action = 'correct_report_date' AND entity_key = \(String(id))",
+                as: String?.self)
             #expect(reason == ["报送日期录入错误，平台回执为昨日"])
 
             // Now in effect: its dates are history.
@@ -424,7 +467,8 @@ extension PricingTests {
         }
     }
 
-    @Test("18.10: a price reported in effect keeps its report date (409 saying since when); an unreported one is reported instead")
+    @Test(
+        "18.10: a price reported in effect keeps its report date (409 saying since when); an unreported one is reported instead")
     func correctReportDateRefused() async throws {
         try await TestApp.run { app in
             let (code, ceiling) = try await Self.pricedDrug(app)
@@ -433,21 +477,33 @@ extension PricingTests {
             let agreed = try await Self.negotiate(app, admin, code, Money(ceiling).description, from: today)
             let id = try #require(agreed.json["id"] as? Int)
             let uri = "\(Self.base)/price-agreements/\(id)/report-date"
-            try await app.call(.post, uri, token: admin, json: #"{"reportedOn": "\#(today)", "reason": "x"}"#).expectProblem(.conflict)
-            #expect(try await app.call(.post, "\(Self.base)/price-agreements/\(id)/report", token: admin,
-                                       json: #"{"platformReference": "P-1", "reportedOn": "\#(today)"}"#).status == .ok)
-            let refused = try await app.call(.post, uri, token: admin, json: #"{"reportedOn": "\#(today.adding(days: -1))", "reason": "x"}"#)
+            try await app.call(.post, uri, token: admin, json: #"{"reportedOn": "\#(today)", "reason": "x"}"#).expectProblem(
+                .conflict)
+            #expect(
+                try await app.call(
+                    .post, "\(Self.base)/price-agreements/\(id)/report", token: admin,
+                    json: #"{"platformReference": "P-1", "reportedOn": "\#(today)"}"#
+                ).status == .ok)
+            let refused = try await app.call(
+                .post, uri, token: admin, json: #"{"reportedOn": "\#(today.adding(days: -1))", "reason": "x"}"#)
             refused.expectProblem(.conflict)
             #expect((refused.json["detail"] as? String ?? "").contains("in effect since \(today)"), "\(refused.text)")
             // A scheduled price from a later requested date: the report date is corrected, the period stays.
             let later = today.adding(days: 20)
-            let scheduled = try #require(try await Self.negotiate(app, admin, code, Money(ceiling).description, from: later).json["id"] as? Int)
-            #expect(try await app.call(.post, "\(Self.base)/price-agreements/\(scheduled)/report", token: admin,
-                                       json: #"{"platformReference": "P-2", "reportedOn": "\#(today.adding(days: -3))"}"#).status == .ok)
-            let fixed = try await app.call(.post, "\(Self.base)/price-agreements/\(scheduled)/report-date", token: admin,
-                                           json: #"{"reportedOn": "\#(today)", "reason": "回执日期为今日"}"#)
+            let scheduled = try #require(
+                try await Self.negotiate(app, admin, code, Money(ceiling).description, from: later).json["id"] as? Int)
+            #expect(
+                try await app.call(
+                    .post, "\(Self.base)/price-agreements/\(scheduled)/report", token: admin,
+                    json: #"{"platformReference": "P-2", "reportedOn": "\#(today.adding(days: -3))"}"#
+                ).status == .ok)
+            let fixed = try await app.call(
+                .post, "\(Self.base)/price-agreements/\(scheduled)/report-date", token: admin,
+                json: #"{"reportedOn": "\#(today)", "reason": "回执日期为今日"}"#)
             #expect(fixed.status == .ok, "\(fixed.text)")
-            #expect(fixed.json["reportedOn"] as? String == today.description && fixed.json["effectiveFrom"] as? String == later.description)
+            #expect(
+                fixed.json["reportedOn"] as? String == today.description
+                    && fixed.json["effectiveFrom"] as? String == later.description)
             #expect(fixed.json["status"] as? String == "scheduled")
             let periods = Self.agreements(try await app.call(.get, "\(Self.base)/prices/\(code)/history", token: admin))
             #expect(periods.count == 3, "\(periods)")

@@ -15,8 +15,9 @@ struct RawRequestTargetTests {
 
     @Test("a raw UTF-8 query is percent-encoded as a browser would have; the rest of the request is left as sent")
     func rawQuery() {
-        #expect(encoded("GET /v1/drugs?q=黄芪 HTTP/1.1\r\nHost: x\r\nX-Name: 黄芪\r\n\r\n")
-            == "GET /v1/drugs?q=%E9%BB%84%E8%8A%AA HTTP/1.1\r\nHost: x\r\nX-Name: 黄芪\r\n\r\n")
+        #expect(
+            encoded("GET /v1/drugs?q=黄芪 HTTP/1.1\r\nHost: x\r\nX-Name: 黄芪\r\n\r\n")
+                == "GET /v1/drugs?q=%E9%BB%84%E8%8A%AA HTTP/1.1\r\nHost: x\r\nX-Name: 黄芪\r\n\r\n")
         let ascii = "GET /v1/drugs?q=%E9%BB%84 HTTP/1.1\r\nHost: x\r\n\r\n"
         #expect(encoded(ascii) == ascii)
     }
@@ -24,9 +25,11 @@ struct RawRequestTargetTests {
     @Test("a body is skipped by its length, so a pipelined request after it is read too; any split of the bytes gives the same")
     func bodiesAndSplits() {
         let body = #"{"name": "黄芪"}"#
-        let request = "POST /v1/x HTTP/1.1\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let request =
+            "POST /v1/x HTTP/1.1\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
             + "\r\nGET /v1/drugs?q=芪 HTTP/1.1\r\nHost: x\r\n\r\n"
-        let expected = "POST /v1/x HTTP/1.1\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let expected =
+            "POST /v1/x HTTP/1.1\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
             + "\r\nGET /v1/drugs?q=%E8%8A%AA HTTP/1.1\r\nHost: x\r\n\r\n"
         #expect(encoded(request) == expected)
         let bytes = Array(request.utf8)

@@ -1,8 +1,9 @@
 import Foundation
-@testable import RxStore
 import RxDomain
 import Synchronization
 import Testing
+
+@testable import RxStore
 
 /// `ReadCoalescer` shares one query among the reads that wait for it. Its own logic is tested with a query that the
 /// test holds open; the drug lookup that uses it is tested against the database.
@@ -18,7 +19,9 @@ struct ReadCoalescerTests {
 
         func fetch(_ keys: [Int]) async throws -> [Int: String] {
             asked.withLock { $0.append(keys) }
-            if held.withLock({ $0 }) { await withCheckedContinuation { continuation in gate.withLock { $0.append(continuation) } } }
+            if held.withLock({ $0 }) {
+                await withCheckedContinuation { continuation in gate.withLock { $0.append(continuation) } }
+            }
             if keys.contains(-1) { throw DomainError.unavailable("test failure") }
             return Dictionary(uniqueKeysWithValues: keys.filter { $0 % 10 != 0 }.map { ($0, "v\($0)") })
         }
@@ -28,7 +31,9 @@ struct ReadCoalescerTests {
         }
 
         func open() {
-            for continuation in gate.withLock({ gate in defer { gate.removeAll() }; return gate }) { continuation.resume() }
+            for continuation in gate.withLock({ gate in
+                defer { gate.removeAll() }; return gate
+            }) { continuation.resume() }
         }
     }
 

@@ -1,11 +1,12 @@
 import Foundation
-#if canImport(CoreFoundation)
-import CoreFoundation
-#endif
 import PostgresNIO
 import RxDomain
 import RxStore
 import Testing
+
+#if canImport(CoreFoundation)
+    import CoreFoundation
+#endif
 
 /// `reconcile invoices` on files larger than one chunk (1 MiB) and one matching batch (10,000 lines), streamed.
 @Suite("Invoice reconciliation, streamed")
@@ -18,9 +19,11 @@ struct ReconciliationStreamTests {
         let admin = try await app.token(.consortiumAdmin)
         let member = try await app.token(.procurementOfficer, institution: "YJ-TCMH")
         let id = try await ProcurementTests.consolidatedOrder(app, member: member, admin: admin, drug: drug.code, quantity: "10")
-        let r = try await app.call(.post, "\(base)/orders/\(id)/deliveries", token: member, json: """
-            {"lineNo": 1, "lotNumber": \(JSONText.string(lot)), "expiryDate": "\(BusinessDate.today().adding(months: 24))", "quantity": "10"}
-            """)
+        let r = try await app.call(
+            .post, "\(base)/orders/\(id)/deliveries", token: member,
+            json: """
+                {"lineNo": 1, "lotNumber": \(JSONText.string(lot)), "expiryDate": "\(BusinessDate.today().adding(months: 24))", "quantity": "10"}
+                """)
         #expect(r.status == .created, "\(r.text)")
     }
 
@@ -29,10 +32,12 @@ struct ReconciliationStreamTests {
     static func receivedLots(_ app: TestApp, drug: R.Drug, prefix: String, count: Int) async throws {
         let admin = try await app.token(.consortiumAdmin)
         let member = try await app.token(.procurementOfficer, institution: "YJ-TCMH")
-        let id = try await ProcurementTests.consolidatedOrder(app, member: member, admin: admin, drug: drug.code, quantity: "\(10 * count)")
+        let id = try await ProcurementTests.consolidatedOrder(
+            app, member: member, admin: admin, drug: drug.code, quantity: "\(10 * count)")
         let expiry = BusinessDate.today().adding(months: 24).description
         try await app.database.transaction { c in
-            try await c.sql("""
+            try await c.sql(
+                """
                 INSERT INTO deliveries (consortium_id, order_id, line_no, lot_number, expiry_date, quantity, received_on)
                 SELECT consortium_id, order_id, line_no, \(prefix) || g, \(expiry)::date, 10, current_date
                 FROM purchase_order_lines, generate_series(0, \(count - 1)) AS g
@@ -98,7 +103,9 @@ struct ReconciliationStreamTests {
             let expectedMoney = (d[0].price * 10).rounded(2).amount * Decimal(noMatch) + Decimal(10 * price)
             #expect(summary.moneyAtStake == Money(expectedMoney))
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_discrepancies") == noMatch + price)
-            #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs WHERE (counts->>'lines')::int = \(count)") == 1)
+            #expect(
+                try await app.count("SELECT count(*)::int FROM reconciliation_runs WHERE (counts->>'lines')::int = \(count)") == 1
+            )
 
             // The streamed JSON: the same keys, every discrepancy in line order, the summary after the list.
             let data = try Data(contentsOf: URL(fileURLWithPath: reportPath))
@@ -132,7 +139,9 @@ struct ReconciliationStreamTests {
             let out = try await R.reconcile(app, lines.joined(separator: "\n"))
             #expect(out.status == 2)
             #expect(out.output.isEmpty)
-            #expect(out.errors.contains("line 23990: invoice_date '2026-02-30' is not a date YYYY-MM-DD"), "\(out.errors.prefix(300))")
+            #expect(
+                out.errors.contains("line 23990: invoice_date '2026-02-30' is not a date YYYY-MM-DD"), "\(out.errors.prefix(300))"
+            )
             #expect(out.errors.split(separator: "\n").count == 2)
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs") == 0)
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_discrepancies") == 0)
@@ -163,15 +172,17 @@ struct ReconciliationStreamTests {
             try await Self.receivedLots(app, drug: d[0], prefix: "批号甲乙丙丁", count: count)
             var text = R.header
             for i in 0..<count { text += R.line("发票-\(i)", d[0], lot: "批号甲乙丙丁\(i)") }
-            let gbk = String.Encoding(rawValue: CFStringConvertEncodingToNSStringEncoding(
-                CFStringEncoding(CFStringEncodings.GB_18030_2000.rawValue)))
+            let gbk = String.Encoding(
+                rawValue: CFStringConvertEncodingToNSStringEncoding(
+                    CFStringEncoding(CFStringEncodings.GB_18030_2000.rawValue)))
             let data = try #require(text.data(using: gbk))
             #expect(data.count > 1 << 20)
             // Read as UTF-8, the bytes are refused line by line.
             let clock = ContinuousClock()
             let wrongStart = clock.now
             let wrong = try await ReconcileInvoices(database: app.database).run(
-                data: data, fileName: "gbk.csv", consortiumCode: "JLTCM", encoding: .utf8, asOf: BusinessDate.today(), createdBy: "t")
+                data: data, fileName: "gbk.csv", consortiumCode: "JLTCM", encoding: .utf8, asOf: BusinessDate.today(),
+                createdBy: "t")
             #expect(wrong.status == 2)
             #expect(wrong.errors.contains("line 2: not utf-8 text"), "\(wrong.errors.prefix(200))")
             let start = clock.now
@@ -181,7 +192,8 @@ struct ReconciliationStreamTests {
             #expect(out.report?.summary.count(.matched) == count)
             // The same bytes again, whatever the encoding asked: already reconciled.
             let again = try await ReconcileInvoices(database: app.database).run(
-                data: data, fileName: "gbk.csv", consortiumCode: "JLTCM", encoding: .utf8, asOf: BusinessDate.today(), createdBy: "t")
+                data: data, fileName: "gbk.csv", consortiumCode: "JLTCM", encoding: .utf8, asOf: BusinessDate.today(),
+                createdBy: "t")
             #expect(again.report?.alreadyReconciled == true)
         }
     }
@@ -202,7 +214,9 @@ struct ReconciliationStreamTests {
             #expect(out.status == 1, "\(out.errors)")
             let report = try #require(out.report)
             #expect(report.summary.count(.matched) == tricky.count, "\(out.output)")
-            let lots = report.discrepancies.filter { $0.classification == .noMatchingOrderOrReceipt }.compactMap { $0.detail["lotNumber"] }
+            let lots = report.discrepancies.filter { $0.classification == .noMatchingOrderOrReceipt }.compactMap {
+                $0.detail["lotNumber"]
+            }
             #expect(lots == unmatched)
             // Line numbers count physical lines: the quoted newline takes two.
             #expect(report.discrepancies.map(\.lineNumber) == [6, 7, 9, 10])
@@ -210,14 +224,17 @@ struct ReconciliationStreamTests {
                 "SELECT detail->>'lotNumber' FROM reconciliation_discrepancies ORDER BY line_number", as: String.self)
             #expect(stored == unmatched)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(out.output.utf8)) as? [String: Any])
-            let reported = (json["discrepancies"] as? [[String: Any]] ?? []).compactMap { ($0["detail"] as? [String: String])?["lotNumber"] }
+            let reported = (json["discrepancies"] as? [[String: Any]] ?? []).compactMap {
+                ($0["detail"] as? [String: String])?["lotNumber"]
+            }
             #expect(reported == unmatched)
         }
     }
 
     @Test("the CSV rules of the streamed reader, whatever the chunk boundaries")
     func chunkBoundaries() throws {
-        let text = "\u{FEFF}distributor_code,invoice_number,invoice_date,manufacturer_invoice_number,manufacturer_code,"
+        let text =
+            "\u{FEFF}distributor_code,invoice_number,invoice_date,manufacturer_invoice_number,manufacturer_code,"
             + "institution_code,drug_code,lot_number,quantity,unit_price,amount,extra\r\n"
             + "D1,I1,2026-01-02,M1,MF,YJ,X1,\"L,1\",10,1.5,15.00,\"a \"\"quoted\"\" note\"\r\n"
             + "\n"
@@ -243,11 +260,12 @@ struct ReconciliationStreamTests {
         #expect(whole.lines.map(\.lineNumber) == [2, 4, 9])
         #expect(whole.lines.map(\.lotNumber) == ["L,1", "L\n2", "L6"])
         #expect(whole.lines[1].invoiceNumber == "I2" && whole.lines[1].manufacturerCode == nil)
-        #expect(whole.errors == """
-            line 6: a quote inside an unquoted field
-            line 7: text after a closing quote
-            line 8: 11 fields where the header has 12
-            """, "\(whole.errors)")
+        #expect(
+            whole.errors == """
+                line 6: a quote inside an unquoted field
+                line 7: text after a closing quote
+                line 8: 11 fields where the header has 12
+                """, "\(whole.errors)")
         for chunk in [1, 2, 3, 7, 64] {
             let r = read(chunk: chunk)
             #expect(r.lines == whole.lines && r.errors == whole.errors, "chunk \(chunk)")
@@ -284,7 +302,9 @@ struct ReconciliationStreamTests {
             #expect(rows.count == 1 + noMatch + price)
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs WHERE created_by = 'pipe-test'") == 1)
 
-            let missing = try command(["reconcile", "invoices", dir.appendingPathComponent("none.csv").path, "--consortium", "JLTCM"])
+            let missing = try command([
+                "reconcile", "invoices", dir.appendingPathComponent("none.csv").path, "--consortium", "JLTCM",
+            ])
             #expect(missing.status == 2 && missing.err.contains("cannot read"))
             #expect(missing.out.isEmpty)
         }

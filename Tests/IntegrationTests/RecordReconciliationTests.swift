@@ -19,16 +19,22 @@ struct RecordReconciliationTests {
             #expect(object[key] != nil, "no \(key) in \(output)")
         }
         for entry in (object["entries"] as? [[String: Any]]) ?? [] {
-            for key in ["row", "subject", "classifications", "inLine", "detail"] { #expect(entry[key] != nil, "no \(key) in \(entry)") }
+            for key in ["row", "subject", "classifications", "inLine", "detail"] {
+                #expect(entry[key] != nil, "no \(key) in \(entry)")
+            }
         }
         return object
     }
 
     static func classes<C: RecordClassification>(_ report: RecordReconciliationReport<C>?, _ subjectPrefix: String) -> [String] {
-        report?.entries.first { $0.subject.hasPrefix(subjectPrefix) }?.classifications.map(\.rawValue) ?? ["(no entry \(subjectPrefix))"]
+        report?.entries.first { $0.subject.hasPrefix(subjectPrefix) }?.classifications.map(\.rawValue) ?? [
+            "(no entry \(subjectPrefix))"
+        ]
     }
 
-    static func field<C: RecordClassification>(_ report: RecordReconciliationReport<C>?, _ subjectPrefix: String, _ name: String) -> String? {
+    static func field<C: RecordClassification>(_ report: RecordReconciliationReport<C>?, _ subjectPrefix: String, _ name: String)
+        -> String?
+    {
         report?.entries.first { $0.subject.hasPrefix(subjectPrefix) }?.fields.first { $0.name == name }?.value
     }
 
@@ -46,7 +52,9 @@ struct RecordReconciliationTests {
 
     // MARK: herbs
 
-    @Test("herbs: on pace, completed, behind pace, over commitment, a rejected lot received; as of before the period: 0; unknown round: 2")
+    @Test(
+        "herbs: on pace, completed, behind pace, over commitment, a rejected lot received; as of before the period: 0; unknown round: 2"
+    )
     func herbs() async throws {
         try await TestApp.run { app in
             typealias H = HerbProcurementTests
@@ -71,22 +79,31 @@ struct RecordReconciliationTests {
             #expect(early.report?.entries.count == 4 && early.report?.inLine == 4)
 
             // YJ-TCMH: 350 kg ordered (over 336 by 14), 120 received as lot HQ-BAD, which the lab then rejects.
-            let yjOrder = try await ProcurementTests.consolidatedOrder(app, member: t.yj, admin: t.admin, drug: H.astragalus, quantity: "350")
+            let yjOrder = try await ProcurementTests.consolidatedOrder(
+                app, member: t.yj, admin: t.admin, drug: H.astragalus, quantity: "350")
             let delivered = try await app.call(
                 .post, "\(Self.base)/orders/\(yjOrder)/deliveries", token: t.yj,
-                json: #"{"lineNo": 1, "lotNumber": "HQ-BAD", "expiryDate": "\#(Self.today.adding(months: 24))", "quantity": "120"}"#)
+                json:
+                    #"{"lineNo": 1, "lotNumber": "HQ-BAD", "expiryDate": "\#(Self.today.adding(months: 24))", "quantity": "120"}"#
+            )
             #expect(delivered.status == .created, "\(delivered.text)")
             let inspected = try await app.call(
                 .post, "/v1/herb-rounds/\(round)/inspections", token: t.leadPharmacist,
-                json: #"{"drugCode": "\#(H.astragalus)", "lotNumber": "HQ-BAD", "supplierCode": "MFR-029", "identificationPassed": true, "measurements": {"moisturePct": "9.0", "totalAshPct": "5.2", "sulfurDioxideMgPerKg": "20", "leadMgPerKg": "1.2", "cadmiumMgPerKg": "0.1", "arsenicMgPerKg": "0.5", "mercuryMgPerKg": "0.05", "copperMgPerKg": "6"}}"#)
+                json:
+                    #"{"drugCode": "\#(H.astragalus)", "lotNumber": "HQ-BAD", "supplierCode": "MFR-029", "identificationPassed": true, "measurements": {"moisturePct": "9.0", "totalAshPct": "5.2", "sulfurDioxideMgPerKg": "20", "leadMgPerKg": "1.2", "cadmiumMgPerKg": "0.1", "arsenicMgPerKg": "0.5", "mercuryMgPerKg": "0.05", "copperMgPerKg": "6"}}"#
+            )
             #expect(inspected.json["result"] as? String == "rejected", "\(inspected.text)")
             // SL-TCMH: 50 kg of 黄芪 (behind: 150 expected), all 100 kg of 陈皮 (completed).
-            #expect(try await ProcurementTests.order(app, t.sl, institution: "SL-TCMH", [(H.astragalus, "50"), (H.tangerine, "100")]).status == .created)
+            #expect(
+                try await ProcurementTests.order(app, t.sl, institution: "SL-TCMH", [(H.astragalus, "50"), (H.tangerine, "100")])
+                    .status == .created)
             // CHY-YAJ-CHC: 10 of its 20 kg, just what half the period asks.
             let chy = try await app.token(.procurementOfficer, institution: "CHY-YAJ-CHC")
-            #expect(try await ProcurementTests.order(app, chy, institution: "CHY-YAJ-CHC", [(H.astragalus, "10")]).status == .created)
+            #expect(
+                try await ProcurementTests.order(app, chy, institution: "CHY-YAJ-CHC", [(H.astragalus, "10")]).status == .created)
 
-            let out = try await ReconcileHerbs(database: app.database).run(roundID: Int64(round), asOf: Self.today, format: .json, createdBy: "tester")
+            let out = try await ReconcileHerbs(database: app.database).run(
+                roundID: Int64(round), asOf: Self.today, format: .json, createdBy: "tester")
             #expect(out.status == 1, "\(out.errors)")
             let report = out.report
             #expect(Self.classes(report, "YJ-TCMH \(H.astragalus)") == ["over_commitment"])
@@ -112,14 +129,19 @@ struct RecordReconciliationTests {
 
             let runID = try #require(report?.runID)
             try await Self.expectListed(app, runID: runID, kind: "herbs", count: ("over_commitment", 1), discrepancies: 3)
-            #expect(try await app.count("SELECT count(*)::int FROM reconciliation_discrepancies WHERE run_id = \(runID) AND classification = 'rejected_batch_received' AND money_at_stake = 9000") == 1)
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM reconciliation_discrepancies WHERE run_id = \(runID) AND classification = 'rejected_batch_received' AND money_at_stake = 9000"
+                ) == 1)
             // A snapshot: the same report again is a new run.
-            let again = try await ReconcileHerbs(database: app.database).run(roundID: Int64(round), asOf: Self.today, createdBy: "tester")
+            let again = try await ReconcileHerbs(database: app.database).run(
+                roundID: Int64(round), asOf: Self.today, createdBy: "tester")
             #expect(again.status == 1 && again.report?.runID != runID)
             #expect(again.output.contains("summary (herbs run") && again.output.contains("17550.00"))
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs WHERE kind = 'herbs'") == 3)
 
-            let unknown = try await ReconcileHerbs(database: app.database).run(roundID: 999_999, asOf: Self.today, createdBy: "tester")
+            let unknown = try await ReconcileHerbs(database: app.database).run(
+                roundID: 999_999, asOf: Self.today, createdBy: "tester")
             #expect(unknown.status == 2 && unknown.output.isEmpty && unknown.errors.contains("no herb round 999999"))
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs") == 3)
         }
@@ -137,15 +159,20 @@ struct RecordReconciliationTests {
             let producer = try await app.token(.procurementOfficer, institution: "JL-TCMH")
             let receiver = try await app.token(.institutionPharmacist, institution: "YJ-TCMH")
             // A: 20 袋 to YJ-TCMH and SL-TCMH, valid from 10 days ago for 45 days; B: 10 袋 to YJ-TCMH.
-            let a = try #require(try await T.approve(app, regulator, quantity: "20", to: today.adding(days: 45)).json["id"] as? Int)
+            let a = try #require(
+                try await T.approve(app, regulator, quantity: "20", to: today.adding(days: 45)).json["id"] as? Int)
             let b = try #require(try await T.approve(app, regulator, quantity: "10", receivers: ["YJ-TCMH"]).json["id"] as? Int)
             let s1 = try #require(try await T.ship(app, producer, approval: a, quantity: "6").json["id"] as? Int)
             let s2 = try #require(try await T.ship(app, producer, approval: a, quantity: "3", lot: "20261102").json["id"] as? Int)
             let sb = try #require(try await T.ship(app, producer, approval: b, quantity: "2").json["id"] as? Int)
-            #expect(try await app.call(.post, "/v1/transfer-shipments/\(sb)/receipts", token: receiver,
-                                       json: #"{"quantityReceived": "2", "condition": "intact"}"#).status == .created)
+            #expect(
+                try await app.call(
+                    .post, "/v1/transfer-shipments/\(sb)/receipts", token: receiver,
+                    json: #"{"quantityReceived": "2", "condition": "intact"}"#
+                ).status == .created)
 
-            let inLine = try await ReconcileTransfers(database: app.database).run(consortiumCode: "JLTCM", asOf: today, format: .csv, createdBy: "tester")
+            let inLine = try await ReconcileTransfers(database: app.database).run(
+                consortiumCode: "JLTCM", asOf: today, format: .csv, createdBy: "tester")
             #expect(inLine.status == 0, "\(inLine.output)")
             #expect(inLine.output.hasPrefix("row,subject,classification,detail\n"))
             #expect(Self.classes(inLine.report, "approval \(a) ") == ["active"])
@@ -155,10 +182,16 @@ struct RecordReconciliationTests {
             #expect(inLine.report?.lines == 5 && inLine.report?.entries.count == 2)
 
             // A short and an excess receipt, through the API.
-            #expect(try await app.call(.post, "/v1/transfer-shipments/\(s1)/receipts", token: receiver,
-                                       json: #"{"quantityReceived": "5", "condition": "damaged"}"#).status == .created)
-            #expect(try await app.call(.post, "/v1/transfer-shipments/\(s2)/receipts", token: receiver,
-                                       json: #"{"quantityReceived": "3.5", "condition": "intact"}"#).status == .created)
+            #expect(
+                try await app.call(
+                    .post, "/v1/transfer-shipments/\(s1)/receipts", token: receiver,
+                    json: #"{"quantityReceived": "5", "condition": "damaged"}"#
+                ).status == .created)
+            #expect(
+                try await app.call(
+                    .post, "/v1/transfer-shipments/\(s2)/receipts", token: receiver,
+                    json: #"{"quantityReceived": "3.5", "condition": "intact"}"#
+                ).status == .created)
             // What the API refuses, loaded around it: a shipment before A's validity (and before the licence), one
             // taking A over its quantity and recorded as received the day before it was shipped; A's running total
             // no longer matches. C (清肺止咳合剂, SQL only) expired three days ago and shipped after that, its
@@ -188,7 +221,8 @@ struct RecordReconciliationTests {
                     FROM transfer_shipments WHERE lot_number = 'OVER-1'
                     """)
                 try await c.sql(
-                    "UPDATE hospital_preparations SET registration_valid_to = \(today.adding(days: -5).description)::date WHERE drug_code = \(prep2)")
+                    "UPDATE hospital_preparations SET registration_valid_to = \(today.adding(days: -5).description)::date WHERE drug_code = \(prep2)"
+                )
                 try await c.sql(
                     """
                     INSERT INTO transfer_approvals (consortium_id, kind, authority, document_number, document_date, drug_code,
@@ -214,14 +248,19 @@ struct RecordReconciliationTests {
                     WHERE a.document_number = '吉药监制调C'
                     """)
             }
-            let c = try #require(try await app.database.rows(
-                "SELECT id FROM transfer_approvals WHERE document_number = '吉药监制调C'", as: Int64.self).first)
+            let c = try #require(
+                try await app.database.rows(
+                    "SELECT id FROM transfer_approvals WHERE document_number = '吉药监制调C'", as: Int64.self
+                ).first)
 
-            let out = try await ReconcileTransfers(database: app.database).run(consortiumCode: "JLTCM", asOf: today, format: .json, createdBy: "tester")
+            let out = try await ReconcileTransfers(database: app.database).run(
+                consortiumCode: "JLTCM", asOf: today, format: .json, createdBy: "tester")
             #expect(out.status == 1, "\(out.errors)")
             let r = out.report
             #expect(Self.classes(r, "approval \(a) ") == ["shipped_total_differs"])
-            #expect(Self.field(r, "approval \(a) ", "runningShippedTotal") == "9" && Self.field(r, "approval \(a) ", "shipmentsTotal") == "25")
+            #expect(
+                Self.field(r, "approval \(a) ", "runningShippedTotal") == "9"
+                    && Self.field(r, "approval \(a) ", "shipmentsTotal") == "25")
             #expect(Self.classes(r, "approval \(b) ") == ["active"])
             #expect(Self.classes(r, "approval \(c) ") == ["expired"])
             #expect(Self.classes(r, "shipment \(s1) ") == ["receipt_short"])
@@ -242,12 +281,15 @@ struct RecordReconciliationTests {
             #expect((json["counts"] as? [String: Any])?["receipt_short"] as? Int == 1)
             let runID = try #require(r?.runID)
             // Discrepancy records: A 1, s1 1, s2 1, EARLY 2, OVER 2, LATE 2.
-            try await Self.expectListed(app, runID: runID, kind: "transfers", count: ("over_approved_quantity", 1), discrepancies: 9)
+            try await Self.expectListed(
+                app, runID: runID, kind: "transfers", count: ("over_approved_quantity", 1), discrepancies: 9)
 
-            let table = try await ReconcileTransfers(database: app.database).run(consortiumCode: "JLTCM", asOf: today, createdBy: "tester")
+            let table = try await ReconcileTransfers(database: app.database).run(
+                consortiumCode: "JLTCM", asOf: today, createdBy: "tester")
             #expect(table.output.contains("summary (transfers run") && !table.output.contains("money_at_stake"))
 
-            let unknown = try await ReconcileTransfers(database: app.database).run(consortiumCode: "NOPE", asOf: today, createdBy: "tester")
+            let unknown = try await ReconcileTransfers(database: app.database).run(
+                consortiumCode: "NOPE", asOf: today, createdBy: "tester")
             #expect(unknown.status == 2 && unknown.errors.contains("no consortium NOPE"))
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs WHERE kind = 'transfers'") == 3)
         }
@@ -260,17 +302,21 @@ struct RecordReconciliationTests {
         try await TestApp.run { app in
             // For the village clinic SL-PA-HQ-VC: one drug every level may use, one restricted to other levels, one
             // outside the catalogue; for YJ-TCMH one drug it may use.
-            let open = try #require(try await app.database.rows(
-                """
-                SELECT drug_code FROM catalogue_items
-                WHERE version_number = 1 AND (cardinality(levels) = 0 OR levels @> ARRAY['village', 'secondary'])
-                ORDER BY drug_code LIMIT 1
-                """, as: String.self).first)
-            let restricted = try #require(try await app.database.rows(
-                """
-                SELECT drug_code FROM catalogue_items
-                WHERE version_number = 1 AND cardinality(levels) > 0 AND NOT ('village' = ANY (levels)) ORDER BY drug_code LIMIT 1
-                """, as: String.self).first)
+            let open = try #require(
+                try await app.database.rows(
+                    """
+                    SELECT drug_code FROM catalogue_items
+                    WHERE version_number = 1 AND (cardinality(levels) = 0 OR levels @> ARRAY['village', 'secondary'])
+                    ORDER BY drug_code LIMIT 1
+                    """, as: String.self
+                ).first)
+            let restricted = try #require(
+                try await app.database.rows(
+                    """
+                    SELECT drug_code FROM catalogue_items
+                    WHERE version_number = 1 AND cardinality(levels) > 0 AND NOT ('village' = ANY (levels)) ORDER BY drug_code LIMIT 1
+                    """, as: String.self
+                ).first)
             try await app.database.transaction { c in
                 try await c.sql(
                     """
@@ -289,7 +335,8 @@ struct RecordReconciliationTests {
                     """)
             }
             let today = Self.today
-            let inLine = try await ReconcileCatalogues(database: app.database).run(consortiumCode: "JLTCM", asOf: today, format: .json, createdBy: "tester")
+            let inLine = try await ReconcileCatalogues(database: app.database).run(
+                consortiumCode: "JLTCM", asOf: today, format: .json, createdBy: "tester")
             #expect(inLine.status == 0, "\(inLine.output)")
             #expect(inLine.report?.lines == 2 && inLine.report?.entries.isEmpty == true)
             #expect((try Self.json(inLine.output)["inLine"]) as? Int == 2)
@@ -302,7 +349,8 @@ struct RecordReconciliationTests {
                     WHERE code = 'SL-PA-HQ-VC'
                     """)
             }
-            let out = try await ReconcileCatalogues(database: app.database).run(consortiumCode: "JLTCM", asOf: today, format: .json, createdBy: "tester")
+            let out = try await ReconcileCatalogues(database: app.database).run(
+                consortiumCode: "JLTCM", asOf: today, format: .json, createdBy: "tester")
             #expect(out.status == 1)
             let r = out.report
             #expect(Self.classes(r, "SL-PA-HQ-VC \(restricted)") == ["level_not_allowed"])
@@ -311,8 +359,10 @@ struct RecordReconciliationTests {
             #expect(Self.field(r, "SL-PA-HQ-VC X-OUTSIDE-1", "catalogueVersion") == "1")
             #expect(r?.lines == 4 && r?.inLine == 2 && r?.entries.count == 2)
             let json = try Self.json(out.output)
-            #expect(json["kind"] as? String == "catalogues" && (json["counts"] as? [String: Any])?["not_in_catalogue"] as? Int == 1)
-            try await Self.expectListed(app, runID: try #require(r?.runID), kind: "catalogues", count: ("level_not_allowed", 1), discrepancies: 2)
+            #expect(
+                json["kind"] as? String == "catalogues" && (json["counts"] as? [String: Any])?["not_in_catalogue"] as? Int == 1)
+            try await Self.expectListed(
+                app, runID: try #require(r?.runID), kind: "catalogues", count: ("level_not_allowed", 1), discrepancies: 2)
 
             // Before version 1 took effect (2026-01-01) no catalogue is in effect: every listed drug is outside it.
             let before = try await ReconcileCatalogues(database: app.database).run(
@@ -320,7 +370,8 @@ struct RecordReconciliationTests {
             #expect(before.status == 1 && before.report?.count(.notInCatalogue) == 4)
             #expect(before.output.contains("catalogueVersion=none in effect"))
 
-            let unknown = try await ReconcileCatalogues(database: app.database).run(consortiumCode: "NOPE", asOf: today, createdBy: "tester")
+            let unknown = try await ReconcileCatalogues(database: app.database).run(
+                consortiumCode: "NOPE", asOf: today, createdBy: "tester")
             #expect(unknown.status == 2 && unknown.output.isEmpty)
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs WHERE kind = 'catalogues'") == 3)
         }

@@ -3,15 +3,18 @@ import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
 import RxDomain
-@testable import RxStore
 import Synchronization
 import Testing
+
+@testable import RxStore
 
 @Suite("Reliability: a busy or absent database")
 struct ReliabilityTests {
     /// Whether a count query finds at least `atLeast` within `limit`.
     static func reached(_ app: TestApp, atLeast: Int, _ query: PostgresQuery, within limit: Duration) async throws -> Bool {
-        let counts = try await poll(within: limit, every: .milliseconds(100), until: { $0 >= atLeast }) { try await app.count(query) }
+        let counts = try await poll(within: limit, every: .milliseconds(100), until: { $0 >= atLeast }) {
+            try await app.count(query)
+        }
         return counts.last.map { $0 >= atLeast } ?? false
     }
 
@@ -19,7 +22,9 @@ struct ReliabilityTests {
     func saturatedPool() async throws {
         // Two connections in the server's pool: the pool of one, plus one for the change listener.
         // A long lock timeout: the searches below stand for slow queries, held on a table lock.
-        try await TestApp.run(configure: { $0.poolSize = 1; $0.leaseTimeout = .milliseconds(300); $0.lockTimeout = .seconds(60) }) { app in
+        try await TestApp.run(configure: {
+            $0.poolSize = 1; $0.leaseTimeout = .milliseconds(300); $0.lockTimeout = .seconds(60)
+        }) { app in
             let token = try await app.token(.auditor)
             // Warm up: the token is verified and cached.
             try await app.call(.get, "/v1/consortia/JLTCM", token: token)
@@ -35,7 +40,9 @@ struct ReliabilityTests {
                     searches += (0..<2).map { _ in
                         Task { try await app.call(.get, "/v1/drugs?q=%E9%BB%84%E8%8A%AA", token: token).status.code }
                     }
-                    saturated = try await Self.reached(app, atLeast: 2, """
+                    saturated = try await Self.reached(
+                        app, atLeast: 2,
+                        """
                         SELECT count(*)::int FROM pg_stat_activity
                         WHERE datname = current_database() AND (wait_event_type = 'Lock' OR query LIKE 'LISTEN%')
                         """, within: .seconds(10))
@@ -103,9 +110,13 @@ struct OutageTests {
         return nil
     }
 
-    @Test("19.2: while the database is unreachable a request gets 503 with Retry-After within the lease timeout; 200 once it is back")
+    @Test(
+        "19.2: while the database is unreachable a request gets 503 with Retry-After within the lease timeout; 200 once it is back"
+    )
     func requestsDuringAnOutage() async throws {
-        try await TestApp.run(configure: { $0.keepConnectionsOpen = true; $0.leaseTimeout = .milliseconds(500) }) { app in
+        try await TestApp.run(configure: {
+            $0.keepConnectionsOpen = true; $0.leaseTimeout = .milliseconds(500)
+        }) { app in
             let token = try await app.token(.auditor)
             // Warm: the token is cached, and the pool's connections have just served (the old code then leased
             // without a timeout, and such a lease waited for the whole outage). Polled: on a loaded machine the
@@ -144,7 +155,9 @@ struct OutageTests {
         }
     }
 
-    @Test("19.4: a query on a connection the database has just ended fails at once (503); it is never sent into a closed channel to wait forever")
+    @Test(
+        "19.4: a query on a connection the database has just ended fails at once (503); it is never sent into a closed channel to wait forever"
+    )
     func queryAfterTheSessionEnded() async throws {
         try await TestApp.run { app in
             // The query is written in the same turn of the loop that checks the connection (Database.timedLease).
@@ -153,9 +166,12 @@ struct OutageTests {
 
             await #expect(throws: DomainError.self) {
                 try await app.database.transaction { connection in
-                    let pid = try #require(try await connection.row("SELECT pg_backend_pid()", as: Int32.self, logger: app.database.logger))
+                    let pid = try #require(
+                        try await connection.row("SELECT pg_backend_pid()", as: Int32.self, logger: app.database.logger))
                     try await TestDatabases.shared.admin("SELECT pg_terminate_backend(\(pid))")
-                    let closed = try await poll(within: .seconds(10), every: .milliseconds(20), until: { $0 }) { connection.isClosed }
+                    let closed = try await poll(within: .seconds(10), every: .milliseconds(20), until: { $0 }) {
+                        connection.isClosed
+                    }
                     try #require(closed.last == true, "the connection never saw its session end")
                     // PostgresNIO 1.33 drops a query written to a closed channel and never answers it
                     // (docs/upstream/postgres-nio-query-after-close.md); ours fails before it is written.
@@ -185,7 +201,9 @@ struct OutageTests {
         // A lease timeout long enough that the lookup's lease itself does not time out on a loaded machine: the
         // lookup must get its connection and then wait on the lock.
         // A long lock timeout: the lookup stands for a query stuck in the database, held on a table lock.
-        try await TestApp.run(configure: { $0.poolSize = 3; $0.leaseTimeout = .seconds(3); $0.lockTimeout = .seconds(60) }) { app in
+        try await TestApp.run(configure: {
+            $0.poolSize = 3; $0.leaseTimeout = .seconds(3); $0.lockTimeout = .seconds(60)
+        }) { app in
             let token = try await app.token(.auditor)
             let warm = try await poll(within: .seconds(30), every: .milliseconds(200), until: { $0 == 200 }) {
                 try await app.call(.get, "/v1/drugs/XJ01CEA010A001010100001", token: token).status.code
@@ -281,7 +299,10 @@ struct ReadCoalescerStrandingTests {
         for waiter in waiters { await #expect(throws: Failed.self) { try await waiter.value } }
         #expect(reads.waitingCount == 0 && reads.oldestQueryStart == nil)
 
-        let healthy = Self.coalescer({ let g = Gate(); g.open(failing: false); return g }())
+        let healthy = Self.coalescer(
+            {
+                let g = Gate(); g.open(failing: false); return g
+            }())
         #expect(try await healthy.value(for: 7) == 70)
     }
 

@@ -83,7 +83,8 @@ struct RoleMatrixTests {
                     let response = try await app.call(
                         operation.method, Self.uri(operation.path, drug: drug), token: tokens[role],
                         json: operation.method == .delete ? nil : "{}")
-                    #expect(response.status == .forbidden, "\(role.rawValue) on \(operation): \(response.status) \(response.text)")
+                    #expect(
+                        response.status == .forbidden, "\(role.rawValue) on \(operation): \(response.status) \(response.text)")
                     #expect(response.contentType == "application/problem+json")
                     checked += 1
                 }
@@ -98,8 +99,9 @@ struct RoleMatrixTests {
                     let response = try await app.call(
                         operation.method, Self.uri(operation.path, drug: drug), token: tokens[role],
                         json: operation.method == .delete ? nil : "{}")
-                    #expect(response.status.code < 500 && response.status != .unauthorized,
-                            "\(role.rawValue) on \(operation): \(response.status) \(response.text)")
+                    #expect(
+                        response.status.code < 500 && response.status != .unauthorized,
+                        "\(role.rawValue) on \(operation): \(response.status) \(response.text)")
                     let detail = response.json["detail"] as? String ?? ""
                     #expect(!detail.contains("may not \(operation.id)"), "\(role.rawValue) on \(operation) stopped by the gate")
                     checked += 1
@@ -133,10 +135,12 @@ struct RoleMatrixTests {
                     if allowed.contains(role) {
                         // Let through: the list, or what the scope or a made-up id answers (403 from the access
                         // policy, 404, 409), never the gate, 401 or 5xx.
-                        #expect(response.status.code < 500 && response.status != .unauthorized,
-                                "\(role.rawValue) on \(operation): \(response.status) \(response.text)")
+                        #expect(
+                            response.status.code < 500 && response.status != .unauthorized,
+                            "\(role.rawValue) on \(operation): \(response.status) \(response.text)")
                         let detail = response.json["detail"] as? String ?? ""
-                        #expect(!detail.contains("may not \(operation.id)"), "\(role.rawValue) on \(operation) stopped by the gate")
+                        #expect(
+                            !detail.contains("may not \(operation.id)"), "\(role.rawValue) on \(operation) stopped by the gate")
                     } else {
                         response.expectProblem(.forbidden)
                     }
@@ -145,7 +149,8 @@ struct RoleMatrixTests {
             // A token of another consortium learns nothing of this one.
             try await TransferTests.otherConsortium(app)
             let names = try await app.database.rows(
-                "SELECT i.name FROM institutions i JOIN consortia c ON c.id = i.consortium_id WHERE c.code = 'JLTCM'", as: String.self)
+                "SELECT i.name FROM institutions i JOIN consortia c ON c.id = i.consortium_id WHERE c.code = 'JLTCM'",
+                as: String.self)
             for operation in reads {
                 for role in roles.byOperation[operation.id] ?? [] where !role.isNational {
                     let scoped = [.institutionPharmacist, .procurementOfficer, .prescriber].contains(role)
@@ -155,7 +160,9 @@ struct RoleMatrixTests {
                         #expect(!response.text.contains(name), "\(role.rawValue) of OTHER on \(operation) revealed \(name)")
                     }
                     if operation.path.hasPrefix("/v1/consortia/{code}") {
-                        #expect([403, 404].contains(response.status.code), "\(role.rawValue) of OTHER on \(operation): \(response.status)")
+                        #expect(
+                            [403, 404].contains(response.status.code),
+                            "\(role.rawValue) of OTHER on \(operation): \(response.status)")
                     }
                 }
             }
@@ -167,9 +174,11 @@ struct RoleMatrixTests {
         try await TestApp.run { app in
             try await TransferTests.otherConsortium(app)
             let drug = try await app.database.rows("SELECT code FROM drugs ORDER BY code LIMIT 1", as: String.self)[0]
-            let names = try await app.database.rows(
-                "SELECT i.name FROM institutions i JOIN consortia c ON c.id = i.consortium_id WHERE c.code = 'JLTCM'", as: String.self)
-            + ["吉林市中医医联体"]
+            let names =
+                try await app.database.rows(
+                    "SELECT i.name FROM institutions i JOIN consortia c ON c.id = i.consortium_id WHERE c.code = 'JLTCM'",
+                    as: String.self)
+                + ["吉林市中医医联体"]
             // A national role (master_data_admin) belongs to no consortium: `nationalTokenSeesNoConsortium` covers it.
             for role in Role.allCases where !role.isNational {
                 let scoped = [.institutionPharmacist, .procurementOfficer, .prescriber].contains(role)
@@ -179,8 +188,9 @@ struct RoleMatrixTests {
                     let response = try await app.call(
                         operation.method, Self.uri(operation.path, drug: drug), token: token,
                         json: operation.method == .delete ? nil : "{}")
-                    #expect([400, 403, 404].contains(response.status.code),
-                            "\(role.rawValue) of OTHER on \(operation): \(response.status) \(response.text)")
+                    #expect(
+                        [400, 403, 404].contains(response.status.code),
+                        "\(role.rawValue) of OTHER on \(operation): \(response.status) \(response.text)")
                     for name in names {
                         #expect(!response.text.contains(name), "\(operation) revealed \(name)")
                     }

@@ -1,11 +1,14 @@
 import Testing
+
 @testable import RxStore
 
 @Suite("Splitting migration files into statements")
 struct SQLScriptTests {
     @Test func splitsOnTopLevelSemicolons() {
-        #expect(SQLScript.statements("CREATE TABLE a (x int); CREATE TABLE b (y int);") ==
-                ["CREATE TABLE a (x int)", "CREATE TABLE b (y int)"])
+        #expect(
+            SQLScript.statements("CREATE TABLE a (x int); CREATE TABLE b (y int);") == [
+                "CREATE TABLE a (x int)", "CREATE TABLE b (y int)",
+            ])
     }
 
     @Test func keepsQuotedSemicolons() {

@@ -17,7 +17,9 @@ struct SecurityTests {
             .dropFirst().dropLast().description
     }
 
-    @Test("SQL metacharacters, NUL, and oversized strings in query, path and body fields get 2xx or 4xx, never 5xx, and change nothing they should not")
+    @Test(
+        "SQL metacharacters, NUL, and oversized strings in query, path and body fields get 2xx or 4xx, never 5xx, and change nothing they should not"
+    )
     func hostileStrings() async throws {
         try await TestApp.run { app in
             let admin = try await app.token(.consortiumAdmin)
@@ -34,17 +36,30 @@ struct SecurityTests {
                     (.get, "/v1/audit?entityType=\(encoded)&entityKey=\(encoded)", nil),
                     (.patch, "/v1/consortia/JLTCM", #"{"name": \#(json)}"#),
                     (.patch, "/v1/institutions/YJ-TCMH", #"{"name": \#(json)}"#),
-                    (.post, "/v1/suppliers", #"{"code": \#(json), "name": \#(json), "kind": "distributor", "licenceNumber": \#(json)}"#),
-                    (.post, "/v1/consortia/JLTCM/institutions",
-                     #"{"code": \#(json), "name": "x", "level": "primary", "type": "community_health_centre"}"#),
+                    (
+                        .post, "/v1/suppliers",
+                        #"{"code": \#(json), "name": \#(json), "kind": "distributor", "licenceNumber": \#(json)}"#
+                    ),
+                    (
+                        .post, "/v1/consortia/JLTCM/institutions",
+                        #"{"code": \#(json), "name": "x", "level": "primary", "type": "community_health_centre"}"#
+                    ),
                     (.post, "/v1/consortia/JLTCM/catalogue/versions", nil),
-                    (.put, "/v1/consortia/JLTCM/catalogue/versions/2/items/\(encoded)", #"{"note": \#(json), "justification": \#(json)}"#),
-                    (.post, "/v1/long-prescriptions/check",
-                     #"{"institutionCode": \#(json), "prescriber": \#(json), "patient": {"ref": \#(json), "familyDoctorContract": true, "goodAdherence": true, "diagnoses": [{"icd": \#(json), "stable": true, "lastAssessedOn": "2026-11-01"}]}, "items": [{"drugCode": \#(json), "dailyDose": "1", "days": 28}]}"#),
+                    (
+                        .put, "/v1/consortia/JLTCM/catalogue/versions/2/items/\(encoded)",
+                        #"{"note": \#(json), "justification": \#(json)}"#
+                    ),
+                    (
+                        .post, "/v1/long-prescriptions/check",
+                        #"{"institutionCode": \#(json), "prescriber": \#(json), "patient": {"ref": \#(json), "familyDoctorContract": true, "goodAdherence": true, "diagnoses": [{"icd": \#(json), "stable": true, "lastAssessedOn": "2026-11-01"}]}, "items": [{"drugCode": \#(json), "dailyDose": "1", "days": 28}]}"#
+                    ),
                 ]
                 for (method, uri, body) in calls {
                     let response = try await app.call(method, uri, token: admin, json: body)
-                    #expect(response.status.code < 500, "\(method) \(uri) with \(value.prefix(20).debugDescription): \(response.status) \(response.text.prefix(300))")
+                    #expect(
+                        response.status.code < 500,
+                        "\(method) \(uri) with \(value.prefix(20).debugDescription): \(response.status) \(response.text.prefix(300))"
+                    )
                     if response.status.code >= 400 {
                         #expect(response.contentType == "application/problem+json", "\(method) \(uri)")
                     }
@@ -52,7 +67,8 @@ struct SecurityTests {
             }
             // The drugs table is still there and whole; a name with a quote is stored as it was given.
             #expect(try await app.count("SELECT count(*)::int FROM drugs") == drugsBefore)
-            let renamed = try await app.call(.patch, "/v1/consortia/JLTCM", token: admin, json: #"{"name": "O'Brien; DROP TABLE x"}"#)
+            let renamed = try await app.call(
+                .patch, "/v1/consortia/JLTCM", token: admin, json: #"{"name": "O'Brien; DROP TABLE x"}"#)
             #expect(renamed.status == .ok, "\(renamed.text)")
             #expect(try await app.count("SELECT count(*)::int FROM consortia WHERE name = 'O''Brien; DROP TABLE x'") == 1)
         }
@@ -78,15 +94,19 @@ struct SecurityTests {
             let drug = try await LongPrescriptionTests.chronicDrug(app)
             let check = try await app.call(
                 .post, "/v1/long-prescriptions/check", token: prescriber,
-                json: LongPrescriptionTests.body(drug: drug, patient: patient).replacingOccurrences(of: #""item":"#, with: #""items": ["#)
-                    .replacingOccurrences(of: "}}", with: "}]}"))
+                json: LongPrescriptionTests.body(drug: drug, patient: patient).replacingOccurrences(
+                    of: #""item":"#, with: #""items": ["#
+                )
+                .replacingOccurrences(of: "}}", with: "}]}"))
             #expect(check.status == .ok, "\(check.text)")
             let issued = try await app.call(
-                .post, "/v1/long-prescriptions", token: prescriber, json: LongPrescriptionTests.body(drug: drug, patient: patient))
+                .post, "/v1/long-prescriptions", token: prescriber, json: LongPrescriptionTests.body(drug: drug, patient: patient)
+            )
             #expect(issued.status == .created, "\(issued.text)")
             // The same again: a 409 whose problem names the earlier prescription, an error path that logs.
             let twice = try await app.call(
-                .post, "/v1/long-prescriptions", token: prescriber, json: LongPrescriptionTests.body(drug: drug, patient: patient))
+                .post, "/v1/long-prescriptions", token: prescriber, json: LongPrescriptionTests.body(drug: drug, patient: patient)
+            )
             #expect(twice.status == .conflict, "\(twice.text)")
             // A token that is wrong, and one in a query string where it does not belong.
             try await app.call(.get, "/v1/drugs?token=\(prescriber)", token: prescriber + "x").expectProblem(.unauthorized)

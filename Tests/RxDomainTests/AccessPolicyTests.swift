@@ -1,12 +1,14 @@
 import Foundation
 import Testing
+
 @testable import RxDomain
 
 @Suite("Access policy")
 struct AccessPolicyTests {
     func principal(_ role: Role, consortium: Int64 = 1, institution: Int64? = nil) -> Principal {
-        Principal(tokenID: 1, role: role, consortiumID: consortium, consortiumCode: "C\(consortium)",
-                  institutionID: institution, institutionCode: institution.map { "I\($0)" }, name: "t")
+        Principal(
+            tokenID: 1, role: role, consortiumID: consortium, consortiumCode: "C\(consortium)",
+            institutionID: institution, institutionCode: institution.map { "I\($0)" }, name: "t")
     }
 
     @Test("only a consortium admin of the same consortium updates it and adds institutions")
@@ -39,8 +41,9 @@ struct AccessPolicyTests {
 
     /// A national master-data token: no consortium, no institution.
     var masterDataAdmin: Principal {
-        Principal(tokenID: 1, role: .masterDataAdmin, consortiumID: nil, consortiumCode: nil,
-                  institutionID: nil, institutionCode: nil, name: "t")
+        Principal(
+            tokenID: 1, role: .masterDataAdmin, consortiumID: nil, consortiumCode: nil,
+            institutionID: nil, institutionCode: nil, name: "t")
     }
 
     @Test("18.12: drugs and suppliers are written by the national master_data_admin only, never by a consortium's admin")
@@ -92,7 +95,8 @@ struct AccessPolicyTests {
             .readHerbCommitments(consortiumID: consortium, institutionID: 1, roundLeadCode: "L"),
             .readDistributorContracts(consortiumID: consortium),
             .readSupplyCentreOrders(consortiumID: consortium, leadInstitutionCode: "L"),
-            .readPrescribers(consortiumID: consortium, institutionID: nil), .readPrescribers(consortiumID: consortium, institutionID: 1),
+            .readPrescribers(consortiumID: consortium, institutionID: nil),
+            .readPrescribers(consortiumID: consortium, institutionID: 1),
             .readCatalogueEndorsements(consortiumID: consortium),
         ]
         for permission in denied {
@@ -105,10 +109,13 @@ struct AccessPolicyTests {
 
     @Test("19.12: the supply centre's order lists: the admin, the lead's procurement officer, auditors, regulators")
     func supplyCentreOrders() {
-        let lead = Principal(tokenID: 1, role: .procurementOfficer, consortiumID: 1, consortiumCode: "C1", institutionID: 5,
-                             institutionCode: "LEAD", name: "t")
+        let lead = Principal(
+            tokenID: 1, role: .procurementOfficer, consortiumID: 1, consortiumCode: "C1", institutionID: 5,
+            institutionCode: "LEAD", name: "t")
         let read = Permission.readSupplyCentreOrders(consortiumID: 1, leadInstitutionCode: "LEAD")
-        #expect(lead.may(read) && principal(.consortiumAdmin).may(read) && principal(.auditor).may(read) && principal(.regulator).may(read))
+        #expect(
+            lead.may(read) && principal(.consortiumAdmin).may(read) && principal(.auditor).may(read)
+                && principal(.regulator).may(read))
         #expect(!principal(.procurementOfficer, institution: 7).may(read), "a member's officer is not the supply centre")
         for role in [Role.institutionPharmacist, .prescriber, .finance] {
             #expect(!principal(role, institution: 5).may(read), "\(role.rawValue)")
@@ -148,8 +155,13 @@ struct AccessPolicyTests {
         let endorsements = Role.allCases.filter { principal($0).may(.readCatalogueEndorsements(consortiumID: 1)) }
         #expect(Set(endorsements) == [.consortiumAdmin, .institutionPharmacist, .auditor, .regulator])
         #expect(!principal(.auditor, consortium: 2).may(.readCatalogueEndorsements(consortiumID: 1)))
-        let limits = Role.allCases.filter { $0 == .masterDataAdmin ? masterDataAdmin.may(.readHerbQualityLimits) : principal($0).may(.readHerbQualityLimits) }
-        #expect(Set(limits) == [.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .auditor, .regulator, .masterDataAdmin])
+        let limits = Role.allCases.filter {
+            $0 == .masterDataAdmin ? masterDataAdmin.may(.readHerbQualityLimits) : principal($0).may(.readHerbQualityLimits)
+        }
+        #expect(
+            Set(limits) == [
+                .consortiumAdmin, .procurementOfficer, .institutionPharmacist, .auditor, .regulator, .masterDataAdmin,
+            ])
     }
 
     @Test("forbidden is an error naming the role")
@@ -191,8 +203,9 @@ struct MasterDataValidationTests {
     }
 
     @Test func decoctionPieceNamesItsHerbAndCountsInGramsOrKilograms() {
-        var d = Drug(code: "T1", genericName: "黄芪", dosageForm: "饮片", packageSize: 1, packageUnit: "kg", unit: "袋",
-                     category: .decoctionPiece)
+        var d = Drug(
+            code: "T1", genericName: "黄芪", dosageForm: "饮片", packageSize: 1, packageUnit: "kg", unit: "袋",
+            category: .decoctionPiece)
         #expect(d.validationErrors().map(\.field) == ["decoctionPiece"])
         d.decoctionPiece = DecoctionPiece(herbName: "黄芪", processing: .raw, grade: "统货")
         #expect(d.validationErrors().map(\.field) == ["unit"])
@@ -201,8 +214,9 @@ struct MasterDataValidationTests {
     }
 
     @Test func onlyPiecesNameAHerb() {
-        let d = Drug(code: "X1", genericName: "x", dosageForm: "片剂", packageSize: 1, packageUnit: "盒", unit: "片",
-                     category: .western, decoctionPiece: DecoctionPiece(herbName: "h", processing: .raw, grade: "统货"))
+        let d = Drug(
+            code: "X1", genericName: "x", dosageForm: "片剂", packageSize: 1, packageUnit: "盒", unit: "片",
+            category: .western, decoctionPiece: DecoctionPiece(herbName: "h", processing: .raw, grade: "统货"))
         #expect(d.validationErrors().map(\.field) == ["decoctionPiece"])
     }
 
@@ -222,7 +236,9 @@ struct MasterDataValidationTests {
     }
 
     @Test func levelsOrderTertiaryHighest() {
-        #expect(InstitutionLevel.village < .primary && InstitutionLevel.primary < .secondary && InstitutionLevel.secondary < .tertiary)
+        #expect(
+            InstitutionLevel.village < .primary && InstitutionLevel.primary < .secondary && InstitutionLevel.secondary < .tertiary
+        )
     }
 }
 
@@ -272,7 +288,9 @@ struct CatalogueRulesTests {
 
     @Test func alternativesSameGenericFirstThenATCGroup() {
         func drug(_ code: String, _ name: String, _ atc: String) -> Drug {
-            Drug(code: code, genericName: name, dosageForm: "片剂", packageSize: 1, packageUnit: "盒", unit: "片", atcCode: atc, category: .western)
+            Drug(
+                code: code, genericName: name, dosageForm: "片剂", packageSize: 1, packageUnit: "盒", unit: "片", atcCode: atc,
+                category: .western)
         }
         let asked = drug("1", "硝苯地平", "C08CA05")
         let available = [drug("3", "氨氯地平", "C08CA01"), drug("2", "硝苯地平", "C08CA05"), drug("4", "美托洛尔", "C07AB02")]
@@ -304,7 +322,7 @@ struct PricingRulesTests {
     @Test("a new price closes the one in effect the day before, and stops where a later one starts")
     func timeline() {
         let existing = [
-            PriceTimeline.Period(id: 1, from: d("2026-01-01"), to: nil),
+            PriceTimeline.Period(id: 1, from: d("2026-01-01"), to: nil)
         ]
         var plan = PriceTimeline.plan(existing: existing, start: d("2026-03-01"))
         #expect(plan.close.map(\.id) == [1] && plan.close.map(\.to) == [d("2026-03-01")] && plan.newTo == nil)
@@ -325,17 +343,25 @@ struct PricingRulesTests {
         #expect(Money("1.23456") == nil)
         #expect(Money("-1") == nil)
         #expect(Money("1e3") == nil)
-        #expect(Money("12.")  == nil)
+        #expect(Money("12.") == nil)
         #expect((Money("10.00")! * Decimal(string: "1.25")!).rounded().description == "12.5000")
     }
 
     @Test("patient prices: zero markup for drugs, the capped markup for pieces")
     func patientPrices() {
-        let markups = PatientPricing.Markups(drugPercent: 0, decoctionPiecePercent: 30, decoctionPieceCapPercent: 25, hospitalPreparationPercent: 5)
-        #expect(PatientPricing.price(unitPrice: Money("8.00")!, category: .western, markups: markups).patientPrice == Money("8.00")!)
-        #expect(PatientPricing.price(unitPrice: Money("8.00")!, category: .chinesePatent, markups: markups).patientPrice == Money("8.00")!)
-        #expect(PatientPricing.price(unitPrice: Money("8.00")!, category: .decoctionPiece, markups: markups).patientPrice == Money("10.00")!)
-        #expect(PatientPricing.price(unitPrice: Money("8.00")!, category: .hospitalPreparation, markups: markups).patientPrice == Money("8.40")!)
+        let markups = PatientPricing.Markups(
+            drugPercent: 0, decoctionPiecePercent: 30, decoctionPieceCapPercent: 25, hospitalPreparationPercent: 5)
+        #expect(
+            PatientPricing.price(unitPrice: Money("8.00")!, category: .western, markups: markups).patientPrice == Money("8.00")!)
+        #expect(
+            PatientPricing.price(unitPrice: Money("8.00")!, category: .chinesePatent, markups: markups).patientPrice == Money(
+                "8.00")!)
+        #expect(
+            PatientPricing.price(unitPrice: Money("8.00")!, category: .decoctionPiece, markups: markups).patientPrice == Money(
+                "10.00")!)
+        #expect(
+            PatientPricing.price(unitPrice: Money("8.00")!, category: .hospitalPreparation, markups: markups).patientPrice
+                == Money("8.40")!)
     }
 }
 

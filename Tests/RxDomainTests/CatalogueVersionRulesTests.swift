@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RxDomain
 
 @Suite("Catalogue version rules: drafting, moves, endorsements, publication, member lists (CatalogueRules)")
@@ -27,8 +28,9 @@ struct CatalogueVersionRulesTests {
     let today = BusinessDate(year: 2027, month: 3, day: 1)
 
     func drug(_ code: String, essential: Bool) -> Drug {
-        Drug(code: code, genericName: "x", dosageForm: "片剂", packageSize: 1, packageUnit: "盒", unit: "片", category: .western,
-             essentialEditions: essential ? ["2018"] : [])
+        Drug(
+            code: code, genericName: "x", dosageForm: "片剂", packageSize: 1, packageUnit: "盒", unit: "片", category: .western,
+            essentialEditions: essential ? ["2018"] : [])
     }
 
     @Test("one open version at a time; only a draft's items change")
@@ -75,17 +77,40 @@ struct CatalogueVersionRulesTests {
     @Test("publication: today or later, a proposed version, after the one in effect, with a lead, endorsed by a quorum")
     func publication() throws {
         #expect(error { try CatalogueRules.checkEffectiveFrom(today, today: today) } == nil)
-        #expect(field { try CatalogueRules.checkEffectiveFrom(BusinessDate(year: 2027, month: 2, day: 28), today: today) } == "effectiveFrom")
+        #expect(
+            field { try CatalogueRules.checkEffectiveFrom(BusinessDate(year: 2027, month: 2, day: 28), today: today) }
+                == "effectiveFrom")
         let latest = BusinessDate(year: 2027, month: 3, day: 5)
-        #expect(try CatalogueRules.checkPublishable(status: .proposed, number: 2, effectiveFrom: today, latestEffective: nil, lead: "L") == "L")
-        #expect(isConflict { _ = try CatalogueRules.checkPublishable(status: .draft, number: 2, effectiveFrom: today, latestEffective: nil, lead: "L") })
+        #expect(
+            try CatalogueRules.checkPublishable(
+                status: .proposed, number: 2, effectiveFrom: today, latestEffective: nil, lead: "L") == "L")
+        #expect(
+            isConflict {
+                _ = try CatalogueRules.checkPublishable(
+                    status: .draft, number: 2, effectiveFrom: today, latestEffective: nil, lead: "L")
+            })
         // The status is asked before the date: a draft dated too early is refused as a draft.
-        #expect(isConflict { _ = try CatalogueRules.checkPublishable(status: .draft, number: 2, effectiveFrom: today, latestEffective: latest, lead: nil) })
-        #expect(field { _ = try CatalogueRules.checkPublishable(status: .proposed, number: 2, effectiveFrom: latest, latestEffective: latest, lead: "L") } == "effectiveFrom")
-        #expect(isUnprocessable { _ = try CatalogueRules.checkPublishable(status: .proposed, number: 2, effectiveFrom: today, latestEffective: nil, lead: nil) })
-        let ok = CatalogueRules.publicationCheck(decisions: ["L": .endorse, "A": .endorse, "B": .endorse], lead: "L", members: ["L", "A", "B"], quorum: .simpleMajority)
+        #expect(
+            isConflict {
+                _ = try CatalogueRules.checkPublishable(
+                    status: .draft, number: 2, effectiveFrom: today, latestEffective: latest, lead: nil)
+            })
+        #expect(
+            field {
+                _ = try CatalogueRules.checkPublishable(
+                    status: .proposed, number: 2, effectiveFrom: latest, latestEffective: latest, lead: "L")
+            } == "effectiveFrom")
+        #expect(
+            isUnprocessable {
+                _ = try CatalogueRules.checkPublishable(
+                    status: .proposed, number: 2, effectiveFrom: today, latestEffective: nil, lead: nil)
+            })
+        let ok = CatalogueRules.publicationCheck(
+            decisions: ["L": .endorse, "A": .endorse, "B": .endorse], lead: "L", members: ["L", "A", "B"], quorum: .simpleMajority
+        )
         #expect(error { try CatalogueRules.checkPublication(ok, number: 2) } == nil)
-        let short = CatalogueRules.publicationCheck(decisions: ["A": .endorse, "B": .object], lead: "L", members: ["L", "A", "B"], quorum: .all)
+        let short = CatalogueRules.publicationCheck(
+            decisions: ["A": .endorse, "B": .object], lead: "L", members: ["L", "A", "B"], quorum: .all)
         #expect(isUnprocessable { try CatalogueRules.checkPublication(short, number: 2) })
     }
 

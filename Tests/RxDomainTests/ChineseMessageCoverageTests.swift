@@ -20,11 +20,13 @@ struct ChineseMessageCoverageTests {
     func templates() throws {
         #expect(ChineseMessages.translate("must be at most 200 characters") == "最多 200 个字符")
         #expect(ChineseMessages.translate("a JSON body is required") == "需要 JSON 请求体")
-        #expect(ChineseMessages.translateFieldMessage("q: must be at most 100 characters; limit: must be at least 1")
-            == "q：最多 100 个字符；limit：不能小于 1")
+        #expect(
+            ChineseMessages.translateFieldMessage("q: must be at most 100 characters; limit: must be at least 1")
+                == "q：最多 100 个字符；limit：不能小于 1")
         #expect(ChineseMessages.translate("nothing like this is in the catalogue") == nil)
         let problem = LocalizedProblem(
-            detail: "q: must be at most 100 characters", errors: [FieldError(field: "q", reason: "must be at most 100 characters")],
+            detail: "q: must be at most 100 characters",
+            errors: [FieldError(field: "q", reason: "must be at most 100 characters")],
             in: .chinese)
         #expect(problem.language == .chinese && problem.errors == [FieldError(field: "q", reason: "最多 100 个字符")])
         // A message not in the catalogue stays English, and says so.
@@ -70,7 +72,9 @@ enum SourceMessages {
         if template.replacingOccurrences(of: "{}", with: "").allSatisfy({ $0 == ":" || $0 == " " }) { return true }
         if ChineseMessages.has(template: template) { return true }
         // A field and its reason ("{}: reason", "limit: reason"): the reason must be translated.
-        if let colon = template.range(of: ": "), template[..<colon.lowerBound].allSatisfy({ $0.isLetter || $0 == "{" || $0 == "}" || $0 == "." }) {
+        if let colon = template.range(of: ": "),
+            template[..<colon.lowerBound].allSatisfy({ $0.isLetter || $0 == "{" || $0 == "}" || $0 == "." })
+        {
             return ChineseMessages.has(template: String(template[colon.upperBound...]))
         }
         return false
@@ -100,7 +104,9 @@ enum SourceMessages {
             if matches(chars, at: i, "invalid(") {
                 // invalid(field, "reason"): skip the field argument to the comma at depth 0.
                 var j = i + "invalid(".count
-                if let (_, end) = literal(chars, at: j) { j = end } else {
+                if let (_, end) = literal(chars, at: j) {
+                    j = end
+                } else {
                     var depth = 0
                     while j < chars.count, !(depth == 0 && (chars[j] == "," || chars[j] == ")")) {
                         if chars[j] == "(" { depth += 1 } else if chars[j] == ")" { depth -= 1 }

@@ -8,7 +8,10 @@ import Testing
 struct DecimalTextTests {
     static let posix = Locale(identifier: "en_US_POSIX")
 
-    @Test(arguments: [("0.33333", 4, "0.3333"), ("12.5", 4, "12.5000"), ("7", 2, "7.00"), ("0.00005", 4, "0.0001"), ("123456.78", 4, "123456.7800")])
+    @Test(arguments: [
+        ("0.33333", 4, "0.3333"), ("12.5", 4, "12.5000"), ("7", 2, "7.00"), ("0.00005", 4, "0.0001"),
+        ("123456.78", 4, "123456.7800"),
+    ])
     func format(value: String, places: Int, text: String) {
         #expect(DecimalText.format(Decimal(string: value)!, places: places) == text)
     }
@@ -21,8 +24,10 @@ struct DecimalTextTests {
 
     @Test("Money parses every plain decimal as Decimal(string:) does")
     func moneyLikeFoundation() {
-        var texts = ["0", "0.0", "0.0000", "1", "10", "100", "1000.000", "12.5", "12.50", "0.0001", "0.0860", "9999999999.9999",
-                     "0000000001.1", "1234567890"]
+        var texts = [
+            "0", "0.0", "0.0000", "1", "10", "100", "1000.000", "12.5", "12.50", "0.0001", "0.0860", "9999999999.9999",
+            "0000000001.1", "1234567890",
+        ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<5000 {
             var text = String(UInt64.random(in: 0...9_999_999_999, using: &generator))
@@ -39,10 +44,12 @@ struct DecimalTextTests {
         }
     }
 
-    @Test("Money refuses what is not a plain decimal", arguments: [
-        "", ".", "1.", ".5", "1..2", "1.2.3", "12345678901", "1.12345", "-1", "+1", "1e3", " 1", "1 ", "1,000", "１", "0x10",
-        "99999999999999999999999",
-    ])
+    @Test(
+        "Money refuses what is not a plain decimal",
+        arguments: [
+            "", ".", "1.", ".5", "1..2", "1.2.3", "12345678901", "1.12345", "-1", "+1", "1e3", " 1", "1 ", "1,000", "１", "0x10",
+            "99999999999999999999999",
+        ])
     func moneyRefuses(_ text: String) {
         #expect(Money(text) == nil)
     }
@@ -56,23 +63,30 @@ struct DecimalTextTests {
 
     @Test("plain prints what description prints")
     func plainLikeDescription() {
-        var values: [Decimal] = [0, 1, -1, 100, Decimal(string: "0.0005")!, Decimal(string: "-12.5")!, Decimal(string: "1e30")!,
-                                 Decimal(string: "123456789012345678901234567890")!, Decimal(string: "0.000000000000000000001")!,
-                                 DecimalText.decimal(digits: 0, exponent: -4), DecimalText.decimal(digits: 1200, exponent: -2)]
+        var values: [Decimal] = [
+            0, 1, -1, 100, Decimal(string: "0.0005")!, Decimal(string: "-12.5")!, Decimal(string: "1e30")!,
+            Decimal(string: "123456789012345678901234567890")!, Decimal(string: "0.000000000000000000001")!,
+            DecimalText.decimal(digits: 0, exponent: -4), DecimalText.decimal(digits: 1200, exponent: -2),
+        ]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<5000 {
             let digits = UInt64.random(in: 0...UInt64.max >> 1, using: &generator) >> UInt64.random(in: 0...62, using: &generator)
-            values.append(DecimalText.decimal(digits: digits, exponent: Int.random(in: -12...6, using: &generator),
-                                              negative: Bool.random(using: &generator)))
+            values.append(
+                DecimalText.decimal(
+                    digits: digits, exponent: Int.random(in: -12...6, using: &generator),
+                    negative: Bool.random(using: &generator)))
         }
         for value in values { #expect(DecimalText.plain(value) == value.description, "\(value)") }
     }
 
     @Test("decimal(digits:exponent:) is the compact form of the same number")
     func decimalFromDigits() {
-        for (digits, exponent, text) in [(UInt64(125), -1, "12.5"), (1250, -2, "12.5"), (100, 0, "100"), (5, -4, "0.0005"),
-                                         (0, -2, "0"), (123_456_789_012_345_678, -4, "12345678901234.5678")] {
-            Self.expectSame(DecimalText.decimal(digits: digits, exponent: exponent), Decimal(string: text, locale: Self.posix)!, text)
+        for (digits, exponent, text) in [
+            (UInt64(125), -1, "12.5"), (1250, -2, "12.5"), (100, 0, "100"), (5, -4, "0.0005"),
+            (0, -2, "0"), (123_456_789_012_345_678, -4, "12345678901234.5678"),
+        ] {
+            Self.expectSame(
+                DecimalText.decimal(digits: digits, exponent: exponent), Decimal(string: text, locale: Self.posix)!, text)
         }
         Self.expectSame(DecimalText.decimal(digits: 35, exponent: -1, negative: true), Decimal(string: "-3.5")!, "-3.5")
     }

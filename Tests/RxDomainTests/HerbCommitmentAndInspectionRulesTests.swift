@@ -1,14 +1,17 @@
 import Foundation
 import Testing
+
 @testable import RxDomain
 
 @Suite("Herb round rules: commitments, decisions, inspections, suspensions (HerbRoundRules)")
 struct HerbCommitmentAndInspectionRulesTests {
-    let item = HerbRoundItem(id: 1, drugCode: "HQ", drugName: "黄芪", grade: "统货", qualityStandard: "m", ceilingPrice: Money(Decimal(80)))
+    let item = HerbRoundItem(
+        id: 1, drugCode: "HQ", drugName: "黄芪", grade: "统货", qualityStandard: "m", ceilingPrice: Money(Decimal(80)))
 
     func round(_ status: HerbRoundStatus) -> HerbRound {
         HerbRound(
-            id: 3, consortiumID: 1, name: "r", leadInstitutionCode: "YJ-TCMH", periodStart: BusinessDate(year: 2027, month: 1, day: 1),
+            id: 3, consortiumID: 1, name: "r", leadInstitutionCode: "YJ-TCMH",
+            periodStart: BusinessDate(year: 2027, month: 1, day: 1),
             periodEnd: BusinessDate(year: 2027, month: 12, day: 31), priorYear: 2026, status: status, awardRule: .lowestPrice,
             marginPercent: 0, proposalPercent: 80, minimumPercent: 60, items: [item])
     }
@@ -30,7 +33,8 @@ struct HerbCommitmentAndInspectionRulesTests {
 
     func commitment(_ status: HerbCommitmentStatus) -> HerbCommitment {
         HerbCommitment(
-            id: 5, roundID: 3, itemID: 1, drugCode: "HQ", institutionCode: "M1", quantityKg: 10, priorUsageKg: 100, proposedKg: 80,
+            id: 5, roundID: 3, itemID: 1, drugCode: "HQ", institutionCode: "M1", quantityKg: 10, priorUsageKg: 100,
+            proposedKg: 80,
             status: status, reason: "减少用量")
     }
 
@@ -51,16 +55,23 @@ struct HerbCommitmentAndInspectionRulesTests {
         let none = HerbCommitmentDraft(drugCode: "HQ", institutionCode: "M1", quantityKg: nil, reason: nil)
         #expect(try HerbRoundRules.commitmentQuantity(given, proposed: 80, priorYear: 2026, drugCode: "HQ") == 12)
         #expect(try HerbRoundRules.commitmentQuantity(none, proposed: 80, priorYear: 2026, drugCode: "HQ") == 80)
-        #expect(field { _ = try HerbRoundRules.commitmentQuantity(none, proposed: nil, priorYear: 2026, drugCode: "HQ") } == "quantityKg")
-        #expect(field { _ = try HerbRoundRules.commitmentQuantity(none, proposed: 0, priorYear: 2026, drugCode: "HQ") } == "quantityKg")
+        #expect(
+            field { _ = try HerbRoundRules.commitmentQuantity(none, proposed: nil, priorYear: 2026, drugCode: "HQ") }
+                == "quantityKg")
+        #expect(
+            field { _ = try HerbRoundRules.commitmentQuantity(none, proposed: 0, priorYear: 2026, drugCode: "HQ") }
+                == "quantityKg")
     }
 
     @Test("the lead decides a pending commitment while commitments are open")
     func deciding() {
-        #expect(error { try HerbRoundRules.checkDecidable(commitment(.pending), roundID: 3, roundStatus: .commitmentsOpen) } == nil)
+        #expect(
+            error { try HerbRoundRules.checkDecidable(commitment(.pending), roundID: 3, roundStatus: .commitmentsOpen) } == nil)
         #expect(isConflict { try HerbRoundRules.checkDecidable(commitment(.pending), roundID: 3, roundStatus: .bidding) })
-        #expect(isConflict { try HerbRoundRules.checkDecidable(commitment(.accepted), roundID: 3, roundStatus: .commitmentsOpen) })
-        #expect(isConflict { try HerbRoundRules.checkDecidable(commitment(.rejected), roundID: 3, roundStatus: .commitmentsOpen) })
+        #expect(
+            isConflict { try HerbRoundRules.checkDecidable(commitment(.accepted), roundID: 3, roundStatus: .commitmentsOpen) })
+        #expect(
+            isConflict { try HerbRoundRules.checkDecidable(commitment(.rejected), roundID: 3, roundStatus: .commitmentsOpen) })
     }
 
     @Test("an inspection: once awarded, an item of the round, an awarded supplier, limits on record")
@@ -74,7 +85,9 @@ struct HerbCommitmentAndInspectionRulesTests {
         let winner = HerbRoundRules.LotSupplier(id: 4, awarded: true)
         #expect(try HerbRoundRules.checkLotSupplier(winner, code: "S", drugCode: "HQ", roundID: 3).id == 4)
         #expect(field { try HerbRoundRules.checkLotSupplier(nil, code: "S", drugCode: "HQ", roundID: 3) } == "supplierCode")
-        #expect(field { try HerbRoundRules.checkLotSupplier(.init(id: 4, awarded: false), code: "S", drugCode: "HQ", roundID: 3) } == "supplierCode")
+        #expect(
+            field { try HerbRoundRules.checkLotSupplier(.init(id: 4, awarded: false), code: "S", drugCode: "HQ", roundID: 3) }
+                == "supplierCode")
         #expect(try HerbRoundRules.qualityLimits([.moisturePct: 13], drugCode: "HQ") == [.moisturePct: 13])
         #expect(field { _ = try HerbRoundRules.qualityLimits(nil, drugCode: "HQ") } == "drugCode")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RxDomain
 
 @Suite("Herb procurement rules")
@@ -25,23 +26,33 @@ struct HerbProcurementRulesTests {
         #expect(HerbProcurementRules.proposal(priorUsage: 420, proposalPercent: 80) == 336)
         #expect(HerbProcurementRules.proposal(priorUsage: d("60.5"), proposalPercent: 80) == d("48.4"))
         #expect(HerbProcurementRules.minimum(priorUsage: 420, minimumPercent: 60) == 252)
-        #expect(try HerbProcurementRules.commitmentStatus(quantity: 252, priorUsage: 420, minimumPercent: 60, reason: nil) == .accepted)
-        #expect(try HerbProcurementRules.commitmentStatus(quantity: 500, priorUsage: 420, minimumPercent: 60, reason: nil) == .accepted)
+        #expect(
+            try HerbProcurementRules.commitmentStatus(quantity: 252, priorUsage: 420, minimumPercent: 60, reason: nil)
+                == .accepted)
+        #expect(
+            try HerbProcurementRules.commitmentStatus(quantity: 500, priorUsage: 420, minimumPercent: 60, reason: nil)
+                == .accepted)
         do {
-            _ = try HerbProcurementRules.commitmentStatus(quantity: d("251.999"), priorUsage: 420, minimumPercent: 60, reason: nil)
+            _ = try HerbProcurementRules.commitmentStatus(
+                quantity: d("251.999"), priorUsage: 420, minimumPercent: 60, reason: nil)
             Issue.record("a commitment below the minimum without a reason was taken")
         } catch {
             #expect(error.fieldErrors.first?.field == "quantityKg")
         }
-        #expect(try HerbProcurementRules.commitmentStatus(quantity: 100, priorUsage: 420, minimumPercent: 60, reason: "ward closed for renovation") == .pending)
+        #expect(
+            try HerbProcurementRules.commitmentStatus(
+                quantity: 100, priorUsage: 420, minimumPercent: 60, reason: "ward closed for renovation") == .pending)
         #expect(throws: DomainError.self) {
             try HerbProcurementRules.commitmentStatus(quantity: 100, priorUsage: 420, minimumPercent: 60, reason: "  ")
         }
         // No prior usage: any positive quantity counts.
-        #expect(try HerbProcurementRules.commitmentStatus(quantity: 5, priorUsage: nil, minimumPercent: 60, reason: nil) == .accepted)
+        #expect(
+            try HerbProcurementRules.commitmentStatus(quantity: 5, priorUsage: nil, minimumPercent: 60, reason: nil) == .accepted)
     }
 
-    @Test("lowest price wins; a tie goes to the higher quality score, then to the earlier bid; above the ceiling or suspended does not qualify")
+    @Test(
+        "lowest price wins; a tie goes to the higher quality score, then to the earlier bid; above the ceiling or suspended does not qualify"
+    )
     func lowestPrice() {
         typealias Bid = HerbProcurementRules.Bid
         let ceiling = Money(100)
@@ -63,7 +74,10 @@ struct HerbProcurementRulesTests {
         #expect(!ranked[4].qualified && ranked[4].reason.contains("ceiling"))
 
         let tied = HerbProcurementRules.rank(
-            [Bid(id: 7, supplierCode: "L", unitPrice: Money(70), qualityScore: 90), Bid(id: 6, supplierCode: "E", unitPrice: Money(70), qualityScore: 90)],
+            [
+                Bid(id: 7, supplierCode: "L", unitPrice: Money(70), qualityScore: 90),
+                Bid(id: 6, supplierCode: "E", unitPrice: Money(70), qualityScore: 90),
+            ],
             rule: .lowestPrice, marginPercent: 0, ceiling: ceiling)
         #expect(tied.map(\.supplierCode) == ["E", "L"])
         #expect(tied[1].reason.contains("later"))
@@ -88,7 +102,9 @@ struct HerbProcurementRulesTests {
 
     @Test("a lot passes only within every limit it is measured against; a limited measure must be measured")
     func quality() throws {
-        let limits: [HerbQualityMeasure: Decimal] = [.moisturePct: 10, .totalAshPct: 5, .sulfurDioxideMgPerKg: 150, .leadMgPerKg: 5]
+        let limits: [HerbQualityMeasure: Decimal] = [
+            .moisturePct: 10, .totalAshPct: 5, .sulfurDioxideMgPerKg: 150, .leadMgPerKg: 5,
+        ]
         let good: [HerbQualityMeasure: Decimal] = [.moisturePct: 9, .totalAshPct: 5, .sulfurDioxideMgPerKg: 20, .leadMgPerKg: 1]
         #expect(try HerbProcurementRules.inspect(identificationPassed: true, measured: good, limits: limits).result == .passed)
         for measure in limits.keys {
@@ -102,7 +118,9 @@ struct HerbProcurementRulesTests {
         #expect(unidentified.result == .rejected && unidentified.failures[0].contains("identification"))
         var missing = good
         missing[.leadMgPerKg] = nil
-        #expect(throws: DomainError.self) { try HerbProcurementRules.inspect(identificationPassed: true, measured: missing, limits: limits) }
+        #expect(throws: DomainError.self) {
+            try HerbProcurementRules.inspect(identificationPassed: true, measured: missing, limits: limits)
+        }
         // A measure without a limit is recorded, never judged.
         var extra = good
         extra[.aflatoxinB1UgPerKg] = 999
@@ -128,11 +146,14 @@ struct HerbProcurementRulesTests {
     }
 
     func principal(_ role: Role, institution: Int64? = nil, code: String? = nil) -> Principal {
-        Principal(tokenID: 1, role: role, consortiumID: 1, consortiumCode: "C1", institutionID: institution,
-                  institutionCode: code, name: "t")
+        Principal(
+            tokenID: 1, role: role, consortiumID: 1, consortiumCode: "C1", institutionID: institution,
+            institutionCode: code, name: "t")
     }
 
-    @Test("a round is run by the admin or the lead's procurement officer; the lead's pharmacist may also inspect; members commit for themselves")
+    @Test(
+        "a round is run by the admin or the lead's procurement officer; the lead's pharmacist may also inspect; members commit for themselves"
+    )
     func roles() {
         let run = Permission.runHerbRound(consortiumID: 1, roundLeadCode: "LEAD")
         let inspect = Permission.inspectHerbBatch(consortiumID: 1, roundLeadCode: "LEAD")
@@ -142,8 +163,11 @@ struct HerbProcurementRulesTests {
         #expect(!principal(.institutionPharmacist, institution: 1, code: "LEAD").may(run))
         #expect(principal(.institutionPharmacist, institution: 1, code: "LEAD").may(inspect))
         #expect(!principal(.institutionPharmacist, institution: 2, code: "MEMBER").may(inspect))
-        #expect(!Principal(tokenID: 1, role: .consortiumAdmin, consortiumID: 2, consortiumCode: "C2", institutionID: nil,
-                           institutionCode: nil, name: "t").may(run))
+        #expect(
+            !Principal(
+                tokenID: 1, role: .consortiumAdmin, consortiumID: 2, consortiumCode: "C2", institutionID: nil,
+                institutionCode: nil, name: "t"
+            ).may(run))
         let commit = Permission.commitHerbVolume(consortiumID: 1, institutionID: 2)
         #expect(principal(.procurementOfficer, institution: 2, code: "MEMBER").may(commit))
         #expect(principal(.institutionPharmacist, institution: 2, code: "MEMBER").may(commit))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RxDomain
 
 @Suite("Herb round rules: draft, lead, items, moves and bids (HerbRoundRules)")
@@ -7,14 +8,18 @@ struct HerbRoundRulesTests {
     let start = BusinessDate(year: 2027, month: 1, day: 1)
     let end = BusinessDate(year: 2027, month: 12, day: 31)
 
-    func draft(name: String = "2027 黄芪", end: BusinessDate? = nil, rule: HerbAwardRule = .lowestPrice, margin: Decimal? = nil) -> HerbRoundDraft {
+    func draft(name: String = "2027 黄芪", end: BusinessDate? = nil, rule: HerbAwardRule = .lowestPrice, margin: Decimal? = nil)
+        -> HerbRoundDraft
+    {
         HerbRoundDraft(
             name: name, leadInstitutionCode: "YJ-TCMH", periodStart: start, periodEnd: end ?? self.end, awardRule: rule,
             marginPercent: margin, proposalPercent: nil, minimumPercent: nil, priorYear: nil)
     }
 
     func field(_ body: () throws -> Void) -> String? {
-        do { try body() } catch let error as DomainError { return error.fieldErrors.first?.field ?? "\(error)" } catch { return "\(error)" }
+        do { try body() } catch let error as DomainError { return error.fieldErrors.first?.field ?? "\(error)" } catch {
+            return "\(error)"
+        }
         return nil
     }
 
@@ -38,8 +43,16 @@ struct HerbRoundRulesTests {
         let tcm = HerbRoundRules.Lead(id: 7, type: .tcm, hasTestingLab: true)
         #expect(try HerbRoundRules.checkLead(tcm, code: "YJ-TCMH", consortiumCode: "JLTCM").id == 7)
         #expect(field { try HerbRoundRules.checkLead(nil, code: "NOPE", consortiumCode: "JLTCM") } == "leadInstitutionCode")
-        #expect(field { try HerbRoundRules.checkLead(.init(id: 1, type: .general, hasTestingLab: true), code: "G", consortiumCode: "JLTCM") } == "leadInstitutionCode")
-        #expect(field { try HerbRoundRules.checkLead(.init(id: 1, type: .integratedTCMWestern, hasTestingLab: false), code: "I", consortiumCode: "JLTCM") } == "leadInstitutionCode")
+        #expect(
+            field {
+                try HerbRoundRules.checkLead(
+                    .init(id: 1, type: .general, hasTestingLab: true), code: "G", consortiumCode: "JLTCM")
+            } == "leadInstitutionCode")
+        #expect(
+            field {
+                try HerbRoundRules.checkLead(
+                    .init(id: 1, type: .integratedTCMWestern, hasTestingLab: false), code: "I", consortiumCode: "JLTCM")
+            } == "leadInstitutionCode")
     }
 
     @Test("the proposal percent is in (0, 100]; the minimum in [0, proposal]")
@@ -57,19 +70,30 @@ struct HerbRoundRulesTests {
         let piece = HerbRoundRules.Piece(category: DrugCategory.decoctionPiece.rawValue, unit: "kg", grade: "统货")
         let taken = try HerbRoundRules.checkItem(item, roundID: 1, status: .planning, piece: piece, monograph: "中国药典 黄芪")
         #expect(taken.grade == "统货" && taken.qualityStandard == "中国药典 黄芪")
-        #expect(throws: DomainError.self) { try HerbRoundRules.checkItem(item, roundID: 1, status: .bidding, piece: piece, monograph: "m") }
-        #expect(field { _ = try HerbRoundRules.checkItem(item, roundID: 1, status: .planning, piece: nil, monograph: nil) } == "drugCode")
+        #expect(throws: DomainError.self) {
+            try HerbRoundRules.checkItem(item, roundID: 1, status: .bidding, piece: piece, monograph: "m")
+        }
+        #expect(
+            field { _ = try HerbRoundRules.checkItem(item, roundID: 1, status: .planning, piece: nil, monograph: nil) }
+                == "drugCode")
         let tablet = HerbRoundRules.Piece(category: "western", unit: "tablet", grade: nil)
-        #expect(field { _ = try HerbRoundRules.checkItem(item, roundID: 1, status: .planning, piece: tablet, monograph: nil) } == "drugCode")
+        #expect(
+            field { _ = try HerbRoundRules.checkItem(item, roundID: 1, status: .planning, piece: tablet, monograph: nil) }
+                == "drugCode")
         let inGrams = HerbRoundRules.Piece(category: DrugCategory.decoctionPiece.rawValue, unit: "g", grade: "统货")
-        #expect(field { _ = try HerbRoundRules.checkItem(item, roundID: 1, status: .planning, piece: inGrams, monograph: nil) } == "drugCode")
-        #expect(field { _ = try HerbRoundRules.checkItem(item, roundID: 1, status: .planning, piece: piece, monograph: nil) } == "qualityStandard")
+        #expect(
+            field { _ = try HerbRoundRules.checkItem(item, roundID: 1, status: .planning, piece: inGrams, monograph: nil) }
+                == "drugCode")
+        #expect(
+            field { _ = try HerbRoundRules.checkItem(item, roundID: 1, status: .planning, piece: piece, monograph: nil) }
+                == "qualityStandard")
     }
 
     @Test("commitments open on a round with items; bidding once no commitment below the minimum is pending")
     func moves() {
         let round = HerbRound(
-            id: 3, consortiumID: 1, name: "r", leadInstitutionCode: "YJ-TCMH", periodStart: start, periodEnd: end, priorYear: 2026,
+            id: 3, consortiumID: 1, name: "r", leadInstitutionCode: "YJ-TCMH", periodStart: start, periodEnd: end,
+            priorYear: 2026,
             status: .planning, awardRule: .lowestPrice, marginPercent: 0, proposalPercent: 80, minimumPercent: 60, items: [])
         #expect(throws: DomainError.self) { try HerbRoundRules.checkOpenCommitments(round) }
         #expect(throws: DomainError.self) { try HerbRoundRules.checkOpenBidding(pendingCommitments: 2) }
@@ -80,25 +104,40 @@ struct HerbRoundRulesTests {
     @Test("bids: a manufacturer of pieces not suspended; price, grade, score and origin are all named at once")
     func bids() throws {
         #expect(field { try HerbRoundRules.checkBidder(nil, code: "S", roundID: 1) } == "supplierCode")
-        #expect(field { try HerbRoundRules.checkBidder(.init(id: 1, makesDecoctionPieces: false, suspended: false), code: "S", roundID: 1) } == "supplierCode")
-        #expect(field { try HerbRoundRules.checkBidder(.init(id: 1, makesDecoctionPieces: true, suspended: true), code: "S", roundID: 1) } == "supplierCode")
-        #expect(try HerbRoundRules.checkBidder(.init(id: 9, makesDecoctionPieces: true, suspended: false), code: "S", roundID: 1).id == 9)
+        #expect(
+            field {
+                try HerbRoundRules.checkBidder(.init(id: 1, makesDecoctionPieces: false, suspended: false), code: "S", roundID: 1)
+            } == "supplierCode")
+        #expect(
+            field {
+                try HerbRoundRules.checkBidder(.init(id: 1, makesDecoctionPieces: true, suspended: true), code: "S", roundID: 1)
+            } == "supplierCode")
+        #expect(
+            try HerbRoundRules.checkBidder(.init(id: 9, makesDecoctionPieces: true, suspended: false), code: "S", roundID: 1).id
+                == 9)
 
-        let item = HerbRoundItem(id: 1, drugCode: "HQ", drugName: "黄芪", grade: "统货", qualityStandard: "m", ceilingPrice: Money(Decimal(80)))
-        let good = HerbBidDraft(drugCode: "HQ", supplierCode: "S", unitPrice: Money(Decimal(75)), grade: "统货", origin: "甘肃", qualityScore: 90, qualityReference: "r")
+        let item = HerbRoundItem(
+            id: 1, drugCode: "HQ", drugName: "黄芪", grade: "统货", qualityStandard: "m", ceilingPrice: Money(Decimal(80)))
+        let good = HerbBidDraft(
+            drugCode: "HQ", supplierCode: "S", unitPrice: Money(Decimal(75)), grade: "统货", origin: "甘肃", qualityScore: 90,
+            qualityReference: "r")
         #expect(throws: Never.self) { try HerbRoundRules.checkBid(good, item: item, provincial: []) }
         var bad = good
         bad.unitPrice = Money(Decimal(81))
         bad.grade = "选货"
         bad.qualityScore = 101
         bad.origin = " "
-        #expect(Set(fields { try HerbRoundRules.checkBid(bad, item: item, provincial: []) }) == ["unitPrice", "grade", "qualityScore", "origin"])
+        #expect(
+            Set(fields { try HerbRoundRules.checkBid(bad, item: item, provincial: []) }) == [
+                "unitPrice", "grade", "qualityScore", "origin",
+            ])
     }
 
     @Test("a bid is withdrawn once, with a reason")
     func withdrawal() throws {
-        var bid = HerbBid(id: 4, itemID: 1, drugCode: "HQ", supplierCode: "S", unitPrice: Money(Decimal(75)), grade: "统货", origin: "甘肃",
-                          qualityScore: 90, qualityReference: "r")
+        var bid = HerbBid(
+            id: 4, itemID: 1, drugCode: "HQ", supplierCode: "S", unitPrice: Money(Decimal(75)), grade: "统货", origin: "甘肃",
+            qualityScore: 90, qualityReference: "r")
         #expect(try HerbRoundRules.checkWithdrawal(bid, reason: "typo in the price") == "typo in the price")
         #expect(throws: DomainError.self) { try HerbRoundRules.checkWithdrawal(bid, reason: nil) }
         bid.withdrawalReason = "earlier"

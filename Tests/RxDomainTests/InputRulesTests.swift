@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RxDomain
 
 /// Issue 18.9 and 18.11 in the domain core: dates that cannot be true, and what the contract forbids in a
@@ -35,9 +36,17 @@ struct InputRulesTests {
     func happened() {
         let ordered = Self.today.adding(days: -3)
         let order = (ordered, "the date order 7 was placed")
-        #expect(Self.field { try Self.today.adding(days: 1).requireHappened(field: "receivedOn", today: Self.today, notBefore: order) }! == ("422", ["receivedOn"]))
-        #expect(Self.field { try ordered.adding(days: -1).requireHappened(field: "receivedOn", today: Self.today, notBefore: order) }! == ("422", ["receivedOn"]))
-        #expect(Self.field { try BusinessDate("1999-06-01")!.requireHappened(field: "filledOn", today: Self.today) }! == ("422", ["filledOn"]))
+        #expect(
+            Self.field {
+                try Self.today.adding(days: 1).requireHappened(field: "receivedOn", today: Self.today, notBefore: order)
+            }! == ("422", ["receivedOn"]))
+        #expect(
+            Self.field { try ordered.adding(days: -1).requireHappened(field: "receivedOn", today: Self.today, notBefore: order) }!
+                == ("422", ["receivedOn"]))
+        #expect(
+            Self.field { try BusinessDate("1999-06-01")!.requireHappened(field: "filledOn", today: Self.today) }! == (
+                "422", ["filledOn"]
+            ))
         #expect(Self.field { try Self.today.requireHappened(field: "receivedOn", today: Self.today, notBefore: order) } == nil)
         #expect(Self.field { try ordered.requireHappened(field: "receivedOn", today: Self.today, notBefore: order) } == nil)
         // Today is the Asia/Shanghai date: 16:30 UTC on 30 November is already 1 December there.
@@ -49,18 +58,28 @@ struct InputRulesTests {
     func assessments() {
         let patient = LongPrescriptionRules.Patient(
             hasFamilyDoctorContract: true,
-            diagnoses: [.init(icd: "I10", stable: true, lastAssessedOn: Self.today), .init(icd: "E11", stable: true, lastAssessedOn: Self.today.adding(days: 1))],
+            diagnoses: [
+                .init(icd: "I10", stable: true, lastAssessedOn: Self.today),
+                .init(icd: "E11", stable: true, lastAssessedOn: Self.today.adding(days: 1)),
+            ],
             goodAdherence: true)
-        #expect(Self.field { try patient.requireAssessmentsHappened(today: Self.today) }! == ("422", ["patient.diagnoses[1].lastAssessedOn"]))
+        #expect(
+            Self.field { try patient.requireAssessmentsHappened(today: Self.today) }! == (
+                "422", ["patient.diagnoses[1].lastAssessedOn"]
+            ))
     }
 
-    @Test("18.11: days outside 1–366, doses of zero or less and names as references are 400, every field named, no value repeated")
+    @Test(
+        "18.11: days outside 1–366, doses of zero or less and names as references are 400, every field named, no value repeated")
     func longPrescriptionInput() {
-        func problems(_ ref: String = "P-1", prescriber: String = "DR-1", dose: String = "1", days: Int = 28,
-                      maxFills: Int? = nil, validityDays: Int? = nil) -> [String] {
+        func problems(
+            _ ref: String = "P-1", prescriber: String = "DR-1", dose: String = "1", days: Int = 28,
+            maxFills: Int? = nil, validityDays: Int? = nil
+        ) -> [String] {
             LongPrescriptionInput.problems(
                 prescriber: prescriber, patientRef: ref, items: [.init(field: "items[0]", dailyDose: dose, days: days)],
-                maxFills: maxFills, validityDays: validityDays).map(\.field)
+                maxFills: maxFills, validityDays: validityDays
+            ).map(\.field)
         }
         #expect(problems() == [])
         #expect(problems(days: 1) == [] && problems(days: 366) == [])
@@ -73,8 +92,9 @@ struct InputRulesTests {
             #expect(problems(ref) == ["patient.ref"], "\(ref)")
         }
         #expect(problems(String(repeating: "a", count: 64)) == [])
-        #expect(problems("张三", prescriber: "李医生", dose: "0", days: 0, maxFills: 13, validityDays: 0)
-            == ["prescriber", "patient.ref", "items[0].dailyDose", "items[0].days", "maxFills", "validityDays"])
+        #expect(
+            problems("张三", prescriber: "李医生", dose: "0", days: 0, maxFills: 13, validityDays: 0)
+                == ["prescriber", "patient.ref", "items[0].dailyDose", "items[0].days", "maxFills", "validityDays"])
         do throws(DomainError) {
             try LongPrescriptionInput.validate(prescriber: "DR-1", patientRef: "张三", items: [])
             Issue.record("a name was accepted")

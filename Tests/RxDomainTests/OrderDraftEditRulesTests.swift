@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RxDomain
 
 @Suite("Draft order corrections (issue 18.13)")
@@ -33,7 +34,9 @@ struct OrderDraftEditRulesTests {
         try ProcurementRules.checkDraftEdit(.remove(lineNo: 1), lines: lines)
         #expect(throws: DomainError.self) { try ProcurementRules.checkDraftEdit(.add(drugCode: "B", quantity: 1), lines: lines) }
         #expect(throws: DomainError.self) { try ProcurementRules.checkDraftEdit(.add(drugCode: "C", quantity: 0), lines: lines) }
-        #expect(throws: DomainError.self) { try ProcurementRules.checkDraftEdit(.changeQuantity(lineNo: 3, quantity: -1), lines: lines) }
+        #expect(throws: DomainError.self) {
+            try ProcurementRules.checkDraftEdit(.changeQuantity(lineNo: 3, quantity: -1), lines: lines)
+        }
         #expect(throws: DomainError.notFound("the order has no line 2")) {
             try ProcurementRules.checkDraftEdit(.changeQuantity(lineNo: 2, quantity: 1), lines: lines)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RxDomain
 
 @Suite("Order rules: lines, idempotent retries, orderable drugs, movers and deliveries (OrderRules)")
@@ -20,17 +21,24 @@ struct OrderRulesTests {
     func lines() {
         #expect(field { try OrderRules.checkLines([OrderLineRequest(drugCode: "A", quantity: 1)]) } == nil)
         #expect(field { try OrderRules.checkLines([]) } == "lines")
-        #expect(field {
-            try OrderRules.checkLines([.init(drugCode: "A", quantity: 1), .init(drugCode: "B", quantity: 0), .init(drugCode: "C", quantity: -1)])
-        } == "lines[1].quantity")
+        #expect(
+            field {
+                try OrderRules.checkLines([
+                    .init(drugCode: "A", quantity: 1), .init(drugCode: "B", quantity: 0), .init(drugCode: "C", quantity: -1),
+                ])
+            } == "lines[1].quantity")
     }
 
     @Test("a retry with the same body replays the order; another body is 422; a key not yet visible is 409")
     func idempotency() throws {
         let hash = Data([1, 2, 3])
         #expect(try OrderRules.replayedOrderID(.init(requestHash: hash, orderID: 42), requestHash: hash) == 42)
-        #expect(field { _ = try OrderRules.replayedOrderID(.init(requestHash: Data([9]), orderID: 42), requestHash: hash) } == "Idempotency-Key")
-        #expect(field { _ = try OrderRules.replayedOrderID(.init(requestHash: hash, orderID: nil), requestHash: hash) } == "Idempotency-Key")
+        #expect(
+            field { _ = try OrderRules.replayedOrderID(.init(requestHash: Data([9]), orderID: 42), requestHash: hash) }
+                == "Idempotency-Key")
+        #expect(
+            field { _ = try OrderRules.replayedOrderID(.init(requestHash: hash, orderID: nil), requestHash: hash) }
+                == "Idempotency-Key")
         guard case .conflict = refusal({ _ = try OrderRules.replayedOrderID(nil, requestHash: hash) }) else {
             Issue.record("a key held by a concurrent request is 409")
             return
@@ -42,7 +50,10 @@ struct OrderRulesTests {
         let a = OrderLineRequest(drugCode: "A", quantity: 2)
         let b = OrderLineRequest(drugCode: "B", quantity: 3)
         let priced = try OrderRules.pricedLines(
-            [.init(line: a, inCatalogue: true, price: Money(Decimal(5))), .init(line: b, inCatalogue: true, price: Money(Decimal(7)))],
+            [
+                .init(line: a, inCatalogue: true, price: Money(Decimal(5))),
+                .init(line: b, inCatalogue: true, price: Money(Decimal(7))),
+            ],
             institutionCode: "M1", today: today)
         #expect(priced.map(\.line) == [a, b] && priced.map(\.price) == [Money(Decimal(5)), Money(Decimal(7))])
         let error = refusal {
@@ -58,9 +69,14 @@ struct OrderRulesTests {
     @Test("a line added to a draft: in the catalogue first, then priced")
     func addedLine() throws {
         #expect(try OrderRules.addedLinePrice(7, drugCode: "A", inCatalogue: true, institutionCode: "M1", orderDate: today) == 7)
-        let outside = refusal { _ = try OrderRules.addedLinePrice(7, drugCode: "A", inCatalogue: false, institutionCode: "M1", orderDate: today) }
+        let outside = refusal {
+            _ = try OrderRules.addedLinePrice(7, drugCode: "A", inCatalogue: false, institutionCode: "M1", orderDate: today)
+        }
         #expect(outside?.fieldErrors.first?.reason == "A is not in M1's catalogue in effect on 2027-03-01")
-        let unpriced = refusal { _ = try OrderRules.addedLinePrice(Int?.none, drugCode: "A", inCatalogue: true, institutionCode: "M1", orderDate: today) }
+        let unpriced = refusal {
+            _ = try OrderRules.addedLinePrice(
+                Int?.none, drugCode: "A", inCatalogue: true, institutionCode: "M1", orderDate: today)
+        }
         #expect(unpriced?.fieldErrors.first?.reason == "A has no unified price in effect on 2027-03-01")
     }
 
@@ -84,14 +100,21 @@ struct OrderRulesTests {
         #expect(try OrderRules.deliveryLineIndex(orderID: 5, status: .partlyReceived, lineNos: [1, 2], lineNo: 1) == 0)
         for status in [OrderStatus.draft, .submitted, .received, .closed, .cancelled] {
             // The state is checked before the line.
-            guard case .conflict = refusal({ _ = try OrderRules.deliveryLineIndex(orderID: 5, status: status, lineNos: [1], lineNo: 9) }) else {
+            guard
+                case .conflict = refusal({
+                    _ = try OrderRules.deliveryLineIndex(orderID: 5, status: status, lineNos: [1], lineNo: 9)
+                })
+            else {
                 Issue.record("\(status) receives no deliveries")
                 continue
             }
         }
-        #expect(field { _ = try OrderRules.deliveryLineIndex(orderID: 5, status: .consolidated, lineNos: [1], lineNo: 9) } == "lineNo")
+        #expect(
+            field { _ = try OrderRules.deliveryLineIndex(orderID: 5, status: .consolidated, lineNos: [1], lineNo: 9) } == "lineNo"
+        )
         #expect(field { try OrderRules.checkLotNotRejected(failures: nil, lotNumber: "L1", drugCode: "HQ") } == nil)
-        #expect(field { try OrderRules.checkLotNotRejected(failures: ["moisture"], lotNumber: "L1", drugCode: "HQ") } == "lotNumber")
+        #expect(
+            field { try OrderRules.checkLotNotRejected(failures: ["moisture"], lotNumber: "L1", drugCode: "HQ") } == "lotNumber")
     }
 
     @Test("a delivery with problems needs an exception reason; without problems none is kept")

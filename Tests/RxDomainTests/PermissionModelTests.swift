@@ -1,4 +1,5 @@
 import Testing
+
 @testable import RxDomain
 
 /// The permission cases that took over the hand-written role checks of the stores, the handlers and the CLI (issue
@@ -10,8 +11,9 @@ struct PermissionModelTests {
         if role.isNational { return Principal.samples(of: role) }
         return [Int64(1), 2].flatMap { consortium in
             [(nil, nil), (1, "LEAD"), (2, "MEMBER")].map { (institutionID: Int64?, institutionCode: String?) in
-                Principal(tokenID: 1, role: role, consortiumID: consortium, consortiumCode: "C\(consortium)",
-                          institutionID: institutionID, institutionCode: institutionCode, name: "t")
+                Principal(
+                    tokenID: 1, role: role, consortiumID: consortium, consortiumCode: "C\(consortium)",
+                    institutionID: institutionID, institutionCode: institutionCode, name: "t")
             }
         }
     }
@@ -30,39 +32,49 @@ struct PermissionModelTests {
         for role in Role.allCases where !role.isNational {
             let samples = Principal.samples(of: role)
             #expect(samples.map(\.institutionCode) == [nil, "LEAD", "MEMBER"])
-            for sample in samples { try role.checkTokenScope(consortiumCode: sample.consortiumCode, institutionCode: sample.institutionCode) }
+            for sample in samples {
+                try role.checkTokenScope(consortiumCode: sample.consortiumCode, institutionCode: sample.institutionCode)
+            }
         }
     }
 
-    @Test("auditors and regulators, with who runs or inspects the round, see every member's herb commitments (was a role check in the store)")
+    @Test(
+        "auditors and regulators, with who runs or inspects the round, see every member's herb commitments (was a role check in the store)"
+    )
     func readAllHerbCommitments() {
         for principal in Self.principals {
             let permission = Permission.readAllHerbCommitments(consortiumID: 1, roundLeadCode: "LEAD")
-            let before = principal.role == .auditor || principal.role == .regulator
+            let before =
+                principal.role == .auditor || principal.role == .regulator
                 || principal.may(.inspectHerbBatch(consortiumID: 1, roundLeadCode: "LEAD"))
             // The store asked for the round of the token's own consortium; so does the permission.
             #expect(principal.may(permission) == (before && principal.consortiumID == 1), "\(principal)")
         }
-        #expect(Permission.Kind.readAllHerbCommitments.holders
-            == [.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .auditor, .regulator])
+        #expect(
+            Permission.Kind.readAllHerbCommitments.holders
+                == [.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .auditor, .regulator])
     }
 
     @Test("a member's commitments are still read by any token of the member, the lead, auditors and regulators")
     func readHerbCommitmentsUnchanged() {
         for principal in Self.principals {
             for institution in [Int64(1), 2, 3] {
-                let before = principal.consortiumID == 1
+                let before =
+                    principal.consortiumID == 1
                     && (principal.role == .auditor || principal.role == .regulator || principal.institutionID == institution
                         || principal.may(.inspectHerbBatch(consortiumID: 1, roundLeadCode: "LEAD")))
-                #expect(principal.may(.readHerbCommitments(consortiumID: 1, institutionID: institution, roundLeadCode: "LEAD")) == before)
+                #expect(
+                    principal.may(.readHerbCommitments(consortiumID: 1, institutionID: institution, roundLeadCode: "LEAD"))
+                        == before)
             }
         }
     }
 
     @Test("missing commitments: who sees all, or the member's own procurement officer or pharmacist, as x-roles lists")
     func readMissingHerbCommitments() {
-        #expect(Permission.Kind.readMissingHerbCommitments.holders
-            == [.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .auditor, .regulator])
+        #expect(
+            Permission.Kind.readMissingHerbCommitments.holders
+                == [.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .auditor, .regulator])
         let member = Permission.readMissingHerbCommitments(consortiumID: 1, institutionID: 2, roundLeadCode: "LEAD")
         for principal in Self.principals where principal.institutionCode == "MEMBER" {
             let own = [Role.procurementOfficer, .institutionPharmacist].contains(principal.role!)
@@ -89,14 +101,16 @@ struct PermissionModelTests {
                 #expect(lots == (orders && principal.role != .prescriber && principal.role != .finance), "\(principal)")
             }
         }
-        #expect(Permission.Kind.readOrderLots.holders
-            == [.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .auditor, .regulator])
+        #expect(
+            Permission.Kind.readOrderLots.holders
+                == [.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .auditor, .regulator])
     }
 
     @Test("the desk checks: every role of a consortium but finance (was the contract's gate alone)")
     func deskChecks() {
-        #expect(Permission.Kind.runDeskChecks.holders
-            == [.consortiumAdmin, .institutionPharmacist, .procurementOfficer, .prescriber, .regulator, .auditor])
+        #expect(
+            Permission.Kind.runDeskChecks.holders
+                == [.consortiumAdmin, .institutionPharmacist, .procurementOfficer, .prescriber, .regulator, .auditor])
         #expect(throws: DomainError.self) { try Principal.samples(of: .finance)[0].require(.runDeskChecks) }
         #expect(throws: DomainError.self) { try Principal.samples(of: .masterDataAdmin)[0].require(.runDeskChecks) }
     }
@@ -116,13 +130,16 @@ struct PermissionModelTests {
             .readOrders(consortiumID: 1, institutionID: 2, leadInstitutionCode: "LEAD"),
             .readSupplyCentreOrders(consortiumID: 1, leadInstitutionCode: "LEAD"),
             .readPrescribers(consortiumID: 1, institutionID: nil), .readPrescribers(consortiumID: 1, institutionID: 2),
-            .readCatalogueEndorsements(consortiumID: 1), .readHerbCommitments(consortiumID: 1, institutionID: 2, roundLeadCode: "LEAD"),
+            .readCatalogueEndorsements(consortiumID: 1),
+            .readHerbCommitments(consortiumID: 1, institutionID: 2, roundLeadCode: "LEAD"),
             .readAllHerbCommitments(consortiumID: 1, roundLeadCode: "LEAD"),
         ]
         for role in [Role.auditor, .regulator] {
             for principal in Principal.samples(of: role) {
                 for permission in reads { #expect(principal.may(permission), "\(role.rawValue): \(permission)") }
-                #expect(!principal.may(.setPrices(consortiumID: 1)) && !principal.may(.payInvoices(consortiumID: 1, leadInstitutionCode: "LEAD")))
+                #expect(
+                    !principal.may(.setPrices(consortiumID: 1))
+                        && !principal.may(.payInvoices(consortiumID: 1, leadInstitutionCode: "LEAD")))
             }
         }
     }

@@ -19,8 +19,9 @@ struct PolicySettingTests {
     func everySettingIsSeeded() throws {
         let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("seeds/reference/policy_defaults.csv")
-        let seeded = Set(try String(contentsOf: seeds, encoding: .utf8).split(separator: "\n").dropFirst()
-            .map { String($0.prefix { $0 != "," }) })
+        let seeded = Set(
+            try String(contentsOf: seeds, encoding: .utf8).split(separator: "\n").dropFirst()
+                .map { String($0.prefix { $0 != "," }) })
         for key in Self.keys { #expect(seeded.contains(key), "\(key) is read but not seeded") }
     }
 

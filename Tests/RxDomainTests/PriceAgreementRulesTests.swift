@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RxDomain
 
 @Suite("Price agreement rules: source, drug, negotiated price, report (PriceAgreementRules)")
@@ -35,13 +36,28 @@ struct PriceAgreementRulesTests {
     @Test("a negotiated price: in the catalogue, under a provincial price in the same unit, not above it")
     func negotiated() {
         let price = Money(Decimal(18))
-        #expect(error { try PriceAgreementRules.checkNegotiated("D1", price, .package, on: day, inCatalogue: true, ceiling: ceiling) } == nil)
-        #expect(error { try PriceAgreementRules.checkNegotiated("D1", Money(Decimal(20)), .package, on: day, inCatalogue: true, ceiling: ceiling) } == nil)
+        #expect(
+            error { try PriceAgreementRules.checkNegotiated("D1", price, .package, on: day, inCatalogue: true, ceiling: ceiling) }
+                == nil)
+        #expect(
+            error {
+                try PriceAgreementRules.checkNegotiated(
+                    "D1", Money(Decimal(20)), .package, on: day, inCatalogue: true, ceiling: ceiling)
+            } == nil)
         // The catalogue is asked first, then the ceiling.
-        #expect(field { try PriceAgreementRules.checkNegotiated("D1", price, .package, on: day, inCatalogue: false, ceiling: nil) } == "drugCode")
-        #expect(field { try PriceAgreementRules.checkNegotiated("D1", price, .package, on: day, inCatalogue: true, ceiling: nil) } == "drugCode")
-        #expect(field { try PriceAgreementRules.checkNegotiated("D1", price, .unit, on: day, inCatalogue: true, ceiling: ceiling) } == "priceUnit")
-        let above = error { try PriceAgreementRules.checkNegotiated("D1", Money(Decimal(21)), .package, on: day, inCatalogue: true, ceiling: ceiling) }
+        #expect(
+            field { try PriceAgreementRules.checkNegotiated("D1", price, .package, on: day, inCatalogue: false, ceiling: nil) }
+                == "drugCode")
+        #expect(
+            field { try PriceAgreementRules.checkNegotiated("D1", price, .package, on: day, inCatalogue: true, ceiling: nil) }
+                == "drugCode")
+        #expect(
+            field { try PriceAgreementRules.checkNegotiated("D1", price, .unit, on: day, inCatalogue: true, ceiling: ceiling) }
+                == "priceUnit")
+        let above = error {
+            try PriceAgreementRules.checkNegotiated(
+                "D1", Money(Decimal(21)), .package, on: day, inCatalogue: true, ceiling: ceiling)
+        }
         #expect(above?.fieldErrors.map(\.field) == ["unitPrice"])
         if case .unprocessable = above {} else { Issue.record("expected 422, got \(String(describing: above))") }
     }
@@ -49,7 +65,10 @@ struct PriceAgreementRulesTests {
     @Test("only an agreed negotiated price is reported")
     func report() {
         #expect(error { try PriceAgreementRules.checkReportable(agreement(.consortiumNegotiated, .agreed)) } == nil)
-        for (source, status) in [(PriceSource.consortiumNegotiated, AgreementStatus.inEffect), (.provincialBid, .agreed), (.consortiumNegotiated, .superseded)] {
+        for (source, status) in [
+            (PriceSource.consortiumNegotiated, AgreementStatus.inEffect), (.provincialBid, .agreed),
+            (.consortiumNegotiated, .superseded),
+        ] {
             guard case .conflict = error({ try PriceAgreementRules.checkReportable(agreement(source, status)) }) else {
                 Issue.record("\(source) \(status) should be refused with 409")
                 continue

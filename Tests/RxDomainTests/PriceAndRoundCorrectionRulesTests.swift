@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RxDomain
 
 /// Issue 18, points 6, 7, 10 and the herb parts of 13: the pure rules.
@@ -45,19 +46,28 @@ struct PriceAndRoundCorrectionRulesTests {
     @Test("18.10: a report date is corrected only while the negotiated price is scheduled, with a reason and a possible date")
     func reportDateCorrection() throws {
         let today = day("2026-12-01")
-        func agreement(_ status: PriceAgreementStatus, negotiated: Bool = true, requested: String = "2026-11-25", from: String? = "2026-12-13")
+        func agreement(
+            _ status: PriceAgreementStatus, negotiated: Bool = true, requested: String = "2026-11-25",
+            from: String? = "2026-12-13"
+        )
             -> PriceReportCorrection.Agreement
         {
             .init(id: 7, negotiated: negotiated, status: status, requestedFrom: day(requested), effectiveFrom: from.map(day))
         }
         // A report typed as 2026-12-13 instead of 2026-11-30: in effect from today, never a day already past.
-        #expect(try PriceReportCorrection.start(agreement(.scheduled), reportedOn: day("2026-11-30"), reason: "typo", today: today) == today)
+        #expect(
+            try PriceReportCorrection.start(agreement(.scheduled), reportedOn: day("2026-11-30"), reason: "typo", today: today)
+                == today)
         // A later requested date still holds.
-        #expect(try PriceReportCorrection.start(
-            agreement(.scheduled, requested: "2026-12-20", from: "2026-12-20"), reportedOn: day("2026-11-30"), reason: "typo", today: today)
-            == day("2026-12-20"))
+        #expect(
+            try PriceReportCorrection.start(
+                agreement(.scheduled, requested: "2026-12-20", from: "2026-12-20"), reportedOn: day("2026-11-30"), reason: "typo",
+                today: today)
+                == day("2026-12-20"))
 
-        func refusal(_ a: PriceReportCorrection.Agreement, _ reportedOn: String = "2026-11-30", reason: String? = "typo") -> DomainError? {
+        func refusal(_ a: PriceReportCorrection.Agreement, _ reportedOn: String = "2026-11-30", reason: String? = "typo")
+            -> DomainError?
+        {
             do {
                 _ = try PriceReportCorrection.start(a, reportedOn: day(reportedOn), reason: reason, today: today)
                 return nil
@@ -70,9 +80,15 @@ struct PriceAndRoundCorrectionRulesTests {
             }
             #expect(message.contains("in effect since 2026-12-13"))
         }
-        guard case .conflict = refusal(agreement(.agreed, from: nil)) else { Issue.record("an unreported price was corrected"); return }
-        guard case .conflict = refusal(agreement(.superseded, from: nil)) else { Issue.record("a superseded price was corrected"); return }
-        guard case .conflict = refusal(agreement(.scheduled, negotiated: false)) else { Issue.record("a provincial price was corrected"); return }
+        guard case .conflict = refusal(agreement(.agreed, from: nil)) else {
+            Issue.record("an unreported price was corrected"); return
+        }
+        guard case .conflict = refusal(agreement(.superseded, from: nil)) else {
+            Issue.record("a superseded price was corrected"); return
+        }
+        guard case .conflict = refusal(agreement(.scheduled, negotiated: false)) else {
+            Issue.record("a provincial price was corrected"); return
+        }
         #expect(refusal(agreement(.scheduled), reason: nil)?.fieldErrors.first?.field == "reason")
         #expect(refusal(agreement(.scheduled), reason: " \n")?.fieldErrors.first?.field == "reason")
         #expect(refusal(agreement(.scheduled), "2026-12-02")?.fieldErrors.first?.field == "reportedOn")
@@ -84,8 +100,10 @@ struct PriceAndRoundCorrectionRulesTests {
     @Test("18.6: a ceiling above a provincial price in effect during the round is refused naming both; the award ranks under it")
     func provincialCap() throws {
         let provincial = [
-            HerbProcurementRules.ProvincialPrice(unitPrice: money("45.00"), reference: "JL-2025-GP-000455", from: day("2026-01-01"), to: day("2026-12-10")),
-            HerbProcurementRules.ProvincialPrice(unitPrice: money("42.00"), reference: "JL-2026-GP-000900", from: day("2026-12-10"), to: nil),
+            HerbProcurementRules.ProvincialPrice(
+                unitPrice: money("45.00"), reference: "JL-2025-GP-000455", from: day("2026-01-01"), to: day("2026-12-10")),
+            HerbProcurementRules.ProvincialPrice(
+                unitPrice: money("42.00"), reference: "JL-2026-GP-000900", from: day("2026-12-10"), to: nil),
         ]
         do {
             try HerbProcurementRules.checkCeiling(money("70"), provincial: Array(provincial.prefix(1)))
@@ -105,13 +123,20 @@ struct PriceAndRoundCorrectionRulesTests {
             HerbProcurementRules.Bid(id: 1, supplierCode: "A", unitPrice: money("43.00"), qualityScore: 90),
             HerbProcurementRules.Bid(id: 2, supplierCode: "B", unitPrice: money("41.50"), qualityScore: 80),
         ]
-        let ranked = HerbProcurementRules.rank(bids, rule: .lowestPrice, marginPercent: 0, ceiling: money("45"), provincial: provincial)
+        let ranked = HerbProcurementRules.rank(
+            bids, rule: .lowestPrice, marginPercent: 0, ceiling: money("45"), provincial: provincial)
         #expect(ranked.map(\.supplierCode) == ["B", "A"])
         #expect(ranked.map(\.winner) == [true, false])
-        #expect(!ranked[1].qualified && ranked[1].reason.contains("provincial winning-bid price") && ranked[1].reason.contains("42.0000"))
+        #expect(
+            !ranked[1].qualified && ranked[1].reason.contains("provincial winning-bid price")
+                && ranked[1].reason.contains("42.0000"))
         // Entering a bid: above the ceiling, or above the provincial price, each named for what it is.
-        #expect(HerbProcurementRules.bidPriceProblem(money("45.01"), ceiling: money("45"), provincial: provincial)?.reason.contains("ceiling") == true)
-        #expect(HerbProcurementRules.bidPriceProblem(money("42.50"), ceiling: money("45"), provincial: provincial)?.reason.contains("42.0000") == true)
+        #expect(
+            HerbProcurementRules.bidPriceProblem(money("45.01"), ceiling: money("45"), provincial: provincial)?.reason.contains(
+                "ceiling") == true)
+        #expect(
+            HerbProcurementRules.bidPriceProblem(money("42.50"), ceiling: money("45"), provincial: provincial)?.reason.contains(
+                "42.0000") == true)
         #expect(HerbProcurementRules.bidPriceProblem(money("42.00"), ceiling: money("45"), provincial: provincial) == nil)
         // Every bid above the provincial price: no winner, so no award price above it.
         let none = HerbProcurementRules.rank(

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RxDomain
 
 /// The rules of `reconcile herbs|transfers|catalogues`, pure: classification, money at stake, counts, rendering.
@@ -12,61 +13,75 @@ struct RecordReconciliationRulesTests {
     var half: BusinessDate { d("2026-02-19") }
 
     func herb(committed: Decimal, ordered: Decimal, price: Money? = Money("75.00")!) -> HerbCommitmentFacts {
-        HerbCommitmentFacts(institutionCode: "YJ-TCMH", drugCode: "T001700001", drugName: "黄芪", committedKg: committed,
-                            orderedKg: ordered, receivedKg: 0, awardedPrice: price)
+        HerbCommitmentFacts(
+            institutionCode: "YJ-TCMH", drugCode: "T001700001", drugName: "黄芪", committedKg: committed,
+            orderedKg: ordered, receivedKg: 0, awardedPrice: price)
     }
 
-    func field(_ e: ReportEntry<some RecordClassification>, _ name: String) -> String? { e.fields.first { $0.name == name }?.value }
+    func field(_ e: ReportEntry<some RecordClassification>, _ name: String) -> String? {
+        e.fields.first { $0.name == name }?.value
+    }
 
     @Test("herbs: behind pace at half the period, money = shortfall × awarded price; on pace; completed; over commitment")
     func herbPace() {
-        let behind = HerbCommitmentReconciliation.classify(herb(committed: 300, ordered: 50), periodStart: start, periodEnd: end, asOf: half)
+        let behind = HerbCommitmentReconciliation.classify(
+            herb(committed: 300, ordered: 50), periodStart: start, periodEnd: end, asOf: half)
         #expect(behind.classifications == [.behindPace])
         #expect(field(behind, "expectedKg") == "150.000" && field(behind, "shortfallKg") == "100.000")
         #expect(field(behind, "completionPercent") == "16.67" && field(behind, "elapsedPercent") == "50.00")
         #expect(behind.moneyAtStake == Money("7500.00")!)
 
-        let onPace = HerbCommitmentReconciliation.classify(herb(committed: 300, ordered: 150), periodStart: start, periodEnd: end, asOf: half)
+        let onPace = HerbCommitmentReconciliation.classify(
+            herb(committed: 300, ordered: 150), periodStart: start, periodEnd: end, asOf: half)
         #expect(onPace.classifications == [.onPace] && onPace.isInLine && onPace.moneyAtStake == nil)
 
-        let done = HerbCommitmentReconciliation.classify(herb(committed: 300, ordered: 300), periodStart: start, periodEnd: end, asOf: end)
+        let done = HerbCommitmentReconciliation.classify(
+            herb(committed: 300, ordered: 300), periodStart: start, periodEnd: end, asOf: end)
         #expect(done.classifications == [.completed] && field(done, "completionPercent") == "100.00")
 
-        let over = HerbCommitmentReconciliation.classify(herb(committed: 336, ordered: 350), periodStart: start, periodEnd: end, asOf: half)
+        let over = HerbCommitmentReconciliation.classify(
+            herb(committed: 336, ordered: 350), periodStart: start, periodEnd: end, asOf: half)
         #expect(over.classifications == [.overCommitment] && over.moneyAtStake == Money("1050.00")!)
         #expect(field(over, "overCommitmentKg") == "14.000")
 
-        let none = HerbCommitmentReconciliation.classify(herb(committed: 0, ordered: 10), periodStart: start, periodEnd: end, asOf: half)
+        let none = HerbCommitmentReconciliation.classify(
+            herb(committed: 0, ordered: 10), periodStart: start, periodEnd: end, asOf: half)
         #expect(none.classifications == [.overCommitment] && field(none, "completionPercent") == "-")
     }
 
     @Test("herbs: before the period nothing is expected; after it, all of the commitment; no award, no money")
     func herbPeriodEdges() {
-        let early = HerbCommitmentReconciliation.classify(herb(committed: 300, ordered: 0), periodStart: start, periodEnd: end,
-                                                          asOf: d("2025-12-31"))
+        let early = HerbCommitmentReconciliation.classify(
+            herb(committed: 300, ordered: 0), periodStart: start, periodEnd: end,
+            asOf: d("2025-12-31"))
         #expect(early.classifications == [.onPace] && field(early, "expectedKg") == "0.000")
-        let late = HerbCommitmentReconciliation.classify(herb(committed: 300, ordered: 299, price: nil), periodStart: start,
-                                                         periodEnd: end, asOf: d("2026-06-01"))
+        let late = HerbCommitmentReconciliation.classify(
+            herb(committed: 300, ordered: 299, price: nil), periodStart: start,
+            periodEnd: end, asOf: d("2026-06-01"))
         #expect(late.classifications == [.behindPace] && field(late, "expectedKg") == "300.000")
         #expect(late.moneyAtStake == Money(0))
     }
 
     @Test("herbs: a rejected lot received is a discrepancy, whether before or after the verdict; at stake: its cost")
     func rejectedBatch() {
-        let b = RejectedBatchFacts(institutionCode: "YJ-TCMH", drugCode: "T001700009", drugName: "陈皮", lotNumber: "CP-1",
-                                   supplierCode: "MFR-029", inspectedOn: d("2026-02-10"), failures: ["moisture 14 exceeds the limit 13"],
-                                   receivedKg: 20, firstReceivedOn: d("2026-02-01"), lastReceivedOn: d("2026-02-12"), value: Money("1000.004")!)
+        let b = RejectedBatchFacts(
+            institutionCode: "YJ-TCMH", drugCode: "T001700009", drugName: "陈皮", lotNumber: "CP-1",
+            supplierCode: "MFR-029", inspectedOn: d("2026-02-10"), failures: ["moisture 14 exceeds the limit 13"],
+            receivedKg: 20, firstReceivedOn: d("2026-02-01"), lastReceivedOn: d("2026-02-12"), value: Money("1000.004")!)
         let e = HerbCommitmentReconciliation.classify(b)
         #expect(e.classifications == [.rejectedBatchReceived] && e.moneyAtStake == Money("1000.00")!)
         #expect(field(e, "receivedAfterVerdict") == "yes" && field(e, "receivedOn") == "2026-02-01..2026-02-12")
     }
 
-    func approval(approved: Decimal = 20, running: Decimal = 9, total: Decimal = 9, shipped: Decimal = 9,
-                  from: String = "2026-01-01", to: String = "2026-06-30") -> TransferApprovalFacts {
-        TransferApprovalFacts(approvalID: 1, kind: "regulator_approval", documentNumber: "吉药监制调1", drugCode: "H-1", drugName: "复方黄芪颗粒",
-                              supplierCode: "JL-TCMH", receiverCodes: ["SL-TCMH", "YJ-TCMH"], unit: "袋", approved: approved,
-                              runningShippedTotal: running, shipmentsTotal: total, shipped: shipped, received: 8.5, inTransit: 0,
-                              shipments: 2, validFrom: d(from), validTo: d(to))
+    func approval(
+        approved: Decimal = 20, running: Decimal = 9, total: Decimal = 9, shipped: Decimal = 9,
+        from: String = "2026-01-01", to: String = "2026-06-30"
+    ) -> TransferApprovalFacts {
+        TransferApprovalFacts(
+            approvalID: 1, kind: "regulator_approval", documentNumber: "吉药监制调1", drugCode: "H-1", drugName: "复方黄芪颗粒",
+            supplierCode: "JL-TCMH", receiverCodes: ["SL-TCMH", "YJ-TCMH"], unit: "袋", approved: approved,
+            runningShippedTotal: running, shipmentsTotal: total, shipped: shipped, received: 8.5, inTransit: 0,
+            shipments: 2, validFrom: d(from), validTo: d(to))
     }
 
     @Test("transfers: an approval's standing and balance; a running total that is not the shipments' sum")
@@ -83,12 +98,15 @@ struct RecordReconciliationRulesTests {
         #expect(differs.classifications == [.shippedTotalDiffers] && !differs.isInLine)
     }
 
-    func shipment(quantity: Decimal = 2, on: String = "2026-03-01", cumulative: Decimal = 2, registrationTo: String? = "2027-01-01",
-                  licensed: Bool = true, received: Decimal? = nil, receivedOn: String? = nil) -> TransferShipmentFacts {
-        TransferShipmentFacts(shipmentID: 5, approvalID: 1, drugCode: "H-1", receiverCode: "YJ-TCMH", lotNumber: "L1", unit: "袋",
-                              quantity: quantity, shippedOn: d(on), validFrom: d("2026-01-01"), validTo: d("2026-06-30"), approved: 20,
-                              cumulativeShipped: cumulative, registrationValidTo: registrationTo.map(d), licensed: licensed,
-                              receivedQuantity: received, receivedOn: receivedOn.map(d))
+    func shipment(
+        quantity: Decimal = 2, on: String = "2026-03-01", cumulative: Decimal = 2, registrationTo: String? = "2027-01-01",
+        licensed: Bool = true, received: Decimal? = nil, receivedOn: String? = nil
+    ) -> TransferShipmentFacts {
+        TransferShipmentFacts(
+            shipmentID: 5, approvalID: 1, drugCode: "H-1", receiverCode: "YJ-TCMH", lotNumber: "L1", unit: "袋",
+            quantity: quantity, shippedOn: d(on), validFrom: d("2026-01-01"), validTo: d("2026-06-30"), approved: 20,
+            cumulativeShipped: cumulative, registrationValidTo: registrationTo.map(d), licensed: licensed,
+            receivedQuantity: received, receivedOn: receivedOn.map(d))
     }
 
     @Test("transfers: every way a shipment lies outside its approval, and none for one inside it")
@@ -101,20 +119,26 @@ struct RecordReconciliationRulesTests {
         #expect(TransferApprovalReconciliation.discrepancies(shipment(registrationTo: "2026-02-01")) == [.registrationLapsed])
         #expect(TransferApprovalReconciliation.discrepancies(shipment(registrationTo: nil)) == [])
         #expect(TransferApprovalReconciliation.discrepancies(shipment(licensed: false)) == [.noValidLicence])
-        #expect(TransferApprovalReconciliation.discrepancies(shipment(received: 1.5, receivedOn: "2026-03-02")) == [.receiptShort])
-        #expect(TransferApprovalReconciliation.discrepancies(shipment(received: 3, receivedOn: "2026-02-28")) == [.receiptOver, .receivedBeforeShipped])
+        #expect(
+            TransferApprovalReconciliation.discrepancies(shipment(received: 1.5, receivedOn: "2026-03-02")) == [.receiptShort])
+        #expect(
+            TransferApprovalReconciliation.discrepancies(shipment(received: 3, receivedOn: "2026-02-28")) == [
+                .receiptOver, .receivedBeforeShipped,
+            ])
     }
 
     @Test("catalogues: not in the version in effect (or none), or restricted to other levels; in line otherwise")
     func catalogues() {
         func facts(_ item: CatalogueItem?, version: Int? = 2) -> MemberCatalogueItemFacts {
-            MemberCatalogueItemFacts(institutionCode: "CY-BJL-CHC", level: .primary, drugCode: "X1", drugName: "甲", catalogueVersion: version,
-                                     catalogueItem: item)
+            MemberCatalogueItemFacts(
+                institutionCode: "CY-BJL-CHC", level: .primary, drugCode: "X1", drugName: "甲", catalogueVersion: version,
+                catalogueItem: item)
         }
         #expect(MemberCatalogueReconciliation.classify(facts(nil))?.classifications == [.notInCatalogue])
         let none = MemberCatalogueReconciliation.classify(facts(nil, version: nil))
         #expect(none.flatMap { field($0, "catalogueVersion") } == "none in effect")
-        let restricted = MemberCatalogueReconciliation.classify(facts(CatalogueItem(drugCode: "X1", levels: [.tertiary, .secondary])))
+        let restricted = MemberCatalogueReconciliation.classify(
+            facts(CatalogueItem(drugCode: "X1", levels: [.tertiary, .secondary])))
         #expect(restricted?.classifications == [.levelNotAllowed])
         #expect(restricted.flatMap { field($0, "allowedLevels") } == "tertiary secondary")
         #expect(MemberCatalogueReconciliation.classify(facts(CatalogueItem(drugCode: "X1", levels: [.primary]))) == nil)
@@ -124,11 +148,15 @@ struct RecordReconciliationRulesTests {
     @Test("a report: counts, in line, money counted once per entry, exit status, and its three renderings")
     func report() throws {
         let entries = RecordReconciliationReport<HerbCommitmentClassification>.numbered([
-            HerbCommitmentReconciliation.classify(herb(committed: 300, ordered: 150), periodStart: start, periodEnd: end, asOf: half),
-            HerbCommitmentReconciliation.classify(herb(committed: 300, ordered: 50), periodStart: start, periodEnd: end, asOf: half),
-            HerbCommitmentReconciliation.classify(herb(committed: 336, ordered: 350), periodStart: start, periodEnd: end, asOf: half),
+            HerbCommitmentReconciliation.classify(
+                herb(committed: 300, ordered: 150), periodStart: start, periodEnd: end, asOf: half),
+            HerbCommitmentReconciliation.classify(
+                herb(committed: 300, ordered: 50), periodStart: start, periodEnd: end, asOf: half),
+            HerbCommitmentReconciliation.classify(
+                herb(committed: 336, ordered: 350), periodStart: start, periodEnd: end, asOf: half),
         ])
-        let r = RecordReconciliationReport(kind: "herbs", runID: 7, subject: "round 3", asOf: half, entries: entries, hasMoney: true)
+        let r = RecordReconciliationReport(
+            kind: "herbs", runID: 7, subject: "round 3", asOf: half, entries: entries, hasMoney: true)
         #expect(entries.map(\.row) == [1, 2, 3])
         #expect(r.inLine == 1 && r.count(.behindPace) == 1 && r.count(.overCommitment) == 1 && r.exitStatus == 1)
         #expect(r.moneyAtStake == Money("8550.00")!)

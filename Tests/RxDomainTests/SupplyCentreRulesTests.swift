@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RxDomain
 
 @Suite("Supply centre rules: distributors, consolidation, invoices and payment (SupplyCentreRules)")
@@ -21,10 +22,13 @@ struct SupplyCentreRulesTests {
     @Test("a supplier is found by its code, in the field that named it; contracts and invoices name a distributor")
     func suppliers() throws {
         #expect(try SupplyCentreRules.supplier(distributor, code: "D1", field: "distributorCode") == distributor)
-        #expect(field { _ = try SupplyCentreRules.supplier(nil, code: "NOPE", field: "upstreamSupplierCode") } == "upstreamSupplierCode")
+        #expect(
+            field { _ = try SupplyCentreRules.supplier(nil, code: "NOPE", field: "upstreamSupplierCode") }
+                == "upstreamSupplierCode")
         #expect(field { try SupplyCentreRules.checkDistributor(distributor, code: "D1") } == nil)
-        #expect(refusal { try SupplyCentreRules.checkDistributor(manufacturer, code: "M1") }
-            == .invalid("distributorCode", "M1 is not a distributor"))
+        #expect(
+            refusal { try SupplyCentreRules.checkDistributor(manufacturer, code: "M1") }
+                == .invalid("distributorCode", "M1 is not a distributor"))
     }
 
     @Test("consolidation stops on every drug without a contracted distributor, naming each")
@@ -47,30 +51,43 @@ struct SupplyCentreRulesTests {
         let line = InvoicedOrderLine(
             orderID: 4, lineNo: 1, unifiedPrice: Money(Decimal(3)), suppliedByInvoicingDistributor: true,
             line: ReceiptBalance(received: 10, billed: 0))
-        #expect(try SupplyCentreRules.invoicedOrderLine(line, index: 0, orderID: 4, orderLineNo: 1, institutionCode: "M1") == line)
-        #expect(refusal { _ = try SupplyCentreRules.invoicedOrderLine(nil, index: 2, orderID: 4, orderLineNo: 7, institutionCode: "M1") }
-            == .invalid("lines[2]", "order 4 line 7 is not an order line of M1"))
+        #expect(
+            try SupplyCentreRules.invoicedOrderLine(line, index: 0, orderID: 4, orderLineNo: 1, institutionCode: "M1") == line)
+        #expect(
+            refusal {
+                _ = try SupplyCentreRules.invoicedOrderLine(nil, index: 2, orderID: 4, orderLineNo: 7, institutionCode: "M1")
+            }
+                == .invalid("lines[2]", "order 4 line 7 is not an order line of M1"))
     }
 
     @Test("payment: only a payable invoice, never beyond what remains unpaid")
     func payment() {
         let total = Money(Decimal(100))
-        #expect(refusal {
-            try SupplyCentreRules.checkPayment(invoiceNumber: "F1", payable: true, total: total, paidSoFar: Money(Decimal(40)), amount: Money(Decimal(60)))
-        } == nil)
-        guard case .unprocessable(_, let none) = refusal({
-            try SupplyCentreRules.checkPayment(invoiceNumber: "F1", payable: false, total: total, paidSoFar: Money(0), amount: Money(Decimal(1)))
-        }) else {
+        #expect(
+            refusal {
+                try SupplyCentreRules.checkPayment(
+                    invoiceNumber: "F1", payable: true, total: total, paidSoFar: Money(Decimal(40)), amount: Money(Decimal(60)))
+            } == nil)
+        guard
+            case .unprocessable(_, let none) = refusal({
+                try SupplyCentreRules.checkPayment(
+                    invoiceNumber: "F1", payable: false, total: total, paidSoFar: Money(0), amount: Money(Decimal(1)))
+            })
+        else {
             Issue.record("an invoice with discrepancies is not paid")
             return
         }
         #expect(none.isEmpty)
         // Not payable is said before the amount.
-        #expect(refusal {
-            try SupplyCentreRules.checkPayment(invoiceNumber: "F1", payable: false, total: total, paidSoFar: Money(0), amount: Money(Decimal(500)))
-        }?.fieldErrors.isEmpty == true)
-        #expect(field {
-            try SupplyCentreRules.checkPayment(invoiceNumber: "F1", payable: true, total: total, paidSoFar: Money(Decimal(40)), amount: Money(Decimal(61)))
-        } == "amount")
+        #expect(
+            refusal {
+                try SupplyCentreRules.checkPayment(
+                    invoiceNumber: "F1", payable: false, total: total, paidSoFar: Money(0), amount: Money(Decimal(500)))
+            }?.fieldErrors.isEmpty == true)
+        #expect(
+            field {
+                try SupplyCentreRules.checkPayment(
+                    invoiceNumber: "F1", payable: true, total: total, paidSoFar: Money(Decimal(40)), amount: Money(Decimal(61)))
+            } == "amount")
     }
 }

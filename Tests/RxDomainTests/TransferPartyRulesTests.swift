@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RxDomain
 
 @Suite("Transfer party rules: the preparation, its producer, supplier and receivers, and the receipt (TransferRules)")
@@ -27,16 +28,21 @@ struct TransferPartyRulesTests {
 
     @Test("an approval names a registered preparation, a member supplier, member receivers and the preparation's unit")
     func approvalParties() throws {
-        #expect(try parties() == TransferRules.ApprovalParties(
-            unit: "bottle", producerInstitutionID: 1, supplierInstitutionID: 1, receiverInstitutionIDs: [2, 3]))
+        #expect(
+            try parties()
+                == TransferRules.ApprovalParties(
+                    unit: "bottle", producerInstitutionID: 1, supplierInstitutionID: 1, receiverInstitutionIDs: [2, 3]))
         #expect(try parties(unit: "bottle").unit == "bottle")
         #expect(field { _ = try parties(preparation: .some(nil)) } == "drugCode")
         #expect(field { _ = try parties(supplierID: nil) } == "supplierInstitutionCode")
-        #expect(refusal { _ = try parties(receivers: [("M2", 2), ("X", nil), ("Y", nil)]) }
-            == .invalid("receiverInstitutionCodes", "X is not a member of JL"))
+        #expect(
+            refusal { _ = try parties(receivers: [("M2", 2), ("X", nil), ("Y", nil)]) }
+                == .invalid("receiverInstitutionCodes", "X is not a member of JL"))
         #expect(field { _ = try parties(unit: "box") } == "unit")
         // The checks keep their order: the preparation first, the unit last.
-        #expect(field { _ = try parties(preparation: .some(nil), supplierID: nil, receivers: [("X", nil)], unit: "box") } == "drugCode")
+        #expect(
+            field { _ = try parties(preparation: .some(nil), supplierID: nil, receivers: [("X", nil)], unit: "box") }
+                == "drugCode")
         #expect(field { _ = try parties(receivers: [("X", nil)], unit: "box") } == "receiverInstitutionCodes")
     }
 
@@ -66,11 +72,15 @@ struct TransferPartyRulesTests {
     @Test("a preparation is a drug of that category, made by a member")
     func preparationProducer() throws {
         func producer(category: String?, id: Int64? = 5) throws -> Int64 {
-            try TransferRules.preparationProducer(drugCode: "P1", category: category, producerCode: "LEAD", producerID: id, consortiumCode: "JL")
+            try TransferRules.preparationProducer(
+                drugCode: "P1", category: category, producerCode: "LEAD", producerID: id, consortiumCode: "JL")
         }
         #expect(try producer(category: DrugCategory.hospitalPreparation.rawValue) == 5)
         #expect(refusal { _ = try producer(category: nil) } == .invalid("drugCode", "no drug P1"))
-        #expect(refusal { _ = try producer(category: "western", id: nil) } == .invalid("drugCode", "P1 is a western drug, not a hospital preparation"))
-        #expect(field { _ = try producer(category: DrugCategory.hospitalPreparation.rawValue, id: nil) } == "producerInstitutionCode")
+        #expect(
+            refusal { _ = try producer(category: "western", id: nil) }
+                == .invalid("drugCode", "P1 is a western drug, not a hospital preparation"))
+        #expect(
+            field { _ = try producer(category: DrugCategory.hospitalPreparation.rawValue, id: nil) } == "producerInstitutionCode")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import RxDomain
 
 @Suite("Transfer rules")
@@ -50,11 +51,13 @@ struct TransferRulesTests {
         lead: Int64? = 1, receivers: [Int64] = [2, 3], from: String = "2026-06-01", to: String = "2026-12-31",
         document: Bool = true
     ) -> [String] {
-        TransferRules.approvalErrors(TransferRules.ApprovalCheck(
-            kind: kind, authority: document ? "吉林省药品监督管理局" : nil, documentNumber: document ? "吉药监制调〔2026〕12号" : nil,
-            documentDate: document ? BusinessDate("2026-05-20") : nil, approvalRequired: required,
-            supplierInstitutionID: supplier, producerInstitutionID: producer, leadInstitutionID: lead,
-            receiverInstitutionIDs: receivers, validFrom: BusinessDate(from)!, validTo: BusinessDate(to)!)).map(\.field)
+        TransferRules.approvalErrors(
+            TransferRules.ApprovalCheck(
+                kind: kind, authority: document ? "吉林省药品监督管理局" : nil, documentNumber: document ? "吉药监制调〔2026〕12号" : nil,
+                documentDate: document ? BusinessDate("2026-05-20") : nil, approvalRequired: required,
+                supplierInstitutionID: supplier, producerInstitutionID: producer, leadInstitutionID: lead,
+                receiverInstitutionIDs: receivers, validFrom: BusinessDate(from)!, validTo: BusinessDate(to)!)
+        ).map(\.field)
     }
 
     @Test("an approval: producer supplies, distinct receivers other than itself, a period, the regulator's document")
@@ -73,13 +76,15 @@ struct TransferRulesTests {
         #expect(approval(kind: .standingScope, required: true, document: false) == ["kind"])
         #expect(approval(kind: .standingScope, required: false, document: false).isEmpty)
         #expect(approval(kind: .standingScope, required: false, lead: 9, document: false) == ["kind"])
-        #expect(approval(kind: .standingScope, required: false, receivers: [99, 1], document: false) == ["receiverInstitutionCodes"])
+        #expect(
+            approval(kind: .standingScope, required: false, receivers: [99, 1], document: false) == ["receiverInstitutionCodes"])
     }
 
     @Test("balances: remaining, days left counting today, status, report filters")
     func balances() {
-        let b = TransferBalance(approved: q("20"), shipped: q("9"), received: q("8.5"),
-                                validFrom: BusinessDate("2026-06-01")!, validTo: BusinessDate("2026-06-30")!, today: today)
+        let b = TransferBalance(
+            approved: q("20"), shipped: q("9"), received: q("8.5"),
+            validFrom: BusinessDate("2026-06-01")!, validTo: BusinessDate("2026-06-30")!, today: today)
         #expect(b.remaining == q("11"))
         #expect(b.daysLeft == 16)
         #expect(b.remainingPercent == 55)
@@ -118,12 +123,15 @@ struct TransferRulesTests {
     @Test("expiry warnings: due within the window, lapsed included, soonest first; licences five years at most")
     func expiry() {
         let warnings = [
-            ExpiryWarning(subject: .registration, institutionCode: "A", drugCode: "H-1", number: "吉药制字Z20160012",
-                          validTo: BusinessDate("2026-07-15")!, today: today),
-            ExpiryWarning(subject: .licence, institutionCode: "A", drugCode: nil, number: "吉20220018HZ",
-                          validTo: BusinessDate("2026-06-10")!, today: today),
-            ExpiryWarning(subject: .registration, institutionCode: "A", drugCode: "H-2", number: "吉药制字Z20180005",
-                          validTo: BusinessDate("2027-06-15")!, today: today),
+            ExpiryWarning(
+                subject: .registration, institutionCode: "A", drugCode: "H-1", number: "吉药制字Z20160012",
+                validTo: BusinessDate("2026-07-15")!, today: today),
+            ExpiryWarning(
+                subject: .licence, institutionCode: "A", drugCode: nil, number: "吉20220018HZ",
+                validTo: BusinessDate("2026-06-10")!, today: today),
+            ExpiryWarning(
+                subject: .registration, institutionCode: "A", drugCode: "H-2", number: "吉药制字Z20180005",
+                validTo: BusinessDate("2027-06-15")!, today: today),
         ]
         let due = ExpiryWarning.due(warnings, within: 90)
         #expect(due.map(\.number) == ["吉20220018HZ", "吉药制字Z20160012"])
@@ -131,8 +139,13 @@ struct TransferRulesTests {
         #expect(due[1].daysLeft == 30)
         let from = BusinessDate("2022-03-01")!
         #expect(TransferRules.licenceErrors(number: "吉20220018HZ", validFrom: from, validTo: BusinessDate("2027-02-28")!).isEmpty)
-        #expect(TransferRules.licenceErrors(number: "吉20220018HZ", validFrom: from, validTo: BusinessDate("2027-03-01")!).map(\.field) == ["validTo"])
-        #expect(TransferRules.registrationErrors(kind: .approvalNumber, number: "吉药制字Z20160012", validTo: nil).map(\.field) == ["registrationValidTo"])
+        #expect(
+            TransferRules.licenceErrors(number: "吉20220018HZ", validFrom: from, validTo: BusinessDate("2027-03-01")!).map(\.field)
+                == ["validTo"])
+        #expect(
+            TransferRules.registrationErrors(kind: .approvalNumber, number: "吉药制字Z20160012", validTo: nil).map(\.field) == [
+                "registrationValidTo"
+            ])
         #expect(TransferRules.registrationErrors(kind: .filingNumber, number: "吉药制备字Z20190003000", validTo: nil).isEmpty)
     }
 }

@@ -26,7 +26,8 @@ public struct AppConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String, poolSize: Int = 8,
-        keepConnectionsOpen: Bool = true, leaseTimeout: Duration = .seconds(5), lockTimeout: Duration? = nil, maximumBodyBytes: Int = 1 << 20, logLevel: Logger.Level = .info
+        keepConnectionsOpen: Bool = true, leaseTimeout: Duration = .seconds(5), lockTimeout: Duration? = nil,
+        maximumBodyBytes: Int = 1 << 20, logLevel: Logger.Level = .info
     ) {
         self.leaseTimeout = leaseTimeout
         self.lockTimeout = lockTimeout

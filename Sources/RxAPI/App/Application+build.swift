@@ -23,9 +23,11 @@ public func buildApplication(_ configuration: AppConfiguration) throws -> some A
     let pool = try DatabasePool(logger: logger) { [logger] in
         try Database.makeClient(
             url: configuration.databaseURL, poolSize: configuration.poolSize + 1,
-            keepOpen: configuration.keepConnectionsOpen, lockTimeout: configuration.lockTimeout ?? configuration.leaseTimeout, logger: logger)
+            keepOpen: configuration.keepConnectionsOpen, lockTimeout: configuration.lockTimeout ?? configuration.leaseTimeout,
+            logger: logger)
     }
-    let database = Database(pool: pool, logger: logger, leaseTimeout: configuration.leaseTimeout, poolSize: configuration.poolSize)
+    let database = Database(
+        pool: pool, logger: logger, leaseTimeout: configuration.leaseTimeout, poolSize: configuration.poolSize)
     let authenticator = Authenticator(tokens: TokenStore(database: database))
     let contexts = LongPrescriptionContextCache(health: database.readHealth)
 
@@ -54,7 +56,9 @@ func buildRouter(
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: EntityTagMiddleware())
-    router.add(middleware: MethodNotAllowedMiddleware(paths: ContractPaths(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))))
+    router.add(
+        middleware: MethodNotAllowedMiddleware(
+            paths: ContractPaths(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))))
     router.add(middleware: LeaseDeadlineMiddleware(leaseTimeout: configuration.leaseTimeout))
     router.add(middleware: BodyLimitMiddleware(maximumBytes: configuration.maximumBodyBytes))
     router.add(middleware: MediaTypeGuard())
@@ -62,8 +66,9 @@ func buildRouter(
     let roles = try OperationRoles(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))
     let handler = APIHandler(database: database, longPrescriptionContexts: contexts, clock: configuration.clock)
     let contract = try ContractValidator.served()
-    router.add(middleware: LongPrescriptionCheckRoute(
-        handler: handler, roles: roles, maximumBodyBytes: configuration.maximumBodyBytes, validator: contract))
+    router.add(
+        middleware: LongPrescriptionCheckRoute(
+            handler: handler, roles: roles, maximumBodyBytes: configuration.maximumBodyBytes, validator: contract))
     router.add(middleware: DrugLookupRoute(handler: handler, roles: roles))
 
     router.get("/openapi.yaml") { _, _ in

@@ -45,7 +45,9 @@ final class ContractSchema: Sendable {
             node = try components.schemaNode(ref)
         }
         func int(_ key: String) -> Int? { node[key]?.int }
-        func decimal(_ key: String) -> Decimal? { node[key]?.string.flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) } }
+        func decimal(_ key: String) -> Decimal? {
+            node[key]?.string.flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) }
+        }
         type = node["type"]?.string
         format = node["format"]?.string
         minimum = decimal("minimum")
@@ -175,10 +177,14 @@ extension ContractSchema {
             check(string: s, fail: fail)
         case .array(let values):
             if let type, type != "array" { fail(Self.mustBe(type)); return }
-            if let minItems, values.count < minItems { fail(minItems == 1 ? "must have at least one item" : "must have at least \(minItems) items") }
+            if let minItems, values.count < minItems {
+                fail(minItems == 1 ? "must have at least one item" : "must have at least \(minItems) items")
+            }
             if let maxItems, values.count > maxItems { fail("must have at most \(maxItems) items") }
             if let items {
-                for (i, v) in values.enumerated() { items.problems(v, at: "\(field.isEmpty ? "body" : field)[\(i)]", into: &found) }
+                for (i, v) in values.enumerated() {
+                    items.problems(v, at: "\(field.isEmpty ? "body" : field)[\(i)]", into: &found)
+                }
             }
         case .object(let members):
             if let type, type != "object" { fail(Self.mustBe(type)); return }
@@ -203,7 +209,9 @@ extension ContractSchema {
     /// A string's length (in characters, as JSON Schema counts them), pattern, enum and format.
     func check(string s: String, fail: (String) -> Void) {
         let length = s.unicodeScalars.count
-        if let minLength, length < minLength { fail(minLength == 1 ? "must not be empty" : "must be at least \(minLength) characters") }
+        if let minLength, length < minLength {
+            fail(minLength == 1 ? "must not be empty" : "must be at least \(minLength) characters")
+        }
         if let maxLength, length > maxLength { fail("must be at most \(maxLength) characters") }
         if let pattern, !pattern.matches(s) { fail("must match \(pattern.source)") }
         if let enumeration, !enumeration.contains(s) { fail("must be one of \(enumeration.joined(separator: ", "))") }
@@ -211,7 +219,9 @@ extension ContractSchema {
         case "date": if BusinessDate(s) == nil { fail("must be a date YYYY-MM-DD") }
         case "date-time": if QueryInstant.dateTime(s) == nil { fail("must be an RFC 3339 date-time") }
         case "date-time-or-date":
-            if QueryInstant.dateTime(s) == nil && BusinessDate(s) == nil { fail("must be an RFC 3339 date-time or a date YYYY-MM-DD") }
+            if QueryInstant.dateTime(s) == nil && BusinessDate(s) == nil {
+                fail("must be an RFC 3339 date-time or a date YYYY-MM-DD")
+            }
         default: break
         }
     }

@@ -36,7 +36,9 @@ package struct ContractValidator: Sendable {
     }
 
     package init(contract: String) throws {
-        guard let root = try Yams.compose(yaml: contract) else { throw ContractSchema.Malformed(description: "an empty contract") }
+        guard let root = try Yams.compose(yaml: contract) else {
+            throw ContractSchema.Malformed(description: "an empty contract")
+        }
         let components = ContractComponents(root: root)
         var operations: [String: Operation] = [:]
         func parameters(_ list: Node?) throws -> [Parameter] {
@@ -46,8 +48,9 @@ package struct ContractValidator: Sendable {
                 guard let name = node["name"]?.string, let location = node["in"]?.string.flatMap(Parameter.Location.init),
                     let schema = node["schema"]
                 else { return nil }
-                return Parameter(name: name, location: location, required: node["required"]?.bool ?? (location == .path),
-                                 schema: try ContractSchema(schema, resolving: components))
+                return Parameter(
+                    name: name, location: location, required: node["required"]?.bool ?? (location == .path),
+                    schema: try ContractSchema(schema, resolving: components))
             }
         }
         for (_, path) in root["paths"]?.mapping ?? [:] {
@@ -61,9 +64,10 @@ package struct ContractValidator: Sendable {
                 let body = try operation["requestBody"]?["content"]?["application/json"]?["schema"].map {
                     try ContractSchema($0, resolving: components)
                 }
-                operations[id] = Operation(parameters: all, body: body,
-                                           queryNames: Set(all.filter { $0.location == .query }.map(\.name)),
-                                           statuses: Set(operation["responses"]?.mapping?.keys.compactMap(\.string) ?? []))
+                operations[id] = Operation(
+                    parameters: all, body: body,
+                    queryNames: Set(all.filter { $0.location == .query }.map(\.name)),
+                    statuses: Set(operation["responses"]?.mapping?.keys.compactMap(\.string) ?? []))
             }
         }
         self.operations = operations

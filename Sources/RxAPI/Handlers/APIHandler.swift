@@ -48,11 +48,13 @@ struct APIHandler: APIProtocol {
     /// load) has been stuck for well past the lease timeout: its callers could not be served.
     func getReadiness(_ input: Operations.GetReadiness.Input) async throws -> Operations.GetReadiness.Output {
         func unavailable(_ detail: String) -> Operations.GetReadiness.Output {
-            .serviceUnavailable(.init(
-                headers: .init(retryAfter: 2),
-                body: .applicationProblemJson(.init(
-                    _type: "https://consortiumrx.example/problems/unavailable", title: "Service Unavailable",
-                    status: 503, detail: detail))))
+            .serviceUnavailable(
+                .init(
+                    headers: .init(retryAfter: 2),
+                    body: .applicationProblemJson(
+                        .init(
+                            _type: "https://consortiumrx.example/problems/unavailable", title: "Service Unavailable",
+                            status: 503, detail: detail))))
         }
         let stuck = database.readHealth.stuck(longerThan: database.leaseTimeout + .seconds(5))
         guard stuck.isEmpty else { return unavailable("shared reads are stuck: \(stuck.joined(separator: ", "))") }

@@ -51,18 +51,23 @@ enum CatalogueExport {
                 let id = String(e.drug.code.map { $0 == "_" ? "-" : $0 }.prefix(64))
                 var classes: [Classification] = []
                 if let atc = e.drug.atcCode {
-                    classes.append(Classification(
-                        type: Concept(coding: nil, text: "ATC"),
-                        classification: [Concept(coding: [Coding(system: "http://www.whocc.no/atc", code: atc, display: nil)], text: nil)]))
+                    classes.append(
+                        Classification(
+                            type: Concept(coding: nil, text: "ATC"),
+                            classification: [
+                                Concept(coding: [Coding(system: "http://www.whocc.no/atc", code: atc, display: nil)], text: nil)
+                            ]))
                 }
                 if !e.drug.essentialEditions.isEmpty {
-                    classes.append(Classification(
-                        type: Concept(coding: nil, text: "国家基本药物目录"),
-                        classification: e.drug.essentialEditions.map { Concept(coding: nil, text: "\($0)年版") }))
+                    classes.append(
+                        Classification(
+                            type: Concept(coding: nil, text: "国家基本药物目录"),
+                            classification: e.drug.essentialEditions.map { Concept(coding: nil, text: "\($0)年版") }))
                 }
-                classes.append(Classification(
-                    type: Concept(coding: nil, text: "医保目录"),
-                    classification: [Concept(coding: nil, text: e.drug.insuranceClass.rawValue)]))
+                classes.append(
+                    Classification(
+                        type: Concept(coding: nil, text: "医保目录"),
+                        classification: [Concept(coding: nil, text: e.drug.insuranceClass.rawValue)]))
                 let knowledge = Knowledge(
                     id: id,
                     code: Concept(

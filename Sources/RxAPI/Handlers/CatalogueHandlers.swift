@@ -23,7 +23,8 @@ extension Components.Schemas.CatalogueEntry {
 
 extension Components.Schemas.Endorsement {
     init(_ e: EndorsementRecord) throws {
-        self.init(institutionCode: e.institutionCode, decision: try convert(e.decision), comment: e.comment, recordedAt: e.recordedAt)
+        self.init(
+            institutionCode: e.institutionCode, decision: try convert(e.decision), comment: e.comment, recordedAt: e.recordedAt)
     }
 }
 
@@ -43,7 +44,9 @@ extension APIHandler {
         return institution
     }
 
-    func getCatalogueInEffect(_ input: Operations.GetCatalogueInEffect.Input) async throws -> Operations.GetCatalogueInEffect.Output {
+    func getCatalogueInEffect(_ input: Operations.GetCatalogueInEffect.Input) async throws
+        -> Operations.GetCatalogueInEffect.Output
+    {
         let principal = try RequestPrincipal.require()
         let on = try date(input.query.on)
         let consortium = try await visibleConsortium(input.path.code, for: principal)
@@ -52,9 +55,13 @@ extension APIHandler {
         }
         switch input.query.format ?? .json {
         case .json:
-            return .ok(.init(body: .json(.init(
-                consortiumCode: consortium.code, version: version.number,
-                effectiveFrom: version.effectiveFrom?.description ?? "", items: try entries.map(Components.Schemas.CatalogueEntry.init)))))
+            return .ok(
+                .init(
+                    body: .json(
+                        .init(
+                            consortiumCode: consortium.code, version: version.number,
+                            effectiveFrom: version.effectiveFrom?.description ?? "",
+                            items: try entries.map(Components.Schemas.CatalogueEntry.init)))))
         case .csv:
             return .ok(.init(body: .csv(HTTPBody(CatalogueExport.csv(entries)))))
         case .fhir:
@@ -64,7 +71,9 @@ extension APIHandler {
         }
     }
 
-    func listCatalogueVersions(_ input: Operations.ListCatalogueVersions.Input) async throws -> Operations.ListCatalogueVersions.Output {
+    func listCatalogueVersions(_ input: Operations.ListCatalogueVersions.Input) async throws
+        -> Operations.ListCatalogueVersions.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let versions = try await catalogue.versions(consortiumID: consortium.id)
@@ -78,17 +87,20 @@ extension APIHandler {
         return .created(.init(headers: .init(eTag: draft.etag), body: .json(try .init(draft))))
     }
 
-    func getCatalogueVersion(_ input: Operations.GetCatalogueVersion.Input) async throws -> Operations.GetCatalogueVersion.Output {
+    func getCatalogueVersion(_ input: Operations.GetCatalogueVersion.Input) async throws -> Operations.GetCatalogueVersion.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let version = try await catalogue.version(input.path.number, consortiumID: consortium.id)
         let entries = try await catalogue.entries(version.number, consortiumID: consortium.id)
         let endorsements = try await catalogue.endorsements(version.number, consortiumID: consortium.id)
-        return .ok(.init(
-            headers: .init(eTag: version.etag),
-            body: .json(.init(
-                version: try .init(version), items: try entries.map(Components.Schemas.CatalogueEntry.init),
-                endorsements: try endorsements.map(Components.Schemas.Endorsement.init)))))
+        return .ok(
+            .init(
+                headers: .init(eTag: version.etag),
+                body: .json(
+                    .init(
+                        version: try .init(version), items: try entries.map(Components.Schemas.CatalogueEntry.init),
+                        endorsements: try endorsements.map(Components.Schemas.Endorsement.init)))))
     }
 
     func putCatalogueItem(_ input: Operations.PutCatalogueItem.Input) async throws -> Operations.PutCatalogueItem.Output {
@@ -104,7 +116,8 @@ extension APIHandler {
         return .ok(.init(headers: .init(eTag: version.etag), body: .json(try .init(version))))
     }
 
-    func removeCatalogueItem(_ input: Operations.RemoveCatalogueItem.Input) async throws -> Operations.RemoveCatalogueItem.Output {
+    func removeCatalogueItem(_ input: Operations.RemoveCatalogueItem.Input) async throws -> Operations.RemoveCatalogueItem.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let version = try await catalogue.removeItem(
@@ -113,11 +126,15 @@ extension APIHandler {
         return .ok(.init(headers: .init(eTag: version.etag), body: .json(try .init(version))))
     }
 
-    func proposeCatalogueVersion(_ input: Operations.ProposeCatalogueVersion.Input) async throws -> Operations.ProposeCatalogueVersion.Output {
+    func proposeCatalogueVersion(_ input: Operations.ProposeCatalogueVersion.Input) async throws
+        -> Operations.ProposeCatalogueVersion.Output
+    {
         .ok(try await moveVersion(input.path.code, input.path.number, to: .proposed, ifMatch: input.headers.ifMatch))
     }
 
-    func reopenCatalogueVersion(_ input: Operations.ReopenCatalogueVersion.Input) async throws -> Operations.ReopenCatalogueVersion.Output {
+    func reopenCatalogueVersion(_ input: Operations.ReopenCatalogueVersion.Input) async throws
+        -> Operations.ReopenCatalogueVersion.Output
+    {
         .ok(try await moveVersion(input.path.code, input.path.number, to: .draft, ifMatch: input.headers.ifMatch))
     }
 
@@ -126,11 +143,14 @@ extension APIHandler {
     ) async throws -> Components.Responses.CatalogueVersionChanged {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(code, for: principal)
-        let version = try await catalogue.move(version: number, to: status, consortiumID: consortium.id, ifMatch: ifMatch, by: principal)
+        let version = try await catalogue.move(
+            version: number, to: status, consortiumID: consortium.id, ifMatch: ifMatch, by: principal)
         return .init(headers: .init(eTag: version.etag), body: .json(try .init(version)))
     }
 
-    func listCatalogueEndorsements(_ input: Operations.ListCatalogueEndorsements.Input) async throws -> Operations.ListCatalogueEndorsements.Output {
+    func listCatalogueEndorsements(_ input: Operations.ListCatalogueEndorsements.Input) async throws
+        -> Operations.ListCatalogueEndorsements.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         _ = try await catalogue.version(input.path.number, consortiumID: consortium.id)
@@ -138,7 +158,9 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(items: try items.map(Components.Schemas.Endorsement.init)))))
     }
 
-    func recordCatalogueEndorsement(_ input: Operations.RecordCatalogueEndorsement.Input) async throws -> Operations.RecordCatalogueEndorsement.Output {
+    func recordCatalogueEndorsement(_ input: Operations.RecordCatalogueEndorsement.Input) async throws
+        -> Operations.RecordCatalogueEndorsement.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
@@ -148,7 +170,9 @@ extension APIHandler {
         return .ok(.init(body: .json(try .init(record))))
     }
 
-    func publishCatalogueVersion(_ input: Operations.PublishCatalogueVersion.Input) async throws -> Operations.PublishCatalogueVersion.Output {
+    func publishCatalogueVersion(_ input: Operations.PublishCatalogueVersion.Input) async throws
+        -> Operations.PublishCatalogueVersion.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
@@ -161,7 +185,9 @@ extension APIHandler {
         return .ok(.init(headers: .init(eTag: version.etag), body: .json(try .init(version))))
     }
 
-    func diffCatalogueVersions(_ input: Operations.DiffCatalogueVersions.Input) async throws -> Operations.DiffCatalogueVersions.Output {
+    func diffCatalogueVersions(_ input: Operations.DiffCatalogueVersions.Input) async throws
+        -> Operations.DiffCatalogueVersions.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         _ = try await catalogue.version(input.path.number, consortiumID: consortium.id)
@@ -176,10 +202,14 @@ extension APIHandler {
         let removedCodes = Set(diff.removed.map(\.drugCode))
         let reasons = try await catalogue.removalReasons(input.path.number, consortiumID: consortium.id)
             .filter { removedCodes.contains($0.key) }
-        return .ok(.init(body: .json(.init(
-            version: input.path.number, against: input.query.against, added: try diff.added.map(entry),
-            removed: try diff.removed.map(entry), removalReasons: reasons.isEmpty ? nil : .init(additionalProperties: reasons),
-            changed: try diff.changed.map { .init(before: try entry($0.before), after: try entry($0.after)) }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        version: input.path.number, against: input.query.against, added: try diff.added.map(entry),
+                        removed: try diff.removed.map(entry),
+                        removalReasons: reasons.isEmpty ? nil : .init(additionalProperties: reasons),
+                        changed: try diff.changed.map { .init(before: try entry($0.before), after: try entry($0.after)) }))))
     }
 
     func getCatalogueReport(_ input: Operations.GetCatalogueReport.Input) async throws -> Operations.GetCatalogueReport.Output {
@@ -187,27 +217,42 @@ extension APIHandler {
         let on = try date(input.query.on)
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let report = try await memberCatalogues.report(consortiumID: consortium.id, on: on)
-        return .ok(.init(body: .json(.init(
-            consortiumCode: consortium.code, on: on.description, version: report.version,
-            categories: try report.categories.map {
-                .init(category: try convert(DrugCategory(rawValue: $0.category) ?? .western), items: $0.items,
-                      essential: $0.essential, insured: $0.insured,
-                      essentialShare: Share.fraction($0.essential, of: $0.items), insuredShare: Share.fraction($0.insured, of: $0.items))
-            },
-            members: try report.members.map {
-                .init(institutionCode: $0.institutionCode, level: try convert(InstitutionLevel(rawValue: $0.level) ?? .primary),
-                      usesConsortiumCatalogue: $0.usesConsortiumCatalogue, items: $0.items, outOfLine: $0.outOfLine)
-            }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        consortiumCode: consortium.code, on: on.description, version: report.version,
+                        categories: try report.categories.map {
+                            .init(
+                                category: try convert(DrugCategory(rawValue: $0.category) ?? .western), items: $0.items,
+                                essential: $0.essential, insured: $0.insured,
+                                essentialShare: Share.fraction($0.essential, of: $0.items),
+                                insuredShare: Share.fraction($0.insured, of: $0.items))
+                        },
+                        members: try report.members.map {
+                            .init(
+                                institutionCode: $0.institutionCode,
+                                level: try convert(InstitutionLevel(rawValue: $0.level) ?? .primary),
+                                usesConsortiumCatalogue: $0.usesConsortiumCatalogue, items: $0.items, outOfLine: $0.outOfLine)
+                        }))))
     }
 
-    func listOutOfLineMemberItems(_ input: Operations.ListOutOfLineMemberItems.Input) async throws -> Operations.ListOutOfLineMemberItems.Output {
+    func listOutOfLineMemberItems(_ input: Operations.ListOutOfLineMemberItems.Input) async throws
+        -> Operations.ListOutOfLineMemberItems.Output
+    {
         let principal = try RequestPrincipal.require()
         let on = try date(input.query.on)
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let items = try await memberCatalogues.outOfLine(consortiumID: consortium.id, on: on)
-        return .ok(.init(body: .json(.init(items: try items.map {
-            .init(institutionCode: $0.institutionCode, drugCode: $0.drugCode, reason: try convert(OutOfLineReason(rawValue: $0.reason)))
-        }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: try items.map {
+                            .init(
+                                institutionCode: $0.institutionCode, drugCode: $0.drugCode,
+                                reason: try convert(OutOfLineReason(rawValue: $0.reason)))
+                        }))))
     }
 
     func getMemberCatalogue(_ input: Operations.GetMemberCatalogue.Input) async throws -> Operations.GetMemberCatalogue.Output {
@@ -227,17 +272,24 @@ extension APIHandler {
         return .ok(.init(headers: .init(eTag: list.etag), body: .json(try .init(list))))
     }
 
-    func checkReferralMedication(_ input: Operations.CheckReferralMedication.Input) async throws -> Operations.CheckReferralMedication.Output {
+    func checkReferralMedication(_ input: Operations.CheckReferralMedication.Input) async throws
+        -> Operations.CheckReferralMedication.Output
+    {
         let principal = try RequestPrincipal.require()
         try principal.require(.runDeskChecks)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         _ = try await visibleInstitution(body.sendingInstitutionCode, for: principal)
         let receiving = try await visibleInstitution(body.receivingInstitutionCode, for: principal)
         let answers = try await memberCatalogues.medicationCheck(receiving: receiving, drugCodes: body.drugCodes, on: today)
-        return .ok(.init(body: .json(.init(items: try answers.map {
-            .init(drugCode: $0.drugCode, known: $0.known, heldByReceiver: $0.heldByReceiver,
-                  alternatives: try $0.alternatives.map(Components.Schemas.Drug.init))
-        }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: try answers.map {
+                            .init(
+                                drugCode: $0.drugCode, known: $0.known, heldByReceiver: $0.heldByReceiver,
+                                alternatives: try $0.alternatives.map(Components.Schemas.Drug.init))
+                        }))))
     }
 }
 
@@ -262,17 +314,24 @@ extension Components.Schemas.MemberCatalogue {
 
 extension APIHandler {
     /// Who has not endorsed a version put to the members (issue 19.12).
-    func listPendingEndorsements(_ input: Operations.ListPendingEndorsements.Input) async throws -> Operations.ListPendingEndorsements.Output {
+    func listPendingEndorsements(_ input: Operations.ListPendingEndorsements.Input) async throws
+        -> Operations.ListPendingEndorsements.Output
+    {
         let principal = try RequestPrincipal.require()
         let page = try PageRequest(input.query.limit, input.query.cursor)
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let result = try await catalogue.pendingEndorsements(
             input.path.number, consortium: consortium, status: try convert(input.query.status), by: principal, page: page)
-        return .ok(.init(body: .json(.init(
-            items: try result.items.map {
-                .init(institutionCode: $0.institutionCode, institutionName: $0.institutionName, level: try convert($0.level),
-                      isLead: $0.isLead, status: try convert($0.status), comment: $0.comment, recordedAt: $0.recordedAt)
-            },
-            nextCursor: result.nextCursor))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: try result.items.map {
+                            .init(
+                                institutionCode: $0.institutionCode, institutionName: $0.institutionName,
+                                level: try convert($0.level),
+                                isLead: $0.isLead, status: try convert($0.status), comment: $0.comment, recordedAt: $0.recordedAt)
+                        },
+                        nextCursor: result.nextCursor))))
     }
 }

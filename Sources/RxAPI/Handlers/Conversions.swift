@@ -1,5 +1,5 @@
-internal import OpenAPIRuntime
 internal import Foundation
+internal import OpenAPIRuntime
 import RxDomain
 import RxStore
 

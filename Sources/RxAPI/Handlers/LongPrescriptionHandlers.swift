@@ -7,7 +7,8 @@ extension Components.Schemas.LongPrescription {
         self.init(
             id: p.id, institutionCode: p.institutionCode, patientRef: p.patientRef, drugCode: p.drugCode,
             dailyDose: "\(p.dailyDose)", days: p.days, quantity: "\(p.quantity)", startDate: p.startDate.description,
-            status: try convert(LongPrescriptionStatus(rawValue: p.status) ?? .active), endReason: p.endReason, maxFills: p.maxFills,
+            status: try convert(LongPrescriptionStatus(rawValue: p.status) ?? .active), endReason: p.endReason,
+            maxFills: p.maxFills,
             minDaysBetweenFills: p.minDaysBetweenFills, validityDays: p.validityDays, dispensed: "\(p.dispensed)", fills: p.fills)
     }
 }
@@ -19,17 +20,22 @@ extension Components.Schemas.LongPrescriptionRuleSet {
         self.init(
             effectiveFrom: r.effectiveFrom.description,
             conditions: r.conditions.map {
-                .init(icdFrom: $0.icdFrom, icdTo: $0.icdTo, name: $0.name, maxDays: $0.maxDays, allowsAntimicrobials: $0.allowsAntimicrobials)
+                .init(
+                    icdFrom: $0.icdFrom, icdTo: $0.icdTo, name: $0.name, maxDays: $0.maxDays,
+                    allowsAntimicrobials: $0.allowsAntimicrobials)
             },
             maxDaysByLevel: .init(
-                tertiary: r.maxDaysByLevel[.tertiary], secondary: r.maxDaysByLevel[.secondary], primary: r.maxDaysByLevel[.primary],
+                tertiary: r.maxDaysByLevel[.tertiary], secondary: r.maxDaysByLevel[.secondary],
+                primary: r.maxDaysByLevel[.primary],
                 village: r.maxDaysByLevel[.village]),
             requiresFamilyDoctorContract: r.requiresFamilyDoctorContract, maxAssessmentAgeDays: r.maxAssessmentAgeDays,
             supplyOnHandToleranceDays: r.supplyOnHandToleranceDays, excludedDrugs: r.excludedDrugs.sorted())
     }
 
     func domain() throws -> LongPrescriptionRuleSet {
-        guard let from = try BusinessDate.parse(effectiveFrom, field: "effectiveFrom") else { throw DomainError.invalid("effectiveFrom", "is required") }
+        guard let from = try BusinessDate.parse(effectiveFrom, field: "effectiveFrom") else {
+            throw DomainError.invalid("effectiveFrom", "is required")
+        }
         var levels: [InstitutionLevel: Int] = [:]
         levels[.tertiary] = maxDaysByLevel.tertiary
         levels[.secondary] = maxDaysByLevel.secondary
@@ -38,7 +44,9 @@ extension Components.Schemas.LongPrescriptionRuleSet {
         return LongPrescriptionRuleSet(
             effectiveFrom: from,
             conditions: conditions.map {
-                QualifyingCondition(icdFrom: $0.icdFrom, icdTo: $0.icdTo, name: $0.name, maxDays: $0.maxDays, allowsAntimicrobials: $0.allowsAntimicrobials ?? false)
+                QualifyingCondition(
+                    icdFrom: $0.icdFrom, icdTo: $0.icdTo, name: $0.name, maxDays: $0.maxDays,
+                    allowsAntimicrobials: $0.allowsAntimicrobials ?? false)
             },
             maxDaysByLevel: levels, requiresFamilyDoctorContract: requiresFamilyDoctorContract,
             maxAssessmentAgeDays: maxAssessmentAgeDays, supplyOnHandToleranceDays: supplyOnHandToleranceDays,
@@ -51,7 +59,9 @@ extension APIHandler {
         LongPrescriptionRules.Patient(
             hasFamilyDoctorContract: p.familyDoctorContract,
             diagnoses: try p.diagnoses.enumerated().map { i, d in
-                .init(icd: d.icd, stable: d.stable, lastAssessedOn: try BusinessDate.parse(d.lastAssessedOn, field: "patient.diagnoses[\(i)].lastAssessedOn"))
+                .init(
+                    icd: d.icd, stable: d.stable,
+                    lastAssessedOn: try BusinessDate.parse(d.lastAssessedOn, field: "patient.diagnoses[\(i)].lastAssessedOn"))
             },
             goodAdherence: p.goodAdherence)
     }
@@ -60,13 +70,17 @@ extension APIHandler {
     func item(_ i: Components.Schemas.LongPrescriptionItemInput, field: String) throws -> LongPrescriptionRequest.Item {
         guard let dose = LongPrescriptionInput.positiveQuantity(i.dailyDose) else {
             let reason = "not a quantity above zero"
-            throw DomainError.badRequest("\(field).dailyDose: \(reason)", [FieldError(field: "\(field).dailyDose", reason: reason)])
+            throw DomainError.badRequest(
+                "\(field).dailyDose: \(reason)", [FieldError(field: "\(field).dailyDose", reason: reason)])
         }
-        return .init(drugCode: i.drugCode, dailyDose: dose, days: i.days,
-                     assessmentRecorded: i.assessmentRecorded ?? false, patientConfirmed: i.patientConfirmed ?? false)
+        return .init(
+            drugCode: i.drugCode, dailyDose: dose, days: i.days,
+            assessmentRecorded: i.assessmentRecorded ?? false, patientConfirmed: i.patientConfirmed ?? false)
     }
 
-    func getLongPrescriptionRules(_ input: Operations.GetLongPrescriptionRules.Input) async throws -> Operations.GetLongPrescriptionRules.Output {
+    func getLongPrescriptionRules(_ input: Operations.GetLongPrescriptionRules.Input) async throws
+        -> Operations.GetLongPrescriptionRules.Output
+    {
         let principal = try RequestPrincipal.require()
         let on = try date(input.query.on)
         let consortium = try await visibleConsortium(input.path.code, for: principal)
@@ -76,7 +90,9 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(rules))))
     }
 
-    func createLongPrescriptionRules(_ input: Operations.CreateLongPrescriptionRules.Input) async throws -> Operations.CreateLongPrescriptionRules.Output {
+    func createLongPrescriptionRules(_ input: Operations.CreateLongPrescriptionRules.Input) async throws
+        -> Operations.CreateLongPrescriptionRules.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
@@ -95,13 +111,17 @@ extension APIHandler {
         return .created(.init(body: .json(body)))
     }
 
-    func checkLongPrescription(_ input: Operations.CheckLongPrescription.Input) async throws -> Operations.CheckLongPrescription.Output {
+    func checkLongPrescription(_ input: Operations.CheckLongPrescription.Input) async throws
+        -> Operations.CheckLongPrescription.Output
+    {
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         return .ok(.init(body: .json(try await checkLongPrescription(body))))
     }
 
     /// The desk check itself, for the generated route and for `LongPrescriptionCheckRoute`.
-    func checkLongPrescription(_ body: Components.Schemas.LongPrescriptionCheckInput) async throws -> Components.Schemas.LongPrescriptionCheckResult {
+    func checkLongPrescription(_ body: Components.Schemas.LongPrescriptionCheckInput) async throws
+        -> Components.Schemas.LongPrescriptionCheckResult
+    {
         let principal = try RequestPrincipal.require()
         try principal.require(.runDeskChecks)
         try LongPrescriptionInput.validate(
@@ -116,12 +136,16 @@ extension APIHandler {
         return .init(
             decision: try convert(result.decision),
             items: result.answers.map {
-                .init(drugCode: $0.drugCode, eligible: $0.eligible, daysAsked: $0.daysAsked, maxDays: $0.maxDays, quantity: "\($0.quantity)",
-                      reasons: $0.reasons.map { .init(code: $0.code, zh: $0.zh, en: $0.en) })
+                .init(
+                    drugCode: $0.drugCode, eligible: $0.eligible, daysAsked: $0.daysAsked, maxDays: $0.maxDays,
+                    quantity: "\($0.quantity)",
+                    reasons: $0.reasons.map { .init(code: $0.code, zh: $0.zh, en: $0.en) })
             })
     }
 
-    func issueLongPrescription(_ input: Operations.IssueLongPrescription.Input) async throws -> Operations.IssueLongPrescription.Output {
+    func issueLongPrescription(_ input: Operations.IssueLongPrescription.Input) async throws
+        -> Operations.IssueLongPrescription.Output
+    {
         let principal = try RequestPrincipal.require()
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         try LongPrescriptionInput.validate(
@@ -132,19 +156,29 @@ extension APIHandler {
             institutionCode: body.institutionCode, prescriberPseudonym: body.prescriber, patientRef: body.patient.ref,
             patient: try patient(body.patient), items: [try item(body.item, field: "item")])
         let issued = try await longPrescriptions.issue(
-            request, consortiumID: try principal.scopedConsortiumID(orNotFound: "no consortium"), maxFills: body.maxFills ?? 3, minDaysBetweenFills: body.minDaysBetweenFills ?? 0,
+            request, consortiumID: try principal.scopedConsortiumID(orNotFound: "no consortium"), maxFills: body.maxFills ?? 3,
+            minDaysBetweenFills: body.minDaysBetweenFills ?? 0,
             validityDays: body.validityDays ?? 90, idempotencyKey: input.headers.idempotencyKey, today: today, by: principal,
             cache: longPrescriptionContexts)
         return .created(.init(body: .json(try .init(issued))))
     }
 
-    func getLongPrescription(_ input: Operations.GetLongPrescription.Input) async throws -> Operations.GetLongPrescription.Output {
+    func getLongPrescription(_ input: Operations.GetLongPrescription.Input) async throws -> Operations.GetLongPrescription.Output
+    {
         let principal = try RequestPrincipal.require()
-        return .ok(.init(body: .json(try .init(try await longPrescriptions.prescription(
-            id: input.path.id, consortiumID: try principal.scopedConsortiumID(orNotFound: "no long prescription \(input.path.id)"))))))
+        return .ok(
+            .init(
+                body: .json(
+                    try .init(
+                        try await longPrescriptions.prescription(
+                            id: input.path.id,
+                            consortiumID: try principal.scopedConsortiumID(orNotFound: "no long prescription \(input.path.id)"))))
+            ))
     }
 
-    func fillLongPrescription(_ input: Operations.FillLongPrescription.Input) async throws -> Operations.FillLongPrescription.Output {
+    func fillLongPrescription(_ input: Operations.FillLongPrescription.Input) async throws
+        -> Operations.FillLongPrescription.Output
+    {
         let principal = try RequestPrincipal.require()
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         let filled = try await longPrescriptions.fill(
@@ -154,12 +188,14 @@ extension APIHandler {
         return .created(.init(body: .json(try .init(filled))))
     }
 
-    func endLongPrescription(_ input: Operations.EndLongPrescription.Input) async throws -> Operations.EndLongPrescription.Output {
+    func endLongPrescription(_ input: Operations.EndLongPrescription.Input) async throws -> Operations.EndLongPrescription.Output
+    {
         let principal = try RequestPrincipal.require()
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         let ended = try await longPrescriptions.end(
             id: input.path.id, reason: LongPrescriptionStore.EndReason(rawValue: body.reason.rawValue) ?? .other,
-            consortiumID: try principal.scopedConsortiumID(orNotFound: "no long prescription \(input.path.id)"), today: today, by: principal)
+            consortiumID: try principal.scopedConsortiumID(orNotFound: "no long prescription \(input.path.id)"), today: today,
+            by: principal)
         return .ok(.init(body: .json(try .init(ended))))
     }
 }

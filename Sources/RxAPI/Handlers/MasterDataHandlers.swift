@@ -38,8 +38,11 @@ extension APIHandler {
         let page = try PageRequest(input.query.limit, input.query.cursor)
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let result = try await institutions.list(consortiumID: consortium.id, page: page)
-        return .ok(.init(body: .json(.init(
-            items: try result.items.map(Components.Schemas.Institution.init), nextCursor: result.nextCursor))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: try result.items.map(Components.Schemas.Institution.init), nextCursor: result.nextCursor))))
     }
 
     func createInstitution(_ input: Operations.CreateInstitution.Input) async throws -> Operations.CreateInstitution.Output {
@@ -78,8 +81,11 @@ extension APIHandler {
         _ = try RequestPrincipal.require()
         let page = try PageRequest(input.query.limit, input.query.cursor)
         let result = try await suppliers.list(role: try convert(input.query.role), name: input.query.name, page: page)
-        return .ok(.init(body: .json(.init(
-            items: result.items.map(Components.Schemas.Supplier.init), nextCursor: result.nextCursor))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: result.items.map(Components.Schemas.Supplier.init), nextCursor: result.nextCursor))))
     }
 
     func createSupplier(_ input: Operations.CreateSupplier.Input) async throws -> Operations.CreateSupplier.Output {
@@ -92,11 +98,15 @@ extension APIHandler {
     func listDrugs(_ input: Operations.ListDrugs.Input) async throws -> Operations.ListDrugs.Output {
         _ = try RequestPrincipal.require()
         let q = input.query
-        let result = try await drugs.search(DrugSearch(
-            codePrefix: q.code.flatMap { $0.isEmpty ? nil : $0 }, text: q.q.flatMap { $0.isEmpty ? nil : $0 },
-            category: try convert(q.category), page: try PageRequest(q.limit, q.cursor)))
-        return .ok(.init(body: .json(.init(
-            items: try result.items.map(Components.Schemas.Drug.init), nextCursor: result.nextCursor))))
+        let result = try await drugs.search(
+            DrugSearch(
+                codePrefix: q.code.flatMap { $0.isEmpty ? nil : $0 }, text: q.q.flatMap { $0.isEmpty ? nil : $0 },
+                category: try convert(q.category), page: try PageRequest(q.limit, q.cursor)))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: try result.items.map(Components.Schemas.Drug.init), nextCursor: result.nextCursor))))
     }
 
     func createDrug(_ input: Operations.CreateDrug.Input) async throws -> Operations.CreateDrug.Output {
@@ -144,7 +154,10 @@ extension APIHandler {
                 from: try QueryInstant.parse(q.from, field: "from", as: .start),
                 to: try QueryInstant.parse(q.to, field: "to", as: .end), page: try PageRequest(q.limit, q.cursor)),
             database: database)
-        return .ok(.init(body: .json(.init(
-            items: try page.items.map(Components.Schemas.AuditEntry.init), nextCursor: page.nextCursor))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: try page.items.map(Components.Schemas.AuditEntry.init), nextCursor: page.nextCursor))))
     }
 }

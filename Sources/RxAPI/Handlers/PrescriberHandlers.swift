@@ -11,8 +11,13 @@ extension APIHandler {
         let result = try await longPrescriptions.prescribers(
             consortium: consortium, institutionCode: input.query.institutionCode, title: try convert(input.query.title),
             by: principal, page: page)
-        return .ok(.init(body: .json(.init(
-            items: try result.items.map { .init(pseudonym: $0.pseudonym, institutionCode: $0.institutionCode, title: try convert($0.title)) },
-            nextCursor: result.nextCursor))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: try result.items.map {
+                            .init(pseudonym: $0.pseudonym, institutionCode: $0.institutionCode, title: try convert($0.title))
+                        },
+                        nextCursor: result.nextCursor))))
     }
 }

@@ -21,16 +21,24 @@ extension APIHandler {
         let principal = try RequestPrincipal.require()
         let on = try date(input.query.on)
         let consortium = try await visibleConsortium(input.path.code, for: principal)
-        guard let (agreement, ceiling) = try await prices.inEffect(consortiumID: consortium.id, drugCode: input.path.drugCode, on: on) else {
+        guard
+            let (agreement, ceiling) = try await prices.inEffect(
+                consortiumID: consortium.id, drugCode: input.path.drugCode, on: on)
+        else {
             throw DomainError.notFound("no unified price of \(input.path.drugCode) is in effect on \(on)")
         }
-        return .ok(.init(body: .json(.init(
-            consortiumCode: consortium.code, drugCode: agreement.drugCode, on: on.description,
-            unitPrice: agreement.unitPrice.description, priceUnit: try convert(agreement.priceUnit),
-            ceiling: ceiling?.unitPrice.description, agreement: try .init(agreement, on: on)))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        consortiumCode: consortium.code, drugCode: agreement.drugCode, on: on.description,
+                        unitPrice: agreement.unitPrice.description, priceUnit: try convert(agreement.priceUnit),
+                        ceiling: ceiling?.unitPrice.description, agreement: try .init(agreement, on: on)))))
     }
 
-    func getUnifiedPriceHistory(_ input: Operations.GetUnifiedPriceHistory.Input) async throws -> Operations.GetUnifiedPriceHistory.Output {
+    func getUnifiedPriceHistory(_ input: Operations.GetUnifiedPriceHistory.Input) async throws
+        -> Operations.GetUnifiedPriceHistory.Output
+    {
         let principal = try RequestPrincipal.require()
         let on = try date(input.query.on)
         let consortium = try await visibleConsortium(input.path.code, for: principal)
@@ -38,18 +46,25 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(items: try history.map { try .init($0, on: on) }))))
     }
 
-    func listPriceAgreements(_ input: Operations.ListPriceAgreements.Input) async throws -> Operations.ListPriceAgreements.Output {
+    func listPriceAgreements(_ input: Operations.ListPriceAgreements.Input) async throws -> Operations.ListPriceAgreements.Output
+    {
         let principal = try RequestPrincipal.require()
         let page = try PageRequest(input.query.limit, input.query.cursor)
         let on = try date(input.query.on)
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let result = try await prices.list(
-            consortiumID: consortium.id, drugCode: input.query.drugCode, status: try convert(input.query.status), on: on, page: page)
-        return .ok(.init(body: .json(.init(
-            items: try result.items.map { try .init($0, on: on) }, nextCursor: result.nextCursor))))
+            consortiumID: consortium.id, drugCode: input.query.drugCode, status: try convert(input.query.status), on: on,
+            page: page)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: try result.items.map { try .init($0, on: on) }, nextCursor: result.nextCursor))))
     }
 
-    func createPriceAgreement(_ input: Operations.CreatePriceAgreement.Input) async throws -> Operations.CreatePriceAgreement.Output {
+    func createPriceAgreement(_ input: Operations.CreatePriceAgreement.Input) async throws
+        -> Operations.CreatePriceAgreement.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
@@ -65,7 +80,9 @@ extension APIHandler {
         return .created(.init(body: .json(try .init(created, on: today))))
     }
 
-    func reportPriceAgreement(_ input: Operations.ReportPriceAgreement.Input) async throws -> Operations.ReportPriceAgreement.Output {
+    func reportPriceAgreement(_ input: Operations.ReportPriceAgreement.Input) async throws
+        -> Operations.ReportPriceAgreement.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
@@ -78,7 +95,9 @@ extension APIHandler {
         return .ok(.init(body: .json(try .init(reported, on: today))))
     }
 
-    func correctPriceReportDate(_ input: Operations.CorrectPriceReportDate.Input) async throws -> Operations.CorrectPriceReportDate.Output {
+    func correctPriceReportDate(_ input: Operations.CorrectPriceReportDate.Input) async throws
+        -> Operations.CorrectPriceReportDate.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
@@ -97,12 +116,17 @@ extension APIHandler {
         guard let drug = try await drugs.find(code: input.path.drugCode) else {
             throw DomainError.notFound("no drug \(input.path.drugCode)")
         }
-        guard let (agreement, answer) = try await prices.patientPrice(consortiumID: institution.consortiumID, drug: drug, on: on) else {
+        guard let (agreement, answer) = try await prices.patientPrice(consortiumID: institution.consortiumID, drug: drug, on: on)
+        else {
             throw DomainError.notFound("no unified price of \(drug.code) is in effect on \(on)")
         }
-        return .ok(.init(body: .json(.init(
-            institutionCode: institution.code, drugCode: drug.code, on: on.description,
-            unitPrice: agreement.unitPrice.description, priceUnit: try convert(agreement.priceUnit),
-            markupPercent: "\(answer.markupPercent)", patientPrice: answer.patientPrice.description, rule: answer.rule))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        institutionCode: institution.code, drugCode: drug.code, on: on.description,
+                        unitPrice: agreement.unitPrice.description, priceUnit: try convert(agreement.priceUnit),
+                        markupPercent: "\(answer.markupPercent)", patientPrice: answer.patientPrice.description, rule: answer.rule
+                    ))))
     }
 }

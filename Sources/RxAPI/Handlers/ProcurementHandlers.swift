@@ -17,19 +17,24 @@ extension Components.Schemas.PurchaseOrder {
         self.init(
             id: o.id, institutionCode: o.institutionCode, status: try convert(o.status), orderDate: o.orderDate.description,
             lines: try o.lines.map {
-                .init(lineNo: $0.lineNo, drugCode: $0.drugCode, quantity: quantityText($0.quantity),
-                      quantityUnit: try convert($0.quantityUnit), unitPrice: $0.unitPrice.description,
-                      consolidatedOrderId: $0.consolidatedOrderID, receivedQuantity: quantityText($0.receivedQuantity))
+                .init(
+                    lineNo: $0.lineNo, drugCode: $0.drugCode, quantity: quantityText($0.quantity),
+                    quantityUnit: try convert($0.quantityUnit), unitPrice: $0.unitPrice.description,
+                    consolidatedOrderId: $0.consolidatedOrderID, receivedQuantity: quantityText($0.receivedQuantity))
             })
     }
 }
 
 extension Components.Schemas.ConsolidatedOrder {
     init(_ c: ConsolidatedOrder) throws {
-        self.init(id: c.id, distributorCode: c.distributorCode, lines: try c.lines.map {
-            .init(institutionCode: $0.institutionCode, orderId: $0.orderID, lineNo: $0.lineNo, drugCode: $0.drugCode,
-                  quantity: quantityText($0.quantity), quantityUnit: try convert($0.quantityUnit), unitPrice: $0.unitPrice.description)
-        })
+        self.init(
+            id: c.id, distributorCode: c.distributorCode,
+            lines: try c.lines.map {
+                .init(
+                    institutionCode: $0.institutionCode, orderId: $0.orderID, lineNo: $0.lineNo, drugCode: $0.drugCode,
+                    quantity: quantityText($0.quantity), quantityUnit: try convert($0.quantityUnit),
+                    unitPrice: $0.unitPrice.description)
+            })
     }
 }
 
@@ -50,9 +55,11 @@ extension Components.Schemas.Invoice {
             institutionCode: invoice.institutionCode, matched: invoice.matched, review: try convert(invoice.review),
             reviewNote: invoice.reviewNote,
             lines: try invoice.lines.map {
-                .init(lineNo: $0.lineNo, orderId: $0.orderID, orderLineNo: $0.orderLineNo, lotNumber: $0.lotNumber,
-                      quantity: quantityText($0.quantity), unitPrice: $0.unitPrice.description, amount: $0.amount.formatted(places: 2),
-                      discrepancies: try $0.discrepancies.map { try convert($0) })
+                .init(
+                    lineNo: $0.lineNo, orderId: $0.orderID, orderLineNo: $0.orderLineNo, lotNumber: $0.lotNumber,
+                    quantity: quantityText($0.quantity), unitPrice: $0.unitPrice.description,
+                    amount: $0.amount.formatted(places: 2),
+                    discrepancies: try $0.discrepancies.map { try convert($0) })
             })
     }
 }
@@ -68,7 +75,10 @@ extension APIHandler {
         let consortium = try await visibleConsortium(institution.consortiumCode, for: principal)
         let result = try await orders.list(
             institution: institution, consortium: consortium, status: try convert(input.query.status), by: principal, page: page)
-        return .ok(.init(body: .json(.init(items: try result.items.map(Components.Schemas.PurchaseOrder.init), nextCursor: result.nextCursor))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(items: try result.items.map(Components.Schemas.PurchaseOrder.init), nextCursor: result.nextCursor))))
     }
 
     func createOrder(_ input: Operations.CreateOrder.Input) async throws -> Operations.CreateOrder.Output {
@@ -86,13 +96,15 @@ extension APIHandler {
     func getOrder(_ input: Operations.GetOrder.Input) async throws -> Operations.GetOrder.Output {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
-        return .ok(.init(body: .json(try .init(try await orders.order(id: input.path.id, consortium: consortium, by: principal)))))
+        return .ok(
+            .init(body: .json(try .init(try await orders.order(id: input.path.id, consortium: consortium, by: principal)))))
     }
 
     func moveOrder(_ input: Operations.MoveOrder.Input) async throws -> Operations.MoveOrder.Output {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
-        let moved = try await orders.move(id: input.path.id, action: try convert(input.path.action), consortium: consortium, by: principal)
+        let moved = try await orders.move(
+            id: input.path.id, action: try convert(input.path.action), consortium: consortium, by: principal)
         return .ok(.init(body: .json(try .init(moved))))
     }
 
@@ -105,19 +117,22 @@ extension APIHandler {
         }
         let order = try await orders.receive(
             orderID: input.path.id,
-            .init(lineNo: body.lineNo, lotNumber: body.lotNumber, expiryDate: expiry,
-                  quantity: try quantity(body.quantity, field: "quantity"),
-                  receivedOn: try BusinessDate.parse(body.receivedOn, field: "receivedOn") ?? today,
-                  exceptionReason: body.exceptionReason),
+            .init(
+                lineNo: body.lineNo, lotNumber: body.lotNumber, expiryDate: expiry,
+                quantity: try quantity(body.quantity, field: "quantity"),
+                receivedOn: try BusinessDate.parse(body.receivedOn, field: "receivedOn") ?? today,
+                exceptionReason: body.exceptionReason),
             consortium: consortium, by: principal)
         return .created(.init(body: .json(try .init(order))))
     }
 
-    func contractDistributor(_ input: Operations.ContractDistributor.Input) async throws -> Operations.ContractDistributor.Output {
+    func contractDistributor(_ input: Operations.ContractDistributor.Input) async throws -> Operations.ContractDistributor.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
-        try await supplyCentre.contract(drugCode: input.path.drugCode, distributorCode: body.distributorCode, consortium: consortium, by: principal)
+        try await supplyCentre.contract(
+            drugCode: input.path.drugCode, distributorCode: body.distributorCode, consortium: consortium, by: principal)
         return .ok(.init(body: .json(.init(drugCode: input.path.drugCode, distributorCode: body.distributorCode))))
     }
 
@@ -128,10 +143,16 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(items: try result.map(Components.Schemas.ConsolidatedOrder.init)))))
     }
 
-    func getConsolidatedOrder(_ input: Operations.GetConsolidatedOrder.Input) async throws -> Operations.GetConsolidatedOrder.Output {
+    func getConsolidatedOrder(_ input: Operations.GetConsolidatedOrder.Input) async throws
+        -> Operations.GetConsolidatedOrder.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
-        return .ok(.init(body: .json(try .init(try await supplyCentre.consolidatedOrder(id: input.path.id, consortium: consortium, by: principal)))))
+        return .ok(
+            .init(
+                body: .json(
+                    try .init(try await supplyCentre.consolidatedOrder(id: input.path.id, consortium: consortium, by: principal)))
+            ))
     }
 
     func recordInvoice(_ input: Operations.RecordInvoice.Input) async throws -> Operations.RecordInvoice.Output {
@@ -146,10 +167,11 @@ extension APIHandler {
             institutionCode: body.institutionCode, upstreamSupplierCode: body.upstreamSupplierCode,
             upstreamInvoiceNumber: body.upstreamInvoiceNumber,
             lines: try body.lines.enumerated().map { i, l in
-                .init(orderID: l.orderId, orderLineNo: l.orderLineNo, lotNumber: l.lotNumber,
-                      quantity: try quantity(l.quantity, field: "lines[\(i)].quantity"),
-                      unitPrice: try Money.parse(l.unitPrice, field: "lines[\(i)].unitPrice"),
-                      amount: try Money.parse(l.amount, field: "lines[\(i)].amount"))
+                .init(
+                    orderID: l.orderId, orderLineNo: l.orderLineNo, lotNumber: l.lotNumber,
+                    quantity: try quantity(l.quantity, field: "lines[\(i)].quantity"),
+                    unitPrice: try Money.parse(l.unitPrice, field: "lines[\(i)].unitPrice"),
+                    amount: try Money.parse(l.amount, field: "lines[\(i)].amount"))
             })
         let invoice = try await supplyCentre.recordInvoice(request, consortium: consortium, by: principal)
         return .created(.init(body: .json(try .init(invoice))))
@@ -169,11 +191,16 @@ extension APIHandler {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
-        guard let paidOn = try BusinessDate.parse(body.paidOn, field: "paidOn") else { throw DomainError.invalid("paidOn", "is required") }
+        guard let paidOn = try BusinessDate.parse(body.paidOn, field: "paidOn") else {
+            throw DomainError.invalid("paidOn", "is required")
+        }
         try await supplyCentre.pay(
             invoiceID: input.path.id, paidOn: paidOn, amount: try Money.parse(body.amount, field: "amount"),
             reference: body.reference, consortium: consortium, by: principal)
-        guard let payable = try await supplyCentre.payables(consortium: consortium, status: nil, today: today, invoiceID: input.path.id).first
+        guard
+            let payable = try await supplyCentre.payables(
+                consortium: consortium, status: nil, today: today, invoiceID: input.path.id
+            ).first
         else { throw DomainError.notFound("no payable invoice \(input.path.id)") }
         return .created(.init(body: .json(try .init(payable))))
     }
@@ -183,7 +210,8 @@ extension APIHandler {
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         let items = try await supplyCentre.payables(
-            consortium: consortium, status: try convert(input.query.status), institutionCode: input.query.institutionCode, today: today)
+            consortium: consortium, status: try convert(input.query.status), institutionCode: input.query.institutionCode,
+            today: today)
         return .ok(.init(body: .json(.init(items: try items.map(Components.Schemas.Payable.init)))))
     }
 
@@ -191,16 +219,25 @@ extension APIHandler {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-        guard let from = try BusinessDate.parse(input.query.from, field: "from"), let to = try BusinessDate.parse(input.query.to, field: "to") else {
+        guard let from = try BusinessDate.parse(input.query.from, field: "from"),
+            let to = try BusinessDate.parse(input.query.to, field: "to")
+        else {
             throw DomainError.badRequest("from and to are required")
         }
         let report = try await supplyCentre.spend(consortium: consortium, from: from, to: to)
         func share(_ part: Money) -> String {
             report.total.amount > 0 ? DecimalText.format(part.amount / report.total.amount, places: 4) : "0.0000"
         }
-        return .ok(.init(body: .json(.init(
-            from: from.description, to: to.description, total: report.total.formatted(places: 2),
-            essentialShare: share(report.essential), insuredShare: share(report.insured), tcmShare: share(report.tcm),
-            rows: report.rows.map { .init(institutionCode: $0.institutionCode, drugCode: $0.drugCode, month: $0.month, amount: $0.amount.formatted(places: 2)) }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        from: from.description, to: to.description, total: report.total.formatted(places: 2),
+                        essentialShare: share(report.essential), insuredShare: share(report.insured), tcmShare: share(report.tcm),
+                        rows: report.rows.map {
+                            .init(
+                                institutionCode: $0.institutionCode, drugCode: $0.drugCode, month: $0.month,
+                                amount: $0.amount.formatted(places: 2))
+                        }))))
     }
 }

@@ -34,11 +34,15 @@ extension APIHandler {
         return consortium
     }
 
-    func listReconciliations(_ input: Operations.ListReconciliations.Input) async throws -> Operations.ListReconciliations.Output {
+    func listReconciliations(_ input: Operations.ListReconciliations.Input) async throws -> Operations.ListReconciliations.Output
+    {
         let page = try PageRequest(input.query.limit, input.query.cursor)
         let consortium = try await reconciliationConsortium(input.path.code)
         let result = try await reconciliations.list(consortiumID: consortium.id, page: page)
-        return .ok(.init(body: .json(.init(items: result.items.map(Components.Schemas.ReconciliationRun.init), nextCursor: result.nextCursor))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(items: result.items.map(Components.Schemas.ReconciliationRun.init), nextCursor: result.nextCursor))))
     }
 
     func getReconciliation(_ input: Operations.GetReconciliation.Input) async throws -> Operations.GetReconciliation.Output {
@@ -46,12 +50,15 @@ extension APIHandler {
         return .ok(.init(body: .json(.init(try await reconciliations.get(consortiumID: consortium.id, id: input.path.id)))))
     }
 
-    func reviewReconciliationLine(_ input: Operations.ReviewReconciliationLine.Input) async throws -> Operations.ReviewReconciliationLine.Output {
+    func reviewReconciliationLine(_ input: Operations.ReviewReconciliationLine.Input) async throws
+        -> Operations.ReviewReconciliationLine.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         let reviewed = try await reconciliations.review(
-            runID: input.path.id, lineNumber: input.path.lineNumber, classification: body.classification, as: try convert(body.status),
+            runID: input.path.id, lineNumber: input.path.lineNumber, classification: body.classification,
+            as: try convert(body.status),
             note: body.note, consortiumID: consortium.id, by: principal)
         return .ok(.init(body: .json(.init(items: reviewed.map(Components.Schemas.ReconciliationDiscrepancy.init)))))
     }

@@ -63,8 +63,12 @@ extension APIHandler {
         let page = try PageRequest(input.query.limit, input.query.cursor)
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let result = try await preparations.list(consortiumID: consortium.id, page: page)
-        return .ok(.init(body: .json(.init(
-            items: try result.items.map(Components.Schemas.HospitalPreparation.init), nextCursor: result.nextCursor))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: try result.items.map(Components.Schemas.HospitalPreparation.init), nextCursor: result.nextCursor)))
+        )
     }
 
     func createPreparation(_ input: Operations.CreatePreparation.Input) async throws -> Operations.CreatePreparation.Output {
@@ -81,44 +85,61 @@ extension APIHandler {
         return .created(.init(body: .json(try .init(created))))
     }
 
-    func listExpiringPreparations(_ input: Operations.ListExpiringPreparations.Input) async throws -> Operations.ListExpiringPreparations.Output {
+    func listExpiringPreparations(_ input: Operations.ListExpiringPreparations.Input) async throws
+        -> Operations.ListExpiringPreparations.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let today = self.today
         let within = input.query.withinDays ?? 90
         let warnings = try await preparations.expiring(consortiumID: consortium.id, today: today, within: within)
-        return .ok(.init(body: .json(.init(
-            asOf: today.description, withinDays: within,
-            items: try warnings.map {
-                Components.Schemas.ExpiryWarning(
-                    subject: try convert($0.subject), institutionCode: $0.institutionCode, drugCode: $0.drugCode,
-                    number: $0.number, validTo: $0.validTo.description, daysLeft: $0.daysLeft, lapsed: $0.lapsed)
-            }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        asOf: today.description, withinDays: within,
+                        items: try warnings.map {
+                            Components.Schemas.ExpiryWarning(
+                                subject: try convert($0.subject), institutionCode: $0.institutionCode, drugCode: $0.drugCode,
+                                number: $0.number, validTo: $0.validTo.description, daysLeft: $0.daysLeft, lapsed: $0.lapsed)
+                        }))))
     }
 
-    func createPreparationLicence(_ input: Operations.CreatePreparationLicence.Input) async throws -> Operations.CreatePreparationLicence.Output {
+    func createPreparationLicence(_ input: Operations.CreatePreparationLicence.Input) async throws
+        -> Operations.CreatePreparationLicence.Output
+    {
         let principal = try RequestPrincipal.require()
         let institution = try await visibleInstitution(input.path.code, for: principal)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         let licence = try await preparations.addLicence(
             institution: institution, number: body.licenceNumber, validFrom: try day(body.validFrom, field: "validFrom"),
             validTo: try day(body.validTo, field: "validTo"), by: principal)
-        return .created(.init(body: .json(.init(
-            id: licence.id, institutionCode: licence.institutionCode, licenceNumber: licence.licenceNumber,
-            validFrom: licence.validFrom.description, validTo: licence.validTo.description))))
+        return .created(
+            .init(
+                body: .json(
+                    .init(
+                        id: licence.id, institutionCode: licence.institutionCode, licenceNumber: licence.licenceNumber,
+                        validFrom: licence.validFrom.description, validTo: licence.validTo.description))))
     }
 
-    func listTransferApprovals(_ input: Operations.ListTransferApprovals.Input) async throws -> Operations.ListTransferApprovals.Output {
+    func listTransferApprovals(_ input: Operations.ListTransferApprovals.Input) async throws
+        -> Operations.ListTransferApprovals.Output
+    {
         let principal = try RequestPrincipal.require()
         let page = try PageRequest(input.query.limit, input.query.cursor)
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let result = try await transfers.list(consortiumID: consortium.id, drugCode: input.query.drugCode, page: page)
         let today = self.today
-        return .ok(.init(body: .json(.init(
-            items: try result.items.map { try .init($0, today: today) }, nextCursor: result.nextCursor))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: try result.items.map { try .init($0, today: today) }, nextCursor: result.nextCursor))))
     }
 
-    func createTransferApproval(_ input: Operations.CreateTransferApproval.Input) async throws -> Operations.CreateTransferApproval.Output {
+    func createTransferApproval(_ input: Operations.CreateTransferApproval.Input) async throws
+        -> Operations.CreateTransferApproval.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
@@ -135,7 +156,9 @@ extension APIHandler {
         return .created(.init(body: .json(try .init(created, today: today))))
     }
 
-    func getTransferApprovalReport(_ input: Operations.GetTransferApprovalReport.Input) async throws -> Operations.GetTransferApprovalReport.Output {
+    func getTransferApprovalReport(_ input: Operations.GetTransferApprovalReport.Input) async throws
+        -> Operations.GetTransferApprovalReport.Output
+    {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let today = self.today
@@ -143,19 +166,25 @@ extension APIHandler {
         let below = input.query.remainingBelowPct ?? 10
         let report = try await transfers.report(
             consortiumID: consortium.id, today: today, withinDays: within, remainingBelow: Decimal(below))
-        return .ok(.init(body: .json(.init(
-            asOf: today.description, withinDays: within, remainingBelowPct: below,
-            expiring: try report.expiring.map { try .init($0, today: today) },
-            nearlyUsedUp: try report.nearlyUsedUp.map { try .init($0, today: today) }))))
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        asOf: today.description, withinDays: within, remainingBelowPct: below,
+                        expiring: try report.expiring.map { try .init($0, today: today) },
+                        nearlyUsedUp: try report.nearlyUsedUp.map { try .init($0, today: today) }))))
     }
 
-    func getTransferApproval(_ input: Operations.GetTransferApproval.Input) async throws -> Operations.GetTransferApproval.Output {
+    func getTransferApproval(_ input: Operations.GetTransferApproval.Input) async throws -> Operations.GetTransferApproval.Output
+    {
         let principal = try RequestPrincipal.require()
         let (approval, shipments) = try await transfers.detail(id: input.path.id, principal: principal)
         return .ok(.init(body: .json(try .init(approval, today: today, shipments: shipments))))
     }
 
-    func createTransferShipment(_ input: Operations.CreateTransferShipment.Input) async throws -> Operations.CreateTransferShipment.Output {
+    func createTransferShipment(_ input: Operations.CreateTransferShipment.Input) async throws
+        -> Operations.CreateTransferShipment.Output
+    {
         let principal = try RequestPrincipal.require()
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         let today = self.today
@@ -171,7 +200,9 @@ extension APIHandler {
         return .created(.init(body: .json(try .init(shipment))))
     }
 
-    func createTransferReceipt(_ input: Operations.CreateTransferReceipt.Input) async throws -> Operations.CreateTransferReceipt.Output {
+    func createTransferReceipt(_ input: Operations.CreateTransferReceipt.Input) async throws
+        -> Operations.CreateTransferReceipt.Output
+    {
         let principal = try RequestPrincipal.require()
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         let today = self.today

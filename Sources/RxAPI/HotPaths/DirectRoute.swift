@@ -62,7 +62,9 @@ enum DirectRoute {
 
     private static func trimmed(_ text: Substring) -> Substring {
         let isSpace = { (c: Character) in c == " " || c == "\t" }
-        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else { return "" }
+        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
         return text[first...last]
     }
 }

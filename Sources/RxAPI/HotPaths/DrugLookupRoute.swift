@@ -16,7 +16,8 @@ struct DrugLookupRoute<Context: RequestContext>: RouterMiddleware {
         self.roles = roles
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         guard request.method == .get, context.endpointPath == Self.endpoint else { return try await next(request, context) }
         // The path segment as sent. Only one that percent-decoding cannot change is read here; the rest (and any
         // code longer than the contract's 40 characters) is the generated server's to decode and answer.
@@ -34,7 +35,7 @@ struct DrugLookupRoute<Context: RequestContext>: RouterMiddleware {
     static func isPlainCodeByte(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
             true
         default:
             false

@@ -21,8 +21,9 @@ extension Components.Schemas.LongPrescriptionCheckInput {
                 default: throw StrictJSONReader.Decline()
                 }
             }
-            return Self(institutionCode: try required(institutionCode), prescriber: try required(prescriber),
-                        patient: try required(patient), items: try required(items))
+            return Self(
+                institutionCode: try required(institutionCode), prescriber: try required(prescriber),
+                patient: try required(patient), items: try required(items))
         }
     }
 }
@@ -36,12 +37,16 @@ extension Components.Schemas.LongPrescriptionPatient {
             case "ref": ref = try reader.string()
             case "familyDoctorContract": familyDoctorContract = try reader.bool()
             case "goodAdherence": goodAdherence = try reader.bool()
-            case "diagnoses": diagnoses = try reader.array { (reader) throws(StrictJSONReader.Decline) in try DiagnosesPayloadPayload.read(&reader) }
+            case "diagnoses":
+                diagnoses = try reader.array { (reader) throws(StrictJSONReader.Decline) in
+                    try DiagnosesPayloadPayload.read(&reader)
+                }
             default: throw StrictJSONReader.Decline()
             }
         }
-        return Self(ref: try required(ref), familyDoctorContract: try required(familyDoctorContract),
-                    goodAdherence: try required(goodAdherence), diagnoses: try required(diagnoses))
+        return Self(
+            ref: try required(ref), familyDoctorContract: try required(familyDoctorContract),
+            goodAdherence: try required(goodAdherence), diagnoses: try required(diagnoses))
     }
 }
 
@@ -73,8 +78,9 @@ extension Components.Schemas.LongPrescriptionItemInput {
             default: throw StrictJSONReader.Decline()
             }
         }
-        return Self(drugCode: try required(drugCode), dailyDose: try required(dailyDose), days: try required(days),
-                    assessmentRecorded: assessmentRecorded, patientConfirmed: patientConfirmed)
+        return Self(
+            drugCode: try required(drugCode), dailyDose: try required(dailyDose), days: try required(days),
+            assessmentRecorded: assessmentRecorded, patientConfirmed: patientConfirmed)
     }
 }
 

@@ -22,7 +22,8 @@ struct LongPrescriptionCheckRoute<Context: RequestContext>: RouterMiddleware {
         self.validator = validator
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         guard request.method == .post, context.endpointPath == Self.endpoint else { return try await next(request, context) }
         guard DirectRoute.hasJSONBody(request), DirectRoute.acceptsJSON(request), DirectRoute.hasNoQuery(request) else {
             counters.generated.increment()
@@ -31,7 +32,8 @@ struct LongPrescriptionCheckRoute<Context: RequestContext>: RouterMiddleware {
         try roles.authorize(Operations.CheckLongPrescription.id)
         var request = request
         let body = try await request.collectBody(upTo: maximumBodyBytes)
-        guard let input = body.withUnsafeReadableBytes({ Components.Schemas.LongPrescriptionCheckInput.read(strictJSON: $0) }) else {
+        guard let input = body.withUnsafeReadableBytes({ Components.Schemas.LongPrescriptionCheckInput.read(strictJSON: $0) })
+        else {
             counters.generated.increment()
             return try await next(request, context)
         }

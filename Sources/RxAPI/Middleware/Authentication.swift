@@ -55,7 +55,8 @@ final class Authenticator: Sendable {
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let authenticator: Authenticator
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         guard request.uri.path.hasPrefix("/v1/") || request.uri.path == "/v1" else {
             return try await next(request, context)
         }

@@ -7,7 +7,8 @@ import RxStore
 struct LeaseDeadlineMiddleware<Context: RequestContext>: RouterMiddleware {
     let leaseTimeout: Duration
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         try await Database.$requestDeadline.withValue(ContinuousClock.now.advanced(by: leaseTimeout)) {
             try await next(request, context)
         }

@@ -9,7 +9,8 @@ import RxDomain
 /// operation with a body would stop the server. Parameter names are case-insensitive (RFC 2045), so the header
 /// is malformed anyway.
 struct MediaTypeGuard<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         if let contentType = request.headers[.contentType], let name = Self.repeatedParameter(in: contentType) {
             throw DomainError.badRequest("Content-Type: the parameter '\(name)' is given more than once")
         }
@@ -20,7 +21,9 @@ struct MediaTypeGuard<Context: RequestContext>: RouterMiddleware {
     static func repeatedParameter(in mediaType: String) -> String? {
         var seen: Set<String> = []
         for parameter in mediaType.split(separator: ";").dropFirst() {
-            let name = parameter.split(separator: "=", maxSplits: 1).first.map { $0.lowercased().filter { $0 != " " && $0 != "\t" } } ?? ""
+            let name =
+                parameter.split(separator: "=", maxSplits: 1).first.map { $0.lowercased().filter { $0 != " " && $0 != "\t" } }
+                ?? ""
             guard !name.isEmpty else { continue }
             if !seen.insert(name).inserted { return name }
         }

@@ -48,17 +48,20 @@ package struct ContractPaths: Sendable, Equatable {
 struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
     let paths: ContractPaths
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
-            guard let methods = paths.methods(of: request.uri.path[...]), !methods.isEmpty, !methods.contains(request.method) else {
+            guard let methods = paths.methods(of: request.uri.path[...]), !methods.isEmpty, !methods.contains(request.method)
+            else {
                 throw error
             }
             var allowed = methods.map(\.rawValue)
             if methods.contains(.get) { allowed.append("HEAD") }
-            throw HTTPError(.methodNotAllowed, headers: [.allow: allowed.joined(separator: ", ")],
-                            message: "\(request.method.rawValue) is not a method of this path; it allows \(allowed.joined(separator: ", "))")
+            throw HTTPError(
+                .methodNotAllowed, headers: [.allow: allowed.joined(separator: ", ")],
+                message: "\(request.method.rawValue) is not a method of this path; it allows \(allowed.joined(separator: ", "))")
         }
     }
 }

@@ -8,12 +8,14 @@ import RxDomain
 /// as 400 naming the field, and anything unexpected as a 500 logged at error level (never an empty body). In
 /// Chinese when the request prefers it (`Accept-Language: zh`), English otherwise.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         do {
             return try await next(request, context)
         } catch {
             let language = ProblemLanguage(acceptLanguage: request.headers[.acceptLanguage])
-            return Self.problem(for: error, logger: context.logger).response(headers: Self.headers(for: error), language: language)
+            return Self.problem(for: error, logger: context.logger).response(
+                headers: Self.headers(for: error), language: language)
         }
     }
 

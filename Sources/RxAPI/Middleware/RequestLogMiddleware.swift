@@ -4,7 +4,8 @@ import Logging
 /// One structured line per request: method, path (never the query string, which may carry identifiers),
 /// status and duration.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         let start = ContinuousClock.now
         func log(_ status: Int) {
             let elapsed = ContinuousClock.now - start
@@ -31,7 +32,8 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
 struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let maximumBytes: Int
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maximumBytes {
             throw HTTPError(.contentTooLarge, message: "the request body is larger than \(maximumBytes) bytes")
         }

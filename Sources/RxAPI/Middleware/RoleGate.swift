@@ -29,12 +29,13 @@ package struct OperationRoles: Sendable, Equatable {
                 guard let names = list.sequence else {
                     throw Malformed(description: "x-roles of \(id) must be a list like [consortium_admin, auditor]")
                 }
-                byOperation[id] = try Set(names.map { node in
-                    guard let name = node.string, let role = Role(rawValue: name) else {
-                        throw Malformed(description: "x-roles of \(id) names an unknown role '\(node.string ?? "\(node)")'")
-                    }
-                    return role
-                })
+                byOperation[id] = try Set(
+                    names.map { node in
+                        guard let name = node.string, let role = Role(rawValue: name) else {
+                            throw Malformed(description: "x-roles of \(id) names an unknown role '\(node.string ?? "\(node)")'")
+                        }
+                        return role
+                    })
             }
         }
         self.byOperation = byOperation

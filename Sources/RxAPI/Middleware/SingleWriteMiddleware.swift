@@ -10,7 +10,8 @@ import Hummingbird
 struct SingleWriteMiddleware<Context: RequestContext>: RouterMiddleware {
     var maximumBytes = 1 << 20
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
+    {
         var response = try await next(request, context)
         guard let length = response.body.contentLength, length > 0, length <= maximumBytes else { return response }
         let collected = CollectedBody(capacity: length)

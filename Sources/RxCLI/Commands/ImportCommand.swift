@@ -28,7 +28,9 @@ struct ImportCommand: AsyncParsableCommand {
 
     struct Prices: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Load a provincial winning-bid price list (columns: drug_code, unit_price, price_unit, bid_reference, effective_from).")
+            abstract:
+                "Load a provincial winning-bid price list (columns: drug_code, unit_price, price_unit, bid_reference, effective_from)."
+        )
 
         @OptionGroup var database: DatabaseOptions
 
@@ -59,7 +61,8 @@ extension ImportCommand {
     struct HerbUsage: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "herb-usage",
-            abstract: "Load members' prior-year usage of decoction pieces (columns: institution_code, drug_code, year, quantity_kg).")
+            abstract:
+                "Load members' prior-year usage of decoction pieces (columns: institution_code, drug_code, year, quantity_kg).")
 
         @OptionGroup var database: DatabaseOptions
 
@@ -75,13 +78,18 @@ extension ImportCommand {
         @OptionGroup var encoding: EncodingOption
 
         func run() async throws {
-            let (input, encoding, consortium, year) = (try ImportCommand.input(file), try self.encoding.value(), self.consortium, self.year)
+            let (input, encoding, consortium, year) = (
+                try ImportCommand.input(file), try self.encoding.value(), self.consortium, self.year
+            )
             do {
                 let summary = try await database.withDatabase("import") { db in
                     try await HerbUsageImport(database: db).run(
-                        input: input, encoding: encoding, consortiumCode: consortium, year: year, actor: .console("import herb-usage"))
+                        input: input, encoding: encoding, consortiumCode: consortium, year: year,
+                        actor: .console("import herb-usage"))
                 }
-                print("herb usage: \(summary.lines) lines, \(summary.imported) imported, \(summary.updated) updated, \(summary.unchanged) unchanged")
+                print(
+                    "herb usage: \(summary.lines) lines, \(summary.imported) imported, \(summary.updated) updated, \(summary.unchanged) unchanged"
+                )
             } catch let rejected as HerbUsageImport.Rejected {
                 throw ImportCommand.rejected(file, rejected)
             }

@@ -15,7 +15,8 @@ extension ReconcileCommand {
         @Option(help: "Write the report to this file instead of standard output.")
         var output: String?
 
-        @Option(name: .customLong("as-of"), help: "The business date to reconcile on, YYYY-MM-DD (default: today in Asia/Shanghai).")
+        @Option(
+            name: .customLong("as-of"), help: "The business date to reconcile on, YYYY-MM-DD (default: today in Asia/Shanghai).")
         var asOf: String?
 
         /// The format and the date, or exit 2 naming the bad option.
@@ -50,7 +51,8 @@ extension ReconcileCommand {
     }
 
     static var user: String {
-        let name = ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.userName
+        let name =
+            ProcessInfo.processInfo.environment["USER"].flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.userName
         return name.isEmpty ? "unknown" : name
     }
 
@@ -61,7 +63,9 @@ extension ReconcileCommand {
 
     struct Herbs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A herb round's commitments against purchases: per member and item committed, ordered, received, completion and pace; and rejected lots received.")
+            abstract:
+                "A herb round's commitments against purchases: per member and item committed, ordered, received, completion and pace; and rejected lots received."
+        )
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var report: ReportOptions
@@ -72,11 +76,14 @@ extension ReconcileCommand {
 
         func run() async throws {
             let text = try ReconcileCommand.required(round, "--round")
-            guard let roundID = Int64(text), roundID > 0 else { throw ReconcileCommand.badInput("--round must be a round's id, a positive number") }
+            guard let roundID = Int64(text), roundID > 0 else {
+                throw ReconcileCommand.badInput("--round must be a round's id, a positive number")
+            }
             let (format, asOf) = try report.parsed()
             let outcome = try await database.withDatabase("reconcile") { db in
                 try await ReconcileHerbs(database: db).run(
-                    roundID: roundID, asOf: asOf, format: format, createdBy: try await by.resolve(consortiumCode: nil, database: db))
+                    roundID: roundID, asOf: asOf, format: format,
+                    createdBy: try await by.resolve(consortiumCode: nil, database: db))
             }
             try report.finish(outcome)
         }
@@ -84,7 +91,9 @@ extension ReconcileCommand {
 
     struct Transfers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Transfer approvals of hospital preparations: approved, shipped, received, remaining; and every shipment outside its approval.")
+            abstract:
+                "Transfer approvals of hospital preparations: approved, shipped, received, remaining; and every shipment outside its approval."
+        )
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var report: ReportOptions
@@ -107,7 +116,9 @@ extension ReconcileCommand {
 
     struct Catalogues: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Members' own lists against the consortium catalogue in effect: drugs not in it, or restricted to other institution levels.")
+            abstract:
+                "Members' own lists against the consortium catalogue in effect: drugs not in it, or restricted to other institution levels."
+        )
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var report: ReportOptions

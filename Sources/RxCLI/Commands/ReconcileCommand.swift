@@ -5,12 +5,14 @@ import RxStore
 
 struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reconcile", abstract: "Reconcile a file, or records against records (exit 0 all matched, 1 discrepancies, 2 bad input).",
+        commandName: "reconcile",
+        abstract: "Reconcile a file, or records against records (exit 0 all matched, 1 discrepancies, 2 bad input).",
         subcommands: [Invoices.self, Herbs.self, Transfers.self, Catalogues.self])
 
     struct Invoices: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Reconcile a distributor's invoice file against orders, receipts, member catalogues and the two-invoice rule.")
+            abstract:
+                "Reconcile a distributor's invoice file against orders, receipts, member catalogues and the two-invoice rule.")
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var by: OperatorOptions
@@ -29,7 +31,9 @@ struct ReconcileCommand: AsyncParsableCommand {
         @Option(help: "Write the report to this file instead of standard output.")
         var output: String?
 
-        @Option(name: .customLong("as-of"), help: "The date of the catalogue in effect, YYYY-MM-DD (default: today in Asia/Shanghai).")
+        @Option(
+            name: .customLong("as-of"), help: "The date of the catalogue in effect, YYYY-MM-DD (default: today in Asia/Shanghai)."
+        )
         var asOf: String?
 
         /// Bad input exits 2, like a bad file.

@@ -19,12 +19,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("pool-size"), help: "Database connections in the pool (default: $DB_POOL_SIZE, else 8).")
     var poolSize: Int?
 
-    @Option(name: .customLong("lease-timeout-ms"),
-            help: "How long a request waits for a database connection before 503 (default: $DB_LEASE_TIMEOUT_MS, else 5000).")
+    @Option(
+        name: .customLong("lease-timeout-ms"),
+        help: "How long a request waits for a database connection before 503 (default: $DB_LEASE_TIMEOUT_MS, else 5000).")
     var leaseTimeoutMilliseconds: Int?
 
-    @Option(name: .customLong("lock-timeout-ms"),
-            help: "How long a request waits for a lock another transaction holds (an import) before 503 (default: $DB_LOCK_TIMEOUT_MS, else the lease timeout).")
+    @Option(
+        name: .customLong("lock-timeout-ms"),
+        help:
+            "How long a request waits for a lock another transaction holds (an import) before 503 (default: $DB_LOCK_TIMEOUT_MS, else the lease timeout)."
+    )
     var lockTimeoutMilliseconds: Int?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -42,7 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port ?? env["PORT"].flatMap(Int.init) ?? 8080, databaseURL: try database.url(),
             poolSize: poolSize ?? env["DB_POOL_SIZE"].flatMap(Int.init) ?? 8,
             leaseTimeout: DatabaseOptions.leaseTimeout(flag: leaseTimeoutMilliseconds, defaultMilliseconds: 5000),
-            lockTimeout: (lockTimeoutMilliseconds ?? env["DB_LOCK_TIMEOUT_MS"].flatMap(Int.init)).map { .milliseconds(max(1, $0)) },
+            lockTimeout: (lockTimeoutMilliseconds ?? env["DB_LOCK_TIMEOUT_MS"].flatMap(Int.init)).map {
+                .milliseconds(max(1, $0))
+            },
             logLevel: level)
         try await serve(configuration)
     }

@@ -14,7 +14,10 @@ struct TokenCommand: AsyncParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(help: "consortium_admin, institution_pharmacist, procurement_officer, prescriber, regulator, auditor, finance or master_data_admin.")
+        @Option(
+            help:
+                "consortium_admin, institution_pharmacist, procurement_officer, prescriber, regulator, auditor, finance or master_data_admin."
+        )
         var role: String
 
         @Option(help: "The consortium's code (every role but master_data_admin, which belongs to no consortium).")
@@ -26,7 +29,11 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "A label for the audit trail.")
         var name: String = ""
 
-        @Option(name: .customLong("expires-in-days"), help: "Days until the token expires, \(TokenLifetime.days.lowerBound) to \(TokenLifetime.days.upperBound) (default: never).")
+        @Option(
+            name: .customLong("expires-in-days"),
+            help:
+                "Days until the token expires, \(TokenLifetime.days.lowerBound) to \(TokenLifetime.days.upperBound) (default: never)."
+        )
         var expiresInDays: Int?
 
         func validate() throws {

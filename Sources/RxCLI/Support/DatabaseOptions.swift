@@ -61,7 +61,8 @@ enum ProjectFolder {
                 var isDir: ObjCBool = false
                 if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), isDir.boolValue,
                     FileManager.default.fileExists(atPath: dir.appendingPathComponent("Package.swift").path)
-                        || name != "sql" || FileManager.default.fileExists(atPath: candidate.appendingPathComponent("001_foundation.sql").path)
+                        || name != "sql"
+                        || FileManager.default.fileExists(atPath: candidate.appendingPathComponent("001_foundation.sql").path)
                 {
                     return candidate
                 }

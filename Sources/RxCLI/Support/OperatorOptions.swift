@@ -16,7 +16,9 @@ struct OperatorOptions: ParsableArguments {
     func resolve(consortiumCode: String?, database: Database) async throws -> String {
         if let name {
             let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !trimmed.isEmpty, trimmed.count <= 200 else { throw ReconcileCommand.badInput("--operator must be 1 to 200 characters") }
+            guard !trimmed.isEmpty, trimmed.count <= 200 else {
+                throw ReconcileCommand.badInput("--operator must be 1 to 200 characters")
+            }
             return trimmed
         }
         if let token {

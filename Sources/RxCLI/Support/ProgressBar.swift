@@ -1,9 +1,10 @@
 import Foundation
 import RxStore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A one-line progress bar on standard error, redrawn at most ten times a second; only when standard error is a

@@ -119,7 +119,8 @@ extension Principal {
         case .manageLongPrescriptionRules(let id):
             return id == consortiumID && role == .consortiumAdmin
         case .issueLongPrescription(let consortium, let institution):
-            return consortium == consortiumID && institutionID == institution && (role == .prescriber || role == .institutionPharmacist)
+            return consortium == consortiumID && institutionID == institution
+                && (role == .prescriber || role == .institutionPharmacist)
         case .dispense(let id):
             return id == consortiumID && role == .institutionPharmacist
         case .raiseOrder(let consortium, let institution):
@@ -173,7 +174,9 @@ extension Principal {
             return may(.readAllHerbCommitments(consortiumID: consortium, roundLeadCode: lead))
                 || may(.commitHerbVolume(consortiumID: consortium, institutionID: institution))
         case .readDistributorContracts(let id):
-            let readers: Set<Role> = [.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .finance, .auditor, .regulator]
+            let readers: Set<Role> = [
+                .consortiumAdmin, .procurementOfficer, .institutionPharmacist, .finance, .auditor, .regulator,
+            ]
             return id == consortiumID && role.map(readers.contains) == true
         case .readSupplyCentreOrders(let consortium, let lead):
             guard consortium == consortiumID else { return false }
@@ -187,14 +190,18 @@ extension Principal {
             return id == consortiumID
                 && (role == .consortiumAdmin || role == .institutionPharmacist || overseesConsortium)
         case .readHerbQualityLimits:
-            let readers: Set<Role> = [.consortiumAdmin, .procurementOfficer, .institutionPharmacist, .auditor, .regulator, .masterDataAdmin]
+            let readers: Set<Role> = [
+                .consortiumAdmin, .procurementOfficer, .institutionPharmacist, .auditor, .regulator, .masterDataAdmin,
+            ]
             return role.map(readers.contains) == true
         case .editMemberCatalogue(let consortium, let institution):
             guard consortium == consortiumID else { return false }
             if role == .consortiumAdmin && institutionID == nil { return true }
             return (role == .institutionPharmacist || role == .consortiumAdmin) && institutionID == institution
         case .runDeskChecks:
-            let checkers: Set<Role> = [.consortiumAdmin, .institutionPharmacist, .procurementOfficer, .prescriber, .regulator, .auditor]
+            let checkers: Set<Role> = [
+                .consortiumAdmin, .institutionPharmacist, .procurementOfficer, .prescriber, .regulator, .auditor,
+            ]
             return consortiumID != nil && role.map(checkers.contains) == true
         case .signConsoleRun(let code):
             return consortiumCode == code

@@ -140,12 +140,16 @@ extension Principal {
     /// (no consortium, no institution), else consortium-wide, scoped to the lead `LEAD`, or to a member `MEMBER`.
     public static func samples(of role: Role) -> [Principal] {
         if role.isNational {
-            return [Principal(tokenID: nil, role: role, consortiumID: nil, consortiumCode: nil, institutionID: nil,
-                              institutionCode: nil, name: "sample")]
+            return [
+                Principal(
+                    tokenID: nil, role: role, consortiumID: nil, consortiumCode: nil, institutionID: nil,
+                    institutionCode: nil, name: "sample")
+            ]
         }
         return [(nil, nil), (1, "LEAD"), (2, "MEMBER")].map { (institutionID: Int64?, institutionCode: String?) in
-            Principal(tokenID: nil, role: role, consortiumID: 1, consortiumCode: "SAMPLE", institutionID: institutionID,
-                      institutionCode: institutionCode, name: "sample")
+            Principal(
+                tokenID: nil, role: role, consortiumID: 1, consortiumCode: "SAMPLE", institutionID: institutionID,
+                institutionCode: institutionCode, name: "sample")
         }
     }
 }
@@ -155,8 +159,9 @@ extension Permission.Kind {
     /// operation gated by these kinds must list exactly their holders in the contract's `x-roles`.
     public var holders: Set<Role> {
         let permissions = Permission.samples.filter { $0.kind == self }
-        return Set(Role.allCases.filter { role in
-            Principal.samples(of: role).contains { principal in permissions.contains(where: principal.may) }
-        })
+        return Set(
+            Role.allCases.filter { role in
+                Principal.samples(of: role).contains { principal in permissions.contains(where: principal.may) }
+            })
     }
 }

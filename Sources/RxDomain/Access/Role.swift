@@ -29,7 +29,8 @@ extension Role {
     public func checkTokenScope(consortiumCode: String?, institutionCode: String?) throws(DomainError) {
         if isNational {
             guard consortiumCode == nil else {
-                throw .invalid("consortium", "a \(rawValue) token belongs to no consortium: national master data is shared by all")
+                throw .invalid(
+                    "consortium", "a \(rawValue) token belongs to no consortium: national master data is shared by all")
             }
             guard institutionCode == nil else {
                 throw .invalid("institution", "a \(rawValue) token belongs to no institution")
@@ -49,7 +50,8 @@ public enum TokenLifetime {
     public static func expiry(days: Int?, from now: Date) throws(DomainError) -> Date? {
         guard let days else { return nil }
         guard Self.days.contains(days) else {
-            throw .invalid("expiresInDays", "must be between \(Self.days.lowerBound) and \(Self.days.upperBound) days, not \(days)")
+            throw .invalid(
+                "expiresInDays", "must be between \(Self.days.lowerBound) and \(Self.days.upperBound) days, not \(days)")
         }
         return now.addingTimeInterval(TimeInterval(days) * 86_400)
     }

@@ -79,7 +79,9 @@ public enum CatalogueRules {
         if let j = item.justification, !j.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return nil }
         return FieldError(
             field: "justification",
-            reason: "\(drug.code) is neither on the national essential medicines list nor insurance-listed: give a written justification")
+            reason:
+                "\(drug.code) is neither on the national essential medicines list nor insurance-listed: give a written justification"
+        )
     }
 
     public struct PublicationCheck: Sendable, Equatable {
@@ -135,7 +137,9 @@ public enum CatalogueRules {
             guard item.allows(level) else {
                 return FieldError(
                     field: code,
-                    reason: "restricted to \(item.levels.map(\.rawValue).joined(separator: ", ")) institutions, not \(level.rawValue)")
+                    reason:
+                        "restricted to \(item.levels.map(\.rawValue).joined(separator: ", ")) institutions, not \(level.rawValue)"
+                )
             }
             return nil
         }

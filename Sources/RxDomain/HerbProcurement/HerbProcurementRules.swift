@@ -110,7 +110,8 @@ public enum HerbProcurementRules {
         guard let reason, !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw .invalid(
                 "quantityKg",
-                "\(quantity) kg is below the round's minimum of \(minimumPercent)% of prior-year usage (\(least) kg of \(priorUsage) kg); give a reason for the lead to accept")
+                "\(quantity) kg is below the round's minimum of \(minimumPercent)% of prior-year usage (\(least) kg of \(priorUsage) kg); give a reason for the lead to accept"
+            )
         }
         return .pending
     }
@@ -145,7 +146,8 @@ public enum HerbProcurementRules {
     /// An item's ceiling above a provincial winning-bid price in effect during the round: 422 naming both prices.
     public static func checkCeiling(_ ceiling: Money, provincial: [ProvincialPrice]) throws(DomainError) {
         guard let above = provincial.filter({ ceiling > $0.unitPrice }).min(by: { $0.unitPrice < $1.unitPrice }) else { return }
-        let reason = "the ceiling \(ceiling) per kg is above the provincial winning-bid price \(above.unitPrice) per kg (\(above.reference), in effect from \(above.from)); a round's price may not exceed it"
+        let reason =
+            "the ceiling \(ceiling) per kg is above the provincial winning-bid price \(above.unitPrice) per kg (\(above.reference), in effect from \(above.from)); a round's price may not exceed it"
         throw .unprocessable(reason, [FieldError(field: "ceilingPrice", reason: reason)])
     }
 
@@ -158,7 +160,9 @@ public enum HerbProcurementRules {
         if let binding = cap(ceiling: ceiling, provincial: provincial).provincial, price > binding.unitPrice {
             return FieldError(
                 field: "unitPrice",
-                reason: "\(price) is above the provincial winning-bid price \(binding.unitPrice) per kg (\(binding.reference)) in effect during the round")
+                reason:
+                    "\(price) is above the provincial winning-bid price \(binding.unitPrice) per kg (\(binding.reference)) in effect during the round"
+            )
         }
         return nil
     }
@@ -169,7 +173,9 @@ public enum HerbProcurementRules {
         _ bids: [Bid], rule: HerbAwardRule, marginPercent: Decimal, ceiling: Money, provincial: [ProvincialPrice]
     ) -> [RankedBid] {
         let limit = Self.cap(ceiling: ceiling, provincial: provincial)
-        guard let binding = limit.provincial else { return rank(bids, rule: rule, marginPercent: marginPercent, ceiling: ceiling) }
+        guard let binding = limit.provincial else {
+            return rank(bids, rule: rule, marginPercent: marginPercent, ceiling: ceiling)
+        }
         return rank(
             bids, rule: rule, marginPercent: marginPercent, ceiling: limit.price,
             ceilingName: "the provincial winning-bid price (\(binding.reference))")
@@ -202,7 +208,8 @@ public enum HerbProcurementRules {
         /// The winner's share of the item's volume (0 for the others).
         public var share: Decimal
         public var reason: String
-        public init(bidID: Int64, supplierCode: String, rank: Int, qualified: Bool, winner: Bool, share: Decimal, reason: String) {
+        public init(bidID: Int64, supplierCode: String, rank: Int, qualified: Bool, winner: Bool, share: Decimal, reason: String)
+        {
             self.bidID = bidID
             self.supplierCode = supplierCode
             self.rank = rank
@@ -239,7 +246,9 @@ public enum HerbProcurementRules {
         var ranked: [RankedBid] = []
         guard let lowest = qualified.first?.unitPrice else {
             return disqualified.sorted { $0.0.id < $1.0.id }.enumerated().map { i, d in
-                RankedBid(bidID: d.0.id, supplierCode: d.0.supplierCode, rank: i + 1, qualified: false, winner: false, share: 0, reason: d.1)
+                RankedBid(
+                    bidID: d.0.id, supplierCode: d.0.supplierCode, rank: i + 1, qualified: false, winner: false, share: 0,
+                    reason: d.1)
             }
         }
         let limit = lowest * (1 + marginPercent / 100)
@@ -257,7 +266,8 @@ public enum HerbProcurementRules {
                 switch rule {
                 case .lowestPrice:
                     if qualified.count > 1 && qualified[1].unitPrice == bid.unitPrice {
-                        reason = qualified[1].qualityScore == bid.qualityScore
+                        reason =
+                            qualified[1].qualityScore == bid.qualityScore
                             ? "lowest qualified price \(bid.unitPrice); tie on price and quality broken by the earlier bid"
                             : "lowest qualified price \(bid.unitPrice); tie on price broken by the higher quality score \(bid.qualityScore)"
                     } else {
@@ -270,7 +280,8 @@ public enum HerbProcurementRules {
                 switch rule {
                 case .lowestPrice:
                     let first = qualified[0]
-                    reason = bid.unitPrice > first.unitPrice
+                    reason =
+                        bid.unitPrice > first.unitPrice
                         ? "\(bid.unitPrice) is above the lowest qualified price \(first.unitPrice)"
                         : bid.qualityScore < first.qualityScore
                             ? "same price as the winner, lower quality score \(bid.qualityScore) than \(first.qualityScore)"
@@ -279,14 +290,16 @@ public enum HerbProcurementRules {
                     reason = "\(bid.unitPrice) is more than \(marginPercent)% above the lowest qualified price \(lowest)"
                 }
             }
-            ranked.append(RankedBid(
-                bidID: bid.id, supplierCode: bid.supplierCode, rank: i + 1, qualified: true, winner: wins,
-                share: wins ? (i == 0 ? each + remainder : each) : 0, reason: reason))
+            ranked.append(
+                RankedBid(
+                    bidID: bid.id, supplierCode: bid.supplierCode, rank: i + 1, qualified: true, winner: wins,
+                    share: wins ? (i == 0 ? each + remainder : each) : 0, reason: reason))
         }
         for (i, d) in disqualified.sorted(by: { $0.0.id < $1.0.id }).enumerated() {
-            ranked.append(RankedBid(
-                bidID: d.0.id, supplierCode: d.0.supplierCode, rank: qualified.count + i + 1, qualified: false,
-                winner: false, share: 0, reason: d.1))
+            ranked.append(
+                RankedBid(
+                    bidID: d.0.id, supplierCode: d.0.supplierCode, rank: qualified.count + i + 1, qualified: false,
+                    winner: false, share: 0, reason: d.1))
         }
         return ranked
     }
@@ -314,7 +327,10 @@ public enum HerbProcurementRules {
         guard missing.isEmpty else {
             throw .unprocessable(
                 "the monograph limits \(missing.map(\.rawValue).joined(separator: ", ")): measure them",
-                missing.map { FieldError(field: $0.rawValue, reason: "the monograph sets a limit of \(limits[$0]!); the lot must be measured") })
+                missing.map {
+                    FieldError(
+                        field: $0.rawValue, reason: "the monograph sets a limit of \(limits[$0]!); the lot must be measured")
+                })
         }
         for (measure, value) in measured where value < 0 {
             throw .invalid(measure.rawValue, "a measured value cannot be negative")
@@ -346,7 +362,9 @@ public enum HerbProcurementRules {
     }
 
     /// How far a member is with an item on a date: the period runs from `start` to `end`, both included.
-    public static func pace(committed: Decimal, bought: Decimal, start: BusinessDate, end: BusinessDate, on date: BusinessDate) -> Pace {
+    public static func pace(committed: Decimal, bought: Decimal, start: BusinessDate, end: BusinessDate, on date: BusinessDate)
+        -> Pace
+    {
         let periodDays = start.days(to: end) + 1
         let elapsed = min(max(start.days(to: date) + 1, 0), periodDays)
         let expected = round(committed * Decimal(elapsed) / Decimal(periodDays), 3)

@@ -48,7 +48,8 @@ public struct HerbRoundItem: Sendable, Equatable, Encodable {
     public var awardedPrice: Money? = nil
 
     public init(
-        id: Int64, drugCode: String, drugName: String, grade: String, qualityStandard: String, ceilingPrice: Money, awardAgreementID: Int64? = nil, awardedPrice: Money? = nil
+        id: Int64, drugCode: String, drugName: String, grade: String, qualityStandard: String, ceilingPrice: Money,
+        awardAgreementID: Int64? = nil, awardedPrice: Money? = nil
     ) {
         self.id = id
         self.drugCode = drugCode
@@ -77,7 +78,9 @@ public struct HerbRound: Sendable, Equatable, Encodable {
     public var items: [HerbRoundItem]
 
     public init(
-        id: Int64, consortiumID: Int64, name: String, leadInstitutionCode: String, periodStart: BusinessDate, periodEnd: BusinessDate, priorYear: Int, status: HerbRoundStatus, awardRule: HerbAwardRule, marginPercent: Decimal, proposalPercent: Decimal, minimumPercent: Decimal, items: [HerbRoundItem]
+        id: Int64, consortiumID: Int64, name: String, leadInstitutionCode: String, periodStart: BusinessDate,
+        periodEnd: BusinessDate, priorYear: Int, status: HerbRoundStatus, awardRule: HerbAwardRule, marginPercent: Decimal,
+        proposalPercent: Decimal, minimumPercent: Decimal, items: [HerbRoundItem]
     ) {
         self.id = id
         self.consortiumID = consortiumID
@@ -142,7 +145,10 @@ public struct HerbBidDraft: Sendable {
     public var origin: String
     public var qualityScore: Decimal
     public var qualityReference: String
-    public init(drugCode: String, supplierCode: String, unitPrice: Money, grade: String, origin: String, qualityScore: Decimal, qualityReference: String) {
+    public init(
+        drugCode: String, supplierCode: String, unitPrice: Money, grade: String, origin: String, qualityScore: Decimal,
+        qualityReference: String
+    ) {
         self.drugCode = drugCode
         self.supplierCode = supplierCode
         self.unitPrice = unitPrice
@@ -167,7 +173,8 @@ public struct HerbBid: Sendable, Equatable, Encodable {
     public var withdrawalReason: String? = nil
 
     public init(
-        id: Int64, itemID: Int64, drugCode: String, supplierCode: String, unitPrice: Money, grade: String, origin: String, qualityScore: Decimal, qualityReference: String, withdrawalReason: String? = nil
+        id: Int64, itemID: Int64, drugCode: String, supplierCode: String, unitPrice: Money, grade: String, origin: String,
+        qualityScore: Decimal, qualityReference: String, withdrawalReason: String? = nil
     ) {
         self.id = id
         self.itemID = itemID
@@ -198,7 +205,8 @@ public struct HerbRankingRow: Sendable, Equatable, Encodable {
     public var reason: String
 
     public init(
-        itemID: Int64, drugCode: String, bidID: Int64, supplierCode: String, unitPrice: Money, qualityScore: Decimal, rank: Int, qualified: Bool, winner: Bool, share: Decimal, volumeKg: Decimal, reason: String
+        itemID: Int64, drugCode: String, bidID: Int64, supplierCode: String, unitPrice: Money, qualityScore: Decimal, rank: Int,
+        qualified: Bool, winner: Bool, share: Decimal, volumeKg: Decimal, reason: String
     ) {
         self.itemID = itemID
         self.drugCode = drugCode

@@ -22,7 +22,9 @@ extension HerbRoundRules {
         _ draft: HerbCommitmentDraft, proposed: Decimal?, priorYear: Int, drugCode: String
     ) throws(DomainError) -> Decimal {
         guard let quantity = draft.quantityKg ?? proposed.flatMap({ $0 > 0 ? $0 : nil }) else {
-            throw .invalid("quantityKg", "\(draft.institutionCode) has no \(priorYear) usage of \(drugCode) to propose from; give the quantity")
+            throw .invalid(
+                "quantityKg",
+                "\(draft.institutionCode) has no \(priorYear) usage of \(drugCode) to propose from; give the quantity")
         }
         return quantity
     }

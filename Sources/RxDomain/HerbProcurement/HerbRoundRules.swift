@@ -35,7 +35,8 @@ public enum HerbRoundRules {
         guard lead.type.isTCM else {
             throw .invalid(
                 "leadInstitutionCode",
-                "\(code) is a \(lead.type.rawValue) institution; a round is led by a TCM hospital (tcm or integrated_tcm_western)")
+                "\(code) is a \(lead.type.rawValue) institution; a round is led by a TCM hospital (tcm or integrated_tcm_western)"
+            )
         }
         guard lead.hasTestingLab else {
             throw .invalid("leadInstitutionCode", "\(code) has no testing lab to inspect the pieces (中药饮片鉴别检测)")
@@ -86,7 +87,9 @@ public enum HerbRoundRules {
     }
 
     /// The round's item for a piece, or 422 naming `field`.
-    public static func item(of round: HerbRound, drugCode: String, field: String = "drugCode") throws(DomainError) -> HerbRoundItem {
+    public static func item(of round: HerbRound, drugCode: String, field: String = "drugCode") throws(DomainError)
+        -> HerbRoundItem
+    {
         guard let item = round.items.first(where: { $0.drugCode == drugCode }) else {
             throw .invalid(field, "\(drugCode) is not an item of round \(round.id)")
         }
@@ -131,7 +134,8 @@ public enum HerbRoundRules {
         _ draft: HerbBidDraft, item: HerbRoundItem, provincial: [HerbProcurementRules.ProvincialPrice]
     ) throws(DomainError) {
         var problems: [FieldError] = []
-        if let problem = HerbProcurementRules.bidPriceProblem(draft.unitPrice, ceiling: item.ceilingPrice, provincial: provincial) {
+        if let problem = HerbProcurementRules.bidPriceProblem(draft.unitPrice, ceiling: item.ceilingPrice, provincial: provincial)
+        {
             problems.append(problem)
         }
         if draft.grade != item.grade {

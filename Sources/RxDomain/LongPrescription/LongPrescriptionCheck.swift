@@ -24,7 +24,10 @@ public struct LongPrescriptionRequest: Sendable {
     public var patientRef: String
     public var patient: LongPrescriptionRules.Patient
     public var items: [Item]
-    public init(institutionCode: String, prescriberPseudonym: String, patientRef: String, patient: LongPrescriptionRules.Patient, items: [Item]) {
+    public init(
+        institutionCode: String, prescriberPseudonym: String, patientRef: String, patient: LongPrescriptionRules.Patient,
+        items: [Item]
+    ) {
         self.institutionCode = institutionCode
         self.prescriberPseudonym = prescriberPseudonym
         self.patientRef = patientRef
@@ -66,7 +69,9 @@ public struct IssuedPrescription: Sendable, Equatable, Encodable {
     public var fills: Int
 
     public init(
-        id: Int64, institutionCode: String, patientRef: String, drugCode: String, dailyDose: Decimal, days: Int, quantity: Decimal, startDate: BusinessDate, status: String, endReason: String? = nil, maxFills: Int, minDaysBetweenFills: Int, validityDays: Int, dispensed: Decimal, fills: Int
+        id: Int64, institutionCode: String, patientRef: String, drugCode: String, dailyDose: Decimal, days: Int,
+        quantity: Decimal, startDate: BusinessDate, status: String, endReason: String? = nil, maxFills: Int,
+        minDaysBetweenFills: Int, validityDays: Int, dispensed: Decimal, fills: Int
     ) {
         self.id = id
         self.institutionCode = institutionCode
@@ -101,7 +106,10 @@ public struct LongPrescriptionContext: Sendable {
     public var drugs: [String: Drug]
 
     public init(
-        consortiumID: Int64, date: BusinessDate, rules: LongPrescriptionRuleSet? = nil, national: LongPrescriptionRules.National, institutions: [String: (id: Int64, level: InstitutionLevel)], prescribers: [String: (institutionID: Int64, title: PrescriberTitle, level: InstitutionLevel)], catalogues: [Int64: Set<String>], drugs: [String: Drug]
+        consortiumID: Int64, date: BusinessDate, rules: LongPrescriptionRuleSet? = nil, national: LongPrescriptionRules.National,
+        institutions: [String: (id: Int64, level: InstitutionLevel)],
+        prescribers: [String: (institutionID: Int64, title: PrescriberTitle, level: InstitutionLevel)],
+        catalogues: [Int64: Set<String>], drugs: [String: Drug]
     ) {
         self.consortiumID = consortiumID
         self.date = date
@@ -129,12 +137,15 @@ public struct ActiveSupply: Sendable, Equatable {
 
 extension LongPrescriptionRules {
     /// The prescriber as the rules see them; refuses an unknown member or prescriber, or a consortium without rules.
-    public static func prescriber(of request: LongPrescriptionRequest, in context: LongPrescriptionContext) throws(DomainError) -> LongPrescriptionRules.Prescriber {
+    public static func prescriber(of request: LongPrescriptionRequest, in context: LongPrescriptionContext) throws(DomainError)
+        -> LongPrescriptionRules.Prescriber
+    {
         guard let institution = context.institutions[request.institutionCode] else {
             throw .invalid("institutionCode", "no member \(request.institutionCode)")
         }
         guard let prescriber = context.prescribers[request.prescriberPseudonym], prescriber.institutionID == institution.id else {
-            throw .invalid("prescriber", "\(request.prescriberPseudonym) is not a registered prescriber of \(request.institutionCode)")
+            throw .invalid(
+                "prescriber", "\(request.prescriberPseudonym) is not a registered prescriber of \(request.institutionCode)")
         }
         guard context.rules != nil else {
             throw .unprocessable("the consortium has no long-prescription rules in effect on \(context.date)")
@@ -164,11 +175,14 @@ extension LongPrescriptionRules {
             guard let drug = context.drugs[item.drugCode] ?? extraDrugs.first(where: { $0.code == item.drugCode }) else {
                 throw .invalid("items[\(index)].drugCode", "no drug \(item.drugCode)")
             }
-            answers.append(LongPrescriptionRules.check(
-                item: .init(drug: drug, dailyDose: item.dailyDose, daysAsked: item.days, inCatalogue: held.contains(drug.code),
-                            assessmentRecorded: item.assessmentRecorded, patientConfirmed: item.patientConfirmed,
-                            supplyOnHandUntil: lastDay[drug.code]?.1, isFirst: lastDay[drug.code] == nil),
-                patient: request.patient, prescriber: prescriber, rules: rules, national: context.national, today: context.date))
+            answers.append(
+                LongPrescriptionRules.check(
+                    item: .init(
+                        drug: drug, dailyDose: item.dailyDose, daysAsked: item.days, inCatalogue: held.contains(drug.code),
+                        assessmentRecorded: item.assessmentRecorded, patientConfirmed: item.patientConfirmed,
+                        supplyOnHandUntil: lastDay[drug.code]?.1, isFirst: lastDay[drug.code] == nil),
+                    patient: request.patient, prescriber: prescriber, rules: rules, national: context.national,
+                    today: context.date))
         }
         return LongPrescriptionCheck(
             decision: LongPrescriptionRules.decision(answers), answers: answers, supplyOnHand: lastDay.mapValues(\.0))
@@ -184,7 +198,8 @@ extension LongPrescriptionRules {
 
     /// Issuing follows the check: supply still on hand beyond the tolerance is 409 naming the earlier prescription,
     /// any other refusal 422 naming its reasons; otherwise the days issued are those the check allows.
-    public static func daysToIssue(_ item: LongPrescriptionRequest.Item, check: LongPrescriptionCheck) throws(DomainError) -> Int {
+    public static func daysToIssue(_ item: LongPrescriptionRequest.Item, check: LongPrescriptionCheck) throws(DomainError) -> Int
+    {
         let answer = check.answers[0]
         if answer.reasons.contains(where: { $0.code == "SUPPLY_ON_HAND" }), let earlier = check.supplyOnHand[item.drugCode] {
             throw .conflict("the patient still holds supply from long prescription \(earlier)")
@@ -214,10 +229,12 @@ extension LongPrescriptionRules {
         }
         guard filledOn >= prescription.startDate, prescription.startDate.days(to: filledOn) < prescription.validityDays else {
             throw .invalid(
-                "filledOn", "outside the prescription's validity of \(prescription.validityDays) days from \(prescription.startDate)")
+                "filledOn",
+                "outside the prescription's validity of \(prescription.validityDays) days from \(prescription.startDate)")
         }
         if let lastFill, lastFill.days(to: filledOn) < prescription.minDaysBetweenFills {
-            throw .invalid("filledOn", "at least \(prescription.minDaysBetweenFills) days must pass after the fill of \(lastFill)")
+            throw .invalid(
+                "filledOn", "at least \(prescription.minDaysBetweenFills) days must pass after the fill of \(lastFill)")
         }
         guard prescription.dispensed + quantity <= prescription.quantity else {
             throw .invalid("quantity", "\(prescription.dispensed + quantity) would exceed the \(prescription.quantity) issued")

@@ -50,16 +50,20 @@ public enum LongPrescriptionInput {
         maxFills: Int? = nil, minDaysBetweenFills: Int? = nil, validityDays: Int? = nil
     ) -> [FieldError] {
         var problems: [FieldError] = []
-        let pseudonym = "must be a pseudonymous id of 1 to 64 letters A-Z or a-z, digits, '_' or '-', never a name or an ID number"
+        let pseudonym =
+            "must be a pseudonymous id of 1 to 64 letters A-Z or a-z, digits, '_' or '-', never a name or an ID number"
         if !isPseudonym(prescriber) { problems.append(FieldError(field: "prescriber", reason: pseudonym)) }
         if !isPseudonym(patientRef) { problems.append(FieldError(field: "patient.ref", reason: pseudonym)) }
         for item in items {
             if positiveQuantity(item.dailyDose) == nil {
-                problems.append(FieldError(
-                    field: "\(item.field).dailyDose", reason: "must be a quantity above zero with at most ten digits and four decimals"))
+                problems.append(
+                    FieldError(
+                        field: "\(item.field).dailyDose",
+                        reason: "must be a quantity above zero with at most ten digits and four decimals"))
             }
             if !days.contains(item.days) {
-                problems.append(FieldError(field: "\(item.field).days", reason: "must be from \(days.lowerBound) to \(days.upperBound)"))
+                problems.append(
+                    FieldError(field: "\(item.field).days", reason: "must be from \(days.lowerBound) to \(days.upperBound)"))
             }
         }
         func range(_ value: Int?, _ limits: ClosedRange<Int>, _ field: String) {
@@ -83,7 +87,8 @@ public enum LongPrescriptionInput {
             maxFills: maxFills, minDaysBetweenFills: minDaysBetweenFills, validityDays: validityDays)
         guard problems.isEmpty else {
             throw .badRequest(
-                "the request breaks the contract: " + problems.map { "\($0.field) \($0.reason)" }.joined(separator: "; "), problems)
+                "the request breaks the contract: " + problems.map { "\($0.field) \($0.reason)" }.joined(separator: "; "),
+                problems)
         }
     }
 }

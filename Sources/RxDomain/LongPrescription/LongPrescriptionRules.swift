@@ -65,11 +65,17 @@ public struct LongPrescriptionRuleSet: Sendable, Equatable, Codable {
     public func loosenessErrors(nationalMaxDays: Int) -> [FieldError] {
         var errors: [FieldError] = []
         for (level, days) in maxDaysByLevel.sorted(by: { $0.key > $1.key }) where days > nationalMaxDays {
-            errors.append(FieldError(field: "maxDaysByLevel.\(level.rawValue)", reason: "\(days) days is above the national ceiling of \(nationalMaxDays)"))
+            errors.append(
+                FieldError(
+                    field: "maxDaysByLevel.\(level.rawValue)",
+                    reason: "\(days) days is above the national ceiling of \(nationalMaxDays)"))
         }
         for c in conditions {
             if let days = c.maxDays, days > nationalMaxDays {
-                errors.append(FieldError(field: "conditions.\(c.icdFrom)", reason: "\(days) days is above the national ceiling of \(nationalMaxDays)"))
+                errors.append(
+                    FieldError(
+                        field: "conditions.\(c.icdFrom)",
+                        reason: "\(days) days is above the national ceiling of \(nationalMaxDays)"))
             }
             if c.icdFrom > c.icdTo {
                 errors.append(FieldError(field: "conditions.\(c.icdFrom)", reason: "the range ends before it starts"))
@@ -137,8 +143,10 @@ public enum LongPrescriptionRules {
         public var supplyOnHandUntil: BusinessDate?
         /// No earlier long prescription of this drug is active: a first (or a restart after a stop).
         public var isFirst: Bool
-        public init(drug: Drug, dailyDose: Decimal, daysAsked: Int, inCatalogue: Bool, assessmentRecorded: Bool,
-                    patientConfirmed: Bool, supplyOnHandUntil: BusinessDate?, isFirst: Bool) {
+        public init(
+            drug: Drug, dailyDose: Decimal, daysAsked: Int, inCatalogue: Bool, assessmentRecorded: Bool,
+            patientConfirmed: Bool, supplyOnHandUntil: BusinessDate?, isFirst: Bool
+        ) {
             self.drug = drug
             self.dailyDose = dailyDose
             self.daysAsked = daysAsked
@@ -192,24 +200,31 @@ public enum LongPrescriptionRules {
         switch drug.controlClass {
         case .none: break
         default:
-            reasons.append(.refuse("CONTROLLED_DRUG", "特殊管理药品（\(drug.controlClass.rawValue)）不得开具长期处方",
-                                   "\(drug.controlClass.rawValue) drugs are excluded from long prescriptions"))
+            reasons.append(
+                .refuse(
+                    "CONTROLLED_DRUG", "特殊管理药品（\(drug.controlClass.rawValue)）不得开具长期处方",
+                    "\(drug.controlClass.rawValue) drugs are excluded from long prescriptions"))
         }
         if drug.antimicrobial && !qualifying.contains(where: \.allowsAntimicrobials) {
-            reasons.append(.refuse("ANTIMICROBIAL", "抗菌药物不得开具长期处方（结核等慢性感染除外）",
-                                   "antimicrobials are excluded, except for chronic infections such as tuberculosis"))
+            reasons.append(
+                .refuse(
+                    "ANTIMICROBIAL", "抗菌药物不得开具长期处方（结核等慢性感染除外）",
+                    "antimicrobials are excluded, except for chronic infections such as tuberculosis"))
         }
         if drug.coldChain {
-            reasons.append(.refuse("SPECIAL_STORAGE", "有特殊储存要求的药品不得开具长期处方", "drugs with special storage requirements are excluded"))
+            reasons.append(
+                .refuse("SPECIAL_STORAGE", "有特殊储存要求的药品不得开具长期处方", "drugs with special storage requirements are excluded"))
         }
         if rules.excludedDrugs.contains(drug.code) {
             reasons.append(.refuse("EXCLUDED_BY_RULE", "本医联体长处方规则排除该药品", "the consortium's rules exclude this drug"))
         }
         if !item.inCatalogue {
-            reasons.append(.refuse("NOT_IN_CATALOGUE", "该药品不在本机构现行用药目录内", "not in the prescribing institution's catalogue in effect"))
+            reasons.append(
+                .refuse("NOT_IN_CATALOGUE", "该药品不在本机构现行用药目录内", "not in the prescribing institution's catalogue in effect"))
         }
         if qualifying.isEmpty {
-            reasons.append(.refuse("CONDITION_NOT_ELIGIBLE", "患者诊断不属于长处方适用的慢性病", "no diagnosis is a qualifying chronic condition"))
+            reasons.append(
+                .refuse("CONDITION_NOT_ELIGIBLE", "患者诊断不属于长处方适用的慢性病", "no diagnosis is a qualifying chronic condition"))
         }
         if relevant.contains(where: { !$0.stable }) {
             reasons.append(.refuse("NOT_STABLE", "病情不稳定", "the condition is not stable"))
@@ -218,19 +233,26 @@ public enum LongPrescriptionRules {
             reasons.append(.refuse("POOR_ADHERENCE", "用药依从性不佳", "adherence is not good"))
         }
         if relevant.contains(where: { $0.lastAssessedOn.map { $0.days(to: today) > rules.maxAssessmentAgeDays } ?? true }) {
-            reasons.append(.refuse("ASSESSMENT_TOO_OLD", "最近一次病情评估超过 \(rules.maxAssessmentAgeDays) 天，需重新评估",
-                                   "the last assessment is older than \(rules.maxAssessmentAgeDays) days (or none is recorded): assess again"))
+            reasons.append(
+                .refuse(
+                    "ASSESSMENT_TOO_OLD", "最近一次病情评估超过 \(rules.maxAssessmentAgeDays) 天，需重新评估",
+                    "the last assessment is older than \(rules.maxAssessmentAgeDays) days (or none is recorded): assess again"))
         }
         if rules.requiresFamilyDoctorContract && !patient.hasFamilyDoctorContract {
             reasons.append(.refuse("NO_FAMILY_DOCTOR_CONTRACT", "患者未与家庭医生签约", "the patient has no family-doctor contract"))
         }
         if item.isFirst && (prescriber.title < .intermediate || prescriber.institutionLevel == .village) {
-            reasons.append(.refuse("PRESCRIBER_NOT_QUALIFIED", "首次长期处方须由具有中级以上职称的医师在二级及以上医院或基层医疗机构开具",
-                                   "a first long prescription needs a physician of intermediate title or above, at a secondary or higher hospital or a primary institution"))
+            reasons.append(
+                .refuse(
+                    "PRESCRIBER_NOT_QUALIFIED", "首次长期处方须由具有中级以上职称的医师在二级及以上医院或基层医疗机构开具",
+                    "a first long prescription needs a physician of intermediate title or above, at a secondary or higher hospital or a primary institution"
+                ))
         }
         if let until = item.supplyOnHandUntil, today.days(to: until) > rules.supplyOnHandToleranceDays {
-            reasons.append(.refuse("SUPPLY_ON_HAND", "患者仍持有该药品至 \(until)，超过 \(rules.supplyOnHandToleranceDays) 天容差",
-                                   "the patient still holds supply until \(until), beyond the \(rules.supplyOnHandToleranceDays)-day tolerance"))
+            reasons.append(
+                .refuse(
+                    "SUPPLY_ON_HAND", "患者仍持有该药品至 \(until)，超过 \(rules.supplyOnHandToleranceDays) 天容差",
+                    "the patient still holds supply until \(until), beyond the \(rules.supplyOnHandToleranceDays)-day tolerance"))
         }
 
         // How many days: the national ceiling, the level's and the best qualifying condition's, never more.
@@ -240,13 +262,17 @@ public enum LongPrescriptionRules {
         if maxDays > national.standardDays && !(item.assessmentRecorded && item.patientConfirmed) {
             maxDays = national.standardDays
             if item.daysAsked > national.standardDays {
-                reasons.append(.shorten("NEEDS_PATIENT_CONFIRMATION", "超过 \(national.standardDays) 天须在病历中记录评估并经患者签字确认",
-                                        "more than \(national.standardDays) days needs the assessment recorded and the patient's confirmation"))
+                reasons.append(
+                    .shorten(
+                        "NEEDS_PATIENT_CONFIRMATION", "超过 \(national.standardDays) 天须在病历中记录评估并经患者签字确认",
+                        "more than \(national.standardDays) days needs the assessment recorded and the patient's confirmation"))
             }
         }
         if item.daysAsked > maxDays {
-            reasons.append(.shorten("EXCEEDS_MAX_DAYS", "申请 \(item.daysAsked) 天，最多可开 \(maxDays) 天",
-                                    "\(item.daysAsked) days asked, at most \(maxDays) allowed"))
+            reasons.append(
+                .shorten(
+                    "EXCEEDS_MAX_DAYS", "申请 \(item.daysAsked) 天，最多可开 \(maxDays) 天",
+                    "\(item.daysAsked) days asked, at most \(maxDays) allowed"))
         }
         let eligible = !reasons.contains(where: \.refuses) && maxDays > 0
         let granted = eligible ? min(item.daysAsked, maxDays) : 0

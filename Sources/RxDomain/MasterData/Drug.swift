@@ -166,7 +166,10 @@ public enum TextLimit {
         guard let value else { return }
         let length = value.unicodeScalars.count
         if length < limits.lowerBound {
-            errors.append(FieldError(field: field, reason: limits.lowerBound == 1 ? "must not be empty" : "must be at least \(limits.lowerBound) characters"))
+            errors.append(
+                FieldError(
+                    field: field,
+                    reason: limits.lowerBound == 1 ? "must not be empty" : "must be at least \(limits.lowerBound) characters"))
         } else if length > limits.upperBound {
             errors.append(FieldError(field: field, reason: "must be at most \(limits.upperBound) characters"))
         }

@@ -37,7 +37,8 @@ public struct Supplier: Sendable, Equatable, Codable {
             errors.append(FieldError(field: "isManufacturer", reason: "a supplier is a manufacturer, a distributor or both"))
         }
         if isManufacturer && (manufacturingLicence ?? "").isEmpty {
-            errors.append(FieldError(field: "manufacturingLicence", reason: "a manufacturer needs its manufacturing licence number"))
+            errors.append(
+                FieldError(field: "manufacturingLicence", reason: "a manufacturer needs its manufacturing licence number"))
         }
         if isDistributor && (distributionLicence ?? "").isEmpty {
             errors.append(FieldError(field: "distributionLicence", reason: "a distributor needs its distribution licence number"))
@@ -53,7 +54,8 @@ public struct Supplier: Sendable, Equatable, Codable {
 public enum Codes {
     /// Consortium, institution and supplier codes: upper-case letters, digits, `-` and `_`, 2 to 32 long.
     public static func institutionCodeError(_ code: String) -> String? {
-        let ok = (2...32).contains(code.utf8.count)
+        let ok =
+            (2...32).contains(code.utf8.count)
             && code.utf8.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }
             && code.utf8.first.map { $0 != 45 && $0 != 95 } == true
         return ok ? nil : "must be 2 to 32 upper-case letters, digits, '-' or '_', starting with a letter or digit"
@@ -61,7 +63,8 @@ public enum Codes {
 
     /// Drug codes: the national insurance code where one exists, kept as text (letters, digits, `.`, `-`, `_`).
     public static func drugCodeError(_ code: String) -> String? {
-        let ok = (1...40).contains(code.utf8.count)
+        let ok =
+            (1...40).contains(code.utf8.count)
             && code.utf8.allSatisfy {
                 ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95
                     || $0 == 46

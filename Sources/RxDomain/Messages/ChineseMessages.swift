@@ -76,7 +76,8 @@ public enum ChineseMessages {
     }()
 
     /// English template → Chinese. Keep it sorted by where the message is raised.
-    static let entries: [(english: String, chinese: String)] = generic + contract + access + masterData
+    static let entries: [(english: String, chinese: String)] =
+        generic + contract + access + masterData
         + catalogue + pricing + procurement + herbs + longPrescriptions + transfers + reconciliation + database
 
     /// The request itself.
@@ -99,8 +100,10 @@ public enum ChineseMessages {
         ("not a date YYYY-MM-DD", "不是日期（YYYY-MM-DD）"),
         ("'{}' is not a date YYYY-MM-DD", "“{1}”不是日期（YYYY-MM-DD）"),
         ("not a date-time (RFC 3339) or a date YYYY-MM-DD", "不是时间（RFC 3339）或日期（YYYY-MM-DD）"),
-        ("'{}' is not a date-time (RFC 3339, e.g. 2026-12-01T08:00:00+08:00) or a date YYYY-MM-DD",
-         "“{1}”不是时间（RFC 3339，如 2026-12-01T08:00:00+08:00）或日期（YYYY-MM-DD）"),
+        (
+            "'{}' is not a date-time (RFC 3339, e.g. 2026-12-01T08:00:00+08:00) or a date YYYY-MM-DD",
+            "“{1}”不是时间（RFC 3339，如 2026-12-01T08:00:00+08:00）或日期（YYYY-MM-DD）"
+        ),
         ("{} is before {}; no business date is earlier", "{1} 早于 {2}，不可能有更早的业务日期"),
         ("{} is after today ({}); it has not happened yet", "{1} 晚于今天（{2}），尚未发生"),
         ("{} is before {} ({})", "{1} 早于{2}（{3}）"),
@@ -156,8 +159,10 @@ public enum ChineseMessages {
         ("the token is unknown, expired or revoked", "令牌无效、已过期或已吊销"),
         ("the {} role may not {}", "{1} 角色无权执行 {2}"),
         ("the {} role may not do this here", "{1} 角色无权在此执行该操作"),
-        ("a {} token belongs to no consortium: national master data is shared by all",
-         "{1} 令牌不属于任何医联体：全国主数据由各医联体共用"),
+        (
+            "a {} token belongs to no consortium: national master data is shared by all",
+            "{1} 令牌不属于任何医联体：全国主数据由各医联体共用"
+        ),
         ("a {} token belongs to no institution", "{1} 令牌不属于任何医疗机构"),
         ("a {} token belongs to a consortium: name it", "{1} 令牌必须属于一个医联体：请指定医联体"),
         ("must be between {} and {} days, not {}", "必须在 {1} 到 {2} 天之间，不能是 {3} 天"),
@@ -190,10 +195,14 @@ public enum ChineseMessages {
         ("a distributor needs its distribution licence number", "配送企业须填写药品经营许可证编号"),
         ("names the supplier itself", "不能填写该供应商自身"),
         // The shapes of codes (Codes.institutionCodeError, Codes.drugCodeError).
-        ("must be 2 to 32 upper-case letters, digits, '-' or '_', starting with a letter or digit",
-         "须为 2 到 32 位大写字母、数字、“-”或“_”，并以字母或数字开头"),
-        ("must be 1 to 40 letters, digits, '.', '-' or '_', starting with a letter or digit",
-         "须为 1 到 40 位字母、数字、“.”、“-”或“_”，并以字母或数字开头"),
+        (
+            "must be 2 to 32 upper-case letters, digits, '-' or '_', starting with a letter or digit",
+            "须为 2 到 32 位大写字母、数字、“-”或“_”，并以字母或数字开头"
+        ),
+        (
+            "must be 1 to 40 letters, digits, '.', '-' or '_', starting with a letter or digit",
+            "须为 1 到 40 位字母、数字、“.”、“-”或“_”，并以字母或数字开头"
+        ),
     ]
 
     /// The consortium essential drug catalogue (基本用药目录) and members' lists inside it.
@@ -201,8 +210,10 @@ public enum ChineseMessages {
         ("version {} is a draft; endorsements are awaited once it is proposed", "第 {1} 版仍是草稿；提交征求意见后才需要成员确认"),
         ("no catalogue version of {} is in effect on {}", "医联体 {1} 在 {2} 没有生效的目录版本"),
         ("no catalogue version {}", "没有目录版本 {1}"),
-        ("version {} is still open; publish it first (one open draft at a time)",
-         "版本 {1} 尚未发布，请先发布（同一时间只能有一个未发布的版本）"),
+        (
+            "version {} is still open; publish it first (one open draft at a time)",
+            "版本 {1} 尚未发布，请先发布（同一时间只能有一个未发布的版本）"
+        ),
         ("the draft was not created", "目录草案未能创建"),
         ("version {} is {}; only a draft changes", "版本 {1} 的状态为 {2}；只有草案（draft）可以修改"),
         ("version {} has no item {}", "版本 {1} 中没有品种 {2}"),
@@ -210,11 +221,15 @@ public enum ChineseMessages {
         ("version {} is {}; it cannot become {}", "版本 {1} 的状态为 {2}，不能改为 {3}"),
         ("an endorsement is recorded with a token scoped to the member institution", "表态须使用该成员单位本机构的令牌登记"),
         ("an objection says why", "提出异议须说明理由"),
-        ("version {} is {}; members endorse a proposed version",
-         "版本 {1} 的状态为 {2}；成员单位只能对提请审议（proposed）的版本表态"),
+        (
+            "version {} is {}; members endorse a proposed version",
+            "版本 {1} 的状态为 {2}；成员单位只能对提请审议（proposed）的版本表态"
+        ),
         ("{} is in the past; a catalogue takes effect today or later", "{1} 已经过去；目录只能自今天或以后生效"),
-        ("version {} is {}; only a proposed version is published",
-         "版本 {1} 的状态为 {2}；只有提请审议（proposed）的版本才能发布"),
+        (
+            "version {} is {}; only a proposed version is published",
+            "版本 {1} 的状态为 {2}；只有提请审议（proposed）的版本才能发布"
+        ),
         ("must be after {}, when the current version took effect", "必须晚于现行版本的生效日期 {1}"),
         ("the consortium has no lead institution", "本医联体没有牵头医院"),
         ("version {} cannot be published: ", "版本 {1} 不能发布："),
@@ -222,47 +237,70 @@ public enum ChineseMessages {
         ("the lead institution has not endorsed it", "牵头医院尚未同意"),
         ("{} of the {} member endorsements needed", "已有 {1} 家成员单位同意，需要 {2} 家"),
         ("open objections from {}", "以下成员单位的异议尚未解决：{1}"),
-        ("the consortium has no catalogue in effect; a member's list must lie inside it",
-         "本医联体没有现行的基本用药目录；成员单位的用药目录必须在其范围内"),
-        ("{} drug(s) lie outside the consortium catalogue for a {} institution: ",
-         "有 {1} 种药品不在医联体目录中 {2} 级机构可用的范围内："),
-        ("{} drug(s) lie outside the consortium catalogue for a {} institution: {}",
-         "有 {1} 种药品不在医联体目录中 {2} 级机构可用的范围内：{3}"),
+        (
+            "the consortium has no catalogue in effect; a member's list must lie inside it",
+            "本医联体没有现行的基本用药目录；成员单位的用药目录必须在其范围内"
+        ),
+        (
+            "{} drug(s) lie outside the consortium catalogue for a {} institution: ",
+            "有 {1} 种药品不在医联体目录中 {2} 级机构可用的范围内："
+        ),
+        (
+            "{} drug(s) lie outside the consortium catalogue for a {} institution: {}",
+            "有 {1} 种药品不在医联体目录中 {2} 级机构可用的范围内：{3}"
+        ),
         ("not in the consortium catalogue in effect", "不在医联体现行基本用药目录内"),
         ("restricted to {} institutions, not {}", "仅限 {1} 级机构使用，{2} 级机构不可用"),
-        ("{} is neither on the national essential medicines list nor insurance-listed: give a written justification",
-         "{1} 既不是国家基本药物，也不在医保目录内：请提供书面理由"),
+        (
+            "{} is neither on the national essential medicines list nor insurance-listed: give a written justification",
+            "{1} 既不是国家基本药物，也不在医保目录内：请提供书面理由"
+        ),
     ]
 
     /// Unified prices (统一价格): provincial winning-bid prices, consortium-negotiated prices and their reports.
     static let pricing: [(english: String, chinese: String)] = [
-        ("the prices of {} are being changed by another transaction (an import of prices?); retry in a moment", "{1} 的价格正被另一事务修改（可能正在导入价格），请稍后重试"),
+        (
+            "the prices of {} are being changed by another transaction (an import of prices?); retry in a moment",
+            "{1} 的价格正被另一事务修改（可能正在导入价格），请稍后重试"
+        ),
         ("no unified price of {} is in effect on {}", "{1} 在 {2} 没有生效的统一价格"),
         ("no price agreement {}", "没有价格协议 {1}"),
         ("a joint-procurement price comes from the award of its round", "联合带量采购价格只能来自该轮次的中选结果"),
         ("{} is not in the consortium catalogue in effect on {}", "{1} 不在 {2} 现行的医联体基本用药目录内"),
-        ("{} has no provincial winning-bid price in effect on {} to cap a negotiated price",
-         "{1} 在 {2} 没有生效的省级中标价，无法确定集中议定价格的上限"),
+        (
+            "{} has no provincial winning-bid price in effect on {} to cap a negotiated price",
+            "{1} 在 {2} 没有生效的省级中标价，无法确定集中议定价格的上限"
+        ),
         ("the provincial price is per {}; give the negotiated price per {} too", "省级中标价按 {1} 计价；议定价格也须按 {2} 计价"),
         ("{} is above the provincial winning-bid price {}", "{1} 高于省级中标价 {2}"),
-        ("the negotiated price {} exceeds the provincial winning-bid price {} ({}) in effect on {}",
-         "议定价格 {1} 高于 {4} 生效的省级中标价 {2}（{3}）"),
+        (
+            "the negotiated price {} exceeds the provincial winning-bid price {} ({}) in effect on {}",
+            "议定价格 {1} 高于 {4} 生效的省级中标价 {2}（{3}）"
+        ),
         ("the agreement was not recorded", "价格协议未能保存"),
-        ("agreement {} is a {} price, {}; only an agreed negotiated price is reported",
-         "价格协议 {1} 的价格来源为 {2}，状态为 {3}；只有已议定（agreed）的集中议定价格才需报送"),
+        (
+            "agreement {} is a {} price, {}; only an agreed negotiated price is reported",
+            "价格协议 {1} 的价格来源为 {2}，状态为 {3}；只有已议定（agreed）的集中议定价格才需报送"
+        ),
         ("only the consortium admin corrects the report date of a price", "只有医联体管理员可以更正价格的报送日期"),
         ("{} was imported for {} from {} at {} per {}", "{1} 已导入过：{2} 自 {3} 起每 {5} {4}"),
         ("'{}' is not a positive amount with at most four decimals", "“{1}”不是大于 0 且最多四位小数的金额"),
-        ("agreement {} is not a negotiated price; only a negotiated price has a report date",
-         "价格协议 {1} 不是集中议定价格；只有集中议定价格才有报送日期"),
+        (
+            "agreement {} is not a negotiated price; only a negotiated price has a report date",
+            "价格协议 {1} 不是集中议定价格；只有集中议定价格才有报送日期"
+        ),
         ("agreement {} has not been reported yet; record its report instead", "价格协议 {1} 尚未报送；请改为登记报送"),
         ("agreement {} was superseded by a later price before it began", "价格协议 {1} 在生效前已被后来的价格取代"),
-        ("agreement {} has been in effect since {}; a price in effect keeps its dates (agree a new price instead)",
-         "价格协议 {1} 自 {2} 起已生效；已生效的价格不能更改日期（请另行议定新价格）"),
+        (
+            "agreement {} has been in effect since {}; a price in effect keeps its dates (agree a new price instead)",
+            "价格协议 {1} 自 {2} 起已生效；已生效的价格不能更改日期（请另行议定新价格）"
+        ),
         ("is required: say why the report date is corrected", "为必填项：请说明更正报送日期的原因"),
         ("{} is before {}", "{1} 早于 {2}"),
-        ("{} is after today ({}): a price cannot have been reported on a day still to come",
-         "{1} 晚于今天（{2}）：价格不可能在尚未到来的日期报送"),
+        (
+            "{} is after today ({}): a price cannot have been reported on a day still to come",
+            "{1} 晚于今天（{2}）：价格不可能在尚未到来的日期报送"
+        ),
     ]
 
     /// Unified procurement (统一采购, 两票制): orders, deliveries, consolidated orders, invoices and payment.
@@ -282,15 +320,19 @@ public enum ChineseMessages {
         ("was used for a different order; use a new key", "已用于另一个订单，请使用新的幂等键"),
         ("{} line(s) cannot be ordered", "有 {1} 行无法下单"),
         ("the order was not created", "订单未能创建"),
-        ("only the member's procurement officer or pharmacist, or the supply centre, moves an order",
-         "只有本单位的采购员或药师，或药品供应保障中心，才能变更订单状态"),
+        (
+            "only the member's procurement officer or pharmacist, or the supply centre, moves an order",
+            "只有本单位的采购员或药师，或药品供应保障中心，才能变更订单状态"
+        ),
         ("an order that is {} receives no deliveries", "状态为 {1} 的订单不能收货"),
         ("order {} has no line {}", "订单 {1} 没有第 {2} 行"),
         ("the date order {} was placed", "订单 {1} 的下单日期"),
         ("lot {} of {} was rejected by the lead's lab and is blocked: {}", "{2} 的批号 {1} 未通过牵头医院的检验，已禁止入库：{3}"),
         ("the delivery is refused: ", "拒绝收货："),
-        ("the delivery is refused: {} (record it with an exceptionReason to accept it anyway)",
-         "拒绝收货：{1}（如仍要接收，请填写 exceptionReason 作为例外登记）"),
+        (
+            "the delivery is refused: {} (record it with an exceptionReason to accept it anyway)",
+            "拒绝收货：{1}（如仍要接收，请填写 exceptionReason 作为例外登记）"
+        ),
         ("{} is not a distributor", "{1} 不是配送企业"),
         ("no contracted distributor", "没有签约的配送企业"),
         ("no distributor is contracted for ", "以下药品没有签约的配送企业："),
@@ -314,10 +356,14 @@ public enum ChineseMessages {
         ("an order that is {} cannot be closed", "状态为 {1} 的订单不能关闭"),
         ("{} would exceed the {} ordered", "累计到货 {1} 将超过订购数量 {2}"),
         ("the lot expired on {}", "该批次已于 {1} 过期"),
-        ("the lot expires on {}, sooner than the minimum remaining shelf life of {} months",
-         "该批次于 {1} 到期，剩余有效期不足最低要求的 {2} 个月"),
-        ("{} is a distributor: a chain with a second distributor breaks the two-invoice rule (两票制)",
-         "{1} 是配送企业：再经一家配送企业流通即违反两票制"),
+        (
+            "the lot expires on {}, sooner than the minimum remaining shelf life of {} months",
+            "该批次于 {1} 到期，剩余有效期不足最低要求的 {2} 个月"
+        ),
+        (
+            "{} is a distributor: a chain with a second distributor breaks the two-invoice rule (两票制)",
+            "{1} 是配送企业：再经一家配送企业流通即违反两票制"
+        ),
         ("there is no discrepancy to review", "没有需要审核的差异"),
         ("the discrepancy is already resolved", "该差异已处理完毕"),
     ]
@@ -340,16 +386,20 @@ public enum ChineseMessages {
         ("must be between 0 and 100", "必须在 0 到 100 之间"),
         ("must be above 0 and at most 100", "必须大于 0 且不超过 100"),
         ("{} must be between 0 and the proposal percent {}", "{1} 必须在 0 到建议比例 {2} 之间"),
-        ("{} is a {} institution; a round is led by a TCM hospital (tcm or integrated_tcm_western)",
-         "{1} 是 {2} 类机构；采购轮次须由中医医院牵头（tcm 或 integrated_tcm_western）"),
+        (
+            "{} is a {} institution; a round is led by a TCM hospital (tcm or integrated_tcm_western)",
+            "{1} 是 {2} 类机构；采购轮次须由中医医院牵头（tcm 或 integrated_tcm_western）"
+        ),
         ("{} has no testing lab to inspect the pieces (中药饮片鉴别检测)", "{1} 不具备中药饮片鉴别检测能力"),
         ("the round was not created", "采购轮次未能创建"),
         ("items are fixed once commitments open; round {} is {}", "开始报量后采购品种不能再改；轮次 {1} 的状态为 {2}"),
         ("{} is not a decoction piece", "{1} 不是中药饮片"),
         ("{} is counted in {}; round items are priced per kg", "{1} 以 {2} 计量；轮次品种须按 kg 计价"),
         ("{} has no monograph on record; name the quality standard", "{1} 没有登记药典标准；请注明质量标准"),
-        ("{} commitment(s) below the minimum wait for the lead to accept or reject them",
-         "有 {1} 项低于最低比例的约定采购量，等待牵头医院接受或拒绝"),
+        (
+            "{} commitment(s) below the minimum wait for the lead to accept or reject them",
+            "有 {1} 项低于最低比例的约定采购量，等待牵头医院接受或拒绝"
+        ),
         ("the award of {} was not recorded", "{1} 的中选结果未能保存"),
         ("{} is not a decoction-piece manufacturer", "{1} 不是中药饮片生产企业"),
         ("{} is suspended in round {}", "{1} 在轮次 {2} 中已被暂停资格"),
@@ -378,17 +428,25 @@ public enum ChineseMessages {
         ("a round that is {} cannot execute", "状态为 {1} 的轮次不能进入执行"),
         ("a round that is {} cannot close", "状态为 {1} 的轮次不能结束"),
         ("commitments are locked once bidding opens; round {} is {}", "开始报价后约定采购量即锁定；轮次 {1} 的状态为 {2}"),
-        ("bids are taken and withdrawn only while bidding; round {} is {}",
-         "只有在报价阶段（bidding）才能报价或撤回报价；轮次 {1} 的状态为 {2}"),
+        (
+            "bids are taken and withdrawn only while bidding; round {} is {}",
+            "只有在报价阶段（bidding）才能报价或撤回报价；轮次 {1} 的状态为 {2}"
+        ),
         ("is required: say why", "为必填项：请说明原因"),
         ("at most 1000 characters", "最多 1000 个字符"),
-        ("{} kg is below the round's minimum of {}% of prior-year usage ({} kg of {} kg); give a reason for the lead to accept",
-         "{1} kg 低于本轮的最低约定量（上年用量 {4} kg 的 {2}%，即 {3} kg）；请说明理由，由牵头医院决定是否接受"),
+        (
+            "{} kg is below the round's minimum of {}% of prior-year usage ({} kg of {} kg); give a reason for the lead to accept",
+            "{1} kg 低于本轮的最低约定量（上年用量 {4} kg 的 {2}%，即 {3} kg）；请说明理由，由牵头医院决定是否接受"
+        ),
         ("{} is above the ceiling {} per kg (最高有效申报价)", "{1} 高于最高有效申报价（每 kg {2}）"),
-        ("{} is above the provincial winning-bid price {} per kg ({}) in effect during the round",
-         "{1} 高于轮次期间生效的省级中标价（每 kg {2}，{3}）"),
-        ("the ceiling {} per kg is above the provincial winning-bid price {} per kg ({}, in effect from {}); a round's price may not exceed it",
-         "最高有效申报价（每 kg {1}）高于自 {4} 起生效的省级中标价（每 kg {2}，{3}）；轮次价格不得高于省级中标价"),
+        (
+            "{} is above the provincial winning-bid price {} per kg ({}) in effect during the round",
+            "{1} 高于轮次期间生效的省级中标价（每 kg {2}，{3}）"
+        ),
+        (
+            "the ceiling {} per kg is above the provincial winning-bid price {} per kg ({}, in effect from {}); a round's price may not exceed it",
+            "最高有效申报价（每 kg {1}）高于自 {4} 起生效的省级中标价（每 kg {2}，{3}）；轮次价格不得高于省级中标价"
+        ),
         ("the monograph limits {}: measure them", "药典标准对 {1} 规定了限度：请检测这些项目"),
         ("the monograph sets a limit of {}; the lot must be measured", "药典标准规定的限度为 {1}；该批次必须检测此项"),
         ("a measured value cannot be negative", "检测值不能为负数"),
@@ -404,8 +462,10 @@ public enum ChineseMessages {
         ("not a quantity above zero", "不是大于 0 的数量"),
         ("no long-prescription rules are in effect on {}", "{1} 没有生效的长期处方规则"),
         ("must be a quantity above zero with at most ten digits and four decimals", "必须是大于 0 的数量，最多十位数字、四位小数"),
-        ("must be a pseudonymous id of 1 to 64 letters A-Z or a-z, digits, '_' or '-', never a name or an ID number",
-         "必须是 1 到 64 位的化名标识（字母 A-Z 或 a-z、数字、“_”或“-”），不能是姓名或证件号码"),
+        (
+            "must be a pseudonymous id of 1 to 64 letters A-Z or a-z, digits, '_' or '-', never a name or an ID number",
+            "必须是 1 到 64 位的化名标识（字母 A-Z 或 a-z、数字、“_”或“-”），不能是姓名或证件号码"
+        ),
         ("must be from {} to {}", "必须在 {1} 到 {2} 之间"),
         ("the request breaks the contract: ", "请求不符合接口约定："),
         ("the request breaks the contract: {}", "请求不符合接口约定：{1}"),
@@ -441,8 +501,10 @@ public enum ChineseMessages {
         ("adherence is not good", "用药依从性不佳"),
         ("the last assessment is older than {} days (or none is recorded): assess again", "最近一次病情评估超过 {1} 天（或没有评估记录），需重新评估"),
         ("the patient has no family-doctor contract", "患者未与家庭医生签约"),
-        ("a first long prescription needs a physician of intermediate title or above, at a secondary or higher hospital or a primary institution",
-         "首次长期处方须由具有中级以上职称的医师在二级及以上医院或基层医疗机构开具"),
+        (
+            "a first long prescription needs a physician of intermediate title or above, at a secondary or higher hospital or a primary institution",
+            "首次长期处方须由具有中级以上职称的医师在二级及以上医院或基层医疗机构开具"
+        ),
         ("the patient still holds supply until {}, beyond the {}-day tolerance", "患者仍持有该药品至 {1}，超过 {2} 天容差"),
         ("more than {} days needs the assessment recorded and the patient's confirmation", "超过 {1} 天须在病历中记录评估并经患者签字确认"),
         ("{} days asked, at most {} allowed", "申请 {1} 天，最多可开 {2} 天"),
@@ -461,8 +523,10 @@ public enum ChineseMessages {
         ("a regulator's approval names the authority", "药品监督管理部门的批准须注明批准机关"),
         ("a regulator's approval names its document number", "药品监督管理部门的批准须注明批准文件文号"),
         ("a regulator's approval is dated", "药品监督管理部门的批准须注明批准日期"),
-        ("this consortium's transfers need the regulator's approval (preparation_transfer_requires_approval)",
-         "本医联体的制剂调剂使用须经药品监督管理部门批准（preparation_transfer_requires_approval）"),
+        (
+            "this consortium's transfers need the regulator's approval (preparation_transfer_requires_approval)",
+            "本医联体的制剂调剂使用须经药品监督管理部门批准（preparation_transfer_requires_approval）"
+        ),
         ("only the consortium's lead shares its preparations without approval", "只有医联体牵头医院可以不经批准在医联体内调剂本院制剂"),
         ("only the preparation's producer may supply it", "只有该制剂的配制单位可以调出"),
         ("name at least one receiving institution", "至少指定一家接收机构"),
@@ -507,7 +571,10 @@ public enum ChineseMessages {
     /// The database, settings, entity-tags, constraints explained, file imports and the seed.
     static let database: [(english: String, chinese: String)] = [
         ("the database did not answer in time", "数据库未能及时响应"),
-        ("a record this change needs is locked by another transaction (an import?); retry in a moment", "此次修改所需的记录正被另一事务锁定（可能正在导入），请稍后重试"),
+        (
+            "a record this change needs is locked by another transaction (an import?); retry in a moment",
+            "此次修改所需的记录正被另一事务锁定（可能正在导入），请稍后重试"
+        ),
         ("the database is not reachable", "无法连接数据库"),
         ("the database is not available", "数据库暂不可用"),
         ("the database did not answer within {}", "数据库在 {1} 内没有响应"),
@@ -518,7 +585,10 @@ public enum ChineseMessages {
         ("a concurrent change won; retry", "数据已被同时进行的另一项修改更新，请重试"),
         ("send If-Match with the ETag you read ({} now)", "请在 If-Match 中发送读取时得到的 ETag（当前为 {1}）"),
         ("it changed since you read it: its ETag is {} now", "读取后数据已被修改：当前 ETag 为 {1}"),
-        ("the setting {} is missing: load seeds/reference (consortiumrx seed)", "缺少设置 {1}：请加载 seeds/reference（consortiumrx seed）"),
+        (
+            "the setting {} is missing: load seeds/reference (consortiumrx seed)",
+            "缺少设置 {1}：请加载 seeds/reference（consortiumrx seed）"
+        ),
         ("{} is before {} takes effect ({})", "{1} 早于设置 {2} 的生效日期（{3}）"),
         ("the setting {} is not understood: {}", "无法识别设置 {1} 的值：{2}"),
         ("a consortium with this code already exists", "该编码的医联体已存在"),
@@ -528,8 +598,10 @@ public enum ChineseMessages {
         ("a payment with this reference is already recorded for the invoice", "该发票已登记过此付款凭证号"),
         ("the supplier already has a bid on this item (withdraw it first)", "该企业已对此品种报价（请先撤回）"),
         ("the member has already entered a commitment for this item", "该成员单位已填报此品种的约定采购量"),
-        ("this lot of the piece is already inspected (lots are compared whatever their case, spaces or full-width form)",
-         "该饮片的此批号已检验过（比较批号时不区分大小写、空格和全角半角）"),
+        (
+            "this lot of the piece is already inspected (lots are compared whatever their case, spaces or full-width form)",
+            "该饮片的此批号已检验过（比较批号时不区分大小写、空格和全角半角）"
+        ),
         ("must not be blank", "不能为空白"),
         ("the piece is already an item of the round", "该饮片已是本轮的采购品种"),
         ("the preparation is already registered for this producer", "该配制单位已登记此制剂"),

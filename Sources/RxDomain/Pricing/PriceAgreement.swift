@@ -72,7 +72,10 @@ public struct PriceAgreementDraft: Sendable {
     public var source: PriceSource
     public var reference: String
     public var effectiveFrom: BusinessDate
-    public init(drugCode: String, unitPrice: Money, priceUnit: PriceUnit, source: PriceSource, reference: String, effectiveFrom: BusinessDate) {
+    public init(
+        drugCode: String, unitPrice: Money, priceUnit: PriceUnit, source: PriceSource, reference: String,
+        effectiveFrom: BusinessDate
+    ) {
         self.drugCode = drugCode
         self.unitPrice = unitPrice
         self.priceUnit = priceUnit

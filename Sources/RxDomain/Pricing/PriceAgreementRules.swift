@@ -24,22 +24,31 @@ public enum PriceAgreementRules {
             throw .invalid("drugCode", "\(drugCode) is not in the consortium catalogue in effect on \(date)")
         }
         guard let ceiling else {
-            throw .invalid("drugCode", "\(drugCode) has no provincial winning-bid price in effect on \(date) to cap a negotiated price")
+            throw .invalid(
+                "drugCode", "\(drugCode) has no provincial winning-bid price in effect on \(date) to cap a negotiated price")
         }
         guard ceiling.priceUnit == unit else {
-            throw .invalid("priceUnit", "the provincial price is per \(ceiling.priceUnit.rawValue); give the negotiated price per \(ceiling.priceUnit.rawValue) too")
+            throw .invalid(
+                "priceUnit",
+                "the provincial price is per \(ceiling.priceUnit.rawValue); give the negotiated price per \(ceiling.priceUnit.rawValue) too"
+            )
         }
         guard price <= ceiling.unitPrice else {
             throw .unprocessable(
                 "the negotiated price \(price) exceeds the provincial winning-bid price \(ceiling.unitPrice) (\(ceiling.bidReference)) in effect on \(date)",
-                [FieldError(field: "unitPrice", reason: "\(price) is above the provincial winning-bid price \(ceiling.unitPrice)")])
+                [
+                    FieldError(
+                        field: "unitPrice", reason: "\(price) is above the provincial winning-bid price \(ceiling.unitPrice)")
+                ])
         }
     }
 
     /// Only an agreed negotiated price is reported to the provincial platform (网上价格维护).
     public static func checkReportable(_ agreement: PriceAgreement) throws(DomainError) {
         guard agreement.source == .consortiumNegotiated, agreement.status == .agreed else {
-            throw .conflict("agreement \(agreement.id) is a \(agreement.source.rawValue) price, \(agreement.status.rawValue); only an agreed negotiated price is reported")
+            throw .conflict(
+                "agreement \(agreement.id) is a \(agreement.source.rawValue) price, \(agreement.status.rawValue); only an agreed negotiated price is reported"
+            )
         }
     }
 }

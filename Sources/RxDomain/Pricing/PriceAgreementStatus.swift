@@ -18,7 +18,9 @@ public enum PriceAgreementStatus: String, Sendable, Codable, CaseIterable {
 extension PriceTimeline {
     /// The status of an agreement on `day`: `agreed` or `superseded` when it has no period, else where `day` falls
     /// against its period `[from, to)` (`to` the day after the last day, nil while open).
-    public static func status(from: BusinessDate?, to: BusinessDate?, superseded: Bool, on day: BusinessDate) -> PriceAgreementStatus {
+    public static func status(from: BusinessDate?, to: BusinessDate?, superseded: Bool, on day: BusinessDate)
+        -> PriceAgreementStatus
+    {
         guard let from else { return superseded ? .superseded : .agreed }
         if day < from { return .scheduled }
         if let to, day >= to { return .ended }
@@ -46,7 +48,9 @@ public enum PriceReportCorrection {
         public var status: PriceAgreementStatus
         public var requestedFrom: BusinessDate
         public var effectiveFrom: BusinessDate?
-        public init(id: Int64, negotiated: Bool, status: PriceAgreementStatus, requestedFrom: BusinessDate, effectiveFrom: BusinessDate?) {
+        public init(
+            id: Int64, negotiated: Bool, status: PriceAgreementStatus, requestedFrom: BusinessDate, effectiveFrom: BusinessDate?
+        ) {
             self.id = id
             self.negotiated = negotiated
             self.status = status
@@ -72,7 +76,8 @@ public enum PriceReportCorrection {
             throw .conflict("agreement \(agreement.id) was superseded by a later price before it began")
         case .inEffect, .ended:
             throw .conflict(
-                "agreement \(agreement.id) has been in effect since \(agreement.effectiveFrom?.description ?? "?"); a price in effect keeps its dates (agree a new price instead)")
+                "agreement \(agreement.id) has been in effect since \(agreement.effectiveFrom?.description ?? "?"); a price in effect keeps its dates (agree a new price instead)"
+            )
         case .scheduled:
             break
         }
@@ -83,7 +88,8 @@ public enum PriceReportCorrection {
             throw .invalid("reportedOn", "\(reportedOn) is before \(earliestDate)")
         }
         guard reportedOn <= today else {
-            throw .invalid("reportedOn", "\(reportedOn) is after today (\(today)): a price cannot have been reported on a day still to come")
+            throw .invalid(
+                "reportedOn", "\(reportedOn) is after today (\(today)): a price cannot have been reported on a day still to come")
         }
         return max(agreement.requestedFrom, reportedOn, today)
     }

@@ -52,7 +52,10 @@ public enum PatientPricing {
         public var decoctionPiecePercent: Decimal
         public var decoctionPieceCapPercent: Decimal
         public var hospitalPreparationPercent: Decimal
-        public init(drugPercent: Decimal, decoctionPiecePercent: Decimal, decoctionPieceCapPercent: Decimal, hospitalPreparationPercent: Decimal) {
+        public init(
+            drugPercent: Decimal, decoctionPiecePercent: Decimal, decoctionPieceCapPercent: Decimal,
+            hospitalPreparationPercent: Decimal
+        ) {
             self.drugPercent = drugPercent
             self.decoctionPiecePercent = decoctionPiecePercent
             self.decoctionPieceCapPercent = decoctionPieceCapPercent

@@ -28,8 +28,10 @@ public struct InvoicedOrderLine: Sendable, Equatable {
     /// The lot the invoice line names; nil when it names none.
     public var lot: ReceiptBalance?
 
-    public init(orderID: Int64, lineNo: Int, unifiedPrice: Money, suppliedByInvoicingDistributor: Bool, line: ReceiptBalance,
-                lot: ReceiptBalance? = nil) {
+    public init(
+        orderID: Int64, lineNo: Int, unifiedPrice: Money, suppliedByInvoicingDistributor: Bool, line: ReceiptBalance,
+        lot: ReceiptBalance? = nil
+    ) {
         self.orderID = orderID
         self.lineNo = lineNo
         self.unifiedPrice = unifiedPrice
@@ -97,8 +99,12 @@ public enum InvoiceLineRules {
                 add(.wrongDistributor, ref, amount.amount)
             } else {
                 if orderLine.unifiedPrice.amount != unitPrice.amount {
-                    add(.priceDiffers, ref.merging(["invoicedPrice": unitPrice.description,
-                                                    "unifiedPrice": orderLine.unifiedPrice.description]) { a, _ in a },
+                    add(
+                        .priceDiffers,
+                        ref.merging([
+                            "invoicedPrice": unitPrice.description,
+                            "unifiedPrice": orderLine.unifiedPrice.description,
+                        ]) { a, _ in a },
                         (unitPrice.amount - orderLine.unifiedPrice.amount) * quantity)
                 }
                 let unbilled = max(orderLine.unbilled, 0)
@@ -118,7 +124,8 @@ public enum InvoiceLineRules {
         }
         let expected = expectedAmount(quantity: quantity, unitPrice: unitPrice)
         if expected.amount != amount.amount {
-            add(.amountMismatch, ["amount": amount.formatted(places: 2), "expected": expected.formatted(places: 2)],
+            add(
+                .amountMismatch, ["amount": amount.formatted(places: 2), "expected": expected.formatted(places: 2)],
                 amount.amount - expected.amount)
         }
         return found

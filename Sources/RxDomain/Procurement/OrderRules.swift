@@ -69,11 +69,17 @@ public enum OrderRules {
         var priced: [(line: OrderLineRequest, price: Price)] = []
         for (i, found) in lines.enumerated() {
             guard found.inCatalogue else {
-                problems.append(FieldError(field: "lines[\(i)].drugCode", reason: "\(found.line.drugCode) is not in \(institutionCode)'s catalogue in effect"))
+                problems.append(
+                    FieldError(
+                        field: "lines[\(i)].drugCode",
+                        reason: "\(found.line.drugCode) is not in \(institutionCode)'s catalogue in effect"))
                 continue
             }
             guard let price = found.price else {
-                problems.append(FieldError(field: "lines[\(i)].drugCode", reason: "\(found.line.drugCode) has no unified price in effect on \(today)"))
+                problems.append(
+                    FieldError(
+                        field: "lines[\(i)].drugCode", reason: "\(found.line.drugCode) has no unified price in effect on \(today)"
+                    ))
                 continue
             }
             priced.append((found.line, price))
@@ -110,7 +116,9 @@ public enum OrderRules {
 
     /// Deliveries arrive once the order is consolidated (and until it is received), against one of its lines.
     /// Returns the index of the line delivered among `lineNos`.
-    public static func deliveryLineIndex(orderID: Int64, status: OrderStatus, lineNos: [Int], lineNo: Int) throws(DomainError) -> Int {
+    public static func deliveryLineIndex(orderID: Int64, status: OrderStatus, lineNos: [Int], lineNo: Int) throws(DomainError)
+        -> Int
+    {
         guard status == .consolidated || status == .partlyReceived else {
             throw .conflict("an order that is \(status.rawValue) receives no deliveries")
         }
@@ -125,7 +133,8 @@ public enum OrderRules {
     public static func checkLotNotRejected(failures: [String]?, lotNumber: String, drugCode: String) throws(DomainError) {
         guard let failures else { return }
         throw .invalid(
-            "lotNumber", "lot \(lotNumber) of \(drugCode) was rejected by the lead's lab and is blocked: \(failures.joined(separator: "; "))")
+            "lotNumber",
+            "lot \(lotNumber) of \(drugCode) was rejected by the lead's lab and is blocked: \(failures.joined(separator: "; "))")
     }
 
     /// A delivery with problems (`ProcurementRules.deliveryProblems`) is refused unless an exception reason accepts

@@ -20,7 +20,9 @@ public enum ProcurementRules {
         case (.draft, .cancel), (.submitted, .cancel): return .cancelled
         case (.received, .close), (.partlyReceived, .close): return .closed
         default:
-            throw .conflict("an order that is \(status.rawValue) cannot be \(action == .submit ? "submitted" : action == .cancel ? "cancelled" : "closed")")
+            throw .conflict(
+                "an order that is \(status.rawValue) cannot be \(action == .submit ? "submitted" : action == .cancel ? "cancelled" : "closed")"
+            )
         }
     }
 
@@ -37,22 +39,28 @@ public enum ProcurementRules {
     ) -> [FieldError] {
         var problems: [FieldError] = []
         if alreadyReceived + quantity > ordered {
-            problems.append(FieldError(
-                field: "quantity", reason: "\(alreadyReceived + quantity) would exceed the \(ordered) ordered"))
+            problems.append(
+                FieldError(
+                    field: "quantity", reason: "\(alreadyReceived + quantity) would exceed the \(ordered) ordered"))
         }
         if expiry <= receivedOn {
             problems.append(FieldError(field: "expiryDate", reason: "the lot expired on \(expiry)"))
         } else if expiry < receivedOn.adding(months: minimumShelfLifeMonths) {
-            problems.append(FieldError(
-                field: "expiryDate",
-                reason: "the lot expires on \(expiry), sooner than the minimum remaining shelf life of \(minimumShelfLifeMonths) months"))
+            problems.append(
+                FieldError(
+                    field: "expiryDate",
+                    reason:
+                        "the lot expires on \(expiry), sooner than the minimum remaining shelf life of \(minimumShelfLifeMonths) months"
+                ))
         }
         return problems
     }
 
     /// 两票制: the first invoice must come from the manufacturer (or what counts as it: its wholly-owned sales
     /// company, an importer's national general agent). An invoice from another distributor adds a third.
-    public static func twoInvoiceRuleError(upstreamIsManufacturer: Bool, upstreamCountsAsManufacturer: Bool, upstreamCode: String) -> FieldError? {
+    public static func twoInvoiceRuleError(upstreamIsManufacturer: Bool, upstreamCountsAsManufacturer: Bool, upstreamCode: String)
+        -> FieldError?
+    {
         guard !upstreamIsManufacturer && !upstreamCountsAsManufacturer else { return nil }
         return FieldError(
             field: "upstreamSupplierCode",
@@ -89,8 +97,10 @@ public enum DiscrepancyReview: String, Sendable, Codable, CaseIterable {
 
     /// The review a finance officer may record now: an open or disputed discrepancy may be resolved or disputed
     /// (again, with a new note); a resolved one is settled (409).
-    public static func next(from current: DiscrepancyReview?, to review: DiscrepancyReview, note: String,
-                            hasDiscrepancies: Bool = true) throws(DomainError) -> DiscrepancyReview {
+    public static func next(
+        from current: DiscrepancyReview?, to review: DiscrepancyReview, note: String,
+        hasDiscrepancies: Bool = true
+    ) throws(DomainError) -> DiscrepancyReview {
         guard hasDiscrepancies else { throw .conflict("there is no discrepancy to review") }
         _ = try CorrectionReason.require(note, field: "note")
         if current == .resolved { throw .conflict("the discrepancy is already resolved") }

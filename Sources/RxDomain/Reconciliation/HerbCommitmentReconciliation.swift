@@ -36,8 +36,10 @@ public struct HerbCommitmentFacts: Sendable, Equatable {
     /// The awarded unit price per kg; nil before the award.
     public var awardedPrice: Money?
 
-    public init(institutionCode: String, drugCode: String, drugName: String, committedKg: Decimal, orderedKg: Decimal,
-                receivedKg: Decimal, awardedPrice: Money?) {
+    public init(
+        institutionCode: String, drugCode: String, drugName: String, committedKg: Decimal, orderedKg: Decimal,
+        receivedKg: Decimal, awardedPrice: Money?
+    ) {
         self.institutionCode = institutionCode
         self.drugCode = drugCode
         self.drugName = drugName
@@ -64,9 +66,11 @@ public struct RejectedBatchFacts: Sendable, Equatable {
     /// Received quantity × the order lines' unit prices.
     public var value: Money
 
-    public init(institutionCode: String, drugCode: String, drugName: String, lotNumber: String, supplierCode: String,
-                inspectedOn: BusinessDate, failures: [String], receivedKg: Decimal, firstReceivedOn: BusinessDate,
-                lastReceivedOn: BusinessDate, value: Money) {
+    public init(
+        institutionCode: String, drugCode: String, drugName: String, lotNumber: String, supplierCode: String,
+        inspectedOn: BusinessDate, failures: [String], receivedKg: Decimal, firstReceivedOn: BusinessDate,
+        lastReceivedOn: BusinessDate, value: Money
+    ) {
         self.institutionCode = institutionCode
         self.drugCode = drugCode
         self.drugName = drugName
@@ -91,9 +95,12 @@ public enum HerbCommitmentReconciliation {
 
     /// Judges a member's item on `asOf` against the round's period (both days included), with the pace rule of the
     /// progress endpoint: expected = committed × elapsed days ÷ period days; behind when ordered < expected.
-    public static func classify(_ f: HerbCommitmentFacts, periodStart: BusinessDate, periodEnd: BusinessDate,
-                                asOf: BusinessDate) -> ReportEntry<HerbCommitmentClassification> {
-        let pace = HerbProcurementRules.pace(committed: f.committedKg, bought: f.orderedKg, start: periodStart, end: periodEnd, on: asOf)
+    public static func classify(
+        _ f: HerbCommitmentFacts, periodStart: BusinessDate, periodEnd: BusinessDate,
+        asOf: BusinessDate
+    ) -> ReportEntry<HerbCommitmentClassification> {
+        let pace = HerbProcurementRules.pace(
+            committed: f.committedKg, bought: f.orderedKg, start: periodStart, end: periodEnd, on: asOf)
         let classification: HerbCommitmentClassification
         var moneyKg: Decimal = 0
         if f.orderedKg > f.committedKg {
@@ -111,18 +118,23 @@ public enum HerbCommitmentReconciliation {
             ReportField("committedKg", kg(f.committedKg)),
             ReportField("orderedKg", kg(f.orderedKg)),
             ReportField("receivedKg", kg(f.receivedKg)),
-            ReportField("completionPercent", completionPercent(committed: f.committedKg, bought: f.orderedKg)
-                .map { DecimalText.format($0, places: 2) } ?? "-"),
+            ReportField(
+                "completionPercent",
+                completionPercent(committed: f.committedKg, bought: f.orderedKg)
+                    .map { DecimalText.format($0, places: 2) } ?? "-"),
             ReportField("expectedKg", kg(pace.expected)),
-            ReportField("elapsedPercent", DecimalText.format(
-                HerbProcurementRules.round(Decimal(pace.elapsedDays) * 100 / Decimal(pace.periodDays), 2), places: 2)),
+            ReportField(
+                "elapsedPercent",
+                DecimalText.format(
+                    HerbProcurementRules.round(Decimal(pace.elapsedDays) * 100 / Decimal(pace.periodDays), 2), places: 2)),
         ]
         if pace.overCommitment > 0 { fields.append(ReportField("overCommitmentKg", kg(pace.overCommitment))) }
         if classification == .behindPace { fields.append(ReportField("shortfallKg", kg(moneyKg))) }
         if let price = f.awardedPrice { fields.append(ReportField("awardedPrice", price.formatted(places: 4))) }
         let money = classification.isDiscrepancy ? (f.awardedPrice.map { ($0 * moneyKg).rounded(2) } ?? Money(0)) : nil
-        return ReportEntry(subject: "\(f.institutionCode) \(f.drugCode) \(f.drugName)", classifications: [classification],
-                           fields: fields, moneyAtStake: money)
+        return ReportEntry(
+            subject: "\(f.institutionCode) \(f.drugCode) \(f.drugName)", classifications: [classification],
+            fields: fields, moneyAtStake: money)
     }
 
     /// A rejected lot a member received is always a discrepancy, whether it arrived before the verdict (to be
@@ -136,8 +148,10 @@ public enum HerbCommitmentReconciliation {
                 ReportField("supplierCode", b.supplierCode),
                 ReportField("inspectedOn", b.inspectedOn.description),
                 ReportField("receivedKg", kg(b.receivedKg)),
-                ReportField("receivedOn", b.firstReceivedOn == b.lastReceivedOn
-                    ? b.firstReceivedOn.description : "\(b.firstReceivedOn)..\(b.lastReceivedOn)"),
+                ReportField(
+                    "receivedOn",
+                    b.firstReceivedOn == b.lastReceivedOn
+                        ? b.firstReceivedOn.description : "\(b.firstReceivedOn)..\(b.lastReceivedOn)"),
                 ReportField("receivedAfterVerdict", b.lastReceivedOn > b.inspectedOn ? "yes" : "no"),
                 ReportField("failures", b.failures.joined(separator: "; ")),
             ],

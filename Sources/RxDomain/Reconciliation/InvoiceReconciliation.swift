@@ -59,9 +59,11 @@ public struct InvoiceFileLine: Sendable, Equatable {
     public var unitPrice: Money
     public var amount: Money
 
-    public init(lineNumber: Int, distributorCode: String, invoiceNumber: String, invoiceDate: BusinessDate,
-                manufacturerInvoiceNumber: String?, manufacturerCode: String?, institutionCode: String, drugCode: String,
-                lotNumber: String, quantity: Decimal, unitPrice: Money, amount: Money) {
+    public init(
+        lineNumber: Int, distributorCode: String, invoiceNumber: String, invoiceDate: BusinessDate,
+        manufacturerInvoiceNumber: String?, manufacturerCode: String?, institutionCode: String, drugCode: String,
+        lotNumber: String, quantity: Decimal, unitPrice: Money, amount: Money
+    ) {
         self.lineNumber = lineNumber
         self.distributorCode = distributorCode
         self.invoiceNumber = invoiceNumber
@@ -91,8 +93,10 @@ public struct InvoiceLineFacts: Sendable, Equatable {
     /// Why the two-invoice chain fails, nil when it holds.
     public var chainProblem: String?
 
-    public init(duplicateOfLine: Int? = nil, recordedInvoice: RecordedInvoiceReference? = nil, orderLine: InvoicedOrderLine? = nil,
-                inMemberCatalogue: Bool = true, chainProblem: String? = nil) {
+    public init(
+        duplicateOfLine: Int? = nil, recordedInvoice: RecordedInvoiceReference? = nil, orderLine: InvoicedOrderLine? = nil,
+        inMemberCatalogue: Bool = true, chainProblem: String? = nil
+    ) {
         self.duplicateOfLine = duplicateOfLine
         self.recordedInvoice = recordedInvoice
         self.orderLine = orderLine
@@ -166,8 +170,9 @@ public struct ReconciliationSummary: Sendable, Equatable {
         var counts = Dictionary(uniqueKeysWithValues: ReconciliationClassification.allCases.map { ($0, 0) })
         for d in discrepancies { counts[d.classification, default: 0] += 1 }
         counts[.matched] = lines - Set(discrepancies.map(\.lineNumber)).count
-        self.init(lines: lines, counts: counts,
-                  moneyAtStake: Self.moneyAtStake(discrepancies))
+        self.init(
+            lines: lines, counts: counts,
+            moneyAtStake: Self.moneyAtStake(discrepancies))
     }
 
     /// For each line the largest of its discrepancies' magnitudes (a line's amount is never counted twice), added up.
@@ -212,8 +217,10 @@ public enum ReconciliationRules {
         var found: [ReconciliationDiscrepancy] = []
         let names = ["invoiceNumber": line.invoiceNumber, "distributorCode": line.distributorCode, "drugCode": line.drugCode]
         func add(_ c: ReconciliationClassification, _ detail: [String: String], _ money: Decimal) {
-            found.append(ReconciliationDiscrepancy(lineNumber: line.lineNumber, classification: c,
-                                                   detail: detail.merging(names) { a, _ in a }, moneyAtStake: fen(money)))
+            found.append(
+                ReconciliationDiscrepancy(
+                    lineNumber: line.lineNumber, classification: c,
+                    detail: detail.merging(names) { a, _ in a }, moneyAtStake: fen(money)))
         }
         if let first = facts.duplicateOfLine {
             add(.duplicateLine, ["duplicateOfLine": String(first)], line.amount.amount)
@@ -223,8 +230,10 @@ public enum ReconciliationRules {
             add(recorded.paid ? .alreadyPaid : .alreadyInvoiced, ["invoiceId": String(recorded.id)], line.amount.amount)
             return found
         }
-        for finding in InvoiceLineRules.judge(quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount,
-                                              against: facts.orderLine) {
+        for finding in InvoiceLineRules.judge(
+            quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount,
+            against: facts.orderLine)
+        {
             var detail = finding.detail
             if finding.discrepancy == .noMatchingOrderOrReceipt {
                 detail.merge(["institutionCode": line.institutionCode, "lotNumber": line.lotNumber]) { a, _ in a }

@@ -21,8 +21,10 @@ public struct MemberCatalogueItemFacts: Sendable, Equatable {
     /// The item of that version for the drug, if it has one.
     public var catalogueItem: CatalogueItem?
 
-    public init(institutionCode: String, level: InstitutionLevel, drugCode: String, drugName: String, catalogueVersion: Int?,
-                catalogueItem: CatalogueItem?) {
+    public init(
+        institutionCode: String, level: InstitutionLevel, drugCode: String, drugName: String, catalogueVersion: Int?,
+        catalogueItem: CatalogueItem?
+    ) {
         self.institutionCode = institutionCode
         self.level = level
         self.drugCode = drugCode
@@ -38,13 +40,17 @@ public enum MemberCatalogueReconciliation {
         let version = ReportField("catalogueVersion", f.catalogueVersion.map(String.init) ?? "none in effect")
         let subject = "\(f.institutionCode) \(f.drugCode) \(f.drugName)"
         guard let item = f.catalogueItem else {
-            return ReportEntry(subject: subject, classifications: [.notInCatalogue],
-                               fields: [ReportField("institutionLevel", f.level.rawValue), version])
+            return ReportEntry(
+                subject: subject, classifications: [.notInCatalogue],
+                fields: [ReportField("institutionLevel", f.level.rawValue), version])
         }
         guard item.allows(f.level) else {
-            return ReportEntry(subject: subject, classifications: [.levelNotAllowed],
-                               fields: [ReportField("institutionLevel", f.level.rawValue),
-                                        ReportField("allowedLevels", item.levels.map(\.rawValue).joined(separator: " ")), version])
+            return ReportEntry(
+                subject: subject, classifications: [.levelNotAllowed],
+                fields: [
+                    ReportField("institutionLevel", f.level.rawValue),
+                    ReportField("allowedLevels", item.levels.map(\.rawValue).joined(separator: " ")), version,
+                ])
         }
         return nil
     }

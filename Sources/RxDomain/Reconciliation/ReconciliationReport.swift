@@ -14,8 +14,10 @@ public struct ReconciliationReport: Sendable, Equatable {
     public var summary: ReconciliationSummary
     public var discrepancies: [ReconciliationDiscrepancy]
 
-    public init(runID: Int64, fileName: String, alreadyReconciled: Bool, summary: ReconciliationSummary,
-                discrepancies: [ReconciliationDiscrepancy]) {
+    public init(
+        runID: Int64, fileName: String, alreadyReconciled: Bool, summary: ReconciliationSummary,
+        discrepancies: [ReconciliationDiscrepancy]
+    ) {
         self.runID = runID
         self.fileName = fileName
         self.alreadyReconciled = alreadyReconciled

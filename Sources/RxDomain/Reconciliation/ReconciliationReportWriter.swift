@@ -61,19 +61,25 @@ public struct ReconciliationReportWriter: Sendable {
         switch format {
         case .table:
             if listed == 0 {
-                out += ReconciliationReport.pad("line", 6, right: true) + "  " + ReconciliationReport.pad("classification", 30) + "  "
+                out +=
+                    ReconciliationReport.pad("line", 6, right: true) + "  " + ReconciliationReport.pad("classification", 30)
+                    + "  "
                     + ReconciliationReport.pad("money_at_stake", 14, right: true) + "  detail\n"
             }
             for d in batch {
-                out += ReconciliationReport.pad(String(d.lineNumber), 6, right: true) + "  "
+                out +=
+                    ReconciliationReport.pad(String(d.lineNumber), 6, right: true) + "  "
                     + ReconciliationReport.pad(d.classification.rawValue, 30) + "  "
                     + ReconciliationReport.pad(d.moneyAtStake.formatted(places: 2), 14, right: true) + "  "
                     + ReconciliationReport.detailText(d.detail) + "\n"
             }
         case .csv:
             for d in batch {
-                out += [String(d.lineNumber), d.classification.rawValue, d.moneyAtStake.formatted(places: 2),
-                        ReconciliationReport.detailText(d.detail)]
+                out +=
+                    [
+                        String(d.lineNumber), d.classification.rawValue, d.moneyAtStake.formatted(places: 2),
+                        ReconciliationReport.detailText(d.detail),
+                    ]
                     .map(CSVWriter.field).joined(separator: ",") + "\n"
             }
         case .json:
@@ -90,11 +96,16 @@ public struct ReconciliationReportWriter: Sendable {
         switch format {
         case .table:
             var out = "summary (run \(runID))\n"
-            out += "  " + ReconciliationReport.pad("lines", 30) + ReconciliationReport.pad(String(summary.lines), 14, right: true) + "\n"
+            out +=
+                "  " + ReconciliationReport.pad("lines", 30) + ReconciliationReport.pad(String(summary.lines), 14, right: true)
+                + "\n"
             for c in ReconciliationClassification.allCases {
-                out += "  " + ReconciliationReport.pad(c.rawValue, 30) + ReconciliationReport.pad(String(summary.count(c)), 14, right: true) + "\n"
+                out +=
+                    "  " + ReconciliationReport.pad(c.rawValue, 30)
+                    + ReconciliationReport.pad(String(summary.count(c)), 14, right: true) + "\n"
             }
-            out += "  " + ReconciliationReport.pad("money_at_stake", 30)
+            out +=
+                "  " + ReconciliationReport.pad("money_at_stake", 30)
                 + ReconciliationReport.pad(summary.moneyAtStake.formatted(places: 2), 14, right: true) + "\n"
             return out
         case .csv:
@@ -102,7 +113,8 @@ public struct ReconciliationReportWriter: Sendable {
         case .json:
             let counts = ReconciliationClassification.allCases.map(\.rawValue).sorted()
                 .map { name in "\(JSONText.string(name)):\(summary.count(ReconciliationClassification(rawValue: name)!))" }
-            return "],\"counts\":{\(counts.joined(separator: ","))},\"moneyAtStake\":\(JSONText.string(summary.moneyAtStake.formatted(places: 2)))}\n"
+            return
+                "],\"counts\":{\(counts.joined(separator: ","))},\"moneyAtStake\":\(JSONText.string(summary.moneyAtStake.formatted(places: 2)))}\n"
         }
     }
 }

@@ -28,7 +28,9 @@ public struct ReportEntry<Classification: RecordClassification>: Sendable, Equat
     /// CNY to the fen, where money applies (nil otherwise): the largest magnitude among its discrepancies.
     public var moneyAtStake: Money?
 
-    public init(row: Int = 0, subject: String, classifications: [Classification], fields: [ReportField], moneyAtStake: Money? = nil) {
+    public init(
+        row: Int = 0, subject: String, classifications: [Classification], fields: [ReportField], moneyAtStake: Money? = nil
+    ) {
         self.row = row
         self.subject = subject
         self.classifications = classifications
@@ -61,8 +63,10 @@ public struct RecordReconciliationReport<Classification: RecordClassification>: 
     /// Whether money applies to this kind of report.
     public var hasMoney: Bool
 
-    public init(kind: String, runID: Int64, subject: String, asOf: BusinessDate, lines: Int? = nil,
-                entries: [ReportEntry<Classification>], hasMoney: Bool) {
+    public init(
+        kind: String, runID: Int64, subject: String, asOf: BusinessDate, lines: Int? = nil,
+        entries: [ReportEntry<Classification>], hasMoney: Bool
+    ) {
         self.kind = kind
         self.runID = runID
         self.subject = subject
@@ -119,8 +123,10 @@ public struct RecordReconciliationReport<Classification: RecordClassification>: 
     static func displayWidth(_ s: String) -> Int {
         s.unicodeScalars.reduce(0) { width, u in
             switch u.value {
-            case 0x1100...0x115F, 0x2E80...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6,
-                 0x20000...0x3FFFD: width + 2
+            case 0x1100...0x115F, 0x2E80...0xA4CF, 0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60,
+                0xFFE0...0xFFE6,
+                0x20000...0x3FFFD:
+                width + 2
             default: width + 1
             }
         }
@@ -135,11 +141,14 @@ public struct RecordReconciliationReport<Classification: RecordClassification>: 
         var out = "\(kind) run \(runID): \(subject), as of \(asOf), \(lines) examined\n"
         if !entries.isEmpty {
             let subjectWidth = min(60, max(7, entries.map { Self.displayWidth($0.subject) }.max() ?? 0))
-            out += Self.pad("row", 5, right: true) + "  " + Self.pad("subject", subjectWidth) + "  " + Self.pad("classification", 28) + "  "
+            out +=
+                Self.pad("row", 5, right: true) + "  " + Self.pad("subject", subjectWidth) + "  " + Self.pad("classification", 28)
+                + "  "
             if hasMoney { out += Self.pad("money_at_stake", 14, right: true) + "  " }
             out += "detail\n"
             for e in entries {
-                out += Self.pad(String(e.row), 5, right: true) + "  " + Self.pad(e.subject, subjectWidth) + "  "
+                out +=
+                    Self.pad(String(e.row), 5, right: true) + "  " + Self.pad(e.subject, subjectWidth) + "  "
                     + Self.pad(e.classifications.map(\.rawValue).joined(separator: ","), 28) + "  "
                 if hasMoney { out += Self.pad((e.moneyAtStake ?? Money(0)).formatted(places: 2), 14, right: true) + "  " }
                 out += Self.detailText(e.fields) + "\n"
@@ -149,7 +158,9 @@ public struct RecordReconciliationReport<Classification: RecordClassification>: 
         out += "  " + Self.pad("examined", 30) + Self.pad(String(lines), 14, right: true) + "\n"
         out += "  " + Self.pad("in_line", 30) + Self.pad(String(inLine), 14, right: true) + "\n"
         for c in Classification.allCases {
-            out += "  " + Self.pad(c.rawValue + (c.isDiscrepancy ? " *" : ""), 30) + Self.pad(String(count(c)), 14, right: true) + "\n"
+            out +=
+                "  " + Self.pad(c.rawValue + (c.isDiscrepancy ? " *" : ""), 30) + Self.pad(String(count(c)), 14, right: true)
+                + "\n"
         }
         if hasMoney {
             out += "  " + Self.pad("money_at_stake", 30) + Self.pad(moneyAtStake.formatted(places: 2), 14, right: true) + "\n"
@@ -199,9 +210,10 @@ public struct RecordReconciliationReport<Classification: RecordClassification>: 
             kind: kind, runId: runID, subject: subject, asOf: asOf.description, lines: lines, inLine: inLine, counts: counts,
             moneyAtStake: hasMoney ? moneyAtStake.formatted(places: 2) : nil,
             entries: entries.map {
-                JSONEntry(row: $0.row, subject: $0.subject, classifications: $0.classifications.map(\.rawValue), inLine: $0.isInLine,
-                          moneyAtStake: hasMoney ? ($0.moneyAtStake ?? Money(0)).formatted(places: 2) : nil,
-                          detail: Dictionary($0.fields.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }))
+                JSONEntry(
+                    row: $0.row, subject: $0.subject, classifications: $0.classifications.map(\.rawValue), inLine: $0.isInLine,
+                    moneyAtStake: hasMoney ? ($0.moneyAtStake ?? Money(0)).formatted(places: 2) : nil,
+                    detail: Dictionary($0.fields.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a }))
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

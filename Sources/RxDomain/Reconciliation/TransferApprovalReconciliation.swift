@@ -67,9 +67,11 @@ public struct TransferApprovalFacts: Sendable, Equatable {
     public var validFrom: BusinessDate
     public var validTo: BusinessDate
 
-    public init(approvalID: Int64, kind: String, documentNumber: String?, drugCode: String, drugName: String, supplierCode: String,
-                receiverCodes: [String], unit: String, approved: Decimal, runningShippedTotal: Decimal, shipmentsTotal: Decimal,
-                shipped: Decimal, received: Decimal, inTransit: Decimal, shipments: Int, validFrom: BusinessDate, validTo: BusinessDate) {
+    public init(
+        approvalID: Int64, kind: String, documentNumber: String?, drugCode: String, drugName: String, supplierCode: String,
+        receiverCodes: [String], unit: String, approved: Decimal, runningShippedTotal: Decimal, shipmentsTotal: Decimal,
+        shipped: Decimal, received: Decimal, inTransit: Decimal, shipments: Int, validFrom: BusinessDate, validTo: BusinessDate
+    ) {
         self.approvalID = approvalID
         self.kind = kind
         self.documentNumber = documentNumber
@@ -111,10 +113,12 @@ public struct TransferShipmentFacts: Sendable, Equatable {
     public var receivedQuantity: Decimal?
     public var receivedOn: BusinessDate?
 
-    public init(shipmentID: Int64, approvalID: Int64, drugCode: String, receiverCode: String, lotNumber: String, unit: String,
-                quantity: Decimal, shippedOn: BusinessDate, validFrom: BusinessDate, validTo: BusinessDate, approved: Decimal,
-                cumulativeShipped: Decimal, registrationValidTo: BusinessDate?, licensed: Bool, receivedQuantity: Decimal?,
-                receivedOn: BusinessDate?) {
+    public init(
+        shipmentID: Int64, approvalID: Int64, drugCode: String, receiverCode: String, lotNumber: String, unit: String,
+        quantity: Decimal, shippedOn: BusinessDate, validFrom: BusinessDate, validTo: BusinessDate, approved: Decimal,
+        cumulativeShipped: Decimal, registrationValidTo: BusinessDate?, licensed: Bool, receivedQuantity: Decimal?,
+        receivedOn: BusinessDate?
+    ) {
         self.shipmentID = shipmentID
         self.approvalID = approvalID
         self.drugCode = drugCode
@@ -172,7 +176,8 @@ public enum TransferApprovalReconciliation {
             fields.append(ReportField("shipmentsTotal", q(a.shipmentsTotal)))
         }
         let document = a.documentNumber.map { " \($0)" } ?? (a.kind == "standing_scope" ? " standing scope" : "")
-        return ReportEntry(subject: "approval \(a.approvalID)\(document) \(a.drugCode) \(a.drugName)", classifications: found, fields: fields)
+        return ReportEntry(
+            subject: "approval \(a.approvalID)\(document) \(a.drugCode) \(a.drugName)", classifications: found, fields: fields)
     }
 
     /// Every way a shipment lies outside its approval; empty when it lies inside.
@@ -215,6 +220,7 @@ public enum TransferApprovalReconciliation {
         }
         if let received = s.receivedQuantity { fields.append(ReportField("received", q(received))) }
         if let on = s.receivedOn { fields.append(ReportField("receivedOn", on.description)) }
-        return ReportEntry(subject: "shipment \(s.shipmentID) \(s.drugCode) to \(s.receiverCode)", classifications: found, fields: fields)
+        return ReportEntry(
+            subject: "shipment \(s.shipmentID) \(s.drugCode) to \(s.receiverCode)", classifications: found, fields: fields)
     }
 }

@@ -115,7 +115,8 @@ public struct BusinessDate: Sendable, Hashable, Comparable, Codable, CustomStrin
     public static func parse(_ text: String?, field: String) throws(DomainError) -> BusinessDate? {
         guard let text else { return nil }
         guard let date = BusinessDate(text) else {
-            throw .badRequest("\(field): '\(text)' is not a date YYYY-MM-DD", [FieldError(field: field, reason: "not a date YYYY-MM-DD")])
+            throw .badRequest(
+                "\(field): '\(text)' is not a date YYYY-MM-DD", [FieldError(field: field, reason: "not a date YYYY-MM-DD")])
         }
         try date.requireNotBeforeEarliest(field: field)
         return date
@@ -131,7 +132,9 @@ extension BusinessDate {
 
     /// Refuses (422 naming the field) a date before `earliest`.
     public func requireNotBeforeEarliest(field: String) throws(DomainError) {
-        guard self >= Self.earliest else { throw .invalid(field, "\(self) is before \(Self.earliest); no business date is earlier") }
+        guard self >= Self.earliest else {
+            throw .invalid(field, "\(self) is before \(Self.earliest); no business date is earlier")
+        }
     }
 
     /// Refuses (422 naming the field) the date of an event that cannot have happened on it: before `earliest`, after

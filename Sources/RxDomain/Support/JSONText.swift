@@ -78,7 +78,8 @@ public struct JSONText: Sendable {
         var value = value
         value.withUTF8 { utf8 in
             var start = 0
-            for (offset, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            for (offset, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+            {
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<offset]))
                 escape(byte)
                 start = offset + 1

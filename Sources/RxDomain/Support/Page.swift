@@ -20,7 +20,8 @@ public struct PageRequest: Sendable, Equatable {
         if let cursor {
             guard let key = Cursor.decode(cursor) else {
                 throw .badRequest(
-                    "cursor: not a cursor this service issued", [FieldError(field: "cursor", reason: "not a cursor this service issued")])
+                    "cursor: not a cursor this service issued",
+                    [FieldError(field: "cursor", reason: "not a cursor this service issued")])
             }
             self.after = key
         }

@@ -85,11 +85,14 @@ public enum TransferRules {
             }
         case .standingScope:
             if c.approvalRequired {
-                errors.append(FieldError(
-                    field: "kind",
-                    reason: "this consortium's transfers need the regulator's approval (preparation_transfer_requires_approval)"))
+                errors.append(
+                    FieldError(
+                        field: "kind",
+                        reason:
+                            "this consortium's transfers need the regulator's approval (preparation_transfer_requires_approval)"))
             } else if c.supplierInstitutionID != c.leadInstitutionID {
-                errors.append(FieldError(field: "kind", reason: "only the consortium's lead shares its preparations without approval"))
+                errors.append(
+                    FieldError(field: "kind", reason: "only the consortium's lead shares its preparations without approval"))
             }
         }
         if c.supplierInstitutionID != c.producerInstitutionID {
@@ -186,16 +189,19 @@ public enum TransferRules {
             errors.append(FieldError(field: "shippedOn", reason: "\(c.shippedOn) is in the future"))
         }
         if c.shippedOn < c.approvalValidFrom || c.approvalValidTo < c.shippedOn {
-            errors.append(FieldError(
-                field: "shippedOn",
-                reason: "\(c.shippedOn) is outside the approval's period \(c.approvalValidFrom) to \(c.approvalValidTo)"))
+            errors.append(
+                FieldError(
+                    field: "shippedOn",
+                    reason: "\(c.shippedOn) is outside the approval's period \(c.approvalValidFrom) to \(c.approvalValidTo)"))
         }
         if let lapse = c.registrationValidTo, lapse < c.shippedOn {
-            errors.append(FieldError(field: "registrationValidTo", reason: "the preparation's registration lapsed after \(lapse)"))
+            errors.append(
+                FieldError(field: "registrationValidTo", reason: "the preparation's registration lapsed after \(lapse)"))
         }
         if !c.producerLicensed {
-            errors.append(FieldError(
-                field: "preparationLicence", reason: "the producer holds no preparation licence valid on \(c.shippedOn)"))
+            errors.append(
+                FieldError(
+                    field: "preparationLicence", reason: "the producer holds no preparation licence valid on \(c.shippedOn)"))
         }
         if c.shippedOn < c.productionDate {
             errors.append(FieldError(field: "productionDate", reason: "\(c.productionDate) is after the shipping date"))
@@ -208,9 +214,11 @@ public enum TransferRules {
         }
         let remaining = c.approved - c.alreadyShipped
         if remaining < c.quantity {
-            errors.append(FieldError(
-                field: "quantity",
-                reason: "\(c.quantity) would take the shipped total over the approved \(c.approved) (remaining \(remaining))"))
+            errors.append(
+                FieldError(
+                    field: "quantity",
+                    reason: "\(c.quantity) would take the shipped total over the approved \(c.approved) (remaining \(remaining))")
+            )
         }
         return errors
     }
@@ -235,7 +243,10 @@ public struct TransferBalance: Sendable, Equatable {
     public var validTo: BusinessDate
     public var today: BusinessDate
 
-    public init(approved: Quantity, shipped: Quantity, received: Quantity, validFrom: BusinessDate, validTo: BusinessDate, today: BusinessDate) {
+    public init(
+        approved: Quantity, shipped: Quantity, received: Quantity, validFrom: BusinessDate, validTo: BusinessDate,
+        today: BusinessDate
+    ) {
         self.approved = approved
         self.shipped = shipped
         self.received = received
@@ -289,7 +300,9 @@ public struct ExpiryWarning: Sendable, Equatable {
     /// Days from today to the last valid day; negative once lapsed.
     public var daysLeft: Int
 
-    public init(subject: Subject, institutionCode: String, drugCode: String?, number: String, validTo: BusinessDate, today: BusinessDate) {
+    public init(
+        subject: Subject, institutionCode: String, drugCode: String?, number: String, validTo: BusinessDate, today: BusinessDate
+    ) {
         self.subject = subject
         self.institutionCode = institutionCode
         self.drugCode = drugCode

@@ -49,25 +49,28 @@ public struct TokenStore: SQLStore {
         let id = try await database.transaction { connection -> Int64 in
             var consortiumID: Int64?
             if let consortiumCode {
-                guard let row = try await connection.row(
-                    "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: database.logger)
+                guard
+                    let row = try await connection.row(
+                        "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: database.logger)
                 else { throw DomainError.notFound("no consortium \(consortiumCode)") }
                 consortiumID = row
             }
             var institutionID: Int64?
             if let institutionCode, let consortiumCode {
-                guard let row = try await connection.row(
-                    "SELECT id FROM institutions WHERE code = \(institutionCode) AND consortium_id = \(consortiumID)",
-                    as: Int64.self, logger: database.logger)
+                guard
+                    let row = try await connection.row(
+                        "SELECT id FROM institutions WHERE code = \(institutionCode) AND consortium_id = \(consortiumID)",
+                        as: Int64.self, logger: database.logger)
                 else { throw DomainError.notFound("no institution \(institutionCode) in \(consortiumCode)") }
                 institutionID = row
             }
-            guard let id = try await connection.row(
-                """
-                INSERT INTO api_tokens (consortium_id, institution_id, role, name, token_hash, expires_at)
-                VALUES (\(consortiumID), \(institutionID), \(role.rawValue), \(name), \(hash), \(expiresAt))
-                RETURNING id
-                """, as: Int64.self, logger: database.logger)
+            guard
+                let id = try await connection.row(
+                    """
+                    INSERT INTO api_tokens (consortium_id, institution_id, role, name, token_hash, expires_at)
+                    VALUES (\(consortiumID), \(institutionID), \(role.rawValue), \(name), \(hash), \(expiresAt))
+                    RETURNING id
+                    """, as: Int64.self, logger: database.logger)
             else { throw DomainError.conflict("token not created") }
             struct Record: Encodable { var id: Int64; var role: String; var institution: String?; var name: String }
             // A national token's creation is recorded without a consortium.
@@ -111,9 +114,10 @@ public struct TokenStore: SQLStore {
 
     public func revoke(id: Int64, actor: Actor) async throws {
         try await database.transaction { connection in
-            guard let consortiumID = try await connection.row(
-                "UPDATE api_tokens SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL RETURNING consortium_id",
-                as: Int64?.self, logger: database.logger)
+            guard
+                let consortiumID = try await connection.row(
+                    "UPDATE api_tokens SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL RETURNING consortium_id",
+                    as: Int64?.self, logger: database.logger)
             else { throw DomainError.notFound("no active token \(id)") }
             try await connection.run("SELECT pg_notify('crx_changes', 'api_tokens')", logger: database.logger)
             struct Record: Encodable { var id: Int64; var revoked: Bool }
@@ -132,7 +136,10 @@ public struct TokenStore: SQLStore {
             LEFT JOIN institutions i ON i.id = t.institution_id
             WHERE c.code IS NOT DISTINCT FROM \(consortiumCode)::text ORDER BY t.id
             """, as: (Int64, String, String?, String, Date, Date?, Date?).self
-        ).map { Listed(id: $0.0, role: try decodeEnum($0.1), institutionCode: $0.2, name: $0.3, createdAt: $0.4,
-                       expiresAt: $0.5, revokedAt: $0.6) }
+        ).map {
+            Listed(
+                id: $0.0, role: try decodeEnum($0.1), institutionCode: $0.2, name: $0.3, createdAt: $0.4,
+                expiresAt: $0.5, revokedAt: $0.6)
+        }
     }
 }

@@ -64,18 +64,21 @@ public struct CatalogueStore: SQLStore {
         ).map(Self.version)
     }
 
-    func version(_ number: Int, consortiumID: Int64, on connection: PostgresConnection, lock: Bool = false) async throws -> CatalogueVersion {
-        let query: PostgresQuery = lock
+    func version(_ number: Int, consortiumID: Int64, on connection: PostgresConnection, lock: Bool = false) async throws
+        -> CatalogueVersion
+    {
+        let query: PostgresQuery =
+            lock
             ? """
-              SELECT v.number, v.status, v.based_on, v.revision, v.effective_from::text,
-                     (SELECT count(*)::int FROM catalogue_items i WHERE i.consortium_id = v.consortium_id AND i.version_number = v.number)
-              FROM catalogue_versions v WHERE v.consortium_id = \(consortiumID) AND v.number = \(number) FOR UPDATE
-              """
+            SELECT v.number, v.status, v.based_on, v.revision, v.effective_from::text,
+                   (SELECT count(*)::int FROM catalogue_items i WHERE i.consortium_id = v.consortium_id AND i.version_number = v.number)
+            FROM catalogue_versions v WHERE v.consortium_id = \(consortiumID) AND v.number = \(number) FOR UPDATE
+            """
             : """
-              SELECT v.number, v.status, v.based_on, v.revision, v.effective_from::text,
-                     (SELECT count(*)::int FROM catalogue_items i WHERE i.consortium_id = v.consortium_id AND i.version_number = v.number)
-              FROM catalogue_versions v WHERE v.consortium_id = \(consortiumID) AND v.number = \(number)
-              """
+            SELECT v.number, v.status, v.based_on, v.revision, v.effective_from::text,
+                   (SELECT count(*)::int FROM catalogue_items i WHERE i.consortium_id = v.consortium_id AND i.version_number = v.number)
+            FROM catalogue_versions v WHERE v.consortium_id = \(consortiumID) AND v.number = \(number)
+            """
         guard let row = try await connection.row(query, as: VersionRow.self, logger: logger) else {
             throw DomainError.notFound("no catalogue version \(number)")
         }
@@ -124,12 +127,17 @@ public struct CatalogueStore: SQLStore {
             WHERE i.consortium_id = \(consortiumID) AND i.version_number = \(number)
             ORDER BY d.code
             """,
-            as: ([String], String?, String?, String, String, String?, String, String?, Int, String, String, String?,
-                 String?, String, String, String, Bool, Bool, String?, String?, String?, [String]).self,
+            as: (
+                [String], String?, String?, String, String, String?, String, String?, Int, String, String, String?,
+                String?, String, String, String, Bool, Bool, String?, String?, String?, [String]
+            ).self,
             logger: logger)
         return try rows.map { r in
-            let drug = try DrugStore.drug((r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15, r.16,
-                                           r.17, r.18, r.19, r.20, r.21))
+            let drug = try DrugStore.drug(
+                (
+                    r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15, r.16,
+                    r.17, r.18, r.19, r.20, r.21
+                ))
             let item = CatalogueItem(
                 drugCode: r.3, levels: try r.0.map { try decodeEnum($0) }, note: r.1, justification: r.2)
             return CatalogueEntry(item: item, drug: drug)
@@ -157,7 +165,8 @@ public struct CatalogueStore: SQLStore {
         try principal.require(.manageCatalogue(consortiumID: consortium.id))
         return try await database.transaction { connection in
             // Serialises drafts of one consortium; the partial unique index keeps the rule regardless.
-            _ = try await connection.row("SELECT id FROM consortia WHERE id = \(consortium.id) FOR UPDATE", as: Int64.self, logger: logger)
+            _ = try await connection.row(
+                "SELECT id FROM consortia WHERE id = \(consortium.id) FOR UPDATE", as: Int64.self, logger: logger)
             try CatalogueRules.checkNoOpenVersion(
                 try await connection.row(
                     "SELECT number FROM catalogue_versions WHERE consortium_id = \(consortium.id) AND status IN ('draft', 'proposed')",
@@ -167,13 +176,14 @@ public struct CatalogueStore: SQLStore {
                 SELECT number FROM catalogue_versions WHERE consortium_id = \(consortium.id) AND status = 'published'
                 ORDER BY effective_from DESC LIMIT 1
                 """, as: Int.self, logger: logger)
-            guard let number = try await connection.row(
-                """
-                INSERT INTO catalogue_versions (consortium_id, number, based_on)
-                SELECT \(consortium.id), COALESCE(max(number), 0) + 1, \(base) FROM catalogue_versions
-                WHERE consortium_id = \(consortium.id)
-                RETURNING number
-                """, as: Int.self, logger: logger)
+            guard
+                let number = try await connection.row(
+                    """
+                    INSERT INTO catalogue_versions (consortium_id, number, based_on)
+                    SELECT \(consortium.id), COALESCE(max(number), 0) + 1, \(base) FROM catalogue_versions
+                    WHERE consortium_id = \(consortium.id)
+                    RETURNING number
+                    """, as: Int.self, logger: logger)
             else { throw DomainError.conflict("the draft was not created") }
             if let base {
                 try await connection.run(
@@ -201,7 +211,8 @@ public struct CatalogueStore: SQLStore {
         return current
     }
 
-    private func bumpRevision(_ number: Int, consortiumID: Int64, connection: PostgresConnection) async throws -> CatalogueVersion {
+    private func bumpRevision(_ number: Int, consortiumID: Int64, connection: PostgresConnection) async throws -> CatalogueVersion
+    {
         try await connection.run(
             "UPDATE catalogue_versions SET revision = revision + 1 WHERE consortium_id = \(consortiumID) AND number = \(number)",
             logger: logger)
@@ -215,13 +226,17 @@ public struct CatalogueStore: SQLStore {
         try principal.require(.manageCatalogue(consortiumID: consortiumID))
         return try await database.transaction { connection in
             _ = try await lockDraft(number, consortiumID: consortiumID, ifMatch: ifMatch, connection: connection)
-            try CatalogueRules.checkItem(item, drug: try await DrugStore(database: database).find(code: item.drugCode, on: connection))
+            try CatalogueRules.checkItem(
+                item, drug: try await DrugStore(database: database).find(code: item.drugCode, on: connection))
             let before = try await connection.row(
                 """
                 SELECT levels, note, justification FROM catalogue_items
                 WHERE consortium_id = \(consortiumID) AND version_number = \(number) AND drug_code = \(item.drugCode)
                 """, as: ([String], String?, String?).self, logger: logger
-            ).map { CatalogueItem(drugCode: item.drugCode, levels: try $0.0.map { try decodeEnum($0) }, note: $0.1, justification: $0.2) }
+            ).map {
+                CatalogueItem(
+                    drugCode: item.drugCode, levels: try $0.0.map { try decodeEnum($0) }, note: $0.1, justification: $0.2)
+            }
             try await connection.run(
                 """
                 INSERT INTO catalogue_items (consortium_id, version_number, drug_code, levels, note, justification)
@@ -231,7 +246,8 @@ public struct CatalogueStore: SQLStore {
                 """, logger: logger)
             let after = try await bumpRevision(number, consortiumID: consortiumID, connection: connection)
             try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: before == nil ? "add_item" : "change_item",
+                on: connection, consortiumID: consortiumID, actor: Actor(principal),
+                action: before == nil ? "add_item" : "change_item",
                 entityType: "catalogue_item", entityKey: "\(number)/\(item.drugCode)", before: before, after: item)
             return after
         }
@@ -257,14 +273,16 @@ public struct CatalogueStore: SQLStore {
         let reason = try CorrectionReason.require(reason)
         return try await database.transaction { connection in
             _ = try await lockDraft(number, consortiumID: consortiumID, ifMatch: ifMatch, connection: connection)
-            guard let removed = try await connection.row(
-                """
-                DELETE FROM catalogue_items
-                WHERE consortium_id = \(consortiumID) AND version_number = \(number) AND drug_code = \(drugCode)
-                RETURNING levels, note, justification
-                """, as: ([String], String?, String?).self, logger: logger)
+            guard
+                let removed = try await connection.row(
+                    """
+                    DELETE FROM catalogue_items
+                    WHERE consortium_id = \(consortiumID) AND version_number = \(number) AND drug_code = \(drugCode)
+                    RETURNING levels, note, justification
+                    """, as: ([String], String?, String?).self, logger: logger)
             else { throw DomainError.notFound("version \(number) has no item \(drugCode)") }
-            let before = CatalogueItem(drugCode: drugCode, levels: try removed.0.map { try decodeEnum($0) }, note: removed.1, justification: removed.2)
+            let before = CatalogueItem(
+                drugCode: drugCode, levels: try removed.0.map { try decodeEnum($0) }, note: removed.1, justification: removed.2)
             try await connection.run(
                 """
                 INSERT INTO catalogue_item_removals (consortium_id, version_number, drug_code, reason, removed_by)
@@ -339,8 +357,9 @@ public struct CatalogueStore: SQLStore {
                 SET decision = EXCLUDED.decision, comment = EXCLUDED.comment, recorded_by = EXCLUDED.recorded_by,
                     recorded_at = now()
                 """, logger: logger)
-            guard let after = try await endorsements(number, consortiumID: consortiumID, on: connection)
-                .first(where: { $0.institutionCode == institutionCode })
+            guard
+                let after = try await endorsements(number, consortiumID: consortiumID, on: connection)
+                    .first(where: { $0.institutionCode == institutionCode })
             else { throw DomainError.notFound(institutionCode) }
             try await audit.record(
                 on: connection, consortiumID: consortiumID, actor: Actor(principal), action: decision.rawValue,
@@ -371,9 +390,12 @@ public struct CatalogueStore: SQLStore {
             let members = try await connection.rows(
                 "SELECT code FROM institutions WHERE consortium_id = \(consortium.id)", as: String.self, logger: logger)
             let decisions = Dictionary(
-                try await endorsements(number, consortiumID: consortium.id, on: connection).map { ($0.institutionCode, $0.decision) },
+                try await endorsements(number, consortiumID: consortium.id, on: connection).map {
+                    ($0.institutionCode, $0.decision)
+                },
                 uniquingKeysWith: { a, _ in a })
-            let quorum = try await settings.required(.catalogueQuorum, consortiumID: consortium.id, on: today, connection: connection)
+            let quorum = try await settings.required(
+                .catalogueQuorum, consortiumID: consortium.id, on: today, connection: connection)
             let check = CatalogueRules.publicationCheck(decisions: decisions, lead: lead, members: members, quorum: quorum)
             try CatalogueRules.checkPublication(check, number: number)
             try await connection.run(

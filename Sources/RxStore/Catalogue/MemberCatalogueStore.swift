@@ -32,7 +32,9 @@ public struct MemberCatalogueStore: SQLStore {
     }
 
     /// The consortium catalogue in effect as a map from drug code to item.
-    func catalogueMap(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> (Int?, [String: CatalogueItem]) {
+    func catalogueMap(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> (
+        Int?, [String: CatalogueItem]
+    ) {
         let catalogue = CatalogueStore(database: database)
         guard let number = try await catalogue.numberInEffect(consortiumID: consortiumID, on: date, connection: connection) else {
             return (nil, [:])
@@ -59,22 +61,28 @@ public struct MemberCatalogueStore: SQLStore {
             """
             SELECT revision FROM member_catalogues WHERE consortium_id = \(institution.consortiumID) AND institution_id = \(institution.id)
             """, as: Int.self, logger: logger)
-        let ownList: [String]? = revision == nil ? nil : try await connection.rows(
-            """
-            SELECT drug_code FROM member_catalogue_items
-            WHERE consortium_id = \(institution.consortiumID) AND institution_id = \(institution.id) ORDER BY drug_code
-            """, as: String.self, logger: logger)
+        let ownList: [String]? =
+            revision == nil
+            ? nil
+            : try await connection.rows(
+                """
+                SELECT drug_code FROM member_catalogue_items
+                WHERE consortium_id = \(institution.consortiumID) AND institution_id = \(institution.id) ORDER BY drug_code
+                """, as: String.self, logger: logger)
         let codes = CatalogueRules.memberDrugs(ownList: ownList, level: institution.level, catalogue: map)
         let drugs = try await DrugStore(database: database).find(codes: codes, on: connection)
         return MemberCatalogue(
             institution: institution, usesConsortiumCatalogue: revision == nil, revision: revision ?? 0,
             consortiumVersion: version, drugs: drugs,
-            outOfLine: CatalogueRules.outOfLine(memberDrugs: revision == nil ? [] : codes, level: institution.level, catalogue: map))
+            outOfLine: CatalogueRules.outOfLine(
+                memberDrugs: revision == nil ? [] : codes, level: institution.level, catalogue: map))
     }
 
     /// Every member's catalogue in effect, as drug codes by institution id, in four queries whatever the number
     /// of members (the long-prescription check's context holds them all).
-    func drugCodes(of members: [Institution], consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> [Int64: [String]] {
+    func drugCodes(of members: [Institution], consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection)
+        async throws -> [Int64: [String]]
+    {
         let (_, map) = try await catalogueMap(consortiumID: consortiumID, on: date, connection: connection)
         let ownListIDs: [Int64] = try await connection.rows(
             "SELECT institution_id FROM member_catalogues WHERE consortium_id = \(consortiumID)", as: Int64.self, logger: logger)
@@ -133,7 +141,9 @@ public struct MemberCatalogueStore: SQLStore {
             try await audit.record(
                 on: connection, consortiumID: institution.consortiumID, actor: Actor(principal), action: "replace",
                 entityType: "member_catalogue", entityKey: institution.code,
-                before: Record(usesConsortiumCatalogue: before.usesConsortiumCatalogue, drugCodes: before.usesConsortiumCatalogue ? [] : before.drugs.map(\.code)),
+                before: Record(
+                    usesConsortiumCatalogue: before.usesConsortiumCatalogue,
+                    drugCodes: before.usesConsortiumCatalogue ? [] : before.drugs.map(\.code)),
                 after: Record(usesConsortiumCatalogue: false, drugCodes: codes))
             return after
         }
@@ -227,7 +237,9 @@ public struct MemberCatalogueStore: SQLStore {
 
     /// For a down-referred patient: which drugs the receiving institution's catalogue holds, and for the others
     /// the alternatives it does hold.
-    public func medicationCheck(receiving: Institution, drugCodes: [String], on date: BusinessDate) async throws -> [ContinuityAnswer] {
+    public func medicationCheck(receiving: Institution, drugCodes: [String], on date: BusinessDate) async throws
+        -> [ContinuityAnswer]
+    {
         let list = try await get(institution: receiving, on: date)
         let held = Set(list.drugs.map(\.code))
         let asked = try await database.read { try await DrugStore(database: database).find(codes: drugCodes, on: $0) }

@@ -83,8 +83,9 @@ public struct AuditLog: Sendable {
             """,
             as: (Int64, Date, String?, String, String?, String, String, String, String?, String?).self)
         let entries = rows.map {
-            AuditEntry(id: $0.0, occurredAt: $0.1, consortiumCode: $0.2, actor: $0.3, actorRole: $0.4, action: $0.5,
-                       entityType: $0.6, entityKey: $0.7, before: $0.8, after: $0.9)
+            AuditEntry(
+                id: $0.0, occurredAt: $0.1, consortiumCode: $0.2, actor: $0.3, actorRole: $0.4, action: $0.5,
+                entityType: $0.6, entityKey: $0.7, before: $0.8, after: $0.9)
         }
         return Page(rows: entries, limit: query.page.limit, key: { String($0.id) })
     }

@@ -18,7 +18,11 @@ package enum ConstraintExplanations {
         "herb_commitments_consortium_id_item_id_institution_id_key":
             FieldError(field: "institutionCode", reason: "the member has already entered a commitment for this item"),
         "herb_inspections_consortium_id_drug_code_lot_key_key":
-            FieldError(field: "lotNumber", reason: "this lot of the piece is already inspected (lots are compared whatever their case, spaces or full-width form)"),
+            FieldError(
+                field: "lotNumber",
+                reason:
+                    "this lot of the piece is already inspected (lots are compared whatever their case, spaces or full-width form)"
+            ),
         "deliveries_lot_key_not_blank": FieldError(field: "lotNumber", reason: "must not be blank"),
         "herb_inspections_lot_key_not_blank": FieldError(field: "lotNumber", reason: "must not be blank"),
         "transfer_shipments_lot_key_not_blank": FieldError(field: "lotNumber", reason: "must not be blank"),

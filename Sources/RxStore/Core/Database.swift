@@ -27,7 +27,8 @@ public struct Database: Sendable {
     @TaskLocal public static var requestDeadline: ContinuousClock.Instant?
 
     public init(client: PostgresClient, logger: Logger, leaseTimeout: Duration = .seconds(5), poolSize: Int? = nil) {
-        self.init(pool: DatabasePool(fixed: client, logger: logger), logger: logger, leaseTimeout: leaseTimeout, poolSize: poolSize)
+        self.init(
+            pool: DatabasePool(fixed: client, logger: logger), logger: logger, leaseTimeout: leaseTimeout, poolSize: poolSize)
     }
 
     public init(pool: DatabasePool, logger: Logger, leaseTimeout: Duration = .seconds(5), poolSize: Int? = nil) {
@@ -56,8 +57,10 @@ public struct Database: Sendable {
     ///
     /// With `lockTimeout` (a server's pool), every statement waits at most that long for a lock (PostgreSQL's
     /// `lock_timeout`, set when each connection starts); then it fails with 55P03, a 503 (`DatabaseErrors.map`).
-    public static func makeClient(url: String, poolSize: Int, keepOpen: Bool = false, lockTimeout: Duration? = nil,
-                                  logger: Logger) throws -> PostgresClient {
+    public static func makeClient(
+        url: String, poolSize: Int, keepOpen: Bool = false, lockTimeout: Duration? = nil,
+        logger: Logger
+    ) throws -> PostgresClient {
         var configuration = try DatabaseURL.configuration(url)
         if let lockTimeout {
             let (seconds, attoseconds) = lockTimeout.components
@@ -108,7 +111,9 @@ public struct Database: Sendable {
         var wait = leaseTimeout
         if let deadline = Self.requestDeadline {
             wait = min(wait, ContinuousClock.now.duration(to: deadline))
-            guard wait > .zero else { throw DomainError.unavailable("no database connection within \(leaseTimeout); retry later") }
+            guard wait > .zero else {
+                throw DomainError.unavailable("no database connection within \(leaseTimeout); retry later")
+            }
         }
         return try await timedLease(wait: wait, body)
     }
@@ -360,7 +365,8 @@ extension PostgresConnection {
     }
 
     /// Runs `body` between BEGIN and COMMIT, or ROLLBACK when it throws; errors come back as thrown, not wrapped.
-    public func inTransaction<Result>(logger: Logger, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    public func inTransaction<Result>(logger: Logger, _ body: (PostgresConnection) async throws -> Result) async throws -> Result
+    {
         try await run("BEGIN", logger: logger)
         let result: Result
         do {
@@ -418,7 +424,8 @@ public enum DatabaseErrors {
     public static func map(_ error: any Error, logger: Logger) -> any Error {
         if error is DomainError || error is CancellationError { return error }
         if let error = error as? PostgresTransactionError {
-            return map(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error, logger: logger)
+            return map(
+                error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error, logger: logger)
         }
         guard let psql = error as? PSQLError else { return error }
         guard let server = psql.serverInfo, let state = server[.sqlState] else {
@@ -444,7 +451,8 @@ public enum DatabaseErrors {
             // lock_timeout: another transaction (an import, most often) holds what this change needs. Temporary,
             // so 503 with Retry-After rather than 409: the same request succeeds once the holder commits.
             logger.info("lock not granted in time", metadata: ["error": "\(String(reflecting: psql))"])
-            return DomainError.unavailable("a record this change needs is locked by another transaction (an import?); retry in a moment")
+            return DomainError.unavailable(
+                "a record this change needs is locked by another transaction (an import?); retry in a moment")
         case "57014":
             // A statement cut off by its timeout (the server's reads bound theirs, see `LongPrescriptionContextCache`).
             logger.error("database statement timed out", metadata: ["error": "\(String(reflecting: psql))"])

@@ -32,7 +32,9 @@ public final class DatabasePool: Service, Sendable {
     }
 
     /// A pool made by `make` now, and again for each renewal.
-    public init(logger: Logger, probeInterval: Duration = .milliseconds(200), make: @escaping @Sendable () throws -> PostgresClient) throws {
+    public init(
+        logger: Logger, probeInterval: Duration = .milliseconds(200), make: @escaping @Sendable () throws -> PostgresClient
+    ) throws {
         self.make = make
         self.logger = logger
         self.probeInterval = probeInterval
@@ -86,7 +88,9 @@ public final class DatabasePool: Service, Sendable {
         guard away else {
             // The database never refused: the old pool reconnects by itself, or is only busy.
             stop(fresh)
-            state.withLock { $0.lostAt = nil; $0.quietUntil = .now + .seconds(2) }
+            state.withLock {
+                $0.lostAt = nil; $0.quietUntil = .now + .seconds(2)
+            }
             return false
         }
         let old = state.withLock { state in
@@ -102,7 +106,9 @@ public final class DatabasePool: Service, Sendable {
     private static func connects(_ client: PostgresClient, within limit: Duration, logger: Logger) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask { (try? await client.withConnection { try await $0.run("SELECT 1", logger: logger) }) != nil }
-            group.addTask { try? await Task.sleep(for: limit); return false }
+            group.addTask {
+                try? await Task.sleep(for: limit); return false
+            }
             let first = await group.next() ?? false
             group.cancelAll()
             return first

@@ -36,7 +36,8 @@ public enum DatabaseURL {
         case "prefer": tls = .prefer(.makeClientConfiguration())
         default: tls = .disable
         }
-        return .init(host: host, port: port, username: user, password: password,
-                     database: database.isEmpty ? nil : database, tls: tls)
+        return .init(
+            host: host, port: port, username: user, password: password,
+            database: database.isEmpty ? nil : database, tls: tls)
     }
 }

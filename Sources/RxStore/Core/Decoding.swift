@@ -39,7 +39,8 @@ struct NumericColumn: PostgresDecodable {
     ) throws {
         // ndigits, weight, sign, dscale, then ndigits base-10000 digits, most significant first.
         if type == .numeric, format == .binary, buffer.readableBytes >= 8,
-            let (count, weight, sign, _) = buffer.getMultipleIntegers(at: buffer.readerIndex, as: (Int16, Int16, UInt16, Int16).self),
+            let (count, weight, sign, _) = buffer.getMultipleIntegers(
+                at: buffer.readerIndex, as: (Int16, Int16, UInt16, Int16).self),
             (0...4).contains(count), sign == 0 || sign == 0x4000, buffer.readableBytes == 8 + 2 * Int(count)
         {
             var digits: UInt64 = 0

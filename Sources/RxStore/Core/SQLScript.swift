@@ -31,9 +31,13 @@ public enum SQLScript {
                 var depth = 0
                 var j = i
                 repeat {
-                    if j + 1 < s.count && s[j] == "/" && s[j + 1] == "*" { depth += 1; j += 2 }
-                    else if j + 1 < s.count && s[j] == "*" && s[j + 1] == "/" { depth -= 1; j += 2 }
-                    else { j += 1 }
+                    if j + 1 < s.count && s[j] == "/" && s[j + 1] == "*" {
+                        depth += 1; j += 2
+                    } else if j + 1 < s.count && s[j] == "*" && s[j + 1] == "/" {
+                        depth -= 1; j += 2
+                    } else {
+                        j += 1
+                    }
                 } while depth > 0 && j < s.count
                 copy(i, j)
                 i = j

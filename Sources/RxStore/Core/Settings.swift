@@ -23,7 +23,8 @@ public struct Settings: Sendable {
         return value
     }
 
-    func value(_ key: String, consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> String? {
+    func value(_ key: String, consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> String?
+    {
         try await connection.row(
             """
             SELECT value FROM (

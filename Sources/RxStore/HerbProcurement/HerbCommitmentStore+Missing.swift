@@ -20,12 +20,17 @@ extension HerbCommitmentStore {
     ) async throws -> Page<MissingHerbCommitment> {
         try await database.read { connection in
             let round = try await rounds.round(
-                id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection)
+                id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
+                connection: connection)
             let all = seesAll(principal, round: round)
             let own = all ? nil : principal.institutionID
             if !all {
-                guard let own else { throw DomainError.forbidden("a member sees its own missing commitments; this token names no institution") }
-                try principal.require(.readMissingHerbCommitments(consortiumID: round.consortiumID, institutionID: own, roundLeadCode: round.leadInstitutionCode))
+                guard let own else {
+                    throw DomainError.forbidden("a member sees its own missing commitments; this token names no institution")
+                }
+                try principal.require(
+                    .readMissingHerbCommitments(
+                        consortiumID: round.consortiumID, institutionID: own, roundLeadCode: round.leadInstitutionCode))
                 if let institutionCode, institutionCode != principal.institutionCode {
                     throw DomainError.forbidden("a member sees its own missing commitments, not \(institutionCode)'s")
                 }
@@ -52,7 +57,9 @@ extension HerbCommitmentStore {
                 rows: rows.map {
                     MissingHerbCommitment(
                         institutionCode: $0.0, institutionName: $0.1, itemID: $0.2, drugCode: $0.3, priorUsageKg: $0.4,
-                        proposedKg: $0.4.map { HerbProcurementRules.proposal(priorUsage: $0, proposalPercent: round.proposalPercent) })
+                        proposedKg: $0.4.map {
+                            HerbProcurementRules.proposal(priorUsage: $0, proposalPercent: round.proposalPercent)
+                        })
                 }, limit: page.limit, key: { "\($0.institutionCode) \($0.drugCode)" })
         }
     }

@@ -44,14 +44,16 @@ public struct HerbCommitmentStore: SQLStore {
             proposedKg: r.7, status: try decodeEnum(r.8), reason: r.9)
     }
 
-    func commitment(id: Int64, roundID: Int64, consortiumID: Int64, connection: PostgresConnection) async throws -> HerbCommitment {
-        guard let row = try await connection.row(
-            """
-            SELECT \(unescaped: Self.columns) FROM herb_commitments c
-            JOIN herb_round_items i ON i.consortium_id = c.consortium_id AND i.id = c.item_id
-            JOIN institutions m ON m.id = c.institution_id
-            WHERE c.consortium_id = \(consortiumID) AND c.round_id = \(roundID) AND c.id = \(id)
-            """, as: Row.self, logger: logger)
+    func commitment(id: Int64, roundID: Int64, consortiumID: Int64, connection: PostgresConnection) async throws -> HerbCommitment
+    {
+        guard
+            let row = try await connection.row(
+                """
+                SELECT \(unescaped: Self.columns) FROM herb_commitments c
+                JOIN herb_round_items i ON i.consortium_id = c.consortium_id AND i.id = c.item_id
+                JOIN institutions m ON m.id = c.institution_id
+                WHERE c.consortium_id = \(consortiumID) AND c.round_id = \(roundID) AND c.id = \(id)
+                """, as: Row.self, logger: logger)
         else { throw DomainError.notFound("no commitment \(id) in round \(roundID)") }
         return try Self.commitment(row)
     }
@@ -67,7 +69,9 @@ public struct HerbCommitmentStore: SQLStore {
     /// (prior-year usage × the round's proposal percent); below the minimum share it needs a reason and waits for the lead.
     public func commit(roundID: Int64, _ draft: HerbCommitmentDraft, by principal: Principal) async throws -> HerbCommitment {
         try await database.transaction { connection in
-            let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
+            let round = try await rounds.round(
+                id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
+                connection: connection, lock: true)
             let member = try HerbRoundRules.checkMember(
                 try await connection.row(
                     "SELECT id FROM institutions WHERE consortium_id = \(round.consortiumID) AND code = \(draft.institutionCode)",
@@ -81,17 +85,19 @@ public struct HerbCommitmentStore: SQLStore {
                   AND drug_code = \(item.drugCode) AND year = \(round.priorYear)
                 """, as: Decimal.self, logger: logger)
             let proposed = prior.map { HerbProcurementRules.proposal(priorUsage: $0, proposalPercent: round.proposalPercent) }
-            let quantity = try HerbRoundRules.commitmentQuantity(draft, proposed: proposed, priorYear: round.priorYear, drugCode: item.drugCode)
+            let quantity = try HerbRoundRules.commitmentQuantity(
+                draft, proposed: proposed, priorYear: round.priorYear, drugCode: item.drugCode)
             let status = try HerbProcurementRules.commitmentStatus(
                 quantity: quantity, priorUsage: prior, minimumPercent: round.minimumPercent, reason: draft.reason)
-            guard let id = try await connection.row(
-                """
-                INSERT INTO herb_commitments (consortium_id, round_id, item_id, institution_id, quantity_kg, prior_usage_kg,
-                                              proposed_kg, status, reason, created_by)
-                VALUES (\(round.consortiumID), \(roundID), \(item.id), \(member), \(quantity), \(prior), \(proposed),
-                        \(status.rawValue), \(draft.reason), \(principal.tokenID))
-                RETURNING id
-                """, as: Int64.self, logger: logger)
+            guard
+                let id = try await connection.row(
+                    """
+                    INSERT INTO herb_commitments (consortium_id, round_id, item_id, institution_id, quantity_kg, prior_usage_kg,
+                                                  proposed_kg, status, reason, created_by)
+                    VALUES (\(round.consortiumID), \(roundID), \(item.id), \(member), \(quantity), \(prior), \(proposed),
+                            \(status.rawValue), \(draft.reason), \(principal.tokenID))
+                    RETURNING id
+                    """, as: Int64.self, logger: logger)
             else { throw DomainError.conflict("the commitment was not recorded") }
             let created = try await commitment(id: id, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
             try await audit.record(
@@ -109,11 +115,15 @@ public struct HerbCommitmentStore: SQLStore {
         roundID: Int64, commitmentID: Int64, quantityKg: Decimal, reason: String?, by principal: Principal
     ) async throws -> HerbCommitment {
         try await database.transaction { connection in
-            let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
-            let before = try await commitment(id: commitmentID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
-            guard let member = try await connection.row(
-                "SELECT institution_id FROM herb_commitments WHERE consortium_id = \(round.consortiumID) AND id = \(commitmentID)",
-                as: Int64.self, logger: logger)
+            let round = try await rounds.round(
+                id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
+                connection: connection, lock: true)
+            let before = try await commitment(
+                id: commitmentID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
+            guard
+                let member = try await connection.row(
+                    "SELECT institution_id FROM herb_commitments WHERE consortium_id = \(round.consortiumID) AND id = \(commitmentID)",
+                    as: Int64.self, logger: logger)
             else { throw DomainError.notFound("no commitment \(commitmentID) in round \(roundID)") }
             try principal.require(.commitHerbVolume(consortiumID: round.consortiumID, institutionID: member))
             try HerbProcurementRules.requireCommitmentsOpen(round.status, roundID: roundID)
@@ -134,7 +144,8 @@ public struct HerbCommitmentStore: SQLStore {
                 VALUES (\(round.consortiumID), \(commitmentID), \(before.quantityKg), \(quantityKg), \(before.status.rawValue),
                         \(status.rawValue), \(why), \(principal.tokenID))
                 """, logger: logger)
-            let after = try await commitment(id: commitmentID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
+            let after = try await commitment(
+                id: commitmentID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
             try await audit.record(
                 on: connection, consortiumID: round.consortiumID, actor: Actor(principal), action: "change",
                 entityType: "herb_commitment", entityKey: String(commitmentID), before: before,
@@ -144,11 +155,16 @@ public struct HerbCommitmentStore: SQLStore {
     }
 
     /// The lead accepts or rejects a commitment below the minimum, before bidding opens.
-    public func decide(roundID: Int64, commitmentID: Int64, decision: HerbCommitmentDecision, by principal: Principal) async throws -> HerbCommitment {
+    public func decide(roundID: Int64, commitmentID: Int64, decision: HerbCommitmentDecision, by principal: Principal)
+        async throws -> HerbCommitment
+    {
         try await database.transaction { connection in
-            let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
+            let round = try await rounds.round(
+                id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
+                connection: connection, lock: true)
             try principal.require(.runHerbRound(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
-            let before = try await commitment(id: commitmentID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
+            let before = try await commitment(
+                id: commitmentID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
             try HerbRoundRules.checkDecidable(before, roundID: roundID, roundStatus: round.status)
             let next: HerbCommitmentStatus = decision == .accept ? .accepted : .rejected
             try await connection.run(
@@ -156,7 +172,8 @@ public struct HerbCommitmentStore: SQLStore {
                 UPDATE herb_commitments SET status = \(next.rawValue), decided_by = \(principal.tokenID), decided_at = now()
                 WHERE consortium_id = \(round.consortiumID) AND id = \(commitmentID)
                 """, logger: logger)
-            let after = try await commitment(id: commitmentID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
+            let after = try await commitment(
+                id: commitmentID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
             try await audit.record(
                 on: connection, consortiumID: round.consortiumID, actor: Actor(principal), action: decision.rawValue,
                 entityType: "herb_commitment", entityKey: String(commitmentID), before: before, after: after)
@@ -167,7 +184,9 @@ public struct HerbCommitmentStore: SQLStore {
     /// Every commitment of the round for the lead (and auditors, regulators); a member sees its own.
     public func list(roundID: Int64, by principal: Principal) async throws -> [HerbCommitment] {
         try await database.read { connection in
-            let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection)
+            let round = try await rounds.round(
+                id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
+                connection: connection)
             let all = seesAll(principal, round: round)
             guard all || principal.institutionID != nil else {
                 throw DomainError.forbidden("a member sees its own commitments; this token names no institution")
@@ -189,7 +208,9 @@ public struct HerbCommitmentStore: SQLStore {
     /// The round's demand per item: the accepted commitments summed (shown to bidders), and what still waits.
     public func demand(roundID: Int64, by principal: Principal) async throws -> (HerbRound, [HerbDemand]) {
         try await database.read { connection in
-            let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection)
+            let round = try await rounds.round(
+                id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
+                connection: connection)
             let sums = try await connection.rows(
                 """
                 SELECT i.id,
@@ -202,12 +223,15 @@ public struct HerbCommitmentStore: SQLStore {
                 GROUP BY i.id ORDER BY i.id
                 """, as: (Int64, Decimal, Int, Decimal).self, logger: logger)
             let byItem = Dictionary(sums.map { ($0.0, $0) }, uniquingKeysWith: { a, _ in a })
-            return (round, round.items.map { item in
-                let s = byItem[item.id]
-                return HerbDemand(
-                    itemID: item.id, drugCode: item.drugCode, grade: item.grade, ceilingPrice: item.ceilingPrice,
-                    committedKg: s?.1 ?? 0, members: s?.2 ?? 0, pendingKg: s?.3 ?? 0)
-            })
+            return (
+                round,
+                round.items.map { item in
+                    let s = byItem[item.id]
+                    return HerbDemand(
+                        itemID: item.id, drugCode: item.drugCode, grade: item.grade, ceilingPrice: item.ceilingPrice,
+                        committedKg: s?.1 ?? 0, members: s?.2 ?? 0, pendingKg: s?.3 ?? 0)
+                }
+            )
         }
     }
 
@@ -217,9 +241,13 @@ public struct HerbCommitmentStore: SQLStore {
     /// round's award (orders not cancelled, dated up to that day; ordered quantity, received reported too), the
     /// completion rate and the pace expected from the share of the period elapsed. Buying without a commitment shows
     /// as over-commitment.
-    public func progress(roundID: Int64, on date: BusinessDate, by principal: Principal) async throws -> (HerbRound, [HerbProgressRow]) {
+    public func progress(roundID: Int64, on date: BusinessDate, by principal: Principal) async throws -> (
+        HerbRound, [HerbProgressRow]
+    ) {
         try await database.read { connection in
-            let round = try await rounds.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection)
+            let round = try await rounds.round(
+                id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
+                connection: connection)
             let all = seesAll(principal, round: round)
             guard all || principal.institutionID != nil else {
                 throw DomainError.forbidden("a member sees its own progress; this token names no institution")
@@ -249,11 +277,15 @@ public struct HerbCommitmentStore: SQLStore {
                 WHERE (\(own)::bigint IS NULL OR j.institution_id = \(own))
                 ORDER BY m.code, i.drug_code
                 """, as: (String, String, Decimal, Decimal, Decimal).self, logger: logger)
-            return (round, rows.map {
-                HerbProgressRow(
-                    institutionCode: $0.0, drugCode: $0.1, committedKg: $0.2, boughtKg: $0.3, receivedKg: $0.4,
-                    pace: HerbProcurementRules.pace(committed: $0.2, bought: $0.3, start: round.periodStart, end: round.periodEnd, on: date))
-            })
+            return (
+                round,
+                rows.map {
+                    HerbProgressRow(
+                        institutionCode: $0.0, drugCode: $0.1, committedKg: $0.2, boughtKg: $0.3, receivedKg: $0.4,
+                        pace: HerbProcurementRules.pace(
+                            committed: $0.2, bought: $0.3, start: round.periodStart, end: round.periodEnd, on: date))
+                }
+            )
         }
     }
 }

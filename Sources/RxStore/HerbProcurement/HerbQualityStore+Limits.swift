@@ -17,7 +17,9 @@ public struct HerbQualityLimits: Sendable, Equatable {
 
 extension HerbQualityStore {
     /// The limits per piece (national data) by drug code, optionally one piece's or those whose generic name holds `q`.
-    public func limits(drugCode: String?, q: String?, by principal: Principal, page: PageRequest) async throws -> Page<HerbQualityLimits> {
+    public func limits(drugCode: String?, q: String?, by principal: Principal, page: PageRequest) async throws -> Page<
+        HerbQualityLimits
+    > {
         try principal.require(.readHerbQualityLimits)
         let pattern = q.map { "%\($0.likeEscaped)%" }
         let columns = HerbQualityMeasure.allCases.map { "q.\($0.limitColumn)" }.joined(separator: ", ")
@@ -30,13 +32,17 @@ extension HerbQualityStore {
               AND (\(pattern)::text IS NULL OR d.generic_name LIKE \(pattern) ESCAPE '\\')
             ORDER BY q.drug_code LIMIT \(page.limit + 1)
             """,
-            as: (String, String, String, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?).self)
+            as: (
+                String, String, String, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?,
+                Decimal?
+            ).self)
         return Page(
             rows: rows.map { r in
                 let values = [r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12]
                 return HerbQualityLimits(
                     drugCode: r.0, genericName: r.1, monograph: r.2,
-                    limits: zip(HerbQualityMeasure.allCases, values).compactMap { m, v in v.map { .init(measure: m, maximum: $0) } })
+                    limits: zip(HerbQualityMeasure.allCases, values).compactMap { m, v in v.map { .init(measure: m, maximum: $0) }
+                    })
             }, limit: page.limit, key: \.drugCode)
     }
 }

@@ -20,15 +20,16 @@ public struct HerbRoundStore: SQLStore {
             r.id, r.consortium_id, r.name, l.code, r.period_start::text, r.period_end::text, r.prior_year, r.status,
             r.award_rule, r.margin_pct, r.proposal_pct, r.minimum_pct
             """
-        let query: PostgresQuery = lock
+        let query: PostgresQuery =
+            lock
             ? """
-              SELECT \(unescaped: columns) FROM herb_rounds r JOIN institutions l ON l.id = r.lead_institution_id
-              WHERE r.consortium_id = \(consortiumID) AND r.id = \(id) FOR UPDATE OF r
-              """
+            SELECT \(unescaped: columns) FROM herb_rounds r JOIN institutions l ON l.id = r.lead_institution_id
+            WHERE r.consortium_id = \(consortiumID) AND r.id = \(id) FOR UPDATE OF r
+            """
             : """
-              SELECT \(unescaped: columns) FROM herb_rounds r JOIN institutions l ON l.id = r.lead_institution_id
-              WHERE r.consortium_id = \(consortiumID) AND r.id = \(id)
-              """
+            SELECT \(unescaped: columns) FROM herb_rounds r JOIN institutions l ON l.id = r.lead_institution_id
+            WHERE r.consortium_id = \(consortiumID) AND r.id = \(id)
+            """
         guard let r = try await connection.row(query, as: RoundRow.self, logger: logger) else {
             throw DomainError.notFound("no herb round \(id)")
         }
@@ -52,7 +53,10 @@ public struct HerbRoundStore: SQLStore {
 
     /// A round of the caller's consortium; another consortium's round answers 404.
     public func round(id: Int64, by principal: Principal) async throws -> HerbRound {
-        try await database.read { try await self.round(id: id, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(id)"), connection: $0) }
+        try await database.read {
+            try await self.round(
+                id: id, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(id)"), connection: $0)
+        }
     }
 
     public func list(consortium: Consortium, page: PageRequest) async throws -> Page<HerbRound> {
@@ -89,9 +93,12 @@ public struct HerbRoundStore: SQLStore {
         }
     }
 
-    func provincialPrices(_ round: HerbRound, drugCode: String, connection: PostgresConnection) async throws -> [HerbProcurementRules.ProvincialPrice] {
+    func provincialPrices(_ round: HerbRound, drugCode: String, connection: PostgresConnection) async throws
+        -> [HerbProcurementRules.ProvincialPrice]
+    {
         try await provincialPrices(
-            consortiumID: round.consortiumID, drugCode: drugCode, from: round.periodStart, through: round.periodEnd, connection: connection)
+            consortiumID: round.consortiumID, drugCode: drugCode, from: round.periodStart, through: round.periodEnd,
+            connection: connection)
     }
 
     // MARK: Setup
@@ -110,22 +117,24 @@ public struct HerbRoundStore: SQLStore {
                 code: draft.leadInstitutionCode, consortiumCode: consortium.code)
             let settings = Settings(logger: logger)
             func percent(_ setting: PolicySetting<Decimal>) async throws -> Decimal {
-                try await settings.required(setting, consortiumID: consortium.id, on: draft.periodStart, field: "periodStart", connection: connection)
+                try await settings.required(
+                    setting, consortiumID: consortium.id, on: draft.periodStart, field: "periodStart", connection: connection)
             }
             var proposal = draft.proposalPercent ?? 0
             if draft.proposalPercent == nil { proposal = try await percent(.herbCommitmentProposalPercent) }
             var minimum = draft.minimumPercent ?? 0
             if draft.minimumPercent == nil { minimum = try await percent(.herbCommitmentMinimumPercent) }
             try HerbRoundRules.checkCommitmentPercents(proposal: proposal, minimum: minimum)
-            guard let id = try await connection.row(
-                """
-                INSERT INTO herb_rounds (consortium_id, name, lead_institution_id, period_start, period_end, prior_year,
-                                         award_rule, margin_pct, proposal_pct, minimum_pct)
-                VALUES (\(consortium.id), \(draft.name), \(lead.id), \(draft.periodStart.description)::date,
-                        \(draft.periodEnd.description)::date, \(draft.priorYear ?? draft.periodStart.year - 1),
-                        \(draft.awardRule.rawValue), \(draft.marginPercent ?? 0), \(proposal), \(minimum))
-                RETURNING id
-                """, as: Int64.self, logger: logger)
+            guard
+                let id = try await connection.row(
+                    """
+                    INSERT INTO herb_rounds (consortium_id, name, lead_institution_id, period_start, period_end, prior_year,
+                                             award_rule, margin_pct, proposal_pct, minimum_pct)
+                    VALUES (\(consortium.id), \(draft.name), \(lead.id), \(draft.periodStart.description)::date,
+                            \(draft.periodEnd.description)::date, \(draft.priorYear ?? draft.periodStart.year - 1),
+                            \(draft.awardRule.rawValue), \(draft.marginPercent ?? 0), \(proposal), \(minimum))
+                    RETURNING id
+                    """, as: Int64.self, logger: logger)
             else { throw DomainError.conflict("the round was not created") }
             let created = try await self.round(id: id, consortiumID: consortium.id, connection: connection)
             try await audit.record(
@@ -139,17 +148,21 @@ public struct HerbRoundStore: SQLStore {
     /// above the provincial winning-bid price in effect during the round is refused (422 naming both prices).
     public func addItem(roundID: Int64, _ draft: HerbItemDraft, by principal: Principal) async throws -> HerbRound {
         try await database.transaction { connection in
-            let before = try await self.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
+            let before = try await self.round(
+                id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
+                connection: connection, lock: true)
             try principal.require(.runHerbRound(consortiumID: before.consortiumID, roundLeadCode: before.leadInstitutionCode))
             let piece = try await connection.row(
-                "SELECT category, unit, grade FROM drugs WHERE code = \(draft.drugCode)", as: (String, String, String?).self, logger: logger
+                "SELECT category, unit, grade FROM drugs WHERE code = \(draft.drugCode)", as: (String, String, String?).self,
+                logger: logger
             ).map { HerbRoundRules.Piece(category: $0.0, unit: $0.1, grade: $0.2) }
             let monograph = try await connection.row(
                 "SELECT monograph FROM herb_quality_limits WHERE drug_code = \(draft.drugCode)", as: String.self, logger: logger)
             let (grade, standard) = try HerbRoundRules.checkItem(
                 draft, roundID: roundID, status: before.status, piece: piece, monograph: monograph)
             try HerbProcurementRules.checkCeiling(
-                draft.ceilingPrice, provincial: try await provincialPrices(before, drugCode: draft.drugCode, connection: connection))
+                draft.ceilingPrice,
+                provincial: try await provincialPrices(before, drugCode: draft.drugCode, connection: connection))
             try await connection.run(
                 """
                 INSERT INTO herb_round_items (consortium_id, round_id, drug_code, grade, quality_standard, ceiling_price)
@@ -170,18 +183,21 @@ public struct HerbRoundStore: SQLStore {
     /// below the minimum was decided (commitments lock then); the award ranks the bids and puts the prices in effect.
     public func move(roundID: Int64, action: HerbRoundAction, by principal: Principal) async throws -> HerbRound {
         try await database.transaction { connection in
-            let before = try await self.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
+            let before = try await self.round(
+                id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
+                connection: connection, lock: true)
             try principal.require(.runHerbRound(consortiumID: before.consortiumID, roundLeadCode: before.leadInstitutionCode))
             let next = try HerbProcurementRules.next(before.status, action)
             switch action {
             case .openCommitments:
                 try HerbRoundRules.checkOpenCommitments(before)
             case .openBidding:
-                let pending = try await connection.row(
-                    """
-                    SELECT count(*)::int FROM herb_commitments
-                    WHERE consortium_id = \(before.consortiumID) AND round_id = \(roundID) AND status = 'pending'
-                    """, as: Int.self, logger: logger) ?? 0
+                let pending =
+                    try await connection.row(
+                        """
+                        SELECT count(*)::int FROM herb_commitments
+                        WHERE consortium_id = \(before.consortiumID) AND round_id = \(roundID) AND status = 'pending'
+                        """, as: Int.self, logger: logger) ?? 0
                 try HerbRoundRules.checkOpenBidding(pendingCommitments: pending)
             case .award:
                 try await award(before, principal: principal, connection: connection)
@@ -201,7 +217,9 @@ public struct HerbRoundStore: SQLStore {
         }
     }
 
-    func bidsForRanking(roundID: Int64, itemID: Int64, consortiumID: Int64, connection: PostgresConnection) async throws -> [HerbProcurementRules.Bid] {
+    func bidsForRanking(roundID: Int64, itemID: Int64, consortiumID: Int64, connection: PostgresConnection) async throws
+        -> [HerbProcurementRules.Bid]
+    {
         try await connection.rows(
             """
             SELECT b.id, s.code, b.unit_price, b.quality_score,
@@ -212,7 +230,9 @@ public struct HerbRoundStore: SQLStore {
               AND b.withdrawn_at IS NULL
             ORDER BY b.id
             """, as: (Int64, String, Decimal, Decimal, Bool).self, logger: logger
-        ).map { HerbProcurementRules.Bid(id: $0.0, supplierCode: $0.1, unitPrice: Money($0.2), qualityScore: $0.3, suspended: $0.4) }
+        ).map {
+            HerbProcurementRules.Bid(id: $0.0, supplierCode: $0.1, unitPrice: Money($0.2), qualityScore: $0.3, suspended: $0.4)
+        }
     }
 
     /// Ranks every item's bids (a bid above a provincial winning-bid price in effect during the round does not
@@ -224,10 +244,12 @@ public struct HerbRoundStore: SQLStore {
         let prices = PriceStore(database: database)
         for item in round.items {
             try await prices.lockDrug(consortiumID: round.consortiumID, drugCode: item.drugCode, connection: connection)
-            let bids = try await bidsForRanking(roundID: round.id, itemID: item.id, consortiumID: round.consortiumID, connection: connection)
+            let bids = try await bidsForRanking(
+                roundID: round.id, itemID: item.id, consortiumID: round.consortiumID, connection: connection)
             let provincial = try await provincialPrices(round, drugCode: item.drugCode, connection: connection)
             let ranked = HerbProcurementRules.rank(
-                bids, rule: round.awardRule, marginPercent: round.marginPercent, ceiling: item.ceilingPrice, provincial: provincial)
+                bids, rule: round.awardRule, marginPercent: round.marginPercent, ceiling: item.ceilingPrice,
+                provincial: provincial)
             for r in ranked {
                 try await connection.run(
                     """
@@ -236,19 +258,22 @@ public struct HerbRoundStore: SQLStore {
                             \(r.share), \(r.reason))
                     """, logger: logger)
             }
-            guard let first = ranked.first(where: \.winner), let price = bids.first(where: { $0.id == first.bidID })?.unitPrice else {
+            guard let first = ranked.first(where: \.winner), let price = bids.first(where: { $0.id == first.bidID })?.unitPrice
+            else {
                 continue
             }
-            guard let id = try await connection.row(
-                """
-                INSERT INTO price_agreements (consortium_id, drug_code, unit_price, price_unit, source, reference, requested_from, status)
-                VALUES (\(round.consortiumID), \(item.drugCode), \(price.amount), 'unit', 'joint_procurement',
-                        \("round:\(round.id)"), \(round.periodStart.description)::date, 'agreed')
-                RETURNING id
-                """, as: Int64.self, logger: logger)
+            guard
+                let id = try await connection.row(
+                    """
+                    INSERT INTO price_agreements (consortium_id, drug_code, unit_price, price_unit, source, reference, requested_from, status)
+                    VALUES (\(round.consortiumID), \(item.drugCode), \(price.amount), 'unit', 'joint_procurement',
+                            \("round:\(round.id)"), \(round.periodStart.description)::date, 'agreed')
+                    RETURNING id
+                    """, as: Int64.self, logger: logger)
             else { throw DomainError.conflict("the award of \(item.drugCode) was not recorded") }
             let agreement = try await prices.agreement(id: id, consortiumID: round.consortiumID, connection: connection)
-            try await prices.takeEffect(agreement, from: round.periodStart, consortiumID: round.consortiumID, connection: connection)
+            try await prices.takeEffect(
+                agreement, from: round.periodStart, consortiumID: round.consortiumID, connection: connection)
             try await connection.run(
                 """
                 UPDATE herb_round_items SET award_agreement_id = \(id)
@@ -266,7 +291,9 @@ public struct HerbRoundStore: SQLStore {
     /// A decoction-piece manufacturer's bid, entered by the lead: at most the ceiling, of the grade required.
     public func bid(roundID: Int64, _ draft: HerbBidDraft, by principal: Principal) async throws -> HerbBid {
         try await database.transaction { connection in
-            let round = try await self.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
+            let round = try await self.round(
+                id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
+                connection: connection, lock: true)
             try principal.require(.runHerbRound(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
             try HerbProcurementRules.requireBidding(round.status, roundID: roundID)
             let item = try HerbRoundRules.item(of: round, drugCode: draft.drugCode)
@@ -282,18 +309,20 @@ public struct HerbRoundStore: SQLStore {
                 supplier.map { HerbRoundRules.Bidder(id: $0.0, makesDecoctionPieces: $0.1, suspended: $0.2) },
                 code: draft.supplierCode, roundID: roundID)
             try HerbRoundRules.checkBid(draft, item: item, provincial: provincial)
-            guard let id = try await connection.row(
-                """
-                INSERT INTO herb_bids (consortium_id, round_id, item_id, supplier_id, unit_price, grade, origin, quality_score,
-                                       quality_reference, created_by)
-                VALUES (\(round.consortiumID), \(roundID), \(item.id), \(bidder.id), \(draft.unitPrice.amount), \(draft.grade),
-                        \(draft.origin), \(draft.qualityScore), \(draft.qualityReference), \(principal.tokenID))
-                RETURNING id
-                """, as: Int64.self, logger: logger)
+            guard
+                let id = try await connection.row(
+                    """
+                    INSERT INTO herb_bids (consortium_id, round_id, item_id, supplier_id, unit_price, grade, origin, quality_score,
+                                           quality_reference, created_by)
+                    VALUES (\(round.consortiumID), \(roundID), \(item.id), \(bidder.id), \(draft.unitPrice.amount), \(draft.grade),
+                            \(draft.origin), \(draft.qualityScore), \(draft.qualityReference), \(principal.tokenID))
+                    RETURNING id
+                    """, as: Int64.self, logger: logger)
             else { throw DomainError.conflict("the bid was not recorded") }
             let created = HerbBid(
                 id: id, itemID: item.id, drugCode: item.drugCode, supplierCode: draft.supplierCode, unitPrice: draft.unitPrice,
-                grade: draft.grade, origin: draft.origin, qualityScore: draft.qualityScore, qualityReference: draft.qualityReference)
+                grade: draft.grade, origin: draft.origin, qualityScore: draft.qualityScore,
+                qualityReference: draft.qualityReference)
             try await audit.record(
                 on: connection, consortiumID: round.consortiumID, actor: Actor(principal), action: "bid",
                 entityType: "herb_bid", entityKey: String(id), before: HerbBid?.none, after: created)
@@ -306,7 +335,9 @@ public struct HerbRoundStore: SQLStore {
     /// After the award: 409 naming the round's state.
     public func withdrawBid(roundID: Int64, bidID: Int64, reason: String?, by principal: Principal) async throws -> HerbBid {
         try await database.transaction { connection in
-            let round = try await self.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection, lock: true)
+            let round = try await self.round(
+                id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
+                connection: connection, lock: true)
             try principal.require(.runHerbRound(consortiumID: round.consortiumID, roundLeadCode: round.leadInstitutionCode))
             let before = try await bid(id: bidID, roundID: roundID, consortiumID: round.consortiumID, connection: connection)
             try HerbProcurementRules.requireBidding(round.status, roundID: roundID)
@@ -325,14 +356,15 @@ public struct HerbRoundStore: SQLStore {
     }
 
     func bid(id: Int64, roundID: Int64, consortiumID: Int64, connection: PostgresConnection) async throws -> HerbBid {
-        guard let r = try await connection.row(
-            """
-            SELECT b.id, b.item_id, i.drug_code, s.code, b.unit_price, b.grade, b.origin, b.quality_score, b.quality_reference,
-                   b.withdrawal_reason
-            FROM herb_bids b JOIN herb_round_items i ON i.consortium_id = b.consortium_id AND i.id = b.item_id
-            JOIN suppliers s ON s.id = b.supplier_id
-            WHERE b.consortium_id = \(consortiumID) AND b.round_id = \(roundID) AND b.id = \(id)
-            """, as: (Int64, Int64, String, String, Decimal, String, String, Decimal, String, String?).self, logger: logger)
+        guard
+            let r = try await connection.row(
+                """
+                SELECT b.id, b.item_id, i.drug_code, s.code, b.unit_price, b.grade, b.origin, b.quality_score, b.quality_reference,
+                       b.withdrawal_reason
+                FROM herb_bids b JOIN herb_round_items i ON i.consortium_id = b.consortium_id AND i.id = b.item_id
+                JOIN suppliers s ON s.id = b.supplier_id
+                WHERE b.consortium_id = \(consortiumID) AND b.round_id = \(roundID) AND b.id = \(id)
+                """, as: (Int64, Int64, String, String, Decimal, String, String, Decimal, String, String?).self, logger: logger)
         else { throw DomainError.notFound("no bid \(id) in round \(roundID)") }
         return HerbBid(
             id: r.0, itemID: r.1, drugCode: r.2, supplierCode: r.3, unitPrice: Money(r.4), grade: r.5, origin: r.6,
@@ -342,7 +374,9 @@ public struct HerbRoundStore: SQLStore {
     /// The ranking kept at the award; while bidding, the ranking as it stands (provisional, not kept).
     public func ranking(roundID: Int64, by principal: Principal) async throws -> (provisional: Bool, rows: [HerbRankingRow]) {
         try await database.read { connection in
-            let round = try await self.round(id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"), connection: connection)
+            let round = try await self.round(
+                id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
+                connection: connection)
             let demand = Dictionary(
                 try await connection.rows(
                     """
@@ -362,15 +396,18 @@ public struct HerbRoundStore: SQLStore {
                 let bid = bids[r.bidID]
                 return HerbRankingRow(
                     itemID: item.id, drugCode: item.drugCode, bidID: r.bidID, supplierCode: r.supplierCode,
-                    unitPrice: Money(bid?.2 ?? 0), qualityScore: bid?.3 ?? 0, rank: r.rank, qualified: r.qualified, winner: r.winner,
+                    unitPrice: Money(bid?.2 ?? 0), qualityScore: bid?.3 ?? 0, rank: r.rank, qualified: r.qualified,
+                    winner: r.winner,
                     share: r.share, volumeKg: HerbProcurementRules.round((demand[item.id] ?? 0) * r.share, 3), reason: r.reason)
             }
             if round.status == .planning || round.status == .commitmentsOpen || round.status == .bidding {
                 for item in round.items {
-                    let current = try await bidsForRanking(roundID: roundID, itemID: item.id, consortiumID: round.consortiumID, connection: connection)
+                    let current = try await bidsForRanking(
+                        roundID: roundID, itemID: item.id, consortiumID: round.consortiumID, connection: connection)
                     let provincial = try await provincialPrices(round, drugCode: item.drugCode, connection: connection)
                     rows += HerbProcurementRules.rank(
-                        current, rule: round.awardRule, marginPercent: round.marginPercent, ceiling: item.ceilingPrice, provincial: provincial
+                        current, rule: round.awardRule, marginPercent: round.marginPercent, ceiling: item.ceilingPrice,
+                        provincial: provincial
                     ).map { row(item, $0) }
                 }
                 return (true, rows)
@@ -384,7 +421,10 @@ public struct HerbRoundStore: SQLStore {
                 """, as: (Int64, Int64, String, Int, Bool, Bool, Decimal, String).self, logger: logger)
             for k in kept {
                 guard let item = round.items.first(where: { $0.id == k.0 }) else { continue }
-                rows.append(row(item, .init(bidID: k.1, supplierCode: k.2, rank: k.3, qualified: k.4, winner: k.5, share: k.6, reason: k.7)))
+                rows.append(
+                    row(
+                        item,
+                        .init(bidID: k.1, supplierCode: k.2, rank: k.3, qualified: k.4, winner: k.5, share: k.6, reason: k.7)))
             }
             return (false, rows)
         }

@@ -34,9 +34,12 @@ public struct HerbUsageImport: Sendable {
         try await run(input: .data(Data(text.utf8)), consortiumCode: consortiumCode, year: year, actor: actor)
     }
 
-    public func run(input: FileInput, encoding: FileEncoding = .utf8, consortiumCode: String, year: Int?, actor: Actor) async throws -> Summary {
+    public func run(input: FileInput, encoding: FileEncoding = .utf8, consortiumCode: String, year: Int?, actor: Actor)
+        async throws -> Summary
+    {
         try await database.transaction { connection in
-            try await load(input, encoding: encoding, consortiumCode: consortiumCode, year: year, actor: actor, connection: connection)
+            try await load(
+                input, encoding: encoding, consortiumCode: consortiumCode, year: year, actor: actor, connection: connection)
         }
     }
 
@@ -45,10 +48,13 @@ public struct HerbUsageImport: Sendable {
 
     /// Reads, checks and applies the file in the caller's transaction; throws `Rejected` with every bad line.
     /// Without a `year` column, `year` gives it; with both, they must agree.
-    public func load(_ input: FileInput, encoding: FileEncoding, consortiumCode: String, year: Int?, actor: Actor,
-                     connection: PostgresConnection) async throws -> Summary {
-        guard let consortiumID = try await connection.row(
-            "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
+    public func load(
+        _ input: FileInput, encoding: FileEncoding, consortiumCode: String, year: Int?, actor: Actor,
+        connection: PostgresConnection
+    ) async throws -> Summary {
+        guard
+            let consortiumID = try await connection.row(
+                "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
         else { throw DomainError.notFound("no consortium \(consortiumCode)") }
         try await connection.run(
             """
@@ -77,7 +83,8 @@ public struct HerbUsageImport: Sendable {
     /// Checks a line as read and writes its staged columns: each field when good (NULL when not), and the reasons.
     static func stage(_ header: CSVHeader, year: Int?) -> StagedCSV.RowWriter {
         let (institutionColumn, drugColumn, yearColumn, quantityColumn) = (
-            header["institution_code"]!, header["drug_code"]!, header["year"], header["quantity_kg"]!)
+            header["institution_code"]!, header["drug_code"]!, header["year"], header["quantity_kg"]!
+        )
         return { row, buffer in
             var reasons: [String] = []
             let institution = row.trimmedValue(institutionColumn)
@@ -140,7 +147,9 @@ public struct HerbUsageImport: Sendable {
         for try await r in rows.decode((Int, String?, String?, String?, Int?, Int?, Bool, Bool, Int).self) {
             var reasons = r.1.map { [$0] } ?? []
             let (institution, drug) = (r.2 ?? "", r.3 ?? "")
-            if let earlier = r.5 { reasons.append("\(institution) \(drug) \(r.4.map(String.init) ?? "") is already on line \(earlier)") }
+            if let earlier = r.5 {
+                reasons.append("\(institution) \(drug) \(r.4.map(String.init) ?? "") is already on line \(earlier)")
+            }
             if r.6 { reasons.append("no institution \(institution) in \(consortiumCode)") }
             if r.7 { reasons.append("\(drug) is not a decoction piece counted in kg") }
             errors.append(LineError(line: r.0, reason: reasons.joined(separator: "; ")))
@@ -154,36 +163,37 @@ public struct HerbUsageImport: Sendable {
     /// entries hold what `AuditLog.encoder` would write for a usage (`institutionCode`, `drugCode`, `year`,
     /// `quantityKg`), built by PostgreSQL so no line makes a round trip.
     func apply(consortiumID: Int64, actor: Actor, connection: PostgresConnection) async throws -> Summary {
-        guard let counts = try await connection.row(
-            """
-            WITH changed AS MATERIALIZED (
-                SELECT s.line_number, s.institution_code, i.id AS institution_id, s.drug_code, s.year,
-                       trim_scale(s.quantity_kg) AS quantity_kg, trim_scale(h.quantity_kg) AS before_kg
-                FROM import_usage_lines s
-                JOIN institutions i ON i.consortium_id = \(consortiumID) AND i.code = s.institution_code
-                LEFT JOIN herb_usage h ON h.consortium_id = \(consortiumID) AND h.institution_id = i.id
-                                      AND h.drug_code = s.drug_code AND h.year = s.year
-                WHERE h.quantity_kg IS DISTINCT FROM s.quantity_kg
-            ), written AS (
-                INSERT INTO herb_usage (consortium_id, institution_id, drug_code, year, quantity_kg)
-                SELECT \(consortiumID), institution_id, drug_code, year, quantity_kg FROM changed
-                ON CONFLICT (consortium_id, institution_id, drug_code, year)
-                DO UPDATE SET quantity_kg = EXCLUDED.quantity_kg, updated_at = now()
-            ), audited AS (
-                INSERT INTO audit_log (consortium_id, actor_token_id, actor, actor_role, action, entity_type, entity_key,
-                                       before, after)
-                SELECT \(consortiumID), \(actor.tokenID), \(actor.label), \(actor.role),
-                       CASE WHEN before_kg IS NULL THEN 'import' ELSE 'update' END, 'herb_usage',
-                       institution_code || ':' || drug_code || ':' || year,
-                       CASE WHEN before_kg IS NOT NULL THEN jsonb_build_object(
-                           'institutionCode', institution_code, 'drugCode', drug_code, 'year', year, 'quantityKg', before_kg) END,
-                       jsonb_build_object(
-                           'institutionCode', institution_code, 'drugCode', drug_code, 'year', year, 'quantityKg', quantity_kg)
-                FROM changed ORDER BY line_number
-            )
-            SELECT (count(*) FILTER (WHERE before_kg IS NULL))::int, (count(*) FILTER (WHERE before_kg IS NOT NULL))::int
-            FROM changed
-            """, as: (Int, Int).self, logger: logger)
+        guard
+            let counts = try await connection.row(
+                """
+                WITH changed AS MATERIALIZED (
+                    SELECT s.line_number, s.institution_code, i.id AS institution_id, s.drug_code, s.year,
+                           trim_scale(s.quantity_kg) AS quantity_kg, trim_scale(h.quantity_kg) AS before_kg
+                    FROM import_usage_lines s
+                    JOIN institutions i ON i.consortium_id = \(consortiumID) AND i.code = s.institution_code
+                    LEFT JOIN herb_usage h ON h.consortium_id = \(consortiumID) AND h.institution_id = i.id
+                                          AND h.drug_code = s.drug_code AND h.year = s.year
+                    WHERE h.quantity_kg IS DISTINCT FROM s.quantity_kg
+                ), written AS (
+                    INSERT INTO herb_usage (consortium_id, institution_id, drug_code, year, quantity_kg)
+                    SELECT \(consortiumID), institution_id, drug_code, year, quantity_kg FROM changed
+                    ON CONFLICT (consortium_id, institution_id, drug_code, year)
+                    DO UPDATE SET quantity_kg = EXCLUDED.quantity_kg, updated_at = now()
+                ), audited AS (
+                    INSERT INTO audit_log (consortium_id, actor_token_id, actor, actor_role, action, entity_type, entity_key,
+                                           before, after)
+                    SELECT \(consortiumID), \(actor.tokenID), \(actor.label), \(actor.role),
+                           CASE WHEN before_kg IS NULL THEN 'import' ELSE 'update' END, 'herb_usage',
+                           institution_code || ':' || drug_code || ':' || year,
+                           CASE WHEN before_kg IS NOT NULL THEN jsonb_build_object(
+                               'institutionCode', institution_code, 'drugCode', drug_code, 'year', year, 'quantityKg', before_kg) END,
+                           jsonb_build_object(
+                               'institutionCode', institution_code, 'drugCode', drug_code, 'year', year, 'quantityKg', quantity_kg)
+                    FROM changed ORDER BY line_number
+                )
+                SELECT (count(*) FILTER (WHERE before_kg IS NULL))::int, (count(*) FILTER (WHERE before_kg IS NOT NULL))::int
+                FROM changed
+                """, as: (Int, Int).self, logger: logger)
         else { return Summary() }
         var summary = Summary()
         summary.imported = counts.0

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(CoreFoundation)
-import CoreFoundation
+    import CoreFoundation
 #endif
 
 /// An RFC 4180 record: quoted fields may hold commas, quotes ("") and line breaks.
@@ -241,7 +242,8 @@ public struct CSVTable: Sendable {
             throw CSVStreamParser.Malformed(line: 1, reason: "\(file) lacks the column(s) \(missing.joined(separator: ", "))")
         }
         for row in rows where row.fields.count != header.count {
-            let malformed = CSVStreamParser.Malformed(line: row.line, reason: "\(row.fields.count) fields where the header has \(header.count)")
+            let malformed = CSVStreamParser.Malformed(
+                line: row.line, reason: "\(row.fields.count) fields where the header has \(header.count)")
             guard reportRagged else { throw malformed }
             ragged.append(malformed)
         }

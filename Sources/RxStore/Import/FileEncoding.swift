@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(CoreFoundation)
-import CoreFoundation
+    import CoreFoundation
 #endif
 
 /// The text encoding of an input file (`--encoding` of `reconcile invoices`, `import prices`, `import herb-usage`).
@@ -13,8 +14,9 @@ public enum FileEncoding: String, Sendable, CaseIterable {
         switch self {
         case .utf8: .utf8
         case .gbk:
-            String.Encoding(rawValue: CFStringConvertEncodingToNSStringEncoding(
-                CFStringEncoding(CFStringEncodings.GB_18030_2000.rawValue)))
+            String.Encoding(
+                rawValue: CFStringConvertEncodingToNSStringEncoding(
+                    CFStringEncoding(CFStringEncodings.GB_18030_2000.rawValue)))
         }
     }
 
@@ -64,7 +66,7 @@ struct ChunkSource {
             guard bytesRead < data.count else { return nil }
             let end = min(data.count, bytesRead + Self.chunkSize)
             defer { bytesRead = end }
-            return data.subdata(in: data.startIndex + bytesRead ..< data.startIndex + end)
+            return data.subdata(in: data.startIndex + bytesRead..<data.startIndex + end)
         case .file:
             guard let chunk = try handle?.read(upToCount: Self.chunkSize), !chunk.isEmpty else {
                 try? handle?.close()

@@ -69,7 +69,8 @@ enum StagedCSV {
                             header = found
                             writer = stage(found)
                         } else {
-                            unreadable = Unreadable(line: record.line, reason: "\(file) lacks the column(s) \(missing.joined(separator: ", "))")
+                            unreadable = Unreadable(
+                                line: record.line, reason: "\(file) lacks the column(s) \(missing.joined(separator: ", "))")
                         }
                     }
                     return

@@ -6,7 +6,9 @@ import RxDomain
 import Synchronization
 
 extension LongPrescriptionContext {
-    static func load(consortiumID: Int64, on date: BusinessDate, database: Database, connection: PostgresConnection) async throws -> LongPrescriptionContext {
+    static func load(consortiumID: Int64, on date: BusinessDate, database: Database, connection: PostgresConnection) async throws
+        -> LongPrescriptionContext
+    {
         let logger = database.logger
         let store = LongPrescriptionStore(database: database)
         let rules = try await store.ruleSet(consortiumID: consortiumID, on: date, connection: connection)
@@ -27,7 +29,8 @@ extension LongPrescriptionContext {
         }
         let codes = Array(catalogues.values.reduce(into: Set<String>()) { $0.formUnion($1) })
         let drugs = Dictionary(
-            try await DrugStore(database: database).find(codes: codes, on: connection).map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+            try await DrugStore(database: database).find(codes: codes, on: connection).map { ($0.code, $0) },
+            uniquingKeysWith: { a, _ in a })
         return LongPrescriptionContext(
             consortiumID: consortiumID, date: date, rules: rules, national: national, institutions: institutions,
             prescribers: prescribers, catalogues: catalogues, drugs: drugs)
@@ -112,7 +115,9 @@ public final class LongPrescriptionContextCache: Sendable {
                 state.abandoned[waiterID] = nil
             }
         }
-        let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(in: TimeAmount(ContinuousClock.now.duration(to: deadline))) {
+        let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(
+            in: TimeAmount(ContinuousClock.now.duration(to: deadline))
+        ) {
             self.abandon(waiterID, DomainError.unavailable("the long-prescription rules could not be read in time; retry later"))
         }
         defer { timer.cancel() }
@@ -120,13 +125,16 @@ public final class LongPrescriptionContextCache: Sendable {
             try await withCheckedThrowingContinuation { (waiter: Waiter) in
                 let now = ContinuousClock.now
                 let stuckAfter = database.leaseTimeout * 2
-                enum Decision { case answer(Result<LongPrescriptionContext, any Error>), wait, start(UInt64, cancelling: Task<Void, Never>?) }
+                enum Decision {
+                    case answer(Result<LongPrescriptionContext, any Error>), wait, start(UInt64, cancelling: Task<Void, Never>?)
+                }
                 let decision: Decision = state.withLock { state in
                     if let error = state.abandoned.removeValue(forKey: waiterID) { return .answer(.failure(error)) }
                     switch state.entries[consortiumID] {
                     case .ready(let context, let loadedAt)? where context.date == date && now - loadedAt < lifetime:
                         return .answer(.success(context))
-                    case .loading(let id)? where state.loads[id].map { $0.date == date && now - $0.startedAt < stuckAfter } ?? false:
+                    case .loading(let id)?
+                    where state.loads[id].map { $0.date == date && now - $0.startedAt < stuckAfter } ?? false:
                         state.loads[id]?.waiters[waiterID] = waiter
                         return .wait
                     case .loading(let id)?:
@@ -170,15 +178,19 @@ public final class LongPrescriptionContextCache: Sendable {
         let result: Result<LongPrescriptionContext, any Error>
         do {
             // Its own budget, not the first caller's: it serves every caller that joins.
-            result = .success(try await Database.$requestDeadline.withValue(nil) {
-                try await database.transaction { connection in
-                    // One snapshot for the whole context, and no query of it waits longer than a lease may.
-                    try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: database.logger)
-                    let timeout = "\(max(1, Int((database.leaseTimeout / .milliseconds(1)).rounded(.up))))ms"
-                    try await connection.run("SELECT set_config('statement_timeout', \(timeout), true)", logger: database.logger)
-                    return try await LongPrescriptionContext.load(consortiumID: consortiumID, on: date, database: database, connection: connection)
-                }
-            })
+            result = .success(
+                try await Database.$requestDeadline.withValue(nil) {
+                    try await database.transaction { connection in
+                        // One snapshot for the whole context, and no query of it waits longer than a lease may.
+                        try await connection.run(
+                            "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: database.logger)
+                        let timeout = "\(max(1, Int((database.leaseTimeout / .milliseconds(1)).rounded(.up))))ms"
+                        try await connection.run(
+                            "SELECT set_config('statement_timeout', \(timeout), true)", logger: database.logger)
+                        return try await LongPrescriptionContext.load(
+                            consortiumID: consortiumID, on: date, database: database, connection: connection)
+                    }
+                })
         } catch {
             result = .failure(error)
         }

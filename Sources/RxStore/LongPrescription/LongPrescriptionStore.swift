@@ -32,7 +32,9 @@ struct SupplyOnHandOfPatients: PostgresPreparedStatement {
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 
-    static func read(_ patients: [PatientKey], on connection: PostgresConnection, logger: Logger) async throws -> [PatientKey: [ActiveSupply]] {
+    static func read(_ patients: [PatientKey], on connection: PostgresConnection, logger: Logger) async throws -> [PatientKey:
+        [ActiveSupply]]
+    {
         var supply: [PatientKey: [ActiveSupply]] = [:]
         for try await row in try await connection.stream(Self(patients: patients), logger: logger) {
             guard let lastDay = BusinessDate(row.4) else { continue }
@@ -57,7 +59,9 @@ public struct LongPrescriptionStore: SQLStore {
             self.supplyReads = nil
             return
         }
-        self.supplyReads = ReadCoalescer(name: "supply_on_hand", concurrency: database.sharedReadConcurrency, health: database.readHealth) { patients in
+        self.supplyReads = ReadCoalescer(
+            name: "supply_on_hand", concurrency: database.sharedReadConcurrency, health: database.readHealth
+        ) { patients in
             try await database.read { connection in
                 try await SupplyOnHandOfPatients.read(patients, on: connection, logger: database.logger)
             }
@@ -66,10 +70,14 @@ public struct LongPrescriptionStore: SQLStore {
 
     // MARK: Rules
 
-    func national(consortiumID: Int64, on date: BusinessDate, field: String = "date", connection: PostgresConnection) async throws -> LongPrescriptionRules.National {
+    func national(consortiumID: Int64, on date: BusinessDate, field: String = "date", connection: PostgresConnection) async throws
+        -> LongPrescriptionRules.National
+    {
         let settings = Settings(logger: logger)
-        let maxDays = try await settings.required(.longPrescriptionNationalMaxDays, consortiumID: consortiumID, on: date, field: field, connection: connection)
-        let standard = try await settings.required(.longPrescriptionStandardMaxDays, consortiumID: consortiumID, on: date, field: field, connection: connection)
+        let maxDays = try await settings.required(
+            .longPrescriptionNationalMaxDays, consortiumID: consortiumID, on: date, field: field, connection: connection)
+        let standard = try await settings.required(
+            .longPrescriptionStandardMaxDays, consortiumID: consortiumID, on: date, field: field, connection: connection)
         return .init(maxDays: maxDays, standardDays: standard)
     }
 
@@ -77,13 +85,16 @@ public struct LongPrescriptionStore: SQLStore {
         try await database.read { try await ruleSet(consortiumID: consortiumID, on: date, connection: $0) }
     }
 
-    func ruleSet(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> LongPrescriptionRuleSet? {
-        guard let head = try await connection.row(
-            """
-            SELECT id, effective_from::text, requires_family_doctor_contract, max_assessment_age_days, supply_on_hand_tolerance_days
-            FROM long_rx_rule_sets WHERE consortium_id = \(consortiumID) AND effective_from <= \(date.description)::date
-            ORDER BY effective_from DESC LIMIT 1
-            """, as: (Int64, String, Bool, Int, Int).self, logger: logger)
+    func ruleSet(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws
+        -> LongPrescriptionRuleSet?
+    {
+        guard
+            let head = try await connection.row(
+                """
+                SELECT id, effective_from::text, requires_family_doctor_contract, max_assessment_age_days, supply_on_hand_tolerance_days
+                FROM long_rx_rule_sets WHERE consortium_id = \(consortiumID) AND effective_from <= \(date.description)::date
+                ORDER BY effective_from DESC LIMIT 1
+                """, as: (Int64, String, Bool, Int, Int).self, logger: logger)
         else { return nil }
         let conditions = try await connection.rows(
             """
@@ -112,22 +123,27 @@ public struct LongPrescriptionStore: SQLStore {
             try await insertRuleSet(rules, consortiumID: consortium.id, connection: connection)
             try await audit.record(
                 on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "create",
-                entityType: "long_rx_rule_set", entityKey: rules.effectiveFrom.description, before: LongPrescriptionRuleSet?.none, after: rules)
+                entityType: "long_rx_rule_set", entityKey: rules.effectiveFrom.description, before: LongPrescriptionRuleSet?.none,
+                after: rules)
         }
     }
 
     func insertRuleSet(_ rules: LongPrescriptionRuleSet, consortiumID: Int64, connection: PostgresConnection) async throws {
-        let national = try await national(consortiumID: consortiumID, on: rules.effectiveFrom, field: "effectiveFrom", connection: connection)
+        let national = try await national(
+            consortiumID: consortiumID, on: rules.effectiveFrom, field: "effectiveFrom", connection: connection)
         let errors = rules.loosenessErrors(nationalMaxDays: national.maxDays)
-        guard errors.isEmpty else { throw DomainError.unprocessable("the rule set is looser than the national rules allow", errors) }
-        guard let id = try await connection.row(
-            """
-            INSERT INTO long_rx_rule_sets (consortium_id, effective_from, requires_family_doctor_contract, max_assessment_age_days,
-                                           supply_on_hand_tolerance_days)
-            VALUES (\(consortiumID), \(rules.effectiveFrom.description)::date, \(rules.requiresFamilyDoctorContract),
-                    \(rules.maxAssessmentAgeDays), \(rules.supplyOnHandToleranceDays))
-            RETURNING id
-            """, as: Int64.self, logger: logger)
+        guard errors.isEmpty else {
+            throw DomainError.unprocessable("the rule set is looser than the national rules allow", errors)
+        }
+        guard
+            let id = try await connection.row(
+                """
+                INSERT INTO long_rx_rule_sets (consortium_id, effective_from, requires_family_doctor_contract, max_assessment_age_days,
+                                               supply_on_hand_tolerance_days)
+                VALUES (\(consortiumID), \(rules.effectiveFrom.description)::date, \(rules.requiresFamilyDoctorContract),
+                        \(rules.maxAssessmentAgeDays), \(rules.supplyOnHandToleranceDays))
+                RETURNING id
+                """, as: Int64.self, logger: logger)
         else { throw DomainError.conflict("the rule set was not recorded") }
         for c in rules.conditions {
             try await connection.run(
@@ -148,9 +164,12 @@ public struct LongPrescriptionStore: SQLStore {
         }
     }
 
-    public func registerPrescriber(pseudonym: String, institution: Institution, title: PrescriberTitle, by principal: Principal) async throws {
-        guard principal.may(.manageLongPrescriptionRules(consortiumID: institution.consortiumID))
-            || principal.may(.editMemberCatalogue(consortiumID: institution.consortiumID, institutionID: institution.id))
+    public func registerPrescriber(pseudonym: String, institution: Institution, title: PrescriberTitle, by principal: Principal)
+        async throws
+    {
+        guard
+            principal.may(.manageLongPrescriptionRules(consortiumID: institution.consortiumID))
+                || principal.may(.editMemberCatalogue(consortiumID: institution.consortiumID, institutionID: institution.id))
         else { throw DomainError.forbidden("prescribers are registered by the pharmacy centre or the institution's pharmacist") }
         try await database.transaction { connection in
             try await connection.run(
@@ -176,7 +195,8 @@ public struct LongPrescriptionStore: SQLStore {
         try request.patient.requireAssessmentsHappened(today: today)
         guard let cache else {
             return try await database.read { connection in
-                let context = try await LongPrescriptionContext.load(consortiumID: consortiumID, on: today, database: database, connection: connection)
+                let context = try await LongPrescriptionContext.load(
+                    consortiumID: consortiumID, on: today, database: database, connection: connection)
                 return try await check(request, context: context, connection: connection)
             }
         }
@@ -186,21 +206,29 @@ public struct LongPrescriptionStore: SQLStore {
         }
         let prescriber = try LongPrescriptionRules.prescriber(of: request, in: context)
         let unknown = LongPrescriptionRules.drugsOutsideContext(request, context)
-        let extra = unknown.isEmpty ? [] : try await database.read { connection in
-            try await DrugStore(database: database).find(codes: unknown, on: connection)
-        }
-        let supply = try await supplyReads.value(for: PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef)) ?? []
-        return try LongPrescriptionRules.judge(request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply)
+        let extra =
+            unknown.isEmpty
+            ? []
+            : try await database.read { connection in
+                try await DrugStore(database: database).find(codes: unknown, on: connection)
+            }
+        let supply =
+            try await supplyReads.value(for: PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef)) ?? []
+        return try LongPrescriptionRules.judge(
+            request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply)
     }
 
-    func check(_ request: LongPrescriptionRequest, context: LongPrescriptionContext, connection: PostgresConnection) async throws -> LongPrescriptionCheck {
+    func check(_ request: LongPrescriptionRequest, context: LongPrescriptionContext, connection: PostgresConnection) async throws
+        -> LongPrescriptionCheck
+    {
         let prescriber = try LongPrescriptionRules.prescriber(of: request, in: context)
         let unknown = LongPrescriptionRules.drugsOutsideContext(request, context)
         let extra = unknown.isEmpty ? [] : try await DrugStore(database: database).find(codes: unknown, on: connection)
         // The one query that depends on the patient: supply still on hand from active long prescriptions.
         let patient = PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef)
         let supply = try await SupplyOnHandOfPatients.read([patient], on: connection, logger: logger)[patient] ?? []
-        return try LongPrescriptionRules.judge(request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply)
+        return try LongPrescriptionRules.judge(
+            request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply)
     }
 
     // MARK: Issuing
@@ -215,12 +243,15 @@ public struct LongPrescriptionStore: SQLStore {
     ) async throws -> IssuedPrescription {
         let item = try LongPrescriptionRules.issuedItem(request)
         try request.patient.requireAssessmentsHappened(today: today)
-        let canonical = "\(request.institutionCode)|\(request.prescriberPseudonym)|\(request.patientRef)|\(item.drugCode)|\(item.dailyDose)|\(item.days)"
+        let canonical =
+            "\(request.institutionCode)|\(request.prescriberPseudonym)|\(request.patientRef)|\(item.drugCode)|\(item.dailyDose)|\(item.days)"
         let requestHash = Data(SHA256.hash(data: Data(canonical.utf8)))
         // Loaded before the transaction: the cache reads on a pooled connection of its own.
         let cached = try await cache?.context(consortiumID: consortiumID, on: today, database: database)
         return try await database.transaction { connection in
-            guard let institution = try await InstitutionStore(database: database).find(code: request.institutionCode, on: connection),
+            guard
+                let institution = try await InstitutionStore(database: database).find(
+                    code: request.institutionCode, on: connection),
                 institution.consortiumID == consortiumID
             else { throw DomainError.invalid("institutionCode", "no member \(request.institutionCode)") }
             try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institution.id))
@@ -232,11 +263,12 @@ public struct LongPrescriptionStore: SQLStore {
                     ON CONFLICT DO NOTHING RETURNING 1
                     """, as: Int.self, logger: logger)
                 if fresh == nil {
-                    guard let stored = try await connection.row(
-                        """
-                        SELECT request_hash, (response_body->>'id')::bigint FROM idempotency_keys
-                        WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key) AND operation = 'issue_long_prescription'
-                        """, as: (Data, Int64?).self, logger: logger), stored.0 == requestHash, let id = stored.1
+                    guard
+                        let stored = try await connection.row(
+                            """
+                            SELECT request_hash, (response_body->>'id')::bigint FROM idempotency_keys
+                            WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key) AND operation = 'issue_long_prescription'
+                            """, as: (Data, Int64?).self, logger: logger), stored.0 == requestHash, let id = stored.1
                     else { throw DomainError.invalid("Idempotency-Key", "was used for a different prescription; use a new key") }
                     return try await prescription(id: id, consortiumID: consortiumID, connection: connection)
                 }
@@ -250,24 +282,28 @@ public struct LongPrescriptionStore: SQLStore {
             if let cached {
                 context = cached
             } else {
-                context = try await LongPrescriptionContext.load(consortiumID: consortiumID, on: today, database: database, connection: connection)
+                context = try await LongPrescriptionContext.load(
+                    consortiumID: consortiumID, on: today, database: database, connection: connection)
             }
-            let days = try LongPrescriptionRules.daysToIssue(item, check: try await check(request, context: context, connection: connection))
+            let days = try LongPrescriptionRules.daysToIssue(
+                item, check: try await check(request, context: context, connection: connection))
             let tolerance = context.rules?.supplyOnHandToleranceDays ?? 0
-            guard let prescriberID = try await connection.row(
-                "SELECT id FROM prescribers WHERE consortium_id = \(consortiumID) AND pseudonym = \(request.prescriberPseudonym)",
-                as: Int64.self, logger: logger)
+            guard
+                let prescriberID = try await connection.row(
+                    "SELECT id FROM prescribers WHERE consortium_id = \(consortiumID) AND pseudonym = \(request.prescriberPseudonym)",
+                    as: Int64.self, logger: logger)
             else { throw DomainError.invalid("prescriber", "unknown") }
-            guard let id = try await connection.row(
-                """
-                INSERT INTO long_prescriptions (consortium_id, institution_id, prescriber_id, patient_ref, drug_code, daily_dose, days,
-                    quantity, start_date, supply_guard, max_fills, min_days_between_fills, validity_days, created_by)
-                VALUES (\(consortiumID), \(institution.id), \(prescriberID), \(request.patientRef), \(item.drugCode), \(item.dailyDose),
-                        \(days), \(item.dailyDose * Decimal(days)), \(today.description)::date,
-                        daterange(\(today.description)::date, \(today.description)::date + \(max(0, days - 1 - tolerance))::int),
-                        \(maxFills), \(minDaysBetweenFills), \(validityDays), \(principal.tokenID))
-                RETURNING id
-                """, as: Int64.self, logger: logger)
+            guard
+                let id = try await connection.row(
+                    """
+                    INSERT INTO long_prescriptions (consortium_id, institution_id, prescriber_id, patient_ref, drug_code, daily_dose, days,
+                        quantity, start_date, supply_guard, max_fills, min_days_between_fills, validity_days, created_by)
+                    VALUES (\(consortiumID), \(institution.id), \(prescriberID), \(request.patientRef), \(item.drugCode), \(item.dailyDose),
+                            \(days), \(item.dailyDose * Decimal(days)), \(today.description)::date,
+                            daterange(\(today.description)::date, \(today.description)::date + \(max(0, days - 1 - tolerance))::int),
+                            \(maxFills), \(minDaysBetweenFills), \(validityDays), \(principal.tokenID))
+                    RETURNING id
+                    """, as: Int64.self, logger: logger)
             else { throw DomainError.conflict("the prescription was not recorded") }
             if let key = idempotencyKey, let tokenID = principal.tokenID {
                 try await connection.run(
@@ -284,25 +320,31 @@ public struct LongPrescriptionStore: SQLStore {
         }
     }
 
-    func prescription(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws -> IssuedPrescription {
-        let query: PostgresQuery = lock
+    func prescription(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws
+        -> IssuedPrescription
+    {
+        let query: PostgresQuery =
+            lock
             ? """
-              SELECT p.id, i.code, p.patient_ref, p.drug_code, p.daily_dose, p.days, p.quantity, p.start_date::text, p.status,
-                     p.end_reason, p.max_fills, p.min_days_between_fills, p.validity_days, p.dispensed_quantity,
-                     (SELECT count(*)::int FROM long_prescription_fills f WHERE f.consortium_id = p.consortium_id AND f.prescription_id = p.id)
-              FROM long_prescriptions p JOIN institutions i ON i.id = p.institution_id
-              WHERE p.consortium_id = \(consortiumID) AND p.id = \(id) FOR UPDATE OF p
-              """
+            SELECT p.id, i.code, p.patient_ref, p.drug_code, p.daily_dose, p.days, p.quantity, p.start_date::text, p.status,
+                   p.end_reason, p.max_fills, p.min_days_between_fills, p.validity_days, p.dispensed_quantity,
+                   (SELECT count(*)::int FROM long_prescription_fills f WHERE f.consortium_id = p.consortium_id AND f.prescription_id = p.id)
+            FROM long_prescriptions p JOIN institutions i ON i.id = p.institution_id
+            WHERE p.consortium_id = \(consortiumID) AND p.id = \(id) FOR UPDATE OF p
+            """
             : """
-              SELECT p.id, i.code, p.patient_ref, p.drug_code, p.daily_dose, p.days, p.quantity, p.start_date::text, p.status,
-                     p.end_reason, p.max_fills, p.min_days_between_fills, p.validity_days, p.dispensed_quantity,
-                     (SELECT count(*)::int FROM long_prescription_fills f WHERE f.consortium_id = p.consortium_id AND f.prescription_id = p.id)
-              FROM long_prescriptions p JOIN institutions i ON i.id = p.institution_id
-              WHERE p.consortium_id = \(consortiumID) AND p.id = \(id)
-              """
-        guard let r = try await connection.row(
-            query, as: (Int64, String, String, String, Decimal, Int, Decimal, String, String, String?, Int, Int, Int, Decimal, Int).self,
-            logger: logger)
+            SELECT p.id, i.code, p.patient_ref, p.drug_code, p.daily_dose, p.days, p.quantity, p.start_date::text, p.status,
+                   p.end_reason, p.max_fills, p.min_days_between_fills, p.validity_days, p.dispensed_quantity,
+                   (SELECT count(*)::int FROM long_prescription_fills f WHERE f.consortium_id = p.consortium_id AND f.prescription_id = p.id)
+            FROM long_prescriptions p JOIN institutions i ON i.id = p.institution_id
+            WHERE p.consortium_id = \(consortiumID) AND p.id = \(id)
+            """
+        guard
+            let r = try await connection.row(
+                query,
+                as: (Int64, String, String, String, Decimal, Int, Decimal, String, String, String?, Int, Int, Int, Decimal, Int)
+                    .self,
+                logger: logger)
         else { throw DomainError.notFound("no long prescription \(id)") }
         return IssuedPrescription(
             id: r.0, institutionCode: r.1, patientRef: r.2, drugCode: r.3, dailyDose: r.4, days: r.5, quantity: r.6,
@@ -317,7 +359,8 @@ public struct LongPrescriptionStore: SQLStore {
     /// Records a fill: within the validity, not more fills than allowed, not sooner than the minimum interval,
     /// and never more in total than was issued. An ended prescription is not filled.
     public func fill(
-        id: Int64, quantity: Decimal, filledOn: BusinessDate, consortiumID: Int64, today: BusinessDate = .today(), by principal: Principal
+        id: Int64, quantity: Decimal, filledOn: BusinessDate, consortiumID: Int64, today: BusinessDate = .today(),
+        by principal: Principal
     ) async throws -> IssuedPrescription {
         try principal.require(.dispense(consortiumID: consortiumID))
         try LongPrescriptionRules.checkFillQuantity(quantity)
@@ -327,7 +370,8 @@ public struct LongPrescriptionStore: SQLStore {
             let last = try await connection.row(
                 "SELECT max(filled_on)::text FROM long_prescription_fills WHERE consortium_id = \(consortiumID) AND prescription_id = \(id)",
                 as: String?.self, logger: logger)
-            try LongPrescriptionRules.checkFill(before, quantity: quantity, filledOn: filledOn, lastFill: (last ?? nil).flatMap(BusinessDate.init))
+            try LongPrescriptionRules.checkFill(
+                before, quantity: quantity, filledOn: filledOn, lastFill: (last ?? nil).flatMap(BusinessDate.init))
             try await connection.run(
                 """
                 INSERT INTO long_prescription_fills (consortium_id, prescription_id, fill_no, filled_on, quantity, recorded_by)
@@ -353,11 +397,14 @@ public struct LongPrescriptionStore: SQLStore {
 
     /// A prescriber ends a long prescription (targets not met, a new disease, admission, other): later fills are
     /// refused, and a restart counts as a first prescription.
-    public func end(id: Int64, reason: EndReason, consortiumID: Int64, today: BusinessDate, by principal: Principal) async throws -> IssuedPrescription {
+    public func end(id: Int64, reason: EndReason, consortiumID: Int64, today: BusinessDate, by principal: Principal) async throws
+        -> IssuedPrescription
+    {
         try await database.transaction { connection in
             let before = try await prescription(id: id, consortiumID: consortiumID, connection: connection, lock: true)
-            guard let institutionID = try await connection.row(
-                "SELECT id FROM institutions WHERE code = \(before.institutionCode)", as: Int64.self, logger: logger)
+            guard
+                let institutionID = try await connection.row(
+                    "SELECT id FROM institutions WHERE code = \(before.institutionCode)", as: Int64.self, logger: logger)
             else { throw DomainError.notFound(before.institutionCode) }
             try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institutionID))
             try LongPrescriptionRules.checkEnd(before)

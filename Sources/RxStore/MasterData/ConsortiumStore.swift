@@ -30,17 +30,18 @@ public struct ConsortiumStore: SQLStore {
     }
 
     func find(code: String, on connection: PostgresConnection, forUpdate: Bool = false) async throws -> Consortium? {
-        let query: PostgresQuery = forUpdate
+        let query: PostgresQuery =
+            forUpdate
             ? """
-              SELECT c.id, c.code, c.name, c.kind, l.code
-              FROM consortia c LEFT JOIN institutions l ON l.id = c.lead_institution_id
-              WHERE c.code = \(code) FOR UPDATE OF c
-              """
+            SELECT c.id, c.code, c.name, c.kind, l.code
+            FROM consortia c LEFT JOIN institutions l ON l.id = c.lead_institution_id
+            WHERE c.code = \(code) FOR UPDATE OF c
+            """
             : """
-              SELECT c.id, c.code, c.name, c.kind, l.code
-              FROM consortia c LEFT JOIN institutions l ON l.id = c.lead_institution_id
-              WHERE c.code = \(code)
-              """
+            SELECT c.id, c.code, c.name, c.kind, l.code
+            FROM consortia c LEFT JOIN institutions l ON l.id = c.lead_institution_id
+            WHERE c.code = \(code)
+            """
         return try await connection.row(query, as: (Int64, String, String, String, String?).self, logger: database.logger)
             .map(Self.consortium)
     }
@@ -53,9 +54,10 @@ public struct ConsortiumStore: SQLStore {
             try principal.require(.updateConsortium(consortiumID: before.id))
             var leadID: Int64?
             if let lead = change.leadInstitutionCode {
-                guard let row = try await connection.row(
-                    "SELECT id, consortium_id FROM institutions WHERE code = \(lead)", as: (Int64, Int64).self,
-                    logger: database.logger), row.1 == before.id
+                guard
+                    let row = try await connection.row(
+                        "SELECT id, consortium_id FROM institutions WHERE code = \(lead)", as: (Int64, Int64).self,
+                        logger: database.logger), row.1 == before.id
                 else { throw DomainError.invalid("leadInstitutionCode", "\(lead) is not a member of \(code)") }
                 leadID = row.0
             }

@@ -35,7 +35,8 @@ public struct DrugUpdate: Sendable {
         TextLimit.check(genericName, "genericName", 1...200, into: &errors)
         TextLimit.check(nameEn, "nameEn", 0...200, into: &errors)
         TextLimit.check(manufacturer, "manufacturer", 0...200, into: &errors)
-        for edition in essentialEditions ?? [] where !(edition.count == 4 && edition.allSatisfy(\.isASCII) && Int(edition) != nil) {
+        for edition in essentialEditions ?? [] where !(edition.count == 4 && edition.allSatisfy(\.isASCII) && Int(edition) != nil)
+        {
             errors.append(FieldError(field: "essentialEditions", reason: "'\(edition)' is not a year"))
         }
         return errors
@@ -56,7 +57,9 @@ public struct DrugStore: SQLStore {
             self.lookups = nil
             return
         }
-        self.lookups = ReadCoalescer(name: "drug_by_code", concurrency: database.sharedReadConcurrency, health: database.readHealth) { codes in
+        self.lookups = ReadCoalescer(
+            name: "drug_by_code", concurrency: database.sharedReadConcurrency, health: database.readHealth
+        ) { codes in
             try await database.read { connection in
                 var found: [String: Drug] = [:]
                 for try await row in try await connection.stream(DrugsByCodes(codes: codes), logger: database.logger) {
@@ -146,7 +149,8 @@ public struct DrugStore: SQLStore {
 
     func find(code: String, on connection: PostgresConnection, forUpdate: Bool = false) async throws -> Drug? {
         if forUpdate {
-            _ = try await connection.row("SELECT 1 FROM drugs WHERE code = \(code) FOR UPDATE", as: Int.self, logger: database.logger)
+            _ = try await connection.row(
+                "SELECT 1 FROM drugs WHERE code = \(code) FOR UPDATE", as: Int.self, logger: database.logger)
         }
         for try await row in try await connection.stream(DrugByCode(code: code), logger: database.logger) {
             return try Self.drug(row)

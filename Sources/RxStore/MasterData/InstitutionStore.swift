@@ -85,7 +85,8 @@ public struct InstitutionStore: SQLStore {
         ).map(Self.institution)
     }
 
-    public func create(_ draft: InstitutionDraft, in consortium: Consortium, by principal: Principal) async throws -> Institution {
+    public func create(_ draft: InstitutionDraft, in consortium: Consortium, by principal: Principal) async throws -> Institution
+    {
         try principal.require(.createInstitution(consortiumID: consortium.id))
         if let e = Codes.institutionCodeError(draft.code) { throw DomainError.invalid("code", e) }
         return try await database.transaction { connection in
@@ -105,14 +106,15 @@ public struct InstitutionStore: SQLStore {
 
     public func update(code: String, with change: InstitutionUpdate, by principal: Principal) async throws -> Institution {
         try await database.transaction { connection in
-            guard let before = try await connection.row(
-                """
-                SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
-                       c.lead_institution_id IS NOT DISTINCT FROM i.id
-                FROM institutions i JOIN consortia c ON c.id = i.consortium_id
-                WHERE i.code = \(code) FOR UPDATE OF i
-                """, as: Row.self, logger: database.logger
-            ).map(Self.institution), before.consortiumID == principal.consortiumID
+            guard
+                let before = try await connection.row(
+                    """
+                    SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
+                           c.lead_institution_id IS NOT DISTINCT FROM i.id
+                    FROM institutions i JOIN consortia c ON c.id = i.consortium_id
+                    WHERE i.code = \(code) FOR UPDATE OF i
+                    """, as: Row.self, logger: database.logger
+                ).map(Self.institution), before.consortiumID == principal.consortiumID
             else { throw DomainError.notFound("no institution \(code)") }
             try principal.require(.updateInstitution(consortiumID: before.consortiumID, institutionID: before.id))
             try await connection.run(

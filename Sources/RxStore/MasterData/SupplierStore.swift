@@ -17,8 +17,9 @@ public struct SupplierStore: SQLStore {
     typealias Row = (String, String, Bool, Bool, String?, String?, String?)
 
     static func supplier(_ r: Row) -> Supplier {
-        Supplier(code: r.0, name: r.1, isManufacturer: r.2, isDistributor: r.3, manufacturingLicence: r.4,
-                 distributionLicence: r.5, countsAsManufacturerCode: r.6)
+        Supplier(
+            code: r.0, name: r.1, isManufacturer: r.2, isDistributor: r.3, manufacturingLicence: r.4,
+            distributionLicence: r.5, countsAsManufacturerCode: r.6)
     }
 
     /// Suppliers by code, optionally only manufacturers or distributors, or those whose name holds `name` in any case.
@@ -58,9 +59,10 @@ public struct SupplierStore: SQLStore {
         return try await database.transaction { connection in
             var parentID: Int64?
             if let parent = supplier.countsAsManufacturerCode {
-                guard let row = try await connection.row(
-                    "SELECT id, is_manufacturer FROM suppliers WHERE code = \(parent)", as: (Int64, Bool).self,
-                    logger: database.logger), row.1
+                guard
+                    let row = try await connection.row(
+                        "SELECT id, is_manufacturer FROM suppliers WHERE code = \(parent)", as: (Int64, Bool).self,
+                        logger: database.logger), row.1
                 else { throw DomainError.invalid("countsAsManufacturerCode", "\(parent) is not a known manufacturer") }
                 parentID = row.0
             }

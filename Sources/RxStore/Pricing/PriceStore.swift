@@ -29,16 +29,25 @@ public struct PriceStore: SQLStore {
     // MARK: Reading
 
     /// The unified price of a drug on a date, and the ceiling then.
-    public func inEffect(consortiumID: Int64, drugCode: String, on date: BusinessDate) async throws -> (PriceAgreement, BidCeiling?)? {
+    public func inEffect(consortiumID: Int64, drugCode: String, on date: BusinessDate) async throws -> (
+        PriceAgreement, BidCeiling?
+    )? {
         try await database.read { connection in
-            guard let agreement = try await inEffect(consortiumID: consortiumID, drugCode: drugCode, on: date, connection: connection) else {
+            guard
+                let agreement = try await inEffect(
+                    consortiumID: consortiumID, drugCode: drugCode, on: date, connection: connection)
+            else {
                 return nil
             }
-            return (agreement, try await ceiling(consortiumID: consortiumID, drugCode: drugCode, on: date, connection: connection))
+            return (
+                agreement, try await ceiling(consortiumID: consortiumID, drugCode: drugCode, on: date, connection: connection)
+            )
         }
     }
 
-    func inEffect(consortiumID: Int64, drugCode: String, on date: BusinessDate, connection: PostgresConnection) async throws -> PriceAgreement? {
+    func inEffect(consortiumID: Int64, drugCode: String, on date: BusinessDate, connection: PostgresConnection) async throws
+        -> PriceAgreement?
+    {
         try await connection.row(
             """
             SELECT \(unescaped: Self.columns) FROM price_agreements a
@@ -48,7 +57,9 @@ public struct PriceStore: SQLStore {
         ).map(Self.agreement)
     }
 
-    func ceiling(consortiumID: Int64, drugCode: String, on date: BusinessDate, connection: PostgresConnection) async throws -> BidCeiling? {
+    func ceiling(consortiumID: Int64, drugCode: String, on date: BusinessDate, connection: PostgresConnection) async throws
+        -> BidCeiling?
+    {
         try await connection.row(
             """
             SELECT unit_price, price_unit, bid_reference FROM provincial_bid_prices
@@ -94,8 +105,11 @@ public struct PriceStore: SQLStore {
         return Page(rows: try rows.map(Self.agreement), limit: page.limit, key: { String($0.id) })
     }
 
-    func agreement(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws -> PriceAgreement {
-        let query: PostgresQuery = lock
+    func agreement(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws
+        -> PriceAgreement
+    {
+        let query: PostgresQuery =
+            lock
             ? "SELECT \(unescaped: Self.columns) FROM price_agreements a WHERE a.consortium_id = \(consortiumID) AND a.id = \(id) FOR UPDATE"
             : "SELECT \(unescaped: Self.columns) FROM price_agreements a WHERE a.consortium_id = \(consortiumID) AND a.id = \(id)"
         guard let row = try await connection.row(query, as: Row.self, logger: logger) else {
@@ -108,17 +122,21 @@ public struct PriceStore: SQLStore {
 
     /// Records a price agreement. A provincial bid price takes effect at once and becomes the ceiling from its
     /// date; a negotiated price is checked against the ceiling and the catalogue and waits to be reported.
-    public func create(_ draft: PriceAgreementDraft, consortium: Consortium, by principal: Principal) async throws -> PriceAgreement {
+    public func create(_ draft: PriceAgreementDraft, consortium: Consortium, by principal: Principal) async throws
+        -> PriceAgreement
+    {
         try principal.require(.setPrices(consortiumID: consortium.id))
         try PriceAgreementRules.checkSource(draft.source)
         return try await database.transaction { connection in
             try await lockDrug(consortiumID: consortium.id, drugCode: draft.drugCode, connection: connection)
             try PriceAgreementRules.checkDrug(
                 draft.drugCode,
-                known: try await connection.row("SELECT 1 FROM drugs WHERE code = \(draft.drugCode)", as: Int.self, logger: logger) != nil)
+                known: try await connection.row(
+                    "SELECT 1 FROM drugs WHERE code = \(draft.drugCode)", as: Int.self, logger: logger) != nil)
             if draft.source == .consortiumNegotiated {
-                try await checkNegotiated(draft.drugCode, draft.unitPrice, draft.priceUnit, from: draft.effectiveFrom,
-                                          consortiumID: consortium.id, connection: connection)
+                try await checkNegotiated(
+                    draft.drugCode, draft.unitPrice, draft.priceUnit, from: draft.effectiveFrom,
+                    consortiumID: consortium.id, connection: connection)
             }
             let created = try await insert(draft, consortiumID: consortium.id, connection: connection)
             if draft.source == .provincialBid {
@@ -141,25 +159,29 @@ public struct PriceStore: SQLStore {
         let catalogue = CatalogueStore(database: database)
         var inCatalogue = false
         if let version = try await catalogue.numberInEffect(consortiumID: consortiumID, on: date, connection: connection) {
-            inCatalogue = try await connection.row(
-                """
-                SELECT 1 FROM catalogue_items WHERE consortium_id = \(consortiumID) AND version_number = \(version)
-                  AND drug_code = \(drugCode)
-                """, as: Int.self, logger: logger) != nil
+            inCatalogue =
+                try await connection.row(
+                    """
+                    SELECT 1 FROM catalogue_items WHERE consortium_id = \(consortiumID) AND version_number = \(version)
+                      AND drug_code = \(drugCode)
+                    """, as: Int.self, logger: logger) != nil
         }
         try PriceAgreementRules.checkNegotiated(
             drugCode, price, unit, on: date, inCatalogue: inCatalogue,
             ceiling: try await ceiling(consortiumID: consortiumID, drugCode: drugCode, on: date, connection: connection))
     }
 
-    private func insert(_ draft: PriceAgreementDraft, consortiumID: Int64, connection: PostgresConnection) async throws -> PriceAgreement {
-        guard let id = try await connection.row(
-            """
-            INSERT INTO price_agreements (consortium_id, drug_code, unit_price, price_unit, source, reference, requested_from, status)
-            VALUES (\(consortiumID), \(draft.drugCode), \(draft.unitPrice.amount), \(draft.priceUnit.rawValue), \(draft.source.rawValue),
-                    \(draft.reference), \(draft.effectiveFrom.description)::date, 'agreed')
-            RETURNING id
-            """, as: Int64.self, logger: logger)
+    private func insert(_ draft: PriceAgreementDraft, consortiumID: Int64, connection: PostgresConnection) async throws
+        -> PriceAgreement
+    {
+        guard
+            let id = try await connection.row(
+                """
+                INSERT INTO price_agreements (consortium_id, drug_code, unit_price, price_unit, source, reference, requested_from, status)
+                VALUES (\(consortiumID), \(draft.drugCode), \(draft.unitPrice.amount), \(draft.priceUnit.rawValue), \(draft.source.rawValue),
+                        \(draft.reference), \(draft.effectiveFrom.description)::date, 'agreed')
+                RETURNING id
+                """, as: Int64.self, logger: logger)
         else { throw DomainError.conflict("the agreement was not recorded") }
         return try await agreement(id: id, consortiumID: consortiumID, connection: connection)
     }
@@ -178,7 +200,8 @@ public struct PriceStore: SQLStore {
                 ) AS locked
                 """, as: Int.self, logger: logger)
         } catch let error where DatabaseErrors.isLockTimeout(error) {
-            throw DomainError.unavailable("the prices of \(drugCode) are being changed by another transaction (an import of prices?); retry in a moment")
+            throw DomainError.unavailable(
+                "the prices of \(drugCode) are being changed by another transaction (an import of prices?); retry in a moment")
         }
     }
 
@@ -187,7 +210,9 @@ public struct PriceStore: SQLStore {
 
     /// Puts an agreement in effect from `start`: the price in effect then ends the day before, a later price
     /// already in effect ends this one.
-    func takeEffect(_ agreement: PriceAgreement, from start: BusinessDate, consortiumID: Int64, connection: PostgresConnection) async throws {
+    func takeEffect(_ agreement: PriceAgreement, from start: BusinessDate, consortiumID: Int64, connection: PostgresConnection)
+        async throws
+    {
         let periods = try await connection.rows(
             """
             SELECT id, effective_from::text, effective_to::text FROM price_agreements
@@ -225,7 +250,8 @@ public struct PriceStore: SQLStore {
         ).map { PriceTimeline.Period(id: $0.0, from: BusinessDate($0.1)!, to: $0.2.flatMap(BusinessDate.init)) }
         let plan = PriceTimeline.plan(existing: periods, start: draft.effectiveFrom)
         for id in plan.supersede {
-            try await connection.run("DELETE FROM provincial_bid_prices WHERE consortium_id = \(consortiumID) AND id = \(id)", logger: logger)
+            try await connection.run(
+                "DELETE FROM provincial_bid_prices WHERE consortium_id = \(consortiumID) AND id = \(id)", logger: logger)
         }
         for (id, to) in plan.close {
             try await connection.run(
@@ -254,7 +280,9 @@ public struct PriceStore: SQLStore {
             let before = try await agreement(id: id, consortiumID: consortiumID, connection: connection, lock: true)
             try PriceAgreementRules.checkReportable(before)
             let start = max(before.requestedFrom, reportedOn)
-            try await checkNegotiated(before.drugCode, before.unitPrice, before.priceUnit, from: start, consortiumID: consortiumID, connection: connection)
+            try await checkNegotiated(
+                before.drugCode, before.unitPrice, before.priceUnit, from: start, consortiumID: consortiumID,
+                connection: connection)
             try await connection.run(
                 """
                 UPDATE price_agreements SET reported_on = \(reportedOn.description)::date, platform_reference = \(platformReference)
@@ -285,8 +313,9 @@ public struct PriceStore: SQLStore {
             try await lockDrug(consortiumID: consortiumID, drugCode: peek.drugCode, connection: connection)
             let before = try await agreement(id: id, consortiumID: consortiumID, connection: connection, lock: true)
             let start = try PriceReportCorrection.start(
-                .init(id: id, negotiated: before.source == .consortiumNegotiated, status: before.status(on: today),
-                      requestedFrom: before.requestedFrom, effectiveFrom: before.effectiveFrom),
+                .init(
+                    id: id, negotiated: before.source == .consortiumNegotiated, status: before.status(on: today),
+                    requestedFrom: before.requestedFrom, effectiveFrom: before.effectiveFrom),
                 reportedOn: reportedOn, reason: reason, today: today)
             let periods = try await connection.rows(
                 """
@@ -305,7 +334,9 @@ public struct PriceStore: SQLStore {
                     "UPDATE price_agreements SET effective_to = \(to?.description)::date WHERE consortium_id = \(consortiumID) AND id = \(other)",
                     logger: logger)
             }
-            try await checkNegotiated(before.drugCode, before.unitPrice, before.priceUnit, from: start, consortiumID: consortiumID, connection: connection)
+            try await checkNegotiated(
+                before.drugCode, before.unitPrice, before.priceUnit, from: start, consortiumID: consortiumID,
+                connection: connection)
             try await takeEffect(before, from: start, consortiumID: consortiumID, connection: connection)
             let after = try await agreement(id: id, consortiumID: consortiumID, connection: connection)
             try await audit.record(
@@ -319,9 +350,14 @@ public struct PriceStore: SQLStore {
     // MARK: Patients
 
     /// The price a patient pays at any member for a drug on a date: the unified price with the markup in force.
-    public func patientPrice(consortiumID: Int64, drug: Drug, on date: BusinessDate) async throws -> (PriceAgreement, PatientPricing.Answer)? {
+    public func patientPrice(consortiumID: Int64, drug: Drug, on date: BusinessDate) async throws -> (
+        PriceAgreement, PatientPricing.Answer
+    )? {
         try await database.read { connection in
-            guard let agreement = try await inEffect(consortiumID: consortiumID, drugCode: drug.code, on: date, connection: connection) else {
+            guard
+                let agreement = try await inEffect(
+                    consortiumID: consortiumID, drugCode: drug.code, on: date, connection: connection)
+            else {
                 return nil
             }
             let settings = Settings(logger: logger)

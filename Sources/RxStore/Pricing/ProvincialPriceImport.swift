@@ -59,7 +59,9 @@ public struct ProvincialPriceImport: Sendable {
         try await run(input: .data(Data(text.utf8)), consortiumCode: consortiumCode, actor: actor)
     }
 
-    public func run(input: FileInput, encoding: FileEncoding = .utf8, consortiumCode: String, actor: Actor) async throws -> Summary {
+    public func run(input: FileInput, encoding: FileEncoding = .utf8, consortiumCode: String, actor: Actor) async throws
+        -> Summary
+    {
         try await database.transaction { connection in
             try await load(input, encoding: encoding, consortiumCode: consortiumCode, actor: actor, connection: connection)
         }
@@ -69,10 +71,13 @@ public struct ProvincialPriceImport: Sendable {
     static let copyColumns = ["line_number", "drug_code", "unit_price", "price_unit", "reference", "effective_from", "reasons"]
 
     /// Reads, checks and applies the file in the caller's transaction; throws `Rejected` with every bad line.
-    public func load(_ input: FileInput, encoding: FileEncoding, consortiumCode: String, actor: Actor,
-                     connection: PostgresConnection) async throws -> Summary {
-        guard let consortiumID = try await connection.row(
-            "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
+    public func load(
+        _ input: FileInput, encoding: FileEncoding, consortiumCode: String, actor: Actor,
+        connection: PostgresConnection
+    ) async throws -> Summary {
+        guard
+            let consortiumID = try await connection.row(
+                "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
         else { throw DomainError.notFound("no consortium \(consortiumCode)") }
         try await connection.run(
             """
@@ -104,7 +109,9 @@ public struct ProvincialPriceImport: Sendable {
     /// Checks a line as read and writes its staged columns: each field when good (NULL when not), and the reasons.
     static func stage(_ header: CSVHeader) -> StagedCSV.RowWriter {
         let (code, price, unit, reference, from) = (
-            header["drug_code"]!, header["unit_price"]!, header["price_unit"]!, header["bid_reference"]!, header["effective_from"]!)
+            header["drug_code"]!, header["unit_price"]!, header["price_unit"]!, header["bid_reference"]!,
+            header["effective_from"]!
+        )
         return { row, buffer in
             var reasons: [String] = []
             let drug = row.trimmedValue(code) ?? ""
@@ -211,10 +218,14 @@ public struct ProvincialPriceImport: Sendable {
         var pending: [NewLine] = []
         while true {
             let rows = try await connection.rows(
-                "FETCH \(unescaped: String(Self.batchSize)) FROM import_prices", as: (Int, String, String, String, String, String).self,
+                "FETCH \(unescaped: String(Self.batchSize)) FROM import_prices",
+                as: (Int, String, String, String, String, String).self,
                 logger: logger)
-            pending += rows.map { NewLine(line: $0.0, drugCode: $0.1, unitPrice: $0.2, priceUnit: $0.3, reference: $0.4,
-                                          from: BusinessDate($0.5)!) }
+            pending += rows.map {
+                NewLine(
+                    line: $0.0, drugCode: $0.1, unitPrice: $0.2, priceUnit: $0.3, reference: $0.4,
+                    from: BusinessDate($0.5)!)
+            }
             let last = rows.count < Self.batchSize
             // A drug's lines stay together: the last drug of a full batch waits for the next one.
             var cut = pending.count
@@ -238,7 +249,8 @@ public struct ProvincialPriceImport: Sendable {
         func periods(_ query: PostgresQuery) async throws -> [String: [PriceTimeline.Period]] {
             var periods: [String: [PriceTimeline.Period]] = [:]
             for r in try await connection.rows(query, as: (String, Int64, String, String?).self, logger: logger) {
-                periods[r.0, default: []].append(PriceTimeline.Period(id: r.1, from: BusinessDate(r.2)!, to: r.3.flatMap(BusinessDate.init)))
+                periods[r.0, default: []].append(
+                    PriceTimeline.Period(id: r.1, from: BusinessDate(r.2)!, to: r.3.flatMap(BusinessDate.init)))
             }
             return periods
         }
@@ -283,10 +295,13 @@ public struct ProvincialPriceImport: Sendable {
                 """, logger: logger)
         }
         let deleted = ceilingTimeline.superseded.filter { $0 > 0 }
-        let closedCeilings = ceilingTimeline.closed.filter { $0 > 0 && !ceilingTimeline.superseded.contains($0) }.compactMap { finalCeilings[$0] }
+        let closedCeilings = ceilingTimeline.closed.filter { $0 > 0 && !ceilingTimeline.superseded.contains($0) }.compactMap {
+            finalCeilings[$0]
+        }
         if !deleted.isEmpty {
             try await connection.run(
-                "DELETE FROM provincial_bid_prices WHERE consortium_id = \(consortiumID) AND id = ANY(\(Array(deleted)))", logger: logger)
+                "DELETE FROM provincial_bid_prices WHERE consortium_id = \(consortiumID) AND id = ANY(\(Array(deleted)))",
+                logger: logger)
         }
         if !closedCeilings.isEmpty {
             try await connection.run(

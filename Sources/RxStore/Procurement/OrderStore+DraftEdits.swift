@@ -14,9 +14,11 @@ extension OrderStore {
         let reason = try CorrectionReason.require(reason)
         return try await database.transaction { connection in
             let before = try await order(id: orderID, consortiumID: consortium.id, connection: connection, lock: true)
-            guard principal.may(.readOrders(
-                consortiumID: consortium.id, institutionID: before.institutionID,
-                leadInstitutionCode: consortium.leadInstitutionCode))
+            guard
+                principal.may(
+                    .readOrders(
+                        consortiumID: consortium.id, institutionID: before.institutionID,
+                        leadInstitutionCode: consortium.leadInstitutionCode))
             else { throw DomainError.notFound("no order \(orderID)") }
             try principal.require(.raiseOrder(consortiumID: consortium.id, institutionID: before.institutionID))
             try ProcurementRules.requireDraftForLineEdits(orderID: orderID, status: before.status)
@@ -75,8 +77,10 @@ extension OrderStore {
         let catalogue = try await MemberCatalogueStore(database: database).get(
             institution: institution, on: orderDate, connection: connection)
         let inCatalogue = catalogue.drugs.contains(where: { $0.code == drugCode })
-        let price = inCatalogue
-            ? try await PriceStore(database: database).inEffect(consortiumID: consortiumID, drugCode: drugCode, on: orderDate, connection: connection)
+        let price =
+            inCatalogue
+            ? try await PriceStore(database: database).inEffect(
+                consortiumID: consortiumID, drugCode: drugCode, on: orderDate, connection: connection)
             : nil
         return try OrderRules.addedLinePrice(
             price, drugCode: drugCode, inCatalogue: inCatalogue, institutionCode: institutionCode, orderDate: orderDate)

@@ -40,13 +40,15 @@ extension OrderStore {
             """, as: (Int64, Int, String, Decimal, String, Decimal, Int64, Int64?, Decimal).self, logger: logger)
         var byOrder: [Int64: [PurchaseOrderLine]] = [:]
         for l in lines {
-            byOrder[l.0, default: []].append(PurchaseOrderLine(
-                lineNo: l.1, drugCode: l.2, quantity: l.3, quantityUnit: try decodeEnum(l.4), unitPrice: Money(l.5),
-                priceAgreementID: l.6, consolidatedOrderID: l.7, receivedQuantity: l.8))
+            byOrder[l.0, default: []].append(
+                PurchaseOrderLine(
+                    lineNo: l.1, drugCode: l.2, quantity: l.3, quantityUnit: try decodeEnum(l.4), unitPrice: Money(l.5),
+                    priceAgreementID: l.6, consolidatedOrderID: l.7, receivedQuantity: l.8))
         }
         let orders = try heads.map { h in
-            PurchaseOrder(id: h.0, institutionID: h.1, institutionCode: h.2, status: try decodeEnum(h.3),
-                          orderDate: BusinessDate(h.4)!, lines: byOrder[h.0] ?? [])
+            PurchaseOrder(
+                id: h.0, institutionID: h.1, institutionCode: h.2, status: try decodeEnum(h.3),
+                orderDate: BusinessDate(h.4)!, lines: byOrder[h.0] ?? [])
         }
         return Page(rows: orders, limit: page.limit, key: { String($0.id) })
     }
@@ -56,10 +58,12 @@ extension OrderStore {
     public func list(
         consortium: Consortium, institutionCode: String?, status: OrderStatus?, by principal: Principal, page: PageRequest
     ) async throws -> Page<PurchaseOrder> {
-        try principal.require(.readSupplyCentreOrders(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+        try principal.require(
+            .readSupplyCentreOrders(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         return try await database.read {
-            try await orders(consortiumID: consortium.id, institutionID: nil, institutionCode: institutionCode, status: status,
-                             page: page, connection: $0)
+            try await orders(
+                consortiumID: consortium.id, institutionID: nil, institutionCode: institutionCode, status: status,
+                page: page, connection: $0)
         }
     }
 
@@ -69,10 +73,14 @@ extension OrderStore {
     ) async throws -> Page<DeliveredLot> {
         let after = page.after.flatMap(Int64.init) ?? 0
         return try await database.read { connection in
-            guard let institutionID = try await connection.row(
-                "SELECT institution_id FROM purchase_orders WHERE consortium_id = \(consortium.id) AND id = \(orderID)",
-                as: Int64.self, logger: logger),
-                principal.may(.readOrderLots(consortiumID: consortium.id, institutionID: institutionID, leadInstitutionCode: consortium.leadInstitutionCode))
+            guard
+                let institutionID = try await connection.row(
+                    "SELECT institution_id FROM purchase_orders WHERE consortium_id = \(consortium.id) AND id = \(orderID)",
+                    as: Int64.self, logger: logger),
+                principal.may(
+                    .readOrderLots(
+                        consortiumID: consortium.id, institutionID: institutionID,
+                        leadInstitutionCode: consortium.leadInstitutionCode))
             else { throw DomainError.notFound("no order \(orderID)") }
             let rows = try await connection.rows(
                 """
@@ -87,8 +95,9 @@ extension OrderStore {
                 """, as: (Int64, Int, String, String, String, Decimal, String, String?).self, logger: logger)
             return Page(
                 rows: rows.map {
-                    DeliveredLot(deliveryID: $0.0, lineNo: $0.1, drugCode: $0.2, lotNumber: $0.3, expiryDate: BusinessDate($0.4)!,
-                                 quantity: $0.5, receivedOn: BusinessDate($0.6)!, exceptionReason: $0.7)
+                    DeliveredLot(
+                        deliveryID: $0.0, lineNo: $0.1, drugCode: $0.2, lotNumber: $0.3, expiryDate: BusinessDate($0.4)!,
+                        quantity: $0.5, receivedOn: BusinessDate($0.6)!, exceptionReason: $0.7)
                 }, limit: page.limit, key: { String($0.deliveryID) })
         }
     }

@@ -35,17 +35,18 @@ public struct OrderStore: SQLStore {
     // MARK: Reading
 
     func order(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws -> PurchaseOrder {
-        let query: PostgresQuery = lock
+        let query: PostgresQuery =
+            lock
             ? """
-              SELECT o.id, o.institution_id, i.code, o.status, o.order_date::text FROM purchase_orders o
-              JOIN institutions i ON i.id = o.institution_id
-              WHERE o.consortium_id = \(consortiumID) AND o.id = \(id) FOR UPDATE OF o
-              """
+            SELECT o.id, o.institution_id, i.code, o.status, o.order_date::text FROM purchase_orders o
+            JOIN institutions i ON i.id = o.institution_id
+            WHERE o.consortium_id = \(consortiumID) AND o.id = \(id) FOR UPDATE OF o
+            """
             : """
-              SELECT o.id, o.institution_id, i.code, o.status, o.order_date::text FROM purchase_orders o
-              JOIN institutions i ON i.id = o.institution_id
-              WHERE o.consortium_id = \(consortiumID) AND o.id = \(id)
-              """
+            SELECT o.id, o.institution_id, i.code, o.status, o.order_date::text FROM purchase_orders o
+            JOIN institutions i ON i.id = o.institution_id
+            WHERE o.consortium_id = \(consortiumID) AND o.id = \(id)
+            """
         guard let head = try await connection.row(query, as: (Int64, Int64, String, String, String).self, logger: logger) else {
             throw DomainError.notFound("no order \(id)")
         }
@@ -67,7 +68,12 @@ public struct OrderStore: SQLStore {
 
     public func order(id: Int64, consortium: Consortium, by principal: Principal) async throws -> PurchaseOrder {
         let order = try await database.read { try await self.order(id: id, consortiumID: consortium.id, connection: $0) }
-        guard principal.may(.readOrders(consortiumID: consortium.id, institutionID: order.institutionID, leadInstitutionCode: consortium.leadInstitutionCode)) else {
+        guard
+            principal.may(
+                .readOrders(
+                    consortiumID: consortium.id, institutionID: order.institutionID,
+                    leadInstitutionCode: consortium.leadInstitutionCode))
+        else {
             throw DomainError.notFound("no order \(id)")
         }
         return order
@@ -78,9 +84,13 @@ public struct OrderStore: SQLStore {
         institution: Institution, consortium: Consortium, status: OrderStatus? = nil, by principal: Principal, page: PageRequest
     ) async throws -> Page<PurchaseOrder> {
         try OrderRules.checkListing(
-            allowed: principal.may(.readOrders(consortiumID: consortium.id, institutionID: institution.id, leadInstitutionCode: consortium.leadInstitutionCode)))
+            allowed: principal.may(
+                .readOrders(
+                    consortiumID: consortium.id, institutionID: institution.id,
+                    leadInstitutionCode: consortium.leadInstitutionCode)))
         return try await database.read {
-            try await orders(consortiumID: consortium.id, institutionID: institution.id, status: status, page: page, connection: $0)
+            try await orders(
+                consortiumID: consortium.id, institutionID: institution.id, status: status, page: page, connection: $0)
         }
     }
 
@@ -118,7 +128,8 @@ public struct OrderStore: SQLStore {
                     return (try await order(id: orderID, consortiumID: institution.consortiumID, connection: connection), true)
                 }
             }
-            let created = try await insertOrder(institution: institution, lines: lines, today: today, principal: principal, connection: connection)
+            let created = try await insertOrder(
+                institution: institution, lines: lines, today: today, principal: principal, connection: connection)
             if let key = idempotencyKey, let tokenID = principal.tokenID {
                 try await connection.run(
                     """
@@ -135,26 +146,31 @@ public struct OrderStore: SQLStore {
     }
 
     private func insertOrder(
-        institution: Institution, lines: [OrderLineRequest], today: BusinessDate, principal: Principal, connection: PostgresConnection
+        institution: Institution, lines: [OrderLineRequest], today: BusinessDate, principal: Principal,
+        connection: PostgresConnection
     ) async throws -> PurchaseOrder {
-        let catalogue = try await MemberCatalogueStore(database: database).get(institution: institution, on: today, connection: connection)
+        let catalogue = try await MemberCatalogueStore(database: database).get(
+            institution: institution, on: today, connection: connection)
         let held = Set(catalogue.drugs.map(\.code))
         let prices = PriceStore(database: database)
         var found: [OrderRules.OrderableLine<PriceAgreement>] = []
         for line in lines {
             let inCatalogue = held.contains(line.drugCode)
-            let price = inCatalogue
-                ? try await prices.inEffect(consortiumID: institution.consortiumID, drugCode: line.drugCode, on: today, connection: connection)
+            let price =
+                inCatalogue
+                ? try await prices.inEffect(
+                    consortiumID: institution.consortiumID, drugCode: line.drugCode, on: today, connection: connection)
                 : nil
             found.append(OrderRules.OrderableLine(line: line, inCatalogue: inCatalogue, price: price))
         }
         let priced = try OrderRules.pricedLines(found, institutionCode: institution.code, today: today)
-        guard let id = try await connection.row(
-            """
-            INSERT INTO purchase_orders (consortium_id, institution_id, order_date, created_by)
-            VALUES (\(institution.consortiumID), \(institution.id), \(today.description)::date, \(principal.tokenID))
-            RETURNING id
-            """, as: Int64.self, logger: logger)
+        guard
+            let id = try await connection.row(
+                """
+                INSERT INTO purchase_orders (consortium_id, institution_id, order_date, created_by)
+                VALUES (\(institution.consortiumID), \(institution.id), \(today.description)::date, \(principal.tokenID))
+                RETURNING id
+                """, as: Int64.self, logger: logger)
         else { throw DomainError.conflict("the order was not created") }
         for (index, (line, price)) in priced.enumerated() {
             try await connection.run(
@@ -169,15 +185,23 @@ public struct OrderStore: SQLStore {
     }
 
     /// Submits, cancels or closes an order; 409 when its state does not allow it.
-    public func move(id: Int64, action: OrderAction, consortium: Consortium, by principal: Principal) async throws -> PurchaseOrder {
+    public func move(id: Int64, action: OrderAction, consortium: Consortium, by principal: Principal) async throws
+        -> PurchaseOrder
+    {
         try await database.transaction { connection in
             let before = try await order(id: id, consortiumID: consortium.id, connection: connection, lock: true)
-            guard principal.may(.readOrders(consortiumID: consortium.id, institutionID: before.institutionID, leadInstitutionCode: consortium.leadInstitutionCode)) else {
+            guard
+                principal.may(
+                    .readOrders(
+                        consortiumID: consortium.id, institutionID: before.institutionID,
+                        leadInstitutionCode: consortium.leadInstitutionCode))
+            else {
                 throw DomainError.notFound("no order \(id)")
             }
             try OrderRules.checkMover(
                 member: principal.may(.raiseOrder(consortiumID: consortium.id, institutionID: before.institutionID)),
-                supplyCentre: principal.may(.runSupplyCentre(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode)))
+                supplyCentre: principal.may(
+                    .runSupplyCentre(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode)))
             let next = try ProcurementRules.next(before.status, action)
             try await connection.run(
                 "UPDATE purchase_orders SET status = \(next.rawValue), updated_at = now() WHERE consortium_id = \(consortium.id) AND id = \(id)",
@@ -199,7 +223,10 @@ public struct OrderStore: SQLStore {
         public var quantity: Decimal
         public var receivedOn: BusinessDate
         public var exceptionReason: String?
-        public init(lineNo: Int, lotNumber: String, expiryDate: BusinessDate, quantity: Decimal, receivedOn: BusinessDate, exceptionReason: String?) {
+        public init(
+            lineNo: Int, lotNumber: String, expiryDate: BusinessDate, quantity: Decimal, receivedOn: BusinessDate,
+            exceptionReason: String?
+        ) {
             self.lineNo = lineNo
             self.lotNumber = lotNumber
             self.expiryDate = expiryDate
@@ -212,12 +239,18 @@ public struct OrderStore: SQLStore {
     /// Records a delivery by lot. Over-delivery, an expired lot or one short of the minimum remaining shelf life
     /// is refused unless recorded explicitly as an exception (which the reconciliation reports).
     public func receive(
-        orderID: Int64, _ delivery: DeliveryRequest, consortium: Consortium, today: BusinessDate = .today(), by principal: Principal
+        orderID: Int64, _ delivery: DeliveryRequest, consortium: Consortium, today: BusinessDate = .today(),
+        by principal: Principal
     ) async throws -> PurchaseOrder {
         try OrderRules.checkDeliveryQuantity(delivery.quantity)
         return try await database.transaction { connection in
             let before = try await order(id: orderID, consortiumID: consortium.id, connection: connection, lock: true)
-            guard principal.may(.readOrders(consortiumID: consortium.id, institutionID: before.institutionID, leadInstitutionCode: consortium.leadInstitutionCode)) else {
+            guard
+                principal.may(
+                    .readOrders(
+                        consortiumID: consortium.id, institutionID: before.institutionID,
+                        leadInstitutionCode: consortium.leadInstitutionCode))
+            else {
                 throw DomainError.notFound("no order \(orderID)")
             }
             try principal.require(.raiseOrder(consortiumID: consortium.id, institutionID: before.institutionID))
@@ -259,12 +292,16 @@ public struct OrderStore: SQLStore {
                 "UPDATE purchase_orders SET status = \(status.rawValue), updated_at = now() WHERE consortium_id = \(consortium.id) AND id = \(orderID)",
                 logger: logger)
             let after = try await order(id: orderID, consortiumID: consortium.id, connection: connection)
-            struct Record: Encodable { var orderID: Int64; var lineNo: Int; var lot: String; var expiry: String; var quantity: Decimal; var exception: String? }
+            struct Record: Encodable {
+                var orderID: Int64; var lineNo: Int; var lot: String; var expiry: String; var quantity: Decimal;
+                var exception: String?
+            }
             try await audit.record(
                 on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "receive",
                 entityType: "delivery", entityKey: "\(orderID)/\(line.lineNo)/\(delivery.lotNumber)", before: Record?.none,
-                after: Record(orderID: orderID, lineNo: line.lineNo, lot: delivery.lotNumber, expiry: delivery.expiryDate.description,
-                              quantity: delivery.quantity, exception: exception))
+                after: Record(
+                    orderID: orderID, lineNo: line.lineNo, lot: delivery.lotNumber, expiry: delivery.expiryDate.description,
+                    quantity: delivery.quantity, exception: exception))
             return after
         }
     }

@@ -39,7 +39,10 @@ extension SupplyCentreStore {
             ORDER BY c.drug_code LIMIT \(page.limit + 1)
             """, as: (String, String, String, String, Date).self)
         return Page(
-            rows: rows.map { DistributorContract(drugCode: $0.0, drugName: $0.1, distributorCode: $0.2, distributorName: $0.3, contractedAt: $0.4) },
+            rows: rows.map {
+                DistributorContract(
+                    drugCode: $0.0, drugName: $0.1, distributorCode: $0.2, distributorName: $0.3, contractedAt: $0.4)
+            },
             limit: page.limit, key: \.drugCode)
     }
 
@@ -47,7 +50,8 @@ extension SupplyCentreStore {
     public func consolidatedOrders(
         consortium: Consortium, distributorCode: String?, by principal: Principal, page: PageRequest
     ) async throws -> Page<ConsolidatedOrderSummary> {
-        try principal.require(.readSupplyCentreOrders(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+        try principal.require(
+            .readSupplyCentreOrders(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         let after = page.after.flatMap(Int64.init) ?? 0
         let rows = try await database.rows(
             """
@@ -65,8 +69,9 @@ extension SupplyCentreStore {
             """, as: (Int64, String, String, Date, Int, Int, Int, Decimal).self)
         return Page(
             rows: rows.map {
-                ConsolidatedOrderSummary(id: $0.0, distributorCode: $0.1, distributorName: $0.2, createdAt: $0.3, members: $0.4,
-                                         orders: $0.5, lines: $0.6, amount: Money($0.7).rounded(2))
+                ConsolidatedOrderSummary(
+                    id: $0.0, distributorCode: $0.1, distributorName: $0.2, createdAt: $0.3, members: $0.4,
+                    orders: $0.5, lines: $0.6, amount: Money($0.7).rounded(2))
             }, limit: page.limit, key: { String($0.id) })
     }
 }

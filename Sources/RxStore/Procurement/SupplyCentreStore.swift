@@ -27,7 +27,9 @@ public struct InvoiceRequest: Sendable {
         public var quantity: Decimal
         public var unitPrice: Money
         public var amount: Money
-        public init(orderID: Int64, orderLineNo: Int, lotNumber: String? = nil, quantity: Decimal, unitPrice: Money, amount: Money) {
+        public init(
+            orderID: Int64, orderLineNo: Int, lotNumber: String? = nil, quantity: Decimal, unitPrice: Money, amount: Money
+        ) {
             self.orderID = orderID
             self.orderLineNo = orderLineNo
             self.lotNumber = lotNumber
@@ -43,8 +45,10 @@ public struct InvoiceRequest: Sendable {
     public var upstreamSupplierCode: String
     public var upstreamInvoiceNumber: String
     public var lines: [Line]
-    public init(distributorCode: String, invoiceNumber: String, invoiceDate: BusinessDate, institutionCode: String,
-                upstreamSupplierCode: String, upstreamInvoiceNumber: String, lines: [Line]) {
+    public init(
+        distributorCode: String, invoiceNumber: String, invoiceDate: BusinessDate, institutionCode: String,
+        upstreamSupplierCode: String, upstreamInvoiceNumber: String, lines: [Line]
+    ) {
         self.distributorCode = distributorCode
         self.invoiceNumber = invoiceNumber
         self.invoiceDate = invoiceDate
@@ -113,12 +117,15 @@ public struct SupplyCentreStore: SQLStore {
             "SELECT id, is_manufacturer, is_distributor, counts_as_manufacturer_id IS NOT NULL FROM suppliers WHERE code = \(code)",
             as: (Int64, Bool, Bool, Bool).self, logger: logger)
         return try SupplyCentreRules.supplier(
-            row.map { SupplyCentreRules.Supplier(id: $0.0, isManufacturer: $0.1, isDistributor: $0.2, countsAsManufacturer: $0.3) },
+            row.map {
+                SupplyCentreRules.Supplier(id: $0.0, isManufacturer: $0.1, isDistributor: $0.2, countsAsManufacturer: $0.3)
+            },
             code: code, field: field)
     }
 
     /// Contracts a distributor (配送企业) for a drug, replacing the previous one.
-    public func contract(drugCode: String, distributorCode: String, consortium: Consortium, by principal: Principal) async throws {
+    public func contract(drugCode: String, distributorCode: String, consortium: Consortium, by principal: Principal) async throws
+    {
         try requireSupplyCentre(principal, consortium)
         try await database.transaction { connection in
             let distributor = try await supplier(distributorCode, field: "distributorCode", connection: connection)
@@ -165,9 +172,10 @@ public struct SupplyCentreStore: SQLStore {
                 """, as: Int64.self, logger: logger)
             var ids: [Int64] = []
             for distributor in distributors {
-                guard let id = try await connection.row(
-                    "INSERT INTO consolidated_orders (consortium_id, distributor_id) VALUES (\(consortium.id), \(distributor)) RETURNING id",
-                    as: Int64.self, logger: logger)
+                guard
+                    let id = try await connection.row(
+                        "INSERT INTO consolidated_orders (consortium_id, distributor_id) VALUES (\(consortium.id), \(distributor)) RETURNING id",
+                        as: Int64.self, logger: logger)
                 else { continue }
                 try await connection.run(
                     """
@@ -207,15 +215,22 @@ public struct SupplyCentreStore: SQLStore {
             let line = ConsolidatedOrder.Line(
                 institutionCode: r.2, orderID: r.3, lineNo: r.4, drugCode: r.5, quantity: r.6, quantityUnit: try decodeEnum(r.7),
                 unitPrice: Money(r.8))
-            if result.last?.id == r.0 { result[result.count - 1].lines.append(line) }
-            else { result.append(ConsolidatedOrder(id: r.0, distributorCode: r.1, lines: [line])) }
+            if result.last?.id == r.0 {
+                result[result.count - 1].lines.append(line)
+            } else {
+                result.append(ConsolidatedOrder(id: r.0, distributorCode: r.1, lines: [line]))
+            }
         }
         return result
     }
 
     public func consolidatedOrder(id: Int64, consortium: Consortium, by principal: Principal) async throws -> ConsolidatedOrder {
-        try principal.require(.readSupplyCentreOrders(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-        guard let order = try await database.read({ try await consolidated(ids: [id], consortiumID: consortium.id, connection: $0) }).first else {
+        try principal.require(
+            .readSupplyCentreOrders(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+        guard
+            let order = try await database.read({ try await consolidated(ids: [id], consortiumID: consortium.id, connection: $0) }
+            ).first
+        else {
             throw DomainError.notFound("no consolidated order \(id)")
         }
         return order
@@ -226,7 +241,9 @@ public struct SupplyCentreStore: SQLStore {
     /// Records a distributor's invoice to a member. The two-invoice rule is enforced (a second distributor in the
     /// chain is refused); a price other than the unified price on the order date, a quantity other than the one
     /// received, or an amount other than quantity × price is kept and marked, not refused.
-    public func recordInvoice(_ request: InvoiceRequest, consortium: Consortium, by principal: Principal) async throws -> RecordedInvoice {
+    public func recordInvoice(_ request: InvoiceRequest, consortium: Consortium, by principal: Principal) async throws
+        -> RecordedInvoice
+    {
         try requireSupplyCentre(principal, consortium)
         try SupplyCentreRules.checkInvoiceLines(count: request.lines.count)
         return try await database.transaction { connection in
@@ -239,14 +256,15 @@ public struct SupplyCentreStore: SQLStore {
                     "SELECT id FROM institutions WHERE consortium_id = \(consortium.id) AND code = \(request.institutionCode)",
                     as: Int64.self, logger: logger),
                 code: request.institutionCode)
-            guard let invoiceID = try await connection.row(
-                """
-                INSERT INTO invoices (consortium_id, distributor_id, invoice_number, invoice_date, institution_id,
-                                      upstream_supplier_id, upstream_invoice_number)
-                VALUES (\(consortium.id), \(distributor.id), \(request.invoiceNumber), \(request.invoiceDate.description)::date,
-                        \(institutionID), \(upstream.id), \(request.upstreamInvoiceNumber))
-                RETURNING id
-                """, as: Int64.self, logger: logger)
+            guard
+                let invoiceID = try await connection.row(
+                    """
+                    INSERT INTO invoices (consortium_id, distributor_id, invoice_number, invoice_date, institution_id,
+                                          upstream_supplier_id, upstream_invoice_number)
+                    VALUES (\(consortium.id), \(distributor.id), \(request.invoiceNumber), \(request.invoiceDate.description)::date,
+                            \(institutionID), \(upstream.id), \(request.upstreamInvoiceNumber))
+                    RETURNING id
+                    """, as: Int64.self, logger: logger)
             else { throw DomainError.conflict("the invoice was not recorded") }
             // The order lines billed are locked in one order, so two invoices racing for the same units run one
             // after the other: the second sees what the first billed. (One statement, so no deadlock between them.)
@@ -261,7 +279,8 @@ public struct SupplyCentreStore: SQLStore {
             for (index, line) in request.lines.enumerated() {
                 let orderLine = try SupplyCentreRules.invoicedOrderLine(
                     try await invoicedOrderLine(
-                        line, institutionID: institutionID, distributorID: distributor.id, consortiumID: consortium.id, connection: connection),
+                        line, institutionID: institutionID, distributorID: distributor.id, consortiumID: consortium.id,
+                        connection: connection),
                     index: index, orderID: line.orderID, orderLineNo: line.orderLineNo, institutionCode: request.institutionCode)
                 let found = InvoiceLineRules.judge(
                     quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, against: orderLine)
@@ -282,12 +301,13 @@ public struct SupplyCentreStore: SQLStore {
     }
 
     func invoice(id: Int64, consortiumID: Int64, connection: PostgresConnection) async throws -> RecordedInvoice {
-        guard let head = try await connection.row(
-            """
-            SELECT v.id, s.code, v.invoice_number, i.code, v.review_status, v.review_note FROM invoices v
-            JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
-            WHERE v.consortium_id = \(consortiumID) AND v.id = \(id)
-            """, as: (Int64, String, String, String, String?, String?).self, logger: logger)
+        guard
+            let head = try await connection.row(
+                """
+                SELECT v.id, s.code, v.invoice_number, i.code, v.review_status, v.review_note FROM invoices v
+                JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
+                WHERE v.consortium_id = \(consortiumID) AND v.id = \(id)
+                """, as: (Int64, String, String, String, String?, String?).self, logger: logger)
         else { throw DomainError.notFound("no invoice \(id)") }
         let lines = try await connection.rows(
             """
@@ -295,35 +315,40 @@ public struct SupplyCentreStore: SQLStore {
             WHERE consortium_id = \(consortiumID) AND invoice_id = \(id) ORDER BY line_no
             """, as: (Int, Int64, Int, String?, Decimal, Decimal, Decimal, [String]).self, logger: logger
         ).map {
-            RecordedInvoice.Line(lineNo: $0.0, orderID: $0.1, orderLineNo: $0.2, lotNumber: $0.3, quantity: $0.4, unitPrice: Money($0.5),
-                                 amount: Money($0.6), discrepancies: try $0.7.map { try decodeEnum($0) })
+            RecordedInvoice.Line(
+                lineNo: $0.0, orderID: $0.1, orderLineNo: $0.2, lotNumber: $0.3, quantity: $0.4, unitPrice: Money($0.5),
+                amount: Money($0.6), discrepancies: try $0.7.map { try decodeEnum($0) })
         }
-        return RecordedInvoice(id: head.0, distributorCode: head.1, invoiceNumber: head.2, institutionCode: head.3, lines: lines,
-                               review: try head.4.map { try decodeEnum($0) }, reviewNote: head.5)
+        return RecordedInvoice(
+            id: head.0, distributorCode: head.1, invoiceNumber: head.2, institutionCode: head.3, lines: lines,
+            review: try head.4.map { try decodeEnum($0) }, reviewNote: head.5)
     }
 
     /// The order line an invoice line bills, with what was received and already billed of it (and of the lot it
     /// names); nil when it is not an order line of the member.
-    func invoicedOrderLine(_ line: InvoiceRequest.Line, institutionID: Int64, distributorID: Int64, consortiumID: Int64,
-                           connection: PostgresConnection) async throws -> InvoicedOrderLine? {
-        guard let r = try await connection.row(
-            """
-            SELECT l.unit_price, coalesce(co.distributor_id = \(distributorID), false), l.received_quantity,
-                   (SELECT coalesce(sum(x.quantity), 0) FROM invoice_lines x
-                    WHERE x.consortium_id = l.consortium_id AND x.order_id = l.order_id AND x.order_line_no = l.line_no
-                      AND NOT x.discrepancies && ARRAY['wrong_distributor']),
-                   (SELECT coalesce(sum(d.quantity), 0) FROM deliveries d
-                    WHERE d.consortium_id = l.consortium_id AND d.order_id = l.order_id AND d.line_no = l.line_no
-                      AND d.lot_key = lot_key(\(line.lotNumber))),
-                   (SELECT coalesce(sum(x.quantity), 0) FROM invoice_lines x
-                    WHERE x.consortium_id = l.consortium_id AND x.order_id = l.order_id AND x.order_line_no = l.line_no
-                      AND x.lot_key = lot_key(\(line.lotNumber)) AND NOT x.discrepancies && ARRAY['wrong_distributor'])
-            FROM purchase_order_lines l
-            JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
-            LEFT JOIN consolidated_orders co ON co.consortium_id = l.consortium_id AND co.id = l.consolidated_order_id
-            WHERE l.consortium_id = \(consortiumID) AND l.order_id = \(line.orderID) AND l.line_no = \(line.orderLineNo)
-              AND o.institution_id = \(institutionID)
-            """, as: (Decimal, Bool, Decimal, Decimal, Decimal, Decimal).self, logger: logger)
+    func invoicedOrderLine(
+        _ line: InvoiceRequest.Line, institutionID: Int64, distributorID: Int64, consortiumID: Int64,
+        connection: PostgresConnection
+    ) async throws -> InvoicedOrderLine? {
+        guard
+            let r = try await connection.row(
+                """
+                SELECT l.unit_price, coalesce(co.distributor_id = \(distributorID), false), l.received_quantity,
+                       (SELECT coalesce(sum(x.quantity), 0) FROM invoice_lines x
+                        WHERE x.consortium_id = l.consortium_id AND x.order_id = l.order_id AND x.order_line_no = l.line_no
+                          AND NOT x.discrepancies && ARRAY['wrong_distributor']),
+                       (SELECT coalesce(sum(d.quantity), 0) FROM deliveries d
+                        WHERE d.consortium_id = l.consortium_id AND d.order_id = l.order_id AND d.line_no = l.line_no
+                          AND d.lot_key = lot_key(\(line.lotNumber))),
+                       (SELECT coalesce(sum(x.quantity), 0) FROM invoice_lines x
+                        WHERE x.consortium_id = l.consortium_id AND x.order_id = l.order_id AND x.order_line_no = l.line_no
+                          AND x.lot_key = lot_key(\(line.lotNumber)) AND NOT x.discrepancies && ARRAY['wrong_distributor'])
+                FROM purchase_order_lines l
+                JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
+                LEFT JOIN consolidated_orders co ON co.consortium_id = l.consortium_id AND co.id = l.consolidated_order_id
+                WHERE l.consortium_id = \(consortiumID) AND l.order_id = \(line.orderID) AND l.line_no = \(line.orderLineNo)
+                  AND o.institution_id = \(institutionID)
+                """, as: (Decimal, Bool, Decimal, Decimal, Decimal, Decimal).self, logger: logger)
         else { return nil }
         return InvoicedOrderLine(
             orderID: line.orderID, lineNo: line.orderLineNo, unifiedPrice: Money(r.0), suppliedByInvoicingDistributor: r.1,
@@ -335,10 +360,13 @@ public struct SupplyCentreStore: SQLStore {
 
     /// Payable invoices (matched, or their discrepancies resolved by finance) and when they are due: the term after
     /// the latest accepted delivery. Paid in full once the payments add up to the invoice's total.
-    public func payables(consortium: Consortium, status: ProcurementRules.PayableStatus?, institutionCode: String? = nil,
-                         today: BusinessDate, invoiceID: Int64? = nil) async throws -> [Payable] {
+    public func payables(
+        consortium: Consortium, status: ProcurementRules.PayableStatus?, institutionCode: String? = nil,
+        today: BusinessDate, invoiceID: Int64? = nil
+    ) async throws -> [Payable] {
         try await database.read { connection in
-            let term = try await Settings(logger: logger).required(.paymentTermDays, consortiumID: consortium.id, on: today, connection: connection)
+            let term = try await Settings(logger: logger).required(
+                .paymentTermDays, consortiumID: consortium.id, on: today, connection: connection)
             let rows = try await connection.rows(
                 """
                 SELECT v.id, v.invoice_number, s.code, i.code, t.amount,
@@ -369,7 +397,8 @@ public struct SupplyCentreStore: SQLStore {
                 let payable = Payable(
                     invoiceID: r.0, invoiceNumber: r.1, distributorCode: r.2, institutionCode: r.3, amount: amount, paid: paid,
                     acceptedOn: accepted, dueOn: due,
-                    status: ProcurementRules.payableStatus(dueOn: due, paid: (amount - paid).rounded(2).amount <= 0, today: today),
+                    status: ProcurementRules.payableStatus(
+                        dueOn: due, paid: (amount - paid).rounded(2).amount <= 0, today: today),
                     paidOn: r.7.flatMap(BusinessDate.init))
                 return status.map { $0 == payable.status } ?? true ? payable : nil
             }
@@ -377,18 +406,22 @@ public struct SupplyCentreStore: SQLStore {
     }
 
     /// Records a central payment (统一支付) of a payable invoice: its whole amount or a part of what remains.
-    public func pay(invoiceID: Int64, paidOn: BusinessDate, amount: Money, reference: String, consortium: Consortium, by principal: Principal) async throws {
+    public func pay(
+        invoiceID: Int64, paidOn: BusinessDate, amount: Money, reference: String, consortium: Consortium, by principal: Principal
+    ) async throws {
         try principal.require(.payInvoices(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         try await database.transaction { connection in
             // The invoice's row lock: two payments of one invoice are added up one after the other.
-            guard try await connection.row(
-                "SELECT id FROM invoices WHERE consortium_id = \(consortium.id) AND id = \(invoiceID) FOR UPDATE",
-                as: Int64.self, logger: logger) != nil
+            guard
+                try await connection.row(
+                    "SELECT id FROM invoices WHERE consortium_id = \(consortium.id) AND id = \(invoiceID) FOR UPDATE",
+                    as: Int64.self, logger: logger) != nil
             else { throw DomainError.notFound("no invoice \(invoiceID)") }
             let invoice = try await invoice(id: invoiceID, consortiumID: consortium.id, connection: connection)
-            let paidSoFar = try await connection.row(
-                "SELECT coalesce(sum(amount), 0) FROM payments WHERE consortium_id = \(consortium.id) AND invoice_id = \(invoiceID)",
-                as: Decimal.self, logger: logger) ?? Decimal(0)
+            let paidSoFar =
+                try await connection.row(
+                    "SELECT coalesce(sum(amount), 0) FROM payments WHERE consortium_id = \(consortium.id) AND invoice_id = \(invoiceID)",
+                    as: Decimal.self, logger: logger) ?? Decimal(0)
             try SupplyCentreRules.checkPayment(
                 invoiceNumber: invoice.invoiceNumber, payable: invoice.payable, total: invoice.total, paidSoFar: Money(paidSoFar),
                 amount: amount)
@@ -398,23 +431,29 @@ public struct SupplyCentreStore: SQLStore {
                 INSERT INTO payments (consortium_id, invoice_id, paid_on, amount, reference, recorded_by)
                 VALUES (\(consortium.id), \(invoiceID), \(paidOn.description)::date, \(amount.rounded(2).amount), \(reference), \(principal.tokenID))
                 """, logger: logger)
-            struct Record: Encodable { var invoiceID: Int64; var paidOn: String; var amount: Money; var reference: String; var remaining: Money }
+            struct Record: Encodable {
+                var invoiceID: Int64; var paidOn: String; var amount: Money; var reference: String; var remaining: Money
+            }
             try await audit.record(
                 on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "pay", entityType: "payment",
                 entityKey: String(invoiceID), before: Record?.none,
-                after: Record(invoiceID: invoiceID, paidOn: paidOn.description, amount: amount, reference: reference,
-                              remaining: (invoice.total - Money(paidSoFar) - amount).rounded(2)))
+                after: Record(
+                    invoiceID: invoiceID, paidOn: paidOn.description, amount: amount, reference: reference,
+                    remaining: (invoice.total - Money(paidSoFar) - amount).rounded(2)))
         }
     }
 
     /// Finance marks an invoice's discrepancies resolved (it may then be paid) or disputed, with a note.
-    public func review(invoiceID: Int64, as review: DiscrepancyReview, note: String, consortium: Consortium,
-                       by principal: Principal) async throws -> RecordedInvoice {
+    public func review(
+        invoiceID: Int64, as review: DiscrepancyReview, note: String, consortium: Consortium,
+        by principal: Principal
+    ) async throws -> RecordedInvoice {
         try principal.require(.reviewDiscrepancies(consortiumID: consortium.id))
         return try await database.transaction { connection in
-            guard try await connection.row(
-                "SELECT id FROM invoices WHERE consortium_id = \(consortium.id) AND id = \(invoiceID) FOR UPDATE",
-                as: Int64.self, logger: logger) != nil
+            guard
+                try await connection.row(
+                    "SELECT id FROM invoices WHERE consortium_id = \(consortium.id) AND id = \(invoiceID) FOR UPDATE",
+                    as: Int64.self, logger: logger) != nil
             else { throw DomainError.notFound("no invoice \(invoiceID)") }
             let before = try await invoice(id: invoiceID, consortiumID: consortium.id, connection: connection)
             let next = try DiscrepancyReview.next(from: before.review, to: review, note: note, hasDiscrepancies: !before.matched)

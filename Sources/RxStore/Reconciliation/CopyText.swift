@@ -16,7 +16,7 @@ enum CopyText {
             for i in 0..<bytes.count {
                 let escaped: UInt8
                 switch bytes[i] {
-                case 0x5C: escaped = 0x5C            // \ → \\
+                case 0x5C: escaped = 0x5C  // \ → \\
                 case 0x09: escaped = UInt8(ascii: "t")
                 case 0x0A: escaped = UInt8(ascii: "n")
                 case 0x0D: escaped = UInt8(ascii: "r")
@@ -46,8 +46,10 @@ enum CopyText {
             buffer.writeInteger(tab)
             append(value, to: &buffer)
         }
-        for value in [line.institutionCode, line.drugCode, line.lotNumber, DecimalText.plain(line.quantity),
-                      DecimalText.plain(line.unitPrice.amount), DecimalText.plain(line.amount.amount)] {
+        for value in [
+            line.institutionCode, line.drugCode, line.lotNumber, DecimalText.plain(line.quantity),
+            DecimalText.plain(line.unitPrice.amount), DecimalText.plain(line.amount.amount),
+        ] {
             buffer.writeInteger(tab)
             append(value, to: &buffer)
         }

@@ -53,8 +53,11 @@ public enum InvoiceFile {
             let index = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
             let missing = InvoiceFile.columns.filter { index[$0] == nil }
             guard missing.isEmpty else {
-                throw Rejected(errors: [LineError(line: record.line,
-                                                  reason: "the invoice file lacks the column(s) \(missing.joined(separator: ", "))")])
+                throw Rejected(errors: [
+                    LineError(
+                        line: record.line,
+                        reason: "the invoice file lacks the column(s) \(missing.joined(separator: ", "))")
+                ])
             }
             count = header.count
             distributor = index["distributor_code"]!
@@ -115,10 +118,11 @@ public enum InvoiceFile {
         let price = amount(columns.price, "unit_price", decimals: 4, positive: true)
         let total = amount(columns.amount, "amount", decimals: 4, positive: false)
         guard reasons.isEmpty else { return .failure(LineError(line: row.line, reason: reasons.joined(separator: "; "))) }
-        return .success(InvoiceFileLine(
-            lineNumber: row.line, distributorCode: distributor, invoiceNumber: invoice, invoiceDate: date,
-            manufacturerInvoiceNumber: manufacturerInvoice, manufacturerCode: manufacturer, institutionCode: institution,
-            drugCode: drug, lotNumber: lot, quantity: quantity, unitPrice: Money(price), amount: Money(total)))
+        return .success(
+            InvoiceFileLine(
+                lineNumber: row.line, distributorCode: distributor, invoiceNumber: invoice, invoiceDate: date,
+                manufacturerInvoiceNumber: manufacturerInvoice, manufacturerCode: manufacturer, institutionCode: institution,
+                drugCode: drug, lotNumber: lot, quantity: quantity, unitPrice: Money(price), amount: Money(total)))
     }
 
     /// Every line of a file in memory (small files; `ReconcileInvoices` streams).

@@ -15,23 +15,30 @@ public struct ReconcileCatalogues: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    public func run(consortiumCode: String, asOf: BusinessDate, format: ReconciliationReport.Format = .table,
-                    createdBy: String) async throws -> Outcome {
+    public func run(
+        consortiumCode: String, asOf: BusinessDate, format: ReconciliationReport.Format = .table,
+        createdBy: String
+    ) async throws -> Outcome {
         let startedAt = Date()
         return try await RecordReconciliationRun.outcome(database: database, format: format) { connection in
-            try await reconcile(consortiumCode: consortiumCode, asOf: asOf, startedAt: startedAt, createdBy: createdBy,
-                                connection: connection)
+            try await reconcile(
+                consortiumCode: consortiumCode, asOf: asOf, startedAt: startedAt, createdBy: createdBy,
+                connection: connection)
         }
     }
 
-    func reconcile(consortiumCode: String, asOf: BusinessDate, startedAt: Date, createdBy: String,
-                   connection: PostgresConnection) async throws -> RecordReconciliationReport<MemberCatalogueClassification> {
+    func reconcile(
+        consortiumCode: String, asOf: BusinessDate, startedAt: Date, createdBy: String,
+        connection: PostgresConnection
+    ) async throws -> RecordReconciliationReport<MemberCatalogueClassification> {
         guard let consortiumID = try await ConsortiumStore(database: database).find(code: consortiumCode, on: connection)?.id
         else { throw DomainError.notFound("no consortium \(consortiumCode)") }
         let version = try await CatalogueStore(database: database).numberInEffect(
             consortiumID: consortiumID, on: asOf, connection: connection)
-        let listed = try await connection.row(
-            "SELECT count(*)::int FROM member_catalogue_items WHERE consortium_id = \(consortiumID)", as: Int.self, logger: logger) ?? 0
+        let listed =
+            try await connection.row(
+                "SELECT count(*)::int FROM member_catalogue_items WHERE consortium_id = \(consortiumID)", as: Int.self,
+                logger: logger) ?? 0
         // The listed drugs out of line (the rule of `CatalogueRules.outOfLine`, set-based), with the version's item.
         let rows = try await connection.rows(
             """
@@ -48,12 +55,15 @@ public struct ReconcileCatalogues: Sendable {
         let entries = rows.compactMap { r -> ReportEntry<MemberCatalogueClassification>? in
             guard let level = InstitutionLevel(rawValue: r.1) else { return nil }
             let item = r.4 ? CatalogueItem(drugCode: r.2, levels: r.5.compactMap(InstitutionLevel.init(rawValue:))) : nil
-            return MemberCatalogueReconciliation.classify(MemberCatalogueItemFacts(
-                institutionCode: r.0, level: level, drugCode: r.2, drugName: r.3, catalogueVersion: version, catalogueItem: item))
+            return MemberCatalogueReconciliation.classify(
+                MemberCatalogueItemFacts(
+                    institutionCode: r.0, level: level, drugCode: r.2, drugName: r.3, catalogueVersion: version,
+                    catalogueItem: item))
         }
         return try await RecordReconciliationRun.record(
             kind: "catalogues", consortiumID: consortiumID,
-            subject: "consortium \(consortiumCode), members' lists against catalogue version \(version.map(String.init) ?? "none")",
+            subject:
+                "consortium \(consortiumCode), members' lists against catalogue version \(version.map(String.init) ?? "none")",
             parameters: "consortium=\(consortiumCode)", asOf: asOf, startedAt: startedAt, lines: listed,
             entries: entries, hasMoney: false, createdBy: createdBy, connection: connection, logger: logger)
     }

@@ -14,19 +14,24 @@ public struct ReconcileHerbs: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    public func run(roundID: Int64, asOf: BusinessDate, format: ReconciliationReport.Format = .table,
-                    createdBy: String) async throws -> Outcome {
+    public func run(
+        roundID: Int64, asOf: BusinessDate, format: ReconciliationReport.Format = .table,
+        createdBy: String
+    ) async throws -> Outcome {
         let startedAt = Date()
         return try await RecordReconciliationRun.outcome(database: database, format: format) { connection in
             try await reconcile(roundID: roundID, asOf: asOf, startedAt: startedAt, createdBy: createdBy, connection: connection)
         }
     }
 
-    func reconcile(roundID: Int64, asOf: BusinessDate, startedAt: Date, createdBy: String,
-                   connection: PostgresConnection) async throws -> RecordReconciliationReport<HerbCommitmentClassification> {
-        guard let round = try await connection.row(
-            "SELECT consortium_id, name, period_start::text, period_end::text FROM herb_rounds WHERE id = \(roundID)",
-            as: (Int64, String, String, String).self, logger: logger),
+    func reconcile(
+        roundID: Int64, asOf: BusinessDate, startedAt: Date, createdBy: String,
+        connection: PostgresConnection
+    ) async throws -> RecordReconciliationReport<HerbCommitmentClassification> {
+        guard
+            let round = try await connection.row(
+                "SELECT consortium_id, name, period_start::text, period_end::text FROM herb_rounds WHERE id = \(roundID)",
+                as: (Int64, String, String, String).self, logger: logger),
             let start = BusinessDate(round.2), let end = BusinessDate(round.3)
         else { throw DomainError.notFound("no herb round \(roundID)") }
         let consortiumID = round.0
@@ -84,19 +89,24 @@ public struct ReconcileHerbs: Sendable {
               AND h.inspected_on <= \(day)::date AND d.received_on <= \(day)::date
             GROUP BY m.code, h.drug_code, dr.generic_name, h.lot_number, s.code, h.inspected_on, h.failures
             ORDER BY m.code, h.drug_code, h.lot_number
-            """, as: (String, String, String, String, String, String, [String], Decimal, String, String, Decimal).self, logger: logger)
+            """, as: (String, String, String, String, String, String, [String], Decimal, String, String, Decimal).self,
+            logger: logger)
 
         var entries = members.map {
             HerbCommitmentReconciliation.classify(
-                HerbCommitmentFacts(institutionCode: $0.0, drugCode: $0.1, drugName: $0.2, committedKg: $0.3, orderedKg: $0.4,
-                                    receivedKg: $0.5, awardedPrice: $0.6.map { Money($0) }),
+                HerbCommitmentFacts(
+                    institutionCode: $0.0, drugCode: $0.1, drugName: $0.2, committedKg: $0.3, orderedKg: $0.4,
+                    receivedKg: $0.5, awardedPrice: $0.6.map { Money($0) }),
                 periodStart: start, periodEnd: end, asOf: asOf)
         }
         for r in rejected {
             guard let inspected = BusinessDate(r.5), let first = BusinessDate(r.8), let last = BusinessDate(r.9) else { continue }
-            entries.append(HerbCommitmentReconciliation.classify(RejectedBatchFacts(
-                institutionCode: r.0, drugCode: r.1, drugName: r.2, lotNumber: r.3, supplierCode: r.4, inspectedOn: inspected,
-                failures: r.6, receivedKg: r.7, firstReceivedOn: first, lastReceivedOn: last, value: Money(r.10))))
+            entries.append(
+                HerbCommitmentReconciliation.classify(
+                    RejectedBatchFacts(
+                        institutionCode: r.0, drugCode: r.1, drugName: r.2, lotNumber: r.3, supplierCode: r.4,
+                        inspectedOn: inspected,
+                        failures: r.6, receivedKg: r.7, firstReceivedOn: first, lastReceivedOn: last, value: Money(r.10))))
         }
         return try await RecordReconciliationRun.record(
             kind: "herbs", consortiumID: consortiumID, subject: "round \(roundID) (\(round.1)), period \(start)..\(end)",

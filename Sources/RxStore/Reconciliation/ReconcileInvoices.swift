@@ -58,31 +58,38 @@ public struct ReconcileInvoices: Sendable {
     }
 
     /// The report in memory (tests and small files): `output` and `report.discrepancies` are filled.
-    public func run(data: Data, fileName: String, consortiumCode: String, encoding: InvoiceFile.Encoding = .utf8,
-                    format: ReconciliationReport.Format = .table, asOf: BusinessDate, createdBy: String) async throws -> Outcome {
+    public func run(
+        data: Data, fileName: String, consortiumCode: String, encoding: InvoiceFile.Encoding = .utf8,
+        format: ReconciliationReport.Format = .table, asOf: BusinessDate, createdBy: String
+    ) async throws -> Outcome {
         let output = InMemoryReconciliationOutput()
-        var outcome = try await run(input: .data(data), fileName: fileName, consortiumCode: consortiumCode, encoding: encoding,
-                                    format: format, asOf: asOf, createdBy: createdBy, output: output)
+        var outcome = try await run(
+            input: .data(data), fileName: fileName, consortiumCode: consortiumCode, encoding: encoding,
+            format: format, asOf: asOf, createdBy: createdBy, output: output)
         outcome.output = output.text
         outcome.report?.discrepancies = output.discrepancies
         return outcome
     }
 
     /// Reconciles the input, writing the report to `output` as it is produced (nothing is written on bad input).
-    public func run(input: Input, fileName: String, consortiumCode: String, encoding: InvoiceFile.Encoding = .utf8,
-                    format: ReconciliationReport.Format = .table, asOf: BusinessDate, createdBy: String,
-                    output: any ReconciliationOutput, progress: (any ReconciliationProgressReporter)? = nil) async throws -> Outcome {
+    public func run(
+        input: Input, fileName: String, consortiumCode: String, encoding: InvoiceFile.Encoding = .utf8,
+        format: ReconciliationReport.Format = .table, asOf: BusinessDate, createdBy: String,
+        output: any ReconciliationOutput, progress: (any ReconciliationProgressReporter)? = nil
+    ) async throws -> Outcome {
         let checksum = try Self.checksum(input)
         let done: Done
         do {
             done = try await database.transaction { connection in
-                try await reconcile(input, encoding: encoding, fileName: fileName, checksum: checksum, consortiumCode: consortiumCode,
-                                    asOf: asOf, createdBy: createdBy, format: format, output: output, progress: progress,
-                                    connection: connection)
+                try await reconcile(
+                    input, encoding: encoding, fileName: fileName, checksum: checksum, consortiumCode: consortiumCode,
+                    asOf: asOf, createdBy: createdBy, format: format, output: output, progress: progress,
+                    connection: connection)
             }
         } catch let error as InvoiceFile.Rejected {
-            return Outcome(status: ReconciliationRules.badInput, output: "",
-                           errors: "\(fileName): nothing was reconciled; fix these lines:\n\(error)\n")
+            return Outcome(
+                status: ReconciliationRules.badInput, output: "",
+                errors: "\(fileName): nothing was reconciled; fix these lines:\n\(error)\n")
         } catch let error as DomainError {
             if case .notFound = error {
                 return Outcome(status: ReconciliationRules.badInput, output: "", errors: "\(fileName): \(error.message)\n")
@@ -93,11 +100,13 @@ public struct ReconcileInvoices: Sendable {
         // The summary goes out once the run is committed.
         try output.write(ReconciliationReportWriter(format: format).end(runID: done.runID, summary: done.summary))
         try output.flush()
-        let report = ReconciliationReport(runID: done.runID, fileName: done.fileName, alreadyReconciled: done.alreadyReconciled,
-                                          summary: done.summary, discrepancies: [])
-        return Outcome(status: report.exitStatus, output: "",
-                       errors: done.alreadyReconciled ? "\(fileName) was already reconciled as run \(done.runID)\n" : "",
-                       report: report)
+        let report = ReconciliationReport(
+            runID: done.runID, fileName: done.fileName, alreadyReconciled: done.alreadyReconciled,
+            summary: done.summary, discrepancies: [])
+        return Outcome(
+            status: report.exitStatus, output: "",
+            errors: done.alreadyReconciled ? "\(fileName) was already reconciled as run \(done.runID)\n" : "",
+            report: report)
     }
 
     struct Done: Sendable {
@@ -112,16 +121,21 @@ public struct ReconcileInvoices: Sendable {
         "institution_code", "drug_code", "lot_number", "quantity", "unit_price", "amount",
     ]
 
-    func reconcile(_ input: Input, encoding: InvoiceFile.Encoding, fileName: String, checksum: String, consortiumCode: String,
-                   asOf: BusinessDate, createdBy: String, format: ReconciliationReport.Format, output: any ReconciliationOutput,
-                   progress: (any ReconciliationProgressReporter)?, connection: PostgresConnection) async throws -> Done {
+    func reconcile(
+        _ input: Input, encoding: InvoiceFile.Encoding, fileName: String, checksum: String, consortiumCode: String,
+        asOf: BusinessDate, createdBy: String, format: ReconciliationReport.Format, output: any ReconciliationOutput,
+        progress: (any ReconciliationProgressReporter)?, connection: PostgresConnection
+    ) async throws -> Done {
         guard let consortiumID = try await ConsortiumStore(database: database).find(code: consortiumCode, on: connection)?.id
         else { throw DomainError.notFound("no consortium \(consortiumCode)") }
         // One run per file at a time: a second process with the same file waits here, then finds the first run.
-        try await connection.run("SELECT pg_advisory_xact_lock(hashtextextended(\("reconcile:\(consortiumID):\(checksum)"), 0))", logger: logger)
+        try await connection.run(
+            "SELECT pg_advisory_xact_lock(hashtextextended(\("reconcile:\(consortiumID):\(checksum)"), 0))", logger: logger)
         var writer = ReconciliationReportWriter(format: format)
-        if let earlier = try await earlierRun(consortiumID: consortiumID, checksum: checksum, writer: &writer, output: output,
-                                              connection: connection) {
+        if let earlier = try await earlierRun(
+            consortiumID: consortiumID, checksum: checksum, writer: &writer, output: output,
+            connection: connection)
+        {
             return earlier
         }
 
@@ -141,12 +155,13 @@ public struct ReconcileInvoices: Sendable {
         clock.lap("analyze")
 
         let asOfText = asOf.description
-        guard let runID = try await connection.row(
-            """
-            INSERT INTO reconciliation_runs (consortium_id, kind, file_name, input_checksum, as_of, started_at, counts, created_by)
-            VALUES (\(consortiumID), 'invoices', \(fileName), \(checksum), \(asOfText)::date, now(), '{}'::jsonb, \(createdBy))
-            RETURNING id
-            """, as: Int64.self, logger: logger)
+        guard
+            let runID = try await connection.row(
+                """
+                INSERT INTO reconciliation_runs (consortium_id, kind, file_name, input_checksum, as_of, started_at, counts, created_by)
+                VALUES (\(consortiumID), 'invoices', \(fileName), \(checksum), \(asOfText)::date, now(), '{}'::jsonb, \(createdBy))
+                RETURNING id
+                """, as: Int64.self, logger: logger)
         else { throw DomainError.conflict("the run was not recorded") }
         try output.write(writer.begin(runID: runID, fileName: fileName, alreadyReconciled: false, lines: lines))
 
@@ -188,7 +203,8 @@ public struct ReconcileInvoices: Sendable {
         let summary = tally.summary(lines: lines)
         var counts: [String: Any] = summary.countsByName
         counts["money_at_stake"] = summary.moneyAtStake.formatted(places: 2)
-        let countsJSON = String(decoding: try JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys]), as: UTF8.self)
+        let countsJSON = String(
+            decoding: try JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys]), as: UTF8.self)
         try await connection.run(
             """
             UPDATE reconciliation_runs SET counts = \(countsJSON)::jsonb, finished_at = clock_timestamp()
@@ -199,8 +215,10 @@ public struct ReconcileInvoices: Sendable {
 
     /// Reads, validates and COPYs the file into `reconcile_invoice_lines`; the number of lines. Bad input fails the
     /// COPY (nothing of it stays) and throws `InvoiceFile.Rejected` with every bad line.
-    func copy(_ input: Input, encoding: InvoiceFile.Encoding, progress: (any ReconciliationProgressReporter)?,
-              connection: PostgresConnection) async throws -> Int {
+    func copy(
+        _ input: Input, encoding: InvoiceFile.Encoding, progress: (any ReconciliationProgressReporter)?,
+        connection: PostgresConnection
+    ) async throws -> Int {
         var reader = InvoiceFileReader(encoding: encoding)
         var source = try ChunkSource(input)
         let flushAt = 1 << 18
@@ -221,8 +239,10 @@ public struct ReconcileInvoices: Sendable {
                     try await copyWriter.write(buffer)
                     buffer.clear()
                 }
-                progress?.report(ReconciliationProgress(phase: .reading, linesRead: reader.linesRead, bytesRead: source.bytesRead,
-                                                        totalBytes: source.totalBytes))
+                progress?.report(
+                    ReconciliationProgress(
+                        phase: .reading, linesRead: reader.linesRead, bytesRead: source.bytesRead,
+                        totalBytes: source.totalBytes))
             }
             reader.finish(append)
             try reader.verdict()
@@ -231,7 +251,9 @@ public struct ReconcileInvoices: Sendable {
         return reader.goodLines
     }
 
-    func store(_ batch: [ReconciliationDiscrepancy], consortiumID: Int64, runID: Int64, connection: PostgresConnection) async throws {
+    func store(_ batch: [ReconciliationDiscrepancy], consortiumID: Int64, runID: Int64, connection: PostgresConnection)
+        async throws
+    {
         guard !batch.isEmpty else { return }
         try await connection.run(
             """
@@ -260,16 +282,19 @@ public struct ReconcileInvoices: Sendable {
                     line: ReceiptBalance(received: r.17?.value ?? 0, billed: r.18?.value ?? 0),
                     lot: ReceiptBalance(received: r.19?.value ?? 0, billed: r.20?.value ?? 0))
             }
-            let facts = InvoiceLineFacts(duplicateOfLine: r.12, recordedInvoice: r.21.map { RecordedInvoiceReference(id: $0, paid: r.22) },
-                                         orderLine: orderLine, inMemberCatalogue: r.23, chainProblem: r.24)
+            let facts = InvoiceLineFacts(
+                duplicateOfLine: r.12, recordedInvoice: r.21.map { RecordedInvoiceReference(id: $0, paid: r.22) },
+                orderLine: orderLine, inMemberCatalogue: r.23, chainProblem: r.24)
             batch.append((line, facts))
         }
         return batch
     }
 
-    typealias MatchRow = (Int, String, String, String, String?, String?, String, String, String, NumericColumn, NumericColumn,
-                          NumericColumn, Int?, Int64?, Int?, NumericColumn?, Bool?, NumericColumn?, NumericColumn?, NumericColumn?,
-                          NumericColumn?, Int64?, Bool, Bool, String?)
+    typealias MatchRow = (
+        Int, String, String, String, String?, String?, String, String, String, NumericColumn, NumericColumn,
+        NumericColumn, Int?, Int64?, Int?, NumericColumn?, Bool?, NumericColumn?, NumericColumn?, NumericColumn?,
+        NumericColumn?, Int64?, Bool, Bool, String?
+    )
 
     /// Each line of `reconcile_invoice_lines` with what the database knows about it (`InvoiceLineFacts`), in line order.
     ///
@@ -366,20 +391,24 @@ public struct ReconcileInvoices: Sendable {
     }
 
     /// The run that already reconciled this file: its report streamed to `output` (the summary is left to the caller).
-    func earlierRun(consortiumID: Int64, checksum: String, writer: inout ReconciliationReportWriter, output: any ReconciliationOutput,
-                    connection: PostgresConnection) async throws -> Done? {
-        guard let run = try await connection.row(
-            """
-            SELECT id, file_name, counts::text FROM reconciliation_runs
-            WHERE consortium_id = \(consortiumID) AND kind = 'invoices' AND input_checksum = \(checksum)
-            """, as: (Int64, String, String).self, logger: logger)
+    func earlierRun(
+        consortiumID: Int64, checksum: String, writer: inout ReconciliationReportWriter, output: any ReconciliationOutput,
+        connection: PostgresConnection
+    ) async throws -> Done? {
+        guard
+            let run = try await connection.row(
+                """
+                SELECT id, file_name, counts::text FROM reconciliation_runs
+                WHERE consortium_id = \(consortiumID) AND kind = 'invoices' AND input_checksum = \(checksum)
+                """, as: (Int64, String, String).self, logger: logger)
         else { return nil }
         let object = (try JSONSerialization.jsonObject(with: Data(run.2.utf8))) as? [String: Any] ?? [:]
         var counts: [ReconciliationClassification: Int] = [:]
         func int(_ key: String) -> Int { (object[key] as? Int) ?? (object[key] as? NSNumber)?.intValue ?? 0 }
         for c in ReconciliationClassification.allCases { counts[c] = int(c.rawValue) }
         let lines = int("lines")
-        let money = (object["money_at_stake"] as? String).flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) } ?? 0
+        let money =
+            (object["money_at_stake"] as? String).flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) } ?? 0
         let summary = ReconciliationSummary(lines: lines, counts: counts, moneyAtStake: Money(money))
 
         try output.write(writer.begin(runID: run.0, fileName: run.1, alreadyReconciled: true, lines: lines))
@@ -394,12 +423,14 @@ public struct ReconcileInvoices: Sendable {
         let posix = Locale(identifier: "en_US_POSIX")
         while true {
             let rows = try await connection.rows(
-                "FETCH \(unescaped: String(Self.batchSize)) FROM reconcile_earlier", as: (Int, String, String, String).self, logger: logger)
+                "FETCH \(unescaped: String(Self.batchSize)) FROM reconcile_earlier", as: (Int, String, String, String).self,
+                logger: logger)
             let batch = rows.compactMap { r -> ReconciliationDiscrepancy? in
                 guard let c = ReconciliationClassification(rawValue: r.1) else { return nil }
                 let detail = (try? JSONDecoder().decode([String: String].self, from: Data(r.2.utf8))) ?? [:]
-                return ReconciliationDiscrepancy(lineNumber: r.0, classification: c, detail: detail,
-                                                 moneyAtStake: Money(Decimal(string: r.3, locale: posix) ?? 0))
+                return ReconciliationDiscrepancy(
+                    lineNumber: r.0, classification: c, detail: detail,
+                    moneyAtStake: Money(Decimal(string: r.3, locale: posix) ?? 0))
             }
             try output.write(writer.discrepancies(batch))
             output.found(batch)
@@ -421,7 +452,11 @@ struct PhaseClock {
 
     mutating func lap(_ phase: String) {
         let now = clock.now
-        if let i = totals.firstIndex(where: { $0.0 == phase }) { totals[i].1 += now - last } else { totals.append((phase, now - last)) }
+        if let i = totals.firstIndex(where: { $0.0 == phase }) {
+            totals[i].1 += now - last
+        } else {
+            totals.append((phase, now - last))
+        }
         last = now
     }
 

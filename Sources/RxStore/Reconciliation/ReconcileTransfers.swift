@@ -17,17 +17,22 @@ public struct ReconcileTransfers: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    public func run(consortiumCode: String, asOf: BusinessDate, format: ReconciliationReport.Format = .table,
-                    createdBy: String) async throws -> Outcome {
+    public func run(
+        consortiumCode: String, asOf: BusinessDate, format: ReconciliationReport.Format = .table,
+        createdBy: String
+    ) async throws -> Outcome {
         let startedAt = Date()
         return try await RecordReconciliationRun.outcome(database: database, format: format) { connection in
-            try await reconcile(consortiumCode: consortiumCode, asOf: asOf, startedAt: startedAt, createdBy: createdBy,
-                                connection: connection)
+            try await reconcile(
+                consortiumCode: consortiumCode, asOf: asOf, startedAt: startedAt, createdBy: createdBy,
+                connection: connection)
         }
     }
 
-    func reconcile(consortiumCode: String, asOf: BusinessDate, startedAt: Date, createdBy: String,
-                   connection: PostgresConnection) async throws -> RecordReconciliationReport<TransferClassification> {
+    func reconcile(
+        consortiumCode: String, asOf: BusinessDate, startedAt: Date, createdBy: String,
+        connection: PostgresConnection
+    ) async throws -> RecordReconciliationReport<TransferClassification> {
         guard let consortiumID = try await ConsortiumStore(database: database).find(code: consortiumCode, on: connection)?.id
         else { throw DomainError.notFound("no consortium \(consortiumCode)") }
         let day = asOf.description
@@ -56,8 +61,10 @@ public struct ReconcileTransfers: Sendable {
             WHERE a.consortium_id = \(consortiumID)
             ORDER BY a.id
             """,
-            as: (Int64, String, String?, String, String, String, [String], String, Decimal, Decimal, Decimal, Decimal, Decimal,
-                 Decimal, Int, String, String).self, logger: logger)
+            as: (
+                Int64, String, String?, String, String, String, [String], String, Decimal, Decimal, Decimal, Decimal, Decimal,
+                Decimal, Int, String, String
+            ).self, logger: logger)
 
         // Shipments up to as-of, each with its approval's terms, its running total in shipping order, the
         // preparation's registration, whether the producer held a licence that day, and its receipt by as-of.
@@ -79,8 +86,10 @@ public struct ReconcileTransfers: Sendable {
             WHERE s.consortium_id = \(consortiumID) AND s.shipped_on <= \(day)::date
             ORDER BY s.approval_id, s.shipped_on, s.id
             """,
-            as: (Int64, Int64, String, String, String, String, Decimal, String, String, String, Decimal, Decimal, String?, Bool,
-                 Decimal?, String?).self, logger: logger)
+            as: (
+                Int64, Int64, String, String, String, String, Decimal, String, String, String, Decimal, Decimal, String?, Bool,
+                Decimal?, String?
+            ).self, logger: logger)
 
         var shipmentEntries: [Int64: [ReportEntry<TransferClassification>]] = [:]
         for s in shipments {
@@ -96,10 +105,13 @@ public struct ReconcileTransfers: Sendable {
         var entries: [ReportEntry<TransferClassification>] = []
         for a in approvals {
             guard let from = BusinessDate(a.15), let to = BusinessDate(a.16) else { continue }
-            entries.append(TransferApprovalReconciliation.classify(TransferApprovalFacts(
-                approvalID: a.0, kind: a.1, documentNumber: a.2, drugCode: a.3, drugName: a.4, supplierCode: a.5, receiverCodes: a.6,
-                unit: a.7, approved: a.8, runningShippedTotal: a.9, shipmentsTotal: a.10, shipped: a.11, received: a.12,
-                inTransit: a.13, shipments: a.14, validFrom: from, validTo: to), asOf: asOf))
+            entries.append(
+                TransferApprovalReconciliation.classify(
+                    TransferApprovalFacts(
+                        approvalID: a.0, kind: a.1, documentNumber: a.2, drugCode: a.3, drugName: a.4, supplierCode: a.5,
+                        receiverCodes: a.6,
+                        unit: a.7, approved: a.8, runningShippedTotal: a.9, shipmentsTotal: a.10, shipped: a.11, received: a.12,
+                        inTransit: a.13, shipments: a.14, validFrom: from, validTo: to), asOf: asOf))
             entries += shipmentEntries[a.0] ?? []
         }
         return try await RecordReconciliationRun.record(

@@ -1,9 +1,10 @@
 import Foundation
 import RxDomain
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where a reconciliation's report goes as it is produced. Used from one task at a time.
@@ -93,9 +94,9 @@ public final class FileReconciliationOutput: ReconciliationOutput {
 
 private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     #if canImport(Glibc)
-    Glibc.write(fd, bytes, count)
+        Glibc.write(fd, bytes, count)
     #else
-    Darwin.write(fd, bytes, count)
+        Darwin.write(fd, bytes, count)
     #endif
 }
 
@@ -111,8 +112,10 @@ public struct ReconciliationProgress: Sendable, Equatable {
     public var linesMatched: Int
     public var totalLines: Int
 
-    public init(phase: Phase, linesRead: Int = 0, bytesRead: Int = 0, totalBytes: Int? = nil, linesMatched: Int = 0,
-                totalLines: Int = 0) {
+    public init(
+        phase: Phase, linesRead: Int = 0, bytesRead: Int = 0, totalBytes: Int? = nil, linesMatched: Int = 0,
+        totalLines: Int = 0
+    ) {
         self.phase = phase
         self.linesRead = linesRead
         self.bytesRead = bytesRead

@@ -49,10 +49,15 @@ public struct ReconciliationStore: SQLStore {
         let object = (try? JSONSerialization.jsonObject(with: Data(r.8.utf8))) as? [String: Any] ?? [:]
         var counts: [String: Int] = [:]
         for (key, value) in object where key != "lines" {
-            if let n = value as? Int { counts[key] = n } else if let n = value as? NSNumber, !(value is String) { counts[key] = n.intValue }
+            if let n = value as? Int {
+                counts[key] = n
+            } else if let n = value as? NSNumber, !(value is String) {
+                counts[key] = n.intValue
+            }
         }
         let lines = (object["lines"] as? Int) ?? (object["lines"] as? NSNumber)?.intValue ?? 0
-        let money = (object["money_at_stake"] as? String).flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) } ?? 0
+        let money =
+            (object["money_at_stake"] as? String).flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) } ?? 0
         return ReconciliationRun(
             id: r.0, kind: r.1, fileName: r.2, inputChecksum: r.3, asOf: asOf, startedAt: r.5, finishedAt: r.6, createdBy: r.7,
             lines: lines, counts: counts, moneyAtStake: Money(money), discrepancies: discrepancies)
@@ -72,18 +77,22 @@ public struct ReconciliationStore: SQLStore {
 
     public func get(consortiumID: Int64, id: Int64) async throws -> ReconciliationRun {
         try await database.read { connection in
-            guard let r = try await connection.row(
-                """
-                SELECT id, kind, file_name, input_checksum, as_of::text, started_at, finished_at, created_by, counts::text
-                FROM reconciliation_runs WHERE consortium_id = \(consortiumID) AND id = \(id)
-                """, as: Row.self, logger: logger)
+            guard
+                let r = try await connection.row(
+                    """
+                    SELECT id, kind, file_name, input_checksum, as_of::text, started_at, finished_at, created_by, counts::text
+                    FROM reconciliation_runs WHERE consortium_id = \(consortiumID) AND id = \(id)
+                    """, as: Row.self, logger: logger)
             else { throw DomainError.notFound("no reconciliation run \(id)") }
-            let discrepancies = try await self.discrepancies(consortiumID: consortiumID, runID: id, lineNumber: nil, connection: connection)
+            let discrepancies = try await self.discrepancies(
+                consortiumID: consortiumID, runID: id, lineNumber: nil, connection: connection)
             return try run(r, discrepancies: discrepancies)
         }
     }
 
-    func discrepancies(consortiumID: Int64, runID: Int64, lineNumber: Int?, connection: PostgresConnection) async throws -> [RecordedDiscrepancy] {
+    func discrepancies(consortiumID: Int64, runID: Int64, lineNumber: Int?, connection: PostgresConnection) async throws
+        -> [RecordedDiscrepancy]
+    {
         let rows = try await connection.rows(
             """
             SELECT line_number, classification, detail::text, money_at_stake::text, review_status, review_note, reviewed_by, reviewed_at
@@ -102,8 +111,10 @@ public struct ReconciliationStore: SQLStore {
 
     /// Finance marks the discrepancies of one line of a run (or only the classification named) resolved or
     /// disputed, with a note; the line's discrepancies as they now stand.
-    public func review(runID: Int64, lineNumber: Int, classification: String?, as review: DiscrepancyReview, note: String,
-                       consortiumID: Int64, by principal: Principal) async throws -> [RecordedDiscrepancy] {
+    public func review(
+        runID: Int64, lineNumber: Int, classification: String?, as review: DiscrepancyReview, note: String,
+        consortiumID: Int64, by principal: Principal
+    ) async throws -> [RecordedDiscrepancy] {
         try principal.require(.reviewDiscrepancies(consortiumID: consortiumID))
         return try await database.transaction { connection in
             let before = try await connection.rows(
@@ -133,7 +144,8 @@ public struct ReconciliationStore: SQLStore {
                 entityType: "reconciliation_discrepancy", entityKey: "\(runID):\(lineNumber)",
                 before: Record(line: lineNumber, classifications: before.map(\.0), review: before.first?.1, note: nil),
                 after: Record(line: lineNumber, classifications: before.map(\.0), review: review.rawValue, note: note))
-            return try await discrepancies(consortiumID: consortiumID, runID: runID, lineNumber: lineNumber, connection: connection)
+            return try await discrepancies(
+                consortiumID: consortiumID, runID: runID, lineNumber: lineNumber, connection: connection)
         }
     }
 }

@@ -34,22 +34,25 @@ enum RecordReconciliationRun {
     /// Numbers the entries, records the run and returns the report with its id.
     static func record<C: RecordClassification>(
         kind: String, consortiumID: Int64, subject: String, parameters: String, asOf: BusinessDate, startedAt: Date,
-        lines: Int? = nil, entries: [ReportEntry<C>], hasMoney: Bool, createdBy: String, connection: PostgresConnection, logger: Logger
+        lines: Int? = nil, entries: [ReportEntry<C>], hasMoney: Bool, createdBy: String, connection: PostgresConnection,
+        logger: Logger
     ) async throws -> RecordReconciliationReport<C> {
         var report = RecordReconciliationReport(
             kind: kind, runID: 0, subject: subject, asOf: asOf, lines: lines,
             entries: RecordReconciliationReport<C>.numbered(entries), hasMoney: hasMoney)
         var counts: [String: Any] = report.counts
         counts["money_at_stake"] = report.moneyAtStake.formatted(places: 2)
-        let countsJSON = String(decoding: try JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys]), as: UTF8.self)
+        let countsJSON = String(
+            decoding: try JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys]), as: UTF8.self)
         let fileName = String(subject.prefix(1000))
-        guard let runID = try await connection.row(
-            """
-            INSERT INTO reconciliation_runs (consortium_id, kind, file_name, input_checksum, as_of, started_at, counts, created_by)
-            VALUES (\(consortiumID), \(kind), \(fileName), \(checksum(kind: kind, parameters: parameters, asOf: asOf)),
-                    \(asOf.description)::date, \(startedAt), \(countsJSON)::jsonb, \(createdBy))
-            RETURNING id
-            """, as: Int64.self, logger: logger)
+        guard
+            let runID = try await connection.row(
+                """
+                INSERT INTO reconciliation_runs (consortium_id, kind, file_name, input_checksum, as_of, started_at, counts, created_by)
+                VALUES (\(consortiumID), \(kind), \(fileName), \(checksum(kind: kind, parameters: parameters, asOf: asOf)),
+                        \(asOf.description)::date, \(startedAt), \(countsJSON)::jsonb, \(createdBy))
+                RETURNING id
+                """, as: Int64.self, logger: logger)
         else { throw DomainError.conflict("the run was not recorded") }
         report.runID = runID
 

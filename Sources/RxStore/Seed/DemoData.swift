@@ -78,8 +78,10 @@ struct DemoData {
 
         let s = try loader.table(
             "demo/suppliers.csv",
-            ["code", "name", "is_manufacturer", "is_distributor", "manufacturing_licence", "distribution_licence",
-             "counts_as_manufacturer_code"])
+            [
+                "code", "name", "is_manufacturer", "is_distributor", "manufacturing_licence", "distribution_licence",
+                "counts_as_manufacturer_code",
+            ])
         suppliers = try s.rows.map { row in
             let supplier = Supplier(
                 code: s.value(row, "code") ?? "", name: s.value(row, "name") ?? "",
@@ -96,9 +98,11 @@ struct DemoData {
 
         let d = try loader.table(
             "demo/drugs.csv",
-            ["code", "generic_name", "name_en", "dosage_form", "strength", "package_size", "package_unit", "unit",
-             "manufacturer", "atc_code", "category", "essential_editions", "insurance_class", "control_class",
-             "antimicrobial", "cold_chain", "herb_name", "processing", "grade"])
+            [
+                "code", "generic_name", "name_en", "dosage_form", "strength", "package_size", "package_unit", "unit",
+                "manufacturer", "atc_code", "category", "essential_editions", "insurance_class", "control_class",
+                "antimicrobial", "cold_chain", "herb_name", "processing", "grade",
+            ])
         drugs = try d.rows.map { row in
             func invalid(_ reason: String) -> SeedLoader.Invalid {
                 SeedLoader.Invalid(file: "demo/drugs.csv", line: row.line, reason: reason)
@@ -118,10 +122,13 @@ struct DemoData {
                 case let other?: throw invalid("\(column) '\(other)' is not true or false")
                 }
             }
-            guard let size = d.value(row, "package_size").flatMap(Int.init) else { throw invalid("package_size is not a whole number") }
+            guard let size = d.value(row, "package_size").flatMap(Int.init) else {
+                throw invalid("package_size is not a whole number")
+            }
             var piece: DecoctionPiece?
             if let herb = d.value(row, "herb_name") {
-                piece = DecoctionPiece(herbName: herb, processing: try enumValue("processing"), grade: d.value(row, "grade") ?? "统货")
+                piece = DecoctionPiece(
+                    herbName: herb, processing: try enumValue("processing"), grade: d.value(row, "grade") ?? "统货")
             }
             let drug = Drug(
                 code: d.value(row, "code") ?? "", genericName: d.value(row, "generic_name") ?? "",
@@ -142,14 +149,20 @@ struct DemoData {
         let prepFile = "demo/hospital_preparations.csv"
         let p = try loader.table(
             prepFile,
-            ["drug_code", "generic_name", "dosage_form", "strength", "package_size", "package_unit", "unit",
-             "producer_institution_code", "registration_kind", "registration_number", "registration_valid_to",
-             "reimbursable", "note"])
+            [
+                "drug_code", "generic_name", "dosage_form", "strength", "package_size", "package_unit", "unit",
+                "producer_institution_code", "registration_kind", "registration_number", "registration_valid_to",
+                "reimbursable", "note",
+            ])
         let members = consortium.institutions
         let memberCodes = Set(members.map(\.code))
         preparations = try p.rows.map { row in
-            func invalid(_ reason: String) -> SeedLoader.Invalid { SeedLoader.Invalid(file: prepFile, line: row.line, reason: reason) }
-            guard let size = p.value(row, "package_size").flatMap(Int.init) else { throw invalid("package_size is not a whole number") }
+            func invalid(_ reason: String) -> SeedLoader.Invalid {
+                SeedLoader.Invalid(file: prepFile, line: row.line, reason: reason)
+            }
+            guard let size = p.value(row, "package_size").flatMap(Int.init) else {
+                throw invalid("package_size is not a whole number")
+            }
             guard let kind = p.value(row, "registration_kind").flatMap(RegistrationKind.init) else {
                 throw invalid("registration_kind is approval_number or filing_number")
             }
@@ -181,7 +194,9 @@ struct DemoData {
         let licenceFile = "demo/preparation_licences.csv"
         let l = try loader.table(licenceFile, ["institution_code", "licence_number", "valid_from", "valid_to", "note"])
         licences = try l.rows.map { row in
-            func invalid(_ reason: String) -> SeedLoader.Invalid { SeedLoader.Invalid(file: licenceFile, line: row.line, reason: reason) }
+            func invalid(_ reason: String) -> SeedLoader.Invalid {
+                SeedLoader.Invalid(file: licenceFile, line: row.line, reason: reason)
+            }
             guard let code = l.value(row, "institution_code"), memberCodes.contains(code) else {
                 throw invalid("institution_code is not a member in consortium.json")
             }
@@ -199,7 +214,9 @@ struct DemoData {
         prices = try Data(contentsOf: loader.directory.appendingPathComponent(priceFile))
 
         struct RulesSeed: Decodable {
-            struct Condition: Decodable { var icdFrom: String; var icdTo: String; var name: String; var maxDays: Int?; var allowsAntimicrobials: Bool? }
+            struct Condition: Decodable {
+                var icdFrom: String; var icdTo: String; var name: String; var maxDays: Int?; var allowsAntimicrobials: Bool?
+            }
             var effectiveFrom: String
             var requiresFamilyDoctorContract: Bool
             var maxAssessmentAgeDays: Int
@@ -219,12 +236,15 @@ struct DemoData {
                 levels[level] = days
             }
             guard let from = BusinessDate(seed.effectiveFrom) else {
-                throw SeedLoader.Invalid(file: "demo/long_prescription_rules.json", line: 1, reason: "effectiveFrom is not a date")
+                throw SeedLoader.Invalid(
+                    file: "demo/long_prescription_rules.json", line: 1, reason: "effectiveFrom is not a date")
             }
             longPrescriptionRules = LongPrescriptionRuleSet(
                 effectiveFrom: from,
                 conditions: seed.conditions.map {
-                    QualifyingCondition(icdFrom: $0.icdFrom, icdTo: $0.icdTo, name: $0.name, maxDays: $0.maxDays, allowsAntimicrobials: $0.allowsAntimicrobials ?? false)
+                    QualifyingCondition(
+                        icdFrom: $0.icdFrom, icdTo: $0.icdTo, name: $0.name, maxDays: $0.maxDays,
+                        allowsAntimicrobials: $0.allowsAntimicrobials ?? false)
                 },
                 maxDaysByLevel: levels, requiresFamilyDoctorContract: seed.requiresFamilyDoctorContract,
                 maxAssessmentAgeDays: seed.maxAssessmentAgeDays, supplyOnHandToleranceDays: seed.supplyOnHandToleranceDays,
@@ -232,9 +252,14 @@ struct DemoData {
         }
         let prescriberTable = try loader.table("demo/prescribers.csv", ["pseudonym", "institution_code", "title"])
         prescribers = try prescriberTable.rows.map { row in
-            guard let pseudonym = prescriberTable.value(row, "pseudonym"), let institution = prescriberTable.value(row, "institution_code"),
+            guard let pseudonym = prescriberTable.value(row, "pseudonym"),
+                let institution = prescriberTable.value(row, "institution_code"),
                 let title = prescriberTable.value(row, "title").flatMap(PrescriberTitle.init(rawValue:))
-            else { throw SeedLoader.Invalid(file: "demo/prescribers.csv", line: row.line, reason: "pseudonym, institution_code and a known title are required") }
+            else {
+                throw SeedLoader.Invalid(
+                    file: "demo/prescribers.csv", line: row.line,
+                    reason: "pseudonym, institution_code and a known title are required")
+            }
             return (pseudonym, institution, title)
         }
 
@@ -244,7 +269,8 @@ struct DemoData {
         qualityLimits = try q.rows.map { row in
             let code = q.value(row, "drug_code") ?? ""
             guard pieceCodes.contains(code) else {
-                throw SeedLoader.Invalid(file: limitsFile, line: row.line, reason: "\(code) is not a decoction piece of demo/drugs.csv")
+                throw SeedLoader.Invalid(
+                    file: limitsFile, line: row.line, reason: "\(code) is not a decoction piece of demo/drugs.csv")
             }
             guard let monograph = q.value(row, "monograph") else {
                 throw SeedLoader.Invalid(file: limitsFile, line: row.line, reason: "monograph is required")
@@ -253,7 +279,8 @@ struct DemoData {
             for measure in HerbQualityMeasure.allCases {
                 guard let text = q.value(row, measure.limitColumn) else { continue }
                 guard let value = Money(text, maxDecimals: 3)?.amount, value > 0 else {
-                    throw SeedLoader.Invalid(file: limitsFile, line: row.line, reason: "\(measure.limitColumn) '\(text)' is not a positive number")
+                    throw SeedLoader.Invalid(
+                        file: limitsFile, line: row.line, reason: "\(measure.limitColumn) '\(text)' is not a positive number")
                 }
                 limits[measure] = value
             }
@@ -279,7 +306,8 @@ struct DemoData {
                     }
                     return level
                 }
-                let item = CatalogueItem(drugCode: code, levels: levels, note: c.value(row, "note"), justification: c.value(row, "justification"))
+                let item = CatalogueItem(
+                    drugCode: code, levels: levels, note: c.value(row, "note"), justification: c.value(row, "justification"))
                 if let e = CatalogueRules.justificationError(item: item, drug: drug) {
                     throw SeedLoader.Invalid(file: file, line: row.line, reason: e.reason)
                 }

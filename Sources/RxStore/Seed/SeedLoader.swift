@@ -10,7 +10,8 @@ public struct SeedLoader: Sendable {
         public var changes: [String: Int] = [:]
         public var total: Int { changes.values.reduce(0, +) }
         public var description: String {
-            total == 0 ? "nothing to change"
+            total == 0
+                ? "nothing to change"
                 : changes.sorted(by: { $0.key < $1.key }).filter { $0.value > 0 }.map { "\($0.key): \($0.value)" }
                     .joined(separator: ", ")
         }
@@ -46,24 +47,31 @@ public struct SeedLoader: Sendable {
                 summary.changes["drugs"] = try await upsertDrugs(demoData.drugs, on: connection)
                 summary.changes["consortia and institutions"] = try await upsertConsortium(demoData.consortium, on: connection)
                 summary.changes["catalogue versions"] = try await publishFirstCatalogue(demoData, on: connection)
-                summary.changes["long-prescription rules and prescribers"] = try await seedLongPrescriptions(demoData, on: connection)
+                summary.changes["long-prescription rules and prescribers"] = try await seedLongPrescriptions(
+                    demoData, on: connection)
                 do {
                     summary.changes["provincial prices"] = try await ProvincialPriceImport(database: database)
-                        .load(.data(demoData.prices), encoding: .utf8, consortiumCode: demoData.consortium.code, actor: .console("seed"),
-                              connection: connection)
+                        .load(
+                            .data(demoData.prices), encoding: .utf8, consortiumCode: demoData.consortium.code,
+                            actor: .console("seed"),
+                            connection: connection
+                        )
                         .imported
                 } catch let rejected as ProvincialPriceImport.Rejected {
-                    throw Invalid(file: "demo/provincial_bid_prices.csv", line: rejected.errors[0].line, reason: rejected.errors[0].reason)
+                    throw Invalid(
+                        file: "demo/provincial_bid_prices.csv", line: rejected.errors[0].line, reason: rejected.errors[0].reason)
                 }
                 summary.changes["hospital preparations and licences"] = try await upsertPreparations(demoData, on: connection)
                 summary.changes["herb quality limits"] = try await upsertQualityLimits(demoData.qualityLimits, on: connection)
                 do {
                     let usage = try await HerbUsageImport(database: database)
-                        .load(.data(demoData.herbUsage), encoding: .utf8, consortiumCode: demoData.consortium.code, year: nil,
-                              actor: .console("seed"), connection: connection)
+                        .load(
+                            .data(demoData.herbUsage), encoding: .utf8, consortiumCode: demoData.consortium.code, year: nil,
+                            actor: .console("seed"), connection: connection)
                     summary.changes["herb usage"] = usage.imported + usage.updated
                 } catch let rejected as HerbUsageImport.Rejected {
-                    throw Invalid(file: "demo/herb_usage_2025.csv", line: rejected.errors[0].line, reason: rejected.errors[0].reason)
+                    throw Invalid(
+                        file: "demo/herb_usage_2025.csv", line: rejected.errors[0].line, reason: rejected.errors[0].reason)
                 }
             }
             if summary.total > 0 {
@@ -97,7 +105,8 @@ public struct SeedLoader: Sendable {
         var changed = 0
         for row in t.rows {
             guard let edition = t.value(row, "edition"), let from = t.value(row, "effective_from") else {
-                throw Invalid(file: "essential_list_editions.csv", line: row.line, reason: "edition and effective_from are required")
+                throw Invalid(
+                    file: "essential_list_editions.csv", line: row.line, reason: "edition and effective_from are required")
             }
             let count = t.value(row, "item_count").flatMap { Int($0) }
             let note = t.value(row, "note")
@@ -110,7 +119,8 @@ public struct SeedLoader: Sendable {
                 WHERE (essential_list_editions.effective_from, essential_list_editions.item_count, essential_list_editions.note)
                       IS DISTINCT FROM (EXCLUDED.effective_from, EXCLUDED.item_count, EXCLUDED.note)
                 RETURNING 1
-                """, as: Int.self, logger: logger).count
+                """, as: Int.self, logger: logger
+            ).count
         }
         return changed
     }
@@ -128,7 +138,8 @@ public struct SeedLoader: Sendable {
                 ON CONFLICT (key, effective_from) DO UPDATE SET value = EXCLUDED.value, source = EXCLUDED.source
                 WHERE (policy_defaults.value, policy_defaults.source) IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.source)
                 RETURNING 1
-                """, as: Int.self, logger: logger).count
+                """, as: Int.self, logger: logger
+            ).count
         }
         return changed
     }
@@ -136,7 +147,9 @@ public struct SeedLoader: Sendable {
     private func upsertSuppliers(_ suppliers: [Supplier], on connection: PostgresConnection) async throws -> Int {
         // Manufacturers first, so a sales company can name the manufacturer it counts as.
         var changed = 0
-        for s in suppliers.sorted(by: { ($0.countsAsManufacturerCode == nil ? 0 : 1, $0.code) < ($1.countsAsManufacturerCode == nil ? 0 : 1, $1.code) }) {
+        for s in suppliers.sorted(by: {
+            ($0.countsAsManufacturerCode == nil ? 0 : 1, $0.code) < ($1.countsAsManufacturerCode == nil ? 0 : 1, $1.code)
+        }) {
             changed += try await connection.rows(
                 """
                 INSERT INTO suppliers (code, name, is_manufacturer, is_distributor, manufacturing_licence,
@@ -152,7 +165,8 @@ public struct SeedLoader: Sendable {
                       IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.is_manufacturer, EXCLUDED.is_distributor,
                        EXCLUDED.manufacturing_licence, EXCLUDED.distribution_licence, EXCLUDED.counts_as_manufacturer_id)
                 RETURNING 1
-                """, as: Int.self, logger: logger).count
+                """, as: Int.self, logger: logger
+            ).count
         }
         return changed
     }
@@ -174,7 +188,8 @@ public struct SeedLoader: Sendable {
                 ON CONFLICT (drug_code) DO UPDATE SET monograph = EXCLUDED.monograph, (\(unescaped: list)) = ROW(\(unescaped: excluded))
                 WHERE (herb_quality_limits.monograph, \(unescaped: current)) IS DISTINCT FROM (EXCLUDED.monograph, \(unescaped: excluded))
                 RETURNING 1
-                """, as: Int.self, logger: logger).count
+                """, as: Int.self, logger: logger
+            ).count
         }
         return changed
     }
@@ -218,22 +233,25 @@ public struct SeedLoader: Sendable {
                    EXCLUDED.insurance_class, EXCLUDED.control_class, EXCLUDED.antimicrobial, EXCLUDED.cold_chain,
                    EXCLUDED.herb_name, EXCLUDED.processing, EXCLUDED.grade)
             RETURNING 1
-            """, as: Int.self, logger: logger).count
+            """, as: Int.self, logger: logger
+        ).count
         let pairs = drugs.flatMap { d in d.essentialEditions.map { (d.code, $0) } }
         let added = try await connection.rows(
             """
             INSERT INTO drug_essential_editions (drug_code, edition)
             SELECT * FROM unnest(\(pairs.map(\.0))::text[], \(pairs.map(\.1))::text[])
             ON CONFLICT DO NOTHING RETURNING 1
-            """, as: Int.self, logger: logger).count
+            """, as: Int.self, logger: logger
+        ).count
         return changed + added
     }
 
     /// The demo consortium's first catalogue version, published as agreed, when it has none yet.
     private func publishFirstCatalogue(_ demo: DemoData, on connection: PostgresConnection) async throws -> Int {
         guard let seed = demo.consortium.catalogue, !demo.catalogueItems.isEmpty else { return 0 }
-        guard let consortiumID = try await connection.row(
-            "SELECT id FROM consortia WHERE code = \(demo.consortium.code)", as: Int64.self, logger: logger)
+        guard
+            let consortiumID = try await connection.row(
+                "SELECT id FROM consortia WHERE code = \(demo.consortium.code)", as: Int64.self, logger: logger)
         else { return 0 }
         let existing = try await connection.row(
             "SELECT count(*)::int FROM catalogue_versions WHERE consortium_id = \(consortiumID)", as: Int.self, logger: logger)
@@ -261,8 +279,9 @@ public struct SeedLoader: Sendable {
 
     /// The demo members' hospital preparations and preparation licences (their drug rows are among the drugs).
     private func upsertPreparations(_ demo: DemoData, on connection: PostgresConnection) async throws -> Int {
-        guard let consortiumID = try await connection.row(
-            "SELECT id FROM consortia WHERE code = \(demo.consortium.code)", as: Int64.self, logger: logger)
+        guard
+            let consortiumID = try await connection.row(
+                "SELECT id FROM consortia WHERE code = \(demo.consortium.code)", as: Int64.self, logger: logger)
         else { return 0 }
         var changed = 0
         for p in demo.preparations {
@@ -285,7 +304,8 @@ public struct SeedLoader: Sendable {
                       IS DISTINCT FROM (EXCLUDED.producer_institution_id, EXCLUDED.registration_kind,
                        EXCLUDED.registration_number, EXCLUDED.registration_valid_to, EXCLUDED.reimbursable)
                 RETURNING 1
-                """, as: Int.self, logger: logger).count
+                """, as: Int.self, logger: logger
+            ).count
         }
         for l in demo.licences {
             changed += try await connection.rows(
@@ -299,21 +319,26 @@ public struct SeedLoader: Sendable {
                 WHERE (preparation_licences.valid_from, preparation_licences.valid_to)
                       IS DISTINCT FROM (EXCLUDED.valid_from, EXCLUDED.valid_to)
                 RETURNING 1
-                """, as: Int.self, logger: logger).count
+                """, as: Int.self, logger: logger
+            ).count
         }
         return changed
     }
 
     /// The demo consortium's first long-prescription rule set, when it has none, and its prescribers.
     private func seedLongPrescriptions(_ demo: DemoData, on connection: PostgresConnection) async throws -> Int {
-        guard let consortiumID = try await connection.row(
-            "SELECT id FROM consortia WHERE code = \(demo.consortium.code)", as: Int64.self, logger: logger)
+        guard
+            let consortiumID = try await connection.row(
+                "SELECT id FROM consortia WHERE code = \(demo.consortium.code)", as: Int64.self, logger: logger)
         else { return 0 }
         var changed = 0
         if let rules = demo.longPrescriptionRules,
-            try await connection.row("SELECT count(*)::int FROM long_rx_rule_sets WHERE consortium_id = \(consortiumID)", as: Int.self, logger: logger) == .some(0)
+            try await connection.row(
+                "SELECT count(*)::int FROM long_rx_rule_sets WHERE consortium_id = \(consortiumID)", as: Int.self, logger: logger)
+                == .some(0)
         {
-            try await LongPrescriptionStore(database: database).insertRuleSet(rules, consortiumID: consortiumID, connection: connection)
+            try await LongPrescriptionStore(database: database).insertRuleSet(
+                rules, consortiumID: consortiumID, connection: connection)
             changed += 1
         }
         for p in demo.prescribers {
@@ -325,7 +350,8 @@ public struct SeedLoader: Sendable {
                 ON CONFLICT (consortium_id, pseudonym) DO UPDATE SET institution_id = EXCLUDED.institution_id, title = EXCLUDED.title
                 WHERE (prescribers.institution_id, prescribers.title) IS DISTINCT FROM (EXCLUDED.institution_id, EXCLUDED.title)
                 RETURNING 1
-                """, as: Int.self, logger: logger).count
+                """, as: Int.self, logger: logger
+            ).count
         }
         return changed
     }
@@ -337,9 +363,11 @@ public struct SeedLoader: Sendable {
             ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, updated_at = now()
             WHERE (consortia.name, consortia.kind) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind)
             RETURNING 1
-            """, as: Int.self, logger: logger).count
-        guard let consortiumID = try await connection.row(
-            "SELECT id FROM consortia WHERE code = \(c.code)", as: Int64.self, logger: logger)
+            """, as: Int.self, logger: logger
+        ).count
+        guard
+            let consortiumID = try await connection.row(
+                "SELECT id FROM consortia WHERE code = \(c.code)", as: Int64.self, logger: logger)
         else { throw DomainError.notFound(c.code) }
         for i in c.institutions {
             changed += try await connection.rows(
@@ -352,7 +380,8 @@ public struct SeedLoader: Sendable {
                   AND (institutions.name, institutions.level, institutions.type, institutions.has_testing_lab)
                       IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.level, EXCLUDED.type, EXCLUDED.has_testing_lab)
                 RETURNING 1
-                """, as: Int.self, logger: logger).count
+                """, as: Int.self, logger: logger
+            ).count
         }
         changed += try await connection.rows(
             """
@@ -360,7 +389,8 @@ public struct SeedLoader: Sendable {
             WHERE id = \(consortiumID)
               AND lead_institution_id IS DISTINCT FROM (SELECT id FROM institutions WHERE code = \(c.lead))
             RETURNING 1
-            """, as: Int.self, logger: logger).count
+            """, as: Int.self, logger: logger
+        ).count
         for s in c.settings {
             changed += try await connection.rows(
                 """
@@ -369,7 +399,8 @@ public struct SeedLoader: Sendable {
                 ON CONFLICT (consortium_id, key, effective_from) DO UPDATE SET value = EXCLUDED.value
                 WHERE consortium_settings.value IS DISTINCT FROM EXCLUDED.value
                 RETURNING 1
-                """, as: Int.self, logger: logger).count
+                """, as: Int.self, logger: logger
+            ).count
         }
         return changed
     }

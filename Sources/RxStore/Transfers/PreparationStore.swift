@@ -94,7 +94,9 @@ public struct PreparationStore: SQLStore {
     }
 
     /// Registers a preparation: a drug of category hospital_preparation, made by a member of the consortium.
-    public func create(_ draft: HospitalPreparationDraft, consortium: Consortium, by principal: Principal) async throws -> HospitalPreparation {
+    public func create(_ draft: HospitalPreparationDraft, consortium: Consortium, by principal: Principal) async throws
+        -> HospitalPreparation
+    {
         try principal.require(.managePreparations(consortiumID: consortium.id))
         try TransferRules.refuse(
             TransferRules.registrationErrors(
@@ -105,7 +107,8 @@ public struct PreparationStore: SQLStore {
                 "SELECT category FROM drugs WHERE code = \(draft.drugCode)", as: String.self, logger: logger)
             let producerID = try TransferRules.preparationProducer(
                 drugCode: draft.drugCode, category: category, producerCode: draft.producerInstitutionCode,
-                producerID: try await institutionID(code: draft.producerInstitutionCode, consortiumID: consortium.id, connection: connection),
+                producerID: try await institutionID(
+                    code: draft.producerInstitutionCode, consortiumID: consortium.id, connection: connection),
                 consortiumCode: consortium.code)
             try await connection.run(
                 """
@@ -114,7 +117,8 @@ public struct PreparationStore: SQLStore {
                 VALUES (\(consortium.id), \(draft.drugCode), \(producerID), \(draft.registrationKind.rawValue),
                         \(draft.registrationNumber), \(draft.registrationValidTo?.description)::date, \(draft.reimbursable))
                 """, logger: logger)
-            guard let created = try await find(consortiumID: consortium.id, drugCode: draft.drugCode, connection: connection) else {
+            guard let created = try await find(consortiumID: consortium.id, drugCode: draft.drugCode, connection: connection)
+            else {
                 throw DomainError.notFound(draft.drugCode)
             }
             try await audit.record(
@@ -132,13 +136,14 @@ public struct PreparationStore: SQLStore {
         try TransferRules.refuse(
             TransferRules.licenceErrors(number: number, validFrom: validFrom, validTo: validTo), "the licence is refused")
         return try await database.transaction { connection in
-            guard let id = try await connection.row(
-                """
-                INSERT INTO preparation_licences (consortium_id, institution_id, licence_number, valid_from, valid_to)
-                VALUES (\(institution.consortiumID), \(institution.id), \(number), \(validFrom.description)::date,
-                        \(validTo.description)::date)
-                RETURNING id
-                """, as: Int64.self, logger: logger)
+            guard
+                let id = try await connection.row(
+                    """
+                    INSERT INTO preparation_licences (consortium_id, institution_id, licence_number, valid_from, valid_to)
+                    VALUES (\(institution.consortiumID), \(institution.id), \(number), \(validFrom.description)::date,
+                            \(validTo.description)::date)
+                    RETURNING id
+                    """, as: Int64.self, logger: logger)
             else { throw DomainError.conflict("the licence was not recorded") }
             let licence = PreparationLicence(
                 id: id, institutionCode: institution.code, licenceNumber: number, validFrom: validFrom, validTo: validTo)
@@ -169,12 +174,14 @@ public struct PreparationStore: SQLStore {
             """, as: (String, String, String).self)
         let candidates =
             registrations.map {
-                ExpiryWarning(subject: .registration, institutionCode: $0.0, drugCode: $0.1, number: $0.2,
-                              validTo: BusinessDate($0.3)!, today: today)
+                ExpiryWarning(
+                    subject: .registration, institutionCode: $0.0, drugCode: $0.1, number: $0.2,
+                    validTo: BusinessDate($0.3)!, today: today)
             }
             + licences.map {
-                ExpiryWarning(subject: .licence, institutionCode: $0.0, drugCode: nil, number: $0.1,
-                              validTo: BusinessDate($0.2)!, today: today)
+                ExpiryWarning(
+                    subject: .licence, institutionCode: $0.0, drugCode: nil, number: $0.1,
+                    validTo: BusinessDate($0.2)!, today: today)
             }
         return ExpiryWarning.due(candidates, within: days)
     }

@@ -98,8 +98,10 @@ public struct ShipmentDraft: Sendable {
     public var quantity: Quantity
     public var shippedOn: BusinessDate
 
-    public init(receiverInstitutionCode: String, lotNumber: String, productionDate: BusinessDate, expiryDate: BusinessDate,
-                quantity: Quantity, shippedOn: BusinessDate) {
+    public init(
+        receiverInstitutionCode: String, lotNumber: String, productionDate: BusinessDate, expiryDate: BusinessDate,
+        quantity: Quantity, shippedOn: BusinessDate
+    ) {
         self.receiverInstitutionCode = receiverInstitutionCode
         self.lotNumber = lotNumber
         self.productionDate = productionDate
@@ -159,18 +161,21 @@ public struct TransferStore: SQLStore {
             validTo: BusinessDate(r.15)!)
     }
 
-    func approval(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws -> TransferApproval {
+    func approval(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws
+        -> TransferApproval
+    {
         if lock {
             // Serialises shipments against one approval: the shipped total is read and raised under this lock.
             try await connection.run(
                 "SELECT 1 FROM transfer_approvals WHERE consortium_id = \(consortiumID) AND id = \(id) FOR UPDATE",
                 logger: logger)
         }
-        guard let row = try await connection.row(
-            """
-            SELECT \(unescaped: Self.approvalColumns) FROM \(unescaped: Self.approvalFrom)
-            WHERE a.consortium_id = \(consortiumID) AND a.id = \(id)
-            """, as: ApprovalRow.self, logger: logger)
+        guard
+            let row = try await connection.row(
+                """
+                SELECT \(unescaped: Self.approvalColumns) FROM \(unescaped: Self.approvalFrom)
+                WHERE a.consortium_id = \(consortiumID) AND a.id = \(id)
+                """, as: ApprovalRow.self, logger: logger)
         else { throw DomainError.notFound("no transfer approval \(id)") }
         return try Self.approval(row)
     }
@@ -213,8 +218,10 @@ public struct TransferStore: SQLStore {
             ORDER BY a.valid_to, a.id
             """, as: ApprovalRow.self
         ).map(Self.approval)
-        return (open.filter { $0.balance(today: today).expires(within: days) },
-                open.filter { $0.balance(today: today).nearlyUsedUp(below: percent) })
+        return (
+            open.filter { $0.balance(today: today).expires(within: days) },
+            open.filter { $0.balance(today: today).nearlyUsedUp(below: percent) }
+        )
     }
 
     /// Records a regulator's approval, or a standing scope where the consortium's setting allows one.
@@ -225,7 +232,8 @@ public struct TransferStore: SQLStore {
         return try await database.transaction { connection in
             let preparations = PreparationStore(database: database)
             var registered: TransferRules.RegisteredPreparation?
-            if let preparation = try await preparations.find(consortiumID: consortium.id, drugCode: draft.drugCode, connection: connection),
+            if let preparation = try await preparations.find(
+                consortiumID: consortium.id, drugCode: draft.drugCode, connection: connection),
                 let producerID = try await preparations.institutionID(
                     code: preparation.producerInstitutionCode, consortiumID: consortium.id, connection: connection)
             {
@@ -233,7 +241,8 @@ public struct TransferStore: SQLStore {
             }
             var receivers: [(code: String, id: Int64?)] = []
             for code in draft.receiverInstitutionCodes {
-                receivers.append((code, try await preparations.institutionID(code: code, consortiumID: consortium.id, connection: connection)))
+                receivers.append(
+                    (code, try await preparations.institutionID(code: code, consortiumID: consortium.id, connection: connection)))
             }
             let parties = try TransferRules.approvalParties(
                 drugCode: draft.drugCode, preparation: registered, supplierCode: draft.supplierInstitutionCode,
@@ -246,22 +255,26 @@ public struct TransferStore: SQLStore {
                 "SELECT lead_institution_id FROM consortia WHERE id = \(consortium.id)", as: Int64?.self, logger: logger)
             let leadID: Int64? = leadRow ?? nil
             try TransferRules.refuse(
-                TransferRules.approvalErrors(TransferRules.ApprovalCheck(
-                    kind: draft.kind, authority: draft.authority, documentNumber: draft.documentNumber,
-                    documentDate: draft.documentDate, approvalRequired: required,
-                    supplierInstitutionID: parties.supplierInstitutionID, producerInstitutionID: parties.producerInstitutionID,
-                    leadInstitutionID: leadID, receiverInstitutionIDs: parties.receiverInstitutionIDs, validFrom: draft.validFrom, validTo: draft.validTo)),
+                TransferRules.approvalErrors(
+                    TransferRules.ApprovalCheck(
+                        kind: draft.kind, authority: draft.authority, documentNumber: draft.documentNumber,
+                        documentDate: draft.documentDate, approvalRequired: required,
+                        supplierInstitutionID: parties.supplierInstitutionID,
+                        producerInstitutionID: parties.producerInstitutionID,
+                        leadInstitutionID: leadID, receiverInstitutionIDs: parties.receiverInstitutionIDs,
+                        validFrom: draft.validFrom, validTo: draft.validTo)),
                 "the transfer approval is refused")
-            guard let id = try await connection.row(
-                """
-                INSERT INTO transfer_approvals (consortium_id, kind, authority, document_number, document_date, drug_code,
-                                                supplier_institution_id, approved_quantity, unit, valid_from, valid_to)
-                VALUES (\(consortium.id), \(draft.kind.rawValue), \(draft.authority), \(draft.documentNumber),
-                        \(draft.documentDate?.description)::date, \(draft.drugCode), \(parties.supplierInstitutionID),
-                        \(draft.approvedQuantity.value), \(parties.unit), \(draft.validFrom.description)::date,
-                        \(draft.validTo.description)::date)
-                RETURNING id
-                """, as: Int64.self, logger: logger)
+            guard
+                let id = try await connection.row(
+                    """
+                    INSERT INTO transfer_approvals (consortium_id, kind, authority, document_number, document_date, drug_code,
+                                                    supplier_institution_id, approved_quantity, unit, valid_from, valid_to)
+                    VALUES (\(consortium.id), \(draft.kind.rawValue), \(draft.authority), \(draft.documentNumber),
+                            \(draft.documentDate?.description)::date, \(draft.drugCode), \(parties.supplierInstitutionID),
+                            \(draft.approvedQuantity.value), \(parties.unit), \(draft.validFrom.description)::date,
+                            \(draft.validTo.description)::date)
+                    RETURNING id
+                    """, as: Int64.self, logger: logger)
             else { throw DomainError.conflict("the approval was not recorded") }
             try await connection.run(
                 """
@@ -307,27 +320,34 @@ public struct TransferStore: SQLStore {
             expiryDate: BusinessDate(r.10)!, quantity: Quantity(r.11), shippedOn: BusinessDate(r.12)!, receipt: receipt)
     }
 
-    func shipment(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws -> TransferShipment {
+    func shipment(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws
+        -> TransferShipment
+    {
         if lock {
             try await connection.run(
-                "SELECT 1 FROM transfer_shipments WHERE consortium_id = \(consortiumID) AND id = \(id) FOR UPDATE", logger: logger)
+                "SELECT 1 FROM transfer_shipments WHERE consortium_id = \(consortiumID) AND id = \(id) FOR UPDATE", logger: logger
+            )
         }
-        guard let row = try await connection.row(
-            """
-            SELECT \(unescaped: Self.shipmentColumns) FROM \(unescaped: Self.shipmentFrom)
-            WHERE sh.consortium_id = \(consortiumID) AND sh.id = \(id)
-            """, as: ShipmentRow.self, logger: logger)
+        guard
+            let row = try await connection.row(
+                """
+                SELECT \(unescaped: Self.shipmentColumns) FROM \(unescaped: Self.shipmentFrom)
+                WHERE sh.consortium_id = \(consortiumID) AND sh.id = \(id)
+                """, as: ShipmentRow.self, logger: logger)
         else { throw DomainError.notFound("no transfer shipment \(id)") }
         return try Self.shipment(row)
     }
 
     /// The producer ships a lot against an approval. The approval row is locked, the rules checked against the
     /// shipped total, and the total raised in the same transaction (its CHECK is the backstop).
-    public func ship(approvalID: Int64, _ draft: ShipmentDraft, today: BusinessDate, by principal: Principal) async throws -> TransferShipment {
+    public func ship(approvalID: Int64, _ draft: ShipmentDraft, today: BusinessDate, by principal: Principal) async throws
+        -> TransferShipment
+    {
         try await database.transaction { connection in
             let consortiumID = try principal.scopedConsortiumID(orNotFound: "no transfer approval \(approvalID)")
             let before = try await approval(id: approvalID, consortiumID: consortiumID, connection: connection, lock: true)
-            try principal.require(.shipPreparation(consortiumID: consortiumID, producerInstitutionID: before.supplierInstitutionID))
+            try principal.require(
+                .shipPreparation(consortiumID: consortiumID, producerInstitutionID: before.supplierInstitutionID))
             let receiverID = try await PreparationStore(database: database).institutionID(
                 code: draft.receiverInstitutionCode, consortiumID: consortiumID, connection: connection)
             let registrationRow: String?? = try await connection.row(
@@ -336,13 +356,14 @@ public struct TransferStore: SQLStore {
                 WHERE consortium_id = \(consortiumID) AND drug_code = \(before.drugCode)
                 """, as: String?.self, logger: logger)
             let registration: BusinessDate? = (registrationRow ?? nil).flatMap(BusinessDate.init)
-            let licensed = try await connection.row(
-                """
-                SELECT 1 FROM preparation_licences
-                WHERE consortium_id = \(consortiumID) AND institution_id = \(before.supplierInstitutionID)
-                  AND valid_from <= \(draft.shippedOn.description)::date AND valid_to >= \(draft.shippedOn.description)::date
-                LIMIT 1
-                """, as: Int.self, logger: logger) != nil
+            let licensed =
+                try await connection.row(
+                    """
+                    SELECT 1 FROM preparation_licences
+                    WHERE consortium_id = \(consortiumID) AND institution_id = \(before.supplierInstitutionID)
+                      AND valid_from <= \(draft.shippedOn.description)::date AND valid_to >= \(draft.shippedOn.description)::date
+                    LIMIT 1
+                    """, as: Int.self, logger: logger) != nil
             let named = receiverID != nil && before.receiverInstitutionCodes.contains(draft.receiverInstitutionCode)
             let check = TransferRules.ShipmentCheck(
                 receiverNamed: named, shippedOn: draft.shippedOn, today: today, approvalValidFrom: before.validFrom,
@@ -351,15 +372,16 @@ public struct TransferStore: SQLStore {
                 approved: before.approvedQuantity, alreadyShipped: before.shippedQuantity)
             try TransferRules.refuse(TransferRules.shipmentErrors(check), "the shipment is refused")
             let receiver = try TransferRules.shipmentReceiver(receiverID)
-            guard let id = try await connection.row(
-                """
-                INSERT INTO transfer_shipments (consortium_id, approval_id, receiver_institution_id, lot_number,
-                                                production_date, expiry_date, quantity, shipped_on)
-                VALUES (\(consortiumID), \(approvalID), \(receiver), \(draft.lotNumber),
-                        \(draft.productionDate.description)::date, \(draft.expiryDate.description)::date,
-                        \(draft.quantity.value), \(draft.shippedOn.description)::date)
-                RETURNING id
-                """, as: Int64.self, logger: logger)
+            guard
+                let id = try await connection.row(
+                    """
+                    INSERT INTO transfer_shipments (consortium_id, approval_id, receiver_institution_id, lot_number,
+                                                    production_date, expiry_date, quantity, shipped_on)
+                    VALUES (\(consortiumID), \(approvalID), \(receiver), \(draft.lotNumber),
+                            \(draft.productionDate.description)::date, \(draft.expiryDate.description)::date,
+                            \(draft.quantity.value), \(draft.shippedOn.description)::date)
+                    RETURNING id
+                    """, as: Int64.self, logger: logger)
             else { throw DomainError.conflict("the shipment was not recorded") }
             try await connection.run(
                 """
@@ -381,11 +403,14 @@ public struct TransferStore: SQLStore {
     // MARK: Receipts
 
     /// The receiver records what arrived; a shortfall or excess is kept as the discrepancy.
-    public func receive(shipmentID: Int64, _ draft: ReceiptDraft, today: BusinessDate, by principal: Principal) async throws -> TransferShipment {
+    public func receive(shipmentID: Int64, _ draft: ReceiptDraft, today: BusinessDate, by principal: Principal) async throws
+        -> TransferShipment
+    {
         try await database.transaction { connection in
             let consortiumID = try principal.scopedConsortiumID(orNotFound: "no transfer shipment \(shipmentID)")
             let before = try await shipment(id: shipmentID, consortiumID: consortiumID, connection: connection, lock: true)
-            try principal.require(.receivePreparation(consortiumID: consortiumID, receiverInstitutionID: before.receiverInstitutionID))
+            try principal.require(
+                .receivePreparation(consortiumID: consortiumID, receiverInstitutionID: before.receiverInstitutionID))
             try TransferRules.checkReceipt(
                 shipmentID: shipmentID, alreadyReceived: before.receipt != nil, receivedOn: draft.receivedOn,
                 shippedOn: before.shippedOn, today: today)

@@ -22,7 +22,9 @@ struct Command {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        process.environment = ["DATABASE_URL": databaseURL, "USER": user, "PATH": "/usr/bin:/bin", "DB_LEASE_TIMEOUT_MS": "60000"]
+        process.environment = [
+            "DATABASE_URL": databaseURL, "USER": user, "PATH": "/usr/bin:/bin", "DB_LEASE_TIMEOUT_MS": "60000",
+        ]
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

@@ -27,7 +27,8 @@ enum LogCapture {
 
         func log(event: LogEvent) {
             let all = metadata.merging(event.metadata ?? [:]) { $1 }
-            let line = "\(event.level) \(label): \(event.message) \(all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"
+            let line =
+                "\(event.level) \(label): \(event.message) \(all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"
             LogCapture.lines.withLock { $0.append(line) }
             if event.level >= .error { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }

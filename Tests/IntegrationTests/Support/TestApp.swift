@@ -27,8 +27,10 @@ struct TestApp: Sendable {
     }
 
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ uri: String, token: String?, json: String? = nil,
-              headers extra: HTTPFields = [:]) async throws -> TestResponse {
+    func call(
+        _ method: HTTPRequest.Method, _ uri: String, token: String?, json: String? = nil,
+        headers extra: HTTPFields = [:]
+    ) async throws -> TestResponse {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         if json != nil { headers[.contentType] = "application/json" }
@@ -79,14 +81,17 @@ extension TestResponse {
     var contentType: String? { headers[.contentType] }
 
     /// A problem response: the right media type, the status inside, the fields it names.
-    func expectProblem(_ status: HTTPResponse.Status, naming field: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectProblem(
+        _ status: HTTPResponse.Status, naming field: String? = nil, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(self.status == status, "\(text)", sourceLocation: sourceLocation)
         #expect(contentType == "application/problem+json", sourceLocation: sourceLocation)
         #expect(json["status"] as? Int == status.code, sourceLocation: sourceLocation)
         if let field {
             let fields = (json["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
             let detail = json["detail"] as? String ?? ""
-            #expect(fields.contains(field) || detail.contains(field), "expected \(field) in \(text)", sourceLocation: sourceLocation)
+            #expect(
+                fields.contains(field) || detail.contains(field), "expected \(field) in \(text)", sourceLocation: sourceLocation)
         }
     }
 }

@@ -17,7 +17,8 @@ actor TestDatabases {
     private var counter = 0
 
     init() {
-        adminURL = ProcessInfo.processInfo.environment["CRX_TEST_ADMIN_URL"]
+        adminURL =
+            ProcessInfo.processInfo.environment["CRX_TEST_ADMIN_URL"]
             ?? "postgres://consortiumrx@127.0.0.1:55432/postgres"
     }
 
@@ -94,7 +95,8 @@ actor TestDatabases {
         }
     }
 
-    static func withDatabase<T: Sendable>(url: String, _ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
+    static func withDatabase<T: Sendable>(url: String, _ body: @escaping @Sendable (Database) async throws -> T) async throws -> T
+    {
         var logger = Logger(label: "test-db")
         logger.logLevel = .error
         let client = try Database.makeClient(url: url, poolSize: 2, logger: logger)
