@@ -4,22 +4,7 @@ import Testing
 @testable import RxDomain
 
 @Suite("Catalogue version rules: drafting, moves, endorsements, publication, member lists (CatalogueRules)")
-struct CatalogueVersionRulesTests {
-    func error(_ body: () throws -> Void) -> DomainError? {
-        do { try body() } catch let error as DomainError { return error } catch { return nil }
-        return nil
-    }
-
-    func field(_ body: () throws -> Void) -> String? {
-        guard let e = error(body) else { return nil }
-        return e.fieldErrors.first?.field ?? "\(e)"
-    }
-
-    func isConflict(_ body: () throws -> Void) -> Bool {
-        if case .conflict = error(body) { return true }
-        return false
-    }
-
+struct CatalogueVersionRulesTests: RuleRefusals {
     func isUnprocessable(_ body: () throws -> Void) -> Bool {
         if case .unprocessable = error(body) { return true }
         return false

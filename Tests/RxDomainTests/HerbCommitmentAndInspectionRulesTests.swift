@@ -4,7 +4,7 @@ import Testing
 @testable import RxDomain
 
 @Suite("Herb round rules: commitments, decisions, inspections, suspensions (HerbRoundRules)")
-struct HerbCommitmentAndInspectionRulesTests {
+struct HerbCommitmentAndInspectionRulesTests: RuleRefusals {
     let item = HerbRoundItem(
         id: 1, drugCode: "HQ", drugName: "黄芪", grade: "统货", qualityStandard: "m", ceilingPrice: Money(Decimal(80)))
 
@@ -14,21 +14,6 @@ struct HerbCommitmentAndInspectionRulesTests {
             periodStart: BusinessDate(year: 2027, month: 1, day: 1),
             periodEnd: BusinessDate(year: 2027, month: 12, day: 31), priorYear: 2026, status: status, awardRule: .lowestPrice,
             marginPercent: 0, proposalPercent: 80, minimumPercent: 60, items: [item])
-    }
-
-    func error(_ body: () throws -> Void) -> DomainError? {
-        do { try body() } catch let error as DomainError { return error } catch { return nil }
-        return nil
-    }
-
-    func field(_ body: () throws -> Void) -> String? {
-        guard let e = error(body) else { return nil }
-        return e.fieldErrors.first?.field ?? "\(e)"
-    }
-
-    func isConflict(_ body: () throws -> Void) -> Bool {
-        if case .conflict = error(body) { return true }
-        return false
     }
 
     func commitment(_ status: HerbCommitmentStatus) -> HerbCommitment {

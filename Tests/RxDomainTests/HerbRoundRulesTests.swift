@@ -4,7 +4,7 @@ import Testing
 @testable import RxDomain
 
 @Suite("Herb round rules: draft, lead, items, moves and bids (HerbRoundRules)")
-struct HerbRoundRulesTests {
+struct HerbRoundRulesTests: RuleRefusals {
     let start = BusinessDate(year: 2027, month: 1, day: 1)
     let end = BusinessDate(year: 2027, month: 12, day: 31)
 
@@ -14,18 +14,6 @@ struct HerbRoundRulesTests {
         HerbRoundDraft(
             name: name, leadInstitutionCode: "YJ-TCMH", periodStart: start, periodEnd: end ?? self.end, awardRule: rule,
             marginPercent: margin, proposalPercent: nil, minimumPercent: nil, priorYear: nil)
-    }
-
-    func field(_ body: () throws -> Void) -> String? {
-        do { try body() } catch let error as DomainError { return error.fieldErrors.first?.field ?? "\(error)" } catch {
-            return "\(error)"
-        }
-        return nil
-    }
-
-    func fields(_ body: () throws -> Void) -> [String] {
-        do { try body() } catch let error as DomainError { return error.fieldErrors.map { $0.field } } catch { return [] }
-        return []
     }
 
     @Test("a draft names itself, ends after it starts, and a margin rule has a margin of 0-100")

@@ -4,18 +4,8 @@ import Testing
 @testable import RxDomain
 
 @Suite("Order rules: lines, idempotent retries, orderable drugs, movers and deliveries (OrderRules)")
-struct OrderRulesTests {
+struct OrderRulesTests: RuleRefusals {
     let today = BusinessDate(year: 2027, month: 3, day: 1)
-
-    func refusal(_ body: () throws -> Void) -> DomainError? {
-        do { try body() } catch let error as DomainError { return error } catch { Issue.record("\(error)") }
-        return nil
-    }
-
-    func field(_ body: () throws -> Void) -> String? {
-        guard let error = refusal(body) else { return nil }
-        return error.fieldErrors.first?.field ?? "\(error)"
-    }
 
     @Test("an order has a line, each of a positive quantity; the first bad line is named")
     func lines() {

@@ -4,17 +4,7 @@ import Testing
 @testable import RxDomain
 
 @Suite("Price agreement rules: source, drug, negotiated price, report (PriceAgreementRules)")
-struct PriceAgreementRulesTests {
-    func error(_ body: () throws -> Void) -> DomainError? {
-        do { try body() } catch let error as DomainError { return error } catch { return nil }
-        return nil
-    }
-
-    func field(_ body: () throws -> Void) -> String? {
-        guard let e = error(body) else { return nil }
-        return e.fieldErrors.first?.field ?? "\(e)"
-    }
-
+struct PriceAgreementRulesTests: RuleRefusals {
     let day = BusinessDate(year: 2027, month: 4, day: 1)
     let ceiling = BidCeiling(unitPrice: Money(Decimal(20)), priceUnit: .package, bidReference: "JL-2027-001")
 

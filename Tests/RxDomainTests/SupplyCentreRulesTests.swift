@@ -4,20 +4,10 @@ import Testing
 @testable import RxDomain
 
 @Suite("Supply centre rules: distributors, consolidation, invoices and payment (SupplyCentreRules)")
-struct SupplyCentreRulesTests {
+struct SupplyCentreRulesTests: RuleRefusals {
     let distributor = SupplyCentreRules.Supplier(id: 1, isManufacturer: false, isDistributor: true, countsAsManufacturer: false)
     let manufacturer = SupplyCentreRules.Supplier(id: 2, isManufacturer: true, isDistributor: false, countsAsManufacturer: false)
     let salesCompany = SupplyCentreRules.Supplier(id: 3, isManufacturer: false, isDistributor: true, countsAsManufacturer: true)
-
-    func refusal(_ body: () throws -> Void) -> DomainError? {
-        do { try body() } catch let error as DomainError { return error } catch { Issue.record("\(error)") }
-        return nil
-    }
-
-    func field(_ body: () throws -> Void) -> String? {
-        guard let error = refusal(body) else { return nil }
-        return error.fieldErrors.first?.field ?? "\(error)"
-    }
 
     @Test("a supplier is found by its code, in the field that named it; contracts and invoices name a distributor")
     func suppliers() throws {

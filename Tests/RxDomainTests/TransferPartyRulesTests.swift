@@ -4,18 +4,8 @@ import Testing
 @testable import RxDomain
 
 @Suite("Transfer party rules: the preparation, its producer, supplier and receivers, and the receipt (TransferRules)")
-struct TransferPartyRulesTests {
+struct TransferPartyRulesTests: RuleRefusals {
     let preparation = TransferRules.RegisteredPreparation(unit: "bottle", producerInstitutionID: 1)
-
-    func refusal(_ body: () throws -> Void) -> DomainError? {
-        do { try body() } catch let error as DomainError { return error } catch { Issue.record("\(error)") }
-        return nil
-    }
-
-    func field(_ body: () throws -> Void) -> String? {
-        guard let error = refusal(body) else { return nil }
-        return error.fieldErrors.first?.field ?? "\(error)"
-    }
 
     func parties(
         preparation: TransferRules.RegisteredPreparation?? = nil, supplierID: Int64? = 1,
