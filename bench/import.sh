@@ -18,16 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 lines=${BENCH_LINES:-200000}
 small=${BENCH_SMALL_LINES:-20000}
-out=bench/out
-mkdir -p "$out"
-
-if [ ! -x /usr/bin/time ]; then
-    if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq time >/dev/null
-    else echo "bench: install GNU time (sudo apt-get install time)" >&2; exit 1; fi
-fi
-
-scripts/pg.sh start >/dev/null
-admin_url=$(scripts/pg.sh url postgres)
+source bench/common.sh
 template=consortiumrx_bench_imp_seed
 db=consortiumrx_bench_imp
 [ -n "${BENCH_SKIP_BUILD:-}" ] || swift build -c release --product consortiumrx >/dev/null
