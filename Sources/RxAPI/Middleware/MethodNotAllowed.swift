@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+internal import Yams
 
 /// The contract's paths and the methods each has, read from the served `openapi.yaml` (like `OperationRoles`).
 package struct ContractPaths: Sendable, Equatable {
@@ -11,25 +12,22 @@ package struct ContractPaths: Sendable, Equatable {
 
     package var paths: [Path]
 
+    /// Reads `paths` with Yams, in the contract's order. A contract Yams cannot read gives no paths; the server
+    /// never starts with one, since `OperationRoles` refuses it first.
     package init(contract: String) {
-        var paths: [Path] = []
-        var inPaths = false
-        for line in contract.split(separator: "\n", omittingEmptySubsequences: false) {
-            if !line.hasPrefix(" ") && line.hasSuffix(":") {
-                inPaths = line == "paths:"
-            } else if inPaths && line.hasPrefix("  /") && line.hasSuffix(":") {
-                let template = line.dropFirst(2).dropLast()
-                let segments = template.split(separator: "/").map { $0.hasPrefix("{") ? nil : String($0) }
-                paths.append(Path(segments: segments, methods: []))
-            } else if inPaths, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":"), !paths.isEmpty,
-                let method = HTTPRequest.Method(String(line.dropFirst(4).dropLast()).uppercased()),
-                ["GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS"].contains(method.rawValue)
-            {
-                paths[paths.count - 1].methods.append(method)
+        let root = (try? Yams.compose(yaml: contract)) ?? nil
+        self.paths = (root?["paths"]?.mapping ?? [:]).compactMap { template, item in
+            guard let template = template.string else { return nil }
+            let segments = template.split(separator: "/").map { $0.hasPrefix("{") ? nil : String($0) }
+            let methods = (item.mapping ?? [:]).compactMap { key, _ -> HTTPRequest.Method? in
+                guard let name = key.string, Self.methods.contains(name) else { return nil }
+                return HTTPRequest.Method(name.uppercased())
             }
+            return Path(segments: segments, methods: methods)
         }
-        self.paths = paths
     }
+
+    private static let methods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options"]
 
     /// The methods of the contract's path that `path` (a request path, without its query) matches, if any.
     package func methods(of path: Substring) -> [HTTPRequest.Method]? {
