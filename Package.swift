@@ -2,7 +2,8 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny")
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(
@@ -23,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         // The same URL as swift-openapi-generator's, so both resolve to one package.
         .package(url: "https://github.com/jpsim/Yams", "5.0.1"..<"7.0.0"),
@@ -33,7 +35,7 @@ let package = Package(
             name: "RxDomain",
             swiftSettings: strict
         ),
-        /// The store: every SQL statement, the migrator, seed and import loaders.
+        /// The store: every SQL statement (reads and writes, no decisions), the migrator.
         .target(
             name: "RxStore",
             dependencies: [
@@ -47,12 +49,24 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        /// The use cases: each opens the transaction, loads facts through the stores, asks RxDomain, writes through
+        /// the stores and records the audit row. Imports and reconciliations live here. No SQL.
+        .target(
+            name: "RxUseCases",
+            dependencies: [
+                "RxDomain",
+                "RxStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         /// The HTTP API, generated from openapi.yaml, and the application wiring.
         .target(
             name: "RxAPI",
             dependencies: [
                 "RxDomain",
                 "RxStore",
+                "RxUseCases",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -61,6 +75,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
             ],
             resources: [.embedInCode("openapi.yaml")],
             swiftSettings: strict,
@@ -72,6 +89,7 @@ let package = Package(
             dependencies: [
                 "RxDomain",
                 "RxStore",
+                "RxUseCases",
                 "RxAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -90,9 +108,13 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "RxAPI", "RxStore", "RxCLI", "RxDomain",
+                "RxAPI", "RxStore", "RxUseCases", "RxCLI", "RxDomain",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

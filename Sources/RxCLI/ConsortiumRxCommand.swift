@@ -1,8 +1,8 @@
 import ArgumentParser
 
 /// The command tree. Each subcommand lives in a file of its own.
-public struct ConsortiumRxCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct ConsortiumRxCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "consortiumrx",
         abstract: "The pharmacy of a medical consortium: API server, migrations, seeds, tokens.",
         subcommands: [
@@ -11,5 +11,12 @@ public struct ConsortiumRxCommand: AsyncParsableCommand {
         ]
     )
 
-    public init() {}
+    package init() {}
+}
+
+extension ConsortiumRxCommand {
+    /// Parses the process's arguments, runs the command, and exits with its status.
+    package static func runFromCommandLine() async {
+        await main()
+    }
 }

@@ -5,6 +5,6 @@ await Entry.run()
 /// The executable only hands over to the command tree in RxCLI.
 enum Entry {
     static func run() async {
-        await ConsortiumRxCommand.main()
+        await ConsortiumRxCommand.runFromCommandLine()
     }
 }

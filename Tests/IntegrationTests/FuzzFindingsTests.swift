@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import PostgresNIO
 import RxDomain
+import RxStore
 import Testing
 
 /// What `make fuzz` (Schemathesis against the contract) found, each kept as a regression test.

@@ -4,6 +4,8 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOFoundationEssentialsCompat
+import PostgresNIO
 import RxDomain
 import RxStore
 import Testing

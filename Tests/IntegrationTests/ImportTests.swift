@@ -1,6 +1,8 @@
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import PostgresNIO
+import RxAPI
 import RxDomain
 import RxStore
 import Testing

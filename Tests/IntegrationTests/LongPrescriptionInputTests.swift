@@ -1,7 +1,9 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOFoundationEssentialsCompat
 import PostgresNIO
+import RxAPI
 import RxDomain
 import RxStore
 import Testing

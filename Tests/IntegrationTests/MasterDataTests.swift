@@ -1,6 +1,9 @@
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
+import PostgresNIO
 import RxDomain
+import RxStore
 import Testing
 
 @Suite("Health, contract and master data")

@@ -1,7 +1,9 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import PostgresNIO
 import RxDomain
+import RxStore
 import Testing
 
 @Suite("Problem responses for bad input")

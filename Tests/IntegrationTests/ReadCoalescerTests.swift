@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import RxDomain
 import Synchronization
 import Testing

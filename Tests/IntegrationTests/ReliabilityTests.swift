@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
+import RxAPI
 import RxDomain
 import Synchronization
 import Testing

@@ -1,8 +1,10 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import PostgresNIO
 import RxAPI
 import RxDomain
+import RxStore
 import Testing
 
 /// Who may call every write operation of the contract, generated from `openapi.yaml` itself: each role against

@@ -10,10 +10,11 @@ import RxDomain
 import RxStore
 import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 /// Builds the whole service from its configuration; `serve` and the tests both call it, so tests exercise
 /// the real wiring.
-public func buildApplication(_ configuration: AppConfiguration) throws -> some ApplicationProtocol {
+package func buildApplication(_ configuration: AppConfiguration) throws -> some ApplicationProtocol {
     var logger = Logger(label: "consortiumrx")
     logger.logLevel = configuration.logLevel
     let registry = Observability.bootstrap()
@@ -99,7 +100,7 @@ func operationMiddlewares(roles: OperationRoles, validator: ContractValidator, m
 /// Serves until SIGTERM or SIGINT, then stops within a bound: the server stops accepting, requests in flight get
 /// their answer (each waits at most the lease timeout for the database), and whatever still runs after the lease
 /// timeout plus 5 s is cancelled (a request cut off so gets 503), then the process exits.
-public func serve(_ configuration: AppConfiguration) async throws {
+package func serve(_ configuration: AppConfiguration) async throws {
     let app = try buildApplication(configuration)
     var group = ServiceGroupConfiguration(
         services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: app.logger)

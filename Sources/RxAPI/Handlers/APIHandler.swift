@@ -3,6 +3,7 @@ import Logging
 internal import OpenAPIRuntime
 import RxDomain
 import RxStore
+import RxUseCases
 
 /// Implements the contract's operations by calling the domain and the stores. Handlers stay thin:
 /// read the input, check who may, call the store, map the result.
@@ -10,7 +11,7 @@ struct APIHandler: APIProtocol {
     let database: Database
     let consortia: ConsortiumStore
     let institutions: InstitutionStore
-    let suppliers: SupplierStore
+    let suppliers: SupplierUseCases
     let drugs: DrugStore
     let audit: AuditLog
     let longPrescriptionContexts: LongPrescriptionContextCache
@@ -26,7 +27,7 @@ struct APIHandler: APIProtocol {
         self.database = database
         self.consortia = ConsortiumStore(database: database)
         self.institutions = InstitutionStore(database: database)
-        self.suppliers = SupplierStore(database: database)
+        self.suppliers = SupplierUseCases(database: database)
         self.drugs = DrugStore(database: database, sharedLookups: true)
         self.longPrescriptions = LongPrescriptionStore(database: database, sharedReads: true)
         self.audit = AuditLog(logger: database.logger)
@@ -60,7 +61,7 @@ struct APIHandler: APIProtocol {
         guard stuck.isEmpty else { return unavailable("shared reads are stuck: \(stuck.joined(separator: ", "))") }
         do {
             try await withDeadline(.seconds(2)) {
-                _ = try await database.rows("SELECT 1", as: Int.self)
+                try await database.ping()
             }
             return .ok(.init(body: .json(.init(status: .ok))))
         } catch {

@@ -1,6 +1,7 @@
 internal import Foundation
 import RxDomain
 import RxStore
+import RxUseCases
 
 extension APIHandler {
     func listConsortia(_ input: Operations.ListConsortia.Input) async throws -> Operations.ListConsortia.Output {

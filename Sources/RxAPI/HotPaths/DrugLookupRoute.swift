@@ -1,3 +1,4 @@
+import CoreMetrics
 import Hummingbird
 
 /// Serves `GET /v1/drugs/{code}` directly (see `DirectRoute`): the lookup every screen that shows a drug makes,

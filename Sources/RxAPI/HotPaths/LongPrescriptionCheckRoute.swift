@@ -1,5 +1,7 @@
+import CoreMetrics
 internal import Foundation
 import Hummingbird
+internal import NIOFoundationEssentialsCompat
 
 /// Serves the long-prescription desk check (长处方) directly (see `DirectRoute`): the one call prescribers make
 /// at the desk for every patient, whose own work is small (rules cached, one query for the patient's supply on

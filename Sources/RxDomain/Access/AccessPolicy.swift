@@ -1,5 +1,5 @@
 /// Who may do what. Every write goes through `require(_:)`, so the rules live in one place.
-public enum Permission: Sendable, Equatable {
+package enum Permission: Sendable, Equatable {
     /// A consortium's data: any token of that consortium.
     case readConsortium(consortiumID: Int64)
     /// The consortium's own record: its admin.
@@ -92,7 +92,7 @@ extension Principal {
     /// Auditors and regulators read everything of their consortium and change nothing.
     var overseesConsortium: Bool { role == .auditor || role == .regulator }
 
-    public func may(_ permission: Permission) -> Bool {
+    package func may(_ permission: Permission) -> Bool {
         switch permission {
         case .readConsortium(let id):
             return id == consortiumID
@@ -208,7 +208,7 @@ extension Principal {
         }
     }
 
-    public func require(_ permission: Permission) throws(DomainError) {
+    package func require(_ permission: Permission) throws(DomainError) {
         guard may(permission) else {
             throw .forbidden("the \(role?.rawValue ?? "console") role may not do this here")
         }

@@ -1,6 +1,6 @@
 /// A permission without its scope, to name in tables (which permission an operation of the contract asks for).
 extension Permission {
-    public enum Kind: String, CaseIterable, Sendable {
+    package enum Kind: String, CaseIterable, Sendable {
         case readConsortium
         case updateConsortium
         case createInstitution
@@ -42,7 +42,7 @@ extension Permission {
         case signConsoleRun
     }
 
-    public var kind: Kind {
+    package var kind: Kind {
         switch self {
         case .readConsortium: .readConsortium
         case .updateConsortium: .updateConsortium
@@ -88,7 +88,7 @@ extension Permission {
 
     /// Each permission in a sample scope: consortium `SAMPLE` (id 1), its lead institution `LEAD` (id 1) as the
     /// institution, lead or producer named; both variants where a scope may be left out.
-    public static let samples: [Permission] = {
+    package static let samples: [Permission] = {
         let (c, i, lead, code): (Int64, Int64, String, String) = (1, 1, "LEAD", "SAMPLE")
         return [
             .readConsortium(consortiumID: c),
@@ -138,7 +138,7 @@ extension Permission {
 extension Principal {
     /// Every shape a token of `role` may have in the sample consortium (`Permission.samples`): a national role's
     /// (no consortium, no institution), else consortium-wide, scoped to the lead `LEAD`, or to a member `MEMBER`.
-    public static func samples(of role: Role) -> [Principal] {
+    package static func samples(of role: Role) -> [Principal] {
         if role.isNational {
             return [
                 Principal(
@@ -157,7 +157,7 @@ extension Principal {
 extension Permission.Kind {
     /// The roles that hold this permission somewhere: some token of the role may do it in the sample scope. An
     /// operation gated by these kinds must list exactly their holders in the contract's `x-roles`.
-    public var holders: Set<Role> {
+    package var holders: Set<Role> {
         let permissions = Permission.samples.filter { $0.kind == self }
         return Set(
             Role.allCases.filter { role in

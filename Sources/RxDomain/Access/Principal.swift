@@ -1,18 +1,18 @@
 /// Who is calling: an API token's holder, or an operator at the command line.
-public struct Principal: Sendable, Equatable {
-    public var tokenID: Int64?
-    public var role: Role?
+package struct Principal: Sendable, Equatable {
+    package var tokenID: Int64?
+    package var role: Role?
     /// The token's consortium; nil for a national role (`master_data_admin`), which sees no consortium's data:
     /// every consortium-scoped comparison with nil fails, so such reads find nothing.
-    public var consortiumID: Int64?
-    public var consortiumCode: String?
+    package var consortiumID: Int64?
+    package var consortiumCode: String?
     /// Set when the token is scoped to one institution.
-    public var institutionID: Int64?
-    public var institutionCode: String?
+    package var institutionID: Int64?
+    package var institutionCode: String?
     /// A label for the audit trail: the token's name, or the operator's account.
-    public var name: String
+    package var name: String
 
-    public init(
+    package init(
         tokenID: Int64?, role: Role?, consortiumID: Int64?, consortiumCode: String?,
         institutionID: Int64?, institutionCode: String?, name: String
     ) {
@@ -27,30 +27,30 @@ public struct Principal: Sendable, Equatable {
 
     /// The token's consortium, for a read or write scoped to it; a token of no consortium finds nothing (404,
     /// naming what was asked for, as another consortium's token would).
-    public func scopedConsortiumID(orNotFound what: @autoclosure () -> String) throws(DomainError) -> Int64 {
+    package func scopedConsortiumID(orNotFound what: @autoclosure () -> String) throws(DomainError) -> Int64 {
         guard let consortiumID else { throw .notFound(what()) }
         return consortiumID
     }
 }
 
 /// The author of a change as the audit trail records it.
-public struct Actor: Sendable, Equatable {
-    public var tokenID: Int64?
-    public var label: String
-    public var role: String?
+package struct Actor: Sendable, Equatable {
+    package var tokenID: Int64?
+    package var label: String
+    package var role: String?
 
-    public init(tokenID: Int64?, label: String, role: String?) {
+    package init(tokenID: Int64?, label: String, role: String?) {
         self.tokenID = tokenID
         self.label = label
         self.role = role
     }
 
-    public init(_ principal: Principal) {
+    package init(_ principal: Principal) {
         self.init(tokenID: principal.tokenID, label: principal.name, role: principal.role?.rawValue)
     }
 
     /// A command run at the console (migrate, seed, import) by the operating-system user.
-    public static func console(_ command: String) -> Actor {
+    package static func console(_ command: String) -> Actor {
         Actor(tokenID: nil, label: "console:\(command)", role: nil)
     }
 }

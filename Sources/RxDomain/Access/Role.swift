@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a token holder is to the consortium.
-public enum Role: String, CaseIterable, Sendable, Codable {
+package enum Role: String, CaseIterable, Sendable, Codable {
     /// The lead hospital's pharmacy centre (药学中心): maintains the catalogue, prices and its members.
     case consortiumAdmin = "consortium_admin"
     /// A member institution's pharmacist: its own catalogue, endorsements, receipts.
@@ -23,10 +23,10 @@ public enum Role: String, CaseIterable, Sendable, Codable {
 
 extension Role {
     /// A role whose tokens belong to no consortium: it reads and writes national master data only.
-    public var isNational: Bool { self == .masterDataAdmin }
+    package var isNational: Bool { self == .masterDataAdmin }
 
     /// A national role's token names no consortium and no institution; every other role's names its consortium.
-    public func checkTokenScope(consortiumCode: String?, institutionCode: String?) throws(DomainError) {
+    package func checkTokenScope(consortiumCode: String?, institutionCode: String?) throws(DomainError) {
         if isNational {
             guard consortiumCode == nil else {
                 throw .invalid(
@@ -43,11 +43,11 @@ extension Role {
 
 /// How long a new API token may live: at least a day, at most ten years. A token that expires as it is printed,
 /// or an expiry past what a date can hold, is a mistake, not a choice.
-public enum TokenLifetime {
-    public static let days: ClosedRange<Int> = 1...3650
+package enum TokenLifetime {
+    package static let days: ClosedRange<Int> = 1...3650
 
     /// The expiry of a token created at `now` to live `days` days (nil: it never expires).
-    public static func expiry(days: Int?, from now: Date) throws(DomainError) -> Date? {
+    package static func expiry(days: Int?, from now: Date) throws(DomainError) -> Date? {
         guard let days else { return nil }
         guard Self.days.contains(days) else {
             throw .invalid(

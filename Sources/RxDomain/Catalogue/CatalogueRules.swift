@@ -1,7 +1,7 @@
 import Foundation
 
 /// The consortium essential drug catalogue (基本用药目录): a version's lifecycle and its items.
-public enum CatalogueStatus: String, Sendable, Codable, CaseIterable {
+package enum CatalogueStatus: String, Sendable, Codable, CaseIterable {
     /// Being edited by the pharmacy centre. At most one open (draft or proposed) version per consortium.
     case draft
     /// Put to the members for endorsement; no longer editable.
@@ -10,37 +10,37 @@ public enum CatalogueStatus: String, Sendable, Codable, CaseIterable {
     case published
 }
 
-public struct CatalogueItem: Sendable, Equatable, Codable {
-    public var drugCode: String
+package struct CatalogueItem: Sendable, Equatable, Codable {
+    package var drugCode: String
     /// The institution levels that may use the drug; empty means every level.
-    public var levels: [InstitutionLevel]
-    public var note: String?
+    package var levels: [InstitutionLevel]
+    package var note: String?
     /// Why a drug that is neither on the essential list nor insurance-listed belongs in the catalogue.
-    public var justification: String?
+    package var justification: String?
 
-    public init(drugCode: String, levels: [InstitutionLevel] = [], note: String? = nil, justification: String? = nil) {
+    package init(drugCode: String, levels: [InstitutionLevel] = [], note: String? = nil, justification: String? = nil) {
         self.drugCode = drugCode
         self.levels = levels
         self.note = note
         self.justification = justification
     }
 
-    public func allows(_ level: InstitutionLevel) -> Bool { levels.isEmpty || levels.contains(level) }
+    package func allows(_ level: InstitutionLevel) -> Bool { levels.isEmpty || levels.contains(level) }
 }
 
-public enum EndorsementDecision: String, Sendable, Codable, CaseIterable {
+package enum EndorsementDecision: String, Sendable, Codable, CaseIterable {
     case endorse
     case object
 }
 
 /// Why an institution has not endorsed a version put to it: it has not decided, or it objects.
-public enum PendingEndorsementStatus: String, Sendable, Codable, CaseIterable {
+package enum PendingEndorsementStatus: String, Sendable, Codable, CaseIterable {
     case undecided
     case objected
 }
 
 /// How many member endorsements a catalogue version needs: a consortium setting (`catalogue_quorum`).
-public enum Quorum: Sendable, Equatable {
+package enum Quorum: Sendable, Equatable {
     /// More than half of the members.
     case simpleMajority
     /// At least two thirds of the members.
@@ -49,7 +49,7 @@ public enum Quorum: Sendable, Equatable {
     /// A fixed number of members.
     case count(Int)
 
-    public init?(setting: String) {
+    package init?(setting: String) {
         switch setting {
         case "simple_majority": self = .simpleMajority
         case "two_thirds": self = .twoThirds
@@ -61,7 +61,7 @@ public enum Quorum: Sendable, Equatable {
     }
 
     /// Endorsements needed out of `members` (the lead's own endorsement is required besides).
-    public func required(members: Int) -> Int {
+    package func required(members: Int) -> Int {
         switch self {
         case .simpleMajority: members == 0 ? 0 : members / 2 + 1
         case .twoThirds: (2 * members + 2) / 3
@@ -71,10 +71,10 @@ public enum Quorum: Sendable, Equatable {
     }
 }
 
-public enum CatalogueRules {
+package enum CatalogueRules {
     /// An item whose drug is neither on an essential-list edition nor insurance-listed needs a written
     /// justification (national essential medicines and insurance-listed drugs come first).
-    public static func justificationError(item: CatalogueItem, drug: Drug) -> FieldError? {
+    package static func justificationError(item: CatalogueItem, drug: Drug) -> FieldError? {
         guard !drug.isEssentialOrInsured else { return nil }
         if let j = item.justification, !j.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return nil }
         return FieldError(
@@ -84,13 +84,13 @@ public enum CatalogueRules {
         )
     }
 
-    public struct PublicationCheck: Sendable, Equatable {
-        public var leadEndorsed: Bool
-        public var endorsements: Int
-        public var required: Int
-        public var openObjections: [String]
+    package struct PublicationCheck: Sendable, Equatable {
+        package var leadEndorsed: Bool
+        package var endorsements: Int
+        package var required: Int
+        package var openObjections: [String]
 
-        public var problems: [String] {
+        package var problems: [String] {
             var p: [String] = []
             if !leadEndorsed { p.append("the lead institution has not endorsed it") }
             if endorsements < required { p.append("\(endorsements) of the \(required) member endorsements needed") }
@@ -101,7 +101,7 @@ public enum CatalogueRules {
 
     /// Whether a proposed version may be published: the lead and a quorum of members endorsed it, and no
     /// objection is left open.
-    public static func publicationCheck(
+    package static func publicationCheck(
         decisions: [String: EndorsementDecision], lead: String, members: [String], quorum: Quorum
     ) -> PublicationCheck {
         let memberSet = Set(members).subtracting([lead])
@@ -114,7 +114,7 @@ public enum CatalogueRules {
 
     /// Endorsements are awaited from a version put to the members (proposed, or published after them); a draft is put
     /// to no one yet: 409.
-    public static func requirePutToMembers(_ status: CatalogueStatus, number: Int) throws(DomainError) {
+    package static func requirePutToMembers(_ status: CatalogueStatus, number: Int) throws(DomainError) {
         guard status != .draft else {
             throw .conflict("version \(number) is a draft; endorsements are awaited once it is proposed")
         }
@@ -122,12 +122,12 @@ public enum CatalogueRules {
 
     /// The drugs a member may use: its own list when it has one, otherwise what its level allows of the
     /// consortium catalogue in effect.
-    public static func memberDrugs(ownList: [String]?, level: InstitutionLevel, catalogue: [String: CatalogueItem]) -> [String] {
+    package static func memberDrugs(ownList: [String]?, level: InstitutionLevel, catalogue: [String: CatalogueItem]) -> [String] {
         ownList ?? catalogue.values.filter { $0.allows(level) }.map(\.drugCode).sorted()
     }
 
     /// A member list's drugs that the consortium catalogue does not hold, or holds for other levels only.
-    public static func outOfLine(
+    package static func outOfLine(
         memberDrugs: [String], level: InstitutionLevel, catalogue: [String: CatalogueItem]
     ) -> [FieldError] {
         memberDrugs.sorted().compactMap { code in
@@ -145,19 +145,19 @@ public enum CatalogueRules {
         }
     }
 
-    public struct Difference: Sendable, Equatable {
-        public var added: [CatalogueItem]
-        public var removed: [CatalogueItem]
-        public var changed: [(before: CatalogueItem, after: CatalogueItem)]
+    package struct Difference: Sendable, Equatable {
+        package var added: [CatalogueItem]
+        package var removed: [CatalogueItem]
+        package var changed: [(before: CatalogueItem, after: CatalogueItem)]
 
-        public static func == (a: Self, b: Self) -> Bool {
+        package static func == (a: Self, b: Self) -> Bool {
             a.added == b.added && a.removed == b.removed
                 && a.changed.map(\.before) == b.changed.map(\.before) && a.changed.map(\.after) == b.changed.map(\.after)
         }
     }
 
     /// What `version` adds, removes and changes against `base`.
-    public static func difference(_ version: [CatalogueItem], against base: [CatalogueItem]) -> Difference {
+    package static func difference(_ version: [CatalogueItem], against base: [CatalogueItem]) -> Difference {
         let old = Dictionary(base.map { ($0.drugCode, $0) }, uniquingKeysWith: { a, _ in a })
         let new = Dictionary(version.map { ($0.drugCode, $0) }, uniquingKeysWith: { a, _ in a })
         return Difference(
@@ -172,7 +172,7 @@ public enum CatalogueRules {
     /// Alternatives for a drug the receiving institution does not hold: the same generic name in another form
     /// or strength first, then the same ATC chemical subgroup (level 4, five characters), so a down-referred
     /// patient's treatment continues (用药目录衔接).
-    public static func alternatives(for drug: Drug, among available: [Drug]) -> [Drug] {
+    package static func alternatives(for drug: Drug, among available: [Drug]) -> [Drug] {
         let sameGeneric = available.filter { $0.code != drug.code && $0.genericName == drug.genericName }
         guard let atc = drug.atcCode, atc.count >= 5 else { return sameGeneric }
         let group = atc.prefix(5)
@@ -187,26 +187,26 @@ public enum CatalogueRules {
 /// (what the store reads), a refusal out, in the order the store asks.
 extension CatalogueRules {
     /// One open (draft or proposed) version per consortium: `open` is the open version's number, if any.
-    public static func checkNoOpenVersion(_ open: Int?) throws(DomainError) {
+    package static func checkNoOpenVersion(_ open: Int?) throws(DomainError) {
         if let open { throw .conflict("version \(open) is still open; publish it first (one open draft at a time)") }
     }
 
     /// Only a draft's items change.
-    public static func checkDraftChange(status: CatalogueStatus, number: Int) throws(DomainError) {
+    package static func checkDraftChange(status: CatalogueStatus, number: Int) throws(DomainError) {
         guard status == .draft else { throw .conflict("version \(number) is \(status.rawValue); only a draft changes") }
     }
 
     /// An item names a known drug (nil: no drug by that code), with a justification when the drug is neither
     /// essential nor insurance-listed.
     @discardableResult
-    public static func checkItem(_ item: CatalogueItem, drug: Drug?) throws(DomainError) -> Drug {
+    package static func checkItem(_ item: CatalogueItem, drug: Drug?) throws(DomainError) -> Drug {
         guard let drug else { throw .invalid("drugCode", "no drug \(item.drugCode)") }
         if let error = justificationError(item: item, drug: drug) { throw .unprocessable(error.reason, [error]) }
         return drug
     }
 
     /// A version's move between drafting and the members.
-    public enum Move: String, Sendable, Equatable {
+    package enum Move: String, Sendable, Equatable {
         /// draft → proposed: put to the members for endorsement.
         case propose
         /// proposed → draft: back to drafting; the endorsements given to the old content are cleared.
@@ -214,7 +214,7 @@ extension CatalogueRules {
     }
 
     /// A draft with items may be proposed, a proposed version reopened; nothing else moves this way.
-    public static func move(
+    package static func move(
         from current: CatalogueStatus, to status: CatalogueStatus, number: Int, itemCount: Int
     ) throws(DomainError) -> Move {
         switch (current, status) {
@@ -229,21 +229,21 @@ extension CatalogueRules {
     }
 
     /// An objection says why (背书 / 异议).
-    public static func checkEndorsement(_ decision: EndorsementDecision, comment: String?) throws(DomainError) {
+    package static func checkEndorsement(_ decision: EndorsementDecision, comment: String?) throws(DomainError) {
         if decision == .object && (comment ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw .invalid("comment", "an objection says why")
         }
     }
 
     /// Members endorse a proposed version only.
-    public static func checkEndorsable(status: CatalogueStatus, number: Int) throws(DomainError) {
+    package static func checkEndorsable(status: CatalogueStatus, number: Int) throws(DomainError) {
         guard status == .proposed else {
             throw .conflict("version \(number) is \(status.rawValue); members endorse a proposed version")
         }
     }
 
     /// A catalogue takes effect today or later.
-    public static func checkEffectiveFrom(_ effectiveFrom: BusinessDate, today: BusinessDate) throws(DomainError) {
+    package static func checkEffectiveFrom(_ effectiveFrom: BusinessDate, today: BusinessDate) throws(DomainError) {
         guard effectiveFrom >= today else {
             throw .invalid("effectiveFrom", "\(effectiveFrom) is in the past; a catalogue takes effect today or later")
         }
@@ -251,7 +251,7 @@ extension CatalogueRules {
 
     /// Only a proposed version is published, after the one in effect (`latestEffective`, if any), in a consortium
     /// with a lead institution; returns the lead's code.
-    public static func checkPublishable(
+    package static func checkPublishable(
         status: CatalogueStatus, number: Int, effectiveFrom: BusinessDate, latestEffective: BusinessDate?, lead: String?
     ) throws(DomainError) -> String {
         guard status == .proposed else {
@@ -265,7 +265,7 @@ extension CatalogueRules {
     }
 
     /// The lead and a quorum of members endorsed the version and no objection is open (`publicationCheck`).
-    public static func checkPublication(_ check: PublicationCheck, number: Int) throws(DomainError) {
+    package static func checkPublication(_ check: PublicationCheck, number: Int) throws(DomainError) {
         guard check.problems.isEmpty else {
             throw .unprocessable("version \(number) cannot be published: " + check.problems.joined(separator: "; "))
         }
@@ -275,7 +275,7 @@ extension CatalogueRules {
 extension CatalogueRules {
     /// A member's own list (成员单位用药目录) lies inside the consortium catalogue in effect (`catalogue`, nil when
     /// none is), as its level allows.
-    public static func checkMemberList(
+    package static func checkMemberList(
         _ memberDrugs: [String], level: InstitutionLevel, catalogue: [String: CatalogueItem]?
     ) throws(DomainError) {
         guard let catalogue else {

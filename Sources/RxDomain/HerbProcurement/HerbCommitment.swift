@@ -1,19 +1,19 @@
 import Foundation
 
 /// A member's commitment of kilograms to an item of a round (带量承诺).
-public struct HerbCommitment: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var roundID: Int64
-    public var itemID: Int64
-    public var drugCode: String
-    public var institutionCode: String
-    public var quantityKg: Decimal
-    public var priorUsageKg: Decimal?
-    public var proposedKg: Decimal?
-    public var status: HerbCommitmentStatus
-    public var reason: String?
+package struct HerbCommitment: Sendable, Equatable, Encodable {
+    package var id: Int64
+    package var roundID: Int64
+    package var itemID: Int64
+    package var drugCode: String
+    package var institutionCode: String
+    package var quantityKg: Decimal
+    package var priorUsageKg: Decimal?
+    package var proposedKg: Decimal?
+    package var status: HerbCommitmentStatus
+    package var reason: String?
 
-    public init(
+    package init(
         id: Int64, roundID: Int64, itemID: Int64, drugCode: String, institutionCode: String, quantityKg: Decimal,
         priorUsageKg: Decimal?, proposedKg: Decimal?, status: HerbCommitmentStatus, reason: String?
     ) {
@@ -30,13 +30,13 @@ public struct HerbCommitment: Sendable, Equatable, Encodable {
     }
 }
 
-public struct HerbCommitmentDraft: Sendable {
-    public var drugCode: String
-    public var institutionCode: String
+package struct HerbCommitmentDraft: Sendable {
+    package var drugCode: String
+    package var institutionCode: String
     /// nil: the proposal from prior-year usage.
-    public var quantityKg: Decimal?
-    public var reason: String?
-    public init(drugCode: String, institutionCode: String, quantityKg: Decimal?, reason: String?) {
+    package var quantityKg: Decimal?
+    package var reason: String?
+    package init(drugCode: String, institutionCode: String, quantityKg: Decimal?, reason: String?) {
         self.drugCode = drugCode
         self.institutionCode = institutionCode
         self.quantityKg = quantityKg

@@ -2,7 +2,7 @@ import Foundation
 
 /// What the lead's lab measures on a lot of a decoction piece, as the monograph and general rule 0212 limit it.
 /// The raw value is the field name in the API and the measure's column stem in SQL.
-public enum HerbQualityMeasure: String, Sendable, Codable, CaseIterable {
+package enum HerbQualityMeasure: String, Sendable, Codable, CaseIterable {
     case moisturePct
     case totalAshPct
     case sulfurDioxideMgPerKg
@@ -15,7 +15,7 @@ public enum HerbQualityMeasure: String, Sendable, Codable, CaseIterable {
     case aflatoxinsTotalUgPerKg
 
     /// The column of `herb_quality_limits` (and of `seeds/demo/herb_quality_limits.csv`) holding its maximum.
-    public var limitColumn: String {
+    package var limitColumn: String {
         switch self {
         case .moisturePct: "moisture_max_pct"
         case .totalAshPct: "total_ash_max_pct"
@@ -31,7 +31,7 @@ public enum HerbQualityMeasure: String, Sendable, Codable, CaseIterable {
     }
 
     /// The column of `herb_inspections` holding the measured value.
-    public var measuredColumn: String {
+    package var measuredColumn: String {
         switch self {
         case .moisturePct: "moisture_pct"
         case .totalAshPct: "total_ash_pct"
@@ -49,11 +49,11 @@ public enum HerbQualityMeasure: String, Sendable, Codable, CaseIterable {
 
 /// The pure rules of volume-based joint procurement of decoction pieces: proposals and minimums, the award
 /// ranking, the quality check of a lot, and the pace of execution.
-public enum HerbProcurementRules {
+package enum HerbProcurementRules {
     // MARK: State
 
     /// The state an action moves a round to; 409 when the round's state does not allow it.
-    public static func next(_ status: HerbRoundStatus, _ action: HerbRoundAction) throws(DomainError) -> HerbRoundStatus {
+    package static func next(_ status: HerbRoundStatus, _ action: HerbRoundAction) throws(DomainError) -> HerbRoundStatus {
         switch (status, action) {
         case (.planning, .openCommitments): return .commitmentsOpen
         case (.commitmentsOpen, .openBidding): return .bidding
@@ -66,21 +66,21 @@ public enum HerbProcurementRules {
     }
 
     /// Commitments can be made and changed while they are open; they lock when bidding opens. 409 naming the state.
-    public static func requireCommitmentsOpen(_ status: HerbRoundStatus, roundID: Int64) throws(DomainError) {
+    package static func requireCommitmentsOpen(_ status: HerbRoundStatus, roundID: Int64) throws(DomainError) {
         guard status == .commitmentsOpen else {
             throw .conflict("commitments are locked once bidding opens; round \(roundID) is \(status.rawValue)")
         }
     }
 
     /// A bid can be entered or withdrawn until bidding closes (the award). 409 naming the state.
-    public static func requireBidding(_ status: HerbRoundStatus, roundID: Int64) throws(DomainError) {
+    package static func requireBidding(_ status: HerbRoundStatus, roundID: Int64) throws(DomainError) {
         guard status == .bidding else {
             throw .conflict("bids are taken and withdrawn only while bidding; round \(roundID) is \(status.rawValue)")
         }
     }
 
     /// The reason a correction needs (changing a commitment, withdrawing a bid): required, at most 1000 characters.
-    public static func correctionReason(_ reason: String?) throws(DomainError) -> String {
+    package static func correctionReason(_ reason: String?) throws(DomainError) -> String {
         let trimmed = reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard !trimmed.isEmpty else { throw .invalid("reason", "is required: say why") }
         guard trimmed.count <= 1000 else { throw .invalid("reason", "at most 1000 characters") }
@@ -90,17 +90,17 @@ public enum HerbProcurementRules {
     // MARK: Commitments
 
     /// The proposed commitment: prior-year usage × the round's proposal percent, to the gram.
-    public static func proposal(priorUsage: Decimal, proposalPercent: Decimal) -> Decimal {
+    package static func proposal(priorUsage: Decimal, proposalPercent: Decimal) -> Decimal {
         round(priorUsage * proposalPercent / 100, 3)
     }
 
     /// The least a member may commit without a reason: prior-year usage × the round's minimum percent.
-    public static func minimum(priorUsage: Decimal, minimumPercent: Decimal) -> Decimal {
+    package static func minimum(priorUsage: Decimal, minimumPercent: Decimal) -> Decimal {
         round(priorUsage * minimumPercent / 100, 3)
     }
 
     /// A commitment at or above the minimum counts at once; below it, it needs a reason and waits for the lead.
-    public static func commitmentStatus(
+    package static func commitmentStatus(
         quantity: Decimal, priorUsage: Decimal?, minimumPercent: Decimal, reason: String?
     ) throws(DomainError) -> HerbCommitmentStatus {
         guard quantity > 0 else { throw .invalid("quantityKg", "must be positive") }
@@ -119,13 +119,13 @@ public enum HerbProcurementRules {
     // MARK: Provincial price
 
     /// A provincial winning-bid price (省级中标价) of the piece, per kg, in effect over `[from, to)`.
-    public struct ProvincialPrice: Sendable, Equatable {
-        public var unitPrice: Money
-        public var reference: String
-        public var from: BusinessDate
+    package struct ProvincialPrice: Sendable, Equatable {
+        package var unitPrice: Money
+        package var reference: String
+        package var from: BusinessDate
         /// The day after the last day; nil while open.
-        public var to: BusinessDate?
-        public init(unitPrice: Money, reference: String, from: BusinessDate, to: BusinessDate?) {
+        package var to: BusinessDate?
+        package init(unitPrice: Money, reference: String, from: BusinessDate, to: BusinessDate?) {
             self.unitPrice = unitPrice
             self.reference = reference
             self.from = from
@@ -136,7 +136,7 @@ public enum HerbProcurementRules {
     /// The most the round may set as the unified price of an item: its ceiling (最高有效申报价), and no more than any
     /// provincial winning-bid price in effect while the award would be (`provincial`: the periods overlapping the
     /// round's period). A piece without a provincial price is capped by its ceiling alone.
-    public static func cap(ceiling: Money, provincial: [ProvincialPrice]) -> (price: Money, provincial: ProvincialPrice?) {
+    package static func cap(ceiling: Money, provincial: [ProvincialPrice]) -> (price: Money, provincial: ProvincialPrice?) {
         guard let lowest = provincial.min(by: { $0.unitPrice < $1.unitPrice }), lowest.unitPrice < ceiling else {
             return (ceiling, nil)
         }
@@ -144,7 +144,7 @@ public enum HerbProcurementRules {
     }
 
     /// An item's ceiling above a provincial winning-bid price in effect during the round: 422 naming both prices.
-    public static func checkCeiling(_ ceiling: Money, provincial: [ProvincialPrice]) throws(DomainError) {
+    package static func checkCeiling(_ ceiling: Money, provincial: [ProvincialPrice]) throws(DomainError) {
         guard let above = provincial.filter({ ceiling > $0.unitPrice }).min(by: { $0.unitPrice < $1.unitPrice }) else { return }
         let reason =
             "the ceiling \(ceiling) per kg is above the provincial winning-bid price \(above.unitPrice) per kg (\(above.reference), in effect from \(above.from)); a round's price may not exceed it"
@@ -153,7 +153,7 @@ public enum HerbProcurementRules {
 
     /// What is wrong with a bid's price per kg, if anything: above the item's ceiling (最高有效申报价), or above a
     /// provincial winning-bid price in effect during the round.
-    public static func bidPriceProblem(_ price: Money, ceiling: Money, provincial: [ProvincialPrice]) -> FieldError? {
+    package static func bidPriceProblem(_ price: Money, ceiling: Money, provincial: [ProvincialPrice]) -> FieldError? {
         if price > ceiling {
             return FieldError(field: "unitPrice", reason: "\(price) is above the ceiling \(ceiling) per kg (最高有效申报价)")
         }
@@ -169,7 +169,7 @@ public enum HerbProcurementRules {
 
     /// Ranks an item's bids against its ceiling and the provincial prices in effect during the round: a bid above
     /// the provincial price does not qualify, so the award never makes the unified price exceed it.
-    public static func rank(
+    package static func rank(
         _ bids: [Bid], rule: HerbAwardRule, marginPercent: Decimal, ceiling: Money, provincial: [ProvincialPrice]
     ) -> [RankedBid] {
         let limit = Self.cap(ceiling: ceiling, provincial: provincial)
@@ -183,13 +183,13 @@ public enum HerbProcurementRules {
 
     // MARK: Award
 
-    public struct Bid: Sendable, Equatable {
-        public var id: Int64
-        public var supplierCode: String
-        public var unitPrice: Money
-        public var qualityScore: Decimal
-        public var suspended: Bool
-        public init(id: Int64, supplierCode: String, unitPrice: Money, qualityScore: Decimal, suspended: Bool = false) {
+    package struct Bid: Sendable, Equatable {
+        package var id: Int64
+        package var supplierCode: String
+        package var unitPrice: Money
+        package var qualityScore: Decimal
+        package var suspended: Bool
+        package init(id: Int64, supplierCode: String, unitPrice: Money, qualityScore: Decimal, suspended: Bool = false) {
             self.id = id
             self.supplierCode = supplierCode
             self.unitPrice = unitPrice
@@ -198,17 +198,17 @@ public enum HerbProcurementRules {
         }
     }
 
-    public struct RankedBid: Sendable, Equatable {
-        public var bidID: Int64
-        public var supplierCode: String
+    package struct RankedBid: Sendable, Equatable {
+        package var bidID: Int64
+        package var supplierCode: String
         /// 1 for the best qualified bid; disqualified bids rank after every qualified one.
-        public var rank: Int
-        public var qualified: Bool
-        public var winner: Bool
+        package var rank: Int
+        package var qualified: Bool
+        package var winner: Bool
         /// The winner's share of the item's volume (0 for the others).
-        public var share: Decimal
-        public var reason: String
-        public init(bidID: Int64, supplierCode: String, rank: Int, qualified: Bool, winner: Bool, share: Decimal, reason: String)
+        package var share: Decimal
+        package var reason: String
+        package init(bidID: Int64, supplierCode: String, rank: Int, qualified: Bool, winner: Bool, share: Decimal, reason: String)
         {
             self.bidID = bidID
             self.supplierCode = supplierCode
@@ -224,7 +224,7 @@ public enum HerbProcurementRules {
     /// score, then the earlier bid; a suspended supplier's bid or one above the ceiling does not qualify.
     /// `lowestPrice`: the first wins the whole volume. `multipleWithinMargin`: every qualified bid at most
     /// `marginPercent` above the lowest wins, the volume shared equally (the first takes the rounding remainder).
-    public static func rank(
+    package static func rank(
         _ bids: [Bid], rule: HerbAwardRule, marginPercent: Decimal, ceiling: Money, ceilingName: String = "the ceiling"
     ) -> [RankedBid] {
         var disqualified: [(Bid, String)] = []
@@ -306,21 +306,21 @@ public enum HerbProcurementRules {
 
     // MARK: Quality
 
-    public struct QualityFinding: Sendable, Equatable {
-        public var measure: HerbQualityMeasure
-        public var measured: Decimal
-        public var limit: Decimal
+    package struct QualityFinding: Sendable, Equatable {
+        package var measure: HerbQualityMeasure
+        package var measured: Decimal
+        package var limit: Decimal
     }
 
-    public struct QualityVerdict: Sendable, Equatable {
-        public var result: HerbInspectionResult
+    package struct QualityVerdict: Sendable, Equatable {
+        package var result: HerbInspectionResult
         /// Each reason the lot failed, in words.
-        public var failures: [String]
+        package var failures: [String]
     }
 
     /// The measures the monograph limits must all be given (422 naming each missing one); identification must pass
     /// and every measured value must be within its limit, else the lot is rejected. Limits are data, never code.
-    public static func inspect(
+    package static func inspect(
         identificationPassed: Bool, measured: [HerbQualityMeasure: Decimal], limits: [HerbQualityMeasure: Decimal]
     ) throws(DomainError) -> QualityVerdict {
         let missing = HerbQualityMeasure.allCases.filter { limits[$0] != nil && measured[$0] == nil }
@@ -346,23 +346,23 @@ public enum HerbProcurementRules {
 
     /// A supplier whose rejected lots in a round reach the threshold (setting `herb_rejections_to_flag_supplier`) is
     /// flagged to the lead for review.
-    public static func flagsSupplier(rejections: Int, threshold: Int) -> Bool { rejections >= threshold }
+    package static func flagsSupplier(rejections: Int, threshold: Int) -> Bool { rejections >= threshold }
 
     // MARK: Execution
 
-    public struct Pace: Sendable, Equatable {
+    package struct Pace: Sendable, Equatable {
         /// bought ÷ committed, four decimals; nil without a commitment.
-        public var completionRate: Decimal?
+        package var completionRate: Decimal?
         /// committed × elapsed days ÷ period days, to the gram.
-        public var expected: Decimal
-        public var behind: Bool
-        public var overCommitment: Decimal
-        public var elapsedDays: Int
-        public var periodDays: Int
+        package var expected: Decimal
+        package var behind: Bool
+        package var overCommitment: Decimal
+        package var elapsedDays: Int
+        package var periodDays: Int
     }
 
     /// How far a member is with an item on a date: the period runs from `start` to `end`, both included.
-    public static func pace(committed: Decimal, bought: Decimal, start: BusinessDate, end: BusinessDate, on date: BusinessDate)
+    package static func pace(committed: Decimal, bought: Decimal, start: BusinessDate, end: BusinessDate, on date: BusinessDate)
         -> Pace
     {
         let periodDays = start.days(to: end) + 1
@@ -374,7 +374,7 @@ public enum HerbProcurementRules {
     }
 
     /// Rounded half-up to `places` decimals.
-    public static func round(_ value: Decimal, _ places: Int) -> Decimal {
+    package static func round(_ value: Decimal, _ places: Int) -> Decimal {
         var input = value
         var result = Decimal()
         NSDecimalRound(&result, &input, places, .plain)

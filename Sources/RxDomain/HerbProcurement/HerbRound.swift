@@ -1,20 +1,20 @@
 import Foundation
 
 /// A volume-based joint procurement round of decoction pieces (中药饮片联合带量采购), from planning to closed.
-public enum HerbRoundStatus: String, Sendable, Codable, CaseIterable {
+package enum HerbRoundStatus: String, Sendable, Codable, CaseIterable {
     case planning
     case commitmentsOpen = "commitments_open"
     case bidding, awarded, executing, closed
 }
 
-public enum HerbRoundAction: String, Sendable, Codable, CaseIterable {
+package enum HerbRoundAction: String, Sendable, Codable, CaseIterable {
     case openCommitments = "open_commitments"
     case openBidding = "open_bidding"
     case award, execute, close
 }
 
 /// How a round's items are awarded.
-public enum HerbAwardRule: String, Sendable, Codable, CaseIterable {
+package enum HerbAwardRule: String, Sendable, Codable, CaseIterable {
     /// The lowest qualified price wins (ties: higher quality score, then the earlier bid).
     case lowestPrice = "lowest_price"
     /// Every qualified bid within the margin of the lowest wins, the volume shared equally.
@@ -22,32 +22,32 @@ public enum HerbAwardRule: String, Sendable, Codable, CaseIterable {
 }
 
 /// A member's commitment: counted once accepted. One below the round's minimum share waits for the lead.
-public enum HerbCommitmentStatus: String, Sendable, Codable, CaseIterable {
+package enum HerbCommitmentStatus: String, Sendable, Codable, CaseIterable {
     case accepted, pending, rejected
 }
 
-public enum HerbCommitmentDecision: String, Sendable, Codable, CaseIterable {
+package enum HerbCommitmentDecision: String, Sendable, Codable, CaseIterable {
     case accept, reject
 }
 
 /// The lead lab's verdict on a delivered lot.
-public enum HerbInspectionResult: String, Sendable, Codable, CaseIterable {
+package enum HerbInspectionResult: String, Sendable, Codable, CaseIterable {
     case passed, rejected
 }
 
 // MARK: Rounds, items and bids
 
-public struct HerbRoundItem: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var drugCode: String
-    public var drugName: String
-    public var grade: String
-    public var qualityStandard: String
-    public var ceilingPrice: Money
-    public var awardAgreementID: Int64? = nil
-    public var awardedPrice: Money? = nil
+package struct HerbRoundItem: Sendable, Equatable, Encodable {
+    package var id: Int64
+    package var drugCode: String
+    package var drugName: String
+    package var grade: String
+    package var qualityStandard: String
+    package var ceilingPrice: Money
+    package var awardAgreementID: Int64? = nil
+    package var awardedPrice: Money? = nil
 
-    public init(
+    package init(
         id: Int64, drugCode: String, drugName: String, grade: String, qualityStandard: String, ceilingPrice: Money,
         awardAgreementID: Int64? = nil, awardedPrice: Money? = nil
     ) {
@@ -62,22 +62,22 @@ public struct HerbRoundItem: Sendable, Equatable, Encodable {
     }
 }
 
-public struct HerbRound: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var consortiumID: Int64
-    public var name: String
-    public var leadInstitutionCode: String
-    public var periodStart: BusinessDate
-    public var periodEnd: BusinessDate
-    public var priorYear: Int
-    public var status: HerbRoundStatus
-    public var awardRule: HerbAwardRule
-    public var marginPercent: Decimal
-    public var proposalPercent: Decimal
-    public var minimumPercent: Decimal
-    public var items: [HerbRoundItem]
+package struct HerbRound: Sendable, Equatable, Encodable {
+    package var id: Int64
+    package var consortiumID: Int64
+    package var name: String
+    package var leadInstitutionCode: String
+    package var periodStart: BusinessDate
+    package var periodEnd: BusinessDate
+    package var priorYear: Int
+    package var status: HerbRoundStatus
+    package var awardRule: HerbAwardRule
+    package var marginPercent: Decimal
+    package var proposalPercent: Decimal
+    package var minimumPercent: Decimal
+    package var items: [HerbRoundItem]
 
-    public init(
+    package init(
         id: Int64, consortiumID: Int64, name: String, leadInstitutionCode: String, periodStart: BusinessDate,
         periodEnd: BusinessDate, priorYear: Int, status: HerbRoundStatus, awardRule: HerbAwardRule, marginPercent: Decimal,
         proposalPercent: Decimal, minimumPercent: Decimal, items: [HerbRoundItem]
@@ -98,17 +98,17 @@ public struct HerbRound: Sendable, Equatable, Encodable {
     }
 }
 
-public struct HerbRoundDraft: Sendable {
-    public var name: String
-    public var leadInstitutionCode: String
-    public var periodStart: BusinessDate
-    public var periodEnd: BusinessDate
-    public var awardRule: HerbAwardRule
-    public var marginPercent: Decimal? = nil
-    public var proposalPercent: Decimal? = nil
-    public var minimumPercent: Decimal? = nil
-    public var priorYear: Int? = nil
-    public init(
+package struct HerbRoundDraft: Sendable {
+    package var name: String
+    package var leadInstitutionCode: String
+    package var periodStart: BusinessDate
+    package var periodEnd: BusinessDate
+    package var awardRule: HerbAwardRule
+    package var marginPercent: Decimal? = nil
+    package var proposalPercent: Decimal? = nil
+    package var minimumPercent: Decimal? = nil
+    package var priorYear: Int? = nil
+    package init(
         name: String, leadInstitutionCode: String, periodStart: BusinessDate, periodEnd: BusinessDate, awardRule: HerbAwardRule,
         marginPercent: Decimal? = nil, proposalPercent: Decimal? = nil, minimumPercent: Decimal? = nil, priorYear: Int? = nil
     ) {
@@ -124,12 +124,12 @@ public struct HerbRoundDraft: Sendable {
     }
 }
 
-public struct HerbItemDraft: Sendable {
-    public var drugCode: String
-    public var grade: String? = nil
-    public var qualityStandard: String? = nil
-    public var ceilingPrice: Money
-    public init(drugCode: String, grade: String? = nil, qualityStandard: String? = nil, ceilingPrice: Money) {
+package struct HerbItemDraft: Sendable {
+    package var drugCode: String
+    package var grade: String? = nil
+    package var qualityStandard: String? = nil
+    package var ceilingPrice: Money
+    package init(drugCode: String, grade: String? = nil, qualityStandard: String? = nil, ceilingPrice: Money) {
         self.drugCode = drugCode
         self.grade = grade
         self.qualityStandard = qualityStandard
@@ -137,15 +137,15 @@ public struct HerbItemDraft: Sendable {
     }
 }
 
-public struct HerbBidDraft: Sendable {
-    public var drugCode: String
-    public var supplierCode: String
-    public var unitPrice: Money
-    public var grade: String
-    public var origin: String
-    public var qualityScore: Decimal
-    public var qualityReference: String
-    public init(
+package struct HerbBidDraft: Sendable {
+    package var drugCode: String
+    package var supplierCode: String
+    package var unitPrice: Money
+    package var grade: String
+    package var origin: String
+    package var qualityScore: Decimal
+    package var qualityReference: String
+    package init(
         drugCode: String, supplierCode: String, unitPrice: Money, grade: String, origin: String, qualityScore: Decimal,
         qualityReference: String
     ) {
@@ -159,20 +159,20 @@ public struct HerbBidDraft: Sendable {
     }
 }
 
-public struct HerbBid: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var itemID: Int64
-    public var drugCode: String
-    public var supplierCode: String
-    public var unitPrice: Money
-    public var grade: String
-    public var origin: String
-    public var qualityScore: Decimal
-    public var qualityReference: String
+package struct HerbBid: Sendable, Equatable, Encodable {
+    package var id: Int64
+    package var itemID: Int64
+    package var drugCode: String
+    package var supplierCode: String
+    package var unitPrice: Money
+    package var grade: String
+    package var origin: String
+    package var qualityScore: Decimal
+    package var qualityReference: String
     /// Why the lead withdrew it while bidding; nil for a live bid.
-    public var withdrawalReason: String? = nil
+    package var withdrawalReason: String? = nil
 
-    public init(
+    package init(
         id: Int64, itemID: Int64, drugCode: String, supplierCode: String, unitPrice: Money, grade: String, origin: String,
         qualityScore: Decimal, qualityReference: String, withdrawalReason: String? = nil
     ) {
@@ -189,22 +189,22 @@ public struct HerbBid: Sendable, Equatable, Encodable {
     }
 }
 
-public struct HerbRankingRow: Sendable, Equatable, Encodable {
-    public var itemID: Int64
-    public var drugCode: String
-    public var bidID: Int64
-    public var supplierCode: String
-    public var unitPrice: Money
-    public var qualityScore: Decimal
-    public var rank: Int
-    public var qualified: Bool
-    public var winner: Bool
-    public var share: Decimal
+package struct HerbRankingRow: Sendable, Equatable, Encodable {
+    package var itemID: Int64
+    package var drugCode: String
+    package var bidID: Int64
+    package var supplierCode: String
+    package var unitPrice: Money
+    package var qualityScore: Decimal
+    package var rank: Int
+    package var qualified: Bool
+    package var winner: Bool
+    package var share: Decimal
     /// The winner's part of the item's committed volume.
-    public var volumeKg: Decimal
-    public var reason: String
+    package var volumeKg: Decimal
+    package var reason: String
 
-    public init(
+    package init(
         itemID: Int64, drugCode: String, bidID: Int64, supplierCode: String, unitPrice: Money, qualityScore: Decimal, rank: Int,
         qualified: Bool, winner: Bool, share: Decimal, volumeKg: Decimal, reason: String
     ) {

@@ -4,13 +4,13 @@ import Foundation
 /// (what the stores read), a refusal out, in the order the stores ask.
 extension HerbRoundRules {
     /// The committing member, as found in the round's consortium (nil: none by that code).
-    public static func checkMember(_ id: Int64?, code: String) throws(DomainError) -> Int64 {
+    package static func checkMember(_ id: Int64?, code: String) throws(DomainError) -> Int64 {
         guard let id else { throw .invalid("institutionCode", "no institution \(code) in the consortium") }
         return id
     }
 
     /// Commitments are taken while they are open, to an item of the round.
-    public static func commitmentItem(of round: HerbRound, drugCode: String) throws(DomainError) -> HerbRoundItem {
+    package static func commitmentItem(of round: HerbRound, drugCode: String) throws(DomainError) -> HerbRoundItem {
         guard round.status == .commitmentsOpen else {
             throw .conflict("commitments are taken while open; round \(round.id) is \(round.status.rawValue)")
         }
@@ -18,7 +18,7 @@ extension HerbRoundRules {
     }
 
     /// The kilograms committed: the draft's, else a positive proposal from prior-year usage (`proposed`).
-    public static func commitmentQuantity(
+    package static func commitmentQuantity(
         _ draft: HerbCommitmentDraft, proposed: Decimal?, priorYear: Int, drugCode: String
     ) throws(DomainError) -> Decimal {
         guard let quantity = draft.quantityKg ?? proposed.flatMap({ $0 > 0 ? $0 : nil }) else {
@@ -30,7 +30,7 @@ extension HerbRoundRules {
     }
 
     /// The lead decides a pending commitment, while commitments are open.
-    public static func checkDecidable(
+    package static func checkDecidable(
         _ commitment: HerbCommitment, roundID: Int64, roundStatus: HerbRoundStatus
     ) throws(DomainError) {
         guard roundStatus == .commitmentsOpen else {
@@ -42,7 +42,7 @@ extension HerbRoundRules {
     }
 
     /// Lots are inspected once the round is awarded (awarded or executing), for an item of the round.
-    public static func inspectionItem(of round: HerbRound, drugCode: String) throws(DomainError) -> HerbRoundItem {
+    package static func inspectionItem(of round: HerbRound, drugCode: String) throws(DomainError) -> HerbRoundItem {
         guard round.status == .awarded || round.status == .executing else {
             throw .conflict("lots are inspected once the round is awarded; round \(round.id) is \(round.status.rawValue)")
         }
@@ -50,10 +50,10 @@ extension HerbRoundRules {
     }
 
     /// A lot's supplier as found (nil: no supplier by that code) and whether it won the item.
-    public struct LotSupplier: Sendable, Equatable {
-        public var id: Int64
-        public var awarded: Bool
-        public init(id: Int64, awarded: Bool) {
+    package struct LotSupplier: Sendable, Equatable {
+        package var id: Int64
+        package var awarded: Bool
+        package init(id: Int64, awarded: Bool) {
             self.id = id
             self.awarded = awarded
         }
@@ -61,7 +61,7 @@ extension HerbRoundRules {
 
     /// An inspected lot comes from a supplier awarded the item.
     @discardableResult
-    public static func checkLotSupplier(
+    package static func checkLotSupplier(
         _ supplier: LotSupplier?, code: String, drugCode: String, roundID: Int64
     ) throws(DomainError) -> LotSupplier {
         guard let supplier, supplier.awarded else {
@@ -71,7 +71,7 @@ extension HerbRoundRules {
     }
 
     /// An item is inspected against its quality limits on record (nil: none for the piece).
-    public static func qualityLimits(
+    package static func qualityLimits(
         _ limits: [HerbQualityMeasure: Decimal]?, drugCode: String
     ) throws(DomainError) -> [HerbQualityMeasure: Decimal] {
         guard let limits else { throw .invalid("drugCode", "\(drugCode) has no quality limits on record (herb_quality_limits)") }
@@ -79,7 +79,7 @@ extension HerbRoundRules {
     }
 
     /// The lead suspends a supplier, with a reason, until the round closes.
-    public static func checkSuspension(_ round: HerbRound, reason: String) throws(DomainError) {
+    package static func checkSuspension(_ round: HerbRound, reason: String) throws(DomainError) {
         guard round.status != .closed else { throw .conflict("round \(round.id) is closed") }
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid("reason", "is required") }
     }

@@ -3,9 +3,9 @@ import Foundation
 /// What a joint volume-based round of decoction pieces (中药饮片联合带量采购) accepts while it is set up and run:
 /// its draft, its lead, its items, its moves and its bids. Facts in (what the stores read), a refusal out.
 /// The state machine, the ranking and the ceilings are `HerbProcurementRules`.
-public enum HerbRoundRules {
+package enum HerbRoundRules {
     /// A new round's own fields, before anything is looked up.
-    public static func checkDraft(_ draft: HerbRoundDraft) throws(DomainError) {
+    package static func checkDraft(_ draft: HerbRoundDraft) throws(DomainError) {
         guard !draft.name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .invalid("name", "is required") }
         guard draft.periodEnd >= draft.periodStart else {
             throw .invalid("periodEnd", "\(draft.periodEnd) is before the period start \(draft.periodStart)")
@@ -17,11 +17,11 @@ public enum HerbRoundRules {
     }
 
     /// The institution named to lead a round, as found in the consortium (nil: none by that code).
-    public struct Lead: Sendable, Equatable {
-        public var id: Int64
-        public var type: InstitutionType
-        public var hasTestingLab: Bool
-        public init(id: Int64, type: InstitutionType, hasTestingLab: Bool) {
+    package struct Lead: Sendable, Equatable {
+        package var id: Int64
+        package var type: InstitutionType
+        package var hasTestingLab: Bool
+        package init(id: Int64, type: InstitutionType, hasTestingLab: Bool) {
             self.id = id
             self.type = type
             self.hasTestingLab = hasTestingLab
@@ -30,7 +30,7 @@ public enum HerbRoundRules {
 
     /// A round is led by a TCM hospital (tcm or integrated) with a lab that can inspect the pieces (中药饮片鉴别检测).
     @discardableResult
-    public static func checkLead(_ lead: Lead?, code: String, consortiumCode: String) throws(DomainError) -> Lead {
+    package static func checkLead(_ lead: Lead?, code: String, consortiumCode: String) throws(DomainError) -> Lead {
         guard let lead else { throw .invalid("leadInstitutionCode", "no institution \(code) in \(consortiumCode)") }
         guard lead.type.isTCM else {
             throw .invalid(
@@ -46,7 +46,7 @@ public enum HerbRoundRules {
 
     /// The commitment ratios: the proposal a member is offered (its prior usage times `proposal`) and the least it
     /// may commit without the lead's acceptance (times `minimum`), both percentages.
-    public static func checkCommitmentPercents(proposal: Decimal, minimum: Decimal) throws(DomainError) {
+    package static func checkCommitmentPercents(proposal: Decimal, minimum: Decimal) throws(DomainError) {
         guard proposal > 0 && proposal <= 100 else { throw .invalid("proposalPercent", "must be above 0 and at most 100") }
         guard minimum >= 0 && minimum <= proposal else {
             throw .invalid("minimumPercent", "\(minimum) must be between 0 and the proposal percent \(proposal)")
@@ -54,11 +54,11 @@ public enum HerbRoundRules {
     }
 
     /// A drug as a candidate round item: its category, unit and grade (nil: no drug by that code).
-    public struct Piece: Sendable, Equatable {
-        public var category: String
-        public var unit: String
-        public var grade: String?
-        public init(category: String, unit: String, grade: String?) {
+    package struct Piece: Sendable, Equatable {
+        package var category: String
+        package var unit: String
+        package var grade: String?
+        package init(category: String, unit: String, grade: String?) {
             self.category = category
             self.unit = unit
             self.grade = grade
@@ -67,7 +67,7 @@ public enum HerbRoundRules {
 
     /// Items are added while the round is planned, and only decoction pieces counted in kg; returns the grade the
     /// item takes (the draft's, else the piece's) and its quality standard (the draft's, else the monograph).
-    public static func checkItem(
+    package static func checkItem(
         _ draft: HerbItemDraft, roundID: Int64, status: HerbRoundStatus, piece: Piece?, monograph: String?
     ) throws(DomainError) -> (grade: String, qualityStandard: String) {
         guard status == .planning else {
@@ -87,7 +87,7 @@ public enum HerbRoundRules {
     }
 
     /// The round's item for a piece, or 422 naming `field`.
-    public static func item(of round: HerbRound, drugCode: String, field: String = "drugCode") throws(DomainError)
+    package static func item(of round: HerbRound, drugCode: String, field: String = "drugCode") throws(DomainError)
         -> HerbRoundItem
     {
         guard let item = round.items.first(where: { $0.drugCode == drugCode }) else {
@@ -97,23 +97,23 @@ public enum HerbRoundRules {
     }
 
     /// Commitments open only on a round with items.
-    public static func checkOpenCommitments(_ round: HerbRound) throws(DomainError) {
+    package static func checkOpenCommitments(_ round: HerbRound) throws(DomainError) {
         guard !round.items.isEmpty else { throw .conflict("round \(round.id) has no items") }
     }
 
     /// Bidding opens once the lead has decided every commitment below the minimum (commitments then lock).
-    public static func checkOpenBidding(pendingCommitments: Int) throws(DomainError) {
+    package static func checkOpenBidding(pendingCommitments: Int) throws(DomainError) {
         guard pendingCommitments == 0 else {
             throw .conflict("\(pendingCommitments) commitment(s) below the minimum wait for the lead to accept or reject them")
         }
     }
 
     /// A bidder as found (nil: no supplier by that code): a manufacturer of decoction pieces, not suspended in the round.
-    public struct Bidder: Sendable, Equatable {
-        public var id: Int64
-        public var makesDecoctionPieces: Bool
-        public var suspended: Bool
-        public init(id: Int64, makesDecoctionPieces: Bool, suspended: Bool) {
+    package struct Bidder: Sendable, Equatable {
+        package var id: Int64
+        package var makesDecoctionPieces: Bool
+        package var suspended: Bool
+        package init(id: Int64, makesDecoctionPieces: Bool, suspended: Bool) {
             self.id = id
             self.makesDecoctionPieces = makesDecoctionPieces
             self.suspended = suspended
@@ -121,7 +121,7 @@ public enum HerbRoundRules {
     }
 
     @discardableResult
-    public static func checkBidder(_ bidder: Bidder?, code: String, roundID: Int64) throws(DomainError) -> Bidder {
+    package static func checkBidder(_ bidder: Bidder?, code: String, roundID: Int64) throws(DomainError) -> Bidder {
         guard let bidder else { throw .invalid("supplierCode", "no supplier \(code)") }
         guard bidder.makesDecoctionPieces else { throw .invalid("supplierCode", "\(code) is not a decoction-piece manufacturer") }
         guard !bidder.suspended else { throw .invalid("supplierCode", "\(code) is suspended in round \(roundID)") }
@@ -130,7 +130,7 @@ public enum HerbRoundRules {
 
     /// A bid is at most the item's ceiling and every provincial winning-bid price in effect during the round, of the
     /// grade the round requires, with a quality score of 0–100 and an origin; every problem is named at once.
-    public static func checkBid(
+    package static func checkBid(
         _ draft: HerbBidDraft, item: HerbRoundItem, provincial: [HerbProcurementRules.ProvincialPrice]
     ) throws(DomainError) {
         var problems: [FieldError] = []
@@ -153,7 +153,7 @@ public enum HerbRoundRules {
     }
 
     /// A bid is withdrawn once, with a reason; returns the reason to keep.
-    public static func checkWithdrawal(_ bid: HerbBid, reason: String?) throws(DomainError) -> String {
+    package static func checkWithdrawal(_ bid: HerbBid, reason: String?) throws(DomainError) -> String {
         guard bid.withdrawalReason == nil else {
             throw .conflict("bid \(bid.id) was already withdrawn: \(bid.withdrawalReason ?? "")")
         }

@@ -4,14 +4,14 @@ import Foundation
 // depend on the patient (`LongPrescriptionContext`), and the decisions on issuing, filling and ending. The item-level
 // eligibility is `LongPrescriptionRules.check`.
 
-public struct LongPrescriptionRequest: Sendable {
-    public struct Item: Sendable {
-        public var drugCode: String
-        public var dailyDose: Decimal
-        public var days: Int
-        public var assessmentRecorded: Bool
-        public var patientConfirmed: Bool
-        public init(drugCode: String, dailyDose: Decimal, days: Int, assessmentRecorded: Bool, patientConfirmed: Bool) {
+package struct LongPrescriptionRequest: Sendable {
+    package struct Item: Sendable {
+        package var drugCode: String
+        package var dailyDose: Decimal
+        package var days: Int
+        package var assessmentRecorded: Bool
+        package var patientConfirmed: Bool
+        package init(drugCode: String, dailyDose: Decimal, days: Int, assessmentRecorded: Bool, patientConfirmed: Bool) {
             self.drugCode = drugCode
             self.dailyDose = dailyDose
             self.days = days
@@ -19,12 +19,12 @@ public struct LongPrescriptionRequest: Sendable {
             self.patientConfirmed = patientConfirmed
         }
     }
-    public var institutionCode: String
-    public var prescriberPseudonym: String
-    public var patientRef: String
-    public var patient: LongPrescriptionRules.Patient
-    public var items: [Item]
-    public init(
+    package var institutionCode: String
+    package var prescriberPseudonym: String
+    package var patientRef: String
+    package var patient: LongPrescriptionRules.Patient
+    package var items: [Item]
+    package init(
         institutionCode: String, prescriberPseudonym: String, patientRef: String, patient: LongPrescriptionRules.Patient,
         items: [Item]
     ) {
@@ -36,13 +36,13 @@ public struct LongPrescriptionRequest: Sendable {
     }
 }
 
-public struct LongPrescriptionCheck: Sendable {
-    public var decision: LongPrescriptionRules.Decision
-    public var answers: [LongPrescriptionRules.Answer]
+package struct LongPrescriptionCheck: Sendable {
+    package var decision: LongPrescriptionRules.Decision
+    package var answers: [LongPrescriptionRules.Answer]
     /// The earlier prescriptions whose supply is still on hand, by drug.
-    public var supplyOnHand: [String: Int64]
+    package var supplyOnHand: [String: Int64]
 
-    public init(
+    package init(
         decision: LongPrescriptionRules.Decision, answers: [LongPrescriptionRules.Answer], supplyOnHand: [String: Int64]
     ) {
         self.decision = decision
@@ -51,24 +51,24 @@ public struct LongPrescriptionCheck: Sendable {
     }
 }
 
-public struct IssuedPrescription: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var institutionCode: String
-    public var patientRef: String
-    public var drugCode: String
-    public var dailyDose: Decimal
-    public var days: Int
-    public var quantity: Decimal
-    public var startDate: BusinessDate
-    public var status: String
-    public var endReason: String?
-    public var maxFills: Int
-    public var minDaysBetweenFills: Int
-    public var validityDays: Int
-    public var dispensed: Decimal
-    public var fills: Int
+package struct IssuedPrescription: Sendable, Equatable, Encodable {
+    package var id: Int64
+    package var institutionCode: String
+    package var patientRef: String
+    package var drugCode: String
+    package var dailyDose: Decimal
+    package var days: Int
+    package var quantity: Decimal
+    package var startDate: BusinessDate
+    package var status: String
+    package var endReason: String?
+    package var maxFills: Int
+    package var minDaysBetweenFills: Int
+    package var validityDays: Int
+    package var dispensed: Decimal
+    package var fills: Int
 
-    public init(
+    package init(
         id: Int64, institutionCode: String, patientRef: String, drugCode: String, dailyDose: Decimal, days: Int,
         quantity: Decimal, startDate: BusinessDate, status: String, endReason: String? = nil, maxFills: Int,
         minDaysBetweenFills: Int, validityDays: Int, dispensed: Decimal, fills: Int
@@ -94,18 +94,18 @@ public struct IssuedPrescription: Sendable, Equatable, Encodable {
 /// Everything the long-prescription check needs that does not depend on the patient: the rules and national
 /// limits in force, the members with their levels and catalogues, the prescribers and the drugs. Built for one
 /// consortium and one business date.
-public struct LongPrescriptionContext: Sendable {
-    public var consortiumID: Int64
-    public var date: BusinessDate
-    public var rules: LongPrescriptionRuleSet?
-    public var national: LongPrescriptionRules.National
-    public var institutions: [String: (id: Int64, level: InstitutionLevel)]
-    public var prescribers: [String: (institutionID: Int64, title: PrescriberTitle, level: InstitutionLevel)]
+package struct LongPrescriptionContext: Sendable {
+    package var consortiumID: Int64
+    package var date: BusinessDate
+    package var rules: LongPrescriptionRuleSet?
+    package var national: LongPrescriptionRules.National
+    package var institutions: [String: (id: Int64, level: InstitutionLevel)]
+    package var prescribers: [String: (institutionID: Int64, title: PrescriberTitle, level: InstitutionLevel)]
     /// Each member's catalogue in effect (its own list, or the consortium's as its level allows).
-    public var catalogues: [Int64: Set<String>]
-    public var drugs: [String: Drug]
+    package var catalogues: [Int64: Set<String>]
+    package var drugs: [String: Drug]
 
-    public init(
+    package init(
         consortiumID: Int64, date: BusinessDate, rules: LongPrescriptionRuleSet? = nil, national: LongPrescriptionRules.National,
         institutions: [String: (id: Int64, level: InstitutionLevel)],
         prescribers: [String: (institutionID: Int64, title: PrescriberTitle, level: InstitutionLevel)],
@@ -123,12 +123,12 @@ public struct LongPrescriptionContext: Sendable {
 }
 
 /// An active long prescription: its supply lasts until `lastDay`.
-public struct ActiveSupply: Sendable, Equatable {
-    public var drugCode: String
-    public var prescriptionID: Int64
-    public var lastDay: BusinessDate
+package struct ActiveSupply: Sendable, Equatable {
+    package var drugCode: String
+    package var prescriptionID: Int64
+    package var lastDay: BusinessDate
 
-    public init(drugCode: String, prescriptionID: Int64, lastDay: BusinessDate) {
+    package init(drugCode: String, prescriptionID: Int64, lastDay: BusinessDate) {
         self.drugCode = drugCode
         self.prescriptionID = prescriptionID
         self.lastDay = lastDay
@@ -137,7 +137,7 @@ public struct ActiveSupply: Sendable, Equatable {
 
 extension LongPrescriptionRules {
     /// The prescriber as the rules see them; refuses an unknown member or prescriber, or a consortium without rules.
-    public static func prescriber(of request: LongPrescriptionRequest, in context: LongPrescriptionContext) throws(DomainError)
+    package static func prescriber(of request: LongPrescriptionRequest, in context: LongPrescriptionContext) throws(DomainError)
         -> LongPrescriptionRules.Prescriber
     {
         guard let institution = context.institutions[request.institutionCode] else {
@@ -154,12 +154,12 @@ extension LongPrescriptionRules {
     }
 
     /// Drugs asked for that no member's catalogue holds, so the context does not know them.
-    public static func drugsOutsideContext(_ request: LongPrescriptionRequest, _ context: LongPrescriptionContext) -> [String] {
+    package static func drugsOutsideContext(_ request: LongPrescriptionRequest, _ context: LongPrescriptionContext) -> [String] {
         request.items.map(\.drugCode).filter { context.drugs[$0] == nil }
     }
 
     /// The decision, given the facts: `supply` is the patient's active long prescriptions, oldest first.
-    public static func judge(
+    package static func judge(
         _ request: LongPrescriptionRequest, context: LongPrescriptionContext, prescriber: LongPrescriptionRules.Prescriber,
         extraDrugs: [Drug], supply: [ActiveSupply]
     ) throws(DomainError) -> LongPrescriptionCheck {
@@ -189,7 +189,7 @@ extension LongPrescriptionRules {
     }
 
     /// A long prescription is issued for one drug at a time.
-    public static func issuedItem(_ request: LongPrescriptionRequest) throws(DomainError) -> LongPrescriptionRequest.Item {
+    package static func issuedItem(_ request: LongPrescriptionRequest) throws(DomainError) -> LongPrescriptionRequest.Item {
         guard request.items.count == 1, let item = request.items.first else {
             throw .invalid("items", "a long prescription is issued for one drug at a time")
         }
@@ -198,7 +198,7 @@ extension LongPrescriptionRules {
 
     /// Issuing follows the check: supply still on hand beyond the tolerance is 409 naming the earlier prescription,
     /// any other refusal 422 naming its reasons; otherwise the days issued are those the check allows.
-    public static func daysToIssue(_ item: LongPrescriptionRequest.Item, check: LongPrescriptionCheck) throws(DomainError) -> Int
+    package static func daysToIssue(_ item: LongPrescriptionRequest.Item, check: LongPrescriptionCheck) throws(DomainError) -> Int
     {
         let answer = check.answers[0]
         if answer.reasons.contains(where: { $0.code == "SUPPLY_ON_HAND" }), let earlier = check.supplyOnHand[item.drugCode] {
@@ -213,13 +213,13 @@ extension LongPrescriptionRules {
     }
 
     /// A fill's own quantity, before the prescription is read.
-    public static func checkFillQuantity(_ quantity: Decimal) throws(DomainError) {
+    package static func checkFillQuantity(_ quantity: Decimal) throws(DomainError) {
         guard quantity > 0 else { throw .invalid("quantity", "must be positive") }
     }
 
     /// A fill (取药) of an active prescription: not more fills than allowed, within the validity, not sooner than the
     /// minimum interval after the last fill, and never more in total than was issued.
-    public static func checkFill(
+    package static func checkFill(
         _ prescription: IssuedPrescription, quantity: Decimal, filledOn: BusinessDate, lastFill: BusinessDate?
     ) throws(DomainError) {
         let id = prescription.id
@@ -242,7 +242,7 @@ extension LongPrescriptionRules {
     }
 
     /// A prescription is ended once.
-    public static func checkEnd(_ prescription: IssuedPrescription) throws(DomainError) {
+    package static func checkEnd(_ prescription: IssuedPrescription) throws(DomainError) {
         guard prescription.status == "active" else { throw .conflict("long prescription \(prescription.id) is already ended") }
     }
 }

@@ -4,20 +4,20 @@ import Foundation
 /// before anything is looked up, stored or logged (issue 18.11). The generated server checks types only, not
 /// minimum, maximum or pattern, so the one handler both routes call (the generated one and `HotPaths/`) comes here
 /// first. The contract (`LongPrescriptionItemInput`, `PatientRef`, `PositiveQuantity`) states the same limits.
-public enum LongPrescriptionInput {
+package enum LongPrescriptionInput {
     /// `days` of an item: one day to a year (leap years included), as the contract's minimum and maximum say.
-    public static let days = 1...366
+    package static let days = 1...366
     /// The issue's fill limits, as the contract says.
-    public static let maxFills = 1...12
-    public static let minDaysBetweenFills = 0...120
-    public static let validityDays = 1...366
+    package static let maxFills = 1...12
+    package static let minDaysBetweenFills = 0...120
+    package static let validityDays = 1...366
 
     /// One item as typed: where it sits in the request (`items[0]`, `item`), its daily dose text and its days.
-    public struct Item: Sendable, Equatable {
-        public var field: String
-        public var dailyDose: String
-        public var days: Int
-        public init(field: String, dailyDose: String, days: Int) {
+    package struct Item: Sendable, Equatable {
+        package var field: String
+        package var dailyDose: String
+        package var days: Int
+        package init(field: String, dailyDose: String, days: Int) {
             self.field = field
             self.dailyDose = dailyDose
             self.days = days
@@ -26,7 +26,7 @@ public enum LongPrescriptionInput {
 
     /// The contract's `PatientRef` (`^[A-Za-z0-9_-]{1,64}$`): a pseudonym the institution chose, never a name such
     /// as 张三 or `Zhang San`, nor an ID number with spaces or punctuation.
-    public static func isPseudonym(_ text: String) -> Bool {
+    package static func isPseudonym(_ text: String) -> Bool {
         let bytes = text.utf8
         guard (1...64).contains(bytes.count) else { return false }
         return bytes.allSatisfy { b in
@@ -37,7 +37,7 @@ public enum LongPrescriptionInput {
 
     /// The contract's `PositiveQuantity`: a plain decimal of one to ten digits and at most four decimals, above zero,
     /// with no leading zero (`0.5`, not `00.5` nor `01`).
-    public static func positiveQuantity(_ text: String) -> Decimal? {
+    package static func positiveQuantity(_ text: String) -> Decimal? {
         guard let value = Money(text, maxDecimals: 4)?.amount, value > 0 else { return nil }
         guard !text.hasPrefix("0") || text.hasPrefix("0.") else { return nil }
         return value
@@ -45,7 +45,7 @@ public enum LongPrescriptionInput {
 
     /// Every field of a check or an issue that breaks the contract, in the order of the request. The reasons never
     /// repeat what was typed: a patient's name typed as the reference must not reach a log or a response.
-    public static func problems(
+    package static func problems(
         prescriber: String, patientRef: String, items: [Item],
         maxFills: Int? = nil, minDaysBetweenFills: Int? = nil, validityDays: Int? = nil
     ) -> [FieldError] {
@@ -78,7 +78,7 @@ public enum LongPrescriptionInput {
     }
 
     /// Refuses (400) a check or an issue that breaks the contract, naming every field at fault.
-    public static func validate(
+    package static func validate(
         prescriber: String, patientRef: String, items: [Item],
         maxFills: Int? = nil, minDaysBetweenFills: Int? = nil, validityDays: Int? = nil
     ) throws(DomainError) {
@@ -96,7 +96,7 @@ public enum LongPrescriptionInput {
 extension LongPrescriptionRules.Patient {
     /// Refuses (422 naming the field) a stability assessment dated after today or before the earliest business date
     /// (issue 18.9): an assessment that has not happened yet proves nothing.
-    public func requireAssessmentsHappened(today: BusinessDate) throws(DomainError) {
+    package func requireAssessmentsHappened(today: BusinessDate) throws(DomainError) {
         for (i, diagnosis) in diagnoses.enumerated() {
             try diagnosis.lastAssessedOn?.requireHappened(field: "patient.diagnoses[\(i)].lastAssessedOn", today: today)
         }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A physician's title (职称).
-public enum PrescriberTitle: String, Sendable, Codable, CaseIterable, Comparable {
+package enum PrescriberTitle: String, Sendable, Codable, CaseIterable, Comparable {
     /// 初级
     case junior
     /// 中级
@@ -12,18 +12,18 @@ public enum PrescriberTitle: String, Sendable, Codable, CaseIterable, Comparable
     case senior
 
     var rank: Int { Self.allCases.firstIndex(of: self)! }
-    public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
+    package static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
 }
 
 /// An ICD-10 code or range that qualifies for long prescriptions (e.g. I10–I15 hypertensive diseases).
-public struct QualifyingCondition: Sendable, Equatable, Codable {
-    public var icdFrom: String
-    public var icdTo: String
-    public var name: String
-    public var maxDays: Int?
-    public var allowsAntimicrobials: Bool
+package struct QualifyingCondition: Sendable, Equatable, Codable {
+    package var icdFrom: String
+    package var icdTo: String
+    package var name: String
+    package var maxDays: Int?
+    package var allowsAntimicrobials: Bool
 
-    public init(icdFrom: String, icdTo: String, name: String, maxDays: Int? = nil, allowsAntimicrobials: Bool = false) {
+    package init(icdFrom: String, icdTo: String, name: String, maxDays: Int? = nil, allowsAntimicrobials: Bool = false) {
         self.icdFrom = icdFrom
         self.icdTo = icdTo
         self.name = name
@@ -32,23 +32,23 @@ public struct QualifyingCondition: Sendable, Equatable, Codable {
     }
 
     /// Whether a diagnosis code lies in the range; a category bound (I15) covers its subcodes (I15.9).
-    public func covers(_ icd: String) -> Bool {
+    package func covers(_ icd: String) -> Bool {
         let code = icd.uppercased()
         return code >= icdFrom && (code <= icdTo || code.hasPrefix(icdTo))
     }
 }
 
 /// A consortium's long-prescription rules in force from a date.
-public struct LongPrescriptionRuleSet: Sendable, Equatable, Codable {
-    public var effectiveFrom: BusinessDate
-    public var conditions: [QualifyingCondition]
-    public var maxDaysByLevel: [InstitutionLevel: Int]
-    public var requiresFamilyDoctorContract: Bool
-    public var maxAssessmentAgeDays: Int
-    public var supplyOnHandToleranceDays: Int
-    public var excludedDrugs: Set<String>
+package struct LongPrescriptionRuleSet: Sendable, Equatable, Codable {
+    package var effectiveFrom: BusinessDate
+    package var conditions: [QualifyingCondition]
+    package var maxDaysByLevel: [InstitutionLevel: Int]
+    package var requiresFamilyDoctorContract: Bool
+    package var maxAssessmentAgeDays: Int
+    package var supplyOnHandToleranceDays: Int
+    package var excludedDrugs: Set<String>
 
-    public init(
+    package init(
         effectiveFrom: BusinessDate, conditions: [QualifyingCondition], maxDaysByLevel: [InstitutionLevel: Int],
         requiresFamilyDoctorContract: Bool, maxAssessmentAgeDays: Int, supplyOnHandToleranceDays: Int, excludedDrugs: Set<String>
     ) {
@@ -62,7 +62,7 @@ public struct LongPrescriptionRuleSet: Sendable, Equatable, Codable {
     }
 
     /// A consortium may be stricter than the national rules, never looser (national: at most 12 weeks).
-    public func loosenessErrors(nationalMaxDays: Int) -> [FieldError] {
+    package func loosenessErrors(nationalMaxDays: Int) -> [FieldError] {
         var errors: [FieldError] = []
         for (level, days) in maxDaysByLevel.sorted(by: { $0.key > $1.key }) where days > nationalMaxDays {
             errors.append(
@@ -87,12 +87,12 @@ public struct LongPrescriptionRuleSet: Sendable, Equatable, Codable {
 }
 
 /// A reason of the check, with a stable code and the message in Chinese and English.
-public struct EligibilityReason: Sendable, Equatable, Codable {
-    public var code: String
-    public var zh: String
-    public var en: String
+package struct EligibilityReason: Sendable, Equatable, Codable {
+    package var code: String
+    package var zh: String
+    package var en: String
     /// Whether the reason refuses the item (else it only shortens the grant).
-    public var refuses: Bool
+    package var refuses: Bool
 
     static func refuse(_ code: String, _ zh: String, _ en: String) -> Self { Self(code: code, zh: zh, en: en, refuses: true) }
     static func shorten(_ code: String, _ zh: String, _ en: String) -> Self { Self(code: code, zh: zh, en: en, refuses: false) }
@@ -100,50 +100,50 @@ public struct EligibilityReason: Sendable, Equatable, Codable {
 
 /// The check a prescriber asks at the desk: may I give this patient this much of this drug, and if not, why
 /// and how much? Pure: the caller gathers the facts (one query for the supply on hand).
-public enum LongPrescriptionRules {
-    public struct Patient: Sendable, Equatable {
-        public struct Diagnosis: Sendable, Equatable {
-            public var icd: String
-            public var stable: Bool
-            public var lastAssessedOn: BusinessDate?
-            public init(icd: String, stable: Bool, lastAssessedOn: BusinessDate?) {
+package enum LongPrescriptionRules {
+    package struct Patient: Sendable, Equatable {
+        package struct Diagnosis: Sendable, Equatable {
+            package var icd: String
+            package var stable: Bool
+            package var lastAssessedOn: BusinessDate?
+            package init(icd: String, stable: Bool, lastAssessedOn: BusinessDate?) {
                 self.icd = icd
                 self.stable = stable
                 self.lastAssessedOn = lastAssessedOn
             }
         }
-        public var hasFamilyDoctorContract: Bool
-        public var diagnoses: [Diagnosis]
-        public var goodAdherence: Bool
-        public init(hasFamilyDoctorContract: Bool, diagnoses: [Diagnosis], goodAdherence: Bool) {
+        package var hasFamilyDoctorContract: Bool
+        package var diagnoses: [Diagnosis]
+        package var goodAdherence: Bool
+        package init(hasFamilyDoctorContract: Bool, diagnoses: [Diagnosis], goodAdherence: Bool) {
             self.hasFamilyDoctorContract = hasFamilyDoctorContract
             self.diagnoses = diagnoses
             self.goodAdherence = goodAdherence
         }
     }
 
-    public struct Prescriber: Sendable, Equatable {
-        public var title: PrescriberTitle
-        public var institutionLevel: InstitutionLevel
-        public init(title: PrescriberTitle, institutionLevel: InstitutionLevel) {
+    package struct Prescriber: Sendable, Equatable {
+        package var title: PrescriberTitle
+        package var institutionLevel: InstitutionLevel
+        package init(title: PrescriberTitle, institutionLevel: InstitutionLevel) {
             self.title = title
             self.institutionLevel = institutionLevel
         }
     }
 
-    public struct Item: Sendable, Equatable {
-        public var drug: Drug
-        public var dailyDose: Decimal
-        public var daysAsked: Int
-        public var inCatalogue: Bool
+    package struct Item: Sendable, Equatable {
+        package var drug: Drug
+        package var dailyDose: Decimal
+        package var daysAsked: Int
+        package var inCatalogue: Bool
         /// The assessment is recorded in the chart, and the patient confirmed (needed above the standard days, 4 weeks).
-        public var assessmentRecorded: Bool
-        public var patientConfirmed: Bool
+        package var assessmentRecorded: Bool
+        package var patientConfirmed: Bool
         /// The last day of supply the patient still holds of this drug from an earlier long prescription.
-        public var supplyOnHandUntil: BusinessDate?
+        package var supplyOnHandUntil: BusinessDate?
         /// No earlier long prescription of this drug is active: a first (or a restart after a stop).
-        public var isFirst: Bool
-        public init(
+        package var isFirst: Bool
+        package init(
             drug: Drug, dailyDose: Decimal, daysAsked: Int, inCatalogue: Bool, assessmentRecorded: Bool,
             patientConfirmed: Bool, supplyOnHandUntil: BusinessDate?, isFirst: Bool
         ) {
@@ -158,37 +158,37 @@ public enum LongPrescriptionRules {
         }
     }
 
-    public struct Answer: Sendable, Equatable {
-        public var drugCode: String
-        public var eligible: Bool
-        public var daysAsked: Int
-        public var maxDays: Int
+    package struct Answer: Sendable, Equatable {
+        package var drugCode: String
+        package var eligible: Bool
+        package var daysAsked: Int
+        package var maxDays: Int
         /// The quantity of the drug's unit that the allowed days correspond to.
-        public var quantity: Decimal
-        public var reasons: [EligibilityReason]
+        package var quantity: Decimal
+        package var reasons: [EligibilityReason]
     }
 
-    public enum Decision: String, Sendable, Codable {
+    package enum Decision: String, Sendable, Codable {
         case approved, shortened, refused
     }
 
-    public static func decision(_ answers: [Answer]) -> Decision {
+    package static func decision(_ answers: [Answer]) -> Decision {
         if answers.contains(where: { !$0.eligible }) { return .refused }
         return answers.contains(where: { $0.maxDays < $0.daysAsked }) ? .shortened : .approved
     }
 
     /// National numbers, kept as settings: the ceiling (12 weeks) and the standard supply (4 weeks) above which
     /// the assessment must be recorded and the patient confirm.
-    public struct National: Sendable, Equatable {
-        public var maxDays: Int
-        public var standardDays: Int
-        public init(maxDays: Int, standardDays: Int) {
+    package struct National: Sendable, Equatable {
+        package var maxDays: Int
+        package var standardDays: Int
+        package init(maxDays: Int, standardDays: Int) {
             self.maxDays = maxDays
             self.standardDays = standardDays
         }
     }
 
-    public static func check(
+    package static func check(
         item: Item, patient: Patient, prescriber: Prescriber, rules: LongPrescriptionRuleSet, national: National,
         today: BusinessDate
     ) -> Answer {

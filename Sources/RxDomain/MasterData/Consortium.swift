@@ -1,5 +1,5 @@
 /// The kinds of consortium (医联体) the national measures name.
-public enum ConsortiumKind: String, CaseIterable, Sendable, Codable {
+package enum ConsortiumKind: String, CaseIterable, Sendable, Codable {
     /// 城市医疗集团
     case cityMedicalGroup = "city_medical_group"
     /// 县域医共体
@@ -12,15 +12,15 @@ public enum ConsortiumKind: String, CaseIterable, Sendable, Codable {
     case telemedicineNetwork = "telemedicine_network"
 }
 
-public struct Consortium: Sendable, Equatable, Codable {
-    public var id: Int64
-    public var code: String
-    public var name: String
-    public var kind: ConsortiumKind
+package struct Consortium: Sendable, Equatable, Codable {
+    package var id: Int64
+    package var code: String
+    package var name: String
+    package var kind: ConsortiumKind
     /// The lead institution (牵头医院), usually tertiary.
-    public var leadInstitutionCode: String?
+    package var leadInstitutionCode: String?
 
-    public init(id: Int64, code: String, name: String, kind: ConsortiumKind, leadInstitutionCode: String?) {
+    package init(id: Int64, code: String, name: String, kind: ConsortiumKind, leadInstitutionCode: String?) {
         self.id = id
         self.code = code
         self.name = name
@@ -30,11 +30,11 @@ public struct Consortium: Sendable, Equatable, Codable {
 }
 
 /// Institution levels: tertiary 三级, secondary 二级, primary 一级 (community and township centres), village 村卫生室.
-public enum InstitutionLevel: String, CaseIterable, Sendable, Codable, Comparable {
+package enum InstitutionLevel: String, CaseIterable, Sendable, Codable, Comparable {
     case tertiary, secondary, primary, village
 
     /// Higher levels first.
-    public var rank: Int {
+    package var rank: Int {
         switch self {
         case .tertiary: 3
         case .secondary: 2
@@ -43,10 +43,10 @@ public enum InstitutionLevel: String, CaseIterable, Sendable, Codable, Comparabl
         }
     }
 
-    public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
+    package static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
 }
 
-public enum InstitutionType: String, CaseIterable, Sendable, Codable {
+package enum InstitutionType: String, CaseIterable, Sendable, Codable {
     case general
     /// 中医医院
     case tcm
@@ -62,22 +62,22 @@ public enum InstitutionType: String, CaseIterable, Sendable, Codable {
     /// 村卫生室
     case villageClinic = "village_clinic"
 
-    public var isTCM: Bool { self == .tcm || self == .integratedTCMWestern }
+    package var isTCM: Bool { self == .tcm || self == .integratedTCMWestern }
 }
 
-public struct Institution: Sendable, Equatable, Codable {
-    public var id: Int64
-    public var consortiumID: Int64
-    public var consortiumCode: String
-    public var code: String
-    public var name: String
-    public var level: InstitutionLevel
-    public var type: InstitutionType
+package struct Institution: Sendable, Equatable, Codable {
+    package var id: Int64
+    package var consortiumID: Int64
+    package var consortiumCode: String
+    package var code: String
+    package var name: String
+    package var level: InstitutionLevel
+    package var type: InstitutionType
     /// Has a decoction-piece identification and testing lab (中药饮片鉴别检测).
-    public var hasTestingLab: Bool
-    public var isLead: Bool
+    package var hasTestingLab: Bool
+    package var isLead: Bool
 
-    public init(
+    package init(
         id: Int64, consortiumID: Int64, consortiumCode: String, code: String, name: String,
         level: InstitutionLevel, type: InstitutionType, hasTestingLab: Bool, isLead: Bool
     ) {

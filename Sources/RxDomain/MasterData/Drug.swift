@@ -1,4 +1,4 @@
-public enum DrugCategory: String, CaseIterable, Sendable, Codable {
+package enum DrugCategory: String, CaseIterable, Sendable, Codable {
     case western
     /// 中成药
     case chinesePatent = "chinese_patent"
@@ -9,14 +9,14 @@ public enum DrugCategory: String, CaseIterable, Sendable, Codable {
 }
 
 /// The national insurance list (医保目录): class A (甲), class B (乙), or not listed.
-public enum InsuranceClass: String, CaseIterable, Sendable, Codable {
+package enum InsuranceClass: String, CaseIterable, Sendable, Codable {
     case a = "A"
     case b = "B"
     case none
 }
 
 /// Special-control classes (特殊管理药品).
-public enum ControlClass: String, CaseIterable, Sendable, Codable {
+package enum ControlClass: String, CaseIterable, Sendable, Codable {
     case none
     /// 麻醉药品
     case narcotic
@@ -33,7 +33,7 @@ public enum ControlClass: String, CaseIterable, Sendable, Codable {
 }
 
 /// Processing of a decoction piece (炮制).
-public enum Processing: String, CaseIterable, Sendable, Codable {
+package enum Processing: String, CaseIterable, Sendable, Codable {
     case raw
     /// 炒
     case stirFried = "stir_fried"
@@ -58,42 +58,42 @@ public enum Processing: String, CaseIterable, Sendable, Codable {
     case other
 }
 
-public struct DecoctionPiece: Sendable, Equatable, Codable {
-    public var herbName: String
-    public var processing: Processing
+package struct DecoctionPiece: Sendable, Equatable, Codable {
+    package var herbName: String
+    package var processing: Processing
     /// 统货, or a selected grade (一等, 选货 …).
-    public var grade: String
+    package var grade: String
 
-    public init(herbName: String, processing: Processing, grade: String) {
+    package init(herbName: String, processing: Processing, grade: String) {
         self.herbName = herbName
         self.processing = processing
         self.grade = grade
     }
 }
 
-public struct Drug: Sendable, Equatable, Codable {
-    public var code: String
-    public var genericName: String
-    public var nameEn: String?
-    public var dosageForm: String
-    public var strength: String?
-    public var packageSize: Int
-    public var packageUnit: String
+package struct Drug: Sendable, Equatable, Codable {
+    package var code: String
+    package var genericName: String
+    package var nameEn: String?
+    package var dosageForm: String
+    package var strength: String?
+    package var packageSize: Int
+    package var packageUnit: String
     /// The unit quantities are counted in (片, 粒, ml; g or kg for decoction pieces).
-    public var unit: String
-    public var manufacturer: String?
-    public var atcCode: String?
-    public var category: DrugCategory
+    package var unit: String
+    package var manufacturer: String?
+    package var atcCode: String?
+    package var category: DrugCategory
     /// Editions of the national essential medicines list (国家基本药物目录) the drug is on.
-    public var essentialEditions: [String]
-    public var insuranceClass: InsuranceClass
-    public var controlClass: ControlClass
-    public var antimicrobial: Bool
+    package var essentialEditions: [String]
+    package var insuranceClass: InsuranceClass
+    package var controlClass: ControlClass
+    package var antimicrobial: Bool
     /// Special storage (cold chain).
-    public var coldChain: Bool
-    public var decoctionPiece: DecoctionPiece?
+    package var coldChain: Bool
+    package var decoctionPiece: DecoctionPiece?
 
-    public init(
+    package init(
         code: String, genericName: String, nameEn: String? = nil, dosageForm: String, strength: String? = nil,
         packageSize: Int, packageUnit: String, unit: String, manufacturer: String? = nil, atcCode: String? = nil,
         category: DrugCategory, essentialEditions: [String] = [], insuranceClass: InsuranceClass = .none,
@@ -121,10 +121,10 @@ public struct Drug: Sendable, Equatable, Codable {
 
     /// On an edition of the national essential medicines list, or insurance-listed: the drugs the catalogue
     /// takes first.
-    public var isEssentialOrInsured: Bool { !essentialEditions.isEmpty || insuranceClass != .none }
+    package var isEssentialOrInsured: Bool { !essentialEditions.isEmpty || insuranceClass != .none }
 
     /// The checks a drug must pass, all of them reported at once.
-    public func validationErrors() -> [FieldError] {
+    package func validationErrors() -> [FieldError] {
         var errors: [FieldError] = []
         if let e = Codes.drugCodeError(code) { errors.append(FieldError(field: "code", reason: e)) }
         TextLimit.check(genericName, "genericName", 1...200, into: &errors)
@@ -160,9 +160,9 @@ public struct Drug: Sendable, Equatable, Codable {
 
 /// The lengths the contract gives text fields (`minLength`/`maxLength`), checked before anything is written:
 /// the generated server does not enforce them, and a value stored longer would break every later response.
-public enum TextLimit {
+package enum TextLimit {
     /// Counts Unicode code points, as JSON Schema's `maxLength` and PostgreSQL's `length()` do.
-    public static func check(_ value: String?, _ field: String, _ limits: ClosedRange<Int>, into errors: inout [FieldError]) {
+    package static func check(_ value: String?, _ field: String, _ limits: ClosedRange<Int>, into errors: inout [FieldError]) {
         guard let value else { return }
         let length = value.unicodeScalars.count
         if length < limits.lowerBound {

@@ -1,18 +1,18 @@
 /// A manufacturer or a distributor (配送企业): national master data shared by every consortium.
-public struct Supplier: Sendable, Equatable, Codable {
-    public var code: String
-    public var name: String
-    public var isManufacturer: Bool
-    public var isDistributor: Bool
+package struct Supplier: Sendable, Equatable, Codable {
+    package var code: String
+    package var name: String
+    package var isManufacturer: Bool
+    package var isDistributor: Bool
     /// 药品生产许可证
-    public var manufacturingLicence: String?
+    package var manufacturingLicence: String?
     /// 药品经营许可证
-    public var distributionLicence: String?
+    package var distributionLicence: String?
     /// The manufacturer this supplier counts as under the two-invoice rule (两票制): a wholly-owned
     /// sales company, or an importer's national general agent.
-    public var countsAsManufacturerCode: String?
+    package var countsAsManufacturerCode: String?
 
-    public init(
+    package init(
         code: String, name: String, isManufacturer: Bool, isDistributor: Bool,
         manufacturingLicence: String? = nil, distributionLicence: String? = nil,
         countsAsManufacturerCode: String? = nil
@@ -27,7 +27,7 @@ public struct Supplier: Sendable, Equatable, Codable {
     }
 
     /// The checks a new supplier must pass, all of them reported at once.
-    public func validationErrors() -> [FieldError] {
+    package func validationErrors() -> [FieldError] {
         var errors: [FieldError] = []
         if let e = Codes.institutionCodeError(code) { errors.append(FieldError(field: "code", reason: e)) }
         TextLimit.check(name, "name", 1...200, into: &errors)
@@ -50,10 +50,40 @@ public struct Supplier: Sendable, Equatable, Codable {
     }
 }
 
+/// The rules of registering a supplier (national master data).
+package enum SupplierRules {
+    /// The supplier a new one names as the manufacturer it counts as.
+    package struct CountsAsCandidate: Sendable, Equatable {
+        package var id: Int64
+        package var isManufacturer: Bool
+
+        package init(id: Int64, isManufacturer: Bool) {
+            self.id = id
+            self.isManufacturer = isManufacturer
+        }
+    }
+
+    /// A supplier's fields are valid (422 naming each bad field otherwise).
+    package static func checkNew(_ supplier: Supplier) throws(DomainError) {
+        let errors = supplier.validationErrors()
+        guard errors.isEmpty else { throw .unprocessable("the supplier is not valid", errors) }
+    }
+
+    /// 两票制: a supplier counts as a manufacturer only through a known manufacturer (422 naming
+    /// `countsAsManufacturerCode` otherwise); the id to record, nil when it names none.
+    package static func countsAsManufacturerID(_ candidate: CountsAsCandidate?, code: String?) throws(DomainError) -> Int64? {
+        guard let code else { return nil }
+        guard let candidate, candidate.isManufacturer else {
+            throw .invalid("countsAsManufacturerCode", "\(code) is not a known manufacturer")
+        }
+        return candidate.id
+    }
+}
+
 /// The shapes of the codes the service accepts.
-public enum Codes {
+package enum Codes {
     /// Consortium, institution and supplier codes: upper-case letters, digits, `-` and `_`, 2 to 32 long.
-    public static func institutionCodeError(_ code: String) -> String? {
+    package static func institutionCodeError(_ code: String) -> String? {
         let ok =
             (2...32).contains(code.utf8.count)
             && code.utf8.allSatisfy { ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }
@@ -62,7 +92,7 @@ public enum Codes {
     }
 
     /// Drug codes: the national insurance code where one exists, kept as text (letters, digits, `.`, `-`, `_`).
-    public static func drugCodeError(_ code: String) -> String? {
+    package static func drugCodeError(_ code: String) -> String? {
         let ok =
             (1...40).contains(code.utf8.count)
             && code.utf8.allSatisfy {

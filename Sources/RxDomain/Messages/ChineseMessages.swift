@@ -4,9 +4,9 @@ import Foundation
 /// interpolated value as `{}`, and the Chinese with `{1}`, `{2}`, … for those values in their order. A value
 /// that is itself a message of the catalogue (a reason inside a refusal) is translated too.
 /// `ChineseMessageCoverageTests` reads the sources and fails on a message that has no entry here.
-public enum ChineseMessages {
+package enum ChineseMessages {
     /// Translates a whole message, or nil when the catalogue does not have it.
-    public static func translate(_ english: String) -> String? {
+    package static func translate(_ english: String) -> String? {
         if let exact = compiled.exact[english] { return exact }
         let range = NSRange(english.startIndex..., in: english)
         for template in compiled.patterns {
@@ -37,7 +37,7 @@ public enum ChineseMessages {
     }
 
     /// `field: reason` (or several joined by `; `), with each reason translated; nil when one is not in the catalogue.
-    public static func translateFieldMessage(_ english: String) -> String? {
+    package static func translateFieldMessage(_ english: String) -> String? {
         var parts: [String] = []
         for part in english.components(separatedBy: "; ") {
             guard let colon = part.range(of: ": "), !part[..<colon.lowerBound].contains(" "),
@@ -49,7 +49,7 @@ public enum ChineseMessages {
     }
 
     /// Whether the catalogue has a template for this English template (`{}` for each value; for tests).
-    public static func has(template: String) -> Bool {
+    package static func has(template: String) -> Bool {
         entries.contains { $0.english == template }
     }
 

@@ -2,13 +2,13 @@ import Foundation
 
 /// The language a person reads problems in: Chinese when the request prefers it (`Accept-Language: zh`, 中文),
 /// English otherwise. Field names stay as the contract spells them in both.
-public enum ProblemLanguage: String, Sendable {
+package enum ProblemLanguage: String, Sendable {
     case english = "en"
     case chinese = "zh"
 
     /// The caller's preference from an `Accept-Language` header (RFC 9110 §12.5.4): the language range with the
     /// highest weight among those this service speaks; English when none is named or the header is absent.
-    public init(acceptLanguage header: String?) {
+    package init(acceptLanguage header: String?) {
         var best: (language: ProblemLanguage, weight: Double)? = nil
         for item in (header ?? "").split(separator: ",") {
             let parts = item.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -28,13 +28,13 @@ public enum ProblemLanguage: String, Sendable {
 
 /// A problem's texts in the caller's language. Every message is written in English where it is raised; the
 /// Chinese comes from `ChineseMessages`, a catalogue of templates, so a rule's refusal is written once.
-public struct LocalizedProblem: Sendable, Equatable {
-    public var detail: String
-    public var errors: [FieldError]
+package struct LocalizedProblem: Sendable, Equatable {
+    package var detail: String
+    package var errors: [FieldError]
     /// The language `detail` and the reasons are actually in (a message not yet in the catalogue stays English).
-    public var language: ProblemLanguage
+    package var language: ProblemLanguage
 
-    public init(detail: String, errors: [FieldError], in language: ProblemLanguage) {
+    package init(detail: String, errors: [FieldError], in language: ProblemLanguage) {
         guard language == .chinese else {
             self.detail = detail
             self.errors = errors
@@ -65,7 +65,7 @@ public struct LocalizedProblem: Sendable, Equatable {
     }
 
     /// The title of a status in Chinese (the English one is the reason phrase).
-    public static func chineseTitle(status: Int) -> String? {
+    package static func chineseTitle(status: Int) -> String? {
         switch status {
         case 400: "请求有误"
         case 401: "未认证"

@@ -1,14 +1,14 @@
 import Foundation
 
 /// An amount in CNY (元). Decimal in Swift, numeric in SQL, a decimal string in JSON; never floating point.
-public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
-    public var amount: Decimal
+package struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    package var amount: Decimal
 
-    public init(_ amount: Decimal) { self.amount = amount }
+    package init(_ amount: Decimal) { self.amount = amount }
 
     /// Parses a plain decimal ("12.5", "0.0860"): one to ten digits, then at most one point and one to
     /// `maxDecimals` (at most 8) decimals.
-    public init?(_ text: String, maxDecimals: Int = 4) {
+    package init?(_ text: String, maxDecimals: Int = 4) {
         var digits: UInt64 = 0
         var whole = 0
         var decimals = 0
@@ -28,26 +28,26 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
         amount = DecimalText.decimal(digits: digits, exponent: -decimals)
     }
 
-    public static func < (a: Money, b: Money) -> Bool { a.amount < b.amount }
+    package static func < (a: Money, b: Money) -> Bool { a.amount < b.amount }
 
     /// Rounded half-up to `places` decimals.
-    public func rounded(_ places: Int = 4) -> Money {
+    package func rounded(_ places: Int = 4) -> Money {
         var value = amount
         var result = Decimal()
         NSDecimalRound(&result, &value, places, .plain)
         return Money(result)
     }
 
-    public static func * (a: Money, factor: Decimal) -> Money { Money(a.amount * factor) }
-    public static func - (a: Money, b: Money) -> Money { Money(a.amount - b.amount) }
-    public static func + (a: Money, b: Money) -> Money { Money(a.amount + b.amount) }
+    package static func * (a: Money, factor: Decimal) -> Money { Money(a.amount * factor) }
+    package static func - (a: Money, b: Money) -> Money { Money(a.amount - b.amount) }
+    package static func + (a: Money, b: Money) -> Money { Money(a.amount + b.amount) }
 
     /// Four decimals, the scale prices are kept at ("12.5000").
-    public var description: String { formatted(places: 4) }
+    package var description: String { formatted(places: 4) }
 
-    public func formatted(places: Int) -> String { DecimalText.format(amount, places: places) }
+    package func formatted(places: Int) -> String { DecimalText.format(amount, places: places) }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let money = Money(text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an amount like 12.50"))
@@ -55,13 +55,13 @@ public struct Money: Sendable, Hashable, Comparable, Codable, CustomStringConver
         self = money
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(description)
     }
 
     /// Reads an amount field of a request, naming it when malformed.
-    public static func parse(_ text: String, field: String) throws(DomainError) -> Money {
+    package static func parse(_ text: String, field: String) throws(DomainError) -> Money {
         guard let money = Money(text), money.amount > 0 else {
             throw .invalid(field, "'\(text)' is not a positive amount with at most four decimals")
         }

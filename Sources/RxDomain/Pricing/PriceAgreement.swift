@@ -1,7 +1,7 @@
 import Foundation
 
 // A unified price agreement (统一价格), its draft and the provincial ceiling over it.
-public enum PriceSource: String, Sendable, Codable, CaseIterable {
+package enum PriceSource: String, Sendable, Codable, CaseIterable {
     /// The provincial platform's winning-bid price (省级中标价), adopted as the unified price.
     case provincialBid = "provincial_bid"
     /// A price the consortium negotiated (集中议定); in effect once reported to the provincial platform.
@@ -10,7 +10,7 @@ public enum PriceSource: String, Sendable, Codable, CaseIterable {
     case jointProcurement = "joint_procurement"
 }
 
-public enum PriceUnit: String, Sendable, Codable, CaseIterable {
+package enum PriceUnit: String, Sendable, Codable, CaseIterable {
     /// Per package (盒, 瓶 …).
     case package
     /// Per the drug's own unit (片, ml, kg …).
@@ -19,28 +19,28 @@ public enum PriceUnit: String, Sendable, Codable, CaseIterable {
 
 /// Whether an agreement has a period, as stored: `in_effect` means it has one, whether or not the period has begun
 /// or ended. What users read is `status(on:)`.
-public enum AgreementStatus: String, Sendable, Codable, CaseIterable {
+package enum AgreementStatus: String, Sendable, Codable, CaseIterable {
     case agreed
     case inEffect = "in_effect"
     case superseded
 }
 
-public struct PriceAgreement: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var drugCode: String
-    public var unitPrice: Money
-    public var priceUnit: PriceUnit
-    public var source: PriceSource
-    public var reference: String
-    public var requestedFrom: BusinessDate
-    public var status: AgreementStatus
-    public var reportedOn: BusinessDate?
-    public var platformReference: String?
-    public var effectiveFrom: BusinessDate?
+package struct PriceAgreement: Sendable, Equatable, Encodable {
+    package var id: Int64
+    package var drugCode: String
+    package var unitPrice: Money
+    package var priceUnit: PriceUnit
+    package var source: PriceSource
+    package var reference: String
+    package var requestedFrom: BusinessDate
+    package var status: AgreementStatus
+    package var reportedOn: BusinessDate?
+    package var platformReference: String?
+    package var effectiveFrom: BusinessDate?
     /// The day after the last day in effect; nil while open.
-    public var effectiveTo: BusinessDate?
+    package var effectiveTo: BusinessDate?
 
-    public init(
+    package init(
         id: Int64, drugCode: String, unitPrice: Money, priceUnit: PriceUnit, source: PriceSource, reference: String,
         requestedFrom: BusinessDate, status: AgreementStatus, reportedOn: BusinessDate?, platformReference: String?,
         effectiveFrom: BusinessDate?, effectiveTo: BusinessDate?
@@ -60,19 +60,19 @@ public struct PriceAgreement: Sendable, Equatable, Encodable {
     }
 
     /// What the agreement is on `day`: agreed, scheduled, in effect, ended or superseded.
-    public func status(on day: BusinessDate) -> PriceAgreementStatus {
+    package func status(on day: BusinessDate) -> PriceAgreementStatus {
         PriceTimeline.status(from: effectiveFrom, to: effectiveTo, superseded: status == .superseded, on: day)
     }
 }
 
-public struct PriceAgreementDraft: Sendable {
-    public var drugCode: String
-    public var unitPrice: Money
-    public var priceUnit: PriceUnit
-    public var source: PriceSource
-    public var reference: String
-    public var effectiveFrom: BusinessDate
-    public init(
+package struct PriceAgreementDraft: Sendable {
+    package var drugCode: String
+    package var unitPrice: Money
+    package var priceUnit: PriceUnit
+    package var source: PriceSource
+    package var reference: String
+    package var effectiveFrom: BusinessDate
+    package init(
         drugCode: String, unitPrice: Money, priceUnit: PriceUnit, source: PriceSource, reference: String,
         effectiveFrom: BusinessDate
     ) {
@@ -86,11 +86,11 @@ public struct PriceAgreementDraft: Sendable {
 }
 
 /// The provincial winning-bid price (省级中标价) in effect on a date: the cap of a negotiated price.
-public struct BidCeiling: Sendable, Equatable {
-    public var unitPrice: Money
-    public var priceUnit: PriceUnit
-    public var bidReference: String
-    public init(unitPrice: Money, priceUnit: PriceUnit, bidReference: String) {
+package struct BidCeiling: Sendable, Equatable {
+    package var unitPrice: Money
+    package var priceUnit: PriceUnit
+    package var bidReference: String
+    package init(unitPrice: Money, priceUnit: PriceUnit, bidReference: String) {
         self.unitPrice = unitPrice
         self.priceUnit = priceUnit
         self.bidReference = bidReference

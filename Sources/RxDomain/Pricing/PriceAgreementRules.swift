@@ -2,22 +2,22 @@ import Foundation
 
 /// What a price agreement (价格协议) accepts as it is recorded and reported: facts in (what the store reads), a refusal
 /// out, in the order the store asks. The timeline of prices in effect is `PriceTimeline`.
-public enum PriceAgreementRules {
+package enum PriceAgreementRules {
     /// A joint-procurement price is never entered by hand: it comes from the award of its round.
-    public static func checkSource(_ source: PriceSource) throws(DomainError) {
+    package static func checkSource(_ source: PriceSource) throws(DomainError) {
         guard source != .jointProcurement else {
             throw .invalid("source", "a joint-procurement price comes from the award of its round")
         }
     }
 
     /// The agreement's drug exists (`known`).
-    public static func checkDrug(_ drugCode: String, known: Bool) throws(DomainError) {
+    package static func checkDrug(_ drugCode: String, known: Bool) throws(DomainError) {
         guard known else { throw .invalid("drugCode", "no drug \(drugCode)") }
     }
 
     /// A negotiated price (集中议定价) is for a drug in the consortium catalogue in effect on `date`, in the unit of the
     /// provincial winning-bid price in effect then (`ceiling`), and not above it.
-    public static func checkNegotiated(
+    package static func checkNegotiated(
         _ drugCode: String, _ price: Money, _ unit: PriceUnit, on date: BusinessDate, inCatalogue: Bool, ceiling: BidCeiling?
     ) throws(DomainError) {
         guard inCatalogue else {
@@ -44,7 +44,7 @@ public enum PriceAgreementRules {
     }
 
     /// Only an agreed negotiated price is reported to the provincial platform (网上价格维护).
-    public static func checkReportable(_ agreement: PriceAgreement) throws(DomainError) {
+    package static func checkReportable(_ agreement: PriceAgreement) throws(DomainError) {
         guard agreement.source == .consortiumNegotiated, agreement.status == .agreed else {
             throw .conflict(
                 "agreement \(agreement.id) is a \(agreement.source.rawValue) price, \(agreement.status.rawValue); only an agreed negotiated price is reported"

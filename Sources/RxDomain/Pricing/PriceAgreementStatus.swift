@@ -2,7 +2,7 @@ import Foundation
 
 /// What a price agreement is on a given day, as users read it. The database keeps whether an agreement has a
 /// period (`in_effect` there means "has a period"); whether that period has begun or ended depends on the day asked.
-public enum PriceAgreementStatus: String, Sendable, Codable, CaseIterable {
+package enum PriceAgreementStatus: String, Sendable, Codable, CaseIterable {
     /// Agreed, not yet reported to the provincial platform (网上价格维护): no period yet.
     case agreed
     /// Its period begins after the day asked.
@@ -18,7 +18,7 @@ public enum PriceAgreementStatus: String, Sendable, Codable, CaseIterable {
 extension PriceTimeline {
     /// The status of an agreement on `day`: `agreed` or `superseded` when it has no period, else where `day` falls
     /// against its period `[from, to)` (`to` the day after the last day, nil while open).
-    public static func status(from: BusinessDate?, to: BusinessDate?, superseded: Bool, on day: BusinessDate)
+    package static func status(from: BusinessDate?, to: BusinessDate?, superseded: Bool, on day: BusinessDate)
         -> PriceAgreementStatus
     {
         guard let from else { return superseded ? .superseded : .agreed }
@@ -29,7 +29,7 @@ extension PriceTimeline {
 
     /// Taking a period out of the timeline: the period that ended where it began now runs to where it ended,
     /// so no day loses its price (a period it followed directly, if any).
-    public static func withdraw(existing: [Period], id: Int64) -> [(id: Int64, to: BusinessDate?)] {
+    package static func withdraw(existing: [Period], id: Int64) -> [(id: Int64, to: BusinessDate?)] {
         guard let removed = existing.first(where: { $0.id == id }) else { return [] }
         return existing.filter { $0.id != id && $0.to == removed.from }.map { ($0.id, removed.to) }
     }
@@ -37,18 +37,18 @@ extension PriceTimeline {
 
 /// Correcting the mistyped report date of a negotiated price (集中议定价格的网上报送日期), allowed while the price has not
 /// taken effect: once members buy at it, the date it took effect is history.
-public enum PriceReportCorrection {
+package enum PriceReportCorrection {
     /// The earliest business date the service accepts.
-    public static let earliestDate = BusinessDate(year: 2000, month: 1, day: 1)
+    package static let earliestDate = BusinessDate(year: 2000, month: 1, day: 1)
 
     /// What the correction is asked to change.
-    public struct Agreement: Sendable, Equatable {
-        public var id: Int64
-        public var negotiated: Bool
-        public var status: PriceAgreementStatus
-        public var requestedFrom: BusinessDate
-        public var effectiveFrom: BusinessDate?
-        public init(
+    package struct Agreement: Sendable, Equatable {
+        package var id: Int64
+        package var negotiated: Bool
+        package var status: PriceAgreementStatus
+        package var requestedFrom: BusinessDate
+        package var effectiveFrom: BusinessDate?
+        package init(
             id: Int64, negotiated: Bool, status: PriceAgreementStatus, requestedFrom: BusinessDate, effectiveFrom: BusinessDate?
         ) {
             self.id = id
@@ -63,7 +63,7 @@ public enum PriceReportCorrection {
     /// report, and never a day already past (prices members bought at stay as they were). 409 when the price is not a
     /// reported negotiated price still to take effect (`agreement.status` on `today`); 422 naming the field for a
     /// report date after today or before 2000-01-01, or no reason.
-    public static func start(
+    package static func start(
         _ agreement: Agreement, reportedOn: BusinessDate, reason: String?, today: BusinessDate
     ) throws(DomainError) -> BusinessDate {
         guard agreement.negotiated else {

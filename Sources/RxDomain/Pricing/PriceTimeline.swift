@@ -2,34 +2,34 @@ import Foundation
 
 /// Where a new price in effect fits among the periods already in effect for the same consortium and drug:
 /// one price for every member, periods never overlapping.
-public enum PriceTimeline {
+package enum PriceTimeline {
     /// A period in effect, `[from, to)`; `to` is the day after the last day, nil while open.
-    public struct Period: Sendable, Equatable {
-        public var id: Int64
-        public var from: BusinessDate
-        public var to: BusinessDate?
-        public init(id: Int64, from: BusinessDate, to: BusinessDate?) {
+    package struct Period: Sendable, Equatable {
+        package var id: Int64
+        package var from: BusinessDate
+        package var to: BusinessDate?
+        package init(id: Int64, from: BusinessDate, to: BusinessDate?) {
             self.id = id
             self.from = from
             self.to = to
         }
     }
 
-    public struct Plan: Sendable, Equatable {
+    package struct Plan: Sendable, Equatable {
         /// Periods that now end the day before the new price starts.
-        public var close: [(id: Int64, to: BusinessDate)]
+        package var close: [(id: Int64, to: BusinessDate)]
         /// Periods that start on the same day: the new price replaces them before they begin.
-        public var supersede: [Int64]
+        package var supersede: [Int64]
         /// The new period's end: the start of a later price already in effect, if any.
-        public var newTo: BusinessDate?
+        package var newTo: BusinessDate?
 
-        public static func == (a: Plan, b: Plan) -> Bool {
+        package static func == (a: Plan, b: Plan) -> Bool {
             a.close.map(\.id) == b.close.map(\.id) && a.close.map(\.to) == b.close.map(\.to)
                 && a.supersede == b.supersede && a.newTo == b.newTo
         }
     }
 
-    public static func plan(existing: [Period], start: BusinessDate) -> Plan {
+    package static func plan(existing: [Period], start: BusinessDate) -> Plan {
         var plan = Plan(close: [], supersede: [], newTo: nil)
         for period in existing {
             if period.from == start {
@@ -46,13 +46,13 @@ public enum PriceTimeline {
 
 /// What patients pay: the unified purchase price plus the markup the rules in force allow (零差率 for drugs;
 /// a capped markup on decoction pieces; hospital preparations as the province sets).
-public enum PatientPricing {
-    public struct Markups: Sendable, Equatable {
-        public var drugPercent: Decimal
-        public var decoctionPiecePercent: Decimal
-        public var decoctionPieceCapPercent: Decimal
-        public var hospitalPreparationPercent: Decimal
-        public init(
+package enum PatientPricing {
+    package struct Markups: Sendable, Equatable {
+        package var drugPercent: Decimal
+        package var decoctionPiecePercent: Decimal
+        package var decoctionPieceCapPercent: Decimal
+        package var hospitalPreparationPercent: Decimal
+        package init(
             drugPercent: Decimal, decoctionPiecePercent: Decimal, decoctionPieceCapPercent: Decimal,
             hospitalPreparationPercent: Decimal
         ) {
@@ -63,14 +63,14 @@ public enum PatientPricing {
         }
     }
 
-    public struct Answer: Sendable, Equatable {
-        public var markupPercent: Decimal
-        public var patientPrice: Money
+    package struct Answer: Sendable, Equatable {
+        package var markupPercent: Decimal
+        package var patientPrice: Money
         /// The rule that applied, for the reader.
-        public var rule: String
+        package var rule: String
     }
 
-    public static func price(unitPrice: Money, category: DrugCategory, markups: Markups) -> Answer {
+    package static func price(unitPrice: Money, category: DrugCategory, markups: Markups) -> Answer {
         let percent: Decimal
         let rule: String
         switch category {

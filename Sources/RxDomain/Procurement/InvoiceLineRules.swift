@@ -1,34 +1,34 @@
 import Foundation
 
 /// Received and already billed units, of an order line or of one lot on it.
-public struct ReceiptBalance: Sendable, Equatable {
-    public var received: Decimal
+package struct ReceiptBalance: Sendable, Equatable {
+    package var received: Decimal
     /// What earlier invoice lines claimed of these units (every claim counts, matched or not, but for a line the
     /// distributor could not bill: a claim of a wrong distributor).
-    public var billed: Decimal
+    package var billed: Decimal
 
-    public init(received: Decimal, billed: Decimal) {
+    package init(received: Decimal, billed: Decimal) {
         self.received = received
         self.billed = billed
     }
 
-    public var unbilled: Decimal { received - billed }
+    package var unbilled: Decimal { received - billed }
 }
 
 /// The order line an invoice line bills, as the records have it.
-public struct InvoicedOrderLine: Sendable, Equatable {
-    public var orderID: Int64
-    public var lineNo: Int
+package struct InvoicedOrderLine: Sendable, Equatable {
+    package var orderID: Int64
+    package var lineNo: Int
     /// The unified price on the order date.
-    public var unifiedPrice: Money
+    package var unifiedPrice: Money
     /// The line was consolidated to the distributor that invoices it (统一配送: only that distributor supplied it).
-    public var suppliedByInvoicingDistributor: Bool
+    package var suppliedByInvoicingDistributor: Bool
     /// The whole order line.
-    public var line: ReceiptBalance
+    package var line: ReceiptBalance
     /// The lot the invoice line names; nil when it names none.
-    public var lot: ReceiptBalance?
+    package var lot: ReceiptBalance?
 
-    public init(
+    package init(
         orderID: Int64, lineNo: Int, unifiedPrice: Money, suppliedByInvoicingDistributor: Bool, line: ReceiptBalance,
         lot: ReceiptBalance? = nil
     ) {
@@ -41,12 +41,12 @@ public struct InvoicedOrderLine: Sendable, Equatable {
     }
 
     /// What may still be billed: received and not yet billed, of the lot and of the line alike.
-    public var unbilled: Decimal { min(line.unbilled, lot?.unbilled ?? line.unbilled) }
+    package var unbilled: Decimal { min(line.unbilled, lot?.unbilled ?? line.unbilled) }
 }
 
 /// What an invoice line disagrees with. The API's recorded invoices and `reconcile invoices` judge a line by the
 /// same rule (`InvoiceLineRules.judge`); the file adds its own classifications (`ReconciliationClassification`).
-public enum InvoiceLineDiscrepancy: String, Sendable, Codable, CaseIterable {
+package enum InvoiceLineDiscrepancy: String, Sendable, Codable, CaseIterable {
     /// No order line of the member for the drug with a receipt of the lot.
     case noMatchingOrderOrReceipt = "no_matching_order_or_receipt"
     /// The order line was consolidated to another distributor: this one did not supply it.
@@ -63,12 +63,12 @@ public enum InvoiceLineDiscrepancy: String, Sendable, Codable, CaseIterable {
 
 /// One discrepancy of an invoice line, with what the finance officer needs to see and the money at stake
 /// (CNY to the fen; signed: negative when less was invoiced than due).
-public struct InvoiceLineFinding: Sendable, Equatable {
-    public var discrepancy: InvoiceLineDiscrepancy
-    public var detail: [String: String]
-    public var moneyAtStake: Money
+package struct InvoiceLineFinding: Sendable, Equatable {
+    package var discrepancy: InvoiceLineDiscrepancy
+    package var detail: [String: String]
+    package var moneyAtStake: Money
 
-    public init(_ discrepancy: InvoiceLineDiscrepancy, _ detail: [String: String], moneyAtStake: Money) {
+    package init(_ discrepancy: InvoiceLineDiscrepancy, _ detail: [String: String], moneyAtStake: Money) {
         self.discrepancy = discrepancy
         self.detail = detail
         self.moneyAtStake = moneyAtStake
@@ -76,9 +76,9 @@ public struct InvoiceLineFinding: Sendable, Equatable {
 }
 
 /// The rules of an invoice line against the order line it bills (两票制 invoices, 统一支付 central payment).
-public enum InvoiceLineRules {
+package enum InvoiceLineRules {
     /// quantity × unit price, rounded half-up to the fen.
-    public static func expectedAmount(quantity: Decimal, unitPrice: Money) -> Money {
+    package static func expectedAmount(quantity: Decimal, unitPrice: Money) -> Money {
         (unitPrice * quantity).rounded(2)
     }
 
@@ -86,7 +86,7 @@ public enum InvoiceLineRules {
     /// did not supply the line has no units to bill, so neither price nor quantity is compared; otherwise the price
     /// is the unified price on the order date, and the quantity is at most what was received and not yet billed
     /// (an invoice line beyond it is `billedBeyondReceived`, never matched).
-    public static func judge(quantity: Decimal, unitPrice: Money, amount: Money, against orderLine: InvoicedOrderLine?)
+    package static func judge(quantity: Decimal, unitPrice: Money, amount: Money, against orderLine: InvoicedOrderLine?)
         -> [InvoiceLineFinding]
     {
         var found: [InvoiceLineFinding] = []

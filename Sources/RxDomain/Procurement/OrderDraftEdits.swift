@@ -3,13 +3,13 @@ import Foundation
 /// Correcting a draft order before it is submitted (issue 18, point 13): a line's quantity changed, a line added or
 /// removed, each with the reason the audit trail keeps. Prices are never the client's: a line added takes the unified
 /// price in effect on the order date, and a changed quantity keeps its line's price.
-public enum OrderDraftEdit: Sendable, Equatable {
+package enum OrderDraftEdit: Sendable, Equatable {
     case add(drugCode: String, quantity: Decimal)
     case changeQuantity(lineNo: Int, quantity: Decimal)
     case remove(lineNo: Int)
 
     /// The audit trail's action.
-    public var action: String {
+    package var action: String {
         switch self {
         case .add: return "add_line"
         case .changeQuantity: return "change_line"
@@ -21,14 +21,14 @@ public enum OrderDraftEdit: Sendable, Equatable {
 extension ProcurementRules {
     /// An order's lines change only while it is a draft: after submission the supply centre may have consolidated
     /// them, so a change is 409 naming the state.
-    public static func requireDraftForLineEdits(orderID: Int64, status: OrderStatus) throws(DomainError) {
+    package static func requireDraftForLineEdits(orderID: Int64, status: OrderStatus) throws(DomainError) {
         guard status == .draft else {
             throw .conflict("order \(orderID) is \(status.rawValue): its lines change only while it is a draft")
         }
     }
 
     /// Checks an edit against the draft's lines (line number and quantity); the order keeps at least one line.
-    public static func checkDraftEdit(_ edit: OrderDraftEdit, lines: [(lineNo: Int, drugCode: String)]) throws(DomainError) {
+    package static func checkDraftEdit(_ edit: OrderDraftEdit, lines: [(lineNo: Int, drugCode: String)]) throws(DomainError) {
         switch edit {
         case .add(let drugCode, let quantity):
             guard quantity > 0 else { throw .invalid("quantity", "must be positive") }
@@ -49,7 +49,7 @@ extension ProcurementRules {
     }
 
     /// The number of a line added to a draft: after its last line (the others keep theirs).
-    public static func nextLineNo(after lineNos: [Int]) -> Int {
+    package static func nextLineNo(after lineNos: [Int]) -> Int {
         (lineNos.max() ?? 0) + 1
     }
 }

@@ -1,10 +1,10 @@
 import Foundation
 
-public struct OrderLineRequest: Sendable, Equatable, Codable {
-    public var drugCode: String
+package struct OrderLineRequest: Sendable, Equatable, Codable {
+    package var drugCode: String
     /// In the unit the unified price is given in (a package, or the drug's own unit).
-    public var quantity: Decimal
-    public init(drugCode: String, quantity: Decimal) {
+    package var quantity: Decimal
+    package init(drugCode: String, quantity: Decimal) {
         self.drugCode = drugCode
         self.quantity = quantity
     }
@@ -13,14 +13,14 @@ public struct OrderLineRequest: Sendable, Equatable, Codable {
 /// What a member's purchase order (采购订单) accepts: its lines, a retry under its idempotency key, the drugs it may
 /// order, who moves it and the deliveries it receives. Facts in (what the stores read), a refusal out; the state
 /// moves and the delivery's problems are `ProcurementRules`.
-public enum OrderRules {
+package enum OrderRules {
     /// A member sees only its own orders (`allowed`: the principal may read the member's orders).
-    public static func checkListing(allowed: Bool) throws(DomainError) {
+    package static func checkListing(allowed: Bool) throws(DomainError) {
         guard allowed else { throw .forbidden("a member sees only its own orders") }
     }
 
     /// An order has at least one line, each of a positive quantity.
-    public static func checkLines(_ lines: [OrderLineRequest]) throws(DomainError) {
+    package static func checkLines(_ lines: [OrderLineRequest]) throws(DomainError) {
         guard !lines.isEmpty else { throw .invalid("lines", "an order has at least one line") }
         for (i, line) in lines.enumerated() where line.quantity <= 0 {
             throw .invalid("lines[\(i)].quantity", "must be positive")
@@ -28,10 +28,10 @@ public enum OrderRules {
     }
 
     /// What an idempotency key already stands for: the hash of the first request's body and the order it raised.
-    public struct StoredKey: Sendable, Equatable {
-        public var requestHash: Data
-        public var orderID: Int64?
-        public init(requestHash: Data, orderID: Int64?) {
+    package struct StoredKey: Sendable, Equatable {
+        package var requestHash: Data
+        package var orderID: Int64?
+        package init(requestHash: Data, orderID: Int64?) {
             self.requestHash = requestHash
             self.orderID = orderID
         }
@@ -39,7 +39,7 @@ public enum OrderRules {
 
     /// A retry under the same key with the same body replays the first order; another body under the key is 422.
     /// `stored` nil: a concurrent request holds the key and its row is not visible yet (409, retry).
-    public static func replayedOrderID(_ stored: StoredKey?, requestHash: Data) throws(DomainError) -> Int64 {
+    package static func replayedOrderID(_ stored: StoredKey?, requestHash: Data) throws(DomainError) -> Int64 {
         guard let stored else { throw .conflict("the idempotency key is in use; retry") }
         guard stored.requestHash == requestHash, let orderID = stored.orderID else {
             throw .invalid("Idempotency-Key", "was used for a different order; use a new key")
@@ -49,11 +49,11 @@ public enum OrderRules {
 
     /// A line to order as found: in the member's catalogue in effect or not, and its unified price in effect (nil:
     /// none, or not looked up for a drug outside the catalogue).
-    public struct OrderableLine<Price: Sendable>: Sendable {
-        public var line: OrderLineRequest
-        public var inCatalogue: Bool
-        public var price: Price?
-        public init(line: OrderLineRequest, inCatalogue: Bool, price: Price?) {
+    package struct OrderableLine<Price: Sendable>: Sendable {
+        package var line: OrderLineRequest
+        package var inCatalogue: Bool
+        package var price: Price?
+        package init(line: OrderLineRequest, inCatalogue: Bool, price: Price?) {
             self.line = line
             self.inCatalogue = inCatalogue
             self.price = price
@@ -62,7 +62,7 @@ public enum OrderRules {
 
     /// Every line's drug is in the member's catalogue in effect and has a unified price in effect today; otherwise
     /// 422 names each offending line. Returns the lines with their prices.
-    public static func pricedLines<Price: Sendable>(
+    package static func pricedLines<Price: Sendable>(
         _ lines: [OrderableLine<Price>], institutionCode: String, today: BusinessDate
     ) throws(DomainError) -> [(line: OrderLineRequest, price: Price)] {
         var problems: [FieldError] = []
@@ -92,7 +92,7 @@ public enum OrderRules {
 
     /// A line added to a draft: its drug in the member's catalogue in effect on the order date, with a unified
     /// price in effect on it (422 naming `drugCode` otherwise). Returns the price.
-    public static func addedLinePrice<Price: Sendable>(
+    package static func addedLinePrice<Price: Sendable>(
         _ price: Price?, drugCode: String, inCatalogue: Bool, institutionCode: String, orderDate: BusinessDate
     ) throws(DomainError) -> Price {
         guard inCatalogue else {
@@ -103,20 +103,20 @@ public enum OrderRules {
     }
 
     /// An order is moved by the member's procurement officer or pharmacist (`member`), or by the supply centre.
-    public static func checkMover(member: Bool, supplyCentre: Bool) throws(DomainError) {
+    package static func checkMover(member: Bool, supplyCentre: Bool) throws(DomainError) {
         guard member || supplyCentre else {
             throw .forbidden("only the member's procurement officer or pharmacist, or the supply centre, moves an order")
         }
     }
 
     /// A delivery brings a positive quantity.
-    public static func checkDeliveryQuantity(_ quantity: Decimal) throws(DomainError) {
+    package static func checkDeliveryQuantity(_ quantity: Decimal) throws(DomainError) {
         guard quantity > 0 else { throw .invalid("quantity", "must be positive") }
     }
 
     /// Deliveries arrive once the order is consolidated (and until it is received), against one of its lines.
     /// Returns the index of the line delivered among `lineNos`.
-    public static func deliveryLineIndex(orderID: Int64, status: OrderStatus, lineNos: [Int], lineNo: Int) throws(DomainError)
+    package static func deliveryLineIndex(orderID: Int64, status: OrderStatus, lineNos: [Int], lineNo: Int) throws(DomainError)
         -> Int
     {
         guard status == .consolidated || status == .partlyReceived else {
@@ -130,7 +130,7 @@ public enum OrderRules {
 
     /// A lot the lead's lab rejected (中药饮片联合带量采购) is blocked at every member. `failures`: the rejection's
     /// failures, nil when the lot was not rejected.
-    public static func checkLotNotRejected(failures: [String]?, lotNumber: String, drugCode: String) throws(DomainError) {
+    package static func checkLotNotRejected(failures: [String]?, lotNumber: String, drugCode: String) throws(DomainError) {
         guard let failures else { return }
         throw .invalid(
             "lotNumber",
@@ -139,7 +139,7 @@ public enum OrderRules {
 
     /// A delivery with problems (`ProcurementRules.deliveryProblems`) is refused unless an exception reason accepts
     /// it. Returns the exception to record: nil when there was nothing to except.
-    public static func acceptedException(problems: [FieldError], exceptionReason: String?) throws(DomainError) -> String? {
+    package static func acceptedException(problems: [FieldError], exceptionReason: String?) throws(DomainError) -> String? {
         let exception = exceptionReason.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0 }
         if !problems.isEmpty && exception == nil {
             throw .unprocessable(

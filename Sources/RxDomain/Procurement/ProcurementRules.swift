@@ -1,20 +1,20 @@
 import Foundation
 
 /// A member's purchase order, from draft to closed (or cancelled before consolidation).
-public enum OrderStatus: String, Sendable, Codable, CaseIterable {
+package enum OrderStatus: String, Sendable, Codable, CaseIterable {
     case draft, submitted, consolidated
     case partlyReceived = "partly_received"
     case received, closed, cancelled
 }
 
-public enum OrderAction: String, Sendable, CaseIterable {
+package enum OrderAction: String, Sendable, CaseIterable {
     case submit, cancel, close
 }
 
 /// The rules of unified procurement (五统一, 两票制), free of I/O.
-public enum ProcurementRules {
+package enum ProcurementRules {
     /// The state an action moves an order to; 409 when the order's state does not allow it.
-    public static func next(_ status: OrderStatus, _ action: OrderAction) throws(DomainError) -> OrderStatus {
+    package static func next(_ status: OrderStatus, _ action: OrderAction) throws(DomainError) -> OrderStatus {
         switch (status, action) {
         case (.draft, .submit): return .submitted
         case (.draft, .cancel), (.submitted, .cancel): return .cancelled
@@ -27,13 +27,13 @@ public enum ProcurementRules {
     }
 
     /// After a delivery: received when every line has all it ordered, else partly received.
-    public static func statusAfterDelivery(lines: [(ordered: Decimal, received: Decimal)]) -> OrderStatus {
+    package static func statusAfterDelivery(lines: [(ordered: Decimal, received: Decimal)]) -> OrderStatus {
         lines.allSatisfy { $0.received >= $0.ordered } ? .received : .partlyReceived
     }
 
     /// Why a delivery would be refused: more than ordered, a lot already expired, or one expiring sooner than the
     /// consortium's minimum remaining shelf life. An explicit exception records it anyway.
-    public static func deliveryProblems(
+    package static func deliveryProblems(
         ordered: Decimal, alreadyReceived: Decimal, quantity: Decimal, expiry: BusinessDate, receivedOn: BusinessDate,
         minimumShelfLifeMonths: Int
     ) -> [FieldError] {
@@ -58,7 +58,9 @@ public enum ProcurementRules {
 
     /// 两票制: the first invoice must come from the manufacturer (or what counts as it: its wholly-owned sales
     /// company, an importer's national general agent). An invoice from another distributor adds a third.
-    public static func twoInvoiceRuleError(upstreamIsManufacturer: Bool, upstreamCountsAsManufacturer: Bool, upstreamCode: String)
+    package static func twoInvoiceRuleError(
+        upstreamIsManufacturer: Bool, upstreamCountsAsManufacturer: Bool, upstreamCode: String
+    )
         -> FieldError?
     {
         guard !upstreamIsManufacturer && !upstreamCountsAsManufacturer else { return nil }
@@ -67,17 +69,17 @@ public enum ProcurementRules {
             reason: "\(upstreamCode) is a distributor: a chain with a second distributor breaks the two-invoice rule (两票制)")
     }
 
-    public enum PayableStatus: String, Sendable, Codable, CaseIterable {
+    package enum PayableStatus: String, Sendable, Codable, CaseIterable {
         case due, overdue, paid
     }
 
     /// Payment is due a set number of days after the accepted delivery (setting `payment_term_days`).
-    public static func payableStatus(dueOn: BusinessDate, paid: Bool, today: BusinessDate) -> PayableStatus {
+    package static func payableStatus(dueOn: BusinessDate, paid: Bool, today: BusinessDate) -> PayableStatus {
         paid ? .paid : (today > dueOn ? .overdue : .due)
     }
 
     /// Central payment in parts (分次支付): a payment may not exceed what remains unpaid of the invoice.
-    public static func paymentProblem(invoiceTotal: Money, paidSoFar: Money, amount: Money) -> FieldError? {
+    package static func paymentProblem(invoiceTotal: Money, paidSoFar: Money, amount: Money) -> FieldError? {
         let remaining = (invoiceTotal - paidSoFar).rounded(2)
         guard amount.rounded(2).amount > remaining.amount else { return nil }
         return FieldError(
@@ -89,7 +91,7 @@ public enum ProcurementRules {
 }
 
 /// What finance made of a discrepancy (an invoice's, or a line of a reconciled file): open until reviewed.
-public enum DiscrepancyReview: String, Sendable, Codable, CaseIterable {
+package enum DiscrepancyReview: String, Sendable, Codable, CaseIterable {
     /// Settled: a credit note, a corrected receipt, an explanation accepted. A resolved invoice may be paid.
     case resolved
     /// Contested with the distributor; still not payable.
@@ -97,7 +99,7 @@ public enum DiscrepancyReview: String, Sendable, Codable, CaseIterable {
 
     /// The review a finance officer may record now: an open or disputed discrepancy may be resolved or disputed
     /// (again, with a new note); a resolved one is settled (409).
-    public static func next(
+    package static func next(
         from current: DiscrepancyReview?, to review: DiscrepancyReview, note: String,
         hasDiscrepancies: Bool = true
     ) throws(DomainError) -> DiscrepancyReview {

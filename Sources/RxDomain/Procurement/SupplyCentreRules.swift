@@ -3,15 +3,15 @@ import Foundation
 /// What the consortium's drug supply centre (药品供应中心) accepts: the distributors it contracts (配送企业), the
 /// consolidation of submitted orders, distributors' invoices (两票制) and central payment (统一支付). Facts in (what
 /// the stores read), a refusal out; an invoice line's judgment is `InvoiceLineRules`.
-public enum SupplyCentreRules {
+package enum SupplyCentreRules {
     /// A supplier as found by its code.
-    public struct Supplier: Sendable, Equatable {
-        public var id: Int64
-        public var isManufacturer: Bool
-        public var isDistributor: Bool
+    package struct Supplier: Sendable, Equatable {
+        package var id: Int64
+        package var isManufacturer: Bool
+        package var isDistributor: Bool
         /// It counts as a manufacturer for the two-invoice rule (a wholly-owned sales company, a national agent).
-        public var countsAsManufacturer: Bool
-        public init(id: Int64, isManufacturer: Bool, isDistributor: Bool, countsAsManufacturer: Bool) {
+        package var countsAsManufacturer: Bool
+        package init(id: Int64, isManufacturer: Bool, isDistributor: Bool, countsAsManufacturer: Bool) {
             self.id = id
             self.isManufacturer = isManufacturer
             self.isDistributor = isDistributor
@@ -20,19 +20,19 @@ public enum SupplyCentreRules {
     }
 
     /// The supplier named in `field` (nil: no supplier by that code, 422).
-    public static func supplier(_ found: Supplier?, code: String, field: String) throws(DomainError) -> Supplier {
+    package static func supplier(_ found: Supplier?, code: String, field: String) throws(DomainError) -> Supplier {
         guard let found else { throw .invalid(field, "no supplier \(code)") }
         return found
     }
 
     /// A contract (配送合同) and an invoice name a distributor in `distributorCode`.
-    public static func checkDistributor(_ supplier: Supplier, code: String) throws(DomainError) {
+    package static func checkDistributor(_ supplier: Supplier, code: String) throws(DomainError) {
         guard supplier.isDistributor else { throw .invalid("distributorCode", "\(code) is not a distributor") }
     }
 
     /// Consolidation (统一配送) needs a contracted distributor for every drug ordered: the drugs without one stop it
     /// all, each named.
-    public static func checkConsolidation(uncontractedDrugs: [String]) throws(DomainError) {
+    package static func checkConsolidation(uncontractedDrugs: [String]) throws(DomainError) {
         guard uncontractedDrugs.isEmpty else {
             throw .unprocessable(
                 "no distributor is contracted for " + uncontractedDrugs.joined(separator: ", "),
@@ -41,12 +41,12 @@ public enum SupplyCentreRules {
     }
 
     /// An invoice has at least one line.
-    public static func checkInvoiceLines(count: Int) throws(DomainError) {
+    package static func checkInvoiceLines(count: Int) throws(DomainError) {
         guard count > 0 else { throw .invalid("lines", "an invoice has at least one line") }
     }
 
     /// 两票制: the upstream invoice comes from the manufacturer or one that counts as it (422 otherwise).
-    public static func checkTwoInvoiceRule(upstream: Supplier, code: String) throws(DomainError) {
+    package static func checkTwoInvoiceRule(upstream: Supplier, code: String) throws(DomainError) {
         if let error = ProcurementRules.twoInvoiceRuleError(
             upstreamIsManufacturer: upstream.isManufacturer, upstreamCountsAsManufacturer: upstream.countsAsManufacturer,
             upstreamCode: code)
@@ -56,13 +56,13 @@ public enum SupplyCentreRules {
     }
 
     /// The member an invoice bills (nil: no member by that code, 422).
-    public static func invoicedMember(_ id: Int64?, code: String) throws(DomainError) -> Int64 {
+    package static func invoicedMember(_ id: Int64?, code: String) throws(DomainError) -> Int64 {
         guard let id else { throw .invalid("institutionCode", "no member \(code)") }
         return id
     }
 
     /// Invoice line `index` bills an order line of the member invoiced (nil: none, 422 naming the line).
-    public static func invoicedOrderLine(
+    package static func invoicedOrderLine(
         _ found: InvoicedOrderLine?, index: Int, orderID: Int64, orderLineNo: Int, institutionCode: String
     ) throws(DomainError) -> InvoicedOrderLine {
         guard let found else {
@@ -73,7 +73,7 @@ public enum SupplyCentreRules {
 
     /// Central payment (统一支付) of a payable invoice (matched, or its discrepancies resolved by finance), in parts
     /// never beyond what remains unpaid (`ProcurementRules.paymentProblem`).
-    public static func checkPayment(
+    package static func checkPayment(
         invoiceNumber: String, payable: Bool, total: Money, paidSoFar: Money, amount: Money
     ) throws(DomainError) {
         guard payable else {

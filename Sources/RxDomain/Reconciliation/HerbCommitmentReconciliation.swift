@@ -2,7 +2,7 @@ import Foundation
 
 /// What `consortiumrx reconcile herbs` finds for a member's item of a volume-based round (带量采购执行对账), or for a
 /// lot the lead's lab rejected.
-public enum HerbCommitmentClassification: String, RecordClassification {
+package enum HerbCommitmentClassification: String, RecordClassification {
     /// Bought at least what the share of the period elapsed asks (进度正常), not yet the whole commitment.
     case onPace = "on_pace"
     /// Bought exactly the commitment (完成约定采购量).
@@ -14,7 +14,7 @@ public enum HerbCommitmentClassification: String, RecordClassification {
     /// A lot the lead's lab rejected (抽检不合格) that a member nevertheless received; at stake: what it cost.
     case rejectedBatchReceived = "rejected_batch_received"
 
-    public var isDiscrepancy: Bool {
+    package var isDiscrepancy: Bool {
         switch self {
         case .onPace, .completed: false
         case .behindPace, .overCommitment, .rejectedBatchReceived: true
@@ -23,20 +23,20 @@ public enum HerbCommitmentClassification: String, RecordClassification {
 }
 
 /// A member's commitment to an item and what it bought against it by the as-of date.
-public struct HerbCommitmentFacts: Sendable, Equatable {
-    public var institutionCode: String
-    public var drugCode: String
-    public var drugName: String
+package struct HerbCommitmentFacts: Sendable, Equatable {
+    package var institutionCode: String
+    package var drugCode: String
+    package var drugName: String
     /// Accepted commitment, kg (0: none).
-    public var committedKg: Decimal
+    package var committedKg: Decimal
     /// Ordered through purchase orders priced by the round's award (not cancelled, dated up to as-of), kg.
-    public var orderedKg: Decimal
+    package var orderedKg: Decimal
     /// Received of those orders up to as-of, kg.
-    public var receivedKg: Decimal
+    package var receivedKg: Decimal
     /// The awarded unit price per kg; nil before the award.
-    public var awardedPrice: Money?
+    package var awardedPrice: Money?
 
-    public init(
+    package init(
         institutionCode: String, drugCode: String, drugName: String, committedKg: Decimal, orderedKg: Decimal,
         receivedKg: Decimal, awardedPrice: Money?
     ) {
@@ -51,22 +51,22 @@ public struct HerbCommitmentFacts: Sendable, Equatable {
 }
 
 /// A rejected lot as received by one member.
-public struct RejectedBatchFacts: Sendable, Equatable {
-    public var institutionCode: String
-    public var drugCode: String
-    public var drugName: String
-    public var lotNumber: String
-    public var supplierCode: String
-    public var inspectedOn: BusinessDate
-    public var failures: [String]
+package struct RejectedBatchFacts: Sendable, Equatable {
+    package var institutionCode: String
+    package var drugCode: String
+    package var drugName: String
+    package var lotNumber: String
+    package var supplierCode: String
+    package var inspectedOn: BusinessDate
+    package var failures: [String]
     /// Received of the lot, kg, up to as-of.
-    public var receivedKg: Decimal
-    public var firstReceivedOn: BusinessDate
-    public var lastReceivedOn: BusinessDate
+    package var receivedKg: Decimal
+    package var firstReceivedOn: BusinessDate
+    package var lastReceivedOn: BusinessDate
     /// Received quantity × the order lines' unit prices.
-    public var value: Money
+    package var value: Money
 
-    public init(
+    package init(
         institutionCode: String, drugCode: String, drugName: String, lotNumber: String, supplierCode: String,
         inspectedOn: BusinessDate, failures: [String], receivedKg: Decimal, firstReceivedOn: BusinessDate,
         lastReceivedOn: BusinessDate, value: Money
@@ -85,17 +85,17 @@ public struct RejectedBatchFacts: Sendable, Equatable {
     }
 }
 
-public enum HerbCommitmentReconciliation {
+package enum HerbCommitmentReconciliation {
     static func kg(_ value: Decimal) -> String { DecimalText.format(value, places: 3) }
 
     /// Completion as a percentage, two decimals; nil without a commitment.
-    public static func completionPercent(committed: Decimal, bought: Decimal) -> Decimal? {
+    package static func completionPercent(committed: Decimal, bought: Decimal) -> Decimal? {
         committed > 0 ? HerbProcurementRules.round(bought * 100 / committed, 2) : nil
     }
 
     /// Judges a member's item on `asOf` against the round's period (both days included), with the pace rule of the
     /// progress endpoint: expected = committed × elapsed days ÷ period days; behind when ordered < expected.
-    public static func classify(
+    package static func classify(
         _ f: HerbCommitmentFacts, periodStart: BusinessDate, periodEnd: BusinessDate,
         asOf: BusinessDate
     ) -> ReportEntry<HerbCommitmentClassification> {
@@ -139,7 +139,7 @@ public enum HerbCommitmentReconciliation {
 
     /// A rejected lot a member received is always a discrepancy, whether it arrived before the verdict (to be
     /// withdrawn) or after it (the block on its use was bypassed).
-    public static func classify(_ b: RejectedBatchFacts) -> ReportEntry<HerbCommitmentClassification> {
+    package static func classify(_ b: RejectedBatchFacts) -> ReportEntry<HerbCommitmentClassification> {
         ReportEntry(
             subject: "\(b.institutionCode) \(b.drugCode) \(b.drugName) lot \(b.lotNumber)",
             classifications: [.rejectedBatchReceived],

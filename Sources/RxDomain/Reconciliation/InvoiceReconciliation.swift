@@ -2,7 +2,7 @@ import Foundation
 
 /// What reconciling one line of a distributor's invoice file found. The order-line classifications are the
 /// invoice-line discrepancies of `InvoiceLineRules` (the API judges recorded invoices by the same rule).
-public enum ReconciliationClassification: String, Sendable, Codable, CaseIterable, Comparable {
+package enum ReconciliationClassification: String, Sendable, Codable, CaseIterable, Comparable {
     case matched
     /// The invoiced unit price is not the order line's unified price; at stake: (invoiced − unified) × quantity.
     case priceDiffers = "price_differs"
@@ -28,7 +28,7 @@ public enum ReconciliationClassification: String, Sendable, Codable, CaseIterabl
     /// The amount is not quantity × unit price to the fen; at stake: amount − quantity × unit price.
     case amountMismatch = "amount_mismatch"
 
-    public init(_ discrepancy: InvoiceLineDiscrepancy) {
+    package init(_ discrepancy: InvoiceLineDiscrepancy) {
         switch discrepancy {
         case .noMatchingOrderOrReceipt: self = .noMatchingOrderOrReceipt
         case .wrongDistributor: self = .wrongDistributor
@@ -39,27 +39,27 @@ public enum ReconciliationClassification: String, Sendable, Codable, CaseIterabl
         }
     }
 
-    public static func < (a: Self, b: Self) -> Bool {
+    package static func < (a: Self, b: Self) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 }
 
 /// One validated line of an invoice file.
-public struct InvoiceFileLine: Sendable, Equatable {
-    public var lineNumber: Int
-    public var distributorCode: String
-    public var invoiceNumber: String
-    public var invoiceDate: BusinessDate
-    public var manufacturerInvoiceNumber: String?
-    public var manufacturerCode: String?
-    public var institutionCode: String
-    public var drugCode: String
-    public var lotNumber: String
-    public var quantity: Decimal
-    public var unitPrice: Money
-    public var amount: Money
+package struct InvoiceFileLine: Sendable, Equatable {
+    package var lineNumber: Int
+    package var distributorCode: String
+    package var invoiceNumber: String
+    package var invoiceDate: BusinessDate
+    package var manufacturerInvoiceNumber: String?
+    package var manufacturerCode: String?
+    package var institutionCode: String
+    package var drugCode: String
+    package var lotNumber: String
+    package var quantity: Decimal
+    package var unitPrice: Money
+    package var amount: Money
 
-    public init(
+    package init(
         lineNumber: Int, distributorCode: String, invoiceNumber: String, invoiceDate: BusinessDate,
         manufacturerInvoiceNumber: String?, manufacturerCode: String?, institutionCode: String, drugCode: String,
         lotNumber: String, quantity: Decimal, unitPrice: Money, amount: Money
@@ -80,20 +80,20 @@ public struct InvoiceFileLine: Sendable, Equatable {
 }
 
 /// What the database knows about a line (found set-based, in one query), for the rules to judge.
-public struct InvoiceLineFacts: Sendable, Equatable {
+package struct InvoiceLineFacts: Sendable, Equatable {
     /// An earlier line of the file has the same distributor, invoice number, drug and lot.
-    public var duplicateOfLine: Int?
+    package var duplicateOfLine: Int?
     /// The distributor's invoice of that number, already recorded through the API.
-    public var recordedInvoice: RecordedInvoiceReference?
+    package var recordedInvoice: RecordedInvoiceReference?
     /// The member's order line for the drug with a receipt of the lot (one the invoicing distributor supplied,
     /// when there is one), with what was received and billed of the lot and of the line: by recorded invoices and
     /// by the file's earlier lines.
-    public var orderLine: InvoicedOrderLine?
-    public var inMemberCatalogue: Bool
+    package var orderLine: InvoicedOrderLine?
+    package var inMemberCatalogue: Bool
     /// Why the two-invoice chain fails, nil when it holds.
-    public var chainProblem: String?
+    package var chainProblem: String?
 
-    public init(
+    package init(
         duplicateOfLine: Int? = nil, recordedInvoice: RecordedInvoiceReference? = nil, orderLine: InvoicedOrderLine? = nil,
         inMemberCatalogue: Bool = true, chainProblem: String? = nil
     ) {
@@ -106,25 +106,25 @@ public struct InvoiceLineFacts: Sendable, Equatable {
 }
 
 /// An invoice recorded through the API: its id, and whether any of it was paid.
-public struct RecordedInvoiceReference: Sendable, Equatable {
-    public var id: Int64
-    public var paid: Bool
+package struct RecordedInvoiceReference: Sendable, Equatable {
+    package var id: Int64
+    package var paid: Bool
 
-    public init(id: Int64, paid: Bool) {
+    package init(id: Int64, paid: Bool) {
         self.id = id
         self.paid = paid
     }
 }
 
 /// One discrepancy of one line (a line may have several).
-public struct ReconciliationDiscrepancy: Sendable, Equatable, Codable {
-    public var lineNumber: Int
-    public var classification: ReconciliationClassification
-    public var detail: [String: String]
+package struct ReconciliationDiscrepancy: Sendable, Equatable, Codable {
+    package var lineNumber: Int
+    package var classification: ReconciliationClassification
+    package var detail: [String: String]
     /// CNY, rounded half-up to the fen; signed (negative: invoiced less than due).
-    public var moneyAtStake: Money
+    package var moneyAtStake: Money
 
-    public init(lineNumber: Int, classification: ReconciliationClassification, detail: [String: String], moneyAtStake: Money) {
+    package init(lineNumber: Int, classification: ReconciliationClassification, detail: [String: String], moneyAtStake: Money) {
         self.lineNumber = lineNumber
         self.classification = classification
         self.detail = detail
@@ -133,7 +133,7 @@ public struct ReconciliationDiscrepancy: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey { case lineNumber, classification, detail, moneyAtStake }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         lineNumber = try c.decode(Int.self, forKey: .lineNumber)
         classification = try c.decode(ReconciliationClassification.self, forKey: .classification)
@@ -145,7 +145,7 @@ public struct ReconciliationDiscrepancy: Sendable, Equatable, Codable {
         moneyAtStake = Money(value)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(lineNumber, forKey: .lineNumber)
         try c.encode(classification, forKey: .classification)
@@ -155,18 +155,18 @@ public struct ReconciliationDiscrepancy: Sendable, Equatable, Codable {
 }
 
 /// Counts by classification (of lines: a line with two discrepancies counts in both) and the money at stake.
-public struct ReconciliationSummary: Sendable, Equatable {
-    public var lines: Int
-    public var counts: [ReconciliationClassification: Int]
-    public var moneyAtStake: Money
+package struct ReconciliationSummary: Sendable, Equatable {
+    package var lines: Int
+    package var counts: [ReconciliationClassification: Int]
+    package var moneyAtStake: Money
 
-    public init(lines: Int, counts: [ReconciliationClassification: Int], moneyAtStake: Money) {
+    package init(lines: Int, counts: [ReconciliationClassification: Int], moneyAtStake: Money) {
         self.lines = lines
         self.counts = counts
         self.moneyAtStake = moneyAtStake
     }
 
-    public init(lines: Int, discrepancies: [ReconciliationDiscrepancy]) {
+    package init(lines: Int, discrepancies: [ReconciliationDiscrepancy]) {
         var counts = Dictionary(uniqueKeysWithValues: ReconciliationClassification.allCases.map { ($0, 0) })
         for d in discrepancies { counts[d.classification, default: 0] += 1 }
         counts[.matched] = lines - Set(discrepancies.map(\.lineNumber)).count
@@ -176,34 +176,34 @@ public struct ReconciliationSummary: Sendable, Equatable {
     }
 
     /// For each line the largest of its discrepancies' magnitudes (a line's amount is never counted twice), added up.
-    public static func moneyAtStake(_ discrepancies: [ReconciliationDiscrepancy]) -> Money {
+    package static func moneyAtStake(_ discrepancies: [ReconciliationDiscrepancy]) -> Money {
         var byLine: [Int: Decimal] = [:]
         for d in discrepancies { byLine[d.lineNumber] = max(byLine[d.lineNumber] ?? 0, d.moneyAtStake.amount.magnitude) }
         return Money(byLine.values.reduce(Decimal(0), +)).rounded(2)
     }
 
-    public func count(_ c: ReconciliationClassification) -> Int { counts[c] ?? 0 }
+    package func count(_ c: ReconciliationClassification) -> Int { counts[c] ?? 0 }
 
     /// The counts by classification name, as kept in `reconciliation_runs.counts` (with `lines`).
-    public var countsByName: [String: Int] {
+    package var countsByName: [String: Int] {
         var result = ["lines": lines]
         for c in ReconciliationClassification.allCases { result[c.rawValue] = count(c) }
         return result
     }
 }
 
-public enum ReconciliationRules {
+package enum ReconciliationRules {
     /// 0: every line matched; 1: discrepancies; 2: bad input (decided before any matching).
-    public static let allMatched: Int32 = 0
-    public static let discrepanciesFound: Int32 = 1
-    public static let badInput: Int32 = 2
+    package static let allMatched: Int32 = 0
+    package static let discrepanciesFound: Int32 = 1
+    package static let badInput: Int32 = 2
 
-    public static func exitStatus(_ summary: ReconciliationSummary) -> Int32 {
+    package static func exitStatus(_ summary: ReconciliationSummary) -> Int32 {
         summary.count(.matched) == summary.lines ? allMatched : discrepanciesFound
     }
 
     /// quantity × unit price, rounded half-up to the fen.
-    public static func expectedAmount(quantity: Decimal, unitPrice: Money) -> Money {
+    package static func expectedAmount(quantity: Decimal, unitPrice: Money) -> Money {
         InvoiceLineRules.expectedAmount(quantity: quantity, unitPrice: unitPrice)
     }
 
@@ -213,7 +213,7 @@ public enum ReconciliationRules {
     /// that (the file must not lead to a second payment); otherwise the line is judged against its order line by
     /// `InvoiceLineRules.judge`, as a recorded invoice is, and the catalogue and the chain are checked. Every
     /// discrepancy names the invoice number, distributor and drug.
-    public static func classify(_ line: InvoiceFileLine, _ facts: InvoiceLineFacts) -> [ReconciliationDiscrepancy] {
+    package static func classify(_ line: InvoiceFileLine, _ facts: InvoiceLineFacts) -> [ReconciliationDiscrepancy] {
         var found: [ReconciliationDiscrepancy] = []
         let names = ["invoiceNumber": line.invoiceNumber, "distributorCode": line.distributorCode, "drugCode": line.drugCode]
         func add(_ c: ReconciliationClassification, _ detail: [String: String], _ money: Decimal) {

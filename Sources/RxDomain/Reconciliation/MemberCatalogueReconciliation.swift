@@ -2,26 +2,26 @@ import Foundation
 
 /// What `consortiumrx reconcile catalogues` finds for a drug on a member's own list (成员单位用药目录) against the
 /// consortium catalogue (基本用药目录) in effect. Only what is out of line is listed; the rest is counted.
-public enum MemberCatalogueClassification: String, RecordClassification {
+package enum MemberCatalogueClassification: String, RecordClassification {
     /// Not in the consortium catalogue in effect (or none is in effect).
     case notInCatalogue = "not_in_catalogue"
     /// In it, but restricted to institution levels the member is not.
     case levelNotAllowed = "level_not_allowed"
 
-    public var isDiscrepancy: Bool { true }
+    package var isDiscrepancy: Bool { true }
 }
 
-public struct MemberCatalogueItemFacts: Sendable, Equatable {
-    public var institutionCode: String
-    public var level: InstitutionLevel
-    public var drugCode: String
-    public var drugName: String
+package struct MemberCatalogueItemFacts: Sendable, Equatable {
+    package var institutionCode: String
+    package var level: InstitutionLevel
+    package var drugCode: String
+    package var drugName: String
     /// The consortium catalogue version in effect; nil when none is.
-    public var catalogueVersion: Int?
+    package var catalogueVersion: Int?
     /// The item of that version for the drug, if it has one.
-    public var catalogueItem: CatalogueItem?
+    package var catalogueItem: CatalogueItem?
 
-    public init(
+    package init(
         institutionCode: String, level: InstitutionLevel, drugCode: String, drugName: String, catalogueVersion: Int?,
         catalogueItem: CatalogueItem?
     ) {
@@ -34,9 +34,9 @@ public struct MemberCatalogueItemFacts: Sendable, Equatable {
     }
 }
 
-public enum MemberCatalogueReconciliation {
+package enum MemberCatalogueReconciliation {
     /// The member's drug as an entry of the report, or nil when it is in line (the same rule as `CatalogueRules.outOfLine`).
-    public static func classify(_ f: MemberCatalogueItemFacts) -> ReportEntry<MemberCatalogueClassification>? {
+    package static func classify(_ f: MemberCatalogueItemFacts) -> ReportEntry<MemberCatalogueClassification>? {
         let version = ReportField("catalogueVersion", f.catalogueVersion.map(String.init) ?? "none in effect")
         let subject = "\(f.institutionCode) \(f.drugCode) \(f.drugName)"
         guard let item = f.catalogueItem else {

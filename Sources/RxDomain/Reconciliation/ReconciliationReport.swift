@@ -2,19 +2,19 @@ import Foundation
 
 /// A reconciliation's outcome as a person or a program reads it: `table` (the default, with a summary of the
 /// counts and the money at stake at the end), `csv` (one row per discrepancy) or `json`.
-public struct ReconciliationReport: Sendable, Equatable {
-    public enum Format: String, Sendable, CaseIterable {
+package struct ReconciliationReport: Sendable, Equatable {
+    package enum Format: String, Sendable, CaseIterable {
         case table, csv, json
     }
 
-    public var runID: Int64
-    public var fileName: String
+    package var runID: Int64
+    package var fileName: String
     /// The file had been reconciled before (same checksum): this is the earlier run, nothing was counted again.
-    public var alreadyReconciled: Bool
-    public var summary: ReconciliationSummary
-    public var discrepancies: [ReconciliationDiscrepancy]
+    package var alreadyReconciled: Bool
+    package var summary: ReconciliationSummary
+    package var discrepancies: [ReconciliationDiscrepancy]
 
-    public init(
+    package init(
         runID: Int64, fileName: String, alreadyReconciled: Bool, summary: ReconciliationSummary,
         discrepancies: [ReconciliationDiscrepancy]
     ) {
@@ -25,10 +25,10 @@ public struct ReconciliationReport: Sendable, Equatable {
         self.discrepancies = discrepancies.sorted { ($0.lineNumber, $0.classification) < ($1.lineNumber, $1.classification) }
     }
 
-    public var exitStatus: Int32 { ReconciliationRules.exitStatus(summary) }
+    package var exitStatus: Int32 { ReconciliationRules.exitStatus(summary) }
 
     /// The whole report at once, written the way `ReconciliationReportWriter` streams it.
-    public func render(_ format: Format) -> String {
+    package func render(_ format: Format) -> String {
         var writer = ReconciliationReportWriter(format: format)
         return writer.begin(runID: runID, fileName: fileName, alreadyReconciled: alreadyReconciled, lines: summary.lines)
             + writer.discrepancies(discrepancies) + writer.end(runID: runID, summary: summary)

@@ -2,18 +2,18 @@ import Foundation
 
 /// The counts and money at stake of a reconciliation, kept while its discrepancies stream past (constant memory).
 /// Fed the discrepancies of one line at a time, it gives the same summary as `ReconciliationSummary(lines:discrepancies:)`.
-public struct ReconciliationTally: Sendable, Equatable {
-    public private(set) var counts: [ReconciliationClassification: Int]
-    public private(set) var linesWithDiscrepancies = 0
+package struct ReconciliationTally: Sendable, Equatable {
+    package private(set) var counts: [ReconciliationClassification: Int]
+    package private(set) var linesWithDiscrepancies = 0
     /// The sum over lines of the largest magnitude of each line's discrepancies.
-    public private(set) var moneyAtStake: Decimal = 0
+    package private(set) var moneyAtStake: Decimal = 0
 
-    public init() {
+    package init() {
         counts = Dictionary(uniqueKeysWithValues: ReconciliationClassification.allCases.map { ($0, 0) })
     }
 
     /// The discrepancies of one line (all of them at once, since a line's amount is at stake only once).
-    public mutating func add(line discrepancies: [ReconciliationDiscrepancy]) {
+    package mutating func add(line discrepancies: [ReconciliationDiscrepancy]) {
         guard !discrepancies.isEmpty else { return }
         linesWithDiscrepancies += 1
         var largest: Decimal = 0
@@ -24,7 +24,7 @@ public struct ReconciliationTally: Sendable, Equatable {
         moneyAtStake += largest
     }
 
-    public func summary(lines: Int) -> ReconciliationSummary {
+    package func summary(lines: Int) -> ReconciliationSummary {
         var counts = self.counts
         counts[.matched] = lines - linesWithDiscrepancies
         return ReconciliationSummary(lines: lines, counts: counts, moneyAtStake: Money(moneyAtStake).rounded(2))
@@ -34,13 +34,13 @@ public struct ReconciliationTally: Sendable, Equatable {
 /// Writes a report as it is produced: `begin` (what is known before matching), the discrepancies in batches in line
 /// order, then `end` with the summary. `table` ends with the summary; `csv` has one row per discrepancy; `json` is
 /// one object whose summary keys (`counts`, `moneyAtStake`) follow the `discrepancies` list.
-public struct ReconciliationReportWriter: Sendable {
-    public let format: ReconciliationReport.Format
+package struct ReconciliationReportWriter: Sendable {
+    package let format: ReconciliationReport.Format
     private var listed = 0
 
-    public init(format: ReconciliationReport.Format) { self.format = format }
+    package init(format: ReconciliationReport.Format) { self.format = format }
 
-    public mutating func begin(runID: Int64, fileName: String, alreadyReconciled: Bool, lines: Int) -> String {
+    package mutating func begin(runID: Int64, fileName: String, alreadyReconciled: Bool, lines: Int) -> String {
         switch format {
         case .table:
             return alreadyReconciled
@@ -55,7 +55,7 @@ public struct ReconciliationReportWriter: Sendable {
     }
 
     /// A batch of discrepancies, sorted by line and classification.
-    public mutating func discrepancies(_ batch: [ReconciliationDiscrepancy]) -> String {
+    package mutating func discrepancies(_ batch: [ReconciliationDiscrepancy]) -> String {
         guard !batch.isEmpty else { return "" }
         var out = ""
         switch format {
@@ -92,7 +92,7 @@ public struct ReconciliationReportWriter: Sendable {
         return out
     }
 
-    public func end(runID: Int64, summary: ReconciliationSummary) -> String {
+    package func end(runID: Int64, summary: ReconciliationSummary) -> String {
         switch format {
         case .table:
             var out = "summary (run \(runID))\n"
@@ -120,7 +120,7 @@ public struct ReconciliationReportWriter: Sendable {
 }
 
 extension JSONText {
-    public static func discrepancy(_ d: ReconciliationDiscrepancy) -> String {
+    package static func discrepancy(_ d: ReconciliationDiscrepancy) -> String {
         var writer = JSONText(capacity: 256)
         writer.object { writer in
             writer.member("classification", d.classification.rawValue)

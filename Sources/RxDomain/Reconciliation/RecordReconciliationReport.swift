@@ -2,15 +2,15 @@ import Foundation
 
 /// What a report reconciling records against records (no file) calls one of its entries: in line (an informative
 /// status such as `on_pace`) or a discrepancy (such as `behind_pace`). Each report kind has its own enum.
-public protocol RecordClassification: RawRepresentable, CaseIterable, Sendable, Hashable where RawValue == String {
+package protocol RecordClassification: RawRepresentable, CaseIterable, Sendable, Hashable where RawValue == String {
     var isDiscrepancy: Bool { get }
 }
 
 /// One named figure of an entry, in the order a reader wants them ("committedKg", "336.000").
-public struct ReportField: Sendable, Equatable {
-    public var name: String
-    public var value: String
-    public init(_ name: String, _ value: String) {
+package struct ReportField: Sendable, Equatable {
+    package var name: String
+    package var value: String
+    package init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
     }
@@ -18,17 +18,17 @@ public struct ReportField: Sendable, Equatable {
 
 /// One entry of a report: a member's item of a herb round, a transfer approval, a shipment out of line, a drug of a
 /// member's list. `classifications` holds one in-line status, or every discrepancy found (at least one).
-public struct ReportEntry<Classification: RecordClassification>: Sendable, Equatable {
+package struct ReportEntry<Classification: RecordClassification>: Sendable, Equatable {
     /// 1-based, in the order of the report; kept as the discrepancy's `line_number`.
-    public var row: Int
+    package var row: Int
     /// Who and what, for a person: "YJ-TCMH T001700001 黄芪".
-    public var subject: String
-    public var classifications: [Classification]
-    public var fields: [ReportField]
+    package var subject: String
+    package var classifications: [Classification]
+    package var fields: [ReportField]
     /// CNY to the fen, where money applies (nil otherwise): the largest magnitude among its discrepancies.
-    public var moneyAtStake: Money?
+    package var moneyAtStake: Money?
 
-    public init(
+    package init(
         row: Int = 0, subject: String, classifications: [Classification], fields: [ReportField], moneyAtStake: Money? = nil
     ) {
         self.row = row
@@ -38,10 +38,10 @@ public struct ReportEntry<Classification: RecordClassification>: Sendable, Equat
         self.moneyAtStake = moneyAtStake
     }
 
-    public var discrepancies: [Classification] { classifications.filter(\.isDiscrepancy) }
-    public var isInLine: Bool { discrepancies.isEmpty }
+    package var discrepancies: [Classification] { classifications.filter(\.isDiscrepancy) }
+    package var isInLine: Bool { discrepancies.isEmpty }
 
-    public var detail: [String: String] {
+    package var detail: [String: String] {
         var result: [String: String] = ["subject": subject]
         for f in fields { result[f.name] = f.value }
         return result
@@ -51,19 +51,19 @@ public struct ReportEntry<Classification: RecordClassification>: Sendable, Equat
 /// A reconciliation of records against records (`consortiumrx reconcile herbs|transfers|catalogues`), rendered
 /// like the invoice report: `table` (entries, then the counts and, where money applies, the money at stake),
 /// `csv` (one row per entry and classification) or `json`.
-public struct RecordReconciliationReport<Classification: RecordClassification>: Sendable, Equatable {
-    public var kind: String
-    public var runID: Int64
+package struct RecordReconciliationReport<Classification: RecordClassification>: Sendable, Equatable {
+    package var kind: String
+    package var runID: Int64
     /// What was reconciled: "round 3 (2026 黄芪带量采购)", "consortium JLTCM".
-    public var subject: String
-    public var asOf: BusinessDate
+    package var subject: String
+    package var asOf: BusinessDate
     /// Everything examined, listed or not (a report may list only what is out of line).
-    public var lines: Int
-    public var entries: [ReportEntry<Classification>]
+    package var lines: Int
+    package var entries: [ReportEntry<Classification>]
     /// Whether money applies to this kind of report.
-    public var hasMoney: Bool
+    package var hasMoney: Bool
 
-    public init(
+    package init(
         kind: String, runID: Int64, subject: String, asOf: BusinessDate, lines: Int? = nil,
         entries: [ReportEntry<Classification>], hasMoney: Bool
     ) {
@@ -77,7 +77,7 @@ public struct RecordReconciliationReport<Classification: RecordClassification>: 
     }
 
     /// Numbers the entries 1, 2, … in their order.
-    public static func numbered(_ entries: [ReportEntry<Classification>]) -> [ReportEntry<Classification>] {
+    package static func numbered(_ entries: [ReportEntry<Classification>]) -> [ReportEntry<Classification>] {
         entries.enumerated().map { i, e in
             var e = e
             e.row = i + 1
@@ -85,29 +85,29 @@ public struct RecordReconciliationReport<Classification: RecordClassification>: 
         }
     }
 
-    public var discrepancyCount: Int { entries.filter { !$0.isInLine }.count }
-    public var inLine: Int { lines - discrepancyCount }
+    package var discrepancyCount: Int { entries.filter { !$0.isInLine }.count }
+    package var inLine: Int { lines - discrepancyCount }
 
-    public func count(_ c: Classification) -> Int { entries.filter { $0.classifications.contains(c) }.count }
+    package func count(_ c: Classification) -> Int { entries.filter { $0.classifications.contains(c) }.count }
 
     /// Each entry's money at stake added up (an entry's amount is counted once), to the fen.
-    public var moneyAtStake: Money {
+    package var moneyAtStake: Money {
         Money(entries.compactMap { $0.isInLine ? nil : $0.moneyAtStake?.amount.magnitude }.reduce(Decimal(0), +)).rounded(2)
     }
 
     /// As kept in `reconciliation_runs.counts`: lines, in_line, each classification, money_at_stake.
-    public var counts: [String: Int] {
+    package var counts: [String: Int] {
         var result = ["lines": lines, "in_line": inLine]
         for c in Classification.allCases { result[c.rawValue] = count(c) }
         return result
     }
 
     /// 0 everything in line, 1 discrepancies found.
-    public var exitStatus: Int32 {
+    package var exitStatus: Int32 {
         discrepancyCount == 0 ? ReconciliationRules.allMatched : ReconciliationRules.discrepanciesFound
     }
 
-    public func render(_ format: ReconciliationReport.Format) -> String {
+    package func render(_ format: ReconciliationReport.Format) -> String {
         switch format {
         case .table: table()
         case .csv: csv()

@@ -2,7 +2,7 @@ import Foundation
 
 /// What `consortiumrx reconcile transfers` finds for an approval of a hospital preparation's transfer (制剂调剂使用
 /// 批准), or for a shipment against it.
-public enum TransferClassification: String, RecordClassification {
+package enum TransferClassification: String, RecordClassification {
     // An approval's standing on the as-of date (in line).
     /// Within its validity period, with quantity left.
     case active
@@ -33,7 +33,7 @@ public enum TransferClassification: String, RecordClassification {
     /// Recorded as received before the day it was shipped.
     case receivedBeforeShipped = "received_before_shipped"
 
-    public var isDiscrepancy: Bool {
+    package var isDiscrepancy: Bool {
         switch self {
         case .active, .notYetValid, .expired, .usedUp: false
         default: true
@@ -41,33 +41,33 @@ public enum TransferClassification: String, RecordClassification {
     }
 }
 
-public struct TransferApprovalFacts: Sendable, Equatable {
-    public var approvalID: Int64
+package struct TransferApprovalFacts: Sendable, Equatable {
+    package var approvalID: Int64
     /// `regulator_approval` or `standing_scope`.
-    public var kind: String
-    public var documentNumber: String?
-    public var drugCode: String
-    public var drugName: String
-    public var supplierCode: String
-    public var receiverCodes: [String]
+    package var kind: String
+    package var documentNumber: String?
+    package var drugCode: String
+    package var drugName: String
+    package var supplierCode: String
+    package var receiverCodes: [String]
     /// The preparation's unit (袋, 瓶 …): every quantity of the approval is in it.
-    public var unit: String
-    public var approved: Decimal
+    package var unit: String
+    package var approved: Decimal
     /// `transfer_approvals.shipped_quantity`, kept with every shipment.
-    public var runningShippedTotal: Decimal
+    package var runningShippedTotal: Decimal
     /// The sum of every shipment recorded, whatever its date.
-    public var shipmentsTotal: Decimal
+    package var shipmentsTotal: Decimal
     /// Shipped up to as-of.
-    public var shipped: Decimal
+    package var shipped: Decimal
     /// Received up to as-of.
-    public var received: Decimal
+    package var received: Decimal
     /// Shipped up to as-of without a receipt by then.
-    public var inTransit: Decimal
-    public var shipments: Int
-    public var validFrom: BusinessDate
-    public var validTo: BusinessDate
+    package var inTransit: Decimal
+    package var shipments: Int
+    package var validFrom: BusinessDate
+    package var validTo: BusinessDate
 
-    public init(
+    package init(
         approvalID: Int64, kind: String, documentNumber: String?, drugCode: String, drugName: String, supplierCode: String,
         receiverCodes: [String], unit: String, approved: Decimal, runningShippedTotal: Decimal, shipmentsTotal: Decimal,
         shipped: Decimal, received: Decimal, inTransit: Decimal, shipments: Int, validFrom: BusinessDate, validTo: BusinessDate
@@ -92,28 +92,28 @@ public struct TransferApprovalFacts: Sendable, Equatable {
     }
 }
 
-public struct TransferShipmentFacts: Sendable, Equatable {
-    public var shipmentID: Int64
-    public var approvalID: Int64
-    public var drugCode: String
-    public var receiverCode: String
-    public var lotNumber: String
-    public var unit: String
-    public var quantity: Decimal
-    public var shippedOn: BusinessDate
-    public var validFrom: BusinessDate
-    public var validTo: BusinessDate
-    public var approved: Decimal
+package struct TransferShipmentFacts: Sendable, Equatable {
+    package var shipmentID: Int64
+    package var approvalID: Int64
+    package var drugCode: String
+    package var receiverCode: String
+    package var lotNumber: String
+    package var unit: String
+    package var quantity: Decimal
+    package var shippedOn: BusinessDate
+    package var validFrom: BusinessDate
+    package var validTo: BusinessDate
+    package var approved: Decimal
     /// The approval's shipments up to and including this one, in shipping order (day, then id).
-    public var cumulativeShipped: Decimal
+    package var cumulativeShipped: Decimal
     /// The registration number's last valid day; nil for a filing number (备案号), which does not lapse.
-    public var registrationValidTo: BusinessDate?
+    package var registrationValidTo: BusinessDate?
     /// The producer held a preparation licence valid on the shipping day.
-    public var licensed: Bool
-    public var receivedQuantity: Decimal?
-    public var receivedOn: BusinessDate?
+    package var licensed: Bool
+    package var receivedQuantity: Decimal?
+    package var receivedOn: BusinessDate?
 
-    public init(
+    package init(
         shipmentID: Int64, approvalID: Int64, drugCode: String, receiverCode: String, lotNumber: String, unit: String,
         quantity: Decimal, shippedOn: BusinessDate, validFrom: BusinessDate, validTo: BusinessDate, approved: Decimal,
         cumulativeShipped: Decimal, registrationValidTo: BusinessDate?, licensed: Bool, receivedQuantity: Decimal?,
@@ -138,11 +138,11 @@ public struct TransferShipmentFacts: Sendable, Equatable {
     }
 }
 
-public enum TransferApprovalReconciliation {
+package enum TransferApprovalReconciliation {
     static func q(_ value: Decimal) -> String { Quantity(value).description }
 
     /// An approval's balance on `asOf`: approved, shipped, received, in transit, remaining, days left, and its standing.
-    public static func classify(_ a: TransferApprovalFacts, asOf: BusinessDate) -> ReportEntry<TransferClassification> {
+    package static func classify(_ a: TransferApprovalFacts, asOf: BusinessDate) -> ReportEntry<TransferClassification> {
         let remaining = a.approved - a.shipped
         var found: [TransferClassification] = []
         if a.runningShippedTotal != a.shipmentsTotal { found.append(.shippedTotalDiffers) }
@@ -181,7 +181,7 @@ public enum TransferApprovalReconciliation {
     }
 
     /// Every way a shipment lies outside its approval; empty when it lies inside.
-    public static func discrepancies(_ s: TransferShipmentFacts) -> [TransferClassification] {
+    package static func discrepancies(_ s: TransferShipmentFacts) -> [TransferClassification] {
         var found: [TransferClassification] = []
         if s.shippedOn < s.validFrom { found.append(.shippedBeforeValidity) }
         if s.shippedOn > s.validTo { found.append(.shippedAfterExpiry) }
@@ -197,7 +197,7 @@ public enum TransferApprovalReconciliation {
     }
 
     /// The shipment as an entry of the report, or nil when it lies inside its approval.
-    public static func classify(_ s: TransferShipmentFacts) -> ReportEntry<TransferClassification>? {
+    package static func classify(_ s: TransferShipmentFacts) -> ReportEntry<TransferClassification>? {
         let found = discrepancies(s)
         guard !found.isEmpty else { return nil }
         var fields = [

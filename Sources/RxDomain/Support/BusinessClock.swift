@@ -2,21 +2,21 @@ import Foundation
 
 /// Where "today" comes from: the Asia/Shanghai calendar date of the wall clock, or a fixed date (tests, and a replay
 /// of a past day). The server takes one (`AppConfiguration.clock`) and asks it whenever a request needs the date.
-public struct BusinessClock: Sendable {
+package struct BusinessClock: Sendable {
     private let now: @Sendable () -> Date
 
-    public init(now: @escaping @Sendable () -> Date) { self.now = now }
+    package init(now: @escaping @Sendable () -> Date) { self.now = now }
 
     /// The wall clock.
-    public static let system = BusinessClock { Date() }
+    package static let system = BusinessClock { Date() }
 
     /// Always `date` (noon in Shanghai, so the calendar date never slips).
-    public static func fixed(_ date: BusinessDate) -> BusinessClock {
+    package static func fixed(_ date: BusinessDate) -> BusinessClock {
         let instant = date.noonInShanghai
         return BusinessClock { instant }
     }
 
-    public func today() -> BusinessDate { .today(now: now()) }
+    package func today() -> BusinessDate { .today(now: now()) }
 }
 
 extension BusinessDate {

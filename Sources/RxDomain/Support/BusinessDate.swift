@@ -1,12 +1,12 @@
 import Foundation
 
 /// A calendar date in Asia/Shanghai, the zone every business date of the service is in.
-public struct BusinessDate: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
-    public let year: Int
-    public let month: Int
-    public let day: Int
+package struct BusinessDate: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    package let year: Int
+    package let month: Int
+    package let day: Int
 
-    public static let zone = TimeZone(identifier: "Asia/Shanghai")!
+    package static let zone = TimeZone(identifier: "Asia/Shanghai")!
 
     /// Asia/Shanghai has kept UTC+8 without daylight saving since 1991, so dates are counted with integer
     /// arithmetic (days since 1970-01-01, Hinnant's civil-date algorithms) instead of ICU calendars, which
@@ -14,7 +14,7 @@ public struct BusinessDate: Sendable, Hashable, Comparable, Codable, CustomStrin
     static let utcOffsetSeconds = 8 * 3600
 
     /// Parses `YYYY-MM-DD`, refusing dates that do not exist (2026-02-30).
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let u = Array(text.utf8)
         guard u.count == 10, u[4] == 45, u[7] == 45 else { return nil }
         func number(_ range: Range<Int>) -> Int? {
@@ -35,14 +35,14 @@ public struct BusinessDate: Sendable, Hashable, Comparable, Codable, CustomStrin
         (self.year, self.month, self.day) = (year, month, day)
     }
 
-    public init(_ date: Date) {
+    package init(_ date: Date) {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down)) + Self.utcOffsetSeconds
         self = Self(daysSinceEpoch: Int((Double(seconds) / 86_400).rounded(.down)))
     }
 
-    public static func today(now: Date = Date()) -> BusinessDate { BusinessDate(now) }
+    package static func today(now: Date = Date()) -> BusinessDate { BusinessDate(now) }
 
-    public var description: String {
+    package var description: String {
         func pad(_ n: Int, _ width: Int) -> String {
             let s = String(n)
             return String(repeating: "0", count: max(0, width - s.count)) + s
@@ -83,21 +83,21 @@ public struct BusinessDate: Sendable, Hashable, Comparable, Codable, CustomStrin
         self.init(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d)
     }
 
-    public func adding(days: Int) -> BusinessDate { BusinessDate(daysSinceEpoch: daysSinceEpoch + days) }
+    package func adding(days: Int) -> BusinessDate { BusinessDate(daysSinceEpoch: daysSinceEpoch + days) }
 
     /// The same day `months` later, or the month's last day when it is shorter (2026-01-31 + 1 month = 2026-02-28).
-    public func adding(months: Int) -> BusinessDate {
+    package func adding(months: Int) -> BusinessDate {
         let total = year * 12 + (month - 1) + months
         let (y, m) = (total / 12, total % 12 + 1)
         return BusinessDate(year: y, month: m, day: min(day, Self.daysInMonth(y, m)))
     }
 
     /// Whole days from `self` to `other` (negative when `other` is earlier).
-    public func days(to other: BusinessDate) -> Int { other.daysSinceEpoch - daysSinceEpoch }
+    package func days(to other: BusinessDate) -> Int { other.daysSinceEpoch - daysSinceEpoch }
 
-    public static func < (a: Self, b: Self) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
+    package static func < (a: Self, b: Self) -> Bool { (a.year, a.month, a.day) < (b.year, b.month, b.day) }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let date = BusinessDate(text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a date YYYY-MM-DD"))
@@ -105,14 +105,14 @@ public struct BusinessDate: Sendable, Hashable, Comparable, Codable, CustomStrin
         self = date
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(description)
     }
 
     /// Reads an optional `YYYY-MM-DD` parameter, naming it when malformed (400) or before `earliest` (422).
     /// Every business date the API accepts is read here, so the floor holds for all of them.
-    public static func parse(_ text: String?, field: String) throws(DomainError) -> BusinessDate? {
+    package static func parse(_ text: String?, field: String) throws(DomainError) -> BusinessDate? {
         guard let text else { return nil }
         guard let date = BusinessDate(text) else {
             throw .badRequest(
@@ -128,10 +128,10 @@ public struct BusinessDate: Sendable, Hashable, Comparable, Codable, CustomStrin
 /// price reported, a stability assessment) is not after today, the Asia/Shanghai date of the caller's clock.
 extension BusinessDate {
     /// The earliest business date accepted anywhere.
-    public static let earliest = BusinessDate(year: 2000, month: 1, day: 1)
+    package static let earliest = BusinessDate(year: 2000, month: 1, day: 1)
 
     /// Refuses (422 naming the field) a date before `earliest`.
-    public func requireNotBeforeEarliest(field: String) throws(DomainError) {
+    package func requireNotBeforeEarliest(field: String) throws(DomainError) {
         guard self >= Self.earliest else {
             throw .invalid(field, "\(self) is before \(Self.earliest); no business date is earlier")
         }
@@ -139,7 +139,7 @@ extension BusinessDate {
 
     /// Refuses (422 naming the field) the date of an event that cannot have happened on it: before `earliest`, after
     /// `today`, or before `notBefore` (the date of what it follows, e.g. the order a delivery answers, with its words).
-    public func requireHappened(
+    package func requireHappened(
         field: String, today: BusinessDate, notBefore: (date: BusinessDate, what: String)? = nil
     ) throws(DomainError) {
         try requireNotBeforeEarliest(field: field)

@@ -1,10 +1,10 @@
 import Foundation
 
 /// Decimal text both ways, by hand where Foundation is slow or wrong here.
-public enum DecimalText {
+package enum DecimalText {
     /// Fixed-point text of a decimal, rounded half-up: what money and shares are written as.
     /// (Written by hand: Foundation's NumberFormatter on Linux ignores the fraction digits in decimal style.)
-    public static func format(_ value: Decimal, places: Int) -> String {
+    package static func format(_ value: Decimal, places: Int) -> String {
         var input = value
         var rounded = Decimal()
         NSDecimalRound(&rounded, &input, places, .plain)
@@ -18,7 +18,7 @@ public enum DecimalText {
     /// The decimal `±digits × 10^exponent`, in the compact form `Decimal(string:)` gives (no trailing zeros in
     /// the significand), built without text: parsing and printing decimals are Foundation's slow paths, and a
     /// reconciliation does both a million times.
-    public static func decimal(digits: UInt64, exponent: Int, negative: Bool = false) -> Decimal {
+    package static func decimal(digits: UInt64, exponent: Int, negative: Bool = false) -> Decimal {
         var digits = digits
         var exponent = exponent
         guard digits != 0 else { return Decimal(sign: .plus, exponent: exponent, significand: 0) }
@@ -31,7 +31,7 @@ public enum DecimalText {
 
     /// The same text as `value.description` ("12.5", "0.0005", "-3", "100"), faster where the significand fits
     /// 64 bits.
-    public static func plain(_ value: Decimal) -> String {
+    package static func plain(_ value: Decimal) -> String {
         let significand = value.significand.magnitude
         let exponent = value.exponent
         guard value.isFinite, significand < maxFastSignificand, (-40...40).contains(exponent) else { return value.description }

@@ -1,15 +1,15 @@
 /// A field that broke a rule, and why.
-public struct FieldError: Sendable, Equatable, Codable {
-    public var field: String
-    public var reason: String
-    public init(field: String, reason: String) {
+package struct FieldError: Sendable, Equatable, Codable {
+    package var field: String
+    package var reason: String
+    package init(field: String, reason: String) {
         self.field = field
         self.reason = reason
     }
 }
 
 /// The ways a request can fail that the caller can act on. The API maps each to a problem response.
-public enum DomainError: Error, Sendable, Equatable {
+package enum DomainError: Error, Sendable, Equatable {
     /// Malformed input: 400.
     case badRequest(String, [FieldError] = [])
     case unauthorized(String)
@@ -26,11 +26,11 @@ public enum DomainError: Error, Sendable, Equatable {
     /// The database cannot be reached or no connection is free in time: 503.
     case unavailable(String)
 
-    public static func invalid(_ field: String, _ reason: String) -> DomainError {
+    package static func invalid(_ field: String, _ reason: String) -> DomainError {
         .unprocessable("\(field): \(reason)", [FieldError(field: field, reason: reason)])
     }
 
-    public var message: String {
+    package var message: String {
         switch self {
         case .badRequest(let m, _), .unauthorized(let m), .forbidden(let m), .notFound(let m), .conflict(let m),
             .preconditionFailed(let m), .preconditionRequired(let m), .unprocessable(let m, _), .unavailable(let m):
@@ -38,7 +38,7 @@ public enum DomainError: Error, Sendable, Equatable {
         }
     }
 
-    public var fieldErrors: [FieldError] {
+    package var fieldErrors: [FieldError] {
         switch self {
         case .badRequest(_, let e), .unprocessable(_, let e): return e
         default: return []

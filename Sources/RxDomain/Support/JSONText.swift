@@ -2,17 +2,17 @@
 /// (`DrugJSON`, `LongPrescriptionCheckJSON`), the streamed reconciliation report and the stored discrepancy details.
 /// Strings are escaped as `JSONEncoder` with `.withoutEscapingSlashes` escapes them (RFC 8259); keys given as
 /// `StaticString` are written as given (the contract's property names need no escaping).
-public struct JSONText: Sendable {
+package struct JSONText: Sendable {
     /// The UTF-8 text written so far.
-    public private(set) var bytes: [UInt8] = []
+    package private(set) var bytes: [UInt8] = []
     /// Whether the next member or element needs a comma before it.
     private var needsComma = false
 
-    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+    package init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
 
-    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    package var text: String { String(decoding: bytes, as: UTF8.self) }
 
-    public mutating func object(_ members: (inout JSONText) -> Void) {
+    package mutating func object(_ members: (inout JSONText) -> Void) {
         separate()
         bytes.append(UInt8(ascii: "{"))
         needsComma = false
@@ -22,7 +22,7 @@ public struct JSONText: Sendable {
     }
 
     /// An object of strings, keys sorted.
-    public mutating func object(_ members: [String: String]) {
+    package mutating func object(_ members: [String: String]) {
         object { writer in
             for key in members.keys.sorted() {
                 writer.key(escaping: key)
@@ -31,7 +31,7 @@ public struct JSONText: Sendable {
         }
     }
 
-    public mutating func array<S: Sequence>(_ elements: S, _ element: (inout JSONText, S.Element) -> Void) {
+    package mutating func array<S: Sequence>(_ elements: S, _ element: (inout JSONText, S.Element) -> Void) {
         separate()
         bytes.append(UInt8(ascii: "["))
         needsComma = false
@@ -41,7 +41,7 @@ public struct JSONText: Sendable {
     }
 
     /// Starts a member of an object; its value follows.
-    public mutating func key(_ name: StaticString) {
+    package mutating func key(_ name: StaticString) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { bytes.append(contentsOf: $0) }
@@ -51,28 +51,28 @@ public struct JSONText: Sendable {
     }
 
     /// Starts a member whose name is data, escaped like any string.
-    public mutating func key(escaping name: String) {
+    package mutating func key(escaping name: String) {
         value(name)
         bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
-    public mutating func member(_ name: StaticString, _ value: String) {
+    package mutating func member(_ name: StaticString, _ value: String) {
         key(name)
         self.value(value)
     }
 
-    public mutating func member(_ name: StaticString, _ value: some BinaryInteger) {
+    package mutating func member(_ name: StaticString, _ value: some BinaryInteger) {
         key(name)
         self.value(value)
     }
 
-    public mutating func member(_ name: StaticString, _ value: Bool) {
+    package mutating func member(_ name: StaticString, _ value: Bool) {
         key(name)
         self.value(value)
     }
 
-    public mutating func value(_ value: String) {
+    package mutating func value(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         var value = value
@@ -90,27 +90,27 @@ public struct JSONText: Sendable {
         needsComma = true
     }
 
-    public mutating func value(_ value: some BinaryInteger) {
+    package mutating func value(_ value: some BinaryInteger) {
         separate()
         bytes.append(contentsOf: String(value).utf8)
         needsComma = true
     }
 
-    public mutating func value(_ value: Bool) {
+    package mutating func value(_ value: Bool) {
         separate()
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
         needsComma = true
     }
 
     /// A string as JSON text, quotes included.
-    public static func string(_ s: String) -> String {
+    package static func string(_ s: String) -> String {
         var writer = JSONText(capacity: s.utf8.count + 2)
         writer.value(s)
         return writer.text
     }
 
     /// An object of strings, keys sorted.
-    public static func object(_ members: [String: String]) -> String {
+    package static func object(_ members: [String: String]) -> String {
         var writer = JSONText(capacity: 64)
         writer.object(members)
         return writer.text

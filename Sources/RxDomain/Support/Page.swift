@@ -1,15 +1,15 @@
 import Foundation
 
 /// Keyset paging: a page ends with an opaque cursor that encodes the last key it showed.
-public struct PageRequest: Sendable, Equatable {
-    public static let defaultLimit = 50
-    public static let maximumLimit = 200
+package struct PageRequest: Sendable, Equatable {
+    package static let defaultLimit = 50
+    package static let maximumLimit = 200
 
-    public var limit: Int
+    package var limit: Int
     /// The last key of the previous page, if any.
-    public var after: String?
+    package var after: String?
 
-    public init(limit: Int?, cursor: String?) throws(DomainError) {
+    package init(limit: Int?, cursor: String?) throws(DomainError) {
         let limit = limit ?? Self.defaultLimit
         guard (1...Self.maximumLimit).contains(limit) else {
             throw .badRequest(
@@ -28,12 +28,12 @@ public struct PageRequest: Sendable, Equatable {
     }
 }
 
-public struct Page<Item: Sendable>: Sendable {
-    public var items: [Item]
-    public var nextCursor: String?
+package struct Page<Item: Sendable>: Sendable {
+    package var items: [Item]
+    package var nextCursor: String?
 
     /// Builds a page from up to `limit + 1` rows: the extra row only says that there is more.
-    public init(rows: [Item], limit: Int, key: (Item) -> String) {
+    package init(rows: [Item], limit: Int, key: (Item) -> String) {
         if rows.count > limit {
             items = Array(rows.prefix(limit))
             nextCursor = items.last.map { Cursor.encode(key($0)) }
@@ -63,8 +63,8 @@ enum Cursor {
 }
 
 /// Shares reported as decimal fractions with four places ("0.8500"), never floating point.
-public enum Share {
-    public static func fraction(_ part: Int, of whole: Int) -> String {
+package enum Share {
+    package static func fraction(_ part: Int, of whole: Int) -> String {
         guard whole > 0 else { return "0.0000" }
         return DecimalText.format(Decimal(part) / Decimal(whole), places: 4)
     }

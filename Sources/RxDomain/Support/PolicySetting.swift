@@ -3,11 +3,11 @@ import Foundation
 /// A number or choice a policy sets, kept as data (`policy_defaults`, overridden per consortium by
 /// `consortium_settings`, each from a date), never as a Swift literal: its key and how its text reads.
 /// Every setting the service reads is named here, so a newcomer finds them in one place.
-public struct PolicySetting<Value: Sendable>: Sendable {
-    public let key: String
-    public let read: @Sendable (String) -> Value?
+package struct PolicySetting<Value: Sendable>: Sendable {
+    package let key: String
+    package let read: @Sendable (String) -> Value?
 
-    public init(key: String, read: @escaping @Sendable (String) -> Value?) {
+    package init(key: String, read: @escaping @Sendable (String) -> Value?) {
         self.key = key
         self.read = read
     }
@@ -17,15 +17,15 @@ extension PolicySetting where Value == Int {
     static func whole(_ key: String) -> Self { .init(key: key) { Int($0) } }
 
     /// 回款周期: days from the latest accepted delivery until an invoice falls due.
-    public static var paymentTermDays: Self { whole("payment_term_days") }
+    package static var paymentTermDays: Self { whole("payment_term_days") }
     /// 近效期: the shortest remaining shelf life a lot may have when received.
-    public static var minimumRemainingShelfLifeMonths: Self { whole("min_remaining_shelf_life_months") }
+    package static var minimumRemainingShelfLifeMonths: Self { whole("min_remaining_shelf_life_months") }
     /// 长处方: the national ceiling of a long prescription's days.
-    public static var longPrescriptionNationalMaxDays: Self { whole("long_rx_national_max_days") }
+    package static var longPrescriptionNationalMaxDays: Self { whole("long_rx_national_max_days") }
     /// 长处方: the days a prescription may cover without the assessment and the patient's confirmation (4 weeks).
-    public static var longPrescriptionStandardMaxDays: Self { whole("long_rx_standard_max_days") }
+    package static var longPrescriptionStandardMaxDays: Self { whole("long_rx_standard_max_days") }
     /// 中药饮片质量: rejected lots of a supplier within a round that flag it for the lead's review.
-    public static var herbRejectionsToFlagSupplier: Self { whole("herb_rejections_to_flag_supplier") }
+    package static var herbRejectionsToFlagSupplier: Self { whole("herb_rejections_to_flag_supplier") }
 }
 
 extension PolicySetting where Value == Decimal {
@@ -34,25 +34,25 @@ extension PolicySetting where Value == Decimal {
     }
 
     /// 加成率: the markup on a drug's purchase price (0 under zero-markup policy).
-    public static var drugMarkupPercent: Self { percent("drug_markup_pct") }
+    package static var drugMarkupPercent: Self { percent("drug_markup_pct") }
     /// 中药饮片加成: the markup on decoction pieces, and its cap.
-    public static var decoctionPieceMarkupPercent: Self { percent("decoction_piece_markup_pct") }
-    public static var decoctionPieceMarkupCapPercent: Self { percent("decoction_piece_markup_cap_pct") }
+    package static var decoctionPieceMarkupPercent: Self { percent("decoction_piece_markup_pct") }
+    package static var decoctionPieceMarkupCapPercent: Self { percent("decoction_piece_markup_cap_pct") }
     /// 医疗机构制剂加成.
-    public static var hospitalPreparationMarkupPercent: Self { percent("hospital_preparation_markup_pct") }
+    package static var hospitalPreparationMarkupPercent: Self { percent("hospital_preparation_markup_pct") }
     /// 带量采购: a member's proposed commitment and its floor, as percents of its prior-year usage.
-    public static var herbCommitmentProposalPercent: Self { percent("herb_commitment_proposal_pct") }
-    public static var herbCommitmentMinimumPercent: Self { percent("herb_commitment_minimum_pct") }
+    package static var herbCommitmentProposalPercent: Self { percent("herb_commitment_proposal_pct") }
+    package static var herbCommitmentMinimumPercent: Self { percent("herb_commitment_minimum_pct") }
 }
 
 extension PolicySetting where Value == Bool {
     /// 制剂调剂: whether a transfer needs the regulator's approval.
-    public static var preparationTransferRequiresApproval: Self {
+    package static var preparationTransferRequiresApproval: Self {
         .init(key: "preparation_transfer_requires_approval") { ["true": true, "false": false][$0] }
     }
 }
 
 extension PolicySetting where Value == Quorum {
     /// 目录共识: how many members' endorsements publish a catalogue version.
-    public static var catalogueQuorum: Self { .init(key: "catalogue_quorum") { Quorum(setting: $0) } }
+    package static var catalogueQuorum: Self { .init(key: "catalogue_quorum") { Quorum(setting: $0) } }
 }

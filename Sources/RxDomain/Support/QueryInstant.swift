@@ -3,11 +3,11 @@ import Foundation
 /// A moment named in a query, as people and scripts write one: an RFC 3339 date-time (`2026-12-01T08:00:00Z`,
 /// with fractions or an offset) or a plain date. A plain date is an Asia/Shanghai business date: as the start of a
 /// period it is that day's first moment; as the end it is the next day's, so the day named is included.
-public enum QueryInstant {
-    public enum Bound: Sendable { case start, end }
+package enum QueryInstant {
+    package enum Bound: Sendable { case start, end }
 
     /// Reads an optional parameter, naming it (400) when it is neither form.
-    public static func parse(_ text: String?, field: String, as bound: Bound) throws(DomainError) -> Date? {
+    package static func parse(_ text: String?, field: String, as bound: Bound) throws(DomainError) -> Date? {
         guard let text else { return nil }
         if let date = BusinessDate(text) {
             return (bound == .start ? date : date.adding(days: 1)).firstMoment
@@ -20,7 +20,7 @@ public enum QueryInstant {
 
     /// An RFC 3339 date-time: `T` or `t` between date and time, `Z`, `z` or an offset, seconds with or without a
     /// fraction.
-    public static func dateTime(_ text: String) -> Date? {
+    package static func dateTime(_ text: String) -> Date? {
         let text = text.uppercased()
         let plain = ISO8601DateFormatter()
         plain.formatOptions = [.withInternetDateTime]
@@ -33,7 +33,7 @@ public enum QueryInstant {
 
 extension BusinessDate {
     /// The first moment of the day in Asia/Shanghai.
-    public var firstMoment: Date {
+    package var firstMoment: Date {
         Date(timeIntervalSince1970: TimeInterval(daysSinceEpoch * 86_400 - Self.utcOffsetSeconds))
     }
 }

@@ -5,27 +5,27 @@ import Foundation
 /// The approval's and the shipment's own rules, all at once, are `approvalErrors` and `shipmentErrors`.
 extension TransferRules {
     /// A registered preparation as found: its unit and its producer's id.
-    public struct RegisteredPreparation: Sendable, Equatable {
-        public var unit: String
-        public var producerInstitutionID: Int64
-        public init(unit: String, producerInstitutionID: Int64) {
+    package struct RegisteredPreparation: Sendable, Equatable {
+        package var unit: String
+        package var producerInstitutionID: Int64
+        package init(unit: String, producerInstitutionID: Int64) {
             self.unit = unit
             self.producerInstitutionID = producerInstitutionID
         }
     }
 
     /// The institutions an approval names, by id, and the preparation's unit it is counted in.
-    public struct ApprovalParties: Sendable, Equatable {
-        public var unit: String
-        public var producerInstitutionID: Int64
-        public var supplierInstitutionID: Int64
-        public var receiverInstitutionIDs: [Int64]
+    package struct ApprovalParties: Sendable, Equatable {
+        package var unit: String
+        package var producerInstitutionID: Int64
+        package var supplierInstitutionID: Int64
+        package var receiverInstitutionIDs: [Int64]
     }
 
     /// An approval's preparation is registered in the consortium (nil: it is not, or its producer is no member), its
     /// supplier and every receiver are members (nil id: none by that code; the first unknown receiver is named), and
     /// a unit given is the preparation's.
-    public static func approvalParties(
+    package static func approvalParties(
         drugCode: String, preparation: RegisteredPreparation?, supplierCode: String, supplierID: Int64?,
         receivers: [(code: String, id: Int64?)], unit: String?, consortiumCode: String
     ) throws(DomainError) -> ApprovalParties {
@@ -49,13 +49,13 @@ extension TransferRules {
     }
 
     /// A shipment's receiver, once `shipmentErrors` found it named on the approval (nil: no member by that code).
-    public static func shipmentReceiver(_ id: Int64?) throws(DomainError) -> Int64 {
+    package static func shipmentReceiver(_ id: Int64?) throws(DomainError) -> Int64 {
         guard let id else { throw .invalid("receiverInstitutionCode", "unknown") }
         return id
     }
 
     /// A shipment is received once, on a day that has come and not before it left.
-    public static func checkReceipt(
+    package static func checkReceipt(
         shipmentID: Int64, alreadyReceived: Bool, receivedOn: BusinessDate, shippedOn: BusinessDate, today: BusinessDate
     ) throws(DomainError) {
         guard !alreadyReceived else { throw .conflict("shipment \(shipmentID) has been received already") }
@@ -69,7 +69,7 @@ extension TransferRules {
 
     /// A hospital preparation (医疗机构制剂) registered is a drug of that category (`category` nil: no such drug),
     /// made by a member of the consortium (`producerID` nil: none by that code). Returns the producer's id.
-    public static func preparationProducer(
+    package static func preparationProducer(
         drugCode: String, category: String?, producerCode: String, producerID: Int64?, consortiumCode: String
     ) throws(DomainError) -> Int64 {
         guard let category else { throw .invalid("drugCode", "no drug \(drugCode)") }

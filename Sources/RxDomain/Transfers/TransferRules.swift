@@ -2,13 +2,13 @@ import Foundation
 
 /// How a preparation is registered: a 制剂批准文号, or for a TCM preparation made by traditional processes a
 /// 备案号 (a filing, which carries no expiry of its own).
-public enum RegistrationKind: String, Sendable, Codable, CaseIterable {
+package enum RegistrationKind: String, Sendable, Codable, CaseIterable {
     case approvalNumber = "approval_number"
     case filingNumber = "filing_number"
 }
 
 /// What lets a preparation leave its producer (调剂使用).
-public enum TransferApprovalKind: String, Sendable, Codable, CaseIterable {
+package enum TransferApprovalKind: String, Sendable, Codable, CaseIterable {
     /// The drug regulator's approval: designated receivers, a period, a quantity.
     case regulatorApproval = "regulator_approval"
     /// Where the province lets a county medical community's lead share with its members without separate approval
@@ -17,7 +17,7 @@ public enum TransferApprovalKind: String, Sendable, Codable, CaseIterable {
 }
 
 /// The receiver's account of what arrived.
-public enum ReceiptCondition: String, Sendable, Codable, CaseIterable {
+package enum ReceiptCondition: String, Sendable, Codable, CaseIterable {
     case intact
     case damaged
     case temperatureExcursion = "temperature_excursion"
@@ -25,7 +25,7 @@ public enum ReceiptCondition: String, Sendable, Codable, CaseIterable {
 }
 
 /// Where an approval stands on a date.
-public enum TransferStatus: String, Sendable, Codable, CaseIterable {
+package enum TransferStatus: String, Sendable, Codable, CaseIterable {
     case notYetValid = "not_yet_valid"
     case valid
     case usedUp = "used_up"
@@ -34,23 +34,23 @@ public enum TransferStatus: String, Sendable, Codable, CaseIterable {
 
 /// The rules of transfers of hospital preparations between members (医疗机构制剂调剂使用). Pure: the store
 /// gathers the facts, these decide.
-public enum TransferRules {
+package enum TransferRules {
     /// The facts an approval is checked against.
-    public struct ApprovalCheck: Sendable {
-        public var kind: TransferApprovalKind
-        public var authority: String?
-        public var documentNumber: String?
-        public var documentDate: BusinessDate?
+    package struct ApprovalCheck: Sendable {
+        package var kind: TransferApprovalKind
+        package var authority: String?
+        package var documentNumber: String?
+        package var documentDate: BusinessDate?
         /// The setting `preparation_transfer_requires_approval` in force.
-        public var approvalRequired: Bool
-        public var supplierInstitutionID: Int64
-        public var producerInstitutionID: Int64
-        public var leadInstitutionID: Int64?
-        public var receiverInstitutionIDs: [Int64]
-        public var validFrom: BusinessDate
-        public var validTo: BusinessDate
+        package var approvalRequired: Bool
+        package var supplierInstitutionID: Int64
+        package var producerInstitutionID: Int64
+        package var leadInstitutionID: Int64?
+        package var receiverInstitutionIDs: [Int64]
+        package var validFrom: BusinessDate
+        package var validTo: BusinessDate
 
-        public init(
+        package init(
             kind: TransferApprovalKind, authority: String?, documentNumber: String?, documentDate: BusinessDate?,
             approvalRequired: Bool, supplierInstitutionID: Int64, producerInstitutionID: Int64, leadInstitutionID: Int64?,
             receiverInstitutionIDs: [Int64], validFrom: BusinessDate, validTo: BusinessDate
@@ -70,7 +70,7 @@ public enum TransferRules {
     }
 
     /// Every way an approval breaks the rules, all at once.
-    public static func approvalErrors(_ c: ApprovalCheck) -> [FieldError] {
+    package static func approvalErrors(_ c: ApprovalCheck) -> [FieldError] {
         var errors: [FieldError] = []
         switch c.kind {
         case .regulatorApproval:
@@ -116,7 +116,7 @@ public enum TransferRules {
     }
 
     /// A preparation's registration: an approval number lapses on its date; a filing need not have one.
-    public static func registrationErrors(kind: RegistrationKind, number: String, validTo: BusinessDate?) -> [FieldError] {
+    package static func registrationErrors(kind: RegistrationKind, number: String, validTo: BusinessDate?) -> [FieldError] {
         var errors: [FieldError] = []
         if number.trimmingCharacters(in: .whitespaces).isEmpty {
             errors.append(FieldError(field: "registrationNumber", reason: "must not be empty"))
@@ -128,7 +128,7 @@ public enum TransferRules {
     }
 
     /// A preparation licence (医疗机构制剂许可证) runs at most five years.
-    public static func licenceErrors(number: String, validFrom: BusinessDate, validTo: BusinessDate) -> [FieldError] {
+    package static func licenceErrors(number: String, validFrom: BusinessDate, validTo: BusinessDate) -> [FieldError] {
         var errors: [FieldError] = []
         if number.trimmingCharacters(in: .whitespaces).isEmpty {
             errors.append(FieldError(field: "licenceNumber", reason: "must not be empty"))
@@ -142,23 +142,23 @@ public enum TransferRules {
     }
 
     /// The facts a shipment is checked against.
-    public struct ShipmentCheck: Sendable {
-        public var receiverNamed: Bool
-        public var shippedOn: BusinessDate
-        public var today: BusinessDate
-        public var approvalValidFrom: BusinessDate
-        public var approvalValidTo: BusinessDate
+    package struct ShipmentCheck: Sendable {
+        package var receiverNamed: Bool
+        package var shippedOn: BusinessDate
+        package var today: BusinessDate
+        package var approvalValidFrom: BusinessDate
+        package var approvalValidTo: BusinessDate
         /// nil for a filing (备案), which has no expiry.
-        public var registrationValidTo: BusinessDate?
+        package var registrationValidTo: BusinessDate?
         /// The producer holds a preparation licence (医疗机构制剂许可证) valid on the shipping date.
-        public var producerLicensed: Bool
-        public var productionDate: BusinessDate
-        public var expiryDate: BusinessDate
-        public var quantity: Quantity
-        public var approved: Quantity
-        public var alreadyShipped: Quantity
+        package var producerLicensed: Bool
+        package var productionDate: BusinessDate
+        package var expiryDate: BusinessDate
+        package var quantity: Quantity
+        package var approved: Quantity
+        package var alreadyShipped: Quantity
 
-        public init(
+        package init(
             receiverNamed: Bool, shippedOn: BusinessDate, today: BusinessDate, approvalValidFrom: BusinessDate,
             approvalValidTo: BusinessDate, registrationValidTo: BusinessDate?, producerLicensed: Bool,
             productionDate: BusinessDate, expiryDate: BusinessDate, quantity: Quantity, approved: Quantity,
@@ -180,7 +180,7 @@ public enum TransferRules {
     }
 
     /// Every way a shipment breaks the approval or the preparation's rules, all at once.
-    public static func shipmentErrors(_ c: ShipmentCheck) -> [FieldError] {
+    package static func shipmentErrors(_ c: ShipmentCheck) -> [FieldError] {
         var errors: [FieldError] = []
         if !c.receiverNamed {
             errors.append(FieldError(field: "receiverInstitutionCode", reason: "is not a receiver named on the approval"))
@@ -224,10 +224,10 @@ public enum TransferRules {
     }
 
     /// What a receipt differs from its shipment by: negative a shortfall, positive an excess, zero when it matches.
-    public static func discrepancy(shipped: Quantity, received: Quantity) -> Quantity { received - shipped }
+    package static func discrepancy(shipped: Quantity, received: Quantity) -> Quantity { received - shipped }
 
     /// Turns a list of broken rules into the error the caller sees (422, naming each field).
-    public static func refuse(_ errors: [FieldError], _ what: String) throws(DomainError) {
+    package static func refuse(_ errors: [FieldError], _ what: String) throws(DomainError) {
         guard !errors.isEmpty else { return }
         throw .unprocessable(
             "\(what): " + errors.map { "\($0.field): \($0.reason)" }.joined(separator: "; "), errors)
@@ -235,15 +235,15 @@ public enum TransferRules {
 }
 
 /// An approval's balance on a date: approved, shipped, received, what is left and for how long.
-public struct TransferBalance: Sendable, Equatable {
-    public var approved: Quantity
-    public var shipped: Quantity
-    public var received: Quantity
-    public var validFrom: BusinessDate
-    public var validTo: BusinessDate
-    public var today: BusinessDate
+package struct TransferBalance: Sendable, Equatable {
+    package var approved: Quantity
+    package var shipped: Quantity
+    package var received: Quantity
+    package var validFrom: BusinessDate
+    package var validTo: BusinessDate
+    package var today: BusinessDate
 
-    public init(
+    package init(
         approved: Quantity, shipped: Quantity, received: Quantity, validFrom: BusinessDate, validTo: BusinessDate,
         today: BusinessDate
     ) {
@@ -255,17 +255,17 @@ public struct TransferBalance: Sendable, Equatable {
         self.today = today
     }
 
-    public var remaining: Quantity { approved - shipped }
+    package var remaining: Quantity { approved - shipped }
 
     /// Days the approval still runs counting today (0 once it has ended).
-    public var daysLeft: Int { max(0, today.days(to: validTo) + 1) }
+    package var daysLeft: Int { max(0, today.days(to: validTo) + 1) }
 
     /// The share of the approved quantity still to ship, in percent.
-    public var remainingPercent: Decimal {
+    package var remainingPercent: Decimal {
         approved.value > 0 ? remaining.value * 100 / approved.value : 0
     }
 
-    public var status: TransferStatus {
+    package var status: TransferStatus {
         if validTo < today { return .expired }
         if remaining.value <= 0 { return .usedUp }
         if today < validFrom { return .notYetValid }
@@ -273,34 +273,34 @@ public struct TransferBalance: Sendable, Equatable {
     }
 
     /// Still open and ending within `days` days of today.
-    public func expires(within days: Int) -> Bool {
+    package func expires(within days: Int) -> Bool {
         status == .valid || status == .notYetValid ? validTo <= today.adding(days: days) : false
     }
 
     /// Still open with less than `percent` of the approved quantity left.
-    public func nearlyUsedUp(below percent: Decimal) -> Bool {
+    package func nearlyUsedUp(below percent: Decimal) -> Bool {
         (status == .valid || status == .notYetValid) && remainingPercent < percent
     }
 }
 
 /// A registration or a licence about to lapse, or lapsed.
-public struct ExpiryWarning: Sendable, Equatable {
-    public enum Subject: String, Sendable, Codable, CaseIterable {
+package struct ExpiryWarning: Sendable, Equatable {
+    package enum Subject: String, Sendable, Codable, CaseIterable {
         /// A preparation's registration number (制剂批准文号).
         case registration
         /// An institution's preparation licence (医疗机构制剂许可证).
         case licence
     }
 
-    public var subject: Subject
-    public var institutionCode: String
-    public var drugCode: String?
-    public var number: String
-    public var validTo: BusinessDate
+    package var subject: Subject
+    package var institutionCode: String
+    package var drugCode: String?
+    package var number: String
+    package var validTo: BusinessDate
     /// Days from today to the last valid day; negative once lapsed.
-    public var daysLeft: Int
+    package var daysLeft: Int
 
-    public init(
+    package init(
         subject: Subject, institutionCode: String, drugCode: String?, number: String, validTo: BusinessDate, today: BusinessDate
     ) {
         self.subject = subject
@@ -311,10 +311,10 @@ public struct ExpiryWarning: Sendable, Equatable {
         self.daysLeft = today.days(to: validTo)
     }
 
-    public var lapsed: Bool { daysLeft < 0 }
+    package var lapsed: Bool { daysLeft < 0 }
 
     /// The warnings among `candidates` due within `days` days (lapsed ones included), soonest first.
-    public static func due(_ candidates: [ExpiryWarning], within days: Int) -> [ExpiryWarning] {
+    package static func due(_ candidates: [ExpiryWarning], within days: Int) -> [ExpiryWarning] {
         candidates.filter { $0.daysLeft <= days }
             .sorted { ($0.validTo, $0.subject.rawValue, $0.number) < ($1.validTo, $1.subject.rawValue, $1.number) }
     }

@@ -5,30 +5,30 @@ import PostgresNIO
 import RxDomain
 
 /// API tokens: random, shown once, stored as their SHA-256.
-public struct TokenStore: SQLStore {
+package struct TokenStore: SQLStore {
     let database: Database
 
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
     }
 
-    public struct Issued: Sendable {
-        public var id: Int64
+    package struct Issued: Sendable {
+        package var id: Int64
         /// The token itself: shown once, never stored.
-        public var token: String
+        package var token: String
     }
 
-    public struct Listed: Sendable {
-        public var id: Int64
-        public var role: Role
-        public var institutionCode: String?
-        public var name: String
-        public var createdAt: Date
-        public var expiresAt: Date?
-        public var revokedAt: Date?
+    package struct Listed: Sendable {
+        package var id: Int64
+        package var role: Role
+        package var institutionCode: String?
+        package var name: String
+        package var createdAt: Date
+        package var expiresAt: Date?
+        package var revokedAt: Date?
     }
 
-    public static func hash(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
+    package static func hash(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
 
     static func generate() -> String {
         var generator = SystemRandomNumberGenerator()
@@ -40,7 +40,7 @@ public struct TokenStore: SQLStore {
     }
 
     /// Creates a token. A national role (`master_data_admin`) names no consortium; every other role names one.
-    public func create(
+    package func create(
         role: Role, consortiumCode: String?, institutionCode: String?, name: String, expiresAt: Date?, actor: Actor
     ) async throws -> Issued {
         try role.checkTokenScope(consortiumCode: consortiumCode, institutionCode: institutionCode)
@@ -84,19 +84,19 @@ public struct TokenStore: SQLStore {
     }
 
     /// A token that is known, unexpired and unrevoked: its principal, and when it stops working.
-    public struct Verified: Sendable {
-        public var principal: Principal
-        public var expiresAt: Date?
+    package struct Verified: Sendable {
+        package var principal: Principal
+        package var expiresAt: Date?
     }
 
     /// The principal a token stands for, or nil when it is unknown, expired or revoked.
-    public func principal(forToken token: String) async throws -> Principal? {
+    package func principal(forToken token: String) async throws -> Principal? {
         try await verify(token: token)?.principal
     }
 
     /// The token's principal and expiry, or nil when it is unknown, expired or revoked. A cache of the answer
     /// must not outlive `expiresAt`.
-    public func verify(token: String) async throws -> Verified? {
+    package func verify(token: String) async throws -> Verified? {
         let rows = try await database.rows(
             """
             SELECT t.id, t.role, t.consortium_id, c.code, t.institution_id, i.code, t.name, t.expires_at
@@ -112,7 +112,7 @@ public struct TokenStore: SQLStore {
         return Verified(principal: principal, expiresAt: r.7)
     }
 
-    public func revoke(id: Int64, actor: Actor) async throws {
+    package func revoke(id: Int64, actor: Actor) async throws {
         try await database.transaction { connection in
             guard
                 let consortiumID = try await connection.row(
@@ -128,7 +128,7 @@ public struct TokenStore: SQLStore {
     }
 
     /// A consortium's tokens, or with no consortium the national ones (bound to none).
-    public func list(consortiumCode: String?) async throws -> [Listed] {
+    package func list(consortiumCode: String?) async throws -> [Listed] {
         try await database.rows(
             """
             SELECT t.id, t.role, i.code, t.name, t.created_at, t.expires_at, t.revoked_at

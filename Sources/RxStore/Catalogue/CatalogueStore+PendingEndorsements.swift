@@ -3,20 +3,20 @@ import PostgresNIO
 import RxDomain
 
 /// An institution that has not endorsed a catalogue version: undecided, or objecting (with its comment).
-public struct PendingEndorsement: Sendable, Equatable {
-    public var institutionCode: String
-    public var institutionName: String
-    public var level: InstitutionLevel
-    public var isLead: Bool
-    public var status: PendingEndorsementStatus
-    public var comment: String?
-    public var recordedAt: Date?
+package struct PendingEndorsement: Sendable, Equatable {
+    package var institutionCode: String
+    package var institutionName: String
+    package var level: InstitutionLevel
+    package var isLead: Bool
+    package var status: PendingEndorsementStatus
+    package var comment: String?
+    package var recordedAt: Date?
 }
 
 extension CatalogueStore {
     /// The consortium's institutions (the lead among them) whose latest decision on a version put to the members is
     /// not an endorsement, by institution code.
-    public func pendingEndorsements(
+    package func pendingEndorsements(
         _ number: Int, consortium: Consortium, status: PendingEndorsementStatus?, by principal: Principal, page: PageRequest
     ) async throws -> Page<PendingEndorsement> {
         try principal.require(.readCatalogueEndorsements(consortiumID: consortium.id))

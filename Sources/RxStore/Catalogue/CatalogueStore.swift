@@ -4,42 +4,42 @@ import PostgresNIO
 import RxDomain
 
 /// A catalogue version as stored.
-public struct CatalogueVersion: Sendable, Equatable, Encodable {
-    public var number: Int
-    public var status: CatalogueStatus
-    public var basedOn: Int?
-    public var revision: Int
-    public var effectiveFrom: BusinessDate?
-    public var itemCount: Int
+package struct CatalogueVersion: Sendable, Equatable, Encodable {
+    package var number: Int
+    package var status: CatalogueStatus
+    package var basedOn: Int?
+    package var revision: Int
+    package var effectiveFrom: BusinessDate?
+    package var itemCount: Int
 
     /// The ETag a change to this version must present.
-    public var etag: String { "\"\(number).\(revision)\"" }
+    package var etag: String { "\"\(number).\(revision)\"" }
 }
 
 /// A catalogue item with the drug facts a reader needs beside it.
-public struct CatalogueEntry: Sendable, Equatable {
-    public var item: CatalogueItem
-    public var drug: Drug
+package struct CatalogueEntry: Sendable, Equatable {
+    package var item: CatalogueItem
+    package var drug: Drug
 
-    public init(item: CatalogueItem, drug: Drug) {
+    package init(item: CatalogueItem, drug: Drug) {
         self.item = item
         self.drug = drug
     }
 }
 
-public struct EndorsementRecord: Sendable, Equatable, Encodable {
-    public var institutionCode: String
-    public var decision: EndorsementDecision
-    public var comment: String?
-    public var recordedAt: Date
+package struct EndorsementRecord: Sendable, Equatable, Encodable {
+    package var institutionCode: String
+    package var decision: EndorsementDecision
+    package var comment: String?
+    package var recordedAt: Date
 }
 
 /// The consortium essential drug catalogue: versions, items, endorsements and publication.
-public struct CatalogueStore: SQLStore {
+package struct CatalogueStore: SQLStore {
     let database: Database
     let settings: Settings
 
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
         self.settings = Settings(logger: database.logger)
     }
@@ -54,7 +54,7 @@ public struct CatalogueStore: SQLStore {
             effectiveFrom: r.4.flatMap(BusinessDate.init), itemCount: r.5)
     }
 
-    public func versions(consortiumID: Int64) async throws -> [CatalogueVersion] {
+    package func versions(consortiumID: Int64) async throws -> [CatalogueVersion] {
         try await database.rows(
             """
             SELECT v.number, v.status, v.based_on, v.revision, v.effective_from::text,
@@ -85,7 +85,7 @@ public struct CatalogueStore: SQLStore {
         return try Self.version(row)
     }
 
-    public func version(_ number: Int, consortiumID: Int64) async throws -> CatalogueVersion {
+    package func version(_ number: Int, consortiumID: Int64) async throws -> CatalogueVersion {
         try await database.read { try await version(number, consortiumID: consortiumID, on: $0) }
     }
 
@@ -99,7 +99,7 @@ public struct CatalogueStore: SQLStore {
             """, as: Int.self, logger: logger)
     }
 
-    public func inEffect(consortiumID: Int64, on date: BusinessDate) async throws -> (CatalogueVersion, [CatalogueEntry])? {
+    package func inEffect(consortiumID: Int64, on date: BusinessDate) async throws -> (CatalogueVersion, [CatalogueEntry])? {
         try await database.read { connection in
             guard let number = try await numberInEffect(consortiumID: consortiumID, on: date, connection: connection) else {
                 return nil
@@ -111,7 +111,7 @@ public struct CatalogueStore: SQLStore {
         }
     }
 
-    public func entries(_ number: Int, consortiumID: Int64) async throws -> [CatalogueEntry] {
+    package func entries(_ number: Int, consortiumID: Int64) async throws -> [CatalogueEntry] {
         try await database.read { try await entries(number, consortiumID: consortiumID, on: $0) }
     }
 
@@ -144,7 +144,7 @@ public struct CatalogueStore: SQLStore {
         }
     }
 
-    public func endorsements(_ number: Int, consortiumID: Int64) async throws -> [EndorsementRecord] {
+    package func endorsements(_ number: Int, consortiumID: Int64) async throws -> [EndorsementRecord] {
         try await database.read { try await endorsements(number, consortiumID: consortiumID, on: $0) }
     }
 
@@ -161,7 +161,7 @@ public struct CatalogueStore: SQLStore {
     // MARK: Drafting
 
     /// Opens a draft: a copy of the latest published version, or empty for the first.
-    public func openDraft(consortium: Consortium, by principal: Principal) async throws -> CatalogueVersion {
+    package func openDraft(consortium: Consortium, by principal: Principal) async throws -> CatalogueVersion {
         try principal.require(.manageCatalogue(consortiumID: consortium.id))
         return try await database.transaction { connection in
             // Serialises drafts of one consortium; the partial unique index keeps the rule regardless.
@@ -220,7 +220,7 @@ public struct CatalogueStore: SQLStore {
     }
 
     /// Adds or changes an item of a draft.
-    public func putItem(
+    package func putItem(
         _ item: CatalogueItem, version number: Int, consortiumID: Int64, ifMatch: String?, by principal: Principal
     ) async throws -> CatalogueVersion {
         try principal.require(.manageCatalogue(consortiumID: consortiumID))
@@ -254,7 +254,7 @@ public struct CatalogueStore: SQLStore {
     }
 
     /// Why drugs were removed from a version while it was a draft: the latest reason per drug.
-    public func removalReasons(_ number: Int, consortiumID: Int64) async throws -> [String: String] {
+    package func removalReasons(_ number: Int, consortiumID: Int64) async throws -> [String: String] {
         let rows = try await database.rows(
             """
             SELECT DISTINCT ON (drug_code) drug_code, reason FROM catalogue_item_removals
@@ -265,7 +265,7 @@ public struct CatalogueStore: SQLStore {
     }
 
     /// Removes an item from a draft, keeping why (`catalogue_item_removals`, and the audit trail).
-    public func removeItem(
+    package func removeItem(
         drugCode: String, version number: Int, consortiumID: Int64, reason: String?, ifMatch: String?,
         by principal: Principal
     ) async throws -> CatalogueVersion {
@@ -302,7 +302,7 @@ public struct CatalogueStore: SQLStore {
 
     /// Moves a draft to the members (draft → proposed), or back to drafting (proposed → draft, clearing the
     /// endorsements, which were given to other content).
-    public func move(
+    package func move(
         version number: Int, to status: CatalogueStatus, consortiumID: Int64, ifMatch: String?, by principal: Principal
     ) async throws -> CatalogueVersion {
         try principal.require(.manageCatalogue(consortiumID: consortiumID))
@@ -336,7 +336,7 @@ public struct CatalogueStore: SQLStore {
     }
 
     /// Records a member institution's endorsement or objection to a proposed version.
-    public func endorse(
+    package func endorse(
         version number: Int, consortiumID: Int64, decision: EndorsementDecision, comment: String?, by principal: Principal
     ) async throws -> EndorsementRecord {
         guard let institutionID = principal.institutionID, let institutionCode = principal.institutionCode else {
@@ -370,7 +370,7 @@ public struct CatalogueStore: SQLStore {
 
     /// Publishes a proposed version from a date, once the lead and a quorum of members endorsed it and no
     /// objection is open. The previous version stops the day before.
-    public func publish(
+    package func publish(
         version number: Int, consortium: Consortium, effectiveFrom: BusinessDate, today: BusinessDate,
         ifMatch: String?, by principal: Principal
     ) async throws -> CatalogueVersion {

@@ -4,30 +4,30 @@ import PostgresNIO
 import RxDomain
 
 /// A member's list as the service answers for it.
-public struct MemberCatalogue: Sendable {
-    public var institution: Institution
+package struct MemberCatalogue: Sendable {
+    package var institution: Institution
     /// No list of its own: the member uses the consortium catalogue (what its level allows).
-    public var usesConsortiumCatalogue: Bool
-    public var revision: Int
-    public var consortiumVersion: Int?
-    public var drugs: [Drug]
-    public var outOfLine: [FieldError]
+    package var usesConsortiumCatalogue: Bool
+    package var revision: Int
+    package var consortiumVersion: Int?
+    package var drugs: [Drug]
+    package var outOfLine: [FieldError]
 
-    public var etag: String { "\"m\(revision)\"" }
+    package var etag: String { "\"m\(revision)\"" }
 }
 
-public struct OutOfLineEntry: Sendable, Equatable, Encodable {
-    public var institutionCode: String
-    public var drugCode: String
+package struct OutOfLineEntry: Sendable, Equatable, Encodable {
+    package var institutionCode: String
+    package var drugCode: String
     /// `not_in_catalogue` or `level_not_allowed`.
-    public var reason: String
+    package var reason: String
 }
 
 /// Members' own lists inside the consortium catalogue, and what reads across them.
-public struct MemberCatalogueStore: SQLStore {
+package struct MemberCatalogueStore: SQLStore {
     let database: Database
 
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
     }
 
@@ -51,7 +51,7 @@ public struct MemberCatalogueStore: SQLStore {
         return (number, map)
     }
 
-    public func get(institution: Institution, on date: BusinessDate) async throws -> MemberCatalogue {
+    package func get(institution: Institution, on date: BusinessDate) async throws -> MemberCatalogue {
         try await database.read { try await get(institution: institution, on: date, connection: $0) }
     }
 
@@ -106,7 +106,7 @@ public struct MemberCatalogueStore: SQLStore {
 
     /// Replaces a member's own list. It must lie inside the consortium catalogue in effect and respect its level
     /// restrictions; otherwise 422 naming every offending drug, and nothing changes.
-    public func put(
+    package func put(
         institution: Institution, drugCodes: [String], today: BusinessDate, ifMatch: String?, by principal: Principal
     ) async throws -> MemberCatalogue {
         try principal.require(.editMemberCatalogue(consortiumID: institution.consortiumID, institutionID: institution.id))
@@ -151,7 +151,7 @@ public struct MemberCatalogueStore: SQLStore {
 
     /// Members' lists out of line with the consortium catalogue in effect on a date: drugs it dropped, or
     /// restricted to other levels. Reported, never silently rewritten.
-    public func outOfLine(consortiumID: Int64, on date: BusinessDate) async throws -> [OutOfLineEntry] {
+    package func outOfLine(consortiumID: Int64, on date: BusinessDate) async throws -> [OutOfLineEntry] {
         try await database.rows(
             """
             WITH v AS (
@@ -171,30 +171,30 @@ public struct MemberCatalogueStore: SQLStore {
         ).map { OutOfLineEntry(institutionCode: $0.0, drugCode: $0.1, reason: $0.2) }
     }
 
-    public struct CategoryShare: Sendable, Encodable {
-        public var category: String
-        public var items: Int
-        public var essential: Int
-        public var insured: Int
+    package struct CategoryShare: Sendable, Encodable {
+        package var category: String
+        package var items: Int
+        package var essential: Int
+        package var insured: Int
     }
 
-    public struct MemberSummary: Sendable, Encodable {
-        public var institutionCode: String
-        public var level: String
-        public var usesConsortiumCatalogue: Bool
-        public var items: Int
-        public var outOfLine: Int
+    package struct MemberSummary: Sendable, Encodable {
+        package var institutionCode: String
+        package var level: String
+        package var usesConsortiumCatalogue: Bool
+        package var items: Int
+        package var outOfLine: Int
     }
 
-    public struct Report: Sendable {
-        public var version: Int?
-        public var categories: [CategoryShare]
-        public var members: [MemberSummary]
+    package struct Report: Sendable {
+        package var version: Int?
+        package var categories: [CategoryShare]
+        package var members: [MemberSummary]
     }
 
     /// Counts and shares of essential-list and insurance-listed items by category, and per member its list
     /// size and how many of its items are out of line.
-    public func report(consortiumID: Int64, on date: BusinessDate) async throws -> Report {
+    package func report(consortiumID: Int64, on date: BusinessDate) async throws -> Report {
         try await database.read { connection in
             let (version, map) = try await catalogueMap(consortiumID: consortiumID, on: date, connection: connection)
             let categories = try await connection.rows(
@@ -228,16 +228,16 @@ public struct MemberCatalogueStore: SQLStore {
         }
     }
 
-    public struct ContinuityAnswer: Sendable {
-        public var drugCode: String
-        public var known: Bool
-        public var heldByReceiver: Bool
-        public var alternatives: [Drug]
+    package struct ContinuityAnswer: Sendable {
+        package var drugCode: String
+        package var known: Bool
+        package var heldByReceiver: Bool
+        package var alternatives: [Drug]
     }
 
     /// For a down-referred patient: which drugs the receiving institution's catalogue holds, and for the others
     /// the alternatives it does hold.
-    public func medicationCheck(receiving: Institution, drugCodes: [String], on date: BusinessDate) async throws
+    package func medicationCheck(receiving: Institution, drugCodes: [String], on date: BusinessDate) async throws
         -> [ContinuityAnswer]
     {
         let list = try await get(institution: receiving, on: date)

@@ -4,31 +4,31 @@ import PostgresNIO
 import RxDomain
 
 /// One entry of the audit trail.
-public struct AuditEntry: Sendable, Equatable {
-    public var id: Int64
-    public var occurredAt: Date
-    public var consortiumCode: String?
-    public var actor: String
-    public var actorRole: String?
-    public var action: String
-    public var entityType: String
-    public var entityKey: String
+package struct AuditEntry: Sendable, Equatable {
+    package var id: Int64
+    package var occurredAt: Date
+    package var consortiumCode: String?
+    package var actor: String
+    package var actorRole: String?
+    package var action: String
+    package var entityType: String
+    package var entityKey: String
     /// The entity before and after the change, as JSON text.
-    public var before: String?
-    public var after: String?
+    package var before: String?
+    package var after: String?
 }
 
-public struct AuditQuery: Sendable {
+package struct AuditQuery: Sendable {
     /// The consortium whose trail is read (with the national master-data changes every consortium sees); nil, for a
     /// national token, reads those national changes only.
-    public var consortiumID: Int64?
-    public var entityType: String?
-    public var entityKey: String?
-    public var from: Date?
-    public var to: Date?
-    public var page: PageRequest
+    package var consortiumID: Int64?
+    package var entityType: String?
+    package var entityKey: String?
+    package var from: Date?
+    package var to: Date?
+    package var page: PageRequest
 
-    public init(consortiumID: Int64?, entityType: String?, entityKey: String?, from: Date?, to: Date?, page: PageRequest) {
+    package init(consortiumID: Int64?, entityType: String?, entityKey: String?, from: Date?, to: Date?, page: PageRequest) {
         self.consortiumID = consortiumID
         self.entityType = entityType
         self.entityKey = entityKey
@@ -39,10 +39,10 @@ public struct AuditQuery: Sendable {
 }
 
 /// The append-only audit trail. Every store writes to it inside the transaction that makes the change.
-public struct AuditLog: Sendable {
+package struct AuditLog: Sendable {
     let logger: Logger
 
-    public init(logger: Logger) { self.logger = logger }
+    package init(logger: Logger) { self.logger = logger }
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -50,7 +50,7 @@ public struct AuditLog: Sendable {
         return encoder
     }()
 
-    public func record<Before: Encodable, After: Encodable>(
+    package func record<Before: Encodable, After: Encodable>(
         on connection: PostgresConnection, consortiumID: Int64?, actor: Actor, action: String,
         entityType: String, entityKey: String, before: Before?, after: After?
     ) async throws {
@@ -65,7 +65,7 @@ public struct AuditLog: Sendable {
             """, logger: logger)
     }
 
-    public func list(_ query: AuditQuery, database: Database) async throws -> Page<AuditEntry> {
+    package func list(_ query: AuditQuery, database: Database) async throws -> Page<AuditEntry> {
         let after = query.page.after.flatMap(Int64.init) ?? 0
         let rows = try await database.rows(
             """

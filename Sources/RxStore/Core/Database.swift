@@ -7,31 +7,31 @@ import Synchronization
 
 /// The store's handle on PostgreSQL: a connection pool plus the conventions every store follows
 /// (one transaction per change, errors mapped to `DomainError`).
-public struct Database: Sendable {
+package struct Database: Sendable {
     /// Where connections come from; renewed after an outage when it runs as a service (`DatabasePool`).
-    public let pool: DatabasePool
-    public var client: PostgresClient { pool.client }
-    public let logger: Logger
+    package let pool: DatabasePool
+    package var client: PostgresClient { pool.client }
+    package let logger: Logger
     /// How long a caller waits for a pooled connection before it is told the database is unavailable (503):
     /// a saturated pool or a database that is down never queues requests without bound.
-    public let leaseTimeout: Duration
+    package let leaseTimeout: Duration
 
     /// How many connections of `client` this handle may lease at once, when known.
-    public let poolSize: Int?
+    package let poolSize: Int?
 
     /// How the shared reads (`ReadCoalescer`) made on this handle are doing, for readiness.
-    public let readHealth = ReadHealth()
+    package let readHealth = ReadHealth()
 
     /// When the current request must be answered by (set by the server for each request): every lease it makes
     /// waits at most until then, so a request that leases twice still waits at most `leaseTimeout` in all.
-    @TaskLocal public static var requestDeadline: ContinuousClock.Instant?
+    @TaskLocal package static var requestDeadline: ContinuousClock.Instant?
 
-    public init(client: PostgresClient, logger: Logger, leaseTimeout: Duration = .seconds(5), poolSize: Int? = nil) {
+    package init(client: PostgresClient, logger: Logger, leaseTimeout: Duration = .seconds(5), poolSize: Int? = nil) {
         self.init(
             pool: DatabasePool(fixed: client, logger: logger), logger: logger, leaseTimeout: leaseTimeout, poolSize: poolSize)
     }
 
-    public init(pool: DatabasePool, logger: Logger, leaseTimeout: Duration = .seconds(5), poolSize: Int? = nil) {
+    package init(pool: DatabasePool, logger: Logger, leaseTimeout: Duration = .seconds(5), poolSize: Int? = nil) {
         self.pool = pool
         self.logger = logger
         self.leaseTimeout = leaseTimeout
@@ -41,7 +41,7 @@ public struct Database: Sendable {
     /// How many queries each `ReadCoalescer` may run at once: one per eight pooled connections. Fewer, larger
     /// queries served best (`docs/performance.md`: with a pool of 8 on two cores, 1 beat 2, and 2 beat 4), and the rest
     /// of the pool stays free for everything else.
-    public var sharedReadConcurrency: Int { max(1, (poolSize ?? 8) / 8) }
+    package var sharedReadConcurrency: Int { max(1, (poolSize ?? 8) / 8) }
 
     /// A pool configured from a URL, with the pool size a setting (small pools serve best on few cores).
     ///
@@ -57,7 +57,7 @@ public struct Database: Sendable {
     ///
     /// With `lockTimeout` (a server's pool), every statement waits at most that long for a lock (PostgreSQL's
     /// `lock_timeout`, set when each connection starts); then it fails with 55P03, a 503 (`DatabaseErrors.map`).
-    public static func makeClient(
+    package static func makeClient(
         url: String, poolSize: Int, keepOpen: Bool = false, lockTimeout: Duration? = nil,
         logger: Logger
     ) throws -> PostgresClient {
@@ -78,7 +78,7 @@ public struct Database: Sendable {
     }
 
     /// Runs `body` in one transaction; its own errors come back unwrapped, database errors as `DomainError`.
-    public func transaction<Result: Sendable>(
+    package func transaction<Result: Sendable>(
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         do {
@@ -91,7 +91,7 @@ public struct Database: Sendable {
     }
 
     /// Runs `body` on one pooled connection, outside a transaction (reads).
-    public func read<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    package func read<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         do {
             return try await withConnection { connection in try await body(connection) }
         } catch {
@@ -107,7 +107,7 @@ public struct Database: Sendable {
     /// the caller's task, so it needs not be `Sendable` and is never cut off by the timeout. Every lease is timed:
     /// an untimed one taken "while the pool looked healthy" hung for a whole outage when the database went away
     /// just then (issue 19), and saved no measurable time (`docs/performance.md`).
-    public func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    package func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         var wait = leaseTimeout
         if let deadline = Self.requestDeadline {
             wait = min(wait, ContinuousClock.now.duration(to: deadline))
@@ -177,7 +177,7 @@ public struct Database: Sendable {
     }
 
     /// Collects every row of a query into values.
-    public func rows<each Column: PostgresDecodable & Sendable>(
+    package func rows<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type
     ) async throws -> [(repeat each Column)] {
         do {
@@ -185,6 +185,11 @@ public struct Database: Sendable {
         } catch {
             throw DatabaseErrors.map(error, logger: logger)
         }
+    }
+
+    /// Answers once the database answers a trivial query (the health check's probe).
+    package func ping() async throws {
+        _ = try await rows("SELECT 1", as: Int.self)
     }
 }
 
@@ -320,19 +325,19 @@ final class ConnectionHandoff: Sendable {
 /// written to an open channel is always answered, or failed when it closes.
 extension PostgresConnection {
     /// Throws `unavailable` (503) when the connection is closed: nothing sent on it now would be answered.
-    public func ensureOpen() throws {
+    package func ensureOpen() throws {
         guard isClosed else { return }
         throw DomainError.unavailable("the database is not available")
     }
 
     /// The rows of a query as they come (large results, cursors).
-    public func stream(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+    package func stream(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         try ensureOpen()
         return try await self.query(query, logger: logger)
     }
 
     /// The rows of a prepared statement as they come.
-    public func stream<Statement: PostgresPreparedStatement>(
+    package func stream<Statement: PostgresPreparedStatement>(
         _ statement: Statement, logger: Logger
     ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, Statement.Row> {
         try ensureOpen()
@@ -340,7 +345,7 @@ extension PostgresConnection {
     }
 
     /// Collects every row of a query into values.
-    public func rows<each Column: PostgresDecodable & Sendable>(
+    package func rows<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger
     ) async throws -> [(repeat each Column)] {
         var result: [(repeat each Column)] = []
@@ -351,7 +356,7 @@ extension PostgresConnection {
     }
 
     /// The first row of a query, if any.
-    public func row<each Column: PostgresDecodable & Sendable>(
+    package func row<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger
     ) async throws -> (repeat each Column)? {
         for try await row in try await stream(query, logger: logger).decode(type) {
@@ -360,12 +365,12 @@ extension PostgresConnection {
         return nil
     }
 
-    public func run(_ query: PostgresQuery, logger: Logger) async throws {
+    package func run(_ query: PostgresQuery, logger: Logger) async throws {
         try await stream(query, logger: logger)
     }
 
     /// Runs `body` between BEGIN and COMMIT, or ROLLBACK when it throws; errors come back as thrown, not wrapped.
-    public func inTransaction<Result>(logger: Logger, _ body: (PostgresConnection) async throws -> Result) async throws -> Result
+    package func inTransaction<Result>(logger: Logger, _ body: (PostgresConnection) async throws -> Result) async throws -> Result
     {
         try await run("BEGIN", logger: logger)
         let result: Result
@@ -381,13 +386,13 @@ extension PostgresConnection {
 }
 
 /// An event loop as a task executor: jobs preferring it run on the loop's thread.
-public final class EventLoopTaskExecutor: TaskExecutor {
-    public let eventLoop: any EventLoop
+package final class EventLoopTaskExecutor: TaskExecutor {
+    package let eventLoop: any EventLoop
 
-    public init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+    package init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
 
     /// One executor per loop, made once.
-    public static func of(_ eventLoop: any EventLoop) -> EventLoopTaskExecutor {
+    package static func of(_ eventLoop: any EventLoop) -> EventLoopTaskExecutor {
         let key = ObjectIdentifier(eventLoop)
         return executors.withLock { executors in
             if let executor = executors[key] { return executor }
@@ -398,14 +403,14 @@ public final class EventLoopTaskExecutor: TaskExecutor {
     }
     private static let executors = Mutex<[ObjectIdentifier: EventLoopTaskExecutor]>([:])
 
-    public func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
 
 /// Maps PostgreSQL's errors to what the caller can act on (SQLSTATE classes, not message text).
-public enum DatabaseErrors {
+package enum DatabaseErrors {
     /// The database did not answer (no connection, or one lost), as opposed to answering with an error.
     static func isUnavailable(_ error: any Error) -> Bool {
         if case .unavailable = error as? DomainError { return true }
@@ -421,7 +426,7 @@ public enum DatabaseErrors {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "55P03"
     }
 
-    public static func map(_ error: any Error, logger: Logger) -> any Error {
+    package static func map(_ error: any Error, logger: Logger) -> any Error {
         if error is DomainError || error is CancellationError { return error }
         if let error = error as? PostgresTransactionError {
             return map(

@@ -14,7 +14,7 @@ import Synchronization
 /// that connects after one has failed (the database was away and is back) takes the old pool's place, and the old
 /// one is shut down. Leases waiting on the old pool move to the new one (`Database.timedLease`). A fresh pool that
 /// connects at once (a lost session, not an outage) is dropped and the old pool kept.
-public final class DatabasePool: Service, Sendable {
+package final class DatabasePool: Service, Sendable {
     private let make: @Sendable () throws -> PostgresClient
     private let logger: Logger
     private let probeInterval: Duration
@@ -32,7 +32,7 @@ public final class DatabasePool: Service, Sendable {
     }
 
     /// A pool made by `make` now, and again for each renewal.
-    public init(
+    package init(
         logger: Logger, probeInterval: Duration = .milliseconds(200), make: @escaping @Sendable () throws -> PostgresClient
     ) throws {
         self.make = make
@@ -42,18 +42,18 @@ public final class DatabasePool: Service, Sendable {
     }
 
     /// A pool that is never renewed (commands, tests that run a client of their own).
-    public init(fixed client: PostgresClient, logger: Logger) {
+    package init(fixed client: PostgresClient, logger: Logger) {
         self.make = { client }
         self.logger = logger
         self.probeInterval = .zero
         self.state = Mutex(State(client: client))
     }
 
-    public var client: PostgresClient { state.withLock { $0.client } }
-    public var renewals: Int { state.withLock { $0.renewals } }
+    package var client: PostgresClient { state.withLock { $0.client } }
+    package var renewals: Int { state.withLock { $0.renewals } }
 
     /// A lease lost its connection, or got none in time: the database may have gone away, or the pool is busy.
-    public func mayBeAway() {
+    package func mayBeAway() {
         state.withLock { state in
             guard state.lostAt == nil else { return }
             if let quiet = state.quietUntil, ContinuousClock.now < quiet { return }
@@ -61,7 +61,7 @@ public final class DatabasePool: Service, Sendable {
         }
     }
 
-    public func run() async throws {
+    package func run() async throws {
         start(client)
         await cancelWhenGracefulShutdown {
             var away = false

@@ -6,12 +6,12 @@ import RxDomain
 ///
 /// A unix socket is named either by a percent-encoded path as the host (`postgres://u@%2Fvar%2Frun%2Fpostgresql/db`)
 /// or by a `host=/path` query parameter (libpq's convention). `sslmode=require` turns TLS on.
-public enum DatabaseURL {
-    public struct Invalid: Error, CustomStringConvertible {
-        public var description: String
+package enum DatabaseURL {
+    package struct Invalid: Error, CustomStringConvertible {
+        package var description: String
     }
 
-    public static func configuration(_ url: String) throws -> PostgresClient.Configuration {
+    package static func configuration(_ url: String) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url),
             let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql"
         else { throw Invalid(description: "DATABASE_URL must be a postgres:// URL") }

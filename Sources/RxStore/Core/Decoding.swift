@@ -4,10 +4,10 @@ import PostgresNIO
 import RxDomain
 
 /// A value in the database that the domain does not know: the schema and the code disagree.
-public struct UnknownDatabaseValue: Error, CustomStringConvertible {
-    public var type: String
-    public var value: String
-    public var description: String { "unknown \(type) '\(value)' in the database" }
+package struct UnknownDatabaseValue: Error, CustomStringConvertible {
+    package var type: String
+    package var value: String
+    package var description: String { "unknown \(type) '\(value)' in the database" }
 }
 
 func decodeEnum<T: RawRepresentable>(_ raw: String, as type: T.Type = T.self) throws -> T where T.RawValue == String {

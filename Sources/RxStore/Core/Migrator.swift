@@ -5,22 +5,22 @@ import PostgresNIO
 
 /// Applies `sql/NNN_name.sql` in order, each file in its own transaction, recording each with its checksum.
 /// It refuses to run when a file applied earlier has since changed, and a second run is a no-op.
-public struct Migrator: Sendable {
-    public struct Migration: Sendable, Equatable {
-        public var version: Int
-        public var name: String
-        public var sql: String
-        public var checksum: String
+package struct Migrator: Sendable {
+    package struct Migration: Sendable, Equatable {
+        package var version: Int
+        package var name: String
+        package var sql: String
+        package var checksum: String
     }
 
-    public enum Failure: Error, CustomStringConvertible, Equatable {
+    package enum Failure: Error, CustomStringConvertible, Equatable {
         case badFileName(String)
         case duplicateVersion(Int)
         case changedAfterApplied(file: String, applied: String, now: String)
         case missingFile(version: Int, name: String)
         case statementFailed(file: String, statement: Int, message: String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .badFileName(let f): "\(f): migration files are named NNN_name.sql"
             case .duplicateVersion(let v): "two migration files have version \(v)"
@@ -32,15 +32,15 @@ public struct Migrator: Sendable {
         }
     }
 
-    public let directory: URL
-    public let logger: Logger
+    package let directory: URL
+    package let logger: Logger
 
-    public init(directory: URL, logger: Logger) {
+    package init(directory: URL, logger: Logger) {
         self.directory = directory
         self.logger = logger
     }
 
-    public func migrations() throws -> [Migration] {
+    package func migrations() throws -> [Migration] {
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasSuffix(".sql") }.sorted()
         var seen = Set<Int>()
@@ -58,7 +58,7 @@ public struct Migrator: Sendable {
 
     /// Applies what is pending and returns the names applied.
     @discardableResult
-    public func migrate(client: PostgresClient) async throws -> [String] {
+    package func migrate(client: PostgresClient) async throws -> [String] {
         let all = try migrations()
         return try await client.withConnection { connection in
             try await connection.query(

@@ -13,9 +13,9 @@ import Synchronization
 /// was not cancelled reads again) and hands the next batch on; a waiting read whose task is cancelled stops waiting
 /// at once. The query itself is bounded by the lease timeout; one that runs far longer shows in `health`, so that
 /// `/readyz` fails while reads are stuck.
-public final class ReadCoalescer<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+package final class ReadCoalescer<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     /// One query for many keys; keys without a value are left out of the answer.
-    public typealias Fetch = @Sendable ([Key]) async throws -> [Key: Value]
+    package typealias Fetch = @Sendable ([Key]) async throws -> [Key: Value]
 
     private enum Turn: Sendable {
         case answered(Value?)
@@ -51,7 +51,7 @@ public final class ReadCoalescer<Key: Hashable & Sendable, Value: Sendable>: Sen
     /// `name` labels the metrics; `concurrency`: how many queries may run at once (keep it under the pool's size so
     /// that other requests still find connections); `maxBatch`: the most reads one query answers.
     /// `health`: where the coalescer reports its oldest running query (`ReadHealth`).
-    public init(name: String, concurrency: Int, maxBatch: Int = 256, health: ReadHealth? = nil, fetch: @escaping Fetch) {
+    package init(name: String, concurrency: Int, maxBatch: Int = 256, health: ReadHealth? = nil, fetch: @escaping Fetch) {
         self.concurrency = max(1, concurrency)
         self.maxBatch = max(1, maxBatch)
         self.fetch = fetch
@@ -66,7 +66,7 @@ public final class ReadCoalescer<Key: Hashable & Sendable, Value: Sendable>: Sen
     /// Reads waiting for a batch (not counting those running one): for tests.
     var waitingCount: Int { state.withLock { $0.waiting.count } }
 
-    public func value(for key: Key) async throws -> Value? {
+    package func value(for key: Key) async throws -> Value? {
         while true {
             // 0: run now; otherwise the id this read waits under.
             let id: UInt64 = state.withLock { state in
@@ -162,17 +162,17 @@ public final class ReadCoalescer<Key: Hashable & Sendable, Value: Sendable>: Sen
 
 /// Where `ReadCoalescer`s report how long their running queries have been running, so that readiness can tell
 /// a server whose shared reads are stuck (every caller of that read waits) from one that serves.
-public final class ReadHealth: Sendable {
+package final class ReadHealth: Sendable {
     private let sources = Mutex<[(name: String, oldestStart: @Sendable () -> ContinuousClock.Instant?)]>([])
 
-    public init() {}
+    package init() {}
 
     func watch(name: String, oldestStart: @escaping @Sendable () -> ContinuousClock.Instant?) {
         sources.withLock { $0.append((name, oldestStart)) }
     }
 
     /// The reads whose oldest running query started more than `limit` ago.
-    public func stuck(longerThan limit: Duration) -> [String] {
+    package func stuck(longerThan limit: Duration) -> [String] {
         let now = ContinuousClock.now
         return sources.withLock { sources in
             sources.compactMap { source in

@@ -1,9 +1,11 @@
+import Foundation
+
 /// Splits a SQL file into statements, since PostgresNIO sends one statement per query.
 ///
 /// Semicolons inside quotes, quoted identifiers, comments and dollar-quoted bodies (`$$ … $$`, `$fn$ … $fn$`)
 /// do not split. Statements that hold only comments and white space are dropped.
-public enum SQLScript {
-    public static func statements(_ script: String) -> [String] {
+package enum SQLScript {
+    package static func statements(_ script: String) -> [String] {
         let s = Array(script.unicodeScalars)
         var statements: [String] = []
         var current = String.UnicodeScalarView()

@@ -7,5 +7,10 @@ protocol SQLStore: Sendable {
 
 extension SQLStore {
     var logger: Logger { database.logger }
-    var audit: AuditLog { AuditLog(logger: database.logger) }
+    var audit: AuditLog { database.audit }
+}
+
+extension Database {
+    /// The audit trail, written inside the transaction that makes each change.
+    package var audit: AuditLog { AuditLog(logger: logger) }
 }

@@ -4,15 +4,15 @@ import RxDomain
 
 /// Policy settings: a consortium's own value in force on a date, else the national default in force then. Read only
 /// through `PolicySetting` (RxDomain), which names every key and how its text reads.
-public struct Settings: Sendable {
+package struct Settings: Sendable {
     let logger: Logger
 
-    public init(logger: Logger) { self.logger = logger }
+    package init(logger: Logger) { self.logger = logger }
 
     /// The setting's value in force on `date`. A date before the setting's first value is the caller's (422 naming
     /// `field`); a setting with no value at all means the seeds were not loaded, and a value that does not read as
     /// the setting's type means they are wrong (503 naming the setting either way).
-    public func required<Value>(
+    package func required<Value>(
         _ setting: PolicySetting<Value>, consortiumID: Int64, on date: BusinessDate, field: String = "date",
         connection: PostgresConnection
     ) async throws -> Value {

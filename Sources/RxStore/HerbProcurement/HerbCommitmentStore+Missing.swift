@@ -3,19 +3,19 @@ import PostgresNIO
 import RxDomain
 
 /// A member and an item of a round without a commitment yet, with what committing the proposal would commit.
-public struct MissingHerbCommitment: Sendable, Equatable {
-    public var institutionCode: String
-    public var institutionName: String
-    public var itemID: Int64
-    public var drugCode: String
-    public var priorUsageKg: Decimal?
-    public var proposedKg: Decimal?
+package struct MissingHerbCommitment: Sendable, Equatable {
+    package var institutionCode: String
+    package var institutionName: String
+    package var itemID: Int64
+    package var drugCode: String
+    package var priorUsageKg: Decimal?
+    package var proposedKg: Decimal?
 }
 
 extension HerbCommitmentStore {
     /// Each member and item of the round with no commitment (of any status), by institution code then drug code. The
     /// lead, auditors and regulators see every member; a member sees its own rows, and naming another is 403.
-    public func missing(
+    package func missing(
         roundID: Int64, institutionCode: String?, drugCode: String?, by principal: Principal, page: PageRequest
     ) async throws -> Page<MissingHerbCommitment> {
         try await database.read { connection in

@@ -3,32 +3,32 @@ import Logging
 import PostgresNIO
 import RxDomain
 
-public struct HerbDemand: Sendable, Equatable {
-    public var itemID: Int64
-    public var drugCode: String
-    public var grade: String
-    public var ceilingPrice: Money
+package struct HerbDemand: Sendable, Equatable {
+    package var itemID: Int64
+    package var drugCode: String
+    package var grade: String
+    package var ceilingPrice: Money
     /// The sum of accepted commitments: the volume shown to bidders.
-    public var committedKg: Decimal
-    public var members: Int
-    public var pendingKg: Decimal
+    package var committedKg: Decimal
+    package var members: Int
+    package var pendingKg: Decimal
 }
 
-public struct HerbProgressRow: Sendable, Equatable {
-    public var institutionCode: String
-    public var drugCode: String
-    public var committedKg: Decimal
-    public var boughtKg: Decimal
-    public var receivedKg: Decimal
-    public var pace: HerbProcurementRules.Pace
+package struct HerbProgressRow: Sendable, Equatable {
+    package var institutionCode: String
+    package var drugCode: String
+    package var committedKg: Decimal
+    package var boughtKg: Decimal
+    package var receivedKg: Decimal
+    package var pace: HerbProcurementRules.Pace
 }
 
 /// Members' commitments to a round, the demand they add up to, and the progress of buying against them.
-public struct HerbCommitmentStore: SQLStore {
+package struct HerbCommitmentStore: SQLStore {
     let database: Database
     let rounds: HerbRoundStore
 
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
         self.rounds = HerbRoundStore(database: database)
     }
@@ -67,7 +67,7 @@ public struct HerbCommitmentStore: SQLStore {
 
     /// A member commits kilograms of an item while commitments are open. Without a quantity it commits the proposal
     /// (prior-year usage × the round's proposal percent); below the minimum share it needs a reason and waits for the lead.
-    public func commit(roundID: Int64, _ draft: HerbCommitmentDraft, by principal: Principal) async throws -> HerbCommitment {
+    package func commit(roundID: Int64, _ draft: HerbCommitmentDraft, by principal: Principal) async throws -> HerbCommitment {
         try await database.transaction { connection in
             let round = try await rounds.round(
                 id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
@@ -111,7 +111,7 @@ public struct HerbCommitmentStore: SQLStore {
     /// naming the round's state), with the reason (required; kept in `herb_commitment_changes` and the audit trail).
     /// The new quantity is judged afresh: at or above the minimum it counts at once, below it waits for the lead
     /// again with this reason.
-    public func change(
+    package func change(
         roundID: Int64, commitmentID: Int64, quantityKg: Decimal, reason: String?, by principal: Principal
     ) async throws -> HerbCommitment {
         try await database.transaction { connection in
@@ -155,7 +155,7 @@ public struct HerbCommitmentStore: SQLStore {
     }
 
     /// The lead accepts or rejects a commitment below the minimum, before bidding opens.
-    public func decide(roundID: Int64, commitmentID: Int64, decision: HerbCommitmentDecision, by principal: Principal)
+    package func decide(roundID: Int64, commitmentID: Int64, decision: HerbCommitmentDecision, by principal: Principal)
         async throws -> HerbCommitment
     {
         try await database.transaction { connection in
@@ -182,7 +182,7 @@ public struct HerbCommitmentStore: SQLStore {
     }
 
     /// Every commitment of the round for the lead (and auditors, regulators); a member sees its own.
-    public func list(roundID: Int64, by principal: Principal) async throws -> [HerbCommitment] {
+    package func list(roundID: Int64, by principal: Principal) async throws -> [HerbCommitment] {
         try await database.read { connection in
             let round = try await rounds.round(
                 id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
@@ -206,7 +206,7 @@ public struct HerbCommitmentStore: SQLStore {
     }
 
     /// The round's demand per item: the accepted commitments summed (shown to bidders), and what still waits.
-    public func demand(roundID: Int64, by principal: Principal) async throws -> (HerbRound, [HerbDemand]) {
+    package func demand(roundID: Int64, by principal: Principal) async throws -> (HerbRound, [HerbDemand]) {
         try await database.read { connection in
             let round = try await rounds.round(
                 id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
@@ -241,7 +241,7 @@ public struct HerbCommitmentStore: SQLStore {
     /// round's award (orders not cancelled, dated up to that day; ordered quantity, received reported too), the
     /// completion rate and the pace expected from the share of the period elapsed. Buying without a commitment shows
     /// as over-commitment.
-    public func progress(roundID: Int64, on date: BusinessDate, by principal: Principal) async throws -> (
+    package func progress(roundID: Int64, on date: BusinessDate, by principal: Principal) async throws -> (
         HerbRound, [HerbProgressRow]
     ) {
         try await database.read { connection in

@@ -4,20 +4,20 @@ import RxDomain
 
 /// The pharmacopoeia's limits of a decoction piece: its monograph and each measure it limits, in the order of
 /// `HerbQualityMeasure`.
-public struct HerbQualityLimits: Sendable, Equatable {
-    public struct Limit: Sendable, Equatable {
-        public var measure: HerbQualityMeasure
-        public var maximum: Decimal
+package struct HerbQualityLimits: Sendable, Equatable {
+    package struct Limit: Sendable, Equatable {
+        package var measure: HerbQualityMeasure
+        package var maximum: Decimal
     }
-    public var drugCode: String
-    public var genericName: String
-    public var monograph: String
-    public var limits: [Limit]
+    package var drugCode: String
+    package var genericName: String
+    package var monograph: String
+    package var limits: [Limit]
 }
 
 extension HerbQualityStore {
     /// The limits per piece (national data) by drug code, optionally one piece's or those whose generic name holds `q`.
-    public func limits(drugCode: String?, q: String?, by principal: Principal, page: PageRequest) async throws -> Page<
+    package func limits(drugCode: String?, q: String?, by principal: Principal, page: PageRequest) async throws -> Page<
         HerbQualityLimits
     > {
         try principal.require(.readHerbQualityLimits)

@@ -3,14 +3,14 @@ import Logging
 import PostgresNIO
 import RxDomain
 
-public struct HerbInspectionDraft: Sendable {
-    public var drugCode: String
-    public var lotNumber: String
-    public var supplierCode: String
-    public var inspectedOn: BusinessDate
-    public var identificationPassed: Bool
-    public var measured: [HerbQualityMeasure: Decimal]
-    public init(
+package struct HerbInspectionDraft: Sendable {
+    package var drugCode: String
+    package var lotNumber: String
+    package var supplierCode: String
+    package var inspectedOn: BusinessDate
+    package var identificationPassed: Bool
+    package var measured: [HerbQualityMeasure: Decimal]
+    package init(
         drugCode: String, lotNumber: String, supplierCode: String, inspectedOn: BusinessDate, identificationPassed: Bool,
         measured: [HerbQualityMeasure: Decimal]
     ) {
@@ -23,56 +23,56 @@ public struct HerbInspectionDraft: Sendable {
     }
 }
 
-public struct HerbInspection: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var roundID: Int64
-    public var drugCode: String
-    public var lotNumber: String
-    public var supplierCode: String
-    public var inspectedOn: BusinessDate
-    public var identificationPassed: Bool
-    public var measured: [String: Decimal]
-    public var result: HerbInspectionResult
-    public var failures: [String]
+package struct HerbInspection: Sendable, Equatable, Encodable {
+    package var id: Int64
+    package var roundID: Int64
+    package var drugCode: String
+    package var lotNumber: String
+    package var supplierCode: String
+    package var inspectedOn: BusinessDate
+    package var identificationPassed: Bool
+    package var measured: [String: Decimal]
+    package var result: HerbInspectionResult
+    package var failures: [String]
     /// The supplier's rejected lots in this round, after this inspection.
-    public var supplierRejections: Int
-    public var supplierFlagged: Bool
+    package var supplierRejections: Int
+    package var supplierFlagged: Bool
 }
 
-public struct HerbBatchStatus: Sendable, Equatable {
-    public enum Status: String, Sendable { case passed, rejected, uninspected }
-    public var drugCode: String
-    public var lotNumber: String
-    public var status: Status
-    public var mayUse: Bool
-    public var roundID: Int64?
-    public var supplierCode: String?
-    public var failures: [String]
+package struct HerbBatchStatus: Sendable, Equatable {
+    package enum Status: String, Sendable { case passed, rejected, uninspected }
+    package var drugCode: String
+    package var lotNumber: String
+    package var status: Status
+    package var mayUse: Bool
+    package var roundID: Int64?
+    package var supplierCode: String?
+    package var failures: [String]
 }
 
-public struct HerbSupplierStanding: Sendable, Equatable, Encodable {
-    public var supplierCode: String
-    public var supplierName: String
-    public var bids: Int
-    public var rejections: Int
-    public var flagged: Bool
-    public var suspended: Bool
-    public var suspensionReason: String?
+package struct HerbSupplierStanding: Sendable, Equatable, Encodable {
+    package var supplierCode: String
+    package var supplierName: String
+    package var bids: Int
+    package var rejections: Int
+    package var flagged: Bool
+    package var suspended: Bool
+    package var suspensionReason: String?
 }
 
 /// The lead lab's inspections of delivered lots, the block on rejected lots, and suppliers' standing in a round.
-public struct HerbQualityStore: SQLStore {
+package struct HerbQualityStore: SQLStore {
     let database: Database
     let rounds: HerbRoundStore
 
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
         self.rounds = HerbRoundStore(database: database)
     }
 
     /// Records the lab's verdict on a lot of an awarded supplier: identification and every limited measure against
     /// `herb_quality_limits`. A lot outside any limit is rejected and blocked at every member.
-    public func inspect(roundID: Int64, _ draft: HerbInspectionDraft, by principal: Principal) async throws -> HerbInspection {
+    package func inspect(roundID: Int64, _ draft: HerbInspectionDraft, by principal: Principal) async throws -> HerbInspection {
         try await database.transaction { connection in
             let round = try await rounds.round(
                 id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
@@ -141,7 +141,7 @@ public struct HerbQualityStore: SQLStore {
     }
 
     /// Whether a lot of a piece may be used: only a lot the lead's lab passed; a rejected one is blocked everywhere.
-    public func batch(consortiumID: Int64, drugCode: String, lotNumber: String) async throws -> HerbBatchStatus {
+    package func batch(consortiumID: Int64, drugCode: String, lotNumber: String) async throws -> HerbBatchStatus {
         let row = try await database.rows(
             """
             SELECT h.round_id, s.code, h.result, h.failures FROM herb_inspections h JOIN suppliers s ON s.id = h.supplier_id
@@ -160,7 +160,7 @@ public struct HerbQualityStore: SQLStore {
     }
 
     /// Every supplier that bid in the round: its rejected lots, whether flagged (`flagsSupplier`), whether suspended.
-    public func suppliers(roundID: Int64, by principal: Principal) async throws -> [HerbSupplierStanding] {
+    package func suppliers(roundID: Int64, by principal: Principal) async throws -> [HerbSupplierStanding] {
         try await database.read { connection in
             let round = try await rounds.round(
                 id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
@@ -189,7 +189,7 @@ public struct HerbQualityStore: SQLStore {
 
     /// The lead suspends a supplier that bid in the round: its bids stop qualifying (a suspension before the award
     /// keeps it from winning; an award already made stands), and it cannot bid again in the round.
-    public func suspend(roundID: Int64, supplierCode: String, reason: String, by principal: Principal) async throws
+    package func suspend(roundID: Int64, supplierCode: String, reason: String, by principal: Principal) async throws
         -> HerbSupplierStanding
     {
         try await database.transaction { connection in

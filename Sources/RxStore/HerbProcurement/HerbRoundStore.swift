@@ -4,10 +4,10 @@ import PostgresNIO
 import RxDomain
 
 /// Rounds of volume-based joint procurement of decoction pieces: setup, state moves, bids and the award.
-public struct HerbRoundStore: SQLStore {
+package struct HerbRoundStore: SQLStore {
     let database: Database
 
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
     }
 
@@ -52,14 +52,14 @@ public struct HerbRoundStore: SQLStore {
     }
 
     /// A round of the caller's consortium; another consortium's round answers 404.
-    public func round(id: Int64, by principal: Principal) async throws -> HerbRound {
+    package func round(id: Int64, by principal: Principal) async throws -> HerbRound {
         try await database.read {
             try await self.round(
                 id: id, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(id)"), connection: $0)
         }
     }
 
-    public func list(consortium: Consortium, page: PageRequest) async throws -> Page<HerbRound> {
+    package func list(consortium: Consortium, page: PageRequest) async throws -> Page<HerbRound> {
         let after = page.after.flatMap(Int64.init) ?? 0
         return try await database.read { connection in
             let ids = try await connection.rows(
@@ -104,7 +104,7 @@ public struct HerbRoundStore: SQLStore {
     // MARK: Setup
 
     /// A round led by a TCM institution (tcm or integrated) with a testing lab; the ratios default to the settings.
-    public func create(_ draft: HerbRoundDraft, consortium: Consortium, by principal: Principal) async throws -> HerbRound {
+    package func create(_ draft: HerbRoundDraft, consortium: Consortium, by principal: Principal) async throws -> HerbRound {
         try principal.require(.runHerbRound(consortiumID: consortium.id, roundLeadCode: draft.leadInstitutionCode))
         try HerbRoundRules.checkDraft(draft)
         return try await database.transaction { connection in
@@ -146,7 +146,7 @@ public struct HerbRoundStore: SQLStore {
 
     /// Adds a decoction piece to a round in planning, with its grade, monograph and ceiling per kilogram: a ceiling
     /// above the provincial winning-bid price in effect during the round is refused (422 naming both prices).
-    public func addItem(roundID: Int64, _ draft: HerbItemDraft, by principal: Principal) async throws -> HerbRound {
+    package func addItem(roundID: Int64, _ draft: HerbItemDraft, by principal: Principal) async throws -> HerbRound {
         try await database.transaction { connection in
             let before = try await self.round(
                 id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
@@ -181,7 +181,7 @@ public struct HerbRoundStore: SQLStore {
 
     /// Moves a round on; 409 when its state does not allow the move. Bidding opens only once every commitment
     /// below the minimum was decided (commitments lock then); the award ranks the bids and puts the prices in effect.
-    public func move(roundID: Int64, action: HerbRoundAction, by principal: Principal) async throws -> HerbRound {
+    package func move(roundID: Int64, action: HerbRoundAction, by principal: Principal) async throws -> HerbRound {
         try await database.transaction { connection in
             let before = try await self.round(
                 id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
@@ -289,7 +289,7 @@ public struct HerbRoundStore: SQLStore {
     // MARK: Bids
 
     /// A decoction-piece manufacturer's bid, entered by the lead: at most the ceiling, of the grade required.
-    public func bid(roundID: Int64, _ draft: HerbBidDraft, by principal: Principal) async throws -> HerbBid {
+    package func bid(roundID: Int64, _ draft: HerbBidDraft, by principal: Principal) async throws -> HerbBid {
         try await database.transaction { connection in
             let round = try await self.round(
                 id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
@@ -333,7 +333,7 @@ public struct HerbRoundStore: SQLStore {
     /// The lead withdraws a bid (a mistyped price, a supplier that pulled out) until bidding closes, with the reason
     /// (required, kept on the bid and in the audit trail). A withdrawn bid no longer ranks; the supplier may bid again.
     /// After the award: 409 naming the round's state.
-    public func withdrawBid(roundID: Int64, bidID: Int64, reason: String?, by principal: Principal) async throws -> HerbBid {
+    package func withdrawBid(roundID: Int64, bidID: Int64, reason: String?, by principal: Principal) async throws -> HerbBid {
         try await database.transaction { connection in
             let round = try await self.round(
                 id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),
@@ -372,7 +372,7 @@ public struct HerbRoundStore: SQLStore {
     }
 
     /// The ranking kept at the award; while bidding, the ranking as it stands (provisional, not kept).
-    public func ranking(roundID: Int64, by principal: Principal) async throws -> (provisional: Bool, rows: [HerbRankingRow]) {
+    package func ranking(roundID: Int64, by principal: Principal) async throws -> (provisional: Bool, rows: [HerbRankingRow]) {
         try await database.read { connection in
             let round = try await self.round(
                 id: roundID, consortiumID: try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)"),

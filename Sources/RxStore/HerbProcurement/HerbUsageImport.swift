@@ -11,30 +11,30 @@ import RxDomain
 /// Like `ProvincialPriceImport`: the file is streamed into a temporary table with each line's reasons as read, the
 /// lines are checked against the database in one query (members, pieces, a member's piece and year twice in the
 /// file), and the changed lines are written, with their audit rows, by one statement.
-public struct HerbUsageImport: Sendable {
-    public static let columns = ["institution_code", "drug_code", "quantity_kg"]
+package struct HerbUsageImport: Sendable {
+    package static let columns = ["institution_code", "drug_code", "quantity_kg"]
 
-    public typealias LineError = ProvincialPriceImport.LineError
-    public typealias Rejected = ProvincialPriceImport.Rejected
+    package typealias LineError = ProvincialPriceImport.LineError
+    package typealias Rejected = ProvincialPriceImport.Rejected
 
-    public struct Summary: Sendable, Equatable {
-        public var lines = 0
-        public var imported = 0
-        public var updated = 0
-        public var unchanged = 0
+    package struct Summary: Sendable, Equatable {
+        package var lines = 0
+        package var imported = 0
+        package var updated = 0
+        package var unchanged = 0
     }
 
     let database: Database
     var logger: Logger { database.logger }
 
-    public init(database: Database) { self.database = database }
+    package init(database: Database) { self.database = database }
 
     /// A file in memory (tests, small files).
-    public func run(text: String, consortiumCode: String, year: Int?, actor: Actor) async throws -> Summary {
+    package func run(text: String, consortiumCode: String, year: Int?, actor: Actor) async throws -> Summary {
         try await run(input: .data(Data(text.utf8)), consortiumCode: consortiumCode, year: year, actor: actor)
     }
 
-    public func run(input: FileInput, encoding: FileEncoding = .utf8, consortiumCode: String, year: Int?, actor: Actor)
+    package func run(input: FileInput, encoding: FileEncoding = .utf8, consortiumCode: String, year: Int?, actor: Actor)
         async throws -> Summary
     {
         try await database.transaction { connection in
@@ -48,7 +48,7 @@ public struct HerbUsageImport: Sendable {
 
     /// Reads, checks and applies the file in the caller's transaction; throws `Rejected` with every bad line.
     /// Without a `year` column, `year` gives it; with both, they must agree.
-    public func load(
+    package func load(
         _ input: FileInput, encoding: FileEncoding, consortiumCode: String, year: Int?, actor: Actor,
         connection: PostgresConnection
     ) async throws -> Summary {

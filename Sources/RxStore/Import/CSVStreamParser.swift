@@ -6,9 +6,9 @@ import Foundation
 
 /// An RFC 4180 record: quoted fields may hold commas, quotes ("") and line breaks.
 /// Each record keeps the line it started on, so errors name the line a person sees in an editor.
-public struct CSVRecord: Sendable, Equatable {
-    public var line: Int
-    public var fields: [String]
+package struct CSVRecord: Sendable, Equatable {
+    package var line: Int
+    package var fields: [String]
 }
 
 /// The one CSV parser: records from bytes fed chunk by chunk (RFC 4180: quoted fields may hold commas,
@@ -22,7 +22,7 @@ public struct CSVRecord: Sendable, Equatable {
 ///
 /// A malformed record is reported and reading goes on at the next line, so every bad line of a file can be listed;
 /// `records(_:)` stops at the first one instead.
-public struct CSVStreamParser {
+package struct CSVStreamParser {
     enum TextEncoding: Sendable {
         case utf8
         case foundation(String.Encoding, name: String)
@@ -191,15 +191,15 @@ public struct CSVStreamParser {
 
 extension CSVStreamParser {
     /// Where a text read whole (`records(_:)`, `CSVTable`) is malformed.
-    public struct Malformed: Error, Equatable, CustomStringConvertible {
-        public var line: Int
-        public var reason: String
-        public var description: String { "line \(line): \(reason)" }
+    package struct Malformed: Error, Equatable, CustomStringConvertible {
+        package var line: Int
+        package var reason: String
+        package var description: String { "line \(line): \(reason)" }
     }
 
     /// Every record of a text already in memory (seed files, a test's download), stopping at the first malformed
     /// spot. A byte-order mark is skipped only as the text's very first character.
-    public static func records(_ text: String) throws -> [CSVRecord] {
+    package static func records(_ text: String) throws -> [CSVRecord] {
         var text = text
         return try text.withUTF8 { utf8 throws -> [CSVRecord] in
             var bytes = UnsafeRawBufferPointer(utf8)
@@ -222,16 +222,16 @@ extension CSVStreamParser {
 }
 
 /// A CSV table read whole against the header it must have.
-public struct CSVTable: Sendable {
-    public var header: [String]
-    public var rows: [CSVRecord]
+package struct CSVTable: Sendable {
+    package var header: [String]
+    package var rows: [CSVRecord]
     /// Lines whose field count differs from the header's, when kept aside (`reportRagged`) rather than thrown.
-    public var ragged: [CSVStreamParser.Malformed] = []
+    package var ragged: [CSVStreamParser.Malformed] = []
     let index: [String: Int]
 
     /// `reportRagged`: a line with the wrong number of fields goes to `ragged` (left out of `rows`) instead of
     /// failing the whole file, so an importer can name it beside the file's other bad lines.
-    public init(text: String, requiredColumns: [String], file: String, reportRagged: Bool = false) throws {
+    package init(text: String, requiredColumns: [String], file: String, reportRagged: Bool = false) throws {
         let records = try CSVStreamParser.records(text)
         guard let first = records.first else { throw CSVStreamParser.Malformed(line: 1, reason: "\(file) is empty") }
         header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -254,7 +254,7 @@ public struct CSVTable: Sendable {
     }
 
     /// The field of a column, nil when empty.
-    public func value(_ row: CSVRecord, _ column: String) -> String? {
+    package func value(_ row: CSVRecord, _ column: String) -> String? {
         guard let i = index[column] else { return nil }
         let v = row.fields[i].trimmingCharacters(in: .whitespaces)
         return v.isEmpty ? nil : v

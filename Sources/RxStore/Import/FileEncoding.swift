@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// The text encoding of an input file (`--encoding` of `reconcile invoices`, `import prices`, `import herb-usage`).
-public enum FileEncoding: String, Sendable, CaseIterable {
+package enum FileEncoding: String, Sendable, CaseIterable {
     case utf8 = "utf-8"
     case gbk
 
@@ -29,7 +29,7 @@ public enum FileEncoding: String, Sendable, CaseIterable {
 }
 
 /// Where an input file comes from.
-public enum FileInput: Sendable {
+package enum FileInput: Sendable {
     case data(Data)
     case file(path: String)
 }

@@ -49,7 +49,7 @@ extension LongPrescriptionContext {
 /// the next caller loads again. Invalidation forgets loads in flight as well as loaded contexts, so a caller never
 /// gets a context read before the invalidation (the previous one is not served while a new one loads: after the
 /// listener reconnects, what changed meanwhile is unknown).
-public final class LongPrescriptionContextCache: Sendable {
+package final class LongPrescriptionContextCache: Sendable {
     typealias Waiter = CheckedContinuation<LongPrescriptionContext, any Error>
 
     private enum Entry {
@@ -85,7 +85,7 @@ public final class LongPrescriptionContextCache: Sendable {
     let lifetime: Duration
 
     /// `health`: where the cache reports its oldest load in flight, so that `/readyz` fails while loads are stuck.
-    public init(lifetime: Duration = .seconds(60), health: ReadHealth? = nil) {
+    package init(lifetime: Duration = .seconds(60), health: ReadHealth? = nil) {
         self.lifetime = lifetime
         health?.watch(name: "long-prescription contexts") { [weak self] in self?.oldestLoadStart }
     }
@@ -96,7 +96,7 @@ public final class LongPrescriptionContextCache: Sendable {
     /// Callers waiting for a load: for tests.
     var waitingCount: Int { state.withLock { $0.loads.values.reduce(0) { $0 + $1.waiters.count } } }
 
-    public func context(consortiumID: Int64, on date: BusinessDate, database: Database) async throws -> LongPrescriptionContext {
+    package func context(consortiumID: Int64, on date: BusinessDate, database: Database) async throws -> LongPrescriptionContext {
         let now = ContinuousClock.now
         if case .ready(let context, let loadedAt)? = state.withLock({ $0.entries[consortiumID] }),
             context.date == date, now - loadedAt < lifetime
@@ -171,7 +171,7 @@ public final class LongPrescriptionContextCache: Sendable {
     }
 
     /// Forgets every context, and every load in flight for new callers (those already waiting get its answer).
-    public func invalidateAll() { state.withLock { $0.entries.removeAll() } }
+    package func invalidateAll() { state.withLock { $0.entries.removeAll() } }
 
     /// Runs load `id` and answers its waiters; only a load still current becomes the consortium's context.
     private func load(_ id: UInt64, consortiumID: Int64, on date: BusinessDate, database: Database) async {

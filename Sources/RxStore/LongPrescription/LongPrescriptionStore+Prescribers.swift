@@ -3,16 +3,16 @@ import PostgresNIO
 import RxDomain
 
 /// A registered prescriber as the list shows them: the pseudonym, the institution and the title, nothing more.
-public struct RegisteredPrescriber: Sendable, Equatable {
-    public var pseudonym: String
-    public var institutionCode: String
-    public var title: PrescriberTitle
+package struct RegisteredPrescriber: Sendable, Equatable {
+    package var pseudonym: String
+    package var institutionCode: String
+    package var title: PrescriberTitle
 }
 
 extension LongPrescriptionStore {
     /// Prescribers by pseudonym. The pharmacy centre, auditors and regulators see every institution's (optionally one's:
     /// an unknown code finds none); a member's pharmacist or prescriber sees its own institution's, and naming another is 403.
-    public func prescribers(
+    package func prescribers(
         consortium: Consortium, institutionCode: String?, title: PrescriberTitle?, by principal: Principal, page: PageRequest
     ) async throws -> Page<RegisteredPrescriber> {
         let own = principal.may(.readPrescribers(consortiumID: consortium.id, institutionID: nil)) ? nil : principal.institutionID

@@ -46,14 +46,14 @@ struct SupplyOnHandOfPatients: PostgresPreparedStatement {
 }
 
 /// Long prescriptions (长处方): the rules in force, the check, issued prescriptions and their fills.
-public struct LongPrescriptionStore: SQLStore {
+package struct LongPrescriptionStore: SQLStore {
     let database: Database
     /// Shares the supply-on-hand queries of concurrent checks; see `init(database:sharedReads:)`.
     let supplyReads: ReadCoalescer<PatientKey, [ActiveSupply]>?
 
     /// With `sharedReads`, concurrent checks that would queue for a connection share the query for their patients'
     /// supply on hand (`ReadCoalescer`): for the one long-lived store that serves the API.
-    public init(database: Database, sharedReads: Bool = false) {
+    package init(database: Database, sharedReads: Bool = false) {
         self.database = database
         guard sharedReads else {
             self.supplyReads = nil
@@ -81,7 +81,7 @@ public struct LongPrescriptionStore: SQLStore {
         return .init(maxDays: maxDays, standardDays: standard)
     }
 
-    public func ruleSet(consortiumID: Int64, on date: BusinessDate) async throws -> LongPrescriptionRuleSet? {
+    package func ruleSet(consortiumID: Int64, on date: BusinessDate) async throws -> LongPrescriptionRuleSet? {
         try await database.read { try await ruleSet(consortiumID: consortiumID, on: date, connection: $0) }
     }
 
@@ -117,7 +117,7 @@ public struct LongPrescriptionStore: SQLStore {
     }
 
     /// Records a rule set in force from its date. The national limits are the ceiling: stricter, never looser.
-    public func createRuleSet(_ rules: LongPrescriptionRuleSet, consortium: Consortium, by principal: Principal) async throws {
+    package func createRuleSet(_ rules: LongPrescriptionRuleSet, consortium: Consortium, by principal: Principal) async throws {
         try principal.require(.manageLongPrescriptionRules(consortiumID: consortium.id))
         try await database.transaction { connection in
             try await insertRuleSet(rules, consortiumID: consortium.id, connection: connection)
@@ -164,7 +164,7 @@ public struct LongPrescriptionStore: SQLStore {
         }
     }
 
-    public func registerPrescriber(pseudonym: String, institution: Institution, title: PrescriberTitle, by principal: Principal)
+    package func registerPrescriber(pseudonym: String, institution: Institution, title: PrescriberTitle, by principal: Principal)
         async throws
     {
         guard
@@ -189,7 +189,7 @@ public struct LongPrescriptionStore: SQLStore {
 
     /// The check, with the patient-independent facts from `cache` when given: then it costs one query, the
     /// patient's supply on hand, shared with concurrent checks when this store was made with `sharedReads`.
-    public func check(
+    package func check(
         _ request: LongPrescriptionRequest, consortiumID: Int64, today: BusinessDate, cache: LongPrescriptionContextCache? = nil
     ) async throws -> LongPrescriptionCheck {
         try request.patient.requireAssessmentsHappened(today: today)
@@ -237,7 +237,7 @@ public struct LongPrescriptionStore: SQLStore {
     /// the earlier prescription when supply is still on hand beyond the tolerance. The days issued are those the
     /// check allows. Honours an idempotency key. With `cache`, the patient-independent facts come from it, as for
     /// the desk check, so the per-patient lock is held only for the patient's supply on hand and the insert.
-    public func issue(
+    package func issue(
         _ request: LongPrescriptionRequest, consortiumID: Int64, maxFills: Int, minDaysBetweenFills: Int, validityDays: Int,
         idempotencyKey: String?, today: BusinessDate, by principal: Principal, cache: LongPrescriptionContextCache? = nil
     ) async throws -> IssuedPrescription {
@@ -352,13 +352,13 @@ public struct LongPrescriptionStore: SQLStore {
             validityDays: r.12, dispensed: r.13, fills: r.14)
     }
 
-    public func prescription(id: Int64, consortiumID: Int64) async throws -> IssuedPrescription {
+    package func prescription(id: Int64, consortiumID: Int64) async throws -> IssuedPrescription {
         try await database.read { try await prescription(id: id, consortiumID: consortiumID, connection: $0) }
     }
 
     /// Records a fill: within the validity, not more fills than allowed, not sooner than the minimum interval,
     /// and never more in total than was issued. An ended prescription is not filled.
-    public func fill(
+    package func fill(
         id: Int64, quantity: Decimal, filledOn: BusinessDate, consortiumID: Int64, today: BusinessDate = .today(),
         by principal: Principal
     ) async throws -> IssuedPrescription {
@@ -388,7 +388,7 @@ public struct LongPrescriptionStore: SQLStore {
         }
     }
 
-    public enum EndReason: String, Sendable, CaseIterable {
+    package enum EndReason: String, Sendable, CaseIterable {
         case targetsNotMet = "targets_not_met"
         case newDisease = "new_disease"
         case admitted
@@ -397,7 +397,7 @@ public struct LongPrescriptionStore: SQLStore {
 
     /// A prescriber ends a long prescription (targets not met, a new disease, admission, other): later fills are
     /// refused, and a restart counts as a first prescription.
-    public func end(id: Int64, reason: EndReason, consortiumID: Int64, today: BusinessDate, by principal: Principal) async throws
+    package func end(id: Int64, reason: EndReason, consortiumID: Int64, today: BusinessDate, by principal: Principal) async throws
         -> IssuedPrescription
     {
         try await database.transaction { connection in

@@ -2,11 +2,11 @@ import Logging
 import PostgresNIO
 import RxDomain
 
-public struct ConsortiumUpdate: Sendable {
-    public var name: String?
-    public var kind: ConsortiumKind?
-    public var leadInstitutionCode: String?
-    public init(name: String? = nil, kind: ConsortiumKind? = nil, leadInstitutionCode: String? = nil) {
+package struct ConsortiumUpdate: Sendable {
+    package var name: String?
+    package var kind: ConsortiumKind?
+    package var leadInstitutionCode: String?
+    package init(name: String? = nil, kind: ConsortiumKind? = nil, leadInstitutionCode: String? = nil) {
         self.name = name
         self.kind = kind
         self.leadInstitutionCode = leadInstitutionCode
@@ -14,10 +14,10 @@ public struct ConsortiumUpdate: Sendable {
 }
 
 /// Consortia (医联体) and their lead institutions.
-public struct ConsortiumStore: SQLStore {
+package struct ConsortiumStore: SQLStore {
     let database: Database
 
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
     }
 
@@ -25,7 +25,7 @@ public struct ConsortiumStore: SQLStore {
         Consortium(id: row.0, code: row.1, name: row.2, kind: try decodeEnum(row.3), leadInstitutionCode: row.4)
     }
 
-    public func find(code: String) async throws -> Consortium? {
+    package func find(code: String) async throws -> Consortium? {
         try await database.read { try await find(code: code, on: $0) }
     }
 
@@ -46,7 +46,7 @@ public struct ConsortiumStore: SQLStore {
             .map(Self.consortium)
     }
 
-    public func update(code: String, with change: ConsortiumUpdate, by principal: Principal) async throws -> Consortium {
+    package func update(code: String, with change: ConsortiumUpdate, by principal: Principal) async throws -> Consortium {
         try await database.transaction { connection in
             guard let before = try await find(code: code, on: connection, forUpdate: true) else {
                 throw DomainError.notFound("no consortium \(code)")

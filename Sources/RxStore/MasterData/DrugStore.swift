@@ -2,14 +2,14 @@ import Logging
 import PostgresNIO
 import RxDomain
 
-public struct DrugSearch: Sendable {
+package struct DrugSearch: Sendable {
     /// A code prefix.
-    public var codePrefix: String?
+    package var codePrefix: String?
     /// A substring of the generic name or the English name.
-    public var text: String?
-    public var category: DrugCategory?
-    public var page: PageRequest
-    public init(codePrefix: String?, text: String?, category: DrugCategory?, page: PageRequest) {
+    package var text: String?
+    package var category: DrugCategory?
+    package var page: PageRequest
+    package init(codePrefix: String?, text: String?, category: DrugCategory?, page: PageRequest) {
         self.codePrefix = codePrefix
         self.text = text
         self.category = category
@@ -17,20 +17,20 @@ public struct DrugSearch: Sendable {
     }
 }
 
-public struct DrugUpdate: Sendable {
-    public var genericName: String?
-    public var nameEn: String?
-    public var manufacturer: String?
-    public var atcCode: String?
-    public var essentialEditions: [String]?
-    public var insuranceClass: InsuranceClass?
-    public var controlClass: ControlClass?
-    public var antimicrobial: Bool?
-    public var coldChain: Bool?
-    public init() {}
+package struct DrugUpdate: Sendable {
+    package var genericName: String?
+    package var nameEn: String?
+    package var manufacturer: String?
+    package var atcCode: String?
+    package var essentialEditions: [String]?
+    package var insuranceClass: InsuranceClass?
+    package var controlClass: ControlClass?
+    package var antimicrobial: Bool?
+    package var coldChain: Bool?
+    package init() {}
 
     /// The checks a change must pass, all of them reported at once.
-    public func validationErrors() -> [FieldError] {
+    package func validationErrors() -> [FieldError] {
         var errors: [FieldError] = []
         TextLimit.check(genericName, "genericName", 1...200, into: &errors)
         TextLimit.check(nameEn, "nameEn", 0...200, into: &errors)
@@ -44,14 +44,14 @@ public struct DrugUpdate: Sendable {
 }
 
 /// Drug master data: national codes, classification, essential-list editions, decoction-piece attributes.
-public struct DrugStore: SQLStore {
+package struct DrugStore: SQLStore {
     let database: Database
     /// Shares the queries of concurrent `find(code:)` calls; see `init(database:sharedLookups:)`.
     let lookups: ReadCoalescer<String, Drug>?
 
     /// With `sharedLookups`, concurrent `find(code:)` calls that would queue for a connection share one query
     /// (`ReadCoalescer`): for the one long-lived store that serves the API.
-    public init(database: Database, sharedLookups: Bool = false) {
+    package init(database: Database, sharedLookups: Bool = false) {
         self.database = database
         guard sharedLookups else {
             self.lookups = nil
@@ -133,7 +133,7 @@ public struct DrugStore: SQLStore {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    public func find(code: String) async throws -> Drug? {
+    package func find(code: String) async throws -> Drug? {
         if let lookups { return try await lookups.value(for: code) }
         do {
             return try await database.withConnection { connection in
@@ -167,7 +167,7 @@ public struct DrugStore: SQLStore {
         return drugs.sorted { $0.code < $1.code }
     }
 
-    public func search(_ search: DrugSearch) async throws -> Page<Drug> {
+    package func search(_ search: DrugSearch) async throws -> Page<Drug> {
         let pattern = search.text.map { "%" + $0.likeEscaped + "%" }
         let rows = try await database.rows(
             """
@@ -187,7 +187,7 @@ public struct DrugStore: SQLStore {
         return Page(rows: try rows.map(Self.drug), limit: search.page.limit, key: \.code)
     }
 
-    public func create(_ drug: Drug, by principal: Principal) async throws -> Drug {
+    package func create(_ drug: Drug, by principal: Principal) async throws -> Drug {
         try principal.require(.manageDrugs)
         let errors = drug.validationErrors()
         guard errors.isEmpty else { throw DomainError.unprocessable("the drug is not valid", errors) }
@@ -234,7 +234,7 @@ public struct DrugStore: SQLStore {
             """, logger: database.logger)
     }
 
-    public func update(code: String, with change: DrugUpdate, by principal: Principal) async throws -> Drug {
+    package func update(code: String, with change: DrugUpdate, by principal: Principal) async throws -> Drug {
         try principal.require(.manageDrugs)
         let errors = change.validationErrors()
         guard errors.isEmpty else { throw DomainError.unprocessable("the change is not valid", errors) }

@@ -2,13 +2,13 @@ import Logging
 import PostgresNIO
 import RxDomain
 
-public struct InstitutionDraft: Sendable {
-    public var code: String
-    public var name: String
-    public var level: InstitutionLevel
-    public var type: InstitutionType
-    public var hasTestingLab: Bool
-    public init(code: String, name: String, level: InstitutionLevel, type: InstitutionType, hasTestingLab: Bool) {
+package struct InstitutionDraft: Sendable {
+    package var code: String
+    package var name: String
+    package var level: InstitutionLevel
+    package var type: InstitutionType
+    package var hasTestingLab: Bool
+    package init(code: String, name: String, level: InstitutionLevel, type: InstitutionType, hasTestingLab: Bool) {
         self.code = code
         self.name = name
         self.level = level
@@ -17,12 +17,12 @@ public struct InstitutionDraft: Sendable {
     }
 }
 
-public struct InstitutionUpdate: Sendable {
-    public var name: String?
-    public var level: InstitutionLevel?
-    public var type: InstitutionType?
-    public var hasTestingLab: Bool?
-    public init(name: String? = nil, level: InstitutionLevel? = nil, type: InstitutionType? = nil, hasTestingLab: Bool? = nil) {
+package struct InstitutionUpdate: Sendable {
+    package var name: String?
+    package var level: InstitutionLevel?
+    package var type: InstitutionType?
+    package var hasTestingLab: Bool?
+    package init(name: String? = nil, level: InstitutionLevel? = nil, type: InstitutionType? = nil, hasTestingLab: Bool? = nil) {
         self.name = name
         self.level = level
         self.type = type
@@ -31,10 +31,10 @@ public struct InstitutionUpdate: Sendable {
 }
 
 /// Member institutions: the lead hospital, member hospitals, community and township centres, village clinics.
-public struct InstitutionStore: SQLStore {
+package struct InstitutionStore: SQLStore {
     let database: Database
 
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
     }
 
@@ -46,7 +46,7 @@ public struct InstitutionStore: SQLStore {
             type: try decodeEnum(r.6), hasTestingLab: r.7, isLead: r.8)
     }
 
-    public func find(code: String) async throws -> Institution? {
+    package func find(code: String) async throws -> Institution? {
         try await database.read { try await find(code: code, on: $0) }
     }
 
@@ -61,7 +61,7 @@ public struct InstitutionStore: SQLStore {
         ).map(Self.institution)
     }
 
-    public func list(consortiumID: Int64, page: PageRequest) async throws -> Page<Institution> {
+    package func list(consortiumID: Int64, page: PageRequest) async throws -> Page<Institution> {
         let rows = try await database.rows(
             """
             SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
@@ -85,7 +85,7 @@ public struct InstitutionStore: SQLStore {
         ).map(Self.institution)
     }
 
-    public func create(_ draft: InstitutionDraft, in consortium: Consortium, by principal: Principal) async throws -> Institution
+    package func create(_ draft: InstitutionDraft, in consortium: Consortium, by principal: Principal) async throws -> Institution
     {
         try principal.require(.createInstitution(consortiumID: consortium.id))
         if let e = Codes.institutionCodeError(draft.code) { throw DomainError.invalid("code", e) }
@@ -104,7 +104,7 @@ public struct InstitutionStore: SQLStore {
         }
     }
 
-    public func update(code: String, with change: InstitutionUpdate, by principal: Principal) async throws -> Institution {
+    package func update(code: String, with change: InstitutionUpdate, by principal: Principal) async throws -> Institution {
         try await database.transaction { connection in
             guard
                 let before = try await connection.row(

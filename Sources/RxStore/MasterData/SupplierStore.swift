@@ -2,15 +2,15 @@ import Logging
 import PostgresNIO
 import RxDomain
 
-public enum SupplierRole: String, Sendable {
+package enum SupplierRole: String, Sendable {
     case manufacturer, distributor
 }
 
 /// Manufacturers and distributors (配送企业), shared by every consortium.
-public struct SupplierStore: SQLStore {
+package struct SupplierStore: SQLStore {
     let database: Database
 
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
     }
 
@@ -23,7 +23,7 @@ public struct SupplierStore: SQLStore {
     }
 
     /// Suppliers by code, optionally only manufacturers or distributors, or those whose name holds `name` in any case.
-    public func list(role: SupplierRole?, name: String? = nil, page: PageRequest) async throws -> Page<Supplier> {
+    package func list(role: SupplierRole?, name: String? = nil, page: PageRequest) async throws -> Page<Supplier> {
         let pattern = name.map { "%\($0.likeEscaped)%" }
         let rows = try await database.rows(
             """
@@ -41,7 +41,7 @@ public struct SupplierStore: SQLStore {
         return Page(rows: rows.map(Self.supplier), limit: page.limit, key: \.code)
     }
 
-    func find(code: String, on connection: PostgresConnection) async throws -> Supplier? {
+    package func find(code: String, on connection: PostgresConnection) async throws -> Supplier? {
         try await connection.row(
             """
             SELECT s.code, s.name, s.is_manufacturer, s.is_distributor, s.manufacturing_licence,
@@ -52,35 +52,22 @@ public struct SupplierStore: SQLStore {
         ).map(Self.supplier)
     }
 
-    public func create(_ supplier: Supplier, by principal: Principal) async throws -> Supplier {
-        try principal.require(.manageSuppliers)
-        let errors = supplier.validationErrors()
-        guard errors.isEmpty else { throw DomainError.unprocessable("the supplier is not valid", errors) }
-        return try await database.transaction { connection in
-            var parentID: Int64?
-            if let parent = supplier.countsAsManufacturerCode {
-                guard
-                    let row = try await connection.row(
-                        "SELECT id, is_manufacturer FROM suppliers WHERE code = \(parent)", as: (Int64, Bool).self,
-                        logger: database.logger), row.1
-                else { throw DomainError.invalid("countsAsManufacturerCode", "\(parent) is not a known manufacturer") }
-                parentID = row.0
-            }
-            try await connection.run(
-                """
-                INSERT INTO suppliers (code, name, is_manufacturer, is_distributor, manufacturing_licence,
-                                       distribution_licence, counts_as_manufacturer_id)
-                VALUES (\(supplier.code), \(supplier.name), \(supplier.isManufacturer), \(supplier.isDistributor),
-                        \(supplier.manufacturingLicence), \(supplier.distributionLicence), \(parentID))
-                """, logger: database.logger)
-            guard let created = try await find(code: supplier.code, on: connection) else {
-                throw DomainError.notFound(supplier.code)
-            }
-            // National master data: recorded with no consortium, shown in every consortium's audit trail.
-            try await audit.record(
-                on: connection, consortiumID: nil, actor: Actor(principal), action: "create",
-                entityType: "supplier", entityKey: supplier.code, before: Supplier?.none, after: created)
-            return created
-        }
+    /// The supplier a new one would count as a manufacturer as (两票制), with whether it is a manufacturer.
+    package func countsAsCandidate(code: String, on connection: PostgresConnection) async throws
+        -> SupplierRules.CountsAsCandidate?
+    {
+        try await connection.row(
+            "SELECT id, is_manufacturer FROM suppliers WHERE code = \(code)", as: (Int64, Bool).self, logger: logger
+        ).map { SupplierRules.CountsAsCandidate(id: $0.0, isManufacturer: $0.1) }
+    }
+
+    package func insert(_ supplier: Supplier, countsAsManufacturerID: Int64?, on connection: PostgresConnection) async throws {
+        try await connection.run(
+            """
+            INSERT INTO suppliers (code, name, is_manufacturer, is_distributor, manufacturing_licence,
+                                   distribution_licence, counts_as_manufacturer_id)
+            VALUES (\(supplier.code), \(supplier.name), \(supplier.isManufacturer), \(supplier.isDistributor),
+                    \(supplier.manufacturingLicence), \(supplier.distributionLicence), \(countsAsManufacturerID))
+            """, logger: logger)
     }
 }

@@ -4,10 +4,10 @@ import PostgresNIO
 import RxDomain
 
 /// Unified prices: provincial ceilings, price agreements, and the one price in effect on each date.
-public struct PriceStore: SQLStore {
+package struct PriceStore: SQLStore {
     let database: Database
 
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
     }
 
@@ -29,7 +29,7 @@ public struct PriceStore: SQLStore {
     // MARK: Reading
 
     /// The unified price of a drug on a date, and the ceiling then.
-    public func inEffect(consortiumID: Int64, drugCode: String, on date: BusinessDate) async throws -> (
+    package func inEffect(consortiumID: Int64, drugCode: String, on date: BusinessDate) async throws -> (
         PriceAgreement, BidCeiling?
     )? {
         try await database.read { connection in
@@ -70,7 +70,7 @@ public struct PriceStore: SQLStore {
     }
 
     /// Every period a price was in effect, oldest first.
-    public func history(consortiumID: Int64, drugCode: String) async throws -> [PriceAgreement] {
+    package func history(consortiumID: Int64, drugCode: String) async throws -> [PriceAgreement] {
         try await database.rows(
             """
             SELECT \(unescaped: Self.columns) FROM price_agreements a
@@ -82,7 +82,7 @@ public struct PriceStore: SQLStore {
 
     /// Agreements oldest first, optionally only those of a drug or with a status on `day` (the SQL form of
     /// `PriceTimeline.status`, so a page holds only what was asked for).
-    public func list(
+    package func list(
         consortiumID: Int64, drugCode: String?, status: PriceAgreementStatus?, on day: BusinessDate, page: PageRequest
     ) async throws -> Page<PriceAgreement> {
         let after = page.after.flatMap(Int64.init) ?? 0
@@ -122,7 +122,7 @@ public struct PriceStore: SQLStore {
 
     /// Records a price agreement. A provincial bid price takes effect at once and becomes the ceiling from its
     /// date; a negotiated price is checked against the ceiling and the catalogue and waits to be reported.
-    public func create(_ draft: PriceAgreementDraft, consortium: Consortium, by principal: Principal) async throws
+    package func create(_ draft: PriceAgreementDraft, consortium: Consortium, by principal: Principal) async throws
         -> PriceAgreement
     {
         try principal.require(.setPrices(consortiumID: consortium.id))
@@ -268,7 +268,7 @@ public struct PriceStore: SQLStore {
 
     /// Records that a negotiated price was reported to the provincial platform (网上价格维护): it takes effect
     /// from the later of its requested date and the report date.
-    public func report(
+    package func report(
         id: Int64, consortiumID: Int64, platformReference: String, reportedOn: BusinessDate, today: BusinessDate = .today(),
         by principal: Principal
     ) async throws -> PriceAgreement {
@@ -300,7 +300,7 @@ public struct PriceStore: SQLStore {
     /// Corrects the mistyped report date of a negotiated price while it has not taken effect (consortium admin
     /// only, with a reason kept in the audit trail): its period is taken out of the timeline (the price before it
     /// runs on again) and put back from the corrected start, checked against the provincial price then.
-    public func correctReportDate(
+    package func correctReportDate(
         id: Int64, consortiumID: Int64, reportedOn: BusinessDate, reason: String?, by principal: Principal,
         today: BusinessDate = .today()
     ) async throws -> PriceAgreement {
@@ -350,7 +350,7 @@ public struct PriceStore: SQLStore {
     // MARK: Patients
 
     /// The price a patient pays at any member for a drug on a date: the unified price with the markup in force.
-    public func patientPrice(consortiumID: Int64, drug: Drug, on date: BusinessDate) async throws -> (
+    package func patientPrice(consortiumID: Int64, drug: Drug, on date: BusinessDate) async throws -> (
         PriceAgreement, PatientPricing.Answer
     )? {
         try await database.read { connection in

@@ -15,51 +15,51 @@ import RxDomain
 /// consortium's prices, held from here to the commit) and applied, drug by drug in batches: each new price finds its
 /// place among the periods in effect by `PriceTimeline.plan`, and the batch is written with a few set-based
 /// statements, an audit row per new agreement.
-public struct ProvincialPriceImport: Sendable {
-    public static let columns = ["drug_code", "unit_price", "price_unit", "bid_reference", "effective_from"]
+package struct ProvincialPriceImport: Sendable {
+    package static let columns = ["drug_code", "unit_price", "price_unit", "bid_reference", "effective_from"]
     /// Bad lines listed in full; beyond them only counted.
-    public static let maxListedErrors = 1000
+    package static let maxListedErrors = 1000
     /// Lines applied at a time.
     static let batchSize = 10_000
 
-    public struct LineError: Error, Sendable, Equatable, CustomStringConvertible {
-        public var line: Int
-        public var reason: String
-        public var description: String { "line \(line): \(reason)" }
+    package struct LineError: Error, Sendable, Equatable, CustomStringConvertible {
+        package var line: Int
+        package var reason: String
+        package var description: String { "line \(line): \(reason)" }
     }
 
     /// Every bad line of a file (the first `maxListedErrors`, then a count of the others).
-    public struct Rejected: Error, Sendable, CustomStringConvertible {
-        public var errors: [LineError]
+    package struct Rejected: Error, Sendable, CustomStringConvertible {
+        package var errors: [LineError]
         /// Bad lines beyond those listed.
-        public var unlisted: Int = 0
+        package var unlisted: Int = 0
 
-        public var description: String {
+        package var description: String {
             var lines = errors.map(\.description)
             if unlisted > 0 { lines.append("… and \(unlisted) more bad line\(unlisted == 1 ? "" : "s")") }
             return lines.joined(separator: "\n")
         }
     }
 
-    public struct Summary: Sendable, Equatable {
-        public var lines = 0
-        public var imported = 0
-        public var unchanged = 0
+    package struct Summary: Sendable, Equatable {
+        package var lines = 0
+        package var imported = 0
+        package var unchanged = 0
     }
 
     let database: Database
     var logger: Logger { database.logger }
 
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
     }
 
     /// A file in memory (tests, small files).
-    public func run(text: String, consortiumCode: String, actor: Actor) async throws -> Summary {
+    package func run(text: String, consortiumCode: String, actor: Actor) async throws -> Summary {
         try await run(input: .data(Data(text.utf8)), consortiumCode: consortiumCode, actor: actor)
     }
 
-    public func run(input: FileInput, encoding: FileEncoding = .utf8, consortiumCode: String, actor: Actor) async throws
+    package func run(input: FileInput, encoding: FileEncoding = .utf8, consortiumCode: String, actor: Actor) async throws
         -> Summary
     {
         try await database.transaction { connection in
@@ -71,7 +71,7 @@ public struct ProvincialPriceImport: Sendable {
     static let copyColumns = ["line_number", "drug_code", "unit_price", "price_unit", "reference", "effective_from", "reasons"]
 
     /// Reads, checks and applies the file in the caller's transaction; throws `Rejected` with every bad line.
-    public func load(
+    package func load(
         _ input: FileInput, encoding: FileEncoding, consortiumCode: String, actor: Actor,
         connection: PostgresConnection
     ) async throws -> Summary {

@@ -8,7 +8,7 @@ extension OrderStore {
     /// submitted order answers 409 naming its state. A line added takes the unified price in effect on the order
     /// date and must be in the member's catalogue in effect on it, as when the order was raised; a changed quantity
     /// keeps its line's price. Prices never come from the client.
-    public func edit(
+    package func edit(
         orderID: Int64, _ edit: OrderDraftEdit, reason: String?, consortium: Consortium, by principal: Principal
     ) async throws -> PurchaseOrder {
         let reason = try CorrectionReason.require(reason)

@@ -3,15 +3,15 @@ import PostgresNIO
 import RxDomain
 
 /// A lot received on an order line (a delivery).
-public struct DeliveredLot: Sendable, Equatable {
-    public var deliveryID: Int64
-    public var lineNo: Int
-    public var drugCode: String
-    public var lotNumber: String
-    public var expiryDate: BusinessDate
-    public var quantity: Decimal
-    public var receivedOn: BusinessDate
-    public var exceptionReason: String?
+package struct DeliveredLot: Sendable, Equatable {
+    package var deliveryID: Int64
+    package var lineNo: Int
+    package var drugCode: String
+    package var lotNumber: String
+    package var expiryDate: BusinessDate
+    package var quantity: Decimal
+    package var receivedOn: BusinessDate
+    package var exceptionReason: String?
 }
 
 extension OrderStore {
@@ -55,7 +55,7 @@ extension OrderStore {
 
     /// Every member's orders, oldest first, as the supply centre (and auditors, regulators) see them; optionally one
     /// member's (an unknown code finds none) or one state's.
-    public func list(
+    package func list(
         consortium: Consortium, institutionCode: String?, status: OrderStatus?, by principal: Principal, page: PageRequest
     ) async throws -> Page<PurchaseOrder> {
         try principal.require(
@@ -68,7 +68,7 @@ extension OrderStore {
     }
 
     /// The lots received on an order, in the order they were recorded, for whoever may read its lots (others: 404).
-    public func lots(
+    package func lots(
         orderID: Int64, lineNo: Int?, lotNumber: String?, consortium: Consortium, by principal: Principal, page: PageRequest
     ) async throws -> Page<DeliveredLot> {
         let after = page.after.flatMap(Int64.init) ?? 0

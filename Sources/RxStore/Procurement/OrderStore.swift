@@ -4,31 +4,31 @@ import Logging
 import PostgresNIO
 import RxDomain
 
-public struct PurchaseOrderLine: Sendable, Equatable, Encodable {
-    public var lineNo: Int
-    public var drugCode: String
-    public var quantity: Decimal
-    public var quantityUnit: PriceUnit
-    public var unitPrice: Money
-    public var priceAgreementID: Int64
-    public var consolidatedOrderID: Int64?
-    public var receivedQuantity: Decimal
+package struct PurchaseOrderLine: Sendable, Equatable, Encodable {
+    package var lineNo: Int
+    package var drugCode: String
+    package var quantity: Decimal
+    package var quantityUnit: PriceUnit
+    package var unitPrice: Money
+    package var priceAgreementID: Int64
+    package var consolidatedOrderID: Int64?
+    package var receivedQuantity: Decimal
 }
 
-public struct PurchaseOrder: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var institutionID: Int64
-    public var institutionCode: String
-    public var status: OrderStatus
-    public var orderDate: BusinessDate
-    public var lines: [PurchaseOrderLine]
+package struct PurchaseOrder: Sendable, Equatable, Encodable {
+    package var id: Int64
+    package var institutionID: Int64
+    package var institutionCode: String
+    package var status: OrderStatus
+    package var orderDate: BusinessDate
+    package var lines: [PurchaseOrderLine]
 }
 
 /// Members' purchase orders at the unified price, their state moves, and deliveries by lot.
-public struct OrderStore: SQLStore {
+package struct OrderStore: SQLStore {
     let database: Database
 
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
     }
 
@@ -66,7 +66,7 @@ public struct OrderStore: SQLStore {
             orderDate: BusinessDate(head.4)!, lines: lines)
     }
 
-    public func order(id: Int64, consortium: Consortium, by principal: Principal) async throws -> PurchaseOrder {
+    package func order(id: Int64, consortium: Consortium, by principal: Principal) async throws -> PurchaseOrder {
         let order = try await database.read { try await self.order(id: id, consortiumID: consortium.id, connection: $0) }
         guard
             principal.may(
@@ -80,7 +80,7 @@ public struct OrderStore: SQLStore {
     }
 
     /// A member's orders, oldest first, optionally only those in one state.
-    public func list(
+    package func list(
         institution: Institution, consortium: Consortium, status: OrderStatus? = nil, by principal: Principal, page: PageRequest
     ) async throws -> Page<PurchaseOrder> {
         try OrderRules.checkListing(
@@ -99,7 +99,7 @@ public struct OrderStore: SQLStore {
     /// Raises an order at the unified prices in effect today. Every drug must be in the member's catalogue in effect
     /// and have a unified price; otherwise 422 names each offending line. With an idempotency key, a retry returns
     /// the first order and creates nothing; the same key with another body is 422.
-    public func create(
+    package func create(
         institution: Institution, lines: [OrderLineRequest], idempotencyKey: String?, today: BusinessDate,
         by principal: Principal
     ) async throws -> (order: PurchaseOrder, replayed: Bool) {
@@ -185,7 +185,7 @@ public struct OrderStore: SQLStore {
     }
 
     /// Submits, cancels or closes an order; 409 when its state does not allow it.
-    public func move(id: Int64, action: OrderAction, consortium: Consortium, by principal: Principal) async throws
+    package func move(id: Int64, action: OrderAction, consortium: Consortium, by principal: Principal) async throws
         -> PurchaseOrder
     {
         try await database.transaction { connection in
@@ -216,14 +216,14 @@ public struct OrderStore: SQLStore {
 
     // MARK: Receiving
 
-    public struct DeliveryRequest: Sendable {
-        public var lineNo: Int
-        public var lotNumber: String
-        public var expiryDate: BusinessDate
-        public var quantity: Decimal
-        public var receivedOn: BusinessDate
-        public var exceptionReason: String?
-        public init(
+    package struct DeliveryRequest: Sendable {
+        package var lineNo: Int
+        package var lotNumber: String
+        package var expiryDate: BusinessDate
+        package var quantity: Decimal
+        package var receivedOn: BusinessDate
+        package var exceptionReason: String?
+        package init(
             lineNo: Int, lotNumber: String, expiryDate: BusinessDate, quantity: Decimal, receivedOn: BusinessDate,
             exceptionReason: String?
         ) {
@@ -238,7 +238,7 @@ public struct OrderStore: SQLStore {
 
     /// Records a delivery by lot. Over-delivery, an expired lot or one short of the minimum remaining shelf life
     /// is refused unless recorded explicitly as an exception (which the reconciliation reports).
-    public func receive(
+    package func receive(
         orderID: Int64, _ delivery: DeliveryRequest, consortium: Consortium, today: BusinessDate = .today(),
         by principal: Principal
     ) async throws -> PurchaseOrder {

@@ -3,29 +3,29 @@ import PostgresNIO
 import RxDomain
 
 /// The distributor (配送企业) contracted for a drug.
-public struct DistributorContract: Sendable, Equatable {
-    public var drugCode: String
-    public var drugName: String
-    public var distributorCode: String
-    public var distributorName: String
-    public var contractedAt: Date
+package struct DistributorContract: Sendable, Equatable {
+    package var drugCode: String
+    package var drugName: String
+    package var distributorCode: String
+    package var distributorName: String
+    package var contractedAt: Date
 }
 
 /// A consolidated order as the list shows it: its counts and amount, not its lines.
-public struct ConsolidatedOrderSummary: Sendable, Equatable {
-    public var id: Int64
-    public var distributorCode: String
-    public var distributorName: String
-    public var createdAt: Date
-    public var members: Int
-    public var orders: Int
-    public var lines: Int
-    public var amount: Money
+package struct ConsolidatedOrderSummary: Sendable, Equatable {
+    package var id: Int64
+    package var distributorCode: String
+    package var distributorName: String
+    package var createdAt: Date
+    package var members: Int
+    package var orders: Int
+    package var lines: Int
+    package var amount: Money
 }
 
 extension SupplyCentreStore {
     /// The consortium's distributor contracts by drug code, optionally one distributor's or one drug's.
-    public func contracts(
+    package func contracts(
         consortium: Consortium, distributorCode: String?, drugCode: String?, by principal: Principal, page: PageRequest
     ) async throws -> Page<DistributorContract> {
         try principal.require(.readDistributorContracts(consortiumID: consortium.id))
@@ -47,7 +47,7 @@ extension SupplyCentreStore {
     }
 
     /// The consolidated orders, oldest first, with how many members, orders and lines each holds and its amount.
-    public func consolidatedOrders(
+    package func consolidatedOrders(
         consortium: Consortium, distributorCode: String?, by principal: Principal, page: PageRequest
     ) async throws -> Page<ConsolidatedOrderSummary> {
         try principal.require(

@@ -3,31 +3,31 @@ import Logging
 import PostgresNIO
 import RxDomain
 
-public struct ConsolidatedOrder: Sendable, Equatable {
-    public struct Line: Sendable, Equatable {
-        public var institutionCode: String
-        public var orderID: Int64
-        public var lineNo: Int
-        public var drugCode: String
-        public var quantity: Decimal
-        public var quantityUnit: PriceUnit
-        public var unitPrice: Money
+package struct ConsolidatedOrder: Sendable, Equatable {
+    package struct Line: Sendable, Equatable {
+        package var institutionCode: String
+        package var orderID: Int64
+        package var lineNo: Int
+        package var drugCode: String
+        package var quantity: Decimal
+        package var quantityUnit: PriceUnit
+        package var unitPrice: Money
     }
-    public var id: Int64
-    public var distributorCode: String
-    public var lines: [Line]
+    package var id: Int64
+    package var distributorCode: String
+    package var lines: [Line]
 }
 
-public struct InvoiceRequest: Sendable {
-    public struct Line: Sendable {
-        public var orderID: Int64
-        public var orderLineNo: Int
+package struct InvoiceRequest: Sendable {
+    package struct Line: Sendable {
+        package var orderID: Int64
+        package var orderLineNo: Int
         /// The lot billed, when the distributor names it; the line is then judged against that lot's receipts too.
-        public var lotNumber: String?
-        public var quantity: Decimal
-        public var unitPrice: Money
-        public var amount: Money
-        public init(
+        package var lotNumber: String?
+        package var quantity: Decimal
+        package var unitPrice: Money
+        package var amount: Money
+        package init(
             orderID: Int64, orderLineNo: Int, lotNumber: String? = nil, quantity: Decimal, unitPrice: Money, amount: Money
         ) {
             self.orderID = orderID
@@ -38,14 +38,14 @@ public struct InvoiceRequest: Sendable {
             self.amount = amount
         }
     }
-    public var distributorCode: String
-    public var invoiceNumber: String
-    public var invoiceDate: BusinessDate
-    public var institutionCode: String
-    public var upstreamSupplierCode: String
-    public var upstreamInvoiceNumber: String
-    public var lines: [Line]
-    public init(
+    package var distributorCode: String
+    package var invoiceNumber: String
+    package var invoiceDate: BusinessDate
+    package var institutionCode: String
+    package var upstreamSupplierCode: String
+    package var upstreamInvoiceNumber: String
+    package var lines: [Line]
+    package init(
         distributorCode: String, invoiceNumber: String, invoiceDate: BusinessDate, institutionCode: String,
         upstreamSupplierCode: String, upstreamInvoiceNumber: String, lines: [Line]
     ) {
@@ -59,52 +59,52 @@ public struct InvoiceRequest: Sendable {
     }
 }
 
-public struct RecordedInvoice: Sendable, Equatable, Encodable {
-    public struct Line: Sendable, Equatable, Encodable {
-        public var lineNo: Int
-        public var orderID: Int64
-        public var orderLineNo: Int
-        public var lotNumber: String?
-        public var quantity: Decimal
-        public var unitPrice: Money
-        public var amount: Money
-        public var discrepancies: [InvoiceLineDiscrepancy]
+package struct RecordedInvoice: Sendable, Equatable, Encodable {
+    package struct Line: Sendable, Equatable, Encodable {
+        package var lineNo: Int
+        package var orderID: Int64
+        package var orderLineNo: Int
+        package var lotNumber: String?
+        package var quantity: Decimal
+        package var unitPrice: Money
+        package var amount: Money
+        package var discrepancies: [InvoiceLineDiscrepancy]
     }
-    public var id: Int64
-    public var distributorCode: String
-    public var invoiceNumber: String
-    public var institutionCode: String
-    public var lines: [Line]
+    package var id: Int64
+    package var distributorCode: String
+    package var invoiceNumber: String
+    package var institutionCode: String
+    package var lines: [Line]
     /// Finance's review of its discrepancies, if any.
-    public var review: DiscrepancyReview?
-    public var reviewNote: String?
-    public var matched: Bool { lines.allSatisfy { $0.discrepancies.isEmpty } }
+    package var review: DiscrepancyReview?
+    package var reviewNote: String?
+    package var matched: Bool { lines.allSatisfy { $0.discrepancies.isEmpty } }
     /// Matched, or its discrepancies resolved by finance: it may be paid.
-    public var payable: Bool { matched || review == .resolved }
-    public var total: Money { lines.reduce(Money(0)) { $0 + $1.amount } }
+    package var payable: Bool { matched || review == .resolved }
+    package var total: Money { lines.reduce(Money(0)) { $0 + $1.amount } }
 }
 
-public struct Payable: Sendable, Equatable {
-    public var invoiceID: Int64
-    public var invoiceNumber: String
-    public var distributorCode: String
-    public var institutionCode: String
-    public var amount: Money
+package struct Payable: Sendable, Equatable {
+    package var invoiceID: Int64
+    package var invoiceNumber: String
+    package var distributorCode: String
+    package var institutionCode: String
+    package var amount: Money
     /// Paid so far (payment in parts), and what remains.
-    public var paid: Money
-    public var remaining: Money { (amount - paid).rounded(2) }
-    public var acceptedOn: BusinessDate
-    public var dueOn: BusinessDate
-    public var status: ProcurementRules.PayableStatus
+    package var paid: Money
+    package var remaining: Money { (amount - paid).rounded(2) }
+    package var acceptedOn: BusinessDate
+    package var dueOn: BusinessDate
+    package var status: ProcurementRules.PayableStatus
     /// The latest payment's date.
-    public var paidOn: BusinessDate?
+    package var paidOn: BusinessDate?
 }
 
 /// The consortium's drug supply centre (药品供应中心): contracts, consolidation, invoices and central payment.
-public struct SupplyCentreStore: SQLStore {
+package struct SupplyCentreStore: SQLStore {
     let database: Database
 
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
     }
 
@@ -124,7 +124,7 @@ public struct SupplyCentreStore: SQLStore {
     }
 
     /// Contracts a distributor (配送企业) for a drug, replacing the previous one.
-    public func contract(drugCode: String, distributorCode: String, consortium: Consortium, by principal: Principal) async throws
+    package func contract(drugCode: String, distributorCode: String, consortium: Consortium, by principal: Principal) async throws
     {
         try requireSupplyCentre(principal, consortium)
         try await database.transaction { connection in
@@ -149,7 +149,7 @@ public struct SupplyCentreStore: SQLStore {
 
     /// Consolidates every submitted member order into one consortium order per distributor, each line keeping
     /// the member it is delivered to. A drug without a contracted distributor stops it all (422 naming them).
-    public func consolidate(consortium: Consortium, by principal: Principal) async throws -> [ConsolidatedOrder] {
+    package func consolidate(consortium: Consortium, by principal: Principal) async throws -> [ConsolidatedOrder] {
         try requireSupplyCentre(principal, consortium)
         return try await database.transaction { connection in
             let orders = try await connection.rows(
@@ -224,7 +224,7 @@ public struct SupplyCentreStore: SQLStore {
         return result
     }
 
-    public func consolidatedOrder(id: Int64, consortium: Consortium, by principal: Principal) async throws -> ConsolidatedOrder {
+    package func consolidatedOrder(id: Int64, consortium: Consortium, by principal: Principal) async throws -> ConsolidatedOrder {
         try principal.require(
             .readSupplyCentreOrders(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         guard
@@ -241,7 +241,7 @@ public struct SupplyCentreStore: SQLStore {
     /// Records a distributor's invoice to a member. The two-invoice rule is enforced (a second distributor in the
     /// chain is refused); a price other than the unified price on the order date, a quantity other than the one
     /// received, or an amount other than quantity × price is kept and marked, not refused.
-    public func recordInvoice(_ request: InvoiceRequest, consortium: Consortium, by principal: Principal) async throws
+    package func recordInvoice(_ request: InvoiceRequest, consortium: Consortium, by principal: Principal) async throws
         -> RecordedInvoice
     {
         try requireSupplyCentre(principal, consortium)
@@ -360,7 +360,7 @@ public struct SupplyCentreStore: SQLStore {
 
     /// Payable invoices (matched, or their discrepancies resolved by finance) and when they are due: the term after
     /// the latest accepted delivery. Paid in full once the payments add up to the invoice's total.
-    public func payables(
+    package func payables(
         consortium: Consortium, status: ProcurementRules.PayableStatus?, institutionCode: String? = nil,
         today: BusinessDate, invoiceID: Int64? = nil
     ) async throws -> [Payable] {
@@ -406,7 +406,7 @@ public struct SupplyCentreStore: SQLStore {
     }
 
     /// Records a central payment (统一支付) of a payable invoice: its whole amount or a part of what remains.
-    public func pay(
+    package func pay(
         invoiceID: Int64, paidOn: BusinessDate, amount: Money, reference: String, consortium: Consortium, by principal: Principal
     ) async throws {
         try principal.require(.payInvoices(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
@@ -444,7 +444,7 @@ public struct SupplyCentreStore: SQLStore {
     }
 
     /// Finance marks an invoice's discrepancies resolved (it may then be paid) or disputed, with a note.
-    public func review(
+    package func review(
         invoiceID: Int64, as review: DiscrepancyReview, note: String, consortium: Consortium,
         by principal: Principal
     ) async throws -> RecordedInvoice {
@@ -475,24 +475,24 @@ public struct SupplyCentreStore: SQLStore {
 
     // MARK: Reports
 
-    public struct SpendRow: Sendable, Equatable {
-        public var institutionCode: String
-        public var drugCode: String
-        public var month: String
-        public var amount: Money
+    package struct SpendRow: Sendable, Equatable {
+        package var institutionCode: String
+        package var drugCode: String
+        package var month: String
+        package var amount: Money
     }
 
-    public struct SpendReport: Sendable {
-        public var rows: [SpendRow]
-        public var total: Money
-        public var essential: Money
-        public var insured: Money
-        public var tcm: Money
+    package struct SpendReport: Sendable {
+        package var rows: [SpendRow]
+        package var total: Money
+        package var essential: Money
+        package var insured: Money
+        package var tcm: Money
     }
 
     /// Spend (received quantity × unified price) per member, drug and month of the order date, with the shares
     /// on essential-list, insurance-listed and TCM (Chinese patent medicines and decoction pieces) drugs.
-    public func spend(consortium: Consortium, from: BusinessDate, to: BusinessDate) async throws -> SpendReport {
+    package func spend(consortium: Consortium, from: BusinessDate, to: BusinessDate) async throws -> SpendReport {
         let rows = try await database.rows(
             """
             SELECT i.code, l.drug_code, to_char(o.order_date, 'YYYY-MM'), sum(l.received_quantity * l.unit_price),

@@ -4,20 +4,20 @@ import RxDomain
 /// A distributor's invoice file: decoded (UTF-8 or GBK), read as CSV and checked line by line before anything of it
 /// is kept. Every bad line is reported with its number. `InvoiceFileReader` reads a file chunk by chunk with these
 /// rules; `validate` judges one record.
-public enum InvoiceFile {
-    public static let columns = [
+package enum InvoiceFile {
+    package static let columns = [
         "distributor_code", "invoice_number", "invoice_date", "manufacturer_invoice_number", "manufacturer_code",
         "institution_code", "drug_code", "lot_number", "quantity", "unit_price", "amount",
     ]
 
-    public typealias Encoding = FileEncoding
+    package typealias Encoding = FileEncoding
 
-    public struct LineError: Error, Sendable, Equatable, CustomStringConvertible {
-        public var line: Int
-        public var reason: String
-        public var description: String { "line \(line): \(reason)" }
+    package struct LineError: Error, Sendable, Equatable, CustomStringConvertible {
+        package var line: Int
+        package var reason: String
+        package var description: String { "line \(line): \(reason)" }
 
-        public init(line: Int, reason: String) {
+        package init(line: Int, reason: String) {
             self.line = line
             self.reason = reason
         }
@@ -25,17 +25,17 @@ public enum InvoiceFile {
 
     /// Bad input: the file is not decodable, not CSV with the columns, or has bad lines (all of them listed, or the
     /// first `InvoiceFileReader.maxListedErrors` and a count of the others).
-    public struct Rejected: Error, Sendable, CustomStringConvertible {
-        public var errors: [LineError]
+    package struct Rejected: Error, Sendable, CustomStringConvertible {
+        package var errors: [LineError]
         /// Bad lines beyond those listed.
-        public var unlisted: Int
+        package var unlisted: Int
 
-        public init(errors: [LineError], unlisted: Int = 0) {
+        package init(errors: [LineError], unlisted: Int = 0) {
             self.errors = errors
             self.unlisted = unlisted
         }
 
-        public var description: String {
+        package var description: String {
             var lines = errors.map(\.description)
             if unlisted > 0 { lines.append("… and \(unlisted) more bad line\(unlisted == 1 ? "" : "s")") }
             return lines.joined(separator: "\n")
@@ -43,12 +43,12 @@ public enum InvoiceFile {
     }
 
     /// Where each required column is in the file's header.
-    public struct Columns: Sendable {
+    package struct Columns: Sendable {
         let count: Int
         let distributor, invoice, date, manufacturerInvoice, manufacturer, institution, drug, lot, quantity, price, amount: Int
 
         /// Reads the header record: every required column must be there (extra columns are ignored).
-        public init(header record: CSVRecord) throws(Rejected) {
+        package init(header record: CSVRecord) throws(Rejected) {
             let header = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
             let index = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
             let missing = InvoiceFile.columns.filter { index[$0] == nil }
@@ -77,7 +77,7 @@ public enum InvoiceFile {
     static let epoch = BusinessDate("1970-01-01")!
 
     /// Judges one record of the file: the line it becomes, or every reason it is bad, joined.
-    public static func validate(_ row: CSVRecord, _ columns: Columns) -> Result<InvoiceFileLine, LineError> {
+    package static func validate(_ row: CSVRecord, _ columns: Columns) -> Result<InvoiceFileLine, LineError> {
         guard row.fields.count == columns.count else {
             return .failure(LineError(line: row.line, reason: "\(row.fields.count) fields where the header has \(columns.count)"))
         }
@@ -126,7 +126,7 @@ public enum InvoiceFile {
     }
 
     /// Every line of a file in memory (small files; `ReconcileInvoices` streams).
-    public static func parse(_ data: Data, encoding: Encoding) throws(Rejected) -> [InvoiceFileLine] {
+    package static func parse(_ data: Data, encoding: Encoding) throws(Rejected) -> [InvoiceFileLine] {
         var reader = InvoiceFileReader(encoding: encoding)
         var lines: [InvoiceFileLine] = []
         data.withUnsafeBytes { reader.feed($0) { lines.append($0) } }
@@ -138,27 +138,27 @@ public enum InvoiceFile {
 
 /// Reads an invoice file chunk by chunk: the header, then each record validated by `InvoiceFile.validate`. Good
 /// lines go to the caller as they are read; bad ones are collected (the first `maxListedErrors`, then counted).
-public struct InvoiceFileReader {
-    public static let maxListedErrors = 1000
+package struct InvoiceFileReader {
+    package static let maxListedErrors = 1000
 
     var parser: CSVStreamParser
     var columns: InvoiceFile.Columns?
     /// A fault of the whole file (no header, missing columns): nothing after it is read.
     var fatal: InvoiceFile.Rejected?
-    public private(set) var errors: [InvoiceFile.LineError] = []
-    public private(set) var badLines = 0
-    public private(set) var goodLines = 0
+    package private(set) var errors: [InvoiceFile.LineError] = []
+    package private(set) var badLines = 0
+    package private(set) var goodLines = 0
 
-    public init(encoding: InvoiceFile.Encoding) {
+    package init(encoding: InvoiceFile.Encoding) {
         parser = CSVStreamParser(encoding: encoding.csv)
     }
 
     /// The physical lines read so far.
-    public var linesRead: Int { parser.line - 1 }
+    package var linesRead: Int { parser.line - 1 }
     /// Whether a bad line or a fault of the file was found: nothing of it may be kept.
-    public var failed: Bool { fatal != nil || badLines > 0 }
+    package var failed: Bool { fatal != nil || badLines > 0 }
 
-    public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ good: (InvoiceFileLine) throws -> Void) rethrows {
+    package mutating func feed(_ bytes: UnsafeRawBufferPointer, _ good: (InvoiceFileLine) throws -> Void) rethrows {
         guard fatal == nil else { return }
         // The parser is taken out while it calls back into `take`, which changes the rest of the reader.
         var parser = self.parser
@@ -167,7 +167,7 @@ public struct InvoiceFileReader {
         try parser.feed(bytes) { try take($0, good) }
     }
 
-    public mutating func finish(_ good: (InvoiceFileLine) throws -> Void) rethrows {
+    package mutating func finish(_ good: (InvoiceFileLine) throws -> Void) rethrows {
         guard fatal == nil else { return }
         var parser = self.parser
         self.parser = CSVStreamParser(encoding: parser.encoding)
@@ -176,7 +176,7 @@ public struct InvoiceFileReader {
     }
 
     /// Throws what was wrong with the file, all of it; returns when every line was good.
-    public func verdict() throws(InvoiceFile.Rejected) {
+    package func verdict() throws(InvoiceFile.Rejected) {
         if let fatal { throw fatal }
         guard columns != nil else {
             throw InvoiceFile.Rejected(errors: [InvoiceFile.LineError(line: 1, reason: "the invoice file is empty")])

@@ -7,15 +7,15 @@ import RxDomain
 /// catalogue in effect on a date (the published version with the latest effective date on or before it): not in
 /// it, or restricted to levels the member is not. Members without a list of their own use the consortium catalogue
 /// and are in line by construction. One set-based query; the run is recorded in the same transaction.
-public struct ReconcileCatalogues: Sendable {
-    public typealias Outcome = RecordReconciliationOutcome<MemberCatalogueClassification>
+package struct ReconcileCatalogues: Sendable {
+    package typealias Outcome = RecordReconciliationOutcome<MemberCatalogueClassification>
 
     let database: Database
     var logger: Logger { database.logger }
 
-    public init(database: Database) { self.database = database }
+    package init(database: Database) { self.database = database }
 
-    public func run(
+    package func run(
         consortiumCode: String, asOf: BusinessDate, format: ReconciliationReport.Format = .table,
         createdBy: String
     ) async throws -> Outcome {

@@ -6,15 +6,15 @@ import RxDomain
 /// `consortiumrx reconcile herbs --round ID`: per member and item of a volume-based round of decoction pieces,
 /// committed against bought (the progress endpoint's figures, as of a date), and every lot the lead's lab rejected
 /// that a member nevertheless received. Two set-based queries; the run is recorded in the same transaction.
-public struct ReconcileHerbs: Sendable {
-    public typealias Outcome = RecordReconciliationOutcome<HerbCommitmentClassification>
+package struct ReconcileHerbs: Sendable {
+    package typealias Outcome = RecordReconciliationOutcome<HerbCommitmentClassification>
 
     let database: Database
     var logger: Logger { database.logger }
 
-    public init(database: Database) { self.database = database }
+    package init(database: Database) { self.database = database }
 
-    public func run(
+    package func run(
         roundID: Int64, asOf: BusinessDate, format: ReconciliationReport.Format = .table,
         createdBy: String
     ) async throws -> Outcome {

@@ -14,30 +14,30 @@ import RxDomain
 /// `ReconciliationRules`, its discrepancies stored with one INSERT and written to the output, and only counters and
 /// money totals are kept; then the next batch is fetched, so one is in memory at a time. The run is recorded in the
 /// same transaction.
-public struct ReconcileInvoices: Sendable {
-    public struct Outcome: Sendable {
+package struct ReconcileInvoices: Sendable {
+    package struct Outcome: Sendable {
         /// 0 every line matched, 1 discrepancies, 2 bad input.
-        public var status: Int32
+        package var status: Int32
         /// The report, when it was kept in memory (`run(data:…)`); a streamed report went to its output.
-        public var output: String
+        package var output: String
         /// What to show on standard error.
-        public var errors: String
+        package var errors: String
         /// The run and its summary (nil on bad input); its discrepancies only when the output kept them.
-        public var report: ReconciliationReport?
+        package var report: ReconciliationReport?
     }
 
     /// Where the file comes from.
-    public typealias Input = FileInput
+    package typealias Input = FileInput
 
     /// Lines fetched from the matching cursor at a time.
-    public static let batchSize = 10_000
+    package static let batchSize = 10_000
 
     let database: Database
     var logger: Logger { database.logger }
 
-    public init(database: Database) { self.database = database }
+    package init(database: Database) { self.database = database }
 
-    public static func checksum(_ data: Data) -> String {
+    package static func checksum(_ data: Data) -> String {
         hex(SHA256.hash(data: data))
     }
 
@@ -58,7 +58,7 @@ public struct ReconcileInvoices: Sendable {
     }
 
     /// The report in memory (tests and small files): `output` and `report.discrepancies` are filled.
-    public func run(
+    package func run(
         data: Data, fileName: String, consortiumCode: String, encoding: InvoiceFile.Encoding = .utf8,
         format: ReconciliationReport.Format = .table, asOf: BusinessDate, createdBy: String
     ) async throws -> Outcome {
@@ -72,7 +72,7 @@ public struct ReconcileInvoices: Sendable {
     }
 
     /// Reconciles the input, writing the report to `output` as it is produced (nothing is written on bad input).
-    public func run(
+    package func run(
         input: Input, fileName: String, consortiumCode: String, encoding: InvoiceFile.Encoding = .utf8,
         format: ReconciliationReport.Format = .table, asOf: BusinessDate, createdBy: String,
         output: any ReconciliationOutput, progress: (any ReconciliationProgressReporter)? = nil

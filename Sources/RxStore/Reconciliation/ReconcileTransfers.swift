@@ -9,15 +9,15 @@ import RxDomain
 /// preparation (it has no drug of its own), that a receipt has its shipment and that a lot is not expired when
 /// shipped (checks); what it cannot guarantee, or what the API refuses but data loaded around it might hold, is
 /// checked here. Two set-based queries; the run is recorded in the same transaction.
-public struct ReconcileTransfers: Sendable {
-    public typealias Outcome = RecordReconciliationOutcome<TransferClassification>
+package struct ReconcileTransfers: Sendable {
+    package typealias Outcome = RecordReconciliationOutcome<TransferClassification>
 
     let database: Database
     var logger: Logger { database.logger }
 
-    public init(database: Database) { self.database = database }
+    package init(database: Database) { self.database = database }
 
-    public func run(
+    package func run(
         consortiumCode: String, asOf: BusinessDate, format: ReconciliationReport.Format = .table,
         createdBy: String
     ) async throws -> Outcome {

@@ -8,7 +8,7 @@ import RxDomain
 #endif
 
 /// Where a reconciliation's report goes as it is produced. Used from one task at a time.
-public protocol ReconciliationOutput: AnyObject {
+package protocol ReconciliationOutput: AnyObject {
     func write(_ text: String) throws
     /// The discrepancies of a batch, in line order, as they are found (an output may keep them; a stream does not).
     func found(_ batch: [ReconciliationDiscrepancy])
@@ -17,22 +17,22 @@ public protocol ReconciliationOutput: AnyObject {
 }
 
 /// The report kept in memory, with its discrepancies (tests and small files).
-public final class InMemoryReconciliationOutput: ReconciliationOutput {
-    public private(set) var text = ""
-    public private(set) var discrepancies: [ReconciliationDiscrepancy] = []
+package final class InMemoryReconciliationOutput: ReconciliationOutput {
+    package private(set) var text = ""
+    package private(set) var discrepancies: [ReconciliationDiscrepancy] = []
 
-    public init() {}
-    public func write(_ text: String) throws { self.text += text }
-    public func found(_ batch: [ReconciliationDiscrepancy]) { discrepancies += batch }
-    public func flush() throws {}
+    package init() {}
+    package func write(_ text: String) throws { self.text += text }
+    package func found(_ batch: [ReconciliationDiscrepancy]) { discrepancies += batch }
+    package func flush() throws {}
 }
 
 /// The report written to a file descriptor (standard output) or a file, through a 64 KiB buffer. A file is created
 /// only when the first byte of a report is written, so bad input leaves no file behind.
-public final class FileReconciliationOutput: ReconciliationOutput {
-    public struct CannotWrite: Error, CustomStringConvertible {
-        public var path: String
-        public var description: String { "cannot write \(path)" }
+package final class FileReconciliationOutput: ReconciliationOutput {
+    package struct CannotWrite: Error, CustomStringConvertible {
+        package var path: String
+        package var description: String { "cannot write \(path)" }
     }
 
     private enum Target { case descriptor(Int32), path(String) }
@@ -40,10 +40,10 @@ public final class FileReconciliationOutput: ReconciliationOutput {
     private var fd: Int32 = -1
     private var buffer: [UInt8] = []
     /// Called before buffered text goes out (a progress bar on the same terminal takes itself off first).
-    public var beforeWriting: (() -> Void)?
+    package var beforeWriting: (() -> Void)?
 
-    public static func standardOutput() -> FileReconciliationOutput { FileReconciliationOutput(target: .descriptor(1)) }
-    public init(path: String) { target = .path(path) }
+    package static func standardOutput() -> FileReconciliationOutput { FileReconciliationOutput(target: .descriptor(1)) }
+    package init(path: String) { target = .path(path) }
     private init(target: Target) { self.target = target }
 
     deinit {
@@ -57,14 +57,14 @@ public final class FileReconciliationOutput: ReconciliationOutput {
         }
     }
 
-    public func write(_ text: String) throws {
+    package func write(_ text: String) throws {
         buffer.append(contentsOf: text.utf8)
         if buffer.count >= 1 << 16 { try drain() }
     }
 
-    public func found(_ batch: [ReconciliationDiscrepancy]) {}
+    package func found(_ batch: [ReconciliationDiscrepancy]) {}
 
-    public func flush() throws { try drain() }
+    package func flush() throws { try drain() }
 
     private func drain() throws {
         guard !buffer.isEmpty else { return }
@@ -101,18 +101,18 @@ private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -
 }
 
 /// How far a reconciliation is, for a progress bar.
-public struct ReconciliationProgress: Sendable, Equatable {
-    public enum Phase: Sendable, Equatable { case reading, matching, done }
-    public var phase: Phase
-    public var linesRead: Int
-    public var bytesRead: Int
+package struct ReconciliationProgress: Sendable, Equatable {
+    package enum Phase: Sendable, Equatable { case reading, matching, done }
+    package var phase: Phase
+    package var linesRead: Int
+    package var bytesRead: Int
     /// The file's size, when known.
-    public var totalBytes: Int?
+    package var totalBytes: Int?
     /// Lines judged so far, and of how many (while matching).
-    public var linesMatched: Int
-    public var totalLines: Int
+    package var linesMatched: Int
+    package var totalLines: Int
 
-    public init(
+    package init(
         phase: Phase, linesRead: Int = 0, bytesRead: Int = 0, totalBytes: Int? = nil, linesMatched: Int = 0,
         totalLines: Int = 0
     ) {
@@ -126,6 +126,6 @@ public struct ReconciliationProgress: Sendable, Equatable {
 }
 
 /// Told of progress about once per chunk read or batch matched (the implementation throttles what it shows).
-public protocol ReconciliationProgressReporter: AnyObject {
+package protocol ReconciliationProgressReporter: AnyObject {
     func report(_ progress: ReconciliationProgress)
 }

@@ -4,43 +4,43 @@ import PostgresNIO
 import RxDomain
 
 /// A recorded reconciliation run, as the API shows it.
-public struct ReconciliationRun: Sendable {
-    public var id: Int64
-    public var kind: String
-    public var fileName: String
-    public var inputChecksum: String
-    public var asOf: BusinessDate
-    public var startedAt: Date
-    public var finishedAt: Date
-    public var createdBy: String
+package struct ReconciliationRun: Sendable {
+    package var id: Int64
+    package var kind: String
+    package var fileName: String
+    package var inputChecksum: String
+    package var asOf: BusinessDate
+    package var startedAt: Date
+    package var finishedAt: Date
+    package var createdBy: String
     /// Invoice lines, or the entries a report examined.
-    public var lines: Int
+    package var lines: Int
     /// By classification name, as recorded: the invoice classifications (with `matched`), or a report's
     /// classifications (with `in_line`).
-    public var counts: [String: Int]
-    public var moneyAtStake: Money
+    package var counts: [String: Int]
+    package var moneyAtStake: Money
     /// Filled only when one run is read.
-    public var discrepancies: [RecordedDiscrepancy]?
+    package var discrepancies: [RecordedDiscrepancy]?
 }
 
 /// A discrepancy as recorded, of any kind of run: `lineNumber` is the invoice file's line or the report's row.
-public struct RecordedDiscrepancy: Sendable, Equatable {
-    public var lineNumber: Int
-    public var classification: String
-    public var detail: [String: String]
-    public var moneyAtStake: Money
+package struct RecordedDiscrepancy: Sendable, Equatable {
+    package var lineNumber: Int
+    package var classification: String
+    package var detail: [String: String]
+    package var moneyAtStake: Money
     /// Finance's review; nil while open.
-    public var review: DiscrepancyReview?
-    public var reviewNote: String?
-    public var reviewedBy: String?
-    public var reviewedAt: Date?
+    package var review: DiscrepancyReview?
+    package var reviewNote: String?
+    package var reviewedBy: String?
+    package var reviewedAt: Date?
 }
 
 /// Reads the runs `consortiumrx reconcile` recorded, and records finance's review of their discrepancies.
-public struct ReconciliationStore: SQLStore {
+package struct ReconciliationStore: SQLStore {
     let database: Database
 
-    public init(database: Database) { self.database = database }
+    package init(database: Database) { self.database = database }
 
     typealias Row = (Int64, String, String, String, String, Date, Date, String, String)
 
@@ -64,7 +64,7 @@ public struct ReconciliationStore: SQLStore {
     }
 
     /// Newest first.
-    public func list(consortiumID: Int64, page: PageRequest) async throws -> Page<ReconciliationRun> {
+    package func list(consortiumID: Int64, page: PageRequest) async throws -> Page<ReconciliationRun> {
         let before = page.after.flatMap(Int64.init) ?? Int64.max
         let rows = try await database.rows(
             """
@@ -75,7 +75,7 @@ public struct ReconciliationStore: SQLStore {
         return Page(rows: try rows.map { try run($0, discrepancies: nil) }, limit: page.limit, key: { String($0.id) })
     }
 
-    public func get(consortiumID: Int64, id: Int64) async throws -> ReconciliationRun {
+    package func get(consortiumID: Int64, id: Int64) async throws -> ReconciliationRun {
         try await database.read { connection in
             guard
                 let r = try await connection.row(
@@ -111,7 +111,7 @@ public struct ReconciliationStore: SQLStore {
 
     /// Finance marks the discrepancies of one line of a run (or only the classification named) resolved or
     /// disputed, with a note; the line's discrepancies as they now stand.
-    public func review(
+    package func review(
         runID: Int64, lineNumber: Int, classification: String?, as review: DiscrepancyReview, note: String,
         consortiumID: Int64, by principal: Principal
     ) async throws -> [RecordedDiscrepancy] {

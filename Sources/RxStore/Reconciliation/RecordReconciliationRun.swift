@@ -5,14 +5,14 @@ import PostgresNIO
 import RxDomain
 
 /// What a report of records against records (`consortiumrx reconcile herbs|transfers|catalogues`) gives back.
-public struct RecordReconciliationOutcome<Classification: RecordClassification>: Sendable {
+package struct RecordReconciliationOutcome<Classification: RecordClassification>: Sendable {
     /// 0 everything in line, 1 discrepancies, 2 bad input (an unknown round or consortium).
-    public var status: Int32
+    package var status: Int32
     /// The report (empty on bad input).
-    public var output: String
+    package var output: String
     /// What to show on standard error.
-    public var errors: String
-    public var report: RecordReconciliationReport<Classification>?
+    package var errors: String
+    package var report: RecordReconciliationReport<Classification>?
 
     static func badInput(_ message: String) -> Self {
         Self(status: ReconciliationRules.badInput, output: "", errors: message + "\n", report: nil)

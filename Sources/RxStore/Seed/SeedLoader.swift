@@ -5,11 +5,11 @@ import RxDomain
 
 /// Loads `seeds/`: reference data (essential-list editions, policy defaults) and, with `demo`, the demo
 /// consortium, its suppliers and drugs. One transaction; a second load changes nothing.
-public struct SeedLoader: Sendable {
-    public struct Summary: Sendable, Equatable, CustomStringConvertible {
-        public var changes: [String: Int] = [:]
-        public var total: Int { changes.values.reduce(0, +) }
-        public var description: String {
+package struct SeedLoader: Sendable {
+    package struct Summary: Sendable, Equatable, CustomStringConvertible {
+        package var changes: [String: Int] = [:]
+        package var total: Int { changes.values.reduce(0, +) }
+        package var description: String {
             total == 0
                 ? "nothing to change"
                 : changes.sorted(by: { $0.key < $1.key }).filter { $0.value > 0 }.map { "\($0.key): \($0.value)" }
@@ -17,24 +17,24 @@ public struct SeedLoader: Sendable {
         }
     }
 
-    public struct Invalid: Error, CustomStringConvertible {
-        public var file: String
-        public var line: Int
-        public var reason: String
-        public var description: String { "\(file), line \(line): \(reason)" }
+    package struct Invalid: Error, CustomStringConvertible {
+        package var file: String
+        package var line: Int
+        package var reason: String
+        package var description: String { "\(file), line \(line): \(reason)" }
     }
 
     let database: Database
     let directory: URL
 
-    public init(database: Database, directory: URL) {
+    package init(database: Database, directory: URL) {
         self.database = database
         self.directory = directory
     }
 
     var logger: Logger { database.logger }
 
-    public func load(demo: Bool) async throws -> Summary {
+    package func load(demo: Bool) async throws -> Summary {
         let editions = try table("reference/essential_list_editions.csv", ["edition", "effective_from", "item_count", "note"])
         let defaults = try table("reference/policy_defaults.csv", ["key", "value", "effective_from", "source"])
         let demoData = demo ? try DemoData(loader: self) : nil

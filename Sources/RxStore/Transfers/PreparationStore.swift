@@ -4,29 +4,29 @@ import PostgresNIO
 import RxDomain
 
 /// A hospital preparation (医疗机构制剂) of one producer in one consortium, with its registration.
-public struct HospitalPreparation: Sendable, Equatable, Encodable {
-    public var drugCode: String
-    public var genericName: String
-    public var dosageForm: String
-    public var strength: String?
-    public var unit: String
-    public var producerInstitutionCode: String
-    public var registrationKind: RegistrationKind
-    public var registrationNumber: String
+package struct HospitalPreparation: Sendable, Equatable, Encodable {
+    package var drugCode: String
+    package var genericName: String
+    package var dosageForm: String
+    package var strength: String?
+    package var unit: String
+    package var producerInstitutionCode: String
+    package var registrationKind: RegistrationKind
+    package var registrationNumber: String
     /// nil for a filing (备案号).
-    public var registrationValidTo: BusinessDate?
-    public var reimbursable: Bool
+    package var registrationValidTo: BusinessDate?
+    package var reimbursable: Bool
 }
 
-public struct HospitalPreparationDraft: Sendable {
-    public var drugCode: String
-    public var producerInstitutionCode: String
-    public var registrationKind: RegistrationKind
-    public var registrationNumber: String
-    public var registrationValidTo: BusinessDate?
-    public var reimbursable: Bool
+package struct HospitalPreparationDraft: Sendable {
+    package var drugCode: String
+    package var producerInstitutionCode: String
+    package var registrationKind: RegistrationKind
+    package var registrationNumber: String
+    package var registrationValidTo: BusinessDate?
+    package var reimbursable: Bool
 
-    public init(
+    package init(
         drugCode: String, producerInstitutionCode: String, registrationKind: RegistrationKind, registrationNumber: String,
         registrationValidTo: BusinessDate?, reimbursable: Bool
     ) {
@@ -40,19 +40,19 @@ public struct HospitalPreparationDraft: Sendable {
 }
 
 /// An institution's preparation licence (医疗机构制剂许可证).
-public struct PreparationLicence: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var institutionCode: String
-    public var licenceNumber: String
-    public var validFrom: BusinessDate
-    public var validTo: BusinessDate
+package struct PreparationLicence: Sendable, Equatable, Encodable {
+    package var id: Int64
+    package var institutionCode: String
+    package var licenceNumber: String
+    package var validFrom: BusinessDate
+    package var validTo: BusinessDate
 }
 
 /// Hospital preparations, their producers' licences, and the warnings ahead of their expiry.
-public struct PreparationStore: SQLStore {
+package struct PreparationStore: SQLStore {
     let database: Database
 
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
     }
 
@@ -74,7 +74,7 @@ public struct PreparationStore: SQLStore {
             registrationValidTo: r.8.flatMap(BusinessDate.init), reimbursable: r.9)
     }
 
-    public func list(consortiumID: Int64, page: PageRequest) async throws -> Page<HospitalPreparation> {
+    package func list(consortiumID: Int64, page: PageRequest) async throws -> Page<HospitalPreparation> {
         let rows = try await database.rows(
             """
             SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.from)
@@ -94,7 +94,7 @@ public struct PreparationStore: SQLStore {
     }
 
     /// Registers a preparation: a drug of category hospital_preparation, made by a member of the consortium.
-    public func create(_ draft: HospitalPreparationDraft, consortium: Consortium, by principal: Principal) async throws
+    package func create(_ draft: HospitalPreparationDraft, consortium: Consortium, by principal: Principal) async throws
         -> HospitalPreparation
     {
         try principal.require(.managePreparations(consortiumID: consortium.id))
@@ -129,7 +129,7 @@ public struct PreparationStore: SQLStore {
     }
 
     /// Records a preparation licence of a member (a renewal is another licence).
-    public func addLicence(
+    package func addLicence(
         institution: Institution, number: String, validFrom: BusinessDate, validTo: BusinessDate, by principal: Principal
     ) async throws -> PreparationLicence {
         try principal.require(.managePreparations(consortiumID: institution.consortiumID))
@@ -156,7 +156,7 @@ public struct PreparationStore: SQLStore {
 
     /// Registrations and licences lapsing within `days` of `today`, or lapsed already: for each institution only
     /// its latest licence counts, and only producers' licences.
-    public func expiring(consortiumID: Int64, today: BusinessDate, within days: Int) async throws -> [ExpiryWarning] {
+    package func expiring(consortiumID: Int64, today: BusinessDate, within days: Int) async throws -> [ExpiryWarning] {
         let registrations = try await database.rows(
             """
             SELECT i.code, p.drug_code, p.registration_number, p.registration_valid_to::text

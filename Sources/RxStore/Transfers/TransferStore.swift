@@ -4,46 +4,46 @@ import PostgresNIO
 import RxDomain
 
 /// The regulator's consent to transfer a preparation (or the consortium's standing scope), with its balance.
-public struct TransferApproval: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var consortiumID: Int64
-    public var kind: TransferApprovalKind
-    public var authority: String?
-    public var documentNumber: String?
-    public var documentDate: BusinessDate?
-    public var drugCode: String
-    public var supplierInstitutionID: Int64
-    public var supplierInstitutionCode: String
-    public var receiverInstitutionCodes: [String]
-    public var approvedQuantity: Quantity
-    public var unit: String
-    public var shippedQuantity: Quantity
-    public var receivedQuantity: Quantity
-    public var validFrom: BusinessDate
-    public var validTo: BusinessDate
+package struct TransferApproval: Sendable, Equatable, Encodable {
+    package var id: Int64
+    package var consortiumID: Int64
+    package var kind: TransferApprovalKind
+    package var authority: String?
+    package var documentNumber: String?
+    package var documentDate: BusinessDate?
+    package var drugCode: String
+    package var supplierInstitutionID: Int64
+    package var supplierInstitutionCode: String
+    package var receiverInstitutionCodes: [String]
+    package var approvedQuantity: Quantity
+    package var unit: String
+    package var shippedQuantity: Quantity
+    package var receivedQuantity: Quantity
+    package var validFrom: BusinessDate
+    package var validTo: BusinessDate
 
-    public func balance(today: BusinessDate) -> TransferBalance {
+    package func balance(today: BusinessDate) -> TransferBalance {
         TransferBalance(
             approved: approvedQuantity, shipped: shippedQuantity, received: receivedQuantity, validFrom: validFrom,
             validTo: validTo, today: today)
     }
 }
 
-public struct TransferApprovalDraft: Sendable {
-    public var kind: TransferApprovalKind
-    public var authority: String?
-    public var documentNumber: String?
-    public var documentDate: BusinessDate?
-    public var drugCode: String
-    public var supplierInstitutionCode: String
-    public var receiverInstitutionCodes: [String]
-    public var approvedQuantity: Quantity
+package struct TransferApprovalDraft: Sendable {
+    package var kind: TransferApprovalKind
+    package var authority: String?
+    package var documentNumber: String?
+    package var documentDate: BusinessDate?
+    package var drugCode: String
+    package var supplierInstitutionCode: String
+    package var receiverInstitutionCodes: [String]
+    package var approvedQuantity: Quantity
     /// When given, it must be the preparation's unit.
-    public var unit: String?
-    public var validFrom: BusinessDate
-    public var validTo: BusinessDate
+    package var unit: String?
+    package var validFrom: BusinessDate
+    package var validTo: BusinessDate
 
-    public init(
+    package init(
         kind: TransferApprovalKind, authority: String?, documentNumber: String?, documentDate: BusinessDate?,
         drugCode: String, supplierInstitutionCode: String, receiverInstitutionCodes: [String], approvedQuantity: Quantity,
         unit: String?, validFrom: BusinessDate, validTo: BusinessDate
@@ -62,43 +62,43 @@ public struct TransferApprovalDraft: Sendable {
     }
 }
 
-public struct TransferReceipt: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var shipmentID: Int64
-    public var receivedOn: BusinessDate
-    public var quantityReceived: Quantity
+package struct TransferReceipt: Sendable, Equatable, Encodable {
+    package var id: Int64
+    package var shipmentID: Int64
+    package var receivedOn: BusinessDate
+    package var quantityReceived: Quantity
     /// Received minus shipped: negative a shortfall, positive an excess.
-    public var discrepancy: Quantity
-    public var condition: ReceiptCondition
-    public var note: String?
+    package var discrepancy: Quantity
+    package var condition: ReceiptCondition
+    package var note: String?
 }
 
-public struct TransferShipment: Sendable, Equatable, Encodable {
-    public var id: Int64
-    public var consortiumID: Int64
-    public var approvalID: Int64
-    public var drugCode: String
-    public var unit: String
-    public var supplierInstitutionCode: String
-    public var receiverInstitutionID: Int64
-    public var receiverInstitutionCode: String
-    public var lotNumber: String
-    public var productionDate: BusinessDate
-    public var expiryDate: BusinessDate
-    public var quantity: Quantity
-    public var shippedOn: BusinessDate
-    public var receipt: TransferReceipt?
+package struct TransferShipment: Sendable, Equatable, Encodable {
+    package var id: Int64
+    package var consortiumID: Int64
+    package var approvalID: Int64
+    package var drugCode: String
+    package var unit: String
+    package var supplierInstitutionCode: String
+    package var receiverInstitutionID: Int64
+    package var receiverInstitutionCode: String
+    package var lotNumber: String
+    package var productionDate: BusinessDate
+    package var expiryDate: BusinessDate
+    package var quantity: Quantity
+    package var shippedOn: BusinessDate
+    package var receipt: TransferReceipt?
 }
 
-public struct ShipmentDraft: Sendable {
-    public var receiverInstitutionCode: String
-    public var lotNumber: String
-    public var productionDate: BusinessDate
-    public var expiryDate: BusinessDate
-    public var quantity: Quantity
-    public var shippedOn: BusinessDate
+package struct ShipmentDraft: Sendable {
+    package var receiverInstitutionCode: String
+    package var lotNumber: String
+    package var productionDate: BusinessDate
+    package var expiryDate: BusinessDate
+    package var quantity: Quantity
+    package var shippedOn: BusinessDate
 
-    public init(
+    package init(
         receiverInstitutionCode: String, lotNumber: String, productionDate: BusinessDate, expiryDate: BusinessDate,
         quantity: Quantity, shippedOn: BusinessDate
     ) {
@@ -111,13 +111,13 @@ public struct ShipmentDraft: Sendable {
     }
 }
 
-public struct ReceiptDraft: Sendable {
-    public var receivedOn: BusinessDate
-    public var quantityReceived: Quantity
-    public var condition: ReceiptCondition
-    public var note: String?
+package struct ReceiptDraft: Sendable {
+    package var receivedOn: BusinessDate
+    package var quantityReceived: Quantity
+    package var condition: ReceiptCondition
+    package var note: String?
 
-    public init(receivedOn: BusinessDate, quantityReceived: Quantity, condition: ReceiptCondition, note: String?) {
+    package init(receivedOn: BusinessDate, quantityReceived: Quantity, condition: ReceiptCondition, note: String?) {
         self.receivedOn = receivedOn
         self.quantityReceived = quantityReceived
         self.condition = condition
@@ -126,10 +126,10 @@ public struct ReceiptDraft: Sendable {
 }
 
 /// Transfer approvals, shipments against them, and receipts: every change in one transaction with its audit row.
-public struct TransferStore: SQLStore {
+package struct TransferStore: SQLStore {
     let database: Database
 
-    public init(database: Database) {
+    package init(database: Database) {
         self.database = database
     }
 
@@ -181,7 +181,7 @@ public struct TransferStore: SQLStore {
     }
 
     /// One approval with its shipments and receipts; another consortium's answers 404.
-    public func detail(id: Int64, principal: Principal) async throws -> (TransferApproval, [TransferShipment]) {
+    package func detail(id: Int64, principal: Principal) async throws -> (TransferApproval, [TransferShipment]) {
         try await database.read { connection in
             let consortiumID = try principal.scopedConsortiumID(orNotFound: "no transfer approval \(id)")
             let approval = try await approval(id: id, consortiumID: consortiumID, connection: connection)
@@ -195,7 +195,7 @@ public struct TransferStore: SQLStore {
         }
     }
 
-    public func list(consortiumID: Int64, drugCode: String?, page: PageRequest) async throws -> Page<TransferApproval> {
+    package func list(consortiumID: Int64, drugCode: String?, page: PageRequest) async throws -> Page<TransferApproval> {
         let after = page.after.flatMap(Int64.init) ?? 0
         let rows = try await database.rows(
             """
@@ -208,7 +208,7 @@ public struct TransferStore: SQLStore {
     }
 
     /// Approvals still open that end within `days`, and those with less than `percent` of their quantity left.
-    public func report(consortiumID: Int64, today: BusinessDate, withinDays days: Int, remainingBelow percent: Decimal)
+    package func report(consortiumID: Int64, today: BusinessDate, withinDays days: Int, remainingBelow percent: Decimal)
         async throws -> (expiring: [TransferApproval], nearlyUsedUp: [TransferApproval])
     {
         let open = try await database.rows(
@@ -225,7 +225,7 @@ public struct TransferStore: SQLStore {
     }
 
     /// Records a regulator's approval, or a standing scope where the consortium's setting allows one.
-    public func create(_ draft: TransferApprovalDraft, consortium: Consortium, today: BusinessDate, by principal: Principal)
+    package func create(_ draft: TransferApprovalDraft, consortium: Consortium, today: BusinessDate, by principal: Principal)
         async throws -> TransferApproval
     {
         try principal.require(.recordTransferApproval(consortiumID: consortium.id))
@@ -340,7 +340,7 @@ public struct TransferStore: SQLStore {
 
     /// The producer ships a lot against an approval. The approval row is locked, the rules checked against the
     /// shipped total, and the total raised in the same transaction (its CHECK is the backstop).
-    public func ship(approvalID: Int64, _ draft: ShipmentDraft, today: BusinessDate, by principal: Principal) async throws
+    package func ship(approvalID: Int64, _ draft: ShipmentDraft, today: BusinessDate, by principal: Principal) async throws
         -> TransferShipment
     {
         try await database.transaction { connection in
@@ -403,7 +403,7 @@ public struct TransferStore: SQLStore {
     // MARK: Receipts
 
     /// The receiver records what arrived; a shortfall or excess is kept as the discrepancy.
-    public func receive(shipmentID: Int64, _ draft: ReceiptDraft, today: BusinessDate, by principal: Principal) async throws
+    package func receive(shipmentID: Int64, _ draft: ReceiptDraft, today: BusinessDate, by principal: Principal) async throws
         -> TransferShipment
     {
         try await database.transaction { connection in
