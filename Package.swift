@@ -105,6 +105,17 @@ let package = Package(
             dependencies: ["RxDomain"],
             swiftSettings: strict
         ),
+        /// The pure parts of the store and the API (CSV parser, SQL splitter, URL parsing, JSON reader and writer,
+        /// the read coalescer): no database.
+        .testTarget(
+            name: "UnitTests",
+            dependencies: [
+                "RxAPI", "RxStore", "RxDomain",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

@@ -4,7 +4,7 @@ import Testing
 @testable import RxDomain
 
 @Suite("Policy settings are data, read through one typed accessor (issue 20)")
-struct PolicySettingTests {
+struct PolicySettingTests: RuleRefusals {
     static let keys = [
         PolicySetting.paymentTermDays.key, PolicySetting.minimumRemainingShelfLifeMonths.key,
         PolicySetting.longPrescriptionNationalMaxDays.key, PolicySetting.longPrescriptionStandardMaxDays.key,
@@ -42,5 +42,28 @@ struct PolicySettingTests {
         #expect(!HerbProcurementRules.flagsSupplier(rejections: 1, threshold: 2))
         #expect(HerbProcurementRules.flagsSupplier(rejections: 2, threshold: 2))
         #expect(HerbProcurementRules.flagsSupplier(rejections: 1, threshold: 1))
+    }
+
+    @Test(
+        "a setting's value in force: the text read; before its first value a 422 naming the field; none at all or unreadable, 503"
+    )
+    func valueInForce() throws {
+        let day = BusinessDate("2026-03-01")!
+        let setting = PolicySetting.paymentTermDays
+        #expect(try setting.value(text: "30", firstEffective: nil, on: day, field: "date") == 30)
+        #expect(
+            field { _ = try setting.value(text: nil, firstEffective: "2026-06-01", on: day, field: "orderDate") } == "orderDate")
+        guard
+            case .unavailable(let missing) = refusal({
+                _ = try setting.value(text: nil, firstEffective: nil, on: day, field: "date")
+            })
+        else { Issue.record("no seeds is not a 503"); return }
+        #expect(missing.contains("payment_term_days"))
+        guard
+            case .unavailable(let wrong) = refusal({
+                _ = try setting.value(text: "thirty", firstEffective: nil, on: day, field: "date")
+            })
+        else { Issue.record("an unreadable setting is not a 503"); return }
+        #expect(wrong.contains("thirty"))
     }
 }

@@ -13,6 +13,25 @@ package struct PolicySetting<Value: Sendable>: Sendable {
     }
 }
 
+extension PolicySetting {
+    /// The setting's value from what the database holds: `text`, its value in force on `date`, else
+    /// `firstEffective`, the date its first value takes effect. A date before that is the caller's (422 naming
+    /// `field`); a setting with no value at all means the seeds were not loaded, and a text that does not read as
+    /// the setting's type means they are wrong (503 naming the setting either way).
+    package func value(text: String?, firstEffective: String?, on date: BusinessDate, field: String) throws(DomainError)
+        -> Value
+    {
+        guard let text else {
+            guard let firstEffective else {
+                throw .unavailable("the setting \(key) is missing: load seeds/reference (consortiumrx seed)")
+            }
+            throw .invalid(field, "\(date) is before \(key) takes effect (\(firstEffective))")
+        }
+        guard let value = read(text) else { throw .unavailable("the setting \(key) is not understood: \(text)") }
+        return value
+    }
+}
+
 extension PolicySetting where Value == Int {
     static func whole(_ key: String) -> Self { .init(key: key) { Int($0) } }
 

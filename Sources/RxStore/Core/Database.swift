@@ -132,6 +132,7 @@ package struct Database: Sendable {
             while true {
                 do {
                     try await client.withConnection { connection in
+                        pool.served()
                         guard handoff.offer(connection) else { return }
                         await handoff.untilReturned()
                     }
@@ -149,7 +150,7 @@ package struct Database: Sendable {
             }
         }
         let timer = PostgresClient.defaultEventLoopGroup.any().scheduleTask(in: TimeAmount(wait)) { [pool] in
-            if handoff.isWaiting { pool.mayBeAway() }
+            if handoff.isWaiting { pool.leaseTimedOut(waited: wait) }
             handoff.fail(DomainError.unavailable("no database connection within \(leaseTimeout); retry later"))
         }
         let connection: PostgresConnection

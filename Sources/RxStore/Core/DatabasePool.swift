@@ -20,6 +20,9 @@ package final class DatabasePool: Service, Sendable {
     private let probeInterval: Duration
     private let state: Mutex<State>
     private let runs = Mutex<[ObjectIdentifier: Task<Void, Never>]>([:])
+    private let origin = ContinuousClock.now
+    /// When a lease last got its connection, in nanoseconds since `origin` (`Int64.min`: never).
+    private let lastServed = Atomic<Int64>(.min)
 
     struct State {
         var client: PostgresClient
@@ -51,6 +54,27 @@ package final class DatabasePool: Service, Sendable {
 
     package var client: PostgresClient { state.withLock { $0.client } }
     package var renewals: Int { state.withLock { $0.renewals } }
+
+    /// Whether a lease's failure has put the pool on watch for an outage (probing until the database answers).
+    package var seemsAway: Bool { state.withLock { $0.lostAt != nil } }
+
+    /// A lease got its connection.
+    package func served() {
+        lastServed.store(Self.nanoseconds(origin.duration(to: .now)), ordering: .relaxed)
+    }
+
+    /// A lease got no connection within `waited`. When another lease got one meanwhile, the pool is busy, not cut
+    /// off from the database, and there is nothing to probe.
+    package func leaseTimedOut(waited: Duration) {
+        let last = lastServed.load(ordering: .relaxed)
+        if last != .min, Self.nanoseconds(origin.duration(to: .now)) - last <= Self.nanoseconds(waited) { return }
+        mayBeAway()
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
 
     /// A lease lost its connection, or got none in time: the database may have gone away, or the pool is busy.
     package func mayBeAway() {

@@ -9,18 +9,15 @@ package struct Settings: Sendable {
 
     package init(logger: Logger) { self.logger = logger }
 
-    /// The setting's value in force on `date`. A date before the setting's first value is the caller's (422 naming
-    /// `field`); a setting with no value at all means the seeds were not loaded, and a value that does not read as
-    /// the setting's type means they are wrong (503 naming the setting either way).
+    /// The setting's value in force on `date`, as `PolicySetting.value(text:firstEffective:on:field:)` decides from
+    /// what the database holds.
     package func required<Value>(
         _ setting: PolicySetting<Value>, consortiumID: Int64, on date: BusinessDate, field: String = "date",
         connection: PostgresConnection
     ) async throws -> Value {
-        let text = try await required(setting.key, consortiumID: consortiumID, on: date, field: field, connection: connection)
-        guard let value = setting.read(text) else {
-            throw DomainError.unavailable("the setting \(setting.key) is not understood: \(text)")
-        }
-        return value
+        let text = try await value(setting.key, consortiumID: consortiumID, on: date, connection: connection)
+        let first = text != nil ? nil : try await firstEffective(setting.key, consortiumID: consortiumID, connection: connection)
+        return try setting.value(text: text, firstEffective: first, on: date, field: field)
     }
 
     func value(_ key: String, consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> String?
@@ -37,10 +34,8 @@ package struct Settings: Sendable {
             """, as: String.self, logger: logger)
     }
 
-    private func required(
-        _ key: String, consortiumID: Int64, on date: BusinessDate, field: String = "date", connection: PostgresConnection
-    ) async throws -> String {
-        if let value = try await value(key, consortiumID: consortiumID, on: date, connection: connection) { return value }
+    /// The date the setting's first value (the consortium's or the national default) takes effect; nil when it has none.
+    private func firstEffective(_ key: String, consortiumID: Int64, connection: PostgresConnection) async throws -> String? {
         let earliest: String?? = try await connection.row(
             """
             SELECT min(effective_from)::text FROM (
@@ -49,9 +44,6 @@ package struct Settings: Sendable {
                 SELECT effective_from FROM policy_defaults WHERE key = \(key)
             ) s
             """, as: String?.self, logger: logger)
-        guard let first = earliest ?? nil else {
-            throw DomainError.unavailable("the setting \(key) is missing: load seeds/reference (consortiumrx seed)")
-        }
-        throw DomainError.invalid(field, "\(date) is before \(key) takes effect (\(first))")
+        return earliest ?? nil
     }
 }
