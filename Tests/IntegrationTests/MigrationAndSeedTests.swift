@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import RxStore
+import RxUseCases
 import Testing
 
 @Suite("Migrations and seeds")

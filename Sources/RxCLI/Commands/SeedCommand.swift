@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RxStore
+import RxUseCases
 
 struct SeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

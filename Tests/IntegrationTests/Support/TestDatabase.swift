@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import RxStore
+import RxUseCases
 
 /// Databases for tests on the real PostgreSQL that `make test` starts (scripts/pg.sh).
 ///

@@ -1,80 +1,27 @@
 import Foundation
 import RxDomain
+import RxStore
 
 /// The demo consortium's files under `seeds/demo/`, read and checked before anything is written.
 struct DemoData {
-    struct InstitutionSeed: Decodable {
-        var code: String
-        var name: String
-        var level: InstitutionLevel
-        var type: InstitutionType
-        var hasTestingLab: Bool
-    }
-
-    struct SettingSeed: Decodable {
-        var key: String
-        var value: String
-        var effectiveFrom: String
-    }
-
-    struct CatalogueSeed: Decodable {
-        var effectiveFrom: String
-        var items: String
-    }
-
-    struct ConsortiumSeed: Decodable {
-        var code: String
-        var name: String
-        var kind: ConsortiumKind
-        var lead: String
-        var institutions: [InstitutionSeed]
-        var settings: [SettingSeed]
-        var catalogue: CatalogueSeed?
-    }
-
-    var consortium: ConsortiumSeed
+    var consortium: SeedRecords.Consortium
     var suppliers: [Supplier]
     var drugs: [Drug]
     var catalogueItems: [CatalogueItem]
     var longPrescriptionRules: LongPrescriptionRuleSet?
-    var prescribers: [(pseudonym: String, institution: String, title: PrescriberTitle)]
+    var prescribers: [SeedRecords.Prescriber]
     /// seeds/demo/provincial_bid_prices.csv, loaded by `ProvincialPriceImport` in the seed's transaction.
     var prices: Data
-    var preparations: [PreparationSeed]
-    var licences: [LicenceSeed]
+    var preparations: [SeedRecords.Preparation]
+    var licences: [SeedRecords.Licence]
 
-    /// A hospital preparation of a member (seeds/demo/hospital_preparations.csv); its drug row is seeded with it.
-    struct PreparationSeed {
-        var drug: Drug
-        var producerCode: String
-        var registrationKind: RegistrationKind
-        var registrationNumber: String
-        var registrationValidTo: BusinessDate?
-        var reimbursable: Bool
-    }
-
-    /// A member's preparation licence (seeds/demo/preparation_licences.csv).
-    struct LicenceSeed {
-        var institutionCode: String
-        var number: String
-        var validFrom: BusinessDate
-        var validTo: BusinessDate
-    }
-
-    var qualityLimits: [QualityLimitSeed]
+    var qualityLimits: [SeedRecords.QualityLimit]
     /// seeds/demo/herb_usage_2025.csv, loaded by `HerbUsageImport` in the seed's transaction.
     var herbUsage: Data
 
-    /// A piece's pharmacopoeia limits: the monograph and a maximum per measure (nil where it sets none).
-    struct QualityLimitSeed {
-        var drugCode: String
-        var monograph: String
-        var limits: [HerbQualityMeasure: Decimal]
-    }
-
     init(loader: SeedLoader) throws {
         let json = try Data(contentsOf: loader.directory.appendingPathComponent("demo/consortium.json"))
-        consortium = try JSONDecoder().decode(ConsortiumSeed.self, from: json)
+        consortium = try JSONDecoder().decode(SeedRecords.Consortium.self, from: json)
 
         let s = try loader.table(
             "demo/suppliers.csv",
@@ -185,7 +132,7 @@ struct DemoData {
                 packageUnit: p.value(row, "package_unit") ?? "", unit: p.value(row, "unit") ?? "",
                 manufacturer: producerName, category: .hospitalPreparation)
             if let e = drug.validationErrors().first { throw invalid("\(e.field): \(e.reason)") }
-            return PreparationSeed(
+            return SeedRecords.Preparation(
                 drug: drug, producerCode: producer, registrationKind: kind, registrationNumber: number,
                 registrationValidTo: validTo, reimbursable: p.value(row, "reimbursable") == "true")
         }
@@ -207,7 +154,7 @@ struct DemoData {
             if let e = TransferRules.licenceErrors(number: number, validFrom: from, validTo: to).first {
                 throw invalid("\(e.field): \(e.reason)")
             }
-            return LicenceSeed(institutionCode: code, number: number, validFrom: from, validTo: to)
+            return SeedRecords.Licence(institutionCode: code, number: number, validFrom: from, validTo: to)
         }
 
         let priceFile = "demo/provincial_bid_prices.csv"
@@ -260,7 +207,7 @@ struct DemoData {
                     file: "demo/prescribers.csv", line: row.line,
                     reason: "pseudonym, institution_code and a known title are required")
             }
-            return (pseudonym, institution, title)
+            return SeedRecords.Prescriber(pseudonym: pseudonym, institution: institution, title: title)
         }
 
         let limitsFile = "demo/herb_quality_limits.csv"
@@ -284,7 +231,7 @@ struct DemoData {
                 }
                 limits[measure] = value
             }
-            return QualityLimitSeed(drugCode: code, monograph: monograph, limits: limits)
+            return SeedRecords.QualityLimit(drugCode: code, monograph: monograph, limits: limits)
         }
 
         let usageFile = "demo/herb_usage_2025.csv"

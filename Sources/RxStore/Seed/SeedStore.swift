@@ -3,117 +3,22 @@ import Logging
 import PostgresNIO
 import RxDomain
 
-/// Loads `seeds/`: reference data (essential-list editions, policy defaults) and, with `demo`, the demo
-/// consortium, its suppliers and drugs. One transaction; a second load changes nothing.
-package struct SeedLoader: Sendable {
-    package struct Summary: Sendable, Equatable, CustomStringConvertible {
-        package var changes: [String: Int] = [:]
-        package var total: Int { changes.values.reduce(0, +) }
-        package var description: String {
-            total == 0
-                ? "nothing to change"
-                : changes.sorted(by: { $0.key < $1.key }).filter { $0.value > 0 }.map { "\($0.key): \($0.value)" }
-                    .joined(separator: ", ")
-        }
-    }
-
-    package struct Invalid: Error, CustomStringConvertible {
-        package var file: String
-        package var line: Int
-        package var reason: String
-        package var description: String { "\(file), line \(line): \(reason)" }
-    }
-
+/// The writes of `seed`: reference data and the demo consortium, each changed only where it differs, so a second
+/// load changes nothing. Each returns how many rows it changed.
+package struct SeedStore: SQLStore {
     let database: Database
-    let directory: URL
 
-    package init(database: Database, directory: URL) {
+    package init(database: Database) {
         self.database = database
-        self.directory = directory
     }
 
-    var logger: Logger { database.logger }
-
-    package func load(demo: Bool) async throws -> Summary {
-        let editions = try table("reference/essential_list_editions.csv", ["edition", "effective_from", "item_count", "note"])
-        let defaults = try table("reference/policy_defaults.csv", ["key", "value", "effective_from", "source"])
-        let demoData = demo ? try DemoData(loader: self) : nil
-        let summary = try await database.transaction { connection in
-            var summary = Summary()
-            summary.changes["essential list editions"] = try await upsertEditions(editions, on: connection)
-            summary.changes["policy defaults"] = try await upsertDefaults(defaults, on: connection)
-            if let demoData {
-                summary.changes["suppliers"] = try await upsertSuppliers(demoData.suppliers, on: connection)
-                summary.changes["drugs"] = try await upsertDrugs(demoData.drugs, on: connection)
-                summary.changes["consortia and institutions"] = try await upsertConsortium(demoData.consortium, on: connection)
-                summary.changes["catalogue versions"] = try await publishFirstCatalogue(demoData, on: connection)
-                summary.changes["long-prescription rules and prescribers"] = try await seedLongPrescriptions(
-                    demoData, on: connection)
-                do {
-                    summary.changes["provincial prices"] = try await ProvincialPriceImport(database: database)
-                        .load(
-                            .data(demoData.prices), encoding: .utf8, consortiumCode: demoData.consortium.code,
-                            actor: .console("seed"),
-                            connection: connection
-                        )
-                        .imported
-                } catch let rejected as ProvincialPriceImport.Rejected {
-                    throw Invalid(
-                        file: "demo/provincial_bid_prices.csv", line: rejected.errors[0].line, reason: rejected.errors[0].reason)
-                }
-                summary.changes["hospital preparations and licences"] = try await upsertPreparations(demoData, on: connection)
-                summary.changes["herb quality limits"] = try await upsertQualityLimits(demoData.qualityLimits, on: connection)
-                do {
-                    let usage = try await HerbUsageImport(database: database)
-                        .load(
-                            .data(demoData.herbUsage), encoding: .utf8, consortiumCode: demoData.consortium.code, year: nil,
-                            actor: .console("seed"), connection: connection)
-                    summary.changes["herb usage"] = usage.imported + usage.updated
-                } catch let rejected as HerbUsageImport.Rejected {
-                    throw Invalid(
-                        file: "demo/herb_usage_2025.csv", line: rejected.errors[0].line, reason: rejected.errors[0].reason)
-                }
-            }
-            if summary.total > 0 {
-                struct Record: Encodable { var demo: Bool; var changes: [String: Int] }
-                try await AuditLog(logger: logger).record(
-                    on: connection, consortiumID: nil, actor: .console("seed"), action: "seed", entityType: "seed",
-                    entityKey: demo ? "demo" : "reference", before: Record?.none,
-                    after: Record(demo: demo, changes: summary.changes))
-            }
-            return summary
-        }
-        if summary.total > 0 {
-            // Statistics for what was just loaded, so that the first queries are planned on them rather than on
-            // guesses until autovacuum's next round.
-            try await database.read { connection in try await connection.run("ANALYZE", logger: logger) }
-        }
-        return summary
-    }
-
-    func table(_ path: String, _ columns: [String]) throws -> CSVTable {
-        let url = directory.appendingPathComponent(path)
-        let text = try String(contentsOf: url, encoding: .utf8)
-        do {
-            return try CSVTable(text: text, requiredColumns: columns, file: path)
-        } catch let error as CSVStreamParser.Malformed {
-            throw Invalid(file: path, line: error.line, reason: error.reason)
-        }
-    }
-
-    private func upsertEditions(_ t: CSVTable, on connection: PostgresConnection) async throws -> Int {
+    package func upsertEditions(_ editions: [SeedRecords.Edition], on connection: PostgresConnection) async throws -> Int {
         var changed = 0
-        for row in t.rows {
-            guard let edition = t.value(row, "edition"), let from = t.value(row, "effective_from") else {
-                throw Invalid(
-                    file: "essential_list_editions.csv", line: row.line, reason: "edition and effective_from are required")
-            }
-            let count = t.value(row, "item_count").flatMap { Int($0) }
-            let note = t.value(row, "note")
+        for e in editions {
             changed += try await connection.rows(
                 """
                 INSERT INTO essential_list_editions (edition, effective_from, item_count, note)
-                VALUES (\(edition), \(from)::date, \(count), \(note))
+                VALUES (\(e.edition), \(e.effectiveFrom)::date, \(e.itemCount), \(e.note))
                 ON CONFLICT (edition) DO UPDATE SET effective_from = EXCLUDED.effective_from,
                     item_count = EXCLUDED.item_count, note = EXCLUDED.note
                 WHERE (essential_list_editions.effective_from, essential_list_editions.item_count, essential_list_editions.note)
@@ -125,16 +30,13 @@ package struct SeedLoader: Sendable {
         return changed
     }
 
-    private func upsertDefaults(_ t: CSVTable, on connection: PostgresConnection) async throws -> Int {
+    package func upsertDefaults(_ defaults: [SeedRecords.PolicyDefault], on connection: PostgresConnection) async throws -> Int {
         var changed = 0
-        for row in t.rows {
-            guard let key = t.value(row, "key"), let value = t.value(row, "value"),
-                let from = t.value(row, "effective_from"), let source = t.value(row, "source")
-            else { throw Invalid(file: "policy_defaults.csv", line: row.line, reason: "every column is required") }
+        for d in defaults {
             changed += try await connection.rows(
                 """
                 INSERT INTO policy_defaults (key, value, effective_from, source)
-                VALUES (\(key), \(value), \(from)::date, \(source))
+                VALUES (\(d.key), \(d.value), \(d.effectiveFrom)::date, \(d.source))
                 ON CONFLICT (key, effective_from) DO UPDATE SET value = EXCLUDED.value, source = EXCLUDED.source
                 WHERE (policy_defaults.value, policy_defaults.source) IS DISTINCT FROM (EXCLUDED.value, EXCLUDED.source)
                 RETURNING 1
@@ -144,7 +46,7 @@ package struct SeedLoader: Sendable {
         return changed
     }
 
-    private func upsertSuppliers(_ suppliers: [Supplier], on connection: PostgresConnection) async throws -> Int {
+    package func upsertSuppliers(_ suppliers: [Supplier], on connection: PostgresConnection) async throws -> Int {
         // Manufacturers first, so a sales company can name the manufacturer it counts as.
         var changed = 0
         for s in suppliers.sorted(by: {
@@ -172,7 +74,7 @@ package struct SeedLoader: Sendable {
     }
 
     /// The pharmacopoeia's limits per decoction piece (herb_quality_limits), changed only where they differ.
-    private func upsertQualityLimits(_ rows: [DemoData.QualityLimitSeed], on connection: PostgresConnection) async throws -> Int {
+    package func upsertQualityLimits(_ rows: [SeedRecords.QualityLimit], on connection: PostgresConnection) async throws -> Int {
         let measures = HerbQualityMeasure.allCases
         let columns = measures.map(\.limitColumn)
         let list = columns.joined(separator: ", ")
@@ -195,7 +97,7 @@ package struct SeedLoader: Sendable {
     }
 
     /// All drugs in one statement: arrays of columns, unnested.
-    private func upsertDrugs(_ drugs: [Drug], on connection: PostgresConnection) async throws -> Int {
+    package func upsertDrugs(_ drugs: [Drug], on connection: PostgresConnection) async throws -> Int {
         let changed = try await connection.rows(
             """
             INSERT INTO drugs (code, generic_name, name_en, dosage_form, strength, package_size, package_unit, unit,
@@ -247,16 +149,17 @@ package struct SeedLoader: Sendable {
     }
 
     /// The demo consortium's first catalogue version, published as agreed, when it has none yet.
-    private func publishFirstCatalogue(_ demo: DemoData, on connection: PostgresConnection) async throws -> Int {
-        guard let seed = demo.consortium.catalogue, !demo.catalogueItems.isEmpty else { return 0 }
+    package func publishFirstCatalogue(
+        consortiumCode: String, effectiveFrom: String, items: [CatalogueItem], on connection: PostgresConnection
+    ) async throws -> Int {
+        guard !items.isEmpty else { return 0 }
         guard
             let consortiumID = try await connection.row(
-                "SELECT id FROM consortia WHERE code = \(demo.consortium.code)", as: Int64.self, logger: logger)
+                "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
         else { return 0 }
         let existing = try await connection.row(
             "SELECT count(*)::int FROM catalogue_versions WHERE consortium_id = \(consortiumID)", as: Int.self, logger: logger)
         guard existing == 0 else { return 0 }
-        let items = demo.catalogueItems
         try await connection.run(
             "INSERT INTO catalogue_versions (consortium_id, number) VALUES (\(consortiumID), 1)", logger: logger)
         try await connection.run(
@@ -270,7 +173,7 @@ package struct SeedLoader: Sendable {
             """, logger: logger)
         try await connection.run(
             """
-            UPDATE catalogue_versions SET status = 'published', effective_from = \(seed.effectiveFrom)::date,
+            UPDATE catalogue_versions SET status = 'published', effective_from = \(effectiveFrom)::date,
                 published_at = now(), proposed_at = now()
             WHERE consortium_id = \(consortiumID) AND number = 1
             """, logger: logger)
@@ -278,13 +181,16 @@ package struct SeedLoader: Sendable {
     }
 
     /// The demo members' hospital preparations and preparation licences (their drug rows are among the drugs).
-    private func upsertPreparations(_ demo: DemoData, on connection: PostgresConnection) async throws -> Int {
+    package func upsertPreparations(
+        consortiumCode: String, preparations: [SeedRecords.Preparation], licences: [SeedRecords.Licence],
+        on connection: PostgresConnection
+    ) async throws -> Int {
         guard
             let consortiumID = try await connection.row(
-                "SELECT id FROM consortia WHERE code = \(demo.consortium.code)", as: Int64.self, logger: logger)
+                "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
         else { return 0 }
         var changed = 0
-        for p in demo.preparations {
+        for p in preparations {
             changed += try await connection.rows(
                 """
                 INSERT INTO hospital_preparations (consortium_id, drug_code, producer_institution_id, registration_kind,
@@ -307,7 +213,7 @@ package struct SeedLoader: Sendable {
                 """, as: Int.self, logger: logger
             ).count
         }
-        for l in demo.licences {
+        for l in licences {
             changed += try await connection.rows(
                 """
                 INSERT INTO preparation_licences (consortium_id, institution_id, licence_number, valid_from, valid_to)
@@ -326,13 +232,16 @@ package struct SeedLoader: Sendable {
     }
 
     /// The demo consortium's first long-prescription rule set, when it has none, and its prescribers.
-    private func seedLongPrescriptions(_ demo: DemoData, on connection: PostgresConnection) async throws -> Int {
+    package func seedLongPrescriptions(
+        consortiumCode: String, rules: LongPrescriptionRuleSet?, prescribers: [SeedRecords.Prescriber],
+        on connection: PostgresConnection
+    ) async throws -> Int {
         guard
             let consortiumID = try await connection.row(
-                "SELECT id FROM consortia WHERE code = \(demo.consortium.code)", as: Int64.self, logger: logger)
+                "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
         else { return 0 }
         var changed = 0
-        if let rules = demo.longPrescriptionRules,
+        if let rules,
             try await connection.row(
                 "SELECT count(*)::int FROM long_rx_rule_sets WHERE consortium_id = \(consortiumID)", as: Int.self, logger: logger)
                 == .some(0)
@@ -341,7 +250,7 @@ package struct SeedLoader: Sendable {
                 rules, consortiumID: consortiumID, connection: connection)
             changed += 1
         }
-        for p in demo.prescribers {
+        for p in prescribers {
             changed += try await connection.rows(
                 """
                 INSERT INTO prescribers (consortium_id, pseudonym, institution_id, title)
@@ -356,7 +265,7 @@ package struct SeedLoader: Sendable {
         return changed
     }
 
-    private func upsertConsortium(_ c: DemoData.ConsortiumSeed, on connection: PostgresConnection) async throws -> Int {
+    package func upsertConsortium(_ c: SeedRecords.Consortium, on connection: PostgresConnection) async throws -> Int {
         var changed = try await connection.rows(
             """
             INSERT INTO consortia (code, name, kind) VALUES (\(c.code), \(c.name), \(c.kind.rawValue))
@@ -403,5 +312,11 @@ package struct SeedLoader: Sendable {
             ).count
         }
         return changed
+    }
+
+    /// Statistics for what was just loaded, so that the first queries are planned on them rather than on guesses
+    /// until autovacuum's next round.
+    package func analyze() async throws {
+        try await database.read { connection in try await connection.run("ANALYZE", logger: logger) }
     }
 }
