@@ -12,7 +12,9 @@ struct PolicySettingTests: RuleRefusals {
         PolicySetting.decoctionPieceMarkupPercent.key, PolicySetting.decoctionPieceMarkupCapPercent.key,
         PolicySetting.hospitalPreparationMarkupPercent.key, PolicySetting.herbCommitmentProposalPercent.key,
         PolicySetting.herbCommitmentMinimumPercent.key, PolicySetting.preparationTransferRequiresApproval.key,
-        PolicySetting.catalogueQuorum.key,
+        PolicySetting.catalogueQuorum.key, PolicySetting.stockNearExpiryDaysFirst.key,
+        PolicySetting.stockNearExpiryDaysSecond.key, PolicySetting.stockMinimumShelfLifeForIssueDays.key,
+        PolicySetting.stockConsumptionWindowDays.key,
     ]
 
     @Test("every setting the service reads has a national default in seeds/reference/policy_defaults.csv")

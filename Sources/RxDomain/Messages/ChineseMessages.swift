@@ -641,5 +641,40 @@ package enum ChineseMessages {
         ("monograph is required", "monograph 为必填项"),
         ("{} '{}' is not a positive number", "{1} 的值“{2}”不是正数"),
         ("no drug {} in demo/drugs.csv", "demo/drugs.csv 中没有药品 {1}"),
+        // Stock (StockRules, StockTransferRules, StockCountRules, TraceabilityRules).
+        ("must not be negative", "不能为负数"),
+        ("no stock of lot {} here", "此处没有批号 {1} 的库存"),
+        ("{} is more than the {} that may be issued", "{1} 超过可发的 {2}"),
+        ("lot {} expired on {} and is quarantined", "批号 {1} 已于 {2} 过期，已隔离"),
+        ("lot {} is recalled", "批号 {1} 已召回"),
+        ("lot {} was rejected by inspection and is blocked", "批号 {1} 抽检不合格，已封存"),
+        (
+            "lot {} has {} days left, less than the minimum shelf life for issue",
+            "批号 {1} 距效期仅剩 {2} 天，低于发药的最短剩余效期"
+        ),
+        ("{} and leaves only destroyed (105) or returned (109)", "{1}，只能销毁（105）或退货（109）出库"),
+        (
+            "the setting stock_consumption_window_days must be positive, not {}",
+            "设置 stock_consumption_window_days 必须大于 0，而不是 {1}"
+        ),
+        ("a recall names the regulator's notice number", "召回须写明药品监督管理部门的通知文号"),
+        ("the lot block is refused: {}", "批号封存被拒绝：{1}"),
+        ("a transfer that is {} cannot be {}", "状态为 {1} 的调拨单不能执行该操作（{2}）"),
+        ("a member does not transfer to itself", "成员单位不能调拨给自己"),
+        ("a transfer has at least one line", "调拨单至少有一行"),
+        ("the transfer is refused: {}", "调拨单被拒绝：{1}"),
+        ("{} received and damaged is more than the {} dispatched", "实收与破损合计 {1}，超过发出的 {2}"),
+        ("a shortfall or damage on receipt needs a reason", "收货时的短少或破损须写明原因"),
+        ("the receipt is refused: {}", "收货被拒绝：{1}"),
+        ("a count sheet that is {} cannot be approved", "状态为 {1} 的盘点单不能审核"),
+        ("a count sheet that is {} takes no counts", "状态为 {1} 的盘点单不能录入盘点数"),
+        ("a count is approved by a second person, not by the one who counted it", "盘点须由盘点人以外的另一人审核"),
+        ("is not counted yet", "尚未盘点"),
+        ("the count cannot be approved: {}", "盘点单不能审核：{1}"),
+        ("'{}' is not a traceability code of {} digits", "“{1}”不是 {2} 位的药品追溯码"),
+        ("{} is given twice", "{1} 重复出现"),
+        ("the product prefix {} maps to no drug", "药品标识码 {1} 没有对应的药品"),
+        ("the product prefix {} is {}, not {}", "药品标识码 {1} 对应 {2}，而不是 {3}"),
+        ("the traceability codes are refused: {}", "药品追溯码被拒绝：{1}"),
     ]
 }

@@ -45,6 +45,14 @@ extension PolicySetting where Value == Int {
     package static var longPrescriptionStandardMaxDays: Self { whole("long_rx_standard_max_days") }
     /// 中药饮片质量: rejected lots of a supplier within a round that flag it for the lead's review.
     package static var herbRejectionsToFlagSupplier: Self { whole("herb_rejections_to_flag_supplier") }
+    /// 近效期: the first (wider) near-expiry threshold, in days to expiry.
+    package static var stockNearExpiryDaysFirst: Self { whole("stock_near_expiry_days_first") }
+    /// 近效期: the second (narrower) near-expiry threshold, in days to expiry.
+    package static var stockNearExpiryDaysSecond: Self { whole("stock_near_expiry_days_second") }
+    /// 发药效期: the fewest days to expiry a lot may have to be issued to a patient.
+    package static var stockMinimumShelfLifeForIssueDays: Self { whole("stock_min_shelf_life_issue_days") }
+    /// 库存可用天数: the window of consumption whose daily average days of stock divide by.
+    package static var stockConsumptionWindowDays: Self { whole("stock_consumption_window_days") }
 }
 
 extension PolicySetting where Value == Decimal {
