@@ -14,7 +14,8 @@ struct PolicySettingTests: RuleRefusals {
         PolicySetting.herbCommitmentMinimumPercent.key, PolicySetting.preparationTransferRequiresApproval.key,
         PolicySetting.catalogueQuorum.key, PolicySetting.stockNearExpiryDaysFirst.key,
         PolicySetting.stockNearExpiryDaysSecond.key, PolicySetting.stockMinimumShelfLifeForIssueDays.key,
-        PolicySetting.stockConsumptionWindowDays.key,
+        PolicySetting.stockConsumptionWindowDays.key, PolicySetting.extendedPrescriptionDeliveryDeadlineHours.key,
+        PolicySetting.extendedPrescriptionCollectionDeadlineDays.key, PolicySetting.prescriptionLateEntryDays.key,
     ]
 
     @Test("every setting the service reads has a national default in seeds/reference/policy_defaults.csv")

@@ -676,5 +676,36 @@ package enum ChineseMessages {
         ("the product prefix {} maps to no drug", "药品标识码 {1} 没有对应的药品"),
         ("the product prefix {} is {}, not {}", "药品标识码 {1} 对应 {2}，而不是 {3}"),
         ("the traceability codes are refused: {}", "药品追溯码被拒绝：{1}"),
+        // Extended prescriptions (ExtendedPrescriptionRules, PatientLinkRules, EPrescriptionRecord).
+        ("extended prescription {} is {}; it cannot be {}", "延伸处方 {1} 的状态为 {2}，不能执行该操作（{3}）"),
+        ("a refused review says why", "审方不通过须写明理由"),
+        ("a cancellation says why", "撤销须写明理由"),
+        ("extended prescription {} may be collected until {}", "延伸处方 {1} 可取药至 {2}，尚未逾期"),
+        ("a dispatch names the stock it leaves from", "配送须写明出库的库房"),
+        ("the lots dispatched come to {}, not the {} prescribed", "配送的批号合计 {1}，与处方数量 {2} 不符"),
+        ("{} is not in the consortium's catalogue in effect", "{1} 不在医联体现行用药目录内"),
+        (
+            "{} is in the institution's own list and stock; it is prescribed there",
+            "{1} 在本机构目录内且有库存，应在本机构开具"
+        ),
+        ("{} is more than {} days before today ({})", "{1} 早于今天（{3}）超过 {2} 天"),
+        ("must be 20 characters", "必须为 20 个字符"),
+        ("must be 1 to 30 characters", "必须为 1 到 30 个字符"),
+        (
+            "refills must be from 0 to the maximum, and none unless refillable",
+            "已续方次数须在 0 到最大续方次数之间，不可续方的处方不能续方"
+        ),
+        ("a renewal names its original prescription, and only a renewal", "续方须写明原处方编号，非续方不得填写"),
+        ("an e-prescription has at least one line", "电子处方至少有一行药品"),
+        ("the e-prescription is refused: {}", "电子处方被拒绝：{1}"),
+        ("the e-prescription {} is already voided or revoked", "电子处方 {1} 已作废或已撤销"),
+        ("a void says why", "作废须写明理由"),
+        ("must be a pseudonym of 1 to 64 letters, digits, _ or -", "必须是由 1 到 64 个字母、数字、_ 或 - 组成的化名"),
+        ("looks like an ID card number; use a pseudonym", "看起来是身份证号码，请使用化名"),
+        ("the patient link is refused: {}", "患者关联被拒绝：{1}"),
+        (
+            "the member's pseudonym is already linked to another consortium patient",
+            "该成员单位的患者化名已关联到医联体的另一位患者"
+        ),
     ]
 }

@@ -53,6 +53,12 @@ extension PolicySetting where Value == Int {
     package static var stockMinimumShelfLifeForIssueDays: Self { whole("stock_min_shelf_life_issue_days") }
     /// 库存可用天数: the window of consumption whose daily average days of stock divide by.
     package static var stockConsumptionWindowDays: Self { whole("stock_consumption_window_days") }
+    /// 延伸处方配送时限: hours from approval within which an extended prescription is delivered.
+    package static var extendedPrescriptionDeliveryDeadlineHours: Self { whole("extended_rx_delivery_deadline_hours") }
+    /// 延伸处方取药时限: days after delivery within which the patient collects; after them the stock goes back.
+    package static var extendedPrescriptionCollectionDeadlineDays: Self { whole("extended_rx_collection_deadline_days") }
+    /// 补录: how many days back a check or an issue may be dated.
+    package static var prescriptionLateEntryDays: Self { whole("prescription_late_entry_days") }
 }
 
 extension PolicySetting where Value == Decimal {
