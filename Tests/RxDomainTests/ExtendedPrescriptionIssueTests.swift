@@ -101,6 +101,33 @@ struct ExtendedPrescriptionIssueTests: RuleRefusals {
         #expect(try LongPrescriptionRules.daysToIssue(item, check: free) == 28)
     }
 
+    @Test("a chronic extended prescription at the community centre: the check asks the consortium's catalogue too")
+    func chronicAtCommunityCentre() throws {
+        let patient = LongPrescriptionRules.Patient(
+            hasFamilyDoctorContract: true, diagnoses: [.init(icd: "I10", stable: true, lastAssessedOn: start)],
+            goodAdherence: true)
+        var own = context(on: start)
+        own.prescribers["DR-C"] = (institutionID: 2, title: .intermediate, level: .primary)
+        let request = LongPrescriptionRequest(
+            institutionCode: "CHC", prescriberPseudonym: "DR-C", patientRef: "C-0007", patient: patient, items: [item])
+        func check(_ context: LongPrescriptionContext) throws(DomainError) -> LongPrescriptionCheck {
+            let prescriber = try LongPrescriptionRules.prescriber(of: request, in: context)
+            return try LongPrescriptionRules.judge(request, context: context, prescriber: prescriber, extraDrugs: [], supply: [])
+        }
+        let facts = ExtendedPrescriptionRules.IssueFacts(
+            inConsortiumCatalogue: true, inOwnList: false, onHandAtIssuer: .zero, chronic: true)
+        func issue(_ context: LongPrescriptionContext) throws -> Int {
+            try ExtendedPrescriptionRules.daysToIssue(item, quantity: Quantity(28), facts: facts) { () throws(DomainError) in
+                try check(context)
+            }
+        }
+        // Against its own list alone the drug is outside the catalogue: refused.
+        #expect(fields { _ = try issue(own) } == ["NOT_IN_CATALOGUE"])
+        let extended = ExtendedPrescriptionRules.longCheckContext(own, issuerID: 2, consortiumCatalogue: ["X-AMLO"])
+        #expect(try issue(extended) == 28)
+        #expect(extended.catalogues[1] == own.catalogues[1])
+    }
+
     @Test("long and extended supply together: the latest last day of a drug is the one the check sees")
     func supplyOrder() {
         let long = [ActiveSupply(drugCode: "X-AMLO", prescriptionID: 11, lastDay: start.adding(days: 80))]

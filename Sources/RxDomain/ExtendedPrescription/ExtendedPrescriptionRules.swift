@@ -153,6 +153,17 @@ package enum ExtendedPrescriptionRules {
         return try LongPrescriptionRules.daysToIssue(item, check: longCheck())
     }
 
+    /// The long-prescription check's facts for an extended prescription: the drug comes from the consortium's
+    /// catalogue, not the issuer's own list, so the check's "in the prescribing institution's catalogue" is asked of
+    /// both (without this every chronic extended prescription would be refused `NOT_IN_CATALOGUE`).
+    package static func longCheckContext(
+        _ context: LongPrescriptionContext, issuerID: Int64, consortiumCatalogue: Set<String>
+    ) -> LongPrescriptionContext {
+        var context = context
+        context.catalogues[issuerID, default: []].formUnion(consortiumCatalogue)
+        return context
+    }
+
     /// The supply a patient holds, for the long-prescription check: the active long prescriptions and the extended
     /// prescriptions of chronic-disease drugs not refused, cancelled nor uncollected, each lasting from its issue
     /// for its days, in the order of their last day (the check keeps the last one per drug, so the latest wins).
