@@ -14,7 +14,9 @@ struct PolicySettingTests: RuleRefusals {
         PolicySetting.herbCommitmentMinimumPercent.key, PolicySetting.preparationTransferRequiresApproval.key,
         PolicySetting.catalogueQuorum.key, PolicySetting.stockNearExpiryDaysFirst.key,
         PolicySetting.stockNearExpiryDaysSecond.key, PolicySetting.stockMinimumShelfLifeForIssueDays.key,
-        PolicySetting.stockConsumptionWindowDays.key,
+        PolicySetting.stockConsumptionWindowDays.key, PolicySetting.shortageLowStockDays.key,
+        PolicySetting.shortageDeliveryDeadlineDays.key, PolicySetting.shortageSurplusDays.key,
+        PolicySetting.shortageReopenWindowDays.key,
     ]
 
     @Test("every setting the service reads has a national default in seeds/reference/policy_defaults.csv")

@@ -53,6 +53,14 @@ extension PolicySetting where Value == Int {
     package static var stockMinimumShelfLifeForIssueDays: Self { whole("stock_min_shelf_life_issue_days") }
     /// 库存可用天数: the window of consumption whose daily average days of stock divide by.
     package static var stockConsumptionWindowDays: Self { whole("stock_consumption_window_days") }
+    /// 短缺: days of stock below which a member (or the consortium as a whole) is short.
+    package static var shortageLowStockDays: Self { whole("shortage_low_stock_days") }
+    /// 短缺: days after an order's submission by which its lines are delivered; later is a late-delivery signal.
+    package static var shortageDeliveryDeadlineDays: Self { whole("shortage_delivery_deadline_days") }
+    /// 调剂: days of stock above which a member has surplus to give to members short.
+    package static var shortageSurplusDays: Self { whole("shortage_surplus_days") }
+    /// 短缺: days after its close within which a shortage that returns continues the same record.
+    package static var shortageReopenWindowDays: Self { whole("shortage_reopen_window_days") }
 }
 
 extension PolicySetting where Value == Decimal {
