@@ -144,3 +144,50 @@ struct ShortageSignalTests: RuleRefusals {
         #expect(gz.region == "贵州")
     }
 }
+
+@Suite("seeds/reference/shortage_lists.csv reads as list memberships (issue 22)")
+struct ShortageListSeedTests {
+    /// A CSV line's fields (quotes around a field holding a comma; no quotes inside).
+    static func fields(_ line: Substring) -> [String] {
+        var fields: [String] = []
+        var field = ""
+        var quoted = false
+        for c in line {
+            if c == "\"" {
+                quoted.toggle()
+            } else if c == "," && !quoted {
+                fields.append(field); field = ""
+            } else {
+                field.append(c)
+            }
+        }
+        fields.append(field)
+        return fields
+    }
+
+    @Test("every row is a valid membership of a known list, and no drug is on a list twice at once")
+    func seeded() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("seeds/reference/shortage_lists.csv")
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "drug_code,list_kind,region,valid_from,valid_until,source")
+        var memberships: [ShortageListMembership] = []
+        for line in lines.dropFirst() {
+            let f = Self.fields(line)
+            try #require(f.count == 6, "\(line)")
+            let list = try #require(ShortageListKind(rawValue: f[1]), "\(f[1]) is not a list")
+            let from = try #require(BusinessDate(f[3]))
+            let membership = try ShortageListMembership.parse(
+                drugCode: f[0], list: list, region: f[2].isEmpty ? nil : f[2], from: from,
+                until: f[4].isEmpty ? nil : BusinessDate(f[4]), source: f[5])
+            #expect(
+                !memberships.contains {
+                    $0.drugCode == membership.drugCode && $0.list == membership.list && $0.region == membership.region
+                        && $0.holds(on: membership.from)
+                })
+            memberships.append(membership)
+        }
+        #expect(memberships.count >= 8)
+        #expect(Set(memberships.map(\.list)) == Set(ShortageListKind.allCases))
+    }
+}
