@@ -70,6 +70,19 @@ struct ShortageRecordTests: RuleRefusals {
         #expect(fresh.id == nil && fresh.openedOn == closedOn.adding(days: 31) && fresh.reopenings == 0)
     }
 
+    @Test("reopening by hand: a closed record within the window continues; an open one or one past the window is a 409")
+    func reopenByHand() throws {
+        let closed = ShortageRecord(
+            id: 9, drugCode: "XAML", status: .closed, level: .member, openedOn: BusinessDate("2026-11-01")!,
+            closedOn: F.today, outcome: .recovered)
+        let reopened = try ShortageRules.reopen(closed, on: F.today.adding(days: 30), settings: F.settings)
+        #expect(reopened.status == .open && reopened.reopenings == 1 && reopened.outcome == nil && reopened.id == 9)
+        #expect(
+            refusal { _ = try ShortageRules.reopen(reopened, on: F.today, settings: F.settings) }?.message
+                == "a shortage that is open cannot be reopened")
+        #expect(isConflict { _ = try ShortageRules.reopen(closed, on: F.today.adding(days: 31), settings: F.settings) })
+    }
+
     @Test("one open record per drug: a second is a 409")
     func oneOpen() {
         #expect(isConflict { try ShortageRules.checkOneOpen(drugCode: "XAML", openRecordID: 5) })

@@ -692,7 +692,12 @@ package enum ChineseMessages {
         ("the shortage cannot be closed: {}", "短缺记录不能关闭：{1}"),
         ("the cause other needs a note saying what it is", "原因为“其他”时须写明具体原因"),
         ("a shortage that is {} cannot be {}", "状态为 {1} 的短缺记录不能执行该操作（{2}）"),
+        ("a shortage that is {} cannot be reopened", "状态为 {1} 的短缺记录不能重新打开"),
         ("the shortage of {} is already escalated", "药品 {1} 的短缺已经上报"),
+        (
+            "the shortage closed {} days ago, more than the {} within which it reopens; a new one opens",
+            "该短缺记录已关闭 {1} 天，超过可重新打开的 {2} 天；应新建短缺记录"
+        ),
         ("an action says why", "应对措施须写明原因"),
         ("a redistribution accepts at least one proposal", "调剂至少采纳一条调剂建议"),
         ("a drug does not substitute for itself", "药品不能替代其自身"),

@@ -149,6 +149,29 @@ package enum ShortageRules {
         return closed
     }
 
+    /// The supply centre reopens a closed record by hand (the drug short again before a scan saw it): only a closed
+    /// record (409 naming the state), and only within `reopenWindowDays` of its close (409: past the window a new
+    /// record opens instead). The same record continues: its first opening kept, `reopenings` + 1.
+    package static func reopen(_ record: ShortageRecord, on today: BusinessDate, settings: ShortageSettings) throws(DomainError)
+        -> ShortageRecord
+    {
+        guard record.status == .closed, let closedOn = record.closedOn else {
+            throw .conflict("a shortage that is \(record.status.rawValue) cannot be reopened")
+        }
+        let days = closedOn.days(to: today)
+        guard days <= settings.reopenWindowDays else {
+            throw .conflict(
+                "the shortage closed \(days) days ago, more than the \(settings.reopenWindowDays) within which it reopens; a new one opens"
+            )
+        }
+        var reopened = record
+        reopened.status = .open
+        reopened.closedOn = nil
+        reopened.outcome = nil
+        reopened.reopenings += 1
+        return reopened
+    }
+
     /// The cause the supply centre names (RULES.md's list); `other` needs a note (422 naming `note`).
     package static func checkCause(_ cause: ShortageCause, note: String?) throws(DomainError) {
         if cause == .other && (note ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
