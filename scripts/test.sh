@@ -34,5 +34,9 @@ Tests/System/restart.sh
 Tests/System/outage.sh
 # The stock ledger's schema (issue 21): negative stock impossible, 16 sessions racing for the last units.
 Tests/System/stock_schema.sh
+# The shortage schema (issue 22): one open record per consortium and drug, also with two sessions racing.
+Tests/System/shortage_schema.sh
+# Extended prescriptions' schema (issue 23): the patient index, prescriber binding, state CHECKs.
+Tests/System/extended_rx_schema.sh
 
 grep -E "Test run with .* tests" .build/test-artifacts/swift-test.log | tail -1

@@ -16,6 +16,9 @@ struct PolicySettingTests: RuleRefusals {
         PolicySetting.stockNearExpiryDaysSecond.key, PolicySetting.stockMinimumShelfLifeForIssueDays.key,
         PolicySetting.stockConsumptionWindowDays.key, PolicySetting.extendedPrescriptionDeliveryDeadlineHours.key,
         PolicySetting.extendedPrescriptionCollectionDeadlineDays.key, PolicySetting.prescriptionLateEntryDays.key,
+        PolicySetting.shortageLowStockDays.key,
+        PolicySetting.shortageDeliveryDeadlineDays.key, PolicySetting.shortageSurplusDays.key,
+        PolicySetting.shortageReopenWindowDays.key,
     ]
 
     @Test("every setting the service reads has a national default in seeds/reference/policy_defaults.csv")

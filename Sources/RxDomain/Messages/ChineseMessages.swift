@@ -707,5 +707,36 @@ package enum ChineseMessages {
             "the member's pseudonym is already linked to another consortium patient",
             "该成员单位的患者化名已关联到医联体的另一位患者"
         ),
+        // Shortages (ShortageRules, ShortageListMembership, ShortageSettings, RedistributionPlan).
+        ("the setting {} must be at least {}, not {}", "设置 {1} 不能小于 {2}，而不是 {3}"),
+        (
+            "the setting shortage_surplus_days ({}) must be more than shortage_low_stock_days ({})",
+            "设置 shortage_surplus_days（{1}）必须大于 shortage_low_stock_days（{2}）"
+        ),
+        ("a provincial list names its province", "省级清单须写明省份"),
+        ("only a provincial list names a province", "只有省级清单才写明省份"),
+        ("must be after the date the drug joined the list", "必须晚于药品列入清单的日期"),
+        ("the list membership is refused: {}", "清单收录信息被拒绝：{1}"),
+        ("a shortage of {} is already open ({})", "药品 {1} 已有未关闭的短缺记录（{2}）"),
+        ("stock is not back above the threshold everywhere: {}", "库存尚未在各处恢复到阈值以上：{1}"),
+        ("closing without recovery says why", "未恢复供应而关闭须写明原因"),
+        ("the shortage cannot be closed: {}", "短缺记录不能关闭：{1}"),
+        ("the cause other needs a note saying what it is", "原因为“其他”时须写明具体原因"),
+        ("a shortage that is {} cannot be {}", "状态为 {1} 的短缺记录不能执行该操作（{2}）"),
+        ("a shortage that is {} cannot be reopened", "状态为 {1} 的短缺记录不能重新打开"),
+        ("the shortage of {} is already escalated", "药品 {1} 的短缺已经上报"),
+        (
+            "the shortage closed {} days ago, more than the {} within which it reopens; a new one opens",
+            "该短缺记录已关闭 {1} 天，超过可重新打开的 {2} 天；应新建短缺记录"
+        ),
+        ("an action says why", "应对措施须写明原因"),
+        ("a redistribution accepts at least one proposal", "调剂至少采纳一条调剂建议"),
+        ("a drug does not substitute for itself", "药品不能替代其自身"),
+        ("{} is not an alternative in the catalogue with stock on hand", "{1} 不是目录内有库存的替代药品"),
+        ("a substitution names the substitute", "替代须写明替代药品"),
+        ("a substitute is signed off by a pharmacist", "替代药品须经药师签字确认"),
+        ("an emergency purchase names its supplier", "应急采购须写明供应商"),
+        ("must not be in the past", "不能早于今天"),
+        ("the action is refused: {}", "应对措施被拒绝：{1}"),
     ]
 }

@@ -59,6 +59,14 @@ extension PolicySetting where Value == Int {
     package static var extendedPrescriptionCollectionDeadlineDays: Self { whole("extended_rx_collection_deadline_days") }
     /// 补录: how many days back a check or an issue may be dated.
     package static var prescriptionLateEntryDays: Self { whole("prescription_late_entry_days") }
+    /// 短缺: days of stock below which a member (or the consortium as a whole) is short.
+    package static var shortageLowStockDays: Self { whole("shortage_low_stock_days") }
+    /// 短缺: days after an order's submission by which its lines are delivered; later is a late-delivery signal.
+    package static var shortageDeliveryDeadlineDays: Self { whole("shortage_delivery_deadline_days") }
+    /// 调剂: days of stock above which a member has surplus to give to members short.
+    package static var shortageSurplusDays: Self { whole("shortage_surplus_days") }
+    /// 短缺: days after its close within which a shortage that returns continues the same record.
+    package static var shortageReopenWindowDays: Self { whole("shortage_reopen_window_days") }
 }
 
 extension PolicySetting where Value == Decimal {
