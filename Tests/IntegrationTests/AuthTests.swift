@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PostgresNIO
 import RxDomain
 import RxStore
+import RxUseCases
 import Testing
 
 @testable import RxAPI
@@ -24,7 +25,7 @@ struct AuthTests {
     @Test("revoked and expired tokens get 401")
     func revokedAndExpired() async throws {
         try await TestApp.run { app in
-            let store = TokenStore(database: app.database)
+            let store = TokenUseCases(database: app.database)
             let issued = try await store.create(
                 role: .auditor, consortiumCode: TestApp.demoConsortium, institutionCode: nil, name: "to revoke",
                 expiresAt: nil, actor: .console("test"))
@@ -44,7 +45,7 @@ struct AuthTests {
             // A cache that would remember the token for an hour: the token's own expiry must still end it.
             let authenticator = Authenticator(tokens: TokenStore(database: app.database), lifetime: .seconds(3600))
             let expiry = Date().addingTimeInterval(15)
-            let soon = try await TokenStore(database: app.database).create(
+            let soon = try await TokenUseCases(database: app.database).create(
                 role: .auditor, consortiumCode: TestApp.demoConsortium, institutionCode: nil, name: "expires soon",
                 expiresAt: expiry, actor: .console("test"))
             #expect(try await authenticator.principal(forToken: soon.token) != nil)

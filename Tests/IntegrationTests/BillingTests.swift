@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PostgresNIO
 import RxDomain
 import RxStore
+import RxUseCases
 import Testing
 
 /// Invoices against receipts, central payment in parts and finance's review (issue 18, points 1, 2, 4 and 13).
@@ -282,7 +283,7 @@ extension BillingTests {
     func operatorOfARun() async throws {
         let binary = try #require(Command.binary, "build consortiumrx first (swift build --build-tests)")
         try await TestApp.run { app in
-            let finance = try await TokenStore(database: app.database).create(
+            let finance = try await TokenUseCases(database: app.database).create(
                 role: .finance, consortiumCode: "JLTCM", institutionCode: nil, name: "李会计", expiresAt: nil,
                 actor: .console("test")
             ).token

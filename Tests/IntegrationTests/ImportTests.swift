@@ -5,6 +5,7 @@ import PostgresNIO
 import RxAPI
 import RxDomain
 import RxStore
+import RxUseCases
 import Testing
 
 #if canImport(CoreFoundation)
@@ -145,16 +146,17 @@ struct ImportTests {
                 "SELECT code FROM drugs WHERE category = 'western' ORDER BY code LIMIT 1", as: String.self)[0]
             let text = "\(Self.header)\n\(code),8.80,package,吉林省药品集中采购第三批,2027-02-01\n"
             let data = try #require(text.data(using: Self.gbk))
-            let importer = ProvincialPriceImport(database: app.database)
+            let importer = PriceImportUseCases(database: app.database)
             do {
-                _ = try await importer.run(input: .data(data), consortiumCode: "JLTCM", actor: .console("test"))
+                _ = try await importer.run(input: .data(data), consortiumCode: "JLTCM", actor: .console("test")).get()
                 Issue.record("a GBK file was read as UTF-8")
             } catch let rejected as ProvincialPriceImport.Rejected {
                 #expect(rejected.errors.map(\.line) == [2])
                 #expect(rejected.description.contains("--encoding gbk"), "\(rejected)")
             }
             let summary = try await importer.run(
-                input: .data(data), encoding: .gbk, consortiumCode: "JLTCM", actor: .console("test"))
+                input: .data(data), encoding: .gbk, consortiumCode: "JLTCM", actor: .console("test")
+            ).get()
             #expect(summary.imported == 1)
             #expect(try await app.count("SELECT count(*)::int FROM price_agreements WHERE reference = '吉林省药品集中采购第三批'") == 1)
 
@@ -203,8 +205,9 @@ struct ImportTests {
         try await TestApp.run { app in
             let lines = (0..<1_200).map { "NO-SUCH-\($0),1.00,package,X-\($0),2027-01-01" }
             do {
-                _ = try await ProvincialPriceImport(database: app.database).run(
-                    text: ([Self.header] + lines).joined(separator: "\n"), consortiumCode: "JLTCM", actor: .console("test"))
+                _ = try await PriceImportUseCases(database: app.database).run(
+                    text: ([Self.header] + lines).joined(separator: "\n"), consortiumCode: "JLTCM", actor: .console("test")
+                ).get()
                 Issue.record("unknown drugs were imported")
             } catch let rejected as ProvincialPriceImport.Rejected {
                 #expect(rejected.errors.count == ProvincialPriceImport.maxListedErrors)
@@ -212,8 +215,9 @@ struct ImportTests {
                 #expect(rejected.description.contains("… and 200 more bad lines"))
             }
             do {
-                _ = try await ProvincialPriceImport(database: app.database).run(
-                    text: "", consortiumCode: "JLTCM", actor: .console("test"))
+                _ = try await PriceImportUseCases(database: app.database).run(
+                    text: "", consortiumCode: "JLTCM", actor: .console("test")
+                ).get()
                 Issue.record("an empty file was imported")
             } catch let rejected as ProvincialPriceImport.Rejected {
                 #expect(rejected.errors.first?.reason == "the price list is empty")

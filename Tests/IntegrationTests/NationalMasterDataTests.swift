@@ -5,6 +5,7 @@ import PostgresNIO
 import RxAPI
 import RxDomain
 import RxStore
+import RxUseCases
 import Testing
 
 /// Issue 18, point 12: drugs and suppliers are national master data shared by every consortium. Their writes
@@ -186,7 +187,7 @@ struct NationalMasterDataTests {
     @Test("18.12: token create --role master_data_admin takes no --consortium; every other role needs one")
     func tokenScope() async throws {
         try await TestApp.run { app in
-            let tokens = TokenStore(database: app.database)
+            let tokens = TokenUseCases(database: app.database)
             await #expect(throws: DomainError.self) {
                 try await tokens.create(
                     role: .masterDataAdmin, consortiumCode: "JLTCM", institutionCode: nil, name: "",

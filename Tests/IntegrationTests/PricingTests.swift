@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PostgresNIO
 import RxDomain
 import RxStore
+import RxUseCases
 import Testing
 
 @Suite("Unified pricing")
@@ -237,7 +238,7 @@ struct PricingTests {
         try await TestApp.run { app in
             let codes = try await app.database.rows(
                 "SELECT code FROM drugs WHERE category = 'western' ORDER BY code LIMIT 3", as: String.self)
-            let importer = ProvincialPriceImport(database: app.database)
+            let importer = PriceImportUseCases(database: app.database)
             let bad = """
                 drug_code,unit_price,price_unit,bid_reference,effective_from
                 \(codes[0]),12.50,package,NEW-1,2026-12-01
@@ -247,7 +248,7 @@ struct PricingTests {
                 """
             let before = try await app.count("SELECT count(*)::int FROM price_agreements")
             do {
-                _ = try await importer.run(text: bad, consortiumCode: "JLTCM", actor: .console("test"))
+                _ = try await importer.run(text: bad, consortiumCode: "JLTCM", actor: .console("test")).get()
                 Issue.record("a file with bad lines was imported")
             } catch let rejected as ProvincialPriceImport.Rejected {
                 // 18.8: the unknown drug on line 3 is named in the same run as the malformed lines 4 and 5.
@@ -262,7 +263,8 @@ struct PricingTests {
                         drug_code,unit_price,price_unit,bid_reference,effective_from
                         \(codes[0]),12.50,package,NEW-1,2026-12-01
                         NO-SUCH-DRUG,1.00,package,NEW-2,2026-12-01
-                        """, consortiumCode: "JLTCM", actor: .console("test"))
+                        """, consortiumCode: "JLTCM", actor: .console("test")
+                ).get()
                 Issue.record("an unknown drug was imported")
             } catch let rejected as ProvincialPriceImport.Rejected {
                 #expect(rejected.errors.map(\.line) == [3])
@@ -274,9 +276,9 @@ struct PricingTests {
                 \(codes[0]),12.50,package,NEW-1,2026-12-01
                 \(codes[1]),3.00,package,NEW-3,2026-12-01
                 """
-            let first = try await importer.run(text: good, consortiumCode: "JLTCM", actor: .console("test"))
+            let first = try await importer.run(text: good, consortiumCode: "JLTCM", actor: .console("test")).get()
             #expect(first.imported == 2)
-            let second = try await importer.run(text: good, consortiumCode: "JLTCM", actor: .console("test"))
+            let second = try await importer.run(text: good, consortiumCode: "JLTCM", actor: .console("test")).get()
             #expect(second.imported == 0 && second.unchanged == 2)
             #expect(try await app.count("SELECT count(*)::int FROM price_agreements") == before + 2)
             #expect(
@@ -354,8 +356,9 @@ extension PricingTests {
                 NO-SUCH-DRUG-2,abc,package,NEW-5,2026-12-01
                 """
             do {
-                _ = try await ProvincialPriceImport(database: app.database).run(
-                    text: file, consortiumCode: "JLTCM", actor: .console("test"))
+                _ = try await PriceImportUseCases(database: app.database).run(
+                    text: file, consortiumCode: "JLTCM", actor: .console("test")
+                ).get()
                 Issue.record("a file with bad lines was imported")
             } catch let rejected as ProvincialPriceImport.Rejected {
                 #expect(rejected.errors.map(\.line) == [3, 5, 6], "\(rejected)")
@@ -370,20 +373,22 @@ extension PricingTests {
             )
 
             // A line conflicting with an earlier import is named beside a malformed one, and nothing is written.
-            let first = try await ProvincialPriceImport(database: app.database).run(
+            let first = try await PriceImportUseCases(database: app.database).run(
                 text: """
                     drug_code,unit_price,price_unit,bid_reference,effective_from
                     \(codes[0]),12.50,package,NEW-1,2026-12-01
-                    """, consortiumCode: "JLTCM", actor: .console("test"))
+                    """, consortiumCode: "JLTCM", actor: .console("test")
+            ).get()
             #expect(first.imported == 1)
             do {
-                _ = try await ProvincialPriceImport(database: app.database).run(
+                _ = try await PriceImportUseCases(database: app.database).run(
                     text: """
                         drug_code,unit_price,price_unit,bid_reference,effective_from
                         \(codes[0]),13.00,package,NEW-1,2026-12-01
                         \(codes[1]),5.00,package,NEW-2,2026-12-01
                         \(codes[2]),-1,package,NEW-3,2026-12-01
-                        """, consortiumCode: "JLTCM", actor: .console("test"))
+                        """, consortiumCode: "JLTCM", actor: .console("test")
+                ).get()
                 Issue.record("a conflicting file was imported")
             } catch let rejected as ProvincialPriceImport.Rejected {
                 #expect(rejected.errors.map(\.line) == [2, 4], "\(rejected)")

@@ -9,10 +9,10 @@ import RxUseCases
 /// read the input, check who may, call the store, map the result.
 struct APIHandler: APIProtocol {
     let database: Database
-    let consortia: ConsortiumStore
-    let institutions: InstitutionStore
+    let consortia: ConsortiumUseCases
+    let institutions: InstitutionUseCases
     let suppliers: SupplierUseCases
-    let drugs: DrugStore
+    let drugs: DrugUseCases
     let audit: AuditLog
     let longPrescriptionContexts: LongPrescriptionContextCache
     let longPrescriptions: LongPrescriptionStore
@@ -25,10 +25,10 @@ struct APIHandler: APIProtocol {
         self.longPrescriptionContexts = longPrescriptionContexts
         self.clock = clock
         self.database = database
-        self.consortia = ConsortiumStore(database: database)
-        self.institutions = InstitutionStore(database: database)
+        self.consortia = ConsortiumUseCases(database: database)
+        self.institutions = InstitutionUseCases(database: database)
         self.suppliers = SupplierUseCases(database: database)
-        self.drugs = DrugStore(database: database, sharedLookups: true)
+        self.drugs = DrugUseCases(database: database, sharedLookups: true)
         self.longPrescriptions = LongPrescriptionStore(database: database, sharedReads: true)
         self.audit = AuditLog(logger: database.logger)
     }

@@ -2,6 +2,7 @@ internal import Foundation
 internal import OpenAPIRuntime
 import RxDomain
 import RxStore
+import RxUseCases
 
 extension Components.Schemas.CatalogueVersion {
     init(_ v: CatalogueVersion) throws {
@@ -29,8 +30,8 @@ extension Components.Schemas.Endorsement {
 }
 
 extension APIHandler {
-    var catalogue: CatalogueStore { CatalogueStore(database: database) }
-    var memberCatalogues: MemberCatalogueStore { MemberCatalogueStore(database: database) }
+    var catalogue: CatalogueUseCases { CatalogueUseCases(database: database) }
+    var memberCatalogues: MemberCatalogueUseCases { MemberCatalogueUseCases(database: database) }
 
     func date(_ on: String?) throws -> BusinessDate {
         try BusinessDate.parse(on, field: "on") ?? today

@@ -1,6 +1,7 @@
 internal import Foundation
 import RxDomain
 import RxStore
+import RxUseCases
 
 extension Components.Schemas.PriceAgreement {
     /// The agreement with its status on `day` (scheduled, in effect or ended for one with a period).
@@ -15,7 +16,7 @@ extension Components.Schemas.PriceAgreement {
 }
 
 extension APIHandler {
-    var prices: PriceStore { PriceStore(database: database) }
+    var prices: PriceUseCases { PriceUseCases(database: database) }
 
     func getUnifiedPrice(_ input: Operations.GetUnifiedPrice.Input) async throws -> Operations.GetUnifiedPrice.Output {
         let principal = try RequestPrincipal.require()

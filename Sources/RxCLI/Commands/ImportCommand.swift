@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RxDomain
 import RxStore
+import RxUseCases
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,13 +45,14 @@ struct ImportCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (input, encoding, consortium) = (try ImportCommand.input(file), try self.encoding.value(), self.consortium)
-            do {
-                let summary = try await database.withDatabase("import") { db in
-                    try await ProvincialPriceImport(database: db).run(
-                        input: input, encoding: encoding, consortiumCode: consortium, actor: .console("import prices"))
-                }
+            let outcome = try await database.withDatabase("import") { db in
+                try await PriceImportUseCases(database: db).run(
+                    input: input, encoding: encoding, consortiumCode: consortium, actor: .console("import prices"))
+            }
+            switch outcome {
+            case .imported(let summary):
                 print("prices: \(summary.lines) lines, \(summary.imported) imported, \(summary.unchanged) unchanged")
-            } catch let rejected as ProvincialPriceImport.Rejected {
+            case .rejected(let rejected):
                 throw ImportCommand.rejected(file, rejected)
             }
         }

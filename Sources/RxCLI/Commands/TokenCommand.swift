@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RxDomain
 import RxStore
+import RxUseCases
 
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -59,7 +60,7 @@ struct TokenCommand: AsyncParsableCommand {
             let expiresAt = try TokenLifetime.expiry(days: expiresInDays, from: Date())
             let (consortium, institution, name) = (self.consortium, self.institution, self.name)
             let issued = try await database.withDatabase("token") { db in
-                try await TokenStore(database: db).create(
+                try await TokenUseCases(database: db).create(
                     role: role, consortiumCode: consortium, institutionCode: institution, name: name,
                     expiresAt: expiresAt, actor: .console("token create"))
             }
@@ -78,7 +79,7 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             let consortium = self.consortium
             let tokens = try await database.withDatabase("token") { db in
-                try await TokenStore(database: db).list(consortiumCode: consortium)
+                try await TokenUseCases(database: db).list(consortiumCode: consortium)
             }
             for t in tokens {
                 let state = t.revokedAt != nil ? "revoked" : (t.expiresAt.map { $0 < Date() } == true ? "expired" : "active")
@@ -98,7 +99,7 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             let id = self.id
             try await database.withDatabase("token") { db in
-                try await TokenStore(database: db).revoke(id: id, actor: .console("token revoke"))
+                try await TokenUseCases(database: db).revoke(id: id, actor: .console("token revoke"))
             }
             print("token \(id) revoked")
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RxDomain
 import RxStore
+import RxUseCases
 
 /// Who runs a recorded command (`reconcile …`): `--operator NAME`, else the holder of `--token`, else the
 /// operating-system user. The run is kept with that name.
@@ -22,7 +23,7 @@ struct OperatorOptions: ParsableArguments {
             return trimmed
         }
         if let token {
-            guard let principal = try await TokenStore(database: database).principal(forToken: token) else {
+            guard let principal = try await TokenUseCases(database: database).principal(forToken: token) else {
                 throw ReconcileCommand.badInput("--token is unknown, expired or revoked")
             }
             if let consortiumCode, !principal.may(.signConsoleRun(consortiumCode: consortiumCode)) {

@@ -235,6 +235,14 @@ extension CatalogueRules {
         }
     }
 
+    /// An endorsement (背书) is recorded with a token scoped to the member institution (403 otherwise): its id and code.
+    package static func endorsingInstitution(_ principal: Principal) throws(DomainError) -> (id: Int64, code: String) {
+        guard let id = principal.institutionID, let code = principal.institutionCode else {
+            throw .forbidden("an endorsement is recorded with a token scoped to the member institution")
+        }
+        return (id, code)
+    }
+
     /// Members endorse a proposed version only.
     package static func checkEndorsable(status: CatalogueStatus, number: Int) throws(DomainError) {
         guard status == .proposed else {

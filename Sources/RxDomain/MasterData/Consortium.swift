@@ -92,3 +92,34 @@ package struct Institution: Sendable, Equatable, Codable {
         self.isLead = isLead
     }
 }
+
+/// The rules of consortia and their members.
+package enum ConsortiumRules {
+    /// An institution named as a consortium's lead (牵头医院): its id and the consortium it belongs to.
+    package struct LeadCandidate: Sendable, Equatable {
+        package var id: Int64
+        package var consortiumID: Int64
+
+        package init(id: Int64, consortiumID: Int64) {
+            self.id = id
+            self.consortiumID = consortiumID
+        }
+    }
+
+    /// The lead must be a member of the consortium (422 naming `leadInstitutionCode` otherwise); the id to record,
+    /// nil when the change names none.
+    package static func leadInstitutionID(
+        _ candidate: LeadCandidate?, code: String?, of consortium: Consortium
+    ) throws(DomainError) -> Int64? {
+        guard let code else { return nil }
+        guard let candidate, candidate.consortiumID == consortium.id else {
+            throw .invalid("leadInstitutionCode", "\(code) is not a member of \(consortium.code)")
+        }
+        return candidate.id
+    }
+
+    /// A new institution's code has the shape of a code (422 naming `code` otherwise).
+    package static func checkNewInstitutionCode(_ code: String) throws(DomainError) {
+        if let e = Codes.institutionCodeError(code) { throw .invalid("code", e) }
+    }
+}

@@ -175,3 +175,51 @@ package enum TextLimit {
         }
     }
 }
+
+package struct DrugUpdate: Sendable {
+    package var genericName: String?
+    package var nameEn: String?
+    package var manufacturer: String?
+    package var atcCode: String?
+    package var essentialEditions: [String]?
+    package var insuranceClass: InsuranceClass?
+    package var controlClass: ControlClass?
+    package var antimicrobial: Bool?
+    package var coldChain: Bool?
+    package init() {}
+
+    /// The checks a change must pass, all of them reported at once.
+    package func validationErrors() -> [FieldError] {
+        var errors: [FieldError] = []
+        TextLimit.check(genericName, "genericName", 1...200, into: &errors)
+        TextLimit.check(nameEn, "nameEn", 0...200, into: &errors)
+        TextLimit.check(manufacturer, "manufacturer", 0...200, into: &errors)
+        for edition in essentialEditions ?? [] where !(edition.count == 4 && edition.allSatisfy(\.isASCII) && Int(edition) != nil)
+        {
+            errors.append(FieldError(field: "essentialEditions", reason: "'\(edition)' is not a year"))
+        }
+        return errors
+    }
+}
+
+/// The rules of drug master data.
+package enum DrugRules {
+    /// A new drug's fields are valid (422 naming each bad field otherwise).
+    package static func checkNew(_ drug: Drug) throws(DomainError) {
+        let errors = drug.validationErrors()
+        guard errors.isEmpty else { throw .unprocessable("the drug is not valid", errors) }
+    }
+
+    /// A change's fields are valid (422 naming each bad field otherwise).
+    package static func checkChange(_ change: DrugUpdate) throws(DomainError) {
+        let errors = change.validationErrors()
+        guard errors.isEmpty else { throw .unprocessable("the change is not valid", errors) }
+    }
+
+    /// Every edition a drug names is a known edition of the essential medicines list (基本药物目录).
+    package static func checkEditions(_ editions: [String], known: [String]) throws(DomainError) {
+        if let unknown = editions.first(where: { !known.contains($0) }) {
+            throw .invalid("essentialEditions", "\(unknown) is not a known edition of the essential medicines list")
+        }
+    }
+}

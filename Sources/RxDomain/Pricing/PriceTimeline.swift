@@ -88,3 +88,28 @@ package enum PatientPricing {
             markupPercent: percent, patientPrice: (unitPrice * (1 + percent / 100)).rounded(4), rule: rule)
     }
 }
+
+extension PriceTimeline {
+    /// The periods of one kind (agreements in effect, or ceilings) of the drugs of an import batch, as the plans
+    /// of its lines change them, taken in file order: what was superseded and what was closed, by id.
+    package struct BatchChanges: Sendable, Equatable {
+        package var superseded: Set<Int64> = []
+        package var closed: Set<Int64> = []
+
+        package init() {}
+
+        /// Places a new period (`id`) starting on `start` among `periods` by `plan`, and updates them.
+        package mutating func add(id: Int64, from start: BusinessDate, to periods: inout [Period]) {
+            let plan = PriceTimeline.plan(existing: periods, start: start)
+            if !plan.supersede.isEmpty {
+                superseded.formUnion(plan.supersede)
+                periods.removeAll { plan.supersede.contains($0.id) }
+            }
+            for (closing, end) in plan.close {
+                if let i = periods.firstIndex(where: { $0.id == closing }) { periods[i].to = end }
+                closed.insert(closing)
+            }
+            periods.append(Period(id: id, from: start, to: plan.newTo))
+        }
+    }
+}

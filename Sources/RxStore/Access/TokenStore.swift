@@ -16,6 +16,11 @@ package struct TokenStore: SQLStore {
         package var id: Int64
         /// The token itself: shown once, never stored.
         package var token: String
+
+        package init(id: Int64, token: String) {
+            self.id = id
+            self.token = token
+        }
     }
 
     package struct Listed: Sendable {
@@ -30,7 +35,7 @@ package struct TokenStore: SQLStore {
 
     package static func hash(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
 
-    static func generate() -> String {
+    package static func generate() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let b64 = Data(bytes).base64EncodedString()
@@ -39,48 +44,29 @@ package struct TokenStore: SQLStore {
         return "crx_" + b64
     }
 
-    /// Creates a token. A national role (`master_data_admin`) names no consortium; every other role names one.
-    package func create(
-        role: Role, consortiumCode: String?, institutionCode: String?, name: String, expiresAt: Date?, actor: Actor
-    ) async throws -> Issued {
-        try role.checkTokenScope(consortiumCode: consortiumCode, institutionCode: institutionCode)
-        let token = Self.generate()
-        let hash = Self.hash(token)
-        let id = try await database.transaction { connection -> Int64 in
-            var consortiumID: Int64?
-            if let consortiumCode {
-                guard
-                    let row = try await connection.row(
-                        "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: database.logger)
-                else { throw DomainError.notFound("no consortium \(consortiumCode)") }
-                consortiumID = row
-            }
-            var institutionID: Int64?
-            if let institutionCode, let consortiumCode {
-                guard
-                    let row = try await connection.row(
-                        "SELECT id FROM institutions WHERE code = \(institutionCode) AND consortium_id = \(consortiumID)",
-                        as: Int64.self, logger: database.logger)
-                else { throw DomainError.notFound("no institution \(institutionCode) in \(consortiumCode)") }
-                institutionID = row
-            }
-            guard
-                let id = try await connection.row(
-                    """
-                    INSERT INTO api_tokens (consortium_id, institution_id, role, name, token_hash, expires_at)
-                    VALUES (\(consortiumID), \(institutionID), \(role.rawValue), \(name), \(hash), \(expiresAt))
-                    RETURNING id
-                    """, as: Int64.self, logger: database.logger)
-            else { throw DomainError.conflict("token not created") }
-            struct Record: Encodable { var id: Int64; var role: String; var institution: String?; var name: String }
-            // A national token's creation is recorded without a consortium.
-            try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: actor, action: "create", entityType: "api_token",
-                entityKey: String(id), before: Record?.none,
-                after: Record(id: id, role: role.rawValue, institution: institutionCode, name: name))
-            return id
-        }
-        return Issued(id: id, token: token)
+    /// The id of the consortium with this code.
+    package func consortiumID(code: String, on connection: PostgresConnection) async throws -> Int64? {
+        try await connection.row("SELECT id FROM consortia WHERE code = \(code)", as: Int64.self, logger: logger)
+    }
+
+    /// The id of the institution with this code in the consortium.
+    package func institutionID(code: String, consortiumID: Int64?, on connection: PostgresConnection) async throws -> Int64? {
+        try await connection.row(
+            "SELECT id FROM institutions WHERE code = \(code) AND consortium_id = \(consortiumID)", as: Int64.self,
+            logger: logger)
+    }
+
+    /// Stores a token's hash; its id.
+    package func insert(
+        role: Role, consortiumID: Int64?, institutionID: Int64?, name: String, hash: Data, expiresAt: Date?,
+        on connection: PostgresConnection
+    ) async throws -> Int64? {
+        try await connection.row(
+            """
+            INSERT INTO api_tokens (consortium_id, institution_id, role, name, token_hash, expires_at)
+            VALUES (\(consortiumID), \(institutionID), \(role.rawValue), \(name), \(hash), \(expiresAt))
+            RETURNING id
+            """, as: Int64.self, logger: logger)
     }
 
     /// A token that is known, unexpired and unrevoked: its principal, and when it stops working.
@@ -112,19 +98,20 @@ package struct TokenStore: SQLStore {
         return Verified(principal: principal, expiresAt: r.7)
     }
 
-    package func revoke(id: Int64, actor: Actor) async throws {
-        try await database.transaction { connection in
-            guard
-                let consortiumID = try await connection.row(
-                    "UPDATE api_tokens SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL RETURNING consortium_id",
-                    as: Int64?.self, logger: database.logger)
-            else { throw DomainError.notFound("no active token \(id)") }
-            try await connection.run("SELECT pg_notify('crx_changes', 'api_tokens')", logger: database.logger)
-            struct Record: Encodable { var id: Int64; var revoked: Bool }
-            try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: actor, action: "revoke", entityType: "api_token",
-                entityKey: String(id), before: Record(id: id, revoked: false), after: Record(id: id, revoked: true))
-        }
+    /// A revoked token: the consortium it belonged to (nil for a national one).
+    package struct Revoked: Sendable {
+        package var consortiumID: Int64?
+    }
+
+    /// Revokes an active token and tells the other servers (`crx_changes`); nil when no active token has this id.
+    package func revoke(id: Int64, on connection: PostgresConnection) async throws -> Revoked? {
+        guard
+            let consortiumID = try await connection.row(
+                "UPDATE api_tokens SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL RETURNING consortium_id",
+                as: Int64?.self, logger: logger)
+        else { return nil }
+        try await connection.run("SELECT pg_notify('crx_changes', 'api_tokens')", logger: logger)
+        return Revoked(consortiumID: consortiumID)
     }
 
     /// A consortium's tokens, or with no consortium the national ones (bound to none).

@@ -64,8 +64,8 @@ package struct CatalogueStore: SQLStore {
         ).map(Self.version)
     }
 
-    func version(_ number: Int, consortiumID: Int64, on connection: PostgresConnection, lock: Bool = false) async throws
-        -> CatalogueVersion
+    package func version(_ number: Int, consortiumID: Int64, on connection: PostgresConnection, lock: Bool = false)
+        async throws -> CatalogueVersion?
     {
         let query: PostgresQuery =
             lock
@@ -79,35 +79,27 @@ package struct CatalogueStore: SQLStore {
                    (SELECT count(*)::int FROM catalogue_items i WHERE i.consortium_id = v.consortium_id AND i.version_number = v.number)
             FROM catalogue_versions v WHERE v.consortium_id = \(consortiumID) AND v.number = \(number)
             """
-        guard let row = try await connection.row(query, as: VersionRow.self, logger: logger) else {
-            throw DomainError.notFound("no catalogue version \(number)")
-        }
-        return try Self.version(row)
+        return try await connection.row(query, as: VersionRow.self, logger: logger).map(Self.version)
     }
 
-    package func version(_ number: Int, consortiumID: Int64) async throws -> CatalogueVersion {
+    package func version(_ number: Int, consortiumID: Int64) async throws -> CatalogueVersion? {
         try await database.read { try await version(number, consortiumID: consortiumID, on: $0) }
     }
 
-    /// The number of the published version in effect on a date, if any.
-    func numberInEffect(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> Int? {
+    /// The number of the published version in effect on a date, if any (`catalogue_version_in_effect`).
+    package func numberInEffect(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> Int? {
         try await connection.row(
-            """
-            SELECT number FROM catalogue_versions
-            WHERE consortium_id = \(consortiumID) AND status = 'published' AND effective_from <= \(date.description)::date
-            ORDER BY effective_from DESC LIMIT 1
-            """, as: Int.self, logger: logger)
+            "SELECT catalogue_version_in_effect(\(consortiumID), \(date.description)::date)", as: Int?.self, logger: logger
+        ) ?? nil
     }
 
+    /// The version in effect on a date with its entries, if any is.
     package func inEffect(consortiumID: Int64, on date: BusinessDate) async throws -> (CatalogueVersion, [CatalogueEntry])? {
         try await database.read { connection in
-            guard let number = try await numberInEffect(consortiumID: consortiumID, on: date, connection: connection) else {
-                return nil
-            }
-            return (
-                try await version(number, consortiumID: consortiumID, on: connection),
-                try await entries(number, consortiumID: consortiumID, on: connection)
-            )
+            guard let number = try await numberInEffect(consortiumID: consortiumID, on: date, connection: connection),
+                let version = try await version(number, consortiumID: consortiumID, on: connection)
+            else { return nil }
+            return (version, try await entries(number, consortiumID: consortiumID, on: connection))
         }
     }
 
@@ -115,7 +107,7 @@ package struct CatalogueStore: SQLStore {
         try await database.read { try await entries(number, consortiumID: consortiumID, on: $0) }
     }
 
-    func entries(_ number: Int, consortiumID: Int64, on connection: PostgresConnection) async throws -> [CatalogueEntry] {
+    package func entries(_ number: Int, consortiumID: Int64, on connection: PostgresConnection) async throws -> [CatalogueEntry] {
         let rows = try await connection.rows(
             """
             SELECT i.levels, i.note, i.justification,
@@ -148,7 +140,9 @@ package struct CatalogueStore: SQLStore {
         try await database.read { try await endorsements(number, consortiumID: consortiumID, on: $0) }
     }
 
-    func endorsements(_ number: Int, consortiumID: Int64, on connection: PostgresConnection) async throws -> [EndorsementRecord] {
+    package func endorsements(_ number: Int, consortiumID: Int64, on connection: PostgresConnection) async throws
+        -> [EndorsementRecord]
+    {
         try await connection.rows(
             """
             SELECT i.code, e.decision, e.comment, e.recorded_at
@@ -160,97 +154,90 @@ package struct CatalogueStore: SQLStore {
 
     // MARK: Drafting
 
-    /// Opens a draft: a copy of the latest published version, or empty for the first.
-    package func openDraft(consortium: Consortium, by principal: Principal) async throws -> CatalogueVersion {
-        try principal.require(.manageCatalogue(consortiumID: consortium.id))
-        return try await database.transaction { connection in
-            // Serialises drafts of one consortium; the partial unique index keeps the rule regardless.
-            _ = try await connection.row(
-                "SELECT id FROM consortia WHERE id = \(consortium.id) FOR UPDATE", as: Int64.self, logger: logger)
-            try CatalogueRules.checkNoOpenVersion(
-                try await connection.row(
-                    "SELECT number FROM catalogue_versions WHERE consortium_id = \(consortium.id) AND status IN ('draft', 'proposed')",
-                    as: Int.self, logger: logger))
-            let base = try await connection.row(
+    /// Locks the consortium's row: serialises the drafts of one consortium (the partial unique index keeps the
+    /// rule regardless).
+    package func lockConsortium(_ consortiumID: Int64, on connection: PostgresConnection) async throws {
+        _ = try await connection.row(
+            "SELECT id FROM consortia WHERE id = \(consortiumID) FOR UPDATE", as: Int64.self, logger: logger)
+    }
+
+    /// The number of the consortium's open (draft or proposed) version, if any.
+    package func openVersionNumber(consortiumID: Int64, on connection: PostgresConnection) async throws -> Int? {
+        try await connection.row(
+            "SELECT number FROM catalogue_versions WHERE consortium_id = \(consortiumID) AND status IN ('draft', 'proposed')",
+            as: Int.self, logger: logger)
+    }
+
+    /// The latest published version, whenever it takes effect: the version in effect at the end of time.
+    package func latestPublished(consortiumID: Int64, on connection: PostgresConnection) async throws -> Int? {
+        try await connection.row(
+            "SELECT catalogue_version_in_effect(\(consortiumID), 'infinity'::date)", as: Int?.self, logger: logger) ?? nil
+    }
+
+    /// The date the latest published version takes effect, if one is published.
+    package func latestEffectiveFrom(consortiumID: Int64, on connection: PostgresConnection) async throws -> BusinessDate? {
+        try await connection.row(
+            """
+            SELECT effective_from::text FROM catalogue_versions
+            WHERE consortium_id = \(consortiumID) AND number = catalogue_version_in_effect(\(consortiumID), 'infinity'::date)
+            """, as: String.self, logger: logger
+        ).flatMap(BusinessDate.init)
+    }
+
+    /// Inserts the next version as a draft based on `base`, with a copy of its items; the new number.
+    package func insertDraft(consortiumID: Int64, basedOn base: Int?, on connection: PostgresConnection) async throws -> Int? {
+        guard
+            let number = try await connection.row(
                 """
-                SELECT number FROM catalogue_versions WHERE consortium_id = \(consortium.id) AND status = 'published'
-                ORDER BY effective_from DESC LIMIT 1
+                INSERT INTO catalogue_versions (consortium_id, number, based_on)
+                SELECT \(consortiumID), COALESCE(max(number), 0) + 1, \(base) FROM catalogue_versions
+                WHERE consortium_id = \(consortiumID)
+                RETURNING number
                 """, as: Int.self, logger: logger)
-            guard
-                let number = try await connection.row(
-                    """
-                    INSERT INTO catalogue_versions (consortium_id, number, based_on)
-                    SELECT \(consortium.id), COALESCE(max(number), 0) + 1, \(base) FROM catalogue_versions
-                    WHERE consortium_id = \(consortium.id)
-                    RETURNING number
-                    """, as: Int.self, logger: logger)
-            else { throw DomainError.conflict("the draft was not created") }
-            if let base {
-                try await connection.run(
-                    """
-                    INSERT INTO catalogue_items (consortium_id, version_number, drug_code, levels, note, justification)
-                    SELECT consortium_id, \(number), drug_code, levels, note, justification FROM catalogue_items
-                    WHERE consortium_id = \(consortium.id) AND version_number = \(base)
-                    """, logger: logger)
-            }
-            let created = try await version(number, consortiumID: consortium.id, on: connection)
-            try await audit.record(
-                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "open_draft",
-                entityType: "catalogue_version", entityKey: String(number), before: CatalogueVersion?.none, after: created)
-            return created
-        }
-    }
-
-    /// Locks a draft for a change, checking the caller's ETag.
-    private func lockDraft(
-        _ number: Int, consortiumID: Int64, ifMatch: String?, connection: PostgresConnection
-    ) async throws -> CatalogueVersion {
-        let current = try await version(number, consortiumID: consortiumID, on: connection, lock: true)
-        try ETag.check(ifMatch, current: current.etag)
-        try CatalogueRules.checkDraftChange(status: current.status, number: number)
-        return current
-    }
-
-    private func bumpRevision(_ number: Int, consortiumID: Int64, connection: PostgresConnection) async throws -> CatalogueVersion
-    {
-        try await connection.run(
-            "UPDATE catalogue_versions SET revision = revision + 1 WHERE consortium_id = \(consortiumID) AND number = \(number)",
-            logger: logger)
-        return try await version(number, consortiumID: consortiumID, on: connection)
-    }
-
-    /// Adds or changes an item of a draft.
-    package func putItem(
-        _ item: CatalogueItem, version number: Int, consortiumID: Int64, ifMatch: String?, by principal: Principal
-    ) async throws -> CatalogueVersion {
-        try principal.require(.manageCatalogue(consortiumID: consortiumID))
-        return try await database.transaction { connection in
-            _ = try await lockDraft(number, consortiumID: consortiumID, ifMatch: ifMatch, connection: connection)
-            try CatalogueRules.checkItem(
-                item, drug: try await DrugStore(database: database).find(code: item.drugCode, on: connection))
-            let before = try await connection.row(
-                """
-                SELECT levels, note, justification FROM catalogue_items
-                WHERE consortium_id = \(consortiumID) AND version_number = \(number) AND drug_code = \(item.drugCode)
-                """, as: ([String], String?, String?).self, logger: logger
-            ).map {
-                CatalogueItem(
-                    drugCode: item.drugCode, levels: try $0.0.map { try decodeEnum($0) }, note: $0.1, justification: $0.2)
-            }
+        else { return nil }
+        if let base {
             try await connection.run(
                 """
                 INSERT INTO catalogue_items (consortium_id, version_number, drug_code, levels, note, justification)
-                VALUES (\(consortiumID), \(number), \(item.drugCode), \(item.levels.map(\.rawValue)), \(item.note), \(item.justification))
-                ON CONFLICT (consortium_id, version_number, drug_code) DO UPDATE
-                SET levels = EXCLUDED.levels, note = EXCLUDED.note, justification = EXCLUDED.justification
+                SELECT consortium_id, \(number), drug_code, levels, note, justification FROM catalogue_items
+                WHERE consortium_id = \(consortiumID) AND version_number = \(base)
                 """, logger: logger)
-            let after = try await bumpRevision(number, consortiumID: consortiumID, connection: connection)
-            try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: Actor(principal),
-                action: before == nil ? "add_item" : "change_item",
-                entityType: "catalogue_item", entityKey: "\(number)/\(item.drugCode)", before: before, after: item)
-            return after
         }
+        return number
+    }
+
+    /// Counts a change to a version (its ETag moves on).
+    package func bumpRevision(_ number: Int, consortiumID: Int64, on connection: PostgresConnection) async throws {
+        try await connection.run(
+            "UPDATE catalogue_versions SET revision = revision + 1 WHERE consortium_id = \(consortiumID) AND number = \(number)",
+            logger: logger)
+    }
+
+    /// A version's item for a drug, if it has one.
+    package func item(drugCode: String, version number: Int, consortiumID: Int64, on connection: PostgresConnection)
+        async throws -> CatalogueItem?
+    {
+        try await connection.row(
+            """
+            SELECT levels, note, justification FROM catalogue_items
+            WHERE consortium_id = \(consortiumID) AND version_number = \(number) AND drug_code = \(drugCode)
+            """, as: ([String], String?, String?).self, logger: logger
+        ).map {
+            CatalogueItem(drugCode: drugCode, levels: try $0.0.map { try decodeEnum($0) }, note: $0.1, justification: $0.2)
+        }
+    }
+
+    /// Adds or replaces a version's item for the drug.
+    package func putItem(_ item: CatalogueItem, version number: Int, consortiumID: Int64, on connection: PostgresConnection)
+        async throws
+    {
+        try await connection.run(
+            """
+            INSERT INTO catalogue_items (consortium_id, version_number, drug_code, levels, note, justification)
+            VALUES (\(consortiumID), \(number), \(item.drugCode), \(item.levels.map(\.rawValue)), \(item.note), \(item.justification))
+            ON CONFLICT (consortium_id, version_number, drug_code) DO UPDATE
+            SET levels = EXCLUDED.levels, note = EXCLUDED.note, justification = EXCLUDED.justification
+            """, logger: logger)
     }
 
     /// Why drugs were removed from a version while it was a draft: the latest reason per drug.
@@ -264,151 +251,84 @@ package struct CatalogueStore: SQLStore {
         return Dictionary(rows, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Removes an item from a draft, keeping why (`catalogue_item_removals`, and the audit trail).
+    /// Deletes a version's item for the drug, keeping why (`catalogue_item_removals`); the item removed, nil when
+    /// the version has none for it.
     package func removeItem(
-        drugCode: String, version number: Int, consortiumID: Int64, reason: String?, ifMatch: String?,
-        by principal: Principal
-    ) async throws -> CatalogueVersion {
-        try principal.require(.manageCatalogue(consortiumID: consortiumID))
-        let reason = try CorrectionReason.require(reason)
-        return try await database.transaction { connection in
-            _ = try await lockDraft(number, consortiumID: consortiumID, ifMatch: ifMatch, connection: connection)
-            guard
-                let removed = try await connection.row(
-                    """
-                    DELETE FROM catalogue_items
-                    WHERE consortium_id = \(consortiumID) AND version_number = \(number) AND drug_code = \(drugCode)
-                    RETURNING levels, note, justification
-                    """, as: ([String], String?, String?).self, logger: logger)
-            else { throw DomainError.notFound("version \(number) has no item \(drugCode)") }
-            let before = CatalogueItem(
-                drugCode: drugCode, levels: try removed.0.map { try decodeEnum($0) }, note: removed.1, justification: removed.2)
-            try await connection.run(
+        drugCode: String, version number: Int, consortiumID: Int64, reason: String, removedBy tokenID: Int64?,
+        on connection: PostgresConnection
+    ) async throws -> CatalogueItem? {
+        guard
+            let removed = try await connection.row(
                 """
-                INSERT INTO catalogue_item_removals (consortium_id, version_number, drug_code, reason, removed_by)
-                VALUES (\(consortiumID), \(number), \(drugCode), \(reason), \(principal.tokenID))
-                """, logger: logger)
-            let after = try await bumpRevision(number, consortiumID: consortiumID, connection: connection)
-            struct Removal: Encodable { var removed: Bool; var reason: String }
-            try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "remove_item",
-                entityType: "catalogue_item", entityKey: "\(number)/\(drugCode)", before: before,
-                after: Removal(removed: true, reason: reason))
-            return after
-        }
+                DELETE FROM catalogue_items
+                WHERE consortium_id = \(consortiumID) AND version_number = \(number) AND drug_code = \(drugCode)
+                RETURNING levels, note, justification
+                """, as: ([String], String?, String?).self, logger: logger)
+        else { return nil }
+        try await connection.run(
+            """
+            INSERT INTO catalogue_item_removals (consortium_id, version_number, drug_code, reason, removed_by)
+            VALUES (\(consortiumID), \(number), \(drugCode), \(reason), \(tokenID))
+            """, logger: logger)
+        return CatalogueItem(
+            drugCode: drugCode, levels: try removed.0.map { try decodeEnum($0) }, note: removed.1, justification: removed.2)
     }
 
     // MARK: Agreement and publication
 
-    /// Moves a draft to the members (draft → proposed), or back to drafting (proposed → draft, clearing the
-    /// endorsements, which were given to other content).
-    package func move(
-        version number: Int, to status: CatalogueStatus, consortiumID: Int64, ifMatch: String?, by principal: Principal
-    ) async throws -> CatalogueVersion {
-        try principal.require(.manageCatalogue(consortiumID: consortiumID))
-        return try await database.transaction { connection in
-            let current = try await version(number, consortiumID: consortiumID, on: connection, lock: true)
-            try ETag.check(ifMatch, current: current.etag)
-            switch try CatalogueRules.move(from: current.status, to: status, number: number, itemCount: current.itemCount) {
-            case .propose:
-                try await connection.run(
-                    """
-                    UPDATE catalogue_versions SET status = 'proposed', proposed_at = now(), revision = revision + 1
-                    WHERE consortium_id = \(consortiumID) AND number = \(number)
-                    """, logger: logger)
-            case .reopen:
-                try await connection.run(
-                    "DELETE FROM catalogue_endorsements WHERE consortium_id = \(consortiumID) AND version_number = \(number)",
-                    logger: logger)
-                try await connection.run(
-                    """
-                    UPDATE catalogue_versions SET status = 'draft', proposed_at = NULL, revision = revision + 1
-                    WHERE consortium_id = \(consortiumID) AND number = \(number)
-                    """, logger: logger)
-            }
-            let after = try await version(number, consortiumID: consortiumID, on: connection)
-            try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: Actor(principal),
-                action: status == .proposed ? "propose" : "reopen", entityType: "catalogue_version",
-                entityKey: String(number), before: current, after: after)
-            return after
-        }
-    }
-
-    /// Records a member institution's endorsement or objection to a proposed version.
-    package func endorse(
-        version number: Int, consortiumID: Int64, decision: EndorsementDecision, comment: String?, by principal: Principal
-    ) async throws -> EndorsementRecord {
-        guard let institutionID = principal.institutionID, let institutionCode = principal.institutionCode else {
-            throw DomainError.forbidden("an endorsement is recorded with a token scoped to the member institution")
-        }
-        try principal.require(.endorseCatalogue(consortiumID: consortiumID, institutionID: institutionID))
-        try CatalogueRules.checkEndorsement(decision, comment: comment)
-        return try await database.transaction { connection in
-            let current = try await version(number, consortiumID: consortiumID, on: connection, lock: true)
-            try CatalogueRules.checkEndorsable(status: current.status, number: number)
-            let before = try await endorsements(number, consortiumID: consortiumID, on: connection)
-                .first { $0.institutionCode == institutionCode }
+    /// Applies a move the rules allowed: puts a draft to the members, or takes a proposed version back to
+    /// drafting, clearing the endorsements given to its old content.
+    package func apply(_ move: CatalogueRules.Move, version number: Int, consortiumID: Int64, on connection: PostgresConnection)
+        async throws
+    {
+        switch move {
+        case .propose:
             try await connection.run(
                 """
-                INSERT INTO catalogue_endorsements (consortium_id, version_number, institution_id, decision, comment, recorded_by)
-                VALUES (\(consortiumID), \(number), \(institutionID), \(decision.rawValue), \(comment), \(principal.tokenID))
-                ON CONFLICT (consortium_id, version_number, institution_id) DO UPDATE
-                SET decision = EXCLUDED.decision, comment = EXCLUDED.comment, recorded_by = EXCLUDED.recorded_by,
-                    recorded_at = now()
+                UPDATE catalogue_versions SET status = 'proposed', proposed_at = now(), revision = revision + 1
+                WHERE consortium_id = \(consortiumID) AND number = \(number)
                 """, logger: logger)
-            guard
-                let after = try await endorsements(number, consortiumID: consortiumID, on: connection)
-                    .first(where: { $0.institutionCode == institutionCode })
-            else { throw DomainError.notFound(institutionCode) }
-            try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: decision.rawValue,
-                entityType: "catalogue_endorsement", entityKey: "\(number)/\(institutionCode)", before: before, after: after)
-            return after
+        case .reopen:
+            try await connection.run(
+                "DELETE FROM catalogue_endorsements WHERE consortium_id = \(consortiumID) AND version_number = \(number)",
+                logger: logger)
+            try await connection.run(
+                """
+                UPDATE catalogue_versions SET status = 'draft', proposed_at = NULL, revision = revision + 1
+                WHERE consortium_id = \(consortiumID) AND number = \(number)
+                """, logger: logger)
         }
     }
 
-    /// Publishes a proposed version from a date, once the lead and a quorum of members endorsed it and no
-    /// objection is open. The previous version stops the day before.
+    /// Records (or replaces) a member's decision on a version.
+    package func putEndorsement(
+        version number: Int, consortiumID: Int64, institutionID: Int64, decision: EndorsementDecision, comment: String?,
+        recordedBy tokenID: Int64?, on connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            INSERT INTO catalogue_endorsements (consortium_id, version_number, institution_id, decision, comment, recorded_by)
+            VALUES (\(consortiumID), \(number), \(institutionID), \(decision.rawValue), \(comment), \(tokenID))
+            ON CONFLICT (consortium_id, version_number, institution_id) DO UPDATE
+            SET decision = EXCLUDED.decision, comment = EXCLUDED.comment, recorded_by = EXCLUDED.recorded_by,
+                recorded_at = now()
+            """, logger: logger)
+    }
+
+    /// The codes of the consortium's institutions.
+    package func memberCodes(consortiumID: Int64, on connection: PostgresConnection) async throws -> [String] {
+        try await connection.rows(
+            "SELECT code FROM institutions WHERE consortium_id = \(consortiumID)", as: String.self, logger: logger)
+    }
+
     package func publish(
-        version number: Int, consortium: Consortium, effectiveFrom: BusinessDate, today: BusinessDate,
-        ifMatch: String?, by principal: Principal
-    ) async throws -> CatalogueVersion {
-        try principal.require(.manageCatalogue(consortiumID: consortium.id))
-        try CatalogueRules.checkEffectiveFrom(effectiveFrom, today: today)
-        return try await database.transaction { connection in
-            let current = try await version(number, consortiumID: consortium.id, on: connection, lock: true)
-            try ETag.check(ifMatch, current: current.etag)
-            let latest = try await connection.row(
-                """
-                SELECT effective_from::text FROM catalogue_versions
-                WHERE consortium_id = \(consortium.id) AND status = 'published' ORDER BY effective_from DESC LIMIT 1
-                """, as: String.self, logger: logger)
-            let lead = try CatalogueRules.checkPublishable(
-                status: current.status, number: number, effectiveFrom: effectiveFrom,
-                latestEffective: latest.flatMap(BusinessDate.init), lead: consortium.leadInstitutionCode)
-            let members = try await connection.rows(
-                "SELECT code FROM institutions WHERE consortium_id = \(consortium.id)", as: String.self, logger: logger)
-            let decisions = Dictionary(
-                try await endorsements(number, consortiumID: consortium.id, on: connection).map {
-                    ($0.institutionCode, $0.decision)
-                },
-                uniquingKeysWith: { a, _ in a })
-            let quorum = try await settings.required(
-                .catalogueQuorum, consortiumID: consortium.id, on: today, connection: connection)
-            let check = CatalogueRules.publicationCheck(decisions: decisions, lead: lead, members: members, quorum: quorum)
-            try CatalogueRules.checkPublication(check, number: number)
-            try await connection.run(
-                """
-                UPDATE catalogue_versions SET status = 'published', effective_from = \(effectiveFrom.description)::date,
-                    published_at = now(), revision = revision + 1
-                WHERE consortium_id = \(consortium.id) AND number = \(number)
-                """, logger: logger)
-            let after = try await version(number, consortiumID: consortium.id, on: connection)
-            try await audit.record(
-                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "publish",
-                entityType: "catalogue_version", entityKey: String(number), before: current, after: after)
-            return after
-        }
+        version number: Int, consortiumID: Int64, effectiveFrom: BusinessDate, on connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            UPDATE catalogue_versions SET status = 'published', effective_from = \(effectiveFrom.description)::date,
+                published_at = now(), revision = revision + 1
+            WHERE consortium_id = \(consortiumID) AND number = \(number)
+            """, logger: logger)
     }
 }

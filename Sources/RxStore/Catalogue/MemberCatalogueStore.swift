@@ -32,7 +32,7 @@ package struct MemberCatalogueStore: SQLStore {
     }
 
     /// The consortium catalogue in effect as a map from drug code to item.
-    func catalogueMap(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> (
+    package func catalogueMap(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> (
         Int?, [String: CatalogueItem]
     ) {
         let catalogue = CatalogueStore(database: database)
@@ -55,7 +55,9 @@ package struct MemberCatalogueStore: SQLStore {
         try await database.read { try await get(institution: institution, on: date, connection: $0) }
     }
 
-    func get(institution: Institution, on date: BusinessDate, connection: PostgresConnection) async throws -> MemberCatalogue {
+    package func get(institution: Institution, on date: BusinessDate, connection: PostgresConnection) async throws
+        -> MemberCatalogue
+    {
         let (version, map) = try await catalogueMap(consortiumID: institution.consortiumID, on: date, connection: connection)
         let revision = try await connection.row(
             """
@@ -104,49 +106,33 @@ package struct MemberCatalogueStore: SQLStore {
         return codes
     }
 
-    /// Replaces a member's own list. It must lie inside the consortium catalogue in effect and respect its level
-    /// restrictions; otherwise 422 naming every offending drug, and nothing changes.
-    package func put(
-        institution: Institution, drugCodes: [String], today: BusinessDate, ifMatch: String?, by principal: Principal
-    ) async throws -> MemberCatalogue {
-        try principal.require(.editMemberCatalogue(consortiumID: institution.consortiumID, institutionID: institution.id))
-        let codes = Array(Set(drugCodes)).sorted()
-        return try await database.transaction { connection in
-            // Lock the institution's row: two pharmacists saving at once serialise here, then the ETag decides.
-            _ = try await connection.row(
-                "SELECT id FROM institutions WHERE id = \(institution.id) FOR UPDATE", as: Int64.self, logger: logger)
-            let before = try await get(institution: institution, on: today, connection: connection)
-            try ETag.check(ifMatch, current: before.etag)
-            let (version, map) = try await catalogueMap(consortiumID: institution.consortiumID, on: today, connection: connection)
-            try CatalogueRules.checkMemberList(codes, level: institution.level, catalogue: version == nil ? nil : map)
-            try await connection.run(
-                """
-                INSERT INTO member_catalogues (consortium_id, institution_id) VALUES (\(institution.consortiumID), \(institution.id))
-                ON CONFLICT (consortium_id, institution_id) DO UPDATE
-                SET revision = member_catalogues.revision + 1, updated_at = now()
-                """, logger: logger)
-            try await connection.run(
-                """
-                DELETE FROM member_catalogue_items WHERE consortium_id = \(institution.consortiumID)
-                  AND institution_id = \(institution.id) AND NOT (drug_code = ANY(\(codes)))
-                """, logger: logger)
-            try await connection.run(
-                """
-                INSERT INTO member_catalogue_items (consortium_id, institution_id, drug_code)
-                SELECT \(institution.consortiumID), \(institution.id), c FROM unnest(\(codes)::text[]) AS c
-                ON CONFLICT DO NOTHING
-                """, logger: logger)
-            let after = try await get(institution: institution, on: today, connection: connection)
-            struct Record: Encodable { var usesConsortiumCatalogue: Bool; var drugCodes: [String] }
-            try await audit.record(
-                on: connection, consortiumID: institution.consortiumID, actor: Actor(principal), action: "replace",
-                entityType: "member_catalogue", entityKey: institution.code,
-                before: Record(
-                    usesConsortiumCatalogue: before.usesConsortiumCatalogue,
-                    drugCodes: before.usesConsortiumCatalogue ? [] : before.drugs.map(\.code)),
-                after: Record(usesConsortiumCatalogue: false, drugCodes: codes))
-            return after
-        }
+    /// Locks the institution's row: two pharmacists saving its list at once serialise here.
+    package func lockInstitution(_ institutionID: Int64, on connection: PostgresConnection) async throws {
+        _ = try await connection.row(
+            "SELECT id FROM institutions WHERE id = \(institutionID) FOR UPDATE", as: Int64.self, logger: logger)
+    }
+
+    /// Makes `codes` the member's own list (it keeps one from now on) and counts the change.
+    package func replaceOwnList(of institution: Institution, with codes: [String], on connection: PostgresConnection)
+        async throws
+    {
+        try await connection.run(
+            """
+            INSERT INTO member_catalogues (consortium_id, institution_id) VALUES (\(institution.consortiumID), \(institution.id))
+            ON CONFLICT (consortium_id, institution_id) DO UPDATE
+            SET revision = member_catalogues.revision + 1, updated_at = now()
+            """, logger: logger)
+        try await connection.run(
+            """
+            DELETE FROM member_catalogue_items WHERE consortium_id = \(institution.consortiumID)
+              AND institution_id = \(institution.id) AND NOT (drug_code = ANY(\(codes)))
+            """, logger: logger)
+        try await connection.run(
+            """
+            INSERT INTO member_catalogue_items (consortium_id, institution_id, drug_code)
+            SELECT \(institution.consortiumID), \(institution.id), c FROM unnest(\(codes)::text[]) AS c
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
     }
 
     /// Members' lists out of line with the consortium catalogue in effect on a date: drugs it dropped, or
@@ -154,18 +140,15 @@ package struct MemberCatalogueStore: SQLStore {
     package func outOfLine(consortiumID: Int64, on date: BusinessDate) async throws -> [OutOfLineEntry] {
         try await database.rows(
             """
-            WITH v AS (
-                SELECT number FROM catalogue_versions
-                WHERE consortium_id = \(consortiumID) AND status = 'published' AND effective_from <= \(date.description)::date
-                ORDER BY effective_from DESC LIMIT 1)
             SELECT i.code, m.drug_code,
                    CASE WHEN c.drug_code IS NULL THEN 'not_in_catalogue' ELSE 'level_not_allowed' END
             FROM member_catalogue_items m
             JOIN institutions i ON i.id = m.institution_id
-            LEFT JOIN catalogue_items c ON c.consortium_id = m.consortium_id AND c.version_number = (SELECT number FROM v)
+            LEFT JOIN catalogue_items c ON c.consortium_id = m.consortium_id
+                 AND c.version_number = catalogue_version_in_effect(\(consortiumID), \(date.description)::date)
                  AND c.drug_code = m.drug_code
             WHERE m.consortium_id = \(consortiumID)
-              AND (c.drug_code IS NULL OR (cardinality(c.levels) > 0 AND NOT (i.level = ANY(c.levels))))
+              AND (c.drug_code IS NULL OR NOT catalogue_item_allows(c.levels, i.level))
             ORDER BY i.code, m.drug_code
             """, as: (String, String, String).self
         ).map { OutOfLineEntry(institutionCode: $0.0, drugCode: $0.1, reason: $0.2) }
@@ -225,35 +208,6 @@ package struct MemberCatalogueStore: SQLStore {
                         items: m.2 ? map.values.filter { $0.allows(level) }.count : m.3,
                         outOfLine: outOfLine[m.0]?.count ?? 0)
                 })
-        }
-    }
-
-    package struct ContinuityAnswer: Sendable {
-        package var drugCode: String
-        package var known: Bool
-        package var heldByReceiver: Bool
-        package var alternatives: [Drug]
-    }
-
-    /// For a down-referred patient: which drugs the receiving institution's catalogue holds, and for the others
-    /// the alternatives it does hold.
-    package func medicationCheck(receiving: Institution, drugCodes: [String], on date: BusinessDate) async throws
-        -> [ContinuityAnswer]
-    {
-        let list = try await get(institution: receiving, on: date)
-        let held = Set(list.drugs.map(\.code))
-        let asked = try await database.read { try await DrugStore(database: database).find(codes: drugCodes, on: $0) }
-        let byCode = Dictionary(asked.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
-        return drugCodes.map { code in
-            guard let drug = byCode[code] else {
-                return ContinuityAnswer(drugCode: code, known: false, heldByReceiver: false, alternatives: [])
-            }
-            if held.contains(code) {
-                return ContinuityAnswer(drugCode: code, known: true, heldByReceiver: true, alternatives: [])
-            }
-            return ContinuityAnswer(
-                drugCode: code, known: true, heldByReceiver: false,
-                alternatives: CatalogueRules.alternatives(for: drug, among: list.drugs))
         }
     }
 }

@@ -3,9 +3,9 @@ import RxDomain
 
 /// Optimistic concurrency for drafts and lists: a change names the ETag it read, so two people editing at once
 /// never overwrite each other silently.
-enum ETag {
+package enum ETag {
     /// Passes when `ifMatch` names the current ETag (or `*`); none is 428, a stale one 412.
-    static func check(_ ifMatch: String?, current: String) throws {
+    package static func check(_ ifMatch: String?, current: String) throws {
         guard let ifMatch else {
             throw DomainError.preconditionRequired("send If-Match with the ETag you read (\(current) now)")
         }

@@ -29,7 +29,7 @@ package struct ConsortiumStore: SQLStore {
         try await database.read { try await find(code: code, on: $0) }
     }
 
-    func find(code: String, on connection: PostgresConnection, forUpdate: Bool = false) async throws -> Consortium? {
+    package func find(code: String, on connection: PostgresConnection, forUpdate: Bool = false) async throws -> Consortium? {
         let query: PostgresQuery =
             forUpdate
             ? """
@@ -46,32 +46,23 @@ package struct ConsortiumStore: SQLStore {
             .map(Self.consortium)
     }
 
-    package func update(code: String, with change: ConsortiumUpdate, by principal: Principal) async throws -> Consortium {
-        try await database.transaction { connection in
-            guard let before = try await find(code: code, on: connection, forUpdate: true) else {
-                throw DomainError.notFound("no consortium \(code)")
-            }
-            try principal.require(.updateConsortium(consortiumID: before.id))
-            var leadID: Int64?
-            if let lead = change.leadInstitutionCode {
-                guard
-                    let row = try await connection.row(
-                        "SELECT id, consortium_id FROM institutions WHERE code = \(lead)", as: (Int64, Int64).self,
-                        logger: database.logger), row.1 == before.id
-                else { throw DomainError.invalid("leadInstitutionCode", "\(lead) is not a member of \(code)") }
-                leadID = row.0
-            }
-            try await connection.run(
-                """
-                UPDATE consortia SET name = COALESCE(\(change.name), name), kind = COALESCE(\(change.kind?.rawValue), kind),
-                    lead_institution_id = COALESCE(\(leadID), lead_institution_id), updated_at = now()
-                WHERE id = \(before.id)
-                """, logger: database.logger)
-            guard let after = try await find(code: code, on: connection) else { throw DomainError.notFound(code) }
-            try await audit.record(
-                on: connection, consortiumID: before.id, actor: Actor(principal), action: "update",
-                entityType: "consortium", entityKey: code, before: before, after: after)
-            return after
-        }
+    /// The institution a change names as the lead, with the consortium it belongs to.
+    package func leadCandidate(code: String, on connection: PostgresConnection) async throws
+        -> ConsortiumRules.LeadCandidate?
+    {
+        try await connection.row(
+            "SELECT id, consortium_id FROM institutions WHERE code = \(code)", as: (Int64, Int64).self, logger: logger
+        ).map { ConsortiumRules.LeadCandidate(id: $0.0, consortiumID: $0.1) }
+    }
+
+    package func update(id: Int64, with change: ConsortiumUpdate, leadInstitutionID: Int64?, on connection: PostgresConnection)
+        async throws
+    {
+        try await connection.run(
+            """
+            UPDATE consortia SET name = COALESCE(\(change.name), name), kind = COALESCE(\(change.kind?.rawValue), kind),
+                lead_institution_id = COALESCE(\(leadInstitutionID), lead_institution_id), updated_at = now()
+            WHERE id = \(id)
+            """, logger: logger)
     }
 }

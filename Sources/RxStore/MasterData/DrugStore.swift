@@ -17,32 +17,6 @@ package struct DrugSearch: Sendable {
     }
 }
 
-package struct DrugUpdate: Sendable {
-    package var genericName: String?
-    package var nameEn: String?
-    package var manufacturer: String?
-    package var atcCode: String?
-    package var essentialEditions: [String]?
-    package var insuranceClass: InsuranceClass?
-    package var controlClass: ControlClass?
-    package var antimicrobial: Bool?
-    package var coldChain: Bool?
-    package init() {}
-
-    /// The checks a change must pass, all of them reported at once.
-    package func validationErrors() -> [FieldError] {
-        var errors: [FieldError] = []
-        TextLimit.check(genericName, "genericName", 1...200, into: &errors)
-        TextLimit.check(nameEn, "nameEn", 0...200, into: &errors)
-        TextLimit.check(manufacturer, "manufacturer", 0...200, into: &errors)
-        for edition in essentialEditions ?? [] where !(edition.count == 4 && edition.allSatisfy(\.isASCII) && Int(edition) != nil)
-        {
-            errors.append(FieldError(field: "essentialEditions", reason: "'\(edition)' is not a year"))
-        }
-        return errors
-    }
-}
-
 /// Drug master data: national codes, classification, essential-list editions, decoction-piece attributes.
 package struct DrugStore: SQLStore {
     let database: Database
@@ -147,7 +121,7 @@ package struct DrugStore: SQLStore {
         }
     }
 
-    func find(code: String, on connection: PostgresConnection, forUpdate: Bool = false) async throws -> Drug? {
+    package func find(code: String, on connection: PostgresConnection, forUpdate: Bool = false) async throws -> Drug? {
         if forUpdate {
             _ = try await connection.row(
                 "SELECT 1 FROM drugs WHERE code = \(code) FOR UPDATE", as: Int.self, logger: database.logger)
@@ -159,7 +133,7 @@ package struct DrugStore: SQLStore {
     }
 
     /// Several drugs by code, in code order; unknown codes are left out.
-    func find(codes: [String], on connection: PostgresConnection) async throws -> [Drug] {
+    package func find(codes: [String], on connection: PostgresConnection) async throws -> [Drug] {
         var drugs: [Drug] = []
         for try await row in try await connection.stream(DrugsByCodes(codes: codes), logger: database.logger) {
             drugs.append(try Self.drug(row))
@@ -187,22 +161,8 @@ package struct DrugStore: SQLStore {
         return Page(rows: try rows.map(Self.drug), limit: search.page.limit, key: \.code)
     }
 
-    package func create(_ drug: Drug, by principal: Principal) async throws -> Drug {
-        try principal.require(.manageDrugs)
-        let errors = drug.validationErrors()
-        guard errors.isEmpty else { throw DomainError.unprocessable("the drug is not valid", errors) }
-        return try await database.transaction { connection in
-            try await insert(drug, on: connection)
-            guard let created = try await find(code: drug.code, on: connection) else { throw DomainError.notFound(drug.code) }
-            // National master data: recorded with no consortium, shown in every consortium's audit trail.
-            try await audit.record(
-                on: connection, consortiumID: nil, actor: Actor(principal), action: "create",
-                entityType: "drug", entityKey: drug.code, before: Drug?.none, after: created)
-            return created
-        }
-    }
-
-    func insert(_ drug: Drug, on connection: PostgresConnection) async throws {
+    /// The drug's row; its editions go through `setEditions`.
+    package func insert(_ drug: Drug, on connection: PostgresConnection) async throws {
         try await connection.run(
             """
             INSERT INTO drugs (code, generic_name, name_en, dosage_form, strength, package_size, package_unit, unit,
@@ -214,16 +174,16 @@ package struct DrugStore: SQLStore {
                     \(drug.antimicrobial), \(drug.coldChain), \(drug.decoctionPiece?.herbName),
                     \(drug.decoctionPiece?.processing.rawValue), \(drug.decoctionPiece?.grade))
             """, logger: database.logger)
-        try await setEditions(drug.code, drug.essentialEditions, on: connection)
     }
 
-    func setEditions(_ code: String, _ editions: [String], on connection: PostgresConnection) async throws {
-        let known = try await connection.rows(
+    /// Which of `editions` are known editions of the essential medicines list.
+    package func knownEditions(_ editions: [String], on connection: PostgresConnection) async throws -> [String] {
+        try await connection.rows(
             "SELECT edition FROM essential_list_editions WHERE edition = ANY(\(editions))", as: String.self,
             logger: database.logger)
-        if let unknown = editions.first(where: { !known.contains($0) }) {
-            throw DomainError.invalid("essentialEditions", "\(unknown) is not a known edition of the essential medicines list")
-        }
+    }
+
+    package func setEditions(_ code: String, _ editions: [String], on connection: PostgresConnection) async throws {
         try await connection.run(
             "DELETE FROM drug_essential_editions WHERE drug_code = \(code) AND NOT (edition = ANY(\(editions)))",
             logger: database.logger)
@@ -234,34 +194,19 @@ package struct DrugStore: SQLStore {
             """, logger: database.logger)
     }
 
-    package func update(code: String, with change: DrugUpdate, by principal: Principal) async throws -> Drug {
-        try principal.require(.manageDrugs)
-        let errors = change.validationErrors()
-        guard errors.isEmpty else { throw DomainError.unprocessable("the change is not valid", errors) }
-        return try await database.transaction { connection in
-            guard let before = try await find(code: code, on: connection, forUpdate: true) else {
-                throw DomainError.notFound("no drug \(code)")
-            }
-            try await connection.run(
-                """
-                UPDATE drugs SET generic_name = COALESCE(\(change.genericName), generic_name),
-                    name_en = COALESCE(\(change.nameEn), name_en),
-                    manufacturer = COALESCE(\(change.manufacturer), manufacturer),
-                    atc_code = COALESCE(\(change.atcCode), atc_code),
-                    insurance_class = COALESCE(\(change.insuranceClass?.rawValue), insurance_class),
-                    control_class = COALESCE(\(change.controlClass?.rawValue), control_class),
-                    antimicrobial = COALESCE(\(change.antimicrobial), antimicrobial),
-                    cold_chain = COALESCE(\(change.coldChain), cold_chain),
-                    updated_at = now()
-                WHERE code = \(code)
-                """, logger: database.logger)
-            if let editions = change.essentialEditions { try await setEditions(code, editions, on: connection) }
-            guard let after = try await find(code: code, on: connection) else { throw DomainError.notFound(code) }
-            // National master data: recorded with no consortium, shown in every consortium's audit trail.
-            try await audit.record(
-                on: connection, consortiumID: nil, actor: Actor(principal), action: "update",
-                entityType: "drug", entityKey: code, before: before, after: after)
-            return after
-        }
+    package func update(code: String, with change: DrugUpdate, on connection: PostgresConnection) async throws {
+        try await connection.run(
+            """
+            UPDATE drugs SET generic_name = COALESCE(\(change.genericName), generic_name),
+                name_en = COALESCE(\(change.nameEn), name_en),
+                manufacturer = COALESCE(\(change.manufacturer), manufacturer),
+                atc_code = COALESCE(\(change.atcCode), atc_code),
+                insurance_class = COALESCE(\(change.insuranceClass?.rawValue), insurance_class),
+                control_class = COALESCE(\(change.controlClass?.rawValue), control_class),
+                antimicrobial = COALESCE(\(change.antimicrobial), antimicrobial),
+                cold_chain = COALESCE(\(change.coldChain), cold_chain),
+                updated_at = now()
+            WHERE code = \(code)
+            """, logger: database.logger)
     }
 }

@@ -50,7 +50,7 @@ package struct InstitutionStore: SQLStore {
         try await database.read { try await find(code: code, on: $0) }
     }
 
-    func find(code: String, on connection: PostgresConnection) async throws -> Institution? {
+    package func find(code: String, on connection: PostgresConnection) async throws -> Institution? {
         try await connection.row(
             """
             SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
@@ -74,7 +74,7 @@ package struct InstitutionStore: SQLStore {
         return Page(rows: try rows.map(Self.institution), limit: page.limit, key: \.code)
     }
 
-    func list(consortiumID: Int64, connection: PostgresConnection) async throws -> [Institution] {
+    package func list(consortiumID: Int64, connection: PostgresConnection) async throws -> [Institution] {
         try await connection.rows(
             """
             SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
@@ -85,50 +85,34 @@ package struct InstitutionStore: SQLStore {
         ).map(Self.institution)
     }
 
-    package func create(_ draft: InstitutionDraft, in consortium: Consortium, by principal: Principal) async throws -> Institution
-    {
-        try principal.require(.createInstitution(consortiumID: consortium.id))
-        if let e = Codes.institutionCodeError(draft.code) { throw DomainError.invalid("code", e) }
-        return try await database.transaction { connection in
-            try await connection.run(
-                """
-                INSERT INTO institutions (consortium_id, code, name, level, type, has_testing_lab)
-                VALUES (\(consortium.id), \(draft.code), \(draft.name), \(draft.level.rawValue), \(draft.type.rawValue),
-                        \(draft.hasTestingLab))
-                """, logger: database.logger)
-            guard let created = try await find(code: draft.code, on: connection) else { throw DomainError.notFound(draft.code) }
-            try await audit.record(
-                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "create",
-                entityType: "institution", entityKey: draft.code, before: Institution?.none, after: created)
-            return created
-        }
+    package func insert(_ draft: InstitutionDraft, consortiumID: Int64, on connection: PostgresConnection) async throws {
+        try await connection.run(
+            """
+            INSERT INTO institutions (consortium_id, code, name, level, type, has_testing_lab)
+            VALUES (\(consortiumID), \(draft.code), \(draft.name), \(draft.level.rawValue), \(draft.type.rawValue),
+                    \(draft.hasTestingLab))
+            """, logger: logger)
     }
 
-    package func update(code: String, with change: InstitutionUpdate, by principal: Principal) async throws -> Institution {
-        try await database.transaction { connection in
-            guard
-                let before = try await connection.row(
-                    """
-                    SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
-                           c.lead_institution_id IS NOT DISTINCT FROM i.id
-                    FROM institutions i JOIN consortia c ON c.id = i.consortium_id
-                    WHERE i.code = \(code) FOR UPDATE OF i
-                    """, as: Row.self, logger: database.logger
-                ).map(Self.institution), before.consortiumID == principal.consortiumID
-            else { throw DomainError.notFound("no institution \(code)") }
-            try principal.require(.updateInstitution(consortiumID: before.consortiumID, institutionID: before.id))
-            try await connection.run(
-                """
-                UPDATE institutions SET name = COALESCE(\(change.name), name), level = COALESCE(\(change.level?.rawValue), level),
-                    type = COALESCE(\(change.type?.rawValue), type),
-                    has_testing_lab = COALESCE(\(change.hasTestingLab), has_testing_lab), updated_at = now()
-                WHERE id = \(before.id)
-                """, logger: database.logger)
-            guard let after = try await find(code: code, on: connection) else { throw DomainError.notFound(code) }
-            try await audit.record(
-                on: connection, consortiumID: before.consortiumID, actor: Actor(principal), action: "update",
-                entityType: "institution", entityKey: code, before: before, after: after)
-            return after
-        }
+    /// The institution by code, its row locked for an update.
+    package func findForUpdate(code: String, on connection: PostgresConnection) async throws -> Institution? {
+        try await connection.row(
+            """
+            SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
+                   c.lead_institution_id IS NOT DISTINCT FROM i.id
+            FROM institutions i JOIN consortia c ON c.id = i.consortium_id
+            WHERE i.code = \(code) FOR UPDATE OF i
+            """, as: Row.self, logger: logger
+        ).map(Self.institution)
+    }
+
+    package func update(id: Int64, with change: InstitutionUpdate, on connection: PostgresConnection) async throws {
+        try await connection.run(
+            """
+            UPDATE institutions SET name = COALESCE(\(change.name), name), level = COALESCE(\(change.level?.rawValue), level),
+                type = COALESCE(\(change.type?.rawValue), type),
+                has_testing_lab = COALESCE(\(change.hasTestingLab), has_testing_lab), updated_at = now()
+            WHERE id = \(id)
+            """, logger: logger)
     }
 }

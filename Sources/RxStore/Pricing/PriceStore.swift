@@ -45,7 +45,8 @@ package struct PriceStore: SQLStore {
         }
     }
 
-    func inEffect(consortiumID: Int64, drugCode: String, on date: BusinessDate, connection: PostgresConnection) async throws
+    package func inEffect(consortiumID: Int64, drugCode: String, on date: BusinessDate, connection: PostgresConnection)
+        async throws
         -> PriceAgreement?
     {
         try await connection.row(
@@ -57,7 +58,8 @@ package struct PriceStore: SQLStore {
         ).map(Self.agreement)
     }
 
-    func ceiling(consortiumID: Int64, drugCode: String, on date: BusinessDate, connection: PostgresConnection) async throws
+    package func ceiling(consortiumID: Int64, drugCode: String, on date: BusinessDate, connection: PostgresConnection)
+        async throws
         -> BidCeiling?
     {
         try await connection.row(
@@ -105,7 +107,7 @@ package struct PriceStore: SQLStore {
         return Page(rows: try rows.map(Self.agreement), limit: page.limit, key: { String($0.id) })
     }
 
-    func agreement(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws
+    package func agreement(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws
         -> PriceAgreement
     {
         let query: PostgresQuery =
@@ -120,76 +122,42 @@ package struct PriceStore: SQLStore {
 
     // MARK: Agreeing
 
-    /// Records a price agreement. A provincial bid price takes effect at once and becomes the ceiling from its
-    /// date; a negotiated price is checked against the ceiling and the catalogue and waits to be reported.
-    package func create(_ draft: PriceAgreementDraft, consortium: Consortium, by principal: Principal) async throws
-        -> PriceAgreement
-    {
-        try principal.require(.setPrices(consortiumID: consortium.id))
-        try PriceAgreementRules.checkSource(draft.source)
-        return try await database.transaction { connection in
-            try await lockDrug(consortiumID: consortium.id, drugCode: draft.drugCode, connection: connection)
-            try PriceAgreementRules.checkDrug(
-                draft.drugCode,
-                known: try await connection.row(
-                    "SELECT 1 FROM drugs WHERE code = \(draft.drugCode)", as: Int.self, logger: logger) != nil)
-            if draft.source == .consortiumNegotiated {
-                try await checkNegotiated(
-                    draft.drugCode, draft.unitPrice, draft.priceUnit, from: draft.effectiveFrom,
-                    consortiumID: consortium.id, connection: connection)
-            }
-            let created = try await insert(draft, consortiumID: consortium.id, connection: connection)
-            if draft.source == .provincialBid {
-                try await setCeiling(draft, consortiumID: consortium.id, connection: connection)
-                try await takeEffect(created, from: draft.effectiveFrom, consortiumID: consortium.id, connection: connection)
-            }
-            let after = try await agreement(id: created.id, consortiumID: consortium.id, connection: connection)
-            try await audit.record(
-                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "create",
-                entityType: "price_agreement", entityKey: String(created.id), before: PriceAgreement?.none, after: after)
-            return after
-        }
+    package func drugExists(_ drugCode: String, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.row("SELECT 1 FROM drugs WHERE code = \(drugCode)", as: Int.self, logger: logger) != nil
     }
 
-    /// A negotiated price: inside the catalogue in effect, and not above the provincial winning-bid price.
-    func checkNegotiated(
-        _ drugCode: String, _ price: Money, _ unit: PriceUnit, from date: BusinessDate, consortiumID: Int64,
-        connection: PostgresConnection
-    ) async throws {
-        let catalogue = CatalogueStore(database: database)
-        var inCatalogue = false
-        if let version = try await catalogue.numberInEffect(consortiumID: consortiumID, on: date, connection: connection) {
-            inCatalogue =
-                try await connection.row(
-                    """
-                    SELECT 1 FROM catalogue_items WHERE consortium_id = \(consortiumID) AND version_number = \(version)
-                      AND drug_code = \(drugCode)
-                    """, as: Int.self, logger: logger) != nil
-        }
-        try PriceAgreementRules.checkNegotiated(
-            drugCode, price, unit, on: date, inCatalogue: inCatalogue,
-            ceiling: try await ceiling(consortiumID: consortiumID, drugCode: drugCode, on: date, connection: connection))
-    }
-
-    private func insert(_ draft: PriceAgreementDraft, consortiumID: Int64, connection: PostgresConnection) async throws
-        -> PriceAgreement
-    {
-        guard
-            let id = try await connection.row(
+    /// What a negotiated price is checked against on a date: whether the catalogue in effect then holds the drug,
+    /// and the provincial ceiling then.
+    package func negotiationFacts(
+        _ drugCode: String, on date: BusinessDate, consortiumID: Int64, connection: PostgresConnection
+    ) async throws -> (inCatalogue: Bool, ceiling: BidCeiling?) {
+        let inCatalogue =
+            try await connection.row(
                 """
-                INSERT INTO price_agreements (consortium_id, drug_code, unit_price, price_unit, source, reference, requested_from, status)
-                VALUES (\(consortiumID), \(draft.drugCode), \(draft.unitPrice.amount), \(draft.priceUnit.rawValue), \(draft.source.rawValue),
-                        \(draft.reference), \(draft.effectiveFrom.description)::date, 'agreed')
-                RETURNING id
-                """, as: Int64.self, logger: logger)
-        else { throw DomainError.conflict("the agreement was not recorded") }
-        return try await agreement(id: id, consortiumID: consortiumID, connection: connection)
+                SELECT 1 FROM catalogue_items WHERE consortium_id = \(consortiumID)
+                  AND version_number = catalogue_version_in_effect(\(consortiumID), \(date.description)::date)
+                  AND drug_code = \(drugCode)
+                """, as: Int.self, logger: logger) != nil
+        return (inCatalogue, try await ceiling(consortiumID: consortiumID, drugCode: drugCode, on: date, connection: connection))
+    }
+
+    /// Records an agreement as agreed (not yet in effect); its id.
+    package func insert(_ draft: PriceAgreementDraft, consortiumID: Int64, connection: PostgresConnection) async throws
+        -> Int64?
+    {
+        try await connection.row(
+            """
+            INSERT INTO price_agreements (consortium_id, drug_code, unit_price, price_unit, source, reference, requested_from, status)
+            VALUES (\(consortiumID), \(draft.drugCode), \(draft.unitPrice.amount), \(draft.priceUnit.rawValue), \(draft.source.rawValue),
+                    \(draft.reference), \(draft.effectiveFrom.description)::date, 'agreed')
+            RETURNING id
+            """, as: Int64.self, logger: logger)
     }
 
     /// Serialises price changes of one drug in one consortium; the exclusion constraint is the backstop. The
     /// consortium's prices lock is taken shared first: an import holds it exclusively while it applies a file.
     /// A lock not granted within the connection's `lock_timeout` (a server setting) is a 503 naming the drug.
-    func lockDrug(consortiumID: Int64, drugCode: String, connection: PostgresConnection) async throws {
+    package func lockDrug(consortiumID: Int64, drugCode: String, connection: PostgresConnection) async throws {
         do {
             // Read to its end: a lock not granted fails the statement after its columns were described.
             _ = try await connection.row(
@@ -210,15 +178,12 @@ package struct PriceStore: SQLStore {
 
     /// Puts an agreement in effect from `start`: the price in effect then ends the day before, a later price
     /// already in effect ends this one.
-    func takeEffect(_ agreement: PriceAgreement, from start: BusinessDate, consortiumID: Int64, connection: PostgresConnection)
+    package func takeEffect(
+        _ agreement: PriceAgreement, from start: BusinessDate, consortiumID: Int64, connection: PostgresConnection
+    )
         async throws
     {
-        let periods = try await connection.rows(
-            """
-            SELECT id, effective_from::text, effective_to::text FROM price_agreements
-            WHERE consortium_id = \(consortiumID) AND drug_code = \(agreement.drugCode) AND status = 'in_effect'
-            """, as: (Int64, String, String?).self, logger: logger
-        ).map { PriceTimeline.Period(id: $0.0, from: BusinessDate($0.1)!, to: $0.2.flatMap(BusinessDate.init)) }
+        let periods = try await periodsInEffect(consortiumID: consortiumID, drugCode: agreement.drugCode, connection: connection)
         let plan = PriceTimeline.plan(existing: periods, start: start)
         for id in plan.supersede {
             try await connection.run(
@@ -241,7 +206,7 @@ package struct PriceStore: SQLStore {
     }
 
     /// The provincial price becomes the ceiling from its date (closing the previous ceiling the day before).
-    func setCeiling(_ draft: PriceAgreementDraft, consortiumID: Int64, connection: PostgresConnection) async throws {
+    package func setCeiling(_ draft: PriceAgreementDraft, consortiumID: Int64, connection: PostgresConnection) async throws {
         let periods = try await connection.rows(
             """
             SELECT id, effective_from::text, effective_to::text FROM provincial_bid_prices
@@ -266,110 +231,45 @@ package struct PriceStore: SQLStore {
             """, logger: logger)
     }
 
-    /// Records that a negotiated price was reported to the provincial platform (网上价格维护): it takes effect
-    /// from the later of its requested date and the report date.
-    package func report(
-        id: Int64, consortiumID: Int64, platformReference: String, reportedOn: BusinessDate, today: BusinessDate = .today(),
-        by principal: Principal
-    ) async throws -> PriceAgreement {
-        try principal.require(.setPrices(consortiumID: consortiumID))
-        try reportedOn.requireHappened(field: "reportedOn", today: today)
-        return try await database.transaction { connection in
-            let peek = try await agreement(id: id, consortiumID: consortiumID, connection: connection)
-            try await lockDrug(consortiumID: consortiumID, drugCode: peek.drugCode, connection: connection)
-            let before = try await agreement(id: id, consortiumID: consortiumID, connection: connection, lock: true)
-            try PriceAgreementRules.checkReportable(before)
-            let start = max(before.requestedFrom, reportedOn)
-            try await checkNegotiated(
-                before.drugCode, before.unitPrice, before.priceUnit, from: start, consortiumID: consortiumID,
-                connection: connection)
-            try await connection.run(
-                """
-                UPDATE price_agreements SET reported_on = \(reportedOn.description)::date, platform_reference = \(platformReference)
-                WHERE consortium_id = \(consortiumID) AND id = \(id)
-                """, logger: logger)
-            try await takeEffect(before, from: start, consortiumID: consortiumID, connection: connection)
-            let after = try await agreement(id: id, consortiumID: consortiumID, connection: connection)
-            try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "report",
-                entityType: "price_agreement", entityKey: String(id), before: before, after: after)
-            return after
-        }
+    /// Records the report of a negotiated price to the provincial platform (网上价格维护).
+    package func setReported(
+        id: Int64, consortiumID: Int64, platformReference: String, reportedOn: BusinessDate, connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            UPDATE price_agreements SET reported_on = \(reportedOn.description)::date, platform_reference = \(platformReference)
+            WHERE consortium_id = \(consortiumID) AND id = \(id)
+            """, logger: logger)
     }
 
-    /// Corrects the mistyped report date of a negotiated price while it has not taken effect (consortium admin
-    /// only, with a reason kept in the audit trail): its period is taken out of the timeline (the price before it
-    /// runs on again) and put back from the corrected start, checked against the provincial price then.
-    package func correctReportDate(
-        id: Int64, consortiumID: Int64, reportedOn: BusinessDate, reason: String?, by principal: Principal,
-        today: BusinessDate = .today()
-    ) async throws -> PriceAgreement {
-        try principal.require(.setPrices(consortiumID: consortiumID))
-        guard principal.may(.correctPriceReportDate(consortiumID: consortiumID)) else {
-            throw DomainError.forbidden("only the consortium admin corrects the report date of a price")
-        }
-        return try await database.transaction { connection in
-            let peek = try await agreement(id: id, consortiumID: consortiumID, connection: connection)
-            try await lockDrug(consortiumID: consortiumID, drugCode: peek.drugCode, connection: connection)
-            let before = try await agreement(id: id, consortiumID: consortiumID, connection: connection, lock: true)
-            let start = try PriceReportCorrection.start(
-                .init(
-                    id: id, negotiated: before.source == .consortiumNegotiated, status: before.status(on: today),
-                    requestedFrom: before.requestedFrom, effectiveFrom: before.effectiveFrom),
-                reportedOn: reportedOn, reason: reason, today: today)
-            let periods = try await connection.rows(
-                """
-                SELECT id, effective_from::text, effective_to::text FROM price_agreements
-                WHERE consortium_id = \(consortiumID) AND drug_code = \(before.drugCode) AND status = 'in_effect'
-                """, as: (Int64, String, String?).self, logger: logger
-            ).map { PriceTimeline.Period(id: $0.0, from: BusinessDate($0.1)!, to: $0.2.flatMap(BusinessDate.init)) }
-            try await connection.run(
-                """
-                UPDATE price_agreements SET status = 'agreed', effective_from = NULL, effective_to = NULL,
-                    reported_on = \(reportedOn.description)::date
-                WHERE consortium_id = \(consortiumID) AND id = \(id)
-                """, logger: logger)
-            for (other, to) in PriceTimeline.withdraw(existing: periods, id: id) {
-                try await connection.run(
-                    "UPDATE price_agreements SET effective_to = \(to?.description)::date WHERE consortium_id = \(consortiumID) AND id = \(other)",
-                    logger: logger)
-            }
-            try await checkNegotiated(
-                before.drugCode, before.unitPrice, before.priceUnit, from: start, consortiumID: consortiumID,
-                connection: connection)
-            try await takeEffect(before, from: start, consortiumID: consortiumID, connection: connection)
-            let after = try await agreement(id: id, consortiumID: consortiumID, connection: connection)
-            try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "correct_report_date",
-                entityType: "price_agreement", entityKey: String(id), before: before,
-                after: ReasonedChange(value: after, reason: reason?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""))
-            return after
-        }
+    /// The periods in effect of a drug's prices.
+    package func periodsInEffect(consortiumID: Int64, drugCode: String, connection: PostgresConnection) async throws
+        -> [PriceTimeline.Period]
+    {
+        try await connection.rows(
+            """
+            SELECT id, effective_from::text, effective_to::text FROM price_agreements
+            WHERE consortium_id = \(consortiumID) AND drug_code = \(drugCode) AND status = 'in_effect'
+            """, as: (Int64, String, String?).self, logger: logger
+        ).map { PriceTimeline.Period(id: $0.0, from: BusinessDate($0.1)!, to: $0.2.flatMap(BusinessDate.init)) }
     }
 
-    // MARK: Patients
-
-    /// The price a patient pays at any member for a drug on a date: the unified price with the markup in force.
-    package func patientPrice(consortiumID: Int64, drug: Drug, on date: BusinessDate) async throws -> (
-        PriceAgreement, PatientPricing.Answer
-    )? {
-        try await database.read { connection in
-            guard
-                let agreement = try await inEffect(
-                    consortiumID: consortiumID, drugCode: drug.code, on: date, connection: connection)
-            else {
-                return nil
-            }
-            let settings = Settings(logger: logger)
-            func percent(_ setting: PolicySetting<Decimal>) async throws -> Decimal {
-                try await settings.required(setting, consortiumID: consortiumID, on: date, field: "on", connection: connection)
-            }
-            let markups = PatientPricing.Markups(
-                drugPercent: try await percent(.drugMarkupPercent),
-                decoctionPiecePercent: try await percent(.decoctionPieceMarkupPercent),
-                decoctionPieceCapPercent: try await percent(.decoctionPieceMarkupCapPercent),
-                hospitalPreparationPercent: try await percent(.hospitalPreparationMarkupPercent))
-            return (agreement, PatientPricing.price(unitPrice: agreement.unitPrice, category: drug.category, markups: markups))
+    /// Takes an agreement out of the timeline (agreed again, with the corrected report date) and sets the ends
+    /// of the periods around it as `ends` says.
+    package func withdraw(
+        id: Int64, consortiumID: Int64, reportedOn: BusinessDate, ends: [(id: Int64, to: BusinessDate?)],
+        connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            UPDATE price_agreements SET status = 'agreed', effective_from = NULL, effective_to = NULL,
+                reported_on = \(reportedOn.description)::date
+            WHERE consortium_id = \(consortiumID) AND id = \(id)
+            """, logger: logger)
+        for (other, to) in ends {
+            try await connection.run(
+                "UPDATE price_agreements SET effective_to = \(to?.description)::date WHERE consortium_id = \(consortiumID) AND id = \(other)",
+                logger: logger)
         }
     }
 }

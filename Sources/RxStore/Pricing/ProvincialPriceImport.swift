@@ -54,19 +54,6 @@ package struct ProvincialPriceImport: Sendable {
         self.database = database
     }
 
-    /// A file in memory (tests, small files).
-    package func run(text: String, consortiumCode: String, actor: Actor) async throws -> Summary {
-        try await run(input: .data(Data(text.utf8)), consortiumCode: consortiumCode, actor: actor)
-    }
-
-    package func run(input: FileInput, encoding: FileEncoding = .utf8, consortiumCode: String, actor: Actor) async throws
-        -> Summary
-    {
-        try await database.transaction { connection in
-            try await load(input, encoding: encoding, consortiumCode: consortiumCode, actor: actor, connection: connection)
-        }
-    }
-
     static let table = "import_price_lines"
     static let copyColumns = ["line_number", "drug_code", "unit_price", "price_unit", "reference", "effective_from", "reasons"]
 
@@ -267,8 +254,8 @@ package struct ProvincialPriceImport: Sendable {
 
         // The lines in file order, each placed by the domain's plan as if imported one after the other. A new
         // line's period carries the id -line until it is written.
-        var timeline = Timeline()
-        var ceilingTimeline = Timeline()
+        var timeline = PriceTimeline.BatchChanges()
+        var ceilingTimeline = PriceTimeline.BatchChanges()
         for line in lines.sorted(by: { $0.line < $1.line }) {
             ceilingTimeline.add(id: -Int64(line.line), from: line.from, to: &ceilings[line.drugCode, default: []])
             timeline.add(id: -Int64(line.line), from: line.from, to: &agreements[line.drugCode, default: []])
@@ -365,24 +352,4 @@ package struct ProvincialPriceImport: Sendable {
 
     /// A date for a text array, '' for none (read back with `nullif(…, '')::date`: arrays do not bind nil).
     static func text(_ date: BusinessDate?) -> String { date?.description ?? "" }
-
-    /// The periods of one kind (agreements in effect, or ceilings) of the drugs of a batch, as the plans change them:
-    /// what was superseded and what was closed, by id.
-    struct Timeline {
-        var superseded: Set<Int64> = []
-        var closed: Set<Int64> = []
-
-        mutating func add(id: Int64, from start: BusinessDate, to periods: inout [PriceTimeline.Period]) {
-            let plan = PriceTimeline.plan(existing: periods, start: start)
-            if !plan.supersede.isEmpty {
-                superseded.formUnion(plan.supersede)
-                periods.removeAll { plan.supersede.contains($0.id) }
-            }
-            for (closing, end) in plan.close {
-                if let i = periods.firstIndex(where: { $0.id == closing }) { periods[i].to = end }
-                closed.insert(closing)
-            }
-            periods.append(PriceTimeline.Period(id: id, from: start, to: plan.newTo))
-        }
-    }
 }

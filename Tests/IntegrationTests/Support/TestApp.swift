@@ -7,6 +7,7 @@ import PostgresNIO
 import RxAPI
 import RxDomain
 import RxStore
+import RxUseCases
 import Testing
 
 /// A running application on its own seeded database, with helpers to call it.
@@ -20,7 +21,7 @@ struct TestApp: Sendable {
     /// A fresh token of a role, scoped as asked. A national role's token (master_data_admin) belongs to no
     /// consortium, whatever `consortium` says.
     func token(_ role: Role, consortium: String = demoConsortium, institution: String? = nil) async throws -> String {
-        try await TokenStore(database: database).create(
+        try await TokenUseCases(database: database).create(
             role: role, consortiumCode: role.isNational ? nil : consortium, institutionCode: institution,
             name: "test \(role.rawValue)",
             expiresAt: nil, actor: .console("test")

@@ -1,0 +1,52 @@
+import RxDomain
+import RxStore
+
+/// Member institutions: the lead hospital, member hospitals, community and township centres, village clinics.
+package struct InstitutionUseCases: Sendable {
+    let database: Database
+    let institutions: InstitutionStore
+
+    package init(database: Database) {
+        self.database = database
+        self.institutions = InstitutionStore(database: database)
+    }
+
+    package func find(code: String) async throws -> Institution? {
+        try await institutions.find(code: code)
+    }
+
+    package func list(consortiumID: Int64, page: PageRequest) async throws -> Page<Institution> {
+        try await institutions.list(consortiumID: consortiumID, page: page)
+    }
+
+    package func create(_ draft: InstitutionDraft, in consortium: Consortium, by principal: Principal) async throws -> Institution
+    {
+        try principal.require(.createInstitution(consortiumID: consortium.id))
+        try ConsortiumRules.checkNewInstitutionCode(draft.code)
+        return try await database.transaction { transaction in
+            try await institutions.insert(draft, consortiumID: consortium.id, on: transaction)
+            guard let created = try await institutions.find(code: draft.code, on: transaction) else {
+                throw DomainError.notFound(draft.code)
+            }
+            try await database.audit.record(
+                on: transaction, consortiumID: consortium.id, actor: Actor(principal), action: "create",
+                entityType: "institution", entityKey: draft.code, before: Institution?.none, after: created)
+            return created
+        }
+    }
+
+    package func update(code: String, with change: InstitutionUpdate, by principal: Principal) async throws -> Institution {
+        try await database.transaction { transaction in
+            guard let before = try await institutions.findForUpdate(code: code, on: transaction),
+                before.consortiumID == principal.consortiumID
+            else { throw DomainError.notFound("no institution \(code)") }
+            try principal.require(.updateInstitution(consortiumID: before.consortiumID, institutionID: before.id))
+            try await institutions.update(id: before.id, with: change, on: transaction)
+            guard let after = try await institutions.find(code: code, on: transaction) else { throw DomainError.notFound(code) }
+            try await database.audit.record(
+                on: transaction, consortiumID: before.consortiumID, actor: Actor(principal), action: "update",
+                entityType: "institution", entityKey: code, before: before, after: after)
+            return after
+        }
+    }
+}
