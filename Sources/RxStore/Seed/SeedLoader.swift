@@ -337,8 +337,13 @@ package struct SeedLoader: Sendable {
                 "SELECT count(*)::int FROM long_rx_rule_sets WHERE consortium_id = \(consortiumID)", as: Int.self, logger: logger)
                 == .some(0)
         {
-            try await LongPrescriptionStore(database: database).insertRuleSet(
-                rules, consortiumID: consortiumID, connection: connection)
+            let store = LongPrescriptionStore(database: database)
+            let national = try await store.national(
+                consortiumID: consortiumID, on: rules.effectiveFrom, field: "effectiveFrom", connection: connection)
+            try LongPrescriptionRules.checkRuleSet(rules, nationalMaxDays: national.maxDays)
+            guard try await store.insertRuleSet(rules, consortiumID: consortiumID, connection: connection) != nil else {
+                throw DomainError.conflict("the rule set was not recorded")
+            }
             changed += 1
         }
         for p in demo.prescribers {
