@@ -92,10 +92,16 @@ package struct AuditLog: Sendable {
 }
 
 /// What the audit trail keeps of a correction: the record after it, with the reason beside its fields under `key`.
-struct ReasonedChange<Value: Encodable>: Encodable {
+package struct ReasonedChange<Value: Encodable>: Encodable {
     var value: Value
     var reason: String
     var key = "reason"
+
+    package init(value: Value, reason: String, key: String = "reason") {
+        self.value = value
+        self.reason = reason
+        self.key = key
+    }
 
     private struct Key: CodingKey {
         var stringValue: String
@@ -104,7 +110,7 @@ struct ReasonedChange<Value: Encodable>: Encodable {
         init?(intValue: Int) { nil }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         try value.encode(to: encoder)
         var container = encoder.container(keyedBy: Key.self)
         try container.encode(reason, forKey: Key(stringValue: key))
