@@ -17,6 +17,13 @@ struct HerbRoundVisibilityTests {
         #expect(
             refusal { _ = try HerbRoundRules.visibleMember(seesAll: false, institutionID: nil, figures: .progress) }
                 == .forbidden("a member sees its own progress; this token names no institution"))
+        #expect(
+            refusal { _ = try HerbRoundRules.visibleMember(seesAll: false, institutionID: nil, figures: .commitments) }
+                == .forbidden("a member sees its own commitments; this token names no institution"))
+        #expect(
+            refusal {
+                _ = try HerbRoundRules.visibleMember(seesAll: false, institutionID: nil, figures: .missingCommitments)
+            } == .forbidden("a member sees its own missing commitments; this token names no institution"))
     }
 
     @Test("a member names only its own institution")
