@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PostgresNIO
 import RxDomain
 import RxStore
+import RxUseCases
 import Testing
 
 /// Joint volume-based procurement of decoction pieces, against the demo consortium: JL-TCMH leads with a lab,
@@ -594,7 +595,7 @@ struct HerbProcurementTests {
     @Test("herb usage import: all or nothing with every bad line numbered; the same file twice changes nothing")
     func usageImport() async throws {
         try await TestApp.run { app in
-            let importer = HerbUsageImport(database: app.database)
+            let importer = HerbUsageImportUseCases(database: app.database)
             let before = try await app.count("SELECT count(*)::int FROM herb_usage")
             #expect(before == 22)
             let bad = """

@@ -180,7 +180,7 @@ struct ImportTests {
             let piece = HerbProcurementTests.astragalus
             let text = "institution_code,drug_code,drug_name,year,quantity_kg\nSL-PA-HQ-VC,\(piece),黄芪,2025,12.5\n"
             let data = try #require(text.data(using: Self.gbk))
-            let importer = HerbUsageImport(database: app.database)
+            let importer = HerbUsageImportUseCases(database: app.database)
             do {
                 _ = try await importer.run(input: .data(data), consortiumCode: "JLTCM", year: nil, actor: .console("test"))
                 Issue.record("a GBK file was read as UTF-8")

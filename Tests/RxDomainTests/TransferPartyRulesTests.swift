@@ -36,12 +36,6 @@ struct TransferPartyRulesTests: RuleRefusals {
         #expect(field { _ = try parties(receivers: [("X", nil)], unit: "box") } == "receiverInstitutionCodes")
     }
 
-    @Test("a shipment's receiver is a member")
-    func shipmentReceiver() throws {
-        #expect(try TransferRules.shipmentReceiver(4) == 4)
-        #expect(field { _ = try TransferRules.shipmentReceiver(nil) } == "receiverInstitutionCode")
-    }
-
     @Test("a shipment is received once, not in the future and not before it left")
     func receipt() {
         let shipped = BusinessDate("2026-06-10")!

@@ -15,7 +15,7 @@ struct APIHandler: APIProtocol {
     let drugs: DrugUseCases
     let audit: AuditLog
     let longPrescriptionContexts: LongPrescriptionContextCache
-    let longPrescriptions: LongPrescriptionStore
+    let longPrescriptions: LongPrescriptionUseCases
     let clock: BusinessClock
 
     /// The business date of this request (`AppConfiguration.clock`).
@@ -29,7 +29,7 @@ struct APIHandler: APIProtocol {
         self.institutions = InstitutionUseCases(database: database)
         self.suppliers = SupplierUseCases(database: database)
         self.drugs = DrugUseCases(database: database, sharedLookups: true)
-        self.longPrescriptions = LongPrescriptionStore(database: database, sharedReads: true)
+        self.longPrescriptions = LongPrescriptionUseCases(database: database, sharedReads: true)
         self.audit = AuditLog(logger: database.logger)
     }
 

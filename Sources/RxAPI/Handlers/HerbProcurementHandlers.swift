@@ -1,6 +1,7 @@
 internal import Foundation
 import RxDomain
 import RxStore
+import RxUseCases
 
 /// Kilograms as the contract writes them: three decimals.
 func kgText(_ value: Decimal) -> String { DecimalText.format(value, places: 3) }
@@ -62,9 +63,9 @@ extension Components.Schemas.HerbSupplierStanding {
 }
 
 extension APIHandler {
-    var herbRounds: HerbRoundStore { HerbRoundStore(database: database) }
-    var herbCommitments: HerbCommitmentStore { HerbCommitmentStore(database: database) }
-    var herbQuality: HerbQualityStore { HerbQualityStore(database: database) }
+    var herbRounds: HerbRoundUseCases { HerbRoundUseCases(database: database) }
+    var herbCommitments: HerbCommitmentUseCases { HerbCommitmentUseCases(database: database) }
+    var herbQuality: HerbQualityUseCases { HerbQualityUseCases(database: database) }
 
     func listHerbRounds(_ input: Operations.ListHerbRounds.Input) async throws -> Operations.ListHerbRounds.Output {
         let principal = try RequestPrincipal.require()

@@ -1,6 +1,7 @@
 internal import Foundation
 import RxDomain
 import RxStore
+import RxUseCases
 
 extension Components.Schemas.LongPrescription {
     init(_ p: IssuedPrescription) throws {
@@ -193,7 +194,7 @@ extension APIHandler {
         let principal = try RequestPrincipal.require()
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         let ended = try await longPrescriptions.end(
-            id: input.path.id, reason: LongPrescriptionStore.EndReason(rawValue: body.reason.rawValue) ?? .other,
+            id: input.path.id, reason: LongPrescriptionUseCases.EndReason(rawValue: body.reason.rawValue) ?? .other,
             consortiumID: try principal.scopedConsortiumID(orNotFound: "no long prescription \(input.path.id)"), today: today,
             by: principal)
         return .ok(.init(body: .json(try .init(ended))))

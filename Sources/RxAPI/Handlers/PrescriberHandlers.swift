@@ -1,6 +1,7 @@
 internal import Foundation
 import RxDomain
 import RxStore
+import RxUseCases
 
 extension APIHandler {
     /// Registered prescribers: pseudonym, institution and title only (issue 19.12).

@@ -1,6 +1,7 @@
 internal import Foundation
 import RxDomain
 import RxStore
+import RxUseCases
 
 extension Components.Schemas.HospitalPreparation {
     init(_ p: HospitalPreparation) throws {
@@ -49,8 +50,8 @@ extension Components.Schemas.TransferApproval {
 }
 
 extension APIHandler {
-    var preparations: PreparationStore { PreparationStore(database: database) }
-    var transfers: TransferStore { TransferStore(database: database) }
+    var preparations: PreparationUseCases { PreparationUseCases(database: database) }
+    var transfers: TransferUseCases { TransferUseCases(database: database) }
 
     /// A required date field of a body, naming it when malformed.
     func day(_ text: String, field: String) throws -> BusinessDate {

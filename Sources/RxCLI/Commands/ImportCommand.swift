@@ -85,14 +85,14 @@ extension ImportCommand {
             )
             do {
                 let summary = try await database.withDatabase("import") { db in
-                    try await HerbUsageImport(database: db).run(
+                    try await HerbUsageImportUseCases(database: db).run(
                         input: input, encoding: encoding, consortiumCode: consortium, year: year,
                         actor: .console("import herb-usage"))
                 }
                 print(
                     "herb usage: \(summary.lines) lines, \(summary.imported) imported, \(summary.updated) updated, \(summary.unchanged) unchanged"
                 )
-            } catch let rejected as HerbUsageImport.Rejected {
+            } catch let rejected as HerbUsageImportUseCases.Rejected {
                 throw ImportCommand.rejected(file, rejected)
             }
         }

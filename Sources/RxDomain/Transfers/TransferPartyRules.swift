@@ -1,7 +1,7 @@
 import Foundation
 
 /// Who and what a transfer (调剂使用) names, as the stores find them in the consortium: the preparation and its
-/// producer, the supplier and the receivers of an approval, the receiver of a shipment, and the receipt's dates.
+/// producer, the supplier and the receivers of an approval, and the receipt's dates.
 /// The approval's and the shipment's own rules, all at once, are `approvalErrors` and `shipmentErrors`.
 extension TransferRules {
     /// A registered preparation as found: its unit and its producer's id.
@@ -46,12 +46,6 @@ extension TransferRules {
         return ApprovalParties(
             unit: preparation.unit, producerInstitutionID: preparation.producerInstitutionID, supplierInstitutionID: supplierID,
             receiverInstitutionIDs: receiverIDs)
-    }
-
-    /// A shipment's receiver, once `shipmentErrors` found it named on the approval (nil: no member by that code).
-    package static func shipmentReceiver(_ id: Int64?) throws(DomainError) -> Int64 {
-        guard let id else { throw .invalid("receiverInstitutionCode", "unknown") }
-        return id
     }
 
     /// A shipment is received once, on a day that has come and not before it left.

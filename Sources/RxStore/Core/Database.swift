@@ -5,6 +5,10 @@ import PostgresNIO
 import RxDomain
 import Synchronization
 
+/// A leased connection, in a transaction or not, as the use cases hand it to the stores: they pass it on and never
+/// query it (RxUseCases does not import PostgresNIO).
+package typealias StoreConnection = PostgresConnection
+
 /// The store's handle on PostgreSQL: a connection pool plus the conventions every store follows
 /// (one transaction per change, errors mapped to `DomainError`).
 package struct Database: Sendable {

@@ -17,10 +17,7 @@ package struct HerbQualityLimits: Sendable, Equatable {
 
 extension HerbQualityStore {
     /// The limits per piece (national data) by drug code, optionally one piece's or those whose generic name holds `q`.
-    package func limits(drugCode: String?, q: String?, by principal: Principal, page: PageRequest) async throws -> Page<
-        HerbQualityLimits
-    > {
-        try principal.require(.readHerbQualityLimits)
+    package func limits(drugCode: String?, q: String?, page: PageRequest) async throws -> Page<HerbQualityLimits> {
         let pattern = q.map { "%\($0.likeEscaped)%" }
         let columns = HerbQualityMeasure.allCases.map { "q.\($0.limitColumn)" }.joined(separator: ", ")
         let rows = try await database.rows(

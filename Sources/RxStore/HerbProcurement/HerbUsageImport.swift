@@ -10,7 +10,8 @@ import RxDomain
 ///
 /// Like `ProvincialPriceImport`: the file is streamed into a temporary table with each line's reasons as read, the
 /// lines are checked against the database in one query (members, pieces, a member's piece and year twice in the
-/// file), and the changed lines are written, with their audit rows, by one statement.
+/// file), and the changed lines are written, with their audit rows, by one statement. `HerbUsageImportUseCases` runs
+/// it in a transaction of its own; the seed runs `load` in the seed's.
 package struct HerbUsageImport: Sendable {
     package static let columns = ["institution_code", "drug_code", "quantity_kg"]
 
@@ -28,20 +29,6 @@ package struct HerbUsageImport: Sendable {
     var logger: Logger { database.logger }
 
     package init(database: Database) { self.database = database }
-
-    /// A file in memory (tests, small files).
-    package func run(text: String, consortiumCode: String, year: Int?, actor: Actor) async throws -> Summary {
-        try await run(input: .data(Data(text.utf8)), consortiumCode: consortiumCode, year: year, actor: actor)
-    }
-
-    package func run(input: FileInput, encoding: FileEncoding = .utf8, consortiumCode: String, year: Int?, actor: Actor)
-        async throws -> Summary
-    {
-        try await database.transaction { connection in
-            try await load(
-                input, encoding: encoding, consortiumCode: consortiumCode, year: year, actor: actor, connection: connection)
-        }
-    }
 
     static let table = "import_usage_lines"
     static let copyColumns = ["line_number", "institution_code", "drug_code", "year", "quantity_kg", "reasons"]

@@ -6,7 +6,9 @@ import RxDomain
 import Synchronization
 
 extension LongPrescriptionContext {
-    static func load(consortiumID: Int64, on date: BusinessDate, database: Database, connection: PostgresConnection) async throws
+    package static func load(
+        consortiumID: Int64, on date: BusinessDate, database: Database, connection: PostgresConnection
+    ) async throws
         -> LongPrescriptionContext
     {
         let logger = database.logger

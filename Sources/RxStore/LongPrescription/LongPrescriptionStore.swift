@@ -5,9 +5,14 @@ import PostgresNIO
 import RxDomain
 
 /// A patient of a consortium, as the supply-on-hand query knows them.
-struct PatientKey: Hashable, Sendable {
+package struct PatientKey: Hashable, Sendable {
     var consortiumID: Int64
     var patientRef: String
+
+    package init(consortiumID: Int64, patientRef: String) {
+        self.consortiumID = consortiumID
+        self.patientRef = patientRef
+    }
 }
 
 /// The check's one patient query, prepared once per connection: every active long prescription of each patient
@@ -45,7 +50,7 @@ struct SupplyOnHandOfPatients: PostgresPreparedStatement {
     }
 }
 
-/// Long prescriptions (长处方): the rules in force, the check, issued prescriptions and their fills.
+/// Long prescriptions (长处方): the rules in force, the facts of the check, issued prescriptions and their fills.
 package struct LongPrescriptionStore: SQLStore {
     let database: Database
     /// Shares the supply-on-hand queries of concurrent checks; see `init(database:sharedReads:)`.
@@ -70,7 +75,8 @@ package struct LongPrescriptionStore: SQLStore {
 
     // MARK: Rules
 
-    func national(consortiumID: Int64, on date: BusinessDate, field: String = "date", connection: PostgresConnection) async throws
+    package func national(consortiumID: Int64, on date: BusinessDate, field: String = "date", connection: PostgresConnection)
+        async throws
         -> LongPrescriptionRules.National
     {
         let settings = Settings(logger: logger)
@@ -85,7 +91,7 @@ package struct LongPrescriptionStore: SQLStore {
         try await database.read { try await ruleSet(consortiumID: consortiumID, on: date, connection: $0) }
     }
 
-    func ruleSet(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws
+    package func ruleSet(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws
         -> LongPrescriptionRuleSet?
     {
         guard
@@ -116,25 +122,11 @@ package struct LongPrescriptionStore: SQLStore {
             excludedDrugs: Set(excluded))
     }
 
-    /// Records a rule set in force from its date. The national limits are the ceiling: stricter, never looser.
-    package func createRuleSet(_ rules: LongPrescriptionRuleSet, consortium: Consortium, by principal: Principal) async throws {
-        try principal.require(.manageLongPrescriptionRules(consortiumID: consortium.id))
-        try await database.transaction { connection in
-            try await insertRuleSet(rules, consortiumID: consortium.id, connection: connection)
-            try await audit.record(
-                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "create",
-                entityType: "long_rx_rule_set", entityKey: rules.effectiveFrom.description, before: LongPrescriptionRuleSet?.none,
-                after: rules)
-        }
-    }
-
-    func insertRuleSet(_ rules: LongPrescriptionRuleSet, consortiumID: Int64, connection: PostgresConnection) async throws {
-        let national = try await national(
-            consortiumID: consortiumID, on: rules.effectiveFrom, field: "effectiveFrom", connection: connection)
-        let errors = rules.loosenessErrors(nationalMaxDays: national.maxDays)
-        guard errors.isEmpty else {
-            throw DomainError.unprocessable("the rule set is looser than the national rules allow", errors)
-        }
+    /// Inserts a rule set with its conditions, level limits and excluded drugs; nil when it was not recorded.
+    @discardableResult
+    package func insertRuleSet(_ rules: LongPrescriptionRuleSet, consortiumID: Int64, connection: PostgresConnection)
+        async throws -> Int64?
+    {
         guard
             let id = try await connection.row(
                 """
@@ -144,7 +136,7 @@ package struct LongPrescriptionStore: SQLStore {
                         \(rules.maxAssessmentAgeDays), \(rules.supplyOnHandToleranceDays))
                 RETURNING id
                 """, as: Int64.self, logger: logger)
-        else { throw DomainError.conflict("the rule set was not recorded") }
+        else { return nil }
         for c in rules.conditions {
             try await connection.run(
                 """
@@ -162,166 +154,129 @@ package struct LongPrescriptionStore: SQLStore {
                 "INSERT INTO long_rx_excluded_drugs (consortium_id, rule_set_id, drug_code) VALUES (\(consortiumID), \(id), \(code))",
                 logger: logger)
         }
+        return id
     }
 
-    package func registerPrescriber(pseudonym: String, institution: Institution, title: PrescriberTitle, by principal: Principal)
-        async throws
-    {
-        guard
-            principal.may(.manageLongPrescriptionRules(consortiumID: institution.consortiumID))
-                || principal.may(.editMemberCatalogue(consortiumID: institution.consortiumID, institutionID: institution.id))
-        else { throw DomainError.forbidden("prescribers are registered by the pharmacy centre or the institution's pharmacist") }
-        try await database.transaction { connection in
-            try await connection.run(
-                """
-                INSERT INTO prescribers (consortium_id, pseudonym, institution_id, title)
-                VALUES (\(institution.consortiumID), \(pseudonym), \(institution.id), \(title.rawValue))
-                """, logger: logger)
-            struct Record: Encodable { var pseudonym: String; var institution: String; var title: String }
-            try await audit.record(
-                on: connection, consortiumID: institution.consortiumID, actor: Actor(principal), action: "register",
-                entityType: "prescriber", entityKey: pseudonym, before: Record?.none,
-                after: Record(pseudonym: pseudonym, institution: institution.code, title: title.rawValue))
-        }
+    package func insertPrescriber(
+        pseudonym: String, institution: Institution, title: PrescriberTitle, connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            INSERT INTO prescribers (consortium_id, pseudonym, institution_id, title)
+            VALUES (\(institution.consortiumID), \(pseudonym), \(institution.id), \(title.rawValue))
+            """, logger: logger)
     }
 
-    // MARK: The check
+    // MARK: The check's facts
 
-    /// The check, with the patient-independent facts from `cache` when given: then it costs one query, the
-    /// patient's supply on hand, shared with concurrent checks when this store was made with `sharedReads`.
-    package func check(
-        _ request: LongPrescriptionRequest, consortiumID: Int64, today: BusinessDate, cache: LongPrescriptionContextCache? = nil
-    ) async throws -> LongPrescriptionCheck {
-        try request.patient.requireAssessmentsHappened(today: today)
-        guard let cache else {
-            return try await database.read { connection in
-                let context = try await LongPrescriptionContext.load(
-                    consortiumID: consortiumID, on: today, database: database, connection: connection)
-                return try await check(request, context: context, connection: connection)
-            }
-        }
-        let context = try await cache.context(consortiumID: consortiumID, on: today, database: database)
+    /// Whether this store shares the supply-on-hand queries of concurrent checks (`sharedReads`).
+    package var sharesReads: Bool { supplyReads != nil }
+
+    /// The patient's supply on hand from active long prescriptions: the one query of the check that depends on the
+    /// patient. Shared with concurrent checks when this store was made with `sharedReads`.
+    package func supplyOnHand(of patient: PatientKey) async throws -> [ActiveSupply] {
         guard let supplyReads else {
-            return try await database.read { connection in try await check(request, context: context, connection: connection) }
-        }
-        let prescriber = try LongPrescriptionRules.prescriber(of: request, in: context)
-        let unknown = LongPrescriptionRules.drugsOutsideContext(request, context)
-        let extra =
-            unknown.isEmpty
-            ? []
-            : try await database.read { connection in
-                try await DrugStore(database: database).find(codes: unknown, on: connection)
+            return try await database.read {
+                try await checkFacts(drugsOutsideContext: [], patient: patient, connection: $0).supply
             }
-        let supply =
-            try await supplyReads.value(for: PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef)) ?? []
-        return try LongPrescriptionRules.judge(
-            request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply)
+        }
+        return try await supplyReads.value(for: patient) ?? []
     }
 
-    func check(_ request: LongPrescriptionRequest, context: LongPrescriptionContext, connection: PostgresConnection) async throws
-        -> LongPrescriptionCheck
+    /// The facts of a check on one connection: the drugs outside its context, and the patient's supply on hand.
+    package func checkFacts(drugsOutsideContext codes: [String], patient: PatientKey, connection: PostgresConnection)
+        async throws -> (drugs: [Drug], supply: [ActiveSupply])
     {
-        let prescriber = try LongPrescriptionRules.prescriber(of: request, in: context)
-        let unknown = LongPrescriptionRules.drugsOutsideContext(request, context)
-        let extra = unknown.isEmpty ? [] : try await DrugStore(database: database).find(codes: unknown, on: connection)
-        // The one query that depends on the patient: supply still on hand from active long prescriptions.
-        let patient = PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef)
+        let drugs = codes.isEmpty ? [] : try await DrugStore(database: database).find(codes: codes, on: connection)
         let supply = try await SupplyOnHandOfPatients.read([patient], on: connection, logger: logger)[patient] ?? []
-        return try LongPrescriptionRules.judge(
-            request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply)
+        return (drugs, supply)
+    }
+
+    /// The hash an idempotency key of an issue is recorded with.
+    package static func requestHash(_ canonical: String) -> Data {
+        Data(SHA256.hash(data: Data(canonical.utf8)))
+    }
+
+    /// The drugs by code (those outside a check's context).
+    package func drugs(codes: [String], connection: PostgresConnection) async throws -> [Drug] {
+        try await DrugStore(database: database).find(codes: codes, on: connection)
+    }
+
+    package func institution(code: String, connection: PostgresConnection) async throws -> Institution? {
+        try await InstitutionStore(database: database).find(code: code, on: connection)
     }
 
     // MARK: Issuing
 
-    /// Records an issued long prescription (one item) after running the same check: 422 when it fails, 409 naming
-    /// the earlier prescription when supply is still on hand beyond the tolerance. The days issued are those the
-    /// check allows. Honours an idempotency key. With `cache`, the patient-independent facts come from it, as for
-    /// the desk check, so the per-patient lock is held only for the patient's supply on hand and the insert.
-    package func issue(
-        _ request: LongPrescriptionRequest, consortiumID: Int64, maxFills: Int, minDaysBetweenFills: Int, validityDays: Int,
-        idempotencyKey: String?, today: BusinessDate, by principal: Principal, cache: LongPrescriptionContextCache? = nil
-    ) async throws -> IssuedPrescription {
-        let item = try LongPrescriptionRules.issuedItem(request)
-        try request.patient.requireAssessmentsHappened(today: today)
-        let canonical =
-            "\(request.institutionCode)|\(request.prescriberPseudonym)|\(request.patientRef)|\(item.drugCode)|\(item.dailyDose)|\(item.days)"
-        let requestHash = Data(SHA256.hash(data: Data(canonical.utf8)))
-        // Loaded before the transaction: the cache reads on a pooled connection of its own.
-        let cached = try await cache?.context(consortiumID: consortiumID, on: today, database: database)
-        return try await database.transaction { connection in
-            guard
-                let institution = try await InstitutionStore(database: database).find(
-                    code: request.institutionCode, on: connection),
-                institution.consortiumID == consortiumID
-            else { throw DomainError.invalid("institutionCode", "no member \(request.institutionCode)") }
-            try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institution.id))
-            if let key = idempotencyKey, let tokenID = principal.tokenID {
-                let fresh = try await connection.row(
-                    """
-                    INSERT INTO idempotency_keys (consortium_id, token_id, key, operation, request_hash, response_status, response_body)
-                    VALUES (\(consortiumID), \(tokenID), \(key), 'issue_long_prescription', \(requestHash), 201, '{}'::jsonb)
-                    ON CONFLICT DO NOTHING RETURNING 1
-                    """, as: Int.self, logger: logger)
-                if fresh == nil {
-                    guard
-                        let stored = try await connection.row(
-                            """
-                            SELECT request_hash, (response_body->>'id')::bigint FROM idempotency_keys
-                            WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key) AND operation = 'issue_long_prescription'
-                            """, as: (Data, Int64?).self, logger: logger), stored.0 == requestHash, let id = stored.1
-                    else { throw DomainError.invalid("Idempotency-Key", "was used for a different prescription; use a new key") }
-                    return try await prescription(id: id, consortiumID: consortiumID, connection: connection)
-                }
-            }
-            // Serialise issues for this patient and drug; the exclusion constraint is the backstop.
-            try await connection.run(
-                "SELECT pg_advisory_xact_lock(hashtextextended(\("lrx:\(consortiumID):\(request.patientRef):\(item.drugCode)"), 0))",
-                logger: logger)
-            // The same check; the patient's supply on hand is read in this transaction, under the lock.
-            let context: LongPrescriptionContext
-            if let cached {
-                context = cached
-            } else {
-                context = try await LongPrescriptionContext.load(
-                    consortiumID: consortiumID, on: today, database: database, connection: connection)
-            }
-            let days = try LongPrescriptionRules.daysToIssue(
-                item, check: try await check(request, context: context, connection: connection))
-            let tolerance = context.rules?.supplyOnHandToleranceDays ?? 0
-            guard
-                let prescriberID = try await connection.row(
-                    "SELECT id FROM prescribers WHERE consortium_id = \(consortiumID) AND pseudonym = \(request.prescriberPseudonym)",
-                    as: Int64.self, logger: logger)
-            else { throw DomainError.invalid("prescriber", "unknown") }
-            guard
-                let id = try await connection.row(
-                    """
-                    INSERT INTO long_prescriptions (consortium_id, institution_id, prescriber_id, patient_ref, drug_code, daily_dose, days,
-                        quantity, start_date, supply_guard, max_fills, min_days_between_fills, validity_days, created_by)
-                    VALUES (\(consortiumID), \(institution.id), \(prescriberID), \(request.patientRef), \(item.drugCode), \(item.dailyDose),
-                            \(days), \(item.dailyDose * Decimal(days)), \(today.description)::date,
-                            daterange(\(today.description)::date, \(today.description)::date + \(max(0, days - 1 - tolerance))::int),
-                            \(maxFills), \(minDaysBetweenFills), \(validityDays), \(principal.tokenID))
-                    RETURNING id
-                    """, as: Int64.self, logger: logger)
-            else { throw DomainError.conflict("the prescription was not recorded") }
-            if let key = idempotencyKey, let tokenID = principal.tokenID {
-                try await connection.run(
-                    """
-                    UPDATE idempotency_keys SET response_body = jsonb_build_object('id', \(id))
-                    WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key) AND operation = 'issue_long_prescription'
-                    """, logger: logger)
-            }
-            let issued = try await prescription(id: id, consortiumID: consortiumID, connection: connection)
-            try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "issue",
-                entityType: "long_prescription", entityKey: String(id), before: IssuedPrescription?.none, after: issued)
-            return issued
-        }
+    /// Claims an idempotency key for an issue: false when the token used it already.
+    package func claimIdempotencyKey(
+        _ key: String, tokenID: Int64, requestHash: Data, consortiumID: Int64, connection: PostgresConnection
+    ) async throws -> Bool {
+        try await connection.row(
+            """
+            INSERT INTO idempotency_keys (consortium_id, token_id, key, operation, request_hash, response_status, response_body)
+            VALUES (\(consortiumID), \(tokenID), \(key), 'issue_long_prescription', \(requestHash), 201, '{}'::jsonb)
+            ON CONFLICT DO NOTHING RETURNING 1
+            """, as: Int.self, logger: logger) != nil
     }
 
-    func prescription(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws
-        -> IssuedPrescription
+    /// The request hash and the prescription recorded under a used idempotency key.
+    package func idempotentIssue(key: String, tokenID: Int64, consortiumID: Int64, connection: PostgresConnection)
+        async throws -> (requestHash: Data, id: Int64?)?
+    {
+        try await connection.row(
+            """
+            SELECT request_hash, (response_body->>'id')::bigint FROM idempotency_keys
+            WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key) AND operation = 'issue_long_prescription'
+            """, as: (Data, Int64?).self, logger: logger
+        ).map { (requestHash: $0.0, id: $0.1) }
+    }
+
+    package func recordIdempotentIssue(
+        key: String, tokenID: Int64, prescriptionID: Int64, consortiumID: Int64, connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            UPDATE idempotency_keys SET response_body = jsonb_build_object('id', \(prescriptionID))
+            WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key) AND operation = 'issue_long_prescription'
+            """, logger: logger)
+    }
+
+    /// Serialises issues for this patient and drug until the transaction ends; the exclusion constraint is the backstop.
+    package func lockPatientDrug(consortiumID: Int64, patientRef: String, drugCode: String, connection: PostgresConnection)
+        async throws
+    {
+        try await connection.run(
+            "SELECT pg_advisory_xact_lock(hashtextextended(\("lrx:\(consortiumID):\(patientRef):\(drugCode)"), 0))",
+            logger: logger)
+    }
+
+    package func prescriberID(pseudonym: String, consortiumID: Int64, connection: PostgresConnection) async throws -> Int64? {
+        try await connection.row(
+            "SELECT id FROM prescribers WHERE consortium_id = \(consortiumID) AND pseudonym = \(pseudonym)",
+            as: Int64.self, logger: logger)
+    }
+
+    /// Inserts an issued prescription guarding supply from `today` for `days` less the tolerance; returns its id.
+    package func insertPrescription(
+        _ item: LongPrescriptionRequest.Item, days: Int, tolerance: Int, patientRef: String, institutionID: Int64,
+        prescriberID: Int64, maxFills: Int, minDaysBetweenFills: Int, validityDays: Int, today: BusinessDate,
+        createdBy tokenID: Int64?, consortiumID: Int64, connection: PostgresConnection
+    ) async throws -> Int64? {
+        try await connection.row(
+            """
+            INSERT INTO long_prescriptions (consortium_id, institution_id, prescriber_id, patient_ref, drug_code, daily_dose, days,
+                quantity, start_date, supply_guard, max_fills, min_days_between_fills, validity_days, created_by)
+            VALUES (\(consortiumID), \(institutionID), \(prescriberID), \(patientRef), \(item.drugCode), \(item.dailyDose),
+                    \(days), \(item.dailyDose * Decimal(days)), \(today.description)::date,
+                    daterange(\(today.description)::date, \(today.description)::date + \(max(0, days - 1 - tolerance))::int),
+                    \(maxFills), \(minDaysBetweenFills), \(validityDays), \(tokenID))
+            RETURNING id
+            """, as: Int64.self, logger: logger)
+    }
+
+    package func prescription(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false)
+        async throws -> IssuedPrescription?
     {
         let query: PostgresQuery =
             lock
@@ -339,53 +294,45 @@ package struct LongPrescriptionStore: SQLStore {
             FROM long_prescriptions p JOIN institutions i ON i.id = p.institution_id
             WHERE p.consortium_id = \(consortiumID) AND p.id = \(id)
             """
-        guard
-            let r = try await connection.row(
-                query,
-                as: (Int64, String, String, String, Decimal, Int, Decimal, String, String, String?, Int, Int, Int, Decimal, Int)
-                    .self,
-                logger: logger)
-        else { throw DomainError.notFound("no long prescription \(id)") }
-        return IssuedPrescription(
-            id: r.0, institutionCode: r.1, patientRef: r.2, drugCode: r.3, dailyDose: r.4, days: r.5, quantity: r.6,
-            startDate: BusinessDate(r.7)!, status: r.8, endReason: r.9, maxFills: r.10, minDaysBetweenFills: r.11,
-            validityDays: r.12, dispensed: r.13, fills: r.14)
+        return try await connection.row(
+            query,
+            as: (Int64, String, String, String, Decimal, Int, Decimal, String, String, String?, Int, Int, Int, Decimal, Int)
+                .self,
+            logger: logger
+        ).map { r in
+            IssuedPrescription(
+                id: r.0, institutionCode: r.1, patientRef: r.2, drugCode: r.3, dailyDose: r.4, days: r.5, quantity: r.6,
+                startDate: BusinessDate(r.7)!, status: r.8, endReason: r.9, maxFills: r.10, minDaysBetweenFills: r.11,
+                validityDays: r.12, dispensed: r.13, fills: r.14)
+        }
     }
 
-    package func prescription(id: Int64, consortiumID: Int64) async throws -> IssuedPrescription {
+    package func prescription(id: Int64, consortiumID: Int64) async throws -> IssuedPrescription? {
         try await database.read { try await prescription(id: id, consortiumID: consortiumID, connection: $0) }
     }
 
-    /// Records a fill: within the validity, not more fills than allowed, not sooner than the minimum interval,
-    /// and never more in total than was issued. An ended prescription is not filled.
-    package func fill(
-        id: Int64, quantity: Decimal, filledOn: BusinessDate, consortiumID: Int64, today: BusinessDate = .today(),
-        by principal: Principal
-    ) async throws -> IssuedPrescription {
-        try principal.require(.dispense(consortiumID: consortiumID))
-        try LongPrescriptionRules.checkFillQuantity(quantity)
-        try filledOn.requireHappened(field: "filledOn", today: today)
-        return try await database.transaction { connection in
-            let before = try await prescription(id: id, consortiumID: consortiumID, connection: connection, lock: true)
-            let last = try await connection.row(
-                "SELECT max(filled_on)::text FROM long_prescription_fills WHERE consortium_id = \(consortiumID) AND prescription_id = \(id)",
-                as: String?.self, logger: logger)
-            try LongPrescriptionRules.checkFill(
-                before, quantity: quantity, filledOn: filledOn, lastFill: (last ?? nil).flatMap(BusinessDate.init))
-            try await connection.run(
-                """
-                INSERT INTO long_prescription_fills (consortium_id, prescription_id, fill_no, filled_on, quantity, recorded_by)
-                VALUES (\(consortiumID), \(id), \(before.fills + 1), \(filledOn.description)::date, \(quantity), \(principal.tokenID))
-                """, logger: logger)
-            try await connection.run(
-                "UPDATE long_prescriptions SET dispensed_quantity = dispensed_quantity + \(quantity) WHERE consortium_id = \(consortiumID) AND id = \(id)",
-                logger: logger)
-            let after = try await prescription(id: id, consortiumID: consortiumID, connection: connection)
-            try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "fill",
-                entityType: "long_prescription", entityKey: String(id), before: before, after: after)
-            return after
-        }
+    package func lastFill(prescriptionID: Int64, consortiumID: Int64, connection: PostgresConnection) async throws
+        -> BusinessDate?
+    {
+        let last = try await connection.row(
+            "SELECT max(filled_on)::text FROM long_prescription_fills WHERE consortium_id = \(consortiumID) AND prescription_id = \(prescriptionID)",
+            as: String?.self, logger: logger)
+        return (last ?? nil).flatMap(BusinessDate.init)
+    }
+
+    /// Records fill number `fillNo` and raises the prescription's dispensed total.
+    package func insertFill(
+        prescriptionID id: Int64, fillNo: Int, quantity: Decimal, filledOn: BusinessDate, recordedBy tokenID: Int64?,
+        consortiumID: Int64, connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            INSERT INTO long_prescription_fills (consortium_id, prescription_id, fill_no, filled_on, quantity, recorded_by)
+            VALUES (\(consortiumID), \(id), \(fillNo), \(filledOn.description)::date, \(quantity), \(tokenID))
+            """, logger: logger)
+        try await connection.run(
+            "UPDATE long_prescriptions SET dispensed_quantity = dispensed_quantity + \(quantity) WHERE consortium_id = \(consortiumID) AND id = \(id)",
+            logger: logger)
     }
 
     package enum EndReason: String, Sendable, CaseIterable {
@@ -395,29 +342,17 @@ package struct LongPrescriptionStore: SQLStore {
         case other
     }
 
-    /// A prescriber ends a long prescription (targets not met, a new disease, admission, other): later fills are
-    /// refused, and a restart counts as a first prescription.
-    package func end(id: Int64, reason: EndReason, consortiumID: Int64, today: BusinessDate, by principal: Principal) async throws
-        -> IssuedPrescription
+    package func institutionID(code: String, connection: PostgresConnection) async throws -> Int64? {
+        try await connection.row("SELECT id FROM institutions WHERE code = \(code)", as: Int64.self, logger: logger)
+    }
+
+    package func end(id: Int64, reason: EndReason, consortiumID: Int64, today: BusinessDate, connection: PostgresConnection)
+        async throws
     {
-        try await database.transaction { connection in
-            let before = try await prescription(id: id, consortiumID: consortiumID, connection: connection, lock: true)
-            guard
-                let institutionID = try await connection.row(
-                    "SELECT id FROM institutions WHERE code = \(before.institutionCode)", as: Int64.self, logger: logger)
-            else { throw DomainError.notFound(before.institutionCode) }
-            try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institutionID))
-            try LongPrescriptionRules.checkEnd(before)
-            try await connection.run(
-                """
-                UPDATE long_prescriptions SET status = 'ended', end_reason = \(reason.rawValue), ended_on = \(today.description)::date
-                WHERE consortium_id = \(consortiumID) AND id = \(id)
-                """, logger: logger)
-            let after = try await prescription(id: id, consortiumID: consortiumID, connection: connection)
-            try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "end",
-                entityType: "long_prescription", entityKey: String(id), before: before, after: after)
-            return after
-        }
+        try await connection.run(
+            """
+            UPDATE long_prescriptions SET status = 'ended', end_reason = \(reason.rawValue), ended_on = \(today.description)::date
+            WHERE consortium_id = \(consortiumID) AND id = \(id)
+            """, logger: logger)
     }
 }

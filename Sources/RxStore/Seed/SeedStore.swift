@@ -231,25 +231,23 @@ package struct SeedStore: SQLStore {
         return changed
     }
 
-    /// The demo consortium's first long-prescription rule set, when it has none, and its prescribers.
-    package func seedLongPrescriptions(
-        consortiumCode: String, rules: LongPrescriptionRuleSet?, prescribers: [SeedRecords.Prescriber],
-        on connection: PostgresConnection
+    /// The consortium's id by code, nil when it is not recorded.
+    package func consortiumID(code: String, on connection: PostgresConnection) async throws -> Int64? {
+        try await connection.row("SELECT id FROM consortia WHERE code = \(code)", as: Int64.self, logger: logger)
+    }
+
+    /// Whether the consortium has any long-prescription rule set yet.
+    package func hasLongPrescriptionRules(consortiumID: Int64, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.row(
+            "SELECT count(*)::int FROM long_rx_rule_sets WHERE consortium_id = \(consortiumID)", as: Int.self, logger: logger)
+            != .some(0)
+    }
+
+    /// The demo consortium's prescribers, changed only where they differ.
+    package func upsertPrescribers(
+        _ prescribers: [SeedRecords.Prescriber], consortiumID: Int64, on connection: PostgresConnection
     ) async throws -> Int {
-        guard
-            let consortiumID = try await connection.row(
-                "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
-        else { return 0 }
         var changed = 0
-        if let rules,
-            try await connection.row(
-                "SELECT count(*)::int FROM long_rx_rule_sets WHERE consortium_id = \(consortiumID)", as: Int.self, logger: logger)
-                == .some(0)
-        {
-            try await LongPrescriptionStore(database: database).insertRuleSet(
-                rules, consortiumID: consortiumID, connection: connection)
-            changed += 1
-        }
         for p in prescribers {
             changed += try await connection.rows(
                 """

@@ -46,6 +46,14 @@ package struct PreparationLicence: Sendable, Equatable, Encodable {
     package var licenceNumber: String
     package var validFrom: BusinessDate
     package var validTo: BusinessDate
+
+    package init(id: Int64, institutionCode: String, licenceNumber: String, validFrom: BusinessDate, validTo: BusinessDate) {
+        self.id = id
+        self.institutionCode = institutionCode
+        self.licenceNumber = licenceNumber
+        self.validFrom = validFrom
+        self.validTo = validTo
+    }
 }
 
 /// Hospital preparations, their producers' licences, and the warnings ahead of their expiry.
@@ -84,7 +92,9 @@ package struct PreparationStore: SQLStore {
         return Page(rows: try rows.map(Self.preparation), limit: page.limit, key: \.drugCode)
     }
 
-    func find(consortiumID: Int64, drugCode: String, connection: PostgresConnection) async throws -> HospitalPreparation? {
+    package func find(consortiumID: Int64, drugCode: String, connection: PostgresConnection) async throws
+        -> HospitalPreparation?
+    {
         try await connection.row(
             """
             SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.from)
@@ -93,70 +103,40 @@ package struct PreparationStore: SQLStore {
         ).map(Self.preparation)
     }
 
-    /// Registers a preparation: a drug of category hospital_preparation, made by a member of the consortium.
-    package func create(_ draft: HospitalPreparationDraft, consortium: Consortium, by principal: Principal) async throws
-        -> HospitalPreparation
-    {
-        try principal.require(.managePreparations(consortiumID: consortium.id))
-        try TransferRules.refuse(
-            TransferRules.registrationErrors(
-                kind: draft.registrationKind, number: draft.registrationNumber, validTo: draft.registrationValidTo),
-            "the preparation is not registered")
-        return try await database.transaction { connection in
-            let category = try await connection.row(
-                "SELECT category FROM drugs WHERE code = \(draft.drugCode)", as: String.self, logger: logger)
-            let producerID = try TransferRules.preparationProducer(
-                drugCode: draft.drugCode, category: category, producerCode: draft.producerInstitutionCode,
-                producerID: try await institutionID(
-                    code: draft.producerInstitutionCode, consortiumID: consortium.id, connection: connection),
-                consortiumCode: consortium.code)
-            try await connection.run(
-                """
-                INSERT INTO hospital_preparations (consortium_id, drug_code, producer_institution_id, registration_kind,
-                                                   registration_number, registration_valid_to, reimbursable)
-                VALUES (\(consortium.id), \(draft.drugCode), \(producerID), \(draft.registrationKind.rawValue),
-                        \(draft.registrationNumber), \(draft.registrationValidTo?.description)::date, \(draft.reimbursable))
-                """, logger: logger)
-            guard let created = try await find(consortiumID: consortium.id, drugCode: draft.drugCode, connection: connection)
-            else {
-                throw DomainError.notFound(draft.drugCode)
-            }
-            try await audit.record(
-                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "create",
-                entityType: "hospital_preparation", entityKey: draft.drugCode, before: HospitalPreparation?.none, after: created)
-            return created
-        }
+    /// A drug's category (nil: no such drug).
+    package func drugCategory(code: String, connection: PostgresConnection) async throws -> String? {
+        try await connection.row("SELECT category FROM drugs WHERE code = \(code)", as: String.self, logger: logger)
     }
 
-    /// Records a preparation licence of a member (a renewal is another licence).
-    package func addLicence(
-        institution: Institution, number: String, validFrom: BusinessDate, validTo: BusinessDate, by principal: Principal
-    ) async throws -> PreparationLicence {
-        try principal.require(.managePreparations(consortiumID: institution.consortiumID))
-        try TransferRules.refuse(
-            TransferRules.licenceErrors(number: number, validFrom: validFrom, validTo: validTo), "the licence is refused")
-        return try await database.transaction { connection in
-            guard
-                let id = try await connection.row(
-                    """
-                    INSERT INTO preparation_licences (consortium_id, institution_id, licence_number, valid_from, valid_to)
-                    VALUES (\(institution.consortiumID), \(institution.id), \(number), \(validFrom.description)::date,
-                            \(validTo.description)::date)
-                    RETURNING id
-                    """, as: Int64.self, logger: logger)
-            else { throw DomainError.conflict("the licence was not recorded") }
-            let licence = PreparationLicence(
-                id: id, institutionCode: institution.code, licenceNumber: number, validFrom: validFrom, validTo: validTo)
-            try await audit.record(
-                on: connection, consortiumID: institution.consortiumID, actor: Actor(principal), action: "create",
-                entityType: "preparation_licence", entityKey: String(id), before: PreparationLicence?.none, after: licence)
-            return licence
-        }
+    package func insert(
+        _ draft: HospitalPreparationDraft, consortiumID: Int64, producerID: Int64, connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            INSERT INTO hospital_preparations (consortium_id, drug_code, producer_institution_id, registration_kind,
+                                               registration_number, registration_valid_to, reimbursable)
+            VALUES (\(consortiumID), \(draft.drugCode), \(producerID), \(draft.registrationKind.rawValue),
+                    \(draft.registrationNumber), \(draft.registrationValidTo?.description)::date, \(draft.reimbursable))
+            """, logger: logger)
     }
 
-    /// Registrations and licences lapsing within `days` of `today`, or lapsed already: for each institution only
-    /// its latest licence counts, and only producers' licences.
-    package func expiring(consortiumID: Int64, today: BusinessDate, within days: Int) async throws -> [ExpiryWarning] {
+    /// Inserts a preparation licence and returns its id.
+    package func insertLicence(
+        institution: Institution, number: String, validFrom: BusinessDate, validTo: BusinessDate,
+        connection: PostgresConnection
+    ) async throws -> Int64? {
+        try await connection.row(
+            """
+            INSERT INTO preparation_licences (consortium_id, institution_id, licence_number, valid_from, valid_to)
+            VALUES (\(institution.consortiumID), \(institution.id), \(number), \(validFrom.description)::date,
+                    \(validTo.description)::date)
+            RETURNING id
+            """, as: Int64.self, logger: logger)
+    }
+
+    /// Registrations with an end date, and each producer's latest licence (only producers' licences), as warnings
+    /// to be sifted by `ExpiryWarning.due`.
+    package func expiryCandidates(consortiumID: Int64, today: BusinessDate) async throws -> [ExpiryWarning] {
         let registrations = try await database.rows(
             """
             SELECT i.code, p.drug_code, p.registration_number, p.registration_valid_to::text
@@ -172,21 +152,19 @@ package struct PreparationStore: SQLStore {
                           WHERE p.consortium_id = l.consortium_id AND p.producer_institution_id = l.institution_id)
             ORDER BY l.institution_id, l.valid_to DESC
             """, as: (String, String, String).self)
-        let candidates =
-            registrations.map {
-                ExpiryWarning(
-                    subject: .registration, institutionCode: $0.0, drugCode: $0.1, number: $0.2,
-                    validTo: BusinessDate($0.3)!, today: today)
-            }
+        return registrations.map {
+            ExpiryWarning(
+                subject: .registration, institutionCode: $0.0, drugCode: $0.1, number: $0.2,
+                validTo: BusinessDate($0.3)!, today: today)
+        }
             + licences.map {
                 ExpiryWarning(
                     subject: .licence, institutionCode: $0.0, drugCode: nil, number: $0.1,
                     validTo: BusinessDate($0.2)!, today: today)
             }
-        return ExpiryWarning.due(candidates, within: days)
     }
 
-    func institutionID(code: String, consortiumID: Int64, connection: PostgresConnection) async throws -> Int64? {
+    package func institutionID(code: String, consortiumID: Int64, connection: PostgresConnection) async throws -> Int64? {
         try await connection.row(
             "SELECT id FROM institutions WHERE consortium_id = \(consortiumID) AND code = \(code)",
             as: Int64.self, logger: logger)

@@ -125,7 +125,7 @@ package struct ReceiptDraft: Sendable {
     }
 }
 
-/// Transfer approvals, shipments against them, and receipts: every change in one transaction with its audit row.
+/// Transfer approvals, shipments against them, and receipts.
 package struct TransferStore: SQLStore {
     let database: Database
 
@@ -161,8 +161,8 @@ package struct TransferStore: SQLStore {
             validTo: BusinessDate(r.15)!)
     }
 
-    func approval(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws
-        -> TransferApproval
+    package func approval(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws
+        -> TransferApproval?
     {
         if lock {
             // Serialises shipments against one approval: the shipped total is read and raised under this lock.
@@ -170,29 +170,24 @@ package struct TransferStore: SQLStore {
                 "SELECT 1 FROM transfer_approvals WHERE consortium_id = \(consortiumID) AND id = \(id) FOR UPDATE",
                 logger: logger)
         }
-        guard
-            let row = try await connection.row(
-                """
-                SELECT \(unescaped: Self.approvalColumns) FROM \(unescaped: Self.approvalFrom)
-                WHERE a.consortium_id = \(consortiumID) AND a.id = \(id)
-                """, as: ApprovalRow.self, logger: logger)
-        else { throw DomainError.notFound("no transfer approval \(id)") }
-        return try Self.approval(row)
+        return try await connection.row(
+            """
+            SELECT \(unescaped: Self.approvalColumns) FROM \(unescaped: Self.approvalFrom)
+            WHERE a.consortium_id = \(consortiumID) AND a.id = \(id)
+            """, as: ApprovalRow.self, logger: logger
+        ).map(Self.approval)
     }
 
-    /// One approval with its shipments and receipts; another consortium's answers 404.
-    package func detail(id: Int64, principal: Principal) async throws -> (TransferApproval, [TransferShipment]) {
-        try await database.read { connection in
-            let consortiumID = try principal.scopedConsortiumID(orNotFound: "no transfer approval \(id)")
-            let approval = try await approval(id: id, consortiumID: consortiumID, connection: connection)
-            let shipments = try await connection.rows(
-                """
-                SELECT \(unescaped: Self.shipmentColumns) FROM \(unescaped: Self.shipmentFrom)
-                WHERE sh.consortium_id = \(consortiumID) AND sh.approval_id = \(id) ORDER BY sh.id
-                """, as: ShipmentRow.self, logger: logger
-            ).map(Self.shipment)
-            return (approval, shipments)
-        }
+    /// The shipments against one approval, with their receipts.
+    package func shipments(approvalID: Int64, consortiumID: Int64, connection: PostgresConnection) async throws
+        -> [TransferShipment]
+    {
+        try await connection.rows(
+            """
+            SELECT \(unescaped: Self.shipmentColumns) FROM \(unescaped: Self.shipmentFrom)
+            WHERE sh.consortium_id = \(consortiumID) AND sh.approval_id = \(approvalID) ORDER BY sh.id
+            """, as: ShipmentRow.self, logger: logger
+        ).map(Self.shipment)
     }
 
     package func list(consortiumID: Int64, drugCode: String?, page: PageRequest) async throws -> Page<TransferApproval> {
@@ -207,86 +202,47 @@ package struct TransferStore: SQLStore {
         return Page(rows: try rows.map(Self.approval), limit: page.limit, key: { String($0.id) })
     }
 
-    /// Approvals still open that end within `days`, and those with less than `percent` of their quantity left.
-    package func report(consortiumID: Int64, today: BusinessDate, withinDays days: Int, remainingBelow percent: Decimal)
-        async throws -> (expiring: [TransferApproval], nearlyUsedUp: [TransferApproval])
-    {
-        let open = try await database.rows(
+    /// Approvals still open on `today`, by end date.
+    package func open(consortiumID: Int64, today: BusinessDate) async throws -> [TransferApproval] {
+        try await database.rows(
             """
             SELECT \(unescaped: Self.approvalColumns) FROM \(unescaped: Self.approvalFrom)
             WHERE a.consortium_id = \(consortiumID) AND a.valid_to >= \(today.description)::date
             ORDER BY a.valid_to, a.id
             """, as: ApprovalRow.self
         ).map(Self.approval)
-        return (
-            open.filter { $0.balance(today: today).expires(within: days) },
-            open.filter { $0.balance(today: today).nearlyUsedUp(below: percent) }
-        )
     }
 
-    /// Records a regulator's approval, or a standing scope where the consortium's setting allows one.
-    package func create(_ draft: TransferApprovalDraft, consortium: Consortium, today: BusinessDate, by principal: Principal)
-        async throws -> TransferApproval
-    {
-        try principal.require(.recordTransferApproval(consortiumID: consortium.id))
-        return try await database.transaction { connection in
-            let preparations = PreparationStore(database: database)
-            var registered: TransferRules.RegisteredPreparation?
-            if let preparation = try await preparations.find(
-                consortiumID: consortium.id, drugCode: draft.drugCode, connection: connection),
-                let producerID = try await preparations.institutionID(
-                    code: preparation.producerInstitutionCode, consortiumID: consortium.id, connection: connection)
-            {
-                registered = TransferRules.RegisteredPreparation(unit: preparation.unit, producerInstitutionID: producerID)
-            }
-            var receivers: [(code: String, id: Int64?)] = []
-            for code in draft.receiverInstitutionCodes {
-                receivers.append(
-                    (code, try await preparations.institutionID(code: code, consortiumID: consortium.id, connection: connection)))
-            }
-            let parties = try TransferRules.approvalParties(
-                drugCode: draft.drugCode, preparation: registered, supplierCode: draft.supplierInstitutionCode,
-                supplierID: try await preparations.institutionID(
-                    code: draft.supplierInstitutionCode, consortiumID: consortium.id, connection: connection),
-                receivers: receivers, unit: draft.unit, consortiumCode: consortium.code)
-            let required = try await Settings(logger: logger).required(
-                .preparationTransferRequiresApproval, consortiumID: consortium.id, on: today, connection: connection)
-            let leadRow: Int64?? = try await connection.row(
-                "SELECT lead_institution_id FROM consortia WHERE id = \(consortium.id)", as: Int64?.self, logger: logger)
-            let leadID: Int64? = leadRow ?? nil
-            try TransferRules.refuse(
-                TransferRules.approvalErrors(
-                    TransferRules.ApprovalCheck(
-                        kind: draft.kind, authority: draft.authority, documentNumber: draft.documentNumber,
-                        documentDate: draft.documentDate, approvalRequired: required,
-                        supplierInstitutionID: parties.supplierInstitutionID,
-                        producerInstitutionID: parties.producerInstitutionID,
-                        leadInstitutionID: leadID, receiverInstitutionIDs: parties.receiverInstitutionIDs,
-                        validFrom: draft.validFrom, validTo: draft.validTo)),
-                "the transfer approval is refused")
-            guard
-                let id = try await connection.row(
-                    """
-                    INSERT INTO transfer_approvals (consortium_id, kind, authority, document_number, document_date, drug_code,
-                                                    supplier_institution_id, approved_quantity, unit, valid_from, valid_to)
-                    VALUES (\(consortium.id), \(draft.kind.rawValue), \(draft.authority), \(draft.documentNumber),
-                            \(draft.documentDate?.description)::date, \(draft.drugCode), \(parties.supplierInstitutionID),
-                            \(draft.approvedQuantity.value), \(parties.unit), \(draft.validFrom.description)::date,
-                            \(draft.validTo.description)::date)
-                    RETURNING id
-                    """, as: Int64.self, logger: logger)
-            else { throw DomainError.conflict("the approval was not recorded") }
-            try await connection.run(
+    /// The consortium's lead institution, if it has one.
+    package func leadInstitutionID(consortiumID: Int64, connection: PostgresConnection) async throws -> Int64? {
+        let row: Int64?? = try await connection.row(
+            "SELECT lead_institution_id FROM consortia WHERE id = \(consortiumID)", as: Int64?.self, logger: logger)
+        return row ?? nil
+    }
+
+    /// Inserts an approval and its receivers; returns its id.
+    package func insert(
+        _ draft: TransferApprovalDraft, parties: TransferRules.ApprovalParties, consortiumID: Int64,
+        connection: PostgresConnection
+    ) async throws -> Int64? {
+        guard
+            let id = try await connection.row(
                 """
-                INSERT INTO transfer_approval_receivers (consortium_id, approval_id, institution_id)
-                SELECT \(consortium.id), \(id), unnest(\(parties.receiverInstitutionIDs)::bigint[])
-                """, logger: logger)
-            let created = try await approval(id: id, consortiumID: consortium.id, connection: connection)
-            try await audit.record(
-                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "create",
-                entityType: "transfer_approval", entityKey: String(id), before: TransferApproval?.none, after: created)
-            return created
-        }
+                INSERT INTO transfer_approvals (consortium_id, kind, authority, document_number, document_date, drug_code,
+                                                supplier_institution_id, approved_quantity, unit, valid_from, valid_to)
+                VALUES (\(consortiumID), \(draft.kind.rawValue), \(draft.authority), \(draft.documentNumber),
+                        \(draft.documentDate?.description)::date, \(draft.drugCode), \(parties.supplierInstitutionID),
+                        \(draft.approvedQuantity.value), \(parties.unit), \(draft.validFrom.description)::date,
+                        \(draft.validTo.description)::date)
+                RETURNING id
+                """, as: Int64.self, logger: logger)
+        else { return nil }
+        try await connection.run(
+            """
+            INSERT INTO transfer_approval_receivers (consortium_id, approval_id, institution_id)
+            SELECT \(consortiumID), \(id), unnest(\(parties.receiverInstitutionIDs)::bigint[])
+            """, logger: logger)
+        return id
     }
 
     // MARK: Shipments
@@ -320,113 +276,82 @@ package struct TransferStore: SQLStore {
             expiryDate: BusinessDate(r.10)!, quantity: Quantity(r.11), shippedOn: BusinessDate(r.12)!, receipt: receipt)
     }
 
-    func shipment(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws
-        -> TransferShipment
+    package func shipment(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false) async throws
+        -> TransferShipment?
     {
         if lock {
             try await connection.run(
                 "SELECT 1 FROM transfer_shipments WHERE consortium_id = \(consortiumID) AND id = \(id) FOR UPDATE", logger: logger
             )
         }
-        guard
-            let row = try await connection.row(
-                """
-                SELECT \(unescaped: Self.shipmentColumns) FROM \(unescaped: Self.shipmentFrom)
-                WHERE sh.consortium_id = \(consortiumID) AND sh.id = \(id)
-                """, as: ShipmentRow.self, logger: logger)
-        else { throw DomainError.notFound("no transfer shipment \(id)") }
-        return try Self.shipment(row)
+        return try await connection.row(
+            """
+            SELECT \(unescaped: Self.shipmentColumns) FROM \(unescaped: Self.shipmentFrom)
+            WHERE sh.consortium_id = \(consortiumID) AND sh.id = \(id)
+            """, as: ShipmentRow.self, logger: logger
+        ).map(Self.shipment)
     }
 
-    /// The producer ships a lot against an approval. The approval row is locked, the rules checked against the
-    /// shipped total, and the total raised in the same transaction (its CHECK is the backstop).
-    package func ship(approvalID: Int64, _ draft: ShipmentDraft, today: BusinessDate, by principal: Principal) async throws
-        -> TransferShipment
+    /// The end of a preparation's registration: nil when it is not registered or a filing has no end.
+    package func registrationValidTo(consortiumID: Int64, drugCode: String, connection: PostgresConnection) async throws
+        -> BusinessDate?
     {
-        try await database.transaction { connection in
-            let consortiumID = try principal.scopedConsortiumID(orNotFound: "no transfer approval \(approvalID)")
-            let before = try await approval(id: approvalID, consortiumID: consortiumID, connection: connection, lock: true)
-            try principal.require(
-                .shipPreparation(consortiumID: consortiumID, producerInstitutionID: before.supplierInstitutionID))
-            let receiverID = try await PreparationStore(database: database).institutionID(
-                code: draft.receiverInstitutionCode, consortiumID: consortiumID, connection: connection)
-            let registrationRow: String?? = try await connection.row(
+        let row: String?? = try await connection.row(
+            """
+            SELECT registration_valid_to::text FROM hospital_preparations
+            WHERE consortium_id = \(consortiumID) AND drug_code = \(drugCode)
+            """, as: String?.self, logger: logger)
+        return (row ?? nil).flatMap(BusinessDate.init)
+    }
+
+    /// Whether the institution holds a preparation licence in force on `day`.
+    package func licensed(consortiumID: Int64, institutionID: Int64, on day: BusinessDate, connection: PostgresConnection)
+        async throws -> Bool
+    {
+        try await connection.row(
+            """
+            SELECT 1 FROM preparation_licences
+            WHERE consortium_id = \(consortiumID) AND institution_id = \(institutionID)
+              AND valid_from <= \(day.description)::date AND valid_to >= \(day.description)::date
+            LIMIT 1
+            """, as: Int.self, logger: logger) != nil
+    }
+
+    /// Inserts a shipment and raises its approval's shipped total; returns the shipment's id.
+    package func insertShipment(
+        approvalID: Int64, _ draft: ShipmentDraft, receiverInstitutionID: Int64, consortiumID: Int64,
+        connection: PostgresConnection
+    ) async throws -> Int64? {
+        guard
+            let id = try await connection.row(
                 """
-                SELECT registration_valid_to::text FROM hospital_preparations
-                WHERE consortium_id = \(consortiumID) AND drug_code = \(before.drugCode)
-                """, as: String?.self, logger: logger)
-            let registration: BusinessDate? = (registrationRow ?? nil).flatMap(BusinessDate.init)
-            let licensed =
-                try await connection.row(
-                    """
-                    SELECT 1 FROM preparation_licences
-                    WHERE consortium_id = \(consortiumID) AND institution_id = \(before.supplierInstitutionID)
-                      AND valid_from <= \(draft.shippedOn.description)::date AND valid_to >= \(draft.shippedOn.description)::date
-                    LIMIT 1
-                    """, as: Int.self, logger: logger) != nil
-            let named = receiverID != nil && before.receiverInstitutionCodes.contains(draft.receiverInstitutionCode)
-            let check = TransferRules.ShipmentCheck(
-                receiverNamed: named, shippedOn: draft.shippedOn, today: today, approvalValidFrom: before.validFrom,
-                approvalValidTo: before.validTo, registrationValidTo: registration, producerLicensed: licensed,
-                productionDate: draft.productionDate, expiryDate: draft.expiryDate, quantity: draft.quantity,
-                approved: before.approvedQuantity, alreadyShipped: before.shippedQuantity)
-            try TransferRules.refuse(TransferRules.shipmentErrors(check), "the shipment is refused")
-            let receiver = try TransferRules.shipmentReceiver(receiverID)
-            guard
-                let id = try await connection.row(
-                    """
-                    INSERT INTO transfer_shipments (consortium_id, approval_id, receiver_institution_id, lot_number,
-                                                    production_date, expiry_date, quantity, shipped_on)
-                    VALUES (\(consortiumID), \(approvalID), \(receiver), \(draft.lotNumber),
-                            \(draft.productionDate.description)::date, \(draft.expiryDate.description)::date,
-                            \(draft.quantity.value), \(draft.shippedOn.description)::date)
-                    RETURNING id
-                    """, as: Int64.self, logger: logger)
-            else { throw DomainError.conflict("the shipment was not recorded") }
-            try await connection.run(
-                """
-                UPDATE transfer_approvals SET shipped_quantity = shipped_quantity + \(draft.quantity.value)
-                WHERE consortium_id = \(consortiumID) AND id = \(approvalID)
-                """, logger: logger)
-            let created = try await shipment(id: id, consortiumID: consortiumID, connection: connection)
-            let after = try await approval(id: approvalID, consortiumID: consortiumID, connection: connection)
-            try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "create",
-                entityType: "transfer_shipment", entityKey: String(id), before: TransferShipment?.none, after: created)
-            try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "ship",
-                entityType: "transfer_approval", entityKey: String(approvalID), before: before, after: after)
-            return created
-        }
+                INSERT INTO transfer_shipments (consortium_id, approval_id, receiver_institution_id, lot_number,
+                                                production_date, expiry_date, quantity, shipped_on)
+                VALUES (\(consortiumID), \(approvalID), \(receiverInstitutionID), \(draft.lotNumber),
+                        \(draft.productionDate.description)::date, \(draft.expiryDate.description)::date,
+                        \(draft.quantity.value), \(draft.shippedOn.description)::date)
+                RETURNING id
+                """, as: Int64.self, logger: logger)
+        else { return nil }
+        try await connection.run(
+            """
+            UPDATE transfer_approvals SET shipped_quantity = shipped_quantity + \(draft.quantity.value)
+            WHERE consortium_id = \(consortiumID) AND id = \(approvalID)
+            """, logger: logger)
+        return id
     }
 
     // MARK: Receipts
 
-    /// The receiver records what arrived; a shortfall or excess is kept as the discrepancy.
-    package func receive(shipmentID: Int64, _ draft: ReceiptDraft, today: BusinessDate, by principal: Principal) async throws
-        -> TransferShipment
-    {
-        try await database.transaction { connection in
-            let consortiumID = try principal.scopedConsortiumID(orNotFound: "no transfer shipment \(shipmentID)")
-            let before = try await shipment(id: shipmentID, consortiumID: consortiumID, connection: connection, lock: true)
-            try principal.require(
-                .receivePreparation(consortiumID: consortiumID, receiverInstitutionID: before.receiverInstitutionID))
-            try TransferRules.checkReceipt(
-                shipmentID: shipmentID, alreadyReceived: before.receipt != nil, receivedOn: draft.receivedOn,
-                shippedOn: before.shippedOn, today: today)
-            let discrepancy = TransferRules.discrepancy(shipped: before.quantity, received: draft.quantityReceived)
-            try await connection.run(
-                """
-                INSERT INTO transfer_receipts (consortium_id, shipment_id, received_on, quantity_received, discrepancy,
-                                               condition, note)
-                VALUES (\(consortiumID), \(shipmentID), \(draft.receivedOn.description)::date, \(draft.quantityReceived.value),
-                        \(discrepancy.value), \(draft.condition.rawValue), \(draft.note))
-                """, logger: logger)
-            let after = try await shipment(id: shipmentID, consortiumID: consortiumID, connection: connection)
-            try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "receive",
-                entityType: "transfer_shipment", entityKey: String(shipmentID), before: before, after: after)
-            return after
-        }
+    package func insertReceipt(
+        shipmentID: Int64, _ draft: ReceiptDraft, discrepancy: Quantity, consortiumID: Int64, connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            INSERT INTO transfer_receipts (consortium_id, shipment_id, received_on, quantity_received, discrepancy,
+                                           condition, note)
+            VALUES (\(consortiumID), \(shipmentID), \(draft.receivedOn.description)::date, \(draft.quantityReceived.value),
+                    \(discrepancy.value), \(draft.condition.rawValue), \(draft.note))
+            """, logger: logger)
     }
 }

@@ -57,9 +57,8 @@ package struct SeedLoader: Sendable {
                         on: connection)
                 }
                 summary.changes["catalogue versions"] = catalogues
-                summary.changes["long-prescription rules and prescribers"] = try await store.seedLongPrescriptions(
-                    consortiumCode: code, rules: demoData.longPrescriptionRules, prescribers: demoData.prescribers,
-                    on: connection)
+                summary.changes["long-prescription rules and prescribers"] = try await seedLongPrescriptions(
+                    demoData, on: connection)
                 do {
                     summary.changes["provincial prices"] = try await ProvincialPriceImport(database: database)
                         .load(
@@ -132,5 +131,24 @@ package struct SeedLoader: Sendable {
             else { throw Invalid(file: "policy_defaults.csv", line: row.line, reason: "every column is required") }
             return SeedRecords.PolicyDefault(key: key, value: value, effectiveFrom: from, source: source)
         }
+    }
+
+    /// The demo consortium's first long-prescription rule set, when it has none (never looser than the national
+    /// rules: `LongPrescriptionRules.checkRuleSet`), and its prescribers.
+    private func seedLongPrescriptions(_ demo: DemoData, on connection: StoreConnection) async throws -> Int {
+        guard let consortiumID = try await store.consortiumID(code: demo.consortium.code, on: connection) else { return 0 }
+        var changed = 0
+        if let rules = demo.longPrescriptionRules,
+            !(try await store.hasLongPrescriptionRules(consortiumID: consortiumID, on: connection))
+        {
+            let longPrescriptions = LongPrescriptionStore(database: database)
+            let national = try await longPrescriptions.national(
+                consortiumID: consortiumID, on: rules.effectiveFrom, field: "effectiveFrom", connection: connection)
+            try LongPrescriptionRules.checkRuleSet(rules, nationalMaxDays: national.maxDays)
+            guard try await longPrescriptions.insertRuleSet(rules, consortiumID: consortiumID, connection: connection) != nil
+            else { throw DomainError.conflict("the rule set was not recorded") }
+            changed += 1
+        }
+        return changed + (try await store.upsertPrescribers(demo.prescribers, consortiumID: consortiumID, on: connection))
     }
 }

@@ -1,0 +1,239 @@
+import Foundation
+import RxDomain
+import RxStore
+
+/// Long prescriptions (长处方): the rules in force, the check, issued prescriptions and their fills.
+package struct LongPrescriptionUseCases: Sendable {
+    package typealias EndReason = LongPrescriptionStore.EndReason
+
+    let database: Database
+    let store: LongPrescriptionStore
+
+    /// With `sharedReads`, concurrent checks that would queue for a connection share the query for their patients'
+    /// supply on hand (`ReadCoalescer`): for the one long-lived instance that serves the API.
+    package init(database: Database, sharedReads: Bool = false) {
+        self.database = database
+        self.store = LongPrescriptionStore(database: database, sharedReads: sharedReads)
+    }
+
+    // MARK: Rules
+
+    package func ruleSet(consortiumID: Int64, on date: BusinessDate) async throws -> LongPrescriptionRuleSet? {
+        try await store.ruleSet(consortiumID: consortiumID, on: date)
+    }
+
+    /// Records a rule set in force from its date. The national limits are the ceiling: stricter, never looser.
+    package func createRuleSet(_ rules: LongPrescriptionRuleSet, consortium: Consortium, by principal: Principal) async throws {
+        try principal.require(.manageLongPrescriptionRules(consortiumID: consortium.id))
+        try await database.transaction { transaction in
+            let national = try await store.national(
+                consortiumID: consortium.id, on: rules.effectiveFrom, field: "effectiveFrom", connection: transaction)
+            try LongPrescriptionRules.checkRuleSet(rules, nationalMaxDays: national.maxDays)
+            guard try await store.insertRuleSet(rules, consortiumID: consortium.id, connection: transaction) != nil else {
+                throw DomainError.conflict("the rule set was not recorded")
+            }
+            try await database.audit.record(
+                on: transaction, consortiumID: consortium.id, actor: Actor(principal), action: "create",
+                entityType: "long_rx_rule_set", entityKey: rules.effectiveFrom.description, before: LongPrescriptionRuleSet?.none,
+                after: rules)
+        }
+    }
+
+    package func registerPrescriber(pseudonym: String, institution: Institution, title: PrescriberTitle, by principal: Principal)
+        async throws
+    {
+        guard
+            principal.may(.manageLongPrescriptionRules(consortiumID: institution.consortiumID))
+                || principal.may(.editMemberCatalogue(consortiumID: institution.consortiumID, institutionID: institution.id))
+        else { throw DomainError.forbidden("prescribers are registered by the pharmacy centre or the institution's pharmacist") }
+        try await database.transaction { transaction in
+            try await store.insertPrescriber(
+                pseudonym: pseudonym, institution: institution, title: title, connection: transaction)
+            struct Record: Encodable { var pseudonym: String; var institution: String; var title: String }
+            try await database.audit.record(
+                on: transaction, consortiumID: institution.consortiumID, actor: Actor(principal), action: "register",
+                entityType: "prescriber", entityKey: pseudonym, before: Record?.none,
+                after: Record(pseudonym: pseudonym, institution: institution.code, title: title.rawValue))
+        }
+    }
+
+    /// Prescribers by pseudonym. The pharmacy centre, auditors and regulators see every institution's (optionally one's:
+    /// an unknown code finds none); a member's pharmacist or prescriber sees its own institution's, and naming another is 403.
+    package func prescribers(
+        consortium: Consortium, institutionCode: String?, title: PrescriberTitle?, by principal: Principal, page: PageRequest
+    ) async throws -> Page<RegisteredPrescriber> {
+        let own = principal.may(.readPrescribers(consortiumID: consortium.id, institutionID: nil)) ? nil : principal.institutionID
+        try principal.require(.readPrescribers(consortiumID: consortium.id, institutionID: own))
+        if own != nil, let institutionCode, institutionCode != principal.institutionCode {
+            throw DomainError.forbidden("a member sees its own institution's prescribers, not \(institutionCode)'s")
+        }
+        return try await store.prescribers(
+            consortiumID: consortium.id, institutionID: own, institutionCode: institutionCode, title: title, page: page)
+    }
+
+    // MARK: The check
+
+    /// The check, with the patient-independent facts from `cache` when given: then it costs one query, the
+    /// patient's supply on hand, shared with concurrent checks when this instance was made with `sharedReads`.
+    package func check(
+        _ request: LongPrescriptionRequest, consortiumID: Int64, today: BusinessDate, cache: LongPrescriptionContextCache? = nil
+    ) async throws -> LongPrescriptionCheck {
+        try request.patient.requireAssessmentsHappened(today: today)
+        if let cache, store.sharesReads {
+            let context = try await cache.context(consortiumID: consortiumID, on: today, database: database)
+            let prescriber = try LongPrescriptionRules.prescriber(of: request, in: context)
+            let unknown = LongPrescriptionRules.drugsOutsideContext(request, context)
+            let extra =
+                unknown.isEmpty
+                ? [] : try await database.read { connection in try await store.drugs(codes: unknown, connection: connection) }
+            let supply = try await store.supplyOnHand(
+                of: PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef))
+            return try LongPrescriptionRules.judge(
+                request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply)
+        }
+        let cached = try await cache?.context(consortiumID: consortiumID, on: today, database: database)
+        return try await database.read { connection in
+            let context: LongPrescriptionContext
+            if let cached {
+                context = cached
+            } else {
+                context = try await LongPrescriptionContext.load(
+                    consortiumID: consortiumID, on: today, database: database, connection: connection)
+            }
+            let prescriber = try LongPrescriptionRules.prescriber(of: request, in: context)
+            let facts = try await store.checkFacts(
+                drugsOutsideContext: LongPrescriptionRules.drugsOutsideContext(request, context),
+                patient: PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef), connection: connection)
+            return try LongPrescriptionRules.judge(
+                request, context: context, prescriber: prescriber, extraDrugs: facts.drugs, supply: facts.supply)
+        }
+    }
+
+    // MARK: Issuing
+
+    /// Records an issued long prescription (one item) after running the same check: 422 when it fails, 409 naming
+    /// the earlier prescription when supply is still on hand beyond the tolerance. The days issued are those the
+    /// check allows. Honours an idempotency key. With `cache`, the patient-independent facts come from it, as for
+    /// the desk check, so the per-patient lock is held only for the patient's supply on hand and the insert.
+    package func issue(
+        _ request: LongPrescriptionRequest, consortiumID: Int64, maxFills: Int, minDaysBetweenFills: Int, validityDays: Int,
+        idempotencyKey: String?, today: BusinessDate, by principal: Principal, cache: LongPrescriptionContextCache? = nil
+    ) async throws -> IssuedPrescription {
+        let item = try LongPrescriptionRules.issuedItem(request)
+        try request.patient.requireAssessmentsHappened(today: today)
+        let canonical =
+            "\(request.institutionCode)|\(request.prescriberPseudonym)|\(request.patientRef)|\(item.drugCode)|\(item.dailyDose)|\(item.days)"
+        let requestHash = LongPrescriptionStore.requestHash(canonical)
+        // Loaded before the transaction: the cache reads on a pooled connection of its own.
+        let cached = try await cache?.context(consortiumID: consortiumID, on: today, database: database)
+        return try await database.transaction { transaction in
+            let institution = try LongPrescriptionRules.issuingInstitution(
+                try await store.institution(code: request.institutionCode, connection: transaction),
+                code: request.institutionCode, consortiumID: consortiumID)
+            try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institution.id))
+            if let key = idempotencyKey, let tokenID = principal.tokenID,
+                try await store.claimIdempotencyKey(
+                    key, tokenID: tokenID, requestHash: requestHash, consortiumID: consortiumID, connection: transaction)
+                    == false
+            {
+                let id = try LongPrescriptionRules.replayedPrescription(
+                    try await store.idempotentIssue(
+                        key: key, tokenID: tokenID, consortiumID: consortiumID, connection: transaction),
+                    requestHash: requestHash)
+                return try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction)
+                    .orNotFound("no long prescription \(id)")
+            }
+            try await store.lockPatientDrug(
+                consortiumID: consortiumID, patientRef: request.patientRef, drugCode: item.drugCode, connection: transaction)
+            // The same check; the patient's supply on hand is read in this transaction, under the lock.
+            let context: LongPrescriptionContext
+            if let cached {
+                context = cached
+            } else {
+                context = try await LongPrescriptionContext.load(
+                    consortiumID: consortiumID, on: today, database: database, connection: transaction)
+            }
+            let prescriber = try LongPrescriptionRules.prescriber(of: request, in: context)
+            let facts = try await store.checkFacts(
+                drugsOutsideContext: LongPrescriptionRules.drugsOutsideContext(request, context),
+                patient: PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef),
+                connection: transaction)
+            let days = try LongPrescriptionRules.daysToIssue(
+                item,
+                check: try LongPrescriptionRules.judge(
+                    request, context: context, prescriber: prescriber, extraDrugs: facts.drugs, supply: facts.supply))
+            let prescriberID = try LongPrescriptionRules.registeredPrescriber(
+                try await store.prescriberID(
+                    pseudonym: request.prescriberPseudonym, consortiumID: consortiumID, connection: transaction))
+            guard
+                let id = try await store.insertPrescription(
+                    item, days: days, tolerance: context.rules?.supplyOnHandToleranceDays ?? 0,
+                    patientRef: request.patientRef, institutionID: institution.id, prescriberID: prescriberID,
+                    maxFills: maxFills, minDaysBetweenFills: minDaysBetweenFills, validityDays: validityDays, today: today,
+                    createdBy: principal.tokenID, consortiumID: consortiumID, connection: transaction)
+            else { throw DomainError.conflict("the prescription was not recorded") }
+            if let key = idempotencyKey, let tokenID = principal.tokenID {
+                try await store.recordIdempotentIssue(
+                    key: key, tokenID: tokenID, prescriptionID: id, consortiumID: consortiumID, connection: transaction)
+            }
+            let issued = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction)
+                .orNotFound("no long prescription \(id)")
+            try await database.audit.record(
+                on: transaction, consortiumID: consortiumID, actor: Actor(principal), action: "issue",
+                entityType: "long_prescription", entityKey: String(id), before: IssuedPrescription?.none, after: issued)
+            return issued
+        }
+    }
+
+    package func prescription(id: Int64, consortiumID: Int64) async throws -> IssuedPrescription {
+        try await store.prescription(id: id, consortiumID: consortiumID).orNotFound("no long prescription \(id)")
+    }
+
+    /// Records a fill: within the validity, not more fills than allowed, not sooner than the minimum interval,
+    /// and never more in total than was issued. An ended prescription is not filled.
+    package func fill(
+        id: Int64, quantity: Decimal, filledOn: BusinessDate, consortiumID: Int64, today: BusinessDate = .today(),
+        by principal: Principal
+    ) async throws -> IssuedPrescription {
+        try principal.require(.dispense(consortiumID: consortiumID))
+        try LongPrescriptionRules.checkFillQuantity(quantity)
+        try filledOn.requireHappened(field: "filledOn", today: today)
+        return try await database.transaction { transaction in
+            let before = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction, lock: true)
+                .orNotFound("no long prescription \(id)")
+            let last = try await store.lastFill(prescriptionID: id, consortiumID: consortiumID, connection: transaction)
+            try LongPrescriptionRules.checkFill(before, quantity: quantity, filledOn: filledOn, lastFill: last)
+            try await store.insertFill(
+                prescriptionID: id, fillNo: before.fills + 1, quantity: quantity, filledOn: filledOn,
+                recordedBy: principal.tokenID, consortiumID: consortiumID, connection: transaction)
+            let after = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction)
+                .orNotFound("no long prescription \(id)")
+            try await database.audit.record(
+                on: transaction, consortiumID: consortiumID, actor: Actor(principal), action: "fill",
+                entityType: "long_prescription", entityKey: String(id), before: before, after: after)
+            return after
+        }
+    }
+
+    /// A prescriber ends a long prescription (targets not met, a new disease, admission, other): later fills are
+    /// refused, and a restart counts as a first prescription.
+    package func end(id: Int64, reason: EndReason, consortiumID: Int64, today: BusinessDate, by principal: Principal) async throws
+        -> IssuedPrescription
+    {
+        try await database.transaction { transaction in
+            let before = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction, lock: true)
+                .orNotFound("no long prescription \(id)")
+            guard let institutionID = try await store.institutionID(code: before.institutionCode, connection: transaction)
+            else { throw DomainError.notFound(before.institutionCode) }
+            try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institutionID))
+            try LongPrescriptionRules.checkEnd(before)
+            try await store.end(id: id, reason: reason, consortiumID: consortiumID, today: today, connection: transaction)
+            let after = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction)
+                .orNotFound("no long prescription \(id)")
+            try await database.audit.record(
+                on: transaction, consortiumID: consortiumID, actor: Actor(principal), action: "end",
+                entityType: "long_prescription", entityKey: String(id), before: before, after: after)
+            return after
+        }
+    }
+}
