@@ -36,16 +36,19 @@ $$;
 
 -- 两票制: why the first invoice of a chain (manufacturer → distributor → member) breaks the two-invoice rule,
 -- NULL when it holds. The first invoice must carry the manufacturer's invoice number and come from a
--- manufacturer or a supplier that counts as one (a wholly-owned sales company, a national agent).
-CREATE FUNCTION two_invoice_chain_problem(p_manufacturer_invoice_number text, p_manufacturer_code text)
-RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+-- manufacturer or a supplier that counts as one (a wholly-owned sales company, a national agent). The caller
+-- joins the supplier the invoice names (`suppliers` by code: its code, NULL when unknown, and its flags); a plain
+-- expression, so the planner inlines it into set-based queries.
+CREATE FUNCTION two_invoice_chain_problem(
+    p_manufacturer_invoice_number text, p_manufacturer_code text,
+    p_supplier_code text, p_is_manufacturer boolean, p_counts_as_manufacturer_id bigint
+) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE
         WHEN p_manufacturer_invoice_number IS NULL THEN 'missing manufacturer invoice number'
         WHEN p_manufacturer_code IS NULL THEN 'missing manufacturer code'
-        WHEN s.id IS NULL THEN 'unknown manufacturer ' || p_manufacturer_code
-        WHEN NOT s.is_manufacturer AND s.counts_as_manufacturer_id IS NULL
-            THEN 'the manufacturer invoice comes from a plain distributor ' || s.code
+        WHEN p_supplier_code IS NULL THEN 'unknown manufacturer ' || p_manufacturer_code
+        WHEN NOT p_is_manufacturer AND p_counts_as_manufacturer_id IS NULL
+            THEN 'the manufacturer invoice comes from a plain distributor ' || p_supplier_code
     END
-    FROM (SELECT 1) one LEFT JOIN suppliers s ON s.code = p_manufacturer_code
 $$;

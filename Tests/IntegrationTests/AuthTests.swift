@@ -43,7 +43,7 @@ struct AuthTests {
     func cachedTokenExpires() async throws {
         try await TestApp.run { app in
             // A cache that would remember the token for an hour: the token's own expiry must still end it.
-            let authenticator = Authenticator(tokens: TokenStore(database: app.database), lifetime: .seconds(3600))
+            let authenticator = Authenticator(tokens: TokenUseCases(database: app.database), lifetime: .seconds(3600))
             let expiry = Date().addingTimeInterval(15)
             let soon = try await TokenUseCases(database: app.database).create(
                 role: .auditor, consortiumCode: TestApp.demoConsortium, institutionCode: nil, name: "expires soon",

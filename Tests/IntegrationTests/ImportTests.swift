@@ -34,9 +34,9 @@ struct ImportTests {
                 "SELECT code FROM drugs WHERE category = 'western' AND code <> \(code) ORDER BY code LIMIT 1", as: String.self)[0]
             try await app.database.transaction { connection in
                 // The import has applied its file and not yet committed: it holds the consortium's prices.
-                let summary = try await ProvincialPriceImport(database: app.database).load(
+                let summary = try await PriceImportUseCases(database: app.database).load(
                     .data(Data("\(Self.header)\n\(other),9.50,package,LOCK-1,2027-01-01\n".utf8)), encoding: .utf8,
-                    consortiumCode: "JLTCM", actor: .console("test"), connection: connection)
+                    consortiumCode: "JLTCM", actor: .console("test"), on: connection)
                 #expect(summary.imported == 1)
                 let busy = try await PricingTests.negotiate(
                     app, officer, code, price, from: BusinessDate.today().adding(days: 10))
@@ -110,9 +110,9 @@ struct ImportTests {
             var whole: [String] = []
             do {
                 try await app.database.transaction { connection in
-                    let summary = try await ProvincialPriceImport(database: app.database).load(
+                    let summary = try await PriceImportUseCases(database: app.database).load(
                         .data(Data(([Self.header] + lines).joined(separator: "\n").utf8)), encoding: .utf8,
-                        consortiumCode: "JLTCM", actor: .console("test"), connection: connection)
+                        consortiumCode: "JLTCM", actor: .console("test"), on: connection)
                     #expect(summary.imported == lines.count)
                     whole = try await Self.timeline(app, codes, on: connection)
                     throw RolledBack()
@@ -122,9 +122,9 @@ struct ImportTests {
             do {
                 try await app.database.transaction { connection in
                     for line in lines {
-                        _ = try await ProvincialPriceImport(database: app.database).load(
+                        _ = try await PriceImportUseCases(database: app.database).load(
                             .data(Data("\(Self.header)\n\(line)\n".utf8)), encoding: .utf8,
-                            consortiumCode: "JLTCM", actor: .console("test"), connection: connection)
+                            consortiumCode: "JLTCM", actor: .console("test"), on: connection)
                     }
                     oneByOne = try await Self.timeline(app, codes, on: connection)
                     throw RolledBack()

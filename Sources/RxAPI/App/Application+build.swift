@@ -8,6 +8,7 @@ import PostgresNIO
 import Prometheus
 import RxDomain
 import RxStore
+import RxUseCases
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -29,7 +30,7 @@ package func buildApplication(_ configuration: AppConfiguration) throws -> some 
     }
     let database = Database(
         pool: pool, logger: logger, leaseTimeout: configuration.leaseTimeout, poolSize: configuration.poolSize)
-    let authenticator = Authenticator(tokens: TokenStore(database: database))
+    let authenticator = Authenticator(tokens: TokenUseCases(database: database))
     let contexts = LongPrescriptionContextCache(health: database.readHealth)
 
     let router = try buildRouter(

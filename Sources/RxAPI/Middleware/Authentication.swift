@@ -2,6 +2,7 @@ internal import Foundation
 import Hummingbird
 import RxDomain
 import RxStore
+import RxUseCases
 import Synchronization
 
 /// The principal of the request being handled, set by `AuthMiddleware` for every `/v1` call.
@@ -21,11 +22,11 @@ final class Authenticator: Sendable {
     /// `expiresAt` is the token's own expiry: a cached answer never outlives it.
     struct Entry { var principal: Principal?; var until: ContinuousClock.Instant; var expiresAt: Date? }
 
-    let tokens: TokenStore
+    let tokens: TokenUseCases
     let lifetime: Duration
     private let cache = Mutex<[Data: Entry]>([:])
 
-    init(tokens: TokenStore, lifetime: Duration = .seconds(10)) {
+    init(tokens: TokenUseCases, lifetime: Duration = .seconds(10)) {
         self.tokens = tokens
         self.lifetime = lifetime
     }

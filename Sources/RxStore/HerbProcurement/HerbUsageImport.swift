@@ -11,7 +11,7 @@ import RxDomain
 /// Like `ProvincialPriceImport`: the file is streamed into a temporary table with each line's reasons as read, the
 /// lines are checked against the database in one query (members, pieces, a member's piece and year twice in the
 /// file), and the changed lines are written, with their audit rows, by one statement. `HerbUsageImportUseCases` runs
-/// it in a transaction of its own; the seed runs `load` in the seed's.
+/// these steps in order, in a transaction of its own or in the seed's.
 package struct HerbUsageImport: Sendable {
     package static let columns = ["institution_code", "drug_code", "quantity_kg"]
 
@@ -33,38 +33,28 @@ package struct HerbUsageImport: Sendable {
     static let table = "import_usage_lines"
     static let copyColumns = ["line_number", "institution_code", "drug_code", "year", "quantity_kg", "reasons"]
 
-    /// Reads, checks and applies the file in the caller's transaction; throws `Rejected` with every bad line.
-    /// Without a `year` column, `year` gives it; with both, they must agree.
-    package func load(
-        _ input: FileInput, encoding: FileEncoding, consortiumCode: String, year: Int?, actor: Actor,
-        connection: PostgresConnection
-    ) async throws -> Summary {
-        guard
-            let consortiumID = try await connection.row(
-                "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
-        else { throw DomainError.notFound("no consortium \(consortiumCode)") }
+    /// Streams the file into the temporary staging table, each line with its reasons as read; the number of lines.
+    /// Without a `year` column, `year` gives it; with both, they must agree. A file that cannot be read as CSV at
+    /// all throws `StagedCSV.Unreadable`.
+    package func stage(_ input: FileInput, encoding: FileEncoding, year: Int?, on connection: PostgresConnection) async throws
+        -> Int
+    {
         try await connection.run(
             """
             CREATE TEMPORARY TABLE import_usage_lines (
                 line_number int NOT NULL, institution_code text, drug_code text, year int, quantity_kg numeric, reasons text
             ) ON COMMIT DROP
             """, logger: logger)
-        let lines: Int
-        do {
-            lines = try await StagedCSV.copy(
-                input, encoding: encoding, file: "the usage file", required: Self.columns + (year == nil ? ["year"] : []),
-                table: Self.table, columns: Self.copyColumns, connection: connection, logger: logger,
-                stage: { Self.stage($0, year: year) })
-        } catch let error as StagedCSV.Unreadable {
-            throw Rejected(errors: [LineError(line: error.line, reason: error.reason)])
-        }
+        let lines = try await StagedCSV.copy(
+            input, encoding: encoding, file: "the usage file", required: Self.columns + (year == nil ? ["year"] : []),
+            table: Self.table, columns: Self.copyColumns, connection: connection, logger: logger,
+            stage: { Self.stage($0, year: year) })
         try await connection.run("ANALYZE import_usage_lines", logger: logger)
-        try await check(consortiumID: consortiumID, consortiumCode: consortiumCode, connection: connection)
-        var summary = try await apply(consortiumID: consortiumID, actor: actor, connection: connection)
-        summary.lines = lines
-        summary.unchanged = lines - summary.imported - summary.updated
+        return lines
+    }
+
+    package func dropStaging(on connection: PostgresConnection) async throws {
         try await connection.run("DROP TABLE import_usage_lines", logger: logger)
-        return summary
     }
 
     /// Checks a line as read and writes its staged columns: each field when good (NULL when not), and the reasons.
@@ -108,9 +98,11 @@ package struct HerbUsageImport: Sendable {
         }
     }
 
-    /// Throws every bad line: its reasons as read, a member's piece and year on an earlier line (the `herb_usage`
-    /// key), a member not of the consortium, a drug that is not a decoction piece counted in kg.
-    func check(consortiumID: Int64, consortiumCode: String, connection: PostgresConnection) async throws {
+    /// Every bad line, nil when there is none: its reasons as read, a member's piece and year on an earlier line (the
+    /// `herb_usage` key), a member not of the consortium, a drug that is not a decoction piece counted in kg.
+    package func badLines(consortiumID: Int64, consortiumCode: String, on connection: PostgresConnection) async throws
+        -> Rejected?
+    {
         let rows = try await connection.stream(
             """
             WITH s AS (
@@ -142,14 +134,14 @@ package struct HerbUsageImport: Sendable {
             errors.append(LineError(line: r.0, reason: reasons.joined(separator: "; ")))
             total = r.8
         }
-        guard errors.isEmpty else { throw Rejected(errors: errors, unlisted: total - errors.count) }
+        return errors.isEmpty ? nil : Rejected(errors: errors, unlisted: total - errors.count)
     }
 
     /// Writes the lines whose quantity is new or changed and their audit rows, in one statement: the counts of new
     /// and changed lines. New lines are audited "import" without a before, changed ones "update" with it; the
     /// entries hold what `AuditLog.encoder` would write for a usage (`institutionCode`, `drugCode`, `year`,
     /// `quantityKg`), built by PostgreSQL so no line makes a round trip.
-    func apply(consortiumID: Int64, actor: Actor, connection: PostgresConnection) async throws -> Summary {
+    package func apply(consortiumID: Int64, actor: Actor, connection: PostgresConnection) async throws -> Summary {
         guard
             let counts = try await connection.row(
                 """

@@ -22,11 +22,11 @@ struct CSVHeader {
 /// its line number and whose last, `reasons`, says why the line is bad as read (NULL when it is good); a record that
 /// cannot be read at all (a stray quote, text that is not in the file's encoding, a wrong number of fields) is a row
 /// with only those two.
-enum StagedCSV {
+package enum StagedCSV {
     /// The file cannot be read as a table: empty, or without the columns it needs.
-    struct Unreadable: Error {
-        var line: Int
-        var reason: String
+    package struct Unreadable: Error {
+        package var line: Int
+        package var reason: String
     }
 
     /// Writes the columns of a record (the header's width) between `line_number` and `reasons`.

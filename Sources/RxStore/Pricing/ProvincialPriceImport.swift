@@ -14,7 +14,7 @@ import RxDomain
 /// the same bid) is checked in one query over that table. Only then are the prices locked (one lock for the
 /// consortium's prices, held from here to the commit) and applied, drug by drug in batches: each new price finds its
 /// place among the periods in effect by `PriceTimeline.plan`, and the batch is written with a few set-based
-/// statements, an audit row per new agreement.
+/// statements, an audit row per new agreement. `PriceImportUseCases` runs these steps in order.
 package struct ProvincialPriceImport: Sendable {
     package static let columns = ["drug_code", "unit_price", "price_unit", "bid_reference", "effective_from"]
     /// Bad lines listed in full; beyond them only counted.
@@ -26,6 +26,10 @@ package struct ProvincialPriceImport: Sendable {
         package var line: Int
         package var reason: String
         package var description: String { "line \(line): \(reason)" }
+
+        package init(line: Int, reason: String) {
+            (self.line, self.reason) = (line, reason)
+        }
     }
 
     /// Every bad line of a file (the first `maxListedErrors`, then a count of the others).
@@ -33,6 +37,10 @@ package struct ProvincialPriceImport: Sendable {
         package var errors: [LineError]
         /// Bad lines beyond those listed.
         package var unlisted: Int = 0
+
+        package init(errors: [LineError], unlisted: Int = 0) {
+            (self.errors, self.unlisted) = (errors, unlisted)
+        }
 
         package var description: String {
             var lines = errors.map(\.description)
@@ -45,6 +53,10 @@ package struct ProvincialPriceImport: Sendable {
         package var lines = 0
         package var imported = 0
         package var unchanged = 0
+
+        package init(lines: Int = 0, imported: Int = 0, unchanged: Int = 0) {
+            (self.lines, self.imported, self.unchanged) = (lines, imported, unchanged)
+        }
     }
 
     let database: Database
@@ -57,15 +69,14 @@ package struct ProvincialPriceImport: Sendable {
     static let table = "import_price_lines"
     static let copyColumns = ["line_number", "drug_code", "unit_price", "price_unit", "reference", "effective_from", "reasons"]
 
-    /// Reads, checks and applies the file in the caller's transaction; throws `Rejected` with every bad line.
-    package func load(
-        _ input: FileInput, encoding: FileEncoding, consortiumCode: String, actor: Actor,
-        connection: PostgresConnection
-    ) async throws -> Summary {
-        guard
-            let consortiumID = try await connection.row(
-                "SELECT id FROM consortia WHERE code = \(consortiumCode)", as: Int64.self, logger: logger)
-        else { throw DomainError.notFound("no consortium \(consortiumCode)") }
+    /// The consortium's id by code, nil when there is none.
+    package func consortiumID(code: String, on connection: PostgresConnection) async throws -> Int64? {
+        try await connection.row("SELECT id FROM consortia WHERE code = \(code)", as: Int64.self, logger: logger)
+    }
+
+    /// Streams the file into the temporary staging table, each line with its reasons as read; the number of lines.
+    /// A file that cannot be read as CSV at all throws `StagedCSV.Unreadable`.
+    package func stage(_ input: FileInput, encoding: FileEncoding, on connection: PostgresConnection) async throws -> Int {
         try await connection.run(
             """
             CREATE TEMPORARY TABLE import_price_lines (
@@ -73,24 +84,22 @@ package struct ProvincialPriceImport: Sendable {
                 effective_from date, reasons text
             ) ON COMMIT DROP
             """, logger: logger)
-        let lines: Int
-        do {
-            lines = try await StagedCSV.copy(
-                input, encoding: encoding, file: "the price list", required: Self.columns, table: Self.table,
-                columns: Self.copyColumns, connection: connection, logger: logger, stage: Self.stage)
-        } catch let error as StagedCSV.Unreadable {
-            throw Rejected(errors: [LineError(line: error.line, reason: error.reason)])
-        }
+        let lines = try await StagedCSV.copy(
+            input, encoding: encoding, file: "the price list", required: Self.columns, table: Self.table,
+            columns: Self.copyColumns, connection: connection, logger: logger, stage: Self.stage)
         try await connection.run("ANALYZE import_price_lines", logger: logger)
-        try await check(consortiumID: consortiumID, connection: connection)
+        return lines
+    }
 
-        // From here to the commit no other change of the consortium's prices runs (`PriceStore.lockDrug`).
+    /// From here to the commit no other change of the consortium's prices runs (`PriceStore.lockDrug`).
+    package func lockPrices(consortiumID: Int64, on connection: PostgresConnection) async throws {
         _ = try await connection.row(
             "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended(\(PriceStore.pricesLock(consortiumID: consortiumID)), 0))) AS locked",
             as: Int.self, logger: logger)
-        let imported = try await apply(consortiumID: consortiumID, actor: actor, connection: connection)
+    }
+
+    package func dropStaging(on connection: PostgresConnection) async throws {
         try await connection.run("DROP TABLE import_price_lines", logger: logger)
-        return Summary(lines: lines, imported: imported, unchanged: lines - imported)
     }
 
     /// Checks a line as read and writes its staged columns: each field when good (NULL when not), and the reasons.
@@ -140,10 +149,11 @@ package struct ProvincialPriceImport: Sendable {
         }
     }
 
-    /// Throws every bad line: its reasons as read, then what the database says of it. A line good as read is bad
-    /// when its drug and date are on an earlier line (the `provincial_bid_prices` key), when the drug is unknown
-    /// (the foreign key), or when its bid was imported before at another price (`price_agreements_bid_once`).
-    func check(consortiumID: Int64, connection: PostgresConnection) async throws {
+    /// Every bad line (the first `maxListedErrors`, and a count of the rest), nil when there is none: its reasons as
+    /// read, then what the database says of it. A line good as read is bad when its drug and date are on an earlier
+    /// line (the `provincial_bid_prices` key), when the drug is unknown (the foreign key), or when its bid was
+    /// imported before at another price (`price_agreements_bid_once`).
+    package func badLines(consortiumID: Int64, on connection: PostgresConnection) async throws -> Rejected? {
         let rows = try await connection.stream(
             """
             WITH s AS (
@@ -176,7 +186,7 @@ package struct ProvincialPriceImport: Sendable {
             errors.append(LineError(line: r.0, reason: reasons.joined(separator: "; ")))
             total = r.9
         }
-        guard errors.isEmpty else { throw Rejected(errors: errors, unlisted: total - errors.count) }
+        return errors.isEmpty ? nil : Rejected(errors: errors, unlisted: total - errors.count)
     }
 
     struct NewLine {
@@ -189,7 +199,7 @@ package struct ProvincialPriceImport: Sendable {
     }
 
     /// Applies the lines not imported before, all the lines of a drug in one batch; the number applied.
-    func apply(consortiumID: Int64, actor: Actor, connection: PostgresConnection) async throws -> Int {
+    package func apply(consortiumID: Int64, actor: Actor, connection: PostgresConnection) async throws -> Int {
         try await connection.run(
             """
             DECLARE import_prices NO SCROLL CURSOR FOR

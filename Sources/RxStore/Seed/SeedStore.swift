@@ -238,9 +238,9 @@ package struct SeedStore: SQLStore {
 
     /// Whether the consortium has any long-prescription rule set yet.
     package func hasLongPrescriptionRules(consortiumID: Int64, on connection: PostgresConnection) async throws -> Bool {
-        try await connection.row(
+        let count = try await connection.row(
             "SELECT count(*)::int FROM long_rx_rule_sets WHERE consortium_id = \(consortiumID)", as: Int.self, logger: logger)
-            != .some(0)
+        return count != 0
     }
 
     /// The demo consortium's prescribers, changed only where they differ.

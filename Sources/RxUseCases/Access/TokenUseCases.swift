@@ -53,6 +53,11 @@ package struct TokenUseCases: Sendable {
         try await tokens.principal(forToken: token)
     }
 
+    /// The principal a token stands for with the token's own expiry (what `Authenticator` caches), nil as above.
+    package func verify(token: String) async throws -> TokenStore.Verified? {
+        try await tokens.verify(token: token)
+    }
+
     package func revoke(id: Int64, actor: Actor) async throws {
         try await database.transaction { transaction in
             guard let revoked = try await tokens.revoke(id: id, on: transaction) else {

@@ -26,8 +26,32 @@ package struct HerbUsageImportUseCases: Sendable {
         async throws -> Summary
     {
         try await database.transaction { transaction in
-            try await importer.load(
-                input, encoding: encoding, consortiumCode: consortiumCode, year: year, actor: actor, connection: transaction)
+            try await load(input, encoding: encoding, consortiumCode: consortiumCode, year: year, actor: actor, on: transaction)
         }
+    }
+
+    /// Reads, checks and applies the file in the caller's transaction (the seed's, or `run`'s); throws `Rejected`
+    /// with every bad line, and then nothing is applied. Without a `year` column, `year` gives it.
+    package func load(
+        _ input: FileInput, encoding: FileEncoding, consortiumCode: String, year: Int?, actor: Actor,
+        on connection: StoreConnection
+    ) async throws -> Summary {
+        let consortiumID = try await ProvincialPriceImport(database: database).consortiumID(code: consortiumCode, on: connection)
+            .orNotFound("no consortium \(consortiumCode)")
+        let lines: Int
+        do {
+            lines = try await importer.stage(input, encoding: encoding, year: year, on: connection)
+        } catch let error as StagedCSV.Unreadable {
+            throw Rejected(errors: [.init(line: error.line, reason: error.reason)])
+        }
+        if let rejected = try await importer.badLines(consortiumID: consortiumID, consortiumCode: consortiumCode, on: connection)
+        {
+            throw rejected
+        }
+        var summary = try await importer.apply(consortiumID: consortiumID, actor: actor, connection: connection)
+        summary.lines = lines
+        summary.unchanged = lines - summary.imported - summary.updated
+        try await importer.dropStaging(on: connection)
+        return summary
     }
 }

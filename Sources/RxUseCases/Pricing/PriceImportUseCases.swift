@@ -2,8 +2,8 @@ import Foundation
 import RxDomain
 import RxStore
 
-/// Imports a provincial winning-bid price list in one transaction (`ProvincialPriceImport` reads, checks and
-/// applies it in SQL). The outcome says what came of it; the caller (RxCLI) maps it to text and an exit status.
+/// Imports a provincial winning-bid price list in one transaction: staged, checked, then applied with the prices
+/// locked (`ProvincialPriceImport` holds the SQL of each step). The outcome says what came of it; the caller (RxCLI) maps it to text and an exit status.
 package struct PriceImportUseCases: Sendable {
     let database: Database
 
@@ -36,11 +36,31 @@ package struct PriceImportUseCases: Sendable {
         do {
             return .imported(
                 try await database.transaction { transaction in
-                    try await ProvincialPriceImport(database: database).load(
-                        input, encoding: encoding, consortiumCode: consortiumCode, actor: actor, connection: transaction)
+                    try await load(input, encoding: encoding, consortiumCode: consortiumCode, actor: actor, on: transaction)
                 })
         } catch let rejected as ProvincialPriceImport.Rejected {
             return .rejected(rejected)
         }
+    }
+
+    /// Reads, checks and applies the file in the caller's transaction (the seed's, or `run`'s); throws `Rejected`
+    /// with every bad line, and then nothing is applied.
+    package func load(
+        _ input: FileInput, encoding: FileEncoding, consortiumCode: String, actor: Actor, on connection: StoreConnection
+    ) async throws -> ProvincialPriceImport.Summary {
+        let importer = ProvincialPriceImport(database: database)
+        let consortiumID = try await importer.consortiumID(code: consortiumCode, on: connection)
+            .orNotFound("no consortium \(consortiumCode)")
+        let lines: Int
+        do {
+            lines = try await importer.stage(input, encoding: encoding, on: connection)
+        } catch let error as StagedCSV.Unreadable {
+            throw ProvincialPriceImport.Rejected(errors: [.init(line: error.line, reason: error.reason)])
+        }
+        if let rejected = try await importer.badLines(consortiumID: consortiumID, on: connection) { throw rejected }
+        try await importer.lockPrices(consortiumID: consortiumID, on: connection)
+        let imported = try await importer.apply(consortiumID: consortiumID, actor: actor, connection: connection)
+        try await importer.dropStaging(on: connection)
+        return ProvincialPriceImport.Summary(lines: lines, imported: imported, unchanged: lines - imported)
     }
 }

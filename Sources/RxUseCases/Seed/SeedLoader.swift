@@ -60,10 +60,10 @@ package struct SeedLoader: Sendable {
                 summary.changes["long-prescription rules and prescribers"] = try await seedLongPrescriptions(
                     demoData, on: connection)
                 do {
-                    summary.changes["provincial prices"] = try await ProvincialPriceImport(database: database)
+                    summary.changes["provincial prices"] = try await PriceImportUseCases(database: database)
                         .load(
                             .data(demoData.prices), encoding: .utf8, consortiumCode: code, actor: .console("seed"),
-                            connection: connection
+                            on: connection
                         )
                         .imported
                 } catch let rejected as ProvincialPriceImport.Rejected {
@@ -75,10 +75,10 @@ package struct SeedLoader: Sendable {
                 summary.changes["herb quality limits"] = try await store.upsertQualityLimits(
                     demoData.qualityLimits, on: connection)
                 do {
-                    let usage = try await HerbUsageImport(database: database)
+                    let usage = try await HerbUsageImportUseCases(database: database)
                         .load(
                             .data(demoData.herbUsage), encoding: .utf8, consortiumCode: code, year: nil,
-                            actor: .console("seed"), connection: connection)
+                            actor: .console("seed"), on: connection)
                     summary.changes["herb usage"] = usage.imported + usage.updated
                 } catch let rejected as HerbUsageImport.Rejected {
                     throw Invalid(
