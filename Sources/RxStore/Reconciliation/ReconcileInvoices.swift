@@ -304,9 +304,7 @@ package struct ReconcileInvoices: Sendable {
     static func matchingQuery(consortiumID: Int64, asOf: String) -> PostgresQuery {
         """
         WITH catalogue AS (
-            SELECT number FROM catalogue_versions
-            WHERE consortium_id = \(consortiumID) AND status = 'published' AND effective_from <= \(asOf)::date
-            ORDER BY effective_from DESC LIMIT 1
+            SELECT catalogue_version_in_effect(\(consortiumID), \(asOf)::date) AS number
         ), keyed AS (
             SELECT t.*, lot_key(t.lot_number) AS lot FROM reconcile_invoice_lines t
         ), numbered AS (
@@ -368,7 +366,7 @@ package struct ReconcileInvoices: Sendable {
                    ELSE EXISTS (
                        SELECT 1 FROM catalogue_items ci JOIN catalogue c ON c.number = ci.version_number
                        WHERE ci.consortium_id = t.institution_consortium AND ci.drug_code = t.drug_code
-                         AND (cardinality(ci.levels) = 0 OR t.level = ANY (ci.levels)))
+                         AND catalogue_item_allows(ci.levels, t.level))
                END,
                CASE
                    WHEN t.manufacturer_invoice_number IS NULL THEN 'missing manufacturer invoice number'
