@@ -1,5 +1,5 @@
 -- The database's floor for `reconcile invoices` (bench/reconcile.sh): the file loaded with psql's \copy into an
--- unlogged table, then one statement doing the same join as ReconcileInvoices.matchingQuery (keep the two in step),
+-- unlogged table, then one statement doing the same join as InvoiceReconciliationStore.matchingQuery (keep the two in step),
 -- its rows streamed to the client and thrown away (ReconcileFloorTests fails when the two differ).
 -- bench/reconcile.sh puts the file's path for BENCH_FILE (\copy does not expand psql variables).
 \set ON_ERROR_STOP on

@@ -2,8 +2,10 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
+import RxCLI
 import RxDomain
 import RxStore
+import RxUseCases
 import Testing
 
 /// Invoices against receipts, central payment in parts and finance's review (issue 18, points 1, 2, 4 and 13).
