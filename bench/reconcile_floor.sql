@@ -1,5 +1,5 @@
 -- The database's floor for `reconcile invoices` (bench/reconcile.sh): the file loaded with psql's \copy into an
--- unlogged table, then one statement doing the same join as ReconcileInvoices.matchingQuery (keep the two in step),
+-- unlogged table, then one statement doing the same join as InvoiceReconciliationStore.matchingQuery (keep the two in step),
 -- its rows streamed to the client and thrown away (ReconcileFloorTests fails when the two differ).
 -- bench/reconcile.sh puts the file's path for BENCH_FILE (\copy does not expand psql variables).
 \set ON_ERROR_STOP on
@@ -16,9 +16,7 @@ ANALYZE bench_floor_lines;
 \o /dev/null
 COPY (
 WITH catalogue AS (
-    SELECT number FROM catalogue_versions
-    WHERE consortium_id = :consortium_id AND status = 'published' AND effective_from <= :'as_of'::date
-    ORDER BY effective_from DESC LIMIT 1
+    SELECT catalogue_version_in_effect(:consortium_id, :'as_of'::date) AS number
 ), keyed AS (
     SELECT t.*, lot_key(t.lot_number) AS lot FROM bench_floor_lines t
 ), numbered AS (
@@ -80,7 +78,7 @@ SELECT t.line_number, t.distributor_code, t.invoice_number, t.invoice_date::text
            ELSE EXISTS (
                SELECT 1 FROM catalogue_items ci JOIN catalogue c ON c.number = ci.version_number
                WHERE ci.consortium_id = t.institution_consortium AND ci.drug_code = t.drug_code
-                 AND (cardinality(ci.levels) = 0 OR t.level = ANY (ci.levels)))
+                 AND catalogue_item_allows(ci.levels, t.level))
        END,
        CASE
            WHEN t.manufacturer_invoice_number IS NULL THEN 'missing manufacturer invoice number'

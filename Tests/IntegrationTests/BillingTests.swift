@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
+import RxCLI
 import RxDomain
 import RxStore
 import RxUseCases

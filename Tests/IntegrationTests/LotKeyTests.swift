@@ -2,8 +2,10 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import PostgresNIO
+import RxCLI
 import RxDomain
 import RxStore
+import RxUseCases
 import Testing
 
 /// Issue 18.5: a lot number is one lot whatever its case, surrounding spaces or full-width characters. The lot is

@@ -2,8 +2,10 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import PostgresNIO
+import RxCLI
 import RxDomain
 import RxStore
+import RxUseCases
 import Testing
 
 #if canImport(CoreFoundation)

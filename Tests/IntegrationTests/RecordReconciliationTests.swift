@@ -2,8 +2,10 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import PostgresNIO
+import RxCLI
 import RxDomain
 import RxStore
+import RxUseCases
 import Testing
 
 /// `consortiumrx reconcile herbs|transfers|catalogues` through their store entry points (as the invoice tests do),

@@ -72,11 +72,24 @@ struct OrderRulesTests: RuleRefusals {
 
     @Test("listing and moving: a member's own orders; the member or the supply centre moves one")
     func access() {
-        #expect(refusal { try OrderRules.checkListing(allowed: true) } == nil)
-        #expect(refusal { try OrderRules.checkListing(allowed: false) } == .forbidden("a member sees only its own orders"))
-        #expect(refusal { try OrderRules.checkMover(member: true, supplyCentre: false) } == nil)
-        #expect(refusal { try OrderRules.checkMover(member: false, supplyCentre: true) } == nil)
-        guard case .forbidden = refusal({ try OrderRules.checkMover(member: false, supplyCentre: false) }) else {
+        func token(_ role: Role, institution: Int64?, code: String?) -> Principal {
+            Principal(
+                tokenID: nil, role: role, consortiumID: 1, consortiumCode: "C", institutionID: institution,
+                institutionCode: code, name: "t")
+        }
+        let member = token(.procurementOfficer, institution: 2, code: "M1")
+        let other = token(.procurementOfficer, institution: 3, code: "M2")
+        let supplyCentre = token(.procurementOfficer, institution: 1, code: "LEAD")
+        let finance = token(.finance, institution: nil, code: nil)
+        let read = Permission.readOrders(consortiumID: 1, institutionID: 2, leadInstitutionCode: "LEAD")
+        let move = Permission.moveOrder(consortiumID: 1, institutionID: 2, leadInstitutionCode: "LEAD")
+        #expect(refusal { try member.require(read, refusal: OrderRules.listingRefusal) } == nil)
+        #expect(
+            refusal { try other.require(read, refusal: OrderRules.listingRefusal) }
+                == .forbidden("a member sees only its own orders"))
+        #expect(refusal { try member.require(move, refusal: OrderRules.moverRefusal) } == nil)
+        #expect(refusal { try supplyCentre.require(move, refusal: OrderRules.moverRefusal) } == nil)
+        guard case .forbidden = refusal({ try finance.require(move, refusal: OrderRules.moverRefusal) }) else {
             Issue.record("neither member nor supply centre is 403")
             return
         }

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 
 /// `bench/reconcile_floor.sql` measures the database's floor for `reconcile invoices` by running the same join as
-/// `ReconcileInvoices.matchingQuery`: if the two drift apart, the bench compares ours with another query.
-@Suite("bench/reconcile_floor.sql runs ReconcileInvoices.matchingQuery")
+/// `InvoiceReconciliationStore.matchingQuery`: if the two drift apart, the bench compares ours with another query.
+@Suite("bench/reconcile_floor.sql runs InvoiceReconciliationStore.matchingQuery")
 struct ReconcileFloorTests {
     static var root: URL { SourceMessages.sources.deletingLastPathComponent() }
 
@@ -28,7 +28,7 @@ struct ReconcileFloorTests {
     @Test("the floor's statement is the matching query, with psql variables for its bound values")
     func sameQuery() throws {
         let swift = try String(
-            contentsOf: Self.root.appendingPathComponent("Sources/RxStore/Reconciliation/ReconcileInvoices.swift"),
+            contentsOf: Self.root.appendingPathComponent("Sources/RxStore/Reconciliation/InvoiceReconciliationStore.swift"),
             encoding: .utf8)
         let floor = try String(contentsOf: Self.root.appendingPathComponent("bench/reconcile_floor.sql"), encoding: .utf8)
         // The Swift query: the string literal after `static func matchingQuery(`.
@@ -38,7 +38,7 @@ struct ReconcileFloorTests {
                 .replacingOccurrences(of: "reconcile_invoice_lines", with: "bench_floor_lines")
         }
         let bench = Self.block(of: floor, after: "COPY (", until: ") TO STDOUT;")
-        #expect(query.count > 50, "the matching query was not found in ReconcileInvoices.swift")
-        #expect(Array(query) == bench, "bench/reconcile_floor.sql no longer runs ReconcileInvoices.matchingQuery")
+        #expect(query.count > 50, "the matching query was not found in InvoiceReconciliationStore.swift")
+        #expect(Array(query) == bench, "bench/reconcile_floor.sql no longer runs InvoiceReconciliationStore.matchingQuery")
     }
 }

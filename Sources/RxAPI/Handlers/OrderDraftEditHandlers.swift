@@ -1,5 +1,6 @@
 import RxDomain
 import RxStore
+import RxUseCases
 
 /// Corrections of a draft order's lines, each with its reason (issue 18, point 13).
 extension APIHandler {

@@ -1,6 +1,7 @@
 internal import Foundation
 import RxDomain
 import RxStore
+import RxUseCases
 
 /// A quantity as the contract writes it: a positive decimal string with at most three decimals.
 func quantity(_ text: String, field: String) throws -> Decimal {
@@ -65,8 +66,8 @@ extension Components.Schemas.Invoice {
 }
 
 extension APIHandler {
-    var orders: OrderStore { OrderStore(database: database) }
-    var supplyCentre: SupplyCentreStore { SupplyCentreStore(database: database) }
+    var orders: OrderUseCases { OrderUseCases(database: database) }
+    var supplyCentre: SupplyCentreUseCases { SupplyCentreUseCases(database: database) }
 
     func listOrders(_ input: Operations.ListOrders.Input) async throws -> Operations.ListOrders.Output {
         let principal = try RequestPrincipal.require()

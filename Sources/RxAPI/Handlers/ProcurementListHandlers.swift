@@ -1,6 +1,7 @@
 internal import Foundation
 import RxDomain
 import RxStore
+import RxUseCases
 
 extension Components.Schemas.DeliveredLot {
     init(_ l: DeliveredLot) {

@@ -1,6 +1,7 @@
 internal import Foundation
 import RxDomain
 import RxStore
+import RxUseCases
 
 extension Components.Schemas.ReconciliationRun {
     init(_ r: ReconciliationRun) {
@@ -24,7 +25,7 @@ extension Components.Schemas.ReconciliationDiscrepancy {
 }
 
 extension APIHandler {
-    var reconciliations: ReconciliationStore { ReconciliationStore(database: database) }
+    var reconciliations: ReconciliationUseCases { ReconciliationUseCases(database: database) }
 
     /// Reconciliations are the supply centre's and finance's, and open to auditors and regulators.
     func reconciliationConsortium(_ code: String) async throws -> Consortium {

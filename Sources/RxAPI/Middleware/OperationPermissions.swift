@@ -32,7 +32,7 @@ package enum OperationPermissions {
         "addOrderLine": [.raiseOrder],
         "changeOrderLine": [.raiseOrder],
         "removeOrderLine": [.raiseOrder],
-        "moveOrder": [.raiseOrder, .runSupplyCentre],
+        "moveOrder": [.moveOrder],
         "recordDelivery": [.raiseOrder],
         "listOrderLots": [.readOrderLots],
         "listConsortiumOrders": [.readSupplyCentreOrders],

@@ -2,9 +2,11 @@ import ArgumentParser
 import Foundation
 import RxDomain
 import RxStore
+import RxUseCases
 
-/// `reconcile herbs|transfers|catalogues`: reports of records against records, no file. The logic is in RxStore
-/// (`ReconcileHerbs`, `ReconcileTransfers`, `ReconcileCatalogues`); these commands read options and write output.
+/// `reconcile herbs|transfers|catalogues`: reports of records against records, no file. The reports are use cases
+/// (`ReconcileHerbs`, `ReconcileTransfers`, `ReconcileCatalogues`); these commands read options, write output and
+/// map the outcome to the exit status.
 /// Every bad option (missing, malformed, an unknown round or consortium) exits 2, like a bad invoice file.
 extension ReconcileCommand {
     /// The options every report shares.

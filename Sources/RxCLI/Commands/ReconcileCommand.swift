@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RxDomain
 import RxStore
+import RxUseCases
 
 struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

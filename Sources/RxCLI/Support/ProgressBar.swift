@@ -1,5 +1,6 @@
 import Foundation
 import RxStore
+import RxUseCases
 
 #if canImport(Glibc)
     import Glibc

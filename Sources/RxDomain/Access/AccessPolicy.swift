@@ -30,6 +30,8 @@ package enum Permission: Sendable, Equatable {
     case raiseOrder(consortiumID: Int64, institutionID: Int64)
     /// The drug supply centre (药品供应中心): the consortium admin, or a procurement officer of the lead.
     case runSupplyCentre(consortiumID: Int64, leadInstitutionCode: String?)
+    /// Submit, cancel or close an order: the member's procurement officer or pharmacist, or the supply centre.
+    case moveOrder(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
     /// Payables, spend and reconciliations: the supply centre, finance, auditors and regulators.
     case readFinance(consortiumID: Int64, leadInstitutionCode: String?)
     /// Central payment (统一支付) of an invoice: the supply centre or finance.
@@ -133,6 +135,9 @@ extension Principal {
             guard consortium == consortiumID else { return false }
             return role == .finance || overseesConsortium
                 || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .moveOrder(let consortium, let institution, let lead):
+            return may(.raiseOrder(consortiumID: consortium, institutionID: institution))
+                || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
         case .payInvoices(let consortium, let lead):
             guard consortium == consortiumID else { return false }
             return role == .finance || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
@@ -212,5 +217,10 @@ extension Principal {
         guard may(permission) else {
             throw .forbidden("the \(role?.rawValue ?? "console") role may not do this here")
         }
+    }
+
+    /// As `require(_:)`, refusing with the area's own words (`refusal`) where it names who may.
+    package func require(_ permission: Permission, refusal: String) throws(DomainError) {
+        guard may(permission) else { throw .forbidden(refusal) }
     }
 }

@@ -15,6 +15,7 @@ extension Permission {
         case correctPriceReportDate
         case raiseOrder
         case runSupplyCentre
+        case moveOrder
         case readFinance
         case payInvoices
         case reviewDiscrepancies
@@ -58,6 +59,7 @@ extension Permission {
         case .correctPriceReportDate: .correctPriceReportDate
         case .raiseOrder: .raiseOrder
         case .runSupplyCentre: .runSupplyCentre
+        case .moveOrder: .moveOrder
         case .readFinance: .readFinance
         case .payInvoices: .payInvoices
         case .reviewDiscrepancies: .reviewDiscrepancies
@@ -105,6 +107,7 @@ extension Permission {
             .correctPriceReportDate(consortiumID: c),
             .raiseOrder(consortiumID: c, institutionID: i),
             .runSupplyCentre(consortiumID: c, leadInstitutionCode: lead),
+            .moveOrder(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
             .readFinance(consortiumID: c, leadInstitutionCode: lead),
             .payInvoices(consortiumID: c, leadInstitutionCode: lead),
             .reviewDiscrepancies(consortiumID: c),

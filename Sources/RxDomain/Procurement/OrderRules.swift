@@ -14,10 +14,8 @@ package struct OrderLineRequest: Sendable, Equatable, Codable {
 /// order, who moves it and the deliveries it receives. Facts in (what the stores read), a refusal out; the state
 /// moves and the delivery's problems are `ProcurementRules`.
 package enum OrderRules {
-    /// A member sees only its own orders (`allowed`: the principal may read the member's orders).
-    package static func checkListing(allowed: Bool) throws(DomainError) {
-        guard allowed else { throw .forbidden("a member sees only its own orders") }
-    }
+    /// The refusal of a member's orders to a principal without `Permission.readOrders` on them.
+    package static let listingRefusal = "a member sees only its own orders"
 
     /// An order has at least one line, each of a positive quantity.
     package static func checkLines(_ lines: [OrderLineRequest]) throws(DomainError) {
@@ -102,12 +100,9 @@ package enum OrderRules {
         return price
     }
 
-    /// An order is moved by the member's procurement officer or pharmacist (`member`), or by the supply centre.
-    package static func checkMover(member: Bool, supplyCentre: Bool) throws(DomainError) {
-        guard member || supplyCentre else {
-            throw .forbidden("only the member's procurement officer or pharmacist, or the supply centre, moves an order")
-        }
-    }
+    /// The refusal of an order's move to a principal without `Permission.moveOrder` on it.
+    package static let moverRefusal =
+        "only the member's procurement officer or pharmacist, or the supply centre, moves an order"
 
     /// A delivery brings a positive quantity.
     package static func checkDeliveryQuantity(_ quantity: Decimal) throws(DomainError) {

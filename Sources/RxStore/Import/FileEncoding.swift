@@ -35,20 +35,20 @@ package enum FileInput: Sendable {
 }
 
 /// The input in chunks of at most 1 MiB.
-struct ChunkSource {
+package struct ChunkSource {
     static let chunkSize = 1 << 20
 
     private let input: FileInput
     private var handle: FileHandle?
-    private(set) var bytesRead = 0
-    let totalBytes: Int?
+    package private(set) var bytesRead = 0
+    package let totalBytes: Int?
 
     struct CannotRead: Error, CustomStringConvertible {
         var path: String
         var description: String { "cannot read \(path)" }
     }
 
-    init(_ input: FileInput) throws {
+    package init(_ input: FileInput) throws {
         self.input = input
         switch input {
         case .data(let data):
@@ -60,7 +60,7 @@ struct ChunkSource {
         }
     }
 
-    mutating func next() throws -> Data? {
+    package mutating func next() throws -> Data? {
         switch input {
         case .data(let data):
             guard bytesRead < data.count else { return nil }

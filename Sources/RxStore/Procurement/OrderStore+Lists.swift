@@ -15,8 +15,9 @@ package struct DeliveredLot: Sendable, Equatable {
 }
 
 extension OrderStore {
-    /// A page of orders, oldest first (keyed by id), with their lines read in one more query.
-    func orders(
+    /// A page of orders, oldest first (keyed by id), with their lines read in one more query; of one member
+    /// (`institutionID` or `institutionCode`) or of all, optionally only those in one state.
+    package func orders(
         consortiumID: Int64, institutionID: Int64?, institutionCode: String? = nil, status: OrderStatus?, page: PageRequest,
         connection: PostgresConnection
     ) async throws -> Page<PurchaseOrder> {
@@ -53,52 +54,37 @@ extension OrderStore {
         return Page(rows: orders, limit: page.limit, key: { String($0.id) })
     }
 
-    /// Every member's orders, oldest first, as the supply centre (and auditors, regulators) see them; optionally one
-    /// member's (an unknown code finds none) or one state's.
-    package func list(
-        consortium: Consortium, institutionCode: String?, status: OrderStatus?, by principal: Principal, page: PageRequest
-    ) async throws -> Page<PurchaseOrder> {
-        try principal.require(
-            .readSupplyCentreOrders(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-        return try await database.read {
-            try await orders(
-                consortiumID: consortium.id, institutionID: nil, institutionCode: institutionCode, status: status,
-                page: page, connection: $0)
-        }
+    /// The member an order belongs to; nil when the consortium has no such order.
+    package func orderInstitutionID(orderID: Int64, consortiumID: Int64, on connection: PostgresConnection) async throws
+        -> Int64?
+    {
+        try await connection.row(
+            "SELECT institution_id FROM purchase_orders WHERE consortium_id = \(consortiumID) AND id = \(orderID)",
+            as: Int64.self, logger: logger)
     }
 
-    /// The lots received on an order, in the order they were recorded, for whoever may read its lots (others: 404).
+    /// The lots received on an order, in the order they were recorded, optionally on one line or of one lot.
     package func lots(
-        orderID: Int64, lineNo: Int?, lotNumber: String?, consortium: Consortium, by principal: Principal, page: PageRequest
+        orderID: Int64, lineNo: Int?, lotNumber: String?, consortiumID: Int64, page: PageRequest,
+        on connection: PostgresConnection
     ) async throws -> Page<DeliveredLot> {
         let after = page.after.flatMap(Int64.init) ?? 0
-        return try await database.read { connection in
-            guard
-                let institutionID = try await connection.row(
-                    "SELECT institution_id FROM purchase_orders WHERE consortium_id = \(consortium.id) AND id = \(orderID)",
-                    as: Int64.self, logger: logger),
-                principal.may(
-                    .readOrderLots(
-                        consortiumID: consortium.id, institutionID: institutionID,
-                        leadInstitutionCode: consortium.leadInstitutionCode))
-            else { throw DomainError.notFound("no order \(orderID)") }
-            let rows = try await connection.rows(
-                """
-                SELECT d.id, d.line_no, l.drug_code, d.lot_number, d.expiry_date::text, d.quantity, d.received_on::text,
-                       d.exception_reason
-                FROM deliveries d
-                JOIN purchase_order_lines l ON l.consortium_id = d.consortium_id AND l.order_id = d.order_id AND l.line_no = d.line_no
-                WHERE d.consortium_id = \(consortium.id) AND d.order_id = \(orderID) AND d.id > \(after)
-                  AND (\(lineNo)::int IS NULL OR d.line_no = \(lineNo))
-                  AND (\(lotNumber)::text IS NULL OR d.lot_key = lot_key(\(lotNumber)))
-                ORDER BY d.id LIMIT \(page.limit + 1)
-                """, as: (Int64, Int, String, String, String, Decimal, String, String?).self, logger: logger)
-            return Page(
-                rows: rows.map {
-                    DeliveredLot(
-                        deliveryID: $0.0, lineNo: $0.1, drugCode: $0.2, lotNumber: $0.3, expiryDate: BusinessDate($0.4)!,
-                        quantity: $0.5, receivedOn: BusinessDate($0.6)!, exceptionReason: $0.7)
-                }, limit: page.limit, key: { String($0.deliveryID) })
-        }
+        let rows = try await connection.rows(
+            """
+            SELECT d.id, d.line_no, l.drug_code, d.lot_number, d.expiry_date::text, d.quantity, d.received_on::text,
+                   d.exception_reason
+            FROM deliveries d
+            JOIN purchase_order_lines l ON l.consortium_id = d.consortium_id AND l.order_id = d.order_id AND l.line_no = d.line_no
+            WHERE d.consortium_id = \(consortiumID) AND d.order_id = \(orderID) AND d.id > \(after)
+              AND (\(lineNo)::int IS NULL OR d.line_no = \(lineNo))
+              AND (\(lotNumber)::text IS NULL OR d.lot_key = lot_key(\(lotNumber)))
+            ORDER BY d.id LIMIT \(page.limit + 1)
+            """, as: (Int64, Int, String, String, String, Decimal, String, String?).self, logger: logger)
+        return Page(
+            rows: rows.map {
+                DeliveredLot(
+                    deliveryID: $0.0, lineNo: $0.1, drugCode: $0.2, lotNumber: $0.3, expiryDate: BusinessDate($0.4)!,
+                    quantity: $0.5, receivedOn: BusinessDate($0.6)!, exceptionReason: $0.7)
+            }, limit: page.limit, key: { String($0.deliveryID) })
     }
 }

@@ -98,6 +98,22 @@ package struct Payable: Sendable, Equatable {
     package var status: ProcurementRules.PayableStatus
     /// The latest payment's date.
     package var paidOn: BusinessDate?
+    package init(
+        invoiceID: Int64, invoiceNumber: String, distributorCode: String, institutionCode: String, amount: Money,
+        paid: Money, acceptedOn: BusinessDate, dueOn: BusinessDate, status: ProcurementRules.PayableStatus,
+        paidOn: BusinessDate?
+    ) {
+        self.invoiceID = invoiceID
+        self.invoiceNumber = invoiceNumber
+        self.distributorCode = distributorCode
+        self.institutionCode = institutionCode
+        self.amount = amount
+        self.paid = paid
+        self.acceptedOn = acceptedOn
+        self.dueOn = dueOn
+        self.status = status
+        self.paidOn = paidOn
+    }
 }
 
 /// The consortium's drug supply centre (药品供应中心): contracts, consolidation, invoices and central payment.
@@ -108,98 +124,102 @@ package struct SupplyCentreStore: SQLStore {
         self.database = database
     }
 
-    func requireSupplyCentre(_ principal: Principal, _ consortium: Consortium) throws {
-        try principal.require(.runSupplyCentre(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-    }
-
-    func supplier(_ code: String, field: String, connection: PostgresConnection) async throws -> SupplyCentreRules.Supplier {
-        let row = try await connection.row(
+    /// A supplier by code, as the supply centre's rules judge it; nil when there is none.
+    package func supplier(code: String, on connection: PostgresConnection) async throws -> SupplyCentreRules.Supplier? {
+        try await connection.row(
             "SELECT id, is_manufacturer, is_distributor, counts_as_manufacturer_id IS NOT NULL FROM suppliers WHERE code = \(code)",
-            as: (Int64, Bool, Bool, Bool).self, logger: logger)
-        return try SupplyCentreRules.supplier(
-            row.map {
-                SupplyCentreRules.Supplier(id: $0.0, isManufacturer: $0.1, isDistributor: $0.2, countsAsManufacturer: $0.3)
-            },
-            code: code, field: field)
+            as: (Int64, Bool, Bool, Bool).self, logger: logger
+        ).map { SupplyCentreRules.Supplier(id: $0.0, isManufacturer: $0.1, isDistributor: $0.2, countsAsManufacturer: $0.3) }
     }
 
-    /// Contracts a distributor (配送企业) for a drug, replacing the previous one.
-    package func contract(drugCode: String, distributorCode: String, consortium: Consortium, by principal: Principal) async throws
+    /// The distributor contracted for a drug, if any.
+    package func contractedDistributorCode(drugCode: String, consortiumID: Int64, on connection: PostgresConnection)
+        async throws -> String?
     {
-        try requireSupplyCentre(principal, consortium)
-        try await database.transaction { connection in
-            let distributor = try await supplier(distributorCode, field: "distributorCode", connection: connection)
-            try SupplyCentreRules.checkDistributor(distributor, code: distributorCode)
-            let before = try await connection.row(
-                """
-                SELECT s.code FROM distributor_contracts c JOIN suppliers s ON s.id = c.distributor_id
-                WHERE c.consortium_id = \(consortium.id) AND c.drug_code = \(drugCode)
-                """, as: String.self, logger: logger)
-            try await connection.run(
-                """
-                INSERT INTO distributor_contracts (consortium_id, drug_code, distributor_id)
-                VALUES (\(consortium.id), \(drugCode), \(distributor.id))
-                ON CONFLICT (consortium_id, drug_code) DO UPDATE SET distributor_id = EXCLUDED.distributor_id, created_at = now()
-                """, logger: logger)
-            try await audit.record(
-                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "contract",
-                entityType: "distributor_contract", entityKey: drugCode, before: before, after: distributorCode)
-        }
+        try await connection.row(
+            """
+            SELECT s.code FROM distributor_contracts c JOIN suppliers s ON s.id = c.distributor_id
+            WHERE c.consortium_id = \(consortiumID) AND c.drug_code = \(drugCode)
+            """, as: String.self, logger: logger)
     }
 
-    /// Consolidates every submitted member order into one consortium order per distributor, each line keeping
-    /// the member it is delivered to. A drug without a contracted distributor stops it all (422 naming them).
-    package func consolidate(consortium: Consortium, by principal: Principal) async throws -> [ConsolidatedOrder] {
-        try requireSupplyCentre(principal, consortium)
-        return try await database.transaction { connection in
-            let orders = try await connection.rows(
-                "SELECT id FROM purchase_orders WHERE consortium_id = \(consortium.id) AND status = 'submitted' ORDER BY id FOR UPDATE",
+    /// Contracts a distributor for a drug, replacing the previous one.
+    package func upsertContract(drugCode: String, distributorID: Int64, consortiumID: Int64, on connection: PostgresConnection)
+        async throws
+    {
+        try await connection.run(
+            """
+            INSERT INTO distributor_contracts (consortium_id, drug_code, distributor_id)
+            VALUES (\(consortiumID), \(drugCode), \(distributorID))
+            ON CONFLICT (consortium_id, drug_code) DO UPDATE SET distributor_id = EXCLUDED.distributor_id, created_at = now()
+            """, logger: logger)
+    }
+
+    // MARK: Consolidation
+
+    /// The submitted orders, locked, by id.
+    package func lockSubmittedOrders(consortiumID: Int64, on connection: PostgresConnection) async throws -> [Int64] {
+        try await connection.rows(
+            "SELECT id FROM purchase_orders WHERE consortium_id = \(consortiumID) AND status = 'submitted' ORDER BY id FOR UPDATE",
+            as: Int64.self, logger: logger)
+    }
+
+    /// The drugs ordered in `orders` with no contracted distributor, by code.
+    package func uncontractedDrugs(orders: [Int64], consortiumID: Int64, on connection: PostgresConnection) async throws
+        -> [String]
+    {
+        try await connection.rows(
+            """
+            SELECT DISTINCT l.drug_code FROM purchase_order_lines l
+            LEFT JOIN distributor_contracts c ON c.consortium_id = l.consortium_id AND c.drug_code = l.drug_code
+            WHERE l.consortium_id = \(consortiumID) AND l.order_id = ANY(\(orders)) AND c.drug_code IS NULL
+            ORDER BY 1
+            """, as: String.self, logger: logger)
+    }
+
+    /// The distributors contracted for the drugs ordered in `orders`, by id.
+    package func contractedDistributors(orders: [Int64], consortiumID: Int64, on connection: PostgresConnection)
+        async throws -> [Int64]
+    {
+        try await connection.rows(
+            """
+            SELECT DISTINCT c.distributor_id FROM purchase_order_lines l
+            JOIN distributor_contracts c ON c.consortium_id = l.consortium_id AND c.drug_code = l.drug_code
+            WHERE l.consortium_id = \(consortiumID) AND l.order_id = ANY(\(orders)) ORDER BY 1
+            """, as: Int64.self, logger: logger)
+    }
+
+    /// Creates a distributor's consolidated order holding the lines of `orders` contracted to it; returns its id,
+    /// nil when the row was not created.
+    package func insertConsolidatedOrder(
+        distributorID: Int64, orders: [Int64], consortiumID: Int64, on connection: PostgresConnection
+    ) async throws -> Int64? {
+        guard
+            let id = try await connection.row(
+                "INSERT INTO consolidated_orders (consortium_id, distributor_id) VALUES (\(consortiumID), \(distributorID)) RETURNING id",
                 as: Int64.self, logger: logger)
-            guard !orders.isEmpty else { return [] }
-            let uncontracted = try await connection.rows(
-                """
-                SELECT DISTINCT l.drug_code FROM purchase_order_lines l
-                LEFT JOIN distributor_contracts c ON c.consortium_id = l.consortium_id AND c.drug_code = l.drug_code
-                WHERE l.consortium_id = \(consortium.id) AND l.order_id = ANY(\(orders)) AND c.drug_code IS NULL
-                ORDER BY 1
-                """, as: String.self, logger: logger)
-            try SupplyCentreRules.checkConsolidation(uncontractedDrugs: uncontracted)
-            let distributors = try await connection.rows(
-                """
-                SELECT DISTINCT c.distributor_id FROM purchase_order_lines l
-                JOIN distributor_contracts c ON c.consortium_id = l.consortium_id AND c.drug_code = l.drug_code
-                WHERE l.consortium_id = \(consortium.id) AND l.order_id = ANY(\(orders)) ORDER BY 1
-                """, as: Int64.self, logger: logger)
-            var ids: [Int64] = []
-            for distributor in distributors {
-                guard
-                    let id = try await connection.row(
-                        "INSERT INTO consolidated_orders (consortium_id, distributor_id) VALUES (\(consortium.id), \(distributor)) RETURNING id",
-                        as: Int64.self, logger: logger)
-                else { continue }
-                try await connection.run(
-                    """
-                    UPDATE purchase_order_lines l SET consolidated_order_id = \(id)
-                    FROM distributor_contracts c
-                    WHERE l.consortium_id = \(consortium.id) AND l.order_id = ANY(\(orders))
-                      AND c.consortium_id = l.consortium_id AND c.drug_code = l.drug_code AND c.distributor_id = \(distributor)
-                    """, logger: logger)
-                ids.append(id)
-            }
-            try await connection.run(
-                "UPDATE purchase_orders SET status = 'consolidated', updated_at = now() WHERE consortium_id = \(consortium.id) AND id = ANY(\(orders))",
-                logger: logger)
-            let result = try await consolidated(ids: ids, consortiumID: consortium.id, connection: connection)
-            struct Record: Encodable { var orders: [Int64]; var consolidatedOrders: [Int64] }
-            try await audit.record(
-                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "consolidate",
-                entityType: "consolidation", entityKey: ids.map(String.init).joined(separator: ","), before: Record?.none,
-                after: Record(orders: orders, consolidatedOrders: ids))
-            return result
-        }
+        else { return nil }
+        try await connection.run(
+            """
+            UPDATE purchase_order_lines l SET consolidated_order_id = \(id)
+            FROM distributor_contracts c
+            WHERE l.consortium_id = \(consortiumID) AND l.order_id = ANY(\(orders))
+              AND c.consortium_id = l.consortium_id AND c.drug_code = l.drug_code AND c.distributor_id = \(distributorID)
+            """, logger: logger)
+        return id
     }
 
-    func consolidated(ids: [Int64], consortiumID: Int64, connection: PostgresConnection) async throws -> [ConsolidatedOrder] {
+    /// Marks `orders` consolidated.
+    package func markConsolidated(orders: [Int64], consortiumID: Int64, on connection: PostgresConnection) async throws {
+        try await connection.run(
+            "UPDATE purchase_orders SET status = 'consolidated', updated_at = now() WHERE consortium_id = \(consortiumID) AND id = ANY(\(orders))",
+            logger: logger)
+    }
+
+    /// The consolidated orders `ids` with their lines, by id.
+    package func consolidated(ids: [Int64], consortiumID: Int64, connection: PostgresConnection) async throws
+        -> [ConsolidatedOrder]
+    {
         let rows = try await connection.rows(
             """
             SELECT co.id, s.code, i.code, l.order_id, l.line_no, l.drug_code, l.quantity, l.quantity_unit, l.unit_price
@@ -224,83 +244,61 @@ package struct SupplyCentreStore: SQLStore {
         return result
     }
 
-    package func consolidatedOrder(id: Int64, consortium: Consortium, by principal: Principal) async throws -> ConsolidatedOrder {
-        try principal.require(
-            .readSupplyCentreOrders(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-        guard
-            let order = try await database.read({ try await consolidated(ids: [id], consortiumID: consortium.id, connection: $0) }
-            ).first
-        else {
-            throw DomainError.notFound("no consolidated order \(id)")
-        }
-        return order
-    }
-
     // MARK: Invoices
 
-    /// Records a distributor's invoice to a member. The two-invoice rule is enforced (a second distributor in the
-    /// chain is refused); a price other than the unified price on the order date, a quantity other than the one
-    /// received, or an amount other than quantity × price is kept and marked, not refused.
-    package func recordInvoice(_ request: InvoiceRequest, consortium: Consortium, by principal: Principal) async throws
-        -> RecordedInvoice
-    {
-        try requireSupplyCentre(principal, consortium)
-        try SupplyCentreRules.checkInvoiceLines(count: request.lines.count)
-        return try await database.transaction { connection in
-            let distributor = try await supplier(request.distributorCode, field: "distributorCode", connection: connection)
-            try SupplyCentreRules.checkDistributor(distributor, code: request.distributorCode)
-            let upstream = try await supplier(request.upstreamSupplierCode, field: "upstreamSupplierCode", connection: connection)
-            try SupplyCentreRules.checkTwoInvoiceRule(upstream: upstream, code: request.upstreamSupplierCode)
-            let institutionID = try SupplyCentreRules.invoicedMember(
-                try await connection.row(
-                    "SELECT id FROM institutions WHERE consortium_id = \(consortium.id) AND code = \(request.institutionCode)",
-                    as: Int64.self, logger: logger),
-                code: request.institutionCode)
-            guard
-                let invoiceID = try await connection.row(
-                    """
-                    INSERT INTO invoices (consortium_id, distributor_id, invoice_number, invoice_date, institution_id,
-                                          upstream_supplier_id, upstream_invoice_number)
-                    VALUES (\(consortium.id), \(distributor.id), \(request.invoiceNumber), \(request.invoiceDate.description)::date,
-                            \(institutionID), \(upstream.id), \(request.upstreamInvoiceNumber))
-                    RETURNING id
-                    """, as: Int64.self, logger: logger)
-            else { throw DomainError.conflict("the invoice was not recorded") }
-            // The order lines billed are locked in one order, so two invoices racing for the same units run one
-            // after the other: the second sees what the first billed. (One statement, so no deadlock between them.)
-            let keys = Set(request.lines.map { [$0.orderID, Int64($0.orderLineNo)] }).sorted { $0.lexicographicallyPrecedes($1) }
-            try await connection.run(
-                """
-                SELECT 1 FROM purchase_order_lines
-                WHERE consortium_id = \(consortium.id)
-                  AND (order_id, line_no) IN (SELECT o, n::int FROM unnest(\(keys.map { $0[0] })::bigint[], \(keys.map { $0[1] })::bigint[]) AS k (o, n))
-                ORDER BY order_id, line_no FOR UPDATE
-                """, logger: logger)
-            for (index, line) in request.lines.enumerated() {
-                let orderLine = try SupplyCentreRules.invoicedOrderLine(
-                    try await invoicedOrderLine(
-                        line, institutionID: institutionID, distributorID: distributor.id, consortiumID: consortium.id,
-                        connection: connection),
-                    index: index, orderID: line.orderID, orderLineNo: line.orderLineNo, institutionCode: request.institutionCode)
-                let found = InvoiceLineRules.judge(
-                    quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, against: orderLine)
-                try await connection.run(
-                    """
-                    INSERT INTO invoice_lines (consortium_id, invoice_id, line_no, order_id, order_line_no, lot_number, quantity,
-                                               unit_price, amount, discrepancies)
-                    VALUES (\(consortium.id), \(invoiceID), \(index + 1), \(line.orderID), \(line.orderLineNo), \(line.lotNumber),
-                            \(line.quantity), \(line.unitPrice.amount), \(line.amount.amount), \(found.map(\.discrepancy.rawValue)))
-                    """, logger: logger)
-            }
-            let recorded = try await invoice(id: invoiceID, consortiumID: consortium.id, connection: connection)
-            try await audit.record(
-                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "record",
-                entityType: "invoice", entityKey: String(invoiceID), before: RecordedInvoice?.none, after: recorded)
-            return recorded
-        }
+    /// A member's id by code, if the consortium has it.
+    package func memberID(code: String, consortiumID: Int64, on connection: PostgresConnection) async throws -> Int64? {
+        try await connection.row(
+            "SELECT id FROM institutions WHERE consortium_id = \(consortiumID) AND code = \(code)",
+            as: Int64.self, logger: logger)
     }
 
-    func invoice(id: Int64, consortiumID: Int64, connection: PostgresConnection) async throws -> RecordedInvoice {
+    /// Inserts an invoice's head; returns its id, nil when the row was not created.
+    package func insertInvoice(
+        _ request: InvoiceRequest, distributorID: Int64, institutionID: Int64, upstreamSupplierID: Int64,
+        consortiumID: Int64, on connection: PostgresConnection
+    ) async throws -> Int64? {
+        try await connection.row(
+            """
+            INSERT INTO invoices (consortium_id, distributor_id, invoice_number, invoice_date, institution_id,
+                                  upstream_supplier_id, upstream_invoice_number)
+            VALUES (\(consortiumID), \(distributorID), \(request.invoiceNumber), \(request.invoiceDate.description)::date,
+                    \(institutionID), \(upstreamSupplierID), \(request.upstreamInvoiceNumber))
+            RETURNING id
+            """, as: Int64.self, logger: logger)
+    }
+
+    /// Locks the order lines an invoice bills in one order, so two invoices racing for the same units run one after
+    /// the other: the second sees what the first billed. (One statement, so no deadlock between them.)
+    package func lockBilledOrderLines(_ lines: [InvoiceRequest.Line], consortiumID: Int64, on connection: PostgresConnection)
+        async throws
+    {
+        let keys = Set(lines.map { [$0.orderID, Int64($0.orderLineNo)] }).sorted { $0.lexicographicallyPrecedes($1) }
+        try await connection.run(
+            """
+            SELECT 1 FROM purchase_order_lines
+            WHERE consortium_id = \(consortiumID)
+              AND (order_id, line_no) IN (SELECT o, n::int FROM unnest(\(keys.map { $0[0] })::bigint[], \(keys.map { $0[1] })::bigint[]) AS k (o, n))
+            ORDER BY order_id, line_no FOR UPDATE
+            """, logger: logger)
+    }
+
+    /// Inserts invoice line `lineNo` with the discrepancies found on it.
+    package func insertInvoiceLine(
+        _ line: InvoiceRequest.Line, lineNo: Int, discrepancies: [InvoiceLineDiscrepancy], invoiceID: Int64,
+        consortiumID: Int64, on connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            INSERT INTO invoice_lines (consortium_id, invoice_id, line_no, order_id, order_line_no, lot_number, quantity,
+                                       unit_price, amount, discrepancies)
+            VALUES (\(consortiumID), \(invoiceID), \(lineNo), \(line.orderID), \(line.orderLineNo), \(line.lotNumber),
+                    \(line.quantity), \(line.unitPrice.amount), \(line.amount.amount), \(discrepancies.map(\.rawValue)))
+            """, logger: logger)
+    }
+
+    /// An invoice with its lines; nil when the consortium has no such invoice.
+    package func invoice(id: Int64, consortiumID: Int64, connection: PostgresConnection) async throws -> RecordedInvoice? {
         guard
             let head = try await connection.row(
                 """
@@ -308,7 +306,7 @@ package struct SupplyCentreStore: SQLStore {
                 JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
                 WHERE v.consortium_id = \(consortiumID) AND v.id = \(id)
                 """, as: (Int64, String, String, String, String?, String?).self, logger: logger)
-        else { throw DomainError.notFound("no invoice \(id)") }
+        else { return nil }
         let lines = try await connection.rows(
             """
             SELECT line_no, order_id, order_line_no, lot_number, quantity, unit_price, amount, discrepancies FROM invoice_lines
@@ -326,7 +324,7 @@ package struct SupplyCentreStore: SQLStore {
 
     /// The order line an invoice line bills, with what was received and already billed of it (and of the lot it
     /// names); nil when it is not an order line of the member.
-    func invoicedOrderLine(
+    package func invoicedOrderLine(
         _ line: InvoiceRequest.Line, institutionID: Int64, distributorID: Int64, consortiumID: Int64,
         connection: PostgresConnection
     ) async throws -> InvoicedOrderLine? {
@@ -358,119 +356,91 @@ package struct SupplyCentreStore: SQLStore {
 
     // MARK: Payment
 
-    /// Payable invoices (matched, or their discrepancies resolved by finance) and when they are due: the term after
-    /// the latest accepted delivery. Paid in full once the payments add up to the invoice's total.
-    package func payables(
-        consortium: Consortium, status: ProcurementRules.PayableStatus?, institutionCode: String? = nil,
-        today: BusinessDate, invoiceID: Int64? = nil
-    ) async throws -> [Payable] {
-        try await database.read { connection in
-            let term = try await Settings(logger: logger).required(
-                .paymentTermDays, consortiumID: consortium.id, on: today, connection: connection)
-            let rows = try await connection.rows(
-                """
-                SELECT v.id, v.invoice_number, s.code, i.code, t.amount,
-                       (SELECT max(d.received_on)::text FROM deliveries d JOIN invoice_lines x
-                          ON x.consortium_id = d.consortium_id AND x.order_id = d.order_id AND x.order_line_no = d.line_no
-                        WHERE x.consortium_id = v.consortium_id AND x.invoice_id = v.id),
-                       coalesce(p.paid, 0), p.last::text
-                FROM invoices v
-                JOIN LATERAL (
-                    SELECT sum(l.amount) AS amount, bool_and(cardinality(l.discrepancies) = 0) AS matched FROM invoice_lines l
-                    WHERE l.consortium_id = v.consortium_id AND l.invoice_id = v.id
-                ) t ON true
-                LEFT JOIN LATERAL (
-                    SELECT sum(amount) AS paid, max(paid_on) AS last FROM payments
-                    WHERE consortium_id = v.consortium_id AND invoice_id = v.id
-                ) p ON true
-                JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
-                WHERE v.consortium_id = \(consortium.id) AND (t.matched OR v.review_status = 'resolved')
-                  AND (\(invoiceID)::bigint IS NULL OR v.id = \(invoiceID))
-                  AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))
-                ORDER BY v.id
-                """, as: (Int64, String, String, String, Decimal, String?, Decimal, String?).self, logger: logger)
-            return rows.compactMap { r -> Payable? in
-                guard let accepted = r.5.flatMap(BusinessDate.init) else { return nil }
-                let due = accepted.adding(days: term)
-                let amount = Money(r.4)
-                let paid = Money(r.6)
-                let payable = Payable(
-                    invoiceID: r.0, invoiceNumber: r.1, distributorCode: r.2, institutionCode: r.3, amount: amount, paid: paid,
-                    acceptedOn: accepted, dueOn: due,
-                    status: ProcurementRules.payableStatus(
-                        dueOn: due, paid: (amount - paid).rounded(2).amount <= 0, today: today),
-                    paidOn: r.7.flatMap(BusinessDate.init))
-                return status.map { $0 == payable.status } ?? true ? payable : nil
-            }
+    /// A payable invoice (matched, or its discrepancies resolved by finance) as read: its amount, its latest accepted
+    /// delivery (nil: none yet) and what was paid of it.
+    package struct PayableRow: Sendable {
+        package var invoiceID: Int64
+        package var invoiceNumber: String
+        package var distributorCode: String
+        package var institutionCode: String
+        package var amount: Money
+        package var acceptedOn: BusinessDate?
+        package var paid: Money
+        package var paidOn: BusinessDate?
+    }
+
+    /// The payable invoices by id, optionally one invoice or one member's.
+    package func payableRows(
+        consortiumID: Int64, institutionCode: String?, invoiceID: Int64?, on connection: PostgresConnection
+    ) async throws -> [PayableRow] {
+        try await connection.rows(
+            """
+            SELECT v.id, v.invoice_number, s.code, i.code, t.amount,
+                   (SELECT max(d.received_on)::text FROM deliveries d JOIN invoice_lines x
+                      ON x.consortium_id = d.consortium_id AND x.order_id = d.order_id AND x.order_line_no = d.line_no
+                    WHERE x.consortium_id = v.consortium_id AND x.invoice_id = v.id),
+                   coalesce(p.paid, 0), p.last::text
+            FROM invoices v
+            JOIN LATERAL (
+                SELECT sum(l.amount) AS amount, bool_and(cardinality(l.discrepancies) = 0) AS matched FROM invoice_lines l
+                WHERE l.consortium_id = v.consortium_id AND l.invoice_id = v.id
+            ) t ON true
+            LEFT JOIN LATERAL (
+                SELECT sum(amount) AS paid, max(paid_on) AS last FROM payments
+                WHERE consortium_id = v.consortium_id AND invoice_id = v.id
+            ) p ON true
+            JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
+            WHERE v.consortium_id = \(consortiumID) AND (t.matched OR v.review_status = 'resolved')
+              AND (\(invoiceID)::bigint IS NULL OR v.id = \(invoiceID))
+              AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))
+            ORDER BY v.id
+            """, as: (Int64, String, String, String, Decimal, String?, Decimal, String?).self, logger: logger
+        ).map {
+            PayableRow(
+                invoiceID: $0.0, invoiceNumber: $0.1, distributorCode: $0.2, institutionCode: $0.3, amount: Money($0.4),
+                acceptedOn: $0.5.flatMap(BusinessDate.init), paid: Money($0.6), paidOn: $0.7.flatMap(BusinessDate.init))
         }
     }
 
-    /// Records a central payment (统一支付) of a payable invoice: its whole amount or a part of what remains.
-    package func pay(
-        invoiceID: Int64, paidOn: BusinessDate, amount: Money, reference: String, consortium: Consortium, by principal: Principal
+    /// Locks an invoice's row; false when the consortium has no such invoice.
+    package func lockInvoice(id: Int64, consortiumID: Int64, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.row(
+            "SELECT id FROM invoices WHERE consortium_id = \(consortiumID) AND id = \(id) FOR UPDATE",
+            as: Int64.self, logger: logger) != nil
+    }
+
+    /// What has been paid of an invoice so far.
+    package func paidSoFar(invoiceID: Int64, consortiumID: Int64, on connection: PostgresConnection) async throws -> Money {
+        Money(
+            try await connection.row(
+                "SELECT coalesce(sum(amount), 0) FROM payments WHERE consortium_id = \(consortiumID) AND invoice_id = \(invoiceID)",
+                as: Decimal.self, logger: logger) ?? Decimal(0))
+    }
+
+    /// Records a payment of an invoice. A reference already recorded for the invoice is the unique key's 409
+    /// (`payments_reference_once`).
+    package func insertPayment(
+        invoiceID: Int64, paidOn: BusinessDate, amount: Money, reference: String, consortiumID: Int64,
+        recordedBy tokenID: Int64?, on connection: PostgresConnection
     ) async throws {
-        try principal.require(.payInvoices(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-        try await database.transaction { connection in
-            // The invoice's row lock: two payments of one invoice are added up one after the other.
-            guard
-                try await connection.row(
-                    "SELECT id FROM invoices WHERE consortium_id = \(consortium.id) AND id = \(invoiceID) FOR UPDATE",
-                    as: Int64.self, logger: logger) != nil
-            else { throw DomainError.notFound("no invoice \(invoiceID)") }
-            let invoice = try await invoice(id: invoiceID, consortiumID: consortium.id, connection: connection)
-            let paidSoFar =
-                try await connection.row(
-                    "SELECT coalesce(sum(amount), 0) FROM payments WHERE consortium_id = \(consortium.id) AND invoice_id = \(invoiceID)",
-                    as: Decimal.self, logger: logger) ?? Decimal(0)
-            try SupplyCentreRules.checkPayment(
-                invoiceNumber: invoice.invoiceNumber, payable: invoice.payable, total: invoice.total, paidSoFar: Money(paidSoFar),
-                amount: amount)
-            // A reference already recorded for the invoice is the unique key's 409 (`payments_reference_once`).
-            try await connection.run(
-                """
-                INSERT INTO payments (consortium_id, invoice_id, paid_on, amount, reference, recorded_by)
-                VALUES (\(consortium.id), \(invoiceID), \(paidOn.description)::date, \(amount.rounded(2).amount), \(reference), \(principal.tokenID))
-                """, logger: logger)
-            struct Record: Encodable {
-                var invoiceID: Int64; var paidOn: String; var amount: Money; var reference: String; var remaining: Money
-            }
-            try await audit.record(
-                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "pay", entityType: "payment",
-                entityKey: String(invoiceID), before: Record?.none,
-                after: Record(
-                    invoiceID: invoiceID, paidOn: paidOn.description, amount: amount, reference: reference,
-                    remaining: (invoice.total - Money(paidSoFar) - amount).rounded(2)))
-        }
+        try await connection.run(
+            """
+            INSERT INTO payments (consortium_id, invoice_id, paid_on, amount, reference, recorded_by)
+            VALUES (\(consortiumID), \(invoiceID), \(paidOn.description)::date, \(amount.rounded(2).amount), \(reference), \(tokenID))
+            """, logger: logger)
     }
 
-    /// Finance marks an invoice's discrepancies resolved (it may then be paid) or disputed, with a note.
-    package func review(
-        invoiceID: Int64, as review: DiscrepancyReview, note: String, consortium: Consortium,
-        by principal: Principal
-    ) async throws -> RecordedInvoice {
-        try principal.require(.reviewDiscrepancies(consortiumID: consortium.id))
-        return try await database.transaction { connection in
-            guard
-                try await connection.row(
-                    "SELECT id FROM invoices WHERE consortium_id = \(consortium.id) AND id = \(invoiceID) FOR UPDATE",
-                    as: Int64.self, logger: logger) != nil
-            else { throw DomainError.notFound("no invoice \(invoiceID)") }
-            let before = try await invoice(id: invoiceID, consortiumID: consortium.id, connection: connection)
-            let next = try DiscrepancyReview.next(from: before.review, to: review, note: note, hasDiscrepancies: !before.matched)
-            try await connection.run(
-                """
-                UPDATE invoices SET review_status = \(next.rawValue), review_note = \(note), reviewed_by = \(principal.name),
-                                    reviewed_at = now()
-                WHERE consortium_id = \(consortium.id) AND id = \(invoiceID)
-                """, logger: logger)
-            let after = try await invoice(id: invoiceID, consortiumID: consortium.id, connection: connection)
-            struct Record: Encodable { var review: String?; var note: String? }
-            try await audit.record(
-                on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "review", entityType: "invoice",
-                entityKey: String(invoiceID), before: Record(review: before.review?.rawValue, note: before.reviewNote),
-                after: Record(review: after.review?.rawValue, note: after.reviewNote))
-            return after
-        }
+    /// Sets finance's review of an invoice's discrepancies.
+    package func setReview(
+        _ review: DiscrepancyReview, note: String, reviewer: String, invoiceID: Int64, consortiumID: Int64,
+        on connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            UPDATE invoices SET review_status = \(review.rawValue), review_note = \(note), reviewed_by = \(reviewer),
+                                reviewed_at = now()
+            WHERE consortium_id = \(consortiumID) AND id = \(invoiceID)
+            """, logger: logger)
     }
 
     // MARK: Reports

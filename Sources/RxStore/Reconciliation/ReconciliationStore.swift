@@ -75,7 +75,8 @@ package struct ReconciliationStore: SQLStore {
         return Page(rows: try rows.map { try run($0, discrepancies: nil) }, limit: page.limit, key: { String($0.id) })
     }
 
-    package func get(consortiumID: Int64, id: Int64) async throws -> ReconciliationRun {
+    /// A run with its discrepancies; nil when the consortium has no such run.
+    package func get(consortiumID: Int64, id: Int64) async throws -> ReconciliationRun? {
         try await database.read { connection in
             guard
                 let r = try await connection.row(
@@ -83,14 +84,15 @@ package struct ReconciliationStore: SQLStore {
                     SELECT id, kind, file_name, input_checksum, as_of::text, started_at, finished_at, created_by, counts::text
                     FROM reconciliation_runs WHERE consortium_id = \(consortiumID) AND id = \(id)
                     """, as: Row.self, logger: logger)
-            else { throw DomainError.notFound("no reconciliation run \(id)") }
+            else { return nil }
             let discrepancies = try await self.discrepancies(
                 consortiumID: consortiumID, runID: id, lineNumber: nil, connection: connection)
             return try run(r, discrepancies: discrepancies)
         }
     }
 
-    func discrepancies(consortiumID: Int64, runID: Int64, lineNumber: Int?, connection: PostgresConnection) async throws
+    /// A run's discrepancies (of one line, or all), by line and classification.
+    package func discrepancies(consortiumID: Int64, runID: Int64, lineNumber: Int?, connection: PostgresConnection) async throws
         -> [RecordedDiscrepancy]
     {
         let rows = try await connection.rows(
@@ -109,43 +111,31 @@ package struct ReconciliationStore: SQLStore {
         }
     }
 
-    /// Finance marks the discrepancies of one line of a run (or only the classification named) resolved or
-    /// disputed, with a note; the line's discrepancies as they now stand.
-    package func review(
-        runID: Int64, lineNumber: Int, classification: String?, as review: DiscrepancyReview, note: String,
-        consortiumID: Int64, by principal: Principal
-    ) async throws -> [RecordedDiscrepancy] {
-        try principal.require(.reviewDiscrepancies(consortiumID: consortiumID))
-        return try await database.transaction { connection in
-            let before = try await connection.rows(
-                """
-                SELECT classification, review_status FROM reconciliation_discrepancies
-                WHERE consortium_id = \(consortiumID) AND run_id = \(runID) AND line_number = \(lineNumber)
-                  AND (\(classification)::text IS NULL OR classification = \(classification))
-                ORDER BY classification FOR UPDATE
-                """, as: (String, String?).self, logger: logger)
-            guard !before.isEmpty else {
-                throw DomainError.notFound(
-                    "run \(runID) has no discrepancy on line \(lineNumber)" + (classification.map { " classified \($0)" } ?? ""))
-            }
-            for row in before {
-                _ = try DiscrepancyReview.next(from: try row.1.map { try decodeEnum($0) }, to: review, note: note)
-            }
-            try await connection.run(
-                """
-                UPDATE reconciliation_discrepancies
-                SET review_status = \(review.rawValue), review_note = \(note), reviewed_by = \(principal.name), reviewed_at = now()
-                WHERE consortium_id = \(consortiumID) AND run_id = \(runID) AND line_number = \(lineNumber)
-                  AND classification = ANY(\(before.map(\.0)))
-                """, logger: logger)
-            struct Record: Encodable { var line: Int; var classifications: [String]; var review: String?; var note: String? }
-            try await audit.record(
-                on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "review",
-                entityType: "reconciliation_discrepancy", entityKey: "\(runID):\(lineNumber)",
-                before: Record(line: lineNumber, classifications: before.map(\.0), review: before.first?.1, note: nil),
-                after: Record(line: lineNumber, classifications: before.map(\.0), review: review.rawValue, note: note))
-            return try await discrepancies(
-                consortiumID: consortiumID, runID: runID, lineNumber: lineNumber, connection: connection)
-        }
+    /// The classifications of a line's discrepancies (or only the one named) with their review, locked.
+    package func lockDiscrepancies(
+        runID: Int64, lineNumber: Int, classification: String?, consortiumID: Int64, on connection: PostgresConnection
+    ) async throws -> [(classification: String, review: DiscrepancyReview?)] {
+        try await connection.rows(
+            """
+            SELECT classification, review_status FROM reconciliation_discrepancies
+            WHERE consortium_id = \(consortiumID) AND run_id = \(runID) AND line_number = \(lineNumber)
+              AND (\(classification)::text IS NULL OR classification = \(classification))
+            ORDER BY classification FOR UPDATE
+            """, as: (String, String?).self, logger: logger
+        ).map { (classification: $0.0, review: try $0.1.map { try decodeEnum($0) }) }
+    }
+
+    /// Sets finance's review of a line's discrepancies of the classifications given.
+    package func setReview(
+        _ review: DiscrepancyReview, note: String, reviewer: String, runID: Int64, lineNumber: Int, classifications: [String],
+        consortiumID: Int64, on connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            UPDATE reconciliation_discrepancies
+            SET review_status = \(review.rawValue), review_note = \(note), reviewed_by = \(reviewer), reviewed_at = now()
+            WHERE consortium_id = \(consortiumID) AND run_id = \(runID) AND line_number = \(lineNumber)
+              AND classification = ANY(\(classifications))
+            """, logger: logger)
     }
 }

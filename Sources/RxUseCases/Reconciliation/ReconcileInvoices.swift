@@ -1,0 +1,290 @@
+import Crypto
+import Foundation
+import Logging
+import PostgresNIO
+import RxDomain
+import RxStore
+
+/// `consortiumrx reconcile invoices`: a distributor's invoice file against the consortium's orders, receipts,
+/// member catalogues and the two-invoice rule, in constant memory.
+///
+/// The file is hashed (SHA-256, one cheap pass); under an advisory lock on that checksum a file already reconciled
+/// is reported from its earlier run. Otherwise the file is read again in 1 MiB chunks, each line validated and
+/// streamed with COPY into a temporary table; a bad line anywhere rolls everything back (bad input, every bad line
+/// named). The lines are matched in one set-based query read through a cursor in batches: each batch is judged by
+/// `ReconciliationRules`, its discrepancies stored with one INSERT and written to the output, and only counters and
+/// money totals are kept; then the next batch is fetched, so one is in memory at a time. The run is recorded in the
+/// same transaction. The SQL is `InvoiceReconciliationStore`'s; RxCLI maps the outcome to an exit status.
+package struct ReconcileInvoices: Sendable {
+    package struct Outcome: Sendable {
+        /// The report, when it was kept in memory (`run(data:…)`); a streamed report went to its output.
+        package var output: String
+        /// What to show on standard error.
+        package var errors: String
+        /// The run and its summary (nil on bad input); its discrepancies only when the output kept them.
+        package var report: ReconciliationReport?
+    }
+
+    /// Where the file comes from.
+    package typealias Input = FileInput
+
+    /// Lines fetched from the matching cursor at a time.
+    package static var batchSize: Int { InvoiceReconciliationStore.batchSize }
+
+    let database: Database
+    let store: InvoiceReconciliationStore
+    var logger: Logger { database.logger }
+
+    package init(database: Database) {
+        self.database = database
+        self.store = InvoiceReconciliationStore(database: database)
+    }
+
+    package static func checksum(_ data: Data) -> String {
+        hex(SHA256.hash(data: data))
+    }
+
+    static func hex(_ digest: SHA256.Digest) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// SHA-256 of the input, read in chunks.
+    static func checksum(_ input: Input) throws -> String {
+        switch input {
+        case .data(let data): return checksum(data)
+        case .file:
+            var hasher = SHA256()
+            var source = try ChunkSource(input)
+            while let chunk = try source.next() { hasher.update(data: chunk) }
+            return hex(hasher.finalize())
+        }
+    }
+
+    /// The report in memory (tests and small files): `output` and `report.discrepancies` are filled.
+    package func run(
+        data: Data, fileName: String, consortiumCode: String, encoding: InvoiceFile.Encoding = .utf8,
+        format: ReconciliationReport.Format = .table, asOf: BusinessDate, createdBy: String
+    ) async throws -> Outcome {
+        let output = InMemoryReconciliationOutput()
+        var outcome = try await run(
+            input: .data(data), fileName: fileName, consortiumCode: consortiumCode, encoding: encoding,
+            format: format, asOf: asOf, createdBy: createdBy, output: output)
+        outcome.output = output.text
+        outcome.report?.discrepancies = output.discrepancies
+        return outcome
+    }
+
+    /// Reconciles the input, writing the report to `output` as it is produced (nothing is written on bad input).
+    package func run(
+        input: Input, fileName: String, consortiumCode: String, encoding: InvoiceFile.Encoding = .utf8,
+        format: ReconciliationReport.Format = .table, asOf: BusinessDate, createdBy: String,
+        output: any ReconciliationOutput, progress: (any ReconciliationProgressReporter)? = nil
+    ) async throws -> Outcome {
+        let checksum = try Self.checksum(input)
+        let done: Done
+        do {
+            done = try await database.transaction { connection in
+                try await reconcile(
+                    input, encoding: encoding, fileName: fileName, checksum: checksum, consortiumCode: consortiumCode,
+                    asOf: asOf, createdBy: createdBy, format: format, output: output, progress: progress,
+                    connection: connection)
+            }
+        } catch let error as InvoiceFile.Rejected {
+            return Outcome(output: "", errors: "\(fileName): nothing was reconciled; fix these lines:\n\(error)\n")
+        } catch let error as DomainError {
+            if case .notFound = error {
+                return Outcome(output: "", errors: "\(fileName): \(error.message)\n")
+            }
+            throw error
+        }
+        progress?.report(ReconciliationProgress(phase: .done))
+        // The summary goes out once the run is committed.
+        try output.write(ReconciliationReportWriter(format: format).end(runID: done.runID, summary: done.summary))
+        try output.flush()
+        let report = ReconciliationReport(
+            runID: done.runID, fileName: done.fileName, alreadyReconciled: done.alreadyReconciled,
+            summary: done.summary, discrepancies: [])
+        return Outcome(
+            output: "", errors: done.alreadyReconciled ? "\(fileName) was already reconciled as run \(done.runID)\n" : "",
+            report: report)
+    }
+
+    struct Done: Sendable {
+        var runID: Int64
+        var fileName: String
+        var alreadyReconciled: Bool
+        var summary: ReconciliationSummary
+    }
+
+    func reconcile(
+        _ input: Input, encoding: InvoiceFile.Encoding, fileName: String, checksum: String, consortiumCode: String,
+        asOf: BusinessDate, createdBy: String, format: ReconciliationReport.Format, output: any ReconciliationOutput,
+        progress: (any ReconciliationProgressReporter)?, connection: PostgresConnection
+    ) async throws -> Done {
+        guard let consortiumID = try await store.consortiumID(code: consortiumCode, on: connection)
+        else { throw DomainError.notFound("no consortium \(consortiumCode)") }
+        try await store.lockFile(consortiumID: consortiumID, checksum: checksum, on: connection)
+        var writer = ReconciliationReportWriter(format: format)
+        if let earlier = try await earlierRun(
+            consortiumID: consortiumID, checksum: checksum, writer: &writer, output: output,
+            connection: connection)
+        {
+            return earlier
+        }
+
+        try await store.createStagingTable(on: connection)
+        var clock = PhaseClock()
+        let lines = try await copy(input, encoding: encoding, progress: progress, connection: connection)
+        clock.lap("copy")
+        try await store.analyzeStagingTable(on: connection)
+        clock.lap("analyze")
+
+        let runs = ReconciliationStore(database: database)
+        guard
+            let runID = try await runs.insertRun(
+                consortiumID: consortiumID, kind: "invoices", fileName: fileName, checksum: checksum, asOf: asOf,
+                startedAt: nil, counts: "{}", createdBy: createdBy, on: connection)
+        else { throw DomainError.conflict("the run was not recorded") }
+        try output.write(writer.begin(runID: runID, fileName: fileName, alreadyReconciled: false, lines: lines))
+
+        try await store.declareMatching(consortiumID: consortiumID, asOf: asOf, on: connection)
+        clock.lap("declare")
+        var tally = ReconciliationTally()
+        var matched = 0
+        var rows = try await store.fetchMatching(on: connection)
+        clock.lap("fetch")
+        while !rows.isEmpty {
+            // One query at a time on the connection: fetching the next batch while this one's INSERT was queued
+            // behind it crashed PostgresNIO's row stream under load (RowStreamStateMachine: "receive a body part,
+            // after a channelReadComplete, but no read has been forwarded yet").
+            let more = rows.count == Self.batchSize
+            var batch: [ReconciliationDiscrepancy] = []
+            for (line, facts) in rows {
+                let found = ReconciliationRules.classify(line, facts)
+                tally.add(line: found)
+                batch += found
+            }
+            matched += rows.count
+            clock.lap("classify")
+            try await runs.insertDiscrepancies(
+                batch.map {
+                    ReconciliationStore.DiscrepancyRow(
+                        lineNumber: $0.lineNumber, classification: $0.classification.rawValue,
+                        detail: JSONText.object($0.detail), moneyAtStake: $0.moneyAtStake.formatted(places: 2))
+                }, runID: runID, consortiumID: consortiumID, on: connection)
+            clock.lap("store")
+            try output.write(writer.discrepancies(batch))
+            output.found(batch)
+            progress?.report(ReconciliationProgress(phase: .matching, linesRead: lines, linesMatched: matched, totalLines: lines))
+            clock.lap("output")
+            rows = more ? try await store.fetchMatching(on: connection) : []
+            clock.lap("fetch")
+        }
+        try await store.closeMatching(on: connection)
+        logger.debug("reconcile invoices: where the time went", metadata: clock.metadata(lines: lines))
+
+        let summary = tally.summary(lines: lines)
+        var counts: [String: Any] = summary.countsByName
+        counts["money_at_stake"] = summary.moneyAtStake.formatted(places: 2)
+        let countsJSON = String(
+            decoding: try JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys]), as: UTF8.self)
+        try await runs.finishRun(runID: runID, consortiumID: consortiumID, counts: countsJSON, on: connection)
+        return Done(runID: runID, fileName: fileName, alreadyReconciled: false, summary: summary)
+    }
+
+    /// Reads, validates and COPYs the file into the staging table; the number of lines. Bad input fails the COPY
+    /// (nothing of it stays) and throws `InvoiceFile.Rejected` with every bad line.
+    func copy(
+        _ input: Input, encoding: InvoiceFile.Encoding, progress: (any ReconciliationProgressReporter)?,
+        connection: PostgresConnection
+    ) async throws -> Int {
+        var reader = InvoiceFileReader(encoding: encoding)
+        var source = try ChunkSource(input)
+        let flushAt = 1 << 18
+        try await store.copyIntoStagingTable(on: connection) { copyWriter in
+            var buffer = ByteBufferAllocator().buffer(capacity: flushAt + (1 << 16))
+            // Once a line is bad nothing more is sent; the rest is only read for its errors.
+            var sending = true
+            func append(_ line: InvoiceFileLine) {
+                if sending { InvoiceReconciliationStore.appendStagingRow(line, to: &buffer) }
+            }
+            while let chunk = try source.next() {
+                chunk.withUnsafeBytes { reader.feed($0, append) }
+                if reader.failed {
+                    sending = false
+                    buffer.clear()
+                } else if buffer.readableBytes >= flushAt {
+                    try await copyWriter.write(buffer)
+                    buffer.clear()
+                }
+                progress?.report(
+                    ReconciliationProgress(
+                        phase: .reading, linesRead: reader.linesRead, bytesRead: source.bytesRead,
+                        totalBytes: source.totalBytes))
+            }
+            reader.finish(append)
+            try reader.verdict()
+            if buffer.readableBytes > 0 { try await copyWriter.write(buffer) }
+        }
+        return reader.goodLines
+    }
+
+    /// The run that already reconciled this file: its report streamed to `output` (the summary is left to the caller).
+    func earlierRun(
+        consortiumID: Int64, checksum: String, writer: inout ReconciliationReportWriter, output: any ReconciliationOutput,
+        connection: PostgresConnection
+    ) async throws -> Done? {
+        guard let run = try await store.earlierRun(consortiumID: consortiumID, checksum: checksum, on: connection) else {
+            return nil
+        }
+        let object = (try JSONSerialization.jsonObject(with: Data(run.counts.utf8))) as? [String: Any] ?? [:]
+        var counts: [ReconciliationClassification: Int] = [:]
+        func int(_ key: String) -> Int { (object[key] as? Int) ?? (object[key] as? NSNumber)?.intValue ?? 0 }
+        for c in ReconciliationClassification.allCases { counts[c] = int(c.rawValue) }
+        let lines = int("lines")
+        let money =
+            (object["money_at_stake"] as? String).flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) } ?? 0
+        let summary = ReconciliationSummary(lines: lines, counts: counts, moneyAtStake: Money(money))
+
+        try output.write(writer.begin(runID: run.id, fileName: run.fileName, alreadyReconciled: true, lines: lines))
+        try await store.declareEarlier(consortiumID: consortiumID, runID: run.id, on: connection)
+        while true {
+            let (fetched, batch) = try await store.fetchEarlier(on: connection)
+            try output.write(writer.discrepancies(batch))
+            output.found(batch)
+            if fetched < Self.batchSize { break }
+        }
+        try await store.closeEarlier(on: connection)
+        return Done(runID: run.id, fileName: run.fileName, alreadyReconciled: true, summary: summary)
+    }
+}
+
+/// Where a run's time goes, phase by phase (laps of the same name add up); logged at debug level
+/// (`LOG_LEVEL=debug consortiumrx reconcile invoices …`).
+struct PhaseClock {
+    private let clock = ContinuousClock()
+    private var last: ContinuousClock.Instant
+    private var totals: [(String, Duration)] = []
+
+    init() { last = clock.now }
+
+    mutating func lap(_ phase: String) {
+        let now = clock.now
+        if let i = totals.firstIndex(where: { $0.0 == phase }) {
+            totals[i].1 += now - last
+        } else {
+            totals.append((phase, now - last))
+        }
+        last = now
+    }
+
+    func metadata(lines: Int) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["lines": "\(lines)"]
+        for (phase, duration) in totals {
+            // In whole milliseconds: no floating point in a file about money.
+            let (seconds, attoseconds) = duration.components
+            metadata[phase] = "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000) ms"
+        }
+        return metadata
+    }
+}
