@@ -80,13 +80,9 @@ SELECT t.line_number, t.distributor_code, t.invoice_number, t.invoice_date::text
                WHERE ci.consortium_id = t.institution_consortium AND ci.drug_code = t.drug_code
                  AND catalogue_item_allows(ci.levels, t.level))
        END,
-       CASE
-           WHEN t.manufacturer_invoice_number IS NULL THEN 'missing manufacturer invoice number'
-           WHEN t.manufacturer_code IS NULL THEN 'missing manufacturer code'
-           WHEN t.manufacturer_id IS NULL THEN 'unknown manufacturer ' || t.manufacturer_code
-           WHEN NOT t.is_manufacturer AND t.counts_as_manufacturer_id IS NULL
-               THEN 'the manufacturer invoice comes from a plain distributor ' || t.manufacturer
-       END
+       two_invoice_chain_problem(
+                   t.manufacturer_invoice_number, t.manufacturer_code, t.manufacturer, t.is_manufacturer,
+                   t.counts_as_manufacturer_id)
 FROM judged t
 -- what invoices recorded through the API billed of the order line, and of the lot
 LEFT JOIN LATERAL (

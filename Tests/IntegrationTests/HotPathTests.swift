@@ -375,7 +375,8 @@ struct HotPathTests {
         try await TestApp.run { app in
             let configuration = AppConfiguration(databaseURL: app.databaseURL, poolSize: 2, keepConnectionsOpen: false)
             let router = try buildRouter(
-                configuration, database: app.database, authenticator: Authenticator(tokens: TokenUseCases(database: app.database)),
+                configuration, database: app.database,
+                authenticator: Authenticator(tokens: TokenUseCases(database: app.database)),
                 contexts: LongPrescriptionContextCache(health: app.database.readHealth), registry: Observability.bootstrap())
             // A route's responder wraps the router middlewares added before it, in order; a direct route answers
             // inside those that come before it. So the direct routes must be the last ones.

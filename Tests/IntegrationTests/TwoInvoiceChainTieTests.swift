@@ -60,7 +60,11 @@ struct TwoInvoiceChainTieTests {
             ).first.map { (isManufacturer: $0.0, countsAsManufacturer: $0.1) }
             let problem =
                 try await app.database.rows(
-                    "SELECT two_invoice_chain_problem(\(c.manufacturerInvoiceNumber), \(c.manufacturerCode))",
+                    """
+                    SELECT two_invoice_chain_problem(\(c.manufacturerInvoiceNumber), \(c.manufacturerCode), s.code,
+                                                     s.is_manufacturer, s.counts_as_manufacturer_id)
+                    FROM (SELECT 1) one LEFT JOIN suppliers s ON s.code = \(c.manufacturerCode)
+                    """,
                     as: String?.self
                 ).first ?? nil
             #expect(

@@ -10,14 +10,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 db=${CRX_SHORTAGE_DB:-crx_shortage_schema}
-scripts/pg.sh start >/dev/null
-admin_url=$(scripts/pg.sh url postgres)
-url=$(scripts/pg.sh url "$db")
-psql -X -q -v ON_ERROR_STOP=1 "$admin_url" -c "SET client_min_messages = warning" \
-    -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
-
-for file in sql/[0-9][0-9][0-9]_*.sql; do
-    psql -X -q -v ON_ERROR_STOP=1 --single-transaction "$url" -f "$file" >/dev/null
-done
+source Tests/System/schema_db.sh
+fresh_schema_db "$db"
 psql -X -v ON_ERROR_STOP=1 -v url="$url" "$url" -f Tests/System/shortage_schema.sql
 echo "shortage_schema.sh: passed"

@@ -50,13 +50,14 @@ package struct InvoiceReconciliationStore: SQLStore {
         CopyText.append(line, to: &buffer)
     }
 
-    /// COPYs into the staging table what `writer` writes (rows from `appendStagingRow`).
+    /// COPYs into the staging table the buffers `body` sends (rows from `appendStagingRow`).
     package func copyIntoStagingTable(
-        on connection: PostgresConnection, _ writer: (PostgresCopyFromWriter) async throws -> Void
+        on connection: PostgresConnection, _ body: (_ send: (ByteBuffer) async throws -> Void) async throws -> Void
     ) async throws {
         try connection.ensureOpen()
-        try await connection.copyFrom(
-            table: "reconcile_invoice_lines", columns: Self.copyColumns, logger: logger, writeData: writer)
+        try await connection.copyFrom(table: "reconcile_invoice_lines", columns: Self.copyColumns, logger: logger) { writer in
+            try await body { buffer in try await writer.write(buffer) }
+        }
     }
 
     package func analyzeStagingTable(on connection: PostgresConnection) async throws {
@@ -181,13 +182,9 @@ package struct InvoiceReconciliationStore: SQLStore {
                        WHERE ci.consortium_id = t.institution_consortium AND ci.drug_code = t.drug_code
                          AND catalogue_item_allows(ci.levels, t.level))
                END,
-               CASE
-                   WHEN t.manufacturer_invoice_number IS NULL THEN 'missing manufacturer invoice number'
-                   WHEN t.manufacturer_code IS NULL THEN 'missing manufacturer code'
-                   WHEN t.manufacturer_id IS NULL THEN 'unknown manufacturer ' || t.manufacturer_code
-                   WHEN NOT t.is_manufacturer AND t.counts_as_manufacturer_id IS NULL
-                       THEN 'the manufacturer invoice comes from a plain distributor ' || t.manufacturer
-               END
+               two_invoice_chain_problem(
+                   t.manufacturer_invoice_number, t.manufacturer_code, t.manufacturer, t.is_manufacturer,
+                   t.counts_as_manufacturer_id)
         FROM judged t
         -- what invoices recorded through the API billed of the order line, and of the lot
         LEFT JOIN LATERAL (

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import PostgresNIO
 import RxDomain
 import RxStore
 
@@ -194,7 +193,7 @@ package struct OrderUseCases: Sendable {
     /// catalogue in effect on that date (422 naming `drugCode` otherwise).
     private func priceForAddedLine(
         drugCode: String, institutionCode: String, orderDate: BusinessDate, consortiumID: Int64,
-        connection: PostgresConnection
+        connection: StoreConnection
     ) async throws -> PriceAgreement {
         guard let institution = try await orders.institution(code: institutionCode, on: connection)
         else { throw DomainError.notFound("no institution \(institutionCode)") }
@@ -261,7 +260,7 @@ package struct OrderUseCases: Sendable {
     // MARK: Helpers
 
     /// An order locked for a change, for whoever may read it (others: 404, as for an order that does not exist).
-    private func readable(_ id: Int64, consortium: Consortium, by principal: Principal, connection: PostgresConnection)
+    private func readable(_ id: Int64, consortium: Consortium, by principal: Principal, connection: StoreConnection)
         async throws -> PurchaseOrder
     {
         guard
@@ -272,7 +271,7 @@ package struct OrderUseCases: Sendable {
     }
 
     /// An order known to exist (read back in the transaction that created or changed it).
-    private func existing(_ id: Int64, consortiumID: Int64, connection: PostgresConnection) async throws -> PurchaseOrder {
+    private func existing(_ id: Int64, consortiumID: Int64, connection: StoreConnection) async throws -> PurchaseOrder {
         guard let order = try await orders.order(id: id, consortiumID: consortiumID, connection: connection) else {
             throw DomainError.notFound("no order \(id)")
         }

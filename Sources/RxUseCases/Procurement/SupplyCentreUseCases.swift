@@ -1,5 +1,4 @@
 import Foundation
-import PostgresNIO
 import RxDomain
 import RxStore
 
@@ -19,7 +18,7 @@ package struct SupplyCentreUseCases: Sendable {
         try principal.require(.runSupplyCentre(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
     }
 
-    private func supplier(_ code: String, field: String, connection: PostgresConnection) async throws
+    private func supplier(_ code: String, field: String, connection: StoreConnection) async throws
         -> SupplyCentreRules.Supplier
     {
         try SupplyCentreRules.supplier(
@@ -151,7 +150,7 @@ package struct SupplyCentreUseCases: Sendable {
         }
     }
 
-    private func invoice(_ id: Int64, consortiumID: Int64, connection: PostgresConnection) async throws -> RecordedInvoice {
+    private func invoice(_ id: Int64, consortiumID: Int64, connection: StoreConnection) async throws -> RecordedInvoice {
         guard let invoice = try await supplyCentre.invoice(id: id, consortiumID: consortiumID, connection: connection) else {
             throw DomainError.notFound("no invoice \(id)")
         }
@@ -160,7 +159,7 @@ package struct SupplyCentreUseCases: Sendable {
 
     /// Locks an invoice's row (404 when there is none) and reads it: two payments or reviews of one invoice run one
     /// after the other.
-    private func lockedInvoice(_ id: Int64, consortiumID: Int64, connection: PostgresConnection) async throws
+    private func lockedInvoice(_ id: Int64, consortiumID: Int64, connection: StoreConnection) async throws
         -> RecordedInvoice
     {
         guard try await supplyCentre.lockInvoice(id: id, consortiumID: consortiumID, on: connection) else {

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import Logging
-import PostgresNIO
+import NIOCore
 import RxDomain
 import RxStore
 
@@ -119,7 +119,7 @@ package struct ReconcileInvoices: Sendable {
     func reconcile(
         _ input: Input, encoding: InvoiceFile.Encoding, fileName: String, checksum: String, consortiumCode: String,
         asOf: BusinessDate, createdBy: String, format: ReconciliationReport.Format, output: any ReconciliationOutput,
-        progress: (any ReconciliationProgressReporter)?, connection: PostgresConnection
+        progress: (any ReconciliationProgressReporter)?, connection: StoreConnection
     ) async throws -> Done {
         guard let consortiumID = try await store.consortiumID(code: consortiumCode, on: connection)
         else { throw DomainError.notFound("no consortium \(consortiumCode)") }
@@ -196,12 +196,12 @@ package struct ReconcileInvoices: Sendable {
     /// (nothing of it stays) and throws `InvoiceFile.Rejected` with every bad line.
     func copy(
         _ input: Input, encoding: InvoiceFile.Encoding, progress: (any ReconciliationProgressReporter)?,
-        connection: PostgresConnection
+        connection: StoreConnection
     ) async throws -> Int {
         var reader = InvoiceFileReader(encoding: encoding)
         var source = try ChunkSource(input)
         let flushAt = 1 << 18
-        try await store.copyIntoStagingTable(on: connection) { copyWriter in
+        try await store.copyIntoStagingTable(on: connection) { send in
             var buffer = ByteBufferAllocator().buffer(capacity: flushAt + (1 << 16))
             // Once a line is bad nothing more is sent; the rest is only read for its errors.
             var sending = true
@@ -214,7 +214,7 @@ package struct ReconcileInvoices: Sendable {
                     sending = false
                     buffer.clear()
                 } else if buffer.readableBytes >= flushAt {
-                    try await copyWriter.write(buffer)
+                    try await send(buffer)
                     buffer.clear()
                 }
                 progress?.report(
@@ -224,7 +224,7 @@ package struct ReconcileInvoices: Sendable {
             }
             reader.finish(append)
             try reader.verdict()
-            if buffer.readableBytes > 0 { try await copyWriter.write(buffer) }
+            if buffer.readableBytes > 0 { try await send(buffer) }
         }
         return reader.goodLines
     }
@@ -232,7 +232,7 @@ package struct ReconcileInvoices: Sendable {
     /// The run that already reconciled this file: its report streamed to `output` (the summary is left to the caller).
     func earlierRun(
         consortiumID: Int64, checksum: String, writer: inout ReconciliationReportWriter, output: any ReconciliationOutput,
-        connection: PostgresConnection
+        connection: StoreConnection
     ) async throws -> Done? {
         guard let run = try await store.earlierRun(consortiumID: consortiumID, checksum: checksum, on: connection) else {
             return nil

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import PostgresNIO
 import RxDomain
 import RxStore
 
@@ -35,7 +34,7 @@ enum RecordReconciliationRun {
     static func record<C: RecordClassification>(
         kind: String, consortiumID: Int64, subject: String, parameters: String, asOf: BusinessDate, startedAt: Date,
         lines: Int? = nil, entries: [ReportEntry<C>], hasMoney: Bool, createdBy: String, database: Database,
-        connection: PostgresConnection
+        connection: StoreConnection
     ) async throws -> RecordReconciliationReport<C> {
         let runs = ReconciliationStore(database: database)
         var report = RecordReconciliationReport(
@@ -72,7 +71,7 @@ enum RecordReconciliationRun {
     /// Runs `body` in one transaction; an unknown round or consortium (not found) is bad input.
     static func outcome<C: RecordClassification>(
         database: Database, format: ReconciliationReport.Format,
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> RecordReconciliationReport<C>
+        _ body: @escaping @Sendable (StoreConnection) async throws -> RecordReconciliationReport<C>
     ) async throws -> RecordReconciliationOutcome<C> {
         do {
             let report = try await database.transaction { connection in try await body(connection) }
