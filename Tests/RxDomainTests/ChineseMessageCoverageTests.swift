@@ -54,6 +54,23 @@ enum SourceMessages {
             .appendingPathComponent("Sources")
     }
 
+    /// The messages raised in the Swift files of `Sources/<folder>` (as `file: template`), with those that have no
+    /// Chinese, and how many files were read.
+    static func coverage(of folder: String) throws -> (files: Int, messages: [String], missing: [String]) {
+        let files = try FileManager.default.contentsOfDirectory(
+            at: sources.appendingPathComponent(folder), includingPropertiesForKeys: nil
+        ).filter { $0.pathExtension == "swift" }
+        var messages: [String] = []
+        var missing: [String] = []
+        for url in files {
+            for template in scan(try String(contentsOf: url, encoding: .utf8)) {
+                messages.append("\(url.lastPathComponent): \(template)")
+                if !isTranslated(template) { missing.append("\(url.lastPathComponent): \(template)") }
+            }
+        }
+        return (files.count, messages, missing)
+    }
+
     static func all() throws -> [Message] {
         var found: [Message] = []
         let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)!

@@ -7,14 +7,9 @@ import Testing
 struct ExtendedPrescriptionMessagesTests {
     @Test("every message of Sources/RxDomain/ExtendedPrescription is in the Chinese catalogue")
     func everyMessageIsTranslated() throws {
-        let folder = SourceMessages.sources.appendingPathComponent("RxDomain/ExtendedPrescription")
-        let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "swift" }
-        #expect(files.count == 4)
-        var messages: [String] = []
-        for file in files { messages += SourceMessages.scan(try String(contentsOf: file, encoding: .utf8)) }
+        let (files, messages, missing) = try SourceMessages.coverage(of: "RxDomain/ExtendedPrescription")
+        #expect(files == 4)
         #expect(messages.count > 20, "the scan found only \(messages.count) messages")
-        let missing = messages.filter { !SourceMessages.isTranslated($0) }
         #expect(missing.isEmpty, "no Chinese for:\n\(missing.joined(separator: "\n"))")
     }
 

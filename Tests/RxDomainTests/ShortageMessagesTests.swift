@@ -7,18 +7,9 @@ import Testing
 struct ShortageMessagesTests {
     @Test("the messages of Sources/RxDomain/Shortages are in the catalogue")
     func shortageMessages() throws {
-        let folder = SourceMessages.sources.appendingPathComponent("RxDomain/Shortages")
-        let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
-        #expect(files.count >= 6)
-        var missing: [String] = []
-        var count = 0
-        for url in files where url.pathExtension == "swift" {
-            for template in SourceMessages.scan(try String(contentsOf: url, encoding: .utf8)) {
-                count += 1
-                if !SourceMessages.isTranslated(template) { missing.append("\(url.lastPathComponent): \(template)") }
-            }
-        }
-        #expect(count > 15, "the scan found only \(count) messages")
+        let (files, messages, missing) = try SourceMessages.coverage(of: "RxDomain/Shortages")
+        #expect(files >= 6)
+        #expect(messages.count > 15, "the scan found only \(messages.count) messages")
         #expect(missing.isEmpty, "no Chinese for:\n\(missing.joined(separator: "\n"))")
         #expect(
             ChineseMessages.translate(

@@ -71,18 +71,9 @@ struct StockTraceabilityTests: RuleRefusals {
 struct StockMessagesTests {
     @Test("the messages of Sources/RxDomain/Stock are in the catalogue")
     func stockMessages() throws {
-        let folder = SourceMessages.sources.appendingPathComponent("RxDomain/Stock")
-        let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
-        #expect(files.count >= 5)
-        var missing: [String] = []
-        var count = 0
-        for url in files where url.pathExtension == "swift" {
-            for template in SourceMessages.scan(try String(contentsOf: url, encoding: .utf8)) {
-                count += 1
-                if !SourceMessages.isTranslated(template) { missing.append("\(url.lastPathComponent): \(template)") }
-            }
-        }
-        #expect(count > 20, "the scan found only \(count) messages")
+        let (files, messages, missing) = try SourceMessages.coverage(of: "RxDomain/Stock")
+        #expect(files >= 5)
+        #expect(messages.count > 20, "the scan found only \(messages.count) messages")
         #expect(missing.isEmpty, "no Chinese for:\n\(missing.joined(separator: "\n"))")
         #expect(
             ChineseMessages.translateFieldMessage("quantity: 6 is more than the 5 that may be issued") == "quantity：6 超过可发的 5")
