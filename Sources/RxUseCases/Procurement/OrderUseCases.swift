@@ -272,9 +272,8 @@ package struct OrderUseCases: Sendable {
 
     /// An order known to exist (read back in the transaction that created or changed it).
     private func existing(_ id: Int64, consortiumID: Int64, connection: StoreConnection) async throws -> PurchaseOrder {
-        guard let order = try await orders.order(id: id, consortiumID: consortiumID, connection: connection) else {
-            throw DomainError.notFound("no order \(id)")
-        }
+        let order = try await orders.order(id: id, consortiumID: consortiumID, connection: connection).orNotFound(
+            "no order \(id)")
         return order
     }
 }

@@ -81,6 +81,22 @@ enum RecordReconciliationRun {
             throw error
         }
     }
+
+    /// `outcome` of a report over a consortium named by its code (an unknown code is bad input); `body` gets the
+    /// consortium's id.
+    static func outcome<C: RecordClassification>(
+        consortiumCode: String, database: Database, format: ReconciliationReport.Format,
+        _ body:
+            @escaping @Sendable (RecordReconciliationStore, Int64, StoreConnection) async throws
+            -> RecordReconciliationReport<C>
+    ) async throws -> RecordReconciliationOutcome<C> {
+        let store = RecordReconciliationStore(database: database)
+        return try await outcome(database: database, format: format) { connection in
+            let consortiumID = try await store.consortiumID(code: consortiumCode, on: connection)
+                .orNotFound("no consortium \(consortiumCode)")
+            return try await body(store, consortiumID, connection)
+        }
+    }
 }
 
 /// `consortiumrx reconcile herbs --round ID`: per member and item of a volume-based round of decoction pieces,
@@ -100,9 +116,7 @@ package struct ReconcileHerbs: Sendable {
         let startedAt = Date()
         let store = RecordReconciliationStore(database: database)
         return try await RecordReconciliationRun.outcome(database: database, format: format) { connection in
-            guard let round = try await store.herbRound(id: roundID, on: connection) else {
-                throw DomainError.notFound("no herb round \(roundID)")
-            }
+            let round = try await store.herbRound(id: roundID, on: connection).orNotFound("no herb round \(roundID)")
             let members = try await store.herbCommitmentFacts(
                 roundID: roundID, consortiumID: round.consortiumID, asOf: asOf, on: connection)
             let rejected = try await store.rejectedBatchFacts(
@@ -138,11 +152,8 @@ package struct ReconcileTransfers: Sendable {
         createdBy: String
     ) async throws -> Outcome {
         let startedAt = Date()
-        let store = RecordReconciliationStore(database: database)
-        return try await RecordReconciliationRun.outcome(database: database, format: format) { connection in
-            guard let consortiumID = try await store.consortiumID(code: consortiumCode, on: connection) else {
-                throw DomainError.notFound("no consortium \(consortiumCode)")
-            }
+        return try await RecordReconciliationRun.outcome(consortiumCode: consortiumCode, database: database, format: format) {
+            store, consortiumID, connection in
             let approvals = try await store.transferApprovalFacts(consortiumID: consortiumID, asOf: asOf, on: connection)
             let shipments = try await store.transferShipmentFacts(consortiumID: consortiumID, asOf: asOf, on: connection)
             var shipmentEntries: [Int64: [ReportEntry<TransferClassification>]] = [:]
@@ -182,11 +193,8 @@ package struct ReconcileCatalogues: Sendable {
         createdBy: String
     ) async throws -> Outcome {
         let startedAt = Date()
-        let store = RecordReconciliationStore(database: database)
-        return try await RecordReconciliationRun.outcome(database: database, format: format) { connection in
-            guard let consortiumID = try await store.consortiumID(code: consortiumCode, on: connection) else {
-                throw DomainError.notFound("no consortium \(consortiumCode)")
-            }
+        return try await RecordReconciliationRun.outcome(consortiumCode: consortiumCode, database: database, format: format) {
+            store, consortiumID, connection in
             let version = try await store.catalogueVersionInEffect(consortiumID: consortiumID, on: asOf, connection: connection)
             let listed = try await store.memberListItemCount(consortiumID: consortiumID, on: connection)
             let entries = try await store.memberListItemsOutOfLine(consortiumID: consortiumID, version: version, on: connection)
