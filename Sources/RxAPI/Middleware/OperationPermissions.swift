@@ -50,6 +50,15 @@ package enum OperationPermissions {
         "createTransferApproval": [.recordTransferApproval],
         "createTransferShipment": [.shipPreparation],
         "createTransferReceipt": [.receivePreparation],
+        // The stock ledger (issue 21).
+        "listInstitutionStock": [.readStock],
+        "getStockCard": [.readStock],
+        "createDispensing": [.dispenseStock],
+        "createStockDisposal": [.manageStock],
+        "getDrugStockAcrossConsortium": [.readAllStock],
+        "createLotRecall": [.recallLot],
+        "releaseLotBlock": [.recallLot],
+        "getLotWhereabouts": [.readAllStock],
         // Long prescriptions.
         "createLongPrescriptionRules": [.manageLongPrescriptionRules],
         "listPrescribers": [.readPrescribers],

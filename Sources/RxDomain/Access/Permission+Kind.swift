@@ -41,6 +41,11 @@ extension Permission {
         case readHerbQualityLimits
         case runDeskChecks
         case signConsoleRun
+        case readStock
+        case readAllStock
+        case dispenseStock
+        case manageStock
+        case recallLot
     }
 
     package var kind: Kind {
@@ -85,6 +90,11 @@ extension Permission {
         case .readHerbQualityLimits: .readHerbQualityLimits
         case .runDeskChecks: .runDeskChecks
         case .signConsoleRun: .signConsoleRun
+        case .readStock: .readStock
+        case .readAllStock: .readAllStock
+        case .dispenseStock: .dispenseStock
+        case .manageStock: .manageStock
+        case .recallLot: .recallLot
         }
     }
 
@@ -134,6 +144,11 @@ extension Permission {
             .readHerbQualityLimits,
             .runDeskChecks,
             .signConsoleRun(consortiumCode: code),
+            .readStock(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
+            .readAllStock(consortiumID: c, leadInstitutionCode: lead),
+            .dispenseStock(consortiumID: c, institutionID: i),
+            .manageStock(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
+            .recallLot(consortiumID: c),
         ]
     }()
 }

@@ -676,6 +676,40 @@ package enum ChineseMessages {
         ("the product prefix {} maps to no drug", "药品标识码 {1} 没有对应的药品"),
         ("the product prefix {} is {}, not {}", "药品标识码 {1} 对应 {2}，而不是 {3}"),
         ("the traceability codes are refused: {}", "药品追溯码被拒绝：{1}"),
+        // The stock ledger's core (DispensingRules, DispensingUseCases, LotRecallUseCases, the ledger's constraints).
+        ("a dispensing goes to a patient (patientRef) or to a ward (ward)", "发药须指明患者（patientRef）或病区（ward）"),
+        ("a dispensing goes to a patient or to a ward, not both", "发药对象是患者或病区，不能两者都填"),
+        ("a dispensing goes to a patient or to a ward, exactly one", "发药对象须是患者或病区之一"),
+        (
+            "must be a pseudonymous reference (1-64 letters, digits, _ or -), never a name or an ID number",
+            "须为化名编号（1-64 位字母、数字、_ 或 -），不能是姓名或身份证号"
+        ),
+        ("must be 1-100 characters", "须为 1-100 个字符"),
+        ("was used for a different dispensing; use a new key", "已用于另一次发药，请使用新的幂等键"),
+        ("names the destruction record or the return note", "须写明销毁记录或退货单号"),
+        ("{} is more than the {} held of lot {}", "{1} 超过批号 {3} 的现有库存 {2}"),
+        (
+            "lot {} may still be issued; only expired or blocked stock is destroyed",
+            "批号 {1} 仍可发放；只有过期或封存的库存才能销毁"
+        ),
+        ("the disposal is refused: {}", "出库（销毁或退货）被拒绝：{1}"),
+        ("lot block {} is already released", "批号封存 {1} 已解除"),
+        ("no dispensing {}", "没有发药记录 {1}"),
+        ("{} has no store location {}", "{1} 没有库位 {2}"),
+        ("the dispensing was not recorded", "发药未能记录"),
+        ("lot {} of {} is already recalled", "{2} 的批号 {1} 已召回"),
+        ("no lot block {}", "没有批号封存 {1}"),
+        ("the disposal was not recorded", "出库未能记录"),
+        ("no delivery on order {} line {}", "订单 {1} 第 {2} 行没有到货记录"),
+        ("not enough stock of the lot: another movement took it first", "库存不足：该批号已被另一笔出库占用"),
+        (
+            "the lot is expired or blocked and leaves only destroyed or returned",
+            "该批号已过期或封存，只能销毁或退货出库"
+        ),
+        ("the lot is held here with another expiry date", "该批号在此处的有效期与所填不同"),
+        ("prefix must be 7 digits", "prefix 须为 7 位数字"),
+        ("drug_code must be a drug of demo/drugs.csv", "drug_code 须为 demo/drugs.csv 中的药品"),
+        ("package is required", "package 为必填项"),
         // Extended prescriptions (ExtendedPrescriptionRules, PatientLinkRules, EPrescriptionRecord).
         ("extended prescription {} is {}; it cannot be {}", "延伸处方 {1} 的状态为 {2}，不能执行该操作（{3}）"),
         ("a refused review says why", "审方不通过须写明理由"),

@@ -238,6 +238,9 @@ package struct OrderUseCases: Sendable {
             try await orders.insertDelivery(
                 orderID: orderID, lineNo: line.lineNo, delivery, exception: exception, consortiumID: consortium.id,
                 recordedBy: principal.tokenID, on: connection)
+            // The delivery's purchase receipt (108) enters the member's stock in the same transaction.
+            try await StockPostings(database: database).postDelivery(
+                orderID: orderID, lineNo: line.lineNo, consortiumID: consortium.id, by: principal.tokenID, on: connection)
             var lines = before.lines
             lines[index].receivedQuantity += delivery.quantity
             let status = ProcurementRules.statusAfterDelivery(lines: lines.map { ($0.quantity, $0.receivedQuantity) })

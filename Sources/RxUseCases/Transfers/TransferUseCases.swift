@@ -130,6 +130,9 @@ package struct TransferUseCases: Sendable {
             else { throw DomainError.conflict("the shipment was not recorded") }
             let created = try await transfers.shipment(id: id, consortiumID: consortiumID, connection: transaction).orNotFound(
                 "no transfer shipment \(id)")
+            // Out of the producer's stock (102) in the shipment's transaction.
+            try await StockPostings(database: database).postPreparationShipment(
+                created, producerInstitutionID: before.supplierInstitutionID, by: principal.tokenID, on: transaction)
             guard let after = try await transfers.approval(id: approvalID, consortiumID: consortiumID, connection: transaction)
             else {
                 throw DomainError.notFound("no transfer approval \(approvalID)")
@@ -168,6 +171,8 @@ package struct TransferUseCases: Sendable {
             else {
                 throw DomainError.notFound("no transfer shipment \(shipmentID)")
             }
+            // Into the receiver's stock (101) in the receipt's transaction.
+            try await StockPostings(database: database).postPreparationReceipt(after, by: principal.tokenID, on: transaction)
             try await database.audit.record(
                 on: transaction, consortiumID: consortiumID, actor: Actor(principal), action: "receive",
                 entityType: "transfer_shipment", entityKey: String(shipmentID), before: before, after: after)
