@@ -88,6 +88,12 @@ package enum Permission: Sendable, Equatable {
     case runDeskChecks
     /// Put one's name to a console run of a consortium (`reconcile … --token`): any token of that consortium.
     case signConsoleRun(consortiumCode: String)
+    /// A member's stock documents (transfers it sends or receives, its count sheets): its own pharmacist, or the
+    /// supply centre (the consortium admin, a procurement officer of the lead) for every member.
+    case moveStockDocument(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
+    /// Read stock documents: of one member (`institutionID`) its pharmacist; of every member (nil) the supply
+    /// centre, auditors and regulators.
+    case readStockDocuments(consortiumID: Int64, institutionID: Int64?, leadInstitutionCode: String?)
 }
 
 extension Principal {
@@ -210,6 +216,14 @@ extension Principal {
             return consortiumID != nil && role.map(checkers.contains) == true
         case .signConsoleRun(let code):
             return consortiumCode == code
+        case .moveStockDocument(let consortium, let institution, let lead):
+            guard consortium == consortiumID else { return false }
+            return (role == .institutionPharmacist && institutionID == institution)
+                || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .readStockDocuments(let consortium, let institution, let lead):
+            guard consortium == consortiumID else { return false }
+            if overseesConsortium || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead)) { return true }
+            return role == .institutionPharmacist && institution != nil && institutionID == institution
         }
     }
 

@@ -41,6 +41,8 @@ extension Permission {
         case readHerbQualityLimits
         case runDeskChecks
         case signConsoleRun
+        case moveStockDocument
+        case readStockDocuments
     }
 
     package var kind: Kind {
@@ -85,6 +87,8 @@ extension Permission {
         case .readHerbQualityLimits: .readHerbQualityLimits
         case .runDeskChecks: .runDeskChecks
         case .signConsoleRun: .signConsoleRun
+        case .moveStockDocument: .moveStockDocument
+        case .readStockDocuments: .readStockDocuments
         }
     }
 
@@ -134,6 +138,9 @@ extension Permission {
             .readHerbQualityLimits,
             .runDeskChecks,
             .signConsoleRun(consortiumCode: code),
+            .moveStockDocument(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
+            .readStockDocuments(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
+            .readStockDocuments(consortiumID: c, institutionID: nil, leadInstitutionCode: lead),
         ]
     }()
 }
