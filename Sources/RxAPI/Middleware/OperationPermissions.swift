@@ -67,6 +67,18 @@ package enum OperationPermissions {
         "issueLongPrescription": [.issueLongPrescription],
         "fillLongPrescription": [.dispense],
         "endLongPrescription": [.issueLongPrescription],
+        // Stock documents: transfers between members and counts.
+        "listStockTransfers": [.readStockDocuments],
+        "createStockTransfer": [.moveStockDocument],
+        "getStockTransfer": [.readStockDocuments],
+        "dispatchStockTransfer": [.moveStockDocument],
+        "receiveStockTransfer": [.moveStockDocument],
+        "cancelStockTransfer": [.moveStockDocument],
+        "listStockCounts": [.readStockDocuments],
+        "openStockCount": [.moveStockDocument],
+        "getStockCount": [.readStockDocuments],
+        "enterStockCounts": [.moveStockDocument],
+        "approveStockCount": [.moveStockDocument],
         // Joint decoction-piece rounds.
         "createHerbRound": [.runHerbRound],
         "moveHerbRound": [.runHerbRound],

@@ -99,6 +99,12 @@ package enum Permission: Sendable, Equatable {
     case manageStock(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
     /// Recall a lot at every member (on the regulator's notice), or release a block: the consortium admin.
     case recallLot(consortiumID: Int64)
+    /// A member's stock documents (transfers it sends or receives, its count sheets): its own pharmacist, or the
+    /// supply centre (the consortium admin, a procurement officer of the lead) for every member.
+    case moveStockDocument(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
+    /// Read stock documents: of one member (`institutionID`) its pharmacist; of every member (nil) the supply
+    /// centre, auditors and regulators.
+    case readStockDocuments(consortiumID: Int64, institutionID: Int64?, leadInstitutionCode: String?)
 }
 
 extension Principal {
@@ -234,6 +240,14 @@ extension Principal {
                 || may(.dispenseStock(consortiumID: consortium, institutionID: institution))
         case .recallLot(let id):
             return id == consortiumID && role == .consortiumAdmin
+        case .moveStockDocument(let consortium, let institution, let lead):
+            guard consortium == consortiumID else { return false }
+            return (role == .institutionPharmacist && institutionID == institution)
+                || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .readStockDocuments(let consortium, let institution, let lead):
+            guard consortium == consortiumID else { return false }
+            if overseesConsortium || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead)) { return true }
+            return role == .institutionPharmacist && institution != nil && institutionID == institution
         }
     }
 

@@ -46,6 +46,8 @@ extension Permission {
         case dispenseStock
         case manageStock
         case recallLot
+        case moveStockDocument
+        case readStockDocuments
     }
 
     package var kind: Kind {
@@ -95,6 +97,8 @@ extension Permission {
         case .dispenseStock: .dispenseStock
         case .manageStock: .manageStock
         case .recallLot: .recallLot
+        case .moveStockDocument: .moveStockDocument
+        case .readStockDocuments: .readStockDocuments
         }
     }
 
@@ -149,6 +153,9 @@ extension Permission {
             .dispenseStock(consortiumID: c, institutionID: i),
             .manageStock(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
             .recallLot(consortiumID: c),
+            .moveStockDocument(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
+            .readStockDocuments(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
+            .readStockDocuments(consortiumID: c, institutionID: nil, leadInstitutionCode: lead),
         ]
     }()
 }

@@ -23,6 +23,10 @@ package enum ConstraintExplanations {
                 reason:
                     "this lot of the piece is already inspected (lots are compared whatever their case, spaces or full-width form)"
             ),
+        "stock_movements_transfer_once":
+            FieldError(field: "id", reason: "a stock movement of this document and lot is already posted"),
+        "stock_movements_count_once":
+            FieldError(field: "id", reason: "a stock movement of this document and lot is already posted"),
         "deliveries_lot_key_not_blank": FieldError(field: "lotNumber", reason: "must not be blank"),
         "herb_inspections_lot_key_not_blank": FieldError(field: "lotNumber", reason: "must not be blank"),
         "transfer_shipments_lot_key_not_blank": FieldError(field: "lotNumber", reason: "must not be blank"),
