@@ -34,6 +34,8 @@ Tests/System/restart.sh
 Tests/System/outage.sh
 # The stock ledger's schema (issue 21): negative stock impossible, 16 sessions racing for the last units.
 Tests/System/stock_schema.sh
+# Migration 024 on a database with history: deliveries and preparation transfers become movements, once.
+Tests/System/stock_opening_history.sh
 # The shortage schema (issue 22): one open record per consortium and drug, also with two sessions racing.
 Tests/System/shortage_schema.sh
 # Extended prescriptions' schema (issue 23): the patient index, prescriber binding, state CHECKs.

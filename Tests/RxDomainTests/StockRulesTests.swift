@@ -26,15 +26,18 @@ struct StockRulesTests: RuleRefusals {
             .map(\.lot.lotNumber)
     }
 
-    @Test("the 3502 codes 101-111 and dispensing and patient returns, each with its direction")
+    @Test("the 3502 codes 101-111, dispensing, patient returns and opening balances, each with its direction")
     func reasons() throws {
-        let ins: [StockMovementReason] = [.transferIn, .countSurplus, .otherIn, .purchaseReceipt, .donationIn, .patientReturn]
+        let ins: [StockMovementReason] = [
+            .transferIn, .countSurplus, .otherIn, .purchaseReceipt, .donationIn, .patientReturn, .opening,
+        ]
         for reason in StockMovementReason.allCases {
             #expect(reason.direction == (ins.contains(reason) ? .in : .out), "\(reason)")
         }
         #expect(StockMovementReason.allCases.filter(\.isNationalCode).map(\.rawValue) == (101...111).map(String.init))
         #expect(StockMovementReason(rawValue: "108") == .purchaseReceipt)
         #expect(StockMovementReason.dispensing.direction == .out && !StockMovementReason.dispensing.isNationalCode)
+        #expect(StockMovementReason.opening.direction == .in && !StockMovementReason.opening.isNationalCode)
         #expect(try StockRules.signedQuantity(Quantity(5), reason: .dispensing) == -5)
         #expect(try StockRules.signedQuantity(Quantity(5), reason: .purchaseReceipt) == 5)
         #expect(field { _ = try StockRules.signedQuantity(.zero, reason: .otherIn) } == "quantity")

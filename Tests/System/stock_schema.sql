@@ -58,7 +58,7 @@ CREATE FUNCTION pg_temp.on_hand(member text, lot text, loc text DEFAULT NULL) RE
     WHERE i.code = member AND s.lot_key = lot_key(lot) AND l.code IS NOT DISTINCT FROM loc;
 $$;
 
--- The reasons are the 13 of the CSV, with their directions.
+-- The reasons are those of the CSV (sql/020's 13 and sql/024's opening), with their directions.
 CREATE TEMP TABLE seeded_reasons (code text, direction text, name_zh text, name_en text);
 \copy seeded_reasons FROM 'seeds/reference/stock_movement_reasons.csv' WITH (FORMAT csv, HEADER true)
 SELECT pg_temp.ok(

@@ -10,7 +10,7 @@ package enum StockDirection: String, Sendable, Codable, CaseIterable {
 }
 
 /// Why stock changed (库存变更类型): the national insurance stock-change codes of the 进销存 interface 3502, plus
-/// dispensing to patients and their returns. The codes are also seeded data (`stock_movement_reasons`); this enum
+/// dispensing to patients and their returns, and opening balances. The codes are also seeded data (`stock_movement_reasons`); this enum
 /// names the ones the rules post.
 package enum StockMovementReason: String, Sendable, Codable, CaseIterable {
     /// 调拨入库
@@ -39,10 +39,13 @@ package enum StockMovementReason: String, Sendable, Codable, CaseIterable {
     case dispensing = "dispensing"
     /// 退药: a patient's return (reported through 3506).
     case patientReturn = "patient_return"
+    /// 期初入库: an opening balance (`consortiumrx import stock`, migration 024). Not a 3502 change: the NHSA export
+    /// reports the stock it opens through the 3501 count.
+    case opening = "opening"
 
     package var direction: StockDirection {
         switch self {
-        case .transferIn, .countSurplus, .otherIn, .purchaseReceipt, .donationIn, .patientReturn: return .in
+        case .transferIn, .countSurplus, .otherIn, .purchaseReceipt, .donationIn, .patientReturn, .opening: return .in
         case .transferOut, .countLoss, .destruction, .otherOut, .returnToSupplier, .donationReturned, .dispensing:
             return .out
         }
