@@ -234,6 +234,7 @@ struct StockLedgerTests {
             func body(_ kind: String, _ doc: String, _ lot: String, _ q: String) -> String {
                 #"{"kind": "\#(kind)", "documentReference": "\#(doc)", "drugCode": "\#(Self.drug)", "lotNumber": "\#(lot)", "quantity": "\#(q)"}"#
             }
+            let other = try await app.token(.institutionPharmacist, institution: Self.otherMember)
             let before = try await Self.counts(app)
             try await app.call(.post, uri, token: token, json: body("destruction", "XH-1", "GOOD", "1"))
                 .expectProblem(.unprocessableContent, naming: "lotNumber")
@@ -242,7 +243,6 @@ struct StockLedgerTests {
             try await app.call(.post, uri, token: token, json: body("supplier_return", "TH-1", "GOOD", "11"))
                 .expectProblem(.unprocessableContent, naming: "quantity")
             // Another member's pharmacist may not touch this stock.
-            let other = try await app.token(.institutionPharmacist, institution: Self.otherMember)
             try await app.call(.post, uri, token: other, json: body("supplier_return", "TH-1", "GOOD", "1"))
                 .expectProblem(.forbidden)
             #expect(try await Self.counts(app) == before)

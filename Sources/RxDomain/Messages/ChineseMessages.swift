@@ -710,6 +710,7 @@ package enum ChineseMessages {
         ("prefix must be 7 digits", "prefix 须为 7 位数字"),
         ("drug_code must be a drug of demo/drugs.csv", "drug_code 须为 demo/drugs.csv 中的药品"),
         ("package is required", "package 为必填项"),
+        ("rejected by inspection {}", "抽检 {1} 不合格"),
         // Extended prescriptions (ExtendedPrescriptionRules, PatientLinkRules, EPrescriptionRecord).
         ("extended prescription {} is {}; it cannot be {}", "延伸处方 {1} 的状态为 {2}，不能执行该操作（{3}）"),
         ("a refused review says why", "审方不通过须写明理由"),
