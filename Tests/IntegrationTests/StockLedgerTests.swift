@@ -119,7 +119,8 @@ struct StockLedgerTests {
             #expect(try await app.count("SELECT count(*)::int FROM stock_movements WHERE reason_code = 'dispensing'") == 5)
             #expect(try await app.count("SELECT count(*)::int FROM dispensings") == 5)
             #expect(
-                try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'dispensing' AND action = 'dispense'")
+                try await app.count(
+                    "SELECT count(*)::int FROM audit_log WHERE entity_type = 'dispensing' AND action = 'dispense'")
                     == 5)
             // Without a named lot (FEFO) the same holds: nothing left, nothing issued, 422 naming the quantity.
             try await Self.dispense(app, token, quantity: "1").expectProblem(.unprocessableContent, naming: "quantity")
@@ -213,11 +214,14 @@ struct StockLedgerTests {
             // Quarantined stock leaves only destroyed or returned, under a document.
             let destroyed = try await app.call(
                 .post, "/v1/institutions/\(Self.member)/stock/disposals", token: token,
-                json: #"{"kind": "destruction", "documentReference": "XH-2026-001", "drugCode": "\#(Self.drug)", "lotNumber": "EXP1", "quantity": "8"}"#)
+                json:
+                    #"{"kind": "destruction", "documentReference": "XH-2026-001", "drugCode": "\#(Self.drug)", "lotNumber": "EXP1", "quantity": "8"}"#
+            )
             #expect(destroyed.status == .created, "\(destroyed.text)")
             #expect(try await Self.onHand(app, lot: "EXP1") == 0)
             #expect(
-                try await app.count("SELECT count(*)::int FROM stock_movements WHERE reason_code = '105' AND document_type = 'destruction'")
+                try await app.count(
+                    "SELECT count(*)::int FROM stock_movements WHERE reason_code = '105' AND document_type = 'destruction'")
                     == 1)
             #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'stock_disposal'") == 1)
         }
@@ -234,6 +238,7 @@ struct StockLedgerTests {
             func body(_ kind: String, _ doc: String, _ lot: String, _ q: String) -> String {
                 #"{"kind": "\#(kind)", "documentReference": "\#(doc)", "drugCode": "\#(Self.drug)", "lotNumber": "\#(lot)", "quantity": "\#(q)"}"#
             }
+            let other = try await app.token(.institutionPharmacist, institution: Self.otherMember)
             let before = try await Self.counts(app)
             try await app.call(.post, uri, token: token, json: body("destruction", "XH-1", "GOOD", "1"))
                 .expectProblem(.unprocessableContent, naming: "lotNumber")
@@ -242,7 +247,6 @@ struct StockLedgerTests {
             try await app.call(.post, uri, token: token, json: body("supplier_return", "TH-1", "GOOD", "11"))
                 .expectProblem(.unprocessableContent, naming: "quantity")
             // Another member's pharmacist may not touch this stock.
-            let other = try await app.token(.institutionPharmacist, institution: Self.otherMember)
             try await app.call(.post, uri, token: other, json: body("supplier_return", "TH-1", "GOOD", "1"))
                 .expectProblem(.forbidden)
             #expect(try await Self.counts(app) == before)
@@ -322,7 +326,8 @@ struct StockLedgerTests {
             #expect(released.status == .ok, "\(released.text)")
             try await app.call(.post, "\(Self.base)/lot-blocks/\(block)/release", token: admin, json: #"{"reason": "x"}"#)
                 .expectProblem(.conflict)
-            #expect(try await Self.dispense(app, otherPharmacist, Self.otherMember, quantity: "1", lot: "RC01").status == .created)
+            #expect(
+                try await Self.dispense(app, otherPharmacist, Self.otherMember, quantity: "1", lot: "RC01").status == .created)
             #expect(
                 try await app.count(
                     "SELECT count(*)::int FROM audit_log WHERE entity_type = 'lot_block' AND action IN ('recall', 'release')")

@@ -735,6 +735,7 @@ package enum ChineseMessages {
             "a stock movement of this document and lot is already posted",
             "该单据的这一批号已记账"
         ),
+        ("rejected by inspection {}", "抽检 {1} 不合格"),
         // Extended prescriptions (ExtendedPrescriptionRules, PatientLinkRules, EPrescriptionRecord).
         ("extended prescription {} is {}; it cannot be {}", "延伸处方 {1} 的状态为 {2}，不能执行该操作（{3}）"),
         ("a refused review says why", "审方不通过须写明理由"),

@@ -83,7 +83,8 @@ package enum DispensingRules {
             errors.append(FieldError(field: "lotNumber", reason: "no stock of lot \(lot) here"))
         } else if kind == .destruction && !state.isQuarantined {
             errors.append(
-                FieldError(field: "lotNumber", reason: "lot \(lot) may still be issued; only expired or blocked stock is destroyed"))
+                FieldError(
+                    field: "lotNumber", reason: "lot \(lot) may still be issued; only expired or blocked stock is destroyed"))
         }
         try TransferRules.refuse(errors, "the disposal is refused")
     }

@@ -224,15 +224,16 @@ package struct StockStore: SQLStore {
         from: BusinessDate, to: BusinessDate
     ) async throws -> (opening: Quantity, lines: [StockCardLine]) {
         try await database.read { connection in
-            let opening = try await connection.row(
-                """
-                SELECT COALESCE(sum(CASE m.direction WHEN 'in' THEN m.quantity ELSE -m.quantity END), 0)
-                FROM stock_movements m
-                WHERE m.consortium_id = \(consortiumID) AND m.institution_id = \(institutionID)
-                  AND m.drug_code = \(drugCode) AND m.lot_key = lot_key(\(lotNumber))
-                  AND (\(locationID)::bigint IS NULL OR m.location_id = \(locationID))
-                  AND m.business_date < \(from.description)::date
-                """, as: Decimal.self, logger: logger) ?? Decimal(0)
+            let opening =
+                try await connection.row(
+                    """
+                    SELECT COALESCE(sum(CASE m.direction WHEN 'in' THEN m.quantity ELSE -m.quantity END), 0)
+                    FROM stock_movements m
+                    WHERE m.consortium_id = \(consortiumID) AND m.institution_id = \(institutionID)
+                      AND m.drug_code = \(drugCode) AND m.lot_key = lot_key(\(lotNumber))
+                      AND (\(locationID)::bigint IS NULL OR m.location_id = \(locationID))
+                      AND m.business_date < \(from.description)::date
+                    """, as: Decimal.self, logger: logger) ?? Decimal(0)
             let lines = try await connection.rows(
                 """
                 SELECT m.id, m.business_date::text, m.reason_code, r.name_zh, l.code,
@@ -300,7 +301,8 @@ package struct StockStore: SQLStore {
                     patientRef: $0.4, ward: $0.5)
             },
             transit.map {
-                LotInTransit(transferID: $0.0, senderInstitutionCode: $0.1, receiverInstitutionCode: $0.2, quantity: Quantity($0.3))
+                LotInTransit(
+                    transferID: $0.0, senderInstitutionCode: $0.1, receiverInstitutionCode: $0.2, quantity: Quantity($0.3))
             }
         )
     }
@@ -548,8 +550,10 @@ package struct StockStore: SQLStore {
     /// The delivery just recorded on an order line for a lot (the latest), with the ordering member: what its purchase
     /// receipt (108) posts.
     package func delivery(orderID: Int64, lineNo: Int, consortiumID: Int64, on connection: StoreConnection) async throws
-        -> (id: Int64, institutionID: Int64, drugCode: String, lotNumber: String, expiry: BusinessDate, quantity: Quantity,
-            receivedOn: BusinessDate)?
+        -> (
+            id: Int64, institutionID: Int64, drugCode: String, lotNumber: String, expiry: BusinessDate, quantity: Quantity,
+            receivedOn: BusinessDate
+        )?
     {
         guard
             let row = try await connection.row(

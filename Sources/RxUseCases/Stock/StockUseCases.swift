@@ -153,7 +153,9 @@ package struct StockPostings: Sendable {
     }
 
     /// The purchase receipt (108) of the delivery just recorded on an order line, at the ordering member.
-    package func postDelivery(orderID: Int64, lineNo: Int, consortiumID: Int64, by tokenID: Int64?, on connection: StoreConnection)
+    package func postDelivery(
+        orderID: Int64, lineNo: Int, consortiumID: Int64, by tokenID: Int64?, on connection: StoreConnection
+    )
         async throws
     {
         guard let d = try await stock.delivery(orderID: orderID, lineNo: lineNo, consortiumID: consortiumID, on: connection)
@@ -169,7 +171,9 @@ package struct StockPostings: Sendable {
 
     /// A preparation's shipment out of the producer (102); what the producer does not hold of the lot enters first
     /// as made (106, `DispensingRules.preparationShipment`).
-    package func postPreparationShipment(_ shipment: TransferShipment, producerInstitutionID: Int64, by tokenID: Int64?, on connection: StoreConnection)
+    package func postPreparationShipment(
+        _ shipment: TransferShipment, producerInstitutionID: Int64, by tokenID: Int64?, on connection: StoreConnection
+    )
         async throws
     {
         let lot = StockLot(drugCode: shipment.drugCode, lotNumber: shipment.lotNumber, expiry: shipment.expiryDate)
