@@ -2,7 +2,8 @@
 --   every member of the demo consortium JLTCM holds :lots lots of each of its catalogue's drugs, each lot received
 --   once (108) and then dispensed one unit at a time, so that the ledger has about :movements movements while the
 --   lots on hand (what the stock reads look at) stay as many as a real pharmacy's. Business dates run back over the
---   last two years; every lot stays unexpired and on hand.
+--   last two years; every lot stays unexpired and on hand. The documents they name have negative ids, so they are
+--   never taken for a real delivery's or dispensing's.
 -- Written set-based with the on-hand trigger off, then stock_on_hand is rebuilt from the movements in one statement
 -- (the same sum the trigger keeps); a bench database only.
 \set ON_ERROR_STOP on
@@ -30,7 +31,7 @@ SELECT b.consortium_id, b.institution_id, b.drug_code, b.lot_number, b.expiry_da
        CASE WHEN k = 1 THEN 'in' ELSE 'out' END,
        CASE WHEN k = 1 THEN 2 * :per_lot ELSE 1 END,
        CASE WHEN k = 1 THEN 'delivery' ELSE 'dispensing' END,
-       k,
+       -k,
        now() - make_interval(days => (730 * (:per_lot - k) / :per_lot)::int),
        current_date - (730 * (:per_lot - k) / :per_lot)::int
 FROM bench_lots b CROSS JOIN generate_series(1, :per_lot) k;
