@@ -37,7 +37,7 @@ ALTER TABLE stock_movements DISABLE TRIGGER stock_movements_post;
 CREATE TEMP TABLE bench_lots ON COMMIT DROP AS
 SELECT row_number() OVER (ORDER BY i.id, d.code, l.n) AS lot_no, i.consortium_id, i.id AS institution_id,
        d.code AS drug_code, 'BENCH-' || d.rn || '-' || l.n AS lot_number,
-       current_date + 200 + ((d.rn * 7 + l.n * 91) % 700) AS expiry_date
+       current_date + 200 + ((d.rn * 7 + l.n * 91) % 700)::int AS expiry_date
 FROM institutions i
 JOIN consortia c ON c.id = i.consortium_id AND c.code = 'JLTCM'
 JOIN LATERAL (

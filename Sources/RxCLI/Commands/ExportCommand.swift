@@ -79,7 +79,8 @@ struct ExportCommand: AsyncParsableCommand {
                 }
             }
             guard let directory else {
-                for file in files { FileHandle.standardOutput.write(file.data) }
+                // A reader that stops early (`| head`) ends the output, not the process with a crash.
+                for file in files { try? FileHandle.standardOutput.write(contentsOf: file.data) }
                 return
             }
             let folder = URL(fileURLWithPath: directory, isDirectory: true)
