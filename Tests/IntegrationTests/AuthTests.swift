@@ -5,6 +5,7 @@ import PostgresNIO
 import RxDomain
 import RxStore
 import RxUseCases
+import Synchronization
 import Testing
 
 @testable import RxAPI
@@ -42,14 +43,19 @@ struct AuthTests {
     @Test("19.11: a token verified and cached stops working at its expiry, not when the cache forgets it")
     func cachedTokenExpires() async throws {
         try await TestApp.run { app in
-            // A cache that would remember the token for an hour: the token's own expiry must still end it.
-            let authenticator = Authenticator(tokens: TokenUseCases(database: app.database), lifetime: .seconds(3600))
-            let expiry = Date().addingTimeInterval(15)
+            // A cache that would remember the token for an hour: the token's own expiry must still end it. The
+            // cache reads an injected clock, moved past the expiry; the database still holds the token valid.
+            let clock = Mutex(Date())
+            let authenticator = Authenticator(
+                tokens: TokenUseCases(database: app.database), lifetime: .seconds(3600), now: { clock.withLock { $0 } })
+            let expiry = Date().addingTimeInterval(600)
             let soon = try await TokenUseCases(database: app.database).create(
                 role: .auditor, consortiumCode: TestApp.demoConsortium, institutionCode: nil, name: "expires soon",
                 expiresAt: expiry, actor: .console("test"))
             #expect(try await authenticator.principal(forToken: soon.token) != nil)
-            try await Task.sleep(for: .seconds(max(0, expiry.timeIntervalSinceNow) + 0.2))
+            clock.withLock { $0 = expiry.addingTimeInterval(-1) }
+            #expect(try await authenticator.principal(forToken: soon.token) != nil)
+            clock.withLock { $0 = expiry }
             #expect(try await authenticator.principal(forToken: soon.token) == nil)
         }
     }

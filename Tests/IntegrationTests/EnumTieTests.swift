@@ -31,6 +31,13 @@ struct EnumTieTests {
 
     static let ties: [Tie] = [
         Tie(swift: values(ConsortiumKind.self), column: "consortia.kind", contract: "ConsortiumKind"),
+        // The stock ledger (issue 21).
+        Tie(swift: values(LotBlockKind.self), column: "lot_blocks.kind", contract: "LotBlockKind"),
+        Tie(swift: values(StockDisposalKind.self), column: "stock_disposals.kind", contract: "StockDisposalInput/kind"),
+        Tie(swift: values(StockDisposalKind.self), contract: "StockDisposal/kind"),
+        Tie(swift: values(StockDocumentType.self), column: "stock_movements.document_type"),
+        Tie(swift: values(ExpiryClass.self), contract: "StockLine/expiryClass"),
+        Tie(swift: values(TraceabilityExemption.self), contract: "Dispensing/traceabilityExemption"),
         Tie(swift: values(InstitutionLevel.self), column: "institutions.level", contract: "InstitutionLevel"),
         Tie(swift: values(InstitutionLevel.self), column: "long_rx_level_limits.level", contract: "InstitutionLevel"),
         Tie(swift: values(InstitutionType.self), column: "institutions.type", contract: "InstitutionType"),

@@ -497,6 +497,14 @@ struct HerbProcurementTests {
             }
             let unidentified = try await inspect(t.admin, lot: "CP-ID", identified: false, good)
             #expect(unidentified.json["result"] as? String == "rejected")
+            // The rejected lot is blocked at every member in the stock ledger, naming its inspection (issue 21).
+            #expect(
+                try await app.count(
+                    """
+                    SELECT count(*)::int FROM lot_blocks
+                    WHERE kind = 'inspection_rejection' AND lot_key = 'CP-ID' AND herb_inspection_id IS NOT NULL
+                      AND released_at IS NULL
+                    """) == 1)
             // 黄芪's total ash limit is 5.0%.
             var astragalus = good
             astragalus["totalAshPct"] = "5.2"

@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import RxDomain
+import RxUseCases
 import Testing
 
 @testable import RxStore
@@ -186,9 +187,9 @@ struct LongPrescriptionContextCacheTests {
                 try await InstitutionStore(database: database).list(consortiumID: consortium, connection: $0)
             }
             try #require(members.count == context.institutions.count)
-            let store = MemberCatalogueStore(database: database)
+            let useCases = MemberCatalogueUseCases(database: database)
             for member in members {
-                let expected = Set(try await store.get(institution: member, on: today).drugs.map(\.code))
+                let expected = Set(try await useCases.get(institution: member, on: today).drugs.map(\.code))
                 #expect(context.catalogues[member.id] == expected, "\(member.code)")
             }
             #expect(context.catalogues.values.contains { $0.count == 2 } && context.catalogues.values.contains { $0.isEmpty })

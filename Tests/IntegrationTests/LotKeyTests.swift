@@ -120,7 +120,7 @@ struct LotKeyTests {
             )
             #expect(inspected.json["result"] as? String == "rejected", "\(inspected.text)")
 
-            let out = try await ReconcileHerbs(database: app.database).run(
+            let out = try await RecordReconciliations(database: app.database).herbs(
                 roundID: Int64(round), asOf: BusinessDate.today(), format: .json, createdBy: "tester")
             let lots = out.report?.entries.filter { $0.classifications == [.rejectedBatchReceived] } ?? []
             #expect(lots.count == 1, "\(out.output)")

@@ -77,7 +77,7 @@ struct RecordReconciliationTests {
                     """)
             }
             // Before any buying, as of the day before the period: nothing is expected yet, all in line.
-            let early = try await ReconcileHerbs(database: app.database).run(
+            let early = try await RecordReconciliations(database: app.database).herbs(
                 roundID: Int64(round), asOf: H.start.adding(days: -1), format: .json, createdBy: "tester")
             #expect(early.status == 0, "\(early.output)")
             #expect(early.report?.entries.count == 4 && early.report?.inLine == 4)
@@ -106,7 +106,7 @@ struct RecordReconciliationTests {
             #expect(
                 try await ProcurementTests.order(app, chy, institution: "CHY-YAJ-CHC", [(H.astragalus, "10")]).status == .created)
 
-            let out = try await ReconcileHerbs(database: app.database).run(
+            let out = try await RecordReconciliations(database: app.database).herbs(
                 roundID: Int64(round), asOf: Self.today, format: .json, createdBy: "tester")
             #expect(out.status == 1, "\(out.errors)")
             let report = out.report
@@ -138,13 +138,13 @@ struct RecordReconciliationTests {
                     "SELECT count(*)::int FROM reconciliation_discrepancies WHERE run_id = \(runID) AND classification = 'rejected_batch_received' AND money_at_stake = 9000"
                 ) == 1)
             // A snapshot: the same report again is a new run.
-            let again = try await ReconcileHerbs(database: app.database).run(
+            let again = try await RecordReconciliations(database: app.database).herbs(
                 roundID: Int64(round), asOf: Self.today, createdBy: "tester")
             #expect(again.status == 1 && again.report?.runID != runID)
             #expect(again.output.contains("summary (herbs run") && again.output.contains("17550.00"))
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs WHERE kind = 'herbs'") == 3)
 
-            let unknown = try await ReconcileHerbs(database: app.database).run(
+            let unknown = try await RecordReconciliations(database: app.database).herbs(
                 roundID: 999_999, asOf: Self.today, createdBy: "tester")
             #expect(unknown.status == 2 && unknown.output.isEmpty && unknown.errors.contains("no herb round 999999"))
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs") == 3)
@@ -175,7 +175,7 @@ struct RecordReconciliationTests {
                     json: #"{"quantityReceived": "2", "condition": "intact"}"#
                 ).status == .created)
 
-            let inLine = try await ReconcileTransfers(database: app.database).run(
+            let inLine = try await RecordReconciliations(database: app.database).transfers(
                 consortiumCode: "JLTCM", asOf: today, format: .csv, createdBy: "tester")
             #expect(inLine.status == 0, "\(inLine.output)")
             #expect(inLine.output.hasPrefix("row,subject,classification,detail\n"))
@@ -257,7 +257,7 @@ struct RecordReconciliationTests {
                     "SELECT id FROM transfer_approvals WHERE document_number = '吉药监制调C'", as: Int64.self
                 ).first)
 
-            let out = try await ReconcileTransfers(database: app.database).run(
+            let out = try await RecordReconciliations(database: app.database).transfers(
                 consortiumCode: "JLTCM", asOf: today, format: .json, createdBy: "tester")
             #expect(out.status == 1, "\(out.errors)")
             let r = out.report
@@ -288,11 +288,11 @@ struct RecordReconciliationTests {
             try await Self.expectListed(
                 app, runID: runID, kind: "transfers", count: ("over_approved_quantity", 1), discrepancies: 9)
 
-            let table = try await ReconcileTransfers(database: app.database).run(
+            let table = try await RecordReconciliations(database: app.database).transfers(
                 consortiumCode: "JLTCM", asOf: today, createdBy: "tester")
             #expect(table.output.contains("summary (transfers run") && !table.output.contains("money_at_stake"))
 
-            let unknown = try await ReconcileTransfers(database: app.database).run(
+            let unknown = try await RecordReconciliations(database: app.database).transfers(
                 consortiumCode: "NOPE", asOf: today, createdBy: "tester")
             #expect(unknown.status == 2 && unknown.errors.contains("no consortium NOPE"))
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs WHERE kind = 'transfers'") == 3)
@@ -339,7 +339,7 @@ struct RecordReconciliationTests {
                     """)
             }
             let today = Self.today
-            let inLine = try await ReconcileCatalogues(database: app.database).run(
+            let inLine = try await RecordReconciliations(database: app.database).catalogues(
                 consortiumCode: "JLTCM", asOf: today, format: .json, createdBy: "tester")
             #expect(inLine.status == 0, "\(inLine.output)")
             #expect(inLine.report?.lines == 2 && inLine.report?.entries.isEmpty == true)
@@ -353,7 +353,7 @@ struct RecordReconciliationTests {
                     WHERE code = 'SL-PA-HQ-VC'
                     """)
             }
-            let out = try await ReconcileCatalogues(database: app.database).run(
+            let out = try await RecordReconciliations(database: app.database).catalogues(
                 consortiumCode: "JLTCM", asOf: today, format: .json, createdBy: "tester")
             #expect(out.status == 1)
             let r = out.report
@@ -369,12 +369,12 @@ struct RecordReconciliationTests {
                 app, runID: try #require(r?.runID), kind: "catalogues", count: ("level_not_allowed", 1), discrepancies: 2)
 
             // Before version 1 took effect (2026-01-01) no catalogue is in effect: every listed drug is outside it.
-            let before = try await ReconcileCatalogues(database: app.database).run(
+            let before = try await RecordReconciliations(database: app.database).catalogues(
                 consortiumCode: "JLTCM", asOf: BusinessDate("2025-12-31")!, createdBy: "tester")
             #expect(before.status == 1 && before.report?.count(.notInCatalogue) == 4)
             #expect(before.output.contains("catalogueVersion=none in effect"))
 
-            let unknown = try await ReconcileCatalogues(database: app.database).run(
+            let unknown = try await RecordReconciliations(database: app.database).catalogues(
                 consortiumCode: "NOPE", asOf: today, createdBy: "tester")
             #expect(unknown.status == 2 && unknown.output.isEmpty)
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs WHERE kind = 'catalogues'") == 3)

@@ -19,7 +19,7 @@ struct StockImportExportTests {
     /// Drug codes of a member's catalogue in effect on `day`.
     static func catalogue(_ app: TestApp, _ member: String) async throws -> [String] {
         let institution = try #require(try await InstitutionStore(database: app.database).find(code: member))
-        return try await MemberCatalogueStore(database: app.database).get(institution: institution, on: day).drugs.map(\.code)
+        return try await MemberCatalogueUseCases(database: app.database).get(institution: institution, on: day).drugs.map(\.code)
             .sorted()
     }
 

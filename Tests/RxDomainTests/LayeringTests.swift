@@ -42,6 +42,13 @@ struct LayeringTests {
         #expect(decisions.isEmpty, "decisions in the store:\n\(decisions.joined(separator: "\n"))")
     }
 
+    @Test("RxStore asks no rule: the use case calls RxDomain and hands the store its decision")
+    func storeAsksNoRule() throws {
+        let calls = try Self.matches(
+            #"\b[A-Z]\w*(Rules|Timeline|Reconciliation|Policy|Check)\.[a-z]\w*\(|\.allows\(|\.may\("#, in: "RxStore")
+        #expect(calls.isEmpty, "rules asked in the store:\n\(calls.joined(separator: "\n"))")
+    }
+
     @Test("RxUseCases, RxAPI, RxCLI and RxDomain write no SQL and do not import PostgresNIO (but for the wiring)")
     func sqlOnlyInTheStore() throws {
         for target in ["RxUseCases", "RxAPI", "RxCLI", "RxDomain"] {

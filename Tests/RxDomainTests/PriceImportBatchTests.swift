@@ -23,3 +23,24 @@ struct PriceImportBatchTests {
         #expect(periods.first { $0.id == -4 }?.to == Self.d("2026-01-01"))
     }
 }
+
+extension PriceImportBatchTests {
+    @Test("A batch plan: what the lines close and supersede, and the period each new line keeps")
+    func plan() {
+        let agreements = ["A": [PriceTimeline.Period(id: 1, from: Self.d("2026-01-01"), to: nil)]]
+        let ceilings = ["A": [PriceTimeline.Period(id: 7, from: Self.d("2026-03-01"), to: nil)]]
+        let plan = PriceTimeline.planBatch(
+            [
+                .init(line: 3, drugCode: "A", from: Self.d("2026-03-01")),
+                .init(line: 2, drugCode: "A", from: Self.d("2026-03-01")),
+                .init(line: 4, drugCode: "B", from: Self.d("2026-05-01")),
+            ], agreements: agreements, ceilings: ceilings)
+        // Line 2 closes agreement 1 and supersedes ceiling 7 (same start); line 3 then supersedes line 2.
+        #expect(plan.closedAgreements == [.init(id: 1, from: Self.d("2026-01-01"), to: Self.d("2026-03-01"))])
+        #expect(plan.supersededAgreements.isEmpty)
+        #expect(plan.supersededCeilings == [7] && plan.closedCeilings.isEmpty)
+        #expect(plan.newAgreements[2] == nil && plan.newCeilings[2] == nil)
+        #expect(plan.newAgreements[3] == .init(id: -3, from: Self.d("2026-03-01"), to: nil))
+        #expect(plan.newCeilings[4] == .init(id: -4, from: Self.d("2026-05-01"), to: nil))
+    }
+}

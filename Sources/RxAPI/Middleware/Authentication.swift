@@ -24,11 +24,14 @@ final class Authenticator: Sendable {
 
     let tokens: TokenUseCases
     let lifetime: Duration
+    /// The wall clock a cached token's expiry is compared with (tests inject theirs).
+    let now: @Sendable () -> Date
     private let cache = Mutex<[Data: Entry]>([:])
 
-    init(tokens: TokenUseCases, lifetime: Duration = .seconds(10)) {
+    init(tokens: TokenUseCases, lifetime: Duration = .seconds(10), now: @escaping @Sendable () -> Date = { Date() }) {
         self.tokens = tokens
         self.lifetime = lifetime
+        self.now = now
     }
 
     func principal(forToken token: String) async throws -> Principal? {
@@ -36,7 +39,7 @@ final class Authenticator: Sendable {
         let now = ContinuousClock.now
         if let entry = cache.withLock({ $0[key] }), entry.until > now {
             guard let expiresAt = entry.expiresAt else { return entry.principal }
-            if Date() < expiresAt { return entry.principal }
+            if self.now() < expiresAt { return entry.principal }
             cache.withLock { $0[key] = nil }
             return nil
         }

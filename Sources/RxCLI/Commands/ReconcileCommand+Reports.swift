@@ -5,7 +5,7 @@ import RxStore
 import RxUseCases
 
 /// `reconcile herbs|transfers|catalogues`: reports of records against records, no file. The reports are use cases
-/// (`ReconcileHerbs`, `ReconcileTransfers`, `ReconcileCatalogues`); these commands read options, write output and
+/// (`RecordReconciliations.herbs`, `.transfers`, `.catalogues`); these commands read options, write output and
 /// map the outcome to the exit status.
 /// Every bad option (missing, malformed, an unknown round or consortium) exits 2, like a bad invoice file.
 extension ReconcileCommand {
@@ -83,7 +83,7 @@ extension ReconcileCommand {
             }
             let (format, asOf) = try report.parsed()
             let outcome = try await database.withDatabase("reconcile") { db in
-                try await ReconcileHerbs(database: db).run(
+                try await RecordReconciliations(database: db).herbs(
                     roundID: roundID, asOf: asOf, format: format,
                     createdBy: try await by.resolve(consortiumCode: nil, database: db))
             }
@@ -108,7 +108,7 @@ extension ReconcileCommand {
             let consortium = try ReconcileCommand.required(consortium, "--consortium")
             let (format, asOf) = try report.parsed()
             let outcome = try await database.withDatabase("reconcile") { db in
-                try await ReconcileTransfers(database: db).run(
+                try await RecordReconciliations(database: db).transfers(
                     consortiumCode: consortium, asOf: asOf, format: format,
                     createdBy: try await by.resolve(consortiumCode: consortium, database: db))
             }
@@ -133,7 +133,7 @@ extension ReconcileCommand {
             let consortium = try ReconcileCommand.required(consortium, "--consortium")
             let (format, asOf) = try report.parsed()
             let outcome = try await database.withDatabase("reconcile") { db in
-                try await ReconcileCatalogues(database: db).run(
+                try await RecordReconciliations(database: db).catalogues(
                     consortiumCode: consortium, asOf: asOf, format: format,
                     createdBy: try await by.resolve(consortiumCode: consortium, database: db))
             }

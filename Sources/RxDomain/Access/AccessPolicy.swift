@@ -88,6 +88,23 @@ package enum Permission: Sendable, Equatable {
     case runDeskChecks
     /// Put one's name to a console run of a consortium (`reconcile … --token`): any token of that consortium.
     case signConsoleRun(consortiumCode: String)
+    /// A member's stock (on hand, stock cards): its own pharmacist, and whoever reads every member's stock.
+    case readStock(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
+    /// Every member's stock (a drug across the consortium, where a lot is): the consortium admin and the supply
+    /// centre, auditors and regulators.
+    case readAllStock(consortiumID: Int64, leadInstitutionCode: String?)
+    /// Dispense (发药) from a member's stock: a pharmacist of that member.
+    case dispenseStock(consortiumID: Int64, institutionID: Int64)
+    /// Destroy or return a member's stock: its own pharmacist, the consortium admin or the supply centre.
+    case manageStock(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
+    /// Recall a lot at every member (on the regulator's notice), or release a block: the consortium admin.
+    case recallLot(consortiumID: Int64)
+    /// A member's stock documents (transfers it sends or receives, its count sheets): its own pharmacist, or the
+    /// supply centre (the consortium admin, a procurement officer of the lead) for every member.
+    case moveStockDocument(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
+    /// Read stock documents: of one member (`institutionID`) its pharmacist; of every member (nil) the supply
+    /// centre, auditors and regulators.
+    case readStockDocuments(consortiumID: Int64, institutionID: Int64?, leadInstitutionCode: String?)
 }
 
 extension Principal {
@@ -210,6 +227,27 @@ extension Principal {
             return consortiumID != nil && role.map(checkers.contains) == true
         case .signConsoleRun(let code):
             return consortiumCode == code
+        case .readStock(let consortium, let institution, let lead):
+            return may(.readAllStock(consortiumID: consortium, leadInstitutionCode: lead))
+                || (consortium == consortiumID && role == .institutionPharmacist && institutionID == institution)
+        case .readAllStock(let consortium, let lead):
+            guard consortium == consortiumID else { return false }
+            return overseesConsortium || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .dispenseStock(let consortium, let institution):
+            return consortium == consortiumID && role == .institutionPharmacist && institutionID == institution
+        case .manageStock(let consortium, let institution, let lead):
+            return may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+                || may(.dispenseStock(consortiumID: consortium, institutionID: institution))
+        case .recallLot(let id):
+            return id == consortiumID && role == .consortiumAdmin
+        case .moveStockDocument(let consortium, let institution, let lead):
+            guard consortium == consortiumID else { return false }
+            return (role == .institutionPharmacist && institutionID == institution)
+                || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .readStockDocuments(let consortium, let institution, let lead):
+            guard consortium == consortiumID else { return false }
+            if overseesConsortium || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead)) { return true }
+            return role == .institutionPharmacist && institution != nil && institutionID == institution
         }
     }
 

@@ -41,6 +41,13 @@ extension Permission {
         case readHerbQualityLimits
         case runDeskChecks
         case signConsoleRun
+        case readStock
+        case readAllStock
+        case dispenseStock
+        case manageStock
+        case recallLot
+        case moveStockDocument
+        case readStockDocuments
     }
 
     package var kind: Kind {
@@ -85,6 +92,13 @@ extension Permission {
         case .readHerbQualityLimits: .readHerbQualityLimits
         case .runDeskChecks: .runDeskChecks
         case .signConsoleRun: .signConsoleRun
+        case .readStock: .readStock
+        case .readAllStock: .readAllStock
+        case .dispenseStock: .dispenseStock
+        case .manageStock: .manageStock
+        case .recallLot: .recallLot
+        case .moveStockDocument: .moveStockDocument
+        case .readStockDocuments: .readStockDocuments
         }
     }
 
@@ -134,6 +148,14 @@ extension Permission {
             .readHerbQualityLimits,
             .runDeskChecks,
             .signConsoleRun(consortiumCode: code),
+            .readStock(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
+            .readAllStock(consortiumID: c, leadInstitutionCode: lead),
+            .dispenseStock(consortiumID: c, institutionID: i),
+            .manageStock(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
+            .recallLot(consortiumID: c),
+            .moveStockDocument(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
+            .readStockDocuments(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
+            .readStockDocuments(consortiumID: c, institutionID: nil, leadInstitutionCode: lead),
         ]
     }()
 }

@@ -113,3 +113,56 @@ extension PriceTimeline {
         }
     }
 }
+
+extension PriceTimeline {
+    /// A line of an import batch: a provincial price of `drugCode` from `from`, on line `line` of the file.
+    package struct BatchLine: Sendable, Equatable {
+        package var line: Int
+        package var drugCode: String
+        package var from: BusinessDate
+
+        package init(line: Int, drugCode: String, from: BusinessDate) {
+            (self.line, self.drugCode, self.from) = (line, drugCode, from)
+        }
+    }
+
+    /// What an import batch does to the timelines of its drugs: each line is both a ceiling (provincial
+    /// winning-bid price) and a price agreement, placed by `plan` in file order as if imported one after the other.
+    /// The existing periods it supersedes or closes, and, by line number, the period each new one keeps (none when
+    /// a later line of the batch superseded it).
+    package struct BatchPlan: Sendable {
+        package var supersededAgreements: [Int64] = []
+        package var closedAgreements: [Period] = []
+        package var supersededCeilings: [Int64] = []
+        package var closedCeilings: [Period] = []
+        package var newAgreements: [Int: Period] = [:]
+        package var newCeilings: [Int: Period] = [:]
+    }
+
+    /// Plans a batch over the periods in effect of its drugs (`agreements`, `ceilings`: by drug code).
+    package static func planBatch(
+        _ lines: [BatchLine], agreements: [String: [Period]], ceilings: [String: [Period]]
+    ) -> BatchPlan {
+        var agreements = agreements
+        var ceilings = ceilings
+        // A new line's period carries the id -line until it is written.
+        var agreementChanges = BatchChanges()
+        var ceilingChanges = BatchChanges()
+        for line in lines.sorted(by: { $0.line < $1.line }) {
+            ceilingChanges.add(id: -Int64(line.line), from: line.from, to: &ceilings[line.drugCode, default: []])
+            agreementChanges.add(id: -Int64(line.line), from: line.from, to: &agreements[line.drugCode, default: []])
+        }
+        func outcome(_ changes: BatchChanges, _ periods: [String: [Period]]) -> ([Int64], [Period], [Int: Period]) {
+            let all = periods.values.joined()
+            let superseded = changes.superseded.filter { $0 > 0 }.sorted()
+            let closed = all.filter { $0.id > 0 && changes.closed.contains($0.id) && !changes.superseded.contains($0.id) }
+                .sorted { $0.id < $1.id }
+            let new = Dictionary(all.filter { $0.id < 0 }.map { (Int(-$0.id), $0) }, uniquingKeysWith: { a, _ in a })
+            return (superseded, closed, new)
+        }
+        var plan = BatchPlan()
+        (plan.supersededAgreements, plan.closedAgreements, plan.newAgreements) = outcome(agreementChanges, agreements)
+        (plan.supersededCeilings, plan.closedCeilings, plan.newCeilings) = outcome(ceilingChanges, ceilings)
+        return plan
+    }
+}

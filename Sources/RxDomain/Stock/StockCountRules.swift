@@ -10,7 +10,7 @@ package enum StockCountStatus: String, Sendable, Codable, CaseIterable {
 /// or count loss (104) when a second person approves.
 package enum StockCountRules {
     /// A lot's line on a count sheet: what the ledger expects, what was counted (nil until entered).
-    package struct Line: Sendable, Equatable {
+    package struct Line: Sendable, Equatable, Codable {
         package var lot: StockLot
         package var expected: Quantity
         package var counted: Quantity?

@@ -3,19 +3,6 @@ import Logging
 import PostgresNIO
 import RxDomain
 
-/// A member's list as the service answers for it.
-package struct MemberCatalogue: Sendable {
-    package var institution: Institution
-    /// No list of its own: the member uses the consortium catalogue (what its level allows).
-    package var usesConsortiumCatalogue: Bool
-    package var revision: Int
-    package var consortiumVersion: Int?
-    package var drugs: [Drug]
-    package var outOfLine: [FieldError]
-
-    package var etag: String { "\"m\(revision)\"" }
-}
-
 package struct OutOfLineEntry: Sendable, Equatable, Encodable {
     package var institutionCode: String
     package var drugCode: String
@@ -51,12 +38,10 @@ package struct MemberCatalogueStore: SQLStore {
         return (number, map)
     }
 
-    package func get(institution: Institution, on date: BusinessDate) async throws -> MemberCatalogue {
-        try await database.read { try await get(institution: institution, on: date, connection: $0) }
-    }
-
-    package func get(institution: Institution, on date: BusinessDate, connection: PostgresConnection) async throws
-        -> MemberCatalogue
+    /// What a member's catalogue is made of on a date: the consortium catalogue in effect and the member's own
+    /// list, if it keeps one (`CatalogueRules.memberCatalogue` puts them together).
+    package func facts(institution: Institution, on date: BusinessDate, connection: PostgresConnection) async throws
+        -> MemberCatalogueFacts
     {
         let (version, map) = try await catalogueMap(consortiumID: institution.consortiumID, on: date, connection: connection)
         let revision = try await connection.row(
@@ -71,37 +56,33 @@ package struct MemberCatalogueStore: SQLStore {
                 SELECT drug_code FROM member_catalogue_items
                 WHERE consortium_id = \(institution.consortiumID) AND institution_id = \(institution.id) ORDER BY drug_code
                 """, as: String.self, logger: logger)
-        let codes = CatalogueRules.memberDrugs(ownList: ownList, level: institution.level, catalogue: map)
-        let drugs = try await DrugStore(database: database).find(codes: codes, on: connection)
-        return MemberCatalogue(
-            institution: institution, usesConsortiumCatalogue: revision == nil, revision: revision ?? 0,
-            consortiumVersion: version, drugs: drugs,
-            outOfLine: CatalogueRules.outOfLine(
-                memberDrugs: revision == nil ? [] : codes, level: institution.level, catalogue: map))
+        return MemberCatalogueFacts(
+            institution: institution, consortiumVersion: version, catalogue: map, revision: revision, ownList: ownList)
     }
 
-    /// Every member's catalogue in effect, as drug codes by institution id, in four queries whatever the number
-    /// of members (the long-prescription check's context holds them all).
-    func drugCodes(of members: [Institution], consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection)
-        async throws -> [Int64: [String]]
+    /// The codes of the drugs in the member's catalogue in effect on `date` (`member_catalogue_in_effect`).
+    package func drugCodes(institution: Institution, on date: BusinessDate, connection: PostgresConnection) async throws
+        -> Set<String>
     {
-        let (_, map) = try await catalogueMap(consortiumID: consortiumID, on: date, connection: connection)
-        let ownListIDs: [Int64] = try await connection.rows(
-            "SELECT institution_id FROM member_catalogues WHERE consortium_id = \(consortiumID)", as: Int64.self, logger: logger)
-        let withOwnList = Set(ownListIDs)
-        var ownLists: [Int64: [String]] = [:]
+        Set(
+            try await connection.rows(
+                """
+                SELECT drug_code FROM member_catalogue_in_effect(\(institution.consortiumID), \(date.description)::date)
+                WHERE institution_id = \(institution.id)
+                """, as: String.self, logger: logger))
+    }
+
+    /// Every member's catalogue in effect, as drug codes by institution id, in one query whatever the number of
+    /// members (the long-prescription check's context holds them all).
+    package func drugCodes(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws
+        -> [Int64: Set<String>]
+    {
+        var codes: [Int64: Set<String>] = [:]
         for (institutionID, code) in try await connection.rows(
-            """
-            SELECT institution_id, drug_code FROM member_catalogue_items WHERE consortium_id = \(consortiumID)
-            ORDER BY institution_id, drug_code
-            """, as: (Int64, String).self, logger: logger)
+            "SELECT institution_id, drug_code FROM member_catalogue_in_effect(\(consortiumID), \(date.description)::date)",
+            as: (Int64, String).self, logger: logger)
         {
-            ownLists[institutionID, default: []].append(code)
-        }
-        var codes: [Int64: [String]] = [:]
-        for member in members {
-            let ownList = withOwnList.contains(member.id) ? ownLists[member.id] ?? [] : nil
-            codes[member.id] = CatalogueRules.memberDrugs(ownList: ownList, level: member.level, catalogue: map)
+            codes[institutionID, default: []].insert(code)
         }
         return codes
     }
@@ -179,7 +160,8 @@ package struct MemberCatalogueStore: SQLStore {
     /// size and how many of its items are out of line.
     package func report(consortiumID: Int64, on date: BusinessDate) async throws -> Report {
         try await database.read { connection in
-            let (version, map) = try await catalogueMap(consortiumID: consortiumID, on: date, connection: connection)
+            let version = try await CatalogueStore(database: database).numberInEffect(
+                consortiumID: consortiumID, on: date, connection: connection)
             let categories = try await connection.rows(
                 """
                 SELECT d.category, count(*)::int,
@@ -193,7 +175,13 @@ package struct MemberCatalogueStore: SQLStore {
             let members = try await connection.rows(
                 """
                 SELECT i.code, i.level, mc.institution_id IS NULL,
-                       (SELECT count(*)::int FROM member_catalogue_items m WHERE m.consortium_id = i.consortium_id AND m.institution_id = i.id)
+                       CASE WHEN mc.institution_id IS NULL
+                            THEN (SELECT count(*)::int FROM catalogue_items c
+                                  WHERE c.consortium_id = i.consortium_id AND c.version_number = \(version ?? -1)
+                                    AND catalogue_item_allows(c.levels, i.level))
+                            ELSE (SELECT count(*)::int FROM member_catalogue_items m
+                                  WHERE m.consortium_id = i.consortium_id AND m.institution_id = i.id)
+                       END
                 FROM institutions i
                 LEFT JOIN member_catalogues mc ON mc.consortium_id = i.consortium_id AND mc.institution_id = i.id
                 WHERE i.consortium_id = \(consortiumID) ORDER BY i.code
@@ -201,11 +189,9 @@ package struct MemberCatalogueStore: SQLStore {
             let outOfLine = Dictionary(grouping: try await outOfLine(consortiumID: consortiumID, on: date), by: \.institutionCode)
             return Report(
                 version: version, categories: categories,
-                members: try members.map { m in
-                    let level: InstitutionLevel = try decodeEnum(m.1)
-                    return MemberSummary(
-                        institutionCode: m.0, level: m.1, usesConsortiumCatalogue: m.2,
-                        items: m.2 ? map.values.filter { $0.allows(level) }.count : m.3,
+                members: members.map { m in
+                    MemberSummary(
+                        institutionCode: m.0, level: m.1, usesConsortiumCatalogue: m.2, items: m.3,
                         outOfLine: outOfLine[m.0]?.count ?? 0)
                 })
         }

@@ -23,6 +23,10 @@ package enum ConstraintExplanations {
                 reason:
                     "this lot of the piece is already inspected (lots are compared whatever their case, spaces or full-width form)"
             ),
+        "stock_movements_transfer_once":
+            FieldError(field: "id", reason: "a stock movement of this document and lot is already posted"),
+        "stock_movements_count_once":
+            FieldError(field: "id", reason: "a stock movement of this document and lot is already posted"),
         "deliveries_lot_key_not_blank": FieldError(field: "lotNumber", reason: "must not be blank"),
         "herb_inspections_lot_key_not_blank": FieldError(field: "lotNumber", reason: "must not be blank"),
         "transfer_shipments_lot_key_not_blank": FieldError(field: "lotNumber", reason: "must not be blank"),
@@ -54,6 +58,16 @@ package enum ConstraintExplanations {
         "catalogue_versions_effective":
             FieldError(field: "effectiveFrom", reason: "another catalogue version already takes effect on this date"),
         "price_agreements_bid_once": FieldError(field: "reference", reason: "this price was already requested"),
+        // The stock ledger's last guards (sql/020, sql/023): the use cases refuse first, naming the lot; these still
+        // hold when two requests race for the same units.
+        "stock_on_hand_quantity_check":
+            FieldError(field: "lotNumber", reason: "not enough stock of the lot: another movement took it first"),
+        "stock_movements_quarantine":
+            FieldError(field: "lotNumber", reason: "the lot is expired or blocked and leaves only destroyed or returned"),
+        "stock_movements_expiry":
+            FieldError(field: "expiryDate", reason: "the lot is held here with another expiry date"),
+        "dispensings_one_recipient":
+            FieldError(field: "patientRef", reason: "a dispensing goes to a patient or to a ward, exactly one"),
     ]
 
     /// The error a caller is shown for a violated constraint (SQLSTATE class 23).

@@ -9,6 +9,7 @@ package struct MissingHerbCommitment: Sendable, Equatable {
     package var itemID: Int64
     package var drugCode: String
     package var priorUsageKg: Decimal?
+    /// What the round proposes from the prior usage (`HerbProcurementRules.proposal`): set by the use case.
     package var proposedKg: Decimal?
 }
 
@@ -42,9 +43,7 @@ extension HerbCommitmentStore {
                 rows: rows.map {
                     MissingHerbCommitment(
                         institutionCode: $0.0, institutionName: $0.1, itemID: $0.2, drugCode: $0.3, priorUsageKg: $0.4,
-                        proposedKg: $0.4.map {
-                            HerbProcurementRules.proposal(priorUsage: $0, proposalPercent: round.proposalPercent)
-                        })
+                        proposedKg: nil)
                 }, limit: page.limit, key: { "\($0.institutionCode) \($0.drugCode)" })
         }
     }

@@ -208,30 +208,29 @@ package struct HerbRoundStore: SQLStore {
             """, logger: logger)
     }
 
-    /// Makes `price` the unified price of the item's piece from the round's period start: a joint_procurement price
-    /// agreement, per kg, in effect until a later price, set as the item's award. Returns the agreement in effect,
-    /// nil when it was not recorded.
-    package func recordAward(price: Money, item: HerbRoundItem, round: HerbRound, connection: PostgresConnection)
-        async throws -> PriceAgreement?
+    /// Records `price` as the item's piece's joint_procurement price agreement (per kg, agreed, requested from the
+    /// round's period start); its id, nil when the row was not created.
+    package func insertAwardAgreement(price: Money, item: HerbRoundItem, round: HerbRound, connection: PostgresConnection)
+        async throws -> Int64?
     {
-        let prices = PriceStore(database: database)
-        guard
-            let id = try await connection.row(
-                """
-                INSERT INTO price_agreements (consortium_id, drug_code, unit_price, price_unit, source, reference, requested_from, status)
-                VALUES (\(round.consortiumID), \(item.drugCode), \(price.amount), 'unit', 'joint_procurement',
-                        \("round:\(round.id)"), \(round.periodStart.description)::date, 'agreed')
-                RETURNING id
-                """, as: Int64.self, logger: logger)
-        else { return nil }
-        let agreement = try await prices.agreement(id: id, consortiumID: round.consortiumID, connection: connection)
-        try await prices.takeEffect(agreement, from: round.periodStart, consortiumID: round.consortiumID, connection: connection)
+        try await connection.row(
+            """
+            INSERT INTO price_agreements (consortium_id, drug_code, unit_price, price_unit, source, reference, requested_from, status)
+            VALUES (\(round.consortiumID), \(item.drugCode), \(price.amount), 'unit', 'joint_procurement',
+                    \("round:\(round.id)"), \(round.periodStart.description)::date, 'agreed')
+            RETURNING id
+            """, as: Int64.self, logger: logger)
+    }
+
+    /// Sets the agreement as the item's award.
+    package func setAward(agreementID: Int64, itemID: Int64, consortiumID: Int64, connection: PostgresConnection)
+        async throws
+    {
         try await connection.run(
             """
-            UPDATE herb_round_items SET award_agreement_id = \(id)
-            WHERE consortium_id = \(round.consortiumID) AND id = \(item.id)
+            UPDATE herb_round_items SET award_agreement_id = \(agreementID)
+            WHERE consortium_id = \(consortiumID) AND id = \(itemID)
             """, logger: logger)
-        return try await prices.agreement(id: id, consortiumID: round.consortiumID, connection: connection)
     }
 
     // MARK: Bids

@@ -18,8 +18,9 @@ extension LongPrescriptionContext {
         let members = try await InstitutionStore(database: database).list(consortiumID: consortiumID, connection: connection)
         var institutions: [String: (id: Int64, level: InstitutionLevel)] = [:]
         for member in members { institutions[member.code] = (member.id, member.level) }
-        let catalogues = try await MemberCatalogueStore(database: database)
-            .drugCodes(of: members, consortiumID: consortiumID, on: date, connection: connection).mapValues(Set.init)
+        var catalogues = try await MemberCatalogueStore(database: database)
+            .drugCodes(consortiumID: consortiumID, on: date, connection: connection)
+        for member in members where catalogues[member.id] == nil { catalogues[member.id] = [] }
         var prescribers: [String: (institutionID: Int64, title: PrescriberTitle, level: InstitutionLevel)] = [:]
         for row in try await connection.rows(
             """

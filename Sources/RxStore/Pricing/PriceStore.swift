@@ -176,15 +176,12 @@ package struct PriceStore: SQLStore {
     /// The advisory lock of all the prices of a consortium (`ProvincialPriceImport` takes it exclusively).
     static func pricesLock(consortiumID: Int64) -> String { "prices:\(consortiumID)" }
 
-    /// Puts an agreement in effect from `start`: the price in effect then ends the day before, a later price
-    /// already in effect ends this one.
+    /// Puts an agreement in effect from `start` as `plan` (`PriceTimeline.plan`) places it: the periods it closes
+    /// end the day before, those starting the same day are superseded, and it runs to `plan.newTo`.
     package func takeEffect(
-        _ agreement: PriceAgreement, from start: BusinessDate, consortiumID: Int64, connection: PostgresConnection
-    )
-        async throws
-    {
-        let periods = try await periodsInEffect(consortiumID: consortiumID, drugCode: agreement.drugCode, connection: connection)
-        let plan = PriceTimeline.plan(existing: periods, start: start)
+        agreementID: Int64, from start: BusinessDate, plan: PriceTimeline.Plan, consortiumID: Int64,
+        connection: PostgresConnection
+    ) async throws {
         for id in plan.supersede {
             try await connection.run(
                 """
@@ -201,19 +198,26 @@ package struct PriceStore: SQLStore {
             """
             UPDATE price_agreements SET status = 'in_effect', effective_from = \(start.description)::date,
                 effective_to = \(plan.newTo?.description)::date
-            WHERE consortium_id = \(consortiumID) AND id = \(agreement.id)
+            WHERE consortium_id = \(consortiumID) AND id = \(agreementID)
             """, logger: logger)
     }
 
-    /// The provincial price becomes the ceiling from its date (closing the previous ceiling the day before).
-    package func setCeiling(_ draft: PriceAgreementDraft, consortiumID: Int64, connection: PostgresConnection) async throws {
-        let periods = try await connection.rows(
+    /// The periods of a drug's provincial winning-bid prices (the ceilings).
+    package func ceilingPeriods(consortiumID: Int64, drugCode: String, connection: PostgresConnection) async throws
+        -> [PriceTimeline.Period]
+    {
+        try await connection.rows(
             """
             SELECT id, effective_from::text, effective_to::text FROM provincial_bid_prices
-            WHERE consortium_id = \(consortiumID) AND drug_code = \(draft.drugCode)
+            WHERE consortium_id = \(consortiumID) AND drug_code = \(drugCode)
             """, as: (Int64, String, String?).self, logger: logger
         ).map { PriceTimeline.Period(id: $0.0, from: BusinessDate($0.1)!, to: $0.2.flatMap(BusinessDate.init)) }
-        let plan = PriceTimeline.plan(existing: periods, start: draft.effectiveFrom)
+    }
+
+    /// Records a provincial price as the ceiling from its date as `plan` places it among the ceilings.
+    package func insertCeiling(
+        _ draft: PriceAgreementDraft, plan: PriceTimeline.Plan, consortiumID: Int64, connection: PostgresConnection
+    ) async throws {
         for id in plan.supersede {
             try await connection.run(
                 "DELETE FROM provincial_bid_prices WHERE consortium_id = \(consortiumID) AND id = \(id)", logger: logger)

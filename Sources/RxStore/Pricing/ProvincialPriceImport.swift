@@ -13,14 +13,15 @@ import RxDomain
 /// temporary table; what needs the database (known drugs, a drug and date twice in the file, an earlier import of
 /// the same bid) is checked in one query over that table. Only then are the prices locked (one lock for the
 /// consortium's prices, held from here to the commit) and applied, drug by drug in batches: each new price finds its
-/// place among the periods in effect by `PriceTimeline.plan`, and the batch is written with a few set-based
-/// statements, an audit row per new agreement. `PriceImportUseCases` runs these steps in order.
+/// place among the periods in effect by `PriceTimeline.planBatch`, and the batch is written with a few set-based
+/// statements, an audit row per new agreement. `PriceImportUseCases` runs these steps in order; this type holds
+/// their SQL.
 package struct ProvincialPriceImport: Sendable {
     package static let columns = ["drug_code", "unit_price", "price_unit", "bid_reference", "effective_from"]
     /// Bad lines listed in full; beyond them only counted.
     package static let maxListedErrors = 1000
     /// Lines applied at a time.
-    static let batchSize = 10_000
+    package static let batchSize = 10_000
 
     package struct LineError: Error, Sendable, Equatable, CustomStringConvertible {
         package var line: Int
@@ -189,17 +190,20 @@ package struct ProvincialPriceImport: Sendable {
         return errors.isEmpty ? nil : Rejected(errors: errors, unlisted: total - errors.count)
     }
 
-    struct NewLine {
-        var line: Int
-        var drugCode: String
+    /// A line not imported before, as applied.
+    package struct NewLine: Sendable {
+        package var line: Int
+        package var drugCode: String
         var unitPrice: String
         var priceUnit: String
         var reference: String
-        var from: BusinessDate
+        package var from: BusinessDate
+
+        package var batchLine: PriceTimeline.BatchLine { .init(line: line, drugCode: drugCode, from: from) }
     }
 
-    /// Applies the lines not imported before, all the lines of a drug in one batch; the number applied.
-    package func apply(consortiumID: Int64, actor: Actor, connection: PostgresConnection) async throws -> Int {
+    /// Opens a cursor over the lines not imported before, a drug's lines together (`fetchNewLines`).
+    package func openNewLines(consortiumID: Int64, connection: PostgresConnection) async throws {
         try await connection.run(
             """
             DECLARE import_prices NO SCROLL CURSOR FOR
@@ -211,38 +215,29 @@ package struct ProvincialPriceImport: Sendable {
                   AND a.requested_from = s.effective_from AND a.reference = s.reference)
             ORDER BY s.drug_code, s.line_number
             """, logger: logger)
-        var applied = 0
-        var pending: [NewLine] = []
-        while true {
-            let rows = try await connection.rows(
-                "FETCH \(unescaped: String(Self.batchSize)) FROM import_prices",
-                as: (Int, String, String, String, String, String).self,
-                logger: logger)
-            pending += rows.map {
-                NewLine(
-                    line: $0.0, drugCode: $0.1, unitPrice: $0.2, priceUnit: $0.3, reference: $0.4,
-                    from: BusinessDate($0.5)!)
-            }
-            let last = rows.count < Self.batchSize
-            // A drug's lines stay together: the last drug of a full batch waits for the next one.
-            var cut = pending.count
-            if !last, let code = pending.last?.drugCode {
-                cut = pending.lastIndex { $0.drugCode != code }.map { $0 + 1 } ?? 0
-            }
-            if cut > 0 {
-                try await write(Array(pending[..<cut]), consortiumID: consortiumID, actor: actor, connection: connection)
-                applied += cut
-                pending.removeFirst(cut)
-            }
-            if last { break }
-        }
-        try await connection.run("CLOSE import_prices", logger: logger)
-        return applied
     }
 
-    /// Writes a batch of new prices (every line of each of its drugs) and their audit rows.
-    func write(_ lines: [NewLine], consortiumID: Int64, actor: Actor, connection: PostgresConnection) async throws {
-        let codes = Array(Set(lines.map(\.drugCode)))
+    /// The next `batchSize` new lines; fewer at the end.
+    package func fetchNewLines(connection: PostgresConnection) async throws -> [NewLine] {
+        try await connection.rows(
+            "FETCH \(unescaped: String(Self.batchSize)) FROM import_prices",
+            as: (Int, String, String, String, String, String).self,
+            logger: logger
+        ).map {
+            NewLine(
+                line: $0.0, drugCode: $0.1, unitPrice: $0.2, priceUnit: $0.3, reference: $0.4, from: BusinessDate($0.5)!)
+        }
+    }
+
+    package func closeNewLines(connection: PostgresConnection) async throws {
+        try await connection.run("CLOSE import_prices", logger: logger)
+    }
+
+    /// The periods in effect of the drugs' agreements and their ceilings, by drug code.
+    package func periods(of codes: Set<String>, consortiumID: Int64, connection: PostgresConnection) async throws -> (
+        agreements: [String: [PriceTimeline.Period]], ceilings: [String: [PriceTimeline.Period]]
+    ) {
+        let codes = Array(codes)
         func periods(_ query: PostgresQuery) async throws -> [String: [PriceTimeline.Period]] {
             var periods: [String: [PriceTimeline.Period]] = [:]
             for r in try await connection.rows(query, as: (String, Int64, String, String?).self, logger: logger) {
@@ -251,38 +246,33 @@ package struct ProvincialPriceImport: Sendable {
             }
             return periods
         }
-        var agreements = try await periods(
+        let agreements = try await periods(
             """
             SELECT drug_code, id, effective_from::text, effective_to::text FROM price_agreements
             WHERE consortium_id = \(consortiumID) AND drug_code = ANY(\(codes)) AND status = 'in_effect'
             """)
-        var ceilings = try await periods(
+        let ceilings = try await periods(
             """
             SELECT drug_code, id, effective_from::text, effective_to::text FROM provincial_bid_prices
             WHERE consortium_id = \(consortiumID) AND drug_code = ANY(\(codes))
             """)
+        return (agreements, ceilings)
+    }
 
-        // The lines in file order, each placed by the domain's plan as if imported one after the other. A new
-        // line's period carries the id -line until it is written.
-        var timeline = PriceTimeline.BatchChanges()
-        var ceilingTimeline = PriceTimeline.BatchChanges()
-        for line in lines.sorted(by: { $0.line < $1.line }) {
-            ceilingTimeline.add(id: -Int64(line.line), from: line.from, to: &ceilings[line.drugCode, default: []])
-            timeline.add(id: -Int64(line.line), from: line.from, to: &agreements[line.drugCode, default: []])
-        }
-        let finalAgreements = Dictionary(agreements.values.joined().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        let finalCeilings = Dictionary(ceilings.values.joined().map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-
+    /// Writes a batch of new prices (every line of each of its drugs) as `plan` places them, and their audit rows.
+    package func write(
+        _ lines: [NewLine], plan: PriceTimeline.BatchPlan, consortiumID: Int64, actor: Actor,
+        connection: PostgresConnection
+    ) async throws {
         // Earlier periods shrink or go first, so that no period overlaps another at any time (the exclusion constraints).
-        let superseded = timeline.superseded.filter { $0 > 0 }
-        let closed = timeline.closed.filter { $0 > 0 && !timeline.superseded.contains($0) }.compactMap { finalAgreements[$0] }
-        if !superseded.isEmpty {
+        if !plan.supersededAgreements.isEmpty {
             try await connection.run(
                 """
                 UPDATE price_agreements SET status = 'superseded', effective_from = NULL, effective_to = NULL
-                WHERE consortium_id = \(consortiumID) AND id = ANY(\(Array(superseded)))
+                WHERE consortium_id = \(consortiumID) AND id = ANY(\(plan.supersededAgreements))
                 """, logger: logger)
         }
+        let closed = plan.closedAgreements
         if !closed.isEmpty {
             try await connection.run(
                 """
@@ -291,15 +281,12 @@ package struct ProvincialPriceImport: Sendable {
                 WHERE a.consortium_id = \(consortiumID) AND a.id = x.id
                 """, logger: logger)
         }
-        let deleted = ceilingTimeline.superseded.filter { $0 > 0 }
-        let closedCeilings = ceilingTimeline.closed.filter { $0 > 0 && !ceilingTimeline.superseded.contains($0) }.compactMap {
-            finalCeilings[$0]
-        }
-        if !deleted.isEmpty {
+        if !plan.supersededCeilings.isEmpty {
             try await connection.run(
-                "DELETE FROM provincial_bid_prices WHERE consortium_id = \(consortiumID) AND id = ANY(\(Array(deleted)))",
+                "DELETE FROM provincial_bid_prices WHERE consortium_id = \(consortiumID) AND id = ANY(\(plan.supersededCeilings))",
                 logger: logger)
         }
+        let closedCeilings = plan.closedCeilings
         if !closedCeilings.isEmpty {
             try await connection.run(
                 """
@@ -308,7 +295,7 @@ package struct ProvincialPriceImport: Sendable {
                 WHERE p.consortium_id = \(consortiumID) AND p.id = x.id
                 """, logger: logger)
         }
-        let newCeilings = lines.filter { finalCeilings[-Int64($0.line)] != nil }
+        let newCeilings = lines.filter { plan.newCeilings[$0.line] != nil }
         try await connection.run(
             """
             INSERT INTO provincial_bid_prices (consortium_id, drug_code, unit_price, price_unit, bid_reference, effective_from, effective_to)
@@ -316,13 +303,13 @@ package struct ProvincialPriceImport: Sendable {
             FROM unnest(\(newCeilings.map(\.drugCode))::text[], \(newCeilings.map(\.unitPrice))::numeric[],
                         \(newCeilings.map(\.priceUnit))::text[], \(newCeilings.map(\.reference))::text[],
                         \(newCeilings.map(\.from.description))::date[],
-                        \(newCeilings.map { Self.text(finalCeilings[-Int64($0.line)]!.to) })::text[])
+                        \(newCeilings.map { Self.text(plan.newCeilings[$0.line]!.to) })::text[])
                  AS x (drug_code, unit_price, price_unit, reference, effective_from, effective_to)
             """, logger: logger)
 
         // The new agreements as they stand once the batch is in: in effect, or superseded by a later line.
         let agreed = lines.map { line -> PriceAgreement in
-            let period = finalAgreements[-Int64(line.line)]
+            let period = plan.newAgreements[line.line]
             return PriceAgreement(
                 id: 0, drugCode: line.drugCode, unitPrice: Money(Decimal(string: line.unitPrice, locale: Self.posix)!),
                 priceUnit: PriceUnit(rawValue: line.priceUnit)!, source: .provincialBid, reference: line.reference,

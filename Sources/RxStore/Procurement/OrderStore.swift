@@ -111,9 +111,7 @@ package struct OrderStore: SQLStore {
     package func catalogueDrugCodes(institution: Institution, on date: BusinessDate, connection: PostgresConnection)
         async throws -> Set<String>
     {
-        let catalogue = try await MemberCatalogueStore(database: database).get(
-            institution: institution, on: date, connection: connection)
-        return Set(catalogue.drugs.map(\.code))
+        try await MemberCatalogueStore(database: database).drugCodes(institution: institution, on: date, connection: connection)
     }
 
     /// The unified price in effect for a drug on `date`, if any.

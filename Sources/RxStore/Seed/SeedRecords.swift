@@ -99,6 +99,17 @@ package enum SeedRecords {
         }
     }
 
+    /// A drug traceability code's product prefix (药品标识码) and the drug and package it identifies.
+    package struct TraceabilityPrefix: Sendable {
+        package var prefix: String
+        package var drugCode: String
+        package var package: String
+
+        package init(prefix: String, drugCode: String, package: String) {
+            (self.prefix, self.drugCode, self.package) = (prefix, drugCode, package)
+        }
+    }
+
     package struct Prescriber: Sendable {
         package var pseudonym: String
         package var institution: String

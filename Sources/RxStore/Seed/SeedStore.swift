@@ -74,6 +74,26 @@ package struct SeedStore: SQLStore {
     }
 
     /// The pharmacopoeia's limits per decoction piece (herb_quality_limits), changed only where they differ.
+    /// The demo's traceability code prefixes, changed only where they differ.
+    package func upsertTraceabilityPrefixes(_ rows: [SeedRecords.TraceabilityPrefix], on connection: PostgresConnection)
+        async throws -> Int
+    {
+        var changed = 0
+        for r in rows {
+            changed += try await connection.rows(
+                """
+                INSERT INTO traceability_code_prefixes (prefix, drug_code, package)
+                VALUES (\(r.prefix), \(r.drugCode), \(r.package))
+                ON CONFLICT (prefix) DO UPDATE SET drug_code = EXCLUDED.drug_code, package = EXCLUDED.package
+                WHERE (traceability_code_prefixes.drug_code, traceability_code_prefixes.package)
+                      IS DISTINCT FROM (EXCLUDED.drug_code, EXCLUDED.package)
+                RETURNING 1
+                """, as: Int.self, logger: logger
+            ).count
+        }
+        return changed
+    }
+
     package func upsertQualityLimits(_ rows: [SeedRecords.QualityLimit], on connection: PostgresConnection) async throws -> Int {
         let measures = HerbQualityMeasure.allCases
         let columns = measures.map(\.limitColumn)

@@ -5,7 +5,7 @@ import PostgresNIO
 import RxDomain
 
 /// The SQL of an opening-balance import (`StockImportUseCases`): the file streamed into a temporary table with each
-/// line's refusals as read (`StockOpeningRules.read`), the facts of the good lines found in one query, and the
+/// line's refusals as read (the use case's reader, `StockOpeningRules.read`), the facts of the good lines found in one query, and the
 /// movements (reason `opening`) written by one statement. The use case runs these steps in one transaction.
 package struct StockImportStore: SQLStore {
     let database: Database
@@ -17,9 +17,21 @@ package struct StockImportStore: SQLStore {
         "line_number", "drug_code", "lot_number", "expiry_date", "quantity", "location", "unit_cost", "reasons",
     ]
 
-    /// Streams the file into the staging table; the number of lines. A file that cannot be read as CSV at all throws
-    /// `StagedCSV.Unreadable`.
-    package func stage(_ input: FileInput, encoding: FileEncoding, on connection: PostgresConnection) async throws -> Int {
+    /// A line as the use case's rules read it: its fields to stage, or its refusals (already worded).
+    package enum StagedLine: Sendable {
+        case good(drugCode: String, lotNumber: String, expiry: String, quantity: String, location: String?, unitCost: String?)
+        case bad(String)
+    }
+
+    /// Reads a line's fields (drug_code, lot_number, expiry_date, quantity, location, unit_cost; nil when empty).
+    package typealias LineReader = @Sendable (String?, String?, String?, String?, String?, String?) -> StagedLine
+
+    /// Streams the file into the staging table, each line as `read` finds it; the number of lines. A file that cannot
+    /// be read as CSV at all throws `StagedCSV.Unreadable`.
+    package func stage(
+        _ input: FileInput, encoding: FileEncoding, requiredColumns: [String], read: @escaping LineReader,
+        on connection: PostgresConnection
+    ) async throws -> Int {
         try await connection.run(
             """
             CREATE TEMPORARY TABLE import_stock_lines (
@@ -28,8 +40,9 @@ package struct StockImportStore: SQLStore {
             ) ON COMMIT DROP
             """, logger: logger)
         let lines = try await StagedCSV.copy(
-            input, encoding: encoding, file: "the stock file", required: StockOpeningRules.requiredColumns,
-            table: Self.table, columns: Self.copyColumns, connection: connection, logger: logger, stage: Self.stage)
+            input, encoding: encoding, file: "the stock file", required: requiredColumns,
+            table: Self.table, columns: Self.copyColumns, connection: connection, logger: logger,
+            stage: { Self.stage($0, read: read) })
         try await connection.run("ANALYZE import_stock_lines", logger: logger)
         return lines
     }
@@ -38,29 +51,24 @@ package struct StockImportStore: SQLStore {
         try await connection.run("DROP TABLE import_stock_lines", logger: logger)
     }
 
-    /// Writes a line's fields as `StockOpeningRules.read` finds them, or NULLs and its refusals (in Chinese).
-    static func stage(_ header: CSVHeader) -> StagedCSV.RowWriter {
+    /// Writes a line's fields as `read` finds them, or NULLs and its refusals.
+    static func stage(_ header: CSVHeader, read: @escaping LineReader) -> StagedCSV.RowWriter {
         let columns = (
             header["drug_code"]!, header["lot_number"]!, header["expiry_date"]!, header["quantity"]!, header["location"],
             header["unit_cost"]
         )
         return { row, buffer in
-            let read = StockOpeningRules.read(
-                drugCode: row.trimmedValue(columns.0), lotNumber: row.trimmedValue(columns.1),
-                expiryDate: row.trimmedValue(columns.2), quantity: row.trimmedValue(columns.3),
-                location: columns.4.flatMap { row.trimmedValue($0) }, unitCost: columns.5.flatMap { row.trimmedValue($0) })
-            switch read {
-            case .success(let line):
-                CopyText.field(line.lot.drugCode, to: &buffer)
-                CopyText.field(line.lot.lotNumber, to: &buffer)
-                CopyText.field(line.lot.expiry.description, to: &buffer)
-                CopyText.field(DecimalText.plain(line.quantity), to: &buffer)
-                CopyText.field(line.locationCode, to: &buffer)
-                CopyText.field(line.unitCost.map(DecimalText.plain), to: &buffer)
+            let line = read(
+                row.trimmedValue(columns.0), row.trimmedValue(columns.1), row.trimmedValue(columns.2),
+                row.trimmedValue(columns.3), columns.4.flatMap { row.trimmedValue($0) },
+                columns.5.flatMap { row.trimmedValue($0) })
+            switch line {
+            case .good(let drugCode, let lotNumber, let expiry, let quantity, let location, let unitCost):
+                for value in [drugCode, lotNumber, expiry, quantity, location, unitCost] { CopyText.field(value, to: &buffer) }
                 CopyText.reasons([], to: &buffer)
-            case .failure(let errors):
+            case .bad(let reasons):
                 for _ in 0..<6 { CopyText.field(nil, to: &buffer) }
-                CopyText.reasons([StockOpeningRules.chinese(errors.errors)], to: &buffer)
+                CopyText.reasons([reasons], to: &buffer)
             }
         }
     }

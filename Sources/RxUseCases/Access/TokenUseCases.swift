@@ -21,9 +21,8 @@ package struct TokenUseCases: Sendable {
         let id = try await database.transaction { transaction -> Int64 in
             var consortiumID: Int64?
             if let consortiumCode {
-                guard let id = try await tokens.consortiumID(code: consortiumCode, on: transaction) else {
-                    throw DomainError.notFound("no consortium \(consortiumCode)")
-                }
+                let id = try await tokens.consortiumID(code: consortiumCode, on: transaction).orNotFound(
+                    "no consortium \(consortiumCode)")
                 consortiumID = id
             }
             var institutionID: Int64?
@@ -60,9 +59,7 @@ package struct TokenUseCases: Sendable {
 
     package func revoke(id: Int64, actor: Actor) async throws {
         try await database.transaction { transaction in
-            guard let revoked = try await tokens.revoke(id: id, on: transaction) else {
-                throw DomainError.notFound("no active token \(id)")
-            }
+            let revoked = try await tokens.revoke(id: id, on: transaction).orNotFound("no active token \(id)")
             struct Record: Encodable { var id: Int64; var revoked: Bool }
             try await database.audit.record(
                 on: transaction, consortiumID: revoked.consortiumID, actor: actor, action: "revoke",

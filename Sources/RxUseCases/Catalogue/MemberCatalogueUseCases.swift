@@ -14,7 +14,13 @@ package struct MemberCatalogueUseCases: Sendable {
     }
 
     package func get(institution: Institution, on date: BusinessDate) async throws -> MemberCatalogue {
-        try await memberCatalogues.get(institution: institution, on: date)
+        try await database.read { try await get(institution: institution, on: date, connection: $0) }
+    }
+
+    /// A member's list in effect on `date`: the consortium catalogue as its level allows, or its own list.
+    func get(institution: Institution, on date: BusinessDate, connection: StoreConnection) async throws -> MemberCatalogue {
+        let facts = try await memberCatalogues.facts(institution: institution, on: date, connection: connection)
+        return MemberCatalogue(facts, drugs: try await drugs.find(codes: facts.drugCodes, on: connection))
     }
 
     package func outOfLine(consortiumID: Int64, on date: BusinessDate) async throws -> [OutOfLineEntry] {
@@ -35,20 +41,20 @@ package struct MemberCatalogueUseCases: Sendable {
         return try await database.transaction { transaction in
             // Two pharmacists saving at once serialise on the institution's row, then the ETag decides.
             try await memberCatalogues.lockInstitution(institution.id, on: transaction)
-            let before = try await memberCatalogues.get(institution: institution, on: today, connection: transaction)
+            let facts = try await memberCatalogues.facts(institution: institution, on: today, connection: transaction)
+            let before = MemberCatalogue(facts, drugs: [])
             try ETag.check(ifMatch, current: before.etag)
-            let (version, map) = try await memberCatalogues.catalogueMap(
-                consortiumID: institution.consortiumID, on: today, connection: transaction)
-            try CatalogueRules.checkMemberList(codes, level: institution.level, catalogue: version == nil ? nil : map)
+            try CatalogueRules.checkMemberList(
+                codes, level: institution.level, catalogue: facts.consortiumVersion == nil ? nil : facts.catalogue)
             try await memberCatalogues.replaceOwnList(of: institution, with: codes, on: transaction)
-            let after = try await memberCatalogues.get(institution: institution, on: today, connection: transaction)
+            let after = try await get(institution: institution, on: today, connection: transaction)
             struct Record: Encodable { var usesConsortiumCatalogue: Bool; var drugCodes: [String] }
             try await database.audit.record(
                 on: transaction, consortiumID: institution.consortiumID, actor: Actor(principal), action: "replace",
                 entityType: "member_catalogue", entityKey: institution.code,
                 before: Record(
                     usesConsortiumCatalogue: before.usesConsortiumCatalogue,
-                    drugCodes: before.usesConsortiumCatalogue ? [] : before.drugs.map(\.code)),
+                    drugCodes: (facts.ownList ?? []).sorted()),
                 after: Record(usesConsortiumCatalogue: false, drugCodes: codes))
             return after
         }
@@ -66,7 +72,7 @@ package struct MemberCatalogueUseCases: Sendable {
     package func medicationCheck(receiving: Institution, drugCodes: [String], on date: BusinessDate) async throws
         -> [ContinuityAnswer]
     {
-        let list = try await memberCatalogues.get(institution: receiving, on: date)
+        let list = try await get(institution: receiving, on: date)
         let held = Set(list.drugs.map(\.code))
         let asked = try await database.read { try await drugs.find(codes: drugCodes, on: $0) }
         let byCode = Dictionary(asked.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })

@@ -189,7 +189,13 @@ package struct HerbCommitmentUseCases: Sendable {
                     consortiumID: round.consortiumID, institutionID: own, roundLeadCode: round.leadInstitutionCode))
             try HerbRoundRules.checkNamedMember(institutionCode, own: principal.institutionCode)
         }
-        return try await commitments.missing(
+        var missing = try await commitments.missing(
             round: round, institutionID: own, institutionCode: institutionCode, drugCode: drugCode, page: page)
+        for i in missing.items.indices {
+            missing.items[i].proposedKg = missing.items[i].priorUsageKg.map {
+                HerbProcurementRules.proposal(priorUsage: $0, proposalPercent: round.proposalPercent)
+            }
+        }
+        return missing
     }
 }

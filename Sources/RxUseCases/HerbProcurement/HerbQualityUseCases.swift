@@ -48,6 +48,20 @@ package struct HerbQualityUseCases: Sendable {
             try await database.audit.record(
                 on: transaction, consortiumID: round.consortiumID, actor: Actor(principal), action: "inspect",
                 entityType: "herb_inspection", entityKey: String(id), before: HerbInspection?.none, after: created)
+            if verdict.result == .rejected {
+                // A rejected lot is blocked at every member at once (the stock ledger refuses to issue it).
+                let blocks = LotBlockStore(database: database)
+                if let blockID = try await blocks.insert(
+                    consortiumID: round.consortiumID, drugCode: item.drugCode, lotNumber: draft.lotNumber,
+                    kind: .inspectionRejection, noticeNumber: nil, herbInspectionID: id,
+                    reason: "rejected by inspection \(id)", by: principal.tokenID, on: transaction),
+                    let block = try await blocks.block(id: blockID, consortiumID: round.consortiumID, on: transaction)
+                {
+                    try await database.audit.record(
+                        on: transaction, consortiumID: round.consortiumID, actor: Actor(principal), action: "block",
+                        entityType: "lot_block", entityKey: String(blockID), before: LotBlock?.none, after: block)
+                }
+            }
             return created
         }
     }

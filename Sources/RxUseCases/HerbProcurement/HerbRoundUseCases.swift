@@ -126,10 +126,7 @@ package struct HerbRoundUseCases: Sendable {
                     guard let first = ranked.first(where: \.winner),
                         let price = bids.first(where: { $0.id == first.bidID })?.unitPrice
                     else { continue }
-                    guard
-                        let inEffect = try await rounds.recordAward(
-                            price: price, item: item, round: before, connection: transaction)
-                    else { throw DomainError.conflict("the award of \(item.drugCode) was not recorded") }
+                    let inEffect = try await recordAward(price: price, item: item, round: before, connection: transaction)
                     try await database.audit.record(
                         on: transaction, consortiumID: before.consortiumID, actor: Actor(principal), action: "award",
                         entityType: "price_agreement", entityKey: String(inEffect.id), before: PriceAgreement?.none,
@@ -244,5 +241,19 @@ package struct HerbRoundUseCases: Sendable {
             }
             return (false, rows)
         }
+    }
+
+    /// Makes `price` the unified price of the item's piece from the round's period start: a joint_procurement price
+    /// agreement, per kg, in effect until a later price, set as the item's award. Returns the agreement in effect.
+    func recordAward(price: Money, item: HerbRoundItem, round: HerbRound, connection: StoreConnection) async throws
+        -> PriceAgreement
+    {
+        let prices = PriceStore(database: database)
+        guard let id = try await rounds.insertAwardAgreement(price: price, item: item, round: round, connection: connection)
+        else { throw DomainError.conflict("the award of \(item.drugCode) was not recorded") }
+        let agreement = try await prices.agreement(id: id, consortiumID: round.consortiumID, connection: connection)
+        try await prices.putInEffect(agreement, from: round.periodStart, consortiumID: round.consortiumID, connection: connection)
+        try await rounds.setAward(agreementID: id, itemID: item.id, consortiumID: round.consortiumID, connection: connection)
+        return try await prices.agreement(id: id, consortiumID: round.consortiumID, connection: connection)
     }
 }

@@ -17,9 +17,8 @@ package struct ConsortiumUseCases: Sendable {
 
     package func update(code: String, with change: ConsortiumUpdate, by principal: Principal) async throws -> Consortium {
         try await database.transaction { transaction in
-            guard let before = try await consortia.find(code: code, on: transaction, forUpdate: true) else {
-                throw DomainError.notFound("no consortium \(code)")
-            }
+            let before = try await consortia.find(code: code, on: transaction, forUpdate: true).orNotFound(
+                "no consortium \(code)")
             try principal.require(.updateConsortium(consortiumID: before.id))
             var lead: ConsortiumRules.LeadCandidate?
             if let leadCode = change.leadInstitutionCode {
@@ -27,7 +26,7 @@ package struct ConsortiumUseCases: Sendable {
             }
             let leadID = try ConsortiumRules.leadInstitutionID(lead, code: change.leadInstitutionCode, of: before)
             try await consortia.update(id: before.id, with: change, leadInstitutionID: leadID, on: transaction)
-            guard let after = try await consortia.find(code: code, on: transaction) else { throw DomainError.notFound(code) }
+            let after = try await consortia.find(code: code, on: transaction).orNotFound(code)
             try await database.audit.record(
                 on: transaction, consortiumID: before.id, actor: Actor(principal), action: "update",
                 entityType: "consortium", entityKey: code, before: before, after: after)

@@ -30,9 +30,7 @@ package struct DrugUseCases: Sendable {
             let known = try await drugs.knownEditions(drug.essentialEditions, on: transaction)
             try DrugRules.checkEditions(drug.essentialEditions, known: known)
             try await drugs.setEditions(drug.code, drug.essentialEditions, on: transaction)
-            guard let created = try await drugs.find(code: drug.code, on: transaction) else {
-                throw DomainError.notFound(drug.code)
-            }
+            let created = try await drugs.find(code: drug.code, on: transaction).orNotFound(drug.code)
             try await database.audit.record(
                 on: transaction, consortiumID: nil, actor: Actor(principal), action: "create",
                 entityType: "drug", entityKey: drug.code, before: Drug?.none, after: created)
@@ -45,15 +43,13 @@ package struct DrugUseCases: Sendable {
         try principal.require(.manageDrugs)
         try DrugRules.checkChange(change)
         return try await database.transaction { transaction in
-            guard let before = try await drugs.find(code: code, on: transaction, forUpdate: true) else {
-                throw DomainError.notFound("no drug \(code)")
-            }
+            let before = try await drugs.find(code: code, on: transaction, forUpdate: true).orNotFound("no drug \(code)")
             try await drugs.update(code: code, with: change, on: transaction)
             if let editions = change.essentialEditions {
                 try DrugRules.checkEditions(editions, known: try await drugs.knownEditions(editions, on: transaction))
                 try await drugs.setEditions(code, editions, on: transaction)
             }
-            guard let after = try await drugs.find(code: code, on: transaction) else { throw DomainError.notFound(code) }
+            let after = try await drugs.find(code: code, on: transaction).orNotFound(code)
             try await database.audit.record(
                 on: transaction, consortiumID: nil, actor: Actor(principal), action: "update",
                 entityType: "drug", entityKey: code, before: before, after: after)

@@ -25,9 +25,7 @@ package struct InstitutionUseCases: Sendable {
         try ConsortiumRules.checkNewInstitutionCode(draft.code)
         return try await database.transaction { transaction in
             try await institutions.insert(draft, consortiumID: consortium.id, on: transaction)
-            guard let created = try await institutions.find(code: draft.code, on: transaction) else {
-                throw DomainError.notFound(draft.code)
-            }
+            let created = try await institutions.find(code: draft.code, on: transaction).orNotFound(draft.code)
             try await database.audit.record(
                 on: transaction, consortiumID: consortium.id, actor: Actor(principal), action: "create",
                 entityType: "institution", entityKey: draft.code, before: Institution?.none, after: created)
@@ -42,7 +40,7 @@ package struct InstitutionUseCases: Sendable {
             else { throw DomainError.notFound("no institution \(code)") }
             try principal.require(.updateInstitution(consortiumID: before.consortiumID, institutionID: before.id))
             try await institutions.update(id: before.id, with: change, on: transaction)
-            guard let after = try await institutions.find(code: code, on: transaction) else { throw DomainError.notFound(code) }
+            let after = try await institutions.find(code: code, on: transaction).orNotFound(code)
             try await database.audit.record(
                 on: transaction, consortiumID: before.consortiumID, actor: Actor(principal), action: "update",
                 entityType: "institution", entityKey: code, before: before, after: after)

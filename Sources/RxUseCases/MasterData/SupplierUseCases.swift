@@ -26,9 +26,7 @@ package struct SupplierUseCases: Sendable {
             }
             let countsAsID = try SupplierRules.countsAsManufacturerID(countsAs, code: supplier.countsAsManufacturerCode)
             try await suppliers.insert(supplier, countsAsManufacturerID: countsAsID, on: transaction)
-            guard let created = try await suppliers.find(code: supplier.code, on: transaction) else {
-                throw DomainError.notFound(supplier.code)
-            }
+            let created = try await suppliers.find(code: supplier.code, on: transaction).orNotFound(supplier.code)
             try await database.audit.record(
                 on: transaction, consortiumID: nil, actor: Actor(principal), action: "create",
                 entityType: "supplier", entityKey: supplier.code, before: Supplier?.none, after: created)

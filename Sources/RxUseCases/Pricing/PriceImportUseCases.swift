@@ -59,8 +59,41 @@ package struct PriceImportUseCases: Sendable {
         }
         if let rejected = try await importer.badLines(consortiumID: consortiumID, on: connection) { throw rejected }
         try await importer.lockPrices(consortiumID: consortiumID, on: connection)
-        let imported = try await importer.apply(consortiumID: consortiumID, actor: actor, connection: connection)
+        let imported = try await apply(importer, consortiumID: consortiumID, actor: actor, connection: connection)
         try await importer.dropStaging(on: connection)
         return ProvincialPriceImport.Summary(lines: lines, imported: imported, unchanged: lines - imported)
+    }
+
+    /// Applies the lines not imported before in batches, all the lines of a drug in one batch, each placed in its
+    /// drug's timelines by `PriceTimeline.planBatch`; the number applied.
+    func apply(_ importer: ProvincialPriceImport, consortiumID: Int64, actor: Actor, connection: StoreConnection)
+        async throws -> Int
+    {
+        try await importer.openNewLines(consortiumID: consortiumID, connection: connection)
+        var applied = 0
+        var pending: [ProvincialPriceImport.NewLine] = []
+        while true {
+            let rows = try await importer.fetchNewLines(connection: connection)
+            pending += rows
+            let last = rows.count < ProvincialPriceImport.batchSize
+            // A drug's lines stay together: the last drug of a full batch waits for the next one.
+            var cut = pending.count
+            if !last, let code = pending.last?.drugCode {
+                cut = pending.lastIndex { $0.drugCode != code }.map { $0 + 1 } ?? 0
+            }
+            if cut > 0 {
+                let batch = Array(pending[..<cut])
+                let periods = try await importer.periods(
+                    of: Set(batch.map(\.drugCode)), consortiumID: consortiumID, connection: connection)
+                let plan = PriceTimeline.planBatch(
+                    batch.map(\.batchLine), agreements: periods.agreements, ceilings: periods.ceilings)
+                try await importer.write(batch, plan: plan, consortiumID: consortiumID, actor: actor, connection: connection)
+                applied += cut
+                pending.removeFirst(cut)
+            }
+            if last { break }
+        }
+        try await importer.closeNewLines(connection: connection)
+        return applied
     }
 }

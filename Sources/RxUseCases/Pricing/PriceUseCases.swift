@@ -59,8 +59,8 @@ package struct PriceUseCases: Sendable {
             }
             let created = try await prices.agreement(id: id, consortiumID: consortium.id, connection: transaction)
             if draft.source == .provincialBid {
-                try await prices.setCeiling(draft, consortiumID: consortium.id, connection: transaction)
-                try await prices.takeEffect(
+                try await prices.placeCeiling(draft, consortiumID: consortium.id, connection: transaction)
+                try await prices.putInEffect(
                     created, from: draft.effectiveFrom, consortiumID: consortium.id, connection: transaction)
             }
             let after = try await prices.agreement(id: created.id, consortiumID: consortium.id, connection: transaction)
@@ -93,7 +93,7 @@ package struct PriceUseCases: Sendable {
             try await prices.setReported(
                 id: id, consortiumID: consortiumID, platformReference: platformReference, reportedOn: reportedOn,
                 connection: transaction)
-            try await prices.takeEffect(before, from: start, consortiumID: consortiumID, connection: transaction)
+            try await prices.putInEffect(before, from: start, consortiumID: consortiumID, connection: transaction)
             let after = try await prices.agreement(id: id, consortiumID: consortiumID, connection: transaction)
             try await database.audit.record(
                 on: transaction, consortiumID: consortiumID, actor: Actor(principal), action: "report",
@@ -132,7 +132,7 @@ package struct PriceUseCases: Sendable {
             try PriceAgreementRules.checkNegotiated(
                 before.drugCode, before.unitPrice, before.priceUnit, on: start, inCatalogue: facts.inCatalogue,
                 ceiling: facts.ceiling)
-            try await prices.takeEffect(before, from: start, consortiumID: consortiumID, connection: transaction)
+            try await prices.putInEffect(before, from: start, consortiumID: consortiumID, connection: transaction)
             let after = try await prices.agreement(id: id, consortiumID: consortiumID, connection: transaction)
             try await database.audit.record(
                 on: transaction, consortiumID: consortiumID, actor: Actor(principal), action: "correct_report_date",

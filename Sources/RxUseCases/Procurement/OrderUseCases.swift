@@ -238,6 +238,9 @@ package struct OrderUseCases: Sendable {
             try await orders.insertDelivery(
                 orderID: orderID, lineNo: line.lineNo, delivery, exception: exception, consortiumID: consortium.id,
                 recordedBy: principal.tokenID, on: connection)
+            // The delivery's purchase receipt (108) enters the member's stock in the same transaction.
+            try await StockPostings(database: database).postDelivery(
+                orderID: orderID, lineNo: line.lineNo, consortiumID: consortium.id, by: principal.tokenID, on: connection)
             var lines = before.lines
             lines[index].receivedQuantity += delivery.quantity
             let status = ProcurementRules.statusAfterDelivery(lines: lines.map { ($0.quantity, $0.receivedQuantity) })
@@ -272,9 +275,8 @@ package struct OrderUseCases: Sendable {
 
     /// An order known to exist (read back in the transaction that created or changed it).
     private func existing(_ id: Int64, consortiumID: Int64, connection: StoreConnection) async throws -> PurchaseOrder {
-        guard let order = try await orders.order(id: id, consortiumID: consortiumID, connection: connection) else {
-            throw DomainError.notFound("no order \(id)")
-        }
+        let order = try await orders.order(id: id, consortiumID: consortiumID, connection: connection).orNotFound(
+            "no order \(id)")
         return order
     }
 }

@@ -151,9 +151,8 @@ package struct SupplyCentreUseCases: Sendable {
     }
 
     private func invoice(_ id: Int64, consortiumID: Int64, connection: StoreConnection) async throws -> RecordedInvoice {
-        guard let invoice = try await supplyCentre.invoice(id: id, consortiumID: consortiumID, connection: connection) else {
-            throw DomainError.notFound("no invoice \(id)")
-        }
+        let invoice = try await supplyCentre.invoice(id: id, consortiumID: consortiumID, connection: connection).orNotFound(
+            "no invoice \(id)")
         return invoice
     }
 

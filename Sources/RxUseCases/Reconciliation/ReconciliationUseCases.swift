@@ -18,9 +18,7 @@ package struct ReconciliationUseCases: Sendable {
     }
 
     package func get(consortiumID: Int64, id: Int64) async throws -> ReconciliationRun {
-        guard let run = try await reconciliations.get(consortiumID: consortiumID, id: id) else {
-            throw DomainError.notFound("no reconciliation run \(id)")
-        }
+        let run = try await reconciliations.get(consortiumID: consortiumID, id: id).orNotFound("no reconciliation run \(id)")
         return run
     }
 

@@ -81,28 +81,42 @@ enum RecordReconciliationRun {
             throw error
         }
     }
+
+    /// `outcome` of a report over a consortium named by its code (an unknown code is bad input); `body` gets the
+    /// consortium's id.
+    static func outcome<C: RecordClassification>(
+        consortiumCode: String, database: Database, format: ReconciliationReport.Format,
+        _ body:
+            @escaping @Sendable (RecordReconciliationStore, Int64, StoreConnection) async throws
+            -> RecordReconciliationReport<C>
+    ) async throws -> RecordReconciliationOutcome<C> {
+        let store = RecordReconciliationStore(database: database)
+        return try await outcome(database: database, format: format) { connection in
+            let consortiumID = try await store.consortiumID(code: consortiumCode, on: connection)
+                .orNotFound("no consortium \(consortiumCode)")
+            return try await body(store, consortiumID, connection)
+        }
+    }
 }
 
-/// `consortiumrx reconcile herbs --round ID`: per member and item of a volume-based round of decoction pieces,
-/// committed against bought (the progress endpoint's figures, as of a date), and every lot the lead's lab rejected
-/// that a member nevertheless received. Two set-based queries; the run is recorded in the same transaction.
-package struct ReconcileHerbs: Sendable {
-    package typealias Outcome = RecordReconciliationOutcome<HerbCommitmentClassification>
-
+/// The reports of records against records (`consortiumrx reconcile herbs|transfers|catalogues`): each loads its
+/// facts with set-based queries, classifies them by RxDomain's rules and records its run in the same transaction.
+package struct RecordReconciliations: Sendable {
     let database: Database
 
     package init(database: Database) { self.database = database }
 
-    package func run(
+    /// `consortiumrx reconcile herbs --round ID`: per member and item of a volume-based round of decoction pieces,
+    /// committed against bought (the progress endpoint's figures, as of a date), and every lot the lead's lab rejected
+    /// that a member nevertheless received. Two set-based queries; the run is recorded in the same transaction.
+    package func herbs(
         roundID: Int64, asOf: BusinessDate, format: ReconciliationReport.Format = .table,
         createdBy: String
-    ) async throws -> Outcome {
+    ) async throws -> RecordReconciliationOutcome<HerbCommitmentClassification> {
         let startedAt = Date()
         let store = RecordReconciliationStore(database: database)
         return try await RecordReconciliationRun.outcome(database: database, format: format) { connection in
-            guard let round = try await store.herbRound(id: roundID, on: connection) else {
-                throw DomainError.notFound("no herb round \(roundID)")
-            }
+            let round = try await store.herbRound(id: roundID, on: connection).orNotFound("no herb round \(roundID)")
             let members = try await store.herbCommitmentFacts(
                 roundID: roundID, consortiumID: round.consortiumID, asOf: asOf, on: connection)
             let rejected = try await store.rejectedBatchFacts(
@@ -118,31 +132,20 @@ package struct ReconcileHerbs: Sendable {
                 createdBy: createdBy, database: database, connection: connection)
         }
     }
-}
 
-/// `consortiumrx reconcile transfers --consortium CODE`: per approval of a hospital preparation's transfer, approved,
-/// shipped, received, in transit and remaining as of a date; then every shipment outside its approval. The schema
-/// already guarantees a shipment's receiver is named on its approval (foreign key), that it ships the approval's
-/// preparation (it has no drug of its own), that a receipt has its shipment and that a lot is not expired when
-/// shipped (checks); what it cannot guarantee, or what the API refuses but data loaded around it might hold, is
-/// checked here. Two set-based queries; the run is recorded in the same transaction.
-package struct ReconcileTransfers: Sendable {
-    package typealias Outcome = RecordReconciliationOutcome<TransferClassification>
-
-    let database: Database
-
-    package init(database: Database) { self.database = database }
-
-    package func run(
+    /// `consortiumrx reconcile transfers --consortium CODE`: per approval of a hospital preparation's transfer, approved,
+    /// shipped, received, in transit and remaining as of a date; then every shipment outside its approval. The schema
+    /// already guarantees a shipment's receiver is named on its approval (foreign key), that it ships the approval's
+    /// preparation (it has no drug of its own), that a receipt has its shipment and that a lot is not expired when
+    /// shipped (checks); what it cannot guarantee, or what the API refuses but data loaded around it might hold, is
+    /// checked here. Two set-based queries; the run is recorded in the same transaction.
+    package func transfers(
         consortiumCode: String, asOf: BusinessDate, format: ReconciliationReport.Format = .table,
         createdBy: String
-    ) async throws -> Outcome {
+    ) async throws -> RecordReconciliationOutcome<TransferClassification> {
         let startedAt = Date()
-        let store = RecordReconciliationStore(database: database)
-        return try await RecordReconciliationRun.outcome(database: database, format: format) { connection in
-            guard let consortiumID = try await store.consortiumID(code: consortiumCode, on: connection) else {
-                throw DomainError.notFound("no consortium \(consortiumCode)")
-            }
+        return try await RecordReconciliationRun.outcome(consortiumCode: consortiumCode, database: database, format: format) {
+            store, consortiumID, connection in
             let approvals = try await store.transferApprovalFacts(consortiumID: consortiumID, asOf: asOf, on: connection)
             let shipments = try await store.transferShipmentFacts(consortiumID: consortiumID, asOf: asOf, on: connection)
             var shipmentEntries: [Int64: [ReportEntry<TransferClassification>]] = [:]
@@ -164,29 +167,18 @@ package struct ReconcileTransfers: Sendable {
                 createdBy: createdBy, database: database, connection: connection)
         }
     }
-}
 
-/// `consortiumrx reconcile catalogues --consortium CODE`: every drug on a member's own list against the consortium
-/// catalogue in effect on a date (the published version with the latest effective date on or before it): not in
-/// it, or restricted to levels the member is not. Members without a list of their own use the consortium catalogue
-/// and are in line by construction. One set-based query; the run is recorded in the same transaction.
-package struct ReconcileCatalogues: Sendable {
-    package typealias Outcome = RecordReconciliationOutcome<MemberCatalogueClassification>
-
-    let database: Database
-
-    package init(database: Database) { self.database = database }
-
-    package func run(
+    /// `consortiumrx reconcile catalogues --consortium CODE`: every drug on a member's own list against the consortium
+    /// catalogue in effect on a date (the published version with the latest effective date on or before it): not in
+    /// it, or restricted to levels the member is not. Members without a list of their own use the consortium catalogue
+    /// and are in line by construction. One set-based query; the run is recorded in the same transaction.
+    package func catalogues(
         consortiumCode: String, asOf: BusinessDate, format: ReconciliationReport.Format = .table,
         createdBy: String
-    ) async throws -> Outcome {
+    ) async throws -> RecordReconciliationOutcome<MemberCatalogueClassification> {
         let startedAt = Date()
-        let store = RecordReconciliationStore(database: database)
-        return try await RecordReconciliationRun.outcome(database: database, format: format) { connection in
-            guard let consortiumID = try await store.consortiumID(code: consortiumCode, on: connection) else {
-                throw DomainError.notFound("no consortium \(consortiumCode)")
-            }
+        return try await RecordReconciliationRun.outcome(consortiumCode: consortiumCode, database: database, format: format) {
+            store, consortiumID, connection in
             let version = try await store.catalogueVersionInEffect(consortiumID: consortiumID, on: asOf, connection: connection)
             let listed = try await store.memberListItemCount(consortiumID: consortiumID, on: connection)
             let entries = try await store.memberListItemsOutOfLine(consortiumID: consortiumID, version: version, on: connection)

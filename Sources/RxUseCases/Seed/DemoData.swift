@@ -16,6 +16,8 @@ struct DemoData {
     var licences: [SeedRecords.Licence]
 
     var qualityLimits: [SeedRecords.QualityLimit]
+    /// seeds/demo/traceability_code_prefixes.csv: demo product prefixes (药品标识码) of a few drugs.
+    var traceabilityPrefixes: [SeedRecords.TraceabilityPrefix]
     /// seeds/demo/herb_usage_2025.csv, loaded by `HerbUsageImport` in the seed's transaction.
     var herbUsage: Data
 
@@ -232,6 +234,24 @@ struct DemoData {
                 limits[measure] = value
             }
             return SeedRecords.QualityLimit(drugCode: code, monograph: monograph, limits: limits)
+        }
+
+        let prefixFile = "demo/traceability_code_prefixes.csv"
+        let tp = try loader.table(prefixFile, ["prefix", "drug_code", "package"])
+        let drugCodes = Set(drugs.map(\.code))
+        traceabilityPrefixes = try tp.rows.map { row in
+            guard let prefix = tp.value(row, "prefix"), prefix.count == TraceabilityCode.prefixLength,
+                prefix.allSatisfy({ $0.isASCII && $0.isNumber })
+            else {
+                throw SeedLoader.Invalid(file: prefixFile, line: row.line, reason: "prefix must be 7 digits")
+            }
+            guard let code = tp.value(row, "drug_code"), drugCodes.contains(code) else {
+                throw SeedLoader.Invalid(file: prefixFile, line: row.line, reason: "drug_code must be a drug of demo/drugs.csv")
+            }
+            guard let package = tp.value(row, "package") else {
+                throw SeedLoader.Invalid(file: prefixFile, line: row.line, reason: "package is required")
+            }
+            return SeedRecords.TraceabilityPrefix(prefix: prefix, drugCode: code, package: package)
         }
 
         let usageFile = "demo/herb_usage_2025.csv"

@@ -43,8 +43,12 @@ struct DemoStock {
             let count = min(Self.drugCount(member.level), member.drugs.count)
             let step = max(1, member.drugs.count / count)
             let chosen = (0..<count).map { member.drugs[(m * 7 + $0 * step) % member.drugs.count] }
-            let locations = member.isLead ? ["PHARMACY", "WARD", "WAREHOUSE"] : [nil]
-            if member.isLead {
+            // Every member's stock is in its pharmacy (a count of the member's stock outside locations, or of another
+            // location, does not meet it); the lead's also on a ward and in the supply centre's warehouse.
+            let locations = member.isLead ? ["PHARMACY", "WARD", "WAREHOUSE"] : ["PHARMACY"]
+            if !member.isLead {
+                self.locations.append(Location(member: member.code, code: "PHARMACY", name: "药房", kind: "pharmacy"))
+            } else {
                 self.locations += [
                     Location(member: member.code, code: "PHARMACY", name: "门诊药房", kind: "pharmacy"),
                     Location(member: member.code, code: "WARD", name: "病区小药柜", kind: "ward_stock"),
@@ -70,7 +74,7 @@ struct DemoStock {
                     let packages = 2 + (i * 5 + k * 3 + m) % 18
                     let location = locations[(i + k) % locations.count]
                     csv.append([
-                        drug.code, lot, expiry.description, String(packages * drug.packageSize), location ?? "",
+                        drug.code, lot, expiry.description, String(packages * drug.packageSize), location,
                     ])
                     if member.isLead && i == 0 && k == 0 { lead = (member.code, drug) }
                 }
@@ -84,7 +88,7 @@ struct DemoStock {
         if let other = members.first(where: { !$0.isLead && $0.drugs.contains { $0.code == lead.drug.code } }),
             let otherIndex = files.firstIndex(where: { $0.member == other.code })
         {
-            files[otherIndex].csv += CSVWriter.line([lead.drug.code, lotNumber, expiry, String(lead.drug.packageSize * 3), ""])
+            files[otherIndex].csv += CSVWriter.line([lead.drug.code, lotNumber, expiry, String(lead.drug.packageSize * 3), "PHARMACY"])
         }
         recall = Recall(
             drugCode: lead.drug.code, lotNumber: lotNumber, noticeNumber: "吉药监召〔\(today.year)〕3号",
@@ -116,7 +120,7 @@ extension SeedLoader {
         let institutions = try await InstitutionStore(database: database).list(consortiumID: consortiumID, connection: connection)
         var members: [DemoStock.Member] = []
         for institution in institutions {
-            let catalogue = try await MemberCatalogueStore(database: database).get(
+            let catalogue = try await MemberCatalogueUseCases(database: database).get(
                 institution: institution, on: today, connection: connection)
             members.append(
                 DemoStock.Member(

@@ -77,6 +77,8 @@ package struct SeedLoader: Sendable {
                     consortiumCode: code, preparations: demoData.preparations, licences: demoData.licences, on: connection)
                 summary.changes["herb quality limits"] = try await store.upsertQualityLimits(
                     demoData.qualityLimits, on: connection)
+                summary.changes["traceability code prefixes"] = try await store.upsertTraceabilityPrefixes(
+                    demoData.traceabilityPrefixes, on: connection)
                 do {
                     let usage = try await HerbUsageImportUseCases(database: database)
                         .load(

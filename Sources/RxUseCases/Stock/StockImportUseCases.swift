@@ -25,6 +25,21 @@ package struct StockImportUseCases: Sendable {
         self.store = StockImportStore(database: database)
     }
 
+    /// A line as `StockOpeningRules.read` finds it, in the shape the store stages.
+    static let read: StockImportStore.LineReader = { drug, lot, expiry, quantity, location, cost in
+        switch StockOpeningRules.read(
+            drugCode: drug, lotNumber: lot, expiryDate: expiry, quantity: quantity, location: location, unitCost: cost)
+        {
+        case .success(let line):
+            return .good(
+                drugCode: line.lot.drugCode, lotNumber: line.lot.lotNumber, expiry: line.lot.expiry.description,
+                quantity: DecimalText.plain(line.quantity), location: line.locationCode,
+                unitCost: line.unitCost.map(DecimalText.plain))
+        case .failure(let refusals):
+            return .bad(StockOpeningRules.chinese(refusals.errors))
+        }
+    }
+
     package func run(
         input: FileInput, encoding: FileEncoding = .utf8, institutionCode: String, consortiumCode: String? = nil,
         today: BusinessDate, actor: Actor
@@ -47,16 +62,19 @@ package struct StockImportUseCases: Sendable {
         if let consortiumCode, member.consortiumCode != consortiumCode {
             throw DomainError.notFound("no institution \(institutionCode) in \(consortiumCode)")
         }
-        let catalogue = try await MemberCatalogueStore(database: database).get(institution: member, on: today, connection: connection)
+        let catalogue = try await MemberCatalogueStore(database: database).drugCodes(
+            institution: member, on: today, connection: connection)
         let lines: Int
         do {
-            lines = try await store.stage(input, encoding: encoding, on: connection)
+            lines = try await store.stage(
+                input, encoding: encoding, requiredColumns: StockOpeningRules.requiredColumns, read: Self.read,
+                on: connection)
         } catch let error as StagedCSV.Unreadable {
             throw Rejected(errors: [.init(line: error.line, reason: error.reason)])
         }
         let limit = ProvincialPriceImport.maxListedErrors
         let (findings, total) = try await store.findings(
-            consortiumID: member.consortiumID, institutionID: member.id, catalogue: catalogue.drugs.map(\.code),
+            consortiumID: member.consortiumID, institutionID: member.id, catalogue: catalogue.sorted(),
             limit: limit, on: connection)
         if !findings.isEmpty {
             let errors = findings.map { finding -> ProvincialPriceImport.LineError in

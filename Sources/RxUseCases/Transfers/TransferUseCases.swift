@@ -34,9 +34,8 @@ package struct TransferUseCases: Sendable {
     package func detail(id: Int64, principal: Principal) async throws -> (TransferApproval, [TransferShipment]) {
         try await database.read { connection in
             let consortiumID = try principal.scopedConsortiumID(orNotFound: "no transfer approval \(id)")
-            guard let approval = try await transfers.approval(id: id, consortiumID: consortiumID, connection: connection) else {
-                throw DomainError.notFound("no transfer approval \(id)")
-            }
+            let approval = try await transfers.approval(id: id, consortiumID: consortiumID, connection: connection).orNotFound(
+                "no transfer approval \(id)")
             let shipments = try await transfers.shipments(approvalID: id, consortiumID: consortiumID, connection: connection)
             return (approval, shipments)
         }
@@ -84,9 +83,8 @@ package struct TransferUseCases: Sendable {
                 let id = try await transfers.insert(
                     draft, parties: parties, consortiumID: consortium.id, connection: transaction)
             else { throw DomainError.conflict("the approval was not recorded") }
-            guard let created = try await transfers.approval(id: id, consortiumID: consortium.id, connection: transaction) else {
-                throw DomainError.notFound("no transfer approval \(id)")
-            }
+            let created = try await transfers.approval(id: id, consortiumID: consortium.id, connection: transaction).orNotFound(
+                "no transfer approval \(id)")
             try await database.audit.record(
                 on: transaction, consortiumID: consortium.id, actor: Actor(principal), action: "create",
                 entityType: "transfer_approval", entityKey: String(id), before: TransferApproval?.none, after: created)
@@ -130,9 +128,11 @@ package struct TransferUseCases: Sendable {
                     approvalID: approvalID, draft, receiverInstitutionID: receiverID, consortiumID: consortiumID,
                     connection: transaction)
             else { throw DomainError.conflict("the shipment was not recorded") }
-            guard let created = try await transfers.shipment(id: id, consortiumID: consortiumID, connection: transaction) else {
-                throw DomainError.notFound("no transfer shipment \(id)")
-            }
+            let created = try await transfers.shipment(id: id, consortiumID: consortiumID, connection: transaction).orNotFound(
+                "no transfer shipment \(id)")
+            // Out of the producer's stock (102) in the shipment's transaction.
+            try await StockPostings(database: database).postPreparationShipment(
+                created, producerInstitutionID: before.supplierInstitutionID, by: principal.tokenID, on: transaction)
             guard let after = try await transfers.approval(id: approvalID, consortiumID: consortiumID, connection: transaction)
             else {
                 throw DomainError.notFound("no transfer approval \(approvalID)")
@@ -171,6 +171,8 @@ package struct TransferUseCases: Sendable {
             else {
                 throw DomainError.notFound("no transfer shipment \(shipmentID)")
             }
+            // Into the receiver's stock (101) in the receipt's transaction.
+            try await StockPostings(database: database).postPreparationReceipt(after, by: principal.tokenID, on: transaction)
             try await database.audit.record(
                 on: transaction, consortiumID: consortiumID, actor: Actor(principal), action: "receive",
                 entityType: "transfer_shipment", entityKey: String(shipmentID), before: before, after: after)

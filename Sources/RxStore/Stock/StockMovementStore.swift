@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RxDomain
+
+/// A movement to post: where, which lot, why, how much, and the document it comes from.
+package struct NewStockMovement: Sendable, Equatable {
+    package var institutionID: Int64
+    package var locationID: Int64?
+    package var lot: StockLot
+    package var reason: StockMovementReason
+    package var quantity: Quantity
+    package var documentType: StockDocumentType
+    package var documentID: Int64?
+    package var businessDate: BusinessDate
+
+    package init(
+        institutionID: Int64, locationID: Int64?, lot: StockLot, reason: StockMovementReason, quantity: Quantity,
+        documentType: StockDocumentType, documentID: Int64?, businessDate: BusinessDate
+    ) {
+        self.institutionID = institutionID
+        self.locationID = locationID
+        self.lot = lot
+        self.reason = reason
+        self.quantity = quantity
+        self.documentType = documentType
+        self.documentID = documentID
+        self.businessDate = businessDate
+    }
+}
+
+/// Posts movements to the ledger (`stock_movements`). The trigger keeps `stock_on_hand` in the same statement and
+/// refuses a lot going below zero (23514), quarantined stock leaving but destroyed or returned, and a lot held with
+/// another expiry date.
+package struct StockMovementStore: SQLStore {
+    let database: Database
+
+    package init(database: Database) { self.database = database }
+
+    /// Inserts the movements in one statement, in order; returns their ids in the same order.
+    @discardableResult
+    package func post(_ movements: [NewStockMovement], consortiumID: Int64, actorTokenID: Int64?, on connection: StoreConnection)
+        async throws -> [Int64]
+    {
+        guard !movements.isEmpty else { return [] }
+        let institutions = movements.map(\.institutionID)
+        let locations = movements.map { $0.locationID ?? 0 }
+        let drugs = movements.map(\.lot.drugCode)
+        let lots = movements.map(\.lot.lotNumber)
+        let expiries = movements.map(\.lot.expiry.description)
+        let reasons = movements.map(\.reason.rawValue)
+        let directions = movements.map(\.reason.direction.rawValue)
+        let quantities = movements.map { "\($0.quantity.value)" }
+        let documentTypes = movements.map(\.documentType.rawValue)
+        let documentIDs = movements.map { $0.documentID ?? 0 }
+        let days = movements.map(\.businessDate.description)
+        return try await connection.rows(
+            """
+            INSERT INTO stock_movements (consortium_id, institution_id, location_id, drug_code, lot_number, expiry_date,
+                                         reason_code, direction, quantity, document_type, document_id, actor_token_id,
+                                         business_date)
+            SELECT \(consortiumID), m.institution_id, NULLIF(m.location_id, 0), m.drug_code, m.lot_number, m.expiry::date,
+                   m.reason, m.direction, m.quantity::numeric, m.document_type, NULLIF(m.document_id, 0),
+                   \(actorTokenID), m.day::date
+            FROM unnest(\(institutions)::bigint[], \(locations)::bigint[], \(drugs)::text[], \(lots)::text[],
+                        \(expiries)::text[], \(reasons)::text[], \(directions)::text[], \(quantities)::text[],
+                        \(documentTypes)::text[], \(documentIDs)::bigint[], \(days)::text[])
+                 WITH ORDINALITY AS m(institution_id, location_id, drug_code, lot_number, expiry, reason, direction,
+                                      quantity, document_type, document_id, day, n)
+            ORDER BY m.n
+            RETURNING id
+            """, as: Int64.self, logger: logger)
+    }
+}

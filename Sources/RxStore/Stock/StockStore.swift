@@ -1,0 +1,573 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RxDomain
+
+/// One lot on hand at a member (and location).
+package struct StockHolding: Sendable, Equatable, Encodable {
+    package var id: Int64
+    package var institutionCode: String
+    package var locationCode: String?
+    package var drugCode: String
+    package var genericName: String
+    package var unit: String
+    package var lotNumber: String
+    package var expiry: BusinessDate
+    package var quantity: Quantity
+    /// The standing block of the lot, if any (a recall before an inspection rejection).
+    package var block: LotBlockKind?
+}
+
+/// What a stock list is narrowed to. Dates, not rules: the use case turns the settings into them.
+package struct StockFilter: Sendable, Equatable {
+    package var drugCode: String?
+    package var lotNumber: String?
+    package var locationCode: String?
+    /// Only lots expiring after `expiringAfter` and on or before `expiringBy` (near expiry).
+    package var expiringAfter: BusinessDate?
+    package var expiringBy: BusinessDate?
+    /// Only lots expired on this date (expiry date on or before it).
+    package var expiredOn: BusinessDate?
+    package var blocked: Bool?
+
+    package init(
+        drugCode: String? = nil, lotNumber: String? = nil, locationCode: String? = nil, expiringAfter: BusinessDate? = nil,
+        expiringBy: BusinessDate? = nil, expiredOn: BusinessDate? = nil, blocked: Bool? = nil
+    ) {
+        self.drugCode = drugCode
+        self.lotNumber = lotNumber
+        self.locationCode = locationCode
+        self.expiringAfter = expiringAfter
+        self.expiringBy = expiringBy
+        self.expiredOn = expiredOn
+        self.blocked = blocked
+    }
+}
+
+/// One movement of a lot on its stock card.
+package struct StockCardLine: Sendable, Equatable, Encodable {
+    package var movementID: Int64
+    package var businessDate: BusinessDate
+    package var reasonCode: String
+    package var reasonName: String
+    package var locationCode: String?
+    /// Signed: positive in, negative out.
+    package var quantity: Quantity
+    package var documentType: String
+    package var documentID: Int64?
+}
+
+/// Where a lot is held: a member, a location, a quantity.
+package struct LotHolding: Sendable, Equatable, Encodable {
+    package var institutionCode: String
+    package var locationCode: String?
+    package var expiry: BusinessDate
+    package var quantity: Quantity
+}
+
+/// A dispensing of a lot (where it went).
+package struct LotDispensing: Sendable, Equatable, Encodable {
+    package var dispensingID: Int64
+    package var institutionCode: String
+    package var businessDate: BusinessDate
+    package var quantity: Quantity
+    package var patientRef: String?
+    package var ward: String?
+}
+
+/// A lot in transit between members (dispatched, not yet received).
+package struct LotInTransit: Sendable, Equatable, Encodable {
+    package var transferID: Int64
+    package var senderInstitutionCode: String
+    package var receiverInstitutionCode: String
+    package var quantity: Quantity
+}
+
+/// A dispensing as recorded, with its movements.
+package struct DispensingRecord: Sendable, Equatable, Encodable {
+    package struct Line: Sendable, Equatable, Encodable {
+        package var movementID: Int64
+        package var lotNumber: String
+        package var expiry: BusinessDate
+        package var quantity: Quantity
+    }
+    package struct Code: Sendable, Equatable, Encodable {
+        package var code: String
+        package var reflow: Bool
+    }
+    package var id: Int64
+    package var institutionCode: String
+    package var locationCode: String?
+    package var drugCode: String
+    package var quantity: Quantity
+    package var patientRef: String?
+    package var ward: String?
+    package var requestedLot: String?
+    package var businessDate: BusinessDate
+    package var lines: [Line]
+    package var traceabilityCodes: [Code]
+}
+
+/// A destruction or a return to the supplier, as recorded.
+package struct StockDisposal: Sendable, Equatable, Encodable {
+    package var id: Int64
+    package var institutionCode: String
+    package var locationCode: String?
+    package var kind: StockDisposalKind
+    package var documentReference: String
+    package var drugCode: String
+    package var lotNumber: String
+    package var expiry: BusinessDate
+    package var quantity: Quantity
+    package var reason: String?
+    package var businessDate: BusinessDate
+    package var movementID: Int64
+
+    package init(
+        id: Int64, institutionCode: String, locationCode: String?, kind: StockDisposalKind, documentReference: String,
+        drugCode: String, lotNumber: String, expiry: BusinessDate, quantity: Quantity, reason: String?,
+        businessDate: BusinessDate, movementID: Int64
+    ) {
+        self.id = id
+        self.institutionCode = institutionCode
+        self.locationCode = locationCode
+        self.kind = kind
+        self.documentReference = documentReference
+        self.drugCode = drugCode
+        self.lotNumber = lotNumber
+        self.expiry = expiry
+        self.quantity = quantity
+        self.reason = reason
+        self.businessDate = businessDate
+        self.movementID = movementID
+    }
+}
+
+/// A drug's facts for dispensing: its category and dosage form (traceability exemptions).
+package struct StockDrugFacts: Sendable, Equatable {
+    package var category: DrugCategory
+    package var dosageForm: String
+    package var unit: String
+}
+
+/// Reads of the ledger: stock on hand (the trigger-kept rows, never the history), the stock card of a lot, where a
+/// lot is, the lots to issue from (locked), and the facts dispensing needs.
+package struct StockStore: SQLStore {
+    let database: Database
+
+    package init(database: Database) { self.database = database }
+
+    static let blockOfLot = """
+        (SELECT b.kind FROM lot_blocks b WHERE b.consortium_id = h.consortium_id AND b.drug_code = h.drug_code
+           AND b.lot_key = h.lot_key AND b.released_at IS NULL ORDER BY b.kind DESC LIMIT 1)
+        """
+
+    typealias HoldingRow = (Int64, String, String?, String, String, String, String, String, Decimal, String?)
+
+    static func holding(_ r: HoldingRow) throws -> StockHolding {
+        StockHolding(
+            id: r.0, institutionCode: r.1, locationCode: r.2, drugCode: r.3, genericName: r.4, unit: r.5, lotNumber: r.6,
+            expiry: try day(r.7), quantity: Quantity(r.8), block: try r.9.map { try decodeEnum($0) })
+    }
+
+    static func day(_ text: String) throws -> BusinessDate {
+        guard let date = BusinessDate(text) else { throw UnknownDatabaseValue(type: "date", value: text) }
+        return date
+    }
+
+    /// A member's stock on hand (lots with stock), narrowed by `filter`, by row id.
+    package func onHand(consortiumID: Int64, institutionID: Int64, filter: StockFilter, page: PageRequest) async throws
+        -> Page<StockHolding>
+    {
+        let after = page.after.flatMap(Int64.init) ?? 0
+        let rows = try await database.rows(
+            """
+            SELECT h.id, i.code, l.code, h.drug_code, d.generic_name, d.unit, h.lot_number, h.expiry_date::text,
+                   h.quantity, \(unescaped: Self.blockOfLot)
+            FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id JOIN drugs d ON d.code = h.drug_code
+            LEFT JOIN stock_locations l ON l.consortium_id = h.consortium_id AND l.id = h.location_id
+            WHERE h.consortium_id = \(consortiumID) AND h.institution_id = \(institutionID) AND h.quantity > 0
+              AND h.id > \(after)
+              AND (\(filter.drugCode)::text IS NULL OR h.drug_code = \(filter.drugCode))
+              AND (\(filter.lotNumber)::text IS NULL OR h.lot_key = lot_key(\(filter.lotNumber)))
+              AND (\(filter.locationCode)::text IS NULL OR l.code = \(filter.locationCode))
+              AND (\(filter.expiredOn?.description)::date IS NULL OR h.expiry_date <= \(filter.expiredOn?.description)::date)
+              AND (\(filter.expiringAfter?.description)::date IS NULL
+                   OR h.expiry_date > \(filter.expiringAfter?.description)::date)
+              AND (\(filter.expiringBy?.description)::date IS NULL
+                   OR h.expiry_date <= \(filter.expiringBy?.description)::date)
+              AND (\(filter.blocked)::boolean IS NULL
+                   OR (\(unescaped: Self.blockOfLot) IS NOT NULL) = \(filter.blocked)::boolean)
+            ORDER BY h.id LIMIT \(page.limit + 1)
+            """, as: HoldingRow.self)
+        return Page(rows: try rows.map(Self.holding), limit: page.limit, key: { String($0.id) })
+    }
+
+    /// A drug's stock at every member of the consortium, by member, location and expiry.
+    package func acrossConsortium(consortiumID: Int64, drugCode: String) async throws -> [StockHolding] {
+        try await database.rows(
+            """
+            SELECT h.id, i.code, l.code, h.drug_code, d.generic_name, d.unit, h.lot_number, h.expiry_date::text,
+                   h.quantity, \(unescaped: Self.blockOfLot)
+            FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id JOIN drugs d ON d.code = h.drug_code
+            LEFT JOIN stock_locations l ON l.consortium_id = h.consortium_id AND l.id = h.location_id
+            WHERE h.consortium_id = \(consortiumID) AND h.drug_code = \(drugCode) AND h.quantity > 0
+            ORDER BY i.code, l.code NULLS FIRST, h.expiry_date, h.lot_key
+            """, as: HoldingRow.self
+        ).map(Self.holding)
+    }
+
+    /// The stock card of a lot at a member (every location, or one): the balance before `from`, each movement
+    /// with a business date from `from` to `to` in posting order, and the balance after them.
+    package func card(
+        consortiumID: Int64, institutionID: Int64, locationID: Int64?, drugCode: String, lotNumber: String,
+        from: BusinessDate, to: BusinessDate
+    ) async throws -> (opening: Quantity, lines: [StockCardLine]) {
+        try await database.read { connection in
+            let opening =
+                try await connection.row(
+                    """
+                    SELECT COALESCE(sum(CASE m.direction WHEN 'in' THEN m.quantity ELSE -m.quantity END), 0)
+                    FROM stock_movements m
+                    WHERE m.consortium_id = \(consortiumID) AND m.institution_id = \(institutionID)
+                      AND m.drug_code = \(drugCode) AND m.lot_key = lot_key(\(lotNumber))
+                      AND (\(locationID)::bigint IS NULL OR m.location_id = \(locationID))
+                      AND m.business_date < \(from.description)::date
+                    """, as: Decimal.self, logger: logger) ?? Decimal(0)
+            let lines = try await connection.rows(
+                """
+                SELECT m.id, m.business_date::text, m.reason_code, r.name_zh, l.code,
+                       CASE m.direction WHEN 'in' THEN m.quantity ELSE -m.quantity END, m.document_type, m.document_id
+                FROM stock_movements m JOIN stock_movement_reasons r ON r.code = m.reason_code
+                LEFT JOIN stock_locations l ON l.consortium_id = m.consortium_id AND l.id = m.location_id
+                WHERE m.consortium_id = \(consortiumID) AND m.institution_id = \(institutionID)
+                  AND m.drug_code = \(drugCode) AND m.lot_key = lot_key(\(lotNumber))
+                  AND (\(locationID)::bigint IS NULL OR m.location_id = \(locationID))
+                  AND m.business_date BETWEEN \(from.description)::date AND \(to.description)::date
+                ORDER BY m.business_date, m.id
+                """, as: (Int64, String, String, String, String?, Decimal, String, Int64?).self, logger: logger)
+            return (
+                Quantity(opening),
+                try lines.map {
+                    StockCardLine(
+                        movementID: $0.0, businessDate: try Self.day($0.1), reasonCode: $0.2, reasonName: $0.3,
+                        locationCode: $0.4, quantity: Quantity($0.5), documentType: $0.6, documentID: $0.7)
+                }
+            )
+        }
+    }
+
+    /// Every member and location holding a lot, its dispensings, and its quantities in transit between members.
+    package func whereabouts(consortiumID: Int64, drugCode: String, lotNumber: String, on connection: StoreConnection)
+        async throws -> (holdings: [LotHolding], dispensings: [LotDispensing], inTransit: [LotInTransit])
+    {
+        let holdings = try await connection.rows(
+            """
+            SELECT i.code, l.code, h.expiry_date::text, h.quantity
+            FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id
+            LEFT JOIN stock_locations l ON l.consortium_id = h.consortium_id AND l.id = h.location_id
+            WHERE h.consortium_id = \(consortiumID) AND h.drug_code = \(drugCode) AND h.lot_key = lot_key(\(lotNumber))
+              AND h.quantity > 0
+            ORDER BY i.code, l.code NULLS FIRST
+            """, as: (String, String?, String, Decimal).self, logger: logger)
+        let dispensings = try await connection.rows(
+            """
+            SELECT d.id, i.code, m.business_date::text, m.quantity, d.patient_ref, d.ward
+            FROM stock_movements m JOIN dispensings d ON d.consortium_id = m.consortium_id AND d.id = m.document_id
+            JOIN institutions i ON i.id = m.institution_id
+            WHERE m.consortium_id = \(consortiumID) AND m.drug_code = \(drugCode) AND m.lot_key = lot_key(\(lotNumber))
+              AND m.document_type = 'dispensing'
+            ORDER BY m.business_date, m.id
+            """, as: (Int64, String, String, Decimal, String?, String?).self, logger: logger)
+        let transit = try await connection.rows(
+            """
+            SELECT t.id, s.code, r.code, sum(tl.dispatched_quantity)
+            FROM stock_transfer_lots tl
+            JOIN stock_transfers t ON t.consortium_id = tl.consortium_id AND t.id = tl.transfer_id
+            JOIN stock_transfer_lines li ON li.consortium_id = tl.consortium_id AND li.transfer_id = tl.transfer_id
+                                        AND li.line_no = tl.line_no
+            JOIN institutions s ON s.id = t.sender_institution_id JOIN institutions r ON r.id = t.receiver_institution_id
+            WHERE tl.consortium_id = \(consortiumID) AND tl.lot_key = lot_key(\(lotNumber)) AND li.drug_code = \(drugCode)
+              AND t.status = 'dispatched'
+            GROUP BY t.id, s.code, r.code ORDER BY t.id
+            """, as: (Int64, String, String, Decimal).self, logger: logger)
+        return (
+            try holdings.map {
+                LotHolding(institutionCode: $0.0, locationCode: $0.1, expiry: try Self.day($0.2), quantity: Quantity($0.3))
+            },
+            try dispensings.map {
+                LotDispensing(
+                    dispensingID: $0.0, institutionCode: $0.1, businessDate: try Self.day($0.2), quantity: Quantity($0.3),
+                    patientRef: $0.4, ward: $0.5)
+            },
+            transit.map {
+                LotInTransit(
+                    transferID: $0.0, senderInstitutionCode: $0.1, receiverInstitutionCode: $0.2, quantity: Quantity($0.3))
+            }
+        )
+    }
+
+    /// The lots of a drug on hand at a member's place (a location, or the member's stock outside locations), locked
+    /// `FOR UPDATE` in a stable order (row id) so concurrent issues queue on them instead of deadlocking, with each
+    /// lot's standing block.
+    package func lotsForIssue(
+        consortiumID: Int64, institutionID: Int64, locationID: Int64?, drugCode: String, on connection: StoreConnection
+    ) async throws -> [StockRules.LotOnHand] {
+        let rows = try await connection.rows(
+            """
+            SELECT h.lot_key, h.lot_number, h.expiry_date::text, h.quantity
+            FROM stock_on_hand h
+            WHERE h.consortium_id = \(consortiumID) AND h.institution_id = \(institutionID)
+              AND h.location_id IS NOT DISTINCT FROM \(locationID)::bigint AND h.drug_code = \(drugCode) AND h.quantity > 0
+            ORDER BY h.id
+            FOR UPDATE
+            """, as: (String, String, String, Decimal).self, logger: logger)
+        let blocks = try await standingBlocks(consortiumID: consortiumID, drugCode: drugCode, on: connection)
+        return try rows.map {
+            StockRules.LotOnHand(
+                lot: StockLot(drugCode: drugCode, lotNumber: $0.1, expiry: try Self.day($0.2)), quantity: Quantity($0.3),
+                block: blocks[$0.0])
+        }
+    }
+
+    /// One lot held at a member's place, locked, with its standing block; nil when the place never held it.
+    package func lotForDisposal(
+        consortiumID: Int64, institutionID: Int64, locationID: Int64?, drugCode: String, lotNumber: String,
+        on connection: StoreConnection
+    ) async throws -> StockRules.LotOnHand? {
+        guard
+            let row = try await connection.row(
+                """
+                SELECT h.lot_key, h.lot_number, h.expiry_date::text, h.quantity
+                FROM stock_on_hand h
+                WHERE h.consortium_id = \(consortiumID) AND h.institution_id = \(institutionID)
+                  AND h.location_id IS NOT DISTINCT FROM \(locationID)::bigint AND h.drug_code = \(drugCode)
+                  AND h.lot_key = lot_key(\(lotNumber))
+                FOR UPDATE
+                """, as: (String, String, String, Decimal).self, logger: logger)
+        else { return nil }
+        let blocks = try await standingBlocks(consortiumID: consortiumID, drugCode: drugCode, on: connection)
+        return StockRules.LotOnHand(
+            lot: StockLot(drugCode: drugCode, lotNumber: row.1, expiry: try Self.day(row.2)), quantity: Quantity(row.3),
+            block: blocks[row.0])
+    }
+
+    /// How much of a lot a member's place holds (0 when none); locks the row when there is one.
+    package func heldQuantity(
+        consortiumID: Int64, institutionID: Int64, locationID: Int64?, drugCode: String, lotNumber: String,
+        on connection: StoreConnection
+    ) async throws -> Quantity {
+        let row = try await connection.row(
+            """
+            SELECT h.quantity FROM stock_on_hand h
+            WHERE h.consortium_id = \(consortiumID) AND h.institution_id = \(institutionID)
+              AND h.location_id IS NOT DISTINCT FROM \(locationID)::bigint AND h.drug_code = \(drugCode)
+              AND h.lot_key = lot_key(\(lotNumber))
+            FOR UPDATE
+            """, as: Decimal.self, logger: logger)
+        return Quantity(row ?? 0)
+    }
+
+    /// The standing blocks of a drug's lots, by lot key (a recall before an inspection rejection).
+    func standingBlocks(consortiumID: Int64, drugCode: String, on connection: StoreConnection) async throws
+        -> [String: LotBlockKind]
+    {
+        let rows = try await connection.rows(
+            """
+            SELECT lot_key, kind FROM lot_blocks
+            WHERE consortium_id = \(consortiumID) AND drug_code = \(drugCode) AND released_at IS NULL
+            ORDER BY kind
+            """, as: (String, String).self, logger: logger)
+        var blocks: [String: LotBlockKind] = [:]
+        for row in rows { blocks[row.0] = try decodeEnum(row.1) }
+        return blocks
+    }
+
+    /// A location of a member by its code.
+    package func locationID(consortiumID: Int64, institutionID: Int64, code: String, on connection: StoreConnection)
+        async throws -> Int64?
+    {
+        try await connection.row(
+            """
+            SELECT id FROM stock_locations
+            WHERE consortium_id = \(consortiumID) AND institution_id = \(institutionID) AND code = \(code)
+            """, as: Int64.self, logger: logger)
+    }
+
+    /// A drug's category, dosage form and unit; nil when there is no such drug.
+    package func drugFacts(code: String, on connection: StoreConnection) async throws -> StockDrugFacts? {
+        guard
+            let row = try await connection.row(
+                "SELECT category, dosage_form, unit FROM drugs WHERE code = \(code)", as: (String, String, String).self,
+                logger: logger)
+        else { return nil }
+        return StockDrugFacts(category: try decodeEnum(row.0), dosageForm: row.1, unit: row.2)
+    }
+
+    /// The drugs the given product prefixes (药品标识码) map to.
+    package func traceabilityPrefixes(_ prefixes: [String], on connection: StoreConnection) async throws -> [String: String] {
+        guard !prefixes.isEmpty else { return [:] }
+        let rows = try await connection.rows(
+            "SELECT prefix, drug_code FROM traceability_code_prefixes WHERE prefix = ANY(\(prefixes)::text[])",
+            as: (String, String).self, logger: logger)
+        return Dictionary(rows.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    // MARK: Dispensings
+
+    /// Inserts a dispensing; returns its id.
+    package func insertDispensing(
+        consortiumID: Int64, institutionID: Int64, locationID: Int64?, drugCode: String, quantity: Quantity,
+        recipient: DispensingRecipient, requestedLot: String?, businessDate: BusinessDate, by tokenID: Int64?,
+        on connection: StoreConnection
+    ) async throws -> Int64? {
+        try await connection.row(
+            """
+            INSERT INTO dispensings (consortium_id, institution_id, location_id, drug_code, quantity, patient_ref, ward,
+                                     requested_lot, business_date, dispensed_by)
+            VALUES (\(consortiumID), \(institutionID), \(locationID), \(drugCode), \(quantity.value),
+                    \(recipient.patientRef), \(recipient.ward), \(requestedLot), \(businessDate.description)::date, \(tokenID))
+            RETURNING id
+            """, as: Int64.self, logger: logger)
+    }
+
+    /// Records a dispensed traceability code against its movement: the first dispensing of the code in the
+    /// consortium, or, when it left before, a reflow (回流药) pointing at the first. Returns whether it is a reflow.
+    /// Two racing first dispensings of a code: the second waits on the unique index, then records a reflow.
+    package func recordDispensedCode(
+        _ code: String, consortiumID: Int64, institutionID: Int64, movementID: Int64, on connection: StoreConnection
+    ) async throws -> Bool {
+        let first = try await connection.row(
+            """
+            INSERT INTO dispensed_traceability_codes (consortium_id, code, institution_id, movement_id)
+            VALUES (\(consortiumID), \(code), \(institutionID), \(movementID))
+            ON CONFLICT (consortium_id, code) WHERE NOT reflow DO NOTHING
+            RETURNING id
+            """, as: Int64.self, logger: logger)
+        if first != nil { return false }
+        try await connection.run(
+            """
+            INSERT INTO dispensed_traceability_codes (consortium_id, code, institution_id, movement_id, reflow,
+                                                      first_dispensing_id)
+            SELECT \(consortiumID), \(code), \(institutionID), \(movementID), true, id FROM dispensed_traceability_codes
+            WHERE consortium_id = \(consortiumID) AND code = \(code) AND NOT reflow
+            """, logger: logger)
+        return true
+    }
+
+    /// A dispensing with its lots and codes; nil when there is none of that id at the consortium.
+    package func dispensing(id: Int64, consortiumID: Int64, on connection: StoreConnection) async throws -> DispensingRecord? {
+        guard
+            let row = try await connection.row(
+                """
+                SELECT d.id, i.code, l.code, d.drug_code, d.quantity, d.patient_ref, d.ward, d.requested_lot,
+                       d.business_date::text
+                FROM dispensings d JOIN institutions i ON i.id = d.institution_id
+                LEFT JOIN stock_locations l ON l.consortium_id = d.consortium_id AND l.id = d.location_id
+                WHERE d.consortium_id = \(consortiumID) AND d.id = \(id)
+                """, as: (Int64, String, String?, String, Decimal, String?, String?, String?, String).self, logger: logger)
+        else { return nil }
+        let lines = try await connection.rows(
+            """
+            SELECT m.id, m.lot_number, m.expiry_date::text, m.quantity FROM stock_movements m
+            WHERE m.consortium_id = \(consortiumID) AND m.document_type = 'dispensing' AND m.document_id = \(id)
+            ORDER BY m.id
+            """, as: (Int64, String, String, Decimal).self, logger: logger)
+        let movementIDs = lines.map(\.0)
+        let codes = try await connection.rows(
+            """
+            SELECT code, reflow FROM dispensed_traceability_codes
+            WHERE consortium_id = \(consortiumID) AND movement_id = ANY(\(movementIDs)::bigint[])
+            ORDER BY id
+            """, as: (String, Bool).self, logger: logger)
+        return DispensingRecord(
+            id: row.0, institutionCode: row.1, locationCode: row.2, drugCode: row.3, quantity: Quantity(row.4),
+            patientRef: row.5, ward: row.6, requestedLot: row.7, businessDate: try Self.day(row.8),
+            lines: try lines.map {
+                DispensingRecord.Line(movementID: $0.0, lotNumber: $0.1, expiry: try Self.day($0.2), quantity: Quantity($0.3))
+            },
+            traceabilityCodes: codes.map { DispensingRecord.Code(code: $0.0, reflow: $0.1) })
+    }
+
+    // MARK: Idempotency (idempotency_keys, operation 'create_dispensing')
+
+    /// Claims a token's key for a dispensing; false when the key is already taken (a retry or a race).
+    package func claimDispensingKey(
+        consortiumID: Int64, tokenID: Int64, key: String, requestHash: Data, on connection: StoreConnection
+    ) async throws -> Bool {
+        try await connection.row(
+            """
+            INSERT INTO idempotency_keys (consortium_id, token_id, key, operation, request_hash, response_status, response_body)
+            VALUES (\(consortiumID), \(tokenID), \(key), 'create_dispensing', \(requestHash), 201, '{}'::jsonb)
+            ON CONFLICT DO NOTHING RETURNING 1
+            """, as: Int.self, logger: logger) != nil
+    }
+
+    /// What a token's key already stands for; nil when its row is not visible (yet).
+    package func storedDispensingKey(consortiumID: Int64, tokenID: Int64, key: String, on connection: StoreConnection)
+        async throws -> OrderRules.StoredKey?
+    {
+        try await connection.row(
+            """
+            SELECT request_hash, (response_body->>'dispensingId')::bigint FROM idempotency_keys
+            WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key)
+              AND operation = 'create_dispensing'
+            """, as: (Data, Int64?).self, logger: logger
+        ).map { OrderRules.StoredKey(requestHash: $0.0, orderID: $0.1) }
+    }
+
+    /// Records the dispensing a key made.
+    package func recordDispensingKey(
+        dispensingID: Int64, consortiumID: Int64, tokenID: Int64, key: String, on connection: StoreConnection
+    ) async throws {
+        try await connection.run(
+            """
+            UPDATE idempotency_keys SET response_body = jsonb_build_object('dispensingId', \(dispensingID))
+            WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key)
+              AND operation = 'create_dispensing'
+            """, logger: logger)
+    }
+
+    // MARK: Disposals
+
+    /// Inserts a destruction or a return to the supplier; returns its id.
+    package func insertDisposal(
+        consortiumID: Int64, institutionID: Int64, locationID: Int64?, kind: StockDisposalKind, documentReference: String,
+        lot: StockLot, quantity: Quantity, reason: String?, businessDate: BusinessDate, by tokenID: Int64?,
+        on connection: StoreConnection
+    ) async throws -> Int64? {
+        try await connection.row(
+            """
+            INSERT INTO stock_disposals (consortium_id, institution_id, location_id, kind, document_reference, drug_code,
+                                         lot_number, expiry_date, quantity, reason, business_date, recorded_by)
+            VALUES (\(consortiumID), \(institutionID), \(locationID), \(kind.rawValue), \(documentReference),
+                    \(lot.drugCode), \(lot.lotNumber), \(lot.expiry.description)::date, \(quantity.value), \(reason),
+                    \(businessDate.description)::date, \(tokenID))
+            RETURNING id
+            """, as: Int64.self, logger: logger)
+    }
+
+    /// The delivery just recorded on an order line for a lot (the latest), with the ordering member: what its purchase
+    /// receipt (108) posts.
+    package func delivery(orderID: Int64, lineNo: Int, consortiumID: Int64, on connection: StoreConnection) async throws
+        -> (
+            id: Int64, institutionID: Int64, drugCode: String, lotNumber: String, expiry: BusinessDate, quantity: Quantity,
+            receivedOn: BusinessDate
+        )?
+    {
+        guard
+            let row = try await connection.row(
+                """
+                SELECT d.id, o.institution_id, l.drug_code, d.lot_number, d.expiry_date::text, d.quantity,
+                       d.received_on::text
+                FROM deliveries d
+                JOIN purchase_order_lines l ON l.consortium_id = d.consortium_id AND l.order_id = d.order_id
+                                           AND l.line_no = d.line_no
+                JOIN purchase_orders o ON o.consortium_id = d.consortium_id AND o.id = d.order_id
+                WHERE d.consortium_id = \(consortiumID) AND d.order_id = \(orderID) AND d.line_no = \(lineNo)
+                ORDER BY d.id DESC LIMIT 1
+                """, as: (Int64, Int64, String, String, String, Decimal, String).self, logger: logger)
+        else { return nil }
+        return (row.0, row.1, row.2, row.3, try Self.day(row.4), Quantity(row.5), try Self.day(row.6))
+    }
+}

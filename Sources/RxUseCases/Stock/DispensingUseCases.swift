@@ -1,0 +1,146 @@
+import Crypto
+import Foundation
+import RxDomain
+import RxStore
+
+/// A dispensing (发药) as asked: a drug and a quantity, to a patient or a ward, first expiry first out unless a lot
+/// is named, from a location or the member's stock outside locations, with the traceability codes scanned.
+package struct DispensingRequest: Sendable, Equatable {
+    package var drugCode: String
+    package var quantity: Quantity
+    package var lotNumber: String?
+    package var locationCode: String?
+    package var patientRef: String?
+    package var ward: String?
+    package var traceabilityCodes: [String]
+    /// 拆零: issued split from its package (no traceability code needed).
+    package var splitPackage: Bool
+
+    package init(
+        drugCode: String, quantity: Quantity, lotNumber: String? = nil, locationCode: String? = nil,
+        patientRef: String? = nil, ward: String? = nil, traceabilityCodes: [String] = [], splitPackage: Bool = false
+    ) {
+        self.drugCode = drugCode
+        self.quantity = quantity
+        self.lotNumber = lotNumber
+        self.locationCode = locationCode
+        self.patientRef = patientRef
+        self.ward = ward
+        self.traceabilityCodes = traceabilityCodes
+        self.splitPackage = splitPackage
+    }
+}
+
+/// A dispensing done (or replayed for a retried Idempotency-Key).
+package struct DispensingOutcome: Sendable, Equatable, Encodable {
+    package var dispensing: DispensingRecord
+    /// Why the drug needs no traceability code, if it needs none.
+    package var exemption: TraceabilityExemption?
+    package var replayed: Bool
+}
+
+/// Dispensing from a member's stock: the lots locked, the domain's FEFO allocation, the codes checked, then the
+/// dispensing, one movement per lot, the codes (flagged when dispensed before) and the audit row, all or nothing.
+package struct DispensingUseCases: Sendable {
+    let database: Database
+    let stock: StockStore
+    let movements: StockMovementStore
+
+    package init(database: Database) {
+        self.database = database
+        self.stock = StockStore(database: database)
+        self.movements = StockMovementStore(database: database)
+    }
+
+    package func dispense(
+        _ request: DispensingRequest, institution: Institution, idempotencyKey: String?, today: BusinessDate,
+        by principal: Principal
+    ) async throws -> DispensingOutcome {
+        try principal.require(.dispenseStock(consortiumID: institution.consortiumID, institutionID: institution.id))
+        let recipient = try DispensingRules.recipient(patientRef: request.patientRef, ward: request.ward)
+        let consortiumID = institution.consortiumID
+        let canonical = [
+            institution.code, request.drugCode, "\(request.quantity)", request.lotNumber ?? "", request.locationCode ?? "",
+            request.patientRef ?? "", request.ward ?? "", request.traceabilityCodes.joined(separator: ","),
+            "\(request.splitPackage)",
+        ].joined(separator: "|")
+        let requestHash = Data(SHA256.hash(data: Data(canonical.utf8)))
+        return try await database.transaction { transaction in
+            if let key = idempotencyKey, let tokenID = principal.tokenID {
+                let fresh = try await stock.claimDispensingKey(
+                    consortiumID: consortiumID, tokenID: tokenID, key: key, requestHash: requestHash, on: transaction)
+                if !fresh {
+                    let stored = try await stock.storedDispensingKey(
+                        consortiumID: consortiumID, tokenID: tokenID, key: key, on: transaction)
+                    let id = try DispensingRules.replayedDispensingID(stored, requestHash: requestHash)
+                    let record = try await stock.dispensing(id: id, consortiumID: consortiumID, on: transaction)
+                        .orNotFound("no dispensing \(id)")
+                    let drug = try await stock.drugFacts(code: record.drugCode, on: transaction)
+                    return DispensingOutcome(
+                        dispensing: record,
+                        exemption: drug.flatMap {
+                            DispensingRules.traceabilityExemption(
+                                category: $0.category, dosageForm: $0.dosageForm, splitPackage: request.splitPackage)
+                        }, replayed: true)
+                }
+            }
+            guard let drug = try await stock.drugFacts(code: request.drugCode, on: transaction) else {
+                throw DomainError.invalid("drugCode", "no drug \(request.drugCode)")
+            }
+            let locationID = try await location(request.locationCode, institution: institution, on: transaction)
+            let minimumDays = try await Settings(logger: database.logger).required(
+                .stockMinimumShelfLifeForIssueDays, consortiumID: consortiumID, on: today, connection: transaction)
+            let lots = try await stock.lotsForIssue(
+                consortiumID: consortiumID, institutionID: institution.id, locationID: locationID, drugCode: request.drugCode,
+                on: transaction)
+            let allocations = try StockRules.allocateFEFO(
+                lots, quantity: request.quantity, on: today, minimumShelfLifeDays: minimumDays, lotNumber: request.lotNumber)
+            let prefixes = try await stock.traceabilityPrefixes(
+                Array(Set(request.traceabilityCodes.map { String($0.trimmingCharacters(in: .whitespaces).prefix(7)) })),
+                on: transaction)
+            let codes = try TraceabilityRules.validate(
+                request.traceabilityCodes, drugCode: request.drugCode, prefixes: prefixes)
+            let exemption = DispensingRules.traceabilityExemption(
+                category: drug.category, dosageForm: drug.dosageForm, splitPackage: request.splitPackage)
+            guard
+                let id = try await stock.insertDispensing(
+                    consortiumID: consortiumID, institutionID: institution.id, locationID: locationID,
+                    drugCode: request.drugCode, quantity: request.quantity, recipient: recipient,
+                    requestedLot: request.lotNumber, businessDate: today, by: principal.tokenID, on: transaction)
+            else { throw DomainError.conflict("the dispensing was not recorded") }
+            let movementIDs = try await movements.post(
+                allocations.map {
+                    NewStockMovement(
+                        institutionID: institution.id, locationID: locationID, lot: $0.lot, reason: .dispensing,
+                        quantity: $0.quantity, documentType: .dispensing, documentID: id, businessDate: today)
+                }, consortiumID: consortiumID, actorTokenID: principal.tokenID, on: transaction)
+            for code in codes {
+                // A code is one package; it is recorded against the first lot issued.
+                _ = try await stock.recordDispensedCode(
+                    code.value, consortiumID: consortiumID, institutionID: institution.id, movementID: movementIDs[0],
+                    on: transaction)
+            }
+            let record = try await stock.dispensing(id: id, consortiumID: consortiumID, on: transaction)
+                .orNotFound("no dispensing \(id)")
+            if let key = idempotencyKey, let tokenID = principal.tokenID {
+                try await stock.recordDispensingKey(
+                    dispensingID: id, consortiumID: consortiumID, tokenID: tokenID, key: key, on: transaction)
+            }
+            try await database.audit.record(
+                on: transaction, consortiumID: consortiumID, actor: Actor(principal), action: "dispense",
+                entityType: "dispensing", entityKey: String(id), before: DispensingRecord?.none, after: record)
+            return DispensingOutcome(dispensing: record, exemption: exemption, replayed: false)
+        }
+    }
+
+    /// A location of the member by code (422 naming `locationCode` when it has none such); nil: the member's stock
+    /// outside locations.
+    func location(_ code: String?, institution: Institution, on connection: StoreConnection) async throws -> Int64? {
+        guard let code else { return nil }
+        guard
+            let id = try await stock.locationID(
+                consortiumID: institution.consortiumID, institutionID: institution.id, code: code, on: connection)
+        else { throw DomainError.invalid("locationCode", "\(institution.code) has no store location \(code)") }
+        return id
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import RxDomain
+import RxStore
+
+/// A lot on hand with what the rules say of it on the day: its near-expiry class and whether it may be issued.
+package struct StockLine: Sendable, Equatable, Encodable {
+    package var holding: StockHolding
+    package var expiryClass: ExpiryClass
+    package var issueability: String
+}
+
+/// What a stock list asks for (the contract's query).
+package enum StockExpiryFilter: String, Sendable, CaseIterable {
+    /// 近效期: within the first (wider) threshold, not yet expired.
+    case nearExpiry = "near_expiry"
+    /// 过期: quarantined.
+    case expired
+}
+
+/// The stock card of a lot at a member between two dates.
+package struct StockCard: Sendable, Equatable, Encodable {
+    package var institutionCode: String
+    package var drugCode: String
+    package var lotNumber: String
+    package var from: BusinessDate
+    package var to: BusinessDate
+    package var opening: Quantity
+    package var lines: [StockCardLine]
+    package var closing: Quantity
+}
+
+/// Reads of the ledger: a member's stock on hand, a drug across the consortium, a lot's stock card.
+package struct StockUseCases: Sendable {
+    let database: Database
+    let stock: StockStore
+
+    package init(database: Database) {
+        self.database = database
+        self.stock = StockStore(database: database)
+    }
+
+    /// The settings that classify stock on `today`.
+    struct Thresholds {
+        var first: Int
+        var second: Int
+        var minimumShelfLife: Int
+    }
+
+    func thresholds(consortiumID: Int64, today: BusinessDate) async throws -> Thresholds {
+        try await database.read { connection in
+            let settings = Settings(logger: database.logger)
+            return Thresholds(
+                first: try await settings.required(
+                    .stockNearExpiryDaysFirst, consortiumID: consortiumID, on: today, connection: connection),
+                second: try await settings.required(
+                    .stockNearExpiryDaysSecond, consortiumID: consortiumID, on: today, connection: connection),
+                minimumShelfLife: try await settings.required(
+                    .stockMinimumShelfLifeForIssueDays, consortiumID: consortiumID, on: today, connection: connection))
+        }
+    }
+
+    func line(_ h: StockHolding, today: BusinessDate, _ t: Thresholds) -> StockLine {
+        let state = StockRules.issueability(
+            expiry: h.expiry, block: h.block, on: today, minimumShelfLifeDays: t.minimumShelfLife)
+        let name: String
+        switch state {
+        case .issuable: name = "issuable"
+        case .expired: name = "expired"
+        case .blocked: name = "blocked"
+        case .shortShelfLife: name = "short_shelf_life"
+        }
+        return StockLine(
+            holding: h,
+            expiryClass: StockRules.expiryClass(expiry: h.expiry, on: today, firstDays: t.first, secondDays: t.second),
+            issueability: name)
+    }
+
+    /// A member's stock on hand, narrowed by drug, lot, location, near expiry or expired (by the settings on
+    /// `today`), blocked.
+    package func onHand(
+        institution: Institution, consortium: Consortium, drugCode: String?, lotNumber: String?, locationCode: String?,
+        expiry: StockExpiryFilter?, blocked: Bool?, today: BusinessDate, page: PageRequest, by principal: Principal
+    ) async throws -> Page<StockLine> {
+        try principal.require(
+            .readStock(
+                consortiumID: consortium.id, institutionID: institution.id,
+                leadInstitutionCode: consortium.leadInstitutionCode))
+        let t = try await thresholds(consortiumID: consortium.id, today: today)
+        var filter = StockFilter(drugCode: drugCode, lotNumber: lotNumber, locationCode: locationCode, blocked: blocked)
+        switch expiry {
+        case .nearExpiry?:
+            filter.expiringAfter = today
+            filter.expiringBy = today.adding(days: max(t.first, t.second))
+        case .expired?:
+            filter.expiredOn = today
+        case nil:
+            break
+        }
+        let found = try await stock.onHand(
+            consortiumID: consortium.id, institutionID: institution.id, filter: filter, page: page)
+        var result = Page<StockLine>(rows: [], limit: page.limit, key: { _ in "" })
+        result.items = found.items.map { line($0, today: today, t) }
+        result.nextCursor = found.nextCursor
+        return result
+    }
+
+    /// A drug's stock at every member (the consortium admin, the supply centre, auditors and regulators).
+    package func acrossConsortium(drugCode: String, consortium: Consortium, today: BusinessDate, by principal: Principal)
+        async throws -> [StockLine]
+    {
+        try principal.require(
+            .readAllStock(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+        let t = try await thresholds(consortiumID: consortium.id, today: today)
+        return try await stock.acrossConsortium(consortiumID: consortium.id, drugCode: drugCode).map {
+            line($0, today: today, t)
+        }
+    }
+
+    /// The stock card of a lot at a member from `from` to `to` (422 naming `to` when it is before `from`).
+    package func card(
+        institution: Institution, consortium: Consortium, drugCode: String, lotNumber: String, locationCode: String?,
+        from: BusinessDate, to: BusinessDate, by principal: Principal
+    ) async throws -> StockCard {
+        try principal.require(
+            .readStock(
+                consortiumID: consortium.id, institutionID: institution.id,
+                leadInstitutionCode: consortium.leadInstitutionCode))
+        guard from <= to else { throw DomainError.invalid("to", "\(to) is before \(from)") }
+        guard !LotKey(lotNumber).isEmpty else { throw DomainError.invalid("lot", "must not be blank") }
+        let locationID = try await database.read { connection in
+            try await DispensingUseCases(database: database).location(locationCode, institution: institution, on: connection)
+        }
+        let (opening, lines) = try await stock.card(
+            consortiumID: consortium.id, institutionID: institution.id, locationID: locationID, drugCode: drugCode,
+            lotNumber: lotNumber, from: from, to: to)
+        let closing = lines.reduce(opening) { $0 + $1.quantity }
+        return StockCard(
+            institutionCode: institution.code, drugCode: drugCode, lotNumber: lotNumber, from: from, to: to,
+            opening: opening, lines: lines, closing: closing)
+    }
+}
+
+/// The movements documents recorded elsewhere post, inside the document's own transaction: a delivery's purchase
+/// receipt (108), a preparation shipment (102, with 106 for what the producer made and never entered) and its
+/// receipt (101).
+package struct StockPostings: Sendable {
+    let stock: StockStore
+    let movements: StockMovementStore
+
+    package init(database: Database) {
+        self.stock = StockStore(database: database)
+        self.movements = StockMovementStore(database: database)
+    }
+
+    /// The purchase receipt (108) of the delivery just recorded on an order line, at the ordering member.
+    package func postDelivery(
+        orderID: Int64, lineNo: Int, consortiumID: Int64, by tokenID: Int64?, on connection: StoreConnection
+    )
+        async throws
+    {
+        guard let d = try await stock.delivery(orderID: orderID, lineNo: lineNo, consortiumID: consortiumID, on: connection)
+        else { throw DomainError.notFound("no delivery on order \(orderID) line \(lineNo)") }
+        try await movements.post(
+            [
+                NewStockMovement(
+                    institutionID: d.institutionID, locationID: nil,
+                    lot: StockLot(drugCode: d.drugCode, lotNumber: d.lotNumber, expiry: d.expiry), reason: .purchaseReceipt,
+                    quantity: d.quantity, documentType: .delivery, documentID: d.id, businessDate: d.receivedOn)
+            ], consortiumID: consortiumID, actorTokenID: tokenID, on: connection)
+    }
+
+    /// A preparation's shipment out of the producer (102); what the producer does not hold of the lot enters first
+    /// as made (106, `DispensingRules.preparationShipment`).
+    package func postPreparationShipment(
+        _ shipment: TransferShipment, producerInstitutionID: Int64, by tokenID: Int64?, on connection: StoreConnection
+    )
+        async throws
+    {
+        let lot = StockLot(drugCode: shipment.drugCode, lotNumber: shipment.lotNumber, expiry: shipment.expiryDate)
+        let held = try await stock.heldQuantity(
+            consortiumID: shipment.consortiumID, institutionID: producerInstitutionID, locationID: nil,
+            drugCode: shipment.drugCode, lotNumber: shipment.lotNumber, on: connection)
+        let (produced, shipped) = DispensingRules.preparationShipment(held: held, shipped: shipment.quantity)
+        var posted: [NewStockMovement] = []
+        if produced > .zero {
+            posted.append(
+                NewStockMovement(
+                    institutionID: producerInstitutionID, locationID: nil, lot: lot, reason: .otherIn, quantity: produced,
+                    documentType: .preparationTransfer, documentID: shipment.id, businessDate: shipment.shippedOn))
+        }
+        posted.append(
+            NewStockMovement(
+                institutionID: producerInstitutionID, locationID: nil, lot: lot, reason: .transferOut, quantity: shipped,
+                documentType: .preparationTransfer, documentID: shipment.id, businessDate: shipment.shippedOn))
+        try await movements.post(posted, consortiumID: shipment.consortiumID, actorTokenID: tokenID, on: connection)
+    }
+
+    /// What arrived of a preparation shipment enters the receiver's stock (101); nothing when nothing arrived.
+    package func postPreparationReceipt(_ shipment: TransferShipment, by tokenID: Int64?, on connection: StoreConnection)
+        async throws
+    {
+        guard let receipt = shipment.receipt, receipt.quantityReceived > .zero else { return }
+        try await movements.post(
+            [
+                NewStockMovement(
+                    institutionID: shipment.receiverInstitutionID, locationID: nil,
+                    lot: StockLot(drugCode: shipment.drugCode, lotNumber: shipment.lotNumber, expiry: shipment.expiryDate),
+                    reason: .transferIn, quantity: receipt.quantityReceived, documentType: .preparationTransfer,
+                    documentID: shipment.id, businessDate: receipt.receivedOn)
+            ], consortiumID: shipment.consortiumID, actorTokenID: tokenID, on: connection)
+    }
+}
