@@ -7,7 +7,7 @@ import RxUseCases
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Load a file in one transaction: any bad line changes nothing.",
-        subcommands: [Prices.self, HerbUsage.self])
+        subcommands: [Prices.self, HerbUsage.self, Stock.self])
 
     /// Every bad line on standard error, exit 2.
     static func rejected(_ file: String, _ rejected: ProvincialPriceImport.Rejected) -> ExitCode {
@@ -93,6 +93,46 @@ extension ImportCommand {
                     "herb usage: \(summary.lines) lines, \(summary.imported) imported, \(summary.updated) updated, \(summary.unchanged) unchanged"
                 )
             } catch let rejected as HerbUsageImportUseCases.Rejected {
+                throw ImportCommand.rejected(file, rejected)
+            }
+        }
+    }
+}
+
+extension ImportCommand {
+    struct Stock: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Load a member's opening balances (columns: drug_code, lot_number, expiry_date, quantity, optional location and unit_cost)."
+        )
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Argument(help: "The CSV file.")
+        var file: String
+
+        @Option(help: "The member's (institution's) code.")
+        var institution: String
+
+        @Option(help: "The consortium's code: the member must be one of its members.")
+        var consortium: String?
+
+        @OptionGroup var encoding: EncodingOption
+
+        func run() async throws {
+            let (input, encoding, institution, consortium) = (
+                try ImportCommand.input(file), try self.encoding.value(), self.institution, self.consortium
+            )
+            do {
+                let summary = try await database.withDatabase("import") { db in
+                    try await StockImportUseCases(database: db).run(
+                        input: input, encoding: encoding, institutionCode: institution, consortiumCode: consortium,
+                        today: BusinessDate.today(), actor: .console("import stock"))
+                }
+                print(
+                    "stock: \(summary.lines) lines, \(summary.movements) opening movements at \(summary.institutionCode), \(summary.lots) lots, quantity \(DecimalText.plain(summary.quantity))"
+                )
+            } catch let rejected as StockImportUseCases.Rejected {
                 throw ImportCommand.rejected(file, rejected)
             }
         }

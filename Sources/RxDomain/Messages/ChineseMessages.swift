@@ -644,6 +644,18 @@ package enum ChineseMessages {
         // Stock (StockRules, StockTransferRules, StockCountRules, TraceabilityRules).
         ("must not be negative", "不能为负数"),
         ("no stock of lot {} here", "此处没有批号 {1} 的库存"),
+        // Opening balances (StockOpeningRules).
+        ("is not a drug code", "不是药品编码"),
+        ("must be a positive number with at most four decimals", "必须是大于 0、最多四位小数的数"),
+        ("is not a location code", "不是库位编码"),
+        ("must be an amount with at most four decimals", "必须是最多四位小数的金额"),
+        ("{} is not in the member's catalogue", "{1} 不在本成员单位的目录中"),
+        ("no location {} at the member", "本成员单位没有库位 {1}"),
+        ("lot {} is already on line {}", "批号 {1} 已在第 {2} 行"),
+        ("lot {} already has an opening balance here", "批号 {1} 在此处已有期初库存"),
+        ("lot {} is held with the expiry date {}", "批号 {1} 在库的有效期至为 {2}"),
+        // The NHSA export (NHSAStockExport).
+        ("must not be before from ({})", "不能早于 from（{1}）"),
         ("{} is more than the {} that may be issued", "{1} 超过可发的 {2}"),
         ("lot {} expired on {} and is quarantined", "批号 {1} 已于 {2} 过期，已隔离"),
         ("lot {} is recalled", "批号 {1} 已召回"),

@@ -27,11 +27,14 @@ package struct SeedLoader: Sendable {
     let database: Database
     let directory: URL
     let store: SeedStore
+    /// The demo stock's expiry dates are set from its today.
+    let clock: BusinessClock
 
-    package init(database: Database, directory: URL) {
+    package init(database: Database, directory: URL, clock: BusinessClock = .system) {
         self.database = database
         self.directory = directory
         self.store = SeedStore(database: database)
+        self.clock = clock
     }
 
     var logger: Logger { database.logger }
@@ -86,6 +89,8 @@ package struct SeedLoader: Sendable {
                     throw Invalid(
                         file: "demo/herb_usage_2025.csv", line: rejected.errors[0].line, reason: rejected.errors[0].reason)
                 }
+                summary.changes["demo stock movements, locations and recalls"] = try await seedStock(
+                    consortiumCode: code, on: connection)
             }
             if summary.total > 0 {
                 struct Record: Encodable { var demo: Bool; var changes: [String: Int] }
