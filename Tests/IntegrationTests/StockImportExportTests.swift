@@ -169,8 +169,10 @@ struct StockImportExportTests {
             _ = try await Self.importer(app).run(
                 input: .data(Data("\(Self.header)\n\(drug),T21E01,2027-12-31,100,,0.5\n\(drug),T21E02,2027-10-31,10,,\n".utf8)),
                 institutionCode: member, today: Self.day, actor: .console("test"))
-            func move(_ lot: String, _ expiry: String, _ reason: String, _ direction: String, _ quantity: Int, _ day: String,
-                      _ document: String) async throws {
+            func move(
+                _ lot: String, _ expiry: String, _ reason: String, _ direction: String, _ quantity: Int, _ day: String,
+                _ document: String
+            ) async throws {
                 try await app.database.transaction { connection in
                     try await connection.sql(
                         """
@@ -227,7 +229,8 @@ struct StockImportExportTests {
             """)
     }
 
-    @Test("the demo stock: every member holds stock; near-expiry lots at both thresholds, one expired, one recalled at two members")
+    @Test(
+        "the demo stock: every member holds stock; near-expiry lots at both thresholds, one expired, one recalled at two members")
     func demoStock() async throws {
         try await TestApp.run { app in
             let today = BusinessClock.system.today().description
@@ -238,9 +241,14 @@ struct StockImportExportTests {
                                                       WHERE h.institution_id = i.id AND h.quantity > 0)
                 """)
             #expect(withoutStock == 0)
-            #expect(try await Self.lots(app, expiringIn: 91...180, from: today) >= 9, "a lot inside the first threshold at every member")
-            #expect(try await Self.lots(app, expiringIn: 31...90, from: today) >= 9, "a lot inside the second threshold at every member")
-            #expect(try await Self.lots(app, expiringIn: 1...30, from: today) >= 1, "a lot below the minimum shelf life for issue")
+            #expect(
+                try await Self.lots(app, expiringIn: 91...180, from: today) >= 9,
+                "a lot inside the first threshold at every member")
+            #expect(
+                try await Self.lots(app, expiringIn: 31...90, from: today) >= 9,
+                "a lot inside the second threshold at every member")
+            #expect(
+                try await Self.lots(app, expiringIn: 1...30, from: today) >= 1, "a lot below the minimum shelf life for issue")
             #expect(try await Self.lots(app, expiringIn: -100_000...0, from: today) == 1, "one expired lot")
             #expect(
                 try await app.count(
@@ -251,7 +259,8 @@ struct StockImportExportTests {
                     """) == 2)
             #expect(
                 try await app.count(
-                    "SELECT count(*)::int FROM stock_locations l JOIN institutions i ON i.id = l.institution_id WHERE i.code = 'JL-TCMH'")
+                    "SELECT count(*)::int FROM stock_locations l JOIN institutions i ON i.id = l.institution_id WHERE i.code = 'JL-TCMH'"
+                )
                     == 3)
             // The demo's movements are all opening balances, and the ledger agrees with stock on hand.
             #expect(
@@ -270,30 +279,47 @@ struct StockImportExportTests {
             let bad = try CLITests.file("\(Self.header)\nXNOPE999,T21C01,2027-08-31,0,,\n")
             defer { try? FileManager.default.removeItem(at: bad) }
             let refused = try cli.run(["import", "stock", bad.path, "--institution", "SL-PA-HQ-VC"])
-            #expect(refused.status == 2 && refused.err.contains("line 2") && refused.err.contains("quantity：必须是大于 0"), "\(refused.err)")
+            #expect(
+                refused.status == 2 && refused.err.contains("line 2") && refused.err.contains("quantity：必须是大于 0"),
+                "\(refused.err)")
             let unknown = try cli.run(["import", "stock", bad.path, "--institution", "NOPE"])
             #expect(unknown.status == 1, "\(unknown.status) \(unknown.err)")
             let drug = try #require(
-                try cli.run(["export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-01-01", "--to", "2099-12-31",
-                             "--shape", "counts"]).out.split(separator: "\r\n").dropFirst().first?.split(separator: ",").first)
+                try cli.run([
+                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-01-01", "--to", "2099-12-31",
+                    "--shape", "counts",
+                ]).out.split(separator: "\r\n").dropFirst().first?.split(separator: ",").first)
             let good = try CLITests.file("\(Self.header)\n\(drug),T21C02,2099-08-31,12,,\n")
             defer { try? FileManager.default.removeItem(at: good) }
             let done = try cli.run(["import", "stock", good.path, "--institution", "SL-PA-HQ-VC", "--consortium", "JLTCM"])
             #expect(done.status == 0 && done.out.contains("1 opening movements"), "\(done.status) \(done.out) \(done.err)")
             let counts = try cli.run(
-                ["export", "stock", "--institution", "SL-PA-HQ-VC", "--format", "nhsa", "--from", "2026-01-01", "--to", "2099-12-31",
-                 "--shape", "counts"])
+                [
+                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--format", "nhsa", "--from", "2026-01-01", "--to",
+                    "2099-12-31",
+                    "--shape", "counts",
+                ])
             #expect(counts.status == 0 && counts.out.hasPrefix("med_list_codg,fixmedins_hilist_id,"), "\(counts.err)")
             #expect(counts.out.contains(",T21C02,T21C02,,2099-08-31,"), "\(counts.out)")
             let json = try cli.run(
-                ["export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-01-01", "--to", "2099-12-31", "--output", "json"])
+                [
+                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-01-01", "--to", "2099-12-31", "--output",
+                    "json",
+                ])
             let object = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
-            #expect(json.status == 0 && (object?["interfaces"] as? [String: Any])?.keys.sorted() == ["3501", "3502", "3503", "3505"])
+            #expect(
+                json.status == 0 && (object?["interfaces"] as? [String: Any])?.keys.sorted() == ["3501", "3502", "3503", "3505"])
             for arguments in [
                 ["export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-12-02", "--to", "2026-12-01"],
                 ["export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-12-01", "--to", "2026-12-01"],
-                ["export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-12-01", "--to", "2026-12-01", "--shape", "returns"],
-                ["export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-12-01", "--to", "2026-12-01", "--format", "xml"],
+                [
+                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-12-01", "--to", "2026-12-01", "--shape",
+                    "returns",
+                ],
+                [
+                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-12-01", "--to", "2026-12-01", "--format",
+                    "xml",
+                ],
             ] {
                 let run = try cli.run(arguments)
                 #expect(run.status == 2, "\(arguments): \(run.status) \(run.err)")

@@ -433,10 +433,11 @@ struct StockLedgerTests {
             // The drug across the consortium: the supply centre reads it, a member's pharmacist does not.
             let across = try await app.call(.get, "\(Self.base)/stock/drugs/\(drug)", token: admin)
             // The demo's opening stock may hold the drug too (StockImportExportTests.demoStock): 4 more than it.
-            let demo: Decimal = try await app.database.rows(
-                "SELECT coalesce(sum(quantity), 0) FROM stock_movements WHERE drug_code = \(drug) AND reason_code = 'opening'",
-                as: Decimal.self
-            ).first ?? Decimal(0)
+            let demo: Decimal =
+                try await app.database.rows(
+                    "SELECT coalesce(sum(quantity), 0) FROM stock_movements WHERE drug_code = \(drug) AND reason_code = 'opening'",
+                    as: Decimal.self
+                ).first ?? Decimal(0)
             #expect(across.json["total"] as? String == "\(demo + 4)", "\(across.text)")
             try await app.call(.get, "\(Self.base)/stock/drugs/\(drug)", token: pharmacist).expectProblem(.forbidden)
         }

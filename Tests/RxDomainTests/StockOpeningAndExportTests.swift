@@ -45,8 +45,10 @@ struct StockOpeningAndExportTests {
                 == ["drug_code", "expiry_date", "lot_number", "quantity", "location", "unit_cost"])
     }
 
-    static func line(lot: String? = "BS2601", expiry: String? = "2027-06-30", quantity: String? = "120",
-                     location: String? = nil, cost: String? = nil) -> Result<StockOpeningLine, StockOpeningRules.Refusals> {
+    static func line(
+        lot: String? = "BS2601", expiry: String? = "2027-06-30", quantity: String? = "120",
+        location: String? = nil, cost: String? = nil
+    ) -> Result<StockOpeningLine, StockOpeningRules.Refusals> {
         read("XJ01", lot, expiry, quantity, location: location, cost: cost)
     }
 
@@ -55,7 +57,9 @@ struct StockOpeningAndExportTests {
         #expect(try Self.line(expiry: "2020-01-01").get().lot.expiry == BusinessDate("2020-01-01"))
     }
 
-    @Test("what the database knows refuses a line: unknown drug, outside the member's catalogue, unknown location, twice in the file, opened before, another expiry")
+    @Test(
+        "what the database knows refuses a line: unknown drug, outside the member's catalogue, unknown location, twice in the file, opened before, another expiry"
+    )
     func refusals() {
         let good = StockOpeningLineFacts(
             line: 3, drugCode: "XJ01", lotNumber: "BS2601", locationCode: nil, drugKnown: true, inMemberCatalogue: true,
@@ -96,7 +100,8 @@ struct StockOpeningAndExportTests {
         #expect(NHSAInterface.purchases.fields.contains("purc_retn_cnt") && NHSAInterface.sales.fields.contains("sel_retn_cnt"))
         #expect(NHSAInterface.changes.reasons.map(\.rawValue) == (101...111).map(String.init))
         #expect(!NHSAInterface.changes.reasons.contains(.opening) && !NHSAInterface.changes.reasons.contains(.dispensing))
-        #expect(NHSAInterface.purchases.reasons == [.purchaseReceipt, .donationIn] && NHSAInterface.sales.reasons == [.dispensing])
+        #expect(
+            NHSAInterface.purchases.reasons == [.purchaseReceipt, .donationIn] && NHSAInterface.sales.reasons == [.dispensing])
     }
 
     static func movement(_ id: Int64, _ reason: StockMovementReason, _ quantity: Decimal, cost: Decimal? = nil) -> NHSAMovement {
@@ -115,27 +120,41 @@ struct StockOpeningAndExportTests {
     func records() {
         let day = BusinessDate("2026-11-30")!
         let balances = [
-            NHSALotBalance(drugCode: "XJ01", drugName: "青霉素", lotNumber: "bs2601", lotKey: "BS2601",
-                           expiry: BusinessDate("2027-06-30")!, quantity: Decimal(string: "95.5")!),
-            NHSALotBalance(drugCode: "XJ02", drugName: "阿莫西林", lotNumber: "A1", lotKey: "A1",
-                           expiry: BusinessDate("2027-01-31")!, quantity: 0),
+            NHSALotBalance(
+                drugCode: "XJ01", drugName: "青霉素", lotNumber: "bs2601", lotKey: "BS2601",
+                expiry: BusinessDate("2027-06-30")!, quantity: Decimal(string: "95.5")!),
+            NHSALotBalance(
+                drugCode: "XJ02", drugName: "阿莫西林", lotNumber: "A1", lotKey: "A1",
+                expiry: BusinessDate("2027-01-31")!, quantity: 0),
         ]
-        let moves = [Self.movement(1, .opening, 20), Self.movement(2, .purchaseReceipt, 100, cost: Decimal(string: "0.5")),
-                     Self.movement(3, .dispensing, Decimal(string: "24.5")!, cost: Decimal(string: "0.5"))]
+        let moves = [
+            Self.movement(1, .opening, 20), Self.movement(2, .purchaseReceipt, 100, cost: Decimal(string: "0.5")),
+            Self.movement(3, .dispensing, Decimal(string: "24.5")!, cost: Decimal(string: "0.5")),
+        ]
         let counts = NHSAStockExport.records(.counts, balances: balances, movements: moves, to: day)
         #expect(counts.count == 1, "a lot with nothing left is not counted")
         #expect(Self.field(.counts, counts[0], "invdate") == "2026-11-30" && Self.field(.counts, counts[0], "inv_cnt") == "95.50")
-        #expect(Self.field(.counts, counts[0], "manu_lotnum") == "bs2601" && Self.field(.counts, counts[0], "fixmedins_bchno") == "BS2601")
-        #expect(Self.field(.counts, counts[0], "expy_end") == "2027-06-30" && Self.field(.counts, counts[0], "med_list_codg") == "XJ01")
+        #expect(
+            Self.field(.counts, counts[0], "manu_lotnum") == "bs2601"
+                && Self.field(.counts, counts[0], "fixmedins_bchno") == "BS2601")
+        #expect(
+            Self.field(.counts, counts[0], "expy_end") == "2027-06-30"
+                && Self.field(.counts, counts[0], "med_list_codg") == "XJ01")
         let changes = NHSAStockExport.records(.changes, balances: balances, movements: moves, to: day)
         #expect(changes.count == 1 && Self.field(.changes, changes[0], "inv_chg_type") == "108")
         #expect(Self.field(.changes, changes[0], "cnt") == "100.0000" && Self.field(.changes, changes[0], "pric") == "0.5000")
         #expect(Self.field(.changes, changes[0], "inv_chg_time") == "2026-11-30 09:15:00")
-        #expect(Self.field(.changes, changes[0], "inv_chg_opter_name") == "王药师" && Self.field(.changes, changes[0], "memo") == "delivery 7")
+        #expect(
+            Self.field(.changes, changes[0], "inv_chg_opter_name") == "王药师"
+                && Self.field(.changes, changes[0], "memo") == "delivery 7")
         let purchases = NHSAStockExport.records(.purchases, balances: balances, movements: moves, to: day)
         #expect(purchases.count == 1 && Self.field(.purchases, purchases[0], "spler_name") == "国药控股吉林")
-        #expect(Self.field(.purchases, purchases[0], "spler_pmtno") == "吉AA4310001" && Self.field(.purchases, purchases[0], "prdr_name") == "华北制药")
-        #expect(Self.field(.purchases, purchases[0], "purc_retn_cnt") == "100.0000" && Self.field(.purchases, purchases[0], "prod_geay_flag") == "0")
+        #expect(
+            Self.field(.purchases, purchases[0], "spler_pmtno") == "吉AA4310001"
+                && Self.field(.purchases, purchases[0], "prdr_name") == "华北制药")
+        #expect(
+            Self.field(.purchases, purchases[0], "purc_retn_cnt") == "100.0000"
+                && Self.field(.purchases, purchases[0], "prod_geay_flag") == "0")
         let sales = NHSAStockExport.records(.sales, balances: balances, movements: moves, to: day)
         #expect(sales.count == 1 && Self.field(.sales, sales[0], "sel_retn_cnt") == "24.5000")
         #expect(Self.field(.sales, sales[0], "stoout_no") == "3" && Self.field(.sales, sales[0], "rtal_docno") == "7")

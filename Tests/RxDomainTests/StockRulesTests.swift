@@ -191,3 +191,16 @@ struct StockRulesTests: RuleRefusals {
         #expect(field { try StockRules.checkBlock(kind: .inspectionRejection, noticeNumber: nil, reason: "moisture") } == nil)
     }
 }
+
+extension StockRulesTests {
+    @Test("a delivery's receipt is in the drug's unit: packages × the package size, at the price per unit")
+    func receiptInTheDrugsUnit() {
+        let byPackage = StockRules.receipt(
+            delivered: Quantity(4), orderedIn: .package, packageSize: 24, unitPrice: Money(Decimal(string: "12.5")!))
+        #expect(byPackage.quantity == Quantity(96))
+        #expect(byPackage.unitCost == Decimal(string: "0.5208")!)
+        let byUnit = StockRules.receipt(
+            delivered: Quantity(4), orderedIn: .unit, packageSize: 24, unitPrice: Money(Decimal(string: "0.52")!))
+        #expect(byUnit.quantity == Quantity(4) && byUnit.unitCost == Decimal(string: "0.52")!)
+    }
+}

@@ -74,7 +74,9 @@ package enum StockOpeningRules {
             lot = try StockLot.parse(
                 drugCode: drug, lotNumber: lotNumber ?? "", expiry: expiry ?? BusinessDate(daysSinceEpoch: 0))
         } catch {
-            if case .unprocessable(_, let fields) = error { errors += fields.map { FieldError(field: "lot_number", reason: $0.reason) } }
+            if case .unprocessable(_, let fields) = error {
+                errors += fields.map { FieldError(field: "lot_number", reason: $0.reason) }
+            }
         }
         let amount = quantity.flatMap { Money($0, maxDecimals: 4)?.amount }
         if amount == nil || amount! <= 0 {

@@ -157,6 +157,19 @@ package enum StockRules {
         return max(rounded, 0)
     }
 
+    /// A delivery's purchase receipt (108) in the ledger's unit, the drug's own: an order line counted in packages
+    /// enters as packages × the package size, at the order's price per unit (four decimals).
+    package static func receipt(
+        delivered: Quantity, orderedIn unit: PriceUnit, packageSize: Decimal, unitPrice: Money
+    ) -> (quantity: Quantity, unitCost: Decimal) {
+        switch unit {
+        case .unit:
+            return (delivered, unitPrice.rounded(4).amount)
+        case .package:
+            return (Quantity(delivered.value * packageSize), Money(unitPrice.amount / packageSize).rounded(4).amount)
+        }
+    }
+
     /// A movement's quantity is positive; its direction comes from its reason.
     package static func signedQuantity(_ quantity: Quantity, reason: StockMovementReason) throws(DomainError) -> Decimal {
         guard quantity > .zero else { throw .invalid("quantity", "must be positive") }

@@ -13,10 +13,12 @@ package struct NewStockMovement: Sendable, Equatable {
     package var documentType: StockDocumentType
     package var documentID: Int64?
     package var businessDate: BusinessDate
+    /// The cost of one unit, when known (a delivery's order price); the NHSA exports report it.
+    package var unitCost: Decimal?
 
     package init(
         institutionID: Int64, locationID: Int64?, lot: StockLot, reason: StockMovementReason, quantity: Quantity,
-        documentType: StockDocumentType, documentID: Int64?, businessDate: BusinessDate
+        documentType: StockDocumentType, documentID: Int64?, businessDate: BusinessDate, unitCost: Decimal? = nil
     ) {
         self.institutionID = institutionID
         self.locationID = locationID
@@ -26,6 +28,7 @@ package struct NewStockMovement: Sendable, Equatable {
         self.documentType = documentType
         self.documentID = documentID
         self.businessDate = businessDate
+        self.unitCost = unitCost
     }
 }
 
@@ -54,19 +57,20 @@ package struct StockMovementStore: SQLStore {
         let documentTypes = movements.map(\.documentType.rawValue)
         let documentIDs = movements.map { $0.documentID ?? 0 }
         let days = movements.map(\.businessDate.description)
+        let costs = movements.map { $0.unitCost.map { "\($0)" } ?? "" }
         return try await connection.rows(
             """
             INSERT INTO stock_movements (consortium_id, institution_id, location_id, drug_code, lot_number, expiry_date,
                                          reason_code, direction, quantity, document_type, document_id, actor_token_id,
-                                         business_date)
+                                         business_date, unit_cost)
             SELECT \(consortiumID), m.institution_id, NULLIF(m.location_id, 0), m.drug_code, m.lot_number, m.expiry::date,
                    m.reason, m.direction, m.quantity::numeric, m.document_type, NULLIF(m.document_id, 0),
-                   \(actorTokenID), m.day::date
+                   \(actorTokenID), m.day::date, NULLIF(m.unit_cost, '')::numeric
             FROM unnest(\(institutions)::bigint[], \(locations)::bigint[], \(drugs)::text[], \(lots)::text[],
                         \(expiries)::text[], \(reasons)::text[], \(directions)::text[], \(quantities)::text[],
-                        \(documentTypes)::text[], \(documentIDs)::bigint[], \(days)::text[])
+                        \(documentTypes)::text[], \(documentIDs)::bigint[], \(days)::text[], \(costs)::text[])
                  WITH ORDINALITY AS m(institution_id, location_id, drug_code, lot_number, expiry, reason, direction,
-                                      quantity, document_type, document_id, day, n)
+                                      quantity, document_type, document_id, day, unit_cost, n)
             ORDER BY m.n
             RETURNING id
             """, as: Int64.self, logger: logger)

@@ -550,24 +550,39 @@ package struct StockStore: SQLStore {
     /// The delivery just recorded on an order line for a lot (the latest), with the ordering member: what its purchase
     /// receipt (108) posts.
     package func delivery(orderID: Int64, lineNo: Int, consortiumID: Int64, on connection: StoreConnection) async throws
-        -> (
-            id: Int64, institutionID: Int64, drugCode: String, lotNumber: String, expiry: BusinessDate, quantity: Quantity,
-            receivedOn: BusinessDate
-        )?
+        -> DeliveryReceiptFacts?
     {
         guard
             let row = try await connection.row(
                 """
                 SELECT d.id, o.institution_id, l.drug_code, d.lot_number, d.expiry_date::text, d.quantity,
-                       d.received_on::text
+                       d.received_on::text, l.quantity_unit, dr.package_size, l.unit_price
                 FROM deliveries d
                 JOIN purchase_order_lines l ON l.consortium_id = d.consortium_id AND l.order_id = d.order_id
                                            AND l.line_no = d.line_no
                 JOIN purchase_orders o ON o.consortium_id = d.consortium_id AND o.id = d.order_id
+                JOIN drugs dr ON dr.code = l.drug_code
                 WHERE d.consortium_id = \(consortiumID) AND d.order_id = \(orderID) AND d.line_no = \(lineNo)
                 ORDER BY d.id DESC LIMIT 1
-                """, as: (Int64, Int64, String, String, String, Decimal, String).self, logger: logger)
+                """, as: (Int64, Int64, String, String, String, Decimal, String, String, Decimal, Decimal).self,
+                logger: logger)
         else { return nil }
-        return (row.0, row.1, row.2, row.3, try Self.day(row.4), Quantity(row.5), try Self.day(row.6))
+        return DeliveryReceiptFacts(
+            id: row.0, institutionID: row.1,
+            lot: StockLot(drugCode: row.2, lotNumber: row.3, expiry: try Self.day(row.4)), quantity: Quantity(row.5),
+            receivedOn: try Self.day(row.6), orderedIn: try decodeEnum(row.7), packageSize: row.8,
+            unitPrice: Money(row.9))
     }
+}
+
+/// A delivery against an order line, as its purchase receipt needs it: the quantity in the order line's unit.
+package struct DeliveryReceiptFacts: Sendable {
+    package var id: Int64
+    package var institutionID: Int64
+    package var lot: StockLot
+    package var quantity: Quantity
+    package var receivedOn: BusinessDate
+    package var orderedIn: PriceUnit
+    package var packageSize: Decimal
+    package var unitPrice: Money
 }

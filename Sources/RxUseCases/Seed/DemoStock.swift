@@ -88,7 +88,9 @@ struct DemoStock {
         if let other = members.first(where: { !$0.isLead && $0.drugs.contains { $0.code == lead.drug.code } }),
             let otherIndex = files.firstIndex(where: { $0.member == other.code })
         {
-            files[otherIndex].csv += CSVWriter.line([lead.drug.code, lotNumber, expiry, String(lead.drug.packageSize * 3), "PHARMACY"])
+            files[otherIndex].csv += CSVWriter.line([
+                lead.drug.code, lotNumber, expiry, String(lead.drug.packageSize * 3), "PHARMACY",
+            ])
         }
         recall = Recall(
             drugCode: lead.drug.code, lotNumber: lotNumber, noticeNumber: "吉药监召〔\(today.year)〕3号",

@@ -158,14 +158,16 @@ package struct StockPostings: Sendable {
     )
         async throws
     {
-        guard let d = try await stock.delivery(orderID: orderID, lineNo: lineNo, consortiumID: consortiumID, on: connection)
-        else { throw DomainError.notFound("no delivery on order \(orderID) line \(lineNo)") }
+        let d = try await stock.delivery(orderID: orderID, lineNo: lineNo, consortiumID: consortiumID, on: connection)
+            .orNotFound("no delivery on order \(orderID) line \(lineNo)")
+        let receipt = StockRules.receipt(
+            delivered: d.quantity, orderedIn: d.orderedIn, packageSize: d.packageSize, unitPrice: d.unitPrice)
         try await movements.post(
             [
                 NewStockMovement(
-                    institutionID: d.institutionID, locationID: nil,
-                    lot: StockLot(drugCode: d.drugCode, lotNumber: d.lotNumber, expiry: d.expiry), reason: .purchaseReceipt,
-                    quantity: d.quantity, documentType: .delivery, documentID: d.id, businessDate: d.receivedOn)
+                    institutionID: d.institutionID, locationID: nil, lot: d.lot, reason: .purchaseReceipt,
+                    quantity: receipt.quantity, documentType: .delivery, documentID: d.id, businessDate: d.receivedOn,
+                    unitCost: receipt.unitCost)
             ], consortiumID: consortiumID, actorTokenID: tokenID, on: connection)
     }
 
