@@ -243,7 +243,12 @@ struct StockDocumentTests {
             try await app.call(
                 .put, "/v1/stock-counts/\(id)/lines", token: counter,
                 json: #"{"lines": [{"drugCode": "\#(drug)", "lotNumber": "C1", "countedQuantity": "-1"}]}"#
-            ).expectProblem(.unprocessableContent)
+            ).expectProblem(.badRequest, naming: "lines[0].countedQuantity")
+            // A lot not on the sheet is named.
+            try await app.call(
+                .put, "/v1/stock-counts/\(id)/lines", token: counter,
+                json: #"{"lines": [{"drugCode": "\#(drug)", "lotNumber": "NOPE", "countedQuantity": "1"}]}"#
+            ).expectProblem(.unprocessableContent, naming: "lines[0].lotNumber")
             let entered = try await app.call(
                 .put, "/v1/stock-counts/\(id)/lines", token: counter,
                 json: """
