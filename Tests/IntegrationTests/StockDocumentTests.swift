@@ -162,6 +162,14 @@ struct StockDocumentTests {
             let admin = try await app.token(.consortiumAdmin)
             let refused = try await Self.create(app, admin, to: "SL-PA-THC", lines: [(inside, "1"), (outside, "1")])
             refused.expectProblem(.unprocessableContent, naming: "lines[1].drugCode")
+            // The same refusal in Chinese.
+            let chinese = try await app.call(
+                .post, "/v1/consortia/JLTCM/stock-transfers", token: admin,
+                json: """
+                    {"senderInstitutionCode": "JL-TCMH", "receiverInstitutionCode": "SL-PA-THC",
+                     "lines": [{"drugCode": "\(outside)", "quantity": "1"}]}
+                    """, headers: [.acceptLanguage: "zh-CN"])
+            #expect((chinese.json["detail"] as? String ?? "").contains("不在 SL-PA-THC 现行的用药目录内"), "\(chinese.text)")
             #expect(try await app.count("SELECT count(*)::int FROM stock_transfers") == 0)
             #expect(try await Self.audits(app, "stock_transfer") == 0)
             let accepted = try await Self.create(app, admin, to: "SL-PA-THC", lines: [(inside, "1")])
