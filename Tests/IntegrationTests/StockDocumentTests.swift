@@ -162,6 +162,14 @@ struct StockDocumentTests {
             let admin = try await app.token(.consortiumAdmin)
             let refused = try await Self.create(app, admin, to: "SL-PA-THC", lines: [(inside, "1"), (outside, "1")])
             refused.expectProblem(.unprocessableContent, naming: "lines[1].drugCode")
+            // The same refusal in Chinese.
+            let chinese = try await app.call(
+                .post, "/v1/consortia/JLTCM/stock-transfers", token: admin,
+                json: """
+                    {"senderInstitutionCode": "JL-TCMH", "receiverInstitutionCode": "SL-PA-THC",
+                     "lines": [{"drugCode": "\(outside)", "quantity": "1"}]}
+                    """, headers: [.acceptLanguage: "zh-CN"])
+            #expect((chinese.json["detail"] as? String ?? "").contains("不在 SL-PA-THC 现行的用药目录内"), "\(chinese.text)")
             #expect(try await app.count("SELECT count(*)::int FROM stock_transfers") == 0)
             #expect(try await Self.audits(app, "stock_transfer") == 0)
             let accepted = try await Self.create(app, admin, to: "SL-PA-THC", lines: [(inside, "1")])
@@ -243,7 +251,12 @@ struct StockDocumentTests {
             try await app.call(
                 .put, "/v1/stock-counts/\(id)/lines", token: counter,
                 json: #"{"lines": [{"drugCode": "\#(drug)", "lotNumber": "C1", "countedQuantity": "-1"}]}"#
-            ).expectProblem(.unprocessableContent)
+            ).expectProblem(.badRequest, naming: "lines[0].countedQuantity")
+            // A lot not on the sheet is named.
+            try await app.call(
+                .put, "/v1/stock-counts/\(id)/lines", token: counter,
+                json: #"{"lines": [{"drugCode": "\#(drug)", "lotNumber": "NOPE", "countedQuantity": "1"}]}"#
+            ).expectProblem(.unprocessableContent, naming: "lines[0].lotNumber")
             let entered = try await app.call(
                 .put, "/v1/stock-counts/\(id)/lines", token: counter,
                 json: """

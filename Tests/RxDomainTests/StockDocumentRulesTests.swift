@@ -117,6 +117,11 @@ struct StockDocumentRulesTests: RuleRefusals {
                 _ = try StockDocumentRules.approveCount(
                     status: .open, openerToken: "1", counterToken: "2", approverToken: "2", lines: counted)
             } == .forbidden("a count is approved by a second person, not by the one who counted it"))
+        #expect(
+            fields {
+                _ = try StockDocumentRules.approveCount(
+                    status: .open, openerToken: "1", counterToken: "nobody", approverToken: "3", lines: [])
+            } == ["lines"])
         let differences = try StockDocumentRules.approveCount(
             status: .open, openerToken: "1", counterToken: "2", approverToken: "3", lines: counted)
         #expect(differences.map(\.reason) == [.countSurplus, .countLoss])

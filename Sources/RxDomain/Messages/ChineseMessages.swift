@@ -725,6 +725,7 @@ package enum ChineseMessages {
         // Stock documents (StockDocumentRules, StockTransferUseCases, StockCountUseCases and their stores).
         ("the dispatch is refused: {}", "调拨出库被拒绝：{1}"),
         ("name at least one counted lot", "至少录入一个批号的盘点数"),
+        ("the count sheet has no lots to count", "盘点单上没有需要盘点的批号"),
         ("lot {} of {} is not on the count sheet", "{2} 的批号 {1} 不在盘点单上"),
         ("lot {} of {} is entered twice", "{2} 的批号 {1} 重复录入"),
         ("the counts are refused: {}", "盘点数被拒绝：{1}"),

@@ -180,11 +180,13 @@ package enum StockDocumentRules {
     }
 
     /// Approving a count sheet (`StockCountRules.approve`) by a second person: neither the one who opened the sheet
-    /// nor the one who entered its counts (403).
+    /// nor the one who entered its counts (403); a sheet without lots is not approved (422 naming `lines`).
     package static func approveCount(
         status: StockCountStatus, openerToken: String, counterToken: String, approverToken: String,
         lines: [StockCountRules.Line]
     ) throws(DomainError) -> [StockCountRules.Difference] {
+        // A sheet opened where nothing was on hand has no counts to approve (and no counter to be second to).
+        if status == .open && lines.isEmpty { throw .invalid("lines", "the count sheet has no lots to count") }
         if status == .open && openerToken == approverToken {
             throw .forbidden("a count is approved by a second person, not by the one who opened it")
         }
