@@ -416,7 +416,14 @@ struct StockLedgerTests {
                 .post, "\(Self.base)/orders/\(id)/deliveries", token: officer,
                 json: #"{"lineNo": 1, "lotNumber": "DL2026A", "expiryDate": "\#(expiry)", "quantity": "4"}"#)
             #expect(received.status == .created || received.status == .ok, "\(received.text)")
-            #expect(try await Self.onHand(app, lot: "DL2026A", drug: drug) == 4)
+            // The ledger counts the drug's own unit: 4 packages are 4 × the package size (StockRules.receipt).
+            let units = try await app.count(
+                """
+                SELECT (CASE l.quantity_unit WHEN 'package' THEN 4 * d.package_size ELSE 4 END)::int
+                FROM purchase_order_lines l JOIN drugs d ON d.code = l.drug_code
+                WHERE l.order_id = \(id) AND l.line_no = 1
+                """)
+            #expect(try await Self.onHand(app, lot: "DL2026A", drug: drug) == Decimal(units))
             #expect(
                 try await app.count(
                     "SELECT count(*)::int FROM stock_movements WHERE reason_code = '108' AND document_type = 'delivery'") == 1)
@@ -428,17 +435,17 @@ struct StockLedgerTests {
                 token: pharmacist)
             #expect(card.status == .ok, "\(card.text)")
             #expect(card.json["opening"] as? String == "0")
-            #expect(card.json["closing"] as? String == "4")
+            #expect(card.json["closing"] as? String == "\(units)")
             #expect((card.json["lines"] as? [[String: Any]])?.first?["reasonCode"] as? String == "108")
             // The drug across the consortium: the supply centre reads it, a member's pharmacist does not.
             let across = try await app.call(.get, "\(Self.base)/stock/drugs/\(drug)", token: admin)
-            // The demo's opening stock may hold the drug too (StockImportExportTests.demoStock): 4 more than it.
+            // The demo's opening stock may hold the drug too (StockImportExportTests.demoStock): the receipt more.
             let demo: Decimal =
                 try await app.database.rows(
                     "SELECT coalesce(sum(quantity), 0) FROM stock_movements WHERE drug_code = \(drug) AND reason_code = 'opening'",
                     as: Decimal.self
                 ).first ?? Decimal(0)
-            #expect(across.json["total"] as? String == "\(demo + 4)", "\(across.text)")
+            #expect(across.json["total"] as? String == "\(demo + Decimal(units))", "\(across.text)")
             try await app.call(.get, "\(Self.base)/stock/drugs/\(drug)", token: pharmacist).expectProblem(.forbidden)
         }
     }

@@ -556,7 +556,7 @@ package struct StockStore: SQLStore {
             let row = try await connection.row(
                 """
                 SELECT d.id, o.institution_id, l.drug_code, d.lot_number, d.expiry_date::text, d.quantity,
-                       d.received_on::text, l.quantity_unit, dr.package_size, l.unit_price
+                       d.received_on::text, l.quantity_unit, dr.package_size::numeric, l.unit_price
                 FROM deliveries d
                 JOIN purchase_order_lines l ON l.consortium_id = d.consortium_id AND l.order_id = d.order_id
                                            AND l.line_no = d.line_no

@@ -42,13 +42,6 @@ package struct StockTransfer: Sendable, Equatable, Encodable {
     package var receivedAt: String?
     package var cancelledAt: String?
     package var lines: [StockTransferLine]
-
-    /// In transit (在途): dispatched and not yet received; on neither member's shelf.
-    package var inTransit: Quantity {
-        lines.flatMap(\.lots).reduce(Quantity.zero) {
-            $0 + StockTransferRules.inTransit(status: status, dispatched: $1.dispatched)
-        }
-    }
 }
 
 /// An institution of a consortium, by code.
@@ -291,21 +284,10 @@ package struct StockTransferStore: SQLStore {
                         \(lots.map(\.allocation.lot.expiry.description))::text[],
                         \(lots.map(\.allocation.quantity.description))::text[]) AS d(line_no, lot_number, expiry, quantity)
             """, logger: logger)
-        try await connection.run(
-            """
-            INSERT INTO stock_movements (consortium_id, institution_id, location_id, drug_code, lot_number, expiry_date,
-                                         reason_code, direction, quantity, document_type, document_id, actor_token_id,
-                                         business_date)
-            SELECT \(transfer.consortiumID), \(transfer.senderInstitutionID), \(transfer.senderLocationID), l.drug_code,
-                   min(t.lot_number), t.expiry_date, '102', 'out', sum(t.dispatched_quantity), 'stock_transfer',
-                   \(transfer.id), \(tokenID), \(date.description)::date
-            FROM stock_transfer_lots t
-            JOIN stock_transfer_lines l ON l.consortium_id = t.consortium_id AND l.transfer_id = t.transfer_id
-                                       AND l.line_no = t.line_no
-            WHERE t.consortium_id = \(transfer.consortiumID) AND t.transfer_id = \(transfer.id)
-            GROUP BY l.drug_code, t.lot_key, t.expiry_date
-            ORDER BY l.drug_code, t.lot_key
-            """, logger: logger)
+        try await postMovements(
+            transfer, reason: .transferOut, institutionID: transfer.senderInstitutionID,
+            locationID: transfer.senderLocationID, quantity: "dispatched_quantity", on: date, tokenID: tokenID,
+            connection: connection)
         return true
     }
 
@@ -334,22 +316,10 @@ package struct StockTransferStore: SQLStore {
             WHERE t.consortium_id = \(transfer.consortiumID) AND t.transfer_id = \(transfer.id)
               AND t.line_no = r.line_no AND t.lot_key = lot_key(r.lot_number)
             """, logger: logger)
-        try await connection.run(
-            """
-            INSERT INTO stock_movements (consortium_id, institution_id, location_id, drug_code, lot_number, expiry_date,
-                                         reason_code, direction, quantity, document_type, document_id, actor_token_id,
-                                         business_date)
-            SELECT \(transfer.consortiumID), \(transfer.receiverInstitutionID), \(transfer.receiverLocationID), l.drug_code,
-                   min(t.lot_number), t.expiry_date, '101', 'in', sum(t.received_quantity), 'stock_transfer',
-                   \(transfer.id), \(tokenID), \(date.description)::date
-            FROM stock_transfer_lots t
-            JOIN stock_transfer_lines l ON l.consortium_id = t.consortium_id AND l.transfer_id = t.transfer_id
-                                       AND l.line_no = t.line_no
-            WHERE t.consortium_id = \(transfer.consortiumID) AND t.transfer_id = \(transfer.id)
-            GROUP BY l.drug_code, t.lot_key, t.expiry_date
-            HAVING sum(t.received_quantity) > 0
-            ORDER BY l.drug_code, t.lot_key
-            """, logger: logger)
+        try await postMovements(
+            transfer, reason: .transferIn, institutionID: transfer.receiverInstitutionID,
+            locationID: transfer.receiverLocationID, quantity: "received_quantity", on: date, tokenID: tokenID,
+            connection: connection)
         return true
     }
 
@@ -360,5 +330,29 @@ package struct StockTransferStore: SQLStore {
             UPDATE stock_transfers SET status = 'cancelled', cancelled_by = \(tokenID), cancelled_at = now()
             WHERE consortium_id = \(transfer.consortiumID) AND id = \(transfer.id) AND status = 'draft' RETURNING id
             """, as: Int64.self, logger: logger) != nil
+    }
+
+    /// Posts one movement per drug and lot of the transfer's lots, of the quantity in `column` (what was dispatched,
+    /// or what was received in good order), at one member: set-based from the document's own rows.
+    private func postMovements(
+        _ transfer: StockTransfer, reason: StockMovementReason, institutionID: Int64, locationID: Int64?,
+        quantity column: String, on date: BusinessDate, tokenID: Int64?, connection: StoreConnection
+    ) async throws {
+        try await connection.run(
+            """
+            INSERT INTO stock_movements (consortium_id, institution_id, location_id, drug_code, lot_number, expiry_date,
+                                         reason_code, direction, quantity, document_type, document_id, actor_token_id,
+                                         business_date)
+            SELECT \(transfer.consortiumID), \(institutionID), \(locationID), l.drug_code,
+                   min(t.lot_number), t.expiry_date, \(reason.rawValue), \(reason.direction.rawValue),
+                   sum(t.\(unescaped: column)), 'stock_transfer', \(transfer.id), \(tokenID), \(date.description)::date
+            FROM stock_transfer_lots t
+            JOIN stock_transfer_lines l ON l.consortium_id = t.consortium_id AND l.transfer_id = t.transfer_id
+                                       AND l.line_no = t.line_no
+            WHERE t.consortium_id = \(transfer.consortiumID) AND t.transfer_id = \(transfer.id)
+            GROUP BY l.drug_code, t.lot_key, t.expiry_date
+            HAVING sum(t.\(unescaped: column)) > 0
+            ORDER BY l.drug_code, t.lot_key
+            """, logger: logger)
     }
 }

@@ -4,17 +4,7 @@ import RxStore
 
 /// A transfer as asked for: sender, receiver (and their locations), lines of drug and quantity, optionally a lot.
 package struct StockTransferDraft: Sendable {
-    package struct Line: Sendable {
-        package var drugCode: String
-        package var quantity: Quantity
-        package var lotNumber: String?
-
-        package init(drugCode: String, quantity: Quantity, lotNumber: String?) {
-            self.drugCode = drugCode
-            self.quantity = quantity
-            self.lotNumber = lotNumber
-        }
-    }
+    package typealias Line = StockTransferStore.NewLine
 
     package var senderInstitutionCode: String
     package var senderLocationCode: String?
@@ -161,13 +151,11 @@ package struct StockTransferUseCases: Sendable {
         -> StockTransfer
     {
         try await database.transaction { c in
-            let before = try await locked(id, consortium: consortium, principal, connection: c)
-            try principal.require(
-                .moveStockDocument(
-                    consortiumID: consortium.id, institutionID: before.senderInstitutionID,
-                    leadInstitutionCode: consortium.leadInstitutionCode),
-                refusal: "the transfer is dispatched by its sender's pharmacist or the supply centre")
-            _ = try StockTransferRules.next(before.status, .dispatch)
+            let before = try await begin(
+                .dispatch, id: id, by: \.senderInstitutionID,
+                refusal: "the transfer is dispatched by its sender's pharmacist or the supply centre", consortium: consortium,
+                principal,
+                connection: c)
             let minimumShelfLife = try await Settings(logger: database.logger).required(
                 .stockMinimumShelfLifeForIssueDays, consortiumID: consortium.id, on: today, connection: c)
             let onHand = try await transfers.lotsOnHand(
@@ -197,13 +185,11 @@ package struct StockTransferUseCases: Sendable {
         by principal: Principal
     ) async throws -> StockTransfer {
         try await database.transaction { c in
-            let before = try await locked(id, consortium: consortium, principal, connection: c)
-            try principal.require(
-                .moveStockDocument(
-                    consortiumID: consortium.id, institutionID: before.receiverInstitutionID,
-                    leadInstitutionCode: consortium.leadInstitutionCode),
-                refusal: "the transfer is received by its receiver's pharmacist or the supply centre")
-            _ = try StockTransferRules.next(before.status, .receive)
+            let before = try await begin(
+                .receive, id: id, by: \.receiverInstitutionID,
+                refusal: "the transfer is received by its receiver's pharmacist or the supply centre", consortium: consortium,
+                principal,
+                connection: c)
             let lots = try StockDocumentRules.receive(
                 before.lines.flatMap { line in
                     line.lots.map { .init(lineNo: line.lineNo, lotNumber: $0.lotNumber, dispatched: $0.dispatched) }
@@ -218,18 +204,32 @@ package struct StockTransferUseCases: Sendable {
     /// Cancels a draft (its sender's pharmacist or the supply centre); a dispatched transfer is not cancelled.
     package func cancel(id: Int64, consortium: Consortium, by principal: Principal) async throws -> StockTransfer {
         try await database.transaction { c in
-            let before = try await locked(id, consortium: consortium, principal, connection: c)
-            try principal.require(
-                .moveStockDocument(
-                    consortiumID: consortium.id, institutionID: before.senderInstitutionID,
-                    leadInstitutionCode: consortium.leadInstitutionCode),
-                refusal: "the transfer is cancelled by its sender's pharmacist or the supply centre")
-            _ = try StockTransferRules.next(before.status, .cancel)
+            let before = try await begin(
+                .cancel, id: id, by: \.senderInstitutionID,
+                refusal: "the transfer is cancelled by its sender's pharmacist or the supply centre", consortium: consortium,
+                principal,
+                connection: c)
             guard try await transfers.cancel(before, tokenID: principal.tokenID, connection: c) else {
                 throw DomainError.conflict("stock transfer \(id) was moved by another request; reload it")
             }
             return try await audited("cancel", before: before, consortium: consortium, principal, connection: c)
         }
+    }
+
+    /// Locks the transfer for a step: `principal` must move documents of the member `party` names (its sender or
+    /// its receiver), and `action` must be a move from the transfer's status.
+    func begin(
+        _ action: StockTransferAction, id: Int64, by party: KeyPath<StockTransfer, Int64> & Sendable, refusal: String,
+        consortium: Consortium, _ principal: Principal, connection: StoreConnection
+    ) async throws -> StockTransfer {
+        let before = try await locked(id, consortium: consortium, principal, connection: connection)
+        try principal.require(
+            .moveStockDocument(
+                consortiumID: consortium.id, institutionID: before[keyPath: party],
+                leadInstitutionCode: consortium.leadInstitutionCode),
+            refusal: refusal)
+        _ = try StockTransferRules.next(before.status, action)
+        return before
     }
 
     func locked(_ id: Int64, consortium: Consortium, _ principal: Principal, connection: StoreConnection) async throws
@@ -251,5 +251,14 @@ package struct StockTransferUseCases: Sendable {
             on: connection, consortiumID: consortium.id, actor: Actor(principal), action: action,
             entityType: "stock_transfer", entityKey: String(before.id), before: before, after: after)
         return after
+    }
+}
+
+extension StockTransfer {
+    /// In transit (在途): dispatched and not yet received; on neither member's shelf (`StockTransferRules.inTransit`).
+    package var inTransit: Quantity {
+        lines.flatMap(\.lots).reduce(Quantity.zero) {
+            $0 + StockTransferRules.inTransit(status: status, dispatched: $1.dispatched)
+        }
     }
 }
