@@ -208,40 +208,6 @@ package struct LongPrescriptionStore: SQLStore {
 
     // MARK: Issuing
 
-    /// Claims an idempotency key for an issue: false when the token used it already.
-    package func claimIdempotencyKey(
-        _ key: String, tokenID: Int64, requestHash: Data, consortiumID: Int64, connection: PostgresConnection
-    ) async throws -> Bool {
-        try await connection.row(
-            """
-            INSERT INTO idempotency_keys (consortium_id, token_id, key, operation, request_hash, response_status, response_body)
-            VALUES (\(consortiumID), \(tokenID), \(key), 'issue_long_prescription', \(requestHash), 201, '{}'::jsonb)
-            ON CONFLICT DO NOTHING RETURNING 1
-            """, as: Int.self, logger: logger) != nil
-    }
-
-    /// The request hash and the prescription recorded under a used idempotency key.
-    package func idempotentIssue(key: String, tokenID: Int64, consortiumID: Int64, connection: PostgresConnection)
-        async throws -> (requestHash: Data, id: Int64?)?
-    {
-        try await connection.row(
-            """
-            SELECT request_hash, (response_body->>'id')::bigint FROM idempotency_keys
-            WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key) AND operation = 'issue_long_prescription'
-            """, as: (Data, Int64?).self, logger: logger
-        ).map { (requestHash: $0.0, id: $0.1) }
-    }
-
-    package func recordIdempotentIssue(
-        key: String, tokenID: Int64, prescriptionID: Int64, consortiumID: Int64, connection: PostgresConnection
-    ) async throws {
-        try await connection.run(
-            """
-            UPDATE idempotency_keys SET response_body = jsonb_build_object('id', \(prescriptionID))
-            WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key) AND operation = 'issue_long_prescription'
-            """, logger: logger)
-    }
-
     /// Serialises issues for this patient and drug until the transaction ends; the exclusion constraint is the backstop.
     package func lockPatientDrug(consortiumID: Int64, patientRef: String, drugCode: String, connection: PostgresConnection)
         async throws

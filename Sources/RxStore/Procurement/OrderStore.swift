@@ -70,43 +70,6 @@ package struct OrderStore: SQLStore {
 
     // MARK: Ordering
 
-    /// Claims an idempotency key for a new order; false when the token already used the key.
-    package func claimIdempotencyKey(
-        consortiumID: Int64, tokenID: Int64, key: String, requestHash: Data, on connection: PostgresConnection
-    ) async throws -> Bool {
-        try await connection.row(
-            """
-            INSERT INTO idempotency_keys (consortium_id, token_id, key, operation, request_hash, response_status, response_body)
-            VALUES (\(consortiumID), \(tokenID), \(key), 'create_order', \(requestHash), 201, '{}'::jsonb)
-            ON CONFLICT DO NOTHING RETURNING 1
-            """, as: Int.self, logger: logger) != nil
-    }
-
-    /// What a token's idempotency key already stands for; nil when its row is not visible (yet).
-    package func storedIdempotencyKey(
-        consortiumID: Int64, tokenID: Int64, key: String, on connection: PostgresConnection
-    ) async throws -> OrderRules.StoredKey? {
-        try await connection.row(
-            """
-            SELECT request_hash, (response_body->>'orderId')::bigint FROM idempotency_keys
-            WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key)
-              AND operation = 'create_order'
-            """, as: (Data, Int64?).self, logger: logger
-        ).map { OrderRules.StoredKey(requestHash: $0.0, orderID: $0.1) }
-    }
-
-    /// Records the order an idempotency key raised.
-    package func recordIdempotentOrder(
-        orderID: Int64, consortiumID: Int64, tokenID: Int64, key: String, on connection: PostgresConnection
-    ) async throws {
-        try await connection.run(
-            """
-            UPDATE idempotency_keys SET response_body = jsonb_build_object('orderId', \(orderID))
-            WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key)
-              AND operation = 'create_order'
-            """, logger: logger)
-    }
-
     /// The codes of the drugs in the member's catalogue in effect on `date`.
     package func catalogueDrugCodes(institution: Institution, on date: BusinessDate, connection: PostgresConnection)
         async throws -> Set<String>

@@ -489,45 +489,6 @@ package struct StockStore: SQLStore {
             traceabilityCodes: codes.map { DispensingRecord.Code(code: $0.0, reflow: $0.1) })
     }
 
-    // MARK: Idempotency (idempotency_keys, operation 'create_dispensing')
-
-    /// Claims a token's key for a dispensing; false when the key is already taken (a retry or a race).
-    package func claimDispensingKey(
-        consortiumID: Int64, tokenID: Int64, key: String, requestHash: Data, on connection: StoreConnection
-    ) async throws -> Bool {
-        try await connection.row(
-            """
-            INSERT INTO idempotency_keys (consortium_id, token_id, key, operation, request_hash, response_status, response_body)
-            VALUES (\(consortiumID), \(tokenID), \(key), 'create_dispensing', \(requestHash), 201, '{}'::jsonb)
-            ON CONFLICT DO NOTHING RETURNING 1
-            """, as: Int.self, logger: logger) != nil
-    }
-
-    /// What a token's key already stands for; nil when its row is not visible (yet).
-    package func storedDispensingKey(consortiumID: Int64, tokenID: Int64, key: String, on connection: StoreConnection)
-        async throws -> OrderRules.StoredKey?
-    {
-        try await connection.row(
-            """
-            SELECT request_hash, (response_body->>'dispensingId')::bigint FROM idempotency_keys
-            WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key)
-              AND operation = 'create_dispensing'
-            """, as: (Data, Int64?).self, logger: logger
-        ).map { OrderRules.StoredKey(requestHash: $0.0, orderID: $0.1) }
-    }
-
-    /// Records the dispensing a key made.
-    package func recordDispensingKey(
-        dispensingID: Int64, consortiumID: Int64, tokenID: Int64, key: String, on connection: StoreConnection
-    ) async throws {
-        try await connection.run(
-            """
-            UPDATE idempotency_keys SET response_body = jsonb_build_object('dispensingId', \(dispensingID))
-            WHERE consortium_id = \(consortiumID) AND token_id = \(tokenID) AND key = \(key)
-              AND operation = 'create_dispensing'
-            """, logger: logger)
-    }
-
     // MARK: Disposals
 
     /// Inserts a destruction or a return to the supplier; returns its id.

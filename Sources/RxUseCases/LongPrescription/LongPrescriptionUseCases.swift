@@ -131,14 +131,16 @@ package struct LongPrescriptionUseCases: Sendable {
                 try await store.institution(code: request.institutionCode, connection: transaction),
                 code: request.institutionCode, consortiumID: consortiumID)
             try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institution.id))
+            let keys = IdempotencyKeyStore(database: database)
             if let key = idempotencyKey, let tokenID = principal.tokenID,
-                try await store.claimIdempotencyKey(
-                    key, tokenID: tokenID, requestHash: requestHash, consortiumID: consortiumID, connection: transaction)
-                    == false
+                try await keys.claim(
+                    key, for: .issueLongPrescription, requestHash: requestHash, tokenID: tokenID,
+                    consortiumID: consortiumID, on: transaction) == false
             {
                 let id = try LongPrescriptionRules.replayedPrescription(
-                    try await store.idempotentIssue(
-                        key: key, tokenID: tokenID, consortiumID: consortiumID, connection: transaction),
+                    try await keys.stored(
+                        key, for: .issueLongPrescription, tokenID: tokenID, consortiumID: consortiumID, on: transaction
+                    ).map { (requestHash: $0.requestHash, id: $0.recordID) },
                     requestHash: requestHash)
                 return try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction)
                     .orNotFound("no long prescription \(id)")
@@ -173,8 +175,9 @@ package struct LongPrescriptionUseCases: Sendable {
                     createdBy: principal.tokenID, consortiumID: consortiumID, connection: transaction)
             else { throw DomainError.conflict("the prescription was not recorded") }
             if let key = idempotencyKey, let tokenID = principal.tokenID {
-                try await store.recordIdempotentIssue(
-                    key: key, tokenID: tokenID, prescriptionID: id, consortiumID: consortiumID, connection: transaction)
+                try await keys.record(
+                    key, for: .issueLongPrescription, recordID: id, tokenID: tokenID, consortiumID: consortiumID,
+                    on: transaction)
             }
             let issued = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction)
                 .orNotFound("no long prescription \(id)")

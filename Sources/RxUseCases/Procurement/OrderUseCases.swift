@@ -87,12 +87,16 @@ package struct OrderUseCases: Sendable {
         let consortiumID = institution.consortiumID
         return try await database.transaction { connection in
             if let key = idempotencyKey, let tokenID = principal.tokenID {
-                let fresh = try await orders.claimIdempotencyKey(
-                    consortiumID: consortiumID, tokenID: tokenID, key: key, requestHash: requestHash, on: connection)
+                let keys = IdempotencyKeyStore(database: database)
+                let fresh = try await keys.claim(
+                    key, for: .createOrder, requestHash: requestHash, tokenID: tokenID, consortiumID: consortiumID,
+                    on: connection)
                 if !fresh {
-                    let stored = try await orders.storedIdempotencyKey(
-                        consortiumID: consortiumID, tokenID: tokenID, key: key, on: connection)
-                    let orderID = try OrderRules.replayedOrderID(stored, requestHash: requestHash)
+                    let stored = try await keys.stored(
+                        key, for: .createOrder, tokenID: tokenID, consortiumID: consortiumID, on: connection)
+                    let orderID = try OrderRules.replayedOrderID(
+                        stored.map { OrderRules.StoredKey(requestHash: $0.requestHash, orderID: $0.recordID) },
+                        requestHash: requestHash)
                     return (try await existing(orderID, consortiumID: consortiumID, connection: connection), true)
                 }
             }
@@ -114,8 +118,9 @@ package struct OrderUseCases: Sendable {
             else { throw DomainError.conflict("the order was not created") }
             let created = try await existing(id, consortiumID: consortiumID, connection: connection)
             if let key = idempotencyKey, let tokenID = principal.tokenID {
-                try await orders.recordIdempotentOrder(
-                    orderID: created.id, consortiumID: consortiumID, tokenID: tokenID, key: key, on: connection)
+                try await IdempotencyKeyStore(database: database).record(
+                    key, for: .createOrder, recordID: created.id, tokenID: tokenID, consortiumID: consortiumID,
+                    on: connection)
             }
             try await database.audit.record(
                 on: connection, consortiumID: consortiumID, actor: Actor(principal), action: "create",

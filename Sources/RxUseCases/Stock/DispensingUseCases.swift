@@ -67,12 +67,16 @@ package struct DispensingUseCases: Sendable {
         let requestHash = Data(SHA256.hash(data: Data(canonical.utf8)))
         return try await database.transaction { transaction in
             if let key = idempotencyKey, let tokenID = principal.tokenID {
-                let fresh = try await stock.claimDispensingKey(
-                    consortiumID: consortiumID, tokenID: tokenID, key: key, requestHash: requestHash, on: transaction)
+                let keys = IdempotencyKeyStore(database: database)
+                let fresh = try await keys.claim(
+                    key, for: .createDispensing, requestHash: requestHash, tokenID: tokenID, consortiumID: consortiumID,
+                    on: transaction)
                 if !fresh {
-                    let stored = try await stock.storedDispensingKey(
-                        consortiumID: consortiumID, tokenID: tokenID, key: key, on: transaction)
-                    let id = try DispensingRules.replayedDispensingID(stored, requestHash: requestHash)
+                    let stored = try await keys.stored(
+                        key, for: .createDispensing, tokenID: tokenID, consortiumID: consortiumID, on: transaction)
+                    let id = try DispensingRules.replayedDispensingID(
+                        stored.map { OrderRules.StoredKey(requestHash: $0.requestHash, orderID: $0.recordID) },
+                        requestHash: requestHash)
                     let record = try await stock.dispensing(id: id, consortiumID: consortiumID, on: transaction)
                         .orNotFound("no dispensing \(id)")
                     let drug = try await stock.drugFacts(code: record.drugCode, on: transaction)
@@ -123,8 +127,9 @@ package struct DispensingUseCases: Sendable {
             let record = try await stock.dispensing(id: id, consortiumID: consortiumID, on: transaction)
                 .orNotFound("no dispensing \(id)")
             if let key = idempotencyKey, let tokenID = principal.tokenID {
-                try await stock.recordDispensingKey(
-                    dispensingID: id, consortiumID: consortiumID, tokenID: tokenID, key: key, on: transaction)
+                try await IdempotencyKeyStore(database: database).record(
+                    key, for: .createDispensing, recordID: id, tokenID: tokenID, consortiumID: consortiumID,
+                    on: transaction)
             }
             try await database.audit.record(
                 on: transaction, consortiumID: consortiumID, actor: Actor(principal), action: "dispense",
