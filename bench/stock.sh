@@ -5,6 +5,7 @@
 #   GET /v1/institutions/{code}/stock            a member's stock on hand (first page, 200 lots), random member
 #   GET /v1/consortia/{code}/stock/drugs/{drug}  a drug across the consortium, random drug
 #   POST /v1/institutions/{code}/dispensings     one FEFO issue with its movement and audit row
+#   GET /v1/institutions/{code}/stock/days-of-stock  a member's days of stock of every drug, random member
 # The reads must not grow with history: the second ledger's p99 is compared with the first's.
 # Settings: BENCH_SECONDS (15), BENCH_CONNECTIONS (32), DB_POOL_SIZE (8), BENCH_MOVEMENTS (10000000),
 # BENCH_LOTS (3 lots of each drug at each member), BENCH_CONFIG (release; debug only to try the script).
@@ -47,6 +48,7 @@ pharmacist=$("$bin" token create --role institution_pharmacist --consortium JLTC
 paths() {  # the read paths and the dispensable drugs, from the ledger as it is
     psql -X -qAt "$DATABASE_URL" -c "SELECT '/v1/institutions/' || i.code || '/stock?limit=200' FROM institutions i
         JOIN consortia c ON c.id = i.consortium_id AND c.code = 'JLTCM' ORDER BY i.code" > "$out/stock_member_paths.txt"
+    sed 's|/stock?limit=200|/stock/days-of-stock|' "$out/stock_member_paths.txt" > "$out/stock_days_paths.txt"
     psql -X -qAt "$DATABASE_URL" -c "SELECT DISTINCT '/v1/consortia/JLTCM/stock/drugs/' || drug_code FROM stock_on_hand
         WHERE quantity > 0 ORDER BY 1" > "$out/stock_drug_paths.txt"
     psql -X -qAt "$DATABASE_URL" -c "SELECT s.drug_code FROM stock_on_hand s JOIN institutions i ON i.id = s.institution_id
@@ -80,7 +82,7 @@ ledger() {  # label: measures the three on the ledger as it is
     paths
     start_server
     BENCH_TOKEN=$admin wrk -t2 -c"$conns" -d3s -s bench/random_path.lua "http://127.0.0.1:$port" -- "$out/stock_member_paths.txt" >/dev/null
-    local r member_rate drug_rate dispense_rate
+    local r member_rate drug_rate dispense_rate days_rate
     r=$(wrk_run "stock-healthz-$label" "http://127.0.0.1:$port/healthz")
     member_rate=$(BENCH_TOKEN=$admin wrk_run "stock-member-$label" -s bench/random_path.lua "http://127.0.0.1:$port" -- "$out/stock_member_paths.txt")
     drug_rate=-
@@ -89,6 +91,7 @@ ledger() {  # label: measures the three on the ledger as it is
     else
         : > "$out/wrk-stock-drug-$label.txt"
     fi
+    days_rate=$(BENCH_TOKEN=$admin wrk_run "stock-days-$label" -s bench/random_path.lua "http://127.0.0.1:$port" -- "$out/stock_days_paths.txt")
     dispense_rate=-
     if [ -s "$out/stock_dispense_drugs.txt" ]; then  # the demo seed may hold nothing to dispense at that member
         dispense_rate=$(BENCH_TOKEN=$pharmacist BENCH_MEMBER=$member wrk_run "stock-dispense-$label" -s bench/dispense.lua "http://127.0.0.1:$port" -- "$out/stock_dispense_drugs.txt")
@@ -101,6 +104,7 @@ ledger() {  # label: measures the three on the ledger as it is
     echo "| $label ($moves movements) | GET /healthz | $r | $(p99 "stock-healthz-$label") | |"
     echo "| $label | GET /v1/institutions/{code}/stock (200 lots) | $member_rate | $(p99 "stock-member-$label") | $(non2xx "stock-member-$label") |"
     echo "| $label | GET /v1/consortia/{code}/stock/drugs/{drug} | $drug_rate | $(p99 "stock-drug-$label") | $(non2xx "stock-drug-$label") |"
+    echo "| $label | GET /v1/institutions/{code}/stock/days-of-stock | $days_rate | $(p99 "stock-days-$label") | $(non2xx "stock-days-$label") |"
     echo "| $label | POST /v1/institutions/{code}/dispensings | $dispense_rate | $(p99 "stock-dispense-$label") | $(non2xx "stock-dispense-$label") |"
 }
 

@@ -4,11 +4,12 @@
 --   lots on hand (what the stock reads look at) stay as many as a real pharmacy's. Business dates run back over the
 --   last two years; every lot stays unexpired and on hand. The documents they name have negative ids, so they are
 --   never taken for a real delivery's or dispensing's.
--- Written set-based with the on-hand trigger off, then stock_on_hand is rebuilt from the movements in one statement
--- (the same sum the trigger keeps); a bench database only.
+-- Written set-based with the ledger's triggers off, then stock_on_hand and stock_daily_consumption are rebuilt from
+-- the movements, one statement each (the same sums the triggers keep); a bench database only.
 \set ON_ERROR_STOP on
 BEGIN;
 ALTER TABLE stock_movements DISABLE TRIGGER stock_movements_post;
+ALTER TABLE stock_movements DISABLE TRIGGER stock_movements_consume;
 
 CREATE TEMP TABLE bench_lots ON COMMIT DROP AS
 SELECT i.consortium_id, i.id AS institution_id, ci.drug_code, l AS lot_no,
@@ -45,8 +46,18 @@ GROUP BY m.consortium_id, m.institution_id, m.location_id, m.drug_code, m.lot_ke
 ON CONFLICT ON CONSTRAINT stock_on_hand_lot DO UPDATE
     SET quantity = EXCLUDED.quantity, last_movement_id = EXCLUDED.last_movement_id, updated_at = clock_timestamp();
 
+DELETE FROM stock_daily_consumption WHERE consortium_id = (SELECT id FROM consortia WHERE code = 'JLTCM');
+INSERT INTO stock_daily_consumption (consortium_id, institution_id, drug_code, business_date, quantity)
+SELECT m.consortium_id, m.institution_id, m.drug_code, m.business_date, sum(r.consumption * m.quantity)
+FROM stock_movements m JOIN stock_movement_reasons r ON r.code = m.reason_code
+JOIN consortia c ON c.id = m.consortium_id AND c.code = 'JLTCM'
+WHERE r.consumption <> 0
+GROUP BY m.consortium_id, m.institution_id, m.drug_code, m.business_date;
+
 ALTER TABLE stock_movements ENABLE TRIGGER stock_movements_post;
+ALTER TABLE stock_movements ENABLE TRIGGER stock_movements_consume;
 COMMIT;
 ANALYZE stock_movements;
 ANALYZE stock_on_hand;
+ANALYZE stock_daily_consumption;
 SELECT count(*) AS movements FROM stock_movements;

@@ -43,7 +43,7 @@ struct StockRulesTests: RuleRefusals {
         #expect(field { _ = try StockRules.signedQuantity(.zero, reason: .otherIn) } == "quantity")
     }
 
-    @Test("every seeded reason code is a StockMovementReason with the same direction")
+    @Test("every seeded reason code is a StockMovementReason with the same direction and the same effect on consumption")
     func seededReasons() throws {
         let seeds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("seeds/reference/stock_movement_reasons.csv")
@@ -54,6 +54,7 @@ struct StockRulesTests: RuleRefusals {
             let reason = StockMovementReason(rawValue: row[0])
             #expect(reason != nil, "\(row[0]) is seeded but not a reason")
             #expect(reason?.direction.rawValue == row[1], "\(row[0])")
+            #expect(reason.map { String($0.consumptionSign) } == row[4], "\(row[0]): consumption")
         }
     }
 
@@ -182,6 +183,48 @@ struct StockRulesTests: RuleRefusals {
         #expect(try StockRules.daysOfStock(onHand: Quantity(100), consumed: .zero, windowDays: 90) == nil)
         guard case .unavailable = refusal({ _ = try StockRules.daysOfStock(onHand: .zero, consumed: .zero, windowDays: 0) })
         else { Issue.record("a window of 0 days is not a 503"); return }
+    }
+
+    @Test("the consumption window is the whole days before today; only dispensing and patients' returns are consumption")
+    func consumptionWindow() throws {
+        let window = try StockRules.consumptionWindow(before: today, days: 90)
+        #expect(window.from == BusinessDate("2026-09-02")! && window.to == BusinessDate("2026-11-30")!)
+        #expect(window.from.days(to: window.to) + 1 == 90)
+        guard case .unavailable = refusal({ _ = try StockRules.consumptionWindow(before: today, days: 0) }) else {
+            Issue.record("a window of 0 days is not a 503"); return
+        }
+        #expect(StockMovementReason.allCases.filter { $0.consumptionSign != 0 } == [.dispensing, .patientReturn])
+        #expect(StockMovementReason.dispensing.consumptionSign == 1 && StockMovementReason.patientReturn.consumptionSign == -1)
+    }
+
+    @Test("a member's days of stock count only issuable stock; the consortium's are every member's over every member's use")
+    func daysOfStockOfAMember() throws {
+        let window = try StockRules.consumptionWindow(before: today, days: 90)
+        let lots = [
+            lot("OK", "2027-12-31", 100), lot("SHORT", "2026-12-20", 20), lot("OLD", "2026-12-01", 5),
+            lot("RECALLED", "2027-12-31", 7, block: .recall),
+        ]
+        let member = try StockRules.daysOfStock(
+            institutionCode: "A", drugCode: "XA01", lots: lots, consumed: Quantity(36), window: window, on: today,
+            minimumShelfLifeDays: 30)
+        #expect(member.onHand == Quantity(132) && member.issuable == Quantity(100))
+        #expect(member.averageDailyConsumption == Decimal(string: "0.4") && member.days == 250)
+        let idle = try StockRules.daysOfStock(
+            institutionCode: "B", drugCode: "XA01", lots: [lot("B1", "2027-06-30", 50)], consumed: .zero, window: window,
+            on: today, minimumShelfLifeDays: 30)
+        #expect(idle.days == nil && idle.averageDailyConsumption == 0)
+        let third = try StockRules.daysOfStock(
+            institutionCode: "C", drugCode: "XA01", lots: [], consumed: Quantity(1), window: window, on: today,
+            minimumShelfLifeDays: 30)
+        #expect(third.days == 0 && third.averageDailyConsumption == Decimal(string: "0.0111"))
+        let whole = try StockRules.consortiumDaysOfStock(drugCode: "XA01", members: [member, idle, third], window: window)
+        #expect(whole.institutionCode == nil && whole.issuable == Quantity(150) && whole.consumed == Quantity(37))
+        #expect(whole.days == Decimal(string: "364.8"))
+        // Fewest days first, then no figure, ties by drug.
+        var a = member
+        a.drugCode = "XB"
+        let sorted = [idle, a, third, member].sorted(by: StockRules.fewestDaysFirst).map { ($0.institutionCode, $0.drugCode) }
+        #expect(sorted.map(\.0) == ["C", "A", "A", "B"] && sorted.map(\.1) == ["XA01", "XA01", "XB", "XA01"])
     }
 
     @Test("a recall names the regulator's notice number; every block names why")

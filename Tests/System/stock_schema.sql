@@ -1,7 +1,7 @@
--- The stock ledger's schema (sql/020_stock.sql, issue 21) checked on a database with sql/001…020 applied: negative
+-- The stock ledger's schema (sql/020_stock.sql, issue 21) checked on a database with the migrations applied: negative
 -- stock refused, two sessions racing for the last units (one fails), quarantine, blocks, the second-person count
--- rule, the first dispensing of a traceability code unique, movements and on hand agreeing. Run by
--- Tests/System/stock_schema.sh (psql -v ON_ERROR_STOP=1 -v url=<this database's URL>); any failed check raises.
+-- rule, the first dispensing of a traceability code unique, movements and on hand agreeing, daily consumption (sql/026)
+-- kept with them. Run by Tests/System/stock_schema.sh (psql -v ON_ERROR_STOP=1 -v url=<this database's URL>); any failed check raises.
 \set QUIET on
 SET client_min_messages = warning;
 \o /dev/null
@@ -58,11 +58,12 @@ CREATE FUNCTION pg_temp.on_hand(member text, lot text, loc text DEFAULT NULL) RE
     WHERE i.code = member AND s.lot_key = lot_key(lot) AND l.code IS NOT DISTINCT FROM loc;
 $$;
 
--- The reasons are those of the CSV (sql/020's 13 and sql/024's opening), with their directions.
-CREATE TEMP TABLE seeded_reasons (code text, direction text, name_zh text, name_en text);
+-- The reasons are those of the CSV (sql/020's 13 and sql/024's opening), with their directions and what they do to
+-- consumption (sql/026).
+CREATE TEMP TABLE seeded_reasons (code text, direction text, name_zh text, name_en text, consumption smallint);
 \copy seeded_reasons FROM 'seeds/reference/stock_movement_reasons.csv' WITH (FORMAT csv, HEADER true)
 SELECT pg_temp.ok(
-    (SELECT count(*) FROM (SELECT code, direction, name_zh, name_en FROM stock_movement_reasons
+    (SELECT count(*) FROM (SELECT code, direction, name_zh, name_en, consumption FROM stock_movement_reasons
                            EXCEPT SELECT * FROM seeded_reasons) d) = 0
     AND (SELECT count(*) FROM seeded_reasons) = (SELECT count(*) FROM stock_movement_reasons)
     AND (SELECT count(*) FROM stock_movement_reasons WHERE national) = 11,
@@ -180,6 +181,22 @@ SELECT pg_temp.dispense_code('81000011234567890123', true);
 SELECT pg_temp.refused($$SELECT pg_temp.dispense_code('8100001123456789012', false)$$, '23514');
 SELECT pg_temp.refused($$SELECT pg_temp.dispense_code('99999991234567890123', false)$$, '23503');
 SELECT pg_temp.ok((SELECT count(*) FROM dispensed_traceability_codes WHERE reflow) = 1, 'the second dispensing is flagged');
+
+-- Consumption (sql/026) is kept with the movements: dispensed less returned per member, drug and business date;
+-- receipts, transfers, destruction and counts are not consumption.
+SELECT pg_temp.move('STK-B', 'REC1', '2027-12-31', 'patient_return', 1, '2026-12-03');
+SELECT pg_temp.move('STK-B', 'REC1', '2027-12-31', 'dispensing', 3, '2026-12-03');
+SELECT pg_temp.ok(NOT EXISTS (
+    SELECT m.consortium_id, m.institution_id, m.drug_code, m.business_date,
+           sum(CASE m.reason_code WHEN 'dispensing' THEN m.quantity WHEN 'patient_return' THEN -m.quantity END)
+    FROM stock_movements m WHERE m.reason_code IN ('dispensing', 'patient_return') GROUP BY 1, 2, 3, 4
+    EXCEPT SELECT consortium_id, institution_id, drug_code, business_date, quantity FROM stock_daily_consumption)
+    AND (SELECT count(*) FROM stock_daily_consumption)
+        = (SELECT count(DISTINCT (institution_id, drug_code, business_date)) FROM stock_movements
+           WHERE reason_code IN ('dispensing', 'patient_return')),
+    'stock_daily_consumption is dispensed less returned, day by day');
+SELECT pg_temp.ok((SELECT c.quantity FROM stock_daily_consumption c JOIN institutions i ON i.id = c.institution_id
+                   WHERE i.code = 'STK-B' AND c.business_date = '2026-12-03') = 2, 'dispensed 3, returned 1: 2 consumed');
 
 -- After all of it, stock on hand is still the sum of the movements, and never negative.
 SELECT pg_temp.ok(pg_temp.ledger_agrees(), 'stock_on_hand agrees with stock_movements');

@@ -80,6 +80,22 @@ extension Components.Schemas.StockDisposal {
     }
 }
 
+extension Components.Schemas.DaysOfStock {
+    init(_ p: DaysOfStock, genericName: String? = nil, unit: String? = nil) {
+        self.init(
+            institutionCode: p.institutionCode, drugCode: p.drugCode, genericName: genericName, unit: unit,
+            onHand: p.onHand.description, issuable: p.issuable.description, consumed: signed(p.consumed),
+            averageDailyConsumption: signed(Quantity(p.averageDailyConsumption)),
+            daysOfStock: p.days.map(DecimalText.plain))
+    }
+
+    init(_ l: DaysOfStockLine) { self.init(l.position, genericName: l.genericName, unit: l.unit) }
+}
+
+extension Components.Schemas.ConsumptionWindow {
+    init(_ w: ConsumptionWindow) { self.init(from: w.from.description, to: w.to.description, days: w.days) }
+}
+
 /// A signed quantity as the contract writes it ("-2.5").
 func signed(_ q: Quantity) -> String {
     q.value < 0 ? "-" + Quantity(-q.value).description : q.description
@@ -190,6 +206,40 @@ extension APIHandler {
                         drugCode: input.path.drugCode, asOf: today.description, total: total.description,
                         members: totals.map { .init(institutionCode: $0.0, quantity: $0.1.description) },
                         lots: try lines.map(Components.Schemas.StockLine.init)))))
+    }
+
+    func listInstitutionDaysOfStock(_ input: Operations.ListInstitutionDaysOfStock.Input) async throws
+        -> Operations.ListInstitutionDaysOfStock.Output
+    {
+        let principal = try RequestPrincipal.require()
+        let (institution, consortium) = try await stockScope(input.path.code, for: principal)
+        let today = self.today
+        let (window, lines) = try await stock.daysOfStock(
+            institution: institution, consortium: consortium, drugCode: input.query.drugCode, today: today,
+            by: principal)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        asOf: today.description, window: .init(window),
+                        items: lines.map(Components.Schemas.DaysOfStock.init)))))
+    }
+
+    func getDrugDaysOfStock(_ input: Operations.GetDrugDaysOfStock.Input) async throws
+        -> Operations.GetDrugDaysOfStock.Output
+    {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        let today = self.today
+        let found = try await stock.drugDaysOfStock(
+            drugCode: input.path.drugCode, consortium: consortium, today: today, by: principal)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        drugCode: input.path.drugCode, asOf: today.description, window: .init(found.window),
+                        consortium: .init(found.consortium),
+                        members: found.members.map(Components.Schemas.DaysOfStock.init)))))
     }
 
     func createLotRecall(_ input: Operations.CreateLotRecall.Input) async throws -> Operations.CreateLotRecall.Output {

@@ -52,10 +52,12 @@ package enum OperationPermissions {
         "createTransferReceipt": [.receivePreparation],
         // The stock ledger (issue 21).
         "listInstitutionStock": [.readStock],
+        "listInstitutionDaysOfStock": [.readStock],
         "getStockCard": [.readStock],
         "createDispensing": [.dispenseStock],
         "createStockDisposal": [.manageStock],
         "getDrugStockAcrossConsortium": [.readAllStock],
+        "getDrugDaysOfStock": [.readAllStock],
         "createLotRecall": [.recallLot],
         "releaseLotBlock": [.recallLot],
         "getLotWhereabouts": [.readAllStock],

@@ -51,6 +51,17 @@ package enum StockMovementReason: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// What the movement does to consumption (the days-of-stock average): a dispensing adds to it, a patient's
+    /// return takes back, nothing else is consumption. Seeded as `stock_movement_reasons.consumption` (sql/026),
+    /// whose trigger keeps `stock_daily_consumption`.
+    package var consumptionSign: Int {
+        switch self {
+        case .dispensing: return 1
+        case .patientReturn: return -1
+        default: return 0
+        }
+    }
+
     /// Whether the code is one of the national insurance 3502 stock-change codes.
     package var isNationalCode: Bool { Int(rawValue) != nil }
 
