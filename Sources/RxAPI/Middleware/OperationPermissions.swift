@@ -58,6 +58,7 @@ package enum OperationPermissions {
         "createStockDisposal": [.manageStock],
         "getDrugStockAcrossConsortium": [.readAllStock],
         "getDrugDaysOfStock": [.readAllStock],
+        "getTraceabilityCodeHistory": [.readAllStock],
         "createLotRecall": [.recallLot],
         "releaseLotBlock": [.recallLot],
         "getLotWhereabouts": [.readAllStock],

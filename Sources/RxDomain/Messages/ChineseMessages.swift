@@ -688,6 +688,8 @@ package enum ChineseMessages {
         ("the product prefix {} maps to no drug", "药品标识码 {1} 没有对应的药品"),
         ("the product prefix {} is {}, not {}", "药品标识码 {1} 对应 {2}，而不是 {3}"),
         ("the traceability codes are refused: {}", "药品追溯码被拒绝：{1}"),
+        ("traceability codes already received: {}", "追溯码已入库（码 → 入库机构）：{1}"),
+        ("a package of this traceability code was already received", "该追溯码的药品已入库"),
         // The stock ledger's core (DispensingRules, DispensingUseCases, LotRecallUseCases, the ledger's constraints).
         ("a dispensing goes to a patient (patientRef) or to a ward (ward)", "发药须指明患者（patientRef）或病区（ward）"),
         ("a dispensing goes to a patient or to a ward, not both", "发药对象是患者或病区，不能两者都填"),

@@ -152,9 +152,11 @@ package struct StockPostings: Sendable {
         self.movements = StockMovementStore(database: database)
     }
 
-    /// The purchase receipt (108) of the delivery just recorded on an order line, at the ordering member.
+    /// The purchase receipt (108) of the delivery just recorded on an order line, at the ordering member, with the
+    /// traceability codes scanned (already validated and checked against earlier receipts).
     package func postDelivery(
-        orderID: Int64, lineNo: Int, consortiumID: Int64, by tokenID: Int64?, on connection: StoreConnection
+        orderID: Int64, lineNo: Int, consortiumID: Int64, codes: [TraceabilityCode] = [], by tokenID: Int64?,
+        on connection: StoreConnection
     )
         async throws
     {
@@ -162,13 +164,16 @@ package struct StockPostings: Sendable {
             .orNotFound("no delivery on order \(orderID) line \(lineNo)")
         let receipt = StockRules.receipt(
             delivered: d.quantity, orderedIn: d.orderedIn, packageSize: d.packageSize, unitPrice: d.unitPrice)
-        try await movements.post(
+        let ids = try await movements.post(
             [
                 NewStockMovement(
                     institutionID: d.institutionID, locationID: nil, lot: d.lot, reason: .purchaseReceipt,
                     quantity: receipt.quantity, documentType: .delivery, documentID: d.id, businessDate: d.receivedOn,
                     unitCost: receipt.unitCost)
             ], consortiumID: consortiumID, actorTokenID: tokenID, on: connection)
+        try await stock.recordReceivedCodes(
+            codes.map(\.value), consortiumID: consortiumID, institutionID: d.institutionID, movementID: ids[0],
+            on: connection)
     }
 
     /// A preparation's shipment out of the producer (102); what the producer does not hold of the lot enters first
