@@ -82,6 +82,7 @@ package enum OperationPermissions {
         "getStockCount": [.readStockDocuments],
         "enterStockCounts": [.moveStockDocument],
         "approveStockCount": [.moveStockDocument],
+        "cancelStockCount": [.moveStockDocument],
         // Joint decoction-piece rounds.
         "createHerbRound": [.runHerbRound],
         "moveHerbRound": [.runHerbRound],

@@ -679,6 +679,7 @@ package enum ChineseMessages {
         ("a shortfall or damage on receipt needs a reason", "收货时的短少或破损须写明原因"),
         ("the receipt is refused: {}", "收货被拒绝：{1}"),
         ("a count sheet that is {} cannot be approved", "状态为 {1} 的盘点单不能审核"),
+        ("a count sheet that is {} cannot be cancelled", "状态为 {1} 的盘点单不能作废"),
         ("a count sheet that is {} takes no counts", "状态为 {1} 的盘点单不能录入盘点数"),
         ("a count is approved by a second person, not by the one who counted it", "盘点须由盘点人以外的另一人审核"),
         ("is not counted yet", "尚未盘点"),
