@@ -49,13 +49,18 @@ package struct StockUseCases: Sendable {
     func thresholds(consortiumID: Int64, today: BusinessDate) async throws -> Thresholds {
         try await database.read { connection in
             let settings = Settings(logger: database.logger)
+            let first = PolicySetting.stockNearExpiryDaysFirst
+            let second = PolicySetting.stockNearExpiryDaysSecond
+            let shelfLife = PolicySetting.stockMinimumShelfLifeForIssueDays
+            let texts = try await settings.texts(
+                [first.key, second.key, shelfLife.key], consortiumID: consortiumID, on: today, connection: connection)
             return Thresholds(
                 first: try await settings.required(
-                    .stockNearExpiryDaysFirst, consortiumID: consortiumID, on: today, connection: connection),
+                    first, in: texts, consortiumID: consortiumID, on: today, connection: connection),
                 second: try await settings.required(
-                    .stockNearExpiryDaysSecond, consortiumID: consortiumID, on: today, connection: connection),
+                    second, in: texts, consortiumID: consortiumID, on: today, connection: connection),
                 minimumShelfLife: try await settings.required(
-                    .stockMinimumShelfLifeForIssueDays, consortiumID: consortiumID, on: today, connection: connection))
+                    shelfLife, in: texts, consortiumID: consortiumID, on: today, connection: connection))
         }
     }
 
