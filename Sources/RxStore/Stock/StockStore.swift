@@ -90,10 +90,22 @@ package struct DispensingRecord: Sendable, Equatable, Encodable {
         package var lotNumber: String
         package var expiry: BusinessDate
         package var quantity: Quantity
+
+        package init(movementID: Int64, lotNumber: String, expiry: BusinessDate, quantity: Quantity) {
+            self.movementID = movementID
+            self.lotNumber = lotNumber
+            self.expiry = expiry
+            self.quantity = quantity
+        }
     }
     package struct Code: Sendable, Equatable, Encodable {
         package var code: String
         package var reflow: Bool
+
+        package init(code: String, reflow: Bool) {
+            self.code = code
+            self.reflow = reflow
+        }
     }
     package var id: Int64
     package var institutionCode: String
@@ -106,6 +118,24 @@ package struct DispensingRecord: Sendable, Equatable, Encodable {
     package var businessDate: BusinessDate
     package var lines: [Line]
     package var traceabilityCodes: [Code]
+
+    package init(
+        id: Int64, institutionCode: String, locationCode: String?, drugCode: String, quantity: Quantity,
+        patientRef: String?, ward: String?, requestedLot: String?, businessDate: BusinessDate, lines: [Line],
+        traceabilityCodes: [Code]
+    ) {
+        self.id = id
+        self.institutionCode = institutionCode
+        self.locationCode = locationCode
+        self.drugCode = drugCode
+        self.quantity = quantity
+        self.patientRef = patientRef
+        self.ward = ward
+        self.requestedLot = requestedLot
+        self.businessDate = businessDate
+        self.lines = lines
+        self.traceabilityCodes = traceabilityCodes
+    }
 }
 
 /// A destruction or a return to the supplier, as recorded.

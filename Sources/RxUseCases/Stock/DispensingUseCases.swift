@@ -118,14 +118,24 @@ package struct DispensingUseCases: Sendable {
                         institutionID: institution.id, locationID: locationID, lot: $0.lot, reason: .dispensing,
                         quantity: $0.quantity, documentType: .dispensing, documentID: id, businessDate: today)
                 }, consortiumID: consortiumID, actorTokenID: principal.tokenID, on: transaction)
+            var recorded: [DispensingRecord.Code] = []
             for code in codes {
                 // A code is one package; it is recorded against the first lot issued.
-                _ = try await stock.recordDispensedCode(
+                let reflow = try await stock.recordDispensedCode(
                     code.value, consortiumID: consortiumID, institutionID: institution.id, movementID: movementIDs[0],
                     on: transaction)
+                recorded.append(DispensingRecord.Code(code: code.value, reflow: reflow))
             }
-            let record = try await stock.dispensing(id: id, consortiumID: consortiumID, on: transaction)
-                .orNotFound("no dispensing \(id)")
+            // What was just written, as `StockStore.dispensing` would read it back.
+            let record = DispensingRecord(
+                id: id, institutionCode: institution.code, locationCode: locationID == nil ? nil : request.locationCode,
+                drugCode: request.drugCode, quantity: request.quantity, patientRef: recipient.patientRef,
+                ward: recipient.ward, requestedLot: request.lotNumber, businessDate: today,
+                lines: zip(movementIDs, allocations).map {
+                    DispensingRecord.Line(
+                        movementID: $0, lotNumber: $1.lot.lotNumber, expiry: $1.lot.expiry, quantity: $1.quantity)
+                },
+                traceabilityCodes: recorded)
             if let key = idempotencyKey, let tokenID = principal.tokenID {
                 try await IdempotencyKeyStore(database: database).record(
                     key, for: .createDispensing, recordID: id, tokenID: tokenID, consortiumID: consortiumID,
