@@ -17,12 +17,13 @@ CREATE TABLE stock_daily_consumption (
     business_date  date NOT NULL,
     -- dispensed less returned, in the drug's unit; a day of more returns than issues is negative
     quantity       numeric(14, 4) NOT NULL,
-    -- a member's window is one range of this key, whatever the history before it
-    PRIMARY KEY (consortium_id, institution_id, business_date, drug_code),
+    -- a member's window is one range of this key, whatever the history before it, read from the index alone
+    PRIMARY KEY (consortium_id, institution_id, business_date, drug_code) INCLUDE (quantity),
     FOREIGN KEY (consortium_id, institution_id) REFERENCES institutions (consortium_id, id)
 );
 -- A drug across the consortium over the window.
-CREATE INDEX stock_daily_consumption_drug ON stock_daily_consumption (consortium_id, drug_code, business_date);
+CREATE INDEX stock_daily_consumption_drug ON stock_daily_consumption (consortium_id, drug_code, business_date)
+    INCLUDE (institution_id, quantity);
 
 CREATE FUNCTION stock_movements_consume() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE

@@ -58,14 +58,14 @@ package struct StockPositionStore: SQLStore {
     ) async throws -> [DrugConsumption] {
         try await database.rows(
             """
-            SELECT i.code, c.drug_code, d.generic_name, d.unit, sum(c.quantity)
-            FROM stock_daily_consumption c JOIN institutions i ON i.id = c.institution_id
-            JOIN drugs d ON d.code = c.drug_code
-            WHERE c.consortium_id = \(consortiumID)
-              AND (\(institutionID)::bigint IS NULL OR c.institution_id = \(institutionID))
-              AND (\(drugCode)::text IS NULL OR c.drug_code = \(drugCode))
-              AND c.business_date BETWEEN \(from.description)::date AND \(to.description)::date
-            GROUP BY i.code, c.drug_code, d.generic_name, d.unit
+            SELECT i.code, c.drug_code, d.generic_name, d.unit, c.consumed
+            FROM (SELECT institution_id, drug_code, sum(quantity) AS consumed FROM stock_daily_consumption
+                  WHERE consortium_id = \(consortiumID)
+                    AND (\(institutionID)::bigint IS NULL OR institution_id = \(institutionID))
+                    AND (\(drugCode)::text IS NULL OR drug_code = \(drugCode))
+                    AND business_date BETWEEN \(from.description)::date AND \(to.description)::date
+                  GROUP BY institution_id, drug_code) c
+            JOIN institutions i ON i.id = c.institution_id JOIN drugs d ON d.code = c.drug_code
             ORDER BY i.code, c.drug_code
             """, as: (String, String, String, String, Decimal).self
         ).map {
