@@ -105,6 +105,11 @@ package enum Permission: Sendable, Equatable {
     /// Read stock documents: of one member (`institutionID`) its pharmacist; of every member (nil) the supply
     /// centre, auditors and regulators.
     case readStockDocuments(consortiumID: Int64, institutionID: Int64?, leadInstitutionCode: String?)
+    /// Shortage records (短缺): of every member (`institutionID` nil) the supply centre, auditors and regulators; a
+    /// member's pharmacist those affecting its member and the consortium's (`institutionID` its own).
+    case readShortages(consortiumID: Int64, institutionID: Int64?, leadInstitutionCode: String?)
+    /// Record a supplier's shortage report, or its resumption: the supply centre.
+    case recordSupplierReport(consortiumID: Int64, leadInstitutionCode: String?)
 }
 
 extension Principal {
@@ -248,6 +253,12 @@ extension Principal {
             guard consortium == consortiumID else { return false }
             if overseesConsortium || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead)) { return true }
             return role == .institutionPharmacist && institution != nil && institutionID == institution
+        case .readShortages(let consortium, let institution, let lead):
+            guard consortium == consortiumID else { return false }
+            if overseesConsortium || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead)) { return true }
+            return role == .institutionPharmacist && institution != nil && institutionID == institution
+        case .recordSupplierReport(let consortium, let lead):
+            return may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
         }
     }
 

@@ -48,6 +48,8 @@ extension Permission {
         case recallLot
         case moveStockDocument
         case readStockDocuments
+        case readShortages
+        case recordSupplierReport
     }
 
     package var kind: Kind {
@@ -99,6 +101,8 @@ extension Permission {
         case .recallLot: .recallLot
         case .moveStockDocument: .moveStockDocument
         case .readStockDocuments: .readStockDocuments
+        case .readShortages: .readShortages
+        case .recordSupplierReport: .recordSupplierReport
         }
     }
 
@@ -156,6 +160,9 @@ extension Permission {
             .moveStockDocument(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
             .readStockDocuments(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
             .readStockDocuments(consortiumID: c, institutionID: nil, leadInstitutionCode: lead),
+            .readShortages(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
+            .readShortages(consortiumID: c, institutionID: nil, leadInstitutionCode: lead),
+            .recordSupplierReport(consortiumID: c, leadInstitutionCode: lead),
         ]
     }()
 }
