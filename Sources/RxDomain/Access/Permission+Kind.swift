@@ -49,6 +49,7 @@ extension Permission {
         case moveStockDocument
         case readStockDocuments
         case readShortages
+        case readAllShortages
         case recordSupplierReport
     }
 
@@ -102,6 +103,7 @@ extension Permission {
         case .moveStockDocument: .moveStockDocument
         case .readStockDocuments: .readStockDocuments
         case .readShortages: .readShortages
+        case .readAllShortages: .readAllShortages
         case .recordSupplierReport: .recordSupplierReport
         }
     }
@@ -161,7 +163,7 @@ extension Permission {
             .readStockDocuments(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
             .readStockDocuments(consortiumID: c, institutionID: nil, leadInstitutionCode: lead),
             .readShortages(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
-            .readShortages(consortiumID: c, institutionID: nil, leadInstitutionCode: lead),
+            .readAllShortages(consortiumID: c, leadInstitutionCode: lead),
             .recordSupplierReport(consortiumID: c, leadInstitutionCode: lead),
         ]
     }()

@@ -311,3 +311,97 @@ package struct ShortageStore: SQLStore {
         return date
     }
 }
+
+/// A supplier's report as stored.
+package struct StoredSupplierReport: Sendable, Equatable, Encodable {
+    package var id: Int64
+    package var drugCode: String
+    package var report: SupplierShortageReport
+}
+
+extension ShortageStore {
+    /// The supplier's id by code, if any.
+    package func supplierID(code: String, on connection: StoreConnection) async throws -> Int64? {
+        try await connection.row("SELECT id FROM suppliers WHERE code = \(code)", as: Int64.self, logger: logger)
+    }
+
+    package func drugExists(code: String, on connection: StoreConnection) async throws -> Bool {
+        try await connection.row("SELECT 1 FROM drugs WHERE code = \(code)", as: Int.self, logger: logger) != nil
+    }
+
+    /// Whether the supplier has a report of the drug not resumed yet.
+    package func hasStandingReport(consortiumID: Int64, drugCode: String, supplierID: Int64, on connection: StoreConnection)
+        async throws -> Bool
+    {
+        try await connection.row(
+            """
+            SELECT 1 FROM shortage_supplier_reports
+            WHERE consortium_id = \(consortiumID) AND drug_code = \(drugCode) AND supplier_id = \(supplierID)
+              AND resumed_on IS NULL
+            """, as: Int.self, logger: logger) != nil
+    }
+
+    package func insertSupplierReport(
+        consortiumID: Int64, drugCode: String, supplierID: Int64, report: SupplierShortageReport, recordedBy: Int64?,
+        on connection: StoreConnection
+    ) async throws -> Int64 {
+        let id = try await connection.row(
+            """
+            INSERT INTO shortage_supplier_reports (consortium_id, drug_code, supplier_id, reported_on, notice,
+                                                   expected_recovery, recorded_by)
+            VALUES (\(consortiumID), \(drugCode), \(supplierID), \(report.reportedOn.description)::date, \(report.notice),
+                    \(report.expectedRecovery?.description)::date, \(recordedBy))
+            RETURNING id
+            """, as: Int64.self, logger: logger)
+        guard let id else { throw UnknownDatabaseValue(type: "shortage_supplier_reports", value: "no id") }
+        return id
+    }
+
+    /// Supplier reports of the consortium, by id; one (`id`), or those standing on `standingOn`; locked for a change.
+    package func supplierReports(
+        consortiumID: Int64, id: Int64? = nil, standingOn: BusinessDate? = nil, lock: Bool = false,
+        on connection: StoreConnection
+    ) async throws -> [StoredSupplierReport] {
+        let day = standingOn?.description
+        return try await connection.rows(
+            """
+            SELECT r.id, r.drug_code, s.code, r.reported_on::text, r.resumed_on::text, r.notice, r.expected_recovery::text
+            FROM shortage_supplier_reports r JOIN suppliers s ON s.id = r.supplier_id
+            WHERE r.consortium_id = \(consortiumID) AND (\(id)::bigint IS NULL OR r.id = \(id))
+              AND (\(day)::date IS NULL OR (r.reported_on <= \(day)::date AND (r.resumed_on IS NULL OR r.resumed_on > \(day)::date)))
+            ORDER BY r.id
+            \(unescaped: lock ? "FOR UPDATE OF r" : "")
+            """, as: (Int64, String, String, String, String?, String, String?).self, logger: logger
+        ).map {
+            StoredSupplierReport(
+                id: $0.0, drugCode: $0.1,
+                report: SupplierShortageReport(
+                    supplierCode: $0.2, reportedOn: try Self.day($0.3), resumedOn: try $0.4.map(Self.day), notice: $0.5,
+                    expectedRecovery: try $0.6.map(Self.day)))
+        }
+    }
+
+    package func setResumed(consortiumID: Int64, id: Int64, on day: BusinessDate, connection: StoreConnection) async throws {
+        try await connection.run(
+            """
+            UPDATE shortage_supplier_reports SET resumed_on = \(day.description)::date
+            WHERE consortium_id = \(consortiumID) AND id = \(id)
+            """, logger: logger)
+    }
+
+    /// Marks a drug for the server's next rescan (the facts changed outside the movements).
+    package func markDirty(consortiumID: Int64, drugCode: String, on connection: StoreConnection) async throws {
+        try await connection.run(
+            """
+            INSERT INTO shortage_scan_dirty (consortium_id, drug_code) VALUES (\(consortiumID), \(drugCode))
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+}
+
+extension ShortageStore {
+    /// Every consortium, for the daily full scan.
+    package func consortiumIDs() async throws -> [Int64] {
+        try await database.rows("SELECT id FROM consortia ORDER BY id", as: Int64.self)
+    }
+}

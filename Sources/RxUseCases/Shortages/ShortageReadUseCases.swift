@@ -39,12 +39,13 @@ package struct ShortageReadUseCases: Sendable {
     /// consortium's. 403 otherwise.
     func scope(_ consortium: Consortium, by principal: Principal) throws -> Int64? {
         let lead = consortium.leadInstitutionCode
-        if principal.may(.readShortages(consortiumID: consortium.id, institutionID: nil, leadInstitutionCode: lead)) {
+        if principal.may(.readAllShortages(consortiumID: consortium.id, leadInstitutionCode: lead)) { return nil }
+        guard let own = principal.institutionID else {
+            try principal.require(.readAllShortages(consortiumID: consortium.id, leadInstitutionCode: lead))
             return nil
         }
-        try principal.require(
-            .readShortages(consortiumID: consortium.id, institutionID: principal.institutionID, leadInstitutionCode: lead))
-        return principal.institutionID
+        try principal.require(.readShortages(consortiumID: consortium.id, institutionID: own, leadInstitutionCode: lead))
+        return own
     }
 
     /// Open shortages, narrowed by level, list and member affected.
@@ -87,7 +88,7 @@ package struct ShortageReadUseCases: Sendable {
         async throws -> (items: [ShortageView], nextCursor: String?)
     {
         try principal.require(
-            .readShortages(consortiumID: consortium.id, institutionID: nil, leadInstitutionCode: consortium.leadInstitutionCode))
+            .readAllShortages(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         guard (1...500).contains(limit) else { throw DomainError.invalid("limit", "must be from 1 to 500") }
         var after: (Int64, Int64)?
         if let cursor {
