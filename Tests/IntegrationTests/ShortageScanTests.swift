@@ -13,6 +13,9 @@ struct ShortageScanTests {
     static let member = StockLedgerTests.member
     static let otherMember = StockLedgerTests.otherMember
     static let consortium = "JLTCM"
+    /// The scans run from the real business date on: the seeded demo's own scan opened its records today, and a
+    /// record does not close before it opened.
+    static var today: BusinessDate { BusinessDate.today() }
 
     /// A drug of the test's own, so the demo's stock does not count.
     static func drug(_ app: TestApp, _ code: String) async throws {
@@ -78,7 +81,7 @@ struct ShortageScanTests {
     func stockOutOpensAndReturnCloses() async throws {
         try await TestApp.run { app in
             let drug = "XSHT01"
-            let d = BusinessDate("2026-06-01")!
+            let d = Self.today
             try await Self.drug(app, drug)
             try await Self.move(app, drug, reason: "106", quantity: 90, on: d.adding(days: -100))
             try await Self.move(app, drug, reason: "dispensing", quantity: 90, on: d.adding(days: -30))
@@ -87,7 +90,7 @@ struct ShortageScanTests {
             #expect(first.opened.map(\.drugCode).contains(drug))
             let opened = try await Self.records(app, drug)
             #expect(opened.count == 1 && opened[0].status == "open" && opened[0].level == "consortium")
-            #expect(opened[0].opened == "2026-06-01")
+            #expect(opened[0].opened == d.description)
             let id = opened[0].id
             #expect(try await Self.holding(app, id) == ["stock_out:", "stock_out:\(Self.member)"])
             #expect(
@@ -106,11 +109,11 @@ struct ShortageScanTests {
             #expect(closing.closed.map(\.drugCode).contains(drug))
             let closed = try await Self.records(app, drug)
             #expect(closed.count == 1 && closed[0].status == "closed" && closed[0].outcome == "recovered")
-            #expect(closed[0].closed == "2026-06-04")
+            #expect(closed[0].closed == later.description)
             #expect(try await Self.holding(app, id).isEmpty)
             #expect(
                 try await app.count(
-                    "SELECT count(*)::int FROM shortage_signals WHERE shortage_id = \(id) AND cleared_on = DATE '2026-06-04'")
+                    "SELECT count(*)::int FROM shortage_signals WHERE shortage_id = \(id) AND cleared_on = \(later.description)::date")
                     == 2)
             #expect(try await app.count("SELECT count(*)::int FROM shortage_members WHERE shortage_id = \(id) AND affected") == 0)
             #expect(try await Self.audits(app, id) == ["open", "close"])
@@ -121,7 +124,7 @@ struct ShortageScanTests {
     func lowStockReopenAndNew() async throws {
         try await TestApp.run { app in
             let drug = "XSHT02"
-            let d = BusinessDate("2026-06-01")!
+            let d = Self.today
             try await Self.drug(app, drug)
             // 10 on hand, 90 used over the 90-day window: 10 days, below 15. Another member holds plenty and used none.
             try await Self.move(app, drug, reason: "106", quantity: 100, on: d.adding(days: -100))
@@ -149,7 +152,7 @@ struct ShortageScanTests {
             #expect(reopening.reopened.map(\.id) == [id])
             let reopened = try await Self.records(app, drug)
             #expect(reopened.count == 1 && reopened[0].status == "open" && reopened[0].reopenings == 1)
-            #expect(reopened[0].opened == "2026-06-01" && reopened[0].closed == nil && reopened[0].outcome == nil)
+            #expect(reopened[0].opened == d.description && reopened[0].closed == nil && reopened[0].outcome == nil)
             #expect(try await Self.audits(app, id) == ["open", "close", "reopen"])
 
             // Closed again, and short again more than 30 days after: a new record.
@@ -159,7 +162,7 @@ struct ShortageScanTests {
             _ = try await Self.scan(app, on: d.adding(days: 38))
             let all = try await Self.records(app, drug)
             #expect(all.map(\.status) == ["closed", "open"], "\(all)")
-            #expect(all.last?.opened == "2026-07-09" && all.last?.reopenings == 0)
+            #expect(all.last?.opened == d.adding(days: 38).description && all.last?.reopenings == 0)
         }
     }
 
@@ -217,7 +220,7 @@ struct ShortageScanTests {
     func supplierReport() async throws {
         try await TestApp.run { app in
             let drug = "XSHT04"
-            let d = BusinessDate("2026-06-01")!
+            let d = Self.today
             try await Self.drug(app, drug)
             try await Self.move(app, drug, reason: "106", quantity: 1000, on: d.adding(days: -100))
             try await Self.move(app, drug, reason: "dispensing", quantity: 9, on: d.adding(days: -10))
@@ -250,7 +253,7 @@ struct ShortageScanTests {
     func concurrentScans() async throws {
         try await TestApp.run { app in
             let drug = "XSHT05"
-            let d = BusinessDate("2026-06-01")!
+            let d = Self.today
             try await Self.drug(app, drug)
             try await Self.move(app, drug, reason: "106", quantity: 10, on: d.adding(days: -100))
             try await Self.move(app, drug, reason: "dispensing", quantity: 10, on: d.adding(days: -10))
@@ -269,7 +272,7 @@ struct ShortageScanTests {
     func nothingHalfWritten() async throws {
         try await TestApp.run { app in
             let drug = "XSHT06"
-            let d = BusinessDate("2026-06-01")!
+            let d = Self.today
             try await Self.drug(app, drug)
             try await Self.move(app, drug, reason: "106", quantity: 10, on: d.adding(days: -100))
             try await Self.move(app, drug, reason: "dispensing", quantity: 10, on: d.adding(days: -10))

@@ -827,5 +827,6 @@ package enum ChineseMessages {
         ("no supplier report {}", "没有供应商断供报告 {1}"),
         ("is not a cursor this feed gave", "不是本订阅返回的游标"),
         ("must be from 1 to 500", "必须在 1 到 500 之间"),
+        ("must be national_shortage, key_monitoring or provincial", "必须是 national_shortage、key_monitoring 或 provincial"),
     ]
 }
