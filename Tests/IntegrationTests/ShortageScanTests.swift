@@ -295,4 +295,57 @@ struct ShortageScanTests {
             #expect(try await app.count("SELECT count(*)::int FROM audit_log") == before)
         }
     }
+
+    @Test("the demo (seed --demo and its scan) shows a stock-out at a member, low stock at another and a supplier's report, with the lists loaded")
+    func demo() async throws {
+        try await TestApp.run { app in
+            let kinds = try await app.database.rows(
+                """
+                SELECT DISTINCT g.kind FROM shortage_signals g JOIN shortages s ON s.consortium_id = g.consortium_id
+                AND s.id = g.shortage_id JOIN consortia c ON c.id = s.consortium_id
+                WHERE c.code = 'JLTCM' AND s.status = 'open' AND g.cleared_on IS NULL
+                  AND (g.kind = 'supplier_report' OR g.institution_id IS NOT NULL)
+                ORDER BY 1
+                """, as: String.self)
+            #expect(Set(kinds).isSuperset(of: ["low_stock", "stock_out", "supplier_report"]), "\(kinds)")
+            #expect(try await app.count("SELECT count(*)::int FROM shortage_list_memberships") >= 8)
+            #expect(try await app.count("SELECT count(*)::int FROM dispensings WHERE ward = '演示病区'") > 0)
+        }
+    }
+
+    @Test("CLI: shortages scan prints what changed (0; 1 for an unknown consortium); report writes CSV under one header or a JSON array; import shortage-lists is all or nothing")
+    func commands() async throws {
+        try await CLITests.withCommand { cli in
+            let scan = try cli.run(["shortages", "scan", "--consortium", Self.consortium])
+            #expect(scan.status == 0 && scan.out.contains("drugs scanned"), "\(scan.out) \(scan.err)")
+            #expect(try cli.run(["shortages", "scan", "--consortium", "NOPE"]).status == 1)
+            #expect(try cli.run(["shortages", "scan", "--consortium", Self.consortium, "--as-of", "x"]).status == 2)
+
+            let csv = try cli.run(["shortages", "report", "--consortium", Self.consortium, "--format", "csv"])
+            #expect(csv.status == 0, "\(csv.err)")
+            let lines = csv.out.split(separator: "\r\n")
+            #expect(lines.first?.hasPrefix("consortium_code,reported_on,drug_code") == true, "\(csv.out)")
+            #expect(lines.filter { $0.hasPrefix("consortium_code,") }.count == 1 && lines.count >= 4, "\(csv.out)")
+            let json = try cli.run(["shortages", "report", "--consortium", Self.consortium, "--format", "json"])
+            let array = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [[String: Any]]
+            #expect((array?.count ?? 0) >= 3 && array?.allSatisfy { $0["drug"] != nil && $0["members"] != nil } == true)
+            #expect(try cli.run(["shortages", "report", "--consortium", Self.consortium, "--format", "xml"]).status == 2)
+
+            let header = "drug_code,list_kind,region,valid_from,valid_until,source"
+            let bad = try CLITests.file(
+                "\(header)\nXNOPE999,national_shortage,,2024-01-01,,test\nXJ01CEA080A002010100003,bogus,,2024-01-01,,test\n")
+            defer { try? FileManager.default.removeItem(at: bad) }
+            let refused = try cli.run(["import", "shortage-lists", bad.path])
+            #expect(refused.status == 2 && refused.err.contains("line 3") && refused.err.contains("list_kind：必须是"), "\(refused.err)")
+            let unknown = try CLITests.file("\(header)\nXNOPE999,national_shortage,,2024-01-01,,test\n")
+            defer { try? FileManager.default.removeItem(at: unknown) }
+            let noDrug = try cli.run(["import", "shortage-lists", unknown.path])
+            #expect(noDrug.status == 2 && noDrug.err.contains("没有药品 XNOPE999"), "\(noDrug.err)")
+            let good = try CLITests.file("\(header)\nXJ01CEA080A002010100003,provincial,贵州,2024-01-01,,贵州省短缺药品清单（测试）\n")
+            defer { try? FileManager.default.removeItem(at: good) }
+            let done = try cli.run(["import", "shortage-lists", good.path])
+            #expect(done.status == 0 && done.out.contains("1 memberships added or changed"), "\(done.out) \(done.err)")
+            #expect(try cli.run(["import", "shortage-lists", good.path]).out.contains("0 memberships added or changed"))
+        }
+    }
 }

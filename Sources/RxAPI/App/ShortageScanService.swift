@@ -16,10 +16,9 @@ struct ShortageScanService: Service {
 
     func run() async throws {
         let scans = ShortageScanUseCases(database: database)
-        let store = ShortageStore(database: database)
         let actor = Actor(tokenID: nil, label: "server:shortage-scan", role: nil)
-        var lastFullDay: BusinessDate?
         await cancelWhenGracefulShutdown {
+            var lastFullDay: BusinessDate?
             while !Task.isCancelled {
                 do {
                     try await Task.sleep(for: interval)
@@ -27,7 +26,7 @@ struct ShortageScanService: Service {
                 let today = clock.today()
                 do {
                     let full = lastFullDay != today
-                    let due = full ? try await store.consortiumIDs() : try await store.dirtyConsortia()
+                    let due = try await scans.dueConsortia(all: full)
                     for id in due {
                         let result = try await scans.scan(consortiumID: id, today: today, actor: actor)
                         let changed = result.opened.count + result.reopened.count + result.updated.count + result.closed.count

@@ -26,35 +26,31 @@ package struct ShortageListStore: SQLStore {
         let froms = memberships.map(\.from.description)
         let untils = memberships.map { $0.until?.description ?? "" }
         let sources = memberships.map(\.source)
-        let rows: PostgresQuery = """
-            SELECT x.drug_code, x.list_kind, nullif(x.region, '') AS region, x.valid_from::date AS valid_from,
-                   nullif(x.valid_until, '')::date AS valid_until, x.source
-            FROM unnest(\(drugs)::text[], \(lists)::text[], \(regions)::text[], \(froms)::text[], \(untils)::text[],
-                        \(sources)::text[]) AS x (drug_code, list_kind, region, valid_from, valid_until, source)
+        let changed = try await connection.row(
             """
-        let updated = try await connection.rows(
-            """
-            WITH x AS (\(rows))
-            UPDATE shortage_list_memberships m SET valid_until = x.valid_until, source = x.source
-            FROM x
-            WHERE m.drug_code = x.drug_code AND m.list_kind = x.list_kind AND coalesce(m.region, '') = coalesce(x.region, '')
-              AND m.valid_from = x.valid_from
-              AND (m.valid_until IS DISTINCT FROM x.valid_until OR m.source <> x.source)
-            RETURNING m.id
-            """, as: Int64.self, logger: logger
-        ).count
-        let inserted = try await connection.rows(
-            """
-            WITH x AS (\(rows))
-            INSERT INTO shortage_list_memberships (drug_code, list_kind, region, valid_from, valid_until, source)
-            SELECT x.drug_code, x.list_kind, x.region, x.valid_from, x.valid_until, x.source FROM x
-            WHERE NOT EXISTS (
-                SELECT 1 FROM shortage_list_memberships m
+            WITH x AS (
+                SELECT x.drug_code, x.list_kind, nullif(x.region, '') AS region, x.valid_from::date AS valid_from,
+                       nullif(x.valid_until, '')::date AS valid_until, x.source
+                FROM unnest(\(drugs)::text[], \(lists)::text[], \(regions)::text[], \(froms)::text[], \(untils)::text[],
+                            \(sources)::text[]) AS x (drug_code, list_kind, region, valid_from, valid_until, source)
+            ), updated AS (
+                UPDATE shortage_list_memberships m SET valid_until = x.valid_until, source = x.source
+                FROM x
                 WHERE m.drug_code = x.drug_code AND m.list_kind = x.list_kind
-                  AND coalesce(m.region, '') = coalesce(x.region, '') AND m.valid_from = x.valid_from)
-            RETURNING id
-            """, as: Int64.self, logger: logger
-        ).count
-        return updated + inserted
+                  AND coalesce(m.region, '') = coalesce(x.region, '') AND m.valid_from = x.valid_from
+                  AND (m.valid_until IS DISTINCT FROM x.valid_until OR m.source <> x.source)
+                RETURNING m.id
+            ), inserted AS (
+                INSERT INTO shortage_list_memberships (drug_code, list_kind, region, valid_from, valid_until, source)
+                SELECT x.drug_code, x.list_kind, x.region, x.valid_from, x.valid_until, x.source FROM x
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM shortage_list_memberships m
+                    WHERE m.drug_code = x.drug_code AND m.list_kind = x.list_kind
+                      AND coalesce(m.region, '') = coalesce(x.region, '') AND m.valid_from = x.valid_from)
+                RETURNING id
+            )
+            SELECT ((SELECT count(*) FROM updated) + (SELECT count(*) FROM inserted))::int
+            """, as: Int.self, logger: logger)
+        return changed ?? 0
     }
 }

@@ -252,31 +252,29 @@ package struct ShortageStore: SQLStore {
         let lines = signals.map { $0.signal.lineNo ?? 0 }
         let late = signals.map { $0.signal.daysLate ?? 0 }
         let reports = signals.map { $0.supplierReportID ?? 0 }
-        let wanted: PostgresQuery = """
-            SELECT x.kind, i.id AS institution_id, nullif(x.on_hand, '')::numeric AS on_hand,
-                   nullif(x.days, '')::numeric AS days_of_stock, nullif(x.order_id, 0) AS order_id,
-                   nullif(x.line_no, 0) AS line_no, nullif(x.days_late, 0) AS days_late,
-                   nullif(x.report_id, 0) AS supplier_report_id
-            FROM unnest(\(kinds)::text[], \(members)::text[], \(onHand)::text[], \(days)::text[], \(orders)::bigint[],
-                        \(lines)::int[], \(late)::int[], \(reports)::bigint[])
-                 AS x (kind, code, on_hand, days, order_id, line_no, days_late, report_id)
-            LEFT JOIN institutions i ON i.consortium_id = \(consortiumID) AND i.code = x.code
-            """
+        // One statement: the signals no longer holding cleared, the others upserted (the two touch different rows).
         try await connection.run(
             """
-            WITH wanted AS (\(wanted))
-            UPDATE shortage_signals g SET cleared_on = \(today.description)::date
-            WHERE g.consortium_id = \(consortiumID) AND g.shortage_id = \(shortageID) AND g.cleared_on IS NULL
-              AND NOT EXISTS (
-                SELECT 1 FROM wanted w
-                WHERE w.kind = g.kind AND coalesce(w.institution_id, 0) = coalesce(g.institution_id, 0)
-                  AND coalesce(w.order_id, 0) = coalesce(g.order_id, 0) AND coalesce(w.line_no, 0) = coalesce(g.line_no, 0)
-                  AND coalesce(w.supplier_report_id, 0) = coalesce(g.supplier_report_id, 0))
-            """, logger: logger)
-        guard !signals.isEmpty else { return }
-        try await connection.run(
-            """
-            WITH wanted AS (\(wanted))
+            WITH wanted AS (
+                SELECT x.kind, i.id AS institution_id, nullif(x.on_hand, '')::numeric AS on_hand,
+                       nullif(x.days, '')::numeric AS days_of_stock, nullif(x.order_id, 0) AS order_id,
+                       nullif(x.line_no, 0) AS line_no, nullif(x.days_late, 0) AS days_late,
+                       nullif(x.report_id, 0) AS supplier_report_id
+                FROM unnest(\(kinds)::text[], \(members)::text[], \(onHand)::text[], \(days)::text[],
+                            \(orders)::bigint[], \(lines)::int[], \(late)::int[], \(reports)::bigint[])
+                     AS x (kind, code, on_hand, days, order_id, line_no, days_late, report_id)
+                LEFT JOIN institutions i ON i.consortium_id = \(consortiumID) AND i.code = x.code
+            ), cleared AS (
+                UPDATE shortage_signals g SET cleared_on = \(today.description)::date
+                WHERE g.consortium_id = \(consortiumID) AND g.shortage_id = \(shortageID) AND g.cleared_on IS NULL
+                  AND NOT EXISTS (
+                    SELECT 1 FROM wanted w
+                    WHERE w.kind = g.kind AND coalesce(w.institution_id, 0) = coalesce(g.institution_id, 0)
+                      AND coalesce(w.order_id, 0) = coalesce(g.order_id, 0)
+                      AND coalesce(w.line_no, 0) = coalesce(g.line_no, 0)
+                      AND coalesce(w.supplier_report_id, 0) = coalesce(g.supplier_report_id, 0))
+                RETURNING g.id
+            )
             INSERT INTO shortage_signals (consortium_id, shortage_id, kind, institution_id, on_hand, days_of_stock,
                                           order_id, line_no, days_late, supplier_report_id, first_seen_on, last_seen_on)
             SELECT \(consortiumID), \(shortageID), w.kind, w.institution_id, w.on_hand, w.days_of_stock, w.order_id,

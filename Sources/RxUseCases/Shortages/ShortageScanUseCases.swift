@@ -39,6 +39,12 @@ package struct ShortageScanUseCases: Sendable {
         return found
     }
 
+    /// The consortia the server's task scans now: every one (once per business day), or those whose drugs were
+    /// marked since their last scan (`shortage_scan_dirty`).
+    package func dueConsortia(all: Bool) async throws -> [Int64] {
+        all ? try await shortages.consortiumIDs() : try await shortages.dirtyConsortia()
+    }
+
     /// Scans a consortium found by code, for the console (cron) or the server's task.
     package func scan(consortiumCode: String, today: BusinessDate, actor: Actor) async throws -> ShortageScanResult {
         let consortium = try await ConsortiumUseCases(database: database).find(code: consortiumCode)
@@ -83,38 +89,50 @@ package struct ShortageScanUseCases: Sendable {
                 let assessment = try ShortageRules.signals(
                     drugCode: drug, members: Array((facts[drug] ?? [:]).values),
                     supplierReports: (reportsByDrug[drug] ?? []).map(\.report), settings: settings, on: today)
-                try await apply(
-                    assessment, latest: latest[drug]?.record, reports: reportsByDrug[drug] ?? [], settings: settings,
-                    consortiumID: consortiumID, actor: actor, result: &result, connection: connection)
+                // When another session opened the drug's record first (`shortages_one_open`), the record is read
+                // again and the assessment applied to it.
+                var record = latest[drug]?.record
+                for attempt in 0..<2 {
+                    if try await apply(
+                        assessment, latest: record, reports: reportsByDrug[drug] ?? [], settings: settings,
+                        consortiumID: consortiumID, actor: actor, result: &result, connection: connection)
+                    {
+                        break
+                    }
+                    guard attempt == 0 else {
+                        throw DomainError.conflict("the shortage of \(drug) changed during the scan; scan again")
+                    }
+                    record = try await shortages.latestRecords(consortiumID: consortiumID, drugCode: drug, on: connection)[
+                        drug]?.record
+                }
             }
             try await shortages.markSeen(consortiumID: consortiumID, on: today, connection: connection)
             return result
         }
     }
 
-    /// Writes one drug's change. When another session opened the drug's record first (`shortages_one_open`), the
-    /// record is read again and the assessment applied to it.
+    /// Writes one drug's change; false when another session opened the drug's record first (nothing written).
     func apply(
         _ assessment: ShortageAssessment, latest: ShortageRecord?, reports: [StandingSupplierReport],
         settings: ShortageSettings, consortiumID: Int64, actor: Actor, result: inout ShortageScanResult,
-        connection: StoreConnection, retried: Bool = false
-    ) async throws {
+        connection: StoreConnection
+    ) async throws -> Bool {
         let today = assessment.on
         let change = ShortageRules.reconcile(latest: latest, assessment: assessment, settings: settings)
         var written: ShortageRecord
         let action: String
         switch change {
         case .none:
-            return
+            return true
         case .open(let record):
             guard let id = try await shortages.insertOpen(consortiumID: consortiumID, record: record, on: connection)
-            else { return try await retry() }
+            else { return false }
             written = record
             written.id = id
             action = "open"
         case .reopen(let record):
             guard try await shortages.updateHead(consortiumID: consortiumID, record: record, on: connection)
-            else { return try await retry() }
+            else { return false }
             written = record
             action = "reopen"
         case .update(let record, _, _):
@@ -126,7 +144,7 @@ package struct ShortageScanUseCases: Sendable {
             written = record
             action = "close"
         }
-        guard let id = written.id else { return }
+        guard let id = written.id else { return true }
         try await shortages.syncMembers(
             consortiumID: consortiumID, shortageID: id, affected: written.affected, on: today, connection: connection)
         try await shortages.syncSignals(
@@ -142,17 +160,7 @@ package struct ShortageScanUseCases: Sendable {
         case .close: result.closed.append(written)
         case .none: break
         }
-
-        func retry() async throws {
-            guard !retried else {
-                throw DomainError.conflict("the shortage of \(assessment.drugCode) changed during the scan; scan again")
-            }
-            let again = try await shortages.latestRecords(
-                consortiumID: consortiumID, drugCode: assessment.drugCode, on: connection)
-            try await apply(
-                assessment, latest: again[assessment.drugCode]?.record, reports: reports, settings: settings,
-                consortiumID: consortiumID, actor: actor, result: &result, connection: connection, retried: true)
-        }
+        return true
     }
 
     /// The signals as rows: a supplier's signal points at its earliest standing report of the drug; a signal is
