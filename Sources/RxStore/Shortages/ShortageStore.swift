@@ -315,6 +315,12 @@ package struct StoredSupplierReport: Sendable, Equatable, Encodable {
     package var id: Int64
     package var drugCode: String
     package var report: SupplierShortageReport
+
+    package init(id: Int64, drugCode: String, report: SupplierShortageReport) {
+        self.id = id
+        self.drugCode = drugCode
+        self.report = report
+    }
 }
 
 extension ShortageStore {
