@@ -11,13 +11,16 @@ package struct DemoShortageStore: SQLStore {
     package init(database: Database) { self.database = database }
 
     /// (member, drug) pairs of the consortium's non-lead members holding stock whose every lot lasts (expiring after
-    /// `lastsUntil`, none blocked: the demo's near-expiry lots stay as they are), by member and drug.
-    package func candidates(consortiumID: Int64, lastsUntil: BusinessDate, on connection: StoreConnection) async throws
+    /// `lastsUntil`, none blocked: the demo's near-expiry lots stay as they are) of at least `minimum` units, by
+    /// member and drug.
+    package func candidates(
+        consortiumID: Int64, lastsUntil: BusinessDate, minimum: Int, on connection: StoreConnection
+    ) async throws
         -> [(institutionCode: String, drugCode: String)]
     {
         try await connection.rows(
             """
-            SELECT DISTINCT i.code, h.drug_code
+            SELECT i.code, h.drug_code
             FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id
             JOIN consortia c ON c.id = h.consortium_id
             WHERE h.consortium_id = \(consortiumID) AND h.quantity > 0 AND h.expiry_date > \(lastsUntil.description)::date
@@ -27,6 +30,8 @@ package struct DemoShortageStore: SQLStore {
                               WHERE o.consortium_id = h.consortium_id AND o.institution_id = h.institution_id
                                 AND o.drug_code = h.drug_code AND o.quantity > 0
                                 AND o.expiry_date <= \(lastsUntil.description)::date)
+            GROUP BY i.code, h.drug_code
+            HAVING sum(h.quantity) >= \(minimum)
             ORDER BY i.code, h.drug_code
             """, as: (String, String).self, logger: logger
         ).map { (institutionCode: $0.0, drugCode: $0.1) }
@@ -55,12 +60,12 @@ package struct DemoShortageStore: SQLStore {
                 SELECT l.*, n.n,
                        CASE WHEN n.n = \(count) THEN l.total - (\(count) - 1) * floor(l.total / \(count))
                             ELSE floor(l.total / \(count)) END AS quantity
-                FROM lots l CROSS JOIN generate_series(1, \(count)) AS n (n)
+                FROM lots l CROSS JOIN generate_series(1, \(count)::int) AS n (n)
             ), dispensed AS (
                 INSERT INTO dispensings (consortium_id, institution_id, location_id, drug_code, quantity, ward,
                                          requested_lot, business_date)
                 SELECT consortium_id, institution_id, location_id, drug_code, quantity, '演示病区', lot_number,
-                       \(today.description)::date - n * \(everyDays)
+                       \(today.description)::date - (n * \(everyDays))::int
                 FROM portions WHERE quantity > 0
                 RETURNING consortium_id, id, institution_id, location_id, drug_code, quantity, requested_lot, business_date
             )

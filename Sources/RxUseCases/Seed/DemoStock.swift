@@ -172,7 +172,9 @@ extension SeedLoader {
     func seedShortageHistory(consortiumID: Int64, today: BusinessDate, on connection: StoreConnection) async throws -> Int {
         let demo = DemoShortageStore(database: database)
         let lastsUntil = today.adding(days: 180)
-        let candidates = try await demo.candidates(consortiumID: consortiumID, lastsUntil: lastsUntil, on: connection)
+        // At least ten units a dispensing, so that the history is spread over the window.
+        let candidates = try await demo.candidates(
+            consortiumID: consortiumID, lastsUntil: lastsUntil, minimum: 300, on: connection)
         var plan: [(institutionCode: String, drugCode: String, fraction: Decimal)] = []
         var usedDrugs = Set<String>()
         var usedMembers = Set<String>()
