@@ -137,6 +137,7 @@ struct ShortageReadTests {
             let admin = try await app.token(.consortiumAdmin)
             let path = "\(Self.base)/shortage-supplier-reports"
             let before = try await app.count("SELECT count(*)::int FROM shortage_supplier_reports")
+            let pharmacist = try await app.token(.institutionPharmacist, institution: S.member)
             let audits = try await app.count("SELECT count(*)::int FROM audit_log")
             let bad = try await app.call(
                 .post, path, token: admin,
@@ -146,7 +147,6 @@ struct ShortageReadTests {
             try await app.call(
                 .post, path, token: admin, json: #"{"drugCode": "XNOPE", "supplierCode": "DST-SINOPHARM-JL", "notice": "x"}"#
             ).expectProblem(.unprocessableContent, naming: "drugCode")
-            let pharmacist = try await app.token(.institutionPharmacist, institution: S.member)
             try await app.call(
                 .post, path, token: pharmacist,
                 json: #"{"drugCode": "XSHR03", "supplierCode": "DST-SINOPHARM-JL", "notice": "停产"}"#

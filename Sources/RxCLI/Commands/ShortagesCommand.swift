@@ -95,7 +95,8 @@ struct ShortagesCommand: AsyncParsableCommand {
             var text = first.csv
             for report in reports.dropFirst() {
                 let body = report.csv
-                if let end = body.firstIndex(of: "\n") { text += body[body.index(after: end)...] }
+                // CSVWriter ends lines with CRLF, one Character in Swift: cut after the header's.
+                if let end = body.range(of: "\r\n") { text += body[end.upperBound...] }
             }
             return text
         }
