@@ -23,6 +23,9 @@ package struct AppConfiguration: Sendable {
     package var logLevel: Logger.Level
     /// Where the server takes "today" from: the wall clock, or a fixed date in tests.
     package var clock: BusinessClock = .system
+    /// How often the server rescans the drugs whose facts changed, and each business day every drug (issue 22,
+    /// `ShortageScanService`); nil: it does not (tests, and servers left to cron's `consortiumrx shortages scan`).
+    package var shortageScanInterval: Duration?
 
     package init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String, poolSize: Int = 8,

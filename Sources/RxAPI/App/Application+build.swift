@@ -42,6 +42,9 @@ package func buildApplication(_ configuration: AppConfiguration) throws -> some 
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "consortiumrx"),
         logger: logger)
     app.addServices(pool, ChangeListener(database: database, authenticator: authenticator, contexts: contexts))
+    if let interval = configuration.shortageScanInterval {
+        app.addServices(ShortageScanService(database: database, clock: configuration.clock, interval: interval))
+    }
     return app
 }
 

@@ -105,7 +105,8 @@ extension APIHandler {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let moved = try await orders.move(
-            id: input.path.id, action: try convert(input.path.action), consortium: consortium, by: principal)
+            id: input.path.id, action: try convert(input.path.action), consortium: consortium, today: today,
+            by: principal)
         return .ok(.init(body: .json(try .init(moved))))
     }
 

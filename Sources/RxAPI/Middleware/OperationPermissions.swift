@@ -96,5 +96,13 @@ package enum OperationPermissions {
         "createHerbInspection": [.inspectHerbBatch],
         "suspendHerbSupplier": [.runHerbRound],
         "listHerbQualityLimits": [.readHerbQualityLimits],
+        // Issue 22: the shortage scan's records and reads, suppliers' reports.
+        "listOpenShortages": [.readShortages],
+        "getShortage": [.readShortages],
+        "getShortageFeed": [.readAllShortages],
+        "getShortageDigest": [.readShortages],
+        "listSupplierShortageReports": [.readAllShortages],
+        "recordSupplierShortageReport": [.recordSupplierReport],
+        "resumeSupplierShortageReport": [.recordSupplierReport],
     ]
 }

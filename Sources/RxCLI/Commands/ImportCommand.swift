@@ -7,7 +7,7 @@ import RxUseCases
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Load a file in one transaction: any bad line changes nothing.",
-        subcommands: [Prices.self, HerbUsage.self, Stock.self])
+        subcommands: [Prices.self, HerbUsage.self, Stock.self, ShortageLists.self])
 
     /// Every bad line on standard error, exit 2.
     static func rejected(_ file: String, _ rejected: ProvincialPriceImport.Rejected) -> ExitCode {
@@ -133,6 +133,39 @@ extension ImportCommand {
                     "stock: \(summary.lines) lines, \(summary.movements) opening movements at \(summary.institutionCode), \(summary.lots) lots, quantity \(DecimalText.plain(summary.quantity))"
                 )
             } catch let rejected as StockImportUseCases.Rejected {
+                throw ImportCommand.rejected(file, rejected)
+            }
+        }
+    }
+}
+
+extension ImportCommand {
+    struct ShortageLists: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "shortage-lists",
+            abstract:
+                "Load shortage list memberships (columns: drug_code, list_kind, region, valid_from, valid_until, source); all or nothing."
+        )
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Argument(help: "The CSV file (UTF-8).")
+        var file: String
+
+        func run() async throws {
+            _ = try ImportCommand.input(file)
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                FileHandle.standardError.write(Data("cannot read \(file) as UTF-8\n".utf8))
+                throw ExitCode(2)
+            }
+            let name = URL(fileURLWithPath: file).lastPathComponent
+            do {
+                let (lines, changed) = try await database.withDatabase("import") { db in
+                    try await ShortageListImportUseCases(database: db).run(
+                        text: text, file: name, actor: .console("import shortage-lists"))
+                }
+                print("shortage lists: \(lines) lines, \(changed) memberships added or changed")
+            } catch let rejected as ShortageListImportUseCases.Rejected {
                 throw ImportCommand.rejected(file, rejected)
             }
         }

@@ -31,6 +31,13 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var lockTimeoutMilliseconds: Int?
 
+    @Option(
+        name: .customLong("shortage-scan-seconds"),
+        help:
+            "How often the server rescans drugs whose stock changed, and each day every drug, for shortages; 0 turns it off (default: $SHORTAGE_SCAN_SECONDS, else 60)."
+    )
+    var shortageScanSeconds: Int?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
 
@@ -50,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
                 .milliseconds(max(1, $0))
             },
             logLevel: level)
-        try await serve(configuration)
+        var serving = configuration
+        let scanSeconds = shortageScanSeconds ?? env["SHORTAGE_SCAN_SECONDS"].flatMap(Int.init) ?? 60
+        serving.shortageScanInterval = scanSeconds > 0 ? .seconds(scanSeconds) : nil
+        try await serve(serving)
     }
 }

@@ -105,6 +105,13 @@ package enum Permission: Sendable, Equatable {
     /// Read stock documents: of one member (`institutionID`) its pharmacist; of every member (nil) the supply
     /// centre, auditors and regulators.
     case readStockDocuments(consortiumID: Int64, institutionID: Int64?, leadInstitutionCode: String?)
+    /// Shortage records (短缺) as a member sees them (those affecting it and the consortium's, its digest): its own
+    /// pharmacist, and whoever reads every record.
+    case readShortages(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
+    /// Every shortage record, the alert feed, the suppliers' reports: the supply centre, auditors and regulators.
+    case readAllShortages(consortiumID: Int64, leadInstitutionCode: String?)
+    /// Record a supplier's shortage report, or its resumption: the supply centre.
+    case recordSupplierReport(consortiumID: Int64, leadInstitutionCode: String?)
 }
 
 extension Principal {
@@ -248,6 +255,14 @@ extension Principal {
             guard consortium == consortiumID else { return false }
             if overseesConsortium || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead)) { return true }
             return role == .institutionPharmacist && institution != nil && institutionID == institution
+        case .readShortages(let consortium, let institution, let lead):
+            return may(.readAllShortages(consortiumID: consortium, leadInstitutionCode: lead))
+                || (consortium == consortiumID && role == .institutionPharmacist && institutionID == institution)
+        case .readAllShortages(let consortium, let lead):
+            guard consortium == consortiumID else { return false }
+            return overseesConsortium || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .recordSupplierReport(let consortium, let lead):
+            return may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
         }
     }
 

@@ -48,6 +48,9 @@ extension Permission {
         case recallLot
         case moveStockDocument
         case readStockDocuments
+        case readShortages
+        case readAllShortages
+        case recordSupplierReport
     }
 
     package var kind: Kind {
@@ -99,6 +102,9 @@ extension Permission {
         case .recallLot: .recallLot
         case .moveStockDocument: .moveStockDocument
         case .readStockDocuments: .readStockDocuments
+        case .readShortages: .readShortages
+        case .readAllShortages: .readAllShortages
+        case .recordSupplierReport: .recordSupplierReport
         }
     }
 
@@ -156,6 +162,9 @@ extension Permission {
             .moveStockDocument(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
             .readStockDocuments(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
             .readStockDocuments(consortiumID: c, institutionID: nil, leadInstitutionCode: lead),
+            .readShortages(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
+            .readAllShortages(consortiumID: c, leadInstitutionCode: lead),
+            .recordSupplierReport(consortiumID: c, leadInstitutionCode: lead),
         ]
     }()
 }

@@ -79,6 +79,7 @@ package enum ChineseMessages {
     static let entries: [(english: String, chinese: String)] =
         generic + contract + access + masterData
         + catalogue + pricing + procurement + herbs + longPrescriptions + transfers + reconciliation + database
+        + shortageScan
 
     /// The request itself.
     static let generic: [(english: String, chinese: String)] = [
@@ -814,5 +815,21 @@ package enum ChineseMessages {
         ("an emergency purchase names its supplier", "应急采购须写明供应商"),
         ("must not be in the past", "不能早于今天"),
         ("the action is refused: {}", "应对措施被拒绝：{1}"),
+    ]
+
+    /// Shortages, issue 22 part A: supplier reports (SupplierReportRules) and the scan.
+    static let shortageScan: [(english: String, chinese: String)] = [
+        ("{} already has a standing report of this drug; resume it first", "{1} 已报告该药品断供且尚未恢复，请先登记恢复供应"),
+        ("must not be after today ({})", "不能晚于今天（{1}）"),
+        ("must not be before the report's date", "不能早于报告日期"),
+        ("the supplier report is refused: {}", "供应商断供报告被拒绝：{1}"),
+        ("the report has already resumed on {}", "该报告已于 {1} 恢复供应"),
+        ("must be after the report's date ({})", "必须晚于报告日期（{1}）"),
+        ("the shortage of {} changed during the scan; scan again", "药品 {1} 的短缺记录在扫描期间被修改，请重新扫描"),
+        ("no shortage {}", "没有短缺记录 {1}"),
+        ("no supplier report {}", "没有供应商断供报告 {1}"),
+        ("is not a cursor this feed gave", "不是本订阅返回的游标"),
+        ("must be from 1 to 500", "必须在 1 到 500 之间"),
+        ("must be national_shortage, key_monitoring or provincial", "必须是 national_shortage、key_monitoring 或 provincial"),
     ]
 }

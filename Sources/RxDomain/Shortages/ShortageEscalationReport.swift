@@ -91,6 +91,9 @@ package struct ShortageEscalationReport: Sendable, Equatable {
         "actions_taken", "expected_recovery",
     ]
 
+    /// The CSV's header alone (a report of no shortage).
+    package static var emptyCSV: String { CSVWriter(header: csvHeader).text }
+
     /// CSV (RFC 4180 through `CSVWriter`): one line per member affected; a report with none has one line with the
     /// member's columns empty.
     package var csv: String {

@@ -124,7 +124,7 @@ package struct ShortageSignal: Sendable, Hashable, Codable {
 extension ShortageSignal {
     /// The order signals are listed in: by kind, then member (the consortium's own after its members), then order
     /// line, then supplier.
-    static func precedes(_ a: ShortageSignal, _ b: ShortageSignal) -> Bool {
+    package static func precedes(_ a: ShortageSignal, _ b: ShortageSignal) -> Bool {
         let kinds = ShortageSignalKind.allCases
         func key(_ s: ShortageSignal) -> (Int, Int, String, Int64, Int, String) {
             (

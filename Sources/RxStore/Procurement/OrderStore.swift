@@ -120,13 +120,18 @@ package struct OrderStore: SQLStore {
             """, logger: logger)
     }
 
-    /// Sets an order's state.
-    package func setStatus(_ status: OrderStatus, orderID: Int64, consortiumID: Int64, on connection: PostgresConnection)
-        async throws
-    {
+    /// Sets an order's state; submitting it stamps the business date of its submission (`submitted_on`, sql/027:
+    /// a late delivery counts from it).
+    package func setStatus(
+        _ status: OrderStatus, orderID: Int64, consortiumID: Int64, submittedOn: BusinessDate? = nil,
+        on connection: PostgresConnection
+    ) async throws {
         try await connection.run(
-            "UPDATE purchase_orders SET status = \(status.rawValue), updated_at = now() WHERE consortium_id = \(consortiumID) AND id = \(orderID)",
-            logger: logger)
+            """
+            UPDATE purchase_orders SET status = \(status.rawValue), updated_at = now(),
+                   submitted_on = coalesce(\(submittedOn?.description)::date, submitted_on)
+            WHERE consortium_id = \(consortiumID) AND id = \(orderID)
+            """, logger: logger)
     }
 
     // MARK: Receiving

@@ -129,10 +129,11 @@ package struct OrderUseCases: Sendable {
         }
     }
 
-    /// Submits, cancels or closes an order; 409 when its state does not allow it.
-    package func move(id: Int64, action: OrderAction, consortium: Consortium, by principal: Principal) async throws
-        -> PurchaseOrder
-    {
+    /// Submits, cancels or closes an order; 409 when its state does not allow it. A submission is stamped with
+    /// `today` (the shortage scan's late delivery counts from it).
+    package func move(
+        id: Int64, action: OrderAction, consortium: Consortium, today: BusinessDate, by principal: Principal
+    ) async throws -> PurchaseOrder {
         try await database.transaction { connection in
             let before = try await readable(id, consortium: consortium, by: principal, connection: connection)
             try principal.require(
@@ -141,7 +142,9 @@ package struct OrderUseCases: Sendable {
                     leadInstitutionCode: consortium.leadInstitutionCode),
                 refusal: OrderRules.moverRefusal)
             let next = try ProcurementRules.next(before.status, action)
-            try await orders.setStatus(next, orderID: id, consortiumID: consortium.id, on: connection)
+            try await orders.setStatus(
+                next, orderID: id, consortiumID: consortium.id, submittedOn: next == .submitted ? today : nil,
+                on: connection)
             let after = try await existing(id, consortiumID: consortium.id, connection: connection)
             try await database.audit.record(
                 on: connection, consortiumID: consortium.id, actor: Actor(principal), action: action.rawValue,

@@ -151,12 +151,45 @@ extension SeedLoader {
                 throw Invalid(file: "demo stock of \(member)", line: rejected.errors[0].line, reason: rejected.errors[0].reason)
             }
         }
+        changes += try await seedShortageHistory(consortiumID: consortiumID, today: today, on: connection)
         if let recall = demo.recall,
             try await stock.addRecall(
                 consortiumID: consortiumID, drugCode: recall.drugCode, lotNumber: recall.lotNumber,
                 noticeNumber: recall.noticeNumber, reason: recall.cause, on: connection)
         {
             changes += 1
+        }
+        return changes
+    }
+}
+
+extension SeedLoader {
+    /// The demo's shortage history (issue 22), with its opening stock: ward dispensings over the consumption window
+    /// (30, every third day) so that the seed's scan finds one drug out of stock at a member (all of its lasting
+    /// stock dispensed), one low at another (nine tenths dispensed: about ten days left, below the 15-day threshold),
+    /// and a third drug with a supplier's report standing (5 days ago). Real dispensings rows, so the stock card and
+    /// the NHSA sales export show where the stock went.
+    func seedShortageHistory(consortiumID: Int64, today: BusinessDate, on connection: StoreConnection) async throws -> Int {
+        let demo = DemoShortageStore(database: database)
+        let lastsUntil = today.adding(days: 180)
+        // At least ten units a dispensing, so that the history is spread over the window.
+        let candidates = try await demo.candidates(
+            consortiumID: consortiumID, lastsUntil: lastsUntil, minimum: 300, on: connection)
+        var plan: [(institutionCode: String, drugCode: String, fraction: Decimal)] = []
+        var usedDrugs = Set<String>()
+        var usedMembers = Set<String>()
+        for c in candidates where plan.count < 2 && !usedDrugs.contains(c.drugCode) && !usedMembers.contains(c.institutionCode) {
+            plan.append((c.institutionCode, c.drugCode, plan.isEmpty ? 1 : Decimal(string: "0.9")!))
+            usedDrugs.insert(c.drugCode)
+            usedMembers.insert(c.institutionCode)
+        }
+        var changes = try await demo.dispense(
+            consortiumID: consortiumID, plan: plan, lastsUntil: lastsUntil, today: today, count: 30, everyDays: 3,
+            on: connection)
+        if let reported = candidates.first(where: { !usedDrugs.contains($0.drugCode) }) {
+            changes += try await demo.report(
+                consortiumID: consortiumID, drugCode: reported.drugCode, reportedOn: today.adding(days: -5),
+                notice: "生产企业停产检修，暂停供货（演示数据）", on: connection)
         }
         return changes
     }

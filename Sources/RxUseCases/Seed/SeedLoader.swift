@@ -43,6 +43,7 @@ package struct SeedLoader: Sendable {
         let editions = try self.editions()
         let defaults = try policyDefaults()
         let demoData = demo ? try DemoData(loader: self) : nil
+        let shortageLists = try self.shortageLists()
         let summary = try await database.transaction { connection in
             var summary = Summary()
             summary.changes["essential list editions"] = try await store.upsertEditions(editions, on: connection)
@@ -92,6 +93,9 @@ package struct SeedLoader: Sendable {
                 summary.changes["demo stock movements, locations and recalls"] = try await seedStock(
                     consortiumCode: code, on: connection)
             }
+            // After the demo's drugs: the reference file names drugs that exist only with the demo.
+            summary.changes["shortage list memberships"] = try await ShortageListImportUseCases(database: database)
+                .load(shortageLists, skipUnknownDrugs: true, on: connection)
             if summary.total > 0 {
                 struct Record: Encodable { var demo: Bool; var changes: [String: Int] }
                 try await database.audit.record(
@@ -102,6 +106,12 @@ package struct SeedLoader: Sendable {
             return summary
         }
         if summary.total > 0 { try await store.analyze() }
+        if let demoData {
+            // The demo's own scan, after the seed committed (the scan reads stock through other connections): the
+            // shortages `make run` shows. Nothing changes on a second seed of the same day.
+            _ = try await ShortageScanUseCases(database: database).scan(
+                consortiumCode: demoData.consortium.code, today: clock.today(), actor: .console("seed"))
+        }
         return summary
     }
 
@@ -126,6 +136,17 @@ package struct SeedLoader: Sendable {
             return SeedRecords.Edition(
                 edition: edition, effectiveFrom: from, itemCount: t.value(row, "item_count").flatMap { Int($0) },
                 note: t.value(row, "note"))
+        }
+    }
+
+    /// seeds/reference/shortage_lists.csv (`ShortageListImportUseCases.parse`).
+    func shortageLists() throws -> [(line: Int, membership: ShortageListMembership)] {
+        let path = "reference/shortage_lists.csv"
+        let text = try String(contentsOf: directory.appendingPathComponent(path), encoding: .utf8)
+        do {
+            return try ShortageListImportUseCases.parse(text, file: path)
+        } catch let rejected as ShortageListImportUseCases.Rejected {
+            throw Invalid(file: "shortage_lists.csv", line: rejected.errors[0].line, reason: rejected.errors[0].reason)
         }
     }
 

@@ -1,0 +1,236 @@
+import Foundation
+import PostgresNIO
+import RxDomain
+
+/// A member in a shortage as read back: affected now or not, its stock when last seen.
+package struct ShortageMemberLine: Sendable, Equatable {
+    package var institutionCode: String
+    package var institutionName: String
+    package var affected: Bool
+    package var onHand: Quantity
+    package var daysOfStock: Decimal?
+    package var firstAffectedOn: BusinessDate
+    package var lastSeenOn: BusinessDate
+}
+
+/// A signal as read back, from first seen to cleared.
+package struct ShortageSignalLine: Sendable, Equatable {
+    package var signal: ShortageSignal
+    package var firstSeenOn: BusinessDate
+    package var lastSeenOn: BusinessDate
+    package var clearedOn: BusinessDate?
+}
+
+/// An action of the log (`shortage_actions`), as read back.
+package struct ShortageActionLine: Sendable, Equatable {
+    package var id: Int64
+    package var kind: ShortageActionKind
+    package var actedAt: Date
+    package var businessDate: BusinessDate
+    package var reason: String
+    package var substituteDrugCode: String?
+    package var supplierCode: String?
+    package var quantity: Quantity?
+    package var purchaseOrderID: Int64?
+    package var expectedRecovery: BusinessDate?
+}
+
+/// A shortage record with its drug's description and its members (the affected ones in lists, every one in detail).
+package struct ShortageView: Sendable, Equatable {
+    package var id: Int64
+    package var drugCode: String
+    package var genericName: String
+    package var dosageForm: String
+    package var strength: String?
+    package var packageSize: Int
+    package var unit: String
+    package var packageUnit: String
+    package var manufacturer: String?
+    package var status: ShortageStatus
+    package var level: ShortageLevel
+    package var cause: ShortageCause?
+    package var openedOn: BusinessDate
+    package var closedOn: BusinessDate?
+    package var outcome: ShortageOutcome?
+    package var reopenings: Int
+    package var expectedRecovery: BusinessDate?
+    package var updatedAt: Date
+    /// `updated_at` in microseconds since 1970 (the feed's cursor, exact).
+    package var updatedMicros: Int64
+    package var lists: [ShortageListKind] = []
+    package var members: [ShortageMemberLine] = []
+}
+
+/// What a list of shortages asks for.
+package struct ShortageFilter: Sendable, Equatable {
+    package var openOnly = true
+    package var level: ShortageLevel?
+    package var list: ShortageListKind?
+    /// Only those affecting this member.
+    package var institutionID: Int64?
+    /// A member's own view: those affecting it, and the consortium's (level consortium or escalated).
+    package var visibleTo: Int64?
+    package var ids: [Int64]?
+
+    package init(
+        openOnly: Bool = true, level: ShortageLevel? = nil, list: ShortageListKind? = nil, institutionID: Int64? = nil,
+        visibleTo: Int64? = nil, ids: [Int64]? = nil
+    ) {
+        self.openOnly = openOnly
+        self.level = level
+        self.list = list
+        self.institutionID = institutionID
+        self.visibleTo = visibleTo
+        self.ids = ids
+    }
+}
+
+extension ShortageStore {
+    typealias HeadRow = (
+        Int64, String, String, String, String?, Int, String, String, String?, String, String, String?, String, String?,
+        String?, Int, String?, Date, Int64
+    )
+
+    static let headColumns = """
+        s.id, s.drug_code, d.generic_name, d.dosage_form, d.strength, d.package_size, d.unit, d.package_unit,
+        d.manufacturer, s.status, s.level, s.cause, s.opened_on::text, s.closed_on::text, s.outcome, s.reopenings,
+        s.expected_recovery::text, s.updated_at, (extract(epoch FROM s.updated_at) * 1000000)::bigint
+        """
+
+    static func view(_ h: HeadRow) throws -> ShortageView {
+        ShortageView(
+            id: h.0, drugCode: h.1, genericName: h.2, dosageForm: h.3, strength: h.4, packageSize: h.5, unit: h.6,
+            packageUnit: h.7, manufacturer: h.8, status: try decodeEnum(h.9), level: try decodeEnum(h.10),
+            cause: try h.11.map { try decodeEnum($0) }, openedOn: try day(h.12), closedOn: try h.13.map(day),
+            outcome: try h.14.map { try decodeEnum($0) }, reopenings: h.15, expectedRecovery: try h.16.map(day),
+            updatedAt: h.17, updatedMicros: h.18)
+    }
+
+    /// Shortages by the filter, in the order they opened (then id), with their lists on `date` and their members
+    /// (only the affected ones unless `allMembers`).
+    package func shortages(
+        consortiumID: Int64, filter: ShortageFilter, on date: BusinessDate, allMembers: Bool = false
+    ) async throws -> [ShortageView] {
+        let level = filter.level?.rawValue
+        let list = filter.list?.rawValue
+        let heads = try await database.rows(
+            """
+            SELECT \(unescaped: Self.headColumns)
+            FROM shortages s JOIN drugs d ON d.code = s.drug_code
+            WHERE s.consortium_id = \(consortiumID) AND (NOT \(filter.openOnly) OR s.status = 'open')
+              AND (\(level)::text IS NULL OR s.level = \(level))
+              AND (\(filter.ids)::bigint[] IS NULL OR s.id = ANY(\(filter.ids)::bigint[]))
+              AND (\(list)::text IS NULL OR EXISTS (
+                    SELECT 1 FROM shortage_list_memberships l
+                    WHERE l.drug_code = s.drug_code AND l.list_kind = \(list) AND l.valid_from <= \(date.description)::date
+                      AND (l.valid_until IS NULL OR l.valid_until > \(date.description)::date)))
+              AND (\(filter.institutionID)::bigint IS NULL OR EXISTS (
+                    SELECT 1 FROM shortage_members m WHERE m.consortium_id = s.consortium_id AND m.shortage_id = s.id
+                      AND m.affected AND m.institution_id = \(filter.institutionID)))
+              AND (\(filter.visibleTo)::bigint IS NULL OR s.level <> 'member' OR EXISTS (
+                    SELECT 1 FROM shortage_members m WHERE m.consortium_id = s.consortium_id AND m.shortage_id = s.id
+                      AND m.affected AND m.institution_id = \(filter.visibleTo)))
+            ORDER BY s.opened_on, s.id
+            """, as: HeadRow.self)
+        return try await complete(try heads.map(Self.view), consortiumID: consortiumID, on: date, allMembers: allMembers)
+    }
+
+    /// The alert feed: records changed (opened, updated, closed) after the cursor, oldest change first.
+    package func feed(consortiumID: Int64, after: (micros: Int64, id: Int64)?, limit: Int, on date: BusinessDate)
+        async throws -> [ShortageView]
+    {
+        let micros = after?.micros ?? 0
+        let first = after == nil
+        let id = after?.id ?? 0
+        let heads = try await database.rows(
+            """
+            SELECT \(unescaped: Self.headColumns)
+            FROM shortages s JOIN drugs d ON d.code = s.drug_code
+            WHERE s.consortium_id = \(consortiumID)
+              AND (\(first) OR (s.updated_at, s.id) > (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+            ORDER BY s.updated_at, s.id
+            LIMIT \(limit)
+            """, as: HeadRow.self)
+        return try await complete(try heads.map(Self.view), consortiumID: consortiumID, on: date, allMembers: false)
+    }
+
+    /// Adds the lists and members to records read.
+    func complete(_ views: [ShortageView], consortiumID: Int64, on date: BusinessDate, allMembers: Bool) async throws
+        -> [ShortageView]
+    {
+        guard !views.isEmpty else { return [] }
+        let ids = views.map(\.id)
+        let drugs = Array(Set(views.map(\.drugCode)))
+        let lists = try await database.rows(
+            """
+            SELECT DISTINCT drug_code, list_kind FROM shortage_list_memberships
+            WHERE drug_code = ANY(\(drugs)::text[]) AND valid_from <= \(date.description)::date
+              AND (valid_until IS NULL OR valid_until > \(date.description)::date)
+            """, as: (String, String).self)
+        var byDrug: [String: Set<ShortageListKind>] = [:]
+        for l in lists { byDrug[l.0, default: []].insert(try decodeEnum(l.1)) }
+        let members = try await database.rows(
+            """
+            SELECT m.shortage_id, i.code, i.name, m.affected, m.on_hand, m.days_of_stock, m.first_affected_on::text,
+                   m.last_seen_on::text
+            FROM shortage_members m JOIN institutions i ON i.id = m.institution_id
+            WHERE m.consortium_id = \(consortiumID) AND m.shortage_id = ANY(\(ids)::bigint[]) AND (\(allMembers) OR m.affected)
+            """, as: (Int64, String, String, Bool, Decimal, Decimal?, String, String).self)
+        var byID: [Int64: [ShortageMemberLine]] = [:]
+        for m in members {
+            byID[m.0, default: []].append(
+                ShortageMemberLine(
+                    institutionCode: m.1, institutionName: m.2, affected: m.3, onHand: Quantity(m.4), daysOfStock: m.5,
+                    firstAffectedOn: try Self.day(m.6), lastSeenOn: try Self.day(m.7)))
+        }
+        return views.map { view in
+            var view = view
+            let held = byDrug[view.drugCode] ?? []
+            view.lists = ShortageListKind.allCases.filter(held.contains)
+            view.members = (byID[view.id] ?? []).sorted { $0.institutionCode < $1.institutionCode }
+            return view
+        }
+    }
+
+    /// A record's signals, every one it ever had, in the order first seen.
+    package func signals(consortiumID: Int64, shortageID: Int64) async throws -> [ShortageSignalLine] {
+        try await database.rows(
+            """
+            SELECT g.kind, i.code, g.on_hand, g.days_of_stock, g.order_id, g.line_no, g.days_late, s.code,
+                   g.first_seen_on::text, g.last_seen_on::text, g.cleared_on::text
+            FROM shortage_signals g
+            LEFT JOIN institutions i ON i.id = g.institution_id
+            LEFT JOIN shortage_supplier_reports r ON r.consortium_id = g.consortium_id AND r.id = g.supplier_report_id
+            LEFT JOIN suppliers s ON s.id = r.supplier_id
+            WHERE g.consortium_id = \(consortiumID) AND g.shortage_id = \(shortageID)
+            ORDER BY g.first_seen_on, g.id
+            """,
+            as: (String, String?, Decimal?, Decimal?, Int64?, Int?, Int?, String?, String, String, String?).self
+        ).map {
+            ShortageSignalLine(
+                signal: ShortageSignal(
+                    kind: try decodeEnum($0.0), institutionCode: $0.1, onHand: $0.2.map(Quantity.init), daysOfStock: $0.3,
+                    orderID: $0.4, lineNo: $0.5, daysLate: $0.6, supplierCode: $0.7),
+                firstSeenOn: try Self.day($0.8), lastSeenOn: try Self.day($0.9), clearedOn: try $0.10.map(Self.day))
+        }
+    }
+
+    /// A record's actions (the log the supply centre writes), in order.
+    package func actions(consortiumID: Int64, shortageID: Int64) async throws -> [ShortageActionLine] {
+        try await database.rows(
+            """
+            SELECT a.id, a.kind, a.acted_at, a.business_date::text, a.reason, a.substitute_drug_code, s.code,
+                   a.quantity, a.purchase_order_id, a.expected_recovery::text
+            FROM shortage_actions a LEFT JOIN suppliers s ON s.id = a.supplier_id
+            WHERE a.consortium_id = \(consortiumID) AND a.shortage_id = \(shortageID)
+            ORDER BY a.id
+            """,
+            as: (Int64, String, Date, String, String, String?, String?, Decimal?, Int64?, String?).self
+        ).map {
+            ShortageActionLine(
+                id: $0.0, kind: try decodeEnum($0.1), actedAt: $0.2, businessDate: try Self.day($0.3), reason: $0.4,
+                substituteDrugCode: $0.5, supplierCode: $0.6, quantity: $0.7.map(Quantity.init), purchaseOrderID: $0.8,
+                expectedRecovery: try $0.9.map(Self.day))
+        }
+    }
+}
