@@ -105,6 +105,11 @@ package enum Permission: Sendable, Equatable {
     /// Read stock documents: of one member (`institutionID`) its pharmacist; of every member (nil) the supply
     /// centre, auditors and regulators.
     case readStockDocuments(consortiumID: Int64, institutionID: Int64?, leadInstitutionCode: String?)
+    /// Act on a shortage (调剂, 应急采购, 上报; close, reopen, cause, owner): the supply centre, that is the consortium
+    /// admin and a procurement officer of the lead.
+    case actOnShortage(consortiumID: Int64, leadInstitutionCode: String?)
+    /// Sign off a substitute for a short drug (替代): a pharmacist of a member of the consortium.
+    case signOffSubstitute(consortiumID: Int64)
 }
 
 extension Principal {
@@ -248,6 +253,10 @@ extension Principal {
             guard consortium == consortiumID else { return false }
             if overseesConsortium || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead)) { return true }
             return role == .institutionPharmacist && institution != nil && institutionID == institution
+        case .actOnShortage(let consortium, let lead):
+            return may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .signOffSubstitute(let consortium):
+            return consortium == consortiumID && role == .institutionPharmacist
         }
     }
 

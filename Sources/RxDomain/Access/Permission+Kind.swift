@@ -48,6 +48,8 @@ extension Permission {
         case recallLot
         case moveStockDocument
         case readStockDocuments
+        case actOnShortage
+        case signOffSubstitute
     }
 
     package var kind: Kind {
@@ -99,6 +101,8 @@ extension Permission {
         case .recallLot: .recallLot
         case .moveStockDocument: .moveStockDocument
         case .readStockDocuments: .readStockDocuments
+        case .actOnShortage: .actOnShortage
+        case .signOffSubstitute: .signOffSubstitute
         }
     }
 
@@ -156,6 +160,8 @@ extension Permission {
             .moveStockDocument(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
             .readStockDocuments(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
             .readStockDocuments(consortiumID: c, institutionID: nil, leadInstitutionCode: lead),
+            .actOnShortage(consortiumID: c, leadInstitutionCode: lead),
+            .signOffSubstitute(consortiumID: c),
         ]
     }()
 }
