@@ -13,13 +13,17 @@ struct ShortageResponseTests {
         ShortageRecord(
             id: 7, drugCode: "D1", level: .member, openedOn: day.adding(days: -10),
             affected: signals.compactMap { s in
-                s.institutionCode.map { MemberStockPosition(institutionCode: $0, onHand: s.onHand ?? .zero, daysOfStock: s.daysOfStock) }
+                s.institutionCode.map {
+                    MemberStockPosition(institutionCode: $0, onHand: s.onHand ?? .zero, daysOfStock: s.daysOfStock)
+                }
             }, signals: signals)
     }
 
     @Test("closing by hand judges recovery by the signals the record holds")
     func closeFromRecord() throws {
-        let short = Self.record(signals: [ShortageSignal(kind: .lowStock, institutionCode: "M1", onHand: Quantity(3), daysOfStock: 4)])
+        let short = Self.record(signals: [
+            ShortageSignal(kind: .lowStock, institutionCode: "M1", onHand: Quantity(3), daysOfStock: 4)
+        ])
         let assessment = ShortageAssessment(record: short, on: Self.day)
         #expect(assessment.isShort && assessment.level == .member && assessment.affected.map(\.institutionCode) == ["M1"])
         #expect(throws: DomainError.self) {

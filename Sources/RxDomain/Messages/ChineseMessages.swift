@@ -813,6 +813,8 @@ package enum ChineseMessages {
         ("the action is refused: {}", "应对措施被拒绝：{1}"),
         // Shortages: the response (ShortageActionUseCases, ShortageResponse).
         ("no shortage {}", "没有短缺记录 {1}"),
+        ("the proposal was not recorded", "调剂建议未能记录"),
+        ("the action was not recorded", "应对措施未能记录"),
         ("another shortage of this drug is open", "该药品已有另一条未关闭的短缺记录"),
         ("no shortage proposal {}", "没有调剂建议 {1}"),
         ("no shortage action {}", "没有应对措施 {1}"),

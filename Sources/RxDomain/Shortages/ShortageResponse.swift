@@ -17,7 +17,8 @@ extension ShortageRules {
     package static func checkOwner(role: Role?) throws(DomainError) {
         guard let role else { throw .invalid("ownerTokenId", "no live token of the consortium by that id") }
         guard role == .consortiumAdmin || role == .procurementOfficer else {
-            throw .invalid("ownerTokenId", "a shortage is followed by the supply centre (consortium admin or procurement officer)")
+            throw .invalid(
+                "ownerTokenId", "a shortage is followed by the supply centre (consortium admin or procurement officer)")
         }
     }
 

@@ -160,12 +160,12 @@ package struct ShortageActionStore: SQLStore {
 
     // MARK: The actions log
 
-    /// Appends an action; returns its id.
+    /// Appends an action; returns its id (nil when no row was written).
     package func insertAction(
         consortiumID: Int64, shortageID: Int64, request: ShortageActionRequest, supplierID: Int64?,
         purchaseOrderID: Int64?, report: String?, connection: StoreConnection
-    ) async throws -> Int64 {
-        let id = try await connection.row(
+    ) async throws -> Int64? {
+        try await connection.row(
             """
             INSERT INTO shortage_actions (consortium_id, shortage_id, kind, actor_token_id, business_date, reason,
                                           substitute_drug_code, signed_off_by, supplier_id, quantity, purchase_order_id,
@@ -176,8 +176,6 @@ package struct ShortageActionStore: SQLStore {
                     \(request.expectedRecovery?.description)::date, \(report)::jsonb)
             RETURNING id
             """, as: Int64.self, logger: logger)
-        guard let id else { throw DomainError.conflict("the action was not recorded") }
-        return id
     }
 
     /// The record's actions, oldest first.

@@ -62,11 +62,11 @@ package struct ShortageProposalStore: SQLStore {
             """, logger: logger)
     }
 
-    /// Inserts a proposal and its lots; returns its id.
+    /// Inserts a proposal and its lots; returns its id (nil when no row was written).
     package func insert(
         consortiumID: Int64, shortageID: Int64, drugCode: String, fromInstitutionID: Int64, toInstitutionID: Int64,
         quantity: Quantity, lots: [StockRules.Allocation], on date: BusinessDate, connection: StoreConnection
-    ) async throws -> Int64 {
+    ) async throws -> Int64? {
         guard
             let id = try await connection.row(
                 """
@@ -76,7 +76,7 @@ package struct ShortageProposalStore: SQLStore {
                         \(quantity.value), \(date.description)::date)
                 RETURNING id
                 """, as: Int64.self, logger: logger)
-        else { throw DomainError.conflict("the proposal was not recorded") }
+        else { return nil }
         for lot in lots {
             try await connection.run(
                 """

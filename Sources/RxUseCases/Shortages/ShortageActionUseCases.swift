@@ -150,9 +150,12 @@ package struct ShortageActionUseCases: Sendable {
             for proposal in plan.proposals {
                 guard let from = institutions[proposal.fromInstitutionCode], let to = institutions[proposal.toInstitutionCode]
                 else { throw DomainError.notFound("no institution \(proposal.fromInstitutionCode)") }
-                _ = try await proposals.insert(
-                    consortiumID: consortium.id, shortageID: id, drugCode: drugCode, fromInstitutionID: from.id,
-                    toInstitutionID: to.id, quantity: proposal.quantity, lots: proposal.lots, on: today, connection: c)
+                guard
+                    try await proposals.insert(
+                        consortiumID: consortium.id, shortageID: id, drugCode: drugCode, fromInstitutionID: from.id,
+                        toInstitutionID: to.id, quantity: proposal.quantity, lots: proposal.lots, on: today, connection: c)
+                        != nil
+                else { throw DomainError.conflict("the proposal was not recorded") }
             }
             let stored = try await proposals.proposals(
                 shortageID: id, status: .proposed, consortiumID: consortium.id, connection: c)
@@ -269,9 +272,11 @@ package struct ShortageActionUseCases: Sendable {
                 ).json
                 try await shortages.saveState(state, consortiumID: consortium.id, connection: c)
             }
-            let actionID = try await shortages.insertAction(
-                consortiumID: consortium.id, shortageID: id, request: request, supplierID: supplierID,
-                purchaseOrderID: order?.id, report: report, connection: c)
+            guard
+                let actionID = try await shortages.insertAction(
+                    consortiumID: consortium.id, shortageID: id, request: request, supplierID: supplierID,
+                    purchaseOrderID: order?.id, report: report, connection: c)
+            else { throw DomainError.conflict("the action was not recorded") }
             for (proposalID, transfer) in zip(input.proposalIDs, transfers) {
                 guard
                     try await proposals.accept(
