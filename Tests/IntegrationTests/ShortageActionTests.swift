@@ -228,8 +228,8 @@ struct ShortageActionTests {
             #expect(ranked.status == .ok, "\(ranked.text)")
             let candidates = Self.items(ranked)
             let matches = candidates.compactMap { $0["match"] as? String }
-            let order = SubstituteRanking.Match.allCases.map(\.rawValue)
-            #expect(matches == matches.sorted { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! })
+            let ranks = SubstituteRanking.Match.allCases.map(\.rawValue)
+            #expect(matches == matches.sorted { ranks.firstIndex(of: $0)! < ranks.firstIndex(of: $1)! })
             #expect(
                 candidates.contains { $0["drugCode"] as? String == alternative && $0["match"] as? String == "same_atc_group" })
 

@@ -292,8 +292,5 @@ package struct ShortageActionStore: SQLStore {
         }
     }
 
-    static func day(_ text: String) throws -> BusinessDate {
-        guard let day = BusinessDate(text) else { throw DomainError.unavailable("the database returned the date '\(text)'") }
-        return day
-    }
+    static func day(_ text: String) throws -> BusinessDate { try StockStore.day(text) }
 }
