@@ -3,110 +3,253 @@ import Testing
 
 @testable import RxDomain
 
-/// The response's own decisions (issue 22, part B): closing judged by the signals a record holds, the owner, a
-/// proposal decided once and a rejection's reason, who may act, and an emergency purchase's invoice line flagged.
-@Suite("Shortage response rules (短缺应对)")
-struct ShortageResponseTests {
-    static let day = BusinessDate("2026-06-01")!
+@Suite("Shortage response: redistribution proposals (调剂), issue 22")
+struct ShortageRedistributionTests: RuleRefusals {
+    typealias F = ShortageFixture
+    typealias M = RedistributionPlan.Member
 
-    static func record(signals: [ShortageSignal]) -> ShortageRecord {
-        ShortageRecord(
-            id: 7, drugCode: "D1", level: .member, openedOn: day.adding(days: -10),
-            affected: signals.compactMap { s in
-                s.institutionCode.map {
-                    MemberStockPosition(institutionCode: $0, onHand: s.onHand ?? .zero, daysOfStock: s.daysOfStock)
-                }
-            }, signals: signals)
+    static func member(
+        _ code: String, _ onHand: String, perDay: String, lots: [StockRules.LotOnHand] = [], inCatalogue: Bool = true
+    ) -> M {
+        M(
+            institutionCode: code, onHand: F.q(onHand), consumed: Quantity(F.q(perDay).value * 90), lots: lots,
+            inCatalogue: inCatalogue)
     }
 
-    @Test("closing by hand judges recovery by the signals the record holds")
-    func closeFromRecord() throws {
-        let short = Self.record(signals: [
-            ShortageSignal(kind: .lowStock, institutionCode: "M1", onHand: Quantity(3), daysOfStock: 4)
+    static func plan(_ members: [M]) throws -> RedistributionPlan {
+        try RedistributionPlan.propose(
+            drugCode: "XAML", members: members, settings: F.settings, on: F.today, minimumShelfLifeDays: 30)
+    }
+
+    /// Every sender keeps at least its own threshold (15 days of its own use) after the plan.
+    static func sendersKeepTheirThreshold(_ plan: RedistributionPlan, _ members: [M]) -> Bool {
+        members.allSatisfy { m in
+            let sent = plan.proposals.filter { $0.fromInstitutionCode == m.institutionCode }.reduce(Decimal(0)) {
+                $0 + $1.quantity.value
+            }
+            guard sent > 0 else { return true }
+            return m.onHand.value - sent >= 15 * m.consumed.value / 90
+        }
+    }
+
+    @Test("surplus goes to the short, the sender with most days first, and no sender is left below its threshold")
+    func proposals() throws {
+        let members = [
+            Self.member("A", "0", perDay: "4"),  // need 60
+            Self.member("B", "10", perDay: "2"),  // 5 days, need 20
+            Self.member("C", "100", perDay: "1"),  // 100 days, may give 85
+            Self.member("D", "140", perDay: "2"),  // 70 days, may give 110
+            Self.member("E", "100", perDay: "2"),  // 50 days: neither short nor surplus
+        ]
+        let plan = try Self.plan(members)
+        #expect(
+            plan.proposals == [
+                .init(fromInstitutionCode: "C", toInstitutionCode: "A", quantity: F.q("60")),
+                .init(fromInstitutionCode: "C", toInstitutionCode: "B", quantity: F.q("20")),
+            ])
+        #expect(plan.unmet.isEmpty && Self.sendersKeepTheirThreshold(plan, members))
+        // Deterministic: the same facts in another order give the same plan.
+        #expect(try Self.plan(members.reversed()) == plan)
+    }
+
+    @Test("largest need first; what no sender can give stays unmet; a sender is never drained below its threshold")
+    func largestNeedFirst() throws {
+        let members = [
+            Self.member("B", "0", perDay: "4"),  // need 60
+            Self.member("A", "0", perDay: "6"),  // need 90
+            Self.member("C", "100", perDay: "1"),  // may give 85
+            Self.member("D", "61", perDay: "1"),  // 61 days, may give 46
+        ]
+        let plan = try Self.plan(members)
+        #expect(
+            plan.proposals == [
+                .init(fromInstitutionCode: "C", toInstitutionCode: "A", quantity: F.q("85")),
+                .init(fromInstitutionCode: "D", toInstitutionCode: "A", quantity: F.q("5")),
+                .init(fromInstitutionCode: "D", toInstitutionCode: "B", quantity: F.q("41")),
+            ])
+        #expect(plan.unmet == ["B": F.q("19")])
+        #expect(Self.sendersKeepTheirThreshold(plan, members))
+    }
+
+    @Test(
+        "a sender on the surplus boundary gives nothing; one with stock and no use gives it all; a receiver without the drug in its catalogue gets nothing"
+    )
+    func boundaries() throws {
+        let onBoundary = try Self.plan([Self.member("A", "0", perDay: "1"), Self.member("C", "60", perDay: "1")])
+        #expect(onBoundary.proposals.isEmpty && onBoundary.unmet == ["A": F.q("15")])
+        let unused = try Self.plan([Self.member("A", "0", perDay: "1"), Self.member("C", "7", perDay: "0")])
+        #expect(unused.proposals == [.init(fromInstitutionCode: "C", toInstitutionCode: "A", quantity: F.q("7"))])
+        let outside = try Self.plan([
+            Self.member("A", "0", perDay: "1", inCatalogue: false), Self.member("C", "600", perDay: "1"),
         ])
-        let assessment = ShortageAssessment(record: short, on: Self.day)
-        #expect(assessment.isShort && assessment.level == .member && assessment.affected.map(\.institutionCode) == ["M1"])
-        #expect(throws: DomainError.self) {
-            _ = try ShortageRules.close(short, outcome: .recovered, note: nil, assessment: assessment)
-        }
-        let closed = try ShortageRules.close(short, outcome: .substituted, note: "改用同类药品", assessment: assessment)
-        #expect(closed.status == .closed && closed.closedOn == Self.day && closed.outcome == .substituted)
-
-        let quiet = Self.record(signals: [])
-        let recovered = try ShortageRules.close(
-            quiet, outcome: .recovered, note: nil, assessment: ShortageAssessment(record: quiet, on: Self.day))
-        #expect(recovered.outcome == .recovered)
-        // The consortium's own signal (no member) makes the assessment consortium-wide.
-        let whole = Self.record(signals: [ShortageSignal(kind: .stockOut, onHand: .zero, daysOfStock: 0)])
-        #expect(ShortageAssessment(record: whole, on: Self.day).level == .consortium)
+        #expect(outside.proposals.isEmpty && outside.unmet.isEmpty)
     }
 
-    @Test("the owner is the supply centre's; a proposal is decided once; a rejection says why")
-    func ownerProposalRejection() throws {
-        try ShortageRules.checkOwner(role: .consortiumAdmin)
-        try ShortageRules.checkOwner(role: .procurementOfficer)
-        for role: Role? in [nil, .institutionPharmacist, .auditor, .finance] {
-            do {
-                try ShortageRules.checkOwner(role: role)
-                Issue.record("\(String(describing: role)) may own a shortage")
-            } catch {
-                #expect(error.fieldErrors.map(\.field) == ["ownerTokenId"])
-            }
+    @Test("where lots are given, the sender's issuable lots first expiry first out")
+    func lotsFEFO() throws {
+        func lot(_ n: String, _ expiry: String, _ qty: String) -> StockRules.LotOnHand {
+            .init(lot: StockLot(drugCode: "XAML", lotNumber: n, expiry: BusinessDate(expiry)!), quantity: F.q(qty))
         }
-        try ShortageRules.checkProposalOpen(status: "proposed", id: 1)
-        for status in ["accepted", "rejected", "superseded"] {
-            do {
-                try ShortageRules.checkProposalOpen(status: status, id: 1)
-                Issue.record("\(status) was decided again")
-            } catch {
-                guard case .conflict = error else { Issue.record("\(error)"); continue }
-            }
-        }
-        try ShortageRules.checkRejection(reason: "另有安排")
-        for blank in [nil, "", "   "] {
-            do {
-                try ShortageRules.checkRejection(reason: blank)
-                Issue.record("a rejection without a reason passed")
-            } catch {
-                #expect(error.fieldErrors.map(\.field) == ["reason"])
-            }
-        }
+        let lots = [lot("L1", "2027-03-01", "50"), lot("L2", "2027-01-10", "50"), lot("OLD", "2026-11-30", "20")]
+        let plan = try Self.plan([
+            Self.member("C", "120", perDay: "1", lots: lots), Self.member("A", "0", perDay: "4"),
+            Self.member("B", "0", perDay: "3"),
+        ])
+        // C may give 105 by its days, but only 100 are issuable; A (need 60) first: L2 then L1; B (need 45) the rest of L1.
+        #expect(plan.proposals.count == 2)
+        #expect(
+            plan.proposals[0].lots.map(\.lot.lotNumber) == ["L2", "L1"]
+                && plan.proposals[0].lots.map(\.quantity) == [F.q("50"), F.q("10")])
+        #expect(plan.proposals[1].toInstitutionCode == "B" && plan.proposals[1].lots.map(\.lot.lotNumber) == ["L1"])
+        #expect(plan.proposals[1].quantity == F.q("40") && plan.unmet == ["B": F.q("5")])
+    }
+}
+
+@Suite("Shortage response: substitutes (替代), issue 22")
+struct ShortageSubstituteTests {
+    typealias D = SubstituteRanking.Drug
+
+    static let amlodipine5 = D(code: "AML5", genericName: "氨氯地平", dosageForm: "片剂", strength: "5mg", atcCode: "C08CA01")
+
+    @Test("same generic name first (same form before another form), then the same ATC group; only with stock; deterministic")
+    func ranking() {
+        let catalogue = [
+            D(code: "NIF30", genericName: "硝苯地平", dosageForm: "缓释片", strength: "30mg", atcCode: "C08CA05", onHand: Quantity(500)),
+            D(code: "FEL5", genericName: "非洛地平", dosageForm: "缓释片", strength: "5mg", atcCode: "C08CA02", onHand: Quantity(500)),
+            D(code: "AMLCAP", genericName: "氨氯地平", dosageForm: "胶囊", strength: "5mg", atcCode: "C08CA01", onHand: Quantity(900)),
+            D(code: "AML10", genericName: "氨氯地平", dosageForm: "片剂", strength: "10mg", atcCode: "C08CA01", onHand: Quantity(100)),
+            D(code: "AML2", genericName: "氨氯地平", dosageForm: "片剂", strength: "2.5mg", atcCode: "C08CA01", onHand: .zero),
+            D(code: "MET", genericName: "美托洛尔", dosageForm: "片剂", strength: "25mg", atcCode: "C07AB02", onHand: Quantity(900)),
+            D(code: "DIL", genericName: "地尔硫䓬", dosageForm: "片剂", strength: "30mg", atcCode: "C08DB01", onHand: Quantity(900)),
+            Self.amlodipine5,
+        ]
+        let ranked = SubstituteRanking.rank(Self.amlodipine5, among: catalogue)
+        #expect(ranked.map(\.drug.code) == ["AML10", "AMLCAP", "FEL5", "NIF30"])
+        #expect(ranked.map(\.match) == [.sameGenericSameForm, .sameGenericOtherForm, .sameATCGroup, .sameATCGroup])
+        #expect(SubstituteRanking.rank(Self.amlodipine5, among: catalogue.reversed()) == ranked)
     }
 
-    @Test("the supply centre acts on a shortage; a member's pharmacist signs off a substitute; others do neither")
-    func access() {
-        #expect(Permission.Kind.actOnShortage.holders == [.consortiumAdmin, .procurementOfficer])
-        #expect(Permission.Kind.signOffSubstitute.holders == [.institutionPharmacist])
-        let lead = Principal(
-            tokenID: 1, role: .procurementOfficer, consortiumID: 1, consortiumCode: "C", institutionID: 1,
-            institutionCode: "LEAD", name: "x")
-        let member = Principal(
-            tokenID: 2, role: .procurementOfficer, consortiumID: 1, consortiumCode: "C", institutionID: 2,
-            institutionCode: "M", name: "x")
-        #expect(lead.may(.actOnShortage(consortiumID: 1, leadInstitutionCode: "LEAD")))
-        #expect(!member.may(.actOnShortage(consortiumID: 1, leadInstitutionCode: "LEAD")))
-        #expect(!lead.may(.actOnShortage(consortiumID: 2, leadInstitutionCode: "LEAD")))
-        let pharmacist = Principal(
-            tokenID: 3, role: .institutionPharmacist, consortiumID: 1, consortiumCode: "C", institutionID: 2,
-            institutionCode: "M", name: "x")
-        #expect(pharmacist.may(.signOffSubstitute(consortiumID: 1)) && !pharmacist.may(.signOffSubstitute(consortiumID: 2)))
+    @Test("a drug without an ATC code finds only its own generic name")
+    func noATC() {
+        let short = D(code: "H1", genericName: "复方制剂", dosageForm: "片剂", strength: nil, atcCode: nil)
+        let other = D(code: "H2", genericName: "其他", dosageForm: "片剂", strength: nil, atcCode: nil, onHand: Quantity(5))
+        #expect(SubstituteRanking.rank(short, among: [other]).isEmpty)
+        #expect(SubstituteRanking.atcGroup("C08CA01") == "C08CA" && SubstituteRanking.atcGroup("C08") == nil)
+    }
+}
+
+@Suite("Shortage response: actions with who, when and why; escalation (issue 22)")
+struct ShortageActionTests: RuleRefusals {
+    typealias F = ShortageFixture
+    static let record = ShortageRecord(id: 5, drugCode: "XAML", level: .consortium, openedOn: F.today)
+
+    func request(_ kind: ShortageActionKind, reason: String = "库存不足") -> ShortageActionRequest {
+        ShortageActionRequest(kind: kind, actorTokenID: 1, on: F.today, reason: reason)
     }
 
-    @Test("every discrepancy of an emergency purchase's invoice line names the shortage; other lines do not")
-    func emergencyInvoiceLine() {
-        let line = InvoiceFileLine(
-            lineNumber: 1, distributorCode: "DST-X", invoiceNumber: "INV-1", invoiceDate: Self.day,
-            manufacturerInvoiceNumber: nil, manufacturerCode: nil, institutionCode: "M1", drugCode: "D1", lotNumber: "L1",
-            quantity: 10, unitPrice: Money(Decimal(string: "3.00")!), amount: Money(Decimal(string: "30.00")!))
-        func facts(_ shortage: Int64?) -> InvoiceLineFacts {
-            InvoiceLineFacts(
-                orderLine: InvoicedOrderLine(
-                    orderID: 5, lineNo: 1, unifiedPrice: Money(Decimal(string: "2.50")!), suppliedByInvoicingDistributor: true,
-                    line: ReceiptBalance(received: 10, billed: 0), emergencyShortageID: shortage))
-        }
-        let flagged = ReconciliationRules.classify(line, facts(42))
-        #expect(!flagged.isEmpty && flagged.allSatisfy { $0.detail["emergencyShortageId"] == "42" })
-        let plain = ReconciliationRules.classify(line, facts(nil))
-        #expect(!plain.isEmpty && plain.allSatisfy { $0.detail["emergencyShortageId"] == nil })
+    @Test("every action says why; a closed record takes none (409 naming its state)")
+    func why() {
+        var r = request(.redistribute, reason: " ")
+        r.proposalIDs = [1]
+        #expect(fields { _ = try ShortageRules.act(r, on: Self.record) } == ["reason"])
+        var closed = Self.record
+        closed.status = .closed
+        #expect(
+            refusal { _ = try ShortageRules.act(request(.escalate), on: closed) }?.message
+                == "a shortage that is closed cannot be acted on")
+        #expect(fields { _ = try ShortageRules.act(request(.redistribute), on: Self.record) } == ["proposalIds"])
+    }
+
+    @Test("a substitute is a ranked alternative signed off by a pharmacist")
+    func substitute() throws {
+        var r = request(.substitute)
+        #expect(
+            fields { _ = try ShortageRules.act(r, on: Self.record, substituteCandidates: ["AML10"]) } == [
+                "substituteDrugCode", "signOff",
+            ])
+        r.substituteDrugCode = "MET"
+        r.signOff = PharmacistSignOff(tokenID: 2, isPharmacist: false)
+        #expect(
+            fields { _ = try ShortageRules.act(r, on: Self.record, substituteCandidates: ["AML10"]) } == [
+                "substituteDrugCode", "signOff",
+            ])
+        r.substituteDrugCode = "AML10"
+        r.signOff = PharmacistSignOff(tokenID: 2, isPharmacist: true)
+        #expect(try ShortageRules.act(r, on: Self.record, substituteCandidates: ["AML10"]) == Self.record)
+    }
+
+    @Test("an emergency purchase names its supplier and a positive quantity")
+    func emergencyPurchase() throws {
+        var r = request(.emergencyPurchase, reason: "配送企业断供，向备选企业应急采购")
+        #expect(fields { _ = try ShortageRules.act(r, on: Self.record) } == ["supplierCode", "quantity"])
+        r.supplierCode = "ALT"
+        r.quantity = F.q("200")
+        #expect(try ShortageRules.act(r, on: Self.record) == Self.record)
+    }
+
+    @Test("an escalation raises the level once; its expected recovery is not in the past")
+    func escalate() throws {
+        var r = request(.escalate)
+        r.expectedRecovery = F.today.adding(days: -1)
+        #expect(field { _ = try ShortageRules.act(r, on: Self.record) } == "expectedRecovery")
+        r.expectedRecovery = F.today.adding(days: 30)
+        let escalated = try ShortageRules.act(r, on: Self.record)
+        #expect(escalated.level == .escalated)
+        #expect(isConflict { _ = try ShortageRules.act(r, on: escalated) })
+    }
+}
+
+@Suite("Shortage escalation report: the direct-reporting form's fields, CSV and JSON (issue 22)")
+struct ShortageReportTests {
+    static let report = ShortageEscalationReport(
+        consortiumCode: "GY-01", reportedOn: BusinessDate("2026-12-01")!, drugCode: "XC08CA",
+        genericName: "氨氯地平", dosageForm: "片剂",
+        specification: ShortageEscalationReport.specification(strength: "5mg", packageSize: 28, unit: "片", packageUnit: "盒"),
+        manufacturer: "辉瑞制药有限公司", lists: [.keyMonitoring], openedOn: BusinessDate("2026-11-20")!, level: .escalated,
+        members: [
+            .init(institutionCode: "M1", institutionName: "甲镇卫生院", onHand: Quantity(0), daysOfStock: 0),
+            .init(
+                institutionCode: "M2", institutionName: "乙社区, 卫生服务中心", onHand: Quantity(20), daysOfStock: Decimal(string: "6.6")),
+        ],
+        cause: .distributionFailure,
+        actions: [
+            .init(kind: .redistribute, on: BusinessDate("2026-11-21")!, reason: "从县医院调剂 60 片"),
+            .init(kind: .escalate, on: BusinessDate("2026-12-01")!, reason: "配送企业\"断供\""),
+        ],
+        expectedRecovery: BusinessDate("2026-12-15")!)
+
+    @Test("the specification reads strength × package")
+    func specification() {
+        #expect(Self.report.specification == "5mg×28片/盒")
+        #expect(ShortageEscalationReport.specification(strength: nil, packageSize: 10, unit: "支", packageUnit: "盒") == "10支/盒")
+        #expect(Self.report.totalOnHand == Quantity(20))
+    }
+
+    @Test("CSV: one line per member affected, quoted where needed")
+    func csv() {
+        let expected =
+            "consortium_code,reported_on,drug_code,generic_name,dosage_form,specification,manufacturer,lists,opened_on,level,"
+            + "institution_code,institution_name,on_hand,days_of_stock,cause,actions_taken,expected_recovery\r\n"
+            + "GY-01,2026-12-01,XC08CA,氨氯地平,片剂,5mg×28片/盒,辉瑞制药有限公司,key_monitoring,2026-11-20,escalated,"
+            + "M1,甲镇卫生院,0,0,distribution_failure,"
+            + "\"2026-11-21 redistribute: 从县医院调剂 60 片; 2026-12-01 escalate: 配送企业\"\"断供\"\"\",2026-12-15\r\n"
+            + "GY-01,2026-12-01,XC08CA,氨氯地平,片剂,5mg×28片/盒,辉瑞制药有限公司,key_monitoring,2026-11-20,escalated,"
+            + "M2,\"乙社区, 卫生服务中心\",20,6.6,distribution_failure,"
+            + "\"2026-11-21 redistribute: 从县医院调剂 60 片; 2026-12-01 escalate: 配送企业\"\"断供\"\"\",2026-12-15\r\n"
+        #expect(Self.report.csv == expected)
+    }
+
+    @Test("JSON: the form's fields, decimals as strings")
+    func json() throws {
+        let expected =
+            #"{"consortiumCode":"GY-01","reportedOn":"2026-12-01","drug":{"code":"XC08CA","genericName":"氨氯地平","#
+            + #""dosageForm":"片剂","specification":"5mg×28片/盒","manufacturer":"辉瑞制药有限公司","lists":["key_monitoring"]},"#
+            + #""openedOn":"2026-11-20","level":"escalated","members":[{"institutionCode":"M1","institutionName":"甲镇卫生院","#
+            + #""onHand":"0","daysOfStock":"0"},{"institutionCode":"M2","institutionName":"乙社区, 卫生服务中心","onHand":"20","#
+            + #""daysOfStock":"6.6"}],"totalOnHand":"20","cause":"distribution_failure","actionsTaken":[{"kind":"redistribute","#
+            + #""on":"2026-11-21","reason":"从县医院调剂 60 片"},{"kind":"escalate","on":"2026-12-01","reason":"配送企业\"断供\""}],"#
+            + #""expectedRecovery":"2026-12-15"}"#
+        #expect(Self.report.json == expected)
+        #expect(try JSONSerialization.jsonObject(with: Data(Self.report.json.utf8)) is [String: Any])
     }
 }

@@ -175,6 +175,8 @@ package struct ShortageActionUseCases: Sendable {
     package func accept(proposalID: Int64, reason: String, consortium: Consortium, today: BusinessDate, by principal: Principal)
         async throws -> ShortageActionOutcome
     {
+        try principal.require(
+            .actOnShortage(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         let shortageID = try await database.read { c in
             try await proposals.proposal(id: proposalID, consortiumID: consortium.id, connection: c)
                 .orNotFound("no shortage proposal \(proposalID)")
