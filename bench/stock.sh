@@ -51,13 +51,16 @@ paths() {  # the read paths and the dispensable drugs, from the ledger as it is
     sed 's|/stock?limit=200|/stock/days-of-stock|' "$out/stock_member_paths.txt" > "$out/stock_days_paths.txt"
     psql -X -qAt "$DATABASE_URL" -c "SELECT DISTINCT '/v1/consortia/JLTCM/stock/drugs/' || drug_code FROM stock_on_hand
         WHERE quantity > 0 ORDER BY 1" > "$out/stock_drug_paths.txt"
-    psql -X -qAt "$DATABASE_URL" -c "SELECT s.drug_code FROM stock_on_hand s JOIN institutions i ON i.id = s.institution_id
+    # drug,location: a dispensing draws from one place (the demo's stock is in its members' pharmacies; the
+    # generated lots are outside locations)
+    psql -X -qAt -F, "$DATABASE_URL" -c "SELECT s.drug_code, coalesce(l.code, '') FROM stock_on_hand s
+        JOIN institutions i ON i.id = s.institution_id LEFT JOIN stock_locations l ON l.id = s.location_id
         WHERE i.code = '$member' AND s.quantity >= 20
-        GROUP BY s.drug_code
+        GROUP BY s.drug_code, l.code
         HAVING min(s.expiry_date) > current_date + 200
            AND NOT bool_or(EXISTS (SELECT 1 FROM lot_blocks b WHERE b.drug_code = s.drug_code AND b.lot_key = s.lot_key
                                    AND b.released_at IS NULL))
-        ORDER BY 1" > "$out/stock_dispense_drugs.txt"
+        ORDER BY 1, 2" > "$out/stock_dispense_drugs.txt"
 }
 
 server=

@@ -52,7 +52,7 @@ struct RoleMatrixTests {
         let values = [
             "{code}": "JLTCM", "{drugCode}": drug, "{number}": "1", "{id}": "1", "{commitmentId}": "1", "{lineNumber}": "1",
             "{bidId}": "1", "{action}": "cancel", "{decision}": "accept", "{supplierCode}": "DST-SINOPHARM-JL", "{lineNo}": "1",
-            "{lot}": "LOT1",
+            "{lot}": "LOT1", "{traceabilityCode}": "81234600000000000001",
         ]
         for (name, value) in values { uri = uri.replacingOccurrences(of: name, with: value) }
         return uri

@@ -329,3 +329,33 @@ struct StockDocumentTests {
         }
     }
 }
+
+extension StockDocumentTests {
+    @Test("an open count sheet is cancelled (nothing posts, audited); an approved or cancelled one is 409")
+    func countCancel() async throws {
+        try await TestApp.run { app in
+            let drug = try await Self.drug(in: "YJ-TCMH", app)
+            try await Self.stock(app, "YJ-TCMH", drug, "K1", days: 300, 5)
+            let opener = try await app.token(.institutionPharmacist, institution: "YJ-TCMH")
+            let opened = try await app.call(.post, "/v1/institutions/YJ-TCMH/stock-counts", token: opener, json: "{}")
+            let id = opened.json["id"] as? Int ?? 0
+            try await app.call(
+                .put, "/v1/stock-counts/\(id)/lines", token: opener,
+                json: #"{"lines": [{"drugCode": "\#(drug)", "lotNumber": "K1", "countedQuantity": "1"}]}"#)
+            // Another member's pharmacist cannot see it.
+            let other = try await app.token(.institutionPharmacist, institution: "SL-TCMH")
+            try await app.call(.post, "/v1/stock-counts/\(id)/cancel", token: other).expectProblem(.notFound)
+            let cancelled = try await app.call(.post, "/v1/stock-counts/\(id)/cancel", token: opener)
+            #expect(cancelled.status == .ok, "\(cancelled.text)")
+            #expect(cancelled.json["status"] as? String == "cancelled")
+            try await app.call(.post, "/v1/stock-counts/\(id)/cancel", token: opener).expectProblem(.conflict)
+            let second = try await app.token(.institutionPharmacist, institution: "YJ-TCMH")
+            try await app.call(.post, "/v1/stock-counts/\(id)/approve", token: second).expectProblem(.conflict)
+            #expect(try await app.count("SELECT count(*)::int FROM stock_movements WHERE document_type = 'count'") == 0)
+            #expect(try await Self.onHand(app, "YJ-TCMH", drug, lot: "K1") == 5)
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM audit_log WHERE entity_type = 'stock_count' AND action = 'cancel'") == 1)
+        }
+    }
+}

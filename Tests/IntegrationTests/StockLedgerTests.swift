@@ -481,3 +481,74 @@ struct StockLedgerTests {
         }
     }
 }
+
+extension StockLedgerTests {
+    @Test(
+        "traceability codes at a purchase receipt: validated against the line's drug, entered once (409 naming the code), followed to their dispensing"
+    )
+    func receiptCodes() async throws {
+        try await TestApp.run { app in
+            let officer = try await app.token(.procurementOfficer, institution: Self.member)
+            let admin = try await app.token(.consortiumAdmin)
+            let (drug, _) = try await ProcurementTests.drugs(app, count: 1)[0]
+            let id = try await ProcurementTests.consolidatedOrder(
+                app, member: officer, admin: admin, drug: drug, quantity: "10")
+            try await app.database.transaction { c in
+                try await c.query(
+                    """
+                    INSERT INTO traceability_code_prefixes (prefix, drug_code, package) VALUES
+                        ('8123460', \(drug), '1盒'), ('8123461', \(Self.drug), '24粒/盒')
+                    """, logger: Logger(label: "test"))
+            }
+            let expiry = BusinessDate.today().adding(months: 24)
+            func deliver(_ lot: String, _ codes: [String]) async throws -> TestResponse {
+                let list = codes.map { "\"\($0)\"" }.joined(separator: ",")
+                return try await app.call(
+                    .post, "\(Self.base)/orders/\(id)/deliveries", token: officer,
+                    json:
+                        #"{"lineNo": 1, "lotNumber": "\#(lot)", "expiryDate": "\#(expiry)", "quantity": "1", "traceabilityCodes": [\#(list)]}"#
+                )
+            }
+            let a = "81234600000000000001"
+            let b = "81234600000000000002"
+            let moves: PostgresQuery = "SELECT count(*)::int FROM stock_movements WHERE reason_code = '108'"
+            let before = try await app.count(moves)
+            // Another drug's prefix, a malformed code, a code given twice: 422 naming each; nothing written.
+            try await deliver("RC1", [a, "81234610000000000001"]).expectProblem(
+                .unprocessableContent, naming: "traceabilityCodes[1]")
+            try await deliver("RC1", ["8123460"]).expectProblem(.unprocessableContent, naming: "traceabilityCodes[0]")
+            try await deliver("RC1", [a, a]).expectProblem(.unprocessableContent, naming: "traceabilityCodes[1]")
+            #expect(try await app.count(moves) == before)
+
+            let first = try await deliver("RC1", [a, b])
+            #expect(first.status == .created, "\(first.text)")
+            #expect(try await app.count("SELECT count(*)::int FROM received_traceability_codes") == 2)
+            // The same package received again: 409 naming the code and where it came in; nothing written.
+            let again = try await deliver("RC2", ["81234600000000000003", b])
+            again.expectProblem(.conflict, naming: "traceabilityCodes[1]")
+            #expect(again.text.contains(Self.member), "\(again.text)")
+            #expect(try await app.count(moves) == before + 1)
+            #expect(try await app.count("SELECT count(*)::int FROM received_traceability_codes") == 2)
+            let audit = try await app.count(
+                "SELECT count(*)::int FROM audit_log WHERE entity_type = 'delivery' AND after ->> 'traceabilityCodes' LIKE \("%" + a + "%")"
+            )
+            #expect(audit == 1)
+
+            // Followed: received at the member; dispensed there.
+            let pharmacist = try await app.token(.institutionPharmacist, institution: Self.member)
+            let dispensed = try await Self.dispense(app, pharmacist, quantity: "1", lot: "RC1", codes: [a], drug: drug)
+            #expect(dispensed.status == .created, "\(dispensed.text)")
+            let history = try await app.call(.get, "\(Self.base)/traceability-codes/\(a)", token: admin)
+            #expect(history.status == .ok, "\(history.text)")
+            let events = history.json["events"] as? [[String: Any]] ?? []
+            #expect(events.map { $0["event"] as? String } == ["received", "dispensed"], "\(history.text)")
+            #expect(events.allSatisfy { $0["institutionCode"] as? String == Self.member && $0["lotNumber"] as? String == "RC1" })
+            #expect(events.first?["documentType"] as? String == "delivery")
+            let unknown = try await app.call(.get, "\(Self.base)/traceability-codes/81234600000000000009", token: admin)
+            #expect((unknown.json["events"] as? [Any])?.isEmpty == true, "\(unknown.text)")
+            try await app.call(.get, "\(Self.base)/traceability-codes/12345", token: admin).expectProblem(
+                .unprocessableContent, naming: "traceabilityCode")
+            try await app.call(.get, "\(Self.base)/traceability-codes/\(a)", token: pharmacist).expectProblem(.forbidden)
+        }
+    }
+}

@@ -54,6 +54,21 @@ struct StockTraceabilityTests: RuleRefusals {
         #expect(TraceabilityExemption.allCases.count == 5)
     }
 
+    @Test("a receipt's codes enter the consortium once: one received before is 409 naming it and where it came in")
+    func firstReceipt() throws {
+        let codes = try ["81234500000000000001", "81234500000000000002"].map {
+            try TraceabilityCode(parsing: $0, field: "c")
+        }
+        try TraceabilityRules.checkFirstReceipt(codes, receivedAt: [:])
+        guard
+            case .conflict(let message) = refusal({
+                try TraceabilityRules.checkFirstReceipt(codes, receivedAt: ["81234500000000000002": "YJ-TCMH"])
+            })
+        else { Issue.record("a code received before is not a 409"); return }
+        #expect(message.contains("traceabilityCodes[1]") && message.contains("YJ-TCMH"), "\(message)")
+        #expect(!message.contains("traceabilityCodes[0]"))
+    }
+
     @Test("a code dispensed before is flagged as flowing back (回流药), not refused")
     func doubleDispensing() throws {
         #expect(!TraceabilityRules.isReflow(previousDispensings: 0))

@@ -120,7 +120,7 @@ struct StockTransferAndCountRulesTests: RuleRefusals {
         #expect(differences.map(\.reason.rawValue) == ["103", "104"])
     }
 
-    @Test("a count is approved by a second person (403), once (409), with every line counted (422)")
+    @Test("a count is approved by a second person (403), once (409), with every line counted (422); cancelled only while open")
     func countApproval() {
         let lines: [StockCountRules.Line] = [.init(lot: lotA, expected: Quantity(10), counted: Quantity(10))]
         guard
@@ -134,6 +134,7 @@ struct StockTransferAndCountRulesTests: RuleRefusals {
                     _ = try StockCountRules.approve(status: status, counterToken: "p1", approverToken: "p2", lines: lines)
                 })
             #expect(isConflict { try StockCountRules.checkEntry(status: status) })
+            #expect(isConflict { try StockCountRules.checkCancel(status: status) })
         }
         #expect(
             fields {

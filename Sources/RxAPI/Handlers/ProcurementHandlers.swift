@@ -122,7 +122,7 @@ extension APIHandler {
                 lineNo: body.lineNo, lotNumber: body.lotNumber, expiryDate: expiry,
                 quantity: try quantity(body.quantity, field: "quantity"),
                 receivedOn: try BusinessDate.parse(body.receivedOn, field: "receivedOn") ?? today,
-                exceptionReason: body.exceptionReason),
+                exceptionReason: body.exceptionReason, traceabilityCodes: body.traceabilityCodes ?? []),
             consortium: consortium, by: principal)
         return .created(.init(body: .json(try .init(order))))
     }

@@ -181,4 +181,11 @@ extension APIHandler {
         let count = try await stockCounts.approve(id: input.path.id, consortium: consortium, today: today, by: principal)
         return .ok(.init(body: .json(try .init(count))))
     }
+
+    func cancelStockCount(_ input: Operations.CancelStockCount.Input) async throws -> Operations.CancelStockCount.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await ownConsortium(principal, orNotFound: "no stock count \(input.path.id)")
+        let count = try await stockCounts.cancel(id: input.path.id, consortium: consortium, by: principal)
+        return .ok(.init(body: .json(try .init(count))))
+    }
 }

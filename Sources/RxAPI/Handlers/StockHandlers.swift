@@ -261,6 +261,27 @@ extension APIHandler {
         return .ok(.init(body: .json(try .init(block))))
     }
 
+    func getTraceabilityCodeHistory(_ input: Operations.GetTraceabilityCodeHistory.Input) async throws
+        -> Operations.GetTraceabilityCodeHistory.Output
+    {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        let (code, events) = try await lotRecalls.codeHistory(
+            input.path.traceabilityCode, consortium: consortium, by: principal)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        traceabilityCode: code.value,
+                        events: try events.map {
+                            .init(
+                                event: try convert($0.event), institutionCode: $0.institutionCode, drugCode: $0.drugCode,
+                                lotNumber: $0.lotNumber, expiryDate: $0.expiry.description,
+                                businessDate: $0.businessDate.description, documentType: $0.documentType,
+                                documentId: $0.documentID, reflow: $0.reflow, at: $0.at)
+                        }))))
+    }
+
     func getLotWhereabouts(_ input: Operations.GetLotWhereabouts.Input) async throws -> Operations.GetLotWhereabouts.Output {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)

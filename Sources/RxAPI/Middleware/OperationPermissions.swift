@@ -58,6 +58,7 @@ package enum OperationPermissions {
         "createStockDisposal": [.manageStock],
         "getDrugStockAcrossConsortium": [.readAllStock],
         "getDrugDaysOfStock": [.readAllStock],
+        "getTraceabilityCodeHistory": [.readAllStock],
         "createLotRecall": [.recallLot],
         "releaseLotBlock": [.recallLot],
         "getLotWhereabouts": [.readAllStock],
@@ -81,6 +82,7 @@ package enum OperationPermissions {
         "getStockCount": [.readStockDocuments],
         "enterStockCounts": [.moveStockDocument],
         "approveStockCount": [.moveStockDocument],
+        "cancelStockCount": [.moveStockDocument],
         // Issue 22: the response to a shortage (actions).
         "proposeShortageRedistribution": [.actOnShortage],
         "acceptShortageProposal": [.actOnShortage],

@@ -679,6 +679,7 @@ package enum ChineseMessages {
         ("a shortfall or damage on receipt needs a reason", "收货时的短少或破损须写明原因"),
         ("the receipt is refused: {}", "收货被拒绝：{1}"),
         ("a count sheet that is {} cannot be approved", "状态为 {1} 的盘点单不能审核"),
+        ("a count sheet that is {} cannot be cancelled", "状态为 {1} 的盘点单不能作废"),
         ("a count sheet that is {} takes no counts", "状态为 {1} 的盘点单不能录入盘点数"),
         ("a count is approved by a second person, not by the one who counted it", "盘点须由盘点人以外的另一人审核"),
         ("is not counted yet", "尚未盘点"),
@@ -688,6 +689,8 @@ package enum ChineseMessages {
         ("the product prefix {} maps to no drug", "药品标识码 {1} 没有对应的药品"),
         ("the product prefix {} is {}, not {}", "药品标识码 {1} 对应 {2}，而不是 {3}"),
         ("the traceability codes are refused: {}", "药品追溯码被拒绝：{1}"),
+        ("traceability codes already received: {}", "追溯码已入库（码 → 入库机构）：{1}"),
+        ("a package of this traceability code was already received", "该追溯码的药品已入库"),
         // The stock ledger's core (DispensingRules, DispensingUseCases, LotRecallUseCases, the ledger's constraints).
         ("a dispensing goes to a patient (patientRef) or to a ward (ward)", "发药须指明患者（patientRef）或病区（ward）"),
         ("a dispensing goes to a patient or to a ward, not both", "发药对象是患者或病区，不能两者都填"),

@@ -68,6 +68,11 @@ package enum StockCountRules {
     }
 
     /// Counts are entered while the sheet is open (409 naming its state otherwise).
+    /// A sheet is cancelled only while open (a count abandoned: nothing posts); an approved sheet stays.
+    package static func checkCancel(status: StockCountStatus) throws(DomainError) {
+        guard status == .open else { throw .conflict("a count sheet that is \(status.rawValue) cannot be cancelled") }
+    }
+
     package static func checkEntry(status: StockCountStatus) throws(DomainError) {
         guard status == .open else { throw .conflict("a count sheet that is \(status.rawValue) takes no counts") }
     }

@@ -87,6 +87,17 @@ package enum TraceabilityRules {
         return parsed
     }
 
+    /// A purchase receipt's codes enter the consortium once: a code already received (`receivedAt`: code → the
+    /// member that received it) is a package scanned twice or a copied code, refused with 409 naming each.
+    package static func checkFirstReceipt(
+        _ codes: [TraceabilityCode], receivedAt: [String: String], field: String = "traceabilityCodes"
+    ) throws(DomainError) {
+        let seen = codes.enumerated().compactMap { i, code in
+            receivedAt[code.value].map { "\(field)[\(i)] \(code) → \($0)" }
+        }
+        guard seen.isEmpty else { throw .conflict("traceability codes already received: \(seen.joined(separator: ", "))") }
+    }
+
     /// A code already dispensed before (its earlier dispensings, as the store finds them) is flagged: the mark of
     /// drugs flowing back into the market (回流药). Flagged, not refused: the dispensing happened; the flag is for
     /// the regulator and the auditor.

@@ -67,6 +67,8 @@ package enum ConstraintExplanations {
             FieldError(field: "lotNumber", reason: "the lot is expired or blocked and leaves only destroyed or returned"),
         "stock_movements_expiry":
             FieldError(field: "expiryDate", reason: "the lot is held here with another expiry date"),
+        "received_traceability_codes_once":
+            FieldError(field: "traceabilityCodes", reason: "a package of this traceability code was already received"),
         "dispensings_one_recipient":
             FieldError(field: "patientRef", reason: "a dispensing goes to a patient or to a ward, exactly one"),
     ]

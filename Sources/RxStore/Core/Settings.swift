@@ -20,6 +20,36 @@ package struct Settings: Sendable {
         return try setting.value(text: text, firstEffective: first, on: date, field: field)
     }
 
+    /// Several settings in force on `date` in one query: each key's text, the consortium's own before the national
+    /// default (a key with neither is absent). For reads that need a few settings per request.
+    package func texts(_ keys: [String], consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection)
+        async throws -> [String: String]
+    {
+        let rows = try await connection.rows(
+            """
+            SELECT DISTINCT ON (key) key, value FROM (
+                SELECT key, value, effective_from, 1 AS precedence FROM consortium_settings
+                 WHERE consortium_id = \(consortiumID) AND key = ANY(\(keys)::text[])
+                   AND effective_from <= \(date.description)::date
+                UNION ALL
+                SELECT key, value, effective_from, 2 FROM policy_defaults
+                 WHERE key = ANY(\(keys)::text[]) AND effective_from <= \(date.description)::date
+            ) s ORDER BY key, precedence, effective_from DESC
+            """, as: (String, String).self, logger: logger)
+        return Dictionary(rows.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// A setting's value from the texts `texts(_:consortiumID:on:connection:)` read; only a missing one costs a query
+    /// (to say from when it has a value).
+    package func required<Value>(
+        _ setting: PolicySetting<Value>, in texts: [String: String], consortiumID: Int64, on date: BusinessDate,
+        field: String = "date", connection: PostgresConnection
+    ) async throws -> Value {
+        let text = texts[setting.key]
+        let first = text != nil ? nil : try await firstEffective(setting.key, consortiumID: consortiumID, connection: connection)
+        return try setting.value(text: text, firstEffective: first, on: date, field: field)
+    }
+
     func value(_ key: String, consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> String?
     {
         try await connection.row(

@@ -155,9 +155,11 @@ package struct OrderStore: SQLStore {
         package var quantity: Decimal
         package var receivedOn: BusinessDate
         package var exceptionReason: String?
+        /// 药品追溯码 scanned at the receipt, one per package.
+        package var traceabilityCodes: [String]
         package init(
             lineNo: Int, lotNumber: String, expiryDate: BusinessDate, quantity: Decimal, receivedOn: BusinessDate,
-            exceptionReason: String?
+            exceptionReason: String?, traceabilityCodes: [String] = []
         ) {
             self.lineNo = lineNo
             self.lotNumber = lotNumber
@@ -165,6 +167,7 @@ package struct OrderStore: SQLStore {
             self.quantity = quantity
             self.receivedOn = receivedOn
             self.exceptionReason = exceptionReason
+            self.traceabilityCodes = traceabilityCodes
         }
     }
 

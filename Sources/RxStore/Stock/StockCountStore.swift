@@ -161,4 +161,13 @@ package struct StockCountStore: SQLStore {
             """, logger: logger)
         return true
     }
+
+    /// Cancels an open sheet; false when another request moved it first.
+    package func cancel(_ count: StockCount, connection: StoreConnection) async throws -> Bool {
+        try await connection.row(
+            """
+            UPDATE stock_counts SET status = 'cancelled', cancelled_at = now()
+            WHERE consortium_id = \(count.consortiumID) AND id = \(count.id) AND status = 'open' RETURNING id
+            """, as: Int64.self, logger: logger) != nil
+    }
 }

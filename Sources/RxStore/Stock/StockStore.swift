@@ -150,6 +150,25 @@ package struct StockDrugFacts: Sendable, Equatable {
     package var unit: String
 }
 
+/// One step of a traceability code's way through the consortium: received (a purchase receipt) or dispensed.
+package struct TraceabilityCodeEvent: Sendable, Equatable {
+    package enum Kind: String, Sendable {
+        case received, dispensed
+    }
+
+    package var event: Kind
+    package var institutionCode: String
+    package var drugCode: String
+    package var lotNumber: String
+    package var expiry: BusinessDate
+    package var businessDate: BusinessDate
+    package var documentType: String
+    package var documentID: Int64?
+    /// A dispensing of a code that left before (回流药).
+    package var reflow: Bool
+    package var at: Date
+}
+
 /// Reads of the ledger: stock on hand (the trigger-kept rows, never the history), the stock card of a lot, where a
 /// lot is, the lots to issue from (locked), and the facts dispensing needs.
 package struct StockStore: SQLStore {
@@ -411,6 +430,59 @@ package struct StockStore: SQLStore {
             "SELECT prefix, drug_code FROM traceability_code_prefixes WHERE prefix = ANY(\(prefixes)::text[])",
             as: (String, String).self, logger: logger)
         return Dictionary(rows.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The codes among `codes` already received in the consortium, with the member that received each.
+    package func receivedCodes(_ codes: [String], consortiumID: Int64, on connection: StoreConnection) async throws
+        -> [String: String]
+    {
+        guard !codes.isEmpty else { return [:] }
+        let rows = try await connection.rows(
+            """
+            SELECT r.code, i.code FROM received_traceability_codes r JOIN institutions i ON i.id = r.institution_id
+            WHERE r.consortium_id = \(consortiumID) AND r.code = ANY(\(codes)::text[])
+            """, as: (String, String).self, logger: logger)
+        return Dictionary(rows.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Records the codes scanned at a purchase receipt against its movement (sql/029; a code received before fails
+    /// the unique key).
+    package func recordReceivedCodes(
+        _ codes: [String], consortiumID: Int64, institutionID: Int64, movementID: Int64, on connection: StoreConnection
+    ) async throws {
+        guard !codes.isEmpty else { return }
+        try await connection.run(
+            """
+            INSERT INTO received_traceability_codes (consortium_id, code, institution_id, movement_id)
+            SELECT \(consortiumID), c, \(institutionID), \(movementID) FROM unnest(\(codes)::text[]) c
+            """, logger: logger)
+    }
+
+    /// Where a traceability code has been: its receipt (member, drug, lot, date, document) and its dispensings, in
+    /// order; empty when the consortium never saw it.
+    package func codeHistory(_ code: String, consortiumID: Int64) async throws -> [TraceabilityCodeEvent] {
+        try await database.rows(
+            """
+            SELECT 'received', i.code, m.drug_code, m.lot_number, m.expiry_date::text, m.business_date::text,
+                   m.document_type, m.document_id, false, r.received_at
+            FROM received_traceability_codes r JOIN stock_movements m
+              ON m.consortium_id = r.consortium_id AND m.id = r.movement_id
+            JOIN institutions i ON i.id = r.institution_id
+            WHERE r.consortium_id = \(consortiumID) AND r.code = \(code)
+            UNION ALL
+            SELECT 'dispensed', i.code, m.drug_code, m.lot_number, m.expiry_date::text, m.business_date::text,
+                   m.document_type, m.document_id, d.reflow, d.dispensed_at
+            FROM dispensed_traceability_codes d JOIN stock_movements m
+              ON m.consortium_id = d.consortium_id AND m.id = d.movement_id
+            JOIN institutions i ON i.id = d.institution_id
+            WHERE d.consortium_id = \(consortiumID) AND d.code = \(code)
+            ORDER BY 10
+            """, as: (String, String, String, String, String, String, String, Int64?, Bool, Date).self
+        ).map {
+            TraceabilityCodeEvent(
+                event: try decodeEnum($0.0), institutionCode: $0.1, drugCode: $0.2, lotNumber: $0.3, expiry: try Self.day($0.4),
+                businessDate: try Self.day($0.5), documentType: $0.6, documentID: $0.7, reflow: $0.8, at: $0.9)
+        }
     }
 
     // MARK: Dispensings

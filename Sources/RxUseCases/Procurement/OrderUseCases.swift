@@ -253,12 +253,23 @@ package struct OrderUseCases: Sendable {
                 ordered: line.quantity, alreadyReceived: line.receivedQuantity, quantity: delivery.quantity,
                 expiry: delivery.expiryDate, receivedOn: delivery.receivedOn, minimumShelfLifeMonths: months)
             let exception = try OrderRules.acceptedException(problems: problems, exceptionReason: delivery.exceptionReason)
+            // 药品追溯码 scanned at the receipt: each maps to the line's drug, and enters the consortium once.
+            let stock = StockStore(database: database)
+            let prefixes = try await stock.traceabilityPrefixes(
+                Array(Set(delivery.traceabilityCodes.map { String($0.trimmingCharacters(in: .whitespaces).prefix(7)) })),
+                on: connection)
+            let codes = try TraceabilityRules.validate(
+                delivery.traceabilityCodes, drugCode: line.drugCode, prefixes: prefixes)
+            try TraceabilityRules.checkFirstReceipt(
+                codes,
+                receivedAt: try await stock.receivedCodes(codes.map(\.value), consortiumID: consortium.id, on: connection))
             try await orders.insertDelivery(
                 orderID: orderID, lineNo: line.lineNo, delivery, exception: exception, consortiumID: consortium.id,
                 recordedBy: principal.tokenID, on: connection)
             // The delivery's purchase receipt (108) enters the member's stock in the same transaction.
             try await StockPostings(database: database).postDelivery(
-                orderID: orderID, lineNo: line.lineNo, consortiumID: consortium.id, by: principal.tokenID, on: connection)
+                orderID: orderID, lineNo: line.lineNo, consortiumID: consortium.id, codes: codes, by: principal.tokenID,
+                on: connection)
             var lines = before.lines
             lines[index].receivedQuantity += delivery.quantity
             let status = ProcurementRules.statusAfterDelivery(lines: lines.map { ($0.quantity, $0.receivedQuantity) })
@@ -266,14 +277,14 @@ package struct OrderUseCases: Sendable {
             let after = try await existing(orderID, consortiumID: consortium.id, connection: connection)
             struct Record: Encodable {
                 var orderID: Int64; var lineNo: Int; var lot: String; var expiry: String; var quantity: Decimal;
-                var exception: String?
+                var exception: String?; var traceabilityCodes: [String]
             }
             try await database.audit.record(
                 on: connection, consortiumID: consortium.id, actor: Actor(principal), action: "receive",
                 entityType: "delivery", entityKey: "\(orderID)/\(line.lineNo)/\(delivery.lotNumber)", before: Record?.none,
                 after: Record(
                     orderID: orderID, lineNo: line.lineNo, lot: delivery.lotNumber, expiry: delivery.expiryDate.description,
-                    quantity: delivery.quantity, exception: exception))
+                    quantity: delivery.quantity, exception: exception, traceabilityCodes: codes.map(\.value)))
             return after
         }
     }

@@ -22,10 +22,14 @@ extension StockUseCases {
     func window(consortiumID: Int64, today: BusinessDate) async throws -> (ConsumptionWindow, minimumShelfLife: Int) {
         try await database.read { connection in
             let settings = Settings(logger: database.logger)
+            let window = PolicySetting.stockConsumptionWindowDays
+            let minimum = PolicySetting.stockMinimumShelfLifeForIssueDays
+            let texts = try await settings.texts(
+                [window.key, minimum.key], consortiumID: consortiumID, on: today, connection: connection)
             let days = try await settings.required(
-                .stockConsumptionWindowDays, consortiumID: consortiumID, on: today, connection: connection)
+                window, in: texts, consortiumID: consortiumID, on: today, connection: connection)
             let shelfLife = try await settings.required(
-                .stockMinimumShelfLifeForIssueDays, consortiumID: consortiumID, on: today, connection: connection)
+                minimum, in: texts, consortiumID: consortiumID, on: today, connection: connection)
             return (try StockRules.consumptionWindow(before: today, days: days), shelfLife)
         }
     }

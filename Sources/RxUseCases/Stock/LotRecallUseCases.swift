@@ -111,6 +111,17 @@ package struct LotRecallUseCases: Sendable {
         }
     }
 
+    /// Where a traceability code has been in the consortium: its receipt and its dispensings (422 naming
+    /// `traceabilityCode` when it is not 20 digits).
+    package func codeHistory(_ text: String, consortium: Consortium, by principal: Principal) async throws
+        -> (code: TraceabilityCode, events: [TraceabilityCodeEvent])
+    {
+        try principal.require(
+            .readAllStock(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+        let code = try TraceabilityCode(parsing: text, field: "traceabilityCode")
+        return (code, try await stock.codeHistory(code.value, consortiumID: consortium.id))
+    }
+
     func find(drugCode: String, lotNumber: String, consortiumID: Int64, on connection: StoreConnection) async throws
         -> LotWhereabouts
     {

@@ -113,6 +113,19 @@ package struct StockCountUseCases: Sendable {
         }
     }
 
+    /// Cancels an open sheet (`StockCountRules.checkCancel`): a count abandoned posts nothing.
+    package func cancel(id: Int64, consortium: Consortium, by principal: Principal) async throws -> StockCount {
+        try await database.transaction { c in
+            let before = try await locked(id, consortium: consortium, principal, connection: c)
+            try principal.require(permission(before.institutionID, consortium))
+            try StockCountRules.checkCancel(status: before.status)
+            guard try await counts.cancel(before, connection: c) else {
+                throw DomainError.conflict("stock count \(id) was moved by another request; reload it")
+            }
+            return try await audited("cancel", before: before, consortium: consortium, principal, connection: c)
+        }
+    }
+
     func locked(_ id: Int64, consortium: Consortium, _ principal: Principal, connection: StoreConnection) async throws
         -> StockCount
     {

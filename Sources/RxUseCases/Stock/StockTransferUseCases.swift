@@ -228,7 +228,7 @@ package struct StockTransferUseCases: Sendable {
     /// Locks the transfer for a step: `principal` must move documents of the member `party` names (its sender or
     /// its receiver), and `action` must be a move from the transfer's status.
     func begin(
-        _ action: StockTransferAction, id: Int64, by party: KeyPath<StockTransfer, Int64> & Sendable, refusal: String,
+        _ action: StockTransferAction, id: Int64, by party: any KeyPath<StockTransfer, Int64> & Sendable, refusal: String,
         consortium: Consortium, _ principal: Principal, connection: StoreConnection
     ) async throws -> StockTransfer {
         let before = try await locked(id, consortium: consortium, principal, connection: connection)

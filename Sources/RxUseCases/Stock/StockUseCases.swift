@@ -49,13 +49,18 @@ package struct StockUseCases: Sendable {
     func thresholds(consortiumID: Int64, today: BusinessDate) async throws -> Thresholds {
         try await database.read { connection in
             let settings = Settings(logger: database.logger)
+            let first = PolicySetting.stockNearExpiryDaysFirst
+            let second = PolicySetting.stockNearExpiryDaysSecond
+            let shelfLife = PolicySetting.stockMinimumShelfLifeForIssueDays
+            let texts = try await settings.texts(
+                [first.key, second.key, shelfLife.key], consortiumID: consortiumID, on: today, connection: connection)
             return Thresholds(
                 first: try await settings.required(
-                    .stockNearExpiryDaysFirst, consortiumID: consortiumID, on: today, connection: connection),
+                    first, in: texts, consortiumID: consortiumID, on: today, connection: connection),
                 second: try await settings.required(
-                    .stockNearExpiryDaysSecond, consortiumID: consortiumID, on: today, connection: connection),
+                    second, in: texts, consortiumID: consortiumID, on: today, connection: connection),
                 minimumShelfLife: try await settings.required(
-                    .stockMinimumShelfLifeForIssueDays, consortiumID: consortiumID, on: today, connection: connection))
+                    shelfLife, in: texts, consortiumID: consortiumID, on: today, connection: connection))
         }
     }
 
@@ -152,9 +157,11 @@ package struct StockPostings: Sendable {
         self.movements = StockMovementStore(database: database)
     }
 
-    /// The purchase receipt (108) of the delivery just recorded on an order line, at the ordering member.
+    /// The purchase receipt (108) of the delivery just recorded on an order line, at the ordering member, with the
+    /// traceability codes scanned (already validated and checked against earlier receipts).
     package func postDelivery(
-        orderID: Int64, lineNo: Int, consortiumID: Int64, by tokenID: Int64?, on connection: StoreConnection
+        orderID: Int64, lineNo: Int, consortiumID: Int64, codes: [TraceabilityCode] = [], by tokenID: Int64?,
+        on connection: StoreConnection
     )
         async throws
     {
@@ -162,13 +169,16 @@ package struct StockPostings: Sendable {
             .orNotFound("no delivery on order \(orderID) line \(lineNo)")
         let receipt = StockRules.receipt(
             delivered: d.quantity, orderedIn: d.orderedIn, packageSize: d.packageSize, unitPrice: d.unitPrice)
-        try await movements.post(
+        let ids = try await movements.post(
             [
                 NewStockMovement(
                     institutionID: d.institutionID, locationID: nil, lot: d.lot, reason: .purchaseReceipt,
                     quantity: receipt.quantity, documentType: .delivery, documentID: d.id, businessDate: d.receivedOn,
                     unitCost: receipt.unitCost)
             ], consortiumID: consortiumID, actorTokenID: tokenID, on: connection)
+        try await stock.recordReceivedCodes(
+            codes.map(\.value), consortiumID: consortiumID, institutionID: d.institutionID, movementID: ids[0],
+            on: connection)
     }
 
     /// A preparation's shipment out of the producer (102); what the producer does not hold of the lot enters first
