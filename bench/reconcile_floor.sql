@@ -27,6 +27,7 @@ WITH catalogue AS (
     SELECT t.*, i.id AS institution_id, i.consortium_id AS institution_consortium, i.level, mc.institution_id AS own_list,
            s.id AS manufacturer_id, s.code AS manufacturer, s.is_manufacturer, s.counts_as_manufacturer_id,
            m.order_id, m.line_no, m.unit_price AS unit_price_ordered, m.supplied, m.line_received, m.lot_received,
+           m.emergency_shortage_id,
            r.id AS recorded_invoice, coalesce(r.paid, false) AS recorded_paid,
            -- the line claims the order line's units when it is not a duplicate nor of a recorded invoice
            (t.first_line = t.line_number AND r.id IS NULL AND m.order_id IS NOT NULL AND m.supplied) AS claims
@@ -44,8 +45,11 @@ WITH catalogue AS (
     -- the member's order line for the drug with a receipt of the lot: one the invoicing distributor supplied
     -- when there is one, else another (then the distributor is the wrong one)
     LEFT JOIN LATERAL (
-        SELECT pol.order_id, pol.line_no, pol.unit_price, coalesce(co.distributor_id = sd.id, false) AS supplied,
-               pol.received_quantity AS line_received, sum(d.quantity) AS lot_received
+        SELECT pol.order_id, pol.line_no, pol.unit_price,
+               -- an emergency purchase (issue 22) is supplied by its own supplier, off the usual distributor
+               coalesce(co.distributor_id = sd.id, po.emergency_supplier_id = sd.id, false) AS supplied,
+               pol.received_quantity AS line_received, sum(d.quantity) AS lot_received,
+               po.emergency_shortage_id
         FROM purchase_orders po
         JOIN purchase_order_lines pol ON pol.consortium_id = po.consortium_id AND pol.order_id = po.id
         JOIN deliveries d ON d.consortium_id = pol.consortium_id AND d.order_id = pol.order_id
@@ -53,8 +57,10 @@ WITH catalogue AS (
         LEFT JOIN consolidated_orders co ON co.consortium_id = pol.consortium_id AND co.id = pol.consolidated_order_id
         WHERE po.consortium_id = i.consortium_id AND po.institution_id = i.id AND pol.drug_code = t.drug_code
           AND po.status <> 'cancelled'
-        GROUP BY pol.order_id, pol.line_no, pol.unit_price, pol.received_quantity, co.distributor_id
-        ORDER BY coalesce(co.distributor_id = sd.id, false) DESC, pol.order_id DESC, pol.line_no
+        GROUP BY pol.order_id, pol.line_no, pol.unit_price, pol.received_quantity, co.distributor_id,
+                 po.emergency_supplier_id, po.emergency_shortage_id
+        ORDER BY coalesce(co.distributor_id = sd.id, po.emergency_supplier_id = sd.id, false) DESC,
+                 pol.order_id DESC, pol.line_no
         LIMIT 1
     ) m ON true
 )
@@ -82,7 +88,8 @@ SELECT t.line_number, t.distributor_code, t.invoice_number, t.invoice_date::text
        END,
        two_invoice_chain_problem(
                    t.manufacturer_invoice_number, t.manufacturer_code, t.manufacturer, t.is_manufacturer,
-                   t.counts_as_manufacturer_id)
+                   t.counts_as_manufacturer_id),
+       t.emergency_shortage_id
 FROM judged t
 -- what invoices recorded through the API billed of the order line, and of the lot
 LEFT JOIN LATERAL (

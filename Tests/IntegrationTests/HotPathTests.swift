@@ -130,14 +130,24 @@ struct HotPathTests {
                         drugCode: string(), eligible: random.next() % 2 == 0,
                         daysAsked: Int(truncatingIfNeeded: random.next()) % 1000,
                         maxDays: Int(random.next() % 85), quantity: string(),
-                        reasons: (0..<Int(random.next() % 3)).map { _ in .init(code: string(), zh: string(), en: string()) })
+                        reasons: (0..<Int(random.next() % 3)).map { _ in .init(code: string(), zh: string(), en: string()) },
+                        shortage: random.next() % 2 == 0
+                            ? nil
+                            : .init(
+                                id: Int64(random.next() % 100_000),
+                                level: [.member, .consortium, .escalated][Int(random.next() % 3)],
+                                substituteDrugCode: random.next() % 2 == 0 ? nil : string()))
                 })
             let bytes = Data(buffer: result.json)
             let decoded = try JSONDecoder().decode(Result.self, from: bytes)
             let written = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
             #expect(Set(written.keys) == propertyNames(result))
             if let item = result.items.first, let writtenItem = (written["items"] as? [[String: Any]])?.first {
-                #expect(Set(writtenItem.keys) == propertyNames(item))
+                // An open shortage is mentioned only when there is one (issue 22).
+                #expect(Set(writtenItem.keys) == propertyNames(item).subtracting(item.shortage == nil ? ["shortage"] : []))
+                if let shortage = item.shortage, shortage.substituteDrugCode != nil {
+                    #expect(Set((writtenItem["shortage"] as? [String: Any] ?? [:]).keys) == propertyNames(shortage))
+                }
                 if let reason = item.reasons.first, let writtenReason = (writtenItem["reasons"] as? [[String: Any]])?.first {
                     #expect(Set(writtenReason.keys) == propertyNames(reason))
                 }

@@ -8,7 +8,8 @@ import RxStore
 import RxUseCases
 import Testing
 
-@Suite("Shortage reads (短缺): open shortages, one with its history, the alert feed, a member's digest, suppliers' reports (issue 22)")
+@Suite(
+    "Shortage reads (短缺): open shortages, one with its history, the alert feed, a member's digest, suppliers' reports (issue 22)")
 struct ShortageReadTests {
     typealias S = ShortageScanTests
     static let base = "/v1/consortia/JLTCM"
@@ -50,7 +51,8 @@ struct ShortageReadTests {
 
             let mine = try await app.token(.institutionPharmacist, institution: S.member)
             let other = try await app.token(.institutionPharmacist, institution: S.otherMember)
-            #expect(Self.drugs(try await app.call(.get, "\(Self.base)/shortages", token: mine)).isSuperset(of: ["XSHR01", "XSHR02"]))
+            #expect(
+                Self.drugs(try await app.call(.get, "\(Self.base)/shortages", token: mine)).isSuperset(of: ["XSHR01", "XSHR02"]))
             let theirs = Self.drugs(try await app.call(.get, "\(Self.base)/shortages", token: other))
             #expect(theirs.contains("XSHR01") && !theirs.contains("XSHR02"), "\(theirs)")
             let id = try #require(xshr02["id"] as? Int)
@@ -70,7 +72,9 @@ struct ShortageReadTests {
         }
     }
 
-    @Test("the alert feed pages on its cursor, oldest change first; a record changed again comes again; the supply centre and overseers only")
+    @Test(
+        "the alert feed pages on its cursor, oldest change first; a record changed again comes again; the supply centre and overseers only"
+    )
     func feed() async throws {
         try await TestApp.run { app in
             let d = S.today
@@ -120,7 +124,9 @@ struct ShortageReadTests {
             let low = try #require(lines.first { ($0["shortage"] as? [String: Any])?["drugCode"] as? String == "XSHR02" })
             #expect((low["daysOfStock"] as? [String: Any])?["daysOfStock"] as? String == "10")
             let out = try #require(lines.first { ($0["shortage"] as? [String: Any])?["drugCode"] as? String == "XSHR01" })
-            #expect((out["daysOfStock"] as? [String: Any])?["issuable"] == nil || (out["daysOfStock"] as? [String: Any])?["issuable"] as? String == "0")
+            #expect(
+                (out["daysOfStock"] as? [String: Any])?["issuable"] == nil
+                    || (out["daysOfStock"] as? [String: Any])?["issuable"] as? String == "0")
             let other = try await app.token(.institutionPharmacist, institution: S.otherMember)
             try await app.call(.get, "/v1/institutions/\(S.member)/shortage-digest", token: other).expectProblem(.forbidden)
             let theirs = try await app.call(.get, "/v1/institutions/\(S.otherMember)/shortage-digest", token: other)
@@ -129,7 +135,9 @@ struct ShortageReadTests {
         }
     }
 
-    @Test("a supplier's report: refused with every field named and nothing written; recorded once, it opens a record; resumed once; audited")
+    @Test(
+        "a supplier's report: refused with every field named and nothing written; recorded once, it opens a record; resumed once; audited"
+    )
     func supplierReports() async throws {
         try await TestApp.run { app in
             let d = S.today
@@ -141,7 +149,9 @@ struct ShortageReadTests {
             let audits = try await app.count("SELECT count(*)::int FROM audit_log")
             let bad = try await app.call(
                 .post, path, token: admin,
-                json: #"{"drugCode": "XSHR03", "supplierCode": "DST-SINOPHARM-JL", "notice": " ", "reportedOn": "\#(d.adding(days: 1))"}"#)
+                json:
+                    #"{"drugCode": "XSHR03", "supplierCode": "DST-SINOPHARM-JL", "notice": " ", "reportedOn": "\#(d.adding(days: 1))"}"#
+            )
             bad.expectProblem(.unprocessableContent, naming: "notice")
             bad.expectProblem(.unprocessableContent, naming: "reportedOn")
             try await app.call(
@@ -177,7 +187,8 @@ struct ShortageReadTests {
             try await app.call(.post, "\(path)/\(id)/resume", token: admin, json: "{}").expectProblem(.conflict)
             #expect(
                 try await app.count(
-                    "SELECT count(*)::int FROM audit_log WHERE entity_type = 'shortage_supplier_report' AND entity_key = \(String(id))")
+                    "SELECT count(*)::int FROM audit_log WHERE entity_type = 'shortage_supplier_report' AND entity_key = \(String(id))"
+                )
                     == 2)
         }
     }

@@ -77,7 +77,9 @@ struct ShortageScanTests {
             as: String.self)
     }
 
-    @Test("a stock-out at a member opens a record (the consortium out as a whole: its level); stock back closes it as recovered; a rescan with nothing new writes nothing")
+    @Test(
+        "a stock-out at a member opens a record (the consortium out as a whole: its level); stock back closes it as recovered; a rescan with nothing new writes nothing"
+    )
     func stockOutOpensAndReturnCloses() async throws {
         try await TestApp.run { app in
             let drug = "XSHT01"
@@ -113,14 +115,16 @@ struct ShortageScanTests {
             #expect(try await Self.holding(app, id).isEmpty)
             #expect(
                 try await app.count(
-                    "SELECT count(*)::int FROM shortage_signals WHERE shortage_id = \(id) AND cleared_on = \(later.description)::date")
+                    "SELECT count(*)::int FROM shortage_signals WHERE shortage_id = \(id) AND cleared_on = \(later.description)::date"
+                )
                     == 2)
             #expect(try await app.count("SELECT count(*)::int FROM shortage_members WHERE shortage_id = \(id) AND affected") == 0)
             #expect(try await Self.audits(app, id) == ["open", "close"])
         }
     }
 
-    @Test("low stock at one member is a member-level record; its return within the reopen window reopens it, later a new one opens")
+    @Test(
+        "low stock at one member is a member-level record; its return within the reopen window reopens it, later a new one opens")
     func lowStockReopenAndNew() async throws {
         try await TestApp.run { app in
             let drug = "XSHT02"
@@ -166,7 +170,9 @@ struct ShortageScanTests {
         }
     }
 
-    @Test("a late delivery counts from the order's submission: not late on the deadline day, late the day after, cleared once delivered")
+    @Test(
+        "a late delivery counts from the order's submission: not late on the deadline day, late the day after, cleared once delivered"
+    )
     func lateDelivery() async throws {
         let today = StockLedgerTests.Today(BusinessDate.today())
         try await StockLedgerTests.run(today: today) { app in
@@ -295,7 +301,9 @@ struct ShortageScanTests {
         }
     }
 
-    @Test("the demo (seed --demo and its scan) shows a stock-out at a member, low stock at another and a supplier's report, with the lists loaded")
+    @Test(
+        "the demo (seed --demo and its scan) shows a stock-out at a member, low stock at another and a supplier's report, with the lists loaded"
+    )
     func demo() async throws {
         try await TestApp.run { app in
             let kinds = try await app.database.rows(
@@ -312,7 +320,9 @@ struct ShortageScanTests {
         }
     }
 
-    @Test("CLI: shortages scan prints what changed (0; 1 for an unknown consortium); report writes CSV under one header or a JSON array; import shortage-lists is all or nothing")
+    @Test(
+        "CLI: shortages scan prints what changed (0; 1 for an unknown consortium); report writes CSV under one header or a JSON array; import shortage-lists is all or nothing"
+    )
     func commands() async throws {
         try await CLITests.withCommand { cli in
             let scan = try cli.run(["shortages", "scan", "--consortium", Self.consortium])
@@ -335,7 +345,8 @@ struct ShortageScanTests {
                 "\(header)\nXNOPE999,national_shortage,,2024-01-01,,test\nXJ01CEA080A002010100003,bogus,,2024-01-01,,test\n")
             defer { try? FileManager.default.removeItem(at: bad) }
             let refused = try cli.run(["import", "shortage-lists", bad.path])
-            #expect(refused.status == 2 && refused.err.contains("line 3") && refused.err.contains("list_kind：必须是"), "\(refused.err)")
+            #expect(
+                refused.status == 2 && refused.err.contains("line 3") && refused.err.contains("list_kind：必须是"), "\(refused.err)")
             let unknown = try CLITests.file("\(header)\nXNOPE999,national_shortage,,2024-01-01,,test\n")
             defer { try? FileManager.default.removeItem(at: unknown) }
             let noDrug = try cli.run(["import", "shortage-lists", unknown.path])

@@ -38,7 +38,8 @@ struct SupplierReportRulesTests: RuleRefusals {
     func resume() throws {
         let report = Self.report(reportedOn: Self.today.adding(days: -5))
         let resumed = try ShortageRules.resume(report, on: Self.today, today: Self.today)
-        #expect(resumed.resumedOn == Self.today && !resumed.stands(on: Self.today) && resumed.stands(on: Self.today.adding(days: -1)))
+        #expect(
+            resumed.resumedOn == Self.today && !resumed.stands(on: Self.today) && resumed.stands(on: Self.today.adding(days: -1)))
         #expect(field { _ = try ShortageRules.resume(report, on: report.reportedOn, today: Self.today) } == "resumedOn")
         #expect(field { _ = try ShortageRules.resume(report, on: Self.today.adding(days: 1), today: Self.today) } == "resumedOn")
         #expect(isConflict { _ = try ShortageRules.resume(resumed, on: Self.today, today: Self.today) })

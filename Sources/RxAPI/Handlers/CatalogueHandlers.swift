@@ -282,6 +282,9 @@ extension APIHandler {
         _ = try await visibleInstitution(body.sendingInstitutionCode, for: principal)
         let receiving = try await visibleInstitution(body.receivingInstitutionCode, for: principal)
         let answers = try await memberCatalogues.medicationCheck(receiving: receiving, drugCodes: body.drugCodes, on: today)
+        // An open shortage of a drug the receiver holds is mentioned, never refused (issue 22).
+        let short = try await shortageActions.openShortages(
+            drugCodes: answers.filter(\.heldByReceiver).map(\.drugCode), consortiumID: receiving.consortiumID)
         return .ok(
             .init(
                 body: .json(
@@ -289,7 +292,9 @@ extension APIHandler {
                         items: try answers.map {
                             .init(
                                 drugCode: $0.drugCode, known: $0.known, heldByReceiver: $0.heldByReceiver,
-                                alternatives: try $0.alternatives.map(Components.Schemas.Drug.init))
+                                alternatives: try $0.alternatives.map(Components.Schemas.Drug.init),
+                                shortage: try ($0.heldByReceiver ? short[$0.drugCode] : nil).map(
+                                    Components.Schemas.ShortageMention.init))
                         }))))
     }
 }

@@ -131,16 +131,20 @@ extension APIHandler {
         let request = LongPrescriptionRequest(
             institutionCode: body.institutionCode, prescriberPseudonym: body.prescriber, patientRef: body.patient.ref,
             patient: try patient(body.patient), items: try body.items.enumerated().map { try item($1, field: "items[\($0)]") })
+        let consortiumID = try principal.scopedConsortiumID(orNotFound: "no consortium")
         let result = try await longPrescriptions.check(
-            request, consortiumID: try principal.scopedConsortiumID(orNotFound: "no consortium"), today: today,
-            cache: longPrescriptionContexts)
+            request, consortiumID: consortiumID, today: today, cache: longPrescriptionContexts)
+        // An open shortage of a drug the check approves is mentioned, never refused (issue 22).
+        let short = try await shortageActions.openShortages(
+            drugCodes: result.answers.filter(\.eligible).map(\.drugCode), consortiumID: consortiumID)
         return .init(
             decision: try convert(result.decision),
-            items: result.answers.map {
+            items: try result.answers.map {
                 .init(
                     drugCode: $0.drugCode, eligible: $0.eligible, daysAsked: $0.daysAsked, maxDays: $0.maxDays,
                     quantity: "\($0.quantity)",
-                    reasons: $0.reasons.map { .init(code: $0.code, zh: $0.zh, en: $0.en) })
+                    reasons: $0.reasons.map { .init(code: $0.code, zh: $0.zh, en: $0.en) },
+                    shortage: try ($0.eligible ? short[$0.drugCode] : nil).map(Components.Schemas.ShortageMention.init))
             })
     }
 

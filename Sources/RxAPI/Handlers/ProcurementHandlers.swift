@@ -22,7 +22,7 @@ extension Components.Schemas.PurchaseOrder {
                     lineNo: $0.lineNo, drugCode: $0.drugCode, quantity: quantityText($0.quantity),
                     quantityUnit: try convert($0.quantityUnit), unitPrice: $0.unitPrice.description,
                     consolidatedOrderId: $0.consolidatedOrderID, receivedQuantity: quantityText($0.receivedQuantity))
-            })
+            }, emergencyShortageId: o.emergencyShortageID, emergencySupplierCode: o.emergencySupplierCode)
     }
 }
 

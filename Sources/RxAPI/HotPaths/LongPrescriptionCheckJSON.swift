@@ -106,6 +106,14 @@ extension Components.Schemas.LongPrescriptionCheckResult {
                             writer.member("en", reason.en)
                         }
                     }
+                    if let shortage = item.shortage {
+                        writer.key("shortage")
+                        writer.object { writer in
+                            writer.member("id", shortage.id)
+                            writer.member("level", shortage.level.rawValue)
+                            if let code = shortage.substituteDrugCode { writer.member("substituteDrugCode", code) }
+                        }
+                    }
                 }
             }
         }

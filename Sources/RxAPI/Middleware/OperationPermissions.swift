@@ -83,6 +83,18 @@ package enum OperationPermissions {
         "enterStockCounts": [.moveStockDocument],
         "approveStockCount": [.moveStockDocument],
         "cancelStockCount": [.moveStockDocument],
+        // Issue 22: the response to a shortage (actions).
+        "proposeShortageRedistribution": [.actOnShortage],
+        "acceptShortageProposal": [.actOnShortage],
+        "rejectShortageProposal": [.actOnShortage],
+        "listShortageSubstitutes": [.readAllStock, .signOffSubstitute],
+        "listShortageActions": [.readAllStock, .signOffSubstitute],
+        "actOnShortage": [.actOnShortage, .signOffSubstitute],
+        "getShortageReport": [.readAllStock],
+        "closeShortage": [.actOnShortage],
+        "reopenShortage": [.actOnShortage],
+        "setShortageCause": [.actOnShortage],
+        "setShortageOwner": [.actOnShortage],
         // Joint decoction-piece rounds.
         "createHerbRound": [.runHerbRound],
         "moveHerbRound": [.runHerbRound],

@@ -8,7 +8,8 @@ import RxUseCases
 struct ShortagesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shortages",
-        abstract: "Shortage monitoring (短缺药品监测): scan a consortium, report its open shortages (exit 0 done, 1 not found, 2 bad input).",
+        abstract:
+            "Shortage monitoring (短缺药品监测): scan a consortium, report its open shortages (exit 0 done, 1 not found, 2 bad input).",
         subcommands: [Scan.self, Report.self])
 
     static func day(_ text: String?) throws -> BusinessDate {

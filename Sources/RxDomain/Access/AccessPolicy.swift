@@ -112,6 +112,11 @@ package enum Permission: Sendable, Equatable {
     case readAllShortages(consortiumID: Int64, leadInstitutionCode: String?)
     /// Record a supplier's shortage report, or its resumption: the supply centre.
     case recordSupplierReport(consortiumID: Int64, leadInstitutionCode: String?)
+    /// Act on a shortage (调剂, 应急采购, 上报; close, reopen, cause, owner): the supply centre, that is the consortium
+    /// admin and a procurement officer of the lead.
+    case actOnShortage(consortiumID: Int64, leadInstitutionCode: String?)
+    /// Sign off a substitute for a short drug (替代): a pharmacist of a member of the consortium.
+    case signOffSubstitute(consortiumID: Int64)
 }
 
 extension Principal {
@@ -263,6 +268,10 @@ extension Principal {
             return overseesConsortium || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
         case .recordSupplierReport(let consortium, let lead):
             return may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .actOnShortage(let consortium, let lead):
+            return may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .signOffSubstitute(let consortium):
+            return consortium == consortiumID && role == .institutionPharmacist
         }
     }
 

@@ -51,6 +51,8 @@ extension Permission {
         case readShortages
         case readAllShortages
         case recordSupplierReport
+        case actOnShortage
+        case signOffSubstitute
     }
 
     package var kind: Kind {
@@ -105,6 +107,8 @@ extension Permission {
         case .readShortages: .readShortages
         case .readAllShortages: .readAllShortages
         case .recordSupplierReport: .recordSupplierReport
+        case .actOnShortage: .actOnShortage
+        case .signOffSubstitute: .signOffSubstitute
         }
     }
 
@@ -165,6 +169,8 @@ extension Permission {
             .readShortages(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
             .readAllShortages(consortiumID: c, leadInstitutionCode: lead),
             .recordSupplierReport(consortiumID: c, leadInstitutionCode: lead),
+            .actOnShortage(consortiumID: c, leadInstitutionCode: lead),
+            .signOffSubstitute(consortiumID: c),
         ]
     }()
 }

@@ -815,6 +815,27 @@ package enum ChineseMessages {
         ("an emergency purchase names its supplier", "应急采购须写明供应商"),
         ("must not be in the past", "不能早于今天"),
         ("the action is refused: {}", "应对措施被拒绝：{1}"),
+        // Shortages: the response (ShortageActionUseCases, ShortageResponse).
+        ("no shortage {}", "没有短缺记录 {1}"),
+        ("the proposal was not recorded", "调剂建议未能记录"),
+        ("the action was not recorded", "应对措施未能记录"),
+        ("another shortage of this drug is open", "该药品已有另一条未关闭的短缺记录"),
+        ("no shortage proposal {}", "没有调剂建议 {1}"),
+        ("no shortage action {}", "没有应对措施 {1}"),
+        ("no proposal {} of shortage {}", "短缺记录 {2} 没有调剂建议 {1}"),
+        ("proposal {} is {}, no longer proposed", "调剂建议 {1} 的状态为 {2}，已不能再处理"),
+        ("proposal {} was decided by another request; reload it", "调剂建议 {1} 已被其他请求处理，请重新加载"),
+        ("a rejection says why", "拒绝调剂建议须写明原因"),
+        ("no live token of the consortium by that id", "本医联体没有该编号的有效令牌"),
+        (
+            "a shortage is followed by the supply centre (consortium admin or procurement officer)",
+            "短缺记录由配送中心跟进（医联体管理员或采购员）"
+        ),
+        (
+            "a substitute is chosen by the supply centre and signed off by a pharmacist",
+            "替代药品由配送中心选定并经药师签字确认"
+        ),
+        ("an action on a shortage is taken with an API token", "短缺应对措施须使用 API 令牌执行"),
     ]
 
     /// Shortages, issue 22 part A: supplier reports (SupplierReportRules) and the scan.

@@ -27,11 +27,14 @@ package struct InvoicedOrderLine: Sendable, Equatable {
     package var line: ReceiptBalance
     /// The lot the invoice line names; nil when it names none.
     package var lot: ReceiptBalance?
+    /// The order is the emergency purchase (应急采购) of this shortage, off the usual distributor (issue 22).
+    package var emergencyShortageID: Int64?
 
     package init(
         orderID: Int64, lineNo: Int, unifiedPrice: Money, suppliedByInvoicingDistributor: Bool, line: ReceiptBalance,
-        lot: ReceiptBalance? = nil
+        lot: ReceiptBalance? = nil, emergencyShortageID: Int64? = nil
     ) {
+        self.emergencyShortageID = emergencyShortageID
         self.orderID = orderID
         self.lineNo = lineNo
         self.unifiedPrice = unifiedPrice

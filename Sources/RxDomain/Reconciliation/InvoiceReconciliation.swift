@@ -215,7 +215,9 @@ package enum ReconciliationRules {
     /// discrepancy names the invoice number, distributor and drug.
     package static func classify(_ line: InvoiceFileLine, _ facts: InvoiceLineFacts) -> [ReconciliationDiscrepancy] {
         var found: [ReconciliationDiscrepancy] = []
-        let names = ["invoiceNumber": line.invoiceNumber, "distributorCode": line.distributorCode, "drugCode": line.drugCode]
+        var names = ["invoiceNumber": line.invoiceNumber, "distributorCode": line.distributorCode, "drugCode": line.drugCode]
+        // A line of an emergency purchase says so (issue 22).
+        if let shortage = facts.orderLine?.emergencyShortageID { names["emergencyShortageId"] = String(shortage) }
         func add(_ c: ReconciliationClassification, _ detail: [String: String], _ money: Decimal) {
             found.append(
                 ReconciliationDiscrepancy(

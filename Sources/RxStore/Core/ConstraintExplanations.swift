@@ -7,6 +7,7 @@ import RxDomain
 package enum ConstraintExplanations {
     package static let byName: [String: FieldError] = [
         "consortia_code_key": FieldError(field: "code", reason: "a consortium with this code already exists"),
+        "shortages_one_open": FieldError(field: "id", reason: "another shortage of this drug is open"),
         "institutions_code_key": FieldError(field: "code", reason: "an institution with this code already exists"),
         "suppliers_code_key": FieldError(field: "code", reason: "a supplier with this code already exists"),
         "invoices_consortium_id_distributor_id_invoice_number_key":

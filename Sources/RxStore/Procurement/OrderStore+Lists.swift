@@ -24,14 +24,15 @@ extension OrderStore {
         let after = page.after.flatMap(Int64.init) ?? 0
         let heads = try await connection.rows(
             """
-            SELECT o.id, o.institution_id, i.code, o.status, o.order_date::text FROM purchase_orders o
-            JOIN institutions i ON i.id = o.institution_id
+            SELECT o.id, o.institution_id, i.code, o.status, o.order_date::text, o.emergency_shortage_id, es.code
+            FROM purchase_orders o JOIN institutions i ON i.id = o.institution_id
+            LEFT JOIN suppliers es ON es.id = o.emergency_supplier_id
             WHERE o.consortium_id = \(consortiumID) AND o.id > \(after)
               AND (\(institutionID)::bigint IS NULL OR o.institution_id = \(institutionID))
               AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))
               AND (\(status?.rawValue)::text IS NULL OR o.status = \(status?.rawValue))
             ORDER BY o.id LIMIT \(page.limit + 1)
-            """, as: (Int64, Int64, String, String, String).self, logger: logger)
+            """, as: (Int64, Int64, String, String, String, Int64?, String?).self, logger: logger)
         let lines = try await connection.rows(
             """
             SELECT order_id, line_no, drug_code, quantity, quantity_unit, unit_price, price_agreement_id, consolidated_order_id,
@@ -49,7 +50,8 @@ extension OrderStore {
         let orders = try heads.map { h in
             PurchaseOrder(
                 id: h.0, institutionID: h.1, institutionCode: h.2, status: try decodeEnum(h.3),
-                orderDate: BusinessDate(h.4)!, lines: byOrder[h.0] ?? [])
+                orderDate: BusinessDate(h.4)!, lines: byOrder[h.0] ?? [], emergencyShortageID: h.5,
+                emergencySupplierCode: h.6)
         }
         return Page(rows: orders, limit: page.limit, key: { String($0.id) })
     }

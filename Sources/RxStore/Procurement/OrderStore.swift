@@ -21,6 +21,9 @@ package struct PurchaseOrder: Sendable, Equatable, Encodable {
     package var status: OrderStatus
     package var orderDate: BusinessDate
     package var lines: [PurchaseOrderLine]
+    /// An emergency purchase (应急采购) answers this shortage, off the usual channel to `emergencySupplierCode`.
+    package var emergencyShortageID: Int64? = nil
+    package var emergencySupplierCode: String? = nil
 }
 
 /// Members' purchase orders at the unified price, their state moves, and deliveries by lot.
@@ -40,18 +43,21 @@ package struct OrderStore: SQLStore {
         let query: PostgresQuery =
             lock
             ? """
-            SELECT o.id, o.institution_id, i.code, o.status, o.order_date::text FROM purchase_orders o
-            JOIN institutions i ON i.id = o.institution_id
+            SELECT o.id, o.institution_id, i.code, o.status, o.order_date::text, o.emergency_shortage_id, es.code
+            FROM purchase_orders o JOIN institutions i ON i.id = o.institution_id
+            LEFT JOIN suppliers es ON es.id = o.emergency_supplier_id
             WHERE o.consortium_id = \(consortiumID) AND o.id = \(id) FOR UPDATE OF o
             """
             : """
-            SELECT o.id, o.institution_id, i.code, o.status, o.order_date::text FROM purchase_orders o
-            JOIN institutions i ON i.id = o.institution_id
+            SELECT o.id, o.institution_id, i.code, o.status, o.order_date::text, o.emergency_shortage_id, es.code
+            FROM purchase_orders o JOIN institutions i ON i.id = o.institution_id
+            LEFT JOIN suppliers es ON es.id = o.emergency_supplier_id
             WHERE o.consortium_id = \(consortiumID) AND o.id = \(id)
             """
-        guard let head = try await connection.row(query, as: (Int64, Int64, String, String, String).self, logger: logger) else {
-            return nil
-        }
+        guard
+            let head = try await connection.row(
+                query, as: (Int64, Int64, String, String, String, Int64?, String?).self, logger: logger)
+        else { return nil }
         let lines = try await connection.rows(
             """
             SELECT line_no, drug_code, quantity, quantity_unit, unit_price, price_agreement_id, consolidated_order_id,
@@ -65,7 +71,7 @@ package struct OrderStore: SQLStore {
         }
         return PurchaseOrder(
             id: head.0, institutionID: head.1, institutionCode: head.2, status: try decodeEnum(head.3),
-            orderDate: BusinessDate(head.4)!, lines: lines)
+            orderDate: BusinessDate(head.4)!, lines: lines, emergencyShortageID: head.5, emergencySupplierCode: head.6)
     }
 
     // MARK: Ordering
@@ -117,6 +123,17 @@ package struct OrderStore: SQLStore {
                                               unit_price, price_agreement_id)
             VALUES (\(consortiumID), \(orderID), \(lineNo), \(drugCode), \(quantity), \(price.priceUnit.rawValue),
                     \(price.unitPrice.amount), \(price.id))
+            """, logger: logger)
+    }
+
+    /// Flags an order as the emergency purchase (应急采购) of a shortage, to a supplier off the usual channel.
+    package func flagEmergency(
+        orderID: Int64, shortageID: Int64, supplierID: Int64, consortiumID: Int64, on connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            UPDATE purchase_orders SET emergency_shortage_id = \(shortageID), emergency_supplier_id = \(supplierID)
+            WHERE consortium_id = \(consortiumID) AND id = \(orderID)
             """, logger: logger)
     }
 

@@ -100,23 +100,8 @@ package struct OrderUseCases: Sendable {
                     return (try await existing(orderID, consortiumID: consortiumID, connection: connection), true)
                 }
             }
-            let held = try await orders.catalogueDrugCodes(institution: institution, on: today, connection: connection)
-            var found: [OrderRules.OrderableLine<PriceAgreement>] = []
-            for line in lines {
-                let inCatalogue = held.contains(line.drugCode)
-                let price =
-                    inCatalogue
-                    ? try await orders.priceInEffect(
-                        consortiumID: consortiumID, drugCode: line.drugCode, on: today, connection: connection)
-                    : nil
-                found.append(OrderRules.OrderableLine(line: line, inCatalogue: inCatalogue, price: price))
-            }
-            let priced = try OrderRules.pricedLines(found, institutionCode: institution.code, today: today)
-            guard
-                let id = try await orders.insertOrder(
-                    institution: institution, lines: priced, orderDate: today, createdBy: principal.tokenID, on: connection)
-            else { throw DomainError.conflict("the order was not created") }
-            let created = try await existing(id, consortiumID: consortiumID, connection: connection)
+            let created = try await insertOrder(
+                institution: institution, lines: lines, today: today, by: principal, connection: connection)
             if let key = idempotencyKey, let tokenID = principal.tokenID {
                 try await IdempotencyKeyStore(database: database).record(
                     key, for: .createOrder, recordID: created.id, tokenID: tokenID, consortiumID: consortiumID,
@@ -127,6 +112,34 @@ package struct OrderUseCases: Sendable {
                 entityType: "purchase_order", entityKey: String(created.id), before: PurchaseOrder?.none, after: created)
             return (created, false)
         }
+    }
+
+    /// The order's create path inside the caller's transaction (the caller checked who may and writes the audit
+    /// row): every drug in the member's catalogue in effect with a unified price today, else 422 naming each line.
+    /// The emergency purchase of a shortage (`ShortageActionUseCases`) raises its order through it.
+    package func insertOrder(
+        institution: Institution, lines: [OrderLineRequest], today: BusinessDate, by principal: Principal,
+        connection: StoreConnection
+    ) async throws -> PurchaseOrder {
+        try OrderRules.checkLines(lines)
+        let consortiumID = institution.consortiumID
+        let held = try await orders.catalogueDrugCodes(institution: institution, on: today, connection: connection)
+        var found: [OrderRules.OrderableLine<PriceAgreement>] = []
+        for line in lines {
+            let inCatalogue = held.contains(line.drugCode)
+            let price =
+                inCatalogue
+                ? try await orders.priceInEffect(
+                    consortiumID: consortiumID, drugCode: line.drugCode, on: today, connection: connection)
+                : nil
+            found.append(OrderRules.OrderableLine(line: line, inCatalogue: inCatalogue, price: price))
+        }
+        let priced = try OrderRules.pricedLines(found, institutionCode: institution.code, today: today)
+        guard
+            let id = try await orders.insertOrder(
+                institution: institution, lines: priced, orderDate: today, createdBy: principal.tokenID, on: connection)
+        else { throw DomainError.conflict("the order was not created") }
+        return try await existing(id, consortiumID: consortiumID, connection: connection)
     }
 
     /// Submits, cancels or closes an order; 409 when its state does not allow it. A submission is stamped with

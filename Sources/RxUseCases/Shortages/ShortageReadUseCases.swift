@@ -146,7 +146,8 @@ package struct ShortageReadUseCases: Sendable {
                     },
                     cause: s.cause,
                     actions: actions.map { .init(kind: $0.kind, on: $0.businessDate, reason: $0.reason) },
-                    expectedRecovery: s.expectedRecovery ?? actions.last(where: { $0.expectedRecovery != nil })?.expectedRecovery))
+                    expectedRecovery: s.expectedRecovery ?? actions.last(where: { $0.expectedRecovery != nil })?.expectedRecovery)
+            )
         }
         return reports
     }

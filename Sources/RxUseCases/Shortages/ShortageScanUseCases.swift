@@ -76,8 +76,10 @@ package struct ShortageScanUseCases: Sendable {
                     institutionCode: member, onHand: p.issuable, consumed: p.consumed)
             }
             for l in lines {
-                facts[l.drugCode, default: [:]][l.institutionCode, default: MemberStockFacts(
-                    institutionCode: l.institutionCode, onHand: .zero, consumed: .zero)
+                facts[l.drugCode, default: [:]][
+                    l.institutionCode,
+                    default: MemberStockFacts(
+                        institutionCode: l.institutionCode, onHand: .zero, consumed: .zero)
                 ].openOrderLines.append(l.line)
             }
             let reportsByDrug = Dictionary(grouping: reports, by: \.drugCode)

@@ -87,50 +87,59 @@ package struct StockTransferUseCases: Sendable {
         async throws -> StockTransfer
     {
         try await database.transaction { c in
-            guard
-                let sender = try await transfers.institution(
-                    code: draft.senderInstitutionCode, consortiumID: consortium.id, connection: c)
-            else {
-                throw DomainError.invalid(
-                    "senderInstitutionCode", "no institution \(draft.senderInstitutionCode) in \(consortium.code)")
-            }
-            try principal.require(
-                .moveStockDocument(
-                    consortiumID: consortium.id, institutionID: sender.id, leadInstitutionCode: consortium.leadInstitutionCode))
-            guard
-                let receiver = try await transfers.institution(
-                    code: draft.receiverInstitutionCode, consortiumID: consortium.id, connection: c)
-            else {
-                throw DomainError.invalid(
-                    "receiverInstitutionCode", "no institution \(draft.receiverInstitutionCode) in \(consortium.code)")
-            }
-            let senderLocation = try await location(
-                draft.senderLocationCode, of: sender, field: "senderLocationCode", consortiumID: consortium.id, connection: c)
-            let receiverLocation = try await location(
-                draft.receiverLocationCode, of: receiver, field: "receiverLocationCode", consortiumID: consortium.id,
-                connection: c)
-            let inCatalogue = try await transfers.inCatalogue(
-                drugCodes: draft.lines.map(\.drugCode), institutionID: receiver.id, consortiumID: consortium.id, on: today,
-                connection: c)
-            try StockTransferRules.checkDraft(
-                senderInstitutionID: sender.id, receiverInstitutionID: receiver.id, receiverCode: receiver.code,
-                lines: draft.lines.map {
-                    .init(drugCode: $0.drugCode, quantity: $0.quantity, inReceiverCatalogue: inCatalogue.contains($0.drugCode))
-                })
-            guard
-                let id = try await transfers.insert(
-                    consortiumID: consortium.id, sender: sender, senderLocationID: senderLocation, receiver: receiver,
-                    receiverLocationID: receiverLocation, note: draft.note,
-                    lines: draft.lines.map { .init(drugCode: $0.drugCode, quantity: $0.quantity, lotNumber: $0.lotNumber) },
-                    tokenID: principal.tokenID, connection: c)
-            else { throw DomainError.conflict("the transfer was not recorded") }
-            let created = try await transfers.transfer(id: id, consortiumID: consortium.id, connection: c)
-                .orNotFound("no stock transfer \(id)")
-            try await database.audit.record(
-                on: c, consortiumID: consortium.id, actor: Actor(principal), action: "create", entityType: "stock_transfer",
-                entityKey: String(id), before: StockTransfer?.none, after: created)
-            return created
+            try await create(draft, consortium: consortium, today: today, by: principal, connection: c)
         }
+    }
+
+    /// The create path inside the caller's transaction, with its checks and its audit row (a shortage's accepted
+    /// redistribution proposal creates its transfer through it, `ShortageActionUseCases.accept`).
+    package func create(
+        _ draft: StockTransferDraft, consortium: Consortium, today: BusinessDate, by principal: Principal,
+        connection c: StoreConnection
+    ) async throws -> StockTransfer {
+        guard
+            let sender = try await transfers.institution(
+                code: draft.senderInstitutionCode, consortiumID: consortium.id, connection: c)
+        else {
+            throw DomainError.invalid(
+                "senderInstitutionCode", "no institution \(draft.senderInstitutionCode) in \(consortium.code)")
+        }
+        try principal.require(
+            .moveStockDocument(
+                consortiumID: consortium.id, institutionID: sender.id, leadInstitutionCode: consortium.leadInstitutionCode))
+        guard
+            let receiver = try await transfers.institution(
+                code: draft.receiverInstitutionCode, consortiumID: consortium.id, connection: c)
+        else {
+            throw DomainError.invalid(
+                "receiverInstitutionCode", "no institution \(draft.receiverInstitutionCode) in \(consortium.code)")
+        }
+        let senderLocation = try await location(
+            draft.senderLocationCode, of: sender, field: "senderLocationCode", consortiumID: consortium.id, connection: c)
+        let receiverLocation = try await location(
+            draft.receiverLocationCode, of: receiver, field: "receiverLocationCode", consortiumID: consortium.id,
+            connection: c)
+        let inCatalogue = try await transfers.inCatalogue(
+            drugCodes: draft.lines.map(\.drugCode), institutionID: receiver.id, consortiumID: consortium.id, on: today,
+            connection: c)
+        try StockTransferRules.checkDraft(
+            senderInstitutionID: sender.id, receiverInstitutionID: receiver.id, receiverCode: receiver.code,
+            lines: draft.lines.map {
+                .init(drugCode: $0.drugCode, quantity: $0.quantity, inReceiverCatalogue: inCatalogue.contains($0.drugCode))
+            })
+        guard
+            let id = try await transfers.insert(
+                consortiumID: consortium.id, sender: sender, senderLocationID: senderLocation, receiver: receiver,
+                receiverLocationID: receiverLocation, note: draft.note,
+                lines: draft.lines.map { .init(drugCode: $0.drugCode, quantity: $0.quantity, lotNumber: $0.lotNumber) },
+                tokenID: principal.tokenID, connection: c)
+        else { throw DomainError.conflict("the transfer was not recorded") }
+        let created = try await transfers.transfer(id: id, consortiumID: consortium.id, connection: c)
+            .orNotFound("no stock transfer \(id)")
+        try await database.audit.record(
+            on: c, consortiumID: consortium.id, actor: Actor(principal), action: "create", entityType: "stock_transfer",
+            entityKey: String(id), before: StockTransfer?.none, after: created)
+        return created
     }
 
     func location(_ code: String?, of party: StockParty, field: String, consortiumID: Int64, connection: StoreConnection)
