@@ -14,10 +14,10 @@ struct DaysOfStockTests {
     static let member = StockLedgerTests.member
     static let otherMember = StockLedgerTests.otherMember
 
-    /// A movement of `drug` written as the ledger writes it (the triggers keep on hand and daily consumption).
+    /// A movement written as the ledger writes it (the triggers keep on hand and daily consumption).
     static func move(
-        _ app: TestApp, _ institution: String = member, lot: String, expiry: BusinessDate, reason: String,
-        quantity: Int, on day: BusinessDate
+        _ app: TestApp, _ institution: String = member, drug: String = drug, lot: String, expiry: BusinessDate,
+        reason: String, quantity: Int, on day: BusinessDate
     ) async throws {
         try await app.database.transaction { c in
             try await c.query(

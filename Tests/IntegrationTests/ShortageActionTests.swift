@@ -46,17 +46,8 @@ struct ShortageActionTests {
         _ app: TestApp, _ institution: String, drug: String, lot: String, expiry: BusinessDate, reason: String,
         quantity: Int, on day: BusinessDate
     ) async throws {
-        try await app.database.transaction { c in
-            try await c.sql(
-                """
-                INSERT INTO stock_movements (consortium_id, institution_id, drug_code, lot_number, expiry_date, reason_code,
-                                             direction, quantity, document_type, document_id, business_date)
-                SELECT i.consortium_id, i.id, \(drug), \(lot), \(expiry.description)::date, r.code, r.direction,
-                       \(quantity), CASE r.code WHEN '106' THEN 'opening' ELSE 'dispensing' END,
-                       CASE r.code WHEN '106' THEN NULL ELSE 1 END, \(day.description)::date
-                FROM institutions i, stock_movement_reasons r WHERE i.code = \(institution) AND r.code = \(reason)
-                """)
-        }
+        try await DaysOfStockTests.move(
+            app, institution, drug: drug, lot: lot, expiry: expiry, reason: reason, quantity: quantity, on: day)
     }
 
     /// The stock of the scenario and an open record of `drug` (opened 100 days ago) with R1 low and R2 out of stock.
