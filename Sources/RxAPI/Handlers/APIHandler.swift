@@ -35,8 +35,13 @@ struct APIHandler: APIProtocol {
 
     /// The consortium by code, visible only to tokens of that consortium (others get 404, learning nothing).
     func visibleConsortium(_ code: String, for principal: Principal) async throws -> Consortium {
-        guard code == principal.consortiumCode, let consortium = try await consortia.find(code: code),
-            principal.may(.readConsortium(consortiumID: consortium.id))
+        guard code == principal.consortiumCode else { throw DomainError.notFound("no consortium \(code)") }
+        return try visible(try await consortia.find(code: code), code: code, for: principal)
+    }
+
+    /// `visibleConsortium`'s check of a consortium already read.
+    func visible(_ consortium: Consortium?, code: String, for principal: Principal) throws -> Consortium {
+        guard code == principal.consortiumCode, let consortium, principal.may(.readConsortium(consortiumID: consortium.id))
         else { throw DomainError.notFound("no consortium \(code)") }
         return consortium
     }

@@ -39,8 +39,12 @@ extension APIHandler {
 
     /// An institution of the caller's consortium (others answer 404).
     func visibleInstitution(_ code: String, for principal: Principal) async throws -> Institution {
-        guard let institution = try await institutions.find(code: code),
-            principal.may(.readConsortium(consortiumID: institution.consortiumID))
+        try visible(try await institutions.find(code: code), code: code, for: principal)
+    }
+
+    /// `visibleInstitution`'s check of an institution already read.
+    func visible(_ institution: Institution?, code: String, for principal: Principal) throws -> Institution {
+        guard let institution, principal.may(.readConsortium(consortiumID: institution.consortiumID))
         else { throw DomainError.notFound("no institution \(code)") }
         return institution
     }

@@ -107,10 +107,11 @@ extension APIHandler {
     var lotRecalls: LotRecallUseCases { LotRecallUseCases(database: database) }
 
     /// A member visible to the token, with its consortium (the supply centre is its lead).
+    /// Both read in one query (`visibleInstitution` then `visibleConsortium`, checked alike).
     func stockScope(_ code: String, for principal: Principal) async throws -> (Institution, Consortium) {
-        let institution = try await visibleInstitution(code, for: principal)
-        let consortium = try await visibleConsortium(institution.consortiumCode, for: principal)
-        return (institution, consortium)
+        let found = try await institutions.findWithConsortium(code: code)
+        let institution = try visible(found?.institution, code: code, for: principal)
+        return (institution, try visible(found?.consortium, code: institution.consortiumCode, for: principal))
     }
 
     func listInstitutionStock(_ input: Operations.ListInstitutionStock.Input) async throws

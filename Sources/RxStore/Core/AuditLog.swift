@@ -56,13 +56,47 @@ package struct AuditLog: Sendable {
     ) async throws {
         let beforeJSON = try before.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
         let afterJSON = try after.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
-        try await connection.run(
-            """
+        _ = try await connection.rows(
+            InsertAuditRow(
+                consortiumID: consortiumID, actorTokenID: actor.tokenID, actor: actor.label, actorRole: actor.role,
+                action: action, entityType: entityType, entityKey: entityKey, before: beforeJSON, after: afterJSON),
+            logger: logger)
+    }
+
+    /// Every change writes one, so the statement is prepared once per connection.
+    struct InsertAuditRow: PostgresPreparedStatement {
+        static let sql = """
             INSERT INTO audit_log (consortium_id, actor_token_id, actor, actor_role, action, entity_type, entity_key,
                                    before, after)
-            VALUES (\(consortiumID), \(actor.tokenID), \(actor.label), \(actor.role), \(action), \(entityType),
-                    \(entityKey), \(beforeJSON)::jsonb, \(afterJSON)::jsonb)
-            """, logger: logger)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.int8, .int8, .text, .text, .text, .text, .text, .text, .text]
+        typealias Row = Void
+        var consortiumID: Int64?
+        var actorTokenID: Int64?
+        var actor: String
+        var actorRole: String?
+        var action: String
+        var entityType: String
+        var entityKey: String
+        var before: String?
+        var after: String?
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 9)
+            bindings.append(consortiumID)
+            bindings.append(actorTokenID)
+            bindings.append(actor)
+            bindings.append(actorRole)
+            bindings.append(action)
+            bindings.append(entityType)
+            bindings.append(entityKey)
+            bindings.append(before)
+            bindings.append(after)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {}
     }
 
     package func list(_ query: AuditQuery, database: Database) async throws -> Page<AuditEntry> {

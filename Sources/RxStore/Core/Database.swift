@@ -349,6 +349,23 @@ extension PostgresConnection {
         return try await self.execute(statement, logger: logger)
     }
 
+    /// Collects every row of a prepared statement.
+    package func rows<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws
+        -> [Statement.Row]
+    {
+        var result: [Statement.Row] = []
+        for try await row in try await stream(statement, logger: logger) { result.append(row) }
+        return result
+    }
+
+    /// The first row of a prepared statement, if any.
+    package func row<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws
+        -> Statement.Row?
+    {
+        for try await row in try await stream(statement, logger: logger) { return row }
+        return nil
+    }
+
     /// Collects every row of a query into values.
     package func rows<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger

@@ -26,16 +26,7 @@ package struct Settings: Sendable {
         async throws -> [String: String]
     {
         let rows = try await connection.rows(
-            """
-            SELECT DISTINCT ON (key) key, value FROM (
-                SELECT key, value, effective_from, 1 AS precedence FROM consortium_settings
-                 WHERE consortium_id = \(consortiumID) AND key = ANY(\(keys)::text[])
-                   AND effective_from <= \(date.description)::date
-                UNION ALL
-                SELECT key, value, effective_from, 2 FROM policy_defaults
-                 WHERE key = ANY(\(keys)::text[]) AND effective_from <= \(date.description)::date
-            ) s ORDER BY key, precedence, effective_from DESC
-            """, as: (String, String).self, logger: logger)
+            SettingTexts(keys: keys, consortiumID: consortiumID, date: date.description), logger: logger)
         return Dictionary(rows.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
     }
 
@@ -53,15 +44,64 @@ package struct Settings: Sendable {
     func value(_ key: String, consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws -> String?
     {
         try await connection.row(
-            """
+            SettingValue(key: key, consortiumID: consortiumID, date: date.description), logger: logger)
+    }
+
+    /// One setting in force on a date; every write that checks a policy number reads one, so it is prepared once
+    /// per connection.
+    struct SettingValue: PostgresPreparedStatement {
+        static let sql = """
             SELECT value FROM (
                 SELECT value, effective_from, 1 AS precedence FROM consortium_settings
-                 WHERE consortium_id = \(consortiumID) AND key = \(key) AND effective_from <= \(date.description)::date
+                 WHERE consortium_id = $2 AND key = $1 AND effective_from <= $3::date
                 UNION ALL
                 SELECT value, effective_from, 2 FROM policy_defaults
-                 WHERE key = \(key) AND effective_from <= \(date.description)::date
+                 WHERE key = $1 AND effective_from <= $3::date
             ) s ORDER BY precedence, effective_from DESC LIMIT 1
-            """, as: String.self, logger: logger)
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .text]
+        typealias Row = String
+        var key: String
+        var consortiumID: Int64
+        var date: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(key)
+            bindings.append(consortiumID)
+            bindings.append(date)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(String.self) }
+    }
+
+    /// Several settings in force on a date (`texts(_:consortiumID:on:connection:)`), prepared once per connection.
+    struct SettingTexts: PostgresPreparedStatement {
+        static let sql = """
+            SELECT DISTINCT ON (key) key, value FROM (
+                SELECT key, value, effective_from, 1 AS precedence FROM consortium_settings
+                 WHERE consortium_id = $2 AND key = ANY($1::text[]) AND effective_from <= $3::date
+                UNION ALL
+                SELECT key, value, effective_from, 2 FROM policy_defaults
+                 WHERE key = ANY($1::text[]) AND effective_from <= $3::date
+            ) s ORDER BY key, precedence, effective_from DESC
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.textArray, .int8, .text]
+        typealias Row = (String, String)
+        var keys: [String]
+        var consortiumID: Int64
+        var date: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(keys)
+            bindings.append(consortiumID)
+            bindings.append(date)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     /// The date the setting's first value (the consortium's or the national default) takes effect; nil when it has none.

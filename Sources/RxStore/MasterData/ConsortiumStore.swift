@@ -30,20 +30,35 @@ package struct ConsortiumStore: SQLStore {
     }
 
     package func find(code: String, on connection: PostgresConnection, forUpdate: Bool = false) async throws -> Consortium? {
-        let query: PostgresQuery =
-            forUpdate
-            ? """
+        guard forUpdate else {
+            return try await connection.row(ConsortiumByCode(code: code), logger: database.logger).map(Self.consortium)
+        }
+        return try await connection.row(
+            """
             SELECT c.id, c.code, c.name, c.kind, l.code
             FROM consortia c LEFT JOIN institutions l ON l.id = c.lead_institution_id
             WHERE c.code = \(code) FOR UPDATE OF c
-            """
-            : """
+            """, as: (Int64, String, String, String, String?).self, logger: database.logger
+        ).map(Self.consortium)
+    }
+
+    /// The lookup of every request that names a consortium, prepared once per connection.
+    struct ConsortiumByCode: PostgresPreparedStatement {
+        static let sql = """
             SELECT c.id, c.code, c.name, c.kind, l.code
             FROM consortia c LEFT JOIN institutions l ON l.id = c.lead_institution_id
-            WHERE c.code = \(code)
+            WHERE c.code = $1
             """
-        return try await connection.row(query, as: (Int64, String, String, String, String?).self, logger: database.logger)
-            .map(Self.consortium)
+        typealias Row = (Int64, String, String, String, String?)
+        var code: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(code)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     /// The institution a change names as the lead, with the consortium it belongs to.

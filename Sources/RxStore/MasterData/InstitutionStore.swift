@@ -51,14 +51,60 @@ package struct InstitutionStore: SQLStore {
     }
 
     package func find(code: String, on connection: PostgresConnection) async throws -> Institution? {
-        try await connection.row(
+        try await connection.row(InstitutionByCode(code: code), logger: database.logger).map(Self.institution)
+    }
+
+    /// An institution with its consortium (and the consortium's lead), in one query.
+    package func findWithConsortium(code: String) async throws -> (institution: Institution, consortium: Consortium)? {
+        guard
+            let r = try await database.read({ connection in
+                try await connection.row(InstitutionWithConsortium(code: code), logger: database.logger)
+            })
+        else { return nil }
+        return (
+            try Self.institution((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8)),
+            try ConsortiumStore.consortium((r.1, r.2, r.9, r.10, r.11))
+        )
+    }
+
+    struct InstitutionWithConsortium: PostgresPreparedStatement {
+        static let sql = """
+            SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
+                   c.lead_institution_id IS NOT DISTINCT FROM i.id, c.name, c.kind, l.code
+            FROM institutions i JOIN consortia c ON c.id = i.consortium_id
+            LEFT JOIN institutions l ON l.id = c.lead_institution_id
+            WHERE i.code = $1
             """
+        typealias Row = (Int64, Int64, String, String, String, String, String, Bool, Bool, String, String, String?)
+        var code: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(code)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// The lookup of every request that names a member, prepared once per connection.
+    struct InstitutionByCode: PostgresPreparedStatement {
+        static let sql = """
             SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
                    c.lead_institution_id IS NOT DISTINCT FROM i.id
             FROM institutions i JOIN consortia c ON c.id = i.consortium_id
-            WHERE i.code = \(code)
-            """, as: Row.self, logger: database.logger
-        ).map(Self.institution)
+            WHERE i.code = $1
+            """
+        typealias Row = InstitutionStore.Row
+        var code: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(code)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     package func list(consortiumID: Int64, page: PageRequest) async throws -> Page<Institution> {

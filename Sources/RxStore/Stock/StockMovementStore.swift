@@ -59,20 +59,61 @@ package struct StockMovementStore: SQLStore {
         let days = movements.map(\.businessDate.description)
         let costs = movements.map { $0.unitCost.map { "\($0)" } ?? "" }
         return try await connection.rows(
-            """
+            PostMovements(
+                consortiumID: consortiumID, actorTokenID: actorTokenID, institutions: institutions, locations: locations,
+                drugs: drugs, lots: lots, expiries: expiries, reasons: reasons, directions: directions,
+                quantities: quantities, documentTypes: documentTypes, documentIDs: documentIDs, days: days, costs: costs),
+            logger: logger)
+    }
+
+    /// Every receipt, dispensing and transfer posts through this one statement, prepared once per connection.
+    struct PostMovements: PostgresPreparedStatement {
+        static let sql = """
             INSERT INTO stock_movements (consortium_id, institution_id, location_id, drug_code, lot_number, expiry_date,
                                          reason_code, direction, quantity, document_type, document_id, actor_token_id,
                                          business_date, unit_cost)
-            SELECT \(consortiumID), m.institution_id, NULLIF(m.location_id, 0), m.drug_code, m.lot_number, m.expiry::date,
+            SELECT $1, m.institution_id, NULLIF(m.location_id, 0), m.drug_code, m.lot_number, m.expiry::date,
                    m.reason, m.direction, m.quantity::numeric, m.document_type, NULLIF(m.document_id, 0),
-                   \(actorTokenID), m.day::date, NULLIF(m.unit_cost, '')::numeric
-            FROM unnest(\(institutions)::bigint[], \(locations)::bigint[], \(drugs)::text[], \(lots)::text[],
-                        \(expiries)::text[], \(reasons)::text[], \(directions)::text[], \(quantities)::text[],
-                        \(documentTypes)::text[], \(documentIDs)::bigint[], \(days)::text[], \(costs)::text[])
+                   $2, m.day::date, NULLIF(m.unit_cost, '')::numeric
+            FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                        $10::text[], $11::text[], $12::bigint[], $13::text[], $14::text[])
                  WITH ORDINALITY AS m(institution_id, location_id, drug_code, lot_number, expiry, reason, direction,
                                       quantity, document_type, document_id, day, unit_cost, n)
             ORDER BY m.n
             RETURNING id
-            """, as: Int64.self, logger: logger)
+            """
+        static let bindingDataTypes: [PostgresDataType] = [
+            .int8, .int8, .int8Array, .int8Array, .textArray, .textArray, .textArray, .textArray, .textArray,
+            .textArray, .textArray, .int8Array, .textArray, .textArray,
+        ]
+        typealias Row = Int64
+        var consortiumID: Int64
+        var actorTokenID: Int64?
+        var institutions: [Int64]
+        var locations: [Int64]
+        var drugs: [String]
+        var lots: [String]
+        var expiries: [String]
+        var reasons: [String]
+        var directions: [String]
+        var quantities: [String]
+        var documentTypes: [String]
+        var documentIDs: [Int64]
+        var days: [String]
+        var costs: [String]
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 14)
+            bindings.append(consortiumID)
+            bindings.append(actorTokenID)
+            for column in [institutions, locations] { bindings.append(column) }
+            for column in [drugs, lots, expiries, reasons, directions, quantities, documentTypes] { bindings.append(column) }
+            bindings.append(documentIDs)
+            bindings.append(days)
+            bindings.append(costs)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
     }
 }

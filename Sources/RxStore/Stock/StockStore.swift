@@ -225,11 +225,18 @@ package struct StockStore: SQLStore {
     }
 
     /// A member's stock on hand (lots with stock), narrowed by `filter`, by row id.
-    package func onHand(consortiumID: Int64, institutionID: Int64, filter: StockFilter, page: PageRequest) async throws
-        -> Page<StockHolding>
-    {
+    package func onHand(
+        consortiumID: Int64, institutionID: Int64, filter: StockFilter, page: PageRequest, on connection: StoreConnection
+    ) async throws -> Page<StockHolding> {
         let after = page.after.flatMap(Int64.init) ?? 0
-        let rows = try await database.rows(
+        if filter == StockFilter() {
+            let rows = try await connection.rows(
+                MemberStockPage(
+                    consortiumID: consortiumID, institutionID: institutionID, after: after, limit: page.limit + 1),
+                logger: logger)
+            return Page(rows: try rows.map(Self.holding), limit: page.limit, key: { String($0.id) })
+        }
+        let rows = try await connection.rows(
             """
             SELECT h.id, i.code, l.code, h.drug_code, d.generic_name, d.unit, h.lot_number, h.expiry_date::text,
                    h.quantity, \(unescaped: Self.blockOfLot)
@@ -248,22 +255,71 @@ package struct StockStore: SQLStore {
               AND (\(filter.blocked)::boolean IS NULL
                    OR (\(unescaped: Self.blockOfLot) IS NOT NULL) = \(filter.blocked)::boolean)
             ORDER BY h.id LIMIT \(page.limit + 1)
-            """, as: HoldingRow.self)
+            """, as: HoldingRow.self, logger: logger)
         return Page(rows: try rows.map(Self.holding), limit: page.limit, key: { String($0.id) })
     }
 
     /// A drug's stock at every member of the consortium, by member, location and expiry.
-    package func acrossConsortium(consortiumID: Int64, drugCode: String) async throws -> [StockHolding] {
-        try await database.rows(
-            """
-            SELECT h.id, i.code, l.code, h.drug_code, d.generic_name, d.unit, h.lot_number, h.expiry_date::text,
-                   h.quantity, \(unescaped: Self.blockOfLot)
-            FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id JOIN drugs d ON d.code = h.drug_code
-            LEFT JOIN stock_locations l ON l.consortium_id = h.consortium_id AND l.id = h.location_id
-            WHERE h.consortium_id = \(consortiumID) AND h.drug_code = \(drugCode) AND h.quantity > 0
-            ORDER BY i.code, l.code NULLS FIRST, h.expiry_date, h.lot_key
-            """, as: HoldingRow.self
-        ).map(Self.holding)
+    package func acrossConsortium(consortiumID: Int64, drugCode: String, on connection: StoreConnection) async throws
+        -> [StockHolding]
+    {
+        try await connection.rows(DrugStockAcross(consortiumID: consortiumID, drugCode: drugCode), logger: logger)
+            .map(Self.holding)
+    }
+
+    /// The lots of a holding row, without the condition.
+    static let selectHoldings = """
+        SELECT h.id, i.code, l.code, h.drug_code, d.generic_name, d.unit, h.lot_number, h.expiry_date::text,
+               h.quantity, \(blockOfLot)
+        FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id JOIN drugs d ON d.code = h.drug_code
+        LEFT JOIN stock_locations l ON l.consortium_id = h.consortium_id AND l.id = h.location_id
+        """
+
+    /// A page of a member's stock with no filter (the list a pharmacy opens, and what HIS polls), prepared once per
+    /// connection: planning the six-table query costs more than running it.
+    struct MemberStockPage: PostgresPreparedStatement {
+        static let sql =
+            selectHoldings + """
+                 WHERE h.consortium_id = $1 AND h.institution_id = $2 AND h.quantity > 0 AND h.id > $3
+                ORDER BY h.id LIMIT $4
+                """
+        typealias Row = HoldingRow
+        var consortiumID: Int64
+        var institutionID: Int64
+        var after: Int64
+        var limit: Int
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 4)
+            bindings.append(consortiumID)
+            bindings.append(institutionID)
+            bindings.append(after)
+            bindings.append(Int64(limit))
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// A drug at every member, prepared once per connection.
+    struct DrugStockAcross: PostgresPreparedStatement {
+        static let sql =
+            selectHoldings + """
+                 WHERE h.consortium_id = $1 AND h.drug_code = $2 AND h.quantity > 0
+                ORDER BY i.code, l.code NULLS FIRST, h.expiry_date, h.lot_key
+                """
+        typealias Row = HoldingRow
+        var consortiumID: Int64
+        var drugCode: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(consortiumID)
+            bindings.append(drugCode)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     /// The stock card of a lot at a member (every location, or one): the balance before `from`, each movement
@@ -363,20 +419,44 @@ package struct StockStore: SQLStore {
         consortiumID: Int64, institutionID: Int64, locationID: Int64?, drugCode: String, on connection: StoreConnection
     ) async throws -> [StockRules.LotOnHand] {
         let rows = try await connection.rows(
-            """
-            SELECT h.lot_key, h.lot_number, h.expiry_date::text, h.quantity
-            FROM stock_on_hand h
-            WHERE h.consortium_id = \(consortiumID) AND h.institution_id = \(institutionID)
-              AND h.location_id IS NOT DISTINCT FROM \(locationID)::bigint AND h.drug_code = \(drugCode) AND h.quantity > 0
-            ORDER BY h.id
-            FOR UPDATE
-            """, as: (String, String, String, Decimal).self, logger: logger)
-        let blocks = try await standingBlocks(consortiumID: consortiumID, drugCode: drugCode, on: connection)
+            LotsForIssue(
+                consortiumID: consortiumID, institutionID: institutionID, locationID: locationID, drugCode: drugCode),
+            logger: logger)
         return try rows.map {
             StockRules.LotOnHand(
-                lot: StockLot(drugCode: drugCode, lotNumber: $0.1, expiry: try Self.day($0.2)), quantity: Quantity($0.3),
-                block: blocks[$0.0])
+                lot: StockLot(drugCode: drugCode, lotNumber: $0.0, expiry: try Self.day($0.1)), quantity: Quantity($0.2),
+                block: try $0.3.map { try decodeEnum($0) })
         }
+    }
+
+    /// The lots of a drug at a place with stock, locked, each with its standing block: every dispensing reads them,
+    /// so the statement is prepared once per connection.
+    struct LotsForIssue: PostgresPreparedStatement {
+        static let sql = """
+            SELECT h.lot_number, h.expiry_date::text, h.quantity, \(blockOfLot)
+            FROM stock_on_hand h
+            WHERE h.consortium_id = $1 AND h.institution_id = $2 AND h.location_id IS NOT DISTINCT FROM $3
+              AND h.drug_code = $4 AND h.quantity > 0
+            ORDER BY h.id
+            FOR UPDATE OF h
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.int8, .int8, .int8, .text]
+        typealias Row = (String, String, Decimal, String?)
+        var consortiumID: Int64
+        var institutionID: Int64
+        var locationID: Int64?
+        var drugCode: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 4)
+            bindings.append(consortiumID)
+            bindings.append(institutionID)
+            bindings.append(locationID)
+            bindings.append(drugCode)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     /// One lot held at a member's place, locked, with its standing block; nil when the place never held it.
@@ -437,20 +517,45 @@ package struct StockStore: SQLStore {
         async throws -> Int64?
     {
         try await connection.row(
-            """
-            SELECT id FROM stock_locations
-            WHERE consortium_id = \(consortiumID) AND institution_id = \(institutionID) AND code = \(code)
-            """, as: Int64.self, logger: logger)
+            LocationByCode(consortiumID: consortiumID, institutionID: institutionID, code: code), logger: logger)
+    }
+
+    struct LocationByCode: PostgresPreparedStatement {
+        static let sql = "SELECT id FROM stock_locations WHERE consortium_id = $1 AND institution_id = $2 AND code = $3"
+        typealias Row = Int64
+        var consortiumID: Int64
+        var institutionID: Int64
+        var code: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(consortiumID)
+            bindings.append(institutionID)
+            bindings.append(code)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
     }
 
     /// A drug's category, dosage form and unit; nil when there is no such drug.
     package func drugFacts(code: String, on connection: StoreConnection) async throws -> StockDrugFacts? {
-        guard
-            let row = try await connection.row(
-                "SELECT category, dosage_form, unit FROM drugs WHERE code = \(code)", as: (String, String, String).self,
-                logger: logger)
-        else { return nil }
+        guard let row = try await connection.row(DrugFacts(code: code), logger: logger) else { return nil }
         return StockDrugFacts(category: try decodeEnum(row.0), dosageForm: row.1, unit: row.2)
+    }
+
+    struct DrugFacts: PostgresPreparedStatement {
+        static let sql = "SELECT category, dosage_form, unit FROM drugs WHERE code = $1"
+        typealias Row = (String, String, String)
+        var code: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(code)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     /// The drugs the given product prefixes (药品标识码) map to.
@@ -524,13 +629,51 @@ package struct StockStore: SQLStore {
         on connection: StoreConnection
     ) async throws -> Int64? {
         try await connection.row(
-            """
+            InsertDispensing(
+                consortiumID: consortiumID, institutionID: institutionID, locationID: locationID, drugCode: drugCode,
+                quantity: quantity.value, patientRef: recipient.patientRef, ward: recipient.ward,
+                requestedLot: requestedLot, businessDate: businessDate.description, tokenID: tokenID),
+            logger: logger)
+    }
+
+    struct InsertDispensing: PostgresPreparedStatement {
+        static let sql = """
             INSERT INTO dispensings (consortium_id, institution_id, location_id, drug_code, quantity, patient_ref, ward,
                                      requested_lot, business_date, dispensed_by)
-            VALUES (\(consortiumID), \(institutionID), \(locationID), \(drugCode), \(quantity.value),
-                    \(recipient.patientRef), \(recipient.ward), \(requestedLot), \(businessDate.description)::date, \(tokenID))
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::date, $10)
             RETURNING id
-            """, as: Int64.self, logger: logger)
+            """
+        static let bindingDataTypes: [PostgresDataType] = [
+            .int8, .int8, .int8, .text, .numeric, .text, .text, .text, .text, .int8,
+        ]
+        typealias Row = Int64
+        var consortiumID: Int64
+        var institutionID: Int64
+        var locationID: Int64?
+        var drugCode: String
+        var quantity: Decimal
+        var patientRef: String?
+        var ward: String?
+        var requestedLot: String?
+        var businessDate: String
+        var tokenID: Int64?
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 10)
+            bindings.append(consortiumID)
+            bindings.append(institutionID)
+            bindings.append(locationID)
+            bindings.append(drugCode)
+            try bindings.append(quantity)
+            bindings.append(patientRef)
+            bindings.append(ward)
+            bindings.append(requestedLot)
+            bindings.append(businessDate)
+            bindings.append(tokenID)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
     }
 
     /// Records a dispensed traceability code against its movement: the first dispensing of the code in the

@@ -15,6 +15,11 @@ package struct InstitutionUseCases: Sendable {
         try await institutions.find(code: code)
     }
 
+    /// An institution with its consortium, in one query (the stock reads' scope).
+    package func findWithConsortium(code: String) async throws -> (institution: Institution, consortium: Consortium)? {
+        try await institutions.findWithConsortium(code: code)
+    }
+
     package func list(consortiumID: Int64, page: PageRequest) async throws -> Page<Institution> {
         try await institutions.list(consortiumID: consortiumID, page: page)
     }

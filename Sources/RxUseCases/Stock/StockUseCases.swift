@@ -40,28 +40,25 @@ package struct StockUseCases: Sendable {
     }
 
     /// The settings that classify stock on `today`.
-    struct Thresholds {
+    struct Thresholds: Sendable {
         var first: Int
         var second: Int
         var minimumShelfLife: Int
     }
 
-    func thresholds(consortiumID: Int64, today: BusinessDate) async throws -> Thresholds {
-        try await database.read { connection in
-            let settings = Settings(logger: database.logger)
-            let first = PolicySetting.stockNearExpiryDaysFirst
-            let second = PolicySetting.stockNearExpiryDaysSecond
-            let shelfLife = PolicySetting.stockMinimumShelfLifeForIssueDays
-            let texts = try await settings.texts(
-                [first.key, second.key, shelfLife.key], consortiumID: consortiumID, on: today, connection: connection)
-            return Thresholds(
-                first: try await settings.required(
-                    first, in: texts, consortiumID: consortiumID, on: today, connection: connection),
-                second: try await settings.required(
-                    second, in: texts, consortiumID: consortiumID, on: today, connection: connection),
-                minimumShelfLife: try await settings.required(
-                    shelfLife, in: texts, consortiumID: consortiumID, on: today, connection: connection))
-        }
+    func thresholds(consortiumID: Int64, today: BusinessDate, on connection: StoreConnection) async throws -> Thresholds {
+        let settings = Settings(logger: database.logger)
+        let first = PolicySetting.stockNearExpiryDaysFirst
+        let second = PolicySetting.stockNearExpiryDaysSecond
+        let shelfLife = PolicySetting.stockMinimumShelfLifeForIssueDays
+        let texts = try await settings.texts(
+            [first.key, second.key, shelfLife.key], consortiumID: consortiumID, on: today, connection: connection)
+        return Thresholds(
+            first: try await settings.required(first, in: texts, consortiumID: consortiumID, on: today, connection: connection),
+            second: try await settings.required(
+                second, in: texts, consortiumID: consortiumID, on: today, connection: connection),
+            minimumShelfLife: try await settings.required(
+                shelfLife, in: texts, consortiumID: consortiumID, on: today, connection: connection))
     }
 
     func line(_ h: StockHolding, today: BusinessDate, _ t: Thresholds) -> StockLine {
@@ -90,19 +87,23 @@ package struct StockUseCases: Sendable {
             .readStock(
                 consortiumID: consortium.id, institutionID: institution.id,
                 leadInstitutionCode: consortium.leadInstitutionCode))
-        let t = try await thresholds(consortiumID: consortium.id, today: today)
         var filter = StockFilter(drugCode: drugCode, lotNumber: lotNumber, locationCode: locationCode, blocked: blocked)
-        switch expiry {
-        case .nearExpiry?:
-            filter.expiringAfter = today
-            filter.expiringBy = today.adding(days: max(t.first, t.second))
-        case .expired?:
-            filter.expiredOn = today
-        case nil:
-            break
+        // One lease for the settings and the page.
+        let (t, found) = try await database.read { connection in
+            let t = try await thresholds(consortiumID: consortium.id, today: today, on: connection)
+            switch expiry {
+            case .nearExpiry?:
+                filter.expiringAfter = today
+                filter.expiringBy = today.adding(days: max(t.first, t.second))
+            case .expired?:
+                filter.expiredOn = today
+            case nil:
+                break
+            }
+            let found = try await stock.onHand(
+                consortiumID: consortium.id, institutionID: institution.id, filter: filter, page: page, on: connection)
+            return (t, found)
         }
-        let found = try await stock.onHand(
-            consortiumID: consortium.id, institutionID: institution.id, filter: filter, page: page)
         var result = Page<StockLine>(rows: [], limit: page.limit, key: { _ in "" })
         result.items = found.items.map { line($0, today: today, t) }
         result.nextCursor = found.nextCursor
@@ -115,10 +116,13 @@ package struct StockUseCases: Sendable {
     {
         try principal.require(
             .readAllStock(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-        let t = try await thresholds(consortiumID: consortium.id, today: today)
-        return try await stock.acrossConsortium(consortiumID: consortium.id, drugCode: drugCode).map {
-            line($0, today: today, t)
+        let (t, holdings) = try await database.read { connection in
+            (
+                try await thresholds(consortiumID: consortium.id, today: today, on: connection),
+                try await stock.acrossConsortium(consortiumID: consortium.id, drugCode: drugCode, on: connection)
+            )
         }
+        return holdings.map { line($0, today: today, t) }
     }
 
     /// The stock card of a lot at a member from `from` to `to` (422 naming `to` when it is before `from`).
