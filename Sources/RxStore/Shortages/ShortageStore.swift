@@ -45,9 +45,21 @@ package struct ShortageStore: SQLStore {
         try await connection.run("SELECT pg_advisory_xact_lock(22, \(Int32(truncatingIfNeeded: consortiumID)))", logger: logger)
     }
 
-    /// Takes the consortium's marks of drugs whose facts changed (a full scan covers them all).
-    package func clearDirty(consortiumID: Int64, on connection: StoreConnection) async throws {
-        try await connection.run("DELETE FROM shortage_scan_dirty WHERE consortium_id = \(consortiumID)", logger: logger)
+    /// Takes the consortium's marks of drugs whose facts changed (a full scan covers them all); returns the drugs.
+    package func takeDirty(consortiumID: Int64, on connection: StoreConnection) async throws -> [String] {
+        try await connection.rows(
+            "DELETE FROM shortage_scan_dirty WHERE consortium_id = \(consortiumID) RETURNING drug_code", as: String.self,
+            logger: logger)
+    }
+
+    /// Marks drugs again (a scan that failed after taking their marks).
+    package func markDirty(consortiumID: Int64, drugCodes: [String], on connection: StoreConnection) async throws {
+        try await connection.run(
+            """
+            INSERT INTO shortage_scan_dirty (consortium_id, drug_code)
+            SELECT \(consortiumID), d FROM unnest(\(drugCodes)::text[]) d
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
     }
 
     /// The consortia with drugs marked since their last scan.

@@ -54,6 +54,26 @@ package struct ShortageScanUseCases: Sendable {
 
     /// Scans every drug of the consortium on `today`.
     package func scan(consortiumID: Int64, today: BusinessDate, actor: Actor) async throws -> ShortageScanResult {
+        // The marks are taken in a short transaction of their own, before the facts are read. Taken inside the scan's
+        // transaction, a mark deleted but not yet committed would hold every dispensing of its drug (its insert of
+        // the mark waits on the deleted row) until the scan commits. A movement committed after this point marks its
+        // drug again for the next scan; if this scan fails, the marks it took are put back.
+        let taken = try await database.transaction { connection in
+            try await shortages.takeDirty(consortiumID: consortiumID, on: connection)
+        }
+        do {
+            return try await scanTaken(consortiumID: consortiumID, today: today, actor: actor)
+        } catch {
+            if !taken.isEmpty {
+                try? await database.transaction { connection in
+                    try await shortages.markDirty(consortiumID: consortiumID, drugCodes: taken, on: connection)
+                }
+            }
+            throw error
+        }
+    }
+
+    func scanTaken(consortiumID: Int64, today: BusinessDate, actor: Actor) async throws -> ShortageScanResult {
         let (window, shelfLife) = try await StockUseCases(database: database).window(
             consortiumID: consortiumID, today: today)
         // Stock and consumption through the days-of-stock reads (other connections of the pool); scans racing each
@@ -63,7 +83,6 @@ package struct ShortageScanUseCases: Sendable {
             minimumShelfLife: shelfLife)
         return try await database.transaction { connection in
             try await shortages.lockScan(consortiumID: consortiumID, on: connection)
-            try await shortages.clearDirty(consortiumID: consortiumID, on: connection)
             let settings = try await settings(consortiumID: consortiumID, today: today, connection: connection)
             let lines = try await shortages.openOrderLines(consortiumID: consortiumID, on: connection)
             let reports = try await shortages.standingReports(consortiumID: consortiumID, on: today, connection: connection)
