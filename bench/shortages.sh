@@ -5,7 +5,8 @@
 # scan the next business day (a day passing: days of stock and signals seen again). The target is under 10 s each
 # on 100 members × 1,000 drugs × 10 M movements.
 # Settings: BENCH_MOVEMENTS (10000000), BENCH_MEMBERS (100), BENCH_DRUGS (1000), BENCH_CONFIG (release; debug with a
-# small BENCH_MOVEMENTS only to try the script), BENCH_SKIP_BUILD.
+# small BENCH_MOVEMENTS only to try the script), BENCH_SKIP_BUILD, BENCH_SETUP_ONLY (generate the ledger and stop),
+# BENCH_SKIP_SETUP (time the scans on the ledger an earlier run generated).
 # Results: bench/out/shortages-results.md.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -17,20 +18,25 @@ out=bench/out
 mkdir -p "$out"
 
 scripts/pg.sh start >/dev/null
-psql -X -q "$(scripts/pg.sh url postgres)" -c "DROP DATABASE IF EXISTS consortiumrx_shortage_bench WITH (FORCE)" \
-    -c "CREATE DATABASE consortiumrx_shortage_bench"
 export DATABASE_URL=$(scripts/pg.sh url consortiumrx_shortage_bench)
-
 config=${BENCH_CONFIG:-release}
 [ -n "${BENCH_SKIP_BUILD:-}" ] || swift build -c "$config" --product consortiumrx >/dev/null
 bin=$(swift build -c "$config" --show-bin-path)/consortiumrx
-"$bin" migrate >/dev/null
-"$bin" seed --demo >/dev/null
 
-start=$(date +%s)
-psql -X -q "$DATABASE_URL" -v movements="$movements" -v members="$members" -v drugs="$drugs" \
-    -f bench/shortage_generate.sql > "$out/shortage-generate.txt"
-generated=$(( $(date +%s) - start ))
+if [ -z "${BENCH_SKIP_SETUP:-}" ]; then
+    psql -X -q "$(scripts/pg.sh url postgres)" -c "DROP DATABASE IF EXISTS consortiumrx_shortage_bench WITH (FORCE)" \
+        -c "CREATE DATABASE consortiumrx_shortage_bench"
+    "$bin" migrate >/dev/null
+    "$bin" seed --demo >/dev/null
+    start=$(date +%s)
+    psql -X -q "$DATABASE_URL" -v movements="$movements" -v members="$members" -v drugs="$drugs" \
+        -f bench/shortage_generate.sql > "$out/shortage-generate.txt"
+    echo "$(( $(date +%s) - start ))" > "$out/shortage-generate-seconds.txt"
+    [ -z "${BENCH_SETUP_ONLY:-}" ] || exit 0
+else
+    "$bin" migrate >/dev/null
+fi
+generated=$(cat "$out/shortage-generate-seconds.txt")
 
 timed() {  # label, then the scan's arguments: prints "label | seconds | summary"
     local label=$1; shift
