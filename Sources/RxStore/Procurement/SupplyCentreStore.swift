@@ -157,11 +157,16 @@ package struct SupplyCentreStore: SQLStore {
 
     // MARK: Consolidation
 
-    /// The submitted orders, locked, by id.
-    package func lockSubmittedOrders(consortiumID: Int64, on connection: PostgresConnection) async throws -> [Int64] {
+    /// The submitted orders, locked, by id, with the shortage of an emergency purchase.
+    package func lockSubmittedOrders(consortiumID: Int64, on connection: PostgresConnection) async throws
+        -> [SupplyCentreRules.SubmittedOrder]
+    {
         try await connection.rows(
-            "SELECT id FROM purchase_orders WHERE consortium_id = \(consortiumID) AND status = 'submitted' ORDER BY id FOR UPDATE",
-            as: Int64.self, logger: logger)
+            """
+            SELECT id, emergency_shortage_id FROM purchase_orders
+            WHERE consortium_id = \(consortiumID) AND status = 'submitted' ORDER BY id FOR UPDATE
+            """, as: (Int64, Int64?).self, logger: logger
+        ).map { SupplyCentreRules.SubmittedOrder(id: $0.0, emergencyShortageID: $0.1) }
     }
 
     /// The drugs ordered in `orders` with no contracted distributor, by code.

@@ -54,11 +54,13 @@ package struct SupplyCentreUseCases: Sendable {
     }
 
     /// Consolidates every submitted member order into one consortium order per distributor, each line keeping
-    /// the member it is delivered to. A drug without a contracted distributor stops it all (422 naming them).
+    /// the member it is delivered to; an emergency purchase is left out (`SupplyCentreRules.consolidable`: its own
+    /// supplier delivers it). A drug without a contracted distributor stops it all (422 naming them).
     package func consolidate(consortium: Consortium, by principal: Principal) async throws -> [ConsolidatedOrder] {
         try requireSupplyCentre(principal, consortium)
         return try await database.transaction { connection in
-            let orders = try await supplyCentre.lockSubmittedOrders(consortiumID: consortium.id, on: connection)
+            let orders = SupplyCentreRules.consolidable(
+                try await supplyCentre.lockSubmittedOrders(consortiumID: consortium.id, on: connection))
             guard !orders.isEmpty else { return [] }
             try SupplyCentreRules.checkConsolidation(
                 uncontractedDrugs: try await supplyCentre.uncontractedDrugs(
