@@ -4,8 +4,8 @@ import Testing
 @testable import RxDomain
 
 /// An emergency purchase (应急采购, issue 22) skips the usual channel: delivered by its own supplier once submitted,
-/// and left out of the consolidation; every other order keeps its rules.
-@Suite("Emergency purchase rules: received once submitted, left out of consolidation")
+/// left out of the consolidation, and billed by that supplier; every other order keeps its rules.
+@Suite("Emergency purchase rules: received once submitted, left out of consolidation, billed by its supplier")
 struct EmergencyPurchaseRulesTests: RuleRefusals {
     @Test("an emergency order receives deliveries once submitted; any other order once consolidated, as before")
     func receiving() throws {
@@ -54,5 +54,40 @@ struct EmergencyPurchaseRulesTests: RuleRefusals {
                 .init(id: 3), .init(id: 4, emergencyShortageID: 11), .init(id: 5), .init(id: 6, emergencyShortageID: 12),
             ]) == [3, 5])
         #expect(SupplyCentreRules.consolidable([.init(id: 4, emergencyShortageID: 11)]) == [])
+    }
+
+    @Test("who supplied a line: the distributor it was consolidated to; an emergency purchase's line, its supplier")
+    func supplier() {
+        // The usual channel: only the distributor the line was consolidated to.
+        #expect(InvoiceLineRules.supplies(invoicing: 1, consolidatedTo: 1, emergencySupplier: nil))
+        #expect(!InvoiceLineRules.supplies(invoicing: 2, consolidatedTo: 1, emergencySupplier: nil))
+        // Not consolidated and no emergency: no one supplied it yet.
+        #expect(!InvoiceLineRules.supplies(invoicing: 1, consolidatedTo: nil, emergencySupplier: nil))
+        // An emergency purchase, not consolidated: its own supplier, and no other distributor.
+        #expect(InvoiceLineRules.supplies(invoicing: 9, consolidatedTo: nil, emergencySupplier: 9))
+        #expect(!InvoiceLineRules.supplies(invoicing: 1, consolidatedTo: nil, emergencySupplier: 9))
+        // One consolidated before emergency orders were left out: the consolidation decides, as `reconcile` does.
+        #expect(InvoiceLineRules.supplies(invoicing: 1, consolidatedTo: 1, emergencySupplier: 9))
+        #expect(!InvoiceLineRules.supplies(invoicing: 9, consolidatedTo: 1, emergencySupplier: 9))
+    }
+
+    @Test("an emergency supplier's invoice line is judged on price and quantity; another distributor's is wrong_distributor")
+    func judged() {
+        func line(supplied: Bool) -> InvoicedOrderLine {
+            InvoicedOrderLine(
+                orderID: 5, lineNo: 1, unifiedPrice: Money(Decimal(3)),
+                suppliedByInvoicingDistributor: supplied, line: ReceiptBalance(received: 5, billed: 0),
+                emergencyShortageID: 42)
+        }
+        let byEmergencySupplier = InvoiceLineRules.judge(
+            quantity: 5, unitPrice: Money(Decimal(3)), amount: Money(Decimal(15)),
+            against: line(
+                supplied: InvoiceLineRules.supplies(invoicing: 9, consolidatedTo: nil, emergencySupplier: 9)))
+        #expect(byEmergencySupplier.isEmpty)
+        let byAnother = InvoiceLineRules.judge(
+            quantity: 5, unitPrice: Money(Decimal(3)), amount: Money(Decimal(15)),
+            against: line(
+                supplied: InvoiceLineRules.supplies(invoicing: 1, consolidatedTo: nil, emergencySupplier: 9)))
+        #expect(byAnother.map(\.discrepancy) == [.wrongDistributor])
     }
 }
