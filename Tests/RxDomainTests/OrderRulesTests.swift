@@ -99,13 +99,17 @@ struct OrderRulesTests: RuleRefusals {
     func delivery() throws {
         #expect(field { try OrderRules.checkDeliveryQuantity(0) } == "quantity")
         #expect(field { try OrderRules.checkDeliveryQuantity(1) } == nil)
-        #expect(try OrderRules.deliveryLineIndex(orderID: 5, status: .consolidated, lineNos: [1, 2], lineNo: 2) == 1)
-        #expect(try OrderRules.deliveryLineIndex(orderID: 5, status: .partlyReceived, lineNos: [1, 2], lineNo: 1) == 0)
+        #expect(
+            try OrderRules.deliveryLineIndex(orderID: 5, status: .consolidated, emergency: false, lineNos: [1, 2], lineNo: 2)
+                == 1)
+        #expect(
+            try OrderRules.deliveryLineIndex(orderID: 5, status: .partlyReceived, emergency: false, lineNos: [1, 2], lineNo: 1)
+                == 0)
         for status in [OrderStatus.draft, .submitted, .received, .closed, .cancelled] {
             // The state is checked before the line.
             guard
                 case .conflict = refusal({
-                    _ = try OrderRules.deliveryLineIndex(orderID: 5, status: status, lineNos: [1], lineNo: 9)
+                    _ = try OrderRules.deliveryLineIndex(orderID: 5, status: status, emergency: false, lineNos: [1], lineNo: 9)
                 })
             else {
                 Issue.record("\(status) receives no deliveries")
@@ -113,7 +117,9 @@ struct OrderRulesTests: RuleRefusals {
             }
         }
         #expect(
-            field { _ = try OrderRules.deliveryLineIndex(orderID: 5, status: .consolidated, lineNos: [1], lineNo: 9) } == "lineNo"
+            field {
+                _ = try OrderRules.deliveryLineIndex(orderID: 5, status: .consolidated, emergency: false, lineNos: [1], lineNo: 9)
+            } == "lineNo"
         )
         #expect(field { try OrderRules.checkLotNotRejected(failures: nil, lotNumber: "L1", drugCode: "HQ") } == nil)
         #expect(

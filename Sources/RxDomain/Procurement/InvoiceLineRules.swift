@@ -21,7 +21,8 @@ package struct InvoicedOrderLine: Sendable, Equatable {
     package var lineNo: Int
     /// The unified price on the order date.
     package var unifiedPrice: Money
-    /// The line was consolidated to the distributor that invoices it (统一配送: only that distributor supplied it).
+    /// The distributor that invoices the line supplied it (`InvoiceLineRules.supplies`: the distributor it was
+    /// consolidated to, 统一配送; an emergency purchase's own supplier).
     package var suppliedByInvoicingDistributor: Bool
     /// The whole order line.
     package var line: ReceiptBalance
@@ -80,6 +81,17 @@ package struct InvoiceLineFinding: Sendable, Equatable {
 
 /// The rules of an invoice line against the order line it bills (两票制 invoices, 统一支付 central payment).
 package enum InvoiceLineRules {
+    /// Whether the distributor `invoicing` supplied an order line, and so may bill it. A line consolidated (统一配送)
+    /// was supplied by the distributor it was consolidated to, and only by it. A line of an emergency purchase
+    /// (应急采购, issue 22), which skips the consolidation, was supplied by the order's emergency supplier. Any other
+    /// line was supplied by no one yet. `reconcile invoices` asks the same in SQL
+    /// (`InvoiceReconciliationStore.matchingQuery`: `coalesce(co.distributor_id = sd.id,
+    /// po.emergency_supplier_id = sd.id, false)`).
+    package static func supplies(invoicing: Int64, consolidatedTo: Int64?, emergencySupplier: Int64?) -> Bool {
+        if let consolidatedTo { return consolidatedTo == invoicing }
+        return emergencySupplier == invoicing
+    }
+
     /// quantity × unit price, rounded half-up to the fen.
     package static func expectedAmount(quantity: Decimal, unitPrice: Money) -> Money {
         (unitPrice * quantity).rounded(2)

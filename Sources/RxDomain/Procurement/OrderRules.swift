@@ -109,12 +109,26 @@ package enum OrderRules {
         guard quantity > 0 else { throw .invalid("quantity", "must be positive") }
     }
 
-    /// Deliveries arrive once the order is consolidated (and until it is received), against one of its lines.
-    /// Returns the index of the line delivered among `lineNos`.
-    package static func deliveryLineIndex(orderID: Int64, status: OrderStatus, lineNos: [Int], lineNo: Int) throws(DomainError)
-        -> Int
-    {
-        guard status == .consolidated || status == .partlyReceived else {
+    /// Whether an order in `status` receives deliveries. An order goes through the usual channel (统一配送): it is
+    /// delivered once consolidated, until it is received. An emergency purchase (应急采购, `emergency`: the order is
+    /// flagged with a shortage and its supplier) skips that channel: it is delivered by its own supplier as soon as
+    /// it is submitted, never waiting for a consolidation that leaves it out (`SupplyCentreRules.consolidable`);
+    /// one consolidated before that rule still receives.
+    package static func receivesDeliveries(status: OrderStatus, emergency: Bool) -> Bool {
+        switch status {
+        case .consolidated, .partlyReceived: return true
+        case .submitted: return emergency
+        case .draft, .received, .closed, .cancelled: return false
+        }
+    }
+
+    /// Deliveries arrive while the order receives them (`receivesDeliveries`: once consolidated, or once submitted
+    /// for an emergency purchase, until it is received), against one of its lines. Returns the index of the line
+    /// delivered among `lineNos`.
+    package static func deliveryLineIndex(
+        orderID: Int64, status: OrderStatus, emergency: Bool, lineNos: [Int], lineNo: Int
+    ) throws(DomainError) -> Int {
+        guard receivesDeliveries(status: status, emergency: emergency) else {
             throw .conflict("an order that is \(status.rawValue) receives no deliveries")
         }
         guard let index = lineNos.firstIndex(of: lineNo) else {

@@ -30,6 +30,24 @@ package enum SupplyCentreRules {
         guard supplier.isDistributor else { throw .invalid("distributorCode", "\(code) is not a distributor") }
     }
 
+    /// A submitted member order as the consolidation finds it: an emergency purchase (应急采购) is flagged with the
+    /// shortage it answers.
+    package struct SubmittedOrder: Sendable, Equatable {
+        package var id: Int64
+        package var emergencyShortageID: Int64?
+        package init(id: Int64, emergencyShortageID: Int64? = nil) {
+            self.id = id
+            self.emergencyShortageID = emergencyShortageID
+        }
+    }
+
+    /// The submitted orders a consolidation (统一配送) takes, in the order given: every one but an emergency
+    /// purchase, which skips the usual channel (its own supplier delivers it once submitted:
+    /// `OrderRules.receivesDeliveries`), so the drug's contracted distributor never gets it.
+    package static func consolidable(_ submitted: [SubmittedOrder]) -> [Int64] {
+        submitted.filter { $0.emergencyShortageID == nil }.map(\.id)
+    }
+
     /// Consolidation (统一配送) needs a contracted distributor for every drug ordered: the drugs without one stop it
     /// all, each named.
     package static func checkConsolidation(uncontractedDrugs: [String]) throws(DomainError) {

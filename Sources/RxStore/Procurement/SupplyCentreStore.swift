@@ -157,11 +157,16 @@ package struct SupplyCentreStore: SQLStore {
 
     // MARK: Consolidation
 
-    /// The submitted orders, locked, by id.
-    package func lockSubmittedOrders(consortiumID: Int64, on connection: PostgresConnection) async throws -> [Int64] {
+    /// The submitted orders, locked, by id, with the shortage of an emergency purchase.
+    package func lockSubmittedOrders(consortiumID: Int64, on connection: PostgresConnection) async throws
+        -> [SupplyCentreRules.SubmittedOrder]
+    {
         try await connection.rows(
-            "SELECT id FROM purchase_orders WHERE consortium_id = \(consortiumID) AND status = 'submitted' ORDER BY id FOR UPDATE",
-            as: Int64.self, logger: logger)
+            """
+            SELECT id, emergency_shortage_id FROM purchase_orders
+            WHERE consortium_id = \(consortiumID) AND status = 'submitted' ORDER BY id FOR UPDATE
+            """, as: (Int64, Int64?).self, logger: logger
+        ).map { SupplyCentreRules.SubmittedOrder(id: $0.0, emergencyShortageID: $0.1) }
     }
 
     /// The drugs ordered in `orders` with no contracted distributor, by code.
@@ -322,16 +327,27 @@ package struct SupplyCentreStore: SQLStore {
             review: try head.4.map { try decodeEnum($0) }, reviewNote: head.5)
     }
 
-    /// The order line an invoice line bills, with what was received and already billed of it (and of the lot it
-    /// names); nil when it is not an order line of the member.
+    /// The order line an invoice line bills as the records have it: its unified price, the distributor it was
+    /// consolidated to, the emergency purchase's shortage and supplier, and what was received and already billed of
+    /// it (and of the lot the invoice line names). Who supplied it is `InvoiceLineRules.supplies`.
+    package struct BilledOrderLine: Sendable, Equatable {
+        package var unitPrice: Money
+        package var consolidatedDistributorID: Int64?
+        package var emergencyShortageID: Int64?
+        package var emergencySupplierID: Int64?
+        package var line: ReceiptBalance
+        /// nil when the invoice line names no lot.
+        package var lot: ReceiptBalance?
+    }
+
+    /// The order line an invoice line bills; nil when it is not an order line of the member.
     package func invoicedOrderLine(
-        _ line: InvoiceRequest.Line, institutionID: Int64, distributorID: Int64, consortiumID: Int64,
-        connection: PostgresConnection
-    ) async throws -> InvoicedOrderLine? {
+        _ line: InvoiceRequest.Line, institutionID: Int64, consortiumID: Int64, connection: PostgresConnection
+    ) async throws -> BilledOrderLine? {
         guard
             let r = try await connection.row(
                 """
-                SELECT l.unit_price, coalesce(co.distributor_id = \(distributorID), false), l.received_quantity,
+                SELECT l.unit_price, co.distributor_id, o.emergency_shortage_id, o.emergency_supplier_id, l.received_quantity,
                        (SELECT coalesce(sum(x.quantity), 0) FROM invoice_lines x
                         WHERE x.consortium_id = l.consortium_id AND x.order_id = l.order_id AND x.order_line_no = l.line_no
                           AND NOT x.discrepancies && ARRAY['wrong_distributor']),
@@ -346,12 +362,12 @@ package struct SupplyCentreStore: SQLStore {
                 LEFT JOIN consolidated_orders co ON co.consortium_id = l.consortium_id AND co.id = l.consolidated_order_id
                 WHERE l.consortium_id = \(consortiumID) AND l.order_id = \(line.orderID) AND l.line_no = \(line.orderLineNo)
                   AND o.institution_id = \(institutionID)
-                """, as: (Decimal, Bool, Decimal, Decimal, Decimal, Decimal).self, logger: logger)
+                """, as: (Decimal, Int64?, Int64?, Int64?, Decimal, Decimal, Decimal, Decimal).self, logger: logger)
         else { return nil }
-        return InvoicedOrderLine(
-            orderID: line.orderID, lineNo: line.orderLineNo, unifiedPrice: Money(r.0), suppliedByInvoicingDistributor: r.1,
-            line: ReceiptBalance(received: r.2, billed: r.3),
-            lot: line.lotNumber == nil ? nil : ReceiptBalance(received: r.4, billed: r.5))
+        return BilledOrderLine(
+            unitPrice: Money(r.0), consolidatedDistributorID: r.1, emergencyShortageID: r.2, emergencySupplierID: r.3,
+            line: ReceiptBalance(received: r.4, billed: r.5),
+            lot: line.lotNumber == nil ? nil : ReceiptBalance(received: r.6, billed: r.7))
     }
 
     // MARK: Payment

@@ -242,7 +242,8 @@ package struct OrderUseCases: Sendable {
             let before = try await readable(orderID, consortium: consortium, by: principal, connection: connection)
             try principal.require(.raiseOrder(consortiumID: consortium.id, institutionID: before.institutionID))
             let index = try OrderRules.deliveryLineIndex(
-                orderID: orderID, status: before.status, lineNos: before.lines.map(\.lineNo), lineNo: delivery.lineNo)
+                orderID: orderID, status: before.status, emergency: before.emergencyShortageID != nil,
+                lineNos: before.lines.map(\.lineNo), lineNo: delivery.lineNo)
             let line = before.lines[index]
             try delivery.receivedOn.requireHappened(
                 field: "receivedOn", today: today, notBefore: (before.orderDate, "the date order \(orderID) was placed"))

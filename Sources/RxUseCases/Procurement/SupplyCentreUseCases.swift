@@ -54,11 +54,13 @@ package struct SupplyCentreUseCases: Sendable {
     }
 
     /// Consolidates every submitted member order into one consortium order per distributor, each line keeping
-    /// the member it is delivered to. A drug without a contracted distributor stops it all (422 naming them).
+    /// the member it is delivered to; an emergency purchase is left out (`SupplyCentreRules.consolidable`: its own
+    /// supplier delivers it). A drug without a contracted distributor stops it all (422 naming them).
     package func consolidate(consortium: Consortium, by principal: Principal) async throws -> [ConsolidatedOrder] {
         try requireSupplyCentre(principal, consortium)
         return try await database.transaction { connection in
-            let orders = try await supplyCentre.lockSubmittedOrders(consortiumID: consortium.id, on: connection)
+            let orders = SupplyCentreRules.consolidable(
+                try await supplyCentre.lockSubmittedOrders(consortiumID: consortium.id, on: connection))
             guard !orders.isEmpty else { return [] }
             try SupplyCentreRules.checkConsolidation(
                 uncontractedDrugs: try await supplyCentre.uncontractedDrugs(
@@ -131,10 +133,18 @@ package struct SupplyCentreUseCases: Sendable {
             else { throw DomainError.conflict("the invoice was not recorded") }
             try await supplyCentre.lockBilledOrderLines(request.lines, consortiumID: consortium.id, on: connection)
             for (index, line) in request.lines.enumerated() {
+                // Who supplied the line: the distributor it was consolidated to, or an emergency purchase's supplier.
+                let billed = try await supplyCentre.invoicedOrderLine(
+                    line, institutionID: institutionID, consortiumID: consortium.id, connection: connection)
                 let orderLine = try SupplyCentreRules.invoicedOrderLine(
-                    try await supplyCentre.invoicedOrderLine(
-                        line, institutionID: institutionID, distributorID: distributor.id, consortiumID: consortium.id,
-                        connection: connection),
+                    billed.map {
+                        InvoicedOrderLine(
+                            orderID: line.orderID, lineNo: line.orderLineNo, unifiedPrice: $0.unitPrice,
+                            suppliedByInvoicingDistributor: InvoiceLineRules.supplies(
+                                invoicing: distributor.id, consolidatedTo: $0.consolidatedDistributorID,
+                                emergencySupplier: $0.emergencySupplierID),
+                            line: $0.line, lot: $0.lot, emergencyShortageID: $0.emergencyShortageID)
+                    },
                     index: index, orderID: line.orderID, orderLineNo: line.orderLineNo, institutionCode: request.institutionCode)
                 let found = InvoiceLineRules.judge(
                     quantity: line.quantity, unitPrice: line.unitPrice, amount: line.amount, against: orderLine)
