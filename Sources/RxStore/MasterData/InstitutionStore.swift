@@ -51,7 +51,9 @@ package struct InstitutionStore: SQLStore {
     }
 
     package func find(code: String, on connection: PostgresConnection) async throws -> Institution? {
-        try await connection.row(InstitutionByCode(code: code), logger: database.logger).map(Self.institution)
+        try await connection.row(InstitutionWithConsortium(code: code), logger: database.logger).map {
+            try Self.institution(($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8))
+        }
     }
 
     /// An institution with its consortium (and the consortium's lead), in one query.
@@ -67,6 +69,8 @@ package struct InstitutionStore: SQLStore {
         )
     }
 
+    /// The lookup of every request that names a member (with or without its consortium), prepared once per
+    /// connection.
     struct InstitutionWithConsortium: PostgresPreparedStatement {
         static let sql = """
             SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
@@ -76,26 +80,6 @@ package struct InstitutionStore: SQLStore {
             WHERE i.code = $1
             """
         typealias Row = (Int64, Int64, String, String, String, String, String, Bool, Bool, String, String, String?)
-        var code: String
-
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(code)
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
-    }
-
-    /// The lookup of every request that names a member, prepared once per connection.
-    struct InstitutionByCode: PostgresPreparedStatement {
-        static let sql = """
-            SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
-                   c.lead_institution_id IS NOT DISTINCT FROM i.id
-            FROM institutions i JOIN consortia c ON c.id = i.consortium_id
-            WHERE i.code = $1
-            """
-        typealias Row = InstitutionStore.Row
         var code: String
 
         func makeBindings() throws -> PostgresBindings {
