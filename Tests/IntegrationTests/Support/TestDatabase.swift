@@ -8,6 +8,11 @@ import RxUseCases
 ///
 /// The first use migrates and seeds a template database; every test then gets a fresh copy of it
 /// (CREATE DATABASE … TEMPLATE), so tests run in parallel without seeing each other's rows.
+///
+/// Swift Testing starts every test at once, and each live database brings its test's connections (the app's pool, the
+/// test's own pool, a CLI's): so at most `limit` test databases live at a time, and a test waits for a slot before
+/// its database is made. Without the bound, a slow machine had more than the cluster's `max_connections` open, and
+/// tests waited a minute for connections the cluster refused (CI, stop 35).
 actor TestDatabases {
     static let shared = TestDatabases()
 
@@ -16,11 +21,33 @@ actor TestDatabases {
     let runID = "\(ProcessInfo.processInfo.processIdentifier)"
     private var template: Task<String, any Error>?
     private var counter = 0
+    /// How many test databases may live at once (`CRX_TEST_DATABASES`, 24 unless set).
+    let limit: Int
+    private var live = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
 
     init() {
         adminURL =
             ProcessInfo.processInfo.environment["CRX_TEST_ADMIN_URL"]
             ?? "postgres://consortiumrx@127.0.0.1:55432/postgres"
+        limit = ProcessInfo.processInfo.environment["CRX_TEST_DATABASES"].flatMap { Int($0) }.map { max($0, 1) } ?? 24
+    }
+
+    /// Waits for one of the `limit` slots; `drop` gives it back.
+    private func takeSlot() async {
+        if live < limit {
+            live += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func giveBackSlot() {
+        if waiting.isEmpty {
+            live -= 1
+        } else {
+            waiting.removeFirst().resume()
+        }
     }
 
     static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
@@ -34,24 +61,39 @@ actor TestDatabases {
         return components.string!
     }
 
-    /// A new, empty database (no migrations).
+    /// A new, empty database (no migrations). Every database made here is given back with `drop`.
     func emptyDatabase() async throws -> String {
+        await takeSlot()
         counter += 1
         let name = "crx_t_\(runID)_\(counter)"
-        try await admin("CREATE DATABASE \(name)")
+        do {
+            try await admin("CREATE DATABASE \(name)")
+        } catch {
+            giveBackSlot()
+            throw error
+        }
         return name
     }
 
-    /// A new database holding the migrated schema and the demo seed.
+    /// A new database holding the migrated schema and the demo seed. Every database made here is given back with
+    /// `drop`.
     func seededDatabase() async throws -> String {
         let template = try await templateName()
+        await takeSlot()
         counter += 1
         let name = "crx_t_\(runID)_\(counter)"
-        try await admin("CREATE DATABASE \(name) TEMPLATE \(template)")
+        do {
+            try await admin("CREATE DATABASE \(name) TEMPLATE \(template)")
+        } catch {
+            giveBackSlot()
+            throw error
+        }
         return name
     }
 
+    /// Drops a test's database and gives its slot to the next test.
     func drop(_ name: String) async throws {
+        defer { giveBackSlot() }
         try await admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
     }
 
