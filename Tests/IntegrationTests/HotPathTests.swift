@@ -229,6 +229,95 @@ struct HotPathTests {
         }
     }
 
+    @Test(
+        "over HTTP every demo member's stock pages and every held drug across the consortium read the same on the direct routes and the generated server"
+    )
+    func sameStock() async throws {
+        try await TestApp.run { app in
+            let admin = try await app.token(.consortiumAdmin)
+            let pharmacist = try await app.token(.institutionPharmacist, institution: "CY-BJL-CHC")
+            let regulator = try await app.token(.regulator)
+            /// The request on the direct route and, through an `Accept` the direct route declines, the generated one.
+            func same(_ uri: String, token: String, sourceLocation: SourceLocation = #_sourceLocation) async throws
+                -> TestResponse
+            {
+                let direct = try await app.call(.get, uri, token: token)
+                let generated = try await app.call(
+                    .get, uri, token: token, headers: [.accept: "application/json, text/plain"])
+                #expect(direct.status == generated.status, "\(uri): \(direct.text)", sourceLocation: sourceLocation)
+                #expect(direct.contentType == generated.contentType, "\(uri)", sourceLocation: sourceLocation)
+                #expect(
+                    try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)),
+                    "\(uri): \(direct.text) | \(generated.text)", sourceLocation: sourceLocation)
+                return direct
+            }
+            let members = try await app.database.rows(
+                "SELECT i.code FROM institutions i JOIN consortia c ON c.id = i.consortium_id WHERE c.code = 'JLTCM' ORDER BY 1",
+                as: String.self)
+            var lots = 0
+            for member in members {
+                #expect(try await same("/v1/institutions/\(member)/stock", token: admin).status == .ok)
+                // Page by page, following the cursor.
+                var uri = "/v1/institutions/\(member)/stock?limit=3"
+                while true {
+                    let page = try await same(uri, token: admin)
+                    lots += (page.json["items"] as? [Any])?.count ?? 0
+                    guard let cursor = page.json["nextCursor"] as? String else { break }
+                    uri = "/v1/institutions/\(member)/stock?cursor=\(cursor)&limit=3"
+                }
+            }
+            #expect(lots > 20)
+            let drugs = try await app.database.rows(
+                "SELECT DISTINCT drug_code FROM stock_on_hand WHERE quantity > 0 ORDER BY 1", as: String.self)
+            #expect(drugs.count > 5)
+            for drug in drugs + ["NO-SUCH-DRUG"] {
+                #expect(try await same("/v1/consortia/JLTCM/stock/drugs/\(drug)", token: regulator).status == .ok)
+            }
+            // Refusals read alike: another member's stock (404 for a member of another consortium or none), a role
+            // without the read (403), a limit out of bounds or a cursor this service never wrote (400), a foreign
+            // consortium (404).
+            #expect(try await same("/v1/institutions/YJ-TCMH/stock", token: pharmacist).status == .forbidden)
+            #expect(try await same("/v1/institutions/NO-SUCH/stock", token: admin).status == .notFound)
+            #expect(try await same("/v1/institutions/CY-BJL-CHC/stock?limit=0", token: admin).status == .badRequest)
+            #expect(try await same("/v1/institutions/CY-BJL-CHC/stock?limit=201", token: admin).status == .badRequest)
+            #expect(try await same("/v1/institutions/CY-BJL-CHC/stock?cursor=abc", token: admin).status == .badRequest)
+            #expect(try await same("/v1/institutions/CY-BJL-CHC/stock?limit=2&limit=3", token: admin).status.code < 500)
+            #expect(try await same("/v1/consortia/OTHER/stock/drugs/\(drugs[0])", token: admin).status == .notFound)
+            #expect(
+                try await same("/v1/consortia/JLTCM/stock/drugs/\(drugs[0])", token: pharmacist).status == .forbidden)
+            // Plain requests were answered directly, the rest by the generated route.
+            let metrics = try await app.call(.get, "/metrics", token: nil).text
+            for operation in ["listInstitutionStock", "getDrugStockAcrossConsortium"] {
+                for path in ["direct", "generated"] {
+                    #expect(metrics.contains(#"crx_hot_path_requests{operation="\#(operation)",path="\#(path)"}"#))
+                }
+            }
+        }
+    }
+
+    @Test("the stock routes read only the plain queries they can answer exactly")
+    func stockQueries() {
+        #expect(DirectRoute.pageQuery(nil)! == (nil, nil))
+        #expect(DirectRoute.pageQuery("")! == (nil, nil))
+        #expect(DirectRoute.pageQuery("limit=20")! == (20, nil))
+        #expect(DirectRoute.pageQuery("limit=200&cursor=azE6MTc")! == (200, "azE6MTc"))
+        for declined in [
+            "limit=0", "limit=201", "limit=020", "limit=+2", "limit=", "limit", "limit=2&limit=3", "cursor=a%3D",
+            "cursor=a=b", "cursor=", "drugCode=X", "limit=2&", "&limit=2", "Limit=2",
+            "cursor=" + String(repeating: "a", count: 201),
+        ] {
+            #expect(DirectRoute.pageQuery(declined) == nil, "\(declined)")
+        }
+        #expect(DirectRoute.isCode("CY-BJL-CHC") && DirectRoute.isCode("JLTCM"))
+        for code in ["C", "cy-bjl", "-CY", "CY%2D", String(repeating: "A", count: 33), "CY BJL"] {
+            #expect(!DirectRoute.isCode(code), "\(code)")
+        }
+        #expect(DirectRoute.isDrugCode("XC01") && DirectRoute.isDrugCode("a.b_c-d"))
+        for code in ["", ".X", "X%20", "X/Y", String(repeating: "A", count: 41)] {
+            #expect(!DirectRoute.isDrugCode(code), "\(code)")
+        }
+    }
+
     @Test("the routes answer plain requests themselves and pass every other one on, body intact, to the generated route")
     func routesDecide() async throws {
         try await TestApp.run { app in
@@ -394,18 +483,20 @@ struct HotPathTests {
             let middlewares = try #require(
                 list as? [Any], "Hummingbird's MiddlewareGroup no longer keeps its list in `middlewares`")
             let names = middlewares.map { String(describing: type(of: $0)) }
-            let direct = names.indices.filter {
-                names[$0].hasPrefix("LongPrescriptionCheckRoute<") || names[$0].hasPrefix("DrugLookupRoute<")
-            }
-            #expect(direct.count == 2, "\(names)")
-            #expect(direct == [names.count - 2, names.count - 1], "a server middleware comes after a direct route: \(names)")
+            let routes = ["LongPrescriptionCheckRoute<", "DrugLookupRoute<", "MemberStockRoute<", "DrugStockRoute<"]
+            let direct = names.indices.filter { index in routes.contains { names[index].hasPrefix($0) } }
+            #expect(direct.count == routes.count, "\(names)")
+            #expect(
+                direct == Array(names.count - routes.count..<names.count),
+                "a server middleware comes after a direct route: \(names)")
             for server in [
                 "RequestLogMiddleware", "MetricsMiddleware", "ProblemMiddleware", "EntityTagMiddleware",
                 "MethodNotAllowedMiddleware",
                 "LeaseDeadlineMiddleware", "BodyLimitMiddleware", "MediaTypeGuard", "AuthMiddleware",
             ] {
                 #expect(
-                    names.dropLast(2).contains { $0.hasPrefix(server + "<") || $0 == server }, "\(server) is not among \(names)")
+                    names.dropLast(routes.count).contains { $0.hasPrefix(server + "<") || $0 == server },
+                    "\(server) is not among \(names)")
             }
             // The generated routes' own middlewares are the ones the direct routes do themselves, and no more.
             let operation = operationMiddlewares(

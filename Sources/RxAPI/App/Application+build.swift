@@ -75,6 +75,8 @@ func buildRouter(
         middleware: LongPrescriptionCheckRoute(
             handler: handler, roles: roles, maximumBodyBytes: configuration.maximumBodyBytes, validator: contract))
     router.add(middleware: DrugLookupRoute(handler: handler, roles: roles))
+    router.add(middleware: MemberStockRoute(handler: handler, roles: roles))
+    router.add(middleware: DrugStockRoute(handler: handler, roles: roles))
 
     router.get("/openapi.yaml") { _, _ in
         Response(

@@ -117,6 +117,10 @@ extension APIHandler {
     func listInstitutionStock(_ input: Operations.ListInstitutionStock.Input) async throws
         -> Operations.ListInstitutionStock.Output
     {
+        let query = input.query
+        if query.drugCode == nil, query.lot == nil, query.locationCode == nil, query.expiry == nil, query.blocked == nil {
+            return .ok(.init(body: .json(try await memberStock(code: input.path.code, limit: query.limit, cursor: query.cursor))))
+        }
         let principal = try RequestPrincipal.require()
         let page = try PageRequest(input.query.limit, input.query.cursor)
         let (institution, consortium) = try await stockScope(input.path.code, for: principal)
@@ -131,6 +135,23 @@ extension APIHandler {
                     .init(
                         asOf: today.description, items: try result.items.map(Components.Schemas.StockLine.init),
                         nextCursor: result.nextCursor))))
+    }
+
+    /// A page of a member's stock with no filter (`StockUseCases.memberPage`), for the generated route and
+    /// `MemberStockRoute`.
+    func memberStock(code: String, limit: Int?, cursor: String?) async throws
+        -> Operations.ListInstitutionStock.Output.Ok.Body.JsonPayload
+    {
+        let principal = try RequestPrincipal.require()
+        let page = try PageRequest(limit, cursor)
+        let today = self.today
+        let result = try await stock.memberPage(code: code, today: today, page: page, by: principal) {
+            let institution = try visible($0, code: code, for: principal)
+            return (institution, try visible($1, code: institution.consortiumCode, for: principal))
+        }
+        return .init(
+            asOf: today.description, items: try result.items.map(Components.Schemas.StockLine.init),
+            nextCursor: result.nextCursor)
     }
 
     func getStockCard(_ input: Operations.GetStockCard.Input) async throws -> Operations.GetStockCard.Output {
@@ -186,11 +207,17 @@ extension APIHandler {
     func getDrugStockAcrossConsortium(_ input: Operations.GetDrugStockAcrossConsortium.Input) async throws
         -> Operations.GetDrugStockAcrossConsortium.Output
     {
+        .ok(.init(body: .json(try await drugStock(consortiumCode: input.path.code, drugCode: input.path.drugCode))))
+    }
+
+    /// A drug's stock at every member, with each member's total (`StockUseCases.acrossConsortium`), for the
+    /// generated route and `DrugStockRoute`.
+    func drugStock(consortiumCode code: String, drugCode: String) async throws -> Components.Schemas.DrugStock {
         let principal = try RequestPrincipal.require()
-        let consortium = try await visibleConsortium(input.path.code, for: principal)
         let today = self.today
-        let lines = try await stock.acrossConsortium(
-            drugCode: input.path.drugCode, consortium: consortium, today: today, by: principal)
+        let lines = try await stock.acrossConsortium(drugCode: drugCode, consortiumCode: code, today: today, by: principal) {
+            try visible($0, code: code, for: principal)
+        }
         var totals: [(String, Quantity)] = []
         for line in lines {
             if let last = totals.last, last.0 == line.holding.institutionCode {
@@ -200,13 +227,10 @@ extension APIHandler {
             }
         }
         let total = lines.reduce(Quantity.zero) { $0 + $1.holding.quantity }
-        return .ok(
-            .init(
-                body: .json(
-                    .init(
-                        drugCode: input.path.drugCode, asOf: today.description, total: total.description,
-                        members: totals.map { .init(institutionCode: $0.0, quantity: $0.1.description) },
-                        lots: try lines.map(Components.Schemas.StockLine.init)))))
+        return .init(
+            drugCode: drugCode, asOf: today.description, total: total.description,
+            members: totals.map { .init(institutionCode: $0.0, quantity: $0.1.description) },
+            lots: try lines.map(Components.Schemas.StockLine.init))
     }
 
     func listInstitutionDaysOfStock(_ input: Operations.ListInstitutionDaysOfStock.Input) async throws

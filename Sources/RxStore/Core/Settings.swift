@@ -78,15 +78,7 @@ package struct Settings: Sendable {
 
     /// Several settings in force on a date (`texts(_:consortiumID:on:connection:)`), prepared once per connection.
     struct SettingTexts: PostgresPreparedStatement {
-        static let sql = """
-            SELECT DISTINCT ON (key) key, value FROM (
-                SELECT key, value, effective_from, 1 AS precedence FROM consortium_settings
-                 WHERE consortium_id = $2 AND key = ANY($1::text[]) AND effective_from <= $3::date
-                UNION ALL
-                SELECT key, value, effective_from, 2 FROM policy_defaults
-                 WHERE key = ANY($1::text[]) AND effective_from <= $3::date
-            ) s ORDER BY key, precedence, effective_from DESC
-            """
+        static let sql = inForce(keys: "$1::text[]", consortiumID: "$2", date: "$3::date")
         static let bindingDataTypes: [PostgresDataType] = [.textArray, .int8, .text]
         typealias Row = (String, String)
         var keys: [String]
@@ -102,6 +94,21 @@ package struct Settings: Sendable {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// The `(key, value)` rows of the settings `keys` (a text[] expression) in force on `date` for `consortiumID` (SQL
+    /// expressions, never values): a consortium's own before the national default. Other statements that need a few
+    /// settings with their rows embed it.
+    package static func inForce(keys: String, consortiumID: String, date: String) -> String {
+        """
+        SELECT DISTINCT ON (key) key, value FROM (
+            SELECT key, value, effective_from, 1 AS precedence FROM consortium_settings
+             WHERE consortium_id = \(consortiumID) AND key = ANY(\(keys)) AND effective_from <= \(date)
+            UNION ALL
+            SELECT key, value, effective_from, 2 FROM policy_defaults
+             WHERE key = ANY(\(keys)) AND effective_from <= \(date)
+        ) s ORDER BY key, precedence, effective_from DESC
+        """
     }
 
     /// The date the setting's first value (the consortium's or the national default) takes effect; nil when it has none.

@@ -45,10 +45,13 @@ package struct ConsortiumStore: SQLStore {
     /// The lookup of every request that names a consortium, prepared once per connection.
     struct ConsortiumByCode: PostgresPreparedStatement {
         static let sql = """
-            SELECT c.id, c.code, c.name, c.kind, l.code
-            FROM consortia c LEFT JOIN institutions l ON l.id = c.lead_institution_id
+            SELECT \(columns)
+            FROM \(tables)
             WHERE c.code = $1
             """
+        /// The five columns of `Row`, for statements that read a consortium with more (`StockStore.DrugStockView`).
+        static let columns = "c.id, c.code, c.name, c.kind, l.code"
+        static let tables = "consortia c LEFT JOIN institutions l ON l.id = c.lead_institution_id"
         typealias Row = (Int64, String, String, String, String?)
         var code: String
 

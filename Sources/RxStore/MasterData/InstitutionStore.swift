@@ -63,7 +63,12 @@ package struct InstitutionStore: SQLStore {
                 try await connection.row(InstitutionWithConsortium(code: code), logger: database.logger)
             })
         else { return nil }
-        return (
+        return try Self.withConsortium(r)
+    }
+
+    /// The institution and its consortium of an `InstitutionWithConsortium` row.
+    static func withConsortium(_ r: InstitutionWithConsortium.Row) throws -> (institution: Institution, consortium: Consortium) {
+        (
             try Self.institution((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8)),
             try ConsortiumStore.consortium((r.1, r.2, r.9, r.10, r.11))
         )
@@ -73,11 +78,18 @@ package struct InstitutionStore: SQLStore {
     /// connection.
     struct InstitutionWithConsortium: PostgresPreparedStatement {
         static let sql = """
-            SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
-                   c.lead_institution_id IS NOT DISTINCT FROM i.id, c.name, c.kind, l.code
-            FROM institutions i JOIN consortia c ON c.id = i.consortium_id
-            LEFT JOIN institutions l ON l.id = c.lead_institution_id
+            SELECT \(columns)
+            FROM \(tables)
             WHERE i.code = $1
+            """
+        /// The twelve columns of `Row`, for statements that read a member with more (`StockStore.MemberStockView`).
+        static let columns = """
+            i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
+                   c.lead_institution_id IS NOT DISTINCT FROM i.id, c.name, c.kind, l.code
+            """
+        static let tables = """
+            institutions i JOIN consortia c ON c.id = i.consortium_id
+            LEFT JOIN institutions l ON l.id = c.lead_institution_id
             """
         typealias Row = (Int64, Int64, String, String, String, String, String, Bool, Bool, String, String, String?)
         var code: String

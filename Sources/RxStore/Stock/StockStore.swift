@@ -18,6 +18,22 @@ package struct StockHolding: Sendable, Equatable, Encodable {
     package var block: LotBlockKind?
 }
 
+/// A member's stock page as read in one statement (`StockStore.memberView`): the member, its consortium, the
+/// settings asked for, and the page.
+package struct MemberStockView: Sendable {
+    package var institution: Institution
+    package var consortium: Consortium
+    package var settings: [String: String]
+    package var page: Page<StockHolding>
+}
+
+/// A drug's stock across a consortium as read in one statement (`StockStore.drugView`).
+package struct DrugStockView: Sendable {
+    package var consortium: Consortium
+    package var settings: [String: String]
+    package var holdings: [StockHolding]
+}
+
 /// What a stock list is narrowed to. Dates, not rules: the use case turns the settings into them.
 package struct StockFilter: Sendable, Equatable {
     package var drugCode: String?
@@ -224,18 +240,12 @@ package struct StockStore: SQLStore {
         return date
     }
 
-    /// A member's stock on hand (lots with stock), narrowed by `filter`, by row id.
+    /// A member's stock on hand (lots with stock), narrowed by `filter`, by row id. (A page with no filter is
+    /// `memberView`'s.)
     package func onHand(
         consortiumID: Int64, institutionID: Int64, filter: StockFilter, page: PageRequest, on connection: StoreConnection
     ) async throws -> Page<StockHolding> {
         let after = page.after.flatMap(Int64.init) ?? 0
-        if filter == StockFilter() {
-            let rows = try await connection.rows(
-                MemberStockPage(
-                    consortiumID: consortiumID, institutionID: institutionID, after: after, limit: page.limit + 1),
-                logger: logger)
-            return Page(rows: try rows.map(Self.holding), limit: page.limit, key: { String($0.id) })
-        }
         let rows = try await connection.rows(
             """
             SELECT h.id, i.code, l.code, h.drug_code, d.generic_name, d.unit, h.lot_number, h.expiry_date::text,
@@ -259,14 +269,6 @@ package struct StockStore: SQLStore {
         return Page(rows: try rows.map(Self.holding), limit: page.limit, key: { String($0.id) })
     }
 
-    /// A drug's stock at every member of the consortium, by member, location and expiry.
-    package func acrossConsortium(consortiumID: Int64, drugCode: String, on connection: StoreConnection) async throws
-        -> [StockHolding]
-    {
-        try await connection.rows(DrugStockAcross(consortiumID: consortiumID, drugCode: drugCode), logger: logger)
-            .map(Self.holding)
-    }
-
     /// The lots of a holding row, without the condition.
     static let selectHoldings = """
         SELECT h.id, i.code, l.code, h.drug_code, d.generic_name, d.unit, h.lot_number, h.expiry_date::text,
@@ -275,51 +277,166 @@ package struct StockStore: SQLStore {
         LEFT JOIN stock_locations l ON l.consortium_id = h.consortium_id AND l.id = h.location_id
         """
 
-    /// A page of a member's stock with no filter (the list a pharmacy opens, and what HIS polls), prepared once per
-    /// connection: planning the six-table query costs more than running it.
-    struct MemberStockPage: PostgresPreparedStatement {
-        static let sql =
-            selectHoldings + """
-                 WHERE h.consortium_id = $1 AND h.institution_id = $2 AND h.quantity > 0 AND h.id > $3
-                ORDER BY h.id LIMIT $4
-                """
-        typealias Row = HoldingRow
-        var consortiumID: Int64
-        var institutionID: Int64
+    /// A member with its consortium, the settings `keys` in force on `date`, and a page of its stock with no filter:
+    /// everything the member's stock page needs, on one lease and in one statement. Nil when no member has `code`.
+    package func memberView(code: String, settingKeys keys: [String], on date: BusinessDate, page: PageRequest)
+        async throws -> MemberStockView?
+    {
+        let statement = MemberStockViewStatement(
+            code: code, keys: keys, date: date.description, after: page.after.flatMap(Int64.init) ?? 0,
+            limit: page.limit + 1)
+        let rows = try await database.read { try await $0.rows(statement, logger: logger) }
+        guard let first = rows.first else { return nil }
+        let (institution, consortium) = try InstitutionStore.withConsortium(first.member)
+        return MemberStockView(
+            institution: institution, consortium: consortium, settings: first.settings,
+            page: Page(rows: try rows.compactMap { try $0.holding.map(Self.holding) }, limit: page.limit, key: { String($0.id) }))
+    }
+
+    /// A consortium, the settings `keys` in force on `date`, and a drug's stock at every member, by member, location
+    /// and expiry: the drug-across page, in one statement. Nil when no consortium has `code`.
+    package func drugView(consortiumCode code: String, drugCode: String, settingKeys keys: [String], on date: BusinessDate)
+        async throws -> DrugStockView?
+    {
+        let statement = DrugStockViewStatement(code: code, keys: keys, date: date.description, drugCode: drugCode)
+        let rows = try await database.read { try await $0.rows(statement, logger: logger) }
+        guard let first = rows.first else { return nil }
+        return DrugStockView(
+            consortium: try ConsortiumStore.consortium(first.consortium), settings: first.settings,
+            holdings: try rows.compactMap { try $0.holding.map(Self.holding) })
+    }
+
+    /// The settings of a view's row: two arrays (NULL when none is in force) made a dictionary.
+    static func settings(keys: [String]?, values: [String]?) -> [String: String] {
+        Dictionary(zip(keys ?? [], values ?? []).map { ($0, $1) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The holding columns of a view's row, from `first`: all NULL on the one row of a member or drug with no stock.
+    static func holding(_ cells: PostgresRandomAccessRow, from first: Int) throws -> HoldingRow? {
+        guard let id = try cells[first].decode(Int64?.self) else { return nil }
+        return (
+            id, try cells[first + 1].decode(String.self), try cells[first + 2].decode(String?.self),
+            try cells[first + 3].decode(String.self), try cells[first + 4].decode(String.self),
+            try cells[first + 5].decode(String.self), try cells[first + 6].decode(String.self),
+            try cells[first + 7].decode(String.self), try cells[first + 8].decode(Decimal.self),
+            try cells[first + 9].decode(String?.self)
+        )
+    }
+
+    /// `memberView`'s statement, prepared once per connection: the member (`InstitutionWithConsortium`'s twelve
+    /// columns), the settings as two arrays, then the page's holdings (NULL on the one row of a member with none).
+    struct MemberStockViewStatement: PostgresPreparedStatement {
+        static let sql = """
+            WITH m AS (
+                SELECT \(InstitutionStore.InstitutionWithConsortium.columns)
+                FROM \(InstitutionStore.InstitutionWithConsortium.tables)
+                WHERE i.code = $1
+            ), settings AS (
+                SELECT array_agg(key) AS keys, array_agg(value) AS vals FROM (
+                    \(Settings.inForce(keys: "$2::text[]", consortiumID: "(SELECT consortium_id FROM m)", date: "$3::date"))
+                ) t
+            )
+            SELECT m.*, settings.keys, settings.vals, p.*
+            FROM m CROSS JOIN settings
+            LEFT JOIN LATERAL (
+                \(selectHoldings)
+                WHERE h.consortium_id = m.consortium_id AND h.institution_id = m.id AND h.quantity > 0 AND h.id > $4
+                ORDER BY h.id LIMIT $5
+            ) p ON true
+            ORDER BY p.id
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.text, .textArray, .text, .int8, .int8]
+        struct Row {
+            var member: InstitutionStore.InstitutionWithConsortium.Row
+            var settings: [String: String]
+            var holding: HoldingRow?
+        }
+        var code: String
+        var keys: [String]
+        var date: String
         var after: Int64
         var limit: Int
 
         func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 4)
-            bindings.append(consortiumID)
-            bindings.append(institutionID)
+            var bindings = PostgresBindings(capacity: 5)
+            bindings.append(code)
+            bindings.append(keys)
+            bindings.append(date)
             bindings.append(after)
             bindings.append(Int64(limit))
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let c = row.makeRandomAccess()
+            let member = (
+                try c[0].decode(Int64.self), try c[1].decode(Int64.self), try c[2].decode(String.self),
+                try c[3].decode(String.self), try c[4].decode(String.self), try c[5].decode(String.self),
+                try c[6].decode(String.self), try c[7].decode(Bool.self), try c[8].decode(Bool.self),
+                try c[9].decode(String.self), try c[10].decode(String.self), try c[11].decode(String?.self)
+            )
+            return Row(
+                member: member,
+                settings: StockStore.settings(keys: try c[12].decode([String]?.self), values: try c[13].decode([String]?.self)),
+                holding: try StockStore.holding(c, from: 14))
+        }
     }
 
-    /// A drug at every member, prepared once per connection.
-    struct DrugStockAcross: PostgresPreparedStatement {
-        static let sql =
-            selectHoldings + """
-                 WHERE h.consortium_id = $1 AND h.drug_code = $2 AND h.quantity > 0
-                ORDER BY i.code, l.code NULLS FIRST, h.expiry_date, h.lot_key
-                """
-        typealias Row = HoldingRow
-        var consortiumID: Int64
+    /// `drugView`'s statement, prepared once per connection: the consortium (`ConsortiumByCode`'s five columns), the
+    /// settings as two arrays, then the holdings by member, location and expiry (NULL on the one row when none).
+    struct DrugStockViewStatement: PostgresPreparedStatement {
+        static let sql = """
+            WITH con AS (
+                SELECT \(ConsortiumStore.ConsortiumByCode.columns)
+                FROM \(ConsortiumStore.ConsortiumByCode.tables)
+                WHERE c.code = $1
+            ), settings AS (
+                SELECT array_agg(key) AS keys, array_agg(value) AS vals FROM (
+                    \(Settings.inForce(keys: "$2::text[]", consortiumID: "(SELECT id FROM con)", date: "$3::date"))
+                ) t
+            )
+            SELECT con.*, settings.keys, settings.vals, p.*
+            FROM con CROSS JOIN settings
+            LEFT JOIN LATERAL (
+                SELECT q.*, row_number() OVER () AS n FROM (
+                    \(selectHoldings)
+                    WHERE h.consortium_id = con.id AND h.drug_code = $4 AND h.quantity > 0
+                    ORDER BY i.code, l.code NULLS FIRST, h.expiry_date, h.lot_key
+                ) q
+            ) p ON true
+            ORDER BY p.n
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.text, .textArray, .text, .text]
+        struct Row {
+            var consortium: ConsortiumStore.ConsortiumByCode.Row
+            var settings: [String: String]
+            var holding: HoldingRow?
+        }
+        var code: String
+        var keys: [String]
+        var date: String
         var drugCode: String
 
         func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(consortiumID)
+            var bindings = PostgresBindings(capacity: 4)
+            bindings.append(code)
+            bindings.append(keys)
+            bindings.append(date)
             bindings.append(drugCode)
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let c = row.makeRandomAccess()
+            let consortium = (
+                try c[0].decode(Int64.self), try c[1].decode(String.self), try c[2].decode(String.self),
+                try c[3].decode(String.self), try c[4].decode(String?.self)
+            )
+            return Row(
+                consortium: consortium,
+                settings: StockStore.settings(keys: try c[5].decode([String]?.self), values: try c[6].decode([String]?.self)),
+                holding: try StockStore.holding(c, from: 7))
+        }
     }
 
     /// The stock card of a lot at a member (every location, or one): the balance before `from`, each movement

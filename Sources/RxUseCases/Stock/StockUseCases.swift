@@ -61,6 +61,26 @@ package struct StockUseCases: Sendable {
                 shelfLife, in: texts, consortiumID: consortiumID, on: today, connection: connection))
     }
 
+    /// The keys of `Thresholds`, for reads that take the settings in their own statement.
+    static let thresholdKeys = [
+        PolicySetting.stockNearExpiryDaysFirst.key, PolicySetting.stockNearExpiryDaysSecond.key,
+        PolicySetting.stockMinimumShelfLifeForIssueDays.key,
+    ]
+
+    /// The thresholds from the settings a view read with its rows; only a missing one costs a query (to say from when
+    /// it has a value).
+    func thresholds(_ texts: [String: String], consortiumID: Int64, today: BusinessDate) async throws -> Thresholds {
+        guard Self.thresholdKeys.allSatisfy({ texts[$0] != nil }) else {
+            return try await database.read { try await thresholds(consortiumID: consortiumID, today: today, on: $0) }
+        }
+        func value(_ setting: PolicySetting<Int>) throws -> Int {
+            try setting.value(text: texts[setting.key], firstEffective: nil, on: today, field: "date")
+        }
+        return Thresholds(
+            first: try value(.stockNearExpiryDaysFirst), second: try value(.stockNearExpiryDaysSecond),
+            minimumShelfLife: try value(.stockMinimumShelfLifeForIssueDays))
+    }
+
     func line(_ h: StockHolding, today: BusinessDate, _ t: Thresholds) -> StockLine {
         let state = StockRules.issueability(
             expiry: h.expiry, block: h.block, on: today, minimumShelfLifeDays: t.minimumShelfLife)
@@ -75,6 +95,27 @@ package struct StockUseCases: Sendable {
             holding: h,
             expiryClass: StockRules.expiryClass(expiry: h.expiry, on: today, firstDays: t.first, secondDays: t.second),
             issueability: name)
+    }
+
+    /// A page of a member's stock on hand with no filter: the list a pharmacy opens and a HIS polls, read with the
+    /// member, its consortium and the settings in one statement (`StockStore.memberView`). `visible` is the caller's
+    /// check that the token may see the member (404 when not, or when there is none).
+    package func memberPage(
+        code: String, today: BusinessDate, page: PageRequest, by principal: Principal,
+        visible: (Institution?, Consortium?) throws -> (Institution, Consortium)
+    ) async throws -> Page<StockLine> {
+        let view = try await stock.memberView(code: code, settingKeys: Self.thresholdKeys, on: today, page: page)
+        let (institution, consortium) = try visible(view?.institution, view?.consortium)
+        try principal.require(
+            .readStock(
+                consortiumID: consortium.id, institutionID: institution.id,
+                leadInstitutionCode: consortium.leadInstitutionCode))
+        guard let view else { throw DomainError.notFound("no institution \(code)") }
+        let t = try await thresholds(view.settings, consortiumID: consortium.id, today: today)
+        var result = Page<StockLine>(rows: [], limit: page.limit, key: { _ in "" })
+        result.items = view.page.items.map { line($0, today: today, t) }
+        result.nextCursor = view.page.nextCursor
+        return result
     }
 
     /// A member's stock on hand, narrowed by drug, lot, location, near expiry or expired (by the settings on
@@ -110,19 +151,21 @@ package struct StockUseCases: Sendable {
         return result
     }
 
-    /// A drug's stock at every member (the consortium admin, the supply centre, auditors and regulators).
-    package func acrossConsortium(drugCode: String, consortium: Consortium, today: BusinessDate, by principal: Principal)
-        async throws -> [StockLine]
-    {
+    /// A drug's stock at every member (the consortium admin, the supply centre, auditors and regulators), read with
+    /// the consortium and the settings in one statement (`StockStore.drugView`). `visible` is the caller's check that
+    /// the token may see the consortium (404 when not, or when there is none).
+    package func acrossConsortium(
+        drugCode: String, consortiumCode: String, today: BusinessDate, by principal: Principal,
+        visible: (Consortium?) throws -> Consortium
+    ) async throws -> [StockLine] {
+        let view = try await stock.drugView(
+            consortiumCode: consortiumCode, drugCode: drugCode, settingKeys: Self.thresholdKeys, on: today)
+        let consortium = try visible(view?.consortium)
         try principal.require(
             .readAllStock(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-        let (t, holdings) = try await database.read { connection in
-            (
-                try await thresholds(consortiumID: consortium.id, today: today, on: connection),
-                try await stock.acrossConsortium(consortiumID: consortium.id, drugCode: drugCode, on: connection)
-            )
-        }
-        return holdings.map { line($0, today: today, t) }
+        guard let view else { throw DomainError.notFound("no consortium \(consortiumCode)") }
+        let t = try await thresholds(view.settings, consortiumID: consortium.id, today: today)
+        return view.holdings.map { line($0, today: today, t) }
     }
 
     /// The stock card of a lot at a member from `from` to `to` (422 naming `to` when it is before `from`).
