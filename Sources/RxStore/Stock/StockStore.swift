@@ -196,6 +196,13 @@ package struct StockDrugFacts: Sendable, Equatable {
     package var unit: String
 }
 
+/// What a dispensing decides from (`StockStore.issueFacts`).
+package struct IssueFacts: Sendable {
+    package var drug: StockDrugFacts?
+    package var settingText: String?
+    package var lots: [StockRules.LotOnHand]
+}
+
 /// One step of a traceability code's way through the consortium: received (a purchase receipt) or dispensed.
 package struct TraceabilityCodeEvent: Sendable, Equatable {
     package enum Kind: String, Sendable {
@@ -529,47 +536,72 @@ package struct StockStore: SQLStore {
         )
     }
 
-    /// The lots of a drug on hand at a member's place (a location, or the member's stock outside locations), locked
-    /// `FOR UPDATE` in a stable order (row id) so concurrent issues queue on them instead of deadlocking, with each
-    /// lot's standing block.
-    package func lotsForIssue(
-        consortiumID: Int64, institutionID: Int64, locationID: Int64?, drugCode: String, on connection: StoreConnection
-    ) async throws -> [StockRules.LotOnHand] {
+    /// What a dispensing decides from, in one statement: the drug's facts (nil when there is no such drug), the text
+    /// of the setting `settingKey` in force on `date` (nil when none is), and the drug's lots with stock at the place
+    /// (a location, or the member's stock outside locations), each with its standing block, locked `FOR UPDATE` in a
+    /// stable order (row id) so concurrent issues queue on them instead of deadlocking.
+    package func issueFacts(
+        consortiumID: Int64, institutionID: Int64, locationID: Int64?, drugCode: String, settingKey: String,
+        on date: BusinessDate, connection: StoreConnection
+    ) async throws -> IssueFacts {
         let rows = try await connection.rows(
-            LotsForIssue(
-                consortiumID: consortiumID, institutionID: institutionID, locationID: locationID, drugCode: drugCode),
+            IssueFactsStatement(
+                consortiumID: consortiumID, institutionID: institutionID, locationID: locationID, drugCode: drugCode,
+                settingKey: settingKey, date: date.description),
             logger: logger)
-        return try rows.map {
-            StockRules.LotOnHand(
-                lot: StockLot(drugCode: drugCode, lotNumber: $0.0, expiry: try Self.day($0.1)), quantity: Quantity($0.2),
-                block: try $0.3.map { try decodeEnum($0) })
+        guard let first = rows.first else { return IssueFacts(drug: nil, settingText: nil, lots: []) }
+        var drug: StockDrugFacts?
+        if let category = first.0, let dosageForm = first.1, let unit = first.2 {
+            drug = StockDrugFacts(category: try decodeEnum(category), dosageForm: dosageForm, unit: unit)
         }
+        return IssueFacts(
+            drug: drug, settingText: first.3?.first,
+            lots: try rows.compactMap { r in
+                guard let lotNumber = r.4, let expiry = r.5, let quantity = r.6 else { return nil }
+                return StockRules.LotOnHand(
+                    lot: StockLot(drugCode: drugCode, lotNumber: lotNumber, expiry: try Self.day(expiry)),
+                    quantity: Quantity(quantity), block: try r.7.map { try decodeEnum($0) })
+            })
     }
 
-    /// The lots of a drug at a place with stock, locked, each with its standing block: every dispensing reads them,
-    /// so the statement is prepared once per connection.
-    struct LotsForIssue: PostgresPreparedStatement {
+    /// `issueFacts`' statement, prepared once per connection: every dispensing runs it.
+    struct IssueFactsStatement: PostgresPreparedStatement {
         static let sql = """
-            SELECT h.lot_number, h.expiry_date::text, h.quantity, \(blockOfLot)
-            FROM stock_on_hand h
-            WHERE h.consortium_id = $1 AND h.institution_id = $2 AND h.location_id IS NOT DISTINCT FROM $3
-              AND h.drug_code = $4 AND h.quantity > 0
-            ORDER BY h.id
-            FOR UPDATE OF h
+            WITH settings AS (
+                SELECT array_agg(value) AS vals FROM (
+                    \(Settings.inForce(keys: "ARRAY[$5::text]", consortiumID: "$1", date: "$6::date"))
+                ) t
+            )
+            SELECT d.category, d.dosage_form, d.unit, settings.vals, p.lot_number, p.expiry, p.quantity, p.block
+            FROM settings
+            LEFT JOIN drugs d ON d.code = $4
+            LEFT JOIN LATERAL (
+                SELECT h.id, h.lot_number, h.expiry_date::text AS expiry, h.quantity, \(blockOfLot) AS block
+                FROM stock_on_hand h
+                WHERE h.consortium_id = $1 AND h.institution_id = $2 AND h.location_id IS NOT DISTINCT FROM $3
+                  AND h.drug_code = $4 AND h.quantity > 0
+                ORDER BY h.id
+                FOR UPDATE OF h
+            ) p ON true
+            ORDER BY p.id
             """
-        static let bindingDataTypes: [PostgresDataType] = [.int8, .int8, .int8, .text]
-        typealias Row = (String, String, Decimal, String?)
+        static let bindingDataTypes: [PostgresDataType] = [.int8, .int8, .int8, .text, .text, .text]
+        typealias Row = (String?, String?, String?, [String]?, String?, String?, Decimal?, String?)
         var consortiumID: Int64
         var institutionID: Int64
         var locationID: Int64?
         var drugCode: String
+        var settingKey: String
+        var date: String
 
         func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 4)
+            var bindings = PostgresBindings(capacity: 6)
             bindings.append(consortiumID)
             bindings.append(institutionID)
             bindings.append(locationID)
             bindings.append(drugCode)
+            bindings.append(settingKey)
+            bindings.append(date)
             return bindings
         }
 

@@ -88,17 +88,20 @@ package struct DispensingUseCases: Sendable {
                         }, replayed: true)
                 }
             }
-            guard let drug = try await stock.drugFacts(code: request.drugCode, on: transaction) else {
-                throw DomainError.invalid("drugCode", "no drug \(request.drugCode)")
-            }
             let locationID = try await location(request.locationCode, institution: institution, on: transaction)
-            let minimumDays = try await Settings(logger: database.logger).required(
-                .stockMinimumShelfLifeForIssueDays, consortiumID: consortiumID, on: today, connection: transaction)
-            let lots = try await stock.lotsForIssue(
+            let shelfLife = PolicySetting.stockMinimumShelfLifeForIssueDays
+            let facts = try await stock.issueFacts(
                 consortiumID: consortiumID, institutionID: institution.id, locationID: locationID, drugCode: request.drugCode,
-                on: transaction)
+                settingKey: shelfLife.key, on: today, connection: transaction)
+            guard let drug = facts.drug else { throw DomainError.invalid("drugCode", "no drug \(request.drugCode)") }
+            let minimumDays =
+                facts.settingText != nil
+                ? try shelfLife.value(text: facts.settingText, firstEffective: nil, on: today, field: "date")
+                : try await Settings(logger: database.logger).required(
+                    shelfLife, consortiumID: consortiumID, on: today, connection: transaction)
             let allocations = try StockRules.allocateFEFO(
-                lots, quantity: request.quantity, on: today, minimumShelfLifeDays: minimumDays, lotNumber: request.lotNumber)
+                facts.lots, quantity: request.quantity, on: today, minimumShelfLifeDays: minimumDays,
+                lotNumber: request.lotNumber)
             let prefixes = try await stock.traceabilityPrefixes(
                 Array(Set(request.traceabilityCodes.map { String($0.trimmingCharacters(in: .whitespaces).prefix(7)) })),
                 on: transaction)
