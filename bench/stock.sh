@@ -3,7 +3,8 @@
 # (bench/stock_generate.sql, BENCH_MOVEMENTS movements, default 10 million), each next to the same server's
 # GET /healthz rate measured in the same run:
 #   GET /v1/institutions/{code}/stock            a member's stock on hand, random member: a page of 20 lots (all a
-#                                                demo member holds, so both ledgers return alike) and of 200
+#                                                demo member holds, so both ledgers return alike) and of 200; the
+#                                                page of 20 again through the generated server (not the direct route)
 #   GET /v1/consortia/{code}/stock/drugs/{drug}  a drug across the consortium, random drug
 #   POST /v1/institutions/{code}/dispensings     one FEFO issue with its movement and audit row
 #   GET /v1/institutions/{code}/stock/days-of-stock  a member's days of stock of every drug, random member
@@ -97,10 +98,12 @@ ledger() {  # label: measures the three on the ledger as it is
     paths
     start_server
     BENCH_TOKEN=$admin wrk -t2 -c"$conns" -d3s -s bench/random_path.lua "http://127.0.0.1:$port" -- "$out/stock_member_paths.txt" >/dev/null
-    local r member_rate member200_rate drug_rate dispense_rate days_rate
+    local r member_rate member200_rate member_generated_rate drug_rate dispense_rate days_rate
     r=$(wrk_run "stock-healthz-$label" "http://127.0.0.1:$port/healthz")
     member_rate=$(BENCH_TOKEN=$admin wrk_run "stock-member-$label" -s bench/random_path.lua "http://127.0.0.1:$port" -- "$out/stock_member_paths.txt")
     member200_rate=$(BENCH_TOKEN=$admin wrk_run "stock-member200-$label" -s bench/random_path.lua "http://127.0.0.1:$port" -- "$out/stock_member200_paths.txt")
+    # The same page through the generated server (an Accept the direct route leaves to it): what the route saves.
+    member_generated_rate=$(BENCH_TOKEN=$admin BENCH_ACCEPT="application/json, text/plain" wrk_run "stock-member-generated-$label" -s bench/random_path.lua "http://127.0.0.1:$port" -- "$out/stock_member_paths.txt")
     drug_rate=-
     if [ -s "$out/stock_drug_paths.txt" ]; then
         drug_rate=$(BENCH_TOKEN=$admin wrk_run "stock-drug-$label" -s bench/random_path.lua "http://127.0.0.1:$port" -- "$out/stock_drug_paths.txt")
@@ -120,6 +123,7 @@ ledger() {  # label: measures the three on the ledger as it is
     echo "| $label ($moves movements) | GET /healthz | $r | $(p99 "stock-healthz-$label") | |"
     echo "| $label | GET /v1/institutions/{code}/stock?limit=20 | $member_rate | $(p99 "stock-member-$label") | $(non2xx "stock-member-$label") |"
     echo "| $label | GET /v1/institutions/{code}/stock?limit=200 | $member200_rate | $(p99 "stock-member200-$label") | $(non2xx "stock-member200-$label") |"
+    echo "| $label | GET /v1/institutions/{code}/stock?limit=20, generated server | $member_generated_rate | $(p99 "stock-member-generated-$label") | $(non2xx "stock-member-generated-$label") |"
     echo "| $label | GET /v1/consortia/{code}/stock/drugs/{drug} | $drug_rate | $(p99 "stock-drug-$label") | $(non2xx "stock-drug-$label") |"
     echo "| $label | GET /v1/institutions/{code}/stock/days-of-stock | $days_rate | $(p99 "stock-days-$label") | $(non2xx "stock-days-$label") |"
     echo "| $label | POST /v1/institutions/{code}/dispensings | $dispense_rate | $(p99 "stock-dispense-$label") | $(non2xx "stock-dispense-$label") |"

@@ -168,6 +168,57 @@ struct StockLedgerTests {
         }
     }
 
+    @Test(
+        "a dispensing from a named location issues that location's lots only; a location the member does not have is 422 naming locationCode and writes nothing"
+    )
+    func dispensingFromLocation() async throws {
+        try await TestApp.run { app in
+            let admin = try await app.token(.consortiumAdmin)
+            // A demo lot held in a member's location, issuable today.
+            let rows = try await app.database.rows(
+                """
+                SELECT i.code, l.code FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id
+                JOIN stock_locations l ON l.id = h.location_id WHERE h.quantity >= 1 ORDER BY h.id
+                """, as: (String, String).self)
+            var picked: (member: String, location: String, line: [String: Any])?
+            for (member, location) in rows where picked == nil {
+                let list = try await app.call(
+                    .get, "/v1/institutions/\(member)/stock?locationCode=\(location)&limit=200", token: admin)
+                let lines = list.json["items"] as? [[String: Any]] ?? []
+                if let line = lines.first(where: { $0["issueability"] as? String == "issuable" }) {
+                    picked = (member, location, line)
+                }
+            }
+            let (member, location, line) = try #require(picked, "no issuable lot in a demo location")
+            let drug = try #require(line["drugCode"] as? String)
+            let pharmacist = try await app.token(.institutionPharmacist, institution: member)
+            func body(_ location: String) -> String {
+                #"{"drugCode": "\#(drug)", "quantity": "1", "patientRef": "P-LOC", "splitPackage": true, "locationCode": "\#(location)"}"#
+            }
+            let dispensings = try await app.count("SELECT count(*)::int FROM dispensings")
+            let unknown = try await app.call(
+                .post, "/v1/institutions/\(member)/dispensings", token: pharmacist, json: body("NO-SUCH-PLACE"))
+            unknown.expectProblem(.unprocessableContent, naming: "locationCode")
+            #expect(try await app.count("SELECT count(*)::int FROM dispensings") == dispensings)
+            let issued = try await app.call(
+                .post, "/v1/institutions/\(member)/dispensings", token: pharmacist, json: body(location))
+            #expect(issued.status == .created, "\(issued.text)")
+            #expect(issued.json["locationCode"] as? String == location)
+            // Every lot issued is one the location holds.
+            let held = try await app.call(
+                .get, "/v1/institutions/\(member)/stock?locationCode=\(location)&drugCode=\(drug)&limit=200", token: admin)
+            let heldLots = Set((held.json["items"] as? [[String: Any]] ?? []).compactMap { $0["lotNumber"] as? String })
+            let issuedLots = (issued.json["lots"] as? [[String: Any]] ?? []).compactMap { $0["lotNumber"] as? String }
+            #expect(!issuedLots.isEmpty && issuedLots.allSatisfy(heldLots.contains), "\(issuedLots) \(heldLots)")
+            let movements = try await app.database.rows(
+                """
+                SELECT count(*)::int FROM stock_movements m JOIN stock_locations l ON l.id = m.location_id
+                WHERE m.document_type = 'dispensing' AND m.document_id = \(issued.json["id"] as? Int ?? 0) AND l.code = \(location)
+                """, as: Int.self)
+            #expect(movements.first == issuedLots.count)
+        }
+    }
+
     @Test("a lot under the minimum remaining shelf life is skipped by FEFO and refused when named")
     func shelfLifeFloor() async throws {
         let today = Today(BusinessDate("2026-06-01")!)

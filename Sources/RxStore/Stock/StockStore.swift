@@ -200,6 +200,8 @@ package struct StockDrugFacts: Sendable, Equatable {
 package struct IssueFacts: Sendable {
     package var drug: StockDrugFacts?
     package var settingText: String?
+    /// The location the dispensing named, if it named one the member has.
+    package var locationID: Int64?
     package var lots: [StockRules.LotOnHand]
 }
 
@@ -537,59 +539,65 @@ package struct StockStore: SQLStore {
     }
 
     /// What a dispensing decides from, in one statement: the drug's facts (nil when there is no such drug), the text
-    /// of the setting `settingKey` in force on `date` (nil when none is), and the drug's lots with stock at the place
-    /// (a location, or the member's stock outside locations), each with its standing block, locked `FOR UPDATE` in a
-    /// stable order (row id) so concurrent issues queue on them instead of deadlocking.
+    /// of the setting `settingKey` in force on `date` (nil when none is), the member's location `locationCode` (nil:
+    /// the member's stock outside locations), and the drug's lots with stock at that place, each with its standing
+    /// block, locked `FOR UPDATE` in a stable order (row id) so concurrent issues queue on them instead of
+    /// deadlocking. A location code the member does not have finds no location and no lots.
     package func issueFacts(
-        consortiumID: Int64, institutionID: Int64, locationID: Int64?, drugCode: String, settingKey: String,
+        consortiumID: Int64, institutionID: Int64, locationCode: String?, drugCode: String, settingKey: String,
         on date: BusinessDate, connection: StoreConnection
     ) async throws -> IssueFacts {
         let rows = try await connection.rows(
             IssueFactsStatement(
-                consortiumID: consortiumID, institutionID: institutionID, locationID: locationID, drugCode: drugCode,
+                consortiumID: consortiumID, institutionID: institutionID, locationCode: locationCode, drugCode: drugCode,
                 settingKey: settingKey, date: date.description),
             logger: logger)
-        guard let first = rows.first else { return IssueFacts(drug: nil, settingText: nil, lots: []) }
+        guard let first = rows.first else { return IssueFacts(drug: nil, settingText: nil, locationID: nil, lots: []) }
         var drug: StockDrugFacts?
         if let category = first.0, let dosageForm = first.1, let unit = first.2 {
             drug = StockDrugFacts(category: try decodeEnum(category), dosageForm: dosageForm, unit: unit)
         }
         return IssueFacts(
-            drug: drug, settingText: first.3?.first,
+            drug: drug, settingText: first.3?.first, locationID: first.4,
             lots: try rows.compactMap { r in
-                guard let lotNumber = r.4, let expiry = r.5, let quantity = r.6 else { return nil }
+                guard let lotNumber = r.5, let expiry = r.6, let quantity = r.7 else { return nil }
                 return StockRules.LotOnHand(
                     lot: StockLot(drugCode: drugCode, lotNumber: lotNumber, expiry: try Self.day(expiry)),
-                    quantity: Quantity(quantity), block: try r.7.map { try decodeEnum($0) })
+                    quantity: Quantity(quantity), block: try r.8.map { try decodeEnum($0) })
             })
     }
 
     /// `issueFacts`' statement, prepared once per connection: every dispensing runs it.
     struct IssueFactsStatement: PostgresPreparedStatement {
         static let sql = """
-            WITH settings AS (
+            WITH location AS (
+                SELECT id FROM stock_locations WHERE consortium_id = $1 AND institution_id = $2 AND code = $3
+            ), settings AS (
                 SELECT array_agg(value) AS vals FROM (
                     \(Settings.inForce(keys: "ARRAY[$5::text]", consortiumID: "$1", date: "$6::date"))
                 ) t
             )
-            SELECT d.category, d.dosage_form, d.unit, settings.vals, p.lot_number, p.expiry, p.quantity, p.block
+            SELECT d.category, d.dosage_form, d.unit, settings.vals, (SELECT id FROM location),
+                   p.lot_number, p.expiry, p.quantity, p.block
             FROM settings
             LEFT JOIN drugs d ON d.code = $4
             LEFT JOIN LATERAL (
                 SELECT h.id, h.lot_number, h.expiry_date::text AS expiry, h.quantity, \(blockOfLot) AS block
                 FROM stock_on_hand h
-                WHERE h.consortium_id = $1 AND h.institution_id = $2 AND h.location_id IS NOT DISTINCT FROM $3
+                WHERE h.consortium_id = $1 AND h.institution_id = $2
+                  AND h.location_id IS NOT DISTINCT FROM (SELECT id FROM location)
+                  AND ($3::text IS NULL OR EXISTS (SELECT FROM location))
                   AND h.drug_code = $4 AND h.quantity > 0
                 ORDER BY h.id
                 FOR UPDATE OF h
             ) p ON true
             ORDER BY p.id
             """
-        static let bindingDataTypes: [PostgresDataType] = [.int8, .int8, .int8, .text, .text, .text]
-        typealias Row = (String?, String?, String?, [String]?, String?, String?, Decimal?, String?)
+        static let bindingDataTypes: [PostgresDataType] = [.int8, .int8, .text, .text, .text, .text]
+        typealias Row = (String?, String?, String?, [String]?, Int64?, String?, String?, Decimal?, String?)
         var consortiumID: Int64
         var institutionID: Int64
-        var locationID: Int64?
+        var locationCode: String?
         var drugCode: String
         var settingKey: String
         var date: String
@@ -598,7 +606,7 @@ package struct StockStore: SQLStore {
             var bindings = PostgresBindings(capacity: 6)
             bindings.append(consortiumID)
             bindings.append(institutionID)
-            bindings.append(locationID)
+            bindings.append(locationCode)
             bindings.append(drugCode)
             bindings.append(settingKey)
             bindings.append(date)

@@ -88,11 +88,12 @@ package struct DispensingUseCases: Sendable {
                         }, replayed: true)
                 }
             }
-            let locationID = try await location(request.locationCode, institution: institution, on: transaction)
             let shelfLife = PolicySetting.stockMinimumShelfLifeForIssueDays
             let facts = try await stock.issueFacts(
-                consortiumID: consortiumID, institutionID: institution.id, locationID: locationID, drugCode: request.drugCode,
-                settingKey: shelfLife.key, on: today, connection: transaction)
+                consortiumID: consortiumID, institutionID: institution.id, locationCode: request.locationCode,
+                drugCode: request.drugCode, settingKey: shelfLife.key, on: today, connection: transaction)
+            let locationID = facts.locationID
+            if let code = request.locationCode, locationID == nil { throw Self.noLocation(code, institution: institution) }
             guard let drug = facts.drug else { throw DomainError.invalid("drugCode", "no drug \(request.drugCode)") }
             let minimumDays =
                 facts.settingText != nil
@@ -158,7 +159,11 @@ package struct DispensingUseCases: Sendable {
         guard
             let id = try await stock.locationID(
                 consortiumID: institution.consortiumID, institutionID: institution.id, code: code, on: connection)
-        else { throw DomainError.invalid("locationCode", "\(institution.code) has no store location \(code)") }
+        else { throw Self.noLocation(code, institution: institution) }
         return id
+    }
+
+    static func noLocation(_ code: String, institution: Institution) -> DomainError {
+        .invalid("locationCode", "\(institution.code) has no store location \(code)")
     }
 }
