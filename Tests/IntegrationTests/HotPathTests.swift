@@ -256,7 +256,10 @@ struct HotPathTests {
                 as: String.self)
             var lots = 0
             for member in members {
-                #expect(try await same("/v1/institutions/\(member)/stock", token: admin).status == .ok)
+                // The page sizes with a statement of their own (20, the default, 200) and any other (3, below).
+                for query in ["", "?limit=20", "?limit=200"] {
+                    #expect(try await same("/v1/institutions/\(member)/stock\(query)", token: admin).status == .ok)
+                }
                 // Page by page, following the cursor.
                 var uri = "/v1/institutions/\(member)/stock?limit=3"
                 while true {

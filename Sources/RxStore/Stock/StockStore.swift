@@ -291,10 +291,17 @@ package struct StockStore: SQLStore {
     package func memberView(code: String, settingKeys keys: [String], on date: BusinessDate, page: PageRequest)
         async throws -> MemberStockView?
     {
-        let statement = MemberStockViewStatement(
+        let statement = MemberStockViewStatement<BoundPageRows>(
             code: code, keys: keys, date: date.description, after: page.after.flatMap(Int64.init) ?? 0,
             limit: page.limit + 1)
-        let rows = try await database.read { try await $0.rows(statement, logger: logger) }
+        let rows = try await database.read { connection in
+            switch statement.limit {
+            case PageRows21.rows: return try await connection.rows(statement.with(PageRows21.self), logger: logger)
+            case PageRows51.rows: return try await connection.rows(statement.with(PageRows51.self), logger: logger)
+            case PageRows201.rows: return try await connection.rows(statement.with(PageRows201.self), logger: logger)
+            default: return try await connection.rows(statement, logger: logger)
+            }
+        }
         guard let first = rows.first else { return nil }
         let (institution, consortium) = try InstitutionStore.withConsortium(first.member)
         return MemberStockView(
@@ -334,32 +341,49 @@ package struct StockStore: SQLStore {
 
     /// `memberView`'s statement, prepared once per connection: the member (`InstitutionWithConsortium`'s twelve
     /// columns), the settings as two arrays, then the page's holdings (NULL on the one row of a member with none).
-    struct MemberStockViewStatement: PostgresPreparedStatement {
-        static let sql = """
-            WITH m AS (
-                SELECT \(InstitutionStore.InstitutionWithConsortium.columns)
-                FROM \(InstitutionStore.InstitutionWithConsortium.tables)
-                WHERE i.code = $1
-            ), settings AS (
-                SELECT array_agg(key) AS keys, array_agg(value) AS vals FROM (
-                    \(Settings.inForce(keys: "$2::text[]", consortiumID: "(SELECT consortium_id FROM m)", date: "$3::date"))
-                ) t
-            )
-            SELECT m.*, settings.keys, settings.vals, p.*
-            FROM m CROSS JOIN settings
-            LEFT JOIN LATERAL (
-                \(selectHoldings)
-                WHERE h.consortium_id = m.consortium_id AND h.institution_id = m.id AND h.quantity > 0 AND h.id > $4
-                ORDER BY h.id LIMIT $5
-            ) p ON true
-            ORDER BY p.id
-            """
-        static let bindingDataTypes: [PostgresDataType] = [.text, .textArray, .text, .int8, .int8]
-        struct Row {
-            var member: InstitutionStore.InstitutionWithConsortium.Row
-            var settings: [String: String]
-            var holding: HoldingRow?
+    ///
+    /// `Rows` writes the page's row limit into the statement for the page sizes clients ask for (20, the default 50,
+    /// the most, 200, each plus the row that says there is more): with the limit bound, PostgreSQL costed its
+    /// generic plan for an unknown limit, found it dearer than planning with the values, and planned the statement
+    /// anew on every call on a large ledger (docs/performance.md, "Stock"). Other sizes bind it (`BoundPageRows`).
+    struct MemberStockViewStatement<Rows: PageRowsLimit>: PostgresPreparedStatement {
+        static var sql: String { Rows.memberViewSQL }
+        /// Short: PostgreSQL cuts a statement's name at 63 bytes, where the variants' full type names are alike.
+        static var name: String { "StockStore.MemberStockView<\(Rows.self)>" }
+
+        /// The same statement with the limit written in.
+        func with<Fixed: PageRowsLimit>(_: Fixed.Type) -> MemberStockViewStatement<Fixed> {
+            .init(code: code, keys: keys, date: date, after: after, limit: limit)
         }
+
+        /// The statement with `limit` rows at most, or with the limit bound as `$5` (nil).
+        static func sql(limit: Int?) -> String {
+            let limitText = limit.map { "\($0)" } ?? "$5"
+            // A written-in limit still checks `$5`, so every variant takes the same bindings.
+            let check = limit.map { "AND $5 = \($0)" } ?? ""
+            return """
+                WITH m AS (
+                    SELECT \(InstitutionStore.InstitutionWithConsortium.columns)
+                    FROM \(InstitutionStore.InstitutionWithConsortium.tables)
+                    WHERE i.code = $1
+                ), settings AS (
+                    SELECT array_agg(key) AS keys, array_agg(value) AS vals FROM (
+                        \(Settings.inForce(keys: "$2::text[]", consortiumID: "(SELECT consortium_id FROM m)", date: "$3::date"))
+                    ) t
+                )
+                SELECT m.*, settings.keys, settings.vals, p.*
+                FROM m CROSS JOIN settings
+                LEFT JOIN LATERAL (
+                    \(selectHoldings)
+                    WHERE h.consortium_id = m.consortium_id AND h.institution_id = m.id AND h.quantity > 0 AND h.id > $4
+                      \(check)
+                    ORDER BY h.id LIMIT \(limitText)
+                ) p ON true
+                ORDER BY p.id
+                """
+        }
+        static var bindingDataTypes: [PostgresDataType] { [.text, .textArray, .text, .int8, .int8] }
+        typealias Row = MemberViewRow
         var code: String
         var keys: [String]
         var date: String
@@ -389,6 +413,41 @@ package struct StockStore: SQLStore {
                 settings: StockStore.settings(keys: try c[12].decode([String]?.self), values: try c[13].decode([String]?.self)),
                 holding: try StockStore.holding(c, from: 14))
         }
+    }
+
+    /// A row of `MemberStockViewStatement`, whatever its limit.
+    struct MemberViewRow {
+        var member: InstitutionStore.InstitutionWithConsortium.Row
+        var settings: [String: String]
+        var holding: HoldingRow?
+    }
+
+    /// The row limit of a member view's statement (`MemberStockViewStatement`).
+    protocol PageRowsLimit {
+        static var memberViewSQL: String { get }
+    }
+
+    /// The limit bound as `$5`, for page sizes without a statement of their own.
+    enum BoundPageRows: PageRowsLimit {
+        static let memberViewSQL = MemberStockViewStatement<Self>.sql(limit: nil)
+    }
+
+    /// A page of 20 (the console's and HIS's usual page) and the row that says there is more.
+    enum PageRows21: PageRowsLimit {
+        static let rows = 21
+        static let memberViewSQL = MemberStockViewStatement<Self>.sql(limit: rows)
+    }
+
+    /// A page of the default size.
+    enum PageRows51: PageRowsLimit {
+        static let rows = PageRequest.defaultLimit + 1
+        static let memberViewSQL = MemberStockViewStatement<Self>.sql(limit: rows)
+    }
+
+    /// A page of the largest size.
+    enum PageRows201: PageRowsLimit {
+        static let rows = PageRequest.maximumLimit + 1
+        static let memberViewSQL = MemberStockViewStatement<Self>.sql(limit: rows)
     }
 
     /// `drugView`'s statement, prepared once per connection: the consortium (`ConsortiumByCode`'s five columns), the

@@ -1,0 +1,26 @@
+import PostgresNIO
+import Testing
+
+@testable import RxStore
+
+/// PostgreSQL keeps a prepared statement's name to its first 63 bytes; two statements whose names agree that far
+/// collide on a connection ("prepared statement already exists"), as the member view's variants once did.
+@Suite("Prepared statements' names")
+struct PreparedStatementNameTests {
+    @Test("every prepared statement's name is distinct within PostgreSQL's 63 bytes")
+    func namesFit() {
+        let names: [String] = [
+            StockStore.MemberStockViewStatement<StockStore.BoundPageRows>.name,
+            StockStore.MemberStockViewStatement<StockStore.PageRows21>.name,
+            StockStore.MemberStockViewStatement<StockStore.PageRows51>.name,
+            StockStore.MemberStockViewStatement<StockStore.PageRows201>.name,
+            StockStore.DrugStockViewStatement.name, StockStore.IssueFactsStatement.name, StockStore.LocationByCode.name,
+            StockStore.DrugFacts.name, StockStore.InsertDispensing.name, StockMovementStore.PostMovements.name,
+            DrugStore.DrugByCode.name, DrugStore.DrugsByCodes.name, ConsortiumStore.ConsortiumByCode.name,
+            InstitutionStore.InstitutionWithConsortium.name, AuditLog.InsertAuditRow.name, Settings.SettingValue.name,
+            Settings.SettingTexts.name, SupplyOnHandOfPatients.name,
+        ]
+        for name in names { #expect(name.utf8.count <= 63, "\(name)") }
+        #expect(Set(names.map { String(decoding: $0.utf8.prefix(63), as: UTF8.self) }).count == names.count, "\(names)")
+    }
+}
