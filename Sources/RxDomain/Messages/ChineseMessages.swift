@@ -784,6 +784,12 @@ package enum ChineseMessages {
             "the member's pseudonym is already linked to another consortium patient",
             "该成员单位的患者化名已关联到医联体的另一位患者"
         ),
+        // Prescribers bound to their tokens (Principal.requireOwnPrescriber, Role.checkTokenScope).
+        (
+            "this token is bound to its own prescriber and does not act in another's name",
+            "该令牌已绑定其处方医师，不能以其他医师的名义检查或开具处方"
+        ),
+        ("only a prescriber token scoped to an institution names its prescriber", "只有限定到某一机构的处方医师令牌才能绑定处方医师"),
         // Shortages (ShortageRules, ShortageListMembership, ShortageSettings, RedistributionPlan).
         ("the setting {} must be at least {}, not {}", "设置 {1} 不能小于 {2}，而不是 {3}"),
         (

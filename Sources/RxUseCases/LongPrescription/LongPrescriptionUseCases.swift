@@ -131,6 +131,7 @@ package struct LongPrescriptionUseCases: Sendable {
                 try await store.institution(code: request.institutionCode, connection: transaction),
                 code: request.institutionCode, consortiumID: consortiumID)
             try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institution.id))
+            try principal.requireOwnPrescriber(request.prescriberPseudonym)
             let keys = IdempotencyKeyStore(database: database)
             if let key = idempotencyKey, let tokenID = principal.tokenID,
                 try await keys.claim(
