@@ -66,6 +66,8 @@ package enum OperationPermissions {
         "createLongPrescriptionRules": [.manageLongPrescriptionRules],
         "listPrescribers": [.readPrescribers],
         "registerPrescriber": [.manageLongPrescriptionRules, .editMemberCatalogue],
+        "listPatientLinks": [.readPatientLinks],
+        "linkPatient": [.linkPatient],
         "checkLongPrescription": [.runDeskChecks],
         "issueLongPrescription": [.issueLongPrescription],
         "fillLongPrescription": [.dispense],

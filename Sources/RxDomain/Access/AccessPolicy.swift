@@ -117,6 +117,12 @@ package enum Permission: Sendable, Equatable {
     case actOnShortage(consortiumID: Int64, leadInstitutionCode: String?)
     /// Sign off a substitute for a short drug (替代): a pharmacist of a member of the consortium.
     case signOffSubstitute(consortiumID: Int64)
+    /// Link a member's pseudonym of a patient to a consortium patient (患者主索引), on a stated basis: that member's
+    /// prescriber or pharmacist, or the consortium admin (the pharmacy centre) for any member.
+    case linkPatient(consortiumID: Int64, institutionID: Int64)
+    /// A patient's links across the consortium: the consortium admin, members' prescribers and pharmacists (who check
+    /// the patient's supply at every member), auditors and regulators.
+    case readPatientLinks(consortiumID: Int64)
 }
 
 extension Principal {
@@ -272,6 +278,13 @@ extension Principal {
             return may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
         case .signOffSubstitute(let consortium):
             return consortium == consortiumID && role == .institutionPharmacist
+        case .linkPatient(let consortium, let institution):
+            guard consortium == consortiumID else { return false }
+            if role == .consortiumAdmin { return institutionID == nil || institutionID == institution }
+            return (role == .prescriber || role == .institutionPharmacist) && institutionID == institution
+        case .readPatientLinks(let id):
+            return id == consortiumID
+                && (role == .consortiumAdmin || role == .prescriber || role == .institutionPharmacist || overseesConsortium)
         }
     }
 

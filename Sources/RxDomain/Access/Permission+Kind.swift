@@ -53,6 +53,8 @@ extension Permission {
         case recordSupplierReport
         case actOnShortage
         case signOffSubstitute
+        case linkPatient
+        case readPatientLinks
     }
 
     package var kind: Kind {
@@ -109,6 +111,8 @@ extension Permission {
         case .recordSupplierReport: .recordSupplierReport
         case .actOnShortage: .actOnShortage
         case .signOffSubstitute: .signOffSubstitute
+        case .linkPatient: .linkPatient
+        case .readPatientLinks: .readPatientLinks
         }
     }
 
@@ -171,6 +175,8 @@ extension Permission {
             .recordSupplierReport(consortiumID: c, leadInstitutionCode: lead),
             .actOnShortage(consortiumID: c, leadInstitutionCode: lead),
             .signOffSubstitute(consortiumID: c),
+            .linkPatient(consortiumID: c, institutionID: i),
+            .readPatientLinks(consortiumID: c),
         ]
     }()
 }

@@ -784,6 +784,11 @@ package enum ChineseMessages {
             "the member's pseudonym is already linked to another consortium patient",
             "该成员单位的患者化名已关联到医联体的另一位患者"
         ),
+        (
+            "name the patient one way: consortiumPseudonym, or institutionCode with memberPseudonym",
+            "请用一种方式指明患者：consortiumPseudonym，或 institutionCode 与 memberPseudonym"
+        ),
+        ("no link of the member's pseudonym", "该成员单位的患者化名没有关联"),
         // Prescribers bound to their tokens (Principal.requireOwnPrescriber, Role.checkTokenScope).
         (
             "this token is bound to its own prescriber and does not act in another's name",
