@@ -17,6 +17,7 @@ struct APIHandler: APIProtocol {
     let longPrescriptionContexts: LongPrescriptionContextCache
     let longPrescriptions: LongPrescriptionUseCases
     let patientLinks: PatientLinkUseCases
+    let extendedPrescriptions: ExtendedPrescriptionUseCases
     let clock: BusinessClock
 
     /// The business date of this request (`AppConfiguration.clock`).
@@ -32,6 +33,7 @@ struct APIHandler: APIProtocol {
         self.drugs = DrugUseCases(database: database, sharedLookups: true)
         self.longPrescriptions = LongPrescriptionUseCases(database: database, sharedReads: true)
         self.patientLinks = PatientLinkUseCases(database: database)
+        self.extendedPrescriptions = ExtendedPrescriptionUseCases(database: database)
         self.audit = AuditLog(logger: database.logger)
     }
 

@@ -55,6 +55,9 @@ extension Permission {
         case signOffSubstitute
         case linkPatient
         case readPatientLinks
+        case issueExtendedPrescription
+        case reviewExtendedPrescription
+        case cancelExtendedPrescription
     }
 
     package var kind: Kind {
@@ -113,6 +116,9 @@ extension Permission {
         case .signOffSubstitute: .signOffSubstitute
         case .linkPatient: .linkPatient
         case .readPatientLinks: .readPatientLinks
+        case .issueExtendedPrescription: .issueExtendedPrescription
+        case .reviewExtendedPrescription: .reviewExtendedPrescription
+        case .cancelExtendedPrescription: .cancelExtendedPrescription
         }
     }
 
@@ -177,6 +183,9 @@ extension Permission {
             .signOffSubstitute(consortiumID: c),
             .linkPatient(consortiumID: c, institutionID: i),
             .readPatientLinks(consortiumID: c),
+            .issueExtendedPrescription(consortiumID: c, institutionID: i),
+            .reviewExtendedPrescription(consortiumID: c, dispensingInstitutionID: i),
+            .cancelExtendedPrescription(consortiumID: c, institutionID: i, dispensingInstitutionID: i),
         ]
     }()
 }

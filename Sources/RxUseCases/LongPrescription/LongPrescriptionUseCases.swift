@@ -9,6 +9,7 @@ package struct LongPrescriptionUseCases: Sendable {
     let database: Database
     let store: LongPrescriptionStore
     let links: PatientLinkStore
+    let extended: ExtendedPrescriptionStore
 
     /// With `sharedReads`, concurrent checks that would queue for a connection share the query for their patients'
     /// supply on hand (`ReadCoalescer`): for the one long-lived instance that serves the API.
@@ -16,6 +17,7 @@ package struct LongPrescriptionUseCases: Sendable {
         self.database = database
         self.store = LongPrescriptionStore(database: database, sharedReads: sharedReads)
         self.links = PatientLinkStore(database: database)
+        self.extended = ExtendedPrescriptionStore(database: database)
     }
 
     /// The patient's pseudonyms at every member (`PatientLinkRules.pseudonyms(of:links:)`): only itself when the
@@ -30,14 +32,15 @@ package struct LongPrescriptionUseCases: Sendable {
             of: member, links: try await links.linksOfPatient(member, consortiumID: consortiumID, connection: connection))
     }
 
-    /// The supply a patient holds across the consortium: the active long prescriptions of every pseudonym, in the
-    /// order of their last day (`ExtendedPrescriptionRules.supplyOnHand`, so the check sees the latest).
+    /// The supply a patient holds across the consortium: the active long prescriptions and the extended prescriptions
+    /// of chronic-disease drugs of every pseudonym, in the order of their last day
+    /// (`ExtendedPrescriptionRules.supplyOnHand`, so the check sees the latest).
     func supplyOnHand(of pseudonyms: [MemberPatient], consortiumID: Int64, connection: StoreConnection) async throws
         -> [ActiveSupply]
     {
         ExtendedPrescriptionRules.supplyOnHand(
             long: try await store.supplyOnHand(of: pseudonyms, consortiumID: consortiumID, connection: connection),
-            extended: [])
+            extended: try await extended.supply(of: pseudonyms, consortiumID: consortiumID, connection: connection))
     }
 
     // MARK: Rules
@@ -108,17 +111,25 @@ package struct LongPrescriptionUseCases: Sendable {
             let prescriber = try LongPrescriptionRules.prescriber(of: request, in: context)
             let unknown = LongPrescriptionRules.drugsOutsideContext(request, context)
             let institutionID = context.institutions[request.institutionCode]?.id ?? 0
-            let (extra, pseudonyms) = try await database.read { connection -> ([Drug], [MemberPatient]) in
+            let (extra, pseudonyms, extendedSupply) = try await database.read {
+                connection -> ([Drug], [MemberPatient], [ExtendedSupply]) in
                 let extra = unknown.isEmpty ? [] : try await store.drugs(codes: unknown, connection: connection)
                 let pseudonyms = try await patientPseudonyms(
                     of: request, institutionID: institutionID, consortiumID: context.consortiumID, connection: connection)
-                return (extra, pseudonyms)
+                let extendedSupply =
+                    pseudonyms.count == 1
+                    ? try await extended.supply(of: pseudonyms, consortiumID: context.consortiumID, connection: connection)
+                    : []
+                return (extra, pseudonyms, extendedSupply)
             }
-            // An unlinked patient (the common case) shares the one supply query with concurrent checks; a linked one
-            // reads every member's pseudonym.
+            // An unlinked patient (the common case) shares the one long-prescription supply query with concurrent
+            // checks; a linked one reads every member's pseudonym.
             let supply =
                 pseudonyms.count == 1
-                ? try await store.supplyOnHand(of: PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef))
+                ? ExtendedPrescriptionRules.supplyOnHand(
+                    long: try await store.supplyOnHand(
+                        of: PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef)),
+                    extended: extendedSupply)
                 : try await database.read { connection in
                     try await supplyOnHand(of: pseudonyms, consortiumID: context.consortiumID, connection: connection)
                 }
