@@ -173,6 +173,34 @@ struct ExtendedPrescriptionTests {
         }
     }
 
+    @Test("GET …/e-prescription: the insurance record in the platform's names, valid today; unknown 404, id 0 is 400")
+    func record() async throws {
+        try await TestApp.run { app in
+            let drug = try await Self.drugOutOfStock(app)
+            let prescriber = try await app.token(.prescriber, institution: "CY-BJL-CHC")
+            let issued = try await app.call(.post, Self.path, token: prescriber, json: Self.body(drug: drug))
+            let id = try #require(issued.json["id"] as? Int, "\(issued.text)")
+            let auditor = try await app.token(.auditor)
+            let record = try await app.call(.get, "\(Self.path)/\(id)/e-prescription", token: auditor)
+            #expect(record.status == .ok, "\(record.text)")
+            #expect(record.json["rxTraceCode"] as? String == issued.json["rxTraceCode"] as? String)
+            #expect(record.json["hiRxno"] as? String == "")
+            #expect(record.json["valiDays"] as? Int == 3)
+            #expect(record.json["valiEndTime"] as? String == BusinessDate.today().adding(days: 3).description)
+            #expect(record.json["longRxFlag"] as? String == "1")
+            #expect(record.json["reptFlag"] as? String == "0")
+            #expect(record.json["rxStasCodg"] as? Int == 1, "\(record.text)")
+            let line = try #require((record.json["rxdrugdetail"] as? [[String: Any]])?.first, "\(record.text)")
+            #expect(line["medListCodg"] as? String == drug)
+            #expect(line["fixmedinsHilistId"] as? String == drug)
+            #expect(line["drugTotlcnt"] as? String == "56")
+            #expect(line["prdDays"] as? Int == 28)
+            #expect(line["hospPrepFlag"] as? String == "0")
+            try await app.call(.get, "\(Self.path)/999999/e-prescription", token: auditor).expectProblem(.notFound)
+            try await app.call(.get, "\(Self.path)/0/e-prescription", token: auditor).expectProblem(.badRequest)
+        }
+    }
+
     @Test("lists by side and state: the review queue at the dispensing member, the issuer's own, nothing for others")
     func lists() async throws {
         try await TestApp.run { app in

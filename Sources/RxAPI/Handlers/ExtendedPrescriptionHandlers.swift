@@ -1,4 +1,5 @@
 internal import Foundation
+internal import OpenAPIRuntime
 import RxDomain
 import RxStore
 import RxUseCases
@@ -48,6 +49,18 @@ extension APIHandler {
             id: input.path.id,
             consortiumID: try principal.scopedConsortiumID(orNotFound: "no extended prescription \(input.path.id)"))
         return .ok(.init(body: .json(try .init(found))))
+    }
+
+    func getExtendedPrescriptionRecord(_ input: Operations.GetExtendedPrescriptionRecord.Input) async throws
+        -> Operations.GetExtendedPrescriptionRecord.Output
+    {
+        let principal = try RequestPrincipal.require()
+        let json = try await extendedPrescriptions.record(
+            id: input.path.id,
+            consortiumID: try principal.scopedConsortiumID(orNotFound: "no extended prescription \(input.path.id)"),
+            today: today)
+        let object = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(json.utf8))
+        return .ok(.init(body: .json(.init(additionalProperties: object))))
     }
 
     func reviewExtendedPrescription(_ input: Operations.ReviewExtendedPrescription.Input) async throws

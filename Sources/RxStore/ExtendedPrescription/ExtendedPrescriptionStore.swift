@@ -226,6 +226,37 @@ package struct ExtendedPrescriptionStore: SQLStore {
         return found
     }
 
+    /// The national insurance e-prescription record of a prescription (`EPrescriptionRecord`): the insurance drug code
+    /// of a line is its `med_list_codg`, else the drug's code (the national insurance code where one exists); the
+    /// in-house code is the drug's code.
+    package func record(id: Int64, consortiumID: Int64, connection: StoreConnection) async throws -> EPrescriptionRecord? {
+        guard
+            let r = try await connection.row(
+                """
+                SELECT rx_trace_code, hi_rxno, business_date::text, vali_days, rept_flag, max_rept_cnt, reptd_cnt,
+                       min_inrv_days, rx_cotn_flag, init_rxno, long_rx_flag, voided_at IS NOT NULL, revoked_at IS NOT NULL
+                FROM extended_prescriptions WHERE consortium_id = \(consortiumID) AND id = \(id)
+                """, as: (String, String?, String, Int, Bool, Int, Int, Int, Bool, String?, Bool, Bool, Bool).self,
+                logger: logger),
+            let issuedOn = BusinessDate(r.2)
+        else { return nil }
+        let lines = try await connection.rows(
+            """
+            SELECT coalesce(med_list_codg, drug_code), drug_code, quantity, unit, days, hospital_preparation
+            FROM extended_prescription_lines WHERE consortium_id = \(consortiumID) AND prescription_id = \(id)
+            ORDER BY line_no
+            """, as: (String, String, Decimal, String, Int, Bool).self, logger: logger
+        ).map {
+            EPrescriptionRecord.Line(
+                insuranceCode: $0.0, inHouseCode: $0.1, quantity: Quantity($0.2), unit: $0.3, days: $0.4,
+                hospitalPreparation: $0.5)
+        }
+        return EPrescriptionRecord(
+            traceCode: r.0, insuranceRxNumber: r.1, issuedOn: issuedOn, validityDays: r.3, refillable: r.4, maxRefills: r.5,
+            refills: r.6, minDaysBetweenRefills: r.7, renewal: r.8, initialRxNumber: r.9, longPrescription: r.10,
+            lines: lines, voided: r.11, revoked: r.12)
+    }
+
     /// Records a review: approved (with the delivery deadline `hours` after it) or refused with its reason. False when
     /// the prescription was no longer `requested`.
     package func review(

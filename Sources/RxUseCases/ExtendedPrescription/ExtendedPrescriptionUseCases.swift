@@ -142,6 +142,13 @@ package struct ExtendedPrescriptionUseCases: Sendable {
         }.orNotFound("no extended prescription \(id)")
     }
 
+    /// The e-prescription record's JSON as a member's HIS uploads it, its status as of `today`.
+    package func record(id: Int64, consortiumID: Int64, today: BusinessDate) async throws -> String {
+        try await database.read { connection in
+            try await store.record(id: id, consortiumID: consortiumID, connection: connection)
+        }.orNotFound("no extended prescription \(id)").json(on: today)
+    }
+
     /// The review (审方) by a pharmacist of the dispensing institution: approved, with the delivery deadline
     /// (`extended_rx_delivery_deadline_hours` after now), or refused with a reason shown to the prescriber. Another
     /// state is 409 naming it; racing reviews queue on the row lock and the later one finds it reviewed (409).
