@@ -75,12 +75,18 @@ struct ExtendedPrescriptionIssueTests: RuleRefusals {
             ExtendedSupply(prescriptionID: 501, drugCode: "X-AMLO", issuedOn: start, days: 56, state: state, chronic: chronic)
         }
         let supply = ExtendedPrescriptionRules.supplyOnHand(long: [], extended: [extended(.collected)])
-        #expect(supply == [ActiveSupply(drugCode: "X-AMLO", prescriptionID: 501, lastDay: start.adding(days: 55))])
+        #expect(
+            supply == [ActiveSupply(drugCode: "X-AMLO", prescriptionID: 501, lastDay: start.adding(days: 55), extended: true)])
         // Ten days later the hospital's long prescription of the same drug overlaps: 409.
         let later = start.adding(days: 10)
         let check = try longCheck(on: later, supply: supply)
         #expect(check.answers[0].reasons.map(\.code).contains("SUPPLY_ON_HAND"))
         #expect(isConflict { _ = try LongPrescriptionRules.daysToIssue(item, check: check) })
+        // The 409 says which kind of prescription holds the supply.
+        #expect(
+            refusal { _ = try LongPrescriptionRules.daysToIssue(item, check: check) }.map {
+                $0.message == "the patient still holds supply from extended prescription 501"
+            } == true)
         // So does another extended prescription of it, issued at the hospital's side.
         let facts = ExtendedPrescriptionRules.IssueFacts(
             inConsortiumCatalogue: true, inOwnList: false, onHandAtIssuer: .zero, chronic: true)

@@ -16,6 +16,8 @@ struct APIHandler: APIProtocol {
     let audit: AuditLog
     let longPrescriptionContexts: LongPrescriptionContextCache
     let longPrescriptions: LongPrescriptionUseCases
+    let patientLinks: PatientLinkUseCases
+    let extendedPrescriptions: ExtendedPrescriptionUseCases
     let clock: BusinessClock
 
     /// The business date of this request (`AppConfiguration.clock`).
@@ -30,6 +32,8 @@ struct APIHandler: APIProtocol {
         self.suppliers = SupplierUseCases(database: database)
         self.drugs = DrugUseCases(database: database, sharedLookups: true)
         self.longPrescriptions = LongPrescriptionUseCases(database: database, sharedReads: true)
+        self.patientLinks = PatientLinkUseCases(database: database)
+        self.extendedPrescriptions = ExtendedPrescriptionUseCases(database: database)
         self.audit = AuditLog(logger: database.logger)
     }
 

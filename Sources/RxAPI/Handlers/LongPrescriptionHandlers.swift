@@ -128,6 +128,7 @@ extension APIHandler {
         try LongPrescriptionInput.validate(
             prescriber: body.prescriber, patientRef: body.patient.ref,
             items: body.items.enumerated().map { .init(field: "items[\($0)]", dailyDose: $1.dailyDose, days: $1.days) })
+        try principal.requireOwnPrescriber(body.prescriber)
         let request = LongPrescriptionRequest(
             institutionCode: body.institutionCode, prescriberPseudonym: body.prescriber, patientRef: body.patient.ref,
             patient: try patient(body.patient), items: try body.items.enumerated().map { try item($1, field: "items[\($0)]") })

@@ -27,6 +27,12 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(help: "Scope the token to one institution of the consortium.")
         var institution: String?
 
+        @Option(
+            help:
+                "Bind a prescriber token (with --institution) to one registered prescriber of that institution, by pseudonym: its long-prescription checks and issues are in that prescriber's name only."
+        )
+        var prescriber: String?
+
         @Option(help: "A label for the audit trail.")
         var name: String = ""
 
@@ -43,7 +49,8 @@ struct TokenCommand: AsyncParsableCommand {
             }
             // master_data_admin keeps national master data: no --consortium; every other role needs one.
             do {
-                try Role(rawValue: role)!.checkTokenScope(consortiumCode: consortium, institutionCode: institution)
+                try Role(rawValue: role)!.checkTokenScope(
+                    consortiumCode: consortium, institutionCode: institution, prescriber: prescriber)
             } catch {
                 let field = error.fieldErrors.first
                 throw ValidationError("--\(field?.field ?? "consortium"): \(field?.reason ?? error.message)")
@@ -58,11 +65,19 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             let role = Role(rawValue: role)!
             let expiresAt = try TokenLifetime.expiry(days: expiresInDays, from: Date())
-            let (consortium, institution, name) = (self.consortium, self.institution, self.name)
-            let issued = try await database.withDatabase("token") { db in
-                try await TokenUseCases(database: db).create(
-                    role: role, consortiumCode: consortium, institutionCode: institution, name: name,
-                    expiresAt: expiresAt, actor: .console("token create"))
+            let (consortium, institution, prescriber, name) = (self.consortium, self.institution, self.prescriber, self.name)
+            let issued: TokenStore.Issued
+            do {
+                issued = try await database.withDatabase("token") { db in
+                    try await TokenUseCases(database: db).create(
+                        role: role, consortiumCode: consortium, institutionCode: institution, prescriber: prescriber,
+                        name: name, expiresAt: expiresAt, actor: .console("token create"))
+                }
+            } catch let error as DomainError where !error.fieldErrors.isEmpty {
+                // Bad input found in the database (a prescriber not registered at the institution): exit 2.
+                let fields = error.fieldErrors.map { "--\($0.field): \($0.reason)" }.joined(separator: "\n")
+                FileHandle.standardError.write(Data("\(fields)\n".utf8))
+                throw ExitCode(2)
             }
             print(issued.token)
         }

@@ -117,6 +117,19 @@ package enum Permission: Sendable, Equatable {
     case actOnShortage(consortiumID: Int64, leadInstitutionCode: String?)
     /// Sign off a substitute for a short drug (替代): a pharmacist of a member of the consortium.
     case signOffSubstitute(consortiumID: Int64)
+    /// Link a member's pseudonym of a patient to a consortium patient (患者主索引), on a stated basis: that member's
+    /// prescriber or pharmacist, or the consortium admin (the pharmacy centre) for any member.
+    case linkPatient(consortiumID: Int64, institutionID: Int64)
+    /// A patient's links across the consortium: the consortium admin, members' prescribers and pharmacists (who check
+    /// the patient's supply at every member), auditors and regulators.
+    case readPatientLinks(consortiumID: Int64)
+    /// Issue an extended prescription (延伸处方): a prescriber of the patient's (the issuing) institution.
+    case issueExtendedPrescription(consortiumID: Int64, institutionID: Int64)
+    /// Review one (审方: approve, or refuse with a reason): a pharmacist of the dispensing institution.
+    case reviewExtendedPrescription(consortiumID: Int64, dispensingInstitutionID: Int64)
+    /// Cancel one with a reason: a prescriber or pharmacist of the issuing institution, or a pharmacist of the
+    /// dispensing one.
+    case cancelExtendedPrescription(consortiumID: Int64, institutionID: Int64, dispensingInstitutionID: Int64)
 }
 
 extension Principal {
@@ -272,6 +285,21 @@ extension Principal {
             return may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
         case .signOffSubstitute(let consortium):
             return consortium == consortiumID && role == .institutionPharmacist
+        case .linkPatient(let consortium, let institution):
+            guard consortium == consortiumID else { return false }
+            if role == .consortiumAdmin { return institutionID == nil || institutionID == institution }
+            return (role == .prescriber || role == .institutionPharmacist) && institutionID == institution
+        case .readPatientLinks(let id):
+            return id == consortiumID
+                && (role == .consortiumAdmin || role == .prescriber || role == .institutionPharmacist || overseesConsortium)
+        case .issueExtendedPrescription(let consortium, let institution):
+            return consortium == consortiumID && role == .prescriber && institutionID == institution
+        case .reviewExtendedPrescription(let consortium, let dispensing):
+            return consortium == consortiumID && role == .institutionPharmacist && institutionID == dispensing
+        case .cancelExtendedPrescription(let consortium, let institution, let dispensing):
+            guard consortium == consortiumID else { return false }
+            return ((role == .prescriber || role == .institutionPharmacist) && institutionID == institution)
+                || (role == .institutionPharmacist && institutionID == dispensing)
         }
     }
 

@@ -53,6 +53,11 @@ extension Permission {
         case recordSupplierReport
         case actOnShortage
         case signOffSubstitute
+        case linkPatient
+        case readPatientLinks
+        case issueExtendedPrescription
+        case reviewExtendedPrescription
+        case cancelExtendedPrescription
     }
 
     package var kind: Kind {
@@ -109,6 +114,11 @@ extension Permission {
         case .recordSupplierReport: .recordSupplierReport
         case .actOnShortage: .actOnShortage
         case .signOffSubstitute: .signOffSubstitute
+        case .linkPatient: .linkPatient
+        case .readPatientLinks: .readPatientLinks
+        case .issueExtendedPrescription: .issueExtendedPrescription
+        case .reviewExtendedPrescription: .reviewExtendedPrescription
+        case .cancelExtendedPrescription: .cancelExtendedPrescription
         }
     }
 
@@ -171,6 +181,11 @@ extension Permission {
             .recordSupplierReport(consortiumID: c, leadInstitutionCode: lead),
             .actOnShortage(consortiumID: c, leadInstitutionCode: lead),
             .signOffSubstitute(consortiumID: c),
+            .linkPatient(consortiumID: c, institutionID: i),
+            .readPatientLinks(consortiumID: c),
+            .issueExtendedPrescription(consortiumID: c, institutionID: i),
+            .reviewExtendedPrescription(consortiumID: c, dispensingInstitutionID: i),
+            .cancelExtendedPrescription(consortiumID: c, institutionID: i, dispensingInstitutionID: i),
         ]
     }()
 }

@@ -11,10 +11,13 @@ package struct Principal: Sendable, Equatable {
     package var institutionCode: String?
     /// A label for the audit trail: the token's name, or the operator's account.
     package var name: String
+    /// The prescriber a prescriber token is bound to (their pseudonym; `token create --prescriber`): its checks and
+    /// prescriptions are in that prescriber's name. Nil for an unbound token (those made before keep working).
+    package var prescriberPseudonym: String?
 
     package init(
         tokenID: Int64?, role: Role?, consortiumID: Int64?, consortiumCode: String?,
-        institutionID: Int64?, institutionCode: String?, name: String
+        institutionID: Int64?, institutionCode: String?, name: String, prescriberPseudonym: String? = nil
     ) {
         self.tokenID = tokenID
         self.role = role
@@ -23,6 +26,7 @@ package struct Principal: Sendable, Equatable {
         self.institutionID = institutionID
         self.institutionCode = institutionCode
         self.name = name
+        self.prescriberPseudonym = prescriberPseudonym
     }
 
     /// The token's consortium, for a read or write scoped to it; a token of no consortium finds nothing (404,
@@ -30,6 +34,16 @@ package struct Principal: Sendable, Equatable {
     package func scopedConsortiumID(orNotFound what: @autoclosure () -> String) throws(DomainError) -> Int64 {
         guard let consortiumID else { throw .notFound(what()) }
         return consortiumID
+    }
+}
+
+extension Principal {
+    /// A token bound to a prescriber checks and issues long prescriptions in that prescriber's name only: naming
+    /// another is 422 naming `prescriber`. An unbound token names any registered prescriber of the institution, as
+    /// before binding existed.
+    package func requireOwnPrescriber(_ named: String) throws(DomainError) {
+        guard let bound = prescriberPseudonym, bound != named else { return }
+        throw .invalid("prescriber", "this token is bound to its own prescriber and does not act in another's name")
     }
 }
 

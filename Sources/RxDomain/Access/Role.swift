@@ -26,7 +26,18 @@ extension Role {
     package var isNational: Bool { self == .masterDataAdmin }
 
     /// A national role's token names no consortium and no institution; every other role's names its consortium.
-    package func checkTokenScope(consortiumCode: String?, institutionCode: String?) throws(DomainError) {
+    /// Only a prescriber token scoped to an institution names its prescriber (`prescriber`, a pseudonym).
+    package func checkTokenScope(
+        consortiumCode: String?, institutionCode: String?, prescriber: String? = nil
+    ) throws(DomainError) {
+        if let prescriber {
+            guard self == .prescriber, institutionCode != nil else {
+                throw .invalid("prescriber", "only a prescriber token scoped to an institution names its prescriber")
+            }
+            guard LongPrescriptionInput.isPseudonym(prescriber) else {
+                throw .invalid("prescriber", "must be a pseudonym of 1 to 64 letters, digits, _ or -")
+            }
+        }
         if isNational {
             guard consortiumCode == nil else {
                 throw .invalid(

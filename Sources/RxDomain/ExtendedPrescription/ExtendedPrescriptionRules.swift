@@ -153,6 +153,14 @@ package enum ExtendedPrescriptionRules {
         return try LongPrescriptionRules.daysToIssue(item, check: longCheck())
     }
 
+    /// The parties of an extended prescription: the dispensing institution (the supply centre or the upper hospital)
+    /// is another member than the issuing one (422 naming `dispensingInstitutionCode`).
+    package static func checkParties(issuerID: Int64, dispensingID: Int64) throws(DomainError) {
+        guard issuerID != dispensingID else {
+            throw .invalid("dispensingInstitutionCode", "the dispensing institution is another member than the issuing one")
+        }
+    }
+
     /// The long-prescription check's facts for an extended prescription: the drug comes from the consortium's
     /// catalogue, not the issuer's own list, so the check's "in the prescribing institution's catalogue" is asked of
     /// both (without this every chronic extended prescription would be refused `NOT_IN_CATALOGUE`).
@@ -169,7 +177,9 @@ package enum ExtendedPrescriptionRules {
     /// for its days, in the order of their last day (the check keeps the last one per drug, so the latest wins).
     package static func supplyOnHand(long: [ActiveSupply], extended: [ExtendedSupply]) -> [ActiveSupply] {
         let fromExtended = extended.filter { $0.chronic && counts($0.state) }.map {
-            ActiveSupply(drugCode: $0.drugCode, prescriptionID: $0.prescriptionID, lastDay: $0.issuedOn.adding(days: $0.days - 1))
+            ActiveSupply(
+                drugCode: $0.drugCode, prescriptionID: $0.prescriptionID, lastDay: $0.issuedOn.adding(days: $0.days - 1),
+                extended: true)
         }
         return (long + fromExtended).enumerated().sorted { a, b in
             a.element.lastDay != b.element.lastDay ? a.element.lastDay < b.element.lastDay : a.offset < b.offset

@@ -75,6 +75,39 @@ package enum PatientLinkRules {
         return (known, .unchanged)
     }
 
+    /// How a read names the patient whose links it wants: by the consortium pseudonym, or by a member's code and its
+    /// pseudonym.
+    package enum Query: Sendable, Equatable {
+        case consortium(pseudonym: String)
+        case member(institutionCode: String, pseudonym: String)
+    }
+
+    /// A read of a patient's links names the patient one way: `consortiumPseudonym`, or `institutionCode` with
+    /// `memberPseudonym` (400 naming the fields otherwise); pseudonyms as `PatientRef`, never echoed.
+    package static func query(
+        consortiumPseudonym: String?, institutionCode: String?, memberPseudonym: String?
+    ) throws(DomainError) -> Query {
+        let oneWay = "name the patient one way: consortiumPseudonym, or institutionCode with memberPseudonym"
+        for (field, value) in [("consortiumPseudonym", consortiumPseudonym), ("memberPseudonym", memberPseudonym)] {
+            if let value, !LongPrescriptionInput.isPseudonym(value) {
+                let reason = "must be a pseudonym of 1 to 64 letters, digits, _ or -"
+                throw .badRequest("\(field): \(reason)", [FieldError(field: field, reason: reason)])
+            }
+        }
+        switch (consortiumPseudonym, institutionCode, memberPseudonym) {
+        case (let pseudonym?, nil, nil): return .consortium(pseudonym: pseudonym)
+        case (nil, let code?, let pseudonym?): return .member(institutionCode: code, pseudonym: pseudonym)
+        default:
+            let given = [
+                ("consortiumPseudonym", consortiumPseudonym), ("institutionCode", institutionCode),
+                ("memberPseudonym", memberPseudonym),
+            ]
+            let named = given.filter { $0.1 != nil }.map(\.0)
+            throw .badRequest(
+                oneWay, (named.isEmpty ? given.map(\.0) : named).map { FieldError(field: $0, reason: oneWay) })
+        }
+    }
+
     /// 17 digits and a digit or X: the shape of a resident ID card number (居民身份证号码).
     package static func looksLikeIDCardNumber(_ text: String) -> Bool {
         let u = Array(text.utf8)

@@ -41,13 +41,17 @@ package struct LongPrescriptionCheck: Sendable {
     package var answers: [LongPrescriptionRules.Answer]
     /// The earlier prescriptions whose supply is still on hand, by drug.
     package var supplyOnHand: [String: Int64]
+    /// The drugs whose supply on hand (`supplyOnHand`) is an extended prescription's, not a long prescription's.
+    package var supplyFromExtended: Set<String>
 
     package init(
-        decision: LongPrescriptionRules.Decision, answers: [LongPrescriptionRules.Answer], supplyOnHand: [String: Int64]
+        decision: LongPrescriptionRules.Decision, answers: [LongPrescriptionRules.Answer], supplyOnHand: [String: Int64],
+        supplyFromExtended: Set<String> = []
     ) {
         self.decision = decision
         self.answers = answers
         self.supplyOnHand = supplyOnHand
+        self.supplyFromExtended = supplyFromExtended
     }
 }
 
@@ -122,16 +126,19 @@ package struct LongPrescriptionContext: Sendable {
     }
 }
 
-/// An active long prescription: its supply lasts until `lastDay`.
+/// An active long prescription (or, with `extended`, an extended prescription of a chronic-disease drug): its supply
+/// lasts until `lastDay`.
 package struct ActiveSupply: Sendable, Equatable {
     package var drugCode: String
     package var prescriptionID: Int64
     package var lastDay: BusinessDate
+    package var extended: Bool
 
-    package init(drugCode: String, prescriptionID: Int64, lastDay: BusinessDate) {
+    package init(drugCode: String, prescriptionID: Int64, lastDay: BusinessDate, extended: Bool = false) {
         self.drugCode = drugCode
         self.prescriptionID = prescriptionID
         self.lastDay = lastDay
+        self.extended = extended
     }
 }
 
@@ -168,8 +175,12 @@ extension LongPrescriptionRules {
         }
         let held = context.catalogues[institution.id] ?? []
         var lastDay: [String: (Int64, BusinessDate)] = [:]
+        var fromExtended: Set<String> = []
         let asked = Set(request.items.map(\.drugCode))
-        for row in supply where asked.contains(row.drugCode) { lastDay[row.drugCode] = (row.prescriptionID, row.lastDay) }
+        for row in supply where asked.contains(row.drugCode) {
+            lastDay[row.drugCode] = (row.prescriptionID, row.lastDay)
+            if row.extended { fromExtended.insert(row.drugCode) } else { fromExtended.remove(row.drugCode) }
+        }
         var answers: [LongPrescriptionRules.Answer] = []
         for (index, item) in request.items.enumerated() {
             guard let drug = context.drugs[item.drugCode] ?? extraDrugs.first(where: { $0.code == item.drugCode }) else {
@@ -185,7 +196,8 @@ extension LongPrescriptionRules {
                     today: context.date))
         }
         return LongPrescriptionCheck(
-            decision: LongPrescriptionRules.decision(answers), answers: answers, supplyOnHand: lastDay.mapValues(\.0))
+            decision: LongPrescriptionRules.decision(answers), answers: answers, supplyOnHand: lastDay.mapValues(\.0),
+            supplyFromExtended: fromExtended)
     }
 
     /// A long prescription is issued for one drug at a time.
@@ -202,6 +214,9 @@ extension LongPrescriptionRules {
     {
         let answer = check.answers[0]
         if answer.reasons.contains(where: { $0.code == "SUPPLY_ON_HAND" }), let earlier = check.supplyOnHand[item.drugCode] {
+            if check.supplyFromExtended.contains(item.drugCode) {
+                throw .conflict("the patient still holds supply from extended prescription \(earlier)")
+            }
             throw .conflict("the patient still holds supply from long prescription \(earlier)")
         }
         guard answer.eligible else {

@@ -481,6 +481,7 @@ package enum ChineseMessages {
         ("a long prescription is issued for one drug at a time", "一张长期处方只能开一种药品"),
         ("was used for a different prescription; use a new key", "已用于另一张处方，请使用新的幂等键"),
         ("the patient still holds supply from long prescription {}", "患者仍有长期处方 {1} 的余药"),
+        ("the patient still holds supply from extended prescription {}", "患者仍有延伸处方 {1} 的余药"),
         ("not eligible: ", "不符合长期处方条件："),
         ("not eligible: {}", "不符合长期处方条件：{1}"),
         ("the prescription was not recorded", "处方未能保存"),
@@ -784,6 +785,23 @@ package enum ChineseMessages {
             "the member's pseudonym is already linked to another consortium patient",
             "该成员单位的患者化名已关联到医联体的另一位患者"
         ),
+        (
+            "name the patient one way: consortiumPseudonym, or institutionCode with memberPseudonym",
+            "请用一种方式指明患者：consortiumPseudonym，或 institutionCode 与 memberPseudonym"
+        ),
+        ("no link of the member's pseudonym", "该成员单位的患者化名没有关联"),
+        (
+            "the dispensing institution is another member than the issuing one",
+            "配送（审方）机构须为开具机构以外的成员单位"
+        ),
+        ("the review was not recorded", "审方结果未能记录"),
+        ("the cancellation was not recorded", "撤销未能记录"),
+        // Prescribers bound to their tokens (Principal.requireOwnPrescriber, Role.checkTokenScope).
+        (
+            "this token is bound to its own prescriber and does not act in another's name",
+            "该令牌已绑定其处方医师，不能以其他医师的名义检查或开具处方"
+        ),
+        ("only a prescriber token scoped to an institution names its prescriber", "只有限定到某一机构的处方医师令牌才能绑定处方医师"),
         // Shortages (ShortageRules, ShortageListMembership, ShortageSettings, RedistributionPlan).
         ("the setting {} must be at least {}, not {}", "设置 {1} 不能小于 {2}，而不是 {3}"),
         (

@@ -56,15 +56,26 @@ package struct TokenStore: SQLStore {
             logger: logger)
     }
 
+    /// The id of the prescriber with this pseudonym registered at the institution.
+    package func prescriberID(pseudonym: String, consortiumID: Int64, institutionID: Int64, on connection: PostgresConnection)
+        async throws -> Int64?
+    {
+        try await connection.row(
+            """
+            SELECT id FROM prescribers
+            WHERE consortium_id = \(consortiumID) AND institution_id = \(institutionID) AND pseudonym = \(pseudonym)
+            """, as: Int64.self, logger: logger)
+    }
+
     /// Stores a token's hash; its id.
     package func insert(
-        role: Role, consortiumID: Int64?, institutionID: Int64?, name: String, hash: Data, expiresAt: Date?,
-        on connection: PostgresConnection
+        role: Role, consortiumID: Int64?, institutionID: Int64?, prescriberID: Int64? = nil, name: String, hash: Data,
+        expiresAt: Date?, on connection: PostgresConnection
     ) async throws -> Int64? {
         try await connection.row(
             """
-            INSERT INTO api_tokens (consortium_id, institution_id, role, name, token_hash, expires_at)
-            VALUES (\(consortiumID), \(institutionID), \(role.rawValue), \(name), \(hash), \(expiresAt))
+            INSERT INTO api_tokens (consortium_id, institution_id, prescriber_id, role, name, token_hash, expires_at)
+            VALUES (\(consortiumID), \(institutionID), \(prescriberID), \(role.rawValue), \(name), \(hash), \(expiresAt))
             RETURNING id
             """, as: Int64.self, logger: logger)
     }
@@ -85,16 +96,17 @@ package struct TokenStore: SQLStore {
     package func verify(token: String) async throws -> Verified? {
         let rows = try await database.rows(
             """
-            SELECT t.id, t.role, t.consortium_id, c.code, t.institution_id, i.code, t.name, t.expires_at
+            SELECT t.id, t.role, t.consortium_id, c.code, t.institution_id, i.code, t.name, t.expires_at, p.pseudonym
             FROM api_tokens t LEFT JOIN consortia c ON c.id = t.consortium_id
             LEFT JOIN institutions i ON i.id = t.institution_id
+            LEFT JOIN prescribers p ON p.consortium_id = t.consortium_id AND p.id = t.prescriber_id
             WHERE t.token_hash = \(Self.hash(token)) AND t.revoked_at IS NULL
               AND (t.expires_at IS NULL OR t.expires_at > now())
-            """, as: (Int64, String, Int64?, String?, Int64?, String?, String, Date?).self)
+            """, as: (Int64, String, Int64?, String?, Int64?, String?, String, Date?, String?).self)
         guard let r = rows.first else { return nil }
         let principal = Principal(
             tokenID: r.0, role: try decodeEnum(r.1), consortiumID: r.2, consortiumCode: r.3, institutionID: r.4,
-            institutionCode: r.5, name: r.6.isEmpty ? "token:\(r.0)" : "token:\(r.0):\(r.6)")
+            institutionCode: r.5, name: r.6.isEmpty ? "token:\(r.0)" : "token:\(r.0):\(r.6)", prescriberPseudonym: r.8)
         return Verified(principal: principal, expiresAt: r.7)
     }
 

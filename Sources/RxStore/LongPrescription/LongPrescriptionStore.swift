@@ -192,6 +192,31 @@ package struct LongPrescriptionStore: SQLStore {
         return (drugs, supply)
     }
 
+    /// The active long prescriptions of a patient at every member (`PatientLinkRules.pseudonyms(of:links:)`): the
+    /// first pseudonym, the patient as the request names them, by its reference at any member (as before the
+    /// patient index); the others, linked to the same consortium patient, by member and reference. Oldest first.
+    package func supplyOnHand(of pseudonyms: [MemberPatient], consortiumID: Int64, connection: PostgresConnection)
+        async throws -> [ActiveSupply]
+    {
+        guard let patient = pseudonyms.first else { return [] }
+        let others = pseudonyms.dropFirst()
+        return try await connection.rows(
+            """
+            SELECT lp.drug_code, lp.id, (lp.start_date + lp.days - 1)::text
+            FROM long_prescriptions lp
+            WHERE lp.consortium_id = \(consortiumID) AND lp.status = 'active'
+              AND (lp.patient_ref = \(patient.pseudonym)
+                   OR (lp.institution_id, lp.patient_ref) IN (
+                       SELECT k.institution_id, k.patient_ref
+                       FROM unnest(\(others.map(\.institutionID))::bigint[], \(others.map(\.pseudonym))::text[])
+                            AS k(institution_id, patient_ref)))
+            ORDER BY lp.start_date, lp.id
+            """, as: (String, Int64, String).self, logger: logger
+        ).compactMap { row in
+            BusinessDate(row.2).map { ActiveSupply(drugCode: row.0, prescriptionID: row.1, lastDay: $0) }
+        }
+    }
+
     /// The hash an idempotency key of an issue is recorded with.
     package static func requestHash(_ canonical: String) -> Data {
         Data(SHA256.hash(data: Data(canonical.utf8)))

@@ -12,11 +12,14 @@ package struct TokenUseCases: Sendable {
         self.tokens = TokenStore(database: database)
     }
 
-    /// Creates a token. A national role (`master_data_admin`) names no consortium; every other role names one.
+    /// Creates a token. A national role (`master_data_admin`) names no consortium; every other role names one. A
+    /// prescriber token scoped to an institution may be bound to one of its registered prescribers (`prescriber`, a
+    /// pseudonym): its checks and prescriptions are then in that prescriber's name only.
     package func create(
-        role: Role, consortiumCode: String?, institutionCode: String?, name: String, expiresAt: Date?, actor: Actor
+        role: Role, consortiumCode: String?, institutionCode: String?, prescriber: String? = nil, name: String,
+        expiresAt: Date?, actor: Actor
     ) async throws -> TokenStore.Issued {
-        try role.checkTokenScope(consortiumCode: consortiumCode, institutionCode: institutionCode)
+        try role.checkTokenScope(consortiumCode: consortiumCode, institutionCode: institutionCode, prescriber: prescriber)
         let token = TokenStore.generate()
         let id = try await database.transaction { transaction -> Int64 in
             var consortiumID: Int64?
@@ -31,17 +34,33 @@ package struct TokenUseCases: Sendable {
                 else { throw DomainError.notFound("no institution \(institutionCode) in \(consortiumCode)") }
                 institutionID = id
             }
+            var prescriberID: Int64?
+            if let prescriber, let consortiumID, let institutionID, let institutionCode {
+                guard
+                    let id = try await tokens.prescriberID(
+                        pseudonym: prescriber, consortiumID: consortiumID, institutionID: institutionID, on: transaction)
+                else {
+                    throw DomainError.invalid("prescriber", "\(prescriber) is not a registered prescriber of \(institutionCode)")
+                }
+                prescriberID = id
+            }
             guard
                 let id = try await tokens.insert(
-                    role: role, consortiumID: consortiumID, institutionID: institutionID, name: name,
-                    hash: TokenStore.hash(token), expiresAt: expiresAt, on: transaction)
+                    role: role, consortiumID: consortiumID, institutionID: institutionID, prescriberID: prescriberID,
+                    name: name, hash: TokenStore.hash(token), expiresAt: expiresAt, on: transaction)
             else { throw DomainError.conflict("token not created") }
-            struct Record: Encodable { var id: Int64; var role: String; var institution: String?; var name: String }
+            struct Record: Encodable {
+                var id: Int64
+                var role: String
+                var institution: String?
+                var prescriber: String?
+                var name: String
+            }
             // A national token's creation is recorded without a consortium.
             try await database.audit.record(
                 on: transaction, consortiumID: consortiumID, actor: actor, action: "create", entityType: "api_token",
                 entityKey: String(id), before: Record?.none,
-                after: Record(id: id, role: role.rawValue, institution: institutionCode, name: name))
+                after: Record(id: id, role: role.rawValue, institution: institutionCode, prescriber: prescriber, name: name))
             return id
         }
         return TokenStore.Issued(id: id, token: token)

@@ -8,12 +8,39 @@ package struct LongPrescriptionUseCases: Sendable {
 
     let database: Database
     let store: LongPrescriptionStore
+    let links: PatientLinkStore
+    let extended: ExtendedPrescriptionStore
 
     /// With `sharedReads`, concurrent checks that would queue for a connection share the query for their patients'
     /// supply on hand (`ReadCoalescer`): for the one long-lived instance that serves the API.
     package init(database: Database, sharedReads: Bool = false) {
         self.database = database
         self.store = LongPrescriptionStore(database: database, sharedReads: sharedReads)
+        self.links = PatientLinkStore(database: database)
+        self.extended = ExtendedPrescriptionStore(database: database)
+    }
+
+    /// The patient's pseudonyms at every member (`PatientLinkRules.pseudonyms(of:links:)`): only itself when the
+    /// member has not linked it to a consortium patient.
+    func patientPseudonyms(
+        of request: LongPrescriptionRequest, institutionID: Int64, consortiumID: Int64, connection: StoreConnection
+    )
+        async throws -> [MemberPatient]
+    {
+        let member = MemberPatient(institutionID: institutionID, pseudonym: request.patientRef)
+        return PatientLinkRules.pseudonyms(
+            of: member, links: try await links.linksOfPatient(member, consortiumID: consortiumID, connection: connection))
+    }
+
+    /// The supply a patient holds across the consortium: the active long prescriptions and the extended prescriptions
+    /// of chronic-disease drugs of every pseudonym, in the order of their last day
+    /// (`ExtendedPrescriptionRules.supplyOnHand`, so the check sees the latest).
+    func supplyOnHand(of pseudonyms: [MemberPatient], consortiumID: Int64, connection: StoreConnection) async throws
+        -> [ActiveSupply]
+    {
+        ExtendedPrescriptionRules.supplyOnHand(
+            long: try await store.supplyOnHand(of: pseudonyms, consortiumID: consortiumID, connection: connection),
+            extended: try await extended.supply(of: pseudonyms, consortiumID: consortiumID, connection: connection))
     }
 
     // MARK: Rules
@@ -83,11 +110,29 @@ package struct LongPrescriptionUseCases: Sendable {
             let context = try await cache.context(consortiumID: consortiumID, on: today, database: database)
             let prescriber = try LongPrescriptionRules.prescriber(of: request, in: context)
             let unknown = LongPrescriptionRules.drugsOutsideContext(request, context)
-            let extra =
-                unknown.isEmpty
-                ? [] : try await database.read { connection in try await store.drugs(codes: unknown, connection: connection) }
-            let supply = try await store.supplyOnHand(
-                of: PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef))
+            let institutionID = context.institutions[request.institutionCode]?.id ?? 0
+            let (extra, pseudonyms, extendedSupply) = try await database.read {
+                connection -> ([Drug], [MemberPatient], [ExtendedSupply]) in
+                let extra = unknown.isEmpty ? [] : try await store.drugs(codes: unknown, connection: connection)
+                let pseudonyms = try await patientPseudonyms(
+                    of: request, institutionID: institutionID, consortiumID: context.consortiumID, connection: connection)
+                let extendedSupply =
+                    pseudonyms.count == 1
+                    ? try await extended.supply(of: pseudonyms, consortiumID: context.consortiumID, connection: connection)
+                    : []
+                return (extra, pseudonyms, extendedSupply)
+            }
+            // An unlinked patient (the common case) shares the one long-prescription supply query with concurrent
+            // checks; a linked one reads every member's pseudonym.
+            let supply =
+                pseudonyms.count == 1
+                ? ExtendedPrescriptionRules.supplyOnHand(
+                    long: try await store.supplyOnHand(
+                        of: PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef)),
+                    extended: extendedSupply)
+                : try await database.read { connection in
+                    try await supplyOnHand(of: pseudonyms, consortiumID: context.consortiumID, connection: connection)
+                }
             return try LongPrescriptionRules.judge(
                 request, context: context, prescriber: prescriber, extraDrugs: extra, supply: supply)
         }
@@ -101,11 +146,14 @@ package struct LongPrescriptionUseCases: Sendable {
                     consortiumID: consortiumID, on: today, database: database, connection: connection)
             }
             let prescriber = try LongPrescriptionRules.prescriber(of: request, in: context)
-            let facts = try await store.checkFacts(
-                drugsOutsideContext: LongPrescriptionRules.drugsOutsideContext(request, context),
-                patient: PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef), connection: connection)
+            let unknown = LongPrescriptionRules.drugsOutsideContext(request, context)
+            let drugs = unknown.isEmpty ? [] : try await store.drugs(codes: unknown, connection: connection)
+            let pseudonyms = try await patientPseudonyms(
+                of: request, institutionID: context.institutions[request.institutionCode]?.id ?? 0,
+                consortiumID: context.consortiumID, connection: connection)
+            let supply = try await supplyOnHand(of: pseudonyms, consortiumID: context.consortiumID, connection: connection)
             return try LongPrescriptionRules.judge(
-                request, context: context, prescriber: prescriber, extraDrugs: facts.drugs, supply: facts.supply)
+                request, context: context, prescriber: prescriber, extraDrugs: drugs, supply: supply)
         }
     }
 
@@ -131,6 +179,7 @@ package struct LongPrescriptionUseCases: Sendable {
                 try await store.institution(code: request.institutionCode, connection: transaction),
                 code: request.institutionCode, consortiumID: consortiumID)
             try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institution.id))
+            try principal.requireOwnPrescriber(request.prescriberPseudonym)
             let keys = IdempotencyKeyStore(database: database)
             if let key = idempotencyKey, let tokenID = principal.tokenID,
                 try await keys.claim(
@@ -145,8 +194,14 @@ package struct LongPrescriptionUseCases: Sendable {
                 return try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction)
                     .orNotFound("no long prescription \(id)")
             }
-            try await store.lockPatientDrug(
-                consortiumID: consortiumID, patientRef: request.patientRef, drugCode: item.drugCode, connection: transaction)
+            // The patient at every member: each pseudonym's issues of this drug are serialised (in one order, so two
+            // members issuing at once do not deadlock); the exclusion constraint is the backstop per reference.
+            let pseudonyms = try await patientPseudonyms(
+                of: request, institutionID: institution.id, consortiumID: consortiumID, connection: transaction)
+            for patientRef in Set(pseudonyms.map(\.pseudonym)).sorted() {
+                try await store.lockPatientDrug(
+                    consortiumID: consortiumID, patientRef: patientRef, drugCode: item.drugCode, connection: transaction)
+            }
             // The same check; the patient's supply on hand is read in this transaction, under the lock.
             let context: LongPrescriptionContext
             if let cached {
@@ -156,14 +211,13 @@ package struct LongPrescriptionUseCases: Sendable {
                     consortiumID: consortiumID, on: today, database: database, connection: transaction)
             }
             let prescriber = try LongPrescriptionRules.prescriber(of: request, in: context)
-            let facts = try await store.checkFacts(
-                drugsOutsideContext: LongPrescriptionRules.drugsOutsideContext(request, context),
-                patient: PatientKey(consortiumID: context.consortiumID, patientRef: request.patientRef),
-                connection: transaction)
+            let unknown = LongPrescriptionRules.drugsOutsideContext(request, context)
+            let drugs = unknown.isEmpty ? [] : try await store.drugs(codes: unknown, connection: transaction)
+            let supply = try await supplyOnHand(of: pseudonyms, consortiumID: consortiumID, connection: transaction)
             let days = try LongPrescriptionRules.daysToIssue(
                 item,
                 check: try LongPrescriptionRules.judge(
-                    request, context: context, prescriber: prescriber, extraDrugs: facts.drugs, supply: facts.supply))
+                    request, context: context, prescriber: prescriber, extraDrugs: drugs, supply: supply))
             let prescriberID = try LongPrescriptionRules.registeredPrescriber(
                 try await store.prescriberID(
                     pseudonym: request.prescriberPseudonym, consortiumID: consortiumID, connection: transaction))

@@ -20,10 +20,13 @@ struct TestApp: Sendable {
 
     /// A fresh token of a role, scoped as asked. A national role's token (master_data_admin) belongs to no
     /// consortium, whatever `consortium` says.
-    func token(_ role: Role, consortium: String = demoConsortium, institution: String? = nil) async throws -> String {
+    /// `prescriber` binds a prescriber token to that registered prescriber (its pseudonym).
+    func token(
+        _ role: Role, consortium: String = demoConsortium, institution: String? = nil, prescriber: String? = nil
+    ) async throws -> String {
         try await TokenUseCases(database: database).create(
             role: role, consortiumCode: role.isNational ? nil : consortium, institutionCode: institution,
-            name: "test \(role.rawValue)",
+            prescriber: prescriber, name: "test \(role.rawValue)",
             expiresAt: nil, actor: .console("test")
         ).token
     }

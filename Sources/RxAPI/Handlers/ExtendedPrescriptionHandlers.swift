@@ -1,0 +1,100 @@
+internal import Foundation
+internal import OpenAPIRuntime
+import RxDomain
+import RxStore
+import RxUseCases
+
+extension Components.Schemas.ExtendedPrescription {
+    init(_ p: StoredExtendedPrescription) throws {
+        self.init(
+            id: p.id, institutionCode: p.institutionCode, prescriber: p.prescriber, patientRef: p.patientRef,
+            dispensingInstitutionCode: p.dispensingInstitutionCode, collectingInstitutionCode: p.collectingInstitutionCode,
+            delivery: try convert(ExtendedDelivery(rawValue: p.delivery) ?? .institution), homeAddressRef: p.homeAddressRef,
+            chronic: p.chronic, businessDate: p.businessDate.description, state: try convert(p.state),
+            issuedAt: p.issuedAt, reviewedAt: p.reviewedAt, refusalReason: p.refusalReason, deliveryDueAt: p.deliveryDueAt,
+            cancelledAt: p.cancelledAt, cancelReason: p.cancelReason, rxTraceCode: p.rxTraceCode,
+            validityDays: p.validityDays, drugCode: p.drugCode, quantity: "\(p.quantity)", unit: p.unit, days: p.days)
+    }
+}
+
+enum ExtendedDelivery: String { case institution, home }
+
+extension APIHandler {
+    func issueExtendedPrescription(_ input: Operations.IssueExtendedPrescription.Input) async throws
+        -> Operations.IssueExtendedPrescription.Output
+    {
+        let principal = try RequestPrincipal.require()
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        try LongPrescriptionInput.validate(
+            prescriber: body.prescriber, patientRef: body.patient.ref,
+            items: [.init(field: "item", dailyDose: body.item.dailyDose, days: body.item.days)])
+        let request = LongPrescriptionRequest(
+            institutionCode: body.institutionCode, prescriberPseudonym: body.prescriber, patientRef: body.patient.ref,
+            patient: try patient(body.patient), items: [try item(body.item, field: "item")])
+        let issued = try await extendedPrescriptions.issue(
+            .init(
+                request: request, dispensingInstitutionCode: body.dispensingInstitutionCode,
+                collectingInstitutionCode: body.collectingInstitutionCode, homeAddressRef: body.homeAddressRef,
+                chronic: body.chronic, businessDate: try BusinessDate.parse(body.businessDate, field: "businessDate"),
+                validityDays: body.validityDays ?? 3),
+            consortiumID: try principal.scopedConsortiumID(orNotFound: "no consortium"), today: today, by: principal)
+        return .created(.init(body: .json(try .init(issued))))
+    }
+
+    func getExtendedPrescription(_ input: Operations.GetExtendedPrescription.Input) async throws
+        -> Operations.GetExtendedPrescription.Output
+    {
+        let principal = try RequestPrincipal.require()
+        let found = try await extendedPrescriptions.prescription(
+            id: input.path.id,
+            consortiumID: try principal.scopedConsortiumID(orNotFound: "no extended prescription \(input.path.id)"))
+        return .ok(.init(body: .json(try .init(found))))
+    }
+
+    func getExtendedPrescriptionRecord(_ input: Operations.GetExtendedPrescriptionRecord.Input) async throws
+        -> Operations.GetExtendedPrescriptionRecord.Output
+    {
+        let principal = try RequestPrincipal.require()
+        let json = try await extendedPrescriptions.record(
+            id: input.path.id,
+            consortiumID: try principal.scopedConsortiumID(orNotFound: "no extended prescription \(input.path.id)"),
+            today: today)
+        let object = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(json.utf8))
+        return .ok(.init(body: .json(.init(additionalProperties: object))))
+    }
+
+    func reviewExtendedPrescription(_ input: Operations.ReviewExtendedPrescription.Input) async throws
+        -> Operations.ReviewExtendedPrescription.Output
+    {
+        let principal = try RequestPrincipal.require()
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        let reviewed = try await extendedPrescriptions.review(
+            id: input.path.id, approve: body.decision == .approve, reason: body.reason,
+            consortiumID: try principal.scopedConsortiumID(orNotFound: "no extended prescription \(input.path.id)"),
+            today: today, by: principal)
+        return .ok(.init(body: .json(try .init(reviewed))))
+    }
+
+    func cancelExtendedPrescription(_ input: Operations.CancelExtendedPrescription.Input) async throws
+        -> Operations.CancelExtendedPrescription.Output
+    {
+        let principal = try RequestPrincipal.require()
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        let cancelled = try await extendedPrescriptions.cancel(
+            id: input.path.id, reason: body.reason,
+            consortiumID: try principal.scopedConsortiumID(orNotFound: "no extended prescription \(input.path.id)"),
+            by: principal)
+        return .ok(.init(body: .json(try .init(cancelled))))
+    }
+
+    func listExtendedPrescriptions(_ input: Operations.ListExtendedPrescriptions.Input) async throws
+        -> Operations.ListExtendedPrescriptions.Output
+    {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        let found = try await extendedPrescriptions.list(
+            consortiumID: consortium.id, state: try convert(input.query.state), side: input.query.side?.rawValue,
+            limit: input.query.limit ?? 50, by: principal)
+        return .ok(.init(body: .json(.init(items: try found.map { try .init($0) }))))
+    }
+}
