@@ -111,6 +111,16 @@ package struct Settings: Sendable {
         """
     }
 
+    /// `inForce` as one row of two arrays, `keys` and `vals` (NULL when none is in force), for a statement that reads
+    /// the settings beside rows of its own (the stock views).
+    package static func inForceArrays(keys: String, consortiumID: String, date: String) -> String {
+        """
+        SELECT array_agg(key) AS keys, array_agg(value) AS vals FROM (
+            \(inForce(keys: keys, consortiumID: consortiumID, date: date))
+        ) t
+        """
+    }
+
     /// The date the setting's first value (the consortium's or the national default) takes effect; nil when it has none.
     private func firstEffective(_ key: String, consortiumID: Int64, connection: PostgresConnection) async throws -> String? {
         let earliest: String?? = try await connection.row(

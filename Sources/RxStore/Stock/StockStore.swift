@@ -367,9 +367,7 @@ package struct StockStore: SQLStore {
                     FROM \(InstitutionStore.InstitutionWithConsortium.tables)
                     WHERE i.code = $1
                 ), settings AS (
-                    SELECT array_agg(key) AS keys, array_agg(value) AS vals FROM (
-                        \(Settings.inForce(keys: "$2::text[]", consortiumID: "(SELECT consortium_id FROM m)", date: "$3::date"))
-                    ) t
+                    \(Settings.inForceArrays(keys: "$2::text[]", consortiumID: "(SELECT consortium_id FROM m)", date: "$3::date"))
                 )
                 SELECT m.*, settings.keys, settings.vals, p.*
                 FROM m CROSS JOIN settings
@@ -459,9 +457,7 @@ package struct StockStore: SQLStore {
                 FROM \(ConsortiumStore.ConsortiumByCode.tables)
                 WHERE c.code = $1
             ), settings AS (
-                SELECT array_agg(key) AS keys, array_agg(value) AS vals FROM (
-                    \(Settings.inForce(keys: "$2::text[]", consortiumID: "(SELECT id FROM con)", date: "$3::date"))
-                ) t
+                \(Settings.inForceArrays(keys: "$2::text[]", consortiumID: "(SELECT id FROM con)", date: "$3::date"))
             )
             SELECT con.*, settings.keys, settings.vals, p.*
             FROM con CROSS JOIN settings
