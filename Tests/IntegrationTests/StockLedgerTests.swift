@@ -74,6 +74,34 @@ struct StockLedgerTests {
             headers: key.map { [HTTPField.Name("Idempotency-Key")!: $0] } ?? [:])
     }
 
+    /// The dispensing's audit row is the dispensing as read back from its tables (its movements' ids included): the
+    /// row written in the dispensing's own statement must not drift from what is stored.
+    static func expectAuditedAsStored(_ app: TestApp, _ response: TestResponse) async throws {
+        let id = try #require(response.json["id"] as? Int)
+        let consortiumID = try await app.count("SELECT id::int FROM consortia WHERE code = 'JLTCM'")
+        let record = try #require(
+            try await app.database.read { c in
+                try await StockStore(database: app.database).dispensing(
+                    id: Int64(id), consortiumID: Int64(consortiumID), on: c)
+            })
+        let json = try AuditLog.json(record)
+        #expect(
+            try await app.count(
+                """
+                SELECT count(*)::int FROM audit_log
+                WHERE entity_type = 'dispensing' AND action = 'dispense' AND entity_key = \(String(id))
+                  AND before IS NULL AND after = \(json)::jsonb
+                """) == 1, "\(json)")
+        #expect(
+            try await app.count(
+                """
+                SELECT count(*)::int FROM stock_movements m
+                JOIN dispensings d ON d.consortium_id = m.consortium_id AND d.id = m.document_id
+                WHERE m.document_type = 'dispensing' AND d.id = \(id)
+                  AND m.actor_token_id = d.dispensed_by AND d.dispensed_by IS NOT NULL
+                """) == record.lines.count)
+    }
+
     static func lots(_ response: TestResponse) -> [String: String] {
         let lots = response.json["lots"] as? [[String: Any]] ?? []
         return Dictionary(
@@ -147,6 +175,7 @@ struct StockLedgerTests {
             let first = try await Self.dispense(app, token, quantity: "15")
             #expect(first.status == .created, "\(first.text)")
             #expect(Self.lots(first) == ["EARLY": "10", "MIDDLE": "5"])
+            try await Self.expectAuditedAsStored(app, first)
             #expect((first.json["lots"] as? [[String: Any]])?.first?["lotNumber"] as? String == "EARLY")
             let named = try await Self.dispense(app, token, quantity: "2", lot: "ｌａｔｅ")
             #expect(named.status == .created, "\(named.text)")
@@ -430,6 +459,8 @@ struct StockLedgerTests {
             let again = try await Self.dispense(app, token, quantity: "1", patient: "P-0002", codes: [code])
             #expect(again.status == .created, "\(again.text)")
             #expect((again.json["traceabilityCodes"] as? [[String: Any]])?.first?["reflow"] as? Bool == true)
+            try await Self.expectAuditedAsStored(app, first)
+            try await Self.expectAuditedAsStored(app, again)
             #expect(try await app.count("SELECT count(*)::int FROM dispensed_traceability_codes WHERE reflow") == 1)
             #expect(first.json["traceabilityExemption"] == nil)
         }

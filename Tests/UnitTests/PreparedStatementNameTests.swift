@@ -15,7 +15,7 @@ struct PreparedStatementNameTests {
             StockStore.MemberStockViewStatement<StockStore.PageRows51>.name,
             StockStore.MemberStockViewStatement<StockStore.PageRows201>.name,
             StockStore.DrugStockViewStatement.name, StockStore.IssueFactsStatement.name, StockStore.LocationByCode.name,
-            StockStore.DrugFacts.name, StockStore.InsertDispensing.name, StockMovementStore.PostMovements.name,
+            StockStore.DrugFacts.name, StockStore.WriteDispensing.name, StockMovementStore.PostMovements.name,
             DrugStore.DrugByCode.name, DrugStore.DrugsByCodes.name, ConsortiumStore.ConsortiumByCode.name,
             InstitutionStore.InstitutionWithConsortium.name, AuditLog.InsertAuditRow.name, Settings.SettingValue.name,
             Settings.SettingTexts.name, SupplyOnHandOfPatients.name,

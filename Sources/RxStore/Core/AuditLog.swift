@@ -44,6 +44,11 @@ package struct AuditLog: Sendable {
 
     package init(logger: Logger) { self.logger = logger }
 
+    /// An entity as the trail keeps it (keys sorted), for a statement that writes its audit row itself.
+    package static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -54,8 +59,8 @@ package struct AuditLog: Sendable {
         on connection: PostgresConnection, consortiumID: Int64?, actor: Actor, action: String,
         entityType: String, entityKey: String, before: Before?, after: After?
     ) async throws {
-        let beforeJSON = try before.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
-        let afterJSON = try after.map { String(decoding: try Self.encoder.encode($0), as: UTF8.self) }
+        let beforeJSON = try before.map { try Self.json($0) }
+        let afterJSON = try after.map { try Self.json($0) }
         _ = try await connection.rows(
             InsertAuditRow(
                 consortiumID: consortiumID, actorTokenID: actor.tokenID, actor: actor.label, actorRole: actor.role,

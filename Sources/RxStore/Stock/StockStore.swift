@@ -203,6 +203,11 @@ package struct IssueFacts: Sendable {
     /// The location the dispensing named, if it named one the member has.
     package var locationID: Int64?
     package var lots: [StockRules.LotOnHand]
+    /// Ids drawn for the dispensing and for a movement out of each lot, so that `StockStore.writeDispensing` can
+    /// write the dispensing, its movements and its audit row in one statement. An id drawn and not used is a gap in
+    /// its sequence, as a rolled-back insert leaves.
+    package var dispensingID: Int64 = 0
+    package var movementIDs: [String: Int64] = [:]
 }
 
 /// One step of a traceability code's way through the consortium: received (a purchase receipt) or dispensed.
@@ -612,14 +617,17 @@ package struct StockStore: SQLStore {
         if let category = first.0, let dosageForm = first.1, let unit = first.2 {
             drug = StockDrugFacts(category: try decodeEnum(category), dosageForm: dosageForm, unit: unit)
         }
-        return IssueFacts(
-            drug: drug, settingText: first.3?.first, locationID: first.4,
-            lots: try rows.compactMap { r in
-                guard let lotNumber = r.5, let expiry = r.6, let quantity = r.7 else { return nil }
-                return StockRules.LotOnHand(
+        var facts = IssueFacts(drug: drug, settingText: first.3?.first, locationID: first.4, lots: [])
+        facts.dispensingID = first.9
+        for r in rows {
+            guard let lotNumber = r.5, let expiry = r.6, let quantity = r.7, let movementID = r.10 else { continue }
+            facts.lots.append(
+                StockRules.LotOnHand(
                     lot: StockLot(drugCode: drugCode, lotNumber: lotNumber, expiry: try Self.day(expiry)),
-                    quantity: Quantity(quantity), block: try r.8.map { try decodeEnum($0) })
-            })
+                    quantity: Quantity(quantity), block: try r.8.map { try decodeEnum($0) }))
+            facts.movementIDs[lotNumber] = movementID
+        }
+        return facts
     }
 
     /// `issueFacts`' statement, prepared once per connection: every dispensing runs it.
@@ -633,11 +641,12 @@ package struct StockStore: SQLStore {
                 ) t
             )
             SELECT d.category, d.dosage_form, d.unit, settings.vals, (SELECT id FROM location),
-                   p.lot_number, p.expiry, p.quantity, p.block
+                   p.lot_number, p.expiry, p.quantity, p.block, (SELECT nextval('dispensings_id_seq')), p.movement_id
             FROM settings
             LEFT JOIN drugs d ON d.code = $4
             LEFT JOIN LATERAL (
-                SELECT h.id, h.lot_number, h.expiry_date::text AS expiry, h.quantity, \(blockOfLot) AS block
+                SELECT h.id, h.lot_number, h.expiry_date::text AS expiry, h.quantity, \(blockOfLot) AS block,
+                       nextval('stock_movements_id_seq') AS movement_id
                 FROM stock_on_hand h
                 WHERE h.consortium_id = $1 AND h.institution_id = $2
                   AND h.location_id IS NOT DISTINCT FROM (SELECT id FROM location)
@@ -649,7 +658,7 @@ package struct StockStore: SQLStore {
             ORDER BY p.id
             """
         static let bindingDataTypes: [PostgresDataType] = [.int8, .int8, .text, .text, .text, .text]
-        typealias Row = (String?, String?, String?, [String]?, Int64?, String?, String?, Decimal?, String?)
+        typealias Row = (String?, String?, String?, [String]?, Int64?, String?, String?, Decimal?, String?, Int64, Int64?)
         var consortiumID: Int64
         var institutionID: Int64
         var locationCode: String?
@@ -834,31 +843,59 @@ package struct StockStore: SQLStore {
 
     // MARK: Dispensings
 
-    /// Inserts a dispensing; returns its id.
-    package func insertDispensing(
-        consortiumID: Int64, institutionID: Int64, locationID: Int64?, drugCode: String, quantity: Quantity,
-        recipient: DispensingRecipient, requestedLot: String?, businessDate: BusinessDate, by tokenID: Int64?,
+    /// Writes a dispensing in one statement: the dispensing, one movement out of each lot issued (their triggers keep
+    /// stock on hand and consumption) and, when `audit` is given, its audit row, under the ids `issueFacts` drew.
+    /// The lots must be those `issueFacts` locked in this transaction. One round trip where there were three, and
+    /// the lots' locks are held that much less long.
+    package func writeDispensing(
+        id: Int64, consortiumID: Int64, institutionID: Int64, locationID: Int64?, drugCode: String, quantity: Quantity,
+        recipient: DispensingRecipient, requestedLot: String?, businessDate: BusinessDate,
+        issues: [(movementID: Int64, lot: StockLot, quantity: Quantity)], actor: Actor,
+        audit: (action: String, entityType: String, after: String)?,
         on connection: StoreConnection
-    ) async throws -> Int64? {
-        try await connection.row(
-            InsertDispensing(
-                consortiumID: consortiumID, institutionID: institutionID, locationID: locationID, drugCode: drugCode,
-                quantity: quantity.value, patientRef: recipient.patientRef, ward: recipient.ward,
-                requestedLot: requestedLot, businessDate: businessDate.description, tokenID: tokenID),
+    ) async throws {
+        let reason = StockMovementReason.dispensing
+        _ = try await connection.rows(
+            WriteDispensing(
+                id: id, consortiumID: consortiumID, institutionID: institutionID, locationID: locationID,
+                drugCode: drugCode, quantity: quantity.value, patientRef: recipient.patientRef, ward: recipient.ward,
+                requestedLot: requestedLot, businessDate: businessDate.description, tokenID: actor.tokenID,
+                movementIDs: issues.map(\.movementID), lots: issues.map(\.lot.lotNumber),
+                expiries: issues.map(\.lot.expiry.description), quantities: issues.map { "\($0.quantity.value)" },
+                reason: reason.rawValue, direction: reason.direction.rawValue,
+                documentType: StockDocumentType.dispensing.rawValue, actor: actor.label, actorRole: actor.role,
+                auditAction: audit?.action, auditEntityType: audit?.entityType, after: audit?.after),
             logger: logger)
     }
 
-    struct InsertDispensing: PostgresPreparedStatement {
+    struct WriteDispensing: PostgresPreparedStatement {
         static let sql = """
-            INSERT INTO dispensings (consortium_id, institution_id, location_id, drug_code, quantity, patient_ref, ward,
-                                     requested_lot, business_date, dispensed_by)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::date, $10)
-            RETURNING id
+            WITH dispensing AS (
+                INSERT INTO dispensings (id, consortium_id, institution_id, location_id, drug_code, quantity, patient_ref,
+                                         ward, requested_lot, business_date, dispensed_by)
+                OVERRIDING SYSTEM VALUE
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::date, $11)
+            ), movements AS (
+                INSERT INTO stock_movements (id, consortium_id, institution_id, location_id, drug_code, lot_number,
+                                             expiry_date, reason_code, direction, quantity, document_type, document_id,
+                                             actor_token_id, business_date)
+                OVERRIDING SYSTEM VALUE
+                SELECT m.id, $2, $3, $4, $5, m.lot_number, m.expiry::date, $16, $17, m.quantity::numeric, $18, $1, $11,
+                       $10::date
+                FROM unnest($12::bigint[], $13::text[], $14::text[], $15::text[])
+                     WITH ORDINALITY AS m(id, lot_number, expiry, quantity, n)
+                ORDER BY m.n
+            )
+            INSERT INTO audit_log (consortium_id, actor_token_id, actor, actor_role, action, entity_type, entity_key,
+                                   before, after)
+            SELECT $2, $11, $19, $20, $21, $22, $1::text, NULL, $23::jsonb WHERE $23 IS NOT NULL
             """
         static let bindingDataTypes: [PostgresDataType] = [
-            .int8, .int8, .int8, .text, .numeric, .text, .text, .text, .text, .int8,
+            .int8, .int8, .int8, .int8, .text, .numeric, .text, .text, .text, .text, .int8, .int8Array, .textArray,
+            .textArray, .textArray, .text, .text, .text, .text, .text, .text, .text, .text,
         ]
-        typealias Row = Int64
+        typealias Row = Void
+        var id: Int64
         var consortiumID: Int64
         var institutionID: Int64
         var locationID: Int64?
@@ -869,9 +906,22 @@ package struct StockStore: SQLStore {
         var requestedLot: String?
         var businessDate: String
         var tokenID: Int64?
+        var movementIDs: [Int64]
+        var lots: [String]
+        var expiries: [String]
+        var quantities: [String]
+        var reason: String
+        var direction: String
+        var documentType: String
+        var actor: String
+        var actorRole: String?
+        var auditAction: String?
+        var auditEntityType: String?
+        var after: String?
 
         func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 10)
+            var bindings = PostgresBindings(capacity: 23)
+            bindings.append(id)
             bindings.append(consortiumID)
             bindings.append(institutionID)
             bindings.append(locationID)
@@ -882,10 +932,22 @@ package struct StockStore: SQLStore {
             bindings.append(requestedLot)
             bindings.append(businessDate)
             bindings.append(tokenID)
+            bindings.append(movementIDs)
+            bindings.append(lots)
+            bindings.append(expiries)
+            bindings.append(quantities)
+            bindings.append(reason)
+            bindings.append(direction)
+            bindings.append(documentType)
+            bindings.append(actor)
+            bindings.append(actorRole)
+            bindings.append(auditAction)
+            bindings.append(auditEntityType)
+            bindings.append(after)
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int64.self) }
+        func decodeRow(_ row: PostgresRow) throws -> Row {}
     }
 
     /// Records a dispensed traceability code against its movement: the first dispensing of the code in the

@@ -44,12 +44,14 @@ package struct DispensingOutcome: Sendable, Equatable, Encodable {
 package struct DispensingUseCases: Sendable {
     let database: Database
     let stock: StockStore
-    let movements: StockMovementStore
+
+    /// The audit trail's name of the change.
+    static let auditAction = "dispense"
+    static let auditEntity = "dispensing"
 
     package init(database: Database) {
         self.database = database
         self.stock = StockStore(database: database)
-        self.movements = StockMovementStore(database: database)
     }
 
     package func dispense(
@@ -110,44 +112,51 @@ package struct DispensingUseCases: Sendable {
                 request.traceabilityCodes, drugCode: request.drugCode, prefixes: prefixes)
             let exemption = DispensingRules.traceabilityExemption(
                 category: drug.category, dosageForm: drug.dosageForm, splitPackage: request.splitPackage)
-            guard
-                let id = try await stock.insertDispensing(
-                    consortiumID: consortiumID, institutionID: institution.id, locationID: locationID,
-                    drugCode: request.drugCode, quantity: request.quantity, recipient: recipient,
-                    requestedLot: request.lotNumber, businessDate: today, by: principal.tokenID, on: transaction)
-            else { throw DomainError.conflict("the dispensing was not recorded") }
-            let movementIDs = try await movements.post(
-                allocations.map {
-                    NewStockMovement(
-                        institutionID: institution.id, locationID: locationID, lot: $0.lot, reason: .dispensing,
-                        quantity: $0.quantity, documentType: .dispensing, documentID: id, businessDate: today)
-                }, consortiumID: consortiumID, actorTokenID: principal.tokenID, on: transaction)
-            var recorded: [DispensingRecord.Code] = []
-            for code in codes {
-                // A code is one package; it is recorded against the first lot issued.
-                let reflow = try await stock.recordDispensedCode(
-                    code.value, consortiumID: consortiumID, institutionID: institution.id, movementID: movementIDs[0],
-                    on: transaction)
-                recorded.append(DispensingRecord.Code(code: code.value, reflow: reflow))
+            let id = facts.dispensingID
+            guard !allocations.isEmpty else { throw DomainError.conflict("the dispensing was not recorded") }
+            let issues = try allocations.map { allocation in
+                guard let movementID = facts.movementIDs[allocation.lot.lotNumber] else {
+                    throw DomainError.conflict("the dispensing was not recorded")
+                }
+                return (movementID: movementID, lot: allocation.lot, quantity: allocation.quantity)
             }
-            // What was just written, as `StockStore.dispensing` would read it back.
-            let record = DispensingRecord(
+            // What is written, as `StockStore.dispensing` would read it back.
+            var record = DispensingRecord(
                 id: id, institutionCode: institution.code, locationCode: locationID == nil ? nil : request.locationCode,
                 drugCode: request.drugCode, quantity: request.quantity, patientRef: recipient.patientRef,
                 ward: recipient.ward, requestedLot: request.lotNumber, businessDate: today,
-                lines: zip(movementIDs, allocations).map {
+                lines: issues.map {
                     DispensingRecord.Line(
-                        movementID: $0, lotNumber: $1.lot.lotNumber, expiry: $1.lot.expiry, quantity: $1.quantity)
+                        movementID: $0.movementID, lotNumber: $0.lot.lotNumber, expiry: $0.lot.expiry,
+                        quantity: $0.quantity)
                 },
-                traceabilityCodes: recorded)
+                traceabilityCodes: [])
+            // Without codes the audit row goes in the same statement; a code's reflow flag is known only once it is
+            // recorded, which needs the movement written first.
+            let actor = Actor(principal)
+            try await stock.writeDispensing(
+                id: id, consortiumID: consortiumID, institutionID: institution.id, locationID: locationID,
+                drugCode: request.drugCode, quantity: request.quantity, recipient: recipient,
+                requestedLot: request.lotNumber, businessDate: today, issues: issues, actor: actor,
+                audit: codes.isEmpty ? (Self.auditAction, Self.auditEntity, try AuditLog.json(record)) : nil,
+                on: transaction)
+            if !codes.isEmpty {
+                for code in codes {
+                    // A code is one package; it is recorded against the first lot issued.
+                    let reflow = try await stock.recordDispensedCode(
+                        code.value, consortiumID: consortiumID, institutionID: institution.id,
+                        movementID: issues[0].movementID, on: transaction)
+                    record.traceabilityCodes.append(DispensingRecord.Code(code: code.value, reflow: reflow))
+                }
+                try await database.audit.record(
+                    on: transaction, consortiumID: consortiumID, actor: actor, action: Self.auditAction,
+                    entityType: Self.auditEntity, entityKey: String(id), before: DispensingRecord?.none, after: record)
+            }
             if let key = idempotencyKey, let tokenID = principal.tokenID {
                 try await IdempotencyKeyStore(database: database).record(
                     key, for: .createDispensing, recordID: id, tokenID: tokenID, consortiumID: consortiumID,
                     on: transaction)
             }
-            try await database.audit.record(
-                on: transaction, consortiumID: consortiumID, actor: Actor(principal), action: "dispense",
-                entityType: "dispensing", entityKey: String(id), before: DispensingRecord?.none, after: record)
             return DispensingOutcome(dispensing: record, exemption: exemption, replayed: false)
         }
     }
