@@ -30,6 +30,24 @@ struct ExtendedPrescriptionAccessTests {
         #expect(Permission.Kind.cancelExtendedPrescription.holders == [.prescriber, .institutionPharmacist])
     }
 
+    @Test("the dispensing member's pharmacist dispatches; either side's records the delivery; the collecting member's hands over")
+    func handling() {
+        let dispatch = Permission.dispatchExtendedPrescription(consortiumID: 1, dispensingInstitutionID: 3)
+        #expect(principal(.institutionPharmacist, 3).may(dispatch))
+        #expect(!principal(.institutionPharmacist, 2).may(dispatch) && !principal(.prescriber, 3).may(dispatch))
+        #expect(!principal(.institutionPharmacist, 3, consortium: 2).may(dispatch))
+        let deliver = Permission.deliverExtendedPrescription(
+            consortiumID: 1, dispensingInstitutionID: 3, collectingInstitutionID: 2)
+        #expect(principal(.institutionPharmacist, 2).may(deliver) && principal(.institutionPharmacist, 3).may(deliver))
+        #expect(!principal(.institutionPharmacist, 4).may(deliver) && !principal(.prescriber, 2).may(deliver))
+        let collect = Permission.collectExtendedPrescription(consortiumID: 1, collectingInstitutionID: 2)
+        #expect(principal(.institutionPharmacist, 2).may(collect))
+        #expect(!principal(.institutionPharmacist, 3).may(collect) && !principal(.consortiumAdmin, nil).may(collect))
+        for kind in [Permission.Kind.dispatchExtendedPrescription, .deliverExtendedPrescription, .collectExtendedPrescription] {
+            #expect(kind.holders == [.institutionPharmacist])
+        }
+    }
+
     @Test("the dispensing institution is another member than the issuing one (422 naming dispensingInstitutionCode)")
     func parties() throws {
         try ExtendedPrescriptionRules.checkParties(issuerID: 2, dispensingID: 1)

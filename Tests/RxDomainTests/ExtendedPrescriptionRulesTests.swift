@@ -16,6 +16,36 @@ struct ExtendedPrescriptionRulesTests: RuleRefusals {
         try ExtendedPrescriptionRules.move(from: state, action: action, id: 7)
     }
 
+    @Test(
+        "each move's stock: out of the dispensing stock at dispatch, into the collecting member at delivery, to the patient at collection, back when not collected or cancelled"
+    )
+    func stockLegs() {
+        let other = StockLot(drugCode: "X-AMLO", lotNumber: "BS2702", expiry: BusinessDate(year: 2028, month: 9, day: 30))
+        let lots = [StockRules.Allocation(lot: lot, quantity: Quantity(50)), .init(lot: other, quantity: Quantity(6))]
+        let centre = ExtendedPrescriptionRules.StockPlace(institutionID: 1, locationID: 9)
+        let clinic = ExtendedPrescriptionRules.StockPlace(institutionID: 2, locationID: nil)
+        func legs(_ from: State, _ to: State) -> [String] {
+            ExtendedPrescriptionRules.stockLegs(from: from, to: to, lots: lots, dispensing: centre, collecting: clinic)
+                .map { "\($0.place.institutionID) \($0.reason.rawValue) \($0.lot.lotNumber) \($0.quantity)" }
+        }
+        #expect(legs(.approved, .dispatched) == ["1 102 BS2701 50", "1 102 BS2702 6"])
+        #expect(
+            ExtendedPrescriptionRules.stockLegs(
+                from: .approved, to: .dispatched, lots: lots, dispensing: centre, collecting: clinic
+            ).allSatisfy { $0.place == centre })
+        #expect(legs(.dispatched, .delivered) == ["2 101 BS2701 50", "2 101 BS2702 6"])
+        #expect(legs(.delivered, .collected) == ["2 dispensing BS2701 50", "2 dispensing BS2702 6"])
+        let back = ["2 102 BS2701 50", "2 102 BS2702 6", "1 101 BS2701 50", "1 101 BS2702 6"]
+        #expect(legs(.delivered, .notCollected) == back)
+        #expect(legs(.delivered, .cancelled) == back)
+        #expect(legs(.dispatched, .cancelled) == ["1 101 BS2701 50", "1 101 BS2702 6"])
+        for (from, to) in [
+            (State.requested, State.approved), (.requested, .refused), (.approved, .cancelled), (.requested, .cancelled),
+        ] {
+            #expect(legs(from, to).isEmpty, "\(from) → \(to)")
+        }
+    }
+
     @Test("every legal move: requested → approved or refused → dispatched → delivered → collected, not collected, cancelled")
     func legalMoves() throws {
         #expect(try move(.requested, .approve) == .init(to: .approved))

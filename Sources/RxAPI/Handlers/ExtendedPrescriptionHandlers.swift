@@ -13,7 +13,14 @@ extension Components.Schemas.ExtendedPrescription {
             chronic: p.chronic, businessDate: p.businessDate.description, state: try convert(p.state),
             issuedAt: p.issuedAt, reviewedAt: p.reviewedAt, refusalReason: p.refusalReason, deliveryDueAt: p.deliveryDueAt,
             cancelledAt: p.cancelledAt, cancelReason: p.cancelReason, rxTraceCode: p.rxTraceCode,
-            validityDays: p.validityDays, drugCode: p.drugCode, quantity: "\(p.quantity)", unit: p.unit, days: p.days)
+            validityDays: p.validityDays, drugCode: p.drugCode, quantity: "\(p.quantity)", unit: p.unit, days: p.days,
+            dispatchLocationCode: p.dispatchLocationCode, dispatchedAt: p.dispatchedAt, deliveredAt: p.deliveredAt,
+            collectBy: p.collectBy?.description, collectedAt: p.collectedAt, notCollectedAt: p.notCollectedAt,
+            lots: p.lots.isEmpty
+                ? nil
+                : p.lots.map {
+                    .init(lotNumber: $0.lot.lotNumber, expiry: $0.lot.expiry.description, quantity: "\($0.quantity.value)")
+                })
     }
 }
 
@@ -83,8 +90,53 @@ extension APIHandler {
         let cancelled = try await extendedPrescriptions.cancel(
             id: input.path.id, reason: body.reason,
             consortiumID: try principal.scopedConsortiumID(orNotFound: "no extended prescription \(input.path.id)"),
-            by: principal)
+            today: today, by: principal)
         return .ok(.init(body: .json(try .init(cancelled))))
+    }
+
+    func dispatchExtendedPrescription(_ input: Operations.DispatchExtendedPrescription.Input) async throws
+        -> Operations.DispatchExtendedPrescription.Output
+    {
+        let principal = try RequestPrincipal.require()
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        let dispatched = try await extendedPrescriptions.dispatch(
+            id: input.path.id, locationCode: body.locationCode, lotNumber: body.lotNumber,
+            consortiumID: try principal.scopedConsortiumID(orNotFound: "no extended prescription \(input.path.id)"),
+            today: today, by: principal)
+        return .ok(.init(body: .json(try .init(dispatched))))
+    }
+
+    func deliverExtendedPrescription(_ input: Operations.DeliverExtendedPrescription.Input) async throws
+        -> Operations.DeliverExtendedPrescription.Output
+    {
+        let principal = try RequestPrincipal.require()
+        let delivered = try await extendedPrescriptions.deliver(
+            id: input.path.id,
+            consortiumID: try principal.scopedConsortiumID(orNotFound: "no extended prescription \(input.path.id)"),
+            today: today, by: principal)
+        return .ok(.init(body: .json(try .init(delivered))))
+    }
+
+    func collectExtendedPrescription(_ input: Operations.CollectExtendedPrescription.Input) async throws
+        -> Operations.CollectExtendedPrescription.Output
+    {
+        let principal = try RequestPrincipal.require()
+        let collected = try await extendedPrescriptions.handOver(
+            id: input.path.id, collected: true,
+            consortiumID: try principal.scopedConsortiumID(orNotFound: "no extended prescription \(input.path.id)"),
+            today: today, by: principal)
+        return .ok(.init(body: .json(try .init(collected))))
+    }
+
+    func markExtendedPrescriptionNotCollected(_ input: Operations.MarkExtendedPrescriptionNotCollected.Input) async throws
+        -> Operations.MarkExtendedPrescriptionNotCollected.Output
+    {
+        let principal = try RequestPrincipal.require()
+        let marked = try await extendedPrescriptions.handOver(
+            id: input.path.id, collected: false,
+            consortiumID: try principal.scopedConsortiumID(orNotFound: "no extended prescription \(input.path.id)"),
+            today: today, by: principal)
+        return .ok(.init(body: .json(try .init(marked))))
     }
 
     func listExtendedPrescriptions(_ input: Operations.ListExtendedPrescriptions.Input) async throws

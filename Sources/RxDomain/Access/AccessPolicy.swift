@@ -130,6 +130,14 @@ package enum Permission: Sendable, Equatable {
     /// Cancel one with a reason: a prescriber or pharmacist of the issuing institution, or a pharmacist of the
     /// dispensing one.
     case cancelExtendedPrescription(consortiumID: Int64, institutionID: Int64, dispensingInstitutionID: Int64)
+    /// Dispatch one from stock (配送): a pharmacist of the dispensing institution.
+    case dispatchExtendedPrescription(consortiumID: Int64, dispensingInstitutionID: Int64)
+    /// Record its delivery (送达): a pharmacist of the collecting institution, or of the dispensing one (a home
+    /// delivery is confirmed by whoever sent it).
+    case deliverExtendedPrescription(consortiumID: Int64, dispensingInstitutionID: Int64, collectingInstitutionID: Int64)
+    /// Hand it to the patient (取药) or mark it not collected by its deadline (逾期未取): a pharmacist of the
+    /// collecting institution, which holds it.
+    case collectExtendedPrescription(consortiumID: Int64, collectingInstitutionID: Int64)
 }
 
 extension Principal {
@@ -300,6 +308,13 @@ extension Principal {
             guard consortium == consortiumID else { return false }
             return ((role == .prescriber || role == .institutionPharmacist) && institutionID == institution)
                 || (role == .institutionPharmacist && institutionID == dispensing)
+        case .dispatchExtendedPrescription(let consortium, let dispensing):
+            return consortium == consortiumID && role == .institutionPharmacist && institutionID == dispensing
+        case .deliverExtendedPrescription(let consortium, let dispensing, let collecting):
+            return consortium == consortiumID && role == .institutionPharmacist
+                && (institutionID == collecting || institutionID == dispensing)
+        case .collectExtendedPrescription(let consortium, let collecting):
+            return consortium == consortiumID && role == .institutionPharmacist && institutionID == collecting
         }
     }
 

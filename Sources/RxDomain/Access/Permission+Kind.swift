@@ -58,6 +58,9 @@ extension Permission {
         case issueExtendedPrescription
         case reviewExtendedPrescription
         case cancelExtendedPrescription
+        case dispatchExtendedPrescription
+        case deliverExtendedPrescription
+        case collectExtendedPrescription
     }
 
     package var kind: Kind {
@@ -119,6 +122,9 @@ extension Permission {
         case .issueExtendedPrescription: .issueExtendedPrescription
         case .reviewExtendedPrescription: .reviewExtendedPrescription
         case .cancelExtendedPrescription: .cancelExtendedPrescription
+        case .dispatchExtendedPrescription: .dispatchExtendedPrescription
+        case .deliverExtendedPrescription: .deliverExtendedPrescription
+        case .collectExtendedPrescription: .collectExtendedPrescription
         }
     }
 
@@ -186,6 +192,9 @@ extension Permission {
             .issueExtendedPrescription(consortiumID: c, institutionID: i),
             .reviewExtendedPrescription(consortiumID: c, dispensingInstitutionID: i),
             .cancelExtendedPrescription(consortiumID: c, institutionID: i, dispensingInstitutionID: i),
+            .dispatchExtendedPrescription(consortiumID: c, dispensingInstitutionID: i),
+            .deliverExtendedPrescription(consortiumID: c, dispensingInstitutionID: i, collectingInstitutionID: i),
+            .collectExtendedPrescription(consortiumID: c, collectingInstitutionID: i),
         ]
     }()
 }

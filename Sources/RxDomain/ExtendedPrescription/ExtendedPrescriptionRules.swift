@@ -107,6 +107,61 @@ package enum ExtendedPrescriptionRules {
         }
     }
 
+    // MARK: Stock
+
+    /// A member's stock: the member, and a location inside it (nil: its stock outside locations).
+    package struct StockPlace: Sendable, Equatable {
+        package var institutionID: Int64
+        package var locationID: Int64?
+
+        package init(institutionID: Int64, locationID: Int64?) {
+            self.institutionID = institutionID
+            self.locationID = locationID
+        }
+    }
+
+    /// One movement a move posts: a lot into or out of a place, for a reason.
+    package struct StockLeg: Sendable, Equatable {
+        package var place: StockPlace
+        package var reason: StockMovementReason
+        package var lot: StockLot
+        package var quantity: Quantity
+
+        package init(place: StockPlace, reason: StockMovementReason, lot: StockLot, quantity: Quantity) {
+            self.place = place
+            self.reason = reason
+            self.lot = lot
+            self.quantity = quantity
+        }
+    }
+
+    /// The movements a move from `state` to `to` posts, the prescription being their document, lot by lot as
+    /// dispatched:
+    /// - dispatched: out of the dispensing stock (调拨出库), in transit, available to neither member;
+    /// - delivered: into the collecting member's stock (调拨入库), which answers for it until it is collected, a home
+    ///   delivery too;
+    /// - collected: out to the patient at the collecting member (发药: its consumption);
+    /// - not collected, or cancelled once delivered: out of the collecting member and back into the dispensing stock;
+    /// - cancelled while dispatched: back into the dispensing stock;
+    /// - any other move posts nothing.
+    package static func stockLegs(
+        from state: ExtendedPrescriptionState, to: ExtendedPrescriptionState, lots: [StockRules.Allocation],
+        dispensing: StockPlace, collecting: StockPlace
+    ) -> [StockLeg] {
+        func legs(_ place: StockPlace, _ reason: StockMovementReason) -> [StockLeg] {
+            lots.map { StockLeg(place: place, reason: reason, lot: $0.lot, quantity: $0.quantity) }
+        }
+        switch (state, to) {
+        case (.approved, .dispatched): return legs(dispensing, .transferOut)
+        case (.dispatched, .delivered): return legs(collecting, .transferIn)
+        case (.delivered, .collected): return legs(collecting, .dispensing)
+        case (.delivered, .notCollected), (.delivered, .cancelled):
+            return legs(collecting, .transferOut) + legs(dispensing, .transferIn)
+        case (.dispatched, .cancelled): return legs(dispensing, .transferIn)
+        default: return []
+        }
+    }
+
     // MARK: Issuing
 
     /// What the use case found about the drug at the issuing institution.

@@ -796,6 +796,9 @@ package enum ChineseMessages {
         ),
         ("the review was not recorded", "审方结果未能记录"),
         ("the cancellation was not recorded", "撤销未能记录"),
+        ("the dispatch was not recorded", "配送未能记录"),
+        ("the delivery was not recorded", "送达未能记录"),
+        ("the hand-over was not recorded", "取药结果未能记录"),
         // Prescribers bound to their tokens (Principal.requireOwnPrescriber, Role.checkTokenScope).
         (
             "this token is bound to its own prescriber and does not act in another's name",

@@ -48,7 +48,7 @@ package enum StockRules {
     }
 
     /// One lot and the quantity to take from it.
-    package struct Allocation: Sendable, Equatable {
+    package struct Allocation: Sendable, Equatable, Encodable {
         package var lot: StockLot
         package var quantity: Quantity
 

@@ -31,6 +31,17 @@ package struct StoredExtendedPrescription: Sendable, Equatable, Encodable {
     package var quantity: Decimal
     package var unit: String
     package var days: Int
+    /// The dispensing member's location it was dispatched from (nil: its stock outside locations, or not dispatched).
+    package var dispatchLocationID: Int64?
+    package var dispatchLocationCode: String?
+    package var dispatchedAt: Date?
+    package var deliveredAt: Date?
+    /// The last day to collect it, once delivered.
+    package var collectBy: BusinessDate?
+    package var collectedAt: Date?
+    package var notCollectedAt: Date?
+    /// What was dispatched, by lot.
+    package var lots: [StockRules.Allocation]
 }
 
 /// Extended prescriptions (延伸处方): SQL only; `ExtendedPrescriptionRules` decides.
@@ -193,7 +204,11 @@ package struct ExtendedPrescriptionStore: SQLStore {
             SELECT e.id, e.institution_id, i.code, p.pseudonym, e.patient_ref, e.dispensing_institution_id, d.code,
                    e.collecting_institution_id, c.code, e.delivery, e.home_address_ref, e.chronic, e.business_date::text,
                    e.state, e.issued_at, e.reviewed_at, e.refusal_reason, e.delivery_due_at, e.cancelled_at,
-                   e.cancel_reason, e.rx_trace_code, e.vali_days, l.drug_code, l.quantity, l.unit, l.days
+                   e.cancel_reason, e.rx_trace_code, e.vali_days, l.drug_code, l.quantity, l.unit, l.days,
+                   e.dispatch_location_id, (SELECT code FROM stock_locations sl
+                                            WHERE sl.consortium_id = e.consortium_id AND sl.id = e.dispatch_location_id),
+                   e.dispatched_at, e.delivered_at, e.collect_by::text, e.collected_at, e.not_collected_at,
+                   lots.numbers, lots.expiries, lots.quantities
             FROM extended_prescriptions e
             JOIN institutions i ON i.id = e.institution_id
             JOIN institutions d ON d.id = e.dispensing_institution_id
@@ -201,6 +216,12 @@ package struct ExtendedPrescriptionStore: SQLStore {
             JOIN prescribers p ON p.consortium_id = e.consortium_id AND p.id = e.prescriber_id
             JOIN extended_prescription_lines l ON l.consortium_id = e.consortium_id AND l.prescription_id = e.id
                  AND l.line_no = 1
+            CROSS JOIN LATERAL (
+                SELECT array_agg(x.lot_number ORDER BY x.expiry_date, x.lot_key) AS numbers,
+                       array_agg(x.expiry_date::text ORDER BY x.expiry_date, x.lot_key) AS expiries,
+                       array_agg(x.quantity::text ORDER BY x.expiry_date, x.lot_key) AS quantities
+                FROM extended_prescription_lots x WHERE x.consortium_id = e.consortium_id AND x.prescription_id = e.id
+            ) lots
 
             """
         query.sql += condition.sql
@@ -210,10 +231,16 @@ package struct ExtendedPrescriptionStore: SQLStore {
         for try await r in try await connection.stream(query, logger: logger).decode(
             (
                 Int64, Int64, String, String, String, Int64, String, Int64, String, String, String?, Bool, String, String,
-                Date, Date?, String?, Date?, Date?, String?, String, Int, String, Decimal, String, Int
+                Date, Date?, String?, Date?, Date?, String?, String, Int, String, Decimal, String, Int, Int64?, String?,
+                Date?, Date?, String?, Date?, Date?, [String]?, [String]?, [String]?
             ).self)
         {
             guard let businessDate = BusinessDate(r.12) else { continue }
+            var lots: [StockRules.Allocation] = []
+            for (number, (expiry, quantity)) in zip(r.33 ?? [], zip(r.34 ?? [], r.35 ?? [])) {
+                guard let expiry = BusinessDate(expiry), let quantity = Decimal(string: quantity) else { continue }
+                lots.append(.init(lot: StockLot(drugCode: r.22, lotNumber: number, expiry: expiry), quantity: Quantity(quantity)))
+            }
             found.append(
                 StoredExtendedPrescription(
                     id: r.0, institutionID: r.1, institutionCode: r.2, prescriber: r.3, patientRef: r.4,
@@ -221,7 +248,9 @@ package struct ExtendedPrescriptionStore: SQLStore {
                     collectingInstitutionCode: r.8, delivery: r.9, homeAddressRef: r.10, chronic: r.11,
                     businessDate: businessDate, state: try decodeEnum(r.13), issuedAt: r.14, reviewedAt: r.15,
                     refusalReason: r.16, deliveryDueAt: r.17, cancelledAt: r.18, cancelReason: r.19, rxTraceCode: r.20,
-                    validityDays: r.21, drugCode: r.22, quantity: r.23, unit: r.24, days: r.25))
+                    validityDays: r.21, drugCode: r.22, quantity: r.23, unit: r.24, days: r.25, dispatchLocationID: r.26,
+                    dispatchLocationCode: r.27, dispatchedAt: r.28, deliveredAt: r.29, collectBy: r.30.flatMap(BusinessDate.init),
+                    collectedAt: r.31, notCollectedAt: r.32, lots: lots))
         }
         return found
     }
@@ -271,6 +300,65 @@ package struct ExtendedPrescriptionStore: SQLStore {
                 delivery_due_at = CASE WHEN \(approved)::boolean THEN clock_timestamp() + make_interval(hours => \(deliveryDeadlineHours)::int)
                                   END
             WHERE consortium_id = \(consortiumID) AND id = \(id) AND state = 'requested'
+            RETURNING true
+            """, as: Bool.self, logger: logger) ?? false
+    }
+
+    /// Records a dispatch from the dispensing member's `locationID` (nil: its stock outside locations) with its lots
+    /// and their movements; false when the prescription was no longer `approved`.
+    package func recordDispatch(
+        id: Int64, locationID: Int64?, lots: [(lot: StockLot, quantity: Quantity, movementID: Int64)], by tokenID: Int64?,
+        consortiumID: Int64, connection: StoreConnection
+    ) async throws -> Bool {
+        guard
+            try await connection.row(
+                """
+                UPDATE extended_prescriptions
+                SET state = 'dispatched', dispatched_by = \(tokenID), dispatched_at = clock_timestamp(),
+                    dispatch_location_id = \(locationID)::bigint
+                WHERE consortium_id = \(consortiumID) AND id = \(id) AND state = 'approved'
+                RETURNING true
+                """, as: Bool.self, logger: logger) ?? false
+        else { return false }
+        try await connection.run(
+            """
+            INSERT INTO extended_prescription_lots (consortium_id, prescription_id, line_no, lot_number, expiry_date,
+                                                    quantity, movement_id)
+            SELECT \(consortiumID), \(id), 1, x.lot_number, x.expiry::date, x.quantity::numeric, x.movement_id
+            FROM unnest(\(lots.map(\.lot.lotNumber))::text[], \(lots.map(\.lot.expiry.description))::text[],
+                        \(lots.map { "\($0.quantity.value)" })::text[], \(lots.map(\.movementID))::bigint[])
+                 AS x(lot_number, expiry, quantity, movement_id)
+            """, logger: logger)
+        return true
+    }
+
+    /// Records the delivery, with the last day to collect; false when the prescription was no longer `dispatched`.
+    package func recordDelivery(
+        id: Int64, collectBy: BusinessDate, by tokenID: Int64?, consortiumID: Int64, connection: StoreConnection
+    ) async throws -> Bool {
+        try await connection.row(
+            """
+            UPDATE extended_prescriptions
+            SET state = 'delivered', delivered_by = \(tokenID), delivered_at = clock_timestamp(),
+                collect_by = \(collectBy.description)::date
+            WHERE consortium_id = \(consortiumID) AND id = \(id) AND state = 'dispatched'
+            RETURNING true
+            """, as: Bool.self, logger: logger) ?? false
+    }
+
+    /// Records the collection by the patient, or that it was not collected by its deadline; false when the
+    /// prescription was no longer `delivered`.
+    package func recordHandOver(
+        id: Int64, collected: Bool, by tokenID: Int64?, consortiumID: Int64, connection: StoreConnection
+    ) async throws -> Bool {
+        try await connection.row(
+            """
+            UPDATE extended_prescriptions
+            SET state = \(collected ? "collected" : "not_collected"),
+                collected_by = CASE WHEN \(collected)::boolean THEN \(tokenID)::bigint END,
+                collected_at = CASE WHEN \(collected)::boolean THEN clock_timestamp() END,
+                not_collected_at = CASE WHEN NOT \(collected)::boolean THEN clock_timestamp() END
+            WHERE consortium_id = \(consortiumID) AND id = \(id) AND state = 'delivered'
             RETURNING true
             """, as: Bool.self, logger: logger) ?? false
     }

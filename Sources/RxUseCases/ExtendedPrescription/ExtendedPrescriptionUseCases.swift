@@ -179,9 +179,9 @@ package struct ExtendedPrescriptionUseCases: Sendable {
     }
 
     /// Cancels one with a reason, until collected: a prescriber or pharmacist of the issuing institution, or a
-    /// pharmacist of the dispensing one. Dispatch is not built yet, so no cancellation here sends stock back.
-    package func cancel(id: Int64, reason: String, consortiumID: Int64, by principal: Principal) async throws
-        -> StoredExtendedPrescription
+    /// pharmacist of the dispensing one. Stock already dispatched goes back to the dispensing stock it left from.
+    package func cancel(id: Int64, reason: String, consortiumID: Int64, today: BusinessDate, by principal: Principal)
+        async throws -> StoredExtendedPrescription
     {
         try await database.transaction { transaction in
             let before = try await store.prescription(id: id, consortiumID: consortiumID, lock: true, connection: transaction)
@@ -191,23 +191,158 @@ package struct ExtendedPrescriptionUseCases: Sendable {
                     consortiumID: consortiumID, institutionID: before.institutionID,
                     dispensingInstitutionID: before.dispensingInstitutionID))
             let move = try ExtendedPrescriptionRules.move(from: before.state, action: .cancel(reason: reason), id: id)
-            guard !move.stockBack else {
-                // Dispatch is not built yet: no prescription holds dispatched stock to send back.
-                let action = ExtendedPrescriptionAction.cancel(reason: reason).name
-                throw DomainError.conflict("extended prescription \(id) is \(before.state.rawValue); it cannot be \(action)")
-            }
+            try await postStock(of: before, to: move.to, consortiumID: consortiumID, today: today, by: principal, on: transaction)
             guard
                 try await store.cancel(
                     id: id, reason: reason, expected: before.state, by: principal.tokenID, consortiumID: consortiumID,
                     connection: transaction)
             else { throw DomainError.conflict("the cancellation was not recorded") }
-            let after = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction)
-                .orNotFound("no extended prescription \(id)")
-            try await database.audit.record(
-                on: transaction, consortiumID: consortiumID, actor: Actor(principal), action: "cancel",
-                entityType: "extended_prescription", entityKey: String(id), before: before, after: after)
-            return after
+            return try await audited("cancel", id: id, before: before, consortiumID: consortiumID, by: principal, on: transaction)
         }
+    }
+
+    /// Dispatches an approved prescription (配送) from the dispensing member's stock (a location, or its stock outside
+    /// locations), first expiry first out unless a lot is named, never a quarantined lot nor one short of the
+    /// minimum shelf life for issue. Racing dispatches queue on the prescription's row; the later finds it dispatched.
+    package func dispatch(
+        id: Int64, locationCode: String?, lotNumber: String?, consortiumID: Int64, today: BusinessDate,
+        by principal: Principal
+    ) async throws -> StoredExtendedPrescription {
+        try await database.transaction { transaction in
+            let before = try await store.prescription(id: id, consortiumID: consortiumID, lock: true, connection: transaction)
+                .orNotFound("no extended prescription \(id)")
+            try principal.require(
+                .dispatchExtendedPrescription(
+                    consortiumID: consortiumID, dispensingInstitutionID: before.dispensingInstitutionID))
+            // The state first: a prescription dispatched already is 409, whatever the stock now holds.
+            if before.state != .approved {
+                _ = try ExtendedPrescriptionRules.move(
+                    from: before.state,
+                    action: .dispatch(stock: before.dispensingInstitutionCode, quantity: Quantity(before.quantity), lots: []),
+                    id: id)
+            }
+            let shelfLife = PolicySetting.stockMinimumShelfLifeForIssueDays
+            let stock = StockStore(database: database)
+            let facts = try await stock.issueFacts(
+                consortiumID: consortiumID, institutionID: before.dispensingInstitutionID, locationCode: locationCode,
+                drugCode: before.drugCode, settingKey: shelfLife.key, on: today, connection: transaction)
+            if let code = locationCode, facts.locationID == nil {
+                throw DomainError.invalid("locationCode", "\(before.dispensingInstitutionCode) has no store location \(code)")
+            }
+            let minimumDays = try await Settings(logger: database.logger).required(
+                shelfLife, consortiumID: consortiumID, on: today, connection: transaction)
+            let lots = try StockRules.allocateFEFO(
+                facts.lots, quantity: Quantity(before.quantity), on: today, minimumShelfLifeDays: minimumDays,
+                lotNumber: lotNumber)
+            let move = try ExtendedPrescriptionRules.move(
+                from: before.state,
+                action: .dispatch(
+                    stock: locationCode ?? before.dispensingInstitutionCode, quantity: Quantity(before.quantity), lots: lots),
+                id: id)
+            var dispatched = before
+            dispatched.dispatchLocationID = facts.locationID
+            dispatched.lots = lots
+            let movementIDs = try await postStock(
+                of: dispatched, to: move.to, consortiumID: consortiumID, today: today, by: principal, on: transaction)
+            guard
+                try await store.recordDispatch(
+                    id: id, locationID: facts.locationID,
+                    lots: zip(lots, movementIDs).map { (lot: $0.lot, quantity: $0.quantity, movementID: $1) },
+                    by: principal.tokenID, consortiumID: consortiumID, connection: transaction)
+            else { throw DomainError.conflict("the dispatch was not recorded") }
+            return try await audited(
+                "dispatch", id: id, before: before, consortiumID: consortiumID, by: principal, on: transaction)
+        }
+    }
+
+    /// Records the delivery (送达) of a dispatched prescription: its lots enter the collecting member's stock, and the
+    /// last day to collect is `extended_rx_collection_deadline_days` after today.
+    package func deliver(id: Int64, consortiumID: Int64, today: BusinessDate, by principal: Principal) async throws
+        -> StoredExtendedPrescription
+    {
+        try await database.transaction { transaction in
+            let before = try await store.prescription(id: id, consortiumID: consortiumID, lock: true, connection: transaction)
+                .orNotFound("no extended prescription \(id)")
+            try principal.require(
+                .deliverExtendedPrescription(
+                    consortiumID: consortiumID, dispensingInstitutionID: before.dispensingInstitutionID,
+                    collectingInstitutionID: before.collectingInstitutionID))
+            let move = try ExtendedPrescriptionRules.move(from: before.state, action: .deliver, id: id)
+            let days = try await Settings(logger: database.logger).required(
+                .extendedPrescriptionCollectionDeadlineDays, consortiumID: consortiumID, on: today, connection: transaction)
+            try await postStock(of: before, to: move.to, consortiumID: consortiumID, today: today, by: principal, on: transaction)
+            guard
+                try await store.recordDelivery(
+                    id: id, collectBy: ExtendedPrescriptionRules.collectBy(deliveredOn: today, days: days),
+                    by: principal.tokenID, consortiumID: consortiumID, connection: transaction)
+            else { throw DomainError.conflict("the delivery was not recorded") }
+            return try await audited(
+                "deliver", id: id, before: before, consortiumID: consortiumID, by: principal, on: transaction)
+        }
+    }
+
+    /// The patient collects a delivered prescription (取药: out of the collecting member's stock to the patient), or,
+    /// with `collected` false, it is marked not collected once its last day to collect has passed (逾期未取: the lots
+    /// go back to the dispensing stock they left).
+    package func handOver(
+        id: Int64, collected: Bool, consortiumID: Int64, today: BusinessDate, by principal: Principal
+    ) async throws -> StoredExtendedPrescription {
+        try await database.transaction { transaction in
+            let before = try await store.prescription(id: id, consortiumID: consortiumID, lock: true, connection: transaction)
+                .orNotFound("no extended prescription \(id)")
+            try principal.require(
+                .collectExtendedPrescription(
+                    consortiumID: consortiumID, collectingInstitutionID: before.collectingInstitutionID))
+            let action: ExtendedPrescriptionAction
+            if collected {
+                action = .collect
+            } else {
+                // Never delivered: no deadline yet, and the state machine refuses the move by its state.
+                action = .markNotCollected(today: today, collectBy: before.collectBy ?? today)
+            }
+            let move = try ExtendedPrescriptionRules.move(from: before.state, action: action, id: id)
+            try await postStock(of: before, to: move.to, consortiumID: consortiumID, today: today, by: principal, on: transaction)
+            guard
+                try await store.recordHandOver(
+                    id: id, collected: collected, by: principal.tokenID, consortiumID: consortiumID, connection: transaction)
+            else { throw DomainError.conflict("the hand-over was not recorded") }
+            return try await audited(
+                collected ? "collect" : "mark_not_collected", id: id, before: before, consortiumID: consortiumID,
+                by: principal, on: transaction)
+        }
+    }
+
+    /// Posts the stock movements of a move to `to` (`ExtendedPrescriptionRules.stockLegs`), the prescription being
+    /// their document; their ids, in the order of the legs.
+    @discardableResult
+    func postStock(
+        of prescription: StoredExtendedPrescription, to: ExtendedPrescriptionState, consortiumID: Int64,
+        today: BusinessDate, by principal: Principal, on transaction: StoreConnection
+    ) async throws -> [Int64] {
+        let legs = ExtendedPrescriptionRules.stockLegs(
+            from: prescription.state, to: to, lots: prescription.lots,
+            dispensing: .init(institutionID: prescription.dispensingInstitutionID, locationID: prescription.dispatchLocationID),
+            collecting: .init(institutionID: prescription.collectingInstitutionID, locationID: nil))
+        return try await StockMovementStore(database: database).post(
+            legs.map {
+                NewStockMovement(
+                    institutionID: $0.place.institutionID, locationID: $0.place.locationID, lot: $0.lot, reason: $0.reason,
+                    quantity: $0.quantity, documentType: .extendedPrescription, documentID: prescription.id,
+                    businessDate: today)
+            }, consortiumID: consortiumID, actorTokenID: principal.tokenID, on: transaction)
+    }
+
+    /// Reads the prescription as it now stands and writes the audit row of `action`; the prescription.
+    func audited(
+        _ action: String, id: Int64, before: StoredExtendedPrescription, consortiumID: Int64, by principal: Principal,
+        on transaction: StoreConnection
+    ) async throws -> StoredExtendedPrescription {
+        let after = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction)
+            .orNotFound("no extended prescription \(id)")
+        try await database.audit.record(
+            on: transaction, consortiumID: consortiumID, actor: Actor(principal), action: action,
+            entityType: "extended_prescription", entityKey: String(id), before: before, after: after)
+        return after
     }
 
     /// The lists by state for each side: a token of an institution sees those it issued, dispenses or collects

@@ -1,0 +1,232 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import PostgresNIO
+import RxDomain
+import RxStore
+import Testing
+
+/// Extended prescriptions from dispatch to the patient (延伸处方, 集中配送; issue 23): dispatched by lot from the
+/// dispensing member's stock, delivered into the collecting member's, collected by the patient, or not collected by
+/// the deadline and sent back; cancelled with the stock sent back.
+@Suite("Extended prescriptions: dispatch, delivery, collection, not collected, cancelled after dispatch")
+struct ExtendedPrescriptionDispatchTests {
+    typealias Ledger = StockLedgerTests
+    static let path = ExtendedPrescriptionTests.path
+    static let centre = "JL-TCMH"
+    static let clinic = "CY-BJL-CHC"
+
+    /// Business days run ten days behind the calendar, so a deadline passed on the injected clock has also passed
+    /// on the database's (its CHECKs stamp the calendar's time).
+    static func start() -> Ledger.Today { Ledger.Today(BusinessDate.today().adding(days: -10)) }
+
+    /// An issue at the community centre, its assessment five days before the business day.
+    static func body(drug: String, patient: String, day: BusinessDate) -> String {
+        """
+        {"institutionCode": "\(clinic)", "prescriber": "DR-CY-0001", "dispensingInstitutionCode": "\(centre)",
+         "chronic": true,
+         "patient": {"ref": "\(patient)", "familyDoctorContract": true, "goodAdherence": true,
+                     "diagnoses": [{"icd": "I10", "stable": true, "lastAssessedOn": "\(day.adding(days: -5))"}]},
+         "item": {"drugCode": "\(drug)", "dailyDose": "2", "days": 28}}
+        """
+    }
+
+    struct Parties {
+        let drug: String
+        let prescriber: String
+        let centre: String
+        let clinic: String
+    }
+
+    /// The drug, the centre's two lots of it (EARLY 30 units, LATE 100), and the parties' tokens.
+    static func setUp(_ app: TestApp, today: Ledger.Today) async throws -> Parties {
+        let drug = try await ExtendedPrescriptionTests.drugOutOfStock(app)
+        let d = today.value
+        try await Ledger.stock(app, centre, lot: "EARLY", expiry: d.adding(days: 200), quantity: 30, drug: drug, on: d)
+        try await Ledger.stock(app, centre, lot: "LATE", expiry: d.adding(days: 400), quantity: 100, drug: drug, on: d)
+        return Parties(
+            drug: drug, prescriber: try await app.token(.prescriber, institution: clinic),
+            centre: try await app.token(.institutionPharmacist, institution: centre),
+            clinic: try await app.token(.institutionPharmacist, institution: clinic))
+    }
+
+    /// Issued (56 units) and approved; its id.
+    static func approved(_ app: TestApp, _ p: Parties, patient: String, today: Ledger.Today) async throws -> Int {
+        let issued = try await app.call(
+            .post, path, token: p.prescriber, json: body(drug: p.drug, patient: patient, day: today.value))
+        let id = try #require(issued.json["id"] as? Int, "\(issued.text)")
+        let review = try await app.call(.post, "\(path)/\(id)/review", token: p.centre, json: #"{"decision": "approve"}"#)
+        #expect(review.status == .ok, "\(review.text)")
+        return id
+    }
+
+    /// A move; a dispatch without a body names no location nor lot (`{}`).
+    static func move(_ app: TestApp, _ id: Int, _ step: String, token: String, json: String? = nil) async throws
+        -> TestResponse
+    {
+        try await app.call(.post, "\(path)/\(id)/\(step)", token: token, json: json ?? (step == "dispatch" ? "{}" : nil))
+    }
+
+    static func lots(_ response: TestResponse) -> [String: String] {
+        Dictionary(
+            uniqueKeysWithValues: (response.json["lots"] as? [[String: Any]] ?? []).map {
+                ($0["lotNumber"] as? String ?? "?", $0["quantity"] as? String ?? "?")
+            })
+    }
+
+    static func onHand(_ app: TestApp, _ institution: String, _ p: Parties) async throws -> [Decimal] {
+        [
+            try await Ledger.onHand(app, institution, lot: "EARLY", drug: p.drug),
+            try await Ledger.onHand(app, institution, lot: "LATE", drug: p.drug),
+        ]
+    }
+
+    static func movements(_ app: TestApp, _ id: Int) async throws -> [String] {
+        try await app.database.rows(
+            """
+            SELECT i.code || ' ' || m.reason_code || ' ' || m.lot_number || ' ' || m.quantity::int
+            FROM stock_movements m JOIN institutions i ON i.id = m.institution_id
+            WHERE m.document_type = 'extended_prescription' AND m.document_id = \(id)
+            ORDER BY m.id
+            """, as: String.self)
+    }
+
+    @Test(
+        "dispatch first expiry first out from the dispensing stock, deliver into the collecting member's, collect to the patient; each move by its member only, once, audited"
+    )
+    func wholeWay() async throws {
+        let today = Self.start()
+        try await Ledger.run(today: today) { app in
+            let p = try await Self.setUp(app, today: today)
+            let id = try await Self.approved(app, p, patient: "P-0001", today: today)
+            // Only the dispensing member's pharmacist dispatches; a location it does not have is 422.
+            try await Self.move(app, id, "dispatch", token: p.prescriber).expectProblem(.forbidden)
+            try await Self.move(app, id, "dispatch", token: p.clinic).expectProblem(.forbidden)
+            try await Self.move(app, id, "dispatch", token: p.centre, json: #"{"locationCode": "NOPE"}"#)
+                .expectProblem(.unprocessableContent, naming: "locationCode")
+            try await Self.move(app, id, "dispatch", token: p.centre, json: #"{"lotNumber": "NOSUCH"}"#)
+                .expectProblem(.unprocessableContent, naming: "lotNumber")
+            // Nothing is collected or delivered before it is dispatched.
+            try await Self.move(app, id, "deliver", token: p.clinic).expectProblem(.conflict)
+            try await Self.move(app, id, "collect", token: p.clinic).expectProblem(.conflict)
+            #expect(try await Self.movements(app, id).isEmpty)
+
+            // Two pharmacists dispatching at once: one wins, the other finds it dispatched.
+            async let a = Self.move(app, id, "dispatch", token: p.centre)
+            async let b = Self.move(app, id, "dispatch", token: p.centre)
+            let both = [try await a, try await b]
+            #expect(both.map(\.status.code).sorted() == [200, 409], "\(both.map(\.text))")
+            let dispatched = try #require(both.first { $0.status == .ok })
+            #expect(dispatched.json["state"] as? String == "dispatched")
+            #expect(dispatched.json["dispatchedAt"] != nil)
+            #expect(Self.lots(dispatched) == ["EARLY": "30", "LATE": "26"], "\(dispatched.text)")
+            let conflict = try #require(both.first { $0.status != .ok })
+            #expect((conflict.json["detail"] as? String)?.contains("dispatched") == true, "\(conflict.text)")
+            // In transit: out of the centre, not yet at the clinic.
+            #expect(try await Self.onHand(app, Self.centre, p) == [0, 74])
+            #expect(try await Self.onHand(app, Self.clinic, p) == [0, 0])
+            #expect(try await Self.movements(app, id) == ["\(Self.centre) 102 EARLY 30", "\(Self.centre) 102 LATE 26"])
+
+            // Delivered by the clinic's pharmacist: into its stock, with the last day to collect.
+            try await Self.move(app, id, "collect", token: p.clinic).expectProblem(.conflict)
+            let delivered = try await Self.move(app, id, "deliver", token: p.clinic)
+            #expect(delivered.status == .ok, "\(delivered.text)")
+            #expect(delivered.json["state"] as? String == "delivered")
+            #expect(delivered.json["collectBy"] as? String == today.value.adding(days: 7).description)
+            #expect(try await Self.onHand(app, Self.clinic, p) == [30, 26])
+            try await Self.move(app, id, "deliver", token: p.clinic).expectProblem(.conflict)
+
+            // Collected at the clinic: out to the patient, the clinic's consumption; only the clinic's pharmacist.
+            try await Self.move(app, id, "collect", token: p.centre).expectProblem(.forbidden)
+            let collected = try await Self.move(app, id, "collect", token: p.clinic)
+            #expect(collected.status == .ok, "\(collected.text)")
+            #expect(collected.json["state"] as? String == "collected")
+            #expect(collected.json["collectedAt"] != nil)
+            #expect(try await Self.onHand(app, Self.clinic, p) == [0, 0])
+            #expect(
+                try await app.count(
+                    """
+                    SELECT sum(c.quantity)::int FROM stock_daily_consumption c JOIN institutions i ON i.id = c.institution_id
+                    WHERE i.code = \(Self.clinic) AND c.drug_code = \(p.drug)
+                    """) == 56)
+            try await Self.move(app, id, "cancel", token: p.prescriber, json: #"{"reason": "太晚了"}"#)
+                .expectProblem(.conflict)
+            try await Self.move(app, id, "not-collected", token: p.clinic).expectProblem(.conflict)
+            #expect(try await Self.movements(app, id).count == 6)
+            for action in ["dispatch", "deliver", "collect"] {
+                #expect(
+                    try await app.count(
+                        """
+                        SELECT count(*)::int FROM audit_log WHERE entity_type = 'extended_prescription'
+                          AND entity_key = \(String(id)) AND action = \(action) AND before IS NOT NULL AND after IS NOT NULL
+                        """) == 1, "\(action)")
+            }
+            let read = try await app.call(.get, "\(Self.path)/\(id)", token: p.prescriber)
+            #expect(read.json["state"] as? String == "collected" && Self.lots(read) == ["EARLY": "30", "LATE": "26"])
+            try await Self.move(app, 999_999, "dispatch", token: p.centre).expectProblem(.notFound)
+        }
+    }
+
+    @Test("not collected: 409 until the last day to collect has passed, then the lots go back to the dispensing stock")
+    func notCollected() async throws {
+        let today = Self.start()
+        try await Ledger.run(today: today) { app in
+            let p = try await Self.setUp(app, today: today)
+            let id = try await Self.approved(app, p, patient: "P-0002", today: today)
+            #expect(try await Self.move(app, id, "dispatch", token: p.centre, json: #"{"lotNumber": "late"}"#).status == .ok)
+            #expect(try await Self.onHand(app, Self.centre, p) == [30, 44])
+            #expect(try await Self.move(app, id, "deliver", token: p.centre).status == .ok)
+            let deadline = today.value.adding(days: 7)
+            today.set(deadline)
+            let early = try await Self.move(app, id, "not-collected", token: p.clinic)
+            early.expectProblem(.conflict)
+            #expect((early.json["detail"] as? String)?.contains(deadline.description) == true, "\(early.text)")
+            today.set(deadline.adding(days: 1))
+            try await Self.move(app, id, "not-collected", token: p.centre).expectProblem(.forbidden)
+            let marked = try await Self.move(app, id, "not-collected", token: p.clinic)
+            #expect(marked.status == .ok, "\(marked.text)")
+            #expect(marked.json["state"] as? String == "not_collected")
+            #expect(try await Self.onHand(app, Self.clinic, p) == [0, 0])
+            #expect(try await Self.onHand(app, Self.centre, p) == [30, 100])
+            #expect(
+                try await Self.movements(app, id) == [
+                    "\(Self.centre) 102 LATE 56", "\(Self.clinic) 101 LATE 56", "\(Self.clinic) 102 LATE 56",
+                    "\(Self.centre) 101 LATE 56",
+                ])
+            try await Self.move(app, id, "collect", token: p.clinic).expectProblem(.conflict)
+            #expect(
+                try await app.count(
+                    """
+                    SELECT count(*)::int FROM audit_log WHERE entity_type = 'extended_prescription'
+                      AND entity_key = \(String(id)) AND action = 'mark_not_collected'
+                    """) == 1)
+        }
+    }
+
+    @Test("cancelled once dispatched, the lots go back to the dispensing stock; once delivered, from the collecting member")
+    func cancelAfterDispatch() async throws {
+        let today = Self.start()
+        try await Ledger.run(today: today) { app in
+            let p = try await Self.setUp(app, today: today)
+            let first = try await Self.approved(app, p, patient: "P-0003", today: today)
+            #expect(try await Self.move(app, first, "dispatch", token: p.centre).status == .ok)
+            let cancelled = try await Self.move(app, first, "cancel", token: p.centre, json: #"{"reason": "配送车辆故障"}"#)
+            #expect(cancelled.json["state"] as? String == "cancelled", "\(cancelled.text)")
+            #expect(try await Self.onHand(app, Self.centre, p) == [30, 100])
+            #expect(
+                try await Self.movements(app, first) == [
+                    "\(Self.centre) 102 EARLY 30", "\(Self.centre) 102 LATE 26", "\(Self.centre) 101 EARLY 30",
+                    "\(Self.centre) 101 LATE 26",
+                ])
+            let second = try await Self.approved(app, p, patient: "P-0004", today: today)
+            #expect(try await Self.move(app, second, "dispatch", token: p.centre).status == .ok)
+            #expect(try await Self.move(app, second, "deliver", token: p.clinic).status == .ok)
+            #expect(try await Self.onHand(app, Self.clinic, p) == [30, 26])
+            let withdrawn = try await Self.move(app, second, "cancel", token: p.prescriber, json: #"{"reason": "患者住院"}"#)
+            #expect(withdrawn.json["state"] as? String == "cancelled", "\(withdrawn.text)")
+            #expect(try await Self.onHand(app, Self.clinic, p) == [0, 0])
+            #expect(try await Self.onHand(app, Self.centre, p) == [30, 100])
+            try await Self.move(app, second, "deliver", token: p.clinic).expectProblem(.conflict)
+        }
+    }
+}
