@@ -229,4 +229,39 @@ struct ExtendedPrescriptionDispatchTests {
             try await Self.move(app, second, "deliver", token: p.clinic).expectProblem(.conflict)
         }
     }
+
+    @Test(
+        "void: the e-prescription voided and revoked in one step with a reason; cancels one not dispatched, 409 while on its way or voided, audited"
+    )
+    func void() async throws {
+        let today = Self.start()
+        try await Ledger.run(today: today) { app in
+            let p = try await Self.setUp(app, today: today)
+            let waiting = try await Self.approved(app, p, patient: "P-0005", today: today)
+            let moving = try await Self.approved(app, p, patient: "P-0006", today: today)
+            #expect(try await Self.move(app, moving, "dispatch", token: p.centre).status == .ok)
+            try await Self.move(app, waiting, "void", token: p.prescriber, json: #"{"reason": " "}"#)
+                .expectProblem(.unprocessableContent, naming: "reason")
+            let voided = try await Self.move(app, waiting, "void", token: p.prescriber, json: #"{"reason": "处方信息错误"}"#)
+            #expect(voided.status == .ok, "\(voided.text)")
+            #expect(voided.json["voidReason"] as? String == "处方信息错误" && voided.json["cancelReason"] as? String == "处方信息错误")
+            let read = try await app.call(.get, "\(Self.path)/\(waiting)", token: p.prescriber)
+            #expect(read.json["state"] as? String == "cancelled" && read.json["voidedAt"] != nil, "\(read.text)")
+            let record = try await app.call(.get, "\(Self.path)/\(waiting)/e-prescription", token: p.prescriber)
+            #expect(record.json["rxStasCodg"] as? Int == 4, "\(record.text)")
+            try await Self.move(app, waiting, "void", token: p.prescriber, json: #"{"reason": "again"}"#)
+                .expectProblem(.conflict)
+            let onTheWay = try await Self.move(app, moving, "void", token: p.prescriber, json: #"{"reason": "x"}"#)
+            onTheWay.expectProblem(.conflict)
+            #expect((onTheWay.json["detail"] as? String)?.contains("dispatched") == true, "\(onTheWay.text)")
+            let other = try await app.token(.institutionPharmacist, institution: "YJ-TCMH")
+            try await Self.move(app, moving, "void", token: other, json: #"{"reason": "x"}"#).expectProblem(.forbidden)
+            #expect(
+                try await app.count(
+                    """
+                    SELECT count(*)::int FROM audit_log WHERE entity_type = 'extended_prescription' AND action = 'void'
+                      AND entity_key = \(String(waiting))
+                    """) == 1)
+        }
+    }
 }

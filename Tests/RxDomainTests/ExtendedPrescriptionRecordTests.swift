@@ -21,6 +21,29 @@ struct ExtendedPrescriptionRecordTests: RuleRefusals {
             ])
     }
 
+    @Test("a void of an extended prescription: cancels one not yet dispatched, keeps a final state, 409 while on its way")
+    func voidByState() throws {
+        for state in [ExtendedPrescriptionState.requested, .approved] {
+            let voided = try ExtendedPrescriptionRules.void(record, state: state, reason: "处方信息错误", id: 7)
+            #expect(voided.cancels && voided.record.voided && voided.record.revoked, "\(state)")
+        }
+        for state in [ExtendedPrescriptionState.collected, .refused, .notCollected, .cancelled] {
+            let voided = try ExtendedPrescriptionRules.void(record, state: state, reason: "医保结算错误", id: 7)
+            #expect(!voided.cancels && voided.record.status(on: issued) == .voided, "\(state)")
+        }
+        for state in [ExtendedPrescriptionState.dispatched, .delivered] {
+            let refusal = error { _ = try ExtendedPrescriptionRules.void(record, state: state, reason: "x", id: 7) }
+            #expect(
+                refusal.map { "\($0)".contains(state.rawValue) } == true
+                    && isConflict {
+                        _ = try ExtendedPrescriptionRules.void(record, state: state, reason: "x", id: 7)
+                    })
+        }
+        #expect(field { _ = try ExtendedPrescriptionRules.void(record, state: .approved, reason: " ", id: 7) } == "reason")
+        let once = try ExtendedPrescriptionRules.void(record, state: .collected, reason: "x", id: 7).record
+        #expect(isConflict { _ = try ExtendedPrescriptionRules.void(once, state: .collected, reason: "again", id: 7) })
+    }
+
     @Test("the JSON of a known prescription, in the platform's field names")
     func json() throws {
         try record.check()

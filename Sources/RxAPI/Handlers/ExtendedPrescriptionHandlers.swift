@@ -20,7 +20,7 @@ extension Components.Schemas.ExtendedPrescription {
                 ? nil
                 : p.lots.map {
                     .init(lotNumber: $0.lot.lotNumber, expiry: $0.lot.expiry.description, quantity: "\($0.quantity.value)")
-                })
+                }, voidedAt: p.voidedAt, voidReason: p.voidReason)
     }
 }
 
@@ -92,6 +92,18 @@ extension APIHandler {
             consortiumID: try principal.scopedConsortiumID(orNotFound: "no extended prescription \(input.path.id)"),
             today: today, by: principal)
         return .ok(.init(body: .json(try .init(cancelled))))
+    }
+
+    func voidExtendedPrescription(_ input: Operations.VoidExtendedPrescription.Input) async throws
+        -> Operations.VoidExtendedPrescription.Output
+    {
+        let principal = try RequestPrincipal.require()
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        let voided = try await extendedPrescriptions.void(
+            id: input.path.id, reason: body.reason,
+            consortiumID: try principal.scopedConsortiumID(orNotFound: "no extended prescription \(input.path.id)"),
+            by: principal)
+        return .ok(.init(body: .json(try .init(voided))))
     }
 
     func dispatchExtendedPrescription(_ input: Operations.DispatchExtendedPrescription.Input) async throws

@@ -71,6 +71,7 @@ package enum OperationPermissions {
         "issueExtendedPrescription": [.issueExtendedPrescription],
         "reviewExtendedPrescription": [.reviewExtendedPrescription],
         "cancelExtendedPrescription": [.cancelExtendedPrescription],
+        "voidExtendedPrescription": [.cancelExtendedPrescription],
         "dispatchExtendedPrescription": [.dispatchExtendedPrescription],
         "deliverExtendedPrescription": [.deliverExtendedPrescription],
         "collectExtendedPrescription": [.collectExtendedPrescription],

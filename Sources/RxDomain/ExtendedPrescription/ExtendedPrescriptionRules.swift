@@ -92,6 +92,19 @@ package enum ExtendedPrescriptionRules {
         }
     }
 
+    /// A void of the e-prescription (作废, with the insurance revoke in the same step): the record's own rules
+    /// (`EPrescriptionRecord.void`: once, with a reason), and the prescription must not be on its way: dispatched or
+    /// delivered is 409 (cancel it, so its stock goes back, then void). A prescription not yet dispatched is
+    /// cancelled with it (true); a final one keeps its state (false).
+    package static func void(
+        _ record: EPrescriptionRecord, state: ExtendedPrescriptionState, reason: String, id: Int64
+    ) throws(DomainError) -> (record: EPrescriptionRecord, cancels: Bool) {
+        if state.holdsDispatchedStock {
+            throw .conflict("extended prescription \(id) is \(state.rawValue); cancel it so its stock goes back, then void it")
+        }
+        return (try record.void(reason: reason), !state.isFinal)
+    }
+
     static func requireReason(_ reason: String, _ why: String) throws(DomainError) {
         if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw .invalid("reason", why) }
     }

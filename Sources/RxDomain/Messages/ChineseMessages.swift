@@ -756,6 +756,10 @@ package enum ChineseMessages {
         ("rejected by inspection {}", "抽检 {1} 不合格"),
         // Extended prescriptions (ExtendedPrescriptionRules, PatientLinkRules, EPrescriptionRecord).
         ("extended prescription {} is {}; it cannot be {}", "延伸处方 {1} 的状态为 {2}，不能执行该操作（{3}）"),
+        (
+            "extended prescription {} is {}; cancel it so its stock goes back, then void it",
+            "延伸处方 {1} 的状态为 {2}；请先撤销以退回库存，再作废"
+        ),
         ("a refused review says why", "审方不通过须写明理由"),
         ("a cancellation says why", "撤销须写明理由"),
         ("extended prescription {} may be collected until {}", "延伸处方 {1} 可取药至 {2}，尚未逾期"),
@@ -799,6 +803,7 @@ package enum ChineseMessages {
         ("the dispatch was not recorded", "配送未能记录"),
         ("the delivery was not recorded", "送达未能记录"),
         ("the hand-over was not recorded", "取药结果未能记录"),
+        ("the void was not recorded", "作废未能记录"),
         // Prescribers bound to their tokens (Principal.requireOwnPrescriber, Role.checkTokenScope).
         (
             "this token is bound to its own prescriber and does not act in another's name",

@@ -42,6 +42,9 @@ package struct StoredExtendedPrescription: Sendable, Equatable, Encodable {
     package var notCollectedAt: Date?
     /// What was dispatched, by lot.
     package var lots: [StockRules.Allocation]
+    /// The e-prescription voided, with the insurance revoke in the same step.
+    package var voidedAt: Date?
+    package var voidReason: String?
 }
 
 /// Extended prescriptions (延伸处方): SQL only; `ExtendedPrescriptionRules` decides.
@@ -208,7 +211,7 @@ package struct ExtendedPrescriptionStore: SQLStore {
                    e.dispatch_location_id, (SELECT code FROM stock_locations sl
                                             WHERE sl.consortium_id = e.consortium_id AND sl.id = e.dispatch_location_id),
                    e.dispatched_at, e.delivered_at, e.collect_by::text, e.collected_at, e.not_collected_at,
-                   lots.numbers, lots.expiries, lots.quantities
+                   lots.numbers, lots.expiries, lots.quantities, e.voided_at, e.void_reason
             FROM extended_prescriptions e
             JOIN institutions i ON i.id = e.institution_id
             JOIN institutions d ON d.id = e.dispensing_institution_id
@@ -232,7 +235,7 @@ package struct ExtendedPrescriptionStore: SQLStore {
             (
                 Int64, Int64, String, String, String, Int64, String, Int64, String, String, String?, Bool, String, String,
                 Date, Date?, String?, Date?, Date?, String?, String, Int, String, Decimal, String, Int, Int64?, String?,
-                Date?, Date?, String?, Date?, Date?, [String]?, [String]?, [String]?
+                Date?, Date?, String?, Date?, Date?, [String]?, [String]?, [String]?, Date?, String?
             ).self)
         {
             guard let businessDate = BusinessDate(r.12) else { continue }
@@ -250,7 +253,7 @@ package struct ExtendedPrescriptionStore: SQLStore {
                     refusalReason: r.16, deliveryDueAt: r.17, cancelledAt: r.18, cancelReason: r.19, rxTraceCode: r.20,
                     validityDays: r.21, drugCode: r.22, quantity: r.23, unit: r.24, days: r.25, dispatchLocationID: r.26,
                     dispatchLocationCode: r.27, dispatchedAt: r.28, deliveredAt: r.29, collectBy: r.30.flatMap(BusinessDate.init),
-                    collectedAt: r.31, notCollectedAt: r.32, lots: lots))
+                    collectedAt: r.31, notCollectedAt: r.32, lots: lots, voidedAt: r.36, voidReason: r.37))
         }
         return found
     }
@@ -359,6 +362,25 @@ package struct ExtendedPrescriptionStore: SQLStore {
                 collected_at = CASE WHEN \(collected)::boolean THEN clock_timestamp() END,
                 not_collected_at = CASE WHEN NOT \(collected)::boolean THEN clock_timestamp() END
             WHERE consortium_id = \(consortiumID) AND id = \(id) AND state = 'delivered'
+            RETURNING true
+            """, as: Bool.self, logger: logger) ?? false
+    }
+
+    /// Voids the e-prescription and records the insurance revoke in one step, with the reason; with `cancel`, the
+    /// prescription is cancelled for the same reason. False when it was no longer in `expected` or already voided.
+    package func void(
+        id: Int64, reason: String, cancel: Bool, expected: ExtendedPrescriptionState, by tokenID: Int64?,
+        consortiumID: Int64, connection: StoreConnection
+    ) async throws -> Bool {
+        try await connection.row(
+            """
+            UPDATE extended_prescriptions
+            SET voided_at = clock_timestamp(), revoked_at = clock_timestamp(), void_reason = \(reason),
+                state = CASE WHEN \(cancel)::boolean THEN 'cancelled' ELSE state END,
+                cancelled_by = CASE WHEN \(cancel)::boolean THEN \(tokenID)::bigint ELSE cancelled_by END,
+                cancelled_at = CASE WHEN \(cancel)::boolean THEN clock_timestamp() ELSE cancelled_at END,
+                cancel_reason = CASE WHEN \(cancel)::boolean THEN \(reason) ELSE cancel_reason END
+            WHERE consortium_id = \(consortiumID) AND id = \(id) AND state = \(expected.rawValue) AND voided_at IS NULL
             RETURNING true
             """, as: Bool.self, logger: logger) ?? false
     }

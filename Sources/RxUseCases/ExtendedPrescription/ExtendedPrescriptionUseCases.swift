@@ -201,6 +201,31 @@ package struct ExtendedPrescriptionUseCases: Sendable {
         }
     }
 
+    /// Voids the e-prescription (作废) and records the insurance revoke in one step, with a reason: who may cancel it
+    /// may void it. One not yet dispatched is cancelled with it; one on its way is 409 (cancel it first, so its
+    /// stock goes back).
+    package func void(id: Int64, reason: String, consortiumID: Int64, by principal: Principal) async throws
+        -> StoredExtendedPrescription
+    {
+        try await database.transaction { transaction in
+            let before = try await store.prescription(id: id, consortiumID: consortiumID, lock: true, connection: transaction)
+                .orNotFound("no extended prescription \(id)")
+            try principal.require(
+                .cancelExtendedPrescription(
+                    consortiumID: consortiumID, institutionID: before.institutionID,
+                    dispensingInstitutionID: before.dispensingInstitutionID))
+            let record = try await store.record(id: id, consortiumID: consortiumID, connection: transaction)
+                .orNotFound("no extended prescription \(id)")
+            let decision = try ExtendedPrescriptionRules.void(record, state: before.state, reason: reason, id: id)
+            guard
+                try await store.void(
+                    id: id, reason: reason, cancel: decision.cancels, expected: before.state, by: principal.tokenID,
+                    consortiumID: consortiumID, connection: transaction)
+            else { throw DomainError.conflict("the void was not recorded") }
+            return try await audited("void", id: id, before: before, consortiumID: consortiumID, by: principal, on: transaction)
+        }
+    }
+
     /// Dispatches an approved prescription (配送) from the dispensing member's stock (a location, or its stock outside
     /// locations), first expiry first out unless a lot is named, never a quarantined lot nor one short of the
     /// minimum shelf life for issue. Racing dispatches queue on the prescription's row; the later finds it dispatched.
