@@ -264,4 +264,57 @@ struct ExtendedPrescriptionDispatchTests {
                     """) == 1)
         }
     }
+
+    @Test(
+        "late: approved or dispatched past the deadline stamped at approval, soonest first, each side sees its own; fulfilment per member and drug over a window"
+    )
+    func lateAndFulfilment() async throws {
+        let today = Self.start()
+        try await Ledger.run(today: today) { app in
+            let p = try await Self.setUp(app, today: today)
+            let approvedOnly = try await Self.approved(app, p, patient: "P-0007", today: today)
+            let dispatched = try await Self.approved(app, p, patient: "P-0008", today: today)
+            let collected = try await Self.approved(app, p, patient: "P-0009", today: today)
+            #expect(
+                try await Self.move(app, dispatched, "dispatch", token: p.centre, json: #"{"lotNumber": "LATE"}"#).status == .ok)
+            #expect(try await Self.move(app, collected, "dispatch", token: p.centre).status == .ok)
+            #expect(try await Self.move(app, collected, "deliver", token: p.clinic).status == .ok)
+            #expect(try await Self.move(app, collected, "collect", token: p.clinic).status == .ok)
+            let admin = try await app.token(.consortiumAdmin)
+            let late = "/v1/consortia/JLTCM/extended-prescriptions/late"
+            // The deadline (48 hours after approval, stamped by the database's clock) has not passed on the calendar.
+            today.set(BusinessDate.today())
+            let none = try await app.call(.get, late, token: admin)
+            #expect(none.status == .ok && (none.json["items"] as? [Any])?.isEmpty == true, "\(none.text)")
+            today.set(BusinessDate.today().adding(days: 3))
+            let listed = try await app.call(.get, late, token: admin)
+            let ids = (listed.json["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
+            #expect(Set(ids) == [approvedOnly, dispatched], "\(listed.text)")
+            let other = try await app.token(.institutionPharmacist, institution: "YJ-TCMH")
+            let elsewhere = try await app.call(.get, late, token: other)
+            #expect((elsewhere.json["items"] as? [Any])?.isEmpty == true, "\(elsewhere.text)")
+            let clinicSide = try await app.call(.get, late, token: p.clinic)
+            #expect((clinicSide.json["items"] as? [Any])?.count == 2, "\(clinicSide.text)")
+
+            // Fulfilment: of the three issued, one collected, none uncollected yet; a window before them holds none.
+            today.set(BusinessDate.today().adding(days: -10))
+            let fulfilment = "/v1/consortia/JLTCM/extended-prescriptions/fulfilment"
+            let report = try await app.call(.get, fulfilment, token: admin)
+            #expect(report.status == .ok, "\(report.text)")
+            let members = report.json["byMember"] as? [[String: Any]] ?? []
+            let clinic = try #require(members.first { $0["key"] as? String == Self.clinic }, "\(report.text)")
+            #expect(clinic["collected"] as? Int == 1 && clinic["notCollected"] as? Int == 0)
+            #expect(clinic["rate"] as? String == "1.0000" && clinic["medianHoursToCollection"] != nil, "\(clinic)")
+            let drugs = report.json["byDrug"] as? [[String: Any]] ?? []
+            #expect(drugs.map { $0["key"] as? String } == [p.drug], "\(report.text)")
+            let d = today.value
+            let before = try await app.call(
+                .get, "\(fulfilment)?from=\(d.adding(days: -40))&to=\(d.adding(days: -1))", token: admin)
+            #expect((before.json["byMember"] as? [Any])?.isEmpty == true, "\(before.text)")
+            try await app.call(.get, "\(fulfilment)?from=\(d)&to=\(d.adding(days: -1))", token: admin)
+                .expectProblem(.unprocessableContent, naming: "from")
+            try await app.call(.get, "\(fulfilment)?from=\(d.adding(days: -400))&to=\(d)", token: admin)
+                .expectProblem(.unprocessableContent, naming: "to")
+        }
+    }
 }

@@ -46,6 +46,28 @@ struct ExtendedPrescriptionRulesTests: RuleRefusals {
         }
     }
 
+    @Test("late against the deadline stamped at approval; the report's window: 30 days by default, ordered, at most 366 days")
+    func lateAndWindow() throws {
+        let due = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(!ExtendedPrescriptionRules.isLate(due: due, deliveredAt: nil, now: due))
+        #expect(ExtendedPrescriptionRules.isLate(due: due, deliveredAt: nil, now: due.addingTimeInterval(1)))
+        #expect(
+            !ExtendedPrescriptionRules.isLate(
+                due: due, deliveredAt: due.addingTimeInterval(-60), now: due.addingTimeInterval(9_999)))
+        #expect(ExtendedPrescriptionRules.isLate(due: due, deliveredAt: due.addingTimeInterval(60), now: due))
+        #expect(!ExtendedPrescriptionRules.isLate(due: nil, deliveredAt: nil, now: due))
+        let window = try ExtendedPrescriptionRules.reportWindow(from: nil, to: nil, today: today)
+        #expect(window.from == today.adding(days: -29) && window.to == today)
+        let year = try ExtendedPrescriptionRules.reportWindow(from: today.adding(days: -365), to: today, today: today)
+        #expect(year.from == today.adding(days: -365))
+        #expect(
+            field { _ = try ExtendedPrescriptionRules.reportWindow(from: today, to: today.adding(days: -1), today: today) }
+                == "from")
+        #expect(
+            field { _ = try ExtendedPrescriptionRules.reportWindow(from: today.adding(days: -366), to: today, today: today) }
+                == "to")
+    }
+
     @Test("every legal move: requested → approved or refused → dispatched → delivered → collected, not collected, cancelled")
     func legalMoves() throws {
         #expect(try move(.requested, .approve) == .init(to: .approved))

@@ -161,4 +161,35 @@ extension APIHandler {
             limit: input.query.limit ?? 50, by: principal)
         return .ok(.init(body: .json(.init(items: try found.map { try .init($0) }))))
     }
+
+    func listLateExtendedPrescriptions(_ input: Operations.ListLateExtendedPrescriptions.Input) async throws
+        -> Operations.ListLateExtendedPrescriptions.Output
+    {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        let late = try await extendedPrescriptions.late(consortiumID: consortium.id, now: clock.instant(), by: principal)
+        return .ok(.init(body: .json(.init(items: try late.map { try .init($0) }))))
+    }
+
+    func getExtendedPrescriptionFulfilment(_ input: Operations.GetExtendedPrescriptionFulfilment.Input) async throws
+        -> Operations.GetExtendedPrescriptionFulfilment.Output
+    {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        let report = try await extendedPrescriptions.fulfilment(
+            consortiumID: consortium.id, from: try BusinessDate.parse(input.query.from, field: "from"),
+            to: try BusinessDate.parse(input.query.to, field: "to"), today: today, by: principal)
+        func row(_ f: ExtendedFulfilment) -> Components.Schemas.ExtendedFulfilment {
+            .init(
+                key: f.key, collected: f.collected, notCollected: f.notCollected,
+                rate: f.rate.map { DecimalText.format($0, places: 4) },
+                medianHoursToCollection: f.medianSecondsToCollection.map { DecimalText.format($0 / 3_600, places: 2) })
+        }
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        from: report.from.description, to: report.to.description, byMember: report.byMember.map(row),
+                        byDrug: report.byDrug.map(row)))))
+    }
 }

@@ -289,6 +289,25 @@ package enum ExtendedPrescriptionRules {
         return (deliveredAt ?? now) > deadline
     }
 
+    /// Late against the deadline stamped at approval (`delivery_due_at`): delivered after it, or still undelivered
+    /// at `now` once it has passed. Nil `due` (never approved) is never late.
+    package static func isLate(due: Date?, deliveredAt: Date?, now: Date) -> Bool {
+        guard let due else { return false }
+        return (deliveredAt ?? now) > due
+    }
+
+    /// The issue dates a fulfilment report covers: `from` to `to` inclusive, by default the 30 days up to today; `from`
+    /// after `to` is 422 naming `from`, a span over 366 days 422 naming `to`.
+    package static func reportWindow(from: BusinessDate?, to: BusinessDate?, today: BusinessDate) throws(DomainError)
+        -> (from: BusinessDate, to: BusinessDate)
+    {
+        let to = to ?? today
+        let from = from ?? to.adding(days: -29)
+        if from > to { throw .invalid("from", "\(from) is after to (\(to))") }
+        if from.days(to: to) > 365 { throw .invalid("to", "a report covers at most 366 days; \(from) to \(to) is longer") }
+        return (from, to)
+    }
+
     /// The last day to collect: `days` (setting `extended_rx_collection_deadline_days`) after delivery.
     package static func collectBy(deliveredOn: BusinessDate, days: Int) -> BusinessDate {
         deliveredOn.adding(days: days)

@@ -804,6 +804,8 @@ package enum ChineseMessages {
         ("the delivery was not recorded", "送达未能记录"),
         ("the hand-over was not recorded", "取药结果未能记录"),
         ("the void was not recorded", "作废未能记录"),
+        ("{} is after to ({})", "{1} 晚于结束日期（{2}）"),
+        ("a report covers at most 366 days; {} to {} is longer", "报表最多覆盖 366 天；{1} 至 {2} 超出"),
         // Prescribers bound to their tokens (Principal.requireOwnPrescriber, Role.checkTokenScope).
         (
             "this token is bound to its own prescriber and does not act in another's name",

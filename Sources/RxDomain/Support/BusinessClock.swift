@@ -17,6 +17,9 @@ package struct BusinessClock: Sendable {
     }
 
     package func today() -> BusinessDate { .today(now: now()) }
+
+    /// The instant, for deadlines kept as timestamps (an extended prescription's delivery deadline).
+    package func instant() -> Date { now() }
 }
 
 extension BusinessDate {

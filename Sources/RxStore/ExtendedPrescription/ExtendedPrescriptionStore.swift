@@ -200,6 +200,39 @@ package struct ExtendedPrescriptionStore: SQLStore {
             """, lock: false, connection: connection)
     }
 
+    /// The prescriptions on their way (approved, not delivered yet), soonest deadline first; of one institution's
+    /// sides when `institutionID` is given. At most `limit`.
+    package func onTheirWay(consortiumID: Int64, institutionID: Int64?, limit: Int, connection: StoreConnection)
+        async throws -> [StoredExtendedPrescription]
+    {
+        try await read(
+            """
+            WHERE e.consortium_id = \(consortiumID) AND e.state IN ('approved', 'dispatched')
+              AND (\(institutionID)::bigint IS NULL OR \(institutionID) IN (e.institution_id, e.dispensing_institution_id,
+                                                                            e.collecting_institution_id))
+            ORDER BY e.delivery_due_at, e.id LIMIT \(limit)
+            """, lock: false, connection: connection)
+    }
+
+    /// The outcome of each prescription issued from `from` to `to` (business dates), for the fulfilment figures: the
+    /// issuing member, the drug, the state, when it was issued and collected.
+    package func outcomes(consortiumID: Int64, from: BusinessDate, to: BusinessDate, connection: StoreConnection)
+        async throws -> [ExtendedOutcome]
+    {
+        try await connection.rows(
+            """
+            SELECT i.code, l.drug_code, e.state, e.issued_at, e.collected_at
+            FROM extended_prescriptions e JOIN institutions i ON i.id = e.institution_id
+            JOIN extended_prescription_lines l ON l.consortium_id = e.consortium_id AND l.prescription_id = e.id
+                 AND l.line_no = 1
+            WHERE e.consortium_id = \(consortiumID)
+              AND e.business_date BETWEEN \(from.description)::date AND \(to.description)::date
+            """, as: (String, String, String, Date, Date?).self, logger: logger
+        ).map {
+            ExtendedOutcome(memberCode: $0.0, drugCode: $0.1, state: try decodeEnum($0.2), issuedAt: $0.3, collectedAt: $0.4)
+        }
+    }
+
     private func read(_ condition: PostgresQuery, lock: Bool, connection: StoreConnection) async throws
         -> [StoredExtendedPrescription]
     {

@@ -370,6 +370,33 @@ package struct ExtendedPrescriptionUseCases: Sendable {
         return after
     }
 
+    /// The prescriptions not delivered by their deadline (`ExtendedPrescriptionRules.isLate` at `now`), soonest
+    /// deadline first: of every member for a token of the whole consortium, of its sides for an institution's.
+    package func late(consortiumID: Int64, now: Date, by principal: Principal) async throws -> [StoredExtendedPrescription] {
+        try principal.require(.readConsortium(consortiumID: consortiumID))
+        let onTheirWay = try await database.read { connection in
+            try await store.onTheirWay(
+                consortiumID: consortiumID, institutionID: principal.institutionID, limit: 1_000, connection: connection)
+        }
+        return onTheirWay.filter { ExtendedPrescriptionRules.isLate(due: $0.deliveryDueAt, deliveredAt: nil, now: now) }
+    }
+
+    /// Fulfilment (collected ÷ (collected + not collected), median time from issue to collection) per issuing member
+    /// and per drug, of the prescriptions issued in the window (`ExtendedPrescriptionRules.reportWindow`).
+    package func fulfilment(
+        consortiumID: Int64, from: BusinessDate?, to: BusinessDate?, today: BusinessDate, by principal: Principal
+    ) async throws -> (from: BusinessDate, to: BusinessDate, byMember: [ExtendedFulfilment], byDrug: [ExtendedFulfilment]) {
+        try principal.require(.readConsortium(consortiumID: consortiumID))
+        let window = try ExtendedPrescriptionRules.reportWindow(from: from, to: to, today: today)
+        let outcomes = try await database.read { connection in
+            try await store.outcomes(consortiumID: consortiumID, from: window.from, to: window.to, connection: connection)
+        }
+        return (
+            window.from, window.to, ExtendedPrescriptionRules.fulfilment(outcomes, by: \.memberCode),
+            ExtendedPrescriptionRules.fulfilment(outcomes, by: \.drugCode)
+        )
+    }
+
     /// The lists by state for each side: a token of an institution sees those it issued, dispenses or collects
     /// (`side` narrows to one); a token of the whole consortium sees every member's.
     package func list(
