@@ -285,16 +285,16 @@ struct ExtendedPrescriptionDispatchTests {
             // The deadline (48 hours after approval, stamped by the database's clock) has not passed on the calendar.
             today.set(BusinessDate.today())
             let none = try await app.call(.get, late, token: admin)
-            #expect(none.status == .ok && (none.json["items"] as? [Any])?.isEmpty == true, "\(none.text)")
+            #expect(none.status == .ok && ExtendedPrescriptionTests.ours(none).isEmpty, "\(none.text)")
             today.set(BusinessDate.today().adding(days: 3))
             let listed = try await app.call(.get, late, token: admin)
-            let ids = (listed.json["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
+            let ids = ExtendedPrescriptionTests.ours(listed).compactMap { $0["id"] as? Int }
             #expect(Set(ids) == [approvedOnly, dispatched], "\(listed.text)")
             let other = try await app.token(.institutionPharmacist, institution: "YJ-TCMH")
             let elsewhere = try await app.call(.get, late, token: other)
-            #expect((elsewhere.json["items"] as? [Any])?.isEmpty == true, "\(elsewhere.text)")
+            #expect(ExtendedPrescriptionTests.ours(elsewhere).isEmpty, "\(elsewhere.text)")
             let clinicSide = try await app.call(.get, late, token: p.clinic)
-            #expect((clinicSide.json["items"] as? [Any])?.count == 2, "\(clinicSide.text)")
+            #expect(ExtendedPrescriptionTests.ours(clinicSide).count == 2, "\(clinicSide.text)")
 
             // Fulfilment: of the three issued, one collected, none uncollected yet; a window before them holds none.
             today.set(BusinessDate.today().adding(days: -10))
@@ -315,6 +315,29 @@ struct ExtendedPrescriptionDispatchTests {
                 .expectProblem(.unprocessableContent, naming: "from")
             try await app.call(.get, "\(fulfilment)?from=\(d.adding(days: -400))&to=\(d)", token: admin)
                 .expectProblem(.unprocessableContent, naming: "to")
+        }
+    }
+
+    @Test("the demo: a patient of the community centre in every state, their stock where each state leaves it, audited")
+    func demo() async throws {
+        try await TestApp.run { app in
+            let states = try await app.database.rows(
+                "SELECT state FROM extended_prescriptions ORDER BY state", as: String.self)
+            #expect(Set(states) == Set(ExtendedPrescriptionState.allCases.map(\.rawValue)), "\(states)")
+            // Delivered and waiting: its lots are at the community centre; every other one's stock is back or gone.
+            #expect(
+                try await app.count(
+                    """
+                    SELECT count(*)::int FROM extended_prescriptions e
+                    JOIN stock_movements m ON m.document_type = 'extended_prescription' AND m.document_id = e.id
+                    WHERE e.state = 'not_collected' AND m.reason_code = '101' AND m.institution_id <> e.collecting_institution_id
+                    """) >= 1)
+            #expect(
+                try await app.count(
+                    """
+                    SELECT count(*)::int FROM audit_log
+                    WHERE entity_type = 'extended_prescription' AND actor = 'console:seed'
+                    """) >= 20)
         }
     }
 }

@@ -44,7 +44,7 @@ package struct SeedLoader: Sendable {
         let defaults = try policyDefaults()
         let demoData = demo ? try DemoData(loader: self) : nil
         let shortageLists = try self.shortageLists()
-        let summary = try await database.transaction { connection in
+        var summary = try await database.transaction { connection in
             var summary = Summary()
             summary.changes["essential list editions"] = try await store.upsertEditions(editions, on: connection)
             summary.changes["policy defaults"] = try await store.upsertDefaults(defaults, on: connection)
@@ -107,6 +107,9 @@ package struct SeedLoader: Sendable {
         }
         if summary.total > 0 { try await store.analyze() }
         if let demoData {
+            // The demo's extended prescriptions go through the use cases, each move its own transaction.
+            let moves = try await seedExtendedPrescriptions(consortiumCode: demoData.consortium.code)
+            if moves > 0 { summary.changes["extended prescriptions' moves"] = moves }
             // The demo's own scan, after the seed committed (the scan reads stock through other connections): the
             // shortages `make run` shows. Nothing changes on a second seed of the same day.
             _ = try await ShortageScanUseCases(database: database).scan(
