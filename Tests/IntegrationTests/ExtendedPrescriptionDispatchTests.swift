@@ -340,4 +340,35 @@ struct ExtendedPrescriptionDispatchTests {
                     """) >= 20)
         }
     }
+
+    @Test(
+        "a patient's supply across the consortium by a member's pseudonym: the extended prescription's drug with its earliest renewal; who may read it"
+    )
+    func patientSupply() async throws {
+        let today = Self.start()
+        try await Ledger.run(today: today) { app in
+            let p = try await Self.setUp(app, today: today)
+            _ = try await Self.approved(app, p, patient: "P-0010", today: today)
+            let url = "/v1/consortia/JLTCM/patient-supply?institutionCode=\(Self.clinic)&memberPseudonym=P-0010"
+            let read = try await app.call(.get, url, token: p.prescriber)
+            #expect(read.status == .ok, "\(read.text)")
+            let item = try #require((read.json["items"] as? [[String: Any]])?.first { $0["drugCode"] as? String == p.drug })
+            #expect(item["lastDay"] as? String == today.value.adding(days: 27).description, "\(item)")
+            let tolerance = try await app.count(
+                """
+                SELECT supply_on_hand_tolerance_days FROM long_rx_rule_sets r JOIN consortia c ON c.id = r.consortium_id
+                WHERE c.code = 'JLTCM' ORDER BY r.effective_from DESC LIMIT 1
+                """)
+            #expect(item["earliestRenewal"] as? String == today.value.adding(days: 27 - tolerance).description, "\(item)")
+            #expect((item["prescriptions"] as? [[String: Any]])?.first?["kind"] as? String == "extended")
+            // A pseudonym of no one holds nothing; an unknown member is 422; a procurement officer 403.
+            let other = try await app.call(
+                .get, "/v1/consortia/JLTCM/patient-supply?institutionCode=YJ-TCMH&memberPseudonym=P-NOBODY", token: p.prescriber)
+            #expect((other.json["items"] as? [Any])?.isEmpty == true, "\(other.text)")
+            try await app.call(
+                .get, "/v1/consortia/JLTCM/patient-supply?institutionCode=NOPE&memberPseudonym=P-0010", token: p.prescriber
+            ).expectProblem(.unprocessableContent, naming: "institutionCode")
+            try await app.call(.get, url, token: try await app.token(.procurementOfficer)).expectProblem(.forbidden)
+        }
+    }
 }

@@ -68,6 +68,23 @@ struct ExtendedPrescriptionRulesTests: RuleRefusals {
                 == "to")
     }
 
+    @Test(
+        "a patient's renewals: per drug the latest last day of its long and extended prescriptions, less the tolerance; past supply left out"
+    )
+    func renewals() {
+        let supply = [
+            ActiveSupply(drugCode: "X-AMLO", prescriptionID: 3, lastDay: today.adding(days: 20)),
+            ActiveSupply(drugCode: "X-AMLO", prescriptionID: 9, lastDay: today.adding(days: 40), extended: true),
+            ActiveSupply(drugCode: "X-METF", prescriptionID: 4, lastDay: today),
+            ActiveSupply(drugCode: "X-OLD", prescriptionID: 1, lastDay: today.adding(days: -1)),
+        ]
+        let renewals = LongPrescriptionRules.renewals(supply, toleranceDays: 7, today: today)
+        #expect(renewals.map(\.drugCode) == ["X-AMLO", "X-METF"])
+        #expect(renewals[0].lastDay == today.adding(days: 40) && renewals[0].earliestRenewal == today.adding(days: 33))
+        #expect(renewals[0].prescriptions.map(\.prescriptionID) == [3, 9])
+        #expect(renewals[1].earliestRenewal == today.adding(days: -7))
+    }
+
     @Test("every legal move: requested → approved or refused → dispatched → delivered → collected, not collected, cancelled")
     func legalMoves() throws {
         #expect(try move(.requested, .approve) == .init(to: .approved))

@@ -192,4 +192,26 @@ extension APIHandler {
                         from: report.from.description, to: report.to.description, byMember: report.byMember.map(row),
                         byDrug: report.byDrug.map(row)))))
     }
+
+    func getPatientSupply(_ input: Operations.GetPatientSupply.Input) async throws -> Operations.GetPatientSupply.Output {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        let renewals = try await longPrescriptions.patientRenewals(
+            consortiumID: consortium.id, institutionCode: input.query.institutionCode,
+            memberPseudonym: input.query.memberPseudonym, today: today, by: principal)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        items: renewals.map { r in
+                            .init(
+                                drugCode: r.drugCode, lastDay: r.lastDay.description,
+                                earliestRenewal: r.earliestRenewal.description,
+                                prescriptions: r.prescriptions.map {
+                                    .init(
+                                        kind: $0.extended ? .extended : .long, id: $0.prescriptionID,
+                                        lastDay: $0.lastDay.description)
+                                })
+                        }))))
+    }
 }

@@ -67,6 +67,7 @@ package enum OperationPermissions {
         "listPrescribers": [.readPrescribers],
         "registerPrescriber": [.manageLongPrescriptionRules, .editMemberCatalogue],
         "listPatientLinks": [.readPatientLinks],
+        "getPatientSupply": [.readPatientLinks],
         "linkPatient": [.linkPatient],
         "issueExtendedPrescription": [.issueExtendedPrescription],
         "reviewExtendedPrescription": [.reviewExtendedPrescription],

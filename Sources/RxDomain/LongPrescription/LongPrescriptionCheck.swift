@@ -261,3 +261,27 @@ extension LongPrescriptionRules {
         guard prescription.status == "active" else { throw .conflict("long prescription \(prescription.id) is already ended") }
     }
 }
+
+/// A patient's supply of one drug across the consortium: the last day it lasts to (the latest of the prescriptions
+/// that hold it), and the first day a new prescription of it passes the check's `SUPPLY_ON_HAND`.
+package struct DrugRenewal: Sendable, Equatable {
+    package var drugCode: String
+    package var lastDay: BusinessDate
+    /// No more than the tolerance's days of supply left: `lastDay` less `supplyOnHandToleranceDays`.
+    package var earliestRenewal: BusinessDate
+    /// The long and extended prescriptions holding it, soonest last day first.
+    package var prescriptions: [ActiveSupply]
+}
+
+extension LongPrescriptionRules {
+    /// Per drug, by code, the supply a patient holds on `today` or later and its earliest renewal: the day from which
+    /// the check's `SUPPLY_ON_HAND` no longer refuses (today's supply lasting no more than `toleranceDays` beyond).
+    package static func renewals(_ supply: [ActiveSupply], toleranceDays: Int, today: BusinessDate) -> [DrugRenewal] {
+        Dictionary(grouping: supply.filter { $0.lastDay >= today }, by: \.drugCode).map { drug, held in
+            let sorted = held.sorted { ($0.lastDay, $0.prescriptionID) < ($1.lastDay, $1.prescriptionID) }
+            let last = sorted[sorted.count - 1].lastDay
+            return DrugRenewal(
+                drugCode: drug, lastDay: last, earliestRenewal: last.adding(days: -toleranceDays), prescriptions: sorted)
+        }.sorted { $0.drugCode < $1.drugCode }
+    }
+}

@@ -43,6 +43,27 @@ package struct LongPrescriptionUseCases: Sendable {
             extended: try await extended.supply(of: pseudonyms, consortiumID: consortiumID, connection: connection))
     }
 
+    /// A patient's supply across the consortium, named by one member's pseudonym (every pseudonym linked to it
+    /// counts), per drug with its earliest renewal date (`LongPrescriptionRules.renewals`, the tolerance of the rules
+    /// in effect today): what a prescriber reads before prescribing again.
+    package func patientRenewals(
+        consortiumID: Int64, institutionCode: String, memberPseudonym: String, today: BusinessDate, by principal: Principal
+    ) async throws -> [DrugRenewal] {
+        try principal.require(.readPatientLinks(consortiumID: consortiumID))
+        return try await database.read { connection in
+            guard let institution = try await store.institution(code: institutionCode, connection: connection),
+                institution.consortiumID == consortiumID
+            else { throw DomainError.invalid("institutionCode", "no member \(institutionCode)") }
+            let member = MemberPatient(institutionID: institution.id, pseudonym: memberPseudonym)
+            let pseudonyms = PatientLinkRules.pseudonyms(
+                of: member, links: try await links.linksOfPatient(member, consortiumID: consortiumID, connection: connection))
+            let supply = try await supplyOnHand(of: pseudonyms, consortiumID: consortiumID, connection: connection)
+            let rules = try await store.ruleSet(consortiumID: consortiumID, on: today, connection: connection)
+                .orNotFound("no long-prescription rules are in effect on \(today)")
+            return LongPrescriptionRules.renewals(supply, toleranceDays: rules.supplyOnHandToleranceDays, today: today)
+        }
+    }
+
     // MARK: Rules
 
     package func ruleSet(consortiumID: Int64, on date: BusinessDate) async throws -> LongPrescriptionRuleSet? {
