@@ -235,6 +235,19 @@ struct ExtendedPrescriptionTests {
             let all = try await app.call(.get, "\(list)?state=approved", token: auditor)
             #expect(Self.ours(all).isEmpty, "\(all.text)")
             try await app.call(.get, "\(list)?state=lost", token: auditor).expectProblem(.badRequest)
+            // Keyset pages of one, newest first: every prescription once, then no cursor.
+            var seen: [Int] = []
+            var cursor: String? = nil
+            repeat {
+                let page = try await app.call(
+                    .get, "\(list)?side=issuer&state=requested&limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""),
+                    token: prescriber)
+                #expect(page.status == .ok, "\(page.text)")
+                seen += (page.json["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? Int }
+                cursor = page.json["nextCursor"] as? String
+            } while cursor != nil && seen.count < 20
+            #expect(seen == seen.sorted(by: >) && Set(seen).count == seen.count && seen.count >= 2, "\(seen)")
+            try await app.call(.get, "\(list)?cursor=%25%25", token: auditor).expectProblem(.badRequest)
         }
     }
 }

@@ -156,10 +156,11 @@ extension APIHandler {
     {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
+        let page = try PageRequest(input.query.limit, input.query.cursor)
         let found = try await extendedPrescriptions.list(
             consortiumID: consortium.id, state: try convert(input.query.state), side: input.query.side?.rawValue,
-            limit: input.query.limit ?? 50, by: principal)
-        return .ok(.init(body: .json(.init(items: try found.map { try .init($0) }))))
+            page: page, by: principal)
+        return .ok(.init(body: .json(.init(items: try found.items.map { try .init($0) }, nextCursor: found.nextCursor))))
     }
 
     func listLateExtendedPrescriptions(_ input: Operations.ListLateExtendedPrescriptions.Input) async throws

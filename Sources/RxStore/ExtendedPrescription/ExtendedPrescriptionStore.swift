@@ -183,21 +183,23 @@ package struct ExtendedPrescriptionStore: SQLStore {
         try await read("WHERE e.consortium_id = \(consortiumID) AND e.id = \(id)", lock: lock, connection: connection).first
     }
 
-    /// A page of prescriptions of the consortium, newest first, optionally of one state and of an institution on one
+    /// A page of prescriptions of the consortium, newest first (keyset: ids below the cursor's), optionally of one state and of an institution on one
     /// side (issuing, dispensing, collecting; nil: any side).
     package func list(
-        consortiumID: Int64, state: ExtendedPrescriptionState?, institutionID: Int64?, side: String?, limit: Int,
+        consortiumID: Int64, state: ExtendedPrescriptionState?, institutionID: Int64?, side: String?, page: PageRequest,
         connection: StoreConnection
-    ) async throws -> [StoredExtendedPrescription] {
-        try await read(
+    ) async throws -> Page<StoredExtendedPrescription> {
+        let rows = try await read(
             """
             WHERE e.consortium_id = \(consortiumID) AND e.state = coalesce(\(state?.rawValue)::text, e.state)
               AND (\(institutionID)::bigint IS NULL
                    OR (coalesce(\(side)::text, 'issuer') = 'issuer' AND e.institution_id = \(institutionID))
                    OR (coalesce(\(side)::text, 'dispensing') = 'dispensing' AND e.dispensing_institution_id = \(institutionID))
                    OR (coalesce(\(side)::text, 'collecting') = 'collecting' AND e.collecting_institution_id = \(institutionID)))
-            ORDER BY e.id DESC LIMIT \(limit)
+              AND e.id < coalesce(\(page.after.flatMap { Int64($0) })::bigint, 9223372036854775807)
+            ORDER BY e.id DESC LIMIT \(page.limit + 1)
             """, lock: false, connection: connection)
+        return Page(rows: rows, limit: page.limit) { String($0.id) }
     }
 
     /// The prescriptions on their way (approved, not delivered yet), soonest deadline first; of one institution's

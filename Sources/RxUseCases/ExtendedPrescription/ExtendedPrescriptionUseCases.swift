@@ -400,13 +400,13 @@ package struct ExtendedPrescriptionUseCases: Sendable {
     /// The lists by state for each side: a token of an institution sees those it issued, dispenses or collects
     /// (`side` narrows to one); a token of the whole consortium sees every member's.
     package func list(
-        consortiumID: Int64, state: ExtendedPrescriptionState?, side: String?, limit: Int, by principal: Principal
-    ) async throws -> [StoredExtendedPrescription] {
+        consortiumID: Int64, state: ExtendedPrescriptionState?, side: String?, page: PageRequest, by principal: Principal
+    ) async throws -> Page<StoredExtendedPrescription> {
         try principal.require(.readConsortium(consortiumID: consortiumID))
         return try await database.read { connection in
             try await store.list(
                 consortiumID: consortiumID, state: state, institutionID: principal.institutionID,
-                side: principal.institutionID == nil ? nil : side, limit: limit, connection: connection)
+                side: principal.institutionID == nil ? nil : side, page: page, connection: connection)
         }
     }
 }
