@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
@@ -103,6 +104,28 @@ struct ExtendedPrescriptionTests {
                 .expectProblem(.forbidden)
             #expect(
                 try await app.count("SELECT count(*)::int FROM extended_prescriptions WHERE patient_ref NOT LIKE 'P-EXT-%'") == 1)
+        }
+    }
+
+    @Test("Idempotency-Key: a retried issue answers the first one, once recorded; the key with another request is 422")
+    func idempotentIssue() async throws {
+        try await TestApp.run { app in
+            let drug = try await Self.drugOutOfStock(app)
+            let prescriber = try await app.token(.prescriber, institution: "CY-BJL-CHC")
+            let key: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "his-0001"]
+            let first = try await app.call(
+                .post, Self.path, token: prescriber, json: Self.body(drug: drug, patient: "P-0101"), headers: key)
+            #expect(first.status == .created, "\(first.text)")
+            let again = try await app.call(
+                .post, Self.path, token: prescriber, json: Self.body(drug: drug, patient: "P-0101"), headers: key)
+            #expect(again.json["id"] as? Int == first.json["id"] as? Int, "\(again.text)")
+            #expect(
+                try await app.count("SELECT count(*)::int FROM extended_prescriptions WHERE patient_ref = 'P-0101'") == 1)
+            try await app.call(
+                .post, Self.path, token: prescriber, json: Self.body(drug: drug, patient: "P-0102"), headers: key
+            ).expectProblem(.unprocessableContent, naming: "Idempotency-Key")
+            #expect(
+                try await app.count("SELECT count(*)::int FROM extended_prescriptions WHERE patient_ref = 'P-0102'") == 0)
         }
     }
 

@@ -44,6 +44,7 @@ extension APIHandler {
                 collectingInstitutionCode: body.collectingInstitutionCode, homeAddressRef: body.homeAddressRef,
                 chronic: body.chronic, businessDate: try BusinessDate.parse(body.businessDate, field: "businessDate"),
                 validityDays: body.validityDays ?? 3),
+            idempotencyKey: input.headers.idempotencyKey,
             consortiumID: try principal.scopedConsortiumID(orNotFound: "no consortium"), today: today, by: principal)
         return .created(.init(body: .json(try .init(issued))))
     }

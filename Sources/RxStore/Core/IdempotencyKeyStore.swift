@@ -9,11 +9,12 @@ package enum IdempotentOperation: String, Sendable {
     case createOrder = "create_order"
     case issueLongPrescription = "issue_long_prescription"
     case createDispensing = "create_dispensing"
+    case issueExtendedPrescription = "issue_extended_prescription"
 
     var responseField: String {
         switch self {
         case .createOrder: "orderId"
-        case .issueLongPrescription: "id"
+        case .issueLongPrescription, .issueExtendedPrescription: "id"
         case .createDispensing: "dispensingId"
         }
     }

@@ -42,19 +42,41 @@ package struct ExtendedPrescriptionUseCases: Sendable {
     /// Issues an extended prescription of one drug: a drug of the consortium's catalogue the issuing member does not
     /// hold itself; a chronic-disease drug passes the long-prescription check over the patient's supply at every
     /// member (409 naming the prescription that holds it). The quantity is the daily dose times the days granted.
-    package func issue(_ asked: IssueRequest, consortiumID: Int64, today: BusinessDate, by principal: Principal) async throws
-        -> StoredExtendedPrescription
-    {
+    /// An idempotency key answers its first issue again, and only for the same request.
+    package func issue(
+        _ asked: IssueRequest, idempotencyKey: String? = nil, consortiumID: Int64, today: BusinessDate,
+        by principal: Principal
+    ) async throws -> StoredExtendedPrescription {
         let request = asked.request
         let item = try LongPrescriptionRules.issuedItem(request)
         try principal.requireOwnPrescriber(request.prescriberPseudonym)
         try request.patient.requireAssessmentsHappened(today: today)
         let lookup = longPrescriptions.store
+        let requestHash = LongPrescriptionStore.requestHash(
+            [
+                request.institutionCode, request.prescriberPseudonym, request.patientRef, item.drugCode, "\(item.dailyDose)",
+                "\(item.days)", asked.dispensingInstitutionCode, asked.collectingInstitutionCode ?? "",
+                asked.homeAddressRef ?? "", "\(asked.chronic)", asked.businessDate?.description ?? "", "\(asked.validityDays)",
+            ].joined(separator: "|"))
         return try await database.transaction { transaction in
             let issuer = try LongPrescriptionRules.issuingInstitution(
                 try await lookup.institution(code: request.institutionCode, connection: transaction),
                 code: request.institutionCode, consortiumID: consortiumID)
             try principal.require(.issueExtendedPrescription(consortiumID: consortiumID, institutionID: issuer.id))
+            let keys = IdempotencyKeyStore(database: database)
+            if let key = idempotencyKey, let tokenID = principal.tokenID,
+                try await keys.claim(
+                    key, for: .issueExtendedPrescription, requestHash: requestHash, tokenID: tokenID,
+                    consortiumID: consortiumID, on: transaction) == false
+            {
+                let id = try LongPrescriptionRules.replayedPrescription(
+                    try await keys.stored(
+                        key, for: .issueExtendedPrescription, tokenID: tokenID, consortiumID: consortiumID, on: transaction
+                    ).map { (requestHash: $0.requestHash, id: $0.recordID) },
+                    requestHash: requestHash)
+                return try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction)
+                    .orNotFound("no extended prescription \(id)")
+            }
             func member(_ code: String, field: String) async throws -> Institution {
                 guard let found = try await lookup.institution(code: code, connection: transaction),
                     found.consortiumID == consortiumID
@@ -119,6 +141,11 @@ package struct ExtendedPrescriptionUseCases: Sendable {
                         quantity: item.dailyDose * Decimal(days), unit: unit, days: days),
                     issuedBy: principal.tokenID, consortiumID: consortiumID, connection: transaction)
             else { throw DomainError.conflict("the prescription was not recorded") }
+            if let key = idempotencyKey, let tokenID = principal.tokenID {
+                try await keys.record(
+                    key, for: .issueExtendedPrescription, recordID: id, tokenID: tokenID, consortiumID: consortiumID,
+                    on: transaction)
+            }
             let issued = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction)
                 .orNotFound("no extended prescription \(id)")
             try await database.audit.record(
