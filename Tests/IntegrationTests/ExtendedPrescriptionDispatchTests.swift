@@ -369,6 +369,8 @@ struct ExtendedPrescriptionDispatchTests {
                 .get, "/v1/consortia/JLTCM/patient-supply?institutionCode=NOPE&memberPseudonym=P-0010", token: p.prescriber
             ).expectProblem(.unprocessableContent, naming: "institutionCode")
             try await app.call(.get, url, token: try await app.token(.procurementOfficer)).expectProblem(.forbidden)
+            try await app.call(.get, "/v1/consortia/JLTCM/patient-supply?institutionCode=\(Self.clinic)", token: p.prescriber)
+                .expectProblem(.badRequest, naming: "memberPseudonym")
         }
     }
 }

@@ -198,9 +198,14 @@ extension APIHandler {
     func getPatientSupply(_ input: Operations.GetPatientSupply.Input) async throws -> Operations.GetPatientSupply.Output {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
+        // Asked after the consortium, so a token of another learns nothing from the 400 (as the spend report does).
+        guard let institutionCode = input.query.institutionCode, let memberPseudonym = input.query.memberPseudonym else {
+            let missing = input.query.institutionCode == nil ? "institutionCode" : "memberPseudonym"
+            throw DomainError.badRequest("\(missing): is required", [FieldError(field: missing, reason: "is required")])
+        }
         let renewals = try await longPrescriptions.patientRenewals(
-            consortiumID: consortium.id, institutionCode: input.query.institutionCode,
-            memberPseudonym: input.query.memberPseudonym, today: today, by: principal)
+            consortiumID: consortium.id, institutionCode: institutionCode, memberPseudonym: memberPseudonym, today: today,
+            by: principal)
         return .ok(
             .init(
                 body: .json(

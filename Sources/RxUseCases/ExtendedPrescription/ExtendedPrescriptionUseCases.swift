@@ -183,8 +183,7 @@ package struct ExtendedPrescriptionUseCases: Sendable {
         id: Int64, approve: Bool, reason: String?, consortiumID: Int64, today: BusinessDate, by principal: Principal
     ) async throws -> StoredExtendedPrescription {
         try await database.transaction { transaction in
-            let before = try await store.prescription(id: id, consortiumID: consortiumID, lock: true, connection: transaction)
-                .orNotFound("no extended prescription \(id)")
+            let before = try await locked(id, consortiumID: consortiumID, on: transaction)
             try principal.require(
                 .reviewExtendedPrescription(consortiumID: consortiumID, dispensingInstitutionID: before.dispensingInstitutionID))
             _ = try ExtendedPrescriptionRules.move(
@@ -211,8 +210,7 @@ package struct ExtendedPrescriptionUseCases: Sendable {
         async throws -> StoredExtendedPrescription
     {
         try await database.transaction { transaction in
-            let before = try await store.prescription(id: id, consortiumID: consortiumID, lock: true, connection: transaction)
-                .orNotFound("no extended prescription \(id)")
+            let before = try await locked(id, consortiumID: consortiumID, on: transaction)
             try principal.require(
                 .cancelExtendedPrescription(
                     consortiumID: consortiumID, institutionID: before.institutionID,
@@ -235,8 +233,7 @@ package struct ExtendedPrescriptionUseCases: Sendable {
         -> StoredExtendedPrescription
     {
         try await database.transaction { transaction in
-            let before = try await store.prescription(id: id, consortiumID: consortiumID, lock: true, connection: transaction)
-                .orNotFound("no extended prescription \(id)")
+            let before = try await locked(id, consortiumID: consortiumID, on: transaction)
             try principal.require(
                 .cancelExtendedPrescription(
                     consortiumID: consortiumID, institutionID: before.institutionID,
@@ -261,8 +258,7 @@ package struct ExtendedPrescriptionUseCases: Sendable {
         by principal: Principal
     ) async throws -> StoredExtendedPrescription {
         try await database.transaction { transaction in
-            let before = try await store.prescription(id: id, consortiumID: consortiumID, lock: true, connection: transaction)
-                .orNotFound("no extended prescription \(id)")
+            let before = try await locked(id, consortiumID: consortiumID, on: transaction)
             try principal.require(
                 .dispatchExtendedPrescription(
                     consortiumID: consortiumID, dispensingInstitutionID: before.dispensingInstitutionID))
@@ -313,8 +309,7 @@ package struct ExtendedPrescriptionUseCases: Sendable {
         -> StoredExtendedPrescription
     {
         try await database.transaction { transaction in
-            let before = try await store.prescription(id: id, consortiumID: consortiumID, lock: true, connection: transaction)
-                .orNotFound("no extended prescription \(id)")
+            let before = try await locked(id, consortiumID: consortiumID, on: transaction)
             try principal.require(
                 .deliverExtendedPrescription(
                     consortiumID: consortiumID, dispensingInstitutionID: before.dispensingInstitutionID,
@@ -340,8 +335,7 @@ package struct ExtendedPrescriptionUseCases: Sendable {
         id: Int64, collected: Bool, consortiumID: Int64, today: BusinessDate, by principal: Principal
     ) async throws -> StoredExtendedPrescription {
         try await database.transaction { transaction in
-            let before = try await store.prescription(id: id, consortiumID: consortiumID, lock: true, connection: transaction)
-                .orNotFound("no extended prescription \(id)")
+            let before = try await locked(id, consortiumID: consortiumID, on: transaction)
             try principal.require(
                 .collectExtendedPrescription(
                     consortiumID: consortiumID, collectingInstitutionID: before.collectingInstitutionID))
@@ -382,6 +376,13 @@ package struct ExtendedPrescriptionUseCases: Sendable {
                     quantity: $0.quantity, documentType: .extendedPrescription, documentID: prescription.id,
                     businessDate: today)
             }, consortiumID: consortiumID, actorTokenID: principal.tokenID, on: transaction)
+    }
+
+    /// The prescription, locked until the transaction ends: racing moves queue on it and the later one finds the
+    /// state the first left (404 when there is none).
+    func locked(_ id: Int64, consortiumID: Int64, on transaction: StoreConnection) async throws -> StoredExtendedPrescription {
+        try await store.prescription(id: id, consortiumID: consortiumID, lock: true, connection: transaction)
+            .orNotFound("no extended prescription \(id)")
     }
 
     /// Reads the prescription as it now stands and writes the audit row of `action`; the prescription.
