@@ -213,6 +213,58 @@ struct LongPrescriptionTests {
         }
     }
 
+    @Test(
+        "the e-prescription record of a long prescription; its void with the insurance revoke in one step ends it, once, with a reason, audited"
+    )
+    func recordAndVoid() async throws {
+        try await TestApp.run { app in
+            let drug = try await Self.chronicDrug(app)
+            let prescriber = try await app.token(.prescriber, institution: "CY-BJL-CHC")
+            let issued = try await app.call(
+                .post, "/v1/long-prescriptions", token: prescriber,
+                json: Self.body(drug: drug, days: 56, confirmed: true, extra: #", "maxFills": 3, "minDaysBetweenFills": 0"#))
+            let id = try #require(issued.json["id"] as? Int, "\(issued.text)")
+            let pharmacist = try await app.token(.institutionPharmacist, institution: "SL-PA-THC")
+            #expect(
+                try await app.call(.post, "/v1/long-prescriptions/\(id)/fills", token: pharmacist, json: #"{"quantity": "28"}"#)
+                    .status == .created)
+            #expect(
+                try await app.call(.post, "/v1/long-prescriptions/\(id)/fills", token: pharmacist, json: #"{"quantity": "14"}"#)
+                    .status == .created)
+            let record = try await app.call(.get, "/v1/long-prescriptions/\(id)/e-prescription", token: prescriber)
+            #expect(record.status == .ok, "\(record.text)")
+            #expect((record.json["rxTraceCode"] as? String)?.count == 20 && record.json["longRxFlag"] as? String == "1")
+            #expect(record.json["maxReptCnt"] as? Int == 2 && record.json["reptdCnt"] as? Int == 1, "\(record.text)")
+            #expect(record.json["rxStasCodg"] as? Int == 1, "\(record.text)")
+            let lines = record.json["rxdrugdetail"] as? [[String: Any]] ?? []
+            #expect(lines.count == 1 && lines.first?["fixmedinsHilistId"] as? String == drug, "\(record.text)")
+
+            try await app.call(.post, "/v1/long-prescriptions/\(id)/void", token: prescriber, json: #"{"reason": " "}"#)
+                .expectProblem(.unprocessableContent, naming: "reason")
+            let other = try await app.token(.prescriber, institution: "JL-TCMH")
+            try await app.call(.post, "/v1/long-prescriptions/\(id)/void", token: other, json: #"{"reason": "x"}"#)
+                .expectProblem(.forbidden)
+            let voided = try await app.call(
+                .post, "/v1/long-prescriptions/\(id)/void", token: prescriber, json: #"{"reason": "医保结算信息有误"}"#)
+            #expect(voided.status == .ok, "\(voided.text)")
+            #expect(voided.json["status"] as? String == "ended" && voided.json["endReason"] as? String == "other")
+            let after = try await app.call(.get, "/v1/long-prescriptions/\(id)/e-prescription", token: prescriber)
+            #expect(after.json["rxStasCodg"] as? Int == 4, "\(after.text)")
+            try await app.call(.post, "/v1/long-prescriptions/\(id)/void", token: prescriber, json: #"{"reason": "again"}"#)
+                .expectProblem(.conflict)
+            try await app.call(.post, "/v1/long-prescriptions/\(id)/fills", token: pharmacist, json: #"{"quantity": "1"}"#)
+                .expectProblem(.conflict)
+            #expect(
+                try await app.count(
+                    """
+                    SELECT count(*)::int FROM audit_log WHERE entity_type = 'long_prescription' AND action = 'void'
+                      AND entity_key = \(String(id)) AND (after ->> 'voided')::boolean AND NOT (before ->> 'voided')::boolean
+                    """) == 1)
+            try await app.call(.get, "/v1/long-prescriptions/999999/e-prescription", token: prescriber)
+                .expectProblem(.notFound)
+        }
+    }
+
     @Test("a consortium rule set may be stricter than the national limits, never looser")
     func ruleSets() async throws {
         try await TestApp.run { app in

@@ -1,4 +1,5 @@
 internal import Foundation
+internal import OpenAPIRuntime
 import RxDomain
 import RxStore
 import RxUseCases
@@ -203,5 +204,28 @@ extension APIHandler {
             consortiumID: try principal.scopedConsortiumID(orNotFound: "no long prescription \(input.path.id)"), today: today,
             by: principal)
         return .ok(.init(body: .json(try .init(ended))))
+    }
+
+    func getLongPrescriptionRecord(_ input: Operations.GetLongPrescriptionRecord.Input) async throws
+        -> Operations.GetLongPrescriptionRecord.Output
+    {
+        let principal = try RequestPrincipal.require()
+        let json = try await longPrescriptions.record(
+            id: input.path.id,
+            consortiumID: try principal.scopedConsortiumID(orNotFound: "no long prescription \(input.path.id)"), today: today)
+        let object = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(json.utf8))
+        return .ok(.init(body: .json(.init(additionalProperties: object))))
+    }
+
+    func voidLongPrescription(_ input: Operations.VoidLongPrescription.Input) async throws
+        -> Operations.VoidLongPrescription.Output
+    {
+        let principal = try RequestPrincipal.require()
+        guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
+        let voided = try await longPrescriptions.void(
+            id: input.path.id, reason: body.reason,
+            consortiumID: try principal.scopedConsortiumID(orNotFound: "no long prescription \(input.path.id)"), today: today,
+            by: principal)
+        return .ok(.init(body: .json(try .init(voided))))
     }
 }

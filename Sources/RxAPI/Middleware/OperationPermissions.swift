@@ -81,6 +81,7 @@ package enum OperationPermissions {
         "issueLongPrescription": [.issueLongPrescription],
         "fillLongPrescription": [.dispense],
         "endLongPrescription": [.issueLongPrescription],
+        "voidLongPrescription": [.issueLongPrescription],
         // Stock documents: transfers between members and counts.
         "listStockTransfers": [.readStockDocuments],
         "createStockTransfer": [.moveStockDocument],

@@ -252,16 +252,16 @@ package struct LongPrescriptionStore: SQLStore {
     package func insertPrescription(
         _ item: LongPrescriptionRequest.Item, days: Int, tolerance: Int, patientRef: String, institutionID: Int64,
         prescriberID: Int64, maxFills: Int, minDaysBetweenFills: Int, validityDays: Int, today: BusinessDate,
-        createdBy tokenID: Int64?, consortiumID: Int64, connection: PostgresConnection
+        rxTraceCode: String, createdBy tokenID: Int64?, consortiumID: Int64, connection: PostgresConnection
     ) async throws -> Int64? {
         try await connection.row(
             """
             INSERT INTO long_prescriptions (consortium_id, institution_id, prescriber_id, patient_ref, drug_code, daily_dose, days,
-                quantity, start_date, supply_guard, max_fills, min_days_between_fills, validity_days, created_by)
+                quantity, start_date, supply_guard, max_fills, min_days_between_fills, validity_days, created_by, rx_trace_code)
             VALUES (\(consortiumID), \(institutionID), \(prescriberID), \(patientRef), \(item.drugCode), \(item.dailyDose),
                     \(days), \(item.dailyDose * Decimal(days)), \(today.description)::date,
                     daterange(\(today.description)::date, \(today.description)::date + \(max(0, days - 1 - tolerance))::int),
-                    \(maxFills), \(minDaysBetweenFills), \(validityDays), \(tokenID))
+                    \(maxFills), \(minDaysBetweenFills), \(validityDays), \(tokenID), \(rxTraceCode))
             RETURNING id
             """, as: Int64.self, logger: logger)
     }
@@ -345,5 +345,52 @@ package struct LongPrescriptionStore: SQLStore {
             UPDATE long_prescriptions SET status = 'ended', end_reason = \(reason.rawValue), ended_on = \(today.description)::date
             WHERE consortium_id = \(consortiumID) AND id = \(id)
             """, logger: logger)
+    }
+
+    /// The national insurance e-prescription record of a long prescription (`EPrescriptionRecord`): a refill is a fill
+    /// after the first (maxReptCnt is the fills allowed less one), the line the drug by its code; nil when there is no
+    /// such prescription or it carries no trace code.
+    package func record(id: Int64, consortiumID: Int64, connection: PostgresConnection) async throws -> EPrescriptionRecord? {
+        guard
+            let r = try await connection.row(
+                """
+                SELECT p.rx_trace_code, p.hi_rxno, p.start_date::text, p.validity_days, p.max_fills,
+                       (SELECT count(*)::int FROM long_prescription_fills f
+                        WHERE f.consortium_id = p.consortium_id AND f.prescription_id = p.id),
+                       p.min_days_between_fills, p.init_rxno, p.voided_at IS NOT NULL, p.revoked_at IS NOT NULL, p.drug_code,
+                       p.quantity, d.unit, p.days
+                FROM long_prescriptions p JOIN drugs d ON d.code = p.drug_code
+                WHERE p.consortium_id = \(consortiumID) AND p.id = \(id)
+                """,
+                as: (String?, String?, String, Int, Int, Int, Int, String?, Bool, Bool, String, Decimal, String, Int).self,
+                logger: logger),
+            let traceCode = r.0, let issuedOn = BusinessDate(r.2)
+        else { return nil }
+        return EPrescriptionRecord(
+            traceCode: traceCode, insuranceRxNumber: r.1, issuedOn: issuedOn, validityDays: r.3, refillable: r.4 > 1,
+            maxRefills: r.4 - 1, refills: max(r.5 - 1, 0), minDaysBetweenRefills: r.6, renewal: r.7 != nil,
+            initialRxNumber: r.7, longPrescription: true,
+            lines: [
+                .init(
+                    insuranceCode: r.10, inHouseCode: r.10, quantity: Quantity(r.11), unit: r.12, days: r.13,
+                    hospitalPreparation: false)
+            ], voided: r.8, revoked: r.9)
+    }
+
+    /// Voids the e-prescription and records the insurance revoke in one step, with the reason; with `end`, the
+    /// prescription ends on `today` (reason other). False when it was voided already.
+    package func void(
+        id: Int64, reason: String, end: Bool, today: BusinessDate, consortiumID: Int64, connection: PostgresConnection
+    ) async throws -> Bool {
+        try await connection.row(
+            """
+            UPDATE long_prescriptions
+            SET voided_at = clock_timestamp(), revoked_at = clock_timestamp(), void_reason = \(reason),
+                status = CASE WHEN \(end)::boolean THEN 'ended' ELSE status END,
+                end_reason = CASE WHEN \(end)::boolean THEN 'other' ELSE end_reason END,
+                ended_on = CASE WHEN \(end)::boolean THEN \(today.description)::date ELSE ended_on END
+            WHERE consortium_id = \(consortiumID) AND id = \(id) AND voided_at IS NULL
+            RETURNING true
+            """, as: Bool.self, logger: logger) ?? false
     }
 }

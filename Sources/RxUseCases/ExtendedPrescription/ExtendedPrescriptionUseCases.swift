@@ -137,7 +137,7 @@ package struct ExtendedPrescriptionUseCases: Sendable {
                         institutionID: issuer.id, prescriberID: prescriberID, patientRef: request.patientRef,
                         dispensingInstitutionID: dispensing.id, collectingInstitutionID: collecting.id,
                         homeAddressRef: asked.homeAddressRef, chronic: asked.chronic, businessDate: businessDate,
-                        rxTraceCode: Self.traceCode(), validityDays: asked.validityDays, drugCode: item.drugCode,
+                        rxTraceCode: TraceCodes.make(prefix: "EX"), validityDays: asked.validityDays, drugCode: item.drugCode,
                         quantity: item.dailyDose * Decimal(days), unit: unit, days: days),
                     issuedBy: principal.tokenID, consortiumID: consortiumID, connection: transaction)
             else { throw DomainError.conflict("the prescription was not recorded") }
@@ -154,13 +154,6 @@ package struct ExtendedPrescriptionUseCases: Sendable {
                 after: issued)
             return issued
         }
-    }
-
-    /// A prescription trace code (rxTraceCode): 20 characters, random, unique in the consortium by the schema.
-    static func traceCode() -> String {
-        let digits = Array("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ")
-        var generator = SystemRandomNumberGenerator()
-        return "EX" + String((0..<18).map { _ in digits[Int.random(in: 0..<digits.count, using: &generator)] })
     }
 
     package func prescription(id: Int64, consortiumID: Int64) async throws -> StoredExtendedPrescription {

@@ -247,7 +247,8 @@ package struct LongPrescriptionUseCases: Sendable {
                     item, days: days, tolerance: context.rules?.supplyOnHandToleranceDays ?? 0,
                     patientRef: request.patientRef, institutionID: institution.id, prescriberID: prescriberID,
                     maxFills: maxFills, minDaysBetweenFills: minDaysBetweenFills, validityDays: validityDays, today: today,
-                    createdBy: principal.tokenID, consortiumID: consortiumID, connection: transaction)
+                    rxTraceCode: TraceCodes.make(prefix: "LP"), createdBy: principal.tokenID, consortiumID: consortiumID,
+                    connection: transaction)
             else { throw DomainError.conflict("the prescription was not recorded") }
             if let key = idempotencyKey, let tokenID = principal.tokenID {
                 try await keys.record(
@@ -311,6 +312,50 @@ package struct LongPrescriptionUseCases: Sendable {
             try await database.audit.record(
                 on: transaction, consortiumID: consortiumID, actor: Actor(principal), action: "end",
                 entityType: "long_prescription", entityKey: String(id), before: before, after: after)
+            return after
+        }
+    }
+
+    /// The e-prescription record's JSON as a member's HIS uploads it, its status as of `today`.
+    package func record(id: Int64, consortiumID: Int64, today: BusinessDate) async throws -> String {
+        try await database.read { connection in
+            try await store.record(id: id, consortiumID: consortiumID, connection: connection)
+        }.orNotFound("no long prescription \(id)").json(on: today)
+    }
+
+    /// A long prescription as the void's audit row keeps it: the prescription and its record's void and revoke.
+    struct VoidAudit: Encodable {
+        var prescription: IssuedPrescription
+        var voided: Bool
+        var revoked: Bool
+    }
+
+    /// Voids the e-prescription (作废) and records the insurance revoke in one step, with a reason
+    /// (`EPrescriptionRecord.void`: once, 409; a reason, 422): who may issue and end it. An active one ends with it.
+    package func void(id: Int64, reason: String, consortiumID: Int64, today: BusinessDate, by principal: Principal)
+        async throws -> IssuedPrescription
+    {
+        try await database.transaction { transaction in
+            let before = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction, lock: true)
+                .orNotFound("no long prescription \(id)")
+            guard let institutionID = try await store.institutionID(code: before.institutionCode, connection: transaction)
+            else { throw DomainError.notFound(before.institutionCode) }
+            try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institutionID))
+            let record = try await store.record(id: id, consortiumID: consortiumID, connection: transaction)
+                .orNotFound("no long prescription \(id)")
+            let voided = try record.void(reason: reason)
+            guard
+                try await store.void(
+                    id: id, reason: reason, end: before.status == "active", today: today, consortiumID: consortiumID,
+                    connection: transaction)
+            else { throw DomainError.conflict("the void was not recorded") }
+            let after = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction)
+                .orNotFound("no long prescription \(id)")
+            try await database.audit.record(
+                on: transaction, consortiumID: consortiumID, actor: Actor(principal), action: "void",
+                entityType: "long_prescription", entityKey: String(id),
+                before: VoidAudit(prescription: before, voided: record.voided, revoked: record.revoked),
+                after: VoidAudit(prescription: after, voided: voided.voided, revoked: voided.revoked))
             return after
         }
     }
