@@ -318,6 +318,39 @@ struct ExtendedPrescriptionDispatchTests {
         }
     }
 
+    @Test(
+        "a late one feeds the shortage signals: at the collecting member the day after its deadline's date, cleared once delivered"
+    )
+    func lateIntoShortageSignals() async throws {
+        let today = Ledger.Today(BusinessDate.today())
+        try await Ledger.run(today: today) { app in
+            let p = try await Self.setUp(app, today: today)
+            let id = try await Self.approved(app, p, patient: "P-0010", today: today)
+            #expect(try await Self.move(app, id, "dispatch", token: p.centre).status == .ok)
+            // The deadline is 48 hours after approval: its date is two days on.
+            let d = today.value
+            _ = try await ShortageScanTests.scan(app, on: d.adding(days: 2))
+            #expect(try await ShortageScanTests.records(app, p.drug).isEmpty)
+            _ = try await ShortageScanTests.scan(app, on: d.adding(days: 4))
+            let record = try #require(try await ShortageScanTests.records(app, p.drug).last)
+            #expect(record.status == "open" && record.level == "member")
+            let admin = try await app.token(.consortiumAdmin)
+            let shown = try await app.call(.get, "/v1/consortia/JLTCM/shortages/\(record.id)", token: admin)
+            let signals = shown.json["signals"] as? [[String: Any]] ?? []
+            #expect(signals.count == 1, "\(shown.text)")
+            #expect(signals.first?["kind"] as? String == "late_extended_prescription", "\(shown.text)")
+            #expect(signals.first?["extendedPrescriptionId"] as? Int == id && signals.first?["daysLate"] as? Int == 2)
+            #expect(signals.first?["institutionCode"] as? String == Self.clinic, "\(shown.text)")
+
+            #expect(try await Self.move(app, id, "deliver", token: p.clinic).status == .ok)
+            _ = try await ShortageScanTests.scan(app, on: d.adding(days: 5))
+            let after = try await app.call(.get, "/v1/consortia/JLTCM/shortages/\(record.id)", token: admin)
+            let cleared = after.json["signals"] as? [[String: Any]] ?? []
+            #expect(cleared.first?["clearedOn"] as? String == d.adding(days: 5).description, "\(after.text)")
+            #expect(try await ShortageScanTests.records(app, p.drug).last?.status == "closed")
+        }
+    }
+
     @Test("the demo: a patient of the community centre in every state, their stock where each state leaves it, audited")
     func demo() async throws {
         try await TestApp.run { app in

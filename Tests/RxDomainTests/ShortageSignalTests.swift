@@ -80,6 +80,26 @@ struct ShortageSignalTests: RuleRefusals {
         #expect(!(try F.assess([delivered], on: F.today.adding(days: 1))).isShort)
     }
 
+    @Test(
+        "an extended prescription not delivered: late at its collecting member the day after its deadline's date, not on it; a member's level"
+    )
+    func lateExtendedPrescription() throws {
+        let due = UndeliveredExtendedPrescription(prescriptionID: 42, dueOn: F.today)
+        var member = F.member("CHC", onHand: "600", perDay: "2")
+        member.undeliveredPrescriptions = [due]
+        #expect(!(try F.assess([member], on: F.today)).isShort)
+        let next = try F.assess([member], on: F.today.adding(days: 2))
+        #expect(
+            next.signals == [
+                ShortageSignal(
+                    kind: .lateExtendedPrescription, institutionCode: "CHC", extendedPrescriptionID: 42, daysLate: 2)
+            ])
+        #expect(next.affected.map(\.institutionCode) == ["CHC"] && next.level == .member)
+        // Delivered (no longer waiting): the signal goes.
+        member.undeliveredPrescriptions = []
+        #expect(!(try F.assess([member], on: F.today.adding(days: 2))).isShort)
+    }
+
     @Test("a supplier's report holds from its date until supply resumes, and makes it the consortium's")
     func supplierReport() throws {
         let report = SupplierShortageReport(

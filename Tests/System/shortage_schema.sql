@@ -122,6 +122,23 @@ SELECT pg_temp.refused($$INSERT INTO shortage_signals (consortium_id, shortage_i
     days_late, first_seen_on, last_seen_on)
     SELECT consortium_id, id, 'late_delivery', pg_temp.i('SHT-A'), 999, 1, 2, '2026-11-02', '2026-11-02' FROM open_shortage$$,
     '23503');
+-- A late extended prescription (sql/032) names its prescription, its collecting member and its days late.
+SELECT pg_temp.refused($$INSERT INTO shortage_signals (consortium_id, shortage_id, kind, institution_id, days_late,
+    first_seen_on, last_seen_on)
+    SELECT consortium_id, id, 'late_extended_prescription', pg_temp.i('SHT-A'), 2, '2026-11-02', '2026-11-02'
+    FROM open_shortage$$, '23514');
+SELECT pg_temp.refused($$INSERT INTO shortage_signals (consortium_id, shortage_id, kind, institution_id,
+    extended_prescription_id, first_seen_on, last_seen_on)
+    SELECT consortium_id, id, 'late_extended_prescription', pg_temp.i('SHT-A'), 999, '2026-11-02', '2026-11-02'
+    FROM open_shortage$$, '23514');
+SELECT pg_temp.refused($$INSERT INTO shortage_signals (consortium_id, shortage_id, kind, institution_id,
+    extended_prescription_id, days_late, first_seen_on, last_seen_on)
+    SELECT consortium_id, id, 'late_extended_prescription', pg_temp.i('SHT-A'), 999, 2, '2026-11-02', '2026-11-02'
+    FROM open_shortage$$, '23503');
+SELECT pg_temp.refused($$INSERT INTO shortage_signals (consortium_id, shortage_id, kind, institution_id, order_id, line_no,
+    extended_prescription_id, days_late, first_seen_on, last_seen_on)
+    SELECT consortium_id, id, 'late_delivery', pg_temp.i('SHT-A'), 999, 1, 999, 2, '2026-11-02', '2026-11-02'
+    FROM open_shortage$$, '23514');
 -- A supplier's report is the consortium's; a signal points at one of its own.
 INSERT INTO shortage_supplier_reports (consortium_id, drug_code, supplier_id, reported_on, notice)
 SELECT pg_temp.c('SHT'), 'XSHT01', id, '2026-11-01', '原料药短缺，暂停供货' FROM suppliers WHERE code = 'SHT-DIST';

@@ -21,7 +21,7 @@ extension Components.Schemas.ShortageRecordState {
                 .init(
                     kind: try convert($0.kind), institutionCode: $0.institutionCode, onHand: $0.onHand?.description,
                     daysOfStock: $0.daysOfStock.map(DecimalText.plain), orderId: $0.orderID, lineNo: $0.lineNo,
-                    daysLate: $0.daysLate, supplierCode: $0.supplierCode)
+                    extendedPrescriptionId: $0.extendedPrescriptionID, daysLate: $0.daysLate, supplierCode: $0.supplierCode)
             })
     }
 }

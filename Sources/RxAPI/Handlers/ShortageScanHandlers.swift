@@ -33,8 +33,9 @@ extension Components.Schemas.ShortageSignal {
         let s = l.signal
         self.init(
             kind: try convert(s.kind), institutionCode: s.institutionCode, onHand: s.onHand?.description,
-            daysOfStock: s.daysOfStock.map(DecimalText.plain), orderId: s.orderID, lineNo: s.lineNo, daysLate: s.daysLate,
-            supplierCode: s.supplierCode, firstSeenOn: l.firstSeenOn.description, lastSeenOn: l.lastSeenOn.description,
+            daysOfStock: s.daysOfStock.map(DecimalText.plain), orderId: s.orderID, lineNo: s.lineNo,
+            extendedPrescriptionId: s.extendedPrescriptionID, daysLate: s.daysLate, supplierCode: s.supplierCode,
+            firstSeenOn: l.firstSeenOn.description, lastSeenOn: l.lastSeenOn.description,
             clearedOn: l.clearedOn?.description)
     }
 }

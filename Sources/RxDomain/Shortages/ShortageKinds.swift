@@ -39,6 +39,9 @@ package enum ShortageSignalKind: String, Sendable, Codable, CaseIterable {
     case lowStock = "low_stock"
     /// 配送超时: an order line not delivered within `shortage_delivery_deadline_days` of its submission.
     case lateDelivery = "late_delivery"
+    /// 延伸处方配送超时: an approved extended prescription not delivered to the collecting member by the deadline
+    /// stamped at its approval (`extended_rx_delivery_deadline_hours`).
+    case lateExtendedPrescription = "late_extended_prescription"
     /// 供应商报告: a distributor or manufacturer reports it cannot supply.
     case supplierReport = "supplier_report"
 }

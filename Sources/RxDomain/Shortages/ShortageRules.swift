@@ -10,6 +10,8 @@ package enum ShortageRules {
     ///   threshold is not low), and for the consortium as a whole (its stock over all members' consumption);
     /// - late delivery of an open order line with quantity outstanding more than `deliveryDeadlineDays` after its
     ///   submission (on the deadline day it is not late yet);
+    /// - late delivery of an approved extended prescription (延伸处方) at its collecting member, not delivered after the
+    ///   business date of its deadline (on that date it is not late yet, as an order line);
     /// - a supplier's report standing on `today`.
     package static func signals(
         drugCode: String, members: [MemberStockFacts], supplierReports: [SupplierShortageReport],
@@ -41,6 +43,15 @@ package enum ShortageRules {
                     ShortageSignal(
                         kind: .lateDelivery, institutionCode: member.institutionCode, orderID: line.orderID,
                         lineNo: line.lineNo, daysLate: late))
+                hit = true
+            }
+            for waiting in member.undeliveredPrescriptions.sorted(by: { $0.prescriptionID < $1.prescriptionID }) {
+                let late = waiting.dueOn.days(to: today)
+                guard late > 0 else { continue }
+                signals.append(
+                    ShortageSignal(
+                        kind: .lateExtendedPrescription, institutionCode: member.institutionCode,
+                        extendedPrescriptionID: waiting.prescriptionID, daysLate: late))
                 hit = true
             }
             if hit {

@@ -53,6 +53,18 @@ package struct OpenOrderLine: Sendable, Hashable, Codable {
     }
 }
 
+/// An approved extended prescription waiting at the collecting member, not delivered yet, with the business date
+/// of its delivery deadline (`delivery_due_at` in Asia/Shanghai).
+package struct UndeliveredExtendedPrescription: Sendable, Hashable, Codable {
+    package var prescriptionID: Int64
+    package var dueOn: BusinessDate
+
+    package init(prescriptionID: Int64, dueOn: BusinessDate) {
+        self.prescriptionID = prescriptionID
+        self.dueOn = dueOn
+    }
+}
+
 /// A distributor's or manufacturer's notice that it cannot supply a drug, recorded by the supply centre; it stands
 /// from `reportedOn` until `resumedOn` (nil: still standing).
 package struct SupplierShortageReport: Sendable, Hashable, Codable {
@@ -79,23 +91,29 @@ package struct SupplierShortageReport: Sendable, Hashable, Codable {
 }
 
 /// What the stores found for one member and one drug: stock on hand (issuable or not, as the ledger holds it),
-/// consumption over the window, and its open order lines.
+/// consumption over the window, its open order lines, and the extended prescriptions it waits for as the collecting
+/// member.
 package struct MemberStockFacts: Sendable, Equatable {
     package var institutionCode: String
     package var onHand: Quantity
     package var consumed: Quantity
     package var openOrderLines: [OpenOrderLine]
+    package var undeliveredPrescriptions: [UndeliveredExtendedPrescription]
 
-    package init(institutionCode: String, onHand: Quantity, consumed: Quantity, openOrderLines: [OpenOrderLine] = []) {
+    package init(
+        institutionCode: String, onHand: Quantity, consumed: Quantity, openOrderLines: [OpenOrderLine] = [],
+        undeliveredPrescriptions: [UndeliveredExtendedPrescription] = []
+    ) {
         self.institutionCode = institutionCode
         self.onHand = onHand
         self.consumed = consumed
         self.openOrderLines = openOrderLines
+        self.undeliveredPrescriptions = undeliveredPrescriptions
     }
 }
 
 /// A signal that holds: its kind, the member (nil for the consortium as a whole or a supplier's report), and what
-/// shows it (days of stock, the late order line, the supplier).
+/// shows it (days of stock, the late order line or extended prescription, the supplier).
 package struct ShortageSignal: Sendable, Hashable, Codable {
     package var kind: ShortageSignalKind
     package var institutionCode: String?
@@ -103,12 +121,14 @@ package struct ShortageSignal: Sendable, Hashable, Codable {
     package var daysOfStock: Decimal?
     package var orderID: Int64?
     package var lineNo: Int?
+    package var extendedPrescriptionID: Int64?
     package var daysLate: Int?
     package var supplierCode: String?
 
     package init(
         kind: ShortageSignalKind, institutionCode: String? = nil, onHand: Quantity? = nil, daysOfStock: Decimal? = nil,
-        orderID: Int64? = nil, lineNo: Int? = nil, daysLate: Int? = nil, supplierCode: String? = nil
+        orderID: Int64? = nil, lineNo: Int? = nil, extendedPrescriptionID: Int64? = nil, daysLate: Int? = nil,
+        supplierCode: String? = nil
     ) {
         self.kind = kind
         self.institutionCode = institutionCode
@@ -116,6 +136,7 @@ package struct ShortageSignal: Sendable, Hashable, Codable {
         self.daysOfStock = daysOfStock
         self.orderID = orderID
         self.lineNo = lineNo
+        self.extendedPrescriptionID = extendedPrescriptionID
         self.daysLate = daysLate
         self.supplierCode = supplierCode
     }
@@ -123,13 +144,14 @@ package struct ShortageSignal: Sendable, Hashable, Codable {
 
 extension ShortageSignal {
     /// The order signals are listed in: by kind, then member (the consortium's own after its members), then order
-    /// line, then supplier.
+    /// line or extended prescription, then supplier.
     package static func precedes(_ a: ShortageSignal, _ b: ShortageSignal) -> Bool {
         let kinds = ShortageSignalKind.allCases
+        /// An order line and an extended prescription are never in one kind: one slot holds either's id.
         func key(_ s: ShortageSignal) -> (Int, Int, String, Int64, Int, String) {
             (
-                kinds.firstIndex(of: s.kind)!, s.institutionCode == nil ? 1 : 0, s.institutionCode ?? "", s.orderID ?? 0,
-                s.lineNo ?? 0, s.supplierCode ?? ""
+                kinds.firstIndex(of: s.kind)!, s.institutionCode == nil ? 1 : 0, s.institutionCode ?? "",
+                s.orderID ?? s.extendedPrescriptionID ?? 0, s.lineNo ?? 0, s.supplierCode ?? ""
             )
         }
         return key(a) < key(b)
@@ -154,9 +176,9 @@ package struct MemberStockPosition: Sendable, Hashable, Codable {
 package struct ShortageAssessment: Sendable, Equatable {
     package var drugCode: String
     package var on: BusinessDate
-    /// Sorted by kind, then member, then order line, then supplier.
+    /// Sorted by kind, then member, then order line or extended prescription, then supplier.
     package var signals: [ShortageSignal]
-    /// The members with a stock-out, low stock or a late delivery, by code.
+    /// The members with a stock-out, low stock, a late delivery or a late extended prescription, by code.
     package var affected: [MemberStockPosition]
     package var consortiumOnHand: Quantity
     package var consortiumDaysOfStock: Decimal?

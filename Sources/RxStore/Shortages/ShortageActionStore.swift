@@ -95,17 +95,18 @@ package struct ShortageActionStore: SQLStore {
         ).map { MemberStockPosition(institutionCode: $0.0, onHand: Quantity($0.1), daysOfStock: $0.2) }
         let signals = try await connection.rows(
             """
-            SELECT s.kind, i.code, s.on_hand, s.days_of_stock, s.order_id, s.line_no, s.days_late, sup.code
+            SELECT s.kind, i.code, s.on_hand, s.days_of_stock, s.order_id, s.line_no, s.extended_prescription_id,
+                   s.days_late, sup.code
             FROM shortage_signals s
             LEFT JOIN institutions i ON i.id = s.institution_id
             LEFT JOIN shortage_supplier_reports r ON r.consortium_id = s.consortium_id AND r.id = s.supplier_report_id
             LEFT JOIN suppliers sup ON sup.id = r.supplier_id
             WHERE s.consortium_id = \(consortiumID) AND s.shortage_id = \(id) AND s.cleared_on IS NULL ORDER BY s.id
-            """, as: (String, String?, Decimal?, Decimal?, Int64?, Int?, Int?, String?).self, logger: logger
+            """, as: (String, String?, Decimal?, Decimal?, Int64?, Int?, Int64?, Int?, String?).self, logger: logger
         ).map {
             ShortageSignal(
                 kind: try decodeEnum($0.0), institutionCode: $0.1, onHand: $0.2.map(Quantity.init), daysOfStock: $0.3,
-                orderID: $0.4, lineNo: $0.5, daysLate: $0.6, supplierCode: $0.7)
+                orderID: $0.4, lineNo: $0.5, extendedPrescriptionID: $0.6, daysLate: $0.7, supplierCode: $0.8)
         }
         let record = ShortageRecord(
             id: h.0, drugCode: h.1, status: try decodeEnum(h.2), level: try decodeEnum(h.3),

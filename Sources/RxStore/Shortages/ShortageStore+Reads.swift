@@ -196,8 +196,8 @@ extension ShortageStore {
     package func signals(consortiumID: Int64, shortageID: Int64) async throws -> [ShortageSignalLine] {
         try await database.rows(
             """
-            SELECT g.kind, i.code, g.on_hand, g.days_of_stock, g.order_id, g.line_no, g.days_late, s.code,
-                   g.first_seen_on::text, g.last_seen_on::text, g.cleared_on::text
+            SELECT g.kind, i.code, g.on_hand, g.days_of_stock, g.order_id, g.line_no, g.extended_prescription_id,
+                   g.days_late, s.code, g.first_seen_on::text, g.last_seen_on::text, g.cleared_on::text
             FROM shortage_signals g
             LEFT JOIN institutions i ON i.id = g.institution_id
             LEFT JOIN shortage_supplier_reports r ON r.consortium_id = g.consortium_id AND r.id = g.supplier_report_id
@@ -205,13 +205,13 @@ extension ShortageStore {
             WHERE g.consortium_id = \(consortiumID) AND g.shortage_id = \(shortageID)
             ORDER BY g.first_seen_on, g.id
             """,
-            as: (String, String?, Decimal?, Decimal?, Int64?, Int?, Int?, String?, String, String, String?).self
+            as: (String, String?, Decimal?, Decimal?, Int64?, Int?, Int64?, Int?, String?, String, String, String?).self
         ).map {
             ShortageSignalLine(
                 signal: ShortageSignal(
                     kind: try decodeEnum($0.0), institutionCode: $0.1, onHand: $0.2.map(Quantity.init), daysOfStock: $0.3,
-                    orderID: $0.4, lineNo: $0.5, daysLate: $0.6, supplierCode: $0.7),
-                firstSeenOn: try Self.day($0.8), lastSeenOn: try Self.day($0.9), clearedOn: try $0.10.map(Self.day))
+                    orderID: $0.4, lineNo: $0.5, extendedPrescriptionID: $0.6, daysLate: $0.7, supplierCode: $0.8),
+                firstSeenOn: try Self.day($0.9), lastSeenOn: try Self.day($0.10), clearedOn: try $0.11.map(Self.day))
         }
     }
 

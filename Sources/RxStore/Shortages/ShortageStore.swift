@@ -9,6 +9,13 @@ package struct MemberOpenOrderLine: Sendable, Equatable {
     package var line: OpenOrderLine
 }
 
+/// An approved extended prescription not delivered yet, with its collecting member and drug.
+package struct MemberUndeliveredPrescription: Sendable, Equatable {
+    package var institutionCode: String
+    package var drugCode: String
+    package var prescription: UndeliveredExtendedPrescription
+}
+
 /// A supplier's report standing on a day, with its row id (the signal points at it).
 package struct StandingSupplierReport: Sendable, Equatable {
     package var id: Int64
@@ -88,6 +95,29 @@ package struct ShortageStore: SQLStore {
         }
     }
 
+    /// The approved extended prescriptions not delivered yet (approved or dispatched), by collecting member and each
+    /// drug of their lines,
+    /// with the business date of their delivery deadline.
+    package func undeliveredExtendedPrescriptions(consortiumID: Int64, on connection: StoreConnection) async throws
+        -> [MemberUndeliveredPrescription]
+    {
+        try await connection.rows(
+            """
+            SELECT i.code, l.drug_code, p.id, (p.delivery_due_at AT TIME ZONE 'Asia/Shanghai')::date::text
+            FROM extended_prescriptions p
+            JOIN extended_prescription_lines l ON l.consortium_id = p.consortium_id AND l.prescription_id = p.id
+            JOIN institutions i ON i.id = p.collecting_institution_id
+            WHERE p.consortium_id = \(consortiumID) AND p.state IN ('approved', 'dispatched')
+              AND p.delivery_due_at IS NOT NULL
+            ORDER BY i.code, l.drug_code, p.id
+            """, as: (String, String, Int64, String).self, logger: logger
+        ).map {
+            MemberUndeliveredPrescription(
+                institutionCode: $0.0, drugCode: $0.1,
+                prescription: UndeliveredExtendedPrescription(prescriptionID: $0.2, dueOn: try Self.day($0.3)))
+        }
+    }
+
     /// The supplier reports standing on `date` (reported on or before it, not resumed by it), of one drug or all.
     package func standingReports(
         consortiumID: Int64, drugCode: String? = nil, on date: BusinessDate, connection: StoreConnection
@@ -159,8 +189,8 @@ package struct ShortageStore: SQLStore {
     {
         try await connection.rows(
             """
-            SELECT g.shortage_id, g.kind, i.code, g.on_hand, g.days_of_stock, g.order_id, g.line_no, g.days_late,
-                   s.code, g.supplier_report_id
+            SELECT g.shortage_id, g.kind, i.code, g.on_hand, g.days_of_stock, g.order_id, g.line_no,
+                   g.extended_prescription_id, g.days_late, s.code, g.supplier_report_id
             FROM shortage_signals g
             LEFT JOIN institutions i ON i.id = g.institution_id
             LEFT JOIN shortage_supplier_reports r ON r.consortium_id = g.consortium_id AND r.id = g.supplier_report_id
@@ -168,15 +198,17 @@ package struct ShortageStore: SQLStore {
             WHERE g.consortium_id = \(consortiumID) AND g.shortage_id = ANY(\(shortageIDs)::bigint[]) AND g.cleared_on IS NULL
             ORDER BY g.shortage_id, g.id
             """,
-            as: (Int64, String, String?, Decimal?, Decimal?, Int64?, Int?, Int?, String?, Int64?).self, logger: logger
+            as: (Int64, String, String?, Decimal?, Decimal?, Int64?, Int?, Int64?, Int?, String?, Int64?).self,
+            logger: logger
         ).map {
             (
                 $0.0,
                 SignalRow(
                     signal: ShortageSignal(
                         kind: try decodeEnum($0.1), institutionCode: $0.2, onHand: $0.3.map(Quantity.init),
-                        daysOfStock: $0.4, orderID: $0.5, lineNo: $0.6, daysLate: $0.7, supplierCode: $0.8),
-                    supplierReportID: $0.9)
+                        daysOfStock: $0.4, orderID: $0.5, lineNo: $0.6, extendedPrescriptionID: $0.7, daysLate: $0.8,
+                        supplierCode: $0.9),
+                    supplierReportID: $0.10)
             )
         }
     }
@@ -262,6 +294,7 @@ package struct ShortageStore: SQLStore {
         let days = signals.map { $0.signal.daysOfStock.map { "\($0)" } ?? "" }
         let orders = signals.map { $0.signal.orderID ?? 0 }
         let lines = signals.map { $0.signal.lineNo ?? 0 }
+        let prescriptions = signals.map { $0.signal.extendedPrescriptionID ?? 0 }
         let late = signals.map { $0.signal.daysLate ?? 0 }
         let reports = signals.map { $0.supplierReportID ?? 0 }
         // One statement: the signals no longer holding cleared, the others upserted (the two touch different rows).
@@ -270,11 +303,12 @@ package struct ShortageStore: SQLStore {
             WITH wanted AS (
                 SELECT x.kind, i.id AS institution_id, nullif(x.on_hand, '')::numeric AS on_hand,
                        nullif(x.days, '')::numeric AS days_of_stock, nullif(x.order_id, 0) AS order_id,
-                       nullif(x.line_no, 0) AS line_no, nullif(x.days_late, 0) AS days_late,
-                       nullif(x.report_id, 0) AS supplier_report_id
+                       nullif(x.line_no, 0) AS line_no, nullif(x.prescription_id, 0) AS extended_prescription_id,
+                       nullif(x.days_late, 0) AS days_late, nullif(x.report_id, 0) AS supplier_report_id
                 FROM unnest(\(kinds)::text[], \(members)::text[], \(onHand)::text[], \(days)::text[],
-                            \(orders)::bigint[], \(lines)::int[], \(late)::int[], \(reports)::bigint[])
-                     AS x (kind, code, on_hand, days, order_id, line_no, days_late, report_id)
+                            \(orders)::bigint[], \(lines)::int[], \(prescriptions)::bigint[], \(late)::int[],
+                            \(reports)::bigint[])
+                     AS x (kind, code, on_hand, days, order_id, line_no, prescription_id, days_late, report_id)
                 LEFT JOIN institutions i ON i.consortium_id = \(consortiumID) AND i.code = x.code
             ), cleared AS (
                 UPDATE shortage_signals g SET cleared_on = \(today.description)::date
@@ -284,16 +318,20 @@ package struct ShortageStore: SQLStore {
                     WHERE w.kind = g.kind AND coalesce(w.institution_id, 0) = coalesce(g.institution_id, 0)
                       AND coalesce(w.order_id, 0) = coalesce(g.order_id, 0)
                       AND coalesce(w.line_no, 0) = coalesce(g.line_no, 0)
+                      AND coalesce(w.extended_prescription_id, 0) = coalesce(g.extended_prescription_id, 0)
                       AND coalesce(w.supplier_report_id, 0) = coalesce(g.supplier_report_id, 0))
                 RETURNING g.id
             )
             INSERT INTO shortage_signals (consortium_id, shortage_id, kind, institution_id, on_hand, days_of_stock,
-                                          order_id, line_no, days_late, supplier_report_id, first_seen_on, last_seen_on)
+                                          order_id, line_no, extended_prescription_id, days_late, supplier_report_id,
+                                          first_seen_on, last_seen_on)
             SELECT \(consortiumID), \(shortageID), w.kind, w.institution_id, w.on_hand, w.days_of_stock, w.order_id,
-                   w.line_no, w.days_late, w.supplier_report_id, \(today.description)::date, \(today.description)::date
+                   w.line_no, w.extended_prescription_id, w.days_late, w.supplier_report_id, \(today.description)::date,
+                   \(today.description)::date
             FROM wanted w
             ON CONFLICT (consortium_id, shortage_id, kind, coalesce(institution_id, 0), coalesce(order_id, 0),
-                         coalesce(line_no, 0), coalesce(supplier_report_id, 0)) WHERE cleared_on IS NULL
+                         coalesce(line_no, 0), coalesce(supplier_report_id, 0), coalesce(extended_prescription_id, 0))
+                         WHERE cleared_on IS NULL
             DO UPDATE SET on_hand = excluded.on_hand, days_of_stock = excluded.days_of_stock,
                           days_late = excluded.days_late, last_seen_on = excluded.last_seen_on
             """, logger: logger)

@@ -85,6 +85,8 @@ package struct ShortageScanUseCases: Sendable {
             try await shortages.lockScan(consortiumID: consortiumID, on: connection)
             let settings = try await settings(consortiumID: consortiumID, today: today, connection: connection)
             let lines = try await shortages.openOrderLines(consortiumID: consortiumID, on: connection)
+            let undelivered = try await shortages.undeliveredExtendedPrescriptions(
+                consortiumID: consortiumID, on: connection)
             let reports = try await shortages.standingReports(consortiumID: consortiumID, on: today, connection: connection)
             let latest = try await shortages.latestRecords(consortiumID: consortiumID, on: connection)
 
@@ -100,6 +102,12 @@ package struct ShortageScanUseCases: Sendable {
                     default: MemberStockFacts(
                         institutionCode: l.institutionCode, onHand: .zero, consumed: .zero)
                 ].openOrderLines.append(l.line)
+            }
+            for u in undelivered {
+                facts[u.drugCode, default: [:]][
+                    u.institutionCode,
+                    default: MemberStockFacts(institutionCode: u.institutionCode, onHand: .zero, consumed: .zero)
+                ].undeliveredPrescriptions.append(u.prescription)
             }
             let reportsByDrug = Dictionary(grouping: reports, by: \.drugCode)
             var drugs = Set(facts.keys).union(reportsByDrug.keys)
