@@ -319,6 +319,37 @@ struct ExtendedPrescriptionDispatchTests {
     }
 
     @Test(
+        "a recalled lot at the collecting member: never collected; cancelled, it stays there quarantined and the other lot goes back"
+    )
+    func recalledAtCollectingMember() async throws {
+        let today = Self.start()
+        try await Ledger.run(today: today) { app in
+            let p = try await Self.setUp(app, today: today)
+            let id = try await Self.approved(app, p, patient: "P-0011", today: today)
+            #expect(try await Self.move(app, id, "dispatch", token: p.centre).status == .ok)
+            #expect(try await Self.move(app, id, "deliver", token: p.clinic).status == .ok)
+            #expect(try await Self.onHand(app, Self.clinic, p) == [30, 26])
+            let admin = try await app.token(.consortiumAdmin)
+            let recall = try await app.call(
+                .post, "/v1/consortia/JLTCM/lot-blocks", token: admin,
+                json: #"{"drugCode": "\#(p.drug)", "lotNumber": "EARLY", "noticeNumber": "NMPA-2026-009", "reason": "召回"}"#)
+            #expect(recall.status == .created, "\(recall.text)")
+            try await Self.move(app, id, "collect", token: p.clinic)
+                .expectProblem(.unprocessableContent, naming: "lotNumber")
+            let cancelled = try await Self.move(app, id, "cancel", token: p.clinic, json: #"{"reason": "批号召回"}"#)
+            #expect(cancelled.status == .ok && cancelled.json["state"] as? String == "cancelled", "\(cancelled.text)")
+            // The recalled 30 stay at the clinic for its destruction or return; the other 26 are back at the centre.
+            #expect(try await Self.onHand(app, Self.clinic, p) == [30, 0])
+            #expect(try await Self.onHand(app, Self.centre, p) == [0, 100])
+            #expect(
+                try await Self.movements(app, id) == [
+                    "\(Self.centre) 102 EARLY 30", "\(Self.centre) 102 LATE 26", "\(Self.clinic) 101 EARLY 30",
+                    "\(Self.clinic) 101 LATE 26", "\(Self.clinic) 102 LATE 26", "\(Self.centre) 101 LATE 26",
+                ])
+        }
+    }
+
+    @Test(
         "a late one feeds the shortage signals: at the collecting member the day after its deadline's date, cleared once delivered"
     )
     func lateIntoShortageSignals() async throws {

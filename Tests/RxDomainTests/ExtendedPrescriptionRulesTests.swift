@@ -39,6 +39,21 @@ struct ExtendedPrescriptionRulesTests: RuleRefusals {
         #expect(legs(.delivered, .notCollected) == back)
         #expect(legs(.delivered, .cancelled) == back)
         #expect(legs(.dispatched, .cancelled) == ["1 101 BS2701 50", "1 101 BS2702 6"])
+        // A lot quarantined at the collecting member stays there; the others go back.
+        let quarantined = ExtendedPrescriptionRules.quarantinedLots(
+            lots, blocks: [LotKey("bs2702"): .recall], on: today)
+        #expect(quarantined == [LotKey("BS2702")])
+        #expect(
+            ExtendedPrescriptionRules.stockLegs(
+                from: .delivered, to: .cancelled, lots: lots, dispensing: centre, collecting: clinic,
+                quarantined: quarantined
+            ).map { "\($0.place.institutionID) \($0.reason.rawValue) \($0.lot.lotNumber)" } == [
+                "2 102 BS2701", "1 101 BS2701",
+            ])
+        #expect(
+            ExtendedPrescriptionRules.quarantinedLots(lots, blocks: [:], on: BusinessDate(year: 2028, month: 6, day: 30))
+                == [LotKey("BS2701")])
+        #expect(ExtendedPrescriptionRules.quarantinedLots(lots, blocks: [:], on: today).isEmpty)
         for (from, to) in [
             (State.requested, State.approved), (.requested, .refused), (.approved, .cancelled), (.requested, .cancelled),
         ] {

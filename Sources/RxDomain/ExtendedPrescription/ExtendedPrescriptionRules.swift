@@ -154,25 +154,41 @@ package enum ExtendedPrescriptionRules {
     /// - delivered: into the collecting member's stock (调拨入库), which answers for it until it is collected, a home
     ///   delivery too;
     /// - collected: out to the patient at the collecting member (发药: its consumption);
-    /// - not collected, or cancelled once delivered: out of the collecting member and back into the dispensing stock;
+    /// - not collected, or cancelled once delivered: out of the collecting member and back into the dispensing stock,
+    ///   except the lots in `quarantined` (`quarantinedLots`): they stay in the collecting member's quarantined stock,
+    ///   destroyed (105) or returned to the supplier (109) there as any quarantined stock, and the prescription ends
+    ///   all the same (nothing else may take them out, and a recalled package must not travel back to be issued);
     /// - cancelled while dispatched: back into the dispensing stock;
     /// - any other move posts nothing.
     package static func stockLegs(
         from state: ExtendedPrescriptionState, to: ExtendedPrescriptionState, lots: [StockRules.Allocation],
-        dispensing: StockPlace, collecting: StockPlace
+        dispensing: StockPlace, collecting: StockPlace, quarantined: Set<LotKey> = []
     ) -> [StockLeg] {
-        func legs(_ place: StockPlace, _ reason: StockMovementReason) -> [StockLeg] {
+        func legs(_ place: StockPlace, _ reason: StockMovementReason, _ lots: [StockRules.Allocation]) -> [StockLeg] {
             lots.map { StockLeg(place: place, reason: reason, lot: $0.lot, quantity: $0.quantity) }
         }
         switch (state, to) {
-        case (.approved, .dispatched): return legs(dispensing, .transferOut)
-        case (.dispatched, .delivered): return legs(collecting, .transferIn)
-        case (.delivered, .collected): return legs(collecting, .dispensing)
+        case (.approved, .dispatched): return legs(dispensing, .transferOut, lots)
+        case (.dispatched, .delivered): return legs(collecting, .transferIn, lots)
+        case (.delivered, .collected): return legs(collecting, .dispensing, lots)
         case (.delivered, .notCollected), (.delivered, .cancelled):
-            return legs(collecting, .transferOut) + legs(dispensing, .transferIn)
-        case (.dispatched, .cancelled): return legs(dispensing, .transferIn)
+            let back = lots.filter { !quarantined.contains($0.lot.lotKey) }
+            return legs(collecting, .transferOut, back) + legs(dispensing, .transferIn, back)
+        case (.dispatched, .cancelled): return legs(dispensing, .transferIn, lots)
         default: return []
         }
+    }
+
+    /// The prescription's lots quarantined on `today` (expired, or under a standing recall or rejection: `blocks` by
+    /// lot key), which a move back from the collecting member leaves where they are (`stockLegs`).
+    package static func quarantinedLots(
+        _ lots: [StockRules.Allocation], blocks: [LotKey: LotBlockKind], on today: BusinessDate
+    ) -> Set<LotKey> {
+        Set(
+            lots.map(\.lot).filter {
+                StockRules.issueability(expiry: $0.expiry, block: blocks[$0.lotKey], on: today, minimumShelfLifeDays: 0)
+                    .isQuarantined
+            }.map(\.lotKey))
     }
 
     // MARK: Issuing

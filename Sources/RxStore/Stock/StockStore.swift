@@ -719,7 +719,7 @@ package struct StockStore: SQLStore {
     }
 
     /// The standing blocks of a drug's lots, by lot key (a recall before an inspection rejection).
-    func standingBlocks(consortiumID: Int64, drugCode: String, on connection: StoreConnection) async throws
+    package func standingBlocks(consortiumID: Int64, drugCode: String, on connection: StoreConnection) async throws
         -> [String: LotBlockKind]
     {
         let rows = try await connection.rows(

@@ -352,16 +352,25 @@ package struct ExtendedPrescriptionUseCases: Sendable {
     }
 
     /// Posts the stock movements of a move to `to` (`ExtendedPrescriptionRules.stockLegs`), the prescription being
-    /// their document; their ids, in the order of the legs.
+    /// their document; their ids, in the order of the legs. A move back from the collecting member reads the drug's
+    /// standing blocks first: quarantined lots stay there.
     @discardableResult
     func postStock(
         of prescription: StoredExtendedPrescription, to: ExtendedPrescriptionState, consortiumID: Int64,
         today: BusinessDate, by principal: Principal, on transaction: StoreConnection
     ) async throws -> [Int64] {
+        var quarantined: Set<LotKey> = []
+        if prescription.state == .delivered && to != .collected, let drug = prescription.lots.first?.lot.drugCode {
+            let blocks = try await StockStore(database: database).standingBlocks(
+                consortiumID: consortiumID, drugCode: drug, on: transaction)
+            quarantined = ExtendedPrescriptionRules.quarantinedLots(
+                prescription.lots, blocks: Dictionary(uniqueKeysWithValues: blocks.map { (LotKey($0.key), $0.value) }),
+                on: today)
+        }
         let legs = ExtendedPrescriptionRules.stockLegs(
             from: prescription.state, to: to, lots: prescription.lots,
             dispensing: .init(institutionID: prescription.dispensingInstitutionID, locationID: prescription.dispatchLocationID),
-            collecting: .init(institutionID: prescription.collectingInstitutionID, locationID: nil))
+            collecting: .init(institutionID: prescription.collectingInstitutionID, locationID: nil), quarantined: quarantined)
         return try await StockMovementStore(database: database).post(
             legs.map {
                 NewStockMovement(
