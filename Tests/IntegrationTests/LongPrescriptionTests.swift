@@ -103,6 +103,42 @@ struct LongPrescriptionTests {
         }
     }
 
+    @Test(
+        "late entry (补录): a check and an issue may carry a business date up to the setting back, never the future; the prescription starts on it"
+    )
+    func lateEntry() async throws {
+        try await TestApp.run { app in
+            let drug = try await Self.chronicDrug(app)
+            let prescriber = try await app.token(.prescriber, institution: "CY-BJL-CHC")
+            let today = BusinessDate.today()
+            func day(_ offset: Int) -> String { #", "businessDate": "\#(today.adding(days: offset))""# }
+            func check(_ offset: Int) -> String {
+                """
+                {"institutionCode": "CY-BJL-CHC", "prescriber": "DR-CY-0001",
+                 "patient": {"ref": "P-LATE", "familyDoctorContract": true, "goodAdherence": true,
+                             "diagnoses": [{"icd": "I10", "stable": true, "lastAssessedOn": "\(today.adding(days: -5))"}]},
+                 "items": [{"drugCode": "\(drug)", "dailyDose": "1", "days": 28}]\(day(offset))}
+                """
+            }
+            let checked = try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: check(-2))
+            #expect(checked.status == .ok, "\(checked.text)")
+            for offset in [-4, 1] {
+                try await app.call(.post, "/v1/long-prescriptions/check", token: prescriber, json: check(offset))
+                    .expectProblem(.unprocessableContent, naming: "businessDate")
+                try await app.call(
+                    .post, "/v1/long-prescriptions", token: prescriber,
+                    json: Self.body(drug: drug, patient: "P-LATE", extra: day(offset))
+                ).expectProblem(.unprocessableContent, naming: "businessDate")
+            }
+            #expect(try await app.count("SELECT count(*)::int FROM long_prescriptions WHERE patient_ref = 'P-LATE'") == 0)
+            let issued = try await app.call(
+                .post, "/v1/long-prescriptions", token: prescriber,
+                json: Self.body(drug: drug, patient: "P-LATE", extra: day(-3)))
+            #expect(issued.status == .created, "\(issued.text)")
+            #expect(issued.json["startDate"] as? String == today.adding(days: -3).description, "\(issued.text)")
+        }
+    }
+
     @Test("concurrent desk checks share the supply-on-hand query and each sees its own patient's supply")
     func concurrentChecks() async throws {
         try await TestApp.run { app in

@@ -220,19 +220,19 @@ struct ExtendedPrescriptionRulesTests: RuleRefusals {
 
     @Test("late entry: a business date up to the setting's days back, never the future (422 naming businessDate)")
     func lateEntry() throws {
-        #expect(try ExtendedPrescriptionRules.businessDate(nil, today: today, lateEntryDays: 3) == today)
-        #expect(try ExtendedPrescriptionRules.businessDate(today, today: today, lateEntryDays: 3) == today)
+        #expect(try LongPrescriptionRules.businessDate(nil, today: today, lateEntryDays: 3) == today)
+        #expect(try LongPrescriptionRules.businessDate(today, today: today, lateEntryDays: 3) == today)
         #expect(
-            try ExtendedPrescriptionRules.businessDate(today.adding(days: -3), today: today, lateEntryDays: 3)
+            try LongPrescriptionRules.businessDate(today.adding(days: -3), today: today, lateEntryDays: 3)
                 == today.adding(days: -3))
         #expect(
-            field { _ = try ExtendedPrescriptionRules.businessDate(today.adding(days: -4), today: today, lateEntryDays: 3) }
+            field { _ = try LongPrescriptionRules.businessDate(today.adding(days: -4), today: today, lateEntryDays: 3) }
                 == "businessDate")
         #expect(
-            field { _ = try ExtendedPrescriptionRules.businessDate(today.adding(days: 1), today: today, lateEntryDays: 3) }
+            field { _ = try LongPrescriptionRules.businessDate(today.adding(days: 1), today: today, lateEntryDays: 3) }
                 == "businessDate")
         #expect(
-            field { _ = try ExtendedPrescriptionRules.businessDate(today.adding(days: -4), today: today, lateEntryDays: 5) }
+            field { _ = try LongPrescriptionRules.businessDate(today.adding(days: -4), today: today, lateEntryDays: 5) }
                 == nil)
     }
 }

@@ -135,7 +135,9 @@ extension APIHandler {
             patient: try patient(body.patient), items: try body.items.enumerated().map { try item($1, field: "items[\($0)]") })
         let consortiumID = try principal.scopedConsortiumID(orNotFound: "no consortium")
         let result = try await longPrescriptions.check(
-            request, consortiumID: consortiumID, today: today, cache: longPrescriptionContexts)
+            request, consortiumID: consortiumID,
+            businessDate: try BusinessDate.parse(body.businessDate, field: "businessDate"), today: today,
+            cache: longPrescriptionContexts)
         // An open shortage of a drug the check approves is mentioned, never refused (issue 22).
         let short = try await shortageActions.openShortages(
             drugCodes: result.answers.filter(\.eligible).map(\.drugCode), consortiumID: consortiumID)
@@ -165,7 +167,8 @@ extension APIHandler {
         let issued = try await longPrescriptions.issue(
             request, consortiumID: try principal.scopedConsortiumID(orNotFound: "no consortium"), maxFills: body.maxFills ?? 3,
             minDaysBetweenFills: body.minDaysBetweenFills ?? 0,
-            validityDays: body.validityDays ?? 90, idempotencyKey: input.headers.idempotencyKey, today: today, by: principal,
+            validityDays: body.validityDays ?? 90, idempotencyKey: input.headers.idempotencyKey,
+            businessDate: try BusinessDate.parse(body.businessDate, field: "businessDate"), today: today, by: principal,
             cache: longPrescriptionContexts)
         return .created(.init(body: .json(try .init(issued))))
     }

@@ -9,7 +9,7 @@ extension Components.Schemas.LongPrescriptionCheckInput {
     /// The input, or nil when the body leaves `StrictJSONReader`'s subset or the schema.
     static func read(strictJSON bytes: UnsafeRawBufferPointer) -> Self? {
         StrictJSONReader.read(bytes) { (reader: inout StrictJSONReader) throws(StrictJSONReader.Decline) -> Self in
-            var institutionCode: String?, prescriber: String?
+            var institutionCode: String?, prescriber: String?, businessDate: String?
             var patient: Components.Schemas.LongPrescriptionPatient?
             var items: [Components.Schemas.LongPrescriptionItemInput]?
             try reader.object { (reader, key) throws(StrictJSONReader.Decline) in
@@ -18,12 +18,13 @@ extension Components.Schemas.LongPrescriptionCheckInput {
                 case "prescriber": prescriber = try reader.string()
                 case "patient": patient = try .read(&reader)
                 case "items": items = try reader.array { (reader) throws(StrictJSONReader.Decline) in try .read(&reader) }
+                case "businessDate": businessDate = try reader.string()
                 default: throw StrictJSONReader.Decline()
                 }
             }
             return Self(
                 institutionCode: try required(institutionCode), prescriber: try required(prescriber),
-                patient: try required(patient), items: try required(items))
+                patient: try required(patient), items: try required(items), businessDate: businessDate)
         }
     }
 }

@@ -280,20 +280,6 @@ package enum ExtendedPrescriptionRules {
 
     // MARK: Dates and deadlines
 
-    /// Late entry (补录): a check or an issue may carry the business date it happened on, up to `lateEntryDays`
-    /// (setting `prescription_late_entry_days`) back, never in the future; none is today.
-    package static func businessDate(
-        _ date: BusinessDate?, today: BusinessDate, lateEntryDays: Int
-    ) throws(DomainError) -> BusinessDate {
-        guard let date else { return today }
-        try date.requireNotBeforeEarliest(field: "businessDate")
-        if date > today { throw .invalid("businessDate", "\(date) is after today (\(today)); it has not happened yet") }
-        if date.days(to: today) > lateEntryDays {
-            throw .invalid("businessDate", "\(date) is more than \(lateEntryDays) days before today (\(today))")
-        }
-        return date
-    }
-
     /// The delivery deadline: `hours` (setting `extended_rx_delivery_deadline_hours`) after approval.
     package static func deliveryDeadline(approvedAt: Date, hours: Int) -> Date {
         approvedAt.addingTimeInterval(TimeInterval(hours) * 3_600)

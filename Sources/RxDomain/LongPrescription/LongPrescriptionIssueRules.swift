@@ -2,6 +2,20 @@ import Foundation
 
 /// What issuing and recording a long prescription (长处方) refuses on the facts the stores find.
 extension LongPrescriptionRules {
+    /// Late entry (补录): a check or an issue, long or extended, may carry the business date it happened on, up to
+    /// `lateEntryDays` (setting `prescription_late_entry_days`) back, never in the future; none is today.
+    package static func businessDate(
+        _ date: BusinessDate?, today: BusinessDate, lateEntryDays: Int
+    ) throws(DomainError) -> BusinessDate {
+        guard let date else { return today }
+        try date.requireNotBeforeEarliest(field: "businessDate")
+        if date > today { throw .invalid("businessDate", "\(date) is after today (\(today)); it has not happened yet") }
+        if date.days(to: today) > lateEntryDays {
+            throw .invalid("businessDate", "\(date) is more than \(lateEntryDays) days before today (\(today))")
+        }
+        return date
+    }
+
     /// A rule set may be stricter than the national rules, never looser (422 naming each looser limit).
     package static func checkRuleSet(_ rules: LongPrescriptionRuleSet, nationalMaxDays: Int) throws(DomainError) {
         let errors = rules.loosenessErrors(nationalMaxDays: nationalMaxDays)

@@ -89,11 +89,8 @@ package struct ExtendedPrescriptionUseCases: Sendable {
                 collecting = try await member(code, field: "collectingInstitutionCode")
             }
             try ExtendedPrescriptionRules.checkParties(issuerID: issuer.id, dispensingID: dispensing.id)
-            let settings = Settings(logger: database.logger)
-            let lateEntryDays = try await settings.required(
-                .prescriptionLateEntryDays, consortiumID: consortiumID, on: today, connection: transaction)
-            let businessDate = try ExtendedPrescriptionRules.businessDate(
-                asked.businessDate, today: today, lateEntryDays: lateEntryDays)
+            let businessDate = try await longPrescriptions.businessDate(
+                asked.businessDate, consortiumID: consortiumID, today: today, connection: transaction)
             // The patient at every member, each pseudonym's issues of this drug serialised in one order.
             let pseudonyms = try await longPrescriptions.patientPseudonyms(
                 of: request, institutionID: issuer.id, consortiumID: consortiumID, connection: transaction)

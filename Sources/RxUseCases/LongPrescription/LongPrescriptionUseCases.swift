@@ -119,13 +119,36 @@ package struct LongPrescriptionUseCases: Sendable {
             consortiumID: consortium.id, institutionID: own, institutionCode: institutionCode, title: title, page: page)
     }
 
+    /// The business day a check or an issue is for: `asked` (补录) within `prescription_late_entry_days` of today
+    /// (`LongPrescriptionRules.businessDate`), else today, without a query.
+    func businessDate(
+        _ asked: BusinessDate?, consortiumID: Int64, today: BusinessDate, connection: StoreConnection? = nil
+    ) async throws -> BusinessDate {
+        guard let asked else { return today }
+        let read: @Sendable (StoreConnection) async throws -> Int = { connection in
+            try await Settings(logger: database.logger).required(
+                .prescriptionLateEntryDays, consortiumID: consortiumID, on: today, connection: connection)
+        }
+        let lateEntryDays: Int
+        if let connection {
+            lateEntryDays = try await read(connection)
+        } else {
+            lateEntryDays = try await database.read(read)
+        }
+        return try LongPrescriptionRules.businessDate(asked, today: today, lateEntryDays: lateEntryDays)
+    }
+
     // MARK: The check
 
     /// The check, with the patient-independent facts from `cache` when given: then it costs one query, the
     /// patient's supply on hand, shared with concurrent checks when this instance was made with `sharedReads`.
+    /// `businessDate`: a late entry's day (补录), the check run as on it.
     package func check(
-        _ request: LongPrescriptionRequest, consortiumID: Int64, today: BusinessDate, cache: LongPrescriptionContextCache? = nil
+        _ request: LongPrescriptionRequest, consortiumID: Int64, businessDate: BusinessDate? = nil, today: BusinessDate,
+        cache: LongPrescriptionContextCache? = nil
     ) async throws -> LongPrescriptionCheck {
+        // From here on, today is the day the check is for: a late entry's, or today.
+        let today = try await self.businessDate(businessDate, consortiumID: consortiumID, today: today)
         try request.patient.requireAssessmentsHappened(today: today)
         if let cache, store.sharesReads {
             let context = try await cache.context(consortiumID: consortiumID, on: today, database: database)
@@ -184,14 +207,19 @@ package struct LongPrescriptionUseCases: Sendable {
     /// the earlier prescription when supply is still on hand beyond the tolerance. The days issued are those the
     /// check allows. Honours an idempotency key. With `cache`, the patient-independent facts come from it, as for
     /// the desk check, so the per-patient lock is held only for the patient's supply on hand and the insert.
+    /// `businessDate`: a late entry's day (补录): the check run as on it, the prescription starting on it.
     package func issue(
         _ request: LongPrescriptionRequest, consortiumID: Int64, maxFills: Int, minDaysBetweenFills: Int, validityDays: Int,
-        idempotencyKey: String?, today: BusinessDate, by principal: Principal, cache: LongPrescriptionContextCache? = nil
+        idempotencyKey: String?, businessDate: BusinessDate? = nil, today: BusinessDate, by principal: Principal,
+        cache: LongPrescriptionContextCache? = nil
     ) async throws -> IssuedPrescription {
         let item = try LongPrescriptionRules.issuedItem(request)
+        // From here on, today is the day the check is for: a late entry's, or today.
+        let today = try await self.businessDate(businessDate, consortiumID: consortiumID, today: today)
         try request.patient.requireAssessmentsHappened(today: today)
         let canonical =
             "\(request.institutionCode)|\(request.prescriberPseudonym)|\(request.patientRef)|\(item.drugCode)|\(item.dailyDose)|\(item.days)"
+            + (businessDate.map { "|\($0)" } ?? "")
         let requestHash = LongPrescriptionStore.requestHash(canonical)
         // Loaded before the transaction: the cache reads on a pooled connection of its own.
         let cached = try await cache?.context(consortiumID: consortiumID, on: today, database: database)
