@@ -328,11 +328,7 @@ package struct LongPrescriptionUseCases: Sendable {
         -> IssuedPrescription
     {
         try await database.transaction { transaction in
-            let before = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction, lock: true)
-                .orNotFound("no long prescription \(id)")
-            guard let institutionID = try await store.institutionID(code: before.institutionCode, connection: transaction)
-            else { throw DomainError.notFound(before.institutionCode) }
-            try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institutionID))
+            let before = try await lockedForPrescriber(id, consortiumID: consortiumID, by: principal, on: transaction)
             try LongPrescriptionRules.checkEnd(before)
             try await store.end(id: id, reason: reason, consortiumID: consortiumID, today: today, connection: transaction)
             let after = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction)
@@ -342,6 +338,19 @@ package struct LongPrescriptionUseCases: Sendable {
                 entityType: "long_prescription", entityKey: String(id), before: before, after: after)
             return after
         }
+    }
+
+    /// The prescription locked until the transaction ends (404 when there is none), once the principal may issue
+    /// at its institution: who may end or void it.
+    func lockedForPrescriber(_ id: Int64, consortiumID: Int64, by principal: Principal, on transaction: StoreConnection)
+        async throws -> IssuedPrescription
+    {
+        let prescription = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction, lock: true)
+            .orNotFound("no long prescription \(id)")
+        guard let institutionID = try await store.institutionID(code: prescription.institutionCode, connection: transaction)
+        else { throw DomainError.notFound(prescription.institutionCode) }
+        try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institutionID))
+        return prescription
     }
 
     /// The e-prescription record's JSON as a member's HIS uploads it, its status as of `today`.
@@ -364,11 +373,7 @@ package struct LongPrescriptionUseCases: Sendable {
         async throws -> IssuedPrescription
     {
         try await database.transaction { transaction in
-            let before = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction, lock: true)
-                .orNotFound("no long prescription \(id)")
-            guard let institutionID = try await store.institutionID(code: before.institutionCode, connection: transaction)
-            else { throw DomainError.notFound(before.institutionCode) }
-            try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institutionID))
+            let before = try await lockedForPrescriber(id, consortiumID: consortiumID, by: principal, on: transaction)
             let record = try await store.record(id: id, consortiumID: consortiumID, connection: transaction)
                 .orNotFound("no long prescription \(id)")
             let voided = try record.void(reason: reason)
