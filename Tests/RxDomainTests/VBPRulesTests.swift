@@ -59,7 +59,8 @@ struct VBPRulesTests: RuleRefusals {
             winningPrice: "0.50", score: "90", budget: "2520.00", actual: "3150.00", base: "0", grade: .a,
             retained: "0.00"),
         .init(
-            name: "nothing bought: the whole budget is the base (1,049.9895 to the fen)", agreed: "500", purchased: "0", prePrice: "3.3333",
+            name: "nothing bought: the whole budget is the base (1,049.9895 to the fen)", agreed: "500", purchased: "0",
+            prePrice: "3.3333",
             winningPrice: "1.2", score: "75", budget: "1049.99", actual: "0.00", base: "1049.99", grade: .b,
             retained: "420.00"),
         .init(

@@ -122,6 +122,15 @@ package enum OperationPermissions {
         "listHerbQualityLimits": [.readHerbQualityLimits],
         // Issue 22: the shortage scan's records and reads, suppliers' reports.
         "listOpenShortages": [.readShortages],
+        // National and provincial VBP agreements and retained savings (issue 24).
+        "listVbpAgreements": [.readVBPAgreements],
+        "createVbpAgreement": [.manageVBPAgreements],
+        "getVbpAgreement": [.readVBPAgreements],
+        "setVbpVolumes": [.manageVBPAgreements],
+        "getVbpCompletion": [.readVBPAgreements],
+        "assessVbpMember": [.settleRetainedSavings],
+        "getRetainedSavings": [.readVBPAgreements],
+        "settleRetainedSavings": [.settleRetainedSavings],
         "getShortage": [.readShortages],
         "getShortageFeed": [.readAllShortages],
         "getShortageDigest": [.readShortages],

@@ -138,6 +138,13 @@ package enum Permission: Sendable, Equatable {
     /// Hand it to the patient (取药) or mark it not collected by its deadline (逾期未取): a pharmacist of the
     /// collecting institution, which holds it.
     case collectExtendedPrescription(consortiumID: Int64, collectingInstitutionID: Int64)
+    /// National and provincial VBP agreements (国家集采协议) and the members' agreed volumes: the supply centre.
+    case manageVBPAgreements(consortiumID: Int64, leadInstitutionCode: String?)
+    /// The members' assessment scores and the settlement of retained savings (结余留用): finance or the supply centre.
+    case settleRetainedSavings(consortiumID: Int64, leadInstitutionCode: String?)
+    /// An agreement, its completion and its retained savings: of every member (`institutionID` nil) the supply
+    /// centre, finance, auditors and regulators; of one member also that member's procurement officer or pharmacist.
+    case readVBPAgreements(consortiumID: Int64, institutionID: Int64?, leadInstitutionCode: String?)
 }
 
 extension Principal {
@@ -315,6 +322,15 @@ extension Principal {
                 && (institutionID == collecting || institutionID == dispensing)
         case .collectExtendedPrescription(let consortium, let collecting):
             return consortium == consortiumID && role == .institutionPharmacist && institutionID == collecting
+        case .manageVBPAgreements(let consortium, let lead):
+            return may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .settleRetainedSavings(let consortium, let lead):
+            return (consortium == consortiumID && role == .finance)
+                || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
+        case .readVBPAgreements(let consortium, let institution, let lead):
+            if may(.readFinance(consortiumID: consortium, leadInstitutionCode: lead)) { return true }
+            return consortium == consortiumID && institution != nil && institutionID == institution
+                && (role == .procurementOfficer || role == .institutionPharmacist)
         }
     }
 

@@ -61,6 +61,9 @@ extension Permission {
         case dispatchExtendedPrescription
         case deliverExtendedPrescription
         case collectExtendedPrescription
+        case manageVBPAgreements
+        case settleRetainedSavings
+        case readVBPAgreements
     }
 
     package var kind: Kind {
@@ -125,6 +128,9 @@ extension Permission {
         case .dispatchExtendedPrescription: .dispatchExtendedPrescription
         case .deliverExtendedPrescription: .deliverExtendedPrescription
         case .collectExtendedPrescription: .collectExtendedPrescription
+        case .manageVBPAgreements: .manageVBPAgreements
+        case .settleRetainedSavings: .settleRetainedSavings
+        case .readVBPAgreements: .readVBPAgreements
         }
     }
 
@@ -195,6 +201,10 @@ extension Permission {
             .dispatchExtendedPrescription(consortiumID: c, dispensingInstitutionID: i),
             .deliverExtendedPrescription(consortiumID: c, dispensingInstitutionID: i, collectingInstitutionID: i),
             .collectExtendedPrescription(consortiumID: c, collectingInstitutionID: i),
+            .manageVBPAgreements(consortiumID: c, leadInstitutionCode: lead),
+            .settleRetainedSavings(consortiumID: c, leadInstitutionCode: lead),
+            .readVBPAgreements(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
+            .readVBPAgreements(consortiumID: c, institutionID: nil, leadInstitutionCode: lead),
         ]
     }()
 }

@@ -79,7 +79,7 @@ package enum ChineseMessages {
     static let entries: [(english: String, chinese: String)] =
         generic + contract + access + masterData
         + catalogue + pricing + procurement + herbs + longPrescriptions + transfers + reconciliation + database
-        + shortageScan
+        + shortageScan + volumeProcurement
 
     /// The request itself.
     static let generic: [(english: String, chinese: String)] = [

@@ -84,6 +84,19 @@ extension PolicySetting where Value == Decimal {
     /// 带量采购: a member's proposed commitment and its floor, as percents of its prior-year usage.
     package static var herbCommitmentProposalPercent: Self { percent("herb_commitment_proposal_pct") }
     package static var herbCommitmentMinimumPercent: Self { percent("herb_commitment_minimum_pct") }
+    /// 国家集采: a member's proposed agreed volume, as a percent of its prior-year usage.
+    package static var vbpVolumeProposalPercent: Self { percent("vbp_volume_proposal_pct") }
+    /// 结余留用: the fund payment ratio and the insured share of the budget; the least score of grades A, B and C;
+    /// the share of the savings base each grade retains (`RetainedSavingsSettings`).
+    package static var vbpFundPaymentRatioPercent: Self { percent("vbp_fund_payment_ratio_pct") }
+    package static var vbpInsuredSharePercent: Self { percent("vbp_insured_share_pct") }
+    package static var vbpGradeAMinScore: Self { percent("vbp_grade_a_min_score") }
+    package static var vbpGradeBMinScore: Self { percent("vbp_grade_b_min_score") }
+    package static var vbpGradeCMinScore: Self { percent("vbp_grade_c_min_score") }
+    package static var vbpRetainedPercentA: Self { percent("vbp_retained_pct_a") }
+    package static var vbpRetainedPercentB: Self { percent("vbp_retained_pct_b") }
+    package static var vbpRetainedPercentC: Self { percent("vbp_retained_pct_c") }
+    package static var vbpRetainedPercentD: Self { percent("vbp_retained_pct_d") }
 }
 
 extension PolicySetting where Value == Bool {

@@ -85,6 +85,29 @@ package struct RetainedSavings: Sendable, Equatable, Codable {
     package var grade: AssessmentGrade?
     package var retainedPercent: Decimal?
     package var retained: Money?
+
+    package init(
+        institutionCode: String, genericName: String, agreedVolume: Decimal, purchasedVolume: Decimal,
+        preProcurementAveragePrice: Money, winningPrice: Money, score: Decimal?, settings: RetainedSavingsSettings,
+        countedVolume: Decimal, budget: Money, actual: Money, savingsBase: Money, grade: AssessmentGrade?,
+        retainedPercent: Decimal?, retained: Money?
+    ) {
+        self.institutionCode = institutionCode
+        self.genericName = genericName
+        self.agreedVolume = agreedVolume
+        self.purchasedVolume = purchasedVolume
+        self.preProcurementAveragePrice = preProcurementAveragePrice
+        self.winningPrice = winningPrice
+        self.score = score
+        self.settings = settings
+        self.countedVolume = countedVolume
+        self.budget = budget
+        self.actual = actual
+        self.savingsBase = savingsBase
+        self.grade = grade
+        self.retainedPercent = retainedPercent
+        self.retained = retained
+    }
 }
 
 /// 集采医保资金结余留用 (RULES.md, Shenzhen's 2024 draft as the default formula).

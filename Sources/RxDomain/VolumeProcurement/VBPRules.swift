@@ -53,7 +53,7 @@ package enum VBPRules {
                     errors.append(
                         .init(
                             field: "\(field).drugCode",
-                            reason: "\(product.drugCode) is \(drug.genericName), not \(generic.genericName)"))
+                            reason: "\(product.drugCode) is a drug of \(drug.genericName), not of \(generic.genericName)"))
                 }
                 if !winners.insert(product.drugCode).inserted {
                     errors.append(.init(field: "\(field).drugCode", reason: "\(product.drugCode) wins once"))
