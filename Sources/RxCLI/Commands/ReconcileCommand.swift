@@ -8,7 +8,7 @@ struct ReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",
         abstract: "Reconcile a file, or records against records (exit 0 all matched, 1 discrepancies, 2 bad input).",
-        subcommands: [Invoices.self, Herbs.self, Transfers.self, Catalogues.self])
+        subcommands: [Invoices.self, Herbs.self, Transfers.self, Catalogues.self, VBP.self])
 
     struct Invoices: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

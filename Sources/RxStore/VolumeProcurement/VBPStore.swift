@@ -66,6 +66,11 @@ package struct VBPStore: SQLStore {
         return id
     }
 
+    /// The consortium an agreement belongs to (for the console, which names an agreement by its id alone).
+    package func consortiumID(ofAgreement id: Int64, connection: StoreConnection) async throws -> Int64? {
+        try await connection.row("SELECT consortium_id FROM vbp_agreements WHERE id = \(id)", as: Int64.self, logger: logger)
+    }
+
     /// The consortium's agreements, the latest year first.
     package func list(consortiumID: Int64, connection: StoreConnection) async throws -> [VBPAgreementSummary] {
         try await connection.rows(

@@ -181,27 +181,48 @@ package struct VBPUseCases: Sendable {
     {
         let member = try scope(consortium, principal)
         return try await database.read { connection in
-            let agreement = try await store.agreement(
-                id: agreementID, consortiumID: consortium.id, institutionID: member, connection: connection
-            ).orNotFound("no VBP agreement \(agreementID)")
-            let (winners, others) = try await products(of: agreement, connection: connection)
-            let to = min(asOf, agreement.periodEnd)
-            let received =
-                to < agreement.periodStart
-                ? []
-                : try await store.receipts(
-                    drugCodes: Array(winners.keys) + Array(others.keys), from: agreement.periodStart, to: to,
-                    institutionID: member, consortiumID: consortium.id, connection: connection)
-            let rows = agreement.volumes.map { v in
-                let mine = received.filter { $0.institutionCode == v.institutionCode }
-                let won = mine.filter { winners[$0.drugCode] == v.genericName }.reduce(Decimal(0)) { $0 + $1.quantity }
-                let lost = mine.filter { others[$0.drugCode] == v.genericName }.reduce(Decimal(0)) { $0 + $1.quantity }
-                return VBPRules.completion(
-                    institutionCode: v.institutionCode, genericName: v.genericName, agreed: v.volume, received: won,
-                    nonWinning: lost, start: agreement.periodStart, end: agreement.periodEnd, on: asOf)
-            }
-            return (agreement, rows)
+            try await completion(
+                agreementID: agreementID, asOf: asOf, consortiumID: consortium.id, institutionID: member,
+                connection: connection)
         }
+    }
+
+    /// `completion` for the console (`reconcile vbp`): every member's, the agreement named by its id alone.
+    package func completion(agreementID: Int64, asOf: BusinessDate) async throws
+        -> (agreement: VBPAgreement, completion: [VBPCompletion])
+    {
+        try await database.read { connection in
+            let consortiumID = try await store.consortiumID(ofAgreement: agreementID, connection: connection)
+                .orNotFound("no VBP agreement \(agreementID)")
+            return try await completion(
+                agreementID: agreementID, asOf: asOf, consortiumID: consortiumID, institutionID: nil,
+                connection: connection)
+        }
+    }
+
+    func completion(
+        agreementID: Int64, asOf: BusinessDate, consortiumID: Int64, institutionID: Int64?, connection: StoreConnection
+    ) async throws -> (agreement: VBPAgreement, completion: [VBPCompletion]) {
+        let agreement = try await store.agreement(
+            id: agreementID, consortiumID: consortiumID, institutionID: institutionID, connection: connection
+        ).orNotFound("no VBP agreement \(agreementID)")
+        let (winners, others) = try await products(of: agreement, connection: connection)
+        let to = min(asOf, agreement.periodEnd)
+        let received =
+            to < agreement.periodStart
+            ? []
+            : try await store.receipts(
+                drugCodes: Array(winners.keys) + Array(others.keys), from: agreement.periodStart, to: to,
+                institutionID: institutionID, consortiumID: consortiumID, connection: connection)
+        let rows = agreement.volumes.map { v in
+            let mine = received.filter { $0.institutionCode == v.institutionCode }
+            let won = mine.filter { winners[$0.drugCode] == v.genericName }.reduce(Decimal(0)) { $0 + $1.quantity }
+            let lost = mine.filter { others[$0.drugCode] == v.genericName }.reduce(Decimal(0)) { $0 + $1.quantity }
+            return VBPRules.completion(
+                institutionCode: v.institutionCode, genericName: v.genericName, agreed: v.volume, received: won,
+                nonWinning: lost, start: agreement.periodStart, end: agreement.periodEnd, on: asOf)
+        }
+        return (agreement, rows)
     }
 
     /// The agreement's winning products and the other products of its generic names, each with its generic name.
@@ -249,6 +270,18 @@ package struct VBPUseCases: Sendable {
         return try await database.read { connection in
             try await savings(
                 agreementID: agreementID, asOf: asOf, institutionID: member, consortiumID: consortium.id,
+                connection: connection
+            ).map(\.savings)
+        }
+    }
+
+    /// `retainedSavings` for the console (`report retained-savings`): every member's, the agreement by its id alone.
+    package func retainedSavings(agreementID: Int64, asOf: BusinessDate) async throws -> [RetainedSavings] {
+        try await database.read { connection in
+            let consortiumID = try await store.consortiumID(ofAgreement: agreementID, connection: connection)
+                .orNotFound("no VBP agreement \(agreementID)")
+            return try await savings(
+                agreementID: agreementID, asOf: asOf, institutionID: nil, consortiumID: consortiumID,
                 connection: connection
             ).map(\.savings)
         }
