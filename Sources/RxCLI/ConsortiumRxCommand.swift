@@ -7,7 +7,7 @@ package struct ConsortiumRxCommand: AsyncParsableCommand {
         abstract: "The pharmacy of a medical consortium: API server, migrations, seeds, tokens.",
         subcommands: [
             ServeCommand.self, MigrateCommand.self, SeedCommand.self, TokenCommand.self, ImportCommand.self,
-            ExportCommand.self, ReconcileCommand.self, ShortagesCommand.self,
+            ExportCommand.self, ReconcileCommand.self, ShortagesCommand.self, CrosswalkCommand.self,
         ]
     )
 

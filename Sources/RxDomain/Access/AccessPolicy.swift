@@ -138,6 +138,12 @@ package enum Permission: Sendable, Equatable {
     /// Hand it to the patient (取药) or mark it not collected by its deadline (逾期未取): a pharmacist of the
     /// collecting institution, which holds it.
     case collectExtendedPrescription(consortiumID: Int64, collectingInstitutionID: Int64)
+    /// Add, load or end a mapping of the consortium's drug code crosswalk (药品编码对照): the consortium admin and
+    /// procurement officers. The national rows are master data (`manageDrugs`).
+    case manageCrosswalk(consortiumID: Int64)
+    /// The consortium's crosswalk (its own rows and the national ones): who writes it, finance, auditors and
+    /// regulators.
+    case readCrosswalk(consortiumID: Int64)
 }
 
 extension Principal {
@@ -315,6 +321,11 @@ extension Principal {
                 && (institutionID == collecting || institutionID == dispensing)
         case .collectExtendedPrescription(let consortium, let collecting):
             return consortium == consortiumID && role == .institutionPharmacist && institutionID == collecting
+        case .manageCrosswalk(let id):
+            return id == consortiumID && (role == .consortiumAdmin || role == .procurementOfficer)
+        case .readCrosswalk(let id):
+            return id == consortiumID
+                && (role == .consortiumAdmin || role == .procurementOfficer || role == .finance || overseesConsortium)
         }
     }
 

@@ -61,6 +61,8 @@ extension Permission {
         case dispatchExtendedPrescription
         case deliverExtendedPrescription
         case collectExtendedPrescription
+        case manageCrosswalk
+        case readCrosswalk
     }
 
     package var kind: Kind {
@@ -125,6 +127,8 @@ extension Permission {
         case .dispatchExtendedPrescription: .dispatchExtendedPrescription
         case .deliverExtendedPrescription: .deliverExtendedPrescription
         case .collectExtendedPrescription: .collectExtendedPrescription
+        case .manageCrosswalk: .manageCrosswalk
+        case .readCrosswalk: .readCrosswalk
         }
     }
 
@@ -195,6 +199,8 @@ extension Permission {
             .dispatchExtendedPrescription(consortiumID: c, dispensingInstitutionID: i),
             .deliverExtendedPrescription(consortiumID: c, dispensingInstitutionID: i, collectingInstitutionID: i),
             .collectExtendedPrescription(consortiumID: c, collectingInstitutionID: i),
+            .manageCrosswalk(consortiumID: c),
+            .readCrosswalk(consortiumID: c),
         ]
     }()
 }
