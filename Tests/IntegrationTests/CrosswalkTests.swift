@@ -41,14 +41,15 @@ struct CrosswalkTests {
             // An insurance code of another package size, with its decoded parts.
             let insurance = try await app.call(
                 .post, Self.base, token: officer,
-                json: Self.mapping(type: "insurance", code: "xc08caa010d123010200170", factor: "28"))
+                json: Self.mapping(type: "insurance", code: "xc08caa010d123010300170", factor: "42"))
             #expect(insurance.status == .created, "\(insurance.text)")
-            #expect(insurance.json["code"] as? String == "XC08CAA010D123010200170")
+            #expect(insurance.json["code"] as? String == "XC08CAA010D123010300170")
             let parts = insurance.json["insuranceCodeParts"] as? [String: Any]
-            #expect(parts?["package"] as? String == "02" && parts?["enterprise"] as? String == "00170")
+            #expect(parts?["package"] as? String == "03" && parts?["enterprise"] as? String == "00170")
 
             for role in [Role.finance, .auditor, .regulator, .consortiumAdmin] {
-                let list = try await app.call(.get, "\(Self.base)?codeType=standard", token: try await app.token(role))
+                let list = try await app.call(
+                    .get, "\(Self.base)?codeType=standard&code=86900170000013", token: try await app.token(role))
                 #expect(list.status == .ok, "\(role): \(list.text)")
                 #expect((list.json["items"] as? [[String: Any]])?.map { $0["id"] as? Int } == [id])
             }
@@ -112,7 +113,7 @@ struct CrosswalkTests {
             for (body, status, field) in cases {
                 try await app.call(.post, Self.base, token: admin, json: body).expectProblem(status, naming: field)
             }
-            #expect(try await app.count("SELECT count(*)::int FROM drug_code_crosswalk") == 0)
+            #expect(try await app.count("SELECT count(*)::int FROM drug_code_crosswalk WHERE source = '测试'") == 0)
             // The approval number with its specification is taken; the same code over overlapping dates is not.
             let approval = try await app.call(
                 .post, Self.base, token: admin, json: Self.mapping(type: "approval", code: "国药准字H20051234", spec: "5mg"))
@@ -134,6 +135,55 @@ struct CrosswalkTests {
     }
 
     static let header = "code_type,code,specification,drug_code,package_factor,valid_from,valid_to,source"
+    /// The mappings a test wrote (the demo seed's sources start with 演示).
+    static let notDemo: PostgresQuery = "SELECT count(*)::int FROM drug_code_crosswalk WHERE source NOT LIKE '演示%'"
+
+    @Test("the demo's crosswalk: one 本位码 (by the tablet) and the insurance codes of its two package sizes")
+    func demo() async throws {
+        try await TestApp.run { app in
+            let finance = try await app.token(.finance)
+            let list = try await app.call(.get, "\(Self.base)?drugCode=\(Self.amlodipine)&on=2026-12-01", token: finance)
+            let items = try #require(list.json["items"] as? [[String: Any]], "\(list.text)")
+            let factors = Dictionary(
+                items.map {
+                    ("\($0["codeType"] as? String ?? ""):\($0["code"] as? String ?? "")", $0["packageFactor"] as? String)
+                },
+                uniquingKeysWith: { a, _ in a })
+            #expect(factors["standard:86900170001016"] == "1")
+            #expect(factors["insurance:XC08CAA010D123010100170"] == "14")
+            #expect(factors["insurance:XC08CAA010D123010200170"] == "28")
+            #expect(items.allSatisfy { $0["consortiumCode"] as? String == "JLTCM" })
+            // Every seeded code passes its type's check (the seed checks them as a loaded file is checked).
+            let rows = try await app.database.rows(
+                "SELECT code_type, code FROM drug_code_crosswalk WHERE source LIKE '演示%'", as: (String, String).self)
+            #expect(rows.count == 11)
+            for (type, code) in rows {
+                #expect(throws: Never.self) { try DrugCode(code, type: DrugCodeType(rawValue: type)!, field: "code") }
+            }
+        }
+    }
+
+    @Test("the command: exit 2 naming each bad line in Chinese, then 0 once the file is good")
+    func command() async throws {
+        try await TestApp.run { app in
+            let binary = try #require(Command.binary, "build consortiumrx first (swift build --build-tests)")
+            let cli = Command(binary: binary, databaseURL: app.databaseURL)
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("crosswalk-\(UUID().uuidString).csv")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try "\(Self.header)\nstandard,86900170000014,,\(Self.amlodipine),1,2026-01-01,,\n".write(
+                to: file, atomically: true, encoding: .utf8)
+            let refused = try cli.run(["crosswalk", "load", file.path, "--consortium", "JLTCM"])
+            #expect(refused.status == 2 && refused.err.contains("line 2: code：“86900170000014”的校验码为 4，应为 3"), "\(refused.err)")
+            let both = try cli.run(["crosswalk", "load", file.path, "--consortium", "JLTCM", "--national"])
+            #expect(both.status != 0)
+            try "\(Self.header)\nstandard,86900170000013,,\(Self.amlodipine),1,2026-01-01,,\n".write(
+                to: file, atomically: true, encoding: .utf8)
+            let done = try cli.run(["crosswalk", "load", file.path, "--consortium", "JLTCM"])
+            #expect(done.status == 0 && done.out.contains("1 mappings loaded into JLTCM"), "\(done.err)")
+            #expect(
+                try await app.count("SELECT count(*)::int FROM drug_code_crosswalk WHERE source LIKE 'file crosswalk-%'") == 1)
+        }
+    }
 
     @Test("a file loads whole in UTF-8 or GBK, one audit row per mapping; a bad file names its lines and writes nothing")
     func files() async throws {
@@ -157,12 +207,12 @@ struct CrosswalkTests {
             }
             #expect(refusals.map(\.line) == [3, 4, 5, 6, 7])
             #expect(refusals.map(\.field) == ["code", "specification", "drugCode", "validFrom", "line"])
-            #expect(try await app.count("SELECT count(*)::int FROM drug_code_crosswalk") == 0)
+            #expect(try await app.count(Self.notDemo) == 0)
 
             let good = """
                 \(Self.header)
                 standard,86900170000013,,\(Self.amlodipine),14,2026-01-01,,配送商目录
-                insurance,XC08CAA010D123010200170,,\(Self.amlodipine),28,2026-01-01,2026-12-31,
+                insurance,XC08CAA010D123010300170,,\(Self.amlodipine),42,2026-01-01,2026-12-31,
                 approval,国药准字H20051234,5mg,\(Self.amlodipine),1,2026-01-01,,
                 in_house,YP-0001,,\(Self.amlodipine),1,2026-01-01,,
                 """
@@ -206,7 +256,7 @@ struct CrosswalkTests {
                 encoding: .utf8, consortiumCode: nil, defaultSource: "test", actor: .console("test"))
             #expect(national == .loaded(count: 1))
             let officer = try await app.token(.procurementOfficer)
-            let list = try await app.call(.get, "\(Self.base)?codeType=platform", token: officer)
+            let list = try await app.call(.get, "\(Self.base)?codeType=platform&code=JL-PT-0001", token: officer)
             let row = try #require((list.json["items"] as? [[String: Any]])?.first)
             #expect(row["consortiumCode"] == nil && row["code"] as? String == "JL-PT-0001")
             let nationalID = try #require(row["id"] as? Int)

@@ -175,13 +175,22 @@ struct CrosswalkRulesTests {
             ])
     }
 
-    @Test("one 本位码, two package sizes: each quantity converts to the drug's unit through its factor")
+    @Test("one 本位码, two package sizes: the 本位码 counts the drug's unit, each package's insurance code its box")
     func conversion() throws {
-        let box28 = try CrosswalkRules.validate(input(factor: "28"), consortiumID: 1, drugExists: true)
-        let box7 = try CrosswalkRules.validate(
-            input(code: "86900017000021", factor: "7"), consortiumID: 1, drugExists: true)
-        #expect(box28.toDrugUnit(Quantity("3")!) == Quantity("84")!)
-        #expect(box7.toDrugUnit(Quantity("2.5")!) == Quantity("17.5")!)
+        // A 本位码 names the product and specification, not the package: its mapping counts tablets (factor 1); the
+        // insurance codes of the box of 14 and of 28 count boxes.
+        let standard = try CrosswalkRules.validate(input(factor: "1"), consortiumID: 1, drugExists: true)
+        let box14 = try CrosswalkRules.validate(
+            input(type: "insurance", code: "XC08CAA010D123010100170", factor: "14"), consortiumID: 1, drugExists: true)
+        let box28 = try CrosswalkRules.validate(
+            input(type: "insurance", code: "XC08CAA010D123010200170", factor: "28"), consortiumID: 1, drugExists: true)
+        #expect(Set([standard.drugCode, box14.drugCode, box28.drugCode]).count == 1)
+        #expect(standard.toDrugUnit(Quantity("84")!) == Quantity("84")!)
+        #expect(box14.toDrugUnit(Quantity("3")!) == Quantity("42")!)
+        #expect(box28.toDrugUnit(Quantity("2.5")!) == Quantity("70")!)
+        // Summed in the drug's unit, never in boxes of different sizes.
+        let total = [box14.toDrugUnit(Quantity("3")!), box28.toDrugUnit(Quantity("3")!)].reduce(Quantity.zero, +)
+        #expect(total == Quantity("126")!)
     }
 
     @Test("which mapping a code finds on a date: the consortium's own before the national, none outside validity")

@@ -137,6 +137,30 @@ package struct CrosswalkStore: SQLStore {
         return ids.sorted(by: <)
     }
 
+    /// Inserts the mappings that no kept mapping of the same scope and code overlaps (the seed's second run), and
+    /// returns those inserted with their ids.
+    package func insertNew(_ mappings: [CrosswalkMapping], connection: PostgresConnection) async throws -> [CrosswalkMapping] {
+        guard !mappings.isEmpty else { return [] }
+        let rows = try await connection.rows(
+            """
+            INSERT INTO drug_code_crosswalk AS x (consortium_id, code_type, code, specification, drug_code,
+                                                  package_factor, valid_from, valid_to, source)
+            SELECT nullif(n.consortium_id, 0), n.code_type, n.code, n.specification, n.drug_code, n.package_factor,
+                   n.valid_from, nullif(n.valid_to, '')::date, n.source
+            FROM unnest(\(mappings.map { $0.consortiumID ?? 0 })::bigint[], \(mappings.map(\.code.type.rawValue))::text[],
+                        \(mappings.map(\.code.value))::text[], \(mappings.map { $0.specification ?? "" })::text[],
+                        \(mappings.map(\.drugCode))::text[], \(mappings.map { $0.packageFactor.description })::numeric[],
+                        \(mappings.map(\.validFrom.description))::date[],
+                        \(mappings.map { $0.validTo?.description ?? "" })::text[], \(mappings.map(\.source))::text[])
+                 WITH ORDINALITY AS n (consortium_id, code_type, code, specification, drug_code, package_factor,
+                                       valid_from, valid_to, source, i)
+            ORDER BY n.i
+            ON CONFLICT DO NOTHING
+            RETURNING \(unescaped: Self.columns)
+            """, as: Row.self, logger: logger)
+        return try rows.map(Self.mapping).sorted { ($0.id ?? 0) < ($1.id ?? 0) }
+    }
+
     /// Sets the day after a mapping's last day.
     package func setValidTo(id: Int64, validTo: BusinessDate, connection: PostgresConnection) async throws {
         try await connection.run(

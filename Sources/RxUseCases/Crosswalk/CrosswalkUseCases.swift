@@ -109,17 +109,7 @@ package struct CrosswalkUseCases: Sendable {
         } catch let malformed as CSVStreamParser.Malformed {
             return .rejected([CrosswalkLineRefusal(line: malformed.line, field: "file", reason: malformed.reason)])
         }
-        let lines = table.rows.map { row in
-            (
-                line: row.line,
-                input: CrosswalkMappingInput(
-                    codeType: table.value(row, "code_type") ?? "", code: table.value(row, "code") ?? "",
-                    specification: table.value(row, "specification"), drugCode: table.value(row, "drug_code") ?? "",
-                    packageFactor: table.value(row, "package_factor") ?? "",
-                    validFrom: table.value(row, "valid_from") ?? "", validTo: table.value(row, "valid_to"),
-                    source: table.value(row, "source") ?? defaultSource)
-            )
-        }
+        let lines = Self.lines(of: table, defaultSource: defaultSource)
         let ragged = table.ragged.map { CrosswalkLineRefusal(line: $0.line, field: "line", reason: $0.reason) }
         do {
             return try await database.transaction { transaction in
@@ -151,5 +141,47 @@ package struct CrosswalkUseCases: Sendable {
         }
     }
 
-    struct Rejected: Error { var refusals: [CrosswalkLineRefusal] }
+    /// The lines of a crosswalk file as written.
+    static func lines(of table: CSVTable, defaultSource: String) -> [(line: Int, input: CrosswalkMappingInput)] {
+        table.rows.map { row in
+            (
+                line: row.line,
+                input: CrosswalkMappingInput(
+                    codeType: table.value(row, "code_type") ?? "", code: table.value(row, "code") ?? "",
+                    specification: table.value(row, "specification"), drugCode: table.value(row, "drug_code") ?? "",
+                    packageFactor: table.value(row, "package_factor") ?? "",
+                    validFrom: table.value(row, "valid_from") ?? "", validTo: table.value(row, "valid_to"),
+                    source: table.value(row, "source") ?? defaultSource)
+            )
+        }
+    }
+
+    /// The demo's crosswalk (`seeds/demo/drug_code_crosswalk.csv`) into the demo consortium, in the seed's
+    /// transaction: checked as a loaded file is (the first bad line is thrown), then only the mappings no kept mapping
+    /// of the code overlaps are written (a second seed writes nothing), each with its audit row. The number written.
+    package func seed(_ data: Data, consortiumCode: String, actor: Actor, on connection: StoreConnection) async throws
+        -> Int
+    {
+        let table: CSVTable
+        do {
+            table = try CrosswalkStore.readFile(.data(data), encoding: .utf8, requiredColumns: Self.requiredColumns)
+        } catch let malformed as CSVStreamParser.Malformed {
+            throw Rejected(refusals: [CrosswalkLineRefusal(line: malformed.line, field: "file", reason: malformed.reason)])
+        }
+        let consortiumID = try await store.consortiumID(code: consortiumCode, connection: connection)
+            .orNotFound("no consortium \(consortiumCode)")
+        let lines = Self.lines(of: table, defaultSource: "demo")
+        let known = try await store.knownDrugs(
+            Array(Set(lines.map { $0.input.drugCode.trimmingCharacters(in: .whitespaces) })), connection: connection)
+        let checked = CrosswalkRules.checkFile(lines, consortiumID: consortiumID, knownDrugs: known)
+        let refusals =
+            table.ragged.map { CrosswalkLineRefusal(line: $0.line, field: "line", reason: $0.reason) }
+            + checked.refusals
+        guard refusals.isEmpty else { throw Rejected(refusals: refusals) }
+        let written = try await store.insertNew(checked.mappings.map(\.mapping), connection: connection)
+        try await store.auditLoaded(written, consortiumID: consortiumID, actor: actor, connection: connection)
+        return written.count
+    }
+
+    package struct Rejected: Error { package var refusals: [CrosswalkLineRefusal] }
 }
