@@ -250,7 +250,7 @@ struct CrosswalkTests {
             #expect(again.map(\.line) == [2, 3, 4, 5])
             #expect(again.first?.reason.contains("already mapped by mapping") == true)
 
-            // National rows: seen by the consortium, ended only by the master-data admin.
+            // National rows: seen by the consortium, not ended by it (master data, changed at the console).
             let national = try await crosswalk.load(
                 .data(Data("\(Self.header)\nplatform,JL-PT-0001,,\(Self.amlodipine),14,2026-01-01,,省平台\n".utf8)),
                 encoding: .utf8, consortiumCode: nil, defaultSource: "test", actor: .console("test"))

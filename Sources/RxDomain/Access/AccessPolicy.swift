@@ -139,7 +139,7 @@ package enum Permission: Sendable, Equatable {
     /// collecting institution, which holds it.
     case collectExtendedPrescription(consortiumID: Int64, collectingInstitutionID: Int64)
     /// Add, load or end a mapping of the consortium's drug code crosswalk (药品编码对照): the consortium admin and
-    /// procurement officers. The national rows are master data (`manageDrugs`).
+    /// procurement officers. The national rows are master data, loaded at the console.
     case manageCrosswalk(consortiumID: Int64)
     /// The consortium's crosswalk (its own rows and the national ones): who writes it, finance, auditors and
     /// regulators.

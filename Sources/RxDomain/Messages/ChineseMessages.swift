@@ -906,7 +906,10 @@ package enum ChineseMessages {
         ("the file is not {} text (a GBK file needs --encoding gbk)", "文件不是 {1} 文本（GBK 文件须加 --encoding gbk）"),
         ("the code is already mapped on some of these dates", "该编码在其中某些日期内已有对照"),
         ("no crosswalk mapping {}", "没有编码对照 {1}"),
-        ("a national mapping is master data: the master-data admin ends it", "全国对照属于主数据，须由主数据管理员截止"),
+        (
+            "a national mapping is master data: it is changed at the console, not by a consortium",
+            "全国对照属于主数据，只能在控制台维护，医联体不能修改"
+        ),
         ("the mapping already ends on {}; a later end would reopen it", "该对照已于 {1} 截止，更晚的截止日期会重新启用它"),
     ]
 }

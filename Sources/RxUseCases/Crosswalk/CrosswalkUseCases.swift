@@ -61,8 +61,8 @@ package struct CrosswalkUseCases: Sendable {
         }
     }
 
-    /// Ends a mapping of the consortium after `lastDay`. A national mapping is master data: only the master-data
-    /// admin ends it (403 otherwise); another consortium's is not found.
+    /// Ends a mapping of the consortium after `lastDay`. A national mapping is master data, loaded at the console:
+    /// a consortium's token may not end it (403); another consortium's mapping is not found.
     package func end(id: Int64, consortiumID: Int64, lastDay: BusinessDate, by principal: Principal) async throws
         -> CrosswalkMapping
     {
@@ -74,7 +74,8 @@ package struct CrosswalkUseCases: Sendable {
                 throw DomainError.notFound("no crosswalk mapping \(id)")
             }
             if before.consortiumID == nil {
-                try principal.require(.manageDrugs, refusal: "a national mapping is master data: the master-data admin ends it")
+                throw DomainError.forbidden(
+                    "a national mapping is master data: it is changed at the console, not by a consortium")
             }
             let after = try CrosswalkRules.end(before, lastDay: lastDay)
             try await store.setValidTo(id: id, validTo: after.validTo!, connection: transaction)
