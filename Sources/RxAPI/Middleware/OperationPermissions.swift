@@ -27,6 +27,10 @@ package enum OperationPermissions {
         "createPriceAgreement": [.setPrices],
         "reportPriceAgreement": [.setPrices],
         "correctPriceReportDate": [.correctPriceReportDate],
+        // The drug code crosswalk.
+        "listCrosswalkMappings": [.readCrosswalk],
+        "createCrosswalkMapping": [.manageCrosswalk],
+        "endCrosswalkMapping": [.manageCrosswalk],
         // Orders, the supply centre, invoices and reconciliations.
         "createOrder": [.raiseOrder],
         "addOrderLine": [.raiseOrder],

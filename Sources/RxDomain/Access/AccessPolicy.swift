@@ -145,6 +145,12 @@ package enum Permission: Sendable, Equatable {
     /// An agreement, its completion and its retained savings: of every member (`institutionID` nil) the supply
     /// centre, finance, auditors and regulators; of one member also that member's procurement officer or pharmacist.
     case readVBPAgreements(consortiumID: Int64, institutionID: Int64?, leadInstitutionCode: String?)
+    /// Add, load or end a mapping of the consortium's drug code crosswalk (药品编码对照): the consortium admin and
+    /// procurement officers. The national rows are master data, loaded at the console.
+    case manageCrosswalk(consortiumID: Int64)
+    /// The consortium's crosswalk (its own rows and the national ones): who writes it, finance, auditors and
+    /// regulators.
+    case readCrosswalk(consortiumID: Int64)
 }
 
 extension Principal {
@@ -331,6 +337,11 @@ extension Principal {
             if may(.readFinance(consortiumID: consortium, leadInstitutionCode: lead)) { return true }
             return consortium == consortiumID && institution != nil && institutionID == institution
                 && (role == .procurementOfficer || role == .institutionPharmacist)
+        case .manageCrosswalk(let id):
+            return id == consortiumID && (role == .consortiumAdmin || role == .procurementOfficer)
+        case .readCrosswalk(let id):
+            return id == consortiumID
+                && (role == .consortiumAdmin || role == .procurementOfficer || role == .finance || overseesConsortium)
         }
     }
 

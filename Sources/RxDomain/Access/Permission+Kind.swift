@@ -64,6 +64,8 @@ extension Permission {
         case manageVBPAgreements
         case settleRetainedSavings
         case readVBPAgreements
+        case manageCrosswalk
+        case readCrosswalk
     }
 
     package var kind: Kind {
@@ -131,6 +133,8 @@ extension Permission {
         case .manageVBPAgreements: .manageVBPAgreements
         case .settleRetainedSavings: .settleRetainedSavings
         case .readVBPAgreements: .readVBPAgreements
+        case .manageCrosswalk: .manageCrosswalk
+        case .readCrosswalk: .readCrosswalk
         }
     }
 
@@ -205,6 +209,8 @@ extension Permission {
             .settleRetainedSavings(consortiumID: c, leadInstitutionCode: lead),
             .readVBPAgreements(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
             .readVBPAgreements(consortiumID: c, institutionID: nil, leadInstitutionCode: lead),
+            .manageCrosswalk(consortiumID: c),
+            .readCrosswalk(consortiumID: c),
         ]
     }()
 }

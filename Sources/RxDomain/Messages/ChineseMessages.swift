@@ -79,7 +79,7 @@ package enum ChineseMessages {
     static let entries: [(english: String, chinese: String)] =
         generic + contract + access + masterData
         + catalogue + pricing + procurement + herbs + longPrescriptions + transfers + reconciliation + database
-        + shortageScan + volumeProcurement
+        + shortageScan + volumeProcurement + crosswalk
 
     /// The request itself.
     static let generic: [(english: String, chinese: String)] = [
@@ -880,5 +880,36 @@ package enum ChineseMessages {
         ("is not a cursor this feed gave", "不是本订阅返回的游标"),
         ("must be from 1 to 500", "必须在 1 到 500 之间"),
         ("must be national_shortage, key_monitoring or provincial", "必须是 national_shortage、key_monitoring 或 provincial"),
+    ]
+
+    /// The drug code crosswalk, issue 24 (DrugCode, CrosswalkRules, CrosswalkUseCases).
+    static let crosswalk: [(english: String, chinese: String)] = [
+        (
+            "'{}' is not an insurance drug code (X or Z and 22 letters and digits, the last 9 digits; Z and 19, or T and 9)",
+            "“{1}”不是医保药品代码（X 或 Z 加 22 位字母数字且末 9 位为数字；或 Z 加 19 位；或 T 加 9 位数字）"
+        ),
+        ("'{}' is not a 药品本位码 of 14 digits", "“{1}”不是 14 位数字的药品本位码"),
+        ("'{}' does not start with 869 (86 China, 9 drugs)", "“{1}”不以 869 开头（86 为国别码，9 为药品类别码）"),
+        ("'{}' has the check digit {}, expected {}", "“{1}”的校验码为 {2}，应为 {3}"),
+        ("'{}' is not an approval number 国药准字 + a letter + 8 digits", "“{1}”不是批准文号（国药准字 + 1 个字母 + 8 位数字）"),
+        ("'{}' is not a traceability-code prefix of 7 digits", "“{1}”不是 7 位数字的药品标识码（追溯码前缀）"),
+        ("'{}' is not a code of 1 to 40 characters without spaces", "“{1}”不是 1 到 40 个字符且不含空格的编码"),
+        ("is required for an approval number", "批准文号须同时给出规格"),
+        ("is given only with an approval number", "只有批准文号需要给出规格"),
+        ("'{}' is not a decimal like 28 or 0.5", "“{1}”不是 28 或 0.5 这样的数"),
+        ("must be at most 1000000", "不能大于 1000000"),
+        ("must not be before validFrom ({})", "不能早于 validFrom（{1}）"),
+        ("must not be before {}", "不能早于 {1}"),
+        ("the code is already mapped on these dates by line {}", "该编码在这些日期内已由第 {1} 行对照"),
+        ("the code is already mapped by mapping {} from {} with no end", "该编码已有对照 {1}，自 {2} 起，未设截止日期"),
+        ("the code is already mapped by mapping {} from {} to {}", "该编码已有对照 {1}，自 {2} 至 {3}"),
+        ("the file is not {} text (a GBK file needs --encoding gbk)", "文件不是 {1} 文本（GBK 文件须加 --encoding gbk）"),
+        ("the code is already mapped on some of these dates", "该编码在其中某些日期内已有对照"),
+        ("no crosswalk mapping {}", "没有编码对照 {1}"),
+        (
+            "a national mapping is master data: it is changed at the console, not by a consortium",
+            "全国对照属于主数据，只能在控制台维护，医联体不能修改"
+        ),
+        ("the mapping already ends on {}; a later end would reopen it", "该对照已于 {1} 截止，更晚的截止日期会重新启用它"),
     ]
 }

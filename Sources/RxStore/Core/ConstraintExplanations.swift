@@ -41,6 +41,8 @@ package enum ConstraintExplanations {
             FieldError(field: "effectiveFrom", reason: "a rule set already takes effect on this date"),
         "preparation_licences_consortium_id_institution_id_licence_n_key":
             FieldError(field: "licenceNumber", reason: "this licence is already recorded for the institution"),
+        "drug_code_crosswalk_no_overlap":
+            FieldError(field: "validFrom", reason: "the code is already mapped on some of these dates"),
         "prescribers_consortium_id_pseudonym_key":
             FieldError(field: "pseudonym", reason: "a prescriber with this pseudonym is already registered"),
         "provincial_bid_prices_consortium_id_drug_code_effective_fro_key":

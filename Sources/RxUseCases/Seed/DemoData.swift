@@ -20,6 +20,8 @@ struct DemoData {
     var traceabilityPrefixes: [SeedRecords.TraceabilityPrefix]
     /// seeds/demo/herb_usage_2025.csv, loaded by `HerbUsageImport` in the seed's transaction.
     var herbUsage: Data
+    /// seeds/demo/drug_code_crosswalk.csv, loaded by `CrosswalkUseCases.seed` in the seed's transaction.
+    var crosswalk: Data
 
     init(loader: SeedLoader) throws {
         let json = try Data(contentsOf: loader.directory.appendingPathComponent("demo/consortium.json"))
@@ -256,6 +258,7 @@ struct DemoData {
 
         let usageFile = "demo/herb_usage_2025.csv"
         herbUsage = try Data(contentsOf: loader.directory.appendingPathComponent(usageFile))
+        crosswalk = try Data(contentsOf: loader.directory.appendingPathComponent("demo/drug_code_crosswalk.csv"))
 
         catalogueItems = []
         if let catalogue = consortium.catalogue {

@@ -81,6 +81,14 @@ package struct SeedLoader: Sendable {
                 summary.changes["traceability code prefixes"] = try await store.upsertTraceabilityPrefixes(
                     demoData.traceabilityPrefixes, on: connection)
                 do {
+                    summary.changes["drug code crosswalk"] = try await CrosswalkUseCases(database: database).seed(
+                        demoData.crosswalk, consortiumCode: code, actor: .console("seed"), on: connection)
+                } catch let rejected as CrosswalkUseCases.Rejected {
+                    let first = rejected.refusals[0]
+                    throw Invalid(
+                        file: "demo/drug_code_crosswalk.csv", line: first.line, reason: "\(first.field): \(first.reason)")
+                }
+                do {
                     let usage = try await HerbUsageImportUseCases(database: database)
                         .load(
                             .data(demoData.herbUsage), encoding: .utf8, consortiumCode: code, year: nil,
