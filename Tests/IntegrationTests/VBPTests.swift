@@ -82,7 +82,7 @@ struct VBPTests {
                 .post, base, token: admin,
                 json: Self.agreementBody(start: start).replacingOccurrences(of: "\"0.50\"", with: "\"0\"")
             ).expectProblem(.unprocessableContent, naming: "generics[0].products[0].winningPrice")
-            #expect(try await app.count("SELECT count(*)::int FROM vbp_agreements") == 0)
+            #expect(try await app.count("SELECT count(*)::int FROM vbp_agreements") == 1, "the demo's only")
 
             let created = try await app.call(.post, base, token: admin, json: Self.agreementBody(start: start))
             #expect(created.status == .created, "\(created.text)")
@@ -163,12 +163,60 @@ struct VBPTests {
             ] {
                 #expect(
                     try await app.count(
-                        "SELECT count(*)::int FROM audit_log WHERE action = \(action) AND entity_type = \(entity)") == 1,
+                        """
+                        SELECT count(*)::int FROM audit_log
+                        WHERE action = \(action) AND entity_type = \(entity) AND actor <> 'console:seed'
+                        """) == 1,
                     "\(action)")
             }
             try await TransferTests.otherConsortium(app)
             let outsider = try await app.token(.consortiumAdmin, consortium: "OTHER")
             try await app.call(.get, "/v1/vbp-agreements/\(id)", token: outsider).expectProblem(.notFound)
+        }
+    }
+
+    @Test("the demo: one agreement with its members' volumes and two scores, recorded through the use cases and audited")
+    func demo() async throws {
+        try await TestApp.run { app in
+            #expect(try await app.count("SELECT count(*)::int FROM vbp_agreements") == 1)
+            #expect(try await app.count("SELECT count(*)::int FROM vbp_agreed_volumes") == 5)
+            #expect(try await app.count("SELECT count(*)::int FROM vbp_assessments") == 2)
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM audit_log WHERE entity_type = 'vbp_agreement' AND actor = 'console:seed'") == 4)
+            let finance = try await app.token(.finance)
+            let list = try await app.call(.get, "/v1/consortia/JLTCM/vbp-agreements", token: finance)
+            let id = try #require((list.json["items"] as? [[String: Any]])?.first?["id"] as? Int, "\(list.text)")
+            let savings = try await app.call(.get, "/v1/vbp-agreements/\(id)/retained-savings", token: finance)
+            let lines = savings.json["items"] as? [[String: Any]] ?? []
+            // Nothing bought yet: each line's base is its whole budget (JL-TCMH's metformin: 120,000 × 0.85 × 0.63).
+            let lead = try #require(
+                lines.first { $0["institutionCode"] as? String == "JL-TCMH" && $0["genericName"] as? String == "二甲双胍" },
+                "\(savings.text)")
+            #expect(lead["budget"] as? String == "64260.00" && lead["grade"] as? String == "A", "\(lead)")
+        }
+    }
+
+    @Test(
+        "CLI: reconcile vbp exits 1 when a member is behind pace (table, CSV, JSON); report retained-savings writes CSV or JSON; bad input 2, unknown 1"
+    )
+    func commands() async throws {
+        try await CLITests.withCommand { cli in
+            let table = try cli.run(["reconcile", "vbp", "--agreement", "1"])
+            #expect(table.status == 1 && table.out.contains("behind pace"), "\(table.out) \(table.err)")
+            let csv = try cli.run(["reconcile", "vbp", "--agreement", "1", "--format", "csv"])
+            #expect(csv.out.hasPrefix("institution_code,generic_name,agreed,completed"), "\(csv.out)")
+            let json = try cli.run(["reconcile", "vbp", "--agreement", "1", "--format", "json"])
+            #expect((try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [Any])?.count == 5, "\(json.out)")
+            let report = try cli.run(["report", "retained-savings", "--agreement", "1"])
+            #expect(report.status == 0 && report.out.hasPrefix("institution_code,generic_name,agreed_volume"), "\(report.err)")
+            #expect(report.out.split(separator: "\r\n").count == 6, "\(report.out)")
+            let reportJSON = try cli.run(["report", "retained-savings", "--agreement", "1", "--format", "json"])
+            #expect((try JSONSerialization.jsonObject(with: Data(reportJSON.out.utf8)) as? [Any])?.count == 5)
+            #expect(try cli.run(["reconcile", "vbp"]).status == 2)
+            #expect(try cli.run(["reconcile", "vbp", "--agreement", "x"]).status == 2)
+            #expect(try cli.run(["report", "retained-savings", "--agreement", "1", "--format", "table"]).status == 2)
+            #expect(try cli.run(["reconcile", "vbp", "--agreement", "999"]).status == 1)
         }
     }
 }

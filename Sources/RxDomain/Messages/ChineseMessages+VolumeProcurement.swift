@@ -16,6 +16,7 @@ extension ChineseMessages {
         ),
         ("no VBP agreement {}", "没有集采协议 {1}"),
         ("1 to 100 characters", "1 到 100 个字符"),
+        ("vbp_agreement.json: '{}' is not an amount", "vbp_agreement.json：「{1}」不是金额"),
         ("{} is before the period's start ({})", "{1} 早于协议期开始日（{2}）"),
         ("an agreement covers one agreement year, at most 366 days", "一份协议只覆盖一个协议年度，最多 366 天"),
         ("name at least one generic name", "至少填写一个通用名"),

@@ -118,6 +118,8 @@ package struct SeedLoader: Sendable {
             // The demo's extended prescriptions go through the use cases, each move its own transaction.
             let moves = try await seedExtendedPrescriptions(consortiumCode: demoData.consortium.code)
             if moves > 0 { summary.changes["extended prescriptions' moves"] = moves }
+            let vbp = try await seedVBPAgreement(consortiumCode: demoData.consortium.code)
+            if vbp > 0 { summary.changes["VBP agreement records"] = vbp }
             // The demo's own scan, after the seed committed (the scan reads stock through other connections): the
             // shortages `make run` shows. Nothing changes on a second seed of the same day.
             _ = try await ShortageScanUseCases(database: database).scan(
