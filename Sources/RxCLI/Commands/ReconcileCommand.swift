@@ -26,6 +26,13 @@ struct ReconcileCommand: AsyncParsableCommand {
 
         @OptionGroup var encoding: EncodingOption
 
+        @Option(
+            name: .customLong("code-type"),
+            help:
+                "What the drug_code column holds: auto (each code by its shape; a drug's own code reads as itself), insurance, standard (本位码), approval (国药准字…|规格), traceability-prefix, platform or in-house. Codes are read through the crosswalk; an unknown one is classified unmapped_code."
+        )
+        var codeType: String = "auto"
+
         @Option(help: "table, csv or json.")
         var format: String = "table"
 
@@ -47,6 +54,9 @@ struct ReconcileCommand: AsyncParsableCommand {
             let encoding = try self.encoding.value()
             guard let format = ReconciliationReport.Format(rawValue: format) else {
                 throw Self.badInput("--format must be table, csv or json")
+            }
+            guard let codeType = FileCodeType(name: codeType) else {
+                throw Self.badInput("--code-type must be one of \(FileCodeType.names)")
             }
             let date: BusinessDate
             if let asOf {
@@ -74,7 +84,7 @@ struct ReconcileCommand: AsyncParsableCommand {
                     defer { progress?.clear() }
                     return try await ReconcileInvoices(database: db).run(
                         input: .file(path: file), fileName: fileName, consortiumCode: consortium, encoding: encoding,
-                        format: format, asOf: date, createdBy: user, output: output, progress: progress)
+                        codeType: codeType, format: format, asOf: date, createdBy: user, output: output, progress: progress)
                 }
             } catch let error as FileReconciliationOutput.CannotWrite {
                 throw Self.badInput("\(error)")

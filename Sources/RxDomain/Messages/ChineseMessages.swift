@@ -911,5 +911,9 @@ package enum ChineseMessages {
             "全国对照属于主数据，只能在控制台维护，医联体不能修改"
         ),
         ("the mapping already ends on {}; a later end would reopen it", "该对照已于 {1} 截止，更晚的截止日期会重新启用它"),
+        // reconcile invoices through the crosswalk: why a line's code is unmapped_code
+        ("no mapping of this {} code on this date", "该{1}编码在此日期没有对照"),
+        ("an approval number needs its specification after a bar: {}|规格", "批准文号须在竖线后写明规格：{1}|规格"),
+        ("mapped to {}, which has no unified price to count its order lines by", "对照到 {1}，但该药品没有统一价格，无法确定订单计量单位"),
     ]
 }

@@ -21,6 +21,9 @@ package enum ReconciliationClassification: String, Sendable, Codable, CaseIterab
     case alreadyInvoiced = "already_invoiced"
     /// The distributor's invoice number is already recorded and (partly) paid; at stake: the amount.
     case alreadyPaid = "already_paid"
+    /// The drug column holds a code the crosswalk does not map on the invoice date (药品编码对照): the line is not
+    /// matched until it is mapped; at stake: the line's amount.
+    case unmappedCode = "unmapped_code"
     /// The drug is outside the member's catalogue in effect; at stake: the line's amount.
     case outsideMemberCatalogue = "outside_member_catalogue"
     /// No manufacturer invoice number, or the first invoice is not from a manufacturer (两票制); at stake: the amount.
@@ -58,11 +61,16 @@ package struct InvoiceFileLine: Sendable, Equatable {
     package var quantity: Decimal
     package var unitPrice: Money
     package var amount: Money
+    /// The code the file named the drug by, when the crosswalk translated it to `drugCode`; `quantity` and
+    /// `unitPrice` are then in the order lines' unit, `packageFactor` the crosswalk's factor to the drug's unit.
+    package var fileDrugCode: String?
+    package var packageFactor: Decimal?
 
     package init(
         lineNumber: Int, distributorCode: String, invoiceNumber: String, invoiceDate: BusinessDate,
         manufacturerInvoiceNumber: String?, manufacturerCode: String?, institutionCode: String, drugCode: String,
-        lotNumber: String, quantity: Decimal, unitPrice: Money, amount: Money
+        lotNumber: String, quantity: Decimal, unitPrice: Money, amount: Money, fileDrugCode: String? = nil,
+        packageFactor: Decimal? = nil
     ) {
         self.lineNumber = lineNumber
         self.distributorCode = distributorCode
@@ -76,6 +84,8 @@ package struct InvoiceFileLine: Sendable, Equatable {
         self.quantity = quantity
         self.unitPrice = unitPrice
         self.amount = amount
+        self.fileDrugCode = fileDrugCode
+        self.packageFactor = packageFactor
     }
 }
 
@@ -92,16 +102,19 @@ package struct InvoiceLineFacts: Sendable, Equatable {
     package var inMemberCatalogue: Bool
     /// Why the two-invoice chain fails, nil when it holds.
     package var chainProblem: String?
+    /// Why the crosswalk does not map the line's drug code on its invoice date, nil when it does (or needs not).
+    package var unmappedCode: String?
 
     package init(
         duplicateOfLine: Int? = nil, recordedInvoice: RecordedInvoiceReference? = nil, orderLine: InvoicedOrderLine? = nil,
-        inMemberCatalogue: Bool = true, chainProblem: String? = nil
+        inMemberCatalogue: Bool = true, chainProblem: String? = nil, unmappedCode: String? = nil
     ) {
         self.duplicateOfLine = duplicateOfLine
         self.recordedInvoice = recordedInvoice
         self.orderLine = orderLine
         self.inMemberCatalogue = inMemberCatalogue
         self.chainProblem = chainProblem
+        self.unmappedCode = unmappedCode
     }
 }
 
@@ -210,7 +223,8 @@ package enum ReconciliationRules {
     static func fen(_ value: Decimal) -> Money { Money(value).rounded(2) }
 
     /// Judges one line from what the database found. A duplicate, or an invoice already recorded or paid, is only
-    /// that (the file must not lead to a second payment); otherwise the line is judged against its order line by
+    /// that (the file must not lead to a second payment); a line whose code the crosswalk does not map is only
+    /// that (nothing can be said of a drug not known); otherwise the line is judged against its order line by
     /// `InvoiceLineRules.judge`, as a recorded invoice is, and the catalogue and the chain are checked. Every
     /// discrepancy names the invoice number, distributor and drug.
     package static func classify(_ line: InvoiceFileLine, _ facts: InvoiceLineFacts) -> [ReconciliationDiscrepancy] {
@@ -218,6 +232,9 @@ package enum ReconciliationRules {
         var names = ["invoiceNumber": line.invoiceNumber, "distributorCode": line.distributorCode, "drugCode": line.drugCode]
         // A line of an emergency purchase says so (issue 22).
         if let shortage = facts.orderLine?.emergencyShortageID { names["emergencyShortageId"] = String(shortage) }
+        // A line read through the crosswalk says what the file wrote and the factor its quantity was converted by.
+        if let code = line.fileDrugCode { names["fileDrugCode"] = code }
+        if let factor = line.packageFactor { names["packageFactor"] = "\(factor)" }
         func add(_ c: ReconciliationClassification, _ detail: [String: String], _ money: Decimal) {
             found.append(
                 ReconciliationDiscrepancy(
@@ -230,6 +247,10 @@ package enum ReconciliationRules {
         }
         if let recorded = facts.recordedInvoice {
             add(recorded.paid ? .alreadyPaid : .alreadyInvoiced, ["invoiceId": String(recorded.id)], line.amount.amount)
+            return found
+        }
+        if let reason = facts.unmappedCode {
+            add(.unmappedCode, ["institutionCode": line.institutionCode, "reason": reason], line.amount.amount)
             return found
         }
         for finding in InvoiceLineRules.judge(

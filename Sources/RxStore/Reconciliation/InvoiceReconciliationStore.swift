@@ -40,7 +40,10 @@ package struct InvoiceReconciliationStore: SQLStore {
                 line_number int PRIMARY KEY, distributor_code text NOT NULL, invoice_number text NOT NULL,
                 invoice_date date NOT NULL, manufacturer_invoice_number text, manufacturer_code text,
                 institution_code text NOT NULL, drug_code text NOT NULL, lot_number text NOT NULL,
-                quantity numeric(14, 3) NOT NULL, unit_price numeric(14, 4) NOT NULL, amount numeric(16, 4) NOT NULL
+                -- without a scale: a line read through the crosswalk is converted into the order lines' unit
+                quantity numeric NOT NULL, unit_price numeric NOT NULL, amount numeric(16, 4) NOT NULL,
+                -- set by translateCodes: the code the file wrote, the crosswalk's factor, why a code is unmapped
+                file_drug_code text, package_factor numeric, unmapped text
             ) ON COMMIT DROP
             """, logger: logger)
     }
@@ -58,6 +61,80 @@ package struct InvoiceReconciliationStore: SQLStore {
         try await connection.copyFrom(table: "reconcile_invoice_lines", columns: Self.copyColumns, logger: logger) { writer in
             try await body { buffer in try await writer.write(buffer) }
         }
+    }
+
+    /// Reads the staged lines' drug codes through the crosswalk: each line whose code `translations` lists gets
+    /// the drug, its quantity and unit price converted into the order lines' unit, or the reason it is unmapped.
+    /// The translations were decided by `InvoiceCodeReading.translate`; this only applies them.
+    package func translateCodes(_ translations: [InvoiceCodeTranslation], on connection: PostgresConnection) async throws {
+        var codes: [String] = [], froms: [String] = [], tos: [String] = [], drugs: [String] = []
+        var numerators: [String] = [], denominators: [String] = [], factors: [String] = [], reasons: [String] = []
+        for t in translations {
+            for segment in t.segments {
+                codes.append(t.code)
+                froms.append(segment.from?.description ?? "")
+                tos.append(segment.to?.description ?? "")
+                drugs.append(segment.drugCode ?? "")
+                numerators.append("\(segment.numerator)")
+                denominators.append("\(segment.denominator)")
+                factors.append(segment.packageFactor.map { "\($0)" } ?? "")
+                reasons.append(segment.reason ?? "")
+            }
+        }
+        guard !codes.isEmpty else { return }
+        try await connection.run(
+            """
+            UPDATE reconcile_invoice_lines t
+            SET file_drug_code = t.drug_code,
+                drug_code = coalesce(x.drug_code, t.drug_code),
+                quantity = CASE WHEN x.drug_code IS NULL THEN t.quantity ELSE t.quantity * x.numerator / x.denominator END,
+                unit_price = CASE WHEN x.drug_code IS NULL THEN t.unit_price ELSE t.unit_price * x.denominator / x.numerator END,
+                package_factor = x.package_factor,
+                unmapped = x.reason
+            FROM (
+                SELECT c.code, daterange(nullif(c.valid_from, '')::date, nullif(c.valid_to, '')::date) AS valid,
+                       nullif(c.drug_code, '') AS drug_code, c.numerator::numeric AS numerator,
+                       c.denominator::numeric AS denominator, nullif(c.package_factor, '')::numeric AS package_factor,
+                       nullif(c.reason, '') AS reason
+                FROM unnest(\(codes)::text[], \(froms)::text[], \(tos)::text[], \(drugs)::text[], \(numerators)::text[],
+                            \(denominators)::text[], \(factors)::text[], \(reasons)::text[])
+                     AS c (code, valid_from, valid_to, drug_code, numerator, denominator, package_factor, reason)
+            ) x
+            WHERE x.code = t.drug_code AND x.valid @> t.invoice_date
+            """, logger: logger)
+    }
+
+    /// The drugs among `codes` (a file's drug codes that may be a drug's own code).
+    package func drugCodes(among codes: [String], on connection: PostgresConnection) async throws -> Set<String> {
+        guard !codes.isEmpty else { return [] }
+        let rows = try await connection.rows(
+            "SELECT code FROM drugs WHERE code = ANY(\(codes)::text[])", as: String.self, logger: logger)
+        return Set(rows)
+    }
+
+    /// How the consortium's order lines count these drugs: the unit of the unified price in effect on `date` (the
+    /// latest one before it when none is), and the package size. Drugs with no unified price are left out.
+    package func orderUnits(
+        of drugCodes: [String], consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection
+    ) async throws -> [String: DrugOrderUnit] {
+        guard !drugCodes.isEmpty else { return [:] }
+        let rows = try await connection.rows(
+            """
+            SELECT d.code, p.price_unit, d.package_size
+            FROM drugs d
+            JOIN LATERAL (
+                SELECT a.price_unit FROM price_agreements a
+                WHERE a.consortium_id = \(consortiumID) AND a.drug_code = d.code AND a.status = 'in_effect'
+                  AND a.effective_from <= \(date.description)::date
+                ORDER BY a.effective_from DESC LIMIT 1
+            ) p ON true
+            WHERE d.code = ANY(\(drugCodes)::text[])
+            """, as: (String, String, Int).self, logger: logger)
+        var units: [String: DrugOrderUnit] = [:]
+        for (code, unit, size) in rows {
+            units[code] = DrugOrderUnit(priceUnit: try decodeEnum(unit), packageSize: Decimal(size))
+        }
+        return units
     }
 
     package func analyzeStagingTable(on connection: PostgresConnection) async throws {
@@ -88,7 +165,8 @@ package struct InvoiceReconciliationStore: SQLStore {
             let line = InvoiceFileLine(
                 lineNumber: r.0, distributorCode: r.1, invoiceNumber: r.2, invoiceDate: BusinessDate(r.3) ?? InvoiceFile.epoch,
                 manufacturerInvoiceNumber: r.4, manufacturerCode: r.5, institutionCode: r.6, drugCode: r.7, lotNumber: r.8,
-                quantity: r.9.value, unitPrice: Money(r.10.value), amount: Money(r.11.value))
+                quantity: r.9.value, unitPrice: Money(r.10.value), amount: Money(r.11.value), fileDrugCode: r.26,
+                packageFactor: r.27?.value)
             var orderLine: InvoicedOrderLine?
             if let orderID = r.13, let lineNo = r.14, let price = r.15, let supplied = r.16 {
                 orderLine = InvoicedOrderLine(
@@ -98,7 +176,7 @@ package struct InvoiceReconciliationStore: SQLStore {
             }
             let facts = InvoiceLineFacts(
                 duplicateOfLine: r.12, recordedInvoice: r.21.map { RecordedInvoiceReference(id: $0, paid: r.22) },
-                orderLine: orderLine, inMemberCatalogue: r.23, chainProblem: r.24)
+                orderLine: orderLine, inMemberCatalogue: r.23, chainProblem: r.24, unmappedCode: r.28)
             batch.append((line, facts))
         }
         return batch
@@ -107,7 +185,7 @@ package struct InvoiceReconciliationStore: SQLStore {
     typealias MatchRow = (
         Int, String, String, String, String?, String?, String, String, String, NumericColumn, NumericColumn,
         NumericColumn, Int?, Int64?, Int?, NumericColumn?, Bool?, NumericColumn?, NumericColumn?, NumericColumn?,
-        NumericColumn?, Int64?, Bool, Bool, String?, Int64?
+        NumericColumn?, Int64?, Bool, Bool, String?, Int64?, String?, NumericColumn?, String?
     )
 
     /// Each line of `reconcile_invoice_lines` with what the database knows about it (`InvoiceLineFacts`), in line order.
@@ -123,7 +201,7 @@ package struct InvoiceReconciliationStore: SQLStore {
             SELECT t.*, lot_key(t.lot_number) AS lot FROM reconcile_invoice_lines t
         ), numbered AS (
             SELECT t.*, min(t.line_number) OVER (
-                PARTITION BY t.distributor_code, t.invoice_number, t.drug_code, t.lot) AS first_line
+                PARTITION BY t.distributor_code, t.invoice_number, coalesce(t.file_drug_code, t.drug_code), t.lot) AS first_line
             FROM keyed t
         ), judged AS (
             SELECT t.*, i.id AS institution_id, i.consortium_id AS institution_consortium, i.level, mc.institution_id AS own_list,
@@ -157,8 +235,8 @@ package struct InvoiceReconciliationStore: SQLStore {
                 JOIN deliveries d ON d.consortium_id = pol.consortium_id AND d.order_id = pol.order_id
                                  AND d.line_no = pol.line_no AND d.lot_key = t.lot
                 LEFT JOIN consolidated_orders co ON co.consortium_id = pol.consortium_id AND co.id = pol.consolidated_order_id
-                WHERE po.consortium_id = i.consortium_id AND po.institution_id = i.id AND pol.drug_code = t.drug_code
-                  AND po.status <> 'cancelled'
+                WHERE t.unmapped IS NULL AND po.consortium_id = i.consortium_id AND po.institution_id = i.id
+                  AND pol.drug_code = t.drug_code AND po.status <> 'cancelled'
                 GROUP BY pol.order_id, pol.line_no, pol.unit_price, pol.received_quantity, co.distributor_id,
                          po.emergency_supplier_id, po.emergency_shortage_id
                 ORDER BY coalesce(co.distributor_id = sd.id, po.emergency_supplier_id = sd.id, false) DESC,
@@ -191,7 +269,9 @@ package struct InvoiceReconciliationStore: SQLStore {
                two_invoice_chain_problem(
                    t.manufacturer_invoice_number, t.manufacturer_code, t.manufacturer, t.is_manufacturer,
                    t.counts_as_manufacturer_id),
-               t.emergency_shortage_id
+               t.emergency_shortage_id,
+               CASE WHEN t.file_drug_code IS DISTINCT FROM t.drug_code OR t.package_factor IS NOT NULL THEN t.file_drug_code END,
+               t.package_factor, t.unmapped
         FROM judged t
         -- what invoices recorded through the API billed of the order line, and of the lot
         LEFT JOIN LATERAL (
@@ -207,16 +287,32 @@ package struct InvoiceReconciliationStore: SQLStore {
 
     // MARK: An earlier run of the same file
 
-    /// The run that already reconciled a file: its id, file name and recorded counts (JSON).
-    package func earlierRun(consortiumID: Int64, checksum: String, on connection: PostgresConnection) async throws
-        -> (id: Int64, fileName: String, counts: String)?
-    {
+    /// The run that already reconciled a file read the same way (code type, and the crosswalk's translations of its
+    /// codes): its id, file name and recorded counts (JSON).
+    package func earlierRun(
+        consortiumID: Int64, checksum: String, codeType: String, crosswalkKey: String, on connection: PostgresConnection
+    ) async throws -> (id: Int64, fileName: String, counts: String)? {
         try await connection.row(
             """
             SELECT id, file_name, counts::text FROM reconciliation_runs
             WHERE consortium_id = \(consortiumID) AND kind = 'invoices' AND input_checksum = \(checksum)
+              AND code_type = \(codeType) AND crosswalk_key = \(crosswalkKey)
             """, as: (Int64, String, String).self, logger: logger
         ).map { (id: $0.0, fileName: $0.1, counts: $0.2) }
+    }
+
+    /// The latest run of a file with this code type, when every code of it read as itself and none was unmapped: the
+    /// crosswalk played no part in it, and the file is replayed without being read again.
+    package func plainEarlierRun(
+        consortiumID: Int64, checksum: String, codeType: String, on connection: PostgresConnection
+    ) async throws -> Bool {
+        try await connection.row(
+            """
+            SELECT crosswalk_key = '' AND coalesce((counts ->> 'unmapped_code')::int, 0) = 0 FROM reconciliation_runs
+            WHERE consortium_id = \(consortiumID) AND kind = 'invoices' AND input_checksum = \(checksum)
+              AND code_type = \(codeType)
+            ORDER BY id DESC LIMIT 1
+            """, as: Bool.self, logger: logger) ?? false
     }
 
     /// Opens the cursor of a run's discrepancies, in line order and the classifications' order within a line.

@@ -7,13 +7,15 @@ extension ReconciliationStore {
     /// object (`'{}'` until an invoice run is finished); `startedAt` nil: now.
     package func insertRun(
         consortiumID: Int64, kind: String, fileName: String, checksum: String, asOf: BusinessDate, startedAt: Date?,
-        counts: String, createdBy: String, on connection: PostgresConnection
+        counts: String, createdBy: String, codeType: String = "auto", crosswalkKey: String = "",
+        on connection: PostgresConnection
     ) async throws -> Int64? {
         try await connection.row(
             """
-            INSERT INTO reconciliation_runs (consortium_id, kind, file_name, input_checksum, as_of, started_at, counts, created_by)
+            INSERT INTO reconciliation_runs (consortium_id, kind, file_name, input_checksum, as_of, started_at, counts, created_by,
+                                             code_type, crosswalk_key)
             VALUES (\(consortiumID), \(kind), \(fileName), \(checksum), \(asOf.description)::date,
-                    coalesce(\(startedAt), now()), \(counts)::jsonb, \(createdBy))
+                    coalesce(\(startedAt), now()), \(counts)::jsonb, \(createdBy), \(codeType), \(crosswalkKey))
             RETURNING id
             """, as: Int64.self, logger: logger)
     }

@@ -139,3 +139,29 @@ package struct ReconciliationStore: SQLStore {
             """, logger: logger)
     }
 }
+
+extension ReconciliationStore {
+    /// An invoice run's consortium code, if the run is one.
+    package func invoiceRunConsortium(runID: Int64) async throws -> (consortiumID: Int64, code: String)? {
+        try await database.rows(
+            """
+            SELECT c.id, c.code FROM reconciliation_runs r JOIN consortia c ON c.id = r.consortium_id
+            WHERE r.id = \(runID) AND r.kind = 'invoices'
+            """, as: (Int64, String).self
+        ).first.map { (consortiumID: $0.0, code: $0.1) }
+    }
+
+    /// A run's `unmapped_code` lines by the code the file wrote and the reason, in the order of their first line.
+    package func unmappedCodes(runID: Int64, consortiumID: Int64, linesShown: Int) async throws -> [UnmappedCode] {
+        let rows = try await database.rows(
+            """
+            SELECT detail ->> 'drugCode', detail ->> 'reason', count(*)::int,
+                   (array_agg(line_number ORDER BY line_number))[1:\(linesShown)]::int8[], sum(money_at_stake)
+            FROM reconciliation_discrepancies
+            WHERE consortium_id = \(consortiumID) AND run_id = \(runID) AND classification = 'unmapped_code'
+            GROUP BY 1, 2 ORDER BY min(line_number)
+            """, as: (String, String, Int, [Int], Decimal).self)
+        // money at stake of an unmapped line is its amount
+        return rows.map { UnmappedCode(code: $0.0, reason: $0.1, lines: $0.2, firstLines: $0.3, amount: Money($0.4)) }
+    }
+}

@@ -15,6 +15,16 @@ package struct CrosswalkUseCases: Sendable {
 
     // MARK: Reading
 
+    /// The drug codes an invoice run could not map (`unmapped_code`), by code and reason, with the consortium's
+    /// code; nil when there is no such invoice run.
+    package func unmapped(runID: Int64) async throws -> (consortiumCode: String, codes: [UnmappedCode])? {
+        let runs = ReconciliationStore(database: database)
+        guard let run = try await runs.invoiceRunConsortium(runID: runID) else { return nil }
+        let codes = try await runs.unmappedCodes(
+            runID: runID, consortiumID: run.consortiumID, linesShown: UnmappedCode.linesShown)
+        return (run.code, codes)
+    }
+
     /// The consortium's mappings and the national ones, oldest first.
     package func list(
         consortiumID: Int64, codeType: String?, code: String?, drugCode: String?, on day: BusinessDate?,
@@ -61,26 +71,42 @@ package struct CrosswalkUseCases: Sendable {
         }
     }
 
-    /// Ends a mapping of the consortium after `lastDay`. A national mapping is master data, loaded at the console:
+    /// Ends a mapping of the consortium after `lastDay`. A national mapping is master data, ended at the console:
     /// a consortium's token may not end it (403); another consortium's mapping is not found.
     package func end(id: Int64, consortiumID: Int64, lastDay: BusinessDate, by principal: Principal) async throws
         -> CrosswalkMapping
     {
         try principal.require(.manageCrosswalk(consortiumID: consortiumID))
-        return try await database.transaction { transaction in
-            guard let before = try await store.mapping(id: id, connection: transaction, lock: true),
-                before.consortiumID == nil || before.consortiumID == consortiumID
-            else {
+        return try await end(id: id, lastDay: lastDay, actor: Actor(principal)) { before in
+            guard before.consortiumID == nil || before.consortiumID == consortiumID else {
                 throw DomainError.notFound("no crosswalk mapping \(id)")
             }
             if before.consortiumID == nil {
                 throw DomainError.forbidden(
                     "a national mapping is master data: it is changed at the console, not by a consortium")
             }
+        }
+    }
+
+    /// Ends any mapping, national or a consortium's, at the console (`consortiumrx crosswalk end`): whoever runs it
+    /// holds the database, as for `crosswalk load --national`.
+    package func endAtConsole(id: Int64, lastDay: BusinessDate, actor: Actor) async throws -> CrosswalkMapping {
+        try await end(id: id, lastDay: lastDay, actor: actor) { _ in }
+    }
+
+    /// Locks the mapping, lets `allow` refuse, ends it (`CrosswalkRules.end`) and audits the change.
+    private func end(
+        id: Int64, lastDay: BusinessDate, actor: Actor, allow: (CrosswalkMapping) throws -> Void
+    ) async throws -> CrosswalkMapping {
+        try await database.transaction { transaction in
+            guard let before = try await store.mapping(id: id, connection: transaction, lock: true) else {
+                throw DomainError.notFound("no crosswalk mapping \(id)")
+            }
+            try allow(before)
             let after = try CrosswalkRules.end(before, lastDay: lastDay)
             try await store.setValidTo(id: id, validTo: after.validTo!, connection: transaction)
             try await database.audit.record(
-                on: transaction, consortiumID: before.consortiumID, actor: Actor(principal), action: "end",
+                on: transaction, consortiumID: before.consortiumID, actor: actor, action: "end",
                 entityType: "drug_code_crosswalk", entityKey: String(id), before: before, after: after)
             return after
         }

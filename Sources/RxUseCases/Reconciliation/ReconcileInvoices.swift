@@ -8,10 +8,14 @@ import RxStore
 /// `consortiumrx reconcile invoices`: a distributor's invoice file against the consortium's orders, receipts,
 /// member catalogues and the two-invoice rule, in constant memory.
 ///
-/// The file is hashed (SHA-256, one cheap pass); under an advisory lock on that checksum a file already reconciled
-/// is reported from its earlier run. Otherwise the file is read again in 1 MiB chunks, each line validated and
-/// streamed with COPY into a temporary table; a bad line anywhere rolls everything back (bad input, every bad line
-/// named). The lines are matched in one set-based query read through a cursor in batches: each batch is judged by
+/// The file is hashed (SHA-256, one cheap pass); under an advisory lock on that checksum the file is read again in
+/// 1 MiB chunks, each line validated and streamed with COPY into a temporary table; a bad line anywhere rolls
+/// everything back (bad input, every bad line named). The file's drug codes are read through the crosswalk
+/// (`--code-type`, `InvoiceCodeReading`): a code that is not a drug's own code gets its drug and its quantity and
+/// price converted into the order lines' unit, or is marked unmapped. A file already reconciled with the same
+/// code type and the same translations is reported from its earlier run (without reading it again when the
+/// crosswalk played no part); one whose codes now read otherwise (a code mapped since) is a new run. The lines are
+/// matched in one set-based query read through a cursor in batches: each batch is judged by
 /// `ReconciliationRules`, its discrepancies stored with one INSERT and written to the output, and only counters and
 /// money totals are kept; then the next batch is fetched, so one is in memory at a time. The run is recorded in the
 /// same transaction. The SQL is `InvoiceReconciliationStore`'s; RxCLI maps the outcome to an exit status.
@@ -63,12 +67,13 @@ package struct ReconcileInvoices: Sendable {
     /// The report in memory (tests and small files): `output` and `report.discrepancies` are filled.
     package func run(
         data: Data, fileName: String, consortiumCode: String, encoding: InvoiceFile.Encoding = .utf8,
-        format: ReconciliationReport.Format = .table, asOf: BusinessDate, createdBy: String
+        codeType: FileCodeType = .auto, format: ReconciliationReport.Format = .table, asOf: BusinessDate,
+        createdBy: String
     ) async throws -> Outcome {
         let output = InMemoryReconciliationOutput()
         var outcome = try await run(
             input: .data(data), fileName: fileName, consortiumCode: consortiumCode, encoding: encoding,
-            format: format, asOf: asOf, createdBy: createdBy, output: output)
+            codeType: codeType, format: format, asOf: asOf, createdBy: createdBy, output: output)
         outcome.output = output.text
         outcome.report?.discrepancies = output.discrepancies
         return outcome
@@ -77,16 +82,17 @@ package struct ReconcileInvoices: Sendable {
     /// Reconciles the input, writing the report to `output` as it is produced (nothing is written on bad input).
     package func run(
         input: Input, fileName: String, consortiumCode: String, encoding: InvoiceFile.Encoding = .utf8,
-        format: ReconciliationReport.Format = .table, asOf: BusinessDate, createdBy: String,
-        output: any ReconciliationOutput, progress: (any ReconciliationProgressReporter)? = nil
+        codeType: FileCodeType = .auto, format: ReconciliationReport.Format = .table, asOf: BusinessDate,
+        createdBy: String, output: any ReconciliationOutput, progress: (any ReconciliationProgressReporter)? = nil
     ) async throws -> Outcome {
         let checksum = try Self.checksum(input)
         let done: Done
         do {
             done = try await database.transaction { connection in
                 try await reconcile(
-                    input, encoding: encoding, fileName: fileName, checksum: checksum, consortiumCode: consortiumCode,
-                    asOf: asOf, createdBy: createdBy, format: format, output: output, progress: progress,
+                    input, encoding: encoding, codeType: codeType, fileName: fileName, checksum: checksum,
+                    consortiumCode: consortiumCode, asOf: asOf, createdBy: createdBy, format: format, output: output,
+                    progress: progress,
                     connection: connection)
             }
         } catch let error as InvoiceFile.Rejected {
@@ -117,25 +123,40 @@ package struct ReconcileInvoices: Sendable {
     }
 
     func reconcile(
-        _ input: Input, encoding: InvoiceFile.Encoding, fileName: String, checksum: String, consortiumCode: String,
-        asOf: BusinessDate, createdBy: String, format: ReconciliationReport.Format, output: any ReconciliationOutput,
-        progress: (any ReconciliationProgressReporter)?, connection: StoreConnection
+        _ input: Input, encoding: InvoiceFile.Encoding, codeType: FileCodeType, fileName: String, checksum: String,
+        consortiumCode: String, asOf: BusinessDate, createdBy: String, format: ReconciliationReport.Format,
+        output: any ReconciliationOutput, progress: (any ReconciliationProgressReporter)?, connection: StoreConnection
     ) async throws -> Done {
         guard let consortiumID = try await store.consortiumID(code: consortiumCode, on: connection)
         else { throw DomainError.notFound("no consortium \(consortiumCode)") }
         try await store.lockFile(consortiumID: consortiumID, checksum: checksum, on: connection)
         var writer = ReconciliationReportWriter(format: format)
-        if let earlier = try await earlierRun(
-            consortiumID: consortiumID, checksum: checksum, writer: &writer, output: output,
-            connection: connection)
+        // A file whose codes were all drugs' own (every file before the crosswalk) is replayed unread, whatever
+        // its encoding; otherwise its codes decide whether the crosswalk reads them as the earlier run did.
+        if try await store.plainEarlierRun(
+            consortiumID: consortiumID, checksum: checksum, codeType: codeType.description, on: connection),
+            let earlier = try await earlierRun(
+                consortiumID: consortiumID, checksum: checksum, codeType: codeType, crosswalkKey: "", writer: &writer,
+                output: output, connection: connection)
         {
             return earlier
         }
 
         try await store.createStagingTable(on: connection)
         var clock = PhaseClock()
-        let lines = try await copy(input, encoding: encoding, progress: progress, connection: connection)
+        let (lines, codes) = try await copy(input, encoding: encoding, progress: progress, connection: connection)
         clock.lap("copy")
+        let translations = try await translations(
+            of: codes, codeType: codeType, consortiumID: consortiumID, asOf: asOf, connection: connection)
+        let crosswalkKey = translations.isEmpty ? "" : Self.checksum(Data(InvoiceCodeReading.key(translations).utf8))
+        if let earlier = try await earlierRun(
+            consortiumID: consortiumID, checksum: checksum, codeType: codeType, crosswalkKey: crosswalkKey,
+            writer: &writer, output: output, connection: connection)
+        {
+            return earlier
+        }
+        try await store.translateCodes(translations, on: connection)
+        clock.lap("crosswalk")
         try await store.analyzeStagingTable(on: connection)
         clock.lap("analyze")
 
@@ -143,7 +164,8 @@ package struct ReconcileInvoices: Sendable {
         guard
             let runID = try await runs.insertRun(
                 consortiumID: consortiumID, kind: "invoices", fileName: fileName, checksum: checksum, asOf: asOf,
-                startedAt: nil, counts: "{}", createdBy: createdBy, on: connection)
+                startedAt: nil, counts: "{}", createdBy: createdBy, codeType: codeType.description,
+                crosswalkKey: crosswalkKey, on: connection)
         else { throw DomainError.conflict("the run was not recorded") }
         try output.write(writer.begin(runID: runID, fileName: fileName, alreadyReconciled: false, lines: lines))
 
@@ -192,21 +214,49 @@ package struct ReconcileInvoices: Sendable {
         return Done(runID: runID, fileName: fileName, alreadyReconciled: false, summary: summary)
     }
 
-    /// Reads, validates and COPYs the file into the staging table; the number of lines. Bad input fails the COPY
-    /// (nothing of it stays) and throws `InvoiceFile.Rejected` with every bad line.
+    /// The crosswalk's reading of the file's drug codes that are not a drug's own code read as itself (those need
+    /// nothing): decided by `InvoiceCodeReading.translate` from the mappings of every candidate code, which codes
+    /// are drugs, and how the order lines count the drugs mapped to.
+    func translations(
+        of codes: Set<String>, codeType: FileCodeType, consortiumID: Int64, asOf: BusinessDate,
+        connection: StoreConnection
+    ) async throws -> [InvoiceCodeTranslation] {
+        let sorted = codes.sorted()
+        let drugs = try await store.drugCodes(among: sorted, on: connection)
+        let candidates = Set(sorted.flatMap { InvoiceCodeReading.candidates($0, type: codeType).codes })
+        let mappings = try await CrosswalkStore(database: database).mappings(
+            of: Array(candidates), consortiumID: consortiumID, connection: connection)
+        let units = try await store.orderUnits(
+            of: Array(Set(mappings.map(\.drugCode))), consortiumID: consortiumID, on: asOf, connection: connection)
+        let byCode = Dictionary(grouping: mappings, by: \.code)
+        return sorted.compactMap { code in
+            let (codes, _, _) = InvoiceCodeReading.candidates(code, type: codeType)
+            let translation = InvoiceCodeReading.translate(
+                code, type: codeType, isDrugCode: drugs.contains(code), mappings: codes.flatMap { byCode[$0] ?? [] },
+                orderUnits: units)
+            return translation.isIdentity ? nil : translation
+        }
+    }
+
+    /// Reads, validates and COPYs the file into the staging table; the number of lines and the drug codes they
+    /// name. Bad input fails the COPY (nothing of it stays) and throws `InvoiceFile.Rejected` with every bad line.
     func copy(
         _ input: Input, encoding: InvoiceFile.Encoding, progress: (any ReconciliationProgressReporter)?,
         connection: StoreConnection
-    ) async throws -> Int {
+    ) async throws -> (lines: Int, codes: Set<String>) {
         var reader = InvoiceFileReader(encoding: encoding)
         var source = try ChunkSource(input)
+        var codes = Set<String>()
         let flushAt = 1 << 18
         try await store.copyIntoStagingTable(on: connection) { send in
             var buffer = ByteBufferAllocator().buffer(capacity: flushAt + (1 << 16))
             // Once a line is bad nothing more is sent; the rest is only read for its errors.
             var sending = true
             func append(_ line: InvoiceFileLine) {
-                if sending { InvoiceReconciliationStore.appendStagingRow(line, to: &buffer) }
+                if sending {
+                    InvoiceReconciliationStore.appendStagingRow(line, to: &buffer)
+                    codes.insert(line.drugCode)
+                }
             }
             while let chunk = try source.next() {
                 chunk.withUnsafeBytes { reader.feed($0, append) }
@@ -226,15 +276,20 @@ package struct ReconcileInvoices: Sendable {
             try reader.verdict()
             if buffer.readableBytes > 0 { try await send(buffer) }
         }
-        return reader.goodLines
+        return (reader.goodLines, codes)
     }
 
-    /// The run that already reconciled this file: its report streamed to `output` (the summary is left to the caller).
+    /// The run that already reconciled this file read the same way: its report streamed to `output` (the summary
+    /// is left to the caller).
     func earlierRun(
-        consortiumID: Int64, checksum: String, writer: inout ReconciliationReportWriter, output: any ReconciliationOutput,
-        connection: StoreConnection
+        consortiumID: Int64, checksum: String, codeType: FileCodeType, crosswalkKey: String,
+        writer: inout ReconciliationReportWriter, output: any ReconciliationOutput, connection: StoreConnection
     ) async throws -> Done? {
-        guard let run = try await store.earlierRun(consortiumID: consortiumID, checksum: checksum, on: connection) else {
+        guard
+            let run = try await store.earlierRun(
+                consortiumID: consortiumID, checksum: checksum, codeType: codeType.description, crosswalkKey: crosswalkKey,
+                on: connection)
+        else {
             return nil
         }
         let object = (try JSONSerialization.jsonObject(with: Data(run.counts.utf8))) as? [String: Any] ?? [:]
