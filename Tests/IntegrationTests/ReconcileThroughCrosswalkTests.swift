@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import PostgresNIO
 import RxCLI
 import RxDomain
@@ -65,37 +66,50 @@ struct ReconcileThroughCrosswalkTests {
             ]
             let doublePack = try Self.otherPackage(d[1].code)
             let standard = Self.standardCode("8690000246801")
-            try #require(standard.count == 14)
+            let shared = Self.standardCode("8690000135791")
+            try #require(standard.count == 14 && shared.count == 14)
             try await Self.load(
                 app,
                 [
                     "in_house,HIS-T0,,\(d[0].code),\(sizes[0]),2026-01-01,,",
-                    // one product in two packages: its own code (read as itself) and a package of twice as many
+                    // one product in two packages: its own code (read as itself), a package of twice as many, and
+                    // the 本位码 both packages share, counting the drug's unit
                     "insurance,\(doublePack),,\(d[1].code),\(2 * sizes[1]),2026-01-01,,",
+                    "standard,\(shared),,\(d[1].code),1,2026-01-01,,",
                     "standard,\(standard),,\(d[2].code),\(sizes[2]),2026-01-01,,",
                 ])
+            let perTablet = Money(d[1].price.amount / Decimal(sizes[1])).rounded(4)
+            // Converted back into packages, a price per tablet rounded to four places may miss the unified price.
+            let tabletLine: [ReconciliationClassification]? =
+                perTablet * Decimal(sizes[1]) == d[1].price ? nil : [.priceDiffers]
             let file =
                 R.header
                 + Self.line("INV-1", "HIS-T0", lot: "L0", quantity: 10, price: d[0].price)  // 2 matched
-                + Self.line("INV-2", d[1].code, lot: "L1", quantity: 4, price: d[1].price)  // 3 4 of 10 packages
-                + Self.line("INV-2", doublePack, lot: "L1", quantity: 3, price: d[1].price * 2)  // 4 6 of the 6 left
+                + Self.line("INV-2", d[1].code, lot: "L1", quantity: 2, price: d[1].price)  // 3 2 of 10 packages
+                + Self.line("INV-2", doublePack, lot: "L1", quantity: 3, price: d[1].price * 2)  // 4 6 of the 8 left
                 + Self.line("INV-3", standard, lot: "L2", quantity: 10, price: d[2].price)  // 5 matched
                 + Self.line("INV-4", "JL-YP-T3", lot: "L3", quantity: 10, price: d[3].price)  // 6 unmapped
+                // 7 the last 2 packages, in tablets under the shared 本位码, at the price per tablet to four places
+                + Self.line("INV-5", shared, lot: "L1", quantity: Decimal(2 * sizes[1]), price: perTablet)
 
             let first = try await R.reconcile(app, file)
             #expect(first.status == 1, "\(first.errors)")
             let report = try #require(first.report)
             let byLine = Dictionary(grouping: report.discrepancies, by: \.lineNumber).mapValues { $0.map(\.classification) }
-            #expect(byLine[2] == nil && byLine[4] == nil && byLine[5] == nil, "\(report.discrepancies)")
-            #expect(byLine[3] == [.quantityDiffers])
-            // 6 packages not billed by line 3, at the invoiced price
-            #expect(report.discrepancies.first { $0.lineNumber == 3 }?.moneyAtStake == (d[1].price * -6).rounded(2))
+            #expect(byLine[2] == nil && byLine[5] == nil, "\(report.discrepancies)")
+            // 8 packages not billed by line 3, 2 by line 4 (6 packages at the price of 3 double packs), none by
+            // line 7: the three codes of one product count one lot once
+            #expect(byLine[3] == [.quantityDiffers] && byLine[4] == [.quantityDiffers])
+            #expect(report.discrepancies.first { $0.lineNumber == 3 }?.moneyAtStake == (d[1].price * -8).rounded(2))
+            #expect(report.discrepancies.first { $0.lineNumber == 4 }?.moneyAtStake == (d[1].price * -2).rounded(2))
+            #expect(byLine[7] == tabletLine, "\(report.discrepancies.filter { $0.lineNumber == 7 })")
             #expect(byLine[6] == [.unmappedCode])
             let unmapped = try #require(report.discrepancies.first { $0.lineNumber == 6 })
             #expect(unmapped.detail["drugCode"] == "JL-YP-T3")
             #expect(unmapped.detail["reason"]?.contains("platform or in_house") == true, "\(unmapped.detail)")
             #expect(unmapped.moneyAtStake == (d[3].price * 10).rounded(2))
-            #expect(report.summary.count(.unmappedCode) == 1 && report.summary.count(.matched) == 3)
+            #expect(report.summary.count(.unmappedCode) == 1)
+            #expect(report.summary.count(.matched) == (tabletLine == nil ? 3 : 2))
 
             // The listing of the run's unmapped codes.
             let listed = try #require(try await CrosswalkUseCases(database: app.database).unmapped(runID: report.runID))
@@ -113,7 +127,8 @@ struct ReconcileThroughCrosswalkTests {
             let rerun = try await R.reconcile(app, file)
             let second = try #require(rerun.report)
             #expect(!second.alreadyReconciled && second.runID != report.runID)
-            #expect(second.discrepancies.map(\.lineNumber) == [3], "\(second.discrepancies)")
+            #expect(
+                second.discrepancies.map(\.lineNumber) == [3, 4] + (tabletLine == nil ? [] : [7]), "\(second.discrepancies)")
             #expect(try await CrosswalkUseCases(database: app.database).unmapped(runID: second.runID)?.codes == [])
             #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs") == 2)
             #expect(
@@ -145,6 +160,11 @@ struct ReconcileThroughCrosswalkTests {
             #expect(line.classification == .unmappedCode && line.detail["reason"]?.contains("14 digits") == true, "\(line)")
             #expect(
                 try await app.count("SELECT count(*)::int FROM reconciliation_runs WHERE code_type = 'standard'") == 1)
+            // The API says how each run read the file.
+            let admin = try await app.token(.consortiumAdmin)
+            let runs = try await app.call(.get, "\(R.base)/reconciliations", token: admin)
+            let codeTypes = ((runs.json["items"] as? [[String: Any]]) ?? []).compactMap { $0["codeType"] as? String }
+            #expect(codeTypes == ["standard", "auto"], "\(runs.text)")
         }
     }
 

@@ -6,7 +6,9 @@ import RxUseCases
 extension Components.Schemas.ReconciliationRun {
     init(_ r: ReconciliationRun) {
         self.init(
-            id: r.id, kind: r.kind, fileName: r.fileName, inputChecksum: r.inputChecksum, asOf: r.asOf.description,
+            id: r.id, kind: r.kind, fileName: r.fileName, inputChecksum: r.inputChecksum,
+            codeType: .init(rawValue: r.codeType) ?? .auto,
+            asOf: r.asOf.description,
             startedAt: r.startedAt, finishedAt: r.finishedAt, createdBy: r.createdBy, lines: r.lines,
             counts: .init(additionalProperties: r.counts), moneyAtStake: r.moneyAtStake.formatted(places: 2),
             discrepancies: r.discrepancies?.map {

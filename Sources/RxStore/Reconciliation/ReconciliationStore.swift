@@ -9,6 +9,8 @@ package struct ReconciliationRun: Sendable {
     package var kind: String
     package var fileName: String
     package var inputChecksum: String
+    /// How an invoice file's drug column was read (`auto` or a code type; `auto` for reports).
+    package var codeType: String
     package var asOf: BusinessDate
     package var startedAt: Date
     package var finishedAt: Date
@@ -42,7 +44,7 @@ package struct ReconciliationStore: SQLStore {
 
     package init(database: Database) { self.database = database }
 
-    typealias Row = (Int64, String, String, String, String, Date, Date, String, String)
+    typealias Row = (Int64, String, String, String, String, Date, Date, String, String, String)
 
     func run(_ r: Row, discrepancies: [RecordedDiscrepancy]?) throws -> ReconciliationRun {
         guard let asOf = BusinessDate(r.4) else { throw DomainError.unavailable("a run's date is unreadable") }
@@ -59,8 +61,8 @@ package struct ReconciliationStore: SQLStore {
         let money =
             (object["money_at_stake"] as? String).flatMap { Decimal(string: $0, locale: Locale(identifier: "en_US_POSIX")) } ?? 0
         return ReconciliationRun(
-            id: r.0, kind: r.1, fileName: r.2, inputChecksum: r.3, asOf: asOf, startedAt: r.5, finishedAt: r.6, createdBy: r.7,
-            lines: lines, counts: counts, moneyAtStake: Money(money), discrepancies: discrepancies)
+            id: r.0, kind: r.1, fileName: r.2, inputChecksum: r.3, codeType: r.9, asOf: asOf, startedAt: r.5, finishedAt: r.6,
+            createdBy: r.7, lines: lines, counts: counts, moneyAtStake: Money(money), discrepancies: discrepancies)
     }
 
     /// Newest first.
@@ -68,7 +70,7 @@ package struct ReconciliationStore: SQLStore {
         let before = page.after.flatMap(Int64.init) ?? Int64.max
         let rows = try await database.rows(
             """
-            SELECT id, kind, file_name, input_checksum, as_of::text, started_at, finished_at, created_by, counts::text
+            SELECT id, kind, file_name, input_checksum, as_of::text, started_at, finished_at, created_by, counts::text, code_type
             FROM reconciliation_runs WHERE consortium_id = \(consortiumID) AND id < \(before)
             ORDER BY id DESC LIMIT \(page.limit + 1)
             """, as: Row.self)
@@ -81,7 +83,7 @@ package struct ReconciliationStore: SQLStore {
             guard
                 let r = try await connection.row(
                     """
-                    SELECT id, kind, file_name, input_checksum, as_of::text, started_at, finished_at, created_by, counts::text
+                    SELECT id, kind, file_name, input_checksum, as_of::text, started_at, finished_at, created_by, counts::text, code_type
                     FROM reconciliation_runs WHERE consortium_id = \(consortiumID) AND id = \(id)
                     """, as: Row.self, logger: logger)
             else { return nil }
