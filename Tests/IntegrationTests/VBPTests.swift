@@ -113,6 +113,8 @@ struct VBPTests {
             try await Self.move(app, Self.winner, Self.member, reason: "108", quantity: 1_500, on: start.adding(days: 10))
             try await Self.move(app, Self.loser, Self.member, reason: "108", quantity: 30, on: start.adding(days: 20))
             try await Self.move(app, Self.winner, Self.member, reason: "108", quantity: 999, on: start.adding(days: -1))
+            // 400 dispensed since: shown beside completion, not counted in it
+            try await Self.move(app, Self.winner, Self.member, reason: "dispensing", quantity: 400, on: start.adding(days: 15))
             let completion = try await app.call(.get, "/v1/vbp-agreements/\(id)/completion", token: admin)
             #expect(completion.status == .ok, "\(completion.text)")
             #expect(completion.json["behindPace"] as? Bool == true)
@@ -121,6 +123,7 @@ struct VBPTests {
             #expect(mine["completed"] as? String == "1500" && mine["expected"] as? String == "2000")
             #expect(mine["share"] as? String == "0.15" && mine["behindPace"] as? Bool == true)
             #expect(mine["nonWinning"] as? String == "30" && mine["elapsedDays"] as? Int == 73)
+            #expect(mine["dispensed"] as? String == "400", "\(mine)")
             // A member's pharmacist sees its own line only; another consortium's token sees nothing.
             let own = try await app.call(.get, "/v1/vbp-agreements/\(id)/completion", token: pharmacist)
             #expect((own.json["items"] as? [[String: Any]])?.map { $0["institutionCode"] as? String } == [Self.member])

@@ -96,6 +96,7 @@ extension APIHandler {
                                 institutionCode: $0.institutionCode, genericName: $0.genericName, agreed: "\($0.agreed)",
                                 completed: "\($0.completed)", share: $0.share.map { "\($0)" }, expected: "\($0.expected)",
                                 behindPace: $0.behindPace, overVolume: "\($0.overVolume)", nonWinning: "\($0.nonWinning)",
+                                dispensed: "\($0.dispensed)",
                                 elapsedDays: $0.elapsedDays, periodDays: $0.periodDays)
                         }))))
     }

@@ -83,6 +83,9 @@ package struct VBPCompletion: Sendable, Equatable, Encodable {
     package var overVolume: Decimal
     /// Received of the generic name's products that did not win: 非中选产品 (a warning, never counted).
     package var nonWinning: Decimal
+    /// Dispensed of the generic name at the member over the period so far (every product, less patient returns;
+    /// the stock ledger's consumption): how much of what was bought reached patients. Shown, never counted.
+    package var dispensed: Decimal
     package var elapsedDays: Int
     package var periodDays: Int
 }

@@ -21,12 +21,12 @@ package enum VBPReports {
         case .csv:
             var csv = CSVWriter(header: [
                 "institution_code", "generic_name", "agreed", "completed", "share", "expected", "behind_pace",
-                "over_volume", "non_winning", "elapsed_days", "period_days",
+                "over_volume", "non_winning", "dispensed", "elapsed_days", "period_days",
             ])
             for r in rows {
                 csv.append([
                     r.institutionCode, r.genericName, "\(r.agreed)", "\(r.completed)", r.share.map { "\($0)" } ?? "",
-                    "\(r.expected)", r.behindPace ? "true" : "false", "\(r.overVolume)", "\(r.nonWinning)",
+                    "\(r.expected)", r.behindPace ? "true" : "false", "\(r.overVolume)", "\(r.nonWinning)", "\(r.dispensed)",
                     "\(r.elapsedDays)", "\(r.periodDays)",
                 ])
             }
@@ -39,7 +39,7 @@ package enum VBPReports {
                 out +=
                     "  \(r.institutionCode)  \(r.genericName)  agreed \(r.agreed)  completed \(r.completed) (\(share))  expected \(r.expected)"
                     + (r.behindPace ? "  behind pace" : "") + (r.overVolume > 0 ? "  over \(r.overVolume)" : "")
-                    + (r.nonWinning > 0 ? "  non-winning \(r.nonWinning)" : "") + "\n"
+                    + (r.nonWinning > 0 ? "  non-winning \(r.nonWinning)" : "") + "  dispensed \(r.dispensed)\n"
             }
             let behind = rows.filter(\.behindPace).count
             out += "\(rows.count) lines, \(behind) behind pace\n"

@@ -88,13 +88,13 @@ package enum VBPRules {
     /// been received than the agreed volume's share of the days elapsed.
     package static func completion(
         institutionCode: String, genericName: String, agreed: Decimal, received: Decimal, nonWinning: Decimal,
-        start: BusinessDate, end: BusinessDate, on date: BusinessDate
+        dispensed: Decimal = 0, start: BusinessDate, end: BusinessDate, on date: BusinessDate
     ) -> VBPCompletion {
         let pace = HerbProcurementRules.pace(committed: agreed, bought: received, start: start, end: end, on: date)
         return VBPCompletion(
             institutionCode: institutionCode, genericName: genericName, agreed: agreed, completed: received,
             share: pace.completionRate, expected: pace.expected, behindPace: pace.behind,
-            overVolume: pace.overCommitment, nonWinning: nonWinning, elapsedDays: pace.elapsedDays,
+            overVolume: pace.overCommitment, nonWinning: nonWinning, dispensed: dispensed, elapsedDays: pace.elapsedDays,
             periodDays: pace.periodDays)
     }
 }

@@ -214,13 +214,21 @@ package struct VBPUseCases: Sendable {
             : try await store.receipts(
                 drugCodes: Array(winners.keys) + Array(others.keys), from: agreement.periodStart, to: to,
                 institutionID: institutionID, consortiumID: consortiumID, connection: connection)
+        let dispensed =
+            to < agreement.periodStart
+            ? []
+            : try await store.usage(
+                genericNames: agreement.generics.map(\.genericName), from: agreement.periodStart, to: to,
+                consortiumID: consortiumID, connection: connection)
         let rows = agreement.volumes.map { v in
             let mine = received.filter { $0.institutionCode == v.institutionCode }
+            let used = dispensed.first { $0.institutionCode == v.institutionCode && $0.genericName == v.genericName }
             let won = mine.filter { winners[$0.drugCode] == v.genericName }.reduce(Decimal(0)) { $0 + $1.quantity }
             let lost = mine.filter { others[$0.drugCode] == v.genericName }.reduce(Decimal(0)) { $0 + $1.quantity }
             return VBPRules.completion(
                 institutionCode: v.institutionCode, genericName: v.genericName, agreed: v.volume, received: won,
-                nonWinning: lost, start: agreement.periodStart, end: agreement.periodEnd, on: asOf)
+                nonWinning: lost, dispensed: used?.usage ?? 0, start: agreement.periodStart, end: agreement.periodEnd,
+                on: asOf)
         }
         return (agreement, rows)
     }
