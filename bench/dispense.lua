@@ -1,10 +1,8 @@
 -- wrk script: POST /v1/institutions/{BENCH_MEMBER}/dispensings of one unit of a random drug the member holds
 -- (lines "drug,location" from the file named as the script's argument; an empty location is the member's stock
 -- outside locations), first expiry first out, split from its package (so no traceability code is needed).
--- BENCH_TOKEN is a pharmacist of that member; BENCH_ACCEPT, when set, is sent as Accept (an Accept the direct route
--- declines measures the generated server).
+-- BENCH_TOKEN is a pharmacist of that member.
 local token = os.getenv("BENCH_TOKEN")
-local accept = os.getenv("BENCH_ACCEPT")
 local member = os.getenv("BENCH_MEMBER")
 local drugs = {}
 
@@ -23,6 +21,5 @@ function request()
     [[{"drugCode": "%s", "quantity": "1", "patientRef": "P-%d", "splitPackage": true%s}]],
     pick.drug, math.random(1, 100000), location)
   local headers = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }
-  if accept then headers["Accept"] = accept end
   return wrk.format("POST", "/v1/institutions/" .. member .. "/dispensings", headers, body)
 end

@@ -98,7 +98,7 @@ ledger() {  # label: measures the three on the ledger as it is
     paths
     start_server
     BENCH_TOKEN=$admin wrk -t2 -c"$conns" -d3s -s bench/random_path.lua "http://127.0.0.1:$port" -- "$out/stock_member_paths.txt" >/dev/null
-    local r member_rate member200_rate member_generated_rate drug_rate dispense_rate dispense_generated_rate days_rate
+    local r member_rate member200_rate member_generated_rate drug_rate dispense_rate days_rate
     r=$(wrk_run "stock-healthz-$label" "http://127.0.0.1:$port/healthz")
     member_rate=$(BENCH_TOKEN=$admin wrk_run "stock-member-$label" -s bench/random_path.lua "http://127.0.0.1:$port" -- "$out/stock_member_paths.txt")
     member200_rate=$(BENCH_TOKEN=$admin wrk_run "stock-member200-$label" -s bench/random_path.lua "http://127.0.0.1:$port" -- "$out/stock_member200_paths.txt")
@@ -112,13 +112,10 @@ ledger() {  # label: measures the three on the ledger as it is
     fi
     days_rate=$(BENCH_TOKEN=$admin wrk_run "stock-days-$label" -s bench/random_path.lua "http://127.0.0.1:$port" -- "$out/stock_days_paths.txt")
     dispense_rate=-
-    dispense_generated_rate=-
     if [ -s "$out/stock_dispense_drugs.txt" ]; then  # the demo seed may hold nothing to dispense at that member
         dispense_rate=$(BENCH_TOKEN=$pharmacist BENCH_MEMBER=$member wrk_run "stock-dispense-$label" -s bench/dispense.lua "http://127.0.0.1:$port" -- "$out/stock_dispense_drugs.txt")
-        dispense_generated_rate=$(BENCH_TOKEN=$pharmacist BENCH_MEMBER=$member BENCH_ACCEPT="application/json, text/plain" wrk_run "stock-dispense-generated-$label" -s bench/dispense.lua "http://127.0.0.1:$port" -- "$out/stock_dispense_drugs.txt")
     else
         : > "$out/wrk-stock-dispense-$label.txt"
-        : > "$out/wrk-stock-dispense-generated-$label.txt"
     fi
     stop_server
     local moves
@@ -130,7 +127,6 @@ ledger() {  # label: measures the three on the ledger as it is
     echo "| $label | GET /v1/consortia/{code}/stock/drugs/{drug} | $drug_rate | $(p99 "stock-drug-$label") | $(non2xx "stock-drug-$label") |"
     echo "| $label | GET /v1/institutions/{code}/stock/days-of-stock | $days_rate | $(p99 "stock-days-$label") | $(non2xx "stock-days-$label") |"
     echo "| $label | POST /v1/institutions/{code}/dispensings | $dispense_rate | $(p99 "stock-dispense-$label") | $(non2xx "stock-dispense-$label") |"
-    echo "| $label | POST /v1/institutions/{code}/dispensings, generated server | $dispense_generated_rate | $(p99 "stock-dispense-generated-$label") | $(non2xx "stock-dispense-generated-$label") |"
 }
 
 {

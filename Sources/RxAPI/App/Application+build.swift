@@ -77,9 +77,6 @@ func buildRouter(
     router.add(middleware: DrugLookupRoute(handler: handler, roles: roles))
     router.add(middleware: MemberStockRoute(handler: handler, roles: roles))
     router.add(middleware: DrugStockRoute(handler: handler, roles: roles))
-    router.add(
-        middleware: DispensingRoute(
-            handler: handler, roles: roles, maximumBodyBytes: configuration.maximumBodyBytes, validator: contract))
 
     router.get("/openapi.yaml") { _, _ in
         Response(

@@ -1,9 +1,8 @@
-import HTTPTypes
 import Hummingbird
 import Metrics
 
-/// What the direct routes (`LongPrescriptionCheckRoute`, `DrugLookupRoute`, `MemberStockRoute`, `DrugStockRoute`,
-/// `DispensingRoute`) share: which requests they may answer themselves, how they answer, and the count of who answered.
+/// What the direct routes (`LongPrescriptionCheckRoute`, `DrugLookupRoute`, `MemberStockRoute`, `DrugStockRoute`)
+/// share: which requests they may answer themselves, how they answer, and the count of who answered.
 ///
 /// A direct route serves one hot operation of the contract without the generated server's `Codable` round trip
 /// and body streams, which cost more than the operation's own work. It answers only the plain requests it reads
@@ -59,13 +58,6 @@ enum DirectRoute {
     /// 200 with a JSON body, as the generated server labels it.
     static func ok(_ json: ByteBuffer) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: json))
-    }
-
-    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
-
-    /// 201 with a JSON body, as the generated server labels it.
-    static func created(_ json: ByteBuffer) -> Response {
-        Response(status: .created, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: json))
     }
 
     private static func trimmed(_ text: Substring) -> Substring {
