@@ -163,6 +163,67 @@ struct StockLedgerTests {
         }
     }
 
+    @Test("16 concurrent FEFO issues while the earliest lot runs out under them: each is decided again, all are served")
+    func lotEmptiedUnderConcurrentIssues() async throws {
+        let today = Today(BusinessDate("2026-06-01")!)
+        try await Self.run(today: today) { app in
+            let d = today.value
+            try await Self.stock(app, lot: "SOON", expiry: d.adding(days: 200), quantity: 3, on: d)
+            try await Self.stock(app, lot: "LATER", expiry: d.adding(days: 400), quantity: 20, on: d)
+            let token = try await app.token(.institutionPharmacist, institution: Self.member)
+            let responses = try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                for _ in 0..<16 { group.addTask { try await Self.dispense(app, token, quantity: "1") } }
+                var all: [TestResponse] = []
+                for try await r in group { all.append(r) }
+                return all
+            }
+            #expect(responses.allSatisfy { $0.status == .created }, "\(responses.map(\.text))")
+            let served = responses.flatMap { Self.lots($0).keys }
+            #expect(served.filter { $0 == "SOON" }.count == 3)
+            #expect(served.filter { $0 == "LATER" }.count == 13)
+            #expect(try await Self.onHand(app, lot: "SOON") == 0)
+            #expect(try await Self.onHand(app, lot: "LATER") == 7)
+            for response in responses.prefix(3) { try await Self.expectAuditedAsStored(app, response) }
+        }
+    }
+
+    @Test("a dispensing decided from facts read before another movement emptied the lot is refused whole, to decide again")
+    func staleFactsRefusedWhole() async throws {
+        let today = Today(BusinessDate("2026-06-01")!)
+        try await Self.run(today: today) { app in
+            let d = today.value
+            try await Self.stock(app, lot: "STALE", expiry: d.adding(days: 200), quantity: 2, on: d)
+            let store = StockStore(database: app.database)
+            let ids = try await app.database.rows(
+                "SELECT consortium_id, id FROM institutions WHERE code = \(Self.member)", as: (Int64, Int64).self)[0]
+            let facts = try await app.database.autocommit { c in
+                try await store.issueFacts(
+                    consortiumID: ids.0, institutionID: ids.1, locationCode: nil, drugCode: Self.drug,
+                    settingKey: PolicySetting.stockMinimumShelfLifeForIssueDays.key, on: d, connection: c)
+            }
+            let lot = try #require(facts.lots.first { $0.lot.lotNumber == "STALE" })
+            #expect(lot.quantity == Quantity(2))
+            // Another dispensing takes one unit after the facts were read.
+            let token = try await app.token(.institutionPharmacist, institution: Self.member)
+            #expect(try await Self.dispense(app, token, quantity: "1", lot: "STALE").status == .created)
+            let before = try await Self.counts(app)
+            await #expect(throws: StockChangedSinceRead.self) {
+                try await app.database.autocommit { c in
+                    try await store.writeDispensing(
+                        id: facts.dispensingID, consortiumID: ids.0, institutionID: ids.1, locationID: nil,
+                        drugCode: Self.drug, quantity: Quantity(2),
+                        recipient: try DispensingRules.recipient(patientRef: "P-0002", ward: nil), requestedLot: nil,
+                        businessDate: d,
+                        issues: [(movementID: facts.movementIDs["STALE"]!, lot: lot.lot, quantity: Quantity(2))],
+                        actor: Actor(tokenID: nil, label: "test", role: nil),
+                        audit: ("dispense", "dispensing", "{}"), on: c)
+                }
+            }
+            #expect(try await Self.counts(app) == before)
+            #expect(try await Self.onHand(app, lot: "STALE") == 1)
+        }
+    }
+
     @Test("first expiry first out across lots; a named lot only that lot (by its key); ties by lot key")
     func fefoAndNamedLot() async throws {
         let today = Today(BusinessDate("2026-06-01")!)

@@ -96,6 +96,12 @@ package struct Database: Sendable {
 
     /// Runs `body` on one pooled connection, outside a transaction (reads).
     package func read<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await autocommit(body)
+    }
+
+    /// Runs `body` on one pooled connection outside a transaction: each statement commits on its own. For reads, and
+    /// for a change written whole in one statement whose guards re-check what was read before it.
+    package func autocommit<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         do {
             return try await withConnection { connection in try await body(connection) }
         } catch {

@@ -210,6 +210,28 @@ package struct IssueFacts: Sendable {
     package var movementIDs: [String: Int64] = [:]
 }
 
+/// A write refused by the stock ledger's own guards (`stock_movements_post`, sql/020) because a lot changed after
+/// the facts its decision was made from were read: another movement took the units, or the lot was blocked or
+/// quarantined. Deciding again from fresh facts gives the right answer (often the domain's refusal naming the lot).
+package struct StockChangedSinceRead: Error {
+    /// The database's refusal, as it would be reported were the decision not retried.
+    package var refusal: any Error
+
+    /// The constraints the ledger's trigger names when a lot no longer allows what was decided.
+    static let constraints: Set<String> = ["stock_on_hand_quantity_check", "stock_movements_quarantine"]
+
+    static func detect<Result>(_ body: () async throws -> Result) async throws -> Result {
+        do {
+            return try await body()
+        } catch let error as PSQLError
+            where error.serverInfo?[.sqlState] == "23514"
+            && Self.constraints.contains(error.serverInfo?[.constraintName] ?? "")
+        {
+            throw StockChangedSinceRead(refusal: error)
+        }
+    }
+}
+
 /// One step of a traceability code's way through the consortium: received (a purchase receipt) or dispensed.
 package struct TraceabilityCodeEvent: Sendable, Equatable {
     package enum Kind: String, Sendable {
@@ -601,8 +623,8 @@ package struct StockStore: SQLStore {
     /// What a dispensing decides from, in one statement: the drug's facts (nil when there is no such drug), the text
     /// of the setting `settingKey` in force on `date` (nil when none is), the member's location `locationCode` (nil:
     /// the member's stock outside locations), and the drug's lots with stock at that place, each with its standing
-    /// block, locked `FOR UPDATE` in a stable order (row id) so concurrent issues queue on them instead of
-    /// deadlocking. A location code the member does not have finds no location and no lots.
+    /// block, in row order. Nothing is locked: the movements' trigger re-checks each lot when the decision is
+    /// written (`writeDispensing`). A location code the member does not have finds no location and no lots.
     package func issueFacts(
         consortiumID: Int64, institutionID: Int64, locationCode: String?, drugCode: String, settingKey: String,
         on date: BusinessDate, connection: StoreConnection
@@ -653,7 +675,6 @@ package struct StockStore: SQLStore {
                   AND ($3::text IS NULL OR EXISTS (SELECT FROM location))
                   AND h.drug_code = $4 AND h.quantity > 0
                 ORDER BY h.id
-                FOR UPDATE OF h
             ) p ON true
             ORDER BY p.id
             """
@@ -845,8 +866,11 @@ package struct StockStore: SQLStore {
 
     /// Writes a dispensing in one statement: the dispensing, one movement out of each lot issued (their triggers keep
     /// stock on hand and consumption) and, when `audit` is given, its audit row, under the ids `issueFacts` drew.
-    /// The lots must be those `issueFacts` locked in this transaction. One round trip where there were three, and
-    /// the lots' locks are held that much less long.
+    /// One statement is one transaction of its own when `connection` is in none.
+    ///
+    /// `issueFacts` locks nothing: the movements' trigger re-checks each lot as it takes it (never below zero, never
+    /// quarantined or blocked). A lot another movement emptied or blocked since the facts were read throws
+    /// `StockChangedSinceRead`, and nothing of the statement stays.
     package func writeDispensing(
         id: Int64, consortiumID: Int64, institutionID: Int64, locationID: Int64?, drugCode: String, quantity: Quantity,
         recipient: DispensingRecipient, requestedLot: String?, businessDate: BusinessDate,
@@ -855,17 +879,19 @@ package struct StockStore: SQLStore {
         on connection: StoreConnection
     ) async throws {
         let reason = StockMovementReason.dispensing
-        _ = try await connection.rows(
-            WriteDispensing(
-                id: id, consortiumID: consortiumID, institutionID: institutionID, locationID: locationID,
-                drugCode: drugCode, quantity: quantity.value, patientRef: recipient.patientRef, ward: recipient.ward,
-                requestedLot: requestedLot, businessDate: businessDate.description, tokenID: actor.tokenID,
-                movementIDs: issues.map(\.movementID), lots: issues.map(\.lot.lotNumber),
-                expiries: issues.map(\.lot.expiry.description), quantities: issues.map { "\($0.quantity.value)" },
-                reason: reason.rawValue, direction: reason.direction.rawValue,
-                documentType: StockDocumentType.dispensing.rawValue, actor: actor.label, actorRole: actor.role,
-                auditAction: audit?.action, auditEntityType: audit?.entityType, after: audit?.after),
-            logger: logger)
+        _ = try await StockChangedSinceRead.detect {
+            try await connection.rows(
+                WriteDispensing(
+                    id: id, consortiumID: consortiumID, institutionID: institutionID, locationID: locationID,
+                    drugCode: drugCode, quantity: quantity.value, patientRef: recipient.patientRef, ward: recipient.ward,
+                    requestedLot: requestedLot, businessDate: businessDate.description, tokenID: actor.tokenID,
+                    movementIDs: issues.map(\.movementID), lots: issues.map(\.lot.lotNumber),
+                    expiries: issues.map(\.lot.expiry.description), quantities: issues.map { "\($0.quantity.value)" },
+                    reason: reason.rawValue, direction: reason.direction.rawValue,
+                    documentType: StockDocumentType.dispensing.rawValue, actor: actor.label, actorRole: actor.role,
+                    auditAction: audit?.action, auditEntityType: audit?.entityType, after: audit?.after),
+                logger: logger)
+        }
     }
 
     struct WriteDispensing: PostgresPreparedStatement {
