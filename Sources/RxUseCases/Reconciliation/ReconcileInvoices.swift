@@ -115,6 +115,37 @@ package struct ReconcileInvoices: Sendable {
             report: report)
     }
 
+    /// The facts of each line of a file found both ways: by the matching query (what `run` judges by today) and by
+    /// `InvoiceFileMatching` over the records read once (the streamed path of issue 25). The crosswalk's reading
+    /// is the database path's for both. Writes nothing; `InvoiceMatchingTieTests` holds the two equal.
+    package func factsBothWays(data: Data, consortiumCode: String, codeType: FileCodeType = .auto, asOf: BusinessDate)
+        async throws -> [(line: InvoiceFileLine, database: InvoiceLineFacts, streamed: InvoiceLineFacts)]
+    {
+        try await database.transaction { connection in
+            guard let consortiumID = try await store.consortiumID(code: consortiumCode, on: connection)
+            else { throw DomainError.notFound("no consortium \(consortiumCode)") }
+            try await store.createStagingTable(on: connection)
+            let (_, codes) = try await copy(.data(data), encoding: .utf8, progress: nil, connection: connection)
+            try await store.translateCodes(
+                try await translations(
+                    of: codes, codeType: codeType, consortiumID: consortiumID, asOf: asOf, connection: connection),
+                on: connection)
+            try await store.declareMatching(consortiumID: consortiumID, asOf: asOf, on: connection)
+            var found: [(InvoiceFileLine, InvoiceLineFacts)] = []
+            var rows = try await store.fetchMatching(on: connection)
+            while !rows.isEmpty {
+                found += rows
+                rows = rows.count == Self.batchSize ? try await store.fetchMatching(on: connection) : []
+            }
+            try await store.closeMatching(on: connection)
+            var matching = InvoiceFileMatching(
+                records: try await store.matchingRecords(consortiumID: consortiumID, asOf: asOf, on: connection))
+            return found.map { line, facts in
+                (line, facts, matching.facts(of: line, unmappedCode: facts.unmappedCode))
+            }
+        }
+    }
+
     struct Done: Sendable {
         var runID: Int64
         var fileName: String

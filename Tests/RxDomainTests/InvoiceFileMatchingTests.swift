@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+
+@testable import RxDomain
+
+@Suite("Invoice file matching: the facts of each line, found in the file's order (issue 25)")
+struct InvoiceFileMatchingTests {
+    static let distributor: Int64 = 11
+    static let other: Int64 = 12
+
+    static func received(
+        order: Int64, line: Int = 1, price: String = "2.5000", consolidatedTo: Int64? = distributor,
+        emergencySupplier: Int64? = nil, lineReceived: Decimal = 10, lotReceived: Decimal = 10, lineBilled: Decimal = 0,
+        lotBilled: Decimal = 0
+    ) -> InvoiceFileMatching.ReceivedLot {
+        InvoiceFileMatching.ReceivedLot(
+            orderID: order, lineNo: line, unifiedPrice: Money(price)!, consolidatedTo: consolidatedTo,
+            emergencySupplier: emergencySupplier, emergencyShortageID: nil, lineReceived: lineReceived,
+            lotReceived: lotReceived, lineBilled: lineBilled, lotBilled: lotBilled)
+    }
+
+    static func key(_ member: String = "YJ-TCMH", drug: String = "D1", lot: String = "L1") -> InvoiceFileMatching.ReceiptKey {
+        InvoiceFileMatching.ReceiptKey(institutionCode: member, drugCode: drug, lot: LotKey(lot))
+    }
+
+    static func records(
+        receipts: [InvoiceFileMatching.ReceiptKey: [InvoiceFileMatching.ReceivedLot]] = [key(): [received(order: 7)]],
+        ownList: Set<String>? = nil, catalogue: [String: Set<InstitutionLevel>] = ["D1": []],
+        recorded: [InvoiceFileMatching.InvoiceNumberKey: RecordedInvoiceReference] = [:]
+    ) -> InvoiceFileMatching.Records {
+        InvoiceFileMatching.Records(
+            receipts: receipts,
+            members: [
+                "YJ-TCMH": InvoiceFileMatching.Member(level: .secondary, ownList: ownList),
+                "CUN-01": InvoiceFileMatching.Member(level: .village, ownList: nil),
+            ],
+            catalogue: catalogue,
+            suppliers: [
+                "DST-A": InvoiceFileMatching.Supplier(id: distributor, isManufacturer: false, countsAsManufacturer: false),
+                "DST-B": InvoiceFileMatching.Supplier(id: other, isManufacturer: false, countsAsManufacturer: false),
+                "MFR-001": InvoiceFileMatching.Supplier(id: 21, isManufacturer: true, countsAsManufacturer: false),
+                "SALES-01": InvoiceFileMatching.Supplier(id: 22, isManufacturer: false, countsAsManufacturer: true),
+            ],
+            recordedInvoices: recorded)
+    }
+
+    static func line(
+        _ n: Int, distributor: String = "DST-A", invoice: String = "INV-1", member: String = "YJ-TCMH", drug: String = "D1",
+        lot: String = "L1", quantity: Decimal = 10, manufacturerInvoice: String? = "M-1",
+        manufacturer: String? = "MFR-001", fileDrugCode: String? = nil
+    ) -> InvoiceFileLine {
+        InvoiceFileLine(
+            lineNumber: n, distributorCode: distributor, invoiceNumber: invoice, invoiceDate: BusinessDate("2026-06-15")!,
+            manufacturerInvoiceNumber: manufacturerInvoice, manufacturerCode: manufacturer, institutionCode: member,
+            drugCode: drug, lotNumber: lot, quantity: quantity, unitPrice: Money("2.5000")!,
+            amount: Money((quantity * 2.5).description)!, fileDrugCode: fileDrugCode)
+    }
+
+    @Test("a later line with the same distributor, invoice number, drug as written and lot key is a duplicate of the first")
+    func duplicates() {
+        var matching = InvoiceFileMatching(records: Self.records())
+        #expect(matching.facts(of: Self.line(2)).duplicateOfLine == nil)
+        #expect(matching.facts(of: Self.line(3, lot: " ｌ1 ")).duplicateOfLine == 2)
+        #expect(matching.facts(of: Self.line(4, invoice: "INV-2")).duplicateOfLine == nil)
+        #expect(matching.facts(of: Self.line(5, distributor: "DST-B")).duplicateOfLine == nil)
+        // The drug as the file wrote it: two codes the crosswalk reads as one drug are two lines.
+        #expect(matching.facts(of: Self.line(6, fileDrugCode: "86900001")).duplicateOfLine == nil)
+        #expect(matching.facts(of: Self.line(7, fileDrugCode: "86900001")).duplicateOfLine == 6)
+    }
+
+    @Test("the order line: one the invoicing distributor supplied first, else the latest order's, ties by line number")
+    func orderLineChoice() {
+        let candidates = [
+            Self.received(order: 9, line: 2, consolidatedTo: Self.other),
+            Self.received(order: 8, line: 3),
+            Self.received(order: 8, line: 1),
+        ]
+        var matching = InvoiceFileMatching(records: Self.records(receipts: [Self.key(): candidates]))
+        let facts = matching.facts(of: Self.line(2))
+        #expect(facts.orderLine?.orderID == 8)
+        #expect(facts.orderLine?.lineNo == 1)
+        #expect(facts.orderLine?.suppliedByInvoicingDistributor == true)
+        // DST-B supplied order 9's line: that one; a distributor that supplied none gets the latest order's, unsupplied.
+        let wrong = matching.facts(of: Self.line(3, distributor: "DST-B", invoice: "INV-9"))
+        #expect(wrong.orderLine?.orderID == 9)
+        #expect(wrong.orderLine?.suppliedByInvoicingDistributor == true)
+        let unknown = matching.facts(of: Self.line(4, distributor: "DST-UNKNOWN", invoice: "INV-8"))
+        #expect(unknown.orderLine?.orderID == 9)
+        #expect(unknown.orderLine?.suppliedByInvoicingDistributor == false)
+        // An emergency purchase is supplied by its own supplier.
+        var emergency = InvoiceFileMatching(
+            records: Self.records(receipts: [
+                Self.key(): [Self.received(order: 5, consolidatedTo: nil, emergencySupplier: Self.other)]
+            ]))
+        #expect(emergency.facts(of: Self.line(2, distributor: "DST-B")).orderLine?.suppliedByInvoicingDistributor == true)
+        #expect(emergency.facts(of: Self.line(3)).orderLine?.suppliedByInvoicingDistributor == false)
+    }
+
+    @Test("no order line for an unknown member, another drug or lot, or a code the crosswalk does not map")
+    func noOrderLine() {
+        var matching = InvoiceFileMatching(records: Self.records())
+        #expect(matching.facts(of: Self.line(2, member: "NOBODY")).orderLine == nil)
+        #expect(matching.facts(of: Self.line(3, member: "NOBODY")).inMemberCatalogue == false)
+        #expect(matching.facts(of: Self.line(4, drug: "D2")).orderLine == nil)
+        #expect(matching.facts(of: Self.line(5, lot: "L2")).orderLine == nil)
+        let unmapped = matching.facts(of: Self.line(6, invoice: "INV-3"), unmappedCode: "no mapping on 2026-06-15")
+        #expect(unmapped.orderLine == nil)
+        #expect(unmapped.unmappedCode == "no mapping on 2026-06-15")
+    }
+
+    @Test(
+        "what earlier lines claimed of the lot and the order line is billed; duplicates, recorded invoices and a wrong distributor claim nothing"
+    )
+    func runningClaims() {
+        let key = InvoiceFileMatching.InvoiceNumberKey(distributorCode: "DST-A", invoiceNumber: "INV-REC")
+        let records = Self.records(
+            receipts: [
+                Self.key(): [Self.received(order: 7, lineReceived: 30, lotReceived: 10, lineBilled: 4, lotBilled: 1)],
+                Self.key(lot: "L2"): [Self.received(order: 7, lineReceived: 30, lotReceived: 20, lineBilled: 4, lotBilled: 3)],
+            ],
+            recorded: [key: RecordedInvoiceReference(id: 99, paid: false)])
+        var matching = InvoiceFileMatching(records: records)
+        let first = matching.facts(of: Self.line(2, quantity: 6))
+        #expect(first.orderLine?.lot == ReceiptBalance(received: 10, billed: 1))
+        #expect(first.orderLine?.line == ReceiptBalance(received: 30, billed: 4))
+        _ = matching.facts(of: Self.line(3, quantity: 6))  // a duplicate of line 2
+        _ = matching.facts(of: Self.line(4, invoice: "INV-REC", quantity: 5))  // of an invoice already recorded
+        _ = matching.facts(of: Self.line(5, distributor: "DST-B", invoice: "INV-B", quantity: 5))  // not supplied by DST-B
+        let second = matching.facts(of: Self.line(6, invoice: "INV-2", quantity: 3))
+        #expect(second.orderLine?.lot == ReceiptBalance(received: 10, billed: 7))
+        #expect(second.orderLine?.line == ReceiptBalance(received: 30, billed: 10))
+        // Another lot of the same order line: its own lot's claims, the line's claims shared.
+        let otherLot = matching.facts(of: Self.line(7, invoice: "INV-2", lot: "L2", quantity: 2))
+        #expect(otherLot.orderLine?.lot == ReceiptBalance(received: 20, billed: 3))
+        #expect(otherLot.orderLine?.line == ReceiptBalance(received: 30, billed: 13))
+        // And the domain judges it: the second line of lot L1 bills 3 of the 3 left; a third bills beyond.
+        #expect(ReconciliationRules.classify(Self.line(6, invoice: "INV-2", quantity: 3), second).isEmpty)
+        let third = matching.facts(of: Self.line(8, invoice: "INV-3", quantity: 1))
+        #expect(
+            ReconciliationRules.classify(Self.line(8, invoice: "INV-3", quantity: 1), third).map(\.classification)
+                == [.billedBeyondReceived])
+    }
+
+    @Test("the member's catalogue: its own list when it keeps one, else what its level may use of the catalogue in effect")
+    func memberCatalogue() {
+        var byLevel = InvoiceFileMatching(records: Self.records(catalogue: ["D1": [.secondary], "D2": []]))
+        #expect(byLevel.facts(of: Self.line(2)).inMemberCatalogue)
+        #expect(byLevel.facts(of: Self.line(3, drug: "D2")).inMemberCatalogue)
+        #expect(byLevel.facts(of: Self.line(4, member: "CUN-01")).inMemberCatalogue == false)
+        #expect(byLevel.facts(of: Self.line(5, drug: "D3")).inMemberCatalogue == false)
+        var ownList = InvoiceFileMatching(records: Self.records(ownList: ["D3"], catalogue: ["D1": []]))
+        #expect(ownList.facts(of: Self.line(2)).inMemberCatalogue == false)
+        #expect(ownList.facts(of: Self.line(3, drug: "D3")).inMemberCatalogue)
+    }
+
+    @Test("the two-invoice chain (两票制) in the words of two_invoice_chain_problem")
+    func chain() {
+        var matching = InvoiceFileMatching(records: Self.records())
+        #expect(matching.facts(of: Self.line(2)).chainProblem == nil)
+        #expect(matching.facts(of: Self.line(3, invoice: "I3", manufacturer: "SALES-01")).chainProblem == nil)
+        #expect(
+            matching.facts(of: Self.line(4, invoice: "I4", manufacturerInvoice: nil)).chainProblem
+                == "missing manufacturer invoice number")
+        #expect(matching.facts(of: Self.line(5, invoice: "I5", manufacturer: nil)).chainProblem == "missing manufacturer code")
+        #expect(
+            matching.facts(of: Self.line(6, invoice: "I6", manufacturer: "MFR-X")).chainProblem == "unknown manufacturer MFR-X")
+        #expect(
+            matching.facts(of: Self.line(7, invoice: "I7", manufacturer: "DST-B")).chainProblem
+                == "the manufacturer invoice comes from a plain distributor DST-B")
+    }
+}
