@@ -22,15 +22,8 @@ member=$(psql -X -qAt "$DATABASE_URL" -c "SELECT i.code FROM institutions i JOIN
     LEFT JOIN stock_on_hand s ON s.institution_id = i.id AND s.quantity > 0
     WHERE c.code = 'JLTCM' GROUP BY i.code ORDER BY count(s.id) DESC, i.code LIMIT 1")
 token=$("$after" token create --role institution_pharmacist --consortium JLTCM --institution "$member" --name bench-dispense-ab)
-# The same choice of drugs as bench/stock.sh: lots far from expiry, none blocked, enough units.
-psql -X -qAt -F, "$DATABASE_URL" -c "SELECT s.drug_code, coalesce(l.code, '') FROM stock_on_hand s
-    JOIN institutions i ON i.id = s.institution_id LEFT JOIN stock_locations l ON l.id = s.location_id
-    WHERE i.code = '$member' AND s.quantity >= 20
-    GROUP BY s.drug_code, l.code
-    HAVING min(s.expiry_date) > current_date + 200
-       AND NOT bool_or(EXISTS (SELECT 1 FROM lot_blocks b WHERE b.drug_code = s.drug_code AND b.lot_key = s.lot_key
-                               AND b.released_at IS NULL))
-    ORDER BY 1, 2" > "$out/dispense_ab_drugs.txt"
+# The same choice of drugs as bench/stock.sh.
+psql -X -qAt -F, "$DATABASE_URL" -v member="$member" -f bench/stock_dispense_drugs.sql > "$out/dispense_ab_drugs.txt"
 
 server=
 trap '[ -z "$server" ] || kill $server 2>/dev/null || true' EXIT

@@ -64,14 +64,7 @@ paths() {  # the read paths and the dispensable drugs, from the ledger as it is
         WHERE quantity > 0 ORDER BY 1" > "$out/stock_drug_paths.txt"
     # drug,location: a dispensing draws from one place (the demo's stock is in its members' pharmacies; the
     # generated lots are outside locations)
-    psql -X -qAt -F, "$DATABASE_URL" -c "SELECT s.drug_code, coalesce(l.code, '') FROM stock_on_hand s
-        JOIN institutions i ON i.id = s.institution_id LEFT JOIN stock_locations l ON l.id = s.location_id
-        WHERE i.code = '$member' AND s.quantity >= 20
-        GROUP BY s.drug_code, l.code
-        HAVING min(s.expiry_date) > current_date + 200
-           AND NOT bool_or(EXISTS (SELECT 1 FROM lot_blocks b WHERE b.drug_code = s.drug_code AND b.lot_key = s.lot_key
-                                   AND b.released_at IS NULL))
-        ORDER BY 1, 2" > "$out/stock_dispense_drugs.txt"
+    psql -X -qAt -F, "$DATABASE_URL" -v member="$member" -f bench/stock_dispense_drugs.sql > "$out/stock_dispense_drugs.txt"
 }
 
 server=

@@ -20,21 +20,7 @@ struct InvoiceMatchingTieTests {
         try await TestApp.run { app in
             let admin = try await app.token(.consortiumAdmin)
             let d = try await R.received(app, count: 10, lots: (0..<10).map { "L\($0)" })
-            // YJ-TCMH keeps its own list, without the third drug.
-            let listed = d.enumerated().filter { $0.offset != 2 }.map(\.element.code)
-            try await app.database.transaction { c in
-                try await c.sql(
-                    """
-                    INSERT INTO member_catalogues (consortium_id, institution_id)
-                    SELECT consortium_id, id FROM institutions WHERE code = 'YJ-TCMH'
-                    """)
-                try await c.sql(
-                    """
-                    INSERT INTO member_catalogue_items (consortium_id, institution_id, drug_code)
-                    SELECT i.consortium_id, i.id, x FROM institutions i, unnest(\(listed)::text[]) AS x
-                    WHERE i.code = 'YJ-TCMH'
-                    """)
-            }
+            try await R.ownListWithoutThird(app, d)
             let paidID = try await R.recordInvoice(app, "INV-A", d[8], admin: admin)
             try await app.database.transaction { c in
                 try await c.sql("UPDATE deliveries SET received_on = received_on - 40")

@@ -57,25 +57,29 @@ struct ReconciliationTests {
             asOf: BusinessDate.today(), createdBy: "tester")
     }
 
+    /// YJ-TCMH keeps its own list: every drug of `drugs` but the third.
+    static func ownListWithoutThird(_ app: TestApp, _ drugs: [Drug]) async throws {
+        let listed = drugs.enumerated().filter { $0.offset != 2 }.map(\.element.code)
+        try await app.database.transaction { c in
+            try await c.sql(
+                """
+                INSERT INTO member_catalogues (consortium_id, institution_id)
+                SELECT consortium_id, id FROM institutions WHERE code = 'YJ-TCMH'
+                """)
+            try await c.sql(
+                """
+                INSERT INTO member_catalogue_items (consortium_id, institution_id, drug_code)
+                SELECT i.consortium_id, i.id, x FROM institutions i, unnest(\(listed)::text[]) AS x
+                WHERE i.code = 'YJ-TCMH'
+                """)
+        }
+    }
+
     @Test("every classification from a small known file, recorded once; the same file again counts nothing twice")
     func everyClassification() async throws {
         try await TestApp.run { app in
             let d = try await Self.received(app, count: 8)
-            // YJ-TCMH keeps its own list, without the third drug.
-            let listed = d.enumerated().filter { $0.offset != 2 }.map(\.element.code)
-            try await app.database.transaction { c in
-                try await c.sql(
-                    """
-                    INSERT INTO member_catalogues (consortium_id, institution_id)
-                    SELECT consortium_id, id FROM institutions WHERE code = 'YJ-TCMH'
-                    """)
-                try await c.sql(
-                    """
-                    INSERT INTO member_catalogue_items (consortium_id, institution_id, drug_code)
-                    SELECT i.consortium_id, i.id, x FROM institutions i, unnest(\(listed)::text[]) AS x
-                    WHERE i.code = 'YJ-TCMH'
-                    """)
-            }
+            try await Self.ownListWithoutThird(app, d)
             let text =
                 Self.header
                 + Self.line("INV-1", d[0], lot: "L0")  // 2 matched
