@@ -68,6 +68,45 @@ struct InvoiceFileMatchingTests {
         #expect(matching.facts(of: Self.line(7, fileDrugCode: "86900001")).duplicateOfLine == 6)
     }
 
+    @Test("with the keys a first pass found repeated, the same duplicates as keeping every key, raw lines and read ones")
+    func repeatedKeysOnly() {
+        let raw = [
+            Self.line(2), Self.line(3, lot: " ｌ1 "), Self.line(4, invoice: "INV-2"), Self.line(5, drug: "86900001"),
+            Self.line(6, distributor: "DST-B"), Self.line(7, drug: "86900001"), Self.line(8, invoice: "INV-2"),
+        ]
+        var first = InvoiceFileMatching.RepeatedKeys()
+        raw.forEach { first.note($0) }
+        let repeated = first.finished()
+        #expect(repeated.count == 3)
+        // The second pass sees the lines as the crosswalk reads them: 86900001 is D1, the file's code kept.
+        let read = raw.map { line -> InvoiceFileLine in
+            guard line.drugCode == "86900001" else { return line }
+            var read = line
+            (read.fileDrugCode, read.drugCode) = (line.drugCode, "D1")
+            return read
+        }
+        var everyKey = InvoiceFileMatching(records: Self.records())
+        var repeatedOnly = InvoiceFileMatching(records: Self.records(), repeatedKeys: repeated)
+        let kept = read.map { everyKey.facts(of: $0) }
+        #expect(kept.map(\.duplicateOfLine) == [nil, 2, nil, nil, nil, 5, 4])
+        #expect(read.map { repeatedOnly.facts(of: $0) } == kept)
+    }
+
+    @Test("two deliveries of a lot on one order line are one receipt of their sum; other order lines stay apart")
+    func deliveriesAddUp() {
+        var records = Self.records(receipts: [:])
+        records.addReceipt(Self.received(order: 7, lotReceived: 4), at: Self.key())
+        records.addReceipt(Self.received(order: 7, lotReceived: 6), at: Self.key())
+        records.addReceipt(Self.received(order: 8, emergencySupplier: 99, lotReceived: 5), at: Self.key())
+        records.addReceipt(Self.received(order: 7), at: Self.key(lot: "L2"))
+        #expect(records.receiptCount == 3)
+        let lots = records.receipts(at: Self.key(lot: " l1"))
+        #expect(lots.map(\.orderID).sorted() == [7, 8])
+        #expect(lots.first { $0.orderID == 7 }?.lotReceived == 10)
+        #expect(lots.first { $0.orderID == 8 }?.emergencySupplier == 99)
+        #expect(records.receipts(at: Self.key(drug: "D9")).isEmpty && records.receipts(at: Self.key("NOBODY")).isEmpty)
+    }
+
     @Test("the order line: one the invoicing distributor supplied first, else the latest order's, ties by line number")
     func orderLineChoice() {
         let candidates = [

@@ -58,6 +58,19 @@ struct StockRulesTests: RuleRefusals {
         }
     }
 
+    @Test("an ASCII lot number's key, taken without Foundation's Unicode paths, is the one those paths give")
+    func asciiLotKeys() {
+        let alphabet = Array(" abcxyzABCXYZ0189-_/.#\t")
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let text = String((0..<Int.random(in: 0...12, using: &generator)).map { _ in alphabet.randomElement()! })
+            let unicode = text.precomposedStringWithCompatibilityMapping
+                .trimmingCharacters(in: CharacterSet(charactersIn: " ")).uppercased()
+            #expect(LotKey.asciiKey(text) == unicode, "\(text.debugDescription)")
+        }
+        #expect(LotKey.asciiKey("ｌ1") == nil)
+    }
+
     @Test("a lot's key is the same whatever its case, surrounding spaces or full-width form, like SQL's lot_key()")
     func lotKeys() {
         #expect(LotKey("bs261115") == LotKey("BS261115"))

@@ -210,3 +210,48 @@ package enum InvoiceCodeReading {
         }.joined(separator: "\u{1D}")
     }
 }
+
+extension InvoiceCodeTranslation {
+    /// The line as the crosswalk reads it on its invoice date, with why its code is unmapped then (nil when it is
+    /// mapped): the drug it means, and its quantity and unit price converted into the order lines' unit (divided as
+    /// the database divides, `NumericDivision`). The file's code is kept as `fileDrugCode` when the line was read as
+    /// another drug or through a package factor. A date no segment covers leaves the line as the file wrote it.
+    package func read(_ line: InvoiceFileLine) -> (line: InvoiceFileLine, unmapped: String?) {
+        guard
+            let segment = segments.first(where: {
+                ($0.from.map { $0 <= line.invoiceDate } ?? true) && ($0.to.map { line.invoiceDate < $0 } ?? true)
+            })
+        else { return (line, nil) }
+        var read = line
+        read.packageFactor = segment.packageFactor
+        if let drug = segment.drugCode {
+            read.drugCode = drug
+            read.quantity = Self.convert(line.quantity, times: segment.numerator, over: segment.denominator)
+            read.unitPrice = Money(Self.convert(line.unitPrice.amount, times: segment.denominator, over: segment.numerator))
+        }
+        if read.drugCode != line.drugCode || read.packageFactor != nil { read.fileDrugCode = line.drugCode }
+        return (read, segment.reason)
+    }
+
+    /// `value × numerator ÷ denominator`, the product's scale the operands' together as in SQL.
+    static func convert(_ value: Decimal, times numerator: Decimal, over denominator: Decimal) -> Decimal {
+        let scale = NumericDivision.scale
+        return NumericDivision.divide(
+            value * numerator, by: denominator, dividendScale: scale(value) + scale(numerator),
+            divisorScale: scale(denominator)) ?? value
+    }
+}
+
+/// A file's lines read through its codes' translations (`InvoiceCodeReading.translate`); a code with none (a
+/// drug's own code, read as itself) leaves its lines as written.
+package struct InvoiceLineReading: Sendable {
+    private let byCode: [String: InvoiceCodeTranslation]
+
+    package init(_ translations: [InvoiceCodeTranslation]) {
+        byCode = Dictionary(translations.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    package func read(_ line: InvoiceFileLine) -> (line: InvoiceFileLine, unmapped: String?) {
+        byCode[line.drugCode]?.read(line) ?? (line, nil)
+    }
+}

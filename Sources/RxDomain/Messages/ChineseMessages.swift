@@ -564,6 +564,7 @@ package enum ChineseMessages {
         ("the invoice file is empty", "发票文件为空"),
         ("the file has no lines", "文件中没有数据行"),
         ("the run was not recorded", "对账结果未能保存"),
+        ("{} changed while it was reconciled; nothing was recorded", "{1} 在对账过程中被修改，未保存任何结果"),
         ("a run's date is unreadable", "无法读取对账日期"),
         ("no reconciliation run {}", "没有对账记录 {1}"),
         ("run {} has no discrepancy on line {}", "对账 {1} 的第 {2} 行没有差异"),

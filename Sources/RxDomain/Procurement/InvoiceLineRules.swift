@@ -109,7 +109,8 @@ package enum InvoiceLineRules {
             found.append(InvoiceLineFinding(d, detail, moneyAtStake: Money(money).rounded(2)))
         }
         if let orderLine {
-            let ref = ["orderId": String(orderLine.orderID), "orderLineNo": String(orderLine.lineNo)]
+            // The details are written only for a discrepancy: most lines have none, and a file has a million.
+            var ref: [String: String] { ["orderId": String(orderLine.orderID), "orderLineNo": String(orderLine.lineNo)] }
             if !orderLine.suppliedByInvoicingDistributor {
                 add(.wrongDistributor, ref, amount.amount)
             } else {
@@ -123,11 +124,13 @@ package enum InvoiceLineRules {
                         (unitPrice.amount - orderLine.unifiedPrice.amount) * quantity)
                 }
                 let unbilled = max(orderLine.unbilled, 0)
-                let quantities = ref.merging([
-                    "invoicedQuantity": DecimalText.format(quantity, places: 3),
-                    "receivedQuantity": DecimalText.format(orderLine.lot?.received ?? orderLine.line.received, places: 3),
-                    "alreadyBilled": DecimalText.format(orderLine.lot?.billed ?? orderLine.line.billed, places: 3),
-                ]) { a, _ in a }
+                var quantities: [String: String] {
+                    ref.merging([
+                        "invoicedQuantity": DecimalText.format(quantity, places: 3),
+                        "receivedQuantity": DecimalText.format(orderLine.lot?.received ?? orderLine.line.received, places: 3),
+                        "alreadyBilled": DecimalText.format(orderLine.lot?.billed ?? orderLine.line.billed, places: 3),
+                    ]) { a, _ in a }
+                }
                 if quantity > unbilled {
                     add(.billedBeyondReceived, quantities, (quantity - unbilled) * unitPrice.amount)
                 } else if quantity < unbilled {

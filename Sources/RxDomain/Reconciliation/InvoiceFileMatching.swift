@@ -13,8 +13,9 @@ import Foundation
 /// - the member's catalogue is its own list when it keeps one, else what its level may use of the catalogue in
 ///   effect; the two-invoice chain is judged by `InvoiceFileMatching.chainProblem`.
 ///
-/// Memory grows with the records (`Records`) and with the file's distinct duplicate keys and claimed order lines,
-/// never with the lines' contents.
+/// Memory grows with the records (`Records`) and with the order lines the file claims. Duplicate keys are kept
+/// whole only for the keys a first pass over the file found more than once (`RepeatedKeys`); without that pass,
+/// every distinct key is kept.
 package struct InvoiceFileMatching: Sendable {
     /// One order line of a member with a receipt of a lot.
     package struct ReceivedLot: Sendable, Equatable {
@@ -93,24 +94,166 @@ package struct InvoiceFileMatching: Sendable {
 
     /// What the database knows, read once before the file streams through.
     package struct Records: Sendable {
-        package var receipts: [ReceiptKey: [ReceivedLot]]
         package var members: [String: Member]
         /// The consortium catalogue in effect: each drug with the levels that may use it (empty: every level).
         package var catalogue: [String: Set<InstitutionLevel>]
         package var suppliers: [String: Supplier]
         /// Invoices recorded through the API, by distributor code and invoice number.
         package var recordedInvoices: [InvoiceNumberKey: RecordedInvoiceReference]
+        private var receipts = ReceiptTable()
 
         package init(
             receipts: [ReceiptKey: [ReceivedLot]] = [:], members: [String: Member] = [:],
             catalogue: [String: Set<InstitutionLevel>] = [:], suppliers: [String: Supplier] = [:],
             recordedInvoices: [InvoiceNumberKey: RecordedInvoiceReference] = [:]
         ) {
-            self.receipts = receipts
             self.members = members
             self.catalogue = catalogue
             self.suppliers = suppliers
             self.recordedInvoices = recordedInvoices
+            for (key, lots) in receipts { lots.forEach { addReceipt($0, at: key) } }
+        }
+
+        /// Adds a receipt of a lot on an order line; another delivery of the same lot on the same order line adds
+        /// to what was received of the lot.
+        package mutating func addReceipt(_ lot: ReceivedLot, at key: ReceiptKey) {
+            receipts.add(lot, at: key)
+        }
+
+        /// Call once every receipt is added: lets go of what only adding needed.
+        package mutating func finishLoading() {
+            receipts.finishLoading()
+        }
+
+        /// The order lines with a receipt of the lot.
+        package func receipts(at key: ReceiptKey) -> [ReceivedLot] {
+            receipts.rows(at: key).map(\.lot)
+        }
+
+        /// How many (order line, lot) receipts are held.
+        package var receiptCount: Int { receipts.count }
+
+        func rows(at key: ReceiptKey) -> [(row: Int, lot: ReceivedLot)] { receipts.rows(at: key) }
+        func lineRow(_ row: Int) -> Int { receipts.lineRow(row) }
+    }
+
+    /// The receipts, held compactly: a consortium has millions. Institution and drug codes are kept once each and
+    /// keyed by number, and the receipts of one key are chained through a flat array instead of an array each; so
+    /// are the receipts (lots) of one order line, in a ring, so that what a file claims of an order line and of a
+    /// lot can be kept by row number (`InvoiceFileMatching.claims`) instead of in dictionaries.
+    struct ReceiptTable: Sendable {
+        struct Key: Hashable {
+            var institution: Int32
+            var drug: Int32
+            var lot: LotKey
+        }
+
+        struct Row {
+            var orderID: Int64
+            var lineNo: Int32
+            /// The next row of the same key; -1 for none.
+            var next: Int32
+            /// The next row of the same order line (another lot), around a ring: itself when it is the only one.
+            var sameLine: Int32
+            var consolidatedTo: Int64?
+            var unifiedPrice: Money
+            var lineReceived: Decimal
+            var lotReceived: Decimal
+            var lineBilled: Decimal
+            var lotBilled: Decimal
+        }
+
+        private var institutions: [String: Int32] = [:]
+        private var drugs: [String: Int32] = [:]
+        private var first: [Key: Int32] = [:]
+        private var rows: [Row] = []
+        /// An emergency purchase's supplier and shortage, by row: few rows have them.
+        private var emergencies: [Int32: (supplier: Int64?, shortage: Int64?)] = [:]
+        /// A row of each order line, while rows are added.
+        private var lineRows: [OrderLineKey: Int32] = [:]
+        private var loaded = false
+
+        var count: Int { rows.count }
+
+        private static func number(_ code: String, in table: inout [String: Int32]) -> Int32 {
+            if let n = table[code] { return n }
+            let n = Int32(table.count)
+            table[code] = n
+            return n
+        }
+
+        private func key(_ key: ReceiptKey) -> Key? {
+            guard let institution = institutions[key.institutionCode], let drug = drugs[key.drugCode] else { return nil }
+            return Key(institution: institution, drug: drug, lot: key.lot)
+        }
+
+        mutating func finishLoading() {
+            lineRows = [:]
+            loaded = true
+        }
+
+        mutating func add(_ lot: ReceivedLot, at receiptKey: ReceiptKey) {
+            precondition(!loaded, "a receipt added after the records were loaded")
+            let key = Key(
+                institution: Self.number(receiptKey.institutionCode, in: &institutions),
+                drug: Self.number(receiptKey.drugCode, in: &drugs), lot: receiptKey.lot)
+            var i = first[key] ?? -1
+            while i >= 0 {
+                if rows[Int(i)].orderID == lot.orderID && rows[Int(i)].lineNo == Int32(lot.lineNo) {
+                    rows[Int(i)].lotReceived += lot.lotReceived
+                    return
+                }
+                i = rows[Int(i)].next
+            }
+            let row = Int32(rows.count)
+            let line = OrderLineKey(orderID: lot.orderID, lineNo: lot.lineNo)
+            var sameLine = row
+            if let other = lineRows[line] {
+                sameLine = rows[Int(other)].sameLine
+                rows[Int(other)].sameLine = row
+            } else {
+                lineRows[line] = row
+            }
+            rows.append(
+                Row(
+                    orderID: lot.orderID, lineNo: Int32(lot.lineNo), next: first[key] ?? -1, sameLine: sameLine,
+                    consolidatedTo: lot.consolidatedTo, unifiedPrice: lot.unifiedPrice, lineReceived: lot.lineReceived,
+                    lotReceived: lot.lotReceived, lineBilled: lot.lineBilled, lotBilled: lot.lotBilled))
+            first[key] = row
+            if lot.emergencySupplier != nil || lot.emergencyShortageID != nil {
+                emergencies[row] = (lot.emergencySupplier, lot.emergencyShortageID)
+            }
+        }
+
+        /// The first row of the order line `row` is of: where what the file claims of the order line is kept.
+        func lineRow(_ row: Int) -> Int {
+            var first = row
+            var i = Int(rows[row].sameLine)
+            while i != row {
+                first = min(first, i)
+                i = Int(rows[i].sameLine)
+            }
+            return first
+        }
+
+        func rows(at receiptKey: ReceiptKey) -> [(row: Int, lot: ReceivedLot)] {
+            guard let key = key(receiptKey), var i = first[key] else { return [] }
+            var lots: [(row: Int, lot: ReceivedLot)] = []
+            while i >= 0 {
+                let r = rows[Int(i)]
+                let emergency = emergencies[i]
+                lots.append(
+                    (
+                        Int(i),
+                        ReceivedLot(
+                            orderID: r.orderID, lineNo: Int(r.lineNo), unifiedPrice: r.unifiedPrice,
+                            consolidatedTo: r.consolidatedTo, emergencySupplier: emergency?.supplier,
+                            emergencyShortageID: emergency?.shortage, lineReceived: r.lineReceived,
+                            lotReceived: r.lotReceived, lineBilled: r.lineBilled, lotBilled: r.lotBilled)
+                    ))
+                i = r.next
+            }
+            return lots
         }
     }
 
@@ -124,10 +267,17 @@ package struct InvoiceFileMatching: Sendable {
         }
     }
 
+    /// A line repeats an earlier one with the same distributor, invoice number, drug as the file wrote it, and lot.
     struct DuplicateKey: Hashable {
         var invoice: InvoiceNumberKey
         var drugCode: String
         var lot: LotKey
+
+        init(_ line: InvoiceFileLine) {
+            invoice = InvoiceNumberKey(distributorCode: line.distributorCode, invoiceNumber: line.invoiceNumber)
+            drugCode = line.fileDrugCode ?? line.drugCode
+            lot = LotKey(line.lotNumber)
+        }
     }
 
     struct OrderLineKey: Hashable {
@@ -135,50 +285,70 @@ package struct InvoiceFileMatching: Sendable {
         var lineNo: Int
     }
 
-    struct ClaimedLotKey: Hashable {
-        var line: OrderLineKey
-        var lot: LotKey
+    /// The hashes of the duplicate keys a first pass found on more than one line: only those lines can be
+    /// duplicates, so only their keys need keeping. One machine word a line while the pass runs, where a key is
+    /// five strings; a hash met twice by two different keys only means both keys are kept whole and compared.
+    package struct RepeatedKeys: Sendable {
+        private var seen = Set<Int>()
+        package private(set) var repeated = Set<Int>()
+
+        package init() {}
+
+        package mutating func note(_ line: InvoiceFileLine) {
+            let hash = DuplicateKey(line).hashValue
+            if !seen.insert(hash).inserted { repeated.insert(hash) }
+        }
+
+        /// What the second pass needs: the repeated hashes, the rest let go.
+        package consuming func finished() -> Set<Int> { repeated }
     }
 
     let records: Records
+    /// Only keys whose hash is here can repeat (nil: any can).
+    private let repeatedKeys: Set<Int>?
     private var firstLines: [DuplicateKey: Int] = [:]
-    private var claimedOfLine: [OrderLineKey: Decimal] = [:]
-    private var claimedOfLot: [ClaimedLotKey: Decimal] = [:]
+    /// What earlier lines claimed of each receipt row (a lot of an order line), and of each order line (at its
+    /// first row, `ReceiptTable.lineRow`).
+    private var claims: (lot: [Decimal], line: [Decimal])
 
-    package init(records: Records) {
+    /// `repeatedKeys`: `RepeatedKeys.finished()` of a first pass over the same file in the same process (a hash is
+    /// the process's own), or nil to keep every key.
+    package init(records: Records, repeatedKeys: Set<Int>? = nil) {
         self.records = records
+        self.repeatedKeys = repeatedKeys
+        let none = [Decimal](repeating: 0, count: records.receiptCount)
+        claims = (none, none)
     }
 
     /// The facts of the next line of the file; lines must come in the file's order. `unmappedCode` is why the
     /// crosswalk did not map the line's code (`InvoiceCodeTranslation`), nil when it did or needs not.
     package mutating func facts(of line: InvoiceFileLine, unmappedCode: String? = nil) -> InvoiceLineFacts {
-        let lot = LotKey(line.lotNumber)
-        let invoice = InvoiceNumberKey(distributorCode: line.distributorCode, invoiceNumber: line.invoiceNumber)
-        let duplicateKey = DuplicateKey(invoice: invoice, drugCode: line.fileDrugCode ?? line.drugCode, lot: lot)
+        let duplicateKey = DuplicateKey(line)
+        let (lot, invoice) = (duplicateKey.lot, duplicateKey.invoice)
         var duplicateOf: Int?
-        if let first = firstLines[duplicateKey] { duplicateOf = first } else { firstLines[duplicateKey] = line.lineNumber }
+        if repeatedKeys?.contains(duplicateKey.hashValue) ?? true {
+            if let first = firstLines[duplicateKey] { duplicateOf = first } else { firstLines[duplicateKey] = line.lineNumber }
+        }
         let recorded = records.recordedInvoices[invoice]
         let member = records.members[line.institutionCode]
 
         var orderLine: InvoicedOrderLine?
         if unmappedCode == nil, member != nil,
             let chosen = Self.orderLine(
-                records.receipts[ReceiptKey(institutionCode: line.institutionCode, drugCode: line.drugCode, lot: lot)]
-                    ?? [], invoicing: records.suppliers[line.distributorCode]?.id)
+                records.rows(at: ReceiptKey(institutionCode: line.institutionCode, drugCode: line.drugCode, lot: lot)),
+                invoicing: records.suppliers[line.distributorCode]?.id)
         {
-            let (received, supplied) = chosen
-            let lineKey = OrderLineKey(orderID: received.orderID, lineNo: received.lineNo)
-            let lotKey = ClaimedLotKey(line: lineKey, lot: lot)
+            let (row, received, supplied) = chosen
+            let lineRow = records.lineRow(row)
             orderLine = InvoicedOrderLine(
                 orderID: received.orderID, lineNo: received.lineNo, unifiedPrice: received.unifiedPrice,
                 suppliedByInvoicingDistributor: supplied,
-                line: ReceiptBalance(
-                    received: received.lineReceived, billed: received.lineBilled + (claimedOfLine[lineKey] ?? 0)),
-                lot: ReceiptBalance(received: received.lotReceived, billed: received.lotBilled + (claimedOfLot[lotKey] ?? 0)),
+                line: ReceiptBalance(received: received.lineReceived, billed: received.lineBilled + claims.line[lineRow]),
+                lot: ReceiptBalance(received: received.lotReceived, billed: received.lotBilled + claims.lot[row]),
                 emergencyShortageID: received.emergencyShortageID)
             if duplicateOf == nil && recorded == nil && supplied {
-                claimedOfLine[lineKey, default: 0] += line.quantity
-                claimedOfLot[lotKey, default: 0] += line.quantity
+                claims.line[lineRow] += line.quantity
+                claims.lot[row] += line.quantity
             }
         }
         return InvoiceLineFacts(
@@ -189,19 +359,22 @@ package struct InvoiceFileMatching: Sendable {
 
     /// Of the order lines with a receipt of the lot, one the invoicing distributor supplied when there is one, else
     /// the latest order's; ties by line number. With whether the distributor supplied it.
-    static func orderLine(_ candidates: [ReceivedLot], invoicing: Int64?) -> (ReceivedLot, supplied: Bool)? {
+    static func orderLine(_ candidates: [(row: Int, lot: ReceivedLot)], invoicing: Int64?) -> (
+        row: Int, lot: ReceivedLot, supplied: Bool
+    )? {
         func supplied(_ r: ReceivedLot) -> Bool {
             guard let invoicing else { return false }
             return InvoiceLineRules.supplies(
                 invoicing: invoicing, consolidatedTo: r.consolidatedTo, emergencySupplier: r.emergencySupplier)
         }
-        let best = candidates.min { a, b in
+        let best = candidates.min { x, y in
+            let (a, b) = (x.lot, y.lot)
             let (sa, sb) = (supplied(a), supplied(b))
             if sa != sb { return sa }
             if a.orderID != b.orderID { return a.orderID > b.orderID }
             return a.lineNo < b.lineNo
         }
-        return best.map { ($0, supplied($0)) }
+        return best.map { ($0.row, $0.lot, supplied($0.lot)) }
     }
 
     func inCatalogue(_ drugCode: String, of member: Member) -> Bool {

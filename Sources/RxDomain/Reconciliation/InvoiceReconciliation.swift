@@ -229,12 +229,16 @@ package enum ReconciliationRules {
     /// discrepancy names the invoice number, distributor and drug.
     package static func classify(_ line: InvoiceFileLine, _ facts: InvoiceLineFacts) -> [ReconciliationDiscrepancy] {
         var found: [ReconciliationDiscrepancy] = []
-        var names = ["invoiceNumber": line.invoiceNumber, "distributorCode": line.distributorCode, "drugCode": line.drugCode]
-        // A line of an emergency purchase says so (issue 22).
-        if let shortage = facts.orderLine?.emergencyShortageID { names["emergencyShortageId"] = String(shortage) }
-        // A line read through the crosswalk says what the file wrote and the factor its quantity was converted by.
-        if let code = line.fileDrugCode { names["fileDrugCode"] = code }
-        if let factor = line.packageFactor { names["packageFactor"] = "\(factor)" }
+        // Written only for a discrepancy: most lines have none.
+        var names: [String: String] {
+            var names = ["invoiceNumber": line.invoiceNumber, "distributorCode": line.distributorCode, "drugCode": line.drugCode]
+            // A line of an emergency purchase says so (issue 22).
+            if let shortage = facts.orderLine?.emergencyShortageID { names["emergencyShortageId"] = String(shortage) }
+            // A line read through the crosswalk says what the file wrote and the factor its quantity was converted by.
+            if let code = line.fileDrugCode { names["fileDrugCode"] = code }
+            if let factor = line.packageFactor { names["packageFactor"] = "\(factor)" }
+            return names
+        }
         func add(_ c: ReconciliationClassification, _ detail: [String: String], _ money: Decimal) {
             found.append(
                 ReconciliationDiscrepancy(

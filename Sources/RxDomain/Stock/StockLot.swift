@@ -7,8 +7,32 @@ package struct LotKey: Sendable, Hashable, Comparable, Codable, CustomStringConv
     package let value: String
 
     package init(_ lotNumber: String) {
-        value = lotNumber.precomposedStringWithCompatibilityMapping
-            .trimmingCharacters(in: CharacterSet(charactersIn: " ")).uppercased()
+        if let ascii = Self.asciiKey(lotNumber) {
+            value = ascii
+        } else {
+            value = lotNumber.precomposedStringWithCompatibilityMapping
+                .trimmingCharacters(in: CharacterSet(charactersIn: " ")).uppercased()
+        }
+    }
+
+    /// The same key for a lot number of ASCII only (compatibility mapping leaves ASCII as it is), without
+    /// Foundation's Unicode paths: a reconciliation keys a million lines. Nil for any other lot number.
+    static func asciiKey(_ lotNumber: String) -> String? {
+        var lotNumber = lotNumber
+        return lotNumber.withUTF8 { bytes -> String? in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            var start = 0
+            var end = bytes.count
+            while start < end && bytes[start] == 0x20 { start += 1 }
+            while end > start && bytes[end - 1] == 0x20 { end -= 1 }
+            return String(unsafeUninitializedCapacity: end - start) { out in
+                for i in start..<end {
+                    let b = bytes[i]
+                    out[i - start] = b >= 0x61 && b <= 0x7A ? b - 0x20 : b
+                }
+                return end - start
+            }
+        }
     }
 
     package var isEmpty: Bool { value.isEmpty }

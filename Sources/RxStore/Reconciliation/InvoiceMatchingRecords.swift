@@ -5,12 +5,15 @@ import RxDomain
 /// The consortium's records `InvoiceFileMatching` matches a file against, read once (issue 25): the streamed
 /// counterpart of the joins of `InvoiceReconciliationStore.matchingQuery`, with the same filters.
 extension InvoiceReconciliationStore {
-    package func matchingRecords(consortiumID: Int64, asOf: BusinessDate, on connection: PostgresConnection) async throws
-        -> InvoiceFileMatching.Records
-    {
+    /// `institutions`: the members a file invoices; only their receipts are read.
+    package func matchingRecords(
+        consortiumID: Int64, asOf: BusinessDate, institutions: [String], on connection: PostgresConnection
+    ) async throws -> InvoiceFileMatching.Records {
         var records = InvoiceFileMatching.Records()
-        // Every order line of a member with a receipt of a lot, with what invoices recorded through the API billed
-        // of the line and of the lot (leaving out a wrong distributor's lines, as the matching query does).
+        // Every order line of a member with a receipt of a lot: a row per delivery (the records add up a lot's
+        // deliveries on one order line), with what invoices recorded through the API billed of the line and of the
+        // lot (leaving out a wrong distributor's lines, as the matching query does). No GROUP BY: a consortium's
+        // millions of lots stream out of hash joins.
         let receipts = try await connection.stream(
             """
             WITH line_billed AS (
@@ -23,8 +26,8 @@ extension InvoiceReconciliationStore {
                 GROUP BY x.order_id, x.order_line_no, x.lot_key
             )
             SELECT i.code, pol.drug_code, d.lot_key, pol.order_id, pol.line_no, pol.unit_price, co.distributor_id,
-                   po.emergency_supplier_id, po.emergency_shortage_id, pol.received_quantity, sum(d.quantity),
-                   coalesce(min(lb.billed), 0), coalesce(min(kb.billed), 0)
+                   po.emergency_supplier_id, po.emergency_shortage_id, pol.received_quantity, d.quantity,
+                   coalesce(lb.billed, 0), coalesce(kb.billed, 0)
             FROM purchase_orders po
             JOIN institutions i ON i.id = po.institution_id
             JOIN purchase_order_lines pol ON pol.consortium_id = po.consortium_id AND pol.order_id = po.id
@@ -32,22 +35,28 @@ extension InvoiceReconciliationStore {
             LEFT JOIN consolidated_orders co ON co.consortium_id = pol.consortium_id AND co.id = pol.consolidated_order_id
             LEFT JOIN line_billed lb ON lb.order_id = pol.order_id AND lb.order_line_no = pol.line_no
             LEFT JOIN lot_billed kb ON kb.order_id = pol.order_id AND kb.order_line_no = pol.line_no AND kb.lot_key = d.lot_key
-            WHERE po.consortium_id = \(consortiumID) AND po.status <> 'cancelled'
-            GROUP BY i.code, pol.drug_code, d.lot_key, pol.order_id, pol.line_no, pol.unit_price, co.distributor_id,
-                     po.emergency_supplier_id, po.emergency_shortage_id, pol.received_quantity
+            WHERE po.consortium_id = \(consortiumID) AND po.status <> 'cancelled' AND i.code = ANY(\(institutions)::text[])
             """, logger: logger)
-        typealias ReceiptRow = (
-            String, String, String, Int64, Int, NumericColumn, Int64?, Int64?, Int64?, NumericColumn?, NumericColumn,
-            NumericColumn, NumericColumn
-        )
-        for try await r in receipts.decode(ReceiptRow.self) {
-            let key = InvoiceFileMatching.ReceiptKey(institutionCode: r.0, drugCode: r.1, lot: LotKey(r.2))
-            records.receipts[key, default: []].append(
+        // Cell by cell: decoding a tuple of thirteen columns looks up generic metadata on every row.
+        for try await row in receipts {
+            var cells = row.makeIterator()
+            func next() -> PostgresCell { cells.next()! }
+            let key = InvoiceFileMatching.ReceiptKey(
+                institutionCode: try next().decode(String.self), drugCode: try next().decode(String.self),
+                lot: LotKey(try next().decode(String.self)))
+            records.addReceipt(
                 InvoiceFileMatching.ReceivedLot(
-                    orderID: r.3, lineNo: r.4, unifiedPrice: Money(r.5.value), consolidatedTo: r.6, emergencySupplier: r.7,
-                    emergencyShortageID: r.8, lineReceived: r.9?.value ?? 0, lotReceived: r.10.value, lineBilled: r.11.value,
-                    lotBilled: r.12.value))
+                    orderID: try next().decode(Int64.self), lineNo: try next().decode(Int.self),
+                    unifiedPrice: Money(try next().decode(NumericColumn.self).value),
+                    consolidatedTo: try next().decode(Int64?.self), emergencySupplier: try next().decode(Int64?.self),
+                    emergencyShortageID: try next().decode(Int64?.self),
+                    lineReceived: try next().decode(NumericColumn?.self)?.value ?? 0,
+                    lotReceived: try next().decode(NumericColumn.self).value,
+                    lineBilled: try next().decode(NumericColumn.self).value,
+                    lotBilled: try next().decode(NumericColumn.self).value),
+                at: key)
         }
+        records.finishLoading()
 
         var ownLists: [String: Set<String>] = [:]
         for try await (code, drug) in try await connection.stream(

@@ -137,10 +137,6 @@ package struct InvoiceReconciliationStore: SQLStore {
         return units
     }
 
-    package func analyzeStagingTable(on connection: PostgresConnection) async throws {
-        try await connection.run("ANALYZE reconcile_invoice_lines", logger: logger)
-    }
-
     // MARK: Matching
 
     /// Opens the cursor of the matching query over the staged lines.

@@ -6,19 +6,22 @@ import RxDomain
 import RxStore
 
 /// `consortiumrx reconcile invoices`: a distributor's invoice file against the consortium's orders, receipts,
-/// member catalogues and the two-invoice rule, in constant memory.
+/// member catalogues and the two-invoice rule, in memory that grows with the consortium's received lots, not with
+/// the file.
 ///
-/// The file is hashed (SHA-256, one cheap pass); under an advisory lock on that checksum the file is read again in
-/// 1 MiB chunks, each line validated and streamed with COPY into a temporary table; a bad line anywhere rolls
-/// everything back (bad input, every bad line named). The file's drug codes are read through the crosswalk
-/// (`--code-type`, `InvoiceCodeReading`): a code that is not a drug's own code gets its drug and its quantity and
-/// price converted into the order lines' unit, or is marked unmapped. A file already reconciled with the same
-/// code type and the same translations is reported from its earlier run (without reading it again when the
-/// crosswalk played no part); one whose codes now read otherwise (a code mapped since) is a new run. The lines are
-/// matched in one set-based query read through a cursor in batches: each batch is judged by
-/// `ReconciliationRules`, its discrepancies stored with one INSERT and written to the output, and only counters and
-/// money totals are kept; then the next batch is fetched, so one is in memory at a time. The run is recorded in the
-/// same transaction. The SQL is `InvoiceReconciliationStore`'s; RxCLI maps the outcome to an exit status.
+/// The file is hashed (SHA-256); under an advisory lock on that checksum a file already reconciled with the same
+/// code type is reported from its earlier run. Otherwise the file is read twice in 1 MiB chunks. The first pass
+/// checks every line (a bad line anywhere: bad input, every bad line named, nothing recorded) and keeps only the
+/// drug codes, the members invoiced and the hashes of the duplicate keys; then the records of those members are
+/// read into memory (`InvoiceReconciliationStore.matchingRecords`). The codes are read through the crosswalk
+/// (`--code-type`, `InvoiceCodeReading`); a file whose codes read as an earlier run's did is reported from it. The
+/// second pass reads each line through the crosswalk (`InvoiceLineReading`), finds its facts in the records
+/// (`InvoiceFileMatching`) and judges it (`ReconciliationRules.classify`); the discrepancies are stored with one
+/// INSERT and written to the output a batch at a time, and only counters and money totals are kept. The run is
+/// recorded in the same transaction. RxCLI maps the outcome to an exit status.
+///
+/// The staging table and the matching query (`copy`, `readBothWays`) are the database path the streamed one is
+/// held equal to (`InvoiceMatchingTieTests`).
 package struct ReconcileInvoices: Sendable {
     package struct Outcome: Sendable {
         /// The report, when it was kept in memory (`run(data:…)`); a streamed report went to its output.
@@ -115,21 +118,20 @@ package struct ReconcileInvoices: Sendable {
             report: report)
     }
 
-    /// The facts of each line of a file found both ways: by the matching query (what `run` judges by today) and by
-    /// `InvoiceFileMatching` over the records read once (the streamed path of issue 25). The crosswalk's reading
-    /// is the database path's for both. Writes nothing; `InvoiceMatchingTieTests` holds the two equal.
-    package func factsBothWays(data: Data, consortiumCode: String, codeType: FileCodeType = .auto, asOf: BusinessDate)
-        async throws -> [(line: InvoiceFileLine, database: InvoiceLineFacts, streamed: InvoiceLineFacts)]
+    /// Each line of a file, read and matched both ways: by the staging table, the crosswalk's `UPDATE` and the
+    /// matching query (the database path), and by `InvoiceLineReading` and `InvoiceFileMatching` over the records
+    /// read once (the streamed path `run` takes). Writes nothing; `InvoiceMatchingTieTests` holds the two equal.
+    package func readBothWays(data: Data, consortiumCode: String, codeType: FileCodeType = .auto, asOf: BusinessDate)
+        async throws -> [(database: (InvoiceFileLine, InvoiceLineFacts), streamed: (InvoiceFileLine, InvoiceLineFacts))]
     {
         try await database.transaction { connection in
             guard let consortiumID = try await store.consortiumID(code: consortiumCode, on: connection)
             else { throw DomainError.notFound("no consortium \(consortiumCode)") }
             try await store.createStagingTable(on: connection)
             let (_, codes) = try await copy(.data(data), encoding: .utf8, progress: nil, connection: connection)
-            try await store.translateCodes(
-                try await translations(
-                    of: codes, codeType: codeType, consortiumID: consortiumID, asOf: asOf, connection: connection),
-                on: connection)
+            let translations = try await translations(
+                of: codes, codeType: codeType, consortiumID: consortiumID, asOf: asOf, connection: connection)
+            try await store.translateCodes(translations, on: connection)
             try await store.declareMatching(consortiumID: consortiumID, asOf: asOf, on: connection)
             var found: [(InvoiceFileLine, InvoiceLineFacts)] = []
             var rows = try await store.fetchMatching(on: connection)
@@ -138,11 +140,22 @@ package struct ReconcileInvoices: Sendable {
                 rows = rows.count == Self.batchSize ? try await store.fetchMatching(on: connection) : []
             }
             try await store.closeMatching(on: connection)
+
+            let scan = try await scan(.data(data), encoding: .utf8, progress: nil)
             var matching = InvoiceFileMatching(
-                records: try await store.matchingRecords(consortiumID: consortiumID, asOf: asOf, on: connection))
-            return found.map { line, facts in
-                (line, facts, matching.facts(of: line, unmappedCode: facts.unmappedCode))
+                records: try await store.matchingRecords(
+                    consortiumID: consortiumID, asOf: asOf, institutions: scan.institutions.sorted(), on: connection),
+                repeatedKeys: scan.repeatedKeys)
+            let reading = InvoiceLineReading(translations)
+            var streamed: [(InvoiceFileLine, InvoiceLineFacts)] = []
+            var reader = InvoiceFileReader(encoding: .utf8)
+            func match(_ line: InvoiceFileLine) {
+                let (read, unmapped) = reading.read(line)
+                streamed.append((read, matching.facts(of: read, unmappedCode: unmapped)))
             }
+            data.withUnsafeBytes { reader.feed($0, match) }
+            reader.finish(match)
+            return Array(zip(found, streamed))
         }
     }
 
@@ -173,12 +186,16 @@ package struct ReconcileInvoices: Sendable {
             return earlier
         }
 
-        try await store.createStagingTable(on: connection)
         var clock = PhaseClock()
-        let (lines, codes) = try await copy(input, encoding: encoding, progress: progress, connection: connection)
-        clock.lap("copy")
+        // The first pass: every line checked, and the file's drug codes, members and repeated duplicate keys kept.
+        let scan = try await self.scan(input, encoding: encoding, progress: progress)
+        clock.lap("read")
+        // The records of the members the file invoices: a small file of a large consortium reads a few of them.
+        let records = try await store.matchingRecords(
+            consortiumID: consortiumID, asOf: asOf, institutions: scan.institutions.sorted(), on: connection)
+        clock.lap("records")
         let translations = try await translations(
-            of: codes, codeType: codeType, consortiumID: consortiumID, asOf: asOf, connection: connection)
+            of: scan.codes, codeType: codeType, consortiumID: consortiumID, asOf: asOf, connection: connection)
         let crosswalkKey = translations.isEmpty ? "" : Self.checksum(Data(InvoiceCodeReading.key(translations).utf8))
         if let earlier = try await earlierRun(
             consortiumID: consortiumID, checksum: checksum, codeType: codeType, crosswalkKey: crosswalkKey,
@@ -186,10 +203,7 @@ package struct ReconcileInvoices: Sendable {
         {
             return earlier
         }
-        try await store.translateCodes(translations, on: connection)
         clock.lap("crosswalk")
-        try await store.analyzeStagingTable(on: connection)
-        clock.lap("analyze")
 
         let runs = ReconciliationStore(database: database)
         guard
@@ -198,27 +212,25 @@ package struct ReconcileInvoices: Sendable {
                 startedAt: nil, counts: "{}", createdBy: createdBy, codeType: codeType.description,
                 crosswalkKey: crosswalkKey, on: connection)
         else { throw DomainError.conflict("the run was not recorded") }
-        try output.write(writer.begin(runID: runID, fileName: fileName, alreadyReconciled: false, lines: lines))
+        try output.write(writer.begin(runID: runID, fileName: fileName, alreadyReconciled: false, lines: scan.lines))
 
-        try await store.declareMatching(consortiumID: consortiumID, asOf: asOf, on: connection)
-        clock.lap("declare")
+        // The second pass: each line read through the crosswalk, its facts found in the records, judged, and its
+        // discrepancies stored and written a batch at a time.
+        let lines = scan.lines
+        var matching = InvoiceFileMatching(records: records, repeatedKeys: scan.repeatedKeys)
+        let reading = InvoiceLineReading(translations)
         var tally = ReconciliationTally()
         var matched = 0
-        var rows = try await store.fetchMatching(on: connection)
-        clock.lap("fetch")
-        while !rows.isEmpty {
-            // One query at a time on the connection: fetching the next batch while this one's INSERT was queued
-            // behind it crashed PostgresNIO's row stream under load (RowStreamStateMachine: "receive a body part,
-            // after a channelReadComplete, but no read has been forwarded yet").
-            let more = rows.count == Self.batchSize
-            var batch: [ReconciliationDiscrepancy] = []
-            for (line, facts) in rows {
-                let found = ReconciliationRules.classify(line, facts)
-                tally.add(line: found)
-                batch += found
-            }
-            matched += rows.count
-            clock.lap("classify")
+        var batch: [ReconciliationDiscrepancy] = []
+        func judge(_ line: InvoiceFileLine) {
+            let (read, unmapped) = reading.read(line)
+            let found = ReconciliationRules.classify(read, matching.facts(of: read, unmappedCode: unmapped))
+            tally.add(line: found)
+            batch += found
+            matched += 1
+        }
+        func flush() async throws {
+            clock.lap("match")
             try await runs.insertDiscrepancies(
                 batch.map {
                     ReconciliationStore.DiscrepancyRow(
@@ -229,11 +241,24 @@ package struct ReconcileInvoices: Sendable {
             try output.write(writer.discrepancies(batch))
             output.found(batch)
             progress?.report(ReconciliationProgress(phase: .matching, linesRead: lines, linesMatched: matched, totalLines: lines))
+            batch.removeAll(keepingCapacity: true)
             clock.lap("output")
-            rows = more ? try await store.fetchMatching(on: connection) : []
-            clock.lap("fetch")
         }
-        try await store.closeMatching(on: connection)
+        var reader = InvoiceFileReader(encoding: encoding)
+        var source = try ChunkSource(input)
+        var hasher = SHA256()
+        while let chunk = try source.next() {
+            hasher.update(data: chunk)
+            chunk.withUnsafeBytes { reader.feed($0, judge) }
+            if batch.count >= Self.batchSize { try await flush() }
+            await Task.yield()
+        }
+        reader.finish(judge)
+        // The file must be the one checksummed and scanned: one changed since would make a report of neither.
+        guard Self.hex(hasher.finalize()) == checksum, matched == lines, !reader.failed else {
+            throw DomainError.conflict("\(fileName) changed while it was reconciled; nothing was recorded")
+        }
+        try await flush()
         logger.debug("reconcile invoices: where the time went", metadata: clock.metadata(lines: lines))
 
         let summary = tally.summary(lines: lines)
@@ -243,6 +268,43 @@ package struct ReconcileInvoices: Sendable {
             decoding: try JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys]), as: UTF8.self)
         try await runs.finishRun(runID: runID, consortiumID: consortiumID, counts: countsJSON, on: connection)
         return Done(runID: runID, fileName: fileName, alreadyReconciled: false, summary: summary)
+    }
+
+    /// What the first pass over a file finds.
+    struct FileScan {
+        var lines: Int
+        var codes: Set<String>
+        var institutions: Set<String>
+        var repeatedKeys: Set<Int>
+    }
+
+    /// Reads and validates every line of the file, keeping only its drug codes and the duplicate keys that repeat.
+    /// A bad line anywhere throws `InvoiceFile.Rejected` with every bad line.
+    func scan(_ input: Input, encoding: InvoiceFile.Encoding, progress: (any ReconciliationProgressReporter)?)
+        async throws -> FileScan
+    {
+        var reader = InvoiceFileReader(encoding: encoding)
+        var source = try ChunkSource(input)
+        var codes = Set<String>()
+        var institutions = Set<String>()
+        var keys = InvoiceFileMatching.RepeatedKeys()
+        func note(_ line: InvoiceFileLine) {
+            codes.insert(line.drugCode)
+            institutions.insert(line.institutionCode)
+            keys.note(line)
+        }
+        while let chunk = try source.next() {
+            chunk.withUnsafeBytes { reader.feed($0, note) }
+            progress?.report(
+                ReconciliationProgress(
+                    phase: .reading, linesRead: reader.linesRead, bytesRead: source.bytesRead,
+                    totalBytes: source.totalBytes))
+            // A file is seconds of work: let the server's other requests in between its chunks.
+            await Task.yield()
+        }
+        reader.finish(note)
+        try reader.verdict()
+        return FileScan(lines: reader.goodLines, codes: codes, institutions: institutions, repeatedKeys: keys.finished())
     }
 
     /// The crosswalk's reading of the file's drug codes that are not a drug's own code read as itself (those need
