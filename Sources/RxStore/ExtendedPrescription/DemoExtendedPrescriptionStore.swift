@@ -28,13 +28,13 @@ package struct DemoExtendedPrescriptionStore: SQLStore {
             SELECT d.code, l.code
             FROM drugs d JOIN catalogue_items c ON c.drug_code = d.code AND c.consortium_id = \(consortiumID)
             JOIN stock_on_hand h ON h.consortium_id = c.consortium_id AND h.institution_id = \(dispensingID)
-                 AND h.drug_code = d.code AND h.quantity > 0 AND h.expiry_date > \(lastsUntil.description)::date
+                 AND h.drug_code = d.code AND h.in_stock AND h.expiry_date > \(lastsUntil.description)::date
             LEFT JOIN stock_locations l ON l.consortium_id = h.consortium_id AND l.id = h.location_id
             WHERE d.category = 'western' AND d.control_class = 'none' AND NOT d.antimicrobial AND NOT d.cold_chain
               AND cardinality(c.levels) = 0 AND d.atc_code LIKE 'C%'
               AND c.version_number = catalogue_version_in_effect(c.consortium_id, \(today.description)::date)
               AND NOT EXISTS (SELECT 1 FROM stock_on_hand o WHERE o.consortium_id = c.consortium_id
-                                AND o.institution_id = \(issuerID) AND o.drug_code = d.code AND o.quantity > 0)
+                                AND o.institution_id = \(issuerID) AND o.drug_code = d.code AND o.in_stock)
               AND NOT EXISTS (SELECT 1 FROM lot_blocks b WHERE b.consortium_id = c.consortium_id AND b.drug_code = d.code
                                 AND b.released_at IS NULL)
             GROUP BY d.code, l.code

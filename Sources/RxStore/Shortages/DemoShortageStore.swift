@@ -23,12 +23,12 @@ package struct DemoShortageStore: SQLStore {
             SELECT i.code, h.drug_code
             FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id
             JOIN consortia c ON c.id = h.consortium_id
-            WHERE h.consortium_id = \(consortiumID) AND h.quantity > 0 AND h.expiry_date > \(lastsUntil.description)::date
+            WHERE h.consortium_id = \(consortiumID) AND h.in_stock AND h.expiry_date > \(lastsUntil.description)::date
               AND i.id IS DISTINCT FROM c.lead_institution_id
               AND NOT EXISTS (SELECT 1 FROM lot_blocks b WHERE b.consortium_id = h.consortium_id AND b.drug_code = h.drug_code)
               AND NOT EXISTS (SELECT 1 FROM stock_on_hand o
                               WHERE o.consortium_id = h.consortium_id AND o.institution_id = h.institution_id
-                                AND o.drug_code = h.drug_code AND o.quantity > 0
+                                AND o.drug_code = h.drug_code AND o.in_stock
                                 AND o.expiry_date <= \(lastsUntil.description)::date)
             GROUP BY i.code, h.drug_code
             HAVING sum(h.quantity) >= \(minimum)
@@ -54,7 +54,7 @@ package struct DemoShortageStore: SQLStore {
                        floor(h.quantity * p.fraction::numeric) AS total
                 FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id
                 JOIN plan p ON p.code = i.code AND p.drug = h.drug_code
-                WHERE h.consortium_id = \(consortiumID) AND h.quantity > 0
+                WHERE h.consortium_id = \(consortiumID) AND h.in_stock
                   AND h.expiry_date > \(lastsUntil.description)::date
             ), portions AS (
                 SELECT l.*, n.n,

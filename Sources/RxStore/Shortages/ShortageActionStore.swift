@@ -283,7 +283,7 @@ package struct ShortageActionStore: SQLStore {
             JOIN stock_on_hand h ON h.consortium_id = ci.consortium_id AND h.drug_code = ci.drug_code
             WHERE ci.consortium_id = \(consortiumID)
               AND ci.version_number = catalogue_version_in_effect(\(consortiumID), \(date.description)::date)
-              AND h.quantity > 0
+              AND h.in_stock
             GROUP BY d.code, d.generic_name, d.dosage_form, d.strength, d.atc_code
             ORDER BY d.code
             """, as: (String, String, String, String?, String?, Decimal).self, logger: logger

@@ -46,7 +46,7 @@ package struct StockCountStore: SQLStore {
             SELECT h.consortium_id, \(id), h.drug_code, h.lot_number, h.expiry_date, h.quantity
             FROM stock_on_hand h
             WHERE h.consortium_id = \(consortiumID) AND h.institution_id = \(institutionID)
-              AND h.location_id IS NOT DISTINCT FROM \(locationID) AND h.quantity > 0
+              AND h.location_id IS NOT DISTINCT FROM \(locationID) AND h.in_stock
             """, logger: logger)
         return id
     }

@@ -36,7 +36,7 @@ package struct StockPositionStore: SQLStore {
             SELECT i.code, h.drug_code, d.generic_name, d.unit, min(h.lot_number), h.expiry_date::text, sum(h.quantity),
                    \(unescaped: StockStore.blockOfLot)
             FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id JOIN drugs d ON d.code = h.drug_code
-            WHERE h.consortium_id = \(consortiumID) AND h.quantity > 0
+            WHERE h.consortium_id = \(consortiumID) AND h.in_stock
               AND (\(institutionID)::bigint IS NULL OR h.institution_id = \(institutionID))
               AND (\(drugCode)::text IS NULL OR h.drug_code = \(drugCode))
             GROUP BY i.code, h.consortium_id, h.drug_code, d.generic_name, d.unit, h.lot_key, h.expiry_date

@@ -288,7 +288,7 @@ package struct StockStore: SQLStore {
                    h.quantity, \(unescaped: Self.blockOfLot)
             FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id JOIN drugs d ON d.code = h.drug_code
             LEFT JOIN stock_locations l ON l.consortium_id = h.consortium_id AND l.id = h.location_id
-            WHERE h.consortium_id = \(consortiumID) AND h.institution_id = \(institutionID) AND h.quantity > 0
+            WHERE h.consortium_id = \(consortiumID) AND h.institution_id = \(institutionID) AND h.in_stock
               AND h.id > \(after)
               AND (\(filter.drugCode)::text IS NULL OR h.drug_code = \(filter.drugCode))
               AND (\(filter.lotNumber)::text IS NULL OR h.lot_key = lot_key(\(filter.lotNumber)))
@@ -400,7 +400,7 @@ package struct StockStore: SQLStore {
                 FROM m CROSS JOIN settings
                 LEFT JOIN LATERAL (
                     \(selectHoldings)
-                    WHERE h.consortium_id = m.consortium_id AND h.institution_id = m.id AND h.quantity > 0 AND h.id > $4
+                    WHERE h.consortium_id = m.consortium_id AND h.institution_id = m.id AND h.in_stock AND h.id > $4
                       \(check)
                     ORDER BY h.id LIMIT \(limitText)
                 ) p ON true
@@ -491,7 +491,7 @@ package struct StockStore: SQLStore {
             LEFT JOIN LATERAL (
                 SELECT q.*, row_number() OVER () AS n FROM (
                     \(selectHoldings)
-                    WHERE h.consortium_id = con.id AND h.drug_code = $4 AND h.quantity > 0
+                    WHERE h.consortium_id = con.id AND h.drug_code = $4 AND h.in_stock
                     ORDER BY i.code, l.code NULLS FIRST, h.expiry_date, h.lot_key
                 ) q
             ) p ON true
@@ -580,7 +580,7 @@ package struct StockStore: SQLStore {
             FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id
             LEFT JOIN stock_locations l ON l.consortium_id = h.consortium_id AND l.id = h.location_id
             WHERE h.consortium_id = \(consortiumID) AND h.drug_code = \(drugCode) AND h.lot_key = lot_key(\(lotNumber))
-              AND h.quantity > 0
+              AND h.in_stock
             ORDER BY i.code, l.code NULLS FIRST
             """, as: (String, String?, String, Decimal).self, logger: logger)
         let dispensings = try await connection.rows(
@@ -673,7 +673,7 @@ package struct StockStore: SQLStore {
                 WHERE h.consortium_id = $1 AND h.institution_id = $2
                   AND h.location_id IS NOT DISTINCT FROM (SELECT id FROM location)
                   AND ($3::text IS NULL OR EXISTS (SELECT FROM location))
-                  AND h.drug_code = $4 AND h.quantity > 0
+                  AND h.drug_code = $4 AND h.in_stock
                 ORDER BY h.id
             ) p ON true
             ORDER BY p.id

@@ -238,7 +238,7 @@ package struct StockTransferStore: SQLStore {
             FROM stock_on_hand h
             WHERE h.consortium_id = \(consortiumID) AND h.institution_id = \(institutionID)
               AND h.location_id IS NOT DISTINCT FROM \(locationID) AND h.drug_code = ANY(\(drugCodes)::text[])
-              AND h.quantity > 0
+              AND h.in_stock
             ORDER BY h.id
             FOR UPDATE OF h
             """, as: (String, String, String, Decimal, String?).self, logger: logger)
