@@ -77,6 +77,58 @@ struct ReconciliationStreamTests {
         return (noMatch, price)
     }
 
+    /// Appends a line to the file the first time the first pass reports progress: the file the second pass reads is
+    /// not the one checksummed.
+    final class ChangesTheFile: ReconciliationProgressReporter {
+        let path: String
+        let line: String
+        var changed = false
+        init(path: String, line: String) {
+            self.path = path
+            self.line = line
+        }
+        func report(_ progress: ReconciliationProgress) {
+            guard !changed, progress.phase == .reading, let handle = FileHandle(forWritingAtPath: path) else { return }
+            handle.seekToEndOfFile()
+            handle.write(Data(line.utf8))
+            handle.closeFile()
+            changed = true
+        }
+    }
+
+    @Test("a file changed while it is reconciled is refused whole: no run, no report file, an earlier report kept")
+    func fileChangedBetweenPasses() async throws {
+        try await TestApp.run { app in
+            let d = try await ReconciliationTests.received(app, count: 1)
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("crx-stream-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let input = dir.appendingPathComponent("changing.csv")
+            // Every line a discrepancy: the first batch (10,000) is written to the report before the file's end.
+            var text = R.header
+            for i in 0...ReconcileInvoices.batchSize { text += R.line("INV-\(i)", d[0], lot: "NOPE") }
+            try Data(text.utf8).write(to: input)
+            let reportPath = dir.appendingPathComponent("report.csv").path
+            try Data("an earlier report\n".utf8).write(to: URL(fileURLWithPath: reportPath))
+            let changes = ChangesTheFile(path: input.path, line: R.line("INV-LATE", d[0], lot: "NOPE"))
+
+            await #expect {
+                _ = try await ReconcileInvoices(database: app.database).run(
+                    input: .file(path: input.path), fileName: "changing.csv", consortiumCode: "JLTCM", format: .csv,
+                    asOf: BusinessDate.today(), createdBy: "tester", output: FileReconciliationOutput(path: reportPath),
+                    progress: changes)
+            } throws: { error in
+                guard case DomainError.conflict(let message) = error else { return false }
+                return message.contains("changing.csv changed while it was reconciled")
+            }
+            #expect(changes.changed)
+            #expect(try String(contentsOfFile: reportPath, encoding: .utf8) == "an earlier report\n")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["changing.csv", "report.csv"])
+            #expect(try await app.count("SELECT count(*)::int FROM reconciliation_runs") == 0)
+            #expect(try await app.count("SELECT count(*)::int FROM reconciliation_discrepancies") == 0)
+        }
+    }
+
     @Test("25,000 lines: three chunks, three batches; counts, money, stored and reported discrepancies agree")
     func manyBatches() async throws {
         try await TestApp.run { app in

@@ -12,7 +12,7 @@ package protocol ReconciliationOutput: AnyObject {
     func write(_ text: String) throws
     /// The discrepancies of a batch, in line order, as they are found (an output may keep them; a stream does not).
     func found(_ batch: [ReconciliationDiscrepancy])
-    /// Everything written so far is out (called at the end of a report).
+    /// The report is complete: everything written is out (called once, at the end of a report).
     func flush() throws
 }
 
@@ -27,8 +27,10 @@ package final class InMemoryReconciliationOutput: ReconciliationOutput {
     package func flush() throws {}
 }
 
-/// The report written to a file descriptor (standard output) or a file, through a 64 KiB buffer. A file is created
-/// only when the first byte of a report is written, so bad input leaves no file behind.
+/// The report written to a file descriptor (standard output) or a file, through a 64 KiB buffer. A file's report is
+/// written beside it under a temporary name (`.NAME.PID.partial`) and takes the file's name only once complete
+/// (`flush`): a run refused halfway (bad input, the file changed while it was read) leaves no file and no half of a
+/// report behind, and an earlier report at that path stays as it was.
 package final class FileReconciliationOutput: ReconciliationOutput {
     package struct CannotWrite: Error, CustomStringConvertible {
         package var path: String
@@ -38,6 +40,8 @@ package final class FileReconciliationOutput: ReconciliationOutput {
     private enum Target { case descriptor(Int32), path(String) }
     private let target: Target
     private var fd: Int32 = -1
+    /// The temporary file being written, until it takes its name.
+    private var partialPath: String?
     private var buffer: [UInt8] = []
     /// Called before buffered text goes out (a progress bar on the same terminal takes itself off first).
     package var beforeWriting: (() -> Void)?
@@ -48,6 +52,7 @@ package final class FileReconciliationOutput: ReconciliationOutput {
 
     deinit {
         if case .path = target, fd >= 0 { close(fd) }
+        if let partialPath { unlink(partialPath) }
     }
 
     private var name: String {
@@ -64,7 +69,14 @@ package final class FileReconciliationOutput: ReconciliationOutput {
 
     package func found(_ batch: [ReconciliationDiscrepancy]) {}
 
-    package func flush() throws { try drain() }
+    package func flush() throws {
+        try drain()
+        guard case .path(let path) = target, let partial = partialPath else { return }
+        close(fd)
+        fd = -1
+        guard rename(partial, path) == 0 else { throw CannotWrite(path: path) }
+        partialPath = nil
+    }
 
     private func drain() throws {
         guard !buffer.isEmpty else { return }
@@ -73,8 +85,12 @@ package final class FileReconciliationOutput: ReconciliationOutput {
             switch target {
             case .descriptor(let d): fd = d
             case .path(let path):
-                fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                let url = URL(fileURLWithPath: path)
+                let partial = url.deletingLastPathComponent()
+                    .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).partial").path
+                fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
                 guard fd >= 0 else { throw CannotWrite(path: path) }
+                partialPath = partial
             }
         }
         var offset = 0
