@@ -107,6 +107,38 @@ struct InvoiceFileMatchingTests {
         #expect(records.receipts(at: Self.key(drug: "D9")).isEmpty && records.receipts(at: Self.key("NOBODY")).isEmpty)
     }
 
+    @Test("receipts held in ten-thousandths read back as added; amounts that do not fit are kept exactly, deliveries add up")
+    func receiptAmounts() {
+        typealias Amounts = InvoiceFileMatching.ReceiptAmounts
+        #expect(Amounts.tenThousandths(Decimal(string: "2.5")!) == 25_000)
+        #expect(Amounts.tenThousandths(Decimal(string: "-0.0001")!) == -1)
+        #expect(Amounts.tenThousandths(0) == 0)
+        #expect(Amounts.tenThousandths(Decimal(string: "0.00001")!) == nil)
+        #expect(Amounts.tenThousandths(Decimal(string: "1e30")!) == nil)
+        #expect(Amounts.decimal(25_000) == Decimal(string: "2.5")! && Amounts.decimal(-1) == Decimal(string: "-0.0001")!)
+
+        var records = Self.records(receipts: [:])
+        // As the store adds them: the amounts apart, those of the lot not read.
+        let amounts = Amounts(unifiedPrice: 25_000, lineReceived: 100_000, lotReceived: 40_000, lineBilled: 0, lotBilled: 0)
+        records.addReceipt(Self.received(order: 7, lotReceived: 999), amounts: amounts, at: Self.key())
+        records.addReceipt(Self.received(order: 7, lotReceived: 999), amounts: amounts, at: Self.key())
+        // A quantity of more than four places: kept as added, and a later delivery adds to it exactly.
+        records.addReceipt(Self.received(order: 8, lotReceived: Decimal(string: "0.00001")!), at: Self.key())
+        records.addReceipt(
+            Self.received(order: 8, lotReceived: 0),
+            amounts: Amounts(unifiedPrice: 25_000, lineReceived: 100_000, lotReceived: 20_000, lineBilled: 0, lotBilled: 0),
+            at: Self.key())
+        // Added as fitting, then a delivery that does not: the sum is exact.
+        records.addReceipt(Self.received(order: 9, lotReceived: 1), at: Self.key())
+        records.addReceipt(Self.received(order: 9, lotReceived: Decimal(string: "0.00001")!), at: Self.key())
+        let lots = records.receipts(at: Self.key())
+        #expect(lots.count == 3)
+        let seven = lots.first { $0.orderID == 7 }
+        #expect(seven?.lotReceived == 8 && seven?.lineReceived == 10 && seven?.unifiedPrice == Money("2.5")!)
+        #expect(lots.first { $0.orderID == 8 }?.lotReceived == Decimal(string: "2.00001")!)
+        #expect(lots.first { $0.orderID == 9 }?.lotReceived == Decimal(string: "1.00001")!)
+    }
+
     @Test("the order line: one the invoicing distributor supplied first, else the latest order's, ties by line number")
     func orderLineChoice() {
         let candidates = [

@@ -120,6 +120,13 @@ package struct InvoiceFileMatching: Sendable {
             receipts.add(lot, at: key)
         }
 
+        /// `addReceipt` with the lot's price and quantities as `ReceiptAmounts`, as the store reads them from
+        /// PostgreSQL (the price and quantities of `lot` are not read): no `Decimal` is made for a receipt until a
+        /// line of the file finds it.
+        package mutating func addReceipt(_ lot: ReceivedLot, amounts: ReceiptAmounts, at key: ReceiptKey) {
+            receipts.add(lot, amounts: amounts, at: key)
+        }
+
         /// Call once every receipt is added: lets go of what only adding needed.
         package mutating func finishLoading() {
             receipts.finishLoading()
@@ -135,6 +142,61 @@ package struct InvoiceFileMatching: Sendable {
 
         func rows(at key: ReceiptKey) -> [(row: Int, lot: ReceivedLot)] { receipts.rows(at: key) }
         func lineRow(_ row: Int) -> Int { receipts.lineRow(row) }
+    }
+
+    /// A receipt's unified price and quantities in ten-thousandths, as PostgreSQL's numeric columns of four decimal
+    /// places or fewer hold them: an Int64 each, where a `Decimal` is 20 bytes (a consortium has millions of
+    /// receipts). `ReceiptAmounts(lot)` is nil for a lot whose amounts do not fit; the table keeps those exactly.
+    package struct ReceiptAmounts: Sendable, Equatable {
+        package var unifiedPrice: Int64
+        package var lineReceived: Int64
+        package var lotReceived: Int64
+        package var lineBilled: Int64
+        package var lotBilled: Int64
+
+        package init(unifiedPrice: Int64, lineReceived: Int64, lotReceived: Int64, lineBilled: Int64, lotBilled: Int64) {
+            self.unifiedPrice = unifiedPrice
+            self.lineReceived = lineReceived
+            self.lotReceived = lotReceived
+            self.lineBilled = lineBilled
+            self.lotBilled = lotBilled
+        }
+
+        init?(_ lot: ReceivedLot) {
+            guard let price = Self.tenThousandths(lot.unifiedPrice.amount),
+                let lineReceived = Self.tenThousandths(lot.lineReceived),
+                let lotReceived = Self.tenThousandths(lot.lotReceived),
+                let lineBilled = Self.tenThousandths(lot.lineBilled), let lotBilled = Self.tenThousandths(lot.lotBilled)
+            else { return nil }
+            self.init(
+                unifiedPrice: price, lineReceived: lineReceived, lotReceived: lotReceived, lineBilled: lineBilled,
+                lotBilled: lotBilled)
+        }
+
+        /// `value` in ten-thousandths, when it is a whole number of them that fits.
+        static func tenThousandths(_ value: Decimal) -> Int64? {
+            guard value.isFinite else { return nil }
+            var scaled = value * 10_000
+            var whole = Decimal()
+            NSDecimalRound(&whole, &scaled, 0, .plain)
+            guard whole == scaled, whole.magnitude < 1_000_000_000_000_000_000 else { return nil }
+            return NSDecimalNumber(decimal: whole).int64Value
+        }
+
+        static func decimal(_ tenThousandths: Int64) -> Decimal {
+            DecimalText.decimal(digits: tenThousandths.magnitude, exponent: -4, negative: tenThousandths < 0)
+        }
+
+        /// The lot with these amounts.
+        func lot(_ lot: ReceivedLot) -> ReceivedLot {
+            var lot = lot
+            lot.unifiedPrice = Money(Self.decimal(unifiedPrice))
+            lot.lineReceived = Self.decimal(lineReceived)
+            lot.lotReceived = Self.decimal(lotReceived)
+            lot.lineBilled = Self.decimal(lineBilled)
+            lot.lotBilled = Self.decimal(lotBilled)
+            return lot
+        }
     }
 
     /// The receipts, held compactly: a consortium has millions. Institution and drug codes are kept once each and
@@ -155,12 +217,10 @@ package struct InvoiceFileMatching: Sendable {
             var next: Int32
             /// The next row of the same order line (another lot), around a ring: itself when it is the only one.
             var sameLine: Int32
+            /// The lot's amounts are in `exact`, not in `amounts` (they did not fit `ReceiptAmounts`).
+            var isExact: Bool
             var consolidatedTo: Int64?
-            var unifiedPrice: Money
-            var lineReceived: Decimal
-            var lotReceived: Decimal
-            var lineBilled: Decimal
-            var lotBilled: Decimal
+            var amounts: ReceiptAmounts
         }
 
         private var institutions: [String: Int32] = [:]
@@ -169,6 +229,8 @@ package struct InvoiceFileMatching: Sendable {
         private var rows: [Row] = []
         /// An emergency purchase's supplier and shortage, by row: few rows have them.
         private var emergencies: [Int32: (supplier: Int64?, shortage: Int64?)] = [:]
+        /// The rows whose amounts did not fit `ReceiptAmounts`, as added: none, from PostgreSQL's columns.
+        private var exact: [Int32: ReceivedLot] = [:]
         /// A row of each order line, while rows are added.
         private var lineRows: [OrderLineKey: Int32] = [:]
         private var loaded = false
@@ -193,6 +255,11 @@ package struct InvoiceFileMatching: Sendable {
         }
 
         mutating func add(_ lot: ReceivedLot, at receiptKey: ReceiptKey) {
+            add(lot, amounts: ReceiptAmounts(lot), at: receiptKey)
+        }
+
+        /// `amounts`: the lot's, or nil when they do not fit (the lot is kept exactly).
+        mutating func add(_ lot: ReceivedLot, amounts: ReceiptAmounts?, at receiptKey: ReceiptKey) {
             precondition(!loaded, "a receipt added after the records were loaded")
             let key = Key(
                 institution: Self.number(receiptKey.institutionCode, in: &institutions),
@@ -200,7 +267,7 @@ package struct InvoiceFileMatching: Sendable {
             var i = first[key] ?? -1
             while i >= 0 {
                 if rows[Int(i)].orderID == lot.orderID && rows[Int(i)].lineNo == Int32(lot.lineNo) {
-                    rows[Int(i)].lotReceived += lot.lotReceived
+                    addDelivery(lot, amounts: amounts, to: i)
                     return
                 }
                 i = rows[Int(i)].next
@@ -217,12 +284,41 @@ package struct InvoiceFileMatching: Sendable {
             rows.append(
                 Row(
                     orderID: lot.orderID, lineNo: Int32(lot.lineNo), next: first[key] ?? -1, sameLine: sameLine,
-                    consolidatedTo: lot.consolidatedTo, unifiedPrice: lot.unifiedPrice, lineReceived: lot.lineReceived,
-                    lotReceived: lot.lotReceived, lineBilled: lot.lineBilled, lotBilled: lot.lotBilled))
+                    isExact: amounts == nil, consolidatedTo: lot.consolidatedTo,
+                    amounts: amounts
+                        ?? ReceiptAmounts(unifiedPrice: 0, lineReceived: 0, lotReceived: 0, lineBilled: 0, lotBilled: 0)))
             first[key] = row
+            if amounts == nil { exact[row] = lot }
             if lot.emergencySupplier != nil || lot.emergencyShortageID != nil {
                 emergencies[row] = (lot.emergencySupplier, lot.emergencyShortageID)
             }
+        }
+
+        /// Another delivery of the lot on the same order line: adds to what was received of the lot.
+        private mutating func addDelivery(_ lot: ReceivedLot, amounts: ReceiptAmounts?, to i: Int32) {
+            if !rows[Int(i)].isExact, let amounts {
+                let (sum, overflow) = rows[Int(i)].amounts.lotReceived.addingReportingOverflow(amounts.lotReceived)
+                if !overflow {
+                    rows[Int(i)].amounts.lotReceived = sum
+                    return
+                }
+            }
+            var held = receivedLot(at: i)
+            held.lotReceived += amounts.map { ReceiptAmounts.decimal($0.lotReceived) } ?? lot.lotReceived
+            exact[i] = held
+            rows[Int(i)].isExact = true
+        }
+
+        /// The lot of a row, as added.
+        private func receivedLot(at i: Int32) -> ReceivedLot {
+            let r = rows[Int(i)]
+            if r.isExact, let lot = exact[i] { return lot }
+            let emergency = emergencies[i]
+            return r.amounts.lot(
+                ReceivedLot(
+                    orderID: r.orderID, lineNo: Int(r.lineNo), unifiedPrice: Money(0), consolidatedTo: r.consolidatedTo,
+                    emergencySupplier: emergency?.supplier, emergencyShortageID: emergency?.shortage, lineReceived: 0,
+                    lotReceived: 0, lineBilled: 0, lotBilled: 0))
         }
 
         /// The first row of the order line `row` is of: where what the file claims of the order line is kept.
@@ -240,18 +336,8 @@ package struct InvoiceFileMatching: Sendable {
             guard let key = key(receiptKey), var i = first[key] else { return [] }
             var lots: [(row: Int, lot: ReceivedLot)] = []
             while i >= 0 {
-                let r = rows[Int(i)]
-                let emergency = emergencies[i]
-                lots.append(
-                    (
-                        Int(i),
-                        ReceivedLot(
-                            orderID: r.orderID, lineNo: Int(r.lineNo), unifiedPrice: r.unifiedPrice,
-                            consolidatedTo: r.consolidatedTo, emergencySupplier: emergency?.supplier,
-                            emergencyShortageID: emergency?.shortage, lineReceived: r.lineReceived,
-                            lotReceived: r.lotReceived, lineBilled: r.lineBilled, lotBilled: r.lotBilled)
-                    ))
-                i = r.next
+                lots.append((Int(i), receivedLot(at: i)))
+                i = rows[Int(i)].next
             }
             return lots
         }

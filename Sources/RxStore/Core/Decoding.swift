@@ -55,3 +55,46 @@ struct NumericColumn: PostgresDecodable {
         }
     }
 }
+
+/// A `numeric` column in ten-thousandths (`value`: the number × 10,000 as an Int64), straight from PostgreSQL's
+/// binary form: what a reconciliation holds of a million receipts (`InvoiceFileMatching.ReceiptAmounts`). `value`
+/// is nil for a number with more than four decimal places, one too large, NaN or an infinity: decode the cell as
+/// `NumericColumn` then.
+struct TenThousandthsColumn: PostgresDecodable {
+    var value: Int64?
+
+    init<JSONDecoder: PostgresJSONDecoder>(
+        from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,
+        context: PostgresDecodingContext<JSONDecoder>
+    ) throws {
+        defer { buffer.moveReaderIndex(forwardBy: buffer.readableBytes) }
+        // ndigits, weight, sign, dscale, then ndigits base-10000 digits, most significant first: the number is
+        // digits × 10000^(weight - ndigits + 1), so in ten-thousandths × 10000^(weight - ndigits + 2).
+        guard type == .numeric, format == .binary, buffer.readableBytes >= 8,
+            let (count, weight, sign, _) = buffer.getMultipleIntegers(
+                at: buffer.readerIndex, as: (Int16, Int16, UInt16, Int16).self),
+            count >= 0, sign == 0 || sign == 0x4000, buffer.readableBytes == 8 + 2 * Int(count)
+        else { return }
+        var digits: Int64 = 0
+        for i in 0..<Int(count) {
+            let digit = Int64(buffer.getInteger(at: buffer.readerIndex + 8 + 2 * i, as: UInt16.self) ?? 0)
+            let (times, overflow) = digits.multipliedReportingOverflow(by: 10_000)
+            let (sum, overflowed) = times.addingReportingOverflow(digit)
+            guard !overflow, !overflowed else { return }
+            digits = sum
+        }
+        var shift = Int(weight) - Int(count) + 2
+        while shift < 0 {
+            guard digits % 10_000 == 0 else { return }
+            digits /= 10_000
+            shift += 1
+        }
+        while shift > 0 {
+            let (times, overflow) = digits.multipliedReportingOverflow(by: 10_000)
+            guard !overflow else { return }
+            digits = times
+            shift -= 1
+        }
+        value = sign == 0x4000 ? -digits : digits
+    }
+}

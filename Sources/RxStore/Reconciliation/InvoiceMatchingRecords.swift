@@ -37,24 +37,46 @@ extension InvoiceReconciliationStore {
             LEFT JOIN lot_billed kb ON kb.order_id = pol.order_id AND kb.order_line_no = pol.line_no AND kb.lot_key = d.lot_key
             WHERE po.consortium_id = \(consortiumID) AND po.status <> 'cancelled' AND i.code = ANY(\(institutions)::text[])
             """, logger: logger)
-        // Cell by cell: decoding a tuple of thirteen columns looks up generic metadata on every row.
+        // Cell by cell: decoding a tuple of thirteen columns looks up generic metadata on every row. The price and
+        // quantities go to the records in ten-thousandths (`ReceiptAmounts`), with no `Decimal` made for them.
+        let noAmounts = InvoiceFileMatching.ReceivedLot(
+            orderID: 0, lineNo: 0, unifiedPrice: Money(0), consolidatedTo: nil, emergencySupplier: nil,
+            emergencyShortageID: nil, lineReceived: 0, lotReceived: 0, lineBilled: 0, lotBilled: 0)
         for try await row in receipts {
             var cells = row.makeIterator()
             func next() -> PostgresCell { cells.next()! }
             let key = InvoiceFileMatching.ReceiptKey(
                 institutionCode: try next().decode(String.self), drugCode: try next().decode(String.self),
                 lot: LotKey(try next().decode(String.self)))
-            records.addReceipt(
-                InvoiceFileMatching.ReceivedLot(
-                    orderID: try next().decode(Int64.self), lineNo: try next().decode(Int.self),
-                    unifiedPrice: Money(try next().decode(NumericColumn.self).value),
-                    consolidatedTo: try next().decode(Int64?.self), emergencySupplier: try next().decode(Int64?.self),
-                    emergencyShortageID: try next().decode(Int64?.self),
-                    lineReceived: try next().decode(NumericColumn?.self)?.value ?? 0,
-                    lotReceived: try next().decode(NumericColumn.self).value,
-                    lineBilled: try next().decode(NumericColumn.self).value,
-                    lotBilled: try next().decode(NumericColumn.self).value),
-                at: key)
+            var lot = noAmounts
+            lot.orderID = try next().decode(Int64.self)
+            lot.lineNo = try next().decode(Int.self)
+            let price = next()
+            lot.consolidatedTo = try next().decode(Int64?.self)
+            lot.emergencySupplier = try next().decode(Int64?.self)
+            lot.emergencyShortageID = try next().decode(Int64?.self)
+            let (lineReceived, lotReceived, lineBilled, lotBilled) = (next(), next(), next(), next())
+            if let unifiedPrice = try price.decode(TenThousandthsColumn.self).value,
+                let lineReceivedAmount = try lineReceived.decode(TenThousandthsColumn?.self).map({ $0.value }) ?? 0,
+                let lotReceivedAmount = try lotReceived.decode(TenThousandthsColumn.self).value,
+                let lineBilledAmount = try lineBilled.decode(TenThousandthsColumn.self).value,
+                let lotBilledAmount = try lotBilled.decode(TenThousandthsColumn.self).value
+            {
+                records.addReceipt(
+                    lot,
+                    amounts: InvoiceFileMatching.ReceiptAmounts(
+                        unifiedPrice: unifiedPrice, lineReceived: lineReceivedAmount, lotReceived: lotReceivedAmount,
+                        lineBilled: lineBilledAmount, lotBilled: lotBilledAmount),
+                    at: key)
+            } else {
+                // More than four decimal places, or too large: as `Decimal`, kept exactly.
+                lot.unifiedPrice = Money(try price.decode(NumericColumn.self).value)
+                lot.lineReceived = try lineReceived.decode(NumericColumn?.self)?.value ?? 0
+                lot.lotReceived = try lotReceived.decode(NumericColumn.self).value
+                lot.lineBilled = try lineBilled.decode(NumericColumn.self).value
+                lot.lotBilled = try lotBilled.decode(NumericColumn.self).value
+                records.addReceipt(lot, at: key)
+            }
         }
         records.finishLoading()
 
