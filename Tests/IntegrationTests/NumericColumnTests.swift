@@ -34,4 +34,26 @@ struct NumericColumnTests {
             }
         }
     }
+
+    @Test("decodes a numeric in ten-thousandths exactly, or not at all: more places, too large, NaN")
+    func tenThousandths() async throws {
+        let cases: [(String, Int64?)] = [
+            ("0", 0), ("0.0000", 0), ("2.5", 25_000), ("-0.0001", -1), ("10000", 100_000_000),
+            ("12345678901234.5678", 123_456_789_012_345_678), ("-12345678901234.5678", -123_456_789_012_345_678),
+            ("922337203685477.5807", Int64.max), ("922337203685477.5808", nil), ("0.00001", nil), ("1.00005", nil),
+            ("1e30", nil), ("99999999999999999999.9999", nil), ("NaN", nil), ("100000000.0000", 1_000_000_000_000),
+        ]
+        let texts = cases.map(\.0)
+        try await TestApp.run { app in
+            let rows = try await app.database.read { connection in
+                try await connection.rows(
+                    "SELECT x::numeric, x FROM unnest(\(texts)::text[]) AS x",
+                    as: (TenThousandthsColumn, String).self, logger: app.database.logger)
+            }
+            #expect(rows.map(\.1) == texts)
+            for ((column, text), (_, expected)) in zip(rows, cases) {
+                #expect(column.value == expected, "\(text)")
+            }
+        }
+    }
 }

@@ -118,14 +118,14 @@ struct InvoiceFileMatchingTests {
         #expect(Amounts.decimal(25_000) == Decimal(string: "2.5")! && Amounts.decimal(-1) == Decimal(string: "-0.0001")!)
 
         var records = Self.records(receipts: [:])
-        // As the store adds them: the amounts apart, those of the lot not read.
+        // As the store adds them: the order line, and the amounts apart.
         let amounts = Amounts(unifiedPrice: 25_000, lineReceived: 100_000, lotReceived: 40_000, lineBilled: 0, lotBilled: 0)
-        records.addReceipt(Self.received(order: 7, lotReceived: 999), amounts: amounts, at: Self.key())
-        records.addReceipt(Self.received(order: 7, lotReceived: 999), amounts: amounts, at: Self.key())
+        records.addReceipt(Self.received(order: 7).line, amounts: amounts, at: Self.key())
+        records.addReceipt(Self.received(order: 7).line, amounts: amounts, at: Self.key())
         // A quantity of more than four places: kept as added, and a later delivery adds to it exactly.
         records.addReceipt(Self.received(order: 8, lotReceived: Decimal(string: "0.00001")!), at: Self.key())
         records.addReceipt(
-            Self.received(order: 8, lotReceived: 0),
+            Self.received(order: 8).line,
             amounts: Amounts(unifiedPrice: 25_000, lineReceived: 100_000, lotReceived: 20_000, lineBilled: 0, lotBilled: 0),
             at: Self.key())
         // Added as fitting, then a delivery that does not: the sum is exact.

@@ -52,6 +52,44 @@ package struct InvoiceFileMatching: Sendable {
             self.lineBilled = lineBilled
             self.lotBilled = lotBilled
         }
+
+        /// The receipt's order line and suppliers, with these price and quantities.
+        package init(
+            _ line: ReceiptLine, unifiedPrice: Money, lineReceived: Decimal, lotReceived: Decimal, lineBilled: Decimal,
+            lotBilled: Decimal
+        ) {
+            self.init(
+                orderID: line.orderID, lineNo: line.lineNo, unifiedPrice: unifiedPrice, consolidatedTo: line.consolidatedTo,
+                emergencySupplier: line.emergencySupplier, emergencyShortageID: line.emergencyShortageID,
+                lineReceived: lineReceived, lotReceived: lotReceived, lineBilled: lineBilled, lotBilled: lotBilled)
+        }
+
+        /// The receipt without its price and quantities.
+        package var line: ReceiptLine {
+            ReceiptLine(
+                orderID: orderID, lineNo: lineNo, consolidatedTo: consolidatedTo, emergencySupplier: emergencySupplier,
+                emergencyShortageID: emergencyShortageID)
+        }
+    }
+
+    /// A receipt's order line and who supplies it: a `ReceivedLot` without its price and quantities, which the
+    /// store reads apart as `ReceiptAmounts`.
+    package struct ReceiptLine: Sendable, Equatable {
+        package var orderID: Int64
+        package var lineNo: Int
+        package var consolidatedTo: Int64?
+        package var emergencySupplier: Int64?
+        package var emergencyShortageID: Int64?
+
+        package init(
+            orderID: Int64, lineNo: Int, consolidatedTo: Int64?, emergencySupplier: Int64?, emergencyShortageID: Int64?
+        ) {
+            self.orderID = orderID
+            self.lineNo = lineNo
+            self.consolidatedTo = consolidatedTo
+            self.emergencySupplier = emergencySupplier
+            self.emergencyShortageID = emergencyShortageID
+        }
     }
 
     /// Where a member received a drug's lot.
@@ -117,14 +155,13 @@ package struct InvoiceFileMatching: Sendable {
         /// Adds a receipt of a lot on an order line; another delivery of the same lot on the same order line adds
         /// to what was received of the lot.
         package mutating func addReceipt(_ lot: ReceivedLot, at key: ReceiptKey) {
-            receipts.add(lot, at: key)
+            receipts.add(lot.line, ReceiptAmounts(lot).map { .compact($0) } ?? .exact(lot), at: key)
         }
 
-        /// `addReceipt` with the lot's price and quantities as `ReceiptAmounts`, as the store reads them from
-        /// PostgreSQL (the price and quantities of `lot` are not read): no `Decimal` is made for a receipt until a
-        /// line of the file finds it.
-        package mutating func addReceipt(_ lot: ReceivedLot, amounts: ReceiptAmounts, at key: ReceiptKey) {
-            receipts.add(lot, amounts: amounts, at: key)
+        /// `addReceipt` with the price and quantities as `ReceiptAmounts`, as the store reads them from PostgreSQL:
+        /// no `Decimal` is made for a receipt until a line of the file finds it.
+        package mutating func addReceipt(_ line: ReceiptLine, amounts: ReceiptAmounts, at key: ReceiptKey) {
+            receipts.add(line, .compact(amounts), at: key)
         }
 
         /// Call once every receipt is added: lets go of what only adding needed.
@@ -186,17 +223,6 @@ package struct InvoiceFileMatching: Sendable {
         static func decimal(_ tenThousandths: Int64) -> Decimal {
             DecimalText.decimal(digits: tenThousandths.magnitude, exponent: -4, negative: tenThousandths < 0)
         }
-
-        /// The lot with these amounts.
-        func lot(_ lot: ReceivedLot) -> ReceivedLot {
-            var lot = lot
-            lot.unifiedPrice = Money(Self.decimal(unifiedPrice))
-            lot.lineReceived = Self.decimal(lineReceived)
-            lot.lotReceived = Self.decimal(lotReceived)
-            lot.lineBilled = Self.decimal(lineBilled)
-            lot.lotBilled = Self.decimal(lotBilled)
-            return lot
-        }
     }
 
     /// The receipts, held compactly: a consortium has millions. Institution and drug codes are kept once each and
@@ -208,6 +234,13 @@ package struct InvoiceFileMatching: Sendable {
             var institution: Int32
             var drug: Int32
             var lot: LotKey
+        }
+
+        /// A receipt's price and quantities as the table holds them.
+        enum Amounts {
+            case compact(ReceiptAmounts)
+            /// They do not fit `ReceiptAmounts`: the whole lot, kept as added.
+            case exact(ReceivedLot)
         }
 
         struct Row {
@@ -254,26 +287,22 @@ package struct InvoiceFileMatching: Sendable {
             loaded = true
         }
 
-        mutating func add(_ lot: ReceivedLot, at receiptKey: ReceiptKey) {
-            add(lot, amounts: ReceiptAmounts(lot), at: receiptKey)
-        }
-
-        /// `amounts`: the lot's, or nil when they do not fit (the lot is kept exactly).
-        mutating func add(_ lot: ReceivedLot, amounts: ReceiptAmounts?, at receiptKey: ReceiptKey) {
+        /// Adds a receipt; another delivery of the same lot on the same order line adds to what was received of it.
+        mutating func add(_ receipt: ReceiptLine, _ amounts: Amounts, at receiptKey: ReceiptKey) {
             precondition(!loaded, "a receipt added after the records were loaded")
             let key = Key(
                 institution: Self.number(receiptKey.institutionCode, in: &institutions),
                 drug: Self.number(receiptKey.drugCode, in: &drugs), lot: receiptKey.lot)
             var i = first[key] ?? -1
             while i >= 0 {
-                if rows[Int(i)].orderID == lot.orderID && rows[Int(i)].lineNo == Int32(lot.lineNo) {
-                    addDelivery(lot, amounts: amounts, to: i)
+                if rows[Int(i)].orderID == receipt.orderID && rows[Int(i)].lineNo == Int32(receipt.lineNo) {
+                    addDelivery(amounts, to: i)
                     return
                 }
                 i = rows[Int(i)].next
             }
             let row = Int32(rows.count)
-            let line = OrderLineKey(orderID: lot.orderID, lineNo: lot.lineNo)
+            let line = OrderLineKey(orderID: receipt.orderID, lineNo: receipt.lineNo)
             var sameLine = row
             if let other = lineRows[line] {
                 sameLine = rows[Int(other)].sameLine
@@ -281,30 +310,38 @@ package struct InvoiceFileMatching: Sendable {
             } else {
                 lineRows[line] = row
             }
+            var compact = ReceiptAmounts(unifiedPrice: 0, lineReceived: 0, lotReceived: 0, lineBilled: 0, lotBilled: 0)
+            switch amounts {
+            case .compact(let held): compact = held
+            case .exact(let held): exact[row] = held
+            }
             rows.append(
                 Row(
-                    orderID: lot.orderID, lineNo: Int32(lot.lineNo), next: first[key] ?? -1, sameLine: sameLine,
-                    isExact: amounts == nil, consolidatedTo: lot.consolidatedTo,
-                    amounts: amounts
-                        ?? ReceiptAmounts(unifiedPrice: 0, lineReceived: 0, lotReceived: 0, lineBilled: 0, lotBilled: 0)))
+                    orderID: receipt.orderID, lineNo: Int32(receipt.lineNo), next: first[key] ?? -1, sameLine: sameLine,
+                    isExact: exact[row] != nil, consolidatedTo: receipt.consolidatedTo, amounts: compact))
             first[key] = row
-            if amounts == nil { exact[row] = lot }
-            if lot.emergencySupplier != nil || lot.emergencyShortageID != nil {
-                emergencies[row] = (lot.emergencySupplier, lot.emergencyShortageID)
+            if receipt.emergencySupplier != nil || receipt.emergencyShortageID != nil {
+                emergencies[row] = (receipt.emergencySupplier, receipt.emergencyShortageID)
             }
         }
 
         /// Another delivery of the lot on the same order line: adds to what was received of the lot.
-        private mutating func addDelivery(_ lot: ReceivedLot, amounts: ReceiptAmounts?, to i: Int32) {
-            if !rows[Int(i)].isExact, let amounts {
-                let (sum, overflow) = rows[Int(i)].amounts.lotReceived.addingReportingOverflow(amounts.lotReceived)
-                if !overflow {
-                    rows[Int(i)].amounts.lotReceived = sum
-                    return
+        private mutating func addDelivery(_ amounts: Amounts, to i: Int32) {
+            let received: Decimal
+            switch amounts {
+            case .compact(let delivery):
+                if !rows[Int(i)].isExact {
+                    let (sum, overflow) = rows[Int(i)].amounts.lotReceived.addingReportingOverflow(delivery.lotReceived)
+                    if !overflow {
+                        rows[Int(i)].amounts.lotReceived = sum
+                        return
+                    }
                 }
+                received = ReceiptAmounts.decimal(delivery.lotReceived)
+            case .exact(let delivery): received = delivery.lotReceived
             }
             var held = receivedLot(at: i)
-            held.lotReceived += amounts.map { ReceiptAmounts.decimal($0.lotReceived) } ?? lot.lotReceived
+            held.lotReceived += received
             exact[i] = held
             rows[Int(i)].isExact = true
         }
@@ -314,11 +351,13 @@ package struct InvoiceFileMatching: Sendable {
             let r = rows[Int(i)]
             if r.isExact, let lot = exact[i] { return lot }
             let emergency = emergencies[i]
-            return r.amounts.lot(
-                ReceivedLot(
-                    orderID: r.orderID, lineNo: Int(r.lineNo), unifiedPrice: Money(0), consolidatedTo: r.consolidatedTo,
-                    emergencySupplier: emergency?.supplier, emergencyShortageID: emergency?.shortage, lineReceived: 0,
-                    lotReceived: 0, lineBilled: 0, lotBilled: 0))
+            let a = r.amounts
+            return ReceivedLot(
+                orderID: r.orderID, lineNo: Int(r.lineNo), unifiedPrice: Money(ReceiptAmounts.decimal(a.unifiedPrice)),
+                consolidatedTo: r.consolidatedTo, emergencySupplier: emergency?.supplier,
+                emergencyShortageID: emergency?.shortage, lineReceived: ReceiptAmounts.decimal(a.lineReceived),
+                lotReceived: ReceiptAmounts.decimal(a.lotReceived), lineBilled: ReceiptAmounts.decimal(a.lineBilled),
+                lotBilled: ReceiptAmounts.decimal(a.lotBilled))
         }
 
         /// The first row of the order line `row` is of: where what the file claims of the order line is kept.

@@ -27,9 +27,38 @@ extension String {
     }
 }
 
-/// A `numeric` column decoded straight from PostgreSQL's binary form into the compact `Decimal` that PostgresNIO's
-/// own decoding gives, which prints the number and parses the text: at a million rows that was most of a
-/// reconciliation's client time. Numbers of more than 16 digits, NaN and the infinities take PostgresNIO's path.
+/// PostgreSQL's binary `numeric`, read without printing it: ndigits, weight, sign and dscale (Int16 each), then
+/// ndigits base-10000 digits, most significant first. The number is `digits` × 10000^`exponent`, negated when
+/// `negative`. Nil for NaN, the infinities, a text cell, and digits that do not fit in 64 bits: those take
+/// PostgresNIO's own decoding.
+struct BinaryNumeric {
+    var digits: UInt64
+    var exponent: Int
+    var negative: Bool
+
+    init?(_ buffer: ByteBuffer, type: PostgresDataType, format: PostgresFormat) {
+        guard type == .numeric, format == .binary, buffer.readableBytes >= 8,
+            let (count, weight, sign, _) = buffer.getMultipleIntegers(
+                at: buffer.readerIndex, as: (Int16, Int16, UInt16, Int16).self),
+            count >= 0, sign == 0 || sign == 0x4000, buffer.readableBytes == 8 + 2 * Int(count)
+        else { return nil }
+        var digits: UInt64 = 0
+        for i in 0..<Int(count) {
+            let digit = UInt64(buffer.getInteger(at: buffer.readerIndex + 8 + 2 * i, as: UInt16.self) ?? 0)
+            let (times, overflow) = digits.multipliedReportingOverflow(by: 10_000)
+            let (sum, overflowed) = times.addingReportingOverflow(digit)
+            guard !overflow, !overflowed else { return nil }
+            digits = sum
+        }
+        self.digits = digits
+        self.exponent = Int(weight) - Int(count) + 1
+        self.negative = sign == 0x4000
+    }
+}
+
+/// A `numeric` column decoded straight from PostgreSQL's binary form (`BinaryNumeric`) into the compact `Decimal`
+/// that PostgresNIO's own decoding gives, which prints the number and parses the text: at a million rows that was
+/// most of a reconciliation's client time.
 struct NumericColumn: PostgresDecodable {
     var value: Decimal
 
@@ -37,19 +66,10 @@ struct NumericColumn: PostgresDecodable {
         from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat,
         context: PostgresDecodingContext<JSONDecoder>
     ) throws {
-        // ndigits, weight, sign, dscale, then ndigits base-10000 digits, most significant first.
-        if type == .numeric, format == .binary, buffer.readableBytes >= 8,
-            let (count, weight, sign, _) = buffer.getMultipleIntegers(
-                at: buffer.readerIndex, as: (Int16, Int16, UInt16, Int16).self),
-            (0...4).contains(count), sign == 0 || sign == 0x4000, buffer.readableBytes == 8 + 2 * Int(count)
-        {
-            var digits: UInt64 = 0
-            for i in 0..<Int(count) {
-                let digit = buffer.getInteger(at: buffer.readerIndex + 8 + 2 * i, as: UInt16.self) ?? 0
-                digits = digits * 10_000 + UInt64(digit)
-            }
+        // `Decimal`'s exponent is -128...127: a number beyond that takes PostgresNIO's path (and its refusal).
+        if let number = BinaryNumeric(buffer, type: type, format: format), (-30...30).contains(number.exponent) {
             buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-            value = DecimalText.decimal(digits: digits, exponent: 4 * (Int(weight) - Int(count) + 1), negative: sign == 0x4000)
+            value = DecimalText.decimal(digits: number.digits, exponent: 4 * number.exponent, negative: number.negative)
         } else {
             value = try Decimal(from: &buffer, type: type, format: format, context: context)
         }
@@ -68,22 +88,11 @@ struct TenThousandthsColumn: PostgresDecodable {
         context: PostgresDecodingContext<JSONDecoder>
     ) throws {
         defer { buffer.moveReaderIndex(forwardBy: buffer.readableBytes) }
-        // ndigits, weight, sign, dscale, then ndigits base-10000 digits, most significant first: the number is
-        // digits × 10000^(weight - ndigits + 1), so in ten-thousandths × 10000^(weight - ndigits + 2).
-        guard type == .numeric, format == .binary, buffer.readableBytes >= 8,
-            let (count, weight, sign, _) = buffer.getMultipleIntegers(
-                at: buffer.readerIndex, as: (Int16, Int16, UInt16, Int16).self),
-            count >= 0, sign == 0 || sign == 0x4000, buffer.readableBytes == 8 + 2 * Int(count)
+        guard let number = BinaryNumeric(buffer, type: type, format: format), number.digits <= UInt64(Int64.max)
         else { return }
-        var digits: Int64 = 0
-        for i in 0..<Int(count) {
-            let digit = Int64(buffer.getInteger(at: buffer.readerIndex + 8 + 2 * i, as: UInt16.self) ?? 0)
-            let (times, overflow) = digits.multipliedReportingOverflow(by: 10_000)
-            let (sum, overflowed) = times.addingReportingOverflow(digit)
-            guard !overflow, !overflowed else { return }
-            digits = sum
-        }
-        var shift = Int(weight) - Int(count) + 2
+        // In ten-thousandths the number is digits × 10000^(exponent + 1).
+        var digits = Int64(number.digits)
+        var shift = number.exponent + 1
         while shift < 0 {
             guard digits % 10_000 == 0 else { return }
             digits /= 10_000
@@ -95,6 +104,6 @@ struct TenThousandthsColumn: PostgresDecodable {
             digits = times
             shift -= 1
         }
-        value = sign == 0x4000 ? -digits : digits
+        value = number.negative ? -digits : digits
     }
 }

@@ -39,22 +39,17 @@ extension InvoiceReconciliationStore {
             """, logger: logger)
         // Cell by cell: decoding a tuple of thirteen columns looks up generic metadata on every row. The price and
         // quantities go to the records in ten-thousandths (`ReceiptAmounts`), with no `Decimal` made for them.
-        let noAmounts = InvoiceFileMatching.ReceivedLot(
-            orderID: 0, lineNo: 0, unifiedPrice: Money(0), consolidatedTo: nil, emergencySupplier: nil,
-            emergencyShortageID: nil, lineReceived: 0, lotReceived: 0, lineBilled: 0, lotBilled: 0)
         for try await row in receipts {
             var cells = row.makeIterator()
             func next() -> PostgresCell { cells.next()! }
             let key = InvoiceFileMatching.ReceiptKey(
                 institutionCode: try next().decode(String.self), drugCode: try next().decode(String.self),
                 lot: LotKey(try next().decode(String.self)))
-            var lot = noAmounts
-            lot.orderID = try next().decode(Int64.self)
-            lot.lineNo = try next().decode(Int.self)
+            let (orderID, lineNo) = (try next().decode(Int64.self), try next().decode(Int.self))
             let price = next()
-            lot.consolidatedTo = try next().decode(Int64?.self)
-            lot.emergencySupplier = try next().decode(Int64?.self)
-            lot.emergencyShortageID = try next().decode(Int64?.self)
+            let line = InvoiceFileMatching.ReceiptLine(
+                orderID: orderID, lineNo: lineNo, consolidatedTo: try next().decode(Int64?.self),
+                emergencySupplier: try next().decode(Int64?.self), emergencyShortageID: try next().decode(Int64?.self))
             let (lineReceived, lotReceived, lineBilled, lotBilled) = (next(), next(), next(), next())
             if let unifiedPrice = try price.decode(TenThousandthsColumn.self).value,
                 let lineReceivedAmount = try lineReceived.decode(TenThousandthsColumn?.self).map({ $0.value }) ?? 0,
@@ -63,19 +58,21 @@ extension InvoiceReconciliationStore {
                 let lotBilledAmount = try lotBilled.decode(TenThousandthsColumn.self).value
             {
                 records.addReceipt(
-                    lot,
+                    line,
                     amounts: InvoiceFileMatching.ReceiptAmounts(
                         unifiedPrice: unifiedPrice, lineReceived: lineReceivedAmount, lotReceived: lotReceivedAmount,
                         lineBilled: lineBilledAmount, lotBilled: lotBilledAmount),
                     at: key)
             } else {
                 // More than four decimal places, or too large: as `Decimal`, kept exactly.
-                lot.unifiedPrice = Money(try price.decode(NumericColumn.self).value)
-                lot.lineReceived = try lineReceived.decode(NumericColumn?.self)?.value ?? 0
-                lot.lotReceived = try lotReceived.decode(NumericColumn.self).value
-                lot.lineBilled = try lineBilled.decode(NumericColumn.self).value
-                lot.lotBilled = try lotBilled.decode(NumericColumn.self).value
-                records.addReceipt(lot, at: key)
+                records.addReceipt(
+                    InvoiceFileMatching.ReceivedLot(
+                        line, unifiedPrice: Money(try price.decode(NumericColumn.self).value),
+                        lineReceived: try lineReceived.decode(NumericColumn?.self)?.value ?? 0,
+                        lotReceived: try lotReceived.decode(NumericColumn.self).value,
+                        lineBilled: try lineBilled.decode(NumericColumn.self).value,
+                        lotBilled: try lotBilled.decode(NumericColumn.self).value),
+                    at: key)
             }
         }
         records.finishLoading()
