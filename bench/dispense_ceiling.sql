@@ -1,4 +1,4 @@
--- pgbench script: the database's part of one dispensing, as the server sends it (bench/dispense_ceiling.sh), with
+-- pgbench script: the database's part of one dispensing, as the server sends it (bench/stock_ceiling.sh), with
 -- no HTTP server in between: the member's lookup, the issue facts, and the one write statement (the dispensing,
 -- its movement with the triggers that keep stock on hand and consumption, and the audit row), each its own
 -- transaction as the server runs them. One unit of a random drug the member holds, from its first-expiring lot.
