@@ -212,6 +212,55 @@ struct InvoiceFileMatchingTests {
                 == [.billedBeyondReceived])
     }
 
+    @Test("claims of quantities beyond four places are kept exactly, before and after ones that fit")
+    func exactClaims() {
+        let records = Self.records(receipts: [
+            Self.key(): [Self.received(order: 7, lineReceived: 30, lotReceived: 30)]
+        ])
+        var matching = InvoiceFileMatching(records: records)
+        _ = matching.facts(of: Self.line(2, quantity: 1))
+        var tiny = Self.line(3, invoice: "INV-2")
+        tiny.quantity = Decimal(string: "0.00001")!
+        _ = matching.facts(of: tiny)
+        _ = matching.facts(of: Self.line(4, invoice: "INV-3", quantity: Decimal(string: "2.5")!))
+        let fourth = matching.facts(of: Self.line(5, invoice: "INV-4", quantity: 1))
+        #expect(fourth.orderLine?.lot == ReceiptBalance(received: 30, billed: Decimal(string: "3.50001")!))
+        #expect(fourth.orderLine?.line == ReceiptBalance(received: 30, billed: Decimal(string: "3.50001")!))
+    }
+
+    @Test("a table of many receipts finds each one, its deliveries added up, and keeps each order line's claims at one row")
+    func manyReceipts() {
+        var records = Self.records(receipts: [:])
+        // 70,000 receipts: past a chunk of rows (65,536) and many growths of the slots; two lots an order line, and
+        // one lot received on two order lines.
+        for n in 0..<35_000 {
+            let member = "M\(n % 97)"
+            records.addReceipt(Self.received(order: Int64(n), line: 1), at: Self.key(member, drug: "D\(n % 13)", lot: "A\(n)"))
+            records.addReceipt(Self.received(order: Int64(n), line: 1), at: Self.key(member, drug: "D\(n % 13)", lot: "B\(n)"))
+        }
+        records.addReceipt(Self.received(order: 5, line: 1, lotReceived: 2), at: Self.key("M5", drug: "D5", lot: "A5"))
+        records.addReceipt(Self.received(order: 99_999, line: 2), at: Self.key("M5", drug: "D5", lot: "A5"))
+        #expect(records.receiptCount == 70_001)
+        for n in [0, 5, 34_999, 65_536 / 2, 65_536 / 2 + 1] {
+            let lots = records.receipts(at: Self.key("M\(n % 97)", drug: "D\(n % 13)", lot: "B\(n)"))
+            #expect(lots.map(\.orderID) == [Int64(n)])
+        }
+        let shared = records.receipts(at: Self.key("M5", drug: "D5", lot: "A5"))
+        #expect(shared.map(\.orderID).sorted() == [5, 99_999])
+        #expect(shared.first { $0.orderID == 5 }?.lotReceived == 12)
+        #expect(records.receipts(at: Self.key("M6", drug: "D5", lot: "A5")).isEmpty)
+
+        let heads = records.lineHeads()
+        let n = 34_000
+        let a = records.rows(at: Self.key("M\(n % 97)", drug: "D\(n % 13)", lot: "A\(n)")).map(\.row)
+        let b = records.rows(at: Self.key("M\(n % 97)", drug: "D\(n % 13)", lot: "B\(n)")).map(\.row)
+        #expect(a.count == 1 && b.count == 1 && heads[a[0]] == heads[b[0]] && heads[a[0]] == Int32(min(a[0], b[0])))
+        let other = records.rows(at: Self.key("M5", drug: "D5", lot: "A5")).map(\.row)
+        #expect(Set(other.map { heads[$0] }).count == 2)
+        // What the table's memory is reckoned by.
+        #expect(MemoryLayout<InvoiceFileMatching.ReceiptTable.Row>.stride == 64)
+    }
+
     @Test("the member's catalogue: its own list when it keeps one, else what its level may use of the catalogue in effect")
     func memberCatalogue() {
         var byLevel = InvoiceFileMatching(records: Self.records(catalogue: ["D1": [.secondary], "D2": []]))

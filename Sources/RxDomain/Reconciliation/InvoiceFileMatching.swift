@@ -164,11 +164,6 @@ package struct InvoiceFileMatching: Sendable {
             receipts.add(line, .compact(amounts), at: key)
         }
 
-        /// Call once every receipt is added: lets go of what only adding needed.
-        package mutating func finishLoading() {
-            receipts.finishLoading()
-        }
-
         /// The order lines with a receipt of the lot.
         package func receipts(at key: ReceiptKey) -> [ReceivedLot] {
             receipts.rows(at: key).map(\.lot)
@@ -178,7 +173,7 @@ package struct InvoiceFileMatching: Sendable {
         package var receiptCount: Int { receipts.count }
 
         func rows(at key: ReceiptKey) -> [(row: Int, lot: ReceivedLot)] { receipts.rows(at: key) }
-        func lineRow(_ row: Int) -> Int { receipts.lineRow(row) }
+        func lineHeads() -> [Int32] { receipts.lineHeads() }
     }
 
     /// A receipt's unified price and quantities in ten-thousandths, as PostgreSQL's numeric columns of four decimal
@@ -225,163 +220,6 @@ package struct InvoiceFileMatching: Sendable {
         }
     }
 
-    /// The receipts, held compactly: a consortium has millions. Institution and drug codes are kept once each and
-    /// keyed by number, and the receipts of one key are chained through a flat array instead of an array each; so
-    /// are the receipts (lots) of one order line, in a ring, so that what a file claims of an order line and of a
-    /// lot can be kept by row number (`InvoiceFileMatching.claims`) instead of in dictionaries.
-    struct ReceiptTable: Sendable {
-        struct Key: Hashable {
-            var institution: Int32
-            var drug: Int32
-            var lot: LotKey
-        }
-
-        /// A receipt's price and quantities as the table holds them.
-        enum Amounts {
-            case compact(ReceiptAmounts)
-            /// They do not fit `ReceiptAmounts`: the whole lot, kept as added.
-            case exact(ReceivedLot)
-        }
-
-        struct Row {
-            var orderID: Int64
-            var lineNo: Int32
-            /// The next row of the same key; -1 for none.
-            var next: Int32
-            /// The next row of the same order line (another lot), around a ring: itself when it is the only one.
-            var sameLine: Int32
-            /// The lot's amounts are in `exact`, not in `amounts` (they did not fit `ReceiptAmounts`).
-            var isExact: Bool
-            var consolidatedTo: Int64?
-            var amounts: ReceiptAmounts
-        }
-
-        private var institutions: [String: Int32] = [:]
-        private var drugs: [String: Int32] = [:]
-        private var first: [Key: Int32] = [:]
-        private var rows: [Row] = []
-        /// An emergency purchase's supplier and shortage, by row: few rows have them.
-        private var emergencies: [Int32: (supplier: Int64?, shortage: Int64?)] = [:]
-        /// The rows whose amounts did not fit `ReceiptAmounts`, as added: none, from PostgreSQL's columns.
-        private var exact: [Int32: ReceivedLot] = [:]
-        /// A row of each order line, while rows are added.
-        private var lineRows: [OrderLineKey: Int32] = [:]
-        private var loaded = false
-
-        var count: Int { rows.count }
-
-        private static func number(_ code: String, in table: inout [String: Int32]) -> Int32 {
-            if let n = table[code] { return n }
-            let n = Int32(table.count)
-            table[code] = n
-            return n
-        }
-
-        private func key(_ key: ReceiptKey) -> Key? {
-            guard let institution = institutions[key.institutionCode], let drug = drugs[key.drugCode] else { return nil }
-            return Key(institution: institution, drug: drug, lot: key.lot)
-        }
-
-        mutating func finishLoading() {
-            lineRows = [:]
-            loaded = true
-        }
-
-        /// Adds a receipt; another delivery of the same lot on the same order line adds to what was received of it.
-        mutating func add(_ receipt: ReceiptLine, _ amounts: Amounts, at receiptKey: ReceiptKey) {
-            precondition(!loaded, "a receipt added after the records were loaded")
-            let key = Key(
-                institution: Self.number(receiptKey.institutionCode, in: &institutions),
-                drug: Self.number(receiptKey.drugCode, in: &drugs), lot: receiptKey.lot)
-            var i = first[key] ?? -1
-            while i >= 0 {
-                if rows[Int(i)].orderID == receipt.orderID && rows[Int(i)].lineNo == Int32(receipt.lineNo) {
-                    addDelivery(amounts, to: i)
-                    return
-                }
-                i = rows[Int(i)].next
-            }
-            let row = Int32(rows.count)
-            let line = OrderLineKey(orderID: receipt.orderID, lineNo: receipt.lineNo)
-            var sameLine = row
-            if let other = lineRows[line] {
-                sameLine = rows[Int(other)].sameLine
-                rows[Int(other)].sameLine = row
-            } else {
-                lineRows[line] = row
-            }
-            var compact = ReceiptAmounts(unifiedPrice: 0, lineReceived: 0, lotReceived: 0, lineBilled: 0, lotBilled: 0)
-            switch amounts {
-            case .compact(let held): compact = held
-            case .exact(let held): exact[row] = held
-            }
-            rows.append(
-                Row(
-                    orderID: receipt.orderID, lineNo: Int32(receipt.lineNo), next: first[key] ?? -1, sameLine: sameLine,
-                    isExact: exact[row] != nil, consolidatedTo: receipt.consolidatedTo, amounts: compact))
-            first[key] = row
-            if receipt.emergencySupplier != nil || receipt.emergencyShortageID != nil {
-                emergencies[row] = (receipt.emergencySupplier, receipt.emergencyShortageID)
-            }
-        }
-
-        /// Another delivery of the lot on the same order line: adds to what was received of the lot.
-        private mutating func addDelivery(_ amounts: Amounts, to i: Int32) {
-            let received: Decimal
-            switch amounts {
-            case .compact(let delivery):
-                if !rows[Int(i)].isExact {
-                    let (sum, overflow) = rows[Int(i)].amounts.lotReceived.addingReportingOverflow(delivery.lotReceived)
-                    if !overflow {
-                        rows[Int(i)].amounts.lotReceived = sum
-                        return
-                    }
-                }
-                received = ReceiptAmounts.decimal(delivery.lotReceived)
-            case .exact(let delivery): received = delivery.lotReceived
-            }
-            var held = receivedLot(at: i)
-            held.lotReceived += received
-            exact[i] = held
-            rows[Int(i)].isExact = true
-        }
-
-        /// The lot of a row, as added.
-        private func receivedLot(at i: Int32) -> ReceivedLot {
-            let r = rows[Int(i)]
-            if r.isExact, let lot = exact[i] { return lot }
-            let emergency = emergencies[i]
-            let a = r.amounts
-            return ReceivedLot(
-                orderID: r.orderID, lineNo: Int(r.lineNo), unifiedPrice: Money(ReceiptAmounts.decimal(a.unifiedPrice)),
-                consolidatedTo: r.consolidatedTo, emergencySupplier: emergency?.supplier,
-                emergencyShortageID: emergency?.shortage, lineReceived: ReceiptAmounts.decimal(a.lineReceived),
-                lotReceived: ReceiptAmounts.decimal(a.lotReceived), lineBilled: ReceiptAmounts.decimal(a.lineBilled),
-                lotBilled: ReceiptAmounts.decimal(a.lotBilled))
-        }
-
-        /// The first row of the order line `row` is of: where what the file claims of the order line is kept.
-        func lineRow(_ row: Int) -> Int {
-            var first = row
-            var i = Int(rows[row].sameLine)
-            while i != row {
-                first = min(first, i)
-                i = Int(rows[i].sameLine)
-            }
-            return first
-        }
-
-        func rows(at receiptKey: ReceiptKey) -> [(row: Int, lot: ReceivedLot)] {
-            guard let key = key(receiptKey), var i = first[key] else { return [] }
-            var lots: [(row: Int, lot: ReceivedLot)] = []
-            while i >= 0 {
-                lots.append((Int(i), receivedLot(at: i)))
-                i = rows[Int(i)].next
-            }
-            return lots
-        }
-    }
-
     package struct InvoiceNumberKey: Sendable, Hashable {
         package var distributorCode: String
         package var invoiceNumber: String
@@ -403,11 +241,6 @@ package struct InvoiceFileMatching: Sendable {
             drugCode = line.fileDrugCode ?? line.drugCode
             lot = LotKey(line.lotNumber)
         }
-    }
-
-    struct OrderLineKey: Hashable {
-        var orderID: Int64
-        var lineNo: Int
     }
 
     /// The hashes of the duplicate keys a first pass found on more than one line: only those lines can be
@@ -432,16 +265,19 @@ package struct InvoiceFileMatching: Sendable {
     /// Only keys whose hash is here can repeat (nil: any can).
     private let repeatedKeys: Set<Int>?
     private var firstLines: [DuplicateKey: Int] = [:]
+    /// Each receipt row's order line, as its first row (`ReceiptTable.lineHeads`).
+    private let lineHeads: [Int32]
     /// What earlier lines claimed of each receipt row (a lot of an order line), and of each order line (at its
-    /// first row, `ReceiptTable.lineRow`).
-    private var claims: (lot: [Decimal], line: [Decimal])
+    /// first row).
+    private var claims: (lot: Claimed, line: Claimed)
 
     /// `repeatedKeys`: `RepeatedKeys.finished()` of a first pass over the same file in the same process (a hash is
     /// the process's own), or nil to keep every key.
     package init(records: Records, repeatedKeys: Set<Int>? = nil) {
         self.records = records
         self.repeatedKeys = repeatedKeys
-        let none = [Decimal](repeating: 0, count: records.receiptCount)
+        lineHeads = records.lineHeads()
+        let none = Claimed(rows: records.receiptCount)
         claims = (none, none)
     }
 
@@ -464,7 +300,7 @@ package struct InvoiceFileMatching: Sendable {
                 invoicing: records.suppliers[line.distributorCode]?.id)
         {
             let (row, received, supplied) = chosen
-            let lineRow = records.lineRow(row)
+            let lineRow = Int(lineHeads[row])
             orderLine = InvoicedOrderLine(
                 orderID: received.orderID, lineNo: received.lineNo, unifiedPrice: received.unifiedPrice,
                 suppliedByInvoicingDistributor: supplied,
@@ -472,8 +308,9 @@ package struct InvoiceFileMatching: Sendable {
                 lot: ReceiptBalance(received: received.lotReceived, billed: received.lotBilled + claims.lot[row]),
                 emergencyShortageID: received.emergencyShortageID)
             if duplicateOf == nil && recorded == nil && supplied {
-                claims.line[lineRow] += line.quantity
-                claims.lot[row] += line.quantity
+                let compact = ReceiptAmounts.tenThousandths(line.quantity)
+                claims.line.add(line.quantity, compact: compact, at: lineRow)
+                claims.lot.add(line.quantity, compact: compact, at: row)
             }
         }
         return InvoiceLineFacts(

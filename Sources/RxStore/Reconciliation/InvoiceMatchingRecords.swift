@@ -5,7 +5,8 @@ import RxDomain
 /// The consortium's records `InvoiceFileMatching` matches a file against, read once (issue 25): the streamed
 /// counterpart of the joins of `InvoiceReconciliationStore.matchingQuery`, with the same filters.
 extension InvoiceReconciliationStore {
-    /// `institutions`: the members a file invoices; only their receipts are read.
+    /// `institutions`: the members a file invoices; only their receipts, levels and own lists are read (a
+    /// province's consortium has a quarter of a million members).
     package func matchingRecords(
         consortiumID: Int64, asOf: BusinessDate, institutions: [String], on connection: PostgresConnection
     ) async throws -> InvoiceFileMatching.Records {
@@ -75,7 +76,6 @@ extension InvoiceReconciliationStore {
                     at: key)
             }
         }
-        records.finishLoading()
 
         var ownLists: [String: Set<String>] = [:]
         for try await (code, drug) in try await connection.stream(
@@ -83,13 +83,14 @@ extension InvoiceReconciliationStore {
             SELECT i.code, mi.drug_code FROM member_catalogues mc
             JOIN institutions i ON i.id = mc.institution_id
             LEFT JOIN member_catalogue_items mi ON mi.consortium_id = mc.consortium_id AND mi.institution_id = mc.institution_id
-            WHERE mc.consortium_id = \(consortiumID)
+            WHERE mc.consortium_id = \(consortiumID) AND i.code = ANY(\(institutions)::text[])
             """, logger: logger
         ).decode((String, String?).self) {
             ownLists[code, default: []].formUnion(drug.map { [$0] } ?? [])
         }
         for try await (code, level) in try await connection.stream(
-            "SELECT code, level FROM institutions WHERE consortium_id = \(consortiumID)", logger: logger
+            "SELECT code, level FROM institutions WHERE consortium_id = \(consortiumID) AND code = ANY(\(institutions)::text[])",
+            logger: logger
         ).decode((String, String).self) {
             guard let level = InstitutionLevel(rawValue: level) else { continue }
             records.members[code] = InvoiceFileMatching.Member(level: level, ownList: ownLists[code])

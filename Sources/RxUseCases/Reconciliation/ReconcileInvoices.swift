@@ -259,7 +259,9 @@ package struct ReconcileInvoices: Sendable {
             throw DomainError.conflict("\(fileName) changed while it was reconciled; nothing was recorded")
         }
         try await flush()
-        logger.debug("reconcile invoices: where the time went", metadata: clock.metadata(lines: lines))
+        logger.debug(
+            "reconcile invoices: where the time went",
+            metadata: clock.metadata(lines: lines).merging(["receipts": "\(records.receiptCount)"]) { $1 })
 
         let summary = tally.summary(lines: lines)
         var counts: [String: Any] = summary.countsByName
