@@ -13,9 +13,9 @@ import Foundation
 /// - the member's catalogue is its own list when it keeps one, else what its level may use of the catalogue in
 ///   effect; the two-invoice chain is judged by `InvoiceFileMatching.chainProblem`.
 ///
-/// Memory grows with the records (`Records`) and with the order lines the file claims. Duplicate keys are kept
-/// whole only for the keys a first pass over the file found more than once (`RepeatedKeys`); without that pass,
-/// every distinct key is kept.
+/// Memory grows with the records (`Records`) and, for what the file claims, by 16 bytes for each receipt held
+/// (`Claimed`): not with the file's lines. Duplicate keys are kept whole only for the keys a first pass over the
+/// file found more than once (`RepeatedKeys`); without that pass, every distinct key is kept.
 package struct InvoiceFileMatching: Sendable {
     /// One order line of a member with a receipt of a lot.
     package struct ReceivedLot: Sendable, Equatable {
