@@ -51,6 +51,22 @@ struct MasterDataTests {
                     ($0["genericName"] as? String)?.contains("黄芪") == true
                 })
 
+            // 拼音首字母: `aldp` (ān lǜ dì píng) finds 氨氯地平, upper case too, and any run of its initials; 长
+            // (cháng/zhǎng) and 汀 (tīng/dīng) are found by either initial.
+            for q in ["aldp", "ALDP", "ldp"] {
+                let found = try await app.call(.get, "/v1/drugs?q=\(q)&limit=200", token: token)
+                let names = ((found.json["items"] as? [[String: Any]]) ?? []).compactMap { $0["genericName"] as? String }
+                #expect(names.contains("氨氯地平"), "\(q): \(names)")
+                #expect(names.allSatisfy { !$0.contains("黄芪") })
+            }
+            let renamed = try await app.database.rows(
+                "UPDATE drugs SET generic_name = '长春西汀' WHERE code = \(code) RETURNING pinyin_initials", as: String.self)
+            #expect(renamed == ["zcxt zcxd ccxt ccxd"])
+            for q in ["zcxt", "ccxt"] {
+                let found = try await app.call(.get, "/v1/drugs?q=\(q)", token: token)
+                #expect(((found.json["items"] as? [[String: Any]]) ?? []).contains { $0["code"] as? String == code })
+            }
+
             let prefix = String(code.prefix(2))
             let byPrefix = try await app.call(.get, "/v1/drugs?code=\(prefix)&limit=5", token: token)
             #expect(

@@ -5,7 +5,8 @@ import RxDomain
 package struct DrugSearch: Sendable {
     /// A code prefix.
     package var codePrefix: String?
-    /// A substring of the generic name or the English name.
+    /// A substring of the generic name or the English name, or, when it is letters and digits only, of the
+    /// generic name's pinyin initials (拼音首字母: `aldp` finds 氨氯地平).
     package var text: String?
     package var category: DrugCategory?
     package var page: PageRequest
@@ -143,6 +144,9 @@ package struct DrugStore: SQLStore {
 
     package func search(_ search: DrugSearch) async throws -> Page<Drug> {
         let pattern = search.text.map { "%" + $0.likeEscaped + "%" }
+        let initials = search.text.flatMap { text in
+            text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } ? "%" + text.lowercased() + "%" : nil
+        }
         let rows = try await database.rows(
             """
             SELECT d.code, d.generic_name, d.name_en, d.dosage_form, d.strength, d.package_size, d.package_unit,
@@ -153,7 +157,8 @@ package struct DrugStore: SQLStore {
             WHERE d.code > \(search.page.after ?? "")
               AND (\(search.codePrefix)::text IS NULL OR starts_with(d.code, \(search.codePrefix)))
               AND (\(pattern)::text IS NULL OR d.generic_name LIKE \(pattern) ESCAPE '\\'
-                   OR lower(d.name_en) LIKE lower(\(pattern)) ESCAPE '\\')
+                   OR lower(d.name_en) LIKE lower(\(pattern)) ESCAPE '\\'
+                   OR d.pinyin_initials LIKE \(initials))
               AND (\(search.category?.rawValue)::text IS NULL OR d.category = \(search.category?.rawValue))
             ORDER BY d.code
             LIMIT \(search.page.limit + 1)
