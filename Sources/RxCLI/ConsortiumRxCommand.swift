@@ -8,7 +8,7 @@ package struct ConsortiumRxCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, MigrateCommand.self, SeedCommand.self, TokenCommand.self, ImportCommand.self,
             ExportCommand.self, ReconcileCommand.self, ShortagesCommand.self, ReportCommand.self,
-            CrosswalkCommand.self,
+            CrosswalkCommand.self, UserCommand.self,
         ]
     )
 

@@ -18,7 +18,9 @@ struct PolicySettingTests: RuleRefusals {
         PolicySetting.extendedPrescriptionCollectionDeadlineDays.key, PolicySetting.prescriptionLateEntryDays.key,
         PolicySetting.shortageLowStockDays.key,
         PolicySetting.shortageDeliveryDeadlineDays.key, PolicySetting.shortageSurplusDays.key,
-        PolicySetting.shortageReopenWindowDays.key,
+        PolicySetting.shortageReopenWindowDays.key, PolicySetting.consoleLoginMaxFailures.key,
+        PolicySetting.consoleLockoutMinutes.key, PolicySetting.consoleSessionIdleMinutes.key,
+        PolicySetting.consolePasswordMinimumLength.key, PolicySetting.consoleBcryptCost.key,
     ]
 
     @Test("every setting the service reads has a national default in seeds/reference/policy_defaults.csv")
@@ -41,6 +43,9 @@ struct PolicySettingTests: RuleRefusals {
         #expect(PolicySetting.preparationTransferRequiresApproval.read("yes") == nil)
         #expect(PolicySetting.catalogueQuorum.read("simple_majority") != nil)
         #expect(PolicySetting.catalogueQuorum.read("most") == nil)
+        #expect(PolicySetting.consoleBcryptCost.read("12") == 12 && PolicySetting.consoleBcryptCost.read("4") == 4)
+        #expect(PolicySetting.consoleBcryptCost.read("3") == nil && PolicySetting.consoleBcryptCost.read("32") == nil)
+        #expect(PolicySetting.consoleLockoutMinutes.read("0") == nil)
     }
 
     @Test("a supplier is flagged when its rejected lots reach the setting's threshold")

@@ -169,6 +169,16 @@ package enum ChineseMessages {
         ("must be between {} and {} days, not {}", "必须在 {1} 到 {2} 天之间，不能是 {3} 天"),
         ("token not created", "令牌未能创建"),
         ("no active token {}", "没有有效的令牌 {1}"),
+        (
+            "must be 2 to 40 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+            "须为 2 到 40 个小写字母、数字或“.”“_”“-”，并以字母或数字开头"
+        ),
+        ("must be at least {} characters", "至少需要 {1} 个字符"),
+        ("must be at most 72 bytes (24 Chinese characters)", "最多 72 字节（约 24 个汉字）"),
+        ("must not contain the user name", "不能包含用户名"),
+        ("the user name {} is taken", "用户名 {1} 已被使用"),
+        ("the user {} is already disabled", "用户 {1} 已停用"),
+        ("no user {}", "没有用户 {1}"),
     ]
 
     /// Consortia, institutions, drugs and suppliers (national and consortium master data), and the shapes of codes.

@@ -67,6 +67,20 @@ extension PolicySetting where Value == Int {
     package static var shortageSurplusDays: Self { whole("shortage_surplus_days") }
     /// 短缺: days after its close within which a shortage that returns continues the same record.
     package static var shortageReopenWindowDays: Self { whole("shortage_reopen_window_days") }
+    /// 登录失败锁定: wrong passwords in a row that lock a console account (`LoginLockout`).
+    package static var consoleLoginMaxFailures: Self { positive("console_login_max_failures") }
+    /// 登录失败锁定: how long a locked console account stays locked.
+    package static var consoleLockoutMinutes: Self { positive("console_lockout_minutes") }
+    /// 会话超时: minutes without use after which a console session has ended (`ConsoleSessionIdle`).
+    package static var consoleSessionIdleMinutes: Self { positive("console_session_idle_minutes") }
+    /// 密码规则: the fewest characters of a console password.
+    package static var consolePasswordMinimumLength: Self { positive("console_password_min_length") }
+    /// bcrypt's work factor for console passwords, 4 to 31 (each step doubles the time to check one).
+    package static var consoleBcryptCost: Self {
+        .init(key: "console_bcrypt_cost") { Int($0).flatMap { (4...31).contains($0) ? $0 : nil } }
+    }
+
+    static func positive(_ key: String) -> Self { .init(key: key) { Int($0).flatMap { $0 > 0 ? $0 : nil } } }
 }
 
 extension PolicySetting where Value == Decimal {

@@ -119,7 +119,12 @@ package struct TokenStore: SQLStore {
     package func revoke(id: Int64, on connection: PostgresConnection) async throws -> Revoked? {
         guard
             let consortiumID = try await connection.row(
-                "UPDATE api_tokens SET revoked_at = now() WHERE id = \(id) AND revoked_at IS NULL RETURNING consortium_id",
+                """
+                UPDATE api_tokens t SET revoked_at = now()
+                WHERE id = \(id) AND revoked_at IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM console_users u WHERE u.token_id = t.id)
+                RETURNING consortium_id
+                """,
                 as: Int64?.self, logger: logger)
         else { return nil }
         try await connection.run("SELECT pg_notify('crx_changes', 'api_tokens')", logger: logger)
@@ -133,7 +138,9 @@ package struct TokenStore: SQLStore {
             SELECT t.id, t.role, i.code, t.name, t.created_at, t.expires_at, t.revoked_at
             FROM api_tokens t LEFT JOIN consortia c ON c.id = t.consortium_id
             LEFT JOIN institutions i ON i.id = t.institution_id
-            WHERE c.code IS NOT DISTINCT FROM \(consortiumCode)::text ORDER BY t.id
+            WHERE c.code IS NOT DISTINCT FROM \(consortiumCode)::text
+              AND NOT EXISTS (SELECT 1 FROM console_users u WHERE u.token_id = t.id)
+            ORDER BY t.id
             """, as: (Int64, String, String?, String, Date, Date?, Date?).self
         ).map {
             Listed(

@@ -21,8 +21,9 @@ package struct Settings: Sendable {
     }
 
     /// Several settings in force on `date` in one query: each key's text, the consortium's own before the national
-    /// default (a key with neither is absent). For reads that need a few settings per request.
-    package func texts(_ keys: [String], consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection)
+    /// default (a key with neither is absent). For reads that need a few settings per request; with no consortium (a
+    /// national account), the national defaults.
+    package func texts(_ keys: [String], consortiumID: Int64?, on date: BusinessDate, connection: PostgresConnection)
         async throws -> [String: String]
     {
         let rows = try await connection.rows(
@@ -33,7 +34,7 @@ package struct Settings: Sendable {
     /// A setting's value from the texts `texts(_:consortiumID:on:connection:)` read; only a missing one costs a query
     /// (to say from when it has a value).
     package func required<Value>(
-        _ setting: PolicySetting<Value>, in texts: [String: String], consortiumID: Int64, on date: BusinessDate,
+        _ setting: PolicySetting<Value>, in texts: [String: String], consortiumID: Int64?, on date: BusinessDate,
         field: String = "date", connection: PostgresConnection
     ) async throws -> Value {
         let text = texts[setting.key]
@@ -82,7 +83,7 @@ package struct Settings: Sendable {
         static let bindingDataTypes: [PostgresDataType] = [.textArray, .int8, .text]
         typealias Row = (String, String)
         var keys: [String]
-        var consortiumID: Int64
+        var consortiumID: Int64?
         var date: String
 
         func makeBindings() throws -> PostgresBindings {
@@ -122,7 +123,7 @@ package struct Settings: Sendable {
     }
 
     /// The date the setting's first value (the consortium's or the national default) takes effect; nil when it has none.
-    private func firstEffective(_ key: String, consortiumID: Int64, connection: PostgresConnection) async throws -> String? {
+    private func firstEffective(_ key: String, consortiumID: Int64?, connection: PostgresConnection) async throws -> String? {
         let earliest: String?? = try await connection.row(
             """
             SELECT min(effective_from)::text FROM (

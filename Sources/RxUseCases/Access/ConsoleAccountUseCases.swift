@@ -1,0 +1,293 @@
+import Foundation
+import HummingbirdBcrypt
+import NIOPosix
+import RxDomain
+import RxStore
+
+/// The web console's accounts and sessions: creating, resetting and disabling an account (`consortiumrx user`), a
+/// login with its lockout (`LoginLockout`), a session's idle end (`ConsoleSessionIdle`) and logout. Every login,
+/// failure, lock and change is audited under entity type `console_user`.
+package struct ConsoleAccountUseCases: Sendable {
+    let database: Database
+    let users: ConsoleUserStore
+    let tokens: TokenStore
+    let clock: BusinessClock
+
+    package init(database: Database, clock: BusinessClock = .system) {
+        self.database = database
+        self.users = ConsoleUserStore(database: database)
+        self.tokens = TokenStore(database: database)
+        self.clock = clock
+    }
+
+    /// A new account's name, role and scope (as an API token's: `Role.checkTokenScope`).
+    package struct NewAccount: Sendable {
+        package var userName: String
+        package var displayName: String
+        package var role: Role
+        package var consortiumCode: String?
+        package var institutionCode: String?
+        package var prescriber: String?
+
+        package init(
+            userName: String, displayName: String, role: Role, consortiumCode: String?, institutionCode: String?,
+            prescriber: String?
+        ) {
+            self.userName = userName
+            self.displayName = displayName
+            self.role = role
+            self.consortiumCode = consortiumCode
+            self.institutionCode = institutionCode
+            self.prescriber = prescriber
+        }
+    }
+
+    /// What the audit trail records of an account.
+    struct Record: Encodable {
+        var userName: String
+        var role: String?
+        var institution: String?
+        var prescriber: String?
+        var event: String?
+        var reason: String?
+        var remote: String?
+        var lockedUntil: Date?
+        var sessionsEnded: Int?
+    }
+
+    /// Creates an account. Its password is checked against the settings of its consortium (or the national ones),
+    /// and stored as bcrypt's hash only.
+    package func create(_ account: NewAccount, password: String, actor: Actor) async throws {
+        try ConsoleAccount.checkUserName(account.userName)
+        try ConsoleAccount.checkDisplayName(account.displayName)
+        try account.role.checkTokenScope(
+            consortiumCode: account.consortiumCode, institutionCode: account.institutionCode, prescriber: account.prescriber)
+        let consortiumID: Int64? =
+            if let code = account.consortiumCode {
+                try await database.withConnection { try await tokens.consortiumID(code: code, on: $0) }
+                    .orNotFound("no consortium \(code)")
+            } else { nil }
+        let hash = try await passwordHash(password, userName: account.userName, consortiumID: consortiumID)
+        try await database.transaction { transaction in
+            var institutionID: Int64?
+            if let institutionCode = account.institutionCode {
+                institutionID = try await tokens.institutionID(
+                    code: institutionCode, consortiumID: consortiumID, on: transaction
+                ).orNotFound("no institution \(institutionCode) in \(account.consortiumCode ?? "")")
+            }
+            var prescriberID: Int64?
+            if let prescriber = account.prescriber, let consortiumID, let institutionID {
+                guard
+                    let id = try await tokens.prescriberID(
+                        pseudonym: prescriber, consortiumID: consortiumID, institutionID: institutionID, on: transaction)
+                else {
+                    throw DomainError.invalid(
+                        "prescriber", "\(prescriber) is not a registered prescriber of \(account.institutionCode ?? "")")
+                }
+                prescriberID = id
+            }
+            // The account's token: a secret nobody keeps, so it is never used as a bearer token.
+            guard
+                let tokenID = try await tokens.insert(
+                    role: account.role, consortiumID: consortiumID, institutionID: institutionID,
+                    prescriberID: prescriberID, name: "user:\(account.userName)",
+                    hash: TokenStore.hash(TokenStore.generate()), expiresAt: nil, on: transaction)
+            else { throw DomainError.conflict("token not created") }
+            guard
+                try await users.insert(
+                    userName: account.userName, displayName: account.displayName, tokenID: tokenID, passwordHash: hash,
+                    on: transaction) != nil
+            else { throw DomainError.conflict("the user name \(account.userName) is taken") }
+            try await database.audit.record(
+                on: transaction, consortiumID: consortiumID, actor: actor, action: "create", entityType: "console_user",
+                entityKey: account.userName, before: Record?.none,
+                after: Record(
+                    userName: account.userName, role: account.role.rawValue, institution: account.institutionCode,
+                    prescriber: account.prescriber))
+        }
+    }
+
+    /// A new password for an account: its lock and failures are cleared and its sessions end.
+    package func resetPassword(userName: String, password: String, actor: Actor) async throws {
+        let account = try await users.account(userName: userName).orNotFound("no user \(userName)")
+        let hash = try await passwordHash(password, userName: userName, consortiumID: account.principal.consortiumID)
+        try await database.transaction { transaction in
+            let locked = try await users.account(userName: userName, on: transaction, forUpdate: true)
+                .orNotFound("no user \(userName)")
+            try await users.setPassword(userID: locked.id, hash: hash, on: transaction)
+            let ended = try await users.endSessions(userID: locked.id, on: transaction)
+            try await database.audit.record(
+                on: transaction, consortiumID: locked.principal.consortiumID, actor: actor, action: "reset_password",
+                entityType: "console_user", entityKey: userName, before: Record?.none,
+                after: Record(userName: userName, sessionsEnded: ended))
+        }
+    }
+
+    /// Disables an account: it cannot log in and its sessions end. What it did stays in the audit trail.
+    package func disable(userName: String, actor: Actor) async throws {
+        try await database.transaction { transaction in
+            let account = try await users.account(userName: userName, on: transaction, forUpdate: true)
+                .orNotFound("no user \(userName)")
+            guard !account.state.disabled else { throw DomainError.conflict("the user \(userName) is already disabled") }
+            try await users.disable(userID: account.id, on: transaction)
+            let ended = try await users.endSessions(userID: account.id, on: transaction)
+            try await database.audit.record(
+                on: transaction, consortiumID: account.principal.consortiumID, actor: actor, action: "disable",
+                entityType: "console_user", entityKey: userName, before: Record?.none,
+                after: Record(userName: userName, sessionsEnded: ended))
+        }
+    }
+
+    /// A session just opened: the cookie's value (its hash is stored) and the session's CSRF token.
+    package struct OpenedSession: Sendable {
+        package var cookie: String
+        package var csrfToken: String
+        package var principal: Principal
+    }
+
+    package enum LoginResult: Sendable {
+        case granted(OpenedSession)
+        /// Refused; `lockedUntil` when the account is (now) locked, which the page may say.
+        case refused(lockedUntil: Date?)
+    }
+
+    /// A login: an unknown name, a disabled or locked account or a wrong password are all refused alike (a locked
+    /// account is told so); each is audited, and the failures count towards the lock.
+    package func login(userName typed: String, password: String, remote: String?) async throws -> LoginResult {
+        let userName = ConsoleAccount.normalizedUserName(typed)
+        guard (try? ConsoleAccount.checkUserName(userName)) != nil,
+            let account = try await users.account(userName: userName)
+        else {
+            // The same work as checking a password, so the time taken does not tell which names exist.
+            _ = try await hash(password, cost: try await bcryptCost(consortiumID: nil))
+            return .refused(lockedUntil: nil)
+        }
+        let lockout = try await self.lockout(consortiumID: account.principal.consortiumID)
+        let matches: Bool
+        if lockout.refusal(account.state, now: account.now) == nil {
+            matches = try await verify(password, hash: account.passwordHash)
+        } else {
+            matches = false
+        }
+        return try await database.transaction { transaction in
+            // Read again under the row's lock: logins at once count each failure.
+            let current = try await users.account(userName: userName, on: transaction, forUpdate: true)
+                .orNotFound("no user \(userName)")
+            let (outcome, after) = lockout.decide(current.state, passwordMatches: matches, now: current.now)
+            if after != current.state { try await users.record(after, userID: current.id, on: transaction) }
+            var opened: OpenedSession?
+            if outcome == .granted {
+                let cookie = TokenStore.generate()
+                let session = OpenedSession(
+                    cookie: cookie, csrfToken: TokenStore.generate(), principal: current.principal)
+                try await users.openSession(
+                    userID: current.id, idHash: TokenStore.hash(cookie), csrfToken: session.csrfToken, on: transaction)
+                opened = session
+            }
+            let lockedUntil: Date? =
+                switch outcome {
+                case .locked(let until), .lockedNow(let until): until
+                default: nil
+                }
+            try await database.audit.record(
+                on: transaction, consortiumID: current.principal.consortiumID, actor: Actor(current.principal),
+                action: outcome.auditAction, entityType: "console_user", entityKey: userName, before: Record?.none,
+                after: Record(userName: userName, reason: outcome.reason, remote: remote, lockedUntil: lockedUntil))
+            if let opened { return .granted(opened) }
+            return .refused(lockedUntil: lockedUntil)
+        }
+    }
+
+    /// A session that is in use: its account's principal and CSRF token.
+    package struct ActiveSession: Sendable {
+        package var userName: String
+        package var displayName: String
+        package var principal: Principal
+        package var csrfToken: String
+    }
+
+    /// The session a cookie names, if it has not ended; an idle one ends now. Its use is recorded at most once a
+    /// minute.
+    package func session(cookie: String) async throws -> ActiveSession? {
+        let idHash = TokenStore.hash(cookie)
+        guard let session = try await users.session(idHash: idHash, today: clock.today()) else { return nil }
+        let minutes = try PolicySetting<Int>.consoleSessionIdleMinutes.value(
+            text: session.idleMinutesText, firstEffective: nil, on: clock.today(), field: "session")
+        let idle = ConsoleSessionIdle(idleMinutes: minutes)
+        if idle.hasEnded(lastSeen: session.lastSeen, now: session.now) {
+            try await database.transaction { _ = try await users.endSession(idHash: idHash, on: $0) }
+            return nil
+        }
+        if idle.recordsUse(lastSeen: session.lastSeen, now: session.now) { try await users.touchSession(idHash: idHash) }
+        return ActiveSession(
+            userName: session.userName, displayName: session.displayName, principal: session.principal,
+            csrfToken: session.csrfToken)
+    }
+
+    /// Ends the session a cookie names, on every server (its row is deleted); audited as the account's logout.
+    package func logout(cookie: String, principal: Principal, userName: String, remote: String?) async throws {
+        try await database.transaction { transaction in
+            guard try await users.endSession(idHash: TokenStore.hash(cookie), on: transaction) != nil else { return }
+            try await database.audit.record(
+                on: transaction, consortiumID: principal.consortiumID, actor: Actor(principal), action: "logout",
+                entityType: "console_user", entityKey: userName, before: Record?.none,
+                after: Record(userName: userName, remote: remote))
+        }
+    }
+
+    /// A consortium's accounts, or with no consortium the national ones.
+    package func list(consortiumCode: String?) async throws -> [ConsoleUserStore.Listed] {
+        let consortiumID: Int64? =
+            if let code = consortiumCode {
+                try await database.withConnection { try await tokens.consortiumID(code: code, on: $0) }
+                    .orNotFound("no consortium \(code)")
+            } else { nil }
+        return try await users.list(consortiumID: consortiumID)
+    }
+
+    // MARK: - Passwords
+
+    private func settings(_ keys: [String], consortiumID: Int64?) async throws -> [String: String] {
+        let today = clock.today()
+        return try await database.withConnection { connection in
+            try await Settings(logger: database.logger).texts(keys, consortiumID: consortiumID, on: today, connection: connection)
+        }
+    }
+
+    private func lockout(consortiumID: Int64?) async throws -> LoginLockout {
+        let keys = [PolicySetting<Int>.consoleLoginMaxFailures, .consoleLockoutMinutes]
+        let texts = try await settings(keys.map(\.key), consortiumID: consortiumID)
+        let today = clock.today()
+        return LoginLockout(
+            maxFailures: try keys[0].value(
+                text: texts[keys[0].key], firstEffective: nil, on: today, field: "password"),
+            lockoutMinutes: try keys[1].value(
+                text: texts[keys[1].key], firstEffective: nil, on: today, field: "password"))
+    }
+
+    /// Checks a new password (`ConsoleAccount.checkPassword`) and hashes it at the cost the settings give.
+    private func passwordHash(_ password: String, userName: String, consortiumID: Int64?) async throws -> String {
+        let minimum = PolicySetting<Int>.consolePasswordMinimumLength
+        let texts = try await settings([minimum.key], consortiumID: consortiumID)
+        try ConsoleAccount.checkPassword(
+            password, userName: userName,
+            minimumLength: try minimum.value(
+                text: texts[minimum.key], firstEffective: nil, on: clock.today(), field: "password"))
+        return try await hash(password, cost: try await bcryptCost(consortiumID: consortiumID))
+    }
+
+    private func bcryptCost(consortiumID: Int64?) async throws -> UInt8 {
+        let cost = PolicySetting<Int>.consoleBcryptCost
+        let texts = try await settings([cost.key], consortiumID: consortiumID)
+        return UInt8(try cost.value(text: texts[cost.key], firstEffective: nil, on: clock.today(), field: "password"))
+    }
+
+    /// bcrypt is slow on purpose: off the server's threads.
+    private func hash(_ password: String, cost: UInt8) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    private func verify(_ password: String, hash: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+    }
+}

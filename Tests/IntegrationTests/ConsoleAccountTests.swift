@@ -1,0 +1,145 @@
+import Foundation
+import PostgresNIO
+import RxDomain
+import RxStore
+import RxUseCases
+import Testing
+
+@Suite("Console accounts and sessions on PostgreSQL (issue 26)")
+struct ConsoleAccountTests {
+    /// bcrypt at its least cost: the tests check the rules, not the work factor.
+    static func cheapHashes(_ app: TestApp) async throws {
+        try await app.database.withConnection { c in
+            try await c.sql("UPDATE policy_defaults SET value = '4' WHERE key = 'console_bcrypt_cost'")
+        }
+    }
+
+    static let password = "长期处方-desk-2026"
+
+    @Test("five wrong passwords lock the account; every login, failure and lock is audited; a reset unlocks")
+    func lockout() async throws {
+        try await TestApp.run { app in
+            try await Self.cheapHashes(app)
+            let accounts = ConsoleAccountUseCases(database: app.database)
+            try await accounts.create(
+                .init(
+                    userName: "pharm1", displayName: "张药师", role: .institutionPharmacist, consortiumCode: "JLTCM",
+                    institutionCode: "YJ-TCMH", prescriber: nil),
+                password: Self.password, actor: .console("test"))
+            guard case .granted(let first) = try await accounts.login(userName: " Pharm1", password: Self.password, remote: "t")
+            else { Issue.record("the right password was refused"); return }
+            #expect(first.principal.institutionCode == "YJ-TCMH" && first.principal.name == "user:pharm1")
+            #expect(first.principal.role == .institutionPharmacist && first.principal.tokenID != nil)
+
+            for n in 1...5 {
+                let result = try await accounts.login(userName: "pharm1", password: "wrong-password-\(n)", remote: "t")
+                guard case .refused(let lockedUntil) = result else { Issue.record("wrong password \(n) granted"); return }
+                #expect((lockedUntil != nil) == (n == 5), "attempt \(n)")
+            }
+            // Locked: the right password is refused too.
+            guard case .refused(let until) = try await accounts.login(userName: "pharm1", password: Self.password, remote: "t"),
+                let until
+            else { Issue.record("a locked account logged in"); return }
+            #expect(until.timeIntervalSinceNow > 14 * 60)
+            let actions = try await app.database.rows(
+                "SELECT action FROM audit_log WHERE entity_type = 'console_user' AND entity_key = 'pharm1' ORDER BY id",
+                as: String.self)
+            #expect(actions == ["create", "login"] + Array(repeating: "login_failed", count: 4) + ["lock", "login_failed"])
+            let consortia = try await app.database.rows(
+                "SELECT count(*)::int FROM audit_log WHERE entity_type = 'console_user' AND consortium_id IS NULL",
+                as: Int.self)
+            #expect(consortia == [0])
+
+            // A reset unlocks and ends the sessions; the old password no longer works.
+            try await accounts.resetPassword(userName: "pharm1", password: "新的密码-abcdef-1", actor: .console("test"))
+            #expect(try await accounts.session(cookie: first.cookie) == nil)
+            guard case .refused = try await accounts.login(userName: "pharm1", password: Self.password, remote: nil) else {
+                Issue.record("the old password still works"); return
+            }
+            guard case .granted = try await accounts.login(userName: "pharm1", password: "新的密码-abcdef-1", remote: nil) else {
+                Issue.record("the new password was refused"); return
+            }
+            // An unknown name is refused and nothing is written for it.
+            guard case .refused(nil) = try await accounts.login(userName: "nobody", password: Self.password, remote: nil) else {
+                Issue.record("an unknown name was not refused"); return
+            }
+        }
+    }
+
+    @Test("an account's name, password and scope are checked before anything is written")
+    func refusals() async throws {
+        try await TestApp.run { app in
+            try await Self.cheapHashes(app)
+            let accounts = ConsoleAccountUseCases(database: app.database)
+            func field(_ account: ConsoleAccountUseCases.NewAccount, _ password: String = Self.password) async -> String? {
+                do {
+                    try await accounts.create(account, password: password, actor: .console("test"))
+                    return nil
+                } catch let error as DomainError {
+                    return error.fieldErrors.first?.field ?? "\(error)"
+                } catch { return "\(error)" }
+            }
+            func account(_ name: String, _ role: Role = .prescriber, institution: String? = "JL-TCMH", prescriber: String? = nil)
+                -> ConsoleAccountUseCases.NewAccount
+            {
+                .init(
+                    userName: name, displayName: "", role: role, consortiumCode: role.isNational ? nil : "JLTCM",
+                    institutionCode: institution, prescriber: prescriber)
+            }
+            #expect(await field(account("Dr Li")) == "name")
+            #expect(await field(account("drli"), "short") == "password")
+            #expect(await field(account("drli"), "xx-drli-2026-yy") == "password")
+            #expect(await field(account("drli", prescriber: "DR-NOT-THERE")) == "prescriber")
+            #expect(await field(account("admin", .masterDataAdmin, institution: "JL-TCMH")) == "institution")
+            #expect(try await app.count("SELECT count(*)::int FROM console_users") == 0)
+            #expect(await field(account("drli", prescriber: "DR-JL-0001")) == nil)
+            #expect(await field(account("drli")) != nil)  // the name is taken
+            #expect(await field(account("admin", .masterDataAdmin, institution: nil)) == nil)
+            #expect(try await app.count("SELECT count(*)::int FROM console_users") == 2)
+            // The accounts' tokens are not listed with the API tokens, nor revoked as one.
+            let tokens = try await TokenUseCases(database: app.database).list(consortiumCode: "JLTCM")
+            #expect(!tokens.contains { $0.name.hasPrefix("user:") })
+            let users = try await accounts.list(consortiumCode: "JLTCM")
+            #expect(users.map(\.userName) == ["drli"] && users[0].prescriber == "DR-JL-0001")
+        }
+    }
+
+    @Test("a session ends after the idle setting's minutes, on logout, and when its account is disabled")
+    func sessions() async throws {
+        try await TestApp.run { app in
+            try await Self.cheapHashes(app)
+            let accounts = ConsoleAccountUseCases(database: app.database)
+            try await accounts.create(
+                .init(
+                    userName: "fin1", displayName: "", role: .finance, consortiumCode: "JLTCM", institutionCode: nil,
+                    prescriber: nil), password: Self.password, actor: .console("test"))
+            func open() async throws -> ConsoleAccountUseCases.OpenedSession {
+                guard case .granted(let s) = try await accounts.login(userName: "fin1", password: Self.password, remote: nil)
+                else { throw DomainError.conflict("refused") }
+                return s
+            }
+            let idle = try await open()
+            let active = try await accounts.session(cookie: idle.cookie)
+            #expect(active?.principal.role == .finance && active?.csrfToken == idle.csrfToken)
+            try await app.database.withConnection { c in
+                try await c.sql("UPDATE console_sessions SET last_seen_at = now() - interval '31 minutes'")
+            }
+            #expect(try await accounts.session(cookie: idle.cookie) == nil)
+            #expect(try await app.count("SELECT count(*)::int FROM console_sessions") == 0)
+
+            let loggedOut = try await open()
+            try await accounts.logout(cookie: loggedOut.cookie, principal: loggedOut.principal, userName: "fin1", remote: nil)
+            #expect(try await accounts.session(cookie: loggedOut.cookie) == nil)
+
+            let kept = try await open()
+            try await accounts.disable(userName: "fin1", actor: .console("test"))
+            #expect(try await accounts.session(cookie: kept.cookie) == nil)
+            guard case .refused = try await accounts.login(userName: "fin1", password: Self.password, remote: nil) else {
+                Issue.record("a disabled account logged in"); return
+            }
+            let actions = try await app.database.rows(
+                "SELECT action FROM audit_log WHERE entity_type = 'console_user' ORDER BY id", as: String.self)
+            #expect(actions == ["create", "login", "login", "logout", "login", "disable", "login_failed"])
+        }
+    }
+}
