@@ -84,8 +84,18 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
-            resources: [.embedInCode("openapi.yaml")],
+            resources: [
+                .embedInCode("openapi.yaml"),
+                // The web console's templates and style sheet, in the binary (ConsoleTemplates).
+                .embedInCode("Console/Templates/layout.mustache"), .embedInCode("Console/Templates/login.mustache"),
+                .embedInCode("Console/Templates/home.mustache"), .embedInCode("Console/Templates/drugs.mustache"),
+                .embedInCode("Console/Templates/drug.mustache"), .embedInCode("Console/Templates/catalogue.mustache"),
+                .embedInCode("Console/Templates/draft.mustache"), .embedInCode("Console/Templates/error.mustache"),
+                .embedInCode("Console/Templates/console.css"),
+            ],
             swiftSettings: strict,
             plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),

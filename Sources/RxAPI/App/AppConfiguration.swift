@@ -26,6 +26,8 @@ package struct AppConfiguration: Sendable {
     /// How often the server rescans the drugs whose facts changed, and each business day every drug (issue 22,
     /// `ShortageScanService`); nil: it does not (tests, and servers left to cron's `consortiumrx shortages scan`).
     package var shortageScanInterval: Duration?
+    /// The console's cookies carry `Secure`: set when the server is reached through TLS (a proxy in front of it).
+    package var consoleSecureCookies = false
 
     package init(
         host: String = "127.0.0.1", port: Int = 8080, databaseURL: String, poolSize: Int = 8,

@@ -88,6 +88,11 @@ func buildRouter(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
             body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
     }
+    // The web console (issue 26): its own pages and errors, never problem+json; after the hot routes.
+    ConsoleRoutes(
+        database: database, templates: try ConsoleTemplates(), secureCookies: configuration.consoleSecureCookies,
+        clock: configuration.clock
+    ).register(on: router)
     try handler.registerHandlers(
         on: router, serverURL: URL(string: "/")!, configuration: .init(jsonEncodingOptions: []),
         middlewares: operationMiddlewares(roles: roles, validator: contract, maximumBodyBytes: configuration.maximumBodyBytes))

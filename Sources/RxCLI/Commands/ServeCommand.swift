@@ -38,6 +38,13 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var shortageScanSeconds: Int?
 
+    @Flag(
+        name: .customLong("console-secure-cookies"),
+        help:
+            "Mark the web console's cookies Secure: set when users reach the server through TLS (default: $CRX_CONSOLE_SECURE_COOKIES=1)."
+    )
+    var consoleSecureCookies = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = ProcessInfo.processInfo.environment["LOG_LEVEL"] ?? "info"
 
@@ -60,6 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
         var serving = configuration
         let scanSeconds = shortageScanSeconds ?? env["SHORTAGE_SCAN_SECONDS"].flatMap(Int.init) ?? 60
         serving.shortageScanInterval = scanSeconds > 0 ? .seconds(scanSeconds) : nil
+        serving.consoleSecureCookies = consoleSecureCookies || env["CRX_CONSOLE_SECURE_COOKIES"] == "1"
         try await serve(serving)
     }
 }

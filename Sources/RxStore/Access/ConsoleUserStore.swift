@@ -36,6 +36,9 @@ package struct ConsoleUserStore: SQLStore {
         package var now: Date
         /// `console_session_idle_minutes` in force for the account's consortium (nil when not seeded).
         package var idleMinutesText: String?
+        /// The names pages show beside the codes.
+        package var consortiumName: String?
+        package var institutionName: String?
     }
 
     /// An account as the users page lists it.
@@ -143,7 +146,7 @@ package struct ConsoleUserStore: SQLStore {
             """
             WITH asked AS (SELECT \(PolicySetting<Int>.consoleSessionIdleMinutes.key)::text AS key,
                                   \(today.description)::date AS day)
-            SELECT u.id, u.user_name, u.display_name, s.csrf_token, s.last_seen_at, now(),
+            SELECT u.id, u.user_name, u.display_name, s.csrf_token, s.last_seen_at, now(), c.name, i.name,
                    (SELECT value FROM (\(unescaped: Settings.inForce(
                         keys: "ARRAY[(SELECT key FROM asked)]", consortiumID: "t.consortium_id",
                         date: "(SELECT day FROM asked)"))) v),
@@ -151,13 +154,15 @@ package struct ConsoleUserStore: SQLStore {
             FROM console_sessions s JOIN console_users u ON u.id = s.user_id \(unescaped: Self.principalJoins)
             WHERE s.id_hash = \(idHash) AND u.disabled_at IS NULL AND t.revoked_at IS NULL
             """,
-            as: (Int64, String, String, String, Date, Date, String?, Int64, String, Int64?, String?, Int64?, String?, String?)
-                .self)
+            as: (
+                Int64, String, String, String, Date, Date, String?, String?, String?, Int64, String, Int64?, String?,
+                Int64?, String?, String?
+            ).self)
         guard let r = rows.first else { return nil }
         return Session(
             userID: r.0, userName: r.1, displayName: r.2,
-            principal: try Self.principal((r.7, r.8, r.9, r.10, r.11, r.12, r.13), userName: r.1), csrfToken: r.3,
-            lastSeen: r.4, now: r.5, idleMinutesText: r.6)
+            principal: try Self.principal((r.9, r.10, r.11, r.12, r.13, r.14, r.15), userName: r.1), csrfToken: r.3,
+            lastSeen: r.4, now: r.5, idleMinutesText: r.8, consortiumName: r.6, institutionName: r.7)
     }
 
     package func touchSession(idHash: Data) async throws {

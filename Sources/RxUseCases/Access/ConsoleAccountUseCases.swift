@@ -204,6 +204,8 @@ package struct ConsoleAccountUseCases: Sendable {
         package var displayName: String
         package var principal: Principal
         package var csrfToken: String
+        package var consortiumName: String?
+        package var institutionName: String?
     }
 
     /// The session a cookie names, if it has not ended; an idle one ends now. Its use is recorded at most once a
@@ -221,7 +223,8 @@ package struct ConsoleAccountUseCases: Sendable {
         if idle.recordsUse(lastSeen: session.lastSeen, now: session.now) { try await users.touchSession(idHash: idHash) }
         return ActiveSession(
             userName: session.userName, displayName: session.displayName, principal: session.principal,
-            csrfToken: session.csrfToken)
+            csrfToken: session.csrfToken, consortiumName: session.consortiumName,
+            institutionName: session.institutionName)
     }
 
     /// Ends the session a cookie names, on every server (its row is deleted); audited as the account's logout.

@@ -1,0 +1,255 @@
+internal import Foundation
+import Hummingbird
+import RxDomain
+import RxStore
+import RxUseCases
+
+/// The console's pages in this part: home with its to-do list, drugs (search by code, name or pinyin initials, and
+/// a drug with its prices), the catalogue in effect with its filters, and the catalogue draft. Each reads through
+/// the use cases the API uses and checks the same permissions.
+struct ConsolePages: Sendable {
+    let routes: ConsoleRoutes
+    var database: Database { routes.database }
+
+    typealias Session = ConsoleAccountUseCases.ActiveSession
+
+    func home(_ request: Request, _ session: Session, _ language: ConsoleLanguage) async throws -> Response {
+        let todo = try await ConsoleHomeUseCases(database: database).todo(for: session.principal)
+        let items = todo.map { TodoItem(item: $0.item, count: $0.count, language: language) }
+        return routes.render(
+            "home", ["todo": items], title: language.word("home_title"), session: session, request: request,
+            language: language)
+    }
+
+    func drugs(_ request: Request, _ session: Session, _ language: ConsoleLanguage) async throws -> Response {
+        let query = request.uri.queryParameters.get("q").map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        let cursor = request.uri.queryParameters.get("cursor")
+        let found = try await DrugUseCases(database: database).search(
+            DrugSearch(
+                codePrefix: nil, text: query.isEmpty ? nil : String(query.prefix(100)), category: nil,
+                page: try PageRequest(limit: 50, cursor: cursor)))
+        var values: [String: Any] = ["drugs": found.items.map { DrugRow($0, language) }, "query": query]
+        if let next = found.nextCursor {
+            var components = URLComponents()
+            components.path = "/console/drugs"
+            components.queryItems = [URLQueryItem(name: "q", value: query), URLQueryItem(name: "cursor", value: next)]
+            values["next"] = components.string ?? ""
+        }
+        return routes.render(
+            "drugs", values, title: language.word("drugs_title"), session: session, request: request, language: language)
+    }
+
+    func drug(_ request: Request, _ session: Session, _ language: ConsoleLanguage) async throws -> Response {
+        let code = request.uri.path.split(separator: "/").last.map(String.init)?.removingPercentEncoding ?? ""
+        guard let drug = try await DrugUseCases(database: database).find(code: code) else {
+            throw DomainError.notFound("no drug \(code)")
+        }
+        var row = DrugRow(drug, language)
+        var prices: [PriceRow] = []
+        if let consortiumID = session.principal.consortiumID,
+            session.principal.may(.readConsortium(consortiumID: consortiumID))
+        {
+            let priceCases = PriceUseCases(database: database)
+            prices = try await priceCases.history(consortiumID: consortiumID, drugCode: drug.code).reversed()
+                .map { PriceRow($0, language) }
+            if let (agreement, _) = try await priceCases.inEffect(
+                consortiumID: consortiumID, drugCode: drug.code, on: routes.clock.today())
+            {
+                row.priceInEffect = ConsoleFormat.yuan(agreement.unitPrice)
+            }
+        }
+        return routes.render(
+            "drug", ["drug": row, "prices": prices], title: drug.genericName, session: session, request: request,
+            language: language)
+    }
+
+    func catalogue(_ request: Request, _ session: Session, _ language: ConsoleLanguage) async throws -> Response {
+        let consortiumID = try session.principal.scopedConsortiumID(orNotFound: "no catalogue")
+        try session.principal.require(.readConsortium(consortiumID: consortiumID))
+        let filter = CatalogueFilter(request.uri.queryParameters)
+        let today = routes.clock.today()
+        var values: [String: Any] = [:]
+        if let (version, entries) = try await CatalogueUseCases(database: database).inEffect(
+            consortiumID: consortiumID, on: today)
+        {
+            let shown = entries.filter(filter.admits)
+            values["items"] = shown.map { CatalogueRow($0, language) }
+            values["versionLine"] = language.word("catalogue_version").replacingFirst(String(version.number))
+                .replacingFirst(version.effectiveFrom.map { ConsoleFormat.date($0, language) } ?? "")
+            values["countLine"] = language.word("catalogue_count").replacingFirst(String(shown.count))
+        } else {
+            values["versionLine"] = language.word("catalogue_none")
+        }
+        values.merge(filter.options(language)) { $1 }
+        return routes.render(
+            "catalogue", values, title: language.word("catalogue_title"), session: session, request: request,
+            language: language)
+    }
+
+    /// The draft: the pharmacy centre's only (`manageCatalogue`); others are refused as the API refuses them.
+    func draft(_ request: Request, _ session: Session, _ language: ConsoleLanguage) async throws -> Response {
+        let consortiumID = try session.principal.scopedConsortiumID(orNotFound: "no catalogue")
+        try session.principal.require(.manageCatalogue(consortiumID: consortiumID))
+        let catalogue = CatalogueUseCases(database: database)
+        let draft = try await catalogue.versions(consortiumID: consortiumID).last { $0.status == .draft }
+        let line =
+            draft.map {
+                language.word("draft_open").replacingFirst(String($0.number)).replacingFirst(String($0.itemCount))
+            } ?? language.word("draft_none")
+        return routes.render(
+            "draft", ["draftLine": line], title: language.word("draft_title"), session: session, request: request,
+            language: language)
+    }
+}
+
+extension String {
+    /// The first `{}` of a console sentence filled with `value`.
+    func replacingFirst(_ value: String) -> String {
+        guard let range = range(of: "{}") else { return self }
+        return replacingCharacters(in: range, with: value)
+    }
+}
+
+// MARK: - View models
+
+/// A to-do item of the home page: its words, its count and where it leads.
+struct TodoItem: Equatable {
+    var label: String
+    var count: String
+    var href: String
+
+    init(item: ConsoleHomeUseCases.Item, count: Int?, language: ConsoleLanguage) {
+        label = language.word("todo_" + item.rawValue)
+        self.count = count.map(String.init) ?? "→"
+        href =
+            switch item {
+            case .catalogueToEndorse, .catalogueObjections: "/console/catalogue"
+            case .catalogueDrafts: "/console/catalogue/draft"
+            case .ordersDraft, .ordersToReceive: "/console/"
+            case .longPrescriptionDesk: "/console/long-prescriptions"
+            }
+    }
+}
+
+/// A drug as the pages list it, its classes in words.
+struct DrugRow: Equatable {
+    var code: String
+    var name: String
+    var nameEn: String
+    var dosageForm: String
+    var strength: String
+    var manufacturer: String
+    var category: String
+    var insuranceClass: String
+    var essential: String
+    var priceInEffect: String
+
+    init(_ drug: Drug, _ language: ConsoleLanguage) {
+        code = drug.code
+        name = drug.genericName
+        nameEn = drug.nameEn ?? ""
+        dosageForm = drug.dosageForm
+        strength = drug.strength ?? ""
+        manufacturer = drug.manufacturer ?? ""
+        category = language.category(drug.category)
+        insuranceClass = language.insurance(drug.insuranceClass)
+        essential = drug.essentialEditions.isEmpty ? language.word("no") : language.word("yes")
+        priceInEffect = "—"
+    }
+}
+
+/// One period of a drug's unified price.
+struct PriceRow: Equatable {
+    var price: String
+    var source: String
+    var status: String
+    var from: String
+    var to: String
+
+    init(_ agreement: PriceAgreement, _ language: ConsoleLanguage) {
+        price = ConsoleFormat.yuan(agreement.unitPrice)
+        source = language.word("source_" + agreement.source.rawValue)
+        status = language.word("agreement_" + agreement.status.rawValue)
+        from = ConsoleFormat.date(agreement.effectiveFrom ?? agreement.requestedFrom, language)
+        to = agreement.effectiveTo.map { ConsoleFormat.date($0, language) } ?? ""
+    }
+}
+
+/// An item of the catalogue in effect.
+struct CatalogueRow: Equatable {
+    var code: String
+    var name: String
+    var dosageForm: String
+    var strength: String
+    var category: String
+    var essential: String
+    var insuranceClass: String
+    var levels: String
+
+    init(_ entry: CatalogueEntry, _ language: ConsoleLanguage) {
+        let drug = DrugRow(entry.drug, language)
+        code = drug.code
+        name = drug.name
+        dosageForm = drug.dosageForm
+        strength = drug.strength
+        category = drug.category
+        essential = drug.essential
+        insuranceClass = drug.insuranceClass
+        levels =
+            entry.item.levels.isEmpty
+            ? language.word("every_level") : entry.item.levels.map(language.level).joined(separator: "、")
+    }
+}
+
+/// The catalogue page's filters, from its query: category, institution level, essential or not, insurance class.
+/// A value the page does not offer is ignored (all shown), as a hand-edited address should not be an error page.
+struct CatalogueFilter: Equatable {
+    var category: DrugCategory?
+    var level: InstitutionLevel?
+    var essential: Bool?
+    var insurance: InsuranceClass?
+
+    init(category: DrugCategory? = nil, level: InstitutionLevel? = nil, essential: Bool? = nil, insurance: InsuranceClass? = nil)
+    {
+        self.category = category
+        self.level = level
+        self.essential = essential
+        self.insurance = insurance
+    }
+
+    init(_ query: Parameters) {
+        category = query.get("category").flatMap(DrugCategory.init(rawValue:))
+        level = query.get("level").flatMap(InstitutionLevel.init(rawValue:))
+        essential = ["yes": true, "no": false][query.get("essential") ?? ""]
+        insurance = query.get("insurance").flatMap(InsuranceClass.init(rawValue:))
+    }
+
+    func admits(_ entry: CatalogueEntry) -> Bool {
+        if let category, entry.drug.category != category { return false }
+        if let level, !entry.item.allows(level) { return false }
+        if let essential, entry.drug.essentialEditions.isEmpty == essential { return false }
+        if let insurance, entry.drug.insuranceClass != insurance { return false }
+        return true
+    }
+
+    struct Option {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+
+    /// The filters' choices, "all" first, the current ones selected.
+    func options(_ language: ConsoleLanguage) -> [String: Any] {
+        func list<T: Equatable>(_ all: [T], _ current: T?, value: (T) -> String, label: (T) -> String) -> [Option] {
+            [Option(value: "", label: language.word("all"), selected: current == nil)]
+                + all.map { Option(value: value($0), label: label($0), selected: $0 == current) }
+        }
+        return [
+            "categories": list(DrugCategory.allCases, category, value: \.rawValue, label: language.category),
+            "levels": list(InstitutionLevel.allCases, level, value: \.rawValue, label: language.level),
+            "essentials": list(
+                [true, false], essential, value: { $0 ? "yes" : "no" }, label: { language.word($0 ? "yes" : "no") }),
+            "insurances": list(InsuranceClass.allCases, insurance, value: \.rawValue, label: language.insurance),
+        ]
+    }
+}

@@ -1,0 +1,294 @@
+internal import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import RxDomain
+import RxStore
+import RxUseCases
+
+/// The web console under `/console/`: server-rendered pages over the same use cases as the API. A page never
+/// throws to the server's problem+json middleware: every refusal comes back as an HTML page in the person's language.
+struct ConsoleRoutes: Sendable {
+    let database: Database
+    let accounts: ConsoleAccountUseCases
+    let templates: ConsoleTemplates
+    /// `Secure` on the cookies: set when the console is served behind TLS.
+    let secureCookies: Bool
+    let clock: BusinessClock
+
+    static let sessionCookie = "crx_session"
+    static let loginCSRFCookie = "crx_login_csrf"
+    static let languageCookie = "crx_lang"
+
+    init(database: Database, templates: ConsoleTemplates, secureCookies: Bool, clock: BusinessClock) {
+        self.database = database
+        self.accounts = ConsoleAccountUseCases(database: database, clock: clock)
+        self.templates = templates
+        self.secureCookies = secureCookies
+        self.clock = clock
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        let console = router.group("console")
+        console.get("static/console.css") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=3600"],
+                body: .init(byteBuffer: ByteBuffer(bytes: ConsoleTemplates.css)))
+        }
+        console.get("login") { request, _ in await loginPage(request) }
+        console.post("login") { request, context in await login(request, context: context) }
+        console.post("logout") { request, context in
+            await page(request, context: context) { request, session, _ in
+                try await accounts.logout(
+                    cookie: request.cookies[Self.sessionCookie]?.value ?? "", principal: session.principal,
+                    userName: session.userName, remote: Self.remote(request))
+                var response = Response.redirect(to: "/console/login", type: .normal)
+                response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))
+                return response
+            }
+        }
+        console.get("lang") { request, _ in
+            let to = ConsoleLanguage(rawValue: request.uri.queryParameters.get("to") ?? "") ?? .chinese
+            var response = Response.redirect(to: Self.samePath(request.uri.queryParameters.get("back")), type: .normal)
+            response.setCookie(cookie(Self.languageCookie, to.rawValue, maxAge: 365 * 86_400, httpOnly: false))
+            return response
+        }
+        let pages = ConsolePages(routes: self)
+        console.get { request, context in await page(request, context: context, pages.home) }
+        console.get("drugs") { request, context in await page(request, context: context, pages.drugs) }
+        console.get("drugs/:code") { request, context in await page(request, context: context, pages.drug) }
+        console.get("catalogue") { request, context in await page(request, context: context, pages.catalogue) }
+        console.get("catalogue/draft") { request, context in await page(request, context: context, pages.draft) }
+    }
+
+    // MARK: - Pages behind a session
+
+    /// A logged-in page: the session from its cookie (else to the login page), the CSRF token on a POST, the page's
+    /// own work, and any error as an HTML page.
+    func page(
+        _ request: Request, context: BasicRequestContext,
+        _ body: (Request, ConsoleAccountUseCases.ActiveSession, ConsoleLanguage) async throws -> Response
+    ) async -> Response {
+        let language = Self.language(request)
+        let session: ConsoleAccountUseCases.ActiveSession
+        do {
+            guard let cookie = request.cookies[Self.sessionCookie]?.value,
+                let found = try await accounts.session(cookie: cookie)
+            else { return Response.redirect(to: "/console/login", type: .normal) }
+            session = found
+        } catch {
+            return errorPage(error, request: request, session: nil, language: language, logger: context.logger)
+        }
+        var request = request
+        if request.method == .post {
+            do {
+                let form = try await Self.form(&request, context: context)
+                guard Self.sameOrigin(request), let token = form["csrf"], Self.equal(token, session.csrfToken) else {
+                    return errorPage(
+                        status: .forbidden, message: language.word("csrf_refused"), session: session, request: request,
+                        language: language)
+                }
+            } catch {
+                return errorPage(error, request: request, session: session, language: language, logger: context.logger)
+            }
+        }
+        do {
+            return try await body(request, session, language)
+        } catch {
+            return errorPage(error, request: request, session: session, language: language, logger: context.logger)
+        }
+    }
+
+    /// An HTML response of a page rendered in the shell of the session's person.
+    func render(
+        _ template: String, _ values: [String: Any], title: String, session: ConsoleAccountUseCases.ActiveSession?,
+        request: Request, language: ConsoleLanguage, status: HTTPResponse.Status = .ok
+    ) -> Response {
+        var page = values
+        page["lang"] = language.rawValue
+        page["t"] = language.words
+        page["title"] = title
+        page["otherLang"] = language.other.rawValue
+        page["mainID"] = page["mainID"] ?? "main"
+        if let session {
+            page["shell"] = ConsoleShell(session: session, request: request, language: language, path: request.uri.path)
+        }
+        return Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                .contentSecurityPolicy: "default-src 'self'; form-action 'self'; frame-ancestors 'none'",
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: templates.render(template, page))))
+    }
+
+    func errorPage(
+        _ error: any Error, request: Request, session: ConsoleAccountUseCases.ActiveSession?, language: ConsoleLanguage,
+        logger: Logger
+    ) -> Response {
+        let problem = ProblemMiddleware<BasicRequestContext>.problem(for: error, logger: logger)
+        let status = HTTPResponse.Status(code: problem.status)
+        let message = language.message(problem.detail ?? status.reasonPhrase)
+        return errorPage(status: status, message: message, session: session, request: request, language: language)
+    }
+
+    func errorPage(
+        status: HTTPResponse.Status, message: String, session: ConsoleAccountUseCases.ActiveSession?, request: Request,
+        language: ConsoleLanguage
+    ) -> Response {
+        let heading = language.words["error_\(status.code)"] ?? language.word("error_500")
+        return render(
+            "error", ["mainID": "error", "status": status.code, "heading": heading, "message": message],
+            title: heading, session: session, request: request, language: language, status: status)
+    }
+
+    // MARK: - Login
+
+    func loginPage(
+        _ request: Request, error: String? = nil, userName: String = "", status: HTTPResponse.Status = .ok
+    ) async -> Response {
+        let language = Self.language(request)
+        // A new login form gets a fresh double-submit token, in its cookie and in the form.
+        let csrf = TokenStore.generate()
+        var response = render(
+            "login", ["csrf": csrf, "error": error as Any, "userName": userName], title: language.word("login_title"),
+            session: nil, request: request, language: language, status: status)
+        response.setCookie(cookie(Self.loginCSRFCookie, csrf, maxAge: 3_600))
+        return response
+    }
+
+    func login(_ request: Request, context: BasicRequestContext) async -> Response {
+        let language = Self.language(request)
+        var request = request
+        do {
+            let form = try await Self.form(&request, context: context)
+            guard Self.sameOrigin(request), let token = form["csrf"],
+                let cookie = request.cookies[Self.loginCSRFCookie]?.value, Self.equal(token, cookie)
+            else {
+                return errorPage(
+                    status: .forbidden, message: language.word("csrf_refused"), session: nil, request: request,
+                    language: language)
+            }
+            let userName = form["user_name"] ?? ""
+            switch try await accounts.login(
+                userName: userName, password: form["password"] ?? "", remote: Self.remote(request))
+            {
+            case .granted(let session):
+                var response = Response.redirect(to: "/console/", type: .normal)
+                response.setCookie(self.cookie(Self.sessionCookie, session.cookie))
+                response.setCookie(self.cookie(Self.loginCSRFCookie, "", maxAge: 0))
+                return response
+            case .refused(let lockedUntil?):
+                let message = language.word("login_locked").replacingOccurrences(
+                    of: "{}", with: ConsoleFormat.time(lockedUntil, language))
+                return await loginPage(request, error: message, userName: userName, status: .init(code: 423))
+            case .refused(nil):
+                return await loginPage(
+                    request, error: language.word("login_refused"), userName: userName, status: .unauthorized)
+            }
+        } catch {
+            return errorPage(error, request: request, session: nil, language: language, logger: context.logger)
+        }
+    }
+
+    // MARK: - Requests
+
+    func cookie(_ name: String, _ value: String, maxAge: Int? = nil, httpOnly: Bool = true) -> Cookie {
+        Cookie(
+            name: name, value: value, maxAge: maxAge, path: "/console", secure: secureCookies, httpOnly: httpOnly,
+            sameSite: .lax)
+    }
+
+    static func language(_ request: Request) -> ConsoleLanguage {
+        request.cookies[languageCookie].flatMap { ConsoleLanguage(rawValue: $0.value) } ?? .chinese
+    }
+
+    /// The fields of a posted form (`application/x-www-form-urlencoded`), the last of a repeated name.
+    static func form(_ request: inout Request, context: BasicRequestContext) async throws -> [String: String] {
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
+            throw DomainError.badRequest("a form is sent as application/x-www-form-urlencoded")
+        }
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        var fields: [String: String] = [:]
+        for pair in String(buffer: body).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decoded(_ s: Substring) -> String {
+                String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            fields[decoded(parts[0])] = parts.count > 1 ? decoded(parts[1]) : ""
+        }
+        return fields
+    }
+
+    /// A POST whose `Origin` names another site is refused whatever its token (a browser always sends it).
+    static func sameOrigin(_ request: Request) -> Bool {
+        guard let origin = request.headers[.origin], origin != "null" else { return true }
+        guard let host = request.head.authority else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
+    }
+
+    /// Compares two tokens in time that does not depend on where they differ.
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// A path of this console to go back to; anything else (another site, `//host`) goes home.
+    static func samePath(_ back: String?) -> String {
+        guard let back, back.hasPrefix("/console"), !back.hasPrefix("//"), !back.contains("\\") else { return "/console/" }
+        return back
+    }
+
+    static func remote(_ request: Request) -> String? {
+        request.headers[HTTPField.Name("X-Forwarded-For")!].map { String($0.prefix(100)) }
+    }
+}
+
+/// The header and navigation of a logged-in page.
+struct ConsoleShell {
+    var consortium: String
+    var institution: String
+    var displayName: String
+    var roleName: String
+    var csrf: String
+    var otherLang: String
+    var back: String
+    var query: String
+    var nav: [NavLink]
+
+    struct NavLink {
+        var href: String
+        var label: String
+        var current: Bool
+    }
+
+    init(session: ConsoleAccountUseCases.ActiveSession, request: Request, language: ConsoleLanguage, path: String) {
+        let principal = session.principal
+        consortium = [principal.consortiumCode, session.consortiumName].compactMap { $0 }.joined(separator: " ")
+        institution = [principal.institutionCode, session.institutionName].compactMap { $0 }.joined(separator: " ")
+        displayName = session.displayName.isEmpty ? session.userName : session.displayName
+        roleName = principal.role.map(language.role) ?? ""
+        csrf = session.csrfToken
+        otherLang = language.other.rawValue
+        var back = request.uri.path
+        if let query = request.uri.query, !query.isEmpty { back += "?" + query }
+        self.back = back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/console/"
+        query = request.uri.path.hasPrefix("/console/drugs") ? request.uri.queryParameters.get("q") ?? "" : ""
+        nav = Self.links(for: principal.role).map { href, key in
+            NavLink(
+                href: href, label: language.word(key),
+                current: href == "/console/" ? path == "/console" || path == "/console/" : path.hasPrefix(href))
+        }
+    }
+
+    /// The pages a role has, in the navigation's order.
+    static func links(for role: Role?) -> [(String, String)] {
+        var links = [("/console/", "nav_home"), ("/console/catalogue", "nav_catalogue"), ("/console/drugs", "nav_drugs")]
+        if role == .prescriber { links.append(("/console/long-prescriptions", "nav_long_rx")) }
+        if role == .masterDataAdmin { links.removeAll { $0.0 == "/console/catalogue" } }
+        return links
+    }
+}

@@ -1,0 +1,31 @@
+import Mustache
+
+/// The console's templates, compiled into the binary (no files to find at run time) and parsed once at start.
+/// Mustache escapes every `{{value}}` for HTML.
+package struct ConsoleTemplates: Sendable {
+    let library: MustacheLibrary
+
+    package init() throws {
+        var library = MustacheLibrary()
+        let sources: [(String, [UInt8])] = [
+            ("layout", PackageResources.layout_mustache), ("login", PackageResources.login_mustache),
+            ("home", PackageResources.home_mustache), ("drugs", PackageResources.drugs_mustache),
+            ("drug", PackageResources.drug_mustache), ("catalogue", PackageResources.catalogue_mustache),
+            ("draft", PackageResources.draft_mustache), ("error", PackageResources.error_mustache),
+        ]
+        for (name, bytes) in sources {
+            try library.register(String(decoding: bytes, as: UTF8.self), named: name)
+        }
+        self.library = library
+    }
+
+    /// The page; a template name that is not registered is a programming error.
+    func render(_ name: String, _ page: [String: Any]) -> String {
+        guard let html = library.render(page, withTemplate: name) else {
+            preconditionFailure("no console template \(name)")
+        }
+        return html
+    }
+
+    static let css = PackageResources.console_css
+}

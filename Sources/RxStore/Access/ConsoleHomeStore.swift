@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+import PostgresNIO
+import RxDomain
+
+/// The counts of a console home page's to-do list, each within the person's consortium and, when their account is
+/// scoped to one, their institution.
+package struct ConsoleHomeStore: SQLStore {
+    let database: Database
+
+    package init(database: Database) {
+        self.database = database
+    }
+
+    package struct Counts: Sendable, Equatable {
+        /// Catalogue versions put to the members on which the institution has not yet decided (待表态).
+        package var cataloguesToEndorse: Int
+        /// Objections to a version put to the members (待答复的异议).
+        package var catalogueObjections: Int
+        package var catalogueDrafts: Int
+        package var ordersDraft: Int
+        /// Orders submitted and not wholly received.
+        package var ordersToReceive: Int
+    }
+
+    package func counts(consortiumID: Int64, institutionID: Int64?) async throws -> Counts {
+        let rows = try await database.rows(
+            """
+            SELECT
+              (SELECT count(*)::int FROM catalogue_versions v
+                WHERE v.consortium_id = \(consortiumID) AND v.status = 'proposed' AND \(institutionID)::bigint IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM catalogue_endorsements e
+                                   WHERE e.consortium_id = v.consortium_id AND e.version_number = v.number
+                                     AND e.institution_id = \(institutionID)::bigint)),
+              (SELECT count(*)::int FROM catalogue_endorsements e JOIN catalogue_versions v
+                   ON v.consortium_id = e.consortium_id AND v.number = e.version_number
+                WHERE e.consortium_id = \(consortiumID) AND v.status = 'proposed' AND e.decision = 'object'),
+              (SELECT count(*)::int FROM catalogue_versions v
+                WHERE v.consortium_id = \(consortiumID) AND v.status = 'draft'),
+              (SELECT count(*)::int FROM purchase_orders o
+                WHERE o.consortium_id = \(consortiumID) AND o.status = 'draft'
+                  AND (\(institutionID)::bigint IS NULL OR o.institution_id = \(institutionID)::bigint)),
+              (SELECT count(*)::int FROM purchase_orders o
+                WHERE o.consortium_id = \(consortiumID) AND o.status IN ('submitted', 'consolidated', 'partly_received')
+                  AND (\(institutionID)::bigint IS NULL OR o.institution_id = \(institutionID)::bigint))
+            """, as: (Int, Int, Int, Int, Int).self)
+        let r = rows[0]
+        return Counts(
+            cataloguesToEndorse: r.0, catalogueObjections: r.1, catalogueDrafts: r.2, ordersDraft: r.3, ordersToReceive: r.4)
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import PostgresNIO
+import RxDomain
+import RxStore
+import RxUseCases
+import Testing
+
+@Suite("The web console over HTTP: login, cookies, CSRF, lockout, pages by role (issue 26)")
+struct ConsoleTests {
+    static let password = "长期处方-desk-2026"
+
+    /// A browser's cookie jar, enough for the console.
+    struct Jar {
+        var cookies: [String: String] = [:]
+        mutating func take(_ response: TestResponse) {
+            for field in response.headers[values: .setCookie] {
+                let pair = field.split(separator: ";")[0].split(separator: "=", maxSplits: 1).map(String.init)
+                guard pair.count == 2 else { continue }
+                if pair[1].isEmpty { cookies[pair[0]] = nil } else { cookies[pair[0]] = pair[1] }
+            }
+        }
+        var header: HTTPFields {
+            cookies.isEmpty ? [:] : [.cookie: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")]
+        }
+    }
+
+    static func form(_ fields: [String: String]) -> ByteBuffer {
+        ByteBuffer(
+            string: fields.map { key, value in
+                "\(key)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+            }.joined(separator: "&"))
+    }
+
+    static func csrf(in html: String) -> String {
+        guard let range = html.range(of: #"name="csrf" value="([^"]+)""#, options: .regularExpression) else { return "" }
+        return String(html[range].dropFirst(#"name="csrf" value=""#.count).dropLast())
+    }
+
+    static func post(_ app: TestApp, _ path: String, _ fields: [String: String], jar: inout Jar) async throws
+        -> TestResponse
+    {
+        var headers = jar.header
+        headers[.contentType] = "application/x-www-form-urlencoded"
+        let response = try await app.client.execute(uri: path, method: .post, headers: headers, body: form(fields))
+        jar.take(response)
+        return response
+    }
+
+    static func get(_ app: TestApp, _ path: String, jar: inout Jar) async throws -> TestResponse {
+        let response = try await app.client.execute(uri: path, method: .get, headers: jar.header, body: nil)
+        jar.take(response)
+        return response
+    }
+
+    static func account(_ app: TestApp, _ name: String, _ role: Role, institution: String?, prescriber: String? = nil)
+        async throws
+    {
+        try await app.database.withConnection { c in
+            try await c.sql("UPDATE policy_defaults SET value = '4' WHERE key = 'console_bcrypt_cost'")
+        }
+        try await ConsoleAccountUseCases(database: app.database).create(
+            .init(
+                userName: name, displayName: "", role: role, consortiumCode: "JLTCM", institutionCode: institution,
+                prescriber: prescriber), password: password, actor: .console("test"))
+    }
+
+    /// Logs in through the form; the jar then holds the session.
+    static func login(_ app: TestApp, _ name: String, password: String = password, jar: inout Jar) async throws
+        -> TestResponse
+    {
+        let page = try await get(app, "/console/login", jar: &jar)
+        return try await post(
+            app, "/console/login", ["csrf": csrf(in: page.text), "user_name": name, "password": password], jar: &jar)
+    }
+
+    @Test("not logged in, a page leads to the login form; a login sets a HttpOnly, SameSite=Lax session cookie")
+    func loginAndCookies() async throws {
+        try await TestApp.run { app in
+            try await Self.account(app, "pharm1", .institutionPharmacist, institution: "YJ-TCMH")
+            var jar = Jar()
+            let home = try await Self.get(app, "/console/", jar: &jar)
+            #expect(home.status == .seeOther && home.headers[.location] == "/console/login")
+            let page = try await Self.get(app, "/console/login", jar: &jar)
+            #expect(page.status == .ok && page.text.contains(#"<html lang="zh-CN">"#))
+            #expect(page.headers[.contentSecurityPolicy]?.contains("default-src 'self'") == true)
+            let loggedIn = try await Self.post(
+                app, "/console/login",
+                ["csrf": Self.csrf(in: page.text), "user_name": "pharm1", "password": Self.password], jar: &jar)
+            #expect(loggedIn.status == .seeOther && loggedIn.headers[.location] == "/console/")
+            let cookie = loggedIn.headers[values: .setCookie].first { $0.hasPrefix("crx_session=") } ?? ""
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/console"))
+            #expect(!cookie.contains("Secure"))
+            let shown = try await Self.get(app, "/console/", jar: &jar)
+            #expect(shown.status == .ok)
+            #expect(shown.text.contains(#"<span id="institution">YJ-TCMH 永吉县中医院</span>"#))
+            #expect(shown.text.contains(#"<section id="todo""#))
+            // The API is as it was: problem+json, bearer tokens.
+            let api = try await app.call(.get, "/v1/drugs", token: nil)
+            #expect(api.status == .unauthorized && api.contentType?.hasPrefix("application/problem+json") == true)
+        }
+    }
+
+    @Test("a form without its CSRF token, or from another site, is refused with 403 and changes nothing")
+    func csrf() async throws {
+        try await TestApp.run { app in
+            try await Self.account(app, "admin1", .consortiumAdmin, institution: nil)
+            var stranger = Jar()
+            let noCookie = try await Self.post(
+                app, "/console/login", ["csrf": "forged", "user_name": "admin1", "password": Self.password], jar: &stranger)
+            #expect(noCookie.status == .forbidden && noCookie.text.contains(#"<main id="error""#))
+            var jar = Jar()
+            _ = try await Self.login(app, "admin1", jar: &jar)
+            let home = try await Self.get(app, "/console/", jar: &jar)
+            let noToken = try await Self.post(app, "/console/logout", [:], jar: &jar)
+            #expect(noToken.status == .forbidden)
+            var headers = jar.header
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            headers[.origin] = "http://evil.example"
+            let foreign = try await app.client.execute(
+                uri: "/console/logout", method: .post, headers: headers, body: Self.form(["csrf": Self.csrf(in: home.text)]))
+            #expect(foreign.status == .forbidden)
+            #expect(try await app.count("SELECT count(*)::int FROM console_sessions") == 1)
+            let out = try await Self.post(app, "/console/logout", ["csrf": Self.csrf(in: home.text)], jar: &jar)
+            #expect(out.status == .seeOther)
+            #expect(try await app.count("SELECT count(*)::int FROM console_sessions") == 0)
+            #expect((try await Self.get(app, "/console/", jar: &jar)).status == .seeOther)
+        }
+    }
+
+    @Test("five wrong passwords lock the account: the page says so (423), also for the right password")
+    func lockout() async throws {
+        try await TestApp.run { app in
+            try await Self.account(app, "locky", .auditor, institution: nil)
+            var jar = Jar()
+            for n in 1...5 {
+                let refused = try await Self.login(app, "locky", password: "wrong-\(n)-password", jar: &jar)
+                #expect(refused.status == (n < 5 ? .unauthorized : .init(code: 423)), "attempt \(n)")
+                #expect(refused.text.contains(#"id="login-error""#))
+            }
+            let locked = try await Self.login(app, "locky", jar: &jar)
+            #expect(locked.status == .init(code: 423) && locked.text.contains("锁定"))
+        }
+    }
+
+    @Test("pages by role: a prescriber may not open the catalogue draft; a member's pharmacist sees its own to-dos")
+    func pagesByRole() async throws {
+        try await TestApp.run { app in
+            try await Self.account(app, "doc1", .prescriber, institution: "JL-TCMH", prescriber: "DR-JL-0001")
+            try await Self.account(app, "admin1", .consortiumAdmin, institution: nil)
+            var doctor = Jar()
+            _ = try await Self.login(app, "doc1", jar: &doctor)
+            let refused = try await Self.get(app, "/console/catalogue/draft", jar: &doctor)
+            #expect(refused.status == .forbidden && refused.text.contains(#"<main id="error""#))
+            #expect(refused.text.contains("无权"))
+            var admin = Jar()
+            _ = try await Self.login(app, "admin1", jar: &admin)
+            let draft = try await Self.get(app, "/console/catalogue/draft", jar: &admin)
+            #expect(draft.status == .ok && draft.text.contains(#"<section id="draft""#))
+            let catalogue = try await Self.get(app, "/console/catalogue?category=western&level=primary", jar: &admin)
+            #expect(catalogue.status == .ok && catalogue.text.contains(#"<tr class="item">"#))
+            let search = try await Self.get(app, "/console/drugs?q=aldp", jar: &admin)
+            #expect(search.text.contains("氨氯地平"))
+            let missing = try await Self.get(app, "/console/drugs/NO-SUCH-DRUG", jar: &admin)
+            #expect(missing.status == .notFound && missing.text.contains("NO-SUCH-DRUG"))
+        }
+    }
+}

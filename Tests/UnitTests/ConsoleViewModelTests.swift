@@ -1,0 +1,73 @@
+import Foundation
+import RxDomain
+import RxStore
+import Testing
+
+@testable import RxAPI
+
+@Suite("The console's view models: words, dates, money, filters (issue 26)")
+struct ConsoleViewModelTests {
+    @Test("dates and money in Chinese conventions: 2026年12月1日, ¥1,234.50; a unit price keeps its places")
+    func formats() {
+        let day = BusinessDate("2026-12-01")!
+        #expect(ConsoleFormat.date(day, .chinese) == "2026年12月1日")
+        #expect(ConsoleFormat.date(day, .english) == "1 Dec 2026")
+        #expect(ConsoleFormat.yuan(Decimal(string: "1234.5")!) == "¥1,234.50")
+        #expect(ConsoleFormat.yuan(Decimal(string: "1234567")!) == "¥1,234,567.00")
+        #expect(ConsoleFormat.yuan(Decimal(string: "0.086")!) == "¥0.086")
+        #expect(ConsoleFormat.yuan(Decimal(string: "-12.3")!) == "-¥12.30")
+        // 06:05 UTC is 14:05 in Shanghai.
+        let instant = Date(timeIntervalSince1970: 1_796_105_100)  // 2026-12-01T06:05:00Z
+        #expect(ConsoleFormat.time(instant, .chinese) == "2026年12月1日 14:05")
+    }
+
+    @Test("every word has both languages, and a refusal reads in Chinese")
+    func words() {
+        #expect(Set(ConsoleStrings.chinese.keys) == Set(ConsoleStrings.english.keys))
+        for role in Role.allCases { #expect(ConsoleStrings.chinese["role_" + role.rawValue] != nil, "\(role)") }
+        for category in DrugCategory.allCases { #expect(ConsoleStrings.chinese["category_" + category.rawValue] != nil) }
+        for level in InstitutionLevel.allCases { #expect(ConsoleStrings.chinese["level_" + level.rawValue] != nil) }
+        #expect(ConsoleLanguage.chinese.message("password: must not contain the user name") == "password：不能包含用户名")
+        #expect(ConsoleLanguage.english.message("no user x") == "no user x")
+        #expect("第 {} 版，{} 起".replacingFirst("3").replacingFirst("今天") == "第 3 版，今天 起")
+    }
+
+    func entry(_ category: DrugCategory, essential: Bool, insurance: InsuranceClass, levels: [InstitutionLevel]) -> CatalogueEntry
+    {
+        CatalogueEntry(
+            item: CatalogueItem(drugCode: "X", levels: levels),
+            drug: Drug(
+                code: "X", genericName: "氨氯地平", nameEn: nil, dosageForm: "片剂", strength: "5mg", packageSize: 14,
+                packageUnit: "盒", unit: "片", manufacturer: nil, atcCode: nil, category: category,
+                essentialEditions: essential ? ["2018"] : [], insuranceClass: insurance, controlClass: .none,
+                antimicrobial: false, coldChain: false, decoctionPiece: nil))
+    }
+
+    @Test("the catalogue's filters: category, level, essential, insurance class; an unknown value shows all")
+    func catalogueFilter() {
+        let western = entry(.western, essential: true, insurance: .a, levels: [.tertiary, .secondary])
+        let patent = entry(.chinesePatent, essential: false, insurance: .none, levels: [])
+        #expect(CatalogueFilter(category: .western).admits(western) && !CatalogueFilter(category: .western).admits(patent))
+        #expect(!CatalogueFilter(level: .village).admits(western) && CatalogueFilter(level: .village).admits(patent))
+        #expect(CatalogueFilter(essential: true).admits(western) && !CatalogueFilter(essential: true).admits(patent))
+        #expect(CatalogueFilter(essential: false).admits(patent))
+        #expect(CatalogueFilter(insurance: .none).admits(patent) && !CatalogueFilter(insurance: .b).admits(western))
+        let row = CatalogueRow(western, .chinese)
+        #expect(row.levels == "三级、二级" && row.essential == "是" && row.insuranceClass == "甲类")
+        #expect(CatalogueRow(patent, .chinese).levels == "各级")
+        let options = CatalogueFilter(category: .western).options(.chinese)
+        let categories = options["categories"] as? [CatalogueFilter.Option] ?? []
+        #expect(categories.first?.label == "全部" && categories.first(where: \.selected)?.value == "western")
+    }
+
+    @Test("the navigation by role: a prescriber has the long-prescription desk; the national admin no catalogue")
+    func navigation() {
+        #expect(ConsoleShell.links(for: .prescriber).map(\.0).contains("/console/long-prescriptions"))
+        #expect(!ConsoleShell.links(for: .institutionPharmacist).map(\.0).contains("/console/long-prescriptions"))
+        #expect(!ConsoleShell.links(for: .masterDataAdmin).map(\.0).contains("/console/catalogue"))
+        #expect(ConsoleRoutes.samePath("https://evil.example/") == "/console/")
+        #expect(ConsoleRoutes.samePath("//evil.example/console") == "/console/")
+        #expect(ConsoleRoutes.samePath("/console/drugs?q=aldp") == "/console/drugs?q=aldp")
+        #expect(ConsoleRoutes.equal("abc", "abc") && !ConsoleRoutes.equal("abc", "abd") && !ConsoleRoutes.equal("ab", "abc"))
+    }
+}
