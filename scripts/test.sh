@@ -40,5 +40,7 @@ Tests/System/stock_opening_history.sh
 Tests/System/shortage_schema.sh
 # Extended prescriptions' schema (issue 23): the patient index, prescriber binding, state CHECKs.
 Tests/System/extended_rx_schema.sh
+# The web console in a real browser (issue 26): headless Chromium through its WebDriver.
+Tests/Browser/run.sh
 
 grep -E "Test run with .* tests" .build/test-artifacts/swift-test.log | tail -1
