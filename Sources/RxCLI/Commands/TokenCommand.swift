@@ -66,18 +66,13 @@ struct TokenCommand: AsyncParsableCommand {
             let role = Role(rawValue: role)!
             let expiresAt = try TokenLifetime.expiry(days: expiresInDays, from: Date())
             let (consortium, institution, prescriber, name) = (self.consortium, self.institution, self.prescriber, self.name)
-            let issued: TokenStore.Issued
-            do {
-                issued = try await database.withDatabase("token") { db in
+            // Bad input found in the database (a prescriber not registered at the institution): exit 2.
+            let issued = try await fieldErrorsExit {
+                try await database.withDatabase("token") { db in
                     try await TokenUseCases(database: db).create(
                         role: role, consortiumCode: consortium, institutionCode: institution, prescriber: prescriber,
                         name: name, expiresAt: expiresAt, actor: .console("token create"))
                 }
-            } catch let error as DomainError where !error.fieldErrors.isEmpty {
-                // Bad input found in the database (a prescriber not registered at the institution): exit 2.
-                let fields = error.fieldErrors.map { "--\($0.field): \($0.reason)" }.joined(separator: "\n")
-                FileHandle.standardError.write(Data("\(fields)\n".utf8))
-                throw ExitCode(2)
             }
             print(issued.token)
         }

@@ -137,17 +137,6 @@ struct UserCommand: AsyncParsableCommand {
     }
 }
 
-/// A refusal naming a field (a password too short, a prescriber not registered) is the caller's: printed, exit 2.
-private func fieldErrorsExit(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let error as DomainError where !error.fieldErrors.isEmpty {
-        let fields = error.fieldErrors.map { "--\($0.field): \($0.reason)" }.joined(separator: "\n")
-        FileHandle.standardError.write(Data("\(fields)\n".utf8))
-        throw ExitCode(2)
-    }
-}
-
 /// The password: standard input's first line when asked or when input is not a terminal; else typed twice, unseen.
 private func readPassword(fromStdin: Bool) throws -> String {
     if fromStdin || isatty(STDIN_FILENO) == 0 {
