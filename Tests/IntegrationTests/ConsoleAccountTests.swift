@@ -46,7 +46,7 @@ struct ConsoleAccountTests {
                 as: String.self)
             #expect(actions == ["create", "login"] + Array(repeating: "login_failed", count: 4) + ["lock", "login_failed"])
             let consortia = try await app.database.rows(
-                "SELECT count(*)::int FROM audit_log WHERE entity_type = 'console_user' AND consortium_id IS NULL",
+                "SELECT count(*)::int FROM audit_log WHERE entity_type = 'console_user' AND entity_key = 'pharm1' AND consortium_id IS NULL",
                 as: Int.self)
             #expect(consortia == [0])
 
@@ -59,10 +59,14 @@ struct ConsoleAccountTests {
             guard case .granted = try await accounts.login(userName: "pharm1", password: "新的密码-abcdef-1", remote: nil) else {
                 Issue.record("the new password was refused"); return
             }
-            // An unknown name is refused and nothing is written for it.
+            // An unknown name is refused, and audited without a consortium.
             guard case .refused(nil) = try await accounts.login(userName: "nobody", password: Self.password, remote: nil) else {
                 Issue.record("an unknown name was not refused"); return
             }
+            let unknown = try await app.database.rows(
+                "SELECT action FROM audit_log WHERE entity_type = 'console_user' AND entity_key = 'nobody' AND consortium_id IS NULL",
+                as: String.self)
+            #expect(unknown == ["login_failed"])
         }
     }
 

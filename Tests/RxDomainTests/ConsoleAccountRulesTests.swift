@@ -70,7 +70,9 @@ struct ConsoleAccountRulesTests: RuleRefusals {
         #expect(third.outcome == .lockedNow(until: now.addingTimeInterval(60)))
     }
 
-    @Test("会话超时: a session unused for the setting's minutes has ended; its use is written at most once a minute")
+    @Test(
+        "会话超时: a session unused for the setting's minutes has ended; its use is written at most once a minute or half the idle time"
+    )
     func idleSession() {
         let idle = ConsoleSessionIdle(idleMinutes: 30)
         let seen = Date(timeIntervalSince1970: 1_800_000_000)
@@ -78,5 +80,10 @@ struct ConsoleAccountRulesTests: RuleRefusals {
         #expect(idle.hasEnded(lastSeen: seen, now: seen.addingTimeInterval(30 * 60)))
         #expect(!idle.recordsUse(lastSeen: seen, now: seen.addingTimeInterval(59)))
         #expect(idle.recordsUse(lastSeen: seen, now: seen.addingTimeInterval(60)))
+        #expect(idle.cutoff(now: seen) == seen.addingTimeInterval(-30 * 60))
+        // A one-minute setting: the use is written every 30 s, so a session in use never ends.
+        let short = ConsoleSessionIdle(idleMinutes: 1)
+        #expect(short.recordsUse(lastSeen: seen, now: seen.addingTimeInterval(30)))
+        #expect(!short.recordsUse(lastSeen: seen, now: seen.addingTimeInterval(29)))
     }
 }

@@ -60,11 +60,24 @@ struct ConsoleViewModelTests {
         #expect(categories.first?.label == "全部" && categories.first(where: \.selected)?.value == "western")
     }
 
-    @Test("the navigation by role: a prescriber has the long-prescription desk; the national admin no catalogue")
+    @Test("拼音首字母: letters and digits search the initials, in lower case; anything else only the names")
+    func pinyin() {
+        #expect(PinyinInitials.searchPattern("ALDP") == "%aldp%")
+        #expect(PinyinInitials.searchPattern("wssb1") == "%wssb1%")
+        #expect(PinyinInitials.searchPattern("氨氯") == nil && PinyinInitials.searchPattern("a_b") == nil)
+        #expect(PinyinInitials.searchPattern("") == nil)
+    }
+
+    @Test("the navigation offers what the person may open: no catalogue for the national admin")
     func navigation() {
-        #expect(ConsoleShell.links(for: .prescriber).map(\.0).contains("/console/long-prescriptions"))
-        #expect(!ConsoleShell.links(for: .institutionPharmacist).map(\.0).contains("/console/long-prescriptions"))
-        #expect(!ConsoleShell.links(for: .masterDataAdmin).map(\.0).contains("/console/catalogue"))
+        func principal(_ role: Role, consortium: Int64?) -> Principal {
+            Principal(
+                tokenID: 1, role: role, consortiumID: consortium, consortiumCode: consortium.map { _ in "JLTCM" },
+                institutionID: nil, institutionCode: nil, name: "user:x")
+        }
+        #expect(ConsoleShell.links(for: principal(.prescriber, consortium: 1)).map(\.0).contains("/console/catalogue"))
+        #expect(!ConsoleShell.links(for: principal(.masterDataAdmin, consortium: nil)).map(\.0).contains("/console/catalogue"))
+        #expect(ConsoleShell.links(for: principal(.masterDataAdmin, consortium: nil)).map(\.0).contains("/console/drugs"))
         #expect(ConsoleRoutes.samePath("https://evil.example/") == "/console/")
         #expect(ConsoleRoutes.samePath("//evil.example/console") == "/console/")
         #expect(ConsoleRoutes.samePath("/console/drugs?q=aldp") == "/console/drugs?q=aldp")

@@ -118,15 +118,14 @@ struct TodoItem: Equatable {
     var count: String
     var href: String
 
-    init(item: ConsoleHomeUseCases.Item, count: Int?, language: ConsoleLanguage) {
+    init(item: ConsoleHomeUseCases.Item, count: Int, language: ConsoleLanguage) {
         label = language.word("todo_" + item.rawValue)
-        self.count = count.map(String.init) ?? "→"
+        self.count = String(count)
         href =
             switch item {
             case .catalogueToEndorse, .catalogueObjections: "/console/catalogue"
             case .catalogueDrafts: "/console/catalogue/draft"
             case .ordersDraft, .ordersToReceive: "/console/"
-            case .longPrescriptionDesk: "/console/long-prescriptions"
             }
     }
 }

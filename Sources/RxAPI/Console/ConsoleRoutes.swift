@@ -173,7 +173,8 @@ struct ConsoleRoutes: Sendable {
             }
             let userName = form["user_name"] ?? ""
             switch try await accounts.login(
-                userName: userName, password: form["password"] ?? "", remote: Self.remote(request))
+                userName: userName, password: form["password"] ?? "", remote: Self.remote(request),
+                previousCookie: request.cookies[Self.sessionCookie]?.value)
             {
             case .granted(let session):
                 var response = Response.redirect(to: "/console/", type: .normal)
@@ -222,9 +223,9 @@ struct ConsoleRoutes: Sendable {
         return fields
     }
 
-    /// A POST whose `Origin` names another site is refused whatever its token (a browser always sends it).
+    /// A POST whose `Origin` names another site (or `null`, a sandboxed frame's) is refused whatever its token.
     static func sameOrigin(_ request: Request) -> Bool {
-        guard let origin = request.headers[.origin], origin != "null" else { return true }
+        guard let origin = request.headers[.origin] else { return true }
         guard let host = request.head.authority else { return false }
         return origin == "http://\(host)" || origin == "https://\(host)"
     }
@@ -277,18 +278,20 @@ struct ConsoleShell {
         if let query = request.uri.query, !query.isEmpty { back += "?" + query }
         self.back = back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/console/"
         query = request.uri.path.hasPrefix("/console/drugs") ? request.uri.queryParameters.get("q") ?? "" : ""
-        nav = Self.links(for: principal.role).map { href, key in
+        nav = Self.links(for: principal).map { href, key in
             NavLink(
                 href: href, label: language.word(key),
                 current: href == "/console/" ? path == "/console" || path == "/console/" : path.hasPrefix(href))
         }
     }
 
-    /// The pages a role has, in the navigation's order.
-    static func links(for role: Role?) -> [(String, String)] {
-        var links = [("/console/", "nav_home"), ("/console/catalogue", "nav_catalogue"), ("/console/drugs", "nav_drugs")]
-        if role == .prescriber { links.append(("/console/long-prescriptions", "nav_long_rx")) }
-        if role == .masterDataAdmin { links.removeAll { $0.0 == "/console/catalogue" } }
+    /// The pages the person may open, in the navigation's order: what the pages themselves require.
+    static func links(for principal: Principal) -> [(String, String)] {
+        var links = [("/console/", "nav_home")]
+        if let consortiumID = principal.consortiumID, principal.may(.readConsortium(consortiumID: consortiumID)) {
+            links.append(("/console/catalogue", "nav_catalogue"))
+        }
+        links.append(("/console/drugs", "nav_drugs"))
         return links
     }
 }

@@ -127,18 +127,24 @@ package struct LoginLockout: Sendable, Equatable {
 }
 
 /// 会话超时: a console session unused for `idleMinutes` (setting `console_session_idle_minutes`) has ended. Its
-/// last use is written at most once a minute, so a busy session costs no write on every page.
+/// last use is written at most every minute (every half of the idle time, when that is shorter), so a busy session
+/// costs no write on every page and is never ended while in use.
 package struct ConsoleSessionIdle: Sendable, Equatable {
     package var idleMinutes: Int
 
     package init(idleMinutes: Int) { self.idleMinutes = idleMinutes }
 
+    var idle: TimeInterval { TimeInterval(idleMinutes * 60) }
+
     package func hasEnded(lastSeen: Date, now: Date) -> Bool {
-        now.timeIntervalSince(lastSeen) >= TimeInterval(idleMinutes * 60)
+        now.timeIntervalSince(lastSeen) >= idle
     }
+
+    /// Sessions last used before this instant have ended.
+    package func cutoff(now: Date) -> Date { now.addingTimeInterval(-idle) }
 
     /// Whether this use is written as the session's last.
     package func recordsUse(lastSeen: Date, now: Date) -> Bool {
-        now.timeIntervalSince(lastSeen) >= 60
+        now.timeIntervalSince(lastSeen) >= min(60, idle / 2)
     }
 }

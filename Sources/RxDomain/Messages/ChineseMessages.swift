@@ -179,6 +179,7 @@ package enum ChineseMessages {
         ("the user name {} is taken", "用户名 {1} 已被使用"),
         ("the user {} is already disabled", "用户 {1} 已停用"),
         ("no user {}", "没有用户 {1}"),
+        ("unknown user", "用户不存在"),
         ("a form is sent as application/x-www-form-urlencoded", "表单须以 application/x-www-form-urlencoded 提交"),
     ]
 

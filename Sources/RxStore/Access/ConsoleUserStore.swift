@@ -185,6 +185,16 @@ package struct ConsoleUserStore: SQLStore {
         ).count
     }
 
+    /// Ends the account's sessions last used before `cutoff`; how many.
+    package func endSessions(userID: Int64, lastSeenBefore cutoff: Date, on connection: PostgresConnection) async throws
+        -> Int
+    {
+        try await connection.rows(
+            "DELETE FROM console_sessions WHERE user_id = \(userID) AND last_seen_at < \(cutoff) RETURNING 1", as: Int.self,
+            logger: logger
+        ).count
+    }
+
     /// A consortium's accounts, or with no consortium the national ones, by user name.
     package func list(consortiumID: Int64?) async throws -> [Listed] {
         try await database.rows(

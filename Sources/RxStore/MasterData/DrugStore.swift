@@ -144,9 +144,7 @@ package struct DrugStore: SQLStore {
 
     package func search(_ search: DrugSearch) async throws -> Page<Drug> {
         let pattern = search.text.map { "%" + $0.likeEscaped + "%" }
-        let initials = search.text.flatMap { text in
-            text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } ? "%" + text.lowercased() + "%" : nil
-        }
+        let initials = search.text.flatMap(PinyinInitials.searchPattern)
         let rows = try await database.rows(
             """
             SELECT d.code, d.generic_name, d.name_en, d.dosage_form, d.strength, d.package_size, d.package_unit,

@@ -50,7 +50,8 @@ package struct ConsoleAccountUseCases: Sendable {
         var prescriber: String?
         var event: String?
         var reason: String?
-        var remote: String?
+        /// What the request's `X-Forwarded-For` claimed (a proxy's word, not checked).
+        var forwardedFor: String?
         var lockedUntil: Date?
         var sessionsEnded: Int?
     }
@@ -152,31 +153,45 @@ package struct ConsoleAccountUseCases: Sendable {
     }
 
     /// A login: an unknown name, a disabled or locked account or a wrong password are all refused alike (a locked
-    /// account is told so); each is audited, and the failures count towards the lock.
-    package func login(userName typed: String, password: String, remote: String?) async throws -> LoginResult {
+    /// account is told so); each is audited, and the failures count towards the lock. `previousCookie`, the
+    /// browser's session before this login, ends: a login never leaves an older session of that browser behind.
+    package func login(userName typed: String, password: String, remote: String?, previousCookie: String? = nil)
+        async throws -> LoginResult
+    {
         let userName = ConsoleAccount.normalizedUserName(typed)
-        guard (try? ConsoleAccount.checkUserName(userName)) != nil,
-            let account = try await users.account(userName: userName)
-        else {
-            // The same work as checking a password, so the time taken does not tell which names exist.
+        let known = (try? ConsoleAccount.checkUserName(userName)) != nil
+        guard known, let account = try await users.account(userName: userName) else {
+            // The same bcrypt work as a known name's, so the time taken does not tell which names exist; audited
+            // without a consortium, so names tried one after another show in the national trail.
             _ = try await hash(password, cost: try await bcryptCost(consortiumID: nil))
+            try await database.transaction { transaction in
+                try await database.audit.record(
+                    on: transaction, consortiumID: nil, actor: Actor(tokenID: nil, label: "login", role: nil),
+                    action: "login_failed", entityType: "console_user", entityKey: known ? userName : "(not a user name)",
+                    before: Record?.none,
+                    after: Record(userName: known ? userName : "", reason: "unknown user", forwardedFor: remote))
+            }
             return .refused(lockedUntil: nil)
         }
-        let lockout = try await self.lockout(consortiumID: account.principal.consortiumID)
-        let matches: Bool
-        if lockout.refusal(account.state, now: account.now) == nil {
-            matches = try await verify(password, hash: account.passwordHash)
-        } else {
-            matches = false
-        }
+        let (lockout, idle) = try await loginSettings(consortiumID: account.principal.consortiumID)
+        // Checked even when the account is locked or disabled (the answer is then ignored): the same time either way.
+        let matches = try await verify(password, hash: account.passwordHash)
         return try await database.transaction { transaction in
-            // Read again under the row's lock: logins at once count each failure.
+            // Read again under the row's lock: logins at once count each failure. A password reset in between
+            // leaves the old password's match worth nothing.
             let current = try await users.account(userName: userName, on: transaction, forUpdate: true)
                 .orNotFound("no user \(userName)")
-            let (outcome, after) = lockout.decide(current.state, passwordMatches: matches, now: current.now)
+            let (outcome, after) = lockout.decide(
+                current.state, passwordMatches: matches && current.passwordHash == account.passwordHash, now: current.now)
             if after != current.state { try await users.record(after, userID: current.id, on: transaction) }
             var opened: OpenedSession?
             if outcome == .granted {
+                if let previousCookie {
+                    _ = try await users.endSession(idHash: TokenStore.hash(previousCookie), on: transaction)
+                }
+                // Sessions of this account left idle end here: rows nobody comes back to do not stay.
+                _ = try await users.endSessions(
+                    userID: current.id, lastSeenBefore: idle.cutoff(now: current.now), on: transaction)
                 let cookie = TokenStore.generate()
                 let session = OpenedSession(
                     cookie: cookie, csrfToken: TokenStore.generate(), principal: current.principal)
@@ -192,7 +207,7 @@ package struct ConsoleAccountUseCases: Sendable {
             try await database.audit.record(
                 on: transaction, consortiumID: current.principal.consortiumID, actor: Actor(current.principal),
                 action: outcome.auditAction, entityType: "console_user", entityKey: userName, before: Record?.none,
-                after: Record(userName: userName, reason: outcome.reason, remote: remote, lockedUntil: lockedUntil))
+                after: Record(userName: userName, reason: outcome.reason, forwardedFor: remote, lockedUntil: lockedUntil))
             if let opened { return .granted(opened) }
             return .refused(lockedUntil: lockedUntil)
         }
@@ -234,7 +249,7 @@ package struct ConsoleAccountUseCases: Sendable {
             try await database.audit.record(
                 on: transaction, consortiumID: principal.consortiumID, actor: Actor(principal), action: "logout",
                 entityType: "console_user", entityKey: userName, before: Record?.none,
-                after: Record(userName: userName, remote: remote))
+                after: Record(userName: userName, forwardedFor: remote))
         }
     }
 
@@ -257,15 +272,14 @@ package struct ConsoleAccountUseCases: Sendable {
         }
     }
 
-    private func lockout(consortiumID: Int64?) async throws -> LoginLockout {
-        let keys = [PolicySetting<Int>.consoleLoginMaxFailures, .consoleLockoutMinutes]
+    /// The lockout and idle settings of the account's consortium.
+    private func loginSettings(consortiumID: Int64?) async throws -> (lockout: LoginLockout, idle: ConsoleSessionIdle) {
+        let keys = [PolicySetting<Int>.consoleLoginMaxFailures, .consoleLockoutMinutes, .consoleSessionIdleMinutes]
         let texts = try await settings(keys.map(\.key), consortiumID: consortiumID)
         let today = clock.today()
-        return LoginLockout(
-            maxFailures: try keys[0].value(
-                text: texts[keys[0].key], firstEffective: nil, on: today, field: "password"),
-            lockoutMinutes: try keys[1].value(
-                text: texts[keys[1].key], firstEffective: nil, on: today, field: "password"))
+        let values = try keys.map { try $0.value(text: texts[$0.key], firstEffective: nil, on: today, field: "password") }
+        let lockout = LoginLockout(maxFailures: values[0], lockoutMinutes: values[1])
+        return (lockout, ConsoleSessionIdle(idleMinutes: values[2]))
     }
 
     /// Checks a new password (`ConsoleAccount.checkPassword`) and hashes it at the cost the settings give.

@@ -18,17 +18,15 @@ package struct ConsoleHomeUseCases: Sendable {
         case catalogueDrafts = "catalogue_drafts"
         case ordersDraft = "orders_draft"
         case ordersToReceive = "orders_to_receive"
-        /// The long-prescription desk: a link, with no count.
-        case longPrescriptionDesk = "long_rx_desk"
     }
 
-    /// The person's to-do items with their counts (nil for a link without one), in the page's order.
-    package func todo(for principal: Principal) async throws -> [(item: Item, count: Int?)] {
+    /// The person's to-do items with their counts, in the page's order.
+    package func todo(for principal: Principal) async throws -> [(item: Item, count: Int)] {
         guard let consortiumID = principal.consortiumID, let code = principal.consortiumCode,
             let consortium = try await consortia.find(code: code)
         else { return [] }
         let counts = try await store.counts(consortiumID: consortiumID, institutionID: principal.institutionID)
-        var items: [(Item, Int?)] = []
+        var items: [(Item, Int)] = []
         if let institution = principal.institutionID {
             if principal.may(.endorseCatalogue(consortiumID: consortiumID, institutionID: institution)) {
                 items.append((.catalogueToEndorse, counts.cataloguesToEndorse))
@@ -36,11 +34,6 @@ package struct ConsoleHomeUseCases: Sendable {
             if principal.may(.raiseOrder(consortiumID: consortiumID, institutionID: institution)) {
                 items.append((.ordersDraft, counts.ordersDraft))
                 items.append((.ordersToReceive, counts.ordersToReceive))
-            }
-            if principal.may(.issueLongPrescription(consortiumID: consortiumID, institutionID: institution)),
-                principal.role == .prescriber
-            {
-                items.append((.longPrescriptionDesk, nil))
             }
         }
         if principal.may(.manageCatalogue(consortiumID: consortiumID)) {
