@@ -178,20 +178,16 @@ package struct ConsoleUserStore: SQLStore {
             "DELETE FROM console_sessions WHERE id_hash = \(idHash) RETURNING user_id", as: Int64.self, logger: logger)
     }
 
-    /// Ends every session of the account; how many there were.
-    package func endSessions(userID: Int64, on connection: PostgresConnection) async throws -> Int {
-        try await connection.rows(
-            "DELETE FROM console_sessions WHERE user_id = \(userID) RETURNING 1", as: Int.self, logger: logger
-        ).count
-    }
-
-    /// Ends the account's sessions last used before `cutoff`; how many.
-    package func endSessions(userID: Int64, lastSeenBefore cutoff: Date, on connection: PostgresConnection) async throws
-        -> Int
+    /// Ends the account's sessions, or only those last used before `cutoff`; how many there were.
+    package func endSessions(userID: Int64, lastSeenBefore cutoff: Date? = nil, on connection: PostgresConnection)
+        async throws -> Int
     {
         try await connection.rows(
-            "DELETE FROM console_sessions WHERE user_id = \(userID) AND last_seen_at < \(cutoff) RETURNING 1", as: Int.self,
-            logger: logger
+            """
+            DELETE FROM console_sessions
+            WHERE user_id = \(userID) AND (\(cutoff)::timestamptz IS NULL OR last_seen_at < \(cutoff)::timestamptz)
+            RETURNING 1
+            """, as: Int.self, logger: logger
         ).count
     }
 

@@ -63,11 +63,7 @@ package struct ConsoleAccountUseCases: Sendable {
         try ConsoleAccount.checkDisplayName(account.displayName)
         try account.role.checkTokenScope(
             consortiumCode: account.consortiumCode, institutionCode: account.institutionCode, prescriber: account.prescriber)
-        let consortiumID: Int64? =
-            if let code = account.consortiumCode {
-                try await database.withConnection { try await tokens.consortiumID(code: code, on: $0) }
-                    .orNotFound("no consortium \(code)")
-            } else { nil }
+        let consortiumID = try await consortiumID(code: account.consortiumCode)
         let hash = try await passwordHash(password, userName: account.userName, consortiumID: consortiumID)
         try await database.transaction { transaction in
             var institutionID: Int64?
@@ -255,12 +251,14 @@ package struct ConsoleAccountUseCases: Sendable {
 
     /// A consortium's accounts, or with no consortium the national ones.
     package func list(consortiumCode: String?) async throws -> [ConsoleUserStore.Listed] {
-        let consortiumID: Int64? =
-            if let code = consortiumCode {
-                try await database.withConnection { try await tokens.consortiumID(code: code, on: $0) }
-                    .orNotFound("no consortium \(code)")
-            } else { nil }
-        return try await users.list(consortiumID: consortiumID)
+        return try await users.list(consortiumID: try await consortiumID(code: consortiumCode))
+    }
+
+    /// The consortium's id (404 when there is none); nil for no consortium (a national account).
+    private func consortiumID(code: String?) async throws -> Int64? {
+        guard let code else { return nil }
+        return try await database.withConnection { try await tokens.consortiumID(code: code, on: $0) }
+            .orNotFound("no consortium \(code)")
     }
 
     // MARK: - Passwords
@@ -285,12 +283,14 @@ package struct ConsoleAccountUseCases: Sendable {
     /// Checks a new password (`ConsoleAccount.checkPassword`) and hashes it at the cost the settings give.
     private func passwordHash(_ password: String, userName: String, consortiumID: Int64?) async throws -> String {
         let minimum = PolicySetting<Int>.consolePasswordMinimumLength
-        let texts = try await settings([minimum.key], consortiumID: consortiumID)
+        let cost = PolicySetting<Int>.consoleBcryptCost
+        let texts = try await settings([minimum.key, cost.key], consortiumID: consortiumID)
+        let today = clock.today()
         try ConsoleAccount.checkPassword(
             password, userName: userName,
-            minimumLength: try minimum.value(
-                text: texts[minimum.key], firstEffective: nil, on: clock.today(), field: "password"))
-        return try await hash(password, cost: try await bcryptCost(consortiumID: consortiumID))
+            minimumLength: try minimum.value(text: texts[minimum.key], firstEffective: nil, on: today, field: "password"))
+        return try await hash(
+            password, cost: UInt8(try cost.value(text: texts[cost.key], firstEffective: nil, on: today, field: "password")))
     }
 
     private func bcryptCost(consortiumID: Int64?) async throws -> UInt8 {
