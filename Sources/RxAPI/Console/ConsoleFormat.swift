@@ -40,4 +40,10 @@ enum ConsoleFormat {
         }
         return (negative ? "-¥" : "¥") + grouped + "." + fraction
     }
+
+    /// A share given as a decimal fraction ("0.8500") as a percentage with one decimal: 85.0%.
+    static func percent(_ fraction: String) -> String {
+        guard let value = Decimal(string: fraction) else { return fraction }
+        return DecimalText.format(value * 100, places: 1) + "%"
+    }
 }

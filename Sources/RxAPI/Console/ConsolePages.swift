@@ -5,30 +5,27 @@ import RxStore
 import RxUseCases
 
 /// The console's pages in this part: home with its to-do list, drugs (search by code, name or pinyin initials, and
-/// a drug with its prices), the catalogue in effect with its filters, and the catalogue draft. Each reads through
+/// a drug with its prices), the catalogue in effect with its filters, and (ConsoleCataloguePages) the catalogue's versions. Each reads through
 /// the use cases the API uses and checks the same permissions.
 struct ConsolePages: Sendable {
     let routes: ConsoleRoutes
     var database: Database { routes.database }
 
-    typealias Session = ConsoleAccountUseCases.ActiveSession
-
-    func home(_ request: Request, _ session: Session, _ language: ConsoleLanguage) async throws -> Response {
-        let todo = try await ConsoleHomeUseCases(database: database).todo(for: session.principal)
-        let items = todo.map { TodoItem(item: $0.item, count: $0.count, language: language) }
+    func home(_ c: ConsoleRequest) async throws -> Response {
+        let todo = try await ConsoleHomeUseCases(database: database).todo(for: c.principal)
+        let items = todo.map { TodoItem(item: $0.item, count: $0.count, language: c.language) }
         return routes.render(
-            "home", ["todo": items], title: language.word("home_title"), session: session, request: request,
-            language: language)
+            "home", ["todo": items], title: c.language.word("home_title"), c)
     }
 
-    func drugs(_ request: Request, _ session: Session, _ language: ConsoleLanguage) async throws -> Response {
-        let query = request.uri.queryParameters.get("q").map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
-        let cursor = request.uri.queryParameters.get("cursor")
+    func drugs(_ c: ConsoleRequest) async throws -> Response {
+        let query = c.request.uri.queryParameters.get("q").map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        let cursor = c.request.uri.queryParameters.get("cursor")
         let found = try await DrugUseCases(database: database).search(
             DrugSearch(
                 codePrefix: nil, text: query.isEmpty ? nil : String(query.prefix(100)), category: nil,
                 page: try PageRequest(limit: 50, cursor: cursor)))
-        var values: [String: Any] = ["drugs": found.items.map { DrugRow($0, language) }, "query": query]
+        var values: [String: Any] = ["drugs": found.items.map { DrugRow($0, c.language) }, "query": query]
         if let next = found.nextCursor {
             var components = URLComponents()
             components.path = "/console/drugs"
@@ -36,22 +33,22 @@ struct ConsolePages: Sendable {
             values["next"] = components.string ?? ""
         }
         return routes.render(
-            "drugs", values, title: language.word("drugs_title"), session: session, request: request, language: language)
+            "drugs", values, title: c.language.word("drugs_title"), c)
     }
 
-    func drug(_ request: Request, _ session: Session, _ language: ConsoleLanguage) async throws -> Response {
-        let code = request.uri.path.split(separator: "/").last.map(String.init)?.removingPercentEncoding ?? ""
+    func drug(_ c: ConsoleRequest) async throws -> Response {
+        let code = c.segment(-1)
         guard let drug = try await DrugUseCases(database: database).find(code: code) else {
             throw DomainError.notFound("no drug \(code)")
         }
-        var row = DrugRow(drug, language)
+        var row = DrugRow(drug, c.language)
         var prices: [PriceRow] = []
-        if let consortiumID = session.principal.consortiumID,
-            session.principal.may(.readConsortium(consortiumID: consortiumID))
+        if let consortiumID = c.principal.consortiumID,
+            c.principal.may(.readConsortium(consortiumID: consortiumID))
         {
             let priceCases = PriceUseCases(database: database)
             prices = try await priceCases.history(consortiumID: consortiumID, drugCode: drug.code).reversed()
-                .map { PriceRow($0, language) }
+                .map { PriceRow($0, c.language) }
             if let (agreement, _) = try await priceCases.inEffect(
                 consortiumID: consortiumID, drugCode: drug.code, on: routes.clock.today())
             {
@@ -59,46 +56,29 @@ struct ConsolePages: Sendable {
             }
         }
         return routes.render(
-            "drug", ["drug": row, "prices": prices], title: drug.genericName, session: session, request: request,
-            language: language)
+            "drug", ["drug": row, "prices": prices], title: drug.genericName, c)
     }
 
-    func catalogue(_ request: Request, _ session: Session, _ language: ConsoleLanguage) async throws -> Response {
-        let consortiumID = try session.principal.scopedConsortiumID(orNotFound: "no catalogue")
-        try session.principal.require(.readConsortium(consortiumID: consortiumID))
-        let filter = CatalogueFilter(request.uri.queryParameters)
+    func catalogue(_ c: ConsoleRequest) async throws -> Response {
+        let consortiumID = try c.principal.scopedConsortiumID(orNotFound: "no catalogue")
+        try c.principal.require(.readConsortium(consortiumID: consortiumID))
+        let filter = CatalogueFilter(c.request.uri.queryParameters)
         let today = routes.clock.today()
         var values: [String: Any] = [:]
         if let (version, entries) = try await CatalogueUseCases(database: database).inEffect(
             consortiumID: consortiumID, on: today)
         {
             let shown = entries.filter(filter.admits)
-            values["items"] = shown.map { CatalogueRow($0, language) }
-            values["versionLine"] = language.word("catalogue_version").replacingFirst(String(version.number))
-                .replacingFirst(version.effectiveFrom.map { ConsoleFormat.date($0, language) } ?? "")
-            values["countLine"] = language.word("catalogue_count").replacingFirst(String(shown.count))
+            values["items"] = shown.map { CatalogueRow($0, c.language) }
+            values["versionLine"] = c.language.word("catalogue_version").replacingFirst(String(version.number))
+                .replacingFirst(version.effectiveFrom.map { ConsoleFormat.date($0, c.language) } ?? "")
+            values["countLine"] = c.language.word("catalogue_count").replacingFirst(String(shown.count))
         } else {
-            values["versionLine"] = language.word("catalogue_none")
+            values["versionLine"] = c.language.word("catalogue_none")
         }
-        values.merge(filter.options(language)) { $1 }
+        values.merge(filter.options(c.language)) { $1 }
         return routes.render(
-            "catalogue", values, title: language.word("catalogue_title"), session: session, request: request,
-            language: language)
-    }
-
-    /// The draft: the pharmacy centre's only (`manageCatalogue`); others are refused as the API refuses them.
-    func draft(_ request: Request, _ session: Session, _ language: ConsoleLanguage) async throws -> Response {
-        let consortiumID = try session.principal.scopedConsortiumID(orNotFound: "no catalogue")
-        try session.principal.require(.manageCatalogue(consortiumID: consortiumID))
-        let catalogue = CatalogueUseCases(database: database)
-        let draft = try await catalogue.versions(consortiumID: consortiumID).last { $0.status == .draft }
-        let line =
-            draft.map {
-                language.word("draft_open").replacingFirst(String($0.number)).replacingFirst(String($0.itemCount))
-            } ?? language.word("draft_none")
-        return routes.render(
-            "draft", ["draftLine": line], title: language.word("draft_title"), session: session, request: request,
-            language: language)
+            "catalogue", values, title: c.language.word("catalogue_title"), c)
     }
 }
 
@@ -123,8 +103,8 @@ struct TodoItem: Equatable {
         self.count = String(count)
         href =
             switch item {
-            case .catalogueToEndorse, .catalogueObjections: "/console/catalogue"
-            case .catalogueDrafts: "/console/catalogue/draft"
+            case .catalogueToEndorse: "/console/catalogue/versions"
+            case .catalogueObjections, .catalogueDrafts: "/console/catalogue/draft"
             case .ordersDraft, .ordersToReceive: "/console/"
             }
     }

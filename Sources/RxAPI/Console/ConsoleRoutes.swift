@@ -39,10 +39,10 @@ struct ConsoleRoutes: Sendable {
         console.get("login") { request, _ in await loginPage(request) }
         console.post("login") { request, context in await login(request, context: context) }
         console.post("logout") { request, context in
-            await page(request, context: context) { request, session, _ in
+            await page(request, context: context) { c in
                 try await accounts.logout(
-                    cookie: request.cookies[Self.sessionCookie]?.value ?? "", principal: session.principal,
-                    userName: session.userName, remote: Self.remote(request))
+                    cookie: c.request.cookies[Self.sessionCookie]?.value ?? "", principal: c.principal,
+                    userName: c.session.userName, remote: Self.remote(c.request))
                 var response = Response.redirect(to: "/console/login", type: .normal)
                 response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))
                 return response
@@ -59,7 +59,34 @@ struct ConsoleRoutes: Sendable {
         console.get("drugs") { request, context in await page(request, context: context, pages.drugs) }
         console.get("drugs/:code") { request, context in await page(request, context: context, pages.drug) }
         console.get("catalogue") { request, context in await page(request, context: context, pages.catalogue) }
-        console.get("catalogue/draft") { request, context in await page(request, context: context, pages.draft) }
+        let catalogue = ConsoleCataloguePages(routes: self)
+        console.get("catalogue/versions") { request, context in await page(request, context: context, catalogue.versions) }
+        console.get("catalogue/versions/:number") { request, context in
+            await page(request, context: context, catalogue.version)
+        }
+        console.post("catalogue/versions/:number/endorse") { request, context in
+            await page(request, context: context, catalogue.endorse)
+        }
+        console.get("catalogue/diff") { request, context in await page(request, context: context, catalogue.diff) }
+        console.get("catalogue/report") { request, context in await page(request, context: context, catalogue.report) }
+        console.get("catalogue/members/:code") { request, context in await page(request, context: context, catalogue.member) }
+        console.post("catalogue/members/:code") { request, context in
+            await page(request, context: context, catalogue.replaceMemberList)
+        }
+        console.get("catalogue/draft") { request, context in await page(request, context: context, catalogue.draft) }
+        console.post("catalogue/draft/open") { request, context in await page(request, context: context, catalogue.openDraft) }
+        console.post("catalogue/draft/propose") { request, context in
+            await page(request, context: context, catalogue.move(to: .proposed))
+        }
+        console.post("catalogue/draft/reopen") { request, context in
+            await page(request, context: context, catalogue.move(to: .draft))
+        }
+        console.post("catalogue/draft/publish") { request, context in await page(request, context: context, catalogue.publish) }
+        console.get("catalogue/draft/item") { request, context in await page(request, context: context, catalogue.draftItem) }
+        console.post("catalogue/draft/item") { request, context in await page(request, context: context, catalogue.saveItem) }
+        console.post("catalogue/draft/remove") { request, context in
+            await page(request, context: context, catalogue.removeItem)
+        }
     }
 
     // MARK: - Pages behind a session
@@ -67,8 +94,7 @@ struct ConsoleRoutes: Sendable {
     /// A logged-in page: the session from its cookie (else to the login page), the CSRF token on a POST, the page's
     /// own work, and any error as an HTML page.
     func page(
-        _ request: Request, context: BasicRequestContext,
-        _ body: (Request, ConsoleAccountUseCases.ActiveSession, ConsoleLanguage) async throws -> Response
+        _ request: Request, context: BasicRequestContext, _ body: (ConsoleRequest) async throws -> Response
     ) async -> Response {
         let language = Self.language(request)
         let session: ConsoleAccountUseCases.ActiveSession
@@ -81,9 +107,10 @@ struct ConsoleRoutes: Sendable {
             return errorPage(error, request: request, session: nil, language: language, logger: context.logger)
         }
         var request = request
+        var form = ConsoleForm()
         if request.method == .post {
             do {
-                let form = try await Self.form(&request, context: context)
+                form = try await Self.form(&request, context: context)
                 guard Self.sameOrigin(request), let token = form["csrf"], Self.equal(token, session.csrfToken) else {
                     return errorPage(
                         status: .forbidden, message: language.word("csrf_refused"), session: session, request: request,
@@ -94,7 +121,7 @@ struct ConsoleRoutes: Sendable {
             }
         }
         do {
-            return try await body(request, session, language)
+            return try await body(ConsoleRequest(request: request, session: session, language: language, form: form))
         } catch {
             return errorPage(error, request: request, session: session, language: language, logger: context.logger)
         }
@@ -206,21 +233,21 @@ struct ConsoleRoutes: Sendable {
         request.cookies[languageCookie].flatMap { ConsoleLanguage(rawValue: $0.value) } ?? .chinese
     }
 
-    /// The fields of a posted form (`application/x-www-form-urlencoded`), the last of a repeated name.
-    static func form(_ request: inout Request, context: BasicRequestContext) async throws -> [String: String] {
+    /// The fields of a posted form (`application/x-www-form-urlencoded`).
+    static func form(_ request: inout Request, context: BasicRequestContext) async throws -> ConsoleForm {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
             throw DomainError.badRequest("a form is sent as application/x-www-form-urlencoded")
         }
         let body = try await request.collectBody(upTo: context.maxUploadSize)
-        var fields: [String: String] = [:]
+        var form = ConsoleForm()
         for pair in String(buffer: body).split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decoded(_ s: Substring) -> String {
                 String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
             }
-            fields[decoded(parts[0])] = parts.count > 1 ? decoded(parts[1]) : ""
+            form.fields.append((decoded(parts[0]), parts.count > 1 ? decoded(parts[1]) : ""))
         }
-        return fields
+        return form
     }
 
     /// A POST whose `Origin` names another site (or `null`, a sandboxed frame's) is refused whatever its token.
@@ -278,11 +305,12 @@ struct ConsoleShell {
         if let query = request.uri.query, !query.isEmpty { back += "?" + query }
         self.back = back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/console/"
         query = request.uri.path.hasPrefix("/console/drugs") ? request.uri.queryParameters.get("q") ?? "" : ""
-        nav = Self.links(for: principal).map { href, key in
-            NavLink(
-                href: href, label: language.word(key),
-                current: href == "/console/" ? path == "/console" || path == "/console/" : path.hasPrefix(href))
-        }
+        let links = Self.links(for: principal)
+        // The page's own link is the longest that leads to it: the draft's, not the catalogue's.
+        let current = links.map(\.0).filter {
+            $0 == "/console/" ? path == "/console" || path == "/console/" : path == $0 || path.hasPrefix($0 + "/")
+        }.max { $0.count < $1.count }
+        nav = links.map { href, key in NavLink(href: href, label: language.word(key), current: href == current) }
     }
 
     /// The pages the person may open, in the navigation's order: what the pages themselves require.
@@ -290,6 +318,16 @@ struct ConsoleShell {
         var links = [("/console/", "nav_home")]
         if let consortiumID = principal.consortiumID, principal.may(.readConsortium(consortiumID: consortiumID)) {
             links.append(("/console/catalogue", "nav_catalogue"))
+            links.append(("/console/catalogue/versions", "nav_versions"))
+            if principal.may(.manageCatalogue(consortiumID: consortiumID)) {
+                links.append(("/console/catalogue/draft", "nav_draft"))
+            }
+            links.append(("/console/catalogue/report", "nav_report"))
+            if let code = principal.institutionCode, let id = principal.institutionID,
+                principal.may(.editMemberCatalogue(consortiumID: consortiumID, institutionID: id))
+            {
+                links.append(("/console/catalogue/members/\(code)", "nav_member"))
+            }
         }
         links.append(("/console/drugs", "nav_drugs"))
         return links

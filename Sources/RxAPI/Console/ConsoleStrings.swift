@@ -22,6 +22,16 @@ package enum ConsoleLanguage: String, Sendable, CaseIterable {
     package func category(_ category: DrugCategory) -> String { word("category_" + category.rawValue) }
     package func level(_ level: InstitutionLevel) -> String { word("level_" + level.rawValue) }
     package func insurance(_ insurance: InsuranceClass) -> String { word("insurance_" + insurance.rawValue) }
+
+    /// The quorum a catalogue version needs, in words.
+    package func quorum(_ quorum: Quorum) -> String {
+        switch quorum {
+        case .simpleMajority: word("quorum_simple_majority")
+        case .twoThirds: word("quorum_two_thirds")
+        case .all: word("quorum_all")
+        case .count(let n): word("quorum_count").replacingFirst(String(n))
+        }
+    }
 }
 
 enum ConsoleStrings {
@@ -57,6 +67,40 @@ enum ConsoleStrings {
         "every_level": "各级",
         "source_provincial_bid": "省级中标价", "source_consortium_negotiated": "医联体议价", "source_joint_procurement": "联合带量采购",
         "agreement_agreed": "已议定待报备", "agreement_in_effect": "执行中", "agreement_superseded": "已被替代",
+        "draft_proposed": "第 {} 版已提交成员单位审议，{} 项。", "open_draft": "开始新一版草案",
+        "add_item": "添加或修改品种", "drug_code": "药品编码", "go": "继续", "items_title": "品种",
+        "filter_items": "在本版中查找", "note": "备注", "justification": "遴选理由",
+        "justification_needed": "该药品既非国家基本药物也非医保药品，须填写遴选理由。",
+        "levels_hint": "不勾选表示各级机构均可使用。", "edit": "修改", "save_item": "保存品种", "remove_item": "移出目录",
+        "removal_reason": "移出原因", "propose": "提交成员单位审议", "reopen": "退回修改", "publish": "发布",
+        "standing_title": "审议情况", "standing_lead_yes": "牵头单位 {} 已同意。", "standing_lead_no": "牵头单位 {} 尚未同意。",
+        "standing_quorum": "成员单位已同意 {} 家，需 {} 家（{}）。", "standing_no_objections": "没有未处理的异议。",
+        "standing_objections": "有异议：{}。", "standing_ready": "已满足发布条件。", "standing_not_ready": "尚不满足发布条件。",
+        "decisions_caption": "各成员单位意见", "institution": "机构", "decision": "意见", "comment": "说明",
+        "recorded_at": "时间", "lead_mark": "（牵头）", "decision_endorse": "同意", "decision_object": "异议",
+        "decision_none": "未表态", "endorse": "同意", "object": "提出异议", "your_decision": "本机构意见",
+        "send_decision": "提交意见", "version_draft": "草案", "version_proposed": "审议中", "version_published": "已发布",
+        "versions_title": "目录版本", "version_title": "第 {} 版目录", "version_title_short": "目录版本", "version": "版本",
+        "based_on": "基于版本", "item_count": "品种数", "compare": "比较", "diff_from": "原版本", "diff_to": "新版本",
+        "diff_title": "目录调整对照表", "diff_line": "第 {} 版对比第 {} 版", "diff_none": "还没有可以比较的版本。",
+        "diff_counts": "新增 {} 项，移出 {} 项，调整 {} 项。", "diff_link": "与所基于的版本对比",
+        "added": "新增", "removed": "移出", "changed": "调整", "before": "调整前", "after": "调整后",
+        "report_title": "目录结构报告", "report_line": "第 {} 版，统计日期 {}", "share_by_category": "按类别",
+        "essential_count": "基本药物", "essential_share": "基本药物占比", "insured_count": "医保药品", "insured_share": "医保药品占比",
+        "members_title": "成员单位目录", "list_kind": "目录", "list_consortium": "使用医联体目录", "list_own": "自有目录",
+        "out_of_line": "超出目录",
+        "member_uses_consortium": "使用医联体第 {} 版目录（按机构级别），共 {} 种药品。",
+        "member_own_list": "自有目录（在医联体第 {} 版目录之内），共 {} 种药品。",
+        "member_out_of_line_title": "超出医联体目录的品种", "member_edit_title": "替换本机构目录",
+        "member_drug_codes": "药品编码（每行一个）", "member_save": "保存目录",
+        "nav_versions": "目录版本", "nav_draft": "目录草案", "nav_report": "目录报告", "nav_member": "本机构目录",
+        "back_to_draft": "返回目录草案", "refusal_title": "未能完成：",
+        "done_draft_opened": "已开始新一版草案。", "done_version_proposed": "已提交成员单位审议。",
+        "done_version_reopened": "已退回修改，成员单位的意见已清空。", "done_version_published": "已发布。",
+        "done_item_saved": "品种已保存。", "done_item_removed": "品种已移出。", "done_endorsed": "已记录本机构同意。",
+        "done_objected": "已记录本机构异议。", "done_member_list_saved": "本机构目录已保存。",
+        "quorum_simple_majority": "过半数", "quorum_two_thirds": "三分之二", "quorum_all": "全体成员",
+        "quorum_count": "至少 {} 家", "error_412": "内容已被他人修改", "error_423": "账户已锁定",
     ]
 
     static let english: [String: String] = [
@@ -93,5 +137,45 @@ enum ConsoleStrings {
         "source_provincial_bid": "Provincial winning bid", "source_consortium_negotiated": "Negotiated by the consortium",
         "source_joint_procurement": "Joint procurement", "agreement_agreed": "Agreed, to be reported",
         "agreement_in_effect": "In effect", "agreement_superseded": "Superseded",
+        "draft_proposed": "Version {} is with the members, {} items.", "open_draft": "Open a new draft",
+        "add_item": "Add or change an item", "drug_code": "drug code", "go": "Continue", "items_title": "Items",
+        "filter_items": "Find in this version", "note": "Note", "justification": "Justification",
+        "justification_needed":
+            "This drug is neither a national essential medicine nor insurance-listed: give a written justification.",
+        "levels_hint": "None ticked: every level may use it.", "edit": "Edit", "save_item": "Save the item",
+        "remove_item": "Remove from the draft", "removal_reason": "Why it is removed", "propose": "Put to the members",
+        "reopen": "Take back for changes", "publish": "Publish", "standing_title": "Where it stands",
+        "standing_lead_yes": "The lead, {}, endorsed it.", "standing_lead_no": "The lead, {}, has not endorsed it.",
+        "standing_quorum": "{} member endorsements of the {} needed ({}).",
+        "standing_no_objections": "No objection is open.", "standing_objections": "Objections from {}.",
+        "standing_ready": "Ready to publish.", "standing_not_ready": "Not ready to publish yet.",
+        "decisions_caption": "Each member's decision", "institution": "Institution", "decision": "Decision",
+        "comment": "Comment", "recorded_at": "Recorded", "lead_mark": " (lead)", "decision_endorse": "Endorsed",
+        "decision_object": "Objected", "decision_none": "Not yet", "endorse": "Endorse", "object": "Object",
+        "your_decision": "Your institution's decision", "send_decision": "Send", "version_draft": "Draft",
+        "version_proposed": "With the members", "version_published": "Published", "versions_title": "Catalogue versions",
+        "version_title": "Catalogue version {}", "version_title_short": "Catalogue version", "version": "Version",
+        "based_on": "Based on", "item_count": "Items", "compare": "Compare", "diff_from": "From", "diff_to": "To",
+        "diff_title": "Catalogue changes", "diff_line": "Version {} against version {}",
+        "diff_none": "There are no versions to compare yet.", "diff_counts": "{} added, {} removed, {} changed.",
+        "diff_link": "Compare with the version it is based on", "added": "Added", "removed": "Removed",
+        "changed": "Changed", "before": "Before", "after": "After", "report_title": "Catalogue share report",
+        "report_line": "Version {}, on {}", "share_by_category": "By category", "essential_count": "Essential",
+        "essential_share": "Essential share", "insured_count": "Insured", "insured_share": "Insured share",
+        "members_title": "Members' lists", "list_kind": "List", "list_consortium": "The consortium's", "list_own": "Its own",
+        "out_of_line": "Out of line",
+        "member_uses_consortium": "Uses the consortium catalogue (version {}) as its level allows: {} drugs.",
+        "member_own_list": "Its own list (inside consortium version {}): {} drugs.",
+        "member_out_of_line_title": "Items out of line", "member_edit_title": "Replace the institution's list",
+        "member_drug_codes": "Drug codes (one per line)", "member_save": "Save the list", "nav_versions": "Versions",
+        "nav_draft": "Draft", "nav_report": "Report", "nav_member": "Our list", "back_to_draft": "Back to the draft",
+        "refusal_title": "Not done:", "done_draft_opened": "A new draft is open.",
+        "done_version_proposed": "Put to the members.",
+        "done_version_reopened": "Taken back for changes; the members' decisions were cleared.",
+        "done_version_published": "Published.", "done_item_saved": "The item is saved.",
+        "done_item_removed": "The item is removed.", "done_endorsed": "Your endorsement is recorded.",
+        "done_objected": "Your objection is recorded.", "done_member_list_saved": "The list is saved.",
+        "quorum_simple_majority": "a simple majority", "quorum_two_thirds": "two thirds", "quorum_all": "every member",
+        "quorum_count": "at least {}", "error_412": "Changed by someone else", "error_423": "Locked",
     ]
 }

@@ -12,6 +12,11 @@ package struct ConsoleTemplates: Sendable {
             ("home", PackageResources.home_mustache), ("drugs", PackageResources.drugs_mustache),
             ("drug", PackageResources.drug_mustache), ("catalogue", PackageResources.catalogue_mustache),
             ("draft", PackageResources.draft_mustache), ("error", PackageResources.error_mustache),
+            ("notices", PackageResources.notices_mustache), ("items", PackageResources.items_mustache),
+            ("decisions", PackageResources.decisions_mustache), ("draft_item", PackageResources.draft_item_mustache),
+            ("versions", PackageResources.versions_mustache), ("version", PackageResources.version_mustache),
+            ("diff", PackageResources.diff_mustache), ("report", PackageResources.report_mustache),
+            ("member", PackageResources.member_mustache),
         ]
         for (name, bytes) in sources {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)

@@ -195,26 +195,16 @@ extension APIHandler {
     {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
-        _ = try await catalogue.version(input.path.number, consortiumID: consortium.id)
-        _ = try await catalogue.version(input.query.against, consortiumID: consortium.id)
-        let this = try await catalogue.entries(input.path.number, consortiumID: consortium.id)
-        let other = try await catalogue.entries(input.query.against, consortiumID: consortium.id)
-        let drugs = Dictionary((this + other).map { ($0.drug.code, $0.drug) }, uniquingKeysWith: { a, _ in a })
-        func entry(_ item: CatalogueItem) throws -> Components.Schemas.CatalogueEntry {
-            try .init(CatalogueEntry(item: item, drug: drugs[item.drugCode]!))
-        }
-        let diff = CatalogueRules.difference(this.map(\.item), against: other.map(\.item))
-        let removedCodes = Set(diff.removed.map(\.drugCode))
-        let reasons = try await catalogue.removalReasons(input.path.number, consortiumID: consortium.id)
-            .filter { removedCodes.contains($0.key) }
+        let diff = try await catalogue.diff(input.path.number, against: input.query.against, consortiumID: consortium.id)
+        typealias Entry = Components.Schemas.CatalogueEntry
         return .ok(
             .init(
                 body: .json(
                     .init(
-                        version: input.path.number, against: input.query.against, added: try diff.added.map(entry),
-                        removed: try diff.removed.map(entry),
-                        removalReasons: reasons.isEmpty ? nil : .init(additionalProperties: reasons),
-                        changed: try diff.changed.map { .init(before: try entry($0.before), after: try entry($0.after)) }))))
+                        version: input.path.number, against: input.query.against,
+                        added: try diff.added.map(Entry.init), removed: try diff.removed.map(Entry.init),
+                        removalReasons: diff.removalReasons.isEmpty ? nil : .init(additionalProperties: diff.removalReasons),
+                        changed: try diff.changed.map { .init(before: try Entry($0.before), after: try Entry($0.after)) }))))
     }
 
     func getCatalogueReport(_ input: Operations.GetCatalogueReport.Input) async throws -> Operations.GetCatalogueReport.Output {

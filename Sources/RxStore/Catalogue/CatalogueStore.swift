@@ -242,12 +242,18 @@ package struct CatalogueStore: SQLStore {
 
     /// Why drugs were removed from a version while it was a draft: the latest reason per drug.
     package func removalReasons(_ number: Int, consortiumID: Int64) async throws -> [String: String] {
-        let rows = try await database.rows(
+        try await database.read { try await removalReasons(number, consortiumID: consortiumID, on: $0) }
+    }
+
+    package func removalReasons(_ number: Int, consortiumID: Int64, on connection: PostgresConnection) async throws
+        -> [String: String]
+    {
+        let rows = try await connection.rows(
             """
             SELECT DISTINCT ON (drug_code) drug_code, reason FROM catalogue_item_removals
             WHERE consortium_id = \(consortiumID) AND version_number = \(number)
             ORDER BY drug_code, id DESC
-            """, as: (String, String).self)
+            """, as: (String, String).self, logger: logger)
         return Dictionary(rows, uniquingKeysWith: { first, _ in first })
     }
 

@@ -70,6 +70,67 @@ package struct CatalogueUseCases: Sendable {
         }
     }
 
+    /// What one version adds, removes and changes against another (目录调整对照), each item beside its drug, and why
+    /// each removed item went.
+    package struct VersionDiff: Sendable {
+        package var version: CatalogueVersion
+        package var against: CatalogueVersion
+        package var added: [CatalogueEntry]
+        package var removed: [CatalogueEntry]
+        package var changed: [(before: CatalogueEntry, after: CatalogueEntry)]
+        package var removalReasons: [String: String]
+    }
+
+    package func diff(_ number: Int, against base: Int, consortiumID: Int64) async throws -> VersionDiff {
+        try await database.read { connection in
+            let version = try Self.found(try await catalogue.version(number, consortiumID: consortiumID, on: connection), number)
+            let against = try Self.found(try await catalogue.version(base, consortiumID: consortiumID, on: connection), base)
+            let this = try await catalogue.entries(number, consortiumID: consortiumID, on: connection)
+            let other = try await catalogue.entries(base, consortiumID: consortiumID, on: connection)
+            let drugs = Dictionary((this + other).map { ($0.drug.code, $0.drug) }, uniquingKeysWith: { a, _ in a })
+            func entry(_ item: CatalogueItem) -> CatalogueEntry { CatalogueEntry(item: item, drug: drugs[item.drugCode]!) }
+            let difference = CatalogueRules.difference(this.map(\.item), against: other.map(\.item))
+            let removedCodes = Set(difference.removed.map(\.drugCode))
+            let reasons = try await catalogue.removalReasons(number, consortiumID: consortiumID, on: connection)
+                .filter { removedCodes.contains($0.key) }
+            return VersionDiff(
+                version: version, against: against, added: difference.added.map(entry),
+                removed: difference.removed.map(entry),
+                changed: difference.changed.map { (entry($0.before), entry($0.after)) }, removalReasons: reasons)
+        }
+    }
+
+    /// Where a version put to the members stands against publication: the lead's endorsement, the quorum of
+    /// members (a setting) and the objections left open, as `publish` will check them today.
+    package struct Standing: Sendable {
+        package var check: CatalogueRules.PublicationCheck
+        /// The consortium's institutions, the lead among them, each with its latest decision if any.
+        package var decisions: [(institutionCode: String, record: EndorsementRecord?)]
+        package var lead: String?
+        package var quorum: Quorum
+    }
+
+    package func standing(_ number: Int, consortium: Consortium, today: BusinessDate) async throws -> Standing {
+        try await database.read { connection in
+            try await standing(number, consortium: consortium, today: today, on: connection)
+        }
+    }
+
+    func standing(_ number: Int, consortium: Consortium, today: BusinessDate, on connection: StoreConnection)
+        async throws -> Standing
+    {
+        let members = try await catalogue.memberCodes(consortiumID: consortium.id, on: connection)
+        let records = try await catalogue.endorsements(number, consortiumID: consortium.id, on: connection)
+        let byCode = Dictionary(records.map { ($0.institutionCode, $0) }, uniquingKeysWith: { a, _ in a })
+        let quorum = try await settings.required(
+            .catalogueQuorum, consortiumID: consortium.id, on: today, connection: connection)
+        let lead = consortium.leadInstitutionCode
+        let check = CatalogueRules.publicationCheck(
+            decisions: byCode.mapValues(\.decision), lead: lead ?? "", members: members, quorum: quorum)
+        return Standing(
+            check: check, decisions: members.map { ($0, byCode[$0]) }, lead: lead, quorum: quorum)
+    }
+
     // MARK: Drafting
 
     /// Opens a draft: a copy of the latest published version, or empty for the first.
@@ -204,20 +265,12 @@ package struct CatalogueUseCases: Sendable {
             let current = try Self.found(
                 try await catalogue.version(number, consortiumID: consortium.id, on: transaction, lock: true), number)
             try ETag.check(ifMatch, current: current.etag)
-            let lead = try CatalogueRules.checkPublishable(
+            _ = try CatalogueRules.checkPublishable(
                 status: current.status, number: number, effectiveFrom: effectiveFrom,
                 latestEffective: try await catalogue.latestEffectiveFrom(consortiumID: consortium.id, on: transaction),
                 lead: consortium.leadInstitutionCode)
-            let members = try await catalogue.memberCodes(consortiumID: consortium.id, on: transaction)
-            let decisions = Dictionary(
-                try await catalogue.endorsements(number, consortiumID: consortium.id, on: transaction).map {
-                    ($0.institutionCode, $0.decision)
-                },
-                uniquingKeysWith: { a, _ in a })
-            let quorum = try await settings.required(
-                .catalogueQuorum, consortiumID: consortium.id, on: today, connection: transaction)
-            let check = CatalogueRules.publicationCheck(decisions: decisions, lead: lead, members: members, quorum: quorum)
-            try CatalogueRules.checkPublication(check, number: number)
+            let standing = try await standing(number, consortium: consortium, today: today, on: transaction)
+            try CatalogueRules.checkPublication(standing.check, number: number)
             try await catalogue.publish(
                 version: number, consortiumID: consortium.id, effectiveFrom: effectiveFrom, on: transaction)
             let after = try Self.found(try await catalogue.version(number, consortiumID: consortium.id, on: transaction), number)
