@@ -19,6 +19,36 @@ struct ReliabilityTests {
         return counts.last.map { $0 >= atLeast } ?? false
     }
 
+    @Test("a request holds one connection at a time: reports and pages answer with a pool of one")
+    func onePooledConnectionIsEnough() async throws {
+        // A report that asked the pool for a second connection while holding one deadlocked once every connection
+        // was held by such a report (the catalogue share report did, until the console's bench found it).
+        try await TestApp.run(configure: {
+            $0.poolSize = 1
+            $0.leaseTimeout = .seconds(3)
+        }) { app in
+            let token = try await app.token(.consortiumAdmin)
+            for path in [
+                "/v1/consortia/JLTCM/catalogue/report", "/v1/consortia/JLTCM/catalogue",
+                "/v1/consortia/JLTCM/catalogue/out-of-line", "/v1/consortia/JLTCM/catalogue/versions/1",
+            ] {
+                let response = try await app.call(.get, path, token: token)
+                #expect(response.status == .ok, "\(path): \(response.text)")
+            }
+            try await ConsoleTests.account(app, "centre", .consortiumAdmin, institution: "JL-TCMH")
+            var jar = ConsoleTests.Jar()
+            _ = try await ConsoleTests.login(app, "centre", jar: &jar)
+            for path in [
+                "/console/", "/console/drugs?q=aldp", "/console/catalogue", "/console/catalogue/versions",
+                "/console/catalogue/versions/1", "/console/catalogue/draft", "/console/catalogue/report",
+                "/console/catalogue/members/YJ-TCMH",
+            ] {
+                let response = try await ConsoleTests.get(app, path, jar: &jar)
+                #expect(response.status == .ok, "\(path): \(response.text)")
+            }
+        }
+    }
+
     @Test("every pooled connection busy: a request waits the bounded lease time, then gets 503 with Retry-After")
     func saturatedPool() async throws {
         // Two connections in the server's pool: the pool of one, plus one for the change listener.

@@ -119,7 +119,13 @@ package struct MemberCatalogueStore: SQLStore {
     /// Members' lists out of line with the consortium catalogue in effect on a date: drugs it dropped, or
     /// restricted to other levels. Reported, never silently rewritten.
     package func outOfLine(consortiumID: Int64, on date: BusinessDate) async throws -> [OutOfLineEntry] {
-        try await database.rows(
+        try await database.read { try await outOfLine(consortiumID: consortiumID, on: date, connection: $0) }
+    }
+
+    package func outOfLine(consortiumID: Int64, on date: BusinessDate, connection: PostgresConnection) async throws
+        -> [OutOfLineEntry]
+    {
+        try await connection.rows(
             """
             SELECT i.code, m.drug_code,
                    CASE WHEN c.drug_code IS NULL THEN 'not_in_catalogue' ELSE 'level_not_allowed' END
@@ -131,7 +137,7 @@ package struct MemberCatalogueStore: SQLStore {
             WHERE m.consortium_id = \(consortiumID)
               AND (c.drug_code IS NULL OR NOT catalogue_item_allows(c.levels, i.level))
             ORDER BY i.code, m.drug_code
-            """, as: (String, String, String).self
+            """, as: (String, String, String).self, logger: logger
         ).map { OutOfLineEntry(institutionCode: $0.0, drugCode: $0.1, reason: $0.2) }
     }
 
@@ -186,7 +192,11 @@ package struct MemberCatalogueStore: SQLStore {
                 LEFT JOIN member_catalogues mc ON mc.consortium_id = i.consortium_id AND mc.institution_id = i.id
                 WHERE i.consortium_id = \(consortiumID) ORDER BY i.code
                 """, as: (String, String, Bool, Int).self, logger: logger)
-            let outOfLine = Dictionary(grouping: try await outOfLine(consortiumID: consortiumID, on: date), by: \.institutionCode)
+            // On the connection already held: asking the pool for a second one while holding this one deadlocks once
+            // every connection is held by a report waiting for another.
+            let outOfLine = Dictionary(
+                grouping: try await outOfLine(consortiumID: consortiumID, on: date, connection: connection),
+                by: \.institutionCode)
             return Report(
                 version: version, categories: categories,
                 members: members.map { m in
