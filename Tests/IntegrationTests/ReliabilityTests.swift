@@ -41,7 +41,8 @@ struct ReliabilityTests {
             for path in [
                 "/console/", "/console/drugs?q=aldp", "/console/catalogue", "/console/catalogue/versions",
                 "/console/catalogue/versions/1", "/console/catalogue/draft", "/console/catalogue/report",
-                "/console/catalogue/members/YJ-TCMH",
+                "/console/catalogue/members/YJ-TCMH", "/console/long-prescriptions",
+                "/console/long-prescriptions/patient?institution=CY-BJL-CHC&ref=P-0001",
             ] {
                 let response = try await ConsoleTests.get(app, path, jar: &jar)
                 #expect(response.status == .ok, "\(path): \(response.text)")

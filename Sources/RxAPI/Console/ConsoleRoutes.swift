@@ -73,6 +73,14 @@ struct ConsoleRoutes: Sendable {
         console.post("catalogue/members/:code") { request, context in
             await page(request, context: context, catalogue.replaceMemberList)
         }
+        let desk = ConsoleLongPrescriptionPages(routes: self)
+        console.get("long-prescriptions") { request, context in await page(request, context: context, desk.desk) }
+        console.post("long-prescriptions/check") { request, context in await page(request, context: context, desk.check) }
+        console.post("long-prescriptions/issue") { request, context in await page(request, context: context, desk.issue) }
+        console.get("long-prescriptions/patient") { request, context in
+            await page(request, context: context, desk.patient)
+        }
+        console.post("long-prescriptions/:id/end") { request, context in await page(request, context: context, desk.end) }
         console.get("catalogue/draft") { request, context in await page(request, context: context, catalogue.draft) }
         console.post("catalogue/draft/open") { request, context in await page(request, context: context, catalogue.openDraft) }
         console.post("catalogue/draft/propose") { request, context in
@@ -328,6 +336,9 @@ struct ConsoleShell {
             {
                 links.append(("/console/catalogue/members/\(code)", "nav_member"))
             }
+        }
+        if principal.consortiumID != nil, principal.may(.runDeskChecks) {
+            links.append(("/console/long-prescriptions", "nav_desk"))
         }
         links.append(("/console/drugs", "nav_drugs"))
         return links

@@ -16,7 +16,8 @@ package struct ConsoleTemplates: Sendable {
             ("decisions", PackageResources.decisions_mustache), ("draft_item", PackageResources.draft_item_mustache),
             ("versions", PackageResources.versions_mustache), ("version", PackageResources.version_mustache),
             ("diff", PackageResources.diff_mustache), ("report", PackageResources.report_mustache),
-            ("member", PackageResources.member_mustache),
+            ("member", PackageResources.member_mustache), ("desk", PackageResources.desk_mustache),
+            ("patient", PackageResources.patient_mustache),
         ]
         for (name, bytes) in sources {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)

@@ -125,19 +125,19 @@ extension APIHandler {
         -> Components.Schemas.LongPrescriptionCheckResult
     {
         let principal = try RequestPrincipal.require()
-        try principal.require(.runDeskChecks)
-        try LongPrescriptionInput.validate(
-            prescriber: body.prescriber, patientRef: body.patient.ref,
-            items: body.items.enumerated().map { .init(field: "items[\($0)]", dailyDose: $1.dailyDose, days: $1.days) })
-        try principal.requireOwnPrescriber(body.prescriber)
-        let request = LongPrescriptionRequest(
-            institutionCode: body.institutionCode, prescriberPseudonym: body.prescriber, patientRef: body.patient.ref,
-            patient: try patient(body.patient), items: try body.items.enumerated().map { try item($1, field: "items[\($0)]") })
+        let (_, result) = try await longPrescriptions.deskCheck(
+            by: principal, businessDate: try BusinessDate.parse(body.businessDate, field: "businessDate"), today: today,
+            cache: longPrescriptionContexts
+        ) {
+            try LongPrescriptionInput.validate(
+                prescriber: body.prescriber, patientRef: body.patient.ref,
+                items: body.items.enumerated().map { .init(field: "items[\($0)]", dailyDose: $1.dailyDose, days: $1.days) })
+            return LongPrescriptionRequest(
+                institutionCode: body.institutionCode, prescriberPseudonym: body.prescriber, patientRef: body.patient.ref,
+                patient: try patient(body.patient), items: try body.items.enumerated().map { try item($1, field: "items[\($0)]") }
+            )
+        }
         let consortiumID = try principal.scopedConsortiumID(orNotFound: "no consortium")
-        let result = try await longPrescriptions.check(
-            request, consortiumID: consortiumID,
-            businessDate: try BusinessDate.parse(body.businessDate, field: "businessDate"), today: today,
-            cache: longPrescriptionContexts)
         // An open shortage of a drug the check approves is mentioned, never refused (issue 22).
         let short = try await shortageActions.openShortages(
             drugCodes: result.answers.filter(\.eligible).map(\.drugCode), consortiumID: consortiumID)

@@ -266,36 +266,58 @@ package struct LongPrescriptionStore: SQLStore {
             """, as: Int64.self, logger: logger)
     }
 
+    /// An issued prescription's columns (`p` the prescription, `i` its institution), as `issued` reads them.
+    static let issuedColumns = """
+        p.id, i.code, p.patient_ref, p.drug_code, p.daily_dose, p.days, p.quantity, p.start_date::text, p.status,
+        p.end_reason, p.max_fills, p.min_days_between_fills, p.validity_days, p.dispensed_quantity,
+        (SELECT count(*)::int FROM long_prescription_fills f WHERE f.consortium_id = p.consortium_id AND f.prescription_id = p.id)
+        """
+    typealias IssuedRow = (
+        Int64, String, String, String, Decimal, Int, Decimal, String, String, String?, Int, Int, Int, Decimal, Int
+    )
+
+    static func issued(_ r: IssuedRow) -> IssuedPrescription {
+        IssuedPrescription(
+            id: r.0, institutionCode: r.1, patientRef: r.2, drugCode: r.3, dailyDose: r.4, days: r.5, quantity: r.6,
+            startDate: BusinessDate(r.7)!, status: r.8, endReason: r.9, maxFills: r.10, minDaysBetweenFills: r.11,
+            validityDays: r.12, dispensed: r.13, fills: r.14)
+    }
+
     package func prescription(id: Int64, consortiumID: Int64, connection: PostgresConnection, lock: Bool = false)
         async throws -> IssuedPrescription?
     {
         let query: PostgresQuery =
             lock
             ? """
-            SELECT p.id, i.code, p.patient_ref, p.drug_code, p.daily_dose, p.days, p.quantity, p.start_date::text, p.status,
-                   p.end_reason, p.max_fills, p.min_days_between_fills, p.validity_days, p.dispensed_quantity,
-                   (SELECT count(*)::int FROM long_prescription_fills f WHERE f.consortium_id = p.consortium_id AND f.prescription_id = p.id)
+            SELECT \(unescaped: Self.issuedColumns)
             FROM long_prescriptions p JOIN institutions i ON i.id = p.institution_id
             WHERE p.consortium_id = \(consortiumID) AND p.id = \(id) FOR UPDATE OF p
             """
             : """
-            SELECT p.id, i.code, p.patient_ref, p.drug_code, p.daily_dose, p.days, p.quantity, p.start_date::text, p.status,
-                   p.end_reason, p.max_fills, p.min_days_between_fills, p.validity_days, p.dispensed_quantity,
-                   (SELECT count(*)::int FROM long_prescription_fills f WHERE f.consortium_id = p.consortium_id AND f.prescription_id = p.id)
+            SELECT \(unescaped: Self.issuedColumns)
             FROM long_prescriptions p JOIN institutions i ON i.id = p.institution_id
             WHERE p.consortium_id = \(consortiumID) AND p.id = \(id)
             """
-        return try await connection.row(
-            query,
-            as: (Int64, String, String, String, Decimal, Int, Decimal, String, String, String?, Int, Int, Int, Decimal, Int)
-                .self,
-            logger: logger
-        ).map { r in
-            IssuedPrescription(
-                id: r.0, institutionCode: r.1, patientRef: r.2, drugCode: r.3, dailyDose: r.4, days: r.5, quantity: r.6,
-                startDate: BusinessDate(r.7)!, status: r.8, endReason: r.9, maxFills: r.10, minDaysBetweenFills: r.11,
-                validityDays: r.12, dispensed: r.13, fills: r.14)
-        }
+        return try await connection.row(query, as: IssuedRow.self, logger: logger).map(Self.issued)
+    }
+
+    /// The prescriptions of a patient's pseudonyms (each a member's reference), active and ended, newest first.
+    package func prescriptions(of pseudonyms: [MemberPatient], consortiumID: Int64, connection: PostgresConnection)
+        async throws -> [IssuedPrescription]
+    {
+        try await connection.rows(
+            """
+            SELECT \(unescaped: Self.issuedColumns)
+            FROM long_prescriptions p JOIN institutions i ON i.id = p.institution_id
+            WHERE p.consortium_id = \(consortiumID)
+              AND (p.institution_id, p.patient_ref) IN (
+                  SELECT k.institution_id, k.patient_ref
+                  FROM unnest(\(pseudonyms.map(\.institutionID))::bigint[], \(pseudonyms.map(\.pseudonym))::text[])
+                       AS k(institution_id, patient_ref))
+            ORDER BY p.start_date DESC, p.id DESC
+            LIMIT 200
+            """, as: IssuedRow.self, logger: logger
+        ).map(Self.issued)
     }
 
     package func prescription(id: Int64, consortiumID: Int64) async throws -> IssuedPrescription? {

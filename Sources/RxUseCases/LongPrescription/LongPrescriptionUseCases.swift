@@ -64,6 +64,23 @@ package struct LongPrescriptionUseCases: Sendable {
         }
     }
 
+    /// A patient's long prescriptions across the consortium, active and ended, newest first, named by one member's
+    /// pseudonym (every pseudonym linked to it counts): what the desk shows before prescribing again or ending one.
+    package func patientPrescriptions(
+        consortiumID: Int64, institutionCode: String, memberPseudonym: String, by principal: Principal
+    ) async throws -> [IssuedPrescription] {
+        try principal.require(.readPatientLinks(consortiumID: consortiumID))
+        return try await database.read { connection in
+            guard let institution = try await store.institution(code: institutionCode, connection: connection),
+                institution.consortiumID == consortiumID
+            else { throw DomainError.invalid("institutionCode", "no member \(institutionCode)") }
+            let member = MemberPatient(institutionID: institution.id, pseudonym: memberPseudonym)
+            let pseudonyms = PatientLinkRules.pseudonyms(
+                of: member, links: try await links.linksOfPatient(member, consortiumID: consortiumID, connection: connection))
+            return try await store.prescriptions(of: pseudonyms, consortiumID: consortiumID, connection: connection)
+        }
+    }
+
     // MARK: Rules
 
     package func ruleSet(consortiumID: Int64, on date: BusinessDate) async throws -> LongPrescriptionRuleSet? {
@@ -139,6 +156,23 @@ package struct LongPrescriptionUseCases: Sendable {
     }
 
     // MARK: The check
+
+    /// The desk check as a person or a system asks for it: the caller may run checks (403 first), then the request
+    /// is built from what was sent (its 400s), a prescriber's account checks in its own name only, and the check runs
+    /// in the caller's consortium.
+    package func deskCheck(
+        by principal: Principal, businessDate: BusinessDate? = nil, today: BusinessDate,
+        cache: LongPrescriptionContextCache? = nil, request build: () throws -> LongPrescriptionRequest
+    ) async throws -> (request: LongPrescriptionRequest, check: LongPrescriptionCheck) {
+        try principal.require(.runDeskChecks)
+        let request = try build()
+        try principal.requireOwnPrescriber(request.prescriberPseudonym)
+        let consortiumID = try principal.scopedConsortiumID(orNotFound: "no consortium")
+        return (
+            request,
+            try await check(request, consortiumID: consortiumID, businessDate: businessDate, today: today, cache: cache)
+        )
+    }
 
     /// The check, with the patient-independent facts from `cache` when given: then it costs one query, the
     /// patient's supply on hand, shared with concurrent checks when this instance was made with `sharedReads`.

@@ -17,6 +17,11 @@ package struct DrugUseCases: Sendable {
         try await drugs.find(code: code)
     }
 
+    /// The drugs of these codes that exist, in one query.
+    package func find(codes: [String]) async throws -> [Drug] {
+        try await database.read { try await drugs.find(codes: codes, on: $0) }
+    }
+
     package func search(_ search: DrugSearch) async throws -> Page<Drug> {
         try await drugs.search(search)
     }
