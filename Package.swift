@@ -99,7 +99,7 @@ let package = Package(
                 .embedInCode("Console/Templates/versions.mustache"), .embedInCode("Console/Templates/version.mustache"),
                 .embedInCode("Console/Templates/diff.mustache"), .embedInCode("Console/Templates/report.mustache"),
                 .embedInCode("Console/Templates/member.mustache"), .embedInCode("Console/Templates/desk.mustache"),
-                .embedInCode("Console/Templates/patient.mustache"),
+                .embedInCode("Console/Templates/patient.mustache"), .embedInCode("Console/Templates/users.mustache"),
                 .embedInCode("Console/Templates/console.css"),
             ],
             swiftSettings: strict,

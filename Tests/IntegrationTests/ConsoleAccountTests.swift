@@ -147,3 +147,85 @@ struct ConsoleAccountTests {
         }
     }
 }
+
+@Suite("The console's accounts page for the pharmacy centre (issue 26)")
+struct ConsoleUsersPageTests {
+    typealias Jar = ConsoleTests.Jar
+
+    @Test("the centre creates an account (refused beside the field first), sets a password, disables it; others may not")
+    func manageAccounts() async throws {
+        try await TestApp.run { app in
+            try await ConsoleTests.account(app, "centre", .consortiumAdmin, institution: nil)
+            var jar = Jar()
+            _ = try await ConsoleTests.login(app, "centre", jar: &jar)
+            let page = try await ConsoleTests.get(app, "/console/users", jar: &jar)
+            #expect(page.status == .ok && page.text.contains(#"<tr class="user" id="user-centre">"#))
+            let csrf = ConsoleTests.csrf(in: page.text)
+            let create: [(String, String)] = [
+                ("csrf", csrf), ("name", "zhang.yaoshi"), ("displayName", "张药师"), ("role", "institution_pharmacist"),
+                ("institution", "YJ-TCMH"),
+            ]
+            let short = try await ConsoleCatalogueTests.post(
+                app, "/console/users", create + [("password", "short")], jar: &jar)
+            #expect(short.status == .unprocessableContent && short.text.contains(#"id="u-password-error""#))
+            #expect(short.text.contains(#"value="zhang.yaoshi""#), "the form keeps what was typed")
+            #expect(try await app.count("SELECT count(*)::int FROM console_users WHERE user_name = 'zhang.yaoshi'") == 0)
+            let created = try await ConsoleCatalogueTests.post(
+                app, "/console/users", create + [("password", "药房-密码-2026-x")], jar: &jar)
+            #expect(created.status == .seeOther && created.headers[.location] == "/console/users?done=user_created")
+            var pharmacist = Jar()
+            let login = try await ConsoleTests.login(app, "zhang.yaoshi", password: "药房-密码-2026-x", jar: &pharmacist)
+            #expect(login.status == .seeOther)
+            // A pharmacist does not see the page, nor may post to it.
+            #expect(try await ConsoleTests.get(app, "/console/users", jar: &pharmacist).status == .forbidden)
+            let home = try await ConsoleTests.get(app, "/console/", jar: &pharmacist)
+            let refused = try await ConsoleCatalogueTests.post(
+                app, "/console/users/centre/disable", [("csrf", ConsoleTests.csrf(in: home.text))], jar: &pharmacist)
+            #expect(refused.status == .forbidden)
+
+            let reset = try await ConsoleCatalogueTests.post(
+                app, "/console/users/zhang.yaoshi/reset-password", [("csrf", csrf), ("password", "新的-密码-2026-y")],
+                jar: &jar)
+            #expect(reset.status == .seeOther)
+            #expect(try await ConsoleTests.get(app, "/console/", jar: &pharmacist).status == .seeOther, "sessions ended")
+            let disabled = try await ConsoleCatalogueTests.post(
+                app, "/console/users/zhang.yaoshi/disable", [("csrf", csrf)], jar: &jar)
+            #expect(disabled.status == .seeOther)
+            #expect(
+                try await ConsoleTests.get(app, "/console/users", jar: &jar).text.contains(
+                    #"<td class="state">已停用</td>"#))
+            let actions = try await app.database.rows(
+                "SELECT action FROM audit_log WHERE entity_type = 'console_user' AND entity_key = 'zhang.yaoshi' ORDER BY id",
+                as: String.self)
+            #expect(
+                actions.filter { ["create", "reset_password", "disable"].contains($0) } == [
+                    "create", "reset_password", "disable",
+                ])
+        }
+    }
+
+    @Test("a centre manages only its own consortium's accounts")
+    func onlyOwnConsortium() async throws {
+        try await TestApp.run { app in
+            try await ConsoleTests.account(app, "centre", .consortiumAdmin, institution: nil)
+            let cases = ConsoleAccountUseCases(database: app.database)
+            try await cases.create(
+                .init(
+                    userName: "national", displayName: "", role: .masterDataAdmin, consortiumCode: nil, institutionCode: nil,
+                    prescriber: nil), password: ConsoleTests.password, actor: .console("test"))
+            let centre = try #require(try await ConsoleUserStore(database: app.database).account(userName: "centre"))
+                .principal
+            await #expect(throws: DomainError.self) {
+                try await cases.disable(userName: "national", actor: Actor(centre), manager: centre)
+            }
+            await #expect(throws: DomainError.self) {
+                try await cases.create(
+                    .init(
+                        userName: "other", displayName: "", role: .masterDataAdmin, consortiumCode: nil,
+                        institutionCode: nil, prescriber: nil), password: ConsoleTests.password, actor: Actor(centre),
+                    manager: centre)
+            }
+            #expect(try await app.count("SELECT count(*)::int FROM console_users WHERE disabled_at IS NOT NULL") == 0)
+        }
+    }
+}

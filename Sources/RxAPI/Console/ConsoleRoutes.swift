@@ -73,6 +73,13 @@ struct ConsoleRoutes: Sendable {
         console.post("catalogue/members/:code") { request, context in
             await page(request, context: context, catalogue.replaceMemberList)
         }
+        let users = ConsoleUserPages(routes: self)
+        console.get("users") { request, context in await page(request, context: context, users.users) }
+        console.post("users") { request, context in await page(request, context: context, users.create) }
+        console.post("users/:name/reset-password") { request, context in
+            await page(request, context: context, users.resetPassword)
+        }
+        console.post("users/:name/disable") { request, context in await page(request, context: context, users.disable) }
         let desk = ConsoleLongPrescriptionPages(routes: self)
         console.get("long-prescriptions") { request, context in await page(request, context: context, desk.desk) }
         console.post("long-prescriptions/check") { request, context in await page(request, context: context, desk.check) }
@@ -341,6 +348,9 @@ struct ConsoleShell {
             links.append(("/console/long-prescriptions", "nav_desk"))
         }
         links.append(("/console/drugs", "nav_drugs"))
+        if let consortiumID = principal.consortiumID, principal.may(.manageConsoleUsers(consortiumID: consortiumID)) {
+            links.append(("/console/users", "nav_users"))
+        }
         return links
     }
 }

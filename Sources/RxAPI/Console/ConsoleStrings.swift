@@ -115,6 +115,13 @@ enum ConsoleStrings {
         "end_prescription": "终止", "end_reason": "终止原因", "lrx_active": "有效", "lrx_ended": "已终止",
         "end_targets_not_met": "控制目标未达到", "end_new_disease": "出现新的疾病", "end_admitted": "住院",
         "end_other": "其他", "nav_desk": "长处方", "done_issued": "长处方已开具。", "done_ended": "长处方已终止。",
+        "users_title": "控制台账户", "user_create": "新建账户", "user_name_hint": "2 至 40 位小写字母、数字、. _ -，例如工号或拼音。",
+        "display_name": "显示名称", "role": "角色", "user_institution_hint": "药师、医师等须填写所在机构编码；药学中心可不填。",
+        "user_password": "初始密码", "users_caption": "本医联体的控制台账户", "user_actions": "操作",
+        "new_password": "新密码", "reset_password": "重设密码", "disable_user": "停用", "user_active": "正常",
+        "user_locked": "已锁定至 {}", "user_disabled": "已停用", "nav_users": "账户",
+        "done_user_created": "账户已创建。", "done_password_reset": "密码已重设，该账户的登录会话已全部结束。",
+        "done_user_disabled": "账户已停用。",
     ]
 
     static let english: [String: String] = [
@@ -209,5 +216,15 @@ enum ConsoleStrings {
         "end_new_disease": "A new disease", "end_admitted": "Admitted to hospital", "end_other": "Other",
         "nav_desk": "Long prescriptions", "done_issued": "The long prescription is issued.",
         "done_ended": "The long prescription is ended.",
+        "users_title": "Console accounts", "user_create": "Create an account",
+        "user_name_hint": "2 to 40 lower-case letters, digits, . _ or -: a staff number or a name in pinyin.",
+        "display_name": "Display name", "role": "Role",
+        "user_institution_hint": "A pharmacist's or prescriber's institution code; the pharmacy centre may leave it empty.",
+        "user_password": "First password", "users_caption": "The consortium's console accounts", "user_actions": "Actions",
+        "new_password": "New password", "reset_password": "Set the password", "disable_user": "Disable",
+        "user_active": "Active", "user_locked": "Locked until {}", "user_disabled": "Disabled", "nav_users": "Accounts",
+        "done_user_created": "The account is created.",
+        "done_password_reset": "The password is set; the account's sessions have ended.",
+        "done_user_disabled": "The account is disabled.",
     ]
 }

@@ -17,7 +17,7 @@ package struct ConsoleTemplates: Sendable {
             ("versions", PackageResources.versions_mustache), ("version", PackageResources.version_mustache),
             ("diff", PackageResources.diff_mustache), ("report", PackageResources.report_mustache),
             ("member", PackageResources.member_mustache), ("desk", PackageResources.desk_mustache),
-            ("patient", PackageResources.patient_mustache),
+            ("patient", PackageResources.patient_mustache), ("users", PackageResources.users_mustache),
         ]
         for (name, bytes) in sources {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)

@@ -88,6 +88,8 @@ package enum Permission: Sendable, Equatable {
     case runDeskChecks
     /// Put one's name to a console run of a consortium (`reconcile … --token`): any token of that consortium.
     case signConsoleRun(consortiumCode: String)
+    /// The web console's accounts of a consortium (create, reset a password, disable): its pharmacy centre.
+    case manageConsoleUsers(consortiumID: Int64)
     /// A member's stock (on hand, stock cards): its own pharmacist, and whoever reads every member's stock.
     case readStock(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
     /// Every member's stock (a drug across the consortium, where a lot is): the consortium admin and the supply
@@ -271,6 +273,8 @@ extension Principal {
                 .consortiumAdmin, .institutionPharmacist, .procurementOfficer, .prescriber, .regulator, .auditor,
             ]
             return consortiumID != nil && role.map(checkers.contains) == true
+        case .manageConsoleUsers(let id):
+            return id == consortiumID && role == .consortiumAdmin
         case .signConsoleRun(let code):
             return consortiumCode == code
         case .readStock(let consortium, let institution, let lead):

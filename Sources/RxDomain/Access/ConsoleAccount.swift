@@ -23,6 +23,16 @@ package enum ConsoleAccount {
         }
     }
 
+    /// A person managing accounts in the console (`manager`) touches only their own consortium's, as its pharmacy
+    /// centre (`manageConsoleUsers`); a national account, or another consortium's, is the operator's at the CLI.
+    /// Without a manager (the CLI, run where the database is) any account.
+    package static func requireManager(_ manager: Principal?, of consortiumID: Int64?) throws(DomainError) {
+        guard let manager else { return }
+        guard let consortiumID, manager.may(.manageConsoleUsers(consortiumID: consortiumID)) else {
+            throw .forbidden("only the consortium's pharmacy centre manages its console accounts")
+        }
+    }
+
     /// A user name as typed at login: trimmed and in lower case.
     package static func normalizedUserName(_ typed: String) -> String {
         typed.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()

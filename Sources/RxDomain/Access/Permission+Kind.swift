@@ -66,6 +66,7 @@ extension Permission {
         case readVBPAgreements
         case manageCrosswalk
         case readCrosswalk
+        case manageConsoleUsers
     }
 
     package var kind: Kind {
@@ -135,6 +136,7 @@ extension Permission {
         case .readVBPAgreements: .readVBPAgreements
         case .manageCrosswalk: .manageCrosswalk
         case .readCrosswalk: .readCrosswalk
+        case .manageConsoleUsers: .manageConsoleUsers
         }
     }
 
@@ -211,6 +213,7 @@ extension Permission {
             .readVBPAgreements(consortiumID: c, institutionID: nil, leadInstitutionCode: lead),
             .manageCrosswalk(consortiumID: c),
             .readCrosswalk(consortiumID: c),
+            .manageConsoleUsers(consortiumID: c),
         ]
     }()
 }

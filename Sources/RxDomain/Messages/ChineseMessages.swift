@@ -246,6 +246,7 @@ package enum ChineseMessages {
         ("must be after {}, when the current version took effect", "必须晚于现行版本的生效日期 {1}"),
         ("the consortium has no lead institution", "本医联体没有牵头医院"),
         ("there is no draft; open one first", "目前没有草案，请先开始新一版草案"),
+        ("only the consortium's pharmacy centre manages its console accounts", "只有本医联体药学中心可以管理控制台账户"),
         ("no consortium", "没有该医联体"),
         ("'{}' is not a known institution level", "“{1}”不是已知的机构级别"),
         ("must be a positive whole number", "必须是正整数"),

@@ -58,12 +58,15 @@ package struct ConsoleAccountUseCases: Sendable {
 
     /// Creates an account. Its password is checked against the settings of its consortium (or the national ones),
     /// and stored as bcrypt's hash only.
-    package func create(_ account: NewAccount, password: String, actor: Actor) async throws {
+    /// `manager`: the person creating it in the console (`ConsoleAccount.requireManager`), nil at the CLI.
+    package func create(_ account: NewAccount, password: String, actor: Actor, manager: Principal? = nil) async throws {
+        if let manager { try ConsoleAccount.requireManager(manager, of: manager.consortiumID) }
         try ConsoleAccount.checkUserName(account.userName)
         try ConsoleAccount.checkDisplayName(account.displayName)
         try account.role.checkTokenScope(
             consortiumCode: account.consortiumCode, institutionCode: account.institutionCode, prescriber: account.prescriber)
         let consortiumID = try await consortiumID(code: account.consortiumCode)
+        try ConsoleAccount.requireManager(manager, of: consortiumID)
         let hash = try await passwordHash(password, userName: account.userName, consortiumID: consortiumID)
         try await database.transaction { transaction in
             var institutionID: Int64?
@@ -105,12 +108,14 @@ package struct ConsoleAccountUseCases: Sendable {
     }
 
     /// A new password for an account: its lock and failures are cleared and its sessions end.
-    package func resetPassword(userName: String, password: String, actor: Actor) async throws {
+    package func resetPassword(userName: String, password: String, actor: Actor, manager: Principal? = nil) async throws {
         let account = try await users.account(userName: userName).orNotFound("no user \(userName)")
+        try ConsoleAccount.requireManager(manager, of: account.principal.consortiumID)
         let hash = try await passwordHash(password, userName: userName, consortiumID: account.principal.consortiumID)
         try await database.transaction { transaction in
             let locked = try await users.account(userName: userName, on: transaction, forUpdate: true)
                 .orNotFound("no user \(userName)")
+            try ConsoleAccount.requireManager(manager, of: locked.principal.consortiumID)
             try await users.setPassword(userID: locked.id, hash: hash, on: transaction)
             let ended = try await users.endSessions(userID: locked.id, on: transaction)
             try await database.audit.record(
@@ -121,10 +126,11 @@ package struct ConsoleAccountUseCases: Sendable {
     }
 
     /// Disables an account: it cannot log in and its sessions end. What it did stays in the audit trail.
-    package func disable(userName: String, actor: Actor) async throws {
+    package func disable(userName: String, actor: Actor, manager: Principal? = nil) async throws {
         try await database.transaction { transaction in
             let account = try await users.account(userName: userName, on: transaction, forUpdate: true)
                 .orNotFound("no user \(userName)")
+            try ConsoleAccount.requireManager(manager, of: account.principal.consortiumID)
             guard !account.state.disabled else { throw DomainError.conflict("the user \(userName) is already disabled") }
             try await users.disable(userID: account.id, on: transaction)
             let ended = try await users.endSessions(userID: account.id, on: transaction)
@@ -250,8 +256,10 @@ package struct ConsoleAccountUseCases: Sendable {
     }
 
     /// A consortium's accounts, or with no consortium the national ones.
-    package func list(consortiumCode: String?) async throws -> [ConsoleUserStore.Listed] {
-        return try await users.list(consortiumID: try await consortiumID(code: consortiumCode))
+    package func list(consortiumCode: String?, manager: Principal? = nil) async throws -> [ConsoleUserStore.Listed] {
+        let consortiumID = try await consortiumID(code: consortiumCode)
+        try ConsoleAccount.requireManager(manager, of: consortiumID)
+        return try await users.list(consortiumID: consortiumID)
     }
 
     /// The consortium's id (404 when there is none); nil for no consortium (a national account).
