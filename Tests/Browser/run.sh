@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The web console in a real browser (issue 26): one `consortiumrx serve` on a fresh database with the demo data and
-# five console accounts, driven by headless Chromium through its WebDriver (Tests/Browser/console_test.py).
+# six console accounts, driven by headless Chromium through its WebDriver (Tests/Browser/console_test.py).
 #
 #   Tests/Browser/run.sh [unittest arguments]   uses .build/debug/consortiumrx (CRX_BIN overrides), the private cluster
-#                        of scripts/pg.sh (CRX_PG_PORT), a database crx_browser dropped and recreated each run
-#                        (CRX_BROWSER_DB overrides); screenshots of every page visited go to .build/console-screenshots
+#                        of scripts/pg.sh (CRX_PG_PORT, CRX_PG_CLUSTER), a database crx_browser dropped and recreated
+#                        each run (CRX_BROWSER_DB overrides), the server on a free port; screenshots of every page
+#                        visited go to .build/console-screenshots
 #
 # Chromium and its driver are Debian's packages (chromium, chromium-driver), installed here when missing and run as
 # root; Selenium comes from PyPI into the project's venv. Selenium Manager is kept offline: nothing is downloaded
@@ -57,6 +58,8 @@ user --name pharm1 --role institution_pharmacist --consortium JLTCM --institutio
 user --name pharm2 --role institution_pharmacist --consortium JLTCM --institution SL-TCMH --display-name 李药师
 user --name doc1 --role prescriber --consortium JLTCM --institution JL-TCMH --prescriber DR-JL-0001 --display-name 刘医生
 user --name locky --role auditor --consortium JLTCM
+# The pharmacy centre at the lead institution: drafts and publishes the catalogue, and endorses it as the lead.
+user --name centre1 --role consortium_admin --consortium JLTCM --institution JL-TCMH --display-name 孙主任
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -88,7 +91,8 @@ for attempt in $(seq 100); do
     sleep 0.1
 done
 
-export CRX_BASE_URL=$base_url CRX_SCREENSHOTS=.build/console-screenshots
+# CRX_BIN too: the test makes the JSON API's tokens with `token create` (the other members' endorsements).
+export CRX_BASE_URL=$base_url CRX_SCREENSHOTS=.build/console-screenshots CRX_BIN=$bin
 rm -rf "$CRX_SCREENSHOTS"
 mkdir -p "$CRX_SCREENSHOTS"
 status=0

@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
 import PostgresNIO
 import RxDomain
 import RxStore

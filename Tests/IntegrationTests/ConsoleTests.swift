@@ -168,3 +168,46 @@ struct ConsoleTests {
         }
     }
 }
+
+@Suite("The console's drug editing for the national master data admin (issue 26)")
+struct ConsoleDrugEditTests {
+    @Test("only master_data_admin edits a drug; a bad edition is refused beside its field; the change is audited")
+    func editDrug() async throws {
+        try await TestApp.run { app in
+            let code = try await app.database.rows("SELECT code FROM drugs ORDER BY code LIMIT 1", as: String.self)[0]
+            try await ConsoleTests.account(app, "pharm", .institutionPharmacist, institution: "YJ-TCMH")
+            var pharmacist = ConsoleTests.Jar()
+            _ = try await ConsoleTests.login(app, "pharm", jar: &pharmacist)
+            #expect(try await ConsoleTests.get(app, "/console/drugs/\(code)/edit", jar: &pharmacist).status == .forbidden)
+            #expect(!(try await ConsoleTests.get(app, "/console/drugs/\(code)", jar: &pharmacist)).text.contains("edit-drug"))
+
+            try await ConsoleAccountUseCases(database: app.database).create(
+                .init(
+                    userName: "national", displayName: "", role: .masterDataAdmin, consortiumCode: nil,
+                    institutionCode: nil, prescriber: nil), password: ConsoleTests.password, actor: .console("test"))
+            var jar = ConsoleTests.Jar()
+            _ = try await ConsoleTests.login(app, "national", jar: &jar)
+            let drugPage = try await ConsoleTests.get(app, "/console/drugs/\(code)", jar: &jar)
+            #expect(drugPage.text.contains(#"id="edit-drug""#))
+            let form = try await ConsoleTests.get(app, "/console/drugs/\(code)/edit", jar: &jar)
+            #expect(form.status == .ok)
+            let csrf = ConsoleTests.csrf(in: form.text)
+            let fields: [(String, String)] = [
+                ("csrf", csrf), ("genericName", "改名后的药"), ("insuranceClass", "B"), ("controlClass", "none"),
+            ]
+            let bad = try await ConsoleCatalogueTests.post(
+                app, "/console/drugs/\(code)/edit", fields + [("essentialEditions", "20x8")], jar: &jar)
+            #expect(bad.status == .unprocessableContent && bad.text.contains(#"id="editions-error""#))
+            #expect(try await app.count("SELECT count(*)::int FROM drugs WHERE generic_name = '改名后的药'") == 0)
+            let saved = try await ConsoleCatalogueTests.post(
+                app, "/console/drugs/\(code)/edit", fields + [("essentialEditions", "")], jar: &jar)
+            #expect(saved.status == .seeOther && saved.headers[.location] == "/console/drugs/\(code)?done=drug_saved")
+            #expect(try await app.count("SELECT count(*)::int FROM drugs WHERE generic_name = '改名后的药'") == 1)
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM audit_log WHERE entity_type = 'drug' AND action = 'update' AND consortium_id IS NULL"
+                )
+                    == 1)
+        }
+    }
+}

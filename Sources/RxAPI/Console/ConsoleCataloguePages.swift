@@ -124,7 +124,8 @@ struct ConsoleCataloguePages: Sendable {
         guard let open = try await catalogue.versions(consortiumID: consortium.id).last(where: { $0.status == .draft })
         else { throw DomainError.conflict("there is no draft; open one first") }
         let item = try await catalogue.entries(open.number, consortiumID: consortium.id).first { $0.drug.code == code }?.item
-        let posted = refusal != nil
+        // After a refused save the form shows what was typed; after a refused removal, the item as it is.
+        let posted = refusal != nil && c.request.uri.path.hasSuffix("/draft/item")
         let levels = posted ? Set(c.form.all("levels")) : Set((item?.levels ?? []).map(\.rawValue))
         var values = refusal?.values ?? [:]
         values.merge(
@@ -218,6 +219,7 @@ struct ConsoleCataloguePages: Sendable {
         {
             values["mayEndorse"] = true
             values["comment"] = c.form["comment"] ?? ""
+            values["objecting"] = c.form["decision"] == EndorsementDecision.object.rawValue
         }
         return routes.render(
             "version", values, title: language.word("version_title").replacingFirst(String(version.number)), c,

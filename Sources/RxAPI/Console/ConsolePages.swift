@@ -56,7 +56,7 @@ struct ConsolePages: Sendable {
             }
         }
         return routes.render(
-            "drug", ["drug": row, "prices": prices], title: drug.genericName, c)
+            "drug", ["drug": row, "prices": prices, "mayEdit": c.principal.may(.manageDrugs)], title: drug.genericName, c)
     }
 
     func catalogue(_ c: ConsoleRequest) async throws -> Response {

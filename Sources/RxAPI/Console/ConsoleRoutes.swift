@@ -58,6 +58,9 @@ struct ConsoleRoutes: Sendable {
         console.get { request, context in await page(request, context: context, pages.home) }
         console.get("drugs") { request, context in await page(request, context: context, pages.drugs) }
         console.get("drugs/:code") { request, context in await page(request, context: context, pages.drug) }
+        let drugEdit = ConsoleDrugEditPage(routes: self)
+        console.get("drugs/:code/edit") { request, context in await page(request, context: context, drugEdit.edit) }
+        console.post("drugs/:code/edit") { request, context in await page(request, context: context, drugEdit.save) }
         console.get("catalogue") { request, context in await page(request, context: context, pages.catalogue) }
         let catalogue = ConsoleCataloguePages(routes: self)
         console.get("catalogue/versions") { request, context in await page(request, context: context, catalogue.versions) }

@@ -122,6 +122,12 @@ enum ConsoleStrings {
         "user_locked": "已锁定至 {}", "user_disabled": "已停用", "nav_users": "账户",
         "done_user_created": "账户已创建。", "done_password_reset": "密码已重设，该账户的登录会话已全部结束。",
         "done_user_disabled": "账户已停用。",
+        "drug_edit_title": "修改药品主数据", "back_to_drug": "返回药品", "atc_code": "ATC 编码",
+        "essential_editions": "国家基本药物目录版本", "essential_editions_hint": "年份，以逗号分隔，例如 2018；不在目录内留空。",
+        "control_class": "特殊管理类别", "antimicrobial": "抗菌药物", "cold_chain": "冷链", "save_drug": "保存",
+        "control_none": "无", "control_narcotic": "麻醉药品", "control_psychotropic_i": "第一类精神药品",
+        "control_psychotropic_ii": "第二类精神药品", "control_medical_toxic": "医疗用毒性药品", "control_radioactive": "放射性药品",
+        "control_precursor_chemical": "药品类易制毒化学品", "done_drug_saved": "药品主数据已保存。",
     ]
 
     static let english: [String: String] = [
@@ -226,5 +232,13 @@ enum ConsoleStrings {
         "done_user_created": "The account is created.",
         "done_password_reset": "The password is set; the account's sessions have ended.",
         "done_user_disabled": "The account is disabled.",
+        "drug_edit_title": "Edit the drug's master data", "back_to_drug": "Back to the drug", "atc_code": "ATC code",
+        "essential_editions": "National essential list editions",
+        "essential_editions_hint": "Years, separated by commas, e.g. 2018; empty when on no edition.",
+        "control_class": "Control class", "antimicrobial": "Antimicrobial", "cold_chain": "Cold chain", "save_drug": "Save",
+        "control_none": "None", "control_narcotic": "Narcotic", "control_psychotropic_i": "Psychotropic, class I",
+        "control_psychotropic_ii": "Psychotropic, class II", "control_medical_toxic": "Toxic for medical use",
+        "control_radioactive": "Radioactive", "control_precursor_chemical": "Precursor chemical",
+        "done_drug_saved": "The drug's master data is saved.",
     ]
 }
