@@ -133,7 +133,8 @@ let package = Package(
         .testTarget(
             name: "UnitTests",
             dependencies: [
-                "RxAPI", "RxStore", "RxDomain",
+                "RxAPI", "RxStore", "RxDomain", "RxUseCases",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

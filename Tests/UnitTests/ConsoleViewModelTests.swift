@@ -1,6 +1,8 @@
 import Foundation
+import HTTPTypes
 import RxDomain
 import RxStore
+import RxUseCases
 import Testing
 
 @testable import RxAPI
@@ -82,5 +84,70 @@ struct ConsoleViewModelTests {
         #expect(ConsoleRoutes.samePath("//evil.example/console") == "/console/")
         #expect(ConsoleRoutes.samePath("/console/drugs?q=aldp") == "/console/drugs?q=aldp")
         #expect(ConsoleRoutes.equal("abc", "abc") && !ConsoleRoutes.equal("abc", "abd") && !ConsoleRoutes.equal("ab", "abc"))
+    }
+
+    @Test("the navigation by role: the draft for the centre, the desk for prescribers, accounts for the centre only")
+    func navigationByRole() {
+        func links(_ role: Role, institution: Int64? = nil) -> [String] {
+            ConsoleShell.links(
+                for: Principal(
+                    tokenID: 1, role: role, consortiumID: 1, consortiumCode: "JLTCM", institutionID: institution,
+                    institutionCode: institution.map { _ in "YJ-TCMH" }, name: "user:x")
+            ).map(\.0)
+        }
+        #expect(links(.consortiumAdmin).contains("/console/catalogue/draft") && links(.consortiumAdmin).contains("/console/users"))
+        #expect(!links(.prescriber, institution: 2).contains("/console/catalogue/draft"))
+        #expect(links(.prescriber, institution: 2).contains("/console/long-prescriptions"))
+        #expect(!links(.finance).contains("/console/long-prescriptions"), "finance runs no desk checks")
+        #expect(links(.institutionPharmacist, institution: 2).contains("/console/catalogue/members/YJ-TCMH"))
+        #expect(!links(.institutionPharmacist, institution: 2).contains("/console/users"))
+    }
+
+    @Test("where a version stands, in words: the lead, the quorum, the objections; shares as percentages")
+    func standing() {
+        let record = { (code: String, decision: EndorsementDecision) in
+            EndorsementRecord(institutionCode: code, decision: decision, comment: "缺儿童剂型", recordedAt: Date())
+        }
+        let standing = CatalogueUseCases.Standing(
+            check: CatalogueRules.PublicationCheck(leadEndorsed: true, endorsements: 3, required: 5, openObjections: ["B"]),
+            decisions: [("LEAD", record("LEAD", .endorse)), ("B", record("B", .object)), ("C", nil)], lead: "LEAD",
+            quorum: .simpleMajority)
+        let view = StandingView(standing, .chinese)
+        #expect(view.leadLine == "牵头单位 LEAD 已同意。")
+        #expect(view.quorumLine == "成员单位已同意 3 家，需 5 家（过半数）。")
+        #expect(view.objectionsLine == "有异议：B。" && !view.ready)
+        #expect(view.decisions.map(\.decision) == ["同意", "异议", "未表态"] && view.decisions[0].isLead)
+        #expect(StandingView(standing, .english).quorumLine == "3 member endorsements of the 5 needed (a simple majority).")
+        #expect(ConsoleFormat.percent("0.8512") == "85.1%" && ConsoleFormat.percent("1.0000") == "100.0%")
+    }
+
+    @Test("a refusal the person can correct is shown on its form, each field's reason in Chinese; others are error pages")
+    func refusals() {
+        let refusal = ConsoleRefusal(DomainError.invalid("comment", "an objection says why"), .chinese)
+        #expect(refusal?.fields["comment"] != nil && refusal?.fields["comment"] != "an objection says why")
+        #expect(ConsoleRefusal(DomainError.forbidden("no"), .chinese) == nil)
+        #expect(ConsoleRefusal(DomainError.notFound("no"), .chinese) == nil)
+        #expect(ConsoleRefusal.status(DomainError.preconditionFailed("stale")) == .preconditionFailed)
+        #expect(ConsoleRefusal.status(DomainError.invalid("x", "y")) == .unprocessableContent)
+    }
+
+    @Test("a patient's prescription and an account in words")
+    func prescriptionAndAccountRows() {
+        let issued = IssuedPrescription(
+            id: 7, institutionCode: "CY-BJL-CHC", patientRef: "P-1", drugCode: "X", dailyDose: 1, days: 56, quantity: 56,
+            startDate: BusinessDate("2026-12-01")!, status: "ended", endReason: "targets_not_met", maxFills: 3,
+            minDaysBetweenFills: 0, validityDays: 90, dispensed: 28, fills: 1)
+        let row = PrescriptionRow(issued, language: .chinese, mayEnd: false)
+        #expect(row.status == "已终止" && row.endReason == "控制目标未达到" && row.fills == "1 / 3")
+        #expect(row.dispensed == "28 / 56" && row.startDate == "2026年12月1日")
+        let now = Date()
+        let locked = ConsoleUserStore.Listed(
+            userName: "zhang", displayName: "张药师", role: .institutionPharmacist, institutionCode: "YJ-TCMH",
+            prescriber: nil, lockedUntil: now.addingTimeInterval(600), disabledAt: nil, createdAt: now)
+        #expect(UserRow(locked, now: now, language: .chinese).state.hasPrefix("已锁定至 "))
+        var disabled = locked
+        disabled.disabledAt = now
+        #expect(UserRow(disabled, now: now, language: .chinese).state == "已停用")
+        #expect(!UserRow(disabled, now: now, language: .chinese).active)
     }
 }

@@ -361,7 +361,12 @@ struct ConsoleCataloguePages: Sendable {
 // MARK: - View models
 
 /// A catalogue version in a list or a heading.
-struct VersionRow: Equatable {
+struct VersionRow: Equatable, ConsoleViewModel {
+    static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
+        "number": \.number, "status": \.status, "isDraft": \.isDraft, "isProposed": \.isProposed, "basedOn": \.basedOn,
+        "effectiveFrom": \.effectiveFrom, "itemCount": \.itemCount, "href": \.href,
+    ]
+
     var number: Int
     var status: String
     var isDraft: Bool
@@ -384,7 +389,12 @@ struct VersionRow: Equatable {
 }
 
 /// An item of a version with its drug, its levels, note and justification (and why it went, in a difference).
-struct ItemRow: Equatable {
+struct ItemRow: Equatable, ConsoleViewModel {
+    static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
+        "code": \.code, "name": \.name, "dosageForm": \.dosageForm, "strength": \.strength, "levels": \.levels, "note": \.note,
+        "justification": \.justification, "reason": \.reason, "editHref": \.editHref,
+    ]
+
     var code: String
     var name: String
     var dosageForm: String
@@ -415,18 +425,24 @@ struct ItemRow: Equatable {
     }
 }
 
-struct ChangedRow: Equatable {
+struct ChangedRow: Equatable, ConsoleViewModel {
+    static let fields: [String: any PartialKeyPath<Self> & Sendable] = ["before": \.before, "after": \.after]
+
     var before: ItemRow
     var after: ItemRow
 }
 
-struct LevelChoice: Equatable {
+struct LevelChoice: Equatable, ConsoleViewModel {
+    static let fields: [String: any PartialKeyPath<Self> & Sendable] = ["value": \.value, "label": \.label, "checked": \.checked]
+
     var value: String
     var label: String
     var checked: Bool
 }
 
-struct NumberChoice: Equatable {
+struct NumberChoice: Equatable, ConsoleViewModel {
+    static let fields: [String: any PartialKeyPath<Self> & Sendable] = ["number": \.number, "selected": \.selected]
+
     var number: Int
     var selected: Bool
 }
@@ -440,7 +456,12 @@ struct StandingView: Equatable {
     var ready: Bool
     var decisions: [Decision]
 
-    struct Decision: Equatable {
+    struct Decision: Equatable, ConsoleViewModel {
+        static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
+            "institutionCode": \.institutionCode, "isLead": \.isLead, "decision": \.decision, "objected": \.objected,
+            "comment": \.comment, "recordedAt": \.recordedAt,
+        ]
+
         var institutionCode: String
         var isLead: Bool
         var decision: String
@@ -471,7 +492,12 @@ struct StandingView: Equatable {
 }
 
 /// A category's line of the share report: items, how many essential and insured, and their shares.
-struct ShareRow: Equatable {
+struct ShareRow: Equatable, ConsoleViewModel {
+    static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
+        "category": \.category, "items": \.items, "essential": \.essential, "essentialShare": \.essentialShare,
+        "insured": \.insured, "insuredShare": \.insuredShare,
+    ]
+
     var category: String
     var items: Int
     var essential: Int
@@ -490,7 +516,11 @@ struct ShareRow: Equatable {
 }
 
 /// A member's line of the share report.
-struct MemberRow: Equatable {
+struct MemberRow: Equatable, ConsoleViewModel {
+    static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
+        "code": \.code, "level": \.level, "list": \.list, "items": \.items, "outOfLine": \.outOfLine, "href": \.href,
+    ]
+
     var code: String
     var level: String
     var list: String

@@ -247,7 +247,9 @@ struct DeskForm: Sendable {
     }
 }
 
-struct HiddenField: Sendable, Equatable {
+struct HiddenField: Sendable, Equatable, ConsoleViewModel {
+    static let fields: [String: any PartialKeyPath<Self> & Sendable] = ["name": \.name, "value": \.value]
+
     var name: String
     var value: String
 }
@@ -260,7 +262,13 @@ struct DeskResult: Equatable {
     var answers: [Answer]
     var idempotencyKey: String
 
-    struct Answer: Equatable {
+    struct Answer: Equatable, ConsoleViewModel {
+        static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
+            "row": \.row, "drugCode": \.drugCode, "name": \.name, "eligible": \.eligible, "verdict": \.verdict,
+            "daysAsked": \.daysAsked, "daysGranted": \.daysGranted, "quantity": \.quantity, "reasons": \.reasons,
+            "carried": \.carried,
+        ]
+
         var row: Int
         var drugCode: String
         var name: String
@@ -292,7 +300,13 @@ struct DeskResult: Equatable {
 }
 
 /// A patient's prescription across the consortium.
-struct PrescriptionRow: Equatable {
+struct PrescriptionRow: Equatable, ConsoleViewModel {
+    static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
+        "id": \.id, "institution": \.institution, "drugCode": \.drugCode, "dailyDose": \.dailyDose, "days": \.days,
+        "startDate": \.startDate, "status": \.status, "active": \.active, "fills": \.fills, "dispensed": \.dispensed,
+        "endReason": \.endReason, "mayEnd": \.mayEnd,
+    ]
+
     var id: Int64
     var institution: String
     var drugCode: String

@@ -93,7 +93,9 @@ extension String {
 // MARK: - View models
 
 /// A to-do item of the home page: its words, its count and where it leads.
-struct TodoItem: Equatable {
+struct TodoItem: Equatable, ConsoleViewModel {
+    static let fields: [String: any PartialKeyPath<Self> & Sendable] = ["label": \.label, "count": \.count, "href": \.href]
+
     var label: String
     var count: String
     var href: String
@@ -111,7 +113,13 @@ struct TodoItem: Equatable {
 }
 
 /// A drug as the pages list it, its classes in words.
-struct DrugRow: Equatable {
+struct DrugRow: Equatable, ConsoleViewModel {
+    static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
+        "code": \.code, "name": \.name, "nameEn": \.nameEn, "dosageForm": \.dosageForm, "strength": \.strength,
+        "manufacturer": \.manufacturer, "category": \.category, "insuranceClass": \.insuranceClass, "essential": \.essential,
+        "priceInEffect": \.priceInEffect,
+    ]
+
     var code: String
     var name: String
     var nameEn: String
@@ -138,7 +146,11 @@ struct DrugRow: Equatable {
 }
 
 /// One period of a drug's unified price.
-struct PriceRow: Equatable {
+struct PriceRow: Equatable, ConsoleViewModel {
+    static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
+        "price": \.price, "source": \.source, "status": \.status, "from": \.from, "to": \.to,
+    ]
+
     var price: String
     var source: String
     var status: String
@@ -155,7 +167,12 @@ struct PriceRow: Equatable {
 }
 
 /// An item of the catalogue in effect.
-struct CatalogueRow: Equatable {
+struct CatalogueRow: Equatable, ConsoleViewModel {
+    static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
+        "code": \.code, "name": \.name, "dosageForm": \.dosageForm, "strength": \.strength, "category": \.category,
+        "essential": \.essential, "insuranceClass": \.insuranceClass, "levels": \.levels,
+    ]
+
     var code: String
     var name: String
     var dosageForm: String
@@ -211,7 +228,11 @@ struct CatalogueFilter: Equatable {
         return true
     }
 
-    struct Option {
+    struct Option: ConsoleViewModel {
+        static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
+            "value": \.value, "label": \.label, "selected": \.selected,
+        ]
+
         var value: String
         var label: String
         var selected: Bool

@@ -305,7 +305,11 @@ struct ConsoleShell {
     var query: String
     var nav: [NavLink]
 
-    struct NavLink {
+    struct NavLink: ConsoleViewModel {
+        static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
+            "href": \.href, "label": \.label, "current": \.current,
+        ]
+
         var href: String
         var label: String
         var current: Bool

@@ -75,7 +75,12 @@ struct ConsoleUserPages: Sendable {
 }
 
 /// An account in the list: its role and scope in words, and whether it may log in.
-struct UserRow: Equatable {
+struct UserRow: Equatable, ConsoleViewModel {
+    static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
+        "userName": \.userName, "displayName": \.displayName, "role": \.role, "institution": \.institution,
+        "prescriber": \.prescriber, "state": \.state, "active": \.active,
+    ]
+
     var userName: String
     var displayName: String
     var role: String

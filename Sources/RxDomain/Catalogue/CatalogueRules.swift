@@ -90,6 +90,13 @@ package enum CatalogueRules {
         package var required: Int
         package var openObjections: [String]
 
+        package init(leadEndorsed: Bool, endorsements: Int, required: Int, openObjections: [String]) {
+            self.leadEndorsed = leadEndorsed
+            self.endorsements = endorsements
+            self.required = required
+            self.openObjections = openObjections
+        }
+
         package var problems: [String] {
             var p: [String] = []
             if !leadEndorsed { p.append("the lead institution has not endorsed it") }

@@ -51,6 +51,20 @@ package struct ConsoleUserStore: SQLStore {
         package var lockedUntil: Date?
         package var disabledAt: Date?
         package var createdAt: Date
+
+        package init(
+            userName: String, displayName: String, role: Role, institutionCode: String?, prescriber: String?,
+            lockedUntil: Date?, disabledAt: Date?, createdAt: Date
+        ) {
+            self.userName = userName
+            self.displayName = displayName
+            self.role = role
+            self.institutionCode = institutionCode
+            self.prescriber = prescriber
+            self.lockedUntil = lockedUntil
+            self.disabledAt = disabledAt
+            self.createdAt = createdAt
+        }
     }
 
     /// The select list an account's principal is built from: the token joined to its consortium, institution and

@@ -32,6 +32,13 @@ package struct EndorsementRecord: Sendable, Equatable, Encodable {
     package var decision: EndorsementDecision
     package var comment: String?
     package var recordedAt: Date
+
+    package init(institutionCode: String, decision: EndorsementDecision, comment: String?, recordedAt: Date) {
+        self.institutionCode = institutionCode
+        self.decision = decision
+        self.comment = comment
+        self.recordedAt = recordedAt
+    }
 }
 
 /// The consortium essential drug catalogue: versions, items, endorsements and publication.

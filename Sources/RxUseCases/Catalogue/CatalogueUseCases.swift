@@ -108,6 +108,16 @@ package struct CatalogueUseCases: Sendable {
         package var decisions: [(institutionCode: String, record: EndorsementRecord?)]
         package var lead: String?
         package var quorum: Quorum
+
+        package init(
+            check: CatalogueRules.PublicationCheck, decisions: [(institutionCode: String, record: EndorsementRecord?)],
+            lead: String?, quorum: Quorum
+        ) {
+            self.check = check
+            self.decisions = decisions
+            self.lead = lead
+            self.quorum = quorum
+        }
     }
 
     package func standing(_ number: Int, consortium: Consortium, today: BusinessDate) async throws -> Standing {
