@@ -43,6 +43,19 @@ package struct LongPrescriptionUseCases: Sendable {
             extended: try await extended.supply(of: pseudonyms, consortiumID: consortiumID, connection: connection))
     }
 
+    /// A patient named by one member's pseudonym at its institution (422 when that is no member of the consortium),
+    /// with every pseudonym linked to it at the other members.
+    func pseudonyms(ofMember pseudonym: String, at institutionCode: String, consortiumID: Int64, connection: StoreConnection)
+        async throws -> [MemberPatient]
+    {
+        guard let institution = try await store.institution(code: institutionCode, connection: connection),
+            institution.consortiumID == consortiumID
+        else { throw DomainError.invalid("institutionCode", "no member \(institutionCode)") }
+        let member = MemberPatient(institutionID: institution.id, pseudonym: pseudonym)
+        return PatientLinkRules.pseudonyms(
+            of: member, links: try await links.linksOfPatient(member, consortiumID: consortiumID, connection: connection))
+    }
+
     /// A patient's supply across the consortium, named by one member's pseudonym (every pseudonym linked to it
     /// counts), per drug with its earliest renewal date (`LongPrescriptionRules.renewals`, the tolerance of the rules
     /// in effect today): what a prescriber reads before prescribing again.
@@ -51,12 +64,8 @@ package struct LongPrescriptionUseCases: Sendable {
     ) async throws -> [DrugRenewal] {
         try principal.require(.readPatientLinks(consortiumID: consortiumID))
         return try await database.read { connection in
-            guard let institution = try await store.institution(code: institutionCode, connection: connection),
-                institution.consortiumID == consortiumID
-            else { throw DomainError.invalid("institutionCode", "no member \(institutionCode)") }
-            let member = MemberPatient(institutionID: institution.id, pseudonym: memberPseudonym)
-            let pseudonyms = PatientLinkRules.pseudonyms(
-                of: member, links: try await links.linksOfPatient(member, consortiumID: consortiumID, connection: connection))
+            let pseudonyms = try await pseudonyms(
+                ofMember: memberPseudonym, at: institutionCode, consortiumID: consortiumID, connection: connection)
             let supply = try await supplyOnHand(of: pseudonyms, consortiumID: consortiumID, connection: connection)
             let rules = try await store.ruleSet(consortiumID: consortiumID, on: today, connection: connection)
                 .orNotFound("no long-prescription rules are in effect on \(today)")
@@ -71,12 +80,8 @@ package struct LongPrescriptionUseCases: Sendable {
     ) async throws -> [IssuedPrescription] {
         try principal.require(.readPatientLinks(consortiumID: consortiumID))
         return try await database.read { connection in
-            guard let institution = try await store.institution(code: institutionCode, connection: connection),
-                institution.consortiumID == consortiumID
-            else { throw DomainError.invalid("institutionCode", "no member \(institutionCode)") }
-            let member = MemberPatient(institutionID: institution.id, pseudonym: memberPseudonym)
-            let pseudonyms = PatientLinkRules.pseudonyms(
-                of: member, links: try await links.linksOfPatient(member, consortiumID: consortiumID, connection: connection))
+            let pseudonyms = try await pseudonyms(
+                ofMember: memberPseudonym, at: institutionCode, consortiumID: consortiumID, connection: connection)
             return try await store.prescriptions(of: pseudonyms, consortiumID: consortiumID, connection: connection)
         }
     }
