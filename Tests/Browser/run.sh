@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The web console in a real browser (issue 26): one `consortiumrx serve` on a fresh database with the demo data and
-# six console accounts, driven by headless Chromium through its WebDriver (Tests/Browser/console_test.py).
+# eight console accounts, driven by headless Chromium through its WebDriver (Tests/Browser/console_test.py).
 #
 #   Tests/Browser/run.sh [unittest arguments]   uses .build/debug/consortiumrx (CRX_BIN overrides), the private cluster
 #                        of scripts/pg.sh (CRX_PG_PORT, CRX_PG_CLUSTER), a database crx_browser dropped and recreated
@@ -60,6 +60,10 @@ user --name doc1 --role prescriber --consortium JLTCM --institution JL-TCMH --pr
 user --name locky --role auditor --consortium JLTCM
 # The pharmacy centre at the lead institution: drafts and publishes the catalogue, and endorses it as the lead.
 user --name centre1 --role consortium_admin --consortium JLTCM --institution JL-TCMH --display-name 孙主任
+# The long-prescription desk's prescriber: the registered DR-CY-0001 at the community centre (as ConsoleDeskTests').
+user --name doc2 --role prescriber --consortium JLTCM --institution CY-BJL-CHC --prescriber DR-CY-0001 --display-name 赵医生
+# The national master data admin (no consortium): edits a drug's master data.
+user --name national1 --role master_data_admin --display-name 钱主任
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
