@@ -20,6 +20,10 @@ struct ChineseMessageCoverageTests {
     func templates() throws {
         #expect(ChineseMessages.translate("must be at most 200 characters") == "最多 200 个字符")
         #expect(ChineseMessages.translate("a JSON body is required") == "需要 JSON 请求体")
+        // Institution levels inside a message read as the Chinese words, a list of them with 、.
+        #expect(
+            ChineseMessages.translate("restricted to tertiary, secondary institutions, not primary")
+                == "仅限三级、二级机构使用，基层机构不可用")
         #expect(
             ChineseMessages.translateFieldMessage("q: must be at most 100 characters; limit: must be at least 1")
                 == "q：最多 100 个字符；limit：不能小于 1")

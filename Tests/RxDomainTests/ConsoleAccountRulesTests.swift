@@ -86,4 +86,16 @@ struct ConsoleAccountRulesTests: RuleRefusals {
         #expect(short.recordsUse(lastSeen: seen, now: seen.addingTimeInterval(30)))
         #expect(!short.recordsUse(lastSeen: seen, now: seen.addingTimeInterval(29)))
     }
+
+    @Test("a machine's API token may not be named as a person's console session (user:NAME), in any case")
+    func tokenNames() throws {
+        #expect(ConsoleAccount.actingName("pharm1") == "user:pharm1")
+        try ConsoleAccount.checkTokenName("his-nightly")
+        try ConsoleAccount.checkTokenName("his user:1")
+        for name in ["user:pharm1", "USER:pharm1", " user:x"] {
+            #expect(throws: DomainError.invalid("name", "must not begin with user:, which names a person's console session")) {
+                try ConsoleAccount.checkTokenName(name)
+            }
+        }
+    }
 }

@@ -56,6 +56,11 @@ struct TokenCommand: AsyncParsableCommand {
                 throw ValidationError("--\(field?.field ?? "consortium"): \(field?.reason ?? error.message)")
             }
             do {
+                try ConsoleAccount.checkTokenName(name)
+            } catch {
+                throw ValidationError("--name: \(error.fieldErrors.first?.reason ?? error.message)")
+            }
+            do {
                 _ = try TokenLifetime.expiry(days: expiresInDays, from: Date())
             } catch {
                 throw ValidationError("--expires-in-days: \(error.fieldErrors.first?.reason ?? error.message)")

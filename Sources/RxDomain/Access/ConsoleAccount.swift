@@ -33,6 +33,19 @@ package enum ConsoleAccount {
         }
     }
 
+    /// The name a person's console session acts under, in the audit trail and every `created_by`: `user:NAME`.
+    package static func actingName(_ userName: String) -> String { actingNamePrefix + userName }
+
+    package static let actingNamePrefix = "user:"
+
+    /// A machine's API token may not be named as a person's console session: the audit trail would show the
+    /// machine's changes as that person's.
+    package static func checkTokenName(_ name: String) throws(DomainError) {
+        guard !name.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix(actingNamePrefix) else {
+            throw .invalid("name", "must not begin with user:, which names a person's console session")
+        }
+    }
+
     /// A user name as typed at login: trimmed and in lower case.
     package static func normalizedUserName(_ typed: String) -> String {
         typed.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()

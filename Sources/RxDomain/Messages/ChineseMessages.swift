@@ -33,6 +33,11 @@ package enum ChineseMessages {
             let parts = value.components(separatedBy: "; ").map { translateFieldMessage($0) ?? translate($0) }
             if !parts.contains(where: { $0 == nil }) { return parts.map { $0! }.joined(separator: "；") }
         }
+        // A list of words each in the catalogue ("tertiary, secondary"); a list of codes stays as it is.
+        if value.contains(", ") {
+            let parts = value.components(separatedBy: ", ").map { compiled.exact[$0] }
+            if !parts.contains(where: { $0 == nil }) { return parts.map { $0! }.joined(separator: "、") }
+        }
         return translate(value) ?? value
     }
 
@@ -261,14 +266,16 @@ package enum ChineseMessages {
         ),
         (
             "{} drug(s) lie outside the consortium catalogue for a {} institution: ",
-            "有 {1} 种药品不在医联体目录中 {2} 级机构可用的范围内："
+            "有 {1} 种药品不在医联体目录中{2}机构可用的范围内："
         ),
         (
             "{} drug(s) lie outside the consortium catalogue for a {} institution: {}",
-            "有 {1} 种药品不在医联体目录中 {2} 级机构可用的范围内：{3}"
+            "有 {1} 种药品不在医联体目录中{2}机构可用的范围内：{3}"
         ),
         ("not in the consortium catalogue in effect", "不在医联体现行基本用药目录内"),
-        ("restricted to {} institutions, not {}", "仅限 {1} 级机构使用，{2} 级机构不可用"),
+        ("restricted to {} institutions, not {}", "仅限{1}机构使用，{2}机构不可用"),
+        // Institution levels as values inside a message (InstitutionLevel's raw values).
+        ("tertiary", "三级"), ("secondary", "二级"), ("primary", "基层"), ("village", "村卫生室"),
         (
             "{} is neither on the national essential medicines list nor insurance-listed: give a written justification",
             "{1} 既不是国家基本药物，也不在医保目录内：请提供书面理由"
@@ -830,6 +837,8 @@ package enum ChineseMessages {
             "该令牌已绑定其处方医师，不能以其他医师的名义检查或开具处方"
         ),
         ("only a prescriber token scoped to an institution names its prescriber", "只有限定到某一机构的处方医师令牌才能绑定处方医师"),
+        ("must not begin with user:, which names a person's console session", "不能以 user: 开头，该前缀专用于控制台用户的会话"),
+        ("too many logins at once; try again in a moment", "同时登录的请求过多，请稍后再试"),
         // Shortages (ShortageRules, ShortageListMembership, ShortageSettings, RedistributionPlan).
         ("the setting {} must be at least {}, not {}", "设置 {1} 不能小于 {2}，而不是 {3}"),
         (

@@ -83,7 +83,7 @@ package struct ConsoleUserStore: SQLStore {
     static func principal(_ c: PrincipalColumns, userName: String) throws -> Principal {
         Principal(
             tokenID: c.0, role: try decodeEnum(c.1), consortiumID: c.2, consortiumCode: c.3, institutionID: c.4,
-            institutionCode: c.5, name: "user:\(userName)", prescriberPseudonym: c.6)
+            institutionCode: c.5, name: ConsoleAccount.actingName(userName), prescriberPseudonym: c.6)
     }
 
     package func insert(

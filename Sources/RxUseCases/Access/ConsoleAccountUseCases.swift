@@ -1,6 +1,4 @@
 import Foundation
-import HummingbirdBcrypt
-import NIOPosix
 import RxDomain
 import RxStore
 
@@ -90,7 +88,7 @@ package struct ConsoleAccountUseCases: Sendable {
             guard
                 let tokenID = try await tokens.insert(
                     role: account.role, consortiumID: consortiumID, institutionID: institutionID,
-                    prescriberID: prescriberID, name: "user:\(account.userName)",
+                    prescriberID: prescriberID, name: ConsoleAccount.actingName(account.userName),
                     hash: TokenStore.hash(TokenStore.generate()), expiresAt: nil, on: transaction)
             else { throw DomainError.conflict("token not created") }
             guard
@@ -307,12 +305,11 @@ package struct ConsoleAccountUseCases: Sendable {
         return UInt8(try cost.value(text: texts[cost.key], firstEffective: nil, on: clock.today(), field: "password"))
     }
 
-    /// bcrypt is slow on purpose: off the server's threads.
     private func hash(_ password: String, cost: UInt8) async throws -> String {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        try await PasswordWork.shared.hash(password, cost: cost)
     }
 
     private func verify(_ password: String, hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        try await PasswordWork.shared.verify(password, hash: hash)
     }
 }

@@ -20,6 +20,7 @@ package struct TokenUseCases: Sendable {
         expiresAt: Date?, actor: Actor
     ) async throws -> TokenStore.Issued {
         try role.checkTokenScope(consortiumCode: consortiumCode, institutionCode: institutionCode, prescriber: prescriber)
+        try ConsoleAccount.checkTokenName(name)
         let token = TokenStore.generate()
         let id = try await database.transaction { transaction -> Int64 in
             var consortiumID: Int64?
