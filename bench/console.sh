@@ -23,6 +23,7 @@ pages=(
     "home, consortium admin|consortium_admin|/console/"
     "home, pharmacist|institution_pharmacist|/console/"
     "home, prescriber|prescriber|/console/"
+    "home, finance|finance|/console/"
     "drug search|prescriber|@search"
     "drug with its prices|consortium_admin|@drug"
     "catalogue in effect|institution_pharmacist|/console/catalogue"
@@ -30,6 +31,7 @@ pages=(
     "catalogue draft|consortium_admin|/console/catalogue/draft"
     "catalogue versions|consortium_admin|/console/catalogue/versions"
     "catalogue version 1|institution_pharmacist|/console/catalogue/versions/1"
+    "catalogue version 1, last page|institution_pharmacist|/console/catalogue/versions/1?page=6"
     "version diff 1 → 2|consortium_admin|/console/catalogue/diff?from=1&to=2"
     "share report|consortium_admin|/console/catalogue/report"
     "member's list|institution_pharmacist|/console/catalogue/members/YJ-TCMH"
@@ -45,6 +47,7 @@ accounts=(
     "bench-pharm2|institution_pharmacist|SL-TCMH||压测药师二"
     "bench-doc1|prescriber|JL-TCMH|DR-JL-0001|压测医师一"
     "bench-doc2|prescriber|JL-TCMH|DR-JL-0002|压测医师二"
+    "bench-fin1|finance|||压测财务一"
 )
 goal_ms=50
 

@@ -1006,6 +1006,28 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.checked("decision"), ["object"],
                          "after an objection refused for want of a comment, the objection is still chosen")
 
+    def test_catalogue_7_a_version_a_page_at_a_time(self):
+        total = int(sql("SELECT count(*) FROM catalogue_items i JOIN consortia c ON c.id = i.consortium_id "
+                        f"WHERE c.code = '{CONSORTIUM}' AND i.version_number = 1"))
+        last = sql("SELECT i.drug_code FROM catalogue_items i JOIN consortia c ON c.id = i.consortium_id "
+                   f"WHERE c.code = '{CONSORTIUM}' AND i.version_number = 1 ORDER BY i.drug_code DESC LIMIT 1")
+        self.login("pharm1")
+        self.visit("/console/catalogue/versions/1")
+        self.assertEqual(len(self.rows("#version-items")), 100)
+        self.assertEqual(self.text_of("nav.pager .pager-line"), f"第 1–100 项，共 {total} 项")
+        self.assertEqual(self.wait_for("nav.pager [aria-current=page]").text, "1")
+        self.after(self.wait_for("nav.pager a[rel=next]").click)
+        self.assertEqual(urllib.parse.urlsplit(self.driver.current_url).query, "page=2")
+        self.assertEqual(self.wait_for("nav.pager [aria-current=page]").text, "2")
+        self.assertTrue(self.has("nav.pager a[rel=prev]"), "no link back on page 2")
+        self.show("nav.pager")
+        # The filter searches the whole version, whatever page is shown.
+        self.type_into("#find-q", last)
+        self.click("#find-item [type=submit]")
+        self.assertIn(last, [row[0] for row in self.rows("#version-items")])
+        self.assertFalse(self.has("nav.pager"), "a filter finding one item shows page links")
+        self.assert_labelled()
+
     def publish_through_api(self):
         """A version published from tomorrow through the JSON API, one item removed with a reason (for the third
         flow run without the second)."""
@@ -1210,15 +1232,9 @@ class ConsoleTest(unittest.TestCase):
         self.click("#answer-0 .issue-form [type=submit]")
         rx = sql(f"SELECT id FROM long_prescriptions WHERE patient_ref = '{ref}'")
         status = self.text_of(f"#rx-{rx} td.status")
-        with self.known_fault(
-                "an empty text opens a Mustache section (swift-mustache hides only nil, false and empty lists): "
-                "DeskForm.view gives \"\" for every field without a refusal, so every desk page has empty "
-                ".refusal spans (#patient-ref-error, #items-error, #dxN-error, #itemN-dose-error, #itemN-days-error) "
-                "and aria-invalid=true on those fields; PrescriptionRow.endReason is \"\" for an active "
-                "prescription, so the patient's page shows 有效（）"):
-            self.assertEqual(before, [], "the desk's empty form shows refusals or fields marked invalid")
-            self.assertEqual(approved, [], "an approved check shows refusals or fields marked invalid")
-            self.assertEqual(status, "有效", f"#rx-{rx}'s status")
+        self.assertEqual(before, [], "the desk's empty form shows refusals or fields marked invalid")
+        self.assertEqual(approved, [], "an approved check shows refusals or fields marked invalid")
+        self.assertEqual(status, "有效", f"#rx-{rx}'s status")
 
     # --- the consortium's console accounts, kept by its pharmacy centre (centre1) ---------------------------------
 
@@ -1300,16 +1316,14 @@ class ConsoleTest(unittest.TestCase):
         self.click("#user-pharm2 .reset-form [type=submit]")
         self.assertEqual(self.status(), 422, self.where())
         self.assert_chinese("#refusal")
-        with self.known_fault("a new password refused on /console/users (too short) is shown beside the new-account "
-                              "form's 初始密码 (#u-password marked invalid), not beside the row's 新密码 field"):
-            self.show("#user-pharm2")
-            field = self.wait_for("#pw-pharm2")
-            described = (field.get_attribute("aria-describedby") or "").split()
-            self.assertEqual(field.get_attribute("aria-invalid"), "true", "#pw-pharm2 is not marked invalid")
-            self.assertTrue(described and self.has(f"#user-pharm2 #{described[0]}"),
-                            "#pw-pharm2 names no refusal beside it in its row")
-            self.assertIsNone(self.wait_for("#u-password").get_attribute("aria-invalid"),
-                              "the new-account form's #u-password is marked invalid for the reset's refusal")
+        self.show("#user-pharm2")
+        field = self.wait_for("#pw-pharm2")
+        described = (field.get_attribute("aria-describedby") or "").split()
+        self.assertEqual(field.get_attribute("aria-invalid"), "true", "#pw-pharm2 is not marked invalid")
+        self.assertTrue(described and self.has(f"#user-pharm2 #{described[0]}"),
+                        "#pw-pharm2 names no refusal beside it in its row")
+        self.assertIsNone(self.wait_for("#u-password").get_attribute("aria-invalid"),
+                          "the new-account form's #u-password is marked invalid for the reset's refusal")
 
     def test_accounts_page_refused_to_a_pharmacist(self):
         self.login("pharm1")

@@ -185,6 +185,14 @@ struct ConsoleUsersPageTests {
                 app, "/console/users/centre/disable", [("csrf", ConsoleTests.csrf(in: home.text))], jar: &pharmacist)
             #expect(refused.status == .forbidden)
 
+            // A new password refused is shown beside its row's field, not the new-account form's.
+            let tooShort = try await ConsoleCatalogueTests.post(
+                app, "/console/users/zhang.yaoshi/reset-password", [("csrf", csrf), ("password", "short")], jar: &jar)
+            #expect(tooShort.status == .unprocessableContent)
+            #expect(tooShort.text.contains(#"<span id="pw-zhang.yaoshi-error" class="refusal">"#))
+            #expect(tooShort.text.contains(#"aria-describedby="pw-zhang.yaoshi-error""#))
+            #expect(!tooShort.text.contains(#"id="u-password-error""#), "\(tooShort.text)")
+            #expect(tooShort.text.contains("密码："), "the sentence names the field as the form labels it")
             let reset = try await ConsoleCatalogueTests.post(
                 app, "/console/users/zhang.yaoshi/reset-password", [("csrf", csrf), ("password", "新的-密码-2026-y")],
                 jar: &jar)

@@ -52,8 +52,11 @@ struct ConsoleDeskTests {
             #expect(checked.text.contains(#"<tr class="answer refused" id="answer-1">"#))
             #expect(checked.text.contains("<li>特殊管理药品（narcotic）不得开具长期处方</li>"))
             #expect(checked.text.contains(#"class="issue-form""#))
-            // The form is shown again as filled.
+            // The form is shown again as filled, and nothing on it is marked wrong.
             #expect(checked.text.contains(#"name="patient.ref" value="P-DESK-1""#))
+            #expect(!checked.text.contains("aria-invalid") && !checked.text.contains(#"class="refusal""#))
+            let empty = try await ConsoleTests.get(app, "/console/long-prescriptions", jar: &jar)
+            #expect(!empty.text.contains("aria-invalid") && !empty.text.contains(#"class="refusal""#))
 
             var bad = Self.checkForm(csrf, drug: drug, other: narcotic, ref: "张三")
             bad[bad.firstIndex { $0.0 == "item0.dailyDose" }!].1 = "0"
@@ -100,6 +103,7 @@ struct ConsoleDeskTests {
             #expect(patient.status == .ok && patient.text.contains("长处方已开具。"))
             let id = try await app.database.rows("SELECT id FROM long_prescriptions", as: Int64.self)[0]
             #expect(patient.text.contains(#"<tr class="prescription" id="rx-\#(id)">"#))
+            #expect(patient.text.contains(#"<td class="status">有效</td>"#), "an active one's status has no empty reason")
             #expect(patient.text.contains(#"action="/console/long-prescriptions/\#(id)/end""#))
             // A pharmacist elsewhere in the consortium sees it, and may not end it.
             try await ConsoleTests.account(app, "pharm", .institutionPharmacist, institution: "YJ-TCMH")

@@ -169,6 +169,62 @@ struct ConsoleTests {
     }
 }
 
+extension ConsoleTests {
+    /// A to-do's count on the person's home page, nil when it is not offered to them.
+    static func todo(_ app: TestApp, _ label: String, jar: inout Jar) async throws -> Int? {
+        let home = try await get(app, "/console/", jar: &jar).text
+        for line in home.split(separator: "\n") where line.contains(label) {
+            if let found = line.firstMatch(of: #/<span class="count">(\d+)</span>/#) { return Int(found.1) }
+        }
+        return nil
+    }
+
+    @Test(
+        "home to-dos: invoices in discrepancy and overdue payables for finance, prescriptions to review for the dispensing pharmacist"
+    )
+    func financeAndReviewToDos() async throws {
+        try await TestApp.run { app in
+            try await Self.account(app, "fin1", .finance, institution: nil)
+            try await Self.account(app, "disp1", .institutionPharmacist, institution: "JL-TCMH")
+            try await Self.account(app, "doc1", .prescriber, institution: "JL-TCMH", prescriber: "DR-JL-0001")
+            var finance = Jar()
+            _ = try await Self.login(app, "fin1", jar: &finance)
+            var pharmacist = Jar()
+            _ = try await Self.login(app, "disp1", jar: &pharmacist)
+            var doctor = Jar()
+            _ = try await Self.login(app, "doc1", jar: &doctor)
+            let discrepancies = try #require(try await Self.todo(app, "有差异待复核的发票", jar: &finance))
+            let overdue = try #require(try await Self.todo(app, "逾期未付的应付款", jar: &finance))
+            let toReview = try #require(try await Self.todo(app, "待审核的延伸处方", jar: &pharmacist))
+            #expect(try await Self.todo(app, "有差异待复核的发票", jar: &pharmacist) == nil)
+            #expect(try await Self.todo(app, "待审核的延伸处方", jar: &doctor) == nil)
+
+            // Received 40 days ago (the term is 30): INV-1 is matched and overdue; INV-2 bills the same units again.
+            let s = try await BillingTests.received(app)
+            _ = try await app.call(
+                .post, "\(BillingTests.base)/invoices", token: s.admin, json: BillingTests.invoice(s, "INV-1", quantity: 4))
+            let second = try await app.call(
+                .post, "\(BillingTests.base)/invoices", token: s.admin, json: BillingTests.invoice(s, "INV-2", quantity: 4))
+            #expect(try await Self.todo(app, "有差异待复核的发票", jar: &finance) == discrepancies + 1)
+            #expect(try await Self.todo(app, "逾期未付的应付款", jar: &finance) == overdue + 1)
+            let id = try #require(second.json["id"] as? Int)
+            let reviewed = try await app.call(
+                .post, "\(BillingTests.base)/invoices/\(id)/review", token: try await app.token(.finance),
+                json: #"{"status": "disputed", "note": "重复开票"}"#)
+            #expect(reviewed.status == .ok, "\(reviewed.text)")
+            #expect(try await Self.todo(app, "有差异待复核的发票", jar: &finance) == discrepancies)
+
+            let drug = try await ExtendedPrescriptionTests.drugOutOfStock(app)
+            let prescriber = try await app.token(.prescriber, institution: "CY-BJL-CHC")
+            let issued = try await app.call(
+                .post, ExtendedPrescriptionTests.path, token: prescriber,
+                json: ExtendedPrescriptionTests.body(drug: drug, patient: "P-TODO-1"))
+            #expect(issued.status == .created, "\(issued.text)")
+            #expect(try await Self.todo(app, "待审核的延伸处方", jar: &pharmacist) == toReview + 1)
+        }
+    }
+}
+
 @Suite("The console's drug editing for the national master data admin (issue 26)")
 struct ConsoleDrugEditTests {
     @Test("only master_data_admin edits a drug; a bad edition is refused beside its field; the change is audited")

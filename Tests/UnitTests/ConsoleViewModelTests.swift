@@ -49,11 +49,16 @@ struct ConsoleViewModelTests {
     func catalogueFilter() {
         let western = entry(.western, essential: true, insurance: .a, levels: [.tertiary, .secondary])
         let patent = entry(.chinesePatent, essential: false, insurance: .none, levels: [])
-        #expect(CatalogueFilter(category: .western).admits(western) && !CatalogueFilter(category: .western).admits(patent))
-        #expect(!CatalogueFilter(level: .village).admits(western) && CatalogueFilter(level: .village).admits(patent))
-        #expect(CatalogueFilter(essential: true).admits(western) && !CatalogueFilter(essential: true).admits(patent))
-        #expect(CatalogueFilter(essential: false).admits(patent))
-        #expect(CatalogueFilter(insurance: .none).admits(patent) && !CatalogueFilter(insurance: .b).admits(western))
+        // The database applies the filters (ConsoleCatalogueTests.filters); the page asks for what was chosen.
+        let query = CatalogueFilter(
+            text: "  amld ", category: .western, level: .village, essential: false, insurance: InsuranceClass.none
+        ).query(.init(limit: 100, offset: 200))
+        #expect(
+            query
+                == CatalogueStore.EntryQuery(
+                    text: "amld", category: .western, level: .village, essential: false, insurance: InsuranceClass.none,
+                    limit: 100, offset: 200))
+        #expect(CatalogueFilter(text: "  ").text == nil)
         let row = CatalogueRow(western, .chinese)
         #expect(row.levels == "三级、二级" && row.essential == "是" && row.insuranceClass == "甲类")
         #expect(CatalogueRow(patent, .chinese).levels == "各级")
@@ -130,6 +135,56 @@ struct ConsoleViewModelTests {
         #expect(ConsoleRefusal(DomainError.notFound("no"), .chinese) == nil)
         #expect(ConsoleRefusal.status(DomainError.preconditionFailed("stale")) == .preconditionFailed)
         #expect(ConsoleRefusal.status(DomainError.invalid("x", "y")) == .unprocessableContent)
+        // The sentence at the top names the field as the form labels it, not as the API spells it.
+        #expect(ConsoleRefusal(DomainError.invalid("reason", "is required"), .chinese)?.message.hasPrefix("原因：") == true)
+        #expect(ConsoleRefusal(DomainError.invalid("reason", "is required"), .english)?.message == "Reason: is required")
+        let unlabelled = ConsoleRefusal(DomainError.invalid("items[0].days", "is required"), .english)
+        #expect(unlabelled?.message.hasPrefix("items[0].days: ") == true)
+        #expect(ConsoleRefusal(DomainError.conflict("the draft changed"), .english)?.message == "the draft changed")
+    }
+
+    @Test("a long list a page at a time: 100 rows, the filters kept in the links, a page past the end shows the last")
+    func pager() throws {
+        let pager = ConsolePager(page: "2", total: 532)
+        #expect(pager.pageCount == 6 && pager.page == 2)
+        #expect(pager.rows(Array(1...532)) == Array(101...200))
+        #expect(ConsolePager(page: "99", total: 532).rows(Array(1...532)) == Array(501...532))
+        #expect(ConsolePager(page: "x", total: 532).page == 1 && ConsolePager(page: "-3", total: 532).page == 1)
+        #expect(ConsolePager(page: nil, total: 0).rows([Int]()).isEmpty)
+        #expect(ConsolePager(page: nil, total: 100).view(path: "/p", query: [], language: .chinese) == nil)
+        let view = try #require(
+            pager.view(
+                path: "/console/catalogue", query: [("category", "western"), ("q", "氨"), ("page", "2"), ("done", "saved")],
+                language: .chinese))
+        #expect(view.line == "第 101–200 项，共 532 项")
+        #expect(view.previous == "/console/catalogue?category=western&q=%E6%B0%A8&page=1")
+        #expect(view.next == "/console/catalogue?category=western&q=%E6%B0%A8&page=3")
+        #expect(view.pages.map(\.number) == [1, 2, 3, 4, 5, 6] && view.pages.filter(\.current).map(\.number) == [2])
+        #expect(view.pages[0].label == "第 1 页")
+        let long = try #require(ConsolePager(page: nil, total: 2000).view(path: "/p", query: [], language: .english))
+        #expect(long.previous.isEmpty && long.pages.map(\.number) == [1, 2, 3, 4, 20] && long.line == "Items 1–100 of 2000")
+    }
+
+    @Test("an empty text or a nil is absent to a template: its section is left out, nothing is looked up further out")
+    func blanks() throws {
+        let templates = try ConsoleTemplates()
+        let page: [String: Any] = [
+            "t": ConsoleLanguage.chinese.words, "pager": PagerView(line: "L", previous: "", next: "/n", pages: []),
+        ]
+        let html = templates.render("pager", page)
+        #expect(html.contains(#"<a rel="next" href="/n">"#) && !html.contains(#"rel="prev""#))
+        #expect(ConsoleBlank.absent("") is ConsoleBlank && ConsoleBlank.absent(String?.none as Any) is ConsoleBlank)
+        #expect(ConsoleBlank.absent(String?.some("") as Any) is ConsoleBlank)
+        #expect(ConsoleBlank.absent(String?.some("x") as Any) as? String == "x" && ConsoleBlank.absent(0) as? Int == 0)
+        // A row's empty field is the row's, not the page's field of the same name.
+        var row = UserRow(
+            ConsoleUserStore.Listed(
+                userName: "pharm1", displayName: "", role: .institutionPharmacist, institutionCode: nil, prescriber: nil,
+                lockedUntil: nil, disabledAt: nil, createdAt: Date()),
+            now: Date(), language: .chinese)
+        #expect(row.child(named: "displayName") is ConsoleBlank && row.child(named: "passwordError") is ConsoleBlank)
+        row.passwordError = "太短"
+        #expect(row.child(named: "passwordError") as? String == "太短")
     }
 
     @Test("a patient's prescription and an account in words")

@@ -49,10 +49,7 @@ struct ConsoleCataloguePages: Sendable {
         values["draftLine"] = language.word(open.status == .draft ? "draft_open" : "draft_proposed")
             .replacingFirst(String(open.number)).replacingFirst(String(open.itemCount))
         if let base = open.basedOn { values["diffHref"] = "/console/catalogue/diff?from=\(base)&to=\(open.number)" }
-        let query = c.query("q")?.trimmingCharacters(in: .whitespaces) ?? ""
-        values["q"] = query
-        values["items"] = try await catalogue.entries(open.number, consortiumID: consortium.id)
-            .filter { query.isEmpty || ItemRow.matches($0, query) }.map { ItemRow($0, language) }
+        try await items(of: open.number, consortium, c, into: &values)
         if open.status == .draft {
             values["editing"] = true
         } else {
@@ -62,6 +59,19 @@ struct ConsoleCataloguePages: Sendable {
             values["publishFrom"] = c.form["effectiveFrom"] ?? today.adding(days: 1).description
         }
         return routes.render("draft", values, title: title, c, status: status)
+    }
+
+    /// A version's items as its pages list them: those the filter (`q`) finds, a page at a time.
+    func items(of version: Int, _ consortium: Consortium, _ c: ConsoleRequest, into values: inout [String: Any])
+        async throws
+    {
+        let filter = CatalogueFilter(text: c.query("q"))
+        let (pager, found) = try await ConsolePager.page(c) { query in
+            try await catalogue.entries(version, consortiumID: consortium.id, matching: filter.query(query))
+        }
+        values["q"] = filter.text ?? ""
+        values["items"] = found.map { ItemRow($0, c.language) }
+        values["pager"] = pager.view(c)
     }
 
     func openDraft(_ c: ConsoleRequest) async throws -> Response {
@@ -206,9 +216,7 @@ struct ConsoleCataloguePages: Sendable {
         let version = try await catalogue.version(try number(c.segment(3)), consortiumID: consortium.id)
         var values = refusal?.values ?? [:]
         values["version"] = VersionRow(version, language)
-        values["items"] = try await catalogue.entries(version.number, consortiumID: consortium.id).map {
-            ItemRow($0, language)
-        }
+        try await items(of: version.number, consortium, c, into: &values)
         if let base = version.basedOn { values["diffHref"] = "/console/catalogue/diff?from=\(base)&to=\(version.number)" }
         if version.status != .draft {
             let standing = try await catalogue.standing(version.number, consortium: consortium, today: routes.clock.today())
@@ -306,13 +314,14 @@ struct ConsoleCataloguePages: Sendable {
         let institution = try await memberInstitution(c)
         let language = c.language
         let list = try await MemberCatalogueUseCases(database: database).get(institution: institution, on: routes.clock.today())
+        let pager = ConsolePager(c, total: list.drugs.count)
         var values = refusal?.values ?? [:]
         values.merge(
             [
                 "institution": "\(institution.code) \(institution.name)",
                 "line": language.word(list.usesConsortiumCatalogue ? "member_uses_consortium" : "member_own_list")
                     .replacingFirst(list.consortiumVersion.map(String.init) ?? "—").replacingFirst(String(list.drugs.count)),
-                "drugs": list.drugs.map { DrugRow($0, language) },
+                "drugs": pager.rows(list.drugs).map { DrugRow($0, language) }, "pager": pager.view(c) as Any,
                 "outOfLine": list.outOfLine.map { "\($0.field)：\(language.message($0.reason))" },
                 "hasOutOfLine": !list.outOfLine.isEmpty,
                 "etag": list.etag, "code": institution.code,
@@ -417,11 +426,6 @@ struct ItemRow: Equatable, ConsoleViewModel {
         justification = entry.item.justification ?? ""
         editHref =
             "/console/catalogue/draft/item?code=" + (code.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
-    }
-
-    /// The draft page's filter: a code's start or a part of the name.
-    static func matches(_ entry: CatalogueEntry, _ query: String) -> Bool {
-        entry.drug.code.lowercased().hasPrefix(query.lowercased()) || entry.drug.genericName.contains(query)
     }
 }
 

@@ -12,7 +12,7 @@ struct ConsolePages: Sendable {
     var database: Database { routes.database }
 
     func home(_ c: ConsoleRequest) async throws -> Response {
-        let todo = try await ConsoleHomeUseCases(database: database).todo(for: c.principal)
+        let todo = try await ConsoleHomeUseCases(database: database).todo(for: c.principal, today: routes.clock.today())
         let items = todo.map { TodoItem(item: $0.item, count: $0.count, language: c.language) }
         return routes.render(
             "home", ["todo": items], title: c.language.word("home_title"), c)
@@ -65,14 +65,16 @@ struct ConsolePages: Sendable {
         let filter = CatalogueFilter(c.request.uri.queryParameters)
         let today = routes.clock.today()
         var values: [String: Any] = [:]
-        if let (version, entries) = try await CatalogueUseCases(database: database).inEffect(
-            consortiumID: consortiumID, on: today)
-        {
-            let shown = entries.filter(filter.admits)
-            values["items"] = shown.map { CatalogueRow($0, c.language) }
+        let catalogue = CatalogueUseCases(database: database)
+        if let version = try await catalogue.versionInEffect(consortiumID: consortiumID, on: today) {
+            let (pager, entries) = try await ConsolePager.page(c) { query in
+                try await catalogue.entries(version.number, consortiumID: consortiumID, matching: filter.query(query))
+            }
+            values["items"] = entries.map { CatalogueRow($0, c.language) }
+            values["pager"] = pager.view(c)
             values["versionLine"] = c.language.word("catalogue_version").replacingFirst(String(version.number))
                 .replacingFirst(version.effectiveFrom.map { ConsoleFormat.date($0, c.language) } ?? "")
-            values["countLine"] = c.language.word("catalogue_count").replacingFirst(String(shown.count))
+            values["countLine"] = c.language.word("catalogue_count").replacingFirst(String(pager.total))
         } else {
             values["versionLine"] = c.language.word("catalogue_none")
         }
@@ -92,7 +94,8 @@ extension String {
 
 // MARK: - View models
 
-/// A to-do item of the home page: its words, its count and where it leads.
+/// A to-do item of the home page: its words, its count and where it leads (nothing yet for the lists of procurement,
+/// finance and extended prescriptions, whose pages are the console's part 2).
 struct TodoItem: Equatable, ConsoleViewModel {
     static let fields: [String: any PartialKeyPath<Self> & Sendable] = ["label": \.label, "count": \.count, "href": \.href]
 
@@ -107,7 +110,7 @@ struct TodoItem: Equatable, ConsoleViewModel {
             switch item {
             case .catalogueToEndorse: "/console/catalogue/versions"
             case .catalogueObjections, .catalogueDrafts: "/console/catalogue/draft"
-            case .ordersDraft, .ordersToReceive: "/console/"
+            case .ordersDraft, .ordersToReceive, .prescriptionsToReview, .invoicesInDiscrepancy, .payablesOverdue: ""
             }
     }
 }
@@ -197,16 +200,23 @@ struct CatalogueRow: Equatable, ConsoleViewModel {
     }
 }
 
-/// The catalogue page's filters, from its query: category, institution level, essential or not, insurance class.
+/// The catalogue page's filters, from its query: a code's start (in any case) or a part of the name (`q`, which the
+/// draft and a version's page offer too), category, institution level (the items it may use), essential or not,
+/// insurance class. The database applies them (`CatalogueStore.EntryQuery`), a page at a time.
 /// A value the page does not offer is ignored (all shown), as a hand-edited address should not be an error page.
 struct CatalogueFilter: Equatable {
+    var text: String?
     var category: DrugCategory?
     var level: InstitutionLevel?
     var essential: Bool?
     var insurance: InsuranceClass?
 
-    init(category: DrugCategory? = nil, level: InstitutionLevel? = nil, essential: Bool? = nil, insurance: InsuranceClass? = nil)
-    {
+    init(
+        text: String? = nil, category: DrugCategory? = nil, level: InstitutionLevel? = nil, essential: Bool? = nil,
+        insurance: InsuranceClass? = nil
+    ) {
+        let text = text?.trimmingCharacters(in: .whitespaces)
+        self.text = text?.isEmpty == false ? text : nil
         self.category = category
         self.level = level
         self.essential = essential
@@ -214,18 +224,18 @@ struct CatalogueFilter: Equatable {
     }
 
     init(_ query: Parameters) {
-        category = query.get("category").flatMap(DrugCategory.init(rawValue:))
-        level = query.get("level").flatMap(InstitutionLevel.init(rawValue:))
-        essential = ["yes": true, "no": false][query.get("essential") ?? ""]
-        insurance = query.get("insurance").flatMap(InsuranceClass.init(rawValue:))
+        self.init(
+            text: query.get("q"), category: query.get("category").flatMap(DrugCategory.init(rawValue:)),
+            level: query.get("level").flatMap(InstitutionLevel.init(rawValue:)),
+            essential: ["yes": true, "no": false][query.get("essential") ?? ""],
+            insurance: query.get("insurance").flatMap(InsuranceClass.init(rawValue:)))
     }
 
-    func admits(_ entry: CatalogueEntry) -> Bool {
-        if let category, entry.drug.category != category { return false }
-        if let level, !entry.item.allows(level) { return false }
-        if let essential, entry.drug.essentialEditions.isEmpty == essential { return false }
-        if let insurance, entry.drug.insuranceClass != insurance { return false }
-        return true
+    /// The store's query for a page of the entries the filters find (the database filters and pages).
+    func query(_ page: ConsolePager.Rows) -> CatalogueStore.EntryQuery {
+        CatalogueStore.EntryQuery(
+            text: text, category: category, level: level, essential: essential, insurance: insurance, limit: page.limit,
+            offset: page.offset)
     }
 
     struct Option: ConsoleViewModel {
@@ -238,13 +248,14 @@ struct CatalogueFilter: Equatable {
         var selected: Bool
     }
 
-    /// The filters' choices, "all" first, the current ones selected.
+    /// The filters' choices, "all" first, the current ones selected; the text as typed.
     func options(_ language: ConsoleLanguage) -> [String: Any] {
         func list<T: Equatable>(_ all: [T], _ current: T?, value: (T) -> String, label: (T) -> String) -> [Option] {
             [Option(value: "", label: language.word("all"), selected: current == nil)]
                 + all.map { Option(value: value($0), label: label($0), selected: $0 == current) }
         }
         return [
+            "q": text ?? "",
             "categories": list(DrugCategory.allCases, category, value: \.rawValue, label: language.category),
             "levels": list(InstitutionLevel.allCases, level, value: \.rawValue, label: language.level),
             "essentials": list(

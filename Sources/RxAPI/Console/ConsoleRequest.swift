@@ -62,7 +62,15 @@ struct ConsoleRefusal: Sendable {
         case .badRequest, .unprocessable, .conflict, .preconditionFailed, .preconditionRequired: break
         default: return nil
         }
-        message = language.message(error.message)
+        let reasons = error.fieldErrors
+        if !reasons.isEmpty, error.message == reasons.map({ "\($0.field): \($0.reason)" }).joined(separator: "; ") {
+            // Only field reasons: each after the field's label on the form, not the API's field name.
+            let (colon, semicolon) = language == .chinese ? ("：", "；") : (": ", "; ")
+            message = reasons.map { language.fieldLabel($0.field) + colon + language.message($0.reason) }
+                .joined(separator: semicolon)
+        } else {
+            message = language.message(error.message)
+        }
         fields = Dictionary(
             error.fieldErrors.map { ($0.field, language.message($0.reason)) }, uniquingKeysWith: { a, b in a + "；" + b })
     }

@@ -150,7 +150,7 @@ struct ConsoleRoutes: Sendable {
         _ template: String, _ values: [String: Any], title: String, session: ConsoleAccountUseCases.ActiveSession?,
         request: Request, language: ConsoleLanguage, status: HTTPResponse.Status = .ok
     ) -> Response {
-        var page = values
+        var page = values.mapValues(ConsoleBlank.absent)
         page["lang"] = language.rawValue
         page["t"] = language.words
         page["title"] = title
@@ -328,7 +328,13 @@ struct ConsoleShell {
         self.back = back.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/console/"
         query = request.uri.path.hasPrefix("/console/drugs") ? request.uri.queryParameters.get("q") ?? "" : ""
         let links = Self.links(for: principal)
-        // The page's own link is the longest that leads to it: the draft's, not the catalogue's.
+        // The page's own link is the longest that leads to it: the draft's, not the catalogue's. The difference
+        // between versions is reached from the versions, and members' lists from the share report.
+        let path =
+            path.hasPrefix("/console/catalogue/diff")
+            ? "/console/catalogue/versions"
+            : path.hasPrefix("/console/catalogue/members/") && !links.contains(where: { $0.0 == path })
+                ? "/console/catalogue/report" : path
         let current = links.map(\.0).filter {
             $0 == "/console/" ? path == "/console" || path == "/console/" : path == $0 || path.hasPrefix($0 + "/")
         }.max { $0.count < $1.count }

@@ -19,6 +19,8 @@ package enum ConsoleLanguage: String, Sendable, CaseIterable {
     }
 
     package func role(_ role: Role) -> String { word("role_" + role.rawValue) }
+    /// A form field's label for a refusal's sentence (`field_NAME`), else the field's name as the API has it.
+    package func fieldLabel(_ field: String) -> String { words["field_" + field] ?? field }
     package func category(_ category: DrugCategory) -> String { word("category_" + category.rawValue) }
     package func level(_ level: InstitutionLevel) -> String { word("level_" + level.rawValue) }
     package func insurance(_ insurance: InsuranceClass) -> String { word("insurance_" + insurance.rawValue) }
@@ -43,6 +45,12 @@ enum ConsoleStrings {
         "home_title": "首页", "todo_title": "待办事项", "todo_none": "暂无待办事项。",
         "nav_home": "首页", "nav_catalogue": "目录", "nav_drugs": "药品",
         "drugs_title": "药品", "drugs_caption": "药品检索结果", "none_found": "没有找到。", "next_page": "下一页",
+        "field_drugCode": "药品编码", "field_drugCodes": "药品编码", "field_reason": "原因", "field_levels": "适用级别",
+        "field_note": "备注", "field_justification": "遴选理由", "field_effectiveFrom": "执行起始日期", "field_comment": "说明",
+        "field_decision": "意见", "field_version": "版本", "field_name": "用户名", "field_displayName": "姓名",
+        "field_role": "角色", "field_institution": "机构", "field_prescriber": "处方医师", "field_password": "密码",
+        "field_patientRef": "患者编码", "field_items": "药品", "field_diagnoses": "诊断",
+        "previous_page": "上一页", "pager_nav": "分页", "pager_line": "第 {}–{} 项，共 {} 项", "page_number": "第 {} 页",
         "code": "编码", "generic_name": "通用名", "name_en": "英文名", "dosage_form": "剂型", "strength": "规格",
         "manufacturer": "生产企业", "category": "类别", "insurance_class": "医保类别", "essential": "国家基本药物",
         "price_in_effect": "现行统一价格", "price_history": "价格历史", "unit_price": "单价", "source": "来源",
@@ -57,6 +65,8 @@ enum ConsoleStrings {
         "todo_catalogue_to_endorse": "待表态的目录版本", "todo_catalogue_objections": "待答复的异议",
         "todo_catalogue_drafts": "编辑中的目录草案", "todo_orders_draft": "未提交的采购订单",
         "todo_orders_to_receive": "待收货的订单",
+        "todo_prescriptions_to_review": "待审核的延伸处方", "todo_invoices_in_discrepancy": "有差异待复核的发票",
+        "todo_payables_overdue": "逾期未付的应付款",
         "role_consortium_admin": "医联体药学中心", "role_institution_pharmacist": "药师",
         "role_procurement_officer": "采购员", "role_prescriber": "医师", "role_regulator": "监管部门",
         "role_auditor": "审计", "role_finance": "财务", "role_master_data_admin": "全国主数据管理员",
@@ -69,7 +79,7 @@ enum ConsoleStrings {
         "agreement_agreed": "已议定待报备", "agreement_in_effect": "执行中", "agreement_superseded": "已被替代",
         "draft_proposed": "第 {} 版已提交成员单位审议，{} 项。", "open_draft": "开始新一版草案",
         "add_item": "添加或修改品种", "drug_code": "药品编码", "go": "继续", "items_title": "品种",
-        "filter_items": "在本版中查找", "note": "备注", "justification": "遴选理由",
+        "filter_items": "在本版中查找", "filter_placeholder": "编码开头或药名", "note": "备注", "justification": "遴选理由",
         "justification_needed": "该药品既非国家基本药物也非医保药品，须填写遴选理由。",
         "levels_hint": "不勾选表示各级机构均可使用。", "edit": "修改", "save_item": "保存品种", "remove_item": "移出目录",
         "removal_reason": "移出原因", "propose": "提交成员单位审议", "reopen": "退回修改", "publish": "发布",
@@ -139,6 +149,13 @@ enum ConsoleStrings {
         "home_title": "Home", "todo_title": "To do", "todo_none": "Nothing to do.",
         "nav_home": "Home", "nav_catalogue": "Catalogue", "nav_drugs": "Drugs",
         "drugs_title": "Drugs", "drugs_caption": "Drugs found", "none_found": "Nothing found.", "next_page": "Next page",
+        "field_drugCode": "Drug code", "field_drugCodes": "Drug codes", "field_reason": "Reason", "field_levels": "Levels",
+        "field_note": "Note", "field_justification": "Justification", "field_effectiveFrom": "Effective from",
+        "field_comment": "Comment", "field_decision": "Decision", "field_version": "Version", "field_name": "User name",
+        "field_displayName": "Display name", "field_role": "Role", "field_institution": "Institution",
+        "field_prescriber": "Prescriber", "field_password": "Password", "field_patientRef": "Patient code",
+        "field_items": "Drugs", "field_diagnoses": "Diagnoses",
+        "previous_page": "Previous page", "pager_nav": "Pages", "pager_line": "Items {}–{} of {}", "page_number": "Page {}",
         "code": "Code", "generic_name": "Generic name", "name_en": "English name", "dosage_form": "Form",
         "strength": "Strength", "manufacturer": "Manufacturer", "category": "Category", "insurance_class": "Insurance",
         "essential": "National essential", "price_in_effect": "Unified price in effect", "price_history": "Price history",
@@ -154,6 +171,8 @@ enum ConsoleStrings {
         "todo_catalogue_to_endorse": "Catalogue versions to endorse or object to",
         "todo_catalogue_objections": "Objections to answer", "todo_catalogue_drafts": "Catalogue drafts open",
         "todo_orders_draft": "Orders not yet submitted", "todo_orders_to_receive": "Orders to receive",
+        "todo_prescriptions_to_review": "Extended prescriptions to review",
+        "todo_invoices_in_discrepancy": "Invoices in discrepancy to review", "todo_payables_overdue": "Overdue payables",
         "role_consortium_admin": "Pharmacy centre", "role_institution_pharmacist": "Pharmacist",
         "role_procurement_officer": "Procurement officer", "role_prescriber": "Prescriber", "role_regulator": "Regulator",
         "role_auditor": "Auditor", "role_finance": "Finance", "role_master_data_admin": "National master data",
@@ -166,7 +185,8 @@ enum ConsoleStrings {
         "agreement_in_effect": "In effect", "agreement_superseded": "Superseded",
         "draft_proposed": "Version {} is with the members, {} items.", "open_draft": "Open a new draft",
         "add_item": "Add or change an item", "drug_code": "drug code", "go": "Continue", "items_title": "Items",
-        "filter_items": "Find in this version", "note": "Note", "justification": "Justification",
+        "filter_items": "Find in this version", "filter_placeholder": "Start of a code or part of a name", "note": "Note",
+        "justification": "Justification",
         "justification_needed":
             "This drug is neither a national essential medicine nor insurance-listed: give a written justification.",
         "levels_hint": "None ticked: every level may use it.", "edit": "Edit", "save_item": "Save the item",

@@ -18,7 +18,7 @@ package struct ConsoleTemplates: Sendable {
             ("diff", PackageResources.diff_mustache), ("report", PackageResources.report_mustache),
             ("member", PackageResources.member_mustache), ("desk", PackageResources.desk_mustache),
             ("patient", PackageResources.patient_mustache), ("users", PackageResources.users_mustache),
-            ("drug_edit", PackageResources.drug_edit_mustache),
+            ("drug_edit", PackageResources.drug_edit_mustache), ("pager", PackageResources.pager_mustache),
         ]
         for (name, bytes) in sources {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)

@@ -22,10 +22,19 @@ struct ConsoleUserPages: Sendable {
         let now = Date()
         var values = refusal?.values ?? [:]
         let posted = refusal != nil && c.request.uri.path == "/console/users"
+        // A refused new password belongs beside its row's field, not the new-account form's.
+        let resetRefused = refusal != nil && c.request.uri.path.hasSuffix("/reset-password") ? c.segment(2) : nil
+        if resetRefused != nil { values["fieldErrors"] = nil }
         let role = posted ? c.form["role"] ?? "" : Role.institutionPharmacist.rawValue
         values.merge(
             [
-                "users": listed.map { UserRow($0, now: now, language: language) },
+                "users": listed.map { user in
+                    var row = UserRow(user, now: now, language: language)
+                    if row.userName == resetRefused {
+                        row.passwordError = refusal.map { $0.fields["password"] ?? $0.message } ?? ""
+                    }
+                    return row
+                },
                 "roles": Role.allCases.filter { !$0.isNational }.map {
                     ["value": $0.rawValue, "label": language.role($0), "selected": $0.rawValue == role] as [String: Any]
                 },
@@ -78,7 +87,7 @@ struct ConsoleUserPages: Sendable {
 struct UserRow: Equatable, ConsoleViewModel {
     static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
         "userName": \.userName, "displayName": \.displayName, "role": \.role, "institution": \.institution,
-        "prescriber": \.prescriber, "state": \.state, "active": \.active,
+        "prescriber": \.prescriber, "state": \.state, "active": \.active, "passwordError": \.passwordError,
     ]
 
     var userName: String
@@ -88,6 +97,8 @@ struct UserRow: Equatable, ConsoleViewModel {
     var prescriber: String
     var state: String
     var active: Bool
+    /// Why a new password typed in this row was refused.
+    var passwordError = ""
 
     init(_ user: ConsoleUserStore.Listed, now: Date, language: ConsoleLanguage) {
         userName = user.userName

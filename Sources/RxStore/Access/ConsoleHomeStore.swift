@@ -21,6 +21,10 @@ package struct ConsoleHomeStore: SQLStore {
         package var ordersDraft: Int
         /// Orders submitted and not wholly received.
         package var ordersToReceive: Int
+        /// Invoices with a line in discrepancy that finance has not yet reviewed (resolved or disputed).
+        package var invoicesInDiscrepancy: Int
+        /// Extended prescriptions requested of the institution as the dispensing one, not yet reviewed (待审核).
+        package var prescriptionsToReview: Int
     }
 
     package func counts(consortiumID: Int64, institutionID: Int64?) async throws -> Counts {
@@ -42,10 +46,19 @@ package struct ConsoleHomeStore: SQLStore {
                   AND (\(institutionID)::bigint IS NULL OR o.institution_id = \(institutionID)::bigint)),
               (SELECT count(*)::int FROM purchase_orders o
                 WHERE o.consortium_id = \(consortiumID) AND o.status IN ('submitted', 'consolidated', 'partly_received')
-                  AND (\(institutionID)::bigint IS NULL OR o.institution_id = \(institutionID)::bigint))
-            """, as: (Int, Int, Int, Int, Int).self)
+                  AND (\(institutionID)::bigint IS NULL OR o.institution_id = \(institutionID)::bigint)),
+              (SELECT count(*)::int FROM invoices v
+                WHERE v.consortium_id = \(consortiumID) AND v.review_status IS NULL
+                  AND EXISTS (SELECT 1 FROM invoice_lines l
+                               WHERE l.consortium_id = v.consortium_id AND l.invoice_id = v.id
+                                 AND cardinality(l.discrepancies) > 0)),
+              (SELECT count(*)::int FROM extended_prescriptions x
+                WHERE x.consortium_id = \(consortiumID) AND x.state = 'requested'
+                  AND x.dispensing_institution_id = \(institutionID)::bigint)
+            """, as: (Int, Int, Int, Int, Int, Int, Int).self)
         let r = rows[0]
         return Counts(
-            cataloguesToEndorse: r.0, catalogueObjections: r.1, catalogueDrafts: r.2, ordersDraft: r.3, ordersToReceive: r.4)
+            cataloguesToEndorse: r.0, catalogueObjections: r.1, catalogueDrafts: r.2, ordersDraft: r.3, ordersToReceive: r.4,
+            invoicesInDiscrepancy: r.5, prescriptionsToReview: r.6)
     }
 }

@@ -115,31 +115,114 @@ package struct CatalogueStore: SQLStore {
     }
 
     package func entries(_ number: Int, consortiumID: Int64, on connection: PostgresConnection) async throws -> [CatalogueEntry] {
-        let rows = try await connection.rows(
+        try await connection.rows(
             """
-            SELECT i.levels, i.note, i.justification,
-                   d.code, d.generic_name, d.name_en, d.dosage_form, d.strength, d.package_size, d.package_unit,
-                   d.unit, d.manufacturer, d.atc_code, d.category, d.insurance_class, d.control_class,
-                   d.antimicrobial, d.cold_chain, d.herb_name, d.processing, d.grade,
-                   ARRAY(SELECT e.edition FROM drug_essential_editions e WHERE e.drug_code = d.code ORDER BY e.edition)
+            SELECT \(unescaped: Self.entryColumns)
             FROM catalogue_items i JOIN drugs d ON d.code = i.drug_code
             WHERE i.consortium_id = \(consortiumID) AND i.version_number = \(number)
             ORDER BY d.code
+            """, as: EntryRow.self, logger: logger
+        ).map(Self.entry)
+    }
+
+    /// What a page of a version's items asks for: the items whose drug's code starts with `text` (in any case) or
+    /// whose generic name contains it, of a category, essential or not, of an insurance class, that an institution
+    /// of `level` may use (`catalogue_item_allows`); by code, `limit` from `offset`. Nil asks nothing of that field.
+    package struct EntryQuery: Sendable, Equatable {
+        package var text: String?
+        package var category: DrugCategory?
+        package var level: InstitutionLevel?
+        package var essential: Bool?
+        package var insurance: InsuranceClass?
+        package var limit: Int
+        package var offset: Int
+
+        package init(
+            text: String? = nil, category: DrugCategory? = nil, level: InstitutionLevel? = nil, essential: Bool? = nil,
+            insurance: InsuranceClass? = nil, limit: Int, offset: Int
+        ) {
+            self.text = text
+            self.category = category
+            self.level = level
+            self.essential = essential
+            self.insurance = insurance
+            self.limit = limit
+            self.offset = offset
+        }
+    }
+
+    /// The entries of a version that a query finds, a page of them, with how many it finds in all (0 when `offset`
+    /// is past the last). Only the page's rows are read in full.
+    package func entries(_ number: Int, consortiumID: Int64, matching query: EntryQuery, on connection: PostgresConnection)
+        async throws -> (total: Int, entries: [CatalogueEntry])
+    {
+        let rows = try await connection.rows(
+            """
+            WITH found AS (
+                SELECT i.drug_code, count(*) OVER () AS total
+                FROM catalogue_items i JOIN drugs d ON d.code = i.drug_code
+                WHERE i.consortium_id = \(consortiumID) AND i.version_number = \(number)
+                  AND (\(query.text)::text IS NULL OR starts_with(lower(d.code), lower(\(query.text)::text))
+                       OR strpos(d.generic_name, \(query.text)::text) > 0)
+                  AND (\(query.category?.rawValue)::text IS NULL OR d.category = \(query.category?.rawValue)::text)
+                  AND (\(query.level?.rawValue)::text IS NULL OR catalogue_item_allows(i.levels, \(query.level?.rawValue)::text))
+                  AND (\(query.essential)::boolean IS NULL
+                       OR EXISTS (SELECT 1 FROM drug_essential_editions e WHERE e.drug_code = d.code) = \(query.essential)::boolean)
+                  AND (\(query.insurance?.rawValue)::text IS NULL OR d.insurance_class = \(query.insurance?.rawValue)::text)
+                ORDER BY i.drug_code LIMIT \(query.limit) OFFSET \(query.offset)
+            )
+            SELECT found.total::int, \(unescaped: Self.entryColumns)
+            FROM found JOIN catalogue_items i
+              ON i.consortium_id = \(consortiumID) AND i.version_number = \(number) AND i.drug_code = found.drug_code
+            JOIN drugs d ON d.code = i.drug_code
+            ORDER BY d.code
             """,
             as: (
-                [String], String?, String?, String, String, String?, String, String?, Int, String, String, String?,
+                Int, [String], String?, String?, String, String, String?, String, String?, Int, String, String, String?,
                 String?, String, String, String, Bool, Bool, String?, String?, String?, [String]
-            ).self,
-            logger: logger)
-        return try rows.map { r in
-            let drug = try DrugStore.drug(
-                (
-                    r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15, r.16,
-                    r.17, r.18, r.19, r.20, r.21
-                ))
-            let item = CatalogueItem(
-                drugCode: r.3, levels: try r.0.map { try decodeEnum($0) }, note: r.1, justification: r.2)
-            return CatalogueEntry(item: item, drug: drug)
+            ).self, logger: logger)
+        return (
+            rows.first?.0 ?? 0,
+            try rows.map { r in
+                try Self.entry(
+                    (
+                        r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15, r.16, r.17, r.18,
+                        r.19, r.20, r.21, r.22
+                    ))
+            }
+        )
+    }
+
+    /// A catalogue entry's columns, items `i` joined to drugs `d` (decoded by `entry`).
+    static let entryColumns = """
+        i.levels, i.note, i.justification,
+        d.code, d.generic_name, d.name_en, d.dosage_form, d.strength, d.package_size, d.package_unit,
+        d.unit, d.manufacturer, d.atc_code, d.category, d.insurance_class, d.control_class,
+        d.antimicrobial, d.cold_chain, d.herb_name, d.processing, d.grade,
+        ARRAY(SELECT e.edition FROM drug_essential_editions e WHERE e.drug_code = d.code ORDER BY e.edition)
+        """
+
+    typealias EntryRow = (
+        [String], String?, String?, String, String, String?, String, String?, Int, String, String, String?,
+        String?, String, String, String, Bool, Bool, String?, String?, String?, [String]
+    )
+
+    static func entry(_ r: EntryRow) throws -> CatalogueEntry {
+        let drug = try DrugStore.drug(
+            (r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15, r.16, r.17, r.18, r.19, r.20, r.21))
+        let item = CatalogueItem(drugCode: r.3, levels: try r.0.map { try decodeEnum($0) }, note: r.1, justification: r.2)
+        return CatalogueEntry(item: item, drug: drug)
+    }
+
+    /// A version's items alone (no drugs), by code.
+    package func items(_ number: Int, consortiumID: Int64, on connection: PostgresConnection) async throws -> [CatalogueItem] {
+        try await connection.rows(
+            """
+            SELECT drug_code, levels, note, justification FROM catalogue_items
+            WHERE consortium_id = \(consortiumID) AND version_number = \(number) ORDER BY drug_code
+            """, as: (String, [String], String?, String?).self, logger: logger
+        ).map { r in
+            CatalogueItem(drugCode: r.0, levels: try r.1.map { try decodeEnum($0) }, note: r.2, justification: r.3)
         }
     }
 

@@ -6,10 +6,12 @@ import RxStore
 package struct ConsoleHomeUseCases: Sendable {
     let store: ConsoleHomeStore
     let consortia: ConsortiumUseCases
+    let supplyCentre: SupplyCentreUseCases
 
     package init(database: Database) {
         self.store = ConsoleHomeStore(database: database)
         self.consortia = ConsortiumUseCases(database: database)
+        self.supplyCentre = SupplyCentreUseCases(database: database)
     }
 
     package enum Item: String, Sendable, CaseIterable {
@@ -18,10 +20,13 @@ package struct ConsoleHomeUseCases: Sendable {
         case catalogueDrafts = "catalogue_drafts"
         case ordersDraft = "orders_draft"
         case ordersToReceive = "orders_to_receive"
+        case prescriptionsToReview = "prescriptions_to_review"
+        case invoicesInDiscrepancy = "invoices_in_discrepancy"
+        case payablesOverdue = "payables_overdue"
     }
 
     /// The person's to-do items with their counts, in the page's order.
-    package func todo(for principal: Principal) async throws -> [(item: Item, count: Int)] {
+    package func todo(for principal: Principal, today: BusinessDate) async throws -> [(item: Item, count: Int)] {
         guard let consortiumID = principal.consortiumID, let code = principal.consortiumCode,
             let consortium = try await consortia.find(code: code)
         else { return [] }
@@ -35,6 +40,9 @@ package struct ConsoleHomeUseCases: Sendable {
                 items.append((.ordersDraft, counts.ordersDraft))
                 items.append((.ordersToReceive, counts.ordersToReceive))
             }
+            if principal.may(.reviewExtendedPrescription(consortiumID: consortiumID, dispensingInstitutionID: institution)) {
+                items.append((.prescriptionsToReview, counts.prescriptionsToReview))
+            }
         }
         if principal.may(.manageCatalogue(consortiumID: consortiumID)) {
             items.append((.catalogueObjections, counts.catalogueObjections))
@@ -45,6 +53,14 @@ package struct ConsoleHomeUseCases: Sendable {
                 .runSupplyCentre(consortiumID: consortiumID, leadInstitutionCode: consortium.leadInstitutionCode))
         {
             items.append((.ordersToReceive, counts.ordersToReceive))
+        }
+        if principal.may(.reviewDiscrepancies(consortiumID: consortiumID)) {
+            items.append((.invoicesInDiscrepancy, counts.invoicesInDiscrepancy))
+        }
+        if principal.may(.readFinance(consortiumID: consortiumID, leadInstitutionCode: consortium.leadInstitutionCode)) {
+            // Overdue is the payables' own rule (the payment term after the accepted delivery), not counted twice.
+            let overdue = try await supplyCentre.payables(consortium: consortium, status: .overdue, today: today)
+            items.append((.payablesOverdue, overdue.count))
         }
         return items
     }

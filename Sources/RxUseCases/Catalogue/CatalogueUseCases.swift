@@ -48,6 +48,33 @@ package struct CatalogueUseCases: Sendable {
         try await catalogue.entries(number, consortiumID: consortiumID)
     }
 
+    /// A page of a version's entries that a query finds, with how many it finds in all. Past the last page, the
+    /// last page.
+    package func entries(_ number: Int, consortiumID: Int64, matching query: CatalogueStore.EntryQuery) async throws
+        -> (total: Int, entries: [CatalogueEntry], offset: Int)
+    {
+        try await database.read { connection in
+            let found = try await catalogue.entries(number, consortiumID: consortiumID, matching: query, on: connection)
+            guard found.entries.isEmpty, query.offset > 0 else { return (found.total, found.entries, query.offset) }
+            var first = query
+            first.offset = 0
+            let total = try await catalogue.entries(number, consortiumID: consortiumID, matching: first, on: connection).total
+            var last = query
+            last.offset = max(0, (total - 1) / query.limit * query.limit)
+            let page = try await catalogue.entries(number, consortiumID: consortiumID, matching: last, on: connection)
+            return (page.total, page.entries, last.offset)
+        }
+    }
+
+    /// The published version in effect on a date, if any.
+    package func versionInEffect(consortiumID: Int64, on date: BusinessDate) async throws -> CatalogueVersion? {
+        try await database.read { connection in
+            guard let number = try await catalogue.numberInEffect(consortiumID: consortiumID, on: date, connection: connection)
+            else { return nil }
+            return try await catalogue.version(number, consortiumID: consortiumID, on: connection)
+        }
+    }
+
     package func endorsements(_ number: Int, consortiumID: Int64) async throws -> [EndorsementRecord] {
         try await catalogue.endorsements(number, consortiumID: consortiumID)
     }
@@ -85,18 +112,26 @@ package struct CatalogueUseCases: Sendable {
         try await database.read { connection in
             let version = try Self.found(try await catalogue.version(number, consortiumID: consortiumID, on: connection), number)
             let against = try Self.found(try await catalogue.version(base, consortiumID: consortiumID, on: connection), base)
-            let this = try await catalogue.entries(number, consortiumID: consortiumID, on: connection)
-            let other = try await catalogue.entries(base, consortiumID: consortiumID, on: connection)
-            let drugs = Dictionary((this + other).map { ($0.drug.code, $0.drug) }, uniquingKeysWith: { a, _ in a })
-            func entry(_ item: CatalogueItem) -> CatalogueEntry { CatalogueEntry(item: item, drug: drugs[item.drugCode]!) }
-            let difference = CatalogueRules.difference(this.map(\.item), against: other.map(\.item))
+            // The items alone, then the drugs of those that differ: a version's few changes, not its 500 drugs.
+            let difference = CatalogueRules.difference(
+                try await catalogue.items(number, consortiumID: consortiumID, on: connection),
+                against: try await catalogue.items(base, consortiumID: consortiumID, on: connection))
+            let codes = Set(
+                (difference.added + difference.removed + difference.changed.flatMap { [$0.before, $0.after] }).map(\.drugCode))
+            let drugs = Dictionary(
+                try await self.drugs.find(codes: codes.sorted(), on: connection).map { ($0.code, $0) },
+                uniquingKeysWith: { a, _ in a })
+            func entry(_ item: CatalogueItem) throws -> CatalogueEntry {
+                guard let drug = drugs[item.drugCode] else { throw DomainError.notFound("no drug \(item.drugCode)") }
+                return CatalogueEntry(item: item, drug: drug)
+            }
             let removedCodes = Set(difference.removed.map(\.drugCode))
             let reasons = try await catalogue.removalReasons(number, consortiumID: consortiumID, on: connection)
                 .filter { removedCodes.contains($0.key) }
             return VersionDiff(
-                version: version, against: against, added: difference.added.map(entry),
-                removed: difference.removed.map(entry),
-                changed: difference.changed.map { (entry($0.before), entry($0.after)) }, removalReasons: reasons)
+                version: version, against: against, added: try difference.added.map(entry),
+                removed: try difference.removed.map(entry),
+                changed: try difference.changed.map { (try entry($0.before), try entry($0.after)) }, removalReasons: reasons)
         }
     }
 

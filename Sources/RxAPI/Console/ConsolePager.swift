@@ -1,0 +1,104 @@
+internal import Foundation
+import Hummingbird
+
+/// A long list shown a page at a time (`?page=`), with links to the other pages that keep the address's other
+/// parameters (the filters). A catalogue is several hundred items: a page of it is what a person reads, and the server
+/// renders only that.
+struct ConsolePager: Equatable {
+    /// Rows on a page: a screen or two at 1366×768.
+    static let rowsPerPage = 100
+
+    /// The page shown, from 1; a page past the end shows the last, a page that is not a number the first.
+    let page: Int
+    let pageCount: Int
+    let total: Int
+
+    init(page requested: String?, total: Int) {
+        self.total = total
+        pageCount = max(1, (total + Self.rowsPerPage - 1) / Self.rowsPerPage)
+        page = min(max(1, requested.flatMap { Int($0) } ?? 1), pageCount)
+    }
+
+    init(_ c: ConsoleRequest, total: Int) {
+        self.init(page: c.query("page"), total: total)
+    }
+
+    /// The rows a page asks the database for.
+    struct Rows: Equatable {
+        var limit: Int
+        var offset: Int
+    }
+
+    /// A page of a list the database pages: `read` answers the rows asked for, how many there are in all, and from
+    /// where it answered (the last page's rows when asked past the end).
+    static func page<Row>(
+        _ c: ConsoleRequest, _ read: (Rows) async throws -> (total: Int, entries: [Row], offset: Int)
+    ) async throws -> (ConsolePager, [Row]) {
+        // A page number typed into the address is kept within reason: the offset must not overflow.
+        let asked = min(max(1, c.query("page").flatMap { Int($0) } ?? 1), 1_000_000)
+        let found = try await read(Rows(limit: rowsPerPage, offset: (asked - 1) * rowsPerPage))
+        return (ConsolePager(page: String(found.offset / rowsPerPage + 1), total: found.total), found.entries)
+    }
+
+    /// The rows of the page shown.
+    func rows<Row>(_ all: [Row]) -> [Row] {
+        let start = (page - 1) * Self.rowsPerPage
+        guard start < all.count else { return [] }
+        return Array(all[start..<min(all.count, start + Self.rowsPerPage)])
+    }
+
+    func view(_ c: ConsoleRequest) -> PagerView? {
+        view(
+            path: c.request.uri.path, query: c.request.uri.queryParameters.map { (String($0.key), String($0.value)) },
+            language: c.language)
+    }
+
+    /// The page links for the page at `path` with its `query`, nil when everything fits on one page. The first and
+    /// last pages and those within three of this one are linked.
+    func view(path: String, query: [(String, String)], language: ConsoleLanguage) -> PagerView? {
+        guard pageCount > 1 else { return nil }
+        let kept = query.filter { $0.0 != "page" && $0.0 != "done" }.map { URLQueryItem(name: $0.0, value: $0.1) }
+        func href(_ page: Int) -> String {
+            var components = URLComponents()
+            components.path = path
+            components.queryItems = kept + [URLQueryItem(name: "page", value: String(page))]
+            return components.string ?? path
+        }
+        let first = (page - 1) * Self.rowsPerPage + 1
+        let last = min(total, page * Self.rowsPerPage)
+        let near = (1...pageCount).filter { $0 == 1 || $0 == pageCount || abs($0 - page) <= 3 }
+        return PagerView(
+            line: language.word("pager_line").replacingFirst(String(first)).replacingFirst(String(last))
+                .replacingFirst(String(total)),
+            previous: page > 1 ? href(page - 1) : "", next: page < pageCount ? href(page + 1) : "",
+            pages: near.map {
+                PagerView.Link(
+                    number: $0, label: language.word("page_number").replacingFirst(String($0)), href: href($0),
+                    current: $0 == page)
+            })
+    }
+}
+
+/// The page links under a list: where the rows shown sit in the whole, the page before and after, and the pages near.
+struct PagerView: Equatable, ConsoleViewModel {
+    static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
+        "line": \.line, "previous": \.previous, "next": \.next, "pages": \.pages,
+    ]
+
+    var line: String
+    /// Empty on the first page (no link), as `next` is on the last.
+    var previous: String
+    var next: String
+    var pages: [Link]
+
+    struct Link: Equatable, ConsoleViewModel {
+        static let fields: [String: any PartialKeyPath<Self> & Sendable] = [
+            "number": \.number, "label": \.label, "href": \.href, "current": \.current,
+        ]
+
+        var number: Int
+        var label: String
+        var href: String
+        var current: Bool
+    }
+}
