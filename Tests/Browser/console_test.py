@@ -6,8 +6,10 @@ visited, <test>-<n>.png). The browser and driver are Debian's, /usr/bin/chromium
 Manager stays offline. Run with run.sh; arguments are unittest's (e.g. `ConsoleTest.test_language_switch`).
 """
 
+import base64
 import contextlib
 import datetime
+import io
 import json
 import os
 import re
@@ -1027,6 +1029,42 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn(last, [row[0] for row in self.rows("#version-items")])
         self.assertFalse(self.has("nav.pager"), "a filter finding one item shows page links")
         self.assert_labelled()
+
+    def test_catalogue_8_diff_downloads_and_prints(self):
+        latest = sql("SELECT number || '|' || based_on FROM catalogue_versions WHERE status = 'published' "
+                     "AND based_on IS NOT NULL ORDER BY number DESC LIMIT 1")
+        if not latest:
+            self.publish_through_api()
+            return self.test_catalogue_8_diff_downloads_and_prints()
+        number, base = (int(n) for n in latest.split("|"))
+        self.login("pharm1")
+        self.visit(f"/console/catalogue/diff?from={base}&to={number}")
+        self.assertEqual(self.status(), 200, self.where())
+
+        # The CSV, as the link downloads it with this session: for Excel on Chinese Windows.
+        href = self.wait_for("#csv-download").get_attribute("href")
+        cookie = self.driver.get_cookie("crx_session")["value"]
+        with urllib.request.urlopen(urllib.request.Request(href, headers={"Cookie": f"crx_session={cookie}"})) as r:
+            body, disposition = r.read(), r.headers["Content-Disposition"]
+        self.assertTrue(body.startswith(b"\xef\xbb\xbf"), "the CSV has no byte-order mark")
+        self.assertIn(f'filename="catalogue-diff-{base}-{number}.csv"', disposition)
+        self.assertIn("filename*=UTF-8''", disposition)
+        header = body.decode("utf-8-sig").splitlines()[0].split(",")
+        self.assertEqual(header[:3], ["调整", "药品编码", "通用名"])
+
+        # Printed by Chromium to PDF (A4): the consortium's title, the signature lines, page numbers; no navigation.
+        from pypdf import PdfReader
+        from selenium.webdriver.common.print_page_options import PrintOptions
+        options = PrintOptions()
+        options.page_width, options.page_height = 21.0, 29.7
+        pdf = PdfReader(io.BytesIO(base64.b64decode(self.driver.print_page(options))))
+        text = "\n".join(page.extract_text() for page in pdf.pages)
+        with open(os.path.join(SCREENSHOTS, "catalogue-diff.pdf"), "wb") as out:
+            out.write(base64.b64decode(self.driver.print_page(options)))
+        self.assertIn("吉林市中医医联体基本用药目录调整对照表", text.replace(" ", ""))
+        self.assertIn("药事管理与药物治疗学委员会主任委员（签字）", text.replace(" ", ""))
+        self.assertIn(f"1 / {len(pdf.pages)}", text)
+        self.assertNotIn("退出登录", text, "the printout shows the console's header")
 
     def publish_through_api(self):
         """A version published from tomorrow through the JSON API, one item removed with a reason (for the third

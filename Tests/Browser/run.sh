@@ -35,7 +35,7 @@ MSG
     fi
     [ -f "$cjk_font" ] || echo "run.sh: no Chinese font (apt-get install fonts-wqy-microhei): screenshots will show boxes" >&2
 fi
-python=$(scripts/venv.sh "selenium==4.51.0")
+python=$(scripts/venv.sh "selenium==4.51.0" "pypdf==5.1.0")
 export SE_OFFLINE=true
 
 scripts/pg.sh start >/dev/null

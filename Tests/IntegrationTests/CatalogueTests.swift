@@ -344,9 +344,15 @@ struct CatalogueTests {
             let csv = try await app.call(.get, "\(Self.base)?format=csv", token: token)
             #expect(csv.status == .ok)
             #expect(csv.contentType?.hasPrefix("text/csv") == true)
-            let records = try CSVStreamParser.records(csv.text)
-            #expect(records.first?.fields.first == "drug_code")
+            // For Excel on Chinese Windows: the byte-order mark, Chinese headers and classes, a file name.
+            #expect(Array(csv.body.readableBytesView.prefix(3)) == [0xEF, 0xBB, 0xBF])
+            let records = try CSVStreamParser.records(String(csv.text.drop { $0 == "\u{FEFF}" }))
+            #expect(records.first?.fields.prefix(3) == ["药品编码", "通用名", "剂型"])
             #expect(records.count == 533)
+            #expect(records.dropFirst().allSatisfy { ["化学药品", "中成药", "中药饮片", "医疗机构制剂"].contains($0.fields[4]) })
+            let disposition = csv.headers[.contentDisposition] ?? ""
+            #expect(disposition.hasPrefix(#"attachment; filename="catalogue-1.csv"; filename*=UTF-8''"#), "\(disposition)")
+            #expect(disposition.contains("%E5%9F%BA%E6%9C%AC"), "基本 percent-encoded: \(disposition)")
 
             let fhir = try await app.call(.get, "\(Self.base)?format=fhir", token: token)
             #expect(fhir.contentType?.hasPrefix("application/fhir+json") == true)

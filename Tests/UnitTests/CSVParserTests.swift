@@ -66,6 +66,21 @@ struct CSVParserTests {
         #expect(ragged.ragged == [Malformed(line: 3, reason: "1 fields where the header has 2")])
     }
 
+    @Test("a file for Excel: the byte-order mark first; a text Excel would take for a formula kept as text, numbers as they are")
+    func excel() throws {
+        var writer = CSVWriter.forExcel(header: ["编码", "名称"])
+        writer.append(["=HYPERLINK(\"x\")", "-12.30"])
+        writer.append(["+1+1", "@SUM(A1)"])
+        writer.append(["-", "+86"])
+        #expect(writer.text.hasPrefix("\u{FEFF}编码,名称\r\n"))
+        let records = try CSVStreamParser.records(String(writer.text.dropFirst()))
+        #expect(
+            records.map(\.fields) == [
+                ["编码", "名称"], ["'=HYPERLINK(\"x\")", "-12.30"], ["'+1+1", "'@SUM(A1)"], ["'-", "+86"],
+            ])
+        #expect(CSVWriter.inert("氨氯地平") == "氨氯地平" && CSVWriter.inert("") == "")
+    }
+
     @Test("what CSVWriter writes reads back the same")
     func roundTrip() throws {
         let fields = ["plain", "a,b", "say \"hi\"", "two\nlines", "cr\rlf\r\n", "", " spaced ", "中药"]

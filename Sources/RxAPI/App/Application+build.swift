@@ -105,6 +105,7 @@ func operationMiddlewares(roles: OperationRoles, validator: ContractValidator, m
     [
         RoleGate(roles: roles),
         ContractGuard(validator: validator, maximumBodyBytes: maximumBodyBytes),
+        VerbatimHeaders(),
     ]
 }
 

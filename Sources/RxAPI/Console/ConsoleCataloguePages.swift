@@ -206,7 +206,14 @@ struct ConsoleCataloguePages: Sendable {
     }
 
     /// A version: its items and the members' decisions; a member's pharmacist endorses or objects here.
-    func version(_ c: ConsoleRequest) async throws -> Response { try await versionPage(c) }
+    func version(_ c: ConsoleRequest) async throws -> Response {
+        guard c.wantsCSV else { return try await versionPage(c) }
+        let consortium = try await consortium(c)
+        let version = try await catalogue.version(try number(c.segment(3)), consortiumID: consortium.id)
+        let all = try await catalogue.entries(
+            version.number, consortiumID: consortium.id, matching: CatalogueFilter(text: c.query("q")).query(.all))
+        return ConsoleRoutes.catalogueCSV(all.entries, version: version.number, c.language)
+    }
 
     func versionPage(_ c: ConsoleRequest, refusal: ConsoleRefusal? = nil, status: HTTPResponse.Status = .ok) async throws
         -> Response
@@ -216,6 +223,7 @@ struct ConsoleCataloguePages: Sendable {
         let version = try await catalogue.version(try number(c.segment(3)), consortiumID: consortium.id)
         var values = refusal?.values ?? [:]
         values["version"] = VersionRow(version, language)
+        values["csvHref"] = c.csvHref
         try await items(of: version.number, consortium, c, into: &values)
         if let base = version.basedOn { values["diffHref"] = "/console/catalogue/diff?from=\(base)&to=\(version.number)" }
         if version.status != .draft {
@@ -268,6 +276,11 @@ struct ConsoleCataloguePages: Sendable {
                 "diff", ["line": language.word("diff_none")], title: language.word("diff_title"), c)
         }
         let diff = try await catalogue.diff(to, against: from, consortiumID: consortium.id)
+        if c.wantsCSV {
+            return ConsoleRoutes.csv(
+                CatalogueExport.diffCSV(diff, language: language), ascii: "catalogue-diff-\(from)-\(to).csv",
+                named: language.word("csv_diff_name").replacingFirst(String(to)).replacingFirst(String(from)))
+        }
         return routes.render(
             "diff",
             [
@@ -283,6 +296,9 @@ struct ConsoleCataloguePages: Sendable {
                 },
                 "counts": language.word("diff_counts").replacingFirst(String(diff.added.count))
                     .replacingFirst(String(diff.removed.count)).replacingFirst(String(diff.changed.count)),
+                "csvHref": c.csvHref,
+                "printTitle": language.word("print_title").replacingFirst(consortium.name),
+                "printedOn": language.word("print_on").replacingFirst(ConsoleFormat.date(routes.clock.today(), language)),
             ], title: language.word("diff_title"), c)
     }
 
@@ -419,9 +435,7 @@ struct ItemRow: Equatable, ConsoleViewModel {
         name = entry.drug.genericName
         dosageForm = entry.drug.dosageForm
         strength = entry.drug.strength ?? ""
-        levels =
-            entry.item.levels.isEmpty
-            ? language.word("every_level") : entry.item.levels.map(language.level).joined(separator: "、")
+        levels = language.levels(entry.item.levels)
         note = entry.item.note ?? ""
         justification = entry.item.justification ?? ""
         editHref =

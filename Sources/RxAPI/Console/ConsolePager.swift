@@ -27,6 +27,9 @@ struct ConsolePager: Equatable {
     struct Rows: Equatable {
         var limit: Int
         var offset: Int
+
+        /// Every row, for a download.
+        static let all = Rows(limit: Int(Int32.max), offset: 0)
     }
 
     /// A page of a list the database pages: `read` answers the rows asked for, how many there are in all, and from
@@ -57,13 +60,8 @@ struct ConsolePager: Equatable {
     /// last pages and those within three of this one are linked.
     func view(path: String, query: [(String, String)], language: ConsoleLanguage) -> PagerView? {
         guard pageCount > 1 else { return nil }
-        let kept = query.filter { $0.0 != "page" && $0.0 != "done" }.map { URLQueryItem(name: $0.0, value: $0.1) }
-        func href(_ page: Int) -> String {
-            var components = URLComponents()
-            components.path = path
-            components.queryItems = kept + [URLQueryItem(name: "page", value: String(page))]
-            return components.string ?? path
-        }
+        let kept = query.filter { $0.0 != "page" && $0.0 != "done" }
+        func href(_ page: Int) -> String { Self.href(path, kept + [("page", String(page))]) }
         let first = (page - 1) * Self.rowsPerPage + 1
         let last = min(total, page * Self.rowsPerPage)
         let near = (1...pageCount).filter { $0 == 1 || $0 == pageCount || abs($0 - page) <= 3 }
@@ -77,6 +75,28 @@ struct ConsolePager: Equatable {
                     current: $0 == page)
             })
     }
+}
+
+extension ConsolePager {
+    /// An address within the console: the path and its query, percent-encoded.
+    static func href(_ path: String, _ query: [(String, String)]) -> String {
+        var components = URLComponents()
+        components.path = path
+        components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
+        return components.string ?? path
+    }
+}
+
+extension ConsoleRequest {
+    /// This page's address as a download of its list (`format=csv`): the same filters, every page.
+    var csvHref: String {
+        ConsolePager.href(
+            request.uri.path,
+            request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+                .filter { !["page", "done", "format"].contains($0.0) } + [("format", "csv")])
+    }
+
+    var wantsCSV: Bool { query("format") == "csv" }
 }
 
 /// The page links under a list: where the rows shown sit in the whole, the page before and after, and the pages near.

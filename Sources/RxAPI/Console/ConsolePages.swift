@@ -67,6 +67,11 @@ struct ConsolePages: Sendable {
         var values: [String: Any] = [:]
         let catalogue = CatalogueUseCases(database: database)
         if let version = try await catalogue.versionInEffect(consortiumID: consortiumID, on: today) {
+            if c.wantsCSV {
+                let all = try await catalogue.entries(version.number, consortiumID: consortiumID, matching: filter.query(.all))
+                return ConsoleRoutes.catalogueCSV(all.entries, version: version.number, c.language)
+            }
+            values["csvHref"] = c.csvHref
             let (pager, entries) = try await ConsolePager.page(c) { query in
                 try await catalogue.entries(version.number, consortiumID: consortiumID, matching: filter.query(query))
             }
@@ -194,9 +199,7 @@ struct CatalogueRow: Equatable, ConsoleViewModel {
         category = drug.category
         essential = drug.essential
         insuranceClass = drug.insuranceClass
-        levels =
-            entry.item.levels.isEmpty
-            ? language.word("every_level") : entry.item.levels.map(language.level).joined(separator: "、")
+        levels = language.levels(entry.item.levels)
     }
 }
 

@@ -2,6 +2,7 @@ internal import Foundation
 import HTTPTypes
 import Hummingbird
 import RxDomain
+import RxStore
 import RxUseCases
 
 /// One logged-in request as a page sees it: who asks, in which language, and a posted form's fields (already read
@@ -98,6 +99,25 @@ extension ConsoleRoutes {
         if values["done"] == nil, let done = c.doneLine { values["done"] = done }
         return render(
             template, values, title: title, session: c.session, request: c.request, language: c.language, status: status)
+    }
+
+    /// A list downloaded for Excel (`CSVWriter.forExcel`), named for the person (`Content-Disposition`).
+    static func csv(_ text: String, ascii: String, named name: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8", .cacheControl: "no-store",
+                .contentDisposition: CatalogueExport.disposition(ascii: ascii, named: name),
+                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// A catalogue version's items (those a filter found) for Excel.
+    static func catalogueCSV(_ entries: [CatalogueEntry], version: Int, _ language: ConsoleLanguage) -> Response {
+        csv(
+            CatalogueExport.csv(entries, language: language), ascii: "catalogue-\(version).csv",
+            named: language.word("csv_catalogue_name").replacingFirst(String(version)))
     }
 
     /// After a change, back to a page of the console with the word for what was done (post, redirect, get).

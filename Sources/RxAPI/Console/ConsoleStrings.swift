@@ -23,6 +23,10 @@ package enum ConsoleLanguage: String, Sendable, CaseIterable {
     package func fieldLabel(_ field: String) -> String { words["field_" + field] ?? field }
     package func category(_ category: DrugCategory) -> String { word("category_" + category.rawValue) }
     package func level(_ level: InstitutionLevel) -> String { word("level_" + level.rawValue) }
+    /// The levels a catalogue item may be used at (三级、二级), or 各级 when it names none.
+    package func levels(_ levels: [InstitutionLevel]) -> String {
+        levels.isEmpty ? word("every_level") : levels.map(level).joined(separator: "、")
+    }
     package func insurance(_ insurance: InsuranceClass) -> String { word("insurance_" + insurance.rawValue) }
 
     /// The quorum a catalogue version needs, in words.
@@ -45,6 +49,13 @@ enum ConsoleStrings {
         "home_title": "首页", "todo_title": "待办事项", "todo_none": "暂无待办事项。",
         "nav_home": "首页", "nav_catalogue": "目录", "nav_drugs": "药品",
         "drugs_title": "药品", "drugs_caption": "药品检索结果", "none_found": "没有找到。", "next_page": "下一页",
+        "csv_code": "药品编码", "csv_generic_name": "通用名", "csv_dosage_form": "剂型", "csv_strength": "规格",
+        "csv_category": "类别", "csv_essential_editions": "国家基本药物目录版本", "csv_insurance_class": "医保类别",
+        "csv_levels": "适用级别", "csv_note": "备注", "csv_justification": "遴选理由", "csv_change": "调整",
+        "csv_reason": "移出原因", "csv_download": "下载 CSV（Excel）", "print": "打印",
+        "csv_catalogue_name": "基本用药目录-第{}版.csv", "csv_diff_name": "目录调整对照表-第{}版对比第{}版.csv",
+        "print_title": "{}基本用药目录调整对照表", "print_prepared": "编制人（签字）", "print_reviewed": "药事管理与药物治疗学委员会主任委员（签字）",
+        "print_date": "日期", "print_on": "打印日期：{}", "print_hint": "可用浏览器打印（Ctrl+P），A4 纸。",
         "field_drugCode": "药品编码", "field_drugCodes": "药品编码", "field_reason": "原因", "field_levels": "适用级别",
         "field_note": "备注", "field_justification": "遴选理由", "field_effectiveFrom": "执行起始日期", "field_comment": "说明",
         "field_decision": "意见", "field_version": "版本", "field_name": "用户名", "field_displayName": "姓名",
@@ -149,6 +160,15 @@ enum ConsoleStrings {
         "home_title": "Home", "todo_title": "To do", "todo_none": "Nothing to do.",
         "nav_home": "Home", "nav_catalogue": "Catalogue", "nav_drugs": "Drugs",
         "drugs_title": "Drugs", "drugs_caption": "Drugs found", "none_found": "Nothing found.", "next_page": "Next page",
+        "csv_code": "Drug code", "csv_generic_name": "Generic name", "csv_dosage_form": "Dosage form",
+        "csv_strength": "Strength", "csv_category": "Category", "csv_essential_editions": "Essential list editions",
+        "csv_insurance_class": "Insurance class", "csv_levels": "Levels", "csv_note": "Note",
+        "csv_justification": "Justification", "csv_change": "Change", "csv_reason": "Reason removed",
+        "csv_download": "Download CSV (Excel)", "print": "Print",
+        "csv_catalogue_name": "catalogue-version-{}.csv", "csv_diff_name": "catalogue-diff-{}-against-{}.csv",
+        "print_title": "{} catalogue changes", "print_prepared": "Prepared by (signature)",
+        "print_reviewed": "Chair, Pharmacy and Therapeutics Committee (signature)", "print_date": "Date",
+        "print_on": "Printed on {}", "print_hint": "Print from the browser (Ctrl+P) on A4.",
         "field_drugCode": "Drug code", "field_drugCodes": "Drug codes", "field_reason": "Reason", "field_levels": "Levels",
         "field_note": "Note", "field_justification": "Justification", "field_effectiveFrom": "Effective from",
         "field_comment": "Comment", "field_decision": "Decision", "field_version": "Version", "field_name": "User name",

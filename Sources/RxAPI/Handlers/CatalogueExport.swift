@@ -1,22 +1,56 @@
 internal import Foundation
 import RxDomain
 import RxStore
+import RxUseCases
 
-/// The catalogue in effect as CSV and as a FHIR R4 Bundle of MedicationKnowledge resources.
+/// The catalogue in effect as CSV (for Excel, in Chinese) and as a FHIR R4 Bundle of MedicationKnowledge resources.
 enum CatalogueExport {
-    static func csv(_ entries: [CatalogueEntry]) -> String {
-        var writer = CSVWriter(header: [
-            "drug_code", "generic_name", "dosage_form", "strength", "category", "essential_editions", "insurance_class",
-            "levels", "note", "justification",
-        ])
+    /// The items as Excel on Chinese Windows opens them: Chinese headers and Chinese words for the classes
+    /// (`CSVWriter.forExcel`). The API's `?format=csv` and the console's downloads are this file.
+    static func csv(_ entries: [CatalogueEntry], language: ConsoleLanguage = .chinese) -> String {
+        var writer = CSVWriter.forExcel(
+            header: [
+                "code", "generic_name", "dosage_form", "strength", "category", "essential_editions", "insurance_class",
+                "levels", "note", "justification",
+            ].map { language.word("csv_" + $0) })
         for e in entries {
             writer.append([
-                e.drug.code, e.drug.genericName, e.drug.dosageForm, e.drug.strength ?? "", e.drug.category.rawValue,
-                e.drug.essentialEditions.joined(separator: ";"), e.drug.insuranceClass.rawValue,
-                e.item.levels.map(\.rawValue).joined(separator: ";"), e.item.note ?? "", e.item.justification ?? "",
+                e.drug.code, e.drug.genericName, e.drug.dosageForm, e.drug.strength ?? "", language.category(e.drug.category),
+                e.drug.essentialEditions.joined(separator: "、"), language.insurance(e.drug.insuranceClass),
+                language.levels(e.item.levels),
+                e.item.note ?? "", e.item.justification ?? "",
             ])
         }
         return writer.text
+    }
+
+    /// The difference between two versions (目录调整对照表) for Excel: each added, removed (with why) and changed item,
+    /// a changed one as two lines, before and after.
+    static func diffCSV(_ diff: CatalogueUseCases.VersionDiff, language: ConsoleLanguage = .chinese) -> String {
+        var writer = CSVWriter.forExcel(
+            header: ["change", "code", "generic_name", "dosage_form", "strength", "levels", "note", "justification", "reason"]
+                .map { language.word("csv_" + $0) })
+        func line(_ change: String, _ e: CatalogueEntry, reason: String = "") {
+            writer.append([
+                language.word(change), e.drug.code, e.drug.genericName, e.drug.dosageForm, e.drug.strength ?? "",
+                language.levels(e.item.levels),
+                e.item.note ?? "", e.item.justification ?? "", reason,
+            ])
+        }
+        for e in diff.added { line("added", e) }
+        for e in diff.removed { line("removed", e, reason: diff.removalReasons[e.drug.code] ?? "") }
+        for (before, after) in diff.changed {
+            line("before", before)
+            line("after", after)
+        }
+        return writer.text
+    }
+
+    /// `Content-Disposition` of a download: a plain ASCII name for old clients, the person's (Chinese) name as
+    /// RFC 6266's `filename*`.
+    static func disposition(ascii: String, named name: String) -> String {
+        let encoded = name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-._"))) ?? ascii
+        return "attachment; filename=\"\(ascii)\"; filename*=UTF-8''\(encoded)"
     }
 
     struct Coding: Encodable { var system: String; var code: String; var display: String? }

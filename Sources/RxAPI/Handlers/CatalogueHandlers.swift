@@ -68,7 +68,12 @@ extension APIHandler {
                             effectiveFrom: version.effectiveFrom?.description ?? "",
                             items: try entries.map(Components.Schemas.CatalogueEntry.init)))))
         case .csv:
-            return .ok(.init(body: .csv(HTTPBody(CatalogueExport.csv(entries)))))
+            return .ok(
+                .init(
+                    headers: .init(
+                        contentDisposition: CatalogueExport.disposition(
+                            ascii: "catalogue-\(version.number).csv", named: "基本用药目录-第\(version.number)版.csv")),
+                    body: .csv(HTTPBody(CatalogueExport.csv(entries)))))
         case .fhir:
             let data = try CatalogueExport.fhir(consortium: consortium.code, version: version.number, entries: entries)
             let object = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: data)

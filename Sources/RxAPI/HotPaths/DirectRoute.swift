@@ -29,8 +29,9 @@ enum DirectRoute {
     /// The generated routes' operation middlewares (`operationMiddlewares(roles:validator:maximumBodyBytes:)`) whose
     /// work a direct route does itself: `RoleGate` (`OperationRoles.authorize`) and `ContractGuard` (the body through
     /// the same `ContractValidator`; a direct route answers no query string and reads only parameters within the
-    /// contract's bounds). `HotPathTests` fails when the generated routes get one more.
-    static let operationMiddlewares: [Any.Type] = [RoleGate.self, ContractGuard.self]
+    /// contract's bounds), and `VerbatimHeaders` (a direct route writes its headers as they are). `HotPathTests` fails
+    /// when the generated routes get one more.
+    static let operationMiddlewares: [Any.Type] = [RoleGate.self, ContractGuard.self, VerbatimHeaders.self]
 
     /// No query string: `ContractGuard` refuses a query parameter the operation does not have, so a request with one
     /// is the generated route's to answer.
