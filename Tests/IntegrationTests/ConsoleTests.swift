@@ -223,6 +223,29 @@ extension ConsoleTests {
             #expect(try await Self.todo(app, "待审核的延伸处方", jar: &pharmacist) == toReview + 1)
         }
     }
+
+    @Test("home to-dos: herb items of a round open for commitments that the member has not committed")
+    func herbCommitmentsToDo() async throws {
+        try await TestApp.run { app in
+            try await Self.account(app, "yj1", .procurementOfficer, institution: "YJ-TCMH")
+            var member = Jar()
+            _ = try await Self.login(app, "yj1", jar: &member)
+            let before = try #require(try await Self.todo(app, "待填报约定采购量的饮片品种", jar: &member))
+            let t = try await HerbProcurementTests.tokens(app)
+            let round = try #require(try await HerbProcurementTests.createRound(app, t.leadOfficer).json["id"] as? Int)
+            for (drug, ceiling) in [(HerbProcurementTests.astragalus, "80.00"), (HerbProcurementTests.tangerine, "45.00")] {
+                let added = try await HerbProcurementTests.addItem(app, t.leadOfficer, round: round, drug: drug, ceiling: ceiling)
+                #expect(added.status == .created)
+            }
+            // Not yet open: nothing to enter.
+            #expect(try await Self.todo(app, "待填报约定采购量的饮片品种", jar: &member) == before)
+            #expect(try await HerbProcurementTests.move(app, t.leadOfficer, round: round, "open_commitments").status == .ok)
+            #expect(try await Self.todo(app, "待填报约定采购量的饮片品种", jar: &member) == before + 2)
+            let committed = try await HerbProcurementTests.commit(app, t.yj, round: round, drug: HerbProcurementTests.astragalus)
+            #expect(committed.status == .created, "\(committed.text)")
+            #expect(try await Self.todo(app, "待填报约定采购量的饮片品种", jar: &member) == before + 1)
+        }
+    }
 }
 
 @Suite("The console's drug editing for the national master data admin (issue 26)")

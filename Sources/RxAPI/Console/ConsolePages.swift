@@ -115,7 +115,9 @@ struct TodoItem: Equatable, ConsoleViewModel {
             switch item {
             case .catalogueToEndorse: "/console/catalogue/versions"
             case .catalogueObjections, .catalogueDrafts: "/console/catalogue/draft"
-            case .ordersDraft, .ordersToReceive, .prescriptionsToReview, .invoicesInDiscrepancy, .payablesOverdue: ""
+            case .ordersDraft, .ordersToReceive, .prescriptionsToReview, .invoicesInDiscrepancy, .payablesOverdue,
+                .herbCommitmentsToEnter:
+                ""
             }
     }
 }

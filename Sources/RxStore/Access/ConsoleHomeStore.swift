@@ -25,6 +25,8 @@ package struct ConsoleHomeStore: SQLStore {
         package var invoicesInDiscrepancy: Int
         /// Extended prescriptions requested of the institution as the dispensing one, not yet reviewed (待审核).
         package var prescriptionsToReview: Int
+        /// Items of joint herb rounds open for commitments on which the institution has not committed (待报量).
+        package var herbCommitmentsToEnter: Int
     }
 
     package func counts(consortiumID: Int64, institutionID: Int64?) async throws -> Counts {
@@ -54,11 +56,17 @@ package struct ConsoleHomeStore: SQLStore {
                                  AND cardinality(l.discrepancies) > 0)),
               (SELECT count(*)::int FROM extended_prescriptions x
                 WHERE x.consortium_id = \(consortiumID) AND x.state = 'requested'
-                  AND x.dispensing_institution_id = \(institutionID)::bigint)
-            """, as: (Int, Int, Int, Int, Int, Int, Int).self)
+                  AND x.dispensing_institution_id = \(institutionID)::bigint),
+              (SELECT count(*)::int FROM herb_round_items i JOIN herb_rounds r
+                   ON r.consortium_id = i.consortium_id AND r.id = i.round_id
+                WHERE i.consortium_id = \(consortiumID) AND r.status = \(HerbRoundStatus.commitmentsOpen.rawValue)
+                  AND NOT EXISTS (SELECT 1 FROM herb_commitments c
+                                   WHERE c.consortium_id = i.consortium_id AND c.item_id = i.id
+                                     AND c.institution_id = \(institutionID)::bigint))
+            """, as: (Int, Int, Int, Int, Int, Int, Int, Int).self)
         let r = rows[0]
         return Counts(
             cataloguesToEndorse: r.0, catalogueObjections: r.1, catalogueDrafts: r.2, ordersDraft: r.3, ordersToReceive: r.4,
-            invoicesInDiscrepancy: r.5, prescriptionsToReview: r.6)
+            invoicesInDiscrepancy: r.5, prescriptionsToReview: r.6, herbCommitmentsToEnter: r.7)
     }
 }

@@ -23,6 +23,7 @@ package struct ConsoleHomeUseCases: Sendable {
         case prescriptionsToReview = "prescriptions_to_review"
         case invoicesInDiscrepancy = "invoices_in_discrepancy"
         case payablesOverdue = "payables_overdue"
+        case herbCommitmentsToEnter = "herb_commitments_to_enter"
     }
 
     /// The person's to-do items with their counts, in the page's order.
@@ -39,6 +40,9 @@ package struct ConsoleHomeUseCases: Sendable {
             if principal.may(.raiseOrder(consortiumID: consortiumID, institutionID: institution)) {
                 items.append((.ordersDraft, counts.ordersDraft))
                 items.append((.ordersToReceive, counts.ordersToReceive))
+            }
+            if principal.may(.commitHerbVolume(consortiumID: consortiumID, institutionID: institution)) {
+                items.append((.herbCommitmentsToEnter, counts.herbCommitmentsToEnter))
             }
             if principal.may(.reviewExtendedPrescription(consortiumID: consortiumID, dispensingInstitutionID: institution)) {
                 items.append((.prescriptionsToReview, counts.prescriptionsToReview))
