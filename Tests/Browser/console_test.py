@@ -1053,18 +1053,24 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(header[:3], ["调整", "药品编码", "通用名"])
 
         # Printed by Chromium to PDF (A4): the consortium's title, the signature lines, page numbers; no navigation.
-        from pypdf import PdfReader
-        from selenium.webdriver.common.print_page_options import PrintOptions
-        options = PrintOptions()
-        options.page_width, options.page_height = 21.0, 29.7
-        pdf = PdfReader(io.BytesIO(base64.b64decode(self.driver.print_page(options))))
-        text = "\n".join(page.extract_text() for page in pdf.pages)
-        with open(os.path.join(SCREENSHOTS, "catalogue-diff.pdf"), "wb") as out:
-            out.write(base64.b64decode(self.driver.print_page(options)))
+        pdf, text = self.printed("catalogue-diff.pdf")
         self.assertIn("吉林市中医医联体基本用药目录调整对照表", text.replace(" ", ""))
         self.assertIn("药事管理与药物治疗学委员会主任委员（签字）", text.replace(" ", ""))
         self.assertIn(f"1 / {len(pdf.pages)}", text)
         self.assertNotIn("退出登录", text, "the printout shows the console's header")
+
+    def printed(self, name):
+        """The page shown, printed to PDF on A4 by Chromium (saved under the screenshots as `name`): the PDF read
+        back with pypdf, and its text."""
+        from pypdf import PdfReader
+        from selenium.webdriver.common.print_page_options import PrintOptions
+        options = PrintOptions()
+        options.page_width, options.page_height = 21.0, 29.7
+        data = base64.b64decode(self.driver.print_page(options))
+        with open(os.path.join(SCREENSHOTS, name), "wb") as out:
+            out.write(data)
+        pdf = PdfReader(io.BytesIO(data))
+        return pdf, "\n".join(page.extract_text() for page in pdf.pages)
 
     def publish_through_api(self):
         """A version published from tomorrow through the JSON API, one item removed with a reason (for the third
@@ -1167,6 +1173,20 @@ class ConsoleTest(unittest.TestCase):
         # "有效（）" while test_desk_4's fault stands.
         self.assertTrue(cells[6].startswith("有效"), cells)
         self.assertTrue(self.has(f"#rx-{rx} .end-form"), "the prescriber who issued it cannot end it")
+
+        # 长处方笺: printed on one A4 page, with the drug, the limits, and the patient's confirmation and signature.
+        self.click(f"#rx-{rx} a.print-link")
+        self.assertEqual(self.path(), f"/console/long-prescriptions/{rx}/print", self.where())
+        self.assertEqual(self.text_of("#lrx-patient"), ref)
+        pdf, text = self.printed("long-prescription.pdf")
+        flat = text.replace(" ", "").replace("\n", "")
+        self.assertEqual(len(pdf.pages), 1, "a long prescription is one page")
+        for expected in ("吉林市中医医联体长期处方笺", ref, drug, "患者或家属（签字）", "审核药师（签名）",
+                         "同意按长期处方用药"):
+            self.assertIn(expected.replace(" ", ""), flat)
+        self.assertNotIn("退出登录", text, "the printout shows the console's header")
+        self.driver.back()
+        self.loaded()
 
         # The browser's back button. Chromium keeps no POST's page sent with no-store: it asks to send the check again
         # (headless, a reload sends it without asking), and the check now finds the patient's supply and refuses a

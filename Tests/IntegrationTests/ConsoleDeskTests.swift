@@ -104,6 +104,15 @@ struct ConsoleDeskTests {
             let id = try await app.database.rows("SELECT id FROM long_prescriptions", as: Int64.self)[0]
             #expect(patient.text.contains(#"<tr class="prescription" id="rx-\#(id)">"#))
             #expect(patient.text.contains(#"<td class="status">有效</td>"#), "an active one's status has no empty reason")
+            // 长处方笺, printable: the prescription, the limits, the signatures and the patient's confirmation.
+            let printed = try await ConsoleTests.get(
+                app, "/console/long-prescriptions/\(id)/print?institution=CY-BJL-CHC&ref=P-DESK-1", jar: &jar)
+            #expect(printed.status == .ok && printed.text.contains(#"<dd id="lrx-no">\#(id)</dd>"#))
+            #expect(printed.text.contains(#"<dd id="lrx-patient">P-DESK-1</dd>"#) && printed.text.contains("长期处方笺"))
+            #expect(printed.text.contains("可分 3 次调剂") && printed.text.contains("患者或家属（签字）"))
+            let unknown = try await ConsoleTests.get(
+                app, "/console/long-prescriptions/999999/print?institution=CY-BJL-CHC&ref=P-DESK-1", jar: &jar)
+            #expect(unknown.status == .notFound)
             #expect(patient.text.contains(#"action="/console/long-prescriptions/\#(id)/end""#))
             // A pharmacist elsewhere in the consortium sees it, and may not end it.
             try await ConsoleTests.account(app, "pharm", .institutionPharmacist, institution: "YJ-TCMH")

@@ -114,6 +114,36 @@ struct ConsoleLongPrescriptionPages: Sendable {
         return routes.render("patient", values, title: c.language.word("patient_title"), c, status: status)
     }
 
+    /// 长处方笺: a long prescription as printed for the patient's file, with the prescriber's and the reviewing
+    /// pharmacist's signatures and the patient's confirmation that they were told how to take it and when to come
+    /// back. Found among the patient's prescriptions, so read as the patient's page is (the same permission).
+    func printed(_ c: ConsoleRequest) async throws -> Response {
+        let consortiumID = try c.principal.scopedConsortiumID(orNotFound: "no consortium")
+        let id = c.segment(2)
+        let institution = c.query("institution") ?? ""
+        let ref = c.query("ref") ?? ""
+        guard !ref.isEmpty,
+            let p = try await longPrescriptions.patientPrescriptions(
+                consortiumID: consortiumID, institutionCode: institution, memberPseudonym: ref, by: c.principal
+            ).first(where: { String($0.id) == id })
+        else { throw DomainError.notFound("no long prescription \(id)") }
+        let language = c.language
+        let drug = try await DrugUseCases(database: routes.database).find(code: p.drugCode)
+        let row = PrescriptionRow(p, language: language, mayEnd: false)
+        return routes.render(
+            "lrx_print",
+            [
+                "rx": row, "patientRef": p.patientRef,
+                "drugName": [drug?.genericName, drug?.dosageForm, drug?.strength].compactMap { $0 }.joined(separator: " "),
+                "quantity": DecimalText.plain(p.quantity),
+                "limits": language.word("print_lrx_limits").replacingFirst(String(p.maxFills))
+                    .replacingFirst(String(p.minDaysBetweenFills)).replacingFirst(String(p.validityDays)),
+                "printTitle": language.word("print_lrx_title").replacingFirst(c.session.consortiumName ?? ""),
+                "printedOn": language.word("print_on").replacingFirst(ConsoleFormat.date(routes.clock.today(), language)),
+                "backHref": Self.patientPath(institution, ref),
+            ], title: language.word("print_lrx_heading"), c)
+    }
+
     func end(_ c: ConsoleRequest) async throws -> Response {
         try await routes.change(c) {
             guard let id = Int64(c.segment(2)) else { throw DomainError.notFound("no long prescription \(c.segment(2))") }

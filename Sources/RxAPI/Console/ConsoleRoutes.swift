@@ -91,6 +91,9 @@ struct ConsoleRoutes: Sendable {
             await page(request, context: context, desk.patient)
         }
         console.post("long-prescriptions/:id/end") { request, context in await page(request, context: context, desk.end) }
+        console.get("long-prescriptions/:id/print") { request, context in
+            await page(request, context: context, desk.printed)
+        }
         console.get("catalogue/draft") { request, context in await page(request, context: context, catalogue.draft) }
         console.post("catalogue/draft/open") { request, context in await page(request, context: context, catalogue.openDraft) }
         console.post("catalogue/draft/propose") { request, context in
