@@ -133,7 +133,10 @@ struct ConsoleCataloguePages: Sendable {
         }
         guard let open = try await catalogue.versions(consortiumID: consortium.id).last(where: { $0.status == .draft })
         else { throw DomainError.conflict("there is no draft; open one first") }
-        let item = try await catalogue.entries(open.number, consortiumID: consortium.id).first { $0.drug.code == code }?.item
+        // The items whose code starts with this one (a handful), not the whole version.
+        let item = try await catalogue.entries(
+            open.number, consortiumID: consortium.id, matching: CatalogueFilter(text: code).query(.all)
+        ).entries.first { $0.drug.code == code }?.item
         // After a refused save the form shows what was typed; after a refused removal, the item as it is.
         let posted = refusal != nil && c.request.uri.path.hasSuffix("/draft/item")
         let levels = posted ? Set(c.form.all("levels")) : Set((item?.levels ?? []).map(\.rawValue))
