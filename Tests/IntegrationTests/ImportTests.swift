@@ -139,7 +139,7 @@ struct ImportTests {
         }
     }
 
-    @Test("19.6: a GBK price list imports with --encoding gbk; without it the message names the option")
+    @Test("19.6: a GBK price list imports, found or named; read as UTF-8 the message names the option")
     func gbkPrices() async throws {
         try await TestApp.run { app in
             let code = try await app.database.rows(
@@ -160,15 +160,16 @@ struct ImportTests {
             #expect(summary.imported == 1)
             #expect(try await app.count("SELECT count(*)::int FROM price_agreements WHERE reference = '吉林省药品集中采购第三批'") == 1)
 
-            // The command: the option, and the message without it (exit 2, nothing imported).
+            // The command: GBK found without the option; told UTF-8, the message names the option (exit 2, nothing
+            // imported).
             let binary = try #require(Command.binary, "build consortiumrx first (swift build --build-tests)")
             let cli = Command(binary: binary, databaseURL: app.databaseURL)
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("prices-gbk-\(UUID().uuidString).csv")
             defer { try? FileManager.default.removeItem(at: file) }
             try #require("\(Self.header)\n\(code),8.90,package,吉林省药品集中采购第四批,2027-03-01\n".data(using: Self.gbk)).write(to: file)
-            let refused = try cli.run(["import", "prices", file.path, "--consortium", "JLTCM"])
+            let refused = try cli.run(["import", "prices", file.path, "--consortium", "JLTCM", "--encoding", "utf-8"])
             #expect(refused.status == 2 && refused.err.contains("--encoding gbk"), "\(refused.err)")
-            let done = try cli.run(["import", "prices", file.path, "--consortium", "JLTCM", "--encoding", "gbk"])
+            let done = try cli.run(["import", "prices", file.path, "--consortium", "JLTCM"])
             #expect(done.status == 0 && done.out.contains("1 imported"), "\(done.err)")
             #expect(try await app.count("SELECT count(*)::int FROM price_agreements WHERE reference = '吉林省药品集中采购第四批'") == 1)
         }

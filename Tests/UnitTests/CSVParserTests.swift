@@ -25,18 +25,42 @@ struct CSVParserTests {
     @Test("quotes, doubled quotes, CRLF, empty fields, a byte-order mark, line breaks in quotes and blank lines")
     func reads() throws {
         #expect(
-            try Self.records("a,b\r\n\"x, y\",\"he said \"\"hi\"\"\"\r\n,\r\n") == [
-                ["a", "b"], ["x, y", "he said \"hi\""], ["", ""],
+            try Self.records("a,b\r\n\"x, y\",\"he said \"\"hi\"\"\"\r\n,x\r\n") == [
+                ["a", "b"], ["x, y", "he said \"hi\""], ["", "x"],
             ])
         #expect(try Self.records("\u{FEFF}\"code\",name\n1,2") == [["code", "name"], ["1", "2"]])
         #expect(try Self.records("\u{FEFF}code\n") == [["code"]])
         #expect(try Self.records("a\n\"line\nbreak\",x\nlast") == [["a"], ["line\nbreak", "x"], ["last"]])
         #expect(try Self.lines("a\n\"line\nbreak\",x\nlast") == [1, 2, 4])
         #expect(try Self.lines("a\n\n\r\nb\n") == [1, 4])
-        #expect(try Self.records("\"\"\n\"\",\n") == [[""], ["", ""]])
+        #expect(try Self.records("\"\"\n\"\",x\n") == [[""], ["", "x"]])
         #expect(try Self.records("\"a\r\nb\"\r\n") == [["a\r\nb"]])
         #expect(try Self.records("中药,é\n") == [["中药", "é"]])
         #expect(try Self.records("") == [])
+    }
+
+    @Test("rows of empty cells, which a spreadsheet writes for rows it once touched, are skipped; the header is not")
+    func emptyRows() throws {
+        #expect(try Self.records("a,b\r\n1,2\r\n,\r\n , \r\n\"\",\r\n3,\r\n,,\r\n") == [["a", "b"], ["1", "2"], ["3", ""]])
+        #expect(try Self.lines("a,b\n,\n1,2\n") == [1, 3])
+        #expect(try Self.records(",\n1,2\n") == [["", ""], ["1", "2"]])
+        let table = try CSVTable(text: "code,name\nA1,x\n,\n,,,\n", requiredColumns: ["code"], file: "f", reportRagged: true)
+        #expect(table.rows.count == 1)
+        #expect(table.ragged.isEmpty)
+    }
+
+    @Test("the encoding of a file given without one: a byte-order mark or UTF-8 text is UTF-8, else GBK")
+    func detectsEncoding() throws {
+        let text = "药品编码,数量\n黄芪,1\n"
+        #expect(try FileEncoding.detect(.data(Data(text.utf8))) == .utf8)
+        #expect(try FileEncoding.detect(.data(Data([0xEF, 0xBB, 0xBF] + Array(text.utf8)))) == .utf8)
+        #expect(try FileEncoding.detect(.data(Data("code,qty\n".utf8))) == .utf8)
+        let gbk = try #require(text.data(using: FileEncoding.gbk.foundation))
+        #expect(try FileEncoding.detect(.data(gbk)) == .gbk)
+        // A sample cut inside a character is still UTF-8; a whole file cut there is not.
+        let cut = Array(text.utf8.prefix(4))
+        #expect(FileEncoding.detect(prefix: cut, whole: false) == .utf8)
+        #expect(FileEncoding.detect(prefix: cut, whole: true) == .gbk)
     }
 
     @Test("the first malformed spot is thrown with its line")

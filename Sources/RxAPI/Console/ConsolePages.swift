@@ -14,8 +14,16 @@ struct ConsolePages: Sendable {
     func home(_ c: ConsoleRequest) async throws -> Response {
         let todo = try await ConsoleHomeUseCases(database: database).todo(for: c.principal, today: routes.clock.today())
         let items = todo.map { TodoItem(item: $0.item, count: $0.count, language: c.language) }
+        let templates = ImportTemplate.allCases.map { ["href": "/console/templates/\($0.rawValue)", "title": $0.title] }
         return routes.render(
-            "home", ["todo": items], title: c.language.word("home_title"), c)
+            "home", ["todo": items, "templates": templates], title: c.language.word("home_title"), c)
+    }
+
+    /// An import's template for Excel (`ImportTemplate`): any signed-in person may download it.
+    func template(_ c: ConsoleRequest) async throws -> Response {
+        let kind = c.segment(-1)
+        guard let template = ImportTemplate(rawValue: kind) else { throw DomainError.notFound("no import \(kind)") }
+        return ConsoleRoutes.csv(template.csv, ascii: "template-\(kind).csv", named: template.title + ".csv")
     }
 
     func drugs(_ c: ConsoleRequest) async throws -> Response {

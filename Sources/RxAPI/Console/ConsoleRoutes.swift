@@ -56,6 +56,7 @@ struct ConsoleRoutes: Sendable {
         }
         let pages = ConsolePages(routes: self)
         console.get { request, context in await page(request, context: context, pages.home) }
+        console.get("templates/:kind") { request, context in await page(request, context: context, pages.template) }
         console.get("drugs") { request, context in await page(request, context: context, pages.drugs) }
         console.get("drugs/:code") { request, context in await page(request, context: context, pages.drug) }
         let drugEdit = ConsoleDrugEditPage(routes: self)

@@ -47,6 +47,8 @@ enum ConsoleStrings {
         "login_title": "登录", "user_name": "用户名", "password": "密码", "login": "登录",
         "login_refused": "用户名或密码错误。", "login_locked": "账户已锁定，请于 {} 后再试，或请管理员重置密码。",
         "home_title": "首页", "todo_title": "待办事项", "todo_none": "暂无待办事项。",
+        "templates_title": "导入模板",
+        "templates_hint": "每个模板含中文表头和一行示例，可用 Excel 打开填写后另存为 CSV 导入；编码、发票号码等列请设为“文本”格式，以免丢失开头的 0 或变成科学计数法。",
         "nav_home": "首页", "nav_catalogue": "目录", "nav_drugs": "药品",
         "drugs_title": "药品", "drugs_caption": "药品检索结果", "none_found": "没有找到。", "next_page": "下一页",
         "csv_code": "药品编码", "csv_generic_name": "通用名", "csv_dosage_form": "剂型", "csv_strength": "规格",
@@ -165,6 +167,9 @@ enum ConsoleStrings {
         "login_refused": "Wrong user name or password.",
         "login_locked": "The account is locked until {}; try again then, or ask an administrator to reset the password.",
         "home_title": "Home", "todo_title": "To do", "todo_none": "Nothing to do.",
+        "templates_title": "Import templates",
+        "templates_hint":
+            "Each template has the Chinese headers and one example row: fill it in Excel and save it as CSV to import. Format code and invoice-number columns as text, so Excel keeps their leading zeros and never writes them in scientific notation.",
         "nav_home": "Home", "nav_catalogue": "Catalogue", "nav_drugs": "Drugs",
         "drugs_title": "Drugs", "drugs_caption": "Drugs found", "none_found": "Nothing found.", "next_page": "Next page",
         "csv_code": "Drug code", "csv_generic_name": "Generic name", "csv_dosage_form": "Dosage form",

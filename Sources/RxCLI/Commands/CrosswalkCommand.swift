@@ -39,7 +39,9 @@ struct CrosswalkCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (input, encoding, consortium) = (try ImportCommand.input(file), try self.encoding.value(), self.consortium)
+            let (input, encoding, consortium) = (
+                try ImportCommand.input(file), try self.encoding.value(for: .file(path: file)), self.consortium
+            )
             let source = self.source ?? "file \(URL(fileURLWithPath: file).lastPathComponent)"
             let outcome = try await database.withDatabase("crosswalk") { db in
                 try await CrosswalkUseCases(database: db).load(

@@ -7,7 +7,7 @@ import RxUseCases
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Load a file in one transaction: any bad line changes nothing.",
-        subcommands: [Prices.self, HerbUsage.self, Stock.self, ShortageLists.self])
+        subcommands: [Prices.self, HerbUsage.self, Stock.self, ShortageLists.self, Template.self])
 
     /// Every bad line on standard error, exit 2.
     static func rejected(_ file: String, _ rejected: ProvincialPriceImport.Rejected) -> ExitCode {
@@ -44,7 +44,9 @@ struct ImportCommand: AsyncParsableCommand {
         @OptionGroup var encoding: EncodingOption
 
         func run() async throws {
-            let (input, encoding, consortium) = (try ImportCommand.input(file), try self.encoding.value(), self.consortium)
+            let (input, encoding, consortium) = (
+                try ImportCommand.input(file), try self.encoding.value(for: .file(path: file)), self.consortium
+            )
             let outcome = try await database.withDatabase("import") { db in
                 try await PriceImportUseCases(database: db).run(
                     input: input, encoding: encoding, consortiumCode: consortium, actor: .console("import prices"))
@@ -81,7 +83,7 @@ extension ImportCommand {
 
         func run() async throws {
             let (input, encoding, consortium, year) = (
-                try ImportCommand.input(file), try self.encoding.value(), self.consortium, self.year
+                try ImportCommand.input(file), try self.encoding.value(for: .file(path: file)), self.consortium, self.year
             )
             do {
                 let summary = try await database.withDatabase("import") { db in
@@ -121,7 +123,7 @@ extension ImportCommand {
 
         func run() async throws {
             let (input, encoding, institution, consortium) = (
-                try ImportCommand.input(file), try self.encoding.value(), self.institution, self.consortium
+                try ImportCommand.input(file), try self.encoding.value(for: .file(path: file)), self.institution, self.consortium
             )
             do {
                 let summary = try await database.withDatabase("import") { db in
@@ -149,13 +151,18 @@ extension ImportCommand {
 
         @OptionGroup var database: DatabaseOptions
 
-        @Argument(help: "The CSV file (UTF-8).")
+        @Argument(help: "The CSV file.")
         var file: String
 
+        @OptionGroup var encoding: EncodingOption
+
         func run() async throws {
-            _ = try ImportCommand.input(file)
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                FileHandle.standardError.write(Data("cannot read \(file) as UTF-8\n".utf8))
+            let input = try ImportCommand.input(file)
+            let encoding = try self.encoding.value(for: input)
+            guard let data = FileManager.default.contents(atPath: file),
+                let text = String(data: data, encoding: encoding.foundation)
+            else {
+                FileHandle.standardError.write(Data("cannot read \(file) as \(encoding.rawValue) text\n".utf8))
                 throw ExitCode(2)
             }
             let name = URL(fileURLWithPath: file).lastPathComponent
@@ -167,6 +174,40 @@ extension ImportCommand {
                 print("shortage lists: \(lines) lines, \(changed) memberships added or changed")
             } catch let rejected as ShortageListImportUseCases.Rejected {
                 throw ImportCommand.rejected(file, rejected)
+            }
+        }
+    }
+}
+
+extension ImportCommand {
+    /// `import template KIND`: the template of an import, for Excel (the Chinese headers and one example row).
+    struct Template: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "template",
+            abstract:
+                "Write the template of an import (\(ImportTemplate.allCases.map(\.rawValue).joined(separator: ", "))): Chinese headers and one example row, UTF-8 with a BOM for Excel."
+        )
+
+        @Argument(help: "The import: \(ImportTemplate.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var kind: String
+
+        @Option(name: .shortAndLong, help: "The file to write (default: standard output).")
+        var output: String?
+
+        func run() throws {
+            guard let template = ImportTemplate(rawValue: kind) else {
+                FileHandle.standardError.write(
+                    Data("no import \(kind): one of \(ImportTemplate.allCases.map(\.rawValue).joined(separator: ", "))\n".utf8))
+                throw ExitCode(2)
+            }
+            let data = Data(template.csv.utf8)
+            guard let output else {
+                FileHandle.standardOutput.write(data)
+                return
+            }
+            guard FileManager.default.createFile(atPath: output, contents: data) else {
+                FileHandle.standardError.write(Data("cannot write \(output)\n".utf8))
+                throw ExitCode(2)
             }
         }
     }

@@ -51,7 +51,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let encoding = try self.encoding.value()
+            let encoding = try self.encoding.value(for: .file(path: file))
             guard let format = ReconciliationReport.Format(rawValue: format) else {
                 throw Self.badInput("--format must be table, csv or json")
             }

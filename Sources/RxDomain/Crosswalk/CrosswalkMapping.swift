@@ -91,7 +91,9 @@ package enum CrosswalkRules {
             errors.append(FieldError(field: "codeType", reason: "must be one of \(DrugCodeType.names)"))
         }
         var code: DrugCode?
-        if let type {
+        if let damage = SpreadsheetCell.codeDamage(input.code.trimmingCharacters(in: .whitespaces)) {
+            errors.append(FieldError(field: "code", reason: damage))
+        } else if let type {
             do { code = try DrugCode(input.code, type: type, field: "code") } catch { errors += error.fieldErrors }
         }
         var specification = input.specification?.trimmingCharacters(in: .whitespaces)

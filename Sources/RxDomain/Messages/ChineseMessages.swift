@@ -658,6 +658,16 @@ package enum ChineseMessages {
         ("{} lacks the column(s) {}", "{1} 缺少以下列：{2}"),
         ("{} fields where the header has {}", "有 {1} 个字段，而表头有 {2} 列"),
         ("not {} text", "不是 {1} 编码的文本"),
+        // What a spreadsheet broke (SpreadsheetCell), and the imports' templates (ImportTemplate).
+        ("no import {}", "没有导入类型 {1}"),
+        (
+            "'{}' is a number in scientific notation: the spreadsheet changed the code. Format the column as text and type the codes again",
+            "“{1}”是科学计数法的数字：表格软件改动了编码。请把该列设为“文本”格式后重新填写编码"
+        ),
+        (
+            "'{}' has {} digits where an invoice number has 8 or 20: the spreadsheet dropped its leading zeros. Format the column as text and type the numbers again",
+            "“{1}”只有 {2} 位数字，而发票号码为 8 位或 20 位：表格软件去掉了开头的 0。请把该列设为“文本”格式后重新填写号码"
+        ),
         // The seed (SeedLoader, DemoData).
         ("edition and effective_from are required", "edition 和 effective_from 为必填项"),
         ("every column is required", "每一列都必须填写"),

@@ -62,10 +62,15 @@ package enum StockOpeningRules {
         let drug = drugCode ?? ""
         if drug.isEmpty {
             errors.append(FieldError(field: "drug_code", reason: "is required"))
+        } else if let damage = SpreadsheetCell.codeDamage(drug) {
+            errors.append(FieldError(field: "drug_code", reason: damage))
         } else if Codes.drugCodeError(drug) != nil {
             errors.append(FieldError(field: "drug_code", reason: "is not a drug code"))
         }
-        let expiry = expiryDate.flatMap(BusinessDate.init)
+        if let lotNumber, let damage = SpreadsheetCell.codeDamage(lotNumber) {
+            errors.append(FieldError(field: "lot_number", reason: damage))
+        }
+        let expiry = expiryDate.flatMap(SpreadsheetCell.date)
         if expiry == nil {
             errors.append(FieldError(field: "expiry_date", reason: "must be a date YYYY-MM-DD"))
         }
@@ -78,7 +83,7 @@ package enum StockOpeningRules {
                 errors += fields.map { FieldError(field: "lot_number", reason: $0.reason) }
             }
         }
-        let amount = quantity.flatMap { Money($0, maxDecimals: 4)?.amount }
+        let amount = quantity.flatMap(SpreadsheetCell.number).flatMap { Money($0, maxDecimals: 4)?.amount }
         if amount == nil || amount! <= 0 {
             errors.append(FieldError(field: "quantity", reason: "must be a positive number with at most four decimals"))
         }
@@ -87,7 +92,7 @@ package enum StockOpeningRules {
         }
         var cost: Decimal?
         if let unitCost {
-            cost = Money(unitCost, maxDecimals: 4)?.amount
+            cost = SpreadsheetCell.number(unitCost).flatMap { Money($0, maxDecimals: 4)?.amount }
             if cost == nil {
                 errors.append(FieldError(field: "unit_cost", reason: "must be an amount with at most four decimals"))
             }

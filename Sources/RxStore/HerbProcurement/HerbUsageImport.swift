@@ -68,7 +68,7 @@ package struct HerbUsageImport: Sendable {
             if institution == nil { reasons.append("institution_code is required") }
             CopyText.field(institution, to: &buffer)
             let drug = row.trimmedValue(drugColumn) ?? ""
-            if let e = Codes.drugCodeError(drug) {
+            if let e = SpreadsheetCell.codeDamage(drug) ?? Codes.drugCodeError(drug) {
                 reasons.append("drug_code \(e)")
                 CopyText.field(nil, to: &buffer)
             } else {
@@ -88,7 +88,7 @@ package struct HerbUsageImport: Sendable {
             }
             CopyText.field(lineYear.map(String.init), to: &buffer)
             let quantityText = row.trimmedValue(quantityColumn) ?? ""
-            if let quantity = Money(quantityText, maxDecimals: 3)?.amount {
+            if let quantity = SpreadsheetCell.number(quantityText).flatMap({ Money($0, maxDecimals: 3)?.amount }) {
                 CopyText.field(DecimalText.plain(quantity), to: &buffer)
             } else {
                 reasons.append("quantity_kg '\(quantityText)' is not a quantity with at most three decimals")

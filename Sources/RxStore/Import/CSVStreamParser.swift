@@ -1,4 +1,5 @@
 import Foundation
+import RxDomain
 
 #if canImport(CoreFoundation)
     import CoreFoundation
@@ -12,8 +13,9 @@ package struct CSVRecord: Sendable, Equatable {
 }
 
 /// The one CSV parser: records from bytes fed chunk by chunk (RFC 4180: quoted fields may hold commas,
-/// doubled quotes and line breaks; a carriage return outside quotes is dropped; blank lines are skipped; a record
-/// keeps the line it started on), in constant memory. `records(_:)` and `CSVTable` read a whole text with it.
+/// doubled quotes and line breaks; a carriage return outside quotes is dropped; blank lines and rows of empty cells
+/// are skipped; a record keeps the line it started on), in constant memory. `records(_:)` and `CSVTable` read a
+/// whole text with it.
 ///
 /// It works on bytes before decoding: in UTF-8 and in GBK/GB 18030 the bytes of a newline (0x0A), carriage return
 /// (0x0D), quote (0x22) and comma (0x2C) never occur inside a multi-byte character (GBK's trailing bytes are
@@ -57,6 +59,8 @@ package struct CSVStreamParser {
     /// A quote seen inside a quoted field: a doubled quote or the closing one, depending on the next byte.
     private var quotePending = false
     private var undecodable = false
+    /// Records emitted so far (the header is the first).
+    private var recordCount = 0
     /// A malformed spot was found: the rest of the physical line is skipped and the record reported.
     private var malformed: (line: Int, reason: String)?
     private var recordLine = 1
@@ -167,6 +171,10 @@ package struct CSVStreamParser {
                 fields[0] = String(first.unicodeScalars.dropFirst())
             }
         }
+        // A row of empty cells (`,,,,`) is what a spreadsheet writes for rows it once touched, often at the end of a
+        // file: it is skipped like a blank line. The header is never skipped.
+        if recordCount > 0, fields.allSatisfy({ $0.allSatisfy { $0 == " " || $0 == "\t" } }) { return }
+        recordCount += 1
         try emit(.record(CSVRecord(line: recordLine, fields: fields)))
     }
 
@@ -253,7 +261,7 @@ package struct CSVTable: Sendable {
     package init(text: String, requiredColumns: [String], file: String, reportRagged: Bool = false) throws {
         let records = try CSVStreamParser.records(text)
         guard let first = records.first else { throw CSVStreamParser.Malformed(line: 1, reason: "\(file) is empty") }
-        header = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        header = first.fields.map(ImportTemplate.columnName)
         rows = Array(records.dropFirst())
         index = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let missing = requiredColumns.filter { index[$0] == nil }

@@ -4,13 +4,14 @@ import Foundation
     import CoreFoundation
 #endif
 
-/// The text encoding of an input file (`--encoding` of `reconcile invoices`, `import prices`, `import herb-usage`).
+/// The text encoding of an input file (`--encoding` of `reconcile invoices`, `import prices`, `import herb-usage`;
+/// found by `detect` when not given).
 package enum FileEncoding: String, Sendable, CaseIterable {
     case utf8 = "utf-8"
     case gbk
 
     /// GBK is read as GB 18030, its superset.
-    var foundation: String.Encoding {
+    package var foundation: String.Encoding {
         switch self {
         case .utf8: .utf8
         case .gbk:
@@ -18,6 +19,31 @@ package enum FileEncoding: String, Sendable, CaseIterable {
                 rawValue: CFStringConvertEncodingToNSStringEncoding(
                     CFStringEncoding(CFStringEncodings.GB_18030_2000.rawValue)))
         }
+    }
+
+    /// The encoding of a file given without one: UTF-8 when it opens with a byte-order mark or its first 64 KiB are
+    /// UTF-8, else GBK, what Excel on Chinese Windows saves as "CSV (逗号分隔)". Chinese text in GBK is almost never
+    /// valid UTF-8 (its lead bytes 0x81–0xFE are followed by bytes UTF-8 does not allow there).
+    package static func detect(_ input: FileInput) throws -> FileEncoding {
+        let sample = 1 << 16
+        switch input {
+        case .data(let data):
+            return detect(prefix: [UInt8](data.prefix(sample)), whole: data.count <= sample)
+        case .file(let path):
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw ChunkSource.CannotRead(path: path) }
+            defer { try? handle.close() }
+            let bytes = [UInt8](try handle.read(upToCount: sample) ?? Data())
+            return detect(prefix: bytes, whole: bytes.count < sample)
+        }
+    }
+
+    /// `prefix` is the file's start, the whole file when `whole`; a character cut at the end of a prefix is not held
+    /// against it.
+    static func detect(prefix: [UInt8], whole: Bool) -> FileEncoding {
+        if prefix.starts(with: [0xEF, 0xBB, 0xBF]) { return .utf8 }
+        let cuts = whole ? 0...0 : 0...min(3, prefix.count)
+        for cut in cuts where String(validating: prefix.dropLast(cut), as: UTF8.self) != nil { return .utf8 }
+        return .gbk
     }
 
     var csv: CSVStreamParser.TextEncoding {
@@ -43,9 +69,9 @@ package struct ChunkSource {
     package private(set) var bytesRead = 0
     package let totalBytes: Int?
 
-    struct CannotRead: Error, CustomStringConvertible {
+    package struct CannotRead: Error, CustomStringConvertible {
         var path: String
-        var description: String { "cannot read \(path)" }
+        package var description: String { "cannot read \(path)" }
     }
 
     package init(_ input: FileInput) throws {

@@ -2,14 +2,16 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import RxDomain
 
-/// The header of a CSV file: where each column is (names trimmed; extra columns are ignored).
+/// The header of a CSV file: where each column is (names trimmed, a Chinese header read as its column's name;
+/// extra columns are ignored).
 struct CSVHeader {
     let count: Int
     private let index: [String: Int]
 
     init(_ record: CSVRecord) {
-        let names = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        let names = record.fields.map(ImportTemplate.columnName)
         count = names.count
         index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
     }

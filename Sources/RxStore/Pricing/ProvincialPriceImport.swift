@@ -112,14 +112,14 @@ package struct ProvincialPriceImport: Sendable {
         return { row, buffer in
             var reasons: [String] = []
             let drug = row.trimmedValue(code) ?? ""
-            if let e = Codes.drugCodeError(drug) {
+            if let e = SpreadsheetCell.codeDamage(drug) ?? Codes.drugCodeError(drug) {
                 reasons.append("drug_code \(e)")
                 CopyText.field(nil, to: &buffer)
             } else {
                 CopyText.field(drug, to: &buffer)
             }
             let rawPrice = row.trimmedValue(price)
-            if let money = rawPrice.flatMap({ Money($0) }), money.amount > 0 {
+            if let money = rawPrice.flatMap(SpreadsheetCell.number).flatMap({ Money($0) }), money.amount > 0 {
                 CopyText.field(DecimalText.plain(money.amount), to: &buffer)
             } else {
                 reasons.append("unit_price '\(rawPrice ?? "")' is not a positive amount with at most four decimals")
@@ -140,7 +140,7 @@ package struct ProvincialPriceImport: Sendable {
                 CopyText.field(ref, to: &buffer)
             }
             let rawFrom = row.trimmedValue(from)
-            if let date = rawFrom.flatMap(BusinessDate.init) {
+            if let date = rawFrom.flatMap(SpreadsheetCell.date) {
                 CopyText.field(date.description, to: &buffer)
             } else {
                 reasons.append("effective_from '\(rawFrom ?? "")' is not a date YYYY-MM-DD")

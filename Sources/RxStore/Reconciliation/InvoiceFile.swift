@@ -47,9 +47,10 @@ package enum InvoiceFile {
         let count: Int
         let distributor, invoice, date, manufacturerInvoice, manufacturer, institution, drug, lot, quantity, price, amount: Int
 
-        /// Reads the header record: every required column must be there (extra columns are ignored).
+        /// Reads the header record: every required column must be there, under its name or its Chinese header
+        /// (extra columns are ignored).
         package init(header record: CSVRecord) throws(Rejected) {
-            let header = record.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+            let header = record.fields.map(ImportTemplate.columnName)
             let index = Dictionary(header.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
             let missing = InvoiceFile.columns.filter { index[$0] == nil }
             guard missing.isEmpty else {
@@ -83,33 +84,44 @@ package enum InvoiceFile {
         }
         var reasons: [String] = []
         func tooLong(_ v: String, _ max: Int) -> Bool { v.utf8.count > max && v.count > max }
-        func required(_ column: Int, _ name: String, max: Int = 50) -> String {
+        /// `damage` says what a spreadsheet broke in a code (`SpreadsheetCell`).
+        func required(
+            _ column: Int, _ name: String, max: Int = 50, damage: (String) -> String? = SpreadsheetCell.codeDamage
+        ) -> String {
             guard let v = row.trimmedValue(column) else { reasons.append("\(name) is missing"); return "" }
+            if let broken = damage(v) { reasons.append("\(name) \(broken)") }
             if tooLong(v, max) { reasons.append("\(name) is longer than \(max) characters") }
             return v
         }
-        func optional(_ column: Int, _ name: String) -> String? {
+        func optional(_ column: Int, _ name: String, damage: (String) -> String? = SpreadsheetCell.codeDamage) -> String? {
             guard let v = row.trimmedValue(column) else { return nil }
+            if let broken = damage(v) { reasons.append("\(name) \(broken)") }
             if tooLong(v, 50) { reasons.append("\(name) is longer than 50 characters") }
             return v
         }
         func amount(_ column: Int, _ name: String, decimals: Int, positive: Bool) -> Decimal {
             guard let raw = row.trimmedValue(column) else { reasons.append("\(name) is missing"); return 0 }
-            guard let m = Money(raw, maxDecimals: decimals), !positive || m.amount > 0 else {
+            guard let m = SpreadsheetCell.number(raw).flatMap({ Money($0, maxDecimals: decimals) }), !positive || m.amount > 0
+            else {
                 reasons.append("\(name) '\(raw)' is not a \(positive ? "positive " : "")number with at most \(decimals) decimals")
                 return 0
             }
             return m.amount
         }
         let distributor = required(columns.distributor, "distributor_code")
-        let invoice = required(columns.invoice, "invoice_number")
+        let invoice = required(columns.invoice, "invoice_number", damage: SpreadsheetCell.invoiceNumberDamage)
         var date = epoch
         if let raw = row.trimmedValue(columns.date) {
-            if let d = BusinessDate(raw) { date = d } else { reasons.append("invoice_date '\(raw)' is not a date YYYY-MM-DD") }
+            if let d = SpreadsheetCell.date(raw) {
+                date = d
+            } else {
+                reasons.append("invoice_date '\(raw)' is not a date YYYY-MM-DD")
+            }
         } else {
             reasons.append("invoice_date is missing")
         }
-        let manufacturerInvoice = optional(columns.manufacturerInvoice, "manufacturer_invoice_number")
+        let manufacturerInvoice = optional(
+            columns.manufacturerInvoice, "manufacturer_invoice_number", damage: SpreadsheetCell.invoiceNumberDamage)
         let manufacturer = optional(columns.manufacturer, "manufacturer_code")
         let institution = required(columns.institution, "institution_code")
         let drug = required(columns.drug, "drug_code")

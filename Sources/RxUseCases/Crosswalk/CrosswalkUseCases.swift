@@ -168,16 +168,17 @@ package struct CrosswalkUseCases: Sendable {
         }
     }
 
-    /// The lines of a crosswalk file as written.
+    /// The lines of a crosswalk file as written, with a spreadsheet's dates and numbers read back (`SpreadsheetCell`).
     static func lines(of table: CSVTable, defaultSource: String) -> [(line: Int, input: CrosswalkMappingInput)] {
-        table.rows.map { row in
+        func date(_ text: String?) -> String? { text.map { SpreadsheetCell.date($0)?.description ?? $0 } }
+        return table.rows.map { row in
             (
                 line: row.line,
                 input: CrosswalkMappingInput(
                     codeType: table.value(row, "code_type") ?? "", code: table.value(row, "code") ?? "",
                     specification: table.value(row, "specification"), drugCode: table.value(row, "drug_code") ?? "",
-                    packageFactor: table.value(row, "package_factor") ?? "",
-                    validFrom: table.value(row, "valid_from") ?? "", validTo: table.value(row, "valid_to"),
+                    packageFactor: table.value(row, "package_factor").map { SpreadsheetCell.number($0) ?? $0 } ?? "",
+                    validFrom: date(table.value(row, "valid_from")) ?? "", validTo: date(table.value(row, "valid_to")),
                     source: table.value(row, "source") ?? defaultSource)
             )
         }

@@ -31,15 +31,16 @@ package struct ShortageListImportUseCases: Sendable {
             var problems: [FieldError] = []
             let drug = table.value(row, "drug_code") ?? ""
             if drug.isEmpty { problems.append(FieldError(field: "drug_code", reason: "is required")) }
+            if let damage = SpreadsheetCell.codeDamage(drug) { problems.append(FieldError(field: "drug_code", reason: damage)) }
             let kind = ShortageListKind(rawValue: table.value(row, "list_kind") ?? "")
             if kind == nil {
                 problems.append(
                     FieldError(field: "list_kind", reason: "must be national_shortage, key_monitoring or provincial"))
             }
-            let from = table.value(row, "valid_from").flatMap(BusinessDate.init)
+            let from = table.value(row, "valid_from").flatMap(SpreadsheetCell.date)
             if from == nil { problems.append(FieldError(field: "valid_from", reason: "not a date YYYY-MM-DD")) }
             let untilText = table.value(row, "valid_until") ?? ""
-            let until = untilText.isEmpty ? nil : BusinessDate(untilText)
+            let until = untilText.isEmpty ? nil : SpreadsheetCell.date(untilText)
             if !untilText.isEmpty && until == nil {
                 problems.append(FieldError(field: "valid_until", reason: "not a date YYYY-MM-DD"))
             }
