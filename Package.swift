@@ -101,7 +101,7 @@ let package = Package(
                 .embedInCode("Console/Templates/member.mustache"), .embedInCode("Console/Templates/desk.mustache"),
                 .embedInCode("Console/Templates/patient.mustache"), .embedInCode("Console/Templates/users.mustache"),
                 .embedInCode("Console/Templates/drug_edit.mustache"), .embedInCode("Console/Templates/pager.mustache"),
-                .embedInCode("Console/Templates/lrx_print.mustache"),
+                .embedInCode("Console/Templates/lrx_print.mustache"), .embedInCode("Console/Templates/dashboard.mustache"),
                 .embedInCode("Console/Templates/console.css"),
             ],
             swiftSettings: strict,

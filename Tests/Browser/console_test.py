@@ -1059,6 +1059,56 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn(f"1 / {len(pdf.pages)}", text)
         self.assertNotIn("退出登录", text, "the printout shows the console's header")
 
+    # --- dashboards and Excel round trips (issue 27) -----------------------------------------------------------
+
+    def table_cells(self, table_id):
+        """The cells of a table's body, row by row, as the browser shows them."""
+        return [[td.text.strip() for td in row.find_elements(By.TAG_NAME, "td")]
+                for row in self.driver.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")]
+
+    def test_dashboard_figures_charts_and_print(self):
+        self.login("admin1")
+        self.visit("/console/dashboard")
+        self.assertEqual(self.status(), 200, self.where())
+        self.driver.set_window_size(1366, 2600)
+        self.shot("-whole")
+        self.driver.set_window_size(1366, 768)
+        # Every chart is drawn (an SVG with a size), beside its table; a figure without data has its table alone.
+        charts = self.driver.find_elements(By.CSS_SELECTOR, "svg.chart")
+        self.assertGreaterEqual(len(charts), 4)
+        for chart in charts:
+            self.assertGreater(chart.size["width"], 200)
+            table = chart.find_element(By.XPATH, "ancestor::section[1]//table")
+            self.assertTrue(table.is_displayed())
+        # The catalogue coverage equals the API's report: items in line of each member.
+        report = catalogue_api("GET", "/report")[1]
+        cells = {row[0]: row[1] for row in self.table_cells("coverage")}
+        for member in report["members"]:
+            self.assertEqual(cells[member["institutionCode"]], str(member["items"] - member["outOfLine"]))
+        # What is owed, by age, equals the payables list's unpaid invoices.
+        payables = api("GET", f"/v1/consortia/{CONSORTIUM}/payables", token("finance"))[1]["items"]
+        unpaid = [p for p in payables if float(p["remaining"]) > 0]
+        self.assertEqual(sum(int(row[1]) for row in self.table_cells("payables")), len(unpaid))
+        # Printed: the charts and tables, without the navigation.
+        _, text = self.printed("dashboard.pdf")
+        self.assertIn("国家基本药物采购占比", text.replace(" ", ""))
+        self.assertNotIn("退出登录", text)
+
+    def test_import_template_downloads(self):
+        self.login("pharm1")
+        self.visit("/console/")
+        link = self.driver.find_element(By.CSS_SELECTOR, '#templates a[href="/console/templates/invoices"]')
+        self.assertEqual(link.text, "配送企业发票明细模板")
+        cookie = self.driver.get_cookie("crx_session")["value"]
+        request = urllib.request.Request(link.get_attribute("href"), headers={"Cookie": f"crx_session={cookie}"})
+        with urllib.request.urlopen(request) as r:
+            body, disposition = r.read(), r.headers["Content-Disposition"]
+        self.assertTrue(body.startswith(b"\xef\xbb\xbf"))
+        self.assertIn('filename="template-invoices.csv"', disposition)
+        header, example = body.decode("utf-8-sig").splitlines()[:2]
+        self.assertEqual(header.split(",")[:3], ["配送企业编码", "发票号码", "开票日期"])
+        self.assertIn("01234567", example)
+
     def printed(self, name):
         """The page shown, printed to PDF on A4 by Chromium (saved under the screenshots as `name`): the PDF read
         back with pypdf, and its text."""

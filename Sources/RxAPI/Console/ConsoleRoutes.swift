@@ -56,6 +56,8 @@ struct ConsoleRoutes: Sendable {
         }
         let pages = ConsolePages(routes: self)
         console.get { request, context in await page(request, context: context, pages.home) }
+        let dashboard = ConsoleDashboardPage(routes: self)
+        console.get("dashboard") { request, context in await page(request, context: context, dashboard.dashboard) }
         console.get("templates/:kind") { request, context in await page(request, context: context, pages.template) }
         console.get("drugs") { request, context in await page(request, context: context, pages.drugs) }
         console.get("drugs/:code") { request, context in await page(request, context: context, pages.drug) }
@@ -349,6 +351,7 @@ struct ConsoleShell {
     static func links(for principal: Principal) -> [(String, String)] {
         var links = [("/console/", "nav_home")]
         if let consortiumID = principal.consortiumID, principal.may(.readConsortium(consortiumID: consortiumID)) {
+            links.append(("/console/dashboard", "nav_dashboard"))
             links.append(("/console/catalogue", "nav_catalogue"))
             links.append(("/console/catalogue/versions", "nav_versions"))
             if principal.may(.manageCatalogue(consortiumID: consortiumID)) {

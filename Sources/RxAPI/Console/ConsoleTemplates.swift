@@ -19,7 +19,7 @@ package struct ConsoleTemplates: Sendable {
             ("member", PackageResources.member_mustache), ("desk", PackageResources.desk_mustache),
             ("patient", PackageResources.patient_mustache), ("users", PackageResources.users_mustache),
             ("drug_edit", PackageResources.drug_edit_mustache), ("pager", PackageResources.pager_mustache),
-            ("lrx_print", PackageResources.lrx_print_mustache),
+            ("lrx_print", PackageResources.lrx_print_mustache), ("dashboard", PackageResources.dashboard_mustache),
         ]
         for (name, bytes) in sources {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)

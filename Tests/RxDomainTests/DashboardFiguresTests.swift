@@ -1,0 +1,49 @@
+import Foundation
+import RxDomain
+import Testing
+
+/// The dashboards' figures (`DashboardFigures.swift`).
+@Suite("Dashboard figures")
+struct DashboardFiguresTests {
+    @Test("a share is a percentage with one decimal, and none of nothing")
+    func shares() {
+        #expect(percentShare(1, of: 3) == Decimal(string: "33.3"))
+        #expect(percentShare(2, of: 3) == Decimal(string: "66.7"))
+        #expect(percentShare(0, of: 5) == 0)
+        #expect(percentShare(0, of: 0) == nil)
+        let share = EssentialShare(
+            institutionCode: nil, drugs: 8, essentialDrugs: 5, amount: Money(Decimal(string: "1000.00")!),
+            essentialAmount: Money(Decimal(string: "125.50")!))
+        #expect(share.drugShare == Decimal(string: "62.5") && share.amountShare == Decimal(string: "12.6"))
+        #expect(
+            EssentialShare(institutionCode: "M", drugs: 0, essentialDrugs: 0, amount: Money(0), essentialAmount: Money(0))
+                .drugShare == nil)
+    }
+
+    @Test("payables are aged from their acceptance: 0–30, 31–60, 61–90, over 90 days; only what is unpaid")
+    func ages() {
+        let today = BusinessDate("2026-12-01")!
+        #expect(PayableAge.of(acceptedOn: today, today: today) == .upTo30)
+        #expect(PayableAge.of(acceptedOn: today.adding(days: -30), today: today) == .upTo30)
+        #expect(PayableAge.of(acceptedOn: today.adding(days: -31), today: today) == .upTo60)
+        #expect(PayableAge.of(acceptedOn: today.adding(days: -60), today: today) == .upTo60)
+        #expect(PayableAge.of(acceptedOn: today.adding(days: -61), today: today) == .upTo90)
+        #expect(PayableAge.of(acceptedOn: today.adding(days: -90), today: today) == .upTo90)
+        #expect(PayableAge.of(acceptedOn: today.adding(days: -91), today: today) == .over90)
+        let buckets = PayableAge.buckets(
+            [
+                (today.adding(days: -5), Money(Decimal(string: "10.005")!)), (today.adding(days: -7), Money(5)),
+                (today.adding(days: -100), Money(1)), (today.adding(days: -40), Money(0)),
+            ], today: today)
+        #expect(buckets.map(\.age) == PayableAge.allCases)
+        #expect(buckets.map(\.invoices) == [2, 0, 0, 1])
+        #expect(buckets[0].unpaid == Money(Decimal(string: "15.01")!) && buckets[1].unpaid == Money(0))
+    }
+
+    @Test("a member's coverage counts the items of its list in line with the catalogue")
+    func coverage() {
+        let c = CatalogueCoverage(institutionCode: "M", listItems: 420, outOfLine: 20, catalogueItems: 500)
+        #expect(c.items == 400 && c.share == 80)
+        #expect(CatalogueCoverage(institutionCode: "M", listItems: 3, outOfLine: 5, catalogueItems: 0).share == nil)
+    }
+}
