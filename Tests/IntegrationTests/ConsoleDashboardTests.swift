@@ -92,11 +92,21 @@ struct ConsoleDashboardTests {
             #expect(buckets.map { Int($0[1])! }.reduce(0, +) == unpaid.filter { $0 > 0 }.count)
 
             #expect(Self.table(page.text, id: "shortages").map(\.first) == ["成员单位级", "医联体级", "已上报"])
+            // 近效期: the lots of every member the stock list calls near expiry or expired, by class.
+            let expiring = Self.table(page.text, id: "expiring")
+            #expect(expiring.map(\.first) == ["效期 180 天内", "效期 90 天内", "已过期"], "\(expiring)")
+            let soon = try await app.count(
+                """
+                SELECT count(*)::int FROM stock_on_hand s JOIN consortia c ON c.id = s.consortium_id
+                WHERE c.code = 'JLTCM' AND s.in_stock AND s.expiry_date <= (now() AT TIME ZONE 'Asia/Shanghai')::date + 180
+                """)
+            #expect(expiring.map { Int($0[1])! }.reduce(0, +) == soon)
+            // 带量采购: the demo's agreement, each member's pace against the year's.
+            #expect(page.text.contains("<h2>带量采购完成进度："), "the demo's VBP agreement is in effect")
             #expect(Self.table(page.text, id: "long-prescriptions").count == today.month)
-            // Charts: drawn on the server, titled, nothing run.
-            #expect(
-                page.text.components(separatedBy: #"<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img""#).count == 7
-            )
+            // Charts: drawn on the server, one beside each table, titled, nothing run.
+            let svg = #"<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img""#
+            #expect(page.text.components(separatedBy: svg).count - 1 == page.text.components(separatedBy: "<table").count - 1)
             #expect(page.text.contains("<title>国家基本药物采购占比</title>"))
             #expect(!page.text.contains("<script"))
         }

@@ -47,3 +47,37 @@ struct DashboardFiguresTests {
         #expect(CatalogueCoverage(institutionCode: "M", listItems: 3, outOfLine: 5, catalogueItems: 0).share == nil)
     }
 }
+
+extension DashboardFiguresTests {
+    @Test("stock near expiry is valued at its cost by class; a lot without a cost is counted, not valued")
+    func expiringStock() {
+        let today = BusinessDate("2026-12-01")!
+        let buckets = ExpiringStockValue.buckets(
+            [
+                (today.adding(days: 100), 10, Decimal(string: "2.50")), (today.adding(days: 170), 4, nil),
+                (today.adding(days: 20), 3, 1), (today, 5, 2), (today.adding(days: 400), 9, 9),
+                (today.adding(days: 10), 0, 5),
+            ], today: today, firstDays: 180, secondDays: 30)
+        #expect(buckets.map(\.expiryClass) == [.nearExpiryFirst, .nearExpirySecond, .expired])
+        #expect(buckets.map(\.lots) == [2, 1, 1])
+        #expect(buckets.map(\.value) == [Money(25), Money(3), Money(10)])
+        #expect(buckets.map(\.lotsWithoutCost) == [1, 0, 0])
+    }
+
+    @Test("a member's volume pace is the mean of its names' completion, each up to 100 %, against the year's pace")
+    func volumePace() {
+        let (start, end, on) = (BusinessDate("2026-01-01")!, BusinessDate("2026-12-31")!, BusinessDate("2026-07-02")!)
+        func row(_ member: String, agreed: Decimal, received: Decimal) -> VBPCompletion {
+            VBPRules.completion(
+                institutionCode: member, genericName: "n", agreed: agreed, received: received, nonWinning: 0, start: start,
+                end: end, on: on)
+        }
+        let rows = [row("B", agreed: 100, received: 150), row("B", agreed: 100, received: 20), row("A", agreed: 0, received: 5)]
+        #expect(rows[1].behindPace && !rows[0].behindPace && rows[2].share == nil)
+        let paces = VolumePace.byMember(rows)
+        #expect(paces.map(\.institutionCode) == ["A", "B"])
+        #expect(paces[0].completion == nil && paces[0].names == 1)
+        #expect(paces[1].completion == 60 && paces[1].behindPace == 1)
+        #expect(paces[1].pace == percentShare(Decimal(rows[0].elapsedDays), of: Decimal(rows[0].periodDays)))
+    }
+}

@@ -103,6 +103,49 @@ struct ConsoleDashboardPage: Sendable {
                 }, title: language.word("dash_shortages"))
         }
 
+        // 近效期药品金额
+        if let expiring = figures.expiring, let (wide, narrow) = figures.expiryThresholds {
+            func label(_ c: ExpiryClass) -> String {
+                switch c {
+                case .nearExpiryFirst: language.word("dash_expiry_within").replacingFirst(String(wide))
+                case .nearExpirySecond: language.word("dash_expiry_within").replacingFirst(String(narrow))
+                default: language.word("dash_expired")
+                }
+            }
+            values["expiring"] = expiring.map {
+                [
+                    "class": label($0.expiryClass), "lots": String($0.lots), "value": ConsoleFormat.yuan($0.value),
+                    "uncosted": String($0.lotsWithoutCost),
+                ]
+            }
+            values["expiringChart"] = ConsoleChart.bars(
+                expiring.map {
+                    .init(label: label($0.expiryClass), value: $0.value.amount, text: ConsoleFormat.yuan($0.value))
+                }, title: language.word("dash_expiring"))
+        }
+
+        // 带量采购完成进度
+        if let volumes = figures.volumes {
+            values["volumes"] = volumes.map { agreement in
+                [
+                    "batch": agreement.batch,
+                    "rows": agreement.members.map {
+                        [
+                            "who": $0.institutionCode, "names": String($0.names), "behind": String($0.behindPace),
+                            "completion": percent($0.completion), "pace": percent($0.pace),
+                        ]
+                    },
+                    "chart": ConsoleChart.bars(
+                        agreement.members.map {
+                            .init(label: $0.institutionCode, value: $0.completion ?? 0, text: percent($0.completion))
+                        }, title: agreement.batch, scale: 100,
+                        target: agreement.members.first?.pace.map {
+                            ($0, language.word("dash_pace").replacingFirst(percent($0)))
+                        }),
+                ] as [String: Any]
+            }
+        }
+
         // 延伸处方
         func hours(_ seconds: Decimal?) -> String {
             seconds.map { DecimalText.format($0 / 3600, places: 1) + language.word("dash_hours") } ?? "—"

@@ -91,3 +91,59 @@ extension ExtendedOutcome {
     /// One key for every outcome: `ExtendedPrescriptionRules.fulfilment(_:by: \.wholeConsortium)` is the whole's.
     package var wholeConsortium: String { "" }
 }
+
+/// 近效期药品金额: stock on hand by where it stands against the near-expiry thresholds (`StockRules.expiryClass`),
+/// valued at its cost: the unit cost the lot's latest inward movement carried (a delivery's order price, an opening
+/// balance's cost). A lot whose cost is not known is counted and not valued, so the value is never a guess.
+package struct ExpiringStockValue: Sendable, Equatable, Codable {
+    package var expiryClass: ExpiryClass
+    package var lots: Int
+    package var value: Money
+    package var lotsWithoutCost: Int
+
+    /// The wider threshold, the narrower, and expired, in that order (empty ones too). `lots` are the holdings that
+    /// expire by the wider threshold: expiry, quantity on hand, unit cost when known.
+    package static func buckets(
+        _ lots: [(expiry: BusinessDate, quantity: Decimal, unitCost: Decimal?)], today: BusinessDate, firstDays: Int,
+        secondDays: Int
+    ) -> [ExpiringStockValue] {
+        let classes: [ExpiryClass] = [.nearExpiryFirst, .nearExpirySecond, .expired]
+        var buckets = classes.map { ExpiringStockValue(expiryClass: $0, lots: 0, value: Money(0), lotsWithoutCost: 0) }
+        for lot in lots where lot.quantity > 0 {
+            let found = StockRules.expiryClass(expiry: lot.expiry, on: today, firstDays: firstDays, secondDays: secondDays)
+            guard let i = classes.firstIndex(of: found) else { continue }
+            buckets[i].lots += 1
+            if let cost = lot.unitCost {
+                buckets[i].value = (buckets[i].value + Money(lot.quantity * cost)).rounded(2)
+            } else {
+                buckets[i].lotsWithoutCost += 1
+            }
+        }
+        return buckets
+    }
+}
+
+/// 带量采购完成进度 of a member in an agreement: how far it has come through the volumes it agreed, against the pace the
+/// year asks. Each generic name has its own unit, so the member's figure is the mean of its names' completion shares
+/// (each counted up to 100 %), beside how many of its names are behind pace (`VBPRules.completion`).
+package struct VolumePace: Sendable, Equatable, Codable {
+    package var institutionCode: String
+    package var names: Int
+    package var behindPace: Int
+    /// Percent, one decimal; nil without an agreed volume.
+    package var completion: Decimal?
+    /// Elapsed days ÷ the period's days, percent, one decimal: where the year's pace stands.
+    package var pace: Decimal?
+
+    /// One row per member, in code order.
+    package static func byMember(_ completion: [VBPCompletion]) -> [VolumePace] {
+        Dictionary(grouping: completion, by: \.institutionCode).map { code, rows in
+            let shares = rows.compactMap(\.share).map { min($0, 1) }
+            let first = rows[0]
+            return VolumePace(
+                institutionCode: code, names: rows.count, behindPace: rows.filter(\.behindPace).count,
+                completion: shares.isEmpty ? nil : percentShare(shares.reduce(0, +), of: Decimal(shares.count)),
+                pace: percentShare(Decimal(first.elapsedDays), of: Decimal(first.periodDays)))
+        }.sorted { $0.institutionCode < $1.institutionCode }
+    }
+}

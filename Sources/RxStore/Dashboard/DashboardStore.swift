@@ -56,5 +56,24 @@ package struct DashboardStore: SQLStore {
         return Dictionary(rows.map { ($0.0, $0.1) }, uniquingKeysWith: +)
     }
 
+    /// The holdings on hand that expire by `through` (a member's, or every member's), with the unit cost their lot's
+    /// latest inward movement carried (nil when none did).
+    package func expiringHoldings(
+        consortiumID: Int64, institutionID: Int64?, through: BusinessDate, connection: PostgresConnection
+    ) async throws -> [(expiry: BusinessDate, quantity: Decimal, unitCost: Decimal?)] {
+        try await connection.rows(
+            """
+            SELECT s.expiry_date::text, s.quantity::text,
+                   (SELECT m.unit_cost FROM stock_movements m
+                    WHERE m.consortium_id = s.consortium_id AND m.institution_id = s.institution_id
+                      AND m.drug_code = s.drug_code AND m.lot_key = s.lot_key AND m.unit_cost IS NOT NULL
+                    ORDER BY m.id DESC LIMIT 1)::text
+            FROM stock_on_hand s
+            WHERE s.consortium_id = \(consortiumID) AND s.in_stock AND s.expiry_date <= \(through.description)::date
+              AND (\(institutionID)::bigint IS NULL OR s.institution_id = \(institutionID))
+            """, as: (String, String, String?).self, logger: logger
+        ).map { (BusinessDate($0.0)!, Self.decimal($0.1), $0.2.map(Self.decimal)) }
+    }
+
     static func decimal(_ text: String) -> Decimal { Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) ?? 0 }
 }

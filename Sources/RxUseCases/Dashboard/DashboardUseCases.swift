@@ -23,6 +23,13 @@ package struct DashboardUseCases: Sendable {
         package var fulfilmentByMember: [ExtendedFulfilment]
         /// Long prescriptions issued in each month of the period, `YYYY-MM`, every month listed.
         package var longPrescriptions: [(month: String, count: Int)]
+        /// Stock by near-expiry class, valued; nil when the person may not read the stock.
+        package var expiring: [ExpiringStockValue]?
+        /// The thresholds the classes are (days), the wider first.
+        package var expiryThresholds: (first: Int, second: Int)?
+        /// Each volume-based procurement agreement in effect today, with each member's pace; nil when the person may
+        /// not read them.
+        package var volumes: [(batch: String, members: [VolumePace])]?
     }
 
     let database: Database
@@ -70,6 +77,46 @@ package struct DashboardUseCases: Sendable {
                 consortium: consortium, level: nil, list: nil, institutionCode: member?.code, today: today, by: principal)
             shortages = ShortageLevel.allCases.map { level in (level, open.filter { $0.level == level }.count) }
         }
+        var expiring: [ExpiringStockValue]?
+        var thresholds: (Int, Int)?
+        let mayReadStock =
+            principal.may(.readAllStock(consortiumID: consortium.id, leadInstitutionCode: lead))
+            || member.map {
+                principal.may(.readStock(consortiumID: consortium.id, institutionID: $0.id, leadInstitutionCode: lead))
+            } == true
+        if mayReadStock {
+            let stock = StockUseCases(database: database)
+            let (t, holdings) = try await database.read { connection in
+                let t = try await stock.thresholds(consortiumID: consortium.id, today: today, on: connection)
+                return (
+                    t,
+                    try await dashboard.expiringHoldings(
+                        consortiumID: consortium.id, institutionID: member?.id,
+                        through: today.adding(days: max(t.first, t.second)),
+                        connection: connection)
+                )
+            }
+            expiring = ExpiringStockValue.buckets(holdings, today: today, firstDays: t.first, secondDays: t.second)
+            thresholds = (max(t.first, t.second), min(t.first, t.second))
+        }
+        var volumes: [(String, [VolumePace])]?
+        let mayReadVolumes = principal.may(
+            .readVBPAgreements(consortiumID: consortium.id, institutionID: member?.id, leadInstitutionCode: lead))
+        if mayReadVolumes {
+            let vbp = VBPUseCases(database: database)
+            volumes = []
+            for agreement in try await vbp.list(consortium: consortium, by: principal)
+            where agreement.periodStart <= today && today <= agreement.periodEnd {
+                let completion = try await vbp.completion(
+                    agreementID: agreement.id, asOf: today, consortium: consortium, by: principal
+                ).completion
+                volumes?.append(
+                    (
+                        agreement.batch,
+                        VolumePace.byMember(completion.filter { member == nil || $0.institutionCode == member?.code })
+                    ))
+            }
+        }
         let report = try await MemberCatalogueUseCases(database: database).report(consortiumID: consortium.id, on: today)
         let catalogueItems = report.categories.reduce(0) { $0 + $1.items }
         let coverage = report.members.filter { member == nil || $0.institutionCode == member?.code }.map {
@@ -89,6 +136,6 @@ package struct DashboardUseCases: Sendable {
             payables: payables, coverage: coverage, catalogueVersion: report.version, shortages: shortages,
             fulfilment: ExtendedPrescriptionRules.fulfilment(issued, by: \.wholeConsortium).first,
             fulfilmentByMember: ExtendedPrescriptionRules.fulfilment(issued, by: \.memberCode).sorted { $0.key < $1.key },
-            longPrescriptions: months)
+            longPrescriptions: months, expiring: expiring, expiryThresholds: thresholds, volumes: volumes)
     }
 }
