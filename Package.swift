@@ -102,6 +102,8 @@ let package = Package(
                 .embedInCode("Console/Templates/patient.mustache"), .embedInCode("Console/Templates/users.mustache"),
                 .embedInCode("Console/Templates/drug_edit.mustache"), .embedInCode("Console/Templates/pager.mustache"),
                 .embedInCode("Console/Templates/lrx_print.mustache"), .embedInCode("Console/Templates/dashboard.mustache"),
+                .embedInCode("Console/Templates/orders.mustache"), .embedInCode("Console/Templates/order_print.mustache"),
+                .embedInCode("Console/Templates/receipt_print.mustache"),
                 .embedInCode("Console/Templates/console.css"),
             ],
             swiftSettings: strict,

@@ -1094,6 +1094,48 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("国家基本药物采购占比", text.replace(" ", ""))
         self.assertNotIn("退出登录", text)
 
+    def received_order(self):
+        """An order of YJ-TCMH for one drug, submitted, consolidated and received as one lot, through the JSON API:
+        its id, the drug and the lot."""
+        drug = sql("SELECT c.drug_code FROM catalogue_items c JOIN price_agreements p ON p.drug_code = c.drug_code "
+                   "AND p.status = 'in_effect' JOIN drugs d ON d.code = c.drug_code WHERE cardinality(c.levels) = 0 "
+                   "AND d.category = 'western' AND c.version_number = (SELECT max(version_number) FROM catalogue_items) "
+                   "ORDER BY c.drug_code LIMIT 1")
+        admin, buyer = token("consortium_admin"), token("procurement_officer", "YJ-TCMH")
+        base = f"/v1/consortia/{CONSORTIUM}"
+        api("PUT", f"{base}/distributor-contracts/{drug}", admin, {"distributorCode": "DST-SINOPHARM-JL"})
+        order = api("POST", "/v1/institutions/YJ-TCMH/orders", buyer, {"lines": [{"drugCode": drug, "quantity": "10"}]})[1]
+        api("POST", f"{base}/orders/{order['id']}/submit", buyer)
+        api("POST", f"{base}/consolidations", admin)
+        lot = fresh("LOT")
+        expiry = sql("SELECT (current_date + 720)::text")
+        api("POST", f"{base}/orders/{order['id']}/deliveries", buyer,
+            {"lineNo": 1, "lotNumber": lot, "expiryDate": expiry, "quantity": "10"})
+        return order["id"], drug, lot
+
+    def test_order_documents_print(self):
+        order, drug, lot = self.received_order()
+        self.login("pharm1")
+        self.visit("/console/orders")
+        self.assertEqual(self.status(), 200, self.where())
+        self.driver.find_element(By.CSS_SELECTOR, f'a[href="/console/orders/{order}/print"]').click()
+        self.wait_for("#order-lines")
+        pdf, text = self.printed("purchase-order.pdf")
+        flat = text.replace(" ", "")
+        self.assertEqual(len(pdf.pages), 1)
+        self.assertIn("吉林市中医医联体药品采购单", flat)
+        self.assertIn(drug, flat)
+        self.assertIn("采购员（签字）", flat)
+        self.assertIn("1/1", flat)
+        self.assertNotIn("退出登录", text)
+        self.visit(f"/console/orders/{order}/receipt")
+        pdf, text = self.printed("goods-received.pdf")
+        flat = text.replace(" ", "")
+        self.assertEqual(len(pdf.pages), 1)
+        self.assertIn("吉林市中医医联体药品入库验收单", flat)
+        self.assertIn(lot, flat)
+        self.assertIn("验收员（签字）", flat)
+
     def test_import_template_downloads(self):
         self.login("pharm1")
         self.visit("/console/")

@@ -56,6 +56,10 @@ struct ConsoleRoutes: Sendable {
         }
         let pages = ConsolePages(routes: self)
         console.get { request, context in await page(request, context: context, pages.home) }
+        let orders = ConsoleOrderPages(routes: self)
+        console.get("orders") { request, context in await page(request, context: context, orders.orderList) }
+        console.get("orders/:id/print") { request, context in await page(request, context: context, orders.printOrder) }
+        console.get("orders/:id/receipt") { request, context in await page(request, context: context, orders.printReceipt) }
         let dashboard = ConsoleDashboardPage(routes: self)
         console.get("dashboard") { request, context in await page(request, context: context, dashboard.dashboard) }
         console.get("templates/:kind") { request, context in await page(request, context: context, pages.template) }
@@ -363,6 +367,16 @@ struct ConsoleShell {
             {
                 links.append(("/console/catalogue/members/\(code)", "nav_member"))
             }
+        }
+        // Orders: its own member's, or every member's for the supply centre (a person of the lead, whose code then
+        // stands for the lead's) and those who oversee the consortium.
+        if let consortiumID = principal.consortiumID,
+            principal.may(
+                .readOrders(
+                    consortiumID: consortiumID, institutionID: principal.institutionID ?? -1,
+                    leadInstitutionCode: principal.institutionCode))
+        {
+            links.append(("/console/orders", "nav_orders"))
         }
         if principal.consortiumID != nil, principal.may(.runDeskChecks) {
             links.append(("/console/long-prescriptions", "nav_desk"))

@@ -20,6 +20,8 @@ package struct ConsoleTemplates: Sendable {
             ("patient", PackageResources.patient_mustache), ("users", PackageResources.users_mustache),
             ("drug_edit", PackageResources.drug_edit_mustache), ("pager", PackageResources.pager_mustache),
             ("lrx_print", PackageResources.lrx_print_mustache), ("dashboard", PackageResources.dashboard_mustache),
+            ("orders", PackageResources.orders_mustache), ("order_print", PackageResources.order_print_mustache),
+            ("receipt_print", PackageResources.receipt_print_mustache),
         ]
         for (name, bytes) in sources {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)

@@ -1,0 +1,160 @@
+internal import Foundation
+import Hummingbird
+import RxDomain
+import RxStore
+import RxUseCases
+
+/// Purchase orders in the console (统一采购): a member's orders (its own people) or every member's (the supply centre,
+/// auditors, regulators), and each order's printed documents: the 采购单 (the order at the unified prices) and the
+/// 入库单 (what was received, lot by lot). Read through `OrderUseCases`, with the permissions the API's reads have.
+struct ConsoleOrderPages: Sendable {
+    let routes: ConsoleRoutes
+    var database: Database { routes.database }
+    var orders: OrderUseCases { OrderUseCases(database: database) }
+
+    func orderList(_ c: ConsoleRequest) async throws -> Response {
+        let consortium = try await ConsoleCataloguePages(routes: routes).consortium(c)
+        let language = c.language
+        let status = try c.query("status").flatMap { text -> OrderStatus? in
+            guard !text.isEmpty else { return nil }
+            guard let status = OrderStatus(rawValue: text) else {
+                throw DomainError.invalid(
+                    "status", "must be one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return status
+        }
+        let page = try PageRequest(limit: 50, cursor: c.query("cursor"))
+        let lead = consortium.leadInstitutionCode
+        let found: Page<PurchaseOrder>
+        if c.principal.may(.readSupplyCentreOrders(consortiumID: consortium.id, leadInstitutionCode: lead)) {
+            let member = c.query("member").flatMap { $0.isEmpty ? nil : $0 }
+            found = try await orders.list(
+                consortium: consortium, institutionCode: member, status: status, by: c.principal, page: page)
+        } else {
+            guard let code = c.principal.institutionCode,
+                let institution = try await InstitutionUseCases(database: database).find(code: code)
+            else { throw DomainError.notFound("no orders") }
+            found = try await orders.list(
+                institution: institution, consortium: consortium, status: status, by: c.principal, page: page)
+        }
+        var values: [String: Any] = [
+            "orders": found.items.map { order in
+                [
+                    "id": String(order.id), "institution": order.institutionCode,
+                    "date": ConsoleFormat.date(order.orderDate, language),
+                    "status": language.word("order_status_" + order.status.rawValue), "lines": String(order.lines.count),
+                    "amount": ConsoleFormat.yuan(Self.total(order)),
+                    "printHref": "/console/orders/\(order.id)/print",
+                    "receiptHref": order.lines.contains { $0.receivedQuantity > 0 } ? "/console/orders/\(order.id)/receipt" : "",
+                ]
+            },
+            "statuses": OrderStatus.allCases.map {
+                [
+                    "value": $0.rawValue, "label": language.word("order_status_" + $0.rawValue),
+                    "selected": status == $0 ? "selected" : "",
+                ]
+            },
+        ]
+        if let next = found.nextCursor {
+            var components = URLComponents()
+            components.path = "/console/orders"
+            components.queryItems = [
+                URLQueryItem(name: "status", value: status?.rawValue ?? ""), URLQueryItem(name: "cursor", value: next),
+            ]
+            values["next"] = components.string ?? ""
+        }
+        return routes.render("orders", values, title: language.word("orders_title"), c)
+    }
+
+    /// The 采购单: the order's lines at their unified prices, the total, signature lines.
+    func printOrder(_ c: ConsoleRequest) async throws -> Response {
+        let (consortium, order) = try await order(c)
+        let language = c.language
+        let drugs = try await drugNames(order)
+        let institution = try await InstitutionUseCases(database: database).find(code: order.institutionCode)
+        return routes.render(
+            "order_print",
+            [
+                "printTitle": language.word("print_order_title").replacingFirst(consortium.name),
+                "orderNo": String(order.id), "institution": "\(order.institutionCode) \(institution?.name ?? "")",
+                "date": ConsoleFormat.date(order.orderDate, language),
+                "status": language.word("order_status_" + order.status.rawValue),
+                "lines": order.lines.map { line in
+                    [
+                        "no": String(line.lineNo), "code": line.drugCode, "name": drugs[line.drugCode]?.name ?? "",
+                        "manufacturer": drugs[line.drugCode]?.manufacturer ?? "",
+                        "quantity": DecimalText.plain(line.quantity) + " " + unit(line, drugs[line.drugCode]),
+                        "price": ConsoleFormat.yuan(line.unitPrice),
+                        "amount": ConsoleFormat.yuan(OrderAmounts.line(quantity: line.quantity, unitPrice: line.unitPrice)),
+                    ]
+                },
+                "total": ConsoleFormat.yuan(Self.total(order)),
+                "printedOn": language.word("print_on").replacingFirst(ConsoleFormat.date(routes.clock.today(), language)),
+            ], title: language.word("print_order_heading"), c)
+    }
+
+    /// The 入库单: every lot received on the order, as recorded, with signature lines for the receiving inspection.
+    func printReceipt(_ c: ConsoleRequest) async throws -> Response {
+        let (consortium, order) = try await order(c)
+        let language = c.language
+        var lots: [DeliveredLot] = []
+        var cursor: String?
+        repeat {
+            let page = try await orders.lots(
+                orderID: order.id, lineNo: nil, lotNumber: nil, consortium: consortium, by: c.principal,
+                page: try PageRequest(limit: PageRequest.maximumLimit, cursor: cursor))
+            lots += page.items
+            cursor = page.nextCursor
+        } while cursor != nil
+        let drugs = try await drugNames(order)
+        let lines = Dictionary(order.lines.map { ($0.lineNo, $0) }, uniquingKeysWith: { a, _ in a })
+        let institution = try await InstitutionUseCases(database: database).find(code: order.institutionCode)
+        return routes.render(
+            "receipt_print",
+            [
+                "printTitle": language.word("print_receipt_title").replacingFirst(consortium.name),
+                "orderNo": String(order.id), "institution": "\(order.institutionCode) \(institution?.name ?? "")",
+                "date": ConsoleFormat.date(order.orderDate, language),
+                "lots": lots.enumerated().map { i, lot in
+                    [
+                        "no": String(i + 1), "code": lot.drugCode, "name": drugs[lot.drugCode]?.name ?? "",
+                        "lot": lot.lotNumber, "expiry": ConsoleFormat.date(lot.expiryDate, language),
+                        "quantity": DecimalText.plain(lot.quantity) + " "
+                            + (lines[lot.lineNo].map { unit($0, drugs[lot.drugCode]) } ?? ""),
+                        "receivedOn": ConsoleFormat.date(lot.receivedOn, language), "exception": lot.exceptionReason ?? "",
+                    ]
+                },
+                "printedOn": language.word("print_on").replacingFirst(ConsoleFormat.date(routes.clock.today(), language)),
+            ], title: language.word("print_receipt_heading"), c)
+    }
+
+    static func total(_ order: PurchaseOrder) -> Money {
+        OrderAmounts.total(order.lines.map { ($0.quantity, $0.unitPrice) })
+    }
+
+    func order(_ c: ConsoleRequest) async throws -> (Consortium, PurchaseOrder) {
+        let consortium = try await ConsoleCataloguePages(routes: routes).consortium(c)
+        guard let id = Int64(c.segment(2)) else { throw DomainError.notFound("no order \(c.segment(2))") }
+        return (consortium, try await orders.order(id: id, consortium: consortium, by: c.principal))
+    }
+
+    func drugNames(_ order: PurchaseOrder) async throws -> [String: (name: String, manufacturer: String, drug: Drug)] {
+        let drugs = try await DrugUseCases(database: database).find(codes: Array(Set(order.lines.map(\.drugCode))))
+        return Dictionary(
+            drugs.map {
+                (
+                    $0.code,
+                    (
+                        [$0.genericName, $0.dosageForm, $0.strength].compactMap { $0 }.joined(separator: " "),
+                        $0.manufacturer ?? "", $0
+                    )
+                )
+            }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The unit a line's quantity is counted in: the drug's package (盒) or its own unit (片).
+    func unit(_ line: PurchaseOrderLine, _ drug: (name: String, manufacturer: String, drug: Drug)?) -> String {
+        guard let drug = drug?.drug else { return "" }
+        return line.quantityUnit == .package ? drug.packageUnit : drug.unit
+    }
+}
