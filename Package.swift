@@ -104,6 +104,7 @@ let package = Package(
                 .embedInCode("Console/Templates/lrx_print.mustache"), .embedInCode("Console/Templates/dashboard.mustache"),
                 .embedInCode("Console/Templates/orders.mustache"), .embedInCode("Console/Templates/order_print.mustache"),
                 .embedInCode("Console/Templates/receipt_print.mustache"),
+                .embedInCode("Console/Templates/statements.mustache"), .embedInCode("Console/Templates/statement_print.mustache"),
                 .embedInCode("Console/Templates/console.css"),
             ],
             swiftSettings: strict,

@@ -1136,6 +1136,30 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn(lot, flat)
         self.assertIn("验收员（签字）", flat)
 
+    def test_statement_prints_for_both_sides(self):
+        from decimal import ROUND_HALF_UP, Decimal
+        order, _, _ = self.received_order()
+        price = sql(f"SELECT unit_price::text FROM purchase_order_lines WHERE order_id = {order} AND line_no = 1")
+        amount = (Decimal(price) * 10).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        number = fresh("INV-")
+        api("POST", f"/v1/consortia/{CONSORTIUM}/invoices", token("consortium_admin"), {
+            "distributorCode": "DST-SINOPHARM-JL", "invoiceNumber": number, "invoiceDate": sql("SELECT current_date::text"),
+            "institutionCode": "YJ-TCMH", "upstreamSupplierCode": "MFR-001", "upstreamInvoiceNumber": "M-" + number,
+            "lines": [{"orderId": order, "orderLineNo": 1, "quantity": "10", "unitPrice": price, "amount": str(amount)}]})
+        self.login("admin1")
+        self.visit("/console/statements")
+        self.assertEqual(self.status(), 200, self.where())
+        self.driver.find_element(By.CSS_SELECTOR, 'a[href="/console/statements/DST-SINOPHARM-JL"]').click()
+        self.wait_for("#statement-lines")
+        self.assertIn(number, [row[1] for row in self.table_cells("statement-lines")])
+        pdf, text = self.printed("statement.pdf")
+        flat = text.replace(" ", "").replace("\n", "")
+        self.assertIn("吉林市中医医联体药品配送对账单", flat)
+        self.assertIn(number, flat)
+        self.assertIn("配送企业（签字盖章）", flat)
+        self.assertIn(f"1/{len(pdf.pages)}", flat)
+        self.assertNotIn("退出登录", text)
+
     def test_import_template_downloads(self):
         self.login("pharm1")
         self.visit("/console/")

@@ -60,6 +60,9 @@ struct ConsoleRoutes: Sendable {
         console.get("orders") { request, context in await page(request, context: context, orders.orderList) }
         console.get("orders/:id/print") { request, context in await page(request, context: context, orders.printOrder) }
         console.get("orders/:id/receipt") { request, context in await page(request, context: context, orders.printReceipt) }
+        let statements = ConsoleStatementPages(routes: self)
+        console.get("statements") { request, context in await page(request, context: context, statements.list) }
+        console.get("statements/:code") { request, context in await page(request, context: context, statements.statement) }
         let dashboard = ConsoleDashboardPage(routes: self)
         console.get("dashboard") { request, context in await page(request, context: context, dashboard.dashboard) }
         console.get("templates/:kind") { request, context in await page(request, context: context, pages.template) }
@@ -377,6 +380,11 @@ struct ConsoleShell {
                     leadInstitutionCode: principal.institutionCode))
         {
             links.append(("/console/orders", "nav_orders"))
+        }
+        if let consortiumID = principal.consortiumID,
+            principal.may(.readFinance(consortiumID: consortiumID, leadInstitutionCode: principal.institutionCode))
+        {
+            links.append(("/console/statements", "nav_statements"))
         }
         if principal.consortiumID != nil, principal.may(.runDeskChecks) {
             links.append(("/console/long-prescriptions", "nav_desk"))

@@ -22,6 +22,8 @@ package struct ConsoleTemplates: Sendable {
             ("lrx_print", PackageResources.lrx_print_mustache), ("dashboard", PackageResources.dashboard_mustache),
             ("orders", PackageResources.orders_mustache), ("order_print", PackageResources.order_print_mustache),
             ("receipt_print", PackageResources.receipt_print_mustache),
+            ("statements", PackageResources.statements_mustache),
+            ("statement_print", PackageResources.statement_print_mustache),
         ]
         for (name, bytes) in sources {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)

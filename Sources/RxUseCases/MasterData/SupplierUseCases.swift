@@ -15,6 +15,11 @@ package struct SupplierUseCases: Sendable {
         try await suppliers.list(role: role, name: name, page: page)
     }
 
+    /// A supplier by code; nil when there is none.
+    package func find(code: String) async throws -> Supplier? {
+        try await database.read { try await suppliers.find(code: code, on: $0) }
+    }
+
     /// Registers a supplier. National master data: audited with no consortium, so every consortium's trail shows it.
     package func create(_ supplier: Supplier, by principal: Principal) async throws -> Supplier {
         try principal.require(.manageSuppliers)

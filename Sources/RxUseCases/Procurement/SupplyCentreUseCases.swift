@@ -253,6 +253,25 @@ package struct SupplyCentreUseCases: Sendable {
 
     // MARK: Reports
 
+    /// 对账单 with each distributor the consortium has payable invoices of, as of `today` (finance, the supply centre,
+    /// those who oversee the consortium): its payables, oldest first, and their totals; one distributor's when
+    /// `distributorCode` is given.
+    package func statements(consortium: Consortium, distributorCode: String?, today: BusinessDate, by principal: Principal)
+        async throws -> [(distributorCode: String, payables: [Payable], totals: DistributorStatementTotals)]
+    {
+        try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+        let all = try await payables(consortium: consortium, status: nil, today: today)
+        return Dictionary(grouping: all.filter { distributorCode == nil || $0.distributorCode == distributorCode }) {
+            $0.distributorCode
+        }.map { code, payables in
+            let ordered = payables.sorted { ($0.acceptedOn, $0.invoiceNumber) < ($1.acceptedOn, $1.invoiceNumber) }
+            return (
+                code, ordered,
+                DistributorStatementTotals(ordered.map { ($0.amount, $0.paid, $0.status == .overdue) })
+            )
+        }.sorted { $0.distributorCode < $1.distributorCode }
+    }
+
     /// Spend (received quantity × unified price) per member, drug and month of the order date, with the shares
     /// on essential-list, insurance-listed and TCM (Chinese patent medicines and decoction pieces) drugs.
     package func spend(consortium: Consortium, from: BusinessDate, to: BusinessDate) async throws -> SpendReport {
