@@ -38,6 +38,10 @@ pages=(
     "long-prescription desk|prescriber|/console/long-prescriptions"
     "a patient's long prescriptions|prescriber|/console/long-prescriptions/patient?institution=JL-TCMH&ref=P-0001"
     "console accounts|consortium_admin|/console/users"
+    "dashboard, consortium|consortium_admin|/console/dashboard"
+    "dashboard, a member|institution_pharmacist|/console/dashboard?member=YJ-TCMH"
+    "orders, every member's|consortium_admin|/console/orders"
+    "statements of account|finance|/console/statements"
 )
 # The console accounts: name | role | institution | prescriber | display name. Sessions of a role go round its accounts.
 accounts=(

@@ -661,6 +661,7 @@ package enum ChineseMessages {
         // What a spreadsheet broke (SpreadsheetCell), and the imports' templates (ImportTemplate).
         ("no import {}", "没有导入类型 {1}"),
         ("no payable invoice of distributor {}", "没有配送企业 {1} 的应付发票"),
+        ("no orders", "没有可查看的订单"),
         (
             "'{}' is a number in scientific notation: the spreadsheet changed the code. Format the column as text and type the codes again",
             "“{1}”是科学计数法的数字：表格软件改动了编码。请把该列设为“文本”格式后重新填写编码"
