@@ -11,11 +11,10 @@ package struct DashboardUseCases: Sendable {
         package var to: BusinessDate
         /// The member whose dashboard this is; nil for the consortium's.
         package var member: Institution?
-        /// The consortium's row first (nil code), then each member's that ordered; only the member's on its dashboard.
+        /// The consortium's row first (nil code), then each member's that bought; only the member's on its dashboard.
         package var essential: [EssentialShare]
         package var payables: [PayableAge.Bucket]?
         package var coverage: [CatalogueCoverage]
-        package var catalogueVersion: Int?
         /// Open shortages by level, each level once, in order.
         package var shortages: [(level: ShortageLevel, count: Int)]?
         /// Extended prescriptions issued in the period: the whole (or the member's), and by issuing member.
@@ -133,7 +132,7 @@ package struct DashboardUseCases: Sendable {
         return Figures(
             from: from, to: to, member: member,
             essential: essential.filter { member == nil || $0.institutionCode == member?.code },
-            payables: payables, coverage: coverage, catalogueVersion: report.version, shortages: shortages,
+            payables: payables, coverage: coverage, shortages: shortages,
             fulfilment: ExtendedPrescriptionRules.fulfilment(issued, by: \.wholeConsortium).first,
             fulfilmentByMember: ExtendedPrescriptionRules.fulfilment(issued, by: \.memberCode).sorted { $0.key < $1.key },
             longPrescriptions: months, expiring: expiring, expiryThresholds: thresholds, volumes: volumes)
