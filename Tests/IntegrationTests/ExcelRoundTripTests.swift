@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import PostgresNIO
+import RxAPI
 import RxCLI
 import RxDomain
 import RxStore
@@ -165,6 +166,23 @@ struct ImportTemplateTests {
             let written = try cli.run(["import", "template", "invoices"])
             #expect(written.status == 0 && written.out == ImportTemplate.invoices.csv)
             #expect(try cli.run(["import", "template", "nope"]).status == 2)
+        }
+    }
+}
+
+/// The shortage report's download speaks Chinese for every value an enum may take.
+@Suite("Shortage report for Excel")
+struct ShortageReportExcelTests {
+    @Test("27: every list, level, cause and action kind has its word, in both languages; every column its header")
+    func words() {
+        let raw =
+            ShortageListKind.allCases.map(\.rawValue) + ShortageLevel.allCases.map(\.rawValue)
+            + ShortageCause.allCases.map(\.rawValue) + ShortageActionKind.allCases.map(\.rawValue)
+        for language in ConsoleLanguage.allCases {
+            for value in raw { #expect(language.word("shortage_word_" + value) != "shortage_word_" + value, "\(value)") }
+            for column in ShortageEscalationReport.csvHeader {
+                #expect(language.word("csv_shortage_" + column) != "csv_shortage_" + column, "\(column)")
+            }
         }
     }
 }

@@ -326,10 +326,12 @@ struct ShortageActionTests {
             #expect(report.json["expectedRecovery"] as? String == day.adding(days: 30).description)
             let csv = try await app.call(.get, "/v1/shortages/\(id)/report?format=csv", token: admin)
             #expect(csv.status == .ok && csv.contentType?.hasPrefix("text/csv") == true, "\(csv.text)")
-            let rows = csv.text.split(whereSeparator: \.isNewline)
+            // For Excel: a byte-order mark, Chinese headers and words.
+            #expect(csv.text.hasPrefix("\u{FEFF}"))
+            let rows = csv.text.dropFirst().split(whereSeparator: \.isNewline)
             #expect(rows.count == 3)
-            #expect(rows.first?.hasPrefix("consortium_code,reported_on,drug_code,") == true)
-            #expect(rows.dropFirst().allSatisfy { $0.contains(drug) && $0.contains("escalated") })
+            #expect(rows.first?.hasPrefix("医联体编码,上报日期,药品编码,") == true)
+            #expect(rows.dropFirst().allSatisfy { $0.contains(drug) && $0.contains("已上报") && $0.contains("替代药品") })
 
             // Every action is logged with who, when and why, and audited.
             let log = try await app.call(.get, "/v1/shortages/\(id)/actions", token: auditor)

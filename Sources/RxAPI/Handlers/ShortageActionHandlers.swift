@@ -163,7 +163,15 @@ extension APIHandler {
             let object = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(report.json.utf8))
             return .ok(.init(body: .json(.init(additionalProperties: object))))
         case .csv:
-            return .ok(.init(body: .csv(HTTPBody(report.csv))))
+            // For Excel on Chinese Windows, as every list downloaded: Chinese headers and words, a byte-order mark.
+            let language = ConsoleLanguage.chinese
+            return .ok(
+                .init(
+                    body: .csv(
+                        HTTPBody(
+                            report.csv(
+                                header: ShortageEscalationReport.csvHeader.map { language.word("csv_shortage_" + $0) },
+                                word: { language.word("shortage_word_" + $0) }, forExcel: true)))))
         }
     }
 

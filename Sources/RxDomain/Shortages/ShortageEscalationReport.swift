@@ -81,11 +81,14 @@ package struct ShortageEscalationReport: Sendable, Equatable {
     package var totalOnHand: Quantity { members.reduce(.zero) { $0 + $1.onHand } }
 
     /// The actions taken, one text: "2026-11-20 redistribute: reason; …".
-    package var actionsText: String {
-        actions.map { "\($0.on) \($0.kind.rawValue): \($0.reason)" }.joined(separator: "; ")
+    package var actionsText: String { actionsText(word: { $0 }) }
+
+    /// The actions taken, one text, each kind as `word` writes its raw value.
+    func actionsText(word: (String) -> String) -> String {
+        actions.map { "\($0.on) \(word($0.kind.rawValue)): \($0.reason)" }.joined(separator: "; ")
     }
 
-    static let csvHeader = [
+    package static let csvHeader = [
         "consortium_code", "reported_on", "drug_code", "generic_name", "dosage_form", "specification", "manufacturer",
         "lists", "opened_on", "level", "institution_code", "institution_name", "on_hand", "days_of_stock", "cause",
         "actions_taken", "expected_recovery",
@@ -96,13 +99,18 @@ package struct ShortageEscalationReport: Sendable, Equatable {
 
     /// CSV (RFC 4180 through `CSVWriter`): one line per member affected; a report with none has one line with the
     /// member's columns empty.
-    package var csv: String {
-        var writer = CSVWriter(header: Self.csvHeader)
+    package var csv: String { csv(header: Self.csvHeader, word: { $0 }, forExcel: false) }
+
+    /// The CSV under other column names, with `word` writing each list, level, cause and action kind from its raw
+    /// value, and for Excel (`CSVWriter.forExcel`) when `forExcel`: the API's download in Chinese.
+    package func csv(header: [String], word: (String) -> String, forExcel: Bool) -> String {
+        var writer = forExcel ? CSVWriter.forExcel(header: header) : CSVWriter(header: header)
         let drug = [
             consortiumCode, reportedOn.description, drugCode, genericName, dosageForm, specification, manufacturer,
-            lists.map(\.rawValue).joined(separator: ";"), openedOn.description, level.rawValue,
+            lists.map { word($0.rawValue) }.joined(separator: forExcel ? "、" : ";"), openedOn.description,
+            word(level.rawValue),
         ]
-        let tail = [cause?.rawValue ?? "", actionsText, expectedRecovery?.description ?? ""]
+        let tail = [cause.map { word($0.rawValue) } ?? "", actionsText(word: word), expectedRecovery?.description ?? ""]
         if members.isEmpty { writer.append(drug + ["", "", "", ""] + tail) }
         for member in members {
             writer.append(
