@@ -1094,17 +1094,20 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("国家基本药物采购占比", text.replace(" ", ""))
         self.assertNotIn("退出登录", text)
 
-    def received_order(self):
-        """An order of YJ-TCMH for one drug, submitted, consolidated and received as one lot, through the JSON API:
-        its id, the drug and the lot."""
-        drug = sql("SELECT c.drug_code FROM catalogue_items c JOIN price_agreements p ON p.drug_code = c.drug_code "
-                   "AND p.status = 'in_effect' JOIN drugs d ON d.code = c.drug_code WHERE cardinality(c.levels) = 0 "
-                   "AND d.category = 'western' AND c.version_number = (SELECT max(version_number) FROM catalogue_items) "
-                   "ORDER BY c.drug_code LIMIT 1")
-        admin, buyer = token("consortium_admin"), token("procurement_officer", "YJ-TCMH")
+    def received_order(self, member="CY-BJL-CHC"):
+        """An order of `member` for one drug, submitted, consolidated and received as one lot, through the JSON API:
+        its id, the drug and the lot. The member is one whose list no other flow replaces."""
+        # A western drug with a price, in the member's catalogue in effect (the earlier flows may have published
+        # versions).
+        drug = sql("SELECT m.drug_code FROM institutions i "
+                   "JOIN member_catalogue_in_effect(i.consortium_id, current_date) m ON m.institution_id = i.id "
+                   "JOIN price_agreements p ON p.drug_code = m.drug_code AND p.status = 'in_effect' "
+                   f"JOIN drugs d ON d.code = m.drug_code WHERE i.code = '{member}' AND d.category = 'western' "
+                   "ORDER BY m.drug_code LIMIT 1")
+        admin, buyer = token("consortium_admin"), token("procurement_officer", member)
         base = f"/v1/consortia/{CONSORTIUM}"
         api("PUT", f"{base}/distributor-contracts/{drug}", admin, {"distributorCode": "DST-SINOPHARM-JL"})
-        order = api("POST", "/v1/institutions/YJ-TCMH/orders", buyer, {"lines": [{"drugCode": drug, "quantity": "10"}]})[1]
+        order = api("POST", f"/v1/institutions/{member}/orders", buyer, {"lines": [{"drugCode": drug, "quantity": "10"}]})[1]
         api("POST", f"{base}/orders/{order['id']}/submit", buyer)
         api("POST", f"{base}/consolidations", admin)
         lot = fresh("LOT")
@@ -1115,7 +1118,7 @@ class ConsoleTest(unittest.TestCase):
 
     def test_order_documents_print(self):
         order, drug, lot = self.received_order()
-        self.login("pharm1")
+        self.login("admin1")
         self.visit("/console/orders")
         self.assertEqual(self.status(), 200, self.where())
         self.driver.find_element(By.CSS_SELECTOR, f'a[href="/console/orders/{order}/print"]').click()
@@ -1144,7 +1147,7 @@ class ConsoleTest(unittest.TestCase):
         number = fresh("INV-")
         api("POST", f"/v1/consortia/{CONSORTIUM}/invoices", token("consortium_admin"), {
             "distributorCode": "DST-SINOPHARM-JL", "invoiceNumber": number, "invoiceDate": sql("SELECT current_date::text"),
-            "institutionCode": "YJ-TCMH", "upstreamSupplierCode": "MFR-001", "upstreamInvoiceNumber": "M-" + number,
+            "institutionCode": "CY-BJL-CHC", "upstreamSupplierCode": "MFR-001", "upstreamInvoiceNumber": "M-" + number,
             "lines": [{"orderId": order, "orderLineNo": 1, "quantity": "10", "unitPrice": price, "amount": str(amount)}]})
         self.login("admin1")
         self.visit("/console/statements")
