@@ -70,7 +70,7 @@ struct ConsoleOrderPages: Sendable {
     func printOrder(_ c: ConsoleRequest) async throws -> Response {
         let (consortium, order) = try await order(c)
         let language = c.language
-        let drugs = try await drugNames(order)
+        let drugs = try await drugs(order)
         let institution = try await InstitutionUseCases(database: database).find(code: order.institutionCode)
         return routes.render(
             "order_print",
@@ -81,7 +81,7 @@ struct ConsoleOrderPages: Sendable {
                 "status": language.word("order_status_" + order.status.rawValue),
                 "lines": order.lines.map { line in
                     [
-                        "no": String(line.lineNo), "code": line.drugCode, "name": drugs[line.drugCode]?.name ?? "",
+                        "no": String(line.lineNo), "code": line.drugCode, "name": name(drugs[line.drugCode]),
                         "manufacturer": drugs[line.drugCode]?.manufacturer ?? "",
                         "quantity": DecimalText.plain(line.quantity) + " " + unit(line, drugs[line.drugCode]),
                         "price": ConsoleFormat.yuan(line.unitPrice),
@@ -106,7 +106,7 @@ struct ConsoleOrderPages: Sendable {
             lots += page.items
             cursor = page.nextCursor
         } while cursor != nil
-        let drugs = try await drugNames(order)
+        let drugs = try await drugs(order)
         let lines = Dictionary(order.lines.map { ($0.lineNo, $0) }, uniquingKeysWith: { a, _ in a })
         let institution = try await InstitutionUseCases(database: database).find(code: order.institutionCode)
         return routes.render(
@@ -117,7 +117,7 @@ struct ConsoleOrderPages: Sendable {
                 "date": ConsoleFormat.date(order.orderDate, language),
                 "lots": lots.enumerated().map { i, lot in
                     [
-                        "no": String(i + 1), "code": lot.drugCode, "name": drugs[lot.drugCode]?.name ?? "",
+                        "no": String(i + 1), "code": lot.drugCode, "name": name(drugs[lot.drugCode]),
                         "lot": lot.lotNumber, "expiry": ConsoleFormat.date(lot.expiryDate, language),
                         "quantity": DecimalText.plain(lot.quantity) + " "
                             + (lines[lot.lineNo].map { unit($0, drugs[lot.drugCode]) } ?? ""),
@@ -138,23 +138,19 @@ struct ConsoleOrderPages: Sendable {
         return (consortium, try await orders.order(id: id, consortium: consortium, by: c.principal))
     }
 
-    func drugNames(_ order: PurchaseOrder) async throws -> [String: (name: String, manufacturer: String, drug: Drug)] {
+    func drugs(_ order: PurchaseOrder) async throws -> [String: Drug] {
         let drugs = try await DrugUseCases(database: database).find(codes: Array(Set(order.lines.map(\.drugCode))))
-        return Dictionary(
-            drugs.map {
-                (
-                    $0.code,
-                    (
-                        [$0.genericName, $0.dosageForm, $0.strength].compactMap { $0 }.joined(separator: " "),
-                        $0.manufacturer ?? "", $0
-                    )
-                )
-            }, uniquingKeysWith: { a, _ in a })
+        return Dictionary(drugs.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// A drug as a document names it: generic name, dosage form, strength.
+    func name(_ drug: Drug?) -> String {
+        drug.map { [$0.genericName, $0.dosageForm, $0.strength].compactMap { $0 }.joined(separator: " ") } ?? ""
     }
 
     /// The unit a line's quantity is counted in: the drug's package (盒) or its own unit (片).
-    func unit(_ line: PurchaseOrderLine, _ drug: (name: String, manufacturer: String, drug: Drug)?) -> String {
-        guard let drug = drug?.drug else { return "" }
+    func unit(_ line: PurchaseOrderLine, _ drug: Drug?) -> String {
+        guard let drug else { return "" }
         return line.quantityUnit == .package ? drug.packageUnit : drug.unit
     }
 }
