@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", "5.0.1"..<"7.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         /// The domain core: rules, eligibility, allocation, matching. No I/O.
@@ -85,6 +86,7 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             resources: [
@@ -105,6 +107,10 @@ let package = Package(
                 .embedInCode("Console/Templates/orders.mustache"), .embedInCode("Console/Templates/order_print.mustache"),
                 .embedInCode("Console/Templates/receipt_print.mustache"),
                 .embedInCode("Console/Templates/statements.mustache"), .embedInCode("Console/Templates/statement_print.mustache"),
+                .embedInCode("Console/Templates/reconciliations.mustache"),
+                .embedInCode("Console/Templates/reconciliation.mustache"),
+                .embedInCode("Console/Templates/reconcile_upload.mustache"),
+                .embedInCode("Console/Templates/reconcile_result.mustache"),
                 .embedInCode("Console/Templates/console.css"),
             ],
             swiftSettings: strict,

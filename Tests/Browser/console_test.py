@@ -1163,6 +1163,70 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn(f"1/{len(pdf.pages)}", flat)
         self.assertNotIn("退出登录", text)
 
+    def test_reconcile_gbk_upload_and_review(self):
+        """Finance uploads a distributor's invoice file saved by Excel (GBK, the template's Chinese headers), sees it
+        reconciled on the page, and disputes then resolves its discrepancy with a note."""
+        import tempfile
+        from decimal import ROUND_HALF_UP, Decimal
+        order, drug, lot = self.received_order()
+        price = Decimal(sql(f"SELECT unit_price::text FROM purchase_order_lines WHERE order_id = {order} AND line_no = 1"))
+        billed = price + 1
+        amount = (billed * 10).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        number = fresh("FP")
+        today = sql("SELECT to_char(current_date, 'YYYY/FMMM/FMDD')")
+        text = ("配送企业编码,发票号码,开票日期,生产企业发票号码,生产企业编码,机构编码,药品编码,批号,数量,单价,金额\r\n"
+                f"DST-SINOPHARM-JL,{number},{today},M-{number},MFR-001,CY-BJL-CHC,{drug},{lot},10,{billed},{amount}\r\n")
+        with tempfile.NamedTemporaryFile("wb", suffix=".csv", prefix="国药吉林-", delete=False) as out:
+            out.write(text.encode("gbk"))
+            path = out.name
+        self.addCleanup(os.remove, path)
+
+        self.login("fin1")
+        self.visit("/console/reconciliations")
+        self.assertEqual(self.status(), 200, self.where())
+        self.driver.find_element(By.ID, "r-file").send_keys(path)
+        self.click("#upload-form button[type=submit]")
+        self.wait_for("#upload-result", "the upload's outcome never came")
+        self.assertIn("对账完成", self.driver.find_element(By.ID, "upload-result").text)
+        # One line of progress shows at a time, the last: the steps before it are hidden.
+        steps = self.driver.find_elements(By.CSS_SELECTOR, "#upload-progress p.step")
+        self.assertTrue(steps, "no progress was streamed")
+        self.assertEqual([s.is_displayed() for s in steps], [False] * (len(steps) - 1) + [True])
+        summary = {row[0]: row[1] for row in self.table_rows("upload-summary")}
+        self.assertEqual(summary.get("行数"), "1", summary)
+        self.assertEqual(summary.get("价格不符"), "1", summary)
+        self.click("#run-link")
+        run = self.path().rsplit("/", 1)[-1]
+        rows = self.table_cells("discrepancies")
+        self.assertEqual(rows[0][:2], ["2", "价格不符"], rows)
+        self.assertIn(number, rows[0][2])
+
+        # No note: refused beside the form; then disputed, then resolved, each with its note.
+        form = "#review-2-price_differs"
+        Select(self.wait_for(form + "-status")).select_by_value("disputed")
+        self.driver.execute_script(f"document.querySelector('{form}-note').removeAttribute('required')")
+        self.click(form + " button")
+        self.wait_for("#refusal", "a review without a note was not refused on the page")
+        Select(self.wait_for(form + "-status")).select_by_value("disputed")
+        self.wait_for(form + "-note").send_keys("单价高于统一价格 1 元，已去函配送企业")
+        self.click(form + " button")
+        self.assertIn("复核意见已保存", self.wait_for("#done").text)
+        self.assertEqual(self.wait_for("#review-counts").text, "0 / 1 / 0")
+        Select(self.wait_for(form + "-status")).select_by_value("resolved")
+        self.wait_for(form + "-note").send_keys("已收到红字发票并重开")
+        self.click(form + " button")
+        self.assertEqual(self.wait_for("#review-counts").text, "0 / 0 / 1")
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, form), [], "a resolved discrepancy keeps no form")
+        run_json = api("GET", f"/v1/consortia/{CONSORTIUM}/reconciliations/{run}", token("finance"))[1]
+        reviewed = run_json["discrepancies"][0]
+        self.assertEqual((reviewed["review"], reviewed["reviewNote"], reviewed["reviewedBy"]),
+                         ("resolved", "已收到红字发票并重开", "user:fin1"))
+
+    def table_rows(self, table_id):
+        """Each body row of a table as its header cell and data cells, as the browser shows them."""
+        return [[cell.text.strip() for cell in row.find_elements(By.CSS_SELECTOR, "th, td")]
+                for row in self.driver.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")]
+
     def test_import_template_downloads(self):
         self.login("pharm1")
         self.visit("/console/")

@@ -32,13 +32,20 @@ enum ConsoleFormat {
         let parts = text.split(separator: ".", maxSplits: 1)
         var fraction = String(parts[1])
         while fraction.count < 2 { fraction += "0" }
-        let whole = String(parts[0])
+        return (negative ? "-¥" : "¥") + grouped(String(parts[0])) + "." + fraction
+    }
+
+    /// A count with thousands separators: 12,345.
+    static func count(_ n: Int) -> String { (n < 0 ? "-" : "") + grouped(String(n.magnitude)) }
+
+    /// Digits in groups of three.
+    static func grouped(_ whole: String) -> String {
         var grouped = ""
         for (i, c) in whole.enumerated() {
             if i > 0, (whole.count - i) % 3 == 0 { grouped.append(",") }
             grouped.append(c)
         }
-        return (negative ? "-¥" : "¥") + grouped + "." + fraction
+        return grouped
     }
 
     /// A share given as a decimal fraction ("0.8500") as a percentage with one decimal: 85.0%.

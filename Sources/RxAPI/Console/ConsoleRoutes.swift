@@ -63,6 +63,13 @@ struct ConsoleRoutes: Sendable {
         let statements = ConsoleStatementPages(routes: self)
         console.get("statements") { request, context in await page(request, context: context, statements.list) }
         console.get("statements/:code") { request, context in await page(request, context: context, statements.statement) }
+        let reconciliations = ConsoleReconciliationPages(routes: self)
+        console.get("reconciliations") { request, context in await page(request, context: context, reconciliations.list) }
+        console.post("reconciliations/upload") { request, context in await reconciliations.upload(request, context: context) }
+        console.get("reconciliations/:id") { request, context in await page(request, context: context, reconciliations.run) }
+        console.post("reconciliations/:id/lines/:line/review") { request, context in
+            await page(request, context: context, reconciliations.review)
+        }
         let dashboard = ConsoleDashboardPage(routes: self)
         console.get("dashboard") { request, context in await page(request, context: context, dashboard.dashboard) }
         console.get("templates/:kind") { request, context in await page(request, context: context, pages.template) }
@@ -130,9 +137,9 @@ struct ConsoleRoutes: Sendable {
         let language = Self.language(request)
         let session: ConsoleAccountUseCases.ActiveSession
         do {
-            guard let cookie = request.cookies[Self.sessionCookie]?.value,
-                let found = try await accounts.session(cookie: cookie)
-            else { return Response.redirect(to: "/console/login", type: .normal) }
+            guard let found = try await activeSession(request) else {
+                return Response.redirect(to: "/console/login", type: .normal)
+            }
             session = found
         } catch {
             return errorPage(error, request: request, session: nil, language: language, logger: context.logger)
@@ -158,11 +165,26 @@ struct ConsoleRoutes: Sendable {
         }
     }
 
+    /// The session of the request's cookie; nil when there is none or it has ended.
+    func activeSession(_ request: Request) async throws -> ConsoleAccountUseCases.ActiveSession? {
+        guard let cookie = request.cookies[Self.sessionCookie]?.value else { return nil }
+        return try await accounts.session(cookie: cookie)
+    }
+
     /// An HTML response of a page rendered in the shell of the session's person.
     func render(
         _ template: String, _ values: [String: Any], title: String, session: ConsoleAccountUseCases.ActiveSession?,
         request: Request, language: ConsoleLanguage, status: HTTPResponse.Status = .ok
     ) -> Response {
+        let html = html(template, values, title: title, session: session, request: request, language: language)
+        return Response(status: status, headers: Self.htmlHeaders, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A page rendered in the shell of the session's person.
+    func html(
+        _ template: String, _ values: [String: Any], title: String, session: ConsoleAccountUseCases.ActiveSession?,
+        request: Request, language: ConsoleLanguage
+    ) -> String {
         var page = values.mapValues(ConsoleBlank.absent)
         page["lang"] = language.rawValue
         page["t"] = language.words
@@ -172,15 +194,14 @@ struct ConsoleRoutes: Sendable {
         if let session {
             page["shell"] = ConsoleShell(session: session, request: request, language: language, path: request.uri.path)
         }
-        return Response(
-            status: status,
-            headers: [
-                .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                .contentSecurityPolicy: "default-src 'self'; form-action 'self'; frame-ancestors 'none'",
-                HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-            ],
-            body: .init(byteBuffer: ByteBuffer(string: templates.render(template, page))))
+        return templates.render(template, page)
     }
+
+    static let htmlHeaders: HTTPFields = [
+        .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+        .contentSecurityPolicy: "default-src 'self'; form-action 'self'; frame-ancestors 'none'",
+        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+    ]
 
     func errorPage(
         _ error: any Error, request: Request, session: ConsoleAccountUseCases.ActiveSession?, language: ConsoleLanguage,
@@ -385,6 +406,7 @@ struct ConsoleShell {
             principal.may(.readFinance(consortiumID: consortiumID, leadInstitutionCode: principal.institutionCode))
         {
             links.append(("/console/statements", "nav_statements"))
+            links.append(("/console/reconciliations", "nav_reconciliations"))
         }
         if principal.consortiumID != nil, principal.may(.runDeskChecks) {
             links.append(("/console/long-prescriptions", "nav_desk"))

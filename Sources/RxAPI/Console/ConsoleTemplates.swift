@@ -24,6 +24,10 @@ package struct ConsoleTemplates: Sendable {
             ("receipt_print", PackageResources.receipt_print_mustache),
             ("statements", PackageResources.statements_mustache),
             ("statement_print", PackageResources.statement_print_mustache),
+            ("reconciliations", PackageResources.reconciliations_mustache),
+            ("reconciliation", PackageResources.reconciliation_mustache),
+            ("reconcile_upload", PackageResources.reconcile_upload_mustache),
+            ("reconcile_result", PackageResources.reconcile_result_mustache),
         ]
         for (name, bytes) in sources {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)

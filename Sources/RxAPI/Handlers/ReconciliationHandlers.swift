@@ -29,19 +29,12 @@ extension Components.Schemas.ReconciliationDiscrepancy {
 extension APIHandler {
     var reconciliations: ReconciliationUseCases { ReconciliationUseCases(database: database) }
 
-    /// Reconciliations are the supply centre's and finance's, and open to auditors and regulators.
-    func reconciliationConsortium(_ code: String) async throws -> Consortium {
-        let principal = try RequestPrincipal.require()
-        let consortium = try await visibleConsortium(code, for: principal)
-        try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-        return consortium
-    }
-
     func listReconciliations(_ input: Operations.ListReconciliations.Input) async throws -> Operations.ListReconciliations.Output
     {
         let page = try PageRequest(input.query.limit, input.query.cursor)
-        let consortium = try await reconciliationConsortium(input.path.code)
-        let result = try await reconciliations.list(consortiumID: consortium.id, page: page)
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        let result = try await reconciliations.list(consortium: consortium, page: page, by: principal)
         return .ok(
             .init(
                 body: .json(
@@ -49,8 +42,10 @@ extension APIHandler {
     }
 
     func getReconciliation(_ input: Operations.GetReconciliation.Input) async throws -> Operations.GetReconciliation.Output {
-        let consortium = try await reconciliationConsortium(input.path.code)
-        return .ok(.init(body: .json(.init(try await reconciliations.get(consortiumID: consortium.id, id: input.path.id)))))
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        return .ok(
+            .init(body: .json(.init(try await reconciliations.get(consortium: consortium, id: input.path.id, by: principal)))))
     }
 
     func reviewReconciliationLine(_ input: Operations.ReviewReconciliationLine.Input) async throws

@@ -31,9 +31,12 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
 /// Refuses request bodies over a set size with 413 before any handler reads them.
 struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let maximumBytes: Int
+    /// Routes that read their body as it arrives, under their own limit (the console's file upload).
+    var streamedPaths: Set<String> = [ConsoleReconciliationPages.uploadPath]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {
+        if request.method == .post, streamedPaths.contains(request.uri.path) { return try await next(request, context) }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maximumBytes {
             throw HTTPError(.contentTooLarge, message: "the request body is larger than \(maximumBytes) bytes")
         }

@@ -39,6 +39,9 @@ package enum Permission: Sendable, Equatable {
     /// Mark a discrepancy (an invoice's, a reconciled file's) resolved or disputed: finance, not those who
     /// recorded the invoice.
     case reviewDiscrepancies(consortiumID: Int64)
+    /// Reconcile a distributor's invoice file in the console (对账), which records a run: finance or the supply
+    /// centre, not those who only read the figures.
+    case reconcileInvoiceFiles(consortiumID: Int64, leadInstitutionCode: String?)
     /// Orders are seen by their member, the supply centre, auditors and regulators.
     case readOrders(consortiumID: Int64, institutionID: Int64, leadInstitutionCode: String?)
     /// The lots received on an order: who reads the order, but not a prescriber or finance (the lots are the
@@ -208,6 +211,8 @@ extension Principal {
             return role == .finance || may(.runSupplyCentre(consortiumID: consortium, leadInstitutionCode: lead))
         case .reviewDiscrepancies(let id):
             return id == consortiumID && role == .finance
+        case .reconcileInvoiceFiles(let consortium, let lead):
+            return may(.payInvoices(consortiumID: consortium, leadInstitutionCode: lead))
         case .readOrders(let consortium, let institution, let lead):
             guard consortium == consortiumID else { return false }
             return overseesConsortium || institutionID == institution

@@ -19,6 +19,7 @@ extension Permission {
         case readFinance
         case payInvoices
         case reviewDiscrepancies
+        case reconcileInvoiceFiles
         case readOrders
         case readOrderLots
         case manageLongPrescriptionRules
@@ -89,6 +90,7 @@ extension Permission {
         case .readFinance: .readFinance
         case .payInvoices: .payInvoices
         case .reviewDiscrepancies: .reviewDiscrepancies
+        case .reconcileInvoiceFiles: .reconcileInvoiceFiles
         case .readOrders: .readOrders
         case .readOrderLots: .readOrderLots
         case .manageLongPrescriptionRules: .manageLongPrescriptionRules
@@ -163,6 +165,7 @@ extension Permission {
             .readFinance(consortiumID: c, leadInstitutionCode: lead),
             .payInvoices(consortiumID: c, leadInstitutionCode: lead),
             .reviewDiscrepancies(consortiumID: c),
+            .reconcileInvoiceFiles(consortiumID: c, leadInstitutionCode: lead),
             .readOrders(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
             .readOrderLots(consortiumID: c, institutionID: i, leadInstitutionCode: lead),
             .manageLongPrescriptionRules(consortiumID: c),

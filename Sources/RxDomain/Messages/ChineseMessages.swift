@@ -391,6 +391,15 @@ package enum ChineseMessages {
         ),
         ("there is no discrepancy to review", "没有需要审核的差异"),
         ("the discrepancy is already resolved", "该差异已处理完毕"),
+        ("no such discrepancy", "没有这条差异"),
+        ("must be resolved or disputed", "必须是“已解决”或“有争议”"),
+        ("must be auto, utf-8 or gbk", "必须是自动识别、UTF-8 或 GBK"),
+        ("an upload is sent as multipart/form-data", "上传文件须以 multipart/form-data 提交"),
+        ("the upload could not be stored", "上传的文件无法保存，请稍后重试"),
+        ("the upload is not a readable form", "上传的表单无法读取"),
+        ("choose the distributor's invoice file", "请选择配送企业的发票文件"),
+        ("the file is larger than {} bytes", "文件超过 {1} 字节"),
+        ("too long", "过长"),
     ]
 
     /// Joint volume-based procurement of decoction pieces (中药饮片联合带量采购): rounds, commitments, bids, awards,

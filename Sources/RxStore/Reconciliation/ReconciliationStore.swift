@@ -93,6 +93,70 @@ package struct ReconciliationStore: SQLStore {
         }
     }
 
+    /// A run without its discrepancies; nil when the consortium has no such run.
+    package func header(consortiumID: Int64, id: Int64) async throws -> ReconciliationRun? {
+        try await database.rows(
+            """
+            SELECT id, kind, file_name, input_checksum, as_of::text, started_at, finished_at, created_by, counts::text, code_type
+            FROM reconciliation_runs WHERE consortium_id = \(consortiumID) AND id = \(id)
+            """, as: Row.self
+        ).first.map { try run($0, discrepancies: nil) }
+    }
+
+    /// Which of a run's discrepancies a page shows: one classification or all, only those still to settle (open or
+    /// disputed) or all.
+    package struct DiscrepancyFilter: Sendable, Equatable {
+        package var classification: String?
+        package var unsettledOnly: Bool
+        package init(classification: String?, unsettledOnly: Bool) {
+            self.classification = classification
+            self.unsettledOnly = unsettledOnly
+        }
+    }
+
+    /// A page of a run's discrepancies by line and classification (keyset on the primary key).
+    package func discrepancyPage(
+        consortiumID: Int64, runID: Int64, filter: DiscrepancyFilter, page: PageRequest
+    ) async throws -> Page<RecordedDiscrepancy> {
+        let after = page.after?.split(separator: ":", maxSplits: 1)
+        let line = after.flatMap { Int($0[0]) } ?? 0
+        let classification = after.flatMap { $0.count > 1 ? String($0[1]) : nil } ?? ""
+        let rows = try await database.rows(
+            """
+            SELECT line_number, classification, detail::text, money_at_stake::text, review_status, review_note, reviewed_by, reviewed_at
+            FROM reconciliation_discrepancies
+            WHERE consortium_id = \(consortiumID) AND run_id = \(runID)
+              AND (line_number, classification) > (\(line), \(classification))
+              AND (\(filter.classification)::text IS NULL OR classification = \(filter.classification))
+              AND (NOT \(filter.unsettledOnly) OR review_status IS NULL OR review_status = 'disputed')
+            ORDER BY line_number, classification
+            LIMIT \(page.limit + 1)
+            """, as: RecordedRow.self)
+        return Page(rows: try rows.map(discrepancy), limit: page.limit, key: { "\($0.lineNumber):\($0.classification)" })
+    }
+
+    /// How many of a run's discrepancies are open (nil), disputed and resolved.
+    package func reviewCounts(consortiumID: Int64, runID: Int64) async throws -> [DiscrepancyReview?: Int] {
+        let rows = try await database.rows(
+            """
+            SELECT review_status, count(*)::int FROM reconciliation_discrepancies
+            WHERE consortium_id = \(consortiumID) AND run_id = \(runID) GROUP BY review_status
+            """, as: (String?, Int).self)
+        var counts: [DiscrepancyReview?: Int] = [:]
+        for (status, count) in rows { counts[try status.map { try decodeEnum($0) }, default: 0] += count }
+        return counts
+    }
+
+    typealias RecordedRow = (Int, String, String, String, String?, String?, String?, Date?)
+
+    func discrepancy(_ d: RecordedRow) throws -> RecordedDiscrepancy {
+        RecordedDiscrepancy(
+            lineNumber: d.0, classification: d.1,
+            detail: (try? JSONDecoder().decode([String: String].self, from: Data(d.2.utf8))) ?? [:],
+            moneyAtStake: Money(Decimal(string: d.3, locale: Locale(identifier: "en_US_POSIX")) ?? 0),
+            review: try d.4.map { try decodeEnum($0) }, reviewNote: d.5, reviewedBy: d.6, reviewedAt: d.7)
+    }
+
     /// A run's discrepancies (of one line, or all), by line and classification.
     package func discrepancies(consortiumID: Int64, runID: Int64, lineNumber: Int?, connection: PostgresConnection) async throws
         -> [RecordedDiscrepancy]
@@ -103,14 +167,8 @@ package struct ReconciliationStore: SQLStore {
             FROM reconciliation_discrepancies
             WHERE consortium_id = \(consortiumID) AND run_id = \(runID) AND (\(lineNumber)::int IS NULL OR line_number = \(lineNumber))
             ORDER BY line_number, classification
-            """, as: (Int, String, String, String, String?, String?, String?, Date?).self, logger: logger)
-        return try rows.map { d in
-            RecordedDiscrepancy(
-                lineNumber: d.0, classification: d.1,
-                detail: (try? JSONDecoder().decode([String: String].self, from: Data(d.2.utf8))) ?? [:],
-                moneyAtStake: Money(Decimal(string: d.3, locale: Locale(identifier: "en_US_POSIX")) ?? 0),
-                review: try d.4.map { try decodeEnum($0) }, reviewNote: d.5, reviewedBy: d.6, reviewedAt: d.7)
-        }
+            """, as: RecordedRow.self, logger: logger)
+        return try rows.map(discrepancy)
     }
 
     /// The classifications of a line's discrepancies (or only the one named) with their review, locked.

@@ -30,6 +30,8 @@ package struct ReconcileInvoices: Sendable {
         package var errors: String
         /// The run and its summary (nil on bad input); its discrepancies only when the output kept them.
         package var report: ReconciliationReport?
+        /// The file's bad lines, when it was refused for them (nothing was recorded).
+        package var rejected: InvoiceFile.Rejected?
     }
 
     /// Where the file comes from.
@@ -99,7 +101,8 @@ package struct ReconcileInvoices: Sendable {
                     connection: connection)
             }
         } catch let error as InvoiceFile.Rejected {
-            return Outcome(output: "", errors: "\(fileName): nothing was reconciled; fix these lines:\n\(error)\n")
+            return Outcome(
+                output: "", errors: "\(fileName): nothing was reconciled; fix these lines:\n\(error)\n", rejected: error)
         } catch let error as DomainError {
             if case .notFound = error {
                 return Outcome(output: "", errors: "\(fileName): \(error.message)\n")
@@ -116,6 +119,27 @@ package struct ReconcileInvoices: Sendable {
         return Outcome(
             output: "", errors: done.alreadyReconciled ? "\(fileName) was already reconciled as run \(done.runID)\n" : "",
             report: report)
+    }
+
+    /// Who may upload a file to reconcile for the consortium: finance or the supply centre (the console asks before
+    /// it reads the file).
+    package static func requireUploader(_ consortium: Consortium, _ principal: Principal) throws(DomainError) {
+        try principal.require(
+            .reconcileInvoiceFiles(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+    }
+
+    /// A file uploaded in the web console (对账): who uploads must reconcile for the consortium (finance or the
+    /// supply centre), and is named on the run. The report is not kept (the run's page reads the recorded
+    /// discrepancies); `progress` is told as the CLI's bar is.
+    package func run(
+        upload input: Input, fileName: String, consortium: Consortium, encoding: InvoiceFile.Encoding,
+        codeType: FileCodeType, asOf: BusinessDate, by principal: Principal,
+        progress: (any ReconciliationProgressReporter)?
+    ) async throws -> Outcome {
+        try Self.requireUploader(consortium, principal)
+        return try await run(
+            input: input, fileName: fileName, consortiumCode: consortium.code, encoding: encoding, codeType: codeType,
+            asOf: asOf, createdBy: principal.name, output: SummaryOnlyReconciliationOutput(), progress: progress)
     }
 
     /// Each line of a file, read and matched both ways: by the staging table, the crosswalk's `UPDATE` and the
@@ -269,6 +293,20 @@ package struct ReconcileInvoices: Sendable {
         let countsJSON = String(
             decoding: try JSONSerialization.data(withJSONObject: counts, options: [.sortedKeys]), as: UTF8.self)
         try await runs.finishRun(runID: runID, consortiumID: consortiumID, counts: countsJSON, on: connection)
+        struct Recorded: Encodable {
+            var fileName: String
+            var checksum: String
+            var codeType: String
+            var lines: Int
+            var counts: [String: Int]
+            var moneyAtStake: String
+        }
+        try await database.audit.record(
+            on: connection, consortiumID: consortiumID, actor: Actor(tokenID: nil, label: createdBy, role: nil),
+            action: "reconcile", entityType: "reconciliation_run", entityKey: String(runID), before: nil as Recorded?,
+            after: Recorded(
+                fileName: fileName, checksum: checksum, codeType: codeType.description, lines: lines,
+                counts: summary.countsByName, moneyAtStake: summary.moneyAtStake.formatted(places: 2)))
         return Done(runID: runID, fileName: fileName, alreadyReconciled: false, summary: summary)
     }
 

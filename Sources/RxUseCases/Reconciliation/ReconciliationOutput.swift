@@ -27,6 +27,14 @@ package final class InMemoryReconciliationOutput: ReconciliationOutput {
     package func flush() throws {}
 }
 
+/// No report: the run's summary is returned and its discrepancies are recorded (the console's upload).
+package final class SummaryOnlyReconciliationOutput: ReconciliationOutput {
+    package init() {}
+    package func write(_ text: String) throws {}
+    package func found(_ batch: [ReconciliationDiscrepancy]) {}
+    package func flush() throws {}
+}
+
 /// The report written to a file descriptor (standard output) or a file, through a 64 KiB buffer. A file's report is
 /// written beside it under a temporary name (`.NAME.PID.partial`) and takes the file's name only once complete
 /// (`flush`): a run refused halfway (bad input, the file changed while it was read) leaves no file and no half of a

@@ -12,14 +12,38 @@ package struct ReconciliationUseCases: Sendable {
         self.reconciliations = ReconciliationStore(database: database)
     }
 
-    /// Newest first.
-    package func list(consortiumID: Int64, page: PageRequest) async throws -> Page<ReconciliationRun> {
-        try await reconciliations.list(consortiumID: consortiumID, page: page)
+    /// Reconciliations are the supply centre's and finance's, and open to auditors and regulators.
+    func requireReader(_ consortium: Consortium, _ principal: Principal) throws {
+        try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
     }
 
-    package func get(consortiumID: Int64, id: Int64) async throws -> ReconciliationRun {
-        let run = try await reconciliations.get(consortiumID: consortiumID, id: id).orNotFound("no reconciliation run \(id)")
-        return run
+    /// Newest first.
+    package func list(consortium: Consortium, page: PageRequest, by principal: Principal) async throws
+        -> Page<ReconciliationRun>
+    {
+        try requireReader(consortium, principal)
+        return try await reconciliations.list(consortiumID: consortium.id, page: page)
+    }
+
+    /// A run with every discrepancy.
+    package func get(consortium: Consortium, id: Int64, by principal: Principal) async throws -> ReconciliationRun {
+        try requireReader(consortium, principal)
+        return try await reconciliations.get(consortiumID: consortium.id, id: id).orNotFound("no reconciliation run \(id)")
+    }
+
+    /// A run as its page shows it: the run, how many of its discrepancies are open, disputed and resolved, and one
+    /// page of the discrepancies the filter keeps.
+    package func page(
+        consortium: Consortium, id: Int64, filter: ReconciliationStore.DiscrepancyFilter, page: PageRequest,
+        by principal: Principal
+    ) async throws -> (run: ReconciliationRun, reviews: [DiscrepancyReview?: Int], discrepancies: Page<RecordedDiscrepancy>) {
+        try requireReader(consortium, principal)
+        let run = try await reconciliations.header(consortiumID: consortium.id, id: id).orNotFound(
+            "no reconciliation run \(id)")
+        let reviews = try await reconciliations.reviewCounts(consortiumID: consortium.id, runID: id)
+        let discrepancies = try await reconciliations.discrepancyPage(
+            consortiumID: consortium.id, runID: id, filter: filter, page: page)
+        return (run, reviews, discrepancies)
     }
 
     /// Finance marks the discrepancies of one line of a run (or only the classification named) resolved or
