@@ -111,6 +111,7 @@ let package = Package(
                 .embedInCode("Console/Templates/reconciliation.mustache"),
                 .embedInCode("Console/Templates/reconcile_upload.mustache"),
                 .embedInCode("Console/Templates/reconcile_result.mustache"),
+                .embedInCode("Console/Templates/stock.mustache"), .embedInCode("Console/Templates/stock_lot.mustache"),
                 .embedInCode("Console/Templates/console.css"),
             ],
             swiftSettings: strict,

@@ -1227,6 +1227,43 @@ class ConsoleTest(unittest.TestCase):
         return [[cell.text.strip() for cell in row.find_elements(By.CSS_SELECTOR, "th, td")]
                 for row in self.driver.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")]
 
+    def test_stock_filtered_downloaded_and_traced(self):
+        """A pharmacist narrows the member's stock to what is near expiry and downloads it for Excel; the
+        consortium admin finds where the demo's recalled lot is."""
+        self.login("pharm1")
+        self.assertEqual(self.nav_links().get("/console/stock"), "库存", self.nav_links())
+        self.visit("/console/stock")
+        self.assertEqual(self.status(), 200, self.where())
+        self.assertTrue(self.table_cells("stock"), "the demo holds stock at YJ-TCMH")
+        Select(self.wait_for("#s-expiry")).select_by_value("near_expiry")
+        self.click("#s-blocked ~ button[type=submit]")
+        self.assertIn("expiry=near_expiry", self.driver.current_url)
+        near = [row for row in self.table_cells("stock") if len(row) > 1]
+        self.assertTrue(all(row[6] in ("近效期", "临近失效") for row in near), near)
+        api_rows = api("GET", "/v1/institutions/YJ-TCMH/stock?expiry=near_expiry&limit=200",
+                       token("institution_pharmacist", "YJ-TCMH"))[1]["items"]
+        self.assertEqual(len(near), len(api_rows))
+        link = self.driver.find_element(By.CSS_SELECTOR, 'a[href*="format=csv"]')
+        cookie = self.driver.get_cookie("crx_session")["value"]
+        request = urllib.request.Request(link.get_attribute("href"), headers={"Cookie": f"crx_session={cookie}"})
+        with urllib.request.urlopen(request) as r:
+            body, disposition = r.read(), r.headers["Content-Disposition"]
+        self.assertTrue(body.startswith(b"\xef\xbb\xbf"))
+        self.assertIn("filename*=UTF-8''", disposition)
+        lines = body.decode("utf-8-sig").splitlines()
+        self.assertEqual(lines[0].split(",")[:3], ["药品编码", "药品名称", "批号"])
+        self.assertEqual(len(lines) - 1, len(api_rows))
+
+        self.login_as("admin1")
+        self.visit("/console/stock?member=JL-TCMH&blocked=1")
+        recalled = self.table_cells("stock")[0]
+        self.assertEqual(recalled[7], "召回封存", recalled)
+        self.driver.find_element(By.LINK_TEXT, recalled[2]).click()
+        self.wait_for("#lot-holdings")
+        holders = [row[0] for row in self.table_cells("lot-holdings")]
+        self.assertIn("JL-TCMH", holders)
+        self.assertEqual(self.table_cells("lot-blocks")[0][0], "召回封存")
+
     def test_import_template_downloads(self):
         self.login("pharm1")
         self.visit("/console/")

@@ -107,8 +107,8 @@ extension String {
 
 // MARK: - View models
 
-/// A to-do item of the home page: its words, its count and where it leads (nothing yet for the lists of procurement,
-/// finance and extended prescriptions, whose pages are the console's part 2).
+/// A to-do item of the home page: its words, its count and where it leads (nothing yet for the lists whose pages are
+/// still to build: prescriptions to review, invoices in discrepancy, herb commitments).
 struct TodoItem: Equatable, ConsoleViewModel {
     static let fields: [String: any PartialKeyPath<Self> & Sendable] = ["label": \.label, "count": \.count, "href": \.href]
 
@@ -123,9 +123,10 @@ struct TodoItem: Equatable, ConsoleViewModel {
             switch item {
             case .catalogueToEndorse: "/console/catalogue/versions"
             case .catalogueObjections, .catalogueDrafts: "/console/catalogue/draft"
-            case .ordersDraft, .ordersToReceive, .prescriptionsToReview, .invoicesInDiscrepancy, .payablesOverdue,
-                .herbCommitmentsToEnter:
-                ""
+            case .ordersDraft: "/console/orders?status=draft"
+            case .ordersToReceive: "/console/orders"
+            case .payablesOverdue: "/console/statements"
+            case .prescriptionsToReview, .invoicesInDiscrepancy, .herbCommitmentsToEnter: ""
             }
     }
 }

@@ -70,6 +70,9 @@ struct ConsoleRoutes: Sendable {
         console.post("reconciliations/:id/lines/:line/review") { request, context in
             await page(request, context: context, reconciliations.review)
         }
+        let stock = ConsoleStockPages(routes: self)
+        console.get("stock") { request, context in await page(request, context: context, stock.stock) }
+        console.get("stock/lot") { request, context in await page(request, context: context, stock.lot) }
         let dashboard = ConsoleDashboardPage(routes: self)
         console.get("dashboard") { request, context in await page(request, context: context, dashboard.dashboard) }
         console.get("templates/:kind") { request, context in await page(request, context: context, pages.template) }
@@ -407,6 +410,15 @@ struct ConsoleShell {
         {
             links.append(("/console/statements", "nav_statements"))
             links.append(("/console/reconciliations", "nav_reconciliations"))
+        }
+        // Stock: a member's own, or every member's (the member chosen on the page).
+        if let consortiumID = principal.consortiumID,
+            principal.may(.readAllStock(consortiumID: consortiumID, leadInstitutionCode: principal.institutionCode))
+                || principal.institutionID.map({
+                    principal.may(.readStock(consortiumID: consortiumID, institutionID: $0, leadInstitutionCode: nil))
+                }) == true
+        {
+            links.append(("/console/stock", "nav_stock"))
         }
         if principal.consortiumID != nil, principal.may(.runDeskChecks) {
             links.append(("/console/long-prescriptions", "nav_desk"))

@@ -258,6 +258,18 @@ enum ConsoleStrings {
         "detail_orderId": "订单号", "detail_orderLineNo": "订单行", "detail_invoicedPrice": "发票单价", "detail_unifiedPrice": "统一价格",
         "detail_invoicedQuantity": "发票数量", "detail_receivedQuantity": "到货数量", "detail_alreadyBilled": "已开票数量",
         "detail_amount": "金额", "detail_expected": "应为", "detail_emergencyShortageId": "短缺应急采购",
+        "nav_stock": "库存", "stock_title": "库存", "stock_member": "成员单位", "stock_location": "库位",
+        "stock_quantity": "数量", "stock_unit": "单位", "stock_expiry_class": "效期", "stock_state": "可否发药",
+        "stock_blocked_only": "只看封存（召回、抽检不合格）", "stock_none": "没有。", "drug_name": "药品名称",
+        "stock_filter_near_expiry": "近效期", "stock_filter_expired": "已过期", "csv_stock_name": "{}库存.csv",
+        "expiry_class_ok": "正常", "expiry_class_near_expiry_first": "近效期", "expiry_class_near_expiry_second": "临近失效",
+        "expiry_class_expired": "已过期", "block_recall": "召回封存", "block_inspection_rejection": "抽检不合格封存",
+        "issueability_issuable": "可发药", "issueability_expired": "过期隔离", "issueability_blocked": "封存",
+        "issueability_short_shelf_life": "效期不足，不可发出", "stock_lot_title": "批号追溯", "stock_where_search": "查找",
+        "stock_holdings": "各成员单位库存", "stock_in_transit": "调拨在途", "stock_transfer": "调拨单号",
+        "stock_from": "调出", "stock_to": "调入", "stock_dispensings": "发药记录", "stock_dispensed_on": "发药日期",
+        "stock_patient": "患者编号", "stock_ward": "病区", "stock_blocks": "封存记录", "stock_block_kind": "类别",
+        "stock_notice": "通知文号", "stock_reason": "原因", "stock_since": "封存时间", "stock_released": "解除时间",
     ]
 
     static let english: [String: String] = [
@@ -529,5 +541,19 @@ enum ConsoleStrings {
         "detail_invoicedQuantity": "Invoiced quantity", "detail_receivedQuantity": "Received quantity",
         "detail_alreadyBilled": "Already billed", "detail_amount": "Amount", "detail_expected": "Expected",
         "detail_emergencyShortageId": "Emergency purchase for shortage",
+        "nav_stock": "Stock", "stock_title": "Stock on hand", "stock_member": "Member", "stock_location": "Location",
+        "stock_quantity": "Quantity", "stock_unit": "Unit", "stock_expiry_class": "Expiry", "stock_state": "Issuable",
+        "stock_blocked_only": "Blocked only (recalls, failed inspections)", "stock_none": "None.", "drug_name": "Drug",
+        "stock_filter_near_expiry": "Near expiry", "stock_filter_expired": "Expired", "csv_stock_name": "stock-{}.csv",
+        "expiry_class_ok": "OK", "expiry_class_near_expiry_first": "Near expiry",
+        "expiry_class_near_expiry_second": "Very near expiry",
+        "expiry_class_expired": "Expired", "block_recall": "Recalled", "block_inspection_rejection": "Failed inspection",
+        "issueability_issuable": "Issuable", "issueability_expired": "Expired, quarantined", "issueability_blocked": "Blocked",
+        "issueability_short_shelf_life": "Too short a shelf life to issue", "stock_lot_title": "Where is a lot",
+        "stock_where_search": "Find", "stock_holdings": "On hand at members", "stock_in_transit": "In transit",
+        "stock_transfer": "Transfer", "stock_from": "From", "stock_to": "To", "stock_dispensings": "Dispensings",
+        "stock_dispensed_on": "Dispensed on", "stock_patient": "Patient", "stock_ward": "Ward", "stock_blocks": "Blocks",
+        "stock_block_kind": "Kind", "stock_notice": "Notice", "stock_reason": "Reason", "stock_since": "Blocked at",
+        "stock_released": "Released at",
     ]
 }
