@@ -73,6 +73,9 @@ struct ConsoleRoutes: Sendable {
         let stock = ConsoleStockPages(routes: self)
         console.get("stock") { request, context in await page(request, context: context, stock.stock) }
         console.get("stock/lot") { request, context in await page(request, context: context, stock.lot) }
+        let shortages = ConsoleShortagePages(routes: self)
+        console.get("shortages") { request, context in await page(request, context: context, shortages.list) }
+        console.get("shortages/:id") { request, context in await page(request, context: context, shortages.shortage) }
         let dashboard = ConsoleDashboardPage(routes: self)
         console.get("dashboard") { request, context in await page(request, context: context, dashboard.dashboard) }
         console.get("templates/:kind") { request, context in await page(request, context: context, pages.template) }
@@ -419,6 +422,14 @@ struct ConsoleShell {
                 }) == true
         {
             links.append(("/console/stock", "nav_stock"))
+        }
+        if let consortiumID = principal.consortiumID,
+            principal.may(.readAllShortages(consortiumID: consortiumID, leadInstitutionCode: principal.institutionCode))
+                || principal.institutionID.map({
+                    principal.may(.readShortages(consortiumID: consortiumID, institutionID: $0, leadInstitutionCode: nil))
+                }) == true
+        {
+            links.append(("/console/shortages", "nav_shortages"))
         }
         if principal.consortiumID != nil, principal.may(.runDeskChecks) {
             links.append(("/console/long-prescriptions", "nav_desk"))

@@ -270,6 +270,17 @@ enum ConsoleStrings {
         "stock_from": "调出", "stock_to": "调入", "stock_dispensings": "发药记录", "stock_dispensed_on": "发药日期",
         "stock_patient": "患者编号", "stock_ward": "病区", "stock_blocks": "封存记录", "stock_block_kind": "类别",
         "stock_notice": "通知文号", "stock_reason": "原因", "stock_since": "封存时间", "stock_released": "解除时间",
+        "nav_shortages": "短缺药品", "shortages_title": "短缺药品（未关闭）", "shortage_level": "级别", "shortage_lists": "所在清单",
+        "shortage_cause": "原因", "shortage_opened": "发现日期", "shortage_recovery": "预计恢复", "shortage_members": "涉及成员单位",
+        "shortage_member_code": "成员单位编码", "shortages_none": "没有未关闭的短缺记录。", "csv_shortage_no": "短缺编号",
+        "csv_shortages_name": "短缺药品-{}.csv", "shortage_title": "第 {} 号短缺记录", "shortage_affected": "受影响",
+        "shortage_days": "可用天数", "shortage_first": "首次发现", "shortage_last": "最近一次", "shortage_signals": "监测信号",
+        "shortage_signal": "信号", "shortage_cleared": "解除日期", "shortage_actions": "应对措施", "shortage_action": "措施",
+        "shortage_acted_at": "时间", "shortage_substitute": "替代药品", "shortages_back": "返回短缺药品",
+        "shortage_status_open": "未关闭", "shortage_status_closed": "已关闭", "shortage_outcome_recovered": "供应恢复",
+        "shortage_outcome_substituted": "已替代", "shortage_outcome_delisted": "已移出目录", "shortage_outcome_other": "其他",
+        "shortage_signal_stock_out": "断货", "shortage_signal_low_stock": "库存不足", "shortage_signal_late_delivery": "配送延迟",
+        "shortage_signal_late_extended_prescription": "延伸处方逾期未配送", "shortage_signal_supplier_report": "企业报告停供",
     ]
 
     static let english: [String: String] = [
@@ -555,5 +566,19 @@ enum ConsoleStrings {
         "stock_dispensed_on": "Dispensed on", "stock_patient": "Patient", "stock_ward": "Ward", "stock_blocks": "Blocks",
         "stock_block_kind": "Kind", "stock_notice": "Notice", "stock_reason": "Reason", "stock_since": "Blocked at",
         "stock_released": "Released at",
+        "nav_shortages": "Shortages", "shortages_title": "Open shortages", "shortage_level": "Level", "shortage_lists": "Lists",
+        "shortage_cause": "Cause", "shortage_opened": "Opened", "shortage_recovery": "Expected recovery",
+        "shortage_members": "Members affected", "shortage_member_code": "Member code", "shortages_none": "No open shortage.",
+        "csv_shortage_no": "Shortage", "csv_shortages_name": "shortages-{}.csv", "shortage_title": "Shortage {}",
+        "shortage_affected": "Affected", "shortage_days": "Days of stock", "shortage_first": "First seen",
+        "shortage_last": "Last seen", "shortage_signals": "Signals", "shortage_signal": "Signal", "shortage_cleared": "Cleared",
+        "shortage_actions": "Actions", "shortage_action": "Action", "shortage_acted_at": "At",
+        "shortage_substitute": "Substitute",
+        "shortages_back": "Back to the shortages", "shortage_status_open": "Open", "shortage_status_closed": "Closed",
+        "shortage_outcome_recovered": "Recovered", "shortage_outcome_substituted": "Substituted",
+        "shortage_outcome_delisted": "Delisted", "shortage_outcome_other": "Other", "shortage_signal_stock_out": "Stock out",
+        "shortage_signal_low_stock": "Low stock", "shortage_signal_late_delivery": "Late delivery",
+        "shortage_signal_late_extended_prescription": "Extended prescription late",
+        "shortage_signal_supplier_report": "Supplier report",
     ]
 }
