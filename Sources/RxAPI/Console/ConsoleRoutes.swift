@@ -76,6 +76,9 @@ struct ConsoleRoutes: Sendable {
         let shortages = ConsoleShortagePages(routes: self)
         console.get("shortages") { request, context in await page(request, context: context, shortages.list) }
         console.get("shortages/:id") { request, context in await page(request, context: context, shortages.shortage) }
+        let transfers = ConsoleTransferPages(routes: self)
+        console.get("transfers") { request, context in await page(request, context: context, transfers.list) }
+        console.get("transfers/:id") { request, context in await page(request, context: context, transfers.approval) }
         let dashboard = ConsoleDashboardPage(routes: self)
         console.get("dashboard") { request, context in await page(request, context: context, dashboard.dashboard) }
         console.get("templates/:kind") { request, context in await page(request, context: context, pages.template) }
@@ -430,6 +433,9 @@ struct ConsoleShell {
                 }) == true
         {
             links.append(("/console/shortages", "nav_shortages"))
+        }
+        if let consortiumID = principal.consortiumID, principal.may(.readConsortium(consortiumID: consortiumID)) {
+            links.append(("/console/transfers", "nav_transfers"))
         }
         if principal.consortiumID != nil, principal.may(.runDeskChecks) {
             links.append(("/console/long-prescriptions", "nav_desk"))

@@ -281,6 +281,18 @@ enum ConsoleStrings {
         "shortage_outcome_substituted": "已替代", "shortage_outcome_delisted": "已移出目录", "shortage_outcome_other": "其他",
         "shortage_signal_stock_out": "断货", "shortage_signal_low_stock": "库存不足", "shortage_signal_late_delivery": "配送延迟",
         "shortage_signal_late_extended_prescription": "延伸处方逾期未配送", "shortage_signal_supplier_report": "企业报告停供",
+        "nav_transfers": "制剂调剂", "transfers_title": "医疗机构制剂调剂使用", "transfer_approval_no": "批件编号",
+        "transfer_kind": "类别", "transfer_document": "批准文件", "transfer_supplier": "配制单位", "transfer_receivers": "使用单位",
+        "transfer_approved": "批准数量", "transfer_shipped": "已调出", "transfer_received": "已接收", "transfer_remaining": "剩余可调",
+        "transfer_valid_from": "有效期起", "transfer_valid_to": "有效期止", "transfer_days_left": "剩余天数",
+        "transfers_none": "没有调剂批件。", "csv_transfers_name": "制剂调剂批件.csv", "transfer_title": "第 {} 号调剂批件",
+        "transfer_shipments": "调出与接收", "transfer_shipment_no": "调出单号", "transfer_receiver": "接收单位",
+        "transfer_produced": "生产日期", "transfer_shipped_on": "调出日期", "transfer_condition": "接收情况",
+        "transfer_no_shipments": "尚未调出。", "transfers_back": "返回制剂调剂",
+        "transfer_kind_regulator_approval": "药监部门批准", "transfer_kind_standing_scope": "医联体内常规调剂范围",
+        "transfer_status_not_yet_valid": "尚未生效", "transfer_status_valid": "有效", "transfer_status_used_up": "已用完",
+        "transfer_status_expired": "已过期", "receipt_condition_intact": "完好", "receipt_condition_damaged": "破损",
+        "receipt_condition_temperature_excursion": "温度超标", "receipt_condition_other": "其他",
     ]
 
     static let english: [String: String] = [
@@ -580,5 +592,19 @@ enum ConsoleStrings {
         "shortage_signal_low_stock": "Low stock", "shortage_signal_late_delivery": "Late delivery",
         "shortage_signal_late_extended_prescription": "Extended prescription late",
         "shortage_signal_supplier_report": "Supplier report",
+        "nav_transfers": "Preparations", "transfers_title": "Transfers of hospital preparations",
+        "transfer_approval_no": "Approval", "transfer_kind": "Kind", "transfer_document": "Document",
+        "transfer_supplier": "Producer", "transfer_receivers": "Receivers", "transfer_approved": "Approved",
+        "transfer_shipped": "Shipped", "transfer_received": "Received", "transfer_remaining": "Left",
+        "transfer_valid_from": "Valid from", "transfer_valid_to": "Valid to", "transfer_days_left": "Days left",
+        "transfers_none": "No transfer approval.", "csv_transfers_name": "transfer-approvals.csv",
+        "transfer_title": "Transfer approval {}", "transfer_shipments": "Shipments and receipts",
+        "transfer_shipment_no": "Shipment", "transfer_receiver": "Receiver", "transfer_produced": "Produced",
+        "transfer_shipped_on": "Shipped on", "transfer_condition": "Condition", "transfer_no_shipments": "Nothing shipped yet.",
+        "transfers_back": "Back to the transfers", "transfer_kind_regulator_approval": "Regulator's approval",
+        "transfer_kind_standing_scope": "Standing scope", "transfer_status_not_yet_valid": "Not yet valid",
+        "transfer_status_valid": "Valid", "transfer_status_used_up": "Used up", "transfer_status_expired": "Expired",
+        "receipt_condition_intact": "Intact", "receipt_condition_damaged": "Damaged",
+        "receipt_condition_temperature_excursion": "Temperature excursion", "receipt_condition_other": "Other",
     ]
 }
