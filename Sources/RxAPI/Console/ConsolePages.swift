@@ -108,7 +108,7 @@ extension String {
 // MARK: - View models
 
 /// A to-do item of the home page: its words, its count and where it leads (nothing yet for the lists whose pages are
-/// still to build: prescriptions to review, invoices in discrepancy, herb commitments).
+/// still to build: invoices in discrepancy, herb commitments).
 struct TodoItem: Equatable, ConsoleViewModel {
     static let fields: [String: any PartialKeyPath<Self> & Sendable] = ["label": \.label, "count": \.count, "href": \.href]
 
@@ -126,7 +126,8 @@ struct TodoItem: Equatable, ConsoleViewModel {
             case .ordersDraft: "/console/orders?status=draft"
             case .ordersToReceive: "/console/orders"
             case .payablesOverdue: "/console/statements"
-            case .prescriptionsToReview, .invoicesInDiscrepancy, .herbCommitmentsToEnter: ""
+            case .prescriptionsToReview: "/console/extended-prescriptions?state=requested&side=dispensing"
+            case .invoicesInDiscrepancy, .herbCommitmentsToEnter: ""
             }
     }
 }

@@ -79,6 +79,8 @@ struct ConsoleRoutes: Sendable {
         let transfers = ConsoleTransferPages(routes: self)
         console.get("transfers") { request, context in await page(request, context: context, transfers.list) }
         console.get("transfers/:id") { request, context in await page(request, context: context, transfers.approval) }
+        let extended = ConsoleExtendedPrescriptionPages(routes: self)
+        console.get("extended-prescriptions") { request, context in await page(request, context: context, extended.list) }
         let dashboard = ConsoleDashboardPage(routes: self)
         console.get("dashboard") { request, context in await page(request, context: context, dashboard.dashboard) }
         console.get("templates/:kind") { request, context in await page(request, context: context, pages.template) }
@@ -435,6 +437,7 @@ struct ConsoleShell {
             links.append(("/console/shortages", "nav_shortages"))
         }
         if let consortiumID = principal.consortiumID, principal.may(.readConsortium(consortiumID: consortiumID)) {
+            links.append(("/console/extended-prescriptions", "nav_extended"))
             links.append(("/console/transfers", "nav_transfers"))
         }
         if principal.consortiumID != nil, principal.may(.runDeskChecks) {

@@ -293,6 +293,14 @@ enum ConsoleStrings {
         "transfer_status_not_yet_valid": "尚未生效", "transfer_status_valid": "有效", "transfer_status_used_up": "已用完",
         "transfer_status_expired": "已过期", "receipt_condition_intact": "完好", "receipt_condition_damaged": "破损",
         "receipt_condition_temperature_excursion": "温度超标", "receipt_condition_other": "其他",
+        "nav_extended": "延伸处方", "extended_title": "延伸处方与集中配送", "extended_side": "本机构作为",
+        "extended_side_issuer": "开具机构", "extended_side_dispensing": "调配机构", "extended_side_collecting": "取药机构",
+        "extended_no": "处方编号", "extended_issued": "开具时间", "extended_issuer": "开具机构", "extended_dispensing": "调配机构",
+        "extended_collecting": "取药机构", "extended_delivery": "配送方式", "extended_due": "应送达时间", "extended_late": "已超时",
+        "extended_none": "没有延伸处方。", "csv_extended_name": "延伸处方.csv", "extended_delivery_institution": "送至取药机构",
+        "extended_delivery_home": "送至患者家中", "extended_state_requested": "待审核", "extended_state_approved": "已审核待配送",
+        "extended_state_refused": "审核不通过", "extended_state_dispatched": "已发出", "extended_state_delivered": "已送达待取药",
+        "extended_state_collected": "已取药", "extended_state_not_collected": "逾期未取", "extended_state_cancelled": "已撤销",
     ]
 
     static let english: [String: String] = [
@@ -606,5 +614,17 @@ enum ConsoleStrings {
         "transfer_status_valid": "Valid", "transfer_status_used_up": "Used up", "transfer_status_expired": "Expired",
         "receipt_condition_intact": "Intact", "receipt_condition_damaged": "Damaged",
         "receipt_condition_temperature_excursion": "Temperature excursion", "receipt_condition_other": "Other",
+        "nav_extended": "Extended Rx", "extended_title": "Extended prescriptions and central distribution",
+        "extended_side": "This member as", "extended_side_issuer": "Issuer", "extended_side_dispensing": "Dispensing",
+        "extended_side_collecting": "Collecting", "extended_no": "Prescription", "extended_issued": "Issued",
+        "extended_issuer": "Issuer", "extended_dispensing": "Dispensing", "extended_collecting": "Collecting",
+        "extended_delivery": "Delivery", "extended_due": "Due", "extended_late": "Late",
+        "extended_none": "No extended prescription.",
+        "csv_extended_name": "extended-prescriptions.csv", "extended_delivery_institution": "To the collecting member",
+        "extended_delivery_home": "To the patient's home", "extended_state_requested": "To review",
+        "extended_state_approved": "Approved, to dispatch", "extended_state_refused": "Refused",
+        "extended_state_dispatched": "Dispatched", "extended_state_delivered": "Delivered, to collect",
+        "extended_state_collected": "Collected", "extended_state_not_collected": "Not collected",
+        "extended_state_cancelled": "Cancelled",
     ]
 }

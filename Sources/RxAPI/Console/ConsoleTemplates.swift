@@ -31,6 +31,7 @@ package struct ConsoleTemplates: Sendable {
             ("stock", PackageResources.stock_mustache), ("stock_lot", PackageResources.stock_lot_mustache),
             ("shortages", PackageResources.shortages_mustache), ("shortage", PackageResources.shortage_mustache),
             ("transfers", PackageResources.transfers_mustache), ("transfer", PackageResources.transfer_mustache),
+            ("extended", PackageResources.extended_mustache),
         ]
         for (name, bytes) in sources {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)
