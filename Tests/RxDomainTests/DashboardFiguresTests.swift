@@ -80,4 +80,24 @@ extension DashboardFiguresTests {
         #expect(paces[1].completion == 60 && paces[1].behindPace == 1)
         #expect(paces[1].pace == percentShare(Decimal(rows[0].elapsedDays), of: Decimal(rows[0].periodDays)))
     }
+
+    @Test("27: a decoction-piece round's pace per member: each committed item up to 100 %, an uncommitted one left out")
+    func herbRoundPace() {
+        let start = BusinessDate("2026-01-01")!
+        let end = start.adding(days: 99)
+        let on = start.adding(days: 49)
+        func pace(_ committed: Decimal, _ bought: Decimal) -> HerbProcurementRules.Pace {
+            HerbProcurementRules.pace(committed: committed, bought: bought, start: start, end: end, on: on)
+        }
+        let paces = VolumePace.byMember(herb: [
+            ("SL", pace(300, 50)), ("SL", pace(100, 0)), ("YJ", pace(336, 400)), ("CHY", pace(0, 10)),
+        ])
+        #expect(paces.map(\.institutionCode) == ["CHY", "SL", "YJ"])
+        #expect(paces[0].completion == nil && paces[0].names == 1)
+        // (50/300 + 0/100) ÷ 2, both behind the half-way pace.
+        #expect(paces[1].completion == Decimal(string: "8.3") && paces[1].behindPace == 2)
+        // Bought beyond the commitment counts as 100 %.
+        #expect(paces[2].completion == 100 && paces[2].behindPace == 0)
+        #expect(paces.allSatisfy { $0.pace == 50 })
+    }
 }

@@ -125,11 +125,16 @@ struct ConsoleDashboardPage: Sendable {
                 }, title: language.word("dash_expiring"))
         }
 
-        // 带量采购完成进度
-        if let volumes = figures.volumes {
-            values["volumes"] = volumes.map { agreement in
+        // 带量采购完成进度: the national agreements, then the decoction-piece rounds.
+        let agreements =
+            (figures.volumes ?? []).map { (language.word("dash_volumes") + "：" + $0.batch, $0.batch, $0.members) }
+            + figures.herbRounds.map { (language.word("dash_herb_volumes") + "：" + $0.round, $0.round, $0.members) }
+        if !agreements.isEmpty {
+            values["volumes"] = agreements.map { heading, batch, members in
+                (heading: heading, batch: batch, members: members)
+            }.map { agreement in
                 [
-                    "batch": agreement.batch,
+                    "heading": agreement.heading, "batch": agreement.batch,
                     "rows": agreement.members.map {
                         [
                             "who": $0.institutionCode, "names": String($0.names), "behind": String($0.behindPace),

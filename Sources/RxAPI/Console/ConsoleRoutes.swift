@@ -81,6 +81,9 @@ struct ConsoleRoutes: Sendable {
         console.get("transfers/:id") { request, context in await page(request, context: context, transfers.approval) }
         let extended = ConsoleExtendedPrescriptionPages(routes: self)
         console.get("extended-prescriptions") { request, context in await page(request, context: context, extended.list) }
+        let herbs = ConsoleHerbPages(routes: self)
+        console.get("herbs") { request, context in await page(request, context: context, herbs.rounds) }
+        console.get("herbs/:id") { request, context in await page(request, context: context, herbs.round) }
         let dashboard = ConsoleDashboardPage(routes: self)
         console.get("dashboard") { request, context in await page(request, context: context, dashboard.dashboard) }
         console.get("templates/:kind") { request, context in await page(request, context: context, pages.template) }
@@ -439,6 +442,7 @@ struct ConsoleShell {
         if let consortiumID = principal.consortiumID, principal.may(.readConsortium(consortiumID: consortiumID)) {
             links.append(("/console/extended-prescriptions", "nav_extended"))
             links.append(("/console/transfers", "nav_transfers"))
+            links.append(("/console/herbs", "nav_herbs"))
         }
         if principal.consortiumID != nil, principal.may(.runDeskChecks) {
             links.append(("/console/long-prescriptions", "nav_desk"))

@@ -32,6 +32,7 @@ package struct ConsoleTemplates: Sendable {
             ("shortages", PackageResources.shortages_mustache), ("shortage", PackageResources.shortage_mustache),
             ("transfers", PackageResources.transfers_mustache), ("transfer", PackageResources.transfer_mustache),
             ("extended", PackageResources.extended_mustache),
+            ("herbs", PackageResources.herbs_mustache), ("herb_round", PackageResources.herb_round_mustache),
         ]
         for (name, bytes) in sources {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)

@@ -146,4 +146,18 @@ package struct VolumePace: Sendable, Equatable, Codable {
                 pace: percentShare(Decimal(first.elapsedDays), of: Decimal(first.periodDays)))
         }.sorted { $0.institutionCode < $1.institutionCode }
     }
+
+    /// One row per member of a decoction-piece round (中药饮片联合带量采购), in code order: each item it committed to
+    /// counted up to 100 %, as for a national agreement; the pace is the round's period elapsed. An item bought
+    /// without a commitment has no rate and is left out of the mean.
+    package static func byMember(herb rows: [(institutionCode: String, pace: HerbProcurementRules.Pace)]) -> [VolumePace] {
+        Dictionary(grouping: rows, by: \.institutionCode).map { code, rows in
+            let shares = rows.compactMap(\.pace.completionRate).map { min($0, 1) }
+            let first = rows[0].pace
+            return VolumePace(
+                institutionCode: code, names: rows.count, behindPace: rows.filter(\.pace.behind).count,
+                completion: shares.isEmpty ? nil : percentShare(shares.reduce(0, +), of: Decimal(shares.count)),
+                pace: percentShare(Decimal(first.elapsedDays), of: Decimal(first.periodDays)))
+        }.sorted { $0.institutionCode < $1.institutionCode }
+    }
 }

@@ -29,6 +29,8 @@ package struct DashboardUseCases: Sendable {
         /// Each volume-based procurement agreement in effect today, with each member's pace; nil when the person may
         /// not read them.
         package var volumes: [(batch: String, members: [VolumePace])]?
+        /// Each decoction-piece round executing today whose progress the person may read, with each member's pace.
+        package var herbRounds: [(round: String, members: [VolumePace])]
     }
 
     let database: Database
@@ -116,6 +118,22 @@ package struct DashboardUseCases: Sendable {
                     ))
             }
         }
+        var herbRounds: [(String, [VolumePace])] = []
+        let herbProgress = HerbCommitmentUseCases(database: database)
+        for round in try await HerbRoundUseCases(database: database).list(
+            consortium: consortium, page: try PageRequest(limit: PageRequest.maximumLimit, cursor: nil)
+        ).items where round.status == .executing {
+            // A round whose progress is not the person's to read (403) is left out, as its own page leaves it out.
+            let rows: [HerbProgressRow]
+            do { rows = try await herbProgress.progress(roundID: round.id, on: today, by: principal).1 } catch let error
+                as DomainError
+            {
+                if case .forbidden = error { continue }
+                throw error
+            }
+            let mine = rows.filter { member == nil || $0.institutionCode == member?.code }
+            herbRounds.append((round.name, VolumePace.byMember(herb: mine.map { ($0.institutionCode, $0.pace) })))
+        }
         let report = try await MemberCatalogueUseCases(database: database).report(consortiumID: consortium.id, on: today)
         let catalogueItems = report.categories.reduce(0) { $0 + $1.items }
         let coverage = report.members.filter { member == nil || $0.institutionCode == member?.code }.map {
@@ -135,6 +153,7 @@ package struct DashboardUseCases: Sendable {
             payables: payables, coverage: coverage, shortages: shortages,
             fulfilment: ExtendedPrescriptionRules.fulfilment(issued, by: \.wholeConsortium).first,
             fulfilmentByMember: ExtendedPrescriptionRules.fulfilment(issued, by: \.memberCode).sorted { $0.key < $1.key },
-            longPrescriptions: months, expiring: expiring, expiryThresholds: thresholds, volumes: volumes)
+            longPrescriptions: months, expiring: expiring, expiryThresholds: thresholds, volumes: volumes,
+            herbRounds: herbRounds)
     }
 }
