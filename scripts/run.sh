@@ -28,6 +28,7 @@ console_user() {
 console_user demo-admin --role consortium_admin --display-name 药学中心演示
 console_user demo-pharm --role institution_pharmacist --institution YJ-TCMH --display-name 永吉药师演示
 console_user demo-doc --role prescriber --institution JL-TCMH --prescriber DR-JL-0001 --display-name 医师演示
+console_user demo-fin --role finance --display-name 财务演示
 
 cat <<MSG
 
@@ -38,7 +39,7 @@ A demo token for the consortium admin of JLTCM (吉林市中医医联体) was cr
   curl -s -H "Authorization: Bearer \$TOKEN" 'http://127.0.0.1:$port/v1/consortia/JLTCM/institutions'
   curl -s -H "Authorization: Bearer \$TOKEN" 'http://127.0.0.1:$port/v1/drugs?q=%E9%BB%84%E8%8A%AA'   # 黄芪
 
-The web console: http://127.0.0.1:$port/console/  (user demo-admin, demo-pharm or demo-doc, password $console_password)
+The web console: http://127.0.0.1:$port/console/  (user demo-admin, demo-pharm, demo-doc or demo-fin, password $console_password)
 More accounts: $bin user create --name NAME --role ROLE --consortium JLTCM [--institution CODE] --password-stdin
 
 Other roles: $bin token create --role prescriber --consortium JLTCM --institution CY-BJL-CHC

@@ -1043,9 +1043,7 @@ class ConsoleTest(unittest.TestCase):
 
         # The CSV, as the link downloads it with this session: for Excel on Chinese Windows.
         href = self.wait_for("#csv-download").get_attribute("href")
-        cookie = self.driver.get_cookie("crx_session")["value"]
-        with urllib.request.urlopen(urllib.request.Request(href, headers={"Cookie": f"crx_session={cookie}"})) as r:
-            body, disposition = r.read(), r.headers["Content-Disposition"]
+        body, disposition = self.download(href)
         self.assertTrue(body.startswith(b"\xef\xbb\xbf"), "the CSV has no byte-order mark")
         self.assertIn(f'filename="catalogue-diff-{base}-{number}.csv"', disposition)
         self.assertIn("filename*=UTF-8''", disposition)
@@ -1244,10 +1242,7 @@ class ConsoleTest(unittest.TestCase):
                        token("institution_pharmacist", "YJ-TCMH"))[1]["items"]
         self.assertEqual(len(near), len(api_rows))
         link = self.driver.find_element(By.CSS_SELECTOR, 'a[href*="format=csv"]')
-        cookie = self.driver.get_cookie("crx_session")["value"]
-        request = urllib.request.Request(link.get_attribute("href"), headers={"Cookie": f"crx_session={cookie}"})
-        with urllib.request.urlopen(request) as r:
-            body, disposition = r.read(), r.headers["Content-Disposition"]
+        body, disposition = self.download(link.get_attribute("href"))
         self.assertTrue(body.startswith(b"\xef\xbb\xbf"))
         self.assertIn("filename*=UTF-8''", disposition)
         lines = body.decode("utf-8-sig").splitlines()
@@ -1264,20 +1259,53 @@ class ConsoleTest(unittest.TestCase):
         self.assertIn("JL-TCMH", holders)
         self.assertEqual(self.table_cells("lot-blocks")[0][0], "召回封存")
 
+    def test_lists_open_from_the_navigation_and_download_for_excel(self):
+        """Each list of part 2 opens from the navigation with its table, marks its own link as the current page, and
+        downloads for Excel (a BOM, Chinese headers) where it has a download."""
+        self.login("admin1")
+        lists = {
+            "/console/stock": ("stock", "药品编码"), "/console/shortages": ("shortages", "短缺编号"),
+            "/console/extended-prescriptions": ("extended", "处方编号"),
+            "/console/transfers": ("transfer-approvals", "批件编号"), "/console/herbs": ("herb-rounds", None),
+            "/console/reconciliations": ("runs", None),
+        }
+        links = self.nav_links()
+        for path, (table, first_header) in lists.items():
+            with self.subTest(path=path):
+                self.assertIn(path, links)
+                self.driver.find_element(By.CSS_SELECTOR, f'nav a[href="{path}"]').click()
+                self.loaded()
+                self.assertEqual(self.status(), 200, self.where())
+                self.assertEqual(self.path(), path)
+                current = self.driver.find_element(By.CSS_SELECTOR, 'nav a[aria-current="page"]')
+                self.assertEqual(urllib.parse.urlsplit(current.get_attribute("href")).path, path)
+                self.wait_for(f"#{table}")
+                if first_header is None:
+                    continue
+                link = self.driver.find_element(By.CSS_SELECTOR, 'a[href*="format=csv"]')
+                body, disposition = self.download(link.get_attribute("href"))
+                self.assertTrue(body.startswith(b"\xef\xbb\xbf"), path)
+                self.assertIn("filename*=UTF-8''", disposition)
+                self.assertEqual(body.decode("utf-8-sig").splitlines()[0].split(",")[0], first_header)
+
     def test_import_template_downloads(self):
         self.login("pharm1")
         self.visit("/console/")
         link = self.driver.find_element(By.CSS_SELECTOR, '#templates a[href="/console/templates/invoices"]')
         self.assertEqual(link.text, "配送企业发票明细模板")
-        cookie = self.driver.get_cookie("crx_session")["value"]
-        request = urllib.request.Request(link.get_attribute("href"), headers={"Cookie": f"crx_session={cookie}"})
-        with urllib.request.urlopen(request) as r:
-            body, disposition = r.read(), r.headers["Content-Disposition"]
+        body, disposition = self.download(link.get_attribute("href"))
         self.assertTrue(body.startswith(b"\xef\xbb\xbf"))
         self.assertIn('filename="template-invoices.csv"', disposition)
         header, example = body.decode("utf-8-sig").splitlines()[:2]
         self.assertEqual(header.split(",")[:3], ["配送企业编码", "发票号码", "开票日期"])
         self.assertIn("01234567", example)
+
+    def download(self, href):
+        """A download as this browser's session gets it: the body and its Content-Disposition."""
+        cookie = self.driver.get_cookie("crx_session")["value"]
+        request = urllib.request.Request(href, headers={"Cookie": f"crx_session={cookie}"})
+        with urllib.request.urlopen(request) as r:
+            return r.read(), r.headers["Content-Disposition"]
 
     def printed(self, name):
         """The page shown, printed to PDF on A4 by Chromium (saved under the screenshots as `name`): the PDF read

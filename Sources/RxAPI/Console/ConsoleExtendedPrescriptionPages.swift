@@ -35,15 +35,9 @@ struct ConsoleExtendedPrescriptionPages: Sendable {
         let cases = ExtendedPrescriptionUseCases(database: database)
         let now = Date()
         if c.wantsCSV {
-            var all: [StoredExtendedPrescription] = []
-            var cursor: String?
-            repeat {
-                let page = try await cases.list(
-                    consortiumID: consortium.id, state: state, side: side,
-                    page: try PageRequest(limit: PageRequest.maximumLimit, cursor: cursor), by: c.principal)
-                all += page.items
-                cursor = page.nextCursor
-            } while cursor != nil
+            let all = try await ConsolePager.everyItem { page in
+                try await cases.list(consortiumID: consortium.id, state: state, side: side, page: page, by: c.principal)
+            }
             var writer = CSVWriter.forExcel(
                 header: [
                     "extended_no", "extended_issued", "extended_issuer", "extended_dispensing", "extended_collecting",

@@ -1,5 +1,6 @@
 internal import Foundation
 import Hummingbird
+import RxDomain
 
 /// A long list shown a page at a time (`?page=`), with links to the other pages that keep the address's other
 /// parameters (the filters). A catalogue is several hundred items: a page of it is what a person reads, and the server
@@ -79,6 +80,18 @@ struct ConsolePager: Equatable {
 
 extension ConsolePager {
     /// An address within the console: the path and its query, percent-encoded.
+    /// Every item of a keyset-paged read, the largest page at a time: what a download holds.
+    static func everyItem<Item>(_ read: (PageRequest) async throws -> Page<Item>) async throws -> [Item] {
+        var items: [Item] = []
+        var cursor: String?
+        repeat {
+            let page = try await read(try PageRequest(limit: PageRequest.maximumLimit, cursor: cursor))
+            items += page.items
+            cursor = page.nextCursor
+        } while cursor != nil
+        return items
+    }
+
     static func href(_ path: String, _ query: [(String, String)]) -> String {
         var components = URLComponents()
         components.path = path

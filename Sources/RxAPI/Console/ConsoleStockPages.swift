@@ -13,9 +13,8 @@ struct ConsoleStockPages: Sendable {
     let routes: ConsoleRoutes
     var database: Database { routes.database }
 
-    /// Rows a page shows; a download reads every page of this size.
+    /// Rows a page shows.
     static let pageSize = 50
-    static let downloadPageSize = PageRequest.maximumLimit
 
     func stock(_ c: ConsoleRequest) async throws -> Response {
         let consortium = try await ConsoleCataloguePages(routes: routes).consortium(c)
@@ -38,13 +37,7 @@ struct ConsoleStockPages: Sendable {
                 page: page, by: c.principal)
         }
         if c.wantsCSV {
-            var lines: [StockLine] = []
-            var cursor: String?
-            repeat {
-                let page = try await read(try PageRequest(limit: Self.downloadPageSize, cursor: cursor))
-                lines += page.items
-                cursor = page.nextCursor
-            } while cursor != nil
+            let lines = try await ConsolePager.everyItem(read)
             return ConsoleRoutes.csv(
                 Self.csv(lines, language), ascii: "stock-\(institution.code).csv",
                 named: language.word("csv_stock_name").replacingFirst(institution.name))

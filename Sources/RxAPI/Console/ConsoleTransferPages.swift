@@ -20,15 +20,9 @@ struct ConsoleTransferPages: Sendable {
             .flatMap { $0.isEmpty ? nil : $0 }
         let today = routes.clock.today()
         if c.wantsCSV {
-            var approvals: [TransferApproval] = []
-            var cursor: String?
-            repeat {
-                let page = try await transfers.list(
-                    consortiumID: consortium.id, drugCode: drug,
-                    page: try PageRequest(limit: PageRequest.maximumLimit, cursor: cursor))
-                approvals += page.items
-                cursor = page.nextCursor
-            } while cursor != nil
+            let approvals = try await ConsolePager.everyItem { page in
+                try await transfers.list(consortiumID: consortium.id, drugCode: drug, page: page)
+            }
             var writer = CSVWriter.forExcel(
                 header: [
                     "transfer_approval_no", "transfer_kind", "transfer_document", "drug_code", "transfer_supplier",
