@@ -114,7 +114,7 @@ let package = Package(
                 .embedInCode("Console/Templates/stock.mustache"), .embedInCode("Console/Templates/stock_lot.mustache"),
                 .embedInCode("Console/Templates/shortages.mustache"), .embedInCode("Console/Templates/shortage.mustache"),
                 .embedInCode("Console/Templates/transfers.mustache"), .embedInCode("Console/Templates/transfer.mustache"),
-                .embedInCode("Console/Templates/extended.mustache"),
+                .embedInCode("Console/Templates/extended.mustache"), .embedInCode("Console/Templates/order.mustache"),
                 .embedInCode("Console/Templates/herbs.mustache"), .embedInCode("Console/Templates/herb_round.mustache"),
                 .embedInCode("Console/Templates/console.css"),
             ],

@@ -1114,6 +1114,47 @@ class ConsoleTest(unittest.TestCase):
             {"lineNo": 1, "lotNumber": lot, "expiryDate": expiry, "quantity": "10"})
         return order["id"], drug, lot
 
+    def test_order_received_with_a_scanner(self):
+        """The member's buyer receives a consolidated order by lot: the barcode scanner types each traceability code
+        and Enter into the box, which starts a new line and does not send the form."""
+        member = "CY-BJL-CHC"
+        drug = sql("SELECT m.drug_code FROM institutions i "
+                   "JOIN member_catalogue_in_effect(i.consortium_id, current_date) m ON m.institution_id = i.id "
+                   "JOIN price_agreements p ON p.drug_code = m.drug_code AND p.status = 'in_effect' "
+                   f"JOIN drugs d ON d.code = m.drug_code WHERE i.code = '{member}' AND d.category = 'western' "
+                   "ORDER BY m.drug_code DESC LIMIT 1")
+        admin, buyer = token("consortium_admin"), token("procurement_officer", member)
+        base = f"/v1/consortia/{CONSORTIUM}"
+        api("PUT", f"{base}/distributor-contracts/{drug}", admin, {"distributorCode": "DST-SINOPHARM-JL"})
+        order = api("POST", f"/v1/institutions/{member}/orders", buyer, {"lines": [{"drugCode": drug, "quantity": "10"}]})[1]
+        api("POST", f"{base}/orders/{order['id']}/submit", buyer)
+        api("POST", f"{base}/consolidations", admin)
+        sql(f"INSERT INTO traceability_code_prefixes (prefix, drug_code, package) VALUES ('8123470', '{drug}', '1盒') "
+            "ON CONFLICT DO NOTHING")
+        serial = secrets.randbelow(10**12)
+        codes = [f"8123470{serial:012d}{n}" for n in (1, 2)]
+        lot = fresh("LOT")
+
+        self.login("buyer1")
+        self.visit(f"/console/orders/{order['id']}")
+        self.assertEqual(self.status(), 200, self.where())
+        self.wait_for("#rc-lot").send_keys(lot)
+        expiry = sql("SELECT (current_date + 720)::text")
+        self.driver.execute_script("document.getElementById('rc-expiry').value = arguments[0]", expiry)
+        self.wait_for("#rc-quantity").send_keys("2")
+        box = self.wait_for("#rc-codes")
+        for code in codes:
+            box.send_keys(code, Keys.ENTER)
+        self.assertEqual(self.path(), f"/console/orders/{order['id']}", "the scanner's Enter sent the form")
+        self.assertEqual(box.get_attribute("value").split(), codes)
+        self.click("#receive-form button[type=submit]")
+        self.assertIn("已验收入库", self.wait_for("#done").text)
+        received = sql("SELECT count(*) FROM received_traceability_codes WHERE code IN "
+                       f"('{codes[0]}', '{codes[1]}')")
+        self.assertEqual(received, "2")
+        lots = api("GET", f"{base}/orders/{order['id']}/lots", buyer)[1]["items"]
+        self.assertIn(lot, [l["lotNumber"] for l in lots])
+
     def test_order_documents_print(self):
         order, drug, lot = self.received_order()
         self.login("admin1")

@@ -59,6 +59,7 @@ user --name pharm2 --role institution_pharmacist --consortium JLTCM --institutio
 user --name doc1 --role prescriber --consortium JLTCM --institution JL-TCMH --prescriber DR-JL-0001 --display-name 刘医生
 user --name locky --role auditor --consortium JLTCM
 user --name fin1 --role finance --consortium JLTCM --display-name 周会计
+user --name buyer1 --role procurement_officer --consortium JLTCM --institution CY-BJL-CHC --display-name 吴采购
 # The pharmacy centre at the lead institution: drafts and publishes the catalogue, and endorses it as the lead.
 user --name centre1 --role consortium_admin --consortium JLTCM --institution JL-TCMH --display-name 孙主任
 # The long-prescription desk's prescriber: the registered DR-CY-0001 at the community centre (as ConsoleDeskTests').

@@ -1,4 +1,5 @@
 internal import Foundation
+import HTTPTypes
 import Hummingbird
 import RxDomain
 import RxStore
@@ -97,15 +98,10 @@ struct ConsoleOrderPages: Sendable {
     func printReceipt(_ c: ConsoleRequest) async throws -> Response {
         let (consortium, order) = try await order(c)
         let language = c.language
-        var lots: [DeliveredLot] = []
-        var cursor: String?
-        repeat {
-            let page = try await orders.lots(
-                orderID: order.id, lineNo: nil, lotNumber: nil, consortium: consortium, by: c.principal,
-                page: try PageRequest(limit: PageRequest.maximumLimit, cursor: cursor))
-            lots += page.items
-            cursor = page.nextCursor
-        } while cursor != nil
+        let lots = try await ConsolePager.everyItem { page in
+            try await orders.lots(
+                orderID: order.id, lineNo: nil, lotNumber: nil, consortium: consortium, by: c.principal, page: page)
+        }
         let drugs = try await drugs(order)
         let lines = Dictionary(order.lines.map { ($0.lineNo, $0) }, uniquingKeysWith: { a, _ in a })
         let institution = try await InstitutionUseCases(database: database).find(code: order.institutionCode)
@@ -126,6 +122,103 @@ struct ConsoleOrderPages: Sendable {
                 },
                 "printedOn": language.word("print_on").replacingFirst(ConsoleFormat.date(routes.clock.today(), language)),
             ], title: language.word("print_receipt_heading"), c)
+    }
+
+    // MARK: - One order: its lines, submit or cancel, and receiving by lot
+
+    func orderPage(_ c: ConsoleRequest) async throws -> Response {
+        try await orderPage(c, refusal: nil)
+    }
+
+    /// The order with its lines and what was received; for the member's people, the buttons its state allows and the
+    /// receiving form: the line, lot, expiry, quantity and the traceability codes a barcode scanner types, one per
+    /// line (its Enter starts the next line of the box, it does not send the form).
+    func orderPage(_ c: ConsoleRequest, refusal: ConsoleRefusal?, status: HTTPResponse.Status = .ok) async throws
+        -> Response
+    {
+        let (consortium, order) = try await order(c)
+        let language = c.language
+        let drugs = try await drugs(order)
+        let lead = consortium.leadInstitutionCode
+        let mayReceive = c.principal.may(.raiseOrder(consortiumID: consortium.id, institutionID: order.institutionID))
+        let mayMove = c.principal.may(
+            .moveOrder(consortiumID: consortium.id, institutionID: order.institutionID, leadInstitutionCode: lead))
+        let receivable: Set<OrderStatus> = [.consolidated, .partlyReceived]
+        var values: [String: Any] = [
+            "id": String(order.id), "institution": order.institutionCode,
+            "date": ConsoleFormat.date(order.orderDate, language),
+            "status": language.word("order_status_" + order.status.rawValue), "total": ConsoleFormat.yuan(Self.total(order)),
+            "lines": order.lines.map { line in
+                [
+                    "no": String(line.lineNo), "code": line.drugCode, "name": name(drugs[line.drugCode]),
+                    "quantity": DecimalText.plain(line.quantity) + " " + unit(line, drugs[line.drugCode]),
+                    "received": DecimalText.plain(line.receivedQuantity),
+                    "price": ConsoleFormat.yuan(line.unitPrice),
+                    "amount": ConsoleFormat.yuan(OrderAmounts.line(quantity: line.quantity, unitPrice: line.unitPrice)),
+                    "selected": c.form["lineNo"] == String(line.lineNo) ? "selected" : "",
+                ]
+            },
+            "maySubmit": mayMove && order.status == .draft,
+            "mayCancel": mayMove && (order.status == .draft || order.status == .submitted),
+            "mayReceive": mayReceive && receivable.contains(order.status),
+            "printHref": "/console/orders/\(order.id)/print",
+            "receiptHref": order.lines.contains { $0.receivedQuantity > 0 } ? "/console/orders/\(order.id)/receipt" : "",
+            "today": routes.clock.today().description,
+            "refusal": refusal?.message as Any,
+            // A refusal naming one code of the list (`traceabilityCodes[2]`) shows beside the box.
+            "fieldErrors": Dictionary(
+                (refusal?.fields ?? [:]).map { (String($0.key.prefix { $0 != "[" }), $0.value) },
+                uniquingKeysWith: { a, b in a + "；" + b }),
+        ]
+        // A refused receipt keeps what was typed (and scanned).
+        for field in ["lotNumber", "expiryDate", "quantity", "traceabilityCodes", "exceptionReason"] {
+            values[field] = c.form[field] ?? ""
+        }
+        return routes.render(
+            "order", values, title: language.word("order_title").replacingFirst(String(order.id)), c, status: status)
+    }
+
+    /// POST: submit or cancel the order (`OrderUseCases.move`), back to it.
+    func move(_ action: OrderAction) -> @Sendable (ConsoleRequest) async throws -> Response {
+        { c in
+            let (consortium, order) = try await order(c)
+            return try await routes.change(
+                c,
+                {
+                    _ = try await orders.move(
+                        id: order.id, action: action, consortium: consortium, today: routes.clock.today(), by: c.principal)
+                    return ConsoleRoutes.done("/console/orders/\(order.id)", "order_" + action.rawValue)
+                },
+                again: { refusal, status in try await orderPage(c, refusal: refusal, status: status) })
+        }
+    }
+
+    /// POST: a delivery by lot (`OrderUseCases.receive`), the traceability codes one per line of the box.
+    func receive(_ c: ConsoleRequest) async throws -> Response {
+        let (consortium, order) = try await order(c)
+        return try await routes.change(
+            c,
+            {
+                let form = c.form
+                guard let lineNo = Int(form["lineNo"] ?? "") else { throw DomainError.invalid("lineNo", "choose a line") }
+                guard let lot = form.text("lotNumber") else {
+                    throw DomainError.invalid("lotNumber", "is required")
+                }
+                let codes = (form["traceabilityCodes"] ?? "").split(whereSeparator: \.isNewline)
+                    .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                guard let expiry = try BusinessDate.parse(form.text("expiryDate"), field: "expiryDate") else {
+                    throw DomainError.invalid("expiryDate", "is required")
+                }
+                let delivery = OrderStore.DeliveryRequest(
+                    lineNo: lineNo, lotNumber: lot, expiryDate: expiry,
+                    quantity: try Quantity.parse(form.text("quantity") ?? "", field: "quantity").value,
+                    receivedOn: routes.clock.today(), exceptionReason: form.text("exceptionReason"),
+                    traceabilityCodes: codes)
+                _ = try await orders.receive(
+                    orderID: order.id, delivery, consortium: consortium, today: routes.clock.today(), by: c.principal)
+                return ConsoleRoutes.done("/console/orders/\(order.id)", "order_received")
+            },
+            again: { refusal, status in try await orderPage(c, refusal: refusal, status: status) })
     }
 
     static func total(_ order: PurchaseOrder) -> Money {

@@ -58,6 +58,10 @@ struct ConsoleRoutes: Sendable {
         console.get { request, context in await page(request, context: context, pages.home) }
         let orders = ConsoleOrderPages(routes: self)
         console.get("orders") { request, context in await page(request, context: context, orders.orderList) }
+        console.get("orders/:id") { request, context in await page(request, context: context, orders.orderPage) }
+        console.post("orders/:id/submit") { request, context in await page(request, context: context, orders.move(.submit)) }
+        console.post("orders/:id/cancel") { request, context in await page(request, context: context, orders.move(.cancel)) }
+        console.post("orders/:id/receive") { request, context in await page(request, context: context, orders.receive) }
         console.get("orders/:id/print") { request, context in await page(request, context: context, orders.printOrder) }
         console.get("orders/:id/receipt") { request, context in await page(request, context: context, orders.printReceipt) }
         let statements = ConsoleStatementPages(routes: self)

@@ -313,6 +313,12 @@ enum ConsoleStrings {
         "herb_ranking_provisional": "报价进行中，以下为当前排名，尚未确定。", "herb_no_ranking": "尚无排名。",
         "herbs_back": "返回采购轮次", "herb_status_planning": "筹备", "herb_status_commitments_open": "填报承诺量",
         "herb_status_bidding": "报价", "herb_status_awarded": "已确定中选", "herb_status_executing": "执行中", "herb_status_closed": "已结束",
+        "order_title": "第 {} 号采购订单", "order_submit": "提交订单", "order_cancel": "撤销订单", "order_received": "已到货",
+        "receive_heading": "按批号验收入库", "receive_codes": "药品追溯码",
+        "receive_codes_hint": "扫码枪逐盒扫描，每行一个（20 位）；没有追溯码的品种可不填。",
+        "receive_exception_hint": "超量、近效期等须例外验收时填写原因；否则留空。", "receive_submit": "验收入库",
+        "done_order_submit": "订单已提交。", "done_order_cancel": "订单已撤销。", "done_order_received": "已验收入库。",
+        "order_open": "查看",
     ]
 
     static let english: [String: String] = [
@@ -656,5 +662,12 @@ enum ConsoleStrings {
         "herb_status_commitments_open": "Commitments open",
         "herb_status_bidding": "Bidding", "herb_status_awarded": "Awarded", "herb_status_executing": "Executing",
         "herb_status_closed": "Closed",
+        "order_title": "Purchase order {}", "order_submit": "Submit the order", "order_cancel": "Cancel the order",
+        "order_received": "Received", "receive_heading": "Receive by lot", "receive_codes": "Traceability codes",
+        "receive_codes_hint":
+            "Scan each package with the scanner, one code (20 digits) a line; leave empty for a drug without codes.",
+        "receive_exception_hint": "A reason, when the receipt is an exception (over the order, short shelf life); else empty.",
+        "receive_submit": "Receive", "done_order_submit": "The order is submitted.",
+        "done_order_cancel": "The order is cancelled.", "done_order_received": "Received into stock.", "order_open": "Open",
     ]
 }

@@ -31,7 +31,7 @@ package struct ConsoleTemplates: Sendable {
             ("stock", PackageResources.stock_mustache), ("stock_lot", PackageResources.stock_lot_mustache),
             ("shortages", PackageResources.shortages_mustache), ("shortage", PackageResources.shortage_mustache),
             ("transfers", PackageResources.transfers_mustache), ("transfer", PackageResources.transfer_mustache),
-            ("extended", PackageResources.extended_mustache),
+            ("extended", PackageResources.extended_mustache), ("order", PackageResources.order_mustache),
             ("herbs", PackageResources.herbs_mustache), ("herb_round", PackageResources.herb_round_mustache),
         ]
         for (name, bytes) in sources {
