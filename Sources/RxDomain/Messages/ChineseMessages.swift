@@ -400,6 +400,7 @@ package enum ChineseMessages {
         ("choose the distributor's invoice file", "请选择配送企业的发票文件"),
         ("the file is larger than {} bytes", "文件超过 {1} 字节"),
         ("too long", "过长"),
+        ("choose a line", "请选择订单行"),
     ]
 
     /// Joint volume-based procurement of decoction pieces (中药饮片联合带量采购): rounds, commitments, bids, awards,
