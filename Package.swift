@@ -115,6 +115,8 @@ let package = Package(
                 .embedInCode("Console/Templates/shortages.mustache"), .embedInCode("Console/Templates/shortage.mustache"),
                 .embedInCode("Console/Templates/transfers.mustache"), .embedInCode("Console/Templates/transfer.mustache"),
                 .embedInCode("Console/Templates/extended.mustache"), .embedInCode("Console/Templates/order.mustache"),
+                .embedInCode("Console/Templates/stock_transfers.mustache"),
+                .embedInCode("Console/Templates/stock_transfer.mustache"),
                 .embedInCode("Console/Templates/herbs.mustache"), .embedInCode("Console/Templates/herb_round.mustache"),
                 .embedInCode("Console/Templates/console.css"),
             ],

@@ -42,6 +42,14 @@ pages=(
     "dashboard, a member|institution_pharmacist|/console/dashboard?member=YJ-TCMH"
     "orders, every member's|consortium_admin|/console/orders"
     "statements of account|finance|/console/statements"
+    "reconciliation runs|finance|/console/reconciliations"
+    "stock of a member|institution_pharmacist|/console/stock"
+    "stock near expiry|institution_pharmacist|/console/stock?expiry=near_expiry"
+    "stock of a member, download|institution_pharmacist|/console/stock?format=csv"
+    "open shortages|consortium_admin|/console/shortages"
+    "extended prescriptions|consortium_admin|/console/extended-prescriptions"
+    "preparation transfers|consortium_admin|/console/transfers"
+    "herb rounds|consortium_admin|/console/herbs"
 )
 # The console accounts: name | role | institution | prescriber | display name. Sessions of a role go round its accounts.
 accounts=(

@@ -77,6 +77,21 @@ struct ConsoleRoutes: Sendable {
         let stock = ConsoleStockPages(routes: self)
         console.get("stock") { request, context in await page(request, context: context, stock.stock) }
         console.get("stock/lot") { request, context in await page(request, context: context, stock.lot) }
+        let stockTransfers = ConsoleStockTransferPages(routes: self)
+        console.get("stock/transfers") { request, context in await page(request, context: context, stockTransfers.list) }
+        console.post("stock/transfers") { request, context in await page(request, context: context, stockTransfers.create) }
+        console.get("stock/transfers/:id") { request, context in
+            await page(request, context: context, stockTransfers.transfer)
+        }
+        console.post("stock/transfers/:id/dispatch") { request, context in
+            await page(request, context: context, stockTransfers.move("dispatch"))
+        }
+        console.post("stock/transfers/:id/cancel") { request, context in
+            await page(request, context: context, stockTransfers.move("cancel"))
+        }
+        console.post("stock/transfers/:id/receive") { request, context in
+            await page(request, context: context, stockTransfers.receive)
+        }
         let shortages = ConsoleShortagePages(routes: self)
         console.get("shortages") { request, context in await page(request, context: context, shortages.list) }
         console.get("shortages/:id") { request, context in await page(request, context: context, shortages.shortage) }

@@ -319,6 +319,15 @@ enum ConsoleStrings {
         "receive_exception_hint": "超量、近效期等须例外验收时填写原因；否则留空。", "receive_submit": "验收入库",
         "done_order_submit": "订单已提交。", "done_order_cancel": "订单已撤销。", "done_order_received": "已验收入库。",
         "order_open": "查看",
+        "stock_transfers_title": "成员单位间调拨", "stock_transfer_new": "新建调拨",
+        "stock_transfer_lot_hint": "留空则发出时按近效期先出（FEFO）选批号。", "stock_transfer_create": "建立调拨单",
+        "stock_transfer_lines": "品种与数量", "stock_transfer_title": "第 {} 号调拨单", "stock_transfer_dispatch": "发出",
+        "stock_transfer_cancel": "撤销", "stock_transfer_lots": "发出批号与接收", "stock_transfer_dispatched": "发出数量",
+        "stock_transfer_received": "完好接收", "stock_transfer_damaged": "破损", "stock_transfer_receive": "确认接收",
+        "stock_transfer_not_dispatched": "尚未发出。", "stock_transfers_back": "返回调拨", "transfer_state_draft": "草稿",
+        "transfer_state_dispatched": "在途", "transfer_state_received": "已接收", "transfer_state_cancelled": "已撤销",
+        "done_transfer_created": "调拨单已建立。", "done_transfer_dispatch": "已发出，库存在途。",
+        "done_transfer_cancel": "调拨单已撤销。", "done_transfer_received": "已接收入库。",
     ]
 
     static let english: [String: String] = [
@@ -669,5 +678,18 @@ enum ConsoleStrings {
         "receive_exception_hint": "A reason, when the receipt is an exception (over the order, short shelf life); else empty.",
         "receive_submit": "Receive", "done_order_submit": "The order is submitted.",
         "done_order_cancel": "The order is cancelled.", "done_order_received": "Received into stock.", "order_open": "Open",
+        "stock_transfers_title": "Stock transfers between members",
+        "stock_transfer_new": "New transfer",
+        "stock_transfer_lot_hint": "Empty: the lots are chosen first-expiry-first-out when it is dispatched.",
+        "stock_transfer_create": "Create the transfer", "stock_transfer_lines": "Drugs and quantities",
+        "stock_transfer_title": "Stock transfer {}", "stock_transfer_dispatch": "Dispatch", "stock_transfer_cancel": "Cancel",
+        "stock_transfer_lots": "Lots dispatched and received", "stock_transfer_dispatched": "Dispatched",
+        "stock_transfer_received": "Received in good order", "stock_transfer_damaged": "Damaged",
+        "stock_transfer_receive": "Receive", "stock_transfer_not_dispatched": "Not dispatched yet.",
+        "stock_transfers_back": "Back to the transfers", "transfer_state_draft": "Draft",
+        "transfer_state_dispatched": "In transit", "transfer_state_received": "Received",
+        "transfer_state_cancelled": "Cancelled", "done_transfer_created": "The transfer is created.",
+        "done_transfer_dispatch": "Dispatched: the stock is in transit.", "done_transfer_cancel": "The transfer is cancelled.",
+        "done_transfer_received": "Received into stock.",
     ]
 }

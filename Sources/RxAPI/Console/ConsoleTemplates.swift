@@ -32,6 +32,8 @@ package struct ConsoleTemplates: Sendable {
             ("shortages", PackageResources.shortages_mustache), ("shortage", PackageResources.shortage_mustache),
             ("transfers", PackageResources.transfers_mustache), ("transfer", PackageResources.transfer_mustache),
             ("extended", PackageResources.extended_mustache), ("order", PackageResources.order_mustache),
+            ("stock_transfers", PackageResources.stock_transfers_mustache),
+            ("stock_transfer", PackageResources.stock_transfer_mustache),
             ("herbs", PackageResources.herbs_mustache), ("herb_round", PackageResources.herb_round_mustache),
         ]
         for (name, bytes) in sources {
