@@ -401,6 +401,7 @@ package enum ChineseMessages {
         ("the file is larger than {} bytes", "文件超过 {1} 字节"),
         ("too long", "过长"),
         ("choose a line", "请选择订单行"),
+        ("the receipt form is incomplete; reload it", "接收表单不完整，请刷新页面后重填"),
     ]
 
     /// Joint volume-based procurement of decoction pieces (中药饮片联合带量采购): rounds, commitments, bids, awards,
