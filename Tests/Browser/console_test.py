@@ -147,6 +147,16 @@ def narcotic_drug():
     return sql("SELECT code FROM drugs WHERE control_class = 'narcotic' ORDER BY code LIMIT 1")
 
 
+def priced_drug(member, last=False):
+    """A western drug with a price, in the member's catalogue in effect (the earlier flows may have published
+    versions): the first by code, or the last."""
+    return sql("SELECT m.drug_code FROM institutions i "
+               "JOIN member_catalogue_in_effect(i.consortium_id, current_date) m ON m.institution_id = i.id "
+               "JOIN price_agreements p ON p.drug_code = m.drug_code AND p.status = 'in_effect' "
+               f"JOIN drugs d ON d.code = m.drug_code WHERE i.code = '{member}' AND d.category = 'western' "
+               f"ORDER BY m.drug_code {'DESC' if last else 'ASC'} LIMIT 1")
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
@@ -1095,13 +1105,7 @@ class ConsoleTest(unittest.TestCase):
     def received_order(self, member="CY-BJL-CHC"):
         """An order of `member` for one drug, submitted, consolidated and received as one lot, through the JSON API:
         its id, the drug and the lot. The member is one whose list no other flow replaces."""
-        # A western drug with a price, in the member's catalogue in effect (the earlier flows may have published
-        # versions).
-        drug = sql("SELECT m.drug_code FROM institutions i "
-                   "JOIN member_catalogue_in_effect(i.consortium_id, current_date) m ON m.institution_id = i.id "
-                   "JOIN price_agreements p ON p.drug_code = m.drug_code AND p.status = 'in_effect' "
-                   f"JOIN drugs d ON d.code = m.drug_code WHERE i.code = '{member}' AND d.category = 'western' "
-                   "ORDER BY m.drug_code LIMIT 1")
+        drug = priced_drug(member)
         admin, buyer = token("consortium_admin"), token("procurement_officer", member)
         base = f"/v1/consortia/{CONSORTIUM}"
         api("PUT", f"{base}/distributor-contracts/{drug}", admin, {"distributorCode": "DST-SINOPHARM-JL"})
@@ -1118,11 +1122,7 @@ class ConsoleTest(unittest.TestCase):
         """The member's buyer receives a consolidated order by lot: the barcode scanner types each traceability code
         and Enter into the box, which starts a new line and does not send the form."""
         member = "CY-BJL-CHC"
-        drug = sql("SELECT m.drug_code FROM institutions i "
-                   "JOIN member_catalogue_in_effect(i.consortium_id, current_date) m ON m.institution_id = i.id "
-                   "JOIN price_agreements p ON p.drug_code = m.drug_code AND p.status = 'in_effect' "
-                   f"JOIN drugs d ON d.code = m.drug_code WHERE i.code = '{member}' AND d.category = 'western' "
-                   "ORDER BY m.drug_code DESC LIMIT 1")
+        drug = priced_drug(member, last=True)
         admin, buyer = token("consortium_admin"), token("procurement_officer", member)
         base = f"/v1/consortia/{CONSORTIUM}"
         api("PUT", f"{base}/distributor-contracts/{drug}", admin, {"distributorCode": "DST-SINOPHARM-JL"})
@@ -1154,6 +1154,48 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(received, "2")
         lots = api("GET", f"{base}/orders/{order['id']}/lots", buyer)[1]["items"]
         self.assertIn(lot, [l["lotNumber"] for l in lots])
+
+    def test_stock_transfer_between_members(self):
+        """One member's pharmacist transfers a drug to another member and dispatches it; the receiver's pharmacist
+        receives it, one damaged, with the reason."""
+        drug = sql("SELECT m.drug_code FROM institutions i "
+                   "JOIN member_catalogue_in_effect(i.consortium_id, current_date) m ON m.institution_id = i.id "
+                   "JOIN drugs d ON d.code = m.drug_code WHERE i.code = 'SL-TCMH' AND d.category = 'western' "
+                   "ORDER BY m.drug_code DESC LIMIT 1")
+        lot = fresh("TR")
+        sql("INSERT INTO stock_movements (consortium_id, institution_id, drug_code, lot_number, expiry_date, reason_code, "
+            "direction, quantity, document_type, business_date) "
+            f"SELECT i.consortium_id, i.id, '{drug}', '{lot}', current_date + 400, '106', 'in', 5, 'opening', current_date "
+            "FROM institutions i WHERE i.code = 'YJ-TCMH'")
+        self.login("pharm1")
+        self.visit("/console/stock")
+        self.driver.find_element(By.CSS_SELECTOR, 'a[href="/console/stock/transfers"]').click()
+        self.loaded()
+        Select(self.wait_for("#st-receiver")).select_by_value("SL-TCMH")
+        self.wait_for("#st-drug").send_keys(drug)
+        self.wait_for("#st-quantity").send_keys("3")
+        self.wait_for("#st-lot").send_keys(lot)
+        self.click("#transfer-form button[type=submit]")
+        self.assertIn("调拨单已建立", self.wait_for("#done").text)
+        transfer = self.path().rsplit("/", 1)[-1]
+        self.click("#transfer-dispatch")
+        self.assertEqual(self.wait_for("#transfer-status").text, "在途")
+
+        self.login_as("pharm2")
+        self.visit(f"/console/stock/transfers/{transfer}")
+        self.assertEqual(self.status(), 200, self.where())
+        received, damaged = self.wait_for("#rcv-0"), self.wait_for("#dmg-0")
+        received.clear()
+        received.send_keys("2")
+        damaged.clear()
+        damaged.send_keys("1")
+        self.wait_for("#rsn-0").send_keys("运输中一盒破损")
+        self.click("#transfer-receive-submit")
+        self.assertIn("已接收入库", self.wait_for("#done").text)
+        self.assertEqual(self.wait_for("#transfer-status").text, "已接收")
+        row = self.table_cells("stock-transfer-lots")[0]
+        self.assertEqual(row[2], lot)
+        self.assertEqual(row[5:], ["2", "1", "运输中一盒破损"])
 
     def test_order_documents_print(self):
         order, drug, lot = self.received_order()

@@ -78,4 +78,46 @@ struct ConsoleStockTests {
             #expect(ConsoleReconciliationTests.rows(page.text, id: "lot-blocks").first?.first == "召回封存")
         }
     }
+
+    @Test(
+        "27: the consortium admin recalls a lot from where it is: without the regulator's notice it is refused beside the field, with it the lot is blocked everywhere"
+    )
+    func recall() async throws {
+        try await TestApp.run { app in
+            var (jar, csrf) = try await ConsoleCatalogueTests.session(app, "admin", .consortiumAdmin, institution: nil)
+            let (drug, lot) = try #require(
+                try await app.database.rows(
+                    """
+                    SELECT h.drug_code, h.lot_number FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id
+                    WHERE i.code = 'YJ-TCMH' AND h.quantity > 0 ORDER BY h.drug_code, h.lot_number LIMIT 1
+                    """, as: (String, String).self
+                ).first)
+            let blocks: PostgresQuery = "SELECT count(*)::int FROM lot_blocks WHERE released_at IS NULL"
+            let before = try await app.count(blocks)
+            let page = try await ConsoleTests.get(app, "/console/stock/lot?drug=\(drug)&lot=\(lot)", jar: &jar)
+            #expect(page.text.contains(#"id="recall-form""#))
+            let bare = try await ConsoleCatalogueTests.post(
+                app, "/console/stock/lot/recall",
+                [("csrf", csrf), ("drug", drug), ("lot", lot), ("notice", ""), ("reason", "抽检不合格")],
+                jar: &jar)
+            #expect(bare.status == .unprocessableContent && bare.text.contains(#"id="rc-notice-error""#), "\(bare.status)")
+            #expect(try await app.count(blocks) == before)
+            let recalled = try await ConsoleCatalogueTests.post(
+                app, "/console/stock/lot/recall",
+                [("csrf", csrf), ("drug", drug), ("lot", lot), ("notice", "吉药监召〔2026〕9号"), ("reason", "抽检不合格")], jar: &jar)
+            #expect(recalled.status.code / 100 == 3, "\(recalled.status) \(recalled.text)")
+            #expect(try await app.count(blocks) == before + 1)
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM audit_log WHERE entity_type = 'lot_block' AND actor = 'user:admin'") == 1)
+
+            // A member's pharmacist has no recall form, and may not post one.
+            var (pharm, pharmCSRF) = try await ConsoleCatalogueTests.session(
+                app, "pharm", .institutionPharmacist, institution: "YJ-TCMH")
+            let refused = try await ConsoleCatalogueTests.post(
+                app, "/console/stock/lot/recall",
+                [("csrf", pharmCSRF), ("drug", drug), ("lot", lot), ("notice", "x"), ("reason", "y")], jar: &pharm)
+            #expect(refused.status == .forbidden)
+        }
+    }
 }

@@ -77,6 +77,7 @@ struct ConsoleRoutes: Sendable {
         let stock = ConsoleStockPages(routes: self)
         console.get("stock") { request, context in await page(request, context: context, stock.stock) }
         console.get("stock/lot") { request, context in await page(request, context: context, stock.lot) }
+        console.post("stock/lot/recall") { request, context in await page(request, context: context, stock.recall) }
         let stockTransfers = ConsoleStockTransferPages(routes: self)
         console.get("stock/transfers") { request, context in await page(request, context: context, stockTransfers.list) }
         console.post("stock/transfers") { request, context in await page(request, context: context, stockTransfers.create) }

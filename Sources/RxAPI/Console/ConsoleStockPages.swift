@@ -1,4 +1,5 @@
 internal import Foundation
+import HTTPTypes
 import Hummingbird
 import RxDomain
 import RxStore
@@ -74,13 +75,23 @@ struct ConsoleStockPages: Sendable {
     }
 
     /// Where a lot is (`?drug=&lot=`): every member and location holding it, what is in transit, its dispensings
-    /// and its blocks.
+    /// and its blocks; for the consortium admin, the form to recall it on the regulator's notice.
     func lot(_ c: ConsoleRequest) async throws -> Response {
+        try await lotPage(
+            c, drug: c.query("drug")?.trimmingCharacters(in: .whitespaces) ?? "",
+            lot: c.query("lot")?.trimmingCharacters(in: .whitespaces) ?? "", refusal: nil)
+    }
+
+    func lotPage(
+        _ c: ConsoleRequest, drug: String, lot: String, refusal: ConsoleRefusal?, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let consortium = try await ConsoleCataloguePages(routes: routes).consortium(c)
         let language = c.language
-        let drug = c.query("drug")?.trimmingCharacters(in: .whitespaces) ?? ""
-        let lot = c.query("lot")?.trimmingCharacters(in: .whitespaces) ?? ""
-        var values: [String: Any] = ["drug": drug, "lot": lot]
+        var values: [String: Any] = [
+            "drug": drug, "lot": lot, "refusal": refusal?.message as Any,
+            "mayRecall": c.principal.may(.recallLot(consortiumID: consortium.id)),
+            "notice": c.form["notice"] ?? "", "reason": c.form["reason"] ?? "", "fieldErrors": refusal?.fields ?? [:],
+        ]
         if !drug.isEmpty, !lot.isEmpty {
             let found = try await LotRecallUseCases(database: database).whereabouts(
                 drugCode: drug, lotNumber: lot, consortium: consortium, by: c.principal)
@@ -115,7 +126,22 @@ struct ConsoleStockPages: Sendable {
             try c.principal.require(
                 .readAllStock(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         }
-        return routes.render("stock_lot", values, title: language.word("stock_lot_title"), c)
+        return routes.render("stock_lot", values, title: language.word("stock_lot_title"), c, status: status)
+    }
+
+    /// POST: the lot recalled on the regulator's notice (`LotRecallUseCases.recall`): blocked at every member at once.
+    func recall(_ c: ConsoleRequest) async throws -> Response {
+        let consortium = try await ConsoleCataloguePages(routes: routes).consortium(c)
+        let (drug, lot) = (c.form.text("drug") ?? "", c.form.text("lot") ?? "")
+        return try await routes.change(
+            c,
+            {
+                _ = try await LotRecallUseCases(database: database).recall(
+                    drugCode: drug, lotNumber: lot, noticeNumber: c.form.text("notice"), reason: c.form["reason"] ?? "",
+                    consortium: consortium, by: c.principal)
+                return ConsoleRoutes.done(ConsolePager.href("/console/stock/lot", [("drug", drug), ("lot", lot)]), "recalled")
+            },
+            again: { refusal, status in try await lotPage(c, drug: drug, lot: lot, refusal: refusal, status: status) })
     }
 
     /// A member's stock for Excel: Chinese headers and words.

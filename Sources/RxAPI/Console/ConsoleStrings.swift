@@ -328,6 +328,8 @@ enum ConsoleStrings {
         "transfer_state_dispatched": "在途", "transfer_state_received": "已接收", "transfer_state_cancelled": "已撤销",
         "done_transfer_created": "调拨单已建立。", "done_transfer_dispatch": "已发出，库存在途。",
         "done_transfer_cancel": "调拨单已撤销。", "done_transfer_received": "已接收入库。",
+        "recall_heading": "召回此批号", "recall_hint": "按药监部门召回通知封存：各成员单位即时停止发药，库存原地封存待处理。",
+        "recall_submit": "召回封存", "done_recalled": "已召回，各成员单位该批号已封存。",
     ]
 
     static let english: [String: String] = [
@@ -691,5 +693,8 @@ enum ConsoleStrings {
         "transfer_state_cancelled": "Cancelled", "done_transfer_created": "The transfer is created.",
         "done_transfer_dispatch": "Dispatched: the stock is in transit.", "done_transfer_cancel": "The transfer is cancelled.",
         "done_transfer_received": "Received into stock.",
+        "recall_heading": "Recall this lot",
+        "recall_hint": "On the regulator's recall notice: blocked at every member at once; nothing issues it until released.",
+        "recall_submit": "Recall", "done_recalled": "Recalled: the lot is blocked at every member.",
     ]
 }
