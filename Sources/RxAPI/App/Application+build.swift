@@ -65,7 +65,9 @@ func buildRouter(
         middleware: MethodNotAllowedMiddleware(
             paths: ContractPaths(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))))
     router.add(middleware: LeaseDeadlineMiddleware(leaseTimeout: configuration.leaseTimeout))
-    router.add(middleware: BodyLimitMiddleware(maximumBytes: configuration.maximumBodyBytes))
+    router.add(
+        middleware: BodyLimitMiddleware(
+            maximumBytes: configuration.maximumBodyBytes, streamedPaths: [ConsoleReconciliationPages.uploadPath]))
     router.add(middleware: MediaTypeGuard())
     router.add(middleware: AuthMiddleware(authenticator: authenticator))
     let roles = try OperationRoles(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))

@@ -143,7 +143,6 @@ struct ConsoleOrderPages: Sendable {
         let mayReceive = c.principal.may(.raiseOrder(consortiumID: consortium.id, institutionID: order.institutionID))
         let mayMove = c.principal.may(
             .moveOrder(consortiumID: consortium.id, institutionID: order.institutionID, leadInstitutionCode: lead))
-        let receivable: Set<OrderStatus> = [.consolidated, .partlyReceived]
         var values: [String: Any] = [
             "id": String(order.id), "institution": order.institutionCode,
             "date": ConsoleFormat.date(order.orderDate, language),
@@ -158,9 +157,11 @@ struct ConsoleOrderPages: Sendable {
                     "selected": c.form["lineNo"] == String(line.lineNo) ? "selected" : "",
                 ]
             },
-            "maySubmit": mayMove && order.status == .draft,
-            "mayCancel": mayMove && (order.status == .draft || order.status == .submitted),
-            "mayReceive": mayReceive && receivable.contains(order.status),
+            // The buttons and the form the order's state allows, by the rules the use cases apply.
+            "maySubmit": mayMove && (try? ProcurementRules.next(order.status, .submit)) != nil,
+            "mayCancel": mayMove && (try? ProcurementRules.next(order.status, .cancel)) != nil,
+            "mayReceive": mayReceive
+                && OrderRules.receivesDeliveries(status: order.status, emergency: order.emergencyShortageID != nil),
             "printHref": "/console/orders/\(order.id)/print",
             "receiptHref": order.lines.contains { $0.receivedQuantity > 0 } ? "/console/orders/\(order.id)/receipt" : "",
             "today": routes.clock.today().description,

@@ -85,10 +85,10 @@ struct ConsoleRoutes: Sendable {
             await page(request, context: context, stockTransfers.transfer)
         }
         console.post("stock/transfers/:id/dispatch") { request, context in
-            await page(request, context: context, stockTransfers.move("dispatch"))
+            await page(request, context: context, stockTransfers.move(.dispatch))
         }
         console.post("stock/transfers/:id/cancel") { request, context in
-            await page(request, context: context, stockTransfers.move("cancel"))
+            await page(request, context: context, stockTransfers.move(.cancel))
         }
         console.post("stock/transfers/:id/receive") { request, context in
             await page(request, context: context, stockTransfers.receive)

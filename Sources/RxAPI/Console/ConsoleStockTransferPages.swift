@@ -116,6 +116,7 @@ struct ConsoleStockTransferPages: Sendable {
             c.principal.may(
                 .moveStockDocument(consortiumID: consortium.id, institutionID: institutionID, leadInstitutionCode: lead))
         }
+        func allows(_ action: StockTransferAction) -> Bool { (try? StockTransferRules.next(transfer.status, action)) != nil }
         var lots: [[String: String]] = []
         for line in transfer.lines {
             for lot in line.lots {
@@ -133,9 +134,10 @@ struct ConsoleStockTransferPages: Sendable {
                 ["line": String($0.lineNo), "drug": $0.drugCode, "quantity": $0.quantity.description, "lot": $0.lotNumber ?? ""]
             },
             "lots": lots,
-            "mayDispatch": transfer.status == .draft && may(transfer.senderInstitutionID),
-            "mayCancel": transfer.status == .draft && may(transfer.senderInstitutionID),
-            "mayReceive": transfer.status == .dispatched && may(transfer.receiverInstitutionID),
+            // The steps the transfer's state allows (`StockTransferRules.next`), for the side that takes them.
+            "mayDispatch": allows(.dispatch) && may(transfer.senderInstitutionID),
+            "mayCancel": allows(.cancel) && may(transfer.senderInstitutionID),
+            "mayReceive": allows(.receive) && may(transfer.receiverInstitutionID),
             "refusal": refusal?.message as Any,
         ]
         return routes.render(
@@ -144,19 +146,20 @@ struct ConsoleStockTransferPages: Sendable {
     }
 
     /// POST: dispatch or cancel, back to the transfer.
-    func move(_ step: String) -> @Sendable (ConsoleRequest) async throws -> Response {
+    func move(_ action: StockTransferAction) -> @Sendable (ConsoleRequest) async throws -> Response {
         { c in
             let (consortium, transfer) = try await transfer(of: c)
             return try await routes.change(
                 c,
                 {
-                    if step == "dispatch" {
+                    // Receiving has its own form (`receive`); the routes give this one dispatch or cancel.
+                    if action == .dispatch {
                         _ = try await transfers.dispatch(
                             id: transfer.id, consortium: consortium, today: routes.clock.today(), by: c.principal)
                     } else {
                         _ = try await transfers.cancel(id: transfer.id, consortium: consortium, by: c.principal)
                     }
-                    return ConsoleRoutes.done("/console/stock/transfers/\(transfer.id)", "transfer_" + step)
+                    return ConsoleRoutes.done("/console/stock/transfers/\(transfer.id)", "transfer_" + action.rawValue)
                 },
                 again: { refusal, status in try await transferPage(c, refusal: refusal, status: status) })
         }

@@ -31,8 +31,8 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
 /// Refuses request bodies over a set size with 413 before any handler reads them.
 struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
     let maximumBytes: Int
-    /// Routes that read their body as it arrives, under their own limit (the console's file upload).
-    var streamedPaths: Set<String> = [ConsoleReconciliationPages.uploadPath]
+    /// POST routes that read their body as it arrives, under their own limit (the console's file upload).
+    var streamedPaths: Set<String> = []
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response
     {
