@@ -117,6 +117,8 @@ let package = Package(
                 .embedInCode("Console/Templates/extended.mustache"), .embedInCode("Console/Templates/order.mustache"),
                 .embedInCode("Console/Templates/stock_transfers.mustache"),
                 .embedInCode("Console/Templates/stock_transfer.mustache"),
+                .embedInCode("Console/Templates/stock_counts.mustache"),
+                .embedInCode("Console/Templates/stock_count.mustache"),
                 .embedInCode("Console/Templates/herbs.mustache"), .embedInCode("Console/Templates/herb_round.mustache"),
                 .embedInCode("Console/Templates/console.css"),
             ],

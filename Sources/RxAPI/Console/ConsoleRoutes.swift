@@ -78,6 +78,7 @@ struct ConsoleRoutes: Sendable {
         console.get("stock") { request, context in await page(request, context: context, stock.stock) }
         console.get("stock/lot") { request, context in await page(request, context: context, stock.lot) }
         console.post("stock/lot/recall") { request, context in await page(request, context: context, stock.recall) }
+        console.post("stock/lot/release") { request, context in await page(request, context: context, stock.release) }
         let stockTransfers = ConsoleStockTransferPages(routes: self)
         console.get("stock/transfers") { request, context in await page(request, context: context, stockTransfers.list) }
         console.post("stock/transfers") { request, context in await page(request, context: context, stockTransfers.create) }
@@ -92,6 +93,17 @@ struct ConsoleRoutes: Sendable {
         }
         console.post("stock/transfers/:id/receive") { request, context in
             await page(request, context: context, stockTransfers.receive)
+        }
+        let stockCounts = ConsoleStockCountPages(routes: self)
+        console.get("stock/counts") { request, context in await page(request, context: context, stockCounts.list) }
+        console.post("stock/counts") { request, context in await page(request, context: context, stockCounts.open) }
+        console.get("stock/counts/:id") { request, context in await page(request, context: context, stockCounts.sheet) }
+        console.post("stock/counts/:id/enter") { request, context in await page(request, context: context, stockCounts.enter) }
+        console.post("stock/counts/:id/approve") { request, context in
+            await page(request, context: context, stockCounts.move(approve: true))
+        }
+        console.post("stock/counts/:id/cancel") { request, context in
+            await page(request, context: context, stockCounts.move(approve: false))
         }
         let shortages = ConsoleShortagePages(routes: self)
         console.get("shortages") { request, context in await page(request, context: context, shortages.list) }

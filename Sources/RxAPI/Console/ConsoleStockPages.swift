@@ -45,7 +45,7 @@ struct ConsoleStockPages: Sendable {
         }
         let page = try await read(try PageRequest(limit: Self.pageSize, cursor: c.query("cursor")))
         var values: [String: Any] = [
-            "member": "\(institution.code) \(institution.name)",
+            "member": "\(institution.code) \(institution.name)", "memberCode": institution.code,
             "lines": page.items.map { StockRow($0, whereHref: everyMember, language) },
             "drug": filter.drug ?? "", "lot": filter.lot ?? "", "location": filter.location ?? "",
             "blocked": filter.blocked ? "checked" : "",
@@ -119,6 +119,7 @@ struct ConsoleStockPages: Sendable {
                     "kind": language.word("block_" + $0.kind.rawValue), "notice": $0.noticeNumber ?? "",
                     "reason": $0.reason, "since": ConsoleFormat.time($0.blockedAt, language),
                     "released": $0.releasedAt.map { ConsoleFormat.time($0, language) } ?? "",
+                    "id": String($0.id), "standing": $0.releasedAt == nil ? "standing" : "",
                 ]
             }
         } else {
@@ -142,6 +143,28 @@ struct ConsoleStockPages: Sendable {
                 return ConsoleRoutes.done(ConsolePager.href("/console/stock/lot", [("drug", drug), ("lot", lot)]), "recalled")
             },
             again: { refusal, status in try await lotPage(c, drug: drug, lot: lot, refusal: refusal, status: status) })
+    }
+
+    /// POST: a standing block ended (a recall lifted) with its reason (`LotRecallUseCases.release`), back to the lot.
+    func release(_ c: ConsoleRequest) async throws -> Response {
+        let consortium = try await ConsoleCataloguePages(routes: routes).consortium(c)
+        let (drug, lot) = (c.form.text("drug") ?? "", c.form.text("lot") ?? "")
+        guard let id = c.form.text("block").flatMap(Int64.init) else {
+            throw DomainError.notFound("no lot block \(c.form["block"] ?? "")")
+        }
+        return try await routes.change(
+            c,
+            {
+                _ = try await LotRecallUseCases(database: database).release(
+                    blockID: id, reason: c.form["release_reason"] ?? "", consortium: consortium, by: c.principal)
+                return ConsoleRoutes.done(ConsolePager.href("/console/stock/lot", [("drug", drug), ("lot", lot)]), "released")
+            },
+            again: { refusal, status in
+                // The reason named is the release's, shown above the page, not beside the recall form's own box.
+                var refusal = refusal
+                refusal.fields = [:]
+                return try await lotPage(c, drug: drug, lot: lot, refusal: refusal, status: status)
+            })
     }
 
     /// A member's stock for Excel: Chinese headers and words.

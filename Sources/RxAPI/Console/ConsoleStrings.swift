@@ -330,6 +330,17 @@ enum ConsoleStrings {
         "done_transfer_cancel": "调拨单已撤销。", "done_transfer_received": "已接收入库。",
         "recall_heading": "召回此批号", "recall_hint": "按药监部门召回通知封存：各成员单位即时停止发药，库存原地封存待处理。",
         "recall_submit": "召回封存", "done_recalled": "已召回，各成员单位该批号已封存。",
+        "stock_counts_title": "盘点", "count_new": "新建盘点单", "count_open": "开始盘点",
+        "count_location_hint": "填库位则只盘该库位；留空则盘本机构全部在库批号。", "count_sheet": "盘点单号",
+        "count_date": "盘点日期", "count_every_location": "全部库位", "count_state_open": "盘点中",
+        "count_state_approved": "已审核过账", "count_state_cancelled": "已作废", "stock_count_title": "第 {} 号盘点单",
+        "count_expected": "账面数量", "count_counted": "实盘数量", "count_difference": "差异",
+        "count_enter_hint": "可分次录入：留空的格子保持原样。账实差异在第二人审核后按盘盈、盘亏过账。",
+        "count_save": "保存实盘数量", "count_approve": "审核过账", "count_cancel": "作废盘点单", "count_back": "返回盘点",
+        "count_rows_refused": "有 {} 行需要更正，原因见各行。",
+        "done_count_opened": "盘点单已建立，账面数量已按当前库存快照。", "done_count_entered": "实盘数量已保存。",
+        "done_count_approved": "已审核，差异已按盘盈、盘亏过账。", "done_count_cancelled": "盘点单已作废，未过账。",
+        "release_submit": "解除", "release_reason": "解除原因", "done_released": "已解除，该批号可再发药。",
     ]
 
     static let english: [String: String] = [
@@ -696,5 +707,21 @@ enum ConsoleStrings {
         "recall_heading": "Recall this lot",
         "recall_hint": "On the regulator's recall notice: blocked at every member at once; nothing issues it until released.",
         "recall_submit": "Recall", "done_recalled": "Recalled: the lot is blocked at every member.",
+        "stock_counts_title": "Stock counts", "count_new": "New count sheet", "count_open": "Open the sheet",
+        "count_location_hint": "A location counts only that location; empty counts every lot on hand at the member.",
+        "count_sheet": "Sheet", "count_date": "Count date", "count_every_location": "Every location",
+        "count_state_open": "Counting", "count_state_approved": "Approved and posted",
+        "count_state_cancelled": "Cancelled", "stock_count_title": "Count sheet {}", "count_expected": "Ledger",
+        "count_counted": "Counted", "count_difference": "Difference",
+        "count_enter_hint":
+            "Enter in as many sittings as needed: an empty box is left as it was. The differences post as count surplus or loss once a second person approves.",
+        "count_save": "Save the counts", "count_approve": "Approve and post", "count_cancel": "Cancel the sheet",
+        "count_back": "Back to the counts", "count_rows_refused": "{} rows need correcting; the reason is beside each.",
+        "done_count_opened": "The sheet is open; the ledger's quantities are taken as they stand.",
+        "done_count_entered": "The counts are saved.",
+        "done_count_approved": "Approved: the differences are posted as count surplus and loss.",
+        "done_count_cancelled": "The sheet is cancelled; nothing is posted.",
+        "release_submit": "Release", "release_reason": "Reason for release",
+        "done_released": "Released: the lot may be issued again.",
     ]
 }

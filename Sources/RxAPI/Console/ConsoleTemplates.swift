@@ -34,6 +34,8 @@ package struct ConsoleTemplates: Sendable {
             ("extended", PackageResources.extended_mustache), ("order", PackageResources.order_mustache),
             ("stock_transfers", PackageResources.stock_transfers_mustache),
             ("stock_transfer", PackageResources.stock_transfer_mustache),
+            ("stock_counts", PackageResources.stock_counts_mustache),
+            ("stock_count", PackageResources.stock_count_mustache),
             ("herbs", PackageResources.herbs_mustache), ("herb_round", PackageResources.herb_round_mustache),
         ]
         for (name, bytes) in sources {

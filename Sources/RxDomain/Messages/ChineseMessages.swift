@@ -402,6 +402,7 @@ package enum ChineseMessages {
         ("too long", "过长"),
         ("choose a line", "请选择订单行"),
         ("the receipt form is incomplete; reload it", "接收表单不完整，请刷新页面后重填"),
+        ("the count form is incomplete; reload it", "盘点表单不完整，请刷新页面后重填"),
     ]
 
     /// Joint volume-based procurement of decoction pieces (中药饮片联合带量采购): rounds, commitments, bids, awards,

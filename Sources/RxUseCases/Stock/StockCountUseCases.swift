@@ -113,6 +113,18 @@ package struct StockCountUseCases: Sendable {
         }
     }
 
+    /// Why this person may not approve the sheet as it stands, by `StockDocumentRules.approveCount` itself: its
+    /// opener or counter (403), or a sheet still being counted (422); nil when they may. For a page deciding what
+    /// to offer.
+    package func approvalRefusal(_ count: StockCount, by principal: Principal) -> DomainError? {
+        do {
+            _ = try StockDocumentRules.approveCount(
+                status: count.status, openerToken: Self.person(count.openedBy), counterToken: Self.person(count.countedBy),
+                approverToken: Self.person(principal), lines: count.lines)
+            return nil
+        } catch { return error }
+    }
+
     /// Cancels an open sheet (`StockCountRules.checkCancel`): a count abandoned posts nothing.
     package func cancel(id: Int64, consortium: Consortium, by principal: Principal) async throws -> StockCount {
         try await database.transaction { c in
