@@ -13,7 +13,19 @@ struct ConsoleOrderPages: Sendable {
     var database: Database { routes.database }
     var orders: OrderUseCases { OrderUseCases(database: database) }
 
+    /// Blank rows the new-order form offers.
+    static let newOrderRows = 8
+
     func orderList(_ c: ConsoleRequest) async throws -> Response {
+        try await orderList(c, refusal: nil, rowErrors: [:])
+    }
+
+    /// The orders, and for a member's buyer the form of a new order: up to `newOrderRows` drugs with their quantities
+    /// (blank rows left out), priced by the server at the unified price in effect today. The form carries a fresh
+    /// idempotency key, so a second press of the button returns the first order instead of raising another.
+    func orderList(
+        _ c: ConsoleRequest, refusal: ConsoleRefusal?, rowErrors: [Int: String], status httpStatus: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let consortium = try await ConsoleCataloguePages(routes: routes).consortium(c)
         let language = c.language
         let status = try c.query("status").flatMap { text -> OrderStatus? in
@@ -24,21 +36,42 @@ struct ConsoleOrderPages: Sendable {
             }
             return status
         }
-        let page = try PageRequest(limit: 50, cursor: c.query("cursor"))
         let lead = consortium.leadInstitutionCode
-        let found: Page<PurchaseOrder>
+        var own: Institution?
+        if let code = c.principal.institutionCode { own = try await InstitutionUseCases(database: database).find(code: code) }
+        let read: (PageRequest) async throws -> Page<PurchaseOrder>
         if c.principal.may(.readSupplyCentreOrders(consortiumID: consortium.id, leadInstitutionCode: lead)) {
             let member = c.query("member").flatMap { $0.isEmpty ? nil : $0 }
-            found = try await orders.list(
-                consortium: consortium, institutionCode: member, status: status, by: c.principal, page: page)
+            read = { page in
+                try await orders.list(
+                    consortium: consortium, institutionCode: member, status: status, by: c.principal, page: page)
+            }
         } else {
-            guard let code = c.principal.institutionCode,
-                let institution = try await InstitutionUseCases(database: database).find(code: code)
-            else { throw DomainError.notFound("no orders") }
-            found = try await orders.list(
-                institution: institution, consortium: consortium, status: status, by: c.principal, page: page)
+            guard let own else { throw DomainError.notFound("no orders") }
+            read = { page in
+                try await orders.list(institution: own, consortium: consortium, status: status, by: c.principal, page: page)
+            }
         }
+        if c.wantsCSV {
+            return ConsoleRoutes.csv(
+                Self.csv(try await ConsolePager.everyItem(read), language), ascii: "orders.csv",
+                named: language.word("csv_orders_name"))
+        }
+        let found = try await read(try PageRequest(limit: 50, cursor: c.query("cursor")))
+        let drugs = c.form.all("new_drug")
+        let quantities = c.form.all("new_quantity")
         var values: [String: Any] = [
+            "csvHref": c.csvHref,
+            "mayRaise": own.map { c.principal.may(.raiseOrder(consortiumID: consortium.id, institutionID: $0.id)) } ?? false,
+            "raiseFor": own.map { "\($0.code) \($0.name)" } ?? "",
+            "idempotencyKey": c.form["idempotency_key"] ?? UUID().uuidString,
+            "newRows": (0..<Self.newOrderRows).map { i in
+                [
+                    "index": String(i), "drug": i < drugs.count ? drugs[i] : "",
+                    "quantity": i < quantities.count ? quantities[i] : "", "error": rowErrors[i] ?? "",
+                ]
+            },
+            "refusal": refusal?.message as Any,
             "orders": found.items.map { order in
                 [
                     "id": String(order.id), "institution": order.institutionCode,
@@ -64,7 +97,64 @@ struct ConsoleOrderPages: Sendable {
             ]
             values["next"] = components.string ?? ""
         }
-        return routes.render("orders", values, title: language.word("orders_title"), c)
+        return routes.render("orders", values, title: language.word("orders_title"), c, status: httpStatus)
+    }
+
+    /// POST: a new order of the person's member from the form's filled rows (`OrderUseCases.create`), then its page.
+    func create(_ c: ConsoleRequest) async throws -> Response {
+        let form = c.form
+        let (drugs, quantities) = (form.all("new_drug"), form.all("new_quantity"))
+        guard drugs.count == quantities.count else { throw DomainError.badRequest("the order form is incomplete; reload it") }
+        // The form's row of each line sent, to show a refusal beside it.
+        let rows = drugs.indices.filter {
+            !drugs[$0].trimmingCharacters(in: .whitespaces).isEmpty
+                || !quantities[$0].trimmingCharacters(in: .whitespaces).isEmpty
+        }
+        return try await routes.change(
+            c,
+            {
+                guard let code = c.principal.institutionCode,
+                    let institution = try await InstitutionUseCases(database: database).find(code: code)
+                else { throw DomainError.forbidden("only a member's people raise its orders") }
+                var lines: [OrderLineRequest] = []
+                var errors: [FieldError] = []
+                for (i, row) in rows.enumerated() {
+                    do {
+                        let quantity = try Quantity.parse(quantities[row], field: "lines[\(i)].quantity")
+                        lines.append(
+                            OrderLineRequest(
+                                drugCode: drugs[row].trimmingCharacters(in: .whitespaces), quantity: quantity.value))
+                    } catch let error as DomainError { errors.append(contentsOf: error.fieldErrors) }
+                }
+                try TransferRules.refuse(errors, "the order is refused")
+                let (order, _) = try await orders.create(
+                    institution: institution, lines: lines, idempotencyKey: form.text("idempotency_key"),
+                    today: routes.clock.today(), by: c.principal)
+                return ConsoleRoutes.done("/console/orders/\(order.id)", "order_created")
+            },
+            again: { refusal, status in
+                var rowErrors: [Int: String] = [:]
+                for (field, reason) in refusal.fields {
+                    if let i = ConsoleStockCountPages.entryIndex(field), i < rows.count { rowErrors[rows[i]] = reason }
+                }
+                return try await orderList(
+                    c, refusal: ConsoleStockCountPages.byRow(refusal, rowErrors, c.language), rowErrors: rowErrors,
+                    status: status)
+            })
+    }
+
+    /// The orders for Excel: one row per order, Chinese headers and states.
+    static func csv(_ list: [PurchaseOrder], _ language: ConsoleLanguage) -> String {
+        var writer = CSVWriter.forExcel(
+            header: ["order_no", "institution", "order_date", "status", "order_lines", "order_amount"].map(language.word))
+        for order in list {
+            writer.append([
+                String(order.id), order.institutionCode, order.orderDate.description,
+                language.word("order_status_" + order.status.rawValue), String(order.lines.count),
+                total(order).description,
+            ])
+        }
+        return writer.text
     }
 
     /// The 采购单: the order's lines at their unified prices, the total, signature lines.
@@ -155,6 +245,10 @@ struct ConsoleOrderPages: Sendable {
                     "price": ConsoleFormat.yuan(line.unitPrice),
                     "amount": ConsoleFormat.yuan(OrderAmounts.line(quantity: line.quantity, unitPrice: line.unitPrice)),
                     "selected": c.form["lineNo"] == String(line.lineNo) ? "selected" : "",
+                    "plainQuantity": DecimalText.plain(line.quantity),
+                    // A refused change of this line is said beside it.
+                    "editError": c.form["edit"] != "add" && c.form["edit_line"] == String(line.lineNo)
+                        ? refusal?.message ?? "" : "",
                 ]
             },
             // The buttons and the form the order's state allows, by the rules the use cases apply.
@@ -162,6 +256,12 @@ struct ConsoleOrderPages: Sendable {
             "mayCancel": mayMove && (try? ProcurementRules.next(order.status, .cancel)) != nil,
             "mayReceive": mayReceive
                 && OrderRules.receivesDeliveries(status: order.status, emergency: order.emergencyShortageID != nil),
+            // A draft's lines are changed by its member's buyer (`OrderUseCases.edit`), each change with its reason.
+            "mayEdit": mayReceive
+                && (try? ProcurementRules.requireDraftForLineEdits(orderID: order.id, status: order.status)) != nil,
+            "addDrug": c.form["add_drug"] ?? "", "addQuantity": c.form["add_quantity"] ?? "",
+            "addReason": c.form["add_reason"] ?? "",
+            "addErrors": c.form["edit"] == "add" ? Self.editFields(refusal) : [:],
             "printHref": "/console/orders/\(order.id)/print",
             "receiptHref": order.lines.contains { $0.receivedQuantity > 0 } ? "/console/orders/\(order.id)/receipt" : "",
             "today": routes.clock.today().description,
@@ -192,6 +292,48 @@ struct ConsoleOrderPages: Sendable {
                 },
                 again: { refusal, status in try await orderPage(c, refusal: refusal, status: status) })
         }
+    }
+
+    /// The add-line form's field for each field the edit names.
+    static func editFields(_ refusal: ConsoleRefusal?) -> [String: String] {
+        Dictionary(
+            (refusal?.fields ?? [:]).map { (["drugCode": "drug", "quantity": "quantity"][$0.key] ?? $0.key, $0.value) },
+            uniquingKeysWith: { a, b in a + "；" + b })
+    }
+
+    /// POST: a draft's line changed (`edit=quantity`), removed (`edit=remove`) or added (`edit=add`), each with its
+    /// reason (`OrderUseCases.edit`), back to the order.
+    func edit(_ c: ConsoleRequest) async throws -> Response {
+        let (consortium, order) = try await order(c)
+        return try await routes.change(
+            c,
+            {
+                let form = c.form
+                let change: OrderDraftEdit
+                let reason: String?
+                switch form["edit"] {
+                case "add":
+                    guard let drug = form.text("add_drug") else { throw DomainError.invalid("drugCode", "is required") }
+                    change = .add(
+                        drugCode: drug, quantity: try Quantity.parse(form.text("add_quantity") ?? "", field: "quantity").value)
+                    reason = form["add_reason"]
+                case let kind:
+                    guard let line = Int(form["edit_line"] ?? "") else {
+                        throw DomainError.invalid("lineNo", "choose a line")
+                    }
+                    change =
+                        kind == "remove"
+                        ? .remove(lineNo: line)
+                        : .changeQuantity(
+                            lineNo: line,
+                            quantity: try Quantity.parse(form.text("edit_quantity") ?? "", field: "quantity").value)
+                    reason = form["edit_reason"]
+                }
+                _ = try await orders.edit(
+                    orderID: order.id, change, reason: reason, consortium: consortium, by: c.principal)
+                return ConsoleRoutes.done("/console/orders/\(order.id)", "order_edited")
+            },
+            again: { refusal, status in try await orderPage(c, refusal: refusal, status: status) })
     }
 
     /// POST: a delivery by lot (`OrderUseCases.receive`), the traceability codes one per line of the box.

@@ -58,6 +58,8 @@ struct ConsoleRoutes: Sendable {
         console.get { request, context in await page(request, context: context, pages.home) }
         let orders = ConsoleOrderPages(routes: self)
         console.get("orders") { request, context in await page(request, context: context, orders.orderList) }
+        console.post("orders") { request, context in await page(request, context: context, orders.create) }
+        console.post("orders/:id/lines") { request, context in await page(request, context: context, orders.edit) }
         console.get("orders/:id") { request, context in await page(request, context: context, orders.orderPage) }
         console.post("orders/:id/submit") { request, context in await page(request, context: context, orders.move(.submit)) }
         console.post("orders/:id/cancel") { request, context in await page(request, context: context, orders.move(.cancel)) }

@@ -341,6 +341,11 @@ enum ConsoleStrings {
         "done_count_opened": "盘点单已建立，账面数量已按当前库存快照。", "done_count_entered": "实盘数量已保存。",
         "done_count_approved": "已审核，差异已按盘盈、盘亏过账。", "done_count_cancelled": "盘点单已作废，未过账。",
         "release_submit": "解除", "release_reason": "解除原因", "done_released": "已解除，该批号可再发药。",
+        "order_new": "新建采购订单", "order_new_hint": "按统一价格计价；空行不计。保存为草稿，核对后再提交。",
+        "order_new_submit": "保存为草稿", "order_edit": "修改", "order_edit_reason": "修改原因", "order_edit_save": "改数量",
+        "order_edit_remove": "删除此行", "order_add_line": "增加品种", "order_add_submit": "增加",
+        "done_order_created": "订单草稿已保存，核对后提交。", "done_order_edited": "订单已修改，原因已记入审计。",
+        "csv_orders_name": "采购订单.csv",
     ]
 
     static let english: [String: String] = [
@@ -723,5 +728,11 @@ enum ConsoleStrings {
         "done_count_cancelled": "The sheet is cancelled; nothing is posted.",
         "release_submit": "Release", "release_reason": "Reason for release",
         "done_released": "Released: the lot may be issued again.",
+        "order_new": "New purchase order",
+        "order_new_hint": "Priced at the unified prices; empty rows are left out. Saved as a draft to check before submitting.",
+        "order_new_submit": "Save as draft", "order_edit": "Change", "order_edit_reason": "Reason for the change",
+        "order_edit_save": "Change quantity", "order_edit_remove": "Remove the line", "order_add_line": "Add a drug",
+        "order_add_submit": "Add", "done_order_created": "The draft order is saved; check it and submit it.",
+        "done_order_edited": "The order is changed; the reason is in the audit trail.", "csv_orders_name": "orders.csv",
     ]
 }

@@ -403,6 +403,9 @@ package enum ChineseMessages {
         ("choose a line", "请选择订单行"),
         ("the receipt form is incomplete; reload it", "接收表单不完整，请刷新页面后重填"),
         ("the count form is incomplete; reload it", "盘点表单不完整，请刷新页面后重填"),
+        ("the order form is incomplete; reload it", "订单表单不完整，请刷新页面后重填"),
+        ("only a member's people raise its orders", "只有成员单位的人员可以为本单位下采购订单"),
+        ("the order is refused: {}", "订单被拒绝：{1}"),
     ]
 
     /// Joint volume-based procurement of decoction pieces (中药饮片联合带量采购): rounds, commitments, bids, awards,
