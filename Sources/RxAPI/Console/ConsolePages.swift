@@ -125,9 +125,10 @@ struct TodoItem: Equatable, ConsoleViewModel {
             case .catalogueObjections, .catalogueDrafts: "/console/catalogue/draft"
             case .ordersDraft: "/console/orders?status=draft"
             case .ordersToReceive: "/console/orders"
-            case .payablesOverdue: "/console/statements"
+            case .payablesOverdue: "/console/payables?status=overdue"
             case .prescriptionsToReview: "/console/extended-prescriptions?state=requested&side=dispensing"
-            case .invoicesInDiscrepancy, .herbCommitmentsToEnter: ""
+            case .invoicesInDiscrepancy: "/console/invoices?unreviewed=1"
+            case .herbCommitmentsToEnter: ""
             }
     }
 }

@@ -66,6 +66,17 @@ struct ConsoleRoutes: Sendable {
         console.post("orders/:id/receive") { request, context in await page(request, context: context, orders.receive) }
         console.get("orders/:id/print") { request, context in await page(request, context: context, orders.printOrder) }
         console.get("orders/:id/receipt") { request, context in await page(request, context: context, orders.printReceipt) }
+        let finance = ConsoleFinancePages(routes: self)
+        console.get("consolidations") { request, context in await page(request, context: context, finance.consolidations) }
+        console.post("consolidations") { request, context in await page(request, context: context, finance.consolidate) }
+        console.get("consolidations/:id") { request, context in await page(request, context: context, finance.consolidation) }
+        console.get("invoices") { request, context in await page(request, context: context, finance.invoices) }
+        console.post("invoices") { request, context in await page(request, context: context, finance.recordInvoice) }
+        console.get("invoices/:id") { request, context in await page(request, context: context, finance.invoice) }
+        console.post("invoices/:id/review") { request, context in await page(request, context: context, finance.review) }
+        console.post("invoices/:id/pay") { request, context in await page(request, context: context, finance.pay) }
+        console.get("payables") { request, context in await page(request, context: context, finance.payables) }
+        console.get("spend") { request, context in await page(request, context: context, finance.spend) }
         let statements = ConsoleStatementPages(routes: self)
         console.get("statements") { request, context in await page(request, context: context, statements.list) }
         console.get("statements/:code") { request, context in await page(request, context: context, statements.statement) }
@@ -451,9 +462,18 @@ struct ConsoleShell {
             links.append(("/console/orders", "nav_orders"))
         }
         if let consortiumID = principal.consortiumID,
+            principal.may(
+                .readSupplyCentreOrders(consortiumID: consortiumID, leadInstitutionCode: principal.institutionCode))
+        {
+            links.append(("/console/consolidations", "nav_consolidations"))
+        }
+        if let consortiumID = principal.consortiumID,
             principal.may(.readFinance(consortiumID: consortiumID, leadInstitutionCode: principal.institutionCode))
         {
+            links.append(("/console/invoices", "nav_invoices"))
+            links.append(("/console/payables", "nav_payables"))
             links.append(("/console/statements", "nav_statements"))
+            links.append(("/console/spend", "nav_spend"))
             links.append(("/console/reconciliations", "nav_reconciliations"))
         }
         // Stock: a member's own, or every member's (the member chosen on the page).

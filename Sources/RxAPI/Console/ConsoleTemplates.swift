@@ -36,6 +36,12 @@ package struct ConsoleTemplates: Sendable {
             ("stock_transfer", PackageResources.stock_transfer_mustache),
             ("stock_counts", PackageResources.stock_counts_mustache),
             ("stock_count", PackageResources.stock_count_mustache),
+            ("consolidations", PackageResources.consolidations_mustache),
+            ("consolidation", PackageResources.consolidation_mustache),
+            ("invoices", PackageResources.invoices_mustache),
+            ("invoice", PackageResources.invoice_mustache),
+            ("payables", PackageResources.payables_mustache),
+            ("spend", PackageResources.spend_mustache),
             ("herbs", PackageResources.herbs_mustache), ("herb_round", PackageResources.herb_round_mustache),
         ]
         for (name, bytes) in sources {

@@ -201,7 +201,7 @@ extension APIHandler {
             reference: body.reference, consortium: consortium, by: principal)
         guard
             let payable = try await supplyCentre.payables(
-                consortium: consortium, status: nil, today: today, invoiceID: input.path.id
+                consortium: consortium, status: nil, today: today, invoiceID: input.path.id, by: principal
             ).first
         else { throw DomainError.notFound("no payable invoice \(input.path.id)") }
         return .created(.init(body: .json(try .init(payable))))
@@ -210,26 +210,22 @@ extension APIHandler {
     func listPayables(_ input: Operations.ListPayables.Input) async throws -> Operations.ListPayables.Output {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
-        try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         let items = try await supplyCentre.payables(
             consortium: consortium, status: try convert(input.query.status), institutionCode: input.query.institutionCode,
-            today: today)
+            today: today, by: principal)
         return .ok(.init(body: .json(.init(items: try items.map(Components.Schemas.Payable.init)))))
     }
 
     func getSpendReport(_ input: Operations.GetSpendReport.Input) async throws -> Operations.GetSpendReport.Output {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
-        try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         guard let from = try BusinessDate.parse(input.query.from, field: "from"),
             let to = try BusinessDate.parse(input.query.to, field: "to")
         else {
             throw DomainError.badRequest("from and to are required")
         }
-        let report = try await supplyCentre.spend(consortium: consortium, from: from, to: to)
-        func share(_ part: Money) -> String {
-            report.total.amount > 0 ? DecimalText.format(part.amount / report.total.amount, places: 4) : "0.0000"
-        }
+        let report = try await supplyCentre.spend(consortium: consortium, from: from, to: to, by: principal)
+        let share = report.share
         return .ok(
             .init(
                 body: .json(

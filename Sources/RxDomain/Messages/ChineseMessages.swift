@@ -406,6 +406,11 @@ package enum ChineseMessages {
         ("the order form is incomplete; reload it", "订单表单不完整，请刷新页面后重填"),
         ("only a member's people raise its orders", "只有成员单位的人员可以为本单位下采购订单"),
         ("the order is refused: {}", "订单被拒绝：{1}"),
+        ("the invoice form is incomplete; reload it", "发票表单不完整，请刷新页面后重填"),
+        ("the invoice is refused: {}", "发票被拒绝：{1}"),
+        ("is not an order number", "不是订单号"),
+        ("is not a line number", "不是行号"),
+        ("is after to", "晚于截止日期"),
     ]
 
     /// Joint volume-based procurement of decoction pieces (中药饮片联合带量采购): rounds, commitments, bids, awards,

@@ -327,6 +327,45 @@ package struct SupplyCentreStore: SQLStore {
             review: try head.4.map { try decodeEnum($0) }, reviewNote: head.5)
     }
 
+    /// An invoice as a list shows it: who billed whom, its total, whether its lines match, finance's review.
+    package struct InvoiceSummary: Sendable, Equatable {
+        package var id: Int64
+        package var invoiceNumber: String
+        package var invoiceDate: BusinessDate
+        package var distributorCode: String
+        package var institutionCode: String
+        package var total: Money
+        package var discrepantLines: Int
+        package var review: DiscrepancyReview?
+    }
+
+    /// The consortium's invoices, newest first (keyset on the id); `unreviewed` keeps those with discrepancies that
+    /// finance has not reviewed (the home page's to-do).
+    package func invoices(consortiumID: Int64, unreviewed: Bool, page: PageRequest) async throws -> Page<InvoiceSummary> {
+        let before = page.after.flatMap(Int64.init) ?? Int64.max
+        let rows = try await database.rows(
+            """
+            SELECT v.id, v.invoice_number, v.invoice_date::text, s.code, i.code, t.amount, t.discrepant, v.review_status
+            FROM invoices v
+            JOIN LATERAL (
+                SELECT sum(l.amount) AS amount, count(*) FILTER (WHERE cardinality(l.discrepancies) > 0)::int AS discrepant
+                FROM invoice_lines l WHERE l.consortium_id = v.consortium_id AND l.invoice_id = v.id
+            ) t ON true
+            JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
+            WHERE v.consortium_id = \(consortiumID) AND v.id < \(before)
+              AND (NOT \(unreviewed) OR (v.review_status IS NULL AND t.discrepant > 0))
+            ORDER BY v.id DESC LIMIT \(page.limit + 1)
+            """, as: (Int64, String, String, String, String, Decimal?, Int, String?).self)
+        return Page(
+            rows: try rows.map {
+                InvoiceSummary(
+                    id: $0.0, invoiceNumber: $0.1, invoiceDate: BusinessDate($0.2)!,
+                    distributorCode: $0.3, institutionCode: $0.4, total: Money($0.5 ?? 0), discrepantLines: $0.6,
+                    review: try $0.7.map { try decodeEnum($0) })
+            }, limit: page.limit
+        ) { String($0.id) }
+    }
+
     /// The order line an invoice line bills as the records have it: its unified price, the distributor it was
     /// consolidated to, the emergency purchase's shortage and supplier, and what was received and already billed of
     /// it (and of the lot the invoice line names). Who supplied it is `InvoiceLineRules.supplies`.
@@ -474,6 +513,11 @@ package struct SupplyCentreStore: SQLStore {
         package var essential: Money
         package var insured: Money
         package var tcm: Money
+
+        /// A part's share of the total as a fraction with four places ("0.8500"); "0.0000" when nothing was spent.
+        package func share(_ part: Money) -> String {
+            total.amount > 0 ? DecimalText.format(part.amount / total.amount, places: 4) : "0.0000"
+        }
     }
 
     /// Spend (received quantity × unified price) per member, drug and month of the order date, with the shares

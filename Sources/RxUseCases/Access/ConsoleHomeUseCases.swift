@@ -63,7 +63,8 @@ package struct ConsoleHomeUseCases: Sendable {
         }
         if principal.may(.readFinance(consortiumID: consortiumID, leadInstitutionCode: consortium.leadInstitutionCode)) {
             // Overdue is the payables' own rule (the payment term after the accepted delivery), not counted twice.
-            let overdue = try await supplyCentre.payables(consortium: consortium, status: .overdue, today: today)
+            let overdue = try await supplyCentre.payables(
+                consortium: consortium, status: .overdue, today: today, by: principal)
             items.append((.payablesOverdue, overdue.count))
         }
         return items

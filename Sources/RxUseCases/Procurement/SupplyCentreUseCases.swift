@@ -160,6 +160,21 @@ package struct SupplyCentreUseCases: Sendable {
         }
     }
 
+    /// The consortium's invoices, newest first, for those who read its finance; `unreviewed`: those in discrepancy
+    /// that finance has not reviewed.
+    package func invoices(consortium: Consortium, unreviewed: Bool, page: PageRequest, by principal: Principal)
+        async throws -> Page<SupplyCentreStore.InvoiceSummary>
+    {
+        try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+        return try await supplyCentre.invoices(consortiumID: consortium.id, unreviewed: unreviewed, page: page)
+    }
+
+    /// One invoice with its lines and their discrepancies, for those who read the consortium's finance.
+    package func invoice(id: Int64, consortium: Consortium, by principal: Principal) async throws -> RecordedInvoice {
+        try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+        return try await database.read { try await invoice(id, consortiumID: consortium.id, connection: $0) }
+    }
+
     private func invoice(_ id: Int64, consortiumID: Int64, connection: StoreConnection) async throws -> RecordedInvoice {
         let invoice = try await supplyCentre.invoice(id: id, consortiumID: consortiumID, connection: connection).orNotFound(
             "no invoice \(id)")
@@ -180,12 +195,14 @@ package struct SupplyCentreUseCases: Sendable {
     // MARK: Payment
 
     /// Payable invoices (matched, or their discrepancies resolved by finance) and when they are due: the term after
-    /// the latest accepted delivery. Paid in full once the payments add up to the invoice's total.
+    /// the latest accepted delivery. Paid in full once the payments add up to the invoice's total. For those who read
+    /// the consortium's finance (`readFinance`).
     package func payables(
         consortium: Consortium, status: ProcurementRules.PayableStatus?, institutionCode: String? = nil,
-        today: BusinessDate, invoiceID: Int64? = nil
+        today: BusinessDate, invoiceID: Int64? = nil, by principal: Principal
     ) async throws -> [Payable] {
-        try await database.read { connection in
+        try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+        return try await database.read { connection in
             let term = try await Settings(logger: database.logger).required(
                 .paymentTermDays, consortiumID: consortium.id, on: today, connection: connection)
             let rows = try await supplyCentre.payableRows(
@@ -260,7 +277,7 @@ package struct SupplyCentreUseCases: Sendable {
         async throws -> [(distributorCode: String, payables: [Payable], totals: DistributorStatementTotals)]
     {
         try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-        let all = try await payables(consortium: consortium, status: nil, today: today)
+        let all = try await payables(consortium: consortium, status: nil, today: today, by: principal)
         return Dictionary(grouping: all.filter { distributorCode == nil || $0.distributorCode == distributorCode }) {
             $0.distributorCode
         }.map { code, payables in
@@ -273,8 +290,12 @@ package struct SupplyCentreUseCases: Sendable {
     }
 
     /// Spend (received quantity × unified price) per member, drug and month of the order date, with the shares
-    /// on essential-list, insurance-listed and TCM (Chinese patent medicines and decoction pieces) drugs.
-    package func spend(consortium: Consortium, from: BusinessDate, to: BusinessDate) async throws -> SpendReport {
-        try await supplyCentre.spend(consortium: consortium, from: from, to: to)
+    /// on essential-list, insurance-listed and TCM (Chinese patent medicines and decoction pieces) drugs. For those
+    /// who read the consortium's finance.
+    package func spend(consortium: Consortium, from: BusinessDate, to: BusinessDate, by principal: Principal) async throws
+        -> SpendReport
+    {
+        try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+        return try await supplyCentre.spend(consortium: consortium, from: from, to: to)
     }
 }
