@@ -52,3 +52,106 @@ struct ConsoleHerbTests {
         }
     }
 }
+
+/// Issue 27: a herb round's writes in the console: the lead's moves, a member's commitments, bids, the award and
+/// the lab's inspections with each measured value against its limit.
+@Suite("Console herb round writes")
+struct ConsoleHerbWriteTests {
+    typealias H = HerbProcurementTests
+
+    @Test(
+        "27: the lead opens commitments; a member commits (blank: the proposal); the lead opens bidding, enters bids (over the ceiling refused beside the price) and awards"
+    )
+    func commitBidAward() async throws {
+        try await TestApp.run { app in
+            let t = try await H.tokens(app)
+            let round = try #require(try await H.createRound(app, t.leadOfficer).json["id"] as? Int)
+            #expect(
+                try await H.addItem(app, t.leadOfficer, round: round, drug: H.astragalus, ceiling: "80.00").status == .created)
+            var (lead, leadCSRF) = try await ConsoleCatalogueTests.session(
+                app, "lead", .procurementOfficer, institution: "JL-TCMH")
+            func move(_ action: String) async throws -> TestResponse {
+                try await ConsoleCatalogueTests.post(
+                    app, "/console/herbs/\(round)/move", [("csrf", leadCSRF), ("action", action)], jar: &lead)
+            }
+            let planning = try await ConsoleTests.get(app, "/console/herbs/\(round)", jar: &lead)
+            #expect(planning.text.contains(#"id="herb-open_commitments""#) && !planning.text.contains(#"id="herb-award""#))
+            #expect(try await move("award").status == .conflict, "a move the state does not allow is refused on the page")
+            #expect(try await move("open_commitments").status.code / 100 == 3)
+
+            var (member, memberCSRF) = try await ConsoleCatalogueTests.session(
+                app, "yj", .procurementOfficer, institution: "YJ-TCMH")
+            let open = try await ConsoleTests.get(app, "/console/herbs/\(round)", jar: &member)
+            #expect(open.text.contains(#"id="herb-commit""#))
+            let committed = try await ConsoleCatalogueTests.post(
+                app, "/console/herbs/\(round)/commitments",
+                [("csrf", memberCSRF), ("drug", H.astragalus), ("quantity", ""), ("reason", "")], jar: &member)
+            #expect(committed.status.code / 100 == 3, "\(committed.status) \(committed.text)")
+            let rows = ConsoleReconciliationTests.rows(
+                try await ConsoleTests.get(app, "/console/herbs/\(round)", jar: &member).text, id: "herb-commitments")
+            #expect(rows.count == 1 && rows[0][0] == "YJ-TCMH" && rows[0][2] == rows[0][4] && rows[0][5] == "已确认", "\(rows)")
+
+            #expect(try await move("open_bidding").status.code / 100 == 3)
+            func bid(_ supplier: String, _ price: String) async throws -> TestResponse {
+                try await ConsoleCatalogueTests.post(
+                    app, "/console/herbs/\(round)/bids",
+                    [
+                        ("csrf", leadCSRF), ("drug", H.astragalus), ("supplier", supplier), ("price", price), ("grade", "统货"),
+                        ("origin", "甘肃陇西"), ("score", "90"), ("reference", "QR-1"),
+                    ], jar: &lead)
+            }
+            let over = try await bid("MFR-029", "81.00")
+            #expect(over.status == .unprocessableContent && over.text.contains(#"id="hb-price-error""#), "\(over.status)")
+            #expect(try await bid("MFR-029", "75.00").status.code / 100 == 3)
+            #expect(try await move("award").status.code / 100 == 3)
+            let awarded = try await ConsoleTests.get(app, "/console/herbs/\(round)", jar: &lead)
+            #expect(ConsoleReconciliationTests.rows(awarded.text, id: "herb-items").first?[4] == "¥75.00")
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM audit_log WHERE entity_type IN ('herb_round', 'herb_commitment', 'herb_bid')") >= 5
+            )
+        }
+    }
+
+    @Test(
+        "27: the lab records a lot's inspection with each measured value against its limit: one over its limit rejects the lot and blocks it; a negative value is refused beside its box"
+    )
+    func inspect() async throws {
+        try await TestApp.run { app in
+            let t = try await H.tokens(app)
+            let round = try await H.awardedRound(app, t)
+            var (lab, csrf) = try await ConsoleCatalogueTests.session(app, "lab", .institutionPharmacist, institution: "JL-TCMH")
+            let page = try await ConsoleTests.get(app, "/console/herbs/\(round)", jar: &lab)
+            #expect(page.text.contains(#"id="herb-inspect""#))
+            // 陈皮's limits in the table: moisture 13.
+            let limits = ConsoleReconciliationTests.rows(page.text, id: "herb-limits")
+            #expect(limits.contains { $0[0].hasPrefix(H.tangerine) && $0[1] == "13" }, "\(limits)")
+            func inspect(_ lot: String, moisture: String) async throws -> TestResponse {
+                try await ConsoleCatalogueTests.post(
+                    app, "/console/herbs/\(round)/inspections",
+                    [
+                        ("csrf", csrf), ("drug", H.tangerine), ("lot", lot), ("supplier", "MFR-029"),
+                        ("inspected_on", BusinessDate.today().description), ("identification", "passed"),
+                        ("moisturePct", moisture), ("totalAshPct", ""), ("sulfurDioxideMgPerKg", "20"), ("leadMgPerKg", "1.2"),
+                        ("cadmiumMgPerKg", "0.1"), ("arsenicMgPerKg", "0.5"), ("mercuryMgPerKg", "0.05"),
+                        ("copperMgPerKg", "6"), ("aflatoxinB1UgPerKg", "1.0"), ("aflatoxinsTotalUgPerKg", "2.0"),
+                    ], jar: &lab)
+            }
+            let negative = try await inspect("CP-NEG", moisture: "-1")
+            #expect(negative.status == .unprocessableContent && negative.text.contains(#"id="hi-moisturePct-error""#))
+            #expect(try await app.count("SELECT count(*)::int FROM herb_inspections") == 0)
+            let passed = try await inspect("CP-OK", moisture: "10.5")
+            #expect(passed.headers[.location] == "/console/herbs/\(round)?done=herb_inspection_passed", "\(passed.text)")
+            let rejected = try await inspect("CP-WET", moisture: "13.1")
+            #expect(rejected.headers[.location] == "/console/herbs/\(round)?done=herb_inspection_rejected")
+            let after = try await ConsoleTests.get(app, "/console/herbs/\(round)", jar: &lab)
+            let rows = ConsoleReconciliationTests.rows(after.text, id: "herb-inspections")
+            #expect(rows.count == 2 && rows[0][1] == "CP-WET" && rows[0][6] == "不合格", "\(rows)")
+            #expect(rows[0][5].contains("水分（%） 13.1（≤ 13）"), "\(rows[0][5])")
+            #expect(after.text.contains(#"<li class="over">水分（%） 13.1"#))
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM lot_blocks WHERE kind = 'inspection_rejection' AND lot_key = 'CP-WET'") == 1)
+        }
+    }
+}

@@ -128,7 +128,7 @@ struct TodoItem: Equatable, ConsoleViewModel {
             case .payablesOverdue: "/console/payables?status=overdue"
             case .prescriptionsToReview: "/console/extended-prescriptions?state=requested&side=dispensing"
             case .invoicesInDiscrepancy: "/console/invoices?unreviewed=1"
-            case .herbCommitmentsToEnter: ""
+            case .herbCommitmentsToEnter: "/console/herbs"
             }
     }
 }

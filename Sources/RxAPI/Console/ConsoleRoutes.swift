@@ -129,6 +129,13 @@ struct ConsoleRoutes: Sendable {
         let herbs = ConsoleHerbPages(routes: self)
         console.get("herbs") { request, context in await page(request, context: context, herbs.rounds) }
         console.get("herbs/:id") { request, context in await page(request, context: context, herbs.round) }
+        console.post("herbs/:id/move") { request, context in await page(request, context: context, herbs.move) }
+        console.post("herbs/:id/commitments") { request, context in await page(request, context: context, herbs.commit) }
+        console.post("herbs/:id/commitments/:commitment/decide") { request, context in
+            await page(request, context: context, herbs.decide)
+        }
+        console.post("herbs/:id/bids") { request, context in await page(request, context: context, herbs.bid) }
+        console.post("herbs/:id/inspections") { request, context in await page(request, context: context, herbs.inspect) }
         let dashboard = ConsoleDashboardPage(routes: self)
         console.get("dashboard") { request, context in await page(request, context: context, dashboard.dashboard) }
         console.get("templates/:kind") { request, context in await page(request, context: context, pages.template) }

@@ -411,6 +411,10 @@ package enum ChineseMessages {
         ("is not an order number", "不是订单号"),
         ("is not a line number", "不是行号"),
         ("is after to", "晚于截止日期"),
+        ("the inspection is refused: {}", "检测结果被拒绝：{1}"),
+        ("must be accept or reject", "须为接受或不接受"),
+        ("is not a number", "不是数字"),
+        ("no commitment {}", "没有承诺量记录 {1}"),
     ]
 
     /// Joint volume-based procurement of decoction pieces (中药饮片联合带量采购): rounds, commitments, bids, awards,

@@ -149,6 +149,44 @@ package struct HerbQualityStore: SQLStore {
             """, as: Int64.self, logger: logger)
     }
 
+    /// An inspection as recorded: the lot, who supplied it, each measure taken and the verdict.
+    package struct Record: Sendable, Equatable {
+        package var id: Int64
+        package var drugCode: String
+        package var lotNumber: String
+        package var supplierCode: String
+        package var inspectedOn: BusinessDate
+        package var identificationPassed: Bool
+        package var measured: [HerbQualityMeasure: Decimal]
+        package var result: HerbInspectionResult
+        package var failures: [String]
+    }
+
+    /// The round's inspections, newest first.
+    package func inspections(round: HerbRound, connection: PostgresConnection) async throws -> [Record] {
+        let measured = HerbQualityMeasure.allCases.map { "h." + $0.measuredColumn }.joined(separator: ", ")
+        let rows = try await connection.rows(
+            """
+            SELECT h.id, h.drug_code, h.lot_number, s.code, h.inspected_on::text, h.identification_passed, h.result,
+                   h.failures, \(unescaped: measured)
+            FROM herb_inspections h JOIN suppliers s ON s.id = h.supplier_id
+            WHERE h.consortium_id = \(round.consortiumID) AND h.round_id = \(round.id)
+            ORDER BY h.id DESC
+            """,
+            as: (
+                Int64, String, String, String, String, Bool, String, [String], Decimal?, Decimal?, Decimal?, Decimal?,
+                Decimal?, Decimal?, Decimal?, Decimal?, Decimal?, Decimal?
+            ).self, logger: logger)
+        return try rows.map { r in
+            let values = [r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15, r.16, r.17]
+            var measured: [HerbQualityMeasure: Decimal] = [:]
+            for (measure, value) in zip(HerbQualityMeasure.allCases, values) { if let value { measured[measure] = value } }
+            return Record(
+                id: r.0, drugCode: r.1, lotNumber: r.2, supplierCode: r.3, inspectedOn: BusinessDate(r.4)!,
+                identificationPassed: r.5, measured: measured, result: try decodeEnum(r.6), failures: r.7)
+        }
+    }
+
     /// The supplier's rejected lots in the round.
     package func rejections(supplierID: Int64, round: HerbRound, connection: PostgresConnection) async throws -> Int {
         try await connection.row(

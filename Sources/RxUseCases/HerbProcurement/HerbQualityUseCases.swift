@@ -66,6 +66,24 @@ package struct HerbQualityUseCases: Sendable {
         }
     }
 
+    /// The round's inspections, newest first, and the monograph's limits of each of its pieces (an empty map where
+    /// a piece has none), to show every measured value against its limit: for everyone of the consortium, as the
+    /// round is.
+    package func inspections(roundID: Int64, by principal: Principal) async throws
+        -> (limits: [String: [HerbQualityMeasure: Decimal]], inspections: [HerbQualityStore.Record])
+    {
+        try await database.read { connection in
+            let consortiumID = try principal.scopedConsortiumID(orNotFound: "no herb round \(roundID)")
+            let round = try await rounds.round(id: roundID, consortiumID: consortiumID, connection: connection)
+                .orNotFound("no herb round \(roundID)")
+            var limits: [String: [HerbQualityMeasure: Decimal]] = [:]
+            for item in round.items {
+                limits[item.drugCode] = try await quality.qualityLimits(drugCode: item.drugCode, connection: connection) ?? [:]
+            }
+            return (limits, try await quality.inspections(round: round, connection: connection))
+        }
+    }
+
     /// Whether a lot of a piece may be used: only a lot the lead's lab passed; a rejected one is blocked everywhere.
     package func batch(consortiumID: Int64, drugCode: String, lotNumber: String) async throws -> HerbBatchStatus {
         try await quality.batch(consortiumID: consortiumID, drugCode: drugCode, lotNumber: lotNumber)
