@@ -125,6 +125,7 @@ let package = Package(
                 .embedInCode("Console/Templates/invoice.mustache"),
                 .embedInCode("Console/Templates/payables.mustache"),
                 .embedInCode("Console/Templates/spend.mustache"),
+                .embedInCode("Console/Templates/extended_prescription.mustache"),
                 .embedInCode("Console/Templates/herbs.mustache"), .embedInCode("Console/Templates/herb_round.mustache"),
                 .embedInCode("Console/Templates/console.css"),
             ],

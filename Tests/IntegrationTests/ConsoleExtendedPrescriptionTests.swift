@@ -52,3 +52,64 @@ struct ConsoleExtendedPrescriptionTests {
         }
     }
 }
+
+/// Issue 27: one extended prescription's steps in the console, each offered only to its side and only in the state
+/// that allows it, through `ExtendedPrescriptionUseCases` as the API does.
+@Suite("Console extended prescription steps")
+struct ConsoleExtendedPrescriptionStepTests {
+    @Test(
+        "27: the dispensing pharmacist refuses without a reason (refused beside the field), approves and dispatches; the collecting side confirms delivery and hands it over"
+    )
+    func reviewDispatchHandOver() async throws {
+        try await TestApp.run { app in
+            let (id, drug, quantity, dispensing, collecting) = try #require(
+                try await app.database.rows(
+                    """
+                    SELECT x.id, l.drug_code, ceil(l.quantity)::int, d.code, c.code FROM extended_prescriptions x
+                    JOIN extended_prescription_lines l ON l.consortium_id = x.consortium_id AND l.prescription_id = x.id
+                    JOIN institutions d ON d.id = x.dispensing_institution_id
+                    JOIN institutions c ON c.id = x.collecting_institution_id
+                    WHERE x.state = 'requested' AND d.id <> c.id ORDER BY x.id LIMIT 1
+                    """, as: (Int64, String, Int, String, String).self
+                ).first, "the demo has a prescription waiting for review")
+            try await StockDocumentTests.stock(app, dispensing, drug, "L-EXT", days: 500, quantity + 10)
+            var (pharm, csrf) = try await ConsoleCatalogueTests.session(
+                app, "disp", .institutionPharmacist, institution: dispensing)
+            let page = try await ConsoleTests.get(app, "/console/extended-prescriptions/\(id)", jar: &pharm)
+            #expect(
+                page.status == .ok && page.text.contains(#"id="extended-approve""#)
+                    && page.text.contains(#"id="extended-refuse""#))
+            #expect(!page.text.contains(#"id="extended-dispatch""#) && !page.text.contains(#"id="extended-collect""#))
+            func step(_ name: String, _ fields: [(String, String)] = [], jar: inout ConsoleTests.Jar, csrf: String)
+                async throws -> TestResponse
+            {
+                try await ConsoleCatalogueTests.post(
+                    app, "/console/extended-prescriptions/\(id)/\(name)", [("csrf", csrf)] + fields, jar: &jar)
+            }
+            let bare = try await step("refuse", [("reason", " ")], jar: &pharm, csrf: csrf)
+            #expect(bare.status == .unprocessableContent && bare.text.contains(#"id="ex-reason-error""#), "\(bare.status)")
+            #expect(try await step("approve", jar: &pharm, csrf: csrf).status.code / 100 == 3)
+            let approved = try await ConsoleTests.get(app, "/console/extended-prescriptions/\(id)", jar: &pharm)
+            #expect(approved.text.contains(#"id="extended-dispatch""#) && !approved.text.contains(#"id="extended-approve""#))
+            let dispatched = try await step("dispatch", [("location", ""), ("lot", "L-EXT")], jar: &pharm, csrf: csrf)
+            #expect(dispatched.status.code / 100 == 3, "\(dispatched.status) \(dispatched.text)")
+            #expect(try await step("approve", jar: &pharm, csrf: csrf).status == .conflict, "approved already")
+
+            var (collector, collectorCSRF) = try await ConsoleCatalogueTests.session(
+                app, "coll", .institutionPharmacist, institution: collecting)
+            #expect(try await step("deliver", jar: &collector, csrf: collectorCSRF).status.code / 100 == 3)
+            let delivered = try await ConsoleTests.get(app, "/console/extended-prescriptions/\(id)", jar: &collector)
+            #expect(delivered.text.contains(#"id="extended-collect""#))
+            #expect(try await step("collect", jar: &collector, csrf: collectorCSRF).status.code / 100 == 3)
+            #expect(
+                try await app.database.rows("SELECT state FROM extended_prescriptions WHERE id = \(id)", as: String.self)
+                    == ["collected"])
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM audit_log WHERE entity_type = 'extended_prescription' AND entity_key = \(String(id))"
+                ) >= 4)
+            let list = try await ConsoleTests.get(app, "/console/extended-prescriptions", jar: &collector)
+            #expect(list.text.contains(#"href="/console/extended-prescriptions/\#(id)""#))
+        }
+    }
+}

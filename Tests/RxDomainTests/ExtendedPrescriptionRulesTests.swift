@@ -235,4 +235,14 @@ struct ExtendedPrescriptionRulesTests: RuleRefusals {
             field { _ = try LongPrescriptionRules.businessDate(today.adding(days: -4), today: today, lateEntryDays: 5) }
                 == nil)
     }
+
+    @Test("27: the steps a page offers are the moves the state machine allows, state by state")
+    func stepsOffered() {
+        let offered = Dictionary(uniqueKeysWithValues: State.allCases.map { ($0, ExtendedPrescriptionRules.steps(from: $0)) })
+        #expect(offered[.requested] == [.approve, .refuse, .cancel])
+        #expect(offered[.approved] == [.dispatch, .cancel])
+        #expect(offered[.dispatched] == [.deliver, .cancel])
+        #expect(offered[.delivered] == [.collect, .markNotCollected, .cancel])
+        for final in [State.collected, .refused, .notCollected, .cancelled] { #expect(offered[final] == [], "\(final)") }
+    }
 }

@@ -1,4 +1,5 @@
 internal import Foundation
+import HTTPTypes
 import Hummingbird
 import RxDomain
 import RxStore
@@ -78,6 +79,98 @@ struct ConsoleExtendedPrescriptionPages: Sendable {
                 "/console/extended-prescriptions", [("state", state?.rawValue ?? ""), ("side", side ?? ""), ("cursor", next)])
         }
         return routes.render("extended", values, title: language.word("extended_title"), c)
+    }
+
+    func prescription(_ c: ConsoleRequest) async throws -> Response {
+        try await prescriptionPage(c, refusal: nil)
+    }
+
+    /// One prescription: its facts (the patient by reference only), and the steps its state allows
+    /// (`ExtendedPrescriptionRules.steps`) to whoever may take each: the dispensing member reviews and dispatches, the
+    /// delivery is confirmed by either side, the collecting member hands it over or marks it not collected, and the
+    /// issuer or the dispensing member cancels it with a reason.
+    func prescriptionPage(_ c: ConsoleRequest, refusal: ConsoleRefusal?, status: HTTPResponse.Status = .ok) async throws
+        -> Response
+    {
+        let (consortium, p) = try await prescription(of: c)
+        let language = c.language
+        let id = consortium.id
+        func may(_ step: ExtendedPrescriptionRules.Step) -> Bool {
+            switch step {
+            case .approve, .refuse:
+                c.principal.may(.reviewExtendedPrescription(consortiumID: id, dispensingInstitutionID: p.dispensingInstitutionID))
+            case .dispatch:
+                c.principal.may(
+                    .dispatchExtendedPrescription(consortiumID: id, dispensingInstitutionID: p.dispensingInstitutionID))
+            case .deliver:
+                c.principal.may(
+                    .deliverExtendedPrescription(
+                        consortiumID: id, dispensingInstitutionID: p.dispensingInstitutionID,
+                        collectingInstitutionID: p.collectingInstitutionID))
+            case .collect, .markNotCollected:
+                c.principal.may(
+                    .collectExtendedPrescription(consortiumID: id, collectingInstitutionID: p.collectingInstitutionID))
+            case .cancel:
+                c.principal.may(
+                    .cancelExtendedPrescription(
+                        consortiumID: id, institutionID: p.institutionID, dispensingInstitutionID: p.dispensingInstitutionID))
+            }
+        }
+        var values: [String: Any] = [
+            "row": ExtendedPrescriptionRow(p, now: Date(), language), "prescriber": p.prescriber, "days": String(p.days),
+            "refusalReason": p.refusalReason ?? "", "cancelReason": p.cancelReason ?? "",
+            "location": c.form["location"] ?? "", "lot": c.form["lot"] ?? "", "reason": c.form["reason"] ?? "",
+            "refusal": refusal?.message as Any, "fieldErrors": refusal?.fields ?? [:],
+        ]
+        for step in ExtendedPrescriptionRules.steps(from: p.state) where may(step) { values["may_" + step.rawValue] = true }
+        return routes.render(
+            "extended_prescription", values, title: language.word("extended_one_title").replacingFirst(String(p.id)), c,
+            status: status)
+    }
+
+    /// POST `/console/extended-prescriptions/{id}/{step}`: the step by its use case, back to the prescription.
+    func step(_ c: ConsoleRequest) async throws -> Response {
+        let (consortium, p) = try await prescription(of: c)
+        let cases = ExtendedPrescriptionUseCases(database: database)
+        let today = routes.clock.today()
+        let form = c.form
+        return try await routes.change(
+            c,
+            {
+                guard let step = ExtendedPrescriptionRules.Step(rawValue: c.segment(3)) else {
+                    throw DomainError.notFound("no step \(c.segment(3))")
+                }
+                switch step {
+                case .approve, .refuse:
+                    _ = try await cases.review(
+                        id: p.id, approve: step == .approve, reason: form.text("reason"), consortiumID: consortium.id,
+                        today: today, by: c.principal)
+                case .dispatch:
+                    _ = try await cases.dispatch(
+                        id: p.id, locationCode: form.text("location"), lotNumber: form.text("lot"),
+                        consortiumID: consortium.id, today: today, by: c.principal)
+                case .deliver:
+                    _ = try await cases.deliver(id: p.id, consortiumID: consortium.id, today: today, by: c.principal)
+                case .collect, .markNotCollected:
+                    _ = try await cases.handOver(
+                        id: p.id, collected: step == .collect, consortiumID: consortium.id, today: today, by: c.principal)
+                case .cancel:
+                    _ = try await cases.cancel(
+                        id: p.id, reason: form["reason"] ?? "", consortiumID: consortium.id, today: today, by: c.principal)
+                }
+                return ConsoleRoutes.done("/console/extended-prescriptions/\(p.id)", "extended_" + step.rawValue)
+            },
+            again: { refusal, status in try await prescriptionPage(c, refusal: refusal, status: status) })
+    }
+
+    /// The prescription of the address, in the person's consortium (as the API reads it).
+    func prescription(of c: ConsoleRequest) async throws -> (Consortium, StoredExtendedPrescription) {
+        let consortium = try await ConsoleCataloguePages(routes: routes).consortium(c)
+        guard let id = Int64(c.segment(2)) else { throw DomainError.notFound("no extended prescription \(c.segment(2))") }
+        return (
+            consortium,
+            try await ExtendedPrescriptionUseCases(database: database).prescription(id: id, consortiumID: consortium.id)
+        )
     }
 }
 

@@ -126,6 +126,12 @@ struct ConsoleRoutes: Sendable {
         console.get("transfers/:id") { request, context in await page(request, context: context, transfers.approval) }
         let extended = ConsoleExtendedPrescriptionPages(routes: self)
         console.get("extended-prescriptions") { request, context in await page(request, context: context, extended.list) }
+        console.get("extended-prescriptions/:id") { request, context in
+            await page(request, context: context, extended.prescription)
+        }
+        console.post("extended-prescriptions/:id/:step") { request, context in
+            await page(request, context: context, extended.step)
+        }
         let herbs = ConsoleHerbPages(routes: self)
         console.get("herbs") { request, context in await page(request, context: context, herbs.rounds) }
         console.get("herbs/:id") { request, context in await page(request, context: context, herbs.round) }

@@ -386,6 +386,15 @@ enum ConsoleStrings {
         "herb_measure_cadmiumMgPerKg": "镉（mg/kg）", "herb_measure_arsenicMgPerKg": "砷（mg/kg）",
         "herb_measure_mercuryMgPerKg": "汞（mg/kg）", "herb_measure_copperMgPerKg": "铜（mg/kg）",
         "herb_measure_aflatoxinB1UgPerKg": "黄曲霉毒素B1（μg/kg）", "herb_measure_aflatoxinsTotalUgPerKg": "黄曲霉毒素总量（μg/kg）",
+        "extended_one_title": "第 {} 号延伸处方", "extended_refusal_reason": "审核不通过的原因",
+        "extended_cancel_reason": "撤销原因", "extended_approve": "审核通过", "extended_refuse": "审核不通过",
+        "extended_dispatch": "配送发出", "extended_dispatch_hint": "库位、批号可不填：按近效期先出从本机构库存中发出。",
+        "extended_deliver": "确认送达", "extended_collect": "患者已取药", "extended_not_collected": "逾期未取（退回库存）",
+        "extended_cancel": "撤销处方", "extended_back": "返回延伸处方",
+        "done_extended_approve": "已审核通过。", "done_extended_refuse": "已审核不通过，原因已告知开方医师。",
+        "done_extended_dispatch": "已发出。", "done_extended_deliver": "已送达，等待患者取药。",
+        "done_extended_collect": "患者已取药。", "done_extended_mark_not_collected": "已记为逾期未取，药品退回库存。",
+        "done_extended_cancel": "已撤销。",
     ]
 
     static let english: [String: String] = [
@@ -825,5 +834,15 @@ enum ConsoleStrings {
         "herb_measure_mercuryMgPerKg": "Mercury (mg/kg)", "herb_measure_copperMgPerKg": "Copper (mg/kg)",
         "herb_measure_aflatoxinB1UgPerKg": "Aflatoxin B1 (μg/kg)",
         "herb_measure_aflatoxinsTotalUgPerKg": "Aflatoxins total (μg/kg)",
+        "extended_one_title": "Extended prescription {}", "extended_refusal_reason": "Reason for refusing",
+        "extended_cancel_reason": "Reason for cancelling", "extended_approve": "Approve", "extended_refuse": "Refuse",
+        "extended_dispatch": "Dispatch",
+        "extended_dispatch_hint": "Location and lot may be empty: dispatched first-expiry-first-out from this member's stock.",
+        "extended_deliver": "Confirm delivery", "extended_collect": "Collected by the patient",
+        "extended_not_collected": "Not collected in time (back to stock)", "extended_cancel": "Cancel the prescription",
+        "extended_back": "Back to extended prescriptions", "done_extended_approve": "Approved.",
+        "done_extended_refuse": "Refused; the prescriber is told why.", "done_extended_dispatch": "Dispatched.",
+        "done_extended_deliver": "Delivered; waiting for the patient.", "done_extended_collect": "Collected.",
+        "done_extended_mark_not_collected": "Marked not collected; the stock goes back.", "done_extended_cancel": "Cancelled.",
     ]
 }

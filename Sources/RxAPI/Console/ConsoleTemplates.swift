@@ -42,6 +42,7 @@ package struct ConsoleTemplates: Sendable {
             ("invoice", PackageResources.invoice_mustache),
             ("payables", PackageResources.payables_mustache),
             ("spend", PackageResources.spend_mustache),
+            ("extended_prescription", PackageResources.extended_prescription_mustache),
             ("herbs", PackageResources.herbs_mustache), ("herb_round", PackageResources.herb_round_mustache),
         ]
         for (name, bytes) in sources {

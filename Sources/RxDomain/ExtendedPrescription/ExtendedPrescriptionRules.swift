@@ -92,6 +92,34 @@ package enum ExtendedPrescriptionRules {
         }
     }
 
+    /// A step a person may take on an extended prescription, as a page offers it.
+    package enum Step: String, Sendable, CaseIterable {
+        case approve, refuse, dispatch, deliver, collect, markNotCollected = "mark_not_collected", cancel
+    }
+
+    /// The steps `move` allows from `state`, asked of `move` itself with stand-in arguments (a reason, one lot of the
+    /// whole quantity, a collection deadline passed), so a page never offers what the state machine refuses.
+    package static func steps(from state: ExtendedPrescriptionState) -> [Step] {
+        let day = BusinessDate("2000-01-02")!
+        let one = Quantity(1)
+        let standIn = "stand-in"
+        func action(_ step: Step) -> ExtendedPrescriptionAction {
+            switch step {
+            case .approve: .approve
+            case .refuse: .refuse(reason: standIn)
+            case .dispatch:
+                .dispatch(
+                    stock: standIn, quantity: one,
+                    lots: [.init(lot: StockLot(drugCode: standIn, lotNumber: standIn, expiry: day), quantity: one)])
+            case .deliver: .deliver
+            case .collect: .collect
+            case .markNotCollected: .markNotCollected(today: day, collectBy: day.adding(days: -1))
+            case .cancel: .cancel(reason: standIn)
+            }
+        }
+        return Step.allCases.filter { (try? move(from: state, action: action($0), id: 0)) != nil }
+    }
+
     /// A void of the e-prescription (作废, with the insurance revoke in the same step): the record's own rules
     /// (`EPrescriptionRecord.void`: once, with a reason), and the prescription must not be on its way: dispatched or
     /// delivered is 409 (cancel it, so its stock goes back, then void). A prescription not yet dispatched is

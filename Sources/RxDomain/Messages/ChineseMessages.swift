@@ -415,6 +415,8 @@ package enum ChineseMessages {
         ("must be accept or reject", "须为接受或不接受"),
         ("is not a number", "不是数字"),
         ("no commitment {}", "没有承诺量记录 {1}"),
+        ("no step {}", "没有这一步骤 {1}"),
+        ("no extended prescription {}", "没有延伸处方 {1}"),
     ]
 
     /// Joint volume-based procurement of decoction pieces (中药饮片联合带量采购): rounds, commitments, bids, awards,
