@@ -121,6 +121,7 @@ struct ConsoleRoutes: Sendable {
         let shortages = ConsoleShortagePages(routes: self)
         console.get("shortages") { request, context in await page(request, context: context, shortages.list) }
         console.get("shortages/:id") { request, context in await page(request, context: context, shortages.shortage) }
+        console.post("shortages/:id/:step") { request, context in await page(request, context: context, shortages.step) }
         let transfers = ConsoleTransferPages(routes: self)
         console.get("transfers") { request, context in await page(request, context: context, transfers.list) }
         console.get("transfers/:id") { request, context in await page(request, context: context, transfers.approval) }

@@ -395,6 +395,15 @@ enum ConsoleStrings {
         "done_extended_dispatch": "已发出。", "done_extended_deliver": "已送达，等待患者取药。",
         "done_extended_collect": "患者已取药。", "done_extended_mark_not_collected": "已记为逾期未取，药品退回库存。",
         "done_extended_cancel": "已撤销。",
+        "shortage_respond": "短缺应对", "shortage_propose": "生成调剂建议", "shortage_proposals": "调剂建议（从库存充足的成员单位调出）",
+        "shortage_accept": "接受并调拨", "shortage_reject": "不采纳", "shortage_no_proposals": "没有待处理的调剂建议。",
+        "shortage_emergency_submit": "发起应急采购", "shortage_escalate_submit": "上报卫生健康主管部门",
+        "shortage_close": "关闭短缺记录", "shortage_outcome": "结果", "shortage_reopen": "重新打开",
+        "shortage_substitute_hint": "从目录内有库存的替代品种中选择（按相近程度排序），须由药师签认。",
+        "shortage_substitute_submit": "确定替代", "done_shortage_propose": "已生成调剂建议。",
+        "done_shortage_accept": "已接受，调拨单已建立。", "done_shortage_reject": "已不采纳该建议。",
+        "done_shortage_emergency_purchase": "已发起应急采购，订单已生成。", "done_shortage_escalate": "已上报。",
+        "done_shortage_substitute": "已记录替代。", "done_shortage_close": "短缺记录已关闭。", "done_shortage_reopen": "已重新打开。",
     ]
 
     static let english: [String: String] = [
@@ -844,5 +853,17 @@ enum ConsoleStrings {
         "done_extended_refuse": "Refused; the prescriber is told why.", "done_extended_dispatch": "Dispatched.",
         "done_extended_deliver": "Delivered; waiting for the patient.", "done_extended_collect": "Collected.",
         "done_extended_mark_not_collected": "Marked not collected; the stock goes back.", "done_extended_cancel": "Cancelled.",
+        "shortage_respond": "Response", "shortage_propose": "Propose redistribution",
+        "shortage_proposals": "Redistribution proposals (from members with enough stock)",
+        "shortage_accept": "Accept and transfer", "shortage_reject": "Reject", "shortage_no_proposals": "No open proposals.",
+        "shortage_emergency_submit": "Buy in an emergency", "shortage_escalate_submit": "Report to the health authority",
+        "shortage_close": "Close the record", "shortage_outcome": "Outcome", "shortage_reopen": "Reopen",
+        "shortage_substitute_hint":
+            "From the alternatives in the catalogue with stock, closest first; a pharmacist signs it off.",
+        "shortage_substitute_submit": "Substitute", "done_shortage_propose": "Proposals made.",
+        "done_shortage_accept": "Accepted: the transfer is created.", "done_shortage_reject": "The proposal is rejected.",
+        "done_shortage_emergency_purchase": "Emergency purchase raised: the order is created.",
+        "done_shortage_escalate": "Reported.", "done_shortage_substitute": "The substitute is recorded.",
+        "done_shortage_close": "The record is closed.", "done_shortage_reopen": "Reopened.",
     ]
 }

@@ -417,6 +417,7 @@ package enum ChineseMessages {
         ("no commitment {}", "没有承诺量记录 {1}"),
         ("no step {}", "没有这一步骤 {1}"),
         ("no extended prescription {}", "没有延伸处方 {1}"),
+        ("choose a proposal", "请选择一条调剂建议"),
     ]
 
     /// Joint volume-based procurement of decoction pieces (中药饮片联合带量采购): rounds, commitments, bids, awards,

@@ -76,6 +76,15 @@ package struct ShortageActionUseCases: Sendable {
         }
     }
 
+    /// The record's redistribution proposals still open, for those who act on shortages.
+    package func openProposals(id: Int64, consortium: Consortium, by principal: Principal) async throws -> [ShortageProposal] {
+        try principal.require(
+            .actOnShortage(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
+        return try await database.read { c in
+            try await proposals.proposals(shortageID: id, status: .proposed, consortiumID: consortium.id, connection: c)
+        }
+    }
+
     /// The alternatives to the record's drug in the catalogue in effect with stock on hand, ranked
     /// (`SubstituteRanking.rank`).
     package func substitutes(id: Int64, consortium: Consortium, today: BusinessDate, by principal: Principal) async throws
