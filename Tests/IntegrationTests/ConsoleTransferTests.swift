@@ -54,3 +54,56 @@ struct ConsoleTransferTests {
         }
     }
 }
+
+/// Issue 27: a preparation's shipments and receipts in the console, by `TransferUseCases` as the API does.
+@Suite("Console preparation shipments")
+struct ConsolePreparationShipmentTests {
+    typealias T = TransferTests
+
+    @Test(
+        "27: the producer ships a lot (over the approval refused beside the quantity, nothing written); the receiver records what arrived; others get no forms"
+    )
+    func shipAndReceive() async throws {
+        try await TestApp.run { app in
+            try await T.freshen(app)
+            let approval = try #require(
+                try await T.approve(
+                    app, try await app.token(.regulator), quantity: "20", receivers: ["YJ-TCMH"], to: T.today.adding(days: 45)
+                ).json["id"] as? Int)
+            var (producer, csrf) = try await ConsoleCatalogueTests.session(
+                app, "maker", .procurementOfficer, institution: "JL-TCMH")
+            let page = try await ConsoleTests.get(app, "/console/transfers/\(approval)", jar: &producer)
+            #expect(page.text.contains(#"id="preparation-ship""#))
+            func ship(_ quantity: String) async throws -> TestResponse {
+                try await ConsoleCatalogueTests.post(
+                    app, "/console/transfers/\(approval)/shipments",
+                    [
+                        ("csrf", csrf), ("receiver", "YJ-TCMH"), ("lot", "20261201"),
+                        ("produced", T.today.adding(days: -10).description), ("expiry", T.today.adding(days: 700).description),
+                        ("quantity", quantity), ("shipped_on", T.today.description),
+                    ], jar: &producer)
+            }
+            let over = try await ship("21")
+            #expect(over.status == .unprocessableContent && over.text.contains(#"id="ps-quantity-error""#), "\(over.status)")
+            #expect(try await app.count("SELECT count(*)::int FROM transfer_shipments") == 0)
+            let shipped = try await ship("6")
+            #expect(shipped.status.code / 100 == 3, "\(shipped.status) \(shipped.text)")
+            let shipment = try #require(try await app.database.rows("SELECT id FROM transfer_shipments", as: Int64.self).first)
+
+            var (receiver, receiverCSRF) = try await ConsoleCatalogueTests.session(
+                app, "pharm", .institutionPharmacist, institution: "YJ-TCMH")
+            let theirs = try await ConsoleTests.get(app, "/console/transfers/\(approval)", jar: &receiver)
+            #expect(theirs.text.contains(#"id="receive-\#(shipment)""#) && !theirs.text.contains(#"id="preparation-ship""#))
+            let received = try await ConsoleCatalogueTests.post(
+                app, "/console/transfers/\(approval)/shipments/\(shipment)/receive",
+                [
+                    ("csrf", receiverCSRF), ("received_on", T.today.description), ("received", "5"), ("condition", "damaged"),
+                    ("note", "一袋破损"),
+                ], jar: &receiver)
+            #expect(received.status.code / 100 == 3, "\(received.status) \(received.text)")
+            let after = try await ConsoleTests.get(app, "/console/transfers/\(approval)", jar: &receiver)
+            #expect(!after.text.contains(#"id="receive-\#(shipment)""#) && after.text.contains("一袋破损"))
+            #expect(after.text.contains(#"<td class="money" id="transfer-remaining">14</td>"#))
+        }
+    }
+}

@@ -125,6 +125,10 @@ struct ConsoleRoutes: Sendable {
         let transfers = ConsoleTransferPages(routes: self)
         console.get("transfers") { request, context in await page(request, context: context, transfers.list) }
         console.get("transfers/:id") { request, context in await page(request, context: context, transfers.approval) }
+        console.post("transfers/:id/shipments") { request, context in await page(request, context: context, transfers.ship) }
+        console.post("transfers/:id/shipments/:shipment/receive") { request, context in
+            await page(request, context: context, transfers.receive)
+        }
         let extended = ConsoleExtendedPrescriptionPages(routes: self)
         console.get("extended-prescriptions") { request, context in await page(request, context: context, extended.list) }
         console.get("extended-prescriptions/:id") { request, context in

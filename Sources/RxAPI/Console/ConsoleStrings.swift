@@ -404,6 +404,8 @@ enum ConsoleStrings {
         "done_shortage_accept": "已接受，调拨单已建立。", "done_shortage_reject": "已不采纳该建议。",
         "done_shortage_emergency_purchase": "已发起应急采购，订单已生成。", "done_shortage_escalate": "已上报。",
         "done_shortage_substitute": "已记录替代。", "done_shortage_close": "短缺记录已关闭。", "done_shortage_reopen": "已重新打开。",
+        "preparation_ship_heading": "调出一个批号", "preparation_ship": "登记调出", "preparation_receive": "确认接收",
+        "done_preparation_shipped": "已登记调出。", "done_preparation_received": "已登记接收。",
     ]
 
     static let english: [String: String] = [
@@ -865,5 +867,7 @@ enum ConsoleStrings {
         "done_shortage_emergency_purchase": "Emergency purchase raised: the order is created.",
         "done_shortage_escalate": "Reported.", "done_shortage_substitute": "The substitute is recorded.",
         "done_shortage_close": "The record is closed.", "done_shortage_reopen": "Reopened.",
+        "preparation_ship_heading": "Ship a lot", "preparation_ship": "Record the shipment", "preparation_receive": "Receive",
+        "done_preparation_shipped": "The shipment is recorded.", "done_preparation_received": "The receipt is recorded.",
     ]
 }

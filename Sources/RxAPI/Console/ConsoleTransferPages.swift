@@ -1,4 +1,5 @@
 internal import Foundation
+import HTTPTypes
 import Hummingbird
 import RxDomain
 import RxStore
@@ -52,17 +53,45 @@ struct ConsoleTransferPages: Sendable {
     }
 
     func approval(_ c: ConsoleRequest) async throws -> Response {
-        _ = try await ConsoleCataloguePages(routes: routes).consortium(c)
+        try await approvalPage(c, refusal: nil)
+    }
+
+    func approvalID(_ c: ConsoleRequest) throws -> Int64 {
+        guard let id = Int64(c.segment(2)) else { throw DomainError.notFound("no transfer approval \(c.segment(2))") }
+        return id
+    }
+
+    /// The approval with its shipments; for the producer's people the shipment form, and for a receiver's people the
+    /// receipt form of each shipment to it not yet received (`TransferUseCases.ship`, `.receive`, whose rules decide).
+    func approvalPage(_ c: ConsoleRequest, refusal: ConsoleRefusal?, status: HTTPResponse.Status = .ok) async throws
+        -> Response
+    {
+        let consortium = try await ConsoleCataloguePages(routes: routes).consortium(c)
         let language = c.language
-        guard let id = Int64(c.segment(-1)) else { throw DomainError.notFound("no transfer approval \(c.segment(-1))") }
+        let id = try approvalID(c)
         let (approval, shipments) = try await transfers.detail(id: id, principal: c.principal)
+        let today = routes.clock.today()
+        let form = c.form
+        let mayShip = c.principal.may(
+            .shipPreparation(consortiumID: consortium.id, producerInstitutionID: approval.supplierInstitutionID))
         return routes.render(
             "transfer",
             [
-                "row": TransferApprovalRow(approval, today: routes.clock.today(), language),
+                "id": String(id), "refusal": refusal?.message as Any, "fieldErrors": refusal?.fields ?? [:],
+                "mayShip": mayShip,
+                "receivers": approval.receiverInstitutionCodes.map {
+                    ["value": $0, "selected": form["receiver"] == $0 ? "selected" : ""]
+                },
+                "today": today.description,
+                "lot": form["lot"] ?? "", "produced": form["produced"] ?? "", "expiry": form["expiry"] ?? "",
+                "quantity": form["quantity"] ?? "", "shippedOn": form["shipped_on"] ?? today.description,
+                "conditions": ReceiptCondition.allCases.map {
+                    ["value": $0.rawValue, "label": language.word("receipt_condition_" + $0.rawValue)]
+                },
+                "row": TransferApprovalRow(approval, today: today, language),
                 "shipments": shipments.map { s in
                     [
-                        "id": String(s.id), "receiver": s.receiverInstitutionCode, "lot": s.lotNumber,
+                        "shipment": String(s.id), "receiver": s.receiverInstitutionCode, "lot": s.lotNumber,
                         "produced": ConsoleFormat.date(s.productionDate, language),
                         "expiry": ConsoleFormat.date(s.expiryDate, language), "quantity": s.quantity.description,
                         "shippedOn": ConsoleFormat.date(s.shippedOn, language),
@@ -70,9 +99,69 @@ struct ConsoleTransferPages: Sendable {
                         "received": s.receipt?.quantityReceived.description ?? "",
                         "condition": s.receipt.map { language.word("receipt_condition_" + $0.condition.rawValue) } ?? "",
                         "note": s.receipt?.note ?? "",
-                    ]
+                        "mayReceive": s.receipt == nil
+                            && c.principal.may(
+                                .receivePreparation(consortiumID: consortium.id, receiverInstitutionID: s.receiverInstitutionID))
+                            ,
+                    ] as [String: Any]
                 },
-            ], title: language.word("transfer_title").replacingFirst(String(approval.id)), c)
+            ], title: language.word("transfer_title").replacingFirst(String(approval.id)), c, status: status)
+    }
+
+    /// POST: a shipment of a lot to a receiver named in the approval (`TransferUseCases.ship`).
+    func ship(_ c: ConsoleRequest) async throws -> Response {
+        let id = try approvalID(c)
+        return try await routes.change(
+            c,
+            {
+                let form = c.form
+                func date(_ name: String, _ field: String) throws -> BusinessDate {
+                    guard let day = try BusinessDate.parse(form.text(name), field: field) else {
+                        throw DomainError.invalid(field, "is required")
+                    }
+                    return day
+                }
+                _ = try await transfers.ship(
+                    approvalID: id,
+                    ShipmentDraft(
+                        receiverInstitutionCode: form["receiver"] ?? "", lotNumber: form.text("lot") ?? "",
+                        productionDate: try date("produced", "productionDate"), expiryDate: try date("expiry", "expiryDate"),
+                        quantity: try Quantity.parse(form.text("quantity") ?? "", field: "quantity"),
+                        shippedOn: try date("shipped_on", "shippedOn")),
+                    today: routes.clock.today(), by: c.principal)
+                return ConsoleRoutes.done("/console/transfers/\(id)", "preparation_shipped")
+            },
+            again: { refusal, status in try await approvalPage(c, refusal: refusal, status: status) })
+    }
+
+    /// POST: a shipment's receipt by its receiver (`TransferUseCases.receive`): what arrived and in what condition.
+    func receive(_ c: ConsoleRequest) async throws -> Response {
+        let id = try approvalID(c)
+        return try await routes.change(
+            c,
+            {
+                let form = c.form
+                guard let shipment = Int64(c.segment(4)) else {
+                    throw DomainError.notFound("no transfer shipment \(c.segment(4))")
+                }
+                guard let condition = ReceiptCondition(rawValue: form["condition"] ?? "") else {
+                    throw DomainError.invalid(
+                        "condition", "must be one of \(ReceiptCondition.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                guard let day = try BusinessDate.parse(form.text("received_on"), field: "receivedOn") else {
+                    throw DomainError.invalid("receivedOn", "is required")
+                }
+                _ = try await transfers.receive(
+                    shipmentID: shipment,
+                    ReceiptDraft(
+                        receivedOn: day,
+                        quantityReceived: try Quantity.parse(
+                            form.text("received") ?? "", field: "quantityReceived", allowZero: true),
+                        condition: condition, note: form.text("note")),
+                    today: routes.clock.today(), by: c.principal)
+                return ConsoleRoutes.done("/console/transfers/\(id)", "preparation_received")
+            },
+            again: { refusal, status in try await approvalPage(c, refusal: refusal, status: status) })
     }
 }
 
