@@ -129,6 +129,10 @@ struct ConsoleFinanceTests {
                 try await ConsoleTests.get(app, "/console/payables", jar: &fin).text, id: "payables")
             #expect(rows.count == items.count && rows.first?[0] == "INV-C1", "\(rows)")
             #expect(rows.first?[4] == "¥0.01")
+            let runs = try await ConsoleTests.get(app, "/console/reconciliations?format=csv", jar: &fin)
+            #expect(runs.text.hasPrefix("\u{FEFF}对账编号,对账类型"), "\(runs.text.prefix(40))")
+            let invoicesCSV = try await ConsoleTests.get(app, "/console/invoices?format=csv", jar: &fin)
+            #expect(invoicesCSV.text.hasPrefix("\u{FEFF}发票号码,") && invoicesCSV.text.contains("INV-C1,"))
             let csv = try await ConsoleTests.get(app, "/console/payables?format=csv", jar: &fin)
             #expect(csv.text.hasPrefix("\u{FEFF}发票号码,") && csv.text.contains("INV-C1"))
             #expect(

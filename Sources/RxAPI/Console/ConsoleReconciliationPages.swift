@@ -23,9 +23,26 @@ struct ConsoleReconciliationPages: Sendable {
     func list(_ c: ConsoleRequest) async throws -> Response {
         let consortium = try await ConsoleCataloguePages(routes: routes).consortium(c)
         let language = c.language
+        if c.wantsCSV {
+            let all = try await ConsolePager.everyItem { page in
+                try await reconciliations.list(consortium: consortium, page: page, by: c.principal)
+            }
+            var writer = CSVWriter.forExcel(
+                header: ["run_no", "run_kind", "run_file", "run_as_of", "run_started", "run_by", "run_lines", "run_money"]
+                    .map(language.word))
+            for run in all {
+                writer.append([
+                    String(run.id), language.words["run_kind_" + run.kind] ?? run.kind, run.fileName, run.asOf.description,
+                    ConsoleFormat.time(run.startedAt, language), run.createdBy, String(run.lines),
+                    run.moneyAtStake.description,
+                ])
+            }
+            return ConsoleRoutes.csv(writer.text, ascii: "reconciliations.csv", named: language.word("csv_runs_name"))
+        }
         let runs = try await reconciliations.list(
             consortium: consortium, page: try PageRequest(limit: 50, cursor: c.query("cursor")), by: c.principal)
         var values: [String: Any] = [
+            "csvHref": c.csvHref,
             "runs": runs.items.map { run in
                 [
                     "id": String(run.id), "href": "/console/reconciliations/\(run.id)",

@@ -406,6 +406,7 @@ enum ConsoleStrings {
         "done_shortage_substitute": "已记录替代。", "done_shortage_close": "短缺记录已关闭。", "done_shortage_reopen": "已重新打开。",
         "preparation_ship_heading": "调出一个批号", "preparation_ship": "登记调出", "preparation_receive": "确认接收",
         "done_preparation_shipped": "已登记调出。", "done_preparation_received": "已登记接收。",
+        "csv_runs_name": "对账记录.csv",
     ]
 
     static let english: [String: String] = [
@@ -869,5 +870,6 @@ enum ConsoleStrings {
         "done_shortage_close": "The record is closed.", "done_shortage_reopen": "Reopened.",
         "preparation_ship_heading": "Ship a lot", "preparation_ship": "Record the shipment", "preparation_receive": "Receive",
         "done_preparation_shipped": "The shipment is recorded.", "done_preparation_received": "The receipt is recorded.",
+        "csv_runs_name": "reconciliation-runs.csv",
     ]
 }
