@@ -1197,6 +1197,86 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(row[2], lot)
         self.assertEqual(row[5:], ["2", "1", "运输中一盒破损"])
 
+    def test_count_sheet_counted_by_one_approved_by_another(self):
+        """A count sheet of one location: the pharmacist who counts it is told a second person approves; the second
+        pharmacist approves and the loss posts."""
+        location, lot = fresh("CNT").upper(), fresh("LC")
+        drug = sql("SELECT m.drug_code FROM institutions i "
+                   "JOIN member_catalogue_in_effect(i.consortium_id, current_date) m ON m.institution_id = i.id "
+                   "JOIN drugs d ON d.code = m.drug_code WHERE i.code = 'YJ-TCMH' AND d.category = 'western' "
+                   "ORDER BY m.drug_code LIMIT 1")
+        sql("INSERT INTO stock_locations (consortium_id, institution_id, code, name, kind) "
+            f"SELECT consortium_id, id, '{location}', '盘点测试货架', 'pharmacy' FROM institutions WHERE code = 'YJ-TCMH'")
+        sql("INSERT INTO stock_movements (consortium_id, institution_id, location_id, drug_code, lot_number, expiry_date, "
+            "reason_code, direction, quantity, document_type, business_date) "
+            f"SELECT i.consortium_id, i.id, l.id, '{drug}', '{lot}', current_date + 400, '106', 'in', 5, 'opening', "
+            "current_date FROM institutions i JOIN stock_locations l ON l.institution_id = i.id "
+            f"AND l.code = '{location}' WHERE i.code = 'YJ-TCMH'")
+        self.login("pharm1")
+        self.visit("/console/stock")
+        self.driver.find_element(By.CSS_SELECTOR, 'a[href^="/console/stock/counts"]').click()
+        self.loaded()
+        self.wait_for("#sc-location").send_keys(location)
+        self.click("#count-open button[type=submit]")
+        self.assertIn("盘点单已建立", self.wait_for("#done").text)
+        sheet = self.path()
+        self.assertEqual(self.table_cells("stock-count-lines")[0][:2], [drug, lot])
+        self.wait_for("#cnt-0").send_keys("4")
+        self.click("#count-save")
+        self.assertIn("实盘数量已保存", self.wait_for("#done").text)
+        self.assertIn("另一人审核", self.wait_for("#count-second-person").text)
+        self.assertEqual(self.driver.find_elements(By.CSS_SELECTOR, "#count-approve"), [])
+
+        self.login_as("pharm3")
+        self.visit(sheet)
+        self.click("#count-approve")
+        self.assertIn("已审核", self.wait_for("#done").text)
+        self.assertEqual(self.wait_for("#count-status").text, "已审核过账")
+        self.assertEqual(self.table_cells("stock-count-lines")[0][-1], "−1")
+        self.assertEqual(sql(f"SELECT sum(quantity)::int FROM stock_on_hand WHERE lot_number = '{lot}'"), "4")
+
+    def test_new_order_drafted_edited_and_submitted(self):
+        """A member's buyer raises an order from the form's rows, changes a line's quantity with the reason, and
+        submits it."""
+        drugs = sql("SELECT string_agg(drug_code, ',' ORDER BY drug_code) FROM (SELECT m.drug_code FROM institutions i "
+                    "JOIN member_catalogue_in_effect(i.consortium_id, current_date) m ON m.institution_id = i.id "
+                    "JOIN price_agreements p ON p.drug_code = m.drug_code AND p.status = 'in_effect' "
+                    "JOIN drugs d ON d.code = m.drug_code WHERE i.code = 'CY-BJL-CHC' AND d.category = 'western' "
+                    "ORDER BY m.drug_code LIMIT 2) x").split(",")
+        self.login("buyer1")
+        self.visit("/console/orders")
+        self.wait_for("#new-drug-0").send_keys(drugs[0])
+        self.wait_for("#new-quantity-0").send_keys("10")
+        self.wait_for("#new-drug-2").send_keys(drugs[1])
+        self.wait_for("#new-quantity-2").send_keys("3")
+        self.click("#order-new-submit")
+        self.assertIn("订单草稿已保存", self.wait_for("#done").text)
+        self.assertEqual([row[1] for row in self.table_cells("order-lines")], drugs)
+        quantity = self.wait_for("#edit-quantity-1")
+        quantity.clear()
+        quantity.send_keys("12")
+        self.wait_for("#edit-reason-1").send_keys("科室追加")
+        self.click('#edit-line-1 button[value="quantity"]')
+        self.assertIn("订单已修改", self.wait_for("#done").text)
+        self.assertTrue(self.table_cells("order-lines")[0][3].startswith("12"))
+        self.click("#order-submit")
+        self.assertEqual(self.wait_for("#order-status").text, "已提交")
+
+    def test_extended_prescription_approved_by_the_dispensing_pharmacist(self):
+        """The lead's pharmacist opens a requested extended prescription from the queue and approves it; refusing
+        without a reason is refused beside the field first."""
+        prescription = sql("SELECT min(id) FROM extended_prescriptions WHERE state = 'requested'")
+        self.login("leadpharm1")
+        self.visit("/console/extended-prescriptions?state=requested")
+        self.driver.find_element(By.CSS_SELECTOR, f'a[href="/console/extended-prescriptions/{prescription}"]').click()
+        self.loaded()
+        self.click("#extended-refuse-submit")
+        self.assertTrue(self.wait_for("#ex-reason-error").text)
+        self.click("#extended-approve")
+        self.assertIn("已审核通过", self.wait_for("#done").text)
+        self.assertEqual(self.wait_for("#extended-state").text, "已审核待配送")
+        self.wait_for("#extended-dispatch")
+
     def test_order_documents_print(self):
         order, drug, lot = self.received_order()
         self.login("admin1")
@@ -1350,7 +1430,9 @@ class ConsoleTest(unittest.TestCase):
             "/console/stock": ("stock", "药品编码"), "/console/shortages": ("shortages", "短缺编号"),
             "/console/extended-prescriptions": ("extended", "处方编号"),
             "/console/transfers": ("transfer-approvals", "批件编号"), "/console/herbs": ("herb-rounds", None),
-            "/console/reconciliations": ("runs", None),
+            "/console/reconciliations": ("runs", "对账编号"), "/console/orders": ("orders", "订单号"),
+            "/console/consolidations": ("consolidations", None), "/console/invoices": ("invoices", "发票号码"),
+            "/console/payables": ("payables", "发票号码"), "/console/spend": ("spend", "机构"),
         }
         links = self.nav_links()
         for path, (table, first_header) in lists.items():

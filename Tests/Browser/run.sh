@@ -60,6 +60,10 @@ user --name doc1 --role prescriber --consortium JLTCM --institution JL-TCMH --pr
 user --name locky --role auditor --consortium JLTCM
 user --name fin1 --role finance --consortium JLTCM --display-name 周会计
 user --name buyer1 --role procurement_officer --consortium JLTCM --institution CY-BJL-CHC --display-name 吴采购
+# A second pharmacist at YJ-TCMH (a count is approved by a second person) and the lead's pharmacist (it dispenses the
+# demo's extended prescriptions).
+user --name pharm3 --role institution_pharmacist --consortium JLTCM --institution YJ-TCMH --display-name 陈药师
+user --name leadpharm1 --role institution_pharmacist --consortium JLTCM --institution JL-TCMH --display-name 周药师
 # The pharmacy centre at the lead institution: drafts and publishes the catalogue, and endorses it as the lead.
 user --name centre1 --role consortium_admin --consortium JLTCM --institution JL-TCMH --display-name 孙主任
 # The long-prescription desk's prescriber: the registered DR-CY-0001 at the community centre (as ConsoleDeskTests').
