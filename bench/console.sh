@@ -50,6 +50,12 @@ pages=(
     "extended prescriptions|consortium_admin|/console/extended-prescriptions"
     "preparation transfers|consortium_admin|/console/transfers"
     "herb rounds|consortium_admin|/console/herbs"
+    "count sheets of a member|institution_pharmacist|/console/stock/counts"
+    "consolidated orders|consortium_admin|/console/consolidations"
+    "invoices|finance|/console/invoices"
+    "payables|finance|/console/payables"
+    "spend, the year to date|finance|/console/spend"
+    "orders, download|consortium_admin|/console/orders?format=csv"
 )
 # The console accounts: name | role | institution | prescriber | display name. Sessions of a role go round its accounts.
 accounts=(
