@@ -187,7 +187,8 @@ struct ConsoleFinancePages: Sendable {
                 var rowErrors: [Int: String] = [:]
                 for (field, reason) in refusal.fields {
                     if let i = ConsoleStockCountPages.entryIndex(field), i < rows.count {
-                        rowErrors[rows[i], default: ""] += (rowErrors[rows[i]] == nil ? "" : "；") + reason
+                        // A row may be refused for several of its cells: the reasons side by side.
+                        rowErrors[rows[i]] = [rowErrors[rows[i]], reason].compactMap { $0 }.joined(separator: "；")
                     }
                 }
                 return try await invoicesPage(
