@@ -109,6 +109,14 @@ struct ConsoleDashboardTests {
             #expect(page.text.components(separatedBy: svg).count - 1 == page.text.components(separatedBy: "<table").count - 1)
             #expect(page.text.contains("<title>国家基本药物采购占比</title>"))
             #expect(!page.text.contains("<script"))
+
+            // Every figure for Excel, the national VBP agreement's completion among them.
+            let csv = try await ConsoleTests.get(app, "/console/dashboard?format=csv", jar: &jar)
+            #expect(csv.headers[.contentDisposition]?.contains("filename*=UTF-8''") == true)
+            let lines = csv.text.split(whereSeparator: \.isNewline).map(String.init)
+            #expect(lines.first == "\u{FEFF}指标,机构,项目,数值", "\(lines.first ?? "")")
+            #expect(lines.contains { $0.hasPrefix("带量采购完成进度：") && $0.contains(",平均完成率（%）,") }, "\(lines.prefix(12))")
+            #expect(lines.contains { $0.hasPrefix("国家基本药物采购占比,") })
         }
     }
 

@@ -24,6 +24,11 @@ struct ConsoleDashboardPage: Sendable {
         }
         let figures = try await DashboardUseCases(database: database).figures(
             consortium: consortium, member: member, today: routes.clock.today(), by: c.principal)
+        if c.wantsCSV {
+            return ConsoleRoutes.csv(
+                Self.csv(figures, language), ascii: "dashboard-\(figures.from)-\(figures.to).csv",
+                named: language.word("csv_dashboard_name").replacingFirst(member?.code ?? consortium.code))
+        }
         let percent = { (share: Decimal?) in share.map { DecimalText.format($0, places: 1) + "%" } ?? "—" }
         /// Institution codes are letters, digits, `-` and `_` (`Codes.institutionCodeError`): safe in a query as they are.
         func memberHref(_ code: String?) -> String? { code.map { "/console/dashboard?member=" + $0 } }
@@ -35,6 +40,7 @@ struct ConsoleDashboardPage: Sendable {
             "scope": member.map { "\($0.code) \($0.name)" } ?? consortium.name,
         ]
         if member != nil { values["back"] = "/console/dashboard" }
+        values["csvHref"] = c.csvHref
 
         // 基本药物占比
         let essentialRows = figures.essential.map { share in
@@ -183,5 +189,59 @@ struct ConsoleDashboardPage: Sendable {
         values["longPrescriptionsTotal"] = String(figures.longPrescriptions.reduce(0) { $0 + $1.count })
 
         return routes.render("dashboard", values, title: language.word("dash_title"), c)
+    }
+
+    /// Every figure of the dashboard for Excel, one a row: the figure, whom it is of, what is counted, the value (a
+    /// share in per cent, money in yuan, plain numbers Excel can sum), so the national and herb volume-based
+    /// procurement figures, the essential-medicine shares and the rest travel to a report.
+    static func csv(_ figures: DashboardUseCases.Figures, _ language: ConsoleLanguage) -> String {
+        var writer = CSVWriter.forExcel(
+            header: ["dash_csv_figure", "institution", "dash_csv_item", "dash_csv_value"].map(language.word))
+        let whole = language.word("dash_whole")
+        func row(_ figure: String, _ who: String, _ item: String, _ value: String) {
+            writer.append([figure, who, item, value])
+        }
+        func share(_ value: Decimal?) -> String { value.map { DecimalText.format($0, places: 1) } ?? "" }
+        let essential = language.word("dash_essential")
+        for s in figures.essential {
+            let who = s.institutionCode ?? whole
+            row(essential, who, language.word("dash_drugs"), String(s.drugs))
+            row(essential, who, language.word("dash_essential_drugs"), String(s.essentialDrugs))
+            row(essential, who, language.word("dash_by_drugs") + "（%）", share(s.drugShare))
+            row(essential, who, language.word("dash_amount"), s.amount.description)
+            row(essential, who, language.word("dash_essential_amount"), s.essentialAmount.description)
+            row(essential, who, language.word("dash_by_amount") + "（%）", share(s.amountShare))
+        }
+        let volumes =
+            (figures.volumes ?? []).map { (language.word("dash_volumes") + "：" + $0.batch, $0.members) }
+            + figures.herbRounds.map { (language.word("dash_herb_volumes") + "：" + $0.round, $0.members) }
+        for (heading, members) in volumes {
+            for m in members {
+                row(heading, m.institutionCode, language.word("dash_completion") + "（%）", share(m.completion))
+                row(heading, m.institutionCode, language.word("dash_pace_col") + "（%）", share(m.pace))
+                row(heading, m.institutionCode, language.word("dash_behind"), String(m.behindPace))
+            }
+        }
+        for c in figures.coverage {
+            row(language.word("dash_coverage"), c.institutionCode, language.word("dash_share") + "（%）", share(c.share))
+        }
+        for b in figures.payables ?? [] {
+            row(language.word("dash_payables"), whole, language.word("dash_age_" + b.age.rawValue), b.unpaid.description)
+        }
+        for s in figures.shortages ?? [] {
+            row(language.word("dash_shortages"), whole, language.word("dash_shortage_" + s.level.rawValue), String(s.count))
+        }
+        for e in figures.expiring ?? [] {
+            row(
+                language.word("dash_expiring"), whole, language.word("expiry_class_" + e.expiryClass.rawValue),
+                e.value.description)
+        }
+        for f in figures.fulfilmentByMember {
+            row(language.word("dash_fulfilment"), f.key, language.word("dash_rate") + "（%）", share(f.rate.map { $0 * 100 }))
+        }
+        for m in figures.longPrescriptions {
+            row(language.word("dash_long_prescriptions"), whole, m.month, String(m.count))
+        }
+        return writer.text
     }
 }

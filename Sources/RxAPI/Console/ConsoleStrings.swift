@@ -407,6 +407,7 @@ enum ConsoleStrings {
         "preparation_ship_heading": "调出一个批号", "preparation_ship": "登记调出", "preparation_receive": "确认接收",
         "done_preparation_shipped": "已登记调出。", "done_preparation_received": "已登记接收。",
         "csv_runs_name": "对账记录.csv",
+        "dash_csv_figure": "指标", "dash_csv_item": "项目", "dash_csv_value": "数值", "csv_dashboard_name": "运行监测-{}.csv",
     ]
 
     static let english: [String: String] = [
@@ -871,5 +872,6 @@ enum ConsoleStrings {
         "preparation_ship_heading": "Ship a lot", "preparation_ship": "Record the shipment", "preparation_receive": "Receive",
         "done_preparation_shipped": "The shipment is recorded.", "done_preparation_received": "The receipt is recorded.",
         "csv_runs_name": "reconciliation-runs.csv",
+        "dash_csv_figure": "Figure", "dash_csv_item": "Item", "dash_csv_value": "Value", "csv_dashboard_name": "dashboard-{}.csv",
     ]
 }
