@@ -60,16 +60,37 @@ struct ConsoleHerbWriteTests {
     typealias H = HerbProcurementTests
 
     @Test(
-        "27: the lead opens commitments; a member commits (blank: the proposal); the lead opens bidding, enters bids (over the ceiling refused beside the price) and awards"
+        "27: the lead creates a round and adds an item (not a decoction piece refused beside the code); opens commitments; a member commits (blank: the proposal); the lead opens bidding, enters bids (over the ceiling refused beside the price) and awards"
     )
     func commitBidAward() async throws {
         try await TestApp.run { app in
-            let t = try await H.tokens(app)
-            let round = try #require(try await H.createRound(app, t.leadOfficer).json["id"] as? Int)
-            #expect(
-                try await H.addItem(app, t.leadOfficer, round: round, drug: H.astragalus, ceiling: "80.00").status == .created)
             var (lead, leadCSRF) = try await ConsoleCatalogueTests.session(
                 app, "lead", .procurementOfficer, institution: "JL-TCMH")
+            let list = try await ConsoleTests.get(app, "/console/herbs", jar: &lead)
+            #expect(list.text.contains(#"id="herb-round-new""#))
+            let created = try await ConsoleCatalogueTests.post(
+                app, "/console/herbs",
+                [
+                    ("csrf", leadCSRF), ("name", "2027 黄芪带量采购"), ("lead", "JL-TCMH"), ("start", H.start.description),
+                    ("end", H.end.description), ("rule", "lowest_price"), ("margin", ""),
+                ], jar: &lead)
+            #expect(created.status.code / 100 == 3, "\(created.status) \(created.text)")
+            let round = try #require(
+                try await app.database.rows("SELECT id FROM herb_rounds ORDER BY id DESC LIMIT 1", as: Int64.self).first
+                    .map(Int.init))
+            func item(_ drug: String) async throws -> TestResponse {
+                try await ConsoleCatalogueTests.post(
+                    app, "/console/herbs/\(round)/items",
+                    [
+                        ("csrf", leadCSRF), ("item_drug", drug), ("item_ceiling", "80.00"), ("item_grade", ""),
+                        ("item_standard", ""),
+                    ],
+                    jar: &lead)
+            }
+            let western = try await ProcurementTests.drugs(app, count: 1)[0].code
+            let refusedItem = try await item(western)
+            #expect(refusedItem.status == .unprocessableContent && refusedItem.text.contains(#"id="hn-drug-error""#))
+            #expect(try await item(H.astragalus).status.code / 100 == 3)
             func move(_ action: String) async throws -> TestResponse {
                 try await ConsoleCatalogueTests.post(
                     app, "/console/herbs/\(round)/move", [("csrf", leadCSRF), ("action", action)], jar: &lead)

@@ -1,4 +1,5 @@
 internal import Foundation
+import HTTPTypes
 import Hummingbird
 import RxDomain
 import RxStore
@@ -14,6 +15,14 @@ struct ConsoleHerbPages: Sendable {
     var database: Database { routes.database }
 
     func rounds(_ c: ConsoleRequest) async throws -> Response {
+        try await roundsPage(c, refusal: nil)
+    }
+
+    /// The rounds, and for whoever may run one (the consortium admin for any lead, a member's procurement officer for
+    /// its own member) the form of a new round.
+    func roundsPage(_ c: ConsoleRequest, refusal: ConsoleRefusal?, status: HTTPResponse.Status = .ok) async throws
+        -> Response
+    {
         let consortium = try await ConsoleCataloguePages(routes: routes).consortium(c)
         let language = c.language
         let page = try await HerbRoundUseCases(database: database).list(
@@ -30,7 +39,78 @@ struct ConsoleHerbPages: Sendable {
             }
         ]
         if let next = page.nextCursor { values["next"] = ConsolePager.href("/console/herbs", [("cursor", next)]) }
-        return routes.render("herbs", values, title: language.word("herbs_title"), c)
+        let members = try await InstitutionUseCases(database: database).list(
+            consortiumID: consortium.id, page: try PageRequest(limit: PageRequest.maximumLimit, cursor: nil)
+        ).items
+        let form = c.form
+        let leads = members.filter { c.principal.may(.runHerbRound(consortiumID: consortium.id, roundLeadCode: $0.code)) }
+        if !leads.isEmpty {
+            values["mayCreate"] = true
+            values["leads"] = leads.map {
+                [
+                    "value": $0.code, "label": "\($0.code) \($0.name)",
+                    "selected": (form["lead"] ?? c.principal.institutionCode) == $0.code ? "selected" : "",
+                ]
+            }
+            values["rules"] = HerbAwardRule.allCases.map {
+                [
+                    "value": $0.rawValue, "label": language.word("herb_rule_" + $0.rawValue),
+                    "selected": form["rule"] == $0.rawValue ? "selected" : "",
+                ]
+            }
+            for field in ["name", "start", "end", "margin"] { values["f_" + field] = form[field] ?? "" }
+        }
+        values["refusal"] = refusal?.message as Any
+        values["fieldErrors"] = refusal?.fields ?? [:]
+        return routes.render("herbs", values, title: language.word("herbs_title"), c, status: status)
+    }
+
+    /// POST: a new round in planning (`HerbRoundUseCases.create`), then its page to add its items.
+    func create(_ c: ConsoleRequest) async throws -> Response {
+        let consortium = try await ConsoleCataloguePages(routes: routes).consortium(c)
+        return try await routes.change(
+            c,
+            {
+                let form = c.form
+                func date(_ name: String, _ field: String) throws -> BusinessDate {
+                    guard let day = try BusinessDate.parse(form.text(name), field: field) else {
+                        throw DomainError.invalid(field, "is required")
+                    }
+                    return day
+                }
+                guard let rule = HerbAwardRule(rawValue: form["rule"] ?? "") else {
+                    throw DomainError.invalid(
+                        "awardRule", "must be one of \(HerbAwardRule.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                let margin = try form.text("margin").map { try Quantity.parse($0, field: "marginPercent").value }
+                let round = try await HerbRoundUseCases(database: database).create(
+                    HerbRoundDraft(
+                        name: form.text("name") ?? "", leadInstitutionCode: form["lead"] ?? "",
+                        periodStart: try date("start", "periodStart"), periodEnd: try date("end", "periodEnd"),
+                        awardRule: rule, marginPercent: margin),
+                    consortium: consortium, by: c.principal)
+                return ConsoleRoutes.done("/console/herbs/\(round.id)", "herb_round_created")
+            },
+            again: { refusal, status in try await roundsPage(c, refusal: refusal, status: status) })
+    }
+
+    /// POST: an item added to a round in planning (`HerbRoundUseCases.addItem`): a decoction piece and its ceiling.
+    func addItem(_ c: ConsoleRequest) async throws -> Response {
+        let id = try roundID(c)
+        return try await routes.change(
+            c,
+            {
+                let form = c.form
+                _ = try await HerbRoundUseCases(database: database).addItem(
+                    roundID: id,
+                    HerbItemDraft(
+                        drugCode: form.text("item_drug") ?? "", grade: form.text("item_grade"),
+                        qualityStandard: form.text("item_standard"),
+                        ceilingPrice: try Money.parse(form.text("item_ceiling") ?? "", field: "ceilingPrice")),
+                    by: c.principal)
+                return ConsoleRoutes.done("/console/herbs/\(id)", "herb_item_added")
+            },
+            again: { refusal, status in try await roundPage(c, refusal: refusal, status: status) })
     }
 
     func round(_ c: ConsoleRequest) async throws -> Response {
@@ -124,6 +204,10 @@ struct ConsoleHerbPages: Sendable {
             ]
         }
         values["itemOptions"] = items
+        if runs, (try? HerbRoundRules.requireItemsOpen(status: round.status, roundID: round.id)) != nil {
+            values["mayAddItem"] = true
+            for field in ["item_drug", "item_grade", "item_standard", "item_ceiling"] { values[field] = form[field] ?? "" }
+        }
         if runs {
             values["moves"] = HerbRoundAction.allCases.filter { (try? HerbProcurementRules.next(round.status, $0)) != nil }
                 .map { ["action": $0.rawValue, "label": language.word("herb_action_" + $0.rawValue)] }

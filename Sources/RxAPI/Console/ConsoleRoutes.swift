@@ -140,6 +140,8 @@ struct ConsoleRoutes: Sendable {
         let herbs = ConsoleHerbPages(routes: self)
         console.get("herbs") { request, context in await page(request, context: context, herbs.rounds) }
         console.get("herbs/:id") { request, context in await page(request, context: context, herbs.round) }
+        console.post("herbs") { request, context in await page(request, context: context, herbs.create) }
+        console.post("herbs/:id/items") { request, context in await page(request, context: context, herbs.addItem) }
         console.post("herbs/:id/move") { request, context in await page(request, context: context, herbs.move) }
         console.post("herbs/:id/commitments") { request, context in await page(request, context: context, herbs.commit) }
         console.post("herbs/:id/commitments/:commitment/decide") { request, context in

@@ -408,6 +408,10 @@ enum ConsoleStrings {
         "done_preparation_shipped": "已登记调出。", "done_preparation_received": "已登记接收。",
         "csv_runs_name": "对账记录.csv",
         "dash_csv_figure": "指标", "dash_csv_item": "项目", "dash_csv_value": "数值", "csv_dashboard_name": "运行监测-{}.csv",
+        "herb_round_new": "新建采购轮次", "herb_period_start": "执行期起", "herb_period_end": "执行期止",
+        "herb_rule": "中选规则", "herb_rule_lowest_price": "最低价中选", "herb_rule_multiple_within_margin": "价差范围内多家中选",
+        "herb_margin": "价差比例（%，多家中选时）", "herb_round_create": "建立轮次", "done_herb_round_created": "采购轮次已建立，请添加品种。",
+        "herb_item_new": "添加采购品种", "herb_item_add": "添加", "done_herb_item_added": "品种已添加。",
     ]
 
     static let english: [String: String] = [
@@ -873,5 +877,10 @@ enum ConsoleStrings {
         "done_preparation_shipped": "The shipment is recorded.", "done_preparation_received": "The receipt is recorded.",
         "csv_runs_name": "reconciliation-runs.csv",
         "dash_csv_figure": "Figure", "dash_csv_item": "Item", "dash_csv_value": "Value", "csv_dashboard_name": "dashboard-{}.csv",
+        "herb_round_new": "New round", "herb_period_start": "Period from", "herb_period_end": "Period to",
+        "herb_rule": "Award rule", "herb_rule_lowest_price": "Lowest price wins",
+        "herb_rule_multiple_within_margin": "Several within a margin", "herb_margin": "Margin (%, several winners)",
+        "herb_round_create": "Create the round", "done_herb_round_created": "The round is created; add its items.",
+        "herb_item_new": "Add an item", "herb_item_add": "Add", "done_herb_item_added": "The item is added.",
     ]
 }

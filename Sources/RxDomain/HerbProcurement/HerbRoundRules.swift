@@ -67,12 +67,17 @@ package enum HerbRoundRules {
 
     /// Items are added while the round is planned, and only decoction pieces counted in kg; returns the grade the
     /// item takes (the draft's, else the piece's) and its quality standard (the draft's, else the monograph).
-    package static func checkItem(
-        _ draft: HerbItemDraft, roundID: Int64, status: HerbRoundStatus, piece: Piece?, monograph: String?
-    ) throws(DomainError) -> (grade: String, qualityStandard: String) {
+    /// Items are added while the round is planned; they are fixed once commitments open (409 naming the state).
+    package static func requireItemsOpen(status: HerbRoundStatus, roundID: Int64) throws(DomainError) {
         guard status == .planning else {
             throw .conflict("items are fixed once commitments open; round \(roundID) is \(status.rawValue)")
         }
+    }
+
+    package static func checkItem(
+        _ draft: HerbItemDraft, roundID: Int64, status: HerbRoundStatus, piece: Piece?, monograph: String?
+    ) throws(DomainError) -> (grade: String, qualityStandard: String) {
+        try requireItemsOpen(status: status, roundID: roundID)
         guard let piece else { throw .invalid("drugCode", "no drug \(draft.drugCode)") }
         guard piece.category == DrugCategory.decoctionPiece.rawValue, let pieceGrade = piece.grade else {
             throw .invalid("drugCode", "\(draft.drugCode) is not a decoction piece")
