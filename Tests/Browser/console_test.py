@@ -1277,6 +1277,64 @@ class ConsoleTest(unittest.TestCase):
         self.assertEqual(self.wait_for("#extended-state").text, "已审核待配送")
         self.wait_for("#extended-dispatch")
 
+    def test_herb_round_from_creation_to_an_inspection_over_its_limit(self):
+        """The consortium admin creates a herb round for the lead and adds 陈皮; a member's buyer commits its proposal;
+        the round is bid and awarded; a lot is inspected with moisture over its limit, rejected and shown against
+        the limit."""
+        tangerine = "T001700009"
+        self.login("admin1")
+        self.visit("/console/herbs")
+        self.wait_for("#herb-round-new-box summary").click()
+        name = "浏览器测试轮次 " + fresh("R")
+        self.wait_for("#hr-name").send_keys(name)
+        Select(self.wait_for("#hr-lead")).select_by_value("JL-TCMH")
+        start = sql("SELECT to_char(current_date - 10, 'YYYY-MM-DD')")
+        end = sql("SELECT to_char(current_date + 90, 'YYYY-MM-DD')")
+        for field, day in (("#hr-start", start), ("#hr-end", end)):
+            self.driver.execute_script("arguments[0].value = arguments[1]", self.wait_for(field), day)
+        self.click("#herb-round-new-submit")
+        self.assertIn("采购轮次已建立", self.wait_for("#done").text)
+        round_path = self.path()
+        self.wait_for("#hn-drug").send_keys(tangerine)
+        self.wait_for("#hn-ceiling").send_keys("45.00")
+        self.click("#herb-item-new-submit")
+        self.assertIn("品种已添加", self.wait_for("#done").text)
+        self.click("#herb-open_commitments")
+
+        self.login_as("buyer1")
+        self.visit(round_path)
+        Select(self.wait_for("#hc-drug")).select_by_value(tangerine)
+        self.wait_for("#hc-quantity").send_keys("100")
+        self.click("#herb-commit button[type=submit]")
+        self.assertIn("承诺量已提交", self.wait_for("#done").text)
+
+        self.login_as("admin1")
+        self.visit(round_path)
+        self.click("#herb-open_bidding")
+        self.wait_for("#hb-supplier").send_keys("MFR-029")
+        self.wait_for("#hb-price").send_keys("40.00")
+        self.wait_for("#hb-grade").send_keys("统货")
+        self.wait_for("#hb-origin").send_keys("广东新会")
+        self.wait_for("#hb-score").send_keys("90")
+        self.wait_for("#hb-reference").send_keys("QR-1")
+        self.click("#herb-bid button[type=submit]")
+        self.assertIn("报价已录入", self.wait_for("#done").text)
+        self.click("#herb-award")
+        lot = fresh("CP")
+        self.wait_for("#hi-lot").send_keys(lot)
+        self.wait_for("#hi-supplier").send_keys("MFR-029")
+        for measure, value in (("moisturePct", "13.1"), ("sulfurDioxideMgPerKg", "20"), ("leadMgPerKg", "1.2"),
+                               ("cadmiumMgPerKg", "0.1"), ("arsenicMgPerKg", "0.5"), ("mercuryMgPerKg", "0.05"),
+                               ("copperMgPerKg", "6"), ("aflatoxinB1UgPerKg", "1.0"), ("aflatoxinsTotalUgPerKg", "2.0")):
+            self.wait_for(f"#hi-{measure}").send_keys(value)
+        self.click("#herb-inspect button[type=submit]")
+        self.assertIn("检测不合格", self.wait_for("#done").text)
+        row = self.table_cells("herb-inspections")[0]
+        self.assertEqual(row[1], lot)
+        self.assertEqual(row[6], "不合格")
+        over = self.driver.find_element(By.CSS_SELECTOR, "#herb-inspections li.over")
+        self.assertIn("水分（%） 13.1（≤ 13）", over.text)
+
     def test_order_documents_print(self):
         order, drug, lot = self.received_order()
         self.login("admin1")
