@@ -172,9 +172,7 @@ struct ConsoleFinancePages: Sendable {
                     } catch let error as DomainError { errors.append(contentsOf: error.fieldErrors) }
                 }
                 try TransferRules.refuse(errors, "the invoice is refused")
-                guard let date = try BusinessDate.parse(form.text("inv_date"), field: "invoiceDate") else {
-                    throw DomainError.invalid("invoiceDate", "is required")
-                }
+                let date = try form.date("inv_date", field: "invoiceDate")
                 let request = InvoiceRequest(
                     distributorCode: form.text("inv_distributor") ?? "", invoiceNumber: form.text("inv_number") ?? "",
                     invoiceDate: date, institutionCode: form.text("inv_member") ?? "",
@@ -184,15 +182,9 @@ struct ConsoleFinancePages: Sendable {
                 return ConsoleRoutes.done("/console/invoices/\(recorded.id)", "invoice_recorded")
             },
             again: { refusal, status in
-                var rowErrors: [Int: String] = [:]
-                for (field, reason) in refusal.fields {
-                    if let i = ConsoleStockCountPages.entryIndex(field), i < rows.count {
-                        // A row may be refused for several of its cells: the reasons side by side.
-                        rowErrors[rows[i]] = [rowErrors[rows[i]], reason].compactMap { $0 }.joined(separator: "；")
-                    }
-                }
+                let rowErrors = refusal.rowErrors(rows: rows)
                 return try await invoicesPage(
-                    c, refusal: ConsoleStockCountPages.byRow(refusal, rowErrors, c.language), rowErrors: rowErrors,
+                    c, refusal: refusal.byRow(rowErrors, c.language), rowErrors: rowErrors,
                     status: status)
             })
     }
@@ -262,10 +254,7 @@ struct ConsoleFinancePages: Sendable {
         return try await routes.change(
             c,
             {
-                guard let review = DiscrepancyReview(rawValue: c.form["status"] ?? "") else {
-                    throw DomainError.invalid(
-                        "status", "must be one of \(DiscrepancyReview.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
+                let review = try c.form.choice("status", DiscrepancyReview.self, field: "status")
                 _ = try await supplyCentre.review(
                     invoiceID: invoice.id, as: review, note: c.form["note"] ?? "", consortium: consortium, by: c.principal)
                 return ConsoleRoutes.done("/console/invoices/\(invoice.id)", "reviewed")
@@ -279,9 +268,7 @@ struct ConsoleFinancePages: Sendable {
         return try await routes.change(
             c,
             {
-                guard let paidOn = try BusinessDate.parse(c.form.text("paid_on"), field: "paidOn") else {
-                    throw DomainError.invalid("paidOn", "is required")
-                }
+                let paidOn = try c.form.date("paid_on", field: "paidOn")
                 try await supplyCentre.pay(
                     invoiceID: invoice.id, paidOn: paidOn,
                     amount: try Money.parse(c.form.text("amount") ?? "", field: "amount"),

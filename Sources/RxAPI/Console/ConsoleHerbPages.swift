@@ -72,21 +72,13 @@ struct ConsoleHerbPages: Sendable {
             c,
             {
                 let form = c.form
-                func date(_ name: String, _ field: String) throws -> BusinessDate {
-                    guard let day = try BusinessDate.parse(form.text(name), field: field) else {
-                        throw DomainError.invalid(field, "is required")
-                    }
-                    return day
-                }
-                guard let rule = HerbAwardRule(rawValue: form["rule"] ?? "") else {
-                    throw DomainError.invalid(
-                        "awardRule", "must be one of \(HerbAwardRule.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
+                let rule = try form.choice("rule", HerbAwardRule.self, field: "awardRule")
                 let margin = try form.text("margin").map { try Quantity.parse($0, field: "marginPercent").value }
                 let round = try await HerbRoundUseCases(database: database).create(
                     HerbRoundDraft(
                         name: form.text("name") ?? "", leadInstitutionCode: form["lead"] ?? "",
-                        periodStart: try date("start", "periodStart"), periodEnd: try date("end", "periodEnd"),
+                        periodStart: try form.date("start", field: "periodStart"),
+                        periodEnd: try form.date("end", field: "periodEnd"),
                         awardRule: rule, marginPercent: margin),
                     consortium: consortium, by: c.principal)
                 return ConsoleRoutes.done("/console/herbs/\(round.id)", "herb_round_created")
@@ -292,10 +284,7 @@ struct ConsoleHerbPages: Sendable {
         return try await routes.change(
             c,
             {
-                guard let action = HerbRoundAction(rawValue: c.form["action"] ?? "") else {
-                    throw DomainError.invalid(
-                        "action", "must be one of \(HerbRoundAction.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
+                let action = try c.form.choice("action", HerbRoundAction.self, field: "action")
                 _ = try await HerbRoundUseCases(database: database).move(roundID: id, action: action, by: c.principal)
                 return ConsoleRoutes.done("/console/herbs/\(id)", "herb_moved")
             },
@@ -329,9 +318,7 @@ struct ConsoleHerbPages: Sendable {
         return try await routes.change(
             c,
             {
-                guard let decision = HerbCommitmentDecision(rawValue: c.form["decision"] ?? "") else {
-                    throw DomainError.invalid("decision", "must be accept or reject")
-                }
+                let decision = try c.form.choice("decision", HerbCommitmentDecision.self, field: "decision")
                 _ = try await HerbCommitmentUseCases(database: database).decide(
                     roundID: id, commitmentID: commitment, decision: decision, by: c.principal)
                 return ConsoleRoutes.done("/console/herbs/\(id)", "herb_decided")
@@ -377,9 +364,7 @@ struct ConsoleHerbPages: Sendable {
                     } catch let error as DomainError { errors.append(contentsOf: error.fieldErrors) }
                 }
                 try TransferRules.refuse(errors, "the inspection is refused")
-                guard let day = try BusinessDate.parse(form.text("inspected_on"), field: "inspectedOn") else {
-                    throw DomainError.invalid("inspectedOn", "is required")
-                }
+                let day = try form.date("inspected_on", field: "inspectedOn")
                 let inspection = try await HerbQualityUseCases(database: database).inspect(
                     roundID: id,
                     HerbInspectionDraft(

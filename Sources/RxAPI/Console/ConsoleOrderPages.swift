@@ -133,12 +133,9 @@ struct ConsoleOrderPages: Sendable {
                 return ConsoleRoutes.done("/console/orders/\(order.id)", "order_created")
             },
             again: { refusal, status in
-                var rowErrors: [Int: String] = [:]
-                for (field, reason) in refusal.fields {
-                    if let i = ConsoleStockCountPages.entryIndex(field), i < rows.count { rowErrors[rows[i]] = reason }
-                }
+                let rowErrors = refusal.rowErrors(rows: rows)
                 return try await orderList(
-                    c, refusal: ConsoleStockCountPages.byRow(refusal, rowErrors, c.language), rowErrors: rowErrors,
+                    c, refusal: refusal.byRow(rowErrors, c.language), rowErrors: rowErrors,
                     status: status)
             })
     }

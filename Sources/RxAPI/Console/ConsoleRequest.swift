@@ -48,6 +48,23 @@ struct ConsoleForm: Sendable {
         guard let value = self[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
         return value
     }
+
+    /// A date the form requires (`YYYY-MM-DD`, as a date input sends it); 422 naming `field` when blank or malformed.
+    func date(_ name: String, field: String) throws -> BusinessDate {
+        guard let day = try BusinessDate.parse(text(name), field: field) else {
+            throw DomainError.invalid(field, "is required")
+        }
+        return day
+    }
+
+    /// One of an enumeration's values the form requires; 422 naming `field` with the values it may be.
+    func choice<T: RawRepresentable & CaseIterable>(_ name: String, _: T.Type, field: String) throws -> T
+    where T.RawValue == String {
+        guard let value = T(rawValue: self[name] ?? "") else {
+            throw DomainError.invalid(field, "must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
 }
 
 /// A refusal shown on the form that caused it: the sentence at the top, and each named field's reason beside it, in
@@ -84,6 +101,32 @@ struct ConsoleRefusal: Sendable {
         case .badRequest: .badRequest
         default: .unprocessableContent
         }
+    }
+
+    /// A multi-row form's refusal: the reasons of `lines[i].…` fields by the form's row each line came from
+    /// (`rows[i]`: blank rows are not sent as lines), several reasons of one row side by side.
+    func rowErrors(rows: [Int]) -> [Int: String] {
+        var found: [Int: String] = [:]
+        for (field, reason) in fields {
+            guard let i = Self.lineIndex(field), i < rows.count else { continue }
+            found[rows[i]] = [found[rows[i]], reason].compactMap { $0 }.joined(separator: "；")
+        }
+        return found
+    }
+
+    /// `lines[3].countedQuantity` → 3.
+    static func lineIndex(_ field: String) -> Int? {
+        guard field.hasPrefix("lines["), let end = field.firstIndex(of: "]") else { return nil }
+        return Int(field[field.index(field.startIndex, offsetBy: 6)..<end])
+    }
+
+    /// The refusal with its reasons beside their rows: the sentence above the form says how many rows to correct
+    /// rather than naming the API's fields.
+    func byRow(_ rowErrors: [Int: String], _ language: ConsoleLanguage) -> ConsoleRefusal {
+        guard !rowErrors.isEmpty else { return self }
+        var refusal = self
+        refusal.message = language.word("count_rows_refused").replacingFirst(String(rowErrors.count))
+        return refusal
     }
 
     /// The template's values: `refusal` (the sentence) and `fieldErrors.NAME`.

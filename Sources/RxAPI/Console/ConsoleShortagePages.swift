@@ -203,10 +203,7 @@ struct ConsoleShortagePages: Sendable {
                     _ = try await cases.reject(
                         proposalID: try proposal(), reason: form.text("reason"), consortium: consortium, by: c.principal)
                 case "close":
-                    guard let outcome = ShortageOutcome(rawValue: form["outcome"] ?? "") else {
-                        throw DomainError.invalid(
-                            "outcome", "must be one of \(ShortageOutcome.allCases.map(\.rawValue).joined(separator: ", "))")
-                    }
+                    let outcome = try form.choice("outcome", ShortageOutcome.self, field: "outcome")
                     _ = try await cases.close(
                         id: id, outcome: outcome, note: form.text("note"), consortium: consortium, today: today,
                         by: c.principal)

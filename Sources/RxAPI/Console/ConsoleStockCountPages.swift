@@ -135,7 +135,6 @@ struct ConsoleStockCountPages: Sendable {
         }
         // The sheet's row of each entry, to show a refusal beside its box.
         let rows = counted.indices.filter { !counted[$0].trimmingCharacters(in: .whitespaces).isEmpty }
-        var rowErrors: [Int: String] = [:]
         return try await routes.change(
             c,
             {
@@ -155,27 +154,10 @@ struct ConsoleStockCountPages: Sendable {
                 return ConsoleRoutes.done("/console/stock/counts/\(count.id)", "count_entered")
             },
             again: { refusal, status in
-                for (field, reason) in refusal.fields {
-                    if let i = Self.entryIndex(field), i < rows.count { rowErrors[rows[i]] = reason }
-                }
+                let rowErrors = refusal.rowErrors(rows: rows)
                 return try await sheetPage(
-                    c, refusal: Self.byRow(refusal, rowErrors, c.language), rowErrors: rowErrors, status: status)
+                    c, refusal: refusal.byRow(rowErrors, c.language), rowErrors: rowErrors, status: status)
             })
-    }
-
-    /// A refusal whose reasons are each beside its row says above the sheet how many rows to look at, rather than the
-    /// API's field names.
-    static func byRow(_ refusal: ConsoleRefusal, _ rowErrors: [Int: String], _ language: ConsoleLanguage) -> ConsoleRefusal {
-        guard !rowErrors.isEmpty else { return refusal }
-        var refusal = refusal
-        refusal.message = language.word("count_rows_refused").replacingFirst(String(rowErrors.count))
-        return refusal
-    }
-
-    /// `lines[3].countedQuantity` → 3.
-    static func entryIndex(_ field: String) -> Int? {
-        guard field.hasPrefix("lines["), let end = field.firstIndex(of: "]") else { return nil }
-        return Int(field[field.index(field.startIndex, offsetBy: 6)..<end])
     }
 
     /// POST: approve (the differences post as 盘盈 / 盘亏) or cancel, back to the sheet.
@@ -196,12 +178,9 @@ struct ConsoleStockCountPages: Sendable {
                 },
                 again: { refusal, status in
                     // Approving an uncounted sheet names each line not counted yet, by the sheet's own row.
-                    var rowErrors: [Int: String] = [:]
-                    for (field, reason) in refusal.fields {
-                        if let i = Self.entryIndex(field) { rowErrors[i] = reason }
-                    }
+                    let rowErrors = refusal.rowErrors(rows: Array(count.lines.indices))
                     return try await sheetPage(
-                        c, refusal: Self.byRow(refusal, rowErrors, c.language), rowErrors: rowErrors, status: status)
+                        c, refusal: refusal.byRow(rowErrors, c.language), rowErrors: rowErrors, status: status)
                 })
         }
     }

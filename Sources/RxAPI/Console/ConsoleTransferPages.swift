@@ -115,19 +115,14 @@ struct ConsoleTransferPages: Sendable {
             c,
             {
                 let form = c.form
-                func date(_ name: String, _ field: String) throws -> BusinessDate {
-                    guard let day = try BusinessDate.parse(form.text(name), field: field) else {
-                        throw DomainError.invalid(field, "is required")
-                    }
-                    return day
-                }
                 _ = try await transfers.ship(
                     approvalID: id,
                     ShipmentDraft(
                         receiverInstitutionCode: form["receiver"] ?? "", lotNumber: form.text("lot") ?? "",
-                        productionDate: try date("produced", "productionDate"), expiryDate: try date("expiry", "expiryDate"),
+                        productionDate: try form.date("produced", field: "productionDate"),
+                        expiryDate: try form.date("expiry", field: "expiryDate"),
                         quantity: try Quantity.parse(form.text("quantity") ?? "", field: "quantity"),
-                        shippedOn: try date("shipped_on", "shippedOn")),
+                        shippedOn: try form.date("shipped_on", field: "shippedOn")),
                     today: routes.clock.today(), by: c.principal)
                 return ConsoleRoutes.done("/console/transfers/\(id)", "preparation_shipped")
             },
@@ -144,13 +139,8 @@ struct ConsoleTransferPages: Sendable {
                 guard let shipment = Int64(c.segment(4)) else {
                     throw DomainError.notFound("no transfer shipment \(c.segment(4))")
                 }
-                guard let condition = ReceiptCondition(rawValue: form["condition"] ?? "") else {
-                    throw DomainError.invalid(
-                        "condition", "must be one of \(ReceiptCondition.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                guard let day = try BusinessDate.parse(form.text("received_on"), field: "receivedOn") else {
-                    throw DomainError.invalid("receivedOn", "is required")
-                }
+                let condition = try form.choice("condition", ReceiptCondition.self, field: "condition")
+                let day = try form.date("received_on", field: "receivedOn")
                 _ = try await transfers.receive(
                     shipmentID: shipment,
                     ReceiptDraft(

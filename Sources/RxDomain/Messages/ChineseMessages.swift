@@ -412,7 +412,6 @@ package enum ChineseMessages {
         ("is not a line number", "不是行号"),
         ("is after to", "晚于截止日期"),
         ("the inspection is refused: {}", "检测结果被拒绝：{1}"),
-        ("must be accept or reject", "须为接受或不接受"),
         ("is not a number", "不是数字"),
         ("no commitment {}", "没有承诺量记录 {1}"),
         ("no step {}", "没有这一步骤 {1}"),
