@@ -165,6 +165,8 @@ struct BillingTests {
             #expect(first.json["paid"] as? String == "0.01")
             #expect(first.json["remaining"] as? String == (total - part).formatted(places: 2))
             #expect(first.json["status"] as? String == "overdue")
+            // Paid in part: still outstanding, not settled.
+            #expect(try await app.count("SELECT count(*)::int FROM invoices WHERE settled_on IS NULL") == 1)
             try await app.call(
                 .post, "\(Self.base)/invoices/\(id)/payment", token: finance,
                 json: #"{"paidOn": "\#(BusinessDate.today())", "amount": "0.01", "reference": "ZF-1"}"#
@@ -182,6 +184,15 @@ struct BillingTests {
             )
             #expect(rest.json["status"] as? String == "paid", "\(rest.text)")
             #expect(rest.json["remaining"] as? String == "0.00")
+            // The payment that reached the total settled the invoice on its date (the database keeps it): due and
+            // overdue, read through the unsettled invoices only, no longer list it; every payable still does.
+            #expect(
+                try await app.count(
+                    "SELECT count(*)::int FROM invoices WHERE settled_on = \(BusinessDate.today().description)::date") == 1)
+            let overdue = try await app.call(.get, "\(Self.base)/payables?status=overdue", token: finance)
+            #expect((overdue.json["items"] as? [Any])?.count == 0, "\(overdue.text)")
+            let every = try await app.call(.get, "\(Self.base)/payables", token: finance)
+            #expect((every.json["items"] as? [[String: Any]])?.first?["status"] as? String == "paid", "\(every.text)")
             #expect(try await app.count("SELECT count(*)::int FROM payments") == 2)
             #expect(try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'payment'") == 2)
             try await app.call(

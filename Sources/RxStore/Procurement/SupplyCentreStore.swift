@@ -424,9 +424,11 @@ package struct SupplyCentreStore: SQLStore {
         package var paidOn: BusinessDate?
     }
 
-    /// The payable invoices by id, optionally one invoice or one member's.
+    /// The payable invoices by id, optionally one invoice or one member's, or only those not yet paid in full
+    /// (`outstanding`: read through the partial index of invoices without `settled_on`).
     package func payableRows(
-        consortiumID: Int64, institutionCode: String?, invoiceID: Int64?, on connection: PostgresConnection
+        consortiumID: Int64, institutionCode: String?, invoiceID: Int64?, outstanding: Bool = false,
+        on connection: PostgresConnection
     ) async throws -> [PayableRow] {
         try await connection.rows(
             """
@@ -446,6 +448,7 @@ package struct SupplyCentreStore: SQLStore {
             ) p ON true
             JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
             WHERE v.consortium_id = \(consortiumID) AND (t.matched OR v.review_status = 'resolved')
+              AND (NOT \(outstanding) OR v.settled_on IS NULL)
               AND (\(invoiceID)::bigint IS NULL OR v.id = \(invoiceID))
               AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))
             ORDER BY v.id

@@ -64,7 +64,8 @@ package struct DashboardUseCases: Sendable {
         var payables: [PayableAge.Bucket]?
         if principal.may(.readFinance(consortiumID: consortium.id, leadInstitutionCode: lead)) {
             let unpaid = try await SupplyCentreUseCases(database: database).payables(
-                consortium: consortium, status: nil, institutionCode: member?.code, today: today, by: principal)
+                consortium: consortium, status: nil, institutionCode: member?.code, today: today, outstanding: true,
+                by: principal)
             payables = PayableAge.buckets(unpaid.map { ($0.acceptedOn, $0.remaining) }, today: today)
         }
         var shortages: [(ShortageLevel, Int)]?

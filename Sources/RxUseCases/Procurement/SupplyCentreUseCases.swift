@@ -196,17 +196,19 @@ package struct SupplyCentreUseCases: Sendable {
 
     /// Payable invoices (matched, or their discrepancies resolved by finance) and when they are due: the term after
     /// the latest accepted delivery. Paid in full once the payments add up to the invoice's total. For those who read
-    /// the consortium's finance (`readFinance`).
+    /// the consortium's finance (`readFinance`). Due or overdue, or `outstanding`, reads only the invoices not yet paid
+    /// in full; otherwise every payable invoice since the consortium began.
     package func payables(
         consortium: Consortium, status: ProcurementRules.PayableStatus?, institutionCode: String? = nil,
-        today: BusinessDate, invoiceID: Int64? = nil, by principal: Principal
+        today: BusinessDate, invoiceID: Int64? = nil, outstanding: Bool = false, by principal: Principal
     ) async throws -> [Payable] {
         try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         return try await database.read { connection in
             let term = try await Settings(logger: database.logger).required(
                 .paymentTermDays, consortiumID: consortium.id, on: today, connection: connection)
             let rows = try await supplyCentre.payableRows(
-                consortiumID: consortium.id, institutionCode: institutionCode, invoiceID: invoiceID, on: connection)
+                consortiumID: consortium.id, institutionCode: institutionCode, invoiceID: invoiceID,
+                outstanding: outstanding || status == .due || status == .overdue, on: connection)
             return rows.compactMap { r -> Payable? in
                 guard let accepted = r.acceptedOn else { return nil }
                 let due = accepted.adding(days: term)
