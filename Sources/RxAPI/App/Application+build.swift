@@ -21,10 +21,13 @@ package func buildApplication(_ configuration: AppConfiguration) throws -> some 
     let registry = Observability.bootstrap()
 
     // One extra connection for the change listener, which holds its connection.
-    // Renewed when the database returns after an outage (DatabasePool).
-    let pool = try DatabasePool(logger: logger) { [logger] in
+    // Renewed when the database returns after an outage, or on the new primary after a failover (DatabasePool).
+    let hosts = try DatabaseHosts(url: configuration.databaseURL)
+    let choose: (@Sendable () async -> Int?)? =
+        hosts.choosing ? { @Sendable [logger] in await hosts.writable(logger: logger) } : nil
+    let pool = try DatabasePool(logger: logger, choose: choose) { [logger] host in
         try Database.makeClient(
-            url: configuration.databaseURL, poolSize: configuration.poolSize + 1,
+            configuration: hosts.configurations[host], poolSize: configuration.poolSize + 1,
             keepOpen: configuration.keepConnectionsOpen, lockTimeout: configuration.lockTimeout ?? configuration.leaseTimeout,
             logger: logger)
     }

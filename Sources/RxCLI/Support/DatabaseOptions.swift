@@ -29,7 +29,10 @@ struct DatabaseOptions: ParsableArguments {
         // The pool warns when asked for a connection a moment before `run()` starts; that race is harmless here.
         // `LOG_LEVEL=debug` shows, for example, where a reconciliation's time went.
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
-        let client = try Database.makeClient(url: try url(), poolSize: 2, logger: logger)
+        // With several hosts, the one that takes writes now (the first when none answers: its error says why).
+        let hosts = try DatabaseHosts(url: try url())
+        let host = hosts.choosing ? await hosts.writable(logger: logger) ?? 0 : 0
+        let client = try Database.makeClient(configuration: hosts.configurations[host], poolSize: 2, logger: logger)
         // 30 s, longer than a request's 5 s: a command run by hand or from cron would rather wait out a busy
         // database than fail.
         let database = Database(client: client, logger: logger, leaseTimeout: Self.leaseTimeout(defaultMilliseconds: 30_000))

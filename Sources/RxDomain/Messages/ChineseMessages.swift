@@ -630,6 +630,7 @@ package enum ChineseMessages {
         ),
         ("the database is not reachable", "无法连接数据库"),
         ("the database is not available", "数据库暂不可用"),
+        ("the database is switching to its standby; retry in a moment", "数据库正在切换到备用节点，请稍后重试"),
         ("the database did not answer within {}", "数据库在 {1} 内没有响应"),
         ("shared reads are stuck: {}", "共享查询长时间没有返回：{1}"),
         ("no database connection within {}; retry later", "{1} 内没有取得数据库连接，请稍后重试"),

@@ -65,7 +65,17 @@ package struct Database: Sendable {
         url: String, poolSize: Int, keepOpen: Bool = false, lockTimeout: Duration? = nil,
         logger: Logger
     ) throws -> PostgresClient {
-        var configuration = try DatabaseURL.configuration(url)
+        try makeClient(
+            configuration: DatabaseURL.configuration(url), poolSize: poolSize, keepOpen: keepOpen, lockTimeout: lockTimeout,
+            logger: logger)
+    }
+
+    /// A pool on one host of the URL (`DatabaseHosts`), as `makeClient(url:)` makes it.
+    package static func makeClient(
+        configuration: PostgresClient.Configuration, poolSize: Int, keepOpen: Bool = false, lockTimeout: Duration? = nil,
+        logger: Logger
+    ) throws -> PostgresClient {
+        var configuration = configuration
         if let lockTimeout {
             let (seconds, attoseconds) = lockTimeout.components
             let milliseconds = max(1, seconds * 1000 + attoseconds / 1_000_000_000_000_000)
@@ -182,7 +192,8 @@ package struct Database: Sendable {
                 try await body(connection)
             }
         } catch {
-            if connection.isClosed { pool.mayBeAway() }
+            // A lost connection, or a host that no longer takes writes (a primary demoted under the pool).
+            if connection.isClosed || DatabaseErrors.isReadOnly(error) { pool.mayBeAway() }
             throw error
         }
     }
@@ -449,6 +460,14 @@ package enum DatabaseErrors {
         return false
     }
 
+    /// The host refused a write as read-only (SQLSTATE 25006): a standby, or a primary being demoted.
+    static func isReadOnly(_ error: any Error) -> Bool {
+        if let error = error as? PostgresTransactionError {
+            return isReadOnly(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
+        }
+        return (error as? PSQLError)?.serverInfo?[.sqlState] == "25006"
+    }
+
     /// A lock was not granted within `lock_timeout` (SQLSTATE 55P03, lock_not_available).
     static func isLockTimeout(_ error: any Error) -> Bool {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "55P03"
@@ -490,6 +509,11 @@ package enum DatabaseErrors {
             // A statement cut off by its timeout (the server's reads bound theirs, see `LongPrescriptionContextCache`).
             logger.error("database statement timed out", metadata: ["error": "\(String(reflecting: psql))"])
             return DomainError.unavailable("the database did not answer in time")
+        case "25006":
+            // read_only_sql_transaction: the pool's host became a standby (a failover); the pool looks for the new
+            // primary (`DatabasePool`), so the same request succeeds in a moment.
+            logger.error("database host is read-only", metadata: ["error": "\(String(reflecting: psql))"])
+            return DomainError.unavailable("the database is switching to its standby; retry in a moment")
         case "57P01", "57P02", "57P03", "08000", "08003", "08006", "53300":
             logger.error("database unavailable", metadata: ["error": "\(String(reflecting: psql))"])
             return DomainError.unavailable("the database is not available")

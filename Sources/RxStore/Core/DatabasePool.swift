@@ -14,8 +14,14 @@ import Synchronization
 /// that connects after one has failed (the database was away and is back) takes the old pool's place, and the old
 /// one is shut down. Leases waiting on the old pool move to the new one (`Database.timedLease`). A fresh pool that
 /// connects at once (a lost session, not an outage) is dropped and the old pool kept.
+///
+/// With several hosts (`DatabaseHosts`: a primary and its standby under pg_auto_failover), each fresh pool is made on
+/// the host that takes writes now (`choose`), when the service starts and at each probe: when the primary is lost,
+/// the probes find no writable host until the standby is promoted, then renew the pool on it. A pool whose host
+/// refuses a write as read-only (a primary demoted under it) is put on watch the same way (`Database.timedLease`).
 package final class DatabasePool: Service, Sendable {
-    private let make: @Sendable () throws -> PostgresClient
+    private let make: @Sendable (_ host: Int) throws -> PostgresClient
+    private let choose: (@Sendable () async -> Int?)?
     private let logger: Logger
     private let probeInterval: Duration
     private let state: Mutex<State>
@@ -26,6 +32,8 @@ package final class DatabasePool: Service, Sendable {
 
     struct State {
         var client: PostgresClient
+        /// The host `client` connects to (an index into the URL's hosts).
+        var host = 0
         /// The database seemed to go away at this moment, and has not been seen back since.
         var lostAt: ContinuousClock.Instant?
         /// No probing before this: the last probe found the database there (a busy pool, not an outage).
@@ -34,19 +42,23 @@ package final class DatabasePool: Service, Sendable {
         var renewals = 0
     }
 
-    /// A pool made by `make` now, and again for each renewal.
+    /// A pool made by `make` now (on the first host), and again for each renewal on the host `choose` names (nil:
+    /// always the first; `choose` answering nil: no host takes writes now).
     package init(
-        logger: Logger, probeInterval: Duration = .milliseconds(200), make: @escaping @Sendable () throws -> PostgresClient
+        logger: Logger, probeInterval: Duration = .milliseconds(200), choose: (@Sendable () async -> Int?)? = nil,
+        make: @escaping @Sendable (_ host: Int) throws -> PostgresClient
     ) throws {
         self.make = make
+        self.choose = choose
         self.logger = logger
         self.probeInterval = probeInterval
-        self.state = Mutex(State(client: try make()))
+        self.state = Mutex(State(client: try make(0)))
     }
 
     /// A pool that is never renewed (commands, tests that run a client of their own).
     package init(fixed client: PostgresClient, logger: Logger) {
-        self.make = { client }
+        self.make = { _ in client }
+        self.choose = nil
         self.logger = logger
         self.probeInterval = .zero
         self.state = Mutex(State(client: client))
@@ -54,6 +66,8 @@ package final class DatabasePool: Service, Sendable {
 
     package var client: PostgresClient { state.withLock { $0.client } }
     package var renewals: Int { state.withLock { $0.renewals } }
+    /// The host the pool leases from now (an index into the URL's hosts).
+    package var host: Int { state.withLock { $0.host } }
 
     /// Whether a lease's failure has put the pool on watch for an outage (probing until the database answers).
     package var seemsAway: Bool { state.withLock { $0.lostAt != nil } }
@@ -87,6 +101,8 @@ package final class DatabasePool: Service, Sendable {
 
     package func run() async throws {
         start(client)
+        // With several hosts the first may not be the primary: look before the first probe would.
+        if let choose, let chosen = await choose(), chosen != host { _ = await probe(away: true) }
         await cancelWhenGracefulShutdown {
             var away = false
             while !Task.isCancelled {
@@ -102,14 +118,21 @@ package final class DatabasePool: Service, Sendable {
     /// Tries a fresh pool: when it connects after the database was seen away, it replaces the old one. Returns
     /// whether the database is (still) away.
     private func probe(away: Bool) async -> Bool {
-        guard let fresh = try? make() else { return away }
+        var host = self.host
+        if let choose {
+            // No host takes writes now (the primary lost, the standby not yet promoted): still away.
+            guard let chosen = await choose() else { return true }
+            host = chosen
+        }
+        guard let fresh = try? make(host) else { return away }
         start(fresh)
         let connected = await Self.connects(fresh, within: .seconds(1), logger: logger)
         guard connected else {
             stop(fresh)
             return true
         }
-        guard away else {
+        let moved = host != self.host
+        guard away || moved else {
             // The database never refused: the old pool reconnects by itself, or is only busy.
             stop(fresh)
             state.withLock {
@@ -118,10 +141,14 @@ package final class DatabasePool: Service, Sendable {
             return false
         }
         let old = state.withLock { state in
-            defer { state.client = fresh; state.lostAt = nil; state.renewals += 1 }
+            defer { state.client = fresh; state.host = host; state.lostAt = nil; state.renewals += 1 }
             return state.client
         }
-        logger.warning("the database is back: leasing from a fresh connection pool")
+        if moved {
+            logger.warning("the database's primary moved: leasing from host \(host + 1) of the URL")
+        } else {
+            logger.warning("the database is back: leasing from a fresh connection pool")
+        }
         Counter(label: "crx.database.pool_renewals").increment()
         stop(old)
         return false
