@@ -10,7 +10,9 @@
 # (reuse the release binary), BENCH_ONLY (an extended regular expression: only the pages whose label matches),
 # BENCH_THINK_MS (each connection waits about that long before each request, as a person reading a page; unset, none:
 # BENCH_CONNECTIONS requests always in flight), BENCH_DRUGS (10 drug pages), BENCH_BCRYPT_COST (4: logins are not
-# measured), CRX_PG_PORT (the private cluster's port).
+# measured), CRX_PG_PORT (the private cluster's port), BENCH_DATABASE (measure on this existing database instead of a
+# fresh demo one, e.g. consortiumrx_scale_100 made by bench/scale/run.sh: the province-sized data; the bench's
+# accounts then get a suffix of their own, and the draft and price history it adds are left out when already there).
 # Results: bench/out/console.md; raw outputs bench/out/wrk-console-*.txt, bench/out/console-server.log.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -87,10 +89,16 @@ fi
 
 scripts/pg.sh start >/dev/null
 psql_url=$(scripts/pg.sh url postgres)
-psql -X -q "$psql_url" -c "SET client_min_messages = warning" \
-    -c "DROP DATABASE IF EXISTS consortiumrx_bench_console WITH (FORCE)" -c "CREATE DATABASE consortiumrx_bench_console"
+database=${BENCH_DATABASE:-consortiumrx_bench_console}
+suffix=
+if [ -z "${BENCH_DATABASE:-}" ]; then
+    psql -X -q "$psql_url" -c "SET client_min_messages = warning" \
+        -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" -c "CREATE DATABASE $database"
+else
+    suffix=-$(date +%s)
+fi
 export DATABASE_URL
-DATABASE_URL=$(scripts/pg.sh url consortiumrx_bench_console)
+DATABASE_URL=$(scripts/pg.sh url "$database")
 
 if [ -n "${BENCH_BIN:-}" ]; then
     bin=$BENCH_BIN
@@ -102,7 +110,7 @@ else
 fi
 [ -x "$bin" ] || { echo "bench: $bin is not an executable" >&2; exit 1; }
 "$bin" migrate >/dev/null
-"$bin" seed --demo >/dev/null
+[ -n "${BENCH_DATABASE:-}" ] || "$bin" seed --demo >/dev/null
 # Passwords hashed at a low bcrypt cost, as the browser test does: the bench logs in some hundred sessions, and a
 # login is not what it measures (a page checks its session by the cookie's SHA-256, never by bcrypt).
 psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" \
@@ -111,12 +119,12 @@ psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" \
 password="Bench-$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 12)"
 for a in "${accounts[@]}"; do
     IFS='|' read -r name role institution prescriber display <<<"$a"
-    args=(--name "$name" --role "$role" --consortium JLTCM --display-name "$display" --password-stdin)
+    args=(--name "$name$suffix" --role "$role" --consortium JLTCM --display-name "$display" --password-stdin)
     [ -z "$institution" ] || args+=(--institution "$institution")
     [ -z "$prescriber" ] || args+=(--prescriber "$prescriber")
     printf '%s\n' "$password" | "$bin" user create "${args[@]}" >/dev/null
 done
-token=$("$bin" token create --role consortium_admin --consortium JLTCM --name bench-console)
+token=$("$bin" token create --role consortium_admin --consortium JLTCM --name "bench-console$suffix")
 
 # Paths: drug pages (BENCH_DRUGS drugs of the catalogue, each given a price history below), and search terms:
 # Chinese fragments of names (two characters) and pinyin initials (`aldp` finds 氨氯地平).
@@ -179,11 +187,13 @@ while IFS='|' read -r code first second price unit; do
         IFS='|' read -r from factor <<<"$change"
         etag= api POST /v1/consortia/JLTCM/price-agreements "$(printf '{"drugCode": "%s", "unitPrice": "%.2f", "priceUnit": "%s",
             "source": "provincial_bid", "reference": "BENCH-%s", "effectiveFrom": "%s"}' \
-            "$code" "$(awk -v p="$price" -v f="$factor" 'BEGIN {print p * f}')" "$unit" "$from" "$from")" >/dev/null
+            "$code" "$(awk -v p="$price" -v f="$factor" 'BEGIN {print p * f}')" "$unit" "$from" "$from")" >/dev/null ||
+            [ -n "${BENCH_DATABASE:-}" ]  # a database measured before has them already
     done
 done < <(psql -X -qAt "$DATABASE_URL" -c "SELECT p.drug_code, greatest(p.requested_from + 30, current_date - 120),
              greatest(p.requested_from + 60, current_date - 30), p.unit_price, p.price_unit
-         FROM price_agreements p WHERE p.drug_code IN ($(sed "s/.*/'&'/" "$out/console-drugs.txt" | paste -sd,))")
+         FROM price_agreements p JOIN consortia c ON c.id = p.consortium_id AND c.code = 'JLTCM'
+         WHERE p.drug_code IN ($(sed "s/.*/'&'/" "$out/console-drugs.txt" | paste -sd,))")
 
 # Sessions: BENCH_CONNECTIONS for each role of the table, each from a login of its own (a fresh cookie jar: a
 # login ends the previous session of the browser that logs in), going round the role's accounts.
@@ -207,7 +217,7 @@ for role in $roles; do
     done
     [ ${#names[@]} -gt 0 ] || { echo "bench: no account for role $role in the accounts table" >&2; exit 1; }
     : > "$out/console-sessions-$role.txt"
-    for i in $(seq 0 $((conns - 1))); do login "${names[$((i % ${#names[@]}))]}" >> "$out/console-sessions-$role.txt"; done
+    for i in $(seq 0 $((conns - 1))); do login "${names[$((i % ${#names[@]}))]}$suffix" >> "$out/console-sessions-$role.txt"; done
 done
 
 ms() {  # a wrk duration (us, ms, s, m) in milliseconds

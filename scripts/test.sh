@@ -40,6 +40,10 @@ Tests/System/stock_opening_history.sh
 Tests/System/shortage_schema.sh
 # Extended prescriptions' schema (issue 23): the patient index, prescriber binding, state CHECKs.
 Tests/System/extended_rx_schema.sh
+# The hot paths' plans on generated data (issue 28): no sequential scan of a large table.
+Tests/System/scale_plans.sh
+# Automatic failover (issue 28): pg_auto_failover's primary killed under load; the server follows, nothing acknowledged lost.
+Tests/System/failover.sh
 # The web console in a real browser (issue 26): headless Chromium through its WebDriver.
 Tests/Browser/run.sh
 

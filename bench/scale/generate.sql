@@ -201,6 +201,9 @@ SELECT i.consortium_id, i.id, i.invoice_date + 45, sum(il.amount), 'PAY-' || i.i
 FROM invoices i JOIN invoice_lines il ON il.consortium_id = i.consortium_id AND il.invoice_id = i.id
 WHERE i.id >= :invoice0 AND i.invoice_date <= current_date - 60 AND i.id % 50 <> 0
 GROUP BY i.consortium_id, i.id;
+-- Paid in full on that day (what the payments' trigger keeps, migration 040).
+UPDATE invoices SET settled_on = invoice_date + 45
+WHERE id >= :invoice0 AND invoice_date <= current_date - 60 AND id % 50 <> 0;
 \echo invoices and payments written
 
 -- Long prescriptions: patient p (of prescriptions / 20) has one drug, renewed every 90 days for five years (the
