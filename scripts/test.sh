@@ -42,6 +42,8 @@ Tests/System/shortage_schema.sh
 Tests/System/extended_rx_schema.sh
 # The hot paths' plans on generated data (issue 28): no sequential scan of a large table.
 Tests/System/scale_plans.sh
+# A read replica (issue 28): reports served by a real streaming replica, and correct once it has caught up.
+Tests/System/replica.sh
 # Automatic failover (issue 28): pg_auto_failover's primary killed under load; the server follows, nothing acknowledged lost.
 Tests/System/failover.sh
 # The web console in a real browser (issue 26): headless Chromium through its WebDriver.

@@ -7,6 +7,9 @@ package struct AppConfiguration: Sendable {
     package var host: String
     package var port: Int
     package var databaseURL: String
+    /// A streaming replica for the reads that tolerate its lag (reports, exports, dashboards, the audit trail);
+    /// nil: every read on `databaseURL`.
+    package var databaseReadURL: String?
     /// Connections in the pool; a small pool serves best on few cores (docs/performance.md).
     package var poolSize: Int
     /// Whether the pool opens all its connections at start and keeps them (`Database.makeClient`): what a server

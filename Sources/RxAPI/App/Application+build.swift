@@ -31,8 +31,16 @@ package func buildApplication(_ configuration: AppConfiguration) throws -> some 
             keepOpen: configuration.keepConnectionsOpen, lockTimeout: configuration.lockTimeout ?? configuration.leaseTimeout,
             logger: logger)
     }
+    // A replica for the reads that tolerate its lag, renewed after an outage like the primary's pool.
+    let replicaPool = try configuration.databaseReadURL.map { url in
+        try DatabasePool(logger: logger) { [logger] _ in
+            try Database.makeClient(
+                url: url, poolSize: configuration.poolSize, keepOpen: configuration.keepConnectionsOpen, logger: logger)
+        }
+    }
     let database = Database(
-        pool: pool, logger: logger, leaseTimeout: configuration.leaseTimeout, poolSize: configuration.poolSize)
+        pool: pool, logger: logger, leaseTimeout: configuration.leaseTimeout, poolSize: configuration.poolSize,
+        replicaPool: replicaPool)
     let authenticator = Authenticator(tokens: TokenUseCases(database: database))
     let contexts = LongPrescriptionContextCache(health: database.readHealth)
 
@@ -45,6 +53,7 @@ package func buildApplication(_ configuration: AppConfiguration) throws -> some 
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "consortiumrx"),
         logger: logger)
     app.addServices(pool, ChangeListener(database: database, authenticator: authenticator, contexts: contexts))
+    if let replicaPool { app.addServices(replicaPool) }
     if let interval = configuration.shortageScanInterval {
         app.addServices(ShortageScanService(database: database, clock: configuration.clock, interval: interval))
     }

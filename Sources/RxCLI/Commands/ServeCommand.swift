@@ -16,6 +16,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on (default: $PORT, else 8080).")
     var port: Int?
 
+    @Option(
+        name: .customLong("database-read-url"),
+        help:
+            "A streaming replica for reports, exports, dashboards and the audit trail, which tolerate its lag (default: $DATABASE_READ_URL; none: the primary)."
+    )
+    var databaseReadURL: String?
+
     @Option(name: .customLong("pool-size"), help: "Database connections in the pool (default: $DB_POOL_SIZE, else 8).")
     var poolSize: Int?
 
@@ -65,6 +72,7 @@ struct ServeCommand: AsyncParsableCommand {
             },
             logLevel: level)
         var serving = configuration
+        serving.databaseReadURL = (databaseReadURL ?? env["DATABASE_READ_URL"]).flatMap { $0.isEmpty ? nil : $0 }
         let scanSeconds = shortageScanSeconds ?? env["SHORTAGE_SCAN_SECONDS"].flatMap(Int.init) ?? 60
         serving.shortageScanInterval = scanSeconds > 0 ? .seconds(scanSeconds) : nil
         serving.consoleSecureCookies = consoleSecureCookies || env["CRX_CONSOLE_SECURE_COOKIES"] == "1"

@@ -165,7 +165,7 @@ package struct MemberCatalogueStore: SQLStore {
     /// Counts and shares of essential-list and insurance-listed items by category, and per member its list
     /// size and how many of its items are out of line.
     package func report(consortiumID: Int64, on date: BusinessDate) async throws -> Report {
-        try await database.read { connection in
+        try await database.lagTolerant.read { connection in
             let version = try await CatalogueStore(database: database).numberInEffect(
                 consortiumID: consortiumID, on: date, connection: connection)
             let categories = try await connection.rows(

@@ -106,7 +106,8 @@ package struct AuditLog: Sendable {
 
     package func list(_ query: AuditQuery, database: Database) async throws -> Page<AuditEntry> {
         let after = query.page.after.flatMap(Int64.init) ?? 0
-        let rows = try await database.rows(
+        // An audit page tolerates a replica's lag.
+        let rows = try await database.lagTolerant.rows(
             """
             SELECT a.id, a.occurred_at, c.code, a.actor, a.actor_role, a.action, a.entity_type, a.entity_key,
                    a.before::text, a.after::text

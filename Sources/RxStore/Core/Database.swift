@@ -26,6 +26,9 @@ package struct Database: Sendable {
     /// How the shared reads (`ReadCoalescer`) made on this handle are doing, for readiness.
     package let readHealth = ReadHealth()
 
+    /// A streaming replica's pool (`DATABASE_READ_URL`), for the reads that tolerate its lag (`lagTolerant`).
+    package let replicaPool: DatabasePool?
+
     /// When the current request must be answered by (set by the server for each request): every lease it makes
     /// waits at most until then, so a request that leases twice still waits at most `leaseTimeout` in all.
     @TaskLocal package static var requestDeadline: ContinuousClock.Instant?
@@ -35,11 +38,24 @@ package struct Database: Sendable {
             pool: DatabasePool(fixed: client, logger: logger), logger: logger, leaseTimeout: leaseTimeout, poolSize: poolSize)
     }
 
-    package init(pool: DatabasePool, logger: Logger, leaseTimeout: Duration = .seconds(5), poolSize: Int? = nil) {
+    package init(
+        pool: DatabasePool, logger: Logger, leaseTimeout: Duration = .seconds(5), poolSize: Int? = nil,
+        replicaPool: DatabasePool? = nil
+    ) {
         self.pool = pool
         self.logger = logger
         self.leaseTimeout = leaseTimeout
         self.poolSize = poolSize
+        self.replicaPool = replicaPool
+    }
+
+    /// Where a read that tolerates a replica's lag goes: reports, exports, dashboards and lists that nobody decides
+    /// a write by. The replica, unless there is none, it seems away (its last lease failed: the primary answers until
+    /// it is back), or the current request has written (`RequestWrites`: a request never reads its own write from the
+    /// replica). Writes, the long-prescription check and every read that decides a write use `self`.
+    package var lagTolerant: Database {
+        guard let replicaPool, !replicaPool.seemsAway, RequestWrites.current?.wrote != true else { return self }
+        return Database(pool: replicaPool, logger: logger, leaseTimeout: leaseTimeout, poolSize: poolSize)
     }
 
     /// How many queries each `ReadCoalescer` may run at once: one per eight pooled connections. Fewer, larger
@@ -95,6 +111,7 @@ package struct Database: Sendable {
     package func transaction<Result: Sendable>(
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        RequestWrites.current?.mark()
         do {
             return try await withConnection { connection in
                 try await connection.inTransaction(logger: logger) { connection in try await body(connection) }
@@ -106,12 +123,17 @@ package struct Database: Sendable {
 
     /// Runs `body` on one pooled connection, outside a transaction (reads).
     package func read<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await autocommit(body)
+        do {
+            return try await withConnection { connection in try await body(connection) }
+        } catch {
+            throw DatabaseErrors.map(error, logger: logger)
+        }
     }
 
     /// Runs `body` on one pooled connection outside a transaction: each statement commits on its own. For reads, and
     /// for a change written whole in one statement whose guards re-check what was read before it.
     package func autocommit<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        RequestWrites.current?.mark()
         do {
             return try await withConnection { connection in try await body(connection) }
         } catch {
@@ -522,4 +544,17 @@ package enum DatabaseErrors {
             return error
         }
     }
+}
+
+/// Whether the current request has written (a transaction, or a change in autocommit): set for each request by the
+/// server, so that its later reads stay on the primary (`Database.lagTolerant`).
+package final class RequestWrites: Sendable {
+    @TaskLocal package static var current: RequestWrites?
+    private let flag = Atomic<Bool>(false)
+
+    package init() {}
+
+    package var wrote: Bool { flag.load(ordering: .relaxed) }
+
+    func mark() { flag.store(true, ordering: .relaxed) }
 }

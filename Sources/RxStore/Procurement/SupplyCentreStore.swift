@@ -526,7 +526,7 @@ package struct SupplyCentreStore: SQLStore {
     /// Spend (received quantity × unified price) per member, drug and month of the order date, with the shares
     /// on essential-list, insurance-listed and TCM (Chinese patent medicines and decoction pieces) drugs.
     package func spend(consortium: Consortium, from: BusinessDate, to: BusinessDate) async throws -> SpendReport {
-        let rows = try await database.rows(
+        let rows = try await database.lagTolerant.rows(
             """
             SELECT i.code, l.drug_code, to_char(o.order_date, 'YYYY-MM'), sum(l.received_quantity * l.unit_price),
                    bool_or(EXISTS (SELECT 1 FROM drug_essential_editions e WHERE e.drug_code = l.drug_code)),

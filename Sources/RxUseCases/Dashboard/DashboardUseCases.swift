@@ -53,7 +53,7 @@ package struct DashboardUseCases: Sendable {
         let lead = consortium.leadInstitutionCode
         let dashboard = DashboardStore(database: database)
         let outcomesStore = ExtendedPrescriptionStore(database: database)
-        let (essential, monthly, outcomes) = try await database.read { connection in
+        let (essential, monthly, outcomes) = try await database.lagTolerant.read { connection in
             (
                 try await dashboard.essentialShares(consortiumID: consortium.id, from: from, to: to, connection: connection),
                 try await dashboard.longPrescriptionsByMonth(
