@@ -49,11 +49,10 @@ package struct ConsoleHomeStore: SQLStore {
               (SELECT count(*)::int FROM purchase_orders o
                 WHERE o.consortium_id = \(consortiumID) AND o.status IN ('submitted', 'consolidated', 'partly_received')
                   AND (\(institutionID)::bigint IS NULL OR o.institution_id = \(institutionID)::bigint)),
-              (SELECT count(*)::int FROM invoices v
-                WHERE v.consortium_id = \(consortiumID) AND v.review_status IS NULL
-                  AND EXISTS (SELECT 1 FROM invoice_lines l
-                               WHERE l.consortium_id = v.consortium_id AND l.invoice_id = v.id
-                                 AND cardinality(l.discrepancies) > 0)),
+              (SELECT count(DISTINCT l.invoice_id)::int FROM invoice_lines l
+                 JOIN invoices v ON v.consortium_id = l.consortium_id AND v.id = l.invoice_id
+                WHERE l.consortium_id = \(consortiumID) AND cardinality(l.discrepancies) > 0
+                  AND v.review_status IS NULL),
               (SELECT count(*)::int FROM extended_prescriptions x
                 WHERE x.consortium_id = \(consortiumID) AND x.state = 'requested'
                   AND x.dispensing_institution_id = \(institutionID)::bigint),
