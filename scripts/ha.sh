@@ -48,21 +48,8 @@ as_owner() {
     fi
 }
 
-# The folder of pg.sh's clusters, chosen as pg.sh's data_dir does.
-parent_dir() {
-    local d="$root/.pgdata"
-    if $as_root; then
-        id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
-        mkdir -p "$d"; chown postgres: "$d"
-        if ! as_owner test -w "$d" 2>/dev/null; then
-            d="/var/tmp/consortiumrx-pg-$(printf '%s' "$root" | sha1sum | cut -c1-12)"
-            mkdir -p "$d"; chown postgres: "$d"; chmod 700 "$d"
-        fi
-    else
-        mkdir -p "$d"
-    fi
-    echo "$d"
-}
+# The folder of pg.sh's clusters: pg.sh's own choice.
+parent_dir() { "$root/scripts/pg.sh" dir; }
 
 find_pgctl() {
     local d

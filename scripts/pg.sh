@@ -7,6 +7,7 @@
 #   scripts/pg.sh url [DB] print the DATABASE_URL of a database in it (default: consortiumrx)
 #   scripts/pg.sh psql     open psql on it
 #   scripts/pg.sh logfile  print the path of its server log (the scale bench reads auto_explain's plans there)
+#   scripts/pg.sh dir      print the folder that holds the clusters (replica.sh and ha.sh put theirs there too)
 #
 # The data lives in .pgdata/ (git-ignored). PostgreSQL refuses to run as root: when run as root the
 # cluster belongs to the `postgres` user, and if that user cannot reach this folder the data goes to
@@ -124,6 +125,7 @@ case "${1:-}" in
     status) if running; then echo "running on 127.0.0.1:$port ($pgdata)"; else echo "not running ($pgdata)"; exit 3; fi ;;
     url) echo "postgres://$db_user@127.0.0.1:$port/${2:-consortiumrx}" ;;
     logfile) echo "$logfile" ;;
+    dir) dirname "$pgdata" ;;
     psql) shift; exec psql -X -h 127.0.0.1 -p "$port" -U "$db_user" -d consortiumrx "$@" ;;
-    *) sed -n '2,15p' "$0"; exit 2 ;;
+    *) sed -n '2,16p' "$0"; exit 2 ;;
 esac

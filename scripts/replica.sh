@@ -38,14 +38,8 @@ as_owner() {
     fi
 }
 
-# The folder holding pg.sh's clusters: the same choice as pg.sh's data_dir (pg.sh start has made it).
-parent_dir() {
-    local d="$root/.pgdata"
-    if $as_root && ! as_owner test -w "$d" 2>/dev/null; then
-        d="/var/tmp/consortiumrx-pg-$(printf '%s' "$root" | sha1sum | cut -c1-12)"
-    fi
-    echo "$d"
-}
+# The folder holding pg.sh's clusters: pg.sh's own choice.
+parent_dir() { "$root/scripts/pg.sh" dir; }
 
 find_bin() {
     local d
