@@ -476,6 +476,34 @@ struct ListTests {
         }
     }
 
+    @Test("28: payables come a page at a time by invoice id; a status narrows a page, which may then be short")
+    func payablesPaged() async throws {
+        try await TestApp.run { app in
+            let s = try await BillingTests.received(app)
+            let finance = try await app.token(.finance)
+            for n in 1...3 {
+                // A part of the line each: finance accepts the quantity that differs, and the invoice becomes payable.
+                let r = try await app.call(
+                    .post, "\(Self.base)/invoices", token: s.admin, json: BillingTests.invoice(s, "INV-\(n)", quantity: 1))
+                let id = try #require(r.json["id"] as? Int, "\(r.text)")
+                let review = try await app.call(
+                    .post, "\(Self.base)/invoices/\(id)/review", token: finance,
+                    json: #"{"status": "resolved", "note": "分批开票"}"#)
+                #expect(review.status == .ok, "\(review.text)")
+            }
+            let uri = "\(Self.base)/payables"
+            let first = try await app.call(.get, "\(uri)?limit=2", token: finance)
+            #expect(Self.strings(first, "invoiceNumber") == ["INV-1", "INV-2"])
+            let cursor = try #require(first.json["nextCursor"] as? String)
+            let second = try await app.call(.get, "\(uri)?limit=2&cursor=\(cursor)", token: finance)
+            #expect(Self.strings(second, "invoiceNumber") == ["INV-3"])
+            #expect(second.json["nextCursor"] == nil)
+            let paid = try await app.call(.get, "\(uri)?status=paid&limit=2", token: finance)
+            #expect(Self.items(paid).isEmpty && paid.json["nextCursor"] is String, "\(paid.text)")
+            try await app.call(.get, "\(uri)?limit=0", token: finance).expectProblem(.badRequest, naming: "limit")
+        }
+    }
+
     @Test("19.7: suppliers by a substring of the name, in any case, wildcards taken literally, the length bounded")
     func suppliersByName() async throws {
         try await TestApp.run { app in

@@ -210,10 +210,13 @@ extension APIHandler {
     func listPayables(_ input: Operations.ListPayables.Input) async throws -> Operations.ListPayables.Output {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
-        let items = try await supplyCentre.payables(
+        let page = try await supplyCentre.payables(
             consortium: consortium, status: try convert(input.query.status), institutionCode: input.query.institutionCode,
-            today: today, by: principal)
-        return .ok(.init(body: .json(.init(items: try items.map(Components.Schemas.Payable.init)))))
+            today: today, page: try PageRequest(input.query.limit, input.query.cursor), by: principal)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(items: try page.items.map(Components.Schemas.Payable.init), nextCursor: page.nextCursor))))
     }
 
     func getSpendReport(_ input: Operations.GetSpendReport.Input) async throws -> Operations.GetSpendReport.Output {

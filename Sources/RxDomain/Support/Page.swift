@@ -32,6 +32,12 @@ package struct Page<Item: Sendable>: Sendable {
     package var items: [Item]
     package var nextCursor: String?
 
+    /// A page whose rows were narrowed after they were read: `after`, the key of the last row read when more remain.
+    package init(items: [Item], after key: String?) {
+        self.items = items
+        nextCursor = key.map(Cursor.encode)
+    }
+
     /// Builds a page from up to `limit + 1` rows: the extra row only says that there is more.
     package init(rows: [Item], limit: Int, key: (Item) -> String) {
         if rows.count > limit {

@@ -425,10 +425,11 @@ package struct SupplyCentreStore: SQLStore {
     }
 
     /// The payable invoices by id, optionally one invoice or one member's, or only those not yet paid in full
-    /// (`outstanding`: read through the partial index of invoices without `settled_on`).
+    /// (`outstanding`: read through the partial index of invoices without `settled_on`); those after the id `after`,
+    /// at most `limit` (nil: all).
     package func payableRows(
-        consortiumID: Int64, institutionCode: String?, invoiceID: Int64?, outstanding: Bool = false,
-        on connection: PostgresConnection
+        consortiumID: Int64, institutionCode: String?, invoiceID: Int64?, outstanding: Bool = false, after: Int64 = 0,
+        limit: Int? = nil, on connection: PostgresConnection
     ) async throws -> [PayableRow] {
         try await connection.rows(
             """
@@ -448,10 +449,10 @@ package struct SupplyCentreStore: SQLStore {
             ) p ON true
             JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
             WHERE v.consortium_id = \(consortiumID) AND (t.matched OR v.review_status = 'resolved')
-              AND (NOT \(outstanding) OR v.settled_on IS NULL)
+              AND (NOT \(outstanding) OR v.settled_on IS NULL) AND v.id > \(after)
               AND (\(invoiceID)::bigint IS NULL OR v.id = \(invoiceID))
               AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))
-            ORDER BY v.id
+            ORDER BY v.id LIMIT \(limit)::bigint
             """, as: (Int64, String, String, String, Decimal, String?, Decimal, String?).self, logger: logger
         ).map {
             PayableRow(

@@ -202,14 +202,44 @@ package struct SupplyCentreUseCases: Sendable {
         consortium: Consortium, status: ProcurementRules.PayableStatus?, institutionCode: String? = nil,
         today: BusinessDate, invoiceID: Int64? = nil, outstanding: Bool = false, by principal: Principal
     ) async throws -> [Payable] {
+        try await payables(
+            consortium: consortium, status: status, institutionCode: institutionCode, today: today, invoiceID: invoiceID,
+            outstanding: outstanding, after: 0, limit: nil, by: principal
+        ).payables
+    }
+
+    /// A page of `payables` by invoice id (keyset), what the API lists: bounded however long the consortium's history.
+    /// A status narrows the rows read, so a page may hold fewer than `page.limit` payables and still have a next one.
+    package func payables(
+        consortium: Consortium, status: ProcurementRules.PayableStatus?, institutionCode: String?, today: BusinessDate,
+        page: PageRequest, by principal: Principal
+    ) async throws -> Page<Payable> {
+        let read = try await payables(
+            consortium: consortium, status: status, institutionCode: institutionCode, today: today, invoiceID: nil,
+            outstanding: false, after: page.after.flatMap(Int64.init) ?? 0, limit: page.limit, by: principal)
+        return Page(items: read.payables, after: read.lastRead.map(String.init))
+    }
+
+    /// The payables among the payable invoices after `after` by id, at most `limit` of them read (nil: all), and the
+    /// id of the last one read when more remain.
+    private func payables(
+        consortium: Consortium, status: ProcurementRules.PayableStatus?, institutionCode: String?, today: BusinessDate,
+        invoiceID: Int64?, outstanding: Bool, after: Int64, limit: Int?, by principal: Principal
+    ) async throws -> (payables: [Payable], lastRead: Int64?) {
         try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
         return try await database.read { connection in
             let term = try await Settings(logger: database.logger).required(
                 .paymentTermDays, consortiumID: consortium.id, on: today, connection: connection)
-            let rows = try await supplyCentre.payableRows(
+            var rows = try await supplyCentre.payableRows(
                 consortiumID: consortium.id, institutionCode: institutionCode, invoiceID: invoiceID,
-                outstanding: outstanding || status == .due || status == .overdue, on: connection)
-            return rows.compactMap { r -> Payable? in
+                outstanding: outstanding || status == .due || status == .overdue, after: after,
+                limit: limit.map { $0 + 1 }, on: connection)
+            var lastRead: Int64?
+            if let limit, rows.count > limit {
+                rows.removeLast(rows.count - limit)
+                lastRead = rows.last?.invoiceID
+            }
+            let payables = rows.compactMap { r -> Payable? in
                 guard let accepted = r.acceptedOn else { return nil }
                 let due = accepted.adding(days: term)
                 let payable = Payable(
@@ -220,6 +250,7 @@ package struct SupplyCentreUseCases: Sendable {
                     paidOn: r.paidOn)
                 return status.map { $0 == payable.status } ?? true ? payable : nil
             }
+            return (payables, lastRead)
         }
     }
 
