@@ -29,10 +29,10 @@ slot=crx_$(printf '%s' "$cluster" | tr -c 'a-zA-Z0-9_\n' '_' | tr '[:upper:]' '[
 as_root=false
 [ "$(id -u)" = 0 ] && as_root=true
 
-# Runs a command as the clusters' owner (as pg.sh does).
+# Runs a command as the clusters' owner (as pg.sh does), from / so it needs no access to the current folder.
 as_owner() {
     if $as_root; then
-        if command -v runuser >/dev/null 2>&1; then runuser -u postgres -- "$@"; else su postgres -s /bin/sh -c "$(printf '%q ' "$@")"; fi
+        (cd / && if command -v runuser >/dev/null 2>&1; then runuser -u postgres -- "$@"; else su postgres -s /bin/sh -c "$(printf '%q ' "$@")"; fi)
     else
         "$@"
     fi

@@ -59,7 +59,7 @@ get() {  # port, token, path: the body; fails unless 200
 }
 items() { python3 -c 'import json, sys; print(len(json.load(sys.stdin)["items"]))'; }
 
-psql -X -q "$replica" -c "SELECT pg_wal_replay_pause()"
+psql -X -q -o /dev/null "$replica" -c "SELECT pg_wal_replay_pause()"
 answer=$(curl -sf -X POST "http://127.0.0.1:$port/v1/institutions/YJ-TCMH/orders" -H "Authorization: Bearer $buyer" \
     -H "Content-Type: application/json" --data "{\"lines\": [{\"drugCode\": \"$drug\", \"quantity\": \"2\"}]}")
 order=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])' <<<"$answer")
@@ -70,7 +70,7 @@ echo "replica.sh: order $order written; its audit rows: $on_primary on the prima
 [ "$on_primary" = 1 ] && [ "$while_paused" = 0 ] ||
     { echo "replica.sh: FAILED: the audit page was not served by the replica" >&2; exit 1; }
 
-psql -X -q "$replica" -c "SELECT pg_wal_replay_resume()"
+psql -X -q -o /dev/null "$replica" -c "SELECT pg_wal_replay_resume()"
 scripts/replica.sh wait "$db"
 year=$(TZ=Asia/Shanghai date +%Y)
 for read in "admin_token|$path" "admin_token|/v1/consortia/JLTCM/catalogue/report" \
