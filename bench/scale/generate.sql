@@ -283,12 +283,13 @@ SELECT consortium_id, filled_on::timestamptz, 'scale-generator', 'pharmacist', '
 FROM long_prescription_fills WHERE prescription_id >= :prescription0;
 \echo audit rows written
 
--- What the ledger's triggers keep, rebuilt from the movements.
+-- What the ledger's triggers keep, rebuilt from the movements (with each holding's latest unit cost).
 TRUNCATE stock_on_hand, stock_daily_consumption;
 INSERT INTO stock_on_hand (consortium_id, institution_id, location_id, drug_code, lot_key, lot_number, expiry_date,
-                           quantity, last_movement_id, updated_at)
+                           quantity, last_movement_id, updated_at, unit_cost)
 SELECT consortium_id, institution_id, location_id, drug_code, lot_key, min(lot_number), min(expiry_date),
-       sum(CASE direction WHEN 'in' THEN quantity ELSE -quantity END), max(id), max(occurred_at)
+       sum(CASE direction WHEN 'in' THEN quantity ELSE -quantity END), max(id), max(occurred_at),
+       (array_agg(unit_cost ORDER BY id DESC) FILTER (WHERE unit_cost IS NOT NULL))[1]
 FROM stock_movements
 GROUP BY consortium_id, institution_id, location_id, drug_code, lot_key;
 INSERT INTO stock_daily_consumption (consortium_id, institution_id, drug_code, business_date, quantity)
@@ -296,6 +297,9 @@ SELECT m.consortium_id, m.institution_id, m.drug_code, m.business_date, sum(r.co
 FROM stock_movements m JOIN stock_movement_reasons r ON r.code = m.reason_code
 WHERE r.consumption <> 0
 GROUP BY m.consortium_id, m.institution_id, m.drug_code, m.business_date;
+
+-- What the order lines' trigger keeps (042_dashboard_facts.sql).
+SELECT receipts_by_year_rebuild();
 
 -- Every identity sequence past the ids written here.
 SELECT setval(pg_get_serial_sequence('purchase_orders', 'id'), (SELECT max(id) FROM purchase_orders)),

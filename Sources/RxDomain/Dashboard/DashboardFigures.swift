@@ -93,8 +93,9 @@ extension ExtendedOutcome {
 }
 
 /// 近效期药品金额: stock on hand by where it stands against the near-expiry thresholds (`StockRules.expiryClass`),
-/// valued at its cost: the unit cost the lot's latest inward movement carried (a delivery's order price, an opening
-/// balance's cost). A lot whose cost is not known is counted and not valued, so the value is never a guess.
+/// valued at its cost: the unit cost its holding carries, that of the lot's latest movement with one (a delivery's
+/// order price, an opening balance's cost). A lot whose cost is not known is counted and not valued, so the value is
+/// never a guess.
 package struct ExpiringStockValue: Sendable, Equatable, Codable {
     package var expiryClass: ExpiryClass
     package var lots: Int
@@ -102,21 +103,22 @@ package struct ExpiringStockValue: Sendable, Equatable, Codable {
     package var lotsWithoutCost: Int
 
     /// The wider threshold, the narrower, and expired, in that order (empty ones too). `lots` are the holdings that
-    /// expire by the wider threshold: expiry, quantity on hand, unit cost when known.
+    /// expire by the wider threshold, summed by expiry and unit cost: expiry, quantity on hand, unit cost when known,
+    /// and how many holdings the sum is of.
     package static func buckets(
-        _ lots: [(expiry: BusinessDate, quantity: Decimal, unitCost: Decimal?)], today: BusinessDate, firstDays: Int,
-        secondDays: Int
+        _ lots: [(expiry: BusinessDate, quantity: Decimal, unitCost: Decimal?, holdings: Int)], today: BusinessDate,
+        firstDays: Int, secondDays: Int
     ) -> [ExpiringStockValue] {
         let classes: [ExpiryClass] = [.nearExpiryFirst, .nearExpirySecond, .expired]
         var buckets = classes.map { ExpiringStockValue(expiryClass: $0, lots: 0, value: Money(0), lotsWithoutCost: 0) }
         for lot in lots where lot.quantity > 0 {
             let found = StockRules.expiryClass(expiry: lot.expiry, on: today, firstDays: firstDays, secondDays: secondDays)
             guard let i = classes.firstIndex(of: found) else { continue }
-            buckets[i].lots += 1
+            buckets[i].lots += lot.holdings
             if let cost = lot.unitCost {
                 buckets[i].value = (buckets[i].value + Money(lot.quantity * cost)).rounded(2)
             } else {
-                buckets[i].lotsWithoutCost += 1
+                buckets[i].lotsWithoutCost += lot.holdings
             }
         }
         return buckets

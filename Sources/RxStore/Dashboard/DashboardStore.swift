@@ -11,28 +11,28 @@ package struct DashboardStore: SQLStore {
         self.database = database
     }
 
-    /// `EssentialShare` of each member that bought in `[from, to]` (by order date), and of the consortium as a whole
-    /// (its row has no institution and counts each drug once). Spend is the spend report's (`SupplyCentreStore.spend`):
-    /// received quantity × unified price, essential meaning on any national edition; decoction pieces left out.
-    package func essentialShares(
-        consortiumID: Int64, from: BusinessDate, to: BusinessDate, connection: PostgresConnection
-    ) async throws -> [EssentialShare] {
+    /// `EssentialShare` of each member that bought in `year` (by order date), and of the consortium as a whole (its
+    /// row has no institution and counts each drug once), from what the database keeps as lines are received
+    /// (`receipts_by_year`, 042_dashboard_facts.sql). Orders are dated the day they are placed, so a year's figures are
+    /// that year to date. Spend is the spend report's (`SupplyCentreStore.spend`): received quantity × unified price,
+    /// essential meaning on any national edition; decoction pieces left out.
+    package func essentialShares(consortiumID: Int64, year: Int, connection: PostgresConnection) async throws
+        -> [EssentialShare]
+    {
         let rows = try await connection.rows(
             """
-            WITH lines AS (
-                SELECT i.code, l.drug_code, l.received_quantity * l.unit_price AS amount,
-                       EXISTS (SELECT 1 FROM drug_essential_editions e WHERE e.drug_code = l.drug_code) AS essential
-                FROM purchase_order_lines l
-                JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
-                JOIN institutions i ON i.id = o.institution_id
-                JOIN drugs d ON d.code = l.drug_code
-                WHERE l.consortium_id = \(consortiumID) AND l.received_quantity > 0
-                  AND o.order_date BETWEEN \(from.description)::date AND \(to.description)::date
+            WITH bought AS (
+                SELECT i.code, r.drug_code, r.amount,
+                       EXISTS (SELECT 1 FROM drug_essential_editions e WHERE e.drug_code = r.drug_code) AS essential
+                FROM receipts_by_year r
+                JOIN institutions i ON i.consortium_id = r.consortium_id AND i.id = r.institution_id
+                JOIN drugs d ON d.code = r.drug_code
+                WHERE r.consortium_id = \(consortiumID) AND r.year = \(year) AND r.lines > 0
                   AND d.category <> 'decoction_piece'
             )
             SELECT code, count(DISTINCT drug_code)::int, count(DISTINCT drug_code) FILTER (WHERE essential)::int,
                    round(sum(amount), 2)::text, round(coalesce(sum(amount) FILTER (WHERE essential), 0), 2)::text
-            FROM lines GROUP BY GROUPING SETS ((code), ()) HAVING count(*) > 0 ORDER BY code NULLS FIRST
+            FROM bought GROUP BY GROUPING SETS ((code), ()) HAVING count(*) > 0 ORDER BY code NULLS FIRST
             """, as: (String?, Int, Int, String, String).self, logger: logger)
         return rows.map {
             EssentialShare(
@@ -56,23 +56,20 @@ package struct DashboardStore: SQLStore {
         return Dictionary(rows.map { ($0.0, $0.1) }, uniquingKeysWith: +)
     }
 
-    /// The holdings on hand that expire by `through` (a member's, or every member's), with the unit cost their lot's
-    /// latest inward movement carried (nil when none did).
+    /// The stock on hand that expires by `through` (a member's, or every member's), summed by expiry date and the
+    /// unit cost its holdings carry (nil when no movement of the lot carried one), with how many holdings each sum is of.
     package func expiringHoldings(
         consortiumID: Int64, institutionID: Int64?, through: BusinessDate, connection: PostgresConnection
-    ) async throws -> [(expiry: BusinessDate, quantity: Decimal, unitCost: Decimal?)] {
+    ) async throws -> [(expiry: BusinessDate, quantity: Decimal, unitCost: Decimal?, holdings: Int)] {
         try await connection.rows(
             """
-            SELECT s.expiry_date::text, s.quantity::text,
-                   (SELECT m.unit_cost FROM stock_movements m
-                    WHERE m.consortium_id = s.consortium_id AND m.institution_id = s.institution_id
-                      AND m.drug_code = s.drug_code AND m.lot_key = s.lot_key AND m.unit_cost IS NOT NULL
-                    ORDER BY m.id DESC LIMIT 1)::text
+            SELECT s.expiry_date::text, sum(s.quantity)::text, s.unit_cost::text, count(*)::int
             FROM stock_on_hand s
             WHERE s.consortium_id = \(consortiumID) AND s.in_stock AND s.expiry_date <= \(through.description)::date
               AND (\(institutionID)::bigint IS NULL OR s.institution_id = \(institutionID))
-            """, as: (String, String, String?).self, logger: logger
-        ).map { (BusinessDate($0.0)!, Self.decimal($0.1), $0.2.map(Self.decimal)) }
+            GROUP BY s.expiry_date, s.unit_cost
+            """, as: (String, String, String?, Int).self, logger: logger
+        ).map { (BusinessDate($0.0)!, Self.decimal($0.1), $0.2.map(Self.decimal), $0.3) }
     }
 
     static func decimal(_ text: String) -> Decimal { Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) ?? 0 }

@@ -55,7 +55,7 @@ package struct DashboardUseCases: Sendable {
         let outcomesStore = ExtendedPrescriptionStore(database: database)
         let (essential, monthly, outcomes) = try await database.lagTolerant.read { connection in
             (
-                try await dashboard.essentialShares(consortiumID: consortium.id, from: from, to: to, connection: connection),
+                try await dashboard.essentialShares(consortiumID: consortium.id, year: to.year, connection: connection),
                 try await dashboard.longPrescriptionsByMonth(
                     consortiumID: consortium.id, institutionID: member?.id, from: from, to: to, connection: connection),
                 try await outcomesStore.outcomes(consortiumID: consortium.id, from: from, to: to, connection: connection)
