@@ -129,6 +129,17 @@ struct ConsoleFinanceTests {
                 try await ConsoleTests.get(app, "/console/payables", jar: &fin).text, id: "payables")
             #expect(rows.count == items.count && rows.first?[0] == "INV-C1", "\(rows)")
             #expect(rows.first?[4] == "¥0.01")
+            // 28: a page at a time by invoice (`cursor`), what remains owed always the whole list's.
+            func owed(_ html: String) -> String? {
+                html.range(of: #"id="payables-remaining">"#).map { String(html[$0.upperBound...].prefix { $0 != "<" }) }
+            }
+            let first = try await ConsoleTests.get(app, "/console/payables", jar: &fin).text
+            let cursor = Data("k1:\(id)".utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let past = try await ConsoleTests.get(app, "/console/payables?cursor=\(cursor)", jar: &fin).text
+            #expect(ConsoleReconciliationTests.rows(past, id: "payables").map(\.count) == [1], "the empty row alone")
+            #expect(owed(past) != nil && owed(past) == owed(first) && owed(first) != "¥0.00")
+            #expect(!first.contains(#"rel="next""#))
             let runs = try await ConsoleTests.get(app, "/console/reconciliations?format=csv", jar: &fin)
             #expect(runs.text.hasPrefix("\u{FEFF}对账编号,对账类型"), "\(runs.text.prefix(40))")
             let invoicesCSV = try await ConsoleTests.get(app, "/console/invoices?format=csv", jar: &fin)

@@ -43,6 +43,22 @@ struct ConsoleStatementTests {
             #expect(printed.text.contains("配送企业（签字盖章）") && printed.text.contains("医联体药学中心（签字盖章）"))
             #expect(try await ConsoleTests.get(app, "/console/statements/NOPE", jar: &jar).status == .notFound)
 
+            // 28: paid in full, the invoice leaves the statement (five years of paid invoices are not read); the
+            // payables list keeps it, paid.
+            let rest = try await app.call(
+                .post, "\(BillingTests.base)/invoices/\(id)/payment", token: finance,
+                json:
+                    #"{"paidOn": "\#(BusinessDate.today())", "amount": "\#((total - Money(Decimal(string: "0.01")!)).formatted(places: 2))", "reference": "ZF-2"}"#
+            )
+            #expect(rest.status == .created, "\(rest.text)")
+            let settled = try await ConsoleTests.get(app, "/console/statements", jar: &jar)
+            #expect(!settled.text.contains(#"href="/console/statements/DST-SINOPHARM-JL""#))
+            let gone = try await ConsoleTests.get(app, "/console/statements/DST-SINOPHARM-JL", jar: &jar)
+            #expect(gone.status == .notFound && gone.text.contains("没有欠配送企业 DST-SINOPHARM-JL 的款项"))
+            let payables = ConsoleReconciliationTests.rows(
+                try await ConsoleTests.get(app, "/console/payables", jar: &jar).text, id: "payables")
+            #expect(payables.first?[0] == "INV-1" && payables.first?[8] == "已付清", "\(payables)")
+
             // A member's pharmacist reads no finance: no link, and the page is refused.
             var (pharm, _) = try await ConsoleCatalogueTests.session(app, "pharm", .institutionPharmacist, institution: "YJ-TCMH")
             let home = try await ConsoleTests.get(app, "/console/", jar: &pharm)

@@ -302,7 +302,8 @@ struct ConsoleFinancePages: Sendable {
 
     // MARK: Payables and spend
 
-    /// The payables (due, overdue, paid), each linking to its invoice to pay it; downloaded for Excel.
+    /// The payables (due, overdue, paid) a page at a time by invoice, each linking to its invoice to pay it, under
+    /// them what remains owed of the whole list; downloaded for Excel, every page.
     func payables(_ c: ConsoleRequest) async throws -> Response {
         let consortium = try await consortium(c)
         let language = c.language
@@ -316,9 +317,13 @@ struct ConsoleFinancePages: Sendable {
             return status
         }
         let member = c.query("member").flatMap { $0.isEmpty ? nil : $0 }
-        let payables = try await supplyCentre.payables(
-            consortium: consortium, status: status, institutionCode: member, today: routes.clock.today(), by: c.principal)
+        let today = routes.clock.today()
+        func read(_ page: PageRequest) async throws -> Page<Payable> {
+            try await supplyCentre.payables(
+                consortium: consortium, status: status, institutionCode: member, today: today, page: page, by: c.principal)
+        }
         if c.wantsCSV {
+            let payables = try await ConsolePager.everyItem(read)
             var writer = CSVWriter.forExcel(
                 header: [
                     "invoice_number", "distributor", "institution", "order_amount", "payable_paid_amount",
@@ -333,28 +338,36 @@ struct ConsoleFinancePages: Sendable {
             }
             return ConsoleRoutes.csv(writer.text, ascii: "payables.csv", named: language.word("csv_payables_name"))
         }
-        return routes.render(
-            "payables",
-            [
-                "payables": payables.map { p in
-                    [
-                        "href": "/console/invoices/\(p.invoiceID)", "number": p.invoiceNumber, "distributor": p.distributorCode,
-                        "member": p.institutionCode, "amount": ConsoleFormat.yuan(p.amount),
-                        "paid": ConsoleFormat.yuan(p.paid), "remaining": ConsoleFormat.yuan(p.remaining),
-                        "accepted": ConsoleFormat.date(p.acceptedOn, language), "due": ConsoleFormat.date(p.dueOn, language),
-                        "status": language.word("payable_" + p.status.rawValue),
-                        "warn": p.status == .overdue ? "warn" : "",
-                    ]
-                },
-                "statuses": ProcurementRules.PayableStatus.allCases.map {
-                    [
-                        "value": $0.rawValue, "label": language.word("payable_" + $0.rawValue),
-                        "selected": status == $0 ? "selected" : "",
-                    ]
-                },
-                "member": member ?? "", "csvHref": c.csvHref,
-                "total": ConsoleFormat.yuan(payables.reduce(Money(0)) { $0 + $1.remaining }),
-            ], title: language.word("payables_title"), c)
+        let page = try await read(try PageRequest(limit: ConsolePager.rowsPerPage, cursor: c.query("cursor")))
+        // What remains owed is on the invoices not yet settled alone, a few among five years of them.
+        let owed = try await supplyCentre.payables(
+            consortium: consortium, status: nil, institutionCode: member, today: today, outstanding: true, by: c.principal
+        ).filter { status == nil || $0.status == status }
+        var values: [String: Any] = [
+            "payables": page.items.map { p in
+                [
+                    "href": "/console/invoices/\(p.invoiceID)", "number": p.invoiceNumber, "distributor": p.distributorCode,
+                    "member": p.institutionCode, "amount": ConsoleFormat.yuan(p.amount),
+                    "paid": ConsoleFormat.yuan(p.paid), "remaining": ConsoleFormat.yuan(p.remaining),
+                    "accepted": ConsoleFormat.date(p.acceptedOn, language), "due": ConsoleFormat.date(p.dueOn, language),
+                    "status": language.word("payable_" + p.status.rawValue),
+                    "warn": p.status == .overdue ? "warn" : "",
+                ]
+            },
+            "statuses": ProcurementRules.PayableStatus.allCases.map {
+                [
+                    "value": $0.rawValue, "label": language.word("payable_" + $0.rawValue),
+                    "selected": status == $0 ? "selected" : "",
+                ]
+            },
+            "member": member ?? "", "csvHref": c.csvHref,
+            "total": ConsoleFormat.yuan(owed.reduce(Money(0)) { $0 + $1.remaining }),
+        ]
+        if let next = page.nextCursor {
+            values["next"] = ConsolePager.href(
+                "/console/payables", [("status", status?.rawValue ?? ""), ("member", member ?? ""), ("cursor", next)])
+        }
+        return routes.render("payables", values, title: language.word("payables_title"), c)
     }
 
     /// Spend (received quantity × unified price) by member, drug and month between two dates (from the first of the

@@ -4,9 +4,9 @@ import RxDomain
 import RxStore
 import RxUseCases
 
-/// 对账单: what the consortium owes each distributor, invoice by invoice, as of today, from the payables
-/// (`SupplyCentreUseCases.statements`): the list of distributors, and each one's statement printed for both sides to
-/// sign.
+/// 对账单: what the consortium owes each distributor, invoice by invoice, as of today, from the payables not yet paid in
+/// full (`SupplyCentreUseCases.statements`): the list of distributors, and each one's statement printed for both sides
+/// to sign.
 struct ConsoleStatementPages: Sendable {
     let routes: ConsoleRoutes
     var database: Database { routes.database }
@@ -38,7 +38,7 @@ struct ConsoleStatementPages: Sendable {
             let statement = try await SupplyCentreUseCases(database: database).statements(
                 consortium: consortium, distributorCode: code, today: today, by: c.principal
             ).first
-        else { throw DomainError.notFound("no payable invoice of distributor \(code)") }
+        else { throw DomainError.notFound("nothing is owed to distributor \(code)") }
         let distributor = try await SupplierUseCases(database: database).find(code: code)
         return routes.render(
             "statement_print",

@@ -687,7 +687,7 @@ package enum ChineseMessages {
         ("not {} text", "不是 {1} 编码的文本"),
         // What a spreadsheet broke (SpreadsheetCell), and the imports' templates (ImportTemplate).
         ("no import {}", "没有导入类型 {1}"),
-        ("no payable invoice of distributor {}", "没有配送企业 {1} 的应付发票"),
+        ("nothing is owed to distributor {}", "没有欠配送企业 {1} 的款项"),
         ("no orders", "没有可查看的订单"),
         (
             "'{}' is a number in scientific notation: the spreadsheet changed the code. Format the column as text and type the codes again",

@@ -303,14 +303,15 @@ package struct SupplyCentreUseCases: Sendable {
 
     // MARK: Reports
 
-    /// 对账单 with each distributor the consortium has payable invoices of, as of `today` (finance, the supply centre,
-    /// those who oversee the consortium): its payables, oldest first, and their totals; one distributor's when
-    /// `distributorCode` is given.
+    /// 对账单 with each distributor the consortium still owes, as of `today` (finance, the supply centre, those who
+    /// oversee the consortium): its payable invoices not yet paid in full, oldest first, with what was paid of each,
+    /// and their totals; one distributor's when `distributorCode` is given. An invoice paid in full has left the
+    /// statement; the payables list keeps it.
     package func statements(consortium: Consortium, distributorCode: String?, today: BusinessDate, by principal: Principal)
         async throws -> [(distributorCode: String, payables: [Payable], totals: DistributorStatementTotals)]
     {
         try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-        let all = try await payables(consortium: consortium, status: nil, today: today, by: principal)
+        let all = try await payables(consortium: consortium, status: nil, today: today, outstanding: true, by: principal)
         return Dictionary(grouping: all.filter { distributorCode == nil || $0.distributorCode == distributorCode }) {
             $0.distributorCode
         }.map { code, payables in
