@@ -1,11 +1,14 @@
 import Foundation
+import HTTPTypes
+import HummingbirdTesting
 import PostgresNIO
 import RxDomain
 import RxStore
 import Testing
 
 /// Issues 27 and 28: the figures the dashboards read are kept by the database as the facts are written
-/// (042_dashboard_facts.sql): what each member received of each drug in a year, and each holding's unit cost.
+/// (042_dashboard_facts.sql, 043_invoice_facts.sql): what each member received of each drug in a year, each holding's
+/// unit cost, and each invoice's total and the day its goods were accepted.
 @Suite("Dashboard facts kept as the facts are written")
 struct DashboardFactsTests {
     /// `receipts_by_year` as it is, and as the order lines say it must be, each row as text.
@@ -107,6 +110,59 @@ struct DashboardFactsTests {
             #expect(try await costs() == ["- 2.5000", "WARD-UC 2.5000"], "a new place takes the member's latest cost")
             try await move("106", "in", 1, cost: "3")
             #expect(try await costs() == ["- 3.0000", "WARD-UC 2.5000"])
+        }
+    }
+
+    /// Each invoice's kept total and accepted day, and the same from its lines and deliveries, as text.
+    static func invoiceFacts(_ app: TestApp) async throws -> (kept: [String], fromLines: [String]) {
+        let kept = try await app.database.rows(
+            "SELECT concat_ws(' ', id, amount, accepted_on) FROM invoices ORDER BY id", as: String.self)
+        let fromLines = try await app.database.rows(
+            """
+            SELECT concat_ws(' ', v.id, (SELECT coalesce(sum(l.amount), 0) FROM invoice_lines l WHERE l.invoice_id = v.id),
+                             (SELECT max(d.received_on) FROM invoice_lines l JOIN deliveries d
+                                ON d.consortium_id = l.consortium_id AND d.order_id = l.order_id AND d.line_no = l.order_line_no
+                              WHERE l.invoice_id = v.id))
+            FROM invoices v ORDER BY v.id
+            """, as: String.self)
+        return (kept, fromLines)
+    }
+
+    @Test(
+        "28: an invoice's total and accepted day follow its lines and deliveries, received before or after it; the rebuild agrees"
+    )
+    func invoiceTotalsAndAcceptance() async throws {
+        try await TestApp.run { app in
+            let s = try await BillingTests.received(app)
+            let r = try await app.call(
+                .post, "\(BillingTests.base)/invoices", token: s.admin, json: BillingTests.invoice(s, "INV-F1", quantity: 4))
+            #expect(r.status == .created, "\(r.text)")
+            var (kept, fromLines) = try await Self.invoiceFacts(app)
+            let accepted = BusinessDate.today().adding(days: -40)
+            #expect(kept.count == 1 && kept == fromLines && kept[0].hasSuffix(" \(accepted)"), "\(kept) \(fromLines)")
+
+            // The rest received after the invoice, a receipt moved back in time, one removed.
+            let member = try await app.token(.procurementOfficer, institution: "YJ-TCMH")
+            let later = try await app.call(
+                .post, "\(BillingTests.base)/orders/\(s.orderID)/deliveries", token: member,
+                json: """
+                    {"lineNo": 1, "lotNumber": "BS261116", "expiryDate": "\(BusinessDate.today().adding(months: 24))", "quantity": "6",
+                     "receivedOn": "\(BusinessDate.today().adding(days: -10))"}
+                    """)
+            #expect(later.status == .created, "\(later.text)")
+            (kept, fromLines) = try await Self.invoiceFacts(app)
+            #expect(kept == fromLines && kept[0].hasSuffix(" \(accepted.adding(days: 30))"), "\(kept) \(fromLines)")
+            try await app.database.transaction { c in
+                try await c.sql("UPDATE deliveries SET received_on = received_on - 40 WHERE lot_number = 'BS261116'")
+            }
+            (kept, fromLines) = try await Self.invoiceFacts(app)
+            #expect(kept == fromLines && kept[0].hasSuffix(" \(accepted)"), "\(kept) \(fromLines)")
+
+            try await app.database.transaction { c in
+                try await c.sql("UPDATE invoices SET amount = 0, accepted_on = NULL")
+                try await c.sql("SELECT invoice_facts_rebuild()")
+            }
+            #expect(try await Self.invoiceFacts(app).kept == kept)
         }
     }
 }

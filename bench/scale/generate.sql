@@ -298,8 +298,9 @@ FROM stock_movements m JOIN stock_movement_reasons r ON r.code = m.reason_code
 WHERE r.consumption <> 0
 GROUP BY m.consortium_id, m.institution_id, m.drug_code, m.business_date;
 
--- What the order lines' trigger keeps (042_dashboard_facts.sql).
+-- What the order lines', invoice lines' and deliveries' triggers keep (042_dashboard_facts.sql, 043_invoice_facts.sql).
 SELECT receipts_by_year_rebuild();
+SELECT invoice_facts_rebuild();
 
 -- Every identity sequence past the ids written here.
 SELECT setval(pg_get_serial_sequence('purchase_orders', 'id'), (SELECT max(id) FROM purchase_orders)),

@@ -412,7 +412,8 @@ package struct SupplyCentreStore: SQLStore {
     // MARK: Payment
 
     /// A payable invoice (matched, or its discrepancies resolved by finance) as read: its amount, its latest accepted
-    /// delivery (nil: none yet) and what was paid of it.
+    /// delivery (nil: none yet), both kept on the invoice by the database (043_invoice_facts.sql), and what was paid
+    /// of it.
     package struct PayableRow: Sendable {
         package var invoiceID: Int64
         package var invoiceNumber: String
@@ -433,22 +434,18 @@ package struct SupplyCentreStore: SQLStore {
     ) async throws -> [PayableRow] {
         try await connection.rows(
             """
-            SELECT v.id, v.invoice_number, s.code, i.code, t.amount,
-                   (SELECT max(d.received_on)::text FROM deliveries d JOIN invoice_lines x
-                      ON x.consortium_id = d.consortium_id AND x.order_id = d.order_id AND x.order_line_no = d.line_no
-                    WHERE x.consortium_id = v.consortium_id AND x.invoice_id = v.id),
-                   coalesce(p.paid, 0), p.last::text
+            SELECT v.id, v.invoice_number, s.code, i.code, v.amount, v.accepted_on::text, coalesce(p.paid, 0),
+                   p.last::text
             FROM invoices v
-            JOIN LATERAL (
-                SELECT sum(l.amount) AS amount, bool_and(cardinality(l.discrepancies) = 0) AS matched FROM invoice_lines l
-                WHERE l.consortium_id = v.consortium_id AND l.invoice_id = v.id
-            ) t ON true
             LEFT JOIN LATERAL (
                 SELECT sum(amount) AS paid, max(paid_on) AS last FROM payments
                 WHERE consortium_id = v.consortium_id AND invoice_id = v.id
             ) p ON true
             JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
-            WHERE v.consortium_id = \(consortiumID) AND (t.matched OR v.review_status = 'resolved')
+            WHERE v.consortium_id = \(consortiumID)
+              AND (v.review_status = 'resolved' OR NOT EXISTS (
+                    SELECT 1 FROM invoice_lines l WHERE l.consortium_id = v.consortium_id AND l.invoice_id = v.id
+                      AND cardinality(l.discrepancies) > 0))
               AND (NOT \(outstanding) OR v.settled_on IS NULL) AND v.id > \(after)
               AND (\(invoiceID)::bigint IS NULL OR v.id = \(invoiceID))
               AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))
