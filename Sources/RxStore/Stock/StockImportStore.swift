@@ -189,7 +189,7 @@ package struct StockImportStore: SQLStore {
             """
             INSERT INTO stock_locations (consortium_id, institution_id, code, name, kind)
             VALUES (\(consortiumID), \(institutionID), \(code), \(name), \(kind))
-            ON CONFLICT (institution_id, code) DO NOTHING
+            ON CONFLICT (consortium_id, institution_id, code) DO NOTHING
             RETURNING 1
             """, as: Int.self, logger: logger
         ).isEmpty
