@@ -93,33 +93,44 @@ extension ExtendedOutcome {
 }
 
 /// 近效期药品金额: stock on hand by where it stands against the near-expiry thresholds (`StockRules.expiryClass`),
-/// valued at its cost: the unit cost its holding carries, that of the lot's latest movement with one (a delivery's
-/// order price, an opening balance's cost). A lot whose cost is not known is counted and not valued, so the value is
-/// never a guess.
+/// valued at its cost: quantity × the unit cost its holding carries, that of the lot's latest movement with one (a
+/// delivery's order price, an opening balance's cost). A lot whose cost is not known is counted and not valued, so
+/// the value is never a guess.
 package struct ExpiringStockValue: Sendable, Equatable, Codable {
     package var expiryClass: ExpiryClass
     package var lots: Int
     package var value: Money
     package var lotsWithoutCost: Int
 
-    /// The wider threshold, the narrower, and expired, in that order (empty ones too). `lots` are the holdings that
-    /// expire by the wider threshold, summed by expiry and unit cost: expiry, quantity on hand, unit cost when known,
-    /// and how many holdings the sum is of.
-    package static func buckets(
-        _ lots: [(expiry: BusinessDate, quantity: Decimal, unitCost: Decimal?, holdings: Int)], today: BusinessDate,
-        firstDays: Int, secondDays: Int
-    ) -> [ExpiringStockValue] {
+    /// The holdings on hand that expire on one day: how many, how many without a unit cost, and the value of the
+    /// others at their cost.
+    package struct Day: Sendable, Equatable {
+        package var expiry: BusinessDate
+        package var holdings: Int
+        package var holdingsWithoutCost: Int
+        package var value: Decimal
+
+        package init(expiry: BusinessDate, holdings: Int, holdingsWithoutCost: Int, value: Decimal) {
+            self.expiry = expiry
+            self.holdings = holdings
+            self.holdingsWithoutCost = holdingsWithoutCost
+            self.value = value
+        }
+    }
+
+    /// The wider threshold, the narrower, and expired, in that order (empty ones too), from the days on which the
+    /// stock on hand expires by the wider threshold.
+    package static func buckets(_ days: [Day], today: BusinessDate, firstDays: Int, secondDays: Int)
+        -> [ExpiringStockValue]
+    {
         let classes: [ExpiryClass] = [.nearExpiryFirst, .nearExpirySecond, .expired]
         var buckets = classes.map { ExpiringStockValue(expiryClass: $0, lots: 0, value: Money(0), lotsWithoutCost: 0) }
-        for lot in lots where lot.quantity > 0 {
-            let found = StockRules.expiryClass(expiry: lot.expiry, on: today, firstDays: firstDays, secondDays: secondDays)
+        for day in days {
+            let found = StockRules.expiryClass(expiry: day.expiry, on: today, firstDays: firstDays, secondDays: secondDays)
             guard let i = classes.firstIndex(of: found) else { continue }
-            buckets[i].lots += lot.holdings
-            if let cost = lot.unitCost {
-                buckets[i].value = (buckets[i].value + Money(lot.quantity * cost)).rounded(2)
-            } else {
-                buckets[i].lotsWithoutCost += lot.holdings
-            }
+            buckets[i].lots += day.holdings
+            buckets[i].lotsWithoutCost += day.holdingsWithoutCost
+            buckets[i].value = (buckets[i].value + Money(day.value)).rounded(2)
         }
         return buckets
     }

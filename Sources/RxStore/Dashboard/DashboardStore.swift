@@ -56,20 +56,25 @@ package struct DashboardStore: SQLStore {
         return Dictionary(rows.map { ($0.0, $0.1) }, uniquingKeysWith: +)
     }
 
-    /// The stock on hand that expires by `through` (a member's, or every member's), summed by expiry date and the
-    /// unit cost its holdings carry (nil when no movement of the lot carried one), with how many holdings each sum is of.
-    package func expiringHoldings(
+    /// The stock on hand that expires by `through` (a member's, or every member's), by expiry date: how many holdings,
+    /// how many of them carry no unit cost, and the value of those that do (quantity × the holding's unit cost,
+    /// summed here so that a province's thousands of lots are not sent one by one).
+    package func expiringStock(
         consortiumID: Int64, institutionID: Int64?, through: BusinessDate, connection: PostgresConnection
-    ) async throws -> [(expiry: BusinessDate, quantity: Decimal, unitCost: Decimal?, holdings: Int)] {
+    ) async throws -> [ExpiringStockValue.Day] {
         try await connection.rows(
             """
-            SELECT s.expiry_date::text, sum(s.quantity)::text, s.unit_cost::text, count(*)::int
+            SELECT s.expiry_date::text, count(*)::int, count(*) FILTER (WHERE s.unit_cost IS NULL)::int,
+                   coalesce(sum(s.quantity * s.unit_cost), 0)::text
             FROM stock_on_hand s
             WHERE s.consortium_id = \(consortiumID) AND s.in_stock AND s.expiry_date <= \(through.description)::date
               AND (\(institutionID)::bigint IS NULL OR s.institution_id = \(institutionID))
-            GROUP BY s.expiry_date, s.unit_cost
-            """, as: (String, String, String?, Int).self, logger: logger
-        ).map { (BusinessDate($0.0)!, Self.decimal($0.1), $0.2.map(Self.decimal), $0.3) }
+            GROUP BY s.expiry_date
+            """, as: (String, Int, Int, String).self, logger: logger
+        ).map {
+            ExpiringStockValue.Day(
+                expiry: BusinessDate($0.0)!, holdings: $0.1, holdingsWithoutCost: $0.2, value: Self.decimal($0.3))
+        }
     }
 
     static func decimal(_ text: String) -> Decimal { Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) ?? 0 }

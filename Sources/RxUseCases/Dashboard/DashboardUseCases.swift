@@ -88,17 +88,17 @@ package struct DashboardUseCases: Sendable {
             } == true
         if mayReadStock {
             let stock = StockUseCases(database: database)
-            let (t, holdings) = try await database.read { connection in
+            let (t, days) = try await database.read { connection in
                 let t = try await stock.thresholds(consortiumID: consortium.id, today: today, on: connection)
                 return (
                     t,
-                    try await dashboard.expiringHoldings(
+                    try await dashboard.expiringStock(
                         consortiumID: consortium.id, institutionID: member?.id,
                         through: today.adding(days: max(t.first, t.second)),
                         connection: connection)
                 )
             }
-            expiring = ExpiringStockValue.buckets(holdings, today: today, firstDays: t.first, secondDays: t.second)
+            expiring = ExpiringStockValue.buckets(days, today: today, firstDays: t.first, secondDays: t.second)
             thresholds = (max(t.first, t.second), min(t.first, t.second))
         }
         var volumes: [(String, [VolumePace])]?
