@@ -107,9 +107,9 @@ extension ShortageStore {
     }
 
     /// Shortages by the filter, in the order they opened (then id), with their lists on `date` and their members
-    /// (only the affected ones unless `allMembers`).
+    /// (only the affected ones unless `allMembers`); without either when not `complete` (what a count needs).
     package func shortages(
-        consortiumID: Int64, filter: ShortageFilter, on date: BusinessDate, allMembers: Bool = false
+        consortiumID: Int64, filter: ShortageFilter, on date: BusinessDate, allMembers: Bool = false, complete: Bool = true
     ) async throws -> [ShortageView] {
         let level = filter.level?.rawValue
         let list = filter.list?.rawValue
@@ -132,7 +132,9 @@ extension ShortageStore {
                       AND m.affected AND m.institution_id = \(filter.visibleTo)))
             ORDER BY s.opened_on, s.id
             """, as: HeadRow.self)
-        return try await complete(try heads.map(Self.view), consortiumID: consortiumID, on: date, allMembers: allMembers)
+        let views = try heads.map(Self.view)
+        guard complete else { return views }
+        return try await self.complete(views, consortiumID: consortiumID, on: date, allMembers: allMembers)
     }
 
     /// The alert feed: records changed (opened, updated, closed) after the cursor, oldest change first.

@@ -75,9 +75,9 @@ package struct DashboardUseCases: Sendable {
                 principal.may(.readShortages(consortiumID: consortium.id, institutionID: $0.id, leadInstitutionCode: lead))
             } == true
         if mayReadShortages {
-            let open = try await ShortageReadUseCases(database: database).open(
-                consortium: consortium, level: nil, list: nil, institutionCode: member?.code, today: today, by: principal)
-            shortages = ShortageLevel.allCases.map { level in (level, open.filter { $0.level == level }.count) }
+            let open = try await ShortageReadUseCases(database: database).openLevels(
+                consortium: consortium, institutionCode: member?.code, today: today, by: principal)
+            shortages = ShortageLevel.allCases.map { level in (level, open.filter { $0 == level }.count) }
         }
         var expiring: [ExpiringStockValue]?
         var thresholds: (Int, Int)?

@@ -53,6 +53,15 @@ package struct ShortageReadUseCases: Sendable {
         consortium: Consortium, level: ShortageLevel?, list: ShortageListKind?, institutionCode: String?,
         today: BusinessDate, by principal: Principal
     ) async throws -> [ShortageView] {
+        try await open(
+            consortium: consortium, level: level, list: list, institutionCode: institutionCode, today: today, by: principal,
+            complete: true)
+    }
+
+    private func open(
+        consortium: Consortium, level: ShortageLevel?, list: ShortageListKind?, institutionCode: String?,
+        today: BusinessDate, by principal: Principal, complete: Bool
+    ) async throws -> [ShortageView] {
         let visibleTo = try scope(consortium, by: principal)
         var institutionID: Int64?
         if let institutionCode {
@@ -61,7 +70,18 @@ package struct ShortageReadUseCases: Sendable {
         return try await shortages.shortages(
             consortiumID: consortium.id,
             filter: ShortageFilter(level: level, list: list, institutionID: institutionID, visibleTo: visibleTo),
-            on: today)
+            on: today, complete: complete)
+    }
+
+    /// The level of each open shortage `open` would list (the same filter and permission), without reading their
+    /// members and lists: what the dashboard counts.
+    package func openLevels(
+        consortium: Consortium, institutionCode: String?, today: BusinessDate, by principal: Principal
+    ) async throws -> [ShortageLevel] {
+        try await open(
+            consortium: consortium, level: nil, list: nil, institutionCode: institutionCode, today: today, by: principal,
+            complete: false
+        ).map(\.level)
     }
 
     /// One shortage, open or closed, with every member it touched, its signals and actions (404 when the principal
