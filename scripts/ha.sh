@@ -63,8 +63,17 @@ need_autoctl() {
     command -v pg_autoctl >/dev/null 2>&1 && return
     if $as_root && command -v apt-get >/dev/null 2>&1; then
         echo "scripts/ha.sh: installing pg_auto_failover (postgresql-15-auto-failover) with apt-get" >&2
-        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-contrib-15 \
-            postgresql-15-auto-failover) >&2
+        local server before
+        server=$(dirname "$(find_pgctl)")/postgres
+        before=$("$server" -V 2>/dev/null || true)
+        # The extension alone: naming postgresql-15 too upgraded the server's files under the running private
+        # cluster, whose next backend then loaded a newer plpgsql.so ("undefined symbol") and failed the suite.
+        (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-auto-failover) >&2
+        # Should a dependency still upgrade PostgreSQL, the running private cluster restarts on its new files.
+        if [ "$before" != "$("$server" -V 2>/dev/null || true)" ] && "$root/scripts/pg.sh" status >/dev/null 2>&1; then
+            echo "scripts/ha.sh: PostgreSQL was upgraded ($before); restarting the private cluster on the new files" >&2
+            "$root/scripts/pg.sh" restart >&2
+        fi
     fi
     command -v pg_autoctl >/dev/null 2>&1 && return
     echo "scripts/ha.sh: pg_autoctl not found: install postgresql-15-auto-failover (Debian, Ubuntu)" >&2
