@@ -12,10 +12,6 @@ struct ConsortiumKeyTests {
     /// The keys that do not hold `consortium_id` today, and why. Shrinking this list is the work before sharding
     /// (docs/operations.md, "Past one primary").
     static let known: [String: String] = [
-        // A member's code is unique nationally today; per consortium it must be resolved within the caller's
-        // consortium everywhere an institution code is read (API paths, CLI options, seeds).
-        "institutions.institutions_code_key": "institution codes are unique nationally",
-        "institutions.institutions_pkey": "other tables refer to an institution by its id alone (national tables too)",
         // National roles (a regulator of the province, the service's administrator) have no consortium.
         "api_tokens.api_tokens_pkey": "a token may be national (no consortium)",
         "api_tokens.api_tokens_token_hash_key": "a token is found by its hash before its consortium is known",

@@ -18,7 +18,8 @@ struct StockImportExportTests {
 
     /// Drug codes of a member's catalogue in effect on `day`.
     static func catalogue(_ app: TestApp, _ member: String) async throws -> [String] {
-        let institution = try #require(try await InstitutionStore(database: app.database).find(code: member))
+        let institution = try #require(
+            try await InstitutionStore(database: app.database).find(code: member, consortiumID: try await app.demoConsortiumID))
         return try await MemberCatalogueUseCases(database: app.database).get(institution: institution, on: day).drugs.map(\.code)
             .sorted()
     }
@@ -41,7 +42,8 @@ struct StockImportExportTests {
             let audits = try await app.count("SELECT count(*)::int FROM audit_log WHERE entity_type = 'stock_opening'")
             let text = "\(Self.header)\n\(drugs[0]),T21A01,2027-08-31,120,,0.35\n\(drugs[1]), t21a02 ,2026-12-15,24.5,,\n"
             let summary = try await Self.importer(app).run(
-                input: .data(Data(text.utf8)), institutionCode: member, today: Self.day, actor: .console("test"))
+                input: .data(Data(text.utf8)), institutionCode: member, consortiumCode: "JLTCM", today: Self.day,
+                actor: .console("test"))
             #expect(summary.lines == 2 && summary.movements == 2 && summary.lots == 2)
             #expect(summary.quantity == Decimal(string: "144.5"))
             #expect(try await Self.onHand(app, member, "T21A01") == [120])
@@ -76,14 +78,16 @@ struct StockImportExportTests {
             let data = try #require(text.data(using: gbk))
             do {
                 _ = try await Self.importer(app).run(
-                    input: .data(data), institutionCode: member, today: Self.day, actor: .console("test"))
+                    input: .data(data), institutionCode: member, consortiumCode: "JLTCM", today: Self.day, actor: .console("test")
+                )
                 Issue.record("a GBK file was read as UTF-8")
             } catch let rejected as StockImportUseCases.Rejected {
                 #expect(rejected.description.contains("--encoding gbk"), "\(rejected)")
             }
             #expect(try await Self.onHand(app, member, "T21G01").isEmpty)
             let summary = try await Self.importer(app).run(
-                input: .data(data), encoding: .gbk, institutionCode: member, today: Self.day, actor: .console("test"))
+                input: .data(data), encoding: .gbk, institutionCode: member, consortiumCode: "JLTCM", today: Self.day,
+                actor: .console("test"))
             #expect(summary.movements == 1)
             #expect(try await Self.onHand(app, member, "T21G01") == [50])
         }
@@ -116,7 +120,8 @@ struct StockImportExportTests {
             ]
             do {
                 _ = try await Self.importer(app).run(
-                    input: .data(Data(lines.joined(separator: "\n").utf8)), institutionCode: member, today: Self.day,
+                    input: .data(Data(lines.joined(separator: "\n").utf8)), institutionCode: member, consortiumCode: "JLTCM",
+                    today: Self.day,
                     actor: .console("test"))
                 Issue.record("a bad file was imported")
             } catch let rejected as StockImportUseCases.Rejected {
@@ -136,21 +141,23 @@ struct StockImportExportTests {
             // The good lines alone import; the same lots again are refused, and a lot held with another expiry too.
             let good = [Self.header, lines[1], lines[10]].joined(separator: "\n")
             let summary = try await Self.importer(app).run(
-                input: .data(Data(good.utf8)), institutionCode: member, today: Self.day, actor: .console("test"))
+                input: .data(Data(good.utf8)), institutionCode: member, consortiumCode: "JLTCM", today: Self.day,
+                actor: .console("test"))
             #expect(summary.movements == 2)
             do {
                 _ = try await Self.importer(app).run(
                     input: .data(Data("\(Self.header)\n\(drugs[0]),T21B01,2027-09-30,10,,\n".utf8)), institutionCode: member,
-                    today: Self.day, actor: .console("test"))
+                    consortiumCode: "JLTCM", today: Self.day, actor: .console("test"))
                 Issue.record("a lot was opened twice")
             } catch let rejected as StockImportUseCases.Rejected {
                 #expect(
                     rejected.errors.map(\.reason)
                         == ["lot_number：批号 T21B01 在此处已有期初库存；expiry_date：批号 T21B01 在库的有效期至为 2027-08-31"])
             }
-            await #expect(throws: DomainError.notFound("no institution NOPE")) {
+            await #expect(throws: DomainError.notFound("no institution NOPE in JLTCM")) {
                 _ = try await Self.importer(app).run(
-                    input: .data(Data(good.utf8)), institutionCode: "NOPE", today: Self.day, actor: .console("test"))
+                    input: .data(Data(good.utf8)), institutionCode: "NOPE", consortiumCode: "JLTCM", today: Self.day,
+                    actor: .console("test"))
             }
             await #expect(throws: DomainError.notFound("no institution JL-TCMH in OTHER")) {
                 _ = try await Self.importer(app).run(
@@ -168,7 +175,7 @@ struct StockImportExportTests {
             let drug = drugs[0]
             _ = try await Self.importer(app).run(
                 input: .data(Data("\(Self.header)\n\(drug),T21E01,2027-12-31,100,,0.5\n\(drug),T21E02,2027-10-31,10,,\n".utf8)),
-                institutionCode: member, today: Self.day, actor: .console("test"))
+                institutionCode: member, consortiumCode: "JLTCM", today: Self.day, actor: .console("test"))
             func move(
                 _ lot: String, _ expiry: String, _ reason: String, _ direction: String, _ quantity: Int, _ day: String,
                 _ document: String
@@ -190,7 +197,8 @@ struct StockImportExportTests {
             try await move("T21E02", "2027-10-31", "104", "out", 10, "2026-06-30", "count")
             try await move("T21E01", "2027-12-31", "108", "in", 7, "2026-07-01", "delivery")
             let export = try await StockExportUseCases(database: app.database).export(
-                institutionCode: member, from: Self.day, to: Self.day, interfaces: NHSAInterface.allCases)
+                institutionCode: member, consortiumCode: "JLTCM", from: Self.day, to: Self.day, interfaces: NHSAInterface.allCases
+            )
             #expect(export.records.map(\.interface) == [.counts, .changes, .purchases, .sales])
             func rows(_ interface: NHSAInterface) -> [[String: String]] {
                 export.records.first { $0.interface == interface }!.rows.map {
@@ -215,7 +223,8 @@ struct StockImportExportTests {
             #expect(sales.first?["sel_retn_time"] == "2026-06-30 10:30:00" && sales.first?["expy_end"] == "2027-12-31")
             await #expect(throws: DomainError.self) {
                 _ = try await StockExportUseCases(database: app.database).export(
-                    institutionCode: member, from: Self.day.adding(days: 1), to: Self.day, interfaces: [.counts])
+                    institutionCode: member, consortiumCode: "JLTCM", from: Self.day.adding(days: 1), to: Self.day,
+                    interfaces: [.counts])
             }
         }
     }
@@ -287,15 +296,19 @@ struct StockImportExportTests {
         try await CLITests.withCommand { cli in
             let bad = try CLITests.file("\(Self.header)\nXNOPE999,T21C01,2027-08-31,0,,\n")
             defer { try? FileManager.default.removeItem(at: bad) }
-            let refused = try cli.run(["import", "stock", bad.path, "--institution", "SL-PA-HQ-VC"])
+            let refused = try cli.run(["import", "stock", bad.path, "--institution", "SL-PA-HQ-VC", "--consortium", "JLTCM"])
             #expect(
                 refused.status == 2 && refused.err.contains("line 2") && refused.err.contains("quantity：必须是大于 0"),
                 "\(refused.err)")
-            let unknown = try cli.run(["import", "stock", bad.path, "--institution", "NOPE"])
+            let unknown = try cli.run(["import", "stock", bad.path, "--institution", "NOPE", "--consortium", "JLTCM"])
             #expect(unknown.status == 1, "\(unknown.status) \(unknown.err)")
+            // A member's code is unique within its consortium only: the command names both.
+            let unscoped = try cli.run(["import", "stock", bad.path, "--institution", "SL-PA-HQ-VC"])
+            #expect(unscoped.status == 64 && unscoped.err.contains("--consortium"), "\(unscoped.status) \(unscoped.err)")
             let drug = try #require(
                 try cli.run([
-                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-01-01", "--to", "2099-12-31",
+                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--consortium", "JLTCM", "--from", "2026-01-01", "--to",
+                    "2099-12-31",
                     "--shape", "counts",
                 ]).out.split(separator: "\r\n").dropFirst().first?.split(separator: ",").first)
             let good = try CLITests.file("\(Self.header)\n\(drug),T21C02,2099-08-31,12,,\n")
@@ -304,7 +317,8 @@ struct StockImportExportTests {
             #expect(done.status == 0 && done.out.contains("1 opening movements"), "\(done.status) \(done.out) \(done.err)")
             let counts = try cli.run(
                 [
-                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--format", "nhsa", "--from", "2026-01-01", "--to",
+                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--consortium", "JLTCM", "--format", "nhsa", "--from",
+                    "2026-01-01", "--to",
                     "2099-12-31",
                     "--shape", "counts",
                 ])
@@ -312,21 +326,30 @@ struct StockImportExportTests {
             #expect(counts.out.contains(",T21C02,T21C02,,2099-08-31,"), "\(counts.out)")
             let json = try cli.run(
                 [
-                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-01-01", "--to", "2099-12-31", "--output",
+                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--consortium", "JLTCM", "--from", "2026-01-01", "--to",
+                    "2099-12-31", "--output",
                     "json",
                 ])
             let object = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
             #expect(
                 json.status == 0 && (object?["interfaces"] as? [String: Any])?.keys.sorted() == ["3501", "3502", "3503", "3505"])
             for arguments in [
-                ["export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-12-02", "--to", "2026-12-01"],
-                ["export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-12-01", "--to", "2026-12-01"],
                 [
-                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-12-01", "--to", "2026-12-01", "--shape",
+                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--consortium", "JLTCM", "--from", "2026-12-02", "--to",
+                    "2026-12-01",
+                ],
+                [
+                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--consortium", "JLTCM", "--from", "2026-12-01", "--to",
+                    "2026-12-01",
+                ],
+                [
+                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--consortium", "JLTCM", "--from", "2026-12-01", "--to",
+                    "2026-12-01", "--shape",
                     "returns",
                 ],
                 [
-                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--from", "2026-12-01", "--to", "2026-12-01", "--format",
+                    "export", "stock", "--institution", "SL-PA-HQ-VC", "--consortium", "JLTCM", "--from", "2026-12-01", "--to",
+                    "2026-12-01", "--format",
                     "xml",
                 ],
             ] {

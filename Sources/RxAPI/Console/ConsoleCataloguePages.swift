@@ -371,7 +371,7 @@ struct ConsoleCataloguePages: Sendable {
     /// The institution of the address, when it is of the person's consortium (404 otherwise, as the API answers).
     func memberInstitution(_ c: ConsoleRequest) async throws -> Institution {
         let code = c.segment(-1)
-        guard let institution = try await InstitutionUseCases(database: database).find(code: code),
+        guard let institution = try await InstitutionUseCases(database: database).find(code: code, for: c.principal),
             c.principal.may(.readConsortium(consortiumID: institution.consortiumID))
         else { throw DomainError.notFound("no institution \(code)") }
         return institution

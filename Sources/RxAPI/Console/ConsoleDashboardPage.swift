@@ -16,8 +16,9 @@ struct ConsoleDashboardPage: Sendable {
         let language = c.language
         var member: Institution?
         if let code = c.request.uri.queryParameters.get("member"), !code.isEmpty {
-            // Another consortium's member is refused by `DashboardUseCases.figures`, as one that does not exist.
-            guard let found = try await InstitutionUseCases(database: database).find(code: code) else {
+            // Looked up among the consortium's members: another consortium's code is one that does not exist.
+            guard let found = try await InstitutionUseCases(database: database).find(code: code, consortiumID: consortium.id)
+            else {
                 throw DomainError.notFound("no institution \(code)")
             }
             member = found

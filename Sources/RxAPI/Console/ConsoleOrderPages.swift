@@ -38,7 +38,9 @@ struct ConsoleOrderPages: Sendable {
         }
         let lead = consortium.leadInstitutionCode
         var own: Institution?
-        if let code = c.principal.institutionCode { own = try await InstitutionUseCases(database: database).find(code: code) }
+        if let code = c.principal.institutionCode {
+            own = try await InstitutionUseCases(database: database).find(code: code, consortiumID: consortium.id)
+        }
         let read: (PageRequest) async throws -> Page<PurchaseOrder>
         if c.principal.may(.readSupplyCentreOrders(consortiumID: consortium.id, leadInstitutionCode: lead)) {
             let member = c.query("member").flatMap { $0.isEmpty ? nil : $0 }
@@ -114,7 +116,7 @@ struct ConsoleOrderPages: Sendable {
             c,
             {
                 guard let code = c.principal.institutionCode,
-                    let institution = try await InstitutionUseCases(database: database).find(code: code)
+                    let institution = try await InstitutionUseCases(database: database).find(code: code, for: c.principal)
                 else { throw DomainError.forbidden("only a member's people raise its orders") }
                 var lines: [OrderLineRequest] = []
                 var errors: [FieldError] = []
@@ -159,7 +161,8 @@ struct ConsoleOrderPages: Sendable {
         let (consortium, order) = try await order(c)
         let language = c.language
         let drugs = try await drugs(order)
-        let institution = try await InstitutionUseCases(database: database).find(code: order.institutionCode)
+        let institution = try await InstitutionUseCases(database: database).find(
+            code: order.institutionCode, consortiumID: consortium.id)
         return routes.render(
             "order_print",
             [
@@ -191,7 +194,8 @@ struct ConsoleOrderPages: Sendable {
         }
         let drugs = try await drugs(order)
         let lines = Dictionary(order.lines.map { ($0.lineNo, $0) }, uniquingKeysWith: { a, _ in a })
-        let institution = try await InstitutionUseCases(database: database).find(code: order.institutionCode)
+        let institution = try await InstitutionUseCases(database: database).find(
+            code: order.institutionCode, consortiumID: consortium.id)
         return routes.render(
             "receipt_print",
             [

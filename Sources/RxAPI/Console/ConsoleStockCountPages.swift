@@ -56,8 +56,7 @@ struct ConsoleStockCountPages: Sendable {
         let code =
             (c.form.text("member") ?? c.query("member")).flatMap { $0.isEmpty ? nil : $0 } ?? c.principal.institutionCode
             ?? consortium.leadInstitutionCode ?? ""
-        guard let institution = try await InstitutionUseCases(database: database).find(code: code),
-            institution.consortiumID == consortium.id
+        guard let institution = try await InstitutionUseCases(database: database).find(code: code, consortiumID: consortium.id)
         else { throw DomainError.notFound("no institution \(code)") }
         return institution
     }

@@ -25,8 +25,7 @@ struct ConsoleStockPages: Sendable {
         let code =
             c.query("member").flatMap { $0.isEmpty ? nil : $0 } ?? c.principal.institutionCode
             ?? consortium.leadInstitutionCode ?? ""
-        guard let institution = try await InstitutionUseCases(database: database).find(code: code),
-            institution.consortiumID == consortium.id
+        guard let institution = try await InstitutionUseCases(database: database).find(code: code, consortiumID: consortium.id)
         else { throw DomainError.notFound("no institution \(code)") }
         let filter = try StockPageFilter(c)
         let today = routes.clock.today()

@@ -39,7 +39,7 @@ extension APIHandler {
 
     /// An institution of the caller's consortium (others answer 404).
     func visibleInstitution(_ code: String, for principal: Principal) async throws -> Institution {
-        try visible(try await institutions.find(code: code), code: code, for: principal)
+        try visible(try await institutions.find(code: code, for: principal), code: code, for: principal)
     }
 
     /// `visibleInstitution`'s check of an institution already read.

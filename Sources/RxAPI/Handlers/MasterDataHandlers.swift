@@ -60,7 +60,7 @@ extension APIHandler {
 
     func getInstitution(_ input: Operations.GetInstitution.Input) async throws -> Operations.GetInstitution.Output {
         let principal = try RequestPrincipal.require()
-        guard let institution = try await institutions.find(code: input.path.code),
+        guard let institution = try await institutions.find(code: input.path.code, for: principal),
             principal.may(.readConsortium(consortiumID: institution.consortiumID))
         else { throw DomainError.notFound("no institution \(input.path.code)") }
         return .ok(.init(body: .json(try .init(institution))))

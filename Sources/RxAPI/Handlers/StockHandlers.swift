@@ -109,7 +109,7 @@ extension APIHandler {
     /// A member visible to the token, with its consortium (the supply centre is its lead).
     /// Both read in one query (`visibleInstitution` then `visibleConsortium`, checked alike).
     func stockScope(_ code: String, for principal: Principal) async throws -> (Institution, Consortium) {
-        let found = try await institutions.findWithConsortium(code: code)
+        let found = try await institutions.findWithConsortium(code: code, for: principal)
         let institution = try visible(found?.institution, code: code, for: principal)
         return (institution, try visible(found?.consortium, code: institution.consortiumCode, for: principal))
     }

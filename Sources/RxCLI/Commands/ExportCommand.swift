@@ -25,8 +25,8 @@ struct ExportCommand: AsyncParsableCommand {
         @Option(help: "The member's (institution's) code.")
         var institution: String
 
-        @Option(help: "The consortium's code: the member must be one of its members.")
-        var consortium: String?
+        @Option(help: "The consortium's code (a member's code is unique within its consortium only).")
+        var consortium: String
 
         @Option(help: "The shape: nhsa.")
         var format: String = "nhsa"

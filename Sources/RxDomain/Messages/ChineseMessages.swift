@@ -646,7 +646,7 @@ package enum ChineseMessages {
         ("{} is before {} takes effect ({})", "{1} 早于设置 {2} 的生效日期（{3}）"),
         ("the setting {} is not understood: {}", "无法识别设置 {1} 的值：{2}"),
         ("a consortium with this code already exists", "该编码的医联体已存在"),
-        ("an institution with this code already exists", "该编码的医疗机构已存在"),
+        ("the consortium already has an institution with this code", "本医联体已有该编码的医疗机构"),
         ("a supplier with this code already exists", "该编码的供应商已存在"),
         ("the distributor's invoice of this number is already recorded", "该配送企业此号码的发票已登记"),
         ("a payment with this reference is already recorded for the invoice", "该发票已登记过此付款凭证号"),

@@ -8,7 +8,8 @@ package enum ConstraintExplanations {
     package static let byName: [String: FieldError] = [
         "consortia_code_key": FieldError(field: "code", reason: "a consortium with this code already exists"),
         "shortages_one_open": FieldError(field: "id", reason: "another shortage of this drug is open"),
-        "institutions_code_key": FieldError(field: "code", reason: "an institution with this code already exists"),
+        "institutions_consortium_id_code_key":
+            FieldError(field: "code", reason: "the consortium already has an institution with this code"),
         "suppliers_code_key": FieldError(field: "code", reason: "a supplier with this code already exists"),
         "invoices_consortium_id_distributor_id_invoice_number_key":
             FieldError(field: "invoiceNumber", reason: "the distributor's invoice of this number is already recorded"),
@@ -49,7 +50,7 @@ package enum ConstraintExplanations {
             FieldError(field: "effectiveFrom", reason: "a provincial price of the drug already starts on this date"),
         "transfer_approvals_consortium_id_authority_document_number__key":
             FieldError(field: "documentNumber", reason: "this approval document is already recorded for the preparation"),
-        "transfer_receipts_shipment_id_key": FieldError(field: "shipmentId", reason: "the shipment is already received"),
+        "transfer_receipts_shipment_once": FieldError(field: "shipmentId", reason: "the shipment is already received"),
         "long_prescriptions_consortium_id_patient_ref_drug_code_sup_excl":
             FieldError(field: "drugCode", reason: "the patient already holds a long prescription of this drug for these days"),
         "price_agreements_consortium_id_drug_code_daterange_excl":

@@ -227,8 +227,10 @@ package struct LongPrescriptionStore: SQLStore {
         try await DrugStore(database: database).find(codes: codes, on: connection)
     }
 
-    package func institution(code: String, connection: PostgresConnection) async throws -> Institution? {
-        try await InstitutionStore(database: database).find(code: code, on: connection)
+    package func institution(code: String, consortiumID: Int64, connection: PostgresConnection) async throws
+        -> Institution?
+    {
+        try await InstitutionStore(database: database).find(code: code, consortiumID: consortiumID, on: connection)
     }
 
     // MARK: Issuing
@@ -355,8 +357,10 @@ package struct LongPrescriptionStore: SQLStore {
         case other
     }
 
-    package func institutionID(code: String, connection: PostgresConnection) async throws -> Int64? {
-        try await connection.row("SELECT id FROM institutions WHERE code = \(code)", as: Int64.self, logger: logger)
+    package func institutionID(code: String, consortiumID: Int64, connection: PostgresConnection) async throws -> Int64? {
+        try await connection.row(
+            "SELECT id FROM institutions WHERE consortium_id = \(consortiumID) AND code = \(code)", as: Int64.self,
+            logger: logger)
     }
 
     package func end(id: Int64, reason: EndReason, consortiumID: Int64, today: BusinessDate, connection: PostgresConnection)

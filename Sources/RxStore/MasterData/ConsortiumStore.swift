@@ -64,12 +64,13 @@ package struct ConsortiumStore: SQLStore {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    /// The institution a change names as the lead, with the consortium it belongs to.
-    package func leadCandidate(code: String, on connection: PostgresConnection) async throws
+    /// The institution a change names as the lead, among the consortium's members.
+    package func leadCandidate(code: String, consortiumID: Int64, on connection: PostgresConnection) async throws
         -> ConsortiumRules.LeadCandidate?
     {
         try await connection.row(
-            "SELECT id, consortium_id FROM institutions WHERE code = \(code)", as: (Int64, Int64).self, logger: logger
+            "SELECT id, consortium_id FROM institutions WHERE consortium_id = \(consortiumID) AND code = \(code)",
+            as: (Int64, Int64).self, logger: logger
         ).map { ConsortiumRules.LeadCandidate(id: $0.0, consortiumID: $0.1) }
     }
 

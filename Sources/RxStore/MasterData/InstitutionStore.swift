@@ -46,21 +46,41 @@ package struct InstitutionStore: SQLStore {
             type: try decodeEnum(r.6), hasTestingLab: r.7, isLead: r.8)
     }
 
-    package func find(code: String) async throws -> Institution? {
-        try await database.read { try await find(code: code, on: $0) }
+    /// The member with `code` in the consortium: codes are unique within a consortium, not across the province.
+    package func find(code: String, consortiumID: Int64) async throws -> Institution? {
+        try await database.read { try await find(code: code, consortiumID: consortiumID, on: $0) }
     }
 
-    package func find(code: String, on connection: PostgresConnection) async throws -> Institution? {
-        try await connection.row(InstitutionWithConsortium(code: code), logger: database.logger).map {
+    package func find(code: String, consortiumID: Int64, on connection: PostgresConnection) async throws -> Institution? {
+        try await connection.row(
+            InstitutionWithConsortium(consortiumID: consortiumID, code: code), logger: database.logger
+        ).map {
             try Self.institution(($0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6, $0.7, $0.8))
         }
     }
 
+    /// The member with `code` of the consortium with `consortiumCode`: a command names both.
+    package func find(code: String, consortiumCode: String, on connection: PostgresConnection) async throws
+        -> Institution?
+    {
+        try await connection.row(
+            """
+            SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
+                   c.lead_institution_id IS NOT DISTINCT FROM i.id
+            FROM institutions i JOIN consortia c ON c.id = i.consortium_id
+            WHERE c.code = \(consortiumCode) AND i.code = \(code)
+            """, as: Row.self, logger: database.logger
+        ).map(Self.institution)
+    }
+
     /// An institution with its consortium (and the consortium's lead), in one query.
-    package func findWithConsortium(code: String) async throws -> (institution: Institution, consortium: Consortium)? {
+    package func findWithConsortium(code: String, consortiumID: Int64) async throws
+        -> (institution: Institution, consortium: Consortium)?
+    {
         guard
             let r = try await database.read({ connection in
-                try await connection.row(InstitutionWithConsortium(code: code), logger: database.logger)
+                try await connection.row(
+                    InstitutionWithConsortium(consortiumID: consortiumID, code: code), logger: database.logger)
             })
         else { return nil }
         return try Self.withConsortium(r)
@@ -74,13 +94,13 @@ package struct InstitutionStore: SQLStore {
         )
     }
 
-    /// The lookup of every request that names a member (with or without its consortium), prepared once per
+    /// The lookup of every request that names a member (within the caller's consortium), prepared once per
     /// connection.
     struct InstitutionWithConsortium: PostgresPreparedStatement {
         static let sql = """
             SELECT \(columns)
             FROM \(tables)
-            WHERE i.code = $1
+            WHERE i.consortium_id = $1 AND i.code = $2
             """
         /// The twelve columns of `Row`, for statements that read a member with more (`StockStore.MemberStockView`).
         static let columns = """
@@ -92,10 +112,12 @@ package struct InstitutionStore: SQLStore {
             LEFT JOIN institutions l ON l.id = c.lead_institution_id
             """
         typealias Row = (Int64, Int64, String, String, String, String, String, Bool, Bool, String, String, String?)
+        var consortiumID: Int64
         var code: String
 
         func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(consortiumID)
             bindings.append(code)
             return bindings
         }
@@ -136,14 +158,16 @@ package struct InstitutionStore: SQLStore {
             """, logger: logger)
     }
 
-    /// The institution by code, its row locked for an update.
-    package func findForUpdate(code: String, on connection: PostgresConnection) async throws -> Institution? {
+    /// The institution by code in the consortium, its row locked for an update.
+    package func findForUpdate(code: String, consortiumID: Int64, on connection: PostgresConnection) async throws
+        -> Institution?
+    {
         try await connection.row(
             """
             SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
                    c.lead_institution_id IS NOT DISTINCT FROM i.id
             FROM institutions i JOIN consortia c ON c.id = i.consortium_id
-            WHERE i.code = \(code) FOR UPDATE OF i
+            WHERE i.consortium_id = \(consortiumID) AND i.code = \(code) FOR UPDATE OF i
             """, as: Row.self, logger: logger
         ).map(Self.institution)
     }

@@ -3,9 +3,11 @@ import PostgresNIO
 import RxDomain
 
 extension OrderStore {
-    /// A member by code, read in the edit's transaction.
-    package func institution(code: String, on connection: PostgresConnection) async throws -> Institution? {
-        try await InstitutionStore(database: database).find(code: code, on: connection)
+    /// A member of the consortium by code, read in the edit's transaction.
+    package func institution(code: String, consortiumID: Int64, on connection: PostgresConnection) async throws
+        -> Institution?
+    {
+        try await InstitutionStore(database: database).find(code: code, consortiumID: consortiumID, on: connection)
     }
 
     /// Changes a draft line's quantity.

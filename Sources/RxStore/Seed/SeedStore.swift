@@ -301,10 +301,9 @@ package struct SeedStore: SQLStore {
                 """
                 INSERT INTO institutions (consortium_id, code, name, level, type, has_testing_lab)
                 VALUES (\(consortiumID), \(i.code), \(i.name), \(i.level.rawValue), \(i.type.rawValue), \(i.hasTestingLab))
-                ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level, type = EXCLUDED.type,
-                    has_testing_lab = EXCLUDED.has_testing_lab, updated_at = now()
-                WHERE institutions.consortium_id = EXCLUDED.consortium_id
-                  AND (institutions.name, institutions.level, institutions.type, institutions.has_testing_lab)
+                ON CONFLICT (consortium_id, code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level,
+                    type = EXCLUDED.type, has_testing_lab = EXCLUDED.has_testing_lab, updated_at = now()
+                WHERE (institutions.name, institutions.level, institutions.type, institutions.has_testing_lab)
                       IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.level, EXCLUDED.type, EXCLUDED.has_testing_lab)
                 RETURNING 1
                 """, as: Int.self, logger: logger
@@ -312,9 +311,9 @@ package struct SeedStore: SQLStore {
         }
         changed += try await connection.rows(
             """
-            UPDATE consortia SET lead_institution_id = (SELECT id FROM institutions WHERE code = \(c.lead)), updated_at = now()
-            WHERE id = \(consortiumID)
-              AND lead_institution_id IS DISTINCT FROM (SELECT id FROM institutions WHERE code = \(c.lead))
+            UPDATE consortia SET lead_institution_id = l.id, updated_at = now()
+            FROM (SELECT id FROM institutions WHERE consortium_id = \(consortiumID) AND code = \(c.lead)) l
+            WHERE consortia.id = \(consortiumID) AND lead_institution_id IS DISTINCT FROM l.id
             RETURNING 1
             """, as: Int.self, logger: logger
         ).count

@@ -314,12 +314,14 @@ package struct StockStore: SQLStore {
         """
 
     /// A member with its consortium, the settings `keys` in force on `date`, and a page of its stock with no filter:
-    /// everything the member's stock page needs, on one lease and in one statement. Nil when no member has `code`.
-    package func memberView(code: String, settingKeys keys: [String], on date: BusinessDate, page: PageRequest)
-        async throws -> MemberStockView?
-    {
+    /// everything the member's stock page needs, on one lease and in one statement. Nil when the consortium has no
+    /// member `code`.
+    package func memberView(
+        code: String, consortiumID: Int64, settingKeys keys: [String], on date: BusinessDate, page: PageRequest
+    ) async throws -> MemberStockView? {
         let statement = MemberStockViewStatement<BoundPageRows>(
-            code: code, keys: keys, date: date.description, after: page.after.flatMap(Int64.init) ?? 0,
+            consortiumID: consortiumID, code: code, keys: keys, date: date.description,
+            after: page.after.flatMap(Int64.init) ?? 0,
             limit: page.limit + 1)
         let rows = try await database.read { connection in
             switch statement.limit {
@@ -380,7 +382,7 @@ package struct StockStore: SQLStore {
 
         /// The same statement with the limit written in.
         func with<Fixed: PageRowsLimit>(_: Fixed.Type) -> MemberStockViewStatement<Fixed> {
-            .init(code: code, keys: keys, date: date, after: after, limit: limit)
+            .init(consortiumID: consortiumID, code: code, keys: keys, date: date, after: after, limit: limit)
         }
 
         /// The statement with `limit` rows at most, or with the limit bound as `$5` (nil).
@@ -392,7 +394,7 @@ package struct StockStore: SQLStore {
                 WITH m AS (
                     SELECT \(InstitutionStore.InstitutionWithConsortium.columns)
                     FROM \(InstitutionStore.InstitutionWithConsortium.tables)
-                    WHERE i.code = $1
+                    WHERE i.consortium_id = $6 AND i.code = $1
                 ), settings AS (
                     \(Settings.inForceArrays(keys: "$2::text[]", consortiumID: "(SELECT consortium_id FROM m)", date: "$3::date"))
                 )
@@ -407,8 +409,9 @@ package struct StockStore: SQLStore {
                 ORDER BY p.id
                 """
         }
-        static var bindingDataTypes: [PostgresDataType] { [.text, .textArray, .text, .int8, .int8] }
+        static var bindingDataTypes: [PostgresDataType] { [.text, .textArray, .text, .int8, .int8, .int8] }
         typealias Row = MemberViewRow
+        var consortiumID: Int64
         var code: String
         var keys: [String]
         var date: String
@@ -416,12 +419,13 @@ package struct StockStore: SQLStore {
         var limit: Int
 
         func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 5)
+            var bindings = PostgresBindings(capacity: 6)
             bindings.append(code)
             bindings.append(keys)
             bindings.append(date)
             bindings.append(after)
             bindings.append(Int64(limit))
+            bindings.append(consortiumID)
             return bindings
         }
 

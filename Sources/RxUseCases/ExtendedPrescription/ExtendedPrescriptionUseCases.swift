@@ -60,7 +60,7 @@ package struct ExtendedPrescriptionUseCases: Sendable {
             ].joined(separator: "|"))
         return try await database.transaction { transaction in
             let issuer = try LongPrescriptionRules.issuingInstitution(
-                try await lookup.institution(code: request.institutionCode, connection: transaction),
+                try await lookup.institution(code: request.institutionCode, consortiumID: consortiumID, connection: transaction),
                 code: request.institutionCode, consortiumID: consortiumID)
             try principal.require(.issueExtendedPrescription(consortiumID: consortiumID, institutionID: issuer.id))
             let keys = IdempotencyKeyStore(database: database)
@@ -78,8 +78,7 @@ package struct ExtendedPrescriptionUseCases: Sendable {
                     .orNotFound("no extended prescription \(id)")
             }
             func member(_ code: String, field: String) async throws -> Institution {
-                guard let found = try await lookup.institution(code: code, connection: transaction),
-                    found.consortiumID == consortiumID
+                guard let found = try await lookup.institution(code: code, consortiumID: consortiumID, connection: transaction)
                 else { throw DomainError.invalid(field, "no member \(code)") }
                 return found
             }

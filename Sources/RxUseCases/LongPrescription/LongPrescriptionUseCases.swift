@@ -48,8 +48,9 @@ package struct LongPrescriptionUseCases: Sendable {
     func pseudonyms(ofMember pseudonym: String, at institutionCode: String, consortiumID: Int64, connection: StoreConnection)
         async throws -> [MemberPatient]
     {
-        guard let institution = try await store.institution(code: institutionCode, connection: connection),
-            institution.consortiumID == consortiumID
+        guard
+            let institution = try await store.institution(
+                code: institutionCode, consortiumID: consortiumID, connection: connection)
         else { throw DomainError.invalid("institutionCode", "no member \(institutionCode)") }
         let member = MemberPatient(institutionID: institution.id, pseudonym: pseudonym)
         return PatientLinkRules.pseudonyms(
@@ -264,7 +265,7 @@ package struct LongPrescriptionUseCases: Sendable {
         let cached = try await cache?.context(consortiumID: consortiumID, on: today, database: database)
         return try await database.transaction { transaction in
             let institution = try LongPrescriptionRules.issuingInstitution(
-                try await store.institution(code: request.institutionCode, connection: transaction),
+                try await store.institution(code: request.institutionCode, consortiumID: consortiumID, connection: transaction),
                 code: request.institutionCode, consortiumID: consortiumID)
             try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institution.id))
             try principal.requireOwnPrescriber(request.prescriberPseudonym)
@@ -386,7 +387,9 @@ package struct LongPrescriptionUseCases: Sendable {
     {
         let prescription = try await store.prescription(id: id, consortiumID: consortiumID, connection: transaction, lock: true)
             .orNotFound("no long prescription \(id)")
-        guard let institutionID = try await store.institutionID(code: prescription.institutionCode, connection: transaction)
+        guard
+            let institutionID = try await store.institutionID(
+                code: prescription.institutionCode, consortiumID: consortiumID, connection: transaction)
         else { throw DomainError.notFound(prescription.institutionCode) }
         try principal.require(.issueLongPrescription(consortiumID: consortiumID, institutionID: institutionID))
         return prescription

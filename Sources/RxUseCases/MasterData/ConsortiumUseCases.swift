@@ -22,7 +22,7 @@ package struct ConsortiumUseCases: Sendable {
             try principal.require(.updateConsortium(consortiumID: before.id))
             var lead: ConsortiumRules.LeadCandidate?
             if let leadCode = change.leadInstitutionCode {
-                lead = try await consortia.leadCandidate(code: leadCode, on: transaction)
+                lead = try await consortia.leadCandidate(code: leadCode, consortiumID: before.id, on: transaction)
             }
             let leadID = try ConsortiumRules.leadInstitutionID(lead, code: change.leadInstitutionCode, of: before)
             try await consortia.update(id: before.id, with: change, leadInstitutionID: leadID, on: transaction)

@@ -11,13 +11,24 @@ package struct InstitutionUseCases: Sendable {
         self.institutions = InstitutionStore(database: database)
     }
 
-    package func find(code: String) async throws -> Institution? {
-        try await institutions.find(code: code)
+    /// The member with `code` in the consortium (codes are unique within a consortium only).
+    package func find(code: String, consortiumID: Int64) async throws -> Institution? {
+        try await institutions.find(code: code, consortiumID: consortiumID)
     }
 
-    /// An institution with its consortium, in one query (the stock reads' scope).
-    package func findWithConsortium(code: String) async throws -> (institution: Institution, consortium: Consortium)? {
-        try await institutions.findWithConsortium(code: code)
+    /// The member a principal names by code: in the principal's consortium, and nil for a principal of none.
+    package func find(code: String, for principal: Principal) async throws -> Institution? {
+        guard let consortiumID = principal.consortiumID else { return nil }
+        return try await institutions.find(code: code, consortiumID: consortiumID)
+    }
+
+    /// The member a principal names, with its consortium, in one query (the stock reads' scope); nil for a
+    /// principal of no consortium.
+    package func findWithConsortium(code: String, for principal: Principal) async throws
+        -> (institution: Institution, consortium: Consortium)?
+    {
+        guard let consortiumID = principal.consortiumID else { return nil }
+        return try await institutions.findWithConsortium(code: code, consortiumID: consortiumID)
     }
 
     package func list(consortiumID: Int64, page: PageRequest) async throws -> Page<Institution> {
@@ -30,7 +41,8 @@ package struct InstitutionUseCases: Sendable {
         try ConsortiumRules.checkNewInstitutionCode(draft.code)
         return try await database.transaction { transaction in
             try await institutions.insert(draft, consortiumID: consortium.id, on: transaction)
-            let created = try await institutions.find(code: draft.code, on: transaction).orNotFound(draft.code)
+            let created = try await institutions.find(code: draft.code, consortiumID: consortium.id, on: transaction).orNotFound(
+                draft.code)
             try await database.audit.record(
                 on: transaction, consortiumID: consortium.id, actor: Actor(principal), action: "create",
                 entityType: "institution", entityKey: draft.code, before: Institution?.none, after: created)
@@ -40,12 +52,12 @@ package struct InstitutionUseCases: Sendable {
 
     package func update(code: String, with change: InstitutionUpdate, by principal: Principal) async throws -> Institution {
         try await database.transaction { transaction in
-            guard let before = try await institutions.findForUpdate(code: code, on: transaction),
-                before.consortiumID == principal.consortiumID
+            let consortiumID = try principal.scopedConsortiumID(orNotFound: "no institution \(code)")
+            guard let before = try await institutions.findForUpdate(code: code, consortiumID: consortiumID, on: transaction)
             else { throw DomainError.notFound("no institution \(code)") }
             try principal.require(.updateInstitution(consortiumID: before.consortiumID, institutionID: before.id))
             try await institutions.update(id: before.id, with: change, on: transaction)
-            let after = try await institutions.find(code: code, on: transaction).orNotFound(code)
+            let after = try await institutions.find(code: code, consortiumID: consortiumID, on: transaction).orNotFound(code)
             try await database.audit.record(
                 on: transaction, consortiumID: before.consortiumID, actor: Actor(principal), action: "update",
                 entityType: "institution", entityKey: code, before: before, after: after)

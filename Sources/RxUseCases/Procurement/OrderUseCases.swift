@@ -216,7 +216,7 @@ package struct OrderUseCases: Sendable {
         drugCode: String, institutionCode: String, orderDate: BusinessDate, consortiumID: Int64,
         connection: StoreConnection
     ) async throws -> PriceAgreement {
-        guard let institution = try await orders.institution(code: institutionCode, on: connection)
+        guard let institution = try await orders.institution(code: institutionCode, consortiumID: consortiumID, on: connection)
         else { throw DomainError.notFound("no institution \(institutionCode)") }
         let inCatalogue = try await orders.catalogueDrugCodes(institution: institution, on: orderDate, connection: connection)
             .contains(drugCode)

@@ -343,8 +343,8 @@ package struct ShortageActionUseCases: Sendable {
             let supplierID = try await shortages.supplierID(code: supplierCode, connection: c)
         else { throw DomainError.invalid("supplierCode", "no supplier \(input.supplierCode ?? "")") }
         guard let code = input.institutionCode ?? consortium.leadInstitutionCode,
-            let institution = try await InstitutionStore(database: database).find(code: code, on: c),
-            institution.consortiumID == consortium.id
+            let institution = try await InstitutionStore(database: database).find(
+                code: code, consortiumID: consortium.id, on: c)
         else {
             throw DomainError.invalid(
                 "institutionCode", "no institution \(input.institutionCode ?? "") in \(consortium.code)")

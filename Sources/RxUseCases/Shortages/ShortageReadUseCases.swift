@@ -174,9 +174,9 @@ package struct ShortageReadUseCases: Sendable {
 
     func member(_ code: String, of consortium: Consortium) async throws -> Institution {
         let found = try await database.read { connection in
-            try await InstitutionStore(database: database).find(code: code, on: connection)
+            try await InstitutionStore(database: database).find(code: code, consortiumID: consortium.id, on: connection)
         }
-        guard let found, found.consortiumID == consortium.id else {
+        guard let found else {
             throw DomainError.notFound("no institution \(code) in \(consortium.code)")
         }
         return found

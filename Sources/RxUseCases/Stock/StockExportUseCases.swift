@@ -22,16 +22,14 @@ package struct StockExportUseCases: Sendable {
     }
 
     package func export(
-        institutionCode: String, consortiumCode: String? = nil, from: BusinessDate, to: BusinessDate,
+        institutionCode: String, consortiumCode: String, from: BusinessDate, to: BusinessDate,
         interfaces: [NHSAInterface]
     ) async throws -> Export {
         try NHSAStockExport.checkPeriod(from: from, to: to)
         return try await database.read { connection in
-            let member = try await InstitutionStore(database: database).find(code: institutionCode, on: connection)
-                .orNotFound("no institution \(institutionCode)")
-            if let consortiumCode, member.consortiumCode != consortiumCode {
-                throw DomainError.notFound("no institution \(institutionCode) in \(consortiumCode)")
-            }
+            let member = try await InstitutionStore(database: database).find(
+                code: institutionCode, consortiumCode: consortiumCode, on: connection
+            ).orNotFound("no institution \(institutionCode) in \(consortiumCode)")
             var balances: [NHSALotBalance] = []
             if interfaces.contains(.counts) {
                 balances = try await store.balances(

@@ -41,7 +41,7 @@ package struct StockImportUseCases: Sendable {
     }
 
     package func run(
-        input: FileInput, encoding: FileEncoding = .utf8, institutionCode: String, consortiumCode: String? = nil,
+        input: FileInput, encoding: FileEncoding = .utf8, institutionCode: String, consortiumCode: String,
         today: BusinessDate, actor: Actor
     ) async throws -> Summary {
         try await database.transaction { transaction in
@@ -51,17 +51,15 @@ package struct StockImportUseCases: Sendable {
         }
     }
 
-    /// Reads, checks and applies the file in the caller's transaction (the seed's, or `run`'s). An unknown member,
-    /// or a member of another consortium than `consortiumCode`, is not found.
+    /// Reads, checks and applies the file in the caller's transaction (the seed's, or `run`'s). A code that is no
+    /// member of the consortium `consortiumCode` is not found.
     package func load(
-        _ input: FileInput, encoding: FileEncoding, institutionCode: String, consortiumCode: String?, today: BusinessDate,
+        _ input: FileInput, encoding: FileEncoding, institutionCode: String, consortiumCode: String, today: BusinessDate,
         actor: Actor, on connection: StoreConnection
     ) async throws -> Summary {
-        let member = try await InstitutionStore(database: database).find(code: institutionCode, on: connection)
-            .orNotFound("no institution \(institutionCode)")
-        if let consortiumCode, member.consortiumCode != consortiumCode {
-            throw DomainError.notFound("no institution \(institutionCode) in \(consortiumCode)")
-        }
+        let member = try await InstitutionStore(database: database).find(
+            code: institutionCode, consortiumCode: consortiumCode, on: connection
+        ).orNotFound("no institution \(institutionCode) in \(consortiumCode)")
         let catalogue = try await MemberCatalogueStore(database: database).drugCodes(
             institution: member, on: today, connection: connection)
         let lines: Int

@@ -99,12 +99,17 @@ package struct StockUseCases: Sendable {
 
     /// A page of a member's stock on hand with no filter: the list a pharmacy opens and a HIS polls, read with the
     /// member, its consortium and the settings in one statement (`StockStore.memberView`). `visible` is the caller's
-    /// check that the token may see the member (404 when not, or when there is none).
+    /// check that the token may see the member (404 when not, or when there is none); the member is looked up in the
+    /// token's consortium.
     package func memberPage(
         code: String, today: BusinessDate, page: PageRequest, by principal: Principal,
         visible: (Institution?, Consortium?) throws -> (Institution, Consortium)
     ) async throws -> Page<StockLine> {
-        let view = try await stock.memberView(code: code, settingKeys: Self.thresholdKeys, on: today, page: page)
+        var view: MemberStockView?
+        if let consortiumID = principal.consortiumID {
+            view = try await stock.memberView(
+                code: code, consortiumID: consortiumID, settingKeys: Self.thresholdKeys, on: today, page: page)
+        }
         let (institution, consortium) = try visible(view?.institution, view?.consortium)
         try principal.require(
             .readStock(

@@ -132,8 +132,9 @@ package struct VBPUseCases: Sendable {
                     errors.append(.init(field: "\(field).genericName", reason: "\(v.genericName) is not in the agreement"))
                     continue
                 }
-                guard let member = try await institutions.find(code: v.institutionCode, on: transaction),
-                    member.consortiumID == consortium.id
+                guard
+                    let member = try await institutions.find(
+                        code: v.institutionCode, consortiumID: consortium.id, on: transaction)
                 else {
                     errors.append(.init(field: "\(field).institutionCode", reason: "no member \(v.institutionCode)"))
                     continue
@@ -255,8 +256,8 @@ package struct VBPUseCases: Sendable {
         try await database.transaction { transaction in
             _ = try await store.agreement(id: agreementID, consortiumID: consortium.id, lock: true, connection: transaction)
                 .orNotFound("no VBP agreement \(agreementID)")
-            guard let member = try await institutions.find(code: institutionCode, on: transaction),
-                member.consortiumID == consortium.id
+            guard
+                let member = try await institutions.find(code: institutionCode, consortiumID: consortium.id, on: transaction)
             else { throw DomainError.invalid("institutionCode", "no member \(institutionCode)") }
             let before = try await store.setScore(
                 agreementID: agreementID, institutionID: member.id, score: score, by: principal.tokenID,
@@ -350,7 +351,10 @@ package struct VBPUseCases: Sendable {
             let lowest = generic.products.map(\.winningPrice).min() ?? Money(0)
             let price = volume > 0 ? Money(value / volume).rounded(4) : lowest
             var memberID = mine.first?.institutionID ?? 0
-            if memberID == 0 { memberID = try await institutions.find(code: v.institutionCode, on: connection)?.id ?? 0 }
+            if memberID == 0 {
+                memberID =
+                    try await institutions.find(code: v.institutionCode, consortiumID: consortiumID, on: connection)?.id ?? 0
+            }
             lines.append(
                 (
                     memberID,

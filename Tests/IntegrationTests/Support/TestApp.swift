@@ -47,6 +47,14 @@ struct TestApp: Sendable {
         try await database.rows(query, as: Int.self).first ?? 0
     }
 
+    /// The demo consortium's id (member codes are unique within a consortium only).
+    var demoConsortiumID: Int64 {
+        get async throws {
+            try #require(
+                try await database.rows("SELECT id FROM consortia WHERE code = \(Self.demoConsortium)", as: Int64.self).first)
+        }
+    }
+
     /// Runs `body` against an application on a fresh copy of the seeded database, then drops the copy.
     static func run(
         configure: @escaping @Sendable (inout AppConfiguration) -> Void = { _ in },
