@@ -12,18 +12,11 @@ struct ConsortiumKeyTests {
     /// The keys that do not hold `consortium_id` today, and why. Shrinking this list is the work before sharding
     /// (docs/operations.md, "Past one primary").
     static let known: [String: String] = [
-        // National roles (a regulator of the province, the service's administrator) have no consortium.
+        // The national role (the service's master-data administrator) has no consortium.
         "api_tokens.api_tokens_pkey": "a token may be national (no consortium)",
         "api_tokens.api_tokens_token_hash_key": "a token is found by its hash before its consortium is known",
         "audit_log.audit_log_pkey": "national changes (drugs, suppliers) are audited without a consortium",
         "drug_code_crosswalk.drug_code_crosswalk_pkey": "a crosswalk row may be national (no consortium)",
-        // Preparations move between institutions under a provincial regulator's approval.
-        "preparation_licences.preparation_licences_pkey": "preparation transfers are keyed by their own ids",
-        "transfer_approvals.transfer_approvals_pkey": "preparation transfers are keyed by their own ids",
-        "transfer_approval_receivers.transfer_approval_receivers_pkey": "preparation transfers are keyed by their own ids",
-        "transfer_shipments.transfer_shipments_pkey": "preparation transfers are keyed by their own ids",
-        "transfer_receipts.transfer_receipts_pkey": "preparation transfers are keyed by their own ids",
-        "transfer_receipts.transfer_receipts_shipment_id_key": "one receipt per shipment, by the shipment's id",
     ]
 
     @Test("28: every primary or unique key of a table with consortium_id holds it, but the ones listed with their reason")
@@ -48,6 +41,32 @@ struct ConsortiumKeyTests {
             #expect(unexplained.isEmpty, "keys without consortium_id: \(unexplained)")
             // The list holds nothing that has been fixed since.
             #expect(Set(Self.known.keys).subtracting(found).isEmpty, "\(Set(Self.known.keys).subtracting(found))")
+        }
+    }
+
+    /// The foreign keys between two tables of consortium data that do not carry `consortium_id` on both sides, and
+    /// why. A key to national master data (drugs, suppliers, consortia) is not one of them.
+    static let crossing: [String: String] = [
+        "audit_log.audit_log_actor_token_id_fkey": "national changes are audited without a consortium"
+    ]
+
+    @Test("28: a foreign key between tables of consortium data carries consortium_id on both sides, but the ones listed")
+    func foreignKeysStayInTheConsortium() async throws {
+        try await TestApp.run { app in
+            let found = try await app.database.rows(
+                """
+                SELECT c.conrelid::regclass::text || '.' || c.conname
+                FROM pg_constraint c
+                JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attname = 'consortium_id' AND NOT a.attisdropped
+                JOIN pg_attribute b ON b.attrelid = c.confrelid AND b.attname = 'consortium_id' AND NOT b.attisdropped
+                WHERE c.contype = 'f'
+                  AND NOT (a.attnum = ANY(c.conkey) AND b.attnum = ANY(c.confkey)
+                           AND array_position(c.conkey, a.attnum) = array_position(c.confkey, b.attnum))
+                ORDER BY 1
+                """, as: String.self)
+            let unexplained = found.filter { Self.crossing[$0] == nil }
+            #expect(unexplained.isEmpty, "foreign keys that may cross consortia: \(unexplained)")
+            #expect(Set(Self.crossing.keys).subtracting(found).isEmpty, "\(Set(Self.crossing.keys).subtracting(found))")
         }
     }
 }
