@@ -66,6 +66,22 @@ struct ShortageReadTests {
             #expect(signals.first?["firstSeenOn"] as? String == d.description && signals.first?["clearedOn"] == nil)
             #expect((one.json["actions"] as? [Any])?.isEmpty == true)
 
+            // A page at a time: one by one the pages hold the same records in the same order, each once.
+            var paged: [Int] = []
+            var cursor: String?
+            repeat {
+                let page = try await app.call(
+                    .get, "\(Self.base)/shortages?limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""), token: admin)
+                #expect(page.status == .ok && Self.items(page).count == 1, "\(page.text)")
+                paged += Self.items(page).compactMap { $0["id"] as? Int }
+                cursor = page.json["nextCursor"] as? String
+            } while cursor != nil && paged.count < 50
+            #expect(paged == Self.items(all).compactMap { $0["id"] as? Int })
+            #expect(all.json["nextCursor"] == nil)
+            try await app.call(.get, "\(Self.base)/shortages?cursor=nope", token: admin).expectProblem(
+                .badRequest, naming: "cursor")
+            try await app.call(.get, "\(Self.base)/shortages?limit=0", token: admin).expectProblem(.badRequest, naming: "limit")
+
             // Regulators and auditors read; finance does not.
             #expect(try await app.call(.get, "\(Self.base)/shortages", token: try await app.token(.auditor)).status == .ok)
             try await app.call(.get, "\(Self.base)/shortages", token: try await app.token(.finance)).expectProblem(.forbidden)

@@ -28,8 +28,12 @@ struct ConsoleShortagePages: Sendable {
         let list = try choice("list", ShortageListKind.self)
         let member = c.query("member").flatMap { $0.isEmpty ? nil : String($0.prefix(40)) }
         let today = routes.clock.today()
-        let open = try await reads.open(
-            consortium: consortium, level: level, list: list, institutionCode: member, today: today, by: c.principal)
+        // Every open record on one page, as the supply centre works through them (the API pages them).
+        let open = try await ConsolePager.everyItem { page in
+            try await reads.open(
+                consortium: consortium, level: level, list: list, institutionCode: member, today: today, page: page,
+                by: c.principal)
+        }
         if c.wantsCSV {
             var writer = CSVWriter.forExcel(
                 header: [

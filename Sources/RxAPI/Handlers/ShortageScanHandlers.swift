@@ -68,10 +68,16 @@ extension APIHandler {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(input.path.code, for: principal)
         let today = self.today
-        let found = try await shortageReads.open(
+        let page = try await shortageReads.open(
             consortium: consortium, level: try convert(input.query.level), list: try convert(input.query.list),
-            institutionCode: input.query.member, today: today, by: principal)
-        return .ok(.init(body: .json(.init(asOf: today.description, items: try found.map(Components.Schemas.Shortage.init)))))
+            institutionCode: input.query.member, today: today,
+            page: try PageRequest(limit: input.query.limit, cursor: input.query.cursor), by: principal)
+        return .ok(
+            .init(
+                body: .json(
+                    .init(
+                        asOf: today.description, items: try page.items.map(Components.Schemas.Shortage.init),
+                        nextCursor: page.nextCursor))))
     }
 
     func getShortage(_ input: Operations.GetShortage.Input) async throws -> Operations.GetShortage.Output {

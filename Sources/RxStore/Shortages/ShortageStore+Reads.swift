@@ -107,9 +107,11 @@ extension ShortageStore {
     }
 
     /// Shortages by the filter, in the order they opened (then id), with their lists on `date` and their members
-    /// (only the affected ones unless `allMembers`); without either when not `complete` (what a count needs).
+    /// (only the affected ones unless `allMembers`); without either when not `complete` (what a count needs). With
+    /// `after`, those after that opening day and id; `limit` of them at most (nil: all).
     package func shortages(
-        consortiumID: Int64, filter: ShortageFilter, on date: BusinessDate, allMembers: Bool = false, complete: Bool = true
+        consortiumID: Int64, filter: ShortageFilter, on date: BusinessDate, allMembers: Bool = false, complete: Bool = true,
+        after: (openedOn: BusinessDate, id: Int64)? = nil, limit: Int? = nil
     ) async throws -> [ShortageView] {
         let level = filter.level?.rawValue
         let list = filter.list?.rawValue
@@ -130,7 +132,10 @@ extension ShortageStore {
               AND (\(filter.visibleTo)::bigint IS NULL OR s.level <> 'member' OR EXISTS (
                     SELECT 1 FROM shortage_members m WHERE m.consortium_id = s.consortium_id AND m.shortage_id = s.id
                       AND m.affected AND m.institution_id = \(filter.visibleTo)))
+              AND (\(after?.openedOn.description)::date IS NULL
+                   OR (s.opened_on, s.id) > (\(after?.openedOn.description)::date, \(after?.id)::bigint))
             ORDER BY s.opened_on, s.id
+            LIMIT \(limit)
             """, as: HeadRow.self)
         let views = try heads.map(Self.view)
         guard complete else { return views }

@@ -49,18 +49,32 @@ package struct ShortageReadUseCases: Sendable {
     }
 
     /// Open shortages, narrowed by level, list and member affected.
+    /// A page at a time, in the order they opened (keyset by opening day and id).
     package func open(
         consortium: Consortium, level: ShortageLevel?, list: ShortageListKind?, institutionCode: String?,
-        today: BusinessDate, by principal: Principal
-    ) async throws -> [ShortageView] {
-        try await open(
+        today: BusinessDate, page: PageRequest, by principal: Principal
+    ) async throws -> Page<ShortageView> {
+        let rows = try await open(
             consortium: consortium, level: level, list: list, institutionCode: institutionCode, today: today, by: principal,
-            complete: true)
+            complete: true, after: try page.after.map(Self.openCursor), limit: page.limit + 1)
+        return Page(rows: rows, limit: page.limit, key: { "\($0.openedOn) \($0.id)" })
+    }
+
+    /// The opening day and id a page of open shortages ended on (400 naming `cursor` for any other key).
+    static func openCursor(_ key: String) throws(DomainError) -> (openedOn: BusinessDate, id: Int64) {
+        let parts = key.split(separator: " ")
+        guard parts.count == 2, let day = BusinessDate(String(parts[0])), let id = Int64(parts[1]) else {
+            throw .badRequest(
+                "cursor: not a cursor this service issued",
+                [FieldError(field: "cursor", reason: "not a cursor this service issued")])
+        }
+        return (day, id)
     }
 
     private func open(
         consortium: Consortium, level: ShortageLevel?, list: ShortageListKind?, institutionCode: String?,
-        today: BusinessDate, by principal: Principal, complete: Bool
+        today: BusinessDate, by principal: Principal, complete: Bool, after: (openedOn: BusinessDate, id: Int64)? = nil,
+        limit: Int? = nil
     ) async throws -> [ShortageView] {
         let visibleTo = try scope(consortium, by: principal)
         var institutionID: Int64?
@@ -70,7 +84,7 @@ package struct ShortageReadUseCases: Sendable {
         return try await shortages.shortages(
             consortiumID: consortium.id,
             filter: ShortageFilter(level: level, list: list, institutionID: institutionID, visibleTo: visibleTo),
-            on: today, complete: complete)
+            on: today, complete: complete, after: after, limit: limit)
     }
 
     /// The level of each open shortage `open` would list (the same filter and permission), without reading their
