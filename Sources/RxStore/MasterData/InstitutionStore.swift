@@ -40,6 +40,13 @@ package struct InstitutionStore: SQLStore {
 
     typealias Row = (Int64, Int64, String, String, String, String, String, Bool, Bool)
 
+    /// The columns of `Row`, from an institution `i` and its consortium `c`.
+    static let selectInstitution = """
+        SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
+               c.lead_institution_id IS NOT DISTINCT FROM i.id
+        FROM institutions i JOIN consortia c ON c.id = i.consortium_id
+        """
+
     static func institution(_ r: Row) throws -> Institution {
         Institution(
             id: r.0, consortiumID: r.1, consortiumCode: r.2, code: r.3, name: r.4, level: try decodeEnum(r.5),
@@ -65,9 +72,7 @@ package struct InstitutionStore: SQLStore {
     {
         try await connection.row(
             """
-            SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
-                   c.lead_institution_id IS NOT DISTINCT FROM i.id
-            FROM institutions i JOIN consortia c ON c.id = i.consortium_id
+            \(unescaped: Self.selectInstitution)
             WHERE c.code = \(consortiumCode) AND i.code = \(code)
             """, as: Row.self, logger: database.logger
         ).map(Self.institution)
@@ -128,9 +133,7 @@ package struct InstitutionStore: SQLStore {
     package func list(consortiumID: Int64, page: PageRequest) async throws -> Page<Institution> {
         let rows = try await database.rows(
             """
-            SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
-                   c.lead_institution_id IS NOT DISTINCT FROM i.id
-            FROM institutions i JOIN consortia c ON c.id = i.consortium_id
+            \(unescaped: Self.selectInstitution)
             WHERE i.consortium_id = \(consortiumID) AND i.code > \(page.after ?? "")
             ORDER BY i.code
             LIMIT \(page.limit + 1)
@@ -141,9 +144,7 @@ package struct InstitutionStore: SQLStore {
     package func list(consortiumID: Int64, connection: PostgresConnection) async throws -> [Institution] {
         try await connection.rows(
             """
-            SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
-                   c.lead_institution_id IS NOT DISTINCT FROM i.id
-            FROM institutions i JOIN consortia c ON c.id = i.consortium_id
+            \(unescaped: Self.selectInstitution)
             WHERE i.consortium_id = \(consortiumID) ORDER BY i.code
             """, as: Row.self, logger: database.logger
         ).map(Self.institution)
@@ -164,9 +165,7 @@ package struct InstitutionStore: SQLStore {
     {
         try await connection.row(
             """
-            SELECT i.id, i.consortium_id, c.code, i.code, i.name, i.level, i.type, i.has_testing_lab,
-                   c.lead_institution_id IS NOT DISTINCT FROM i.id
-            FROM institutions i JOIN consortia c ON c.id = i.consortium_id
+            \(unescaped: Self.selectInstitution)
             WHERE i.consortium_id = \(consortiumID) AND i.code = \(code) FOR UPDATE OF i
             """, as: Row.self, logger: logger
         ).map(Self.institution)
