@@ -306,12 +306,18 @@ package struct StockStore: SQLStore {
     }
 
     /// The lots of a holding row, without the condition.
-    static let selectHoldings = """
+    static let selectHoldings = holdings(from: "stock_on_hand h")
+
+    /// The lots of a holding row read from `source`, the holdings as `h`: a subquery that has already chosen a page
+    /// of them joins the member, drug and location of those rows alone.
+    static func holdings(from source: String) -> String {
+        """
         SELECT h.id, i.code, l.code, h.drug_code, d.generic_name, d.unit, h.lot_number, h.expiry_date::text,
                h.quantity, \(blockOfLot)
-        FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id JOIN drugs d ON d.code = h.drug_code
+        FROM \(source) JOIN institutions i ON i.id = h.institution_id JOIN drugs d ON d.code = h.drug_code
         LEFT JOIN stock_locations l ON l.consortium_id = h.consortium_id AND l.id = h.location_id
         """
+    }
 
     /// A member with its consortium, the settings `keys` in force on `date`, and a page of its stock with no filter:
     /// everything the member's stock page needs, on one lease and in one statement. Nil when the consortium has no
@@ -375,6 +381,8 @@ package struct StockStore: SQLStore {
     /// the most, 200, each plus the row that says there is more): with the limit bound, PostgreSQL costed its
     /// generic plan for an unknown limit, found it dearer than planning with the values, and planned the statement
     /// anew on every call on a large ledger (docs/performance.md, "Stock"). Other sizes bind it (`BoundPageRows`).
+    /// The page is chosen from the holdings alone, in the member index's order, before the drug and location are
+    /// joined: joined first, the generic plan (expecting a few rows) hashed and sorted every lot the member holds.
     struct MemberStockViewStatement<Rows: PageRowsLimit>: PostgresPreparedStatement {
         static var sql: String { Rows.memberViewSQL }
         /// Short: PostgreSQL cuts a statement's name at 63 bytes, where the variants' full type names are alike.
@@ -401,10 +409,12 @@ package struct StockStore: SQLStore {
                 SELECT m.*, settings.keys, settings.vals, p.*
                 FROM m CROSS JOIN settings
                 LEFT JOIN LATERAL (
-                    \(selectHoldings)
-                    WHERE h.consortium_id = m.consortium_id AND h.institution_id = m.id AND h.in_stock AND h.id > $4
-                      \(check)
-                    ORDER BY h.id LIMIT \(limitText)
+                    \(holdings(from: """
+                        (SELECT * FROM stock_on_hand h
+                         WHERE h.consortium_id = m.consortium_id AND h.institution_id = m.id AND h.in_stock AND h.id > $4
+                           \(check)
+                         ORDER BY h.id LIMIT \(limitText)) h
+                        """))
                 ) p ON true
                 ORDER BY p.id
                 """
