@@ -69,4 +69,24 @@ struct ConsortiumKeyTests {
             #expect(Set(Self.crossing.keys).subtracting(found).isEmpty, "\(Set(Self.crossing.keys).subtracting(found))")
         }
     }
+
+    @Test("28: the stores join a member by (consortium_id, id), never by its id alone")
+    func membersJoinedByConsortium() throws {
+        let stores = TestDatabases.repositoryRoot.appendingPathComponent("Sources/RxStore")
+        let files =
+            FileManager.default.enumerator(at: stores, includingPropertiesForKeys: nil)?
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
+        #expect(!files.isEmpty)
+        // `JOIN institutions i ON i.id = x.institution_id`: no unique key on the id alone plans it (the key is the
+        // consortium and the id), and a table distributed by consortium joins on the distribution column.
+        let byIDAlone = try Regex(#"JOIN institutions (\w+) ON \1\.id ="#)
+        var found: [String] = []
+        for file in files {
+            for (number, line) in try String(contentsOf: file, encoding: .utf8).split(separator: "\n").enumerated()
+            where line.contains(byIDAlone) {
+                found.append("\(file.lastPathComponent):\(number + 1)")
+            }
+        }
+        #expect(found.isEmpty, "joins of a member by its id alone: \(found)")
+    }
 }

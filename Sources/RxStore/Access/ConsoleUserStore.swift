@@ -74,7 +74,7 @@ package struct ConsoleUserStore: SQLStore {
         """
     static let principalJoins = """
         JOIN api_tokens t ON t.id = u.token_id LEFT JOIN consortia c ON c.id = t.consortium_id
-        LEFT JOIN institutions i ON i.id = t.institution_id
+        LEFT JOIN institutions i ON i.consortium_id = t.consortium_id AND i.id = t.institution_id
         LEFT JOIN prescribers p ON p.consortium_id = t.consortium_id AND p.id = t.prescriber_id
         """
 
@@ -211,7 +211,7 @@ package struct ConsoleUserStore: SQLStore {
             """
             SELECT u.user_name, u.display_name, t.role, i.code, p.pseudonym, u.locked_until, u.disabled_at, u.created_at
             FROM console_users u JOIN api_tokens t ON t.id = u.token_id
-            LEFT JOIN institutions i ON i.id = t.institution_id
+            LEFT JOIN institutions i ON i.consortium_id = t.consortium_id AND i.id = t.institution_id
             LEFT JOIN prescribers p ON p.consortium_id = t.consortium_id AND p.id = t.prescriber_id
             WHERE t.consortium_id IS NOT DISTINCT FROM \(consortiumID)::bigint ORDER BY u.user_name
             """, as: (String, String, String, String?, String?, Date?, Date?, Date).self

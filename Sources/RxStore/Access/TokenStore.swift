@@ -98,7 +98,7 @@ package struct TokenStore: SQLStore {
             """
             SELECT t.id, t.role, t.consortium_id, c.code, t.institution_id, i.code, t.name, t.expires_at, p.pseudonym
             FROM api_tokens t LEFT JOIN consortia c ON c.id = t.consortium_id
-            LEFT JOIN institutions i ON i.id = t.institution_id
+            LEFT JOIN institutions i ON i.consortium_id = t.consortium_id AND i.id = t.institution_id
             LEFT JOIN prescribers p ON p.consortium_id = t.consortium_id AND p.id = t.prescriber_id
             WHERE t.token_hash = \(Self.hash(token)) AND t.revoked_at IS NULL
               AND (t.expires_at IS NULL OR t.expires_at > now())
@@ -137,7 +137,7 @@ package struct TokenStore: SQLStore {
             """
             SELECT t.id, t.role, i.code, t.name, t.created_at, t.expires_at, t.revoked_at
             FROM api_tokens t LEFT JOIN consortia c ON c.id = t.consortium_id
-            LEFT JOIN institutions i ON i.id = t.institution_id
+            LEFT JOIN institutions i ON i.consortium_id = t.consortium_id AND i.id = t.institution_id
             WHERE c.code IS NOT DISTINCT FROM \(consortiumCode)::text
               AND NOT EXISTS (SELECT 1 FROM console_users u WHERE u.token_id = t.id)
             ORDER BY t.id

@@ -236,7 +236,8 @@ package struct CatalogueStore: SQLStore {
         try await connection.rows(
             """
             SELECT i.code, e.decision, e.comment, e.recorded_at
-            FROM catalogue_endorsements e JOIN institutions i ON i.id = e.institution_id
+            FROM catalogue_endorsements e
+            JOIN institutions i ON i.consortium_id = e.consortium_id AND i.id = e.institution_id
             WHERE e.consortium_id = \(consortiumID) AND e.version_number = \(number) ORDER BY i.code
             """, as: (String, String, String?, Date).self, logger: logger
         ).map { EndorsementRecord(institutionCode: $0.0, decision: try decodeEnum($0.1), comment: $0.2, recordedAt: $0.3) }

@@ -130,7 +130,7 @@ package struct MemberCatalogueStore: SQLStore {
             SELECT i.code, m.drug_code,
                    CASE WHEN c.drug_code IS NULL THEN 'not_in_catalogue' ELSE 'level_not_allowed' END
             FROM member_catalogue_items m
-            JOIN institutions i ON i.id = m.institution_id
+            JOIN institutions i ON i.consortium_id = m.consortium_id AND i.id = m.institution_id
             LEFT JOIN catalogue_items c ON c.consortium_id = m.consortium_id
                  AND c.version_number = catalogue_version_in_effect(\(consortiumID), \(date.description)::date)
                  AND c.drug_code = m.drug_code

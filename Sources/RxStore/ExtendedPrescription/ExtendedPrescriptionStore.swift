@@ -224,7 +224,8 @@ package struct ExtendedPrescriptionStore: SQLStore {
         try await connection.rows(
             """
             SELECT i.code, l.drug_code, e.state, e.issued_at, e.collected_at
-            FROM extended_prescriptions e JOIN institutions i ON i.id = e.institution_id
+            FROM extended_prescriptions e
+            JOIN institutions i ON i.consortium_id = e.consortium_id AND i.id = e.institution_id
             JOIN extended_prescription_lines l ON l.consortium_id = e.consortium_id AND l.prescription_id = e.id
                  AND l.line_no = 1
             WHERE e.consortium_id = \(consortiumID)
@@ -248,9 +249,9 @@ package struct ExtendedPrescriptionStore: SQLStore {
                    e.dispatched_at, e.delivered_at, e.collect_by::text, e.collected_at, e.not_collected_at,
                    lots.numbers, lots.expiries, lots.quantities, e.voided_at, e.void_reason
             FROM extended_prescriptions e
-            JOIN institutions i ON i.id = e.institution_id
-            JOIN institutions d ON d.id = e.dispensing_institution_id
-            JOIN institutions c ON c.id = e.collecting_institution_id
+            JOIN institutions i ON i.consortium_id = e.consortium_id AND i.id = e.institution_id
+            JOIN institutions d ON d.consortium_id = e.consortium_id AND d.id = e.dispensing_institution_id
+            JOIN institutions c ON c.consortium_id = e.consortium_id AND c.id = e.collecting_institution_id
             JOIN prescribers p ON p.consortium_id = e.consortium_id AND p.id = e.prescriber_id
             JOIN extended_prescription_lines l ON l.consortium_id = e.consortium_id AND l.prescription_id = e.id
                  AND l.line_no = 1

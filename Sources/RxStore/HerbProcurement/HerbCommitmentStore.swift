@@ -62,7 +62,7 @@ package struct HerbCommitmentStore: SQLStore {
                 """
                 SELECT \(unescaped: Self.columns) FROM herb_commitments c
                 JOIN herb_round_items i ON i.consortium_id = c.consortium_id AND i.id = c.item_id
-                JOIN institutions m ON m.id = c.institution_id
+                JOIN institutions m ON m.consortium_id = c.consortium_id AND m.id = c.institution_id
                 WHERE c.consortium_id = \(consortiumID) AND c.round_id = \(roundID) AND c.id = \(id)
                 """, as: Row.self, logger: logger)
         else { return nil }
@@ -153,7 +153,7 @@ package struct HerbCommitmentStore: SQLStore {
             """
             SELECT \(unescaped: Self.columns) FROM herb_commitments c
             JOIN herb_round_items i ON i.consortium_id = c.consortium_id AND i.id = c.item_id
-            JOIN institutions m ON m.id = c.institution_id
+            JOIN institutions m ON m.consortium_id = c.consortium_id AND m.id = c.institution_id
             WHERE c.consortium_id = \(round.consortiumID) AND c.round_id = \(round.id)
               AND (\(own)::bigint IS NULL OR c.institution_id = \(own))
             ORDER BY c.id
@@ -215,7 +215,7 @@ package struct HerbCommitmentStore: SQLStore {
             )
             SELECT m.code, i.drug_code, j.committed, j.bought, j.received
             FROM j JOIN herb_round_items i ON i.consortium_id = \(round.consortiumID) AND i.id = j.item_id
-            JOIN institutions m ON m.id = j.institution_id
+            JOIN institutions m ON m.consortium_id = \(round.consortiumID) AND m.id = j.institution_id
             WHERE (\(own)::bigint IS NULL OR j.institution_id = \(own))
             ORDER BY m.code, i.drug_code
             """, as: (String, String, Decimal, Decimal, Decimal).self, logger: logger)

@@ -25,11 +25,13 @@ package struct HerbRoundStore: SQLStore {
         let query: PostgresQuery =
             lock
             ? """
-            SELECT \(unescaped: columns) FROM herb_rounds r JOIN institutions l ON l.id = r.lead_institution_id
+            SELECT \(unescaped: columns) FROM herb_rounds r
+            JOIN institutions l ON l.consortium_id = r.consortium_id AND l.id = r.lead_institution_id
             WHERE r.consortium_id = \(consortiumID) AND r.id = \(id) FOR UPDATE OF r
             """
             : """
-            SELECT \(unescaped: columns) FROM herb_rounds r JOIN institutions l ON l.id = r.lead_institution_id
+            SELECT \(unescaped: columns) FROM herb_rounds r
+            JOIN institutions l ON l.consortium_id = r.consortium_id AND l.id = r.lead_institution_id
             WHERE r.consortium_id = \(consortiumID) AND r.id = \(id)
             """
         guard let r = try await connection.row(query, as: RoundRow.self, logger: logger) else { return nil }

@@ -24,7 +24,8 @@ extension LongPrescriptionContext {
         var prescribers: [String: (institutionID: Int64, title: PrescriberTitle, level: InstitutionLevel)] = [:]
         for row in try await connection.rows(
             """
-            SELECT p.pseudonym, p.institution_id, p.title, i.level FROM prescribers p JOIN institutions i ON i.id = p.institution_id
+            SELECT p.pseudonym, p.institution_id, p.title, i.level FROM prescribers p
+            JOIN institutions i ON i.consortium_id = p.consortium_id AND i.id = p.institution_id
             WHERE p.consortium_id = \(consortiumID)
             """, as: (String, Int64, String, String).self, logger: logger)
         {

@@ -17,7 +17,8 @@ extension LongPrescriptionStore {
     ) async throws -> Page<RegisteredPrescriber> {
         let rows = try await database.rows(
             """
-            SELECT p.pseudonym, i.code, p.title FROM prescribers p JOIN institutions i ON i.id = p.institution_id
+            SELECT p.pseudonym, i.code, p.title FROM prescribers p
+            JOIN institutions i ON i.consortium_id = p.consortium_id AND i.id = p.institution_id
             WHERE p.consortium_id = \(consortiumID) AND p.pseudonym > \(page.after ?? "")
               AND (\(own)::bigint IS NULL OR p.institution_id = \(own))
               AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))

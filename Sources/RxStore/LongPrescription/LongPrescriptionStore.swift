@@ -292,12 +292,14 @@ package struct LongPrescriptionStore: SQLStore {
             lock
             ? """
             SELECT \(unescaped: Self.issuedColumns)
-            FROM long_prescriptions p JOIN institutions i ON i.id = p.institution_id
+            FROM long_prescriptions p
+            JOIN institutions i ON i.consortium_id = p.consortium_id AND i.id = p.institution_id
             WHERE p.consortium_id = \(consortiumID) AND p.id = \(id) FOR UPDATE OF p
             """
             : """
             SELECT \(unescaped: Self.issuedColumns)
-            FROM long_prescriptions p JOIN institutions i ON i.id = p.institution_id
+            FROM long_prescriptions p
+            JOIN institutions i ON i.consortium_id = p.consortium_id AND i.id = p.institution_id
             WHERE p.consortium_id = \(consortiumID) AND p.id = \(id)
             """
         return try await connection.row(query, as: IssuedRow.self, logger: logger).map(Self.issued)
@@ -310,7 +312,8 @@ package struct LongPrescriptionStore: SQLStore {
         try await connection.rows(
             """
             SELECT \(unescaped: Self.issuedColumns)
-            FROM long_prescriptions p JOIN institutions i ON i.id = p.institution_id
+            FROM long_prescriptions p
+            JOIN institutions i ON i.consortium_id = p.consortium_id AND i.id = p.institution_id
             WHERE p.consortium_id = \(consortiumID)
               AND (p.institution_id, p.patient_ref) IN (
                   SELECT k.institution_id, k.patient_ref

@@ -36,7 +36,7 @@ package struct ConsortiumStore: SQLStore {
         return try await connection.row(
             """
             SELECT c.id, c.code, c.name, c.kind, l.code
-            FROM consortia c LEFT JOIN institutions l ON l.id = c.lead_institution_id
+            FROM consortia c LEFT JOIN institutions l ON l.consortium_id = c.id AND l.id = c.lead_institution_id
             WHERE c.code = \(code) FOR UPDATE OF c
             """, as: (Int64, String, String, String, String?).self, logger: database.logger
         ).map(Self.consortium)
@@ -51,7 +51,9 @@ package struct ConsortiumStore: SQLStore {
             """
         /// The five columns of `Row`, for statements that read a consortium with more (`StockStore.DrugStockView`).
         static let columns = "c.id, c.code, c.name, c.kind, l.code"
-        static let tables = "consortia c LEFT JOIN institutions l ON l.id = c.lead_institution_id"
+        static let tables = """
+            consortia c LEFT JOIN institutions l ON l.consortium_id = c.id AND l.id = c.lead_institution_id
+            """
         typealias Row = (Int64, String, String, String, String?)
         var code: String
 

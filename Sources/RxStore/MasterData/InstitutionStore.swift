@@ -114,7 +114,7 @@ package struct InstitutionStore: SQLStore {
             """
         static let tables = """
             institutions i JOIN consortia c ON c.id = i.consortium_id
-            LEFT JOIN institutions l ON l.id = c.lead_institution_id
+            LEFT JOIN institutions l ON l.consortium_id = c.id AND l.id = c.lead_institution_id
             """
         typealias Row = (Int64, Int64, String, String, String, String, String, Bool, Bool, String, String, String?)
         var consortiumID: Int64

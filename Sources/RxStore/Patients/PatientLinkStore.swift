@@ -54,7 +54,7 @@ package struct PatientLinkStore: SQLStore {
     private func links(_ condition: PostgresQuery, connection: PostgresConnection) async throws -> [Stored] {
         var query: PostgresQuery = """
             SELECT l.institution_id, i.code, l.member_pseudonym, l.consortium_pseudonym, l.basis, l.linked_at
-            FROM patient_links l JOIN institutions i ON i.id = l.institution_id
+            FROM patient_links l JOIN institutions i ON i.consortium_id = l.consortium_id AND i.id = l.institution_id
 
             """
         query.sql += condition.sql

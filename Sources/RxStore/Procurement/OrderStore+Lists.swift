@@ -25,7 +25,7 @@ extension OrderStore {
         let heads = try await connection.rows(
             """
             SELECT o.id, o.institution_id, i.code, o.status, o.order_date::text, o.emergency_shortage_id, es.code
-            FROM purchase_orders o JOIN institutions i ON i.id = o.institution_id
+            FROM purchase_orders o JOIN institutions i ON i.consortium_id = o.consortium_id AND i.id = o.institution_id
             LEFT JOIN suppliers es ON es.id = o.emergency_supplier_id
             WHERE o.consortium_id = \(consortiumID) AND o.id > \(after)
               AND (\(institutionID)::bigint IS NULL OR o.institution_id = \(institutionID))

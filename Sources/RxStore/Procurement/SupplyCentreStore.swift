@@ -231,7 +231,7 @@ package struct SupplyCentreStore: SQLStore {
             FROM consolidated_orders co JOIN suppliers s ON s.id = co.distributor_id
             JOIN purchase_order_lines l ON l.consortium_id = co.consortium_id AND l.consolidated_order_id = co.id
             JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
-            JOIN institutions i ON i.id = o.institution_id
+            JOIN institutions i ON i.consortium_id = o.consortium_id AND i.id = o.institution_id
             WHERE co.consortium_id = \(consortiumID) AND co.id = ANY(\(ids))
             ORDER BY co.id, i.code, l.order_id, l.line_no
             """, as: (Int64, String, String, Int64, Int, String, Decimal, String, Decimal).self, logger: logger)
@@ -308,7 +308,8 @@ package struct SupplyCentreStore: SQLStore {
             let head = try await connection.row(
                 """
                 SELECT v.id, s.code, v.invoice_number, i.code, v.review_status, v.review_note FROM invoices v
-                JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
+                JOIN suppliers s ON s.id = v.distributor_id
+                JOIN institutions i ON i.consortium_id = v.consortium_id AND i.id = v.institution_id
                 WHERE v.consortium_id = \(consortiumID) AND v.id = \(id)
                 """, as: (Int64, String, String, String, String?, String?).self, logger: logger)
         else { return nil }
@@ -351,7 +352,8 @@ package struct SupplyCentreStore: SQLStore {
                 SELECT sum(l.amount) AS amount, count(*) FILTER (WHERE cardinality(l.discrepancies) > 0)::int AS discrepant
                 FROM invoice_lines l WHERE l.consortium_id = v.consortium_id AND l.invoice_id = v.id
             ) t ON true
-            JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
+            JOIN suppliers s ON s.id = v.distributor_id
+            JOIN institutions i ON i.consortium_id = v.consortium_id AND i.id = v.institution_id
             WHERE v.consortium_id = \(consortiumID) AND v.id < \(before)
               AND (NOT \(unreviewed) OR (v.review_status IS NULL AND t.discrepant > 0))
             ORDER BY v.id DESC LIMIT \(page.limit + 1)
@@ -441,7 +443,8 @@ package struct SupplyCentreStore: SQLStore {
                 SELECT sum(amount) AS paid, max(paid_on) AS last FROM payments
                 WHERE consortium_id = v.consortium_id AND invoice_id = v.id
             ) p ON true
-            JOIN suppliers s ON s.id = v.distributor_id JOIN institutions i ON i.id = v.institution_id
+            JOIN suppliers s ON s.id = v.distributor_id
+            JOIN institutions i ON i.consortium_id = v.consortium_id AND i.id = v.institution_id
             WHERE v.consortium_id = \(consortiumID)
               AND (v.review_status = 'resolved' OR NOT EXISTS (
                     SELECT 1 FROM invoice_lines l WHERE l.consortium_id = v.consortium_id AND l.invoice_id = v.id
@@ -531,7 +534,8 @@ package struct SupplyCentreStore: SQLStore {
                    bool_or(d.insurance_class <> 'none'), bool_or(d.category IN ('chinese_patent', 'decoction_piece'))
             FROM purchase_order_lines l
             JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
-            JOIN institutions i ON i.id = o.institution_id JOIN drugs d ON d.code = l.drug_code
+            JOIN institutions i ON i.consortium_id = o.consortium_id AND i.id = o.institution_id
+            JOIN drugs d ON d.code = l.drug_code
             WHERE l.consortium_id = \(consortium.id) AND l.received_quantity > 0
               AND o.order_date BETWEEN \(from.description)::date AND \(to.description)::date
             GROUP BY i.code, l.drug_code, to_char(o.order_date, 'YYYY-MM')

@@ -30,7 +30,7 @@ extension InvoiceReconciliationStore {
                    po.emergency_supplier_id, po.emergency_shortage_id, pol.received_quantity, d.quantity,
                    coalesce(lb.billed, 0), coalesce(kb.billed, 0)
             FROM purchase_orders po
-            JOIN institutions i ON i.id = po.institution_id
+            JOIN institutions i ON i.consortium_id = po.consortium_id AND i.id = po.institution_id
             JOIN purchase_order_lines pol ON pol.consortium_id = po.consortium_id AND pol.order_id = po.id
             JOIN deliveries d ON d.consortium_id = pol.consortium_id AND d.order_id = pol.order_id AND d.line_no = pol.line_no
             LEFT JOIN consolidated_orders co ON co.consortium_id = pol.consortium_id AND co.id = pol.consolidated_order_id
@@ -81,7 +81,7 @@ extension InvoiceReconciliationStore {
         for try await (code, drug) in try await connection.stream(
             """
             SELECT i.code, mi.drug_code FROM member_catalogues mc
-            JOIN institutions i ON i.id = mc.institution_id
+            JOIN institutions i ON i.consortium_id = mc.consortium_id AND i.id = mc.institution_id
             LEFT JOIN member_catalogue_items mi ON mi.consortium_id = mc.consortium_id AND mi.institution_id = mc.institution_id
             WHERE mc.consortium_id = \(consortiumID) AND i.code = ANY(\(institutions)::text[])
             """, logger: logger

@@ -63,7 +63,7 @@ package struct RecordReconciliationStore: SQLStore {
             FROM j
             JOIN herb_round_items i ON i.consortium_id = \(consortiumID) AND i.id = j.item_id
             JOIN drugs d ON d.code = i.drug_code
-            JOIN institutions m ON m.id = j.institution_id
+            JOIN institutions m ON m.consortium_id = \(consortiumID) AND m.id = j.institution_id
             LEFT JOIN price_agreements a ON a.consortium_id = i.consortium_id AND a.id = i.award_agreement_id
             ORDER BY m.code, i.drug_code
             """, as: (String, String, String, Decimal, Decimal, Decimal, Decimal?).self, logger: logger)
@@ -93,7 +93,7 @@ package struct RecordReconciliationStore: SQLStore {
             JOIN purchase_order_lines l ON l.consortium_id = d.consortium_id AND l.order_id = d.order_id AND l.line_no = d.line_no
                                        AND l.drug_code = h.drug_code
             JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
-            JOIN institutions m ON m.id = o.institution_id
+            JOIN institutions m ON m.consortium_id = o.consortium_id AND m.id = o.institution_id
             WHERE h.consortium_id = \(consortiumID) AND h.round_id = \(roundID) AND h.result = 'rejected'
               AND h.inspected_on <= \(day)::date AND d.received_on <= \(day)::date
             GROUP BY m.code, h.drug_code, dr.generic_name, h.lot_number, s.code, h.inspected_on, h.failures
@@ -123,13 +123,14 @@ package struct RecordReconciliationStore: SQLStore {
             """
             SELECT a.id, a.kind, a.document_number, a.drug_code, d.generic_name, sup.code,
                    coalesce((SELECT array_agg(i.code ORDER BY i.code) FROM transfer_approval_receivers r
-                             JOIN institutions i ON i.id = r.institution_id WHERE r.approval_id = a.id), '{}'),
+                             JOIN institutions i ON i.consortium_id = r.consortium_id AND i.id = r.institution_id
+                             WHERE r.approval_id = a.id), '{}'),
                    a.unit, a.approved_quantity, a.shipped_quantity,
                    coalesce(t.total, 0), coalesce(t.shipped, 0), coalesce(t.received, 0), coalesce(t.in_transit, 0),
                    coalesce(t.shipments, 0)::int, a.valid_from::text, a.valid_to::text
             FROM transfer_approvals a
             JOIN drugs d ON d.code = a.drug_code
-            JOIN institutions sup ON sup.id = a.supplier_institution_id
+            JOIN institutions sup ON sup.consortium_id = a.consortium_id AND sup.id = a.supplier_institution_id
             LEFT JOIN LATERAL (
                 SELECT sum(s.quantity) AS total,
                        sum(s.quantity) FILTER (WHERE s.shipped_on <= \(day)::date) AS shipped,
@@ -137,7 +138,8 @@ package struct RecordReconciliationStore: SQLStore {
                        sum(s.quantity) FILTER (WHERE s.shipped_on <= \(day)::date
                                                  AND (r.id IS NULL OR r.received_on > \(day)::date)) AS in_transit,
                        count(*) FILTER (WHERE s.shipped_on <= \(day)::date) AS shipments
-                FROM transfer_shipments s LEFT JOIN transfer_receipts r ON r.shipment_id = s.id
+                FROM transfer_shipments s
+                LEFT JOIN transfer_receipts r ON r.consortium_id = s.consortium_id AND r.shipment_id = s.id
                 WHERE s.consortium_id = a.consortium_id AND s.approval_id = a.id
             ) t ON true
             WHERE a.consortium_id = \(consortiumID)
@@ -178,8 +180,9 @@ package struct RecordReconciliationStore: SQLStore {
             FROM transfer_shipments s
             JOIN transfer_approvals a ON a.consortium_id = s.consortium_id AND a.id = s.approval_id
             JOIN hospital_preparations p ON p.consortium_id = a.consortium_id AND p.drug_code = a.drug_code
-            JOIN institutions rcv ON rcv.id = s.receiver_institution_id
-            LEFT JOIN transfer_receipts r ON r.shipment_id = s.id AND r.received_on <= \(day)::date
+            JOIN institutions rcv ON rcv.consortium_id = s.consortium_id AND rcv.id = s.receiver_institution_id
+            LEFT JOIN transfer_receipts r ON r.consortium_id = s.consortium_id AND r.shipment_id = s.id
+                                       AND r.received_on <= \(day)::date
             WHERE s.consortium_id = \(consortiumID) AND s.shipped_on <= \(day)::date
             ORDER BY s.approval_id, s.shipped_on, s.id
             """,
@@ -224,7 +227,7 @@ package struct RecordReconciliationStore: SQLStore {
             """
             SELECT i.code, i.level, m.drug_code, d.generic_name, c.drug_code IS NOT NULL, coalesce(c.levels, '{}')
             FROM member_catalogue_items m
-            JOIN institutions i ON i.id = m.institution_id
+            JOIN institutions i ON i.consortium_id = m.consortium_id AND i.id = m.institution_id
             JOIN drugs d ON d.code = m.drug_code
             LEFT JOIN catalogue_items c ON c.consortium_id = m.consortium_id AND c.version_number = \(version)
                                         AND c.drug_code = m.drug_code

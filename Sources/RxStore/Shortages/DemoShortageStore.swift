@@ -21,7 +21,7 @@ package struct DemoShortageStore: SQLStore {
         try await connection.rows(
             """
             SELECT i.code, h.drug_code
-            FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id
+            FROM stock_on_hand h JOIN institutions i ON i.consortium_id = h.consortium_id AND i.id = h.institution_id
             JOIN consortia c ON c.id = h.consortium_id
             WHERE h.consortium_id = \(consortiumID) AND h.in_stock AND h.expiry_date > \(lastsUntil.description)::date
               AND i.id IS DISTINCT FROM c.lead_institution_id
@@ -52,7 +52,8 @@ package struct DemoShortageStore: SQLStore {
             ), lots AS (
                 SELECT h.consortium_id, h.institution_id, h.location_id, h.drug_code, h.lot_number, h.expiry_date,
                        floor(h.quantity * p.fraction::numeric) AS total
-                FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id
+                FROM stock_on_hand h
+                JOIN institutions i ON i.consortium_id = h.consortium_id AND i.id = h.institution_id
                 JOIN plan p ON p.code = i.code AND p.drug = h.drug_code
                 WHERE h.consortium_id = \(consortiumID) AND h.in_stock
                   AND h.expiry_date > \(lastsUntil.description)::date

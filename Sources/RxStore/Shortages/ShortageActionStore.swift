@@ -89,7 +89,8 @@ package struct ShortageActionStore: SQLStore {
         else { return nil }
         let members = try await connection.rows(
             """
-            SELECT i.code, m.on_hand, m.days_of_stock FROM shortage_members m JOIN institutions i ON i.id = m.institution_id
+            SELECT i.code, m.on_hand, m.days_of_stock FROM shortage_members m
+            JOIN institutions i ON i.consortium_id = m.consortium_id AND i.id = m.institution_id
             WHERE m.consortium_id = \(consortiumID) AND m.shortage_id = \(id) AND m.affected ORDER BY i.code
             """, as: (String, Decimal, Decimal?).self, logger: logger
         ).map { MemberStockPosition(institutionCode: $0.0, onHand: Quantity($0.1), daysOfStock: $0.2) }
@@ -98,7 +99,7 @@ package struct ShortageActionStore: SQLStore {
             SELECT s.kind, i.code, s.on_hand, s.days_of_stock, s.order_id, s.line_no, s.extended_prescription_id,
                    s.days_late, sup.code
             FROM shortage_signals s
-            LEFT JOIN institutions i ON i.id = s.institution_id
+            LEFT JOIN institutions i ON i.consortium_id = s.consortium_id AND i.id = s.institution_id
             LEFT JOIN shortage_supplier_reports r ON r.consortium_id = s.consortium_id AND r.id = s.supplier_report_id
             LEFT JOIN suppliers sup ON sup.id = r.supplier_id
             WHERE s.consortium_id = \(consortiumID) AND s.shortage_id = \(id) AND s.cleared_on IS NULL ORDER BY s.id

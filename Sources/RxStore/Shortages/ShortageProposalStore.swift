@@ -119,7 +119,8 @@ package struct ShortageProposalStore: SQLStore {
                    p.quantity, p.status, p.proposed_on::text, p.decided_by, p.stock_transfer_id, p.action_id,
                    p.reject_reason
             FROM shortage_proposals p
-            JOIN institutions f ON f.id = p.from_institution_id JOIN institutions t ON t.id = p.to_institution_id
+            JOIN institutions f ON f.consortium_id = p.consortium_id AND f.id = p.from_institution_id
+            JOIN institutions t ON t.consortium_id = p.consortium_id AND t.id = p.to_institution_id
 
             """
         query.sql += filter.sql

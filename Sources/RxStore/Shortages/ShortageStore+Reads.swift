@@ -180,7 +180,7 @@ extension ShortageStore {
             """
             SELECT m.shortage_id, i.code, i.name, m.affected, m.on_hand, m.days_of_stock, m.first_affected_on::text,
                    m.last_seen_on::text
-            FROM shortage_members m JOIN institutions i ON i.id = m.institution_id
+            FROM shortage_members m JOIN institutions i ON i.consortium_id = m.consortium_id AND i.id = m.institution_id
             WHERE m.consortium_id = \(consortiumID) AND m.shortage_id = ANY(\(ids)::bigint[]) AND (\(allMembers) OR m.affected)
             """, as: (Int64, String, String, Bool, Decimal, Decimal?, String, String).self)
         var byID: [Int64: [ShortageMemberLine]] = [:]
@@ -206,7 +206,7 @@ extension ShortageStore {
             SELECT g.kind, i.code, g.on_hand, g.days_of_stock, g.order_id, g.line_no, g.extended_prescription_id,
                    g.days_late, s.code, g.first_seen_on::text, g.last_seen_on::text, g.cleared_on::text
             FROM shortage_signals g
-            LEFT JOIN institutions i ON i.id = g.institution_id
+            LEFT JOIN institutions i ON i.consortium_id = g.consortium_id AND i.id = g.institution_id
             LEFT JOIN shortage_supplier_reports r ON r.consortium_id = g.consortium_id AND r.id = g.supplier_report_id
             LEFT JOIN suppliers s ON s.id = r.supplier_id
             WHERE g.consortium_id = \(consortiumID) AND g.shortage_id = \(shortageID)

@@ -83,7 +83,7 @@ package struct ShortageStore: SQLStore {
                    l.quantity - l.received_quantity
             FROM purchase_orders o
             JOIN purchase_order_lines l ON l.consortium_id = o.consortium_id AND l.order_id = o.id
-            JOIN institutions i ON i.id = o.institution_id
+            JOIN institutions i ON i.consortium_id = o.consortium_id AND i.id = o.institution_id
             WHERE o.consortium_id = \(consortiumID) AND o.status IN ('submitted', 'consolidated', 'partly_received')
               AND l.quantity > l.received_quantity
             ORDER BY i.code, l.drug_code, o.id, l.line_no
@@ -106,7 +106,7 @@ package struct ShortageStore: SQLStore {
             SELECT i.code, l.drug_code, p.id, (p.delivery_due_at AT TIME ZONE 'Asia/Shanghai')::date::text
             FROM extended_prescriptions p
             JOIN extended_prescription_lines l ON l.consortium_id = p.consortium_id AND l.prescription_id = p.id
-            JOIN institutions i ON i.id = p.collecting_institution_id
+            JOIN institutions i ON i.consortium_id = p.consortium_id AND i.id = p.collecting_institution_id
             WHERE p.consortium_id = \(consortiumID) AND p.state IN ('approved', 'dispatched')
               AND p.delivery_due_at IS NOT NULL
             ORDER BY i.code, l.drug_code, p.id
@@ -167,7 +167,8 @@ package struct ShortageStore: SQLStore {
             let members = try await connection.rows(
                 """
                 SELECT m.shortage_id, i.code, m.on_hand, m.days_of_stock
-                FROM shortage_members m JOIN institutions i ON i.id = m.institution_id
+                FROM shortage_members m
+                JOIN institutions i ON i.consortium_id = m.consortium_id AND i.id = m.institution_id
                 WHERE m.consortium_id = \(consortiumID) AND m.shortage_id = ANY(\(open)::bigint[]) AND m.affected
                 ORDER BY m.shortage_id, i.code
                 """, as: (Int64, String, Decimal, Decimal?).self, logger: logger)
@@ -192,7 +193,7 @@ package struct ShortageStore: SQLStore {
             SELECT g.shortage_id, g.kind, i.code, g.on_hand, g.days_of_stock, g.order_id, g.line_no,
                    g.extended_prescription_id, g.days_late, s.code, g.supplier_report_id
             FROM shortage_signals g
-            LEFT JOIN institutions i ON i.id = g.institution_id
+            LEFT JOIN institutions i ON i.consortium_id = g.consortium_id AND i.id = g.institution_id
             LEFT JOIN shortage_supplier_reports r ON r.consortium_id = g.consortium_id AND r.id = g.supplier_report_id
             LEFT JOIN suppliers s ON s.id = r.supplier_id
             WHERE g.consortium_id = \(consortiumID) AND g.shortage_id = ANY(\(shortageIDs)::bigint[]) AND g.cleared_on IS NULL

@@ -58,7 +58,7 @@ package struct StockCountStore: SQLStore {
         c.opened_by, c.counted_by, c.approved_by, c.approved_at::text
         """
     static let from = """
-        stock_counts c JOIN institutions i ON i.id = c.institution_id
+        stock_counts c JOIN institutions i ON i.consortium_id = c.consortium_id AND i.id = c.institution_id
         LEFT JOIN stock_locations l ON l.consortium_id = c.consortium_id AND l.id = c.location_id
         """
 

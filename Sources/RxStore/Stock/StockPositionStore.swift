@@ -35,7 +35,8 @@ package struct StockPositionStore: SQLStore {
             """
             SELECT i.code, h.drug_code, d.generic_name, d.unit, min(h.lot_number), h.expiry_date::text, sum(h.quantity),
                    \(unescaped: StockStore.blockOfLot)
-            FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id JOIN drugs d ON d.code = h.drug_code
+            FROM stock_on_hand h JOIN institutions i ON i.consortium_id = h.consortium_id AND i.id = h.institution_id
+            JOIN drugs d ON d.code = h.drug_code
             WHERE h.consortium_id = \(consortiumID) AND h.in_stock
               AND (\(institutionID)::bigint IS NULL OR h.institution_id = \(institutionID))
               AND (\(drugCode)::text IS NULL OR h.drug_code = \(drugCode))
@@ -65,7 +66,8 @@ package struct StockPositionStore: SQLStore {
                     AND (\(drugCode)::text IS NULL OR drug_code = \(drugCode))
                     AND business_date BETWEEN \(from.description)::date AND \(to.description)::date
                   GROUP BY institution_id, drug_code) c
-            JOIN institutions i ON i.id = c.institution_id JOIN drugs d ON d.code = c.drug_code
+            JOIN institutions i ON i.consortium_id = \(consortiumID) AND i.id = c.institution_id
+            JOIN drugs d ON d.code = c.drug_code
             ORDER BY i.code, c.drug_code
             """, as: (String, String, String, String, Decimal).self
         ).map {

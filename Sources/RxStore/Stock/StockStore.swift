@@ -286,7 +286,8 @@ package struct StockStore: SQLStore {
             """
             SELECT h.id, i.code, l.code, h.drug_code, d.generic_name, d.unit, h.lot_number, h.expiry_date::text,
                    h.quantity, \(unescaped: Self.blockOfLot)
-            FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id JOIN drugs d ON d.code = h.drug_code
+            FROM stock_on_hand h JOIN institutions i ON i.consortium_id = h.consortium_id AND i.id = h.institution_id
+            JOIN drugs d ON d.code = h.drug_code
             LEFT JOIN stock_locations l ON l.consortium_id = h.consortium_id AND l.id = h.location_id
             WHERE h.consortium_id = \(consortiumID) AND h.institution_id = \(institutionID) AND h.in_stock
               AND h.id > \(after)
@@ -314,7 +315,8 @@ package struct StockStore: SQLStore {
         """
         SELECT h.id, i.code, l.code, h.drug_code, d.generic_name, d.unit, h.lot_number, h.expiry_date::text,
                h.quantity, \(blockOfLot)
-        FROM \(source) JOIN institutions i ON i.id = h.institution_id JOIN drugs d ON d.code = h.drug_code
+        FROM \(source) JOIN institutions i ON i.consortium_id = h.consortium_id AND i.id = h.institution_id
+        JOIN drugs d ON d.code = h.drug_code
         LEFT JOIN stock_locations l ON l.consortium_id = h.consortium_id AND l.id = h.location_id
         """
     }
@@ -591,7 +593,7 @@ package struct StockStore: SQLStore {
         let holdings = try await connection.rows(
             """
             SELECT i.code, l.code, h.expiry_date::text, h.quantity
-            FROM stock_on_hand h JOIN institutions i ON i.id = h.institution_id
+            FROM stock_on_hand h JOIN institutions i ON i.consortium_id = h.consortium_id AND i.id = h.institution_id
             LEFT JOIN stock_locations l ON l.consortium_id = h.consortium_id AND l.id = h.location_id
             WHERE h.consortium_id = \(consortiumID) AND h.drug_code = \(drugCode) AND h.lot_key = lot_key(\(lotNumber))
               AND h.in_stock
@@ -601,7 +603,7 @@ package struct StockStore: SQLStore {
             """
             SELECT d.id, i.code, m.business_date::text, m.quantity, d.patient_ref, d.ward
             FROM stock_movements m JOIN dispensings d ON d.consortium_id = m.consortium_id AND d.id = m.document_id
-            JOIN institutions i ON i.id = m.institution_id
+            JOIN institutions i ON i.consortium_id = m.consortium_id AND i.id = m.institution_id
             WHERE m.consortium_id = \(consortiumID) AND m.drug_code = \(drugCode) AND m.lot_key = lot_key(\(lotNumber))
               AND m.document_type = 'dispensing'
             ORDER BY m.business_date, m.id
@@ -613,7 +615,8 @@ package struct StockStore: SQLStore {
             JOIN stock_transfers t ON t.consortium_id = tl.consortium_id AND t.id = tl.transfer_id
             JOIN stock_transfer_lines li ON li.consortium_id = tl.consortium_id AND li.transfer_id = tl.transfer_id
                                         AND li.line_no = tl.line_no
-            JOIN institutions s ON s.id = t.sender_institution_id JOIN institutions r ON r.id = t.receiver_institution_id
+            JOIN institutions s ON s.consortium_id = t.consortium_id AND s.id = t.sender_institution_id
+            JOIN institutions r ON r.consortium_id = t.consortium_id AND r.id = t.receiver_institution_id
             WHERE tl.consortium_id = \(consortiumID) AND tl.lot_key = lot_key(\(lotNumber)) AND li.drug_code = \(drugCode)
               AND t.status = 'dispatched'
             GROUP BY t.id, s.code, r.code ORDER BY t.id
@@ -830,7 +833,8 @@ package struct StockStore: SQLStore {
         guard !codes.isEmpty else { return [:] }
         let rows = try await connection.rows(
             """
-            SELECT r.code, i.code FROM received_traceability_codes r JOIN institutions i ON i.id = r.institution_id
+            SELECT r.code, i.code FROM received_traceability_codes r
+            JOIN institutions i ON i.consortium_id = r.consortium_id AND i.id = r.institution_id
             WHERE r.consortium_id = \(consortiumID) AND r.code = ANY(\(codes)::text[])
             """, as: (String, String).self, logger: logger)
         return Dictionary(rows.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
@@ -858,14 +862,14 @@ package struct StockStore: SQLStore {
                    m.document_type, m.document_id, false, r.received_at
             FROM received_traceability_codes r JOIN stock_movements m
               ON m.consortium_id = r.consortium_id AND m.id = r.movement_id
-            JOIN institutions i ON i.id = r.institution_id
+            JOIN institutions i ON i.consortium_id = r.consortium_id AND i.id = r.institution_id
             WHERE r.consortium_id = \(consortiumID) AND r.code = \(code)
             UNION ALL
             SELECT 'dispensed', i.code, m.drug_code, m.lot_number, m.expiry_date::text, m.business_date::text,
                    m.document_type, m.document_id, d.reflow, d.dispensed_at
             FROM dispensed_traceability_codes d JOIN stock_movements m
               ON m.consortium_id = d.consortium_id AND m.id = d.movement_id
-            JOIN institutions i ON i.id = d.institution_id
+            JOIN institutions i ON i.consortium_id = d.consortium_id AND i.id = d.institution_id
             WHERE d.consortium_id = \(consortiumID) AND d.code = \(code)
             ORDER BY 10
             """, as: (String, String, String, String, String, String, String, Int64?, Bool, Date).self
@@ -1021,7 +1025,7 @@ package struct StockStore: SQLStore {
                 """
                 SELECT d.id, i.code, l.code, d.drug_code, d.quantity, d.patient_ref, d.ward, d.requested_lot,
                        d.business_date::text
-                FROM dispensings d JOIN institutions i ON i.id = d.institution_id
+                FROM dispensings d JOIN institutions i ON i.consortium_id = d.consortium_id AND i.id = d.institution_id
                 LEFT JOIN stock_locations l ON l.consortium_id = d.consortium_id AND l.id = d.location_id
                 WHERE d.consortium_id = \(consortiumID) AND d.id = \(id)
                 """, as: (Int64, String, String?, String, Decimal, String?, String?, String?, String).self, logger: logger)

@@ -134,8 +134,8 @@ package struct StockTransferStore: SQLStore {
         """
     static let from = """
         stock_transfers t
-        JOIN institutions s ON s.id = t.sender_institution_id
-        JOIN institutions r ON r.id = t.receiver_institution_id
+        JOIN institutions s ON s.consortium_id = t.consortium_id AND s.id = t.sender_institution_id
+        JOIN institutions r ON r.consortium_id = t.consortium_id AND r.id = t.receiver_institution_id
         LEFT JOIN stock_locations sl ON sl.consortium_id = t.consortium_id AND sl.id = t.sender_location_id
         LEFT JOIN stock_locations rl ON rl.consortium_id = t.consortium_id AND rl.id = t.receiver_location_id
         """

@@ -72,7 +72,7 @@ package struct PreparationStore: SQLStore {
         """
     static let from = """
         hospital_preparations p JOIN drugs d ON d.code = p.drug_code
-        JOIN institutions i ON i.id = p.producer_institution_id
+        JOIN institutions i ON i.consortium_id = p.consortium_id AND i.id = p.producer_institution_id
         """
 
     static func preparation(_ r: Row) throws -> HospitalPreparation {
@@ -140,13 +140,15 @@ package struct PreparationStore: SQLStore {
         let registrations = try await database.rows(
             """
             SELECT i.code, p.drug_code, p.registration_number, p.registration_valid_to::text
-            FROM hospital_preparations p JOIN institutions i ON i.id = p.producer_institution_id
+            FROM hospital_preparations p
+            JOIN institutions i ON i.consortium_id = p.consortium_id AND i.id = p.producer_institution_id
             WHERE p.consortium_id = \(consortiumID) AND p.registration_valid_to IS NOT NULL
             """, as: (String, String, String, String).self)
         let licences = try await database.rows(
             """
             SELECT DISTINCT ON (l.institution_id) i.code, l.licence_number, l.valid_to::text
-            FROM preparation_licences l JOIN institutions i ON i.id = l.institution_id
+            FROM preparation_licences l
+            JOIN institutions i ON i.consortium_id = l.consortium_id AND i.id = l.institution_id
             WHERE l.consortium_id = \(consortiumID)
               AND EXISTS (SELECT 1 FROM hospital_preparations p
                           WHERE p.consortium_id = l.consortium_id AND p.producer_institution_id = l.institution_id)

@@ -144,13 +144,18 @@ package struct TransferStore: SQLStore {
         a.id, a.consortium_id, a.kind, a.authority, a.document_number, a.document_date::text, a.drug_code,
         a.supplier_institution_id, s.code,
         COALESCE((SELECT array_agg(i.code ORDER BY i.code) FROM transfer_approval_receivers r
-                  JOIN institutions i ON i.id = r.institution_id WHERE r.approval_id = a.id), '{}'::text[]),
+                  JOIN institutions i ON i.consortium_id = r.consortium_id AND i.id = r.institution_id
+                  WHERE r.approval_id = a.id), '{}'::text[]),
         a.approved_quantity, a.unit, a.shipped_quantity,
         COALESCE((SELECT sum(rc.quantity_received) FROM transfer_receipts rc
-                  JOIN transfer_shipments sh ON sh.id = rc.shipment_id WHERE sh.approval_id = a.id), 0),
+                  JOIN transfer_shipments sh ON sh.consortium_id = rc.consortium_id AND sh.id = rc.shipment_id
+                  WHERE sh.consortium_id = a.consortium_id AND sh.approval_id = a.id), 0),
         a.valid_from::text, a.valid_to::text
         """
-    static let approvalFrom = "transfer_approvals a JOIN institutions s ON s.id = a.supplier_institution_id"
+    static let approvalFrom = """
+        transfer_approvals a
+        JOIN institutions s ON s.consortium_id = a.consortium_id AND s.id = a.supplier_institution_id
+        """
 
     static func approval(_ r: ApprovalRow) throws -> TransferApproval {
         TransferApproval(
@@ -258,9 +263,10 @@ package struct TransferStore: SQLStore {
         rc.id, rc.received_on::text, rc.quantity_received, rc.discrepancy, rc.condition, rc.note
         """
     static let shipmentFrom = """
-        transfer_shipments sh JOIN transfer_approvals a ON a.id = sh.approval_id
-        JOIN institutions s ON s.id = a.supplier_institution_id JOIN institutions r ON r.id = sh.receiver_institution_id
-        LEFT JOIN transfer_receipts rc ON rc.shipment_id = sh.id
+        transfer_shipments sh JOIN transfer_approvals a ON a.consortium_id = sh.consortium_id AND a.id = sh.approval_id
+        JOIN institutions s ON s.consortium_id = a.consortium_id AND s.id = a.supplier_institution_id
+        JOIN institutions r ON r.consortium_id = sh.consortium_id AND r.id = sh.receiver_institution_id
+        LEFT JOIN transfer_receipts rc ON rc.consortium_id = sh.consortium_id AND rc.shipment_id = sh.id
         """
 
     static func shipment(_ r: ShipmentRow) throws -> TransferShipment {

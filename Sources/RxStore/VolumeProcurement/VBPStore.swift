@@ -117,7 +117,7 @@ package struct VBPStore: SQLStore {
         let volumes = try await connection.rows(
             """
             SELECT i.code, v.generic_name, v.volume, v.proposed FROM vbp_agreed_volumes v
-            JOIN institutions i ON i.id = v.institution_id
+            JOIN institutions i ON i.consortium_id = v.consortium_id AND i.id = v.institution_id
             WHERE v.consortium_id = \(consortiumID) AND v.agreement_id = \(id)
               AND (\(institutionID)::bigint IS NULL OR v.institution_id = \(institutionID))
             ORDER BY i.code, v.generic_name
@@ -176,7 +176,8 @@ package struct VBPStore: SQLStore {
         Dictionary(
             uniqueKeysWithValues: try await connection.rows(
                 """
-                SELECT i.code, a.score FROM vbp_assessments a JOIN institutions i ON i.id = a.institution_id
+                SELECT i.code, a.score FROM vbp_assessments a
+                JOIN institutions i ON i.consortium_id = a.consortium_id AND i.id = a.institution_id
                 WHERE a.consortium_id = \(consortiumID) AND a.agreement_id = \(agreementID)
                 """, as: (String, Decimal).self, logger: logger))
     }
@@ -191,7 +192,7 @@ package struct VBPStore: SQLStore {
         try await connection.rows(
             """
             SELECT m.institution_id, i.code, m.drug_code, sum(m.quantity)
-            FROM stock_movements m JOIN institutions i ON i.id = m.institution_id
+            FROM stock_movements m JOIN institutions i ON i.consortium_id = m.consortium_id AND i.id = m.institution_id
             WHERE m.consortium_id = \(consortiumID) AND m.reason_code = '108' AND m.drug_code = ANY(\(drugCodes)::text[])
               AND m.business_date BETWEEN \(from.description)::date AND \(to.description)::date
               AND (\(institutionID)::bigint IS NULL OR m.institution_id = \(institutionID))
@@ -208,7 +209,8 @@ package struct VBPStore: SQLStore {
         try await connection.rows(
             """
             SELECT c.institution_id, i.code, d.generic_name, sum(c.quantity)
-            FROM stock_daily_consumption c JOIN drugs d ON d.code = c.drug_code JOIN institutions i ON i.id = c.institution_id
+            FROM stock_daily_consumption c JOIN drugs d ON d.code = c.drug_code
+            JOIN institutions i ON i.consortium_id = c.consortium_id AND i.id = c.institution_id
             WHERE c.consortium_id = \(consortiumID) AND d.generic_name = ANY(\(genericNames)::text[])
               AND c.business_date BETWEEN \(from.description)::date AND \(to.description)::date
             GROUP BY c.institution_id, i.code, d.generic_name HAVING sum(c.quantity) > 0
@@ -281,7 +283,8 @@ package struct VBPStore: SQLStore {
             SELECT i.code, l.generic_name, l.agreed_volume, l.purchased_volume, l.counted_volume,
                    l.pre_procurement_average_price, l.winning_price, l.score, l.settings::text, l.budget, l.actual,
                    l.savings_base, l.grade, l.retained_percent, l.retained
-            FROM vbp_settlement_lines l JOIN institutions i ON i.id = l.institution_id
+            FROM vbp_settlement_lines l
+            JOIN institutions i ON i.consortium_id = l.consortium_id AND i.id = l.institution_id
             WHERE l.consortium_id = \(consortiumID) AND l.settlement_id = \(head.0) ORDER BY i.code, l.generic_name
             """,
             as: (
