@@ -19,7 +19,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # The pages, one a line: label | role of the sessions that ask | path, or @name for the file of paths made below
 # (bench/out/console-paths-NAME.txt: @drug a drug with its prices, several codes; @search the search, Chinese name
-# fragments and pinyin initials). A page that answers 404 is skipped with a line saying so (pages still being
+# fragments and pinyin initials; @lastpage the last page of version 1, after the code that ends the page before). A page that answers 404 is skipped with a line saying so (pages still being
 # built); any other answer but 200 stops the page as a failure.
 pages=(
     "home, consortium admin|consortium_admin|/console/"
@@ -33,7 +33,7 @@ pages=(
     "catalogue draft|consortium_admin|/console/catalogue/draft"
     "catalogue versions|consortium_admin|/console/catalogue/versions"
     "catalogue version 1|institution_pharmacist|/console/catalogue/versions/1"
-    "catalogue version 1, last page|institution_pharmacist|/console/catalogue/versions/1?page=6"
+    "catalogue version 1, last page|institution_pharmacist|@lastpage"
     "version diff 1 → 2|consortium_admin|/console/catalogue/diff?from=1&to=2"
     "share report|consortium_admin|/console/catalogue/report"
     "member's list|institution_pharmacist|/console/catalogue/members/YJ-TCMH"
@@ -138,6 +138,10 @@ UNION ALL
  WHERE char_length(split_part(pinyin_initials, ' ', 1)) >= 3 ORDER BY md5(code || 'pinyin') LIMIT 9)
 UNION ALL SELECT 'aldp';
 SQL
+psql -X -qAt "$DATABASE_URL" -c "SELECT '/console/catalogue/versions/1?after=' || drug_code FROM (
+    SELECT i.drug_code, row_number() OVER (ORDER BY i.drug_code) AS n, count(*) OVER () AS total
+    FROM catalogue_items i JOIN consortia c ON c.id = i.consortium_id AND c.code = 'JLTCM'
+    WHERE i.version_number = 1) v WHERE n = (total - 1) / 100 * 100" > "$out/console-paths-lastpage.txt"
 python3 - "$out" <<'PY'
 import sys, urllib.parse
 out = sys.argv[1]

@@ -245,24 +245,35 @@ struct ConsoleCatalogueTests {
         }
     }
 
-    @Test("a version's items a page at a time (100), the filter kept in the page links; the catalogue and a member's list too")
+    @Test(
+        "a version's items a page at a time (100) by drug code (after the last shown, before the first: no offset), the filter kept in the links; the catalogue and a member's list too"
+    )
     func pages() async throws {
         try await TestApp.run { app in
             var (jar, _) = try await Self.session(app, "pharm", .institutionPharmacist, institution: "YJ-TCMH")
             let total = try await app.count("SELECT count(*)::int FROM catalogue_items WHERE version_number = 1")
             try #require(total > 200, "the demo catalogue has \(total) items")
             func rows(_ html: String) -> Int { html.components(separatedBy: #"<tr class="item">"#).count - 1 }
+            let codes = try await app.database.rows(
+                "SELECT drug_code FROM catalogue_items WHERE version_number = 1 ORDER BY drug_code", as: String.self)
             let first = try await ConsoleTests.get(app, "/console/catalogue/versions/1", jar: &jar)
             #expect(first.status == .ok && rows(first.text) == 100)
             #expect(first.text.contains("第 1–100 项，共 \(total) 项"))
-            #expect(first.text.contains(#"<a rel="next" href="/console/catalogue/versions/1?page=2">"#))
+            #expect(first.text.contains(#"<a rel="next" href="/console/catalogue/versions/1?after=\#(codes[99])">"#))
             #expect(!first.text.contains(#"rel="prev""#))
-            let pages = (total + 99) / 100
-            let last = try await ConsoleTests.get(app, "/console/catalogue/versions/1?page=\(pages)", jar: &jar)
-            #expect(rows(last.text) == total - (pages - 1) * 100 && !last.text.contains(#"rel="next""#))
-            #expect(last.text.contains(#"aria-current="page" aria-label="第 \#(pages) 页""#))
-            let beyond = try await ConsoleTests.get(app, "/console/catalogue/versions/1?page=999", jar: &jar)
-            #expect(rows(beyond.text) == rows(last.text))
+            // The next page starts after the last code shown, and its link back ends before its first.
+            let second = try await ConsoleTests.get(app, "/console/catalogue/versions/1?after=\(codes[99])", jar: &jar)
+            #expect(rows(second.text) == 100 && second.text.contains("第 101–200 项，共 \(total) 项"))
+            #expect(second.text.contains(#"<a rel="prev" href="/console/catalogue/versions/1?before=\#(codes[100])">"#))
+            let back = try await ConsoleTests.get(app, "/console/catalogue/versions/1?before=\(codes[100])", jar: &jar)
+            #expect(back.text.contains("第 1–100 项，共 \(total) 项") && !back.text.contains(#"rel="prev""#))
+            let lastStart = (total - 1) / 100 * 100
+            let last = try await ConsoleTests.get(
+                app, "/console/catalogue/versions/1?after=\(codes[lastStart - 1])", jar: &jar)
+            #expect(rows(last.text) == total - lastStart && !last.text.contains(#"rel="next""#))
+            // A key past the end (a page kept from another version) shows the first page.
+            let beyond = try await ConsoleTests.get(app, "/console/catalogue/versions/1?after=\(codes[total - 1])", jar: &jar)
+            #expect(beyond.text.contains("第 1–100 项，共 \(total) 项"))
             // The filter finds across every page.
             let code = try await app.database.rows(
                 "SELECT drug_code FROM catalogue_items WHERE version_number = 1 ORDER BY drug_code DESC LIMIT 1", as: String.self
@@ -270,9 +281,9 @@ struct ConsoleCatalogueTests {
             let found = try await ConsoleTests.get(app, "/console/catalogue/versions/1?q=\(code)", jar: &jar)
             #expect(rows(found.text) >= 1 && found.text.contains(#"<a href="/console/drugs/\#(code)">"#))
             #expect(!found.text.contains(#"class="pager""#) || rows(found.text) == 100)
-            let catalogue = try await ConsoleTests.get(app, "/console/catalogue?category=western&page=2", jar: &jar)
+            let catalogue = try await ConsoleTests.get(app, "/console/catalogue?category=western", jar: &jar)
             #expect(
-                catalogue.text.contains(#"href="/console/catalogue?category=western&amp;page=1""#) || rows(catalogue.text) < 100)
+                catalogue.text.contains(#"href="/console/catalogue?category=western&amp;after="#) || rows(catalogue.text) < 100)
             let member = try await ConsoleTests.get(app, "/console/catalogue/members/YJ-TCMH", jar: &jar)
             #expect(member.text.components(separatedBy: #"<tr class="drug">"#).count - 1 <= 100)
         }
@@ -290,16 +301,16 @@ struct ConsoleCatalogueTests {
             let name = String(all[all.count / 2].drug.genericName.prefix(2))
             let code = String(all[7].drug.code.prefix(6)).lowercased()
             let cases: [(CatalogueStore.EntryQuery, (CatalogueEntry) -> Bool)] = [
-                (.init(text: code, limit: 1000, offset: 0), { $0.drug.code.lowercased().hasPrefix(code) }),
-                (.init(text: name, limit: 1000, offset: 0), { $0.drug.genericName.contains(name) }),
-                (.init(category: .chinesePatent, limit: 1000, offset: 0), { $0.drug.category == .chinesePatent }),
-                (.init(level: .village, limit: 1000, offset: 0), { $0.item.allows(.village) }),
-                (.init(level: .tertiary, limit: 1000, offset: 0), { $0.item.allows(.tertiary) }),
-                (.init(essential: true, limit: 1000, offset: 0), { !$0.drug.essentialEditions.isEmpty }),
-                (.init(essential: false, limit: 1000, offset: 0), { $0.drug.essentialEditions.isEmpty }),
-                (.init(insurance: .b, limit: 1000, offset: 0), { $0.drug.insuranceClass == .b }),
+                (.init(text: code, limit: 1000), { $0.drug.code.lowercased().hasPrefix(code) }),
+                (.init(text: name, limit: 1000), { $0.drug.genericName.contains(name) }),
+                (.init(category: .chinesePatent, limit: 1000), { $0.drug.category == .chinesePatent }),
+                (.init(level: .village, limit: 1000), { $0.item.allows(.village) }),
+                (.init(level: .tertiary, limit: 1000), { $0.item.allows(.tertiary) }),
+                (.init(essential: true, limit: 1000), { !$0.drug.essentialEditions.isEmpty }),
+                (.init(essential: false, limit: 1000), { $0.drug.essentialEditions.isEmpty }),
+                (.init(insurance: .b, limit: 1000), { $0.drug.insuranceClass == .b }),
                 (
-                    .init(category: .western, level: .primary, essential: true, insurance: .a, limit: 1000, offset: 0),
+                    .init(category: .western, level: .primary, essential: true, insurance: .a, limit: 1000),
                     {
                         $0.drug.category == .western && $0.item.allows(.primary) && !$0.drug.essentialEditions.isEmpty
                             && $0.drug.insuranceClass == .a
@@ -314,14 +325,21 @@ struct ConsoleCatalogueTests {
                 #expect(found.entries == expected, "\(query)")
                 #expect(found.total == expected.count, "\(query)")
             }
-            // A page of them, and past the end nothing (the use case then answers the last page).
+            // A page of them after a code, and before one; past the end nothing (the use case then answers the first
+            // page).
             let page = try await app.database.read {
-                try await store.entries(1, consortiumID: consortiumID, matching: .init(limit: 100, offset: 100), on: $0)
+                try await store.entries(
+                    1, consortiumID: consortiumID, matching: .init(limit: 100, after: all[99].drug.code), on: $0)
             }
-            #expect(page.entries == Array(all[100..<200]) && page.total == all.count)
+            #expect(page.entries == Array(all[100..<200]) && page.total == all.count && page.position == 100)
+            let back = try await app.database.read {
+                try await store.entries(
+                    1, consortiumID: consortiumID, matching: .init(limit: 100, before: all[200].drug.code), on: $0)
+            }
+            #expect(back.entries == page.entries && back.position == 100)
             let past = try await CatalogueUseCases(database: app.database).entries(
-                1, consortiumID: consortiumID, matching: .init(limit: 100, offset: 100_000))
-            #expect(past.offset == (all.count - 1) / 100 * 100 && past.entries == Array(all[past.offset...]))
+                1, consortiumID: consortiumID, matching: .init(limit: 100, after: all[all.count - 1].drug.code))
+            #expect(past.position == 0 && past.entries == Array(all[0..<100]))
         }
     }
 }

@@ -52,12 +52,12 @@ struct ConsoleViewModelTests {
         // The database applies the filters (ConsoleCatalogueTests.filters); the page asks for what was chosen.
         let query = CatalogueFilter(
             text: "  amld ", category: .western, level: .village, essential: false, insurance: InsuranceClass.none
-        ).query(.init(limit: 100, offset: 200))
+        ).query(.init(limit: 100, after: "X0001"))
         #expect(
             query
                 == CatalogueStore.EntryQuery(
                     text: "amld", category: .western, level: .village, essential: false, insurance: InsuranceClass.none,
-                    limit: 100, offset: 200))
+                    limit: 100, after: "X0001"))
         #expect(CatalogueFilter(text: "  ").text == nil)
         let row = CatalogueRow(western, .chinese)
         #expect(row.levels == "三级、二级" && row.essential == "是" && row.insuranceClass == "甲类")
@@ -163,6 +163,29 @@ struct ConsoleViewModelTests {
         #expect(view.pages[0].label == "第 1 页")
         let long = try #require(ConsolePager(page: nil, total: 2000).view(path: "/p", query: [], language: .english))
         #expect(long.previous.isEmpty && long.pages.map(\.number) == [1, 2, 3, 4, 20] && long.line == "Items 1–100 of 2000")
+    }
+
+    @Test(
+        "a list the database pages by key: where the rows sit in the whole, links to the rows before (before the first key) and after (after the last), the filters kept"
+    )
+    func keysetPager() throws {
+        let query = [("category", "western"), ("q", "氨"), ("after", "A100"), ("done", "saved")]
+        let middle = ConsoleKeysetPager(position: 100, shown: 100, total: 532, first: "A101", last: "A200")
+        let view = try #require(middle.view(path: "/console/catalogue", query: query, language: .chinese))
+        #expect(view.line == "第 101–200 项，共 532 项" && view.pages.isEmpty)
+        #expect(view.previous == "/console/catalogue?category=western&q=%E6%B0%A8&before=A101")
+        #expect(view.next == "/console/catalogue?category=western&q=%E6%B0%A8&after=A200")
+        let first = try #require(
+            ConsoleKeysetPager(position: 0, shown: 100, total: 532, first: "A001", last: "A100")
+                .view(path: "/p", query: [], language: .english))
+        #expect(first.previous.isEmpty && first.next == "/p?after=A100" && first.line == "Items 1–100 of 532")
+        let last = try #require(
+            ConsoleKeysetPager(position: 500, shown: 32, total: 532, first: "A501", last: "A532")
+                .view(path: "/p", query: [], language: .english))
+        #expect(last.next.isEmpty && last.previous == "/p?before=A501")
+        #expect(
+            ConsoleKeysetPager(position: 0, shown: 7, total: 7, first: "a", last: "g").view(
+                path: "/p", query: [], language: .chinese) == nil)
     }
 
     @Test("an empty text or a nil is absent to a template: its section is left out, nothing is looked up further out")

@@ -66,7 +66,7 @@ struct ConsoleCataloguePages: Sendable {
         async throws
     {
         let filter = CatalogueFilter(text: c.query("q"))
-        let (pager, found) = try await ConsolePager.page(c) { query in
+        let (pager, found) = try await ConsoleKeysetPager.page(c, key: \.drug.code) { query in
             try await catalogue.entries(version, consortiumID: consortium.id, matching: filter.query(query))
         }
         values["q"] = filter.text ?? ""

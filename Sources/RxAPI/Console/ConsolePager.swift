@@ -2,9 +2,8 @@ internal import Foundation
 import Hummingbird
 import RxDomain
 
-/// A long list shown a page at a time (`?page=`), with links to the other pages that keep the address's other
-/// parameters (the filters). A catalogue is several hundred items: a page of it is what a person reads, and the server
-/// renders only that.
+/// A long list already read shown a page at a time (`?page=`), with links to the other pages that keep the
+/// address's other parameters (the filters). Lists the database pages use `ConsoleKeysetPager`.
 struct ConsolePager: Equatable {
     /// Rows on a page: a screen or two at 1366×768.
     static let rowsPerPage = 100
@@ -22,26 +21,6 @@ struct ConsolePager: Equatable {
 
     init(_ c: ConsoleRequest, total: Int) {
         self.init(page: c.query("page"), total: total)
-    }
-
-    /// The rows a page asks the database for.
-    struct Rows: Equatable {
-        var limit: Int
-        var offset: Int
-
-        /// Every row, for a download.
-        static let all = Rows(limit: Int(Int32.max), offset: 0)
-    }
-
-    /// A page of a list the database pages: `read` answers the rows asked for, how many there are in all, and from
-    /// where it answered (the last page's rows when asked past the end).
-    static func page<Row>(
-        _ c: ConsoleRequest, _ read: (Rows) async throws -> (total: Int, entries: [Row], offset: Int)
-    ) async throws -> (ConsolePager, [Row]) {
-        // A page number typed into the address is kept within reason: the offset must not overflow.
-        let asked = min(max(1, c.query("page").flatMap { Int($0) } ?? 1), 1_000_000)
-        let found = try await read(Rows(limit: rowsPerPage, offset: (asked - 1) * rowsPerPage))
-        return (ConsolePager(page: String(found.offset / rowsPerPage + 1), total: found.total), found.entries)
     }
 
     /// The rows of the page shown.
@@ -78,8 +57,64 @@ struct ConsolePager: Equatable {
     }
 }
 
+/// A long list the database pages by key: a page starts after the key of the row before it (`?after=`) or ends
+/// before the key of the row after it (`?before=`), so the database never counts its way to a page (no offset).
+/// Under the list: where its rows sit in the whole, and the links to the rows before and after, keeping the
+/// address's other parameters (the filters). A catalogue is several hundred items: a page of it is what a person
+/// reads, and the server renders only that.
+struct ConsoleKeysetPager: Equatable {
+    /// How many rows come before the page, how many it shows, how many there are in all.
+    let position: Int
+    let shown: Int
+    let total: Int
+    /// The keys of the page's first and last rows.
+    let first: String
+    let last: String
+
+    /// The rows a page asks the database for.
+    struct Rows: Equatable {
+        var limit: Int
+        var after: String?
+        var before: String?
+
+        /// Every row, for a download.
+        static let all = Rows(limit: Int(Int32.max))
+    }
+
+    /// A page of a list the database pages: `read` answers the rows asked for, how many there are in all and how many
+    /// come before them; `key` is a row's key in the list's order.
+    static func page<Row>(
+        _ c: ConsoleRequest, key: (Row) -> String,
+        _ read: (Rows) async throws -> (total: Int, position: Int, entries: [Row])
+    ) async throws -> (ConsoleKeysetPager, [Row]) {
+        let before = c.query("after") == nil ? c.query("before") : nil
+        let found = try await read(Rows(limit: ConsolePager.rowsPerPage, after: c.query("after"), before: before))
+        let pager = ConsoleKeysetPager(
+            position: found.position, shown: found.entries.count, total: found.total,
+            first: found.entries.first.map(key) ?? "", last: found.entries.last.map(key) ?? "")
+        return (pager, found.entries)
+    }
+
+    func view(_ c: ConsoleRequest) -> PagerView? {
+        view(
+            path: c.request.uri.path, query: c.request.uri.queryParameters.map { (String($0.key), String($0.value)) },
+            language: c.language)
+    }
+
+    /// The links for the page at `path` with its `query`, nil when everything fits on one page.
+    func view(path: String, query: [(String, String)], language: ConsoleLanguage) -> PagerView? {
+        guard shown < total else { return nil }
+        let kept = query.filter { !["after", "before", "page", "done"].contains($0.0) }
+        return PagerView(
+            line: language.word("pager_line").replacingFirst(String(position + 1))
+                .replacingFirst(String(position + shown)).replacingFirst(String(total)),
+            previous: position > 0 ? ConsolePager.href(path, kept + [("before", first)]) : "",
+            next: position + shown < total ? ConsolePager.href(path, kept + [("after", last)]) : "",
+            pages: [])
+    }
+}
+
 extension ConsolePager {
-    /// An address within the console: the path and its query, percent-encoded.
     /// Every item of a keyset-paged read, the largest page at a time: what a download holds.
     static func everyItem<Item>(_ read: (PageRequest) async throws -> Page<Item>) async throws -> [Item] {
         var items: [Item] = []
@@ -92,6 +127,7 @@ extension ConsolePager {
         return items
     }
 
+    /// An address within the console: the path and its query, percent-encoded.
     static func href(_ path: String, _ query: [(String, String)]) -> String {
         var components = URLComponents()
         components.path = path
@@ -106,7 +142,7 @@ extension ConsoleRequest {
         ConsolePager.href(
             request.uri.path,
             request.uri.queryParameters.map { (String($0.key), String($0.value)) }
-                .filter { !["page", "done", "format"].contains($0.0) } + [("format", "csv")])
+                .filter { !["page", "after", "before", "done", "format"].contains($0.0) } + [("format", "csv")])
     }
 
     var wantsCSV: Bool { query("format") == "csv" }

@@ -80,7 +80,7 @@ struct ConsolePages: Sendable {
                 return ConsoleRoutes.catalogueCSV(all.entries, version: version.number, c.language)
             }
             values["csvHref"] = c.csvHref
-            let (pager, entries) = try await ConsolePager.page(c) { query in
+            let (pager, entries) = try await ConsoleKeysetPager.page(c, key: \.drug.code) { query in
                 try await catalogue.entries(version.number, consortiumID: consortiumID, matching: filter.query(query))
             }
             values["items"] = entries.map { CatalogueRow($0, c.language) }
@@ -248,10 +248,10 @@ struct CatalogueFilter: Equatable {
     }
 
     /// The store's query for a page of the entries the filters find (the database filters and pages).
-    func query(_ page: ConsolePager.Rows) -> CatalogueStore.EntryQuery {
+    func query(_ page: ConsoleKeysetPager.Rows) -> CatalogueStore.EntryQuery {
         CatalogueStore.EntryQuery(
             text: text, category: category, level: level, essential: essential, insurance: insurance, limit: page.limit,
-            offset: page.offset)
+            after: page.after, before: page.before)
     }
 
     struct Option: ConsoleViewModel {

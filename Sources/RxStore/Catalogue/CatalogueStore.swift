@@ -127,7 +127,8 @@ package struct CatalogueStore: SQLStore {
 
     /// What a page of a version's items asks for: the items whose drug's code starts with `text` (in any case) or
     /// whose generic name contains it, of a category, essential or not, of an insurance class, that an institution
-    /// of `level` may use (`catalogue_item_allows`); by code, `limit` from `offset`. Nil asks nothing of that field.
+    /// of `level` may use (`catalogue_item_allows`); by code, `limit` of them after the code `after`, or the `limit`
+    /// just before the code `before` (keyset paging: no offset). Nil asks nothing of that field.
     package struct EntryQuery: Sendable, Equatable {
         package var text: String?
         package var category: DrugCategory?
@@ -135,11 +136,12 @@ package struct CatalogueStore: SQLStore {
         package var essential: Bool?
         package var insurance: InsuranceClass?
         package var limit: Int
-        package var offset: Int
+        package var after: String?
+        package var before: String?
 
         package init(
             text: String? = nil, category: DrugCategory? = nil, level: InstitutionLevel? = nil, essential: Bool? = nil,
-            insurance: InsuranceClass? = nil, limit: Int, offset: Int
+            insurance: InsuranceClass? = nil, limit: Int, after: String? = nil, before: String? = nil
         ) {
             self.text = text
             self.category = category
@@ -147,19 +149,20 @@ package struct CatalogueStore: SQLStore {
             self.essential = essential
             self.insurance = insurance
             self.limit = limit
-            self.offset = offset
+            self.after = after
+            self.before = before
         }
     }
 
-    /// The entries of a version that a query finds, a page of them, with how many it finds in all (0 when `offset`
-    /// is past the last). Only the page's rows are read in full.
+    /// The entries of a version that a query finds, a page of them by drug code, with how many it finds in all and
+    /// how many come before the page (both 0 when the page is empty). Only the page's rows are read in full.
     package func entries(_ number: Int, consortiumID: Int64, matching query: EntryQuery, on connection: PostgresConnection)
-        async throws -> (total: Int, entries: [CatalogueEntry])
+        async throws -> (total: Int, position: Int, entries: [CatalogueEntry])
     {
         let rows = try await connection.rows(
             """
             WITH found AS (
-                SELECT i.drug_code, count(*) OVER () AS total
+                SELECT i.drug_code
                 FROM catalogue_items i JOIN drugs d ON d.code = i.drug_code
                 WHERE i.consortium_id = \(consortiumID) AND i.version_number = \(number)
                   AND (\(query.text)::text IS NULL OR starts_with(lower(d.code), lower(\(query.text)::text))
@@ -169,25 +172,33 @@ package struct CatalogueStore: SQLStore {
                   AND (\(query.essential)::boolean IS NULL
                        OR EXISTS (SELECT 1 FROM drug_essential_editions e WHERE e.drug_code = d.code) = \(query.essential)::boolean)
                   AND (\(query.insurance?.rawValue)::text IS NULL OR d.insurance_class = \(query.insurance?.rawValue)::text)
-                ORDER BY i.drug_code LIMIT \(query.limit) OFFSET \(query.offset)
+            ), page AS (
+                -- Before a code, the nearest `limit` codes below it: read downwards, shown upwards.
+                SELECT drug_code FROM found
+                WHERE (\(query.after)::text IS NULL OR drug_code > \(query.after)::text)
+                  AND (\(query.before)::text IS NULL OR drug_code < \(query.before)::text)
+                ORDER BY CASE WHEN \(query.before)::text IS NULL THEN drug_code END, drug_code DESC
+                LIMIT \(query.limit)
             )
-            SELECT found.total::int, \(unescaped: Self.entryColumns)
-            FROM found JOIN catalogue_items i
-              ON i.consortium_id = \(consortiumID) AND i.version_number = \(number) AND i.drug_code = found.drug_code
+            SELECT (SELECT count(*) FROM found)::int,
+                   (SELECT count(*) FROM found WHERE drug_code < (SELECT min(drug_code) FROM page))::int,
+                   \(unescaped: Self.entryColumns)
+            FROM page JOIN catalogue_items i
+              ON i.consortium_id = \(consortiumID) AND i.version_number = \(number) AND i.drug_code = page.drug_code
             JOIN drugs d ON d.code = i.drug_code
             ORDER BY d.code
             """,
             as: (
-                Int, [String], String?, String?, String, String, String?, String, String?, Int, String, String, String?,
-                String?, String, String, String, Bool, Bool, String?, String?, String?, [String]
+                Int, Int, [String], String?, String?, String, String, String?, String, String?, Int, String, String,
+                String?, String?, String, String, String, Bool, Bool, String?, String?, String?, [String]
             ).self, logger: logger)
         return (
-            rows.first?.0 ?? 0,
+            rows.first?.0 ?? 0, rows.first?.1 ?? 0,
             try rows.map { r in
                 try Self.entry(
                     (
-                        r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15, r.16, r.17, r.18,
-                        r.19, r.20, r.21, r.22
+                        r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15, r.16, r.17, r.18, r.19,
+                        r.20, r.21, r.22, r.23
                     ))
             }
         )

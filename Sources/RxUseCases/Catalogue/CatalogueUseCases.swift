@@ -48,21 +48,17 @@ package struct CatalogueUseCases: Sendable {
         try await catalogue.entries(number, consortiumID: consortiumID)
     }
 
-    /// A page of a version's entries that a query finds, with how many it finds in all. Past the last page, the
-    /// last page.
+    /// A page of a version's entries that a query finds, with how many it finds in all and how many come before the
+    /// page. A key past either end (a page kept from an earlier version) answers the first page.
     package func entries(_ number: Int, consortiumID: Int64, matching query: CatalogueStore.EntryQuery) async throws
-        -> (total: Int, entries: [CatalogueEntry], offset: Int)
+        -> (total: Int, position: Int, entries: [CatalogueEntry])
     {
         try await database.read { connection in
             let found = try await catalogue.entries(number, consortiumID: consortiumID, matching: query, on: connection)
-            guard found.entries.isEmpty, query.offset > 0 else { return (found.total, found.entries, query.offset) }
+            guard found.entries.isEmpty, query.after != nil || query.before != nil else { return found }
             var first = query
-            first.offset = 0
-            let total = try await catalogue.entries(number, consortiumID: consortiumID, matching: first, on: connection).total
-            var last = query
-            last.offset = max(0, (total - 1) / query.limit * query.limit)
-            let page = try await catalogue.entries(number, consortiumID: consortiumID, matching: last, on: connection)
-            return (page.total, page.entries, last.offset)
+            (first.after, first.before) = (nil, nil)
+            return try await catalogue.entries(number, consortiumID: consortiumID, matching: first, on: connection)
         }
     }
 
