@@ -70,12 +70,32 @@ struct ConsortiumKeyTests {
         }
     }
 
+    /// The Swift files of the stores, where every query is written.
+    static func storeFiles() -> [URL] {
+        let stores = TestDatabases.repositoryRoot.appendingPathComponent("Sources/RxStore")
+        return FileManager.default.enumerator(at: stores, includingPropertiesForKeys: nil)?
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
+    }
+
+    @Test("28: paging is keyset-based everywhere: no query of the stores pages by OFFSET")
+    func noOffsetPaging() throws {
+        let files = Self.storeFiles()
+        #expect(!files.isEmpty)
+        // A page found by counting past the rows before it costs what those rows cost; a key finds it in the index.
+        let offset = try Regex(#"\bOFFSET\b"#).ignoresCase()
+        var found: [String] = []
+        for file in files {
+            for (number, line) in try String(contentsOf: file, encoding: .utf8).split(separator: "\n").enumerated()
+            where line.contains(offset) && !line.trimmingCharacters(in: .whitespaces).hasPrefix("///") {
+                found.append("\(file.lastPathComponent):\(number + 1)")
+            }
+        }
+        #expect(found.isEmpty, "queries paged by OFFSET: \(found)")
+    }
+
     @Test("28: the stores join a member by (consortium_id, id), never by its id alone")
     func membersJoinedByConsortium() throws {
-        let stores = TestDatabases.repositoryRoot.appendingPathComponent("Sources/RxStore")
-        let files =
-            FileManager.default.enumerator(at: stores, includingPropertiesForKeys: nil)?
-            .compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" } ?? []
+        let files = Self.storeFiles()
         #expect(!files.isEmpty)
         // `JOIN institutions i ON i.id = x.institution_id`: no unique key on the id alone plans it (the key is the
         // consortium and the id), and a table distributed by consortium joins on the distribution column.
