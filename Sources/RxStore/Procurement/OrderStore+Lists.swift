@@ -16,7 +16,9 @@ package struct DeliveredLot: Sendable, Equatable {
 
 extension OrderStore {
     /// A page of orders, oldest first (keyed by id), with their lines read in one more query; of one member
-    /// (`institutionID` or `institutionCode`) or of all, optionally only those in one state.
+    /// (`institutionID` or `institutionCode`) or of all, optionally only those in one state. The emergency supplier's
+    /// code is looked up per order of the page: joined, its hash lost the member index's order, and every order of
+    /// the member was read and sorted for each page.
     package func orders(
         consortiumID: Int64, institutionID: Int64?, institutionCode: String? = nil, status: OrderStatus?, page: PageRequest,
         connection: PostgresConnection
@@ -24,9 +26,9 @@ extension OrderStore {
         let after = page.after.flatMap(Int64.init) ?? 0
         let heads = try await connection.rows(
             """
-            SELECT o.id, o.institution_id, i.code, o.status, o.order_date::text, o.emergency_shortage_id, es.code
+            SELECT o.id, o.institution_id, i.code, o.status, o.order_date::text, o.emergency_shortage_id,
+                   (SELECT es.code FROM suppliers es WHERE es.id = o.emergency_supplier_id)
             FROM purchase_orders o JOIN institutions i ON i.consortium_id = o.consortium_id AND i.id = o.institution_id
-            LEFT JOIN suppliers es ON es.id = o.emergency_supplier_id
             WHERE o.consortium_id = \(consortiumID) AND o.id > \(after)
               AND (\(institutionID)::bigint IS NULL OR o.institution_id = \(institutionID))
               AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))
