@@ -104,7 +104,19 @@ start() {
     else
         # max_connections on the command line, so a cluster made by an older pg.sh gets it too: the test suite
         # runs a few hundred tests at once, each application with its own small pool.
-        as_owner "$bin/pg_ctl" -D "$pgdata" -l "$logfile" -w -t 60 -o "-c max_connections=500" start >/dev/null
+        # Our ports lie in Linux's range of ephemeral ports: a client's connection elsewhere can hold the port for a
+        # moment (a test's second cluster on CRX_PG_PORT + 7 met one), so a start refused for an address in use is
+        # tried again for a few seconds.
+        local tries=0
+        until as_owner "$bin/pg_ctl" -D "$pgdata" -l "$logfile" -w -t 60 -o "-c max_connections=500" start >/dev/null; do
+            tries=$((tries + 1))
+            if [ "$tries" -ge 10 ] || ! tail -n 5 "$logfile" 2>/dev/null | grep -q "Address already in use"; then
+                echo "scripts/pg.sh: PostgreSQL did not start on 127.0.0.1:$port; its log: $logfile" >&2
+                return 1
+            fi
+            echo "scripts/pg.sh: 127.0.0.1:$port is in use for now; trying again" >&2
+            sleep 2
+        done
         echo "PostgreSQL started on 127.0.0.1:$port ($pgdata)"
     fi
     for db in consortiumrx consortiumrx_test; do
