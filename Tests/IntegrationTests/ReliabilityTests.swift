@@ -173,9 +173,15 @@ struct OutageTests {
                 }
                 // The outage lasts until the pool's probe has found the database away: a probe waits up to a second
                 // for a fresh pool to connect, and one that connects (the database back) before any probe failed is
-                // taken for a busy pool, not an outage, and renews nothing. Three requests of 500 ms each were
-                // sometimes shorter than that on a loaded machine.
-                try await Task.sleep(for: .seconds(3))
+                // taken for a busy pool, not an outage, and renews nothing. Requests go on meanwhile: a probe that
+                // found the pool only busy (a slow lease while warming on a loaded machine) keeps the pool from
+                // suspecting an outage for two seconds, and the three requests above could all fall in them.
+                let outageEnds = ContinuousClock.now + .seconds(3)
+                while ContinuousClock.now < outageEnds {
+                    _ = try await Self.answer(within: .seconds(15)) {
+                        try await app.call(.get, "/v1/drugs/XJ01CEA010A001010100002", token: token)
+                    }
+                }
             } catch {
                 try await Self.setReachable(app, true)
                 throw error
