@@ -124,7 +124,7 @@ package struct RecordReconciliationStore: SQLStore {
             SELECT a.id, a.kind, a.document_number, a.drug_code, d.generic_name, sup.code,
                    coalesce((SELECT array_agg(i.code ORDER BY i.code) FROM transfer_approval_receivers r
                              JOIN institutions i ON i.consortium_id = r.consortium_id AND i.id = r.institution_id
-                             WHERE r.approval_id = a.id), '{}'),
+                             WHERE r.consortium_id = a.consortium_id AND r.approval_id = a.id), '{}'),
                    a.unit, a.approved_quantity, a.shipped_quantity,
                    coalesce(t.total, 0), coalesce(t.shipped, 0), coalesce(t.received, 0), coalesce(t.in_transit, 0),
                    coalesce(t.shipments, 0)::int, a.valid_from::text, a.valid_to::text

@@ -145,7 +145,7 @@ package struct TransferStore: SQLStore {
         a.supplier_institution_id, s.code,
         COALESCE((SELECT array_agg(i.code ORDER BY i.code) FROM transfer_approval_receivers r
                   JOIN institutions i ON i.consortium_id = r.consortium_id AND i.id = r.institution_id
-                  WHERE r.approval_id = a.id), '{}'::text[]),
+                  WHERE r.consortium_id = a.consortium_id AND r.approval_id = a.id), '{}'::text[]),
         a.approved_quantity, a.unit, a.shipped_quantity,
         COALESCE((SELECT sum(rc.quantity_received) FROM transfer_receipts rc
                   JOIN transfer_shipments sh ON sh.consortium_id = rc.consortium_id AND sh.id = rc.shipment_id
