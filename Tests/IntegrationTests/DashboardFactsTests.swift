@@ -28,12 +28,39 @@ struct DashboardFactsTests {
         return (kept, fromLines)
     }
 
-    @Test("27/28: receipts by year follow the order lines as they are received, changed and removed; the rebuild agrees")
+    /// `receipts_by_month` as it is, and as the order lines say it must be, each row as text.
+    static func receiptsByMonth(_ app: TestApp) async throws -> (kept: [String], fromLines: [String]) {
+        let kept = try await app.database.rows(
+            """
+            SELECT concat_ws(' ', institution_id, month, drug_code, amount::numeric(20, 7), lines) FROM receipts_by_month
+            WHERE lines > 0 OR amount <> 0 ORDER BY 1
+            """, as: String.self)
+        let fromLines = try await app.database.rows(
+            """
+            SELECT concat_ws(' ', o.institution_id, date_trunc('month', o.order_date)::date, l.drug_code,
+                             sum(l.received_quantity * l.unit_price)::numeric(20, 7), count(*))
+            FROM purchase_order_lines l JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
+            WHERE l.received_quantity > 0 GROUP BY o.institution_id, date_trunc('month', o.order_date), l.drug_code
+            ORDER BY 1
+            """, as: String.self)
+        return (kept, fromLines)
+    }
+
+    /// Both tables agree with the lines.
+    static func expectMonthsAgree(_ app: TestApp, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let (kept, fromLines) = try await receiptsByMonth(app)
+        #expect(!kept.isEmpty && kept == fromLines, "\(kept) \(fromLines)", sourceLocation: sourceLocation)
+    }
+
+    @Test(
+        "27/28: receipts by year and by month follow the order lines as they are received, changed and removed; the rebuilds agree"
+    )
     func receiptsByYear() async throws {
         try await TestApp.run { app in
             _ = try await ReconciliationTests.received(app, count: 3)
             var (kept, fromLines) = try await Self.receipts(app)
             #expect(kept.count == 3 && kept == fromLines, "\(kept) \(fromLines)")
+            try await Self.expectMonthsAgree(app)
 
             // A second line of the same drug on the same order, received in part: one row, two lines.
             try await app.database.transaction { c in
@@ -47,16 +74,32 @@ struct DashboardFactsTests {
             }
             (kept, fromLines) = try await Self.receipts(app)
             #expect(kept.count == 3 && kept == fromLines && kept.contains { $0.hasSuffix(" 2") }, "\(kept) \(fromLines)")
+            try await Self.expectMonthsAgree(app)
             try await app.database.transaction { c in
                 try await c.sql("UPDATE purchase_order_lines SET received_quantity = received_quantity + 1.5 WHERE line_no = 99")
             }
             (kept, fromLines) = try await Self.receipts(app)
             #expect(kept == fromLines, "\(kept) \(fromLines)")
+            try await Self.expectMonthsAgree(app)
             try await app.database.transaction { c in
                 try await c.sql("DELETE FROM purchase_order_lines WHERE line_no = 99")
             }
             (kept, fromLines) = try await Self.receipts(app)
             #expect(kept.count == 3 && kept == fromLines, "\(kept) \(fromLines)")
+            try await Self.expectMonthsAgree(app)
+
+            // An order dated back into another month of the same year (or the year before, in January) moves its
+            // lines' parts with it.
+            try await app.database.transaction { c in
+                try await c.sql(
+                    """
+                    UPDATE purchase_orders SET order_date = order_date - 31
+                    WHERE id = (SELECT max(order_id) FROM purchase_order_lines WHERE received_quantity > 0)
+                    """)
+            }
+            try await Self.expectMonthsAgree(app)
+            (kept, fromLines) = try await Self.receipts(app)
+            #expect(kept == fromLines, "\(kept) \(fromLines)")
 
             // An order dated back into another year moves its lines' parts with it.
             let before = kept
@@ -69,10 +112,64 @@ struct DashboardFactsTests {
             }
             (kept, fromLines) = try await Self.receipts(app)
             #expect(kept.count == 3 && kept == fromLines && kept != before, "\(kept) \(fromLines)")
+            try await Self.expectMonthsAgree(app)
 
             // What bench/scale/generate.sql calls after writing with the triggers off gives the same rows.
-            try await app.database.transaction { c in try await c.sql("SELECT receipts_by_year_rebuild()") }
+            let months = try await Self.receiptsByMonth(app).kept
+            try await app.database.transaction { c in
+                try await c.sql("SELECT receipts_by_year_rebuild()")
+                try await c.sql("SELECT receipts_by_month_rebuild()")
+            }
             #expect(try await Self.receipts(app).kept == kept)
+            #expect(try await Self.receiptsByMonth(app).kept == months)
+        }
+    }
+
+    @Test(
+        "28: spend reads whole months from receipts by month and the days a period cuts from the lines: the same rows as the lines summed, for any period"
+    )
+    func spendByMonth() async throws {
+        try await TestApp.run { app in
+            _ = try await ReconciliationTests.received(app, count: 3)
+            // The three orders dated 2025-01-10, 2025-02-20 and 2025-03-01 (the months' facts move with them).
+            try await app.database.transaction { c in
+                try await c.sql(
+                    """
+                    UPDATE purchase_orders o SET order_date = d.day
+                    FROM (SELECT id, (ARRAY[date '2025-01-10', date '2025-02-20', date '2025-03-01'])[row_number() OVER (ORDER BY id)] AS day
+                          FROM purchase_orders WHERE id IN (SELECT order_id FROM purchase_order_lines WHERE received_quantity > 0)) d
+                    WHERE o.id = d.id
+                    """)
+            }
+            try await Self.expectMonthsAgree(app)
+            let finance = try await app.token(.finance)
+            let periods = [
+                ("2025-01-01", "2025-12-31"), ("2025-01-10", "2025-02-20"), ("2025-01-11", "2025-03-01"),
+                ("2025-02-01", "2025-02-28"), ("2025-03-01", "2025-03-01"), ("2025-01-15", "2025-02-19"),
+                ("2024-12-15", "2025-03-31"),
+            ]
+            var counts: [Int] = []
+            for (from, to) in periods {
+                let answer = try await app.call(.get, "\(ProcurementTests.base)/spend?from=\(from)&to=\(to)", token: finance)
+                let rows = try #require(answer.json["rows"] as? [[String: Any]], "\(answer.text)")
+                let got = rows.map { "\($0["institutionCode"]!) \($0["drugCode"]!) \($0["month"]!) \($0["amount"]!)" }
+                let fromLines = try await app.database.rows(
+                    """
+                    SELECT concat_ws(' ', i.code, l.drug_code, to_char(o.order_date, 'YYYY-MM'),
+                                     round(sum(l.received_quantity * l.unit_price), 2))
+                    FROM purchase_order_lines l
+                    JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
+                    JOIN institutions i ON i.consortium_id = o.consortium_id AND i.id = o.institution_id
+                    WHERE l.received_quantity > 0 AND o.order_date BETWEEN \(from)::date AND \(to)::date
+                    GROUP BY i.code, l.drug_code, to_char(o.order_date, 'YYYY-MM') ORDER BY 1
+                    """, as: String.self)
+                #expect(got == fromLines, "\(from)…\(to): \(got) \(fromLines)")
+                counts.append(got.count)
+            }
+            #expect(counts == [3, 2, 2, 1, 1, 0, 3], "\(counts)")
+            let backwards = try await app.call(
+                .get, "\(ProcurementTests.base)/spend?from=2025-02-01&to=2025-01-31", token: finance)
+            backwards.expectProblem(.unprocessableContent, naming: "from")
         }
     }
 

@@ -298,8 +298,10 @@ FROM stock_movements m JOIN stock_movement_reasons r ON r.code = m.reason_code
 WHERE r.consumption <> 0
 GROUP BY m.consortium_id, m.institution_id, m.drug_code, m.business_date;
 
--- What the order lines', invoice lines' and deliveries' triggers keep (042_dashboard_facts.sql, 043_invoice_facts.sql).
+-- What the order lines', invoice lines' and deliveries' triggers keep (042_dashboard_facts.sql, 043_invoice_facts.sql,
+-- 049_receipts_by_month.sql).
 SELECT receipts_by_year_rebuild();
+SELECT receipts_by_month_rebuild();
 SELECT invoice_facts_rebuild();
 
 -- Every identity sequence past the ids written here.

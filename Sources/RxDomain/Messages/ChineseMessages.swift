@@ -410,7 +410,6 @@ package enum ChineseMessages {
         ("the invoice is refused: {}", "发票被拒绝：{1}"),
         ("is not an order number", "不是订单号"),
         ("is not a line number", "不是行号"),
-        ("is after to", "晚于截止日期"),
         ("the inspection is refused: {}", "检测结果被拒绝：{1}"),
         ("is not a number", "不是数字"),
         ("no commitment {}", "没有承诺量记录 {1}"),

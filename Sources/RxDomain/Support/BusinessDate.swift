@@ -149,3 +149,34 @@ extension BusinessDate {
         }
     }
 }
+
+/// A period of days cut into the calendar months it holds whole and the days before and after them. Figures kept by
+/// month (the spend report's `receipts_by_month`) answer the whole months; only the cut days are summed from the
+/// facts themselves.
+package struct MonthCut: Sendable, Equatable {
+    /// The first day of the first whole month and the first day after the last one; equal when no month is whole.
+    package let wholeFrom: BusinessDate
+    package let wholeUntil: BusinessDate
+    /// The days before the first whole month, and after the last one (the whole period when no month is whole).
+    package let head: ClosedRange<BusinessDate>?
+    package let tail: ClosedRange<BusinessDate>?
+
+    /// `from` through `to`, both included; a `from` after `to` is refused (422 naming `from`).
+    package init(from: BusinessDate, to: BusinessDate) throws(DomainError) {
+        guard from <= to else { throw .invalid("from", "\(from) is after to (\(to))") }
+        let firstWhole = from.day == 1 ? from : from.firstOfMonth.adding(months: 1)
+        let afterLastWhole = to.adding(days: 1).firstOfMonth
+        guard firstWhole < afterLastWhole else {
+            (wholeFrom, wholeUntil, head, tail) = (firstWhole, firstWhole, from...to, nil)
+            return
+        }
+        (wholeFrom, wholeUntil) = (firstWhole, afterLastWhole)
+        head = from < firstWhole ? from...firstWhole.adding(days: -1) : nil
+        tail = afterLastWhole <= to ? afterLastWhole...to : nil
+    }
+}
+
+extension BusinessDate {
+    /// The first day of the date's month.
+    package var firstOfMonth: BusinessDate { BusinessDate(year: year, month: month, day: 1) }
+}

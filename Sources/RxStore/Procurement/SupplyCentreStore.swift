@@ -525,20 +525,37 @@ package struct SupplyCentreStore: SQLStore {
     }
 
     /// Spend (received quantity × unified price) per member, drug and month of the order date, with the shares
-    /// on essential-list, insurance-listed and TCM (Chinese patent medicines and decoction pieces) drugs.
-    package func spend(consortium: Consortium, from: BusinessDate, to: BusinessDate) async throws -> SpendReport {
+    /// on essential-list, insurance-listed and TCM (Chinese patent medicines and decoction pieces) drugs. The period's
+    /// whole months are read from `receipts_by_month` (049_receipts_by_month.sql); the days it cuts from the order
+    /// lines, by `purchase_orders_order_date` (a period with no cut day binds false and reads no order; an absent cut
+    /// binds NULL bounds, no day). A month is either whole or cut, so no row adds the two.
+    package func spend(consortium: Consortium, period: MonthCut) async throws -> SpendReport {
         let rows = try await database.lagTolerant.rows(
             """
-            SELECT i.code, l.drug_code, to_char(o.order_date, 'YYYY-MM'), sum(l.received_quantity * l.unit_price),
-                   bool_or(EXISTS (SELECT 1 FROM drug_essential_editions e WHERE e.drug_code = l.drug_code)),
-                   bool_or(d.insurance_class <> 'none'), bool_or(d.category IN ('chinese_patent', 'decoction_piece'))
-            FROM purchase_order_lines l
-            JOIN purchase_orders o ON o.consortium_id = l.consortium_id AND o.id = l.order_id
-            JOIN institutions i ON i.consortium_id = o.consortium_id AND i.id = o.institution_id
-            JOIN drugs d ON d.code = l.drug_code
-            WHERE l.consortium_id = \(consortium.id) AND l.received_quantity > 0
-              AND o.order_date BETWEEN \(from.description)::date AND \(to.description)::date
-            GROUP BY i.code, l.drug_code, to_char(o.order_date, 'YYYY-MM')
+            WITH parts AS (
+                SELECT r.institution_id, r.drug_code, r.month, r.amount
+                FROM receipts_by_month r
+                WHERE r.consortium_id = \(consortium.id) AND r.lines > 0
+                  AND r.month >= \(period.wholeFrom.description)::date AND r.month < \(period.wholeUntil.description)::date
+                UNION ALL
+                SELECT o.institution_id, l.drug_code, date_trunc('month', o.order_date)::date,
+                       sum(l.received_quantity * l.unit_price)
+                FROM purchase_orders o
+                JOIN purchase_order_lines l ON l.consortium_id = o.consortium_id AND l.order_id = o.id
+                WHERE \(period.head != nil || period.tail != nil) AND o.consortium_id = \(consortium.id)
+                  AND l.received_quantity > 0
+                  AND (o.order_date BETWEEN \(period.head?.lowerBound.description)::date
+                                        AND \(period.head?.upperBound.description)::date
+                       OR o.order_date BETWEEN \(period.tail?.lowerBound.description)::date
+                                           AND \(period.tail?.upperBound.description)::date)
+                GROUP BY 1, 2, 3
+            )
+            SELECT i.code, p.drug_code, to_char(p.month, 'YYYY-MM'), p.amount,
+                   EXISTS (SELECT 1 FROM drug_essential_editions e WHERE e.drug_code = p.drug_code),
+                   d.insurance_class <> 'none', d.category IN ('chinese_patent', 'decoction_piece')
+            FROM parts p
+            JOIN institutions i ON i.consortium_id = \(consortium.id) AND i.id = p.institution_id
+            JOIN drugs d ON d.code = p.drug_code
             ORDER BY 1, 2, 3
             """, as: (String, String, String, Decimal, Bool, Bool, Bool).self)
         var report = SpendReport(rows: [], total: Money(0), essential: Money(0), insured: Money(0), tcm: Money(0))

@@ -330,6 +330,6 @@ package struct SupplyCentreUseCases: Sendable {
         -> SpendReport
     {
         try principal.require(.readFinance(consortiumID: consortium.id, leadInstitutionCode: consortium.leadInstitutionCode))
-        return try await supplyCentre.spend(consortium: consortium, from: from, to: to)
+        return try await supplyCentre.spend(consortium: consortium, period: try MonthCut(from: from, to: to))
     }
 }
