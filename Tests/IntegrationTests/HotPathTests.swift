@@ -198,6 +198,82 @@ struct HotPathTests {
         }
     }
 
+    @Test("the catalogue writer's JSON decodes to the same catalogue, and has the members JSONEncoder writes")
+    func writesCatalogues() throws {
+        var random = SplitMix64(seed: 12)
+        let alphabet = Array("aZ09 -_.,'\"\\/\n\u{01}é中药🩺")
+        func string() -> String { random.string(from: alphabet, shorterThan: 10) }
+        func maybe() -> String? { random.next() % 2 == 0 ? string() : nil }
+        func pick<T: CaseIterable>(_: T.Type) -> T {
+            let all = Array(T.allCases); return all[Int(random.next() % UInt64(all.count))]
+        }
+        var everyMemberSeen = false
+        for _ in 0..<100 {
+            let items = (0..<Int(random.next() % 6)).map { _ in
+                Components.Schemas.CatalogueEntry(
+                    drugCode: string(), genericName: string(), dosageForm: string(), strength: maybe(),
+                    category: pick(Components.Schemas.DrugCategory.self), essential: random.next() % 2 == 0,
+                    insuranceClass: pick(Components.Schemas.InsuranceClass.self),
+                    levels: (0..<Int(random.next() % 4)).map { _ in pick(Components.Schemas.InstitutionLevel.self) },
+                    note: maybe(), justification: maybe())
+            }
+            let catalogue = Components.Schemas.CatalogueInEffect(
+                consortiumCode: string(), version: Int(random.next() % 100), effectiveFrom: string(), items: items)
+            let bytes = Data(buffer: catalogue.json)
+            #expect(
+                try JSONDecoder().decode(Components.Schemas.CatalogueInEffect.self, from: bytes) == catalogue,
+                "\(String(decoding: bytes, as: UTF8.self))")
+            #expect(try canonicalJSON(bytes) == canonicalJSON(JSONEncoder().encode(catalogue)))
+            // With every optional member present, every property is written (a new one the writer misses fails here).
+            if let item = items.first(where: { $0.strength != nil && $0.note != nil && $0.justification != nil }) {
+                let written = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+                #expect(Set(written.keys) == propertyNames(catalogue))
+                let writtenItem = try #require(
+                    (written["items"] as? [[String: Any]])?.first { $0["drugCode"] as? String == item.drugCode })
+                #expect(Set(writtenItem.keys) == propertyNames(item))
+                everyMemberSeen = true
+            }
+        }
+        #expect(everyMemberSeen, "no random item had every optional member")
+    }
+
+    @Test(
+        "over HTTP the catalogue in effect reads the same on the direct route and the generated server, and so do its refusals"
+    )
+    func sameCatalogue() async throws {
+        try await TestApp.run { app in
+            let admin = try await app.token(.consortiumAdmin)
+            let prescriber = try await app.token(.prescriber, institution: "CY-BJL-CHC")
+            func same(_ uri: String, token: String, sourceLocation: SourceLocation = #_sourceLocation) async throws
+                -> TestResponse
+            {
+                let direct = try await app.call(.get, uri, token: token)
+                let generated = try await app.call(
+                    .get, uri, token: token, headers: [.accept: "application/json, text/plain"])
+                #expect(direct.status == generated.status, "\(uri): \(direct.text)", sourceLocation: sourceLocation)
+                #expect(direct.contentType == generated.contentType, "\(uri)", sourceLocation: sourceLocation)
+                #expect(
+                    try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)),
+                    "\(uri): \(direct.text.prefix(300)) | \(generated.text.prefix(300))", sourceLocation: sourceLocation)
+                return direct
+            }
+            let catalogue = try await same("/v1/consortia/JLTCM/catalogue", token: prescriber)
+            #expect(catalogue.status == .ok)
+            let items = try #require(catalogue.json["items"] as? [[String: Any]])
+            #expect(
+                items.count > 300 && items.contains { $0["note"] != nil || $0["justification"] != nil || $0["strength"] != nil })
+            #expect(try await same("/v1/consortia/JLTCM/catalogue", token: admin).status == .ok)
+            #expect(try await same("/v1/consortia/OTHER/catalogue", token: admin).status == .notFound)
+            // A query is the generated route's: the same answer for today.
+            let today = try await app.call(.get, "/v1/consortia/JLTCM/catalogue?on=\(BusinessDate.today())", token: admin)
+            #expect(try canonicalJSON(Data(buffer: today.body)) == canonicalJSON(Data(buffer: catalogue.body)))
+            let metrics = try await app.call(.get, "/metrics", token: nil).text
+            for path in ["direct", "generated"] {
+                #expect(metrics.contains(#"crx_hot_path_requests{operation="getCatalogueInEffect",path="\#(path)"}"#))
+            }
+        }
+    }
+
     @Test(
         "over HTTP every demo drug reads the same on the direct route and the generated server, and so does a percent-encoded code"
     )
@@ -486,7 +562,10 @@ struct HotPathTests {
             let middlewares = try #require(
                 list as? [Any], "Hummingbird's MiddlewareGroup no longer keeps its list in `middlewares`")
             let names = middlewares.map { String(describing: type(of: $0)) }
-            let routes = ["LongPrescriptionCheckRoute<", "DrugLookupRoute<", "MemberStockRoute<", "DrugStockRoute<"]
+            let routes = [
+                "LongPrescriptionCheckRoute<", "DrugLookupRoute<", "MemberStockRoute<", "DrugStockRoute<",
+                "CatalogueInEffectRoute<",
+            ]
             let direct = names.indices.filter { index in routes.contains { names[index].hasPrefix($0) } }
             #expect(direct.count == routes.count, "\(names)")
             #expect(

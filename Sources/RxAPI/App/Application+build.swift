@@ -91,6 +91,7 @@ func buildRouter(
     router.add(middleware: DrugLookupRoute(handler: handler, roles: roles))
     router.add(middleware: MemberStockRoute(handler: handler, roles: roles))
     router.add(middleware: DrugStockRoute(handler: handler, roles: roles))
+    router.add(middleware: CatalogueInEffectRoute(handler: handler, roles: roles))
 
     router.get("/openapi.yaml") { _, _ in
         Response(

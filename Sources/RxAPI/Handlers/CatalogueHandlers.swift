@@ -49,25 +49,35 @@ extension APIHandler {
         return institution
     }
 
-    func getCatalogueInEffect(_ input: Operations.GetCatalogueInEffect.Input) async throws
-        -> Operations.GetCatalogueInEffect.Output
+    /// The version in effect on a day (today when nil) and its items; 404 when none is.
+    private func versionInEffect(code: String, on: String?) async throws
+        -> (Consortium, CatalogueVersion, [CatalogueEntry])
     {
         let principal = try RequestPrincipal.require()
-        let on = try date(input.query.on)
-        let consortium = try await visibleConsortium(input.path.code, for: principal)
+        let on = try date(on)
+        let consortium = try await visibleConsortium(code, for: principal)
         guard let (version, entries) = try await catalogue.inEffect(consortiumID: consortium.id, on: on) else {
             throw DomainError.notFound("no catalogue version of \(consortium.code) is in effect on \(on)")
         }
+        return (consortium, version, entries)
+    }
+
+    /// The catalogue in effect as JSON, for the generated route and `CatalogueInEffectRoute`.
+    func catalogueInEffect(code: String, on: String?) async throws -> Components.Schemas.CatalogueInEffect {
+        let (consortium, version, entries) = try await versionInEffect(code: code, on: on)
+        return .init(
+            consortiumCode: consortium.code, version: version.number, effectiveFrom: version.effectiveFrom?.description ?? "",
+            items: try entries.map(Components.Schemas.CatalogueEntry.init))
+    }
+
+    func getCatalogueInEffect(_ input: Operations.GetCatalogueInEffect.Input) async throws
+        -> Operations.GetCatalogueInEffect.Output
+    {
         switch input.query.format ?? .json {
         case .json:
-            return .ok(
-                .init(
-                    body: .json(
-                        .init(
-                            consortiumCode: consortium.code, version: version.number,
-                            effectiveFrom: version.effectiveFrom?.description ?? "",
-                            items: try entries.map(Components.Schemas.CatalogueEntry.init)))))
+            return .ok(.init(body: .json(try await catalogueInEffect(code: input.path.code, on: input.query.on))))
         case .csv:
+            let (_, version, entries) = try await versionInEffect(code: input.path.code, on: input.query.on)
             return .ok(
                 .init(
                     headers: .init(
@@ -75,6 +85,7 @@ extension APIHandler {
                             ascii: "catalogue-\(version.number).csv", named: "基本用药目录-第\(version.number)版.csv")),
                     body: .csv(HTTPBody(CatalogueExport.csv(entries)))))
         case .fhir:
+            let (consortium, version, entries) = try await versionInEffect(code: input.path.code, on: input.query.on)
             let data = try CatalogueExport.fhir(consortium: consortium.code, version: version.number, entries: entries)
             let object = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: data)
             return .ok(.init(body: .applicationFhirJson(.init(additionalProperties: object))))
