@@ -405,13 +405,15 @@ extension PostgresConnection {
         return nil
     }
 
-    /// Collects every row of a query into values.
+    /// Collects every row of a query into values. Each row is decoded by `PostgresRow.decode`, which PostgresNIO
+    /// offers for inlining, not by the row sequence's `decode`, which it does not: that one decodes every column of
+    /// every row through the generic runtime.
     package func rows<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger
     ) async throws -> [(repeat each Column)] {
         var result: [(repeat each Column)] = []
-        for try await row in try await stream(query, logger: logger).decode(type) {
-            result.append(row)
+        for try await row in try await stream(query, logger: logger) {
+            result.append(try row.decode(type))
         }
         return result
     }
@@ -420,8 +422,8 @@ extension PostgresConnection {
     package func row<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger
     ) async throws -> (repeat each Column)? {
-        for try await row in try await stream(query, logger: logger).decode(type) {
-            return row
+        for try await row in try await stream(query, logger: logger) {
+            return try row.decode(type)
         }
         return nil
     }
