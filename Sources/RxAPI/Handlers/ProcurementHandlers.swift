@@ -70,16 +70,25 @@ extension APIHandler {
     var supplyCentre: SupplyCentreUseCases { SupplyCentreUseCases(database: database) }
 
     func listOrders(_ input: Operations.ListOrders.Input) async throws -> Operations.ListOrders.Output {
-        let principal = try RequestPrincipal.require()
-        let page = try PageRequest(input.query.limit, input.query.cursor)
-        let institution = try await visibleInstitution(input.path.code, for: principal)
-        let consortium = try await visibleConsortium(institution.consortiumCode, for: principal)
-        let result = try await orders.list(
-            institution: institution, consortium: consortium, status: try convert(input.query.status), by: principal, page: page)
-        return .ok(
+        .ok(
             .init(
                 body: .json(
-                    .init(items: try result.items.map(Components.Schemas.PurchaseOrder.init), nextCursor: result.nextCursor))))
+                    try await memberOrders(
+                        code: input.path.code, status: try convert(input.query.status), limit: input.query.limit,
+                        cursor: input.query.cursor))))
+    }
+
+    /// A page of a member's orders, for the generated route and `MemberOrdersRoute`.
+    func memberOrders(code: String, status: OrderStatus?, limit: Int?, cursor: String?) async throws
+        -> Operations.ListOrders.Output.Ok.Body.JsonPayload
+    {
+        let principal = try RequestPrincipal.require()
+        let page = try PageRequest(limit, cursor)
+        let institution = try await visibleInstitution(code, for: principal)
+        let consortium = try await visibleConsortium(institution.consortiumCode, for: principal)
+        let result = try await orders.list(
+            institution: institution, consortium: consortium, status: status, by: principal, page: page)
+        return .init(items: try result.items.map(Components.Schemas.PurchaseOrder.init), nextCursor: result.nextCursor)
     }
 
     func createOrder(_ input: Operations.CreateOrder.Input) async throws -> Operations.CreateOrder.Output {
