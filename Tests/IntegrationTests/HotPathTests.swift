@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import NIOFoundationEssentialsCompat
+import OpenAPIRuntime
 import PostgresNIO
 import RxDomain
 import RxStore
@@ -347,6 +348,117 @@ struct HotPathTests {
         }
     }
 
+    @Test("the shortages writer's JSON decodes to the same page, and has the members the generated server's encoder writes")
+    func writesShortages() throws {
+        typealias Page = Operations.ListOpenShortages.Output.Ok.Body.JsonPayload
+        var random = SplitMix64(seed: 14)
+        let alphabet = Array("aZ09 -_.,'\"\\/\n\u{01}é中药🩺")
+        func string() -> String { random.string(from: alphabet, shorterThan: 10) }
+        func maybe() -> String? { random.next() % 2 == 0 ? string() : nil }
+        func pick<T: CaseIterable>(_: T.Type) -> T {
+            let all = Array(T.allCases); return all[Int(random.next() % UInt64(all.count))]
+        }
+        // The generated server's encoder: its dates by the configuration's transcoder.
+        let dates = Configuration().dateTranscoder
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(try dates.encode(date))
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            try dates.decode(try decoder.singleValueContainer().decode(String.self))
+        }
+        var everyMemberSeen = false
+        for _ in 0..<600 {
+            let items = (0..<Int(random.next() % 4)).map { _ in
+                Components.Schemas.Shortage(
+                    id: Int64(random.next() % 1_000_000), drugCode: string(), genericName: string(), specification: string(),
+                    manufacturer: maybe(), status: pick(Components.Schemas.Shortage.StatusPayload.self),
+                    level: pick(Components.Schemas.ShortageLevel.self), cause: maybe(), openedOn: string(), closedOn: maybe(),
+                    outcome: maybe(), reopenings: Int(random.next() % 5), expectedRecovery: maybe(),
+                    lists: (0..<Int(random.next() % 3)).map { _ in pick(Components.Schemas.ShortageListKind.self) },
+                    members: (0..<Int(random.next() % 3)).map { _ in
+                        Components.Schemas.ShortageMember(
+                            institutionCode: string(), institutionName: string(), affected: random.next() % 2 == 0,
+                            onHand: string(), daysOfStock: maybe(), firstAffectedOn: string(), lastSeenOn: string())
+                    },
+                    updatedAt: Date(timeIntervalSince1970: Double(1_700_000_000 + random.next() % 100_000_000)))
+            }
+            let page = Page(asOf: string(), items: items, nextCursor: maybe())
+            let bytes = Data(buffer: try page.json())
+            #expect(try decoder.decode(Page.self, from: bytes) == page, "\(String(decoding: bytes, as: UTF8.self))")
+            #expect(try canonicalJSON(bytes) == canonicalJSON(encoder.encode(page)))
+            // With every optional member present, every property is written (a new one the writer misses fails here).
+            if page.nextCursor != nil,
+                let shortage = items.first(where: {
+                    $0.manufacturer != nil && $0.cause != nil && $0.closedOn != nil && $0.outcome != nil
+                        && $0.expectedRecovery != nil && $0.members.contains { $0.daysOfStock != nil }
+                })
+            {
+                let written = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+                #expect(Set(written.keys) == propertyNames(page))
+                let writtenShortage = try #require(
+                    (written["items"] as? [[String: Any]])?.first { $0["id"] as? Int64 == shortage.id })
+                #expect(Set(writtenShortage.keys) == propertyNames(shortage))
+                let member = try #require(shortage.members.first { $0.daysOfStock != nil })
+                let writtenMember = try #require(
+                    (writtenShortage["members"] as? [[String: Any]])?.first { $0["daysOfStock"] as? String == member.daysOfStock }
+                )
+                #expect(Set(writtenMember.keys) == propertyNames(member))
+                everyMemberSeen = true
+            }
+        }
+        #expect(everyMemberSeen, "no random page had every optional member")
+    }
+
+    @Test(
+        "over HTTP the open shortages read the same on the direct route and the generated server, page by page, and so do their refusals"
+    )
+    func sameShortages() async throws {
+        try await TestApp.run { app in
+            try await ShortageReadTests.prepare(app, on: ShortageScanTests.today)
+            let admin = try await app.token(.consortiumAdmin)
+            let pharmacist = try await app.token(.institutionPharmacist, institution: ShortageScanTests.member)
+            func same(_ uri: String, token: String, sourceLocation: SourceLocation = #_sourceLocation) async throws
+                -> TestResponse
+            {
+                let direct = try await app.call(.get, uri, token: token)
+                let generated = try await app.call(
+                    .get, uri, token: token, headers: [.accept: "application/json, text/plain"])
+                #expect(direct.status == generated.status, "\(uri): \(direct.text)", sourceLocation: sourceLocation)
+                #expect(direct.contentType == generated.contentType, "\(uri)", sourceLocation: sourceLocation)
+                #expect(
+                    try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)),
+                    "\(uri): \(direct.text.prefix(300)) | \(generated.text.prefix(300))", sourceLocation: sourceLocation)
+                return direct
+            }
+            let all = try await same("/v1/consortia/JLTCM/shortages", token: admin)
+            let items = try #require(all.json["items"] as? [[String: Any]], "\(all.text)")
+            #expect(items.count >= 2 && items.contains { ($0["members"] as? [Any])?.isEmpty == false })
+            #expect(try await same("/v1/consortia/JLTCM/shortages", token: pharmacist).status == .ok)
+            var uri = "/v1/consortia/JLTCM/shortages?limit=1"
+            var read = 0
+            while true {
+                let page = try await same(uri, token: admin)
+                read += (page.json["items"] as? [Any])?.count ?? 0
+                guard let cursor = page.json["nextCursor"] as? String else { break }
+                uri = "/v1/consortia/JLTCM/shortages?cursor=\(cursor)&limit=1"
+            }
+            #expect(read == items.count)
+            #expect(try await same("/v1/consortia/OTHER/shortages", token: admin).status == .notFound)
+            #expect(try await same("/v1/consortia/JLTCM/shortages?limit=0", token: admin).status == .badRequest)
+            #expect(try await same("/v1/consortia/JLTCM/shortages?cursor=abc", token: admin).status == .badRequest)
+            // A filter is the generated route's.
+            let filtered = try await app.call(.get, "/v1/consortia/JLTCM/shortages?level=member", token: admin)
+            #expect(filtered.status == .ok)
+            let metrics = try await app.call(.get, "/metrics", token: nil).text
+            for path in ["direct", "generated"] {
+                #expect(metrics.contains(#"crx_hot_path_requests{operation="listOpenShortages",path="\#(path)"}"#))
+            }
+        }
+    }
+
     @Test(
         "over HTTP the catalogue in effect reads the same on the direct route and the generated server, and so do its refusals"
     )
@@ -675,6 +787,7 @@ struct HotPathTests {
             let routes = [
                 "LongPrescriptionCheckRoute<", "DrugLookupRoute<", "MemberStockRoute<", "DrugStockRoute<",
                 "CatalogueInEffectRoute<", "MemberOrdersRoute<",
+                "OpenShortagesRoute<",
             ]
             let direct = names.indices.filter { index in routes.contains { names[index].hasPrefix($0) } }
             #expect(direct.count == routes.count, "\(names)")

@@ -93,6 +93,7 @@ func buildRouter(
     router.add(middleware: DrugStockRoute(handler: handler, roles: roles))
     router.add(middleware: CatalogueInEffectRoute(handler: handler, roles: roles))
     router.add(middleware: MemberOrdersRoute(handler: handler, roles: roles))
+    router.add(middleware: OpenShortagesRoute(handler: handler, roles: roles))
 
     router.get("/openapi.yaml") { _, _ in
         Response(

@@ -65,19 +65,26 @@ extension APIHandler {
     func listOpenShortages(_ input: Operations.ListOpenShortages.Input) async throws
         -> Operations.ListOpenShortages.Output
     {
-        let principal = try RequestPrincipal.require()
-        let consortium = try await visibleConsortium(input.path.code, for: principal)
-        let today = self.today
-        let page = try await shortageReads.open(
-            consortium: consortium, level: try convert(input.query.level), list: try convert(input.query.list),
-            institutionCode: input.query.member, today: today,
-            page: try PageRequest(limit: input.query.limit, cursor: input.query.cursor), by: principal)
-        return .ok(
+        .ok(
             .init(
                 body: .json(
-                    .init(
-                        asOf: today.description, items: try page.items.map(Components.Schemas.Shortage.init),
-                        nextCursor: page.nextCursor))))
+                    try await openShortages(
+                        code: input.path.code, level: try convert(input.query.level), list: try convert(input.query.list),
+                        member: input.query.member, limit: input.query.limit, cursor: input.query.cursor))))
+    }
+
+    /// A page of the consortium's open shortages, for the generated route and `OpenShortagesRoute`.
+    func openShortages(
+        code: String, level: ShortageLevel?, list: ShortageListKind?, member: String?, limit: Int?, cursor: String?
+    ) async throws -> Operations.ListOpenShortages.Output.Ok.Body.JsonPayload {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(code, for: principal)
+        let today = self.today
+        let page = try await shortageReads.open(
+            consortium: consortium, level: level, list: list, institutionCode: member, today: today,
+            page: try PageRequest(limit: limit, cursor: cursor), by: principal)
+        return .init(
+            asOf: today.description, items: try page.items.map(Components.Schemas.Shortage.init), nextCursor: page.nextCursor)
     }
 
     func getShortage(_ input: Operations.GetShortage.Input) async throws -> Operations.GetShortage.Output {
