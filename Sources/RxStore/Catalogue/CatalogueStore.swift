@@ -121,8 +121,7 @@ package struct CatalogueStore: SQLStore {
             FROM catalogue_items i JOIN drugs d ON d.code = i.drug_code
             WHERE i.consortium_id = \(consortiumID) AND i.version_number = \(number)
             ORDER BY d.code
-            """, as: EntryRow.self, logger: logger
-        ).map(Self.entry)
+            """, logger: logger, reading: Self.entry(reading:))
     }
 
     /// What a page of a version's items asks for: the items whose drug's code starts with `text` (in any case) or
@@ -187,24 +186,14 @@ package struct CatalogueStore: SQLStore {
               ON i.consortium_id = \(consortiumID) AND i.version_number = \(number) AND i.drug_code = page.drug_code
             JOIN drugs d ON d.code = i.drug_code
             ORDER BY d.code
-            """,
-            as: (
-                Int, Int, [String], String?, String?, String, String, String?, String, String?, Int, String, String,
-                String?, String?, String, String, String, Bool, Bool, String?, String?, String?, [String]
-            ).self, logger: logger)
-        return (
-            rows.first?.0 ?? 0, rows.first?.1 ?? 0,
-            try rows.map { r in
-                try Self.entry(
-                    (
-                        r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15, r.16, r.17, r.18, r.19,
-                        r.20, r.21, r.22, r.23
-                    ))
-            }
-        )
+            """, logger: logger
+        ) { r in
+            (total: try r.next(Int.self), position: try r.next(Int.self), entry: try Self.entry(reading: &r))
+        }
+        return (rows.first?.total ?? 0, rows.first?.position ?? 0, rows.map(\.entry))
     }
 
-    /// A catalogue entry's columns, items `i` joined to drugs `d` (decoded by `entry`).
+    /// A catalogue entry's columns, items `i` joined to drugs `d` (read by `entry(reading:)`).
     static let entryColumns = """
         i.levels, i.note, i.justification,
         d.code, d.generic_name, d.name_en, d.dosage_form, d.strength, d.package_size, d.package_unit,
@@ -213,15 +202,12 @@ package struct CatalogueStore: SQLStore {
         ARRAY(SELECT e.edition FROM drug_essential_editions e WHERE e.drug_code = d.code ORDER BY e.edition)
         """
 
-    typealias EntryRow = (
-        [String], String?, String?, String, String, String?, String, String?, Int, String, String, String?,
-        String?, String, String, String, Bool, Bool, String?, String?, String?, [String]
-    )
-
-    static func entry(_ r: EntryRow) throws -> CatalogueEntry {
-        let drug = try DrugStore.drug(
-            (r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15, r.16, r.17, r.18, r.19, r.20, r.21))
-        let item = CatalogueItem(drugCode: r.3, levels: try r.0.map { try decodeEnum($0) }, note: r.1, justification: r.2)
+    /// An entry read from `entryColumns`, in their order (`RowReader`).
+    static func entry(reading r: inout RowReader) throws -> CatalogueEntry {
+        let (levels, note, justification): ([String], String?, String?) = (try r.next(), try r.next(), try r.next())
+        let drug = try DrugStore.drug(reading: &r)
+        let item = CatalogueItem(
+            drugCode: drug.code, levels: try levels.map { try decodeEnum($0) }, note: note, justification: justification)
         return CatalogueEntry(item: item, drug: drug)
     }
 

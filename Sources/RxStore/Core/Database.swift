@@ -231,6 +231,17 @@ package struct Database: Sendable {
         }
     }
 
+    /// Collects every row of a query through `read` (`PostgresConnection.rows(_:logger:reading:)`).
+    package func rows<Row>(_ query: PostgresQuery, reading read: (inout RowReader) throws -> Row) async throws -> [Row] {
+        do {
+            return try await withConnection { connection in
+                try await connection.rows(query, logger: logger, reading: read)
+            }
+        } catch {
+            throw DatabaseErrors.map(error, logger: logger)
+        }
+    }
+
     /// Answers once the database answers a trivial query (the health check's probe).
     package func ping() async throws {
         _ = try await rows("SELECT 1", as: Int.self)
@@ -367,6 +378,19 @@ final class ConnectionHandoff: Sendable {
 /// is open, on the connection's event loop, where `Database.timedLease` runs every lease's work: the check and the
 /// write then happen in one turn of the loop, with no moment between them for the channel to close unseen. A query
 /// written to an open channel is always answered, or failed when it closes.
+/// A row's columns read in order (`PostgresConnection.rows(_:logger:reading:)`).
+package struct RowReader {
+    private var cells: PostgresRow.Iterator
+
+    init(_ row: PostgresRow) { cells = row.makeIterator() }
+
+    /// The next column as `T`; a row with fewer columns than its reader reads is a mistake in the store.
+    package mutating func next<T: PostgresDecodable>(_: T.Type = T.self) throws -> T {
+        guard let cell = cells.next() else { preconditionFailure("a row has fewer columns than its reader reads") }
+        return try cell.decode(T.self)
+    }
+}
+
 extension PostgresConnection {
     /// Throws `unavailable` (503) when the connection is closed: nothing sent on it now would be answered.
     package func ensureOpen() throws {
@@ -414,6 +438,20 @@ extension PostgresConnection {
         var result: [(repeat each Column)] = []
         for try await row in try await stream(query, logger: logger) {
             result.append(try row.decode(type))
+        }
+        return result
+    }
+
+    /// Collects every row of a query through `read`, which takes the row's columns in order, each as a concrete type.
+    /// For the lists of hundreds of rows: the compiler specializes this decoding, while a tuple type's parameter pack
+    /// is decoded column by column through the generic runtime, which cost a list more than writing its answer.
+    package func rows<Row>(_ query: PostgresQuery, logger: Logger, reading read: (inout RowReader) throws -> Row)
+        async throws -> [Row]
+    {
+        var result: [Row] = []
+        for try await row in try await stream(query, logger: logger) {
+            var reader = RowReader(row)
+            result.append(try read(&reader))
         }
         return result
     }

@@ -62,6 +62,30 @@ package struct DrugStore: SQLStore {
             antimicrobial: r.13, coldChain: r.14, decoctionPiece: piece)
     }
 
+    /// A drug read from `selectDrugs`' columns, in their order, without a `Row` in between (`RowReader`).
+    static func drug(reading r: inout RowReader) throws -> Drug {
+        let (code, genericName, nameEn, dosageForm, strength): (String, String, String?, String, String?) = (
+            try r.next(), try r.next(), try r.next(), try r.next(), try r.next()
+        )
+        let (packageSize, packageUnit, unit, manufacturer, atcCode): (Int, String, String, String?, String?) = (
+            try r.next(), try r.next(), try r.next(), try r.next(), try r.next()
+        )
+        let category: DrugCategory = try decodeEnum(try r.next(String.self))
+        let insuranceClass: InsuranceClass = try decodeEnum(try r.next(String.self))
+        let controlClass: ControlClass = try decodeEnum(try r.next(String.self))
+        let (antimicrobial, coldChain): (Bool, Bool) = (try r.next(), try r.next())
+        let (herb, processing, grade): (String?, String?, String?) = (try r.next(), try r.next(), try r.next())
+        var piece: DecoctionPiece?
+        if let herb, let processing, let grade {
+            piece = DecoctionPiece(herbName: herb, processing: try decodeEnum(processing), grade: grade)
+        }
+        return Drug(
+            code: code, genericName: genericName, nameEn: nameEn, dosageForm: dosageForm, strength: strength,
+            packageSize: packageSize, packageUnit: packageUnit, unit: unit, manufacturer: manufacturer, atcCode: atcCode,
+            category: category, essentialEditions: try r.next(), insuranceClass: insuranceClass, controlClass: controlClass,
+            antimicrobial: antimicrobial, coldChain: coldChain, decoctionPiece: piece)
+    }
+
     /// A `Row`, without its condition (constant text only: values are always bound).
     static let selectDrugs = """
         SELECT d.code, d.generic_name, d.name_en, d.dosage_form, d.strength, d.package_size, d.package_unit,

@@ -34,26 +34,35 @@ extension OrderStore {
               AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))
               AND (\(status?.rawValue)::text IS NULL OR o.status = \(status?.rawValue))
             ORDER BY o.id LIMIT \(page.limit + 1)
-            """, as: (Int64, Int64, String, String, String, Int64?, String?).self, logger: logger)
+            """, logger: logger
+        ) { r in
+            PurchaseOrder(
+                id: try r.next(), institutionID: try r.next(), institutionCode: try r.next(),
+                status: try decodeEnum(try r.next(String.self)), orderDate: BusinessDate(try r.next(String.self))!, lines: [],
+                emergencyShortageID: try r.next(), emergencySupplierCode: try r.next())
+        }
         let lines = try await connection.rows(
             """
             SELECT order_id, line_no, drug_code, quantity, quantity_unit, unit_price, price_agreement_id, consolidated_order_id,
                    received_quantity
-            FROM purchase_order_lines WHERE consortium_id = \(consortiumID) AND order_id = ANY(\(heads.map(\.0)))
+            FROM purchase_order_lines WHERE consortium_id = \(consortiumID) AND order_id = ANY(\(heads.map(\.id)))
             ORDER BY order_id, line_no
-            """, as: (Int64, Int, String, Decimal, String, Decimal, Int64, Int64?, Decimal).self, logger: logger)
-        var byOrder: [Int64: [PurchaseOrderLine]] = [:]
-        for l in lines {
-            byOrder[l.0, default: []].append(
-                PurchaseOrderLine(
-                    lineNo: l.1, drugCode: l.2, quantity: l.3, quantityUnit: try decodeEnum(l.4), unitPrice: Money(l.5),
-                    priceAgreementID: l.6, consolidatedOrderID: l.7, receivedQuantity: l.8))
+            """, logger: logger
+        ) { r in
+            (
+                orderID: try r.next(Int64.self),
+                line: PurchaseOrderLine(
+                    lineNo: try r.next(), drugCode: try r.next(), quantity: try r.next(),
+                    quantityUnit: try decodeEnum(try r.next(String.self)), unitPrice: Money(try r.next(Decimal.self)),
+                    priceAgreementID: try r.next(), consolidatedOrderID: try r.next(), receivedQuantity: try r.next())
+            )
         }
-        let orders = try heads.map { h in
-            PurchaseOrder(
-                id: h.0, institutionID: h.1, institutionCode: h.2, status: try decodeEnum(h.3),
-                orderDate: BusinessDate(h.4)!, lines: byOrder[h.0] ?? [], emergencyShortageID: h.5,
-                emergencySupplierCode: h.6)
+        var byOrder: [Int64: [PurchaseOrderLine]] = [:]
+        for l in lines { byOrder[l.orderID, default: []].append(l.line) }
+        let orders = heads.map { h in
+            var order = h
+            order.lines = byOrder[h.id] ?? []
+            return order
         }
         return Page(rows: orders, limit: page.limit, key: { String($0.id) })
     }

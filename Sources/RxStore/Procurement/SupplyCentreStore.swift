@@ -557,15 +557,24 @@ package struct SupplyCentreStore: SQLStore {
             JOIN institutions i ON i.consortium_id = \(consortium.id) AND i.id = p.institution_id
             JOIN drugs d ON d.code = p.drug_code
             ORDER BY 1, 2, 3
-            """, as: (String, String, String, Decimal, Bool, Bool, Bool).self)
+            """
+        ) { r in
+            (
+                row: SpendRow(
+                    institutionCode: try r.next(), drugCode: try r.next(), month: try r.next(),
+                    amount: Money(try r.next(Decimal.self)).rounded(2)),
+                essential: try r.next(Bool.self), insured: try r.next(Bool.self), tcm: try r.next(Bool.self)
+            )
+        }
         var report = SpendReport(rows: [], total: Money(0), essential: Money(0), insured: Money(0), tcm: Money(0))
+        report.rows.reserveCapacity(rows.count)
         for r in rows {
-            let amount = Money(r.3).rounded(2)
-            report.rows.append(SpendRow(institutionCode: r.0, drugCode: r.1, month: r.2, amount: amount))
+            let amount = r.row.amount
+            report.rows.append(r.row)
             report.total = report.total + amount
-            if r.4 { report.essential = report.essential + amount }
-            if r.5 { report.insured = report.insured + amount }
-            if r.6 { report.tcm = report.tcm + amount }
+            if r.essential { report.essential = report.essential + amount }
+            if r.insured { report.insured = report.insured + amount }
+            if r.tcm { report.tcm = report.tcm + amount }
         }
         return report
     }

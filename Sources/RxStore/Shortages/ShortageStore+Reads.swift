@@ -97,6 +97,15 @@ extension ShortageStore {
         s.expected_recovery::text, s.updated_at, (extract(epoch FROM s.updated_at) * 1000000)::bigint
         """
 
+    /// `headColumns` read from a row.
+    static func headRow(_ r: inout RowReader) throws -> HeadRow {
+        (
+            try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(),
+            try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(),
+            try r.next(), try r.next(), try r.next(), try r.next(), try r.next()
+        )
+    }
+
     static func view(_ h: HeadRow) throws -> ShortageView {
         ShortageView(
             id: h.0, drugCode: h.1, genericName: h.2, dosageForm: h.3, strength: h.4, packageSize: h.5, unit: h.6,
@@ -136,7 +145,7 @@ extension ShortageStore {
                    OR (s.opened_on, s.id) > (\(after?.openedOn.description)::date, \(after?.id)::bigint))
             ORDER BY s.opened_on, s.id
             LIMIT \(limit)
-            """, as: HeadRow.self)
+            """, reading: Self.headRow)
         let views = try heads.map(Self.view)
         guard complete else { return views }
         return try await self.complete(views, consortiumID: consortiumID, on: date, allMembers: allMembers)
@@ -157,7 +166,7 @@ extension ShortageStore {
               AND (\(first) OR (s.updated_at, s.id) > (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
             ORDER BY s.updated_at, s.id
             LIMIT \(limit)
-            """, as: HeadRow.self)
+            """, reading: Self.headRow)
         return try await complete(try heads.map(Self.view), consortiumID: consortiumID, on: date, allMembers: false)
     }
 
@@ -182,14 +191,18 @@ extension ShortageStore {
                    m.last_seen_on::text
             FROM shortage_members m JOIN institutions i ON i.consortium_id = m.consortium_id AND i.id = m.institution_id
             WHERE m.consortium_id = \(consortiumID) AND m.shortage_id = ANY(\(ids)::bigint[]) AND (\(allMembers) OR m.affected)
-            """, as: (Int64, String, String, Bool, Decimal, Decimal?, String, String).self)
-        var byID: [Int64: [ShortageMemberLine]] = [:]
-        for m in members {
-            byID[m.0, default: []].append(
-                ShortageMemberLine(
-                    institutionCode: m.1, institutionName: m.2, affected: m.3, onHand: Quantity(m.4), daysOfStock: m.5,
-                    firstAffectedOn: try Self.day(m.6), lastSeenOn: try Self.day(m.7)))
+            """
+        ) { r in
+            (
+                id: try r.next(Int64.self),
+                line: ShortageMemberLine(
+                    institutionCode: try r.next(), institutionName: try r.next(), affected: try r.next(),
+                    onHand: Quantity(try r.next(Decimal.self)), daysOfStock: try r.next(),
+                    firstAffectedOn: try Self.day(try r.next()), lastSeenOn: try Self.day(try r.next()))
+            )
         }
+        var byID: [Int64: [ShortageMemberLine]] = [:]
+        for m in members { byID[m.id, default: []].append(m.line) }
         return views.map { view in
             var view = view
             let held = byDrug[view.drugCode] ?? []
