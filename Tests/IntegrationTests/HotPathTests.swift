@@ -459,6 +459,82 @@ struct HotPathTests {
         }
     }
 
+    @Test("the spend writer's JSON decodes to the same report, and has the members JSONEncoder writes")
+    func writesSpend() throws {
+        typealias Report = Components.Schemas.SpendReport
+        var random = SplitMix64(seed: 15)
+        let alphabet = Array("aZ09 -_.,'\"\\/\n\u{01}é中药🩺")
+        func string() -> String { random.string(from: alphabet, shorterThan: 10) }
+        for _ in 0..<100 {
+            let report = Report(
+                from: string(), to: string(), total: string(), essentialShare: string(), insuredShare: string(),
+                tcmShare: string(),
+                rows: (0..<Int(random.next() % 5)).map { _ in
+                    Report.RowsPayloadPayload(institutionCode: string(), drugCode: string(), month: string(), amount: string())
+                })
+            let bytes = Data(buffer: report.json)
+            #expect(try JSONDecoder().decode(Report.self, from: bytes) == report, "\(String(decoding: bytes, as: UTF8.self))")
+            #expect(try canonicalJSON(bytes) == canonicalJSON(JSONEncoder().encode(report)))
+            let written = try #require(try JSONSerialization.jsonObject(with: bytes) as? [String: Any])
+            #expect(Set(written.keys) == propertyNames(report))
+            if let row = report.rows.first {
+                #expect(Set((written["rows"] as? [[String: Any]])?.first?.keys ?? [:].keys) == propertyNames(row))
+            }
+        }
+        #expect(DirectRoute.periodQuery("from=2025-01-01&to=2025-12-31")! == ("2025-01-01", "2025-12-31"))
+        #expect(DirectRoute.periodQuery("to=2025-12-31&from=2025-01-01")! == ("2025-01-01", "2025-12-31"))
+        for declined in [
+            nil, "", "from=2025-01-01", "from=2025-01-01&to=2025-02-30", "from=2025-01-01&to=2025-12-31&x=1",
+            "from=2025-01-01&from=2025-01-02&to=2025-12-31", "from=2025-01-01&to=2025-12-31&", "from=20250101&to=2025-12-31",
+            "from=2025-01-01&to=2025%2D12-31",
+        ] {
+            #expect(DirectRoute.periodQuery(declined) == nil, "\(declined ?? "nil")")
+        }
+    }
+
+    @Test(
+        "over HTTP the spend report reads the same on the direct route and the generated server, and so do its refusals"
+    )
+    func sameSpend() async throws {
+        try await TestApp.run { app in
+            _ = try await ReconciliationTests.received(app, count: 3)
+            let finance = try await app.token(.finance)
+            let pharmacist = try await app.token(.institutionPharmacist, institution: "YJ-TCMH")
+            func same(_ uri: String, token: String, sourceLocation: SourceLocation = #_sourceLocation) async throws
+                -> TestResponse
+            {
+                let direct = try await app.call(.get, uri, token: token)
+                let generated = try await app.call(
+                    .get, uri, token: token, headers: [.accept: "application/json, text/plain"])
+                #expect(direct.status == generated.status, "\(uri): \(direct.text)", sourceLocation: sourceLocation)
+                #expect(direct.contentType == generated.contentType, "\(uri)", sourceLocation: sourceLocation)
+                #expect(
+                    try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)),
+                    "\(uri): \(direct.text.prefix(300)) | \(generated.text.prefix(300))", sourceLocation: sourceLocation)
+                return direct
+            }
+            let today = BusinessDate.today()
+            let year = try await same("/v1/consortia/JLTCM/spend?from=\(today.year)-01-01&to=\(today)", token: finance)
+            #expect((year.json["rows"] as? [Any])?.count == 3, "\(year.text)")
+            #expect(try await same("/v1/consortia/JLTCM/spend?to=\(today)&from=\(today)", token: finance).status == .ok)
+            // Refusals read alike: a period ending before it begins (422), a date that does not exist or a missing
+            // one (400, the generated route's), a role without finance (403), another consortium (404).
+            #expect(
+                try await same("/v1/consortia/JLTCM/spend?from=\(today)&to=\(today.adding(days: -1))", token: finance).status
+                    == .unprocessableContent)
+            #expect(
+                try await same("/v1/consortia/JLTCM/spend?from=2025-02-30&to=2025-03-01", token: finance).status == .badRequest)
+            #expect(try await same("/v1/consortia/JLTCM/spend?from=2025-01-01", token: finance).status == .badRequest)
+            #expect(
+                try await same("/v1/consortia/JLTCM/spend?from=2025-01-01&to=2025-12-31", token: pharmacist).status == .forbidden)
+            #expect(try await same("/v1/consortia/OTHER/spend?from=2025-01-01&to=2025-12-31", token: finance).status == .notFound)
+            let metrics = try await app.call(.get, "/metrics", token: nil).text
+            for path in ["direct", "generated"] {
+                #expect(metrics.contains(#"crx_hot_path_requests{operation="getSpendReport",path="\#(path)"}"#))
+            }
+        }
+    }
+
     @Test(
         "over HTTP the catalogue in effect reads the same on the direct route and the generated server, and so do its refusals"
     )
@@ -787,7 +863,7 @@ struct HotPathTests {
             let routes = [
                 "LongPrescriptionCheckRoute<", "DrugLookupRoute<", "MemberStockRoute<", "DrugStockRoute<",
                 "CatalogueInEffectRoute<", "MemberOrdersRoute<",
-                "OpenShortagesRoute<",
+                "OpenShortagesRoute<", "SpendReportRoute<",
             ]
             let direct = names.indices.filter { index in routes.contains { names[index].hasPrefix($0) } }
             #expect(direct.count == routes.count, "\(names)")

@@ -94,6 +94,7 @@ func buildRouter(
     router.add(middleware: CatalogueInEffectRoute(handler: handler, roles: roles))
     router.add(middleware: MemberOrdersRoute(handler: handler, roles: roles))
     router.add(middleware: OpenShortagesRoute(handler: handler, roles: roles))
+    router.add(middleware: SpendReportRoute(handler: handler, roles: roles))
 
     router.get("/openapi.yaml") { _, _ in
         Response(

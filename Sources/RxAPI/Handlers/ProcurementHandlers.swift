@@ -229,25 +229,25 @@ extension APIHandler {
     }
 
     func getSpendReport(_ input: Operations.GetSpendReport.Input) async throws -> Operations.GetSpendReport.Output {
+        .ok(.init(body: .json(try await spendReport(code: input.path.code, from: input.query.from, to: input.query.to))))
+    }
+
+    /// Spend per member, drug and month, for the generated route and `SpendReportRoute`.
+    func spendReport(code: String, from: String?, to: String?) async throws -> Components.Schemas.SpendReport {
         let principal = try RequestPrincipal.require()
-        let consortium = try await visibleConsortium(input.path.code, for: principal)
-        guard let from = try BusinessDate.parse(input.query.from, field: "from"),
-            let to = try BusinessDate.parse(input.query.to, field: "to")
-        else {
+        let consortium = try await visibleConsortium(code, for: principal)
+        guard let from = try BusinessDate.parse(from, field: "from"), let to = try BusinessDate.parse(to, field: "to") else {
             throw DomainError.badRequest("from and to are required")
         }
         let report = try await supplyCentre.spend(consortium: consortium, from: from, to: to, by: principal)
         let share = report.share
-        return .ok(
-            .init(
-                body: .json(
-                    .init(
-                        from: from.description, to: to.description, total: report.total.formatted(places: 2),
-                        essentialShare: share(report.essential), insuredShare: share(report.insured), tcmShare: share(report.tcm),
-                        rows: report.rows.map {
-                            .init(
-                                institutionCode: $0.institutionCode, drugCode: $0.drugCode, month: $0.month,
-                                amount: $0.amount.formatted(places: 2))
-                        }))))
+        return .init(
+            from: from.description, to: to.description, total: report.total.formatted(places: 2),
+            essentialShare: share(report.essential), insuredShare: share(report.insured), tcmShare: share(report.tcm),
+            rows: report.rows.map {
+                .init(
+                    institutionCode: $0.institutionCode, drugCode: $0.drugCode, month: $0.month,
+                    amount: $0.amount.formatted(places: 2))
+            })
     }
 }
