@@ -302,17 +302,7 @@ struct HotPathTests {
             for _ in 0..<4 { _ = try await ProcurementTests.order(app, member, [(drug, "2")]) }
             func same(_ uri: String, token: String, sourceLocation: SourceLocation = #_sourceLocation) async throws
                 -> TestResponse
-            {
-                let direct = try await app.call(.get, uri, token: token)
-                let generated = try await app.call(
-                    .get, uri, token: token, headers: [.accept: "application/json, text/plain"])
-                #expect(direct.status == generated.status, "\(uri): \(direct.text)", sourceLocation: sourceLocation)
-                #expect(direct.contentType == generated.contentType, "\(uri)", sourceLocation: sourceLocation)
-                #expect(
-                    try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)),
-                    "\(uri): \(direct.text.prefix(300)) | \(generated.text.prefix(300))", sourceLocation: sourceLocation)
-                return direct
-            }
+            { try await sameOnBothRoutes(app, uri, token: token, sourceLocation: sourceLocation) }
             let members = try await app.database.rows(
                 "SELECT i.code FROM institutions i JOIN consortia c ON c.id = i.consortium_id WHERE c.code = 'JLTCM' ORDER BY 1",
                 as: String.self)
@@ -422,17 +412,7 @@ struct HotPathTests {
             let pharmacist = try await app.token(.institutionPharmacist, institution: ShortageScanTests.member)
             func same(_ uri: String, token: String, sourceLocation: SourceLocation = #_sourceLocation) async throws
                 -> TestResponse
-            {
-                let direct = try await app.call(.get, uri, token: token)
-                let generated = try await app.call(
-                    .get, uri, token: token, headers: [.accept: "application/json, text/plain"])
-                #expect(direct.status == generated.status, "\(uri): \(direct.text)", sourceLocation: sourceLocation)
-                #expect(direct.contentType == generated.contentType, "\(uri)", sourceLocation: sourceLocation)
-                #expect(
-                    try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)),
-                    "\(uri): \(direct.text.prefix(300)) | \(generated.text.prefix(300))", sourceLocation: sourceLocation)
-                return direct
-            }
+            { try await sameOnBothRoutes(app, uri, token: token, sourceLocation: sourceLocation) }
             let all = try await same("/v1/consortia/JLTCM/shortages", token: admin)
             let items = try #require(all.json["items"] as? [[String: Any]], "\(all.text)")
             #expect(items.count >= 2 && items.contains { ($0["members"] as? [Any])?.isEmpty == false })
@@ -502,17 +482,7 @@ struct HotPathTests {
             let pharmacist = try await app.token(.institutionPharmacist, institution: "YJ-TCMH")
             func same(_ uri: String, token: String, sourceLocation: SourceLocation = #_sourceLocation) async throws
                 -> TestResponse
-            {
-                let direct = try await app.call(.get, uri, token: token)
-                let generated = try await app.call(
-                    .get, uri, token: token, headers: [.accept: "application/json, text/plain"])
-                #expect(direct.status == generated.status, "\(uri): \(direct.text)", sourceLocation: sourceLocation)
-                #expect(direct.contentType == generated.contentType, "\(uri)", sourceLocation: sourceLocation)
-                #expect(
-                    try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)),
-                    "\(uri): \(direct.text.prefix(300)) | \(generated.text.prefix(300))", sourceLocation: sourceLocation)
-                return direct
-            }
+            { try await sameOnBothRoutes(app, uri, token: token, sourceLocation: sourceLocation) }
             let today = BusinessDate.today()
             let year = try await same("/v1/consortia/JLTCM/spend?from=\(today.year)-01-01&to=\(today)", token: finance)
             #expect((year.json["rows"] as? [Any])?.count == 3, "\(year.text)")
@@ -544,17 +514,7 @@ struct HotPathTests {
             let prescriber = try await app.token(.prescriber, institution: "CY-BJL-CHC")
             func same(_ uri: String, token: String, sourceLocation: SourceLocation = #_sourceLocation) async throws
                 -> TestResponse
-            {
-                let direct = try await app.call(.get, uri, token: token)
-                let generated = try await app.call(
-                    .get, uri, token: token, headers: [.accept: "application/json, text/plain"])
-                #expect(direct.status == generated.status, "\(uri): \(direct.text)", sourceLocation: sourceLocation)
-                #expect(direct.contentType == generated.contentType, "\(uri)", sourceLocation: sourceLocation)
-                #expect(
-                    try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)),
-                    "\(uri): \(direct.text.prefix(300)) | \(generated.text.prefix(300))", sourceLocation: sourceLocation)
-                return direct
-            }
+            { try await sameOnBothRoutes(app, uri, token: token, sourceLocation: sourceLocation) }
             let catalogue = try await same("/v1/consortia/JLTCM/catalogue", token: prescriber)
             #expect(catalogue.status == .ok)
             let items = try #require(catalogue.json["items"] as? [[String: Any]])
@@ -614,17 +574,7 @@ struct HotPathTests {
             /// The request on the direct route and, through an `Accept` the direct route declines, the generated one.
             func same(_ uri: String, token: String, sourceLocation: SourceLocation = #_sourceLocation) async throws
                 -> TestResponse
-            {
-                let direct = try await app.call(.get, uri, token: token)
-                let generated = try await app.call(
-                    .get, uri, token: token, headers: [.accept: "application/json, text/plain"])
-                #expect(direct.status == generated.status, "\(uri): \(direct.text)", sourceLocation: sourceLocation)
-                #expect(direct.contentType == generated.contentType, "\(uri)", sourceLocation: sourceLocation)
-                #expect(
-                    try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)),
-                    "\(uri): \(direct.text) | \(generated.text)", sourceLocation: sourceLocation)
-                return direct
-            }
+            { try await sameOnBothRoutes(app, uri, token: token, sourceLocation: sourceLocation) }
             let members = try await app.database.rows(
                 "SELECT i.code FROM institutions i JOIN consortia c ON c.id = i.consortium_id WHERE c.code = 'JLTCM' ORDER BY 1",
                 as: String.self)
@@ -860,11 +810,8 @@ struct HotPathTests {
             let middlewares = try #require(
                 list as? [Any], "Hummingbird's MiddlewareGroup no longer keeps its list in `middlewares`")
             let names = middlewares.map { String(describing: type(of: $0)) }
-            let routes = [
-                "LongPrescriptionCheckRoute<", "DrugLookupRoute<", "MemberStockRoute<", "DrugStockRoute<",
-                "CatalogueInEffectRoute<", "MemberOrdersRoute<",
-                "OpenShortagesRoute<", "SpendReportRoute<",
-            ]
+            // The two routes of their own, and the reads of `DirectGetRoute` (one per factory).
+            let routes = ["LongPrescriptionCheckRoute<", "DrugLookupRoute<"] + Array(repeating: "DirectGetRoute<", count: 6)
             let direct = names.indices.filter { index in routes.contains { names[index].hasPrefix($0) } }
             #expect(direct.count == routes.count, "\(names)")
             #expect(
@@ -1013,6 +960,21 @@ final class Seen: @unchecked Sendable {
 }
 
 /// The names of a generated type's stored properties; for these types they are also their JSON keys.
+/// A GET on the direct route and, through an `Accept` the direct route declines, on the generated one: the same
+/// status, media type and JSON. Returns the direct route's answer.
+func sameOnBothRoutes(_ app: TestApp, _ uri: String, token: String, sourceLocation: SourceLocation) async throws
+    -> TestResponse
+{
+    let direct = try await app.call(.get, uri, token: token)
+    let generated = try await app.call(.get, uri, token: token, headers: [.accept: "application/json, text/plain"])
+    #expect(direct.status == generated.status, "\(uri): \(direct.text)", sourceLocation: sourceLocation)
+    #expect(direct.contentType == generated.contentType, "\(uri)", sourceLocation: sourceLocation)
+    #expect(
+        try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)),
+        "\(uri): \(direct.text.prefix(300)) | \(generated.text.prefix(300))", sourceLocation: sourceLocation)
+    return direct
+}
+
 func propertyNames(_ value: Any) -> Set<String> { Set(Mirror(reflecting: value).children.compactMap(\.label)) }
 
 /// A seedable generator, so a failing random case can be run again.

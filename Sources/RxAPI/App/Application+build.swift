@@ -89,12 +89,12 @@ func buildRouter(
         middleware: LongPrescriptionCheckRoute(
             handler: handler, roles: roles, maximumBodyBytes: configuration.maximumBodyBytes, validator: contract))
     router.add(middleware: DrugLookupRoute(handler: handler, roles: roles))
-    router.add(middleware: MemberStockRoute(handler: handler, roles: roles))
-    router.add(middleware: DrugStockRoute(handler: handler, roles: roles))
-    router.add(middleware: CatalogueInEffectRoute(handler: handler, roles: roles))
-    router.add(middleware: MemberOrdersRoute(handler: handler, roles: roles))
-    router.add(middleware: OpenShortagesRoute(handler: handler, roles: roles))
-    router.add(middleware: SpendReportRoute(handler: handler, roles: roles))
+    router.add(middleware: DirectGetRoute.memberStock(handler: handler, roles: roles))
+    router.add(middleware: DirectGetRoute.drugStock(handler: handler, roles: roles))
+    router.add(middleware: DirectGetRoute.catalogueInEffect(handler: handler, roles: roles))
+    router.add(middleware: DirectGetRoute.memberOrders(handler: handler, roles: roles))
+    router.add(middleware: DirectGetRoute.openShortages(handler: handler, roles: roles))
+    router.add(middleware: DirectGetRoute.spendReport(handler: handler, roles: roles))
 
     router.get("/openapi.yaml") { _, _ in
         Response(

@@ -62,7 +62,7 @@ extension APIHandler {
         return (consortium, version, entries)
     }
 
-    /// The catalogue in effect as JSON, for the generated route and `CatalogueInEffectRoute`.
+    /// The catalogue in effect as JSON, for the generated route and `DirectGetRoute.catalogueInEffect`.
     func catalogueInEffect(code: String, on: String?) async throws -> Components.Schemas.CatalogueInEffect {
         let (consortium, version, entries) = try await versionInEffect(code: code, on: on)
         return .init(

@@ -78,7 +78,7 @@ extension APIHandler {
                         cursor: input.query.cursor))))
     }
 
-    /// A page of a member's orders, for the generated route and `MemberOrdersRoute`.
+    /// A page of a member's orders, for the generated route and `DirectGetRoute.memberOrders`.
     func memberOrders(code: String, status: OrderStatus?, limit: Int?, cursor: String?) async throws
         -> Operations.ListOrders.Output.Ok.Body.JsonPayload
     {
@@ -232,7 +232,7 @@ extension APIHandler {
         .ok(.init(body: .json(try await spendReport(code: input.path.code, from: input.query.from, to: input.query.to))))
     }
 
-    /// Spend per member, drug and month, for the generated route and `SpendReportRoute`.
+    /// Spend per member, drug and month, for the generated route and `DirectGetRoute.spendReport`.
     func spendReport(code: String, from: String?, to: String?) async throws -> Components.Schemas.SpendReport {
         let principal = try RequestPrincipal.require()
         let consortium = try await visibleConsortium(code, for: principal)

@@ -73,7 +73,7 @@ extension APIHandler {
                         member: input.query.member, limit: input.query.limit, cursor: input.query.cursor))))
     }
 
-    /// A page of the consortium's open shortages, for the generated route and `OpenShortagesRoute`.
+    /// A page of the consortium's open shortages, for the generated route and `DirectGetRoute.openShortages`.
     func openShortages(
         code: String, level: ShortageLevel?, list: ShortageListKind?, member: String?, limit: Int?, cursor: String?
     ) async throws -> Operations.ListOpenShortages.Output.Ok.Body.JsonPayload {

@@ -138,7 +138,7 @@ extension APIHandler {
     }
 
     /// A page of a member's stock with no filter (`StockUseCases.memberPage`), for the generated route and
-    /// `MemberStockRoute`.
+    /// `DirectGetRoute.memberStock`.
     func memberStock(code: String, limit: Int?, cursor: String?) async throws
         -> Operations.ListInstitutionStock.Output.Ok.Body.JsonPayload
     {
@@ -211,7 +211,7 @@ extension APIHandler {
     }
 
     /// A drug's stock at every member, with each member's total (`StockUseCases.acrossConsortium`), for the
-    /// generated route and `DrugStockRoute`.
+    /// generated route and `DirectGetRoute.drugStock`.
     func drugStock(consortiumCode code: String, drugCode: String) async throws -> Components.Schemas.DrugStock {
         let principal = try RequestPrincipal.require()
         let today = self.today

@@ -21,7 +21,7 @@ extension Components.Schemas.CatalogueEntry {
 }
 
 extension Components.Schemas.CatalogueInEffect {
-    /// The catalogue in effect as compact JSON (`CatalogueInEffectRoute`).
+    /// The catalogue in effect as compact JSON (`DirectGetRoute.catalogueInEffect`).
     var json: ByteBuffer {
         var writer = JSONText(capacity: 128 + 200 * items.count)
         writer.object { writer in

@@ -1,9 +1,8 @@
 import Hummingbird
 import Metrics
 
-/// What the direct routes (`LongPrescriptionCheckRoute`, `DrugLookupRoute`, `MemberStockRoute`, `DrugStockRoute`,
-/// `CatalogueInEffectRoute`, `MemberOrdersRoute`, `OpenShortagesRoute`, `SpendReportRoute`) share: which requests they
-/// may answer themselves, how they answer, and the count of who answered.
+/// What the direct routes (`LongPrescriptionCheckRoute`, `DrugLookupRoute` and the reads of `DirectGetRoute`) share:
+/// which requests they may answer themselves, how they answer, and the count of who answered.
 ///
 /// A direct route serves one hot operation of the contract without the generated server's `Codable` round trip
 /// and body streams, which cost more than the operation's own work. It answers only the plain requests it reads

@@ -30,7 +30,7 @@ extension Components.Schemas.PurchaseOrder {
 }
 
 extension Operations.ListOrders.Output.Ok.Body.JsonPayload {
-    /// The page as compact JSON (`MemberOrdersRoute`).
+    /// The page as compact JSON (`DirectGetRoute.memberOrders`).
     var json: ByteBuffer {
         var writer = JSONText(capacity: 64 + items.reduce(0) { $0 + 160 + 200 * $1.lines.count })
         writer.object { writer in

@@ -41,7 +41,7 @@ extension Components.Schemas.Shortage {
 }
 
 extension Operations.ListOpenShortages.Output.Ok.Body.JsonPayload {
-    /// The page as compact JSON (`OpenShortagesRoute`), its times written by the transcoder the generated server's
+    /// The page as compact JSON (`DirectGetRoute.openShortages`), its times written by the transcoder the generated server's
     /// encoder uses.
     func json(dates: any DateTranscoder = Configuration().dateTranscoder) throws -> ByteBuffer {
         let updatedAt = try items.map { try dates.encode($0.updatedAt) }

@@ -2,7 +2,7 @@ import NIOCore
 import RxDomain
 
 extension Components.Schemas.SpendReport {
-    /// The report as compact JSON (`SpendReportRoute`), members in the contract's order.
+    /// The report as compact JSON (`DirectGetRoute.spendReport`), members in the contract's order.
     var json: ByteBuffer {
         var writer = JSONText(capacity: 256 + 96 * rows.count)
         writer.object { writer in

@@ -21,7 +21,7 @@ extension Components.Schemas.StockLine {
 }
 
 extension Operations.ListInstitutionStock.Output.Ok.Body.JsonPayload {
-    /// The page as compact JSON (`MemberStockRoute`).
+    /// The page as compact JSON (`DirectGetRoute.memberStock`).
     var json: ByteBuffer {
         var writer = JSONText(capacity: 128 + 320 * items.count)
         writer.object { writer in
@@ -35,7 +35,7 @@ extension Operations.ListInstitutionStock.Output.Ok.Body.JsonPayload {
 }
 
 extension Components.Schemas.DrugStock {
-    /// The drug across the consortium as compact JSON (`DrugStockRoute`).
+    /// The drug across the consortium as compact JSON (`DirectGetRoute.drugStock`).
     var json: ByteBuffer {
         var writer = JSONText(capacity: 256 + 64 * members.count + 320 * lots.count)
         writer.object { writer in
