@@ -369,15 +369,6 @@ final class ConnectionHandoff: Sendable {
     }
 }
 
-/// Every query the stores send goes through these, never through `PostgresConnection.query`, `execute` or
-/// `withTransaction` directly (`QueryPathTests` holds them to it).
-///
-/// PostgresNIO 1.33 hands a query to its channel without a promise for the write: a query written after the channel
-/// closed (the database ended the session, say in an outage, just before) is dropped, and its caller waits forever
-/// (issue 19.4, `docs/upstream/postgres-nio-query-after-close.md`). So each query first checks that the connection
-/// is open, on the connection's event loop, where `Database.timedLease` runs every lease's work: the check and the
-/// write then happen in one turn of the loop, with no moment between them for the channel to close unseen. A query
-/// written to an open channel is always answered, or failed when it closes.
 /// A row's columns read in order (`PostgresConnection.rows(_:logger:reading:)`).
 package struct RowReader {
     private var cells: PostgresRow.Iterator
@@ -391,6 +382,15 @@ package struct RowReader {
     }
 }
 
+/// Every query the stores send goes through these, never through `PostgresConnection.query`, `execute` or
+/// `withTransaction` directly (`QueryPathTests` holds them to it).
+///
+/// PostgresNIO 1.33 hands a query to its channel without a promise for the write: a query written after the channel
+/// closed (the database ended the session, say in an outage, just before) is dropped, and its caller waits forever
+/// (issue 19.4, `docs/upstream/postgres-nio-query-after-close.md`). So each query first checks that the connection
+/// is open, on the connection's event loop, where `Database.timedLease` runs every lease's work: the check and the
+/// write then happen in one turn of the loop, with no moment between them for the channel to close unseen. A query
+/// written to an open channel is always answered, or failed when it closes.
 extension PostgresConnection {
     /// Throws `unavailable` (503) when the connection is closed: nothing sent on it now would be answered.
     package func ensureOpen() throws {
@@ -429,9 +429,8 @@ extension PostgresConnection {
         return nil
     }
 
-    /// Collects every row of a query into values. Each row is decoded by `PostgresRow.decode`, which PostgresNIO
-    /// offers for inlining, not by the row sequence's `decode`, which it does not: that one decodes every column of
-    /// every row through the generic runtime.
+    /// Collects every row of a query into values. (A tuple's columns are decoded through the generic runtime: a list
+    /// of hundreds of rows reads them with `rows(_:logger:reading:)`.)
     package func rows<each Column: PostgresDecodable & Sendable>(
         _ query: PostgresQuery, as type: (repeat each Column).Type, logger: Logger
     ) async throws -> [(repeat each Column)] {

@@ -75,6 +75,7 @@ package struct DrugStore: SQLStore {
         let controlClass: ControlClass = try decodeEnum(try r.next(String.self))
         let (antimicrobial, coldChain): (Bool, Bool) = (try r.next(), try r.next())
         let (herb, processing, grade): (String?, String?, String?) = (try r.next(), try r.next(), try r.next())
+        let essentialEditions: [String] = try r.next()
         var piece: DecoctionPiece?
         if let herb, let processing, let grade {
             piece = DecoctionPiece(herbName: herb, processing: try decodeEnum(processing), grade: grade)
@@ -82,7 +83,7 @@ package struct DrugStore: SQLStore {
         return Drug(
             code: code, genericName: genericName, nameEn: nameEn, dosageForm: dosageForm, strength: strength,
             packageSize: packageSize, packageUnit: packageUnit, unit: unit, manufacturer: manufacturer, atcCode: atcCode,
-            category: category, essentialEditions: try r.next(), insuranceClass: insuranceClass, controlClass: controlClass,
+            category: category, essentialEditions: essentialEditions, insuranceClass: insuranceClass, controlClass: controlClass,
             antimicrobial: antimicrobial, coldChain: coldChain, decoctionPiece: piece)
     }
 
