@@ -311,13 +311,7 @@ struct HotPathTests {
                 for query in ["", "?limit=50", "?limit=200"] {
                     #expect(try await same("/v1/institutions/\(code)/orders\(query)", token: admin).status == .ok)
                 }
-                var uri = "/v1/institutions/\(code)/orders?limit=2"
-                while true {
-                    let page = try await same(uri, token: admin)
-                    orders += (page.json["items"] as? [Any])?.count ?? 0
-                    guard let cursor = page.json["nextCursor"] as? String else { break }
-                    uri = "/v1/institutions/\(code)/orders?cursor=\(cursor)&limit=2"
-                }
+                orders += try await pagesOnBothRoutes(app, "/v1/institutions/\(code)/orders", limit: 2, token: admin)
             }
             #expect(orders >= 7, "\(orders)")
             #expect(try await same("/v1/institutions/YJ-TCMH/orders", token: member).status == .ok)
@@ -417,14 +411,7 @@ struct HotPathTests {
             let items = try #require(all.json["items"] as? [[String: Any]], "\(all.text)")
             #expect(items.count >= 2 && items.contains { ($0["members"] as? [Any])?.isEmpty == false })
             #expect(try await same("/v1/consortia/JLTCM/shortages", token: pharmacist).status == .ok)
-            var uri = "/v1/consortia/JLTCM/shortages?limit=1"
-            var read = 0
-            while true {
-                let page = try await same(uri, token: admin)
-                read += (page.json["items"] as? [Any])?.count ?? 0
-                guard let cursor = page.json["nextCursor"] as? String else { break }
-                uri = "/v1/consortia/JLTCM/shortages?cursor=\(cursor)&limit=1"
-            }
+            let read = try await pagesOnBothRoutes(app, "/v1/consortia/JLTCM/shortages", limit: 1, token: admin)
             #expect(read == items.count)
             #expect(try await same("/v1/consortia/OTHER/shortages", token: admin).status == .notFound)
             #expect(try await same("/v1/consortia/JLTCM/shortages?limit=0", token: admin).status == .badRequest)
@@ -585,13 +572,7 @@ struct HotPathTests {
                     #expect(try await same("/v1/institutions/\(member)/stock\(query)", token: admin).status == .ok)
                 }
                 // Page by page, following the cursor.
-                var uri = "/v1/institutions/\(member)/stock?limit=3"
-                while true {
-                    let page = try await same(uri, token: admin)
-                    lots += (page.json["items"] as? [Any])?.count ?? 0
-                    guard let cursor = page.json["nextCursor"] as? String else { break }
-                    uri = "/v1/institutions/\(member)/stock?cursor=\(cursor)&limit=3"
-                }
+                lots += try await pagesOnBothRoutes(app, "/v1/institutions/\(member)/stock", limit: 3, token: admin)
             }
             #expect(lots > 20)
             let drugs = try await app.database.rows(
@@ -973,6 +954,21 @@ func sameOnBothRoutes(_ app: TestApp, _ uri: String, token: String, sourceLocati
         try canonicalJSON(Data(buffer: direct.body)) == canonicalJSON(Data(buffer: generated.body)),
         "\(uri): \(direct.text.prefix(300)) | \(generated.text.prefix(300))", sourceLocation: sourceLocation)
     return direct
+}
+
+/// Every page of a list, `limit` at a time, following its cursor, each page the same on both routes
+/// (`sameOnBothRoutes`). Returns how many items the pages held.
+func pagesOnBothRoutes(
+    _ app: TestApp, _ path: String, limit: Int, token: String, sourceLocation: SourceLocation = #_sourceLocation
+) async throws -> Int {
+    var uri = "\(path)?limit=\(limit)"
+    var items = 0
+    while true {
+        let page = try await sameOnBothRoutes(app, uri, token: token, sourceLocation: sourceLocation)
+        items += (page.json["items"] as? [Any])?.count ?? 0
+        guard let cursor = page.json["nextCursor"] as? String else { return items }
+        uri = "\(path)?cursor=\(cursor)&limit=\(limit)"
+    }
 }
 
 func propertyNames(_ value: Any) -> Set<String> { Set(Mirror(reflecting: value).children.compactMap(\.label)) }

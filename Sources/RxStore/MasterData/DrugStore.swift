@@ -62,29 +62,14 @@ package struct DrugStore: SQLStore {
             antimicrobial: r.13, coldChain: r.14, decoctionPiece: piece)
     }
 
-    /// A drug read from `selectDrugs`' columns, in their order, without a `Row` in between (`RowReader`).
+    /// A drug read from `selectDrugs`' columns, in their order (`RowReader`).
     static func drug(reading r: inout RowReader) throws -> Drug {
-        let (code, genericName, nameEn, dosageForm, strength): (String, String, String?, String, String?) = (
-            try r.next(), try r.next(), try r.next(), try r.next(), try r.next()
-        )
-        let (packageSize, packageUnit, unit, manufacturer, atcCode): (Int, String, String, String?, String?) = (
-            try r.next(), try r.next(), try r.next(), try r.next(), try r.next()
-        )
-        let category: DrugCategory = try decodeEnum(try r.next(String.self))
-        let insuranceClass: InsuranceClass = try decodeEnum(try r.next(String.self))
-        let controlClass: ControlClass = try decodeEnum(try r.next(String.self))
-        let (antimicrobial, coldChain): (Bool, Bool) = (try r.next(), try r.next())
-        let (herb, processing, grade): (String?, String?, String?) = (try r.next(), try r.next(), try r.next())
-        let essentialEditions: [String] = try r.next()
-        var piece: DecoctionPiece?
-        if let herb, let processing, let grade {
-            piece = DecoctionPiece(herbName: herb, processing: try decodeEnum(processing), grade: grade)
-        }
-        return Drug(
-            code: code, genericName: genericName, nameEn: nameEn, dosageForm: dosageForm, strength: strength,
-            packageSize: packageSize, packageUnit: packageUnit, unit: unit, manufacturer: manufacturer, atcCode: atcCode,
-            category: category, essentialEditions: essentialEditions, insuranceClass: insuranceClass, controlClass: controlClass,
-            antimicrobial: antimicrobial, coldChain: coldChain, decoctionPiece: piece)
+        try drug(
+            (
+                try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(),
+                try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(),
+                try r.next(), try r.next(), try r.next(), try r.next(), try r.next()
+            ))
     }
 
     /// A `Row`, without its condition (constant text only: values are always bound).
