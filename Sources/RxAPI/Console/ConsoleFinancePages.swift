@@ -384,22 +384,22 @@ struct ConsoleFinancePages: Sendable {
             var writer = CSVWriter.forExcel(
                 header: ["institution", "drug_code", "spend_month", "dash_amount"].map(language.word))
             for row in report.rows {
-                writer.append([row.institutionCode, row.drugCode, row.month, row.amount.description])
+                writer.append([row.institutionCode, row.drugCode, row.month, row.amount.money.description])
             }
             return ConsoleRoutes.csv(
                 writer.text, ascii: "spend-\(from)-\(to).csv",
                 named: language.word("csv_spend_name").replacingFirst("\(from)—\(to)"))
         }
-        func share(_ part: Money) -> String { ConsoleFormat.percent(report.share(part)) }
+        func share(_ part: Fen) -> String { ConsoleFormat.percent(report.share(part)) }
         return routes.render(
             "spend",
             [
-                "from": from.description, "to": to.description, "total": ConsoleFormat.yuan(report.total),
+                "from": from.description, "to": to.description, "total": ConsoleFormat.yuan(report.total.money),
                 "essential": share(report.essential), "insured": share(report.insured), "tcm": share(report.tcm),
                 "rows": report.rows.map {
                     [
                         "member": $0.institutionCode, "drug": $0.drugCode, "month": $0.month,
-                        "amount": ConsoleFormat.yuan($0.amount),
+                        "amount": ConsoleFormat.yuan($0.amount.money),
                     ]
                 },
                 "csvHref": c.csvHref,

@@ -242,12 +242,12 @@ extension APIHandler {
         let report = try await supplyCentre.spend(consortium: consortium, from: from, to: to, by: principal)
         let share = report.share
         return .init(
-            from: from.description, to: to.description, total: report.total.formatted(places: 2),
+            from: from.description, to: to.description, total: report.total.formatted,
             essentialShare: share(report.essential), insuredShare: share(report.insured), tcmShare: share(report.tcm),
             rows: report.rows.map {
                 .init(
                     institutionCode: $0.institutionCode, drugCode: $0.drugCode, month: $0.month,
-                    amount: $0.amount.formatted(places: 2))
+                    amount: $0.amount.formatted)
             })
     }
 }

@@ -508,20 +508,19 @@ package struct SupplyCentreStore: SQLStore {
         package var institutionCode: String
         package var drugCode: String
         package var month: String
-        package var amount: Money
+        /// Rounded to 分 by the database, so the totals add what the rows show.
+        package var amount: Fen
     }
 
     package struct SpendReport: Sendable {
         package var rows: [SpendRow]
-        package var total: Money
-        package var essential: Money
-        package var insured: Money
-        package var tcm: Money
+        package var total: Fen
+        package var essential: Fen
+        package var insured: Fen
+        package var tcm: Fen
 
         /// A part's share of the total as a fraction with four places ("0.8500"); "0.0000" when nothing was spent.
-        package func share(_ part: Money) -> String {
-            total.amount > 0 ? DecimalText.format(part.amount / total.amount, places: 4) : "0.0000"
-        }
+        package func share(_ part: Fen) -> String { part.share(of: total) }
     }
 
     /// Spend (received quantity × unified price) per member, drug and month of the order date, with the shares
@@ -550,7 +549,7 @@ package struct SupplyCentreStore: SQLStore {
                                            AND \(period.tail?.upperBound.description)::date)
                 GROUP BY 1, 2, 3
             )
-            SELECT i.code, p.drug_code, to_char(p.month, 'YYYY-MM'), p.amount,
+            SELECT i.code, p.drug_code, to_char(p.month, 'YYYY-MM'), (round(p.amount, 2) * 100)::bigint,
                    EXISTS (SELECT 1 FROM drug_essential_editions e WHERE e.drug_code = p.drug_code),
                    d.insurance_class <> 'none', d.category IN ('chinese_patent', 'decoction_piece')
             FROM parts p
@@ -562,11 +561,11 @@ package struct SupplyCentreStore: SQLStore {
             (
                 row: SpendRow(
                     institutionCode: try r.next(), drugCode: try r.next(), month: try r.next(),
-                    amount: Money(try r.next(Decimal.self)).rounded(2)),
+                    amount: Fen(try r.next(Int64.self))),
                 essential: try r.next(Bool.self), insured: try r.next(Bool.self), tcm: try r.next(Bool.self)
             )
         }
-        var report = SpendReport(rows: [], total: Money(0), essential: Money(0), insured: Money(0), tcm: Money(0))
+        var report = SpendReport(rows: [], total: .zero, essential: .zero, insured: .zero, tcm: .zero)
         report.rows.reserveCapacity(rows.count)
         for r in rows {
             let amount = r.row.amount
