@@ -380,6 +380,13 @@ package struct RowReader {
         guard let cell = cells.next() else { preconditionFailure("a row has fewer columns than its reader reads") }
         return try cell.decode(T.self)
     }
+
+    /// Passes over `count` columns: a row whose first columns repeat what the first row said.
+    package mutating func skip(_ count: Int) {
+        for _ in 0..<count {
+            guard cells.next() != nil else { preconditionFailure("a row has fewer columns than its reader skips") }
+        }
+    }
 }
 
 /// Every query the stores send goes through these, never through `PostgresConnection.query`, `execute` or

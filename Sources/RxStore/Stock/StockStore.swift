@@ -340,10 +340,16 @@ package struct StockStore: SQLStore {
             }
         }
         guard let first = rows.first else { return nil }
-        let (institution, consortium) = try InstitutionStore.withConsortium(first.member)
+        var head = RowReader(first)
+        let member = (
+            try head.next(Int64.self), try head.next(Int64.self), try head.next(String.self), try head.next(String.self),
+            try head.next(String.self), try head.next(String.self), try head.next(String.self), try head.next(Bool.self),
+            try head.next(Bool.self), try head.next(String.self), try head.next(String.self), try head.next(String?.self)
+        )
+        let (institution, consortium) = try InstitutionStore.withConsortium(member)
         return MemberStockView(
-            institution: institution, consortium: consortium, settings: first.settings,
-            page: Page(rows: try rows.compactMap { try $0.holding.map(Self.holding) }, limit: page.limit, key: { String($0.id) }))
+            institution: institution, consortium: consortium, settings: try Self.settings(&head),
+            page: Page(rows: try rows.compactMap { try Self.holding($0, after: 14) }, limit: page.limit, key: { String($0.id) }))
     }
 
     /// A consortium, the settings `keys` in force on `date`, and a drug's stock at every member, by member, location
@@ -354,26 +360,35 @@ package struct StockStore: SQLStore {
         let statement = DrugStockViewStatement(code: code, keys: keys, date: date.description, drugCode: drugCode)
         let rows = try await database.read { try await $0.rows(statement, logger: logger) }
         guard let first = rows.first else { return nil }
-        return DrugStockView(
-            consortium: try ConsortiumStore.consortium(first.consortium), settings: first.settings,
-            holdings: try rows.compactMap { try $0.holding.map(Self.holding) })
-    }
-
-    /// The settings of a view's row: two arrays (NULL when none is in force) made a dictionary.
-    static func settings(keys: [String]?, values: [String]?) -> [String: String] {
-        Dictionary(zip(keys ?? [], values ?? []).map { ($0, $1) }, uniquingKeysWith: { a, _ in a })
-    }
-
-    /// The holding columns of a view's row, from `first`: all NULL on the one row of a member or drug with no stock.
-    static func holding(_ cells: PostgresRandomAccessRow, from first: Int) throws -> HoldingRow? {
-        guard let id = try cells[first].decode(Int64?.self) else { return nil }
-        return (
-            id, try cells[first + 1].decode(String.self), try cells[first + 2].decode(String?.self),
-            try cells[first + 3].decode(String.self), try cells[first + 4].decode(String.self),
-            try cells[first + 5].decode(String.self), try cells[first + 6].decode(String.self),
-            try cells[first + 7].decode(String.self), try cells[first + 8].decode(Decimal.self),
-            try cells[first + 9].decode(String?.self)
+        var head = RowReader(first)
+        let consortium = (
+            try head.next(Int64.self), try head.next(String.self), try head.next(String.self), try head.next(String.self),
+            try head.next(String?.self)
         )
+        return DrugStockView(
+            consortium: try ConsortiumStore.consortium(consortium), settings: try Self.settings(&head),
+            holdings: try rows.compactMap { try Self.holding($0, after: 7) })
+    }
+
+    /// A view's settings, the next two columns of its first row: two arrays (NULL when none is in force) made a
+    /// dictionary.
+    static func settings(_ head: inout RowReader) throws -> [String: String] {
+        let keys = try head.next([String]?.self) ?? []
+        let values = try head.next([String]?.self) ?? []
+        return Dictionary(zip(keys, values).map { ($0, $1) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The holding a view's row carries after its first `columns` (the member or consortium and the settings, read
+    /// from the first row alone): nil on the one row of a member or drug with no stock.
+    static func holding(_ row: PostgresRow, after columns: Int) throws -> StockHolding? {
+        var r = RowReader(row)
+        r.skip(columns)
+        guard let id = try r.next(Int64?.self) else { return nil }
+        let holding: HoldingRow = (
+            id, try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(),
+            try r.next(), try r.next()
+        )
+        return try Self.holding(holding)
     }
 
     /// `memberView`'s statement, prepared once per connection: the member (`InstitutionWithConsortium`'s twelve
@@ -422,7 +437,9 @@ package struct StockStore: SQLStore {
                 """
         }
         static var bindingDataTypes: [PostgresDataType] { [.text, .textArray, .text, .int8, .int8, .int8] }
-        typealias Row = MemberViewRow
+        /// The rows as they come: the member and the settings are read from the first alone
+        /// (`StockStore.memberView`), not decoded again on each of the page's rows.
+        typealias Row = PostgresRow
         var consortiumID: Int64
         var code: String
         var keys: [String]
@@ -441,26 +458,7 @@ package struct StockStore: SQLStore {
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Row {
-            let c = row.makeRandomAccess()
-            let member = (
-                try c[0].decode(Int64.self), try c[1].decode(Int64.self), try c[2].decode(String.self),
-                try c[3].decode(String.self), try c[4].decode(String.self), try c[5].decode(String.self),
-                try c[6].decode(String.self), try c[7].decode(Bool.self), try c[8].decode(Bool.self),
-                try c[9].decode(String.self), try c[10].decode(String.self), try c[11].decode(String?.self)
-            )
-            return Row(
-                member: member,
-                settings: StockStore.settings(keys: try c[12].decode([String]?.self), values: try c[13].decode([String]?.self)),
-                holding: try StockStore.holding(c, from: 14))
-        }
-    }
-
-    /// A row of `MemberStockViewStatement`, whatever its limit.
-    struct MemberViewRow {
-        var member: InstitutionStore.InstitutionWithConsortium.Row
-        var settings: [String: String]
-        var holding: HoldingRow?
+        func decodeRow(_ row: PostgresRow) throws -> Row { row }
     }
 
     /// The row limit of a member view's statement (`MemberStockViewStatement`).
@@ -514,11 +512,9 @@ package struct StockStore: SQLStore {
             ORDER BY p.n
             """
         static let bindingDataTypes: [PostgresDataType] = [.text, .textArray, .text, .text]
-        struct Row {
-            var consortium: ConsortiumStore.ConsortiumByCode.Row
-            var settings: [String: String]
-            var holding: HoldingRow?
-        }
+        /// The rows as they come: the consortium and the settings are read from the first alone
+        /// (`StockStore.drugView`).
+        typealias Row = PostgresRow
         var code: String
         var keys: [String]
         var date: String
@@ -533,17 +529,7 @@ package struct StockStore: SQLStore {
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Row {
-            let c = row.makeRandomAccess()
-            let consortium = (
-                try c[0].decode(Int64.self), try c[1].decode(String.self), try c[2].decode(String.self),
-                try c[3].decode(String.self), try c[4].decode(String?.self)
-            )
-            return Row(
-                consortium: consortium,
-                settings: StockStore.settings(keys: try c[5].decode([String]?.self), values: try c[6].decode([String]?.self)),
-                holding: try StockStore.holding(c, from: 7))
-        }
+        func decodeRow(_ row: PostgresRow) throws -> Row { row }
     }
 
     /// The stock card of a lot at a member (every location, or one): the balance before `from`, each movement
