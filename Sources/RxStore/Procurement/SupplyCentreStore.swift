@@ -527,53 +527,61 @@ package struct SupplyCentreStore: SQLStore {
     /// on essential-list, insurance-listed and TCM (Chinese patent medicines and decoction pieces) drugs. The period's
     /// whole months are read from `receipts_by_month` (049_receipts_by_month.sql); the days it cuts from the order
     /// lines, by `purchase_orders_order_date` (a period with no cut day binds false and reads no order; an absent cut
-    /// binds NULL bounds, no day). A month is either whole or cut, so no row adds the two.
+    /// binds NULL bounds, no day). A month is either whole or cut, so no row adds the two. The drugs' flags are read
+    /// once per drug of the report, not joined to each of its rows.
     package func spend(consortium: Consortium, period: MonthCut) async throws -> SpendReport {
-        let rows = try await database.lagTolerant.rows(
-            """
-            WITH parts AS (
-                SELECT r.institution_id, r.drug_code, r.month, r.amount
-                FROM receipts_by_month r
-                WHERE r.consortium_id = \(consortium.id) AND r.lines > 0
-                  AND r.month >= \(period.wholeFrom.description)::date AND r.month < \(period.wholeUntil.description)::date
-                UNION ALL
-                SELECT o.institution_id, l.drug_code, date_trunc('month', o.order_date)::date,
-                       sum(l.received_quantity * l.unit_price)
-                FROM purchase_orders o
-                JOIN purchase_order_lines l ON l.consortium_id = o.consortium_id AND l.order_id = o.id
-                WHERE \(period.head != nil || period.tail != nil) AND o.consortium_id = \(consortium.id)
-                  AND l.received_quantity > 0
-                  AND (o.order_date BETWEEN \(period.head?.lowerBound.description)::date
-                                        AND \(period.head?.upperBound.description)::date
-                       OR o.order_date BETWEEN \(period.tail?.lowerBound.description)::date
-                                           AND \(period.tail?.upperBound.description)::date)
-                GROUP BY 1, 2, 3
-            )
-            SELECT i.code, p.drug_code, to_char(p.month, 'YYYY-MM'), (round(p.amount, 2) * 100)::bigint,
-                   EXISTS (SELECT 1 FROM drug_essential_editions e WHERE e.drug_code = p.drug_code),
-                   d.insurance_class <> 'none', d.category IN ('chinese_patent', 'decoction_piece')
-            FROM parts p
-            JOIN institutions i ON i.consortium_id = \(consortium.id) AND i.id = p.institution_id
-            JOIN drugs d ON d.code = p.drug_code
-            ORDER BY 1, 2, 3
-            """
-        ) { r in
-            (
-                row: SpendRow(
+        let (rows, flags) = try await database.lagTolerant.read { connection in
+            let rows = try await connection.rows(
+                """
+                WITH parts AS (
+                    SELECT r.institution_id, r.drug_code, r.month, r.amount
+                    FROM receipts_by_month r
+                    WHERE r.consortium_id = \(consortium.id) AND r.lines > 0
+                      AND r.month >= \(period.wholeFrom.description)::date AND r.month < \(period.wholeUntil.description)::date
+                    UNION ALL
+                    SELECT o.institution_id, l.drug_code, date_trunc('month', o.order_date)::date,
+                           sum(l.received_quantity * l.unit_price)
+                    FROM purchase_orders o
+                    JOIN purchase_order_lines l ON l.consortium_id = o.consortium_id AND l.order_id = o.id
+                    WHERE \(period.head != nil || period.tail != nil) AND o.consortium_id = \(consortium.id)
+                      AND l.received_quantity > 0
+                      AND (o.order_date BETWEEN \(period.head?.lowerBound.description)::date
+                                            AND \(period.head?.upperBound.description)::date
+                           OR o.order_date BETWEEN \(period.tail?.lowerBound.description)::date
+                                               AND \(period.tail?.upperBound.description)::date)
+                    GROUP BY 1, 2, 3
+                )
+                SELECT i.code, p.drug_code, to_char(p.month, 'YYYY-MM'), (round(p.amount, 2) * 100)::bigint
+                FROM parts p
+                JOIN institutions i ON i.consortium_id = \(consortium.id) AND i.id = p.institution_id
+                ORDER BY i.code, p.drug_code, p.month
+                """, logger: logger
+            ) { r in
+                SpendRow(
                     institutionCode: try r.next(), drugCode: try r.next(), month: try r.next(),
-                    amount: Fen(try r.next(Int64.self))),
-                essential: try r.next(Bool.self), insured: try r.next(Bool.self), tcm: try r.next(Bool.self)
-            )
+                    amount: Fen(try r.next(Int64.self)))
+            }
+            let flags = try await connection.rows(
+                """
+                SELECT d.code, EXISTS (SELECT 1 FROM drug_essential_editions e WHERE e.drug_code = d.code),
+                       d.insurance_class <> 'none', d.category IN ('chinese_patent', 'decoction_piece')
+                FROM drugs d WHERE d.code = ANY(\(Array(Set(rows.map(\.drugCode)))))
+                """, logger: logger
+            ) { r in
+                (
+                    code: try r.next(String.self), essential: try r.next(Bool.self), insured: try r.next(Bool.self),
+                    tcm: try r.next(Bool.self)
+                )
+            }
+            return (rows, Dictionary(flags.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a }))
         }
-        var report = SpendReport(rows: [], total: .zero, essential: .zero, insured: .zero, tcm: .zero)
-        report.rows.reserveCapacity(rows.count)
-        for r in rows {
-            let amount = r.row.amount
-            report.rows.append(r.row)
-            report.total = report.total + amount
-            if r.essential { report.essential = report.essential + amount }
-            if r.insured { report.insured = report.insured + amount }
-            if r.tcm { report.tcm = report.tcm + amount }
+        var report = SpendReport(rows: rows, total: .zero, essential: .zero, insured: .zero, tcm: .zero)
+        for row in rows {
+            report.total = report.total + row.amount
+            guard let drug = flags[row.drugCode] else { continue }
+            if drug.essential { report.essential = report.essential + row.amount }
+            if drug.insured { report.insured = report.insured + row.amount }
+            if drug.tcm { report.tcm = report.tcm + row.amount }
         }
         return report
     }
