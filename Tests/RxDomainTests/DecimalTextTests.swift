@@ -16,6 +16,39 @@ struct DecimalTextTests {
         #expect(DecimalText.format(Decimal(string: value)!, places: places) == text)
     }
 
+    /// What `format` wrote before it wrote the digits itself: Foundation's text of the rounded value, padded.
+    static func foundationFormat(_ value: Decimal, places: Int) -> String {
+        var input = value
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &input, places, .plain)
+        var text = "\(rounded)"
+        guard places > 0 else { return text }
+        if !text.contains(".") { text += "." }
+        let decimals = text.count - 1 - text.distance(from: text.startIndex, to: text.firstIndex(of: ".")!)
+        return text + String(repeating: "0", count: max(0, places - decimals))
+    }
+
+    @Test("format writes what Foundation's text of the rounded value, padded, says: any sign, size, scale and places")
+    func formatLikeFoundation() {
+        var values: [Decimal] = [
+            0, 1, -1, Decimal(string: "0.00005")!, Decimal(string: "-0.00005")!, Decimal(string: "-0.00004")!,
+            Decimal(string: "99999999999999.99995")!, Decimal(string: "1e20")!, Decimal(string: "123456789012345678901234.5")!,
+            Decimal(UInt64.max), Decimal(string: "0.1")!,
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<5000 {
+            let digits = UInt64.random(in: 0...(UInt64(1) << UInt64.random(in: 1...62, using: &generator)), using: &generator)
+            values.append(
+                DecimalText.decimal(
+                    digits: digits, exponent: Int.random(in: -12...6, using: &generator), negative: Bool.random(using: &generator)))
+        }
+        for value in values {
+            for places in [0, 2, 4, 8] {
+                #expect(DecimalText.format(value, places: places) == Self.foundationFormat(value, places: places), "\(value) \(places)")
+            }
+        }
+    }
+
     static func expectSame(_ mine: Decimal, _ foundation: Decimal, _ text: String) {
         #expect(mine == foundation, "\(text)")
         #expect(mine.description == foundation.description, "\(text)")
