@@ -40,11 +40,14 @@ struct DecimalTextTests {
             let digits = UInt64.random(in: 0...(UInt64(1) << UInt64.random(in: 1...62, using: &generator)), using: &generator)
             values.append(
                 DecimalText.decimal(
-                    digits: digits, exponent: Int.random(in: -12...6, using: &generator), negative: Bool.random(using: &generator)))
+                    digits: digits, exponent: Int.random(in: -12...6, using: &generator), negative: Bool.random(using: &generator)
+                ))
         }
         for value in values {
             for places in [0, 2, 4, 8] {
-                #expect(DecimalText.format(value, places: places) == Self.foundationFormat(value, places: places), "\(value) \(places)")
+                #expect(
+                    DecimalText.format(value, places: places) == Self.foundationFormat(value, places: places),
+                    "\(value) \(places)")
             }
         }
     }
