@@ -377,8 +377,13 @@ package struct RowReader {
 
     /// The next column as `T`; a row with fewer columns than its reader reads is a mistake in the store.
     package mutating func next<T: PostgresDecodable>(_: T.Type = T.self) throws -> T {
+        try nextCell().decode(T.self)
+    }
+
+    /// The next column's cell (`next` for decimals reads a `numeric`'s digits itself, NumericDigits.swift).
+    mutating func nextCell() -> PostgresCell {
         guard let cell = cells.next() else { preconditionFailure("a row has fewer columns than its reader reads") }
-        return try cell.decode(T.self)
+        return cell
     }
 
     /// Passes over `count` columns: a row whose first columns repeat what the first row said.
