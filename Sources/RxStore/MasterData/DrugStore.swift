@@ -38,41 +38,55 @@ package struct DrugStore: SQLStore {
             try await database.read { connection in
                 var found: [String: Drug] = [:]
                 for try await row in try await connection.stream(DrugsByCodes(codes: codes), logger: database.logger) {
-                    found[row.0] = try Self.drug(row)
+                    let drug = try Self.drug(row)
+                    found[drug.code] = drug
                 }
                 return found
             }
         }
     }
 
-    typealias Row = (
-        String, String, String?, String, String?, Int, String, String, String?, String?, String, String, String,
-        Bool, Bool, String?, String?, String?, [String]
-    )
-
-    static func drug(_ r: Row) throws -> Drug {
+    /// A drug read from `selectDrugs`' columns, in their order (`RowReader`): the one place a drug is built from a
+    /// row. (Read into a tuple first, every drug of the catalogue was copied through the generic runtime.)
+    static func drug(reading r: inout RowReader) throws -> Drug {
+        let code: String = try r.next()
+        let genericName: String = try r.next()
+        let nameEn: String? = try r.next()
+        let dosageForm: String = try r.next()
+        let strength: String? = try r.next()
+        let packageSize: Int = try r.next()
+        let packageUnit: String = try r.next()
+        let unit: String = try r.next()
+        let manufacturer: String? = try r.next()
+        let atcCode: String? = try r.next()
+        let category: String = try r.next()
+        let insuranceClass: String = try r.next()
+        let controlClass: String = try r.next()
+        let antimicrobial: Bool = try r.next()
+        let coldChain: Bool = try r.next()
+        let herbName: String? = try r.next()
+        let processing: String? = try r.next()
+        let grade: String? = try r.next()
+        let essentialEditions: [String] = try r.next()
         var piece: DecoctionPiece?
-        if let herb = r.15, let processing = r.16, let grade = r.17 {
-            piece = DecoctionPiece(herbName: herb, processing: try decodeEnum(processing), grade: grade)
+        if let herbName, let processing, let grade {
+            piece = DecoctionPiece(herbName: herbName, processing: try decodeEnum(processing), grade: grade)
         }
         return Drug(
-            code: r.0, genericName: r.1, nameEn: r.2, dosageForm: r.3, strength: r.4, packageSize: r.5,
-            packageUnit: r.6, unit: r.7, manufacturer: r.8, atcCode: r.9, category: try decodeEnum(r.10),
-            essentialEditions: r.18, insuranceClass: try decodeEnum(r.11), controlClass: try decodeEnum(r.12),
-            antimicrobial: r.13, coldChain: r.14, decoctionPiece: piece)
+            code: code, genericName: genericName, nameEn: nameEn, dosageForm: dosageForm, strength: strength,
+            packageSize: packageSize, packageUnit: packageUnit, unit: unit, manufacturer: manufacturer, atcCode: atcCode,
+            category: try decodeEnum(category), essentialEditions: essentialEditions,
+            insuranceClass: try decodeEnum(insuranceClass), controlClass: try decodeEnum(controlClass),
+            antimicrobial: antimicrobial, coldChain: coldChain, decoctionPiece: piece)
     }
 
-    /// A drug read from `selectDrugs`' columns, in their order (`RowReader`).
-    static func drug(reading r: inout RowReader) throws -> Drug {
-        try drug(
-            (
-                try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(),
-                try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(),
-                try r.next(), try r.next(), try r.next(), try r.next(), try r.next()
-            ))
+    /// A drug from a row of `selectDrugs`' columns.
+    static func drug(_ row: PostgresRow) throws -> Drug {
+        var reader = RowReader(row)
+        return try drug(reading: &reader)
     }
 
-    /// A `Row`, without its condition (constant text only: values are always bound).
+    /// A drug's columns (`drug(reading:)`), without the condition (constant text only: values are always bound).
     static let selectDrugs = """
         SELECT d.code, d.generic_name, d.name_en, d.dosage_form, d.strength, d.package_size, d.package_unit,
                d.unit, d.manufacturer, d.atc_code, d.category, d.insurance_class, d.control_class,
@@ -84,7 +98,8 @@ package struct DrugStore: SQLStore {
     /// The hot lookup, prepared once per connection.
     struct DrugByCode: PostgresPreparedStatement {
         static let sql = selectDrugs + " WHERE d.code = $1"
-        typealias Row = DrugStore.Row
+        /// The row as it comes, read by `DrugStore.drug(_:)`.
+        typealias Row = PostgresRow
         var code: String
 
         func makeBindings() throws -> PostgresBindings {
@@ -93,7 +108,7 @@ package struct DrugStore: SQLStore {
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+        func decodeRow(_ row: PostgresRow) throws -> Row { row }
     }
 
     /// Several at once, for `ReadCoalescer`: one statement whatever the number of codes.
@@ -106,7 +121,8 @@ package struct DrugStore: SQLStore {
             SELECT d.* FROM unnest($1::text[]) AS k(code)
             CROSS JOIN LATERAL (\(selectDrugs) WHERE d.code = k.code LIMIT 1) AS d
             """
-        typealias Row = DrugStore.Row
+        /// The rows as they come, read by `DrugStore.drug(_:)`.
+        typealias Row = PostgresRow
         var codes: [String]
 
         func makeBindings() throws -> PostgresBindings {
@@ -115,7 +131,7 @@ package struct DrugStore: SQLStore {
             return bindings
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+        func decodeRow(_ row: PostgresRow) throws -> Row { row }
     }
 
     package func find(code: String) async throws -> Drug? {
@@ -170,8 +186,8 @@ package struct DrugStore: SQLStore {
               AND (\(search.category?.rawValue)::text IS NULL OR d.category = \(search.category?.rawValue))
             ORDER BY d.code
             LIMIT \(search.page.limit + 1)
-            """, as: Row.self)
-        return Page(rows: try rows.map(Self.drug), limit: search.page.limit, key: \.code)
+            """, reading: Self.drug(reading:))
+        return Page(rows: rows, limit: search.page.limit, key: \.code)
     }
 
     /// The drug's row; its editions go through `setEditions`.
