@@ -263,12 +263,23 @@ package struct StockStore: SQLStore {
            AND b.lot_key = h.lot_key AND b.released_at IS NULL ORDER BY b.kind DESC LIMIT 1)
         """
 
-    typealias HoldingRow = (Int64, String, String?, String, String, String, String, String, Decimal, String?)
-
-    static func holding(_ r: HoldingRow) throws -> StockHolding {
-        StockHolding(
-            id: r.0, institutionCode: r.1, locationCode: r.2, drugCode: r.3, genericName: r.4, unit: r.5, lotNumber: r.6,
-            expiry: try day(r.7), quantity: Quantity(r.8), block: try r.9.map { try decodeEnum($0) })
+    /// A holding read from `holdings(from:)`' columns, in their order: nil when its id is NULL (the one row of a
+    /// view's member or drug with no stock).
+    static func holding(reading r: inout RowReader) throws -> StockHolding? {
+        guard let id = try r.next(Int64?.self) else { return nil }
+        let institutionCode: String = try r.next()
+        let locationCode: String? = try r.next()
+        let drugCode: String = try r.next()
+        let genericName: String = try r.next()
+        let unit: String = try r.next()
+        let lotNumber: String = try r.next()
+        let expiry: String = try r.next()
+        let quantity: Decimal = try r.next()
+        let block: String? = try r.next()
+        return StockHolding(
+            id: id, institutionCode: institutionCode, locationCode: locationCode, drugCode: drugCode,
+            genericName: genericName, unit: unit, lotNumber: lotNumber, expiry: try day(expiry),
+            quantity: Quantity(quantity), block: try block.map { try decodeEnum($0) })
     }
 
     static func day(_ text: String) throws -> BusinessDate {
@@ -302,8 +313,8 @@ package struct StockStore: SQLStore {
               AND (\(filter.blocked)::boolean IS NULL
                    OR (\(unescaped: Self.blockOfLot) IS NOT NULL) = \(filter.blocked)::boolean)
             ORDER BY h.id LIMIT \(page.limit + 1)
-            """, as: HoldingRow.self, logger: logger)
-        return Page(rows: try rows.map(Self.holding), limit: page.limit, key: { String($0.id) })
+            """, logger: logger, reading: Self.holding(reading:))
+        return Page(rows: rows.compactMap { $0 }, limit: page.limit, key: { String($0.id) })
     }
 
     /// The lots of a holding row, without the condition.
@@ -383,12 +394,7 @@ package struct StockStore: SQLStore {
     static func holding(_ row: PostgresRow, after columns: Int) throws -> StockHolding? {
         var r = RowReader(row)
         r.skip(columns)
-        guard let id = try r.next(Int64?.self) else { return nil }
-        let holding: HoldingRow = (
-            id, try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(),
-            try r.next(), try r.next()
-        )
-        return try Self.holding(holding)
+        return try holding(reading: &r)
     }
 
     /// `memberView`'s statement, prepared once per connection: the member (`InstitutionWithConsortium`'s twelve
