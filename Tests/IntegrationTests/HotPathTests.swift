@@ -10,6 +10,7 @@ import PostgresNIO
 import RxDomain
 import RxStore
 import RxUseCases
+import Synchronization
 import Testing
 
 @testable import RxAPI
@@ -516,6 +517,62 @@ struct HotPathTests {
             for path in ["direct", "generated"] {
                 #expect(metrics.contains(#"crx_hot_path_requests{operation="getCatalogueInEffect",path="\#(path)"}"#))
             }
+        }
+    }
+
+    @Test(
+        "28: the catalogue in effect a server keeps follows a drug's edit, its essential editions and the next version taking effect"
+    )
+    func keptCatalogueFollowsChanges() async throws {
+        let clock = Mutex(Date())
+        try await TestApp.run(configure: { $0.clock = BusinessClock { clock.withLock { $0 } } }) { app in
+            let reader = try await app.token(.prescriber, institution: "CY-BJL-CHC")
+            func entry(_ code: String) async throws -> (version: Int?, item: [String: Any]?) {
+                let answer = try await app.call(.get, CatalogueTests.base, token: reader)
+                #expect(answer.status == .ok, "\(answer.text)")
+                let items = answer.json["items"] as? [[String: Any]] ?? []
+                return (answer.json["version"] as? Int, items.first { $0["drugCode"] as? String == code })
+            }
+            let drug = try await CatalogueTests.someDrug(
+                app,
+                """
+                SELECT d.code FROM drugs d JOIN catalogue_items i ON i.drug_code = d.code AND i.version_number = 1
+                WHERE EXISTS (SELECT 1 FROM drug_essential_editions e WHERE e.drug_code = d.code) ORDER BY d.code LIMIT 1
+                """)
+            let before = try await entry(drug)
+            #expect(before.version == 1 && before.item?["essential"] as? Bool == true)
+            #expect(try await entry(drug).item?["genericName"] as? String == before.item?["genericName"] as? String)
+
+            // A drug's edit and its essential editions: the next read shows them.
+            let national = try await app.token(.masterDataAdmin)
+            let renamed = try await app.call(.patch, "/v1/drugs/\(drug)", token: national, json: #"{"genericName": "改名测试"}"#)
+            #expect(renamed.status == .ok, "\(renamed.text)")
+            #expect(try await entry(drug).item?["genericName"] as? String == "改名测试")
+            let unlisted = try await app.call(
+                .patch, "/v1/drugs/\(drug)", token: national, json: #"{"essentialEditions": []}"#)
+            #expect(unlisted.status == .ok, "\(unlisted.text)")
+            #expect(try await entry(drug).item?["essential"] as? Bool == false)
+
+            // Version 2 without the drug, published for tomorrow: today still reads version 1, tomorrow version 2.
+            let admin = try await app.token(.consortiumAdmin)
+            var etag = try await CatalogueTests.openDraft(app, admin: admin)
+            let removed = try await app.call(
+                .delete, "\(CatalogueTests.base)/versions/2/items/\(drug)?reason=dropped", token: admin,
+                headers: [.ifMatch: etag])
+            etag = try #require(removed.headers[.eTag])
+            let proposed = try await app.call(
+                .post, "\(CatalogueTests.base)/versions/2/propose", token: admin, headers: [.ifMatch: etag])
+            etag = try #require(proposed.headers[.eTag])
+            try await CatalogueTests.endorse(app, ["JL-TCMH"] + CatalogueTests.members)
+            let tomorrow = BusinessDate.today(now: clock.withLock { $0 }).adding(days: 1)
+            let published = try await app.call(
+                .post, "\(CatalogueTests.base)/versions/2/publish", token: admin,
+                json: #"{"effectiveFrom": "\#(tomorrow)"}"#, headers: [.ifMatch: etag])
+            #expect(published.status == .ok, "\(published.text)")
+            #expect(try await entry(drug).version == 1)
+            clock.withLock { $0 = tomorrow.noonInShanghai }
+            let next = try await entry(drug)
+            #expect(next.version == 2 && next.item == nil)
         }
     }
 

@@ -19,6 +19,8 @@ struct APIHandler: APIProtocol {
     let patientLinks: PatientLinkUseCases
     let extendedPrescriptions: ExtendedPrescriptionUseCases
     let clock: BusinessClock
+    /// The catalogue in effect as this server wrote it last, by consortium (`catalogueInEffectToday`).
+    let catalogueAnswers = CatalogueInEffectAnswers()
 
     /// The business date of this request (`AppConfiguration.clock`).
     var today: BusinessDate { clock.today() }

@@ -1,4 +1,5 @@
 internal import Foundation
+import NIOCore
 internal import OpenAPIRuntime
 import RxDomain
 import RxStore
@@ -62,12 +63,37 @@ extension APIHandler {
         return (consortium, version, entries)
     }
 
-    /// The catalogue in effect as JSON, for the generated route and `DirectGetRoute.catalogueInEffect`.
+    /// The catalogue in effect as JSON, for the generated route.
     func catalogueInEffect(code: String, on: String?) async throws -> Components.Schemas.CatalogueInEffect {
         let (consortium, version, entries) = try await versionInEffect(code: code, on: on)
         return .init(
             consortiumCode: consortium.code, version: version.number, effectiveFrom: version.effectiveFrom?.description ?? "",
             items: try entries.map(Components.Schemas.CatalogueEntry.init))
+    }
+
+    /// The catalogue in effect today as compact JSON (`DirectGetRoute.catalogueInEffect`): the answer this server
+    /// wrote last for the consortium while the version in effect and the drugs are the same
+    /// (`CatalogueInEffectAnswers`).
+    func catalogueInEffectToday(code: String) async throws -> ByteBuffer {
+        let principal = try RequestPrincipal.require()
+        let today = today
+        let consortium = try await visibleConsortium(code, for: principal)
+        let answers = catalogueAnswers
+        guard
+            let json = try await catalogue.inEffect(
+                consortiumID: consortium.id, on: today,
+                kept: { answers.answer(consortiumID: consortium.id, at: $0) },
+                make: { stamp, version, entries in
+                    let json = Components.Schemas.CatalogueInEffect(
+                        consortiumCode: consortium.code, version: version.number,
+                        effectiveFrom: version.effectiveFrom?.description ?? "",
+                        items: try entries.map(Components.Schemas.CatalogueEntry.init)
+                    ).json
+                    answers.keep(json, consortiumID: consortium.id, at: stamp)
+                    return json
+                })
+        else { throw DomainError.notFound("no catalogue version of \(consortium.code) is in effect on \(today)") }
+        return json
     }
 
     func getCatalogueInEffect(_ input: Operations.GetCatalogueInEffect.Input) async throws

@@ -33,7 +33,7 @@ extension DirectGetRoute {
     static func catalogueInEffect(handler: APIHandler, roles: OperationRoles) -> Self {
         Self("/v1/consortia/{code}/catalogue", operation: Operations.GetCatalogueInEffect.id, roles: roles) { request, path in
             guard let code = path.get("code"), DirectRoute.isCode(code), DirectRoute.hasNoQuery(request) else { return nil }
-            return { try await handler.catalogueInEffect(code: code, on: nil).json }
+            return { try await handler.catalogueInEffectToday(code: code) }
         }
     }
 

@@ -24,7 +24,7 @@ package struct BusinessClock: Sendable {
 
 extension BusinessDate {
     /// 12:00 of this date in Asia/Shanghai (UTC+8, no daylight saving).
-    var noonInShanghai: Date {
+    package var noonInShanghai: Date {
         Date(timeIntervalSince1970: TimeInterval(daysSinceEpoch) * 86_400 + 4 * 3_600)
     }
 }

@@ -16,6 +16,14 @@ package struct CatalogueVersion: Sendable, Equatable, Encodable {
     package var etag: String { "\"\(number).\(revision)\"" }
 }
 
+/// What the catalogue in effect on a day is made of: the published version in effect (its items never change) and the
+/// revision of the drug master data it shows (`drug_master_revision`, moved by every write to drugs). Two reads with
+/// the same stamp answer the same.
+package struct CatalogueInEffectStamp: Sendable, Hashable {
+    package var number: Int
+    package var drugRevision: Int64
+}
+
 /// A catalogue item with the drug facts a reader needs beside it.
 package struct CatalogueEntry: Sendable, Equatable {
     package var item: CatalogueItem
@@ -107,6 +115,29 @@ package struct CatalogueStore: SQLStore {
                 let version = try await version(number, consortiumID: consortiumID, on: connection)
             else { return nil }
             return (version, try await entries(number, consortiumID: consortiumID, on: connection))
+        }
+    }
+
+    /// The catalogue in effect on a day as `make` builds it from the version and its entries, or as `kept` has it
+    /// for the stamp read first (`CatalogueInEffectStamp`): then nothing more is read. Nil when no version is in
+    /// effect. The stamp is read before the entries, so what `make` is given is never older than its stamp.
+    package func inEffect<Answer: Sendable>(
+        consortiumID: Int64, on date: BusinessDate, kept: (CatalogueInEffectStamp) -> Answer?,
+        make: (CatalogueInEffectStamp, CatalogueVersion, [CatalogueEntry]) throws -> Answer
+    ) async throws -> Answer? {
+        try await database.read { connection in
+            guard
+                let (number, revision) = try await connection.row(
+                    """
+                    SELECT catalogue_version_in_effect(\(consortiumID), \(date.description)::date),
+                           (SELECT revision FROM drug_master_revision)
+                    """, as: (Int?, Int64).self, logger: logger),
+                let number
+            else { return nil }
+            let stamp = CatalogueInEffectStamp(number: number, drugRevision: revision)
+            if let answer = kept(stamp) { return answer }
+            guard let version = try await version(number, consortiumID: consortiumID, on: connection) else { return nil }
+            return try make(stamp, version, try await entries(number, consortiumID: consortiumID, on: connection))
         }
     }
 

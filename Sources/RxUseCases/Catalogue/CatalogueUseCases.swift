@@ -44,6 +44,14 @@ package struct CatalogueUseCases: Sendable {
         try await catalogue.inEffect(consortiumID: consortiumID, on: date)
     }
 
+    /// `CatalogueStore.inEffect(consortiumID:on:kept:make:)`: for a reader that keeps what it wrote.
+    package func inEffect<Answer: Sendable>(
+        consortiumID: Int64, on date: BusinessDate, kept: (CatalogueInEffectStamp) -> Answer?,
+        make: (CatalogueInEffectStamp, CatalogueVersion, [CatalogueEntry]) throws -> Answer
+    ) async throws -> Answer? {
+        try await catalogue.inEffect(consortiumID: consortiumID, on: date, kept: kept, make: make)
+    }
+
     package func entries(_ number: Int, consortiumID: Int64) async throws -> [CatalogueEntry] {
         try await catalogue.entries(number, consortiumID: consortiumID)
     }
