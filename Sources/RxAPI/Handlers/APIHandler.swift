@@ -45,6 +45,15 @@ struct APIHandler: APIProtocol {
         return try visible(try await consortia.find(code: code), code: code, for: principal)
     }
 
+    /// A member visible to the token, with its consortium (the supply centre is its lead), for the reads of a
+    /// member's stock, orders and shortages. Both read in one query, checked as `visibleInstitution` then
+    /// `visibleConsortium` check them.
+    func memberScope(_ code: String, for principal: Principal) async throws -> (Institution, Consortium) {
+        let found = try await institutions.findWithConsortium(code: code, for: principal)
+        let institution = try visible(found?.institution, code: code, for: principal)
+        return (institution, try visible(found?.consortium, code: institution.consortiumCode, for: principal))
+    }
+
     /// `visibleConsortium`'s check of a consortium already read.
     func visible(_ consortium: Consortium?, code: String, for principal: Principal) throws -> Consortium {
         guard code == principal.consortiumCode, let consortium, principal.may(.readConsortium(consortiumID: consortium.id))

@@ -86,8 +86,7 @@ extension APIHandler {
     {
         let principal = try RequestPrincipal.require()
         let page = try PageRequest(limit, cursor)
-        let institution = try await visibleInstitution(code, for: principal)
-        let consortium = try await visibleConsortium(institution.consortiumCode, for: principal)
+        let (institution, consortium) = try await memberScope(code, for: principal)
         let result = try await orders.list(
             institution: institution, consortium: consortium, status: status, by: principal, page: page)
         return .init(items: try result.items.map(Components.Schemas.PurchaseOrder.init), nextCursor: result.nextCursor)

@@ -112,7 +112,7 @@ extension APIHandler {
         -> Operations.GetShortageDigest.Output
     {
         let principal = try RequestPrincipal.require()
-        let (institution, consortium) = try await stockScope(input.path.code, for: principal)
+        let (institution, consortium) = try await memberScope(input.path.code, for: principal)
         let digest = try await shortageReads.digest(
             institutionCode: institution.code, consortium: consortium, today: today, by: principal)
         return .ok(

@@ -106,14 +106,6 @@ extension APIHandler {
     var dispensings: DispensingUseCases { DispensingUseCases(database: database) }
     var lotRecalls: LotRecallUseCases { LotRecallUseCases(database: database) }
 
-    /// A member visible to the token, with its consortium (the supply centre is its lead).
-    /// Both read in one query (`visibleInstitution` then `visibleConsortium`, checked alike).
-    func stockScope(_ code: String, for principal: Principal) async throws -> (Institution, Consortium) {
-        let found = try await institutions.findWithConsortium(code: code, for: principal)
-        let institution = try visible(found?.institution, code: code, for: principal)
-        return (institution, try visible(found?.consortium, code: institution.consortiumCode, for: principal))
-    }
-
     func listInstitutionStock(_ input: Operations.ListInstitutionStock.Input) async throws
         -> Operations.ListInstitutionStock.Output
     {
@@ -123,7 +115,7 @@ extension APIHandler {
         }
         let principal = try RequestPrincipal.require()
         let page = try PageRequest(input.query.limit, input.query.cursor)
-        let (institution, consortium) = try await stockScope(input.path.code, for: principal)
+        let (institution, consortium) = try await memberScope(input.path.code, for: principal)
         let today = self.today
         let result = try await stock.onHand(
             institution: institution, consortium: consortium, drugCode: input.query.drugCode, lotNumber: input.query.lot,
@@ -156,7 +148,7 @@ extension APIHandler {
 
     func getStockCard(_ input: Operations.GetStockCard.Input) async throws -> Operations.GetStockCard.Output {
         let principal = try RequestPrincipal.require()
-        let (institution, consortium) = try await stockScope(input.path.code, for: principal)
+        let (institution, consortium) = try await memberScope(input.path.code, for: principal)
         let card = try await stock.card(
             institution: institution, consortium: consortium, drugCode: input.query.drugCode, lotNumber: input.query.lot,
             locationCode: input.query.locationCode, from: try day(input.query.from, field: "from"),
@@ -193,7 +185,7 @@ extension APIHandler {
         -> Operations.CreateStockDisposal.Output
     {
         let principal = try RequestPrincipal.require()
-        let (institution, consortium) = try await stockScope(input.path.code, for: principal)
+        let (institution, consortium) = try await memberScope(input.path.code, for: principal)
         guard case .json(let body) = input.body else { throw DomainError.badRequest("a JSON body is required") }
         let disposal = try await lotRecalls.dispose(
             DisposalRequest(
@@ -237,7 +229,7 @@ extension APIHandler {
         -> Operations.ListInstitutionDaysOfStock.Output
     {
         let principal = try RequestPrincipal.require()
-        let (institution, consortium) = try await stockScope(input.path.code, for: principal)
+        let (institution, consortium) = try await memberScope(input.path.code, for: principal)
         let today = self.today
         let (window, lines) = try await stock.daysOfStock(
             institution: institution, consortium: consortium, drugCode: input.query.drugCode, today: today,

@@ -15,54 +15,53 @@ package struct DeliveredLot: Sendable, Equatable {
 }
 
 extension OrderStore {
-    /// A page of orders, oldest first (keyed by id), with their lines read in one more query; of one member
-    /// (`institutionID` or `institutionCode`) or of all, optionally only those in one state. The emergency supplier's
-    /// code is looked up per order of the page: joined, its hash lost the member index's order, and every order of
-    /// the member was read and sorted for each page.
+    /// A page of orders, oldest first (keyed by id), with their lines, in one statement; of one member
+    /// (`institutionID` or `institutionCode`) or of all, optionally only those in one state. The page's orders are
+    /// chosen first and their lines joined after (one row a line, the order's columns repeated); the emergency
+    /// supplier's code is looked up per order of the page: joined, its hash lost the member index's order, and every
+    /// order of the member was read and sorted for each page.
     package func orders(
         consortiumID: Int64, institutionID: Int64?, institutionCode: String? = nil, status: OrderStatus?, page: PageRequest,
         connection: PostgresConnection
     ) async throws -> Page<PurchaseOrder> {
         let after = page.after.flatMap(Int64.init) ?? 0
-        let heads = try await connection.rows(
+        let rows = try await connection.stream(
             """
-            SELECT o.id, o.institution_id, i.code, o.status, o.order_date::text, o.emergency_shortage_id,
-                   (SELECT es.code FROM suppliers es WHERE es.id = o.emergency_supplier_id)
-            FROM purchase_orders o JOIN institutions i ON i.consortium_id = o.consortium_id AND i.id = o.institution_id
-            WHERE o.consortium_id = \(consortiumID) AND o.id > \(after)
-              AND (\(institutionID)::bigint IS NULL OR o.institution_id = \(institutionID))
-              AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))
-              AND (\(status?.rawValue)::text IS NULL OR o.status = \(status?.rawValue))
-            ORDER BY o.id LIMIT \(page.limit + 1)
-            """, logger: logger
-        ) { r in
-            PurchaseOrder(
-                id: try r.next(), institutionID: try r.next(), institutionCode: try r.next(),
-                status: try decodeEnum(try r.next(String.self)), orderDate: BusinessDate(try r.next(String.self))!, lines: [],
-                emergencyShortageID: try r.next(), emergencySupplierCode: try r.next())
-        }
-        let lines = try await connection.rows(
-            """
-            SELECT order_id, line_no, drug_code, quantity, quantity_unit, unit_price, price_agreement_id, consolidated_order_id,
-                   received_quantity
-            FROM purchase_order_lines WHERE consortium_id = \(consortiumID) AND order_id = ANY(\(heads.map(\.id)))
-            ORDER BY order_id, line_no
-            """, logger: logger
-        ) { r in
-            (
-                orderID: try r.next(Int64.self),
-                line: PurchaseOrderLine(
-                    lineNo: try r.next(), drugCode: try r.next(), quantity: try r.next(),
-                    quantityUnit: try decodeEnum(try r.next(String.self)), unitPrice: Money(try r.next(Decimal.self)),
-                    priceAgreementID: try r.next(), consolidatedOrderID: try r.next(), receivedQuantity: try r.next())
+            WITH page AS (
+                SELECT o.id, o.institution_id, i.code, o.status, o.order_date, o.emergency_shortage_id,
+                       (SELECT es.code FROM suppliers es WHERE es.id = o.emergency_supplier_id) AS supplier_code
+                FROM purchase_orders o JOIN institutions i ON i.consortium_id = o.consortium_id AND i.id = o.institution_id
+                WHERE o.consortium_id = \(consortiumID) AND o.id > \(after)
+                  AND (\(institutionID)::bigint IS NULL OR o.institution_id = \(institutionID))
+                  AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))
+                  AND (\(status?.rawValue)::text IS NULL OR o.status = \(status?.rawValue))
+                ORDER BY o.id LIMIT \(page.limit + 1)
             )
-        }
-        var byOrder: [Int64: [PurchaseOrderLine]] = [:]
-        for l in lines { byOrder[l.orderID, default: []].append(l.line) }
-        let orders = heads.map { h in
-            var order = h
-            order.lines = byOrder[h.id] ?? []
-            return order
+            SELECT p.id, p.institution_id, p.code, p.status, p.order_date::text, p.emergency_shortage_id, p.supplier_code,
+                   l.line_no, l.drug_code, l.quantity, l.quantity_unit, l.unit_price, l.price_agreement_id,
+                   l.consolidated_order_id, l.received_quantity
+            FROM page p LEFT JOIN purchase_order_lines l ON l.consortium_id = \(consortiumID) AND l.order_id = p.id
+            ORDER BY p.id, l.line_no
+            """, logger: logger)
+        var orders: [PurchaseOrder] = []
+        for try await row in rows {
+            var r = RowReader(row)
+            let id = try r.next(Int64.self)
+            if orders.last?.id == id {
+                r.skip(6)
+            } else {
+                orders.append(
+                    PurchaseOrder(
+                        id: id, institutionID: try r.next(), institutionCode: try r.next(),
+                        status: try decodeEnum(try r.next(String.self)), orderDate: BusinessDate(try r.next(String.self))!,
+                        lines: [], emergencyShortageID: try r.next(), emergencySupplierCode: try r.next()))
+            }
+            guard let lineNo = try r.next(Int?.self) else { continue }
+            orders[orders.count - 1].lines.append(
+                PurchaseOrderLine(
+                    lineNo: lineNo, drugCode: try r.next(), quantity: try r.next(),
+                    quantityUnit: try decodeEnum(try r.next(String.self)), unitPrice: Money(try r.next(Decimal.self)),
+                    priceAgreementID: try r.next(), consolidatedOrderID: try r.next(), receivedQuantity: try r.next()))
         }
         return Page(rows: orders, limit: page.limit, key: { String($0.id) })
     }

@@ -86,33 +86,22 @@ package struct ShortageFilter: Sendable, Equatable {
 }
 
 extension ShortageStore {
-    typealias HeadRow = (
-        Int64, String, String, String, String?, Int, String, String, String?, String, String, String?, String, String?,
-        String?, Int, String?, Date, Int64
-    )
-
     static let headColumns = """
         s.id, s.drug_code, d.generic_name, d.dosage_form, d.strength, d.package_size, d.unit, d.package_unit,
         d.manufacturer, s.status, s.level, s.cause, s.opened_on::text, s.closed_on::text, s.outcome, s.reopenings,
         s.expected_recovery::text, s.updated_at, (extract(epoch FROM s.updated_at) * 1000000)::bigint
         """
 
-    /// `headColumns` read from a row.
-    static func headRow(_ r: inout RowReader) throws -> HeadRow {
-        (
-            try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(),
-            try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(), try r.next(),
-            try r.next(), try r.next(), try r.next(), try r.next(), try r.next()
-        )
-    }
-
-    static func view(_ h: HeadRow) throws -> ShortageView {
+    /// A record read from `headColumns`, column by column (no lists or members yet).
+    static func view(reading r: inout RowReader) throws -> ShortageView {
         ShortageView(
-            id: h.0, drugCode: h.1, genericName: h.2, dosageForm: h.3, strength: h.4, packageSize: h.5, unit: h.6,
-            packageUnit: h.7, manufacturer: h.8, status: try decodeEnum(h.9), level: try decodeEnum(h.10),
-            cause: try h.11.map { try decodeEnum($0) }, openedOn: try day(h.12), closedOn: try h.13.map(day),
-            outcome: try h.14.map { try decodeEnum($0) }, reopenings: h.15, expectedRecovery: try h.16.map(day),
-            updatedAt: h.17, updatedMicros: h.18)
+            id: try r.next(), drugCode: try r.next(), genericName: try r.next(), dosageForm: try r.next(),
+            strength: try r.next(), packageSize: try r.next(), unit: try r.next(), packageUnit: try r.next(),
+            manufacturer: try r.next(), status: try decodeEnum(try r.next(String.self)),
+            level: try decodeEnum(try r.next(String.self)), cause: try r.next(String?.self).map { try decodeEnum($0) },
+            openedOn: try day(try r.next()), closedOn: try r.next(String?.self).map(day),
+            outcome: try r.next(String?.self).map { try decodeEnum($0) }, reopenings: try r.next(),
+            expectedRecovery: try r.next(String?.self).map(day), updatedAt: try r.next(), updatedMicros: try r.next())
     }
 
     /// Shortages by the filter, in the order they opened (then id), with their lists on `date` and their members
@@ -124,31 +113,33 @@ extension ShortageStore {
     ) async throws -> [ShortageView] {
         let level = filter.level?.rawValue
         let list = filter.list?.rawValue
-        let heads = try await database.rows(
-            """
-            SELECT \(unescaped: Self.headColumns)
-            FROM shortages s JOIN drugs d ON d.code = s.drug_code
-            WHERE s.consortium_id = \(consortiumID) AND (NOT \(filter.openOnly) OR s.status = 'open')
-              AND (\(level)::text IS NULL OR s.level = \(level))
-              AND (\(filter.ids)::bigint[] IS NULL OR s.id = ANY(\(filter.ids)::bigint[]))
-              AND (\(list)::text IS NULL OR EXISTS (
-                    SELECT 1 FROM shortage_list_memberships l
-                    WHERE l.drug_code = s.drug_code AND l.list_kind = \(list) AND l.valid_from <= \(date.description)::date
-                      AND (l.valid_until IS NULL OR l.valid_until > \(date.description)::date)))
-              AND (\(filter.institutionID)::bigint IS NULL OR EXISTS (
-                    SELECT 1 FROM shortage_members m WHERE m.consortium_id = s.consortium_id AND m.shortage_id = s.id
-                      AND m.affected AND m.institution_id = \(filter.institutionID)))
-              AND (\(filter.visibleTo)::bigint IS NULL OR s.level <> 'member' OR EXISTS (
-                    SELECT 1 FROM shortage_members m WHERE m.consortium_id = s.consortium_id AND m.shortage_id = s.id
-                      AND m.affected AND m.institution_id = \(filter.visibleTo)))
-              AND (\(after?.openedOn.description)::date IS NULL
-                   OR (s.opened_on, s.id) > (\(after?.openedOn.description)::date, \(after?.id)::bigint))
-            ORDER BY s.opened_on, s.id
-            LIMIT \(limit)
-            """, reading: Self.headRow)
-        let views = try heads.map(Self.view)
-        guard complete else { return views }
-        return try await self.complete(views, consortiumID: consortiumID, on: date, allMembers: allMembers)
+        return try await database.read { connection in
+            let views = try await connection.rows(
+                """
+                SELECT \(unescaped: Self.headColumns)
+                FROM shortages s JOIN drugs d ON d.code = s.drug_code
+                WHERE s.consortium_id = \(consortiumID) AND (NOT \(filter.openOnly) OR s.status = 'open')
+                  AND (\(level)::text IS NULL OR s.level = \(level))
+                  AND (\(filter.ids)::bigint[] IS NULL OR s.id = ANY(\(filter.ids)::bigint[]))
+                  AND (\(list)::text IS NULL OR EXISTS (
+                        SELECT 1 FROM shortage_list_memberships l
+                        WHERE l.drug_code = s.drug_code AND l.list_kind = \(list) AND l.valid_from <= \(date.description)::date
+                          AND (l.valid_until IS NULL OR l.valid_until > \(date.description)::date)))
+                  AND (\(filter.institutionID)::bigint IS NULL OR EXISTS (
+                        SELECT 1 FROM shortage_members m WHERE m.consortium_id = s.consortium_id AND m.shortage_id = s.id
+                          AND m.affected AND m.institution_id = \(filter.institutionID)))
+                  AND (\(filter.visibleTo)::bigint IS NULL OR s.level <> 'member' OR EXISTS (
+                        SELECT 1 FROM shortage_members m WHERE m.consortium_id = s.consortium_id AND m.shortage_id = s.id
+                          AND m.affected AND m.institution_id = \(filter.visibleTo)))
+                  AND (\(after?.openedOn.description)::date IS NULL
+                       OR (s.opened_on, s.id) > (\(after?.openedOn.description)::date, \(after?.id)::bigint))
+                ORDER BY s.opened_on, s.id
+                LIMIT \(limit)
+                """, logger: logger, reading: Self.view(reading:))
+            guard complete else { return views }
+            return try await self.complete(
+                views, consortiumID: consortiumID, on: date, allMembers: allMembers, connection: connection)
+        }
     }
 
     /// The alert feed: records changed (opened, updated, closed) after the cursor, oldest change first.
@@ -158,51 +149,52 @@ extension ShortageStore {
         let micros = after?.micros ?? 0
         let first = after == nil
         let id = after?.id ?? 0
-        let heads = try await database.rows(
-            """
-            SELECT \(unescaped: Self.headColumns)
-            FROM shortages s JOIN drugs d ON d.code = s.drug_code
-            WHERE s.consortium_id = \(consortiumID)
-              AND (\(first) OR (s.updated_at, s.id) > (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
-            ORDER BY s.updated_at, s.id
-            LIMIT \(limit)
-            """, reading: Self.headRow)
-        return try await complete(try heads.map(Self.view), consortiumID: consortiumID, on: date, allMembers: false)
+        return try await database.read { connection in
+            let views = try await connection.rows(
+                """
+                SELECT \(unescaped: Self.headColumns)
+                FROM shortages s JOIN drugs d ON d.code = s.drug_code
+                WHERE s.consortium_id = \(consortiumID)
+                  AND (\(first) OR (s.updated_at, s.id) > (timestamptz 'epoch' + \(micros) * interval '1 microsecond', \(id)))
+                ORDER BY s.updated_at, s.id
+                LIMIT \(limit)
+                """, logger: logger, reading: Self.view(reading:))
+            return try await complete(views, consortiumID: consortiumID, on: date, allMembers: false, connection: connection)
+        }
     }
 
-    /// Adds the lists and members to records read.
-    func complete(_ views: [ShortageView], consortiumID: Int64, on date: BusinessDate, allMembers: Bool) async throws
-        -> [ShortageView]
-    {
+    /// Adds the lists and members to records read, on the connection that read them.
+    func complete(
+        _ views: [ShortageView], consortiumID: Int64, on date: BusinessDate, allMembers: Bool,
+        connection: PostgresConnection
+    ) async throws -> [ShortageView] {
         guard !views.isEmpty else { return [] }
         let ids = views.map(\.id)
         let drugs = Array(Set(views.map(\.drugCode)))
-        let lists = try await database.rows(
+        let lists = try await connection.rows(
             """
             SELECT DISTINCT drug_code, list_kind FROM shortage_list_memberships
             WHERE drug_code = ANY(\(drugs)::text[]) AND valid_from <= \(date.description)::date
               AND (valid_until IS NULL OR valid_until > \(date.description)::date)
-            """, as: (String, String).self)
+            """, as: (String, String).self, logger: logger)
         var byDrug: [String: Set<ShortageListKind>] = [:]
         for l in lists { byDrug[l.0, default: []].insert(try decodeEnum(l.1)) }
-        let members = try await database.rows(
+        var byID: [Int64: [ShortageMemberLine]] = [:]
+        for try await row in try await connection.stream(
             """
             SELECT m.shortage_id, i.code, i.name, m.affected, m.on_hand, m.days_of_stock, m.first_affected_on::text,
                    m.last_seen_on::text
             FROM shortage_members m JOIN institutions i ON i.consortium_id = m.consortium_id AND i.id = m.institution_id
             WHERE m.consortium_id = \(consortiumID) AND m.shortage_id = ANY(\(ids)::bigint[]) AND (\(allMembers) OR m.affected)
-            """
-        ) { r in
-            (
-                id: try r.next(Int64.self),
-                line: ShortageMemberLine(
+            """, logger: logger)
+        {
+            var r = RowReader(row)
+            byID[try r.next(Int64.self), default: []].append(
+                ShortageMemberLine(
                     institutionCode: try r.next(), institutionName: try r.next(), affected: try r.next(),
                     onHand: Quantity(try r.next(Decimal.self)), daysOfStock: try r.next(),
-                    firstAffectedOn: try Self.day(try r.next()), lastSeenOn: try Self.day(try r.next()))
-            )
+                    firstAffectedOn: try Self.day(try r.next()), lastSeenOn: try Self.day(try r.next())))
         }
-        var byID: [Int64: [ShortageMemberLine]] = [:]
-        for m in members { byID[m.id, default: []].append(m.line) }
         return views.map { view in
             var view = view
             let held = byDrug[view.drugCode] ?? []
