@@ -15,7 +15,7 @@
 #   scripts/ha.sh wait-primary [OLD]   wait until a node other than port OLD is primary and commits writes (60 s)
 #   scripts/ha.sh rejoin               restart the keeper of every stopped node; it rejoins as secondary
 #
-# Ports from CRX_HA_PORT (default 55490): the monitor on it, node1 on +1, node2 on +2. Data in the folder of
+# Ports from CRX_HA_PORT (default 25490): the monitor on it, node1 on +1, node2 on +2. Data in the folder of
 # scripts/pg.sh's clusters (.pgdata/, or /var/tmp/consortiumrx-pg-<hash> when run as root and postgres cannot reach
 # it), in ha-<name>/ (CRX_HA_NAME, default ha): monitor/, node1/, node2/, their logs *.log, and pg_autoctl's own
 # files (config/, share/, run/). Needs Debian's postgresql-15-auto-failover (installed with apt-get when run as root).
@@ -29,7 +29,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-ha_port=${CRX_HA_PORT:-55490}
+ha_port=${CRX_HA_PORT:-25490}
 name=${CRX_HA_NAME:-ha}
 timeout_start=${CRX_HA_TIMEOUT:-120}
 db_user=consortiumrx

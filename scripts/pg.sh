@@ -11,12 +11,14 @@
 #
 # The data lives in .pgdata/ (git-ignored). PostgreSQL refuses to run as root: when run as root the
 # cluster belongs to the `postgres` user, and if that user cannot reach this folder the data goes to
-# /var/tmp/consortiumrx-pg-<hash of this folder> instead. Settings: CRX_PG_PORT (default 55432), and
+# /var/tmp/consortiumrx-pg-<hash of this folder> instead. Settings: CRX_PG_PORT (default 25432), and
 # CRX_PG_CLUSTER (default data), the folder of a second cluster beside the first (the restart test's own).
+# The default ports (and the replica's, ha.sh's and the system tests' offsets from them) lie below Linux's range of
+# ephemeral ports (32768-60999), so a client's connection elsewhere never holds one when a cluster starts on it.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-port=${CRX_PG_PORT:-55432}
+port=${CRX_PG_PORT:-25432}
 db_user=consortiumrx
 
 find_bin() {
@@ -102,13 +104,14 @@ start() {
     if running; then
         echo "PostgreSQL already running on 127.0.0.1:$port ($pgdata)"
     else
-        # max_connections on the command line, so a cluster made by an older pg.sh gets it too: the test suite
-        # runs a few hundred tests at once, each application with its own small pool.
-        # Our ports lie in Linux's range of ephemeral ports: a client's connection elsewhere can hold the port for a
-        # moment (a test's second cluster on CRX_PG_PORT + 7 met one), so a start refused for an address in use is
-        # tried again for a few seconds.
+        # max_connections and port on the command line, so a cluster made by an older pg.sh gets them too: the
+        # test suite runs a few hundred tests at once, each application with its own small pool, and the default
+        # port has moved (it was 55432).
+        # A port given by CRX_PG_PORT may lie in Linux's range of ephemeral ports, where a client's connection
+        # elsewhere can hold it for a moment, so a start refused for an address in use is tried again for a few
+        # seconds.
         local tries=0
-        until as_owner "$bin/pg_ctl" -D "$pgdata" -l "$logfile" -w -t 60 -o "-c max_connections=500" start >/dev/null; do
+        until as_owner "$bin/pg_ctl" -D "$pgdata" -l "$logfile" -w -t 60 -o "-c max_connections=500 -c port=$port" start >/dev/null; do
             tries=$((tries + 1))
             if [ "$tries" -ge 10 ] || ! tail -n 5 "$logfile" 2>/dev/null | grep -q "Address already in use"; then
                 echo "scripts/pg.sh: PostgreSQL did not start on 127.0.0.1:$port; its log: $logfile" >&2

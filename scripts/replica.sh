@@ -20,7 +20,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-port=${CRX_PG_PORT:-55432}
+port=${CRX_PG_PORT:-25432}
 rport=${CRX_PG_REPLICA_PORT:-$(( port + 100 ))}
 cluster=${CRX_PG_CLUSTER:-data}
 db_user=consortiumrx
@@ -104,7 +104,12 @@ start() {
     fi
     [ -f "$rdata/standby.signal" ] || base_backup
     # max_connections as the primary's (pg.sh gives it on the command line): a standby needs at least as many.
-    as_owner "$bin/pg_ctl" -D "$rdata" -l "$logfile" -w -t 60 -o "-c max_connections=500 -c port=$rport" start >/dev/null
+    if ! as_owner "$bin/pg_ctl" -D "$rdata" -l "$logfile" -w -t 60 -o "-c max_connections=500 -c port=$rport" start >/dev/null; then
+        # The test's cleanup destroys the replica and its log: say why here.
+        echo "scripts/replica.sh: the replica did not start on 127.0.0.1:$rport; the end of its log ($logfile):" >&2
+        tail -n 20 "$logfile" >&2 2>/dev/null || true
+        exit 1
+    fi
     echo "replica started on 127.0.0.1:$rport ($rdata), streaming from 127.0.0.1:$port"
 }
 

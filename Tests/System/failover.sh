@@ -7,13 +7,13 @@
 # served again within 30 s, and every write that got a 2xx is in the new primary (Tests/System/failover_load.py).
 #
 #   Tests/System/failover.sh   uses .build/debug/consortiumrx (CRX_BIN overrides); the formation on CRX_HA_PORT
-#                              (default here 55690) named crx-failover, destroyed at the end
+#                              (default here 25690) named crx-failover, destroyed at the end
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 bin=${CRX_BIN:-.build/debug/consortiumrx}
 port=${CRX_FAILOVER_PORT:-18192}
-export CRX_HA_NAME=crx-failover CRX_HA_PORT=${CRX_HA_PORT:-55690}
+export CRX_HA_NAME=crx-failover CRX_HA_PORT=${CRX_HA_PORT:-25690}
 [ -x "$bin" ] || { echo "failover.sh: $bin not found; run swift build first" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/crx-failover.XXXXXX")

@@ -13,7 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 bin=${CRX_BIN:-.build/debug/consortiumrx}
 export CRX_PG_CLUSTER=replica-primary
-export CRX_PG_PORT=$(( ${CRX_PG_PORT:-55432} + 9 ))
+export CRX_PG_PORT=$(( ${CRX_PG_PORT:-25432} + 9 ))
 export CRX_PG_REPLICA_PORT=$(( CRX_PG_PORT + 100 ))
 port=${CRX_REPLICA_TEST_PORT:-18193}
 db=crx_replica

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 export CRX_PG_CLUSTER=restart
-export CRX_PG_PORT=$(( ${CRX_PG_PORT:-55432} + 7 ))
+export CRX_PG_PORT=$(( ${CRX_PG_PORT:-25432} + 7 ))
 bin=${CRX_BIN:-.build/debug/consortiumrx}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port

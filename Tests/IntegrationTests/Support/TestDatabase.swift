@@ -29,7 +29,7 @@ actor TestDatabases {
     init() {
         adminURL =
             ProcessInfo.processInfo.environment["CRX_TEST_ADMIN_URL"]
-            ?? "postgres://consortiumrx@127.0.0.1:55432/postgres"
+            ?? "postgres://consortiumrx@127.0.0.1:25432/postgres"
         limit = ProcessInfo.processInfo.environment["CRX_TEST_DATABASES"].flatMap { Int($0) }.map { max($0, 1) } ?? 24
     }
 
