@@ -302,6 +302,33 @@ struct ShortageScanTests {
     }
 
     @Test(
+        "28: the day of each consortium's last scan is the database's: scanned today it is not due again, marked it is, the next day it is; an earlier day's scan leaves it"
+    )
+    func lastScanDay() async throws {
+        try await TestApp.run { app in
+            let scans = ShortageScanUseCases(database: app.database)
+            let d = Self.today
+            let id = try await app.database.rows(
+                "SELECT id FROM consortia WHERE code = \(Self.consortium)", as: Int64.self)[0]
+            _ = try await Self.scan(app, on: d)
+            #expect(!(try await scans.dueConsortia(today: d)).contains(id))
+            #expect(try await scans.dueConsortia(today: d.adding(days: 1)).contains(id))
+            _ = try await Self.scan(app, on: d.adding(days: -1))
+            #expect(!(try await scans.dueConsortia(today: d)).contains(id))
+            #expect(
+                try await app.database.rows(
+                    "SELECT last_scanned_on::text FROM shortage_last_scans WHERE consortium_id = \(id)", as: String.self)
+                    == [d.description])
+            let drug = "XSHT07"
+            try await Self.drug(app, drug)
+            try await Self.move(app, drug, reason: "106", quantity: 10, on: d)
+            #expect(try await scans.dueConsortia(today: d).contains(id))
+            _ = try await Self.scan(app, on: d)
+            #expect(!(try await scans.dueConsortia(today: d)).contains(id))
+        }
+    }
+
+    @Test(
         "the demo (seed --demo and its scan) shows a stock-out at a member, low stock at another and a supplier's report, with the lists loaded"
     )
     func demo() async throws {

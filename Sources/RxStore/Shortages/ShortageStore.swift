@@ -69,11 +69,6 @@ package struct ShortageStore: SQLStore {
             """, logger: logger)
     }
 
-    /// The consortia with drugs marked since their last scan.
-    package func dirtyConsortia() async throws -> [Int64] {
-        try await database.rows("SELECT DISTINCT consortium_id FROM shortage_scan_dirty ORDER BY 1", as: Int64.self)
-    }
-
     /// Order lines with quantity outstanding of orders waiting for delivery, with their submission date (orders
     /// written before submission was stamped count from their order date).
     package func openOrderLines(consortiumID: Int64, on connection: StoreConnection) async throws -> [MemberOpenOrderLine] {
@@ -455,8 +450,29 @@ extension ShortageStore {
 }
 
 extension ShortageStore {
-    /// Every consortium, for the daily full scan.
-    package func consortiumIDs() async throws -> [Int64] {
-        try await database.rows("SELECT id FROM consortia ORDER BY id", as: Int64.self)
+    /// Every consortium with the last day its drugs were all scanned (nil: never) and whether any of its drugs is
+    /// marked for a rescan, for the server's task to choose the consortia it scans (`ShortageScanSchedule`).
+    package func scanStates() async throws -> [ConsortiumScanState] {
+        try await database.rows(
+            """
+            SELECT c.id, s.last_scanned_on::text,
+                   EXISTS (SELECT 1 FROM shortage_scan_dirty d WHERE d.consortium_id = c.id)
+            FROM consortia c LEFT JOIN shortage_last_scans s ON s.consortium_id = c.id
+            ORDER BY c.id
+            """, as: (Int64, String?, Bool).self
+        ).map { id, day, marked in
+            ConsortiumScanState(consortiumID: id, lastScannedOn: try day.map(Self.day), marked: marked)
+        }
+    }
+
+    /// Records that the consortium's drugs were all scanned on `day` (a scan for an earlier day leaves a later one).
+    package func recordScan(consortiumID: Int64, on day: BusinessDate, connection: StoreConnection) async throws {
+        try await connection.run(
+            """
+            INSERT INTO shortage_last_scans (consortium_id, last_scanned_on) VALUES (\(consortiumID), \(day.description)::date)
+            ON CONFLICT (consortium_id) DO UPDATE
+                SET last_scanned_on = greatest(shortage_last_scans.last_scanned_on, excluded.last_scanned_on),
+                    scanned_at = now()
+            """, logger: logger)
     }
 }

@@ -39,10 +39,10 @@ package struct ShortageScanUseCases: Sendable {
         return found
     }
 
-    /// The consortia the server's task scans now: every one (once per business day), or those whose drugs were
-    /// marked since their last scan (`shortage_scan_dirty`).
-    package func dueConsortia(all: Bool) async throws -> [Int64] {
-        all ? try await shortages.consortiumIDs() : try await shortages.dirtyConsortia()
+    /// The consortia the server's task scans now (`ShortageScanSchedule`): those not yet scanned today and those
+    /// whose drugs were marked since their last scan (`shortage_scan_dirty`).
+    package func dueConsortia(today: BusinessDate) async throws -> [Int64] {
+        ShortageScanSchedule.due(try await shortages.scanStates(), today: today)
     }
 
     /// Scans a consortium found by code, for the console (cron) or the server's task.
@@ -136,6 +136,7 @@ package struct ShortageScanUseCases: Sendable {
                 }
             }
             try await shortages.markSeen(consortiumID: consortiumID, on: today, connection: connection)
+            try await shortages.recordScan(consortiumID: consortiumID, on: today, connection: connection)
             return result
         }
     }
