@@ -41,7 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("shortage-scan-seconds"),
         help:
-            "How often the server rescans drugs whose stock changed, and each day every drug, for shortages; 0 turns it off (default: $SHORTAGE_SCAN_SECONDS, else 60)."
+            "How often the server rescans drugs whose stock changed, and once a business day every consortium, for shortages; 0 turns it off (default: $SHORTAGE_SCAN_SECONDS, else 60)."
     )
     var shortageScanSeconds: Int?
 
