@@ -17,6 +17,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 # The reads: label | kind (point, page or report: the goal) | token's role | path, or @name for a file of paths made
 # below. Goals: a point read or page p99 under 50 ms at 100× and within 2× of its 1× figure; a report under 1 s (at
 # the connections, or else alone: the "alone" column is the median of five requests one at a time on the idle server).
+# The "KB" column is the size of that first answer: where it grows with the data (a drug's lots, a full page at 100×
+# against part of one at 1×), the ratio of p99s compares answers of different sizes.
 reads=(
     "a drug|point|consortium_admin|@drugs"
     "a price in effect|point|consortium_admin|@prices"
@@ -169,19 +171,21 @@ for factor in $factors; do
         fi
         echo "bench: ${factor}× $label" >&2
         # Alone: the median of five requests one after another on the idle server (the path list's first).
-        alone=—
+        alone=—; kb=—
         if [ "$path" != @check ]; then
             alone=$(for _ in 1 2 3 4 5; do curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $BENCH_TOKEN" \
                 "$base$first"; done | sort -n | awk 'NR == 3 {printf "%.2f", $1 * 1000}')
         fi
+        [ "$path" = @check ] || kb=$(curl -s -o /dev/null -w '%{size_download}' -H "Authorization: Bearer $BENCH_TOKEN" \
+            "$base$first" | awk '{printf "%.1f", $1 / 1024}')
         wrk -t2 -c"$conns" -d2s --timeout 30s "${args[@]}" >/dev/null
         wrk -t2 -c"$conns" -d"${seconds}s" --timeout 30s --latency "${args[@]}" > "$out/wrk-scale-$factor-$slug.txt"
         f=$out/wrk-scale-$factor-$slug.txt
         bad=$(failures "$f")
         [ "$bad" = 0 ] || { echo "bench: FAILED: $label: $bad answers not 200 ($f)" >&2; failed=1; }
-        printf 'read\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$factor" "$label" "$kind" \
+        printf 'read\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$factor" "$label" "$kind" \
             "$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$f")" "$(latency "$f" 50%)" "$(latency "$f" 99%)" \
-            "$( [ "$bad" = 0 ] || echo "FAILED $bad not 200")" "$alone" >> "$results"
+            "$( [ "$bad" = 0 ] || echo "FAILED $bad not 200")" "$alone" "$kb" >> "$results"
     done
     kill "$server"; wait "$server" 2>/dev/null || true
 
@@ -230,15 +234,15 @@ try:
 except FileNotFoundError:
     pass
 factors = list(sizes)
-head = "| read | kind | " + " | ".join(f"{x}× alone ms | {x}× p50 ms | {x}× p99 ms | {x}× req/s" for x in factors)
+head = "| read | kind | " + " | ".join(f"{x}× KB | {x}× alone ms | {x}× p50 ms | {x}× p99 ms | {x}× req/s" for x in factors)
 head += f" | p99 {factors[-1]}× ÷ {factors[0]}× | goal met | sequential scans at {largest}× |"
 print(head)
 print("|" + "---|" * (head.count("|") - 1))
 for (label, kind), by in reads.items():
     cells, p99s, notes = [], {}, []
     for x in factors:
-        rate, p50, p99, note, alone = (by.get(x) or ["", "", "", "not run", ""])[:5]
-        cells += [alone, p50, p99, rate]
+        rate, p50, p99, note, alone, kb = ((by.get(x) or ["", "", "", "not run", ""]) + [""])[:6]
+        cells += [kb, alone, p50, p99, rate]
         if note:
             notes.append(f"{x}×: {note}")
         elif p99:
