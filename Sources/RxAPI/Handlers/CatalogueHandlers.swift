@@ -23,6 +23,15 @@ extension Components.Schemas.CatalogueEntry {
     }
 }
 
+extension Components.Schemas.CatalogueInEffect {
+    /// A consortium's version in effect with its items (the generated route and the direct one's kept answer).
+    init(_ consortium: Consortium, _ version: CatalogueVersion, _ entries: [CatalogueEntry]) throws {
+        self.init(
+            consortiumCode: consortium.code, version: version.number, effectiveFrom: version.effectiveFrom?.description ?? "",
+            items: try entries.map(Components.Schemas.CatalogueEntry.init))
+    }
+}
+
 extension Components.Schemas.Endorsement {
     init(_ e: EndorsementRecord) throws {
         self.init(
@@ -66,9 +75,7 @@ extension APIHandler {
     /// The catalogue in effect as JSON, for the generated route.
     func catalogueInEffect(code: String, on: String?) async throws -> Components.Schemas.CatalogueInEffect {
         let (consortium, version, entries) = try await versionInEffect(code: code, on: on)
-        return .init(
-            consortiumCode: consortium.code, version: version.number, effectiveFrom: version.effectiveFrom?.description ?? "",
-            items: try entries.map(Components.Schemas.CatalogueEntry.init))
+        return try .init(consortium, version, entries)
     }
 
     /// The catalogue in effect today as compact JSON (`DirectGetRoute.catalogueInEffect`): the answer this server
@@ -84,11 +91,7 @@ extension APIHandler {
                 consortiumID: consortium.id, on: today,
                 kept: { answers.answer(consortiumID: consortium.id, at: $0) },
                 make: { stamp, version, entries in
-                    let json = Components.Schemas.CatalogueInEffect(
-                        consortiumCode: consortium.code, version: version.number,
-                        effectiveFrom: version.effectiveFrom?.description ?? "",
-                        items: try entries.map(Components.Schemas.CatalogueEntry.init)
-                    ).json
+                    let json = try Components.Schemas.CatalogueInEffect(consortium, version, entries).json
                     answers.keep(json, consortiumID: consortium.id, at: stamp)
                     return json
                 })
