@@ -371,9 +371,13 @@ final class ConnectionHandoff: Sendable {
 
 /// A row's columns read in order (`PostgresConnection.rows(_:logger:reading:)`).
 package struct RowReader {
-    private var cells: PostgresRow.Iterator
+    private let row: PostgresRow
+    private var index: PostgresRow.Index
 
-    init(_ row: PostgresRow) { cells = row.makeIterator() }
+    init(_ row: PostgresRow) {
+        self.row = row
+        index = row.startIndex
+    }
 
     /// The next column as `T`; a row with fewer columns than its reader reads is a mistake in the store.
     package mutating func next<T: PostgresDecodable>(_: T.Type = T.self) throws -> T {
@@ -382,14 +386,17 @@ package struct RowReader {
 
     /// The next column's cell (`next` for decimals reads a `numeric`'s digits itself, NumericDigits.swift).
     mutating func nextCell() -> PostgresCell {
-        guard let cell = cells.next() else { preconditionFailure("a row has fewer columns than its reader reads") }
-        return cell
+        precondition(index < row.endIndex, "a row has fewer columns than its reader reads")
+        defer { index = row.index(after: index) }
+        return row[index]
     }
 
-    /// Passes over `count` columns: a row whose first columns repeat what the first row said.
+    /// Passes over `count` columns without making their cells: a row whose first columns repeat what the first row
+    /// said (a page of orders repeats the order on each of its lines).
     package mutating func skip(_ count: Int) {
         for _ in 0..<count {
-            guard cells.next() != nil else { preconditionFailure("a row has fewer columns than its reader skips") }
+            precondition(index < row.endIndex, "a row has fewer columns than its reader skips")
+            index = row.index(after: index)
         }
     }
 }
