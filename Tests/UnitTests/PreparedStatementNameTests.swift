@@ -10,10 +10,17 @@ struct PreparedStatementNameTests {
     @Test("every prepared statement's name is distinct within PostgreSQL's 63 bytes")
     func namesFit() {
         let names: [String] = [
-            StockStore.MemberStockViewStatement<StockStore.BoundPageRows>.name,
-            StockStore.MemberStockViewStatement<StockStore.PageRows21>.name,
-            StockStore.MemberStockViewStatement<StockStore.PageRows51>.name,
-            StockStore.MemberStockViewStatement<StockStore.PageRows201>.name,
+            StockStore.MemberStockViewStatement<BoundPageRows>.name,
+            StockStore.MemberStockViewStatement<PageRows21>.name,
+            StockStore.MemberStockViewStatement<PageRows51>.name,
+            StockStore.MemberStockViewStatement<PageRows201>.name,
+            OrderStore.MemberOrdersPageStatement<BoundPageRows>.name, OrderStore.MemberOrdersPageStatement<PageRows21>.name,
+            OrderStore.MemberOrdersPageStatement<PageRows51>.name, OrderStore.MemberOrdersPageStatement<PageRows201>.name,
+            ShortageStore.OpenShortagesPageStatement<BoundPageRows>.name,
+            ShortageStore.OpenShortagesPageStatement<PageRows21>.name,
+            ShortageStore.OpenShortagesPageStatement<PageRows51>.name,
+            ShortageStore.OpenShortagesPageStatement<PageRows201>.name, ShortageStore.ListsStatement.name,
+            ShortageStore.MembersStatement.name,
             StockStore.DrugStockViewStatement.name, StockStore.IssueFactsStatement.name, StockStore.LocationByCode.name,
             StockStore.DrugFacts.name, StockStore.WriteDispensing.name, StockMovementStore.PostMovements.name,
             DrugStore.DrugByCode.name, DrugStore.DrugsByCodes.name, ConsortiumStore.ConsortiumByCode.name,

@@ -19,12 +19,25 @@ extension OrderStore {
     /// (`institutionID` or `institutionCode`) or of all, optionally only those in one state. The page's orders are
     /// chosen first and their lines joined after (one row a line, the order's columns repeated); the emergency
     /// supplier's code is looked up per order of the page: joined, its hash lost the member index's order, and every
-    /// order of the member was read and sorted for each page.
+    /// order of the member was read and sorted for each page. A member's page in every state, the page its HIS polls,
+    /// is a statement prepared once per connection (`MemberOrdersPageStatement`).
     package func orders(
         consortiumID: Int64, institutionID: Int64?, institutionCode: String? = nil, status: OrderStatus?, page: PageRequest,
         connection: PostgresConnection
     ) async throws -> Page<PurchaseOrder> {
         let after = page.after.flatMap(Int64.init) ?? 0
+        if let institutionID, institutionCode == nil, status == nil {
+            let statement = MemberOrdersPageStatement<BoundPageRows>(
+                consortiumID: consortiumID, institutionID: institutionID, after: after, limit: page.limit + 1)
+            let rows =
+                switch statement.limit {
+                case PageRows21.rows: try await connection.stream(statement.with(PageRows21.self), logger: logger)
+                case PageRows51.rows: try await connection.stream(statement.with(PageRows51.self), logger: logger)
+                case PageRows201.rows: try await connection.stream(statement.with(PageRows201.self), logger: logger)
+                default: try await connection.stream(statement, logger: logger)
+                }
+            return Page(rows: try await Self.orders(rows), limit: page.limit, key: { String($0.id) })
+        }
         let rows = try await connection.stream(
             """
             WITH page AS (
@@ -37,12 +50,23 @@ extension OrderStore {
                   AND (\(status?.rawValue)::text IS NULL OR o.status = \(status?.rawValue))
                 ORDER BY o.id LIMIT \(page.limit + 1)
             )
-            SELECT p.id, p.institution_id, p.code, p.status, p.order_date::text, p.emergency_shortage_id, p.supplier_code,
-                   l.line_no, l.drug_code, l.quantity, l.quantity_unit, l.unit_price, l.price_agreement_id,
-                   l.consolidated_order_id, l.received_quantity
+            SELECT \(unescaped: Self.pageColumns)
             FROM page p LEFT JOIN purchase_order_lines l ON l.consortium_id = \(consortiumID) AND l.order_id = p.id
             ORDER BY p.id, l.line_no
             """, logger: logger)
+        return Page(rows: try await Self.orders(rows), limit: page.limit, key: { String($0.id) })
+    }
+
+    /// The columns of an orders page's rows: the order's (`page` as `p`), then its line's (`l`, NULL for an order
+    /// with none).
+    static let pageColumns = """
+        p.id, p.institution_id, p.code, p.status, p.order_date::text, p.emergency_shortage_id, p.supplier_code,
+        l.line_no, l.drug_code, l.quantity, l.quantity_unit, l.unit_price, l.price_agreement_id,
+        l.consolidated_order_id, l.received_quantity
+        """
+
+    /// The orders of a page's rows (`pageColumns`), each with its lines.
+    static func orders(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [PurchaseOrder] {
         var orders: [PurchaseOrder] = []
         for try await row in rows {
             var r = RowReader(row)
@@ -63,7 +87,55 @@ extension OrderStore {
                     quantityUnit: try decodeEnum(try r.next(String.self)), unitPrice: Money(try r.next(Decimal.self)),
                     priceAgreementID: try r.next(), consolidatedOrderID: try r.next(), receivedQuantity: try r.next()))
         }
-        return Page(rows: orders, limit: page.limit, key: { String($0.id) })
+        return orders
+    }
+
+    /// A member's orders page in every state (`orders`), prepared once per connection; `Rows` writes the page's row
+    /// limit into it (`PageRowsLimit`).
+    struct MemberOrdersPageStatement<Rows: PageRowsLimit>: PostgresPreparedStatement {
+        static var sql: String { Rows.memberOrdersSQL }
+        static var name: String { "OrderStore.MemberOrdersPage<\(Rows.self)>" }
+
+        /// The same statement with the limit written in.
+        func with<Fixed: PageRowsLimit>(_: Fixed.Type) -> MemberOrdersPageStatement<Fixed> {
+            .init(consortiumID: consortiumID, institutionID: institutionID, after: after, limit: limit)
+        }
+
+        /// The statement with `limit` rows at most, or with the limit bound as `$4` (nil).
+        static func sql(limit: Int?) -> String {
+            let limitText = limit.map { "\($0)" } ?? "$4"
+            // A written-in limit still checks `$4`, so every variant takes the same bindings.
+            let check = limit.map { "AND $4 = \($0)" } ?? ""
+            return """
+                WITH page AS (
+                    SELECT o.id, o.institution_id, i.code, o.status, o.order_date, o.emergency_shortage_id,
+                           (SELECT es.code FROM suppliers es WHERE es.id = o.emergency_supplier_id) AS supplier_code
+                    FROM purchase_orders o JOIN institutions i ON i.consortium_id = o.consortium_id AND i.id = o.institution_id
+                    WHERE o.consortium_id = $1 AND o.institution_id = $2 AND o.id > $3 \(check)
+                    ORDER BY o.id LIMIT \(limitText)
+                )
+                SELECT \(pageColumns)
+                FROM page p LEFT JOIN purchase_order_lines l ON l.consortium_id = $1 AND l.order_id = p.id
+                ORDER BY p.id, l.line_no
+                """
+        }
+        static var bindingDataTypes: [PostgresDataType] { [.int8, .int8, .int8, .int8] }
+        typealias Row = PostgresRow
+        var consortiumID: Int64
+        var institutionID: Int64
+        var after: Int64
+        var limit: Int
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 4)
+            bindings.append(consortiumID)
+            bindings.append(institutionID)
+            bindings.append(after)
+            bindings.append(Int64(limit))
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { row }
     }
 
     /// The member an order belongs to; nil when the consortium has no such order.

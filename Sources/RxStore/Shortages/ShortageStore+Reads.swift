@@ -114,6 +114,13 @@ extension ShortageStore {
         let level = filter.level?.rawValue
         let list = filter.list?.rawValue
         return try await database.read { connection in
+            if filter == ShortageFilter(visibleTo: filter.visibleTo), let limit {
+                let views = try await openPage(
+                    consortiumID: consortiumID, visibleTo: filter.visibleTo, after: after, limit: limit, connection: connection)
+                guard complete else { return views }
+                return try await self.complete(
+                    views, consortiumID: consortiumID, on: date, allMembers: allMembers, connection: connection)
+            }
             let views = try await connection.rows(
                 """
                 SELECT \(unescaped: Self.headColumns)
@@ -163,30 +170,47 @@ extension ShortageStore {
         }
     }
 
+    /// The open shortages with no filter but the member's own view (`visibleTo`), a page in the order they opened:
+    /// the list the pharmacy centre and every member's dashboard poll, a statement prepared once per connection
+    /// (`OpenShortagesPageStatement`).
+    func openPage(
+        consortiumID: Int64, visibleTo: Int64?, after: (openedOn: BusinessDate, id: Int64)?, limit: Int,
+        connection: PostgresConnection
+    ) async throws -> [ShortageView] {
+        let statement = OpenShortagesPageStatement<BoundPageRows>(
+            consortiumID: consortiumID, visibleTo: visibleTo, afterDay: after?.openedOn.description, afterID: after?.id ?? 0,
+            limit: limit)
+        let rows =
+            switch limit {
+            case PageRows21.rows: try await connection.stream(statement.with(PageRows21.self), logger: logger)
+            case PageRows51.rows: try await connection.stream(statement.with(PageRows51.self), logger: logger)
+            case PageRows201.rows: try await connection.stream(statement.with(PageRows201.self), logger: logger)
+            default: try await connection.stream(statement, logger: logger)
+            }
+        var views: [ShortageView] = []
+        for try await row in rows {
+            var r = RowReader(row)
+            views.append(try Self.view(reading: &r))
+        }
+        return views
+    }
+
     /// Adds the lists and members to records read, on the connection that read them.
     func complete(
         _ views: [ShortageView], consortiumID: Int64, on date: BusinessDate, allMembers: Bool,
         connection: PostgresConnection
     ) async throws -> [ShortageView] {
         guard !views.isEmpty else { return [] }
-        let ids = views.map(\.id)
-        let drugs = Array(Set(views.map(\.drugCode)))
-        let lists = try await connection.rows(
-            """
-            SELECT DISTINCT drug_code, list_kind FROM shortage_list_memberships
-            WHERE drug_code = ANY(\(drugs)::text[]) AND valid_from <= \(date.description)::date
-              AND (valid_until IS NULL OR valid_until > \(date.description)::date)
-            """, as: (String, String).self, logger: logger)
         var byDrug: [String: Set<ShortageListKind>] = [:]
-        for l in lists { byDrug[l.0, default: []].insert(try decodeEnum(l.1)) }
+        for try await row in try await connection.stream(
+            ListsStatement(drugs: Array(Set(views.map(\.drugCode))), date: date.description), logger: logger)
+        {
+            var r = RowReader(row)
+            byDrug[try r.next(String.self), default: []].insert(try decodeEnum(try r.next(String.self)))
+        }
         var byID: [Int64: [ShortageMemberLine]] = [:]
         for try await row in try await connection.stream(
-            """
-            SELECT m.shortage_id, i.code, i.name, m.affected, m.on_hand, m.days_of_stock, m.first_affected_on::text,
-                   m.last_seen_on::text
-            FROM shortage_members m JOIN institutions i ON i.consortium_id = m.consortium_id AND i.id = m.institution_id
-            WHERE m.consortium_id = \(consortiumID) AND m.shortage_id = ANY(\(ids)::bigint[]) AND (\(allMembers) OR m.affected)
-            """, logger: logger)
+            MembersStatement(consortiumID: consortiumID, ids: views.map(\.id), allMembers: allMembers), logger: logger)
         {
             var r = RowReader(row)
             byID[try r.next(Int64.self), default: []].append(
@@ -202,6 +226,104 @@ extension ShortageStore {
             view.members = (byID[view.id] ?? []).sorted { $0.institutionCode < $1.institutionCode }
             return view
         }
+    }
+
+    /// `openPage`'s statement; `Rows` writes the page's row limit into it (`PageRowsLimit`).
+    struct OpenShortagesPageStatement<Rows: PageRowsLimit>: PostgresPreparedStatement {
+        static var sql: String { Rows.openShortagesSQL }
+        static var name: String { "ShortageStore.OpenShortagesPage<\(Rows.self)>" }
+
+        /// The same statement with the limit written in.
+        func with<Fixed: PageRowsLimit>(_: Fixed.Type) -> OpenShortagesPageStatement<Fixed> {
+            .init(consortiumID: consortiumID, visibleTo: visibleTo, afterDay: afterDay, afterID: afterID, limit: limit)
+        }
+
+        /// The statement with `limit` rows at most, or with the limit bound as `$5` (nil).
+        static func sql(limit: Int?) -> String {
+            let limitText = limit.map { "\($0)" } ?? "$5"
+            // A written-in limit still checks `$5`, so every variant takes the same bindings.
+            let check = limit.map { "AND $5 = \($0)" } ?? ""
+            return """
+                SELECT \(headColumns)
+                FROM shortages s JOIN drugs d ON d.code = s.drug_code
+                WHERE s.consortium_id = $1 AND s.status = 'open' \(check)
+                  AND ($2::bigint IS NULL OR s.level <> 'member' OR EXISTS (
+                        SELECT 1 FROM shortage_members m WHERE m.consortium_id = s.consortium_id AND m.shortage_id = s.id
+                          AND m.affected AND m.institution_id = $2))
+                  AND ($3::date IS NULL OR (s.opened_on, s.id) > ($3::date, $4))
+                ORDER BY s.opened_on, s.id
+                LIMIT \(limitText)
+                """
+        }
+        static var bindingDataTypes: [PostgresDataType] { [.int8, .int8, .text, .int8, .int8] }
+        typealias Row = PostgresRow
+        var consortiumID: Int64
+        var visibleTo: Int64?
+        /// The opening day of the record the last page ended on (nil for the first page), and its id.
+        var afterDay: String?
+        var afterID: Int64
+        var limit: Int
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 5)
+            bindings.append(consortiumID)
+            bindings.append(visibleTo)
+            bindings.append(afterDay)
+            bindings.append(afterID)
+            bindings.append(Int64(limit))
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { row }
+    }
+
+    /// The lists each drug is on, on a day (`complete`), prepared once per connection.
+    struct ListsStatement: PostgresPreparedStatement {
+        static let sql = """
+            SELECT DISTINCT drug_code, list_kind FROM shortage_list_memberships
+            WHERE drug_code = ANY($1::text[]) AND valid_from <= $2::date AND (valid_until IS NULL OR valid_until > $2::date)
+            """
+        static let name = "ShortageStore.Lists"
+        static var bindingDataTypes: [PostgresDataType] { [.textArray, .text] }
+        typealias Row = PostgresRow
+        var drugs: [String]
+        var date: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(drugs)
+            bindings.append(date)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { row }
+    }
+
+    /// The members of records (`complete`): the affected ones, or every one (`allMembers`); prepared once per
+    /// connection.
+    struct MembersStatement: PostgresPreparedStatement {
+        static let sql = """
+            SELECT m.shortage_id, i.code, i.name, m.affected, m.on_hand, m.days_of_stock, m.first_affected_on::text,
+                   m.last_seen_on::text
+            FROM shortage_members m JOIN institutions i ON i.consortium_id = m.consortium_id AND i.id = m.institution_id
+            WHERE m.consortium_id = $1 AND m.shortage_id = ANY($2::bigint[]) AND ($3 OR m.affected)
+            """
+        static let name = "ShortageStore.Members"
+        static var bindingDataTypes: [PostgresDataType] { [.int8, .int8Array, .bool] }
+        typealias Row = PostgresRow
+        var consortiumID: Int64
+        var ids: [Int64]
+        var allMembers: Bool
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(consortiumID)
+            bindings.append(ids)
+            bindings.append(allMembers)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { row }
     }
 
     /// A record's signals, every one it ever had, in the order first seen.

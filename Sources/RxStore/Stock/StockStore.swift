@@ -400,14 +400,11 @@ package struct StockStore: SQLStore {
     /// `memberView`'s statement, prepared once per connection: the member (`InstitutionWithConsortium`'s twelve
     /// columns), the settings as two arrays, then the page's holdings (NULL on the one row of a member with none).
     ///
-    /// `Rows` writes the page's row limit into the statement for the page sizes clients ask for (20, the default 50,
-    /// the most, 200, each plus the row that says there is more): with the limit bound, PostgreSQL costed its
-    /// generic plan for an unknown limit, found it dearer than planning with the values, and planned the statement
-    /// anew on every call on a large ledger (docs/performance.md, "Stock"). Other sizes bind it (`BoundPageRows`).
+    /// `Rows` writes the page's row limit into the statement (`PageRowsLimit`).
     /// The page is chosen from the holdings alone, in the member index's order, before the drug and location are
     /// joined: joined first, the generic plan (expecting a few rows) hashed and sorted every lot the member holds.
     struct MemberStockViewStatement<Rows: PageRowsLimit>: PostgresPreparedStatement {
-        static var sql: String { Rows.memberViewSQL }
+        static var sql: String { Rows.memberStockSQL }
         /// Short: PostgreSQL cuts a statement's name at 63 bytes, where the variants' full type names are alike.
         static var name: String { "StockStore.MemberStockView<\(Rows.self)>" }
 
@@ -465,34 +462,6 @@ package struct StockStore: SQLStore {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { row }
-    }
-
-    /// The row limit of a member view's statement (`MemberStockViewStatement`).
-    protocol PageRowsLimit {
-        static var memberViewSQL: String { get }
-    }
-
-    /// The limit bound as `$5`, for page sizes without a statement of their own.
-    enum BoundPageRows: PageRowsLimit {
-        static let memberViewSQL = MemberStockViewStatement<Self>.sql(limit: nil)
-    }
-
-    /// A page of 20 (the console's and HIS's usual page) and the row that says there is more.
-    enum PageRows21: PageRowsLimit {
-        static let rows = 21
-        static let memberViewSQL = MemberStockViewStatement<Self>.sql(limit: rows)
-    }
-
-    /// A page of the default size.
-    enum PageRows51: PageRowsLimit {
-        static let rows = PageRequest.defaultLimit + 1
-        static let memberViewSQL = MemberStockViewStatement<Self>.sql(limit: rows)
-    }
-
-    /// A page of the largest size.
-    enum PageRows201: PageRowsLimit {
-        static let rows = PageRequest.maximumLimit + 1
-        static let memberViewSQL = MemberStockViewStatement<Self>.sql(limit: rows)
     }
 
     /// `drugView`'s statement, prepared once per connection: the consortium (`ConsortiumByCode`'s five columns), the
