@@ -11,8 +11,9 @@
 --   invoice lines 100,000 × F: each order is invoiced in two invoices of half its quantity (10,000 × F invoices),
 --                              paid when older than 60 days, except one in fifty left unpaid (payables of every age)
 --   long prescriptions 30,000 × F, renewed every 90 days per patient and drug, two fills each
---   stock movements 200,000 × F: each delivered lot received (108) and dispensed three times; lots received in the
---                              last year keep a quarter on hand, older ones are used up
+--   stock movements 200,000 × F: each delivered lot received (108) and dispensed three times; of each member's lots
+--                              of a drug received in the last year, the three of the latest expiry keep a quarter
+--                              on hand (first expiry first out), every other lot is used up
 --   audit rows: one per order, delivery, invoice, payment, prescription and fill, as the services write them
 -- Every consortium gets a sixtieth of the history, shared among its members; JLTCM's 9 members are the heaviest.
 --
@@ -237,22 +238,29 @@ FROM scale_prescriptions CROSS JOIN generate_series(1, 2) f
 WHERE start_date + 28 * (f - 1) <= current_date;
 \echo long prescriptions and fills written
 
--- The ledger: each delivered lot received (108) then dispensed three times, a quarter each; lots received within
--- the last year keep the last quarter, older ones give it out too. Dispensings name negative documents.
+-- The ledger: each delivered lot received (108) then dispensed three times, a quarter each. Dispensing takes the
+-- first expiry first (StockRules.allocateFEFO), so what a member holds of a drug is in its lots of the latest expiry:
+-- the three of those received within the last year (`kept`) keep their last quarter, about a month of stock; every
+-- other lot gives it out too, by today at the latest. Dispensings name negative documents.
 INSERT INTO stock_movements (consortium_id, institution_id, drug_code, lot_number, expiry_date, reason_code, direction,
                              quantity, document_type, document_id, occurred_at, business_date, unit_cost)
-SELECT l.consortium_id, l.institution_id, l.drug_code, 'S' || (:order0 + l.n) || '-' || l.l,
-       l.order_date + 3 + 400 + (l.n * 10 + l.l) % 400,
+SELECT l.consortium_id, l.institution_id, l.drug_code, 'S' || (:order0 + l.n) || '-' || l.l, l.expiry_date,
        CASE WHEN k = 0 THEN '108' ELSE 'dispensing' END, CASE WHEN k = 0 THEN 'in' ELSE 'out' END,
        CASE WHEN k = 0 THEN l.quantity
-            WHEN k = 3 AND l.order_date < current_date - 365 THEN l.quantity - 2 * floor(l.quantity / 4)
+            WHEN k = 3 AND NOT l.kept THEN l.quantity - 2 * floor(l.quantity / 4)
             ELSE floor(l.quantity / 4) END,
        CASE WHEN k = 0 THEN 'delivery' ELSE 'dispensing' END,
        CASE WHEN k = 0 THEN :delivery0 + l.n * 10 + l.l - 1 ELSE -(l.n * 30 + l.l * 3 + k) END,
-       (l.order_date + 3 + 20 * k)::timestamptz, l.order_date + 3 + 20 * k,
+       least(l.order_date + 3 + 20 * k, current_date)::timestamptz, least(l.order_date + 3 + 20 * k, current_date),
        CASE WHEN k = 0 THEN l.unit_price END
-FROM scale_lines l CROSS JOIN generate_series(0, 3) k
-WHERE l.received AND l.order_date + 3 + 20 * k <= current_date;
+FROM (SELECT s.*, x.expiry_date,
+             s.order_date >= current_date - 365 AND row_number() OVER (
+                 PARTITION BY s.consortium_id, s.institution_id, s.drug_code, s.order_date >= current_date - 365
+                 ORDER BY x.expiry_date DESC, s.n DESC, s.l DESC) <= 3 AS kept
+      FROM scale_lines s CROSS JOIN LATERAL (SELECT s.order_date + 3 + 400 + (s.n * 10 + s.l) % 400 AS expiry_date) x
+      WHERE s.received) l
+CROSS JOIN generate_series(0, 3) k
+WHERE NOT l.kept OR l.order_date + 3 + 20 * k <= current_date;
 \echo stock movements written
 
 -- The audit trail, one row per document as the services write it.
