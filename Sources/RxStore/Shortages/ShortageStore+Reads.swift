@@ -114,35 +114,34 @@ extension ShortageStore {
         let level = filter.level?.rawValue
         let list = filter.list?.rawValue
         return try await database.read { connection in
+            let views: [ShortageView]
             if filter == ShortageFilter(visibleTo: filter.visibleTo), let limit {
-                let views = try await openPage(
+                views = try await openPage(
                     consortiumID: consortiumID, visibleTo: filter.visibleTo, after: after, limit: limit, connection: connection)
-                guard complete else { return views }
-                return try await self.complete(
-                    views, consortiumID: consortiumID, on: date, allMembers: allMembers, connection: connection)
+            } else {
+                views = try await connection.rows(
+                    """
+                    SELECT \(unescaped: Self.headColumns)
+                    FROM shortages s JOIN drugs d ON d.code = s.drug_code
+                    WHERE s.consortium_id = \(consortiumID) AND (NOT \(filter.openOnly) OR s.status = 'open')
+                      AND (\(level)::text IS NULL OR s.level = \(level))
+                      AND (\(filter.ids)::bigint[] IS NULL OR s.id = ANY(\(filter.ids)::bigint[]))
+                      AND (\(list)::text IS NULL OR EXISTS (
+                            SELECT 1 FROM shortage_list_memberships l
+                            WHERE l.drug_code = s.drug_code AND l.list_kind = \(list) AND l.valid_from <= \(date.description)::date
+                              AND (l.valid_until IS NULL OR l.valid_until > \(date.description)::date)))
+                      AND (\(filter.institutionID)::bigint IS NULL OR EXISTS (
+                            SELECT 1 FROM shortage_members m WHERE m.consortium_id = s.consortium_id AND m.shortage_id = s.id
+                              AND m.affected AND m.institution_id = \(filter.institutionID)))
+                      AND (\(filter.visibleTo)::bigint IS NULL OR s.level <> 'member' OR EXISTS (
+                            SELECT 1 FROM shortage_members m WHERE m.consortium_id = s.consortium_id AND m.shortage_id = s.id
+                              AND m.affected AND m.institution_id = \(filter.visibleTo)))
+                      AND (\(after?.openedOn.description)::date IS NULL
+                           OR (s.opened_on, s.id) > (\(after?.openedOn.description)::date, \(after?.id)::bigint))
+                    ORDER BY s.opened_on, s.id
+                    LIMIT \(limit)
+                    """, logger: logger, reading: Self.view(reading:))
             }
-            let views = try await connection.rows(
-                """
-                SELECT \(unescaped: Self.headColumns)
-                FROM shortages s JOIN drugs d ON d.code = s.drug_code
-                WHERE s.consortium_id = \(consortiumID) AND (NOT \(filter.openOnly) OR s.status = 'open')
-                  AND (\(level)::text IS NULL OR s.level = \(level))
-                  AND (\(filter.ids)::bigint[] IS NULL OR s.id = ANY(\(filter.ids)::bigint[]))
-                  AND (\(list)::text IS NULL OR EXISTS (
-                        SELECT 1 FROM shortage_list_memberships l
-                        WHERE l.drug_code = s.drug_code AND l.list_kind = \(list) AND l.valid_from <= \(date.description)::date
-                          AND (l.valid_until IS NULL OR l.valid_until > \(date.description)::date)))
-                  AND (\(filter.institutionID)::bigint IS NULL OR EXISTS (
-                        SELECT 1 FROM shortage_members m WHERE m.consortium_id = s.consortium_id AND m.shortage_id = s.id
-                          AND m.affected AND m.institution_id = \(filter.institutionID)))
-                  AND (\(filter.visibleTo)::bigint IS NULL OR s.level <> 'member' OR EXISTS (
-                        SELECT 1 FROM shortage_members m WHERE m.consortium_id = s.consortium_id AND m.shortage_id = s.id
-                          AND m.affected AND m.institution_id = \(filter.visibleTo)))
-                  AND (\(after?.openedOn.description)::date IS NULL
-                       OR (s.opened_on, s.id) > (\(after?.openedOn.description)::date, \(after?.id)::bigint))
-                ORDER BY s.opened_on, s.id
-                LIMIT \(limit)
-                """, logger: logger, reading: Self.view(reading:))
             guard complete else { return views }
             return try await self.complete(
                 views, consortiumID: consortiumID, on: date, allMembers: allMembers, connection: connection)
