@@ -370,7 +370,7 @@ final class ConnectionHandoff: Sendable {
 }
 
 /// A row's columns read in order (`PostgresConnection.rows(_:logger:reading:)`).
-package struct RowReader {
+package struct RowReader: CellReader {
     private let row: PostgresRow
     private var index: PostgresRow.Index
 
@@ -379,13 +379,8 @@ package struct RowReader {
         index = row.startIndex
     }
 
-    /// The next column as `T`; a row with fewer columns than its reader reads is a mistake in the store.
-    package mutating func next<T: PostgresDecodable>(_: T.Type = T.self) throws -> T {
-        try nextCell().decode(T.self)
-    }
-
-    /// The next column's cell (`next` for decimals reads a `numeric`'s digits itself, NumericDigits.swift).
-    mutating func nextCell() -> PostgresCell {
+    /// The next column's cell; a row with fewer columns than its reader reads is a mistake in the store.
+    package mutating func nextCell() -> PostgresCell {
         precondition(index < row.endIndex, "a row has fewer columns than its reader reads")
         defer { index = row.index(after: index) }
         return row[index]

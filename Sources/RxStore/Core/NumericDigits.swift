@@ -30,10 +30,10 @@ enum NumericDigits {
     }
 }
 
-extension RowReader {
+extension CellReader {
     /// The next column, a `numeric`, as `Decimal` read from its digits (`NumericDigits`).
     package mutating func next(_: Decimal.Type = Decimal.self) throws -> Decimal {
-        let cell = nextCell()
+        let cell = try nextCell()
         if cell.dataType == .numeric, cell.format == .binary, let bytes = cell.bytes,
             let value = NumericDigits.decimal(bytes)
         {
@@ -44,7 +44,7 @@ extension RowReader {
 
     /// The next column, a `numeric` or NULL, as `Decimal` read from its digits (`NumericDigits`).
     package mutating func next(_: Decimal?.Type = Decimal?.self) throws -> Decimal? {
-        let cell = nextCell()
+        let cell = try nextCell()
         guard let bytes = cell.bytes else { return nil }
         if cell.dataType == .numeric, cell.format == .binary, let value = NumericDigits.decimal(bytes) { return value }
         return try cell.decode(Decimal.self)

@@ -16,11 +16,11 @@ package struct DeliveredLot: Sendable, Equatable {
 
 extension OrderStore {
     /// A page of orders, oldest first (keyed by id), with their lines, in one statement; of one member
-    /// (`institutionID` or `institutionCode`) or of all, optionally only those in one state. The page's orders are
-    /// chosen first and their lines joined after (one row a line, the order's columns repeated); the emergency
-    /// supplier's code is looked up per order of the page: joined, its hash lost the member index's order, and every
-    /// order of the member was read and sorted for each page. A member's page in every state, the page its HIS polls,
-    /// is a statement prepared once per connection (`MemberOrdersPageStatement`).
+    /// (`institutionID` or `institutionCode`) or of all, optionally only those in one state. A row an order, its
+    /// lines in an array of records (`pageColumns`); the emergency supplier's code and the lines are looked up for
+    /// the page's orders only: the supplier joined, its hash lost the member index's order, and every order of the
+    /// member was read and sorted for each page. A member's page in every state, the page its HIS polls, is a
+    /// statement prepared once per connection (`MemberOrdersPageStatement`).
     package func orders(
         consortiumID: Int64, institutionID: Int64?, institutionCode: String? = nil, status: OrderStatus?, page: PageRequest,
         connection: PostgresConnection
@@ -40,29 +40,26 @@ extension OrderStore {
         }
         let rows = try await connection.stream(
             """
-            WITH page AS (
-                SELECT o.id, o.institution_id, i.code, o.status, o.order_date, o.emergency_shortage_id,
-                       (SELECT es.code FROM suppliers es WHERE es.id = o.emergency_supplier_id) AS supplier_code
-                FROM purchase_orders o JOIN institutions i ON i.consortium_id = o.consortium_id AND i.id = o.institution_id
-                WHERE o.consortium_id = \(consortiumID) AND o.id > \(after)
-                  AND (\(institutionID)::bigint IS NULL OR o.institution_id = \(institutionID))
-                  AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))
-                  AND (\(status?.rawValue)::text IS NULL OR o.status = \(status?.rawValue))
-                ORDER BY o.id LIMIT \(page.limit + 1)
-            )
             SELECT \(unescaped: Self.pageColumns)
-            FROM page p LEFT JOIN purchase_order_lines l ON l.consortium_id = \(consortiumID) AND l.order_id = p.id
-            ORDER BY p.id, l.line_no
+            FROM purchase_orders o JOIN institutions i ON i.consortium_id = o.consortium_id AND i.id = o.institution_id
+            WHERE o.consortium_id = \(consortiumID) AND o.id > \(after)
+              AND (\(institutionID)::bigint IS NULL OR o.institution_id = \(institutionID))
+              AND (\(institutionCode)::text IS NULL OR i.code = \(institutionCode))
+              AND (\(status?.rawValue)::text IS NULL OR o.status = \(status?.rawValue))
+            ORDER BY o.id LIMIT \(page.limit + 1)
             """, logger: logger)
         return Page(rows: try await Self.orders(rows), limit: page.limit, key: { String($0.id) })
     }
 
-    /// The columns of an orders page's rows: the order's (`page` as `p`), then its line's (`l`, NULL for an order
-    /// with none).
+    /// The columns of an orders page's rows, of `purchase_orders o` joined to `institutions i`: the order's, then its
+    /// lines as an array of records (empty for an order with none), read by `orders(_:)`.
     static let pageColumns = """
-        p.id, p.institution_id, p.code, p.status, p.order_date::text, p.emergency_shortage_id, p.supplier_code,
-        l.line_no, l.drug_code, l.quantity, l.quantity_unit, l.unit_price, l.price_agreement_id,
-        l.consolidated_order_id, l.received_quantity
+        o.id, o.institution_id, i.code, o.status, o.order_date::text, o.emergency_shortage_id,
+        (SELECT es.code FROM suppliers es WHERE es.id = o.emergency_supplier_id),
+        ARRAY(SELECT ROW(l.line_no, l.drug_code, l.quantity, l.quantity_unit, l.unit_price, l.price_agreement_id,
+                         l.consolidated_order_id, l.received_quantity)
+              FROM purchase_order_lines l WHERE l.consortium_id = o.consortium_id AND l.order_id = o.id
+              ORDER BY l.line_no)
         """
 
     /// The orders of a page's rows (`pageColumns`), each with its lines.
@@ -70,22 +67,21 @@ extension OrderStore {
         var orders: [PurchaseOrder] = []
         for try await row in rows {
             var r = RowReader(row)
-            let id = try r.next(Int64.self)
-            if orders.last?.id == id {
-                r.skip(6)
-            } else {
-                orders.append(
-                    PurchaseOrder(
-                        id: id, institutionID: try r.next(), institutionCode: try r.next(),
-                        status: try decodeEnum(try r.next(String.self)), orderDate: BusinessDate(try r.next(String.self))!,
-                        lines: [], emergencyShortageID: try r.next(), emergencySupplierCode: try r.next()))
+            var order = PurchaseOrder(
+                id: try r.next(), institutionID: try r.next(), institutionCode: try r.next(),
+                status: try decodeEnum(try r.next(String.self)), orderDate: BusinessDate(try r.next(String.self))!,
+                lines: [], emergencyShortageID: try r.next(), emergencySupplierCode: try r.next())
+            let lines = try r.nextRecords()
+            order.lines.reserveCapacity(lines.count)
+            for var line in lines {
+                order.lines.append(
+                    PurchaseOrderLine(
+                        lineNo: try line.next(), drugCode: try line.next(), quantity: try line.next(),
+                        quantityUnit: try decodeEnum(try line.next(String.self)),
+                        unitPrice: Money(try line.next(Decimal.self)), priceAgreementID: try line.next(),
+                        consolidatedOrderID: try line.next(), receivedQuantity: try line.next()))
             }
-            guard let lineNo = try r.next(Int?.self) else { continue }
-            orders[orders.count - 1].lines.append(
-                PurchaseOrderLine(
-                    lineNo: lineNo, drugCode: try r.next(), quantity: try r.next(),
-                    quantityUnit: try decodeEnum(try r.next(String.self)), unitPrice: Money(try r.next(Decimal.self)),
-                    priceAgreementID: try r.next(), consolidatedOrderID: try r.next(), receivedQuantity: try r.next()))
+            orders.append(order)
         }
         return orders
     }
@@ -107,16 +103,10 @@ extension OrderStore {
             // A written-in limit still checks `$4`, so every variant takes the same bindings.
             let check = limit.map { "AND $4 = \($0)" } ?? ""
             return """
-                WITH page AS (
-                    SELECT o.id, o.institution_id, i.code, o.status, o.order_date, o.emergency_shortage_id,
-                           (SELECT es.code FROM suppliers es WHERE es.id = o.emergency_supplier_id) AS supplier_code
-                    FROM purchase_orders o JOIN institutions i ON i.consortium_id = o.consortium_id AND i.id = o.institution_id
-                    WHERE o.consortium_id = $1 AND o.institution_id = $2 AND o.id > $3 \(check)
-                    ORDER BY o.id LIMIT \(limitText)
-                )
                 SELECT \(pageColumns)
-                FROM page p LEFT JOIN purchase_order_lines l ON l.consortium_id = $1 AND l.order_id = p.id
-                ORDER BY p.id, l.line_no
+                FROM purchase_orders o JOIN institutions i ON i.consortium_id = o.consortium_id AND i.id = o.institution_id
+                WHERE o.consortium_id = $1 AND o.institution_id = $2 AND o.id > $3 \(check)
+                ORDER BY o.id LIMIT \(limitText)
                 """
         }
         static var bindingDataTypes: [PostgresDataType] { [.int8, .int8, .int8, .int8] }
