@@ -41,9 +41,13 @@ extension Components.Schemas.Shortage {
 }
 
 extension Operations.ListOpenShortages.Output.Ok.Body.JsonPayload {
-    /// The page as compact JSON (`DirectGetRoute.openShortages`), its times written by the transcoder the generated server's
-    /// encoder uses.
-    func json(dates: any DateTranscoder = Configuration().dateTranscoder) throws -> ByteBuffer {
+    /// The transcoder the generated server's encoder uses, made once: each one makes its own ICU date formatter on
+    /// its first date, a cost a page paid again on every request (docs/performance.md).
+    private static let dates = Configuration().dateTranscoder
+
+    /// The page as compact JSON (`DirectGetRoute.openShortages`), its times written by the transcoder the generated
+    /// server's encoder uses.
+    func json(dates: any DateTranscoder = Self.dates) throws -> ByteBuffer {
         let updatedAt = try items.map { try dates.encode($0.updatedAt) }
         var writer = JSONText(capacity: 64 + items.reduce(0) { $0 + 400 + 200 * $1.members.count })
         writer.object { writer in
