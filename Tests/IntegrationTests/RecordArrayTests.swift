@@ -16,7 +16,7 @@ struct RecordArrayTests {
         var optional: Int64?
     }
 
-    @Test("Each record's fields are read in order, with NULLs and text of every script")
+    @Test("Each record's fields are read in order, with NULLs, Chinese text and quotes")
     func records() async throws {
         let url = await TestDatabases.shared.adminURL
         try await TestDatabases.withDatabase(url: url) { database in

@@ -25,8 +25,8 @@ extension CellReader {
 ///
 /// The form (`array_send`): the count of dimensions (0 for an empty array, else 1 here), a flag for NULL elements,
 /// the elements' type, each dimension's length and lower bound; then each element's length and bytes. A record
-/// (`record_send`) is its count of fields, then each field's type, length (-1 for NULL) and bytes. The whole array
-/// is checked when it is read, so the records after it cannot fail to be found.
+/// (`record_send`) is its count of fields, then each field's type, length (-1 for NULL) and bytes. The records'
+/// lengths are checked when the array is read, so going through its records cannot fail.
 package struct RecordArray: Sequence, IteratorProtocol {
     private var elements: ByteBuffer
     private let column: String
