@@ -427,6 +427,48 @@ struct HotPathTests {
         }
     }
 
+    @Test(
+        "pages asked at once share their reads, each reader with what it may see, and the read after a write sees it"
+    )
+    func sharedPages() async throws {
+        try await TestApp.run { app in
+            try await ShortageReadTests.prepare(app, on: ShortageScanTests.today)
+            // Two pharmacists who see different records, and the supply centre who sees them all.
+            let tokens = [
+                try await app.token(.institutionPharmacist, institution: ShortageScanTests.member),
+                try await app.token(.institutionPharmacist, institution: ShortageScanTests.otherMember),
+                try await app.token(.consortiumAdmin),
+            ]
+            let shortages = "/v1/consortia/JLTCM/shortages"
+            var alone: [String] = []
+            for token in tokens { alone.append(try await app.call(.get, shortages, token: token).text) }
+            #expect(alone[0] != alone[1], "the two pharmacists see different records")
+            let together = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for i in 0..<60 { group.addTask { (i % 3, try await app.call(.get, shortages, token: tokens[i % 3]).text) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            for (reader, page) in together { #expect(page == alone[reader]) }
+
+            let officer = try await app.token(.procurementOfficer, institution: "YJ-TCMH")
+            let (drug, _) = try await ProcurementTests.drugs(app, count: 1)[0]
+            _ = try await ProcurementTests.order(app, officer, [(drug, "2")])
+            let orders = "/v1/institutions/YJ-TCMH/orders?limit=200"
+            let before = try await app.call(.get, orders, token: officer)
+            let pages = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<40 { group.addTask { try await app.call(.get, orders, token: officer).text } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(pages.allSatisfy { $0 == before.text })
+            let order = try #require(try await ProcurementTests.order(app, officer, [(drug, "3")]).json["id"] as? Int)
+            let after = try await app.call(.get, orders, token: officer)
+            #expect(after.text.contains("\"id\":\(order),") && !before.text.contains("\"id\":\(order),"))
+            let metrics = try await app.call(.get, "/metrics", token: nil).text
+            for read in ["open-shortages-page", "member-orders-page"] {
+                #expect(metrics.contains(#"crx_coalesced_queries{read="\#(read)"}"#), "\(read)")
+            }
+        }
+    }
+
     @Test("the spend writer's JSON decodes to the same report, and has the members JSONEncoder writes")
     func writesSpend() throws {
         typealias Report = Components.Schemas.SpendReport

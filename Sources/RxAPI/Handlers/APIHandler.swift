@@ -1,5 +1,6 @@
 internal import Foundation
 import Logging
+import NIOCore
 internal import OpenAPIRuntime
 import RxDomain
 import RxStore
@@ -21,6 +22,10 @@ struct APIHandler: APIProtocol {
     let clock: BusinessClock
     /// The catalogue in effect as this server wrote it last, by consortium (`catalogueInEffectToday`).
     let catalogueAnswers = CatalogueInEffectAnswers()
+    /// A member's orders page and the open shortages as JSON, shared by the same page's reads under load
+    /// (`memberOrdersJSON`, `openShortagesJSON`).
+    let orderPages: ReadSharing<MemberOrdersPage, ByteBuffer>
+    let shortagePages: ReadSharing<OpenShortagesPage, ByteBuffer>
 
     /// The business date of this request (`AppConfiguration.clock`).
     var today: BusinessDate { clock.today() }
@@ -37,6 +42,8 @@ struct APIHandler: APIProtocol {
         self.patientLinks = PatientLinkUseCases(database: database)
         self.extendedPrescriptions = ExtendedPrescriptionUseCases(database: database)
         self.audit = AuditLog(logger: database.logger)
+        self.orderPages = ReadSharing(name: "member-orders-page", health: database.readHealth)
+        self.shortagePages = ReadSharing(name: "open-shortages-page", health: database.readHealth)
     }
 
     /// The consortium by code, visible only to tokens of that consortium (others get 404, learning nothing).

@@ -1,4 +1,5 @@
 internal import Foundation
+import NIOCore
 import RxDomain
 import RxStore
 import RxUseCases
@@ -80,16 +81,26 @@ extension APIHandler {
                         cursor: input.query.cursor))))
     }
 
-    /// A page of a member's orders, for the generated route and `DirectGetRoute.memberOrders`.
+    /// A page of a member's orders, for the generated route.
     func memberOrders(code: String, status: OrderStatus?, limit: Int?, cursor: String?) async throws
         -> Operations.ListOrders.Output.Ok.Body.JsonPayload
     {
         let principal = try RequestPrincipal.require()
         let page = try PageRequest(limit, cursor)
         let (institution, consortium) = try await memberScope(code, for: principal)
-        let result = try await orders.list(
-            institution: institution, consortium: consortium, status: status, by: principal, page: page)
-        return .init(items: try result.items.map(Components.Schemas.PurchaseOrder.init), nextCursor: result.nextCursor)
+        return try .init(
+            try await orders.list(institution: institution, consortium: consortium, status: status, by: principal, page: page))
+    }
+
+    /// A page of a member's orders in every state as compact JSON (`DirectGetRoute.memberOrders`), shared by the
+    /// same page's reads under load (`orderPages`).
+    func memberOrdersJSON(code: String, limit: Int?, cursor: String?) async throws -> ByteBuffer {
+        let principal = try RequestPrincipal.require()
+        let page = try PageRequest(limit, cursor)
+        let (institution, consortium) = try await memberScope(code, for: principal)
+        return try await orders.list(
+            institution: institution, consortium: consortium, by: principal, page: page, sharing: orderPages
+        ) { try Operations.ListOrders.Output.Ok.Body.JsonPayload($0).json }
     }
 
     func createOrder(_ input: Operations.CreateOrder.Input) async throws -> Operations.CreateOrder.Output {

@@ -1,4 +1,5 @@
 internal import Foundation
+import NIOCore
 import RxDomain
 import RxStore
 import RxUseCases
@@ -83,8 +84,19 @@ extension APIHandler {
         let page = try await shortageReads.open(
             consortium: consortium, level: level, list: list, institutionCode: member, today: today,
             page: try PageRequest(limit: limit, cursor: cursor), by: principal)
-        return .init(
-            asOf: today.description, items: try page.items.map(Components.Schemas.Shortage.init), nextCursor: page.nextCursor)
+        return try .init(page, asOf: today)
+    }
+
+    /// A page of every open shortage the caller may see as compact JSON (`DirectGetRoute.openShortages`), shared by
+    /// the same page's reads under load (`shortagePages`).
+    func openShortagesJSON(code: String, limit: Int?, cursor: String?) async throws -> ByteBuffer {
+        let principal = try RequestPrincipal.require()
+        let consortium = try await visibleConsortium(code, for: principal)
+        let today = self.today
+        return try await shortageReads.open(
+            consortium: consortium, today: today, page: try PageRequest(limit: limit, cursor: cursor), by: principal,
+            sharing: shortagePages
+        ) { try Operations.ListOpenShortages.Output.Ok.Body.JsonPayload($0, asOf: today).json() }
     }
 
     func getShortage(_ input: Operations.GetShortage.Input) async throws -> Operations.GetShortage.Output {

@@ -38,28 +38,25 @@ extension DirectGetRoute {
     }
 
     /// A member's orders page with no filter, `GET /v1/institutions/{code}/orders[?limit=N][&cursor=C]`: the list a
-    /// member's HIS polls for its orders' states, fifty orders with their lines. A `status` filter is the generated
-    /// route's.
+    /// member's HIS polls for its orders' states, fifty orders with their lines, read and written once for the
+    /// requests of the same page that arrive together (`ReadSharing`). A `status` filter is the generated route's.
     static func memberOrders(handler: APIHandler, roles: OperationRoles) -> Self {
         Self("/v1/institutions/{code}/orders", operation: Operations.ListOrders.id, roles: roles) { request, path in
             guard let code = path.get("code"), DirectRoute.isCode(code), let page = DirectRoute.pageQuery(request.uri.query)
             else { return nil }
-            return { try await handler.memberOrders(code: code, status: nil, limit: page.limit, cursor: page.cursor).json }
+            return { try await handler.memberOrdersJSON(code: code, limit: page.limit, cursor: page.cursor) }
         }
     }
 
     /// The open shortages with no filter, `GET /v1/consortia/{code}/shortages[?limit=N][&cursor=C]`: the list the
-    /// pharmacy centre and every member's dashboard poll, fifty records with their affected members. A filter
+    /// pharmacy centre and every member's dashboard poll, fifty records with their affected members, read and
+    /// written once for the requests of the same page and view that arrive together (`ReadSharing`). A filter
     /// (`level`, `list`, `member`) is the generated route's.
     static func openShortages(handler: APIHandler, roles: OperationRoles) -> Self {
         Self("/v1/consortia/{code}/shortages", operation: Operations.ListOpenShortages.id, roles: roles) { request, path in
             guard let code = path.get("code"), DirectRoute.isCode(code), let page = DirectRoute.pageQuery(request.uri.query)
             else { return nil }
-            return {
-                try await handler.openShortages(
-                    code: code, level: nil, list: nil, member: nil, limit: page.limit, cursor: page.cursor
-                ).json()
-            }
+            return { try await handler.openShortagesJSON(code: code, limit: page.limit, cursor: page.cursor) }
         }
     }
 

@@ -1,5 +1,6 @@
 import NIOCore
 import RxDomain
+import RxStore
 
 extension Components.Schemas.PurchaseOrder {
     /// The order as compact JSON, members in the contract's order, absent ones left out as `JSONEncoder` does.
@@ -30,6 +31,10 @@ extension Components.Schemas.PurchaseOrder {
 }
 
 extension Operations.ListOrders.Output.Ok.Body.JsonPayload {
+    init(_ page: Page<PurchaseOrder>) throws {
+        self.init(items: try page.items.map(Components.Schemas.PurchaseOrder.init), nextCursor: page.nextCursor)
+    }
+
     /// The page as compact JSON (`DirectGetRoute.memberOrders`).
     var json: ByteBuffer {
         var writer = JSONText(capacity: 64 + items.reduce(0) { $0 + 160 + 200 * $1.lines.count })

@@ -2,6 +2,7 @@ internal import Foundation
 import NIOCore
 internal import OpenAPIRuntime
 import RxDomain
+import RxStore
 
 extension Components.Schemas.Shortage {
     /// The record as compact JSON, members in the contract's order, absent ones left out as `JSONEncoder` does;
@@ -41,14 +42,19 @@ extension Components.Schemas.Shortage {
 }
 
 extension Operations.ListOpenShortages.Output.Ok.Body.JsonPayload {
+    init(_ page: Page<ShortageView>, asOf today: BusinessDate) throws {
+        self.init(
+            asOf: today.description, items: try page.items.map(Components.Schemas.Shortage.init), nextCursor: page.nextCursor)
+    }
+
     /// The transcoder the generated server's encoder uses, made once: each one makes its own ICU date formatter on
     /// its first date, a cost a page paid again on every request (docs/performance.md).
     private static let dates = Configuration().dateTranscoder
 
     /// The page as compact JSON (`DirectGetRoute.openShortages`), its times written by the transcoder the generated
     /// server's encoder uses.
-    func json(dates: any DateTranscoder = Self.dates) throws -> ByteBuffer {
-        let updatedAt = try items.map { try dates.encode($0.updatedAt) }
+    func json() throws -> ByteBuffer {
+        let updatedAt = try items.map { try Self.dates.encode($0.updatedAt) }
         var writer = JSONText(capacity: 64 + items.reduce(0) { $0 + 400 + 200 * $1.members.count })
         writer.object { writer in
             writer.member("asOf", asOf)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Keyset paging: a page ends with an opaque cursor that encodes the last key it showed.
-package struct PageRequest: Sendable, Equatable {
+package struct PageRequest: Sendable, Hashable {
     package static let defaultLimit = 50
     package static let maximumLimit = 200
 

@@ -37,6 +37,22 @@ package struct OrderUseCases: Sendable {
         }
     }
 
+    /// A page of a member's orders (every state) as `answer` writes it, shared by the same page's reads under load
+    /// (`ReadSharing`): each caller's permission is checked before it joins.
+    package func list<Answer: Sendable>(
+        institution: Institution, consortium: Consortium, by principal: Principal, page: PageRequest,
+        sharing: ReadSharing<MemberOrdersPage, Answer>, answer: @escaping @Sendable (Page<PurchaseOrder>) throws -> Answer
+    ) async throws -> Answer {
+        try principal.require(.readOrders(consortium, institutionID: institution.id), refusal: OrderRules.listingRefusal)
+        return try await sharing.value(for: MemberOrdersPage(institutionID: institution.id, page: page)) {
+            try answer(
+                try await database.read {
+                    try await orders.orders(
+                        consortiumID: consortium.id, institutionID: institution.id, status: nil, page: page, connection: $0)
+                })
+        }
+    }
+
     /// Every member's orders, oldest first, as the supply centre (and auditors, regulators) see them; optionally one
     /// member's (an unknown code finds none) or one state's.
     package func list(
@@ -320,4 +336,10 @@ extension Permission {
         .readOrders(
             consortiumID: consortium.id, institutionID: institutionID, leadInstitutionCode: consortium.leadInstitutionCode)
     }
+}
+
+/// What a page of a member's orders depends on, for `ReadSharing` (the member's id fixes its consortium).
+package struct MemberOrdersPage: Sendable, Hashable {
+    let institutionID: Int64
+    let page: PageRequest
 }

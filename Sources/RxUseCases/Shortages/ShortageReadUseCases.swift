@@ -54,10 +54,26 @@ package struct ShortageReadUseCases: Sendable {
         consortium: Consortium, level: ShortageLevel?, list: ShortageListKind?, institutionCode: String?,
         today: BusinessDate, page: PageRequest, by principal: Principal
     ) async throws -> Page<ShortageView> {
-        let rows = try await open(
-            consortium: consortium, level: level, list: list, institutionCode: institutionCode, today: today, by: principal,
-            complete: true, after: try page.after.map(Self.openCursor), limit: page.limit + 1)
-        return Page(rows: rows, limit: page.limit, key: { "\($0.openedOn) \($0.id)" })
+        try await openPage(
+            consortium: consortium,
+            filter: try await filter(consortium, level: level, list: list, institutionCode: institutionCode, by: principal),
+            today: today, page: page)
+    }
+
+    /// A page of every open shortage the principal may see (no filter) as `answer` writes it, shared by the same
+    /// page's reads under load (`ReadSharing`): each caller's permission is checked before it joins, and what it may
+    /// see is part of the key.
+    package func open<Answer: Sendable>(
+        consortium: Consortium, today: BusinessDate, page: PageRequest, by principal: Principal,
+        sharing: ReadSharing<OpenShortagesPage, Answer>, answer: @escaping @Sendable (Page<ShortageView>) throws -> Answer
+    ) async throws -> Answer {
+        let visibleTo = try scope(consortium, by: principal)
+        let key = OpenShortagesPage(consortiumID: consortium.id, visibleTo: visibleTo, today: today, page: page)
+        return try await sharing.value(for: key) {
+            try answer(
+                try await openPage(
+                    consortium: consortium, filter: ShortageFilter(visibleTo: visibleTo), today: today, page: page))
+        }
     }
 
     /// The opening day and id a page of open shortages ended on (400 naming `cursor` for any other key).
@@ -71,20 +87,26 @@ package struct ShortageReadUseCases: Sendable {
         return (day, id)
     }
 
-    private func open(
-        consortium: Consortium, level: ShortageLevel?, list: ShortageListKind?, institutionCode: String?,
-        today: BusinessDate, by principal: Principal, complete: Bool, after: (openedOn: BusinessDate, id: Int64)? = nil,
-        limit: Int? = nil
-    ) async throws -> [ShortageView] {
+    private func openPage(consortium: Consortium, filter: ShortageFilter, today: BusinessDate, page: PageRequest)
+        async throws -> Page<ShortageView>
+    {
+        let rows = try await shortages.shortages(
+            consortiumID: consortium.id, filter: filter, on: today, complete: true,
+            after: try page.after.map(Self.openCursor), limit: page.limit + 1)
+        return Page(rows: rows, limit: page.limit, key: { "\($0.openedOn) \($0.id)" })
+    }
+
+    /// What the principal asks for and may see (`scope`), the member affected by its code.
+    private func filter(
+        _ consortium: Consortium, level: ShortageLevel?, list: ShortageListKind?, institutionCode: String?,
+        by principal: Principal
+    ) async throws -> ShortageFilter {
         let visibleTo = try scope(consortium, by: principal)
         var institutionID: Int64?
         if let institutionCode {
             institutionID = try await member(institutionCode, of: consortium).id
         }
-        return try await shortages.shortages(
-            consortiumID: consortium.id,
-            filter: ShortageFilter(level: level, list: list, institutionID: institutionID, visibleTo: visibleTo),
-            on: today, complete: complete, after: after, limit: limit)
+        return ShortageFilter(level: level, list: list, institutionID: institutionID, visibleTo: visibleTo)
     }
 
     /// The level of each open shortage `open` would list (the same filter and permission), without reading their
@@ -92,9 +114,10 @@ package struct ShortageReadUseCases: Sendable {
     package func openLevels(
         consortium: Consortium, institutionCode: String?, today: BusinessDate, by principal: Principal
     ) async throws -> [ShortageLevel] {
-        try await open(
-            consortium: consortium, level: nil, list: nil, institutionCode: institutionCode, today: today, by: principal,
-            complete: false
+        try await shortages.shortages(
+            consortiumID: consortium.id,
+            filter: try await filter(consortium, level: nil, list: nil, institutionCode: institutionCode, by: principal),
+            on: today, complete: false
         ).map(\.level)
     }
 
@@ -195,4 +218,13 @@ package struct ShortageReadUseCases: Sendable {
         }
         return found
     }
+}
+
+/// What a page of open shortages with no filter depends on, for `ReadSharing`: the consortium, what the reader may
+/// see (nil: every record; a member's id: its own and the consortium's), the business day and the page.
+package struct OpenShortagesPage: Sendable, Hashable {
+    let consortiumID: Int64
+    let visibleTo: Int64?
+    let today: BusinessDate
+    let page: PageRequest
 }
