@@ -31,10 +31,7 @@ package struct OrderUseCases: Sendable {
         institution: Institution, consortium: Consortium, status: OrderStatus? = nil, by principal: Principal, page: PageRequest
     ) async throws -> Page<PurchaseOrder> {
         try principal.require(.readOrders(consortium, institutionID: institution.id), refusal: OrderRules.listingRefusal)
-        return try await database.read {
-            try await orders.orders(
-                consortiumID: consortium.id, institutionID: institution.id, status: status, page: page, connection: $0)
-        }
+        return try await memberPage(institution: institution, consortium: consortium, status: status, page: page)
     }
 
     /// A page of a member's orders (every state) as `answer` writes it, shared by the same page's reads under load
@@ -45,11 +42,16 @@ package struct OrderUseCases: Sendable {
     ) async throws -> Answer {
         try principal.require(.readOrders(consortium, institutionID: institution.id), refusal: OrderRules.listingRefusal)
         return try await sharing.value(for: MemberOrdersPage(institutionID: institution.id, page: page)) {
-            try answer(
-                try await database.read {
-                    try await orders.orders(
-                        consortiumID: consortium.id, institutionID: institution.id, status: nil, page: page, connection: $0)
-                })
+            try answer(try await memberPage(institution: institution, consortium: consortium, status: nil, page: page))
+        }
+    }
+
+    private func memberPage(institution: Institution, consortium: Consortium, status: OrderStatus?, page: PageRequest)
+        async throws -> Page<PurchaseOrder>
+    {
+        try await database.read {
+            try await orders.orders(
+                consortiumID: consortium.id, institutionID: institution.id, status: status, page: page, connection: $0)
         }
     }
 
