@@ -106,14 +106,16 @@ extension ShortageStore {
 
     /// Shortages by the filter, in the order they opened (then id), with their lists on `date` and their members
     /// (only the affected ones unless `allMembers`); without either when not `complete` (what a count needs). With
-    /// `after`, those after that opening day and id; `limit` of them at most (nil: all).
+    /// `after`, those after that opening day and id; `limit` of them at most (nil: all). `began` is called with the
+    /// connection in hand, before the first statement (`ReadSharing`).
     package func shortages(
         consortiumID: Int64, filter: ShortageFilter, on date: BusinessDate, allMembers: Bool = false, complete: Bool = true,
-        after: (openedOn: BusinessDate, id: Int64)? = nil, limit: Int? = nil
+        after: (openedOn: BusinessDate, id: Int64)? = nil, limit: Int? = nil, began: (@Sendable () -> Void)? = nil
     ) async throws -> [ShortageView] {
         let level = filter.level?.rawValue
         let list = filter.list?.rawValue
         return try await database.read { connection in
+            began?()
             let views: [ShortageView]
             if filter == ShortageFilter(visibleTo: filter.visibleTo), let limit {
                 views = try await openPage(

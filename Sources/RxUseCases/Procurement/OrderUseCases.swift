@@ -41,16 +41,20 @@ package struct OrderUseCases: Sendable {
         sharing: ReadSharing<MemberOrdersPage, Answer>, answer: @escaping @Sendable (Page<PurchaseOrder>) throws -> Answer
     ) async throws -> Answer {
         try principal.require(.readOrders(consortium, institutionID: institution.id), refusal: OrderRules.listingRefusal)
-        return try await sharing.value(for: MemberOrdersPage(institutionID: institution.id, page: page)) {
-            try answer(try await memberPage(institution: institution, consortium: consortium, status: nil, page: page))
+        return try await sharing.value(for: MemberOrdersPage(institutionID: institution.id, page: page)) { began in
+            try answer(
+                try await memberPage(institution: institution, consortium: consortium, status: nil, page: page, began: began))
         }
     }
 
-    private func memberPage(institution: Institution, consortium: Consortium, status: OrderStatus?, page: PageRequest)
-        async throws -> Page<PurchaseOrder>
-    {
+    /// `began` is called with the connection in hand, before the statement (`ReadSharing`).
+    private func memberPage(
+        institution: Institution, consortium: Consortium, status: OrderStatus?, page: PageRequest,
+        began: (@Sendable () -> Void)? = nil
+    ) async throws -> Page<PurchaseOrder> {
         try await database.read {
-            try await orders.orders(
+            began?()
+            return try await orders.orders(
                 consortiumID: consortium.id, institutionID: institution.id, status: status, page: page, connection: $0)
         }
     }

@@ -69,10 +69,11 @@ package struct ShortageReadUseCases: Sendable {
     ) async throws -> Answer {
         let visibleTo = try scope(consortium, by: principal)
         let key = OpenShortagesPage(consortiumID: consortium.id, visibleTo: visibleTo, today: today, page: page)
-        return try await sharing.value(for: key) {
+        return try await sharing.value(for: key) { began in
             try answer(
                 try await openPage(
-                    consortium: consortium, filter: ShortageFilter(visibleTo: visibleTo), today: today, page: page))
+                    consortium: consortium, filter: ShortageFilter(visibleTo: visibleTo), today: today, page: page,
+                    began: began))
         }
     }
 
@@ -87,12 +88,13 @@ package struct ShortageReadUseCases: Sendable {
         return (day, id)
     }
 
-    private func openPage(consortium: Consortium, filter: ShortageFilter, today: BusinessDate, page: PageRequest)
-        async throws -> Page<ShortageView>
-    {
+    private func openPage(
+        consortium: Consortium, filter: ShortageFilter, today: BusinessDate, page: PageRequest,
+        began: (@Sendable () -> Void)? = nil
+    ) async throws -> Page<ShortageView> {
         let rows = try await shortages.shortages(
             consortiumID: consortium.id, filter: filter, on: today, complete: true,
-            after: try page.after.map(Self.openCursor), limit: page.limit + 1)
+            after: try page.after.map(Self.openCursor), limit: page.limit + 1, began: began)
         return Page(rows: rows, limit: page.limit, key: { "\($0.openedOn) \($0.id)" })
     }
 
