@@ -171,11 +171,11 @@ struct OutageTests {
                     #expect(answered.status == .serviceUnavailable, "\(path): \(answered.status) \(answered.text)")
                     #expect(answered.headers[.retryAfter] != nil, "\(path)")
                 }
-                // The outage lasts until the pool's probe has found the database away: a probe waits up to a second
-                // for a fresh pool to connect, and one that connects (the database back) before any probe failed is
-                // taken for a busy pool, not an outage, and renews nothing. Requests go on meanwhile: a probe that
-                // found the pool only busy (a slow lease while warming on a loaded machine) keeps the pool from
-                // suspecting an outage for two seconds, and the three requests above could all fall in them.
+                // The outage lasts until the pool's probe has found the database refusing: a database that answers
+                // before any probe found it refusing is taken for a busy pool, not an outage, and the pool is not
+                // renewed. Requests go on meanwhile: a probe that found the pool only busy (a slow lease while
+                // warming on a loaded machine) keeps the pool from suspecting an outage for two seconds, and the
+                // three requests above could all fall in them.
                 let outageEnds = ContinuousClock.now + .seconds(3)
                 while ContinuousClock.now < outageEnds {
                     _ = try await Self.answer(within: .seconds(15)) {
@@ -369,5 +369,93 @@ struct ReadCoalescerStrandingTests {
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
         #expect(reads.oldestQueryStart == nil)
+    }
+}
+
+/// The pool's probe: what tells an outage (a refusal) from a machine too loaded to answer soon.
+@Suite("Reliability: the pool's probe")
+struct PoolProbeTests {
+    let logger = Logger(label: "pool-probe")
+
+    /// A port that takes TCP connections (the kernel completes them) and never says a word.
+    static func silentPort() throws -> (port: Int, close: @Sendable () -> Void) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        try #require(bound)
+        return (Int(UInt16(bigEndian: address.sin_port)), { _ = close(fd) })
+    }
+
+    @Test(
+        "a probe's connection is answered by a database, refused by one that takes none or a port nobody listens on, silent from a host that never speaks"
+    )
+    func reach() async throws {
+        let name = try await TestDatabases.shared.emptyDatabase()
+        do {
+            let url = await TestDatabases.shared.url(of: name)
+            let configuration = try DatabaseURL.connectionConfiguration(url)
+            #expect(await DatabasePool.reach(configuration, within: .seconds(30), logger: logger) == .answered)
+            try await TestDatabases.shared.admin("ALTER DATABASE \(name) ALLOW_CONNECTIONS false")
+            #expect(await DatabasePool.reach(configuration, within: .seconds(30), logger: logger) == .refused)
+            let nobody = try DatabaseURL.connectionConfiguration("postgres://rx@127.0.0.1:1/x")
+            #expect(await DatabasePool.reach(nobody, within: .seconds(30), logger: logger) == .refused)
+            let (port, close) = try Self.silentPort()
+            defer { close() }
+            let silent = try DatabaseURL.connectionConfiguration("postgres://rx@127.0.0.1:\(port)/x")
+            #expect(await DatabasePool.reach(silent, within: .milliseconds(300), logger: logger) == .silent)
+        } catch {
+            try await TestDatabases.shared.drop(name)
+            throw error
+        }
+        try await TestDatabases.shared.drop(name)
+    }
+
+    final class Script: Sendable {
+        let found: Mutex<[DatabasePool.Reach]>
+        init(_ found: [DatabasePool.Reach]) { self.found = Mutex(found) }
+        func next() -> DatabasePool.Reach { found.withLock { $0.isEmpty ? .answered : $0.removeFirst() } }
+    }
+
+    /// A pool on a real database whose probe finds what `found` says, in turn (then `answered`), once put on watch.
+    func watched(_ found: [DatabasePool.Reach], _ check: (DatabasePool) async throws -> Void) async throws {
+        let name = try await TestDatabases.shared.emptyDatabase()
+        let url = await TestDatabases.shared.url(of: name)
+        let script = Script(found)
+        let pool = try DatabasePool(
+            logger: logger, probeInterval: .milliseconds(20),
+            reach: { _ in script.next() }
+        ) { [logger] _ in try Database.makeClient(url: url, poolSize: 1, logger: logger) }
+        let running = Task { try await pool.run() }
+        do {
+            pool.mayBeAway()
+            let watch = try await poll(within: .seconds(30), every: .milliseconds(20), until: { !$0 }) { pool.seemsAway }
+            try #require(watch.last == false, "the probes never ended the watch")
+            try await check(pool)
+        } catch {
+            running.cancel()
+            try await TestDatabases.shared.drop(name)
+            throw error
+        }
+        running.cancel()
+        try await TestDatabases.shared.drop(name)
+    }
+
+    @Test("a database slow to answer the probe is a loaded machine: the busy pool is kept")
+    func slowIsNotAway() async throws {
+        try await watched([.silent, .silent, .silent]) { #expect($0.renewals == 0) }
+    }
+
+    @Test("a database that refused, then answers, was away and is back: a fresh pool replaces the old")
+    func refusedThenAnswered() async throws {
+        try await watched([.silent, .refused, .silent]) { #expect($0.renewals == 1) }
     }
 }

@@ -18,6 +18,16 @@ struct DatabaseURLTests {
         #expect(libpq.database == "consortiumrx")
     }
 
+    @Test("the probe's single connection reads the same URL: host, socket, user, database and TLS")
+    func connectionConfiguration() throws {
+        let tcp = try DatabaseURL.connectionConfiguration("postgres://rx:p%40ss@db.example:6543/consortiumrx?sslmode=require")
+        #expect(tcp.host == "db.example" && tcp.port == 6543 && tcp.username == "rx" && tcp.password == "p@ss")
+        #expect(tcp.database == "consortiumrx" && tcp.tls.isEnforced)
+        let socket = try DatabaseURL.connectionConfiguration("postgresql://rx@localhost:5433/consortiumrx?host=/tmp/pg")
+        #expect(socket.unixSocketPath == "/tmp/pg/.s.PGSQL.5433" && !socket.tls.isAllowed)
+        #expect(throws: DatabaseURL.Invalid.self) { try DatabaseURL.connectionConfiguration("mysql://a/x") }
+    }
+
     @Test("28: several hosts as libpq takes them, each with the URL's user, database and options")
     func severalHosts() throws {
         let two = try DatabaseHosts(

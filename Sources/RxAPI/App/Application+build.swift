@@ -25,7 +25,10 @@ package func buildApplication(_ configuration: AppConfiguration) throws -> some 
     let hosts = try DatabaseHosts(url: configuration.databaseURL)
     let choose: (@Sendable () async -> Int?)? =
         hosts.choosing ? { @Sendable [logger] in await hosts.writable(logger: logger) } : nil
-    let pool = try DatabasePool(logger: logger, choose: choose) { [logger] host in
+    let pool = try DatabasePool(
+        logger: logger, choose: choose,
+        reach: { [logger] host in await DatabasePool.reach(hosts.connections[host], within: .seconds(5), logger: logger) }
+    ) { [logger] host in
         try Database.makeClient(
             configuration: hosts.configurations[host], poolSize: configuration.poolSize + 1,
             keepOpen: configuration.keepConnectionsOpen, lockTimeout: configuration.lockTimeout ?? configuration.leaseTimeout,
@@ -33,7 +36,10 @@ package func buildApplication(_ configuration: AppConfiguration) throws -> some 
     }
     // A replica for the reads that tolerate its lag, renewed after an outage like the primary's pool.
     let replicaPool = try configuration.databaseReadURL.map { url in
-        try DatabasePool(logger: logger) { [logger] _ in
+        let connection = try DatabaseURL.connectionConfiguration(url)
+        return try DatabasePool(
+            logger: logger, reach: { [logger] _ in await DatabasePool.reach(connection, within: .seconds(5), logger: logger) }
+        ) { [logger] _ in
             try Database.makeClient(
                 url: url, poolSize: configuration.poolSize, keepOpen: configuration.keepConnectionsOpen, logger: logger)
         }

@@ -12,6 +12,8 @@ import PostgresNIO
 package struct DatabaseHosts: Sendable {
     /// One configuration per host, in the URL's order; user, password, database and options are the same for each.
     package var configurations: [PostgresClient.Configuration]
+    /// The same hosts as single connections' configurations (`DatabasePool`'s probe).
+    package var connections: [PostgresConnection.Configuration]
     /// `target_session_attrs=read-write` (or `primary`): only a host that takes writes will do. With `any` (the
     /// default) the first host that answers.
     package var readWrite: Bool
@@ -33,6 +35,7 @@ package struct DatabaseHosts: Sendable {
         let suffix = String(rest[authorityEnd...])
         let hosts = hostList.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         configurations = try hosts.map { try DatabaseURL.configuration(prefix + $0 + suffix) }
+        connections = try hosts.map { try DatabaseURL.connectionConfiguration(prefix + $0 + suffix) }
         let attributes =
             URLComponents(string: prefix + hosts[0] + suffix)?.queryItems?.last { $0.name == "target_session_attrs" }?.value
             ?? "any"

@@ -10,10 +10,13 @@ import Synchronization
 /// PostgresNIO 1.33's pool, once its connections fail, retries on a growing backoff (100 ms × 1.25ⁿ): after an
 /// outage of eight seconds its next attempt may come almost two seconds after the database is back, and it then
 /// grows one connection at a time while every request queued during the outage waits (issue 19.4). So when a lease
-/// loses its connection or waits in vain (`mayBeAway`), this service tries a fresh pool every `probeInterval`; the first
-/// that connects after one has failed (the database was away and is back) takes the old pool's place, and the old
-/// one is shut down. Leases waiting on the old pool move to the new one (`Database.timedLease`). A fresh pool that
-/// connects at once (a lost session, not an outage) is dropped and the old pool kept.
+/// loses its connection or waits in vain (`mayBeAway`), this service probes the database every `probeInterval`: one
+/// connection (`reach`) tells a database that refuses (or a host that cannot be reached) from one that answers, and a
+/// fresh pool that connects after the database refused (it was away and is back) takes the old pool's place; the old
+/// one is shut down. Leases waiting on the old pool move to the new one (`Database.timedLease`). A database that
+/// answers without having refused (a lost session, or a busy pool) keeps the old pool. A connection that neither
+/// answers nor is refused in time is a machine too loaded to answer soon, not an outage: it changes nothing, so an
+/// overloaded server never swaps a pool that was only busy.
 ///
 /// With several hosts (`DatabaseHosts`: a primary and its standby under pg_auto_failover), each fresh pool is made on
 /// the host that takes writes now (`choose`), when the service starts and at each probe: when the primary is lost,
@@ -21,6 +24,7 @@ import Synchronization
 /// refuses a write as read-only (a primary demoted under it) is put on watch the same way (`Database.timedLease`).
 package final class DatabasePool: Service, Sendable {
     private let make: @Sendable (_ host: Int) throws -> PostgresClient
+    private let reach: @Sendable (_ host: Int) async -> Reach
     private let choose: (@Sendable () async -> Int?)?
     private let logger: Logger
     private let probeInterval: Duration
@@ -42,13 +46,26 @@ package final class DatabasePool: Service, Sendable {
         var renewals = 0
     }
 
+    /// What one connection opened on a host found: the probe's evidence.
+    package enum Reach: Sendable, Equatable {
+        /// It connected: the database is there.
+        case answered
+        /// It was refused, or the host could not be reached: the database is away.
+        case refused
+        /// Neither within the time given: no evidence either way.
+        case silent
+    }
+
     /// A pool made by `make` now (on the first host), and again for each renewal on the host `choose` names (nil:
-    /// always the first; `choose` answering nil: no host takes writes now).
+    /// always the first; `choose` answering nil: no host takes writes now). `reach` opens one connection on a host
+    /// (`reach(_:within:logger:)`).
     package init(
         logger: Logger, probeInterval: Duration = .milliseconds(200), choose: (@Sendable () async -> Int?)? = nil,
+        reach: @escaping @Sendable (_ host: Int) async -> Reach,
         make: @escaping @Sendable (_ host: Int) throws -> PostgresClient
     ) throws {
         self.make = make
+        self.reach = reach
         self.choose = choose
         self.logger = logger
         self.probeInterval = probeInterval
@@ -58,6 +75,7 @@ package final class DatabasePool: Service, Sendable {
     /// A pool that is never renewed (commands, tests that run a client of their own).
     package init(fixed client: PostgresClient, logger: Logger) {
         self.make = { _ in client }
+        self.reach = { _ in .answered }
         self.choose = nil
         self.logger = logger
         self.probeInterval = .zero
@@ -115,8 +133,8 @@ package final class DatabasePool: Service, Sendable {
         for task in runs.withLock({ Array($0.values) }) { await task.value }
     }
 
-    /// Tries a fresh pool: when it connects after the database was seen away, it replaces the old one. Returns
-    /// whether the database is (still) away.
+    /// Looks for the database: when it answers after it refused, or on another host, a fresh pool replaces the old
+    /// one. Returns whether the database is (still) away: refusing, or (with `choose`) no host taking writes.
     private func probe(away: Bool) async -> Bool {
         var host = self.host
         if let choose {
@@ -124,12 +142,17 @@ package final class DatabasePool: Service, Sendable {
             guard let chosen = await choose() else { return true }
             host = chosen
         }
+        switch await reach(host) {
+        case .refused: return true
+        case .silent: return away
+        case .answered: break
+        }
         guard let fresh = try? make(host) else { return away }
         start(fresh)
-        let connected = await Self.connects(fresh, within: .seconds(1), logger: logger)
-        guard connected else {
+        // The host has just answered one connection: a fresh pool slow to connect is a loaded machine.
+        guard await Self.connects(fresh, within: .seconds(1), logger: logger) else {
             stop(fresh)
-            return true
+            return away
         }
         let moved = host != self.host
         guard away || moved else {
@@ -154,6 +177,38 @@ package final class DatabasePool: Service, Sendable {
         return false
     }
 
+    /// Opens one connection and closes it: `answered` when it connects within `limit`, `refused` when the database
+    /// refuses it (stopped, not accepting connections) or the host cannot be reached (`connectTimeout`), `silent`
+    /// otherwise. A refusal is the evidence of an outage: PostgresNIO's pool only retries it, so a pool's lease
+    /// cannot tell it from a slow connection.
+    package static func reach(
+        _ configuration: PostgresConnection.Configuration, within limit: Duration, connectTimeout: Duration = .seconds(2),
+        logger: Logger
+    ) async -> Reach {
+        var probe = configuration
+        let (seconds, attoseconds) = connectTimeout.components
+        probe.options.connectTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let configuration = probe
+        return await withCheckedContinuation { continuation in
+            let answer = Once(continuation)
+            let timer = Task {
+                try? await Task.sleep(for: limit)
+                answer.resume(.silent)
+            }
+            Task {
+                do {
+                    let connection = try await PostgresConnection.connect(
+                        configuration: configuration, id: 0, logger: logger)
+                    answer.resume(.answered)
+                    try? await connection.close()
+                } catch {
+                    answer.resume(.refused)
+                }
+                timer.cancel()
+            }
+        }
+    }
+
     private static func connects(_ client: PostgresClient, within limit: Duration, logger: Logger) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask { (try? await client.withConnection { try await $0.run("SELECT 1", logger: logger) }) != nil }
@@ -175,4 +230,13 @@ package final class DatabasePool: Service, Sendable {
     private func stop(_ client: PostgresClient) {
         runs.withLock { $0.removeValue(forKey: ObjectIdentifier(client)) }?.cancel()
     }
+}
+
+/// A continuation resumed by whichever of its racers comes first.
+private final class Once<Value: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Value, Never>?>
+
+    init(_ continuation: CheckedContinuation<Value, Never>) { self.continuation = Mutex(continuation) }
+
+    func resume(_ value: Value) { continuation.withLock { $0.take() }?.resume(returning: value) }
 }
