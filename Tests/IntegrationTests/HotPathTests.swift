@@ -454,11 +454,28 @@ struct HotPathTests {
             _ = try await ProcurementTests.order(app, officer, [(drug, "2")])
             let orders = "/v1/institutions/YJ-TCMH/orders?limit=200"
             let before = try await app.call(.get, orders, token: officer)
-            let pages = try await withThrowingTaskGroup(of: String.self) { group in
-                for _ in 0..<40 { group.addTask { try await app.call(.get, orders, token: officer).text } }
+            // Readers of the same page at once, some of whom may not read it (another member's officer: 403) or
+            // cannot see the member (an unknown code: 404): the member is looked up in the shared read, and each
+            // reader is checked on what it found.
+            let stranger = try await app.token(.procurementOfficer, institution: "SL-TCMH")
+            let pages = try await withThrowingTaskGroup(of: (Int, Int, String).self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        let response = try await app.call(
+                            .get, i % 8 == 7 ? "/v1/institutions/NO-SUCH/orders?limit=200" : orders,
+                            token: i % 4 == 1 ? stranger : officer)
+                        return (i, Int(response.status.code), response.text)
+                    }
+                }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(pages.allSatisfy { $0 == before.text })
+            for (i, status, text) in pages {
+                switch (i % 8 == 7, i % 4 == 1) {
+                case (true, _): #expect(status == 404, "\(text)")
+                case (false, true): #expect(status == 403, "\(text)")
+                case (false, false): #expect(status == 200 && text == before.text)
+                }
+            }
             let order = try #require(try await ProcurementTests.order(app, officer, [(drug, "3")]).json["id"] as? Int)
             let after = try await app.call(.get, orders, token: officer)
             #expect(after.text.contains("\"id\":\(order),") && !before.text.contains("\"id\":\(order),"))
