@@ -455,8 +455,7 @@ struct HotPathTests {
             let orders = "/v1/institutions/YJ-TCMH/orders?limit=200"
             let before = try await app.call(.get, orders, token: officer)
             // Readers of the same page at once, some of whom may not read it (another member's officer: 403) or
-            // cannot see the member (an unknown code: 404): the member is looked up in the shared read, and each
-            // reader is checked on what it found.
+            // cannot see the member (an unknown code: 404): each is checked before it joins a read.
             let stranger = try await app.token(.procurementOfficer, institution: "SL-TCMH")
             let pages = try await withThrowingTaskGroup(of: (Int, Int, String).self) { group in
                 for i in 0..<40 {

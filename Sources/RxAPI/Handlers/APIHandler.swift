@@ -24,7 +24,7 @@ struct APIHandler: APIProtocol {
     let catalogueAnswers = CatalogueInEffectAnswers()
     /// A member's orders page and the open shortages as JSON, shared by the same page's reads under load
     /// (`memberOrdersJSON`, `openShortagesJSON`).
-    let orderPages: ReadSharing<MemberOrdersPage, MemberOrdersAnswer<ByteBuffer>>
+    let orderPages: ReadSharing<MemberOrdersPage, ByteBuffer>
     let shortagePages: ReadSharing<OpenShortagesPage, ByteBuffer>
 
     /// The business date of this request (`AppConfiguration.clock`).
@@ -56,13 +56,7 @@ struct APIHandler: APIProtocol {
     /// member's stock, orders and shortages. Both read in one query, checked as `visibleInstitution` then
     /// `visibleConsortium` check them.
     func memberScope(_ code: String, for principal: Principal) async throws -> (Institution, Consortium) {
-        try visibleMember(try await institutions.findWithConsortium(code: code, for: principal), code: code, for: principal)
-    }
-
-    /// `memberScope`'s check of a member already read (nil: none with `code` in the caller's consortium).
-    func visibleMember(
-        _ found: (institution: Institution, consortium: Consortium)?, code: String, for principal: Principal
-    ) throws -> (Institution, Consortium) {
+        let found = try await institutions.findWithConsortium(code: code, for: principal)
         let institution = try visible(found?.institution, code: code, for: principal)
         return (institution, try visible(found?.consortium, code: institution.consortiumCode, for: principal))
     }

@@ -82,15 +82,13 @@ package struct InstitutionStore: SQLStore {
     package func findWithConsortium(code: String, consortiumID: Int64) async throws
         -> (institution: Institution, consortium: Consortium)?
     {
-        try await database.read { try await findWithConsortium(code: code, consortiumID: consortiumID, on: $0) }
-    }
-
-    package func findWithConsortium(code: String, consortiumID: Int64, on connection: PostgresConnection) async throws
-        -> (institution: Institution, consortium: Consortium)?
-    {
-        try await connection.row(
-            InstitutionWithConsortium(consortiumID: consortiumID, code: code), logger: database.logger
-        ).map(Self.withConsortium)
+        guard
+            let r = try await database.read({ connection in
+                try await connection.row(
+                    InstitutionWithConsortium(consortiumID: consortiumID, code: code), logger: database.logger)
+            })
+        else { return nil }
+        return try Self.withConsortium(r)
     }
 
     /// The institution and its consortium of an `InstitutionWithConsortium` row.

@@ -9,12 +9,10 @@ package struct OrderUseCases: Sendable {
 
     let database: Database
     let orders: OrderStore
-    let institutions: InstitutionStore
 
     package init(database: Database) {
         self.database = database
         self.orders = OrderStore(database: database)
-        self.institutions = InstitutionStore(database: database)
     }
 
     // MARK: Reading
@@ -33,44 +31,32 @@ package struct OrderUseCases: Sendable {
         institution: Institution, consortium: Consortium, status: OrderStatus? = nil, by principal: Principal, page: PageRequest
     ) async throws -> Page<PurchaseOrder> {
         try principal.require(.readOrders(consortium, institutionID: institution.id), refusal: OrderRules.listingRefusal)
-        return try await database.read {
-            try await orders.orders(
-                consortiumID: consortium.id, institutionID: institution.id, status: status, page: page, connection: $0)
+        return try await memberPage(institution: institution, consortium: consortium, status: status, page: page)
+    }
+
+    /// A page of a member's orders (every state) as `answer` writes it, shared by the same page's reads under load
+    /// (`ReadSharing`): each caller's permission is checked before it joins.
+    package func list<Answer: Sendable>(
+        institution: Institution, consortium: Consortium, by principal: Principal, page: PageRequest,
+        sharing: ReadSharing<MemberOrdersPage, Answer>, answer: @escaping @Sendable (Page<PurchaseOrder>) throws -> Answer
+    ) async throws -> Answer {
+        try principal.require(.readOrders(consortium, institutionID: institution.id), refusal: OrderRules.listingRefusal)
+        return try await sharing.value(for: MemberOrdersPage(institutionID: institution.id, page: page)) { began in
+            try answer(
+                try await memberPage(institution: institution, consortium: consortium, status: nil, page: page, began: began))
         }
     }
 
-    /// A page of a member's orders (every state) as `answer` writes it, the member named by its code within the
-    /// caller's consortium; shared by the same page's reads under load (`ReadSharing`). The member's lookup is read
-    /// with the page, on one connection; each caller then checks on what it found that the member is `visible` to it
-    /// (else its 404) and that it may read the member's orders, before it gets the answer.
-    package func list<Answer: Sendable>(
-        memberCode code: String, by principal: Principal, page: PageRequest,
-        sharing: ReadSharing<MemberOrdersPage, MemberOrdersAnswer<Answer>>,
-        visible: ((institution: Institution, consortium: Consortium)?) throws -> (Institution, Consortium),
-        answer: @escaping @Sendable (Page<PurchaseOrder>) throws -> Answer
-    ) async throws -> Answer {
-        var shared = MemberOrdersAnswer<Answer>(found: nil)  // no consortium, no member
-        if let consortiumID = principal.consortiumID {
-            let key = MemberOrdersPage(consortiumID: consortiumID, code: code, page: page)
-            shared = try await sharing.value(for: key) { began in
-                let read = try await database.read { connection in
-                    began()
-                    guard
-                        let found = try await institutions.findWithConsortium(
-                            code: code, consortiumID: consortiumID, on: connection)
-                    else { return ((institution: Institution, consortium: Consortium), Page<PurchaseOrder>)?.none }
-                    let orders = try await orders.orders(
-                        consortiumID: consortiumID, institutionID: found.institution.id, status: nil, page: page,
-                        connection: connection)
-                    return (found, orders)
-                }
-                return try MemberOrdersAnswer(found: read.map { ($0.0.institution, $0.0.consortium, try answer($0.1)) })
-            }
+    /// `began` is called with the connection in hand, before the statement (`ReadSharing`).
+    private func memberPage(
+        institution: Institution, consortium: Consortium, status: OrderStatus?, page: PageRequest,
+        began: (@Sendable () -> Void)? = nil
+    ) async throws -> Page<PurchaseOrder> {
+        try await database.read {
+            began?()
+            return try await orders.orders(
+                consortiumID: consortium.id, institutionID: institution.id, status: status, page: page, connection: $0)
         }
-        let (institution, consortium) = try visible(shared.found.map { ($0.institution, $0.consortium) })
-        try principal.require(.readOrders(consortium, institutionID: institution.id), refusal: OrderRules.listingRefusal)
-        guard let found = shared.found else { throw DomainError.notFound("no institution \(code)") }  // `visible` found it
-        return found.answer
     }
 
     /// Every member's orders, oldest first, as the supply centre (and auditors, regulators) see them; optionally one
@@ -358,15 +344,8 @@ extension Permission {
     }
 }
 
-/// What a page of a member's orders depends on, for `ReadSharing`: the member, by its code in a consortium.
+/// What a page of a member's orders depends on, for `ReadSharing` (the member's id fixes its consortium).
 package struct MemberOrdersPage: Sendable, Hashable {
-    let consortiumID: Int64
-    let code: String
+    let institutionID: Int64
     let page: PageRequest
-}
-
-/// What one shared read of a member's orders page found: the member with its consortium and the page as the callers
-/// want it (nil: no such member).
-package struct MemberOrdersAnswer<Answer: Sendable>: Sendable {
-    let found: (institution: Institution, consortium: Consortium, answer: Answer)?
 }
