@@ -189,23 +189,25 @@ package final class DatabasePool: Service, Sendable {
         let (seconds, attoseconds) = connectTimeout.components
         probe.options.connectTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         let configuration = probe
-        return await withCheckedContinuation { continuation in
-            let answer = Once(continuation)
-            let timer = Task {
-                try? await Task.sleep(for: limit)
-                answer.resume(.silent)
-            }
-            Task {
+        return await withTaskGroup(of: Reach.self) { group in
+            group.addTask {
                 do {
                     let connection = try await PostgresConnection.connect(
                         configuration: configuration, id: 0, logger: logger)
-                    answer.resume(.answered)
                     try? await connection.close()
+                    return .answered
                 } catch {
-                    answer.resume(.refused)
+                    // Cancelled by the limit below: neither answered nor refused in time.
+                    return Task.isCancelled ? .silent : .refused
                 }
-                timer.cancel()
             }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return .silent
+            }
+            let first = await group.next() ?? .silent
+            group.cancelAll()  // the connection attempt is abandoned, its socket closed
+            return first
         }
     }
 
@@ -230,13 +232,4 @@ package final class DatabasePool: Service, Sendable {
     private func stop(_ client: PostgresClient) {
         runs.withLock { $0.removeValue(forKey: ObjectIdentifier(client)) }?.cancel()
     }
-}
-
-/// A continuation resumed by whichever of its racers comes first.
-private final class Once<Value: Sendable>: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Value, Never>?>
-
-    init(_ continuation: CheckedContinuation<Value, Never>) { self.continuation = Mutex(continuation) }
-
-    func resume(_ value: Value) { continuation.withLock { $0.take() }?.resume(returning: value) }
 }
