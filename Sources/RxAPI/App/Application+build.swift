@@ -27,7 +27,7 @@ package func buildApplication(_ configuration: AppConfiguration) throws -> some 
         hosts.choosing ? { @Sendable [logger] in await hosts.writable(logger: logger) } : nil
     let pool = try DatabasePool(
         logger: logger, choose: choose,
-        reach: { [logger] host in await DatabasePool.reach(hosts.connections[host], within: .seconds(5), logger: logger) }
+        reach: { [logger] host in await DatabasePool.reach(hosts.connections[host], logger: logger) }
     ) { [logger] host in
         try Database.makeClient(
             configuration: hosts.configurations[host], poolSize: configuration.poolSize + 1,
@@ -38,7 +38,7 @@ package func buildApplication(_ configuration: AppConfiguration) throws -> some 
     let replicaPool = try configuration.databaseReadURL.map { url in
         let connection = try DatabaseURL.connectionConfiguration(url)
         return try DatabasePool(
-            logger: logger, reach: { [logger] _ in await DatabasePool.reach(connection, within: .seconds(5), logger: logger) }
+            logger: logger, reach: { [logger] _ in await DatabasePool.reach(connection, logger: logger) }
         ) { [logger] _ in
             try Database.makeClient(
                 url: url, poolSize: configuration.poolSize, keepOpen: configuration.keepConnectionsOpen, logger: logger)

@@ -182,12 +182,11 @@ package final class DatabasePool: Service, Sendable {
     /// otherwise. A refusal is the evidence of an outage: PostgresNIO's pool only retries it, so a pool's lease
     /// cannot tell it from a slow connection.
     package static func reach(
-        _ configuration: PostgresConnection.Configuration, within limit: Duration, connectTimeout: Duration = .seconds(2),
-        logger: Logger
+        _ configuration: PostgresConnection.Configuration, within limit: Duration = .seconds(5),
+        connectTimeout: Duration = .seconds(2), logger: Logger
     ) async -> Reach {
         var probe = configuration
-        let (seconds, attoseconds) = connectTimeout.components
-        probe.options.connectTimeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        probe.options.connectTimeout = .nanoseconds(nanoseconds(connectTimeout))
         let configuration = probe
         return await withTaskGroup(of: Reach.self) { group in
             group.addTask {
