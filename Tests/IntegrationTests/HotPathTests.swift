@@ -485,6 +485,94 @@ struct HotPathTests {
         }
     }
 
+    @Test(
+        "28: a member's orders page a server keeps follows every write to its orders and lines, made by this server or not"
+    )
+    func keptOrderPagesFollowWrites() async throws {
+        try await TestApp.run { app in
+            let officer = try await app.token(.procurementOfficer, institution: "YJ-TCMH")
+            let other = try await app.token(.procurementOfficer, institution: "SL-TCMH")
+            let (drug, _) = try await ProcurementTests.drugs(app, count: 1)[0]
+            let first = try #require(try await ProcurementTests.order(app, officer, [(drug, "2")]).json["id"] as? Int)
+            let orders = "/v1/institutions/YJ-TCMH/orders?limit=200"
+            func page() async throws -> (text: String, orders: [[String: Any]]) {
+                let answer = try await app.call(.get, orders, token: officer)
+                #expect(answer.status == .ok, "\(answer.text)")
+                return (answer.text, answer.json["items"] as? [[String: Any]] ?? [])
+            }
+            func order(_ id: Int) async throws -> [String: Any]? { try await page().orders.first { $0["id"] as? Int == id } }
+            func stamp(_ member: String) async throws -> Int64 {
+                try await app.database.rows(
+                    """
+                    SELECT COALESCE((SELECT s.stamp FROM member_order_stamps s
+                                     WHERE s.consortium_id = i.consortium_id AND s.institution_id = i.id), 0)
+                    FROM institutions i WHERE i.code = \(member)
+                    """, as: Int64.self)[0]
+            }
+            func hits() async throws -> Int {
+                let metrics = try await app.call(.get, "/metrics", token: nil).text
+                let line = metrics.split(separator: "\n").first { $0.hasPrefix(#"crx_kept_hits{read="member-orders-page"}"#) }
+                return line.flatMap { $0.split(separator: " ").last }.flatMap { Int($0) } ?? 0
+            }
+
+            let before = try await page()
+            #expect(try await page().text == before.text)
+            #expect(try await hits() >= 1, "the second read is the kept page")
+
+            // Another member's order leaves this member's stamp, and so its kept page, as they were.
+            let yj = try await stamp("YJ-TCMH")
+            _ = try await ProcurementTests.order(app, other, institution: "SL-TCMH", [(drug, "1")])
+            #expect(try await stamp("YJ-TCMH") == yj)
+            #expect(try await page().text == before.text)
+
+            // Writes made without this server (the CLI, the console of another server, a correction by hand): the
+            // order's state, a line's quantity, a new line, a deleted line.
+            try await app.database.autocommit {
+                try await $0.sql("UPDATE purchase_orders SET status = 'cancelled' WHERE id = \(first)")
+            }
+            #expect(try await order(first)?["status"] as? String == "cancelled")
+            try await app.database.autocommit {
+                try await $0.sql("UPDATE purchase_order_lines SET quantity = 7 WHERE order_id = \(first) AND line_no = 1")
+            }
+            let lines = { (order: [String: Any]?) in order?["lines"] as? [[String: Any]] ?? [] }
+            #expect(lines(try await order(first)).first?["quantity"] as? String == "7")
+            try await app.database.autocommit {
+                try await $0.sql(
+                    """
+                    INSERT INTO purchase_order_lines (consortium_id, order_id, line_no, drug_code, quantity, quantity_unit,
+                                                      unit_price, price_agreement_id)
+                    SELECT consortium_id, order_id, 2, drug_code, 5, quantity_unit, unit_price, price_agreement_id
+                    FROM purchase_order_lines WHERE order_id = \(first) AND line_no = 1
+                    """)
+            }
+            #expect(lines(try await order(first)).count == 2)
+            try await app.database.autocommit {
+                try await $0.sql("DELETE FROM purchase_order_lines WHERE order_id = \(first) AND line_no = 2")
+            }
+            #expect(lines(try await order(first)).count == 1)
+
+            // This server's own write, through the API.
+            let second = try #require(try await ProcurementTests.order(app, officer, [(drug, "3")]).json["id"] as? Int)
+            #expect(try await order(second) != nil)
+
+            // One statement over two members' orders draws both stamps; emptied tables draw every member's.
+            let (yj2, sl) = (try await stamp("YJ-TCMH"), try await stamp("SL-TCMH"))
+            try await app.database.autocommit {
+                try await $0.sql(
+                    """
+                    UPDATE purchase_orders o SET updated_at = now() FROM institutions i
+                    WHERE i.consortium_id = o.consortium_id AND i.id = o.institution_id AND i.code IN ('YJ-TCMH', 'SL-TCMH')
+                    """)
+            }
+            #expect(try await stamp("YJ-TCMH") != yj2)
+            #expect(try await stamp("SL-TCMH") != sl)
+            let member = try await stamp("CY-BJL-CHC")
+            try await app.database.autocommit { try await $0.sql("TRUNCATE purchase_order_lines CASCADE") }
+            #expect(try await stamp("CY-BJL-CHC") != member)
+            #expect(try await page().orders.allSatisfy { lines($0).isEmpty })
+        }
+    }
+
     @Test("the spend writer's JSON decodes to the same report, and has the members JSONEncoder writes")
     func writesSpend() throws {
         typealias Report = Components.Schemas.SpendReport

@@ -29,6 +29,9 @@ package struct AppConfiguration: Sendable {
     /// How often the server rescans the drugs whose facts changed, and each business day every drug (issue 22,
     /// `ShortageScanService`); nil: it does not (tests, and servers left to cron's `consortiumrx shortages scan`).
     package var shortageScanInterval: Duration?
+    /// Bytes of a member's orders pages a server keeps to serve again while the member's orders are unchanged
+    /// (ADR 0016); 0 keeps none.
+    package var keptPagesBudget = 64 << 20
     /// The console's cookies carry `Secure`: set when the server is reached through TLS (a proxy in front of it).
     package var consoleSecureCookies = false
 

@@ -89,7 +89,9 @@ func buildRouter(
     router.add(middleware: MediaTypeGuard())
     router.add(middleware: AuthMiddleware(authenticator: authenticator))
     let roles = try OperationRoles(contract: String(decoding: PackageResources.openapi_yaml, as: UTF8.self))
-    let handler = APIHandler(database: database, longPrescriptionContexts: contexts, clock: configuration.clock)
+    let handler = APIHandler(
+        database: database, longPrescriptionContexts: contexts, clock: configuration.clock,
+        keptPagesBudget: configuration.keptPagesBudget)
     let contract = try ContractValidator.served()
     router.add(
         middleware: LongPrescriptionCheckRoute(

@@ -25,12 +25,18 @@ struct APIHandler: APIProtocol {
     /// A member's orders page and the open shortages as JSON, shared by the same page's reads under load
     /// (`memberOrdersJSON`, `openShortagesJSON`).
     let orderPages: ReadSharing<MemberOrdersPage, ByteBuffer>
+    /// A member's orders pages as this server wrote them, each with the member's orders' stamp it was read at.
+    let keptOrderPages: KeptAnswers<MemberOrdersPage, ByteBuffer>
     let shortagePages: ReadSharing<OpenShortagesPage, ByteBuffer>
 
     /// The business date of this request (`AppConfiguration.clock`).
     var today: BusinessDate { clock.today() }
 
-    init(database: Database, longPrescriptionContexts: LongPrescriptionContextCache = .init(), clock: BusinessClock = .system) {
+    /// `keptPagesBudget`: bytes of orders pages kept (`AppConfiguration.keptPagesBudget`).
+    init(
+        database: Database, longPrescriptionContexts: LongPrescriptionContextCache = .init(), clock: BusinessClock = .system,
+        keptPagesBudget: Int = 64 << 20
+    ) {
         self.longPrescriptionContexts = longPrescriptionContexts
         self.clock = clock
         self.database = database
@@ -43,6 +49,7 @@ struct APIHandler: APIProtocol {
         self.extendedPrescriptions = ExtendedPrescriptionUseCases(database: database)
         self.audit = AuditLog(logger: database.logger)
         self.orderPages = ReadSharing(name: "member-orders-page", health: database.readHealth)
+        self.keptOrderPages = KeptAnswers(name: "member-orders-page", budget: keptPagesBudget) { $0.readableBytes }
         self.shortagePages = ReadSharing(name: "open-shortages-page", health: database.readHealth)
     }
 

@@ -92,14 +92,17 @@ extension APIHandler {
             try await orders.list(institution: institution, consortium: consortium, status: status, by: principal, page: page))
     }
 
-    /// A page of a member's orders in every state as compact JSON (`DirectGetRoute.memberOrders`), shared by the
-    /// same page's reads under load (`orderPages`).
+    /// A page of a member's orders in every state as compact JSON (`DirectGetRoute.memberOrders`), kept at the
+    /// member's orders' stamp (`keptOrderPages`) and shared by the same page's reads under load (`orderPages`).
     func memberOrdersJSON(code: String, limit: Int?, cursor: String?) async throws -> ByteBuffer {
         let principal = try RequestPrincipal.require()
         let page = try PageRequest(limit, cursor)
-        let (institution, consortium) = try await memberScope(code, for: principal)
-        return try await orders.list(
-            institution: institution, consortium: consortium, by: principal, page: page, sharing: orderPages
+        return try await orders.memberPage(
+            code: code, by: principal, page: page,
+            visible: {
+                let institution = try visible($0, code: code, for: principal)
+                return (institution, try visible($1, code: institution.consortiumCode, for: principal))
+            }, kept: keptOrderPages, sharing: orderPages
         ) { try Operations.ListOrders.Output.Ok.Body.JsonPayload($0).json }
     }
 

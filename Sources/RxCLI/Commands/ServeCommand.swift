@@ -45,6 +45,13 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var shortageScanSeconds: Int?
 
+    @Option(
+        name: .customLong("kept-pages-mib"),
+        help:
+            "MiB of members' orders pages the server keeps to answer again while their orders are unchanged; 0 keeps none (default: $KEPT_PAGES_MIB, else 64)."
+    )
+    var keptPagesMiB: Int?
+
     @Flag(
         name: .customLong("console-secure-cookies"),
         help:
@@ -75,6 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
         serving.databaseReadURL = (databaseReadURL ?? env["DATABASE_READ_URL"]).flatMap { $0.isEmpty ? nil : $0 }
         let scanSeconds = shortageScanSeconds ?? env["SHORTAGE_SCAN_SECONDS"].flatMap(Int.init) ?? 60
         serving.shortageScanInterval = scanSeconds > 0 ? .seconds(scanSeconds) : nil
+        serving.keptPagesBudget = max(0, keptPagesMiB ?? env["KEPT_PAGES_MIB"].flatMap(Int.init) ?? 64) << 20
         serving.consoleSecureCookies = consoleSecureCookies || env["CRX_CONSOLE_SECURE_COOKIES"] == "1"
         try await serve(serving)
     }

@@ -162,3 +162,51 @@ extension OrderStore {
             }, limit: page.limit, key: { String($0.deliveryID) })
     }
 }
+
+/// A member with its consortium and its orders' stamp (`member_order_stamps`): what a member's orders page reads on
+/// every request, in one statement (`OrderStore.memberWithOrderStamp`).
+package struct MemberOrderStamp: Sendable {
+    package var institution: Institution
+    package var consortium: Consortium
+    /// Drawn afresh by every statement that writes the member's orders or their lines; 0 when none has.
+    package var stamp: Int64
+}
+
+extension OrderStore {
+    /// The member `code` of the consortium with its consortium and its orders' stamp; nil when there is no such
+    /// member.
+    package func memberWithOrderStamp(code: String, consortiumID: Int64) async throws -> MemberOrderStamp? {
+        guard
+            let r = try await database.read({
+                try await $0.row(MemberWithOrderStamp(consortiumID: consortiumID, code: code), logger: logger)
+            })
+        else { return nil }
+        let (institution, consortium) = try InstitutionStore.withConsortium(
+            (r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11))
+        return MemberOrderStamp(institution: institution, consortium: consortium, stamp: r.12)
+    }
+
+    /// `memberWithOrderStamp`'s statement, prepared once per connection: `InstitutionWithConsortium`'s twelve columns
+    /// and the stamp.
+    struct MemberWithOrderStamp: PostgresPreparedStatement {
+        static let sql = """
+            SELECT \(InstitutionStore.InstitutionWithConsortium.columns),
+                   COALESCE((SELECT s.stamp FROM member_order_stamps s
+                             WHERE s.consortium_id = i.consortium_id AND s.institution_id = i.id), 0)
+            FROM \(InstitutionStore.InstitutionWithConsortium.tables)
+            WHERE i.consortium_id = $1 AND i.code = $2
+            """
+        typealias Row = (Int64, Int64, String, String, String, String, String, Bool, Bool, String, String, String?, Int64)
+        var consortiumID: Int64
+        var code: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(consortiumID)
+            bindings.append(code)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+}

@@ -34,17 +34,32 @@ package struct OrderUseCases: Sendable {
         return try await memberPage(institution: institution, consortium: consortium, status: status, page: page)
     }
 
-    /// A page of a member's orders (every state) as `answer` writes it, shared by the same page's reads under load
-    /// (`ReadSharing`): each caller's permission is checked before it joins.
-    package func list<Answer: Sendable>(
-        institution: Institution, consortium: Consortium, by principal: Principal, page: PageRequest,
-        sharing: ReadSharing<MemberOrdersPage, Answer>, answer: @escaping @Sendable (Page<PurchaseOrder>) throws -> Answer
+    /// A page of a member's orders (every state) as `answer` writes it: the page a member's HIS polls. The member is
+    /// read with its orders' stamp (`OrderStore.memberWithOrderStamp`); the answer kept at that stamp is served again
+    /// (`KeptAnswers`, ADR 0016), otherwise the page is read, shared by the same page's reads under load
+    /// (`ReadSharing`), and kept. `visible` is the caller's check that the token may see the member (404 when not, or
+    /// when there is none); the member is looked up in the token's consortium.
+    package func memberPage<Answer: Sendable>(
+        code: String, by principal: Principal, page: PageRequest,
+        visible: (Institution?, Consortium?) throws -> (Institution, Consortium),
+        kept: KeptAnswers<MemberOrdersPage, Answer>, sharing: ReadSharing<MemberOrdersPage, Answer>,
+        answer: @escaping @Sendable (Page<PurchaseOrder>) throws -> Answer
     ) async throws -> Answer {
+        var found: MemberOrderStamp?
+        if let consortiumID = principal.consortiumID {
+            found = try await orders.memberWithOrderStamp(code: code, consortiumID: consortiumID)
+        }
+        let (institution, consortium) = try visible(found?.institution, found?.consortium)
         try principal.require(.readOrders(consortium, institutionID: institution.id), refusal: OrderRules.listingRefusal)
-        return try await sharing.value(for: MemberOrdersPage(institutionID: institution.id, page: page)) { began in
+        guard let stamp = found?.stamp else { throw DomainError.notFound("no institution \(code)") }
+        let key = MemberOrdersPage(institutionID: institution.id, page: page)
+        if let value = kept.answer(for: key, at: stamp) { return value }
+        let value = try await sharing.value(for: key) { began in
             try answer(
                 try await memberPage(institution: institution, consortium: consortium, status: nil, page: page, began: began))
         }
+        kept.keep(value, for: key, at: stamp)
+        return value
     }
 
     /// `began` is called with the connection in hand, before the statement (`ReadSharing`).
