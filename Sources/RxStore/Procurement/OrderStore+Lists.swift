@@ -201,10 +201,7 @@ extension OrderStore {
         var code: String
 
         func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(consortiumID)
-            bindings.append(code)
-            return bindings
+            try InstitutionStore.InstitutionWithConsortium(consortiumID: consortiumID, code: code).makeBindings()
         }
 
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
