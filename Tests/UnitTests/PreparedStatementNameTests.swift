@@ -24,7 +24,8 @@ struct PreparedStatementNameTests {
             StockStore.DrugStockViewStatement.name, StockStore.IssueFactsStatement.name, StockStore.LocationByCode.name,
             StockStore.DrugFacts.name, StockStore.WriteDispensing.name, StockMovementStore.PostMovements.name,
             DrugStore.DrugByCode.name, DrugStore.DrugsByCodes.name, ConsortiumStore.ConsortiumByCode.name,
-            InstitutionStore.InstitutionWithConsortium.name, AuditLog.InsertAuditRow.name, Settings.SettingValue.name,
+            InstitutionStore.InstitutionWithConsortium.name, OrderStore.MemberWithOrderStamp.name, AuditLog.InsertAuditRow.name,
+            Settings.SettingValue.name,
             Settings.SettingTexts.name, SupplyOnHandOfPatients.name,
         ]
         for name in names { #expect(name.utf8.count <= 63, "\(name)") }
