@@ -25,7 +25,8 @@ struct APIHandler: APIProtocol {
     /// A member's orders page and the open shortages as JSON, shared by the same page's reads under load
     /// (`memberOrdersJSON`, `openShortagesJSON`).
     let orderPages: ReadSharing<MemberOrdersPage, ByteBuffer>
-    /// A member's orders pages as this server wrote them, each with the member's orders' stamp it was read at.
+    /// A member's orders pages as this server wrote them, each with the member's orders' stamp it was read at; what a
+    /// page costs of the budget is its buffer's storage, not only its JSON.
     let keptOrderPages: KeptAnswers<MemberOrdersPage, ByteBuffer>
     let shortagePages: ReadSharing<OpenShortagesPage, ByteBuffer>
 
@@ -49,7 +50,7 @@ struct APIHandler: APIProtocol {
         self.extendedPrescriptions = ExtendedPrescriptionUseCases(database: database)
         self.audit = AuditLog(logger: database.logger)
         self.orderPages = ReadSharing(name: "member-orders-page", health: database.readHealth)
-        self.keptOrderPages = KeptAnswers(name: "member-orders-page", budget: keptPagesBudget) { $0.readableBytes }
+        self.keptOrderPages = KeptAnswers(name: "member-orders-page", budget: keptPagesBudget) { $0.capacity }
         self.shortagePages = ReadSharing(name: "open-shortages-page", health: database.readHealth)
     }
 
