@@ -570,6 +570,111 @@ struct HotPathTests {
             try await app.database.autocommit { try await $0.sql("TRUNCATE purchase_order_lines CASCADE") }
             #expect(try await stamp("CY-BJL-CHC") != member)
             #expect(try await page().orders.allSatisfy { lines($0).isEmpty })
+
+            // The codes the page shows: a member's code drawn on its change only, a supplier's code draws every
+            // member's (an emergency purchase names its supplier).
+            let yj3 = try await stamp("YJ-TCMH")
+            try await app.database.autocommit {
+                try await $0.sql("UPDATE institutions SET name = name || '' WHERE code = 'YJ-TCMH'")
+            }
+            #expect(try await stamp("YJ-TCMH") == yj3)
+            try await app.database.autocommit {
+                try await $0.sql("UPDATE institutions SET code = 'YJ-TCMH-X' WHERE code = 'YJ-TCMH'")
+                try await $0.sql("UPDATE institutions SET code = 'YJ-TCMH' WHERE code = 'YJ-TCMH-X'")
+            }
+            #expect(try await stamp("YJ-TCMH") != yj3)
+            let (yj4, cy) = (try await stamp("YJ-TCMH"), try await stamp("CY-BJL-CHC"))
+            try await app.database.autocommit {
+                try await $0.sql("UPDATE suppliers SET name = name || '' WHERE id = (SELECT min(id) FROM suppliers)")
+            }
+            #expect(try await stamp("YJ-TCMH") == yj4)
+            try await app.database.autocommit {
+                try await $0.sql("UPDATE suppliers SET code = code || 'X' WHERE id = (SELECT min(id) FROM suppliers)")
+            }
+            #expect(try await stamp("YJ-TCMH") != yj4)
+            #expect(try await stamp("CY-BJL-CHC") != cy)
+
+            // Every member has a stamp from the start. A write behind the triggers (a load with
+            // session_replication_role = replica) leaves the kept page as it was, until every stamp is drawn afresh;
+            // a member without a stamp is read afresh every time.
+            let unstamped = try await app.database.rows(
+                """
+                SELECT count(*) FROM institutions i
+                WHERE NOT EXISTS (SELECT FROM member_order_stamps s WHERE s.consortium_id = i.consortium_id AND s.institution_id = i.id)
+                """, as: Int64.self)[0]
+            #expect(unstamped == 0)
+            let third = try #require(try await ProcurementTests.order(app, officer, [(drug, "4")]).json["id"] as? Int)
+            func behindTheTriggers(_ status: String) async throws {
+                try await app.database.transaction {
+                    try await $0.sql("SET LOCAL session_replication_role = replica")
+                    try await $0.sql("UPDATE purchase_orders SET status = \(status) WHERE id = \(third)")
+                }
+            }
+            let status = try #require(try await order(third)?["status"] as? String)
+            try await behindTheTriggers("cancelled")
+            #expect(try await order(third)?["status"] as? String == status, "the page kept at the unchanged stamp")
+            try await app.database.autocommit { try await $0.sql("SELECT member_order_stamps_draw_every()") }
+            #expect(try await order(third)?["status"] as? String == "cancelled")
+            try await app.database.autocommit {
+                try await $0.sql(
+                    """
+                    DELETE FROM member_order_stamps s USING institutions i
+                    WHERE s.consortium_id = i.consortium_id AND s.institution_id = i.id AND i.code = 'YJ-TCMH'
+                    """)
+            }
+            #expect(try await order(third)?["status"] as? String == "cancelled")
+            try await behindTheTriggers(status)
+            #expect(try await order(third)?["status"] as? String == status, "a member without a stamp has nothing kept")
+        }
+    }
+
+    /// A cursor as the service writes one, for the key `key`.
+    static func cursor(_ key: String) -> String {
+        Data("k1:\(key)".utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    @Test("a member's orders page is kept at the stamp read by its own statement, and keyed by its consortium")
+    func keptOrderPagesStandForTheirStamp() async throws {
+        try await TestApp.run { app in
+            let officer = try await app.token(.procurementOfficer, institution: "YJ-TCMH")
+            let (drug, _) = try await ProcurementTests.drugs(app, count: 1)[0]
+            _ = try await ProcurementTests.order(app, officer, [(drug, "2")])
+            let (consortium, member) = try await app.database.rows(
+                "SELECT consortium_id, id FROM institutions WHERE code = 'YJ-TCMH'", as: (Int64, Int64).self)[0]
+            let store = OrderStore(database: app.database)
+            let page = try PageRequest(limit: nil, cursor: nil)
+            func read() async throws -> (page: Page<PurchaseOrder>, stamp: Int64?) {
+                try await app.database.read {
+                    try await store.memberOrders(consortiumID: consortium, institutionID: member, page: page, connection: $0)
+                }
+            }
+            func stamp() async throws -> Int64 {
+                try await app.database.rows(
+                    "SELECT stamp FROM member_order_stamps WHERE consortium_id = \(consortium) AND institution_id = \(member)",
+                    as: Int64.self)[0]
+            }
+            let before = try await read()
+            #expect(before.stamp == (try await stamp()))
+            _ = try await ProcurementTests.order(app, officer, [(drug, "3")])
+            let after = try await read()
+            #expect(after.stamp == (try await stamp()) && after.stamp != before.stamp)
+            #expect(after.page.items.count == before.page.items.count + 1)
+            let past = try PageRequest(limit: nil, cursor: Self.cursor(String(Int64.max)))
+            let empty = try await app.database.read {
+                try await store.memberOrders(consortiumID: consortium, institutionID: member, page: past, connection: $0)
+            }
+            #expect(empty.page.items.isEmpty && empty.stamp == nil)
+            // Keys: the consortium is part of the key, and a cursor that is not an order's id is the first page's.
+            let first = MemberOrdersPage(consortiumID: consortium, institutionID: member, page: page)
+            #expect(first != MemberOrdersPage(consortiumID: consortium + 1, institutionID: member, page: page))
+            let odd = try PageRequest(limit: nil, cursor: Self.cursor("not an id"))
+            #expect(first == MemberOrdersPage(consortiumID: consortium, institutionID: member, page: odd))
+            let padded = try PageRequest(limit: nil, cursor: Self.cursor("007"))
+            let seven = try PageRequest(limit: nil, cursor: Self.cursor("7"))
+            #expect(
+                MemberOrdersPage(consortiumID: consortium, institutionID: member, page: padded)
+                    == MemberOrdersPage(consortiumID: consortium, institutionID: member, page: seven))
         }
     }
 

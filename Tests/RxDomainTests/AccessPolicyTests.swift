@@ -188,6 +188,15 @@ struct PagingTests {
     @Test func foreignCursorRefused() {
         #expect(throws: DomainError.self) { try PageRequest(limit: nil, cursor: "not-a-cursor!") }
     }
+
+    @Test("a page keyed by id starts after the previous page's last id; the first page, and a key that is not an id, at 0")
+    func afterID() throws {
+        let idPage = Page(rows: [Int64(7), 9, 12], limit: 2, key: { String($0) })
+        #expect(try PageRequest(limit: 2, cursor: idPage.nextCursor).afterID == 9)
+        #expect(try PageRequest(limit: nil, cursor: nil).afterID == 0)
+        let named = Page(rows: ["a", "b"], limit: 1, key: { $0 })
+        #expect(try PageRequest(limit: nil, cursor: named.nextCursor).afterID == 0)
+    }
 }
 
 @Suite("Master data validation")

@@ -318,6 +318,10 @@ SELECT setval(pg_get_serial_sequence('purchase_orders', 'id'), (SELECT max(id) F
        setval(pg_get_serial_sequence('deliveries', 'id'), (SELECT max(id) FROM deliveries)),
        setval(pg_get_serial_sequence('invoices', 'id'), (SELECT max(id) FROM invoices)),
        setval(pg_get_serial_sequence('long_prescriptions', 'id'), (SELECT max(id) FROM long_prescriptions));
+
+-- The members' orders were written behind the triggers that draw their stamps: every member's is drawn afresh
+-- (053_member_order_stamps_everywhere.sql), or its orders page would never be kept.
+SELECT member_order_stamps_draw_every();
 COMMIT;
 SET session_replication_role = origin;
 VACUUM (ANALYZE);

@@ -20,13 +20,16 @@ struct APIHandler: APIProtocol {
     let patientLinks: PatientLinkUseCases
     let extendedPrescriptions: ExtendedPrescriptionUseCases
     let clock: BusinessClock
+    /// What a kept page's entry costs besides its buffer: the key, the stamp, the buffer's header and the map's slot,
+    /// rounded up, so that many small pages (short or empty ones) are bounded by the budget as large ones are.
+    static let keptPageOverhead = 256
     /// The catalogue in effect as this server wrote it last, by consortium (`catalogueInEffectToday`).
     let catalogueAnswers = CatalogueInEffectAnswers()
     /// A member's orders page and the open shortages as JSON, shared by the same page's reads under load
     /// (`memberOrdersJSON`, `openShortagesJSON`).
-    let orderPages: ReadSharing<MemberOrdersPage, ByteBuffer>
+    let orderPages: ReadSharing<MemberOrdersPage, Stamped<ByteBuffer>>
     /// A member's orders pages as this server wrote them, each with the member's orders' stamp it was read at; what a
-    /// page costs of the budget is its buffer's storage, not only its JSON.
+    /// page costs of the budget is its buffer's storage, not only its JSON, and its entry (`keptPageOverhead`).
     let keptOrderPages: KeptAnswers<MemberOrdersPage, ByteBuffer>
     let shortagePages: ReadSharing<OpenShortagesPage, ByteBuffer>
 
@@ -50,7 +53,9 @@ struct APIHandler: APIProtocol {
         self.extendedPrescriptions = ExtendedPrescriptionUseCases(database: database)
         self.audit = AuditLog(logger: database.logger)
         self.orderPages = ReadSharing(name: "member-orders-page", health: database.readHealth)
-        self.keptOrderPages = KeptAnswers(name: "member-orders-page", budget: keptPagesBudget) { $0.capacity }
+        self.keptOrderPages = KeptAnswers(name: "member-orders-page", budget: keptPagesBudget) {
+            $0.capacity + Self.keptPageOverhead
+        }
         self.shortagePages = ReadSharing(name: "open-shortages-page", health: database.readHealth)
     }
 

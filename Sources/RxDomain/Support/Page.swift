@@ -9,6 +9,10 @@ package struct PageRequest: Sendable, Hashable {
     /// The last key of the previous page, if any.
     package var after: String?
 
+    /// The last id of the previous page, for pages keyed by id: 0 for the first page, and for a key that is not an
+    /// id (which reads the first page).
+    package var afterID: Int64 { after.flatMap(Int64.init) ?? 0 }
+
     package init(limit: Int?, cursor: String?) throws(DomainError) {
         let limit = limit ?? Self.defaultLimit
         guard (1...Self.maximumLimit).contains(limit) else {

@@ -105,7 +105,7 @@ package struct AuditLog: Sendable {
     }
 
     package func list(_ query: AuditQuery, database: Database) async throws -> Page<AuditEntry> {
-        let after = query.page.after.flatMap(Int64.init) ?? 0
+        let after = query.page.afterID
         // An audit page tolerates a replica's lag.
         let rows = try await database.lagTolerant.rows(
             """

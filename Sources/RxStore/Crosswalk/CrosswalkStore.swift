@@ -37,7 +37,7 @@ package struct CrosswalkStore: SQLStore {
         consortiumID: Int64, codeType: DrugCodeType?, code: String?, drugCode: String?, on day: BusinessDate?,
         page: PageRequest
     ) async throws -> Page<CrosswalkMapping> {
-        let after = page.after.flatMap(Int64.init) ?? 0
+        let after = page.afterID
         let rows = try await database.rows(
             """
             SELECT \(unescaped: Self.columns) FROM drug_code_crosswalk x

@@ -58,7 +58,7 @@ package struct HerbRoundStore: SQLStore {
     }
 
     package func list(consortium: Consortium, page: PageRequest) async throws -> Page<HerbRound> {
-        let after = page.after.flatMap(Int64.init) ?? 0
+        let after = page.afterID
         return try await database.read { connection in
             let ids = try await connection.rows(
                 """

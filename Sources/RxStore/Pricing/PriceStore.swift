@@ -87,7 +87,7 @@ package struct PriceStore: SQLStore {
     package func list(
         consortiumID: Int64, drugCode: String?, status: PriceAgreementStatus?, on day: BusinessDate, page: PageRequest
     ) async throws -> Page<PriceAgreement> {
-        let after = page.after.flatMap(Int64.init) ?? 0
+        let after = page.afterID
         let rows = try await database.rows(
             """
             SELECT \(unescaped: Self.columns) FROM price_agreements a

@@ -25,18 +25,11 @@ extension OrderStore {
         consortiumID: Int64, institutionID: Int64?, institutionCode: String? = nil, status: OrderStatus?, page: PageRequest,
         connection: PostgresConnection
     ) async throws -> Page<PurchaseOrder> {
-        let after = page.after.flatMap(Int64.init) ?? 0
+        let after = page.afterID
         if let institutionID, institutionCode == nil, status == nil {
-            let statement = MemberOrdersPageStatement<BoundPageRows>(
-                consortiumID: consortiumID, institutionID: institutionID, after: after, limit: page.limit + 1)
-            let rows =
-                switch statement.limit {
-                case PageRows21.rows: try await connection.stream(statement.with(PageRows21.self), logger: logger)
-                case PageRows51.rows: try await connection.stream(statement.with(PageRows51.self), logger: logger)
-                case PageRows201.rows: try await connection.stream(statement.with(PageRows201.self), logger: logger)
-                default: try await connection.stream(statement, logger: logger)
-                }
-            return Page(rows: try await Self.orders(rows), limit: page.limit, key: { String($0.id) })
+            return try await memberOrders(
+                consortiumID: consortiumID, institutionID: institutionID, page: page, connection: connection
+            ).page
         }
         let rows = try await connection.stream(
             """
@@ -51,6 +44,26 @@ extension OrderStore {
         return Page(rows: try await Self.orders(rows), limit: page.limit, key: { String($0.id) })
     }
 
+    /// A member's orders page in every state (`MemberOrdersPageStatement`), with the member's orders' stamp
+    /// (`member_order_stamps`) read by the same statement, so the page is what the stamp stands for. The stamp is nil
+    /// when the page has no order (the statement returns no row) or the member has no stamp.
+    package func memberOrders(
+        consortiumID: Int64, institutionID: Int64, page: PageRequest, connection: PostgresConnection
+    ) async throws -> (page: Page<PurchaseOrder>, stamp: Int64?) {
+        let statement = MemberOrdersPageStatement<BoundPageRows>(
+            consortiumID: consortiumID, institutionID: institutionID, after: page.afterID, limit: page.limit + 1)
+        let rows =
+            switch statement.limit {
+            case PageRows21.rows: try await connection.stream(statement.with(PageRows21.self), logger: logger)
+            case PageRows51.rows: try await connection.stream(statement.with(PageRows51.self), logger: logger)
+            case PageRows201.rows: try await connection.stream(statement.with(PageRows201.self), logger: logger)
+            default: try await connection.stream(statement, logger: logger)
+            }
+        var stamp: Int64?
+        let orders = try await Self.orders(rows) { stamp = try $0.next() }
+        return (Page(rows: orders, limit: page.limit, key: { String($0.id) }), stamp)
+    }
+
     /// The columns of an orders page's rows, of `purchase_orders o` joined to `institutions i`: the order's, then its
     /// lines as an array of records (empty for an order with none), read by `orders(_:)`.
     static let pageColumns = """
@@ -62,8 +75,10 @@ extension OrderStore {
               ORDER BY l.line_no)
         """
 
-    /// The orders of a page's rows (`pageColumns`), each with its lines.
-    static func orders(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [PurchaseOrder] {
+    /// The orders of a page's rows (`pageColumns`), each with its lines; `rest` reads the columns after them, if any.
+    static func orders(
+        _ rows: some AsyncSequence<PostgresRow, any Error>, rest: (inout RowReader) throws -> Void = { _ in }
+    ) async throws -> [PurchaseOrder] {
         var orders: [PurchaseOrder] = []
         for try await row in rows {
             var r = RowReader(row)
@@ -82,12 +97,13 @@ extension OrderStore {
                         consolidatedOrderID: try line.next(), receivedQuantity: try line.next()))
             }
             orders.append(order)
+            try rest(&r)
         }
         return orders
     }
 
-    /// A member's orders page in every state (`orders`), prepared once per connection; `Rows` writes the page's row
-    /// limit into it (`PageRowsLimit`).
+    /// A member's orders page in every state (`memberOrders`), prepared once per connection, its rows ending with the
+    /// member's orders' stamp; `Rows` writes the page's row limit into it (`PageRowsLimit`).
     struct MemberOrdersPageStatement<Rows: PageRowsLimit>: PostgresPreparedStatement {
         static var sql: String { Rows.memberOrdersSQL }
         static var name: String { "OrderStore.MemberOrdersPage<\(Rows.self)>" }
@@ -103,7 +119,8 @@ extension OrderStore {
             // A written-in limit still checks `$4`, so every variant takes the same bindings.
             let check = limit.map { "AND $4 = \($0)" } ?? ""
             return """
-                SELECT \(pageColumns)
+                SELECT \(pageColumns),
+                       (SELECT s.stamp FROM member_order_stamps s WHERE s.consortium_id = $1 AND s.institution_id = $2)
                 FROM purchase_orders o JOIN institutions i ON i.consortium_id = o.consortium_id AND i.id = o.institution_id
                 WHERE o.consortium_id = $1 AND o.institution_id = $2 AND o.id > $3 \(check)
                 ORDER BY o.id LIMIT \(limitText)
@@ -142,7 +159,7 @@ extension OrderStore {
         orderID: Int64, lineNo: Int?, lotNumber: String?, consortiumID: Int64, page: PageRequest,
         on connection: PostgresConnection
     ) async throws -> Page<DeliveredLot> {
-        let after = page.after.flatMap(Int64.init) ?? 0
+        let after = page.afterID
         let rows = try await connection.rows(
             """
             SELECT d.id, d.line_no, l.drug_code, d.lot_number, d.expiry_date::text, d.quantity, d.received_on::text,
@@ -168,8 +185,9 @@ extension OrderStore {
 package struct MemberOrderStamp: Sendable {
     package var institution: Institution
     package var consortium: Consortium
-    /// Drawn afresh by every statement that writes the member's orders or their lines; 0 when none has.
-    package var stamp: Int64
+    /// Drawn afresh by every statement that writes the member's orders or their lines; nil when the member has none
+    /// (its orders were loaded behind the triggers, 053_member_order_stamps_everywhere.sql).
+    package var stamp: Int64?
 }
 
 extension OrderStore {
@@ -191,12 +209,11 @@ extension OrderStore {
     struct MemberWithOrderStamp: PostgresPreparedStatement {
         static let sql = """
             SELECT \(InstitutionStore.InstitutionWithConsortium.columns),
-                   COALESCE((SELECT s.stamp FROM member_order_stamps s
-                             WHERE s.consortium_id = i.consortium_id AND s.institution_id = i.id), 0)
+                   (SELECT s.stamp FROM member_order_stamps s WHERE s.consortium_id = i.consortium_id AND s.institution_id = i.id)
             FROM \(InstitutionStore.InstitutionWithConsortium.tables)
             WHERE i.consortium_id = $1 AND i.code = $2
             """
-        typealias Row = (Int64, Int64, String, String, String, String, String, Bool, Bool, String, String, String?, Int64)
+        typealias Row = (Int64, Int64, String, String, String, String, String, Bool, Bool, String, String, String?, Int64?)
         var consortiumID: Int64
         var code: String
 

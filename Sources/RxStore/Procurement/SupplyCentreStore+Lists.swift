@@ -49,7 +49,7 @@ extension SupplyCentreStore {
     package func consolidatedOrders(
         consortium: Consortium, distributorCode: String?, page: PageRequest
     ) async throws -> Page<ConsolidatedOrderSummary> {
-        let after = page.after.flatMap(Int64.init) ?? 0
+        let after = page.afterID
         let rows = try await database.rows(
             """
             SELECT co.id, s.code, s.name, co.created_at, t.members, t.orders, t.lines, t.amount

@@ -292,7 +292,7 @@ package struct StockStore: SQLStore {
     package func onHand(
         consortiumID: Int64, institutionID: Int64, filter: StockFilter, page: PageRequest, on connection: StoreConnection
     ) async throws -> Page<StockHolding> {
-        let after = page.after.flatMap(Int64.init) ?? 0
+        let after = page.afterID
         let rows = try await connection.rows(
             """
             SELECT h.id, i.code, l.code, h.drug_code, d.generic_name, d.unit, h.lot_number, h.expiry_date::text,
@@ -340,7 +340,7 @@ package struct StockStore: SQLStore {
     ) async throws -> MemberStockView? {
         let statement = MemberStockViewStatement<BoundPageRows>(
             consortiumID: consortiumID, code: code, keys: keys, date: date.description,
-            after: page.after.flatMap(Int64.init) ?? 0,
+            after: page.afterID,
             limit: page.limit + 1)
         let rows = try await database.read { connection in
             switch statement.limit {

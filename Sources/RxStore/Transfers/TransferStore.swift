@@ -196,7 +196,7 @@ package struct TransferStore: SQLStore {
     }
 
     package func list(consortiumID: Int64, drugCode: String?, page: PageRequest) async throws -> Page<TransferApproval> {
-        let after = page.after.flatMap(Int64.init) ?? 0
+        let after = page.afterID
         let rows = try await database.rows(
             """
             SELECT \(unescaped: Self.approvalColumns) FROM \(unescaped: Self.approvalFrom)

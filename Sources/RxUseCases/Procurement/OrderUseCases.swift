@@ -36,13 +36,13 @@ package struct OrderUseCases: Sendable {
 
     /// A page of a member's orders (every state) as `answer` writes it: the page a member's HIS polls. The member is
     /// read with its orders' stamp (`OrderStore.memberWithOrderStamp`); the answer kept at that stamp is served again
-    /// (`KeptAnswers`, ADR 0016), otherwise the page is read, shared by the same page's reads under load
-    /// (`ReadSharing`), and kept. `visible` is the caller's check that the token may see the member (404 when not, or
-    /// when there is none); the member is looked up in the token's consortium.
+    /// (`KeptAnswers`, ADR 0016), otherwise the page is read with the stamp it stands for, shared by the same page's
+    /// reads under load (`ReadSharing`), and kept at that stamp. `visible` is the caller's check that the token may
+    /// see the member (404 when not, or when there is none); the member is looked up in the token's consortium.
     package func memberPage<Answer: Sendable>(
         code: String, by principal: Principal, page: PageRequest,
         visible: (Institution?, Consortium?) throws -> (Institution, Consortium),
-        kept: KeptAnswers<MemberOrdersPage, Answer>, sharing: ReadSharing<MemberOrdersPage, Answer>,
+        kept: KeptAnswers<MemberOrdersPage, Answer>, sharing: ReadSharing<MemberOrdersPage, Stamped<Answer>>,
         answer: @escaping @Sendable (Page<PurchaseOrder>) throws -> Answer
     ) async throws -> Answer {
         var found: MemberOrderStamp?
@@ -51,25 +51,26 @@ package struct OrderUseCases: Sendable {
         }
         let (institution, consortium) = try visible(found?.institution, found?.consortium)
         try principal.require(.readOrders(consortium, institutionID: institution.id), refusal: OrderRules.listingRefusal)
-        guard let stamp = found?.stamp else { throw DomainError.notFound("no institution \(code)") }
-        let key = MemberOrdersPage(institutionID: institution.id, page: page)
-        if let value = kept.answer(for: key, at: stamp) { return value }
-        let value = try await sharing.value(for: key) { began in
-            try answer(
-                try await memberPage(institution: institution, consortium: consortium, status: nil, page: page, began: began))
+        let key = MemberOrdersPage(consortiumID: consortium.id, institutionID: institution.id, page: page)
+        if let stamp = found?.stamp, let value = kept.answer(for: key, at: stamp) { return value }
+        let read = try await sharing.value(for: key) { began in
+            let read = try await database.read {
+                began()
+                return try await orders.memberOrders(
+                    consortiumID: consortium.id, institutionID: institution.id, page: page, connection: $0)
+            }
+            return Stamped(value: try answer(read.page), stamp: read.stamp)
         }
-        kept.keep(value, for: key, at: stamp)
-        return value
+        if let stamp = read.stamp { kept.keep(read.value, for: key, at: stamp) }
+        return read.value
     }
 
-    /// `began` is called with the connection in hand, before the statement (`ReadSharing`).
+    /// A member's orders page in one state or every state.
     private func memberPage(
-        institution: Institution, consortium: Consortium, status: OrderStatus?, page: PageRequest,
-        began: (@Sendable () -> Void)? = nil
+        institution: Institution, consortium: Consortium, status: OrderStatus?, page: PageRequest
     ) async throws -> Page<PurchaseOrder> {
         try await database.read {
-            began?()
-            return try await orders.orders(
+            try await orders.orders(
                 consortiumID: consortium.id, institutionID: institution.id, status: status, page: page, connection: $0)
         }
     }
@@ -359,8 +360,21 @@ extension Permission {
     }
 }
 
-/// What a page of a member's orders depends on, for `ReadSharing` (the member's id fixes its consortium).
+/// What a page of a member's orders depends on, for `ReadSharing` and `KeptAnswers`: the member, where the page
+/// starts (a cursor that is not an order's id reads the first page) and its size.
 package struct MemberOrdersPage: Sendable, Hashable {
+    let consortiumID: Int64
     let institutionID: Int64
-    let page: PageRequest
+    let afterID: Int64
+    let limit: Int
+
+    package init(consortiumID: Int64, institutionID: Int64, page: PageRequest) {
+        (self.consortiumID, self.institutionID, afterID, limit) = (consortiumID, institutionID, page.afterID, page.limit)
+    }
+}
+
+/// An answer with the stamp of what it was read from (`KeptAnswers`); nil when it is not to be kept.
+package struct Stamped<Value: Sendable>: Sendable {
+    package var value: Value
+    package var stamp: Int64?
 }

@@ -216,7 +216,7 @@ package struct SupplyCentreUseCases: Sendable {
     ) async throws -> Page<Payable> {
         let read = try await payables(
             consortium: consortium, status: status, institutionCode: institutionCode, today: today, invoiceID: nil,
-            outstanding: false, after: page.after.flatMap(Int64.init) ?? 0, limit: page.limit, by: principal)
+            outstanding: false, after: page.afterID, limit: page.limit, by: principal)
         return Page(items: read.payables, after: read.lastRead.map(String.init))
     }
 
